@@ -1,0 +1,283 @@
+/*
+ * parser.y — eddy's Flink SQL grammar, turned into C by lemon at build time.
+ *
+ * The grammar is thin: every action calls a named builder in src/ast.c, and
+ * nothing here looks at the catalog, at types or at options.  Nodes live in
+ * the statement arena (ParseCtx.arena), so a syntax error that abandons
+ * partial trees leaks nothing and needs no %destructor: the arena is freed
+ * with the statement.  Words that are keywords only in some places (KEY,
+ * METADATA, WATERMARK, TABLES, …) fall back to identifiers elsewhere, so
+ * columns may be called `key` or `time` without quoting.
+ */
+%include {
+#include <assert.h>
+#include <stdbool.h>
+#include <string.h>
+#include "ast.h"
+#include "diag.h"
+#include "parse.h"
+}
+
+%name eddyParse
+%token_prefix TK_
+%token_type {Token}
+%default_type {void*}
+%extra_argument {ParseCtx *ctx}
+%start_symbol input
+
+%syntax_error {
+    (void)yymajor;
+    parse_syntax_error(ctx, TOKEN);
+}
+%stack_overflow {
+    diag_error(ctx->diag, DIAG_SYNTAX, -1, "statement nested too deeply");
+}
+%stack_size 200
+
+%fallback ID KEY ENFORCED WATERMARK METADATA VIRTUAL LOCAL TIME ZONE TABLES JOBS JOB STOP
+             BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP.
+
+%left OR.
+%left AND.
+%right NOT.
+%left IS LIKE BETWEEN IN NE EQ.
+%left GT LE LT GE.
+%left PLUS MINUS CONCAT.
+%left STAR SLASH PERCENT.
+%right UMINUS.
+
+input ::= cmdlist.
+cmdlist ::= cmdlist ecmd.
+cmdlist ::= ecmd.
+ecmd ::= SEMI.
+ecmd ::= cmd(C) SEMI(S).             { ast_finish_stmt(ctx, C, S.pos); }
+
+%type cmd {AstStmt*}
+cmd(A) ::= stmt(S).                  { A = S; }
+cmd(A) ::= EXPLAIN(E) stmt(S).       { A = ast_stmt(ctx, STMT_EXPLAIN, E); A->inner = S; }
+
+%type stmt {AstStmt*}
+
+/* ---- CREATE TABLE / DROP TABLE ---- */
+stmt(A) ::= CREATE(C) TABLE ifnotexists(I) nm(N) LP tableelems(L) RP with_opt(W). {
+    A = ast_stmt(ctx, STMT_CREATE_TABLE, C);
+    A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
+    A->elems = (AstTableElem **)L.v; A->nelems = L.n;
+    A->opts = (AstOption **)W.v; A->nopts = W.n;
+}
+%type ifnotexists {bool}
+ifnotexists(A) ::= .                    { A = false; }
+ifnotexists(A) ::= IF NOT EXISTS.       { A = true; }
+%type ifexists {bool}
+ifexists(A) ::= .                       { A = false; }
+ifexists(A) ::= IF EXISTS.              { A = true; }
+
+stmt(A) ::= DROP(D) TABLE ifexists(I) nm(N). {
+    A = ast_stmt(ctx, STMT_DROP_TABLE, D);
+    A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
+}
+
+%type tableelems {PtrList}
+tableelems(A) ::= tableelem(E).                      { memset(&A, 0, sizeof A); ast_list_push(ctx, &A, E); }
+tableelems(A) ::= tableelems(L) COMMA tableelem(E).  { A = L; ast_list_push(ctx, &A, E); }
+
+%type tableelem {AstTableElem*}
+tableelem(A) ::= coldef(C).                          { A = ast_elem_col(ctx, C); }
+tableelem(A) ::= PRIMARY(P) KEY LP nmlist(L) RP enforced(E). { A = ast_elem_pk(ctx, P, &L, E); }
+tableelem(A) ::= WATERMARK(W) FOR nm(N) AS expr(X).  { A = ast_elem_wm(ctx, W, N, X); }
+
+%type enforced {bool}
+enforced(A) ::= NOT ENFORCED.      { A = false; }
+enforced(A) ::= .                  { A = true; }
+
+%type coldef {AstColumnDef*}
+coldef(A) ::= nm(N) typetoken(T) conslist(C).        { A = ast_coldef(ctx, N, T, C); }
+coldef(A) ::= nm(N) AS expr(X).                      { A = ast_computed(ctx, N, X); }
+coldef(A) ::= nm(N) typetoken(T) METADATA(M) virtual(V). { A = ast_metacol(ctx, N, T, M, NULL, V); }
+coldef(A) ::= nm(N) typetoken(T) METADATA(M) FROM STRING(K) virtual(V). { A = ast_metacol(ctx, N, T, M, &K, V); }
+
+%type virtual {bool}
+virtual(A) ::= .          { A = false; }
+virtual(A) ::= VIRTUAL.   { A = true; }
+
+%type conslist {int}
+conslist(A) ::= .                         { A = 0; }
+conslist(A) ::= conslist(L) NOT NULL.     { A = L | CONS_NOT_NULL; }
+conslist(A) ::= conslist(L) NULL.         { A = L | CONS_NULL; }
+conslist(A) ::= conslist(L) PRIMARY(P) KEY.  { A = (L & 0xff) | CONS_PK | (P.pos << 8); }
+conslist(A) ::= conslist(L) NOT ENFORCED.    { A = L | CONS_NOT_ENFORCED; }
+
+%type typetoken {AstType}
+typetoken(A) ::= typename(N).                                  { A = ast_type(ctx, N, 0, NULL, NULL); }
+typetoken(A) ::= typename(N) LP INTEGER(P) RP.                 { A = ast_type(ctx, N, 1, &P, NULL); }
+typetoken(A) ::= typename(N) LP INTEGER(P) COMMA INTEGER(S) RP. { A = ast_type(ctx, N, 2, &P, &S); }
+typetoken(A) ::= typetoken(T) WITH LOCAL TIME ZONE.            { A = T; A.ltz = true; }
+%type typename {Token}
+typename(A) ::= ID(X).        { A = X; }
+
+%type with_opt {PtrList}
+with_opt(A) ::= .                         { memset(&A, 0, sizeof A); }
+with_opt(A) ::= WITH LP optlist(L) RP.    { A = L; }
+%type optlist {PtrList}
+optlist(A) ::= option(O).                 { memset(&A, 0, sizeof A); ast_list_push(ctx, &A, O); }
+optlist(A) ::= optlist(L) COMMA option(O).{ A = L; ast_list_push(ctx, &A, O); }
+%type option {AstOption*}
+option(A) ::= STRING(K) EQ STRING(V).     { A = ast_option(ctx, K, V); }
+
+%type nmlist {PtrList}
+nmlist(A) ::= nm(N).                      { memset(&A, 0, sizeof A); Token *t = arena_alloc(ctx->arena, sizeof *t); *t = N; ast_list_push(ctx, &A, t); }
+nmlist(A) ::= nmlist(L) COMMA nm(N).      { A = L; Token *t = arena_alloc(ctx->arena, sizeof *t); *t = N; ast_list_push(ctx, &A, t); }
+
+%type nm {Token}
+nm(A) ::= ID(X).          { A = X; }
+
+/* ---- INSERT / SELECT ---- */
+stmt(A) ::= INSERT(I) INTO nm(N) inscols(C) select(S). {
+    A = ast_stmt(ctx, STMT_INSERT, I);
+    A->name = ast_ident(ctx, N); A->name_pos = N.pos; A->query = S;
+    A->ncols = C.n;
+    if (C.n) {
+        A->cols = arena_alloc(ctx->arena, sizeof(char *) * (size_t)C.n);
+        A->colpos = arena_alloc(ctx->arena, sizeof(int) * (size_t)C.n);
+        for (int i = 0; i < C.n; i++) { Token *t = C.v[i]; A->cols[i] = ast_ident(ctx, *t); A->colpos[i] = t->pos; }
+    }
+}
+%type inscols {PtrList}
+inscols(A) ::= .                 { memset(&A, 0, sizeof A); }
+inscols(A) ::= LP nmlist(L) RP.  { A = L; }
+
+stmt(A) ::= select(S).           { A = ast_stmt(ctx, STMT_SELECT, (Token){0, 0, S->pos}); A->query = S; }
+
+%type select {AstSelect*}
+select(A) ::= SELECT(S) distinct(D) sellist(L) FROM from(F) where_opt(W) groupby_opt(G) having_opt(H) limit_opt(M). {
+    A = ast_select(ctx, S, D, &L, F, W, G.list.n ? &G.tok : NULL, G.list.n ? &G.list : NULL, H, M);
+}
+
+%type distinct {bool}
+distinct(A) ::= .           { A = false; }
+distinct(A) ::= DISTINCT.   { A = true; }
+distinct(A) ::= ALL.        { A = false; }
+
+%type sellist {PtrList}
+sellist(A) ::= selitem(I).                   { memset(&A, 0, sizeof A); ast_list_push(ctx, &A, I); }
+sellist(A) ::= sellist(L) COMMA selitem(I).  { A = L; ast_list_push(ctx, &A, I); }
+%type selitem {AstSelItem*}
+selitem(A) ::= expr(X).               { A = ast_selitem(ctx, X, NULL); }
+selitem(A) ::= expr(X) AS nm(N).      { A = ast_selitem(ctx, X, &N); }
+selitem(A) ::= expr(X) nm(N).         { A = ast_selitem(ctx, X, &N); }
+selitem(A) ::= STAR(S).               { A = ast_selstar(ctx, S, NULL); }
+selitem(A) ::= nm(Q) DOT STAR(S).     { A = ast_selstar(ctx, S, &Q); }
+
+%type from {AstFrom}
+from(A) ::= nm(N).                    { A = ast_from_table(ctx, N, NULL); }
+from(A) ::= nm(N) nm(X).              { A = ast_from_table(ctx, N, &X); }
+from(A) ::= nm(N) AS nm(X).           { A = ast_from_table(ctx, N, &X); }
+from(A) ::= LP(P) select(S) RP.       { A = ast_from_sub(ctx, P, S, NULL); }
+from(A) ::= LP(P) select(S) RP nm(X). { A = ast_from_sub(ctx, P, S, &X); }
+from(A) ::= LP(P) select(S) RP AS nm(X). { A = ast_from_sub(ctx, P, S, &X); }
+
+%type where_opt {AstExpr*}
+where_opt(A) ::= .                    { A = NULL; }
+where_opt(A) ::= WHERE expr(X).       { A = X; }
+
+%type groupby_opt {AstGroupBy}
+groupby_opt(A) ::= .                         { memset(&A, 0, sizeof A); }
+groupby_opt(A) ::= GROUP(G) BY exprlist(L).  { A.tok = G; A.list = L; }
+
+%type having_opt {AstExpr*}
+having_opt(A) ::= .                   { A = NULL; }
+having_opt(A) ::= HAVING expr(X).     { A = X; }
+
+%type limit_opt {Token*}
+limit_opt(A) ::= .                    { A = NULL; }
+limit_opt(A) ::= LIMIT INTEGER(N).    { A = arena_alloc(ctx->arena, sizeof(Token)); *A = N; }
+
+/* ---- SET / RESET / SHOW / DESCRIBE / jobs ---- */
+stmt(A) ::= SET(S).                               { A = ast_stmt(ctx, STMT_SET, S); }
+stmt(A) ::= SET(S) STRING(K) EQ STRING(V).        { A = ast_stmt(ctx, STMT_SET, S); A->key = ast_string(ctx, K); A->name_pos = K.pos; A->value = ast_string(ctx, V); A->value_pos = V.pos; }
+stmt(A) ::= RESET(R).                             { A = ast_stmt(ctx, STMT_RESET, R); }
+stmt(A) ::= RESET(R) STRING(K).                   { A = ast_stmt(ctx, STMT_RESET, R); A->key = ast_string(ctx, K); A->name_pos = K.pos; }
+stmt(A) ::= SHOW(S) TABLES.                       { A = ast_stmt(ctx, STMT_SHOW_TABLES, S); }
+stmt(A) ::= SHOW(S) JOBS.                         { A = ast_stmt(ctx, STMT_SHOW_JOBS, S); }
+stmt(A) ::= STOP(S) JOB STRING(J).                { A = ast_stmt(ctx, STMT_STOP_JOB, S); A->name = ast_string(ctx, J); A->name_pos = J.pos; }
+stmt(A) ::= DESCRIBE(D) nm(N).                    { A = ast_stmt(ctx, STMT_DESCRIBE, D); A->name = ast_ident(ctx, N); A->name_pos = N.pos; }
+stmt(A) ::= DESC(D) nm(N).                        { A = ast_stmt(ctx, STMT_DESCRIBE, D); A->name = ast_ident(ctx, N); A->name_pos = N.pos; }
+
+/* ---- expressions ---- */
+%type expr {AstExpr*}
+%type exprlist {PtrList}
+exprlist(A) ::= expr(X).                    { memset(&A, 0, sizeof A); ast_list_push(ctx, &A, X); }
+exprlist(A) ::= exprlist(L) COMMA expr(X).  { A = L; ast_list_push(ctx, &A, X); }
+
+expr(A) ::= LP(L) expr(X) RP(R).      { A = ast_paren(ctx, L, X, R); }
+expr(A) ::= nm(N).                    { A = ast_column(ctx, NULL, N); }
+expr(A) ::= nm(Q) DOT nm(N).          { A = ast_column(ctx, &Q, N); }
+expr(A) ::= INTEGER(T).               { A = ast_literal(ctx, LIT_INT, T); }
+expr(A) ::= DECIMAL(T).               { A = ast_literal(ctx, LIT_DECIMAL, T); }
+expr(A) ::= FLOAT(T).                 { A = ast_literal(ctx, LIT_DOUBLE, T); }
+expr(A) ::= STRING(T).                { A = ast_literal(ctx, LIT_STRING, T); }
+expr(A) ::= TRUE(T).                  { A = ast_literal(ctx, LIT_TRUE, T); }
+expr(A) ::= FALSE(T).                 { A = ast_literal(ctx, LIT_FALSE, T); }
+expr(A) ::= NULL(T).                  { A = ast_literal(ctx, LIT_NULL, T); }
+expr(A) ::= DATE(K) STRING(T).        { A = ast_typed_literal(ctx, LIT_DATE, K, T); }
+expr(A) ::= TIMESTAMP(K) STRING(T).   { A = ast_typed_literal(ctx, LIT_TIMESTAMP, K, T); }
+expr(A) ::= INTERVAL(K) STRING(T) nm(U). { A = ast_interval(ctx, K, T, U); }
+
+expr(A) ::= expr(X) AND(O) expr(Y).     { A = ast_binary(ctx, OP_AND, O, X, Y); }
+expr(A) ::= expr(X) OR(O) expr(Y).      { A = ast_binary(ctx, OP_OR, O, X, Y); }
+expr(A) ::= expr(X) EQ(O) expr(Y).      { A = ast_binary(ctx, OP_EQ, O, X, Y); }
+expr(A) ::= expr(X) NE(O) expr(Y).      { A = ast_binary(ctx, OP_NE, O, X, Y); }
+expr(A) ::= expr(X) LT(O) expr(Y).      { A = ast_binary(ctx, OP_LT, O, X, Y); }
+expr(A) ::= expr(X) LE(O) expr(Y).      { A = ast_binary(ctx, OP_LE, O, X, Y); }
+expr(A) ::= expr(X) GT(O) expr(Y).      { A = ast_binary(ctx, OP_GT, O, X, Y); }
+expr(A) ::= expr(X) GE(O) expr(Y).      { A = ast_binary(ctx, OP_GE, O, X, Y); }
+expr(A) ::= expr(X) PLUS(O) expr(Y).    { A = ast_binary(ctx, OP_ADD, O, X, Y); }
+expr(A) ::= expr(X) MINUS(O) expr(Y).   { A = ast_binary(ctx, OP_SUB, O, X, Y); }
+expr(A) ::= expr(X) STAR(O) expr(Y).    { A = ast_binary(ctx, OP_MUL, O, X, Y); }
+expr(A) ::= expr(X) SLASH(O) expr(Y).   { A = ast_binary(ctx, OP_DIV, O, X, Y); }
+expr(A) ::= expr(X) PERCENT(O) expr(Y). { A = ast_binary(ctx, OP_MOD, O, X, Y); }
+expr(A) ::= expr(X) CONCAT(O) expr(Y).  { A = ast_binary(ctx, OP_CONCAT, O, X, Y); }
+expr(A) ::= NOT(O) expr(X).             { A = ast_unary(ctx, OP_NOT, O, X); }
+expr(A) ::= MINUS(O) expr(X). [UMINUS]  { A = ast_unary(ctx, OP_NEG, O, X); }
+expr(A) ::= PLUS expr(X). [UMINUS]      { A = X; }
+
+expr(A) ::= expr(X) IS(O) NULL(E).          { A = ast_is(ctx, X, O, false, LIT_NULL); A->end = E.pos + E.n; }
+expr(A) ::= expr(X) IS(O) NOT NULL(E).      { A = ast_is(ctx, X, O, true, LIT_NULL); A->end = E.pos + E.n; }
+expr(A) ::= expr(X) IS(O) TRUE(E).          { A = ast_is(ctx, X, O, false, LIT_TRUE); A->end = E.pos + E.n; }
+expr(A) ::= expr(X) IS(O) NOT TRUE(E).      { A = ast_is(ctx, X, O, true, LIT_TRUE); A->end = E.pos + E.n; }
+expr(A) ::= expr(X) IS(O) FALSE(E).         { A = ast_is(ctx, X, O, false, LIT_FALSE); A->end = E.pos + E.n; }
+expr(A) ::= expr(X) IS(O) NOT FALSE(E).     { A = ast_is(ctx, X, O, true, LIT_FALSE); A->end = E.pos + E.n; }
+expr(A) ::= expr(X) BETWEEN(O) expr(Y) AND expr(Z).     { A = ast_between(ctx, X, O, false, Y, Z); }
+expr(A) ::= expr(X) NOT BETWEEN(O) expr(Y) AND expr(Z). { A = ast_between(ctx, X, O, true, Y, Z); }
+expr(A) ::= expr(X) IN(O) LP exprlist(L) RP(R).         { A = ast_in(ctx, X, O, false, &L); A->end = R.pos + 1; }
+expr(A) ::= expr(X) NOT IN(O) LP exprlist(L) RP(R).     { A = ast_in(ctx, X, O, true, &L); A->end = R.pos + 1; }
+expr(A) ::= expr(X) LIKE(O) expr(Y).                    { A = ast_like(ctx, X, O, false, Y); }
+expr(A) ::= expr(X) NOT LIKE(O) expr(Y).                { A = ast_like(ctx, X, O, true, Y); }
+
+expr(A) ::= CASE(C) case_operand(O) case_list(L) case_else(E) END(N). { A = ast_case(ctx, C, O, &L, E, N); }
+%type case_operand {AstExpr*}
+case_operand(A) ::= .           { A = NULL; }
+case_operand(A) ::= expr(X).    { A = X; }
+%type case_list {PtrList}
+case_list(A) ::= WHEN expr(W) THEN expr(T).              { memset(&A, 0, sizeof A); ast_list_push(ctx, &A, W); ast_list_push(ctx, &A, T); }
+case_list(A) ::= case_list(L) WHEN expr(W) THEN expr(T). { A = L; ast_list_push(ctx, &A, W); ast_list_push(ctx, &A, T); }
+%type case_else {AstExpr*}
+case_else(A) ::= .              { A = NULL; }
+case_else(A) ::= ELSE expr(X).  { A = X; }
+
+expr(A) ::= CAST(C) LP expr(X) AS typetoken(T) RP(R).     { A = ast_cast(ctx, C, false, X, T, R); }
+expr(A) ::= TRY_CAST(C) LP expr(X) AS typetoken(T) RP(R). { A = ast_cast(ctx, C, true, X, T, R); }
+
+expr(A) ::= ID(N) LP RP(R).                          { A = ast_func(ctx, N, false, false, NULL, R); }
+expr(A) ::= ID(N) LP STAR RP(R).                     { A = ast_func(ctx, N, false, true, NULL, R); }
+expr(A) ::= ID(N) LP exprlist(L) RP(R).              { A = ast_func(ctx, N, false, false, &L, R); }
+expr(A) ::= ID(N) LP DISTINCT exprlist(L) RP(R).     { A = ast_func(ctx, N, true, false, &L, R); }
+expr(A) ::= ID(N) LP ALL exprlist(L) RP(R).          { A = ast_func(ctx, N, false, false, &L, R); }
+expr(A) ::= ID(N) LP expr(X) FROM expr(Y) RP(R).     { A = ast_func_from(ctx, N, -1, X, Y, NULL, R); }
+expr(A) ::= ID(N) LP expr(X) FROM expr(Y) FOR expr(Z) RP(R). { A = ast_func_from(ctx, N, -1, X, Y, Z, R); }
+expr(A) ::= ID(N) LP trimspec(S) expr(X) FROM expr(Y) RP(R). { A = ast_func_from(ctx, N, S, X, Y, NULL, R); }
+expr(A) ::= ID(N) LP trimspec(S) FROM expr(Y) RP(R). { A = ast_func_from(ctx, N, S, NULL, Y, NULL, R); }
+%type trimspec {int}
+trimspec(A) ::= BOTH.       { A = TRIM_BOTH; }
+trimspec(A) ::= LEADING.    { A = TRIM_LEADING; }
+trimspec(A) ::= TRAILING.   { A = TRIM_TRAILING; }

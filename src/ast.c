@@ -1,0 +1,442 @@
+/*
+ * ast.c — the builders the grammar actions call.
+ *
+ * Each builder allocates in the statement arena and records positions.  Only
+ * purely syntactic checks happen here (an unterminated construct, a TRIM
+ * spec on a function other than TRIM); names and types are the binder's.
+ */
+#include "ast.h"
+#include "diag.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static AstExpr *new_expr(ParseCtx *c, AstExprKind k, int pos)
+{
+    AstExpr *e = arena_alloc(c->arena, sizeof *e);
+    e->kind = k;
+    e->pos = pos;
+    e->end = pos;
+    return e;
+}
+
+const char *ast_ident(ParseCtx *c, Token t)
+{
+    if (t.n >= 2 && t.z[0] == '`') {
+        char *out = arena_alloc(c->arena, (size_t)t.n);
+        int j = 0;
+        for (int i = 1; i < t.n - 1; i++) {
+            out[j++] = t.z[i];
+            if (t.z[i] == '`' && i + 1 < t.n - 1 && t.z[i + 1] == '`') i++;
+        }
+        out[j] = 0;
+        return out;
+    }
+    return arena_strndup(c->arena, t.z, (size_t)t.n);
+}
+
+const char *ast_string(ParseCtx *c, Token t)
+{
+    char *out = arena_alloc(c->arena, (size_t)t.n);
+    int j = 0;
+    for (int i = 1; i < t.n - 1; i++) {
+        out[j++] = t.z[i];
+        if (t.z[i] == '\'' && i + 1 < t.n - 1 && t.z[i + 1] == '\'') i++;
+    }
+    out[j] = 0;
+    return out;
+}
+
+AstExpr *ast_literal(ParseCtx *c, LitKind k, Token t)
+{
+    AstExpr *e = new_expr(c, AX_LITERAL, t.pos);
+    e->end = t.pos + t.n;
+    e->lit = k;
+    e->text = k == LIT_STRING ? ast_string(c, t) : arena_strndup(c->arena, t.z, (size_t)t.n);
+    return e;
+}
+
+AstExpr *ast_typed_literal(ParseCtx *c, LitKind k, Token kw, Token str)
+{
+    AstExpr *e = new_expr(c, AX_LITERAL, kw.pos);
+    e->end = str.pos + str.n;
+    e->lit = k;
+    e->text = ast_string(c, str);
+    return e;
+}
+
+AstExpr *ast_interval(ParseCtx *c, Token kw, Token str, Token unit)
+{
+    AstExpr *e = new_expr(c, AX_LITERAL, kw.pos);
+    e->end = unit.pos + unit.n;
+    e->lit = LIT_INTERVAL;
+    e->text = ast_string(c, str);
+    e->name = arena_strndup(c->arena, unit.z, (size_t)unit.n); /* the unit */
+    e->c = NULL;
+    e->flags = unit.pos;
+    return e;
+}
+
+AstExpr *ast_column(ParseCtx *c, Token *qual, Token name)
+{
+    AstExpr *e = new_expr(c, AX_COLUMN, qual ? qual->pos : name.pos);
+    e->end = name.pos + name.n;
+    e->qual = qual ? ast_ident(c, *qual) : NULL;
+    e->name = ast_ident(c, name);
+    return e;
+}
+
+AstExpr *ast_unary(ParseCtx *c, AstOp op, Token t, AstExpr *a)
+{
+    AstExpr *e = new_expr(c, AX_UNARY, t.pos);
+    e->op = op;
+    e->a = a;
+    e->end = a->end;
+    return e;
+}
+
+AstExpr *ast_binary(ParseCtx *c, AstOp op, Token t, AstExpr *a, AstExpr *b)
+{
+    AstExpr *e = new_expr(c, AX_BINARY, t.pos);
+    e->op = op;
+    e->a = a;
+    e->b = b;
+    e->end = b->end;
+    return e;
+}
+
+AstExpr *ast_is(ParseCtx *c, AstExpr *a, Token t, bool negated, LitKind what)
+{
+    AstExpr *e = new_expr(c, AX_IS, t.pos);
+    e->a = a;
+    e->negated = negated;
+    e->lit = what;
+    e->end = t.pos + t.n;
+    return e;
+}
+
+AstExpr *ast_between(ParseCtx *c, AstExpr *a, Token t, bool negated, AstExpr *lo, AstExpr *hi)
+{
+    AstExpr *e = new_expr(c, AX_BETWEEN, t.pos);
+    e->a = a;
+    e->b = lo;
+    e->c = hi;
+    e->negated = negated;
+    e->end = hi->end;
+    return e;
+}
+
+AstExpr *ast_in(ParseCtx *c, AstExpr *a, Token t, bool negated, PtrList *list)
+{
+    AstExpr *e = new_expr(c, AX_IN, t.pos);
+    e->a = a;
+    e->negated = negated;
+    e->args = (AstExpr **)list->v;
+    e->nargs = list->n;
+    e->end = list->n ? e->args[list->n - 1]->end : t.pos;
+    return e;
+}
+
+AstExpr *ast_like(ParseCtx *c, AstExpr *a, Token t, bool negated, AstExpr *pat)
+{
+    AstExpr *e = new_expr(c, AX_LIKE, t.pos);
+    e->a = a;
+    e->b = pat;
+    e->negated = negated;
+    e->end = pat->end;
+    return e;
+}
+
+AstExpr *ast_func(ParseCtx *c, Token name, bool distinct, bool star, PtrList *args, Token rp)
+{
+    AstExpr *e = new_expr(c, AX_FUNC, name.pos);
+    e->name = ast_ident(c, name);
+    e->distinct = distinct;
+    e->star = star;
+    if (args) {
+        e->args = (AstExpr **)args->v;
+        e->nargs = args->n;
+    }
+    e->end = rp.pos + rp.n;
+    return e;
+}
+
+AstExpr *ast_func_from(ParseCtx *c, Token name, int trimspec, AstExpr *x, AstExpr *y, AstExpr *z, Token rp)
+{
+    AstExpr *e = new_expr(c, AX_FUNC, name.pos);
+    e->name = ast_ident(c, name);
+    e->end = rp.pos + rp.n;
+    bool is_trim = strcasecmp(e->name, "TRIM") == 0;
+    bool is_sub = strcasecmp(e->name, "SUBSTRING") == 0 || strcasecmp(e->name, "SUBSTR") == 0;
+    if (!is_trim && !is_sub) {
+        diag_error(c->diag, DIAG_SYNTAX, name.pos, "only SUBSTRING and TRIM take FROM inside their parentheses");
+        return e;
+    }
+    if (is_sub && trimspec >= 0) {
+        diag_error(c->diag, DIAG_SYNTAX, name.pos, "BOTH/LEADING/TRAILING belong to TRIM, not %s", e->name);
+        return e;
+    }
+    e->args = arena_alloc(c->arena, sizeof(AstExpr *) * 3);
+    if (is_trim) {
+        /* TRIM([spec] [chars] FROM s) → args (s, chars) */
+        if (z) {
+            diag_error(c->diag, DIAG_SYNTAX, name.pos, "TRIM takes no FOR clause");
+            return e;
+        }
+        e->flags = trimspec < 0 ? TRIM_BOTH : trimspec;
+        e->args[0] = y;
+        e->nargs = 1;
+        if (x) e->args[e->nargs++] = x;
+    } else {
+        e->args[0] = x;
+        e->args[1] = y;
+        e->nargs = 2;
+        if (z) e->args[e->nargs++] = z;
+    }
+    return e;
+}
+
+AstExpr *ast_case(ParseCtx *c, Token t, AstExpr *operand, PtrList *whens, AstExpr *els, Token end)
+{
+    AstExpr *e = new_expr(c, AX_CASE, t.pos);
+    e->a = operand;
+    e->args = (AstExpr **)whens->v;
+    e->nargs = whens->n;
+    e->b = els;
+    e->end = end.pos + end.n;
+    return e;
+}
+
+AstExpr *ast_cast(ParseCtx *c, Token t, bool try_, AstExpr *a, AstType type, Token rp)
+{
+    AstExpr *e = new_expr(c, AX_CAST, t.pos);
+    e->a = a;
+    e->try_ = try_;
+    e->type = type;
+    e->end = rp.pos + rp.n;
+    (void)c;
+    return e;
+}
+
+AstExpr *ast_paren(ParseCtx *c, Token lp, AstExpr *e, Token rp)
+{
+    (void)c;
+    (void)lp;
+    e->end = rp.pos + rp.n;
+    return e;
+}
+
+static int token_int(ParseCtx *c, Token t)
+{
+    char buf[32];
+    if (t.n >= (int)sizeof buf) {
+        diag_error(c->diag, DIAG_SYNTAX, t.pos, "number too large: %.*s", t.n, t.z);
+        return 0;
+    }
+    memcpy(buf, t.z, (size_t)t.n);
+    buf[t.n] = 0;
+    char *end;
+    long v = strtol(buf, &end, 10);
+    if (*end || v > 1000000000L) {
+        diag_error(c->diag, DIAG_SYNTAX, t.pos, "expected a small integer, got %s", buf);
+        return 0;
+    }
+    return (int)v;
+}
+
+AstType ast_type(ParseCtx *c, Token name, int nparams, Token *p1, Token *p2)
+{
+    AstType t = {0};
+    t.name = arena_strndup(c->arena, name.z, (size_t)name.n);
+    t.pos = name.pos;
+    t.nparams = nparams;
+    if (p1) t.p1 = token_int(c, *p1);
+    if (p2) t.p2 = token_int(c, *p2);
+    return t;
+}
+
+AstColumnDef *ast_coldef(ParseCtx *c, Token name, AstType type, int cons)
+{
+    AstColumnDef *d = arena_alloc(c->arena, sizeof *d);
+    d->name = ast_ident(c, name);
+    d->pos = name.pos;
+    d->type = type;
+    d->not_null = (cons & CONS_NOT_NULL) != 0;
+    d->pk = (cons & CONS_PK) != 0;
+    d->pk_enforced = d->pk && (cons & CONS_NOT_ENFORCED) == 0;
+    d->pk_pos = cons >> 8;
+    return d;
+}
+
+AstColumnDef *ast_computed(ParseCtx *c, Token name, AstExpr *e)
+{
+    AstColumnDef *d = arena_alloc(c->arena, sizeof *d);
+    d->name = ast_ident(c, name);
+    d->pos = name.pos;
+    d->computed = e;
+    return d;
+}
+
+AstColumnDef *ast_metacol(ParseCtx *c, Token name, AstType type, Token meta, Token *key, bool virtual_)
+{
+    AstColumnDef *d = arena_alloc(c->arena, sizeof *d);
+    d->name = ast_ident(c, name);
+    d->pos = name.pos;
+    d->type = type;
+    d->metadata = true;
+    d->meta_key = key ? ast_string(c, *key) : NULL;
+    d->meta_pos = key ? key->pos : meta.pos;
+    d->virtual_ = virtual_;
+    return d;
+}
+
+AstTableElem *ast_elem_col(ParseCtx *c, AstColumnDef *col)
+{
+    AstTableElem *t = arena_alloc(c->arena, sizeof *t);
+    t->kind = TE_COLUMN;
+    t->pos = col->pos;
+    t->col = col;
+    return t;
+}
+
+AstTableElem *ast_elem_pk(ParseCtx *c, Token t, PtrList *names, bool enforced)
+{
+    AstTableElem *e = arena_alloc(c->arena, sizeof *e);
+    e->kind = TE_PRIMARY_KEY;
+    e->pos = t.pos;
+    e->nnames = names->n;
+    e->names = arena_alloc(c->arena, sizeof(char *) * (size_t)names->n);
+    e->npos = arena_alloc(c->arena, sizeof(int) * (size_t)names->n);
+    for (int i = 0; i < names->n; i++) {
+        Token *tk = names->v[i];
+        e->names[i] = ast_ident(c, *tk);
+        e->npos[i] = tk->pos;
+    }
+    e->enforced = enforced;
+    return e;
+}
+
+AstTableElem *ast_elem_wm(ParseCtx *c, Token t, Token col, AstExpr *ex)
+{
+    AstTableElem *e = arena_alloc(c->arena, sizeof *e);
+    e->kind = TE_WATERMARK;
+    e->pos = t.pos;
+    e->wm_col = ast_ident(c, col);
+    e->npos = arena_alloc(c->arena, sizeof(int));
+    e->npos[0] = col.pos;
+    e->wm_expr = ex;
+    return e;
+}
+
+AstOption *ast_option(ParseCtx *c, Token k, Token v)
+{
+    AstOption *o = arena_alloc(c->arena, sizeof *o);
+    o->key = ast_string(c, k);
+    o->value = ast_string(c, v);
+    o->pos = k.pos;
+    o->vpos = v.pos;
+    return o;
+}
+
+AstSelItem *ast_selitem(ParseCtx *c, AstExpr *e, Token *alias)
+{
+    AstSelItem *s = arena_alloc(c->arena, sizeof *s);
+    s->expr = e;
+    s->alias = alias ? ast_ident(c, *alias) : NULL;
+    s->pos = e->pos;
+    return s;
+}
+
+AstSelItem *ast_selstar(ParseCtx *c, Token t, Token *qual)
+{
+    AstSelItem *s = arena_alloc(c->arena, sizeof *s);
+    s->star = true;
+    s->star_qual = qual ? ast_ident(c, *qual) : NULL;
+    s->pos = qual ? qual->pos : t.pos;
+    return s;
+}
+
+AstSelect *ast_select(ParseCtx *c, Token t, bool distinct, PtrList *items, AstFrom from,
+                      AstExpr *where, Token *group, PtrList *groupby, AstExpr *having, Token *limit)
+{
+    AstSelect *s = arena_alloc(c->arena, sizeof *s);
+    s->pos = t.pos;
+    s->distinct = distinct;
+    s->items = (AstSelItem **)items->v;
+    s->nitems = items->n;
+    s->from = from;
+    s->where = where;
+    if (groupby) {
+        s->groupby = (AstExpr **)groupby->v;
+        s->ngroupby = groupby->n;
+        s->groupby_pos = group ? group->pos : t.pos;
+    }
+    s->having = having;
+    s->limit = -1;
+    if (limit) {
+        char buf[32];
+        int n = limit->n < 31 ? limit->n : 31;
+        memcpy(buf, limit->z, (size_t)n);
+        buf[n] = 0;
+        char *end;
+        long long v = strtoll(buf, &end, 10);
+        if (*end || limit->n > 18) diag_error(c->diag, DIAG_SYNTAX, limit->pos, "LIMIT must be a non-negative integer");
+        s->limit = v;
+    }
+    return s;
+}
+
+AstFrom ast_from_table(ParseCtx *c, Token name, Token *alias)
+{
+    AstFrom f = {0};
+    f.table = ast_ident(c, name);
+    f.alias = alias ? ast_ident(c, *alias) : NULL;
+    f.pos = name.pos;
+    return f;
+}
+
+AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias)
+{
+    AstFrom f = {0};
+    f.sub = sub;
+    f.alias = alias ? ast_ident(c, *alias) : NULL;
+    f.pos = lp.pos;
+    return f;
+}
+
+AstStmt *ast_stmt(ParseCtx *c, AstStmtKind k, Token first)
+{
+    AstStmt *s = arena_alloc(c->arena, sizeof *s);
+    s->kind = k;
+    s->pos = first.pos;
+    s->end = first.pos + first.n;
+    return s;
+}
+
+void ast_finish_stmt(ParseCtx *c, AstStmt *s, int end)
+{
+    s->end = end;
+    ptrlist_push(c->arena, &c->stmts, s);
+}
+
+void ast_list_push(ParseCtx *c, PtrList *l, void *item) { ptrlist_push(c->arena, l, item); }
+
+AstExpr *ast_expr_copy(Arena *a, const AstExpr *e)
+{
+    if (!e) return NULL;
+    AstExpr *n = arena_alloc(a, sizeof *n);
+    *n = *e;
+    n->qual = arena_strdup(a, e->qual);
+    n->name = arena_strdup(a, e->name);
+    n->text = arena_strdup(a, e->text);
+    n->type.name = arena_strdup(a, e->type.name);
+    n->a = ast_expr_copy(a, e->a);
+    n->b = ast_expr_copy(a, e->b);
+    n->c = ast_expr_copy(a, e->c);
+    if (e->nargs) {
+        n->args = arena_alloc(a, sizeof(AstExpr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++) n->args[i] = ast_expr_copy(a, e->args[i]);
+    }
+    return n;
+}

@@ -1,0 +1,236 @@
+/*
+ * ast.h — the syntax tree the parser builds.
+ *
+ * The AST knows no types, no catalog and no Kafka: it is what was written,
+ * with the byte offset of each construct so later stages can point at it.
+ * All nodes live in the statement arena owned by the parse context.
+ * Builders (ast_*) are called from the grammar actions in grammar/parser.y,
+ * so the grammar stays thin.
+ */
+#ifndef EDDY_AST_H
+#define EDDY_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "arena.h"
+
+/* A token as the lexer hands it to the parser. */
+typedef struct Token {
+    const char *z;        /* first byte in the source */
+    int         n;        /* length in bytes */
+    int         pos;      /* byte offset of z in the source */
+} Token;
+
+typedef enum AstExprKind {
+    AX_LITERAL,           /* lit, text, ival/dval */
+    AX_COLUMN,            /* qual (may be NULL), name */
+    AX_UNARY,             /* op (OP_NEG, OP_NOT), a */
+    AX_BINARY,            /* op, a, b */
+    AX_IS,                /* a IS [NOT] {NULL|TRUE|FALSE}: lit says which, negated */
+    AX_BETWEEN,           /* a [NOT] BETWEEN b AND c */
+    AX_IN,                /* a [NOT] IN (args) */
+    AX_LIKE,              /* a [NOT] LIKE b */
+    AX_FUNC,              /* name(args), distinct, star = COUNT(*) form; flags for TRIM */
+    AX_CASE,              /* CASE [a] WHEN args[2i] THEN args[2i+1] … [ELSE b] END */
+    AX_CAST,              /* CAST(a AS type), try_ for TRY_CAST */
+} AstExprKind;
+
+typedef enum AstOp {
+    OP_NONE = 0,
+    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_CONCAT,
+    OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+    OP_AND, OP_OR,
+    OP_NOT, OP_NEG,
+} AstOp;
+
+typedef enum LitKind {
+    LIT_NULL, LIT_TRUE, LIT_FALSE, LIT_INT, LIT_DECIMAL, LIT_DOUBLE, LIT_STRING,
+    LIT_DATE, LIT_TIMESTAMP, LIT_INTERVAL,
+} LitKind;
+
+/* TRIM flavours, kept in AstExpr.flags. */
+enum { TRIM_BOTH = 0, TRIM_LEADING = 1, TRIM_TRAILING = 2 };
+
+/* A type as written: the name and its parenthesised parameters. */
+typedef struct AstType {
+    const char *name;     /* e.g. "DECIMAL" (as written) */
+    int         pos;      /* offset of the name */
+    int         nparams;  /* 0..2 */
+    int         p1, p2;   /* parameters */
+    bool        ltz;      /* WITH LOCAL TIME ZONE */
+} AstType;
+
+typedef struct AstExpr AstExpr;
+struct AstExpr {
+    AstExprKind kind;     /* which of the shapes above */
+    int         pos;      /* offset of the token that best names this expression */
+    int         end;      /* offset just past its last token (for quoting) */
+    AstOp       op;       /* UNARY/BINARY operator */
+    bool        negated;  /* NOT BETWEEN / NOT IN / NOT LIKE / IS NOT */
+    bool        distinct; /* COUNT(DISTINCT x) */
+    bool        star;     /* COUNT(*) */
+    bool        try_;     /* TRY_CAST */
+    int         flags;    /* TRIM_* for TRIM */
+    const char *qual;     /* column qualifier (table alias), or NULL */
+    const char *name;     /* column or function name */
+    LitKind     lit;      /* literal kind (also IS NULL/TRUE/FALSE) */
+    const char *text;     /* literal text: unescaped string, number as written, interval unit */
+    AstExpr    *a, *b, *c;/* operands */
+    AstExpr   **args;     /* function arguments, IN list, CASE when/then pairs */
+    int         nargs;    /* count of args */
+    AstType     type;     /* CAST target */
+};
+
+typedef struct AstColumnDef {
+    const char *name;     /* column name */
+    int         pos;      /* offset of the name */
+    AstType     type;     /* declared type (unused for computed columns) */
+    bool        not_null; /* NOT NULL */
+    bool        pk;       /* PRIMARY KEY NOT ENFORCED on the column */
+    bool        pk_enforced; /* PRIMARY KEY written without NOT ENFORCED */
+    int         pk_pos;   /* offset of PRIMARY */
+    AstExpr    *computed; /* `name AS expr`, or NULL */
+    bool        metadata; /* METADATA [FROM 'key'] [VIRTUAL] */
+    const char *meta_key; /* the FROM key, or NULL = the column name */
+    int         meta_pos; /* offset of the key string (or of METADATA) */
+    bool        virtual_; /* VIRTUAL: read-only, not written by sinks */
+} AstColumnDef;
+
+typedef struct AstOption {
+    const char *key;      /* unescaped option name */
+    const char *value;    /* unescaped value */
+    int         pos;      /* offset of the key literal */
+    int         vpos;     /* offset of the value literal */
+} AstOption;
+
+/* One element of a CREATE TABLE body, in the order written. */
+typedef enum { TE_COLUMN, TE_PRIMARY_KEY, TE_WATERMARK } TableElemKind;
+typedef struct AstTableElem {
+    TableElemKind kind;   /* which element */
+    int           pos;    /* offset of the element */
+    AstColumnDef *col;    /* TE_COLUMN */
+    const char  **names;  /* TE_PRIMARY_KEY columns */
+    int          *npos;   /* their offsets */
+    int           nnames; /* count */
+    bool          enforced; /* TE_PRIMARY_KEY written without NOT ENFORCED */
+    const char   *wm_col; /* TE_WATERMARK column */
+    AstExpr      *wm_expr;/* TE_WATERMARK strategy expression */
+} AstTableElem;
+
+typedef struct AstSelect AstSelect;
+
+typedef struct AstSelItem {
+    AstExpr    *expr;     /* NULL for * */
+    const char *alias;    /* AS alias, or NULL */
+    bool        star;     /* * or qual.* */
+    const char *star_qual;/* qualifier of qual.* */
+    int         pos;      /* offset of the item */
+} AstSelItem;
+
+typedef struct AstFrom {
+    const char *table;    /* table name, or NULL for a subquery */
+    AstSelect  *sub;      /* subquery */
+    const char *alias;    /* alias, or NULL */
+    int         pos;      /* offset of the table name or '(' */
+} AstFrom;
+
+struct AstSelect {
+    int          pos;     /* offset of SELECT */
+    bool         distinct;/* SELECT DISTINCT */
+    AstSelItem **items;   /* select list */
+    int          nitems;  /* count */
+    AstFrom      from;    /* the one input */
+    AstExpr     *where;   /* or NULL */
+    AstExpr    **groupby; /* GROUP BY expressions */
+    int          ngroupby;/* count (0 = no GROUP BY) */
+    int          groupby_pos; /* offset of GROUP */
+    AstExpr     *having;  /* or NULL */
+    int64_t      limit;   /* LIMIT n, or -1 */
+};
+
+typedef enum AstStmtKind {
+    STMT_CREATE_TABLE, STMT_DROP_TABLE, STMT_INSERT, STMT_SELECT, STMT_SET, STMT_RESET,
+    STMT_SHOW_TABLES, STMT_DESCRIBE, STMT_EXPLAIN, STMT_SHOW_JOBS, STMT_STOP_JOB,
+} AstStmtKind;
+
+typedef struct AstStmt AstStmt;
+struct AstStmt {
+    AstStmtKind   kind;   /* which statement */
+    int           pos;    /* offset of its first token */
+    int           end;    /* offset just past its last token */
+    const char   *name;   /* table name (CREATE/DROP/INSERT/DESCRIBE), job id (STOP JOB) */
+    int           name_pos; /* offset of the name */
+    bool          if_exists;     /* IF [NOT] EXISTS */
+    AstTableElem **elems; /* CREATE TABLE body */
+    int           nelems; /* count */
+    AstOption   **opts;   /* WITH options */
+    int           nopts;  /* count */
+    const char  **cols;   /* INSERT INTO t (cols) */
+    int          *colpos; /* their offsets */
+    int           ncols;  /* count (0 = all columns) */
+    AstSelect    *query;  /* INSERT's or SELECT's query */
+    const char   *key;    /* SET/RESET key, NULL = all */
+    const char   *value;  /* SET value */
+    int           value_pos; /* offset of the value */
+    AstStmt      *inner;  /* EXPLAIN's statement */
+};
+
+/* The grammar's view of the parse: statements so far and the first error. */
+struct Diag;
+typedef struct ParseCtx {
+    Arena       *arena;   /* statement arena; everything below lives here */
+    const char  *src;     /* the whole source text */
+    int          len;     /* its length */
+    PtrList      stmts;   /* AstStmt* in order */
+    struct Diag *diag;    /* first error */
+} ParseCtx;
+
+/* GROUP BY as the grammar collects it: the GROUP token and the list. */
+typedef struct AstGroupBy {
+    Token   tok;          /* GROUP */
+    PtrList list;         /* AstExpr* */
+} AstGroupBy;
+
+/* Builders, called from grammar actions. */
+const char *ast_ident(ParseCtx *c, Token t);     /* unquotes `backticks` */
+const char *ast_string(ParseCtx *c, Token t);    /* unescapes 'it''s' */
+AstExpr *ast_literal(ParseCtx *c, LitKind k, Token t);
+AstExpr *ast_typed_literal(ParseCtx *c, LitKind k, Token kw, Token str);
+AstExpr *ast_interval(ParseCtx *c, Token kw, Token str, Token unit);
+AstExpr *ast_column(ParseCtx *c, Token *qual, Token name);
+AstExpr *ast_unary(ParseCtx *c, AstOp op, Token t, AstExpr *a);
+AstExpr *ast_binary(ParseCtx *c, AstOp op, Token t, AstExpr *a, AstExpr *b);
+AstExpr *ast_is(ParseCtx *c, AstExpr *a, Token t, bool negated, LitKind what);
+AstExpr *ast_between(ParseCtx *c, AstExpr *a, Token t, bool negated, AstExpr *lo, AstExpr *hi);
+AstExpr *ast_in(ParseCtx *c, AstExpr *a, Token t, bool negated, PtrList *list);
+AstExpr *ast_like(ParseCtx *c, AstExpr *a, Token t, bool negated, AstExpr *pat);
+AstExpr *ast_func(ParseCtx *c, Token name, bool distinct, bool star, PtrList *args, Token rp);
+/* SUBSTRING(s FROM a [FOR b]) and TRIM([spec] [chars] FROM s): the name says which. */
+AstExpr *ast_func_from(ParseCtx *c, Token name, int trimspec, AstExpr *x, AstExpr *y, AstExpr *z, Token rp);
+AstExpr *ast_case(ParseCtx *c, Token t, AstExpr *operand, PtrList *whens, AstExpr *els, Token end);
+AstExpr *ast_cast(ParseCtx *c, Token t, bool try_, AstExpr *a, AstType type, Token rp);
+AstExpr *ast_paren(ParseCtx *c, Token lp, AstExpr *e, Token rp);
+AstType  ast_type(ParseCtx *c, Token name, int nparams, Token *p1, Token *p2);
+AstColumnDef *ast_coldef(ParseCtx *c, Token name, AstType type, int cons);
+AstColumnDef *ast_computed(ParseCtx *c, Token name, AstExpr *e);
+AstColumnDef *ast_metacol(ParseCtx *c, Token name, AstType type, Token meta, Token *key, bool virtual_);
+AstTableElem *ast_elem_col(ParseCtx *c, AstColumnDef *col);
+AstTableElem *ast_elem_pk(ParseCtx *c, Token t, PtrList *names, bool enforced);
+AstTableElem *ast_elem_wm(ParseCtx *c, Token t, Token col, AstExpr *e);
+AstOption *ast_option(ParseCtx *c, Token k, Token v);
+AstSelItem *ast_selitem(ParseCtx *c, AstExpr *e, Token *alias);
+AstSelItem *ast_selstar(ParseCtx *c, Token t, Token *qual);
+AstSelect *ast_select(ParseCtx *c, Token t, bool distinct, PtrList *items, AstFrom from,
+                      AstExpr *where, Token *group, PtrList *groupby, AstExpr *having, Token *limit);
+AstFrom ast_from_table(ParseCtx *c, Token name, Token *alias);
+AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias);
+AstStmt *ast_stmt(ParseCtx *c, AstStmtKind k, Token first);
+void ast_finish_stmt(ParseCtx *c, AstStmt *s, int end);
+void ast_list_push(ParseCtx *c, PtrList *l, void *item);
+/* Deep copy of an expression into another arena (catalog tables keep their
+ * computed columns and watermarks past the statement's arena). */
+AstExpr *ast_expr_copy(Arena *a, const AstExpr *e);
+/* Column-def constraint bits for ast_coldef. */
+enum { CONS_NOT_NULL = 1, CONS_NULL = 2, CONS_PK = 4, CONS_NOT_ENFORCED = 8 };
+
+#endif

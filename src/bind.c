@@ -1,0 +1,1130 @@
+/*
+ * bind.c — the binder: resolves names against the catalog and scopes,
+ * infers types, and shapes aggregate queries (keys, aggregates, the
+ * expressions over them).  See bind.h for the contract.
+ */
+#include "bind.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "func.h"
+#include "options.h"
+
+/* ------------------------------------------------------------------ */
+/* Scopes                                                              */
+
+/* One name visible to an expression. */
+typedef struct ScopeCol {
+    const char  *name;    /* column name */
+    Type         type;    /* its type */
+    int          index;   /* input column index, or -1 for a computed column */
+    const BExpr *expr;    /* computed column: its expression over the input */
+} ScopeCol;
+
+typedef struct Scope {
+    const char *qual;     /* the FROM item's alias or table name; NULL for an anonymous subquery */
+    ScopeCol   *cols;     /* visible columns */
+    int         ncols;    /* count */
+} Scope;
+
+/* Where aggregates may appear while binding an expression. */
+typedef enum AggMode { AGG_NO_WHERE, AGG_NO_GROUPBY, AGG_NO_OTHER, AGG_ALLOW, AGG_NESTED } AggMode;
+
+static const char *agg_forbidden[] = {
+    [AGG_NO_WHERE] = "aggregate functions are not allowed in WHERE (use HAVING)",
+    [AGG_NO_GROUPBY] = "aggregate functions are not allowed in GROUP BY",
+    [AGG_NO_OTHER] = "aggregate functions are not allowed here",
+    [AGG_NESTED] = "aggregate function calls cannot be nested",
+};
+
+static char *type_str(Arena *a, Type t)
+{
+    StrBuf b = {0};
+    type_print(&b, t);
+    char *s = arena_strdup(a, b.s);
+    sb_free(&b);
+    return s;
+}
+
+static BExpr *bx_new(BindCtx *c, BExprKind k, int pos)
+{
+    BExpr *e = arena_alloc(c->arena, sizeof *e);
+    e->kind = k;
+    e->pos = pos;
+    return e;
+}
+
+static BExpr *bx_col(BindCtx *c, int col, Type t, int pos)
+{
+    BExpr *e = bx_new(c, BX_COL, pos);
+    e->col = col;
+    e->type = t;
+    return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* Literals                                                            */
+
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* 'YYYY-MM-DD[ HH:MM:SS[.fff]]' → epoch ms (want_time) or days. */
+static bool parse_datetime(const char *s, bool want_time, int64_t *out)
+{
+    int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3) return false;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) return false;
+    const char *p = s + n;
+    int64_t ms = 0;
+    if (want_time && (*p == ' ' || *p == 'T')) {
+        int m2 = 0;
+        if (sscanf(p + 1, "%2d:%2d:%2d%n", &h, &mi, &se, &m2) != 3) return false;
+        if (h > 23 || mi > 59 || se > 59) return false;
+        p += 1 + m2;
+        if (*p == '.') {
+            p++;
+            int digits = 0;
+            int64_t frac = 0;
+            while (isdigit((unsigned char)*p)) {
+                if (digits < 3) frac = frac * 10 + (*p - '0');
+                digits++;
+                p++;
+            }
+            if (!digits) return false;
+            for (; digits < 3; digits++) frac *= 10;
+            ms = frac;
+        }
+    }
+    if (*p) return false;
+    int64_t days = days_from_civil(y, mo, d);
+    *out = want_time ? days * 86400000 + (int64_t)h * 3600000 + mi * 60000 + se * 1000 + ms : days;
+    return true;
+}
+
+static BExpr *bind_literal(BindCtx *c, const AstExpr *x)
+{
+    BExpr *e = bx_new(c, BX_LIT, x->pos);
+    switch (x->lit) {
+    case LIT_NULL:
+        e->type = type_make(TY_NULL, true);
+        e->lit.null = true;
+        break;
+    case LIT_TRUE:
+    case LIT_FALSE:
+        e->type = type_make(TY_BOOLEAN, false);
+        e->lit.i = x->lit == LIT_TRUE;
+        break;
+    case LIT_INT: {
+        errno = 0;
+        char *end;
+        long long v = strtoll(x->text, &end, 10);
+        if (errno || *end) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "integer literal %s is out of range for BIGINT", x->text);
+            return NULL;
+        }
+        e->lit.i = v;
+        e->type = type_make(v > INT32_MAX ? TY_BIGINT : TY_INT, false);
+        break;
+    }
+    case LIT_DECIMAL: {
+        int64_t unscaled = 0;
+        int digits = 0, scale = 0;
+        bool after = false, lead = true;
+        for (const char *p = x->text; *p; p++) {
+            if (*p == '.') { after = true; continue; }
+            if (lead && *p == '0' && !after) continue;
+            lead = false;
+            if (digits >= 18) {
+                diag_error(c->diag, DIAG_SEMANTIC, x->pos, "decimal literal %s has more than 18 digits", x->text);
+                return NULL;
+            }
+            unscaled = unscaled * 10 + (*p - '0');
+            digits++;
+            if (after) scale++;
+        }
+        if (digits < scale) digits = scale;
+        if (digits == 0) digits = 1;
+        e->type = type_decimal(digits, scale, false);
+        e->lit.i = unscaled;
+        break;
+    }
+    case LIT_DOUBLE:
+        e->type = type_make(TY_DOUBLE, false);
+        e->lit.d = strtod(x->text, NULL);
+        if (isinf(e->lit.d)) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "number %s is out of range for DOUBLE", x->text);
+            return NULL;
+        }
+        break;
+    case LIT_STRING:
+        e->type = type_make(TY_STRING, false);
+        e->lit.s = arena_strdup(c->arena, x->text);  /* the plan outlives the AST */
+        e->lit.n = (int32_t)strlen(x->text);
+        break;
+    case LIT_DATE:
+    case LIT_TIMESTAMP: {
+        bool ts = x->lit == LIT_TIMESTAMP;
+        if (!parse_datetime(x->text, ts, &e->lit.i)) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "invalid %s literal '%s' (expected '%s')", ts ? "TIMESTAMP" : "DATE",
+                       x->text, ts ? "YYYY-MM-DD HH:MM:SS[.fff]" : "YYYY-MM-DD");
+            return NULL;
+        }
+        e->type = type_make(ts ? TY_TIMESTAMP : TY_DATE, false);
+        if (ts) e->type.precision = 3;
+        break;
+    }
+    case LIT_INTERVAL: {
+        static const struct { const char *unit; int64_t ms; } units[] = {
+            {"MILLISECOND", 1}, {"SECOND", 1000}, {"MINUTE", 60000}, {"HOUR", 3600000}, {"DAY", 86400000},
+        };
+        int64_t mult = 0;
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+            if (strcasecmp(x->name, units[i].unit) == 0) mult = units[i].ms;
+        if (!mult) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->flags, "unknown interval unit '%s' (use MILLISECOND, SECOND, MINUTE, HOUR or DAY)", x->name);
+            return NULL;
+        }
+        int64_t v;
+        if (!opt_parse_int(x->text, &v)) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "interval value '%s' is not a whole number", x->text);
+            return NULL;
+        }
+        e->type = type_make(TY_INTERVAL, false);
+        e->lit.i = v * mult;
+        break;
+    }
+    }
+    return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* Expressions                                                         */
+
+static BExpr *bind_expr(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am);
+
+static BExpr *resolve_column(BindCtx *c, const Scope *sc, const AstExpr *x)
+{
+    if (x->qual && (!sc->qual || strcmp(x->qual, sc->qual) != 0)) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown table or alias '%s'", x->qual);
+        return NULL;
+    }
+    const ScopeCol *hit = NULL;
+    int nhits = 0;
+    for (int i = 0; i < sc->ncols; i++) {
+        if (strcmp(sc->cols[i].name, x->name) == 0) {
+            if (!hit) hit = &sc->cols[i];
+            nhits++;
+        }
+    }
+    if (nhits > 1) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "column '%s' is ambiguous", x->name);
+        return NULL;
+    }
+    if (!hit) {
+        const char *near = NULL;
+        for (int i = 0; i < sc->ncols && !near; i++)
+            if (strcasecmp(sc->cols[i].name, x->name) == 0) near = sc->cols[i].name;
+        if (near)
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown column '%s' (did you mean '%s'? names are case-sensitive)", x->name, near);
+        else if (sc->qual)
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown column '%s' in '%s'", x->name, sc->qual);
+        else
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown column '%s'", x->name);
+        return NULL;
+    }
+    if (hit->expr) {
+        BExpr *e = arena_alloc(c->arena, sizeof *e);
+        *e = *hit->expr;
+        return e;
+    }
+    return bx_col(c, hit->index, hit->type, x->pos);
+}
+
+static bool type_mismatch(BindCtx *c, int pos, const char *what, Type a, Type b)
+{
+    diag_error(c->diag, DIAG_SEMANTIC, pos, "%s: %s and %s", what, type_str(c->arena, a), type_str(c->arena, b));
+    return false;
+}
+
+static bool need_boolean(BindCtx *c, const BExpr *e, const char *where)
+{
+    if (e->type.kind == TY_BOOLEAN || e->type.kind == TY_NULL) return true;
+    diag_error(c->diag, DIAG_SEMANTIC, e->pos, "%s must be BOOLEAN, got %s", where, type_str(c->arena, e->type));
+    return false;
+}
+
+/* Result type of DECIMAL arithmetic (Flink/Calcite's rules, capped at 38). */
+static Type decimal_arith(AstOp op, Type a, Type b, bool nullable)
+{
+    int p1 = a.kind == TY_DECIMAL ? a.precision : (a.kind == TY_BIGINT ? 19 : a.kind == TY_INT ? 10 : a.kind == TY_SMALLINT ? 5 : 3);
+    int s1 = a.kind == TY_DECIMAL ? a.scale : 0;
+    int p2 = b.kind == TY_DECIMAL ? b.precision : (b.kind == TY_BIGINT ? 19 : b.kind == TY_INT ? 10 : b.kind == TY_SMALLINT ? 5 : 3);
+    int s2 = b.kind == TY_DECIMAL ? b.scale : 0;
+    int p, s;
+    switch (op) {
+    case OP_MUL: p = p1 + p2; s = s1 + s2; break;
+    case OP_DIV: s = s1 + p2 + 1 > 6 ? s1 + p2 + 1 : 6; p = p1 - s1 + s2 + s; break;
+    case OP_MOD: s = s1 > s2 ? s1 : s2; p = (p1 - s1 < p2 - s2 ? p1 - s1 : p2 - s2) + s; break;
+    default: s = s1 > s2 ? s1 : s2; p = (p1 - s1 > p2 - s2 ? p1 - s1 : p2 - s2) + s + 1; break;
+    }
+    if (p > DECIMAL_MAX_PRECISION) {
+        int keep = s < 6 ? s : 6;
+        s = s - (p - DECIMAL_MAX_PRECISION) > keep ? s - (p - DECIMAL_MAX_PRECISION) : keep;
+        p = DECIMAL_MAX_PRECISION;
+    }
+    return type_decimal(p, s, nullable);
+}
+
+static BExpr *bind_binary(BindCtx *c, const AstExpr *x, BExpr *a, BExpr *b)
+{
+    BExpr *e = bx_new(c, BX_OP, x->pos);
+    e->op = x->op;
+    e->a = a;
+    e->b = b;
+    bool nullable = a->type.nullable || b->type.nullable;
+    Type ta = a->type, tb = b->type;
+    switch (x->op) {
+    case OP_AND:
+    case OP_OR:
+        if (!need_boolean(c, a, x->op == OP_AND ? "operand of AND" : "operand of OR")) return NULL;
+        if (!need_boolean(c, b, x->op == OP_AND ? "operand of AND" : "operand of OR")) return NULL;
+        e->type = type_make(TY_BOOLEAN, nullable);
+        return e;
+    case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
+        Type t;
+        if (!type_common(ta, tb, &t) || t.kind == TY_INTERVAL || (t.kind == TY_BOOLEAN && x->op != OP_EQ && x->op != OP_NE && 0)) {
+            type_mismatch(c, x->pos, "cannot compare", ta, tb);
+            return NULL;
+        }
+        e->type = type_make(TY_BOOLEAN, nullable);
+        return e;
+    }
+    case OP_CONCAT:
+        if ((!type_is_string(ta) && ta.kind != TY_NULL) || (!type_is_string(tb) && tb.kind != TY_NULL)) {
+            type_mismatch(c, x->pos, "|| needs strings (CAST other types to STRING)", ta, tb);
+            return NULL;
+        }
+        e->type = type_make(TY_STRING, nullable);
+        return e;
+    default:
+        break;
+    }
+    /* Arithmetic. */
+    if ((ta.kind == TY_TIMESTAMP || ta.kind == TY_TIMESTAMP_LTZ || ta.kind == TY_DATE) && tb.kind == TY_INTERVAL &&
+        (x->op == OP_ADD || x->op == OP_SUB)) {
+        e->type = ta;
+        e->type.nullable = nullable;
+        return e;
+    }
+    if (ta.kind == TY_INTERVAL && (tb.kind == TY_TIMESTAMP || tb.kind == TY_TIMESTAMP_LTZ) && x->op == OP_ADD) {
+        e->type = tb;
+        e->type.nullable = nullable;
+        return e;
+    }
+    bool na = type_is_numeric(ta) || ta.kind == TY_NULL, nb = type_is_numeric(tb) || tb.kind == TY_NULL;
+    if (!na || !nb) {
+        type_mismatch(c, x->pos, "arithmetic needs numbers", ta, tb);
+        return NULL;
+    }
+    Type t;
+    type_common(ta, tb, &t);
+    if (t.kind == TY_NULL) t = type_make(TY_INT, true);
+    if (t.kind == TY_DECIMAL) t = decimal_arith(x->op, ta.kind == TY_NULL ? t : ta, tb.kind == TY_NULL ? t : tb, nullable);
+    /* Flink: an integer divided by an integer is an integer (truncated). */
+    t.nullable = nullable;
+    e->type = t;
+    return e;
+}
+
+static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am)
+{
+    const FuncDef *fn = func_find(x->name);
+    if (!fn) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown function '%s'", x->name);
+        return NULL;
+    }
+    if (fn->agg && am != AGG_ALLOW) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s", agg_forbidden[am]);
+        return NULL;
+    }
+    if (x->star && fn->id != FN_COUNT) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "only COUNT accepts *");
+        return NULL;
+    }
+    if (x->distinct && !fn->agg) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "DISTINCT is only allowed in aggregate functions");
+        return NULL;
+    }
+    int nargs = x->star ? 0 : x->nargs;
+    if ((!x->star || fn->id != FN_COUNT) && (nargs < fn->minargs || (fn->maxargs >= 0 && nargs > fn->maxargs) ||
+                                            (fn->id == FN_COUNT && nargs != 1))) {
+        if (fn->maxargs == fn->minargs)
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s takes %d argument%s, got %d", fn->name, fn->minargs, fn->minargs == 1 ? "" : "s", nargs);
+        else if (fn->maxargs < 0)
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s takes at least %d arguments, got %d", fn->name, fn->minargs, nargs);
+        else
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s takes %d to %d arguments, got %d", fn->name, fn->minargs, fn->maxargs, nargs);
+        return NULL;
+    }
+    BExpr *e = bx_new(c, fn->agg ? BX_AGG : BX_CALL, x->pos);
+    e->fn = fn;
+    e->distinct = x->distinct;
+    e->flags = x->flags;
+    e->nargs = nargs;
+    e->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)(nargs ? nargs : 1));
+    for (int i = 0; i < nargs; i++) {
+        e->args[i] = bind_expr(c, sc, x->args[i], fn->agg ? AGG_NESTED : am);
+        if (!e->args[i]) return NULL;
+    }
+    if (!fn->infer(e, c->diag)) return NULL;
+    if (fn->agg) {
+        e->a = nargs ? e->args[0] : NULL;
+        e->args = NULL;
+        e->nargs = 0;
+    }
+    return e;
+}
+
+static BExpr *bind_expr(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am)
+{
+    if (c->diag->code) return NULL;
+    switch (x->kind) {
+    case AX_LITERAL: return bind_literal(c, x);
+    case AX_COLUMN: return resolve_column(c, sc, x);
+    case AX_UNARY: {
+        BExpr *a = bind_expr(c, sc, x->a, am);
+        if (!a) return NULL;
+        if (x->op == OP_NOT) {
+            if (!need_boolean(c, a, "operand of NOT")) return NULL;
+            BExpr *e = bx_new(c, BX_NOT, x->pos);
+            e->a = a;
+            e->type = type_make(TY_BOOLEAN, a->type.nullable);
+            return e;
+        }
+        if (!type_is_numeric(a->type) && a->type.kind != TY_NULL && a->type.kind != TY_INTERVAL) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unary minus needs a number, got %s", type_str(c->arena, a->type));
+            return NULL;
+        }
+        BExpr *e = bx_new(c, BX_NEG, x->pos);
+        e->a = a;
+        e->type = a->type.kind == TY_NULL ? type_make(TY_INT, true) : a->type;
+        return e;
+    }
+    case AX_BINARY: {
+        BExpr *a = bind_expr(c, sc, x->a, am);
+        BExpr *b = a ? bind_expr(c, sc, x->b, am) : NULL;
+        return b ? bind_binary(c, x, a, b) : NULL;
+    }
+    case AX_IS: {
+        BExpr *a = bind_expr(c, sc, x->a, am);
+        if (!a) return NULL;
+        if (x->lit != LIT_NULL && !need_boolean(c, a, "operand of IS TRUE/FALSE")) return NULL;
+        BExpr *e = bx_new(c, BX_IS, x->pos);
+        e->a = a;
+        e->is = x->lit;
+        e->negated = x->negated;
+        e->type = type_make(TY_BOOLEAN, false);
+        return e;
+    }
+    case AX_BETWEEN: {
+        /* a BETWEEN lo AND hi  ≡  a >= lo AND a <= hi;  NOT BETWEEN ≡ a < lo OR a > hi */
+        AstExpr ge = {.kind = AX_BINARY, .pos = x->pos, .op = x->negated ? OP_LT : OP_GE, .a = x->a, .b = x->b};
+        AstExpr le = {.kind = AX_BINARY, .pos = x->pos, .op = x->negated ? OP_GT : OP_LE, .a = x->a, .b = x->c};
+        AstExpr both = {.kind = AX_BINARY, .pos = x->pos, .op = x->negated ? OP_OR : OP_AND, .a = &ge, .b = &le};
+        return bind_expr(c, sc, &both, am);
+    }
+    case AX_IN: {
+        BExpr *a = bind_expr(c, sc, x->a, am);
+        if (!a) return NULL;
+        BExpr *e = bx_new(c, BX_IN, x->pos);
+        e->a = a;
+        e->negated = x->negated;
+        e->nargs = x->nargs;
+        e->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)x->nargs);
+        bool nullable = a->type.nullable;
+        for (int i = 0; i < x->nargs; i++) {
+            e->args[i] = bind_expr(c, sc, x->args[i], am);
+            if (!e->args[i]) return NULL;
+            Type t;
+            if (!type_common(a->type, e->args[i]->type, &t)) {
+                type_mismatch(c, e->args[i]->pos, "IN list value does not match the tested value's type", a->type, e->args[i]->type);
+                return NULL;
+            }
+            nullable = nullable || e->args[i]->type.nullable;
+        }
+        e->type = type_make(TY_BOOLEAN, nullable);
+        return e;
+    }
+    case AX_LIKE: {
+        BExpr *a = bind_expr(c, sc, x->a, am);
+        BExpr *b = a ? bind_expr(c, sc, x->b, am) : NULL;
+        if (!b) return NULL;
+        if ((!type_is_string(a->type) && a->type.kind != TY_NULL) || (!type_is_string(b->type) && b->type.kind != TY_NULL)) {
+            type_mismatch(c, x->pos, "LIKE needs strings", a->type, b->type);
+            return NULL;
+        }
+        BExpr *e = bx_new(c, BX_LIKE, x->pos);
+        e->a = a;
+        e->b = b;
+        e->negated = x->negated;
+        e->type = type_make(TY_BOOLEAN, a->type.nullable || b->type.nullable);
+        return e;
+    }
+    case AX_FUNC: return bind_call(c, sc, x, am);
+    case AX_CASE: {
+        BExpr *e = bx_new(c, BX_CASE, x->pos);
+        e->nargs = x->nargs;
+        e->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)x->nargs);
+        BExpr *operand = x->a ? bind_expr(c, sc, x->a, am) : NULL;
+        if (x->a && !operand) return NULL;
+        Type rt = type_make(TY_NULL, true);
+        bool nullable = x->b == NULL;
+        for (int i = 0; i < x->nargs; i += 2) {
+            BExpr *w = bind_expr(c, sc, x->args[i], am);
+            if (!w) return NULL;
+            if (operand) {
+                Type t;
+                if (!type_common(operand->type, w->type, &t)) {
+                    type_mismatch(c, w->pos, "CASE value does not match WHEN value", operand->type, w->type);
+                    return NULL;
+                }
+                BExpr *eq = bx_new(c, BX_OP, w->pos);
+                eq->op = OP_EQ;
+                eq->a = operand;
+                eq->b = w;
+                eq->type = type_make(TY_BOOLEAN, operand->type.nullable || w->type.nullable);
+                w = eq;
+            } else if (!need_boolean(c, w, "WHEN condition")) {
+                return NULL;
+            }
+            BExpr *t = bind_expr(c, sc, x->args[i + 1], am);
+            if (!t) return NULL;
+            Type u;
+            if (!type_common(rt, t->type, &u)) {
+                type_mismatch(c, t->pos, "CASE branches have no common type", rt, t->type);
+                return NULL;
+            }
+            rt = u;
+            nullable = nullable || t->type.nullable;
+            e->args[i] = w;
+            e->args[i + 1] = t;
+        }
+        if (x->b) {
+            e->b = bind_expr(c, sc, x->b, am);
+            if (!e->b) return NULL;
+            Type u;
+            if (!type_common(rt, e->b->type, &u)) {
+                type_mismatch(c, e->b->pos, "CASE branches have no common type", rt, e->b->type);
+                return NULL;
+            }
+            rt = u;
+            nullable = nullable || e->b->type.nullable;
+        }
+        rt.nullable = nullable;
+        e->type = rt;
+        return e;
+    }
+    case AX_CAST: {
+        BExpr *a = bind_expr(c, sc, x->a, am);
+        if (!a) return NULL;
+        Type t;
+        const char *why;
+        if (!type_from_name(x->type.name, x->type.nparams, x->type.p1, x->type.p2, x->type.ltz, &t, &why)) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->type.pos, "%s: %s", why, x->type.name);
+            return NULL;
+        }
+        if (!type_castable(a->type, t)) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "cannot cast %s to %s", type_str(c->arena, a->type), type_str(c->arena, t));
+            return NULL;
+        }
+        BExpr *e = bx_new(c, BX_CAST, x->pos);
+        e->a = a;
+        e->try_ = x->try_;
+        t.nullable = a->type.nullable || x->try_;
+        e->type = t;
+        return e;
+    }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* CREATE TABLE                                                        */
+
+static const struct {
+    const char *key;      /* METADATA FROM key */
+    TypeKind    kinds[3]; /* declared types accepted (TY_NULL ends) */
+    bool        writable; /* a sink may write it */
+} meta_keys[] = {
+    {"timestamp", {TY_TIMESTAMP_LTZ, TY_TIMESTAMP, TY_BIGINT}, true},
+    {"partition", {TY_INT, TY_BIGINT}, false},
+    {"offset", {TY_BIGINT}, false},
+    {"topic", {TY_STRING}, false},
+    {"key", {TY_BYTES, TY_STRING}, false},
+};
+
+bool bind_is_sink_column(const CatColumn *col)
+{
+    return col->kind == COL_PHYSICAL || (col->kind == COL_METADATA && !col->virtual_);
+}
+
+static int bind_type(Diag *d, const AstType *t, Type *out)
+{
+    const char *why;
+    if (!type_from_name(t->name, t->nparams, t->p1, t->p2, t->ltz, out, &why))
+        return diag_error(d, DIAG_SEMANTIC, t->pos, "%s: %s", why, t->name);
+    return 0;
+}
+
+static const char *opt_value(const AstStmt *s, const char *key, int *pos)
+{
+    for (int i = s->nopts - 1; i >= 0; i--)
+        if (strcmp(s->opts[i]->key, key) == 0) {
+            if (pos) *pos = s->opts[i]->vpos;
+            return s->opts[i]->value;
+        }
+    return NULL;
+}
+
+static Format parse_format(const char *v)
+{
+    if (strcmp(v, "avro") == 0) return FMT_AVRO;
+    if (strcmp(v, "avro-confluent") == 0) return FMT_AVRO_CONFLUENT;
+    if (strcmp(v, "raw") == 0) return FMT_RAW;
+    return FMT_JSON;
+}
+
+static int resolve_connector(const AstStmt *s, CatTable *t, Diag *d)
+{
+    Connector *cn = &t->conn;
+    Arena *a = &t->arena;
+    /* Every option must exist and be well-typed; duplicates are an error. */
+    t->opts = arena_alloc(a, sizeof(KeyValue) * (size_t)(s->nopts ? s->nopts : 1));
+    for (int i = 0; i < s->nopts; i++) {
+        const AstOption *o = s->opts[i];
+        const OptionDef *def = opt_find(OPT_TABLE, o->key);
+        if (!def) {
+            if (opt_find(OPT_SET, o->key))
+                return diag_error(d, DIAG_OPTION, o->pos, "'%s' is a session setting, not a table option (use SET)", o->key);
+            return diag_error(d, DIAG_OPTION, o->pos, "unknown table option '%s' (see: eddy help options)", o->key);
+        }
+        char err[300];
+        if (!opt_check(def, o->key, o->value, err, sizeof err)) return diag_error(d, DIAG_OPTION, o->vpos, "%s", err);
+        for (int j = 0; j < i; j++)
+            if (strcmp(s->opts[j]->key, o->key) == 0)
+                return diag_error(d, DIAG_OPTION, o->pos, "option '%s' is given twice", o->key);
+        t->opts[i].key = arena_strdup(a, o->key);
+        t->opts[i].value = arena_strdup(a, o->value);
+        if (strncmp(o->key, "properties.", 11) == 0) cn->nprops++;
+    }
+    t->nopts = s->nopts;
+
+    int vpos = s->name_pos;
+    const char *v;
+    cn->topic = (v = opt_value(s, "topic", NULL)) ? arena_strdup(a, v) : t->name;
+    bool upsert_kafka = (v = opt_value(s, "connector", &vpos)) && strcmp(v, "upsert-kafka") == 0;
+    int mode_pos = s->name_pos;
+    const char *mode = opt_value(s, "changelog.mode", &mode_pos);
+    if (upsert_kafka && mode && strcmp(mode, "upsert") != 0)
+        return diag_error(d, DIAG_OPTION, mode_pos, "connector 'upsert-kafka' needs changelog.mode 'upsert', not '%s'", mode);
+    if (mode) cn->mode = strcmp(mode, "upsert") == 0 ? MODE_UPSERT : strcmp(mode, "retract") == 0 ? MODE_RETRACT : MODE_APPEND;
+    else cn->mode = (upsert_kafka || t->npk) ? MODE_UPSERT : MODE_APPEND;
+    if (cn->mode == MODE_UPSERT && !t->npk)
+        return diag_error(d, DIAG_OPTION, mode ? mode_pos : (upsert_kafka ? vpos : s->name_pos),
+                          "changelog.mode 'upsert' needs a PRIMARY KEY (declare one with PRIMARY KEY (...) NOT ENFORCED)");
+
+    int fpos = 0, vfpos = 0;
+    const char *f = opt_value(s, "format", &fpos), *vf = opt_value(s, "value.format", &vfpos);
+    if (f && vf) return diag_error(d, DIAG_OPTION, vfpos, "give either 'format' or 'value.format', not both");
+    cn->value_format = parse_format(vf ? vf : f ? f : "json");
+    const char *kf = opt_value(s, "key.format", NULL);
+    cn->key_format = kf ? parse_format(kf) : (f ? parse_format(f) : FMT_JSON);
+    if ((v = opt_value(s, "value.fields-include", NULL))) cn->value_except_key = strcmp(v, "EXCEPT_KEY") == 0;
+
+    const char *sm = opt_value(s, "scan.startup.mode", &vpos);
+    cn->startup = !sm ? START_EARLIEST
+                : strcmp(sm, "latest-offset") == 0 ? START_LATEST
+                : strcmp(sm, "timestamp") == 0 ? START_TIMESTAMP
+                : strcmp(sm, "group-offsets") == 0 ? START_GROUP : START_EARLIEST;
+    if ((v = opt_value(s, "scan.startup.timestamp-millis", NULL))) opt_parse_int(v, &cn->startup_ts);
+    if (cn->startup == START_TIMESTAMP && !v)
+        return diag_error(d, DIAG_OPTION, vpos, "scan.startup.mode 'timestamp' needs 'scan.startup.timestamp-millis'");
+    if ((v = opt_value(s, "error.mode", NULL))) cn->error_mode = strcmp(v, "skip") == 0 ? ERR_SKIP : ERR_FAIL;
+    if ((v = opt_value(s, "error.dead-letter-topic", &vpos))) {
+        if (cn->error_mode != ERR_SKIP)
+            return diag_error(d, DIAG_OPTION, vpos, "'error.dead-letter-topic' needs 'error.mode' = 'skip'");
+        cn->dead_letter = arena_strdup(a, v);
+    }
+    const char *url = opt_value(s, "avro-confluent.url", NULL);
+    const char *kurl = opt_value(s, "key.avro-confluent.url", NULL), *vurl = opt_value(s, "value.avro-confluent.url", NULL);
+    cn->key_url = arena_strdup(a, kurl ? kurl : url);
+    cn->value_url = arena_strdup(a, vurl ? vurl : url);
+    if (cn->value_format == FMT_AVRO_CONFLUENT && !cn->value_url)
+        return diag_error(d, DIAG_OPTION, f ? fpos : vfpos, "format 'avro-confluent' needs '%s'",
+                          f ? "avro-confluent.url" : "value.avro-confluent.url");
+    if (cn->key_format == FMT_AVRO_CONFLUENT && !cn->key_url && t->nkeycols)
+        return diag_error(d, DIAG_OPTION, s->name_pos, "key format 'avro-confluent' needs 'key.avro-confluent.url'");
+
+    cn->props = arena_alloc(a, sizeof(KeyValue) * (size_t)(cn->nprops ? cn->nprops : 1));
+    int np = 0;
+    for (int i = 0; i < t->nopts; i++)
+        if (strncmp(t->opts[i].key, "properties.", 11) == 0) {
+            cn->props[np].key = t->opts[i].key + 11;
+            cn->props[np].value = t->opts[i].value;
+            np++;
+        }
+    return 0;
+}
+
+int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **out)
+{
+    (void)cat;
+    *out = NULL;
+    CatTable *t = cattable_new(s->name);
+    Arena *a = &t->arena;
+    int ncols = 0;
+    for (int i = 0; i < s->nelems; i++)
+        if (s->elems[i]->kind == TE_COLUMN) ncols++;
+    if (!ncols) {
+        diag_error(d, DIAG_SEMANTIC, s->name_pos, "table '%s' has no columns", s->name);
+        goto fail;
+    }
+    t->cols = arena_alloc(a, sizeof(CatColumn) * (size_t)ncols);
+    t->pk = arena_alloc(a, sizeof(int) * (size_t)ncols);
+    const AstTableElem *pk_elem = NULL, *wm_elem = NULL;
+    int col_pk_pos = -1;
+
+    /* Physical and metadata columns first: computed columns may refer to them. */
+    for (int i = 0; i < s->nelems; i++) {
+        const AstTableElem *e = s->elems[i];
+        if (e->kind == TE_PRIMARY_KEY) {
+            if (pk_elem || col_pk_pos >= 0) {
+                diag_error(d, DIAG_SEMANTIC, e->pos, "table '%s' has more than one PRIMARY KEY", s->name);
+                goto fail;
+            }
+            pk_elem = e;
+            continue;
+        }
+        if (e->kind == TE_WATERMARK) {
+            if (wm_elem) {
+                diag_error(d, DIAG_SEMANTIC, e->pos, "table '%s' has more than one WATERMARK", s->name);
+                goto fail;
+            }
+            wm_elem = e;
+            continue;
+        }
+        const AstColumnDef *cd = e->col;
+        if (cattable_column(t, cd->name) >= 0) {
+            diag_error(d, DIAG_SEMANTIC, cd->pos, "column '%s' is declared twice", cd->name);
+            goto fail;
+        }
+        CatColumn *col = &t->cols[t->ncols];
+        col->name = arena_strdup(a, cd->name);
+        if (cd->computed) {
+            col->kind = COL_COMPUTED;
+            col->expr = ast_expr_copy(a, cd->computed);
+        } else {
+            if (bind_type(d, &cd->type, &col->type)) goto fail;
+            col->type.nullable = !cd->not_null;
+            col->kind = cd->metadata ? COL_METADATA : COL_PHYSICAL;
+        }
+        if (cd->metadata) {
+            const char *key = cd->meta_key ? cd->meta_key : cd->name;
+            size_t k = 0;
+            for (; k < sizeof meta_keys / sizeof meta_keys[0]; k++)
+                if (strcmp(meta_keys[k].key, key) == 0) break;
+            if (k == sizeof meta_keys / sizeof meta_keys[0]) {
+                diag_error(d, DIAG_SEMANTIC, cd->meta_pos, "unknown metadata key '%s' (Kafka tables have timestamp, partition, offset, topic, key)", key);
+                goto fail;
+            }
+            bool ok = false;
+            for (int j = 0; j < 3 && meta_keys[k].kinds[j] != TY_NULL; j++) ok = ok || col->type.kind == meta_keys[k].kinds[j];
+            if (!ok) {
+                diag_error(d, DIAG_SEMANTIC, cd->type.pos, "metadata '%s' cannot be read as %s", key, type_str(a, col->type));
+                goto fail;
+            }
+            col->meta_key = meta_keys[k].key;
+            col->virtual_ = cd->virtual_ || !meta_keys[k].writable;
+        }
+        if (cd->pk) {
+            if (pk_elem || col_pk_pos >= 0) {
+                diag_error(d, DIAG_SEMANTIC, cd->pk_pos, "table '%s' has more than one PRIMARY KEY", s->name);
+                goto fail;
+            }
+            if (cd->pk_enforced) {
+                diag_error(d, DIAG_SEMANTIC, cd->pk_pos, "PRIMARY KEY must be declared NOT ENFORCED: eddy, like Flink, does not check it");
+                goto fail;
+            }
+            col_pk_pos = cd->pk_pos;
+            t->pk[t->npk++] = t->ncols;
+        }
+        t->ncols++;
+    }
+    if (pk_elem) {
+        if (pk_elem->enforced) {
+            diag_error(d, DIAG_SEMANTIC, pk_elem->pos, "PRIMARY KEY must be declared NOT ENFORCED: eddy, like Flink, does not check it");
+            goto fail;
+        }
+        for (int i = 0; i < pk_elem->nnames; i++) {
+            int ci = cattable_column(t, pk_elem->names[i]);
+            if (ci < 0) {
+                diag_error(d, DIAG_SEMANTIC, pk_elem->npos[i], "PRIMARY KEY column '%s' is not a column of '%s'", pk_elem->names[i], s->name);
+                goto fail;
+            }
+            for (int j = 0; j < t->npk; j++)
+                if (t->pk[j] == ci) {
+                    diag_error(d, DIAG_SEMANTIC, pk_elem->npos[i], "column '%s' appears twice in the PRIMARY KEY", pk_elem->names[i]);
+                    goto fail;
+                }
+            t->pk[t->npk++] = ci;
+        }
+    }
+    for (int i = 0; i < t->npk; i++) {
+        CatColumn *col = &t->cols[t->pk[i]];
+        if (col->kind != COL_PHYSICAL) {
+            diag_error(d, DIAG_SEMANTIC, s->name_pos, "PRIMARY KEY column '%s' must be a physical column", col->name);
+            goto fail;
+        }
+        col->type.nullable = 0;   /* Flink: primary key columns are NOT NULL */
+    }
+
+    /* Computed columns: bind against the physical and metadata columns. */
+    {
+        Arena tmp;
+        arena_init(&tmp, 1024);
+        BindCtx bc = {.arena = &tmp, .catalog = cat, .diag = d};
+        Scope sc = {.qual = t->name, .cols = arena_alloc(&tmp, sizeof(ScopeCol) * (size_t)t->ncols)};
+        for (int i = 0; i < t->ncols; i++) {
+            if (t->cols[i].kind == COL_COMPUTED) continue;
+            sc.cols[sc.ncols++] = (ScopeCol){t->cols[i].name, t->cols[i].type, i, NULL};
+        }
+        for (int i = 0; i < t->ncols && !d->code; i++) {
+            CatColumn *col = &t->cols[i];
+            if (col->kind != COL_COMPUTED) continue;
+            BExpr *e = bind_expr(&bc, &sc, col->expr, AGG_NO_OTHER);
+            if (e) col->type = e->type;
+        }
+        if (!d->code && wm_elem) {
+            t->wm_col = cattable_column(t, wm_elem->wm_col);
+            if (t->wm_col < 0) {
+                diag_error(d, DIAG_SEMANTIC, wm_elem->npos[0], "WATERMARK column '%s' is not a column of '%s'", wm_elem->wm_col, s->name);
+            } else {
+                Type ct = t->cols[t->wm_col].type;
+                if (ct.kind != TY_TIMESTAMP && ct.kind != TY_TIMESTAMP_LTZ) {
+                    diag_error(d, DIAG_SEMANTIC, wm_elem->npos[0], "WATERMARK column '%s' must be TIMESTAMP(3) or TIMESTAMP_LTZ(3), not %s",
+                               wm_elem->wm_col, type_str(&tmp, ct));
+                } else {
+                    /* computed columns are visible to the watermark expression */
+                    Scope all = {.qual = t->name, .cols = arena_alloc(&tmp, sizeof(ScopeCol) * (size_t)t->ncols)};
+                    for (int i = 0; i < t->ncols; i++) {
+                        BExpr *ce = NULL;
+                        if (t->cols[i].kind == COL_COMPUTED) ce = bind_expr(&bc, &sc, t->cols[i].expr, AGG_NO_OTHER);
+                        all.cols[all.ncols++] = (ScopeCol){t->cols[i].name, t->cols[i].type, ce ? -1 : i, ce};
+                    }
+                    BExpr *we = d->code ? NULL : bind_expr(&bc, &all, wm_elem->wm_expr, AGG_NO_OTHER);
+                    if (we && we->type.kind != TY_TIMESTAMP && we->type.kind != TY_TIMESTAMP_LTZ)
+                        diag_error(d, DIAG_SEMANTIC, wm_elem->wm_expr->pos, "WATERMARK expression must be a timestamp, got %s", type_str(&tmp, we->type));
+                    t->wm_expr = ast_expr_copy(a, wm_elem->wm_expr);
+                }
+            }
+        }
+        arena_free(&tmp);
+        if (d->code) goto fail;
+    }
+
+    /* Key columns: key.fields, else the primary key. */
+    t->keycols = arena_alloc(a, sizeof(int) * (size_t)t->ncols);
+    int kpos = 0;
+    const char *kf = opt_value(s, "key.fields", &kpos);
+    if (kf) {
+        char *list = arena_strdup(a, kf), *save = NULL;
+        for (char *n = strtok_r(list, ";", &save); n; n = strtok_r(NULL, ";", &save)) {
+            while (*n == ' ') n++;
+            size_t len = strlen(n);
+            while (len && n[len - 1] == ' ') n[--len] = 0;
+            int ci = cattable_column(t, n);
+            if (ci < 0 || t->cols[ci].kind != COL_PHYSICAL) {
+                diag_error(d, DIAG_OPTION, kpos, "option 'key.fields' names '%s', which is not a physical column of '%s'", n, s->name);
+                goto fail;
+            }
+            t->keycols[t->nkeycols++] = ci;
+        }
+    } else {
+        for (int i = 0; i < t->npk; i++) t->keycols[t->nkeycols++] = t->pk[i];
+    }
+    for (int i = 0; i < t->nkeycols; i++) t->cols[t->keycols[i]].is_key = true;
+
+    if (resolve_connector(s, t, d)) goto fail;
+    *out = t;
+    return 0;
+fail:
+    cattable_free(t);
+    return d->code;
+}
+
+/* ------------------------------------------------------------------ */
+/* Queries                                                             */
+
+/* Replaces, in an expression over the input, every group key by a reference
+ * to its key column and every aggregate by a reference to its aggregate
+ * column; a column left over is one that is neither grouped nor aggregated. */
+static BExpr *rewrite_over_agg(BindCtx *c, BQuery *q, BExpr *e, PtrList *aggs, const char *const *in_names)
+{
+    if (!e || c->diag->code) return e;
+    for (int i = 0; i < q->nkeys; i++)
+        if (bexpr_equal(e, q->keys[i])) return bx_col(c, i, q->keys[i]->type, e->pos);
+    if (e->kind == BX_AGG) {
+        for (int i = 0; i < aggs->n; i++)
+            if (bexpr_equal(e, aggs->v[i])) return bx_col(c, q->nkeys + i, e->type, e->pos);
+        ptrlist_push(c->arena, aggs, e);
+        return bx_col(c, q->nkeys + aggs->n - 1, e->type, e->pos);
+    }
+    if (e->kind == BX_COL) {
+        diag_error(c->diag, DIAG_SEMANTIC, e->pos, "column '%s' must appear in GROUP BY or be used in an aggregate function", in_names[e->col]);
+        return NULL;
+    }
+    BExpr *n = arena_alloc(c->arena, sizeof *n);
+    *n = *e;
+    n->a = rewrite_over_agg(c, q, e->a, aggs, in_names);
+    n->b = rewrite_over_agg(c, q, e->b, aggs, in_names);
+    if (e->nargs) {
+        n->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++) n->args[i] = rewrite_over_agg(c, q, e->args[i], aggs, in_names);
+    }
+    return n;
+}
+
+static bool has_agg(const AstExpr *x)
+{
+    if (!x) return false;
+    if (x->kind == AX_FUNC) {
+        const FuncDef *fn = func_find(x->name);
+        if (fn && fn->agg) return true;
+    }
+    if (has_agg(x->a) || has_agg(x->b) || has_agg(x->c)) return true;
+    for (int i = 0; i < x->nargs; i++)
+        if (has_agg(x->args[i])) return true;
+    return false;
+}
+
+static const char *expr_name(BindCtx *c, const AstSelItem *it, const BExpr *e, const Scope *sc, int idx)
+{
+    /* Copied: the plan outlives the statement's AST. */
+    if (it->alias) return arena_strdup(c->arena, it->alias);
+    if (it->expr->kind == AX_COLUMN) return arena_strdup(c->arena, it->expr->name);
+    (void)e;
+    (void)sc;
+    return arena_printf(c->arena, "EXPR$%d", idx);
+}
+
+int bind_query(BindCtx *c, const AstSelect *sel, BQuery **out)
+{
+    BQuery *q = arena_alloc(c->arena, sizeof *q);
+    q->pos = sel->pos;
+    q->limit = sel->limit;
+    q->from_pos = sel->from.pos;
+    Scope sc = {0};
+
+    /* FROM */
+    if (sel->from.table) {
+        const CatTable *t = catalog_find(c->catalog, sel->from.table);
+        if (!t) return diag_error(c->diag, DIAG_SEMANTIC, sel->from.pos, "unknown table '%s'", sel->from.table);
+        q->table = t;
+        q->in_names = arena_alloc(c->arena, sizeof(char *) * (size_t)t->ncols);
+        q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)t->ncols);
+        q->in_cols = arena_alloc(c->arena, sizeof(int) * (size_t)t->ncols);
+        sc.qual = sel->from.alias ? sel->from.alias : t->name;
+        sc.cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)t->ncols);
+        for (int i = 0; i < t->ncols; i++) {
+            if (t->cols[i].kind == COL_COMPUTED) continue;
+            q->in_names[q->nin] = arena_strdup(c->arena, t->cols[i].name);
+            q->in_types[q->nin] = t->cols[i].type;
+            q->in_cols[q->nin] = i;
+            sc.cols[sc.ncols++] = (ScopeCol){q->in_names[q->nin], t->cols[i].type, q->nin, NULL};
+            q->nin++;
+        }
+        /* Computed columns expand to their expression over the input. */
+        Scope base = sc;
+        for (int i = 0; i < t->ncols; i++) {
+            if (t->cols[i].kind != COL_COMPUTED) continue;
+            BExpr *e = bind_expr(c, &base, t->cols[i].expr, AGG_NO_OTHER);
+            if (!e) return c->diag->code;
+            e->pos = sel->from.pos;
+            sc.cols[sc.ncols++] = (ScopeCol){arena_strdup(c->arena, t->cols[i].name), e->type, -1, e};
+        }
+    } else {
+        BQuery *sub;
+        if (bind_query(c, sel->from.sub, &sub)) return c->diag->code;
+        if (sub->limit >= 0)
+            return diag_error(c->diag, DIAG_SEMANTIC, sel->from.pos, "LIMIT is only supported on the outermost query");
+        q->sub = sub;
+        q->nin = sub->nout;
+        q->in_names = sub->out_names;
+        q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)sub->nout);
+        sc.qual = sel->from.alias;
+        sc.cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)sub->nout);
+        for (int i = 0; i < sub->nout; i++) {
+            q->in_types[i] = sub->out[i]->type;
+            sc.cols[sc.ncols++] = (ScopeCol){sub->out_names[i], sub->out[i]->type, i, NULL};
+        }
+    }
+
+    /* WHERE */
+    if (sel->where) {
+        q->where = bind_expr(c, &sc, sel->where, AGG_NO_WHERE);
+        if (!q->where || !need_boolean(c, q->where, "WHERE condition")) return c->diag->code;
+    }
+
+    /* Select list (stars expanded). */
+    PtrList items = {0}, names = {0}, poss = {0};
+    for (int i = 0; i < sel->nitems; i++) {
+        const AstSelItem *it = sel->items[i];
+        if (it->star) {
+            if (it->star_qual && (!sc.qual || strcmp(it->star_qual, sc.qual) != 0))
+                return diag_error(c->diag, DIAG_SEMANTIC, it->pos, "unknown table or alias '%s'", it->star_qual);
+            for (int j = 0; j < sc.ncols; j++) {
+                BExpr *e;
+                if (sc.cols[j].expr) {
+                    e = arena_alloc(c->arena, sizeof *e);
+                    *e = *sc.cols[j].expr;
+                } else {
+                    e = bx_col(c, sc.cols[j].index, sc.cols[j].type, it->pos);
+                }
+                e->pos = it->pos;
+                ptrlist_push(c->arena, &items, e);
+                ptrlist_push(c->arena, &names, (void *)sc.cols[j].name);
+                ptrlist_push(c->arena, &poss, (void *)(intptr_t)it->pos);
+            }
+            continue;
+        }
+        BExpr *e = bind_expr(c, &sc, it->expr, AGG_ALLOW);
+        if (!e) return c->diag->code;
+        ptrlist_push(c->arena, &items, e);
+        ptrlist_push(c->arena, &names, (void *)expr_name(c, it, e, &sc, items.n - 1));
+        ptrlist_push(c->arena, &poss, (void *)(intptr_t)it->pos);
+    }
+    q->nout = items.n;
+    q->out = (BExpr **)items.v;
+    q->out_names = (const char **)names.v;
+    q->out_pos = arena_alloc(c->arena, sizeof(int) * (size_t)(q->nout ? q->nout : 1));
+    for (int i = 0; i < q->nout; i++) q->out_pos[i] = (int)(intptr_t)poss.v[i];
+
+    bool aggs_in_select = false;
+    for (int i = 0; i < sel->nitems; i++) aggs_in_select = aggs_in_select || (sel->items[i]->expr && has_agg(sel->items[i]->expr));
+    q->is_agg = sel->ngroupby > 0 || aggs_in_select || sel->having || sel->distinct;
+    if (!q->is_agg) {
+        *out = q;
+        return 0;
+    }
+
+    /* GROUP BY (and DISTINCT: group by the whole select list). */
+    if (sel->distinct && (sel->ngroupby || aggs_in_select)) {
+        /* SELECT DISTINCT over an aggregate: group the aggregate's output. */
+        return diag_error(c->diag, DIAG_SEMANTIC, sel->pos, "SELECT DISTINCT with GROUP BY or aggregates is not supported; use a subquery");
+    }
+    if (sel->distinct) {
+        q->nkeys = q->nout;
+        q->keys = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)q->nkeys);
+        for (int i = 0; i < q->nout; i++) {
+            q->keys[i] = q->out[i];
+            q->out[i] = bx_col(c, i, q->keys[i]->type, q->out_pos[i]);
+        }
+        *out = q;
+        return 0;
+    }
+    q->nkeys = sel->ngroupby;
+    q->keys = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)(q->nkeys ? q->nkeys : 1));
+    for (int i = 0; i < sel->ngroupby; i++) {
+        q->keys[i] = bind_expr(c, &sc, sel->groupby[i], AGG_NO_GROUPBY);
+        if (!q->keys[i]) return c->diag->code;
+        for (int j = 0; j < i; j++)
+            if (bexpr_equal(q->keys[i], q->keys[j]))
+                return diag_error(c->diag, DIAG_SEMANTIC, sel->groupby[i]->pos, "GROUP BY lists the same expression twice");
+    }
+    PtrList aggs = {0};
+    for (int i = 0; i < q->nout; i++) {
+        q->out[i] = rewrite_over_agg(c, q, q->out[i], &aggs, q->in_names);
+        if (!q->out[i]) return c->diag->code;
+    }
+    if (sel->having) {
+        BExpr *h = bind_expr(c, &sc, sel->having, AGG_ALLOW);
+        if (!h || !need_boolean(c, h, "HAVING condition")) return c->diag->code;
+        q->having = rewrite_over_agg(c, q, h, &aggs, q->in_names);
+        if (!q->having) return c->diag->code;
+    }
+    q->aggs = (BExpr **)aggs.v;
+    q->naggs = aggs.n;
+    *out = q;
+    return 0;
+}
+
+int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out)
+{
+    const CatTable *t = catalog_find(c->catalog, s->name);
+    if (!t) return diag_error(c->diag, DIAG_SEMANTIC, s->name_pos, "unknown table '%s'", s->name);
+    BInsert *ins = arena_alloc(c->arena, sizeof *ins);
+    ins->table = t;
+    ins->name_pos = s->name_pos;
+    if (bind_query(c, s->query, &ins->query)) return c->diag->code;
+    BQuery *q = ins->query;
+    if (q->limit >= 0) return diag_error(c->diag, DIAG_SEMANTIC, s->query->pos, "LIMIT is not supported in INSERT INTO (only in an interactive SELECT)");
+
+    ins->sinkcols = arena_alloc(c->arena, sizeof(int) * (size_t)t->ncols);
+    ins->map = arena_alloc(c->arena, sizeof(int) * (size_t)t->ncols);
+    for (int i = 0; i < t->ncols; i++)
+        if (bind_is_sink_column(&t->cols[i])) {
+            ins->sinkcols[ins->nsink] = i;
+            ins->map[ins->nsink] = -1;
+            ins->nsink++;
+        }
+    if (s->ncols) {
+        if (s->ncols != q->nout)
+            return diag_error(c->diag, DIAG_SEMANTIC, s->query->pos, "INSERT INTO %s lists %d column%s but the query produces %d", t->name,
+                              s->ncols, s->ncols == 1 ? "" : "s", q->nout);
+        for (int i = 0; i < s->ncols; i++) {
+            int ci = cattable_column(t, s->cols[i]);
+            if (ci < 0) return diag_error(c->diag, DIAG_SEMANTIC, s->colpos[i], "unknown column '%s' in table '%s'", s->cols[i], t->name);
+            if (!bind_is_sink_column(&t->cols[ci]))
+                return diag_error(c->diag, DIAG_SEMANTIC, s->colpos[i], "column '%s' of table '%s' is %s and cannot be written", s->cols[i],
+                                  t->name, t->cols[ci].kind == COL_COMPUTED ? "computed" : "read-only metadata");
+            int k = 0;
+            while (ins->sinkcols[k] != ci) k++;
+            if (ins->map[k] >= 0) return diag_error(c->diag, DIAG_SEMANTIC, s->colpos[i], "column '%s' is listed twice", s->cols[i]);
+            ins->map[k] = i;
+        }
+        for (int k = 0; k < ins->nsink; k++) {
+            const CatColumn *col = &t->cols[ins->sinkcols[k]];
+            if (ins->map[k] < 0 && !col->type.nullable)
+                return diag_error(c->diag, DIAG_SEMANTIC, s->name_pos, "column '%s' of table '%s' is NOT NULL but is not written", col->name, t->name);
+        }
+    } else {
+        if (q->nout != ins->nsink)
+            return diag_error(c->diag, DIAG_SEMANTIC, s->query->pos, "table '%s' has %d writable column%s but the query produces %d", t->name,
+                              ins->nsink, ins->nsink == 1 ? "" : "s", q->nout);
+        for (int k = 0; k < ins->nsink; k++) ins->map[k] = k;
+    }
+    for (int k = 0; k < ins->nsink; k++) {
+        if (ins->map[k] < 0) continue;
+        const CatColumn *col = &t->cols[ins->sinkcols[k]];
+        Type from = q->out[ins->map[k]]->type;
+        if (!type_assignable(from, col->type))
+            return diag_error(c->diag, DIAG_SEMANTIC, q->out_pos[ins->map[k]], "column '%s' of table '%s' is %s but the query gives %s",
+                              col->name, t->name, type_str(c->arena, col->type), type_str(c->arena, from));
+    }
+    *out = ins;
+    return 0;
+}

@@ -1,0 +1,67 @@
+/*
+ * bind.h — names and types: AST + catalog → bound queries.
+ *
+ * The binder is the only stage that reads the catalog.  It resolves tables
+ * and columns, checks and infers types (Flink's rules), pulls aggregates out
+ * of the select list, and rejects what is not SQL eddy can run (unknown
+ * names, type mismatches, ungrouped columns, aggregates where none may be).
+ * It produces BQuery / BInsert, which the planner turns into operators.
+ */
+#ifndef EDDY_BIND_H
+#define EDDY_BIND_H
+
+#include "ast.h"
+#include "catalog.h"
+#include "diag.h"
+#include "expr.h"
+
+typedef struct BQuery BQuery;
+struct BQuery {
+    int            pos;       /* offset of SELECT */
+    const CatTable *table;    /* FROM table, or NULL */
+    BQuery        *sub;       /* FROM subquery, or NULL */
+    int            from_pos;  /* offset of the FROM item */
+    /* The input row: a table's physical and metadata columns in declaration
+     * order, or the subquery's output. */
+    const char   **in_names;  /* input column names */
+    Type          *in_types;  /* input column types */
+    int           *in_cols;   /* table input: catalog column index of each input column */
+    int            nin;       /* input width */
+    BExpr         *where;     /* over the input, or NULL */
+    bool           is_agg;    /* GROUP BY, aggregates, HAVING or DISTINCT */
+    BExpr        **keys;      /* group keys over the input */
+    int            nkeys;     /* count */
+    BExpr        **aggs;      /* BX_AGG calls, arguments over the input */
+    int            naggs;     /* count */
+    BExpr         *having;    /* over [keys…, aggs…], or NULL */
+    BExpr        **out;       /* select list: over the input, or over [keys…, aggs…] when is_agg */
+    const char   **out_names; /* output column names */
+    int           *out_pos;   /* offset of each select item */
+    int            nout;      /* output width */
+    int64_t        limit;     /* LIMIT, or -1 */
+};
+
+typedef struct BInsert {
+    const CatTable *table;    /* target */
+    int            name_pos;  /* offset of the target name */
+    BQuery        *query;     /* the SELECT */
+    int           *sinkcols;  /* catalog column index of each written column */
+    int           *map;       /* for each written column, the query output index, or -1 = NULL */
+    int            nsink;     /* number of written columns */
+} BInsert;
+
+typedef struct BindCtx {
+    Arena         *arena;     /* where bound trees are allocated (the plan's arena) */
+    const Catalog *catalog;   /* tables by name */
+    Diag          *diag;      /* first error */
+} BindCtx;
+
+/* CREATE TABLE: validates columns, keys, watermark and WITH options and
+ * returns a new catalog table (the caller adds it).  0 or a DIAG_* code. */
+int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **out);
+int bind_query(BindCtx *c, const AstSelect *sel, BQuery **out);
+int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out);
+/* The columns a sink writes: physical and non-virtual metadata columns. */
+bool bind_is_sink_column(const CatColumn *col);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * catalog.h — the tables an engine knows, as CREATE TABLE left them.
+ *
+ * A CatTable owns its memory (its own arena), so DROP TABLE frees exactly
+ * that table.  Only the binder reads or writes the catalog; plans copy what
+ * they need (PlanTable) so a plan outlives the table it was compiled from.
+ */
+#ifndef EDDY_CATALOG_H
+#define EDDY_CATALOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "arena.h"
+#include "ast.h"
+#include "types.h"
+
+typedef enum ColKind { COL_PHYSICAL, COL_COMPUTED, COL_METADATA } ColKind;
+typedef enum ChangelogMode { MODE_APPEND, MODE_UPSERT, MODE_RETRACT } ChangelogMode;
+typedef enum Format { FMT_JSON, FMT_AVRO, FMT_AVRO_CONFLUENT, FMT_RAW } Format;
+typedef enum StartupMode { START_EARLIEST, START_LATEST, START_TIMESTAMP, START_GROUP } StartupMode;
+typedef enum ErrorMode { ERR_FAIL, ERR_SKIP } ErrorMode;
+
+typedef struct CatColumn {
+    const char *name;     /* column name (case-sensitive, as Flink) */
+    Type        type;     /* declared or inferred type */
+    ColKind     kind;     /* physical, computed or metadata */
+    AstExpr    *expr;     /* computed: the expression (copied into the table's arena) */
+    const char *meta_key; /* metadata: 'timestamp', 'partition', 'offset', 'key', 'topic' */
+    bool        virtual_; /* metadata: read-only (not written by a sink) */
+    bool        is_key;   /* physical column carried in the Kafka record key */
+} CatColumn;
+
+typedef struct KeyValue {
+    const char *key;      /* option name */
+    const char *value;    /* option value */
+} KeyValue;
+
+/* How the table maps onto Kafka, resolved from its WITH options. */
+typedef struct Connector {
+    const char   *topic;        /* Kafka topic */
+    ChangelogMode mode;         /* append / upsert / retract */
+    Format        key_format;   /* format of the record key */
+    Format        value_format; /* format of the record value */
+    bool          value_except_key; /* value.fields-include = EXCEPT_KEY */
+    StartupMode   startup;      /* scan.startup.mode */
+    int64_t       startup_ts;   /* scan.startup.timestamp-millis */
+    ErrorMode     error_mode;   /* error.mode */
+    const char   *dead_letter;  /* error.dead-letter-topic, or NULL */
+    const char   *key_url;      /* Schema Registry for the key, or NULL */
+    const char   *value_url;    /* Schema Registry for the value, or NULL */
+    KeyValue     *props;        /* properties.* without the prefix */
+    int           nprops;       /* count */
+} Connector;
+
+typedef struct CatTable {
+    Arena       arena;    /* owns everything below */
+    const char *name;     /* table name */
+    CatColumn  *cols;     /* columns in declaration order */
+    int         ncols;    /* count */
+    int        *pk;       /* primary key column indexes */
+    int         npk;      /* count (0 = none) */
+    int        *keycols;  /* columns carried in the record key (pk or key.fields) */
+    int         nkeycols; /* count */
+    int         wm_col;   /* watermark column index, -1 = none */
+    AstExpr    *wm_expr;  /* watermark strategy (copied) */
+    KeyValue   *opts;     /* WITH options as written */
+    int         nopts;    /* count */
+    Connector   conn;     /* resolved connector */
+} CatTable;
+
+typedef struct Catalog {
+    CatTable **tables;    /* in creation order */
+    int        ntables;   /* count */
+    int        cap;       /* capacity */
+} Catalog;
+
+void      catalog_init(Catalog *c);
+void      catalog_free(Catalog *c);
+CatTable *catalog_find(const Catalog *c, const char *name);
+void      catalog_add(Catalog *c, CatTable *t);      /* takes ownership */
+bool      catalog_drop(Catalog *c, const char *name); /* false if absent */
+CatTable *cattable_new(const char *name);
+void      cattable_free(CatTable *t);
+int       cattable_column(const CatTable *t, const char *name); /* index or -1 */
+const char *changelog_mode_name(ChangelogMode m);
+const char *format_name(Format f);
+const char *startup_mode_name(StartupMode m);
+
+#endif

@@ -1,0 +1,358 @@
+/*
+ * engine.c — the public API (include/eddy.h): an engine holds a catalog and
+ * the session's settings; eddy_compile runs the stages (parse → bind →
+ * plan) statement by statement and keeps the first error.
+ */
+#include "eddy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bind.h"
+#include "catalog.h"
+#include "diag.h"
+#include "options.h"
+#include "parse.h"
+#include "plan.h"
+
+struct eddy_engine {
+    Catalog   catalog;    /* tables */
+    KeyValue *settings;   /* SET values (heap strings) */
+    int       nsettings;  /* count */
+    int       cap;        /* capacity of settings */
+    Diag      diag;       /* last error */
+    int       errline;    /* its line, 0 = none */
+    int       errcol;     /* its column */
+    char     *errtext;    /* formatted with caret (heap) */
+};
+
+typedef struct ScriptStmt {
+    eddy_stmt_kind kind;  /* statement kind */
+    int            line;  /* line of its first token */
+    Plan          *plan;  /* INSERT/SELECT/EXPLAIN */
+    char          *output;/* text for the user (heap), or NULL */
+} ScriptStmt;
+
+struct eddy_script {
+    ScriptStmt *stmts;    /* in order */
+    int         n;        /* count */
+};
+
+const char *eddy_version(void) { return EDDY_VERSION; }
+
+eddy_engine *eddy_engine_new(void)
+{
+    eddy_engine *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    catalog_init(&e->catalog);
+    diag_clear(&e->diag);
+    return e;
+}
+
+static void settings_clear(eddy_engine *e)
+{
+    for (int i = 0; i < e->nsettings; i++) {
+        free((char *)e->settings[i].key);
+        free((char *)e->settings[i].value);
+    }
+    e->nsettings = 0;
+}
+
+void eddy_engine_free(eddy_engine *e)
+{
+    if (!e) return;
+    catalog_free(&e->catalog);
+    settings_clear(e);
+    free(e->settings);
+    free(e->errtext);
+    free(e);
+}
+
+int eddy_errcode(const eddy_engine *e) { return e->diag.code; }
+const char *eddy_errmsg(const eddy_engine *e) { return e->diag.code ? e->diag.msg : ""; }
+int eddy_errline(const eddy_engine *e) { return e->errline; }
+int eddy_errcol(const eddy_engine *e) { return e->errcol; }
+const char *eddy_errtext(const eddy_engine *e) { return e->errtext ? e->errtext : ""; }
+
+static void setting_put(eddy_engine *e, const char *key, const char *value)
+{
+    for (int i = 0; i < e->nsettings; i++)
+        if (strcmp(e->settings[i].key, key) == 0) {
+            free((char *)e->settings[i].value);
+            e->settings[i].value = strdup(value);
+            return;
+        }
+    if (e->nsettings == e->cap) {
+        e->cap = e->cap ? e->cap * 2 : 8;
+        KeyValue *v = realloc(e->settings, sizeof *v * (size_t)e->cap);
+        if (!v) abort();
+        e->settings = v;
+    }
+    e->settings[e->nsettings].key = strdup(key);
+    e->settings[e->nsettings].value = strdup(value);
+    e->nsettings++;
+}
+
+static bool setting_del(eddy_engine *e, const char *key)
+{
+    for (int i = 0; i < e->nsettings; i++)
+        if (strcmp(e->settings[i].key, key) == 0) {
+            free((char *)e->settings[i].key);
+            free((char *)e->settings[i].value);
+            memmove(e->settings + i, e->settings + i + 1, sizeof *e->settings * (size_t)(e->nsettings - i - 1));
+            e->nsettings--;
+            return true;
+        }
+    return false;
+}
+
+static char *describe_table(const CatTable *t)
+{
+    StrBuf b = {0};
+    int w = 4;
+    for (int i = 0; i < t->ncols; i++)
+        if ((int)strlen(t->cols[i].name) > w) w = (int)strlen(t->cols[i].name);
+    sb_printf(&b, "%-*s  %-20s %-5s %-4s %s\n", w, "name", "type", "null", "key", "extras");
+    for (int i = 0; i < t->ncols; i++) {
+        const CatColumn *c = &t->cols[i];
+        StrBuf ty = {0};
+        Type tt = c->type;
+        tt.nullable = 1;
+        type_print(&ty, tt);
+        bool pk = false;
+        for (int k = 0; k < t->npk; k++) pk = pk || t->pk[k] == i;
+        StrBuf ex = {0};
+        if (c->kind == COL_METADATA) sb_printf(&ex, "METADATA FROM '%s'%s", c->meta_key, c->virtual_ ? " VIRTUAL" : "");
+        if (c->kind == COL_COMPUTED) sb_puts(&ex, "computed");
+        if (t->wm_col == i) sb_printf(&ex, "%sWATERMARK", ex.len ? ", " : "");
+        sb_printf(&b, "%-*s  %-20s %-5s %-4s %s\n", w, c->name, ty.s, c->type.nullable ? "YES" : "NO", pk ? "PRI" : "",
+                  ex.s ? ex.s : "");
+        sb_free(&ty);
+        sb_free(&ex);
+    }
+    sb_printf(&b, "-- topic '%s', changelog.mode '%s', format '%s'\n", t->conn.topic, changelog_mode_name(t->conn.mode),
+              format_name(t->conn.value_format));
+    return sb_take(&b);
+}
+
+/* Binds and plans an INSERT or SELECT into a new plan. */
+static int compile_query(eddy_engine *e, const AstStmt *st, Plan **out)
+{
+    Plan *p = plan_new();
+    BindCtx bc = {.arena = &p->arena, .catalog = &e->catalog, .diag = &e->diag};
+    int rc;
+    if (st->kind == STMT_INSERT) {
+        BInsert *ins;
+        rc = bind_insert(&bc, st, &ins);
+        if (!rc) rc = plan_insert(p, ins, &e->diag);
+    } else {
+        BQuery *q;
+        rc = bind_query(&bc, st->query, &q);
+        if (!rc) rc = plan_select(p, q, &e->diag);
+    }
+    if (rc) {
+        plan_free(p);
+        return rc;
+    }
+    plan_set_settings(p, e->settings, e->nsettings);
+    for (int i = 0; i < e->nsettings; i++)
+        if (strcmp(e->settings[i].key, "pipeline.name") == 0) p->name = p->settings[i].value;
+    *out = p;
+    return 0;
+}
+
+static int exec_stmt(eddy_engine *e, const AstStmt *st, ScriptStmt *out)
+{
+    Diag *d = &e->diag;
+    switch (st->kind) {
+    case STMT_CREATE_TABLE: {
+        if (catalog_find(&e->catalog, st->name)) {
+            if (st->if_exists) {
+                out->output = strdup("table already exists, skipped\n");
+                return 0;
+            }
+            return diag_error(d, DIAG_SEMANTIC, st->name_pos, "table '%s' already exists", st->name);
+        }
+        CatTable *t;
+        if (bind_create_table(&e->catalog, st, d, &t)) return d->code;
+        catalog_add(&e->catalog, t);
+        return 0;
+    }
+    case STMT_DROP_TABLE:
+        if (!catalog_drop(&e->catalog, st->name) && !st->if_exists)
+            return diag_error(d, DIAG_SEMANTIC, st->name_pos, "unknown table '%s'", st->name);
+        return 0;
+    case STMT_INSERT:
+    case STMT_SELECT:
+        return compile_query(e, st, &out->plan);
+    case STMT_EXPLAIN: {
+        if (st->inner->kind != STMT_INSERT && st->inner->kind != STMT_SELECT)
+            return diag_error(d, DIAG_SEMANTIC, st->inner->pos, "EXPLAIN shows the plan of an INSERT or a SELECT");
+        if (compile_query(e, st->inner, &out->plan)) return d->code;
+        StrBuf b = {0};
+        explain_text(out->plan, &b);
+        out->output = sb_take(&b);
+        return 0;
+    }
+    case STMT_SET: {
+        StrBuf b = {0};
+        if (!st->key) {
+            for (int i = 0; i < e->nsettings; i++) sb_printf(&b, "'%s' = '%s'\n", e->settings[i].key, e->settings[i].value);
+            out->output = sb_take(&b);
+            return 0;
+        }
+        const OptionDef *def = opt_find(OPT_SET, st->key);
+        if (!def) {
+            if (opt_find(OPT_TABLE, st->key))
+                return diag_error(d, DIAG_OPTION, st->name_pos, "'%s' is a table option, not a session setting (use it in WITH)", st->key);
+            return diag_error(d, DIAG_OPTION, st->name_pos, "unknown setting '%s' (see: eddy help options)", st->key);
+        }
+        char err[300];
+        if (!opt_check(def, st->key, st->value, err, sizeof err)) return diag_error(d, DIAG_OPTION, st->value_pos, "%s", err);
+        setting_put(e, st->key, st->value);
+        return 0;
+    }
+    case STMT_RESET:
+        if (!st->key) settings_clear(e);
+        else setting_del(e, st->key);
+        return 0;
+    case STMT_SHOW_TABLES: {
+        StrBuf b = {0};
+        for (int i = 0; i < e->catalog.ntables; i++) sb_printf(&b, "%s\n", e->catalog.tables[i]->name);
+        out->output = sb_take(&b);
+        return 0;
+    }
+    case STMT_DESCRIBE: {
+        const CatTable *t = catalog_find(&e->catalog, st->name);
+        if (!t) return diag_error(d, DIAG_SEMANTIC, st->name_pos, "unknown table '%s'", st->name);
+        out->output = describe_table(t);
+        return 0;
+    }
+    case STMT_SHOW_JOBS:
+        return 0;
+    case STMT_STOP_JOB:
+        out->output = strdup(st->name);
+        return 0;
+    }
+    return 0;
+}
+
+static const eddy_stmt_kind kind_map[] = {
+    [STMT_CREATE_TABLE] = EDDY_STMT_CREATE_TABLE, [STMT_DROP_TABLE] = EDDY_STMT_DROP_TABLE,
+    [STMT_INSERT] = EDDY_STMT_INSERT,             [STMT_SELECT] = EDDY_STMT_SELECT,
+    [STMT_SET] = EDDY_STMT_SET,                   [STMT_RESET] = EDDY_STMT_RESET,
+    [STMT_SHOW_TABLES] = EDDY_STMT_SHOW_TABLES,   [STMT_DESCRIBE] = EDDY_STMT_DESCRIBE,
+    [STMT_EXPLAIN] = EDDY_STMT_EXPLAIN,           [STMT_SHOW_JOBS] = EDDY_STMT_SHOW_JOBS,
+    [STMT_STOP_JOB] = EDDY_STMT_STOP_JOB,
+};
+
+int eddy_compile(eddy_engine *e, const char *sql, size_t len, const char *name, eddy_script **out)
+{
+    *out = NULL;
+    diag_clear(&e->diag);
+    e->errline = e->errcol = 0;
+    free(e->errtext);
+    e->errtext = NULL;
+    if (!sql || len > (size_t)1 << 30) {
+        diag_error(&e->diag, DIAG_SYNTAX, -1, "no SQL text, or text larger than 1 GiB");
+        e->errtext = strdup("error: no SQL text, or text larger than 1 GiB\n");
+        return EDDY_EMISUSE;
+    }
+    Arena a;
+    arena_init(&a, 16384);
+    PtrList stmts = {0};
+    eddy_script *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    int rc = parse_script(&a, sql, (int)len, &stmts, &e->diag);
+    if (!rc && stmts.n) {
+        s->stmts = calloc((size_t)stmts.n, sizeof *s->stmts);
+        if (!s->stmts) abort();
+        for (int i = 0; i < stmts.n && !rc; i++) {
+            const AstStmt *st = stmts.v[i];
+            ScriptStmt *ss = &s->stmts[s->n++];
+            ss->kind = kind_map[st->kind];
+            int col;
+            diag_linecol(sql, len, st->pos, &ss->line, &col);
+            rc = exec_stmt(e, st, ss);
+        }
+    }
+    arena_free(&a);
+    if (rc) {
+        eddy_script_free(s);
+        if (e->diag.offset >= 0) diag_linecol(sql, len, e->diag.offset, &e->errline, &e->errcol);
+        StrBuf b = {0};
+        diag_format(&e->diag, name, sql, len, &b);
+        e->errtext = sb_take(&b);
+        return rc;
+    }
+    *out = s;
+    return EDDY_OK;
+}
+
+int eddy_script_count(const eddy_script *s) { return s ? s->n : 0; }
+
+static const ScriptStmt *stmt_at(const eddy_script *s, int i)
+{
+    return s && i >= 0 && i < s->n ? &s->stmts[i] : NULL;
+}
+
+eddy_stmt_kind eddy_script_kind(const eddy_script *s, int i)
+{
+    const ScriptStmt *st = stmt_at(s, i);
+    return st ? st->kind : EDDY_STMT_SET;
+}
+
+int eddy_script_line(const eddy_script *s, int i)
+{
+    const ScriptStmt *st = stmt_at(s, i);
+    return st ? st->line : 0;
+}
+
+const eddy_plan *eddy_script_plan(const eddy_script *s, int i)
+{
+    const ScriptStmt *st = stmt_at(s, i);
+    return st ? (const eddy_plan *)st->plan : NULL;
+}
+
+const char *eddy_script_output(const eddy_script *s, int i)
+{
+    const ScriptStmt *st = stmt_at(s, i);
+    return st ? st->output : NULL;
+}
+
+void eddy_script_free(eddy_script *s)
+{
+    if (!s) return;
+    for (int i = 0; i < s->n; i++) {
+        plan_free(s->stmts[i].plan);
+        free(s->stmts[i].output);
+    }
+    free(s->stmts);
+    free(s);
+}
+
+char *eddy_plan_explain(const eddy_plan *p, eddy_format f)
+{
+    if (!p) return NULL;
+    StrBuf b = {0};
+    if (f == EDDY_JSON) {
+        explain_json((const Plan *)p, &b);
+        sb_putc(&b, '\n');
+    } else {
+        explain_text((const Plan *)p, &b);
+    }
+    return sb_take(&b);
+}
+
+int eddy_plan_operator_count(const eddy_plan *p) { return p ? ((const Plan *)p)->nnodes : 0; }
+
+const char *eddy_plan_name(const eddy_plan *p) { return p ? ((const Plan *)p)->name : NULL; }
+
+char *eddy_options_doc(void)
+{
+    StrBuf b = {0};
+    opt_document(&b);
+    return sb_take(&b);
+}
+
+void eddy_free(void *p) { free(p); }

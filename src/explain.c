@@ -1,0 +1,137 @@
+/*
+ * explain.c — rendering a plan as an indented tree or as JSON.  Both
+ * renderers walk the same attribute lists (plan_ops[kind].describe), so the
+ * text and the JSON cannot disagree.
+ */
+#include "plan.h"
+
+#include <string.h>
+
+static Changelog node_changelog(const PlanNode *n)
+{
+    if (n->kind == PLAN_SINK) {
+        switch (n->table->conn.mode) {
+        case MODE_APPEND: return CL_APPEND;
+        case MODE_UPSERT: return CL_UPSERT;
+        case MODE_RETRACT: return CL_RETRACT;
+        }
+    }
+    if (!n->updating) return CL_APPEND;
+    return n->before ? CL_RETRACT : CL_UPSERT;
+}
+
+/* Key column names of the node's output (the table's PK for a sink). */
+static int node_key(const PlanNode *n, Arena *a, const char ***out)
+{
+    if (n->kind == PLAN_SINK) {
+        const PlanTable *t = n->table;
+        if (t->conn.mode != MODE_UPSERT) return 0;
+        const char **v = arena_alloc(a, sizeof(char *) * (size_t)(t->npk ? t->npk : 1));
+        for (int i = 0; i < t->npk; i++) v[i] = t->cols[t->pk[i]].name;
+        *out = v;
+        return t->npk;
+    }
+    if (!n->updating || !n->has_key) return -1;
+    const char **v = arena_alloc(a, sizeof(char *) * (size_t)(n->nkey ? n->nkey : 1));
+    for (int i = 0; i < n->nkey; i++) v[i] = n->cols[n->key[i]].name;
+    *out = v;
+    return n->nkey;
+}
+
+static void collect_attrs(const PlanNode *n, Arena *a, ExplainAttrs *at)
+{
+    at->arena = a;
+    at->n = 0;
+    plan_ops[n->kind].describe(n, at);
+    explain_attr(at, "changelog", changelog_name(node_changelog(n)));
+    const char **key = NULL;
+    int nk = node_key(n, a, &key);
+    if (nk >= 0 && node_changelog(n) != CL_APPEND) explain_attr_list(at, "key", key, nk);
+}
+
+static void text_node(const PlanNode *n, int depth, Arena *a, StrBuf *out)
+{
+    for (int i = 0; i < depth; i++) sb_puts(out, i + 1 == depth ? "+- " : "   ");
+    ExplainAttrs at;
+    collect_attrs(n, a, &at);
+    sb_printf(out, "%s(", plan_ops[n->kind].name);
+    for (int i = 0; i < at.n; i++) {
+        sb_printf(out, "%s%s=[", i ? ", " : "", at.v[i].key);
+        for (int j = 0; j < at.v[i].nvals; j++) sb_printf(out, "%s%s", j ? ", " : "", at.v[i].vals[j]);
+        sb_putc(out, ']');
+    }
+    sb_puts(out, ")\n");
+    if (n->input) text_node(n->input, depth + 1, a, out);
+}
+
+void explain_text(const Plan *p, StrBuf *out)
+{
+    Arena a;
+    arena_init(&a, 4096);
+    text_node(p->root, 0, &a, out);
+    arena_free(&a);
+}
+
+static void json_node(const PlanNode *n, int depth, Arena *a, StrBuf *out)
+{
+    ExplainAttrs at;
+    collect_attrs(n, a, &at);
+    char ind[64];
+    int w = depth * 2 + 2 < 60 ? depth * 2 + 2 : 60;
+    for (int i = 0; i < w; i++) ind[i] = ' ';
+    ind[w] = 0;
+    sb_printf(out, "{\n%s\"id\": %d,\n%s\"operator\": ", ind, n->id, ind);
+    sb_json_str(out, plan_ops[n->kind].name);
+    sb_printf(out, ",\n%s\"changelog\": ", ind);
+    sb_json_str(out, changelog_name(node_changelog(n)));
+    const char **key = NULL;
+    int nk = node_key(n, a, &key);
+    sb_printf(out, ",\n%s\"key\": ", ind);
+    if (nk < 0 || node_changelog(n) == CL_APPEND) {
+        sb_puts(out, "null");
+    } else {
+        sb_putc(out, '[');
+        for (int i = 0; i < nk; i++) {
+            if (i) sb_puts(out, ", ");
+            sb_json_str(out, key[i]);
+        }
+        sb_putc(out, ']');
+    }
+    sb_printf(out, ",\n%s\"attributes\": {", ind);
+    int shown = 0;
+    for (int i = 0; i < at.n; i++) {
+        if (strcmp(at.v[i].key, "changelog") == 0 || strcmp(at.v[i].key, "key") == 0) continue;
+        sb_puts(out, shown++ ? ", " : "");
+        sb_json_str(out, at.v[i].key);
+        sb_puts(out, ": ");
+        if (at.v[i].list) sb_putc(out, '[');
+        for (int j = 0; j < at.v[i].nvals; j++) {
+            if (j) sb_puts(out, ", ");
+            sb_json_str(out, at.v[i].vals[j]);
+        }
+        if (at.v[i].list) sb_putc(out, ']');
+    }
+    sb_printf(out, "},\n%s\"schema\": [", ind);
+    for (int i = 0; i < n->ncols; i++) {
+        StrBuf t = {0};
+        type_print(&t, n->cols[i].type);
+        sb_puts(out, i ? ", {\"name\": " : "{\"name\": ");
+        sb_json_str(out, n->cols[i].name);
+        sb_puts(out, ", \"type\": ");
+        sb_json_str(out, t.s);
+        sb_putc(out, '}');
+        sb_free(&t);
+    }
+    sb_printf(out, "],\n%s\"input\": ", ind);
+    if (n->input) json_node(n->input, depth + 1, a, out);
+    else sb_puts(out, "null");
+    sb_printf(out, "\n%.*s}", w - 2, ind);
+}
+
+void explain_json(const Plan *p, StrBuf *out)
+{
+    Arena a;
+    arena_init(&a, 4096);
+    json_node(p->root, 0, &a, out);
+    arena_free(&a);
+}

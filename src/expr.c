@@ -1,0 +1,215 @@
+/*
+ * expr.c — comparing and printing bound expressions.
+ */
+#include "expr.h"
+#include "func.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ast_op_text(AstOp op)
+{
+    static const char *const t[] = {
+        [OP_NONE] = "?", [OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/",
+        [OP_MOD] = "%",  [OP_CONCAT] = "||", [OP_EQ] = "=", [OP_NE] = "<>", [OP_LT] = "<",
+        [OP_LE] = "<=",  [OP_GT] = ">", [OP_GE] = ">=", [OP_AND] = "AND", [OP_OR] = "OR",
+        [OP_NOT] = "NOT", [OP_NEG] = "-",
+    };
+    return t[op];
+}
+
+static bool datum_equal(const Datum *a, const Datum *b)
+{
+    if (a->null != b->null) return false;
+    if (a->null) return true;
+    if (a->i != b->i || a->n != b->n) return false;
+    if (memcmp(&a->d, &b->d, sizeof a->d) != 0) return false;
+    return a->n == 0 || memcmp(a->s, b->s, (size_t)a->n) == 0;
+}
+
+bool bexpr_equal(const BExpr *x, const BExpr *y)
+{
+    if (x == y) return true;
+    if (!x || !y) return false;
+    if (x->kind != y->kind || x->op != y->op || x->negated != y->negated || x->try_ != y->try_ ||
+        x->distinct != y->distinct || x->is != y->is || x->flags != y->flags || x->fn != y->fn ||
+        x->nargs != y->nargs || !type_equal(x->type, y->type))
+        return false;
+    if (x->kind == BX_COL && x->col != y->col) return false;
+    if (x->kind == BX_LIT && !datum_equal(&x->lit, &y->lit)) return false;
+    if (!bexpr_equal(x->a, y->a) || !bexpr_equal(x->b, y->b)) return false;
+    for (int i = 0; i < x->nargs; i++)
+        if (!bexpr_equal(x->args[i], y->args[i])) return false;
+    return true;
+}
+
+/* Shortest text that reads back as the same double. */
+static void print_double(StrBuf *b, double d)
+{
+    char buf[40];
+    if (isnan(d)) { sb_puts(b, "NaN"); return; }
+    if (isinf(d)) { sb_puts(b, d > 0 ? "Infinity" : "-Infinity"); return; }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, d);
+        if (strtod(buf, NULL) == d) break;
+    }
+    sb_puts(b, buf);
+    if (!strpbrk(buf, ".eE")) sb_puts(b, "E0");
+}
+
+static void print_lit(StrBuf *b, const BExpr *e)
+{
+    const Datum *v = &e->lit;
+    if (v->null) { sb_puts(b, "NULL"); return; }
+    switch ((TypeKind)e->type.kind) {
+    case TY_BOOLEAN: sb_puts(b, v->i ? "TRUE" : "FALSE"); break;
+    case TY_FLOAT:
+    case TY_DOUBLE: print_double(b, v->d); break;
+    case TY_DECIMAL: {
+        int64_t p = 1;
+        for (int i = 0; i < e->type.scale; i++) p *= 10;
+        int64_t ip = v->i / p, fp = v->i % p;
+        if (v->i < 0 && ip == 0) sb_putc(b, '-');
+        sb_printf(b, "%" PRId64, ip);
+        if (e->type.scale) sb_printf(b, ".%0*" PRId64, e->type.scale, fp < 0 ? -fp : fp);
+        break;
+    }
+    case TY_STRING:
+        sb_putc(b, '\'');
+        for (int i = 0; i < v->n; i++) {
+            if (v->s[i] == '\'') sb_putc(b, '\'');
+            sb_putc(b, v->s[i]);
+        }
+        sb_putc(b, '\'');
+        break;
+    case TY_INTERVAL: sb_printf(b, "INTERVAL '%" PRId64 "' MILLISECOND", v->i); break;
+    case TY_DATE: {
+        /* days since 1970-01-01 → civil date (Howard Hinnant's algorithm) */
+        int64_t z = v->i + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+        int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+        int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+        sb_printf(b, "DATE '%04" PRId64 "-%02" PRId64 "-%02" PRId64 "'", y + (m <= 2), m, d);
+        break;
+    }
+    case TY_TIMESTAMP:
+    case TY_TIMESTAMP_LTZ: {
+        int64_t ms = v->i, days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+        int64_t rem = ms - days * 86400000;
+        BExpr tmp = *e;
+        tmp.type.kind = TY_DATE;
+        tmp.lit.i = days;
+        StrBuf db = {0};
+        print_lit(&db, &tmp);
+        sb_printf(b, "TIMESTAMP '%.10s %02d:%02d:%02d.%03d'", db.s + 6, (int)(rem / 3600000), (int)(rem / 60000 % 60),
+                  (int)(rem / 1000 % 60), (int)(rem % 1000));
+        sb_free(&db);
+        break;
+    }
+    default: sb_printf(b, "%" PRId64, v->i); break;
+    }
+}
+
+static int prec(const BExpr *e)
+{
+    if (e->kind != BX_OP) return e->kind == BX_NOT ? 3 : (e->kind == BX_IS || e->kind == BX_IN || e->kind == BX_LIKE) ? 4 : 9;
+    switch (e->op) {
+    case OP_OR: return 1;
+    case OP_AND: return 2;
+    case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE: return 4;
+    case OP_ADD: case OP_SUB: case OP_CONCAT: return 6;
+    default: return 7;
+    }
+}
+
+static void print_sub(StrBuf *b, const BExpr *e, const char *const *names, int min)
+{
+    bool paren = prec(e) < min;
+    if (paren) sb_putc(b, '(');
+    bexpr_print(b, e, names);
+    if (paren) sb_putc(b, ')');
+}
+
+void bexpr_print(StrBuf *b, const BExpr *e, const char *const *names)
+{
+    switch (e->kind) {
+    case BX_COL: sb_puts(b, names ? names[e->col] : "?"); if (!names) sb_printf(b, "%d", e->col); break;
+    case BX_LIT: print_lit(b, e); break;
+    case BX_OP:
+        print_sub(b, e->a, names, prec(e));
+        sb_printf(b, " %s ", ast_op_text(e->op));
+        print_sub(b, e->b, names, prec(e) + 1);
+        break;
+    case BX_NOT: sb_puts(b, "NOT "); print_sub(b, e->a, names, 4); break;
+    case BX_NEG: sb_putc(b, '-'); print_sub(b, e->a, names, 8); break;
+    case BX_IS:
+        print_sub(b, e->a, names, 5);
+        sb_printf(b, " IS %s%s", e->negated ? "NOT " : "", e->is == LIT_NULL ? "NULL" : e->is == LIT_TRUE ? "TRUE" : "FALSE");
+        break;
+    case BX_IN:
+        print_sub(b, e->a, names, 5);
+        sb_puts(b, e->negated ? " NOT IN (" : " IN (");
+        for (int i = 0; i < e->nargs; i++) {
+            if (i) sb_puts(b, ", ");
+            bexpr_print(b, e->args[i], names);
+        }
+        sb_putc(b, ')');
+        break;
+    case BX_LIKE:
+        print_sub(b, e->a, names, 5);
+        sb_puts(b, e->negated ? " NOT LIKE " : " LIKE ");
+        print_sub(b, e->b, names, 5);
+        break;
+    case BX_CASE:
+        sb_puts(b, "CASE");
+        for (int i = 0; i + 1 < e->nargs; i += 2) {
+            sb_puts(b, " WHEN ");
+            bexpr_print(b, e->args[i], names);
+            sb_puts(b, " THEN ");
+            bexpr_print(b, e->args[i + 1], names);
+        }
+        if (e->b) {
+            sb_puts(b, " ELSE ");
+            bexpr_print(b, e->b, names);
+        }
+        sb_puts(b, " END");
+        break;
+    case BX_CAST: {
+        sb_puts(b, e->try_ ? "TRY_CAST(" : "CAST(");
+        bexpr_print(b, e->a, names);
+        sb_puts(b, " AS ");
+        Type t = e->type;
+        t.nullable = 1;
+        type_print(b, t);
+        sb_putc(b, ')');
+        break;
+    }
+    case BX_CALL:
+    case BX_AGG:
+        sb_printf(b, "%s(", e->fn->name);
+        if (e->distinct) sb_puts(b, "DISTINCT ");
+        if (e->kind == BX_AGG) {
+            if (e->a) bexpr_print(b, e->a, names);
+            else sb_putc(b, '*');
+        } else if (e->fn->id == FN_TRIM) {
+            static const char *const spec[] = {"BOTH", "LEADING", "TRAILING"};
+            sb_printf(b, "%s ", spec[e->flags]);
+            if (e->nargs > 1) {
+                bexpr_print(b, e->args[1], names);
+                sb_putc(b, ' ');
+            }
+            sb_puts(b, "FROM ");
+            bexpr_print(b, e->args[0], names);
+        } else {
+            for (int i = 0; i < e->nargs; i++) {
+                if (i) sb_puts(b, ", ");
+                bexpr_print(b, e->args[i], names);
+            }
+        }
+        sb_putc(b, ')');
+        break;
+    }
+}

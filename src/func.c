@@ -1,0 +1,238 @@
+/*
+ * func.c — built-in functions and their result types (Flink SQL's rules).
+ *
+ * Flink's rules worth knowing: COUNT is BIGINT NOT NULL; SUM and AVG of an
+ * integer type keep that type (AVG of INT truncates); SUM of DECIMAL(p, s) is
+ * DECIMAL(38, s); AVG of DECIMAL(p, s) is DECIMAL(38, max(s, 6)); ROUND of
+ * DECIMAL(p, s) to r < s digits is DECIMAL(p - s + r + 1, r).
+ */
+#include "func.h"
+
+#include <string.h>
+#include <strings.h>
+
+static bool any_nullable(const BExpr *c)
+{
+    for (int i = 0; i < c->nargs; i++)
+        if (c->args[i]->type.nullable) return true;
+    return false;
+}
+
+static bool need(const BExpr *c, int i, bool ok, const char *what, Diag *d)
+{
+    if (ok || c->args[i]->type.kind == TY_NULL) return true;
+    StrBuf b = {0};
+    type_print(&b, c->args[i]->type);
+    diag_error(d, DIAG_SEMANTIC, c->args[i]->pos, "%s expects %s as argument %d, got %s", c->fn->name, what, i + 1, b.s);
+    sb_free(&b);
+    return false;
+}
+
+static bool infer_count(BExpr *c, Diag *d)
+{
+    (void)d;
+    c->type = type_make(TY_BIGINT, false);
+    return true;
+}
+
+static bool infer_sum(BExpr *c, Diag *d)
+{
+    Type t = c->args[0]->type;
+    if (!need(c, 0, type_is_numeric(t), "a number", d)) return false;
+    if (t.kind == TY_NULL) t = type_make(TY_INT, true);
+    if (t.kind == TY_DECIMAL) t = type_decimal(DECIMAL_MAX_PRECISION, t.scale, true);
+    if (c->fn->id == FN_AVG && t.kind == TY_DECIMAL) t = type_decimal(DECIMAL_MAX_PRECISION, t.scale > 6 ? t.scale : 6, true);
+    t.nullable = 1;
+    c->type = t;
+    return true;
+}
+
+static bool infer_minmax(BExpr *c, Diag *d)
+{
+    Type t = c->args[0]->type;
+    if (!need(c, 0, t.kind != TY_BYTES && t.kind != TY_INTERVAL, "a comparable value", d)) return false;
+    t.nullable = 1;
+    c->type = t;
+    return true;
+}
+
+/* The integer literal value of argument i, when it is one. */
+static bool int_literal(const BExpr *c, int i, int64_t *v)
+{
+    const BExpr *a = c->args[i];
+    if (a->kind == BX_NEG && a->a->kind == BX_LIT && type_is_integer(a->a->type)) return *v = -a->a->lit.i, true;
+    if (a->kind != BX_LIT || !type_is_integer(a->type) || a->lit.null) return false;
+    *v = a->lit.i;
+    return true;
+}
+
+static bool infer_round(BExpr *c, Diag *d)
+{
+    Type t = c->args[0]->type;
+    if (!need(c, 0, type_is_numeric(t), "a number", d)) return false;
+    int64_t r = 0;
+    if (c->nargs == 2) {
+        if (!need(c, 1, type_is_integer(c->args[1]->type), "an integer", d)) return false;
+        if (!int_literal(c, 1, &r)) {
+            diag_error(d, DIAG_SEMANTIC, c->args[1]->pos, "ROUND expects a constant number of digits");
+            return false;
+        }
+    }
+    if (t.kind == TY_NULL) t = type_make(TY_INT, true);
+    if (t.kind == TY_DECIMAL && r < t.scale) {
+        int s = r < 0 ? 0 : (int)r;
+        t = type_decimal(t.precision - t.scale + s + 1, s, t.nullable);
+    }
+    t.nullable = any_nullable(c);
+    c->type = t;
+    return true;
+}
+
+static bool infer_same_numeric(BExpr *c, Diag *d)
+{
+    Type t = c->args[0]->type;
+    if (!need(c, 0, type_is_numeric(t), "a number", d)) return false;
+    if (t.kind == TY_NULL) t = type_make(TY_INT, true);
+    if ((c->fn->id == FN_FLOOR || c->fn->id == FN_CEIL) && t.kind == TY_DECIMAL)
+        t = type_decimal(t.precision - t.scale + 1 > DECIMAL_MAX_PRECISION ? DECIMAL_MAX_PRECISION : t.precision - t.scale + 1, 0, t.nullable);
+    t.nullable = any_nullable(c);
+    c->type = t;
+    return true;
+}
+
+static bool infer_mod(BExpr *c, Diag *d)
+{
+    for (int i = 0; i < 2; i++)
+        if (!need(c, i, type_is_integer(c->args[i]->type) || c->args[i]->type.kind == TY_DECIMAL, "an exact number", d))
+            return false;
+    Type t;
+    if (!type_common(c->args[0]->type, c->args[1]->type, &t)) t = c->args[1]->type;
+    if (t.kind == TY_NULL) t = type_make(TY_INT, true);
+    t.nullable = any_nullable(c);
+    c->type = t;
+    return true;
+}
+
+static bool infer_power(BExpr *c, Diag *d)
+{
+    for (int i = 0; i < 2; i++)
+        if (!need(c, i, type_is_numeric(c->args[i]->type), "a number", d)) return false;
+    c->type = type_make(TY_DOUBLE, any_nullable(c));
+    return true;
+}
+
+static bool infer_string(BExpr *c, Diag *d)
+{
+    for (int i = 0; i < c->nargs; i++)
+        if (!need(c, i, type_is_string(c->args[i]->type), "a string", d)) return false;
+    c->type = type_make(TY_STRING, any_nullable(c));
+    if (c->fn->id == FN_CONCAT_WS) c->type.nullable = c->args[0]->type.nullable;
+    return true;
+}
+
+static bool infer_substring(BExpr *c, Diag *d)
+{
+    if (!need(c, 0, type_is_string(c->args[0]->type), "a string", d)) return false;
+    for (int i = 1; i < c->nargs; i++)
+        if (!need(c, i, type_is_integer(c->args[i]->type), "an integer", d)) return false;
+    c->type = type_make(TY_STRING, any_nullable(c));
+    return true;
+}
+
+static bool infer_char_length(BExpr *c, Diag *d)
+{
+    if (!need(c, 0, type_is_string(c->args[0]->type), "a string", d)) return false;
+    c->type = type_make(TY_INT, any_nullable(c));
+    return true;
+}
+
+static bool infer_to_ts_ltz(BExpr *c, Diag *d)
+{
+    if (!need(c, 0, type_is_numeric(c->args[0]->type), "a number", d)) return false;
+    if (c->nargs == 2) {
+        int64_t p;
+        if (!int_literal(c, 1, &p) || (p != 0 && p != 3)) {
+            diag_error(d, DIAG_SEMANTIC, c->args[1]->pos, "TO_TIMESTAMP_LTZ precision must be the constant 0 (seconds) or 3 (milliseconds)");
+            return false;
+        }
+    }
+    c->type = type_make(TY_TIMESTAMP_LTZ, c->args[0]->type.nullable);
+    c->type.precision = 3;
+    return true;
+}
+
+static bool infer_coalesce(BExpr *c, Diag *d)
+{
+    Type t = c->args[0]->type;
+    bool nullable = t.nullable;
+    for (int i = 1; i < c->nargs; i++) {
+        Type u;
+        if (!type_common(t, c->args[i]->type, &u)) {
+            StrBuf a = {0}, b = {0};
+            type_print(&a, t);
+            type_print(&b, c->args[i]->type);
+            diag_error(d, DIAG_SEMANTIC, c->args[i]->pos, "%s arguments have no common type: %s and %s", c->fn->name, a.s, b.s);
+            sb_free(&a);
+            sb_free(&b);
+            return false;
+        }
+        t = u;
+        nullable = nullable && c->args[i]->type.nullable;
+    }
+    if (c->fn->id == FN_NULLIF) {
+        t = c->args[0]->type;
+        nullable = true;
+    }
+    t.nullable = nullable;
+    c->type = t;
+    return true;
+}
+
+static const FuncDef func_table[] = {
+    {"COUNT", FN_COUNT, true, 0, 1, infer_count, "COUNT(*) counts rows, COUNT(x) non-NULL values; BIGINT"},
+    {"SUM", FN_SUM, true, 1, 1, infer_sum, "sum of non-NULL values; NULL over none; keeps integer types"},
+    {"AVG", FN_AVG, true, 1, 1, infer_sum, "average of non-NULL values; AVG of an integer type truncates"},
+    {"MIN", FN_MIN, true, 1, 1, infer_minmax, "smallest non-NULL value"},
+    {"MAX", FN_MAX, true, 1, 1, infer_minmax, "largest non-NULL value"},
+    {"ROUND", FN_ROUND, false, 1, 2, infer_round, "ROUND(x [, n]) half away from zero to n decimal places"},
+    {"ABS", FN_ABS, false, 1, 1, infer_same_numeric, "absolute value"},
+    {"FLOOR", FN_FLOOR, false, 1, 1, infer_same_numeric, "largest integer value not above x"},
+    {"CEIL", FN_CEIL, false, 1, 1, infer_same_numeric, "smallest integer value not below x"},
+    {"MOD", FN_MOD, false, 2, 2, infer_mod, "MOD(a, b): remainder of a / b, sign of a"},
+    {"POWER", FN_POWER, false, 2, 2, infer_power, "POWER(a, b): a raised to b, DOUBLE"},
+    {"UPPER", FN_UPPER, false, 1, 1, infer_string, "upper case"},
+    {"LOWER", FN_LOWER, false, 1, 1, infer_string, "lower case"},
+    {"CONCAT", FN_CONCAT, false, 1, -1, infer_string, "CONCAT(s, ...): NULL if any argument is NULL"},
+    {"CONCAT_WS", FN_CONCAT_WS, false, 2, -1, infer_string, "CONCAT_WS(sep, s, ...): skips NULL arguments"},
+    {"SUBSTRING", FN_SUBSTRING, false, 2, 3, infer_substring, "SUBSTRING(s, start [, len]) or SUBSTRING(s FROM start [FOR len]); 1-based"},
+    {"TRIM", FN_TRIM, false, 1, 2, infer_string, "TRIM([BOTH|LEADING|TRAILING] [chars] FROM s)"},
+    {"LTRIM", FN_LTRIM, false, 1, 1, infer_string, "removes leading spaces"},
+    {"RTRIM", FN_RTRIM, false, 1, 1, infer_string, "removes trailing spaces"},
+    {"CHAR_LENGTH", FN_CHAR_LENGTH, false, 1, 1, infer_char_length, "number of characters"},
+    {"TO_TIMESTAMP_LTZ", FN_TO_TIMESTAMP_LTZ, false, 1, 2, infer_to_ts_ltz, "TO_TIMESTAMP_LTZ(epoch [, 0|3]): seconds (0) or milliseconds (3, default) to TIMESTAMP_LTZ(3)"},
+    {"COALESCE", FN_COALESCE, false, 1, -1, infer_coalesce, "first non-NULL argument"},
+    {"NULLIF", FN_NULLIF, false, 2, 2, infer_coalesce, "NULLIF(a, b): NULL if a = b, else a"},
+};
+
+static const struct {
+    const char *alias;    /* another accepted name */
+    const char *name;     /* the canonical one */
+} func_aliases[] = {
+    {"SUBSTR", "SUBSTRING"}, {"CEILING", "CEIL"}, {"POW", "POWER"},
+    {"CHARACTER_LENGTH", "CHAR_LENGTH"}, {"IFNULL", "COALESCE"},
+};
+
+const FuncDef *func_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof func_aliases / sizeof func_aliases[0]; i++)
+        if (strcasecmp(name, func_aliases[i].alias) == 0) name = func_aliases[i].name;
+    for (size_t i = 0; i < sizeof func_table / sizeof func_table[0]; i++)
+        if (strcasecmp(name, func_table[i].name) == 0) return &func_table[i];
+    return NULL;
+}
+
+void func_document(StrBuf *out)
+{
+    for (size_t i = 0; i < sizeof func_table / sizeof func_table[0]; i++)
+        sb_printf(out, "  %-18s %s%s\n", func_table[i].name, func_table[i].agg ? "(aggregate) " : "", func_table[i].doc);
+}

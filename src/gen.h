@@ -1,0 +1,120 @@
+/*
+** gen.h — sample data: the reference order events, and the `eddy gen` and
+** `eddy broker` commands.
+**
+** The order stream is deterministic for a seed, so tests and benchmarks can
+** regenerate exactly what `eddy gen orders --seed S` produced and compute
+** expected results from it.  An order is drawn from the generator state
+** (gen_order_draw) and then formatted as the JSON key and value eddy's
+** reference job reads (gen_order_format).  Draws happen in this order for
+** each order: user_id, amount, region.  The command-line flag table that
+** both commands use lives here too.
+*/
+#ifndef EDDY_GEN_H
+#define EDDY_GEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define GEN_MAX_REGIONS 8      /* regions --regions may choose from */
+#define GEN_DEFAULT_USERS 1000 /* user ids are 1..users */
+#define GEN_KEY_MAX 48         /* bytes a formatted key can need, with NUL */
+#define GEN_VALUE_MAX 160      /* bytes a formatted value can need, with NUL */
+
+/* One order event. */
+typedef struct gen_order {
+    int64_t order_id;     /* 1, 2, 3... in production order */
+    int64_t user_id;      /* uniform in 1..users */
+    int64_t amount_cents; /* uniform in 100..50000, i.e. 1.00 to 500.00 */
+    const char *region;   /* one of the first `regions` region names */
+} gen_order;
+
+/* The fixed region names, in the order --regions takes them. */
+extern const char *const gen_region_names[GEN_MAX_REGIONS];
+
+/* Generator state for a seed.  Any seed is fine, 0 included. */
+uint64_t gen_seed(uint64_t seed);
+
+/* Draw the next order (with the given id) from *rng_state.  users >= 1,
+** 1 <= regions <= GEN_MAX_REGIONS. */
+void gen_order_draw(uint64_t *rng_state, int64_t order_id, int users,
+                    int regions, gen_order *o);
+
+/*
+** Format o as its Kafka key {"order_id":1} and value
+** {"order_id":1,"user_id":42,"amount":123.45,"region":"us-west"}.  The
+** amount is written in the shortest form that reads back as the same double
+** (12.5, not 12.50); a whole amount keeps one decimal (12.0), as Python's
+** json module writes it, so that it reads as a DOUBLE everywhere.  Both
+** strings are NUL-terminated; their lengths go to *klen and *vlen.
+** Returns 0, or -1 if a buffer is too small (GEN_KEY_MAX / GEN_VALUE_MAX
+** always suffice).
+*/
+int gen_order_format(const gen_order *o, char *key, size_t keycap,
+                     size_t *klen, char *val, size_t valcap, size_t *vlen);
+
+/* gen_order_draw then gen_order_format, for tests and benchmarks. */
+int gen_order_json(uint64_t *rng_state, int64_t order_id, int users,
+                   int regions, char *key, size_t keycap, char *val,
+                   size_t valcap);
+
+/* ---- Command-line flags of `eddy gen` and `eddy broker` ---------------- */
+
+/* How a flag's value is parsed and stored. */
+typedef enum gen_flag_kind {
+    GEN_FLAG_STRING, /* const char *, pointing into argv */
+    GEN_FLAG_INT,    /* int64_t: decimal, fully consumed, within min..max */
+    GEN_FLAG_UINT,   /* uint64_t: decimal, fully consumed, no sign */
+    GEN_FLAG_DOUBLE, /* double: finite, fully consumed, within min..max */
+    GEN_FLAG_LIST,   /* gen_strlist: the flag may repeat */
+} gen_flag_kind;
+
+/* Values of a repeatable flag.  v must have room for argc entries. */
+typedef struct gen_strlist {
+    const char **v; /* the values, pointing into argv */
+    int n;          /* how many */
+} gen_strlist;
+
+/* One flag: parsing rule, destination and its line of usage text. */
+typedef struct gen_flag {
+    const char *name;    /* long name without the dashes */
+    gen_flag_kind kind;  /* how the value is parsed */
+    size_t offset;       /* offsetof the destination in the options struct */
+    double min, max;     /* inclusive range for INT and DOUBLE */
+    const char *metavar; /* placeholder in the usage text */
+    const char *help;    /* one line of usage text */
+} gen_flag;
+
+/*
+** Parse argv[1..] (--name value or --name=value) into opts by the table.
+** At most one positional argument is accepted, into *positional (none if
+** positional is NULL).  Returns 0, 1 when -h/--help was given, or -1 with
+** a message naming the flag in err.
+*/
+int gen_flags_parse(const gen_flag *flags, size_t nflags, void *opts,
+                    int argc, char **argv, const char **positional, char *err,
+                    size_t errlen);
+
+/* Print the table as usage lines. */
+void gen_flags_usage(FILE *f, const gen_flag *flags, size_t nflags);
+
+/* ---- Commands ------------------------------------------------------------ */
+
+/*
+** `eddy gen orders --topic T [--rate R] [--count N] [--seed S]
+**  [--bootstrap host:port] [--users U] [--regions K]`.
+** argv[0] is the command name ("gen").  Returns the process exit status:
+** 0 done, 1 Kafka error, 2 bad usage.
+*/
+int gen_main(int argc, char **argv);
+
+/*
+** `eddy broker [--partitions N] [--brokers N] [--topic name[:partitions]]...`
+** (in broker_cmd.c).  Prints the bootstrap address as the first line of
+** stdout, then serves until SIGINT or SIGTERM.  argv[0] is "broker".
+** Returns the process exit status.
+*/
+int broker_main(int argc, char **argv);
+
+#endif /* EDDY_GEN_H */

@@ -1,0 +1,216 @@
+/*
+** kafka.h — eddy's small internal interface to Kafka.
+**
+** This is the only Kafka interface the rest of eddy sees; kafka.c is the only
+** file that includes rdkafka.h.  It offers four things and nothing else:
+** a development broker (librdkafka's in-process mock cluster), an
+** asynchronous producer, a consumer that reads explicitly assigned
+** partitions from explicit offsets (no consumer-group membership: eddy keeps
+** its own offsets in its checkpoint), and pass-through of arbitrary
+** librdkafka properties.  Decoding, schemas and offsets bookkeeping live
+** elsewhere.
+**
+** Conventions: handles are opaque; functions return an int rc, 0 = ok, and
+** write a one-line message into the caller's buffer (err, errlen) on failure.
+** Nothing here prints, exits or keeps global state.  A handle may be used by
+** one thread at a time; different handles are independent.  All _free
+** functions accept NULL.
+**
+** Properties are passed as a NULL-terminated array of key, value pairs:
+**     const char *props[] = { "linger.ms", "5", "acks", "1", NULL };
+** They are applied after eddy's defaults, so they override them.  An unknown
+** property or a bad value is an error that names the property.
+*/
+#ifndef EDDY_KAFKA_H
+#define EDDY_KAFKA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Logical offsets accepted by kafka_assign (they equal librdkafka's). */
+#define KAFKA_OFFSET_BEGINNING (-2) /* oldest offset still in the log */
+#define KAFKA_OFFSET_END (-1)       /* the next offset to be written */
+
+typedef struct kafka_broker kafka_broker;     /* in-process mock cluster */
+typedef struct kafka_producer kafka_producer; /* asynchronous producer */
+typedef struct kafka_consumer kafka_consumer; /* assign-only consumer */
+
+/* One record header, as passed to kafka_produce.  The bytes are copied. */
+typedef struct kafka_header {
+    const char *name;  /* header name, NUL-terminated */
+    const void *value; /* header value bytes, or NULL for a null value */
+    size_t len;        /* number of bytes at value (0 when value is NULL) */
+} kafka_header;
+
+/* A partition and the offset to start reading it from (kafka_assign). */
+typedef struct kafka_tp {
+    const char *topic; /* topic name */
+    int32_t partition; /* partition number, 0-based */
+    int64_t offset;    /* first offset to read, or KAFKA_OFFSET_BEGINNING/END */
+} kafka_tp;
+
+/*
+** One consumed record, filled by kafka_poll_batch.  Every pointer stays valid
+** until the record is handed back with kafka_release_batch.
+*/
+typedef struct kafka_msg {
+    const char *topic;  /* topic the record was read from */
+    int32_t partition;  /* its partition */
+    int64_t offset;     /* its offset; resume from offset + 1 */
+    int64_t ts_ms;      /* record timestamp, ms since the epoch; -1 if none */
+    const void *key;    /* key bytes, NULL when the record has no key */
+    size_t klen;        /* key length in bytes */
+    const void *value;  /* value bytes, NULL for a tombstone (null value) */
+    size_t vlen;        /* value length in bytes (0 for a tombstone) */
+    void *priv_;        /* kafka.c's private handle to the record; do not touch */
+} kafka_msg;
+
+/* ---- Development broker ------------------------------------------------ */
+
+/*
+** Start librdkafka's mock cluster in this process: nbrokers brokers
+** (1 or more), each listening on 127.0.0.1 on a port chosen by the system.
+** default_partitions is the partition count kafka_broker_create_topic uses
+** when it is given 0.  Note: topics the broker auto-creates on first use
+** (a producer writing to an unknown topic) always get 4 partitions; the mock
+** in librdkafka 2.0.2 has no setting for that, so a topic that needs another
+** count must be created with kafka_broker_create_topic before first use.
+** On success *out owns the cluster; free it with kafka_broker_free.
+*/
+int kafka_broker_start(int nbrokers, int default_partitions, kafka_broker **out,
+                       char *err, size_t errlen);
+
+/* The bootstrap list of the cluster, "127.0.0.1:PORT[,127.0.0.1:PORT...]".
+** Valid until kafka_broker_free. */
+const char *kafka_broker_bootstrap(const kafka_broker *b);
+
+/* Create a topic with the given partitions (0 = the broker's default).
+** Fails if the topic already exists (including auto-created ones). */
+int kafka_broker_create_topic(kafka_broker *b, const char *topic, int partitions,
+                              char *err, size_t errlen);
+
+/* Stop the cluster and close its listeners.  NULL-safe.  Clients still
+** connected see their connections drop. */
+void kafka_broker_free(kafka_broker *b);
+
+/* ---- Producer ---------------------------------------------------------- */
+
+/*
+** Create a producer for the cluster at bootstrap ("host:port[,...]"; may be
+** NULL if props set bootstrap.servers).  Defaults: compression.codec=lz4,
+** linger.ms=20, partitioner=murmur2_random (the Java client's partitioner,
+** so eddy and Java/Flink producers put a key on the same partition).
+** Returns NULL and fills err on failure.
+*/
+kafka_producer *kafka_producer_new(const char *bootstrap,
+                                   const char *const *props, char *err,
+                                   size_t errlen);
+
+/*
+** Queue one record for sending; returns without waiting for the broker.
+** partition -1 chooses it from the key hash.  key may be NULL (no key); val
+** NULL writes a tombstone.  ts_ms 0 means now.  Key, value and headers are
+** copied, so the caller may reuse its buffers at once.  When the local queue
+** is full the call serves delivery reports and retries until there is room.
+** Delivery failures are reported later, by kafka_producer_poll or
+** kafka_producer_flush.  Returns -1 only when the record could not be queued
+** (unknown partition, record too large, fatal producer error...).
+*/
+int kafka_produce(kafka_producer *p, const char *topic, int32_t partition,
+                  const void *key, size_t klen, const void *val, size_t vlen,
+                  int64_t ts_ms, const kafka_header *hdrs, int nhdrs, char *err,
+                  size_t errlen);
+
+/*
+** Serve delivery reports without waiting.  Returns -1 (and describes the
+** first failure, with topic and partition) if any delivery failed since the
+** last kafka_producer_poll or kafka_producer_flush, then forgets it.
+*/
+int kafka_producer_poll(kafka_producer *p, char *err, size_t errlen);
+
+/*
+** Wait up to timeout_ms (-1 = forever) until every queued record is
+** acknowledged.  Returns -1 on timeout, or if any delivery failed since the
+** last poll/flush (the message names the topic and partition of the first
+** failure and how many failed).
+*/
+int kafka_producer_flush(kafka_producer *p, int timeout_ms, char *err,
+                         size_t errlen);
+
+/* Destroy the producer.  Records not yet delivered are dropped: call
+** kafka_producer_flush first.  NULL-safe. */
+void kafka_producer_free(kafka_producer *p);
+
+/* Partition count of topic as seen by the producer (a metadata request; the
+** broker may auto-create the topic).  Also a cheap way to check that the
+** cluster is reachable before producing. */
+int kafka_producer_partition_count(kafka_producer *p, const char *topic,
+                                   int timeout_ms, int *count, char *err,
+                                   size_t errlen);
+
+/* ---- Consumer ---------------------------------------------------------- */
+
+/*
+** Create a consumer that reads only what kafka_assign gives it: it never
+** joins a consumer group and never commits offsets.  Defaults chosen for
+** throughput on the mock broker: queued.min.messages=1000000,
+** fetch.wait.max.ms=10, enable.auto.commit=false,
+** enable.auto.offset.store=false, enable.partition.eof=false, and
+** auto.offset.reset=error, so that an assigned offset that is no longer in
+** the log fails kafka_poll_batch instead of silently skipping data (set
+** auto.offset.reset=earliest or latest in props to allow the skip).
+*/
+kafka_consumer *kafka_consumer_new(const char *bootstrap,
+                                   const char *const *props, char *err,
+                                   size_t errlen);
+
+/* Number of partitions of an existing topic (a metadata request; never
+** auto-creates).  Fails if the topic does not exist. */
+int kafka_partition_count(kafka_consumer *c, const char *topic, int timeout_ms,
+                          int *count, char *err, size_t errlen);
+
+/* Low (oldest available) and high (next to be written) offsets of one
+** partition, asked of the broker. */
+int kafka_watermarks(kafka_consumer *c, const char *topic, int32_t partition,
+                     int64_t *lo, int64_t *hi, int timeout_ms, char *err,
+                     size_t errlen);
+
+/*
+** Replace the whole assignment with the n partitions in tps (n = 0 stops
+** reading everything).  The topics are looked up first (one metadata
+** request, waiting up to 10 s), so a missing topic or an out-of-range
+** partition is reported here, and the first fetch starts without delay.  Records from partitions
+** that were assigned before and are still queued may still be returned.
+*/
+int kafka_assign(kafka_consumer *c, const kafka_tp *tps, int n, char *err,
+                 size_t errlen);
+
+/*
+** Read up to max records.  Waits up to timeout_ms (0 = do not wait,
+** -1 = forever) for the first one, then returns at once with whatever else
+** is already fetched.  Returns the number of records placed in msgs (0 on
+** timeout), or -1 on an error that stops the consumer (a missing topic or
+** partition, an offset no longer in the log, a fatal client error); err then
+** names the topic, partition and offset.  Transient errors (a broker down,
+** a connection lost) are retried by the client and only remembered, see
+** kafka_consumer_last_warning.  The records belong to the caller until
+** kafka_release_batch.
+*/
+int kafka_poll_batch(kafka_consumer *c, kafka_msg *msgs, int max,
+                     int timeout_ms, char *err, size_t errlen);
+
+/* Look up the last header called name in a record.  Returns 0 and sets
+** *val (NULL for a null header value) and *len if found, -1 if not. */
+int kafka_msg_header(const kafka_msg *m, const char *name, const void **val,
+                     size_t *len);
+
+/* Hand back n records from kafka_poll_batch; their pointers become invalid. */
+void kafka_release_batch(kafka_consumer *c, kafka_msg *msgs, int n);
+
+/* The last transient error kafka_poll_batch skipped, or "" if none. */
+const char *kafka_consumer_last_warning(const kafka_consumer *c);
+
+/* Close the consumer.  Release every batch first.  NULL-safe. */
+void kafka_consumer_free(kafka_consumer *c);
+
+#endif /* EDDY_KAFKA_H */

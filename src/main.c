@@ -1,0 +1,141 @@
+/*
+ * main.c — the `eddy` command line.  Each subcommand is a thin layer over
+ * the library (include/eddy.h) or a runtime module; this is the only place
+ * that prints errors and chooses exit codes (0 ok, 1 failed, 2 usage).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eddy.h"
+
+static const char usage[] =
+    "usage: eddy <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  explain [--json] FILE.sql   compile a script and print its operator plans\n"
+    "  help options                document every WITH option and SET key\n"
+    "  help functions              list the built-in functions\n"
+    "  --version                   print the version\n"
+    "  --help                      this text\n"
+    "\n"
+    "FILE may be '-' for standard input.\n";
+
+/* Reads a whole file (or stdin for "-"); NULL with errno set on failure. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                if (f != stdin) fclose(f);
+                errno = ENOMEM;
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+    }
+    int err = ferror(f);
+    if (f != stdin) fclose(f);
+    if (err) {
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+    int json = 0;
+    const char *path = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) json = 1;
+        else if (!path) path = argv[i];
+        else {
+            fprintf(stderr, "eddy explain: one file at a time (got '%s' too)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!path) {
+        fputs("eddy explain: which file? usage: eddy explain [--json] FILE.sql\n", stderr);
+        return 2;
+    }
+    size_t len;
+    char *sql = read_file(path, &len);
+    if (!sql) {
+        fprintf(stderr, "eddy explain: cannot read %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    eddy_engine *e = eddy_engine_new();
+    eddy_script *s;
+    int rc = eddy_compile(e, sql, len, strcmp(path, "-") == 0 ? "<stdin>" : path, &s);
+    if (rc) {
+        fputs(eddy_errtext(e), stderr);
+        eddy_engine_free(e);
+        free(sql);
+        return 1;
+    }
+    int nplans = 0;
+    for (int i = 0; i < eddy_script_count(s); i++) nplans += eddy_script_plan(s, i) != NULL;
+    if (json) fputs("{\"plans\": [", stdout);
+    int shown = 0;
+    for (int i = 0; i < eddy_script_count(s); i++) {
+        const eddy_plan *p = eddy_script_plan(s, i);
+        if (!p) continue;
+        char *text = eddy_plan_explain(p, json ? EDDY_JSON : EDDY_TEXT);
+        if (json) {
+            const char *kind = eddy_script_kind(s, i) == EDDY_STMT_INSERT ? "INSERT"
+                             : eddy_script_kind(s, i) == EDDY_STMT_SELECT ? "SELECT" : "EXPLAIN";
+            printf("%s\n{\"line\": %d, \"statement\": \"%s\", \"name\": \"%s\", \"plan\": ", shown ? "," : "",
+                   eddy_script_line(s, i), kind, eddy_plan_name(p));
+            text[strcspn(text, "\0")] = 0;
+            size_t tl = strlen(text);
+            if (tl && text[tl - 1] == '\n') text[tl - 1] = 0;
+            printf("%s}", text);
+        } else {
+            if (nplans > 1) printf("%s-- line %d\n", shown ? "\n" : "", eddy_script_line(s, i));
+            fputs(text, stdout);
+        }
+        eddy_free(text);
+        shown++;
+    }
+    if (json) fputs("\n]}\n", stdout);
+    if (!nplans && !json) fputs("(no INSERT or SELECT statement: nothing to plan)\n", stdout);
+    eddy_script_free(s);
+    eddy_engine_free(e);
+    free(sql);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("eddy %s\n", eddy_version());
+        return 0;
+    }
+    if (strcmp(argv[1], "explain") == 0) return cmd_explain(argc - 2, argv + 2);
+    if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "options") == 0) {
+        char *doc = eddy_options_doc();
+        fputs(doc, stdout);
+        eddy_free(doc);
+        return 0;
+    }
+    fprintf(stderr, "eddy: unknown command '%s'\n\n%s", argv[1], usage);
+    return 2;
+}

@@ -1,0 +1,136 @@
+/*
+ * plan.h — the operator plan: what the planner builds and the executor runs.
+ *
+ * A plan is a read-only tree of PlanNodes in its own arena (so it outlives
+ * the catalog tables it was compiled from).  Each node has an output schema,
+ * its changelog kind (append, retract, or upsert on a key) and, per kind,
+ * the expressions it evaluates.  Nothing that changes while a job runs lives
+ * here: the executor keeps that in a parallel state tree.
+ *
+ * Per-kind behaviour (names, EXPLAIN attributes) is in one table of
+ * PlanOps indexed by PlanKind, not in switch statements spread over files.
+ */
+#ifndef EDDY_PLAN_H
+#define EDDY_PLAN_H
+
+#include "ast.h"
+#include "bind.h"
+#include "catalog.h"
+#include "expr.h"
+
+typedef enum PlanKind {
+    PLAN_SOURCE,          /* Kafka topic → rows */
+    PLAN_NORMALIZE,       /* upsert stream → retract stream (last row per key) */
+    PLAN_CALC,            /* filter + projection */
+    PLAN_AGG,             /* group aggregate with retraction */
+    PLAN_SINK,            /* rows → Kafka topic of a table */
+    PLAN_COLLECT,         /* rows → the client (a bare SELECT) */
+    PLAN__COUNT
+} PlanKind;
+
+typedef enum Changelog {
+    CL_APPEND,            /* inserts only (+I) */
+    CL_RETRACT,           /* +I, -U, +U, -D */
+    CL_UPSERT,            /* +I, +U, -D by key; no -U before-images */
+} Changelog;
+
+typedef struct PlanCol {
+    const char *name;     /* column name */
+    Type        type;     /* column type */
+} PlanCol;
+
+/* A table as a source or sink sees it: a copy of the catalog's, owned by the plan. */
+typedef struct PlanTable {
+    const char *name;     /* table name */
+    CatColumn  *cols;     /* all columns (computed ones carry no expression here) */
+    int         ncols;    /* count */
+    int        *pk;       /* primary key column indexes */
+    int         npk;      /* count */
+    int        *keycols;  /* columns in the record key */
+    int         nkeycols; /* count */
+    Connector   conn;     /* topic, formats, modes, properties */
+} PlanTable;
+
+typedef struct PlanNode PlanNode;
+struct PlanNode {
+    PlanKind    kind;     /* operator */
+    int         id;       /* position in Plan.nodes (inputs first) */
+    PlanNode   *input;    /* the one input, NULL for a source */
+    PlanCol    *cols;     /* output schema */
+    int         ncols;    /* output width */
+    bool        updating; /* emits updates or deletes */
+    bool        before;   /* emits -U before-images (changelog retract), set by the planner's requirement pass */
+    int        *key;      /* unique key of the output (column indexes), if has_key */
+    int         nkey;     /* its width (0 with has_key = a single row) */
+    bool        has_key;  /* the output has a known unique key */
+    /* PLAN_SOURCE, PLAN_SINK */
+    const PlanTable *table;   /* the table */
+    int        *src_cols; /* SOURCE: catalog column index of each output column */
+    /* PLAN_NORMALIZE: key = the table's primary key (in output positions) */
+    /* PLAN_CALC */
+    BExpr      *filter;   /* or NULL */
+    BExpr     **exprs;    /* one per output column */
+    /* PLAN_AGG: output = [keys…, aggs…]; the input's first nkeys columns are the keys */
+    int         ngroup;   /* group key width */
+    BExpr     **aggs;     /* aggregate calls; argument columns index the input */
+    int         naggs;    /* count */
+    /* PLAN_SINK: for each sink column (sink_cols), the input column or -1 = NULL */
+    int        *sink_cols;/* catalog column index of each written column */
+    int        *sink_map; /* input column feeding it, -1 = NULL */
+    int         nsink;    /* count */
+    /* PLAN_COLLECT */
+    int64_t     limit;    /* LIMIT, or -1 */
+};
+
+typedef struct Plan {
+    Arena       arena;    /* owns every node, expression and copied table */
+    PlanNode   *root;     /* the sink or collect node */
+    PlanNode  **nodes;    /* all nodes, inputs before their consumers */
+    int         nnodes;   /* count */
+    KeyValue   *settings; /* SET values in force when compiled */
+    int         nsettings;/* count */
+    const char *name;     /* job name (pipeline.name or the sink table) */
+} Plan;
+
+struct ExplainAttrs;
+
+typedef struct PlanOps {
+    const char *name;     /* operator name in EXPLAIN */
+    /* Adds the operator's EXPLAIN attributes. */
+    void (*describe)(const PlanNode *n, struct ExplainAttrs *out);
+} PlanOps;
+
+extern const PlanOps plan_ops[PLAN__COUNT];
+
+/* INSERT and bare SELECT to a plan; 0 or a DIAG_* code.  The Plan is
+ * allocated with its own arena; free it with plan_free.  `settings` are
+ * copied.  Bound trees must have been allocated in plan->arena (the caller
+ * creates the plan with plan_new and binds into its arena). */
+Plan *plan_new(void);
+void  plan_free(Plan *p);
+int   plan_insert(Plan *p, const BInsert *ins, Diag *d);
+int   plan_select(Plan *p, const BQuery *q, Diag *d);
+void  plan_set_settings(Plan *p, const KeyValue *kv, int n);
+const char *changelog_name(Changelog c);
+
+/* ---- EXPLAIN ---- */
+typedef struct ExplainAttr {
+    const char  *key;     /* attribute name */
+    const char **vals;    /* values */
+    int          nvals;   /* count */
+    bool         list;    /* print as a list even with one value */
+} ExplainAttr;
+
+typedef struct ExplainAttrs {
+    Arena       *arena;   /* scratch for values */
+    ExplainAttr  v[16];   /* attributes in order */
+    int          n;       /* count */
+} ExplainAttrs;
+
+void explain_attr(ExplainAttrs *a, const char *key, const char *val);
+void explain_attr_list(ExplainAttrs *a, const char *key, const char **vals, int n);
+/* Tree text, one operator a line, root first; or a JSON object. */
+void explain_text(const Plan *p, StrBuf *out);
+void explain_json(const Plan *p, StrBuf *out);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * types.h — SQL data types as the binder and planner see them.
+ *
+ * A Type is a small value (no allocation).  The rules of Flink SQL's type
+ * inference that eddy follows (numeric promotion, DECIMAL precision,
+ * aggregate result types) live in types.c and func.c, not in the grammar.
+ */
+#ifndef EDDY_TYPES_H
+#define EDDY_TYPES_H
+
+#include <stdbool.h>
+#include "strbuf.h"
+
+typedef enum TypeKind {
+    TY_NULL = 0,          /* the type of a bare NULL literal; coerces to anything */
+    TY_BOOLEAN,
+    TY_TINYINT,
+    TY_SMALLINT,
+    TY_INT,
+    TY_BIGINT,
+    TY_FLOAT,
+    TY_DOUBLE,
+    TY_DECIMAL,           /* precision p (1..38), scale s (0..p) */
+    TY_STRING,            /* STRING, VARCHAR(n), CHAR(n): len 0 = unbounded */
+    TY_BYTES,             /* BYTES, VARBINARY(n), BINARY(n) */
+    TY_DATE,
+    TY_TIMESTAMP,         /* precision = fractional second digits */
+    TY_TIMESTAMP_LTZ,
+    TY_INTERVAL,          /* day-time interval, only as a literal (watermarks, arithmetic on timestamps) */
+    TY__COUNT
+} TypeKind;
+
+typedef struct Type {
+    unsigned char kind;       /* TypeKind */
+    unsigned char nullable;   /* 1 unless NOT NULL / known non-null */
+    unsigned char precision;  /* DECIMAL precision, TIMESTAMP fractional digits */
+    unsigned char scale;      /* DECIMAL scale */
+    int           len;        /* VARCHAR(n)/CHAR(n)/VARBINARY(n) length, 0 = unbounded */
+} Type;
+
+#define DECIMAL_MAX_PRECISION 38
+
+Type type_make(TypeKind k, bool nullable);
+Type type_decimal(int p, int s, bool nullable);
+bool type_is_integer(Type t);   /* TINYINT..BIGINT */
+bool type_is_numeric(Type t);   /* integers, FLOAT, DOUBLE, DECIMAL */
+bool type_is_string(Type t);
+bool type_is_temporal(Type t);  /* DATE, TIMESTAMP, TIMESTAMP_LTZ */
+/* Name → type for type names written in SQL; returns false for an unknown name.
+ * nparams/p1/p2 are the parenthesised arguments; ltz = WITH LOCAL TIME ZONE. */
+bool type_from_name(const char *name, int nparams, int p1, int p2, bool ltz, Type *out, const char **why);
+/* Flink's spelling: `DECIMAL(10, 2)`, `STRING`, `TIMESTAMP_LTZ(3)`, `INT NOT NULL`. */
+void type_print(StrBuf *b, Type t);
+const char *type_kind_name(TypeKind k);
+/* The common type of two operands of arithmetic or comparison (Flink's
+ * least restrictive type); false when there is none. */
+bool type_common(Type a, Type b, Type *out);
+/* May a value of type `from` be written to a column of type `to` without an
+ * explicit CAST (INSERT, function arguments)? */
+bool type_assignable(Type from, Type to);
+/* May `from` be CAST to `to` at all? */
+bool type_castable(Type from, Type to);
+bool type_equal(Type a, Type b);  /* kind, precision, scale, len; nullability ignored */
+
+#endif
