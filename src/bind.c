@@ -44,9 +44,11 @@ static const char *agg_forbidden[] = {
     [AGG_NESTED] = "aggregate function calls cannot be nested",
 };
 
+/* A type for messages: nullability is noise there. */
 static char *type_str(Arena *a, Type t)
 {
     StrBuf b = {0};
+    t.nullable = 1;
     type_print(&b, t);
     char *s = arena_strdup(a, b.s);
     sb_free(&b);

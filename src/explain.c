@@ -25,7 +25,7 @@ static int node_key(const PlanNode *n, Arena *a, const char ***out)
 {
     if (n->kind == PLAN_SINK) {
         const PlanTable *t = n->table;
-        if (t->conn.mode != MODE_UPSERT) return 0;
+        if (t->conn.mode != MODE_UPSERT) return -1;
         const char **v = arena_alloc(a, sizeof(char *) * (size_t)(t->npk ? t->npk : 1));
         for (int i = 0; i < t->npk; i++) v[i] = t->cols[t->pk[i]].name;
         *out = v;

@@ -322,9 +322,13 @@ int plan_insert(Plan *p, const BInsert *ins, Diag *d)
             return diag_error(d, DIAG_PLAN, ins->name_pos,
                               "upsert table '%s' has primary key (%s) but the query's updates have no unique key", t->name, pk);
         if (!mapped) {
+            StrBuf kb = {0};
+            for (int k = 0; k < q->nkey; k++) sb_printf(&kb, "%s%s", k ? ", " : "", q->cols[q->key[k]].name);
+            const char *qkey = arena_strdup(&p->arena, kb.s ? kb.s : "");
+            sb_free(&kb);
             return diag_error(d, DIAG_PLAN, ins->name_pos,
-                              "upsert table '%s' has primary key (%s) but the query's unique key (%s) is not written to it", t->name, pk,
-                              q->nkey ? q->cols[q->key[0]].name : "");
+                              "upsert table '%s' has primary key (%s) but the query's unique key (%s) is not among its columns", t->name,
+                              pk, qkey);
         }
         bool same = q->nkey == t->npk;
         for (int k = 0; k < q->nkey && same; k++) {
