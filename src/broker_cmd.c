@@ -74,7 +74,8 @@ static int topic_spec(const char *spec, int def, char *buf, size_t cap,
         errno = 0;
         v = strtol(colon + 1, &end, 10);
         if (errno || end == colon + 1 || *end || colon[1] == '-' ||
-            colon[1] == '+' || isspace((unsigned char)colon[1]) || v < 1 || v > 10000) {
+            colon[1] == '+' || isspace((unsigned char)colon[1]) || v < 1 ||
+            v > 10000) {
             snprintf(err, errlen,
                      "--topic '%s': partition count must be 1..10000", spec);
             return -1;

@@ -3,10 +3,11 @@
 **
 ** The first half is pure: a splitmix64 generator, the draw of one order and
 ** its JSON formatting, with no I/O, so tests and benchmarks can regenerate
-** the exact stream for a seed.  The second half is the command: a flag
-** table (which also prints the usage), the token-bucket pacing and the
-** produce loop, talking to Kafka only through kafka.h.  The only global is
-** the flag the SIGINT/SIGTERM handler sets.
+** the exact stream for a seed.  Then the table-driven flag parser that
+** `eddy gen` and `eddy broker` share (the table also prints the usage).
+** Last the command: its flag table, the token-bucket pacing and the produce
+** loop, talking to Kafka only through kafka.h.  The only global is the flag
+** the SIGINT/SIGTERM handler sets.
 */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
@@ -173,44 +174,6 @@ int gen_order_json(uint64_t *rng_state, int64_t order_id, int users,
 
 /* ---- Command-line flags ------------------------------------------------- */
 
-/* Everything `eddy gen orders` is told. */
-typedef struct gen_opts {
-    const char *topic;     /* destination topic (required) */
-    const char *bootstrap; /* --bootstrap, else $EDDY_BOOTSTRAP */
-    double rate;           /* orders per second, 0 = as fast as possible */
-    int64_t count;         /* orders to produce, 0 = until interrupted */
-    uint64_t seed;         /* generator seed */
-    int64_t users;         /* user ids are 1..users */
-    int64_t regions;       /* regions used: the first `regions` names */
-} gen_opts;
-
-static const gen_flag gen_flags[] = {
-    {"topic", GEN_FLAG_STRING, offsetof(gen_opts, topic), 0, 0, "T",
-     "topic to produce to (required)"},
-    {"rate", GEN_FLAG_DOUBLE, offsetof(gen_opts, rate), 0, 1e9, "R",
-     "orders per second; 0 = as fast as possible (default 0)"},
-    {"count", GEN_FLAG_INT, offsetof(gen_opts, count), 0, 1e18, "N",
-     "orders to produce; 0 = until SIGINT/SIGTERM (default 0)"},
-    {"seed", GEN_FLAG_UINT, offsetof(gen_opts, seed), 0, 0, "S",
-     "generator seed; same seed, same orders (default 1)"},
-    {"bootstrap", GEN_FLAG_STRING, offsetof(gen_opts, bootstrap), 0, 0,
-     "HOST:PORT", "Kafka bootstrap servers (default $EDDY_BOOTSTRAP)"},
-    {"users", GEN_FLAG_INT, offsetof(gen_opts, users), 1, 2147483647, "U",
-     "user_id is uniform in 1..U (default 1000)"},
-    {"regions", GEN_FLAG_INT, offsetof(gen_opts, regions), 1, GEN_MAX_REGIONS, "K",
-     "use the first K of the 8 regions (default 8)"},
-};
-#define NFLAGS (sizeof gen_flags / sizeof gen_flags[0])
-
-static void gen_usage(FILE *f)
-{
-    fprintf(f, "usage: eddy gen orders --topic T [options]\n"
-               "Produce the reference order events "
-               "{order_id, user_id, amount, region},\n"
-               "keyed by {\"order_id\":N}, as JSON.\n\noptions:\n");
-    gen_flags_usage(f, gen_flags, NFLAGS);
-}
-
 /* Parse one value according to its flag; the message names the flag. */
 static int flag_set(const gen_flag *fd, const char *s, void *opts, char *err,
                     size_t errlen)
@@ -338,6 +301,44 @@ void gen_flags_usage(FILE *f, const gen_flag *flags, size_t nflags)
 }
 
 /* ---- The command -------------------------------------------------------- */
+
+/* Everything `eddy gen orders` is told. */
+typedef struct gen_opts {
+    const char *topic;     /* destination topic (required) */
+    const char *bootstrap; /* --bootstrap, else $EDDY_BOOTSTRAP */
+    double rate;           /* orders per second, 0 = as fast as possible */
+    int64_t count;         /* orders to produce, 0 = until interrupted */
+    uint64_t seed;         /* generator seed */
+    int64_t users;         /* user ids are 1..users */
+    int64_t regions;       /* regions used: the first `regions` names */
+} gen_opts;
+
+static const gen_flag gen_flags[] = {
+    {"topic", GEN_FLAG_STRING, offsetof(gen_opts, topic), 0, 0, "T",
+     "topic to produce to (required)"},
+    {"rate", GEN_FLAG_DOUBLE, offsetof(gen_opts, rate), 0, 1e9, "R",
+     "orders per second; 0 = as fast as possible (default 0)"},
+    {"count", GEN_FLAG_INT, offsetof(gen_opts, count), 0, 1e18, "N",
+     "orders to produce; 0 = until SIGINT/SIGTERM (default 0)"},
+    {"seed", GEN_FLAG_UINT, offsetof(gen_opts, seed), 0, 0, "S",
+     "generator seed; same seed, same orders (default 1)"},
+    {"bootstrap", GEN_FLAG_STRING, offsetof(gen_opts, bootstrap), 0, 0,
+     "HOST:PORT", "Kafka bootstrap servers (default $EDDY_BOOTSTRAP)"},
+    {"users", GEN_FLAG_INT, offsetof(gen_opts, users), 1, 2147483647, "U",
+     "user_id is uniform in 1..U (default 1000)"},
+    {"regions", GEN_FLAG_INT, offsetof(gen_opts, regions), 1,
+     GEN_MAX_REGIONS, "K", "use the first K of the 8 regions (default 8)"},
+};
+#define NFLAGS (sizeof gen_flags / sizeof gen_flags[0])
+
+static void gen_usage(FILE *f)
+{
+    fprintf(f, "usage: eddy gen orders --topic T [options]\n"
+               "Produce the reference order events "
+               "{order_id, user_id, amount, region},\n"
+               "keyed by {\"order_id\":N}, as JSON.\n\noptions:\n");
+    gen_flags_usage(f, gen_flags, NFLAGS);
+}
 
 /* A development tool should give up on a vanished broker in seconds, not
 ** in librdkafka's default 5 minutes. */
@@ -495,7 +496,8 @@ int gen_main(int argc, char **argv)
             }
         }
     }
-    if (kafka_producer_flush(p, 60000, err, sizeof err)) {
+    /* After a failure the queued records are dropped, not waited for. */
+    if (status == 0 && kafka_producer_flush(p, 60000, err, sizeof err)) {
         fprintf(stderr, "eddy gen: %s\n", err);
         status = 1;
     }

@@ -42,7 +42,7 @@ _Static_assert(KAFKA_OFFSET_END == RD_KAFKA_OFFSET_END,
 #define PRODUCE_STACK_HEADERS 16
 
 struct kafka_broker {
-    rd_kafka_t *rk;                    /* idle client the mock cluster hangs off */
+    rd_kafka_t *rk;                    /* idle client the cluster hangs off */
     rd_kafka_mock_cluster_t *mcluster; /* the mock cluster itself */
     int nbrokers;                      /* number of brokers in the cluster */
     int default_partitions;            /* count for create_topic(..., 0) */
@@ -57,16 +57,16 @@ struct kafka_producer {
 };
 
 struct kafka_consumer {
-    rd_kafka_t *rk;                /* librdkafka consumer (has a group.id,
-                                      never joins: assign only) */
-    rd_kafka_queue_t *queue;       /* consumer queue; the main queue is
-                                      forwarded into it, so errors arrive here */
-    rd_kafka_message_t **scratch;  /* batch buffer for consume_batch_queue */
-    int scratchcap;                /* capacity of scratch, in pointers */
-    int failed;                    /* a fatal error was seen: every later
-                                      poll_batch fails with fatal_msg */
-    char fatal_msg[512];           /* that error, naming topic/partition/offset */
-    char warning[512];             /* last transient error skipped, "" if none */
+    rd_kafka_t *rk;               /* librdkafka consumer (it has a group.id
+                                     but never joins: assign only) */
+    rd_kafka_queue_t *queue;      /* consumer queue; the main queue is
+                                     forwarded into it, so errors arrive here */
+    rd_kafka_message_t **scratch; /* batch buffer for consume_batch_queue */
+    int scratchcap;               /* capacity of scratch, in pointers */
+    int failed;                   /* a fatal error was seen: every later
+                                     poll_batch fails with fatal_msg */
+    char fatal_msg[512];          /* that error, naming topic/partition/offset */
+    char warning[512];            /* last transient error skipped, or "" */
 };
 
 /* ---- Small helpers ------------------------------------------------------ */
@@ -111,7 +111,8 @@ static int conf_set1(rd_kafka_conf_t *conf, const char *key, const char *val,
                      char *err, size_t errlen)
 {
     char why[512];
-    if (rd_kafka_conf_set(conf, key, val, why, sizeof why) != RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf, key, val, why, sizeof why) !=
+        RD_KAFKA_CONF_OK) {
         seterr(err, errlen, "property '%s': %s", key, why);
         return -1;
     }
@@ -328,8 +329,8 @@ static int topic_name_ok(const char *t)
     return 1;
 }
 
-int kafka_broker_create_topic(kafka_broker *b, const char *topic, int partitions,
-                              char *err, size_t errlen)
+int kafka_broker_create_topic(kafka_broker *b, const char *topic,
+                              int partitions, char *err, size_t errlen)
 {
     rd_kafka_resp_err_t e;
     int rf = b->nbrokers < 3 ? b->nbrokers : 3;
@@ -697,7 +698,8 @@ int kafka_assign(kafka_consumer *c, const kafka_tp *tps, int n, char *err,
         }
         if (tps[i].offset < 0 && tps[i].offset != KAFKA_OFFSET_BEGINNING &&
             tps[i].offset != KAFKA_OFFSET_END) {
-            seterr(err, errlen, "topic '%s' partition %d: bad start offset %lld",
+            seterr(err, errlen,
+                   "topic '%s' partition %d: bad start offset %lld",
                    tps[i].topic, (int)tps[i].partition,
                    (long long)tps[i].offset);
             rd_kafka_metadata_destroy(md);
@@ -796,7 +798,8 @@ int kafka_poll_batch(kafka_consumer *c, kafka_msg *msgs, int max,
     for (;;) {
         /* consume_batch_queue waits until its array is full or the timeout
         ** passes, so wait for one record, then take what else is queued. */
-        ssize_t got = rd_kafka_consume_batch_queue(c->queue, wait, c->scratch, 1);
+        ssize_t got =
+            rd_kafka_consume_batch_queue(c->queue, wait, c->scratch, 1);
         if (got == 1 && max > 1) {
             ssize_t more = rd_kafka_consume_batch_queue(c->queue, 0,
                                                         c->scratch + 1,

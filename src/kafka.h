@@ -62,7 +62,7 @@ typedef struct kafka_msg {
     size_t klen;        /* key length in bytes */
     const void *value;  /* value bytes, NULL for a tombstone (null value) */
     size_t vlen;        /* value length in bytes (0 for a tombstone) */
-    void *priv_;        /* kafka.c's private handle to the record; do not touch */
+    void *priv_;        /* kafka.c's handle to the record; do not touch */
 } kafka_msg;
 
 /* ---- Development broker ------------------------------------------------ */
@@ -86,8 +86,8 @@ const char *kafka_broker_bootstrap(const kafka_broker *b);
 
 /* Create a topic with the given partitions (0 = the broker's default).
 ** Fails if the topic already exists (including auto-created ones). */
-int kafka_broker_create_topic(kafka_broker *b, const char *topic, int partitions,
-                              char *err, size_t errlen);
+int kafka_broker_create_topic(kafka_broker *b, const char *topic,
+                              int partitions, char *err, size_t errlen);
 
 /* Stop the cluster and close its listeners.  NULL-safe.  Clients still
 ** connected see their connections drop. */
@@ -179,8 +179,10 @@ int kafka_watermarks(kafka_consumer *c, const char *topic, int32_t partition,
 ** Replace the whole assignment with the n partitions in tps (n = 0 stops
 ** reading everything).  The topics are looked up first (one metadata
 ** request, waiting up to 10 s), so a missing topic or an out-of-range
-** partition is reported here, and the first fetch starts without delay.  Records from partitions
-** that were assigned before and are still queued may still be returned.
+** partition is reported here, and the first fetch starts without delay.
+** Records fetched under the previous assignment and not yet returned are
+** discarded (checked: re-assigning a partition at a new offset yields no
+** stale records).
 */
 int kafka_assign(kafka_consumer *c, const kafka_tp *tps, int n, char *err,
                  size_t errlen);

@@ -9,12 +9,17 @@
 #include <string.h>
 
 #include "eddy.h"
+#include "gen.h"
 
 static const char usage[] =
     "usage: eddy <command> [options]\n"
     "\n"
     "commands:\n"
     "  explain [--json] FILE.sql   compile a script and print its operator plans\n"
+    "  broker [--partitions N] [--topic NAME[:N]]...\n"
+    "                              run a development Kafka broker on 127.0.0.1\n"
+    "  gen orders --topic T [--count N] [--rate R] [--seed S] [--bootstrap H:P]\n"
+    "                              produce the reference order events\n"
     "  help options                document every WITH option and SET key\n"
     "  help functions              list the built-in functions\n"
     "  --version                   print the version\n"
@@ -130,6 +135,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "explain") == 0) return cmd_explain(argc - 2, argv + 2);
+    if (strcmp(argv[1], "broker") == 0) return broker_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "gen") == 0) return gen_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "options") == 0) {
         char *doc = eddy_options_doc();
         fputs(doc, stdout);

@@ -96,9 +96,14 @@ n=$(wc -l <"$tmp/raw.txt")
 # key {"order_id":N}, value with the same N, user_id 1..1000, amount with at
 # most two decimals and no trailing zero (12.5, 12.0, never 12.50), region
 # from the fixed list; order ids 1..COUNT each exactly once.
-bad=$(grep -Evc '^\{"order_id":([1-9][0-9]*)\}	\{"order_id":\1,"user_id":([1-9][0-9]{0,2}|1000),"amount":[1-9][0-9]{0,2}\.([0-9]|[0-9][1-9]),"region":"(us-east|us-west|eu-west|eu-central|ap-south|ap-northeast|sa-east|af-south)"\}$' "$tmp/raw.txt")
+regions_re='(us-east|us-west|eu-west|eu-central|ap-south|ap-northeast|sa-east|af-south)'
+shape='^\{"order_id":([1-9][0-9]*)\}	\{"order_id":\1,'
+shape=$shape'"user_id":([1-9][0-9]{0,2}|1000),'
+shape=$shape'"amount":[1-9][0-9]{0,2}\.([0-9]|[0-9][1-9]),'
+shape=$shape'"region":"'$regions_re'"\}$'
+bad=$(grep -Evc "$shape" "$tmp/raw.txt")
 [ "$bad" -eq 0 ] || {
-    grep -Ev '^\{"order_id":([1-9][0-9]*)\}	\{"order_id":\1,"user_id":([1-9][0-9]{0,2}|1000),"amount":[1-9][0-9]{0,2}\.([0-9]|[0-9][1-9]),"region":"(us-east|us-west|eu-west|eu-central|ap-south|ap-northeast|sa-east|af-south)"\}$' "$tmp/raw.txt" | head -3 >&2
+    grep -Ev "$shape" "$tmp/raw.txt" | head -3 >&2
     fail "$bad records do not have the reference shape"
 }
 ids=$(sed 's/^{"order_id":\([0-9]*\)}.*/\1/' "$tmp/raw.txt" | sort -n | uniq | wc -l)
@@ -110,6 +115,18 @@ regions=$(sed 's/.*"region":"\([a-z-]*\)".*/\1/' "$tmp/raw.txt" | sort -u | wc -
 awk -F'"amount":' '{ split($2, a, ","); x = a[1] + 0;
                      if (x < 1 || x > 500) { print "amount " a[1]; exit 1 } }' \
     "$tmp/raw.txt" || fail "amount out of 1.00..500.00"
+
+# --- the stream for a seed is pinned: a change to the generator shows here --
+cat >"$tmp/pinned.txt" <<'END'
+{"order_id":1}	{"order_id":1,"user_id":488,"amount":97.52,"region":"eu-west"}
+{"order_id":2}	{"order_id":2,"user_id":204,"amount":147.68,"region":"us-west"}
+{"order_id":3}	{"order_id":3,"user_id":799,"amount":147.98,"region":"us-west"}
+END
+grep -E '^\{"order_id":[123]\}' "$tmp/raw.txt" | sort >"$tmp/first3.txt"
+cmp -s "$tmp/first3.txt" "$tmp/pinned.txt" || {
+    cat "$tmp/first3.txt" >&2
+    fail "orders 1-3 of seed $SEED differ from the pinned ones"
+}
 
 # --- same seed, same records; other seed, other records -----------------------
 "$EDDY" gen orders --topic orders_copy --count $COUNT --seed $SEED \

@@ -48,7 +48,10 @@ static int is_tombstone(int i) { return i % 1000 == 7; }
 static int has_no_key(int i) { return i % 2500 == 11; }
 static int has_headers(int i) { return i % 10 == 0; }
 static int has_ts(int i) { return i % 100 == 1; }
-static int explicit_partition(int i) { return i % 500 == 3 ? (i / 500) % NPART : -1; }
+static int explicit_partition(int i)
+{
+    return i % 500 == 3 ? (i / 500) % NPART : -1;
+}
 static int empty_value(int i) { return i == 5; }
 
 static void expect_err(int rc, const char *err, const char *needle,
@@ -244,7 +247,8 @@ int main(void)
                 }
                 CHECK(!seen[i], "record %d seen twice", i);
                 seen[i] = 1;
-                CHECK((m->key == NULL) == has_no_key(i), "record %d key presence", i);
+                CHECK((m->key == NULL) == has_no_key(i),
+                      "record %d key presence", i);
                 if (is_tombstone(i)) {
                     tombs++;
                     CHECK(m->value == NULL && m->vlen == 0,
