@@ -47,6 +47,7 @@
 %right UMINUS.
 
 input ::= cmdlist.
+input ::= .
 cmdlist ::= cmdlist ecmd.
 cmdlist ::= ecmd.
 ecmd ::= SEMI.

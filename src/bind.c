@@ -587,8 +587,11 @@ bool bind_is_sink_column(const CatColumn *col)
 static int bind_type(Diag *d, const AstType *t, Type *out)
 {
     const char *why;
-    if (!type_from_name(t->name, t->nparams, t->p1, t->p2, t->ltz, out, &why))
-        return diag_error(d, DIAG_SEMANTIC, t->pos, "%s: %s", why, t->name);
+    if (!type_from_name(t->name, t->nparams, t->p1, t->p2, t->ltz, out, &why)) {
+        if (t->nparams == 2) return diag_error(d, DIAG_SEMANTIC, t->pos, "%s(%d, %d): %s", t->name, t->p1, t->p2, why);
+        if (t->nparams == 1) return diag_error(d, DIAG_SEMANTIC, t->pos, "%s(%d): %s", t->name, t->p1, why);
+        return diag_error(d, DIAG_SEMANTIC, t->pos, "%s: %s", t->name, why);
+    }
     return 0;
 }
 
@@ -647,7 +650,8 @@ static int resolve_connector(const AstStmt *s, CatTable *t, Diag *d)
     else cn->mode = (upsert_kafka || t->npk) ? MODE_UPSERT : MODE_APPEND;
     if (cn->mode == MODE_UPSERT && !t->npk)
         return diag_error(d, DIAG_OPTION, mode ? mode_pos : (upsert_kafka ? vpos : s->name_pos),
-                          "changelog.mode 'upsert' needs a PRIMARY KEY (declare one with PRIMARY KEY (...) NOT ENFORCED)");
+                          "%s needs a PRIMARY KEY (declare one with PRIMARY KEY (...) NOT ENFORCED)",
+                          mode ? "changelog.mode 'upsert'" : "connector 'upsert-kafka'");
 
     int fpos = 0, vfpos = 0;
     const char *f = opt_value(s, "format", &fpos), *vf = opt_value(s, "value.format", &vfpos);
@@ -903,9 +907,11 @@ static BExpr *rewrite_over_agg(BindCtx *c, BQuery *q, BExpr *e, PtrList *aggs, c
     *n = *e;
     n->a = rewrite_over_agg(c, q, e->a, aggs, in_names);
     n->b = rewrite_over_agg(c, q, e->b, aggs, in_names);
+    if ((e->a && !n->a) || (e->b && !n->b)) return NULL;
     if (e->nargs) {
         n->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)e->nargs);
-        for (int i = 0; i < e->nargs; i++) n->args[i] = rewrite_over_agg(c, q, e->args[i], aggs, in_names);
+        for (int i = 0; i < e->nargs; i++)
+            if (!(n->args[i] = rewrite_over_agg(c, q, e->args[i], aggs, in_names))) return NULL;
     }
     return n;
 }
@@ -938,6 +944,7 @@ int bind_query(BindCtx *c, const AstSelect *sel, BQuery **out)
     BQuery *q = arena_alloc(c->arena, sizeof *q);
     q->pos = sel->pos;
     q->limit = sel->limit;
+    q->wm_rowtime = -1;
     q->from_pos = sel->from.pos;
     Scope sc = {0};
 
@@ -951,22 +958,33 @@ int bind_query(BindCtx *c, const AstSelect *sel, BQuery **out)
         q->in_cols = arena_alloc(c->arena, sizeof(int) * (size_t)t->ncols);
         sc.qual = sel->from.alias ? sel->from.alias : t->name;
         sc.cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)t->ncols);
+        /* The input row holds physical and metadata columns; computed
+         * columns expand to their expression over it.  The scope keeps
+         * the declaration order (SELECT * and INSERT are positional). */
+        Scope base = {.qual = sc.qual, .cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)t->ncols)};
         for (int i = 0; i < t->ncols; i++) {
             if (t->cols[i].kind == COL_COMPUTED) continue;
             q->in_names[q->nin] = arena_strdup(c->arena, t->cols[i].name);
             q->in_types[q->nin] = t->cols[i].type;
             q->in_cols[q->nin] = i;
-            sc.cols[sc.ncols++] = (ScopeCol){q->in_names[q->nin], t->cols[i].type, q->nin, NULL};
+            base.cols[base.ncols++] = (ScopeCol){q->in_names[q->nin], t->cols[i].type, q->nin, NULL};
             q->nin++;
         }
-        /* Computed columns expand to their expression over the input. */
-        Scope base = sc;
-        for (int i = 0; i < t->ncols; i++) {
-            if (t->cols[i].kind != COL_COMPUTED) continue;
+        for (int i = 0, b = 0; i < t->ncols; i++) {
+            if (t->cols[i].kind != COL_COMPUTED) {
+                sc.cols[sc.ncols++] = base.cols[b++];
+                continue;
+            }
             BExpr *e = bind_expr(c, &base, t->cols[i].expr, AGG_NO_OTHER);
             if (!e) return c->diag->code;
             e->pos = sel->from.pos;
             sc.cols[sc.ncols++] = (ScopeCol){arena_strdup(c->arena, t->cols[i].name), e->type, -1, e};
+        }
+        if (t->wm_col >= 0 && t->wm_expr) {
+            q->wm_expr = bind_expr(c, &sc, t->wm_expr, AGG_NO_OTHER);
+            if (!q->wm_expr) return c->diag->code;
+            for (int i = 0; i < sc.ncols; i++)
+                if (strcmp(sc.cols[i].name, t->cols[t->wm_col].name) == 0) q->wm_rowtime = sc.cols[i].expr ? -1 : sc.cols[i].index;
         }
     } else {
         BQuery *sub;
@@ -1071,7 +1089,7 @@ int bind_query(BindCtx *c, const AstSelect *sel, BQuery **out)
     q->aggs = (BExpr **)aggs.v;
     q->naggs = aggs.n;
     *out = q;
-    return 0;
+    return c->diag->code;
 }
 
 int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out)

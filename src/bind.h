@@ -27,6 +27,8 @@ struct BQuery {
     Type          *in_types;  /* input column types */
     int           *in_cols;   /* table input: catalog column index of each input column */
     int            nin;       /* input width */
+    BExpr         *wm_expr;   /* table input: the WATERMARK strategy over the input, or NULL */
+    int            wm_rowtime;/* input column of the watermark's time attribute (-1 = computed) */
     BExpr         *where;     /* over the input, or NULL */
     bool           is_agg;    /* GROUP BY, aggregates, HAVING or DISTINCT */
     BExpr        **keys;      /* group keys over the input */

@@ -85,7 +85,14 @@ static void print_lit(StrBuf *b, const BExpr *e)
         }
         sb_putc(b, '\'');
         break;
-    case TY_INTERVAL: sb_printf(b, "INTERVAL '%" PRId64 "' MILLISECOND", v->i); break;
+    case TY_INTERVAL: {
+        static const struct { int64_t ms; const char *unit; } u[] = {
+            {86400000, "DAY"}, {3600000, "HOUR"}, {60000, "MINUTE"}, {1000, "SECOND"}, {1, "MILLISECOND"}};
+        int k = 0;
+        while (u[k].ms > 1 && v->i % u[k].ms) k++;
+        sb_printf(b, "INTERVAL '%" PRId64 "' %s", v->i / u[k].ms, u[k].unit);
+        break;
+    }
     case TY_DATE: {
         /* days since 1970-01-01 → civil date (Howard Hinnant's algorithm) */
         int64_t z = v->i + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
@@ -144,7 +151,11 @@ void bexpr_print(StrBuf *b, const BExpr *e, const char *const *names)
         print_sub(b, e->b, names, prec(e) + 1);
         break;
     case BX_NOT: sb_puts(b, "NOT "); print_sub(b, e->a, names, 4); break;
-    case BX_NEG: sb_putc(b, '-'); print_sub(b, e->a, names, 8); break;
+    case BX_NEG:
+        sb_putc(b, '-');
+        /* never "--x": that reads as a comment */
+        print_sub(b, e->a, names, e->a->kind == BX_NEG || (e->a->kind == BX_LIT && !e->a->lit.null && e->a->lit.i < 0) ? 99 : 8);
+        break;
     case BX_IS:
         print_sub(b, e->a, names, 5);
         sb_printf(b, " IS %s%s", e->negated ? "NOT " : "", e->is == LIT_NULL ? "NULL" : e->is == LIT_TRUE ? "TRUE" : "FALSE");

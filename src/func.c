@@ -22,7 +22,9 @@ static bool need(const BExpr *c, int i, bool ok, const char *what, Diag *d)
 {
     if (ok || c->args[i]->type.kind == TY_NULL) return true;
     StrBuf b = {0};
-    type_print(&b, c->args[i]->type);
+    Type t = c->args[i]->type;
+    t.nullable = 1;
+    type_print(&b, t);
     diag_error(d, DIAG_SEMANTIC, c->args[i]->pos, "%s expects %s as argument %d, got %s", c->fn->name, what, i + 1, b.s);
     sb_free(&b);
     return false;

@@ -61,6 +61,17 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
+static void print_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
 static int cmd_explain(int argc, char **argv)
 {
     int json = 0;
@@ -103,8 +114,9 @@ static int cmd_explain(int argc, char **argv)
         if (json) {
             const char *kind = eddy_script_kind(s, i) == EDDY_STMT_INSERT ? "INSERT"
                              : eddy_script_kind(s, i) == EDDY_STMT_SELECT ? "SELECT" : "EXPLAIN";
-            printf("%s\n{\"line\": %d, \"statement\": \"%s\", \"name\": \"%s\", \"plan\": ", shown ? "," : "",
-                   eddy_script_line(s, i), kind, eddy_plan_name(p));
+            printf("%s\n{\"line\": %d, \"statement\": \"%s\", \"name\": ", shown ? "," : "", eddy_script_line(s, i), kind);
+            print_json_string(stdout, eddy_plan_name(p));
+            fputs(", \"plan\": ", stdout);
             text[strcspn(text, "\0")] = 0;
             size_t tl = strlen(text);
             if (tl && text[tl - 1] == '\n') text[tl - 1] = 0;

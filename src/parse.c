@@ -19,8 +19,6 @@ void parse_syntax_error(ParseCtx *c, Token t)
 {
     if (t.n == 0) {
         diag_error(c->diag, DIAG_SYNTAX, t.pos, "unexpected end of input");
-    } else if (t.n == 1 && t.z[0] == ';' && t.pos >= c->len) {
-        diag_error(c->diag, DIAG_SYNTAX, t.pos, "unexpected end of input");
     } else {
         int n = t.n > 40 ? 40 : t.n;
         diag_error(c->diag, DIAG_SYNTAX, t.pos, "near \"%.*s\": syntax error", n, t.z);
@@ -35,25 +33,28 @@ int parse_script(Arena *a, const char *src, int len, PtrList *stmts, Diag *d)
     Lexer lx;
     lex_init(&lx, buf, len);
     void *p = eddyParseAlloc(malloc);
-    int last = TK_SEMI;
+    int last = TK_SEMI, last_end = 0;
     Token t;
     while (!d->code) {
         int code = lex_next(&lx, &t);
         if (code == LEX_ERROR) {
-            diag_error(d, DIAG_SYNTAX, t.pos, "%s", lx.err);
+            unsigned char ch = (unsigned char)buf[t.pos];
+            if (strcmp(lx.err, "unexpected character") == 0)
+                diag_error(d, DIAG_SYNTAX, t.pos, ch > 0x20 && ch < 0x7f ? "unexpected character '%c'" : "unexpected character (byte 0x%02x)", ch);
+            else
+                diag_error(d, DIAG_SYNTAX, t.pos, "%s", lx.err);
             break;
         }
         if (code == 0) {
-            if (last != TK_SEMI) {
-                /* The last statement may omit its ';'. */
-                Token semi = {buf + len, 0, len};
-                eddyParse(p, TK_SEMI, semi, &ctx);
-            }
-            if (!d->code) eddyParse(p, 0, t, &ctx);
+            /* End of input is reported just past the last token. */
+            Token end = {buf + last_end, 0, last_end};
+            if (last != TK_SEMI) eddyParse(p, TK_SEMI, end, &ctx);   /* the last statement may omit its ';' */
+            if (!d->code) eddyParse(p, 0, end, &ctx);
             break;
         }
         eddyParse(p, code, t, &ctx);
         last = code;
+        last_end = t.pos + t.n;
     }
     eddyParseFree(p, free);
     *stmts = ctx.stmts;

@@ -150,6 +150,8 @@ static PlanNode *build_source(Plan *p, const BQuery *q)
         s->cols[i] = (PlanCol){arena_strdup(&p->arena, q->in_names[i]), q->in_types[i]};
         s->src_cols[i] = q->in_cols[i];
     }
+    s->watermark = q->wm_expr;
+    s->rowtime = q->wm_rowtime;
     /* The primary key in output positions. */
     int *pkpos = arena_alloc(&p->arena, sizeof(int) * (size_t)(t->npk ? t->npk : 1));
     for (int k = 0; k < t->npk; k++)
@@ -313,14 +315,31 @@ int plan_insert(Plan *p, const BInsert *ins, Diag *d)
         bool mapped = q->has_key;
         for (int k = 0; k < q->nkey && mapped; k++) {
             qk[k] = -1;
-            for (int j = 0; j < ins->nsink; j++)
-                if (ins->map[j] == q->key[k]) qk[k] = ins->sinkcols[j];
+            /* Output columns carrying the same key value (a calc may repeat it);
+             * prefer one the sink declares as primary key. */
+            for (int j = 0; j < ins->nsink; j++) {
+                int o = ins->map[j];
+                if (o < 0) continue;
+                bool same = o == q->key[k];
+                if (!same && q->kind == PLAN_CALC) {
+                    const BExpr *e = q->exprs[o], *ke = q->exprs[q->key[k]];
+                    same = e->kind == BX_COL && ke->kind == BX_COL && e->col == ke->col;
+                }
+                if (!same) continue;
+                bool in_pk = false;
+                for (int x = 0; x < t->npk; x++) in_pk = in_pk || t->pk[x] == ins->sinkcols[j];
+                if (qk[k] < 0 || in_pk) qk[k] = ins->sinkcols[j];
+            }
             if (qk[k] < 0) mapped = false;
         }
         const char *pk = key_names(p, t, t->pk, t->npk);
         if (!q->has_key)
             return diag_error(d, DIAG_PLAN, ins->name_pos,
                               "upsert table '%s' has primary key (%s) but the query's updates have no unique key", t->name, pk);
+        if (q->nkey == 0)
+            return diag_error(d, DIAG_PLAN, ins->name_pos,
+                              "upsert table '%s' has primary key (%s) but the query is a global aggregate (one row, no key); "
+                              "use a table without PRIMARY KEY and 'changelog.mode' = 'retract', or GROUP BY the key", t->name, pk);
         if (!mapped) {
             StrBuf kb = {0};
             for (int k = 0; k < q->nkey; k++) sb_printf(&kb, "%s%s", k ? ", " : "", q->cols[q->key[k]].name);
@@ -410,6 +429,7 @@ static void describe_source(const PlanNode *n, ExplainAttrs *a)
 {
     describe_table(n->table, a);
     explain_attr(a, "startup", startup_mode_name(n->table->conn.startup));
+    if (n->watermark) explain_attr(a, "watermark", print_expr(a, n->watermark, n));
     if (n->table->conn.error_mode == ERR_SKIP) explain_attr(a, "errors", "skip");
     const char **f = arena_alloc(a->arena, sizeof(char *) * (size_t)(n->ncols ? n->ncols : 1));
     for (int i = 0; i < n->ncols; i++) {

@@ -66,6 +66,8 @@ struct PlanNode {
     /* PLAN_SOURCE, PLAN_SINK */
     const PlanTable *table;   /* the table */
     int        *src_cols; /* SOURCE: catalog column index of each output column */
+    BExpr      *watermark;/* SOURCE: WATERMARK strategy over the output row, or NULL */
+    int         rowtime;  /* SOURCE: output column of the watermark's time attribute, -1 = none */
     /* PLAN_NORMALIZE: key = the table's primary key (in output positions) */
     /* PLAN_CALC */
     BExpr      *filter;   /* or NULL */

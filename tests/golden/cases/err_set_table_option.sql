@@ -1,0 +1,2 @@
+-- pins: a table option used in SET says where it belongs
+SET 'scan.startup.mode' = 'latest-offset';

@@ -1,0 +1,2 @@
+-- pins: a column type eddy does not know
+CREATE TABLE t (x INT, y TEXT);

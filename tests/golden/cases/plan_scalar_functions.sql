@@ -1,0 +1,50 @@
+-- pins: CASE (both forms), CAST, TRY_CAST, COALESCE/IFNULL, NULLIF, [NOT] IN, [NOT] BETWEEN, [NOT] LIKE, IS [NOT] NULL/TRUE, ||, string functions, typed literals, INTERVAL: printing and result types
+CREATE TABLE orders (
+  order_id BIGINT,
+  amount DOUBLE,
+  region STRING,
+  user_id BIGINT,
+  note VARCHAR(20),
+  price DECIMAL(10, 2),
+  d DATE,
+  t TIMESTAMP(3)
+);
+
+SELECT
+  CASE region WHEN 'eu' THEN 1 WHEN 'us' THEN 2 END AS simple_case,
+  CASE WHEN amount > 10 THEN amount ELSE 0 END AS searched_case,
+  CAST(amount AS DECIMAL(12, 2)) AS cast_dec,
+  TRY_CAST(note AS INT) AS try_cast_int,
+  CAST(order_id AS STRING) AS cast_str,
+  COALESCE(note, region, 'none') AS coalesce_str,
+  COALESCE(price, 0) AS coalesce_dec,
+  IFNULL(amount, 0) AS ifnull_double,
+  NULLIF(region, '') AS nullif_str,
+  region IN ('eu', 'us') AS in_list,
+  user_id NOT IN (1, 2, 3) AS not_in_list,
+  amount BETWEEN 1 AND 10 AS between_,
+  amount NOT BETWEEN 1 AND 10 AS not_between,
+  region LIKE 'e%' AS like_,
+  note NOT LIKE '%x_' AS not_like,
+  region IS NULL AS is_null,
+  note IS NOT NULL AS is_not_null,
+  (amount > 1) IS TRUE AS is_true,
+  NOT (amount > 1) AS not_,
+  UPPER(region) || '-' || LOWER(note) AS concat_op,
+  CONCAT(region, note) AS concat_fn,
+  CONCAT_WS('/', region, note) AS concat_ws,
+  SUBSTRING(region FROM 2 FOR 3) AS substring_from,
+  SUBSTR(region, 2) AS substr,
+  TRIM(region) AS trim_,
+  TRIM(LEADING 'x' FROM region) AS trim_leading,
+  TRIM(TRAILING FROM note) AS trim_trailing,
+  LTRIM(region) AS ltrim_,
+  RTRIM(region) AS rtrim_,
+  CHAR_LENGTH(note) AS char_length,
+  TO_TIMESTAMP_LTZ(order_id, 3) AS to_ltz,
+  d AS date_col,
+  t + INTERVAL '1' HOUR AS ts_plus_interval,
+  DATE '2024-01-31' AS date_lit,
+  TIMESTAMP '2024-01-31 12:34:56.789' AS ts_lit
+FROM orders
+WHERE region <> 'it''s' AND (amount >= 0 OR amount IS NULL);

@@ -1,0 +1,31 @@
+-- pins: scalar type inference (Flink): INT/INT is INT, DECIMAL arithmetic precision/scale, INT with DECIMAL literal, ROUND/FLOOR of DECIMAL, BIGINT literals, NOT NULL literals
+CREATE TABLE orders (order_id BIGINT, qty INT, price DECIMAL(10, 2), amount DOUBLE, region STRING);
+
+SELECT qty / 2 AS int_div,
+       qty / qty AS int_div2,
+       qty % 3 AS int_mod,
+       MOD(qty, 3) AS int_mod2,
+       order_id + qty AS big_plus_int,
+       -qty AS neg,
+       price * price AS dec_mul,
+       price / qty AS dec_div,
+       price + 1 AS dec_plus_int,
+       price * 2 AS dec_times_int,
+       qty + 1.5 AS int_plus_dec,
+       qty * 1.0 AS int_times_dec,
+       1.5 AS dec_lit,
+       0.05 AS dec_lit_frac,
+       2147483648 AS big_lit,
+       2147483647 AS int_lit,
+       ROUND(price, 1) AS round_1,
+       ROUND(price) AS round_0,
+       ROUND(price, -1) AS round_neg,
+       ROUND(price, 5) AS round_5,
+       ROUND(amount) AS round_double,
+       FLOOR(price) AS floor_dec,
+       CEIL(amount) AS ceil_double,
+       ABS(price) AS abs_dec,
+       POWER(qty, 2) AS pow,
+       amount + qty AS double_plus_int,
+       CHAR_LENGTH(region) AS len
+FROM orders;
