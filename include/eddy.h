@@ -120,6 +120,64 @@ EDDY_API int   eddy_plan_operator_count(const eddy_plan *p);
 /* Name of the job the plan would run as (pipeline.name, else the sink table). */
 EDDY_API const char *eddy_plan_name(const eddy_plan *p);
 
+/* ---- Running a plan ------------------------------------------------------
+ *
+ * A job runs one INSERT or SELECT plan: in memory (push source records in,
+ * receive the changes that reach the sink) or over Kafka (eddy_job_run).
+ * A job keeps a pointer to its plan: the plan's script must outlive it.
+ */
+typedef struct eddy_job eddy_job;
+
+/* A source record, as Kafka would deliver it. */
+typedef struct eddy_record {
+    const void *key;       /* key bytes, or NULL */
+    size_t      key_len;   /* key length */
+    const void *value;     /* value bytes, or NULL for a tombstone */
+    size_t      value_len; /* value length */
+    long long   timestamp; /* record timestamp, epoch milliseconds */
+    int         partition; /* partition (metadata column 'partition') */
+    long long   offset;    /* offset (metadata column 'offset') */
+    const char *op;        /* retract tables: "+I", "-U", "+U" or "-D" (the "op" header); else NULL */
+} eddy_record;
+
+/* A change reaching the sink (its table's columns) or a SELECT's result. */
+typedef struct eddy_change {
+    const char         *kind;    /* "+I", "-U", "+U" or "-D" */
+    int                 ncols;   /* number of columns */
+    const char *const  *names;   /* column names */
+    const char *const  *values;  /* values as Flink prints them; NULL for SQL NULL */
+    const char         *text;    /* the whole change, e.g. "+I[us-east, 3, 120.5]" */
+} eddy_change;
+
+/* Called for each change; the change is valid only during the call. */
+typedef void (*eddy_change_fn)(void *ctx, const eddy_change *c);
+
+typedef struct eddy_job_options {
+    eddy_change_fn on_change;  /* may be NULL */
+    void          *ctx;        /* passed to on_change */
+    int            per_record; /* 1: emit after every record (a deterministic, fine-grained changelog);
+                                  0: per mini-batch (one change per key per batch) */
+} eddy_job_options;
+
+/* A job for an INSERT or SELECT plan.  o may be NULL.  On failure returns
+ * NULL and, if err is not NULL, writes the reason there. */
+EDDY_API eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, char *err, size_t errlen);
+/* In memory: decodes and processes one source record.  A malformed record
+ * fails the job (EDDY_ERUNTIME) unless the table says 'error.mode'='skip'. */
+EDDY_API int eddy_job_push(eddy_job *j, const eddy_record *r);
+/* In memory: ends a mini-batch — aggregates emit their changes. */
+EDDY_API int eddy_job_flush(eddy_job *j);
+/* Over Kafka: runs until *stop becomes non-zero (e.g. from a signal
+ * handler), then finishes the batch, flushes and returns EDDY_OK; or
+ * returns EDDY_ERUNTIME when the job fails.  bootstrap may be NULL (then
+ * the plan's 'properties.bootstrap.servers'). */
+EDDY_API int eddy_job_run(eddy_job *j, const char *bootstrap, volatile int *stop);
+/* Why the job failed ("" if it did not). */
+EDDY_API const char *eddy_job_errmsg(const eddy_job *j);
+/* Counters: source records read, changes at the sink, malformed records skipped. */
+EDDY_API void eddy_job_counts(const eddy_job *j, long long *records_in, long long *changes_out, long long *skipped);
+EDDY_API void eddy_job_free(eddy_job *j);
+
 /* Documentation of every WITH option and SET key; caller frees with eddy_free. */
 EDDY_API char *eddy_options_doc(void);
 /* Frees a string returned by eddy. */

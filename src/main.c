@@ -9,12 +9,24 @@
 #include <string.h>
 
 #include "eddy.h"
+#ifdef EDDY_HAVE_RUNTIME
+#include "cmd.h"
+#endif
+#ifdef EDDY_HAVE_TEST_CMD
+#include "cmd_test.h"
+#endif
 #include "gen.h"
 
 static const char usage[] =
     "usage: eddy <command> [options]\n"
     "\n"
     "commands:\n"
+    "  demo [--rate R] [--seconds S]\n"
+    "                              broker + generator + the reference job + a live table\n"
+    "  run [--bootstrap H:P] FILE.sql\n"
+    "                              run a script's INSERT jobs (and SELECTs) until Ctrl-C\n"
+    "  test [--update] FILE.test...\n"
+    "                              run query regression tests in memory (no broker)\n"
     "  explain [--json] FILE.sql   compile a script and print its operator plans\n"
     "  broker [--partitions N] [--topic NAME[:N]]...\n"
     "                              run a development Kafka broker on 127.0.0.1\n"
@@ -148,6 +160,13 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "explain") == 0) return cmd_explain(argc - 2, argv + 2);
     if (strcmp(argv[1], "broker") == 0) return broker_main(argc - 1, argv + 1);
+#ifdef EDDY_HAVE_RUNTIME
+    if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "demo") == 0) return cmd_demo(argc - 1, argv + 1);
+#endif
+#ifdef EDDY_HAVE_TEST_CMD
+    if (strcmp(argv[1], "test") == 0) return cmd_test_main(argc - 1, argv + 1);
+#endif
     if (strcmp(argv[1], "gen") == 0) return gen_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "options") == 0) {
         char *doc = eddy_options_doc();

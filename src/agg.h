@@ -1,0 +1,40 @@
+/*
+ * agg.h — aggregate functions as accumulators: init / add / retract /
+ * result / save / load, over a fixed-size state slot per group.
+ *
+ * An accumulator's slot is agg_state_size() bytes inside the group's entry
+ * (no allocation for COUNT, SUM, AVG, or MIN/MAX over an append-only input).
+ * MIN/MAX over an updating input and COUNT(DISTINCT) keep a small multiset
+ * (value → count) behind a pointer in the slot, so a retracted minimum is
+ * recomputed exactly.  Memory of such side structures is owned by the
+ * accumulator and freed by agg_free.
+ */
+#ifndef EDDY_AGG_H
+#define EDDY_AGG_H
+
+#include <stddef.h>
+#include "expr.h"
+#include "value.h"
+
+typedef struct AggSpec {
+    const BExpr *call;    /* the BX_AGG expression (fn, distinct, argument type, result type) */
+    Type         arg;     /* argument type (COUNT(*): unused) */
+    Type         result;  /* result type */
+    bool         retract; /* the input may retract rows: keep what retraction needs */
+} AggSpec;
+
+void   agg_spec_init(AggSpec *s, const BExpr *call, bool retract);
+size_t agg_state_size(const AggSpec *s);
+void   agg_init(const AggSpec *s, void *state);
+/* Adds (sign +1) or retracts (sign -1) one input value (NULL for COUNT(*)
+ * is never passed: COUNT(*) gets v = NULL pointer).  Returns 0, or -1 with
+ * a message in err (e.g. integer SUM overflow). */
+int    agg_update(const AggSpec *s, void *state, const Value *v, int sign, char *err, size_t errlen);
+/* The current result (strings point into the state: copy before the state changes). */
+void   agg_result(const AggSpec *s, const void *state, Value *out);
+void   agg_free(const AggSpec *s, void *state);
+/* Serialises the state to bytes (for checkpoints) and back. */
+void   agg_save(const AggSpec *s, const void *state, StrBuf *out);
+int    agg_load(const AggSpec *s, void *state, const char *buf, size_t len, size_t *used);
+
+#endif

@@ -1,0 +1,429 @@
+/*
+ * cmd_run.c — `eddy run FILE.sql` and `eddy demo`.
+ *
+ * run: compiles the script; every INSERT becomes a job on its own thread,
+ * a bare SELECT prints its changelog (+I[…] lines) to stdout; SIGINT or
+ * SIGTERM stops every job cleanly (buffered changes flushed, deliveries
+ * acknowledged) and exits 0.
+ *
+ * demo: the whole story in one process — a development broker, a generator
+ * of reference orders, the reference job (sql/orders.sql, built into the
+ * binary) and a live per-region table read back from the orders_summary
+ * topic, as a dashboard consumer would see it.
+ */
+#include "cmd.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "eddy.h"
+#include "exec.h"
+#include "gen.h"
+#include "kafka.h"
+#include "plan.h"
+#include "reference_sql.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+char *cmd_read_file(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    if (!buf) abort();
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) abort();
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+    }
+    int bad = ferror(f);
+    if (f != stdin) fclose(f);
+    if (bad) {
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+/* Prints a changelog row as Flink's tableau/changelog output does. */
+void cmd_print_row(FILE *f, RowKind k, const Value *row, const PlanCol *cols, int ncols)
+{
+    StrBuf b = {0};
+    sb_printf(&b, "%s[", rowkind_str(k));
+    for (int i = 0; i < ncols; i++) {
+        if (i) sb_puts(&b, ", ");
+        value_print(&b, cols[i].type, &row[i]);
+    }
+    sb_puts(&b, "]\n");
+    fputs(b.s, f);
+    sb_free(&b);
+}
+
+static void print_row_cb(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols)
+{
+    (void)ctx;
+    cmd_print_row(stdout, k, row, cols, ncols);
+}
+
+typedef struct JobThread {
+    Job        *job;      /* the job */
+    const char *bootstrap;/* broker, or NULL for the plan's setting */
+    int         rc;       /* its result */
+    pthread_t   tid;      /* its thread */
+} JobThread;
+
+static void *job_thread(void *arg)
+{
+    JobThread *t = arg;
+    t->rc = job_run_kafka(t->job, t->bootstrap, &stop_flag);
+    if (t->rc) stop_flag = 1;   /* one failed job stops the others */
+    return NULL;
+}
+
+typedef struct RunOpts {
+    const char *bootstrap;  /* --bootstrap */
+    const char *state;      /* --state (checkpoints: not yet) */
+} RunOpts;
+
+static const gen_flag run_flags[] = {
+    {"bootstrap", GEN_FLAG_STRING, offsetof(RunOpts, bootstrap), 0, 0, "HOST:PORT", "Kafka bootstrap server (default: $EDDY_BOOTSTRAP, or SET 'properties.bootstrap.servers')"},
+    {"state", GEN_FLAG_STRING, offsetof(RunOpts, state), 0, 0, "FILE", "state file of the job"},
+};
+
+/* Compiles sql and runs its queries until stopped.  Returns the exit status. */
+static int run_script(const char *sql, size_t len, const char *name, const char *bootstrap, bool quiet)
+{
+    eddy_engine *e = eddy_engine_new();
+    eddy_script *s;
+    if (eddy_compile(e, sql, len, name, &s)) {
+        fputs(eddy_errtext(e), stderr);
+        eddy_engine_free(e);
+        return 1;
+    }
+    int n = eddy_script_count(s), nt = 0;
+    JobThread *threads = calloc((size_t)n + 1, sizeof *threads);
+    if (!threads) abort();
+    int status = 0;
+    for (int i = 0; i < n && !status; i++) {
+        eddy_stmt_kind k = eddy_script_kind(s, i);
+        const char *out = eddy_script_output(s, i);
+        if (out && k != EDDY_STMT_EXPLAIN && !quiet) fputs(out, stdout);
+        if (k == EDDY_STMT_EXPLAIN) fputs(out, stdout);
+        if (k != EDDY_STMT_INSERT && k != EDDY_STMT_SELECT) continue;
+        char err[512];
+        Job *j = job_new((const Plan *)eddy_script_plan(s, i), err, sizeof err);
+        if (!j) {
+            fprintf(stderr, "%s:%d: error: %s\n", name, eddy_script_line(s, i), err);
+            status = 1;
+            break;
+        }
+        if (k == EDDY_STMT_SELECT) j->on_row = print_row_cb;
+        threads[nt].job = j;
+        threads[nt].bootstrap = bootstrap;
+        if (!quiet) fprintf(stderr, "eddy: started job '%s' (%s:%d)\n", eddy_plan_name(eddy_script_plan(s, i)), name, eddy_script_line(s, i));
+        pthread_create(&threads[nt].tid, NULL, job_thread, &threads[nt]);
+        nt++;
+    }
+    if (status) stop_flag = 1;
+    for (int i = 0; i < nt; i++) {
+        pthread_join(threads[i].tid, NULL);
+        if (threads[i].rc) {
+            fprintf(stderr, "eddy: job '%s' failed: %s\n", threads[i].job->plan->name, threads[i].job->err);
+            status = 1;
+        } else if (!quiet) {
+            const JobStats *st = &threads[i].job->stats;
+            fprintf(stderr, "eddy: job '%s' stopped: %lld records in, %lld records out%s\n", threads[i].job->plan->name,
+                    (long long)st->records_in, (long long)st->records_out, st->skipped ? " (some malformed records skipped)" : "");
+        }
+        job_free(threads[i].job);
+    }
+    free(threads);
+    eddy_script_free(s);
+    eddy_engine_free(e);
+    return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    RunOpts o = {0};
+    const char *path = NULL;
+    char err[256];
+    int rc = gen_flags_parse(run_flags, sizeof run_flags / sizeof run_flags[0], &o, argc, argv, &path, err, sizeof err);
+    if (rc || !path) {
+        if (rc < 0) fprintf(stderr, "eddy run: %s\n", err);
+        fputs("usage: eddy run [options] FILE.sql\n", rc == 1 ? stdout : stderr);
+        gen_flags_usage(rc == 1 ? stdout : stderr, run_flags, sizeof run_flags / sizeof run_flags[0]);
+        return rc == 1 ? 0 : 2;
+    }
+    if (!o.bootstrap) o.bootstrap = getenv("EDDY_BOOTSTRAP");
+    size_t len;
+    char *sql = cmd_read_file(path, &len);
+    if (!sql) {
+        fprintf(stderr, "eddy run: cannot read %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    install_signals();
+    int status = run_script(sql, len, path, o.bootstrap, false);
+    free(sql);
+    return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* demo                                                                */
+
+typedef struct DemoOpts {
+    int64_t rate;         /* orders per second */
+    int64_t seconds;      /* stop after this long (0 = until Ctrl-C) */
+    int64_t regions;      /* regions to draw from */
+} DemoOpts;
+
+static const gen_flag demo_flags[] = {
+    {"rate", GEN_FLAG_INT, offsetof(DemoOpts, rate), 1, 1e7, "R", "orders per second (default 2000)"},
+    {"seconds", GEN_FLAG_INT, offsetof(DemoOpts, seconds), 0, 1e9, "S", "stop after S seconds (default: run until Ctrl-C)"},
+    {"regions", GEN_FLAG_INT, offsetof(DemoOpts, regions), 1, GEN_MAX_REGIONS, "K", "number of regions (default 8)"},
+};
+
+typedef struct DemoGen {
+    const char *bootstrap;/* broker */
+    int64_t     rate;     /* per second */
+    int         regions;  /* regions */
+    int64_t     produced; /* orders so far */
+    char        err[256]; /* failure */
+} DemoGen;
+
+static void *demo_gen_thread(void *arg)
+{
+    DemoGen *g = arg;
+    const char *props[] = {"linger.ms", "5", NULL};
+    kafka_producer *p = kafka_producer_new(g->bootstrap, props, g->err, sizeof g->err);
+    if (!p) return NULL;
+    uint64_t rng = gen_seed(42);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    char key[GEN_KEY_MAX], val[GEN_VALUE_MAX];
+    while (!stop_flag) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double el = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+        int64_t due = (int64_t)(el * (double)g->rate);
+        while (g->produced < due && !stop_flag) {
+            gen_order o;
+            size_t kl, vl;
+            gen_order_draw(&rng, g->produced + 1, GEN_DEFAULT_USERS, g->regions, &o);
+            gen_order_format(&o, key, sizeof key, &kl, val, sizeof val, &vl);
+            if (kafka_produce(p, "orders_raw", -1, key, kl, val, vl, 0, NULL, 0, g->err, sizeof g->err)) goto out;
+            g->produced++;
+        }
+        kafka_producer_poll(p, g->err, sizeof g->err);
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+out:
+    kafka_producer_flush(p, 5000, g->err, sizeof g->err);
+    kafka_producer_free(p);
+    return NULL;
+}
+
+typedef struct DemoRow {
+    char    region[32];   /* key */
+    int64_t orders;       /* total_orders */
+    double  sales;        /* total_sales */
+    double  avg;          /* avg_order_value */
+    bool    live;         /* not deleted */
+} DemoRow;
+
+typedef struct DemoJob {
+    Job        *job;      /* the reference job */
+    const char *bootstrap;/* broker */
+    int         rc;       /* result */
+} DemoJob;
+
+static void *demo_job_thread(void *arg)
+{
+    DemoJob *d = arg;
+    d->rc = job_run_kafka(d->job, d->bootstrap, &stop_flag);
+    if (d->rc) stop_flag = 1;
+    return NULL;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    DemoOpts o = {.rate = 2000, .seconds = 0, .regions = GEN_MAX_REGIONS};
+    char err[512];
+    int prc = gen_flags_parse(demo_flags, sizeof demo_flags / sizeof demo_flags[0], &o, argc, argv, NULL, err, sizeof err);
+    if (prc) {
+        if (prc < 0) fprintf(stderr, "eddy demo: %s\n", err);
+        fputs("usage: eddy demo [options]\n", prc == 1 ? stdout : stderr);
+        gen_flags_usage(prc == 1 ? stdout : stderr, demo_flags, sizeof demo_flags / sizeof demo_flags[0]);
+        return prc == 1 ? 0 : 2;
+    }
+    install_signals();
+    kafka_broker *b;
+    if (kafka_broker_start(1, 4, &b, err, sizeof err)) {
+        fprintf(stderr, "eddy demo: cannot start the development broker: %s\n", err);
+        return 1;
+    }
+    const char *bs = kafka_broker_bootstrap(b);
+    kafka_broker_create_topic(b, "orders_raw", 8, err, sizeof err);
+    kafka_broker_create_topic(b, "orders_summary", 4, err, sizeof err);
+    bool tty = isatty(STDOUT_FILENO);
+    printf("eddy demo: development broker at %s; producing %lld orders/s into orders_raw; running sql/orders.sql\n",
+           bs, (long long)o.rate);
+    fflush(stdout);
+
+    eddy_engine *e = eddy_engine_new();
+    eddy_script *s = NULL;
+    if (eddy_compile(e, eddy_reference_sql, strlen(eddy_reference_sql), "sql/orders.sql", &s)) {
+        fputs(eddy_errtext(e), stderr);
+        eddy_engine_free(e);
+        kafka_broker_free(b);
+        return 1;
+    }
+    const Plan *plan = NULL;
+    for (int i = 0; i < eddy_script_count(s); i++)
+        if (eddy_script_plan(s, i)) plan = (const Plan *)eddy_script_plan(s, i);
+    Job *job = job_new(plan, err, sizeof err);
+    if (!job) {
+        fprintf(stderr, "eddy demo: %s\n", err);
+        eddy_script_free(s);
+        eddy_engine_free(e);
+        kafka_broker_free(b);
+        return 1;
+    }
+    DemoGen g = {.bootstrap = bs, .rate = o.rate, .regions = (int)o.regions};
+    DemoJob dj = {.job = job, .bootstrap = bs};
+    pthread_t gt, jt;
+    pthread_create(&gt, NULL, demo_gen_thread, &g);
+    pthread_create(&jt, NULL, demo_job_thread, &dj);
+
+    /* The dashboard: read orders_summary as a consumer would. */
+    kafka_consumer *c = kafka_consumer_new(bs, NULL, err, sizeof err);
+    JsonField fields[] = {
+        {"region", type_make(TY_STRING, true), 0},
+        {"total_orders", type_make(TY_BIGINT, true), 1},
+        {"total_sales", type_make(TY_DOUBLE, true), 2},
+        {"avg_order_value", type_make(TY_DOUBLE, true), 3},
+    };
+    JsonDecoder *dec = json_decoder_new(fields, 4);
+    DemoRow rows[64];
+    int nrows = 0;
+    int status = 0;
+    int nparts = 0;
+    if (c && kafka_partition_count(c, "orders_summary", 5000, &nparts, err, sizeof err) == 0) {
+        kafka_tp tps[64];
+        for (int i = 0; i < nparts && i < 64; i++) tps[i] = (kafka_tp){"orders_summary", i, KAFKA_OFFSET_BEGINNING};
+        kafka_assign(c, tps, nparts < 64 ? nparts : 64, err, sizeof err);
+    }
+    struct timespec t0, last = {0, 0};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    kafka_msg msgs[512];
+    Arena a;
+    arena_init(&a, 4096);
+    while (!stop_flag && c) {
+        int n = kafka_poll_batch(c, msgs, 512, 100, err, sizeof err);
+        for (int i = 0; i < n; i++) {
+            char region[32] = "";
+            if (msgs[i].key) {
+                Value kv[4];
+                if (json_decode(dec, msgs[i].key, msgs[i].klen, kv, &a, err, sizeof err) == 0 && !kv[0].null)
+                    snprintf(region, sizeof region, "%.*s", kv[0].n, kv[0].s);
+            }
+            int at = -1;
+            for (int r = 0; r < nrows; r++)
+                if (strcmp(rows[r].region, region) == 0) at = r;
+            if (at < 0 && nrows < 64) {
+                at = nrows++;
+                memset(&rows[at], 0, sizeof rows[at]);
+                snprintf(rows[at].region, sizeof rows[at].region, "%s", region);
+            }
+            if (at < 0) continue;
+            if (!msgs[i].value) {
+                rows[at].live = false;
+                continue;
+            }
+            Value v[4];
+            if (json_decode(dec, msgs[i].value, msgs[i].vlen, v, &a, err, sizeof err) == 0) {
+                rows[at].orders = v[1].null ? 0 : v[1].i;
+                rows[at].sales = v[2].null ? 0 : v[2].d;
+                rows[at].avg = v[3].null ? 0 : v[3].d;
+                rows[at].live = true;
+            }
+        }
+        kafka_release_batch(c, msgs, n);
+        arena_free(&a);
+        arena_init(&a, 4096);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double since = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
+        double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+        if (since >= 1.0) {
+            last = now;
+            if (tty) fputs("\033[H\033[2J", stdout);
+            printf("orders_summary after %.0f s (%lld orders produced; Ctrl-C to stop)\n", el, (long long)g.produced);
+            printf("%-14s %12s %16s %16s\n", "region", "total_orders", "total_sales", "avg_order_value");
+            int64_t total = 0;
+            for (int r = 0; r < nrows; r++) {
+                if (!rows[r].live) continue;
+                printf("%-14s %12lld %16.2f %16.2f\n", rows[r].region, (long long)rows[r].orders, rows[r].sales, rows[r].avg);
+                total += rows[r].orders;
+            }
+            printf("%-14s %12lld\n\n", "(all)", (long long)total);
+            fflush(stdout);
+        }
+        if (o.seconds && el >= (double)o.seconds) stop_flag = 1;
+    }
+    stop_flag = 1;
+    pthread_join(gt, NULL);
+    pthread_join(jt, NULL);
+    if (dj.rc) {
+        fprintf(stderr, "eddy demo: the job failed: %s\n", job->err);
+        status = 1;
+    }
+    if (g.err[0] && !g.produced) {
+        fprintf(stderr, "eddy demo: the generator failed: %s\n", g.err);
+        status = 1;
+    }
+    printf("eddy demo: stopped after %lld orders; the job read %lld records and wrote %lld\n", (long long)g.produced,
+           (long long)job->stats.records_in, (long long)job->stats.records_out);
+    arena_free(&a);
+    json_decoder_free(dec);
+    kafka_consumer_free(c);
+    job_free(job);
+    eddy_script_free(s);
+    eddy_engine_free(e);
+    kafka_broker_free(b);
+    return status;
+}

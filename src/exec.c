@@ -1,0 +1,309 @@
+/*
+ * exec.c — the executor: builds a Job (one OpState per plan node), pushes
+ * batches through the operator chain, flushes mini-batches, and drives a
+ * job over Kafka (consume → process → produce) until it is told to stop.
+ */
+#include "exec.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kafka.h"
+#include "options.h"
+
+/* Operator behaviour per plan node kind: the one table to keep in sync. */
+static const OpVTable *const op_vtables[PLAN__COUNT] = {
+    [PLAN_SOURCE] = &op_source_vt,   [PLAN_NORMALIZE] = &op_normalize_vt, [PLAN_CALC] = &op_calc_vt,
+    [PLAN_AGG] = &op_agg_vt,         [PLAN_SINK] = &op_sink_vt,           [PLAN_COLLECT] = &op_collect_vt,
+};
+
+int job_fail(Job *j, const char *fmt, ...)
+{
+    if (j->err[0]) return -1;   /* the first error is the one that matters */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(j->err, sizeof j->err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+const char *job_setting(const Job *j, const char *key)
+{
+    for (int i = 0; i < j->plan->nsettings; i++)
+        if (strcmp(j->plan->settings[i].key, key) == 0) return j->plan->settings[i].value;
+    return NULL;
+}
+
+static int64_t setting_ms(const Job *j, const char *key, const char *deflt)
+{
+    const char *v = job_setting(j, key);
+    int64_t ms = 0;
+    if (!v || !opt_parse_duration_ms(v, &ms)) opt_parse_duration_ms(deflt, &ms);
+    return ms;
+}
+
+Job *job_new(const Plan *p, char *err, size_t errlen)
+{
+    Job *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->plan = p;
+    arena_init(&j->batch_arena, 64 * 1024);
+    j->latency_ms = setting_ms(j, "table.exec.mini-batch.allow-latency", "100 ms");
+    const char *sz = job_setting(j, "table.exec.mini-batch.size");
+    if (!sz || !opt_parse_int(sz, &j->batch_rows) || j->batch_rows <= 0) j->batch_rows = 10000;
+    j->nops = p->nnodes;
+    j->ops = calloc((size_t)j->nops, sizeof *j->ops);
+    if (!j->ops) abort();
+    for (int i = 0; i < j->nops; i++) {
+        OpState *s = &j->ops[i];
+        s->node = p->nodes[i];
+        s->vt = op_vtables[s->node->kind];
+        s->job = j;
+        batch_init(&s->out, s->node->ncols, &j->batch_arena);
+        if (s->vt->init(s)) {
+            snprintf(err, errlen, "%s", j->err);
+            job_free(j);
+            return NULL;
+        }
+    }
+    return j;
+}
+
+void job_free(Job *j)
+{
+    if (!j) return;
+    for (int i = 0; i < j->nops; i++) {
+        if (j->ops[i].vt && j->ops[i].vt->end) j->ops[i].vt->end(&j->ops[i]);
+        batch_free(&j->ops[i].out);
+    }
+    free(j->ops);
+    arena_free(&j->batch_arena);
+    free(j);
+}
+
+/* Runs `in` through operators from..nops-1. */
+static int push_from(Job *j, int from, Batch *in)
+{
+    for (int i = from; i < j->nops && in->n > 0; i++) {
+        OpState *s = &j->ops[i];
+        batch_clear(&s->out);
+        if (s->vt->process(s, in, &s->out)) return -1;
+        in = &s->out;
+    }
+    return 0;
+}
+
+int job_flush(Job *j)
+{
+    for (int i = 0; i < j->nops; i++) {
+        OpState *s = &j->ops[i];
+        if (!s->vt->flush) continue;
+        batch_clear(&s->out);
+        if (s->vt->flush(s, &s->out)) return -1;
+        if (push_from(j, i + 1, &s->out)) return -1;
+    }
+    j->pending = 0;
+    j->stats.flushes++;
+    arena_free(&j->batch_arena);
+    arena_init(&j->batch_arena, 64 * 1024);
+    return 0;
+}
+
+int job_push(Job *j, const RawRecord *recs, int n)
+{
+    if (j->err[0]) return -1;
+    OpState *src = &j->ops[0];
+    /* The source decodes records; RawRecords travel as a pseudo-batch. */
+    int step = j->per_record ? 1 : n;
+    for (int at = 0; at < n; at += step) {
+        int cnt = n - at < step ? n - at : step;
+        batch_clear(&src->out);
+        if (source_decode(src, recs + at, cnt, &src->out)) return -1;
+        j->stats.records_in += cnt;
+        if (push_from(j, 1, &src->out)) return -1;
+        j->pending += cnt;
+        if (j->per_record && job_flush(j)) return -1;
+    }
+    return 0;
+}
+
+/* ---- over Kafka ---- */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+typedef struct KafkaOut {
+    kafka_producer *producer;  /* the sink's producer */
+} KafkaOut;
+
+static int kafka_emit(void *ctx, const OutRecord *r, char *err, size_t errlen)
+{
+    KafkaOut *k = ctx;
+    kafka_header h = {"op", r->op, r->op ? strlen(r->op) : 0};
+    return kafka_produce(k->producer, r->topic, -1, r->key, r->klen, r->val, r->vlen, r->ts, &h, r->op ? 1 : 0, err, errlen);
+}
+
+static int kafka_flush_out(void *ctx, int timeout_ms, char *err, size_t errlen)
+{
+    KafkaOut *k = ctx;
+    return kafka_producer_flush(k->producer, timeout_ms, err, errlen);
+}
+
+/* librdkafka properties: the session's SET 'properties.*' then the table's. */
+static const char **kafka_props(const Job *j, const PlanTable *t, const char *bootstrap, Arena *a)
+{
+    int n = 0;
+    const char **props = arena_alloc(a, sizeof(char *) * (size_t)(2 * (j->plan->nsettings + t->conn.nprops) + 4));
+    for (int i = 0; i < j->plan->nsettings; i++)
+        if (strncmp(j->plan->settings[i].key, "properties.", 11) == 0) {
+            props[n++] = j->plan->settings[i].key + 11;
+            props[n++] = j->plan->settings[i].value;
+        }
+    for (int i = 0; i < t->conn.nprops; i++) {
+        props[n++] = t->conn.props[i].key;
+        props[n++] = t->conn.props[i].value;
+    }
+    (void)bootstrap;
+    props[n] = NULL;
+    return props;
+}
+
+static const char *find_prop(const char **props, const char *key)
+{
+    const char *v = NULL;
+    for (int i = 0; props[i]; i += 2)
+        if (strcmp(props[i], key) == 0) v = props[i + 1];
+    return v;
+}
+
+int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
+{
+    const PlanNode *srcn = j->ops[0].node, *root = j->ops[j->nops - 1].node;
+    const PlanTable *st = srcn->table;
+    Arena a;
+    arena_init(&a, 4096);
+    char err[512];
+    int rc = -1;
+    kafka_consumer *c = NULL;
+    kafka_producer *p = NULL;
+    KafkaOut ko = {0};
+    kafka_msg *msgs = NULL;
+    RawRecord *recs = NULL;
+    const int maxbatch = 10000;
+
+    const char **cprops = kafka_props(j, st, bootstrap, &a);
+    const char *bs = bootstrap ? bootstrap : find_prop(cprops, "bootstrap.servers");
+    if (!bs) {
+        job_fail(j, "no Kafka bootstrap server: use --bootstrap, EDDY_BOOTSTRAP or SET 'properties.bootstrap.servers'");
+        goto out;
+    }
+    c = kafka_consumer_new(bs, cprops, err, sizeof err);
+    if (!c) {
+        job_fail(j, "source '%s': %s", st->name, err);
+        goto out;
+    }
+    if (root->kind == PLAN_SINK) {
+        const char **pprops = kafka_props(j, root->table, bootstrap, &a);
+        p = kafka_producer_new(bs, pprops, err, sizeof err);
+        if (!p) {
+            job_fail(j, "sink '%s': %s", root->table->name, err);
+            goto out;
+        }
+        ko.producer = p;
+        j->out = (JobOutput){&ko, kafka_emit, kafka_flush_out};
+    }
+
+    /* Wait for the source topic, then assign every partition. */
+    int nparts = 0;
+    bool waited = false;
+    while (!*stop) {
+        if (kafka_partition_count(c, st->conn.topic, 2000, &nparts, err, sizeof err) == 0 && nparts > 0) break;
+        if (!waited) fprintf(stderr, "eddy: waiting for topic '%s' (%s)\n", st->conn.topic, err);
+        waited = true;
+        struct timespec ts = {0, 200 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    if (*stop) {
+        rc = 0;
+        goto out;
+    }
+    kafka_tp *tps = arena_alloc(&a, sizeof *tps * (size_t)nparts);
+    for (int i = 0; i < nparts; i++) {
+        tps[i].topic = st->conn.topic;
+        tps[i].partition = i;
+        switch (st->conn.startup) {
+        case START_LATEST: tps[i].offset = KAFKA_OFFSET_END; break;
+        case START_EARLIEST: tps[i].offset = KAFKA_OFFSET_BEGINNING; break;
+        case START_TIMESTAMP:
+        case START_GROUP:
+            job_fail(j, "table '%s': scan.startup.mode '%s' is not supported yet (use earliest-offset or latest-offset)", st->name,
+                     startup_mode_name(st->conn.startup));
+            goto out;
+        }
+    }
+    if (kafka_assign(c, tps, nparts, err, sizeof err)) {
+        job_fail(j, "source '%s': %s", st->name, err);
+        goto out;
+    }
+
+    msgs = malloc(sizeof *msgs * maxbatch);
+    recs = malloc(sizeof *recs * maxbatch);
+    if (!msgs || !recs) abort();
+    int64_t first_pending = 0;
+    while (!*stop) {
+        int64_t wait = j->latency_ms;
+        if (j->pending) {
+            int64_t left = first_pending + j->latency_ms - now_ms();
+            wait = left < 0 ? 0 : left;
+        }
+        if (wait > 100) wait = 100;   /* notice a stop within 100 ms */
+        int n = kafka_poll_batch(c, msgs, maxbatch, (int)wait, err, sizeof err);
+        if (n < 0) {
+            job_fail(j, "source '%s': %s", st->name, err);
+            goto out;
+        }
+        for (int i = 0; i < n; i++) {
+            const void *op = NULL;
+            size_t oplen = 0;
+            if (st->conn.mode == MODE_RETRACT) kafka_msg_header(&msgs[i], "op", &op, &oplen);
+            recs[i] = (RawRecord){msgs[i].topic, msgs[i].partition, msgs[i].offset, msgs[i].ts_ms, msgs[i].key, msgs[i].klen,
+                                  msgs[i].value, msgs[i].vlen, op, oplen};
+        }
+        if (n > 0 && !j->pending) first_pending = now_ms();
+        int prc = n > 0 ? job_push(j, recs, n) : 0;
+        kafka_release_batch(c, msgs, n);
+        if (prc) goto out;
+        if (j->pending && (j->pending >= j->batch_rows || now_ms() - first_pending >= j->latency_ms)) {
+            if (job_flush(j)) goto out;
+        }
+        if (p && kafka_producer_poll(p, err, sizeof err)) {
+            job_fail(j, "sink '%s': %s", root->table->name, err);
+            goto out;
+        }
+    }
+    /* Clean stop: emit what is buffered and wait for every delivery. */
+    if (j->pending && job_flush(j)) goto out;
+    if (p && kafka_producer_flush(p, 30000, err, sizeof err)) {
+        job_fail(j, "sink '%s': %s", root->table->name, err);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(msgs);
+    free(recs);
+    kafka_consumer_free(c);
+    if (p) {
+        kafka_producer_flush(p, rc ? 1000 : 0, err, sizeof err);
+        kafka_producer_free(p);
+    }
+    j->out = (JobOutput){0};
+    arena_free(&a);
+    return rc;
+}

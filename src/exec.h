@@ -1,0 +1,125 @@
+/*
+ * exec.h — running a plan: a Job is the runtime state tree parallel to the
+ * read-only Plan (one OpState per PlanNode), driven one batch at a time.
+ *
+ * Records enter at the source (from Kafka, or pushed from memory), flow as
+ * Batches of rows through the operators, and leave at the sink (to Kafka,
+ * or to a row callback).  Aggregates buffer changes per key until the
+ * mini-batch is flushed, so each key changes at most once per mini-batch.
+ * Each operator kind implements one OpVTable; exec.c holds the table
+ * indexed by PlanKind.  Nothing here knows SQL text.
+ */
+#ifndef EDDY_EXEC_H
+#define EDDY_EXEC_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "plan.h"
+#include "value.h"
+
+/* A record as a source sees it. */
+typedef struct RawRecord {
+    const char *topic;    /* topic it came from */
+    int32_t     partition;/* partition */
+    int64_t     offset;   /* offset in the partition */
+    int64_t     ts;       /* record timestamp (ms) */
+    const char *key;      /* key bytes, NULL = no key */
+    size_t      klen;     /* key length */
+    const char *val;      /* value bytes, NULL = tombstone */
+    size_t      vlen;     /* value length */
+    const char *op;       /* retract changelog: the "op" header ("+I", "-U", "+U", "-D"), or NULL */
+    size_t      oplen;    /* its length */
+} RawRecord;
+
+/* A record as a sink writes it. */
+typedef struct OutRecord {
+    const char *topic;    /* destination topic */
+    const char *key;      /* key bytes or NULL */
+    size_t      klen;     /* key length */
+    const char *val;      /* value bytes, NULL = tombstone */
+    size_t      vlen;     /* value length */
+    int64_t     ts;       /* timestamp (ms), 0 = now */
+    const char *op;       /* retract changelog: value of the "op" header, or NULL */
+} OutRecord;
+
+/* Where records go: Kafka (exec_kafka.c) or memory. */
+typedef struct JobOutput {
+    void *ctx;                                                       /* the implementation's state */
+    int (*emit)(void *ctx, const OutRecord *r, char *err, size_t errlen); /* queue one record */
+    int (*flush)(void *ctx, int timeout_ms, char *err, size_t errlen);    /* wait for every delivery */
+} JobOutput;
+
+/* Rows reaching the sink (after its column mapping) or a SELECT's result. */
+typedef void (*RowFn)(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols);
+
+typedef struct Job Job;
+typedef struct OpState OpState;
+
+typedef struct OpVTable {
+    int  (*init)(OpState *s);                          /* allocate runtime state */
+    int  (*process)(OpState *s, Batch *in, Batch *out);/* consume a batch, append output rows */
+    int  (*flush)(OpState *s, Batch *out);             /* emit what the mini-batch buffered (may be NULL) */
+    void (*end)(OpState *s);                           /* free runtime state (NULL-safe state) */
+} OpVTable;
+
+struct OpState {
+    const PlanNode *node; /* the plan node (read-only) */
+    const OpVTable *vt;   /* its behaviour */
+    Job            *job;  /* owning job */
+    Batch           out;  /* output batch, reused */
+    void           *priv; /* the operator's own state */
+};
+
+typedef struct JobStats {
+    int64_t records_in;   /* source records read */
+    int64_t rows_out;     /* rows that reached the sink or the client */
+    int64_t records_out;  /* records written */
+    int64_t skipped;      /* malformed records skipped (error.mode = skip) */
+    int64_t flushes;      /* mini-batches emitted */
+} JobStats;
+
+struct Job {
+    const Plan *plan;     /* what runs */
+    OpState    *ops;      /* ops[0] = source … ops[nops-1] = sink/collect */
+    int         nops;     /* count */
+    JobOutput   out;      /* where sink records go (emit may be NULL: rows only) */
+    RowFn       on_row;   /* rows at the sink/collect, or NULL */
+    void       *row_ctx;  /* its context */
+    Arena       batch_arena; /* strings of the current batch; reset after each */
+    int64_t     latency_ms;  /* table.exec.mini-batch.allow-latency */
+    int64_t     batch_rows;  /* table.exec.mini-batch.size */
+    bool        per_record;  /* flush after every input record (deterministic changelogs) */
+    int64_t     pending;     /* input records since the last flush */
+    JobStats    stats;       /* counters */
+    char        err[1024];   /* the error that stopped the job */
+};
+
+/* A job for a compiled plan (INSERT or SELECT).  Returns NULL with a
+ * message in err on failure. */
+Job *job_new(const Plan *p, char *err, size_t errlen);
+void job_free(Job *j);
+/* Decodes and processes source records; they may be released afterwards. */
+int  job_push(Job *j, const RawRecord *recs, int n);
+/* Emits what aggregates buffered (end of a mini-batch). */
+int  job_flush(Job *j);
+/* Sets j->err (printf-style) and returns -1. */
+int  job_fail(Job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Looks up a SET value in force when the plan was compiled. */
+const char *job_setting(const Job *j, const char *key);
+
+/* Runs the job over Kafka until *stop becomes non-zero or an error occurs;
+ * on stop: finishes the batch, flushes aggregates and the producer.
+ * bootstrap may be NULL (then the plan's properties.bootstrap.servers). */
+int  job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop);
+
+/* Operator kinds (exec_ops.c, op_*.c). */
+extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_sink_vt, op_collect_vt;
+
+/* The source operator's entry: decodes records into rows of its schema. */
+int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out);
+/* Which of a node's output columns its consumer reads (for projection pushdown). */
+void exec_needed_columns(const PlanNode *consumer, int ncols, bool *needed);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * htab.h — an open-addressing hash table from byte-string keys to entries
+ * the caller allocates (group state: key bytes → group entry).
+ *
+ * The table stores, per slot, a 32-bit tag taken from the key's hash and a
+ * pointer to the caller's entry: 12 bytes a slot, at most 3/4 of the slots
+ * used, so between 16 and 32 bytes of table per entry (about 25 at 1M
+ * entries).  The key bytes live in the entry; the table reads them through
+ * the HtabKeyFn given at init, and only when a tag matches.  Growth rehashes
+ * from the stored tags alone (no key is read, no hash recomputed).
+ *
+ * Linear probing with backward-shift deletion: no tombstones, so a table
+ * with heavy churn never degrades.  Entries are never moved or freed by the
+ * table; pointers to them stay valid until the caller frees them.
+ *
+ * Not thread-safe; one owner.
+ */
+#ifndef EDDY_HTAB_H
+#define EDDY_HTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Returns the key bytes of an entry and stores their length in *len. */
+typedef const void *(*HtabKeyFn)(const void *entry, size_t *len);
+
+typedef struct Htab {
+    uint32_t *tags;       /* per slot: 0 = empty, else the entry's hash tag (never 0) */
+    void    **ents;       /* per slot: the caller's entry */
+    size_t    mask;       /* slot count - 1 (slot count is a power of two); 0 before the first insert */
+    size_t    n;          /* live entries */
+    HtabKeyFn key;        /* how to read an entry's key */
+} Htab;
+
+/* 64-bit hash of a byte string (eddy's own multiply-xorshift over 8-byte
+ * words; not cryptographic).  Pass its result to the functions below. */
+uint64_t htab_hash(const void *key, size_t len);
+
+void   htab_init(Htab *t, HtabKeyFn key);
+/* Frees the table's arrays, not the entries.  t may be reused after htab_init. */
+void   htab_free(Htab *t);
+/* Grows the table so that `n` entries fit without further growth. */
+void   htab_reserve(Htab *t, size_t n);
+/* The entry whose key equals key[0..len), or NULL.  hash = htab_hash(key, len). */
+void  *htab_find(const Htab *t, const void *key, size_t len, uint64_t hash);
+/* Adds an entry whose key is absent (check with htab_find first); hash is
+ * htab_hash of the entry's key.  May grow the table. */
+void   htab_insert(Htab *t, void *entry, uint64_t hash);
+/* Removes and returns the entry with that key, or NULL when absent. */
+void  *htab_remove(Htab *t, const void *key, size_t len, uint64_t hash);
+static inline size_t htab_count(const Htab *t) { return t->n; }
+/* Bytes the table itself allocates (not counting entries). */
+size_t htab_memory(const Htab *t);
+
+/* Iteration in table order:
+ *     HtabIter it; htab_iter_init(t, &it);
+ *     for (void *e; (e = htab_iter_next(t, &it)); ) ...
+ * The table must not change during iteration, except by htab_iter_remove,
+ * which removes the entry last returned (every other entry is still
+ * returned exactly once). */
+typedef struct HtabIter {
+    size_t pos;           /* next slot to look at (unbounded; taken modulo the slot count) */
+    size_t stop;          /* slot at which iteration ends */
+} HtabIter;
+
+void   htab_iter_init(const Htab *t, HtabIter *it);
+void  *htab_iter_next(const Htab *t, HtabIter *it);
+void   htab_iter_remove(Htab *t, HtabIter *it);
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * op_agg.c — the group aggregate with retraction and mini-batch emission.
+ *
+ * State: a hash table from the encoded group key to a Group, which holds
+ * the row count, the key bytes and one accumulator slot per aggregate in a
+ * single allocation.  Within a mini-batch the operator only updates state
+ * and remembers which groups changed (with the result they had before);
+ * flush then emits one change per changed group:
+ *     new group              → +I
+ *     group emptied          → -D (its last result)
+ *     result changed         → -U old, +U new (retract consumer) or +U new (upsert consumer)
+ *     result unchanged       → nothing
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "exec.h"
+#include "htab.h"
+#include "rowkey.h"
+
+typedef struct Group {
+    int64_t  nrows;       /* input rows currently in the group */
+    uint32_t klen;        /* length of the key bytes */
+    uint32_t dirty;       /* 1 + index in the dirty list; 0 = unchanged in this mini-batch */
+    _Alignas(8) unsigned char data[]; /* key bytes, padded to 8, then the accumulator slots */
+} Group;
+
+#define ALIGN8(n) (((n) + 7) & ~(size_t)7)
+static inline unsigned char *group_slots(Group *g) { return g->data + ALIGN8(g->klen); }
+
+typedef struct Dirty {
+    Group *g;             /* the changed group */
+    bool   had;           /* it had rows before this mini-batch */
+    Value *before;        /* its output row then (copied into snaps), if had */
+} Dirty;
+
+typedef struct AggState {
+    Htab     groups;      /* key bytes → Group */
+    AggSpec *specs;       /* one per aggregate */
+    size_t  *slot;        /* offset of each accumulator within the slots */
+    size_t   slots;       /* bytes of all accumulators (multiple of 8) */
+    Type    *key_types;   /* group key types */
+    Dirty   *dirty;       /* groups changed in this mini-batch */
+    int      ndirty;      /* count */
+    int      capdirty;    /* capacity */
+    Arena    snaps;       /* before-rows of dirty groups */
+    bool     snaps_stale; /* snaps belong to an already emitted mini-batch */
+    StrBuf   key;         /* scratch key encoding */
+    int64_t  ignored;     /* retractions of groups that did not exist */
+} AggState;
+
+static const void *group_key(const void *entry, size_t *len)
+{
+    const Group *g = entry;
+    *len = g->klen;
+    return g->data;
+}
+
+static int agg_init_op(OpState *s)
+{
+    const PlanNode *n = s->node;
+    AggState *st = calloc(1, sizeof *st);
+    if (!st) abort();
+    s->priv = st;
+    htab_init(&st->groups, group_key);
+    arena_init(&st->snaps, 16384);
+    bool retract = n->input->updating;
+    st->specs = calloc((size_t)n->naggs + 1, sizeof *st->specs);
+    st->slot = calloc((size_t)n->naggs + 1, sizeof *st->slot);
+    st->key_types = calloc((size_t)n->ngroup + 1, sizeof *st->key_types);
+    if (!st->specs || !st->slot || !st->key_types) abort();
+    for (int i = 0; i < n->ngroup; i++) st->key_types[i] = n->input->cols[i].type;
+    for (int a = 0; a < n->naggs; a++) {
+        agg_spec_init(&st->specs[a], n->aggs[a], retract);
+        st->slot[a] = st->slots;
+        st->slots += ALIGN8(agg_state_size(&st->specs[a]));
+    }
+    return 0;
+}
+
+static void group_free(AggState *st, const PlanNode *n, Group *g)
+{
+    for (int a = 0; a < n->naggs; a++) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
+    free(g);
+}
+
+static void agg_end(OpState *s)
+{
+    AggState *st = s->priv;
+    if (!st) return;
+    HtabIter it;
+    htab_iter_init(&st->groups, &it);
+    for (void *e; (e = htab_iter_next(&st->groups, &it));) group_free(st, s->node, e);
+    htab_free(&st->groups);
+    arena_free(&st->snaps);
+    sb_free(&st->key);
+    free(st->specs);
+    free(st->slot);
+    free(st->key_types);
+    free(st->dirty);
+    free(st);
+}
+
+/* The group's current output row: [keys…, results…]. */
+static void group_output(const PlanNode *n, AggState *st, Group *g, Value *row)
+{
+    rowkey_decode((const char *)g->data, g->klen, st->key_types, row, n->ngroup, NULL);
+    for (int a = 0; a < n->naggs; a++) agg_result(&st->specs[a], group_slots(g) + st->slot[a], &row[n->ngroup + a]);
+}
+
+static int agg_process(OpState *s, Batch *in, Batch *out)
+{
+    (void)out;
+    const PlanNode *n = s->node;
+    AggState *st = s->priv;
+    char err[256];
+    if (st->snaps_stale) {
+        arena_free(&st->snaps);
+        arena_init(&st->snaps, 16384);
+        st->snaps_stale = false;
+    }
+    for (int i = 0; i < in->n; i++) {
+        const Value *row = batch_row(in, i);
+        int sign = rowkind_is_add(in->kinds[i]) ? 1 : -1;
+        st->key.len = 0;
+        rowkey_encode(&st->key, st->key_types, row, NULL, n->ngroup);
+        uint64_t h = htab_hash(st->key.s, st->key.len);
+        Group *g = htab_find(&st->groups, st->key.s, st->key.len, h);
+        if (!g) {
+            if (sign < 0) {
+                st->ignored++;   /* retracting a row this operator never saw */
+                continue;
+            }
+            g = malloc(sizeof *g + ALIGN8(st->key.len) + st->slots);
+            if (!g) abort();
+            g->nrows = 0;
+            g->klen = (uint32_t)st->key.len;
+            g->dirty = 0;
+            memcpy(g->data, st->key.s, st->key.len);
+            for (int a = 0; a < n->naggs; a++) agg_init(&st->specs[a], group_slots(g) + st->slot[a]);
+            htab_insert(&st->groups, g, h);
+        }
+        if (!g->dirty) {
+            if (st->ndirty == st->capdirty) {
+                st->capdirty = st->capdirty ? st->capdirty * 2 : 1024;
+                st->dirty = realloc(st->dirty, sizeof *st->dirty * (size_t)st->capdirty);
+                if (!st->dirty) abort();
+            }
+            Dirty *d = &st->dirty[st->ndirty++];
+            d->g = g;
+            d->had = g->nrows > 0;
+            d->before = NULL;
+            if (d->had) {
+                d->before = arena_alloc(&st->snaps, sizeof(Value) * (size_t)n->ncols);
+                group_output(n, st, g, d->before);
+                for (int c = 0; c < n->ncols; c++) value_copy_into(&st->snaps, n->cols[c].type, &d->before[c]);
+            }
+            g->dirty = (uint32_t)st->ndirty;
+        }
+        g->nrows += sign;
+        for (int a = 0; a < n->naggs; a++) {
+            const BExpr *arg = n->aggs[a]->a;
+            const Value *v = arg ? &row[arg->col] : NULL;
+            if (agg_update(&st->specs[a], group_slots(g) + st->slot[a], v, sign, err, sizeof err))
+                return job_fail(s->job, "%s", err);
+        }
+    }
+    return 0;
+}
+
+static bool rows_equal(const PlanNode *n, const Value *a, const Value *b)
+{
+    for (int i = 0; i < n->ncols; i++)
+        if (!value_eq(n->cols[i].type, &a[i], &b[i])) return false;
+    return true;
+}
+
+static int agg_flush(OpState *s, Batch *out)
+{
+    const PlanNode *n = s->node;
+    AggState *st = s->priv;
+    for (int i = 0; i < st->ndirty; i++) {
+        Dirty *d = &st->dirty[i];
+        Group *g = d->g;
+        g->dirty = 0;
+        if (g->nrows <= 0) {
+            if (d->had) {
+                Value *r = batch_add(out, RK_DELETE, 0);
+                memcpy(r, d->before, sizeof(Value) * (size_t)n->ncols);
+            }
+            htab_remove(&st->groups, g->data, g->klen, htab_hash(g->data, g->klen));
+            group_free(st, n, g);
+            continue;
+        }
+        if (!d->had) {
+            group_output(n, st, g, batch_add(out, RK_INSERT, 0));
+            continue;
+        }
+        Value *after = batch_add(out, RK_UPDATE_AFTER, 0);
+        group_output(n, st, g, after);
+        if (rows_equal(n, d->before, after)) {
+            out->n--;
+            continue;
+        }
+        if (n->before) {
+            /* -U before +U: move the +U one row on */
+            Value *nw = batch_add(out, RK_UPDATE_AFTER, 0);
+            Value *old = batch_row(out, out->n - 2);
+            memcpy(nw, old, sizeof(Value) * (size_t)n->ncols);
+            memcpy(old, d->before, sizeof(Value) * (size_t)n->ncols);
+            out->kinds[out->n - 2] = RK_UPDATE_BEFORE;
+        }
+    }
+    st->ndirty = 0;
+    st->snaps_stale = true;
+    return 0;
+}
+
+const OpVTable op_agg_vt = {agg_init_op, agg_process, agg_flush, agg_end};

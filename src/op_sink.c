@@ -1,0 +1,131 @@
+/*
+ * op_sink.c — the Kafka sink and the client collector.
+ *
+ * The sink maps its input to the table's written columns (NULL where the
+ * INSERT did not list a column), enforces NOT NULL, hands rows to the row
+ * callback (tests, embedding) and encodes records per changelog mode:
+ *   upsert   key = key columns as JSON, value = the row; -D (and -U) → tombstone
+ *   append   value = the row (key = key.fields if any); only inserts arrive
+ *   retract  value = the row, the row kind in the record header "op"
+ * The collector (bare SELECT) only calls the row callback.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "exec.h"
+
+typedef struct SinkState {
+    JsonField *key_fields;   /* key columns (slot = sink row index) */
+    int        nkey;         /* count */
+    JsonField *value_fields; /* value columns */
+    int        nvalue;       /* count */
+    int        ts_slot;      /* sink row index of a 'timestamp' metadata column, or -1 */
+    Value     *row;          /* scratch sink row */
+    StrBuf     key, value;   /* scratch encodings */
+} SinkState;
+
+static int sink_init(OpState *s)
+{
+    const PlanNode *n = s->node;
+    const PlanTable *t = n->table;
+    SinkState *st = calloc(1, sizeof *st);
+    if (!st) abort();
+    s->priv = st;
+    st->ts_slot = -1;
+    st->key_fields = calloc((size_t)n->nsink + 1, sizeof(JsonField));
+    st->value_fields = calloc((size_t)n->nsink + 1, sizeof(JsonField));
+    st->row = calloc((size_t)n->nsink + 1, sizeof(Value));
+    if (!st->key_fields || !st->value_fields || !st->row) abort();
+    for (int k = 0; k < n->nsink; k++) {
+        const CatColumn *c = &t->cols[n->sink_cols[k]];
+        if (c->kind == COL_METADATA) {
+            if (strcmp(c->meta_key, "timestamp") == 0) st->ts_slot = k;
+            continue;
+        }
+        if (c->is_key) st->key_fields[st->nkey++] = (JsonField){c->name, c->type, k};
+        if (!c->is_key || !t->conn.value_except_key) st->value_fields[st->nvalue++] = (JsonField){c->name, c->type, k};
+    }
+    if (t->conn.value_format != FMT_JSON || (st->nkey && t->conn.key_format != FMT_JSON))
+        return job_fail(s->job, "table '%s': only the 'json' format can be written by this build", t->name);
+    return 0;
+}
+
+static void sink_end(OpState *s)
+{
+    SinkState *st = s->priv;
+    if (!st) return;
+    free(st->key_fields);
+    free(st->value_fields);
+    free(st->row);
+    sb_free(&st->key);
+    sb_free(&st->value);
+    free(st);
+}
+
+static int sink_process(OpState *s, Batch *in, Batch *out)
+{
+    (void)out;
+    const PlanNode *n = s->node;
+    const PlanTable *t = n->table;
+    SinkState *st = s->priv;
+    Job *j = s->job;
+    char err[512];
+    for (int i = 0; i < in->n; i++) {
+        const Value *src = batch_row(in, i);
+        RowKind k = in->kinds[i];
+        for (int c = 0; c < n->nsink; c++) {
+            st->row[c] = n->sink_map[c] < 0 ? (Value){.null = 1} : src[n->sink_map[c]];
+            if (st->row[c].null && !n->cols[c].type.nullable)
+                return job_fail(j, "column '%s' of table '%s' is NOT NULL but the query produced NULL for it", n->cols[c].name, t->name);
+        }
+        j->stats.rows_out++;
+        if (j->on_row) j->on_row(j->row_ctx, k, st->row, n->cols, n->nsink);
+        if (!j->out.emit) continue;
+        if (t->conn.mode == MODE_UPSERT && k == RK_UPDATE_BEFORE) continue;  /* the +U that follows rewrites the key */
+        OutRecord r = {.topic = t->conn.topic};
+        if (st->nkey) {
+            st->key.len = 0;
+            json_encode(&st->key, st->key_fields, st->nkey, st->row);
+            r.key = st->key.s;
+            r.klen = st->key.len;
+        }
+        bool tombstone = t->conn.mode == MODE_UPSERT && k == RK_DELETE;
+        if (!tombstone) {
+            st->value.len = 0;
+            json_encode(&st->value, st->value_fields, st->nvalue, st->row);
+            r.val = st->value.s;
+            r.vlen = st->value.len;
+        }
+        if (st->ts_slot >= 0 && !st->row[st->ts_slot].null) r.ts = st->row[st->ts_slot].i;
+        if (t->conn.mode == MODE_RETRACT) r.op = rowkind_str(k);
+        if (t->conn.mode == MODE_APPEND && k != RK_INSERT)
+            return job_fail(j, "append-only table '%s' received a %s row", t->name, rowkind_str(k));
+        if (j->out.emit(j->out.ctx, &r, err, sizeof err)) return job_fail(j, "sink '%s': %s", t->name, err);
+        j->stats.records_out++;
+    }
+    return 0;
+}
+
+static int collect_init(OpState *s)
+{
+    (void)s;
+    return 0;
+}
+
+static int collect_process(OpState *s, Batch *in, Batch *out)
+{
+    (void)out;
+    Job *j = s->job;
+    for (int i = 0; i < in->n; i++) {
+        j->stats.rows_out++;
+        if (j->on_row) j->on_row(j->row_ctx, in->kinds[i], batch_row(in, i), s->node->cols, s->node->ncols);
+    }
+    return 0;
+}
+
+static void collect_end(OpState *s) { (void)s; }
+
+const OpVTable op_sink_vt = {sink_init, sink_process, NULL, sink_end};
+const OpVTable op_collect_vt = {collect_init, collect_process, NULL, collect_end};

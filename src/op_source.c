@@ -1,0 +1,225 @@
+/*
+ * op_source.c — the Kafka source operator: record key and value bytes to
+ * rows, per the table's formats, plus metadata columns (timestamp,
+ * partition, offset, topic, key).  Only the columns the next operator reads
+ * are decoded (projection pushdown).  A malformed record fails the job
+ * naming topic, partition, offset and reason, or with 'error.mode'='skip'
+ * is counted (and copied to the dead-letter topic if one is set).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "exec.h"
+
+typedef struct SourceState {
+    JsonDecoder *value_dec;  /* value columns */
+    JsonDecoder *key_dec;    /* key columns, or NULL */
+    int          raw_value;  /* 'raw' value format: output column index of the one value column, else -1 */
+    int          raw_key;    /* 'raw' key format: output column of the key, else -1 */
+    bool         key_from_key; /* key columns come from the record key (EXCEPT_KEY, or always for tombstones) */
+    int         *meta;       /* output index → metadata kind (0 none, 1 timestamp, 2 partition, 3 offset, 4 topic, 5 key) */
+    bool        *needed;     /* output columns the consumer reads */
+} SourceState;
+
+enum { META_NONE, META_TS, META_PARTITION, META_OFFSET, META_TOPIC, META_KEY };
+
+void exec_needed_columns(const PlanNode *consumer, int ncols, bool *needed)
+{
+    for (int i = 0; i < ncols; i++) needed[i] = consumer == NULL || consumer->kind != PLAN_CALC;
+    if (!consumer || consumer->kind != PLAN_CALC) return;
+    /* Walk the calc's expressions for column references. */
+    const BExpr *stack[256];
+    int sp = 0;
+    for (int i = 0; i < consumer->ncols; i++) stack[sp++] = consumer->exprs[i];
+    if (consumer->filter) stack[sp++] = consumer->filter;
+    while (sp > 0) {
+        const BExpr *e = stack[--sp];
+        if (!e) continue;
+        if (e->kind == BX_COL) {
+            if (e->col < ncols) needed[e->col] = true;
+            continue;
+        }
+        if (sp + 2 + e->nargs > 256) {   /* very deep: decode everything */
+            for (int i = 0; i < ncols; i++) needed[i] = true;
+            return;
+        }
+        stack[sp++] = e->a;
+        stack[sp++] = e->b;
+        for (int i = 0; i < e->nargs; i++) stack[sp++] = e->args[i];
+    }
+}
+
+static int source_init(OpState *s)
+{
+    const PlanNode *n = s->node;
+    const PlanTable *t = n->table;
+    SourceState *st = calloc(1, sizeof *st);
+    if (!st) abort();
+    s->priv = st;
+    st->raw_value = st->raw_key = -1;
+    st->meta = calloc((size_t)n->ncols + 1, sizeof *st->meta);
+    st->needed = calloc((size_t)n->ncols + 1, sizeof *st->needed);
+    if (!st->meta || !st->needed) abort();
+    const PlanNode *consumer = s->job->nops > 1 ? s->job->ops[1].node : NULL;
+    exec_needed_columns(consumer, n->ncols, st->needed);
+    if (t->conn.mode != MODE_APPEND)
+        for (int i = 0; i < n->ncols; i++) st->needed[i] = true;   /* whole rows are compared and kept */
+
+    JsonField *vf = calloc((size_t)n->ncols + 1, sizeof *vf), *kf = calloc((size_t)n->ncols + 1, sizeof *kf);
+    if (!vf || !kf) abort();
+    int nv = 0, nk = 0;
+    for (int i = 0; i < n->ncols; i++) {
+        const CatColumn *c = &t->cols[n->src_cols[i]];
+        if (c->kind == COL_METADATA) {
+            static const char *const keys[] = {"", "timestamp", "partition", "offset", "topic", "key"};
+            for (int m = 1; m <= META_KEY; m++)
+                if (strcmp(c->meta_key, keys[m]) == 0) st->meta[i] = m;
+            continue;
+        }
+        if (c->is_key) kf[nk++] = (JsonField){c->name, c->type, i};
+        if (!c->is_key || !t->conn.value_except_key) vf[nv++] = (JsonField){c->name, c->type, st->needed[i] ? i : -1};
+    }
+    st->key_from_key = t->conn.value_except_key;
+    if (t->conn.value_format == FMT_RAW) {
+        if (nv != 1 || (vf[0].type.kind != TY_STRING && vf[0].type.kind != TY_BYTES)) {
+            free(vf);
+            free(kf);
+            return job_fail(s->job, "table '%s': format 'raw' needs exactly one STRING or BYTES value column", t->name);
+        }
+        st->raw_value = vf[0].slot;
+    } else if (t->conn.value_format != FMT_JSON) {
+        free(vf);
+        free(kf);
+        return job_fail(s->job, "table '%s': format '%s' is not supported by this build yet", t->name, format_name(t->conn.value_format));
+    } else {
+        st->value_dec = json_decoder_new(vf, nv);
+    }
+    if (nk) {
+        if (t->conn.key_format == FMT_RAW && nk == 1) st->raw_key = kf[0].slot;
+        else st->key_dec = json_decoder_new(kf, nk);
+    }
+    free(vf);
+    free(kf);
+    return 0;
+}
+
+static void source_end(OpState *s)
+{
+    SourceState *st = s->priv;
+    if (!st) return;
+    json_decoder_free(st->value_dec);
+    json_decoder_free(st->key_dec);
+    free(st->meta);
+    free(st->needed);
+    free(st);
+}
+
+static int parse_kind(const RawRecord *r, RowKind *k)
+{
+    if (!r->op) {
+        *k = RK_INSERT;
+        return 0;
+    }
+    static const char *const names[] = {"+I", "-U", "+U", "-D"};
+    for (int i = 0; i < 4; i++)
+        if (r->oplen == 2 && memcmp(r->op, names[i], 2) == 0) {
+            *k = (RowKind)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* One record → one row (or an error message in err). */
+static int decode_one(OpState *s, const RawRecord *r, Value *row, RowKind *kind, char *err, size_t errlen)
+{
+    SourceState *st = s->priv;
+    const PlanNode *n = s->node;
+    const PlanTable *t = n->table;
+    Arena *a = &s->job->batch_arena;
+    for (int i = 0; i < n->ncols; i++) row[i] = (Value){.null = 1};
+    *kind = RK_INSERT;
+    if (t->conn.mode == MODE_RETRACT && parse_kind(r, kind)) {
+        snprintf(err, errlen, "header 'op' is '%.*s', expected +I, -U, +U or -D", (int)(r->oplen > 8 ? 8 : r->oplen), r->op);
+        return -1;
+    }
+    bool tombstone = r->val == NULL;
+    if (tombstone) {
+        if (t->conn.mode != MODE_UPSERT) {
+            if (t->conn.mode == MODE_APPEND) return 1;  /* a tombstone in an append table carries no row: skip it */
+            snprintf(err, errlen, "record has no value");
+            return -1;
+        }
+        *kind = RK_DELETE;
+    } else if (st->raw_value >= 0) {
+        row[st->raw_value] = (Value){.s = r->val, .n = (int32_t)r->vlen};
+    } else if (st->value_dec && json_decode(st->value_dec, r->val, r->vlen, row, a, err, errlen)) {
+        return -1;
+    }
+    if ((tombstone || st->key_from_key) && (st->key_dec || st->raw_key >= 0)) {
+        if (!r->key) {
+            snprintf(err, errlen, "record has no key but table '%s' reads columns from it", t->name);
+            return -1;
+        }
+        if (st->raw_key >= 0) {
+            row[st->raw_key] = (Value){.s = r->key, .n = (int32_t)r->klen};
+        } else if (json_decode(st->key_dec, r->key, r->klen, row, a, err, errlen)) {
+            char inner[400];
+            snprintf(inner, sizeof inner, "%s", err);
+            snprintf(err, errlen, "key: %s", inner);
+            return -1;
+        }
+    }
+    for (int i = 0; i < n->ncols; i++) {
+        switch (st->meta[i]) {
+        case META_NONE: break;
+        case META_TS: row[i] = (Value){.i = r->ts}; break;
+        case META_PARTITION: row[i] = (Value){.i = r->partition}; break;
+        case META_OFFSET: row[i] = (Value){.i = r->offset}; break;
+        case META_TOPIC: row[i] = (Value){.s = r->topic, .n = r->topic ? (int32_t)strlen(r->topic) : 0, .null = r->topic == NULL}; break;
+        case META_KEY: row[i] = (Value){.s = r->key, .n = (int32_t)r->klen, .null = r->key == NULL}; break;
+        }
+    }
+    return 0;
+}
+
+int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
+{
+    const PlanTable *t = s->node->table;
+    Job *j = s->job;
+    char err[512];
+    for (int i = 0; i < n; i++) {
+        const RawRecord *r = &recs[i];
+        Value *row = batch_add(out, RK_INSERT, r->ts);
+        RowKind kind;
+        int rc = decode_one(s, r, row, &kind, err, sizeof err);
+        if (rc == 0) {
+            out->kinds[out->n - 1] = kind;
+            continue;
+        }
+        out->n--;   /* drop the half-made row */
+        if (rc > 0) continue;
+        if (t->conn.error_mode == ERR_FAIL)
+            return job_fail(j, "malformed record in topic '%s' partition %d offset %lld: %s (set 'error.mode' = 'skip' on table '%s' to skip such records)",
+                            r->topic ? r->topic : t->conn.topic, (int)r->partition, (long long)r->offset, err, t->name);
+        j->stats.skipped++;
+        if (t->conn.dead_letter && j->out.emit) {
+            OutRecord dl = {t->conn.dead_letter, r->key, r->klen, r->val, r->vlen, r->ts, NULL};
+            char derr[256];
+            if (j->out.emit(j->out.ctx, &dl, derr, sizeof derr))
+                return job_fail(j, "dead-letter topic '%s': %s", t->conn.dead_letter, derr);
+        }
+    }
+    return 0;
+}
+
+static int source_process(OpState *s, Batch *in, Batch *out)
+{
+    (void)s;
+    (void)in;
+    (void)out;
+    return 0;   /* records enter through source_decode */
+}
+
+const OpVTable op_source_vt = {source_init, source_process, NULL, source_end};

@@ -1,0 +1,126 @@
+/*
+ * rowkey.c — encoding key columns as bytes and back (format in rowkey.h).
+ * Used on every input row of a keyed operator, so the encoder writes into
+ * a caller's buffer without allocating; rowkey_encode is the convenience
+ * form over a StrBuf.
+ */
+#include "rowkey.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum KeyEnc { KE_INT, KE_FLOAT, KE_BYTES } KeyEnc;
+
+static inline KeyEnc enc_of(Type t)
+{
+    switch ((TypeKind)t.kind) {
+    case TY_FLOAT:
+    case TY_DOUBLE: return KE_FLOAT;
+    case TY_STRING:
+    case TY_BYTES: return KE_BYTES;
+    default: return KE_INT;   /* BOOLEAN, integers, DECIMAL, DATE, TIMESTAMP*, INTERVAL, NULL */
+    }
+}
+
+/* The bits a double is keyed by: one zero, one NaN. */
+static inline uint64_t double_key_bits(double d)
+{
+    uint64_t u;
+    if (d == 0) return 0;                       /* -0.0 and 0.0 */
+    if (d != d) return 0x7FF8000000000000ULL;   /* every NaN */
+    memcpy(&u, &d, 8);
+    return u;
+}
+
+size_t rowkey_encode_buf(char *buf, size_t cap, const Type *types, const Value *row, const int *cols, int n)
+{
+    unsigned char *out = (unsigned char *)buf;
+    size_t nb = ((size_t)n + 7) / 8, len = nb;
+    unsigned char tmp[ROWKEY_VARINT_MAX + 8];
+    if (cap >= nb) memset(out, 0, nb);
+    for (int i = 0; i < n; i++) {
+        const Value *v = &row[cols ? cols[i] : i];
+        if (v->null) {
+            if (cap >= nb) out[i / 8] |= (unsigned char)(1u << (i % 8));
+            continue;
+        }
+        const unsigned char *src = tmp;
+        size_t k, extra = 0;
+        switch (enc_of(types[i])) {
+        case KE_INT: k = rowkey_put_varint(tmp, rowkey_zigzag(v->i)); break;
+        case KE_FLOAT: {
+            uint64_t u = double_key_bits(v->d);
+            for (int b = 0; b < 8; b++) tmp[b] = (unsigned char)(u >> (8 * b));
+            k = 8;
+            break;
+        }
+        default:
+            k = rowkey_put_varint(tmp, (uint64_t)(v->n > 0 ? v->n : 0));
+            extra = v->n > 0 ? (size_t)v->n : 0;
+            break;
+        }
+        if (len + k <= cap) memcpy(out + len, src, k);
+        len += k;
+        if (extra) {
+            if (len + extra <= cap) memcpy(out + len, v->s, extra);
+            len += extra;
+        }
+    }
+    return len;
+}
+
+void rowkey_encode(StrBuf *out, const Type *types, const Value *row, const int *cols, int n)
+{
+    char stack[256];
+    size_t len = rowkey_encode_buf(stack, sizeof stack, types, row, cols, n);
+    if (len <= sizeof stack) {
+        sb_putn(out, stack, len);
+        return;
+    }
+    char *heap = malloc(len);
+    if (!heap) abort();
+    rowkey_encode_buf(heap, len, types, row, cols, n);
+    sb_putn(out, heap, len);
+    free(heap);
+}
+
+int rowkey_decode(const char *buf, size_t len, const Type *types, Value *out, int n, Arena *arena)
+{
+    const unsigned char *p = (const unsigned char *)buf, *end = p + len;
+    size_t nb = ((size_t)n + 7) / 8;
+    if (len < nb) return -1;
+    const unsigned char *bits = p;
+    p += nb;
+    for (int i = 0; i < n; i++) {
+        Value *v = &out[i];
+        memset(v, 0, sizeof *v);
+        if (bits[i / 8] & (1u << (i % 8))) {
+            v->null = 1;
+            continue;
+        }
+        uint64_t u;
+        switch (enc_of(types[i])) {
+        case KE_INT:
+            if (rowkey_get_varint(&p, end, &u)) return -1;
+            v->i = rowkey_unzigzag(u);
+            break;
+        case KE_FLOAT:
+            if (end - p < 8) return -1;
+            u = 0;
+            for (int b = 0; b < 8; b++) u |= (uint64_t)p[b] << (8 * b);
+            memcpy(&v->d, &u, 8);
+            p += 8;
+            break;
+        default:
+            if (rowkey_get_varint(&p, end, &u) || u > (uint64_t)(end - p) || u > INT32_MAX) return -1;
+            v->n = (int32_t)u;
+            v->s = arena ? arena_strndup(arena, (const char *)p, (size_t)u) : (const char *)p;
+            p += u;
+            break;
+        }
+    }
+    /* Unused bits of the bitmap must be clear and every byte consumed:
+     * otherwise these bytes are not an encoding of exactly these types. */
+    if (n % 8 && (bits[nb - 1] >> (n % 8))) return -1;
+    return p == end ? 0 : -1;
+}
