@@ -44,6 +44,7 @@ typedef struct Connector {
     bool          value_except_key; /* value.fields-include = EXCEPT_KEY */
     StartupMode   startup;      /* scan.startup.mode */
     int64_t       startup_ts;   /* scan.startup.timestamp-millis */
+    bool          bounded;      /* scan.bounded.mode = latest-offset */
     ErrorMode     error_mode;   /* error.mode */
     const char   *dead_letter;  /* error.dead-letter-topic, or NULL */
     const char   *key_url;      /* Schema Registry for the key, or NULL */

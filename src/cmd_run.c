@@ -115,16 +115,18 @@ static void *job_thread(void *arg)
 
 typedef struct RunOpts {
     const char *bootstrap;  /* --bootstrap */
+    int64_t     bounded;    /* --bounded 1 */
     const char *state;      /* --state (checkpoints: not yet) */
 } RunOpts;
 
 static const gen_flag run_flags[] = {
     {"bootstrap", GEN_FLAG_STRING, offsetof(RunOpts, bootstrap), 0, 0, "HOST:PORT", "Kafka bootstrap server (default: $EDDY_BOOTSTRAP, or SET 'properties.bootstrap.servers')"},
     {"state", GEN_FLAG_STRING, offsetof(RunOpts, state), 0, 0, "FILE", "state file of the job"},
+    {"bounded", GEN_FLAG_INT, offsetof(RunOpts, bounded), 0, 1, "0|1", "1: read what the source topics hold now, then finish (as 'scan.bounded.mode' = 'latest-offset')"},
 };
 
 /* Compiles sql and runs its queries until stopped.  Returns the exit status. */
-static int run_script(const char *sql, size_t len, const char *name, const char *bootstrap, bool quiet)
+static int run_script(const char *sql, size_t len, const char *name, const char *bootstrap, bool bounded, bool quiet)
 {
     eddy_engine *e = eddy_engine_new();
     eddy_script *s;
@@ -151,6 +153,7 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
             break;
         }
         if (k == EDDY_STMT_SELECT) j->on_row = print_row_cb;
+        j->bounded = bounded;
         threads[nt].job = j;
         threads[nt].bootstrap = bootstrap;
         if (!quiet) fprintf(stderr, "eddy: started job '%s' (%s:%d)\n", eddy_plan_name(eddy_script_plan(s, i)), name, eddy_script_line(s, i));
@@ -165,8 +168,9 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
             status = 1;
         } else if (!quiet) {
             const JobStats *st = &threads[i].job->stats;
-            fprintf(stderr, "eddy: job '%s' stopped: %lld records in, %lld records out%s\n", threads[i].job->plan->name,
-                    (long long)st->records_in, (long long)st->records_out, st->skipped ? " (some malformed records skipped)" : "");
+            fprintf(stderr, "eddy: job '%s' stopped: %lld records in, %lld changes out, %lld records written, %lld malformed skipped\n",
+                    threads[i].job->plan->name, (long long)st->records_in, (long long)st->rows_out, (long long)st->records_out,
+                    (long long)st->skipped);
         }
         job_free(threads[i].job);
     }
@@ -196,7 +200,7 @@ int cmd_run(int argc, char **argv)
         return 1;
     }
     install_signals();
-    int status = run_script(sql, len, path, o.bootstrap, false);
+    int status = run_script(sql, len, path, o.bootstrap, o.bounded != 0, false);
     free(sql);
     return status;
 }

@@ -248,6 +248,24 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             goto out;
         }
     }
+    /* Bounded: the end of every partition as it is now. */
+    bool bounded = j->bounded || st->conn.bounded;
+    int64_t *end = arena_alloc(&a, sizeof *end * (size_t)nparts);
+    int64_t *next = arena_alloc(&a, sizeof *next * (size_t)nparts);
+    int open_parts = 0;
+    for (int i = 0; i < nparts && bounded; i++) {
+        int64_t lo;
+        if (kafka_watermarks(c, st->conn.topic, i, &lo, &end[i], 5000, err, sizeof err)) {
+            job_fail(j, "source '%s': %s", st->name, err);
+            goto out;
+        }
+        next[i] = tps[i].offset == KAFKA_OFFSET_END ? end[i] : lo;
+        if (next[i] < end[i]) open_parts++;
+    }
+    if (bounded && open_parts == 0) {
+        rc = 0;
+        goto out;
+    }
     if (kafka_assign(c, tps, nparts, err, sizeof err)) {
         job_fail(j, "source '%s': %s", st->name, err);
         goto out;
@@ -269,6 +287,12 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             job_fail(j, "source '%s': %s", st->name, err);
             goto out;
         }
+        for (int i = 0; i < n && bounded; i++) {
+            int pt = msgs[i].partition;
+            if (pt < 0 || pt >= nparts || next[pt] >= end[pt]) continue;
+            next[pt] = msgs[i].offset + 1;
+            if (next[pt] >= end[pt]) open_parts--;
+        }
         for (int i = 0; i < n; i++) {
             const void *op = NULL;
             size_t oplen = 0;
@@ -287,6 +311,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             job_fail(j, "sink '%s': %s", root->table->name, err);
             goto out;
         }
+        if (bounded && open_parts <= 0) break;   /* read everything that was there at start */
     }
     /* Clean stop: emit what is buffered and wait for every delivery. */
     if (j->pending && job_flush(j)) goto out;

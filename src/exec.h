@@ -91,6 +91,7 @@ struct Job {
     int64_t     latency_ms;  /* table.exec.mini-batch.allow-latency */
     int64_t     batch_rows;  /* table.exec.mini-batch.size */
     bool        per_record;  /* flush after every input record (deterministic changelogs) */
+    bool        bounded;     /* over Kafka: stop at the offsets that were latest at start (also per table) */
     int64_t     pending;     /* input records since the last flush */
     JobStats    stats;       /* counters */
     char        err[1024];   /* the error that stopped the job */

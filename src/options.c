@@ -36,6 +36,8 @@ static const OptionDef option_table[] = {
     {"scan.startup.mode", OPT_ENUM, OPT_TABLE, "earliest-offset",
      "earliest-offset|latest-offset|timestamp|group-offsets",
      "Where a job without a checkpoint starts reading. A restarted job always resumes from its checkpoint."},
+    {"scan.bounded.mode", OPT_ENUM, OPT_TABLE, "unbounded", "unbounded|latest-offset",
+     "'latest-offset': the job reads up to the offsets that were latest when it started, then finishes."},
     {"scan.startup.timestamp-millis", OPT_INT, OPT_TABLE, NULL, NULL,
      "Start position for scan.startup.mode 'timestamp' (epoch milliseconds)."},
     {"error.mode", OPT_ENUM, OPT_TABLE, "fail", "fail|skip",

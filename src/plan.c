@@ -429,6 +429,7 @@ static void describe_source(const PlanNode *n, ExplainAttrs *a)
 {
     describe_table(n->table, a);
     explain_attr(a, "startup", startup_mode_name(n->table->conn.startup));
+    if (n->table->conn.bounded) explain_attr(a, "bounded", "latest-offset");
     if (n->watermark) explain_attr(a, "watermark", print_expr(a, n->watermark, n));
     if (n->table->conn.error_mode == ERR_SKIP) explain_attr(a, "errors", "skip");
     const char **f = arena_alloc(a->arena, sizeof(char *) * (size_t)(n->ncols ? n->ncols : 1));
