@@ -30,6 +30,7 @@
 #include "kafka.h"
 #include "plan.h"
 #include "reference_sql.h"
+#include "state.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -115,19 +116,65 @@ static void *job_thread(void *arg)
 
 typedef struct RunOpts {
     const char *bootstrap;  /* --bootstrap */
-    int64_t     bounded;    /* --bounded 1 */
-    const char *state;      /* --state (checkpoints: not yet) */
+    const char *state;      /* --state FILE */
+    bool        bounded;    /* --bounded */
+    bool        reset;      /* --reset-state */
 } RunOpts;
 
 static const gen_flag run_flags[] = {
     {"bootstrap", GEN_FLAG_STRING, offsetof(RunOpts, bootstrap), 0, 0, "HOST:PORT", "Kafka bootstrap server (default: $EDDY_BOOTSTRAP, or SET 'properties.bootstrap.servers')"},
-    {"state", GEN_FLAG_STRING, offsetof(RunOpts, state), 0, 0, "FILE", "state file of the job"},
-    {"bounded", GEN_FLAG_INT, offsetof(RunOpts, bounded), 0, 1, "0|1", "1: read what the source topics hold now, then finish (as 'scan.bounded.mode' = 'latest-offset')"},
+    {"state", GEN_FLAG_STRING, offsetof(RunOpts, state), 0, 0, "FILE", "state file (default: <job name>.db here, or SET 'state.path'); 'none' keeps no state"},
 };
 
-/* Compiles sql and runs its queries until stopped.  Returns the exit status. */
-static int run_script(const char *sql, size_t len, const char *name, const char *bootstrap, bool bounded, bool quiet)
+/* Boolean flags (no value), taken out of argv before the flag table parses the rest. */
+static int take_bool_flags(int argc, char **argv, RunOpts *o)
 {
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--bounded") == 0) o->bounded = true;
+        else if (strcmp(argv[i], "--reset-state") == 0) o->reset = true;
+        else argv[n++] = argv[i];
+    }
+    return n;
+}
+
+/* Opens the job's state file: --state, else SET 'state.path', else <job>.db. */
+static int open_state(Job *j, const RunOpts *o, int njobs, char *err, size_t errlen)
+{
+    const char *path = job_setting(j, "state.path");
+    if (o->state) {
+        if (njobs > 1 && !path) {
+            snprintf(err, errlen, "--state names one file but the script has %d INSERT jobs; SET 'state.path' before each INSERT", njobs);
+            return -1;
+        }
+        if (njobs == 1) path = o->state;
+    }
+    char def[512];
+    if (!path) {
+        snprintf(def, sizeof def, "%s.db", j->plan->name);
+        path = def;
+    }
+    if (strcmp(path, "none") == 0) return 0;
+    StateStore *st;
+    if (state_open(path, &st, err, errlen)) return -1;
+    if (o->reset && state_reset(st, err, errlen)) {
+        state_close(st);
+        return -1;
+    }
+    if (job_attach_state(j, st)) {
+        snprintf(err, errlen, "state file %s: %s", path, j->err);
+        return -1;
+    }
+    if (j->stats.restored_keys || state_has_offsets(st, j->ops[0].node->table->conn.topic))
+        fprintf(stderr, "eddy: job '%s' resumes from %s (%lld state rows loaded in %.1f ms)\n", j->plan->name, path,
+                (long long)j->stats.restored_keys, (double)j->stats.restore_us / 1000.0);
+    return 0;
+}
+
+/* Compiles sql and runs its queries until stopped.  Returns the exit status. */
+static int run_script(const char *sql, size_t len, const char *name, const char *bootstrap, const RunOpts *o, bool quiet)
+{
+    bool bounded = o->bounded;
     eddy_engine *e = eddy_engine_new();
     eddy_script *s;
     if (eddy_compile(e, sql, len, name, &s)) {
@@ -135,7 +182,8 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         eddy_engine_free(e);
         return 1;
     }
-    int n = eddy_script_count(s), nt = 0;
+    int n = eddy_script_count(s), nt = 0, ninserts = 0;
+    for (int i = 0; i < n; i++) ninserts += eddy_script_kind(s, i) == EDDY_STMT_INSERT;
     JobThread *threads = calloc((size_t)n + 1, sizeof *threads);
     if (!threads) abort();
     int status = 0;
@@ -154,6 +202,12 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         }
         if (k == EDDY_STMT_SELECT) j->on_row = print_row_cb;
         j->bounded = bounded;
+        if (k == EDDY_STMT_INSERT && open_state(j, o, ninserts, err, sizeof err)) {
+            fprintf(stderr, "%s:%d: error: %s\n", name, eddy_script_line(s, i), err);
+            job_free(j);
+            status = 1;
+            break;
+        }
         threads[nt].job = j;
         threads[nt].bootstrap = bootstrap;
         if (!quiet) fprintf(stderr, "eddy: started job '%s' (%s:%d)\n", eddy_plan_name(eddy_script_plan(s, i)), name, eddy_script_line(s, i));
@@ -185,10 +239,13 @@ int cmd_run(int argc, char **argv)
     RunOpts o = {0};
     const char *path = NULL;
     char err[256];
+    argc = take_bool_flags(argc, argv, &o);
     int rc = gen_flags_parse(run_flags, sizeof run_flags / sizeof run_flags[0], &o, argc, argv, &path, err, sizeof err);
     if (rc || !path) {
         if (rc < 0) fprintf(stderr, "eddy run: %s\n", err);
-        fputs("usage: eddy run [options] FILE.sql\n", rc == 1 ? stdout : stderr);
+        fputs("usage: eddy run [options] FILE.sql\n"
+              "  --bounded                read what the source topics hold now, then finish\n"
+              "  --reset-state            discard the state file's checkpoint and start fresh\n", rc == 1 ? stdout : stderr);
         gen_flags_usage(rc == 1 ? stdout : stderr, run_flags, sizeof run_flags / sizeof run_flags[0]);
         return rc == 1 ? 0 : 2;
     }
@@ -200,7 +257,7 @@ int cmd_run(int argc, char **argv)
         return 1;
     }
     install_signals();
-    int status = run_script(sql, len, path, o.bootstrap, o.bounded != 0, false);
+    int status = run_script(sql, len, path, o.bootstrap, &o, false);
     free(sql);
     return status;
 }

@@ -13,6 +13,7 @@
 
 #include "kafka.h"
 #include "options.h"
+#include "state.h"
 
 /* Operator behaviour per plan node kind: the one table to keep in sync. */
 static const OpVTable *const op_vtables[PLAN__COUNT] = {
@@ -45,6 +46,131 @@ static int64_t setting_ms(const Job *j, const char *key, const char *deflt)
     return ms;
 }
 
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* One line describing a node, as EXPLAIN shows it (for messages and the state file). */
+static void node_description(const PlanNode *n, StrBuf *out)
+{
+    Arena a;
+    arena_init(&a, 1024);
+    ExplainAttrs at = {.arena = &a};
+    plan_ops[n->kind].describe(n, &at);
+    sb_printf(out, "%s(", plan_ops[n->kind].name);
+    for (int i = 0; i < at.n; i++) {
+        sb_printf(out, "%s%s=[", i ? ", " : "", at.v[i].key);
+        for (int k = 0; k < at.v[i].nvals; k++) sb_printf(out, "%s%s", k ? ", " : "", at.v[i].vals[k]);
+        sb_putc(out, ']');
+    }
+    sb_putc(out, ')');
+    arena_free(&a);
+}
+
+int job_attach_state(Job *j, StateStore *st)
+{
+    j->state = st;
+    const PlanTable *src = j->ops[0].node->table;
+    /* Stateful operators by ordinal: their fingerprints must match what the file holds. */
+    int nrec = state_operator_count(st);
+    int op = 0;
+    bool fresh = nrec == 0;
+    const char *old_topic = state_get_meta(st, "source_topic");
+    if (!fresh && old_topic && strcmp(old_topic, src->conn.topic) != 0)
+        return job_fail(j, "the state file was written by a job reading topic '%s', this one reads '%s'; start fresh with --reset-state",
+                        old_topic, src->conn.topic);
+    for (int i = 0; i < j->nops; i++) {
+        OpState *o = &j->ops[i];
+        if (!o->vt->checkpoint) continue;
+        StrBuf fp = {0}, desc = {0};
+        o->vt->fingerprint(o->node, &fp);
+        node_description(o->node, &desc);
+        char kind[64], ofp[1024], odesc[2048];
+        int have = fresh ? 1 : state_get_operator(st, op, kind, sizeof kind, ofp, sizeof ofp, odesc, sizeof odesc);
+        if (have < 0) {
+            sb_free(&fp);
+            sb_free(&desc);
+            return job_fail(j, "%s", state_errmsg(st));
+        }
+        if (!fresh && (have > 0 || strcmp(ofp, fp.s) != 0)) {
+            job_fail(j, "the query changed in a way its saved state cannot follow: stateful operator %d was %s, now it is %s; "
+                        "start fresh with --reset-state (the job then reprocesses its input from scan.startup.mode)",
+                     op, have > 0 ? "absent" : odesc, desc.s);
+            sb_free(&fp);
+            sb_free(&desc);
+            return -1;
+        }
+        if (fresh && state_set_operator(st, op, plan_ops[o->node->kind].name, fp.s, desc.s)) {
+            sb_free(&fp);
+            sb_free(&desc);
+            return job_fail(j, "%s", state_errmsg(st));
+        }
+        sb_free(&fp);
+        sb_free(&desc);
+        op++;
+    }
+    if (!fresh && nrec != op)
+        return job_fail(j, "the query changed in a way its saved state cannot follow: the state file has %d stateful operators, the query %d; "
+                           "start fresh with --reset-state", nrec, op);
+    if (fresh) {
+        state_set_meta(st, "source_topic", src->conn.topic);
+        state_set_meta(st, "job", j->plan->name);
+        return 0;
+    }
+    int64_t t0 = now_us();
+    op = 0;
+    for (int i = 0; i < j->nops; i++) {
+        OpState *o = &j->ops[i];
+        if (!o->vt->checkpoint) continue;
+        if (o->vt->restore(o, st, op++)) return -1;
+    }
+    j->stats.restore_us = now_us() - t0;
+    return 0;
+}
+
+int job_checkpoint(Job *j, const int64_t *offsets, int nparts)
+{
+    if (!j->state) return 0;
+    int64_t t0 = now_us();
+    char err[512];
+    if (j->pending && job_flush(j)) return -1;
+    /* Every record the state reflects must be delivered before it is committed. */
+    if (j->out.flush && j->out.flush(j->out.ctx, 60000, err, sizeof err))
+        return job_fail(j, "sink: %s (checkpoint not taken)", err);
+    StateStore *st = j->state;
+    if (state_begin(st)) return job_fail(j, "%s", state_errmsg(st));
+    j->ckpt_written = 0;
+    int op = 0;
+    for (int i = 0; i < j->nops; i++) {
+        OpState *o = &j->ops[i];
+        if (!o->vt->checkpoint) continue;
+        if (o->vt->checkpoint(o, st, op++)) {
+            state_rollback(st);
+            return -1;
+        }
+    }
+    const char *topic = j->ops[0].node->table->conn.topic;
+    for (int p = 0; p < nparts; p++)
+        if (offsets[p] >= 0 && state_put_offset(st, topic, p, offsets[p])) {
+            state_rollback(st);
+            return job_fail(j, "%s", state_errmsg(st));
+        }
+    char num[32];
+    snprintf(num, sizeof num, "%lld", (long long)(j->stats.checkpoints + 1));
+    state_set_meta(st, "checkpoint", num);
+    snprintf(num, sizeof num, "%lld", (long long)time(NULL));
+    state_set_meta(st, "checkpoint_time", num);
+    if (state_commit(st)) return job_fail(j, "%s", state_errmsg(st));
+    j->stats.checkpoints++;
+    j->stats.ckpt_keys = j->ckpt_written;
+    j->stats.ckpt_last_us = now_us() - t0;
+    if (j->stats.ckpt_last_us > j->stats.ckpt_max_us) j->stats.ckpt_max_us = j->stats.ckpt_last_us;
+    return 0;
+}
+
 Job *job_new(const Plan *p, char *err, size_t errlen)
 {
     Job *j = calloc(1, sizeof *j);
@@ -54,6 +180,7 @@ Job *job_new(const Plan *p, char *err, size_t errlen)
     j->latency_ms = setting_ms(j, "table.exec.mini-batch.allow-latency", "100 ms");
     const char *sz = job_setting(j, "table.exec.mini-batch.size");
     if (!sz || !opt_parse_int(sz, &j->batch_rows) || j->batch_rows <= 0) j->batch_rows = 10000;
+    j->ckpt_interval_ms = setting_ms(j, "execution.checkpointing.interval", "1 s");
     j->nops = p->nnodes;
     j->ops = calloc((size_t)j->nops, sizeof *j->ops);
     if (!j->ops) abort();
@@ -81,6 +208,7 @@ void job_free(Job *j)
     }
     free(j->ops);
     arena_free(&j->batch_arena);
+    state_close(j->state);
     free(j);
 }
 
@@ -235,9 +363,20 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         goto out;
     }
     kafka_tp *tps = arena_alloc(&a, sizeof *tps * (size_t)nparts);
+    int64_t *pos = arena_alloc(&a, sizeof *pos * (size_t)nparts);   /* next offset per partition, -1 = not known yet */
+    bool resumed = j->state && state_has_offsets(j->state, st->conn.topic);
     for (int i = 0; i < nparts; i++) {
         tps[i].topic = st->conn.topic;
         tps[i].partition = i;
+        pos[i] = -1;
+        /* A restarted job resumes exactly where its last checkpoint stopped. */
+        if (resumed) {
+            int64_t off;
+            if (state_get_offset(j->state, st->conn.topic, i, &off) == 0) {
+                tps[i].offset = pos[i] = off;
+                continue;
+            }
+        }
         switch (st->conn.startup) {
         case START_LATEST: tps[i].offset = KAFKA_OFFSET_END; break;
         case START_EARLIEST: tps[i].offset = KAFKA_OFFSET_BEGINNING; break;
@@ -245,6 +384,22 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         case START_GROUP:
             job_fail(j, "table '%s': scan.startup.mode '%s' is not supported yet (use earliest-offset or latest-offset)", st->name,
                      startup_mode_name(st->conn.startup));
+            goto out;
+        }
+    }
+    /* Offsets from a checkpoint must still exist: a recreated topic or
+     * another cluster would otherwise be read from a wrong position. */
+    for (int i = 0; i < nparts && resumed; i++) {
+        int64_t lo, hi;
+        if (pos[i] < 0) continue;
+        if (kafka_watermarks(c, st->conn.topic, i, &lo, &hi, 5000, err, sizeof err)) {
+            job_fail(j, "source '%s': %s", st->name, err);
+            goto out;
+        }
+        if (pos[i] > hi || pos[i] < lo) {
+            job_fail(j, "the checkpoint says partition %d of topic '%s' continues at offset %lld, but the partition holds offsets %lld..%lld "
+                        "(was the topic recreated, or is this another cluster?); start fresh with --reset-state",
+                     i, st->conn.topic, (long long)pos[i], (long long)lo, (long long)hi);
             goto out;
         }
     }
@@ -259,7 +414,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             job_fail(j, "source '%s': %s", st->name, err);
             goto out;
         }
-        next[i] = tps[i].offset == KAFKA_OFFSET_END ? end[i] : lo;
+        next[i] = tps[i].offset == KAFKA_OFFSET_END ? end[i] : tps[i].offset >= 0 ? tps[i].offset : lo;
         if (next[i] < end[i]) open_parts++;
     }
     if (bounded && open_parts == 0) {
@@ -274,7 +429,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     msgs = malloc(sizeof *msgs * maxbatch);
     recs = malloc(sizeof *recs * maxbatch);
     if (!msgs || !recs) abort();
-    int64_t first_pending = 0;
+    int64_t first_pending = 0, last_ckpt = now_ms();
     while (!*stop) {
         int64_t wait = j->latency_ms;
         if (j->pending) {
@@ -294,6 +449,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             if (next[pt] >= end[pt]) open_parts--;
         }
         for (int i = 0; i < n; i++) {
+            if (msgs[i].partition >= 0 && msgs[i].partition < nparts) pos[msgs[i].partition] = msgs[i].offset + 1;
             const void *op = NULL;
             size_t oplen = 0;
             if (st->conn.mode == MODE_RETRACT) kafka_msg_header(&msgs[i], "op", &op, &oplen);
@@ -312,9 +468,14 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             goto out;
         }
         if (bounded && open_parts <= 0) break;   /* read everything that was there at start */
+        if (j->state && j->ckpt_interval_ms > 0 && now_ms() - last_ckpt >= j->ckpt_interval_ms) {
+            if (job_checkpoint(j, pos, nparts)) goto out;
+            last_ckpt = now_ms();
+        }
     }
-    /* Clean stop: emit what is buffered and wait for every delivery. */
+    /* Clean stop: emit what is buffered, wait for every delivery, checkpoint. */
     if (j->pending && job_flush(j)) goto out;
+    if (j->state && job_checkpoint(j, pos, nparts)) goto out;
     if (p && kafka_producer_flush(p, 30000, err, sizeof err)) {
         job_fail(j, "sink '%s': %s", root->table->name, err);
         goto out;

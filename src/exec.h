@@ -57,11 +57,21 @@ typedef void (*RowFn)(void *ctx, RowKind k, const Value *row, const PlanCol *col
 typedef struct Job Job;
 typedef struct OpState OpState;
 
+struct StateStore;
+
 typedef struct OpVTable {
     int  (*init)(OpState *s);                          /* allocate runtime state */
     int  (*process)(OpState *s, Batch *in, Batch *out);/* consume a batch, append output rows */
     int  (*flush)(OpState *s, Batch *out);             /* emit what the mini-batch buffered (may be NULL) */
     void (*end)(OpState *s);                           /* free runtime state (NULL-safe state) */
+    /* Keyed state (NULL for stateless operators): write what changed since
+     * the last checkpoint into the open checkpoint transaction; load it all
+     * back on restart.  `op` numbers the stateful operators. */
+    int  (*checkpoint)(OpState *s, struct StateStore *st, int op);
+    int  (*restore)(OpState *s, struct StateStore *st, int op);
+    /* What identifies the operator's state layout: restarting with a plan
+     * whose fingerprint differs would misread the state. */
+    void (*fingerprint)(const PlanNode *n, StrBuf *out);
 } OpVTable;
 
 struct OpState {
@@ -78,6 +88,12 @@ typedef struct JobStats {
     int64_t records_out;  /* records written */
     int64_t skipped;      /* malformed records skipped (error.mode = skip) */
     int64_t flushes;      /* mini-batches emitted */
+    int64_t checkpoints;  /* checkpoints committed */
+    int64_t ckpt_last_us; /* duration of the last checkpoint (pause of processing) */
+    int64_t ckpt_max_us;  /* longest checkpoint */
+    int64_t ckpt_keys;    /* state rows written by the last checkpoint */
+    int64_t restored_keys;/* state rows loaded at start */
+    int64_t restore_us;   /* time to load them */
 } JobStats;
 
 struct Job {
@@ -94,6 +110,9 @@ struct Job {
     bool        bounded;     /* over Kafka: stop at the offsets that were latest at start (also per table) */
     int64_t     pending;     /* input records since the last flush */
     JobStats    stats;       /* counters */
+    struct StateStore *state;/* checkpoints go here, or NULL (no state kept) */
+    int64_t     ckpt_interval_ms; /* execution.checkpointing.interval (0 = only on stop) */
+    int64_t     ckpt_written;    /* rows written by the checkpoint in progress */
     char        err[1024];   /* the error that stopped the job */
 };
 
@@ -109,6 +128,16 @@ int  job_flush(Job *j);
 int  job_fail(Job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Looks up a SET value in force when the plan was compiled. */
 const char *job_setting(const Job *j, const char *key);
+
+/* Attaches a state file (the job then owns it).  Checks that the state was
+ * written by a compatible plan (else an error that names the changed
+ * operator) and loads operator state.  Source offsets are read when the
+ * job starts consuming. */
+int  job_attach_state(Job *j, struct StateStore *st);
+/* Writes a checkpoint now: flushes the mini-batch and the sink, then state
+ * and offsets in one transaction.  `offsets` are the next offsets of the
+ * source partitions (nparts of them). */
+int  job_checkpoint(Job *j, const int64_t *offsets, int nparts);
 
 /* Runs the job over Kafka until *stop becomes non-zero or an error occurs;
  * on stop: finishes the batch, flushes aggregates and the producer.

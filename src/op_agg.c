@@ -16,13 +16,17 @@
 #include <string.h>
 
 #include "agg.h"
+#include "codec.h"
 #include "exec.h"
+#include "func.h"
 #include "htab.h"
 #include "rowkey.h"
+#include "state.h"
 
 typedef struct Group {
     int64_t  nrows;       /* input rows currently in the group */
-    uint32_t klen;        /* length of the key bytes */
+    uint32_t klen : 31;   /* length of the key bytes */
+    uint32_t ck : 1;      /* changed since the last checkpoint (its key is in AggState.changed) */
     uint32_t dirty;       /* 1 + index in the dirty list; 0 = unchanged in this mini-batch */
     _Alignas(8) unsigned char data[]; /* key bytes, padded to 8, then the accumulator slots */
 } Group;
@@ -49,6 +53,13 @@ typedef struct AggState {
     bool     snaps_stale; /* snaps belong to an already emitted mini-batch */
     StrBuf   key;         /* scratch key encoding */
     int64_t  ignored;     /* retractions of groups that did not exist */
+    /* Checkpoints: keys of groups changed since the last one (copied, since
+     * a group may be deleted before the checkpoint). */
+    Arena    ck_arena;    /* key copies */
+    char   **changed;     /* key bytes */
+    uint32_t *changed_len;/* their lengths */
+    int      nchanged;    /* count */
+    int      capchanged;  /* capacity */
 } AggState;
 
 static const void *group_key(const void *entry, size_t *len)
@@ -66,6 +77,7 @@ static int agg_init_op(OpState *s)
     s->priv = st;
     htab_init(&st->groups, group_key);
     arena_init(&st->snaps, 16384);
+    arena_init(&st->ck_arena, 16384);
     bool retract = n->input->updating;
     st->specs = calloc((size_t)n->naggs + 1, sizeof *st->specs);
     st->slot = calloc((size_t)n->naggs + 1, sizeof *st->slot);
@@ -95,6 +107,9 @@ static void agg_end(OpState *s)
     for (void *e; (e = htab_iter_next(&st->groups, &it));) group_free(st, s->node, e);
     htab_free(&st->groups);
     arena_free(&st->snaps);
+    arena_free(&st->ck_arena);
+    free(st->changed);
+    free(st->changed_len);
     sb_free(&st->key);
     free(st->specs);
     free(st->slot);
@@ -137,10 +152,22 @@ static int agg_process(OpState *s, Batch *in, Batch *out)
             if (!g) abort();
             g->nrows = 0;
             g->klen = (uint32_t)st->key.len;
+            g->ck = 0;
             g->dirty = 0;
             memcpy(g->data, st->key.s, st->key.len);
             for (int a = 0; a < n->naggs; a++) agg_init(&st->specs[a], group_slots(g) + st->slot[a]);
             htab_insert(&st->groups, g, h);
+        }
+        if (!g->ck && s->job->state) {
+            if (st->nchanged == st->capchanged) {
+                st->capchanged = st->capchanged ? st->capchanged * 2 : 1024;
+                st->changed = realloc(st->changed, sizeof *st->changed * (size_t)st->capchanged);
+                st->changed_len = realloc(st->changed_len, sizeof *st->changed_len * (size_t)st->capchanged);
+                if (!st->changed || !st->changed_len) abort();
+            }
+            st->changed[st->nchanged] = arena_strndup(&st->ck_arena, (const char *)g->data, g->klen);
+            st->changed_len[st->nchanged++] = g->klen;
+            g->ck = 1;
         }
         if (!g->dirty) {
             if (st->ndirty == st->capdirty) {
@@ -218,4 +245,121 @@ static int agg_flush(OpState *s, Batch *out)
     return 0;
 }
 
-const OpVTable op_agg_vt = {agg_init_op, agg_process, agg_flush, agg_end};
+/* ---- checkpoint and restore ---- */
+
+static void agg_fingerprint(const PlanNode *n, StrBuf *out)
+{
+    sb_printf(out, "GroupAggregate/1 keys=");
+    for (int i = 0; i < n->ngroup; i++) type_print(out, n->input->cols[i].type), sb_putc(out, ';');
+    sb_printf(out, " retract=%d aggs=", n->input->updating);
+    for (int a = 0; a < n->naggs; a++) {
+        const BExpr *e = n->aggs[a];
+        sb_printf(out, "%s%s(", e->fn->name, e->distinct ? " DISTINCT" : "");
+        if (e->a) {
+            sb_printf(out, "$%d:", e->a->col);
+            type_print(out, e->a->type);
+        } else {
+            sb_putc(out, '*');
+        }
+        sb_puts(out, ");");
+    }
+}
+
+/* The row written for a group: nrows (varint) then each accumulator. */
+static void group_save(const PlanNode *n, AggState *st, Group *g, StrBuf *out)
+{
+    unsigned char v[10];
+    sb_putn(out, (const char *)v, rowkey_put_varint(v, rowkey_zigzag(g->nrows)));
+    for (int a = 0; a < n->naggs; a++) agg_save(&st->specs[a], group_slots(g) + st->slot[a], out);
+}
+
+static int agg_checkpoint(OpState *s, StateStore *store, int op)
+{
+    const PlanNode *n = s->node;
+    AggState *st = s->priv;
+    StrBuf val = {0}, ktext = {0}, vtext = {0};
+    JsonField *kf = calloc((size_t)n->ncols + 1, sizeof *kf), *vf = calloc((size_t)n->ncols + 2, sizeof *vf);
+    Value *row = calloc((size_t)n->ncols + 2, sizeof *row);
+    if (!kf || !vf || !row) abort();
+    for (int i = 0; i < n->ngroup; i++) kf[i] = (JsonField){n->cols[i].name, n->cols[i].type, i};
+    vf[0] = (JsonField){"rows", type_make(TY_BIGINT, false), n->ncols};
+    for (int a = 0; a < n->naggs; a++) vf[a + 1] = (JsonField){n->cols[n->ngroup + a].name, n->cols[n->ngroup + a].type, n->ngroup + a};
+    int rc = 0;
+    for (int i = 0; i < st->nchanged && !rc; i++) {
+        const char *key = st->changed[i];
+        size_t klen = st->changed_len[i];
+        Group *g = htab_find(&st->groups, key, klen, htab_hash(key, klen));
+        if (!g || g->nrows <= 0) {
+            if (state_del(store, op, key, klen)) rc = job_fail(s->job, "%s", state_errmsg(store));
+            continue;
+        }
+        g->ck = 0;
+        val.len = ktext.len = vtext.len = 0;
+        group_save(n, st, g, &val);
+        group_output(n, st, g, row);
+        row[n->ncols] = (Value){.i = g->nrows};
+        json_encode(&ktext, kf, n->ngroup, row);
+        json_encode(&vtext, vf, n->naggs + 1, row);
+        if (state_put(store, op, key, klen, val.s, val.len, ktext.s, vtext.s)) rc = job_fail(s->job, "%s", state_errmsg(store));
+        s->job->ckpt_written++;
+    }
+    st->nchanged = 0;
+    arena_free(&st->ck_arena);
+    arena_init(&st->ck_arena, 16384);
+    sb_free(&val);
+    sb_free(&ktext);
+    sb_free(&vtext);
+    free(kf);
+    free(vf);
+    free(row);
+    return rc;
+}
+
+typedef struct RestoreCtx {
+    OpState *s;           /* the operator */
+    int64_t  n;           /* rows loaded */
+} RestoreCtx;
+
+static int restore_one(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    RestoreCtx *rc = ctx;
+    OpState *s = rc->s;
+    const PlanNode *n = s->node;
+    AggState *st = s->priv;
+    Group *g = malloc(sizeof *g + ALIGN8(klen) + st->slots);
+    if (!g) abort();
+    g->klen = (uint32_t)klen;
+    g->ck = 0;
+    g->dirty = 0;
+    memcpy(g->data, key, klen);
+    const unsigned char *p = val, *end = p + vlen;
+    uint64_t u = 0;
+    size_t used = 0;
+    if (rowkey_get_varint(&p, end, &u)) goto bad;
+    g->nrows = rowkey_unzigzag(u);
+    for (int a = 0; a < n->naggs; a++) {
+        agg_init(&st->specs[a], group_slots(g) + st->slot[a]);
+        if (agg_load(&st->specs[a], group_slots(g) + st->slot[a], (const char *)p, (size_t)(end - p), &used)) {
+            for (int b = 0; b <= a; b++) agg_free(&st->specs[b], group_slots(g) + st->slot[b]);
+            free(g);
+            return job_fail(s->job, "state file: a group of %s has an unreadable accumulator (is the file damaged?)", plan_ops[n->kind].name);
+        }
+        p += used;
+    }
+    htab_insert(&st->groups, g, htab_hash(g->data, g->klen));
+    rc->n++;
+    return 0;
+bad:
+    free(g);
+    return job_fail(s->job, "state file: a group of %s has an unreadable row count", plan_ops[n->kind].name);
+}
+
+static int agg_restore(OpState *s, StateStore *store, int op)
+{
+    RestoreCtx rc = {s, 0};
+    if (state_scan(store, op, restore_one, &rc)) return s->job->err[0] ? -1 : job_fail(s->job, "%s", state_errmsg(store));
+    s->job->stats.restored_keys += rc.n;
+    return 0;
+}
+
+const OpVTable op_agg_vt = {agg_init_op, agg_process, agg_flush, agg_end, agg_checkpoint, agg_restore, agg_fingerprint};

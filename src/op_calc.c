@@ -103,4 +103,4 @@ static int calc_process(OpState *s, Batch *in, Batch *out)
     return 0;
 }
 
-const OpVTable op_calc_vt = {calc_init, calc_process, NULL, calc_end};
+const OpVTable op_calc_vt = {calc_init, calc_process, NULL, calc_end, NULL, NULL, NULL};

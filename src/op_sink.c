@@ -127,5 +127,5 @@ static int collect_process(OpState *s, Batch *in, Batch *out)
 
 static void collect_end(OpState *s) { (void)s; }
 
-const OpVTable op_sink_vt = {sink_init, sink_process, NULL, sink_end};
-const OpVTable op_collect_vt = {collect_init, collect_process, NULL, collect_end};
+const OpVTable op_sink_vt = {sink_init, sink_process, NULL, sink_end, NULL, NULL, NULL};
+const OpVTable op_collect_vt = {collect_init, collect_process, NULL, collect_end, NULL, NULL, NULL};

@@ -222,4 +222,4 @@ static int source_process(OpState *s, Batch *in, Batch *out)
     return 0;   /* records enter through source_decode */
 }
 
-const OpVTable op_source_vt = {source_init, source_process, NULL, source_end};
+const OpVTable op_source_vt = {source_init, source_process, NULL, source_end, NULL, NULL, NULL};

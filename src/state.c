@@ -1,0 +1,288 @@
+/*
+ * state.c — the state file (state.h), the one file of eddy that includes
+ * sqlite3.h.
+ *
+ * Settings chosen for checkpoints: WAL journal with synchronous=NORMAL (a
+ * commit is durable once the WAL is synced at checkpoint of the WAL; a power
+ * loss may lose the last checkpoint but never corrupts the file — the job
+ * then restarts from the one before, which replays correctly); prepared
+ * statements reused for every row.  Two jobs must not share a state file:
+ * the job holds a flock(2) on the file for as long as it runs (flock is
+ * independent of SQLite's own POSIX locks, so `sqlite3 job.db` can still
+ * read it meanwhile), and a second job fails at once.
+ */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct StateStore {
+    sqlite3      *db;     /* the connection */
+    sqlite3_stmt *put;    /* INSERT OR REPLACE into eddy_state */
+    sqlite3_stmt *del;    /* DELETE from eddy_state */
+    sqlite3_stmt *off;    /* INSERT OR REPLACE into eddy_offsets */
+    sqlite3_stmt *getoff; /* SELECT next_offset */
+    char         *path;   /* file name, for messages */
+    char          err[512]; /* last error */
+    char         *meta;   /* last state_get_meta result (heap) */
+    int           lockfd; /* descriptor holding the flock, -1 = none */
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS eddy_meta(key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS eddy_operators(op INTEGER PRIMARY KEY, kind TEXT, fingerprint TEXT, description TEXT);"
+    "CREATE TABLE IF NOT EXISTS eddy_offsets(topic TEXT, partition INTEGER, next_offset INTEGER, PRIMARY KEY(topic, partition));"
+    "CREATE TABLE IF NOT EXISTS eddy_state(op INTEGER, key BLOB, value BLOB, key_text TEXT, value_text TEXT,"
+    " PRIMARY KEY(op, key)) WITHOUT ROWID;";
+
+static int fail(StateStore *s, const char *what)
+{
+    snprintf(s->err, sizeof s->err, "state file %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+    return -1;
+}
+
+const char *state_errmsg(const StateStore *s) { return s->err; }
+
+int state_open(const char *path, StateStore **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    StateStore *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    s->lockfd = -1;
+    s->path = strdup(path);
+    s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s->lockfd < 0) {
+        snprintf(err, errlen, "cannot open state file %s: %s", path, strerror(errno));
+        state_close(s);
+        return -1;
+    }
+    if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, errlen, "state file %s is in use by another eddy job (%s)", path,
+                 errno == EWOULDBLOCK ? "locked" : strerror(errno));
+        state_close(s);
+        return -1;
+    }
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open state file %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        state_close(s);
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, 0);
+    char *msg = NULL;
+    /* An exclusive lock taken at once tells "another job uses this file". */
+    rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, &msg);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(s->db, schema, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        const char *why = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? "it is locked by another process (is the job already running?)"
+                        : rc == SQLITE_NOTADB                      ? "it is not an eddy state file (not a SQLite database)"
+                                                                   : (msg ? msg : sqlite3_errstr(rc));
+        snprintf(err, errlen, "state file %s: %s", path, why);
+        sqlite3_free(msg);
+        state_close(s);
+        return -1;
+    }
+    const char *fmt = state_get_meta(s, "format");
+    if (fmt && strcmp(fmt, "1") != 0) {
+        snprintf(err, errlen, "state file %s has format %s; this eddy reads format 1", path, fmt);
+        state_close(s);
+        return -1;
+    }
+    if (!fmt) state_set_meta(s, "format", "1");
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO eddy_state(op, key, value, key_text, value_text) VALUES(?,?,?,?,?)", -1, &s->put, NULL) ||
+        sqlite3_prepare_v2(s->db, "DELETE FROM eddy_state WHERE op = ? AND key = ?", -1, &s->del, NULL) ||
+        sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO eddy_offsets(topic, partition, next_offset) VALUES(?,?,?)", -1, &s->off, NULL) ||
+        sqlite3_prepare_v2(s->db, "SELECT next_offset FROM eddy_offsets WHERE topic = ? AND partition = ?", -1, &s->getoff, NULL)) {
+        snprintf(err, errlen, "state file %s: %s", path, sqlite3_errmsg(s->db));
+        state_close(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void state_close(StateStore *s)
+{
+    if (!s) return;
+    sqlite3_finalize(s->put);
+    sqlite3_finalize(s->del);
+    sqlite3_finalize(s->off);
+    sqlite3_finalize(s->getoff);
+    sqlite3_close(s->db);
+    if (s->lockfd >= 0) close(s->lockfd);   /* releases the flock */
+    free(s->path);
+    free(s->meta);
+    free(s);
+}
+
+int state_reset(StateStore *s, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, "BEGIN; DELETE FROM eddy_state; DELETE FROM eddy_offsets; DELETE FROM eddy_operators;"
+                            " DELETE FROM eddy_meta WHERE key <> 'format'; COMMIT;", NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "state file %s: cannot reset: %s", s->path, msg ? msg : "?");
+        sqlite3_free(msg);
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+const char *state_get_meta(StateStore *s, const char *key)
+{
+    sqlite3_stmt *st;
+    free(s->meta);
+    s->meta = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM eddy_meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK) return NULL;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) s->meta = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return s->meta;
+}
+
+int state_set_meta(StateStore *s, const char *key, const char *value)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO eddy_meta(key, value) VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "meta");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(s, "meta");
+}
+
+int state_operator_count(StateStore *s)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM eddy_operators", -1, &st, NULL) != SQLITE_OK) return 0;
+    if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+int state_get_operator(StateStore *s, int op, char *kind, size_t kcap, char *fp, size_t fcap, char *desc, size_t dcap)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT kind, fingerprint, description FROM eddy_operators WHERE op = ?", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "operators");
+    sqlite3_bind_int(st, 1, op);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        copy_col(st, 0, kind, kcap);
+        copy_col(st, 1, fp, fcap);
+        copy_col(st, 2, desc, dcap);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : 1;
+}
+
+int state_set_operator(StateStore *s, int op, const char *kind, const char *fp, const char *desc)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO eddy_operators(op, kind, fingerprint, description) VALUES(?,?,?,?)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, "operators");
+    sqlite3_bind_int(st, 1, op);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, fp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, desc, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(s, "operators");
+}
+
+int state_get_offset(StateStore *s, const char *topic, int partition, int64_t *next)
+{
+    sqlite3_reset(s->getoff);
+    sqlite3_bind_text(s->getoff, 1, topic, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s->getoff, 2, partition);
+    int rc = sqlite3_step(s->getoff);
+    if (rc == SQLITE_ROW) *next = sqlite3_column_int64(s->getoff, 0);
+    sqlite3_reset(s->getoff);
+    return rc == SQLITE_ROW ? 0 : 1;
+}
+
+bool state_has_offsets(StateStore *s, const char *topic)
+{
+    sqlite3_stmt *st;
+    bool any = false;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM eddy_offsets WHERE topic = ? LIMIT 1", -1, &st, NULL) != SQLITE_OK) return false;
+    sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+    any = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return any;
+}
+
+int state_begin(StateStore *s)
+{
+    return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(s, "begin checkpoint");
+}
+
+int state_put(StateStore *s, int op, const void *key, size_t klen, const void *val, size_t vlen, const char *key_text, const char *val_text)
+{
+    sqlite3_reset(s->put);
+    sqlite3_bind_int(s->put, 1, op);
+    sqlite3_bind_blob(s->put, 2, key, (int)klen, SQLITE_STATIC);
+    sqlite3_bind_blob(s->put, 3, val, (int)vlen, SQLITE_STATIC);
+    sqlite3_bind_text(s->put, 4, key_text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->put, 5, val_text, -1, SQLITE_STATIC);
+    return sqlite3_step(s->put) == SQLITE_DONE ? 0 : fail(s, "write state");
+}
+
+int state_del(StateStore *s, int op, const void *key, size_t klen)
+{
+    sqlite3_reset(s->del);
+    sqlite3_bind_int(s->del, 1, op);
+    sqlite3_bind_blob(s->del, 2, key, (int)klen, SQLITE_STATIC);
+    return sqlite3_step(s->del) == SQLITE_DONE ? 0 : fail(s, "delete state");
+}
+
+int state_put_offset(StateStore *s, const char *topic, int partition, int64_t next)
+{
+    sqlite3_reset(s->off);
+    sqlite3_bind_text(s->off, 1, topic, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s->off, 2, partition);
+    sqlite3_bind_int64(s->off, 3, next);
+    return sqlite3_step(s->off) == SQLITE_DONE ? 0 : fail(s, "write offsets");
+}
+
+int state_commit(StateStore *s)
+{
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return 0;
+    fail(s, "commit checkpoint");
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+void state_rollback(StateStore *s) { sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); }
+
+int state_scan(StateStore *s, int op, int (*fn)(void *, const void *, size_t, const void *, size_t), void *ctx)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT key, value FROM eddy_state WHERE op = ?", -1, &st, NULL) != SQLITE_OK) return fail(s, "read state");
+    sqlite3_bind_int(st, 1, op);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn(ctx, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 1),
+               (size_t)sqlite3_column_bytes(st, 1))) {
+            sqlite3_finalize(st);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(s, "read state");
+}

@@ -1,0 +1,65 @@
+/*
+ * state.h — a job's state file: operator state and source offsets in
+ * SQLite, written by checkpoints and read back on restart.
+ *
+ * One checkpoint is one transaction (WAL mode): the rows of every keyed
+ * state entry that changed since the previous checkpoint (put or delete),
+ * every source partition's next offset, and the checkpoint's number and
+ * time.  A crash at any moment leaves the previous checkpoint intact.
+ * Besides the bytes eddy restores from, each row carries a readable text
+ * form (key and value as JSON), so `sqlite3 job.db` shows what is there.
+ *
+ * Schema (also in the README):
+ *   eddy_meta(key PRIMARY KEY, value)                 format, job, plan fingerprint, sql, checkpoint id/time
+ *   eddy_operators(op PRIMARY KEY, kind, fingerprint, description)
+ *   eddy_offsets(topic, partition, next_offset)       PRIMARY KEY (topic, partition)
+ *   eddy_state(op, key BLOB, value BLOB, key_text, value_text)  PRIMARY KEY (op, key), WITHOUT ROWID
+ * `op` numbers the plan's stateful operators in plan order (0, 1, …).
+ */
+#ifndef EDDY_STATE_H
+#define EDDY_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct StateStore StateStore;
+
+/* Opens (creating if needed) the state file.  A file that is locked by
+ * another job, not a SQLite database, or not writable is an error naming
+ * the path and the reason. */
+int  state_open(const char *path, StateStore **out, char *err, size_t errlen);
+void state_close(StateStore *s);
+/* Empties the file (eddy run --reset-state). */
+int  state_reset(StateStore *s, char *err, size_t errlen);
+
+/* Meta values; state_get_meta returns NULL when absent (the string is the
+ * store's until the next call). */
+const char *state_get_meta(StateStore *s, const char *key);
+int  state_set_meta(StateStore *s, const char *key, const char *value);
+
+/* Stateful operators as recorded: count, and the kind/fingerprint/description of op i. */
+int  state_operator_count(StateStore *s);
+int  state_get_operator(StateStore *s, int op, char *kind, size_t kcap, char *fp, size_t fcap, char *desc, size_t dcap);
+int  state_set_operator(StateStore *s, int op, const char *kind, const char *fp, const char *desc);
+
+/* Next offset of a partition: 0 and *next set, or 1 when none is stored. */
+int  state_get_offset(StateStore *s, const char *topic, int partition, int64_t *next);
+/* Whether any offset of the topic is stored. */
+bool state_has_offsets(StateStore *s, const char *topic);
+
+/* A checkpoint: begin, puts/deletes/offsets, commit (or rollback). */
+int  state_begin(StateStore *s);
+int  state_put(StateStore *s, int op, const void *key, size_t klen, const void *val, size_t vlen,
+               const char *key_text, const char *val_text);
+int  state_del(StateStore *s, int op, const void *key, size_t klen);
+int  state_put_offset(StateStore *s, const char *topic, int partition, int64_t next);
+int  state_commit(StateStore *s);
+void state_rollback(StateStore *s);
+
+/* Calls fn for every row of an operator; fn returns 0 to go on. */
+int  state_scan(StateStore *s, int op, int (*fn)(void *ctx, const void *key, size_t klen, const void *val, size_t vlen), void *ctx);
+/* The last error message. */
+const char *state_errmsg(const StateStore *s);
+
+#endif
