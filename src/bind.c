@@ -666,8 +666,9 @@ static int resolve_connector(const AstStmt *s, CatTable *t, Diag *d)
                 : strcmp(sm, "latest-offset") == 0 ? START_LATEST
                 : strcmp(sm, "timestamp") == 0 ? START_TIMESTAMP
                 : strcmp(sm, "group-offsets") == 0 ? START_GROUP : START_EARLIEST;
+    const char *bm = opt_value(s, "scan.bounded.mode", NULL);
+    if (bm) cn->bounded = strcmp(bm, "latest-offset") == 0;
     if ((v = opt_value(s, "scan.startup.timestamp-millis", NULL))) opt_parse_int(v, &cn->startup_ts);
-    if ((v = opt_value(s, "scan.bounded.mode", NULL))) cn->bounded = strcmp(v, "latest-offset") == 0;
     if (cn->startup == START_TIMESTAMP && !v)
         return diag_error(d, DIAG_OPTION, vpos, "scan.startup.mode 'timestamp' needs 'scan.startup.timestamp-millis'");
     if ((v = opt_value(s, "error.mode", NULL))) cn->error_mode = strcmp(v, "skip") == 0 ? ERR_SKIP : ERR_FAIL;

@@ -377,15 +377,19 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
                 continue;
             }
         }
-        switch (st->conn.startup) {
-        case START_LATEST: tps[i].offset = KAFKA_OFFSET_END; break;
-        case START_EARLIEST: tps[i].offset = KAFKA_OFFSET_BEGINNING; break;
-        case START_TIMESTAMP:
-        case START_GROUP:
-            job_fail(j, "table '%s': scan.startup.mode '%s' is not supported yet (use earliest-offset or latest-offset)", st->name,
-                     startup_mode_name(st->conn.startup));
+        tps[i].offset = st->conn.startup == START_LATEST ? KAFKA_OFFSET_END : KAFKA_OFFSET_BEGINNING;
+    }
+    /* Start positions that need the cluster: a timestamp, the group's commits. */
+    if (st->conn.startup == START_TIMESTAMP || st->conn.startup == START_GROUP) {
+        int64_t *o = arena_alloc(&a, sizeof *o * (size_t)nparts);
+        int r = st->conn.startup == START_TIMESTAMP ? kafka_offsets_for_time(c, st->conn.topic, nparts, st->conn.startup_ts, o, 10000, err, sizeof err)
+                                                    : kafka_committed(c, st->conn.topic, nparts, o, 10000, err, sizeof err);
+        if (r) {
+            job_fail(j, "source '%s': %s", st->name, err);
             goto out;
         }
+        for (int i = 0; i < nparts; i++)
+            if (pos[i] < 0 && (st->conn.startup == START_TIMESTAMP || o[i] >= 0)) tps[i].offset = o[i];   /* no commit: from the beginning */
     }
     /* Offsets from a checkpoint must still exist: a recreated topic or
      * another cluster would otherwise be read from a wrong position. */
@@ -471,6 +475,8 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         if (j->state && j->ckpt_interval_ms > 0 && now_ms() - last_ckpt >= j->ckpt_interval_ms) {
             if (job_checkpoint(j, pos, nparts)) goto out;
             last_ckpt = now_ms();
+            /* Let group-based tools see progress (eddy restarts from its checkpoint). */
+            if (st->conn.startup == START_GROUP) kafka_commit(c, st->conn.topic, pos, nparts, err, sizeof err);
         }
     }
     /* Clean stop: emit what is buffered, wait for every delivery, checkpoint. */

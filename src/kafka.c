@@ -904,3 +904,64 @@ void kafka_consumer_free(kafka_consumer *c)
     free(c->scratch);
     free(c);
 }
+
+/* ---- start positions: by timestamp, from the consumer group ---- */
+
+static rd_kafka_topic_partition_list_t *tp_list(const char *topic, int nparts, int64_t offset)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(nparts > 0 ? nparts : 1);
+    for (int i = 0; i < nparts; i++) rd_kafka_topic_partition_list_add(l, topic, i)->offset = offset;
+    return l;
+}
+
+int kafka_offsets_for_time(kafka_consumer *c, const char *topic, int nparts, int64_t ts_ms, int64_t *out, int timeout_ms, char *err,
+                           size_t errlen)
+{
+    rd_kafka_topic_partition_list_t *l = tp_list(topic, nparts, ts_ms);
+    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(c->rk, l, timeout_ms);
+    if (e) {
+        seterr(err, errlen, "offsets for timestamp %lld of topic '%s': %s", (long long)ts_ms, topic, rd_kafka_err2str(e));
+        rd_kafka_topic_partition_list_destroy(l);
+        return -1;
+    }
+    for (int i = 0; i < l->cnt; i++) {
+        if (l->elems[i].err) {
+            seterr(err, errlen, "offset for timestamp %lld of topic '%s' partition %d: %s", (long long)ts_ms, topic, i,
+                   rd_kafka_err2str(l->elems[i].err));
+            rd_kafka_topic_partition_list_destroy(l);
+            return -1;
+        }
+        /* -1: no record at or after the timestamp: start at the end. */
+        out[l->elems[i].partition] = l->elems[i].offset < 0 ? KAFKA_OFFSET_END : l->elems[i].offset;
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    return 0;
+}
+
+int kafka_committed(kafka_consumer *c, const char *topic, int nparts, int64_t *out, int timeout_ms, char *err, size_t errlen)
+{
+    rd_kafka_topic_partition_list_t *l = tp_list(topic, nparts, RD_KAFKA_OFFSET_INVALID);
+    rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, l, timeout_ms);
+    if (e) {
+        seterr(err, errlen, "committed offsets of topic '%s': %s", topic, rd_kafka_err2str(e));
+        rd_kafka_topic_partition_list_destroy(l);
+        return -1;
+    }
+    for (int i = 0; i < l->cnt; i++) out[l->elems[i].partition] = l->elems[i].offset >= 0 ? l->elems[i].offset : -1;
+    rd_kafka_topic_partition_list_destroy(l);
+    return 0;
+}
+
+int kafka_commit(kafka_consumer *c, const char *topic, const int64_t *next, int nparts, char *err, size_t errlen)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(nparts > 0 ? nparts : 1);
+    for (int i = 0; i < nparts; i++)
+        if (next[i] >= 0) rd_kafka_topic_partition_list_add(l, topic, i)->offset = next[i];
+    rd_kafka_resp_err_t e = l->cnt ? rd_kafka_commit(c->rk, l, 1) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        seterr(err, errlen, "commit offsets of topic '%s': %s", topic, rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}

@@ -215,4 +215,15 @@ const char *kafka_consumer_last_warning(const kafka_consumer *c);
 /* Close the consumer.  Release every batch first.  NULL-safe. */
 void kafka_consumer_free(kafka_consumer *c);
 
+/* Start positions.  kafka_offsets_for_time: per partition (0..nparts-1) the
+** first offset whose timestamp is at or after ts_ms (KAFKA_OFFSET_END when
+** there is none).  kafka_committed: the consumer group's committed offsets
+** (its group.id), -1 where none is committed.  kafka_commit: commits next
+** offsets (entries < 0 skipped) asynchronously, for tools that watch the
+** group's lag; eddy's own restart point is its checkpoint, never these. */
+int kafka_offsets_for_time(kafka_consumer *c, const char *topic, int nparts, int64_t ts_ms, int64_t *out, int timeout_ms,
+                           char *err, size_t errlen);
+int kafka_committed(kafka_consumer *c, const char *topic, int nparts, int64_t *out, int timeout_ms, char *err, size_t errlen);
+int kafka_commit(kafka_consumer *c, const char *topic, const int64_t *next, int nparts, char *err, size_t errlen);
+
 #endif /* EDDY_KAFKA_H */
