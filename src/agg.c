@@ -46,6 +46,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include "func.h"
 #include "rowkey.h"
@@ -72,10 +73,33 @@ typedef struct Sum {
     union {
         uint64_t u;   /* integers: wrapping two's complement sum */
         int64_t  i;   /* DECIMAL: unscaled sum, range-checked */
-        double   d;   /* FLOAT, DOUBLE */
+        double   d;   /* FLOAT, DOUBLE: the sum rounded to a double */
     };
+    double  lo;       /* DOUBLE: the rest of the exact sum (d + lo), see dd_add */
     int64_t n;        /* non-NULL values added minus retracted */
 } Sum;
+
+/*
+ * SUM and AVG of DOUBLE keep the sum as an unevaluated pair d + lo (two
+ * error-free TwoSum steps per value).  While the exact sum of the values
+ * fits in about 106 significant bits — any realistic stream of amounts,
+ * e.g. a million values with cents — d + lo IS the exact sum and d its
+ * correctly rounded value, so the result does not depend on the order in
+ * which rows arrive or are retracted.  That is what makes a job restarted
+ * after a crash (whose partitions interleave differently) end with
+ * bit-identical doubles.  Flink adds doubles naively; eddy's results are
+ * the correctly rounded ones, which may differ from Flink's in the last bit.
+ */
+static inline void dd_add(Sum *acc, double x)
+{
+    double s = acc->d + x, bp = s - acc->d;
+    double e = (acc->d - (s - bp)) + (x - bp);   /* acc->d + x == s + e exactly */
+    double t = acc->lo + e;                      /* exact while the pair holds the sum exactly */
+    double h = s + t;
+    bp = h - s;
+    acc->lo = (s - (h - bp)) + (t - bp);         /* s + t == h + lo exactly */
+    acc->d = h;
+}
 
 /* A value held by MIN/MAX (and the multiset): numbers in i/d; strings
  * inline when n ≤ 8, else in p. */
@@ -445,7 +469,7 @@ static int sum_update(const AggSpec *s, Sum *acc, const Value *v, int sign, bool
         else acc->d = (float)((float)acc->d + (sign > 0 ? (float)v->d : -(float)v->d));
         break;
     case NC_DOUBLE:
-        acc->d += sign > 0 ? v->d : -v->d;
+        dd_add(acc, sign > 0 ? v->d : -v->d);
         break;
     case NC_DEC: {
         if (avg) {
@@ -511,7 +535,15 @@ static void sum_result(const AggSpec *s, const Sum *acc, bool avg, Value *out)
         out->d = avg ? (float)(acc->d / (double)acc->n) : acc->d;
         break;
     case NC_DOUBLE:
-        out->d = avg ? acc->d / (double)acc->n : acc->d;
+        if (avg) {
+            /* (d + lo) / n: a quotient and one correction step, so the
+             * result depends only on the exact sum, not on its history. */
+            double n = (double)acc->n, q = acc->d / n;
+            double r = fma(-q, n, acc->d) + acc->lo;
+            out->d = q + r / n;
+        } else {
+            out->d = acc->d;
+        }
         break;
     case NC_DEC: {
         int k = (int)s->result.scale - (int)s->arg.scale;
@@ -750,8 +782,14 @@ static int get_value(Rd *r, Type t, Value *v)
 static void save_sum(const AggSpec *s, const Sum *acc, StrBuf *out)
 {
     NumClass c = num_class(s->arg);
-    if (c == NC_FLOAT || c == NC_DOUBLE) put_u64le(out, acc->u);
-    else put_varint(out, rowkey_zigzag(acc->i));
+    if (c == NC_FLOAT || c == NC_DOUBLE) {
+        put_u64le(out, acc->u);
+        uint64_t lo;
+        memcpy(&lo, &acc->lo, sizeof lo);
+        if (c == NC_DOUBLE) put_u64le(out, lo);
+    } else {
+        put_varint(out, rowkey_zigzag(acc->i));
+    }
     put_varint(out, rowkey_zigzag(acc->n));
 }
 
@@ -760,6 +798,9 @@ static int load_sum(const AggSpec *s, Sum *acc, Rd *r)
     NumClass c = num_class(s->arg);
     if (c == NC_FLOAT || c == NC_DOUBLE) {
         if (get_u64le(r, &acc->u)) return -1;
+        uint64_t lo = 0;
+        if (c == NC_DOUBLE && get_u64le(r, &lo)) return -1;
+        memcpy(&acc->lo, &lo, sizeof lo);
     } else if (get_svarint(r, &acc->i)) {
         return -1;
     }

@@ -11,13 +11,14 @@
  * fields, skips the rest with a validating scanner that never recurses,
  * and points strings into the input when they have no escapes.
  * Measured with bench/json_decode_bench.c (1M reference records
- * {"order_id":…,"user_id":…,"amount":…,"region":…} into 4 columns,
- * gcc -O2, one core of the build machine, AMD EPYC):
- *     eddy json_decode                       ≈ 70 ns/record
- *     jansson json_loadb + 4 look-ups         ≈ 1060 ns/record
- * (exact figures from the last run are in the bench's output; the budget
- * for the whole pipeline is ~660 ns/record at 1.5M records/s/core, which
- * jansson alone would exceed.)
+ * {"order_id":…,"user_id":…,"amount":…,"region":…}, 69.5 bytes each, into
+ * BIGINT, BIGINT, DOUBLE, STRING; gcc -O2, one core of an AMD EPYC; best of
+ * 3 runs, repeated over several invocations):
+ *     eddy json_decode                        58-68 ns/record (~16M/s)
+ *     jansson json_loadb + 4 look-ups        890-1000 ns/record (~1.1M/s)
+ * eddy must decode ~1.5M records/s per core with aggregation and Kafka on
+ * top (~660 ns/record in all); jansson alone would take more than that,
+ * the hand-written path ~10% of it.  That 14x is why this file exists.
  *
  * Decoding rules (Flink's JsonToRowDataConverters, with these choices):
  *  - The record must be one JSON object; whitespace around it is allowed,
@@ -44,10 +45,12 @@
  *  - STRING takes strings; numbers, true and false as their JSON text; an
  *    object or array as its JSON text with insignificant whitespace removed
  *    (Flink re-serialises the node; numbers keep their original spelling).
- *  - DATE 'yyyy-MM-dd'; TIMESTAMP 'yyyy-MM-dd HH:mm:ss[.f…]' or with 'T';
- *    TIMESTAMP_LTZ the same with an optional trailing 'Z' (Flink's SQL
- *    format writes it), or epoch milliseconds as a number.  Fractions
- *    beyond milliseconds are truncated (eddy keeps milliseconds).
+ *  - DATE 'yyyy-MM-dd'; TIMESTAMP and TIMESTAMP_LTZ
+ *    'yyyy-MM-dd HH:mm:ss[.f…]', or with 'T' (ISO-8601), with an optional
+ *    trailing 'Z' (Flink's SQL format writes it for TIMESTAMP_LTZ; both
+ *    accept it, both read the wall clock as UTC); TIMESTAMP_LTZ also epoch
+ *    milliseconds as a number.  Fractions beyond milliseconds are
+ *    truncated (eddy keeps milliseconds).
  *  - BYTES: a base64 string (padding optional).
  *  - Strings must be valid UTF-8; \uXXXX escapes become UTF-8, surrogate
  *    pairs combined, an unpaired surrogate becomes U+FFFD.
@@ -205,9 +208,7 @@ typedef struct Ctx {
     const JField *field;  /* field being converted, for messages; NULL outside values */
 } Ctx;
 
-static void jerr(Ctx *c, const char *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void jerr(Ctx *c, const char *at, const char *fmt, ...)
+static void jvmsg(Ctx *c, const char *at, const char *fmt, va_list ap)
 {
     if (!c->err || !c->errlen) return;
     size_t n = 0;
@@ -215,20 +216,39 @@ static void jerr(Ctx *c, const char *at, const char *fmt, ...)
         int k = snprintf(c->err, c->errlen, "field '%s': ", c->field->name);
         n = k < 0 ? 0 : (size_t)k < c->errlen ? (size_t)k : c->errlen - 1;
     }
-    va_list ap;
-    va_start(ap, fmt);
     int k = vsnprintf(c->err + n, c->errlen - n, fmt, ap);
-    va_end(ap);
     n += k < 0 ? 0 : (size_t)k;
-    if (n < c->errlen) snprintf(c->err + n, c->errlen - n, " at byte %zu", (size_t)(at - c->base));
+    if (at && n < c->errlen) snprintf(c->err + n, c->errlen - n, " at byte %zu", (size_t)(at - c->base));
 }
 
-/* Error for an unexpected byte where `what` was expected. */
+/* The message, prefixed with the field being converted, ending " at byte N". */
+static void jerr(Ctx *c, const char *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void jerr(Ctx *c, const char *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    jvmsg(c, at, fmt, ap);
+    va_end(ap);
+}
+
+/* The same, with the position written by the format itself. */
+static void jmsg(Ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void jmsg(Ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    jvmsg(c, NULL, fmt, ap);
+    va_end(ap);
+}
+
+/* Error for an unexpected byte where `what` was expected:
+ * "expected ',' or '}' at byte 17, got 'x'". */
 static const char *expected(Ctx *c, const char *p, const char *what)
 {
-    if (p >= c->end) jerr(c, p, "unexpected end of input, expected %s", what);
-    else if ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f) jerr(c, p, "expected %s, got '%c'", what, *p);
-    else jerr(c, p, "expected %s, got byte 0x%02x", what, (unsigned char)*p);
+    size_t at = (size_t)(p - c->base);
+    if (p >= c->end) jmsg(c, "unexpected end of input at byte %zu, expected %s", at, what);
+    else if ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f) jmsg(c, "expected %s at byte %zu, got '%c'", what, at, *p);
+    else jmsg(c, "expected %s at byte %zu, got byte 0x%02x", what, at, (unsigned char)*p);
     return NULL;
 }
 
@@ -400,13 +420,23 @@ static void unescape(Ctx *c, const char *s, const char *e, const char **out, siz
  * closing quote, or NULL (error set).  When s is not NULL, *s and *n receive
  * the contents: into the input when there is no escape, else unescaped
  * into the arena. */
-static const char *scan_string(Ctx *c, const char *p, const char **s, size_t *n)
+static const char *scan_string_slow(Ctx *c, const char *p, const char *q, const char **s, size_t *n);
+
+static inline const char *scan_string(Ctx *c, const char *p, const char **s, size_t *n)
 {
     const char *body = p + 1, *q = scan_plain(body, c->end);
     if (q < c->end && *q == '"') {   /* the common case: nothing to look at */
         if (s) *s = body, *n = (size_t)(q - body);
         return q + 1;
     }
+    return scan_string_slow(c, p, q, s, n);
+}
+
+/* Escapes, UTF-8, control characters, or the end of input: q is the first
+ * byte scan_plain stopped at. */
+static const char *scan_string_slow(Ctx *c, const char *p, const char *q, const char **s, size_t *n)
+{
+    const char *body = p + 1;
     bool esc = false;
     const unsigned char *end = (const unsigned char *)c->end;
     for (;;) {
@@ -851,7 +881,7 @@ static const char *num_to_int(Ctx *c, const Num *num, Value *out)
 {
     int64_t v, lo, hi;
     int_range(c->field->type, &lo, &hi);
-    if (num->is_int && !num->trunc) {
+    if (num->is_int && !num->trunc && num->exp10 == 0) {   /* ≤ 19 digits, exact */
         if (num->neg) {
             if (num->mant > (uint64_t)INT64_MAX + 1) goto range;
             v = num->mant == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)num->mant;
