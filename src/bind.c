@@ -308,7 +308,7 @@ static BExpr *bind_binary(BindCtx *c, const AstExpr *x, BExpr *a, BExpr *b)
         return e;
     case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
         Type t;
-        if (!type_common(ta, tb, &t) || t.kind == TY_INTERVAL || (t.kind == TY_BOOLEAN && x->op != OP_EQ && x->op != OP_NE && 0)) {
+        if (!type_common(ta, tb, &t) || t.kind == TY_INTERVAL) {
             type_mismatch(c, x->pos, "cannot compare", ta, tb);
             return NULL;
         }
@@ -550,7 +550,9 @@ static BExpr *bind_expr(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
             return NULL;
         }
         if (!type_castable(a->type, t)) {
-            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "cannot cast %s to %s", type_str(c->arena, a->type), type_str(c->arena, t));
+            bool ts = type_is_numeric(a->type) && (t.kind == TY_TIMESTAMP || t.kind == TY_TIMESTAMP_LTZ);
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "cannot cast %s to %s%s", type_str(c->arena, a->type), type_str(c->arena, t),
+                       ts ? " (use TO_TIMESTAMP_LTZ(epoch, 0|3))" : "");
             return NULL;
         }
         BExpr *e = bx_new(c, BX_CAST, x->pos);

@@ -5,8 +5,9 @@
  * One recursive switch on BExprKind, one on FuncId.  Operands keep their
  * own types (the binder does not insert implicit casts), so every operator
  * converts as it goes: arithmetic to the expression's result type,
- * comparisons by the kinds of both operands (integers as integers, DECIMAL
- * exactly in 128 bits, anything with a FLOAT/DOUBLE as double).  Nothing
+ * comparisons in the operands' common type (type_common), decided by their
+ * kinds: integers as integers, DECIMAL exactly in 128 bits, anything with
+ * a DOUBLE as double, with a FLOAT (and no DOUBLE) as float.  Nothing
  * here allocates with malloc: computed strings go into ctx->arena (the
  * batch arena), unchanged strings are passed through as pointers into the
  * input, and the input row is never written.
@@ -92,9 +93,9 @@
 
 #include "func.h"
 
-/* From value.c (to be declared in value.h; see the report of that change). */
-int  value_format(char *buf, Type t, const Value *v);
-void double_shortest(double d, bool is_float, int64_t *m, int *e10);
+/* value.c's formatting helpers, shared so that CAST(x AS STRING) and ROUND
+ * see exactly what value_print prints.  They belong in value.h; declared
+ * here until it has them. */
 
 typedef __int128 i128;
 #define I128_MAX ((i128)(((unsigned __int128)1 << 127) - 1))
@@ -323,95 +324,108 @@ static int u8_encode(char *o, uint32_t c)
     return 4;
 }
 
-/* Pairs where the upper case is the even (or odd) code point. */
-static inline bool pair_even_upper(uint32_t c, uint32_t lo, uint32_t hi) { return c >= lo && c <= hi; }
+/* Case mapping beyond ASCII, as tables.  Ranges where lower = upper + delta: */
+static const struct {
+    uint32_t lo, hi;      /* upper-case code points */
+    uint32_t delta;       /* lower case = upper case + delta */
+} case_shifts[] = {
+    {0xC0, 0xD6, 32}, {0xD8, 0xDE, 32},                       /* Latin-1 */
+    {0x388, 0x38A, 37}, {0x38E, 0x38F, 63}, {0x391, 0x3A1, 32}, {0x3A3, 0x3AB, 32},   /* Greek */
+    {0x400, 0x40F, 80}, {0x410, 0x42F, 32},                   /* Cyrillic */
+};
+
+/* Ranges of alternating pairs: the upper case has parity `odd`, its lower
+ * case is the next code point. */
+static const struct {
+    uint32_t lo, hi;      /* the range, both cases */
+    uint32_t odd;         /* 1 when the upper cases are the odd code points */
+} case_pairs[] = {
+    {0x100, 0x12F, 0}, {0x132, 0x137, 0}, {0x139, 0x148, 1}, {0x14A, 0x177, 0}, {0x179, 0x17E, 1},  /* Latin Ext-A */
+    {0x460, 0x481, 0}, {0x48A, 0x4BF, 0}, {0x4C1, 0x4CE, 1}, {0x4D0, 0x52F, 0},                      /* Cyrillic */
+    {0x1E00, 0x1E95, 0}, {0x1EA0, 0x1EFF, 0},                                                        /* Latin Ext Additional */
+};
+
+/* Single pairs, and lower cases whose upper case maps back elsewhere. */
+static const struct {
+    uint32_t upper, lower;  /* the two cases */
+    bool     both;          /* false: only lower → upper (µ → Μ, but Μ → μ) */
+} case_singles[] = {
+    {0x178, 0xFF, true}, {0x386, 0x3AC, true}, {0x38C, 0x3CC, true}, {0x1E9E, 0xDF, true},
+    {0x39C, 0xB5, false}, {'I', 0x131, false}, {'S', 0x17F, false}, {0x3A3, 0x3C2, false},
+};
 
 static uint32_t cp_upper(uint32_t c)
 {
     if (c < 0x80) return c >= 'a' && c <= 'z' ? c - 32 : c;
-    if (c == 0xB5) return 0x39C;
-    if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 32;
-    if (c == 0xFF) return 0x178;
-    if (c < 0x100) return c;
-    if (c <= 0x17F) {
-        if (c == 0x131) return 'I';
-        if (c == 0x17F) return 'S';
-        if ((pair_even_upper(c, 0x100, 0x12F) || pair_even_upper(c, 0x132, 0x137) || pair_even_upper(c, 0x14A, 0x177)) && (c & 1))
-            return c - 1;
-        if ((pair_even_upper(c, 0x139, 0x148) || pair_even_upper(c, 0x179, 0x17E)) && !(c & 1)) return c - 1;
-        return c;
-    }
-    if (c >= 0x3AC && c <= 0x3CE) {
-        if (c == 0x3AC) return 0x386;
-        if (c >= 0x3AD && c <= 0x3AF) return c - 37;
-        if (c == 0x3C2) return 0x3A3;
-        if (c >= 0x3B1 && c <= 0x3CB) return c - 32;
-        if (c == 0x3CC) return 0x38C;
-        if (c >= 0x3CD) return c - 63;
-        return c;
-    }
-    if (c >= 0x430 && c <= 0x44F) return c - 32;
-    if (c >= 0x450 && c <= 0x45F) return c - 80;
-    if ((pair_even_upper(c, 0x460, 0x481) || pair_even_upper(c, 0x48A, 0x4BF) || pair_even_upper(c, 0x4D0, 0x52F)) && (c & 1))
-        return c - 1;
-    if (pair_even_upper(c, 0x4C1, 0x4CE) && !(c & 1)) return c - 1;
-    if ((pair_even_upper(c, 0x1E00, 0x1E95) || pair_even_upper(c, 0x1EA0, 0x1EFF)) && (c & 1)) return c - 1;
+    for (size_t i = 0; i < sizeof case_shifts / sizeof case_shifts[0]; i++)
+        if (c >= case_shifts[i].lo + case_shifts[i].delta && c <= case_shifts[i].hi + case_shifts[i].delta)
+            return c - case_shifts[i].delta;
+    for (size_t i = 0; i < sizeof case_pairs / sizeof case_pairs[0]; i++)
+        if (c > case_pairs[i].lo && c <= case_pairs[i].hi && (c & 1) != case_pairs[i].odd) return c - 1;
+    for (size_t i = 0; i < sizeof case_singles / sizeof case_singles[0]; i++)
+        if (c == case_singles[i].lower) return case_singles[i].upper;
     return c;
 }
 
 static uint32_t cp_lower(uint32_t c)
 {
     if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + 32 : c;
-    if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32;
-    if (c < 0x100) return c;
-    if (c <= 0x17F) {
-        if (c == 0x178) return 0xFF;
-        if ((pair_even_upper(c, 0x100, 0x12F) || pair_even_upper(c, 0x132, 0x137) || pair_even_upper(c, 0x14A, 0x177)) && !(c & 1))
-            return c + 1;
-        if ((pair_even_upper(c, 0x139, 0x148) || pair_even_upper(c, 0x179, 0x17E)) && (c & 1)) return c + 1;
-        return c;
-    }
-    if (c >= 0x386 && c <= 0x3AB) {
-        if (c == 0x386) return 0x3AC;
-        if (c >= 0x388 && c <= 0x38A) return c + 37;
-        if (c == 0x38C) return 0x3CC;
-        if (c == 0x38E || c == 0x38F) return c + 63;
-        if (c >= 0x391 && c != 0x3A2) return c + 32;
-        return c;
-    }
-    if (c >= 0x400 && c <= 0x40F) return c + 80;
-    if (c >= 0x410 && c <= 0x42F) return c + 32;
-    if ((pair_even_upper(c, 0x460, 0x481) || pair_even_upper(c, 0x48A, 0x4BF) || pair_even_upper(c, 0x4D0, 0x52F)) && !(c & 1))
-        return c + 1;
-    if (pair_even_upper(c, 0x4C1, 0x4CE) && (c & 1)) return c + 1;
-    if ((pair_even_upper(c, 0x1E00, 0x1E95) || pair_even_upper(c, 0x1EA0, 0x1EFF)) && !(c & 1)) return c + 1;
-    if (c == 0x1E9E) return 0xDF;
+    for (size_t i = 0; i < sizeof case_shifts / sizeof case_shifts[0]; i++)
+        if (c >= case_shifts[i].lo && c <= case_shifts[i].hi) return c + case_shifts[i].delta;
+    for (size_t i = 0; i < sizeof case_pairs / sizeof case_pairs[0]; i++)
+        if (c >= case_pairs[i].lo && c < case_pairs[i].hi && (c & 1) == case_pairs[i].odd) return c + 1;
+    for (size_t i = 0; i < sizeof case_singles / sizeof case_singles[0]; i++)
+        if (c == case_singles[i].upper && case_singles[i].both) return case_singles[i].lower;
     return c;
 }
 
-/* UPPER/LOWER.  Unchanged strings are passed through without a copy. */
+/* The case mapping of one character at s[i] (len bytes, code point cp)
+ * into o; returns the bytes written. */
+static int map_char(uint32_t cp, bool upper, char *o)
+{
+    if (upper && cp == 0xDF) {            /* ß → SS */
+        o[0] = o[1] = 'S';
+        return 2;
+    }
+    if (!upper && cp == 0x130) {          /* İ → i + combining dot above */
+        o[0] = 'i';
+        return 1 + u8_encode(o + 1, 0x307);
+    }
+    return u8_encode(o, upper ? cp_upper(cp) : cp_lower(cp));
+}
+
+/* UPPER/LOWER.  A string the mapping does not change is passed through
+ * without a copy; otherwise the unchanged prefix is copied and the rest
+ * mapped. */
 static void case_map(const Value *in, bool upper, Value *out, EvalCtx *ctx)
 {
-    const char *s = in->s;
+    const unsigned char *u = (const unsigned char *)in->s;
     int n = in->n, i = 0;
-    bool ascii = true;
-    for (; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80) {
-            ascii = false;
-            break;
+    char tmp[8];
+    while (i < n) {
+        unsigned char c = u[i];
+        if (c < 0x80) {
+            if (upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')) break;
+            i++;
+            continue;
         }
-        if (upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')) break;
+        uint32_t cp;
+        int len = u8_decode(u, n, i, &cp);
+        if (!len) {
+            i++;
+            continue;
+        }
+        if (map_char(cp, upper, tmp) != len || memcmp(tmp, u + i, (size_t)len) != 0) break;
+        i += len;
     }
-    if (ascii && i == n) {
+    if (i == n) {
         *out = *in;
         return;
     }
     /* The longest expansion is 2 → 3 bytes (İ → i̇); 2n + 4 is plenty. */
     char *o = ctx_alloc(ctx, (size_t)n * 2 + 4);
-    memcpy(o, s, (size_t)i);
+    memcpy(o, u, (size_t)i);
     int w = i;
-    const unsigned char *u = (const unsigned char *)s;
     while (i < n) {
         unsigned char c = u[i];
         if (c < 0x80) {
@@ -427,15 +441,7 @@ static void case_map(const Value *in, bool upper, Value *out, EvalCtx *ctx)
             continue;
         }
         i += len;
-        if (upper && cp == 0xDF) {            /* ß → SS */
-            o[w++] = 'S';
-            o[w++] = 'S';
-        } else if (!upper && cp == 0x130) {   /* İ → i + combining dot above */
-            o[w++] = 'i';
-            w += u8_encode(o + w, 0x307);
-        } else {
-            w += u8_encode(o + w, upper ? cp_upper(cp) : cp_lower(cp));
-        }
+        w += map_char(cp, upper, o + w);
     }
     set_s(out, o, w);
 }
@@ -485,26 +491,27 @@ static bool char_in(const char *ch, int len, const char *set, int n)
     return false;
 }
 
+/* TRIM: spaces (U+0020) when chars is NULL, else any character of chars.
+ * The result points into s. */
 static void trim(const Value *s, const Value *chars, bool leading, bool trailing, Value *out)
 {
     const char *p = s->s;
     int b = 0, e = s->n;
     if (!chars) {
-        if (leading) while (b < e && p[b] == ' ') b++;
-        if (trailing) while (e > b && p[e - 1] == ' ') e--;
-    } else {
-        if (leading)
-            while (b < e) {
-                int k = u8_next(p, e, b);
-                if (!char_in(p + b, k - b, chars->s, chars->n)) break;
-                b = k;
-            }
-        if (trailing)
-            while (e > b) {
-                int k = u8_prev(p, b, e);
-                if (!char_in(p + k, e - k, chars->s, chars->n)) break;
-                e = k;
-            }
+        while (leading && b < e && p[b] == ' ') b++;
+        while (trailing && e > b && p[e - 1] == ' ') e--;
+        set_s(out, p + b, e - b);
+        return;
+    }
+    while (leading && b < e) {
+        int k = u8_next(p, e, b);
+        if (!char_in(p + b, k - b, chars->s, chars->n)) break;
+        b = k;
+    }
+    while (trailing && e > b) {
+        int k = u8_prev(p, b, e);
+        if (!char_in(p + k, e - k, chars->s, chars->n)) break;
+        e = k;
     }
     set_s(out, p + b, e - b);
 }
@@ -571,7 +578,8 @@ static bool parse_double(const char *s, int n, double *out)
     if (i < n && !is_digit(s[i]) && s[i] != '.') return false;
     char buf[402];
     memcpy(buf, s, (size_t)n);
-    if (n > 1 && buf[n - 1] && strchr("dDfF", buf[n - 1]) && !(n > 2 && buf[i] == '0' && (buf[i + 1] == 'x' || buf[i + 1] == 'X'))) n--;
+    bool hex = n - i > 2 && buf[i] == '0' && (buf[i + 1] == 'x' || buf[i + 1] == 'X');
+    if (n > 1 && !hex && buf[n - 1] && strchr("dDfF", buf[n - 1])) n--;   /* Java's 1.5d, 1.5f */
     buf[n] = 0;
     char *end;
     double d = strtod(buf, &end);
@@ -720,8 +728,9 @@ static bool parse_timestamp(const char *s, int n, int64_t *out)
 /* ------------------------------------------------------------------ */
 /* CAST                                                                */
 
-static int fail_cast(EvalCtx *ctx, const BExpr *e, Type from, const Value *v, Type to)
+static int fail_cast(EvalCtx *ctx, const BExpr *e, bool quiet, Type from, const Value *v, Type to)
 {
+    if (quiet) return -1;
     char tn[48], text[64];
     type_name(to, tn, sizeof tn);
     if (k_str(from.kind)) {
@@ -741,16 +750,19 @@ static inline void truncate_chars(Value *v, int len)
     v->n = i;
 }
 
+/* Drops the milliseconds TIMESTAMP(p < 3) does not keep (toward the past). */
 static inline int64_t trunc_precision(int64_t ms, int precision)
 {
     if (precision >= 3) return ms;
-    int64_t unit = P10[3 - precision];
-    return floor_div(ms, unit) * unit;
+    int64_t unit = P10[3 - precision], r = ms % unit;
+    if (r < 0) r += unit;
+    return (int64_t)((uint64_t)ms - (uint64_t)r);
 }
 
 /* Converts *v (of type `from`, not NULL) to `to` in place.  0, or -1 with
- * ctx->err set (bad input, overflow). */
-static int cast_value(const BExpr *e, Type from, Type to, Value *v, EvalCtx *ctx)
+ * ctx->err set (bad input, overflow) — unless quiet (TRY_CAST, which only
+ * wants to know), so that a stream of bad input formats no messages. */
+static int cast_value(const BExpr *e, Type from, Type to, Value *v, bool quiet, EvalCtx *ctx)
 {
     int fk = from.kind;
     Value orig = *v;
@@ -758,7 +770,7 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, EvalCtx *ctx
     case TY_BOOLEAN: {
         bool b;
         if (fk == TY_STRING) {
-            if (!parse_bool(v->s, v->n, &b)) return fail_cast(ctx, e, from, &orig, to);
+            if (!parse_bool(v->s, v->n, &b)) return fail_cast(ctx, e, quiet, from, &orig, to);
         } else if (k_float(fk)) {
             b = v->d != 0;
         } else {
@@ -773,7 +785,8 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, EvalCtx *ctx
     case TY_BIGINT: {
         int64_t x;
         if (fk == TY_STRING) {
-            if (!parse_int(v->s, v->n, &x) || wrap_to(to.kind, (uint64_t)x) != x) return fail_cast(ctx, e, from, &orig, to);
+            if (!parse_int(v->s, v->n, &x) || wrap_to(to.kind, (uint64_t)x) != x)   /* out of range: no wrap */
+                return fail_cast(ctx, e, quiet, from, &orig, to);
         } else if (fk == TY_DOUBLE || fk == TY_FLOAT) {
             x = to.kind == TY_BIGINT ? java_d2l(v->d) : java_d2i(v->d);
         } else if (fk == TY_DECIMAL) {
@@ -790,7 +803,7 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, EvalCtx *ctx
     case TY_DOUBLE: {
         double d;
         if (fk == TY_STRING) {
-            if (!parse_double(v->s, v->n, &d)) return fail_cast(ctx, e, from, &orig, to);
+            if (!parse_double(v->s, v->n, &d)) return fail_cast(ctx, e, quiet, from, &orig, to);
         } else {
             d = num_to_double(from, v);
         }
@@ -803,7 +816,7 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, EvalCtx *ctx
         if (fk == TY_STRING) {
             ok = parse_decimal(v->s, v->n, to.scale, &r);
         } else if (k_float(fk)) {
-            if (!isfinite(v->d)) return fail_cast(ctx, e, from, &orig, to);
+            if (!isfinite(v->d)) return fail_cast(ctx, e, quiet, from, &orig, to);
             int64_t m;
             int e10;
             double_shortest(v->d, fk == TY_FLOAT, &m, &e10);
@@ -812,8 +825,8 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, EvalCtx *ctx
             ok = rescale128(v->i, fk == TY_DECIMAL ? from.scale : 0, to.scale, &r);
         }
         if (!ok || !dec_fits(r, to)) {
-            if (fk == TY_STRING && !ok) return fail_cast(ctx, e, from, &orig, to);
-            return fail_overflow(ctx, e, to);
+            if (fk == TY_STRING && !ok) return fail_cast(ctx, e, quiet, from, &orig, to);
+            return quiet ? -1 : fail_overflow(ctx, e, to);
         }
         set_i(v, (int64_t)r);
         return 0;
@@ -835,7 +848,7 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, EvalCtx *ctx
     case TY_DATE: {
         int64_t days;
         if (fk == TY_STRING) {
-            if (!parse_date(v->s, v->n, &days)) return fail_cast(ctx, e, from, &orig, to);
+            if (!parse_date(v->s, v->n, &days)) return fail_cast(ctx, e, quiet, from, &orig, to);
         } else if (fk == TY_TIMESTAMP || fk == TY_TIMESTAMP_LTZ) {
             days = floor_div(v->i, 86400000);
         } else {
@@ -848,11 +861,11 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, EvalCtx *ctx
     case TY_TIMESTAMP_LTZ: {
         int64_t ms;
         if (fk == TY_STRING) {
-            if (!parse_timestamp(v->s, v->n, &ms)) return fail_cast(ctx, e, from, &orig, to);
+            if (!parse_timestamp(v->s, v->n, &ms)) return fail_cast(ctx, e, quiet, from, &orig, to);
         } else if (fk == TY_DATE) {
-            ms = v->i * 86400000;
+            if (__builtin_mul_overflow(v->i, 86400000, &ms)) return fail_cast(ctx, e, quiet, from, &orig, to);
         } else if (k_int(fk)) {
-            if (__builtin_mul_overflow(v->i, 1000, &ms)) return fail_cast(ctx, e, from, &orig, to);
+            if (__builtin_mul_overflow(v->i, 1000, &ms)) return fail_cast(ctx, e, quiet, from, &orig, to);
         } else {
             ms = v->i;
         }
@@ -866,6 +879,7 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, EvalCtx *ctx
     case TY__COUNT:
         break;
     }
+    if (quiet) return -1;
     char a[48], b[48];
     type_name(from, a, sizeof a);
     type_name(to, b, sizeof b);
@@ -879,7 +893,7 @@ static inline int coerce(const BExpr *e, Type from, Type to, Value *v, EvalCtx *
 {
     if (v->null || from.kind == TY_NULL) return 0;
     if (from.kind == to.kind && (from.kind != TY_DECIMAL || from.scale == to.scale)) return 0;
-    return cast_value(e, from, to, v, ctx);
+    return cast_value(e, from, to, v, false, ctx);
 }
 
 /* ------------------------------------------------------------------ */
@@ -898,7 +912,10 @@ static int cmp_values(Type ta, const Value *a, Type tb, const Value *b)
     }
     if (k_num(ka) && k_num(kb)) {
         if (k_float(ka) || k_float(kb)) {
+            /* in the common type: FLOAT when no DOUBLE is involved (Java's
+             * int/long op float promotion), else DOUBLE */
             double x = num_to_double(ta, a), y = num_to_double(tb, b);
+            if (ka != TY_DOUBLE && kb != TY_DOUBLE) x = (float)x, y = (float)y;
             if (x < y) return -1;
             if (x > y) return 1;
             return x == y ? 0 : 2;
@@ -987,7 +1004,20 @@ static int arith(const BExpr *e, AstOp op, Type ta, const Value *a, Type tb, con
         set_i(out, wrap_to(rk, r));
         return 0;
     }
-    if (k_float(rk)) {
+    if (rk == TY_FLOAT) {   /* single precision throughout, as Java's float */
+        float x = (float)num_to_double(ta, a), y = (float)num_to_double(tb, b), r;
+        switch (op) {
+        case OP_ADD: r = x + y; break;
+        case OP_SUB: r = x - y; break;
+        case OP_MUL: r = x * y; break;
+        case OP_DIV: r = x / y; break;
+        case OP_MOD: r = fmodf(x, y); break;
+        default: return fail(ctx, e, "unsupported floating-point operator");
+        }
+        set_d(out, r);
+        return 0;
+    }
+    if (rk == TY_DOUBLE) {
         double x = num_to_double(ta, a), y = num_to_double(tb, b), r;
         switch (op) {
         case OP_ADD: r = x + y; break;
@@ -997,7 +1027,7 @@ static int arith(const BExpr *e, AstOp op, Type ta, const Value *a, Type tb, con
         case OP_MOD: r = fmod(x, y); break;
         default: return fail(ctx, e, "unsupported floating-point operator");
         }
-        set_d(out, rk == TY_FLOAT ? (double)(float)r : r);
+        set_d(out, r);
         return 0;
     }
     if (rk == TY_DECIMAL) {
@@ -1198,7 +1228,8 @@ static int to_timestamp_ltz(const BExpr *e, const Value *x, int64_t precision, V
     bool secs = precision == 0;
     if (k_int(t.kind)) {
         if (!secs) ms = x->i;
-        else if (__builtin_mul_overflow(x->i, 1000, &ms)) return fail(ctx, e, "TO_TIMESTAMP_LTZ: %lld seconds is out of range", (long long)x->i);
+        else if (__builtin_mul_overflow(x->i, 1000, &ms))
+            return fail(ctx, e, "TO_TIMESTAMP_LTZ: %lld seconds is out of range", (long long)x->i);
     } else if (t.kind == TY_DECIMAL) {
         i128 r = (i128)x->i * (secs ? 1000 : 1) / pow10_128(t.scale);   /* truncated */
         if (r > INT64_MAX || r < INT64_MIN) return fail(ctx, e, "TO_TIMESTAMP_LTZ: value out of range");
@@ -1443,9 +1474,8 @@ int eval_expr(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
     case BX_CAST:
         if (eval_expr(e->a, row, out, ctx)) return -1;
         if (out->null || e->a->type.kind == TY_NULL) return set_null(out), 0;
-        if (cast_value(e, e->a->type, e->type, out, ctx)) {
+        if (cast_value(e, e->a->type, e->type, out, e->try_, ctx)) {
             if (!e->try_) return -1;
-            ctx->err[0] = 0;
             set_null(out);
         }
         return 0;

@@ -137,7 +137,8 @@ static bool infer_substring(BExpr *c, Diag *d)
     if (!need(c, 0, type_is_string(c->args[0]->type), "a string", d)) return false;
     for (int i = 1; i < c->nargs; i++)
         if (!need(c, i, type_is_integer(c->args[i]->type), "an integer", d)) return false;
-    c->type = type_make(TY_STRING, any_nullable(c));
+    /* A negative length gives NULL (Flink), so with a length the result may be NULL. */
+    c->type = type_make(TY_STRING, any_nullable(c) || c->nargs == 3);
     return true;
 }
 

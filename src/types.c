@@ -202,10 +202,11 @@ bool type_castable(Type from, Type to)
 {
     if (from.kind == TY_NULL || from.kind == to.kind) return true;
     if (to.kind == TY_STRING || from.kind == TY_STRING) return to.kind != TY_INTERVAL && from.kind != TY_INTERVAL;
-    if (type_is_numeric(from) && (type_is_numeric(to) || to.kind == TY_BOOLEAN)) return true;
+    /* As Flink 1.15+: no DECIMAL → BOOLEAN, and numbers ↔ timestamps go
+     * through TO_TIMESTAMP_LTZ / UNIX_TIMESTAMP, not CAST. */
+    if (type_is_numeric(from) && type_is_numeric(to)) return true;
+    if ((type_is_integer(from) || from.kind == TY_FLOAT || from.kind == TY_DOUBLE) && to.kind == TY_BOOLEAN) return true;
     if (from.kind == TY_BOOLEAN && type_is_numeric(to)) return true;
     if (type_is_temporal(from) && type_is_temporal(to)) return true;
-    if (type_is_integer(from) && (to.kind == TY_TIMESTAMP || to.kind == TY_TIMESTAMP_LTZ)) return true;
-    if ((from.kind == TY_TIMESTAMP || from.kind == TY_TIMESTAMP_LTZ) && to.kind == TY_BIGINT) return true;
     return false;
 }

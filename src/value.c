@@ -192,6 +192,74 @@ static void shortest_slow(double d, bool is_float, int64_t *m, int *e10)
     *e10 = e;
 }
 
+typedef unsigned __int128 u128;
+
+/* 10^k for k <= 21, in 128 bits. */
+static const u128 P10U[22] = {
+    1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+    1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+    100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+    1000000000000000000ULL, 10000000000000000000ULL,
+    (u128)10000000000000000000ULL * 10, (u128)10000000000000000000ULL * 100,
+};
+
+/* The integers m with lo <= m / 10^k × 2^sh <= hi (strictly inside when
+ * !incl), for bounds lo4 / 2^sh and hi4 / 2^sh; true when there is one. */
+static bool exact_fits(u128 lo4, u128 hi4, int sh, bool incl, int k, u128 *mlo, u128 *mhi)
+{
+    u128 pk = P10U[k], mask = ((u128)1 << sh) - 1;
+    u128 L = lo4 * pk, H = hi4 * pk;
+    *mlo = (L >> sh) + ((L & mask) != 0 || !incl ? 1 : 0);
+    *mhi = (H >> sh) - ((H & mask) == 0 && !incl ? 1 : 0);
+    return *mlo <= *mhi;
+}
+
+/* The exact path, for 1e-4 <= |d| < 2^53: d = M × 2^-q exactly, and a
+ * decimal m × 10^-k reads back as d when it lies in d's rounding interval
+ * (half an ulp each side, the bounds included when M is even, since strtod
+ * rounds ties to even; a quarter ulp below a power of two).  With k <= 21
+ * the bounds times 10^k fit 128 bits, so the interval test is exact.  The
+ * k that work are all k from some k0 up, found by bisection; at k0 the
+ * candidate nearest to d is taken, as Java does.  False when d is out of
+ * this path's range. */
+static bool shortest_exact(double d, int64_t *m, int *e10)
+{
+    double a = fabs(d);
+    if (!(a >= 1e-4 && a < 9007199254740992.0)) return false;
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    int bexp = (int)(bits >> 52);
+    uint64_t M = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+    int sh = 1075 - bexp + 2;             /* a = 4M / 2^sh */
+    if (sh <= 2 || sh > 100) return false;
+    u128 lo4 = 4 * M - ((M == 1ULL << 52 && bexp > 1) ? 1 : 2), hi4 = 4 * M + 2;
+    bool incl = (M & 1) == 0;
+    u128 mlo, mhi;
+    int klo = 0, khi = 21;
+    if (!exact_fits(lo4, hi4, sh, incl, khi, &mlo, &mhi)) return false;
+    while (klo < khi) {
+        int mid = (klo + khi) / 2;
+        if (exact_fits(lo4, hi4, sh, incl, mid, &mlo, &mhi)) khi = mid;
+        else klo = mid + 1;
+    }
+    exact_fits(lo4, hi4, sh, incl, klo, &mlo, &mhi);
+    /* the candidate nearest to a: round(4M × 10^k / 2^sh), ties to even */
+    u128 C = (u128)(4 * M) * P10U[klo], v = C >> sh;
+    u128 rem = C & (((u128)1 << sh) - 1), half = (u128)1 << (sh - 1);
+    if (rem > half || (rem == half && (v & 1))) v++;
+    if (v < mlo) v = mlo;
+    if (v > mhi) v = mhi;
+    int64_t r = (int64_t)v;
+    int e = -klo;
+    while (r && r % 10 == 0) {
+        r /= 10;
+        e++;
+    }
+    *m = d < 0 ? -r : r;
+    *e10 = e;
+    return true;
+}
+
 /* Shared with eval.c (not in value.h; see the file comment): the shortest
  * decimal m × 10^e10 that reads back as d (as a float when is_float), with
  * m free of trailing zeros; d must be finite.  This is what Java's
@@ -205,7 +273,6 @@ static void shortest_slow(double d, bool is_float, int64_t *m, int *e10)
  * would have stopped at a smaller k, and with 15 digits neighbouring
  * candidates are several ulps apart, so the rounding cannot pick the
  * wrong one. */
-void double_shortest(double d, bool is_float, int64_t *m, int *e10);
 void double_shortest(double d, bool is_float, int64_t *m, int *e10)
 {
     if (d == 0) {
@@ -231,6 +298,7 @@ void double_shortest(double d, bool is_float, int64_t *m, int *e10)
             }
         }
     }
+    if (!is_float && shortest_exact(d, m, e10)) return;
     shortest_slow(d, is_float, m, e10);
 }
 
@@ -350,6 +418,7 @@ static int format_decimal(char *p, int64_t v, int scale)
 /* Days since 1970-01-01 → civil date (proleptic Gregorian). */
 static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
+    if (z > INT64_MAX - 719468) z = INT64_MAX - 719468;   /* absurd dates stay defined */
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     int64_t doe = z - era * 146097;                                  /* [0, 146096] */
@@ -387,7 +456,8 @@ static inline int64_t floor_div(int64_t a, int64_t b)
 static int format_timestamp(char *p, int64_t ms, int precision)
 {
     int64_t days = floor_div(ms, 86400000);
-    int64_t rem = ms - days * 86400000;     /* [0, 86400000) */
+    int64_t rem = ms % 86400000;            /* [0, 86400000) */
+    if (rem < 0) rem += 86400000;
     int o = format_date(p, days);
     p[o++] = ' ';
     o += put_padded(p + o, (uint64_t)(rem / 3600000), 2);
@@ -425,7 +495,6 @@ static int format_interval(char *p, int64_t ms)
 /* Shared with eval.c (not in value.h; see the file comment): the text of a
  * non-NULL value of any type but STRING and BYTES, exactly as value_print
  * shows it, into buf (at least 64 bytes); returns its length. */
-int value_format(char *buf, Type t, const Value *v);
 int value_format(char *buf, Type t, const Value *v)
 {
     switch ((TypeKind)t.kind) {

@@ -72,6 +72,12 @@ bool   value_eq(Type t, const Value *a, const Value *b);   /* NULL = NULL here (
 void   value_print(StrBuf *out, Type t, const Value *v);
 /* Shortest decimal text that reads back as the same double. */
 void   double_print(StrBuf *out, double d);
+/* The same digits as a decimal significand and exponent: d == m × 10^e10
+ * (shortest m; is_float for FLOAT's single precision). */
+void   double_shortest(double d, bool is_float, int64_t *m, int *e10);
+/* value_print into a caller buffer of at least 64 bytes for fixed-width
+ * types (strings are not copied: use value_print for those); returns the length. */
+int    value_format(char *buf, Type t, const Value *v);
 /* Copies the value's string payload (if any) into the arena. */
 void   value_copy_into(Arena *a, Type t, Value *v);
 
