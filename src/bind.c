@@ -269,28 +269,6 @@ static bool need_boolean(BindCtx *c, const BExpr *e, const char *where)
     return false;
 }
 
-/* Result type of DECIMAL arithmetic (Flink/Calcite's rules, capped at 38). */
-static Type decimal_arith(AstOp op, Type a, Type b, bool nullable)
-{
-    int p1 = a.kind == TY_DECIMAL ? a.precision : (a.kind == TY_BIGINT ? 19 : a.kind == TY_INT ? 10 : a.kind == TY_SMALLINT ? 5 : 3);
-    int s1 = a.kind == TY_DECIMAL ? a.scale : 0;
-    int p2 = b.kind == TY_DECIMAL ? b.precision : (b.kind == TY_BIGINT ? 19 : b.kind == TY_INT ? 10 : b.kind == TY_SMALLINT ? 5 : 3);
-    int s2 = b.kind == TY_DECIMAL ? b.scale : 0;
-    int p, s;
-    switch (op) {
-    case OP_MUL: p = p1 + p2; s = s1 + s2; break;
-    case OP_DIV: s = s1 + p2 + 1 > 6 ? s1 + p2 + 1 : 6; p = p1 - s1 + s2 + s; break;
-    case OP_MOD: s = s1 > s2 ? s1 : s2; p = (p1 - s1 < p2 - s2 ? p1 - s1 : p2 - s2) + s; break;
-    default: s = s1 > s2 ? s1 : s2; p = (p1 - s1 > p2 - s2 ? p1 - s1 : p2 - s2) + s + 1; break;
-    }
-    if (p > DECIMAL_MAX_PRECISION) {
-        int keep = s < 6 ? s : 6;
-        s = s - (p - DECIMAL_MAX_PRECISION) > keep ? s - (p - DECIMAL_MAX_PRECISION) : keep;
-        p = DECIMAL_MAX_PRECISION;
-    }
-    return type_decimal(p, s, nullable);
-}
-
 static BExpr *bind_binary(BindCtx *c, const AstExpr *x, BExpr *a, BExpr *b)
 {
     BExpr *e = bx_new(c, BX_OP, x->pos);
@@ -345,7 +323,8 @@ static BExpr *bind_binary(BindCtx *c, const AstExpr *x, BExpr *a, BExpr *b)
     Type t;
     type_common(ta, tb, &t);
     if (t.kind == TY_NULL) t = type_make(TY_INT, true);
-    if (t.kind == TY_DECIMAL) t = decimal_arith(x->op, ta.kind == TY_NULL ? t : ta, tb.kind == TY_NULL ? t : tb, nullable);
+    if (t.kind == TY_DECIMAL) t = type_decimal_arith(x->op == OP_MUL ? '*' : x->op == OP_DIV ? '/' : x->op == OP_MOD ? '%' : '+',
+                                                  ta.kind == TY_NULL ? t : ta, tb.kind == TY_NULL ? t : tb, nullable);
     /* Flink: an integer divided by an integer is an integer (truncated). */
     t.nullable = nullable;
     e->type = t;
@@ -374,7 +353,9 @@ static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
     int nargs = x->star ? 0 : x->nargs;
     if ((!x->star || fn->id != FN_COUNT) && (nargs < fn->minargs || (fn->maxargs >= 0 && nargs > fn->maxargs) ||
                                             (fn->id == FN_COUNT && nargs != 1))) {
-        if (fn->maxargs == fn->minargs)
+        if (fn->id == FN_COUNT)
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "COUNT takes one argument or *, got %d", nargs);
+        else if (fn->maxargs == fn->minargs)
             diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s takes %d argument%s, got %d", fn->name, fn->minargs, fn->minargs == 1 ? "" : "s", nargs);
         else if (fn->maxargs < 0)
             diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s takes at least %d arguments, got %d", fn->name, fn->minargs, nargs);

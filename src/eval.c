@@ -1297,7 +1297,7 @@ static int eval_call(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
         return 0;
     case FN_CONCAT:
     case FN_CONCAT_WS: {
-        Value local[8];
+        Value local[8] = {0};
         Value *vals = e->nargs <= 8 ? local : arena_alloc(ctx->arena, sizeof(Value) * (size_t)e->nargs);
         if (eval_args(e, row, vals, ctx)) return -1;
         if (e->fn->id == FN_CONCAT) return concat(e, vals, e->nargs, NULL, out, ctx);

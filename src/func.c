@@ -107,9 +107,11 @@ static bool infer_mod(BExpr *c, Diag *d)
     for (int i = 0; i < 2; i++)
         if (!need(c, i, type_is_integer(c->args[i]->type) || c->args[i]->type.kind == TY_DECIMAL, "an exact number", d))
             return false;
-    Type t;
-    if (!type_common(c->args[0]->type, c->args[1]->type, &t)) t = c->args[1]->type;
+    Type t, a = c->args[0]->type, b = c->args[1]->type;
+    if (!type_common(a, b, &t)) t = b;
     if (t.kind == TY_NULL) t = type_make(TY_INT, true);
+    /* the same type as the % operator */
+    if (t.kind == TY_DECIMAL) t = type_decimal_arith('%', a.kind == TY_NULL ? t : a, b.kind == TY_NULL ? t : b, true);
     t.nullable = any_nullable(c);
     c->type = t;
     return true;

@@ -22,7 +22,5 @@ typedef struct Lexer {
 
 void lex_init(Lexer *lx, const char *src, int len);
 int  lex_next(Lexer *lx, Token *t);
-/* The printable name of a token code (for messages and tests). */
-const char *lex_token_name(int code);
 
 #endif

@@ -165,9 +165,12 @@ static int decode_one(OpState *s, const RawRecord *r, Value *row, RowKind *kind,
         if (st->raw_key >= 0) {
             row[st->raw_key] = (Value){.s = r->key, .n = (int32_t)r->klen};
         } else if (json_decode(st->key_dec, r->key, r->klen, row, a, err, errlen)) {
-            char inner[400];
-            snprintf(inner, sizeof inner, "%s", err);
-            snprintf(err, errlen, "key: %s", inner);
+            /* prefix the reason with where it was found */
+            size_t n = strlen(err);
+            if (n + 6 > errlen) n = errlen > 6 ? errlen - 6 : 0;
+            memmove(err + 5, err, n);
+            memcpy(err, "key: ", 5);
+            err[n + 5] = 0;
             return -1;
         }
     }

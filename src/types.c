@@ -149,7 +149,10 @@ bool type_common(Type a, Type b, Type *out)
     if (a.kind == TY_NULL) { *out = b; out->nullable = 1; return true; }
     if (b.kind == TY_NULL) { *out = a; out->nullable = 1; return true; }
     if (type_is_numeric(a) && type_is_numeric(b)) {
+        /* a floating type with a DECIMAL is DOUBLE (Flink), with integers FLOAT stays FLOAT */
         if (a.kind == TY_DOUBLE || b.kind == TY_DOUBLE) *out = type_make(TY_DOUBLE, nullable);
+        else if ((a.kind == TY_FLOAT || b.kind == TY_FLOAT) && (a.kind == TY_DECIMAL || b.kind == TY_DECIMAL))
+            *out = type_make(TY_DOUBLE, nullable);
         else if (a.kind == TY_FLOAT || b.kind == TY_FLOAT) *out = type_make(TY_FLOAT, nullable);
         else if (a.kind == TY_DECIMAL || b.kind == TY_DECIMAL) {
             int ap = a.kind == TY_DECIMAL ? a.precision : int_digits((TypeKind)a.kind);
@@ -209,4 +212,23 @@ bool type_castable(Type from, Type to)
     if (from.kind == TY_BOOLEAN && type_is_numeric(to)) return true;
     if (type_is_temporal(from) && type_is_temporal(to)) return true;
     return false;
+}
+
+Type type_decimal_arith(char op, Type a, Type b, bool nullable)
+{
+    int p1 = a.kind == TY_DECIMAL ? a.precision : int_digits((TypeKind)a.kind), s1 = a.kind == TY_DECIMAL ? a.scale : 0;
+    int p2 = b.kind == TY_DECIMAL ? b.precision : int_digits((TypeKind)b.kind), s2 = b.kind == TY_DECIMAL ? b.scale : 0;
+    int p, s;
+    switch (op) {
+    case '*': p = p1 + p2 + 1; s = s1 + s2; break;
+    case '/': s = s1 + p2 + 1 > 6 ? s1 + p2 + 1 : 6; p = p1 - s1 + s2 + s; break;
+    case '%': s = s1 > s2 ? s1 : s2; p = (p1 - s1 < p2 - s2 ? p1 - s1 : p2 - s2) + s; break;
+    default: s = s1 > s2 ? s1 : s2; p = (p1 - s1 > p2 - s2 ? p1 - s1 : p2 - s2) + s + 1; break;
+    }
+    if (p > DECIMAL_MAX_PRECISION) {
+        int keep = s < 6 ? s : 6;
+        s = s - (p - DECIMAL_MAX_PRECISION) > keep ? s - (p - DECIMAL_MAX_PRECISION) : keep;
+        p = DECIMAL_MAX_PRECISION;
+    }
+    return type_decimal(p, s, nullable);
 }

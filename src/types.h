@@ -60,6 +60,11 @@ bool type_common(Type a, Type b, Type *out);
 bool type_assignable(Type from, Type to);
 /* May `from` be CAST to `to` at all? */
 bool type_castable(Type from, Type to);
-bool type_equal(Type a, Type b);  /* kind, precision, scale, len; nullability ignored */
+bool type_equal(Type a, Type b);
+/* DECIMAL result of a op b ('+', '-', '*', '/', '%') where one side is a
+ * DECIMAL and the other a DECIMAL or an integer (Flink's LogicalTypeMerging
+ * rules: * is p1+p2+1, s1+s2; % is min(p1-s1, p2-s2)+max(s1,s2), max(s1,s2);
+ * precision capped at 38 keeping at least 6 fraction digits). */
+Type type_decimal_arith(char op, Type a, Type b, bool nullable);  /* kind, precision, scale, len; nullability ignored */
 
 #endif

@@ -248,7 +248,7 @@ static void test_decimal_arithmetic(void **state)
     };
     RUN(cases);
     assert_string_equal(ev_type("dc + 1"), "DECIMAL(13, 2)");
-    assert_string_equal(ev_type("dc * dc3"), "DECIMAL(14, 5)");
+    assert_string_equal(ev_type("dc * dc3"), "DECIMAL(15, 5)");
     assert_string_equal(ev_type("1.0 / 3"), "DECIMAL(13, 12) NOT NULL");
 }
 

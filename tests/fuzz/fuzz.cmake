@@ -1,0 +1,113 @@
+# fuzz/ — a libFuzzer target over the compiler (fuzz_compile.c), built with
+# clang from the compiler's own sources (EDDY_COMPILER_SOURCES), whatever
+# compiler the main build uses, with -fsanitize=fuzzer,address,undefined.
+#
+# ctest fuzz/compile runs it for a fixed number of inputs from a fixed seed
+# (reproducible, a few seconds) over a corpus made of sql/*.sql and the
+# golden cases.  For a longer hunt, run it by hand, e.g.
+#   build/tests/fuzz_compile -dict=tests/fuzz/sql.dict -max_total_time=300 \
+#       build/tests/fuzz_work build/tests/fuzz_corpus
+# Crash inputs land in build/tests/fuzz_artifacts/.
+# Without clang or its libFuzzer runtime there is no target and no test.
+# Included from tests/CMakeLists.txt; paths are relative to this file.
+
+# This file is also the runner of that test (cmake -P tests/fuzz/fuzz.cmake):
+# a fixed number of inputs from a fixed seed, so a run is reproducible.  New
+# inputs libFuzzer finds go to a scratch directory emptied first (the seed
+# corpus is never written); crash inputs go to ARTIFACTS, which is kept.
+if(CMAKE_SCRIPT_MODE_FILE)
+  foreach(_v FUZZER SEEDS WORK ARTIFACTS DICT RUNS)
+    if(NOT DEFINED ${_v})
+      message(FATAL_ERROR "fuzz.cmake -P: -D${_v}=... is required")
+    endif()
+  endforeach()
+  file(REMOVE_RECURSE ${WORK})
+  file(MAKE_DIRECTORY ${WORK} ${ARTIFACTS})
+  execute_process(
+    COMMAND ${FUZZER}
+            -runs=${RUNS} -seed=1 -max_len=4096 -timeout=10 -rss_limit_mb=2048
+            -dict=${DICT} -artifact_prefix=${ARTIFACTS}/ -print_final_stats=1
+            ${WORK} ${SEEDS}
+    RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "fuzz_compile failed (exit ${_rc}); the crashing input is in ${ARTIFACTS}")
+  endif()
+  return()
+endif()
+
+set(_fuzz_dir ${CMAKE_CURRENT_LIST_DIR})
+find_program(CLANG clang)
+
+set(_fuzz_ok FALSE)
+if(CLANG)
+  # Is there a libFuzzer runtime for this clang?  Link a trivial target.
+  set(_probe ${CMAKE_CURRENT_BINARY_DIR}/fuzz_probe)
+  file(WRITE ${_probe}.c
+    "#include <stddef.h>\n#include <stdint.h>\n"
+    "int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n")
+  execute_process(
+    COMMAND ${CLANG} -fsanitize=fuzzer,address,undefined ${_probe}.c -o ${_probe}
+    RESULT_VARIABLE _probe_rc OUTPUT_QUIET ERROR_QUIET)
+  if(_probe_rc EQUAL 0)
+    set(_fuzz_ok TRUE)
+  else()
+    message(STATUS "fuzz: ${CLANG} has no libFuzzer runtime (libclang-rt-dev): no fuzz target, no fuzz/compile test")
+  endif()
+else()
+  message(STATUS "fuzz: clang not found: no fuzz target, no fuzz/compile test")
+endif()
+
+if(_fuzz_ok)
+  # The compiler's sources, as absolute paths (they are listed relative to
+  # the top directory; the generated lexer and parser are already absolute).
+  set(_fuzz_srcs)
+  foreach(_src ${EDDY_COMPILER_SOURCES})
+    if(IS_ABSOLUTE ${_src})
+      list(APPEND _fuzz_srcs ${_src})
+    else()
+      list(APPEND _fuzz_srcs ${PROJECT_SOURCE_DIR}/${_src})
+    endif()
+  endforeach()
+
+  set(_fuzz_bin ${CMAKE_CURRENT_BINARY_DIR}/fuzz_compile)
+  add_custom_command(
+    OUTPUT ${_fuzz_bin}
+    COMMAND ${CLANG} -g -O1 -std=gnu11 -fno-omit-frame-pointer
+            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+            -Wall -Wextra -Wno-unused-parameter -Wno-unused-variable -Wno-unused-but-set-variable
+            -DEDDY_BUILDING
+            -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_SOURCE_DIR}/src -I${GEN}
+            ${_fuzz_srcs} ${_fuzz_dir}/fuzz_compile.c -o ${_fuzz_bin}
+    # eddy_obj generates the lexer and parser (in ${GEN}) first.
+    DEPENDS ${_fuzz_srcs} ${_fuzz_dir}/fuzz_compile.c eddy_obj
+    COMMENT "clang: libFuzzer target fuzz_compile"
+    VERBATIM)
+
+  # The seed corpus: the reference script and every golden case.
+  file(GLOB _fuzz_seeds CONFIGURE_DEPENDS
+    ${PROJECT_SOURCE_DIR}/sql/*.sql
+    ${PROJECT_SOURCE_DIR}/tests/golden/cases/*.sql)
+  set(_fuzz_corpus ${CMAKE_CURRENT_BINARY_DIR}/fuzz_corpus)
+  add_custom_command(
+    OUTPUT ${_fuzz_corpus}/.stamp
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${_fuzz_corpus}
+    COMMAND ${CMAKE_COMMAND} -E copy_if_different ${_fuzz_seeds} ${_fuzz_corpus}
+    COMMAND ${CMAKE_COMMAND} -E touch ${_fuzz_corpus}/.stamp
+    DEPENDS ${_fuzz_seeds}
+    COMMENT "fuzz: seed corpus"
+    VERBATIM)
+
+  add_custom_target(fuzz_compile ALL DEPENDS ${_fuzz_bin} ${_fuzz_corpus}/.stamp)
+  add_dependencies(fuzz_compile eddy_obj)
+
+  add_test(NAME fuzz/compile
+    COMMAND ${CMAKE_COMMAND}
+            -DFUZZER=${_fuzz_bin}
+            -DSEEDS=${_fuzz_corpus}
+            -DWORK=${CMAKE_CURRENT_BINARY_DIR}/fuzz_work
+            -DARTIFACTS=${CMAKE_CURRENT_BINARY_DIR}/fuzz_artifacts
+            -DDICT=${_fuzz_dir}/sql.dict
+            -DRUNS=30000
+            -P ${_fuzz_dir}/fuzz.cmake)
+  set_tests_properties(fuzz/compile PROPERTIES TIMEOUT 120)
+endif()
