@@ -186,7 +186,14 @@ static BExpr *bind_literal(BindCtx *c, const AstExpr *x)
             return NULL;
         }
         e->type = type_make(ts ? TY_TIMESTAMP : TY_DATE, false);
-        if (ts) e->type.precision = 3;
+        if (ts) {
+            /* Flink: the precision is the number of fraction digits written */
+            const char *dot = strchr(x->text, '.');
+            int digits = 0;
+            if (dot)
+                while (isdigit((unsigned char)dot[1 + digits])) digits++;
+            e->type.precision = (unsigned char)(digits > 9 ? 9 : digits);
+        }
         break;
     }
     case LIT_INTERVAL: {

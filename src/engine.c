@@ -135,10 +135,20 @@ static char *describe_table(const CatTable *t)
     return sb_take(&b);
 }
 
+/* The script being compiled (for plans' runtime messages). */
+typedef struct Source {
+    const char *sql;      /* text */
+    size_t      len;      /* length */
+    const char *name;     /* file name or NULL */
+} Source;
+
 /* Binds and plans an INSERT or SELECT into a new plan. */
-static int compile_query(eddy_engine *e, const AstStmt *st, Plan **out)
+static int compile_query(eddy_engine *e, const AstStmt *st, const Source *src, Plan **out)
 {
     Plan *p = plan_new();
+    p->src = arena_strndup(&p->arena, src->sql, src->len);
+    p->srclen = (int)src->len;
+    p->srcname = arena_strdup(&p->arena, src->name);
     BindCtx bc = {.arena = &p->arena, .catalog = &e->catalog, .diag = &e->diag};
     int rc;
     if (st->kind == STMT_INSERT) {
@@ -161,7 +171,7 @@ static int compile_query(eddy_engine *e, const AstStmt *st, Plan **out)
     return 0;
 }
 
-static int exec_stmt(eddy_engine *e, const AstStmt *st, ScriptStmt *out)
+static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, ScriptStmt *out)
 {
     Diag *d = &e->diag;
     switch (st->kind) {
@@ -184,11 +194,11 @@ static int exec_stmt(eddy_engine *e, const AstStmt *st, ScriptStmt *out)
         return 0;
     case STMT_INSERT:
     case STMT_SELECT:
-        return compile_query(e, st, &out->plan);
+        return compile_query(e, st, src, &out->plan);
     case STMT_EXPLAIN: {
         if (st->inner->kind != STMT_INSERT && st->inner->kind != STMT_SELECT)
             return diag_error(d, DIAG_SEMANTIC, st->inner->pos, "EXPLAIN shows the plan of an INSERT or a SELECT");
-        if (compile_query(e, st->inner, &out->plan)) return d->code;
+        if (compile_query(e, st->inner, src, &out->plan)) return d->code;
         StrBuf b = {0};
         explain_text(out->plan, &b);
         out->output = sb_take(&b);
@@ -273,7 +283,8 @@ int eddy_compile(eddy_engine *e, const char *sql, size_t len, const char *name, 
             ss->kind = kind_map[st->kind];
             int col;
             diag_linecol(sql, len, st->pos, &ss->line, &col);
-            rc = exec_stmt(e, st, ss);
+            Source src = {sql, len, name};
+            rc = exec_stmt(e, st, &src, ss);
         }
     }
     arena_free(&a);

@@ -249,12 +249,14 @@ int job_push(Job *j, const RawRecord *recs, int n)
     for (int at = 0; at < n; at += step) {
         int cnt = n - at < step ? n - at : step;
         batch_clear(&src->out);
+        j->cur_recs = recs + at;
         if (source_decode(src, recs + at, cnt, &src->out)) return -1;
         j->stats.records_in += cnt;
         if (push_from(j, 1, &src->out)) return -1;
         j->pending += cnt;
         if (j->per_record && job_flush(j)) return -1;
     }
+    j->cur_recs = NULL;
     return 0;
 }
 
@@ -472,6 +474,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             goto out;
         }
         if (bounded && open_parts <= 0) break;   /* read everything that was there at start */
+        if (j->done) break;                       /* e.g. a SELECT's LIMIT reached */
         if (j->state && j->ckpt_interval_ms > 0 && now_ms() - last_ckpt >= j->ckpt_interval_ms) {
             if (job_checkpoint(j, pos, nparts)) goto out;
             last_ckpt = now_ms();

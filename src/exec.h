@@ -80,6 +80,7 @@ struct OpState {
     Job            *job;  /* owning job */
     Batch           out;  /* output batch, reused */
     void           *priv; /* the operator's own state */
+    int             cur_row; /* input row being processed (for error messages) */
 };
 
 typedef struct JobStats {
@@ -108,12 +109,14 @@ struct Job {
     int64_t     batch_rows;  /* table.exec.mini-batch.size */
     bool        per_record;  /* flush after every input record (deterministic changelogs) */
     bool        bounded;     /* over Kafka: stop at the offsets that were latest at start (also per table) */
+    bool        done;        /* the job finished by itself (a SELECT's LIMIT reached) */
     int64_t     pending;     /* input records since the last flush */
     JobStats    stats;       /* counters */
     struct StateStore *state;/* checkpoints go here, or NULL (no state kept) */
     int64_t     ckpt_interval_ms; /* execution.checkpointing.interval (0 = only on stop) */
     int64_t     ckpt_written;    /* rows written by the checkpoint in progress */
     char        err[1024];   /* the error that stopped the job */
+    const RawRecord *cur_recs; /* the records job_push is processing (for error messages) */
 };
 
 /* A job for a compiled plan (INSERT or SELECT).  Returns NULL with a
@@ -149,6 +152,11 @@ extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_s
 
 /* The source operator's entry: decodes records into rows of its schema. */
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out);
+/* The source record a row of the source's current output batch came from, or NULL. */
+const RawRecord *source_record_of(const OpState *src, int row);
+/* Fails the job with an expression error: the SQL position, the source
+ * record when the row maps to one, and the message. */
+int exec_eval_fail(OpState *s, int errpos, const char *msg);
 /* Which of a node's output columns its consumer reads (for projection pushdown). */
 void exec_needed_columns(const PlanNode *consumer, int ncols, bool *needed);
 

@@ -9,12 +9,8 @@
 #include <string.h>
 
 #include "eddy.h"
-#ifdef EDDY_HAVE_RUNTIME
 #include "cmd.h"
-#endif
-#ifdef EDDY_HAVE_TEST_CMD
 #include "cmd_test.h"
-#endif
 #include "gen.h"
 
 static const char usage[] =
@@ -160,13 +156,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "explain") == 0) return cmd_explain(argc - 2, argv + 2);
     if (strcmp(argv[1], "broker") == 0) return broker_main(argc - 1, argv + 1);
-#ifdef EDDY_HAVE_RUNTIME
     if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "demo") == 0) return cmd_demo(argc - 1, argv + 1);
-#endif
-#ifdef EDDY_HAVE_TEST_CMD
     if (strcmp(argv[1], "test") == 0) return cmd_test_main(argc - 1, argv + 1);
-#endif
     if (strcmp(argv[1], "gen") == 0) return gen_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "options") == 0) {
         char *doc = eddy_options_doc();

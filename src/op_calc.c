@@ -25,10 +25,7 @@ static int calc_init(OpState *s)
 
 static void calc_end(OpState *s) { (void)s; }
 
-static int calc_fail(OpState *s, EvalCtx *cx)
-{
-    return job_fail(s->job, "%s (expression at offset %d)", cx->err, cx->errpos);
-}
+static int calc_fail(OpState *s, EvalCtx *cx) { return exec_eval_fail(s, cx->errpos, cx->err); }
 
 /* Filter result for a row: 1 pass, 0 drop, -1 error. */
 static int passes(OpState *s, const Value *row, EvalCtx *cx)
@@ -66,6 +63,7 @@ static int calc_process(OpState *s, Batch *in, Batch *out)
     for (int i = 0; i < in->n; i++) {
         const Value *row = batch_row(in, i);
         RowKind k = in->kinds[i];
+        s->cur_row = i;
         if (k == RK_UPDATE_BEFORE && i + 1 < in->n && in->kinds[i + 1] == RK_UPDATE_AFTER) {
             const Value *next = batch_row(in, i + 1);
             int p_old = passes(s, row, &cx), p_new = passes(s, next, &cx);

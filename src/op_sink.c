@@ -119,9 +119,15 @@ static int collect_process(OpState *s, Batch *in, Batch *out)
     (void)out;
     Job *j = s->job;
     for (int i = 0; i < in->n; i++) {
+        /* LIMIT n: the first n changes, then the query is done */
+        if (s->node->limit >= 0 && j->stats.rows_out >= s->node->limit) {
+            j->done = true;
+            return 0;
+        }
         j->stats.rows_out++;
         if (j->on_row) j->on_row(j->row_ctx, in->kinds[i], batch_row(in, i), s->node->cols, s->node->ncols);
     }
+    if (s->node->limit >= 0 && j->stats.rows_out >= s->node->limit) j->done = true;
     return 0;
 }
 

@@ -21,6 +21,8 @@ typedef struct SourceState {
     bool         key_from_key; /* key columns come from the record key (EXCEPT_KEY, or always for tombstones) */
     int         *meta;       /* output index → metadata kind (0 none, 1 timestamp, 2 partition, 3 offset, 4 topic, 5 key) */
     bool        *needed;     /* output columns the consumer reads */
+    int         *rowrec;     /* per output row of the current batch: index of its record */
+    int          caprowrec;  /* capacity of rowrec */
 } SourceState;
 
 enum { META_NONE, META_TS, META_PARTITION, META_OFFSET, META_TOPIC, META_KEY };
@@ -113,6 +115,7 @@ static void source_end(OpState *s)
     json_decoder_free(st->key_dec);
     free(st->meta);
     free(st->needed);
+    free(st->rowrec);
     free(st);
 }
 
@@ -187,6 +190,25 @@ static int decode_one(OpState *s, const RawRecord *r, Value *row, RowKind *kind,
     return 0;
 }
 
+const RawRecord *source_record_of(const OpState *src, int row)
+{
+    const SourceState *st = src->priv;
+    if (!src->job->cur_recs || row < 0 || row >= src->out.n || row >= st->caprowrec) return NULL;
+    return &src->job->cur_recs[st->rowrec[row]];
+}
+
+int exec_eval_fail(OpState *s, int errpos, const char *msg)
+{
+    char where[256];
+    plan_position(s->job->plan, errpos, where, sizeof where);
+    const OpState *src = &s->job->ops[0];
+    const RawRecord *r = s->node->input == src->node ? source_record_of(src, s->cur_row) : NULL;
+    if (r)
+        return job_fail(s->job, "%s: %s, for the record in topic '%s' partition %d offset %lld", where, msg,
+                        r->topic ? r->topic : src->node->table->conn.topic, (int)r->partition, (long long)r->offset);
+    return job_fail(s->job, "%s: %s", where, msg);
+}
+
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
 {
     const PlanTable *t = s->node->table;
@@ -199,6 +221,13 @@ int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
         int rc = decode_one(s, r, row, &kind, err, sizeof err);
         if (rc == 0) {
             out->kinds[out->n - 1] = kind;
+            SourceState *ss = s->priv;
+            if (out->n > ss->caprowrec) {
+                ss->caprowrec = out->n * 2;
+                ss->rowrec = realloc(ss->rowrec, sizeof *ss->rowrec * (size_t)ss->caprowrec);
+                if (!ss->rowrec) abort();
+            }
+            ss->rowrec[out->n - 1] = i;
             continue;
         }
         out->n--;   /* drop the half-made row */

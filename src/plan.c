@@ -11,6 +11,7 @@
  */
 #include "plan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,17 @@ void plan_free(Plan *p)
     if (!p) return;
     arena_free(&p->arena);
     free(p);
+}
+
+void plan_position(const Plan *p, int offset, char *buf, size_t cap)
+{
+    if (!p->src || offset < 0) {
+        snprintf(buf, cap, "%s", p->srcname ? p->srcname : "<sql>");
+        return;
+    }
+    int line, col;
+    diag_linecol(p->src, (size_t)p->srclen, offset, &line, &col);
+    snprintf(buf, cap, "%s:%d:%d", p->srcname ? p->srcname : "<sql>", line, col);
 }
 
 const char *changelog_name(Changelog c)

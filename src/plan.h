@@ -92,7 +92,12 @@ typedef struct Plan {
     KeyValue   *settings; /* SET values in force when compiled */
     int         nsettings;/* count */
     const char *name;     /* job name (pipeline.name or the sink table) */
+    const char *src;      /* the script text (BExpr.pos offsets point into it), for runtime messages */
+    int         srclen;   /* its length */
+    const char *srcname;  /* its name (file), or NULL */
 } Plan;
+/* "file:line:col" of a source offset of the plan's script. */
+void plan_position(const Plan *p, int offset, char *buf, size_t cap);
 
 struct ExplainAttrs;
 

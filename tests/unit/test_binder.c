@@ -166,7 +166,7 @@ static void test_literal_types(void **state)
     TYPE_IS(b, "TRUE", "BOOLEAN NOT NULL");
     TYPE_IS(b, "NULL", "NULL");
     TYPE_IS(b, "DATE '2024-02-29'", "DATE NOT NULL");
-    TYPE_IS(b, "TIMESTAMP '2024-02-29 12:00:00.5'", "TIMESTAMP(3) NOT NULL");
+    TYPE_IS(b, "TIMESTAMP '2024-02-29 12:00:00.5'", "TIMESTAMP(1) NOT NULL");
     TYPE_IS(b, "-1", "INT NOT NULL");
 }
 

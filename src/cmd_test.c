@@ -1,0 +1,1256 @@
+/*
+ * cmd_test.c — `eddy test FILE.test…`: runs query regression tests.
+ *
+ * In order: the file format (a line table and a parser into TestCases, see
+ * docs/test-format.md), the in-memory runner (the real compiler and
+ * operators through the job API, no broker), the judge (actual lines per
+ * expectation section, compared and shown as a diff), --update (the failing
+ * sections' bodies rewritten from the actual output, every other byte of the
+ * file untouched), and the command line.
+ *
+ * Determinism: nothing printed depends on time, addresses or hash order;
+ * default timestamps are a fixed sequence; final tables are sorted.
+ */
+#define _POSIX_C_SOURCE 200809L   /* mkstemp, fchmod */
+#include "cmd_test.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "eddy.h"
+#include "plan.h"
+
+/* The first default timestamp: 2024-01-01 00:00:00.000 UTC. */
+#define TEST_FIRST_TS 1704067200000LL
+/* Default spacing of timestamps not given. */
+#define TEST_TS_STEP 1000LL
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                       */
+
+static bool is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isspace((unsigned char)s[i])) return false;
+    return true;
+}
+
+static void trim(const char **s, size_t *n)
+{
+    while (*n && isspace((unsigned char)**s)) (*s)++, (*n)--;
+    while (*n && isspace((unsigned char)(*s)[*n - 1])) (*n)--;
+}
+
+static void rtrim(const char *s, size_t *n)
+{
+    while (*n && isspace((unsigned char)s[*n - 1])) (*n)--;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* ------------------------------------------------------------------ */
+/* A test file: its text, its lines, its cases                          */
+
+typedef struct TestFile {
+    const char *path;     /* as given on the command line */
+    char       *text;     /* the whole file (heap) */
+    size_t      len;      /* its length */
+    size_t     *lines;    /* start offset of each line; lines[nlines] = len */
+    int         nlines;   /* count */
+    PtrList     cases;    /* TestCase* in file order */
+    Arena       arena;    /* the parsed model */
+    char        err[512]; /* why the file cannot be parsed */
+} TestFile;
+
+/* Line i (0-based) without its line ending. */
+static const char *line_at(const TestFile *f, int i, size_t *n)
+{
+    size_t a = f->lines[i], b = f->lines[i + 1];
+    while (b > a && (f->text[b - 1] == '\n' || f->text[b - 1] == '\r')) b--;
+    *n = b - a;
+    return f->text + a;
+}
+
+static bool line_is_comment(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && isspace((unsigned char)s[i])) i++;
+    return i < n && s[i] == '#';
+}
+
+static bool line_is_filler(const TestFile *f, int i)
+{
+    size_t n;
+    const char *s = line_at(f, i, &n);
+    return is_blank(s, n) || line_is_comment(s, n);
+}
+
+/* Records why the file cannot be parsed, at 0-based line line0; returns -1. */
+static int file_error(TestFile *f, int line0, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int file_error(TestFile *f, int line0, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(f->err, sizeof f->err, "%s:%d: %s", f->path, line0 + 1, msg);
+    return -1;
+}
+
+static const struct {
+    const char     *word;   /* after `--- ` */
+    TestSectionKind kind;
+    int             arg;    /* 0 none, 1 optional, 2 required */
+} section_words[] = {
+    {"sql", TS_SQL, 0},           {"input", TS_INPUT, 2},  {"options", TS_OPTIONS, 0},
+    {"changelog", TS_CHANGELOG, 1}, {"table", TS_TABLE, 1}, {"error", TS_ERROR, 0},
+    {"plan", TS_PLAN, 0},         {"counts", TS_COUNTS, 0},
+};
+
+static bool is_expectation(TestSectionKind k) { return k >= TS_CHANGELOG; }
+
+/* ---- records of an input section ---- */
+
+/* Length of a JSON-ish token starting at s[0] in { [ ": up to its balanced end. */
+static size_t json_token_len(const char *s, size_t n)
+{
+    int depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\') i++;
+            else if (c == '"') {
+                in_str = false;
+                if (depth == 0) return i + 1;
+            }
+            continue;
+        }
+        if (c == '"') in_str = true;
+        else if (c == '{' || c == '[') depth++;
+        else if (c == '}' || c == ']') {
+            if (--depth <= 0) return i + 1;
+        }
+    }
+    return n;   /* unbalanced: the rest of the line */
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static long long days_from_civil(long long y, int m, int d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* ts=: epoch milliseconds, or YYYY-MM-DD[THH:MM:SS[.fff]][Z] in UTC. */
+static bool parse_ts(const char *s, size_t n, long long *out)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof buf) return false;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    char *end;
+    errno = 0;
+    long long v = strtoll(buf, &end, 10);
+    if (*end == 0 && errno == 0) return *out = v, true;
+    int y, mo, d, h = 0, mi = 0, sec = 0, used = 0;
+    if (sscanf(buf, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10) return false;
+    const char *p = buf + used;
+    long long ms = 0;
+    if (*p == 'T' || *p == ' ') {
+        int u2 = 0;
+        if (sscanf(p + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &u2) != 3 || u2 != 8) return false;
+        p += 1 + u2;
+        if (*p == '.') {
+            int digits = 0;
+            for (p++; isdigit((unsigned char)*p); p++, digits++)
+                if (digits < 3) ms = ms * 10 + (*p - '0');
+            if (digits == 0) return false;
+            for (; digits < 3; digits++) ms *= 10;
+        }
+    }
+    if (*p == 'Z') p++;
+    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
+    *out = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + sec * 1000LL + ms;
+    return true;
+}
+
+/* One record line: [ts=…] [partition=…] [key=…] [op=…] VALUE | null | \VALUE | flush. */
+static int parse_record(TestFile *f, int li, TestRecord *r)
+{
+    size_t n;
+    const char *s = line_at(f, li, &n);
+    trim(&s, &n);
+    memset(r, 0, sizeof *r);
+    r->line = li + 1;
+    if (n == 5 && memcmp(s, "flush", 5) == 0) {
+        r->flush = true;
+        return 0;
+    }
+    static const char *const attrs[] = {"ts", "partition", "key", "op"};
+    for (;;) {
+        int which = -1;
+        size_t alen = 0;
+        for (int a = 0; a < 4; a++) {
+            size_t l = strlen(attrs[a]);
+            if (n > l && memcmp(s, attrs[a], l) == 0 && s[l] == '=') which = a, alen = l + 1;
+        }
+        if (which < 0) break;
+        s += alen, n -= alen;
+        size_t vl;
+        if (n && (*s == '{' || *s == '[' || *s == '"')) vl = json_token_len(s, n);
+        else
+            for (vl = 0; vl < n && !isspace((unsigned char)s[vl]);) vl++;
+        const char *v = s;
+        s += vl, n -= vl;
+        while (n && isspace((unsigned char)*s)) s++, n--;
+        char *tok = arena_strndup(&f->arena, v, vl);
+        switch (which) {
+        case 0:
+            if (!parse_ts(v, vl, &r->ts)) return file_error(f, li, "ts=%s: expected epoch milliseconds or 2024-01-31T10:00:00[.000]", tok);
+            r->has_ts = true;
+            break;
+        case 1: {
+            char *end;
+            long p = strtol(tok, &end, 10);
+            if (!vl || *end || p < 0 || p > 1000000) return file_error(f, li, "partition=%s: expected a partition number", tok);
+            r->partition = (int)p;
+            break;
+        }
+        case 2:
+            r->key = tok;
+            r->klen = vl;
+            break;
+        case 3:
+            r->op = tok;
+            break;
+        }
+    }
+    if (n == 0) return file_error(f, li, "a record needs a value (write null for a tombstone, \\ for an empty value)");
+    if (n == 4 && memcmp(s, "null", 4) == 0) return 0;   /* tombstone */
+    if (*s == '\\') s++, n--;
+    r->value = arena_strndup(&f->arena, s, n);
+    r->vlen = n;
+    return 0;
+}
+
+/* ---- sections and cases ---- */
+
+/* A `--- word [arg]` line into sec; 0, or -1 (f->err says why). */
+static int parse_header(TestFile *f, int li, TestSection *sec)
+{
+    size_t n;
+    const char *s = line_at(f, li, &n);
+    s += 3, n -= 3;
+    trim(&s, &n);
+    size_t wl = 0;
+    while (wl < n && !isspace((unsigned char)s[wl])) wl++;
+    const char *arg = s + wl;
+    size_t an = n - wl;
+    trim(&arg, &an);
+    char *word = arena_strndup(&f->arena, s, wl);
+    for (size_t i = 0; i < sizeof section_words / sizeof section_words[0]; i++) {
+        if (strcmp(word, section_words[i].word) != 0) continue;
+        sec->kind = section_words[i].kind;
+        sec->line = li + 1;
+        if (an && section_words[i].arg == 0) return file_error(f, li, "'--- %s' takes nothing after it", word);
+        if (!an && section_words[i].arg == 2) return file_error(f, li, "'--- %s' needs a table name", word);
+        for (size_t k = 0; k < an; k++)
+            if (isspace((unsigned char)arg[k])) return file_error(f, li, "'--- %s' takes one name", word);
+        sec->arg = an ? arena_strndup(&f->arena, arg, an) : NULL;
+        return 0;
+    }
+    return file_error(f, li,
+                      "unknown section '--- %s' (sections: sql, input TABLE, options, changelog [SINK], table [SINK], error, plan, counts)",
+                      word);
+}
+
+static bool is_case_header(const char *s, size_t n) { return n >= 3 && memcmp(s, "===", 3) == 0; }
+static bool is_section_header(const char *s, size_t n) { return n >= 3 && memcmp(s, "---", 3) == 0; }
+
+/* Fills a section's body from lines [from, to). */
+static int parse_body(TestFile *f, TestSection *sec, int from, int to)
+{
+    sec->body_first = from;
+    sec->body_end = to;
+    while (sec->body_end > from && line_is_filler(f, sec->body_end - 1)) sec->body_end--;
+    if (sec->kind == TS_SQL) {
+        /* Comment lines become empty lines, so that line numbers count
+         * from the section's first line whatever the comments. */
+        StrBuf b = {0};
+        for (int i = from; i < to; i++) {
+            size_t n;
+            const char *s = line_at(f, i, &n);
+            if (!line_is_comment(s, n)) sb_putn(&b, s, n);
+            sb_putc(&b, '\n');
+        }
+        sec->sql = arena_strndup(&f->arena, b.s ? b.s : "", b.len);
+        sec->sql_len = b.len;
+        sb_free(&b);
+        return 0;
+    }
+    PtrList items = {0};
+    for (int i = from; i < to; i++) {
+        if (line_is_filler(f, i)) continue;
+        size_t n;
+        const char *s = line_at(f, i, &n);
+        if (sec->kind == TS_INPUT) {
+            TestRecord *r = arena_alloc(&f->arena, sizeof *r);
+            if (parse_record(f, i, r)) return -1;
+            ptrlist_push(&f->arena, &items, r);
+        } else if (sec->kind == TS_OPTIONS) {
+            const char *eq = memchr(s, '=', n);
+            if (!eq) return file_error(f, i, "expected 'key = value'");
+            ptrlist_push(&f->arena, &items, arena_strndup(&f->arena, s, n));
+        } else {
+            if (sec->kind == TS_PLAN) rtrim(s, &n);
+            else trim(&s, &n);
+            ptrlist_push(&f->arena, &items, arena_strndup(&f->arena, s, n));
+        }
+    }
+    if (sec->kind == TS_INPUT) {
+        sec->recs = arena_alloc(&f->arena, sizeof(TestRecord) * (size_t)(items.n ? items.n : 1));
+        for (int i = 0; i < items.n; i++) sec->recs[i] = *(TestRecord *)items.v[i];
+        sec->nrecs = items.n;
+    } else {
+        sec->expect = (const char **)items.v;
+        sec->nexpect = items.n;
+    }
+    return 0;
+}
+
+/* Applies a case's options (shared ones first). */
+static int apply_options(TestFile *f, TestCase *c, const TestSection *sec)
+{
+    for (int i = 0; i < sec->nexpect; i++) {
+        const char *s = sec->expect[i], *eq = strchr(s, '=');
+        const char *k = s, *v = eq + 1;
+        size_t kn = (size_t)(eq - s), vn = strlen(v);
+        trim(&k, &kn);
+        trim(&v, &vn);
+        if (kn == 4 && memcmp(k, "emit", 4) == 0) {
+            if (vn == 10 && memcmp(v, "per-record", 10) == 0) c->per_batch = false;
+            else if (vn == 9 && memcmp(v, "per-batch", 9) == 0) c->per_batch = true;
+            else return file_error(f, sec->line - 1, "option emit: expected per-record or per-batch, got '%s'", arena_strndup(&f->arena, v, vn));
+        } else {
+            return file_error(f, sec->line - 1, "unknown option '%s' (options: emit)", arena_strndup(&f->arena, k, kn));
+        }
+    }
+    return 0;
+}
+
+static int tf_parse(TestFile *f)
+{
+    /* Line table. */
+    int cap = 64;
+    f->lines = malloc(sizeof *f->lines * (size_t)cap);
+    if (!f->lines) abort();
+    f->nlines = 0;
+    for (size_t at = 0; at < f->len;) {
+        if (f->nlines + 2 >= cap) {
+            cap *= 2;
+            size_t *nl = realloc(f->lines, sizeof *f->lines * (size_t)cap);
+            if (!nl) abort();
+            f->lines = nl;
+        }
+        f->lines[f->nlines++] = at;
+        const char *nlp = memchr(f->text + at, '\n', f->len - at);
+        at = nlp ? (size_t)(nlp - f->text) + 1 : f->len;
+    }
+    f->lines[f->nlines] = f->len;
+
+    PtrList shared = {0};       /* TestSection* of the preamble */
+    TestCase *cur = NULL;       /* NULL while in the preamble */
+    PtrList own = {0};          /* sections of the current case */
+    TestSection *sec = NULL;    /* the open section */
+    int sec_from = 0;
+    for (int li = 0; li <= f->nlines; li++) {
+        size_t n = 0;
+        const char *s = li < f->nlines ? line_at(f, li, &n) : "";
+        bool at_end = li == f->nlines, is_case = !at_end && is_case_header(s, n), is_sec = !at_end && !is_case && is_section_header(s, n);
+        if (!at_end && !is_case && !is_sec) {
+            if (!sec && !line_is_filler(f, li))
+                return file_error(f, li, "text outside a section (a case starts with '=== name', a section with '--- sql', '--- input TABLE', …)");
+            continue;
+        }
+        if (sec && parse_body(f, sec, sec_from, li)) return -1;
+        sec = NULL;
+        if (is_sec) {
+            sec = arena_alloc(&f->arena, sizeof *sec);
+            if (parse_header(f, li, sec)) return -1;
+            sec_from = li + 1;
+            if (!cur) {
+                if (is_expectation(sec->kind))
+                    return file_error(f, li, "expectations belong to a case: start one with '=== name' first");
+                sec->shared = true;
+                ptrlist_push(&f->arena, &shared, sec);
+            } else {
+                ptrlist_push(&f->arena, &own, sec);
+            }
+            continue;
+        }
+        /* A case ends here: finish the current one. */
+        if (cur) {
+            cur->secs = arena_alloc(&f->arena, sizeof(TestSection *) * (size_t)(shared.n + own.n + 1));
+            cur->end = cur->line;   /* right after the header when it has no section */
+            for (int i = 0; i < shared.n; i++) cur->secs[cur->nsecs++] = shared.v[i];
+            for (int i = 0; i < own.n; i++) {
+                TestSection *x = own.v[i];
+                cur->secs[cur->nsecs++] = x;
+                cur->end = x->body_end > x->line ? x->body_end : x->line;
+            }
+            int nsql = 0;
+            for (int i = 0; i < own.n; i++) nsql += ((TestSection *)own.v[i])->kind == TS_SQL;
+            if (nsql > 1) return file_error(f, cur->line - 1, "case '%s' has more than one '--- sql' section", cur->name);
+            for (int i = 0; i < cur->nsecs; i++)
+                if (cur->secs[i]->kind == TS_OPTIONS && apply_options(f, cur, cur->secs[i])) return -1;
+            ptrlist_push(&f->arena, &f->cases, cur);
+        }
+        if (at_end) break;
+        cur = arena_alloc(&f->arena, sizeof *cur);
+        cur->file = f->path;
+        cur->line = li + 1;
+        const char *nm = s + 3;
+        size_t nn = n - 3;
+        trim(&nm, &nn);
+        cur->name = nn ? arena_strndup(&f->arena, nm, nn) : arena_printf(&f->arena, "case at line %d", li + 1);
+        memset(&own, 0, sizeof own);
+    }
+    int nsql = 0;
+    for (int i = 0; i < shared.n; i++) nsql += ((TestSection *)shared.v[i])->kind == TS_SQL;
+    if (nsql > 1) return file_error(f, 0, "the preamble has more than one '--- sql' section");
+    if (f->cases.n == 0) return file_error(f, 0, "no cases: a case starts with a line '=== name'");
+    return 0;
+}
+
+static int tf_load(TestFile *f, const char *path)
+{
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    arena_init(&f->arena, 16 * 1024);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        snprintf(f->err, sizeof f->err, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 8192;
+    f->text = malloc(cap);
+    if (!f->text) abort();
+    for (;;) {
+        if (f->len == cap) {
+            cap *= 2;
+            char *nt = realloc(f->text, cap);
+            if (!nt) abort();
+            f->text = nt;
+        }
+        size_t r = fread(f->text + f->len, 1, cap - f->len, fp);
+        f->len += r;
+        if (r == 0) break;
+    }
+    bool bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        snprintf(f->err, sizeof f->err, "%s: cannot read", path);
+        return -1;
+    }
+    return tf_parse(f);
+}
+
+static void tf_free(TestFile *f)
+{
+    free(f->text);
+    free(f->lines);
+    arena_free(&f->arena);
+}
+
+/* ------------------------------------------------------------------ */
+/* The in-memory runner                                                 */
+
+/* What a plan reads and writes.  eddy.h does not (yet) say, so this reads
+ * the plan itself; these three functions are the only place that does. */
+static const char *plan_source_name(const eddy_plan *ep)
+{
+    const Plan *p = (const Plan *)ep;
+    for (int i = 0; i < p->nnodes; i++)
+        if (p->nodes[i]->kind == PLAN_SOURCE) return p->nodes[i]->table->name;
+    return "";
+}
+
+/* The sink table's name, or NULL for a bare SELECT. */
+static const char *plan_sink_table(const eddy_plan *ep)
+{
+    const Plan *p = (const Plan *)ep;
+    return p->root->kind == PLAN_SINK ? p->root->table->name : NULL;
+}
+
+/* Upsert sink: its primary key column names (count returned); else -1. */
+static int plan_sink_key(const eddy_plan *ep, const char ***names, Arena *a)
+{
+    const Plan *p = (const Plan *)ep;
+    if (p->root->kind != PLAN_SINK) return -1;
+    const PlanTable *t = p->root->table;
+    if (t->conn.mode != MODE_UPSERT || t->npk == 0) return -1;
+    *names = arena_alloc(a, sizeof(char *) * (size_t)t->npk);
+    for (int i = 0; i < t->npk; i++) (*names)[i] = arena_strdup(a, t->cols[t->pk[i]].name);
+    return t->npk;
+}
+
+TestSink *test_result_sink(const TestResult *r, const char *name)
+{
+    for (int i = 0; i < r->sinks.n; i++) {
+        TestSink *s = r->sinks.v[i];
+        if (strcmp(s->name, name) == 0) return s;
+    }
+    return NULL;
+}
+
+typedef struct MemSinkCtx {
+    TestResult  *res;     /* where things go */
+    TestSink    *sink;    /* this job's sink */
+    const char **key;     /* upsert key column names */
+    int          nkey;    /* count, -1 = not upsert */
+} MemSinkCtx;
+
+static void mem_on_change(void *ctx, const eddy_change *c)
+{
+    MemSinkCtx *m = ctx;
+    Arena *a = &m->res->arena;
+    TestChange *ch = arena_alloc(a, sizeof *ch);
+    ch->text = arena_strdup(a, c->text);
+    ch->kind = arena_strdup(a, c->kind);
+    const char *br = strchr(ch->text, '[');
+    ch->row = br ? br : ch->text;
+    if (m->nkey > 0) {
+        /* Length-prefixed values, so that no two keys encode alike. */
+        StrBuf k = {0};
+        for (int i = 0; i < m->nkey; i++) {
+            int col = -1;
+            for (int j = 0; j < c->ncols; j++)
+                if (strcmp(c->names[j], m->key[i]) == 0) col = j;
+            const char *v = col >= 0 ? c->values[col] : NULL;
+            if (v) sb_printf(&k, "%zu:%s;", strlen(v), v);
+            else sb_puts(&k, "N;");
+        }
+        ch->key = arena_strdup(a, k.s ? k.s : "");
+        sb_free(&k);
+    }
+    ptrlist_push(a, &m->sink->changes, ch);
+}
+
+int test_case_records(const TestCase *tc, const char *table, TestRecordFn fn, void *ctx)
+{
+    long long *next_off = NULL;   /* per partition */
+    int nparts = 0, rc = 0;
+    long long ts = TEST_FIRST_TS - TEST_TS_STEP;
+    for (int si = 0; si < tc->nsecs && rc == 0; si++) {
+        const TestSection *sec = tc->secs[si];
+        if (sec->kind != TS_INPUT || strcmp(sec->arg, table) != 0) continue;
+        for (int i = 0; i < sec->nrecs && rc == 0; i++) {
+            const TestRecord *tr = &sec->recs[i];
+            if (tr->flush) {
+                rc = fn(ctx, tr, 0, 0);
+                continue;
+            }
+            if (tr->partition >= nparts) {
+                long long *nn = realloc(next_off, sizeof *nn * (size_t)(tr->partition + 1));
+                if (!nn) abort();
+                for (int p = nparts; p <= tr->partition; p++) nn[p] = 0;
+                next_off = nn;
+                nparts = tr->partition + 1;
+            }
+            ts = tr->has_ts ? tr->ts : ts + TEST_TS_STEP;
+            rc = fn(ctx, tr, ts, next_off[tr->partition]++);
+        }
+    }
+    free(next_off);
+    return rc;
+}
+
+typedef struct MemFeed {
+    const TestCase *tc;   /* the case */
+    eddy_job       *job;  /* the job fed */
+} MemFeed;
+
+static int mem_feed_one(void *ctx, const TestRecord *tr, long long ts, long long offset)
+{
+    MemFeed *m = ctx;
+    if (tr->flush) return m->tc->per_batch && eddy_job_flush(m->job) ? -1 : 0;
+    eddy_record rec = {
+        .key = tr->key, .key_len = tr->klen, .value = tr->value, .value_len = tr->vlen,
+        .timestamp = ts, .partition = tr->partition, .offset = offset, .op = tr->op,
+    };
+    return eddy_job_push(m->job, &rec) ? -1 : 0;
+}
+
+/* Feeds one job every record of its source table, then flushes it; 0 or
+ * -1 (r->error set). */
+static int mem_feed(const TestCase *tc, const char *table, eddy_job *job, TestResult *r)
+{
+    MemFeed m = {tc, job};
+    int rc = test_case_records(tc, table, mem_feed_one, &m);
+    if (rc == 0 && eddy_job_flush(job)) rc = -1;
+    if (rc) r->error = arena_strdup(&r->arena, eddy_job_errmsg(job));
+    return rc;
+}
+
+static int mem_run(void *ctx, const TestCase *tc, TestResult *r)
+{
+    (void)ctx;
+    eddy_engine *e = eddy_engine_new();
+    if (!e) {
+        r->error = "out of memory";
+        return -1;
+    }
+    PtrList scripts = {0};
+    Arena tmp;
+    arena_init(&tmp, 4096);
+    for (int si = 0; si < tc->nsecs; si++) {
+        const TestSection *sec = tc->secs[si];
+        if (sec->kind != TS_SQL) continue;
+        eddy_script *s = NULL;
+        if (eddy_compile(e, sec->sql, sec->sql_len, tc->file, &s)) {
+            /* The position counts lines from the section, so that an error
+             * expectation survives edits elsewhere in the file. */
+            if (eddy_errline(e) > 0) {
+                r->error = arena_printf(&r->arena, "%d:%d: %s", eddy_errline(e), eddy_errcol(e), eddy_errmsg(e));
+                r->error_line = sec->line + eddy_errline(e);
+            } else {
+                r->error = arena_strdup(&r->arena, eddy_errmsg(e));
+            }
+            break;
+        }
+        ptrlist_push(&tmp, &scripts, s);
+    }
+
+    /* Every INSERT and SELECT: its plan, its sink and its job entry first,
+     * so that a job failing at run time leaves the others' plans shown. */
+    int nselect = 0;
+    PtrList plans = {0}, ctxs = {0};
+    for (int k = 0; k < scripts.n && !r->error; k++) {
+        eddy_script *s = scripts.v[k];
+        for (int i = 0; i < eddy_script_count(s); i++) {
+            eddy_stmt_kind kind = eddy_script_kind(s, i);
+            const eddy_plan *p = eddy_script_plan(s, i);
+            if (!p || (kind != EDDY_STMT_INSERT && kind != EDDY_STMT_SELECT)) continue;
+            char *text = eddy_plan_explain(p, EDDY_TEXT);
+            if (text) sb_puts(&r->plans, text);
+            eddy_free(text);
+
+            const char *sink_name = plan_sink_table(p);
+            if (!sink_name) {
+                nselect++;
+                sink_name = nselect == 1 ? "select" : arena_printf(&r->arena, "select%d", nselect);
+            }
+            TestSink *sink = test_result_sink(r, sink_name);
+            if (!sink) {
+                sink = arena_alloc(&r->arena, sizeof *sink);
+                sink->name = arena_strdup(&r->arena, sink_name);
+                ptrlist_push(&r->arena, &r->sinks, sink);
+            }
+            MemSinkCtx *m = arena_alloc(&tmp, sizeof *m);
+            *m = (MemSinkCtx){r, sink, NULL, -1};
+            m->nkey = plan_sink_key(p, &m->key, &r->arena);
+            sink->upsert = m->nkey > 0;
+            TestJob *tj = arena_alloc(&r->arena, sizeof *tj);
+            tj->source = arena_strdup(&r->arena, plan_source_name(p));
+            tj->sink = sink->name;
+            ptrlist_push(&r->arena, &r->jobs, tj);
+            ptrlist_push(&tmp, &plans, (void *)p);
+            ptrlist_push(&tmp, &ctxs, m);
+        }
+    }
+    /* Then run them in order, until one fails. */
+    for (int k = 0; k < plans.n && !r->error; k++) {
+        TestJob *tj = r->jobs.v[k];
+        eddy_job_options o = {mem_on_change, ctxs.v[k], !tc->per_batch};
+        char err[1024] = "";
+        eddy_job *job = eddy_job_new(plans.v[k], &o, err, sizeof err);
+        if (!job) {
+            r->error = arena_strdup(&r->arena, err[0] ? err : "cannot create the job");
+            break;
+        }
+        mem_feed(tc, tj->source, job, r);
+        eddy_job_counts(job, &tj->in, &tj->out, &tj->skipped);
+        eddy_job_free(job);
+    }
+    for (int k = 0; k < scripts.n; k++) eddy_script_free(scripts.v[k]);
+    arena_free(&tmp);
+    eddy_engine_free(e);
+    return 0;
+}
+
+const TestRunner test_memory_runner = {"memory", mem_run, NULL};
+
+/* ------------------------------------------------------------------ */
+/* Judging a case                                                       */
+
+/* A change with its position, for grouping changes by key or by row. */
+typedef struct Placed {
+    const char       *by;   /* what changes are grouped by: the key or the row */
+    int               at;   /* position in the changelog */
+    const TestChange *c;    /* the change */
+} Placed;
+
+static int cmp_placed(const void *x, const void *y)
+{
+    const Placed *a = x, *b = y;
+    int r = strcmp(a->by, b->by);
+    return r ? r : (a->at > b->at) - (a->at < b->at);
+}
+
+/* A sink's final table, sorted.  Changes are grouped (by key for an upsert
+ * sink, by row otherwise) and each group replayed in order, so the cost
+ * is a sort, whatever the number of keys. */
+static int final_table(const TestSink *s, Arena *a, const char ***out)
+{
+    int np = 0, n = 0;
+    Placed *p = arena_alloc(a, sizeof *p * (size_t)(s->changes.n + 1));
+    const char **rows = arena_alloc(a, sizeof(char *) * (size_t)(s->changes.n + 1));
+    for (int i = 0; i < s->changes.n; i++) {
+        const TestChange *c = s->changes.v[i];
+        /* A compacted upsert topic: -U is not written. */
+        if (s->upsert && strcmp(c->kind, "-U") == 0) continue;
+        p[np++] = (Placed){s->upsert ? c->key : c->row, i, c};
+    }
+    qsort(p, (size_t)np, sizeof *p, cmp_placed);
+    for (int g = 0; g < np;) {
+        int e = g;
+        while (e < np && strcmp(p[e].by, p[g].by) == 0) e++;
+        if (s->upsert) {
+            /* The key's last change decides: a row, or deleted. */
+            const TestChange *last = p[e - 1].c;
+            if (strcmp(last->kind, "-D") != 0) rows[n++] = last->row;
+        } else {
+            /* A multiset: count copies of the row in changelog order. */
+            long long copies = 0;
+            for (int k = g; k < e; k++) {
+                const TestChange *c = p[k].c;
+                if (strcmp(c->kind, "+I") == 0 || strcmp(c->kind, "+U") == 0) copies++;
+                else if (copies > 0) copies--;
+                else rows[n++] = arena_printf(a, "%s (retracts a row the table does not hold)", c->text);
+            }
+            for (; copies > 0; copies--) rows[n++] = p[g].c->row;
+        }
+        g = e;
+    }
+    qsort(rows, (size_t)n, sizeof *rows, cmp_str);
+    *out = rows;
+    return n;
+}
+
+/* Splits text into its non-blank lines (right-trimmed). */
+static int split_lines(const char *text, Arena *a, const char ***out)
+{
+    PtrList l = {0};
+    for (const char *p = text; p && *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        rtrim(p, &n);
+        if (!is_blank(p, n)) ptrlist_push(a, &l, arena_strndup(a, p, n));
+        p = e ? e + 1 : p + strlen(p);
+    }
+    *out = (const char **)l.v;
+    return l.n;
+}
+
+/* Verdict on one expectation section. */
+typedef struct Verdict {
+    const TestSection *sec;  /* the section (NULL: an error nobody expected) */
+    bool         ok;        /* matches */
+    const char **actual;    /* the actual lines */
+    int          nactual;   /* count */
+    const char **expect;    /* expected lines as compared (tables sorted) */
+    int          nexpect;   /* count */
+    const char  *problem;   /* a reason the section cannot be judged, or NULL */
+} Verdict;
+
+typedef struct CaseVerdict {
+    bool     ok;            /* every verdict ok, no problems */
+    PtrList  verdicts;      /* Verdict* */
+    PtrList  problems;      /* char*: case-level problems */
+    bool     has_expectation; /* the case has at least one expectation section of its own */
+    bool     expects_nothing; /* no expectation and no error: nothing was checked */
+    bool     unfixable;       /* a problem --update cannot solve (a misspelt name, …) */
+} CaseVerdict;
+
+/* The sink a changelog/table section is about, or NULL with a problem. */
+static TestSink *section_sink(const TestSection *sec, const TestResult *r, Arena *a, const char **problem)
+{
+    if (sec->arg) {
+        TestSink *s = test_result_sink(r, sec->arg);
+        if (!s && !r->error) {
+            StrBuf b = {0};
+            for (int i = 0; i < r->sinks.n; i++) sb_printf(&b, "%s%s", i ? ", " : "", ((TestSink *)r->sinks.v[i])->name);
+            *problem = arena_printf(a, "no statement of the case writes to '%s' (sinks: %s)", sec->arg, b.s ? b.s : "none");
+            sb_free(&b);
+        }
+        return s;
+    }
+    if (r->sinks.n == 1) return r->sinks.v[0];
+    if (r->sinks.n > 1) *problem = arena_printf(a, "the case has %d sinks: name one after '--- %s'", r->sinks.n, sec->kind == TS_TABLE ? "table" : "changelog");
+    return NULL;
+}
+
+static bool lines_equal(const char **a, int na, const char **b, int nb)
+{
+    if (na != nb) return false;
+    for (int i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0) return false;
+    return true;
+}
+
+static void judge(const TestCase *tc, const TestResult *r, Arena *a, CaseVerdict *cv)
+{
+    memset(cv, 0, sizeof *cv);
+    cv->ok = true;
+    bool error_section = false;
+    for (int si = 0; si < tc->nsecs; si++) {
+        const TestSection *sec = tc->secs[si];
+        if (sec->shared || !is_expectation(sec->kind)) continue;
+        cv->has_expectation = true;
+        Verdict *v = arena_alloc(a, sizeof *v);
+        v->sec = sec;
+        v->expect = sec->expect;
+        v->nexpect = sec->nexpect;
+        switch (sec->kind) {
+        case TS_CHANGELOG: {
+            TestSink *s = section_sink(sec, r, a, &v->problem);
+            v->nactual = s ? s->changes.n : 0;
+            v->actual = arena_alloc(a, sizeof(char *) * (size_t)(v->nactual + 1));
+            for (int i = 0; i < v->nactual; i++) v->actual[i] = ((TestChange *)s->changes.v[i])->text;
+            v->ok = lines_equal(v->expect, v->nexpect, v->actual, v->nactual);
+            break;
+        }
+        case TS_TABLE: {
+            TestSink *s = section_sink(sec, r, a, &v->problem);
+            if (s) v->nactual = final_table(s, a, &v->actual);
+            const char **e = arena_alloc(a, sizeof(char *) * (size_t)(v->nexpect + 1));
+            if (v->nexpect) memcpy(e, v->expect, sizeof(char *) * (size_t)v->nexpect);
+            qsort(e, (size_t)v->nexpect, sizeof *e, cmp_str);
+            v->expect = e;
+            v->ok = lines_equal(v->expect, v->nexpect, v->actual, v->nactual);
+            break;
+        }
+        case TS_ERROR: {
+            error_section = true;
+            if (r->error) {
+                v->actual = arena_alloc(a, sizeof(char *));
+                v->actual[0] = r->error;
+                v->nactual = 1;
+            }
+            StrBuf want = {0};
+            for (int i = 0; i < v->nexpect; i++) sb_printf(&want, "%s%s", i ? "\n" : "", v->expect[i]);
+            v->ok = r->error && strstr(r->error, want.s ? want.s : "") != NULL;
+            sb_free(&want);
+            break;
+        }
+        case TS_PLAN:
+            v->nactual = split_lines(r->plans.s, a, &v->actual);
+            v->ok = lines_equal(v->expect, v->nexpect, v->actual, v->nactual);
+            break;
+        case TS_COUNTS:
+            v->nactual = r->jobs.n;
+            v->actual = arena_alloc(a, sizeof(char *) * (size_t)(r->jobs.n + 1));
+            for (int i = 0; i < r->jobs.n; i++) {
+                const TestJob *j = r->jobs.v[i];
+                v->actual[i] = arena_printf(a, "%s in=%lld out=%lld skipped=%lld", j->sink, j->in, j->out, j->skipped);
+            }
+            v->ok = lines_equal(v->expect, v->nexpect, v->actual, v->nactual);
+            break;
+        default: break;
+        }
+        if (v->problem) v->ok = false, cv->unfixable = true;
+        if (!v->ok) cv->ok = false;
+        ptrlist_push(a, &cv->verdicts, v);
+    }
+    if (r->error && !error_section) {
+        Verdict *v = arena_alloc(a, sizeof *v);
+        v->actual = arena_alloc(a, sizeof(char *));
+        v->actual[0] = r->error;
+        v->nactual = 1;
+        ptrlist_push(a, &cv->verdicts, v);
+        cv->ok = false;
+    }
+    /* Input for a table no job reads is most likely a typo. */
+    if (!r->error) {
+        for (int si = 0; si < tc->nsecs; si++) {
+            const TestSection *sec = tc->secs[si];
+            if (sec->shared || sec->kind != TS_INPUT) continue;
+            bool read = false;
+            for (int j = 0; j < r->jobs.n; j++)
+                if (strcmp(((TestJob *)r->jobs.v[j])->source, sec->arg) == 0) read = true;
+            if (!read) {
+                ptrlist_push(a, &cv->problems,
+                             arena_printf(a, "%s:%d: no INSERT or SELECT of the case reads table '%s'", tc->file, sec->line, sec->arg));
+                cv->ok = false;
+                cv->unfixable = true;
+            }
+        }
+    }
+    if (!cv->has_expectation && !r->error) {
+        cv->expects_nothing = true;
+        cv->ok = false;
+    }
+}
+
+/* ---- the diff ---- */
+
+enum { D_SAME, D_DEL, D_ADD };
+
+/* Line diff of a (expected) against b (actual) by longest common
+ * subsequence; ops written to out (na + nb entries at most). */
+static int diff_lines(const char **a, int na, const char **b, int nb, int *ops, int *ia, int *ib)
+{
+    int n = 0;
+    if ((long long)(na + 1) * (nb + 1) > 4000000) {   /* too big to align: all out, all in */
+        for (int i = 0; i < na; i++) ops[n] = D_DEL, ia[n++] = i;
+        for (int j = 0; j < nb; j++) ops[n] = D_ADD, ib[n++] = j;
+        return n;
+    }
+    int *t = calloc((size_t)(na + 1) * (size_t)(nb + 1), sizeof *t);
+    if (!t) abort();
+#define T(i, j) t[(size_t)(i) * (size_t)(nb + 1) + (size_t)(j)]
+    for (int i = na - 1; i >= 0; i--)
+        for (int j = nb - 1; j >= 0; j--)
+            T(i, j) = strcmp(a[i], b[j]) == 0 ? T(i + 1, j + 1) + 1 : (T(i + 1, j) >= T(i, j + 1) ? T(i + 1, j) : T(i, j + 1));
+    int i = 0, j = 0;
+    while (i < na || j < nb) {
+        if (i < na && j < nb && strcmp(a[i], b[j]) == 0) ops[n] = D_SAME, ia[n] = i++, ib[n++] = j++;
+        else if (i < na && (j == nb || T(i + 1, j) >= T(i, j + 1))) ops[n] = D_DEL, ia[n++] = i++;
+        else ops[n] = D_ADD, ib[n++] = j++;
+    }
+#undef T
+    free(t);
+    return n;
+}
+
+static void print_diff(FILE *out, const char **a, int na, const char **b, int nb)
+{
+    int cap = na + nb + 1;
+    int *ops = malloc(sizeof(int) * (size_t)cap), *ia = malloc(sizeof(int) * (size_t)cap), *ib = malloc(sizeof(int) * (size_t)cap);
+    if (!ops || !ia || !ib) abort();
+    int n = diff_lines(a, na, b, nb, ops, ia, ib);
+    /* Unchanged lines show within ctx lines of a change; a longer run of
+     * unchanged lines away from changes shows as one "...". */
+    const int ctx = 3;
+    bool *show = calloc((size_t)n + 1, sizeof *show);
+    if (!show) abort();
+    for (int k = 0; k < n; k++) {
+        show[k] = ops[k] != D_SAME;
+        for (int d = -ctx; d <= ctx && !show[k]; d++)
+            if (k + d >= 0 && k + d < n && ops[k + d] != D_SAME) show[k] = true;
+    }
+    for (int k = 0; k < n;) {
+        if (show[k]) {
+            if (ops[k] == D_DEL) fprintf(out, "    - %s\n", a[ia[k]]);
+            else if (ops[k] == D_ADD) fprintf(out, "    + %s\n", b[ib[k]]);
+            else fprintf(out, "      %s\n", a[ia[k]]);
+            k++;
+            continue;
+        }
+        int e = k;
+        while (e < n && !show[e]) e++;
+        if (e - k <= ctx) {
+            for (; k < e; k++) fprintf(out, "      %s\n", a[ia[k]]);
+        } else {
+            fputs("      ...\n", out);
+            k = e;
+        }
+    }
+    free(show);
+    free(ops);
+    free(ia);
+    free(ib);
+}
+
+static const char *section_title(const TestSection *sec, Arena *a)
+{
+    for (size_t i = 0; i < sizeof section_words / sizeof section_words[0]; i++)
+        if (section_words[i].kind == sec->kind) return sec->arg ? arena_printf(a, "%s %s", section_words[i].word, sec->arg) : section_words[i].word;
+    return "?";
+}
+
+static void report_failure(FILE *out, const TestCase *tc, const CaseVerdict *cv, int err_line, Arena *a)
+{
+    fprintf(out, "FAIL %s:%d: %s\n", tc->file, tc->line, tc->name);
+    for (int i = 0; i < cv->problems.n; i++) fprintf(out, "  %s\n", (const char *)cv->problems.v[i]);
+    if (cv->expects_nothing) fputs("  the case expects nothing: add '--- changelog SINK' (or run with --update)\n", out);
+    for (int i = 0; i < cv->verdicts.n; i++) {
+        const Verdict *v = cv->verdicts.v[i];
+        if (v->ok) continue;
+        if (!v->sec) {
+            fprintf(out, "  unexpected error (add '--- error' to expect it):\n    + %s\n", v->actual[0]);
+            if (err_line) fprintf(out, "    (at %s:%d)\n", tc->file, err_line);
+            continue;
+        }
+        fprintf(out, "  --- %s (%s:%d)", section_title(v->sec, a), tc->file, v->sec->line);
+        if (v->problem) {
+            fprintf(out, ": %s\n", v->problem);
+            continue;
+        }
+        if (v->sec->kind == TS_ERROR) {
+            fputs(": the error should contain the - text\n", out);
+            for (int k = 0; k < v->nexpect; k++) fprintf(out, "    - %s\n", v->expect[k]);
+            if (v->nexpect == 0) fputs("    - (any error)\n", out);
+            if (v->nactual) fprintf(out, "    + %s\n", v->actual[0]);
+            else fputs("    + (no error)\n", out);
+            if (v->nactual && err_line) fprintf(out, "    (at %s:%d)\n", tc->file, err_line);
+            continue;
+        }
+        fputs(v->sec->kind == TS_TABLE ? ": - expected, + actual (sorted)\n" : ": - expected, + actual\n", out);
+        if (v->nexpect == 0 && v->nactual == 0) continue;
+        print_diff(out, v->expect, v->nexpect, v->actual, v->nactual);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* --update: rewriting expectations                                     */
+
+typedef struct Edit {
+    size_t      from, to; /* byte range replaced */
+    const char *text;     /* replacement */
+} Edit;
+
+static void add_edit(PtrList *edits, Arena *a, size_t from, size_t to, const char *text)
+{
+    Edit *e = arena_alloc(a, sizeof *e);
+    e->from = from;
+    e->to = to;
+    e->text = text;
+    ptrlist_push(a, edits, e);
+}
+
+static const char *join_lines(Arena *a, const char **lines, int n)
+{
+    StrBuf b = {0};
+    for (int i = 0; i < n; i++) sb_printf(&b, "%s\n", lines[i]);
+    const char *s = arena_strdup(a, b.s ? b.s : "");
+    sb_free(&b);
+    return s;
+}
+
+/* Edits that make a failing case's expectations match r; returns how many. */
+static int update_case(const TestFile *f, const TestCase *tc, const TestResult *r, const CaseVerdict *cv, PtrList *edits, Arena *a)
+{
+    int before = edits->n;
+    int kept = 0;   /* expectation sections left in the case */
+    for (int i = 0; i < cv->verdicts.n; i++) {
+        const Verdict *v = cv->verdicts.v[i];
+        if (!v->sec) continue;
+        const TestSection *sec = v->sec;
+        kept++;
+        if (v->ok || v->problem) continue;
+        if (sec->kind == TS_ERROR && !r->error) {
+            /* The error is gone: drop the section, header and body. */
+            add_edit(edits, a, f->lines[sec->line - 1], f->lines[sec->body_end], "");
+            kept--;
+            continue;
+        }
+        add_edit(edits, a, f->lines[sec->body_first], f->lines[sec->body_end], join_lines(a, v->actual, v->nactual));
+    }
+    StrBuf add = {0};
+    if (r->error) {
+        bool has = false;
+        for (int i = 0; i < cv->verdicts.n; i++) {
+            const Verdict *v = cv->verdicts.v[i];
+            if (v->sec && v->sec->kind == TS_ERROR) has = true;
+        }
+        if (!has) sb_printf(&add, "--- error\n%s\n", r->error), kept++;
+    }
+    if (kept == 0 || (!cv->has_expectation && r->sinks.n)) {
+        for (int i = 0; i < r->sinks.n; i++) {
+            const TestSink *s = r->sinks.v[i];
+            sb_printf(&add, "--- changelog %s\n", s->name);
+            for (int k = 0; k < s->changes.n; k++) sb_printf(&add, "%s\n", ((TestChange *)s->changes.v[k])->text);
+        }
+    }
+    if (add.len) {
+        size_t at = f->lines[tc->end];
+        add_edit(edits, a, at, at, arena_strdup(a, add.s));
+    }
+    sb_free(&add);
+    return edits->n - before;
+}
+
+static int cmp_edit(const void *x, const void *y)
+{
+    const Edit *a = *(const Edit *const *)x, *b = *(const Edit *const *)y;
+    return a->from < b->from ? -1 : a->from > b->from;
+}
+
+/* Writes the file with the edits applied (atomically: temp file + rename). */
+static int write_edits(const TestFile *f, PtrList *edits, char *err, size_t errlen)
+{
+    qsort(edits->v, (size_t)edits->n, sizeof(void *), cmp_edit);
+    /* New lines end like the file's first line: "\r\n" or "\n". */
+    const char *nl = memchr(f->text, '\n', f->len);
+    bool crlf = nl && nl > f->text && nl[-1] == '\r';
+    StrBuf out = {0};
+    size_t at = 0;
+    for (int i = 0; i < edits->n; i++) {
+        const Edit *e = edits->v[i];
+        if (e->from < at) continue;   /* overlapping edits cannot happen; be safe */
+        sb_putn(&out, f->text + at, e->from - at);
+        /* Text added after a last line without a line ending starts a new line. */
+        if (e->text[0] && e->from > 0 && f->text[e->from - 1] != '\n') sb_puts(&out, crlf ? "\r\n" : "\n");
+        for (const char *p = e->text; *p; p++) {
+            if (*p == '\n' && crlf) sb_putc(&out, '\r');
+            sb_putc(&out, *p);
+        }
+        at = e->to;
+    }
+    sb_putn(&out, f->text + at, f->len - at);
+    StrBuf tmp = {0};
+    sb_printf(&tmp, "%s.XXXXXX", f->path);
+    int fd = mkstemp(tmp.s);
+    int rc = -1;
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot write: %s", f->path, strerror(errno));
+        goto done;
+    }
+    struct stat st;
+    if (stat(f->path, &st) == 0) fchmod(fd, st.st_mode & 07777);
+    size_t done_n = 0;
+    while (done_n < out.len) {
+        ssize_t w = write(fd, out.s + done_n, out.len - done_n);
+        if (w <= 0) break;
+        done_n += (size_t)w;
+    }
+    if (close(fd) != 0 || done_n != out.len || rename(tmp.s, f->path) != 0) {
+        snprintf(err, errlen, "%s: cannot write: %s", f->path, strerror(errno));
+        unlink(tmp.s);
+        goto done;
+    }
+    rc = 0;
+done:
+    sb_free(&tmp);
+    sb_free(&out);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The command                                                          */
+
+static const char test_usage[] =
+    "usage: eddy test [--update] [-v] FILE.test...\n"
+    "\n"
+    "Runs the cases of each file in memory (no broker) and compares what\n"
+    "they produce with their expectations.  Prints a diff for each failing\n"
+    "case and a final line 'N passed, N failed'; exits 1 if any failed.\n"
+    "\n"
+    "  --update   rewrite the failing expectations from the actual output\n"
+    "  -v         also name the cases that pass\n"
+    "\n"
+    "The file format: docs/test-format.md\n";
+
+typedef struct Totals {
+    int passed;           /* cases that match */
+    int failed;           /* cases that do not, and files that cannot be read */
+    int updated;          /* cases rewritten by --update */
+    int files_updated;    /* files rewritten */
+} Totals;
+
+static void test_file(const char *path, const TestRunner *runner, bool update, bool verbose, Totals *t)
+{
+    TestFile f;
+    if (tf_load(&f, path)) {
+        fprintf(stdout, "FAIL %s\n", f.err);
+        t->failed++;
+        tf_free(&f);
+        return;
+    }
+    Arena ea;
+    arena_init(&ea, 4096);
+    PtrList edits = {0};
+    int updated = 0;
+    for (int ci = 0; ci < f.cases.n; ci++) {
+        const TestCase *tc = f.cases.v[ci];
+        TestResult r;
+        memset(&r, 0, sizeof r);
+        arena_init(&r.arena, 8192);
+        Arena a;
+        arena_init(&a, 8192);
+        CaseVerdict cv;
+        if (runner->run(runner->ctx, tc, &r)) {
+            fprintf(stdout, "FAIL %s:%d: %s\n  the %s runner failed: %s\n", tc->file, tc->line, tc->name, runner->name, r.error ? r.error : "?");
+            t->failed++;
+        } else {
+            judge(tc, &r, &a, &cv);
+            if (cv.ok) {
+                t->passed++;
+                if (verbose) fprintf(stdout, "ok   %s:%d: %s\n", tc->file, tc->line, tc->name);
+            } else if (update && !cv.unfixable && update_case(&f, tc, &r, &cv, &edits, &ea) > 0) {
+                fprintf(stdout, "updated %s:%d: %s\n", tc->file, tc->line, tc->name);
+                updated++;
+                t->passed++;
+            } else {
+                report_failure(stdout, tc, &cv, r.error_line, &a);
+                t->failed++;
+            }
+        }
+        arena_free(&a);
+        sb_free(&r.plans);
+        arena_free(&r.arena);
+    }
+    if (edits.n) {
+        char err[600];
+        if (write_edits(&f, &edits, err, sizeof err)) {
+            fprintf(stdout, "FAIL %s\n", err);
+            t->failed += updated;
+            t->passed -= updated;
+        } else {
+            t->updated += updated;
+            t->files_updated++;
+        }
+    }
+    arena_free(&ea);
+    tf_free(&f);
+}
+
+int cmd_test_main(int argc, char **argv)
+{
+    bool update = false, verbose = false;
+    int nfiles = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--update") == 0 || strcmp(argv[i], "-u") == 0) update = true;
+        else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) verbose = true;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(test_usage, stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--") == 0) {
+            nfiles += argc - i - 1;
+            break;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "eddy test: unknown option '%s' (see eddy test --help)\n", argv[i]);
+            return 2;
+        } else nfiles++;
+    }
+    if (nfiles == 0) {
+        fprintf(stderr, "eddy test: which files?\n%s", test_usage);
+        return 2;
+    }
+    Totals t = {0};
+    bool files_only = false;
+    for (int i = 1; i < argc; i++) {
+        if (!files_only && strcmp(argv[i], "--") == 0) files_only = true;
+        else if (files_only || argv[i][0] != '-' || !argv[i][1]) test_file(argv[i], &test_memory_runner, update, verbose, &t);
+    }
+    if (update && t.updated) printf("updated %d case%s in %d file%s\n", t.updated, t.updated == 1 ? "" : "s", t.files_updated, t.files_updated == 1 ? "" : "s");
+    printf("%d passed, %d failed\n", t.passed, t.failed);
+    fflush(stdout);
+    return t.failed ? 1 : 0;
+}
