@@ -1146,13 +1146,16 @@ done:
 /* The command                                                          */
 
 static const char test_usage[] =
-    "usage: eddy test [--update] [-v] FILE.test...\n"
+    "usage: eddy test [--update] [--broker] [-v] FILE.test...\n"
     "\n"
     "Runs the cases of each file in memory (no broker) and compares what\n"
     "they produce with their expectations.  Prints a diff for each failing\n"
     "case and a final line 'N passed, N failed'; exits 1 if any failed.\n"
     "\n"
     "  --update   rewrite the failing expectations from the actual output\n"
+    "  --broker   also run every case over Kafka (an in-process development\n"
+    "             broker and the real connectors): each sink's final table\n"
+    "             must equal the in-memory run's\n"
     "  -v         also name the cases that pass\n"
     "\n"
     "The file format: docs/test-format.md\n";
@@ -1163,6 +1166,43 @@ typedef struct Totals {
     int updated;          /* cases rewritten by --update */
     int files_updated;    /* files rewritten */
 } Totals;
+
+/* --broker: the case again over Kafka; every sink's final table must be the
+ * in-memory run's, and an error in one run must be an error in the other. */
+static bool kafka_agrees(const TestCase *tc, const TestResult *mem, Arena *a)
+{
+    TestResult k;
+    memset(&k, 0, sizeof k);
+    arena_init(&k.arena, 8192);
+    bool ok = true;
+    if (test_kafka_runner.run(test_kafka_runner.ctx, tc, &k)) {
+        fprintf(stdout, "FAIL %s:%d: %s\n  over Kafka: the runner failed: %s\n", tc->file, tc->line, tc->name, k.error ? k.error : "?");
+        ok = false;
+    } else if (!mem->error != !k.error) {
+        fprintf(stdout, "FAIL %s:%d: %s\n  over Kafka: %s\n  in memory:  %s\n", tc->file, tc->line, tc->name,
+                k.error ? k.error : "no error", mem->error ? mem->error : "no error");
+        ok = false;
+    } else if (!mem->error) {
+        for (int i = 0; i < mem->sinks.n && ok; i++) {
+            const TestSink *ms = mem->sinks.v[i];
+            const TestSink *ks = test_result_sink(&k, ms->name);
+            const char **want, **got = NULL;
+            int nw = final_table(ms, a, &want), ng = 0;
+            if (ks) ng = final_table(ks, a, &got);
+            if (!lines_equal(want, nw, got, ng)) {
+                fprintf(stdout, "FAIL %s:%d: %s\n  over Kafka, sink %s's final table differs from the in-memory run: - memory, + Kafka\n",
+                        tc->file, tc->line, tc->name, ms->name);
+                print_diff(stdout, want, nw, got, ng);
+                ok = false;
+            }
+        }
+    }
+    sb_free(&k.plans);
+    arena_free(&k.arena);
+    return ok;
+}
+
+static bool broker_mode;   /* --broker: also run every case over Kafka */
 
 static void test_file(const char *path, const TestRunner *runner, bool update, bool verbose, Totals *t)
 {
@@ -1190,7 +1230,9 @@ static void test_file(const char *path, const TestRunner *runner, bool update, b
             t->failed++;
         } else {
             judge(tc, &r, &a, &cv);
-            if (cv.ok) {
+            if (cv.ok && broker_mode && !kafka_agrees(tc, &r, &a)) {
+                t->failed++;
+            } else if (cv.ok) {
                 t->passed++;
                 if (verbose) fprintf(stdout, "ok   %s:%d: %s\n", tc->file, tc->line, tc->name);
             } else if (update && !cv.unfixable && update_case(&f, tc, &r, &cv, &edits, &ea) > 0) {
@@ -1227,6 +1269,7 @@ int cmd_test_main(int argc, char **argv)
     int nfiles = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--update") == 0 || strcmp(argv[i], "-u") == 0) update = true;
+        else if (strcmp(argv[i], "--broker") == 0) broker_mode = true;
         else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) verbose = true;
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(test_usage, stdout);

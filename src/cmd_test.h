@@ -136,6 +136,9 @@ int test_case_records(const TestCase *tc, const char *table, TestRecordFn fn, vo
 
 /* The in-memory runner (the default). */
 extern const TestRunner test_memory_runner;
+/* The Kafka runner (eddy test --broker): a development broker per case,
+ * the real connectors; fills each sink with what its topic holds. */
+extern const TestRunner test_kafka_runner;
 
 /* Looks up a TestSink by name in a result, or NULL. */
 TestSink *test_result_sink(const TestResult *r, const char *name);

@@ -143,11 +143,11 @@ static int agg_process(OpState *s, Batch *in, Batch *out)
         rowkey_encode(&st->key, st->key_types, row, NULL, n->ngroup);
         uint64_t h = htab_hash(st->key.s, st->key.len);
         Group *g = htab_find(&st->groups, st->key.s, st->key.len, h);
+        if (sign < 0 && (!g || g->nrows <= 0)) {
+            st->ignored++;       /* retracting a row the group does not hold (never seen, or emptied in this mini-batch) */
+            continue;
+        }
         if (!g) {
-            if (sign < 0) {
-                st->ignored++;   /* retracting a row this operator never saw */
-                continue;
-            }
             g = malloc(sizeof *g + ALIGN8(st->key.len) + st->slots);
             if (!g) abort();
             g->nrows = 0;

@@ -15,3 +15,12 @@ foreach(test_file ${EDDY_SQL_TESTS})
   add_test(NAME sql/${test_name} COMMAND $<TARGET_FILE:eddy> test ${test_file})
   set_tests_properties(sql/${test_name} PROPERTIES LABELS sql)
 endforeach()
+
+# A sample of the same files over Kafka (eddy test --broker): an in-process
+# broker per case and the real connectors; each sink's final table must
+# equal the in-memory run's.
+add_test(NAME sql/broker_sample
+  COMMAND $<TARGET_FILE:eddy> test --broker
+          ${CMAKE_CURRENT_LIST_DIR}/aggregates.test ${CMAKE_CURRENT_LIST_DIR}/upsert_source.test
+          ${CMAKE_CURRENT_LIST_DIR}/sinks.test ${CMAKE_CURRENT_LIST_DIR}/having.test)
+set_tests_properties(sql/broker_sample PROPERTIES LABELS sql TIMEOUT 300)
