@@ -3,6 +3,7 @@
  * infers types, and shapes aggregate queries (keys, aggregates, the
  * expressions over them).  See bind.h for the contract.
  */
+#include "civil.h"
 #include "bind.h"
 
 #include <ctype.h>
@@ -74,15 +75,6 @@ static BExpr *bx_col(BindCtx *c, int col, Type t, int pos)
 /* ------------------------------------------------------------------ */
 /* Literals                                                            */
 
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
 /* 'YYYY-MM-DD[ HH:MM:SS[.fff]]' → epoch ms (want_time) or days. */
 static bool parse_datetime(const char *s, bool want_time, int64_t *out)
@@ -112,7 +104,7 @@ static bool parse_datetime(const char *s, bool want_time, int64_t *out)
         }
     }
     if (*p) return false;
-    int64_t days = days_from_civil(y, mo, d);
+    int64_t days = civil_to_days(y, mo, d);
     *out = want_time ? days * 86400000 + (int64_t)h * 3600000 + mi * 60000 + se * 1000 + ms : days;
     return true;
 }

@@ -12,6 +12,7 @@
  * default timestamps are a fixed sequence; final tables are sorted.
  */
 #define _POSIX_C_SOURCE 200809L   /* mkstemp, fchmod */
+#include "civil.h"
 #include "cmd_test.h"
 
 #include <ctype.h>
@@ -145,16 +146,6 @@ static size_t json_token_len(const char *s, size_t n)
     return n;   /* unbalanced: the rest of the line */
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static long long days_from_civil(long long y, int m, int d)
-{
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
 /* ts=: epoch milliseconds, or YYYY-MM-DD[THH:MM:SS[.fff]][Z] in UTC. */
 static bool parse_ts(const char *s, size_t n, long long *out)
@@ -185,7 +176,7 @@ static bool parse_ts(const char *s, size_t n, long long *out)
     }
     if (*p == 'Z') p++;
     if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
-    *out = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + sec * 1000LL + ms;
+    *out = ((civil_to_days(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + sec * 1000LL + ms;
     return true;
 }
 

@@ -71,6 +71,7 @@
  * BYTES as padded base64; control characters as \b \f \n \r \t or \u00XX.
  */
 #define _GNU_SOURCE
+#include "civil.h"
 #include "codec.h"
 
 #include <locale.h>
@@ -745,32 +746,7 @@ after:
     return expected(c, p, "',' or ']'");
 }
 
-/* ---- dates and times ------------------------------------------------------------ */
 
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    /* Days since 1970-01-01 in the proleptic Gregorian calendar: count in
-     * 400-year eras starting on March 1st, so leap days fall at the end. */
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
 
 static inline bool leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
@@ -793,7 +769,7 @@ static bool parse_date(const char *s, size_t n, int64_t *days)
     if (n < 10 || digits_at(s, 4, &y) || s[4] != '-' || digits_at(s + 5, 2, &m) || s[7] != '-' || digits_at(s + 8, 2, &d))
         return false;
     if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap(y))) return false;
-    *days = days_from_civil(y, m, d);
+    *days = civil_to_days(y, m, d);
     return true;
 }
 

@@ -82,6 +82,7 @@
  *   - timestamp ± INTERVAL adds milliseconds; DATE ± INTERVAL works in
  *     milliseconds and floors back to a day.
  */
+#include "civil.h"
 #include "eval.h"
 
 #include <math.h>
@@ -644,15 +645,6 @@ static int days_in_month(int64_t y, int m)
     return m == 2 && leap(y) ? 29 : dm[m - 1];
 }
 
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
 /* Up to `max` digits (at least one). */
 static bool digits(const char *s, int n, int *i, int max, int *out)
@@ -670,7 +662,7 @@ static bool parse_ymd(const char *s, int n, int *i, int64_t *days)
     if (!digits(s, n, i, 2, &m) || *i >= n || s[(*i)++] != '-') return false;
     if (!digits(s, n, i, 2, &d)) return false;
     if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return false;
-    *days = days_from_civil(y, m, d);
+    *days = civil_to_days(y, m, d);
     return true;
 }
 

@@ -2,6 +2,7 @@
  * expr.c — comparing and printing bound expressions.
  */
 #include "expr.h"
+#include "civil.h"
 #include "func.h"
 
 #include <inttypes.h>
@@ -94,12 +95,10 @@ static void print_lit(StrBuf *b, const BExpr *e)
         break;
     }
     case TY_DATE: {
-        /* days since 1970-01-01 → civil date (Howard Hinnant's algorithm) */
-        int64_t z = v->i + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-        int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-        int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-        sb_printf(b, "DATE '%04" PRId64 "-%02" PRId64 "-%02" PRId64 "'", y + (m <= 2), m, d);
+        int64_t y;
+        int m, d;
+        civil_from_days(v->i, &y, &m, &d);
+        sb_printf(b, "DATE '%04" PRId64 "-%02d-%02d'", y, m, d);
         break;
     }
     case TY_TIMESTAMP:

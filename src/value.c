@@ -26,6 +26,7 @@
  *   INTERVAL       +1 02:03:04.005 (days, then time), as Flink prints
  *                  INTERVAL DAY TO SECOND
  */
+#include "civil.h"
 #include "value.h"
 
 #include <float.h>
@@ -415,20 +416,6 @@ static int format_decimal(char *p, int64_t v, int scale)
     return o + scale;
 }
 
-/* Days since 1970-01-01 → civil date (proleptic Gregorian). */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    if (z > INT64_MAX - 719468) z = INT64_MAX - 719468;   /* absurd dates stay defined */
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;                                  /* [0, 146096] */
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  /* [0, 399] */
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);           /* [0, 365] */
-    int64_t mp = (5 * doy + 2) / 153;                                /* [0, 11] */
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
 
 static int format_date(char *p, int64_t days)
 {
