@@ -53,23 +53,6 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* One line describing a node, as EXPLAIN shows it (for messages and the state file). */
-static void node_description(const PlanNode *n, StrBuf *out)
-{
-    Arena a;
-    arena_init(&a, 1024);
-    ExplainAttrs at = {.arena = &a};
-    plan_ops[n->kind].describe(n, &at);
-    sb_printf(out, "%s(", plan_ops[n->kind].name);
-    for (int i = 0; i < at.n; i++) {
-        sb_printf(out, "%s%s=[", i ? ", " : "", at.v[i].key);
-        for (int k = 0; k < at.v[i].nvals; k++) sb_printf(out, "%s%s", k ? ", " : "", at.v[i].vals[k]);
-        sb_putc(out, ']');
-    }
-    sb_putc(out, ')');
-    arena_free(&a);
-}
-
 int job_attach_state(Job *j, StateStore *st)
 {
     j->state = st;
@@ -87,7 +70,7 @@ int job_attach_state(Job *j, StateStore *st)
         if (!o->vt->checkpoint) continue;
         StrBuf fp = {0}, desc = {0};
         o->vt->fingerprint(o->node, &fp);
-        node_description(o->node, &desc);
+        explain_node(o->node, false, &desc);
         char kind[64], ofp[1024], odesc[2048];
         int have = fresh ? 1 : state_get_operator(st, op, kind, sizeof kind, ofp, sizeof ofp, odesc, sizeof odesc);
         if (have < 0) {

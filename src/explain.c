@@ -49,18 +49,38 @@ static void collect_attrs(const PlanNode *n, Arena *a, ExplainAttrs *at)
     if (nk >= 0 && node_changelog(n) != CL_APPEND) explain_attr_list(at, "key", key, nk);
 }
 
-static void text_node(const PlanNode *n, int depth, Arena *a, StrBuf *out)
+static void node_line(const PlanNode *n, bool changelog, Arena *a, StrBuf *out)
 {
-    for (int i = 0; i < depth; i++) sb_puts(out, i + 1 == depth ? "+- " : "   ");
     ExplainAttrs at;
-    collect_attrs(n, a, &at);
+    if (changelog) {
+        collect_attrs(n, a, &at);
+    } else {
+        at.arena = a;
+        at.n = 0;
+        plan_ops[n->kind].describe(n, &at);
+    }
     sb_printf(out, "%s(", plan_ops[n->kind].name);
     for (int i = 0; i < at.n; i++) {
         sb_printf(out, "%s%s=[", i ? ", " : "", at.v[i].key);
         for (int j = 0; j < at.v[i].nvals; j++) sb_printf(out, "%s%s", j ? ", " : "", at.v[i].vals[j]);
         sb_putc(out, ']');
     }
-    sb_puts(out, ")\n");
+    sb_putc(out, ')');
+}
+
+void explain_node(const PlanNode *n, bool changelog, StrBuf *out)
+{
+    Arena a;
+    arena_init(&a, 1024);
+    node_line(n, changelog, &a, out);
+    arena_free(&a);
+}
+
+static void text_node(const PlanNode *n, int depth, Arena *a, StrBuf *out)
+{
+    for (int i = 0; i < depth; i++) sb_puts(out, i + 1 == depth ? "+- " : "   ");
+    node_line(n, true, a, out);
+    sb_putc(out, '\n');
     if (n->input) text_node(n->input, depth + 1, a, out);
 }
 

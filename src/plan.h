@@ -136,6 +136,9 @@ typedef struct ExplainAttrs {
 
 void explain_attr(ExplainAttrs *a, const char *key, const char *val);
 void explain_attr_list(ExplainAttrs *a, const char *key, const char **vals, int n);
+/* One operator as EXPLAIN prints it (without the changelog attributes when
+ * changelog is false), without a newline. */
+void explain_node(const PlanNode *n, bool changelog, StrBuf *out);
 /* Tree text, one operator a line, root first; or a JSON object. */
 void explain_text(const Plan *p, StrBuf *out);
 void explain_json(const Plan *p, StrBuf *out);
