@@ -162,7 +162,7 @@ Job *job_new(const Plan *p, char *err, size_t errlen)
     arena_init(&j->batch_arena, 64 * 1024);
     j->latency_ms = setting_ms(j, "table.exec.mini-batch.allow-latency", "100 ms");
     const char *sz = job_setting(j, "table.exec.mini-batch.size");
-    if (!sz || !opt_parse_int(sz, &j->batch_rows) || j->batch_rows <= 0) j->batch_rows = 10000;
+    if (!sz || !opt_parse_int(sz, &j->batch_rows) || j->batch_rows <= 0) j->batch_rows = 100000;
     j->ckpt_interval_ms = setting_ms(j, "execution.checkpointing.interval", "1 s");
     j->nops = p->nnodes;
     j->ops = calloc((size_t)j->nops, sizeof *j->ops);
@@ -331,6 +331,11 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         }
         ko.producer = p;
         j->out = (JobOutput){&ko, kafka_emit, kafka_flush_out};
+        /* Ask for the sink topic now: without it the producer learns the
+         * topic's partitions only on its first metadata refresh, about a
+         * second later, and holds every record until then (measured). */
+        int sinkparts;
+        kafka_producer_partition_count(p, root->table->conn.topic, 5000, &sinkparts, err, sizeof err);
     }
 
     /* Wait for the source topic, then assign every partition. */

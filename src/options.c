@@ -57,7 +57,7 @@ static const OptionDef option_table[] = {
      "State file of the next job (default: <job name>.db in the current directory)."},
     {"table.exec.mini-batch.allow-latency", OPT_DURATION, OPT_SET, "100 ms",
      NULL, "Longest time an aggregate holds updates to collapse them into one change per key."},
-    {"table.exec.mini-batch.size", OPT_INT, OPT_SET, "10000", NULL,
+    {"table.exec.mini-batch.size", OPT_INT, OPT_SET, "100000", NULL,
      "Most input rows an aggregate buffers before it emits."},
     {"sql-client.execution.result-mode", OPT_ENUM, OPT_SET, "table", "table|changelog|tableau",
      "How the REPL shows a continuous SELECT."},

@@ -77,7 +77,10 @@ int state_open(const char *path, StateStore **out, char *err, size_t errlen)
     sqlite3_busy_timeout(s->db, 0);
     char *msg = NULL;
     /* An exclusive lock taken at once tells "another job uses this file". */
-    rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, &msg);
+    /* A 256 MiB page cache: checkpoints of many keys otherwise re-read
+     * B-tree pages from the OS (measured: a quarter of a second per 1M
+     * orders grouped by 100k users). */
+    rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;", NULL, NULL, &msg);
     if (rc == SQLITE_OK) rc = sqlite3_exec(s->db, schema, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         const char *why = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? "it is locked by another process (is the job already running?)"
