@@ -149,9 +149,9 @@ static int open_state(Job *j, const RunOpts *o, int njobs, char *err, size_t err
         }
         if (njobs == 1) path = o->state;
     }
-    char def[512];
+    char def[1100];
     if (!path) {
-        snprintf(def, sizeof def, "%s.db", j->plan->name);
+        snprintf(def, sizeof def, "%.1000s.db", j->plan->name);
         path = def;
     }
     if (strcmp(path, "none") == 0) return 0;
