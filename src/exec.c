@@ -114,45 +114,77 @@ int job_attach_state(Job *j, StateStore *st)
     return 0;
 }
 
+/* The writer thread: one transaction for the collected checkpoint. */
+static void *checkpoint_writer(void *arg)
+{
+    Job *j = arg;
+    j->writer_rc = state_write(j->state, j->ckpt_write);
+    return NULL;
+}
+
+/* Waits for the checkpoint being written; 0 once it is committed. */
+static int checkpoint_wait(Job *j)
+{
+    if (!j->writing) return 0;
+    pthread_join(j->writer, NULL);
+    j->writing = false;
+    if (j->writer_rc) return job_fail(j, "%s (checkpoint not taken)", state_errmsg(j->state));
+    j->stats.checkpoints++;
+    return 0;
+}
+
+/*
+ * A checkpoint: emit the mini-batch, have the sink acknowledge everything,
+ * collect the changed state and the offsets in memory (the pause of
+ * processing), then let the writer thread commit them while the job goes
+ * on.  The previous checkpoint's write is waited for first, so checkpoints
+ * commit in order and at most one is in flight; a crash before a commit
+ * restarts from the checkpoint before it, which replays correctly.
+ */
 int job_checkpoint(Job *j, const int64_t *offsets, int nparts)
 {
     if (!j->state) return 0;
     int64_t t0 = now_us();
     char err[512];
+    if (checkpoint_wait(j)) return -1;
     if (j->pending && job_flush(j)) return -1;
     /* Every record the state reflects must be delivered before it is committed. */
     if (j->out.flush && j->out.flush(j->out.ctx, 60000, err, sizeof err))
         return job_fail(j, "sink: %s (checkpoint not taken)", err);
-    StateStore *st = j->state;
-    if (state_begin(st)) return job_fail(j, "%s", state_errmsg(st));
-    j->ckpt_written = 0;
+    if (!j->ckpt_fill) j->ckpt_fill = state_batch_new();
+    StateBatch *b = j->ckpt_fill;
+    state_batch_clear(b);
     int op = 0;
     for (int i = 0; i < j->nops; i++) {
         OpState *o = &j->ops[i];
         if (!o->vt->checkpoint) continue;
-        if (o->vt->checkpoint(o, st, op++)) {
-            state_rollback(st);
-            return -1;
-        }
+        if (o->vt->checkpoint(o, b, op++)) return -1;
     }
+    j->ckpt_written = (int64_t)state_batch_rows(b);
     const char *topic = j->ops[0].node->table->conn.topic;
     for (int p = 0; p < nparts; p++)
-        if (offsets[p] >= 0 && state_put_offset(st, topic, p, offsets[p])) {
-            state_rollback(st);
-            return job_fail(j, "%s", state_errmsg(st));
-        }
+        if (offsets[p] >= 0) state_batch_offset(b, topic, p, offsets[p]);
     char num[32];
-    snprintf(num, sizeof num, "%lld", (long long)(j->stats.checkpoints + 1));
-    state_set_meta(st, "checkpoint", num);
+    snprintf(num, sizeof num, "%lld", (long long)(j->stats.checkpoints + 1 + j->writing));
+    state_batch_meta(b, "checkpoint", num);
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
-    state_set_meta(st, "checkpoint_time", num);
-    if (state_commit(st)) return job_fail(j, "%s", state_errmsg(st));
-    j->stats.checkpoints++;
+    state_batch_meta(b, "checkpoint_time", num);
+    j->ckpt_fill = j->ckpt_write;
+    j->ckpt_write = b;
+    j->writing = true;
+    if (pthread_create(&j->writer, NULL, checkpoint_writer, j) != 0) {
+        j->writing = false;
+        j->writer_rc = state_write(j->state, b);   /* no thread: write here */
+        if (j->writer_rc) return job_fail(j, "%s (checkpoint not taken)", state_errmsg(j->state));
+        j->stats.checkpoints++;
+    }
     j->stats.ckpt_keys = j->ckpt_written;
     j->stats.ckpt_last_us = now_us() - t0;
     if (j->stats.ckpt_last_us > j->stats.ckpt_max_us) j->stats.ckpt_max_us = j->stats.ckpt_last_us;
     return 0;
 }
+
+int job_checkpoint_sync(Job *j) { return checkpoint_wait(j); }
 
 Job *job_new(const Plan *p, char *err, size_t errlen)
 {
@@ -191,6 +223,9 @@ void job_free(Job *j)
     }
     free(j->ops);
     arena_free(&j->batch_arena);
+    if (j->writing) pthread_join(j->writer, NULL);
+    state_batch_free(j->ckpt_fill);
+    state_batch_free(j->ckpt_write);
     state_close(j->state);
     free(j);
 }
@@ -472,7 +507,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     }
     /* Clean stop: emit what is buffered, wait for every delivery, checkpoint. */
     if (j->pending && job_flush(j)) goto out;
-    if (j->state && job_checkpoint(j, pos, nparts)) goto out;
+    if (j->state && (job_checkpoint(j, pos, nparts) || checkpoint_wait(j))) goto out;
     if (p && kafka_producer_flush(p, 30000, err, sizeof err)) {
         job_fail(j, "sink '%s': %s", root->table->name, err);
         goto out;

@@ -12,6 +12,7 @@
 #ifndef EDDY_EXEC_H
 #define EDDY_EXEC_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,16 +59,17 @@ typedef struct Job Job;
 typedef struct OpState OpState;
 
 struct StateStore;
+struct StateBatch;
 
 typedef struct OpVTable {
     int  (*init)(OpState *s);                          /* allocate runtime state */
     int  (*process)(OpState *s, Batch *in, Batch *out);/* consume a batch, append output rows */
     int  (*flush)(OpState *s, Batch *out);             /* emit what the mini-batch buffered (may be NULL) */
     void (*end)(OpState *s);                           /* free runtime state (NULL-safe state) */
-    /* Keyed state (NULL for stateless operators): write what changed since
-     * the last checkpoint into the open checkpoint transaction; load it all
-     * back on restart.  `op` numbers the stateful operators. */
-    int  (*checkpoint)(OpState *s, struct StateStore *st, int op);
+    /* Keyed state (NULL for stateless operators): add what changed since
+     * the last checkpoint to the checkpoint's batch; load it all back on
+     * restart.  `op` numbers the stateful operators. */
+    int  (*checkpoint)(OpState *s, struct StateBatch *b, int op);
     int  (*restore)(OpState *s, struct StateStore *st, int op);
     /* What identifies the operator's state layout: restarting with a plan
      * whose fingerprint differs would misread the state. */
@@ -113,6 +115,11 @@ struct Job {
     int64_t     pending;     /* input records since the last flush */
     JobStats    stats;       /* counters */
     struct StateStore *state;/* checkpoints go here, or NULL (no state kept) */
+    struct StateBatch *ckpt_fill;  /* the checkpoint being collected */
+    struct StateBatch *ckpt_write; /* the checkpoint being written by the writer thread */
+    pthread_t   writer;      /* writes ckpt_write into the state file */
+    bool        writing;     /* the writer thread runs */
+    int         writer_rc;   /* its result */
     int64_t     ckpt_interval_ms; /* execution.checkpointing.interval (0 = only on stop) */
     int64_t     ckpt_written;    /* rows written by the checkpoint in progress */
     char        err[1024];   /* the error that stopped the job */
@@ -141,6 +148,8 @@ int  job_attach_state(Job *j, struct StateStore *st);
  * and offsets in one transaction.  `offsets` are the next offsets of the
  * source partitions (nparts of them). */
 int  job_checkpoint(Job *j, const int64_t *offsets, int nparts);
+/* Waits until the last checkpoint is committed (0) or failed (-1). */
+int  job_checkpoint_sync(Job *j);
 
 /* Runs the job over Kafka until *stop becomes non-zero or an error occurs;
  * on stop: finishes the batch, flushes aggregates and the producer.

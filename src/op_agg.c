@@ -273,7 +273,7 @@ static void group_save(const PlanNode *n, AggState *st, Group *g, StrBuf *out)
     for (int a = 0; a < n->naggs; a++) agg_save(&st->specs[a], group_slots(g) + st->slot[a], out);
 }
 
-static int agg_checkpoint(OpState *s, StateStore *store, int op)
+static int agg_checkpoint(OpState *s, StateBatch *store, int op)
 {
     const PlanNode *n = s->node;
     AggState *st = s->priv;
@@ -290,7 +290,7 @@ static int agg_checkpoint(OpState *s, StateStore *store, int op)
         size_t klen = st->changed_len[i];
         Group *g = htab_find(&st->groups, key, klen, htab_hash(key, klen));
         if (!g || g->nrows <= 0) {
-            if (state_del(store, op, key, klen)) rc = job_fail(s->job, "%s", state_errmsg(store));
+            state_batch_del(store, op, key, klen);
             continue;
         }
         g->ck = 0;
@@ -300,7 +300,7 @@ static int agg_checkpoint(OpState *s, StateStore *store, int op)
         row[n->ncols] = (Value){.i = g->nrows};
         json_encode(&ktext, kf, n->ngroup, row);
         json_encode(&vtext, vf, n->naggs + 1, row);
-        if (state_put(store, op, key, klen, val.s, val.len, ktext.s, vtext.s)) rc = job_fail(s->job, "%s", state_errmsg(store));
+        state_batch_put(store, op, key, klen, val.s, val.len, ktext.s, vtext.s);
         s->job->ckpt_written++;
     }
     st->nchanged = 0;

@@ -151,7 +151,7 @@ static void norm_fingerprint(const PlanNode *n, StrBuf *out)
     for (int i = 0; i < n->ncols; i++) type_print(out, n->cols[i].type), sb_putc(out, ';');
 }
 
-static int norm_checkpoint(OpState *s, StateStore *store, int op)
+static int norm_checkpoint(OpState *s, StateBatch *store, int op)
 {
     const PlanNode *n = s->node;
     NormState *st = s->priv;
@@ -169,14 +169,14 @@ static int norm_checkpoint(OpState *s, StateStore *store, int op)
         size_t klen = st->changed_len[i];
         KeyRow *kr = htab_find(&st->rows, key, klen, htab_hash(key, klen));
         if (!kr) {
-            if (state_del(store, op, key, klen)) rc = job_fail(s->job, "%s", state_errmsg(store));
+            state_batch_del(store, op, key, klen);
             continue;
         }
         kt.len = vt.len = 0;
         rowkey_decode((const char *)kr->data + kr->klen, kr->rlen, st->types, row, n->ncols, NULL);
         json_encode(&kt, kf, n->nkey, row);
         json_encode(&vt, vf, n->ncols, row);
-        if (state_put(store, op, key, klen, kr->data + kr->klen, kr->rlen, kt.s, vt.s)) rc = job_fail(s->job, "%s", state_errmsg(store));
+        state_batch_put(store, op, key, klen, kr->data + kr->klen, kr->rlen, kt.s, vt.s);
         s->job->ckpt_written++;
     }
     st->nchanged = 0;

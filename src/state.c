@@ -13,6 +13,8 @@
  */
 #include "state.h"
 
+#include "arena.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -230,48 +232,144 @@ bool state_has_offsets(StateStore *s, const char *topic)
     return any;
 }
 
-int state_begin(StateStore *s)
+/* ---- checkpoint batches ---- */
+
+typedef struct BatchRow {
+    int         op;       /* operator, or -1 offset, -2 meta */
+    bool        del;      /* a delete */
+    const char *key;      /* key bytes (offset: topic; meta: key) */
+    size_t      klen;     /* key length (offset: partition) */
+    const char *val;      /* value bytes (meta: value) */
+    size_t      vlen;     /* value length */
+    const char *ktext;    /* readable key */
+    const char *vtext;    /* readable value */
+    int64_t     num;      /* offset: next offset */
+} BatchRow;
+
+struct StateBatch {
+    Arena     arena;      /* copies */
+    BatchRow *rows;       /* in order */
+    size_t    n, cap;     /* count, capacity */
+};
+
+StateBatch *state_batch_new(void)
 {
-    return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(s, "begin checkpoint");
+    StateBatch *b = calloc(1, sizeof *b);
+    if (!b) abort();
+    arena_init(&b->arena, 64 * 1024);
+    return b;
 }
 
-int state_put(StateStore *s, int op, const void *key, size_t klen, const void *val, size_t vlen, const char *key_text, const char *val_text)
+void state_batch_clear(StateBatch *b)
 {
-    sqlite3_reset(s->put);
-    sqlite3_bind_int(s->put, 1, op);
-    sqlite3_bind_blob(s->put, 2, key, (int)klen, SQLITE_STATIC);
-    sqlite3_bind_blob(s->put, 3, val, (int)vlen, SQLITE_STATIC);
-    sqlite3_bind_text(s->put, 4, key_text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->put, 5, val_text, -1, SQLITE_STATIC);
-    return sqlite3_step(s->put) == SQLITE_DONE ? 0 : fail(s, "write state");
+    arena_free(&b->arena);
+    arena_init(&b->arena, 64 * 1024);
+    b->n = 0;
 }
 
-int state_del(StateStore *s, int op, const void *key, size_t klen)
+void state_batch_free(StateBatch *b)
 {
-    sqlite3_reset(s->del);
-    sqlite3_bind_int(s->del, 1, op);
-    sqlite3_bind_blob(s->del, 2, key, (int)klen, SQLITE_STATIC);
-    return sqlite3_step(s->del) == SQLITE_DONE ? 0 : fail(s, "delete state");
+    if (!b) return;
+    arena_free(&b->arena);
+    free(b->rows);
+    free(b);
 }
 
-int state_put_offset(StateStore *s, const char *topic, int partition, int64_t next)
+size_t state_batch_rows(const StateBatch *b) { return b->n; }
+
+static BatchRow *batch_row(StateBatch *b)
 {
-    sqlite3_reset(s->off);
-    sqlite3_bind_text(s->off, 1, topic, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s->off, 2, partition);
-    sqlite3_bind_int64(s->off, 3, next);
-    return sqlite3_step(s->off) == SQLITE_DONE ? 0 : fail(s, "write offsets");
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 1024;
+        b->rows = realloc(b->rows, sizeof *b->rows * b->cap);
+        if (!b->rows) abort();
+    }
+    BatchRow *r = &b->rows[b->n++];
+    memset(r, 0, sizeof *r);
+    return r;
 }
 
-int state_commit(StateStore *s)
+void state_batch_put(StateBatch *b, int op, const void *key, size_t klen, const void *val, size_t vlen, const char *key_text,
+                     const char *val_text)
 {
+    BatchRow *r = batch_row(b);
+    r->op = op;
+    r->key = arena_strndup(&b->arena, key, klen);
+    r->klen = klen;
+    r->val = arena_strndup(&b->arena, val, vlen);
+    r->vlen = vlen;
+    r->ktext = arena_strdup(&b->arena, key_text);
+    r->vtext = arena_strdup(&b->arena, val_text);
+}
+
+void state_batch_del(StateBatch *b, int op, const void *key, size_t klen)
+{
+    BatchRow *r = batch_row(b);
+    r->op = op;
+    r->del = true;
+    r->key = arena_strndup(&b->arena, key, klen);
+    r->klen = klen;
+}
+
+void state_batch_offset(StateBatch *b, const char *topic, int partition, int64_t next)
+{
+    BatchRow *r = batch_row(b);
+    r->op = -1;
+    r->key = arena_strdup(&b->arena, topic);
+    r->klen = (size_t)partition;
+    r->num = next;
+}
+
+void state_batch_meta(StateBatch *b, const char *key, const char *value)
+{
+    BatchRow *r = batch_row(b);
+    r->op = -2;
+    r->key = arena_strdup(&b->arena, key);
+    r->val = arena_strdup(&b->arena, value);
+}
+
+static int write_row(StateStore *s, const BatchRow *r)
+{
+    sqlite3_stmt *st;
+    if (r->op == -2) return state_set_meta(s, r->key, r->val);
+    if (r->op == -1) {
+        st = s->off;
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, (int)r->klen);
+        sqlite3_bind_int64(st, 3, r->num);
+        return sqlite3_step(st) == SQLITE_DONE ? 0 : fail(s, "write offsets");
+    }
+    if (r->del) {
+        st = s->del;
+        sqlite3_reset(st);
+        sqlite3_bind_int(st, 1, r->op);
+        sqlite3_bind_blob(st, 2, r->key, (int)r->klen, SQLITE_STATIC);
+        return sqlite3_step(st) == SQLITE_DONE ? 0 : fail(s, "delete state");
+    }
+    st = s->put;
+    sqlite3_reset(st);
+    sqlite3_bind_int(st, 1, r->op);
+    sqlite3_bind_blob(st, 2, r->key, (int)r->klen, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, r->val, (int)r->vlen, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->ktext, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->vtext, -1, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : fail(s, "write state");
+}
+
+int state_write(StateStore *s, const StateBatch *b)
+{
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(s, "begin checkpoint");
+    for (size_t i = 0; i < b->n; i++)
+        if (write_row(s, &b->rows[i])) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
     if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return 0;
     fail(s, "commit checkpoint");
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return -1;
 }
-
-void state_rollback(StateStore *s) { sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); }
 
 int state_scan(StateStore *s, int op, int (*fn)(void *, const void *, size_t, const void *, size_t), void *ctx)
 {

@@ -48,14 +48,21 @@ int  state_get_offset(StateStore *s, const char *topic, int partition, int64_t *
 /* Whether any offset of the topic is stored. */
 bool state_has_offsets(StateStore *s, const char *topic);
 
-/* A checkpoint: begin, puts/deletes/offsets, commit (or rollback). */
-int  state_begin(StateStore *s);
-int  state_put(StateStore *s, int op, const void *key, size_t klen, const void *val, size_t vlen,
-               const char *key_text, const char *val_text);
-int  state_del(StateStore *s, int op, const void *key, size_t klen);
-int  state_put_offset(StateStore *s, const char *topic, int partition, int64_t next);
-int  state_commit(StateStore *s);
-void state_rollback(StateStore *s);
+/* A checkpoint is collected in memory (a StateBatch: fast, on the job's
+ * thread) and then written in one transaction (state_write: may run on
+ * another thread while the job goes on).  The batch copies what it is given. */
+typedef struct StateBatch StateBatch;
+StateBatch *state_batch_new(void);
+void state_batch_free(StateBatch *b);
+void state_batch_clear(StateBatch *b);
+void state_batch_put(StateBatch *b, int op, const void *key, size_t klen, const void *val, size_t vlen,
+                     const char *key_text, const char *val_text);
+void state_batch_del(StateBatch *b, int op, const void *key, size_t klen);
+void state_batch_offset(StateBatch *b, const char *topic, int partition, int64_t next);
+void state_batch_meta(StateBatch *b, const char *key, const char *value);
+size_t state_batch_rows(const StateBatch *b);
+/* Writes the batch in one transaction; on failure nothing of it is kept. */
+int  state_write(StateStore *s, const StateBatch *b);
 
 /* Calls fn for every row of an operator; fn returns 0 to go on. */
 int  state_scan(StateStore *s, int op, int (*fn)(void *ctx, const void *key, size_t klen, const void *val, size_t vlen), void *ctx);
