@@ -294,8 +294,15 @@ typedef struct KafkaOut {
 static int kafka_emit(void *ctx, const OutRecord *r, char *err, size_t errlen)
 {
     KafkaOut *k = ctx;
+    if (r->nhdrs)
+        return kafka_produce(k->producer, r->topic, -1, r->key, r->klen, r->val, r->vlen, r->ts, r->hdrs, r->nhdrs, err, errlen);
     kafka_header h = {"op", r->op, r->op ? strlen(r->op) : 0};
     return kafka_produce(k->producer, r->topic, -1, r->key, r->klen, r->val, r->vlen, r->ts, &h, r->op ? 1 : 0, err, errlen);
+}
+
+int exec_record_headers(const RawRecord *r, kafka_header *out, int max)
+{
+    return r->msg ? kafka_msg_headers(r->msg, out, max) : 0;
 }
 
 static int kafka_flush_out(void *ctx, int timeout_ms, char *err, size_t errlen)
@@ -483,7 +490,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             size_t oplen = 0;
             if (st->conn.mode == MODE_RETRACT) kafka_msg_header(&msgs[i], "op", &op, &oplen);
             recs[i] = (RawRecord){msgs[i].topic, msgs[i].partition, msgs[i].offset, msgs[i].ts_ms, msgs[i].key, msgs[i].klen,
-                                  msgs[i].value, msgs[i].vlen, op, oplen};
+                                  msgs[i].value, msgs[i].vlen, op, oplen, &msgs[i]};
         }
         if (n > 0 && !j->pending) first_pending = now_ms();
         int prc = n > 0 ? job_push(j, recs, n) : 0;

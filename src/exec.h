@@ -32,6 +32,7 @@ typedef struct RawRecord {
     size_t      vlen;     /* value length */
     const char *op;       /* retract changelog: the "op" header ("+I", "-U", "+U", "-D"), or NULL */
     size_t      oplen;    /* its length */
+    const void *msg;      /* the Kafka message it was read from (for its headers), or NULL */
 } RawRecord;
 
 /* A record as a sink writes it. */
@@ -43,6 +44,8 @@ typedef struct OutRecord {
     size_t      vlen;     /* value length */
     int64_t     ts;       /* timestamp (ms), 0 = now */
     const char *op;       /* retract changelog: value of the "op" header, or NULL */
+    const struct kafka_header *hdrs; /* further headers to write (a dead-letter copy keeps them all) */
+    int         nhdrs;    /* count */
 } OutRecord;
 
 /* Where records go: Kafka (exec_kafka.c) or memory. */
@@ -161,6 +164,8 @@ extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_s
 
 /* The source operator's entry: decodes records into rows of its schema. */
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out);
+/* The headers of a record read from Kafka (up to max); their count. */
+int exec_record_headers(const RawRecord *r, struct kafka_header *out, int max);
 /* The source record a row of the source's current output batch came from, or NULL. */
 const RawRecord *source_record_of(const OpState *src, int row);
 /* Fails the job with an expression error: the SQL position, the source

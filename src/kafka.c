@@ -899,6 +899,23 @@ int kafka_msg_header(const kafka_msg *m, const char *name, const void **val,
     return 0;
 }
 
+int kafka_msg_headers(const kafka_msg *m, kafka_header *out, int max)
+{
+    rd_kafka_headers_t *hdrs;
+    if (rd_kafka_message_headers(m->priv_, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+    int n = 0;
+    const char *name;
+    const void *v;
+    size_t l;
+    while (n < max && rd_kafka_header_get_all(hdrs, (size_t)n, &name, &v, &l) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        out[n].name = name;
+        out[n].value = v;
+        out[n].len = v ? l : 0;
+        n++;
+    }
+    return n;
+}
+
 void kafka_release_batch(kafka_consumer *c, kafka_msg *msgs, int n)
 {
     (void)c;

@@ -208,6 +208,9 @@ int kafka_msg_header(const kafka_msg *m, const char *name, const void **val,
 
 /* Hand back n records from kafka_poll_batch; their pointers become invalid. */
 void kafka_release_batch(kafka_consumer *c, kafka_msg *msgs, int n);
+/* Every header of a message in order (up to max); the count.  Valid until
+** the message is released. */
+int kafka_msg_headers(const kafka_msg *m, kafka_header *out, int max);
 
 /* The last transient error kafka_poll_batch skipped, or "" if none. */
 const char *kafka_consumer_last_warning(const kafka_consumer *c);

@@ -12,6 +12,7 @@
 
 #include "codec.h"
 #include "exec.h"
+#include "kafka.h"
 
 typedef struct SourceState {
     JsonDecoder *value_dec;  /* value columns */
@@ -237,7 +238,10 @@ int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
                             r->topic ? r->topic : t->conn.topic, (int)r->partition, (long long)r->offset, err, t->name);
         j->stats.skipped++;
         if (t->conn.dead_letter && j->out.emit) {
-            OutRecord dl = {t->conn.dead_letter, r->key, r->klen, r->val, r->vlen, r->ts, NULL};
+            /* the record as it was: key, value, timestamp and every header */
+            kafka_header hdrs[64];
+            int nh = exec_record_headers(r, hdrs, 64);
+            OutRecord dl = {t->conn.dead_letter, r->key, r->klen, r->val, r->vlen, r->ts, NULL, hdrs, nh};
             char derr[256];
             if (j->out.emit(j->out.ctx, &dl, derr, sizeof derr))
                 return job_fail(j, "dead-letter topic '%s': %s", t->conn.dead_letter, derr);
