@@ -1237,7 +1237,8 @@ static int to_timestamp_ltz(const BExpr *e, const Value *x, int64_t precision, V
 
 static int eval_call(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
 {
-    Value v[3] = {{0}};
+    Value v[3];
+    memset(v, 0, sizeof v);
     switch (e->fn->id) {
     case FN_ROUND: return eval_round(e, row, out, ctx);
     case FN_ABS: {
