@@ -80,6 +80,21 @@ EDDY_API eddy_engine *eddy_engine_new(void);
 EDDY_API void eddy_engine_free(eddy_engine *e);
 
 /*
+ * Tables from a Confluent Schema Registry.  After this call, a statement
+ * that names a table the catalog does not have (FROM, INSERT INTO,
+ * DESCRIBE) makes the engine ask the registry for subject `<name>-value`;
+ * if it exists, the table is added as if by CREATE TABLE: the columns of
+ * the latest registered schema (Flink's Avro → SQL types), topic `<name>`,
+ * format 'avro-confluent'.  The registry is `url` (copied; NULL = none),
+ * overridden by SET 'avro-confluent.url', which is also the default URL
+ * of tables declared with format 'avro-confluent' (and which alone, without
+ * this call, is enough in a program linked with the runtime).  This is the
+ * only time compiling does network I/O.  EDDY_OK, or EDDY_EMISUSE when url
+ * is not an http(s) URL.
+ */
+EDDY_API int eddy_engine_set_registry(eddy_engine *e, const char *url);
+
+/*
  * Compiles `sql` (len bytes; NUL termination not needed), one or more
  * statements separated by ';'.  Statements take effect in order: CREATE
  * TABLE, DROP TABLE, SET and RESET change the engine; INSERT, SELECT and

@@ -73,8 +73,6 @@ static BExpr *bx_col(BindCtx *c, int col, Type t, int pos)
 }
 
 /* ------------------------------------------------------------------ */
-/* Literals                                                            */
-
 
 /* 'YYYY-MM-DD[ HH:MM:SS[.fff]]' → epoch ms (want_time) or days. */
 static bool parse_datetime(const char *s, bool want_time, int64_t *out)
@@ -595,7 +593,7 @@ static Format parse_format(const char *v)
     return FMT_JSON;
 }
 
-static int resolve_connector(const AstStmt *s, CatTable *t, Diag *d)
+static int resolve_connector(const AstStmt *s, CatTable *t, const char *default_url, Diag *d)
 {
     Connector *cn = &t->conn;
     Arena *a = &t->arena;
@@ -660,14 +658,15 @@ static int resolve_connector(const AstStmt *s, CatTable *t, Diag *d)
         cn->dead_letter = arena_strdup(a, v);
     }
     const char *url = opt_value(s, "avro-confluent.url", NULL);
+    if (!url) url = default_url;   /* the session's registry (SET 'avro-confluent.url') */
     const char *kurl = opt_value(s, "key.avro-confluent.url", NULL), *vurl = opt_value(s, "value.avro-confluent.url", NULL);
     cn->key_url = arena_strdup(a, kurl ? kurl : url);
     cn->value_url = arena_strdup(a, vurl ? vurl : url);
     if (cn->value_format == FMT_AVRO_CONFLUENT && !cn->value_url)
-        return diag_error(d, DIAG_OPTION, f ? fpos : vfpos, "format 'avro-confluent' needs '%s'",
+        return diag_error(d, DIAG_OPTION, f ? fpos : vfpos, "format 'avro-confluent' needs '%s' (or SET 'avro-confluent.url')",
                           f ? "avro-confluent.url" : "value.avro-confluent.url");
     if (cn->key_format == FMT_AVRO_CONFLUENT && !cn->key_url && t->nkeycols)
-        return diag_error(d, DIAG_OPTION, s->name_pos, "key format 'avro-confluent' needs 'key.avro-confluent.url'");
+        return diag_error(d, DIAG_OPTION, s->name_pos, "key format 'avro-confluent' needs 'key.avro-confluent.url' (or SET 'avro-confluent.url')");
 
     cn->props = arena_alloc(a, sizeof(KeyValue) * (size_t)(cn->nprops ? cn->nprops : 1));
     int np = 0;
@@ -858,7 +857,7 @@ int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **
     }
     for (int i = 0; i < t->nkeycols; i++) t->cols[t->keycols[i]].is_key = true;
 
-    if (resolve_connector(s, t, d)) goto fail;
+    if (resolve_connector(s, t, cat ? cat->registry_url : NULL, d)) goto fail;
     *out = t;
     return 0;
 fail:

@@ -4,7 +4,8 @@
 **
 ** It pre-creates the topics it is told about, because the mock gives every
 ** auto-created topic 4 partitions; prints the bootstrap address as the first
-** line of stdout (so scripts can read it); and then sleeps in sigwait until
+** line of stdout (so scripts can read it), and the URL of its development
+** Schema Registry (registry_server.c) as the second; and then sleeps in sigwait until
 ** SIGINT or SIGTERM, when it stops the cluster and returns 0.  The data
 ** lives in memory only and each partition keeps just its newest ~5 MiB.
 */
@@ -15,6 +16,7 @@
 #include "gen.h"
 
 #include "kafka.h"
+#include "registry.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,6 +31,7 @@ typedef struct broker_opts {
     int64_t partitions; /* partition count of --topic entries without one */
     int64_t brokers;    /* brokers in the cluster */
     gen_strlist topics; /* --topic name[:partitions], in order given */
+    const char *registry_state; /* --registry-state FILE, or NULL (memory only) */
 } broker_opts;
 
 static const gen_flag broker_flags[] = {
@@ -38,6 +41,8 @@ static const gen_flag broker_flags[] = {
      "number of brokers (default 1)"},
     {"topic", GEN_FLAG_LIST, offsetof(broker_opts, topics), 0, 0,
      "NAME[:P]", "create topic NAME with P partitions; repeatable"},
+    {"registry-state", GEN_FLAG_STRING, offsetof(broker_opts, registry_state), 0, 0,
+     "FILE", "keep the schema registry's subjects in FILE (default: memory)"},
 };
 #define NBROKER_FLAGS (sizeof broker_flags / sizeof broker_flags[0])
 
@@ -45,9 +50,10 @@ static void broker_usage(FILE *f)
 {
     fprintf(f, "usage: eddy broker [options]\n"
                "Run a development Kafka cluster on 127.0.0.1 until SIGINT or "
-               "SIGTERM.\nThe first line of output is the bootstrap address. "
-               "Topics not created here\nare created on first use with 4 "
-               "partitions.\n\noptions:\n");
+               "SIGTERM.\nThe first line of output is the bootstrap address, the "
+               "second the URL of\na development Schema Registry. Topics not "
+               "created here are created on first\nuse with 4 partitions.\n\n"
+               "options:\n");
     gen_flags_usage(f, broker_flags, NBROKER_FLAGS);
 }
 
@@ -87,7 +93,8 @@ static int topic_spec(const char *spec, int def, char *buf, size_t cap,
 
 int broker_main(int argc, char **argv)
 {
-    broker_opts o = {4, 1, {NULL, 0}};
+    broker_opts o = {4, 1, {NULL, 0}, NULL};
+    RegistryServer *reg = NULL;
     char err[512];
     kafka_broker *b = NULL;
     sigset_t set, oldset;
@@ -147,8 +154,17 @@ int broker_main(int argc, char **argv)
         fprintf(stderr, "eddy broker: topic %s, %d partitions\n", name, parts);
     }
 
-    printf("%s\n", kafka_broker_bootstrap(b));
+    if (registry_server_start(o.registry_state, &reg, err, sizeof err)) {
+        fprintf(stderr, "eddy broker: %s\n", err);
+        kafka_broker_free(b);
+        pthread_sigmask(SIG_SETMASK, &oldset, NULL);
+        free(o.topics.v);
+        return 1;
+    }
+
+    printf("%s\n%s\n", kafka_broker_bootstrap(b), registry_server_url(reg));
     fflush(stdout);
+    fprintf(stderr, "eddy broker: schema registry at %s\n", registry_server_url(reg));
     fprintf(stderr,
             "eddy broker: %d broker%s at %s; other topics get 4 partitions "
             "on first use; stop with Ctrl-C or SIGTERM\n",
@@ -159,6 +175,7 @@ int broker_main(int argc, char **argv)
         ;
     fprintf(stderr, "eddy broker: %s, stopping\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
+    registry_server_free(reg);
     kafka_broker_free(b);
     pthread_sigmask(SIG_SETMASK, &oldset, NULL);
     free(o.topics.v);

@@ -9,6 +9,7 @@
 #define EDDY_CATALOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "arena.h"
 #include "ast.h"
@@ -73,7 +74,18 @@ typedef struct Catalog {
     CatTable **tables;    /* in creation order */
     int        ntables;   /* count */
     int        cap;       /* capacity */
+    const char *registry_url; /* session's Schema Registry (not owned): default 'avro-confluent.url', or NULL */
 } Catalog;
+
+/* A source of tables the catalog does not hold yet (a Schema Registry):
+ * the CREATE TABLE text of `name` in *ddl (malloc'd) and 0, 1 when it has
+ * no such table, -1 with a message when it cannot tell.  url: the session's
+ * registry.  The engine calls it before binding, never the binder. */
+typedef int (*CatalogProvider)(const char *name, const char *url, char **ddl, char *err, size_t errlen);
+struct eddy_engine;
+/* Installs the provider of an engine (engine.c); url (copied; NULL = none)
+ * is used when no SET 'avro-confluent.url' is in force. */
+void engine_set_provider(struct eddy_engine *e, CatalogProvider p, const char *url);
 
 void      catalog_init(Catalog *c);
 void      catalog_free(Catalog *c);

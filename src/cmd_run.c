@@ -9,7 +9,9 @@
  * demo: the whole story in one process — a development broker, a generator
  * of reference orders, the reference job (sql/orders.sql, built into the
  * binary) and a live per-region table read back from the orders_summary
- * topic, as a dashboard consumer would see it.
+ * topic, as a dashboard consumer would see it.  With --avro, the same in
+ * Avro: a development Schema Registry too, orders in the Confluent wire
+ * format, and sql/orders_avro.sql, whose orders_raw comes from the registry.
  */
 #include "cmd.h"
 
@@ -26,10 +28,13 @@
 #include "codec.h"
 #include "eddy.h"
 #include "exec.h"
+#include "format.h"
 #include "gen.h"
 #include "kafka.h"
 #include "plan.h"
+#include "reference_avro_sql.h"
 #include "reference_sql.h"
+#include "registry.h"
 #include "state.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -101,6 +106,7 @@ static void print_row_cb(void *ctx, RowKind k, const Value *row, const PlanCol *
 
 typedef struct JobThread {
     Job        *job;      /* the job */
+    char        name[600];/* its name: the sink table, made unique within the script */
     const char *bootstrap;/* broker, or NULL for the plan's setting */
     int         rc;       /* its result */
     pthread_t   tid;      /* its thread */
@@ -119,11 +125,13 @@ typedef struct RunOpts {
     const char *state;      /* --state FILE */
     bool        bounded;    /* --bounded */
     bool        reset;      /* --reset-state */
+    const char *registry;   /* --registry URL, else $EDDY_REGISTRY */
 } RunOpts;
 
 static const gen_flag run_flags[] = {
     {"bootstrap", GEN_FLAG_STRING, offsetof(RunOpts, bootstrap), 0, 0, "HOST:PORT", "Kafka bootstrap server (default: $EDDY_BOOTSTRAP, or SET 'properties.bootstrap.servers')"},
     {"state", GEN_FLAG_STRING, offsetof(RunOpts, state), 0, 0, "FILE", "state file (default: <job name>.db here, or SET 'state.path'); 'none' keeps no state"},
+    {"registry", GEN_FLAG_STRING, offsetof(RunOpts, registry), 0, 0, "URL", "Schema Registry: tables from '<topic>-value' and the default 'avro-confluent.url' (default: $EDDY_REGISTRY, or SET 'avro-confluent.url')"},
 };
 
 /* Boolean flags (no value), taken out of argv before the flag table parses the rest. */
@@ -139,7 +147,7 @@ static int take_bool_flags(int argc, char **argv, RunOpts *o)
 }
 
 /* Opens the job's state file: --state, else SET 'state.path', else <job>.db. */
-static int open_state(Job *j, const RunOpts *o, int njobs, char *err, size_t errlen)
+static int open_state(Job *j, const char *name, const RunOpts *o, int njobs, char *err, size_t errlen)
 {
     const char *path = job_setting(j, "state.path");
     if (o->state) {
@@ -151,7 +159,7 @@ static int open_state(Job *j, const RunOpts *o, int njobs, char *err, size_t err
     }
     char def[1100];
     if (!path) {
-        snprintf(def, sizeof def, "%.1000s.db", j->plan->name);
+        snprintf(def, sizeof def, "%.1000s.db", name);
         path = def;
     }
     if (strcmp(path, "none") == 0) return 0;
@@ -177,6 +185,11 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
     bool bounded = o->bounded;
     eddy_engine *e = eddy_engine_new();
     eddy_script *s;
+    if (eddy_engine_set_registry(e, o->registry) != EDDY_OK) {
+        fprintf(stderr, "eddy: schema registry '%s' is not an http:// or https:// URL\n", o->registry);
+        eddy_engine_free(e);
+        return 2;
+    }
     if (eddy_compile(e, sql, len, name, &s)) {
         fputs(eddy_errtext(e), stderr);
         eddy_engine_free(e);
@@ -202,7 +215,18 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         }
         if (k == EDDY_STMT_SELECT) j->on_row = print_row_cb;
         j->bounded = bounded;
-        if (k == EDDY_STMT_INSERT && open_state(j, o, ninserts, err, sizeof err)) {
+        /* Jobs are named after their sink; a second job into the same table
+         * gets a suffix, so that each has its own default state file. */
+        char jname[600];
+        snprintf(jname, sizeof jname, "%.500s", eddy_plan_name(eddy_script_plan(s, i)));
+        for (int dup = 2, again = 1; again && k == EDDY_STMT_INSERT; dup++) {
+            again = 0;
+            for (int t = 0; t < nt; t++)
+                if (strcmp(threads[t].name, jname) == 0) again = 1;
+            if (again) snprintf(jname, sizeof jname, "%.500s_%d", eddy_plan_name(eddy_script_plan(s, i)), dup);
+        }
+        snprintf(threads[nt].name, sizeof threads[nt].name, "%s", jname);
+        if (k == EDDY_STMT_INSERT && open_state(j, jname, o, ninserts, err, sizeof err)) {
             fprintf(stderr, "%s:%d: error: %s\n", name, eddy_script_line(s, i), err);
             job_free(j);
             status = 1;
@@ -250,6 +274,7 @@ int cmd_run(int argc, char **argv)
         return rc == 1 ? 0 : 2;
     }
     if (!o.bootstrap) o.bootstrap = getenv("EDDY_BOOTSTRAP");
+    if (!o.registry) o.registry = getenv("EDDY_REGISTRY");
     size_t len;
     char *sql = cmd_read_file(path, &len);
     if (!sql) {
@@ -269,6 +294,7 @@ typedef struct DemoOpts {
     int64_t rate;         /* orders per second */
     int64_t seconds;      /* stop after this long (0 = until Ctrl-C) */
     int64_t regions;      /* regions to draw from */
+    bool    avro;         /* --avro: Avro and a Schema Registry (sql/orders_avro.sql) */
 } DemoOpts;
 
 static const gen_flag demo_flags[] = {
@@ -279,6 +305,7 @@ static const gen_flag demo_flags[] = {
 
 typedef struct DemoGen {
     const char *bootstrap;/* broker */
+    const char *registry; /* Schema Registry (--avro), or NULL: JSON */
     int64_t     rate;     /* per second */
     int         regions;  /* regions */
     int64_t     produced; /* orders so far */
@@ -291,10 +318,15 @@ static void *demo_gen_thread(void *arg)
     const char *props[] = {"linger.ms", "5", NULL};
     kafka_producer *p = kafka_producer_new(g->bootstrap, props, g->err, sizeof g->err);
     if (!p) return NULL;
+    gen_encoder *enc = gen_encoder_new(g->registry ? "avro-confluent" : "json", "orders_raw", g->registry, g->err, sizeof g->err);
+    if (!enc) {
+        kafka_producer_free(p);
+        return NULL;
+    }
     uint64_t rng = gen_seed(42);
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    char key[GEN_KEY_MAX], val[GEN_VALUE_MAX];
+    const char *key, *val;
     while (!stop_flag) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -304,7 +336,7 @@ static void *demo_gen_thread(void *arg)
             gen_order o;
             size_t kl, vl;
             gen_order_draw(&rng, g->produced + 1, GEN_DEFAULT_USERS, g->regions, &o);
-            gen_order_format(&o, key, sizeof key, &kl, val, sizeof val, &vl);
+            if (gen_encoder_encode(enc, &o, &key, &kl, &val, &vl, g->err, sizeof g->err)) goto out;
             if (kafka_produce(p, "orders_raw", -1, key, kl, val, vl, 0, NULL, 0, g->err, sizeof g->err)) goto out;
             g->produced++;
         }
@@ -315,6 +347,7 @@ static void *demo_gen_thread(void *arg)
 out:
     kafka_producer_flush(p, 5000, g->err, sizeof g->err);
     kafka_producer_free(p);
+    gen_encoder_free(enc);
     return NULL;
 }
 
@@ -344,10 +377,17 @@ int cmd_demo(int argc, char **argv)
 {
     DemoOpts o = {.rate = 2000, .seconds = 0, .regions = GEN_MAX_REGIONS};
     char err[512];
+    int na = 0;
+    for (int i = 0; i < argc; i++) {   /* --avro takes no value */
+        if (i > 0 && strcmp(argv[i], "--avro") == 0) o.avro = true;
+        else argv[na++] = argv[i];
+    }
+    argc = na;
     int prc = gen_flags_parse(demo_flags, sizeof demo_flags / sizeof demo_flags[0], &o, argc, argv, NULL, err, sizeof err);
     if (prc) {
         if (prc < 0) fprintf(stderr, "eddy demo: %s\n", err);
-        fputs("usage: eddy demo [options]\n", prc == 1 ? stdout : stderr);
+        fputs("usage: eddy demo [options]\n"
+              "  --avro                   Avro with a Schema Registry: runs sql/orders_avro.sql\n", prc == 1 ? stdout : stderr);
         gen_flags_usage(prc == 1 ? stdout : stderr, demo_flags, sizeof demo_flags / sizeof demo_flags[0]);
         return prc == 1 ? 0 : 2;
     }
@@ -360,16 +400,48 @@ int cmd_demo(int argc, char **argv)
     const char *bs = kafka_broker_bootstrap(b);
     kafka_broker_create_topic(b, "orders_raw", 8, err, sizeof err);
     kafka_broker_create_topic(b, "orders_summary", 4, err, sizeof err);
+    RegistryServer *rs = NULL;
+    const char *reg = NULL;
+    if (o.avro) {
+        if (registry_server_start(NULL, &rs, err, sizeof err)) {
+            fprintf(stderr, "eddy demo: cannot start the schema registry: %s\n", err);
+            kafka_broker_free(b);
+            return 1;
+        }
+        reg = registry_server_url(rs);
+    }
+    const char *sqlname = o.avro ? "sql/orders_avro.sql" : "sql/orders.sql";
+    const char *sqltext = o.avro ? eddy_reference_avro_sql : eddy_reference_sql;
     bool tty = isatty(STDOUT_FILENO);
-    printf("eddy demo: development broker at %s; producing %lld orders/s into orders_raw; running sql/orders.sql\n",
-           bs, (long long)o.rate);
+    printf("eddy demo: development broker at %s; producing %lld orders/s into orders_raw%s; running %s\n", bs,
+           (long long)o.rate, o.avro ? " as Avro" : "", sqlname);
+    if (o.avro) printf("eddy demo: schema registry at %s\n", reg);
     fflush(stdout);
 
+    /* The generator first: with --avro, orders_raw is known from the
+     * registry only once its value schema is registered. */
+    DemoGen g = {.bootstrap = bs, .registry = reg, .rate = o.rate, .regions = (int)o.regions};
+    pthread_t gt, jt;
+    pthread_create(&gt, NULL, demo_gen_thread, &g);
+    if (o.avro) {
+        Registry *rc = registry_new(reg, err, sizeof err);
+        for (int i = 0; rc && i < 100 && !stop_flag; i++) {
+            if (registry_latest(rc, "orders_raw-value", NULL, NULL, NULL, err, sizeof err) == REG_OK) break;
+            struct timespec ts = {0, 100 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+        registry_free(rc);
+    }
+
     eddy_engine *e = eddy_engine_new();
+    eddy_engine_set_registry(e, reg);
     eddy_script *s = NULL;
-    if (eddy_compile(e, eddy_reference_sql, strlen(eddy_reference_sql), "sql/orders.sql", &s)) {
+    if (eddy_compile(e, sqltext, strlen(sqltext), sqlname, &s)) {
         fputs(eddy_errtext(e), stderr);
         eddy_engine_free(e);
+        stop_flag = 1;
+        pthread_join(gt, NULL);
+        registry_server_free(rs);
         kafka_broker_free(b);
         return 1;
     }
@@ -381,13 +453,13 @@ int cmd_demo(int argc, char **argv)
         fprintf(stderr, "eddy demo: %s\n", err);
         eddy_script_free(s);
         eddy_engine_free(e);
+        stop_flag = 1;
+        pthread_join(gt, NULL);
+        registry_server_free(rs);
         kafka_broker_free(b);
         return 1;
     }
-    DemoGen g = {.bootstrap = bs, .rate = o.rate, .regions = (int)o.regions};
     DemoJob dj = {.job = job, .bootstrap = bs};
-    pthread_t gt, jt;
-    pthread_create(&gt, NULL, demo_gen_thread, &g);
     pthread_create(&jt, NULL, demo_job_thread, &dj);
 
     /* The dashboard: read orders_summary as a consumer would. */
@@ -398,7 +470,8 @@ int cmd_demo(int argc, char **argv)
         {"total_sales", type_make(TY_DOUBLE, true), 2},
         {"avg_order_value", type_make(TY_DOUBLE, true), 3},
     };
-    JsonDecoder *dec = json_decoder_new(fields, 4);
+    FormatSpec fs = {o.avro ? FMT_AVRO_CONFLUENT : FMT_JSON, reg, NULL, NULL};
+    RecDecoder *kdec = recdec_new(&fs, fields, 4, err, sizeof err), *vdec = recdec_new(&fs, fields, 4, err, sizeof err);
     DemoRow rows[64];
     int nrows = 0;
     int status = 0;
@@ -419,7 +492,7 @@ int cmd_demo(int argc, char **argv)
             char region[32] = "";
             if (msgs[i].key) {
                 Value kv[4];
-                if (json_decode(dec, msgs[i].key, msgs[i].klen, kv, &a, err, sizeof err) == 0 && !kv[0].null)
+                if (kdec && recdec_decode(kdec, msgs[i].key, msgs[i].klen, kv, &a, err, sizeof err) == REC_OK && !kv[0].null)
                     snprintf(region, sizeof region, "%.*s", kv[0].n, kv[0].s);
             }
             int at = -1;
@@ -436,7 +509,7 @@ int cmd_demo(int argc, char **argv)
                 continue;
             }
             Value v[4];
-            if (json_decode(dec, msgs[i].value, msgs[i].vlen, v, &a, err, sizeof err) == 0) {
+            if (vdec && recdec_decode(vdec, msgs[i].value, msgs[i].vlen, v, &a, err, sizeof err) == REC_OK) {
                 rows[at].orders = v[1].null ? 0 : v[1].i;
                 rows[at].sales = v[2].null ? 0 : v[2].d;
                 rows[at].avg = v[3].null ? 0 : v[3].d;
@@ -480,11 +553,13 @@ int cmd_demo(int argc, char **argv)
     printf("eddy demo: stopped after %lld orders; the job read %lld records and wrote %lld\n", (long long)g.produced,
            (long long)job->stats.records_in, (long long)job->stats.records_out);
     arena_free(&a);
-    json_decoder_free(dec);
+    recdec_free(kdec);
+    recdec_free(vdec);
     kafka_consumer_free(c);
     job_free(job);
     eddy_script_free(s);
     eddy_engine_free(e);
+    registry_server_free(rs);
     kafka_broker_free(b);
     return status;
 }

@@ -14,7 +14,7 @@
  *   ["null", T] with default null; the row is a record, by default
  *   "org.apache.flink.avro.generated.record".
  * The other way (tables derived from a registered schema), the inverse,
- * plus: enum → STRING, fixed → BYTES (decimal fixed → DECIMAL), uuid →
+ * plus: enum → STRING, fixed → VARBINARY(size) (decimal fixed → DECIMAL), uuid →
  * STRING, time-millis → INT, time-micros → BIGINT,
  * local-timestamp-millis/micros → TIMESTAMP(3)/(6), ["null", T] or
  * [T, "null"] → nullable T.  Fields eddy has no type for (records,
@@ -26,7 +26,7 @@
  * reader's default; a NOT NULL column the writer lacks is an error),
  * promotions int → long → float → double, string ⇄ bytes, unions on
  * either side.  avro-c parses both schemas and judges the resolution
- * (avro_resolved_reader_new); the result is then compiled into a flat
+ * (avro_resolved_writer_new); the result is then compiled into a flat
  * program of decoding steps, which is what runs per record.  A second,
  * "generic" mode decodes through avro-c's resolved reader and generic
  * values instead — kept for cross-checking and for the benchmark that
@@ -103,6 +103,12 @@ CavroEncoder *cavro_encoder_new(const JsonField *fields, int n, const char *full
 void          cavro_encoder_free(CavroEncoder *e);
 /* The writer schema (JSON) of what cavro_encode writes. */
 const char   *cavro_encoder_schema(const CavroEncoder *e);
+/* Renames the record (e.g. to the name a subject already uses, so that the
+ * registry's compatibility check compares like with like).  0 or -1. */
+int           cavro_encoder_rename(CavroEncoder *e, const char *fullname, char *err, size_t errlen);
+/* The full name ("ns.Name") of a record schema into buf; -1 when the text
+ * is not a record schema. */
+int           cavro_schema_fullname(const char *schema, char *buf, size_t n);
 /* Appends the Avro body of row.  A NULL in a NOT NULL column is written as
  * the type's zero (the sink checks NOT NULL before it encodes). */
 void          cavro_encode(const CavroEncoder *e, const Value *row, StrBuf *out);

@@ -24,6 +24,8 @@ struct eddy_engine {
     int       errline;    /* its line, 0 = none */
     int       errcol;     /* its column */
     char     *errtext;    /* formatted with caret (heap) */
+    CatalogProvider provider; /* tables from elsewhere (a Schema Registry), or NULL */
+    char     *registry;   /* its default URL (heap), or NULL */
 };
 
 typedef struct ScriptStmt {
@@ -40,12 +42,20 @@ struct eddy_script {
 
 const char *eddy_version(void) { return EDDY_VERSION; }
 
+/* The Schema Registry's catalog provider (registry.c, part of the runtime).
+ * A weak reference: when the runtime is linked in, SET 'avro-confluent.url'
+ * alone makes topics known from the registry; the compiler alone (the fuzz
+ * target) still links, without it.  eddy_engine_set_registry installs it
+ * explicitly. */
+extern int registry_table_ddl(const char *name, const char *url, char **ddl, char *err, size_t errlen) __attribute__((weak));
+
 eddy_engine *eddy_engine_new(void)
 {
     eddy_engine *e = calloc(1, sizeof *e);
     if (!e) return NULL;
     catalog_init(&e->catalog);
     diag_clear(&e->diag);
+    e->provider = registry_table_ddl;   /* NULL without the runtime */
     return e;
 }
 
@@ -62,6 +72,7 @@ void eddy_engine_free(eddy_engine *e)
 {
     if (!e) return;
     catalog_free(&e->catalog);
+    free(e->registry);
     settings_clear(e);
     free(e->settings);
     free(e->errtext);
@@ -171,9 +182,65 @@ static int compile_query(eddy_engine *e, const AstStmt *st, const Source *src, P
     return 0;
 }
 
+void engine_set_provider(eddy_engine *e, CatalogProvider p, const char *url)
+{
+    e->provider = p;
+    free(e->registry);
+    e->registry = url ? strdup(url) : NULL;
+}
+
+/* The session's Schema Registry: SET 'avro-confluent.url', else the engine's. */
+static const char *registry_url(const eddy_engine *e)
+{
+    for (int i = 0; i < e->nsettings; i++)
+        if (strcmp(e->settings[i].key, "avro-confluent.url") == 0) return e->settings[i].value;
+    return e->registry;
+}
+
+/* A table the statement names but the catalog lacks: ask the provider (the
+ * Schema Registry) before binding, and add what it knows as if by CREATE
+ * TABLE.  The binder itself never leaves the process. */
+static int provide_table(eddy_engine *e, const char *name, int pos)
+{
+    const char *url = registry_url(e);
+    if (!name || !e->provider || !url || catalog_find(&e->catalog, name)) return 0;
+    char *ddl = NULL, err[512];
+    int rc = e->provider(name, url, &ddl, err, sizeof err);
+    if (rc == 1) return 0;   /* not there either: the binder reports the unknown table */
+    if (rc) return diag_error(&e->diag, DIAG_SEMANTIC, pos, "table '%s' has no CREATE TABLE and the schema registry could not be asked: %s", name, err);
+    Arena a;
+    arena_init(&a, 4096);
+    PtrList stmts = {0};
+    Diag d2;
+    diag_clear(&d2);
+    CatTable *t = NULL;
+    Catalog *cat = &e->catalog;
+    cat->registry_url = url;
+    if (parse_script(&a, ddl, (int)strlen(ddl), &stmts, &d2) == 0 && stmts.n == 1)
+        bind_create_table(cat, stmts.v[0], &d2, &t);
+    cat->registry_url = NULL;
+    arena_free(&a);
+    free(ddl);
+    if (!t) return diag_error(&e->diag, DIAG_SEMANTIC, pos, "table '%s' from the schema registry: %s", name, d2.code ? d2.msg : "not a table");
+    catalog_add(cat, t);
+    return 0;
+}
+
+/* Every table a query reads (its FROM chain) or writes. */
+static int provide_tables(eddy_engine *e, const AstStmt *st)
+{
+    if (st->kind == STMT_EXPLAIN) st = st->inner;
+    if (st->kind == STMT_INSERT || st->kind == STMT_DESCRIBE)
+        if (provide_table(e, st->name, st->name_pos)) return e->diag.code;
+    for (const AstSelect *q = st->kind == STMT_INSERT || st->kind == STMT_SELECT ? st->query : NULL; q; q = q->from.sub)
+        if (provide_table(e, q->from.table, q->from.pos)) return e->diag.code;
+    return 0;
+}
+
 static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, ScriptStmt *out)
 {
     Diag *d = &e->diag;
+    if (e->provider && provide_tables(e, st)) return d->code;
     switch (st->kind) {
     case STMT_CREATE_TABLE: {
         if (catalog_find(&e->catalog, st->name)) {
@@ -184,7 +251,10 @@ static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, Scrip
             return diag_error(d, DIAG_SEMANTIC, st->name_pos, "table '%s' already exists", st->name);
         }
         CatTable *t;
-        if (bind_create_table(&e->catalog, st, d, &t)) return d->code;
+        e->catalog.registry_url = registry_url(e);   /* the default 'avro-confluent.url' */
+        int brc = bind_create_table(&e->catalog, st, d, &t);
+        e->catalog.registry_url = NULL;
+        if (brc) return d->code;
         catalog_add(&e->catalog, t);
         return 0;
     }

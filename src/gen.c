@@ -6,8 +6,9 @@
 ** the exact stream for a seed.  Then the table-driven flag parser that
 ** `eddy gen` and `eddy broker` share (the table also prints the usage).
 ** Last the command: its flag table, the token-bucket pacing and the produce
-** loop, talking to Kafka only through kafka.h.  The only global is the flag
-** the SIGINT/SIGTERM handler sets.
+** loop, talking to Kafka only through kafka.h (and for --format
+** avro-confluent to Avro and the Schema Registry only through format.h).
+** The only global is the flag the SIGINT/SIGTERM handler sets.
 */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
@@ -15,6 +16,7 @@
 
 #include "gen.h"
 
+#include "format.h"
 #include "kafka.h"
 
 #include <ctype.h>
@@ -311,6 +313,8 @@ typedef struct gen_opts {
     uint64_t seed;         /* generator seed */
     int64_t users;         /* user ids are 1..users */
     int64_t regions;       /* regions used: the first `regions` names */
+    const char *format;    /* "json" or "avro-confluent" */
+    const char *registry;  /* --registry, else $EDDY_REGISTRY (avro-confluent) */
 } gen_opts;
 
 static const gen_flag gen_flags[] = {
@@ -328,6 +332,10 @@ static const gen_flag gen_flags[] = {
      "user_id is uniform in 1..U (default 1000)"},
     {"regions", GEN_FLAG_INT, offsetof(gen_opts, regions), 1,
      GEN_MAX_REGIONS, "K", "use the first K of the 8 regions (default 8)"},
+    {"format", GEN_FLAG_STRING, offsetof(gen_opts, format), 0, 0,
+     "F", "record format: json or avro-confluent (default json)"},
+    {"registry", GEN_FLAG_STRING, offsetof(gen_opts, registry), 0, 0, "URL",
+     "Schema Registry for avro-confluent (default $EDDY_REGISTRY)"},
 };
 #define NFLAGS (sizeof gen_flags / sizeof gen_flags[0])
 
@@ -336,7 +344,9 @@ static void gen_usage(FILE *f)
     fprintf(f, "usage: eddy gen orders --topic T [options]\n"
                "Produce the reference order events "
                "{order_id, user_id, amount, region},\n"
-               "keyed by {\"order_id\":N}, as JSON.\n\noptions:\n");
+               "keyed by {\"order_id\":N}, as JSON, or with --format avro-confluent as\n"
+               "Avro in the Confluent wire format, the schemas registered under\n"
+               "<topic>-key and <topic>-value.\n\noptions:\n");
     gen_flags_usage(f, gen_flags, NFLAGS);
 }
 
@@ -397,12 +407,107 @@ static int gen_check(gen_opts *o, const char *what, char *err, size_t errlen)
                  "EDDY_BOOTSTRAP (`eddy broker` starts one)");
         return -1;
     }
+    if (strcmp(o->format, "json") != 0 && strcmp(o->format, "avro-confluent") != 0) {
+        snprintf(err, errlen, "--format must be json or avro-confluent, not '%s'", o->format);
+        return -1;
+    }
+    env = getenv("EDDY_REGISTRY");
+    if (!o->registry && env && *env)
+        o->registry = env;
+    if (strcmp(o->format, "avro-confluent") == 0 && !o->registry) {
+        snprintf(err, errlen,
+                 "--format avro-confluent needs --registry URL or EDDY_REGISTRY "
+                 "(`eddy broker` prints one on its second line)");
+        return -1;
+    }
     return 0;
+}
+
+/* ---- Encoding orders: JSON, or Avro in the Confluent wire format -------- */
+
+struct gen_encoder {
+    RecEncoder *key, *val; /* avro-confluent encoders, or NULL for JSON */
+    StrBuf kbuf, vbuf;     /* the last encoding */
+    char jkey[GEN_KEY_MAX], jval[GEN_VALUE_MAX]; /* the last JSON */
+};
+
+gen_encoder *gen_encoder_new(const char *format, const char *topic,
+                             const char *registry, char *err, size_t errlen)
+{
+    static const JsonField kf[] = {{"order_id", {TY_BIGINT, 0, 0, 0, 0}, 0}};
+    static const JsonField vf[] = {
+        {"order_id", {TY_BIGINT, 0, 0, 0, 0}, 0},
+        {"user_id", {TY_BIGINT, 0, 0, 0, 0}, 1},
+        {"amount", {TY_DOUBLE, 0, 0, 0, 0}, 2},
+        {"region", {TY_STRING, 0, 0, 0, 0}, 3},
+    };
+    gen_encoder *e = calloc(1, sizeof *e);
+    if (!e)
+        abort();
+    if (format && strcmp(format, "avro-confluent") == 0) {
+        char ks[300], vs[300];
+        snprintf(ks, sizeof ks, "%s-key", topic);
+        snprintf(vs, sizeof vs, "%s-value", topic);
+        FormatSpec kspec = {FMT_AVRO_CONFLUENT, registry, ks, "eddy.gen.OrderKey"};
+        FormatSpec vspec = {FMT_AVRO_CONFLUENT, registry, vs, "eddy.gen.Order"};
+        e->key = recenc_new(&kspec, kf, 1, err, errlen);
+        e->val = e->key ? recenc_new(&vspec, vf, 4, err, errlen) : NULL;
+        if (!e->val) {
+            gen_encoder_free(e);
+            return NULL;
+        }
+    }
+    return e;
+}
+
+int gen_encoder_encode(gen_encoder *e, const gen_order *o, const char **key,
+                       size_t *klen, const char **val, size_t *vlen, char *err,
+                       size_t errlen)
+{
+    if (!e->val) {
+        if (gen_order_format(o, e->jkey, sizeof e->jkey, klen, e->jval,
+                             sizeof e->jval, vlen)) {
+            snprintf(err, errlen, "order %lld does not fit its buffer",
+                     (long long)o->order_id);
+            return -1;
+        }
+        *key = e->jkey;
+        *val = e->jval;
+        return 0;
+    }
+    Value row[4];
+    memset(row, 0, sizeof row);
+    row[0].i = o->order_id;
+    row[1].i = o->user_id;
+    row[2].d = (double)o->amount_cents / 100.0;
+    row[3].s = o->region;
+    row[3].n = (int32_t)strlen(o->region);
+    e->kbuf.len = e->vbuf.len = 0;
+    if (recenc_encode(e->key, row, &e->kbuf, err, errlen) ||
+        recenc_encode(e->val, row, &e->vbuf, err, errlen))
+        return -1;
+    *key = e->kbuf.s;
+    *klen = e->kbuf.len;
+    *val = e->vbuf.s;
+    *vlen = e->vbuf.len;
+    return 0;
+}
+
+void gen_encoder_free(gen_encoder *e)
+{
+    if (!e)
+        return;
+    recenc_free(e->key);
+    recenc_free(e->val);
+    sb_free(&e->kbuf);
+    sb_free(&e->vbuf);
+    free(e);
 }
 
 int gen_main(int argc, char **argv)
 {
-    gen_opts o = {NULL, NULL, 0.0, 0, 1, GEN_DEFAULT_USERS, GEN_MAX_REGIONS};
+    gen_opts o = {NULL, NULL, 0.0, 0, 1, GEN_DEFAULT_USERS, GEN_MAX_REGIONS, "json", NULL};
+    gen_encoder *enc = NULL;
     const char *what = NULL;
     char err[512];
     kafka_producer *p;
@@ -425,9 +530,15 @@ int gen_main(int argc, char **argv)
         return 2;
     }
 
+    enc = gen_encoder_new(o.format, o.topic, o.registry, err, sizeof err);
+    if (!enc) {
+        fprintf(stderr, "eddy gen: %s\n", err);
+        return 2;
+    }
     p = kafka_producer_new(o.bootstrap, gen_producer_props, err, sizeof err);
     if (!p) {
         fprintf(stderr, "eddy gen: %s\n", err);
+        gen_encoder_free(enc);
         return 1;
     }
     /* Fail fast when nothing listens there, instead of queueing records
@@ -436,6 +547,7 @@ int gen_main(int argc, char **argv)
                                        sizeof err)) {
         fprintf(stderr, "eddy gen: cannot reach %s: %s\n", o.bootstrap, err);
         kafka_producer_free(p);
+        gen_encoder_free(enc);
         return 1;
     }
 
@@ -457,7 +569,7 @@ int gen_main(int argc, char **argv)
     t0 = last_refill = mono_s();
     next_check = t0 + 1.0;
     while (!gen_stop && (o.count == 0 || produced < o.count)) {
-        char key[GEN_KEY_MAX], val[GEN_VALUE_MAX];
+        const char *key, *val;
         size_t klen, vlen;
         gen_order ord;
 
@@ -477,8 +589,9 @@ int gen_main(int argc, char **argv)
             tokens -= 1.0;
         }
         gen_order_draw(&rng, produced + 1, (int)o.users, (int)o.regions, &ord);
-        gen_order_format(&ord, key, sizeof key, &klen, val, sizeof val, &vlen);
-        if (kafka_produce(p, o.topic, -1, key, klen, val, vlen, 0, NULL, 0,
+        if (gen_encoder_encode(enc, &ord, &key, &klen, &val, &vlen, err,
+                               sizeof err) ||
+            kafka_produce(p, o.topic, -1, key, klen, val, vlen, 0, NULL, 0,
                           err, sizeof err)) {
             fprintf(stderr, "eddy gen: %s\n", err);
             status = 1;
@@ -505,6 +618,7 @@ int gen_main(int argc, char **argv)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     kafka_producer_free(p);
+    gen_encoder_free(enc);
 
     fprintf(stderr, "produced %lld orders to %s in %.2f s (%.0f/s)%s\n",
             (long long)produced, o.topic, elapsed,

@@ -59,6 +59,23 @@ int gen_order_json(uint64_t *rng_state, int64_t order_id, int users,
                    int regions, char *key, size_t keycap, char *val,
                    size_t valcap);
 
+/*
+** Orders as Kafka records: JSON (gen_order_format), or with format
+** "avro-confluent" Avro in the Confluent wire format — key {order_id: long},
+** value {order_id: long, user_id: long, amount: double, region: string},
+** registered at the Schema Registry `registry` under <topic>-key and
+** <topic>-value on the first encode.  NULL with a message in err.
+*/
+typedef struct gen_encoder gen_encoder;
+gen_encoder *gen_encoder_new(const char *format, const char *topic,
+                             const char *registry, char *err, size_t errlen);
+/* The record of o; the bytes stay valid until the next call.  0, or -1
+** with a message (the registry refused or could not be reached). */
+int gen_encoder_encode(gen_encoder *e, const gen_order *o, const char **key,
+                       size_t *klen, const char **val, size_t *vlen, char *err,
+                       size_t errlen);
+void gen_encoder_free(gen_encoder *e);
+
 /* ---- Command-line flags of `eddy gen` and `eddy broker` ---------------- */
 
 /* How a flag's value is parsed and stored. */
@@ -103,7 +120,8 @@ void gen_flags_usage(FILE *f, const gen_flag *flags, size_t nflags);
 
 /*
 ** `eddy gen orders --topic T [--rate R] [--count N] [--seed S]
-**  [--bootstrap host:port] [--users U] [--regions K]`.
+**  [--bootstrap host:port] [--users U] [--regions K]
+**  [--format json|avro-confluent] [--registry URL]`.
 ** argv[0] is the command name ("gen").  Returns the process exit status:
 ** 0 done, 1 Kafka error, 2 bad usage.
 */

@@ -12,9 +12,12 @@
 #include "cmd.h"
 #include "cmd_test.h"
 #include "gen.h"
+#include "repl.h"
 
 static const char usage[] =
-    "usage: eddy <command> [options]\n"
+    "usage: eddy [--bootstrap H:P] [--registry URL] [--continue-on-error]\n"
+    "                              the SQL shell; runs a script from stdin when it is not a terminal\n"
+    "       eddy <command> [options]\n"
     "\n"
     "commands:\n"
     "  demo [--rate R] [--seconds S]\n"
@@ -146,9 +149,13 @@ static int cmd_explain(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    /* No command, or only options (--bootstrap, --registry, …): the SQL shell. */
+    if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0 &&
+                     strcmp(argv[1], "--version") != 0))
+        return repl_main(argc, argv);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, stdout);
+        return 0;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
         printf("eddy %s\n", eddy_version());

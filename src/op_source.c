@@ -13,10 +13,11 @@
 #include "codec.h"
 #include "exec.h"
 #include "kafka.h"
+#include "format.h"
 
 typedef struct SourceState {
-    JsonDecoder *value_dec;  /* value columns */
-    JsonDecoder *key_dec;    /* key columns, or NULL */
+    RecDecoder  *value_dec;  /* value columns (format.h) */
+    RecDecoder  *key_dec;    /* key columns, or NULL */
     int          raw_value;  /* 'raw' value format: output column index of the one value column, else -1 */
     int          raw_key;    /* 'raw' key format: output column of the key, else -1 */
     bool         key_from_key; /* key columns come from the record key (EXCEPT_KEY, or always for tombstones) */
@@ -73,6 +74,7 @@ static int source_init(OpState *s)
     JsonField *vf = calloc((size_t)n->ncols + 1, sizeof *vf), *kf = calloc((size_t)n->ncols + 1, sizeof *kf);
     if (!vf || !kf) abort();
     int nv = 0, nk = 0;
+    char ferr[512];
     for (int i = 0; i < n->ncols; i++) {
         const CatColumn *c = &t->cols[n->src_cols[i]];
         if (c->kind == COL_METADATA) {
@@ -92,28 +94,31 @@ static int source_init(OpState *s)
             return job_fail(s->job, "table '%s': format 'raw' needs exactly one STRING or BYTES value column", t->name);
         }
         st->raw_value = vf[0].slot;
-    } else if (t->conn.value_format != FMT_JSON) {
-        free(vf);
-        free(kf);
-        return job_fail(s->job, "table '%s': format '%s' is not supported by this build yet", t->name, format_name(t->conn.value_format));
     } else {
-        st->value_dec = json_decoder_new(vf, nv);
+        FormatSpec fs = {t->conn.value_format, t->conn.value_url, NULL, NULL};
+        st->value_dec = recdec_new(&fs, vf, nv, ferr, sizeof ferr);
+        if (!st->value_dec) goto fail;
     }
     if (nk) {
+        FormatSpec fs = {t->conn.key_format == FMT_RAW ? FMT_JSON : t->conn.key_format, t->conn.key_url, NULL, NULL};
         if (t->conn.key_format == FMT_RAW && nk == 1) st->raw_key = kf[0].slot;
-        else st->key_dec = json_decoder_new(kf, nk);
+        else if (!(st->key_dec = recdec_new(&fs, kf, nk, ferr, sizeof ferr))) goto fail;
     }
     free(vf);
     free(kf);
     return 0;
+fail:
+    free(vf);
+    free(kf);
+    return job_fail(s->job, "table '%s': %s", t->name, ferr);
 }
 
 static void source_end(OpState *s)
 {
     SourceState *st = s->priv;
     if (!st) return;
-    json_decoder_free(st->value_dec);
-    json_decoder_free(st->key_dec);
+    recdec_free(st->value_dec);
+    recdec_free(st->key_dec);
     free(st->meta);
     free(st->needed);
     free(st->rowrec);
@@ -135,7 +140,9 @@ static int parse_kind(const RawRecord *r, RowKind *k)
     return -1;
 }
 
-/* One record → one row (or an error message in err). */
+/* One record → one row (0), a record to skip silently (1), a malformed
+ * record (-1), or a failure that is not the record's (-2: the schema
+ * registry cannot be reached); the message in err. */
 static int decode_one(OpState *s, const RawRecord *r, Value *row, RowKind *kind, char *err, size_t errlen)
 {
     SourceState *st = s->priv;
@@ -158,9 +165,11 @@ static int decode_one(OpState *s, const RawRecord *r, Value *row, RowKind *kind,
         *kind = RK_DELETE;
     } else if (st->raw_value >= 0) {
         row[st->raw_value] = (Value){.s = r->val, .n = (int32_t)r->vlen};
-    } else if (st->value_dec && json_decode(st->value_dec, r->val, r->vlen, row, a, err, errlen)) {
-        return -1;
+    } else if (st->value_dec) {
+        int vrc = recdec_decode(st->value_dec, r->val, r->vlen, row, a, err, errlen);
+        if (vrc) return vrc == REC_FATAL ? -2 : -1;
     }
+    int krc;
     if ((tombstone || st->key_from_key) && (st->key_dec || st->raw_key >= 0)) {
         if (!r->key) {
             snprintf(err, errlen, "record has no key but table '%s' reads columns from it", t->name);
@@ -168,7 +177,8 @@ static int decode_one(OpState *s, const RawRecord *r, Value *row, RowKind *kind,
         }
         if (st->raw_key >= 0) {
             row[st->raw_key] = (Value){.s = r->key, .n = (int32_t)r->klen};
-        } else if (json_decode(st->key_dec, r->key, r->klen, row, a, err, errlen)) {
+        } else if ((krc = recdec_decode(st->key_dec, r->key, r->klen, row, a, err, errlen)) != REC_OK) {
+            if (krc == REC_FATAL) return -2;
             /* prefix the reason with where it was found */
             size_t n = strlen(err);
             if (n + 6 > errlen) n = errlen > 6 ? errlen - 6 : 0;
@@ -233,6 +243,9 @@ int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
         }
         out->n--;   /* drop the half-made row */
         if (rc > 0) continue;
+        if (rc == -2)
+            return job_fail(j, "source '%s', record in topic '%s' partition %d offset %lld: %s", t->name,
+                            r->topic ? r->topic : t->conn.topic, (int)r->partition, (long long)r->offset, err);
         if (t->conn.error_mode == ERR_FAIL)
             return job_fail(j, "malformed record in topic '%s' partition %d offset %lld: %s (set 'error.mode' = 'skip' on table '%s' to skip such records)",
                             r->topic ? r->topic : t->conn.topic, (int)r->partition, (long long)r->offset, err, t->name);

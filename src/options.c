@@ -44,7 +44,9 @@ static const OptionDef option_table[] = {
      "A malformed record fails the job naming topic/partition/offset ('fail'), or is skipped and counted ('skip')."},
     {"error.dead-letter-topic", OPT_STRING, OPT_TABLE, NULL, NULL,
      "With error.mode 'skip': also copy malformed records to this topic."},
-    {"avro-confluent.url", OPT_STRING, OPT_TABLE, NULL, NULL, "Schema Registry URL for format 'avro-confluent'."},
+    {"avro-confluent.url", OPT_STRING, OPT_TABLE | OPT_SET, NULL, NULL,
+     "Schema Registry URL for format 'avro-confluent'. In SET: the default for every table, and where a query "
+     "looks up a topic it has no CREATE TABLE for (subject '<topic>-value' gives the columns)."},
     {"key.avro-confluent.url", OPT_STRING, OPT_TABLE, NULL, NULL, "Schema Registry URL for key.format 'avro-confluent'."},
     {"value.avro-confluent.url", OPT_STRING, OPT_TABLE, NULL, NULL, "Schema Registry URL for value.format 'avro-confluent'."},
     /* ---- both ---- */

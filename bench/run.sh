@@ -1,0 +1,313 @@
+#!/usr/bin/env bash
+# bench/run.sh [N] — eddy end to end over Kafka, side by side, in one run.
+#
+# On the topics of one `eddy broker` (orders_raw with 16 partitions: the mock
+# keeps only ~5 MiB per partition), it
+#   1. produces N reference orders (JSON, lz4; user_id uniform in 1..100000),
+#   2. times raw_consumer.c: plain librdkafka reading every partition from
+#      the beginning to the end and touching every byte — the limit,
+#   3. times `eddy run --bounded` on the reference job (bench/sql/orders.sql),
+#   4. times python_baseline.py: confluent_kafka + json.loads + a dict of
+#      per-region count/sum/avg — the obvious alternative,
+#   5. times GROUP BY user_id (~100k keys, bench/sql/orders_by_user.sql),
+#      with a state file as a user runs it and with `--state none`,
+#   6. times a pass-through SELECT * into an append topic
+#      (bench/sql/passthrough.sql),
+# checks that each one processed exactly N records (and that eddy's
+# orders_summary equals the Python result), and prints a table of events/s,
+# CPU seconds and ratios with the targets of issue 3.
+#
+# Every phase reads the same N records of the same topic.  The phases run
+# in REPEAT rounds (default 5), interleaved, and each phase's fastest run is
+# reported (the machine is shared; every run's time is listed under the
+# table).  Wall time is the whole process, start to exit; CPU s is user+sys
+# of that process, all its threads (/usr/bin/time); "broker CPU" is what the
+# broker process spent meanwhile.
+#
+# Environment: REPEAT=5, BUILD=/tmp/eddy-bench-build (Release tree it
+# configures and builds), EDDY=path (use this binary instead of building),
+# KEEP=1 (keep the work directory with every output), PROFILE=1 (afterwards,
+# perf-record each eddy job with a -g build and print the top functions).
+set -euo pipefail
+
+N=${1:-1000000}
+REPEAT=${REPEAT:-5}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+BUILD=${BUILD:-/tmp/eddy-bench-build}
+PY=/usr/bin/python3
+WORK=$(mktemp -d /tmp/eddy-bench.XXXXXX)
+BPID=
+
+log() { printf '%s\n' "$*" >&2; }
+die() {
+    log "bench: $*"
+    log "bench: outputs kept in $WORK"
+    KEEP=1
+    exit 1
+}
+cleanup() {
+    if [ -n "$BPID" ]; then
+        kill "$BPID" 2>/dev/null || true
+        wait "$BPID" 2>/dev/null || true
+    fi
+    if [ "${KEEP:-0}" = 1 ] || [ "${PROFILE:-0}" = 1 ]; then
+        log "bench: outputs kept in $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+case $N in '' | *[!0-9]*) die "usage: bench/run.sh [N]" ;; esac
+
+# ---- build ---------------------------------------------------------------
+EDDY_GIVEN=${EDDY:-}
+if [ -z "${EDDY:-}" ]; then
+    log "bench: building eddy (Release) in $BUILD"
+    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEDDY_TESTS=OFF \
+        > "$WORK/build.log" 2>&1 || die "cmake failed: see $WORK/build.log"
+    cmake --build "$BUILD" -j2 --target eddy >> "$WORK/build.log" 2>&1 ||
+        die "build failed: see $WORK/build.log"
+    EDDY=$BUILD/eddy
+fi
+gcc -O2 -Wall -o "$WORK/raw_consumer" "$HERE/raw_consumer.c" -lrdkafka ||
+    die "cannot build raw_consumer (librdkafka-dev installed?)"
+
+# `eddy run --bounded 1` in older builds, `--bounded` (a flag) in newer ones.
+if "$EDDY" run --help 2>&1 | grep -q -- '--bounded 0|1'; then
+    BOUNDED=(--bounded 1)
+else
+    BOUNDED=(--bounded)
+fi
+# `--state none` (no checkpoints) exists once state is implemented.
+NOSTATE=0
+"$EDDY" run --help 2>&1 | grep -q "'none'" && NOSTATE=1
+
+# ---- broker --------------------------------------------------------------
+"$EDDY" broker --topic orders_raw:16 --topic orders_summary:16 \
+    --topic orders_by_user:16 --topic orders_copy:16 \
+    > "$WORK/broker.out" 2> "$WORK/broker.err" &
+BPID=$!
+B=
+for _ in $(seq 200); do
+    B=$(head -n 1 "$WORK/broker.out" 2>/dev/null || true)
+    [ -n "$B" ] && break
+    kill -0 "$BPID" 2>/dev/null || break
+    sleep 0.05
+done
+case $B in 127.0.0.1:[0-9]*) ;; *) die "eddy broker did not start" ;; esac
+TCK=$(getconf CLK_TCK)
+broker_ticks() { awk '{print $14 + $15}' "/proc/$BPID/stat"; }
+
+# ---- timing --------------------------------------------------------------
+# timed NAME CMD...: runs CMD once, stdout/stderr to $WORK/NAME.{out,err};
+# sets WALL, CPU (user+sys of CMD) and BCPU (broker CPU meanwhile).
+timed() {
+    local name=$1
+    shift
+    local b0 t0 t1 b1
+    b0=$(broker_ticks)
+    t0=$EPOCHREALTIME
+    if ! /usr/bin/time -f '%U %S' -o "$WORK/$name.time" "$@" \
+        > "$WORK/$name.out" 2> "$WORK/$name.err"; then
+        tail -n 5 "$WORK/$name.err" >&2
+        die "$name failed: $*"
+    fi
+    t1=$EPOCHREALTIME
+    b1=$(broker_ticks)
+    WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b - a}')
+    CPU=$(awk 'END{printf "%.2f", $1 + $2}' "$WORK/$name.time")
+    BCPU=$(awk -v a="$b0" -v b="$b1" -v t="$TCK" 'BEGIN{printf "%.2f", (b - a) / t}')
+}
+
+# eddy_records FILE: the "N records in" of eddy's last "stopped:" line.
+eddy_in() { sed -n 's/.*stopped: \([0-9]*\) records in.*/\1/p' "$1" | tail -n 1; }
+eddy_written() { sed -n 's/.*, \([0-9]*\) records written.*/\1/p' "$1" | tail -n 1; }
+
+# check PHASE NAME: verifies that run NAME of PHASE processed N records.
+check() {
+    local phase=$1 name=$2 got
+    case $phase in
+    raw | python) got=$(sed -n 's/^records=\([0-9]*\).*/\1/p' "$WORK/$name.out") ;;
+    *) got=$(eddy_in "$WORK/$name.err") ;;
+    esac
+    [ "$got" = "$N" ] || die "$name: processed ${got:-?} records, expected $N"
+    if [ "$phase" = passthrough ]; then
+        got=$(eddy_written "$WORK/$name.err")
+        [ "$got" = "$N" ] || die "$name: wrote ${got:-?} records, expected $N"
+    fi
+}
+
+# phase_cmd PHASE STATEFILE: sets CMD to the command of PHASE.
+phase_cmd() {
+    case $1 in
+    raw) CMD=("$WORK/raw_consumer" "$B" orders_raw "$N") ;;
+    eddy_ref) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/orders.sql") ;;
+    python) CMD=("$PY" "$HERE/python_baseline.py" "$B" orders_raw "$N") ;;
+    eddy_groupby) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/orders_by_user.sql") ;;
+    eddy_groupby_nostate) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state none "$HERE/sql/orders_by_user.sql") ;;
+    passthrough) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/passthrough.sql") ;;
+    esac
+}
+
+# Runs every phase once per round, REPEAT rounds (interleaved, so that a
+# burst of load from elsewhere does not hit every run of one phase), and
+# keeps each phase's fastest run in the BEST_* arrays.
+declare -A BEST_WALL BEST_CPU BEST_BCPU ALL_WALLS
+PHASES=(raw eddy_ref python eddy_groupby)
+[ "$NOSTATE" = 1 ] && PHASES+=(eddy_groupby_nostate)
+PHASES+=(passthrough)
+run_rounds() {
+    local r phase state
+    for r in $(seq "$REPEAT"); do
+        for phase in "${PHASES[@]}"; do
+            # each eddy run gets a fresh state file (a resumed job reads nothing)
+            state=$WORK/state-$phase-$r.db
+            phase_cmd "$phase" "$state"
+            timed "$phase.$r" "${CMD[@]}"
+            check "$phase" "$phase.$r"
+            rm -f "$state"*
+            log "bench: round $r $phase: ${WALL}s wall, ${CPU} CPU s, broker ${BCPU} CPU s"
+            ALL_WALLS[$phase]="${ALL_WALLS[$phase]:-}$WALL "
+            if [ -z "${BEST_WALL[$phase]:-}" ] ||
+                awk -v a="$WALL" -v b="${BEST_WALL[$phase]}" 'BEGIN{exit !(a < b)}'; then
+                BEST_WALL[$phase]=$WALL
+                BEST_CPU[$phase]=$CPU
+                BEST_BCPU[$phase]=$BCPU
+                cp "$WORK/$phase.$r.out" "$WORK/$phase.best.out"
+                cp "$WORK/$phase.$r.err" "$WORK/$phase.best.err"
+            fi
+        done
+    done
+}
+
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# 1. produce -------------------------------------------------------------
+log "bench: producing $N orders to orders_raw on $B"
+timed produce "$EDDY" gen orders --topic orders_raw --count "$N" --seed 42 \
+    --users 100000 --bootstrap "$B"
+PRODUCE_WALL=$WALL
+grep -q "produced $N orders" "$WORK/produce.err" "$WORK/produce.out" ||
+    die "eddy gen did not report $N orders produced"
+
+# 2..6. the phases -------------------------------------------------------
+run_rounds
+
+# Same answer: eddy's orders_summary (last value per region) vs Python's.
+"$PY" - "$B" "$WORK/python.best.out" > "$WORK/compare.out" 2>&1 <<'EOF' ||
+import json, sys
+from confluent_kafka import Consumer, TopicPartition
+bootstrap, pyout = sys.argv[1], sys.argv[2]
+want = {}
+for line in open(pyout):
+    if line.startswith("{"):
+        r = json.loads(line)
+        want[r["region"]] = r
+c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-compare",
+              "enable.auto.commit": False, "fetch.wait.max.ms": 10})
+t = "orders_summary"
+parts = c.list_topics(t, timeout=10).topics[t].partitions
+end, tps = {}, []
+for p in parts:
+    lo, hi = c.get_watermark_offsets(TopicPartition(t, p), timeout=5)
+    if hi > lo:
+        end[p] = hi
+    tps.append(TopicPartition(t, p, lo))
+c.assign(tps)
+got = {}
+while end:
+    for m in c.consume(num_messages=10000, timeout=0.2):
+        if m.error():
+            continue
+        if m.value() is not None:
+            r = json.loads(m.value())
+            got[r["region"]] = r
+        if m.partition() in end and m.offset() + 1 >= end[m.partition()]:
+            del end[m.partition()]
+c.close()
+bad = [k for k in want if k not in got
+       or got[k]["total_orders"] != want[k]["total_orders"]
+       or abs(got[k]["total_sales"] - want[k]["total_sales"]) > 1e-6 * abs(want[k]["total_sales"])
+       or abs(got[k]["avg_order_value"] - want[k]["avg_order_value"]) > 0.0051]
+if bad or set(got) != set(want):
+    print("MISMATCH", bad, "eddy:", got, "python:", want)
+    sys.exit(1)
+print("eddy's orders_summary equals the Python result (%d regions)" % len(want))
+EOF
+    die "eddy's orders_summary differs from the Python baseline: see $WORK/compare.out"
+
+# ---- report ---------------------------------------------------------------
+rate() { awk -v n="$N" -v w="${BEST_WALL[$1]}" 'BEGIN{printf "%.0f", n / w}'; }
+ratio() { awk -v a="$(rate "$1")" -v b="$(rate "$2")" 'BEGIN{printf "%.2f", a / b}'; }
+declare -A LABEL=(
+    [raw]="raw C consumer (the limit)"
+    [eddy_ref]="eddy reference job (GROUP BY region)"
+    [python]="Python confluent_kafka + dict"
+    [eddy_groupby]="eddy GROUP BY user_id, 100k keys"
+    [eddy_groupby_nostate]="eddy GROUP BY user_id, --state none"
+    [passthrough]="eddy pass-through SELECT *"
+)
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+REV=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
+if [ -n "${EDDY_GIVEN:-}" ]; then REV="binary $EDDY (repository at $REV)"; fi
+
+echo
+echo "eddy bench: N=$N orders, 16 partitions, best of $REPEAT runs"
+echo "machine: $(nproc) CPUs, $CPU_MODEL; load average at start: $LOAD0"
+echo "eddy $REV; librdkafka $(dpkg-query -W -f '${Version}' librdkafka1 2>/dev/null || echo '?');" \
+    "confluent_kafka $("$PY" -c 'import confluent_kafka as c; print(c.version()[0])')"
+echo "produce: $N orders in ${PRODUCE_WALL}s"
+echo
+printf '| %-38s | %10s | %7s | %6s | %10s | %6s | %9s |\n' \
+    phase events/s wall\ s CPU\ s broker\ CPU vs\ raw vs\ Python
+printf '| %-38s | %10s | %7s | %6s | %10s | %6s | %9s |\n' \
+    "$(printf -- '-%.0s' {1..38})" ---------- ------- ------ ---------- ------ ---------
+for p in "${PHASES[@]}"; do
+    printf '| %-38s | %10s | %7s | %6s | %10s | %6s | %9s |\n' "${LABEL[$p]}" \
+        "$(rate "$p")" "${BEST_WALL[$p]}" "${BEST_CPU[$p]}" "${BEST_BCPU[$p]}" \
+        "$(ratio "$p" raw)" "$(ratio "$p" python)"
+done
+echo
+verdict() { awk -v a="$1" -v t="$2" 'BEGIN{print (a >= t ? "met" : "MISSED")}'; }
+R1=$(ratio eddy_ref raw)
+R2=$(ratio eddy_groupby passthrough)
+R3=$(ratio eddy_ref python)
+echo "targets (issue 3):"
+echo "  reference job >= 50% of the raw consumer:        $R1  $(verdict "$R1" 0.5)"
+echo "  GROUP BY 100k keys >= 80% of pass-through:       $R2  $(verdict "$R2" 0.8)"
+if [ "$NOSTATE" = 1 ]; then
+    R2b=$(ratio eddy_groupby_nostate passthrough)
+    echo "    (same, GROUP BY with --state none:              $R2b  $(verdict "$R2b" 0.8))"
+fi
+echo "  reference job >= 2.5x the Python baseline:       $R3  $(verdict "$R3" 2.5)"
+echo
+echo "all runs (wall s):"
+for p in "${PHASES[@]}"; do printf '  %-22s %s\n' "$p" "${ALL_WALLS[$p]}"; done
+echo "checks: every phase read $N records; $(cat "$WORK/compare.out")"
+echo "GROUP BY user_id: $(sed -n 's/.*stopped: //p' "$WORK/eddy_groupby.best.err" | tail -n 1)"
+
+# ---- optional profile --------------------------------------------------------
+if [ "${PROFILE:-0}" = 1 ]; then
+    PBUILD=${BUILD}-prof
+    log "bench: building a profiling tree (Release + -g -fno-omit-frame-pointer) in $PBUILD"
+    if ! cmake -S "$ROOT" -B "$PBUILD" -DCMAKE_BUILD_TYPE=Release -DEDDY_TESTS=OFF \
+        -DCMAKE_C_FLAGS="-g -fno-omit-frame-pointer" >> "$WORK/build.log" 2>&1 ||
+        ! cmake --build "$PBUILD" -j2 --target eddy >> "$WORK/build.log" 2>&1; then
+        die "profiling build failed: see $WORK/build.log"
+    fi
+    for job in orders orders_by_user passthrough; do
+        perf record -q -e cpu-clock -F 1999 -g -o "$WORK/perf-$job.data" \
+            "$PBUILD/eddy" run "${BOUNDED[@]}" --bootstrap "$B" \
+            --state "$WORK/prof-$job.db" "$HERE/sql/$job.sql" \
+            > /dev/null 2> "$WORK/perf-$job.err" || die "perf record failed (see $WORK/perf-$job.err)"
+        perf report -i "$WORK/perf-$job.data" --no-children --sort comm,dso,symbol \
+            --stdio -g none --percent-limit 0.7 2>/dev/null | grep -v '^#' | grep -v '^$' \
+            > "$WORK/perf-$job.txt" || true
+        echo
+        echo "profile of $job.sql (perf cpu-clock, self time, all threads of eddy):"
+        head -n 25 "$WORK/perf-$job.txt"
+    done
+fi
