@@ -10,6 +10,7 @@
 
 #include "eddy.h"
 #include "cmd.h"
+#include "func.h"
 #include "cmd_test.h"
 #include "gen.h"
 #include "repl.h"
@@ -20,16 +21,17 @@ static const char usage[] =
     "       eddy <command> [options]\n"
     "\n"
     "commands:\n"
-    "  demo [--rate R] [--seconds S]\n"
+    "  demo [--rate R] [--seconds S] [--avro]\n"
     "                              broker + generator + the reference job + a live table\n"
-    "  run [--bootstrap H:P] FILE.sql\n"
+    "  run [--bootstrap H:P] [--registry URL] [--state FILE] [--reset-state] [--bounded] FILE.sql\n"
     "                              run a script's INSERT jobs (and SELECTs) until Ctrl-C\n"
-    "  test [--update] FILE.test...\n"
-    "                              run query regression tests in memory (no broker)\n"
+    "  test [--update] [--broker] FILE.test...\n"
+    "                              run query regression tests in memory (--broker: also over Kafka)\n"
     "  explain [--json] FILE.sql   compile a script and print its operator plans\n"
     "  broker [--partitions N] [--topic NAME[:N]]...\n"
-    "                              run a development Kafka broker on 127.0.0.1\n"
+    "                              run a development Kafka broker and Schema Registry on 127.0.0.1\n"
     "  gen orders --topic T [--count N] [--rate R] [--seed S] [--bootstrap H:P]\n"
+    "             [--format json|avro-confluent --registry URL]\n"
     "                              produce the reference order events\n"
     "  help options                document every WITH option and SET key\n"
     "  help functions              list the built-in functions\n"
@@ -167,6 +169,13 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "demo") == 0) return cmd_demo(argc - 1, argv + 1);
     if (strcmp(argv[1], "test") == 0) return cmd_test_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "gen") == 0) return gen_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "functions") == 0) {
+        StrBuf b = {0};
+        func_document(&b);
+        fputs(b.s ? b.s : "", stdout);
+        sb_free(&b);
+        return 0;
+    }
     if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "options") == 0) {
         char *doc = eddy_options_doc();
         fputs(doc, stdout);
