@@ -24,6 +24,7 @@
  * Flink's reader schema gives nullable columns), and logical types
  * (date, timestamps, decimal) decide conversions.
  */
+#include "strbuf.h"
 #include "codec_avro.h"
 
 #include <avro.h>
@@ -38,25 +39,6 @@
 #define SKIP_MAX_DEPTH 64              /* nesting the skipper follows */
 
 /* ---- small helpers ---------------------------------------------------------------- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (!p) abort();
-    memcpy(p, s, n);
-    return p;
-}
 
 static bool avro_name_ok(const char *s)
 {
@@ -143,13 +125,13 @@ int cavro_schema_of_columns(const JsonField *fields, int n, const char *fullname
     record_head(out, fullname);
     for (int i = 0; i < n; i++) {
         if (!avro_name_ok(fields[i].name)) {
-            set_err(err, errlen, "column '%s' is not a valid Avro field name (letters, digits and '_', not starting with a digit)",
+            str_errf(err, errlen, "column '%s' is not a valid Avro field name (letters, digits and '_', not starting with a digit)",
                     fields[i].name);
             return -1;
         }
         if (i) sb_putc(out, ',');
         if (field_json(out, fields[i].name, fields[i].type)) {
-            set_err(err, errlen, "column '%s': type %s has no Avro form", fields[i].name,
+            str_errf(err, errlen, "column '%s': type %s has no Avro form", fields[i].name,
                     type_kind_name((TypeKind)fields[i].type.kind));
             return -1;
         }
@@ -258,7 +240,7 @@ static int parse_both(const char *text, size_t len, avro_schema_t *s, json_t **j
     *s = NULL;
     *j = NULL;
     if (avro_schema_from_json_length(text, len, s)) {
-        set_err(err, errlen, "invalid Avro schema: %s", avro_strerror());
+        str_errf(err, errlen, "invalid Avro schema: %s", avro_strerror());
         *s = NULL;
         return -1;
     }
@@ -267,7 +249,7 @@ static int parse_both(const char *text, size_t len, avro_schema_t *s, json_t **j
     if (!*j) {
         avro_schema_decref(*s);
         *s = NULL;
-        set_err(err, errlen, "invalid Avro schema: %s", je.text);
+        str_errf(err, errlen, "invalid Avro schema: %s", je.text);
         return -1;
     }
     return 0;
@@ -287,7 +269,7 @@ int cavro_schema_to_columns(const char *schema, size_t len, StrBuf *out, char *e
     if (parse_both(schema, len, &s, &j, err, errlen)) return -1;
     int ncols = 0;
     if (avro_typeof(s) != AVRO_RECORD) {
-        set_err(err, errlen, "the schema is a %s, not a record", avro_schema_type_name(s));
+        str_errf(err, errlen, "the schema is a %s, not a record", avro_schema_type_name(s));
         ncols = -1;
     } else {
         size_t nf = avro_schema_record_size(s);
@@ -338,7 +320,7 @@ int cavro_schema_compatible(const char *writer, const char *reader, char *err, s
         full_name(ws, wn, sizeof wn);
         full_name(rs, rn, sizeof rn);
         if (strcmp(avro_schema_name(ws), avro_schema_name(rs)) != 0) {
-            set_err(err, errlen, "record names differ: '%s' and '%s'", wn, rn);
+            str_errf(err, errlen, "record names differ: '%s' and '%s'", wn, rn);
             goto out;
         }
         json_t *copy = json_deep_copy(rj), *fs = json_object_get(copy, "fields"), *keep = json_array();
@@ -349,7 +331,7 @@ int cavro_schema_compatible(const char *writer, const char *reader, char *err, s
             if (name && avro_schema_record_field_get_index(ws, name) >= 0) {
                 json_array_append(keep, f);
             } else if (!json_object_get(f, "default")) {
-                set_err(err, errlen, "field '%s' is new and has no default, so data written with the earlier schema cannot be read",
+                str_errf(err, errlen, "field '%s' is new and has no default, so data written with the earlier schema cannot be read",
                         name ? name : "?");
                 json_decref(keep);
                 json_decref(copy);
@@ -362,7 +344,7 @@ int cavro_schema_compatible(const char *writer, const char *reader, char *err, s
         int prc = avro_schema_from_json_length(text, strlen(text), &eff);
         free(text);
         if (prc) {
-            set_err(err, errlen, "%s", avro_strerror());
+            str_errf(err, errlen, "%s", avro_strerror());
             eff = NULL;
             goto out;
         }
@@ -372,7 +354,7 @@ int cavro_schema_compatible(const char *writer, const char *reader, char *err, s
     avro_value_iface_t *res = avro_resolved_writer_new(ws, eff);
     if (!res) {
         const char *m = avro_strerror();
-        set_err(err, errlen, "%s", m && *m ? m : "the schemas do not resolve");
+        str_errf(err, errlen, "%s", m && *m ? m : "the schemas do not resolve");
         goto out;
     }
     avro_value_iface_decref(res);
@@ -409,7 +391,7 @@ CavroReader *cavro_reader_new(const JsonField *fields, int n, char *err, size_t 
     if (!r->f) abort();
     for (int i = 0; i < n; i++) {
         r->f[i] = fields[i];
-        r->f[i].name = xstrdup(fields[i].name);
+        r->f[i].name = str_dup(fields[i].name);
     }
     return r;
 }
@@ -574,7 +556,7 @@ bad:
         st->conv = CV_NONE;
         return 0;
     }
-    set_err(err, errlen, "field '%s': Avro %s cannot be read into a %s column", col->name, avro_schema_type_name(s),
+    str_errf(err, errlen, "field '%s': Avro %s cannot be read into a %s column", col->name, avro_schema_type_name(s),
             type_kind_name(k));
     return -1;
 }
@@ -597,7 +579,7 @@ static int compile_value(CavroProgram *p, avro_schema_t s, const json_t *j, cons
         const json_t *bj = json_is_array(j) ? json_array_get(j, (size_t)b) : NULL;
         avro_schema_t bsch = deref(avro_schema_union_branch(s, b));
         if (avro_typeof(bsch) == AVRO_UNION) {
-            set_err(err, errlen, "field '%s': a union directly inside a union", col ? col->name : "?");
+            str_errf(err, errlen, "field '%s': a union directly inside a union", col ? col->name : "?");
             return -1;
         }
         bool is_null = avro_typeof(bsch) == AVRO_NULL;
@@ -612,7 +594,7 @@ static int compile_value(CavroProgram *p, avro_schema_t s, const json_t *j, cons
         }
     }
     if (nonnull && !ok && col) {
-        set_err(err, errlen, "field '%s': no branch of the writer's union can be read into a %s column", col->name,
+        str_errf(err, errlen, "field '%s': no branch of the writer's union can be read into a %s column", col->name,
                 type_kind_name((TypeKind)col->type.kind));
         return -1;
     }
@@ -669,11 +651,11 @@ static int generic_setup(CavroProgram *p, avro_schema_t eff, char *err, size_t e
     p->g_res = avro_resolved_writer_new(p->ws, eff);
     p->g_cls = avro_generic_class_from_schema(eff);
     if (!p->g_res || !p->g_cls) {
-        set_err(err, errlen, "avro-c: %s", avro_strerror());
+        str_errf(err, errlen, "avro-c: %s", avro_strerror());
         return -1;
     }
     if (avro_generic_value_new(p->g_cls, &p->g_out) || avro_resolved_writer_new_value(p->g_res, &p->g_rv)) {
-        set_err(err, errlen, "avro-c: %s", avro_strerror());
+        str_errf(err, errlen, "avro-c: %s", avro_strerror());
         return -1;
     }
     avro_resolved_writer_set_dest(&p->g_rv, &p->g_out);
@@ -716,7 +698,7 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
             if (col && seen[col - r->f]) col = NULL;   /* a duplicate field name: the first wins */
             if (compile_value(p, fs, fj, col, &p->steps[p->nsteps], why, sizeof why)) {
                 free(seen);
-                set_err(err, errlen, "%s", why);
+                str_errf(err, errlen, "%s", why);
                 goto fail;
             }
             if (!col) p->steps[p->nsteps].field = arena_strdup(&p->arena, name);
@@ -736,7 +718,7 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
         /* Columns the writer lacks take the reader's default: NULL. */
         for (int c = 0; c < r->nf; c++) {
             if (seen[c] || r->f[c].type.nullable || r->f[c].type.kind == TY_NULL) continue;
-            set_err(err, errlen, "column '%s' is NOT NULL but the writer's schema has no field '%s' (and the table's schema no default for it)",
+            str_errf(err, errlen, "column '%s' is NOT NULL but the writer's schema has no field '%s' (and the table's schema no default for it)",
                     r->f[c].name, r->f[c].name);
             free(seen);
             goto fail;
@@ -746,14 +728,14 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
     } else {
         /* A bare value (a key schema such as "string"): the one column it can fill. */
         if (r->nf != 1) {
-            set_err(err, errlen, "the writer's schema is a %s, not a record; only one column can be read from it, the table side has %d",
+            str_errf(err, errlen, "the writer's schema is a %s, not a record; only one column can be read from it, the table side has %d",
                     avro_schema_type_name(p->ws), r->nf);
             goto fail;
         }
         p->steps = arena_alloc(&p->arena, sizeof(Step));
         p->g_fields = arena_alloc(&p->arena, sizeof(GField));
         if (compile_value(p, p->ws, wj, &r->f[0], &p->steps[0], why, sizeof why)) {
-            set_err(err, errlen, "%s", why);
+            str_errf(err, errlen, "%s", why);
             goto fail;
         }
         p->nsteps = 1;
@@ -764,14 +746,14 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
 
     /* avro-c judges the resolution (names, promotions, unions). */
     if (avro_schema_from_json_length(rb.s, rb.len, &eff)) {
-        set_err(err, errlen, "avro-c rejects the reader schema: %s", avro_strerror());
+        str_errf(err, errlen, "avro-c rejects the reader schema: %s", avro_strerror());
         eff = NULL;
         goto fail;
     }
     avro_value_iface_t *res = avro_resolved_writer_new(p->ws, eff);
     if (!res) {
         const char *m = avro_strerror();
-        set_err(err, errlen, "the writer's schema cannot be read as the table's columns: %s", m && *m ? m : "the schemas do not resolve");
+        str_errf(err, errlen, "the writer's schema cannot be read as the table's columns: %s", m && *m ? m : "the schemas do not resolve");
         goto fail;
     }
     avro_value_iface_decref(res);
@@ -813,7 +795,7 @@ typedef struct Cur {
 
 static int truncated(Cur *c, const char *field)
 {
-    set_err(c->err, c->errlen, "truncated Avro record: field '%s' runs past the end (%zu bytes)", field, (size_t)(c->end - c->base));
+    str_errf(c->err, c->errlen, "truncated Avro record: field '%s' runs past the end (%zu bytes)", field, (size_t)(c->end - c->base));
     return -1;
 }
 
@@ -825,7 +807,7 @@ static int bad(Cur *c, const char *field, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
-    set_err(c->err, c->errlen, "field '%s': %s at byte %zu", field, m, (size_t)(c->p - c->base));
+    str_errf(c->err, c->errlen, "field '%s': %s at byte %zu", field, m, (size_t)(c->p - c->base));
     return -1;
 }
 
@@ -1079,7 +1061,7 @@ static int run_step(Cur *c, const Step *st, Value *row)
         return skip_schema(c, st->skip, st->field, 0);
     case W_FAIL:
         if (!v) return skip_schema(c, st->skip, st->field, 0);
-        set_err(c->err, c->errlen, "%s", st->fail);
+        str_errf(c->err, c->errlen, "%s", st->fail);
         return -1;
     }
     return 0;
@@ -1102,7 +1084,7 @@ int cavro_decode(CavroProgram *p, const char *buf, size_t len, Value *row, Arena
     for (int i = 0; i < p->nsteps; i++)
         if (run_step(&c, &p->steps[i], row)) return -1;
     if (c.p != c.end) {
-        set_err(err, errlen, "%zu bytes left over after the Avro record (%zu bytes): the writer's schema does not describe the data",
+        str_errf(err, errlen, "%zu bytes left over after the Avro record (%zu bytes): the writer's schema does not describe the data",
                 (size_t)(c.end - c.p), len);
         return -1;
     }
@@ -1117,7 +1099,7 @@ static int generic_land(const Step *st, avro_value_t *f, Value *v, Arena *arena,
     avro_value_t br;
     if (avro_value_get_type(f) == AVRO_UNION) {
         if (avro_value_get_current_branch(f, &br)) {
-            set_err(err, errlen, "field '%s': %s", st->field, avro_strerror());
+            str_errf(err, errlen, "field '%s': %s", st->field, avro_strerror());
             return -1;
         }
         f = &br;
@@ -1137,7 +1119,7 @@ static int generic_land(const Step *st, avro_value_t *f, Value *v, Arena *arena,
     switch (avro_value_get_type(f)) {
     case AVRO_NULL:
         if (!st->col.nullable) {
-            set_err(err, errlen, "field '%s': null for a NOT NULL column", st->field);
+            str_errf(err, errlen, "field '%s': null for a NOT NULL column", st->field);
             return -1;
         }
         return 0;
@@ -1156,7 +1138,7 @@ static int generic_land(const Step *st, avro_value_t *f, Value *v, Arena *arena,
         switch ((TypeKind)st->col.kind) {
         case TY_TINYINT: case TY_SMALLINT: case TY_INT:
             if (!int_range_ok(st->col, i64)) {
-                set_err(err, errlen, "field '%s': %lld out of range for %s", st->field, (long long)i64, type_kind_name((TypeKind)st->col.kind));
+                str_errf(err, errlen, "field '%s': %lld out of range for %s", st->field, (long long)i64, type_kind_name((TypeKind)st->col.kind));
                 return -1;
             }
             v->i = i64;
@@ -1192,7 +1174,7 @@ static int generic_land(const Step *st, avro_value_t *f, Value *v, Arena *arena,
                 for (int k = 0; k < st->nbranch; k++)
                     if (st->branch[k].conv == CV_DEC) cs = &st->branch[k];
             if (land_decimal(&c, st, bytes, (int64_t)n, cs->shift, v)) {
-                set_err(err, errlen, "field '%s': decimal does not fit DECIMAL(%d, %d)", st->field, st->col.precision, st->col.scale);
+                str_errf(err, errlen, "field '%s': decimal does not fit DECIMAL(%d, %d)", st->field, st->col.precision, st->col.scale);
                 return -1;
             }
         } else {
@@ -1211,7 +1193,7 @@ static int generic_land(const Step *st, avro_value_t *f, Value *v, Arena *arena,
         break;
     }
     default:
-        set_err(err, errlen, "field '%s': unsupported value", st->field);
+        str_errf(err, errlen, "field '%s': unsupported value", st->field);
         return -1;
     }
     v->null = 0;
@@ -1223,7 +1205,7 @@ static int decode_generic(CavroProgram *p, const char *buf, size_t len, Value *r
     avro_value_reset(&p->g_out);
     avro_reader_memory_set_source(p->g_in, buf, (int64_t)len);
     if (avro_value_read(p->g_in, &p->g_rv)) {
-        set_err(err, errlen, "avro-c: %s", avro_strerror());
+        str_errf(err, errlen, "avro-c: %s", avro_strerror());
         return -1;
     }
     for (int i = 0; i < p->g_nfields; i++) {
@@ -1232,7 +1214,7 @@ static int decode_generic(CavroProgram *p, const char *buf, size_t len, Value *r
         avro_value_t f;
         if (p->g_record) {
             if (avro_value_get_by_index(&p->g_out, (size_t)i, &f, NULL)) {
-                set_err(err, errlen, "avro-c: %s", avro_strerror());
+                str_errf(err, errlen, "avro-c: %s", avro_strerror());
                 return -1;
             }
         } else {
@@ -1242,7 +1224,7 @@ static int decode_generic(CavroProgram *p, const char *buf, size_t len, Value *r
     }
     char extra;
     if (avro_read(p->g_in, &extra, 1) == 0) {   /* avro_reader_is_eof knows only files */
-        set_err(err, errlen, "bytes left over after the Avro record (%zu bytes): the writer's schema does not describe the data", len);
+        str_errf(err, errlen, "bytes left over after the Avro record (%zu bytes): the writer's schema does not describe the data", len);
         return -1;
     }
     return 0;
@@ -1276,7 +1258,7 @@ CavroEncoder *cavro_encoder_new(const JsonField *fields, int n, const char *full
     if (!e->f) abort();
     for (int i = 0; i < n; i++) {
         e->f[i] = fields[i];
-        e->f[i].name = xstrdup(fields[i].name);
+        e->f[i].name = str_dup(fields[i].name);
     }
     return e;
 }

@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include "strbuf.h"
 #include "kafka.h"
 
 #include <errno.h>
@@ -77,16 +78,6 @@ struct kafka_consumer {
 /* ---- Small helpers ------------------------------------------------------ */
 
 /* printf into the caller's error buffer, which may be NULL or empty. */
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -118,7 +109,7 @@ static int conf_set1(rd_kafka_conf_t *conf, const char *key, const char *val,
     char why[512];
     if (rd_kafka_conf_set(conf, key, val, why, sizeof why) !=
         RD_KAFKA_CONF_OK) {
-        seterr(err, errlen, "property '%s': %s", key, why);
+        str_errf(err, errlen, "property '%s': %s", key, why);
         return -1;
     }
     return 0;
@@ -130,7 +121,7 @@ static int conf_set_list(rd_kafka_conf_t *conf, const char *const *kv,
 {
     for (; kv && kv[0]; kv += 2) {
         if (!kv[1]) {
-            seterr(err, errlen, "property '%s': no value given", kv[0]);
+            str_errf(err, errlen, "property '%s': no value given", kv[0]);
             return -1;
         }
         if (conf_set1(conf, kv[0], kv[1], err, errlen))
@@ -191,7 +182,7 @@ static int md_fetch(rd_kafka_t *rk, const char *topic, int one_topic,
     if (one_topic) {
         rkt = rd_kafka_topic_new(rk, topic, NULL);
         if (!rkt) {
-            seterr(err, errlen, "topic '%s': %s", topic,
+            str_errf(err, errlen, "topic '%s': %s", topic,
                    rd_kafka_err2str(rd_kafka_last_error()));
             return -1;
         }
@@ -206,7 +197,7 @@ static int md_fetch(rd_kafka_t *rk, const char *topic, int one_topic,
             left = 1;
         e = rd_kafka_metadata(rk, !one_topic, rkt, &md, left);
         if (e) {
-            seterr(err, errlen, "metadata for topic '%s': %s", topic,
+            str_errf(err, errlen, "metadata for topic '%s': %s", topic,
                    rd_kafka_err2str(e));
             break;
         }
@@ -238,14 +229,14 @@ static int md_count(const struct rd_kafka_metadata *md, const char *topic,
         if (t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
             break;
         if (t->err) {
-            seterr(err, errlen, "metadata for topic '%s': %s", topic,
+            str_errf(err, errlen, "metadata for topic '%s': %s", topic,
                    rd_kafka_err2str(t->err));
             return -1;
         }
         *count = t->partition_cnt;
         return 0;
     }
-    seterr(err, errlen, "topic '%s' does not exist", topic);
+    str_errf(err, errlen, "topic '%s' does not exist", topic);
     return -1;
 }
 
@@ -274,18 +265,18 @@ int kafka_broker_start(int nbrokers, int default_partitions, kafka_broker **out,
 
     *out = NULL;
     if (nbrokers < 1) {
-        seterr(err, errlen, "broker count must be at least 1, not %d",
+        str_errf(err, errlen, "broker count must be at least 1, not %d",
                nbrokers);
         return -1;
     }
     if (default_partitions < 1) {
-        seterr(err, errlen, "default partition count must be at least 1, "
+        str_errf(err, errlen, "default partition count must be at least 1, "
                "not %d", default_partitions);
         return -1;
     }
     b = calloc(1, sizeof *b);
     if (!b) {
-        seterr(err, errlen, "out of memory");
+        str_errf(err, errlen, "out of memory");
         return -1;
     }
     b->nbrokers = nbrokers;
@@ -298,13 +289,13 @@ int kafka_broker_start(int nbrokers, int default_partitions, kafka_broker **out,
     b->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
     if (!b->rk) {
         rd_kafka_conf_destroy(conf);
-        seterr(err, errlen, "cannot create the mock cluster's client: %s", why);
+        str_errf(err, errlen, "cannot create the mock cluster's client: %s", why);
         free(b);
         return -1;
     }
     b->mcluster = rd_kafka_mock_cluster_new(b->rk, nbrokers);
     if (!b->mcluster) {
-        seterr(err, errlen, "cannot start the mock cluster (%d brokers): "
+        str_errf(err, errlen, "cannot start the mock cluster (%d brokers): "
                "could not listen on 127.0.0.1", nbrokers);
         rd_kafka_destroy(b->rk);
         free(b);
@@ -341,20 +332,20 @@ int kafka_broker_create_topic(kafka_broker *b, const char *topic,
     int rf = b->nbrokers < 3 ? b->nbrokers : 3;
 
     if (!topic || !topic_name_ok(topic)) {
-        seterr(err, errlen, "invalid topic name '%s' (1-249 characters of "
+        str_errf(err, errlen, "invalid topic name '%s' (1-249 characters of "
                "a-z A-Z 0-9 . _ -)", topic ? topic : "(null)");
         return -1;
     }
     if (partitions == 0)
         partitions = b->default_partitions;
     if (partitions < 1 || partitions > 100000) {
-        seterr(err, errlen, "topic '%s': bad partition count %d", topic,
+        str_errf(err, errlen, "topic '%s': bad partition count %d", topic,
                partitions);
         return -1;
     }
     e = rd_kafka_mock_topic_create(b->mcluster, topic, partitions, rf);
     if (e) {
-        seterr(err, errlen, "cannot create topic '%s' with %d partitions: %s",
+        str_errf(err, errlen, "cannot create topic '%s' with %d partitions: %s",
                topic, partitions, rd_kafka_err2str(e));
         return -1;
     }
@@ -430,7 +421,7 @@ kafka_producer *kafka_producer_new(const char *bootstrap,
     p = calloc(1, sizeof *p);
     if (!p) {
         rd_kafka_conf_destroy(conf);
-        seterr(err, errlen, "out of memory");
+        str_errf(err, errlen, "out of memory");
         return NULL;
     }
     rd_kafka_conf_set_opaque(conf, p);
@@ -439,7 +430,7 @@ kafka_producer *kafka_producer_new(const char *bootstrap,
     p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
     if (!p->rk) {
         rd_kafka_conf_destroy(conf);
-        seterr(err, errlen, "cannot create producer: %s", why);
+        str_errf(err, errlen, "cannot create producer: %s", why);
         free(p);
         return NULL;
     }
@@ -461,7 +452,7 @@ int kafka_produce(kafka_producer *p, const char *topic, int32_t partition,
     if (nhdrs > PRODUCE_STACK_HEADERS) {
         vu = malloc((6 + (size_t)nhdrs) * sizeof *vu);
         if (!vu) {
-            seterr(err, errlen, "out of memory");
+            str_errf(err, errlen, "out of memory");
             return -1;
         }
     }
@@ -516,10 +507,10 @@ int kafka_produce(kafka_producer *p, const char *topic, int32_t partition,
             continue;
         }
         if (partition >= 0)
-            seterr(err, errlen, "produce to topic '%s' partition %d: %s",
+            str_errf(err, errlen, "produce to topic '%s' partition %d: %s",
                    topic, (int)partition, rd_kafka_error_string(e));
         else
-            seterr(err, errlen, "produce to topic '%s': %s", topic,
+            str_errf(err, errlen, "produce to topic '%s': %s", topic,
                    rd_kafka_error_string(e));
         rd_kafka_error_destroy(e);
         rc = -1;
@@ -539,15 +530,15 @@ static int producer_take_failures(kafka_producer *p, char *err, size_t errlen)
 {
     char fatal[256];
     if (rd_kafka_fatal_error(p->rk, fatal, sizeof fatal)) {
-        seterr(err, errlen, "producer failed: %s", fatal);
+        str_errf(err, errlen, "producer failed: %s", fatal);
         return -1;
     }
     if (p->nfailed == 0)
         return 0;
     if (p->nfailed == 1)
-        seterr(err, errlen, "%s", p->first_fail);
+        str_errf(err, errlen, "%s", p->first_fail);
     else
-        seterr(err, errlen, "%s (and %ld more failed deliveries)",
+        str_errf(err, errlen, "%s (and %ld more failed deliveries)",
                p->first_fail, p->nfailed - 1);
     p->nfailed = 0;
     p->first_fail[0] = '\0';
@@ -569,7 +560,7 @@ int kafka_producer_flush(kafka_producer *p, int timeout_ms, char *err,
     if (producer_take_failures(p, err, errlen))
         return -1;
     if (e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-        seterr(err, errlen,
+        str_errf(err, errlen,
                "flush timed out after %d ms with %d records not yet "
                "acknowledged%s%s%s",
                timeout_ms, rd_kafka_outq_len(p->rk),
@@ -578,7 +569,7 @@ int kafka_producer_flush(kafka_producer *p, int timeout_ms, char *err,
         return -1;
     }
     if (e) {
-        seterr(err, errlen, "flush: %s", rd_kafka_err2str(e));
+        str_errf(err, errlen, "flush: %s", rd_kafka_err2str(e));
         return -1;
     }
     return 0;
@@ -645,13 +636,13 @@ kafka_consumer *kafka_consumer_new(const char *bootstrap,
     c = calloc(1, sizeof *c);
     if (!c) {
         rd_kafka_conf_destroy(conf);
-        seterr(err, errlen, "out of memory");
+        str_errf(err, errlen, "out of memory");
         return NULL;
     }
     c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
     if (!c->rk) {
         rd_kafka_conf_destroy(conf);
-        seterr(err, errlen, "cannot create consumer: %s", why);
+        str_errf(err, errlen, "cannot create consumer: %s", why);
         free(c);
         return NULL;
     }
@@ -660,7 +651,7 @@ kafka_consumer *kafka_consumer_new(const char *bootstrap,
     e = rd_kafka_poll_set_consumer(c->rk);
     c->queue = e ? NULL : rd_kafka_queue_get_consumer(c->rk);
     if (!c->queue) {
-        seterr(err, errlen, "cannot set up the consumer queue: %s",
+        str_errf(err, errlen, "cannot set up the consumer queue: %s",
                rd_kafka_err2str(e ? e : RD_KAFKA_RESP_ERR__UNKNOWN_GROUP));
         rd_kafka_destroy(c->rk);
         free(c);
@@ -682,7 +673,7 @@ int kafka_watermarks(kafka_consumer *c, const char *topic, int32_t partition,
     rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
         c->rk, topic, partition, lo, hi, timeout_ms);
     if (e) {
-        seterr(err, errlen, "watermarks of topic '%s' partition %d: %s", topic,
+        str_errf(err, errlen, "watermarks of topic '%s' partition %d: %s", topic,
                (int)partition, rd_kafka_err2str(e));
         return -1;
     }
@@ -711,14 +702,14 @@ int kafka_assign(kafka_consumer *c, const kafka_tp *tps, int n, char *err,
             return -1;
         }
         if (tps[i].partition < 0 || tps[i].partition >= count) {
-            seterr(err, errlen, "topic '%s' has no partition %d (it has %d)",
+            str_errf(err, errlen, "topic '%s' has no partition %d (it has %d)",
                    tps[i].topic, (int)tps[i].partition, count);
             rd_kafka_metadata_destroy(md);
             return -1;
         }
         if (tps[i].offset < 0 && tps[i].offset != KAFKA_OFFSET_BEGINNING &&
             tps[i].offset != KAFKA_OFFSET_END) {
-            seterr(err, errlen,
+            str_errf(err, errlen,
                    "topic '%s' partition %d: bad start offset %lld",
                    tps[i].topic, (int)tps[i].partition,
                    (long long)tps[i].offset);
@@ -751,7 +742,7 @@ int kafka_assign(kafka_consumer *c, const kafka_tp *tps, int n, char *err,
     e = rd_kafka_assign(c->rk, list);
     rd_kafka_topic_partition_list_destroy(list);
     if (e) {
-        seterr(err, errlen, "assign: %s", rd_kafka_err2str(e));
+        str_errf(err, errlen, "assign: %s", rd_kafka_err2str(e));
         return -1;
     }
     return 0;
@@ -800,7 +791,7 @@ int kafka_poll_batch(kafka_consumer *c, kafka_msg *msgs, int max,
     int n = 0;
 
     if (c->failed) {
-        seterr(err, errlen, "%s", c->fatal_msg);
+        str_errf(err, errlen, "%s", c->fatal_msg);
         return -1;
     }
     if (max <= 0)
@@ -808,7 +799,7 @@ int kafka_poll_batch(kafka_consumer *c, kafka_msg *msgs, int max,
     if (max > c->scratchcap) {
         rd_kafka_message_t **s = realloc(c->scratch, (size_t)max * sizeof *s);
         if (!s) {
-            seterr(err, errlen, "out of memory");
+            str_errf(err, errlen, "out of memory");
             return -1;
         }
         c->scratch = s;
@@ -828,7 +819,7 @@ int kafka_poll_batch(kafka_consumer *c, kafka_msg *msgs, int max,
                 got += more;
         }
         if (got < 0) {
-            seterr(err, errlen, "consume: %s",
+            str_errf(err, errlen, "consume: %s",
                    rd_kafka_err2str(rd_kafka_last_error()));
             kafka_release_batch(c, msgs, n);
             return -1;
@@ -868,7 +859,7 @@ int kafka_poll_batch(kafka_consumer *c, kafka_msg *msgs, int max,
         /* Records read before a fatal error are returned first; the error
         ** comes with the next call. */
         if (c->failed && n == 0) {
-            seterr(err, errlen, "%s", c->fatal_msg);
+            str_errf(err, errlen, "%s", c->fatal_msg);
             return -1;
         }
         if (n > 0 || c->failed || timeout_ms == 0)
@@ -957,13 +948,13 @@ int kafka_offsets_for_time(kafka_consumer *c, const char *topic, int nparts, int
     rd_kafka_topic_partition_list_t *l = tp_list(topic, nparts, ts_ms);
     rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(c->rk, l, timeout_ms);
     if (e) {
-        seterr(err, errlen, "offsets for timestamp %lld of topic '%s': %s", (long long)ts_ms, topic, rd_kafka_err2str(e));
+        str_errf(err, errlen, "offsets for timestamp %lld of topic '%s': %s", (long long)ts_ms, topic, rd_kafka_err2str(e));
         rd_kafka_topic_partition_list_destroy(l);
         return -1;
     }
     for (int i = 0; i < l->cnt; i++) {
         if (l->elems[i].err) {
-            seterr(err, errlen, "offset for timestamp %lld of topic '%s' partition %d: %s", (long long)ts_ms, topic, i,
+            str_errf(err, errlen, "offset for timestamp %lld of topic '%s' partition %d: %s", (long long)ts_ms, topic, i,
                    rd_kafka_err2str(l->elems[i].err));
             rd_kafka_topic_partition_list_destroy(l);
             return -1;
@@ -980,7 +971,7 @@ int kafka_committed(kafka_consumer *c, const char *topic, int nparts, int64_t *o
     rd_kafka_topic_partition_list_t *l = tp_list(topic, nparts, RD_KAFKA_OFFSET_INVALID);
     rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, l, timeout_ms);
     if (e) {
-        seterr(err, errlen, "committed offsets of topic '%s': %s", topic, rd_kafka_err2str(e));
+        str_errf(err, errlen, "committed offsets of topic '%s': %s", topic, rd_kafka_err2str(e));
         rd_kafka_topic_partition_list_destroy(l);
         return -1;
     }
@@ -997,7 +988,7 @@ int kafka_commit(kafka_consumer *c, const char *topic, const int64_t *next, int 
     rd_kafka_resp_err_t e = l->cnt ? rd_kafka_commit(c->rk, l, 1) : RD_KAFKA_RESP_ERR_NO_ERROR;
     rd_kafka_topic_partition_list_destroy(l);
     if (e) {
-        seterr(err, errlen, "commit offsets of topic '%s': %s", topic, rd_kafka_err2str(e));
+        str_errf(err, errlen, "commit offsets of topic '%s': %s", topic, rd_kafka_err2str(e));
         return -1;
     }
     return 0;

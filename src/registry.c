@@ -52,40 +52,21 @@ struct Registry {
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (!p) abort();
-    memcpy(p, s, n);
-    return p;
-}
-
 Registry *registry_new(const char *url, char *err, size_t errlen)
 {
     if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
-        set_err(err, errlen, "schema registry URL '%s' is not an http:// or https:// URL", url ? url : "");
+        str_errf(err, errlen, "schema registry URL '%s' is not an http:// or https:// URL", url ? url : "");
         return NULL;
     }
     pthread_once(&curl_once, curl_init_once);
     Registry *r = calloc(1, sizeof *r);
     if (!r) abort();
-    r->url = xstrdup(url);
+    r->url = str_dup(url);
     size_t n = strlen(r->url);
     while (n > 0 && r->url[n - 1] == '/') r->url[--n] = 0;
     r->curl = curl_easy_init();
     if (!r->curl) {
-        set_err(err, errlen, "libcurl could not start");
+        str_errf(err, errlen, "libcurl could not start");
         registry_free(r);
         return NULL;
     }
@@ -151,8 +132,8 @@ static int request(Registry *r, const char *method, const char *path, const char
         if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
         if (rc == CURLE_OK && r->status < 500) return 0;
         if (attempt == 2) {
-            if (rc != CURLE_OK) set_err(err, errlen, "schema registry %s: %s %s: %s", r->url, method, path, curl_easy_strerror(rc));
-            else set_err(err, errlen, "schema registry %s: %s %s: HTTP %ld %.200s", r->url, method, path, r->status, r->body.s ? r->body.s : "");
+            if (rc != CURLE_OK) str_errf(err, errlen, "schema registry %s: %s %s: %s", r->url, method, path, curl_easy_strerror(rc));
+            else str_errf(err, errlen, "schema registry %s: %s %s: HTTP %ld %.200s", r->url, method, path, r->status, r->body.s ? r->body.s : "");
             return -1;
         }
         struct timespec ts = {0, (long)backoff_ms[attempt] * 1000000L};
@@ -193,10 +174,10 @@ static void answer_err(Registry *r, const char *what, char *err, size_t errlen)
     arena_init(&a, 1024);
     Answer ans;
     if (parse_answer(r, &ans, &a) == 0 && !ans.message.null)
-        set_err(err, errlen, "schema registry %s: %s: %.*s (HTTP %ld, error %lld)", r->url, what, (int)ans.message.n, ans.message.s,
+        str_errf(err, errlen, "schema registry %s: %s: %.*s (HTTP %ld, error %lld)", r->url, what, (int)ans.message.n, ans.message.s,
                 r->status, ans.error_code.null ? 0LL : (long long)ans.error_code.i);
     else
-        set_err(err, errlen, "schema registry %s: %s: HTTP %ld %.200s", r->url, what, r->status, r->body.s ? r->body.s : "");
+        str_errf(err, errlen, "schema registry %s: %s: HTTP %ld %.200s", r->url, what, r->status, r->body.s ? r->body.s : "");
     arena_free(&a);
 }
 
@@ -204,7 +185,7 @@ static char *escape(Registry *r, const char *s)
 {
     char *e = curl_easy_escape(r->curl, s, 0);
     if (!e) abort();
-    char *copy = xstrdup(e);
+    char *copy = str_dup(e);
     curl_free(e);
     return copy;
 }
@@ -237,7 +218,7 @@ int registry_register(Registry *r, const char *subject, const char *schema, int3
     arena_init(&a, 1024);
     Answer ans;
     if (parse_answer(r, &ans, &a) || ans.id.null) {
-        set_err(err, errlen, "schema registry %s: %s: unexpected answer %.200s", r->url, what, r->body.s ? r->body.s : "");
+        str_errf(err, errlen, "schema registry %s: %s: unexpected answer %.200s", r->url, what, r->body.s ? r->body.s : "");
         arena_free(&a);
         return REG_ERROR;
     }
@@ -248,7 +229,7 @@ int registry_register(Registry *r, const char *subject, const char *schema, int3
         r->regs = realloc(r->regs, sizeof *r->regs * (size_t)r->capregs);
         if (!r->regs) abort();
     }
-    r->regs[r->nregs++] = (RegEntry){xstrdup(subject), xstrdup(schema), *id};
+    r->regs[r->nregs++] = (RegEntry){str_dup(subject), str_dup(schema), *id};
     return REG_OK;
 }
 
@@ -257,7 +238,7 @@ int registry_schema_by_id(Registry *r, int32_t id, const char **schema, char *er
     for (int i = 0; i < r->nids; i++)
         if (r->ids[i].id == id) {
             *schema = r->ids[i].schema;
-            if (!*schema) set_err(err, errlen, "schema id %d is not in the schema registry at %s", (int)id, r->url);
+            if (!*schema) str_errf(err, errlen, "schema id %d is not in the schema registry at %s", (int)id, r->url);
             return *schema ? REG_OK : REG_NOT_FOUND;
         }
     char path[64];
@@ -269,7 +250,7 @@ int registry_schema_by_id(Registry *r, int32_t id, const char **schema, char *er
         arena_init(&a, 1024);
         Answer ans;
         if (parse_answer(r, &ans, &a) || ans.schema.null) {
-            set_err(err, errlen, "schema registry %s: schema id %d: unexpected answer %.200s", r->url, (int)id, r->body.s ? r->body.s : "");
+            str_errf(err, errlen, "schema registry %s: schema id %d: unexpected answer %.200s", r->url, (int)id, r->body.s ? r->body.s : "");
             arena_free(&a);
             return REG_ERROR;
         }
@@ -292,7 +273,7 @@ int registry_schema_by_id(Registry *r, int32_t id, const char **schema, char *er
     r->ids[r->nids++] = (IdEntry){id, text};
     *schema = text;
     if (!text) {
-        set_err(err, errlen, "schema id %d is not in the schema registry at %s", (int)id, r->url);
+        str_errf(err, errlen, "schema id %d is not in the schema registry at %s", (int)id, r->url);
         return REG_NOT_FOUND;
     }
     return REG_OK;
@@ -308,7 +289,7 @@ int registry_latest(Registry *r, const char *subject, int32_t *id, int32_t *vers
     sb_free(&path);
     if (rc) return REG_ERROR;
     if (r->status == 404) {
-        set_err(err, errlen, "subject '%s' is not in the schema registry at %s", subject, r->url);
+        str_errf(err, errlen, "subject '%s' is not in the schema registry at %s", subject, r->url);
         return REG_NOT_FOUND;
     }
     char what[300];
@@ -321,7 +302,7 @@ int registry_latest(Registry *r, const char *subject, int32_t *id, int32_t *vers
     arena_init(&a, 1024);
     Answer ans;
     if (parse_answer(r, &ans, &a) || ans.schema.null || ans.id.null) {
-        set_err(err, errlen, "schema registry %s: %s: unexpected answer %.200s", r->url, what, r->body.s ? r->body.s : "");
+        str_errf(err, errlen, "schema registry %s: %s: unexpected answer %.200s", r->url, what, r->body.s ? r->body.s : "");
         arena_free(&a);
         return REG_ERROR;
     }
@@ -357,8 +338,8 @@ int registry_table_ddl(const char *name, const char *url, char **ddl, char *err,
     int n = cavro_schema_to_columns(schema, strlen(schema), &cols, why, sizeof why);
     free(schema);
     if (n <= 0) {
-        if (n == 0) set_err(err, errlen, "subject '%s' (id %d, version %d) has no field with an SQL type", subject, (int)id, (int)version);
-        else set_err(err, errlen, "subject '%s' (id %d, version %d): %s", subject, (int)id, (int)version, why);
+        if (n == 0) str_errf(err, errlen, "subject '%s' (id %d, version %d) has no field with an SQL type", subject, (int)id, (int)version);
+        else str_errf(err, errlen, "subject '%s' (id %d, version %d): %s", subject, (int)id, (int)version, why);
         sb_free(&cols);
         return -1;
     }

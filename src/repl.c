@@ -18,6 +18,7 @@
  * write a byte to a wake-up pipe, and every wait of the main thread polls
  * that pipe: Ctrl-C is seen whichever thread the kernel delivers it to.
  */
+#include "strbuf.h"
 #include "repl.h"
 
 #include <ctype.h>
@@ -141,13 +142,6 @@ static int spawn(pthread_t *t, void *(*fn)(void *), void *arg)
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
 
-static char *xstrdup(const char *s)
-{
-    char *p = strdup(s ? s : "");
-    if (!p) abort();
-    return p;
-}
-
 static void *xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size);
@@ -264,7 +258,7 @@ static void sl_add(StrList *l, const char *s)
         l->cap = l->cap ? 2 * l->cap : 16;
         l->v = xrealloc(l->v, sizeof *l->v * (size_t)l->cap);
     }
-    l->v[l->n++] = xstrdup(s);
+    l->v[l->n++] = str_dup(s);
 }
 
 static void sl_free(StrList *l)
@@ -398,7 +392,7 @@ static char *engine_output(Repl *r, const char *sql)
     eddy_script *s;
     if (eddy_compile(r->e, sql, strlen(sql), "<eddy>", &s)) return NULL;
     const char *o = eddy_script_output(s, 0);
-    char *res = xstrdup(o);
+    char *res = str_dup(o);
     eddy_script_free(s);
     return res;
 }
@@ -454,7 +448,7 @@ static void catalog_refresh(Repl *r)
     r->tables = xcalloc((size_t)l.n, sizeof *r->tables);
     for (int i = 0; i < l.n; i++) {
         TableInfo *t = &r->tables[r->ntables++];
-        t->name = xstrdup(l.v[i]);
+        t->name = str_dup(l.v[i]);
         StrBuf q = {0};
         sb_puts(&q, "DESCRIBE `");
         for (const char *p = l.v[i]; *p; p++) {
@@ -627,7 +621,7 @@ static void job_finish(Repl *r, ReplJob *rj)
          * closed, so a new job may use it). */
         rj->final_in = rj->job->stats.records_in;
         rj->final_out = rj->job->stats.records_out;
-        if (rj->rc) rj->error = xstrdup(rj->job->err[0] ? rj->job->err : "unknown reason");
+        if (rj->rc) rj->error = str_dup(rj->job->err[0] ? rj->job->err : "unknown reason");
         job_free(rj->job);
         rj->job = NULL;
         eddy_script_free(rj->script);
@@ -716,16 +710,16 @@ static int start_job(Repl *r, eddy_script *s, int i, bool *kept)
             job_free_all(rj);
             return ST_ERR;
         }
-        rj->state_path = xstrdup(path);
+        rj->state_path = str_dup(path);
         if (j->stats.restored_keys || state_has_offsets(st, j->ops[0].node->table->conn.topic))
             fprintf(info_out(r), "%sJob '%s' resumes from %s (%lld state rows loaded).\n", r->interactive ? "" : "eddy: ",
                     p->name, path, (long long)j->stats.restored_keys);
     }
     rj->id = ++r->next_id;
-    rj->name = xstrdup(p->name);
+    rj->name = str_dup(p->name);
     rj->script = s;
     const char *bs = plan_bootstrap(r, p);
-    rj->bootstrap = bs ? xstrdup(bs) : NULL;
+    rj->bootstrap = bs ? str_dup(bs) : NULL;
     rj->started = time(NULL);
     if (spawn(&rj->tid, job_thread, rj)) {
         print_error(r, "cannot start a thread for the job");
@@ -1112,7 +1106,7 @@ static char **row_cells(const Value *row, const PlanCol *cols, int ncols, bool s
         if (sanitize)
             for (size_t i = 0; i < b.len; i++)
                 if ((unsigned char)b.s[i] < 0x20 && b.s[i] != 0) b.s[i] = ' ';
-        cells[c] = xstrdup(b.s);
+        cells[c] = str_dup(b.s);
         if (b.s[0] == 0) cells[c][0] = 0;
     }
     sb_free(&b);
@@ -1575,7 +1569,7 @@ static bool meta_word(const char *s, const char *w, const char **arg)
 /* help, quit, \i and SOURCE: *handled says whether text was one. */
 static int try_meta(Repl *r, const char *text, bool *handled)
 {
-    char *copy = xstrdup(text);
+    char *copy = str_dup(text);
     char *s = trim(copy, true);
     const char *arg;
     int status = ST_OK;
@@ -1619,7 +1613,7 @@ static int try_meta(Repl *r, const char *text, bool *handled)
 static void history_add(Repl *r, const char *text)
 {
     if (!r->hist) return;
-    char *copy = xstrdup(text);
+    char *copy = str_dup(text);
     char *s = trim(copy, false);
     if (!*s) {
         free(copy);
@@ -1759,7 +1753,7 @@ static int feed_line(Repl *r, Input *in, const char *line)
     if (in->typed && in->buf.len == 0) in->lineno = 0;   /* at the prompt, lines count per statement */
     in->lineno++;
     if (in->buf.len == 0) {
-        char *copy = xstrdup(line);
+        char *copy = str_dup(line);
         char *s = trim(copy, false);
         bool blank = !*s;
         free(copy);
@@ -1794,7 +1788,7 @@ static int feed_line(Repl *r, Input *in, const char *line)
 static int finish_input(Repl *r, Input *in)
 {
     int st = ST_OK;
-    char *copy = xstrdup(in->buf.s ? in->buf.s : "");
+    char *copy = str_dup(in->buf.s ? in->buf.s : "");
     bool blank = !*trim(copy, false);
     free(copy);
     if (!blank) st = run_buffer(r, in, true);
@@ -2264,7 +2258,7 @@ static void interactive_loop(Repl *r)
             if (!g_sigterm) fputc('\n', stdout);   /* Ctrl-D */
             break;
         }
-        char *copy = xstrdup(line);
+        char *copy = str_dup(line);
         size_t len = strlen(copy);
         while (len && (copy[len - 1] == '\n' || copy[len - 1] == '\r')) copy[--len] = 0;
         int st = feed_line(r, &in, copy);

@@ -80,3 +80,25 @@ char *sb_take(StrBuf *b)
     b->len = b->cap = 0;
     return s;
 }
+
+void str_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+char *str_dup(const char *s)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (!p) {
+        fputs("eddy: out of memory\n", stderr);
+        abort();
+    }
+    memcpy(p, s, n);
+    return p;
+}

@@ -22,4 +22,10 @@ void  sb_json_str(StrBuf *b, const char *s);   /* a quoted, escaped JSON string 
 void  sb_free(StrBuf *b);
 char *sb_take(StrBuf *b);                      /* never NULL; caller frees */
 
+/* Small string helpers every module uses. */
+/* A printf-style message into a caller's error buffer (err may be NULL). */
+void  str_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* strdup that aborts when out of memory (NULL stays NULL). */
+char *str_dup(const char *s);
+
 #endif
