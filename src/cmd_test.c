@@ -713,8 +713,6 @@ static int final_table(const TestSink *s, Arena *a, const char ***out)
     const char **rows = arena_alloc(a, sizeof(char *) * (size_t)(s->changes.n + 1));
     for (int i = 0; i < s->changes.n; i++) {
         const TestChange *c = s->changes.v[i];
-        /* A compacted upsert topic: -U is not written. */
-        if (s->upsert && strcmp(c->kind, "-U") == 0) continue;
         p[np++] = (Placed){s->upsert ? c->key : c->row, i, c};
     }
     qsort(p, (size_t)np, sizeof *p, cmp_placed);
@@ -722,9 +720,10 @@ static int final_table(const TestSink *s, Arena *a, const char ***out)
         int e = g;
         while (e < np && strcmp(p[e].by, p[g].by) == 0) e++;
         if (s->upsert) {
-            /* The key's last change decides: a row, or deleted. */
+            /* The key's last change decides: a row, or deleted (-D, or a -U
+             * no +U followed: an upsert sink writes both as tombstones). */
             const TestChange *last = p[e - 1].c;
-            if (strcmp(last->kind, "-D") != 0) rows[n++] = last->row;
+            if (strcmp(last->kind, "-D") != 0 && strcmp(last->kind, "-U") != 0) rows[n++] = last->row;
         } else {
             /* A multiset: count copies of the row in changelog order. */
             long long copies = 0;

@@ -401,13 +401,13 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         tps[i].topic = st->conn.topic;
         tps[i].partition = i;
         pos[i] = -1;
-        /* A restarted job resumes exactly where its last checkpoint stopped. */
+        /* A restarted job resumes exactly where its last checkpoint stopped;
+         * a partition the checkpoint does not know (added since) is read
+         * from its beginning, as Flink does for new partitions. */
         if (resumed) {
             int64_t off;
-            if (state_get_offset(j->state, st->conn.topic, i, &off) == 0) {
-                tps[i].offset = pos[i] = off;
-                continue;
-            }
+            tps[i].offset = state_get_offset(j->state, st->conn.topic, i, &off) == 0 ? (pos[i] = off) : KAFKA_OFFSET_BEGINNING;
+            continue;
         }
         tps[i].offset = st->conn.startup == START_LATEST ? KAFKA_OFFSET_END : KAFKA_OFFSET_BEGINNING;
     }
@@ -420,8 +420,22 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             job_fail(j, "source '%s': %s", st->name, err);
             goto out;
         }
-        for (int i = 0; i < nparts; i++)
-            if (pos[i] < 0 && (st->conn.startup == START_TIMESTAMP || o[i] >= 0)) tps[i].offset = o[i];   /* no commit: from the beginning */
+        for (int i = 0; i < nparts && !resumed; i++)
+            if (st->conn.startup == START_TIMESTAMP || o[i] >= 0) tps[i].offset = o[i];   /* no commit: from the beginning */
+    }
+    /* With a state file, every start position becomes a concrete offset now
+     * and goes into the first checkpoint: a partition that had no record yet
+     * when the job was killed must not fall back to 'latest' on restart and
+     * skip what arrived meanwhile. */
+    for (int i = 0; i < nparts && j->state; i++) {
+        if (pos[i] >= 0) continue;
+        int64_t lo, hi;
+        if (kafka_watermarks(c, st->conn.topic, i, &lo, &hi, 5000, err, sizeof err)) {
+            job_fail(j, "source '%s': %s", st->name, err);
+            goto out;
+        }
+        int64_t at = tps[i].offset == KAFKA_OFFSET_END ? hi : tps[i].offset == KAFKA_OFFSET_BEGINNING ? lo : tps[i].offset;
+        tps[i].offset = pos[i] = at;
     }
     /* Offsets from a checkpoint must still exist: a recreated topic or
      * another cluster would otherwise be read from a wrong position. */

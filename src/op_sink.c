@@ -96,7 +96,6 @@ static int sink_process(OpState *s, Batch *in, Batch *out)
         j->stats.rows_out++;
         if (j->on_row) j->on_row(j->row_ctx, k, st->row, n->cols, n->nsink);
         if (!j->out.emit) continue;
-        if (t->conn.mode == MODE_UPSERT && k == RK_UPDATE_BEFORE) continue;  /* the +U that follows rewrites the key */
         OutRecord r = {.topic = t->conn.topic};
         if (st->nkey) {
             st->key.len = 0;
@@ -104,7 +103,12 @@ static int sink_process(OpState *s, Batch *in, Batch *out)
             r.key = st->key.s ? st->key.s : "";
             r.klen = st->key.len;
         }
-        bool tombstone = t->conn.mode == MODE_UPSERT && k == RK_DELETE;
+        /* Upsert: a -U is written as a tombstone, as Flink's upsert-kafka
+         * does.  The planner spares upsert sinks the -U/+U pairs of
+         * aggregates (they get +U alone), so a -U arrives only when nothing
+         * follows it for that key — e.g. a retract source row a filter
+         * removed — and the key must go. */
+        bool tombstone = t->conn.mode == MODE_UPSERT && (k == RK_DELETE || k == RK_UPDATE_BEFORE);
         if (!tombstone) {
             st->value.len = 0;
             if (recenc_encode(st->value_enc, st->row, &st->value, err, sizeof err)) return job_fail(j, "sink '%s': %s", t->name, err);

@@ -31,6 +31,7 @@ typedef struct OptionDef {
     const char *deflt;    /* default value as text, or NULL (none / derived) */
     const char *values;   /* OPT_ENUM: allowed values, '|'-separated */
     const char *doc;      /* one line of documentation */
+    long long   min;      /* OPT_INT / OPT_DURATION (ms): smallest value accepted */
 } OptionDef;
 
 /* Finds the definition for key in the given scope; NULL if unknown. */
