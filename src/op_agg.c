@@ -25,8 +25,9 @@
 
 typedef struct Group {
     int64_t  nrows;       /* input rows currently in the group */
-    uint32_t klen : 31;   /* length of the key bytes */
-    uint32_t ck : 1;      /* changed since the last checkpoint (its key is in AggState.changed) */
+    uint32_t klen : 30;   /* length of the key bytes */
+    uint32_t ck : 1;      /* changed since the last checkpoint (it is in AggState.changed) */
+    uint32_t dead : 1;    /* emptied and out of the table; kept (key only) until the checkpoint deletes it */
     uint32_t dirty;       /* 1 + index in the dirty list; 0 = unchanged in this mini-batch */
     _Alignas(8) unsigned char data[]; /* key bytes, padded to 8, then the accumulator slots */
 } Group;
@@ -51,13 +52,15 @@ typedef struct AggState {
     int      capdirty;    /* capacity */
     Arena    snaps;       /* before-rows of dirty groups */
     bool     snaps_stale; /* snaps belong to an already emitted mini-batch */
-    StrBuf   key;         /* scratch key encoding */
+    StrBuf   key;         /* scratch: the encoded keys of the batch being processed */
+    size_t  *koff;        /* scratch: per input row, offset of its key in key (n + 1 entries) */
+    uint64_t *khash;      /* scratch: per input row, the hash of its key */
+    int      capk;        /* capacity of koff / khash */
     int64_t  ignored;     /* retractions of groups that did not exist */
-    /* Checkpoints: keys of groups changed since the last one (copied, since
-     * a group may be deleted before the checkpoint). */
-    Arena    ck_arena;    /* key copies */
-    char   **changed;     /* key bytes */
-    uint32_t *changed_len;/* their lengths */
+    /* Checkpoints: groups changed since the last one.  A group emptied
+     * meanwhile leaves the table but stays allocated (dead, key only) until
+     * the checkpoint has deleted its key, so no key is copied or looked up again. */
+    Group  **changed;     /* the groups */
     int      nchanged;    /* count */
     int      capchanged;  /* capacity */
 } AggState;
@@ -77,7 +80,6 @@ static int agg_init_op(OpState *s)
     s->priv = st;
     htab_init(&st->groups, group_key);
     arena_init(&st->snaps, 16384);
-    arena_init(&st->ck_arena, 16384);
     bool retract = n->input->updating;
     st->specs = calloc((size_t)n->naggs + 1, sizeof *st->specs);
     st->slot = calloc((size_t)n->naggs + 1, sizeof *st->slot);
@@ -105,11 +107,13 @@ static void agg_end(OpState *s)
     HtabIter it;
     htab_iter_init(&st->groups, &it);
     for (void *e; (e = htab_iter_next(&st->groups, &it));) group_free(st, s->node, e);
+    for (int i = 0; i < st->nchanged; i++)
+        if (st->changed[i]->dead) free(st->changed[i]);   /* accumulators already freed */
     htab_free(&st->groups);
     arena_free(&st->snaps);
-    arena_free(&st->ck_arena);
     free(st->changed);
-    free(st->changed_len);
+    free(st->koff);
+    free(st->khash);
     sb_free(&st->key);
     free(st->specs);
     free(st->slot);
@@ -125,6 +129,71 @@ static void group_output(const PlanNode *n, AggState *st, Group *g, Value *row)
     for (int a = 0; a < n->naggs; a++) agg_result(&st->specs[a], group_slots(g) + st->slot[a], &row[n->ngroup + a]);
 }
 
+/*
+ * Prefetching group look-ups.  With many groups each input row costs three
+ * dependent cache misses: the tag array, the entry pointer, the Group.  So
+ * agg_process encodes and hashes the whole batch first, then, while it
+ * works on row i, brings in the tag and pointer slots of row i + 2·PF_AHEAD
+ * and the Group of row i + PF_AHEAD (its slots are in cache by then).
+ * These mirror htab.c's layout (slot = tag & mask, tag = high 32 bits of the
+ * hash, never 0); they are hints only and never change a result.
+ * Measured (perf cpu-clock, GROUP BY user_id, 100k keys, --state none, 1M
+ * orders): htab_find + group_key went from 11 % of all samples to 0.9 %,
+ * agg_process inclusive from 17 % to 9 %.
+ */
+#define PF_AHEAD 8
+
+/* gcc 12 at -O2 dropped these __builtin_prefetch calls from agg_process
+ * (none left in the object code), hence the instruction itself on x86. */
+static inline void pf(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("prefetcht0 (%0)" : : "r"(p));
+#else
+    __builtin_prefetch(p);
+#endif
+}
+
+static inline size_t pf_slot(const Htab *t, uint64_t h)
+{
+    uint32_t tg = (uint32_t)(h >> 32);
+    return (tg ? tg : 1) & t->mask;
+}
+
+static inline void pf_slots(const Htab *t, uint64_t h)
+{
+    if (!t->tags) return;
+    size_t s = pf_slot(t, h);
+    pf(&t->tags[s]);
+    pf(&t->ents[s]);
+}
+
+static inline void pf_entry(const Htab *t, uint64_t h)
+{
+    if (!t->tags) return;
+    uint32_t tg = (uint32_t)(h >> 32);
+    tg = tg ? tg : 1;
+    for (size_t s = tg & t->mask, k = 0; k < 4; s = (s + 1) & t->mask, k++) {
+        uint32_t x = t->tags[s];
+        if (!x) return;
+        if (x == tg) {
+            pf(t->ents[s]);
+            return;
+        }
+    }
+}
+
+static void note_changed(AggState *st, Group *g)
+{
+    if (st->nchanged == st->capchanged) {
+        st->capchanged = st->capchanged ? st->capchanged * 2 : 1024;
+        st->changed = realloc(st->changed, sizeof *st->changed * (size_t)st->capchanged);
+        if (!st->changed) abort();
+    }
+    st->changed[st->nchanged++] = g;
+    g->ck = 1;
+}
+
 static int agg_process(OpState *s, Batch *in, Batch *out)
 {
     (void)out;
@@ -136,39 +205,48 @@ static int agg_process(OpState *s, Batch *in, Batch *out)
         arena_init(&st->snaps, 16384);
         st->snaps_stale = false;
     }
+    if (in->n + 1 > st->capk) {
+        st->capk = in->n + 1;
+        st->koff = realloc(st->koff, sizeof *st->koff * (size_t)st->capk);
+        st->khash = realloc(st->khash, sizeof *st->khash * (size_t)st->capk);
+        if (!st->koff || !st->khash) abort();
+    }
+    st->key.len = 0;
     for (int i = 0; i < in->n; i++) {
+        st->koff[i] = st->key.len;
+        rowkey_encode(&st->key, st->key_types, batch_row(in, i), NULL, n->ngroup);
+    }
+    st->koff[in->n] = st->key.len;
+    for (int i = 0; i < in->n; i++) {
+        st->khash[i] = htab_hash(st->key.s + st->koff[i], st->koff[i + 1] - st->koff[i]);
+        if (i < 2 * PF_AHEAD) pf_slots(&st->groups, st->khash[i]);
+    }
+    for (int i = 0; i < in->n; i++) {
+        if (i + 2 * PF_AHEAD < in->n) pf_slots(&st->groups, st->khash[i + 2 * PF_AHEAD]);
+        if (i + PF_AHEAD < in->n) pf_entry(&st->groups, st->khash[i + PF_AHEAD]);
         const Value *row = batch_row(in, i);
         int sign = rowkind_is_add(in->kinds[i]) ? 1 : -1;
-        st->key.len = 0;
-        rowkey_encode(&st->key, st->key_types, row, NULL, n->ngroup);
-        uint64_t h = htab_hash(st->key.s, st->key.len);
-        Group *g = htab_find(&st->groups, st->key.s, st->key.len, h);
+        const char *key = st->key.s + st->koff[i];
+        size_t klen = st->koff[i + 1] - st->koff[i];
+        uint64_t h = st->khash[i];
+        Group *g = htab_find(&st->groups, key, klen, h);
         if (sign < 0 && (!g || g->nrows <= 0)) {
             st->ignored++;       /* retracting a row the group does not hold (never seen, or emptied in this mini-batch) */
             continue;
         }
         if (!g) {
-            g = malloc(sizeof *g + ALIGN8(st->key.len) + st->slots);
+            g = malloc(sizeof *g + ALIGN8(klen) + st->slots);
             if (!g) abort();
             g->nrows = 0;
-            g->klen = (uint32_t)st->key.len;
+            g->klen = (uint32_t)klen;
             g->ck = 0;
+            g->dead = 0;
             g->dirty = 0;
-            memcpy(g->data, st->key.s, st->key.len);
+            memcpy(g->data, key, klen);
             for (int a = 0; a < n->naggs; a++) agg_init(&st->specs[a], group_slots(g) + st->slot[a]);
             htab_insert(&st->groups, g, h);
         }
-        if (!g->ck && s->job->state) {
-            if (st->nchanged == st->capchanged) {
-                st->capchanged = st->capchanged ? st->capchanged * 2 : 1024;
-                st->changed = realloc(st->changed, sizeof *st->changed * (size_t)st->capchanged);
-                st->changed_len = realloc(st->changed_len, sizeof *st->changed_len * (size_t)st->capchanged);
-                if (!st->changed || !st->changed_len) abort();
-            }
-            st->changed[st->nchanged] = arena_strndup(&st->ck_arena, (const char *)g->data, g->klen);
-            st->changed_len[st->nchanged++] = g->klen;
-            g->ck = 1;
-        }
+        if (!g->ck && s->job->state) note_changed(st, g);
         if (!g->dirty) {
             if (st->ndirty == st->capdirty) {
                 st->capdirty = st->capdirty ? st->capdirty * 2 : 1024;
@@ -218,7 +296,13 @@ static int agg_flush(OpState *s, Batch *out)
                 memcpy(r, d->before, sizeof(Value) * (size_t)n->ncols);
             }
             htab_remove(&st->groups, g->data, g->klen, htab_hash(g->data, g->klen));
-            group_free(st, n, g);
+            if (g->ck) {
+                /* the next checkpoint deletes its key, then frees it */
+                for (int a = 0; a < n->naggs; a++) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
+                g->dead = 1;
+            } else {
+                group_free(st, n, g);
+            }
             continue;
         }
         if (!d->had) {
@@ -286,26 +370,28 @@ static int agg_checkpoint(OpState *s, StateBatch *store, int op)
     for (int a = 0; a < n->naggs; a++) vf[a + 1] = (JsonField){n->cols[n->ngroup + a].name, n->cols[n->ngroup + a].type, n->ngroup + a};
     int rc = 0;
     for (int i = 0; i < st->nchanged && !rc; i++) {
-        const char *key = st->changed[i];
-        size_t klen = st->changed_len[i];
-        Group *g = htab_find(&st->groups, key, klen, htab_hash(key, klen));
-        if (!g || g->nrows <= 0) {
-            state_batch_del(store, op, key, klen);
+        Group *g = st->changed[i];
+        if (i + PF_AHEAD < st->nchanged) pf(st->changed[i + PF_AHEAD]);
+        g->ck = 0;
+        if (g->dead) {
+            state_batch_del(store, op, g->data, g->klen);
+            free(g);
             continue;
         }
-        g->ck = 0;
+        if (g->nrows <= 0) {   /* emptied in a mini-batch not yet flushed (the flush deletes it) */
+            state_batch_del(store, op, g->data, g->klen);
+            continue;
+        }
         val.len = ktext.len = vtext.len = 0;
         group_save(n, st, g, &val);
         group_output(n, st, g, row);
         row[n->ncols] = (Value){.i = g->nrows};
         json_encode(&ktext, kf, n->ngroup, row);
         json_encode(&vtext, vf, n->naggs + 1, row);
-        state_batch_put(store, op, key, klen, val.s, val.len, ktext.s, vtext.s);
+        state_batch_put(store, op, g->data, g->klen, val.s, val.len, ktext.s, vtext.s);
         s->job->ckpt_written++;
     }
     st->nchanged = 0;
-    arena_free(&st->ck_arena);
-    arena_init(&st->ck_arena, 16384);
     sb_free(&val);
     sb_free(&ktext);
     sb_free(&vtext);
@@ -330,6 +416,7 @@ static int restore_one(void *ctx, const void *key, size_t klen, const void *val,
     if (!g) abort();
     g->klen = (uint32_t)klen;
     g->ck = 0;
+    g->dead = 0;
     g->dirty = 0;
     memcpy(g->data, key, klen);
     const unsigned char *p = val, *end = p + vlen;
