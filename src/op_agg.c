@@ -406,12 +406,22 @@ typedef struct RestoreCtx {
     int64_t  n;           /* rows loaded */
 } RestoreCtx;
 
+/* One stored row: a group to (re)load, or with val NULL a group deleted. */
 static int restore_one(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
 {
     RestoreCtx *rc = ctx;
     OpState *s = rc->s;
     const PlanNode *n = s->node;
     AggState *st = s->priv;
+    uint64_t h = htab_hash(key, klen);
+    Group *old = htab_find(&st->groups, key, klen, h);
+    if (old) {
+        /* a later row of the same key (the state log): it replaces this one */
+        htab_remove(&st->groups, key, klen, h);
+        group_free(st, n, old);
+        rc->n--;
+    }
+    if (!val) return 0;
     Group *g = malloc(sizeof *g + ALIGN8(klen) + st->slots);
     if (!g) abort();
     g->klen = (uint32_t)klen;
@@ -433,7 +443,7 @@ static int restore_one(void *ctx, const void *key, size_t klen, const void *val,
         }
         p += used;
     }
-    htab_insert(&st->groups, g, htab_hash(g->data, g->klen));
+    htab_insert(&st->groups, g, h);
     rc->n++;
     return 0;
 bad:

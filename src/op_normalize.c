@@ -200,6 +200,13 @@ static int norm_restore_one(void *ctx, const void *key, size_t klen, const void 
 {
     NormRestore *r = ctx;
     NormState *st = r->s->priv;
+    uint64_t h = htab_hash(key, klen);
+    KeyRow *old = htab_remove(&st->rows, key, klen, h);   /* a later row of the key replaces it */
+    if (old) {
+        free(old);
+        r->n--;
+    }
+    if (!val) return 0;
     Value *tmp = calloc((size_t)r->s->node->ncols + 1, sizeof *tmp);
     if (!tmp) abort();
     int bad = rowkey_decode(val, vlen, st->types, tmp, r->s->node->ncols, NULL);
@@ -211,7 +218,7 @@ static int norm_restore_one(void *ctx, const void *key, size_t klen, const void 
     kr->rlen = (uint32_t)vlen;
     memcpy(kr->data, key, klen);
     memcpy(kr->data + klen, val, vlen);
-    htab_insert(&st->rows, kr, htab_hash(key, klen));
+    htab_insert(&st->rows, kr, h);
     r->n++;
     return 0;
 }

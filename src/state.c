@@ -30,6 +30,9 @@ struct StateStore {
     sqlite3_stmt *del;    /* DELETE from eddy_state */
     sqlite3_stmt *off;    /* INSERT OR REPLACE into eddy_offsets */
     sqlite3_stmt *getoff; /* SELECT next_offset */
+    sqlite3_stmt *logput; /* INSERT into eddy_log */
+    int64_t       nlog;   /* rows in eddy_log */
+    int64_t       nstate; /* rows in eddy_state (after the last compaction) */
     char         *path;   /* file name, for messages */
     char          err[512]; /* last error */
     char         *meta;   /* last state_get_meta result (heap) */
@@ -41,7 +44,14 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS eddy_operators(op INTEGER PRIMARY KEY, kind TEXT, fingerprint TEXT, description TEXT);"
     "CREATE TABLE IF NOT EXISTS eddy_offsets(topic TEXT, partition INTEGER, next_offset INTEGER, PRIMARY KEY(topic, partition));"
     "CREATE TABLE IF NOT EXISTS eddy_state(op INTEGER, key BLOB, value BLOB, key_text TEXT, value_text TEXT,"
-    " PRIMARY KEY(op, key)) WITHOUT ROWID;";
+    " PRIMARY KEY(op, key)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS eddy_log(seq INTEGER PRIMARY KEY, op INTEGER, key BLOB, value BLOB, key_text TEXT, value_text TEXT);"
+    /* What the state is now: eddy_state overridden by the newer eddy_log rows. */
+    "CREATE VIEW IF NOT EXISTS eddy_current AS SELECT op, key, value, key_text, value_text FROM ("
+    " SELECT *, row_number() OVER (PARTITION BY op, key ORDER BY src DESC, seq DESC) AS rn FROM ("
+    "  SELECT op, key, value, key_text, value_text, 0 AS src, 0 AS seq FROM eddy_state"
+    "  UNION ALL SELECT op, key, value, key_text, value_text, 1, seq FROM eddy_log))"
+    " WHERE rn = 1 AND value IS NOT NULL;";
 
 static int fail(StateStore *s, const char *what)
 {
@@ -50,6 +60,16 @@ static int fail(StateStore *s, const char *what)
 }
 
 const char *state_errmsg(const StateStore *s) { return s->err; }
+
+static int64_t count_rows(StateStore *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+    if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
 
 int state_open(const char *path, StateStore **out, char *err, size_t errlen)
 {
@@ -103,11 +123,14 @@ int state_open(const char *path, StateStore **out, char *err, size_t errlen)
     if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO eddy_state(op, key, value, key_text, value_text) VALUES(?,?,?,?,?)", -1, &s->put, NULL) ||
         sqlite3_prepare_v2(s->db, "DELETE FROM eddy_state WHERE op = ? AND key = ?", -1, &s->del, NULL) ||
         sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO eddy_offsets(topic, partition, next_offset) VALUES(?,?,?)", -1, &s->off, NULL) ||
-        sqlite3_prepare_v2(s->db, "SELECT next_offset FROM eddy_offsets WHERE topic = ? AND partition = ?", -1, &s->getoff, NULL)) {
+        sqlite3_prepare_v2(s->db, "SELECT next_offset FROM eddy_offsets WHERE topic = ? AND partition = ?", -1, &s->getoff, NULL) ||
+        sqlite3_prepare_v2(s->db, "INSERT INTO eddy_log(op, key, value, key_text, value_text) VALUES(?,?,?,?,?)", -1, &s->logput, NULL)) {
         snprintf(err, errlen, "state file %s: %s", path, sqlite3_errmsg(s->db));
         state_close(s);
         return -1;
     }
+    s->nlog = count_rows(s, "SELECT count(*) FROM eddy_log");
+    s->nstate = count_rows(s, "SELECT count(*) FROM eddy_state");
     *out = s;
     return 0;
 }
@@ -119,6 +142,7 @@ void state_close(StateStore *s)
     sqlite3_finalize(s->del);
     sqlite3_finalize(s->off);
     sqlite3_finalize(s->getoff);
+    sqlite3_finalize(s->logput);
     sqlite3_close(s->db);
     if (s->lockfd >= 0) close(s->lockfd);   /* releases the flock */
     free(s->path);
@@ -129,13 +153,14 @@ void state_close(StateStore *s)
 int state_reset(StateStore *s, char *err, size_t errlen)
 {
     char *msg = NULL;
-    if (sqlite3_exec(s->db, "BEGIN; DELETE FROM eddy_state; DELETE FROM eddy_offsets; DELETE FROM eddy_operators;"
+    if (sqlite3_exec(s->db, "BEGIN; DELETE FROM eddy_state; DELETE FROM eddy_log; DELETE FROM eddy_offsets; DELETE FROM eddy_operators;"
                             " DELETE FROM eddy_meta WHERE key <> 'format'; COMMIT;", NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "state file %s: cannot reset: %s", s->path, msg ? msg : "?");
         sqlite3_free(msg);
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
+    s->nlog = s->nstate = 0;
     return 0;
 }
 
@@ -340,77 +365,90 @@ static int write_row(StateStore *s, const BatchRow *r)
         sqlite3_bind_int64(st, 3, r->num);
         return sqlite3_step(st) == SQLITE_DONE ? 0 : fail(s, "write offsets");
     }
-    if (r->del) {
-        st = s->del;
-        sqlite3_reset(st);
-        sqlite3_bind_int(st, 1, r->op);
-        sqlite3_bind_blob(st, 2, r->key, (int)r->klen, SQLITE_STATIC);
-        return sqlite3_step(st) == SQLITE_DONE ? 0 : fail(s, "delete state");
-    }
-    st = s->put;
+    /* State rows are appended to the log (a delete has no value): the cost
+     * of a checkpoint is what changed, whatever the size of the state. */
+    st = s->logput;
     sqlite3_reset(st);
     sqlite3_bind_int(st, 1, r->op);
     sqlite3_bind_blob(st, 2, r->key, (int)r->klen, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, r->val, (int)r->vlen, SQLITE_STATIC);
+    if (r->del) sqlite3_bind_null(st, 3);
+    else sqlite3_bind_blob(st, 3, r->val, (int)r->vlen, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, r->ktext, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, r->vtext, -1, SQLITE_STATIC);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : fail(s, "write state");
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(s, "write state");
+    s->nlog++;
+    return 0;
 }
 
-/* Rows in (op, key) order, a row's position breaking ties so that a delete
- * and a later put of one key keep their order. */
-static int cmp_rows(const void *x, const void *y)
+/* Folds the log into eddy_state (the newest row of each key wins; a delete
+ * removes it) in one transaction.  Done when the log outgrows the table, so
+ * its cost, spread over the checkpoints that filled the log, stays
+ * proportional to what changed. */
+static int compact(StateStore *s)
 {
-    const BatchRow *a = *(const BatchRow *const *)x, *b = *(const BatchRow *const *)y;
-    if (a->op != b->op) return a->op < b->op ? -1 : 1;
-    if (a->op >= 0) {
-        size_t n = a->klen < b->klen ? a->klen : b->klen;
-        int c = memcmp(a->key, b->key, n);
-        if (c) return c;
-        if (a->klen != b->klen) return a->klen < b->klen ? -1 : 1;
+    static const char sql[] =
+        "BEGIN IMMEDIATE;"
+        "CREATE TEMP TABLE eddy_last AS SELECT max(seq) AS seq FROM eddy_log GROUP BY op, key;"
+        "INSERT OR REPLACE INTO eddy_state(op, key, value, key_text, value_text)"
+        " SELECT l.op, l.key, l.value, l.key_text, l.value_text FROM eddy_log l JOIN eddy_last USING (seq)"
+        " WHERE l.value IS NOT NULL ORDER BY l.op, l.key;"
+        "DELETE FROM eddy_state WHERE (op, key) IN"
+        " (SELECT l.op, l.key FROM eddy_log l JOIN eddy_last USING (seq) WHERE l.value IS NULL);"
+        "DELETE FROM eddy_log;"
+        "DROP TABLE eddy_last;"
+        "COMMIT;";
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        fail(s, "compact the state log");
+        sqlite3_exec(s->db, "ROLLBACK; DROP TABLE IF EXISTS eddy_last;", NULL, NULL, NULL);
+        return -1;
     }
-    return a < b ? -1 : a > b;
+    s->nlog = 0;
+    s->nstate = count_rows(s, "SELECT count(*) FROM eddy_state");
+    return 0;
 }
 
 int state_write(StateStore *s, const StateBatch *b)
 {
-    /* Keys are written in index order: the B-tree pages are then visited
-     * once each instead of at random (hash order), which is what makes a
-     * checkpoint of many keys cheap. */
-    const BatchRow **order = malloc(sizeof *order * (b->n ? b->n : 1));
-    if (!order) abort();
-    for (size_t i = 0; i < b->n; i++) order[i] = &b->rows[i];
-    qsort(order, b->n, sizeof *order, cmp_rows);
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        free(order);
-        return fail(s, "begin checkpoint");
-    }
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(s, "begin checkpoint");
+    int64_t nlog = s->nlog;
     for (size_t i = 0; i < b->n; i++)
-        if (write_row(s, order[i])) {
+        if (write_row(s, &b->rows[i])) {
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-            free(order);
+            s->nlog = nlog;
             return -1;
         }
-    free(order);
-    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return 0;
-    fail(s, "commit checkpoint");
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        fail(s, "commit checkpoint");
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        s->nlog = nlog;
+        return -1;
+    }
+    /* The checkpoint is committed; folding the log is housekeeping. */
+    if (s->nlog > 100000 && s->nlog > s->nstate) return compact(s);
+    return 0;
 }
 
 int state_scan(StateStore *s, int op, int (*fn)(void *, const void *, size_t, const void *, size_t), void *ctx)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT key, value FROM eddy_state WHERE op = ?", -1, &st, NULL) != SQLITE_OK) return fail(s, "read state");
-    sqlite3_bind_int(st, 1, op);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (fn(ctx, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 1),
-               (size_t)sqlite3_column_bytes(st, 1))) {
-            sqlite3_finalize(st);
-            return -1;
+    /* The table, then the log in order: a later row of a key replaces it,
+     * a row without a value (NULL, 0) deletes it. */
+    static const char *const sql[] = {"SELECT key, value FROM eddy_state WHERE op = ?",
+                                      "SELECT key, value FROM eddy_log WHERE op = ? ORDER BY seq"};
+    for (int pass = 0; pass < 2; pass++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, sql[pass], -1, &st, NULL) != SQLITE_OK) return fail(s, "read state");
+        sqlite3_bind_int(st, 1, op);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            bool del = sqlite3_column_type(st, 1) == SQLITE_NULL;
+            if (fn(ctx, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), del ? NULL : sqlite3_column_blob(st, 1),
+                   del ? 0 : (size_t)sqlite3_column_bytes(st, 1))) {
+                sqlite3_finalize(st);
+                return -1;
+            }
         }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) return fail(s, "read state");
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : fail(s, "read state");
+    return 0;
 }

@@ -14,6 +14,10 @@
  *   eddy_operators(op PRIMARY KEY, kind, fingerprint, description)
  *   eddy_offsets(topic, partition, next_offset)       PRIMARY KEY (topic, partition)
  *   eddy_state(op, key BLOB, value BLOB, key_text, value_text)  PRIMARY KEY (op, key), WITHOUT ROWID
+ *   eddy_log(seq PRIMARY KEY, op, key, value, key_text, value_text)  changes since the last compaction
+ *   eddy_current (a view)                             eddy_state with the log applied: the state now
+ * A checkpoint appends its changed rows to eddy_log (value NULL = deleted);
+ * when the log outgrows eddy_state it is folded into it.
  * `op` numbers the plan's stateful operators in plan order (0, 1, …).
  */
 #ifndef EDDY_STATE_H
@@ -64,7 +68,9 @@ size_t state_batch_rows(const StateBatch *b);
 /* Writes the batch in one transaction; on failure nothing of it is kept. */
 int  state_write(StateStore *s, const StateBatch *b);
 
-/* Calls fn for every row of an operator; fn returns 0 to go on. */
+/* Calls fn for every stored row of an operator, oldest first: a key may
+ * come again (the later row replaces it) or with val NULL (it is deleted).
+ * fn returns 0 to go on. */
 int  state_scan(StateStore *s, int op, int (*fn)(void *ctx, const void *key, size_t klen, const void *val, size_t vlen), void *ctx);
 /* The last error message. */
 const char *state_errmsg(const StateStore *s);

@@ -40,3 +40,12 @@ else()
       TIMEOUT 120)
   endforeach()
 endif()
+
+# The state file (src/state.c): log, compaction, scan.
+if(TARGET eddy_runtime AND CMOCKA_INCLUDE_DIR AND CMOCKA_LIBRARY)
+  add_executable(runtime_state ${_ca_dir}/test_state.c)
+  target_include_directories(runtime_state PRIVATE ${CMOCKA_INCLUDE_DIR})
+  target_link_libraries(runtime_state PRIVATE eddy_runtime ${CMOCKA_LIBRARY})
+  add_test(NAME runtime/state COMMAND runtime_state)
+  set_tests_properties(runtime/state PROPERTIES LABELS runtime)
+endif()
