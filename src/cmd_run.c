@@ -170,7 +170,12 @@ static int open_state(Job *j, const char *name, const RunOpts *o, int njobs, cha
         return -1;
     }
     if (job_attach_state(j, st)) {
-        snprintf(err, errlen, "state file %s: %s", path, j->err);
+        const char *m = j->err;
+        if (strstr(m, path)) snprintf(err, errlen, "%s", m);   /* already names the file */
+        else {
+            if (strncmp(m, "state file: ", 12) == 0) m += 12;
+            snprintf(err, errlen, "state file %s: %s", path, m);
+        }
         return -1;
     }
     if (j->stats.restored_keys || state_has_offsets(st, j->ops[0].node->table->conn.topic))

@@ -71,7 +71,7 @@ int job_attach_state(Job *j, StateStore *st)
         StrBuf fp = {0}, desc = {0};
         o->vt->fingerprint(o->node, &fp);
         explain_node(o->node, false, &desc);
-        char kind[64], ofp[1024], odesc[2048];
+        char kind[64], ofp[16384], odesc[8192];   /* 24 KiB of stack: fingerprints carry their lineage */
         int have = fresh ? 1 : state_get_operator(st, op, kind, sizeof kind, ofp, sizeof ofp, odesc, sizeof odesc);
         if (have < 0) {
             sb_free(&fp);
@@ -437,6 +437,16 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         int64_t at = tps[i].offset == KAFKA_OFFSET_END ? hi : tps[i].offset == KAFKA_OFFSET_BEGINNING ? lo : tps[i].offset;
         tps[i].offset = pos[i] = at;
     }
+    /* After a restart into an upsert sink, the records up to the current
+     * ends are a replay: the sink may already hold results of some of them
+     * (written after the checkpoint, before the crash), so until the job
+     * has caught up, operators write every key they touch. */
+    int64_t *replay_end = NULL;
+    if (resumed && root->kind == PLAN_SINK && root->table->conn.mode == MODE_UPSERT) {
+        replay_end = arena_alloc(&a, sizeof *replay_end * (size_t)nparts);
+        for (int i = 0; i < nparts; i++) replay_end[i] = -1;
+        j->replay = true;
+    }
     /* Offsets from a checkpoint must still exist: a recreated topic or
      * another cluster would otherwise be read from a wrong position. */
     for (int i = 0; i < nparts && resumed; i++) {
@@ -446,6 +456,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             job_fail(j, "source '%s': %s", st->name, err);
             goto out;
         }
+        if (replay_end) replay_end[i] = hi;
         if (pos[i] > hi || pos[i] < lo) {
             job_fail(j, "the checkpoint says partition %d of topic '%s' continues at offset %lld, but the partition holds offsets %lld..%lld "
                         "(was the topic recreated, or is this another cluster?); start fresh with --reset-state",
@@ -516,6 +527,11 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         if (p && kafka_producer_poll(p, err, sizeof err)) {
             job_fail(j, "sink '%s': %s", root->table->name, err);
             goto out;
+        }
+        if (j->replay && !j->pending) {
+            bool caught_up = true;
+            for (int i = 0; i < nparts && caught_up; i++) caught_up = replay_end[i] < 0 || pos[i] >= replay_end[i];
+            if (caught_up) j->replay = false;
         }
         if (bounded && open_parts <= 0) break;   /* read everything that was there at start */
         if (j->done) break;                       /* e.g. a SELECT's LIMIT reached */

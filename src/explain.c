@@ -76,6 +76,14 @@ void explain_node(const PlanNode *n, bool changelog, StrBuf *out)
     arena_free(&a);
 }
 
+void explain_lineage(const PlanNode *n, StrBuf *out)
+{
+    for (; n; n = n->input) {
+        explain_node(n, false, out);
+        if (n->input) sb_puts(out, " <- ");
+    }
+}
+
 static void text_node(const PlanNode *n, int depth, Arena *a, StrBuf *out)
 {
     for (int i = 0; i < depth; i++) sb_puts(out, i + 1 == depth ? "+- " : "   ");

@@ -104,11 +104,13 @@ static void agg_end(OpState *s)
 {
     AggState *st = s->priv;
     if (!st) return;
+    /* dead groups are only in the changed list (out of the table): free
+     * them before the table's groups, whose flags this loop reads */
+    for (int i = 0; i < st->nchanged; i++)
+        if (st->changed[i]->dead) free(st->changed[i]);   /* accumulators already freed */
     HtabIter it;
     htab_iter_init(&st->groups, &it);
     for (void *e; (e = htab_iter_next(&st->groups, &it));) group_free(st, s->node, e);
-    for (int i = 0; i < st->nchanged; i++)
-        if (st->changed[i]->dead) free(st->changed[i]);   /* accumulators already freed */
     htab_free(&st->groups);
     arena_free(&st->snaps);
     free(st->changed);
@@ -294,6 +296,13 @@ static int agg_flush(OpState *s, Batch *out)
             if (d->had) {
                 Value *r = batch_add(out, RK_DELETE, 0);
                 memcpy(r, d->before, sizeof(Value) * (size_t)n->ncols);
+            } else if (s->job->replay) {
+                /* Replaying after a restart: the sink may hold this group
+                 * from before the crash; delete its key (values unknown). */
+                Value *r = batch_add(out, RK_DELETE, 0);
+                group_output(n, st, g, r);
+                for (int c = n->ngroup; c < n->ncols; c++) r[c] = (Value){.null = 1};
+                for (int c = 0; c < n->ngroup; c++) value_copy_into(&s->job->batch_arena, n->cols[c].type, &r[c]);
             }
             htab_remove(&st->groups, g->data, g->klen, htab_hash(g->data, g->klen));
             if (g->ck) {
@@ -311,7 +320,10 @@ static int agg_flush(OpState *s, Batch *out)
         }
         Value *after = batch_add(out, RK_UPDATE_AFTER, 0);
         group_output(n, st, g, after);
-        if (rows_equal(n, d->before, after)) {
+        /* An unchanged result emits nothing — except while replaying after a
+         * restart, when the sink may hold a newer value written before the
+         * crash: then every touched group is written again. */
+        if (rows_equal(n, d->before, after) && !s->job->replay) {
             out->n--;
             continue;
         }
@@ -347,6 +359,10 @@ static void agg_fingerprint(const PlanNode *n, StrBuf *out)
         }
         sb_puts(out, ");");
     }
+    /* and what feeds it: another key expression or argument over the same
+     * types (GROUP BY UPPER(region), SUM(amount * 100)) would misread the state */
+    sb_puts(out, " input=");
+    explain_lineage(n->input, out);
 }
 
 /* The row written for a group: nrows (varint) then each accumulator. */
@@ -434,6 +450,15 @@ static int restore_one(void *ctx, const void *key, size_t klen, const void *val,
     size_t used = 0;
     if (rowkey_get_varint(&p, end, &u)) goto bad;
     g->nrows = rowkey_unzigzag(u);
+    if (g->nrows < 1) goto bad;   /* a stored group always holds a row */
+    {
+        /* the key must be a key of this operator's types */
+        Value kv[64];
+        if (n->ngroup > 64 || rowkey_decode(key, klen, st->key_types, kv, n->ngroup, NULL)) {
+            free(g);
+            return job_fail(s->job, "state file: a group key of %s is unreadable (is the file damaged?)", plan_ops[n->kind].name);
+        }
+    }
     for (int a = 0; a < n->naggs; a++) {
         agg_init(&st->specs[a], group_slots(g) + st->slot[a]);
         if (agg_load(&st->specs[a], group_slots(g) + st->slot[a], (const char *)p, (size_t)(end - p), &used)) {
@@ -443,12 +468,17 @@ static int restore_one(void *ctx, const void *key, size_t klen, const void *val,
         }
         p += used;
     }
+    if (p != end) {   /* bytes left over: not what this operator wrote */
+        for (int a = 0; a < n->naggs; a++) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
+        free(g);
+        return job_fail(s->job, "state file: a group of %s has trailing bytes (is the file damaged?)", plan_ops[n->kind].name);
+    }
     htab_insert(&st->groups, g, h);
     rc->n++;
     return 0;
 bad:
     free(g);
-    return job_fail(s->job, "state file: a group of %s has an unreadable row count", plan_ops[n->kind].name);
+    return job_fail(s->job, "state file: a group of %s has an unreadable or impossible row count (is the file damaged?)", plan_ops[n->kind].name);
 }
 
 static int agg_restore(OpState *s, StateStore *store, int op)

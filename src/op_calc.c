@@ -27,6 +27,16 @@ static void calc_end(OpState *s) { (void)s; }
 
 static int calc_fail(OpState *s, EvalCtx *cx) { return exec_eval_fail(s, cx->errpos, cx->err); }
 
+/* While a job replays after a restart (exec.h), a calc that filters an
+ * updating stream right before the upsert sink turns a row that fails into
+ * a delete of its key: the sink may hold the key from before the crash.
+ * (Anywhere else such a delete would retract what was never added.) */
+static bool replay_deletes(const OpState *s)
+{
+    const Job *j = s->job;
+    return j->replay && s->node->input->updating && s == &j->ops[j->nops - 2] && j->ops[j->nops - 1].node->kind == PLAN_SINK;
+}
+
 /* Filter result for a row: 1 pass, 0 drop, -1 error. */
 static int passes(OpState *s, const Value *row, EvalCtx *cx)
 {
@@ -76,8 +86,8 @@ static int calc_process(OpState *s, Batch *in, Batch *out)
                 Value *nw = batch_add(out, RK_UPDATE_AFTER, ts);
                 o = batch_row(out, out->n - 2);   /* batch_add may have moved rows */
                 if (project(s, next, nw, &cx)) return -1;
-                if (rows_equal(n, o, nw)) {
-                    out->n -= 2;                   /* the change is invisible here */
+                if (rows_equal(n, o, nw) && !s->job->replay) {
+                    out->n -= 2;                   /* the change is invisible here (but a replay writes it again) */
                 } else if (!n->before) {
                     out->n -= 2;                   /* upsert consumer: the new row alone */
                     Value *u = batch_add(out, RK_UPDATE_AFTER, ts);
@@ -89,12 +99,22 @@ static int calc_process(OpState *s, Batch *in, Batch *out)
             } else if (p_new) {
                 Value *nw = batch_add(out, RK_INSERT, ts);
                 if (project(s, next, nw, &cx)) return -1;
+            } else if (replay_deletes(s)) {
+                /* replay after a restart: the sink may hold the key from before the crash */
+                Value *d = batch_add(out, RK_DELETE, ts);
+                if (project(s, next, d, &cx)) return -1;
             }
             continue;
         }
         int p = passes(s, row, &cx);
         if (p < 0) return -1;
-        if (!p) continue;
+        if (!p) {
+            if (replay_deletes(s) && rowkind_is_add(k)) {
+                Value *d = batch_add(out, RK_DELETE, in->ts[i]);
+                if (project(s, row, d, &cx)) return -1;
+            }
+            continue;
+        }
         Value *o = batch_add(out, k, in->ts[i]);
         if (project(s, row, o, &cx)) return -1;
     }

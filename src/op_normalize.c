@@ -149,6 +149,8 @@ static void norm_fingerprint(const PlanNode *n, StrBuf *out)
     for (int k = 0; k < n->nkey; k++) sb_printf(out, "%d;", n->key[k]);
     sb_puts(out, " row=");
     for (int i = 0; i < n->ncols; i++) type_print(out, n->cols[i].type), sb_putc(out, ';');
+    sb_puts(out, " input=");
+    explain_lineage(n->input, out);
 }
 
 static int norm_checkpoint(OpState *s, StateBatch *store, int op)
@@ -209,7 +211,8 @@ static int norm_restore_one(void *ctx, const void *key, size_t klen, const void 
     if (!val) return 0;
     Value *tmp = calloc((size_t)r->s->node->ncols + 1, sizeof *tmp);
     if (!tmp) abort();
-    int bad = rowkey_decode(val, vlen, st->types, tmp, r->s->node->ncols, NULL);
+    int bad = rowkey_decode(val, vlen, st->types, tmp, r->s->node->ncols, NULL) ||
+              rowkey_decode(key, klen, st->key_types, tmp, r->s->node->nkey, NULL);
     free(tmp);
     if (bad) return job_fail(r->s->job, "state file: a row of ChangelogNormalize is unreadable (is the file damaged?)");
     KeyRow *kr = malloc(sizeof *kr + klen + vlen);

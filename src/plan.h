@@ -139,6 +139,9 @@ void explain_attr_list(ExplainAttrs *a, const char *key, const char **vals, int 
 /* One operator as EXPLAIN prints it (without the changelog attributes when
  * changelog is false), without a newline. */
 void explain_node(const PlanNode *n, bool changelog, StrBuf *out);
+/* A node and everything that feeds it, one line ("A(…) <- B(…) <- …"):
+ * what a stateful operator's state depends on. */
+void explain_lineage(const PlanNode *n, StrBuf *out);
 /* Tree text, one operator a line, root first; or a JSON object. */
 void explain_text(const Plan *p, StrBuf *out);
 void explain_json(const Plan *p, StrBuf *out);

@@ -103,7 +103,19 @@ int state_open(const char *path, StateStore **out, char *err, size_t errlen)
      * B-tree pages from the OS (measured: a quarter of a second per 1M
      * orders grouped by 100k users). */
     rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;", NULL, NULL, &msg);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(s->db, schema, NULL, NULL, &msg);
+    if (rc == SQLITE_OK) {
+        /* An existing state file must still have all its tables: re-creating
+         * a dropped one would silently restart from nothing. */
+        int64_t meta = count_rows(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'eddy_meta'");
+        int64_t have = count_rows(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                                     "('eddy_meta', 'eddy_operators', 'eddy_offsets', 'eddy_state')");
+        if (meta && have != 4) {
+            snprintf(err, errlen, "state file %s is damaged: one of its tables is missing; start fresh with --reset-state", path);
+            state_close(s);
+            return -1;
+        }
+        rc = sqlite3_exec(s->db, schema, NULL, NULL, &msg);
+    }
     if (rc != SQLITE_OK) {
         const char *why = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? "it is locked by another process (is the job already running?)"
                         : rc == SQLITE_NOTADB                      ? "it is not an eddy state file (not a SQLite database)"
