@@ -103,6 +103,9 @@ int job_attach_state(Job *j, StateStore *st)
         state_set_meta(st, "job", j->plan->name);
         return 0;
     }
+    /* checkpoint numbers go on from the file's */
+    const char *num = state_get_meta(st, "checkpoint");
+    if (num) opt_parse_int(num, &j->ckpt_base);
     int64_t t0 = now_us();
     op = 0;
     for (int i = 0; i < j->nops; i++) {
@@ -128,6 +131,7 @@ static int checkpoint_wait(Job *j)
     if (!j->writing) return 0;
     pthread_join(j->writer, NULL);
     j->writing = false;
+    state_batch_clear(j->ckpt_write);   /* committed: its copies are not needed any more */
     if (j->writer_rc) return job_fail(j, "%s (checkpoint not taken)", state_errmsg(j->state));
     j->stats.checkpoints++;
     return 0;
@@ -162,10 +166,24 @@ int job_checkpoint(Job *j, const int64_t *offsets, int nparts)
     }
     j->ckpt_written = (int64_t)state_batch_rows(b);
     const char *topic = j->ops[0].node->table->conn.topic;
+    /* Nothing changed and no source moved since the last one: nothing to write. */
+    bool moved = j->ckpt_written > 0 || !j->ckpt_offsets || j->ckpt_nparts != nparts;
+    for (int p = 0; p < nparts && !moved; p++) moved = j->ckpt_offsets[p] != offsets[p];
+    if (!moved) {
+        j->stats.ckpt_last_us = now_us() - t0;
+        return 0;
+    }
+    if (j->ckpt_nparts != nparts) {
+        free(j->ckpt_offsets);
+        j->ckpt_offsets = calloc((size_t)(nparts > 0 ? nparts : 1), sizeof *j->ckpt_offsets);
+        if (!j->ckpt_offsets) abort();
+        j->ckpt_nparts = nparts;
+    }
+    memcpy(j->ckpt_offsets, offsets, sizeof *offsets * (size_t)nparts);
     for (int p = 0; p < nparts; p++)
         if (offsets[p] >= 0) state_batch_offset(b, topic, p, offsets[p]);
     char num[32];
-    snprintf(num, sizeof num, "%lld", (long long)(j->stats.checkpoints + 1 + j->writing));
+    snprintf(num, sizeof num, "%lld", (long long)(j->ckpt_base + j->stats.checkpoints + 1 + j->writing));
     state_batch_meta(b, "checkpoint", num);
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
     state_batch_meta(b, "checkpoint_time", num);
@@ -226,6 +244,7 @@ void job_free(Job *j)
     if (j->writing) pthread_join(j->writer, NULL);
     state_batch_free(j->ckpt_fill);
     state_batch_free(j->ckpt_write);
+    free(j->ckpt_offsets);
     state_close(j->state);
     free(j);
 }

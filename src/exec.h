@@ -125,6 +125,9 @@ struct Job {
     pthread_t   writer;      /* writes ckpt_write into the state file */
     bool        writing;     /* the writer thread runs */
     int         writer_rc;   /* its result */
+    int64_t    *ckpt_offsets;/* the source offsets of the last checkpoint */
+    int         ckpt_nparts; /* their count */
+    int64_t     ckpt_base;   /* the state file's checkpoint number when the job started */
     int64_t     ckpt_interval_ms; /* execution.checkpointing.interval (0 = only on stop) */
     int64_t     ckpt_written;    /* rows written by the checkpoint in progress */
     char        err[1024];   /* the error that stopped the job */
