@@ -21,6 +21,7 @@
 #include "func.h"
 #include "htab.h"
 #include "rowkey.h"
+#include "slab.h"
 #include "state.h"
 
 typedef struct Group {
@@ -43,6 +44,8 @@ typedef struct Dirty {
 
 typedef struct AggState {
     Htab     groups;      /* key bytes → Group */
+    Slab     slab;        /* where groups live (exact sizes, no malloc header) */
+    bool    *countstar;   /* per aggregate: COUNT(*), read from the group's row count (no slot) */
     AggSpec *specs;       /* one per aggregate */
     size_t  *slot;        /* offset of each accumulator within the slots */
     size_t   slots;       /* bytes of all accumulators (multiple of 8) */
@@ -84,20 +87,33 @@ static int agg_init_op(OpState *s)
     st->specs = calloc((size_t)n->naggs + 1, sizeof *st->specs);
     st->slot = calloc((size_t)n->naggs + 1, sizeof *st->slot);
     st->key_types = calloc((size_t)n->ngroup + 1, sizeof *st->key_types);
+    st->countstar = calloc((size_t)n->naggs + 1, sizeof *st->countstar);
+    if (!st->countstar) abort();
+    slab_init(&st->slab);
     if (!st->specs || !st->slot || !st->key_types) abort();
     for (int i = 0; i < n->ngroup; i++) st->key_types[i] = n->input->cols[i].type;
     for (int a = 0; a < n->naggs; a++) {
         agg_spec_init(&st->specs[a], n->aggs[a], retract);
+        /* COUNT(*) is the group's row count: it needs no slot of its own */
+        st->countstar[a] = n->aggs[a]->fn->id == FN_COUNT && !n->aggs[a]->a && !n->aggs[a]->distinct;
         st->slot[a] = st->slots;
-        st->slots += ALIGN8(agg_state_size(&st->specs[a]));
+        if (!st->countstar[a]) st->slots += ALIGN8(agg_state_size(&st->specs[a]));
     }
     return 0;
 }
 
+static size_t group_size(const AggState *st, size_t klen) { return sizeof(Group) + ALIGN8(klen) + st->slots; }
+
+static Group *group_alloc(AggState *st, size_t klen) { return slab_alloc(&st->slab, group_size(st, klen)); }
+
+/* Frees a group's accumulators (already done for a dead group) and gives its memory back. */
+static void group_release(AggState *st, Group *g) { slab_release(&st->slab, g, group_size(st, g->klen)); }
+
 static void group_free(AggState *st, const PlanNode *n, Group *g)
 {
-    for (int a = 0; a < n->naggs; a++) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
-    free(g);
+    for (int a = 0; a < n->naggs; a++)
+        if (!st->countstar[a]) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
+    group_release(st, g);
 }
 
 static void agg_end(OpState *s)
@@ -106,11 +122,13 @@ static void agg_end(OpState *s)
     if (!st) return;
     /* dead groups are only in the changed list (out of the table): free
      * them before the table's groups, whose flags this loop reads */
-    for (int i = 0; i < st->nchanged; i++)
-        if (st->changed[i]->dead) free(st->changed[i]);   /* accumulators already freed */
     HtabIter it;
     htab_iter_init(&st->groups, &it);
-    for (void *e; (e = htab_iter_next(&st->groups, &it));) group_free(st, s->node, e);
+    for (void *e; (e = htab_iter_next(&st->groups, &it));)
+        for (int a = 0; a < s->node->naggs; a++)
+            if (!st->countstar[a]) agg_free(&st->specs[a], group_slots(e) + st->slot[a]);
+    slab_free_all(&st->slab);   /* every group, dead ones included */
+    free(st->countstar);
     htab_free(&st->groups);
     arena_free(&st->snaps);
     free(st->changed);
@@ -128,7 +146,10 @@ static void agg_end(OpState *s)
 static void group_output(const PlanNode *n, AggState *st, Group *g, Value *row)
 {
     rowkey_decode((const char *)g->data, g->klen, st->key_types, row, n->ngroup, NULL);
-    for (int a = 0; a < n->naggs; a++) agg_result(&st->specs[a], group_slots(g) + st->slot[a], &row[n->ngroup + a]);
+    for (int a = 0; a < n->naggs; a++) {
+        if (st->countstar[a]) row[n->ngroup + a] = (Value){.i = g->nrows};
+        else agg_result(&st->specs[a], group_slots(g) + st->slot[a], &row[n->ngroup + a]);
+    }
 }
 
 /*
@@ -237,15 +258,14 @@ static int agg_process(OpState *s, Batch *in, Batch *out)
             continue;
         }
         if (!g) {
-            g = malloc(sizeof *g + ALIGN8(klen) + st->slots);
-            if (!g) abort();
+            g = group_alloc(st, klen);
             g->nrows = 0;
             g->klen = (uint32_t)klen;
             g->ck = 0;
             g->dead = 0;
             g->dirty = 0;
             memcpy(g->data, key, klen);
-            for (int a = 0; a < n->naggs; a++) agg_init(&st->specs[a], group_slots(g) + st->slot[a]);
+            for (int a = 0; a < n->naggs; a++) if (!st->countstar[a]) agg_init(&st->specs[a], group_slots(g) + st->slot[a]);
             htab_insert(&st->groups, g, h);
         }
         if (!g->ck && s->job->state) note_changed(st, g);
@@ -268,6 +288,7 @@ static int agg_process(OpState *s, Batch *in, Batch *out)
         }
         g->nrows += sign;
         for (int a = 0; a < n->naggs; a++) {
+            if (st->countstar[a]) continue;   /* g->nrows is its value */
             const BExpr *arg = n->aggs[a]->a;
             const Value *v = arg ? &row[arg->col] : NULL;
             if (agg_update(&st->specs[a], group_slots(g) + st->slot[a], v, sign, err, sizeof err))
@@ -307,7 +328,7 @@ static int agg_flush(OpState *s, Batch *out)
             htab_remove(&st->groups, g->data, g->klen, htab_hash(g->data, g->klen));
             if (g->ck) {
                 /* the next checkpoint deletes its key, then frees it */
-                for (int a = 0; a < n->naggs; a++) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
+                for (int a = 0; a < n->naggs; a++) if (!st->countstar[a]) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
                 g->dead = 1;
             } else {
                 group_free(st, n, g);
@@ -345,7 +366,7 @@ static int agg_flush(OpState *s, Batch *out)
 
 static void agg_fingerprint(const PlanNode *n, StrBuf *out)
 {
-    sb_printf(out, "GroupAggregate/1 keys=");
+    sb_printf(out, "GroupAggregate/2 keys=");
     for (int i = 0; i < n->ngroup; i++) type_print(out, n->input->cols[i].type), sb_putc(out, ';');
     sb_printf(out, " retract=%d aggs=", n->input->updating);
     for (int a = 0; a < n->naggs; a++) {
@@ -370,7 +391,7 @@ static void group_save(const PlanNode *n, AggState *st, Group *g, StrBuf *out)
 {
     unsigned char v[10];
     sb_putn(out, (const char *)v, rowkey_put_varint(v, rowkey_zigzag(g->nrows)));
-    for (int a = 0; a < n->naggs; a++) agg_save(&st->specs[a], group_slots(g) + st->slot[a], out);
+    for (int a = 0; a < n->naggs; a++) if (!st->countstar[a]) agg_save(&st->specs[a], group_slots(g) + st->slot[a], out);
 }
 
 static int agg_checkpoint(OpState *s, StateBatch *store, int op)
@@ -391,7 +412,7 @@ static int agg_checkpoint(OpState *s, StateBatch *store, int op)
         g->ck = 0;
         if (g->dead) {
             state_batch_del(store, op, g->data, g->klen);
-            free(g);
+            group_release(st, g);
             continue;
         }
         if (g->nrows <= 0) {   /* emptied in a mini-batch not yet flushed (the flush deletes it) */
@@ -438,8 +459,7 @@ static int restore_one(void *ctx, const void *key, size_t klen, const void *val,
         rc->n--;
     }
     if (!val) return 0;
-    Group *g = malloc(sizeof *g + ALIGN8(klen) + st->slots);
-    if (!g) abort();
+    Group *g = group_alloc(st, klen);
     g->klen = (uint32_t)klen;
     g->ck = 0;
     g->dead = 0;
@@ -455,29 +475,31 @@ static int restore_one(void *ctx, const void *key, size_t klen, const void *val,
         /* the key must be a key of this operator's types */
         Value kv[64];
         if (n->ngroup > 64 || rowkey_decode(key, klen, st->key_types, kv, n->ngroup, NULL)) {
-            free(g);
+            group_release(st, g);
             return job_fail(s->job, "state file: a group key of %s is unreadable (is the file damaged?)", plan_ops[n->kind].name);
         }
     }
     for (int a = 0; a < n->naggs; a++) {
+        if (st->countstar[a]) continue;   /* its value is the row count */
         agg_init(&st->specs[a], group_slots(g) + st->slot[a]);
         if (agg_load(&st->specs[a], group_slots(g) + st->slot[a], (const char *)p, (size_t)(end - p), &used)) {
-            for (int b = 0; b <= a; b++) agg_free(&st->specs[b], group_slots(g) + st->slot[b]);
-            free(g);
+            for (int b = 0; b <= a; b++)
+                if (!st->countstar[b]) agg_free(&st->specs[b], group_slots(g) + st->slot[b]);
+            group_release(st, g);
             return job_fail(s->job, "state file: a group of %s has an unreadable accumulator (is the file damaged?)", plan_ops[n->kind].name);
         }
         p += used;
     }
     if (p != end) {   /* bytes left over: not what this operator wrote */
-        for (int a = 0; a < n->naggs; a++) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
-        free(g);
+        for (int a = 0; a < n->naggs; a++) if (!st->countstar[a]) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
+        group_release(st, g);
         return job_fail(s->job, "state file: a group of %s has trailing bytes (is the file damaged?)", plan_ops[n->kind].name);
     }
     htab_insert(&st->groups, g, h);
     rc->n++;
     return 0;
 bad:
-    free(g);
+    group_release(st, g);
     return job_fail(s->job, "state file: a group of %s has an unreadable or impossible row count (is the file damaged?)", plan_ops[n->kind].name);
 }
 

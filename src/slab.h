@@ -1,0 +1,35 @@
+/*
+ * slab.h — fixed-size chunks for many small objects of a few sizes (the
+ * groups of an aggregate: one per key, a million of them).
+ *
+ * malloc spends 16 bytes of header on every chunk and rounds sizes up to
+ * its classes: for the reference aggregate's 72-byte groups that is a
+ * 96-byte chunk.  A slab hands out exact multiples of 8 bytes carved from
+ * 64 KiB blocks and keeps one free list per size, so a group costs what it
+ * holds (measured: 119 → 95 bytes a group with 1M groups, together with
+ * COUNT(*) read from the group's row count).  Memory goes back to the
+ * system only when the whole slab is freed.  Sizes above SLAB_MAX go to
+ * malloc.  One owner, not thread-safe.
+ */
+#ifndef EDDY_SLAB_H
+#define EDDY_SLAB_H
+
+#include <stddef.h>
+
+#define SLAB_MAX 1024                /* larger chunks are malloc'd */
+
+typedef struct SlabBlock SlabBlock;
+
+typedef struct Slab {
+    SlabBlock *blocks;               /* every block, for slab_free_all */
+    char      *cur;                  /* free space in the newest block */
+    size_t     left;                 /* bytes left there */
+    void      *free[SLAB_MAX / 8 + 1]; /* per size / 8: chunks given back (a chunk's first word links them) */
+} Slab;
+
+void  slab_init(Slab *s);
+void *slab_alloc(Slab *s, size_t size);            /* not zeroed; aborts when out of memory */
+void  slab_release(Slab *s, void *p, size_t size); /* size as given to slab_alloc */
+void  slab_free_all(Slab *s);
+
+#endif
