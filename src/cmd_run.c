@@ -171,10 +171,10 @@ static int open_state(Job *j, const char *name, const RunOpts *o, int njobs, cha
     }
     if (job_attach_state(j, st)) {
         const char *m = j->err;
-        if (strstr(m, path)) snprintf(err, errlen, "%s", m);   /* already names the file */
+        if (strstr(m, path)) snprintf(err, errlen, "%.1000s", m);   /* already names the file */
         else {
             if (strncmp(m, "state file: ", 12) == 0) m += 12;
-            snprintf(err, errlen, "state file %s: %s", path, m);
+            snprintf(err, errlen, "state file %.400s: %.600s", path, m);
         }
         return -1;
     }
@@ -211,7 +211,7 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         if (out && k != EDDY_STMT_EXPLAIN && !quiet) fputs(out, stdout);
         if (k == EDDY_STMT_EXPLAIN) fputs(out, stdout);
         if (k != EDDY_STMT_INSERT && k != EDDY_STMT_SELECT) continue;
-        char err[512];
+        char err[2048];
         Job *j = job_new((const Plan *)eddy_script_plan(s, i), err, sizeof err);
         if (!j) {
             fprintf(stderr, "%s:%d: error: %s\n", name, eddy_script_line(s, i), err);
