@@ -122,8 +122,11 @@ static void *checkpoint_writer(void *arg)
 {
     Job *j = arg;
     j->writer_rc = state_write(j->state, j->ckpt_write);
+    __atomic_store_n(&j->writer_done, true, __ATOMIC_RELEASE);
     return NULL;
 }
+
+bool job_checkpoint_busy(const Job *j) { return j->writing && !__atomic_load_n(&j->writer_done, __ATOMIC_ACQUIRE); }
 
 /* Waits for the checkpoint being written; 0 once it is committed. */
 static int checkpoint_wait(Job *j)
@@ -190,6 +193,7 @@ int job_checkpoint(Job *j, const int64_t *offsets, int nparts)
     j->ckpt_fill = j->ckpt_write;
     j->ckpt_write = b;
     j->writing = true;
+    j->writer_done = false;
     if (pthread_create(&j->writer, NULL, checkpoint_writer, j) != 0) {
         j->writing = false;
         j->writer_rc = state_write(j->state, b);   /* no thread: write here */
@@ -555,10 +559,15 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         if (bounded && open_parts <= 0) break;   /* read everything that was there at start */
         if (j->done) break;                       /* e.g. a SELECT's LIMIT reached */
         if (j->state && j->ckpt_interval_ms > 0 && now_ms() - last_ckpt >= j->ckpt_interval_ms) {
-            if (job_checkpoint(j, pos, nparts)) goto out;
-            last_ckpt = now_ms();
-            /* Let group-based tools see progress (eddy restarts from its checkpoint). */
-            if (st->conn.startup == START_GROUP) kafka_commit(c, st->conn.topic, pos, nparts, err, sizeof err);
+            /* A checkpoint starts only when the previous one is committed: while
+             * the writer is busy, changes keep accumulating for the next one
+             * instead of the job waiting (the interval stretches under load). */
+            if (!job_checkpoint_busy(j)) {
+                if (job_checkpoint(j, pos, nparts)) goto out;
+                last_ckpt = now_ms();
+                /* Let group-based tools see progress (eddy restarts from its checkpoint). */
+                if (st->conn.startup == START_GROUP) kafka_commit(c, st->conn.topic, pos, nparts, err, sizeof err);
+            }
         }
     }
     /* Clean stop: emit what is buffered, wait for every delivery, checkpoint. */

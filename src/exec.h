@@ -123,7 +123,8 @@ struct Job {
     struct StateBatch *ckpt_fill;  /* the checkpoint being collected */
     struct StateBatch *ckpt_write; /* the checkpoint being written by the writer thread */
     pthread_t   writer;      /* writes ckpt_write into the state file */
-    bool        writing;     /* the writer thread runs */
+    bool        writing;     /* a writer thread was started and not yet joined */
+    bool        writer_done; /* it has finished (set by the writer, read atomically) */
     int         writer_rc;   /* its result */
     int64_t    *ckpt_offsets;/* the source offsets of the last checkpoint */
     int         ckpt_nparts; /* their count */
@@ -158,6 +159,8 @@ int  job_attach_state(Job *j, struct StateStore *st);
 int  job_checkpoint(Job *j, const int64_t *offsets, int nparts);
 /* Waits until the last checkpoint is committed (0) or failed (-1). */
 int  job_checkpoint_sync(Job *j);
+/* Whether the previous checkpoint is still being written. */
+bool job_checkpoint_busy(const Job *j);
 
 /* Runs the job over Kafka until *stop becomes non-zero or an error occurs;
  * on stop: finishes the batch, flushes aggregates and the producer.
