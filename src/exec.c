@@ -190,6 +190,7 @@ int job_checkpoint(Job *j, const int64_t *offsets, int nparts)
     state_batch_meta(b, "checkpoint", num);
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
     state_batch_meta(b, "checkpoint_time", num);
+    state_batch_set_last(b, j->stopping);
     j->ckpt_fill = j->ckpt_write;
     j->ckpt_write = b;
     j->writing = true;
@@ -572,6 +573,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     }
     /* Clean stop: emit what is buffered, wait for every delivery, checkpoint. */
     if (j->pending && job_flush(j)) goto out;
+    j->stopping = true;
     if (j->state && (job_checkpoint(j, pos, nparts) || checkpoint_wait(j))) goto out;
     if (p && kafka_producer_flush(p, 30000, err, sizeof err)) {
         job_fail(j, "sink '%s': %s", root->table->name, err);

@@ -115,6 +115,7 @@ struct Job {
     bool        per_record;  /* flush after every input record (deterministic changelogs) */
     bool        bounded;     /* over Kafka: stop at the offsets that were latest at start (also per table) */
     bool        done;        /* the job finished by itself (a SELECT's LIMIT reached) */
+    bool        stopping;    /* the next checkpoint is the job's last */
     bool        replay;      /* re-reading records after a restart, into an upsert sink: operators
                                 write every touched key again (the sink may hold newer values) */
     int64_t     pending;     /* input records since the last flush */

@@ -284,6 +284,7 @@ typedef struct BatchRow {
 } BatchRow;
 
 struct StateBatch {
+    bool      last;       /* a stopping job's final checkpoint: no folding */
     Arena     arena;      /* copies */
     BatchRow *rows;       /* in order */
     size_t    n, cap;     /* count, capacity */
@@ -302,6 +303,7 @@ void state_batch_clear(StateBatch *b)
     arena_free(&b->arena);
     arena_init(&b->arena, 64 * 1024);
     b->n = 0;
+    b->last = false;
 }
 
 void state_batch_free(StateBatch *b)
@@ -313,6 +315,8 @@ void state_batch_free(StateBatch *b)
 }
 
 size_t state_batch_rows(const StateBatch *b) { return b->n; }
+
+void state_batch_set_last(StateBatch *b, bool last) { b->last = last; }
 
 static BatchRow *batch_row(StateBatch *b)
 {
@@ -438,7 +442,7 @@ int state_write(StateStore *s, const StateBatch *b)
     /* The checkpoint is committed; folding the log is housekeeping. */
     /* Fold when the log holds twice the table: a restart then reads at most
      * about three rows per key, and folding costs a share of what changed. */
-    if (s->nlog > 200000 && s->nlog > 2 * s->nstate) return compact(s);
+    if (!b->last && s->nlog > 200000 && s->nlog > 2 * s->nstate) return compact(s);
     return 0;
 }
 
