@@ -108,6 +108,9 @@ int lex_next(Lexer *lx, Token *t)
         'both'       { TOK(TK_BOTH); }
         'leading'    { TOK(TK_LEADING); }
         'trailing'   { TOK(TK_TRAILING); }
+        'unknown'    { TOK(TK_UNKNOWN); }
+        'symmetric'  { TOK(TK_SYMMETRIC); }
+        'asymmetric' { TOK(TK_ASYMMETRIC); }
 
         ident { TOK(TK_ID); }
         "`" ([^`\x00] | "``")+ "`" { TOK(TK_ID); }

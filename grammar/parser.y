@@ -35,7 +35,7 @@
 %stack_size 200
 
 %fallback ID KEY ENFORCED WATERMARK METADATA VIRTUAL LOCAL TIME ZONE TABLES JOBS JOB STOP
-             BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP.
+             BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC.
 
 %left OR.
 %left AND.
@@ -248,7 +248,14 @@ expr(A) ::= expr(X) IS(O) TRUE(E).          { A = ast_is(ctx, X, O, false, LIT_T
 expr(A) ::= expr(X) IS(O) NOT TRUE(E).      { A = ast_is(ctx, X, O, true, LIT_TRUE); A->end = E.pos + E.n; }
 expr(A) ::= expr(X) IS(O) FALSE(E).         { A = ast_is(ctx, X, O, false, LIT_FALSE); A->end = E.pos + E.n; }
 expr(A) ::= expr(X) IS(O) NOT FALSE(E).     { A = ast_is(ctx, X, O, true, LIT_FALSE); A->end = E.pos + E.n; }
+/* IS [NOT] UNKNOWN: a BOOLEAN's NULL (SQL's third truth value) */
+expr(A) ::= expr(X) IS(O) UNKNOWN(E).       { A = ast_is(ctx, X, O, false, LIT_NULL); A->flags = 1; A->end = E.pos + E.n; }
+expr(A) ::= expr(X) IS(O) NOT UNKNOWN(E).   { A = ast_is(ctx, X, O, true, LIT_NULL); A->flags = 1; A->end = E.pos + E.n; }
 expr(A) ::= expr(X) BETWEEN(O) expr(Y) AND expr(Z).     { A = ast_between(ctx, X, O, false, Y, Z); }
+expr(A) ::= expr(X) BETWEEN(O) ASYMMETRIC expr(Y) AND expr(Z).     { A = ast_between(ctx, X, O, false, Y, Z); }
+expr(A) ::= expr(X) BETWEEN(O) SYMMETRIC expr(Y) AND expr(Z).      { A = ast_between(ctx, X, O, false, Y, Z); A->flags = 1; }
+expr(A) ::= expr(X) NOT BETWEEN(O) SYMMETRIC expr(Y) AND expr(Z).  { A = ast_between(ctx, X, O, true, Y, Z); A->flags = 1; }
+expr(A) ::= expr(X) NOT BETWEEN(O) ASYMMETRIC expr(Y) AND expr(Z). { A = ast_between(ctx, X, O, true, Y, Z); }
 expr(A) ::= expr(X) NOT BETWEEN(O) expr(Y) AND expr(Z). { A = ast_between(ctx, X, O, true, Y, Z); }
 expr(A) ::= expr(X) IN(O) LP exprlist(L) RP(R).         { A = ast_in(ctx, X, O, false, &L); A->end = R.pos + 1; }
 expr(A) ::= expr(X) NOT IN(O) LP exprlist(L) RP(R).     { A = ast_in(ctx, X, O, true, &L); A->end = R.pos + 1; }

@@ -412,7 +412,8 @@ static BExpr *bind_expr(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
     case AX_IS: {
         BExpr *a = bind_expr(c, sc, x->a, am);
         if (!a) return NULL;
-        if (x->lit != LIT_NULL && !need_boolean(c, a, "operand of IS TRUE/FALSE")) return NULL;
+        if ((x->lit != LIT_NULL || x->flags) && !need_boolean(c, a, x->flags ? "operand of IS UNKNOWN" : "operand of IS TRUE/FALSE"))
+            return NULL;
         BExpr *e = bx_new(c, BX_IS, x->pos);
         e->a = a;
         e->is = x->lit;
@@ -425,7 +426,13 @@ static BExpr *bind_expr(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
         AstExpr ge = {.kind = AX_BINARY, .pos = x->pos, .op = x->negated ? OP_LT : OP_GE, .a = x->a, .b = x->b};
         AstExpr le = {.kind = AX_BINARY, .pos = x->pos, .op = x->negated ? OP_GT : OP_LE, .a = x->a, .b = x->c};
         AstExpr both = {.kind = AX_BINARY, .pos = x->pos, .op = x->negated ? OP_OR : OP_AND, .a = &ge, .b = &le};
-        return bind_expr(c, sc, &both, am);
+        if (!x->flags) return bind_expr(c, sc, &both, am);
+        /* SYMMETRIC: either order of the bounds;  NOT BETWEEN SYMMETRIC: neither */
+        AstExpr ge2 = {.kind = AX_BINARY, .pos = x->pos, .op = x->negated ? OP_LT : OP_GE, .a = x->a, .b = x->c};
+        AstExpr le2 = {.kind = AX_BINARY, .pos = x->pos, .op = x->negated ? OP_GT : OP_LE, .a = x->a, .b = x->b};
+        AstExpr both2 = {.kind = AX_BINARY, .pos = x->pos, .op = x->negated ? OP_OR : OP_AND, .a = &ge2, .b = &le2};
+        AstExpr either = {.kind = AX_BINARY, .pos = x->pos, .op = x->negated ? OP_AND : OP_OR, .a = &both, .b = &both2};
+        return bind_expr(c, sc, &either, am);
     }
     case AX_IN: {
         BExpr *a = bind_expr(c, sc, x->a, am);
