@@ -6,7 +6,7 @@
 #   1. produces N reference orders (JSON, lz4; user_id uniform in 1..100000),
 #   2. times raw_consumer.c: plain librdkafka reading every partition from
 #      the beginning to the end and touching every byte — the limit,
-#   3. times `eddy run --bounded` on the reference job (bench/sql/orders.sql),
+#   3. times `eddy run --bounded` on the reference job (sql/orders.sql),
 #   4. times python_baseline.py: confluent_kafka + json.loads + a dict of
 #      per-region count/sum/avg — the obvious alternative,
 #   5. times GROUP BY user_id (~100k keys, bench/sql/orders_by_user.sql),
@@ -144,7 +144,7 @@ check() {
 phase_cmd() {
     case $1 in
     raw) CMD=("$WORK/raw_consumer" "$B" orders_raw "$N") ;;
-    eddy_ref) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/orders.sql") ;;
+    eddy_ref) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/../sql/orders.sql") ;;
     python) CMD=("$PY" "$HERE/python_baseline.py" "$B" orders_raw "$N") ;;
     eddy_groupby) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/orders_by_user.sql") ;;
     eddy_groupby_nostate) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state none "$HERE/sql/orders_by_user.sql") ;;

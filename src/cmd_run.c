@@ -35,7 +35,6 @@
 #include "reference_avro_sql.h"
 #include "reference_sql.h"
 #include "registry.h"
-#include "state.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -163,22 +162,8 @@ static int open_state(Job *j, const char *name, const RunOpts *o, int njobs, cha
         path = def;
     }
     if (strcmp(path, "none") == 0) return 0;
-    StateStore *st;
-    if (state_open(path, &st, err, errlen)) return -1;
-    if (o->reset && state_reset(st, err, errlen)) {
-        state_close(st);
-        return -1;
-    }
-    if (job_attach_state(j, st)) {
-        const char *m = j->err;
-        if (strstr(m, path)) snprintf(err, errlen, "%.1000s", m);   /* already names the file */
-        else {
-            if (strncmp(m, "state file: ", 12) == 0) m += 12;
-            snprintf(err, errlen, "state file %.400s: %.600s", path, m);
-        }
-        return -1;
-    }
-    if (j->stats.restored_keys || state_has_offsets(st, j->ops[0].node->table->conn.topic))
+    if (job_open_state(j, path, o->reset, err, errlen)) return -1;
+    if (job_resumed(j))
         fprintf(stderr, "eddy: job '%s' resumes from %s (%lld state rows loaded in %.1f ms)\n", j->plan->name, path,
                 (long long)j->stats.restored_keys, (double)j->stats.restore_us / 1000.0);
     return 0;

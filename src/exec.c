@@ -209,6 +209,31 @@ int job_checkpoint(Job *j, const int64_t *offsets, int nparts)
 
 int job_checkpoint_sync(Job *j) { return checkpoint_wait(j); }
 
+int job_open_state(Job *j, const char *path, bool reset, char *err, size_t errlen)
+{
+    StateStore *st;
+    if (state_open(path, &st, err, errlen)) return -1;
+    if (reset && state_reset(st, err, errlen)) {
+        state_close(st);
+        return -1;
+    }
+    if (job_attach_state(j, st)) {   /* the job owns st now, even on failure */
+        const char *m = j->err;
+        if (strstr(m, path)) snprintf(err, errlen, "%.1000s", m);   /* already names the file */
+        else {
+            if (strncmp(m, "state file: ", 12) == 0) m += 12;
+            snprintf(err, errlen, "state file %.400s: %.600s", path, m);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+bool job_resumed(const Job *j)
+{
+    return j->state && (j->stats.restored_keys || state_has_offsets(j->state, j->ops[0].node->table->conn.topic));
+}
+
 Job *job_new(const Plan *p, char *err, size_t errlen)
 {
     Job *j = calloc(1, sizeof *j);

@@ -154,6 +154,11 @@ const char *job_setting(const Job *j, const char *key);
  * operator) and loads operator state.  Source offsets are read when the
  * job starts consuming. */
 int  job_attach_state(Job *j, struct StateStore *st);
+/* Opens the state file at path (emptying it first when reset) and attaches
+ * it; on failure a message naming the file goes to err.  0 or -1. */
+int  job_open_state(Job *j, const char *path, bool reset, char *err, size_t errlen);
+/* Whether the attached state held a checkpoint to resume from. */
+bool job_resumed(const Job *j);
 /* Writes a checkpoint now: flushes the mini-batch and the sink, then state
  * and offsets in one transaction.  `offsets` are the next offsets of the
  * source partitions (nparts of them). */

@@ -699,19 +699,13 @@ static int start_job(Repl *r, eddy_script *s, int i, bool *kept)
     /* Jobs of the shell keep no state unless SET 'state.path' names a file. */
     const char *path = job_setting(j, "state.path");
     if (path && strcmp(path, "none") != 0) {
-        StateStore *st;
-        if (state_open(path, &st, err, sizeof err)) {
+        if (job_open_state(j, path, false, err, sizeof err)) {
             print_error(r, "%s", err);
             job_free_all(rj);
             return ST_ERR;
         }
-        if (job_attach_state(j, st)) {
-            print_error(r, "state file %s: %s", path, j->err);
-            job_free_all(rj);
-            return ST_ERR;
-        }
         rj->state_path = str_dup(path);
-        if (j->stats.restored_keys || state_has_offsets(st, j->ops[0].node->table->conn.topic))
+        if (job_resumed(j))
             fprintf(info_out(r), "%sJob '%s' resumes from %s (%lld state rows loaded).\n", r->interactive ? "" : "eddy: ",
                     p->name, path, (long long)j->stats.restored_keys);
     }
