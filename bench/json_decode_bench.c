@@ -4,10 +4,10 @@
  * decoder.  Not part of the CMake build; build and run by hand:
  *
  *   cc -O2 -std=gnu11 -Isrc -Ibuild/gen bench/json_decode_bench.c \
- *      src/codec_json.c src/value.c src/arena.c src/strbuf.c src/types.c \
+ *      src/connect/codec_json.c src/exec/value.c src/base/arena.c src/base/strbuf.c src/base/types.c \
  *      -ljansson -lm -o /tmp/json_decode_bench && /tmp/json_decode_bench [N]
  *
- * (src/value.c may need further runtime sources as it grows; add them.)
+ * (src/exec/value.c may need further runtime sources as it grows; add them.)
  * Both sides do the same work per record: parse it, find the four columns
  * order_id, user_id, amount, region, and produce Values (BIGINT, BIGINT,
  * DOUBLE, STRING).  Records are generated like `eddy gen orders` output,

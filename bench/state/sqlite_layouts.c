@@ -10,10 +10,10 @@
  * slowest transaction.  Rows have the sizes eddy writes for the reference
  * aggregate grouped by a BIGINT: a 4-byte key, a 41-byte value (row count,
  * COUNT, SUM and AVG accumulators), and the readable key_text/value_text
- * JSON (~16 and ~80 bytes).  Same pragmas as src/state.c (WAL,
+ * JSON (~16 and ~80 bytes).  Same pragmas as src/exec/state.c (WAL,
  * synchronous=NORMAL) unless the layout says otherwise.
  *
- *   eddy       src/state.c today: WITHOUT ROWID (op, key) + value + key_text
+ *   eddy       src/exec/state.c today: WITHOUT ROWID (op, key) + value + key_text
  *              + value_text, INSERT OR REPLACE, default page cache (2 MB)
  *   cache      the same with a 256 MB page cache
  *   binary     no text columns (decode on demand: a view or `eddy state`), 256 MB cache

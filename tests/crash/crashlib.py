@@ -476,7 +476,7 @@ def _show(x):
 
 # Doubles must be equal bit for bit.  Set only if eddy's SUM/AVG over
 # DOUBLE depended on the order in which partitions interleave (they do not:
-# eddy sums doubles exactly, see src/agg.c dd_add).
+# eddy sums doubles exactly, see src/exec/agg.c dd_add).
 # TODO: keep None; a tolerance here would hide lost or doubled records.
 DOUBLE_RTOL = None
 

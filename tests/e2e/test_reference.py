@@ -67,7 +67,7 @@ def test(eddy, workdir):
         check_table("orders_summary", table, expected, rel_tol=TOL)
 
         # eddy documents SUM(DOUBLE) as the correctly rounded sum of the
-        # values whatever their order (src/agg.c), so the totals must also
+        # values whatever their order (src/exec/agg.c), so the totals must also
         # be bit-exact with math.fsum, even over 8 partitions.
         exact = {k: {"total_sales": math.fsum(amounts[r["region"]])} for k, r in expected.items()}
         check_table("orders_summary.total_sales (exact: math.fsum)",

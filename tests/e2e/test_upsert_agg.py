@@ -25,7 +25,7 @@ The expected table is computed here from the last row per id.  MIN/MAX
 pick values, so they compare exactly;
 SUM(qty)/AVG(qty) are over INT (AVG of INT truncates, as in Flink);
 SUM(price) must be exactly math.fsum of the current prices, the correctly
-rounded sum that eddy documents for SUM(DOUBLE) (src/agg.c: independent of
+rounded sum that eddy documents for SUM(DOUBLE) (src/exec/agg.c: independent of
 the order of adds and retractions).
 """
 import sys

@@ -76,7 +76,7 @@ if(_fuzz_ok)
             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
             -Wall -Wextra -Wno-unused-parameter -Wno-unused-variable -Wno-unused-but-set-variable
             -DEDDY_BUILDING
-            -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_SOURCE_DIR}/src -I${GEN}
+            -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_SOURCE_DIR}/src/base -I${PROJECT_SOURCE_DIR}/src/sql -I${GEN}
             ${_fuzz_srcs} ${_fuzz_dir}/fuzz_compile.c -o ${_fuzz_bin}
     # eddy_obj generates the lexer and parser (in ${GEN}) first.
     DEPENDS ${_fuzz_srcs} ${_fuzz_dir}/fuzz_compile.c eddy_obj

@@ -1,5 +1,5 @@
 /*
-** kafka_smoke.c — end-to-end test of src/kafka.c against the in-process
+** kafka_smoke.c — end-to-end test of src/connect/kafka.c against the in-process
 ** mock broker: topic creation, producing keyed records with tombstones,
 ** headers, explicit partitions and timestamps, reading them all back with
 ** assign() from the beginning, watermarks, and the error paths (bad
@@ -10,7 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
-#include "../src/kafka.h"
+#include "kafka.h"
 
 #include <stdio.h>
 #include <stdlib.h>

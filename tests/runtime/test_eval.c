@@ -1,5 +1,5 @@
 /*
- * test_eval.c — unit tests of src/eval.c, on expressions compiled from
+ * test_eval.c — unit tests of src/exec/eval.c, on expressions compiled from
  * real SQL: each case is `SELECT <expr> FROM t` parsed and bound by the
  * compiler (parse_script, bind_create_table, bind_query), evaluated over
  * one hand-made row of t, and printed with value_print (or shown as

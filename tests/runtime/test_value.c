@@ -1,5 +1,5 @@
 /*
- * test_value.c — unit tests of src/value.c: batches (growth, rows, kinds,
+ * test_value.c — unit tests of src/exec/value.c: batches (growth, rows, kinds,
  * timestamps), row kind names, the SQL ordering of values (NULL first,
  * strings bytewise, doubles numerically with NaN last), copying strings
  * into an arena, and printing — every type as Flink's SQL client shows

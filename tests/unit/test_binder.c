@@ -1,6 +1,6 @@
 /*
- * test_binder.c — unit tests of the binder (src/bind.c, src/func.c,
- * src/types.c): result types and nullability by Flink SQL's rules, computed
+ * test_binder.c — unit tests of the binder (src/sql/bind.c, src/sql/func.c,
+ * src/base/types.c): result types and nullability by Flink SQL's rules, computed
  * columns, the shape of aggregate queries (group keys and aggregates pulled
  * out, the select list rewritten over them), and errors with their codes and
  * byte offsets.
@@ -767,7 +767,7 @@ static void test_insert_errors(void **state)
 /* Known bugs: not in ctest until fixed (run: unit_binder --known-bugs). */
 
 /* Flink's LogicalTypeMerging.findMultiplicationDecimalType gives
- * DECIMAL(p1 + p2 + 1, s1 + s2); src/bind.c (decimal_arith) gives p1 + p2. */
+ * DECIMAL(p1 + p2 + 1, s1 + s2); src/sql/bind.c (decimal_arith) gives p1 + p2. */
 static void test_known_bug_decimal_multiply_precision(void **state)
 {
     Bx *b = *state;
@@ -777,7 +777,7 @@ static void test_known_bug_decimal_multiply_precision(void **state)
 }
 
 /* MOD(a, b) and a % b are the same operation and must have the same type
- * (Flink: findModuloDecimalType for both); src/func.c (infer_mod) uses the
+ * (Flink: findModuloDecimalType for both); src/sql/func.c (infer_mod) uses the
  * common type instead: MOD(m, m3) is DECIMAL(11, 3) where m % m3 is
  * DECIMAL(10, 3). */
 static void test_known_bug_mod_function_decimal_type(void **state)
@@ -790,7 +790,7 @@ static void test_known_bug_mod_function_decimal_type(void **state)
 }
 
 /* Flink (LogicalTypeMerging.findCommonType): DECIMAL with FLOAT or DOUBLE
- * gives DOUBLE ("in case of DECIMAL we enforce DOUBLE"); src/types.c
+ * gives DOUBLE ("in case of DECIMAL we enforce DOUBLE"); src/base/types.c
  * (type_common) gives FLOAT for DECIMAL and FLOAT. */
 static void test_known_bug_decimal_float_common_type(void **state)
 {

@@ -1,6 +1,6 @@
 /*
  * test_parser.c — unit tests of the lemon grammar (grammar/parser.y) and the
- * AST builders (src/ast.c), through parse_script.
+ * AST builders (src/sql/ast.c), through parse_script.
  *
  * Expressions are checked by printing them as S-expressions, so a test reads
  * like the tree it expects: `a OR b AND c` must print (OR a (AND b c)).

@@ -1,5 +1,5 @@
 /*
- * test_planner.c — unit tests of the planner (src/plan.c): the operator
+ * test_planner.c — unit tests of the planner (src/sql/plan.c): the operator
  * sequence each query becomes, and each operator's changelog kind (append,
  * retract, upsert) and unique key, as the planner infers them; the sink
  * rules (no updates into an append-only table, an upsert table's key must be
