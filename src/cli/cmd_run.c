@@ -54,6 +54,12 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+void cmd_notice_stderr(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "eddy: %s\n", msg);
+}
+
 char *cmd_read_file(const char *path, size_t *len)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -204,6 +210,7 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
             break;
         }
         if (k == EDDY_STMT_SELECT) j->on_row = print_row_cb;
+        j->notice = cmd_notice_stderr;
         j->bounded = bounded;
         /* Jobs are named after their sink; a second job into the same table
          * gets a suffix, so that each has its own default state file. */
@@ -439,6 +446,7 @@ int cmd_demo(int argc, char **argv)
     for (int i = 0; i < eddy_script_count(s); i++)
         if (eddy_script_plan(s, i)) plan = (const Plan *)eddy_script_plan(s, i);
     Job *job = job_new(plan, err, sizeof err);
+    if (job) job->notice = cmd_notice_stderr;
     if (!job) {
         fprintf(stderr, "eddy demo: %s\n", err);
         eddy_script_free(s);

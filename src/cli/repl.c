@@ -694,6 +694,7 @@ static int start_job(Repl *r, eddy_script *s, int i, bool *kept)
         print_error(r, "%s", err);
         return ST_ERR;
     }
+    j->notice = cmd_notice_stderr;   /* the live view captures stderr into its status line */
     ReplJob *rj = xcalloc(1, sizeof *rj);
     rj->job = j;
     /* Jobs of the shell keep no state unless SET 'state.path' names a file. */
@@ -1221,6 +1222,7 @@ static int run_query(Repl *r, eddy_script *s, int i)
         print_error(r, "%s", err);
         return ST_ERR;
     }
+    j->notice = cmd_notice_stderr;   /* the live view captures stderr into its status line */
     Query *q = xcalloc(1, sizeof *q);
     q->r = r;
     q->job = j;

@@ -31,6 +31,17 @@ int job_fail(Job *j, const char *fmt, ...)
     return -1;
 }
 
+void job_notice(Job *j, const char *fmt, ...)
+{
+    if (!j->notice) return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    j->notice(j->notice_ctx, msg);
+}
+
 const char *job_setting(const Job *j, const char *key)
 {
     for (int i = 0; i < j->plan->nsettings; i++)
@@ -285,7 +296,7 @@ static int push_from(Job *j, int from, Batch *in)
     for (int i = from; i < j->nops && in->n > 0; i++) {
         OpState *s = &j->ops[i];
         batch_clear(&s->out);
-        if (s->vt->process(s, in, &s->out)) return -1;
+        if (s->vt->process(s, 0, in, &s->out)) return -1;
         in = &s->out;
     }
     return 0;
@@ -434,7 +445,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     bool waited = false;
     while (!*stop) {
         if (kafka_partition_count(c, st->conn.topic, 2000, &nparts, err, sizeof err) == 0 && nparts > 0) break;
-        if (!waited) fprintf(stderr, "eddy: waiting for topic '%s' (%s)\n", st->conn.topic, err);
+        if (!waited) job_notice(j, "waiting for topic '%s' (%s)", st->conn.topic, err);
         waited = true;
         struct timespec ts = {0, 200 * 1000000};
         nanosleep(&ts, NULL);

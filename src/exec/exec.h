@@ -64,20 +64,42 @@ typedef struct OpState OpState;
 struct StateStore;
 struct StateBatch;
 
+/*
+ * One operator lifecycle.  The executor calls, per operator:
+ *   init once; process for every batch arriving on an input port (port =
+ *   index into the node's inputs); advance when time moves (the minimum
+ *   watermark over its inputs rose, or the clock ticked); flush at the end
+ *   of a mini-batch; checkpoint / restore for keyed state; end once.
+ * Operators append what they emit to `out`; the executor hands it to every
+ * consumer.  NULL entries mean "nothing to do" (a stateless operator has no
+ * checkpoint, restore or fingerprint; a time-agnostic one no advance).
+ */
 typedef struct OpVTable {
     int  (*init)(OpState *s);                          /* allocate runtime state */
-    int  (*process)(OpState *s, Batch *in, Batch *out);/* consume a batch, append output rows */
-    int  (*flush)(OpState *s, Batch *out);             /* emit what the mini-batch buffered (may be NULL) */
-    void (*end)(OpState *s);                           /* free runtime state (NULL-safe state) */
-    /* Keyed state (NULL for stateless operators): add what changed since
-     * the last checkpoint to the checkpoint's batch; load it all back on
-     * restart.  `op` numbers the stateful operators. */
+    int  (*process)(OpState *s, int port, Batch *in, Batch *out); /* consume a batch from input `port` */
+    int  (*advance)(OpState *s, int64_t watermark, Batch *out);   /* time reached `watermark` (ms): emit what it completes */
+    int  (*flush)(OpState *s, Batch *out);             /* emit what the mini-batch buffered */
+    /* Keyed state: add what changed since the last checkpoint to the
+     * checkpoint's batch; load it all back on restart.  `op` numbers the
+     * stateful operators. */
     int  (*checkpoint)(OpState *s, struct StateBatch *b, int op);
     int  (*restore)(OpState *s, struct StateStore *st, int op);
+    void (*end)(OpState *s);                           /* free runtime state (NULL-safe state) */
     /* What identifies the operator's state layout: restarting with a plan
      * whose fingerprint differs would misread the state. */
     void (*fingerprint)(const PlanNode *n, StrBuf *out);
 } OpVTable;
+
+/* Per-operator instrumentation: the executor counts rows and time, stateful
+ * operators keep state_keys / state_bytes current.  Read through the API. */
+typedef struct OpStats {
+    int64_t rows_in;      /* rows received, all ports */
+    int64_t rows_out;     /* rows emitted */
+    int64_t state_keys;   /* keys held in state */
+    int64_t state_bytes;  /* bytes of state held (approximate: payloads, not allocator overhead) */
+    int64_t time_ns;      /* time spent in process / advance / flush */
+    int64_t watermark;    /* event time reached (ms), INT64_MIN = none yet */
+} OpStats;
 
 struct OpState {
     const PlanNode *node; /* the plan node (read-only) */
@@ -86,7 +108,12 @@ struct OpState {
     Batch           out;  /* output batch, reused */
     void           *priv; /* the operator's own state */
     int             cur_row; /* input row being processed (for error messages) */
+    OpStats         stats;   /* instrumentation */
 };
+
+/* Messages a running job has for its user ("waiting for topic …"): the
+ * library never prints, it calls this (if set). */
+typedef void (*NoticeFn)(void *ctx, const char *msg);
 
 typedef struct JobStats {
     int64_t records_in;   /* source records read */
@@ -134,6 +161,8 @@ struct Job {
     int64_t     ckpt_written;    /* rows written by the checkpoint in progress */
     char        err[1024];   /* the error that stopped the job */
     const RawRecord *cur_recs; /* the records job_push is processing (for error messages) */
+    NoticeFn    notice;      /* the user's notice callback, or NULL */
+    void       *notice_ctx;  /* its context */
 };
 
 /* A job for a compiled plan (INSERT or SELECT).  Returns NULL with a
@@ -146,6 +175,8 @@ int  job_push(Job *j, const RawRecord *recs, int n);
 int  job_flush(Job *j);
 /* Sets j->err (printf-style) and returns -1. */
 int  job_fail(Job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Passes a message to the job's notice callback (printf-style); nothing if none. */
+void job_notice(Job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Looks up a SET value in force when the plan was compiled. */
 const char *job_setting(const Job *j, const char *key);
 

@@ -217,8 +217,9 @@ static void note_changed(AggState *st, Group *g)
     g->ck = 1;
 }
 
-static int agg_process(OpState *s, Batch *in, Batch *out)
+static int agg_process(OpState *s, int port, Batch *in, Batch *out)
 {
+    (void)port;   /* one input */
     (void)out;
     const PlanNode *n = s->node;
     AggState *st = s->priv;
@@ -511,4 +512,7 @@ static int agg_restore(OpState *s, StateStore *store, int op)
     return 0;
 }
 
-const OpVTable op_agg_vt = {agg_init_op, agg_process, agg_flush, agg_end, agg_checkpoint, agg_restore, agg_fingerprint};
+const OpVTable op_agg_vt = {
+    .init = agg_init_op, .process = agg_process, .flush = agg_flush, .checkpoint = agg_checkpoint,
+    .restore = agg_restore, .end = agg_end, .fingerprint = agg_fingerprint,
+};

@@ -66,8 +66,9 @@ static bool rows_equal(const PlanNode *n, const Value *a, const Value *b)
     return true;
 }
 
-static int calc_process(OpState *s, Batch *in, Batch *out)
+static int calc_process(OpState *s, int port, Batch *in, Batch *out)
 {
+    (void)port;   /* one input */
     const PlanNode *n = s->node;
     EvalCtx cx = {.arena = &s->job->batch_arena};
     for (int i = 0; i < in->n; i++) {
@@ -121,4 +122,4 @@ static int calc_process(OpState *s, Batch *in, Batch *out)
     return 0;
 }
 
-const OpVTable op_calc_vt = {calc_init, calc_process, NULL, calc_end, NULL, NULL, NULL};
+const OpVTable op_calc_vt = {.init = calc_init, .process = calc_process, .end = calc_end};

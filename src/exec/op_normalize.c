@@ -100,8 +100,9 @@ static void note_change(OpState *s, NormState *st)
     st->changed_len[st->nchanged++] = (uint32_t)st->key.len;
 }
 
-static int norm_process(OpState *s, Batch *in, Batch *out)
+static int norm_process(OpState *s, int port, Batch *in, Batch *out)
 {
+    (void)port;   /* one input */
     const PlanNode *n = s->node;
     NormState *st = s->priv;
     for (int i = 0; i < in->n; i++) {
@@ -234,4 +235,7 @@ static int norm_restore(OpState *s, StateStore *store, int op)
     return 0;
 }
 
-const OpVTable op_normalize_vt = {norm_init, norm_process, NULL, norm_end, norm_checkpoint, norm_restore, norm_fingerprint};
+const OpVTable op_normalize_vt = {
+    .init = norm_init, .process = norm_process, .checkpoint = norm_checkpoint, .restore = norm_restore,
+    .end = norm_end, .fingerprint = norm_fingerprint,
+};

@@ -77,8 +77,9 @@ static void sink_end(OpState *s)
     free(st);
 }
 
-static int sink_process(OpState *s, Batch *in, Batch *out)
+static int sink_process(OpState *s, int port, Batch *in, Batch *out)
 {
+    (void)port;   /* one input */
     (void)out;
     const PlanNode *n = s->node;
     const PlanTable *t = n->table;
@@ -131,8 +132,9 @@ static int collect_init(OpState *s)
     return 0;
 }
 
-static int collect_process(OpState *s, Batch *in, Batch *out)
+static int collect_process(OpState *s, int port, Batch *in, Batch *out)
 {
+    (void)port;   /* one input */
     (void)out;
     Job *j = s->job;
     for (int i = 0; i < in->n; i++) {
@@ -150,5 +152,5 @@ static int collect_process(OpState *s, Batch *in, Batch *out)
 
 static void collect_end(OpState *s) { (void)s; }
 
-const OpVTable op_sink_vt = {sink_init, sink_process, NULL, sink_end, NULL, NULL, NULL};
-const OpVTable op_collect_vt = {collect_init, collect_process, NULL, collect_end, NULL, NULL, NULL};
+const OpVTable op_sink_vt = {.init = sink_init, .process = sink_process, .end = sink_end};
+const OpVTable op_collect_vt = {.init = collect_init, .process = collect_process, .end = collect_end};

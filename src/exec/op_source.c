@@ -263,12 +263,13 @@ int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
     return 0;
 }
 
-static int source_process(OpState *s, Batch *in, Batch *out)
+static int source_process(OpState *s, int port, Batch *in, Batch *out)
 {
     (void)s;
+    (void)port;
     (void)in;
     (void)out;
     return 0;   /* records enter through source_decode */
 }
 
-const OpVTable op_source_vt = {source_init, source_process, NULL, source_end, NULL, NULL, NULL};
+const OpVTable op_source_vt = {.init = source_init, .process = source_process, .end = source_end};
