@@ -26,14 +26,23 @@
  *   MinWithRetractAggFunction keeps a MapView value → count likewise;
  *   counts may go negative when a retraction arrives before its add).
  *
+ * Each aggregate function is one row of agg_funcs[] at the end of this
+ * file: its slot size and its init / step / retract / merge / final /
+ * release / save / load functions (PostgreSQL's pg_aggregate: transfn,
+ * combinefn, finalfn).  A function with two slot layouts (MIN and MAX:
+ * over an append-only input, over a retracting one) has a row for each.
+ * DISTINCT is one more row, agg_distinct, that puts a multiset in front of
+ * any row whose slot is plain bytes.  agg_spec_init picks the rows once;
+ * agg_* then call through them.  Adding an aggregate is a row and its
+ * functions: nothing else here names a function.
+ *
  * Slot layouts (8-byte aligned; agg_state_size):
  *   COUNT                            int64 count                      8
- *   SUM, AVG                         Sum {sum, non-NULL count}       16
+ *   SUM, AVG                         Sum {sum, lo, non-NULL count}   24
  *   MIN, MAX (append-only input)     Ext {value, inline ≤ 8 bytes}   16
  *   MIN, MAX (retracting input)      Mset *                           8
- *   COUNT(DISTINCT)                  Mset *, int64 count             16
- *   SUM/AVG(DISTINCT)                Mset *, Sum                     24
- * so the reference aggregate COUNT(*), SUM(DOUBLE), AVG(DOUBLE) is 40.
+ *   DISTINCT x                       Mset *, then x's slot            8 + x
+ * so the reference aggregate COUNT(*), SUM(DOUBLE), AVG(DOUBLE) is 56.
  *
  * The multiset (Mset) is a sorted array of (value, count) entries that
  * starts with room for 2 and doubles; past 128 entries it splits into
@@ -53,18 +62,7 @@
 
 #define DEC_MAX 999999999999999999LL   /* 18 digits: the DECIMAL range value.h promises */
 
-/* ---- slot kinds ------------------------------------------------------------ */
-
-typedef enum AggKind {
-    AK_COUNT,      /* int64 */
-    AK_SUM,        /* Sum */
-    AK_AVG,        /* Sum */
-    AK_EXT,        /* Ext: MIN/MAX over an append-only input */
-    AK_EXT_MS,     /* Mset *: MIN/MAX over a retracting input */
-    AK_COUNT_D,    /* DistCount */
-    AK_SUM_D,      /* DistSum */
-    AK_AVG_D,      /* DistSum */
-} AggKind;
+/* ---- slots ------------------------------------------------------------------- */
 
 /* How SUM/AVG add: the argument's arithmetic class. */
 typedef enum NumClass { NC_INT, NC_FLOAT, NC_DOUBLE, NC_DEC } NumClass;
@@ -137,28 +135,6 @@ typedef struct Mset {
     MsChunk *dir[];   /* chunks in value order */
 } Mset;
 
-typedef struct DistCount {
-    Mset   *ms;       /* distinct values seen */
-    int64_t cnt;      /* values with a positive count */
-} DistCount;
-
-typedef struct DistSum {
-    Mset *ms;         /* distinct values seen */
-    Sum   sum;        /* over the distinct values */
-} DistSum;
-
-static AggKind kind_of(const AggSpec *s)
-{
-    FuncId f = s->call->fn->id;
-    bool d = s->call->distinct;
-    switch (f) {
-    case FN_COUNT: return d && s->call->a ? AK_COUNT_D : AK_COUNT;
-    case FN_SUM: return d ? AK_SUM_D : AK_SUM;
-    case FN_AVG: return d ? AK_AVG_D : AK_AVG;
-    default: return s->retract ? AK_EXT_MS : AK_EXT;   /* MIN, MAX: DISTINCT changes nothing */
-    }
-}
-
 static NumClass num_class(Type t)
 {
     switch ((TypeKind)t.kind) {
@@ -189,36 +165,6 @@ static void *xrealloc(void *p, size_t n)
         abort();
     }
     return p;
-}
-
-/* ---- spec ---------------------------------------------------------------- */
-
-void agg_spec_init(AggSpec *s, const BExpr *call, bool retract)
-{
-    memset(s, 0, sizeof *s);
-    s->call = call;
-    if (call->a) s->arg = call->a->type;
-    s->result = call->type;
-    s->retract = retract;
-}
-
-size_t agg_state_size(const AggSpec *s)
-{
-    switch (kind_of(s)) {
-    case AK_COUNT: return sizeof(int64_t);
-    case AK_SUM:
-    case AK_AVG: return sizeof(Sum);
-    case AK_EXT: return sizeof(Ext);
-    case AK_EXT_MS: return sizeof(Mset *);
-    case AK_COUNT_D: return sizeof(DistCount);
-    default: return sizeof(DistSum);
-    }
-}
-
-void agg_init(const AggSpec *s, void *state)
-{
-    memset(state, 0, agg_state_size(s));
-    if (kind_of(s) == AK_EXT) ((Ext *)state)->n = -1;
 }
 
 /* ---- payloads -------------------------------------------------------------- */
@@ -401,25 +347,34 @@ static void ms_remove(Type t, Mset *m, int32_t c, int32_t pos)
     }
 }
 
-/* Adds sign (+1/-1) to v's count.  Returns +1 when v became present (count
- * 0 → 1 on an add), -1 when it left (1 → 0 on a retract), else 0. */
-static int ms_update(Type t, Mset **mp, const Value *v, int sign)
+
+/* The count of v (0 when absent). */
+static int64_t ms_count(Type t, const Mset *m, const Value *v)
 {
+    int32_t c, pos;
+    return m && ms_locate(t, m, v, &c, &pos) ? m->dir[c]->e[pos].cnt : 0;
+}
+
+/* Adds delta to v's count (an entry whose count reaches 0 is removed).
+ * Returns +1 when v became present (its count rose from ≤ 0 to > 0), -1
+ * when it left (> 0 to ≤ 0), else 0. */
+static int ms_add(Type t, Mset **mp, const Value *v, int64_t delta)
+{
+    if (delta == 0) return 0;
     if (!*mp) *mp = ms_new();
     int32_t c, pos;
     if (ms_locate(t, *mp, v, &c, &pos)) {
         MsEnt *e = &(*mp)->dir[c]->e[pos];
-        e->cnt += sign;
+        int64_t old = e->cnt;
+        e->cnt += delta;
         int64_t cnt = e->cnt;
         if (cnt == 0) ms_remove(t, *mp, c, pos);
-        if (sign > 0 && cnt == 1) return 1;
-        if (sign < 0 && cnt == 0) return -1;
-        return 0;
+        return (cnt > 0) - (old > 0);
     }
     MsEnt *e = ms_make_room(mp, c, pos);
     ent_set(t, e, v);
-    e->cnt = sign;
-    return sign > 0 ? 1 : 0;
+    e->cnt = delta;
+    return delta > 0;
 }
 
 /* The smallest (dir = +1) or largest (dir = -1) value with a positive count. */
@@ -438,272 +393,12 @@ static const MsEnt *ms_extreme(const Mset *m, int dir)
     return NULL;
 }
 
-/* ---- SUM / AVG arithmetic ------------------------------------------------- */
-
-static const int64_t pow10_i64[19] = {
-    1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL, 100000000LL,
-    1000000000LL, 10000000000LL, 100000000000LL, 1000000000000LL, 10000000000000LL,
-    100000000000000LL, 1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
-    1000000000000000000LL,
-};
-
-static int fail(char *err, size_t errlen, const char *fmt, const AggSpec *s)
-{
-    if (err && errlen) {
-        StrBuf t = {0};
-        type_print(&t, s->result);
-        snprintf(err, errlen, fmt, s->call->fn->name, t.s ? t.s : "?");
-        sb_free(&t);
-    }
-    return -1;
-}
-
-static int sum_update(const AggSpec *s, Sum *acc, const Value *v, int sign, bool avg, char *err, size_t errlen)
-{
-    switch (num_class(s->arg)) {
-    case NC_INT:
-        acc->u += sign > 0 ? (uint64_t)v->i : (uint64_t)0 - (uint64_t)v->i;
-        break;
-    case NC_FLOAT:
-        if (avg) acc->d += sign > 0 ? v->d : -v->d;   /* AVG(FLOAT) sums in DOUBLE */
-        else acc->d = (float)((float)acc->d + (sign > 0 ? (float)v->d : -(float)v->d));
-        break;
-    case NC_DOUBLE:
-        dd_add(acc, sign > 0 ? v->d : -v->d);
-        break;
-    case NC_DEC: {
-        if (avg) {
-            /* The average lies between the values, so if each value fits
-             * the result scale, so does the result. */
-            int k = (int)s->result.scale - (int)s->arg.scale;
-            if (k > 0) {
-                int64_t m = v->i < 0 ? -v->i : v->i;
-                if (k > 18 || (m && m > DEC_MAX / pow10_i64[k]))
-                    return fail(err, errlen, "%s overflow: a value does not fit %s in eddy's 18-digit decimals", s);
-            }
-        }
-        int64_t r;
-        if (__builtin_add_overflow(acc->i, sign > 0 ? v->i : -v->i, &r) || r > DEC_MAX || r < -DEC_MAX)
-            return fail(err, errlen, "%s overflow: the sum exceeds %s in eddy's 18-digit decimals", s);
-        acc->i = r;
-        break;
-    }
-    }
-    acc->n += sign;
-    return 0;
-}
-
-/* Narrows an integer to the width of an integer type (Java's wrapping casts). */
-static int64_t narrow(Type t, uint64_t u)
-{
-    switch ((TypeKind)t.kind) {
-    case TY_TINYINT: return (int8_t)(uint8_t)u;
-    case TY_SMALLINT: return (int16_t)(uint16_t)u;
-    case TY_INT: return (int32_t)(uint32_t)u;
-    default: return (int64_t)u;
-    }
-}
-
-/* q = a / b rounded half away from zero (BigDecimal HALF_UP). */
-static __int128 div_half_up(__int128 a, __int128 b)
-{
-    if (b < 0) a = -a, b = -b;
-    __int128 q = a / b, r = a % b;
-    if (r < 0) r = -r;
-    if (2 * r >= b) q += a < 0 ? -1 : 1;
-    return q;
-}
-
-static void sum_result(const AggSpec *s, const Sum *acc, bool avg, Value *out)
-{
-    memset(out, 0, sizeof *out);
-    if (acc->n == 0) {
-        out->null = 1;
-        return;
-    }
-    switch (num_class(s->arg)) {
-    case NC_INT:
-        if (!avg) {
-            out->i = narrow(s->result, acc->u);
-        } else {
-            int64_t sum = (int64_t)acc->u;
-            int64_t q = (acc->n == -1) ? (int64_t)((uint64_t)0 - (uint64_t)sum) : sum / acc->n;
-            out->i = narrow(s->result, (uint64_t)q);
-        }
-        break;
-    case NC_FLOAT:
-        out->d = avg ? (float)(acc->d / (double)acc->n) : acc->d;
-        break;
-    case NC_DOUBLE:
-        if (avg) {
-            /* (d + lo) / n: a quotient and one correction step, so the
-             * result depends only on the exact sum, not on its history. */
-            double n = (double)acc->n, q = acc->d / n;
-            double r = fma(-q, n, acc->d) + acc->lo;
-            out->d = q + r / n;
-        } else {
-            out->d = acc->d;
-        }
-        break;
-    case NC_DEC: {
-        int k = (int)s->result.scale - (int)s->arg.scale;
-        __int128 num = acc->i, den = avg ? acc->n : 1;
-        if (k > 0) num *= pow10_i64[k > 18 ? 18 : k];   /* k > 18 only when every value was 0 */
-        else if (k < 0) den *= pow10_i64[-k > 18 ? 18 : -k];
-        out->i = (int64_t)div_half_up(num, den);
-        break;
-    }
-    }
-    if (s->result.kind == TY_FLOAT || s->result.kind == TY_DOUBLE) {
-        if (num_class(s->arg) != NC_FLOAT && num_class(s->arg) != NC_DOUBLE) {
-            /* Not produced by func.c's rules; convert rather than misread. */
-            out->d = (double)out->i;
-        }
-    }
-}
-
-/* ---- MIN / MAX -------------------------------------------------------------- */
-
-static inline int ext_dir(const AggSpec *s) { return s->call->fn->id == FN_MIN ? 1 : -1; }
-
-static void ext_value(Type t, const Ext *x, Value *v)
-{
-    memset(v, 0, sizeof *v);
-    if (is_str(t)) {
-        v->s = pay_bytes(&x->v, x->n, x->cap > 0);
-        v->n = x->n;
-    } else {
-        v->i = x->v.i;
-    }
-}
-
-static void ext_set(Type t, Ext *x, const Value *v)
-{
-    if (!is_str(t)) {
-        x->v.i = v->i;
-        x->n = 0;
-        return;
-    }
-    if (x->cap > 0 || v->n > 8) {
-        if (v->n > x->cap) {
-            int32_t cap = x->cap ? x->cap : 16;
-            while (cap < v->n) cap = cap > INT32_MAX / 2 ? v->n : cap * 2;
-            x->v.p = xrealloc(x->cap ? x->v.p : NULL, (size_t)cap);
-            x->cap = cap;
-        }
-        if (v->n) memcpy(x->v.p, v->s, (size_t)v->n);
-    } else {
-        memset(x->v.inl, 0, 8);
-        if (v->n) memcpy(x->v.inl, v->s, (size_t)v->n);
-    }
-    x->n = v->n;
-}
-
-/* ---- update / result -------------------------------------------------------- */
-
-int agg_update(const AggSpec *s, void *state, const Value *v, int sign, char *err, size_t errlen)
-{
-    AggKind k = kind_of(s);
-    if (k == AK_COUNT) {
-        if (!v || !v->null) *(int64_t *)state += sign;
-        return 0;
-    }
-    if (!v || v->null) return 0;
-    switch (k) {
-    case AK_SUM: return sum_update(s, state, v, sign, false, err, errlen);
-    case AK_AVG: return sum_update(s, state, v, sign, true, err, errlen);
-    case AK_EXT: {
-        Ext *x = state;
-        if (sign < 0) {
-            if (err && errlen)
-                snprintf(err, errlen, "%s received a retraction but was planned for an append-only input", s->call->fn->name);
-            return -1;
-        }
-        if (x->n >= 0) {
-            Value cur;
-            ext_value(s->arg, x, &cur);
-            int c = value_cmp(s->arg, v, &cur);
-            if (((c > 0) - (c < 0)) * ext_dir(s) >= 0) return 0;   /* not beyond the current extreme */
-        }
-        ext_set(s->arg, x, v);
-        return 0;
-    }
-    case AK_EXT_MS:
-        ms_update(s->arg, (Mset **)state, v, sign);
-        return 0;
-    case AK_COUNT_D: {
-        DistCount *dc = state;
-        dc->cnt += ms_update(s->arg, &dc->ms, v, sign);
-        return 0;
-    }
-    case AK_SUM_D:
-    case AK_AVG_D: {
-        DistSum *ds = state;
-        /* Check the inner update first, so an overflow leaves the multiset unchanged. */
-        int32_t c, pos;
-        int64_t cnt = 0;
-        if (ds->ms && ms_locate(s->arg, ds->ms, v, &c, &pos)) cnt = ds->ms->dir[c]->e[pos].cnt;
-        int tr = (sign > 0 && cnt == 0) ? 1 : (sign < 0 && cnt == 1) ? -1 : 0;
-        if (tr) {
-            Sum tmp = ds->sum;
-            if (sum_update(s, &tmp, v, tr, k == AK_AVG_D, err, errlen)) return -1;
-            ds->sum = tmp;
-        }
-        ms_update(s->arg, &ds->ms, v, sign);
-        return 0;
-    }
-    default: return 0;
-    }
-}
-
-void agg_result(const AggSpec *s, const void *state, Value *out)
-{
-    memset(out, 0, sizeof *out);
-    switch (kind_of(s)) {
-    case AK_COUNT: out->i = *(const int64_t *)state; break;
-    case AK_COUNT_D: out->i = ((const DistCount *)state)->cnt; break;
-    case AK_SUM: sum_result(s, state, false, out); break;
-    case AK_AVG: sum_result(s, state, true, out); break;
-    case AK_SUM_D: sum_result(s, &((const DistSum *)state)->sum, false, out); break;
-    case AK_AVG_D: sum_result(s, &((const DistSum *)state)->sum, true, out); break;
-    case AK_EXT: {
-        const Ext *x = state;
-        if (x->n < 0) out->null = 1;
-        else ext_value(s->arg, x, out);
-        break;
-    }
-    case AK_EXT_MS: {
-        const MsEnt *e = ms_extreme(*(Mset *const *)state, ext_dir(s));
-        if (!e) out->null = 1;
-        else ent_value(s->arg, e, out);
-        break;
-    }
-    }
-}
-
-void agg_free(const AggSpec *s, void *state)
-{
-    switch (kind_of(s)) {
-    case AK_EXT: {
-        Ext *x = state;
-        if (x->cap > 0) free(x->v.p);
-        x->cap = 0;
-        x->n = -1;
-        break;
-    }
-    case AK_EXT_MS: ms_free(s->arg, *(Mset **)state); *(Mset **)state = NULL; break;
-    case AK_COUNT_D: ms_free(s->arg, ((DistCount *)state)->ms); ((DistCount *)state)->ms = NULL; break;
-    case AK_SUM_D:
-    case AK_AVG_D: ms_free(s->arg, ((DistSum *)state)->ms); ((DistSum *)state)->ms = NULL; break;
-    default: break;
-    }
-}
 
 /* ---- save / load --------------------------------------------------------------
  * Integers and DECIMAL as zigzag varints, doubles as their 8 bytes
  * (little-endian, bit-exact), strings as varint length + bytes.
  *   COUNT      varint count
- *   SUM/AVG    sum (varint, or 8 bytes for FLOAT/DOUBLE), varint non-NULL count
+ *   SUM/AVG    sum (varint; FLOAT 8 bytes; DOUBLE 8 + 8: d, lo), varint non-NULL count
  *   MIN/MAX    0 | 1 value
  *   multiset   varint entries, then (value, varint count) in value order
  *   DISTINCT   multiset, then the inner state */
@@ -779,8 +474,9 @@ static int get_value(Rd *r, Type t, Value *v)
     return get_svarint(r, &v->i);
 }
 
-static void save_sum(const AggSpec *s, const Sum *acc, StrBuf *out)
+static void sum_save(const AggSpec *s, const void *st, StrBuf *out)
 {
+    const Sum *acc = st;
     NumClass c = num_class(s->arg);
     if (c == NC_FLOAT || c == NC_DOUBLE) {
         put_u64le(out, acc->u);
@@ -793,8 +489,9 @@ static void save_sum(const AggSpec *s, const Sum *acc, StrBuf *out)
     put_varint(out, rowkey_zigzag(acc->n));
 }
 
-static int load_sum(const AggSpec *s, Sum *acc, Rd *r)
+static int sum_load(const AggSpec *s, void *st, Rd *r)
 {
+    Sum *acc = st;
     NumClass c = num_class(s->arg);
     if (c == NC_FLOAT || c == NC_DOUBLE) {
         if (get_u64le(r, &acc->u)) return -1;
@@ -847,77 +544,601 @@ static int load_ms(Type t, Mset **mp, Rd *r)
     return 0;
 }
 
-void agg_save(const AggSpec *s, const void *state, StrBuf *out)
+/* ---- the row of an aggregate function ------------------------------------------ */
+
+/* Which inputs a row serves. */
+enum { IN_ANY = -1, IN_APPEND = 0, IN_RETRACT = 1 };
+
+/*
+ * One aggregate function: its slot and what is done to it.  `st` is the
+ * slot (s->size bytes, 8-byte aligned); it is zeroed before init.  step
+ * adds one non-NULL value (v is NULL only for a function without an
+ * argument: COUNT(*)), retract takes one back; both return 0, or -1 with a
+ * message in err and the slot unchanged.  merge adds everything `other`
+ * (another slot of the same spec) holds, all or nothing likewise.  final
+ * writes the result into a zeroed *out (strings point into the slot).
+ * release frees what the slot owns (NULL: nothing).  save appends the
+ * slot's bytes to out; load reads them back into an initialised slot
+ * (-1: malformed; the caller releases).
+ */
+typedef struct AggFuncs {
+    FuncId  id;           /* the function (func.h) */
+    int8_t  input;        /* the inputs the row serves: IN_ANY, IN_APPEND or IN_RETRACT */
+    bool    same_distinct;/* DISTINCT changes nothing (MIN, MAX): no multiset in front */
+    bool    avg;          /* SUM's functions: the result is the average */
+    int8_t  dir;          /* MIN/MAX functions: +1 the smallest, -1 the largest */
+    size_t  size;         /* slot bytes, a multiple of 8 (agg_distinct: its own part) */
+    void  (*init)(const AggSpec *s, void *st);
+    int   (*step)(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen);
+    int   (*retract)(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen);
+    int   (*merge)(const AggSpec *s, void *st, const void *other, char *err, size_t errlen);
+    void  (*final)(const AggSpec *s, const void *st, Value *out);
+    void  (*release)(const AggSpec *s, void *st);
+    void  (*save)(const AggSpec *s, const void *st, StrBuf *out);
+    int   (*load)(const AggSpec *s, void *st, Rd *r);
+} AggFuncs;
+
+/* ---- COUNT ----------------------------------------------------------------------- */
+
+static int count_step(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
 {
-    switch (kind_of(s)) {
-    case AK_COUNT: put_varint(out, rowkey_zigzag(*(const int64_t *)state)); break;
-    case AK_SUM:
-    case AK_AVG: save_sum(s, state, out); break;
-    case AK_EXT: {
-        const Ext *x = state;
-        sb_putc(out, x->n >= 0 ? 1 : 0);
-        if (x->n >= 0) {
-            Value v;
-            ext_value(s->arg, x, &v);
-            put_value(out, s->arg, &v);
+    (void)s, (void)v, (void)err, (void)errlen;
+    (*(int64_t *)st)++;
+    return 0;
+}
+
+static int count_retract(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    (void)s, (void)v, (void)err, (void)errlen;
+    (*(int64_t *)st)--;
+    return 0;
+}
+
+static int count_merge(const AggSpec *s, void *st, const void *other, char *err, size_t errlen)
+{
+    (void)s, (void)err, (void)errlen;
+    *(int64_t *)st += *(const int64_t *)other;
+    return 0;
+}
+
+static void count_final(const AggSpec *s, const void *st, Value *out)
+{
+    (void)s;
+    out->i = *(const int64_t *)st;
+}
+
+static void count_save(const AggSpec *s, const void *st, StrBuf *out)
+{
+    (void)s;
+    put_varint(out, rowkey_zigzag(*(const int64_t *)st));
+}
+
+static int count_load(const AggSpec *s, void *st, Rd *r)
+{
+    (void)s;
+    return get_svarint(r, (int64_t *)st);
+}
+
+/* ---- SUM / AVG ------------------------------------------------------------------ */
+
+static const int64_t pow10_i64[19] = {
+    1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL, 100000000LL,
+    1000000000LL, 10000000000LL, 100000000000LL, 1000000000000LL, 10000000000000LL,
+    100000000000000LL, 1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
+    1000000000000000000LL,
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, const AggSpec *s)
+{
+    if (err && errlen) {
+        StrBuf t = {0};
+        type_print(&t, s->result);
+        snprintf(err, errlen, fmt, s->call->fn->name, t.s ? t.s : "?");
+        sb_free(&t);
+    }
+    return -1;
+}
+
+
+static int sum_update(const AggSpec *s, Sum *acc, const Value *v, int sign, char *err, size_t errlen)
+{
+    switch (num_class(s->arg)) {
+    case NC_INT:
+        acc->u += sign > 0 ? (uint64_t)v->i : (uint64_t)0 - (uint64_t)v->i;
+        break;
+    case NC_FLOAT:
+        if (s->row->avg) acc->d += sign > 0 ? v->d : -v->d;   /* AVG(FLOAT) sums in DOUBLE */
+        else acc->d = (float)((float)acc->d + (sign > 0 ? (float)v->d : -(float)v->d));
+        break;
+    case NC_DOUBLE:
+        dd_add(acc, sign > 0 ? v->d : -v->d);
+        break;
+    case NC_DEC: {
+        if (s->row->avg) {
+            /* The average lies between the values, so if each value fits
+             * the result scale, so does the result. */
+            int k = (int)s->result.scale - (int)s->arg.scale;
+            if (k > 0) {
+                int64_t m = v->i < 0 ? -v->i : v->i;
+                if (k > 18 || (m && m > DEC_MAX / pow10_i64[k]))
+                    return fail(err, errlen, "%s overflow: a value does not fit %s in eddy's 18-digit decimals", s);
+            }
         }
+        int64_t r;
+        if (__builtin_add_overflow(acc->i, sign > 0 ? v->i : -v->i, &r) || r > DEC_MAX || r < -DEC_MAX)
+            return fail(err, errlen, "%s overflow: the sum exceeds %s in eddy's 18-digit decimals", s);
+        acc->i = r;
         break;
     }
-    case AK_EXT_MS: save_ms(s->arg, *(Mset *const *)state, out); break;
-    case AK_COUNT_D: {
-        const DistCount *dc = state;
-        save_ms(s->arg, dc->ms, out);
-        put_varint(out, rowkey_zigzag(dc->cnt));
+    }
+    acc->n += sign;
+    return 0;
+}
+
+/* acc += b: the sum of both accumulators' values, as if acc had been given
+ * b's values too (exactly so for integers, DECIMAL and DOUBLE: the DOUBLE
+ * pair is the exact sum, so two exact additions give the same pair). */
+static int sum_add(const AggSpec *s, Sum *acc, const Sum *b, char *err, size_t errlen)
+{
+    switch (num_class(s->arg)) {
+    case NC_INT:
+        acc->u += b->u;
+        break;
+    case NC_FLOAT:
+        if (s->row->avg) acc->d += b->d;
+        else acc->d = (float)((float)acc->d + (float)b->d);
+        break;
+    case NC_DOUBLE:
+        dd_add(acc, b->d);
+        dd_add(acc, b->lo);
+        break;
+    case NC_DEC: {
+        int64_t r;
+        if (__builtin_add_overflow(acc->i, b->i, &r) || r > DEC_MAX || r < -DEC_MAX)
+            return fail(err, errlen, "%s overflow: the sum exceeds %s in eddy's 18-digit decimals", s);
+        acc->i = r;
         break;
     }
-    case AK_SUM_D:
-    case AK_AVG_D: {
-        const DistSum *ds = state;
-        save_ms(s->arg, ds->ms, out);
-        save_sum(s, &ds->sum, out);
-        break;
     }
+    acc->n += b->n;
+    return 0;
+}
+
+/* Narrows an integer to the width of an integer type (Java's wrapping casts). */
+static int64_t narrow(Type t, uint64_t u)
+{
+    switch ((TypeKind)t.kind) {
+    case TY_TINYINT: return (int8_t)(uint8_t)u;
+    case TY_SMALLINT: return (int16_t)(uint16_t)u;
+    case TY_INT: return (int32_t)(uint32_t)u;
+    default: return (int64_t)u;
     }
 }
+
+/* q = a / b rounded half away from zero (BigDecimal HALF_UP). */
+static __int128 div_half_up(__int128 a, __int128 b)
+{
+    if (b < 0) a = -a, b = -b;
+    __int128 q = a / b, r = a % b;
+    if (r < 0) r = -r;
+    if (2 * r >= b) q += a < 0 ? -1 : 1;
+    return q;
+}
+
+
+static void sum_result(const AggSpec *s, const Sum *acc, Value *out)
+{
+    bool avg = s->row->avg;
+    memset(out, 0, sizeof *out);
+    if (acc->n == 0) {
+        out->null = 1;
+        return;
+    }
+    switch (num_class(s->arg)) {
+    case NC_INT:
+        if (!avg) {
+            out->i = narrow(s->result, acc->u);
+        } else {
+            int64_t sum = (int64_t)acc->u;
+            int64_t q = (acc->n == -1) ? (int64_t)((uint64_t)0 - (uint64_t)sum) : sum / acc->n;
+            out->i = narrow(s->result, (uint64_t)q);
+        }
+        break;
+    case NC_FLOAT:
+        out->d = avg ? (float)(acc->d / (double)acc->n) : acc->d;
+        break;
+    case NC_DOUBLE:
+        if (avg) {
+            /* (d + lo) / n: a quotient and one correction step, so the
+             * result depends only on the exact sum, not on its history. */
+            double n = (double)acc->n, q = acc->d / n;
+            double r = fma(-q, n, acc->d) + acc->lo;
+            out->d = q + r / n;
+        } else {
+            out->d = acc->d;
+        }
+        break;
+    case NC_DEC: {
+        int k = (int)s->result.scale - (int)s->arg.scale;
+        __int128 num = acc->i, den = avg ? acc->n : 1;
+        if (k > 0) num *= pow10_i64[k > 18 ? 18 : k];   /* k > 18 only when every value was 0 */
+        else if (k < 0) den *= pow10_i64[-k > 18 ? 18 : -k];
+        out->i = (int64_t)div_half_up(num, den);
+        break;
+    }
+    }
+    if (s->result.kind == TY_FLOAT || s->result.kind == TY_DOUBLE) {
+        if (num_class(s->arg) != NC_FLOAT && num_class(s->arg) != NC_DOUBLE) {
+            /* Not produced by func.c's rules; convert rather than misread. */
+            out->d = (double)out->i;
+        }
+    }
+}
+
+static int sum_step(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    return sum_update(s, st, v, 1, err, errlen);
+}
+
+static int sum_retract(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    return sum_update(s, st, v, -1, err, errlen);
+}
+
+static int sum_merge(const AggSpec *s, void *st, const void *other, char *err, size_t errlen)
+{
+    return sum_add(s, st, other, err, errlen);
+}
+
+static void sum_final(const AggSpec *s, const void *st, Value *out) { sum_result(s, st, out); }
+
+/* ---- MIN / MAX ------------------------------------------------------------------ */
+
+static void ext_value(Type t, const Ext *x, Value *v)
+{
+    memset(v, 0, sizeof *v);
+    if (is_str(t)) {
+        v->s = pay_bytes(&x->v, x->n, x->cap > 0);
+        v->n = x->n;
+    } else {
+        v->i = x->v.i;
+    }
+}
+
+static void ext_set(Type t, Ext *x, const Value *v)
+{
+    if (!is_str(t)) {
+        x->v.i = v->i;
+        x->n = 0;
+        return;
+    }
+    if (x->cap > 0 || v->n > 8) {
+        if (v->n > x->cap) {
+            int32_t cap = x->cap ? x->cap : 16;
+            while (cap < v->n) cap = cap > INT32_MAX / 2 ? v->n : cap * 2;
+            x->v.p = xrealloc(x->cap ? x->v.p : NULL, (size_t)cap);
+            x->cap = cap;
+        }
+        if (v->n) memcpy(x->v.p, v->s, (size_t)v->n);
+    } else {
+        memset(x->v.inl, 0, 8);
+        if (v->n) memcpy(x->v.inl, v->s, (size_t)v->n);
+    }
+    x->n = v->n;
+}
+
+
+/* Whether v lies beyond the current extreme cur in the row's direction. */
+static inline bool ext_beyond(const AggSpec *s, const Value *v, const Value *cur)
+{
+    int c = value_cmp(s->arg, v, cur);
+    return ((c > 0) - (c < 0)) * s->row->dir < 0;
+}
+
+static void ext_init(const AggSpec *s, void *st)
+{
+    (void)s;
+    ((Ext *)st)->n = -1;
+}
+
+static int ext_step(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    Ext *x = st;
+    if (x->n >= 0) {
+        Value cur;
+        ext_value(s->arg, x, &cur);
+        if (!ext_beyond(s, v, &cur)) return 0;
+    }
+    ext_set(s->arg, x, v);
+    return 0;
+}
+
+static int ext_retract(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    (void)st, (void)v;
+    if (err && errlen)
+        snprintf(err, errlen, "%s received a retraction but was planned for an append-only input", s->call->fn->name);
+    return -1;
+}
+
+static int ext_merge(const AggSpec *s, void *st, const void *other, char *err, size_t errlen)
+{
+    const Ext *o = other;
+    if (o->n < 0) return 0;
+    Value v;
+    ext_value(s->arg, o, &v);
+    return ext_step(s, st, &v, err, errlen);
+}
+
+static void ext_final(const AggSpec *s, const void *st, Value *out)
+{
+    const Ext *x = st;
+    if (x->n < 0) out->null = 1;
+    else ext_value(s->arg, x, out);
+}
+
+static void ext_release(const AggSpec *s, void *st)
+{
+    (void)s;
+    Ext *x = st;
+    if (x->cap > 0) free(x->v.p);
+    x->cap = 0;
+    x->n = -1;
+}
+
+static void ext_save(const AggSpec *s, const void *st, StrBuf *out)
+{
+    const Ext *x = st;
+    sb_putc(out, x->n >= 0 ? 1 : 0);
+    if (x->n >= 0) {
+        Value v;
+        ext_value(s->arg, x, &v);
+        put_value(out, s->arg, &v);
+    }
+}
+
+static int ext_load(const AggSpec *s, void *st, Rd *r)
+{
+    if (r->p >= r->end || *r->p > 1) return -1;
+    if (*r->p++ == 1) {
+        Value v;
+        if (get_value(r, s->arg, &v)) return -1;
+        ext_set(s->arg, st, &v);
+    }
+    return 0;
+}
+
+/* MIN/MAX over a retracting input: the multiset of values; the result is
+ * its smallest (largest) value with a positive count. */
+
+static int msx_step(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    ms_add(s->arg, st, v, 1);
+    return 0;
+}
+
+static int msx_retract(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    ms_add(s->arg, st, v, -1);
+    return 0;
+}
+
+/* Adds every entry of other (with its count) to *mp; returns how many
+ * values became present minus how many left. */
+static int64_t ms_merge(Type t, Mset **mp, const Mset *other)
+{
+    int64_t d = 0;
+    if (!other) return 0;
+    for (int32_t c = 0; c < other->nchunks; c++)
+        for (int32_t i = 0; i < other->dir[c]->n; i++) {
+            const MsEnt *e = &other->dir[c]->e[i];
+            Value v;
+            ent_value(t, e, &v);
+            d += ms_add(t, mp, &v, e->cnt);
+        }
+    return d;
+}
+
+static int msx_merge(const AggSpec *s, void *st, const void *other, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    ms_merge(s->arg, st, *(Mset *const *)other);
+    return 0;
+}
+
+static void msx_final(const AggSpec *s, const void *st, Value *out)
+{
+    const MsEnt *e = ms_extreme(*(Mset *const *)st, s->row->dir);
+    if (!e) out->null = 1;
+    else ent_value(s->arg, e, out);
+}
+
+static void msx_release(const AggSpec *s, void *st)
+{
+    ms_free(s->arg, *(Mset **)st);
+    *(Mset **)st = NULL;
+}
+
+static void msx_save(const AggSpec *s, const void *st, StrBuf *out) { save_ms(s->arg, *(Mset *const *)st, out); }
+
+static int msx_load(const AggSpec *s, void *st, Rd *r) { return load_ms(s->arg, st, r); }
+
+/* ---- DISTINCT ------------------------------------------------------------------- */
+
+/* In front of the aggregate's own slot: the multiset of values seen.  A
+ * value reaches the inner row (s->row) when its count becomes positive and
+ * leaves it when its count drops to zero, so the inner slot holds the
+ * distinct values.  Only rows whose slot is plain bytes (no release) are
+ * wrapped: merge checks the inner update on a copy. */
+
+static inline Mset **dist_ms(void *st) { return st; }
+static inline void *dist_inner(void *st) { return (char *)st + sizeof(Mset *); }
+static inline const void *dist_inner_c(const void *st) { return (const char *)st + sizeof(Mset *); }
+
+static void dist_init(const AggSpec *s, void *st)
+{
+    if (s->row->init) s->row->init(s, dist_inner(st));
+}
+
+/* Adds delta to v's count; the inner update comes first, so that a failure
+ * (a DECIMAL overflow) leaves the multiset unchanged. */
+static int dist_update(const AggSpec *s, void *st, const Value *v, int delta, char *err, size_t errlen)
+{
+    int64_t cnt = ms_count(s->arg, *dist_ms(st), v);
+    int tr = (cnt + delta > 0) - (cnt > 0);
+    if (tr > 0 && s->row->step(s, dist_inner(st), v, err, errlen)) return -1;
+    if (tr < 0 && s->row->retract(s, dist_inner(st), v, err, errlen)) return -1;
+    ms_add(s->arg, dist_ms(st), v, delta);
+    return 0;
+}
+
+static int dist_step(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    return dist_update(s, st, v, 1, err, errlen);
+}
+
+static int dist_retract(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    return dist_update(s, st, v, -1, err, errlen);
+}
+
+static int dist_merge(const AggSpec *s, void *st, const void *other, char *err, size_t errlen)
+{
+    const Mset *om = *(Mset *const *)other;
+    if (!om) return 0;
+    /* First the inner updates, on a copy of the inner slot (plain bytes)... */
+    _Alignas(8) unsigned char inner[64];
+    if (s->row->size > sizeof inner) abort();   /* no such row: agg_funcs are small */
+    memcpy(inner, dist_inner(st), s->row->size);
+    for (int32_t c = 0; c < om->nchunks; c++)
+        for (int32_t i = 0; i < om->dir[c]->n; i++) {
+            const MsEnt *e = &om->dir[c]->e[i];
+            Value v;
+            ent_value(s->arg, e, &v);
+            int64_t cnt = ms_count(s->arg, *dist_ms(st), &v);
+            int tr = (cnt + e->cnt > 0) - (cnt > 0);
+            if (tr > 0 && s->row->step(s, inner, &v, err, errlen)) return -1;
+            if (tr < 0 && s->row->retract(s, inner, &v, err, errlen)) return -1;
+        }
+    /* ... then the multiset, once they all succeeded. */
+    ms_merge(s->arg, dist_ms(st), om);
+    memcpy(dist_inner(st), inner, s->row->size);
+    return 0;
+}
+
+static void dist_final(const AggSpec *s, const void *st, Value *out) { s->row->final(s, dist_inner_c(st), out); }
+
+static void dist_release(const AggSpec *s, void *st)
+{
+    ms_free(s->arg, *dist_ms(st));
+    *dist_ms(st) = NULL;
+}
+
+/* The multiset, then the inner slot. */
+static void dist_save(const AggSpec *s, const void *st, StrBuf *out)
+{
+    save_ms(s->arg, *(Mset *const *)st, out);
+    s->row->save(s, dist_inner_c(st), out);
+}
+
+static int dist_load(const AggSpec *s, void *st, Rd *r)
+{
+    if (load_ms(s->arg, dist_ms(st), r)) return -1;
+    return s->row->load(s, dist_inner(st), r);
+}
+
+/* ---- the table -------------------------------------------------------------------- */
+
+#define SUM_FUNCS .size = sizeof(Sum), .step = sum_step, .retract = sum_retract, .merge = sum_merge, \
+    .final = sum_final, .save = sum_save, .load = sum_load
+#define EXT_FUNCS .input = IN_APPEND, .same_distinct = true, .size = sizeof(Ext), .init = ext_init, \
+    .step = ext_step, .retract = ext_retract, .merge = ext_merge, .final = ext_final, .release = ext_release, \
+    .save = ext_save, .load = ext_load
+#define MSX_FUNCS .input = IN_RETRACT, .same_distinct = true, .size = sizeof(Mset *), .step = msx_step, \
+    .retract = msx_retract, .merge = msx_merge, .final = msx_final, .release = msx_release, .save = msx_save, \
+    .load = msx_load
+
+/* The first row that matches a call's function and input serves it. */
+static const AggFuncs agg_funcs[] = {
+    {.id = FN_COUNT, .input = IN_ANY, .size = sizeof(int64_t), .step = count_step, .retract = count_retract,
+     .merge = count_merge, .final = count_final, .save = count_save, .load = count_load},
+    {.id = FN_SUM, .input = IN_ANY, SUM_FUNCS},
+    {.id = FN_AVG, .input = IN_ANY, .avg = true, SUM_FUNCS},
+    {.id = FN_MIN, .dir = 1, EXT_FUNCS},
+    {.id = FN_MAX, .dir = -1, EXT_FUNCS},
+    {.id = FN_MIN, .dir = 1, MSX_FUNCS},
+    {.id = FN_MAX, .dir = -1, MSX_FUNCS},
+};
+
+static const AggFuncs agg_distinct = {
+    .size = sizeof(Mset *), .init = dist_init, .step = dist_step, .retract = dist_retract, .merge = dist_merge,
+    .final = dist_final, .release = dist_release, .save = dist_save, .load = dist_load,
+};
+
+/* ---- agg.h ------------------------------------------------------------------------ */
+
+int agg_spec_init(AggSpec *s, const BExpr *call, bool retract)
+{
+    memset(s, 0, sizeof *s);
+    s->call = call;
+    if (call->a) s->arg = call->a->type;
+    s->result = call->type;
+    s->retract = retract;
+    for (size_t i = 0; i < sizeof agg_funcs / sizeof agg_funcs[0] && !s->row; i++) {
+        const AggFuncs *r = &agg_funcs[i];
+        if (r->id == call->fn->id && (r->input == IN_ANY || r->input == (retract ? IN_RETRACT : IN_APPEND))) s->row = r;
+    }
+    if (!s->row) return -1;
+    s->run = s->row;
+    s->size = s->row->size;
+    if (call->distinct && call->a && !s->row->same_distinct) {
+        s->run = &agg_distinct;
+        s->size = agg_distinct.size + s->row->size;
+    }
+    return 0;
+}
+
+size_t agg_state_size(const AggSpec *s) { return s->size; }
+
+void agg_init(const AggSpec *s, void *state)
+{
+    memset(state, 0, s->size);
+    if (s->run->init) s->run->init(s, state);
+}
+
+int agg_update(const AggSpec *s, void *state, const Value *v, int sign, char *err, size_t errlen)
+{
+    /* NULL changes no aggregate; no value at all is a row of COUNT(*) */
+    if (v ? v->null : s->call->a != NULL) return 0;
+    return sign > 0 ? s->run->step(s, state, v, err, errlen) : s->run->retract(s, state, v, err, errlen);
+}
+
+int agg_merge(const AggSpec *s, void *state, const void *other, char *err, size_t errlen)
+{
+    return s->run->merge(s, state, other, err, errlen);
+}
+
+void agg_result(const AggSpec *s, const void *state, Value *out)
+{
+    memset(out, 0, sizeof *out);
+    s->run->final(s, state, out);
+}
+
+void agg_free(const AggSpec *s, void *state)
+{
+    if (s->run->release) s->run->release(s, state);
+}
+
+void agg_save(const AggSpec *s, const void *state, StrBuf *out) { s->run->save(s, state, out); }
 
 int agg_load(const AggSpec *s, void *state, const char *buf, size_t len, size_t *used)
 {
     Rd r = {(const unsigned char *)buf, (const unsigned char *)buf + len};
     agg_init(s, state);
-    int rc = 0;
-    switch (kind_of(s)) {
-    case AK_COUNT: rc = get_svarint(&r, (int64_t *)state); break;
-    case AK_SUM:
-    case AK_AVG: rc = load_sum(s, state, &r); break;
-    case AK_EXT: {
-        Ext *x = state;
-        if (r.p >= r.end || *r.p > 1) {
-            rc = -1;
-            break;
-        }
-        if (*r.p++ == 1) {
-            Value v;
-            rc = get_value(&r, s->arg, &v);
-            if (!rc) ext_set(s->arg, x, &v);
-        }
-        break;
-    }
-    case AK_EXT_MS: rc = load_ms(s->arg, (Mset **)state, &r); break;
-    case AK_COUNT_D: {
-        DistCount *dc = state;
-        rc = load_ms(s->arg, &dc->ms, &r);
-        if (!rc) rc = get_svarint(&r, &dc->cnt);
-        break;
-    }
-    case AK_SUM_D:
-    case AK_AVG_D: {
-        DistSum *ds = state;
-        rc = load_ms(s->arg, &ds->ms, &r);
-        if (!rc) rc = load_sum(s, &ds->sum, &r);
-        break;
-    }
-    }
-    if (rc) {
+    if (s->run->load(s, state, &r)) {
         agg_free(s, state);
         agg_init(s, state);
         return -1;

@@ -1,6 +1,6 @@
 /*
  * agg.h — aggregate functions as accumulators: init / add / retract /
- * result / save / load, over a fixed-size state slot per group.
+ * merge / result / save / load, over a fixed-size state slot per group.
  *
  * An accumulator's slot is agg_state_size() bytes inside the group's entry
  * (no allocation for COUNT, SUM, AVG, or MIN/MAX over an append-only input).
@@ -8,6 +8,9 @@
  * (value → count) behind a pointer in the slot, so a retracted minimum is
  * recomputed exactly.  Memory of such side structures is owned by the
  * accumulator and freed by agg_free.
+ *
+ * Each function's behaviour is one row of a table in agg.c, chosen once by
+ * agg_spec_init; the AggSpec points at it.
  */
 #ifndef EDDY_AGG_H
 #define EDDY_AGG_H
@@ -16,20 +19,33 @@
 #include "expr.h"
 #include "value.h"
 
+struct AggFuncs;
+
 typedef struct AggSpec {
     const BExpr *call;    /* the BX_AGG expression (fn, distinct, argument type, result type) */
     Type         arg;     /* argument type (COUNT(*): unused) */
     Type         result;  /* result type */
     bool         retract; /* the input may retract rows: keep what retraction needs */
+    const struct AggFuncs *row; /* the function's row in agg.c's table */
+    const struct AggFuncs *run; /* what agg_* call: row, or the DISTINCT row in front of it */
+    size_t       size;    /* slot bytes (multiple of 8) */
 } AggSpec;
 
-void   agg_spec_init(AggSpec *s, const BExpr *call, bool retract);
+/* Fills s for one aggregate call.  Returns 0, or -1 when no accumulator
+ * implements the call (not an aggregate function eddy knows). */
+int    agg_spec_init(AggSpec *s, const BExpr *call, bool retract);
 size_t agg_state_size(const AggSpec *s);
 void   agg_init(const AggSpec *s, void *state);
-/* Adds (sign +1) or retracts (sign -1) one input value (NULL for COUNT(*)
- * is never passed: COUNT(*) gets v = NULL pointer).  Returns 0, or -1 with
- * a message in err (e.g. integer SUM overflow). */
+/* Adds (sign +1) or retracts (sign -1) one input value; a NULL value
+ * changes nothing.  COUNT(*) has no value: v = NULL pointer.  Returns 0,
+ * or -1 with a message in err and the state unchanged (e.g. DECIMAL SUM
+ * overflow, a retraction into MIN/MAX planned for an append-only input). */
 int    agg_update(const AggSpec *s, void *state, const Value *v, int sign, char *err, size_t errlen);
+/* Adds everything `other` (another initialised state of the same spec, not
+ * state itself) holds to state, as if state had been given other's input
+ * too; other is unchanged.  0, or -1 with a message in err and state
+ * unchanged. */
+int    agg_merge(const AggSpec *s, void *state, const void *other, char *err, size_t errlen);
 /* The current result (strings point into the state: copy before the state changes). */
 void   agg_result(const AggSpec *s, const void *state, Value *out);
 void   agg_free(const AggSpec *s, void *state);

@@ -93,7 +93,8 @@ static int agg_init_op(OpState *s)
     if (!st->specs || !st->slot || !st->key_types) abort();
     for (int i = 0; i < n->ngroup; i++) st->key_types[i] = n->input->cols[i].type;
     for (int a = 0; a < n->naggs; a++) {
-        agg_spec_init(&st->specs[a], n->aggs[a], retract);
+        if (agg_spec_init(&st->specs[a], n->aggs[a], retract))
+            return job_fail(s->job, "%s: no accumulator for %s", plan_ops[n->kind].name, n->aggs[a]->fn->name);
         /* COUNT(*) is the group's row count: it needs no slot of its own */
         st->countstar[a] = n->aggs[a]->fn->id == FN_COUNT && !n->aggs[a]->a && !n->aggs[a]->distinct;
         st->slot[a] = st->slots;

@@ -2,7 +2,7 @@
  * test_agg.c — the accumulators of agg.c: COUNT, SUM, AVG, MIN, MAX with
  * and without NULLs, retraction sequences, DISTINCT, Flink's integer
  * semantics (wrapping SUM, truncating AVG), exact DECIMAL, state sizes,
- * and save/load round trips.
+ * save/load round trips, and merge.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -550,6 +550,109 @@ static void test_double_sum_order_independent(void **state)
     done(fw), done(bw), done(mx), done(af), done(ab), done(re);
 }
 
+/* ---- merge ---------------------------------------------------------------------- */
+
+/* The same saved bytes (the whole state, not only the result). */
+static void chk_same_state(Acc *a, Acc *b)
+{
+    StrBuf x = {0}, y = {0};
+    agg_save(&a->spec, a->st, &x);
+    agg_save(&b->spec, b->st, &y);
+    assert_int_equal(x.len, y.len);
+    if (x.len) assert_memory_equal(x.s, y.s, x.len);
+    sb_free(&x);
+    sb_free(&y);
+}
+
+/* One value of a merge case: a number, a string, or NULL (s = "-"). */
+typedef struct MergeIn {
+    int         sign;     /* +1 add, -1 retract */
+    double      num;      /* the value as a number */
+    const char *s;        /* as a string */
+} MergeIn;
+
+static void feed(Acc *a, const MergeIn *in)
+{
+    Value v = {0};
+    if (in->s && strcmp(in->s, "-") == 0) v.null = 1;
+    else if (a->spec.arg.kind == TY_STRING) v.s = in->s, v.n = (int32_t)strlen(in->s);
+    else if (a->spec.arg.kind == TY_DOUBLE || a->spec.arg.kind == TY_FLOAT) v.d = in->num;
+    else v.i = (int64_t)in->num;
+    assert_int_equal(upd(a, a->spec.call->a ? &v : NULL, in->sign), 0);
+}
+
+/* merge(first half, second half) is the state of the whole input, for every
+ * row of agg.c's table: all rows go to `whole`, rows alternate between a and
+ * b, then b is merged into a. */
+static void test_merge(void **state)
+{
+    (void)state;
+    static const MergeIn adds_only[] = {
+        {1, 3, "c"}, {1, 0.1, "a-long-string-value"}, {1, 7, "-"}, {1, -2.5, "b"}, {1, 0.1, "c"},
+        {1, 1e6, "zz"}, {1, 3, "a-long-string-value"}, {1, -12345.67, "b"}, {1, 0.7, "-"}, {1, 3, "c"},
+    };
+    static const MergeIn with_retracts[] = {
+        {1, 3, "c"}, {1, 5, "a-long-string-value"}, {1, 7, "b"}, {-1, 3, "c"}, {1, 3, "c"},
+        {-1, 7, "b"}, {1, 9, "-"}, {-1, 5, "a-long-string-value"}, {1, 7, "b"}, {1, 7, "b"}, {-1, 9, "-"},
+    };
+    struct {
+        const char *fn;
+        TypeKind    arg, res;
+        bool        distinct, retract;
+    } cases[] = {
+        {"COUNT", TY_NULL, TY_BIGINT, false, true},  {"COUNT", TY_STRING, TY_BIGINT, false, true},
+        {"COUNT", TY_STRING, TY_BIGINT, true, true}, {"SUM", TY_DOUBLE, TY_DOUBLE, false, true},
+        {"AVG", TY_DOUBLE, TY_DOUBLE, false, true},  {"SUM", TY_BIGINT, TY_BIGINT, false, true},
+        {"AVG", TY_INT, TY_INT, false, true},        {"SUM", TY_INT, TY_INT, true, true},
+        {"AVG", TY_DOUBLE, TY_DOUBLE, true, true},   {"MIN", TY_STRING, TY_STRING, false, false},
+        {"MAX", TY_DOUBLE, TY_DOUBLE, false, false}, {"MIN", TY_STRING, TY_STRING, false, true},
+        {"MAX", TY_BIGINT, TY_BIGINT, true, true},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        for (int withr = 0; withr < 2; withr++) {
+            if (withr && !cases[c].retract) continue;
+            const MergeIn *in = withr ? with_retracts : adds_only;
+            size_t n = withr ? sizeof with_retracts / sizeof *in : sizeof adds_only / sizeof *in;
+            Type at = cases[c].arg == TY_NULL ? T(TY_NULL) : T(cases[c].arg);
+            Type rt = cases[c].res == TY_BIGINT && cases[c].fn[0] == 'C' ? type_make(TY_BIGINT, false) : T(cases[c].res);
+            Acc *whole = mk(cases[c].fn, at, rt, cases[c].distinct, cases[c].retract);
+            Acc *a = mk(cases[c].fn, at, rt, cases[c].distinct, cases[c].retract);
+            Acc *b = mk(cases[c].fn, at, rt, cases[c].distinct, cases[c].retract);
+            Acc *empty = mk(cases[c].fn, at, rt, cases[c].distinct, cases[c].retract);
+            for (size_t i = 0; i < n; i++) {
+                feed(whole, &in[i]);
+                feed(i % 2 ? b : a, &in[i]);
+            }
+            print_message("merge %s%s(%d) %s\n", cases[c].fn, cases[c].distinct ? " DISTINCT" : "", (int)cases[c].arg,
+                          withr ? "with retractions" : "adds only");
+            assert_int_equal(agg_merge(&a->spec, a->st, b->st, a->err, sizeof a->err), 0);
+            assert_int_equal(agg_merge(&a->spec, a->st, empty->st, a->err, sizeof a->err), 0);
+            chk_same_state(a, whole);
+            /* into an empty state: a copy */
+            assert_int_equal(agg_merge(&empty->spec, empty->st, whole->st, empty->err, sizeof empty->err), 0);
+            chk_same_state(empty, whole);
+            done(whole), done(a), done(b), done(empty);
+        }
+    }
+
+    /* a DECIMAL overflow fails the merge and leaves the state as it was */
+    for (int distinct = 0; distinct < 2; distinct++) {
+        Type d180 = type_decimal(18, 0, true);
+        Acc *a = mk("SUM", d180, type_decimal(38, 0, true), distinct, true);
+        Acc *b = mk("SUM", d180, type_decimal(38, 0, true), distinct, true);
+        Acc *before = mk("SUM", d180, type_decimal(38, 0, true), distinct, true);
+        addi(a, 999999999999999999LL, 1);
+        addi(before, 999999999999999999LL, 1);
+        addi(b, 5, 1);
+        addi(b, 1, 1);
+        assert_int_equal(agg_merge(&a->spec, a->st, b->st, a->err, sizeof a->err), -1);
+        assert_non_null(strstr(a->err, "overflow"));
+        chk_same_state(a, before);
+        chk_i(a, 999999999999999999LL);
+        done(a), done(b), done(before);
+    }
+}
+
 /* ---- sizes ------------------------------------------------------------------------ */
 
 static void test_state_sizes(void **state)
@@ -584,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_distinct),
         cmocka_unit_test(test_state_sizes),
         cmocka_unit_test(test_double_sum_order_independent),
+        cmocka_unit_test(test_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
