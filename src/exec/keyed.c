@@ -1,0 +1,222 @@
+/*
+ * keyed.c — keyed operator state (keyed.h): the table of entries, the
+ * list of entries changed since the last checkpoint, the checkpoint walk,
+ * restore, and the operator's state_keys / state_bytes.
+ *
+ * What is specific to an operator (what its payload means, how it is
+ * stored and shown) comes in through KeyedConfig; nothing here knows an
+ * operator kind.
+ */
+#include "keyed.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN8(n) (((n) + 7) & ~(size_t)7)
+
+static const void *entry_key(const void *entry, size_t *len)
+{
+    const KeyedEntry *e = entry;
+    *len = e->klen;
+    return e->data;
+}
+
+static size_t entry_size(size_t klen, size_t vlen) { return sizeof(KeyedEntry) + ALIGN8(klen) + vlen; }
+
+static void *xcopy(const void *p, size_t n)
+{
+    void *q = malloc(n ? n : 1);
+    if (!q) abort();
+    if (n) memcpy(q, p, n);
+    return q;
+}
+
+void keyed_init(Keyed *k, OpState *s, const KeyedConfig *cfg)
+{
+    memset(k, 0, sizeof *k);
+    htab_init(&k->table, entry_key);
+    slab_init(&k->slab);
+    k->op = s;
+    k->cfg = *cfg;
+    k->cfg.key_text = xcopy(cfg->key_text, sizeof *cfg->key_text * (size_t)cfg->nkey_text);
+    k->cfg.val_text = xcopy(cfg->val_text, sizeof *cfg->val_text * (size_t)cfg->nval_text);
+    k->row = calloc((size_t)cfg->row_width + 1, sizeof *k->row);
+    if (!k->row) abort();
+}
+
+void keyed_free(Keyed *k)
+{
+    if (!k || !k->op) return;
+    /* Dead entries are only in the changed list, their payloads released
+     * already: the table's entries are exactly those with a payload. */
+    if (k->cfg.release) {
+        HtabIter it;
+        htab_iter_init(&k->table, &it);
+        for (KeyedEntry *e; (e = htab_iter_next(&k->table, &it));) k->cfg.release(k->op, e);
+    }
+    k->op->stats.state_keys = 0;
+    k->op->stats.state_bytes = 0;
+    slab_free_all(&k->slab);   /* every entry, dead ones included */
+    htab_free(&k->table);
+    free(k->changed);
+    free((void *)k->cfg.key_text);
+    free((void *)k->cfg.val_text);
+    free(k->row);
+    sb_free(&k->val);
+    sb_free(&k->ktext);
+    sb_free(&k->vtext);
+    memset(k, 0, sizeof *k);
+}
+
+/* ---- entries ------------------------------------------------------------- */
+
+static KeyedEntry *entry_new(Keyed *k, const void *key, size_t len, size_t vlen)
+{
+    KeyedEntry *e = slab_alloc(&k->slab, entry_size(len, vlen));
+    e->klen = (uint32_t)len;
+    e->changed = 0;
+    e->dead = 0;
+    e->moved = 0;
+    e->mark = 0;
+    e->vlen = (uint32_t)vlen;
+    memcpy(e->data, key, len);
+    return e;
+}
+
+static void entry_free(Keyed *k, KeyedEntry *e) { slab_release(&k->slab, e, entry_size(e->klen, e->vlen)); }
+
+/* The table and the operator's counters move together. */
+static void table_add(Keyed *k, KeyedEntry *e, uint64_t h)
+{
+    htab_insert(&k->table, e, h);
+    k->op->stats.state_keys++;
+    k->op->stats.state_bytes += (int64_t)e->klen + e->vlen;
+}
+
+static void table_del(Keyed *k, KeyedEntry *e, uint64_t h)
+{
+    htab_remove(&k->table, e->data, e->klen, h);
+    k->op->stats.state_keys--;
+    k->op->stats.state_bytes -= (int64_t)e->klen + e->vlen;
+}
+
+void keyed_note(Keyed *k, KeyedEntry *e)
+{
+    if (k->nchanged == k->capchanged) {
+        k->capchanged = k->capchanged ? k->capchanged * 2 : 1024;
+        k->changed = realloc(k->changed, sizeof *k->changed * (size_t)k->capchanged);
+        if (!k->changed) abort();
+    }
+    k->changed[k->nchanged++] = e;
+    e->changed = 1;
+}
+
+KeyedEntry *keyed_insert(Keyed *k, const void *key, size_t len, uint64_t h, size_t vlen)
+{
+    KeyedEntry *e = entry_new(k, key, len, vlen);
+    table_add(k, e, h);
+    keyed_touch(k, e);
+    return e;
+}
+
+/* An entry out of the table: freed now, or kept for the checkpoint that
+ * writes it (which frees it). */
+static void retire(Keyed *k, KeyedEntry *e, bool write_delete)
+{
+    if (!e->changed && write_delete) keyed_touch(k, e);
+    if (!e->changed) {
+        entry_free(k, e);
+        return;
+    }
+    e->dead = 1;
+    e->moved = !write_delete;
+}
+
+KeyedEntry *keyed_resize(Keyed *k, KeyedEntry *e, uint64_t h, size_t vlen)
+{
+    if (k->cfg.release) k->cfg.release(k->op, e);
+    if (ALIGN8(entry_size(e->klen, vlen)) == ALIGN8(entry_size(e->klen, e->vlen))) {
+        k->op->stats.state_bytes += (int64_t)vlen - e->vlen;
+        e->vlen = (uint32_t)vlen;
+        keyed_touch(k, e);
+        return e;
+    }
+    KeyedEntry *n = entry_new(k, e->data, e->klen, vlen);
+    table_del(k, e, h);
+    retire(k, e, false);   /* the new entry's put replaces it */
+    table_add(k, n, h);
+    keyed_touch(k, n);
+    return n;
+}
+
+void keyed_remove(Keyed *k, KeyedEntry *e, uint64_t h)
+{
+    table_del(k, e, h);
+    if (k->cfg.release) k->cfg.release(k->op, e);
+    retire(k, e, true);
+}
+
+/* ---- checkpoint and restore ---------------------------------------------- */
+
+int keyed_checkpoint(Keyed *k, StateBatch *b, int op)
+{
+    for (int i = 0; i < k->nchanged; i++) {
+        KeyedEntry *e = k->changed[i];
+        if (i + KEYED_AHEAD < k->nchanged) keyed_pf(k->changed[i + KEYED_AHEAD]);
+        e->changed = 0;
+        if (e->dead) {
+            if (!e->moved) state_batch_del(b, op, e->data, e->klen);
+            entry_free(k, e);
+            continue;
+        }
+        k->val.len = k->ktext.len = k->vtext.len = 0;
+        if (k->cfg.save(k->op, e, &k->val, k->row)) {
+            state_batch_del(b, op, e->data, e->klen);
+            continue;
+        }
+        json_encode(&k->ktext, k->cfg.key_text, k->cfg.nkey_text, k->row);
+        json_encode(&k->vtext, k->cfg.val_text, k->cfg.nval_text, k->row);
+        state_batch_put(b, op, e->data, e->klen, k->val.s ? k->val.s : "", k->val.len, k->ktext.s, k->vtext.s);
+        k->op->job->ckpt_written++;
+    }
+    k->nchanged = 0;
+    return 0;
+}
+
+/* One stored row: an entry to (re)load, or with val NULL one deleted. */
+static int restore_row(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    Keyed *k = ctx;
+    uint64_t h = keyed_hash(key, klen);
+    KeyedEntry *old = keyed_find(k, key, klen, h);
+    if (old) {
+        /* a later row of the same key (the state log): it replaces this one */
+        table_del(k, old, h);
+        if (k->cfg.release) k->cfg.release(k->op, old);
+        entry_free(k, old);
+        k->loaded--;
+    }
+    if (!val) return 0;
+    KeyedEntry *e = entry_new(k, key, klen, k->cfg.vsize ? k->cfg.vsize : vlen);
+    if (!k->cfg.vsize && vlen) memcpy(keyed_payload(e), val, vlen);
+    if (k->cfg.load(k->op, e, val, vlen)) {
+        entry_free(k, e);
+        return -1;
+    }
+    table_add(k, e, h);
+    k->loaded++;
+    return 0;
+}
+
+int keyed_restore(Keyed *k, StateStore *store, int op)
+{
+    Job *j = k->op->job;
+    k->loaded = 0;
+    if (state_scan(store, op, restore_row, k)) return j->err[0] ? -1 : job_fail(j, "%s", state_errmsg(store));
+    j->stats.restored_keys += k->loaded;
+    return 0;
+}
+
+int keyed_op_checkpoint(OpState *s, StateBatch *b, int op) { return keyed_checkpoint(s->priv, b, op); }
+
+int keyed_op_restore(OpState *s, StateStore *store, int op) { return keyed_restore(s->priv, store, op); }

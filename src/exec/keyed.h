@@ -1,0 +1,197 @@
+/*
+ * keyed.h — keyed operator state: what every stateful operator keeps per
+ * key (a group of an aggregate, the last row of a key, later a window, a
+ * join side, a Top-N list), with what checkpoints, restarts and the
+ * operator's statistics need of it.
+ *
+ * A Keyed is a hash table from encoded keys (rowkey.h bytes) to entries
+ * it allocates from a slab: one block per key holding the key bytes and
+ * the operator's payload, a fixed size (an aggregate's row count and
+ * accumulators) or a size per entry (a stored row).  It remembers which
+ * entries changed since the last checkpoint as pointers, not key copies:
+ * an entry removed meanwhile stays allocated, key only, until the
+ * checkpoint has written its delete.  keyed_checkpoint writes the changed
+ * entries (puts and deletes) into the checkpoint's StateBatch,
+ * keyed_restore loads the operator's rows back from the StateStore, and
+ * the operator's OpStats.state_keys / state_bytes are kept current on
+ * every insert and remove.
+ *
+ * Ownership and lifetimes:
+ *   - The Keyed owns every entry.  An entry's address is stable until the
+ *     operator calls keyed_remove or keyed_resize on it, or keyed_free: then
+ *     that pointer is invalid (keyed_resize returns the one to use).
+ *   - The payload is the operator's: the Keyed never reads it, except
+ *     through the KeyedConfig callbacks; `release` frees what a payload owns
+ *     outside the entry (multisets, strings) and is called once per
+ *     payload: when its entry is removed, resized or replaced by a restore,
+ *     or at keyed_free.
+ *   - Changes are tracked only while the job has a state file
+ *     (job->state); without one a removed entry is freed at once.
+ *   - keyed_checkpoint and keyed_restore touch the job's counters
+ *     (ckpt_written, stats.restored_keys) and fail it (job_fail) on error.
+ * One owner (the operator's thread); not thread-safe.
+ */
+#ifndef EDDY_KEYED_H
+#define EDDY_KEYED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "exec.h"
+#include "htab.h"
+#include "slab.h"
+#include "state.h"
+
+/* One key's state. */
+typedef struct KeyedEntry {
+    uint32_t klen : 28;   /* key bytes */
+    uint32_t changed : 1; /* in the changed list (written by the next checkpoint) */
+    uint32_t dead : 1;    /* removed: out of the table, kept (key only) until the checkpoint deletes it */
+    uint32_t moved : 1;   /* dead because keyed_resize moved the key to a new entry: no delete to write */
+    uint32_t mark : 1;    /* the operator's own flag (0 in a new entry; the Keyed never reads it) */
+    uint32_t vlen;        /* payload bytes */
+    _Alignas(8) unsigned char data[]; /* key bytes, padded to 8, then the payload */
+} KeyedEntry;
+
+static inline const void *keyed_key(const KeyedEntry *e) { return e->data; }
+/* The payload, 8-byte aligned. */
+static inline void *keyed_payload(const KeyedEntry *e)
+{
+    return (void *)(e->data + (((size_t)e->klen + 7) & ~(size_t)7));
+}
+
+/* What an operator tells its Keyed (copied by keyed_init). */
+typedef struct KeyedConfig {
+    size_t vsize;         /* payload bytes of every entry; 0 = each its own: a restored entry's payload is the stored value */
+    /* The readable key_text / value_text columns of the state file: JSON
+     * objects of these fields of the row `save` fills (JsonField.slot
+     * indexes it; names must outlive the Keyed: the plan's). */
+    const JsonField *key_text;  /* fields of key_text */
+    int              nkey_text; /* count */
+    const JsonField *val_text;  /* fields of value_text */
+    int              nval_text; /* count */
+    int              row_width; /* width of that row */
+    /* Checkpoint: appends entry e's stored value to val and fills row for
+     * the texts.  Returns 0 to store it, 1 to store a delete instead (the
+     * entry holds nothing to keep, e.g. a group emptied in a mini-batch
+     * that is not flushed yet). */
+    int  (*save)(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row);
+    /* Restore: makes new entry e (key set; payload: vsize bytes, not
+     * initialised, or with vsize 0 a copy of val) from a stored value.
+     * Returns 0, or -1 after job_fail, having freed what it allocated. */
+    int  (*load)(OpState *s, KeyedEntry *e, const void *val, size_t vlen);
+    /* Frees what e's payload owns outside the entry; NULL = nothing. */
+    void (*release)(OpState *s, KeyedEntry *e);
+} KeyedConfig;
+
+typedef struct Keyed {
+    Htab         table;   /* key bytes → KeyedEntry, live entries only */
+    Slab         slab;    /* where entries live (exact sizes, no malloc header) */
+    OpState     *op;      /* the operator: its job (state file, counters) and stats */
+    KeyedConfig  cfg;     /* as given, with the field arrays copied */
+    KeyedEntry **changed; /* entries changed since the last checkpoint, dead ones included */
+    int          nchanged;/* count */
+    int          capchanged; /* capacity */
+    StrBuf       val, ktext, vtext; /* checkpoint scratch */
+    Value       *row;     /* checkpoint scratch row (cfg.row_width) */
+    int64_t      loaded;  /* restore: rows loaded */
+} Keyed;
+
+void keyed_init(Keyed *k, OpState *s, const KeyedConfig *cfg);
+/* Releases every payload and frees all memory.  NULL-safe; k may be
+ * initialised again. */
+void keyed_free(Keyed *k);
+
+static inline uint64_t keyed_hash(const void *key, size_t len) { return htab_hash(key, len); }
+static inline size_t keyed_count(const Keyed *k) { return htab_count(&k->table); }
+
+/* The live entry of key[0..len) (h = keyed_hash of it), or NULL. */
+static inline KeyedEntry *keyed_find(const Keyed *k, const void *key, size_t len, uint64_t h)
+{
+    return htab_find(&k->table, key, len, h);
+}
+
+/* A new entry for an absent key, in the table and marked changed; its
+ * payload (vlen bytes) is not initialised. */
+KeyedEntry *keyed_insert(Keyed *k, const void *key, size_t len, uint64_t h, size_t vlen);
+/* Marks e changed: the next checkpoint writes it. */
+void keyed_note(Keyed *k, KeyedEntry *e);
+static inline void keyed_touch(Keyed *k, KeyedEntry *e)
+{
+    if (!e->changed && k->op->job->state) keyed_note(k, e);
+}
+/* Gives e a new payload of vlen bytes and marks it changed: the old
+ * payload is released (cfg.release) and the new one's bytes are
+ * unspecified (the caller writes them).  Returns the entry to use from now
+ * on: e itself when the size allows, else a new one with the same key (then
+ * e is invalid). */
+KeyedEntry *keyed_resize(Keyed *k, KeyedEntry *e, uint64_t h, size_t vlen);
+/* Removes e from the state (h = keyed_hash of its key): its payload is
+ * released now and the next checkpoint deletes its key.  e is invalid
+ * afterwards. */
+void keyed_remove(Keyed *k, KeyedEntry *e, uint64_t h);
+
+/* Writes the entries changed since the last checkpoint into b as operator
+ * `op`'s rows, in the order they first changed (puts via cfg.save, deletes),
+ * frees the dead ones, and starts a new changed list. */
+int  keyed_checkpoint(Keyed *k, StateBatch *b, int op);
+/* Loads operator `op`'s rows from the state file (a later row of a key
+ * replaces the earlier one; a NULL value deletes it).  0, or -1 with the
+ * job failed. */
+int  keyed_restore(Keyed *k, StateStore *store, int op);
+
+/* The same as OpVTable entries, for an operator whose state (OpState.priv)
+ * begins with its Keyed. */
+int  keyed_op_checkpoint(OpState *s, StateBatch *b, int op);
+int  keyed_op_restore(OpState *s, StateStore *store, int op);
+
+/* Prefetch hints for a batch of look-ups (a hint only: never changes a
+ * result).  With many keys each look-up costs three dependent cache
+ * misses (the tag array, the entry pointer, the entry), so an operator
+ * hashes its whole batch first, then, while it works on row i, calls
+ * keyed_prefetch_slot for row i + 2·KEYED_AHEAD and keyed_prefetch_entry
+ * for row i + KEYED_AHEAD (whose slot is in cache by then). */
+#define KEYED_AHEAD 8
+
+/* gcc 12 at -O2 dropped __builtin_prefetch calls from op_agg's loop (none
+ * left in the object code), hence the instruction itself on x86. */
+static inline void keyed_pf(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("prefetcht0 (%0)" : : "r"(p));
+#else
+    __builtin_prefetch(p);
+#endif
+}
+
+/* These mirror htab.c's layout (slot = tag & mask, tag = high 32 bits of
+ * the hash, never 0). */
+static inline void keyed_prefetch_slot(const Keyed *k, uint64_t h)
+{
+    const Htab *t = &k->table;
+    if (!t->tags) return;
+    uint32_t tg = (uint32_t)(h >> 32);
+    size_t s = (tg ? tg : 1) & t->mask;
+    keyed_pf(&t->tags[s]);
+    keyed_pf(&t->ents[s]);
+}
+
+static inline void keyed_prefetch_entry(const Keyed *k, uint64_t h)
+{
+    const Htab *t = &k->table;
+    if (!t->tags) return;
+    uint32_t tg = (uint32_t)(h >> 32);
+    tg = tg ? tg : 1;
+    for (size_t s = tg & t->mask, n = 0; n < 4; s = (s + 1) & t->mask, n++) {
+        uint32_t x = t->tags[s];
+        if (!x) return;
+        if (x == tg) {
+            keyed_pf(t->ents[s]);
+            return;
+        }
+    }
+}
+
+#endif
