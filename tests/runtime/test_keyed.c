@@ -1,0 +1,463 @@
+/*
+ * test_keyed.c — keyed operator state (src/exec/keyed.c): the operator's
+ * state_keys / state_bytes after inserts, resizes and removes; what a
+ * checkpoint writes (puts, deletes, nothing for a key only moved) and what
+ * a restore loads back; payloads released exactly once.  Then the same
+ * counts kept by the operators that use it (ChangelogNormalize and
+ * GroupAggregate) in a job compiled from SQL, across a checkpoint and a
+ * restart.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eddy.h"
+#include "exec.h"
+#include "keyed.h"
+#include "state.h"
+
+/* ---- the module on its own: payloads are one int64, or a string ---- */
+
+static int released;      /* release calls */
+
+static int fixed_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
+{
+    (void)s;
+    int64_t v;
+    memcpy(&v, keyed_payload(e), sizeof v);
+    if (v < 0) return 1;   /* "nothing to keep" */
+    sb_putn(val, (const char *)&v, sizeof v);
+    row[0] = (Value){.s = keyed_key(e), .n = (int32_t)e->klen};
+    row[1] = (Value){.i = v};
+    return 0;
+}
+
+static int fixed_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
+{
+    if (vlen != sizeof(int64_t)) return job_fail(s->job, "bad value");
+    memcpy(keyed_payload(e), val, vlen);
+    return 0;
+}
+
+static void count_release(OpState *s, KeyedEntry *e)
+{
+    (void)s, (void)e;
+    released++;
+}
+
+static const JsonField key_fields[] = {{"k", {.kind = TY_STRING}, 0}};
+static const JsonField val_fields[] = {{"v", {.kind = TY_BIGINT}, 1}};
+
+static KeyedConfig fixed_cfg(void)
+{
+    return (KeyedConfig){
+        .vsize = sizeof(int64_t), .key_text = key_fields, .nkey_text = 1, .val_text = val_fields, .nval_text = 1,
+        .row_width = 2, .save = fixed_save, .load = fixed_load, .release = count_release,
+    };
+}
+
+static KeyedEntry *put(Keyed *k, const char *key, int64_t v)
+{
+    size_t len = strlen(key);
+    uint64_t h = keyed_hash(key, len);
+    KeyedEntry *e = keyed_find(k, key, len, h);
+    if (!e) e = keyed_insert(k, key, len, h, sizeof v);
+    keyed_touch(k, e);
+    memcpy(keyed_payload(e), &v, sizeof v);
+    return e;
+}
+
+static void del(Keyed *k, const char *key)
+{
+    size_t len = strlen(key);
+    uint64_t h = keyed_hash(key, len);
+    KeyedEntry *e = keyed_find(k, key, len, h);
+    assert_non_null(e);
+    keyed_remove(k, e, h);
+    assert_null(keyed_find(k, key, len, h));
+}
+
+/* key_i, 5 or 6 bytes */
+static const char *key(int i)
+{
+    static char buf[8][16];
+    static int at;
+    char *b = buf[at++ % 8];
+    snprintf(b, 16, "key_%d", i);
+    return b;
+}
+
+static int64_t key_bytes(int from, int to)
+{
+    int64_t n = 0;
+    for (int i = from; i < to; i++) n += (int64_t)strlen(key(i));
+    return n;
+}
+
+/* A state file in /tmp; rm_state removes it with its WAL files. */
+static void tmp_state(char *path)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+static void rm_state(const char *path)
+{
+    char aux[256];
+    unlink(path);
+    snprintf(aux, sizeof aux, "%s-wal", path);
+    unlink(aux);
+    snprintf(aux, sizeof aux, "%s-shm", path);
+    unlink(aux);
+}
+
+static void test_counts_without_state(void **state)
+{
+    (void)state;
+    Job job = {0};
+    OpState op = {.job = &job};
+    Keyed k;
+    KeyedConfig cfg = fixed_cfg();
+    keyed_init(&k, &op, &cfg);
+    released = 0;
+    for (int i = 0; i < 20; i++) put(&k, key(i), i);
+    assert_int_equal(op.stats.state_keys, 20);
+    assert_int_equal(op.stats.state_bytes, key_bytes(0, 20) + 20 * 8);
+    put(&k, key(3), 33);   /* an update: same counts */
+    assert_int_equal(op.stats.state_keys, 20);
+    for (int i = 0; i < 5; i++) del(&k, key(i));
+    assert_int_equal(op.stats.state_keys, 15);
+    assert_int_equal(op.stats.state_bytes, key_bytes(5, 20) + 15 * 8);
+    assert_int_equal(released, 5);
+    assert_int_equal(k.nchanged, 0);   /* no state file: nothing tracked, removed entries freed */
+    assert_int_equal(keyed_count(&k), 15);
+    keyed_free(&k);
+    assert_int_equal(released, 20);
+    assert_int_equal(op.stats.state_keys, 0);
+    assert_int_equal(op.stats.state_bytes, 0);
+    keyed_free(&k);   /* twice is harmless */
+}
+
+/* Loads what the file holds for op 0 into a fresh Keyed and checks it
+ * against want[] (-1 = absent). */
+static void check_restore(StateStore *st, const int64_t *want, int n)
+{
+    Job job = {.state = st};
+    OpState op = {.job = &job};
+    Keyed k;
+    KeyedConfig cfg = fixed_cfg();
+    keyed_init(&k, &op, &cfg);
+    assert_int_equal(keyed_restore(&k, st, 0), 0);
+    int64_t keys = 0, bytes = 0;
+    for (int i = 0; i < n; i++) {
+        const char *kk = key(i);
+        KeyedEntry *e = keyed_find(&k, kk, strlen(kk), keyed_hash(kk, strlen(kk)));
+        if (want[i] < 0) {
+            assert_null(e);
+            continue;
+        }
+        assert_non_null(e);
+        int64_t v;
+        memcpy(&v, keyed_payload(e), sizeof v);
+        assert_int_equal(v, want[i]);
+        keys++;
+        bytes += (int64_t)strlen(kk) + 8;
+    }
+    assert_int_equal(op.stats.state_keys, keys);
+    assert_int_equal(op.stats.state_bytes, bytes);
+    assert_int_equal(job.stats.restored_keys, keys);
+    assert_int_equal(k.nchanged, 0);   /* loading is no change */
+    keyed_free(&k);
+}
+
+static void test_checkpoint_and_restore(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/eddy-test-keyed-XXXXXX";
+    tmp_state(path);
+    StateStore *st;
+    char err[256];
+    assert_int_equal(state_open(path, &st, err, sizeof err), 0);
+    Job job = {.state = st};
+    OpState op = {.job = &job};
+    Keyed k;
+    KeyedConfig cfg = fixed_cfg();
+    keyed_init(&k, &op, &cfg);
+    StateBatch *b = state_batch_new();
+    int64_t want[100];
+
+    /* 100 keys, 10 of them removed again, one holding "nothing to keep" */
+    for (int i = 0; i < 100; i++) put(&k, key(i), want[i] = i * 10);
+    for (int i = 90; i < 100; i++) del(&k, key(i)), want[i] = -1;
+    put(&k, key(7), -5);
+    want[7] = -1;
+    assert_int_equal(op.stats.state_keys, 90);
+    assert_int_equal(k.nchanged, 100);   /* each key once, removed ones too */
+    assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
+    assert_int_equal(state_batch_rows(b), 100);   /* 89 puts, 11 deletes */
+    assert_int_equal(job.ckpt_written, 89);
+    assert_int_equal(state_write(st, b), 0);
+    check_restore(st, want, 100);
+
+    /* nothing changed: nothing written */
+    state_batch_clear(b);
+    assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
+    assert_int_equal(state_batch_rows(b), 0);
+
+    /* an update, a remove, a key removed and added again */
+    put(&k, key(1), want[1] = 111);
+    put(&k, key(1), want[1] = 112);
+    del(&k, key(2)), want[2] = -1;
+    del(&k, key(3));
+    put(&k, key(3), want[3] = 333);
+    put(&k, key(7), want[7] = 77);
+    state_batch_clear(b);
+    assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
+    assert_int_equal(state_batch_rows(b), 5);   /* put 1; delete 2, 3; put 3, 7 */
+    assert_int_equal(state_write(st, b), 0);
+    check_restore(st, want, 100);
+    assert_int_equal(op.stats.state_keys, 89);
+
+    /* every payload is released once: the live ones at keyed_free */
+    released = 0;
+    keyed_free(&k);
+    assert_int_equal(released, 89);
+    state_batch_free(b);
+    state_close(st);
+    rm_state(path);
+}
+
+/* ---- variable payloads: keyed_resize ---- */
+
+static int str_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
+{
+    (void)s;
+    sb_putn(val, keyed_payload(e), e->vlen);
+    row[0] = (Value){.s = keyed_key(e), .n = (int32_t)e->klen};
+    row[1] = (Value){.i = e->vlen};
+    return 0;
+}
+
+static int str_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
+{
+    (void)s, (void)val;
+    assert_int_equal(e->vlen, vlen);
+    assert_memory_equal(keyed_payload(e), val, vlen);   /* already copied */
+    return 0;
+}
+
+static KeyedEntry *set_str(Keyed *k, KeyedEntry *e, const char *s)
+{
+    uint64_t h = keyed_hash(keyed_key(e), e->klen);
+    e = keyed_resize(k, e, h, strlen(s));
+    memcpy(keyed_payload(e), s, strlen(s));
+    return e;
+}
+
+typedef struct Seen {
+    int         rows;     /* rows scanned */
+    const char *val;      /* the last value of key "a" */
+    size_t      vlen;     /* its length */
+} Seen;
+
+static int scan_a(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    Seen *s = ctx;
+    s->rows++;
+    if (klen == 1 && memcmp(key, "a", 1) == 0) {
+        s->val = val;
+        s->vlen = vlen;
+    }
+    return 0;
+}
+
+static void test_resize(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/eddy-test-keyed-XXXXXX";
+    tmp_state(path);
+    StateStore *st;
+    char err[256];
+    assert_int_equal(state_open(path, &st, err, sizeof err), 0);
+    Job job = {.state = st};
+    OpState op = {.job = &job};
+    Keyed k;
+    KeyedConfig cfg = {
+        .vsize = 0, .key_text = key_fields, .nkey_text = 1, .val_text = val_fields, .nval_text = 1,
+        .row_width = 2, .save = str_save, .load = str_load,
+    };
+    keyed_init(&k, &op, &cfg);
+    KeyedEntry *e = keyed_insert(&k, "a", 1, keyed_hash("a", 1), 3);
+    memcpy(keyed_payload(e), "abc", 3);
+    assert_int_equal(op.stats.state_bytes, 1 + 3);
+    KeyedEntry *same = set_str(&k, e, "abcde");   /* same 8-byte size class: in place */
+    assert_ptr_equal(same, e);
+    assert_int_equal(op.stats.state_bytes, 1 + 5);
+    e = set_str(&k, same, "a much longer value than before");   /* moves */
+    assert_int_equal(op.stats.state_keys, 1);
+    assert_int_equal(op.stats.state_bytes, 1 + 31);
+    assert_ptr_equal(keyed_find(&k, "a", 1, keyed_hash("a", 1)), e);
+    StateBatch *b = state_batch_new();
+    assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
+    assert_int_equal(state_batch_rows(b), 1);   /* one put: no delete for the moved-out entry */
+    assert_int_equal(state_write(st, b), 0);
+    /* moved again after a checkpoint: still one put */
+    e = set_str(&k, e, "short");
+    state_batch_clear(b);
+    assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
+    assert_int_equal(state_batch_rows(b), 1);
+    assert_int_equal(state_write(st, b), 0);
+    Seen seen = {0};
+    assert_int_equal(state_scan(st, 0, scan_a, &seen), 0);
+    assert_int_equal(seen.vlen, 5);
+    assert_memory_equal(seen.val, "short", 5);
+    /* restored: the stored value is the payload */
+    Keyed r;
+    keyed_init(&r, &op, &cfg);
+    assert_int_equal(keyed_restore(&r, st, 0), 0);
+    KeyedEntry *re = keyed_find(&r, "a", 1, keyed_hash("a", 1));
+    assert_non_null(re);
+    assert_int_equal(re->vlen, 5);
+    keyed_free(&r);
+    keyed_free(&k);
+    state_batch_free(b);
+    state_close(st);
+    rm_state(path);
+}
+
+/* ---- the operators that use it ---- */
+
+static const char *job_sql =
+    "CREATE TABLE accounts (id BIGINT PRIMARY KEY NOT ENFORCED, region STRING, balance DOUBLE)"
+    "  WITH ('changelog.mode' = 'upsert');"
+    "CREATE TABLE totals (region STRING PRIMARY KEY NOT ENFORCED, total DOUBLE, n BIGINT)"
+    "  WITH ('changelog.mode' = 'upsert');"
+    "INSERT INTO totals SELECT region, SUM(balance), COUNT(*) FROM accounts GROUP BY region;";
+
+typedef struct Compiled {
+    eddy_engine *e;       /* the engine */
+    eddy_script *s;       /* the script */
+    const Plan  *p;       /* its INSERT */
+} Compiled;
+
+static void compile(Compiled *c)
+{
+    c->e = eddy_engine_new();
+    if (eddy_compile(c->e, job_sql, strlen(job_sql), "test", &c->s)) fail_msg("%s", eddy_errtext(c->e));
+    c->p = NULL;
+    for (int i = 0; i < eddy_script_count(c->s); i++)
+        if (eddy_script_kind(c->s, i) == EDDY_STMT_INSERT) c->p = (const Plan *)eddy_script_plan(c->s, i);
+    assert_non_null(c->p);
+}
+
+static OpStats *stats_of(Job *j, PlanKind kind)
+{
+    for (int i = 0; i < j->nops; i++)
+        if (j->ops[i].node->kind == kind) return &j->ops[i].stats;
+    fail_msg("no operator of kind %d", (int)kind);
+    return NULL;
+}
+
+static int64_t offset;
+
+/* One upsert record: id → (region, balance), or a tombstone (region NULL). */
+static void push(Job *j, int id, const char *region, double balance)
+{
+    char k[64], v[256];
+    snprintf(k, sizeof k, "{\"id\": %d}", id);
+    snprintf(v, sizeof v, "{\"id\": %d, \"region\": \"%s\", \"balance\": %g}", id, region ? region : "", balance);
+    RawRecord r = {.topic = "accounts", .offset = offset++, .key = k, .klen = strlen(k), .val = region ? v : NULL,
+                   .vlen = region ? strlen(v) : 0};
+    if (job_push(j, &r, 1)) fail_msg("%s", j->err);
+}
+
+static void chk(const OpStats *st, int64_t keys, const char *what)
+{
+    if (st->state_keys != keys) fail_msg("%s: state_keys %lld, expected %lld", what, (long long)st->state_keys, (long long)keys);
+    assert_true(keys ? st->state_bytes > 0 : st->state_bytes == 0);
+}
+
+static void test_operators(void **state)
+{
+    (void)state;
+    Compiled c;
+    compile(&c);
+    char path[] = "/tmp/eddy-test-keyed-XXXXXX";
+    tmp_state(path);
+    char err[1024];
+    Job *j = job_new(c.p, err, sizeof err);
+    assert_non_null(j);
+    assert_int_equal(job_open_state(j, path, true, err, sizeof err), 0);
+    OpStats *norm = stats_of(j, PLAN_NORMALIZE), *agg = stats_of(j, PLAN_AGG);
+    chk(norm, 0, "normalize, empty");
+    chk(agg, 0, "aggregate, empty");
+
+    push(j, 1, "us", 10);
+    push(j, 2, "us", 5);
+    push(j, 3, "eu", 7);
+    assert_int_equal(job_flush(j), 0);
+    chk(norm, 3, "normalize, 3 ids");
+    chk(agg, 2, "aggregate, 2 regions");
+    int64_t agg_bytes2 = agg->state_bytes, norm_bytes3 = norm->state_bytes;
+    assert_int_equal(agg_bytes2 % 2, 0);   /* two groups of the same size ("us", "eu": same key length) */
+
+    push(j, 1, "eu", 10);        /* id 1 moves: same keys */
+    push(j, 4, "ap", 1);
+    assert_int_equal(job_flush(j), 0);
+    chk(norm, 4, "normalize, 4 ids");
+    chk(agg, 3, "aggregate, 3 regions");
+    assert_int_equal(agg->state_bytes, agg_bytes2 / 2 * 3);
+
+    push(j, 2, NULL, 0);         /* us is emptied */
+    push(j, 9, NULL, 0);         /* a delete of an unknown id: nothing */
+    assert_int_equal(job_flush(j), 0);
+    chk(norm, 3, "normalize, id 2 deleted");
+    chk(agg, 2, "aggregate, us emptied");
+    assert_int_equal(agg->state_bytes, agg_bytes2);
+    assert_int_equal(norm->state_bytes, norm_bytes3);   /* three rows of the same size again */
+
+    /* a restart loads the same counts */
+    int64_t nb = norm->state_bytes, ab = agg->state_bytes;
+    int64_t offs[1] = {0};
+    assert_int_equal(job_checkpoint(j, offs, 1), 0);
+    assert_int_equal(job_checkpoint_sync(j), 0);
+    job_free(j);
+    j = job_new(c.p, err, sizeof err);
+    assert_non_null(j);
+    assert_int_equal(job_open_state(j, path, false, err, sizeof err), 0);
+    norm = stats_of(j, PLAN_NORMALIZE), agg = stats_of(j, PLAN_AGG);
+    chk(norm, 3, "normalize, restored");
+    chk(agg, 2, "aggregate, restored");
+    assert_int_equal(norm->state_bytes, nb);
+    assert_int_equal(agg->state_bytes, ab);
+
+    /* everything deleted: nothing held */
+    push(j, 1, NULL, 0);
+    push(j, 3, NULL, 0);
+    push(j, 4, NULL, 0);
+    assert_int_equal(job_flush(j), 0);
+    chk(norm, 0, "normalize, all deleted");
+    chk(agg, 0, "aggregate, all emptied");
+    job_free(j);
+    rm_state(path);
+    eddy_script_free(c.s);
+    eddy_engine_free(c.e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_counts_without_state),
+        cmocka_unit_test(test_checkpoint_and_restore),
+        cmocka_unit_test(test_resize),
+        cmocka_unit_test(test_operators),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
