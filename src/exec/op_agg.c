@@ -83,19 +83,19 @@ static int agg_init_op(OpState *s)
     s->priv = st;
     htab_init(&st->groups, group_key);
     arena_init(&st->snaps, 16384);
-    bool retract = n->input->updating;
-    st->specs = calloc((size_t)n->naggs + 1, sizeof *st->specs);
-    st->slot = calloc((size_t)n->naggs + 1, sizeof *st->slot);
-    st->key_types = calloc((size_t)n->ngroup + 1, sizeof *st->key_types);
-    st->countstar = calloc((size_t)n->naggs + 1, sizeof *st->countstar);
+    bool retract = n->inputs[0]->updating;
+    st->specs = calloc((size_t)plan_agg(n)->naggs + 1, sizeof *st->specs);
+    st->slot = calloc((size_t)plan_agg(n)->naggs + 1, sizeof *st->slot);
+    st->key_types = calloc((size_t)plan_agg(n)->ngroup + 1, sizeof *st->key_types);
+    st->countstar = calloc((size_t)plan_agg(n)->naggs + 1, sizeof *st->countstar);
     if (!st->countstar) abort();
     slab_init(&st->slab);
     if (!st->specs || !st->slot || !st->key_types) abort();
-    for (int i = 0; i < n->ngroup; i++) st->key_types[i] = n->input->cols[i].type;
-    for (int a = 0; a < n->naggs; a++) {
-        agg_spec_init(&st->specs[a], n->aggs[a], retract);
+    for (int i = 0; i < plan_agg(n)->ngroup; i++) st->key_types[i] = n->inputs[0]->cols[i].type;
+    for (int a = 0; a < plan_agg(n)->naggs; a++) {
+        agg_spec_init(&st->specs[a], plan_agg(n)->aggs[a], retract);
         /* COUNT(*) is the group's row count: it needs no slot of its own */
-        st->countstar[a] = n->aggs[a]->fn->id == FN_COUNT && !n->aggs[a]->a && !n->aggs[a]->distinct;
+        st->countstar[a] = plan_agg(n)->aggs[a]->fn->id == FN_COUNT && !plan_agg(n)->aggs[a]->a && !plan_agg(n)->aggs[a]->distinct;
         st->slot[a] = st->slots;
         if (!st->countstar[a]) st->slots += ALIGN8(agg_state_size(&st->specs[a]));
     }
@@ -111,7 +111,7 @@ static void group_release(AggState *st, Group *g) { slab_release(&st->slab, g, g
 
 static void group_free(AggState *st, const PlanNode *n, Group *g)
 {
-    for (int a = 0; a < n->naggs; a++)
+    for (int a = 0; a < plan_agg(n)->naggs; a++)
         if (!st->countstar[a]) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
     group_release(st, g);
 }
@@ -125,7 +125,7 @@ static void agg_end(OpState *s)
     HtabIter it;
     htab_iter_init(&st->groups, &it);
     for (void *e; (e = htab_iter_next(&st->groups, &it));)
-        for (int a = 0; a < s->node->naggs; a++)
+        for (int a = 0; a < plan_agg(s->node)->naggs; a++)
             if (!st->countstar[a]) agg_free(&st->specs[a], group_slots(e) + st->slot[a]);
     slab_free_all(&st->slab);   /* every group, dead ones included */
     free(st->countstar);
@@ -145,10 +145,10 @@ static void agg_end(OpState *s)
 /* The group's current output row: [keys…, results…]. */
 static void group_output(const PlanNode *n, AggState *st, Group *g, Value *row)
 {
-    rowkey_decode((const char *)g->data, g->klen, st->key_types, row, n->ngroup, NULL);
-    for (int a = 0; a < n->naggs; a++) {
-        if (st->countstar[a]) row[n->ngroup + a] = (Value){.i = g->nrows};
-        else agg_result(&st->specs[a], group_slots(g) + st->slot[a], &row[n->ngroup + a]);
+    rowkey_decode((const char *)g->data, g->klen, st->key_types, row, plan_agg(n)->ngroup, NULL);
+    for (int a = 0; a < plan_agg(n)->naggs; a++) {
+        if (st->countstar[a]) row[plan_agg(n)->ngroup + a] = (Value){.i = g->nrows};
+        else agg_result(&st->specs[a], group_slots(g) + st->slot[a], &row[plan_agg(n)->ngroup + a]);
     }
 }
 
@@ -238,7 +238,7 @@ static int agg_process(OpState *s, int port, Batch *in, Batch *out)
     st->key.len = 0;
     for (int i = 0; i < in->n; i++) {
         st->koff[i] = st->key.len;
-        rowkey_encode(&st->key, st->key_types, batch_row(in, i), NULL, n->ngroup);
+        rowkey_encode(&st->key, st->key_types, batch_row(in, i), NULL, plan_agg(n)->ngroup);
     }
     st->koff[in->n] = st->key.len;
     for (int i = 0; i < in->n; i++) {
@@ -266,7 +266,7 @@ static int agg_process(OpState *s, int port, Batch *in, Batch *out)
             g->dead = 0;
             g->dirty = 0;
             memcpy(g->data, key, klen);
-            for (int a = 0; a < n->naggs; a++) if (!st->countstar[a]) agg_init(&st->specs[a], group_slots(g) + st->slot[a]);
+            for (int a = 0; a < plan_agg(n)->naggs; a++) if (!st->countstar[a]) agg_init(&st->specs[a], group_slots(g) + st->slot[a]);
             htab_insert(&st->groups, g, h);
         }
         if (!g->ck && s->job->state) note_changed(st, g);
@@ -288,9 +288,9 @@ static int agg_process(OpState *s, int port, Batch *in, Batch *out)
             g->dirty = (uint32_t)st->ndirty;
         }
         g->nrows += sign;
-        for (int a = 0; a < n->naggs; a++) {
+        for (int a = 0; a < plan_agg(n)->naggs; a++) {
             if (st->countstar[a]) continue;   /* g->nrows is its value */
-            const BExpr *arg = n->aggs[a]->a;
+            const BExpr *arg = plan_agg(n)->aggs[a]->a;
             const Value *v = arg ? &row[arg->col] : NULL;
             if (agg_update(&st->specs[a], group_slots(g) + st->slot[a], v, sign, err, sizeof err))
                 return job_fail(s->job, "%s", err);
@@ -323,13 +323,13 @@ static int agg_flush(OpState *s, Batch *out)
                  * from before the crash; delete its key (values unknown). */
                 Value *r = batch_add(out, RK_DELETE, 0);
                 group_output(n, st, g, r);
-                for (int c = n->ngroup; c < n->ncols; c++) r[c] = (Value){.null = 1};
-                for (int c = 0; c < n->ngroup; c++) value_copy_into(&s->job->batch_arena, n->cols[c].type, &r[c]);
+                for (int c = plan_agg(n)->ngroup; c < n->ncols; c++) r[c] = (Value){.null = 1};
+                for (int c = 0; c < plan_agg(n)->ngroup; c++) value_copy_into(&s->job->batch_arena, n->cols[c].type, &r[c]);
             }
             htab_remove(&st->groups, g->data, g->klen, htab_hash(g->data, g->klen));
             if (g->ck) {
                 /* the next checkpoint deletes its key, then frees it */
-                for (int a = 0; a < n->naggs; a++) if (!st->countstar[a]) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
+                for (int a = 0; a < plan_agg(n)->naggs; a++) if (!st->countstar[a]) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
                 g->dead = 1;
             } else {
                 group_free(st, n, g);
@@ -368,10 +368,10 @@ static int agg_flush(OpState *s, Batch *out)
 static void agg_fingerprint(const PlanNode *n, StrBuf *out)
 {
     sb_printf(out, "GroupAggregate/2 keys=");
-    for (int i = 0; i < n->ngroup; i++) type_print(out, n->input->cols[i].type), sb_putc(out, ';');
-    sb_printf(out, " retract=%d aggs=", n->input->updating);
-    for (int a = 0; a < n->naggs; a++) {
-        const BExpr *e = n->aggs[a];
+    for (int i = 0; i < plan_agg(n)->ngroup; i++) type_print(out, n->inputs[0]->cols[i].type), sb_putc(out, ';');
+    sb_printf(out, " retract=%d aggs=", n->inputs[0]->updating);
+    for (int a = 0; a < plan_agg(n)->naggs; a++) {
+        const BExpr *e = plan_agg(n)->aggs[a];
         sb_printf(out, "%s%s(", e->fn->name, e->distinct ? " DISTINCT" : "");
         if (e->a) {
             sb_printf(out, "$%d:", e->a->col);
@@ -384,7 +384,7 @@ static void agg_fingerprint(const PlanNode *n, StrBuf *out)
     /* and what feeds it: another key expression or argument over the same
      * types (GROUP BY UPPER(region), SUM(amount * 100)) would misread the state */
     sb_puts(out, " input=");
-    explain_lineage(n->input, out);
+    explain_lineage(n->inputs[0], out);
 }
 
 /* The row written for a group: nrows (varint) then each accumulator. */
@@ -392,7 +392,7 @@ static void group_save(const PlanNode *n, AggState *st, Group *g, StrBuf *out)
 {
     unsigned char v[10];
     sb_putn(out, (const char *)v, rowkey_put_varint(v, rowkey_zigzag(g->nrows)));
-    for (int a = 0; a < n->naggs; a++) if (!st->countstar[a]) agg_save(&st->specs[a], group_slots(g) + st->slot[a], out);
+    for (int a = 0; a < plan_agg(n)->naggs; a++) if (!st->countstar[a]) agg_save(&st->specs[a], group_slots(g) + st->slot[a], out);
 }
 
 static int agg_checkpoint(OpState *s, StateBatch *store, int op)
@@ -403,9 +403,9 @@ static int agg_checkpoint(OpState *s, StateBatch *store, int op)
     JsonField *kf = calloc((size_t)n->ncols + 1, sizeof *kf), *vf = calloc((size_t)n->ncols + 2, sizeof *vf);
     Value *row = calloc((size_t)n->ncols + 2, sizeof *row);
     if (!kf || !vf || !row) abort();
-    for (int i = 0; i < n->ngroup; i++) kf[i] = (JsonField){n->cols[i].name, n->cols[i].type, i};
+    for (int i = 0; i < plan_agg(n)->ngroup; i++) kf[i] = (JsonField){n->cols[i].name, n->cols[i].type, i};
     vf[0] = (JsonField){"rows", type_make(TY_BIGINT, false), n->ncols};
-    for (int a = 0; a < n->naggs; a++) vf[a + 1] = (JsonField){n->cols[n->ngroup + a].name, n->cols[n->ngroup + a].type, n->ngroup + a};
+    for (int a = 0; a < plan_agg(n)->naggs; a++) vf[a + 1] = (JsonField){n->cols[plan_agg(n)->ngroup + a].name, n->cols[plan_agg(n)->ngroup + a].type, plan_agg(n)->ngroup + a};
     int rc = 0;
     for (int i = 0; i < st->nchanged && !rc; i++) {
         Group *g = st->changed[i];
@@ -424,8 +424,8 @@ static int agg_checkpoint(OpState *s, StateBatch *store, int op)
         group_save(n, st, g, &val);
         group_output(n, st, g, row);
         row[n->ncols] = (Value){.i = g->nrows};
-        json_encode(&ktext, kf, n->ngroup, row);
-        json_encode(&vtext, vf, n->naggs + 1, row);
+        json_encode(&ktext, kf, plan_agg(n)->ngroup, row);
+        json_encode(&vtext, vf, plan_agg(n)->naggs + 1, row);
         state_batch_put(store, op, g->data, g->klen, val.s, val.len, ktext.s, vtext.s);
         s->job->ckpt_written++;
     }
@@ -475,12 +475,12 @@ static int restore_one(void *ctx, const void *key, size_t klen, const void *val,
     {
         /* the key must be a key of this operator's types */
         Value kv[64];
-        if (n->ngroup > 64 || rowkey_decode(key, klen, st->key_types, kv, n->ngroup, NULL)) {
+        if (plan_agg(n)->ngroup > 64 || rowkey_decode(key, klen, st->key_types, kv, plan_agg(n)->ngroup, NULL)) {
             group_release(st, g);
             return job_fail(s->job, "state file: a group key of %s is unreadable (is the file damaged?)", plan_ops[n->kind].name);
         }
     }
-    for (int a = 0; a < n->naggs; a++) {
+    for (int a = 0; a < plan_agg(n)->naggs; a++) {
         if (st->countstar[a]) continue;   /* its value is the row count */
         agg_init(&st->specs[a], group_slots(g) + st->slot[a]);
         if (agg_load(&st->specs[a], group_slots(g) + st->slot[a], (const char *)p, (size_t)(end - p), &used)) {
@@ -492,7 +492,7 @@ static int restore_one(void *ctx, const void *key, size_t klen, const void *val,
         p += used;
     }
     if (p != end) {   /* bytes left over: not what this operator wrote */
-        for (int a = 0; a < n->naggs; a++) if (!st->countstar[a]) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
+        for (int a = 0; a < plan_agg(n)->naggs; a++) if (!st->countstar[a]) agg_free(&st->specs[a], group_slots(g) + st->slot[a]);
         group_release(st, g);
         return job_fail(s->job, "state file: a group of %s has trailing bytes (is the file damaged?)", plan_ops[n->kind].name);
     }
