@@ -103,15 +103,24 @@ static void on_row(void *ctx, RowKind k, const Value *row, const PlanCol *cols, 
     sb_free(&b);
 }
 
+static const char *GROUP_BY = "INSERT INTO summary SELECT region, COUNT(*), SUM(amount) FROM orders_raw GROUP BY region";
+
+/* A job for the plan. */
+static Job *job_of(const Plan *p)
+{
+    char err[512];
+    Job *j = job_new(p, err, sizeof err);
+    if (!j) fail_msg("%s", err);
+    return j;
+}
+
 /* Rows in and out of every operator are counted by the executor. */
 static void test_operator_stats(void **state)
 {
     (void)state;
     Fx fx;
-    const Plan *p = compile(&fx, "INSERT INTO summary SELECT region, COUNT(*), SUM(amount) FROM orders_raw GROUP BY region");
-    char err[512];
-    Job *j = job_new(p, err, sizeof err);
-    assert_non_null(j);
+    const Plan *p = compile(&fx, GROUP_BY);
+    Job *j = job_of(p);
     Rows rows = {0};
     j->on_row = on_row;
     j->row_ctx = &rows;
@@ -141,10 +150,8 @@ static void test_advance(void **state)
 {
     (void)state;
     Fx fx;
-    const Plan *p = compile(&fx, "INSERT INTO summary SELECT region, COUNT(*), SUM(amount) FROM orders_raw GROUP BY region");
-    char err[512];
-    Job *j = job_new(p, err, sizeof err);
-    assert_non_null(j);
+    const Plan *p = compile(&fx, GROUP_BY);
+    Job *j = job_of(p);
     for (int i = 0; i < j->nops; i++) assert_true(j->ops[i].stats.watermark == INT64_MIN);
     assert_int_equal(job_advance(j, 0, 5000), 0);
     for (int i = 0; i < j->nops; i++) assert_true(j->ops[i].stats.watermark == 5000);
