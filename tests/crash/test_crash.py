@@ -694,9 +694,9 @@ INSERT INTO summary SELECT region, COUNT(*), SUM(amount) FROM orders_raw GROUP B
         run_bounded(eddy, bs, sql, state, workdir)          # a checkpoint: 1000 orders
         j = Job(eddy, bs, sql, state, workdir, "failing")
         try:
+            before = topic_count(bs, "summary")                # before the orders: a fast job may answer them at once
             finish(gen_orders(eddy, bs, "orders_raw", 500, 3, workdir=workdir), "eddy gen")
             deadline = time.monotonic() + 20
-            before = topic_count(bs, "summary")
             while topic_count(bs, "summary") == before:      # the new orders changed groups (no checkpoint since)
                 j.check_alive()
                 check(time.monotonic() < deadline, "the job wrote nothing within 20 s")
