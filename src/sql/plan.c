@@ -59,6 +59,21 @@ void plan_set_settings(Plan *p, const KeyValue *kv, int n)
     p->nsettings = n;
 }
 
+/* Appends an edge input → n (n's next input port); n is updating when
+ * any input is. */
+static void node_add_input(Plan *p, PlanNode *n, PlanNode *input)
+{
+    PlanNode **ins = arena_alloc(&p->arena, sizeof(PlanNode *) * (size_t)(n->ninputs + 1));
+    if (n->ninputs) memcpy(ins, n->inputs, sizeof(PlanNode *) * (size_t)n->ninputs);
+    ins[n->ninputs++] = input;
+    n->inputs = ins;
+    PlanNode **outs = arena_alloc(&p->arena, sizeof(PlanNode *) * (size_t)(input->nouts + 1));
+    if (input->nouts) memcpy(outs, input->outs, sizeof(PlanNode *) * (size_t)input->nouts);
+    outs[input->nouts++] = n;
+    input->outs = outs;
+    n->updating = n->updating || input->updating;
+}
+
 /* A new node of `size` bytes (its kind's payload struct) fed by `input`
  * (NULL for a source); the edge is recorded on both ends. */
 static PlanNode *node_new(Plan *p, PlanKind k, size_t size, PlanNode *input, int ncols)
@@ -68,16 +83,7 @@ static PlanNode *node_new(Plan *p, PlanKind k, size_t size, PlanNode *input, int
     n->ncols = ncols;
     n->cols = arena_alloc(&p->arena, sizeof(PlanCol) * (size_t)(ncols ? ncols : 1));
     n->key = arena_alloc(&p->arena, sizeof(int) * (size_t)(ncols ? ncols : 1));
-    if (input) {
-        n->inputs = arena_alloc(&p->arena, sizeof(PlanNode *));
-        n->inputs[0] = input;
-        n->ninputs = 1;
-        PlanNode **outs = arena_alloc(&p->arena, sizeof(PlanNode *) * (size_t)(input->nouts + 1));
-        if (input->nouts) memcpy(outs, input->outs, sizeof(PlanNode *) * (size_t)input->nouts);
-        outs[input->nouts++] = n;
-        input->outs = outs;
-        n->updating = input->updating;
-    }
+    if (input) node_add_input(p, n, input);
     PlanNode **nodes = arena_alloc(&p->arena, sizeof(PlanNode *) * (size_t)(p->nnodes + 1));
     if (p->nnodes) memcpy(nodes, p->nodes, sizeof(PlanNode *) * (size_t)p->nnodes);
     nodes[p->nnodes] = n;
@@ -201,9 +207,21 @@ static PlanNode *build_source(Plan *p, const BQuery *q)
     return n;
 }
 
+/* UNION ALL: every branch, then one node fed by all of them. */
+static PlanNode *build_union(Plan *p, const BQuery *q, Diag *d)
+{
+    PlanNode **in = arena_alloc(&p->arena, sizeof(PlanNode *) * (size_t)q->nbranches);
+    for (int k = 0; k < q->nbranches; k++)
+        if (!(in[k] = build_query(p, q->branches[k], d))) return NULL;
+    PlanNode *u = node_new(p, PLAN_UNION, sizeof(PlanNode), in[0], q->nout);
+    for (int k = 1; k < q->nbranches; k++) node_add_input(p, u, in[k]);
+    for (int i = 0; i < q->nout; i++) u->cols[i] = (PlanCol){q->out_names[i], q->in_types[i]};
+    return u;   /* no unique key: the branches may repeat rows */
+}
+
 static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
 {
-    PlanNode *in = q->table ? build_source(p, q) : build_query(p, q->sub, d);
+    PlanNode *in = q->table ? build_source(p, q) : q->nbranches ? build_union(p, q, d) : build_query(p, q->sub, d);
     if (!in) return NULL;
     if (!q->is_agg) return calc(p, in, q->where, q->out, q->out_names, q->nout);
 
@@ -300,6 +318,16 @@ static void require_sink(PlanNode *n, bool need)
     bool retract = plan_sink(n)->table->conn.mode == MODE_RETRACT;
     n->before = retract;
     require_before(n->inputs[0], retract);
+}
+
+/* A union passes rows on as they are: each input gives what the
+ * consumer needs (and, without a key, an updating input must say what it
+ * retracts). */
+static void require_union(PlanNode *n, bool need)
+{
+    n->before = n->updating;
+    (void)need;
+    for (int i = 0; i < n->ninputs; i++) require_before(n->inputs[i], n->inputs[i]->updating);
 }
 
 static void require_collect(PlanNode *n, bool need)
@@ -594,6 +622,12 @@ static void describe_sink(const PlanNode *n, ExplainAttrs *a)
     explain_attr_list(a, "fields", v, sk->nsink);
 }
 
+static void describe_union(const PlanNode *n, ExplainAttrs *a)
+{
+    explain_attr(a, "all", "true");
+    explain_attr_list(a, "union", col_names(a, n->cols, n->ncols), n->ncols);
+}
+
 static void describe_collect(const PlanNode *n, ExplainAttrs *a)
 {
     explain_attr_list(a, "fields", col_names(a, n->cols, n->ncols), n->ncols);
@@ -629,4 +663,5 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_SINK] = {.name = "KafkaSink", .describe = describe_sink, .require = require_sink, .changelog = changelog_sink,
                    .key_names = key_names_sink},
     [PLAN_COLLECT] = {.name = "Collect", .describe = describe_collect, .require = require_collect},
+    [PLAN_UNION] = {.name = "Union", .describe = describe_union, .require = require_union},
 };

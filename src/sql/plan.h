@@ -25,6 +25,7 @@ typedef enum PlanKind {
     PLAN_AGG,             /* group aggregate with retraction */
     PLAN_SINK,            /* rows → Kafka topic of a table */
     PLAN_COLLECT,         /* rows → the client (a bare SELECT) */
+    PLAN_UNION,           /* UNION ALL: the rows of every input, as they come */
     PLAN__COUNT
 } PlanKind;
 
@@ -90,6 +91,8 @@ typedef struct SourcePlan {
 /* PLAN_NORMALIZE: an upsert stream to a retract stream, keeping the last row
  * per key (node.key = the table's primary key, in output positions).  No
  * fields of its own. */
+
+/* PLAN_UNION: no fields of its own; its inputs have its column types. */
 
 /* PLAN_CALC: filter and projection. */
 typedef struct CalcPlan {

@@ -18,6 +18,7 @@
 
 static const char *DDL =
     "CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING);"
+    "CREATE TABLE refunds (order_id BIGINT, amount INT, region STRING);"
     "CREATE TABLE summary (region STRING PRIMARY KEY NOT ENFORCED, n BIGINT, total DOUBLE);";
 
 typedef struct Fx {
@@ -189,6 +190,56 @@ static void test_record_table(void **state)
     fx_free(&fx);
 }
 
+/* UNION ALL: records of two sources reach one operator on two ports; a
+ * job reading several tables is told which one a record belongs to. */
+static void test_union_two_sources(void **state)
+{
+    (void)state;
+    Fx fx;
+    const Plan *p = compile(&fx, "SELECT region, amount FROM orders_raw UNION ALL SELECT region, amount FROM refunds WHERE amount < 0");
+    assert_int_equal(p->nsources, 2);
+    const PlanNode *u = p->root->inputs[0];
+    assert_int_equal(u->ninputs, 2);
+    Job *j = job_of(p);
+    Rows rows = {0};
+    j->on_row = on_row;
+    j->row_ctx = &rows;
+    j->per_record = true;
+    RawRecord o = rec("{\"order_id\":1,\"amount\":10.5,\"region\":\"eu\"}", 0);
+    RawRecord r1 = {.topic = "refunds", .val = "{\"order_id\":1,\"amount\":-3,\"region\":\"eu\"}"};
+    r1.vlen = strlen(r1.val);
+    RawRecord r2 = {.topic = "refunds", .val = "{\"order_id\":2,\"amount\":4,\"region\":\"us\"}"};
+    r2.vlen = strlen(r2.val);
+    assert_int_equal(job_push(j, 0, &o, 1), 0);
+    assert_string_equal(rows.last, "+I[eu, 10.5]");
+    assert_int_equal(job_push(j, 1, &r1, 1), 0);
+    assert_string_equal(rows.last, "+I[eu, -3.0]");   /* INT widened to the union's DOUBLE */
+    assert_int_equal(job_push(j, 1, &r2, 1), 0);      /* filtered in its branch */
+    assert_int_equal(rows.n, 2);
+    const OpState *uo = &j->ops[u->id];
+    assert_int_equal(uo->stats.rows_in, 2);
+    assert_int_equal(uo->stats.rows_out, 2);
+    /* The watermark of a union is the minimum over its inputs. */
+    assert_int_equal(job_advance(j, 0, 9000), 0);
+    assert_true(uo->stats.watermark == INT64_MIN);
+    assert_int_equal(job_advance(j, 1, 8000), 0);
+    assert_true(uo->stats.watermark == 8000);
+    assert_true(j->ops[p->root->id].stats.watermark == 8000);
+    job_free(j);
+
+    /* Through the public API: the record names its table. */
+    char err[512];
+    eddy_job *ej = eddy_job_new((const eddy_plan *)p, NULL, err, sizeof err);
+    assert_non_null(ej);
+    eddy_record er = {.value = r1.val, .value_len = r1.vlen};
+    assert_int_equal(eddy_job_push(ej, &er), EDDY_EMISUSE);
+    assert_non_null(strstr(eddy_job_errmsg(ej), "reads 2 tables"));
+    er.table = "refunds";
+    assert_int_equal(eddy_job_push(ej, &er), EDDY_OK);
+    eddy_job_free(ej);
+    fx_free(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_operator_stats),
         cmocka_unit_test(test_advance),
         cmocka_unit_test(test_record_table),
+        cmocka_unit_test(test_union_two_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
