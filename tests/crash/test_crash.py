@@ -678,8 +678,10 @@ INSERT INTO summary SELECT region, COUNT(*), SUM(amount) FROM orders_raw GROUP B
         run_bounded(eddy, bs, sql, workdir, state=state)    # a checkpoint: 1000 orders
         j = Job(eddy, bs, sql, workdir, "failing", state=state)
         try:
-            gen_orders(eddy, bs, "orders_raw", 500, 3)
+            # Counted before the new orders go in: the job may write their
+            # changes before `eddy gen` has returned.
             before = topic_count(bs, "summary")
+            gen_orders(eddy, bs, "orders_raw", 500, 3)
             # the new orders changed groups (no checkpoint since)
             wait_for("the job to write something", lambda: topic_count(bs, "summary") != before, job=j, interval=0.05)
             produce(bs, "orders_raw", [(None, "this is not JSON")])
