@@ -68,7 +68,7 @@ struct StateBatch;
  * One operator lifecycle.  The executor calls, per operator:
  *   init once; process for every batch arriving on an input port (port =
  *   index into the node's inputs); advance when time moves (the minimum
- *   watermark over its inputs rose, or the clock ticked); flush at the end
+ *   watermark over its inputs rose, job_advance); flush at the end
  *   of a mini-batch; checkpoint / restore for keyed state; end once.
  * Operators append what they emit to `out`; the executor hands it to every
  * consumer.  NULL entries mean "nothing to do" (a stateless operator has no
