@@ -72,6 +72,7 @@ int lex_next(Lexer *lx, Token *t)
         'try_cast'   { TOK(TK_TRY_CAST); }
         'distinct'   { TOK(TK_DISTINCT); }
         'all'        { TOK(TK_ALL); }
+        'union'      { TOK(TK_UNION); }
         'create'     { TOK(TK_CREATE); }
         'table'      { TOK(TK_TABLE); }
         'drop'       { TOK(TK_DROP); }

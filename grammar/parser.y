@@ -133,7 +133,7 @@ nmlist(A) ::= nmlist(L) COMMA nm(N).      { A = L; Token *t = arena_alloc(ctx->a
 nm(A) ::= ID(X).          { A = X; }
 
 /* ---- INSERT / SELECT ---- */
-stmt(A) ::= INSERT(I) INTO nm(N) inscols(C) select(S). {
+stmt(A) ::= INSERT(I) INTO nm(N) inscols(C) query(S). {
     A = ast_stmt(ctx, STMT_INSERT, I);
     A->name = ast_ident(ctx, N); A->name_pos = N.pos; A->query = S;
     A->ncols = C.n;
@@ -147,7 +147,15 @@ stmt(A) ::= INSERT(I) INTO nm(N) inscols(C) select(S). {
 inscols(A) ::= .                 { memset(&A, 0, sizeof A); }
 inscols(A) ::= LP nmlist(L) RP.  { A = L; }
 
-stmt(A) ::= select(S).           { A = ast_stmt(ctx, STMT_SELECT, (Token){0, 0, S->pos}); A->query = S; }
+stmt(A) ::= query(S).            { A = ast_stmt(ctx, STMT_SELECT, (Token){0, 0, S->pos}); A->query = S; }
+
+/* A query: a SELECT, or SELECTs combined with UNION [ALL] (left to right). */
+%type query {AstSelect*}
+query(A) ::= select(S).                               { A = S; }
+query(A) ::= query(L) UNION(U) union_all(X) select(R). { A = ast_union(ctx, L, U, X, R); }
+%type union_all {bool}
+union_all(A) ::= .          { A = false; }
+union_all(A) ::= ALL.       { A = true; }
 
 %type select {AstSelect*}
 select(A) ::= SELECT(S) distinct(D) sellist(L) FROM from(F) where_opt(W) groupby_opt(G) having_opt(H) limit_opt(M). {
@@ -173,9 +181,9 @@ selitem(A) ::= nm(Q) DOT STAR(S).     { A = ast_selstar(ctx, S, &Q); }
 from(A) ::= nm(N).                    { A = ast_from_table(ctx, N, NULL); }
 from(A) ::= nm(N) nm(X).              { A = ast_from_table(ctx, N, &X); }
 from(A) ::= nm(N) AS nm(X).           { A = ast_from_table(ctx, N, &X); }
-from(A) ::= LP(P) select(S) RP.       { A = ast_from_sub(ctx, P, S, NULL); }
-from(A) ::= LP(P) select(S) RP nm(X). { A = ast_from_sub(ctx, P, S, &X); }
-from(A) ::= LP(P) select(S) RP AS nm(X). { A = ast_from_sub(ctx, P, S, &X); }
+from(A) ::= LP(P) query(S) RP.       { A = ast_from_sub(ctx, P, S, NULL); }
+from(A) ::= LP(P) query(S) RP nm(X). { A = ast_from_sub(ctx, P, S, &X); }
+from(A) ::= LP(P) query(S) RP AS nm(X). { A = ast_from_sub(ctx, P, S, &X); }
 
 %type where_opt {AstExpr*}
 where_opt(A) ::= .                    { A = NULL; }

@@ -153,6 +153,7 @@ typedef struct eddy_record {
     int         partition; /* partition (metadata column 'partition') */
     long long   offset;    /* offset (metadata column 'offset') */
     const char *op;        /* retract tables: "+I", "-U", "+U" or "-D" (the "op" header); else NULL */
+    const char *table;     /* the source table it belongs to (a job may read several); NULL = the job's only source */
 } eddy_record;
 
 /* A change reaching the sink (its table's columns) or a SELECT's result. */
@@ -177,8 +178,11 @@ typedef struct eddy_job_options {
 /* A job for an INSERT or SELECT plan.  o may be NULL.  On failure returns
  * NULL and, if err is not NULL, writes the reason there. */
 EDDY_API eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, char *err, size_t errlen);
-/* In memory: decodes and processes one source record.  A malformed record
- * fails the job (EDDY_ERUNTIME) unless the table says 'error.mode'='skip'. */
+/* In memory: decodes and processes one source record of table r->table.
+ * A malformed record fails the job (EDDY_ERUNTIME) unless the table says
+ * 'error.mode'='skip'.  A table the plan does not read, or a NULL table for
+ * a plan reading several, is EDDY_EMISUSE (the job goes on; the message is
+ * in eddy_job_errmsg until the next call). */
 EDDY_API int eddy_job_push(eddy_job *j, const eddy_record *r);
 /* In memory: ends a mini-batch — aggregates emit their changes. */
 EDDY_API int eddy_job_flush(eddy_job *j);

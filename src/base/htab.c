@@ -26,6 +26,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 /* ---- hash ---------------------------------------------------------------- */
@@ -143,9 +144,10 @@ void htab_reserve(Htab *t, size_t n)
     if (!t->tags || cap > t->mask + 1) rehash(t, cap);
 }
 
-void *htab_find(const Htab *t, const void *key, size_t len, uint64_t hash)
+/* The slot holding key, or -1 when it is absent. */
+static ptrdiff_t probe(const Htab *t, const void *key, size_t len, uint64_t hash)
 {
-    if (!t->tags) return NULL;
+    if (!t->tags) return -1;
     uint32_t tg = tag_of(hash);
     size_t mask = t->mask;
     for (size_t s = tg & mask;; s = (s + 1) & mask) {
@@ -153,11 +155,17 @@ void *htab_find(const Htab *t, const void *key, size_t len, uint64_t hash)
         if (x == tg) {
             size_t klen;
             const void *k = t->key(t->ents[s], &klen);
-            if (klen == len && memcmp(k, key, len) == 0) return t->ents[s];
+            if (klen == len && memcmp(k, key, len) == 0) return (ptrdiff_t)s;
         } else if (!x) {
-            return NULL;
+            return -1;
         }
     }
+}
+
+void *htab_find(const Htab *t, const void *key, size_t len, uint64_t hash)
+{
+    ptrdiff_t s = probe(t, key, len, hash);
+    return s < 0 ? NULL : t->ents[s];
 }
 
 void htab_insert(Htab *t, void *entry, uint64_t hash)
@@ -193,23 +201,11 @@ static void delete_at(Htab *t, size_t h)
 
 void *htab_remove(Htab *t, const void *key, size_t len, uint64_t hash)
 {
-    if (!t->tags) return NULL;
-    uint32_t tg = tag_of(hash);
-    size_t mask = t->mask;
-    for (size_t s = tg & mask;; s = (s + 1) & mask) {
-        uint32_t x = t->tags[s];
-        if (x == tg) {
-            size_t klen;
-            void *e = t->ents[s];
-            const void *k = t->key(e, &klen);
-            if (klen == len && memcmp(k, key, len) == 0) {
-                delete_at(t, s);
-                return e;
-            }
-        } else if (!x) {
-            return NULL;
-        }
-    }
+    ptrdiff_t s = probe(t, key, len, hash);
+    if (s < 0) return NULL;
+    void *e = t->ents[s];
+    delete_at(t, (size_t)s);
+    return e;
 }
 
 /* Iteration starts just after an empty slot.  Runs of occupied slots never

@@ -31,6 +31,7 @@
 #include "format.h"
 #include "gen.h"
 #include "kafka.h"
+#include "kafka_driver.h"
 #include "plan.h"
 #include "reference_avro_sql.h"
 #include "reference_sql.h"

@@ -476,24 +476,22 @@ static void tf_free(TestFile *f)
 static const char *plan_source_name(const eddy_plan *ep)
 {
     const Plan *p = (const Plan *)ep;
-    for (int i = 0; i < p->nnodes; i++)
-        if (p->nodes[i]->kind == PLAN_SOURCE) return p->nodes[i]->table->name;
-    return "";
+    return p->nsources ? p->sources[0]->table->name : "";
 }
 
 /* The sink table's name, or NULL for a bare SELECT. */
 static const char *plan_sink_table(const eddy_plan *ep)
 {
     const Plan *p = (const Plan *)ep;
-    return p->root->kind == PLAN_SINK ? p->root->table->name : NULL;
+    return p->nsinks ? p->sinks[0]->table->name : NULL;
 }
 
 /* Upsert sink: its primary key column names (count returned); else -1. */
 static int plan_sink_key(const eddy_plan *ep, const char ***names, Arena *a)
 {
     const Plan *p = (const Plan *)ep;
-    if (p->root->kind != PLAN_SINK) return -1;
-    const PlanTable *t = p->root->table;
+    if (!p->nsinks) return -1;
+    const PlanTable *t = p->sinks[0]->table;
     if (t->conn.mode != MODE_UPSERT || t->npk == 0) return -1;
     *names = arena_alloc(a, sizeof(char *) * (size_t)t->npk);
     for (int i = 0; i < t->npk; i++) (*names)[i] = arena_strdup(a, t->cols[t->pk[i]].name);

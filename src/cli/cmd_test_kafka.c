@@ -19,6 +19,7 @@
 #include "eddy.h"
 #include "exec.h"
 #include "kafka.h"
+#include "kafka_driver.h"
 #include "plan.h"
 
 typedef struct Produce {
@@ -47,7 +48,7 @@ static int max_partition(void *ctx, const TestRecord *tr, long long ts, long lon
 }
 
 /* Reads a sink topic from the beginning to its current end into TestChanges. */
-static int read_sink(const char *bs, const PlanNode *sink, TestSink *ts, TestResult *r, char *err, size_t errlen)
+static int read_sink(const char *bs, const SinkPlan *sink, TestSink *ts, TestResult *r, char *err, size_t errlen)
 {
     const PlanTable *t = sink->table;
     int rc = -1, nparts = 0;
@@ -106,7 +107,7 @@ static int read_sink(const char *bs, const PlanNode *sink, TestSink *ts, TestRes
             sb_putc(&b, '[');
             for (int k = 0; k < sink->nsink; k++) {
                 if (k) sb_puts(&b, ", ");
-                value_print(&b, sink->cols[k].type, &row[k]);
+                value_print(&b, sink->node.cols[k].type, &row[k]);
             }
             sb_putc(&b, ']');
             ch->row = arena_strdup(&r->arena, b.s);
@@ -185,7 +186,7 @@ static int kafka_run(void *ctx, const TestCase *tc, TestResult *r)
             const Plan *p = (const Plan *)eddy_script_plan(s, i);
             eddy_stmt_kind kind = eddy_script_kind(s, i);
             if (!p || (kind != EDDY_STMT_INSERT && kind != EDDY_STMT_SELECT)) continue;
-            const PlanTable *src = p->nodes[0]->table;
+            const PlanTable *src = p->sources[0]->table;
             /* The source topic, with as many partitions as the records use, produced once. */
             bool done = false;
             for (int q = 0; q < produced.n; q++) done = done || strcmp(produced.v[q], src->conn.topic) == 0;
@@ -204,7 +205,7 @@ static int kafka_run(void *ctx, const TestCase *tc, TestResult *r)
                 kafka_producer_free(pr.p);
                 ptrlist_push(&tmp, &produced, (void *)src->conn.topic);
             }
-            const char *sink_name = p->root->kind == PLAN_SINK ? p->root->table->name : NULL;
+            const char *sink_name = p->nsinks ? p->sinks[0]->table->name : NULL;
             if (!sink_name) {
                 nselect++;
                 sink_name = nselect == 1 ? "select" : arena_printf(&r->arena, "select%d", nselect);
@@ -213,7 +214,7 @@ static int kafka_run(void *ctx, const TestCase *tc, TestResult *r)
             if (!ts) {
                 ts = arena_alloc(&r->arena, sizeof *ts);
                 ts->name = arena_strdup(&r->arena, sink_name);
-                ts->upsert = p->root->kind == PLAN_SINK && p->root->table->conn.mode == MODE_UPSERT;
+                ts->upsert = p->nsinks && p->sinks[0]->table->conn.mode == MODE_UPSERT;
                 ptrlist_push(&r->arena, &r->sinks, ts);
             }
             Job *j = job_new(p, err, sizeof err);
@@ -222,7 +223,7 @@ static int kafka_run(void *ctx, const TestCase *tc, TestResult *r)
                 break;
             }
             void *cctx[2] = {ts, r};
-            if (p->root->kind == PLAN_COLLECT) {
+            if (!p->nsinks) {
                 j->on_row = collect_row;
                 j->row_ctx = cctx;
             }
@@ -233,11 +234,11 @@ static int kafka_run(void *ctx, const TestCase *tc, TestResult *r)
             *tj = (TestJob){src->name, ts->name, j->stats.records_in, j->stats.rows_out, j->stats.skipped};
             ptrlist_push(&r->arena, &r->jobs, tj);
             job_free(j);
-            if (p->root->kind == PLAN_SINK) {
+            if (p->nsinks) {
                 /* read each sink topic once, after every job that writes it */
                 bool seen = false;
                 for (int q = 0; q < sinks.n; q += 2) seen = seen || sinks.v[q + 1] == ts;
-                if (!seen) ptrlist_push(&tmp, &sinks, (void *)p->root), ptrlist_push(&tmp, &sinks, ts);
+                if (!seen) ptrlist_push(&tmp, &sinks, (void *)p->sinks[0]), ptrlist_push(&tmp, &sinks, ts);
             }
         }
     }

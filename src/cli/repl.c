@@ -49,6 +49,7 @@
 #include "func.h"
 #include "gen.h"
 #include "kafka.h"
+#include "kafka_driver.h"
 #include "lex.h"
 #include "parser.h"
 #include "plan.h"
@@ -474,12 +475,7 @@ static void settings_refresh(Repl *r, StrList *out)
 /* ------------------------------------------------------------------ */
 /* Kafka settings of a plan                                             */
 
-static const PlanNode *plan_source(const Plan *p)
-{
-    for (int i = 0; i < p->nnodes; i++)
-        if (p->nodes[i]->kind == PLAN_SOURCE) return p->nodes[i];
-    return NULL;
-}
+static const PlanTable *first_source(const Plan *p) { return p->nsources ? p->sources[0]->table : NULL; }
 
 /* The broker a job should use: the session's SET 'properties.bootstrap.servers'
  * (or the source table's) wins, as the most recent word; else the shell's. */
@@ -487,9 +483,9 @@ static const char *plan_bootstrap(const Repl *r, const Plan *p)
 {
     for (int i = 0; i < p->nsettings; i++)
         if (strcmp(p->settings[i].key, "properties.bootstrap.servers") == 0) return NULL;
-    const PlanNode *src = plan_source(p);
-    for (int i = 0; src && i < src->table->conn.nprops; i++)
-        if (strcmp(src->table->conn.props[i].key, "bootstrap.servers") == 0) return NULL;
+    const PlanTable *src = first_source(p);
+    for (int i = 0; src && i < src->conn.nprops; i++)
+        if (strcmp(src->conn.props[i].key, "bootstrap.servers") == 0) return NULL;
     return r->bootstrap;
 }
 
@@ -546,7 +542,7 @@ static int64_t topic_end_sum(kafka_consumer *c, const char *topic)
 static void job_lag_start(ReplJob *rj)
 {
     const Plan *p = rj->job->plan;
-    const PlanTable *t = rj->job->ops[0].node->table;
+    const PlanTable *t = rj->job->plan->sources[0]->table;
     const char *topic = t->conn.topic;
     kafka_consumer *c = plan_consumer(p, rj->bootstrap, t);
     if (!c) return;
@@ -751,7 +747,7 @@ static void show_jobs(Repl *r)
         job_counts(rj, &in, &out);
         char lag[32] = "-";
         if (rj->state == JS_RUNNING && __atomic_load_n(&rj->lag_ok, __ATOMIC_ACQUIRE)) {
-            const PlanTable *t = rj->job->ops[0].node->table;
+            const PlanTable *t = rj->job->plan->sources[0]->table;
             kafka_consumer *c = plan_consumer(rj->job->plan, rj->bootstrap, t);
             int64_t end = c ? topic_end_sum(c, t->conn.topic) : -1;
             kafka_consumer_free(c);
@@ -1228,7 +1224,7 @@ static int run_query(Repl *r, eddy_script *s, int i)
     q->job = j;
     q->root = p->root;
     q->ncols = p->root->ncols;
-    q->limit = p->root->limit;
+    q->limit = plan_collect(p->root)->limit;
     q->mode = result_mode(r, j);
     q->keyed = p->root->has_key;
     q->multiset = !p->root->has_key && p->root->updating;

@@ -335,6 +335,17 @@ static const char *body_schema(struct MHD_Connection *c, json_t *j, enum MHD_Res
     return text;
 }
 
+/* The request body's schema text (owned by *j, which the caller releases
+ * with json_decref); NULL with the reply sent in *ret when there is none. */
+static const char *request_schema(struct MHD_Connection *c, Conn *cn, json_t **j, enum MHD_Result *ret)
+{
+    *j = body_json(c, cn, ret);
+    if (!*j) return NULL;
+    const char *text = body_schema(c, *j, ret);
+    if (!text) json_decref(*j);
+    return text;
+}
+
 static enum MHD_Result route(RegistryServer *s, struct MHD_Connection *c, const char *method, const char *url, Conn *cn)
 {
     char path[2048];
@@ -374,13 +385,9 @@ static enum MHD_Result route(RegistryServer *s, struct MHD_Connection *c, const 
         const char *name = seg[1];
         Subject *sub = find_subject(s, name, true);
         if (n == 3 && post && strcmp(seg[2], "versions") == 0) {
-            json_t *j = body_json(c, cn, &ret);
-            if (!j) return ret;
-            const char *text = body_schema(c, j, &ret);
-            if (!text) {
-                json_decref(j);
-                return ret;
-            }
+            json_t *j;
+            const char *text = request_schema(c, cn, &j, &ret);
+            if (!text) return ret;
             int32_t id = 0;
             int code = 0;
             int status = do_register(s, name, text, &id, &code, why, sizeof why);
@@ -470,13 +477,9 @@ static enum MHD_Result route(RegistryServer *s, struct MHD_Connection *c, const 
         int v = parse_version(sub, seg[4]);
         if (v < 0) return reply_error(c, 422, 42202, "The specified version '%s' is not a valid version id.", seg[4]);
         if (v == 0 || v > sub->n || !sub->ids[v - 1]) return reply_error(c, 404, 40402, "Version %s not found.", seg[4]);
-        json_t *j = body_json(c, cn, &ret);
-        if (!j) return ret;
-        const char *text = body_schema(c, j, &ret);
-        if (!text) {
-            json_decref(j);
-            return ret;
-        }
+        json_t *j;
+        const char *text = request_schema(c, cn, &j, &ret);
+        if (!text) return ret;
         const char *level = level_of(s, sub);
         if (strcmp(level, "NONE") == 0) level = "BACKWARD";   /* asked explicitly: check against that version */
         bool ok = check_compat(s, sub, text, level, v, why, sizeof why) == 0;

@@ -68,7 +68,7 @@ struct StateBatch;
  * One operator lifecycle.  The executor calls, per operator:
  *   init once; process for every batch arriving on an input port (port =
  *   index into the node's inputs); advance when time moves (the minimum
- *   watermark over its inputs rose, or the clock ticked); flush at the end
+ *   watermark over its inputs rose, job_advance); flush at the end
  *   of a mini-batch; checkpoint / restore for keyed state; end once.
  * Operators append what they emit to `out`; the executor hands it to every
  * consumer.  NULL entries mean "nothing to do" (a stateless operator has no
@@ -101,10 +101,18 @@ typedef struct OpStats {
     int64_t watermark;    /* event time reached (ms), INT64_MIN = none yet */
 } OpStats;
 
+/* An edge of the job's DAG: where an operator's output goes. */
+typedef struct OpEdge {
+    OpState        *to;   /* the consumer */
+    int             port; /* the consumer's input port */
+} OpEdge;
+
 struct OpState {
     const PlanNode *node; /* the plan node (read-only) */
     const OpVTable *vt;   /* its behaviour */
     Job            *job;  /* owning job */
+    OpEdge         *outs; /* consumers of its output (from the plan's edges) */
+    int             nouts;/* count */
     Batch           out;  /* output batch, reused */
     void           *priv; /* the operator's own state */
     int             cur_row; /* input row being processed (for error messages) */
@@ -131,8 +139,11 @@ typedef struct JobStats {
 
 struct Job {
     const Plan *plan;     /* what runs */
-    OpState    *ops;      /* ops[0] = source … ops[nops-1] = sink/collect */
+    OpState    *ops;      /* one per plan node, in the plan's order (inputs before consumers) */
     int         nops;     /* count */
+    OpState   **sources;  /* the source operators, by Plan.sources index */
+    int         nsources; /* count */
+    OpState    *cur_src;  /* the source whose records job_push is processing (for error messages) */
     JobOutput   out;      /* where sink records go (emit may be NULL: rows only) */
     RowFn       on_row;   /* rows at the sink/collect, or NULL */
     void       *row_ctx;  /* its context */
@@ -154,7 +165,7 @@ struct Job {
     bool        writing;     /* a writer thread was started and not yet joined */
     bool        writer_done; /* it has finished (set by the writer, read atomically) */
     int         writer_rc;   /* its result */
-    int64_t    *ckpt_offsets;/* the source offsets of the last checkpoint */
+    struct SourceOffset *ckpt_offsets;/* the source offsets of the last checkpoint */
     int         ckpt_nparts; /* their count */
     int64_t     ckpt_base;   /* the state file's checkpoint number when the job started */
     int64_t     ckpt_interval_ms; /* execution.checkpointing.interval (0 = only on stop) */
@@ -169,8 +180,12 @@ struct Job {
  * message in err on failure. */
 Job *job_new(const Plan *p, char *err, size_t errlen);
 void job_free(Job *j);
-/* Decodes and processes source records; they may be released afterwards. */
-int  job_push(Job *j, const RawRecord *recs, int n);
+/* Decodes records of source `source` (a Plan.sources index) and processes
+ * them; they may be released afterwards. */
+int  job_push(Job *j, int source, const RawRecord *recs, int n);
+/* Event time of source `source` reached `watermark` (ms): every operator
+ * whose inputs' minimum watermark rises is advanced, in plan order. */
+int  job_advance(Job *j, int source, int64_t watermark);
 /* Emits what aggregates buffered (end of a mini-batch). */
 int  job_flush(Job *j);
 /* Sets j->err (printf-style) and returns -1. */
@@ -190,22 +205,27 @@ int  job_attach_state(Job *j, struct StateStore *st);
 int  job_open_state(Job *j, const char *path, bool reset, char *err, size_t errlen);
 /* Whether the attached state held a checkpoint to resume from. */
 bool job_resumed(const Job *j);
+/* The next offset to read of one source partition. */
+typedef struct SourceOffset {
+    const char *topic;    /* topic */
+    int32_t     partition;/* partition */
+    int64_t     offset;   /* next offset, -1 = not known */
+} SourceOffset;
+
+/* The topics the job's sources read, comma-separated, in the plan's order
+ * (what a state file records to refuse another job's state). */
+void job_source_topics(const Job *j, StrBuf *out);
 /* Writes a checkpoint now: flushes the mini-batch and the sink, then state
- * and offsets in one transaction.  `offsets` are the next offsets of the
- * source partitions (nparts of them). */
-int  job_checkpoint(Job *j, const int64_t *offsets, int nparts);
+ * and offsets in one transaction.  `offsets` are the next offsets of every
+ * source partition (n of them). */
+int  job_checkpoint(Job *j, const SourceOffset *offsets, int n);
 /* Waits until the last checkpoint is committed (0) or failed (-1). */
 int  job_checkpoint_sync(Job *j);
 /* Whether the previous checkpoint is still being written. */
 bool job_checkpoint_busy(const Job *j);
 
-/* Runs the job over Kafka until *stop becomes non-zero or an error occurs;
- * on stop: finishes the batch, flushes aggregates and the producer.
- * bootstrap may be NULL (then the plan's properties.bootstrap.servers). */
-int  job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop);
-
 /* Operator kinds (exec_ops.c, op_*.c). */
-extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_sink_vt, op_collect_vt;
+extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_sink_vt, op_collect_vt, op_union_vt;
 
 /* The source operator's entry: decodes records into rows of its schema. */
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out);
@@ -216,7 +236,5 @@ const RawRecord *source_record_of(const OpState *src, int row);
 /* Fails the job with an expression error: the SQL position, the source
  * record when the row maps to one, and the message. */
 int exec_eval_fail(OpState *s, int errpos, const char *msg);
-/* Which of a node's output columns its consumer reads (for projection pushdown). */
-void exec_needed_columns(const PlanNode *consumer, int ncols, bool *needed);
 
 #endif

@@ -9,11 +9,12 @@
 
 #include "eddy.h"
 #include "exec.h"
+#include "kafka_driver.h"
 
 struct eddy_job {
     Job             *job;     /* the executor's job */
     eddy_job_options opts;    /* caller's options */
-    char             err[1024]; /* failure message for eddy_job_new */
+    char             err[1024]; /* failure message for eddy_job_new, or the last misuse */
 };
 
 static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols)
@@ -67,10 +68,25 @@ eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, char *err,
     return ej;
 }
 
+/* The Plan.sources index of the table a pushed record names; -1 if none. */
+static int source_of(eddy_job *ej, const char *table)
+{
+    const Plan *p = ej->job->plan;
+    if (!table && p->nsources == 1) return 0;
+    for (int i = 0; table && i < p->nsources; i++)
+        if (strcmp(p->sources[i]->table->name, table) == 0) return i;
+    if (table) snprintf(ej->err, sizeof ej->err, "the job reads no table '%s'", table);
+    else snprintf(ej->err, sizeof ej->err, "the job reads %d tables: say which one the record belongs to (eddy_record.table)", p->nsources);
+    return -1;
+}
+
 int eddy_job_push(eddy_job *ej, const eddy_record *r)
 {
+    ej->err[0] = 0;
+    int src = source_of(ej, r->table);
+    if (src < 0) return EDDY_EMISUSE;
     RawRecord rec = {
-        .topic = ej->job->ops[0].node->table->conn.topic,
+        .topic = ej->job->plan->sources[src]->table->conn.topic,
         .partition = r->partition,
         .offset = r->offset,
         .ts = r->timestamp,
@@ -81,7 +97,7 @@ int eddy_job_push(eddy_job *ej, const eddy_record *r)
         .op = r->op,
         .oplen = r->op ? strlen(r->op) : 0,
     };
-    return job_push(ej->job, &rec, 1) ? EDDY_ERUNTIME : EDDY_OK;
+    return job_push(ej->job, src, &rec, 1) ? EDDY_ERUNTIME : EDDY_OK;
 }
 
 int eddy_job_flush(eddy_job *ej) { return job_flush(ej->job) ? EDDY_ERUNTIME : EDDY_OK; }
@@ -93,7 +109,7 @@ int eddy_job_run(eddy_job *ej, const char *bootstrap, volatile int *stop)
     return job_run_kafka(ej->job, bootstrap, (volatile sig_atomic_t *)stop) ? EDDY_ERUNTIME : EDDY_OK;
 }
 
-const char *eddy_job_errmsg(const eddy_job *ej) { return ej->job->err; }
+const char *eddy_job_errmsg(const eddy_job *ej) { return ej->job->err[0] ? ej->job->err : ej->err; }
 
 void eddy_job_counts(const eddy_job *ej, long long *in, long long *out, long long *skipped)
 {

@@ -158,27 +158,28 @@ static int group_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
 
 static int agg_init_op(OpState *s)
 {
-    const PlanNode *n = s->node;
+    const AggPlan *ap = plan_agg(s->node);
+    const PlanNode *n = &ap->node, *in = n->inputs[0];
     AggState *st = calloc(1, sizeof *st);
     if (!st) abort();
     s->priv = st;
     arena_init(&st->snaps, 16384);
     st->name = plan_ops[n->kind].name;
-    st->ngroup = n->ngroup;
-    st->naggs = n->naggs;
+    st->ngroup = ap->ngroup;
+    st->naggs = ap->naggs;
     st->ncols = n->ncols;
     st->before = n->before;
     st->types = xcalloc((size_t)n->ncols, sizeof *st->types);
-    st->key_types = xcalloc((size_t)n->ngroup, sizeof *st->key_types);
-    st->argcol = xcalloc((size_t)n->naggs, sizeof *st->argcol);
-    st->specs = xcalloc((size_t)n->naggs, sizeof *st->specs);
-    st->slot = xcalloc((size_t)n->naggs, sizeof *st->slot);
-    st->countstar = xcalloc((size_t)n->naggs, sizeof *st->countstar);
+    st->key_types = xcalloc((size_t)ap->ngroup, sizeof *st->key_types);
+    st->argcol = xcalloc((size_t)ap->naggs, sizeof *st->argcol);
+    st->specs = xcalloc((size_t)ap->naggs, sizeof *st->specs);
+    st->slot = xcalloc((size_t)ap->naggs, sizeof *st->slot);
+    st->countstar = xcalloc((size_t)ap->naggs, sizeof *st->countstar);
     for (int c = 0; c < n->ncols; c++) st->types[c] = n->cols[c].type;
-    for (int i = 0; i < n->ngroup; i++) st->key_types[i] = n->input->cols[i].type;
-    for (int a = 0; a < n->naggs; a++) {
-        const BExpr *call = n->aggs[a];
-        if (agg_spec_init(&st->specs[a], call, n->input->updating))
+    for (int i = 0; i < ap->ngroup; i++) st->key_types[i] = in->cols[i].type;
+    for (int a = 0; a < ap->naggs; a++) {
+        const BExpr *call = ap->aggs[a];
+        if (agg_spec_init(&st->specs[a], call, in->updating))
             return job_fail(s->job, "%s: no accumulator for %s", st->name, call->fn->name);
         st->argcol[a] = call->a ? call->a->col : -1;
         /* COUNT(*) is the group's row count: it needs no slot of its own */
@@ -187,13 +188,13 @@ static int agg_init_op(OpState *s)
         if (!st->countstar[a]) st->slots += ALIGN8(agg_state_size(&st->specs[a]));
     }
     /* the state file's texts: key_text = the key columns, value_text = {rows, results…} */
-    JsonField *kf = xcalloc((size_t)n->ngroup, sizeof *kf), *vf = xcalloc((size_t)n->naggs + 1, sizeof *vf);
-    for (int i = 0; i < n->ngroup; i++) kf[i] = (JsonField){n->cols[i].name, n->cols[i].type, i};
+    JsonField *kf = xcalloc((size_t)ap->ngroup, sizeof *kf), *vf = xcalloc((size_t)ap->naggs + 1, sizeof *vf);
+    for (int i = 0; i < ap->ngroup; i++) kf[i] = (JsonField){n->cols[i].name, n->cols[i].type, i};
     vf[0] = (JsonField){"rows", type_make(TY_BIGINT, false), n->ncols};
-    for (int a = 0; a < n->naggs; a++) vf[a + 1] = (JsonField){n->cols[n->ngroup + a].name, n->cols[n->ngroup + a].type, n->ngroup + a};
+    for (int a = 0; a < ap->naggs; a++) vf[a + 1] = (JsonField){n->cols[ap->ngroup + a].name, n->cols[ap->ngroup + a].type, ap->ngroup + a};
     KeyedConfig cfg = {
-        .vsize = sizeof(Group) + st->slots, .key_text = kf, .nkey_text = n->ngroup, .val_text = vf,
-        .nval_text = n->naggs + 1, .row_width = n->ncols + 1,
+        .vsize = sizeof(Group) + st->slots, .key_text = kf, .nkey_text = ap->ngroup, .val_text = vf,
+        .nval_text = ap->naggs + 1, .row_width = n->ncols + 1,
         .save = group_save, .load = group_load, .release = group_release,
     };
     keyed_init(&st->groups, s, &cfg);
@@ -369,11 +370,13 @@ static int agg_flush(OpState *s, Batch *out)
 /* What identifies the state's layout (read from the plan: no OpState here). */
 static void agg_fingerprint(const PlanNode *n, StrBuf *out)
 {
+    const AggPlan *ap = plan_agg(n);
+    const PlanNode *in = n->inputs[0];
     sb_printf(out, "GroupAggregate/2 keys=");
-    for (int i = 0; i < n->ngroup; i++) type_print(out, n->input->cols[i].type), sb_putc(out, ';');
-    sb_printf(out, " retract=%d aggs=", n->input->updating);
-    for (int a = 0; a < n->naggs; a++) {
-        const BExpr *e = n->aggs[a];
+    for (int i = 0; i < ap->ngroup; i++) type_print(out, in->cols[i].type), sb_putc(out, ';');
+    sb_printf(out, " retract=%d aggs=", in->updating);
+    for (int a = 0; a < ap->naggs; a++) {
+        const BExpr *e = ap->aggs[a];
         sb_printf(out, "%s%s(", e->fn->name, e->distinct ? " DISTINCT" : "");
         if (e->a) {
             sb_printf(out, "$%d:", e->a->col);
@@ -386,7 +389,7 @@ static void agg_fingerprint(const PlanNode *n, StrBuf *out)
     /* and what feeds it: another key expression or argument over the same
      * types (GROUP BY UPPER(region), SUM(amount * 100)) would misread the state */
     sb_puts(out, " input=");
-    explain_lineage(n->input, out);
+    explain_lineage(in, out);
 }
 
 const OpVTable op_agg_vt = {

@@ -28,20 +28,21 @@ static void calc_end(OpState *s) { (void)s; }
 static int calc_fail(OpState *s, EvalCtx *cx) { return exec_eval_fail(s, cx->errpos, cx->err); }
 
 /* While a job replays after a restart (exec.h), a calc that filters an
- * updating stream right before the upsert sink turns a row that fails into
- * a delete of its key: the sink may hold the key from before the crash.
- * (Anywhere else such a delete would retract what was never added.) */
+ * updating stream straight into an upsert sink (a fact the planner records)
+ * turns a row that fails into a delete of its key: the sink may hold the
+ * key from before the crash.  (Anywhere else such a delete would retract
+ * what was never added.) */
 static bool replay_deletes(const OpState *s)
 {
-    const Job *j = s->job;
-    return j->replay && s->node->input->updating && s == &j->ops[j->nops - 2] && j->ops[j->nops - 1].node->kind == PLAN_SINK;
+    return s->job->replay && s->node->feeds_upsert_sink && s->node->inputs[0]->updating;
 }
 
 /* Filter result for a row: 1 pass, 0 drop, -1 error. */
 static int passes(OpState *s, const Value *row, EvalCtx *cx)
 {
-    if (!s->node->filter) return 1;
-    int r = eval_pred(s->node->filter, row, cx);
+    const BExpr *filter = plan_calc(s->node)->filter;
+    if (!filter) return 1;
+    int r = eval_pred(filter, row, cx);
     return r < 0 ? calc_fail(s, cx) : r;
 }
 
@@ -49,7 +50,7 @@ static int project(OpState *s, const Value *in, Value *out, EvalCtx *cx)
 {
     const PlanNode *n = s->node;
     for (int i = 0; i < n->ncols; i++) {
-        const BExpr *e = n->exprs[i];
+        const BExpr *e = plan_calc(n)->exprs[i];
         if (e->kind == BX_COL) {
             out[i] = in[e->col];
             continue;

@@ -158,7 +158,7 @@ static void norm_fingerprint(const PlanNode *n, StrBuf *out)
     sb_puts(out, " row=");
     for (int i = 0; i < n->ncols; i++) type_print(out, n->cols[i].type), sb_putc(out, ';');
     sb_puts(out, " input=");
-    explain_lineage(n->input, out);
+    explain_lineage(n->inputs[0], out);
 }
 
 const OpVTable op_normalize_vt = {

@@ -32,17 +32,17 @@ typedef struct SinkState {
 static int sink_init(OpState *s)
 {
     const PlanNode *n = s->node;
-    const PlanTable *t = n->table;
+    const PlanTable *t = plan_sink(n)->table;
     SinkState *st = calloc(1, sizeof *st);
     if (!st) abort();
     s->priv = st;
     st->ts_slot = -1;
-    st->key_fields = calloc((size_t)n->nsink + 1, sizeof(JsonField));
-    st->value_fields = calloc((size_t)n->nsink + 1, sizeof(JsonField));
-    st->row = calloc((size_t)n->nsink + 1, sizeof(Value));
+    st->key_fields = calloc((size_t)plan_sink(n)->nsink + 1, sizeof(JsonField));
+    st->value_fields = calloc((size_t)plan_sink(n)->nsink + 1, sizeof(JsonField));
+    st->row = calloc((size_t)plan_sink(n)->nsink + 1, sizeof(Value));
     if (!st->key_fields || !st->value_fields || !st->row) abort();
-    for (int k = 0; k < n->nsink; k++) {
-        const CatColumn *c = &t->cols[n->sink_cols[k]];
+    for (int k = 0; k < plan_sink(n)->nsink; k++) {
+        const CatColumn *c = &t->cols[plan_sink(n)->sink_cols[k]];
         if (c->kind == COL_METADATA) {
             if (strcmp(c->meta_key, "timestamp") == 0) st->ts_slot = k;
             continue;
@@ -82,20 +82,20 @@ static int sink_process(OpState *s, int port, Batch *in, Batch *out)
     (void)port;   /* one input */
     (void)out;
     const PlanNode *n = s->node;
-    const PlanTable *t = n->table;
+    const PlanTable *t = plan_sink(n)->table;
     SinkState *st = s->priv;
     Job *j = s->job;
     char err[512];
     for (int i = 0; i < in->n; i++) {
         const Value *src = batch_row(in, i);
         RowKind k = in->kinds[i];
-        for (int c = 0; c < n->nsink; c++) {
-            st->row[c] = n->sink_map[c] < 0 ? (Value){.null = 1} : src[n->sink_map[c]];
+        for (int c = 0; c < plan_sink(n)->nsink; c++) {
+            st->row[c] = plan_sink(n)->sink_map[c] < 0 ? (Value){.null = 1} : src[plan_sink(n)->sink_map[c]];
             if (st->row[c].null && !n->cols[c].type.nullable)
                 return job_fail(j, "column '%s' of table '%s' is NOT NULL but the query produced NULL for it", n->cols[c].name, t->name);
         }
         j->stats.rows_out++;
-        if (j->on_row) j->on_row(j->row_ctx, k, st->row, n->cols, n->nsink);
+        if (j->on_row) j->on_row(j->row_ctx, k, st->row, n->cols, plan_sink(n)->nsink);
         if (!j->out.emit) continue;
         OutRecord r = {.topic = t->conn.topic};
         if (st->nkey) {
@@ -139,14 +139,14 @@ static int collect_process(OpState *s, int port, Batch *in, Batch *out)
     Job *j = s->job;
     for (int i = 0; i < in->n; i++) {
         /* LIMIT n: the first n changes, then the query is done */
-        if (s->node->limit >= 0 && j->stats.rows_out >= s->node->limit) {
+        if (plan_collect(s->node)->limit >= 0 && j->stats.rows_out >= plan_collect(s->node)->limit) {
             j->done = true;
             return 0;
         }
         j->stats.rows_out++;
         if (j->on_row) j->on_row(j->row_ctx, in->kinds[i], batch_row(in, i), s->node->cols, s->node->ncols);
     }
-    if (s->node->limit >= 0 && j->stats.rows_out >= s->node->limit) j->done = true;
+    if (plan_collect(s->node)->limit >= 0 && j->stats.rows_out >= plan_collect(s->node)->limit) j->done = true;
     return 0;
 }
 

@@ -22,61 +22,32 @@ typedef struct SourceState {
     int          raw_key;    /* 'raw' key format: output column of the key, else -1 */
     bool         key_from_key; /* key columns come from the record key (EXCEPT_KEY, or always for tombstones) */
     int         *meta;       /* output index → metadata kind (0 none, 1 timestamp, 2 partition, 3 offset, 4 topic, 5 key) */
-    bool        *needed;     /* output columns the consumer reads */
+    const bool  *needed;     /* output columns some consumer reads (the plan's projection push-down) */
     int         *rowrec;     /* per output row of the current batch: index of its record */
     int          caprowrec;  /* capacity of rowrec */
 } SourceState;
 
 enum { META_NONE, META_TS, META_PARTITION, META_OFFSET, META_TOPIC, META_KEY };
 
-void exec_needed_columns(const PlanNode *consumer, int ncols, bool *needed)
-{
-    for (int i = 0; i < ncols; i++) needed[i] = consumer == NULL || consumer->kind != PLAN_CALC;
-    if (!consumer || consumer->kind != PLAN_CALC) return;
-    /* Walk the calc's expressions for column references. */
-    const BExpr *stack[256];
-    int sp = 0;
-    for (int i = 0; i < consumer->ncols; i++) stack[sp++] = consumer->exprs[i];
-    if (consumer->filter) stack[sp++] = consumer->filter;
-    while (sp > 0) {
-        const BExpr *e = stack[--sp];
-        if (!e) continue;
-        if (e->kind == BX_COL) {
-            if (e->col < ncols) needed[e->col] = true;
-            continue;
-        }
-        if (sp + 2 + e->nargs > 256) {   /* very deep: decode everything */
-            for (int i = 0; i < ncols; i++) needed[i] = true;
-            return;
-        }
-        stack[sp++] = e->a;
-        stack[sp++] = e->b;
-        for (int i = 0; i < e->nargs; i++) stack[sp++] = e->args[i];
-    }
-}
-
 static int source_init(OpState *s)
 {
     const PlanNode *n = s->node;
-    const PlanTable *t = n->table;
+    const SourcePlan *sp = plan_source(n);
+    const PlanTable *t = sp->table;
     SourceState *st = calloc(1, sizeof *st);
     if (!st) abort();
     s->priv = st;
     st->raw_value = st->raw_key = -1;
     st->meta = calloc((size_t)n->ncols + 1, sizeof *st->meta);
-    st->needed = calloc((size_t)n->ncols + 1, sizeof *st->needed);
-    if (!st->meta || !st->needed) abort();
-    const PlanNode *consumer = s->job->nops > 1 ? s->job->ops[1].node : NULL;
-    exec_needed_columns(consumer, n->ncols, st->needed);
-    if (t->conn.mode != MODE_APPEND)
-        for (int i = 0; i < n->ncols; i++) st->needed[i] = true;   /* whole rows are compared and kept */
+    st->needed = sp->needed;
+    if (!st->meta) abort();
 
     JsonField *vf = calloc((size_t)n->ncols + 1, sizeof *vf), *kf = calloc((size_t)n->ncols + 1, sizeof *kf);
     if (!vf || !kf) abort();
     int nv = 0, nk = 0;
     char ferr[512];
     for (int i = 0; i < n->ncols; i++) {
-        const CatColumn *c = &t->cols[n->src_cols[i]];
+        const CatColumn *c = &t->cols[sp->src_cols[i]];
         if (c->kind == COL_METADATA) {
             static const char *const keys[] = {"", "timestamp", "partition", "offset", "topic", "key"};
             for (int m = 1; m <= META_KEY; m++)
@@ -120,7 +91,6 @@ static void source_end(OpState *s)
     recdec_free(st->value_dec);
     recdec_free(st->key_dec);
     free(st->meta);
-    free(st->needed);
     free(st->rowrec);
     free(st);
 }
@@ -147,7 +117,7 @@ static int decode_one(OpState *s, const RawRecord *r, Value *row, RowKind *kind,
 {
     SourceState *st = s->priv;
     const PlanNode *n = s->node;
-    const PlanTable *t = n->table;
+    const PlanTable *t = plan_source(n)->table;
     Arena *a = &s->job->batch_arena;
     for (int i = 0; i < n->ncols; i++) row[i] = (Value){.null = 1};
     *kind = RK_INSERT;
@@ -212,17 +182,18 @@ int exec_eval_fail(OpState *s, int errpos, const char *msg)
 {
     char where[256];
     plan_position(s->job->plan, errpos, where, sizeof where);
-    const OpState *src = &s->job->ops[0];
-    const RawRecord *r = s->node->input == src->node ? source_record_of(src, s->cur_row) : NULL;
+    /* The row maps to a record when the operator reads the source being pushed. */
+    const OpState *src = s->job->cur_src;
+    const RawRecord *r = src && s->node->ninputs && s->node->inputs[0] == src->node ? source_record_of(src, s->cur_row) : NULL;
     if (r)
         return job_fail(s->job, "%s: %s, for the record in topic '%s' partition %d offset %lld", where, msg,
-                        r->topic ? r->topic : src->node->table->conn.topic, (int)r->partition, (long long)r->offset);
+                        r->topic ? r->topic : plan_source(src->node)->table->conn.topic, (int)r->partition, (long long)r->offset);
     return job_fail(s->job, "%s: %s", where, msg);
 }
 
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
 {
-    const PlanTable *t = s->node->table;
+    const PlanTable *t = plan_source(s->node)->table;
     Job *j = s->job;
     char err[512];
     for (int i = 0; i < n; i++) {

@@ -396,6 +396,18 @@ AstFrom ast_from_table(ParseCtx *c, Token name, Token *alias)
     return f;
 }
 
+AstSelect *ast_union(ParseCtx *c, AstSelect *left, Token u, bool all, AstSelect *right)
+{
+    AstSelect *s = arena_alloc(c->arena, sizeof *s);
+    s->pos = left->pos;
+    s->limit = -1;
+    s->union_left = left;
+    s->union_right = right;
+    s->union_all = all;
+    s->union_pos = u.pos;
+    return s;
+}
+
 AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias)
 {
     AstFrom f = {0};

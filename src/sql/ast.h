@@ -146,6 +146,11 @@ struct AstSelect {
     int          groupby_pos; /* offset of GROUP */
     AstExpr     *having;  /* or NULL */
     int64_t      limit;   /* LIMIT n, or -1 */
+    /* `left UNION [ALL] right`: a node with only these set (and pos). */
+    AstSelect   *union_left;  /* the query before UNION, or NULL for a plain SELECT */
+    AstSelect   *union_right; /* the SELECT after it */
+    bool         union_all;   /* UNION ALL (else UNION: duplicates removed) */
+    int          union_pos;   /* offset of UNION */
 };
 
 typedef enum AstStmtKind {
@@ -224,6 +229,8 @@ AstSelect *ast_select(ParseCtx *c, Token t, bool distinct, PtrList *items, AstFr
                       AstExpr *where, Token *group, PtrList *groupby, AstExpr *having, Token *limit);
 AstFrom ast_from_table(ParseCtx *c, Token name, Token *alias);
 AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias);
+/* `left UNION [ALL] right`. */
+AstSelect *ast_union(ParseCtx *c, AstSelect *left, Token u, bool all, AstSelect *right);
 AstStmt *ast_stmt(ParseCtx *c, AstStmtKind k, Token first);
 void ast_finish_stmt(ParseCtx *c, AstStmt *s, int end);
 void ast_list_push(ParseCtx *c, PtrList *l, void *item);

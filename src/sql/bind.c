@@ -929,7 +929,131 @@ static const char *expr_name(BindCtx *c, const AstSelItem *it, const BExpr *e, c
     return arena_printf(c->arena, "EXPR$%d", idx);
 }
 
+/* q reads the rows of sub (a FROM subquery, a UNION branch). */
+static void over_query(BindCtx *c, BQuery *q, BQuery *sub)
+{
+    q->sub = sub;
+    q->nin = sub->nout;
+    q->in_names = sub->out_names;
+    q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)(sub->nout ? sub->nout : 1));
+    for (int i = 0; i < sub->nout; i++) q->in_types[i] = sub->out[i]->type;
+}
+
+/* A query over sub's rows that selects every column (as `out`), with none
+ * of the clauses set yet. */
+static BQuery *query_over(BindCtx *c, BQuery *sub)
+{
+    BQuery *q = arena_alloc(c->arena, sizeof *q);
+    q->pos = sub->pos;
+    q->limit = -1;
+    q->wm_rowtime = -1;
+    q->from_pos = sub->pos;
+    over_query(c, q, sub);
+    q->nout = sub->nout;
+    q->out_names = sub->out_names;
+    q->out_pos = sub->out_pos;
+    q->out = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)(sub->nout ? sub->nout : 1));
+    for (int i = 0; i < sub->nout; i++) q->out[i] = bx_col(c, i, sub->out[i]->type, sub->out_pos[i]);
+    return q;
+}
+
+static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out);
+
+/* The SELECTs of a chain of UNION ALLs, left to right. */
+static int union_branches(BindCtx *c, const AstSelect *sel, PtrList *into, PtrList *pos)
+{
+    if (sel->union_left && sel->union_all) {
+        if (union_branches(c, sel->union_left, into, pos)) return c->diag->code;
+        ptrlist_push(c->arena, pos, (void *)(intptr_t)sel->union_pos);
+        sel = sel->union_right;
+    }
+    BQuery *b;
+    if (bind_query(c, sel, &b)) return c->diag->code;
+    if (b->limit >= 0) return diag_error(c->diag, DIAG_SEMANTIC, b->pos, "LIMIT is only supported on the outermost query, not on a UNION branch");
+    ptrlist_push(c->arena, into, b);
+    return 0;
+}
+
+/*
+ * `a UNION ALL b …`: every branch must have as many columns as the first;
+ * column i's type is the common type of the branches' (Flink's least
+ * restrictive type), named as in the first branch.  `a UNION b` is the
+ * same followed by a grouping on every column (duplicates removed).
+ */
+static int bind_union(BindCtx *c, const AstSelect *sel, BQuery **out)
+{
+    PtrList br = {0}, pos = {0};
+    if (sel->union_all) {
+        if (union_branches(c, sel, &br, &pos)) return c->diag->code;
+    } else {
+        BQuery *l, *r;
+        if (bind_query(c, sel->union_left, &l) || bind_query(c, sel->union_right, &r)) return c->diag->code;
+        ptrlist_push(c->arena, &br, l);
+        ptrlist_push(c->arena, &br, r);
+        ptrlist_push(c->arena, &pos, (void *)(intptr_t)sel->union_pos);
+        for (int i = 0; i < 2; i++)
+            if (((BQuery *)br.v[i])->limit >= 0)
+                return diag_error(c->diag, DIAG_SEMANTIC, ((BQuery *)br.v[i])->pos,
+                                  "LIMIT is only supported on the outermost query, not on a UNION branch");
+    }
+    BQuery **b = (BQuery **)br.v;
+    int n = b[0]->nout;
+    Type *types = arena_alloc(c->arena, sizeof(Type) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) types[i] = b[0]->out[i]->type;
+    for (int k = 1; k < br.n; k++) {
+        int at = (int)(intptr_t)pos.v[k - 1];
+        if (b[k]->nout != n)
+            return diag_error(c->diag, DIAG_SEMANTIC, at, "the queries of a UNION have different numbers of columns (%d and %d)", n, b[k]->nout);
+        for (int i = 0; i < n; i++) {
+            Type t, bt = b[k]->out[i]->type;
+            if (!type_common(types[i], bt, &t)) {
+                type_mismatch(c, at, arena_printf(c->arena, "UNION column %d ('%s') has no common type", i + 1, b[0]->out_names[i]),
+                              types[i], bt);
+                return c->diag->code;
+            }
+            t.nullable = types[i].nullable || bt.nullable;
+            types[i] = t;
+        }
+    }
+    /* A branch column of another type is CAST in the branch's select list. */
+    for (int k = 0; k < br.n; k++)
+        for (int i = 0; i < n; i++) {
+            BExpr *e = b[k]->out[i];
+            Type bt = e->type, t = types[i];
+            bt.nullable = t.nullable = 0;
+            if (type_equal(bt, t)) continue;
+            BExpr *cast = bx_new(c, BX_CAST, e->pos);
+            cast->a = e;
+            cast->type = types[i];
+            cast->type.nullable = e->type.nullable;
+            b[k]->out[i] = cast;
+        }
+    BQuery *u = query_over(c, b[0]);
+    u->sub = NULL;
+    u->branches = b;
+    u->nbranches = br.n;
+    for (int i = 0; i < n; i++) u->out[i]->type = u->in_types[i] = types[i];
+    if (sel->union_all) {
+        *out = u;
+        return 0;
+    }
+    /* UNION: SELECT DISTINCT * over the UNION ALL. */
+    BQuery *d = query_over(c, u);
+    d->is_agg = true;
+    d->nkeys = n;
+    d->keys = d->out;
+    d->out = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) d->out[i] = bx_col(c, i, types[i], u->out_pos[i]);
+    *out = d;
+    return 0;
+}
+
 int bind_query(BindCtx *c, const AstSelect *sel, BQuery **out)
+{
+    return sel->union_left ? bind_union(c, sel, out) : bind_select(c, sel, out);
+}
+
+static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out)
 {
     BQuery *q = arena_alloc(c->arena, sizeof *q);
     q->pos = sel->pos;
@@ -981,16 +1105,10 @@ int bind_query(BindCtx *c, const AstSelect *sel, BQuery **out)
         if (bind_query(c, sel->from.sub, &sub)) return c->diag->code;
         if (sub->limit >= 0)
             return diag_error(c->diag, DIAG_SEMANTIC, sel->from.pos, "LIMIT is only supported on the outermost query");
-        q->sub = sub;
-        q->nin = sub->nout;
-        q->in_names = sub->out_names;
-        q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)sub->nout);
+        over_query(c, q, sub);
         sc.qual = sel->from.alias;
         sc.cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)sub->nout);
-        for (int i = 0; i < sub->nout; i++) {
-            q->in_types[i] = sub->out[i]->type;
-            sc.cols[sc.ncols++] = (ScopeCol){sub->out_names[i], sub->out[i]->type, i, NULL};
-        }
+        for (int i = 0; i < sub->nout; i++) sc.cols[sc.ncols++] = (ScopeCol){sub->out_names[i], sub->out[i]->type, i, NULL};
     }
 
     /* WHERE */

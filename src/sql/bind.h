@@ -41,6 +41,11 @@ struct BQuery {
     int           *out_pos;   /* offset of each select item */
     int            nout;      /* output width */
     int64_t        limit;     /* LIMIT, or -1 */
+    /* UNION ALL: the queries whose rows it passes on, each with the union's
+     * column types (a branch column of another type is CAST in the
+     * branch's select list); out is then the union's row as is. */
+    BQuery       **branches;  /* or NULL */
+    int            nbranches; /* count (0 = not a union) */
 };
 
 typedef struct BInsert {

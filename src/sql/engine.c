@@ -226,15 +226,24 @@ static int provide_table(eddy_engine *e, const char *name, int pos)
     return 0;
 }
 
-/* Every table a query reads (its FROM chain) or writes. */
+/* Every table a query reads: its FROM items, subqueries and UNION branches. */
+static int provide_query(eddy_engine *e, const AstSelect *q)
+{
+    for (; q; q = q->from.sub) {
+        if (q->union_left)
+            return provide_query(e, q->union_left) || provide_query(e, q->union_right) ? e->diag.code : 0;
+        if (provide_table(e, q->from.table, q->from.pos)) return e->diag.code;
+    }
+    return 0;
+}
+
+/* Every table a statement reads or writes. */
 static int provide_tables(eddy_engine *e, const AstStmt *st)
 {
     if (st->kind == STMT_EXPLAIN) st = st->inner;
     if (st->kind == STMT_INSERT || st->kind == STMT_DESCRIBE)
         if (provide_table(e, st->name, st->name_pos)) return e->diag.code;
-    for (const AstSelect *q = st->kind == STMT_INSERT || st->kind == STMT_SELECT ? st->query : NULL; q; q = q->from.sub)
-        if (provide_table(e, q->from.table, q->from.pos)) return e->diag.code;
-    return 0;
+    return st->kind == STMT_INSERT || st->kind == STMT_SELECT ? provide_query(e, st->query) : 0;
 }
 
 static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, ScriptStmt *out)

@@ -9,13 +9,7 @@
 
 static Changelog node_changelog(const PlanNode *n)
 {
-    if (n->kind == PLAN_SINK) {
-        switch (n->table->conn.mode) {
-        case MODE_APPEND: return CL_APPEND;
-        case MODE_UPSERT: return CL_UPSERT;
-        case MODE_RETRACT: return CL_RETRACT;
-        }
-    }
+    if (plan_ops[n->kind].changelog) return plan_ops[n->kind].changelog(n);
     if (!n->updating) return CL_APPEND;
     return n->before ? CL_RETRACT : CL_UPSERT;
 }
@@ -23,14 +17,7 @@ static Changelog node_changelog(const PlanNode *n)
 /* Key column names of the node's output (the table's PK for a sink). */
 static int node_key(const PlanNode *n, Arena *a, const char ***out)
 {
-    if (n->kind == PLAN_SINK) {
-        const PlanTable *t = n->table;
-        if (t->conn.mode != MODE_UPSERT) return -1;
-        const char **v = arena_alloc(a, sizeof(char *) * (size_t)(t->npk ? t->npk : 1));
-        for (int i = 0; i < t->npk; i++) v[i] = t->cols[t->pk[i]].name;
-        *out = v;
-        return t->npk;
-    }
+    if (plan_ops[n->kind].key_names) return plan_ops[n->kind].key_names(n, a, out);
     if (!n->updating || !n->has_key) return -1;
     const char **v = arena_alloc(a, sizeof(char *) * (size_t)(n->nkey ? n->nkey : 1));
     for (int i = 0; i < n->nkey; i++) v[i] = n->cols[n->key[i]].name;
@@ -78,25 +65,37 @@ void explain_node(const PlanNode *n, bool changelog, StrBuf *out)
 
 void explain_lineage(const PlanNode *n, StrBuf *out)
 {
-    for (; n; n = n->input) {
-        explain_node(n, false, out);
-        if (n->input) sb_puts(out, " <- ");
+    explain_node(n, false, out);
+    if (n->ninputs == 1) {
+        sb_puts(out, " <- ");
+        explain_lineage(n->inputs[0], out);
+    } else if (n->ninputs > 1) {   /* several inputs: each lineage in parentheses */
+        sb_puts(out, " <- (");
+        for (int i = 0; i < n->ninputs; i++) {
+            if (i) sb_puts(out, "; ");
+            explain_lineage(n->inputs[i], out);
+        }
+        sb_putc(out, ')');
     }
 }
 
-static void text_node(const PlanNode *n, int depth, Arena *a, StrBuf *out)
+/* One operator a line; its inputs below it, each led by ":- " (more follow)
+ * or "+- " (the last), as Flink draws them.  `indent` is what the lines of
+ * this subtree start with. */
+static void text_node(const PlanNode *n, const char *indent, const char *lead, Arena *a, StrBuf *out)
 {
-    for (int i = 0; i < depth; i++) sb_puts(out, i + 1 == depth ? "+- " : "   ");
+    sb_printf(out, "%s%s", indent, lead);
     node_line(n, true, a, out);
     sb_putc(out, '\n');
-    if (n->input) text_node(n->input, depth + 1, a, out);
+    const char *sub = *lead ? arena_printf(a, "%s%s", indent, lead[0] == ':' ? ":  " : "   ") : indent;
+    for (int i = 0; i < n->ninputs; i++) text_node(n->inputs[i], sub, i + 1 < n->ninputs ? ":- " : "+- ", a, out);
 }
 
 void explain_text(const Plan *p, StrBuf *out)
 {
     Arena a;
     arena_init(&a, 4096);
-    text_node(p->root, 0, &a, out);
+    text_node(p->root, "", "", &a, out);
     arena_free(&a);
 }
 
@@ -150,9 +149,20 @@ static void json_node(const PlanNode *n, int depth, Arena *a, StrBuf *out)
         sb_putc(out, '}');
         sb_free(&t);
     }
-    sb_printf(out, "],\n%s\"input\": ", ind);
-    if (n->input) json_node(n->input, depth + 1, a, out);
-    else sb_puts(out, "null");
+    /* "input": the one input (null for a source); operators with several
+     * inputs list them under "inputs" instead. */
+    if (n->ninputs <= 1) {
+        sb_printf(out, "],\n%s\"input\": ", ind);
+        if (n->ninputs) json_node(n->inputs[0], depth + 1, a, out);
+        else sb_puts(out, "null");
+    } else {
+        sb_printf(out, "],\n%s\"inputs\": [", ind);
+        for (int i = 0; i < n->ninputs; i++) {
+            if (i) sb_puts(out, ", ");
+            json_node(n->inputs[i], depth + 1, a, out);
+        }
+        sb_putc(out, ']');
+    }
     sb_printf(out, "\n%.*s}", w - 2, ind);
 }
 

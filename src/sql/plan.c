@@ -59,18 +59,31 @@ void plan_set_settings(Plan *p, const KeyValue *kv, int n)
     p->nsettings = n;
 }
 
-static PlanNode *node_new(Plan *p, PlanKind k, PlanNode *input, int ncols)
+/* Appends an edge input → n (n's next input port); n is updating when
+ * any input is. */
+static void node_add_input(Plan *p, PlanNode *n, PlanNode *input)
 {
-    PlanNode *n = arena_alloc(&p->arena, sizeof *n);
+    PlanNode **ins = arena_alloc(&p->arena, sizeof(PlanNode *) * (size_t)(n->ninputs + 1));
+    if (n->ninputs) memcpy(ins, n->inputs, sizeof(PlanNode *) * (size_t)n->ninputs);
+    ins[n->ninputs++] = input;
+    n->inputs = ins;
+    PlanNode **outs = arena_alloc(&p->arena, sizeof(PlanNode *) * (size_t)(input->nouts + 1));
+    if (input->nouts) memcpy(outs, input->outs, sizeof(PlanNode *) * (size_t)input->nouts);
+    outs[input->nouts++] = n;
+    input->outs = outs;
+    n->updating = n->updating || input->updating;
+}
+
+/* A new node of `size` bytes (its kind's payload struct) fed by `input`
+ * (NULL for a source); the edge is recorded on both ends. */
+static PlanNode *node_new(Plan *p, PlanKind k, size_t size, PlanNode *input, int ncols)
+{
+    PlanNode *n = arena_alloc(&p->arena, size);
     n->kind = k;
-    n->input = input;
     n->ncols = ncols;
     n->cols = arena_alloc(&p->arena, sizeof(PlanCol) * (size_t)(ncols ? ncols : 1));
     n->key = arena_alloc(&p->arena, sizeof(int) * (size_t)(ncols ? ncols : 1));
-    n->limit = -1;
-    if (input) {
-        n->updating = input->updating;
-    }
+    if (input) node_add_input(p, n, input);
     PlanNode **nodes = arena_alloc(&p->arena, sizeof(PlanNode *) * (size_t)(p->nnodes + 1));
     if (p->nnodes) memcpy(nodes, p->nodes, sizeof(PlanNode *) * (size_t)p->nnodes);
     nodes[p->nnodes] = n;
@@ -130,9 +143,10 @@ static PlanNode *calc(Plan *p, PlanNode *in, BExpr *filter, BExpr **exprs, const
             same = exprs[i]->kind == BX_COL && exprs[i]->col == i && strcmp(names[i], in->cols[i].name) == 0;
         if (same) return in;
     }
-    PlanNode *c = node_new(p, PLAN_CALC, in, n);
-    c->filter = filter;
-    c->exprs = exprs;
+    CalcPlan *cp = (CalcPlan *)node_new(p, PLAN_CALC, sizeof(CalcPlan), in, n);
+    PlanNode *c = &cp->node;
+    cp->filter = filter;
+    cp->exprs = exprs;
     for (int i = 0; i < n; i++) c->cols[i] = (PlanCol){names[i], exprs[i]->type};
     /* The input's unique key survives if every key column is passed through. */
     if (in->has_key) {
@@ -155,20 +169,27 @@ static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d);
 static PlanNode *build_source(Plan *p, const BQuery *q)
 {
     const PlanTable *t = table_copy(p, q->table);
-    PlanNode *s = node_new(p, PLAN_SOURCE, NULL, q->nin);
-    s->table = t;
-    s->src_cols = arena_alloc(&p->arena, sizeof(int) * (size_t)(q->nin ? q->nin : 1));
+    SourcePlan *sp = (SourcePlan *)node_new(p, PLAN_SOURCE, sizeof(SourcePlan), NULL, q->nin);
+    PlanNode *s = &sp->node;
+    sp->table = t;
+    sp->src_cols = arena_alloc(&p->arena, sizeof(int) * (size_t)(q->nin ? q->nin : 1));
+    sp->needed = arena_alloc(&p->arena, sizeof(bool) * (size_t)(q->nin ? q->nin : 1));
     for (int i = 0; i < q->nin; i++) {
         s->cols[i] = (PlanCol){arena_strdup(&p->arena, q->in_names[i]), q->in_types[i]};
-        s->src_cols[i] = q->in_cols[i];
+        sp->src_cols[i] = q->in_cols[i];
     }
-    s->watermark = q->wm_expr;
-    s->rowtime = q->wm_rowtime;
+    sp->watermark = q->wm_expr;
+    sp->rowtime = q->wm_rowtime;
+    const SourcePlan **srcs = arena_alloc(&p->arena, sizeof(SourcePlan *) * (size_t)(p->nsources + 1));
+    if (p->nsources) memcpy(srcs, p->sources, sizeof(SourcePlan *) * (size_t)p->nsources);
+    sp->index = p->nsources;
+    srcs[p->nsources++] = sp;
+    p->sources = srcs;
     /* The primary key in output positions. */
     int *pkpos = arena_alloc(&p->arena, sizeof(int) * (size_t)(t->npk ? t->npk : 1));
     for (int k = 0; k < t->npk; k++)
         for (int i = 0; i < q->nin; i++)
-            if (s->src_cols[i] == t->pk[k]) pkpos[k] = i;
+            if (sp->src_cols[i] == t->pk[k]) pkpos[k] = i;
     if (t->conn.mode == MODE_APPEND) return s;
     s->updating = true;
     if (t->npk) {
@@ -178,7 +199,7 @@ static PlanNode *build_source(Plan *p, const BQuery *q)
     }
     if (t->conn.mode == MODE_RETRACT) return s;
     /* An upsert source becomes a retract stream: last row per key. */
-    PlanNode *n = node_new(p, PLAN_NORMALIZE, s, s->ncols);
+    PlanNode *n = node_new(p, PLAN_NORMALIZE, sizeof(PlanNode), s, s->ncols);
     memcpy(n->cols, s->cols, sizeof(PlanCol) * (size_t)s->ncols);
     n->has_key = true;
     n->nkey = s->nkey;
@@ -186,9 +207,21 @@ static PlanNode *build_source(Plan *p, const BQuery *q)
     return n;
 }
 
+/* UNION ALL: every branch, then one node fed by all of them. */
+static PlanNode *build_union(Plan *p, const BQuery *q, Diag *d)
+{
+    PlanNode **in = arena_alloc(&p->arena, sizeof(PlanNode *) * (size_t)q->nbranches);
+    for (int k = 0; k < q->nbranches; k++)
+        if (!(in[k] = build_query(p, q->branches[k], d))) return NULL;
+    PlanNode *u = node_new(p, PLAN_UNION, sizeof(PlanNode), in[0], q->nout);
+    for (int k = 1; k < q->nbranches; k++) node_add_input(p, u, in[k]);
+    for (int i = 0; i < q->nout; i++) u->cols[i] = (PlanCol){q->out_names[i], q->in_types[i]};
+    return u;   /* no unique key: the branches may repeat rows */
+}
+
 static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
 {
-    PlanNode *in = q->table ? build_source(p, q) : build_query(p, q->sub, d);
+    PlanNode *in = q->table ? build_source(p, q) : q->nbranches ? build_union(p, q, d) : build_query(p, q->sub, d);
     if (!in) return NULL;
     if (!q->is_agg) return calc(p, in, q->where, q->out, q->out_names, q->nout);
 
@@ -227,10 +260,11 @@ static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
     }
     PlanNode *pc = calc(p, in, q->where, pre, pre_names, npre);
 
-    PlanNode *ag = node_new(p, PLAN_AGG, pc, q->nkeys + q->naggs);
-    ag->ngroup = q->nkeys;
-    ag->aggs = aggs;
-    ag->naggs = q->naggs;
+    AggPlan *ap = (AggPlan *)node_new(p, PLAN_AGG, sizeof(AggPlan), pc, q->nkeys + q->naggs);
+    PlanNode *ag = &ap->node;
+    ap->ngroup = q->nkeys;
+    ap->aggs = aggs;
+    ap->naggs = q->naggs;
     ag->updating = true;
     ag->has_key = true;
     ag->nkey = q->nkeys;
@@ -248,37 +282,112 @@ static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
     return calc(p, ag, q->having, q->out, q->out_names, q->nout);
 }
 
-/* Top-down: does each operator's consumer need -U before-images? */
-static void require_before(PlanNode *n, bool need)
+/* Top-down: does each operator's consumer need -U before-images?  One
+ * require function per kind, in plan_ops. */
+static void require_before(PlanNode *n, bool need) { plan_ops[n->kind].require(n, need); }
+
+static void require_source(PlanNode *n, bool need)
 {
-    if (!n) return;
-    switch (n->kind) {
-    case PLAN_SOURCE:
-        n->before = n->updating && n->table->conn.mode == MODE_RETRACT;
-        return;
-    case PLAN_NORMALIZE:
-        n->before = need;
-        require_before(n->input, false);
-        return;
-    case PLAN_CALC:
-        n->before = n->updating && (need || !n->has_key);
-        /* A filter must see the old row to turn an update that stops passing into a delete. */
-        require_before(n->input, n->before || (n->filter && n->input->updating) || (n->input->updating && !n->has_key));
-        return;
-    case PLAN_AGG:
-        n->before = need;
-        require_before(n->input, n->input->updating);
-        return;
-    case PLAN_SINK:
-        n->before = n->table->conn.mode == MODE_RETRACT;
-        require_before(n->input, n->table->conn.mode == MODE_RETRACT);
-        return;
-    case PLAN_COLLECT:
-        n->before = n->updating;
-        require_before(n->input, n->input->updating);
-        return;
-    case PLAN__COUNT:
-        return;
+    (void)need;
+    n->before = n->updating && plan_source(n)->table->conn.mode == MODE_RETRACT;
+}
+
+static void require_normalize(PlanNode *n, bool need)
+{
+    n->before = need;
+    require_before(n->inputs[0], false);
+}
+
+static void require_calc(PlanNode *n, bool need)
+{
+    PlanNode *in = n->inputs[0];
+    n->before = n->updating && (need || !n->has_key);
+    /* A filter must see the old row to turn an update that stops passing into a delete. */
+    require_before(in, n->before || (plan_calc(n)->filter && in->updating) || (in->updating && !n->has_key));
+}
+
+static void require_agg(PlanNode *n, bool need)
+{
+    n->before = need;
+    require_before(n->inputs[0], n->inputs[0]->updating);
+}
+
+static void require_sink(PlanNode *n, bool need)
+{
+    (void)need;
+    bool retract = plan_sink(n)->table->conn.mode == MODE_RETRACT;
+    n->before = retract;
+    require_before(n->inputs[0], retract);
+}
+
+/* A union passes rows on as they are: each input gives what the
+ * consumer needs (and, without a key, an updating input must say what it
+ * retracts). */
+static void require_union(PlanNode *n, bool need)
+{
+    n->before = n->updating;
+    (void)need;
+    for (int i = 0; i < n->ninputs; i++) require_before(n->inputs[i], n->inputs[i]->updating);
+}
+
+static void require_collect(PlanNode *n, bool need)
+{
+    (void)need;
+    n->before = n->updating;
+    require_before(n->inputs[0], n->inputs[0]->updating);
+}
+
+/* Which input columns a calc reads (the rest need not be decoded). */
+static void reads_calc(const PlanNode *n, int port, bool *needed)
+{
+    (void)port;
+    const CalcPlan *c = plan_calc(n);
+    int ncols = n->inputs[0]->ncols;
+    const BExpr *stack[256];
+    int sp = 0;
+    for (int i = 0; i < n->ncols; i++) stack[sp++] = c->exprs[i];
+    if (c->filter) stack[sp++] = c->filter;
+    while (sp > 0) {
+        const BExpr *e = stack[--sp];
+        if (!e) continue;
+        if (e->kind == BX_COL) {
+            if (e->col < ncols) needed[e->col] = true;
+            continue;
+        }
+        if (sp + 2 + e->nargs > 256) {   /* very deep: everything */
+            for (int i = 0; i < ncols; i++) needed[i] = true;
+            return;
+        }
+        stack[sp++] = e->a;
+        stack[sp++] = e->b;
+        for (int i = 0; i < e->nargs; i++) stack[sp++] = e->args[i];
+    }
+}
+
+static int passes_calc(const PlanNode *n, int col)
+{
+    const BExpr *e = plan_calc(n)->exprs[col];
+    return e->kind == BX_COL ? e->col : -1;
+}
+
+/* Facts for the executor, once the DAG is complete: which source columns
+ * some consumer reads (projection push-down). */
+static void plan_finish(Plan *p)
+{
+    for (int s = 0; s < p->nsources; s++) {
+        SourcePlan *sp = (SourcePlan *)p->sources[s];
+        const PlanNode *n = &sp->node;
+        /* Keyed changelogs compare and keep whole rows. */
+        bool all = sp->table->conn.mode != MODE_APPEND;
+        for (int i = 0; i < n->ncols; i++) sp->needed[i] = all;
+        for (int o = 0; o < n->nouts && !all; o++) {
+            const PlanNode *c = n->outs[o];
+            for (int port = 0; port < c->ninputs; port++) {
+                if (c->inputs[port] != n) continue;
+                if (plan_ops[c->kind].reads) plan_ops[c->kind].reads(c, port, sp->needed);
+                else for (int i = 0; i < n->ncols; i++) sp->needed[i] = true;
+            }
+        }
     }
 }
 
@@ -294,7 +403,11 @@ static const char *key_names(Plan *p, const PlanTable *t, const int *cols, int n
 /* The operator that makes a stream updating, for messages. */
 static const PlanNode *update_origin(const PlanNode *n)
 {
-    while (n->input && n->input->updating) n = n->input;
+    for (bool more = true; more;) {
+        more = false;
+        for (int i = 0; i < n->ninputs && !more; i++)
+            if (n->inputs[i]->updating) n = n->inputs[i], more = true;
+    }
     return n;
 }
 
@@ -303,15 +416,18 @@ int plan_insert(Plan *p, const BInsert *ins, Diag *d)
     PlanNode *q = build_query(p, ins->query, d);
     if (!q) return d->code;
     const PlanTable *t = table_copy(p, ins->table);
-    PlanNode *s = node_new(p, PLAN_SINK, q, ins->nsink);
-    s->table = t;
-    s->nsink = ins->nsink;
-    s->sink_cols = arena_alloc(&p->arena, sizeof(int) * (size_t)(ins->nsink ? ins->nsink : 1));
-    s->sink_map = arena_alloc(&p->arena, sizeof(int) * (size_t)(ins->nsink ? ins->nsink : 1));
-    memcpy(s->sink_cols, ins->sinkcols, sizeof(int) * (size_t)ins->nsink);
-    memcpy(s->sink_map, ins->map, sizeof(int) * (size_t)ins->nsink);
+    SinkPlan *sk = (SinkPlan *)node_new(p, PLAN_SINK, sizeof(SinkPlan), q, ins->nsink);
+    PlanNode *s = &sk->node;
+    sk->table = t;
+    sk->nsink = ins->nsink;
+    sk->sink_cols = arena_alloc(&p->arena, sizeof(int) * (size_t)(ins->nsink ? ins->nsink : 1));
+    sk->sink_map = arena_alloc(&p->arena, sizeof(int) * (size_t)(ins->nsink ? ins->nsink : 1));
+    memcpy(sk->sink_cols, ins->sinkcols, sizeof(int) * (size_t)ins->nsink);
+    memcpy(sk->sink_map, ins->map, sizeof(int) * (size_t)ins->nsink);
     for (int k = 0; k < ins->nsink; k++) s->cols[k] = (PlanCol){t->cols[ins->sinkcols[k]].name, t->cols[ins->sinkcols[k]].type};
     p->root = s;
+    p->sinks = arena_alloc(&p->arena, sizeof(SinkPlan *));
+    p->sinks[p->nsinks++] = sk;
     p->name = t->name;
 
     if (q->updating && t->conn.mode == MODE_APPEND) {
@@ -333,9 +449,9 @@ int plan_insert(Plan *p, const BInsert *ins, Diag *d)
                 int o = ins->map[j];
                 if (o < 0) continue;
                 bool same = o == q->key[k];
-                if (!same && q->kind == PLAN_CALC) {
-                    const BExpr *e = q->exprs[o], *ke = q->exprs[q->key[k]];
-                    same = e->kind == BX_COL && ke->kind == BX_COL && e->col == ke->col;
+                if (!same && plan_ops[q->kind].passes) {
+                    int from = plan_ops[q->kind].passes(q, o);
+                    same = from >= 0 && from == plan_ops[q->kind].passes(q, q->key[k]);
                 }
                 if (!same) continue;
                 bool in_pk = false;
@@ -372,6 +488,13 @@ int plan_insert(Plan *p, const BInsert *ins, Diag *d)
                               t->name, pk, key_names(p, t, qk, q->nkey));
     }
     require_before(s, false);
+    /* After a restart, records up to the ends seen then are a replay: the
+     * sink may already hold newer results of some of them. */
+    if (t->conn.mode == MODE_UPSERT) {
+        p->upsert_replay = true;
+        q->feeds_upsert_sink = true;
+    }
+    plan_finish(p);
     return 0;
 }
 
@@ -379,15 +502,17 @@ int plan_select(Plan *p, const BQuery *bq, Diag *d)
 {
     PlanNode *q = build_query(p, bq, d);
     if (!q) return d->code;
-    PlanNode *c = node_new(p, PLAN_COLLECT, q, q->ncols);
+    CollectPlan *cl = (CollectPlan *)node_new(p, PLAN_COLLECT, sizeof(CollectPlan), q, q->ncols);
+    PlanNode *c = &cl->node;
     memcpy(c->cols, q->cols, sizeof(PlanCol) * (size_t)q->ncols);
     c->has_key = q->has_key;
     c->nkey = q->nkey;
     memcpy(c->key, q->key, sizeof(int) * (size_t)q->nkey);
-    c->limit = bq->limit;
+    cl->limit = bq->limit;
     p->root = c;
     p->name = "select";
     require_before(c, false);
+    plan_finish(p);
     return 0;
 }
 
@@ -439,14 +564,15 @@ static void describe_table(const PlanTable *t, ExplainAttrs *a)
 
 static void describe_source(const PlanNode *n, ExplainAttrs *a)
 {
-    describe_table(n->table, a);
-    explain_attr(a, "startup", startup_mode_name(n->table->conn.startup));
-    if (n->table->conn.bounded) explain_attr(a, "bounded", "latest-offset");
-    if (n->watermark) explain_attr(a, "watermark", print_expr(a, n->watermark, n));
-    if (n->table->conn.error_mode == ERR_SKIP) explain_attr(a, "errors", "skip");
+    const SourcePlan *sp = plan_source(n);
+    describe_table(sp->table, a);
+    explain_attr(a, "startup", startup_mode_name(sp->table->conn.startup));
+    if (sp->table->conn.bounded) explain_attr(a, "bounded", "latest-offset");
+    if (sp->watermark) explain_attr(a, "watermark", print_expr(a, sp->watermark, n));
+    if (sp->table->conn.error_mode == ERR_SKIP) explain_attr(a, "errors", "skip");
     const char **f = arena_alloc(a->arena, sizeof(char *) * (size_t)(n->ncols ? n->ncols : 1));
     for (int i = 0; i < n->ncols; i++) {
-        const CatColumn *c = &n->table->cols[n->src_cols[i]];
+        const CatColumn *c = &sp->table->cols[sp->src_cols[i]];
         f[i] = c->kind == COL_METADATA ? arena_printf(a->arena, "%s=METADATA('%s')", c->name, c->meta_key) : c->name;
     }
     explain_attr_list(a, "fields", f, n->ncols);
@@ -460,50 +586,82 @@ static void describe_normalize(const PlanNode *n, ExplainAttrs *a)
 
 static void describe_calc(const PlanNode *n, ExplainAttrs *a)
 {
+    const CalcPlan *c = plan_calc(n);
     const char **v = arena_alloc(a->arena, sizeof(char *) * (size_t)(n->ncols ? n->ncols : 1));
     for (int i = 0; i < n->ncols; i++) {
-        const char *e = print_expr(a, n->exprs[i], n->input);
+        const char *e = print_expr(a, c->exprs[i], n->inputs[0]);
         v[i] = strcmp(e, n->cols[i].name) == 0 ? e : arena_printf(a->arena, "%s AS %s", e, n->cols[i].name);
     }
     explain_attr_list(a, "select", v, n->ncols);
-    if (n->filter) explain_attr(a, "where", print_expr(a, n->filter, n->input));
+    if (c->filter) explain_attr(a, "where", print_expr(a, c->filter, n->inputs[0]));
 }
 
 static void describe_agg(const PlanNode *n, ExplainAttrs *a)
 {
-    explain_attr_list(a, "groupBy", col_names(a, n->cols, n->ngroup), n->ngroup);
-    const char **v = arena_alloc(a->arena, sizeof(char *) * (size_t)(n->naggs ? n->naggs : 1));
-    for (int j = 0; j < n->naggs; j++) {
-        const char *e = print_expr(a, n->aggs[j], n->input);
-        const char *name = n->cols[n->ngroup + j].name;
+    const AggPlan *g = plan_agg(n);
+    explain_attr_list(a, "groupBy", col_names(a, n->cols, g->ngroup), g->ngroup);
+    const char **v = arena_alloc(a->arena, sizeof(char *) * (size_t)(g->naggs ? g->naggs : 1));
+    for (int j = 0; j < g->naggs; j++) {
+        const char *e = print_expr(a, g->aggs[j], n->inputs[0]);
+        const char *name = n->cols[g->ngroup + j].name;
         v[j] = strcmp(e, name) == 0 ? e : arena_printf(a->arena, "%s AS %s", e, name);
     }
-    explain_attr_list(a, "aggs", v, n->naggs);
+    explain_attr_list(a, "aggs", v, g->naggs);
 }
 
 static void describe_sink(const PlanNode *n, ExplainAttrs *a)
 {
-    describe_table(n->table, a);
-    const char **v = arena_alloc(a->arena, sizeof(char *) * (size_t)(n->nsink ? n->nsink : 1));
-    for (int k = 0; k < n->nsink; k++) {
-        const char *col = n->table->cols[n->sink_cols[k]].name;
-        const char *src = n->sink_map[k] < 0 ? "NULL" : n->input->cols[n->sink_map[k]].name;
+    const SinkPlan *sk = plan_sink(n);
+    describe_table(sk->table, a);
+    const char **v = arena_alloc(a->arena, sizeof(char *) * (size_t)(sk->nsink ? sk->nsink : 1));
+    for (int k = 0; k < sk->nsink; k++) {
+        const char *col = sk->table->cols[sk->sink_cols[k]].name;
+        const char *src = sk->sink_map[k] < 0 ? "NULL" : n->inputs[0]->cols[sk->sink_map[k]].name;
         v[k] = strcmp(col, src) == 0 ? col : arena_printf(a->arena, "%s AS %s", src, col);
     }
-    explain_attr_list(a, "fields", v, n->nsink);
+    explain_attr_list(a, "fields", v, sk->nsink);
+}
+
+static void describe_union(const PlanNode *n, ExplainAttrs *a)
+{
+    explain_attr(a, "all", "true");
+    explain_attr_list(a, "union", col_names(a, n->cols, n->ncols), n->ncols);
 }
 
 static void describe_collect(const PlanNode *n, ExplainAttrs *a)
 {
     explain_attr_list(a, "fields", col_names(a, n->cols, n->ncols), n->ncols);
-    if (n->limit >= 0) explain_attr(a, "limit", arena_printf(a->arena, "%lld", (long long)n->limit));
+    int64_t limit = plan_collect(n)->limit;
+    if (limit >= 0) explain_attr(a, "limit", arena_printf(a->arena, "%lld", (long long)limit));
+}
+
+/* A sink shows its table's changelog and primary key. */
+static Changelog changelog_sink(const PlanNode *n)
+{
+    switch (plan_sink(n)->table->conn.mode) {
+    case MODE_UPSERT: return CL_UPSERT;
+    case MODE_RETRACT: return CL_RETRACT;
+    default: return CL_APPEND;
+    }
+}
+
+static int key_names_sink(const PlanNode *n, Arena *a, const char ***names)
+{
+    const PlanTable *t = plan_sink(n)->table;
+    if (t->conn.mode != MODE_UPSERT) return -1;
+    const char **v = arena_alloc(a, sizeof(char *) * (size_t)(t->npk ? t->npk : 1));
+    for (int i = 0; i < t->npk; i++) v[i] = t->cols[t->pk[i]].name;
+    *names = v;
+    return t->npk;
 }
 
 const PlanOps plan_ops[PLAN__COUNT] = {
-    [PLAN_SOURCE] = {"KafkaSource", describe_source},
-    [PLAN_NORMALIZE] = {"ChangelogNormalize", describe_normalize},
-    [PLAN_CALC] = {"Calc", describe_calc},
-    [PLAN_AGG] = {"GroupAggregate", describe_agg},
-    [PLAN_SINK] = {"KafkaSink", describe_sink},
-    [PLAN_COLLECT] = {"Collect", describe_collect},
+    [PLAN_SOURCE] = {.name = "KafkaSource", .describe = describe_source, .require = require_source},
+    [PLAN_NORMALIZE] = {.name = "ChangelogNormalize", .describe = describe_normalize, .require = require_normalize},
+    [PLAN_CALC] = {.name = "Calc", .describe = describe_calc, .require = require_calc, .reads = reads_calc, .passes = passes_calc},
+    [PLAN_AGG] = {.name = "GroupAggregate", .describe = describe_agg, .require = require_agg},
+    [PLAN_SINK] = {.name = "KafkaSink", .describe = describe_sink, .require = require_sink, .changelog = changelog_sink,
+                   .key_names = key_names_sink},
+    [PLAN_COLLECT] = {.name = "Collect", .describe = describe_collect, .require = require_collect},
+    [PLAN_UNION] = {.name = "Union", .describe = describe_union, .require = require_union},
 };

@@ -25,6 +25,7 @@ typedef enum PlanKind {
     PLAN_AGG,             /* group aggregate with retraction */
     PLAN_SINK,            /* rows → Kafka topic of a table */
     PLAN_COLLECT,         /* rows → the client (a bare SELECT) */
+    PLAN_UNION,           /* UNION ALL: the rows of every input, as they come */
     PLAN__COUNT
 } PlanKind;
 
@@ -51,11 +52,21 @@ typedef struct PlanTable {
     Connector   conn;     /* topic, formats, modes, properties */
 } PlanTable;
 
+/*
+ * A plan is a DAG.  Every node starts with this common header; each kind's
+ * own fields live in its payload struct (SourcePlan, CalcPlan, …) whose
+ * first member is the header, as PostgreSQL's plan nodes are laid out.
+ * The executor reaches a payload through the accessor of the kind it was
+ * dispatched for (plan_calc(n), …), never by testing n->kind.
+ */
 typedef struct PlanNode PlanNode;
 struct PlanNode {
     PlanKind    kind;     /* operator */
     int         id;       /* position in Plan.nodes (inputs first) */
-    PlanNode   *input;    /* the one input, NULL for a source */
+    PlanNode  **inputs;   /* what feeds it, by input port; none for a source */
+    int         ninputs;  /* count */
+    PlanNode  **outs;     /* the nodes it feeds (a node may feed several) */
+    int         nouts;    /* count */
     PlanCol    *cols;     /* output schema */
     int         ncols;    /* output width */
     bool        updating; /* emits updates or deletes */
@@ -63,32 +74,75 @@ struct PlanNode {
     int        *key;      /* unique key of the output (column indexes), if has_key */
     int         nkey;     /* its width (0 with has_key = a single row) */
     bool        has_key;  /* the output has a known unique key */
-    /* PLAN_SOURCE, PLAN_SINK */
+    bool        feeds_upsert_sink; /* its output goes straight into an upsert sink (a restart's replay rewrites keys there) */
+};
+
+/* PLAN_SOURCE: a Kafka topic's records as rows of the table's columns. */
+typedef struct SourcePlan {
+    PlanNode    node;
     const PlanTable *table;   /* the table */
-    int        *src_cols; /* SOURCE: catalog column index of each output column */
-    BExpr      *watermark;/* SOURCE: WATERMARK strategy over the output row, or NULL */
-    int         rowtime;  /* SOURCE: output column of the watermark's time attribute, -1 = none */
-    /* PLAN_NORMALIZE: key = the table's primary key (in output positions) */
-    /* PLAN_CALC */
+    int        *src_cols; /* catalog column index of each output column */
+    BExpr      *watermark;/* WATERMARK strategy over the output row, or NULL */
+    int         rowtime;  /* output column of the watermark's time attribute, -1 = none */
+    bool       *needed;   /* per output column: some consumer reads it (projection push-down) */
+    int         index;    /* position in Plan.sources */
+} SourcePlan;
+
+/* PLAN_NORMALIZE: an upsert stream to a retract stream, keeping the last row
+ * per key (node.key = the table's primary key, in output positions).  No
+ * fields of its own. */
+
+/* PLAN_UNION: no fields of its own; its inputs have its column types. */
+
+/* PLAN_CALC: filter and projection. */
+typedef struct CalcPlan {
+    PlanNode    node;
     BExpr      *filter;   /* or NULL */
-    BExpr     **exprs;    /* one per output column */
-    /* PLAN_AGG: output = [keys…, aggs…]; the input's first nkeys columns are the keys */
+    BExpr     **exprs;    /* one per output column, over the input row */
+} CalcPlan;
+
+/* PLAN_AGG: group aggregate with retraction; output = [keys…, aggs…], the
+ * input's first ngroup columns are the keys. */
+typedef struct AggPlan {
+    PlanNode    node;
     int         ngroup;   /* group key width */
     BExpr     **aggs;     /* aggregate calls; argument columns index the input */
     int         naggs;    /* count */
-    /* PLAN_SINK: for each sink column (sink_cols), the input column or -1 = NULL */
+} AggPlan;
+
+/* PLAN_SINK: rows into a table's Kafka topic. */
+typedef struct SinkPlan {
+    PlanNode    node;
+    const PlanTable *table;   /* the table */
     int        *sink_cols;/* catalog column index of each written column */
     int        *sink_map; /* input column feeding it, -1 = NULL */
     int         nsink;    /* count */
-    /* PLAN_COLLECT */
+} SinkPlan;
+
+/* PLAN_COLLECT: rows to the client (a bare SELECT). */
+typedef struct CollectPlan {
+    PlanNode    node;
     int64_t     limit;    /* LIMIT, or -1 */
-};
+} CollectPlan;
+
+/* Payload accessors: for code that already knows the node's kind (an
+ * operator dispatched for it, or a describe function of plan_ops). */
+static inline const SourcePlan  *plan_source(const PlanNode *n)  { return (const SourcePlan *)n; }
+static inline const CalcPlan    *plan_calc(const PlanNode *n)    { return (const CalcPlan *)n; }
+static inline const AggPlan     *plan_agg(const PlanNode *n)     { return (const AggPlan *)n; }
+static inline const SinkPlan    *plan_sink(const PlanNode *n)    { return (const SinkPlan *)n; }
+static inline const CollectPlan *plan_collect(const PlanNode *n) { return (const CollectPlan *)n; }
 
 typedef struct Plan {
     Arena       arena;    /* owns every node, expression and copied table */
-    PlanNode   *root;     /* the sink or collect node */
+    PlanNode   *root;     /* the statement's sink or collect node */
     PlanNode  **nodes;    /* all nodes, inputs before their consumers */
     int         nnodes;   /* count */
+    const SourcePlan **sources; /* the source nodes, in the order records are routed to them */
+    int         nsources; /* count */
+    const SinkPlan **sinks;   /* the sink nodes (rows into tables); none for a SELECT */
+    int         nsinks;   /* count */
+    bool        upsert_replay; /* a restarted job replays into an upsert sink: operators rewrite every key they touch until caught up */
     KeyValue   *settings; /* SET values in force when compiled */
     int         nsettings;/* count */
     const char *name;     /* job name (pipeline.name or the sink table) */
@@ -101,10 +155,25 @@ void plan_position(const Plan *p, int offset, char *buf, size_t cap);
 
 struct ExplainAttrs;
 
+/* Per-kind behaviour of plan nodes: the one table the planner, EXPLAIN and
+ * the state file's descriptions consult instead of testing kinds. */
 typedef struct PlanOps {
     const char *name;     /* operator name in EXPLAIN */
     /* Adds the operator's EXPLAIN attributes. */
     void (*describe)(const PlanNode *n, struct ExplainAttrs *out);
+    /* Top-down changelog requirement: sets n->before given whether n's
+     * consumer needs -U before-images, and recurses into the inputs. */
+    void (*require)(PlanNode *n, bool need);
+    /* Marks in `needed` (input width) the columns of input `port` that n
+     * reads; NULL = every column. */
+    void (*reads)(const PlanNode *n, int port, bool *needed);
+    /* The input column output column `col` passes through unchanged, or -1;
+     * NULL = none does. */
+    int  (*passes)(const PlanNode *n, int col);
+    /* The changelog and key EXPLAIN shows, when not the node's own
+     * (a sink shows its table's); NULL = from updating/before/key. */
+    Changelog (*changelog)(const PlanNode *n);
+    int  (*key_names)(const PlanNode *n, Arena *a, const char ***names);
 } PlanOps;
 
 extern const PlanOps plan_ops[PLAN__COUNT];

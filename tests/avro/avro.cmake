@@ -38,11 +38,7 @@ else()
 endif()
 if(TARGET eddy)
   foreach(_name interop evolution malformed gen_demo)
-    add_test(NAME avro/${_name}
-             COMMAND /usr/bin/python3 ${_avro_dir}/test_${_name}.py $<TARGET_FILE:eddy>)
-    set_tests_properties(avro/${_name} PROPERTIES
-      LABELS avro
-      TIMEOUT 180
-      ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
+    eddy_python_test(avro/${_name} ${_avro_dir}/test_${_name}.py)
+    set_tests_properties(avro/${_name} PROPERTIES LABELS avro TIMEOUT 180)
   endforeach()
 endif()

@@ -251,7 +251,7 @@ static void test_evolution(void **state)
     n[5] = order_v1(fx, b[5], 6, 12, -1, "eu");
     RawRecord r[6];
     for (int i = 0; i < 6; i++) r[i] = rec("orders", i % 2, 100 + i, NULL, 0, b[i], n[i]);
-    assert_int_equal(job_push(j, r, 6), 0);
+    assert_int_equal(job_push(j, 0, r, 6), 0);
     assert_int_equal(job_flush(j), 0);
     Row rows[8];
     int nrows = fold(fx, rows, "summary");
@@ -346,7 +346,7 @@ static void test_malformed_fail_and_skip(void **state)
             Job *j = make_job(fx, sql, &e, &s);
             RawRecord r[3] = {rec("orders", 0, 40, NULL, 0, good, ngood), rec("orders", 3, 17, NULL, 0, bad[b].buf, bad[b].len),
                               rec("orders", 0, 41, NULL, 0, good, ngood)};
-            int rc = job_push(j, r, 3);
+            int rc = job_push(j, 0, r, 3);
             if (!skip) {
                 if (rc == 0) fail_msg("%s: the job did not fail", bad[b].what);
                 if (!strstr(j->err, "malformed record in topic 'orders' partition 3 offset 17: ") || !strstr(j->err, bad[b].reason))
@@ -393,7 +393,7 @@ static void test_registry_down(void **state)
     char b[128];
     size_t n = order_v1(fx, b, 1, 1, 1, "eu");
     RawRecord r = rec("o", 1, 5, NULL, 0, b, n);
-    assert_int_equal(job_push(j, &r, 1), -1);
+    assert_int_equal(job_push(j, 0, &r, 1), -1);
     assert_non_null(strstr(j->err, "source 'o', record in topic 'o' partition 1 offset 5: schema registry"));
     assert_int_equal(j->stats.skipped, 0);
     job_free(j);
@@ -434,7 +434,7 @@ static void test_plain_avro_and_keys(void **state)
         rec("prices", 0, 3, k1, nk1, v3, nv3),   /* eu: 10 → 1.5 */
         rec("prices", 0, 4, k2, nk2, NULL, 0),   /* us deleted: a tombstone, key only */
     };
-    assert_int_equal(job_push(j, r, 4), 0);
+    assert_int_equal(job_push(j, 0, r, 4), 0);
     assert_int_equal(job_flush(j), 0);
     /* 'total', folded: plain Avro keys {region} and values {region, s, c} */
     JsonField tk[] = {{"region", ty(TY_STRING, 0), 0}};
@@ -497,7 +497,7 @@ static void test_sink_into_existing_subject(void **state)
     char b[128];
     size_t n = order_v1(fx, b, 1, 1, 1, "eu");
     RawRecord r = rec("orders", 0, 0, NULL, 0, b, n);
-    if (job_push(j, &r, 1) || job_flush(j)) fail_msg("%s", j->err);
+    if (job_push(j, 0, &r, 1) || job_flush(j)) fail_msg("%s", j->err);
     char *text;
     int32_t version;
     assert_int_equal(registry_latest(fx->reg, "named-value", &id, &version, &text, err, sizeof err), REG_OK);
@@ -520,7 +520,7 @@ static void test_sink_into_existing_subject(void **state)
     assert_non_null(j);
     clear_out(fx);
     j->out = (JobOutput){fx, capture, NULL};
-    if (job_push(j, &r, 1) || job_flush(j)) fail_msg("%s", j->err);
+    if (job_push(j, 0, &r, 1) || job_flush(j)) fail_msg("%s", j->err);
     assert_int_equal(fx->nout, 1);
     assert_string_equal(fx->out[0].topic, "derived");
     job_free(j);

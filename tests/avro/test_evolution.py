@@ -12,8 +12,9 @@ import json
 import math
 import random
 
-from avrotest import (Broker, avro_producer, check, consume, fold_upsert, http, main, run, run_job, step, write)
+from avrotest import avro_producer, avro_table, http, read_avro, run_job
 from confluent_kafka import avro as cavro
+from eddyharness import Broker, check, last_values, main, read_topic, run, step, write_file
 
 V1 = """{"type": "record", "name": "Order", "namespace": "shop", "fields": [
   {"name": "order_id", "type": "long"}, {"name": "user_id", "type": "long"},
@@ -41,7 +42,7 @@ INSERT INTO by_region_json SELECT region, COUNT(*), SUM(amount), COUNT(CASE WHEN
 
 
 def test(eddy, work):
-    with Broker(eddy, {"orders": 3, "by_region": 2, "by_region_json": 2}, work) as b:
+    with Broker(eddy, work, {"orders": 3, "by_region": 2, "by_region_json": 2}) as b:
         rnd = random.Random(11)
         p = avro_producer(b, '"long"')
         v1, v2 = cavro.loads(V1), cavro.loads(V2)
@@ -65,9 +66,9 @@ def test(eddy, work):
         st, versions = http("GET", b.registry + "/subjects/orders-value/versions")
         check(st == 200 and versions == [1, 2], "orders-value versions: %r" % (versions,))
 
-        _, err = run_job(eddy, b, write(work, "ddl.sql", SQL_DDL))
+        err = run_job(eddy, b, write_file(work, "ddl.sql", SQL_DDL)).err
         check("%d records in" % oid in err and "0 malformed" in err, "eddy stderr:\n%s" % err)
-        got = fold_upsert(consume(b, "by_region"), "region")
+        got = avro_table(read_avro(b, "by_region"), "region")
         for region in ("north", "south", "east"):
             mine = [r for r in rows if r[0] == region]
             g = got[region]
@@ -78,16 +79,11 @@ def test(eddy, work):
             check(g["max_user"] == max(r[2] for r in mine if r[2] is not None), "%s: max_user %r" % (region, g["max_user"]))
         step("CREATE TABLE over both versions: the aggregates match")
 
-        out, _ = run([eddy, "run", "--registry", b.registry, write(work, "d.sql", "DESCRIBE orders;")])
+        out = run([eddy, "run", "--registry", b.registry, write_file(work, "d.sql", "DESCRIBE orders;")]).out
         check("channel" in out and "user_id" not in out, "the derived table is not the latest schema:\n%s" % out)
-        _, err = run_job(eddy, b, write(work, "derived.sql", SQL_DERIVED))
-        got = {}
-        for _, _, k, v in sorted(consume(b, "by_region_json", avro_values=False), key=lambda r: (r[0], r[1])):
-            key = json.loads(k)["region"]
-            if v is None:
-                got.pop(key, None)
-            else:
-                got[key] = json.loads(v)
+        run_job(eddy, b, write_file(work, "derived.sql", SQL_DERIVED))
+        got = last_values((json.loads(m.key)["region"], None if m.value is None else json.loads(m.value))
+                          for m in read_topic(b.bootstrap, "by_region_json"))
         for region in ("north", "south", "east"):
             mine = [r for r in rows if r[0] == region]
             g = got[region]

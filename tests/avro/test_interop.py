@@ -2,15 +2,16 @@
 AvroProducer produces orders through eddy's development registry and
 broker; eddy runs sql/orders_avro.sql (orders_raw known only from the
 registry, the summary written as Avro with registered key and value
-schemas); Confluent's AvroConsumer reads the upsert output back and the
-values are checked against what Python computes.  Also: the REST endpoints
+schemas); Confluent's Avro deserializer (the one AvroConsumer uses) reads
+the upsert output back and the values are checked against what Python
+computes.  Also: the REST endpoints
 Confluent's clients call answer as Confluent's registry does."""
 
 import os
 import random
 
-from avrotest import (ROOT, Broker, avro_producer, check, check_summary, consume, fold_upsert, http, main, run,
-                      run_job, step, summary_of, write)
+from avrotest import avro_producer, avro_table, check_summary, http, read_avro, run_job, summary_of
+from eddyharness import REPO, Broker, check, main, run, step, write_file
 
 VALUE_SCHEMA = """{"type": "record", "name": "Order", "namespace": "com.example.shop",
   "fields": [{"name": "order_id", "type": "long"}, {"name": "user_id", "type": "long"},
@@ -22,7 +23,7 @@ N = 3000
 
 
 def test(eddy, work):
-    with Broker(eddy, {"orders_raw": 4, "orders_summary": 4}, work) as b:
+    with Broker(eddy, work, {"orders_raw": 4, "orders_summary": 4}) as b:
         rnd = random.Random(7)
         regions = ["us-east", "us-west", "eu-west", "eu-central", "ap-south"]
         orders = []
@@ -40,23 +41,24 @@ def test(eddy, work):
         step("AvroProducer wrote %d orders" % N)
 
         # DESCRIBE: the table eddy derives from orders_raw-value
-        out, _ = run([eddy, "run", "--registry", b.registry, write(work, "d.sql", "DESCRIBE orders_raw;")])
+        out = run([eddy, "run", "--registry", b.registry, write_file(work, "d.sql", "DESCRIBE orders_raw;")]).out
         for col in ("order_id", "user_id", "amount", "region", "coupon"):
             check(col in out, "DESCRIBE orders_raw lacks %s:\n%s" % (col, out))
         check("items" not in out, "an array field became a column:\n%s" % out)
         check("format 'avro-confluent'" in out, "DESCRIBE:\n%s" % out)
 
-        _, err = run_job(eddy, b, os.path.join(ROOT, "sql", "orders_avro.sql"))
+        err = run_job(eddy, b, os.path.join(REPO, "sql", "orders_avro.sql")).err
         check("%d records in" % N in err, "eddy did not read %d records:\n%s" % (N, err))
         step("eddy ran sql/orders_avro.sql")
 
-        recs = consume(b, "orders_summary")
-        for _, _, k, v in recs:
+        recs = read_avro(b, "orders_summary")
+        for m in recs:
+            k, v = m.key, m.value
             check(isinstance(k, dict) and set(k) == {"region"}, "key %r is not the Avro record {region}" % (k,))
             check(v is None or set(v) == {"region", "total_orders", "total_sales", "avg_order_value"}, "value %r" % (v,))
-        got = fold_upsert(recs, "region")
+        got = avro_table(recs, "region")
         check_summary(got, summary_of([(o["region"], o["amount"]) for o in orders]), "orders_summary")
-        step("AvroConsumer read %d summary records; the final table matches" % len(recs))
+        step("the Avro deserializer read %d summary records; the final table matches" % len(recs))
 
         # The registry as Confluent's clients see it.
         reg = b.registry

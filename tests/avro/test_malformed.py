@@ -11,7 +11,8 @@ result is that of the good records alone."""
 import math
 import struct
 
-from avrotest import (Broker, avro_producer, check, consume, fold_upsert, http, main, raw_produce, run_job, step, write)
+from avrotest import avro_producer, avro_table, http, read_avro, run_job
+from eddyharness import Broker, Rec, check, main, produce, read_topic, step, write_file
 
 SCHEMA = """{"type": "record", "name": "Order", "namespace": "shop", "fields": [
   {"name": "order_id", "type": "long"}, {"name": "amount", "type": "double"}, {"name": "region", "type": "string"}]}"""
@@ -49,7 +50,7 @@ def test(eddy, work):
     cases = ["magic", "json", "short", "unknown_id", "truncated", "leftover", "unresolvable"]
     topics = {"bad_" + c: 1 for c in cases}
     topics.update({"all_bad": 1, "dead": 1, "out_skip": 1})
-    with Broker(eddy, topics, work) as b:
+    with Broker(eddy, work, topics) as b:
         # register the good schema (and the odd one) the way a client would
         p = avro_producer(b, None, SCHEMA)
         p.produce(topic="all_bad", value={"order_id": 0, "amount": 1.0, "region": "eu"})
@@ -72,9 +73,10 @@ def test(eddy, work):
             "unresolvable": (framed(oid, zz(5)), "field 'region': Avro long cannot be read into a STRING column"),
         }
         for c in cases:
-            raw_produce(b, "bad_" + c, [(None, good, 0), (None, bad[c][0], 0), (None, good, 0)])
-            sql = write(work, c + ".sql", SQL.format(src="bad_" + c, dst="out_" + c, opts=""))
-            _, err = run_job(eddy, b, sql, expect=1)
+            produce(b.bootstrap, "bad_" + c, [Rec(None, good, partition=0), Rec(None, bad[c][0], partition=0),
+                                              Rec(None, good, partition=0)])
+            sql = write_file(work, c + ".sql", SQL.format(src="bad_" + c, dst="out_" + c, opts=""))
+            err = run_job(eddy, b, sql, expect=1).err
             want = "malformed record in topic 'bad_%s' partition 0 offset 1: " % c
             check(want in err and bad[c][1] in err, "%s: expected %r and %r in:\n%s" % (c, want, bad[c][1], err))
             check("'error.mode' = 'skip'" in err, "%s: the message does not say how to skip:\n%s" % (c, err))
@@ -83,18 +85,18 @@ def test(eddy, work):
         recs = []
         want_total = 1.0   # the record the producer wrote first
         for i, c in enumerate(cases):
-            recs.append((None, framed(gid, body(10 + i, 1.25 * (i + 1), "eu")), 0))
+            recs.append(Rec(None, framed(gid, body(10 + i, 1.25 * (i + 1), "eu")), partition=0))
             want_total += 1.25 * (i + 1)
-            recs.append((None, bad[c][0], 0))
-        raw_produce(b, "all_bad", recs)
-        sql = write(work, "skip.sql", SQL.format(src="all_bad", dst="out_skip",
-                                                  opts=", 'error.mode' = 'skip', 'error.dead-letter-topic' = 'dead'"))
-        _, err = run_job(eddy, b, sql)
+            recs.append(Rec(None, bad[c][0], partition=0))
+        produce(b.bootstrap, "all_bad", recs)
+        sql = write_file(work, "skip.sql", SQL.format(src="all_bad", dst="out_skip",
+                                                       opts=", 'error.mode' = 'skip', 'error.dead-letter-topic' = 'dead'"))
+        err = run_job(eddy, b, sql).err
         check("%d malformed skipped" % len(cases) in err, "skip: the count is wrong:\n%s" % err)
-        got = fold_upsert(consume(b, "out_skip"), "region")
+        got = avro_table(read_avro(b, "out_skip"), "region")
         check(got["eu"]["n"] == len(cases) + 1 and math.isclose(got["eu"]["total"], want_total), "skip: result %r" % (got,))
-        dead = consume(b, "dead", avro_values=False)
-        check(sorted(v for _, _, _, v in dead) == sorted(bad[c][0] for c in cases), "the dead-letter topic holds %r" % (dead,))
+        dead = read_topic(b.bootstrap, "dead")
+        check(sorted(m.value for m in dead) == sorted(bad[c][0] for c in cases), "the dead-letter topic holds %r" % (dead,))
         step("error.mode 'skip': %d skipped and counted, copied to the dead-letter topic, the result is the good records'" % len(cases))
 
 

@@ -2,10 +2,9 @@
 # kill -9 at random moments while a stream is produced, then the sink's
 # final table must equal an uninterrupted run's; changed queries; clean
 # stop; locked and damaged state files.  Each runs against `eddy broker`
-# and stays well under a minute.  Needs /usr/bin/python3 with
-# confluent_kafka (Debian's python3-confluent-kafka).
+# and stays well under a minute.  crashlib.py holds what only these tests
+# need; the rest is the shared harness (tests/lib/eddyharness.py).
 foreach(t orders having upsert replay changed_query changed_same_types clean_stop locked corrupt corrupt_rows fail_midstream)
-  add_test(NAME crash/${t}
-           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/test_crash.py $<TARGET_FILE:eddy> ${t})
+  eddy_python_test(crash/${t} ${CMAKE_CURRENT_LIST_DIR}/test_crash.py ${t})
   set_tests_properties(crash/${t} PROPERTIES TIMEOUT 60 LABELS "crash;kafka")
 endforeach()

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_crash.py — eddy's state under kill -9, restarts and changed queries.
 
-    /usr/bin/python3 tests/crash/test_crash.py path/to/eddy NAME
+    PYTHONPATH=tests/lib /usr/bin/python3 tests/crash/test_crash.py path/to/eddy NAME
 
 NAME is one of (each a ctest `crash/NAME`, each well under a minute):
 
@@ -49,22 +49,19 @@ import math
 import os
 import random
 import sqlite3
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from crashlib import (Broker, Failure, Job, check, check_sanitizer, compare_tables, finish, fold_upsert, gen_orders, log,  # noqa: E402
-                      main, produce, read_topic, resumed_rows, run_bounded, run_eddy, state_info, stop_counts,
-                      topic_count, upsert_records, upsert_stream, watermarks, write_sql)
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from crashlib import kill9, resumed_rows, state_info, stop_counts, upsert_records, upsert_stream
+from eddyharness import (REPO, Broker, Failure, Job, check, check_sanitizer, check_table, finish, fold_upsert,
+                         gen_orders, last_values, main, produce, read_topic, run, run_bounded, start_gen_orders, step,
+                         topic_count, wait_for, watermarks, write_file)
 CKPT = "SET 'execution.checkpointing.interval' = '200 ms';\n"
 
 
 def kill_seed():
     s = os.environ.get("CRASH_SEED")
     seed = int(s) if s else random.SystemRandom().randrange(1, 1 << 31)
-    log("kill-time seed %d (repeat with CRASH_SEED=%d)" % (seed, seed))
+    step("kill-time seed %d (repeat with CRASH_SEED=%d)" % (seed, seed))
     return random.Random(seed)
 
 
@@ -135,14 +132,7 @@ GROUP BY grp;
 # expected tables computed here, from the records (an oracle independent of eddy)
 
 def live_rows(records):
-    rows = {}
-    for k, v in records:
-        i = json.loads(k)["id"]
-        if v is None:
-            rows.pop(i, None)
-        else:
-            rows[i] = json.loads(v)
-    return rows
+    return last_values((json.loads(k)["id"], None if v is None else json.loads(v)) for k, v in records)
 
 
 def by_group(records):
@@ -187,7 +177,7 @@ def check_oracle(table, expected, keycol, what):
                 diffs.append("%s.%s = %r, expected %r" % (key, col, gv, ev))
     if diffs:
         raise Failure("%s does not match the table computed from the input:\n  %s" % (what, "\n  ".join(diffs[:40])))
-    log("%s matches the table computed from the input (%d keys)" % (what, len(got)))
+    step("%s matches the table computed from the input (%d keys)" % (what, len(got)))
 
 
 # --------------------------------------------------------------------------
@@ -205,7 +195,7 @@ def kill_loop(eddy, b, workdir, sql_path, state, gen, rng, want=4, lo=0.6, hi=2.
     try:
         while True:
             covered0 = sum(state_info(state)["offsets"].values())
-            j = Job(eddy, b.bootstrap, sql_path, state, workdir, "crash")
+            j = Job(eddy, b.bootstrap, sql_path, workdir, "crash", state=state)
             jobs.append(j)
             if gen.poll() is not None:
                 break
@@ -213,26 +203,26 @@ def kill_loop(eddy, b, workdir, sql_path, state, gen, rng, want=4, lo=0.6, hi=2.
             time.sleep(dt)
             gen_running = gen.poll() is None
             b.check_alive()
-            j.kill9()
+            kill9(j)
             info = state_info(state)
             covered = sum(info["offsets"].values())
             loaded = resumed_rows(j.stderr())
             record.append({"after": round(dt, 3), "gen_running": gen_running, "covered": covered,
                            "progress": gen_running and covered > covered0})
-            log("kill -9 #%d after %.3f s (generator %s): the checkpoint covers %d records (%+d in this run), %d state rows%s"
-                % (len(record), dt, "running" if gen_running else "done", covered, covered - covered0, info["rows"],
-                   "" if loaded is None else "; the run had resumed with %d rows" % loaded))
+            step("kill -9 #%d after %.3f s (generator %s): the checkpoint covers %d records (%+d in this run), %d state rows%s"
+                 % (len(record), dt, "running" if gen_running else "done", covered, covered - covered0, info["rows"],
+                    "" if loaded is None else "; the run had resumed with %d rows" % loaded))
         finish(gen, "the generator")
         dt = rng.uniform(0.0, 0.3)
         time.sleep(dt)
-        j.kill9()
+        kill9(j)
         info = state_info(state)
         record.append({"after": round(dt, 3), "gen_running": False, "covered": sum(info["offsets"].values()), "progress": False})
-        log("kill -9 #%d %.3f s after the generator finished: the checkpoint covers %d records"
-            % (len(record), dt, sum(info["offsets"].values())))
+        step("kill -9 #%d %.3f s after the generator finished: the checkpoint covers %d records"
+             % (len(record), dt, sum(info["offsets"].values())))
     finally:
         for j in jobs:
-            j.cleanup()
+            j.kill()
     n = sum(1 for r in record if r["progress"])
     check(n >= want, "only %d kills hit a job that was processing the stream (%d wanted; a slow machine?): %s"
           % (n, want, record))
@@ -242,32 +232,32 @@ def kill_loop(eddy, b, workdir, sql_path, state, gen, rng, want=4, lo=0.6, hi=2.
 def crash_scenario(eddy, workdir, source, parts, sink, sql_fn, start_stream, oracle=None):
     rng = kill_seed()
     with Broker(eddy, workdir, {source: parts, sink: 4, sink + "_ref": 4}) as b:
-        job_sql = write_sql(workdir, "job.sql", sql_fn(sink))
-        ref_sql = write_sql(workdir, "ref.sql", sql_fn(sink + "_ref"))
+        job_sql = write_file(workdir, "job.sql", sql_fn(sink))
+        ref_sql = write_file(workdir, "ref.sql", sql_fn(sink + "_ref"))
         state = os.path.join(workdir, "job.db")
         gen, total = start_stream(b.bootstrap)
         kill_loop(eddy, b, workdir, job_sql, state, gen, rng)
         held = topic_count(b.bootstrap, source)
         check(held == total, "the source topic holds %d records, %d were produced (retention?)" % (held, total))
         # Catch up: read to the end, stop, final checkpoint.
-        rc, err = run_bounded(eddy, b.bootstrap, job_sql, state, workdir)
-        log("catch-up run: %s" % err.strip().replace("\n", " | "))
+        err = run_bounded(eddy, b.bootstrap, job_sql, workdir, state=state).err
+        step("catch-up run: %s" % err.strip().replace("\n", " | "))
         hw = {(source, p): hi for p, (lo, hi) in watermarks(b.bootstrap, source).items()}
         offs = state_info(state)["offsets"]
         check(offs == hw, "after the catch-up the checkpointed offsets are %s, the topic ends at %s" % (offs, hw))
         # The uninterrupted run.
-        rc, err = run_bounded(eddy, b.bootstrap, ref_sql, os.path.join(workdir, "ref.db"), workdir)
+        err = run_bounded(eddy, b.bootstrap, ref_sql, workdir, state=os.path.join(workdir, "ref.db")).err
         rin = stop_counts(err)[0]
         check(rin == total, "the uninterrupted run read %d records, the topic holds %d" % (rin, total))
-        got = fold_upsert(read_topic(b.bootstrap, sink), sink)
-        ref = fold_upsert(read_topic(b.bootstrap, sink + "_ref"), sink + "_ref")
-        log("final tables: %d keys after the crashes, %d uninterrupted" % (len(got), len(ref)))
+        got = fold_upsert(read_topic(b.bootstrap, sink), sink, exact=True)
+        ref = fold_upsert(read_topic(b.bootstrap, sink + "_ref"), sink + "_ref", exact=True)
+        step("final tables: %d keys after the crashes, %d uninterrupted" % (len(got), len(ref)))
         if oracle:
             oracle(ref, sink + "_ref (uninterrupted)")
-        compare_tables(got, ref, "%s after %s" % (sink, "kill -9 and restarts"))
+        check_table("%s after %s" % (sink, "kill -9 and restarts"), got, ref)
         if oracle:
             oracle(got, sink)
-        log("%s: %d keys, equal to the uninterrupted run, doubles bit for bit" % (sink, len(got)))
+        step("%s: %d keys, equal to the uninterrupted run, doubles bit for bit" % (sink, len(got)))
 
 
 # --------------------------------------------------------------------------
@@ -278,14 +268,15 @@ ORDERS_SEED, ORDERS_COUNT, ORDERS_RATE = 11, 360000, 30000
 
 def t_orders(eddy, workdir):
     def stream(bs):
-        return gen_orders(eddy, bs, "orders_raw", ORDERS_COUNT, ORDERS_SEED, rate=ORDERS_RATE, workdir=workdir), ORDERS_COUNT
+        return (start_gen_orders(eddy, bs, "orders_raw", ORDERS_COUNT, workdir, seed=ORDERS_SEED, rate=ORDERS_RATE),
+                ORDERS_COUNT)
 
     def oracle(table, what):
         # Counts and sums from the source itself (math.fsum is the correctly
         # rounded sum, which is what eddy's exact double summation gives).
         per = {}
-        for p, o, k, v in read_topic(b_holder[0], "orders_raw"):
-            r = json.loads(v)
+        for m in read_topic(b_holder[0], "orders_raw"):
+            r = json.loads(m.value)
             per.setdefault(r["region"], []).append(r["amount"])
         exp = {reg: {"total_orders": len(a), "total_sales": math.fsum(a)} for reg, a in per.items()}
         check(sum(len(a) for a in per.values()) == ORDERS_COUNT, "orders_raw does not hold every order")
@@ -306,7 +297,7 @@ UPSERT_SEED, UPSERT_COUNT, UPSERT_RATE = 23, 48000, 4000
 def t_having(eddy, workdir):
     recs = upsert_records(UPSERT_SEED, UPSERT_COUNT, 400, 24)
     exp = oracle_having(recs)
-    log("the stream ends with %d of 24 groups above %d members" % (len(exp), HAVING_MIN))
+    step("the stream ends with %d of 24 groups above %d members" % (len(exp), HAVING_MIN))
 
     def stream(bs):
         return upsert_stream(bs, "accounts", UPSERT_SEED, UPSERT_COUNT, 400, 24, UPSERT_RATE, workdir), UPSERT_COUNT
@@ -318,7 +309,7 @@ def t_having(eddy, workdir):
 def t_upsert(eddy, workdir):
     recs = upsert_records(UPSERT_SEED + 1, UPSERT_COUNT, 150, 60)
     exp = oracle_upsert(recs)
-    log("the stream ends with %d of 60 groups non-empty" % len(exp))
+    step("the stream ends with %d of 60 groups non-empty" % len(exp))
 
     def stream(bs):
         return upsert_stream(bs, "accounts", UPSERT_SEED + 1, UPSERT_COUNT, 150, 60, UPSERT_RATE, workdir), UPSERT_COUNT
@@ -351,33 +342,30 @@ def t_replay(eddy, workdir):
         produce(b.bootstrap, "accounts", base)
         for n, (what, fn, first, second) in enumerate(cases):
             sink = "replay%d" % n
-            sql = write_sql(workdir, "replay%d.sql" % n, fn(sink, no_periodic))
-            ref = write_sql(workdir, "replay%d_ref.sql" % n, fn(sink + "_ref", no_periodic))
+            sql = write_file(workdir, "replay%d.sql" % n, fn(sink, no_periodic))
+            ref = write_file(workdir, "replay%d_ref.sql" % n, fn(sink + "_ref", no_periodic))
             state = os.path.join(workdir, "replay%d.db" % n)
-            run_bounded(eddy, b.bootstrap, sql, state, workdir)         # checkpoint at the clean stop
+            run_bounded(eddy, b.bootstrap, sql, workdir, state=state)   # checkpoint at the clean stop
             before = topic_count(b.bootstrap, sink)
-            j = Job(eddy, b.bootstrap, sql, state, workdir, "replay")
+            j = Job(eddy, b.bootstrap, sql, workdir, "replay", state=state)
             try:
                 produce(b.bootstrap, "accounts", first)
-                deadline = time.monotonic() + 20
-                while topic_count(b.bootstrap, sink) == before:
-                    j.check_alive()
-                    check(time.monotonic() < deadline, "%s: the job wrote nothing within 20 s" % what)
-                    time.sleep(0.05)
+                wait_for("%s: the job to write something" % what, lambda: topic_count(b.bootstrap, sink) != before,
+                         job=j, interval=0.05)
                 time.sleep(0.3)
-                j.kill9()
+                kill9(j)
             finally:
-                j.cleanup()
+                j.kill()
             produce(b.bootstrap, "accounts", second)
-            run_bounded(eddy, b.bootstrap, sql, state, workdir)         # replays first + second
-            run_bounded(eddy, b.bootstrap, ref, os.path.join(workdir, "replay%d_ref.db" % n), workdir)
-            got = fold_upsert(read_topic(b.bootstrap, sink))
-            exp = fold_upsert(read_topic(b.bootstrap, sink + "_ref"))
+            run_bounded(eddy, b.bootstrap, sql, workdir, state=state)   # replays first + second
+            run_bounded(eddy, b.bootstrap, ref, workdir, state=os.path.join(workdir, "replay%d_ref.db" % n))
+            got = fold_upsert(read_topic(b.bootstrap, sink), sink, exact=True)
+            exp = fold_upsert(read_topic(b.bootstrap, sink + "_ref"), sink + "_ref", exact=True)
             try:
-                compare_tables(got, exp, "%s (%s)" % (sink, what))
-                log("%s: ok" % what)
+                check_table("%s (%s)" % (sink, what), got, exp)
+                step("%s: ok" % what)
             except Failure as e:
-                log("%s: WRONG: %s" % (what, e))
+                step("%s: WRONG: %s" % (what, e))
                 failures.append(str(e))
     check(not failures, "after kill -9 and restart, the sink's final table is wrong in %d of %d cases:\n%s"
           % (len(failures), len(cases), "\n".join(failures)))
@@ -405,9 +393,9 @@ REF_SELECT = "region, COUNT(*) AS total_orders, SUM(amount) AS total_sales, ROUN
 
 
 def _refused(eddy, b, workdir, state, name, sql_text, what):
-    path = write_sql(workdir, name + ".sql", sql_text)
+    path = write_file(workdir, name + ".sql", sql_text)
     before = os.path.getmtime(state), state_info(state)
-    rc, err = run_bounded(eddy, b.bootstrap, path, state, workdir, expect_rc=None)
+    rc, out, err, dt = run_bounded(eddy, b.bootstrap, path, workdir, state=state, expect=None)
     line = err.strip().splitlines()[-1] if err.strip() else ""
     problems = []
     if rc != 1:
@@ -420,7 +408,7 @@ def _refused(eddy, b, workdir, state, name, sql_text, what):
         problems.append("the state file changed")
     if problems:
         return "%s: %s; stderr: %s" % (what, ", ".join(problems), err.strip()[-800:])
-    log("refused as expected (%s): %s" % (what, line[:300]))
+    step("refused as expected (%s): %s" % (what, line[:300]))
     return None
 
 
@@ -428,24 +416,24 @@ def _changed_query(eddy, workdir, incompatible):
     with Broker(eddy, workdir, {"orders_raw": 4, "orders_summary": 4, "summary_b": 4, "summary_ref": 4,
                                 "summary_reset": 4}) as b:
         bs = b.bootstrap
-        finish(gen_orders(eddy, bs, "orders_raw", 20000, 5, workdir=workdir), "eddy gen")
+        gen_orders(eddy, bs, "orders_raw", 20000, 5)
         state = os.path.join(workdir, "job.db")
-        base = write_sql(workdir, "base.sql", orders_sql())
-        run_bounded(eddy, bs, base, state, workdir)
+        base = write_file(workdir, "base.sql", orders_sql())
+        run_bounded(eddy, bs, base, workdir, state=state)
         problems = [p for p in (_refused(eddy, b, workdir, state, "bad%d" % i, sql, what)
                                 for i, (what, sql) in enumerate(incompatible)) if p]
         check(not problems, "incompatible changes not refused as they should be:\n  " + "\n  ".join(problems))
         if not incompatible:
             return
         # The refusals left the state alone: the original query resumes and has nothing to do.
-        rc, err = run_bounded(eddy, bs, base, state, workdir)
+        err = run_bounded(eddy, bs, base, workdir, state=state).err
         check(stop_counts(err)[0] == 0 and resumed_rows(err) == 8, "after the refusals the original job did not resume cleanly:\n" + err)
         # --reset-state makes the incompatible query start fresh (from the earliest offset).
         what, sql = incompatible[0]
-        path = write_sql(workdir, "reset.sql", sql.replace("WITH ('changelog.mode' = 'upsert')",
-                                                           "WITH ('changelog.mode' = 'upsert', 'topic' = 'summary_reset')"))
-        rc, err = run_bounded(eddy, bs, path, os.path.join(workdir, "reset.db"), workdir)
-        rc, err = run_bounded(eddy, bs, path, state, workdir, extra=["--reset-state"])
+        path = write_file(workdir, "reset.sql", sql.replace("WITH ('changelog.mode' = 'upsert')",
+                                                            "WITH ('changelog.mode' = 'upsert', 'topic' = 'summary_reset')"))
+        err = run_bounded(eddy, bs, path, workdir, state=os.path.join(workdir, "reset.db")).err
+        err = run_bounded(eddy, bs, path, workdir, state=state, extra=["--reset-state"]).err
         check(resumed_rows(err) is None and stop_counts(err)[0] == 20000,
               "with --reset-state the changed query should start fresh and read all 20000 records:\n" + err)
 
@@ -469,33 +457,35 @@ def t_changed_query(eddy, workdir):
     with Broker(eddy, workdir, {"orders_raw": 4, "orders_summary": 4, "summary_b": 4, "summary_ref": 4}) as b:
         bs = b.bootstrap
         state = os.path.join(workdir, "compat.db")
-        finish(gen_orders(eddy, bs, "orders_raw", 20000, 5, workdir=workdir), "eddy gen")
-        run_bounded(eddy, bs, write_sql(workdir, "c0.sql", orders_sql()), state, workdir)
+        gen_orders(eddy, bs, "orders_raw", 20000, 5)
+        run_bounded(eddy, bs, write_file(workdir, "c0.sql", orders_sql()), workdir, state=state)
         # 1: a new column computed after the aggregate (same sink topic).
-        finish(gen_orders(eddy, bs, "orders_raw", 5000, 6, workdir=workdir), "eddy gen")
-        c1 = write_sql(workdir, "c1.sql", _orders_variant(
+        gen_orders(eddy, bs, "orders_raw", 5000, 6)
+        c1 = write_file(workdir, "c1.sql", _orders_variant(
             REF_SELECT + ", UPPER(region) AS region_uc, ROUND(AVG(amount), 0) AS avg_whole",
             "region", REF_COLS + ", region_uc STRING, avg_whole DOUBLE"))
-        rc, err = run_bounded(eddy, bs, c1, state, workdir)
+        err = run_bounded(eddy, bs, c1, workdir, state=state).err
         check(resumed_rows(err) == 8 and stop_counts(err)[0] == 5000,
               "a new projected column should keep the state (8 groups) and read only the 5000 new records:\n" + err)
         # 2: another sink topic.
-        finish(gen_orders(eddy, bs, "orders_raw", 5000, 7, workdir=workdir), "eddy gen")
-        c2 = write_sql(workdir, "c2.sql", orders_sql("summary_b"))
-        rc, err = run_bounded(eddy, bs, c2, state, workdir)
+        gen_orders(eddy, bs, "orders_raw", 5000, 7)
+        c2 = write_file(workdir, "c2.sql", orders_sql("summary_b"))
+        err = run_bounded(eddy, bs, c2, workdir, state=state).err
         check(resumed_rows(err) == 8 and stop_counts(err)[0] == 5000,
               "another sink topic should keep the state and read only the 5000 new records:\n" + err)
         # Both continued from the state: the final values equal a fresh run over all 30000 orders.
-        run_bounded(eddy, bs, write_sql(workdir, "cref.sql", orders_sql("summary_ref")), os.path.join(workdir, "cref.db"), workdir)
-        ref = fold_upsert(read_topic(bs, "summary_ref"))
+        run_bounded(eddy, bs, write_file(workdir, "cref.sql", orders_sql("summary_ref")), workdir,
+                    state=os.path.join(workdir, "cref.db"))
+        ref = fold_upsert(read_topic(bs, "summary_ref"), "summary_ref", exact=True)
         cols = ["region", "total_orders", "total_sales", "avg_order_value"]
-        compare_tables(fold_upsert(read_topic(bs, "summary_b")), ref, "summary_b (after the sink changed)", cols)
+        check_table("summary_b (after the sink changed)",
+                    fold_upsert(read_topic(bs, "summary_b"), "summary_b", exact=True), ref, columns=cols)
         # orders_summary: the rows written by c1 carry the new columns, computed from the resumed state.
         msgs = read_topic(bs, "orders_summary")
-        c1_rows = [json.loads(v) for p, o, k, v in msgs if v and b"region_uc" in v]
+        c1_rows = [json.loads(m.value) for m in msgs if m.value and b"region_uc" in m.value]
         check(len(c1_rows) == 8 and all(r["region_uc"] == r["region"].upper() for r in c1_rows),
               "the compatible query wrote %d rows with the new column, expected 8: %s" % (len(c1_rows), c1_rows[:3]))
-        log("compatible changes resumed from the state and continued the same totals")
+        step("compatible changes resumed from the state and continued the same totals")
 
 
 def t_changed_same_types(eddy, workdir):
@@ -515,60 +505,54 @@ def t_clean_stop(eddy, workdir):
             ("upsert", "grp_stats", upsert_sql("grp_stats"), "accounts")]
     with Broker(eddy, workdir, {"orders_raw": 4, "orders_summary": 4, "accounts": 4, "grp_stats": 4}) as b:
         bs = b.bootstrap
-        finish(gen_orders(eddy, bs, "orders_raw", 30000, 9, workdir=workdir), "eddy gen")
+        gen_orders(eddy, bs, "orders_raw", 30000, 9)
         produce(bs, "accounts", upsert_records(31, 5000, 150, 60))
         for name, sink, text, source in jobs:
-            sql = write_sql(workdir, name + ".sql", text)
+            sql = write_file(workdir, name + ".sql", text)
             state = os.path.join(workdir, name + ".db")
             total = topic_count(bs, source)
-            j = Job(eddy, bs, sql, state, workdir, name)
+            j = Job(eddy, bs, sql, workdir, name, state=state)
             try:
-                deadline = time.monotonic() + 20
-                while sum(state_info(state)["offsets"].values()) < total:
-                    j.check_alive()
-                    check(time.monotonic() < deadline, "%s: not every record checkpointed within 20 s" % name)
-                    time.sleep(0.1)
+                wait_for("%s: every record checkpointed" % name,
+                         lambda: sum(state_info(state)["offsets"].values()) >= total, job=j)
                 rc, err = j.term()
             finally:
-                j.cleanup()
+                j.kill()
             check(rc == 0, "%s: exit %d after SIGTERM:\n%s" % (name, rc, err))
             n1 = topic_count(bs, sink)
-            log("%s: stopped cleanly; %s holds %d records" % (name, sink, n1))
+            step("%s: stopped cleanly; %s holds %d records" % (name, sink, n1))
             # Restart, unbounded, no new input: let it run past several checkpoint intervals.
-            j = Job(eddy, bs, sql, state, workdir, name)
+            j = Job(eddy, bs, sql, workdir, name, state=state)
             try:
                 time.sleep(1.5)
                 rc, err = j.term()
             finally:
-                j.cleanup()
+                j.kill()
             check(rc == 0 and resumed_rows(err), "%s: the restart did not resume (exit %d):\n%s" % (name, rc, err))
             counts = stop_counts(err)
             n2 = topic_count(bs, sink)
             check(counts == (0, 0, 0) and n2 == n1, "%s: a restart with no new input wrote %d records (%s -> %s); stderr:\n%s"
                   % (name, n2 - n1, n1, n2, err))
             # And a bounded restart: nothing either.
-            rc, err = run_bounded(eddy, bs, sql, state, workdir)
+            err = run_bounded(eddy, bs, sql, workdir, state=state).err
             check(stop_counts(err) == (0, 0, 0) and topic_count(bs, sink) == n1,
                   "%s: a bounded restart with no new input emitted something:\n%s" % (name, err))
-            log("%s: restarts with no new input emitted nothing (%d records before and after)" % (name, n1))
+            step("%s: restarts with no new input emitted nothing (%d records before and after)" % (name, n1))
 
 
 def t_locked(eddy, workdir):
     with Broker(eddy, workdir, {"orders_raw": 4, "orders_summary": 4}) as b:
         bs = b.bootstrap
-        finish(gen_orders(eddy, bs, "orders_raw", 5000, 3, workdir=workdir), "eddy gen")
-        sql = write_sql(workdir, "job.sql", orders_sql())
+        gen_orders(eddy, bs, "orders_raw", 5000, 3)
+        sql = write_file(workdir, "job.sql", orders_sql())
         state = os.path.join(workdir, "job.db")
-        first = Job(eddy, bs, sql, state, workdir, "first")
+        first = Job(eddy, bs, sql, workdir, "first", state=state)
         try:
-            deadline = time.monotonic() + 20
-            while "started job" not in first.stderr():
-                first.check_alive()
-                check(time.monotonic() < deadline, "the first job did not start within 20 s")
-                time.sleep(0.05)
+            wait_for("the first job to start", lambda: "started job" in first.stderr(), job=first, interval=0.05)
             for args in (["run", "--bounded"], ["run"]):
-                rc, out, err, dt = run_eddy(eddy, args + ["--state", state, "--bootstrap", bs, sql], workdir, timeout=15)
-                log("second job (%s) on the same state file: exit %d in %.2f s: %s" % (" ".join(args), rc, dt, err.strip()))
+                rc, out, err, dt = run([eddy] + args + ["--state", state, "--bootstrap", bs, sql], cwd=workdir, timeout=15,
+                                       expect=None)
+                step("second job (%s) on the same state file: exit %d in %.2f s: %s" % (" ".join(args), rc, dt, err.strip()))
                 check(rc == 1, "a second job on a state file in use exited with %d, expected 1:\n%s" % (rc, err))
                 check(dt < 3, "the second job took %.1f s to fail, expected at once" % dt)
                 check(state in err and ("in use" in err or "locked" in err),
@@ -577,9 +561,9 @@ def t_locked(eddy, workdir):
             rc, err = first.term()
             check(rc == 0, "the first job exited with %d after the second was refused:\n%s" % (rc, err))
         finally:
-            first.cleanup()
+            first.kill()
         # Free again: a new job takes the file over.
-        rc, err = run_bounded(eddy, bs, sql, state, workdir)
+        err = run_bounded(eddy, bs, sql, workdir, state=state).err
         check(resumed_rows(err) == 8, "after the first job stopped, the state file should resume:\n" + err)
 
 
@@ -590,14 +574,14 @@ def _corrupt(eddy, workdir, cases):
     rng = random.Random(5)
     with Broker(eddy, workdir, {"orders_raw": 4, "orders_summary": 4, "accounts": 4, "grp_stats": 4}) as b:
         bs = b.bootstrap
-        finish(gen_orders(eddy, bs, "orders_raw", 20000, 4, workdir=workdir), "eddy gen")
+        gen_orders(eddy, bs, "orders_raw", 20000, 4)
         produce(bs, "accounts", upsert_records(41, 3000, 150, 60))
-        sqls = {"orders": write_sql(workdir, "orders.sql", orders_sql()),
-                "upsert": write_sql(workdir, "upsert.sql", upsert_sql("grp_stats"))}
+        sqls = {"orders": write_file(workdir, "orders.sql", orders_sql()),
+                "upsert": write_file(workdir, "upsert.sql", upsert_sql("grp_stats"))}
         good = {}
         for name, sql in sqls.items():
             good[name] = os.path.join(workdir, name + "-good.db")
-            run_bounded(eddy, bs, sql, good[name], workdir)
+            run_bounded(eddy, bs, sql, workdir, state=good[name])
             db = sqlite3.connect(good[name])
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")     # everything in the main file
             db.close()
@@ -609,10 +593,10 @@ def _corrupt(eddy, workdir, cases):
             if data is not None:
                 with open(path, "wb") as f:
                     f.write(data)
-            rc, out, err, dt = run_eddy(eddy, ["run", "--bounded", "--state", path, "--bootstrap", bs, sqls[base]],
-                                        workdir, timeout=30)
+            rc, out, err, dt = run([eddy, "run", "--bounded", "--state", path, "--bootstrap", bs, sqls[base]],
+                                   cwd=workdir, timeout=30, expect=None)
             last = err.strip().splitlines()[-1] if err.strip() else ""
-            log("%-34s exit %d: %s" % (what, rc, last[:260]))
+            step("%-34s exit %d: %s" % (what, rc, last[:260]))
             if rc < 0:
                 problems.append("%s: eddy died with signal %d:\n%s" % (what, -rc, err[-2000:]))
             elif rc != 1:
@@ -680,7 +664,7 @@ def t_fail_midstream(eddy, workdir):
     changed groups that no checkpoint holds yet: a clear error (topic,
     partition, offset) and exit 1, no crash while it frees its state; a
     restart fails on the same record again (never skips it silently)."""
-    sql = write_sql(workdir, "job.sql", "SET 'execution.checkpointing.interval' = '1 h';\n" + """
+    sql = write_file(workdir, "job.sql", "SET 'execution.checkpointing.interval' = '1 h';\n" + """
 CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING)
   WITH ('scan.startup.mode' = 'earliest-offset');
 CREATE TABLE summary (region STRING PRIMARY KEY NOT ENFORCED, n BIGINT, total DOUBLE)
@@ -690,28 +674,28 @@ INSERT INTO summary SELECT region, COUNT(*), SUM(amount) FROM orders_raw GROUP B
     state = os.path.join(workdir, "job.db")
     with Broker(eddy, workdir, {"orders_raw": 1, "summary": 1}) as b:
         bs = b.bootstrap
-        finish(gen_orders(eddy, bs, "orders_raw", 1000, 2, workdir=workdir), "eddy gen")
-        run_bounded(eddy, bs, sql, state, workdir)          # a checkpoint: 1000 orders
-        j = Job(eddy, bs, sql, state, workdir, "failing")
+        gen_orders(eddy, bs, "orders_raw", 1000, 2)
+        run_bounded(eddy, bs, sql, workdir, state=state)    # a checkpoint: 1000 orders
+        j = Job(eddy, bs, sql, workdir, "failing", state=state)
         try:
-            finish(gen_orders(eddy, bs, "orders_raw", 500, 3, workdir=workdir), "eddy gen")
-            deadline = time.monotonic() + 20
+            # Counted before the new orders go in: the job may write their
+            # changes before `eddy gen` has returned.
             before = topic_count(bs, "summary")
-            while topic_count(bs, "summary") == before:      # the new orders changed groups (no checkpoint since)
-                j.check_alive()
-                check(time.monotonic() < deadline, "the job wrote nothing within 20 s")
-                time.sleep(0.05)
+            gen_orders(eddy, bs, "orders_raw", 500, 3)
+            # the new orders changed groups (no checkpoint since)
+            wait_for("the job to write something", lambda: topic_count(bs, "summary") != before, job=j, interval=0.05)
             produce(bs, "orders_raw", [(None, "this is not JSON")])
             rc = j.wait(20)
             err = j.stderr()
         finally:
-            j.cleanup()
-        log("the job stopped with %s: %s" % (rc, err.strip().splitlines()[-1][:300] if err.strip() else ""))
+            j.kill()
+        step("the job stopped with %s: %s" % (rc, err.strip().splitlines()[-1][:300] if err.strip() else ""))
         check_sanitizer("the failing job", err)
         check(rc == 1, "a job failing on a malformed record exited with %s, expected 1:\n%s" % (rc, err[-3000:]))
         check("offset 1500" in err and "orders_raw" in err,
               "the message should name the topic, partition and offset (1500) of the bad record:\n" + err[-2000:])
-        rc, out, err, dt = run_eddy(eddy, ["run", "--bounded", "--state", state, "--bootstrap", bs, sql], workdir)
+        rc, out, err, dt = run([eddy, "run", "--bounded", "--state", state, "--bootstrap", bs, sql], cwd=workdir,
+                               expect=None)
         check(rc == 1 and "offset 1500" in err, "a restart should fail on the same record again (exit %d):\n%s" % (rc, err[-2000:]))
 
 
@@ -730,4 +714,4 @@ TESTS = {
 }
 
 if __name__ == "__main__":
-    sys.exit(main(TESTS, sys.argv))
+    main(TESTS)

@@ -23,14 +23,12 @@ A tombstone in an append table carries no row: it is ignored (Flink's JSON
 format returns no row for a null message), so it is neither a result nor a
 malformed record.
 """
-import sys
+import collections
+import re
 
-sys.dont_write_bytecode = True
-import collections  # noqa: E402
-import re  # noqa: E402
-
-from eddytest import (Broker, Failure, Rec, Sections, check, check_list, check_table, fold_append, fold_upsert, main, produce,  # noqa: E402
-                      read_topic, run_job, step, ukey)
+from eddyharness import (Broker, Failure, Rec, check, check_table, fold_upsert, last_values, main, produce, read_topic,
+                         step, ukey)
+from eddytest import Sections, check_list, fold_append, run_job
 
 SOURCE = """
 CREATE TABLE pay (
@@ -161,7 +159,7 @@ def fail_mode(eddy, workdir, b):
     where = produce(b.bootstrap, "pay_fail", recs)
     check(where[2 * 8 + 4] == (2, 4), "the bad record landed at %s, expected partition 2 offset 4" % (where[2 * 8 + 4],))
     sql = SOURCE.format(topic="pay_fail", opts="") + JOB_OK.format(p="pay_fail")
-    rc, out, err = run_job(eddy, b.bootstrap, sql, workdir, "malformed_fail", expect_rc=1)
+    err = run_job(eddy, b.bootstrap, sql, workdir, "malformed_fail", expect=1).err
     check("pay_fail" in err, "the error should name the topic pay_fail:\n" + err)
     check(re.search(r"partition\W{0,3}2\b", err), "the error should name partition 2:\n" + err)
     check(re.search(r"offset\W{0,3}4\b", err), "the error should name offset 4:\n" + err)
@@ -172,7 +170,7 @@ def fail_mode(eddy, workdir, b):
 def skip_mode(eddy, workdir, b, goods, nbad):
     sql = SOURCE.format(topic="pay", opts=", 'error.mode' = 'skip'") + JOB_OK.format(p="pay_skip") + \
         JOB_AGG.format(p="pay_skip")
-    rc, out, err = run_job(eddy, b.bootstrap, sql, workdir, "malformed_skip")
+    err = run_job(eddy, b.bootstrap, sql, workdir, "malformed_skip").err
     check_ok(b, "pay_skip", goods)
     check_agg(b, "pay_skip", goods)
     check_skip_count(err, nbad, 2)   # two jobs read the topic, each skips every bad record
@@ -183,7 +181,7 @@ def dead_letter(eddy, workdir, b, goods, src_bad):
     # one job reads the source, so every bad record is dead-lettered once
     sql = SOURCE.format(topic="pay", opts=", 'error.mode' = 'skip', 'error.dead-letter-topic' = 'pay_dlq'") + \
         JOB_OK.format(p="pay_dl")
-    rc, out, err = run_job(eddy, b.bootstrap, sql, workdir, "malformed_dead_letter")
+    err = run_job(eddy, b.bootstrap, sql, workdir, "malformed_dead_letter").err
     check_ok(b, "pay_dl", goods)
     check_skip_count(err, len(src_bad), 1)
     dl = read_topic(b.bootstrap, "pay_dlq")
@@ -211,20 +209,14 @@ def dead_letter(eddy, workdir, b, goods, src_bad):
 def upsert_source(eddy, workdir, b):
     produce(b.bootstrap, "acct", [r for _, r in UPSERT_INPUT])
     first_bad = next(i for i, (kind, _) in enumerate(UPSERT_INPUT) if kind == "bad")
-    rc, out, err = run_job(eddy, b.bootstrap, UPSERT_SOURCE.format(opts="", p="acct_fail"), workdir,
-                           "malformed_upsert_fail", expect_rc=1)
+    err = run_job(eddy, b.bootstrap, UPSERT_SOURCE.format(opts="", p="acct_fail"), workdir,
+                  "malformed_upsert_fail", expect=1).err
     check("acct" in err and re.search(r"partition\W{0,3}0\b", err) and re.search(r"offset\W{0,3}%d\b" % first_bad, err),
           "fail mode: the error should name topic acct, partition 0, offset %d:\n%s" % (first_bad, err))
     step("fail mode: exit 1 naming acct partition 0 offset %d" % first_bad)
-    rc, out, err = run_job(eddy, b.bootstrap, UPSERT_SOURCE.format(opts=", 'error.mode' = 'skip'", p="acct_skip"),
-                           workdir, "malformed_upsert_skip")
-    rows = {}
-    for kind, r in UPSERT_INPUT:
-        if kind == "good":
-            if r.value is None:
-                rows.pop(r.key["id"], None)
-            else:
-                rows[r.key["id"]] = r.value
+    err = run_job(eddy, b.bootstrap, UPSERT_SOURCE.format(opts=", 'error.mode' = 'skip'", p="acct_skip"),
+                  workdir, "malformed_upsert_skip").err
+    rows = last_values((r.key["id"], r.value) for kind, r in UPSERT_INPUT if kind == "good")
     n = collections.Counter(v["region"] for v in rows.values())
     bal = collections.Counter()
     for v in rows.values():

@@ -1,7 +1,7 @@
 """e2e/reference — the reference job, sql/orders.sql, over 20k generated orders.
 
 `eddy gen orders --seed 3` writes 20,000 orders into an 8-partition
-orders_raw; `eddy run --bounded 1 sql/orders.sql` aggregates them per region
+orders_raw; `eddy run --bounded sql/orders.sql` aggregates them per region
 into the upsert topic orders_summary.  The expected table is computed here
 from the records read back from orders_raw: COUNT(*), SUM(amount) and
 ROUND(AVG(amount), 2) per region.  Sums over 8 partitions are added in an
@@ -11,33 +11,25 @@ boundary may go either way).  On top of that, eddy documents its
 SUM(DOUBLE) as the correctly rounded exact sum, independent of order, so
 total_sales is also compared bit-exactly with math.fsum.
 """
-import sys
+import collections
+import json
+import math
+import os
 
-sys.dont_write_bytecode = True
-import collections  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import subprocess  # noqa: E402
-
-from eddytest import (Broker, Failure, OneOf, check, check_table, fold_upsert, main, read_topic,  # noqa: E402
-                      round_half_up, run_job, step, ukey)
+from eddyharness import (REPO, Broker, OneOf, check, check_table, fold_upsert, gen_orders, main, read_topic,
+                         round_half_up, step, ukey)
+from eddytest import run_job
 
 COUNT = 20000
 SEED = 3
 TOL = 1e-6
-REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 
 def test(eddy, workdir):
     with open(os.path.join(REPO, "sql", "orders.sql")) as f:
         sql = f.read()
     with Broker(eddy, workdir, {"orders_raw": 8}) as b:
-        cp = subprocess.run([eddy, "gen", "orders", "--topic", "orders_raw", "--count", str(COUNT), "--seed", str(SEED),
-                             "--bootstrap", b.bootstrap], capture_output=True, timeout=60)
-        if cp.returncode != 0:
-            raise Failure("eddy gen exited with %d: %s" % (cp.returncode, cp.stderr.decode(errors="replace")))
-        step("eddy gen: %s" % cp.stderr.decode(errors="replace").strip())
+        step("eddy gen: %s" % gen_orders(eddy, b.bootstrap, "orders_raw", COUNT, SEED).err.strip())
 
         raw = read_topic(b.bootstrap, "orders_raw")
         check(len(raw) == COUNT, "orders_raw holds %d records, expected %d" % (len(raw), COUNT))

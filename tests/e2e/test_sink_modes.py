@@ -20,18 +20,14 @@ source topic (their partitions, offsets and timestamps included).  SUM of
 doubles over 3 partitions compares with a relative tolerance of 1e-6;
 everything else exactly.
 """
-import sys
+import collections
+import datetime
+import json
+import random
+import re
 
-sys.dont_write_bytecode = True
-import collections  # noqa: E402
-import datetime  # noqa: E402
-import json  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-
-from eddytest import (Broker, Rec, Sections, canon, check, check_list, check_multiset, check_table, fold_append,  # noqa: E402
-                      fold_retract, fold_upsert, main, op_of, produce, read_topic, run_job, run_phases, step,
-                      ukey)
+from eddyharness import Broker, Rec, canon, check, check_table, fold_upsert, main, produce, read_topic, step, ukey
+from eddytest import Sections, check_list, check_multiset, fold_append, fold_retract, op_of, run_job, run_phases
 
 SOURCE = """
 CREATE TABLE sales (

@@ -16,11 +16,9 @@ predicate is TRUE.  The sink must hold exactly the passing rows, in order.
 """
 import math
 import re
-import sys
 
-sys.dont_write_bytecode = True
-
-from eddytest import Broker, Failure, Rec, check_list, fold_append, main, produce, read_topic, run_job  # noqa: E402
+from eddyharness import Broker, Failure, Rec, main, produce, read_topic
+from eddytest import check_list, fold_append, run_job
 
 COLS = ("id", "amount", "region", "qty", "flag")
 

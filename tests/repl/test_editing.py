@@ -6,19 +6,17 @@ kept in ~/.eddy_history across sessions, and without HOME the shell runs
 with history in memory only."""
 
 import os
-import sys
 
-sys.dont_write_bytecode = True   # no __pycache__ in the source tree
-
-from repltest import CTRL_C, CTRL_D, TAB, UP, Shell, check, main, step
+from eddyharness import check, main, step
+from repltest import CTRL_C, CTRL_D, TAB, UP, Shell
 
 ORDERS = "CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING);"
 SUMMARY = "CREATE TABLE orders_summary (region STRING PRIMARY KEY NOT ENFORCED, total_orders BIGINT);"
 NOWHERE = ["--bootstrap", "127.0.0.1:9"]   # nothing here talks to Kafka
 
 
-def test(eddy):
-    s = Shell(eddy, NOWHERE)
+def test(eddy, workdir):
+    s = Shell(eddy, workdir, NOWHERE)
     home = s.home
     try:
         s.prompt()
@@ -94,7 +92,7 @@ def test(eddy):
               "history file:\n%s" % text)
         check(oct(os.stat(hist).st_mode & 0o777) == "0o600", "history file mode %o" % (os.stat(hist).st_mode & 0o777))
 
-        s = Shell(eddy, NOWHERE, home=home)
+        s = Shell(eddy, workdir, NOWHERE, home=home)
         s.prompt()
         s.send(UP)
         s.expect(r"quit")
@@ -106,7 +104,7 @@ def test(eddy):
         check(s.wait_exit() == 0, "exit status %s" % s.status)
         step("a new session recalls the last one's statements")
 
-        s = Shell(eddy, NOWHERE, env={"HOME": None})
+        s = Shell(eddy, workdir, NOWHERE, env={"HOME": None})
         s.prompt()
         s.run(ORDERS)
         s.send(UP)

@@ -7,20 +7,11 @@ while the prompt waits; quitting stops running jobs cleanly.  Against `eddy brok
 import os
 import re
 import sqlite3
-import subprocess
-import sys
 import time
 
-sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+from eddyharness import Broker, Failure, check, gen_orders, main, produce, step
+from repltest import INSERT, ORDERS, SUMMARY, Shell
 
-from repltest import Broker, Failure, Shell, check, gen_orders, main, step
-
-ORDERS = ("CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING) "
-          "WITH ('scan.startup.mode' = 'earliest-offset');")
-SUMMARY = ("CREATE TABLE orders_summary (region STRING PRIMARY KEY NOT ENFORCED, total_orders BIGINT, "
-           "total_sales DOUBLE) WITH ('changelog.mode' = 'upsert');")
-INSERT = ("INSERT INTO orders_summary SELECT region, COUNT(*) AS total_orders, SUM(amount) AS total_sales "
-          "FROM orders_raw GROUP BY region;")
 JOB_ROW = r"\n%d +orders_summary +(RUNNING|STOPPING|FINISHED|FAILED|STOPPED) +(\d+) +(\d+) +(\d+|-) +\d\d:\d\d:\d\d"
 
 
@@ -43,9 +34,9 @@ def until_job(s, job_id, want, timeout=20):
         time.sleep(0.2)
 
 
-def test(eddy):
-    with Broker(eddy, topics=["orders_raw:4"]) as b:
-        s = Shell(eddy, ["--bootstrap", b.bootstrap])
+def test(eddy, workdir):
+    with Broker(eddy, workdir, {"orders_raw": 4}) as b:
+        s = Shell(eddy, workdir, ["--bootstrap", b.bootstrap])
         state = os.path.join(s.home, "summary.db")
         try:
             s.prompt()
@@ -61,7 +52,7 @@ def test(eddy):
             check(time.monotonic() - t0 < 5, "the prompt did not come back at once")
             st, rin, rout, lag = until_job(s, 1, lambda st, i, o, l: st == "RUNNING" and i == 1000 and o > 0 and l == "0")
             step("job 1 RUNNING: %d records in, %d out, lag %s" % (rin, rout, lag))
-            gen_orders(eddy, b.bootstrap, "orders_raw", 500, seed=2)
+            gen_orders(eddy, b.bootstrap, "orders_raw", 500, 2)
             until_job(s, 1, lambda st, i, o, l: st == "RUNNING" and i == 1500 and l == "0")
             step("job 1 follows new orders (1500 in, lag 0)")
 
@@ -90,7 +81,7 @@ def test(eddy):
             check(re.search(r"Job 2 'orders_summary' stopped: 1,500 records in, \d+ records out; final checkpoint in %s\."
                             % re.escape(state), out), "STOP JOB by name, with state: %r" % out)
             check(os.path.exists(state), "no state file %s" % state)
-            gen_orders(eddy, b.bootstrap, "orders_raw", 100, seed=3)
+            gen_orders(eddy, b.bootstrap, "orders_raw", 100, 3)
             out = s.run(INSERT)
             check("Job 'orders_summary' resumes from %s" % state in out and "Started job 3" in out, "resume: %r" % out)
             until_job(s, 3, lambda st, i, o, l: st == "RUNNING" and i == 100 and l == "0")
@@ -98,8 +89,7 @@ def test(eddy):
 
             # A job that fails while the prompt waits is reported at once, above
             # the prompt, and what was being typed is kept.
-            subprocess.run(["kcat", "-P", "-b", b.bootstrap, "-t", "bad"], input=b'{"a": 1}\nnot json\n',
-                           check=True, timeout=20)
+            produce(b.bootstrap, "bad", [(None, '{"a": 1}'), (None, "not json")])
             out = s.run(INSERT)
             check("is in use by another eddy job" in out, "a second job on a state file in use: %r" % out)
             s.run("RESET 'state.path';")

@@ -4,19 +4,14 @@ place (table mode), Ctrl-C and q cancel the query and keep the session, a
 LIMIT query ends by itself (tableau mode)."""
 
 import re
-import sys
 
-sys.dont_write_bytecode = True   # no __pycache__ in the source tree
-
-from repltest import CTRL_C, CTRL_D, Broker, Shell, check, gen_orders, main, step
-
-ORDERS = ("CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING) "
-          "WITH ('scan.startup.mode' = 'earliest-offset');")
+from eddyharness import Broker, check, finish, gen_orders, main, start_gen_orders, step
+from repltest import CTRL_C, CTRL_D, ORDERS, Shell
 
 
-def test(eddy):
-    with Broker(eddy, topics=["orders_raw:4"]) as b:
-        s = Shell(eddy, ["--bootstrap", b.bootstrap])
+def test(eddy, workdir):
+    with Broker(eddy, workdir, {"orders_raw": 4}) as b:
+        s = Shell(eddy, workdir, ["--bootstrap", b.bootstrap])
         try:
             s.expect(r"Kafka: %s \(--bootstrap\)" % re.escape(b.bootstrap))
             s.prompt()
@@ -26,11 +21,11 @@ def test(eddy):
             s.run("SET 'sql-client.execution.result-mode' = 'changelog';")
             s.line("SELECT order_id, region, amount FROM orders_raw;")
             s.expect(r"continuous query")
-            gen = gen_orders(eddy, b.bootstrap, "orders_raw", 40, rate=20, wait=False)
+            gen = start_gen_orders(eddy, b.bootstrap, "orders_raw", 40, workdir, rate=20)
             s.expect(r"\+I\[\d+, [a-z-]+, [0-9.]+\]", what="a first row")
             check(gen.poll() is None, "the first row came only after the generator finished")
             s.wait_for(lambda t: len(re.findall(r"\+I\[", t)) >= 39, 20, "the other 39 rows")
-            gen.wait(10)
+            finish(gen, "eddy gen --rate 20", 10)
             step("changelog rows appear while the orders are produced")
             s.send(CTRL_C)
             s.expect(r"\(40 changes; cancelled\)")
@@ -43,7 +38,7 @@ def test(eddy):
             s.run("RESET 'sql-client.execution.result-mode';")
             s.line("SELECT COUNT(*) AS n FROM orders_raw;")
             s.expect(r"\n +40\n\(1 row, ", what="the count of 40")
-            gen_orders(eddy, b.bootstrap, "orders_raw", 10, seed=2)
+            gen_orders(eddy, b.bootstrap, "orders_raw", 10, 2)
             s.expect(r"\n +50\n\(1 row, ", what="the count refreshed to 50")
             s.send("q")
             s.expect(r"\n +50\n\(1 row, \d+ changes?, [0-9.]+ s; cancelled\)")

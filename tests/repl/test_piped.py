@@ -11,12 +11,10 @@ import re
 import select
 import signal
 import subprocess
-import sys
 import time
 
-sys.dont_write_bytecode = True   # no __pycache__ in the source tree
-
-from repltest import Broker, check, gen_orders, main, run_piped, step
+from eddyharness import Broker, check, gen_orders, main, step
+from repltest import run_piped
 
 BOUNDED = ("CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING) "
            "WITH ('scan.bounded.mode' = 'latest-offset');\n")
@@ -57,8 +55,8 @@ def read_lines_until(proc, n, timeout):
     return buf.decode()
 
 
-def test(eddy):
-    with Broker(eddy, topics=["orders_raw:4"]) as b:
+def test(eddy, workdir):
+    with Broker(eddy, workdir, {"orders_raw": 4}) as b:
         bs = ["--bootstrap", b.bootstrap]
         gen_orders(eddy, b.bootstrap, "orders_raw", 30)
 

@@ -5,18 +5,9 @@ is given (a LIMIT query reads what `eddy gen` wrote into it)."""
 
 import os
 import re
-import sys
 
-sys.dont_write_bytecode = True   # no __pycache__ in the source tree
-
-from repltest import CTRL_C, Shell, check, gen_orders, main, step
-
-ORDERS = ("CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING) "
-          "WITH ('scan.startup.mode' = 'earliest-offset');")
-SUMMARY = ("CREATE TABLE orders_summary (region STRING PRIMARY KEY NOT ENFORCED, total_orders BIGINT, "
-           "total_sales DOUBLE) WITH ('changelog.mode' = 'upsert');")
-INSERT = ("INSERT INTO orders_summary SELECT region, COUNT(*) AS total_orders, SUM(amount) AS total_sales "
-          "FROM orders_raw GROUP BY region;")
+from eddyharness import check, gen_orders, main, step
+from repltest import CTRL_C, INSERT, ORDERS, SUMMARY, Shell
 
 
 def caret_col(out, line_text):
@@ -28,8 +19,8 @@ def caret_col(out, line_text):
     raise AssertionError("no caret under %r in:\n%s" % (line_text, out))
 
 
-def test(eddy):
-    s = Shell(eddy)   # no --bootstrap, no EDDY_BOOTSTRAP: the shell starts a development broker
+def test(eddy, workdir):
+    s = Shell(eddy, workdir)   # no --bootstrap, no EDDY_BOOTSTRAP: the shell starts a development broker
     try:
         m = s.expect(r"development broker started in this process at (127\.0\.0\.1:\d+)")
         bootstrap = m.group(1)

@@ -1,6 +1,6 @@
 # codec_agg.cmake — cmocka tests of the JSON codec, the aggregate
 # accumulators, the hash table and row keys: ctest runtime/codec_json,
-# runtime/agg, runtime/htab.  Included from tests/CMakeLists.txt.
+# runtime/agg, runtime/htab, and the executor's structure: runtime/exec.  Included from tests/CMakeLists.txt.
 find_path(CMOCKA_INCLUDE_DIR cmocka.h)
 find_library(CMOCKA_LIBRARY cmocka)
 set(_ca_dir ${CMAKE_CURRENT_LIST_DIR})
@@ -8,7 +8,7 @@ set(_ca_dir ${CMAKE_CURRENT_LIST_DIR})
 if(NOT CMOCKA_INCLUDE_DIR OR NOT CMOCKA_LIBRARY)
   message(STATUS "cmocka not found: runtime/codec_json, agg, htab are not built")
 else()
-  foreach(_name codec_json agg htab)
+  foreach(_name codec_json agg htab exec)
     add_executable(runtime_${_name} ${_ca_dir}/test_${_name}.c)
     target_include_directories(runtime_${_name} PRIVATE ${CMOCKA_INCLUDE_DIR})
     target_link_libraries(runtime_${_name} PRIVATE eddy_runtime ${CMOCKA_LIBRARY} m)

@@ -375,7 +375,7 @@ static void push(Job *j, int id, const char *region, double balance)
     snprintf(v, sizeof v, "{\"id\": %d, \"region\": \"%s\", \"balance\": %g}", id, region ? region : "", balance);
     RawRecord r = {.topic = "accounts", .offset = offset++, .key = k, .klen = strlen(k), .val = region ? v : NULL,
                    .vlen = region ? strlen(v) : 0};
-    if (job_push(j, &r, 1)) fail_msg("%s", j->err);
+    if (job_push(j, 0, &r, 1)) fail_msg("%s", j->err);
 }
 
 static void chk(const OpStats *st, int64_t keys, const char *what)
@@ -425,7 +425,7 @@ static void test_operators(void **state)
 
     /* a restart loads the same counts */
     int64_t nb = norm->state_bytes, ab = agg->state_bytes;
-    int64_t offs[1] = {0};
+    SourceOffset offs[1] = {{"accounts", 0, offset}};
     assert_int_equal(job_checkpoint(j, offs, 1), 0);
     assert_int_equal(job_checkpoint_sync(j), 0);
     job_free(j);

@@ -83,9 +83,12 @@ static const Plan *plan_of(Px *x, const char *sql)
     return (const Plan *)p;
 }
 
+/* The first input of a node, NULL for a source (these plans are chains). */
+static const PlanNode *in0(const PlanNode *n) { return n->ninputs ? n->inputs[0] : NULL; }
+
 static const char *changelog_of(const PlanNode *n)
 {
-    if (n->kind == PLAN_SINK) return changelog_mode_name(n->table->conn.mode);
+    if (n->kind == PLAN_SINK) return changelog_mode_name(plan_sink(n)->table->conn.mode);
     if (!n->updating) return "append";
     return n->before ? "retract" : "upsert";
 }
@@ -94,14 +97,14 @@ static const char *changelog_of(const PlanNode *n)
 static const char *summary(Px *x, const Plan *p)
 {
     sb_free(&x->buf);
-    for (const PlanNode *n = p->root; n; n = n->input) {
+    for (const PlanNode *n = p->root; n; n = in0(n)) {
         if (n != p->root) sb_puts(&x->buf, " <- ");
         sb_printf(&x->buf, "%s:%s", plan_ops[n->kind].name, changelog_of(n));
         if (n->kind == PLAN_SINK) {
-            if (n->table->conn.mode == MODE_UPSERT) {
+            if (plan_sink(n)->table->conn.mode == MODE_UPSERT) {
                 sb_putc(&x->buf, '(');
-                for (int k = 0; k < n->table->npk; k++)
-                    sb_printf(&x->buf, "%s%s", k ? "," : "", n->table->cols[n->table->pk[k]].name);
+                for (int k = 0; k < plan_sink(n)->table->npk; k++)
+                    sb_printf(&x->buf, "%s%s", k ? "," : "", plan_sink(n)->table->cols[plan_sink(n)->table->pk[k]].name);
                 sb_putc(&x->buf, ')');
             }
         } else if (n->updating && n->has_key) {
@@ -117,11 +120,11 @@ static const char *summary(Px *x, const Plan *p)
 static void check_node_order(const Plan *p)
 {
     int depth = 0;
-    for (const PlanNode *n = p->root; n; n = n->input) {
+    for (const PlanNode *n = p->root; n; n = in0(n)) {
         depth++;
         assert_true(n->id >= 0 && n->id < p->nnodes);
         assert_ptr_equal(p->nodes[n->id], n);
-        if (n->input) assert_true(n->input->id < n->id);
+        if (in0(n)) assert_true(in0(n)->id < n->id);
     }
     assert_int_equal(depth, p->nnodes);
     assert_ptr_equal(p->nodes[p->nnodes - 1], p->root);
@@ -165,31 +168,31 @@ static void test_reference_query(void **state)
     assert_string_equal(p->name, "orders_summary");
     assert_int_equal(eddy_plan_operator_count((const eddy_plan *)p), 5);
     /* The pre-aggregate calc keeps the key and the aggregated column only. */
-    const PlanNode *agg = p->root->input->input;
+    const PlanNode *agg = in0(in0(p->root));
     assert_int_equal(agg->kind, PLAN_AGG);
-    assert_int_equal(agg->ngroup, 1);
-    assert_int_equal(agg->naggs, 3);
+    assert_int_equal(plan_agg(agg)->ngroup, 1);
+    assert_int_equal(plan_agg(agg)->naggs, 3);
     assert_int_equal(agg->ncols, 4);
     assert_string_equal(agg->cols[0].name, "region");
     assert_string_equal(agg->cols[1].name, "total_orders");
     assert_string_equal(agg->cols[2].name, "total_sales");
-    const PlanNode *pre = agg->input;
+    const PlanNode *pre = in0(agg);
     assert_int_equal(pre->ncols, 2);
     assert_string_equal(pre->cols[0].name, "region");
     assert_string_equal(pre->cols[1].name, "amount");
-    assert_null(pre->filter);
+    assert_null(plan_calc(pre)->filter);
     /* SUM and AVG share their argument column. */
-    assert_int_equal(agg->aggs[1]->a->col, 1);
-    assert_int_equal(agg->aggs[2]->a->col, 1);
-    assert_null(agg->aggs[0]->a);
+    assert_int_equal(plan_agg(agg)->aggs[1]->a->col, 1);
+    assert_int_equal(plan_agg(agg)->aggs[2]->a->col, 1);
+    assert_null(plan_agg(agg)->aggs[0]->a);
     /* The source reads every physical and metadata column. */
-    const PlanNode *src = pre->input;
+    const PlanNode *src = in0(pre);
     assert_int_equal(src->kind, PLAN_SOURCE);
     assert_int_equal(src->ncols, 5);
-    assert_string_equal(src->table->conn.topic, "orders_raw");
+    assert_string_equal(plan_source(src)->table->conn.topic, "orders_raw");
     /* The sink writes all four columns from the calc, in order. */
-    assert_int_equal(p->root->nsink, 4);
-    for (int k = 0; k < 4; k++) assert_int_equal(p->root->sink_map[k], k);
+    assert_int_equal(plan_sink(p->root)->nsink, 4);
+    for (int k = 0; k < 4; k++) assert_int_equal(plan_sink(p->root)->sink_map[k], k);
 }
 
 static void test_reference_script_file(void **state)
@@ -229,15 +232,15 @@ static void test_having(void **state)
             "KafkaSink:upsert(region) <- Calc:upsert(region) <- GroupAggregate:retract(region)"
             " <- Calc:append <- KafkaSource:append");
     const Plan *p = plan_of(x, q);
-    assert_non_null(p->root->input->filter);
+    assert_non_null(plan_calc(in0(p->root))->filter);
     /* Into a retract table every change is explicit. */
     PLAN_IS(x, "INSERT INTO rs SELECT region, COUNT(*) AS n FROM orders_raw GROUP BY region HAVING COUNT(*) > 1",
             "KafkaSink:retract <- Calc:retract(region) <- GroupAggregate:retract(region)"
             " <- Calc:append <- KafkaSource:append");
     /* HAVING on an aggregate that is not selected adds it to the aggregate only. */
     p = plan_of(x, "INSERT INTO us SELECT region, COUNT(*) AS n FROM orders_raw GROUP BY region HAVING SUM(amount) > 0");
-    assert_int_equal(p->root->input->input->naggs, 2);
-    assert_int_equal(p->root->input->ncols, 2);
+    assert_int_equal(plan_agg(in0(in0(p->root)))->naggs, 2);
+    assert_int_equal(in0(p->root)->ncols, 2);
 }
 
 static void test_where_before_aggregate(void **state)
@@ -246,9 +249,9 @@ static void test_where_before_aggregate(void **state)
     const Plan *p = plan_of(x, "INSERT INTO us SELECT region, COUNT(*) AS n FROM orders_raw WHERE amount > 10 GROUP BY region");
     assert_string_equal(summary(x, p),
                         "KafkaSink:upsert(region) <- GroupAggregate:upsert(region) <- Calc:append <- KafkaSource:append");
-    assert_non_null(p->root->input->input->filter);
+    assert_non_null(plan_calc(in0(in0(p->root)))->filter);
     /* Only the key is kept before the aggregate; the filter reads the input. */
-    assert_int_equal(p->root->input->input->ncols, 1);
+    assert_int_equal(in0(in0(p->root))->ncols, 1);
 }
 
 static void test_upsert_source(void **state)
@@ -286,8 +289,8 @@ static void test_distinct(void **state)
     const Plan *p = plan_of(x, "SELECT DISTINCT region FROM orders_raw");
     assert_string_equal(summary(x, p),
                         "Collect:retract(region) <- GroupAggregate:retract(region) <- Calc:append <- KafkaSource:append");
-    assert_int_equal(p->root->input->naggs, 0);
-    assert_int_equal(p->root->input->ngroup, 1);
+    assert_int_equal(plan_agg(in0(p->root))->naggs, 0);
+    assert_int_equal(plan_agg(in0(p->root))->ngroup, 1);
     PLAN_IS(x, "INSERT INTO rs SELECT DISTINCT region, order_id FROM orders_raw",
             "KafkaSink:retract <- GroupAggregate:retract(region,order_id) <- Calc:append <- KafkaSource:append");
     /* DISTINCT region, order_id is unique on both; us is keyed on region only.
@@ -321,7 +324,7 @@ static void test_projection_drops_key(void **state)
     PLAN_IS(x, q,
             "KafkaSink:retract <- Calc:retract <- GroupAggregate:retract(region) <- Calc:append <- KafkaSource:append");
     const Plan *p = plan_of(x, q);
-    assert_false(p->root->input->has_key);
+    assert_false(in0(p->root)->has_key);
     PLAN_IS(x, "SELECT n FROM (SELECT region, COUNT(*) AS n FROM orders_raw GROUP BY region)",
             "Collect:retract <- Calc:retract <- GroupAggregate:retract(region) <- Calc:append <- KafkaSource:append");
     /* ...and cannot feed an upsert table. */
@@ -381,7 +384,7 @@ static void test_collect_limit_and_name(void **state)
     Px *x = *state;
     const Plan *p = plan_of(x, "SELECT region FROM orders_raw LIMIT 5");
     assert_int_equal(p->root->kind, PLAN_COLLECT);
-    assert_int_equal(p->root->limit, 5);
+    assert_int_equal(plan_collect(p->root)->limit, 5);
     assert_string_equal(p->name, "select");
     p = plan_of(x, "SET 'pipeline.name' = 'job-7'; INSERT INTO ap SELECT region, order_id FROM orders_raw");
     assert_string_equal(p->name, "job-7");
@@ -421,7 +424,7 @@ static void test_summary_matches_explain(void **state)
         const Plan *p = plan_of(x, queries[i]);
         char *text = eddy_plan_explain((const eddy_plan *)p, EDDY_TEXT);
         const char *line = text;
-        for (const PlanNode *n = p->root; n; n = n->input) {
+        for (const PlanNode *n = p->root; n; n = in0(n)) {
             const char *eol = strchr(line, '\n');
             assert_non_null(eol);
             char want[128];
@@ -430,7 +433,7 @@ static void test_summary_matches_explain(void **state)
             snprintf(want, sizeof want, "changelog=[%s]", changelog_of(n));
             const char *hit = strstr(line, want);
             if (!hit || hit > eol) fail_msg("%s: line \"%.*s\" lacks %s", queries[i], (int)(eol - line), line, want);
-            bool keyed = n->kind == PLAN_SINK ? n->table->conn.mode == MODE_UPSERT : n->updating && n->has_key;
+            bool keyed = n->kind == PLAN_SINK ? plan_sink(n)->table->conn.mode == MODE_UPSERT : n->updating && n->has_key;
             hit = strstr(line, "key=[");
             assert_int_equal(keyed, hit != NULL && hit < eol);
             line = eol + 1;

@@ -1,0 +1,433 @@
+/*
+ * kafka_driver.c — runs a Job over Kafka: one consumer owns every partition
+ * of every topic the job's sources read (assign(), never a group
+ * rebalance), routes each record to the source(s) reading its topic, keeps
+ * the next offset of each topic partition for checkpoints, and gives the
+ * sinks a producer.  Start positions, a restart's resume and replay,
+ * bounded reads, polling cadence and checkpoint timing live here; what
+ * happens to a record after it is routed is the executor's business.
+ *
+ * What it does not do: decode records (op_source.c), print (notices go to
+ * the job's callback), or know SQL.
+ */
+#include "kafka_driver.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kafka.h"
+#include "state.h"
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the sinks' producer ---- */
+
+static int kafka_emit(void *ctx, const OutRecord *r, char *err, size_t errlen)
+{
+    kafka_producer *p = ctx;
+    if (r->nhdrs) return kafka_produce(p, r->topic, -1, r->key, r->klen, r->val, r->vlen, r->ts, r->hdrs, r->nhdrs, err, errlen);
+    kafka_header h = {"op", r->op, r->op ? strlen(r->op) : 0};
+    return kafka_produce(p, r->topic, -1, r->key, r->klen, r->val, r->vlen, r->ts, &h, r->op ? 1 : 0, err, errlen);
+}
+
+static int kafka_flush_out(void *ctx, int timeout_ms, char *err, size_t errlen)
+{
+    return kafka_producer_flush(ctx, timeout_ms, err, errlen);
+}
+
+int exec_record_headers(const RawRecord *r, kafka_header *out, int max)
+{
+    return r->msg ? kafka_msg_headers(r->msg, out, max) : 0;
+}
+
+/* librdkafka properties: the session's SET 'properties.*' then the table's. */
+static const char **kafka_props(const Job *j, const PlanTable *t, Arena *a)
+{
+    int n = 0;
+    const char **props = arena_alloc(a, sizeof(char *) * (size_t)(2 * (j->plan->nsettings + (t ? t->conn.nprops : 0)) + 4));
+    for (int i = 0; i < j->plan->nsettings; i++)
+        if (strncmp(j->plan->settings[i].key, "properties.", 11) == 0) {
+            props[n++] = j->plan->settings[i].key + 11;
+            props[n++] = j->plan->settings[i].value;
+        }
+    for (int i = 0; t && i < t->conn.nprops; i++) {
+        props[n++] = t->conn.props[i].key;
+        props[n++] = t->conn.props[i].value;
+    }
+    props[n] = NULL;
+    return props;
+}
+
+static const char *find_prop(const char **props, const char *key)
+{
+    const char *v = NULL;
+    for (int i = 0; props[i]; i += 2)
+        if (strcmp(props[i], key) == 0) v = props[i + 1];
+    return v;
+}
+
+/* ---- what the driver reads ---- */
+
+/* A topic some source reads; several sources may read the same topic (each
+ * record goes to all of them), its partitions are assigned once. */
+typedef struct DrvTopic {
+    const char      *name;    /* topic */
+    const PlanTable *table;   /* the first source table reading it: start mode, properties */
+    int             *srcs;    /* Plan.sources indexes of the sources reading it */
+    int              nsrcs;   /* count */
+    bool             op_header; /* some source reads a retract changelog: records carry an "op" header */
+    bool             bounded; /* read only up to the ends at start */
+    int              nparts;  /* its partitions */
+    int              first;   /* index of its partition 0 in Driver.parts */
+} DrvTopic;
+
+typedef struct Driver {
+    Job          *job;
+    kafka_consumer *c;
+    Arena         a;        /* everything below */
+    DrvTopic     *topics;   /* distinct topics, in the order of the first source reading each */
+    int           ntopics;  /* count */
+    SourceOffset *pos;      /* per topic partition: the next offset (-1 = not known yet) */
+    kafka_tp     *tps;      /* per topic partition: where to start */
+    int64_t      *end;      /* bounded topics: the end of each partition at start */
+    int64_t      *replay_end; /* after a restart into an upsert sink: the ends at start, -1 = none */
+    int           nparts;   /* total partitions */
+    int           open_parts; /* bounded partitions not read to their end yet */
+    bool          bounded;  /* every topic is bounded: the job ends when all are read */
+    char          err[512];
+} Driver;
+
+static int drv_fail(Driver *d, const DrvTopic *t, const char *what)
+{
+    return job_fail(d->job, "source '%s': %s", t->table->name, what);
+}
+
+/* Distinct topics of the job's sources. */
+static void collect_topics(Driver *d)
+{
+    const Plan *p = d->job->plan;
+    d->topics = arena_alloc(&d->a, sizeof *d->topics * (size_t)(p->nsources ? p->nsources : 1));
+    for (int s = 0; s < p->nsources; s++) {
+        const PlanTable *t = p->sources[s]->table;
+        DrvTopic *dt = NULL;
+        for (int i = 0; i < d->ntopics && !dt; i++)
+            if (strcmp(d->topics[i].name, t->conn.topic) == 0) dt = &d->topics[i];
+        if (!dt) {
+            dt = &d->topics[d->ntopics++];
+            *dt = (DrvTopic){.name = t->conn.topic, .table = t, .bounded = true};
+            dt->srcs = arena_alloc(&d->a, sizeof(int) * (size_t)p->nsources);
+        }
+        dt->srcs[dt->nsrcs++] = s;
+        dt->op_header = dt->op_header || t->conn.mode == MODE_RETRACT;
+        dt->bounded = dt->bounded && (d->job->bounded || t->conn.bounded);
+    }
+    d->bounded = d->ntopics > 0;
+    for (int i = 0; i < d->ntopics; i++) d->bounded = d->bounded && d->topics[i].bounded;
+}
+
+/* Waits for every topic to exist and learns its partition count; 1 when
+ * stopped meanwhile. */
+static int wait_for_topics(Driver *d, volatile sig_atomic_t *stop)
+{
+    for (int i = 0; i < d->ntopics; i++) {
+        DrvTopic *t = &d->topics[i];
+        bool waited = false;
+        while (!*stop) {
+            if (kafka_partition_count(d->c, t->name, 2000, &t->nparts, d->err, sizeof d->err) == 0 && t->nparts > 0) break;
+            if (!waited) job_notice(d->job, "waiting for topic '%s' (%s)", t->name, d->err);
+            waited = true;
+            struct timespec ts = {0, 200 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+        if (*stop) return 1;
+        t->first = d->nparts;
+        d->nparts += t->nparts;
+    }
+    return 0;
+}
+
+/* Where each partition starts: a checkpoint's offsets, else the table's
+ * scan.startup.mode; with a state file every start becomes a concrete
+ * offset at once, so that the first checkpoint records it. */
+static int start_positions(Driver *d, bool resumed)
+{
+    Job *j = d->job;
+    d->pos = arena_alloc(&d->a, sizeof *d->pos * (size_t)d->nparts);
+    d->tps = arena_alloc(&d->a, sizeof *d->tps * (size_t)d->nparts);
+    for (int i = 0; i < d->ntopics; i++) {
+        const DrvTopic *t = &d->topics[i];
+        const Connector *cn = &t->table->conn;
+        for (int p = 0; p < t->nparts; p++) {
+            kafka_tp *tp = &d->tps[t->first + p];
+            SourceOffset *at = &d->pos[t->first + p];
+            *tp = (kafka_tp){t->name, p, cn->startup == START_LATEST ? KAFKA_OFFSET_END : KAFKA_OFFSET_BEGINNING};
+            *at = (SourceOffset){t->name, p, -1};
+            /* A restarted job resumes exactly where its last checkpoint stopped;
+             * a partition the checkpoint does not know (added since) is read
+             * from its beginning, as Flink does for new partitions. */
+            int64_t off;
+            if (resumed) tp->offset = state_get_offset(j->state, t->name, p, &off) == 0 ? (at->offset = off) : KAFKA_OFFSET_BEGINNING;
+        }
+        /* Start positions that need the cluster: a timestamp, the group's commits. */
+        if (!resumed && (cn->startup == START_TIMESTAMP || cn->startup == START_GROUP)) {
+            int64_t *o = arena_alloc(&d->a, sizeof *o * (size_t)t->nparts);
+            int r = cn->startup == START_TIMESTAMP ? kafka_offsets_for_time(d->c, t->name, t->nparts, cn->startup_ts, o, 10000, d->err, sizeof d->err)
+                                                   : kafka_committed(d->c, t->name, t->nparts, o, 10000, d->err, sizeof d->err);
+            if (r) return drv_fail(d, t, d->err);
+            for (int p = 0; p < t->nparts; p++)
+                if (cn->startup == START_TIMESTAMP || o[p] >= 0) d->tps[t->first + p].offset = o[p];   /* no commit: from the beginning */
+        }
+        /* A partition that had no record yet when the job was killed must
+         * not fall back to 'latest' on restart and skip what arrived meanwhile. */
+        for (int p = 0; p < t->nparts && j->state; p++) {
+            SourceOffset *at = &d->pos[t->first + p];
+            if (at->offset >= 0) continue;
+            int64_t lo, hi;
+            if (kafka_watermarks(d->c, t->name, p, &lo, &hi, 5000, d->err, sizeof d->err)) return drv_fail(d, t, d->err);
+            kafka_tp *tp = &d->tps[t->first + p];
+            tp->offset = at->offset = tp->offset == KAFKA_OFFSET_END ? hi : tp->offset == KAFKA_OFFSET_BEGINNING ? lo : tp->offset;
+        }
+    }
+    return 0;
+}
+
+/* After a restart: the checkpoint's offsets must still exist (a recreated
+ * topic or another cluster would otherwise be read from a wrong place), and
+ * into an upsert sink the records up to today's ends are a replay: the sink
+ * may hold results of some of them (written after the checkpoint, before
+ * the crash), so until the job has caught up, operators rewrite every key
+ * they touch. */
+static int check_resume(Driver *d)
+{
+    Job *j = d->job;
+    if (j->plan->upsert_replay) {
+        d->replay_end = arena_alloc(&d->a, sizeof *d->replay_end * (size_t)d->nparts);
+        for (int i = 0; i < d->nparts; i++) d->replay_end[i] = -1;
+        j->replay = true;
+    }
+    for (int i = 0; i < d->ntopics; i++) {
+        const DrvTopic *t = &d->topics[i];
+        for (int p = 0; p < t->nparts; p++) {
+            int64_t at = d->pos[t->first + p].offset, lo, hi;
+            if (at < 0) continue;
+            if (kafka_watermarks(d->c, t->name, p, &lo, &hi, 5000, d->err, sizeof d->err)) return drv_fail(d, t, d->err);
+            if (d->replay_end) d->replay_end[t->first + p] = hi;
+            if (at > hi || at < lo)
+                return job_fail(j, "the checkpoint says partition %d of topic '%s' continues at offset %lld, but the partition holds offsets %lld..%lld "
+                                   "(was the topic recreated, or is this another cluster?); start fresh with --reset-state",
+                                p, t->name, (long long)at, (long long)lo, (long long)hi);
+        }
+    }
+    return 0;
+}
+
+/* Bounded topics: the end of every partition as it is now. */
+static int bounded_ends(Driver *d)
+{
+    d->end = arena_alloc(&d->a, sizeof *d->end * (size_t)d->nparts);
+    for (int i = 0; i < d->ntopics; i++) {
+        const DrvTopic *t = &d->topics[i];
+        for (int p = 0; p < t->nparts; p++) {
+            int k = t->first + p;
+            d->end[k] = -1;
+            if (!t->bounded) continue;
+            int64_t lo;
+            if (kafka_watermarks(d->c, t->name, p, &lo, &d->end[k], 5000, d->err, sizeof d->err)) return drv_fail(d, t, d->err);
+            int64_t from = d->tps[k].offset == KAFKA_OFFSET_END ? d->end[k] : d->tps[k].offset >= 0 ? d->tps[k].offset : lo;
+            if (from < d->end[k]) d->open_parts++;
+            else d->end[k] = -1;   /* nothing to read there */
+        }
+    }
+    return 0;
+}
+
+/* The topic a record came from (records of one fetch mostly share it). */
+static const DrvTopic *topic_of(const Driver *d, const kafka_msg *m, const DrvTopic *last)
+{
+    if (last && (m->topic == last->name || strcmp(m->topic, last->name) == 0)) return last;
+    for (int i = 0; i < d->ntopics; i++)
+        if (strcmp(m->topic, d->topics[i].name) == 0) return &d->topics[i];
+    return NULL;
+}
+
+/* Notes a record's offset; a bounded partition read to its end closes. */
+static void note_offset(Driver *d, const DrvTopic *t, const kafka_msg *m)
+{
+    if (m->partition < 0 || m->partition >= t->nparts) return;
+    int k = t->first + m->partition;
+    d->pos[k].offset = m->offset + 1;
+    if (d->end[k] >= 0 && m->offset + 1 >= d->end[k]) {
+        d->end[k] = -1;
+        d->open_parts--;
+    }
+}
+
+/* Routes a batch of records: each run of records from one topic goes to
+ * every source reading that topic. */
+static int route(Driver *d, kafka_msg *msgs, RawRecord *recs, int n)
+{
+    const DrvTopic *t = NULL;
+    int start = 0;
+    for (int i = 0; i <= n; i++) {
+        const DrvTopic *ti = i < n ? topic_of(d, &msgs[i], t) : NULL;
+        if (i > start && (i == n || ti != t)) {
+            for (int s = 0; s < t->nsrcs; s++)
+                if (job_push(d->job, t->srcs[s], recs + start, i - start)) return -1;
+            start = i;
+        }
+        if (i == n) break;
+        if (!ti) {   /* not assigned: cannot happen with assign() */
+            start = i + 1;
+            continue;
+        }
+        t = ti;
+        note_offset(d, t, &msgs[i]);
+        const void *op = NULL;
+        size_t oplen = 0;
+        if (t->op_header) kafka_msg_header(&msgs[i], "op", &op, &oplen);
+        recs[i] = (RawRecord){msgs[i].topic, msgs[i].partition, msgs[i].offset, msgs[i].ts_ms, msgs[i].key, msgs[i].klen,
+                              msgs[i].value, msgs[i].vlen, op, oplen, &msgs[i]};
+    }
+    return 0;
+}
+
+static bool caught_up(const Driver *d)
+{
+    for (int i = 0; i < d->nparts; i++)
+        if (d->replay_end[i] >= 0 && d->pos[i].offset < d->replay_end[i]) return false;
+    return true;
+}
+
+/* Lets group-based tools see progress (eddy restarts from its checkpoint). */
+static void commit_groups(Driver *d)
+{
+    for (int i = 0; i < d->ntopics; i++) {
+        const DrvTopic *t = &d->topics[i];
+        if (t->table->conn.startup != START_GROUP) continue;
+        int64_t *next = arena_alloc(&d->a, sizeof *next * (size_t)t->nparts);
+        for (int p = 0; p < t->nparts; p++) next[p] = d->pos[t->first + p].offset;
+        kafka_commit(d->c, t->name, next, t->nparts, d->err, sizeof d->err);
+    }
+}
+
+int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
+{
+    Driver d = {.job = j};
+    arena_init(&d.a, 4096);
+    int rc = -1;
+    kafka_producer *p = NULL;
+    kafka_msg *msgs = NULL;
+    RawRecord *recs = NULL;
+    const int maxbatch = 10000;
+    const PlanTable *sink = j->plan->nsinks ? j->plan->sinks[0]->table : NULL;
+
+    collect_topics(&d);
+    const char **cprops = kafka_props(j, d.ntopics ? d.topics[0].table : NULL, &d.a);
+    const char *bs = bootstrap ? bootstrap : find_prop(cprops, "bootstrap.servers");
+    if (!bs) {
+        job_fail(j, "no Kafka bootstrap server: use --bootstrap, EDDY_BOOTSTRAP or SET 'properties.bootstrap.servers'");
+        goto out;
+    }
+    d.c = kafka_consumer_new(bs, cprops, d.err, sizeof d.err);
+    if (!d.c) {
+        job_fail(j, "source '%s': %s", d.ntopics ? d.topics[0].table->name : "?", d.err);
+        goto out;
+    }
+    if (sink) {
+        p = kafka_producer_new(bs, kafka_props(j, sink, &d.a), d.err, sizeof d.err);
+        if (!p) {
+            job_fail(j, "sink '%s': %s", sink->name, d.err);
+            goto out;
+        }
+        j->out = (JobOutput){p, kafka_emit, kafka_flush_out};
+        /* Ask for the sink topic now: without it the producer learns the
+         * topic's partitions only on its first metadata refresh, about a
+         * second later, and holds every record until then (measured). */
+        int sinkparts;
+        kafka_producer_partition_count(p, sink->conn.topic, 5000, &sinkparts, d.err, sizeof d.err);
+    }
+
+    if (wait_for_topics(&d, stop)) {
+        rc = 0;
+        goto out;
+    }
+    bool resumed = false;
+    for (int i = 0; i < d.ntopics && j->state; i++) resumed = resumed || state_has_offsets(j->state, d.topics[i].name);
+    if (start_positions(&d, resumed) || (resumed && check_resume(&d)) || bounded_ends(&d)) goto out;
+    if (d.bounded && d.open_parts == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (kafka_assign(d.c, d.tps, d.nparts, d.err, sizeof d.err)) {
+        job_fail(j, "source '%s': %s", d.topics[0].table->name, d.err);
+        goto out;
+    }
+
+    msgs = malloc(sizeof *msgs * maxbatch);
+    recs = malloc(sizeof *recs * maxbatch);
+    if (!msgs || !recs) abort();
+    int64_t first_pending = 0, last_ckpt = now_ms();
+    while (!*stop) {
+        int64_t wait = j->latency_ms;
+        if (j->pending) {
+            int64_t left = first_pending + j->latency_ms - now_ms();
+            wait = left < 0 ? 0 : left;
+        }
+        if (wait > 100) wait = 100;   /* notice a stop within 100 ms */
+        int n = kafka_poll_batch(d.c, msgs, maxbatch, (int)wait, d.err, sizeof d.err);
+        if (n < 0) {
+            job_fail(j, "source '%s': %s", d.topics[0].table->name, d.err);
+            goto out;
+        }
+        if (n > 0 && !j->pending) first_pending = now_ms();
+        int prc = n > 0 ? route(&d, msgs, recs, n) : 0;
+        kafka_release_batch(d.c, msgs, n);
+        if (prc) goto out;
+        if (j->pending && (j->pending >= j->batch_rows || now_ms() - first_pending >= j->latency_ms)) {
+            if (job_flush(j)) goto out;
+        }
+        if (p && kafka_producer_poll(p, d.err, sizeof d.err)) {
+            job_fail(j, "sink '%s': %s", sink->name, d.err);
+            goto out;
+        }
+        if (j->replay && !j->pending && caught_up(&d)) j->replay = false;
+        if (d.bounded && d.open_parts <= 0) break;   /* read everything that was there at start */
+        if (j->done) break;                           /* e.g. a SELECT's LIMIT reached */
+        if (j->state && j->ckpt_interval_ms > 0 && now_ms() - last_ckpt >= j->ckpt_interval_ms) {
+            /* A checkpoint starts only when the previous one is committed: while
+             * the writer is busy, changes keep accumulating for the next one
+             * instead of the job waiting (the interval stretches under load). */
+            if (!job_checkpoint_busy(j)) {
+                if (job_checkpoint(j, d.pos, d.nparts)) goto out;
+                last_ckpt = now_ms();
+                commit_groups(&d);
+            }
+        }
+    }
+    /* Clean stop: emit what is buffered, wait for every delivery, checkpoint. */
+    if (j->pending && job_flush(j)) goto out;
+    j->stopping = true;
+    if (j->state && (job_checkpoint(j, d.pos, d.nparts) || job_checkpoint_sync(j))) goto out;
+    if (p && kafka_producer_flush(p, 30000, d.err, sizeof d.err)) {
+        job_fail(j, "sink '%s': %s", sink->name, d.err);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(msgs);
+    free(recs);
+    kafka_consumer_free(d.c);
+    if (p) {
+        kafka_producer_flush(p, rc ? 1000 : 0, d.err, sizeof d.err);
+        kafka_producer_free(p);
+    }
+    j->out = (JobOutput){0};
+    arena_free(&d.a);
+    return rc;
+}
