@@ -23,14 +23,6 @@ static const void *entry_key(const void *entry, size_t *len)
 
 static size_t entry_size(size_t klen, size_t vlen) { return sizeof(KeyedEntry) + ALIGN8(klen) + vlen; }
 
-static void *xcopy(const void *p, size_t n)
-{
-    void *q = malloc(n ? n : 1);
-    if (!q) abort();
-    if (n) memcpy(q, p, n);
-    return q;
-}
-
 void keyed_init(Keyed *k, OpState *s, const KeyedConfig *cfg)
 {
     memset(k, 0, sizeof *k);
@@ -38,8 +30,6 @@ void keyed_init(Keyed *k, OpState *s, const KeyedConfig *cfg)
     slab_init(&k->slab);
     k->op = s;
     k->cfg = *cfg;
-    k->cfg.key_text = xcopy(cfg->key_text, sizeof *cfg->key_text * (size_t)cfg->nkey_text);
-    k->cfg.val_text = xcopy(cfg->val_text, sizeof *cfg->val_text * (size_t)cfg->nval_text);
     k->row = calloc((size_t)cfg->row_width + 1, sizeof *k->row);
     if (!k->row) abort();
 }
@@ -59,8 +49,8 @@ void keyed_free(Keyed *k)
     slab_free_all(&k->slab);   /* every entry, dead ones included */
     htab_free(&k->table);
     free(k->changed);
-    free((void *)k->cfg.key_text);
-    free((void *)k->cfg.val_text);
+    free(k->cfg.key_text);
+    free(k->cfg.val_text);
     free(k->row);
     sb_free(&k->val);
     sb_free(&k->ktext);

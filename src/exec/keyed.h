@@ -62,15 +62,17 @@ static inline void *keyed_payload(const KeyedEntry *e)
     return (void *)(e->data + (((size_t)e->klen + 7) & ~(size_t)7));
 }
 
-/* What an operator tells its Keyed (copied by keyed_init). */
+/* What an operator tells its Keyed (keyed_init copies it, and takes over
+ * the two field arrays). */
 typedef struct KeyedConfig {
     size_t vsize;         /* payload bytes of every entry; 0 = each its own: a restored entry's payload is the stored value */
     /* The readable key_text / value_text columns of the state file: JSON
      * objects of these fields of the row `save` fills (JsonField.slot
-     * indexes it; names must outlive the Keyed: the plan's). */
-    const JsonField *key_text;  /* fields of key_text */
+     * indexes it).  The arrays are malloc'd by the operator and freed by
+     * keyed_free; the names they point to must outlive the Keyed (the plan's). */
+    JsonField       *key_text;  /* fields of key_text */
     int              nkey_text; /* count */
-    const JsonField *val_text;  /* fields of value_text */
+    JsonField       *val_text;  /* fields of value_text */
     int              nval_text; /* count */
     int              row_width; /* width of that row */
     /* Checkpoint: appends entry e's stored value to val and fills row for
@@ -90,7 +92,7 @@ typedef struct Keyed {
     Htab         table;   /* key bytes → KeyedEntry, live entries only */
     Slab         slab;    /* where entries live (exact sizes, no malloc header) */
     OpState     *op;      /* the operator: its job (state file, counters) and stats */
-    KeyedConfig  cfg;     /* as given, with the field arrays copied */
+    KeyedConfig  cfg;     /* as given (it owns the field arrays) */
     KeyedEntry **changed; /* entries changed since the last checkpoint, dead ones included */
     int          nchanged;/* count */
     int          capchanged; /* capacity */

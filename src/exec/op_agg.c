@@ -197,9 +197,7 @@ static int agg_init_op(OpState *s)
         .nval_text = ap->naggs + 1, .row_width = n->ncols + 1,
         .save = group_save, .load = group_load, .release = group_release,
     };
-    keyed_init(&st->groups, s, &cfg);
-    free(kf);
-    free(vf);
+    keyed_init(&st->groups, s, &cfg);   /* it owns kf and vf now */
     return 0;
 }
 

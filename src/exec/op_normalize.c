@@ -85,9 +85,7 @@ static int norm_init(OpState *s)
         .vsize = 0, .key_text = kf, .nkey_text = n->nkey, .val_text = vf, .nval_text = n->ncols,
         .row_width = n->ncols, .save = row_save, .load = row_load,
     };
-    keyed_init(&st->rows, s, &cfg);
-    free(kf);
-    free(vf);
+    keyed_init(&st->rows, s, &cfg);   /* it owns kf and vf now */
     return 0;
 }
 

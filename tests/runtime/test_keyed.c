@@ -54,10 +54,19 @@ static void count_release(OpState *s, KeyedEntry *e)
 static const JsonField key_fields[] = {{"k", {.kind = TY_STRING}, 0}};
 static const JsonField val_fields[] = {{"v", {.kind = TY_BIGINT}, 1}};
 
+/* A malloc'd copy of a field array (the Keyed takes it over). */
+static JsonField *fields(const JsonField *f)
+{
+    JsonField *c = malloc(sizeof *c);
+    assert_non_null(c);
+    *c = *f;
+    return c;
+}
+
 static KeyedConfig fixed_cfg(void)
 {
     return (KeyedConfig){
-        .vsize = sizeof(int64_t), .key_text = key_fields, .nkey_text = 1, .val_text = val_fields, .nval_text = 1,
+        .vsize = sizeof(int64_t), .key_text = fields(key_fields), .nkey_text = 1, .val_text = fields(val_fields), .nval_text = 1,
         .row_width = 2, .save = fixed_save, .load = fixed_load, .release = count_release,
     };
 }
@@ -290,7 +299,7 @@ static void test_resize(void **state)
     OpState op = {.job = &job};
     Keyed k;
     KeyedConfig cfg = {
-        .vsize = 0, .key_text = key_fields, .nkey_text = 1, .val_text = val_fields, .nval_text = 1,
+        .vsize = 0, .key_text = fields(key_fields), .nkey_text = 1, .val_text = fields(val_fields), .nval_text = 1,
         .row_width = 2, .save = str_save, .load = str_load,
     };
     keyed_init(&k, &op, &cfg);
@@ -320,6 +329,8 @@ static void test_resize(void **state)
     assert_memory_equal(seen.val, "short", 5);
     /* restored: the stored value is the payload */
     Keyed r;
+    cfg.key_text = fields(key_fields);   /* this Keyed's own */
+    cfg.val_text = fields(val_fields);
     keyed_init(&r, &op, &cfg);
     assert_int_equal(keyed_restore(&r, st, 0), 0);
     KeyedEntry *re = keyed_find(&r, "a", 1, keyed_hash("a", 1));
