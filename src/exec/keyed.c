@@ -23,6 +23,8 @@ static const void *entry_key(const void *entry, size_t *len)
 
 static size_t entry_size(size_t klen, size_t vlen) { return sizeof(KeyedEntry) + ALIGN8(klen) + vlen; }
 
+static void entry_free(Keyed *k, KeyedEntry *e) { slab_release(&k->slab, e, entry_size(e->klen, e->vlen)); }
+
 void keyed_init(Keyed *k, OpState *s, const KeyedConfig *cfg)
 {
     memset(k, 0, sizeof *k);
@@ -34,19 +36,30 @@ void keyed_init(Keyed *k, OpState *s, const KeyedConfig *cfg)
     if (!k->row) abort();
 }
 
+/* Frees an entry's memory at keyed_free: slab_free_all frees the slab's
+ * blocks, but entries larger than SLAB_MAX were malloc'd one by one. */
+static void entry_drop(Keyed *k, KeyedEntry *e)
+{
+    if (entry_size(e->klen, e->vlen) > SLAB_MAX) entry_free(k, e);
+}
+
 void keyed_free(Keyed *k)
 {
     if (!k || !k->op) return;
-    /* Dead entries are only in the changed list, their payloads released
-     * already: the table's entries are exactly those with a payload. */
-    if (k->cfg.release) {
-        HtabIter it;
-        htab_iter_init(&k->table, &it);
-        for (KeyedEntry *e; (e = htab_iter_next(&k->table, &it));) k->cfg.release(k->op, e);
+    /* Dead entries are only in the changed list (with live ones), their
+     * payloads released already: the table's entries are exactly those
+     * with a payload. */
+    for (int i = 0; i < k->nchanged; i++)
+        if (k->changed[i]->dead) entry_drop(k, k->changed[i]);
+    HtabIter it;
+    htab_iter_init(&k->table, &it);
+    for (KeyedEntry *e; (e = htab_iter_next(&k->table, &it));) {
+        if (k->cfg.release) k->cfg.release(k->op, e);
+        entry_drop(k, e);
     }
     k->op->stats.state_keys = 0;
     k->op->stats.state_bytes = 0;
-    slab_free_all(&k->slab);   /* every entry, dead ones included */
+    slab_free_all(&k->slab);   /* every other entry */
     htab_free(&k->table);
     free(k->changed);
     free(k->cfg.key_text);
@@ -72,8 +85,6 @@ static KeyedEntry *entry_new(Keyed *k, const void *key, size_t len, size_t vlen)
     memcpy(e->data, key, len);
     return e;
 }
-
-static void entry_free(Keyed *k, KeyedEntry *e) { slab_release(&k->slab, e, entry_size(e->klen, e->vlen)); }
 
 /* The table and the operator's counters move together. */
 static void table_add(Keyed *k, KeyedEntry *e, uint64_t h)
