@@ -13,8 +13,10 @@
  * checkpoint has written its delete.  keyed_checkpoint writes the changed
  * entries (puts and deletes) into the checkpoint's StateBatch,
  * keyed_restore loads the operator's rows back from the StateStore, and
- * the operator's OpStats.state_keys / state_bytes are kept current on
- * every insert and remove.
+ * the operator's OpStats are kept current on every insert, resize and
+ * remove: state_keys = live keys, state_bytes = their key and payload
+ * bytes (not the 8-byte entry headers, the table's slots, nor what a
+ * payload owns elsewhere, e.g. a DISTINCT multiset).
  *
  * Ownership and lifetimes:
  *   - The Keyed owns every entry.  An entry's address is stable until the
@@ -118,7 +120,9 @@ static inline KeyedEntry *keyed_find(const Keyed *k, const void *key, size_t len
 /* A new entry for an absent key, in the table and marked changed; its
  * payload (vlen bytes) is not initialised. */
 KeyedEntry *keyed_insert(Keyed *k, const void *key, size_t len, uint64_t h, size_t vlen);
-/* Marks e changed: the next checkpoint writes it. */
+/* Marks e changed, so that the next checkpoint writes it (nothing when
+ * the job keeps no state file).  Call it whenever the payload changes;
+ * keyed_note is its slow path. */
 void keyed_note(Keyed *k, KeyedEntry *e);
 static inline void keyed_touch(Keyed *k, KeyedEntry *e)
 {
