@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include "eddy.h"
-#include "plan.h"
 
 /* The first default timestamp: 2024-01-01 00:00:00.000 UTC. */
 #define TEST_FIRST_TS 1704067200000LL
@@ -471,33 +470,32 @@ static void tf_free(TestFile *f)
 /* ------------------------------------------------------------------ */
 /* The in-memory runner                                                 */
 
-/* What a plan reads and writes.  eddy.h does not (yet) say, so this reads
- * the plan itself; these three functions are the only place that does. */
-static const char *plan_source_name(const eddy_plan *ep)
+/* The table a plan reads ("" when none). */
+static const char *plan_source_name(const eddy_plan *p)
 {
-    const Plan *p = (const Plan *)ep;
-    for (int i = 0; i < p->nnodes; i++)
-        if (p->nodes[i]->kind == PLAN_SOURCE) return p->nodes[i]->table->name;
-    return "";
+    eddy_table_info t;
+    return eddy_plan_source(p, 0, &t) == EDDY_OK ? t.name : "";
 }
 
 /* The sink table's name, or NULL for a bare SELECT. */
-static const char *plan_sink_table(const eddy_plan *ep)
+static const char *plan_sink_table(const eddy_plan *p)
 {
-    const Plan *p = (const Plan *)ep;
-    return p->root->kind == PLAN_SINK ? p->root->table->name : NULL;
+    eddy_table_info t;
+    return eddy_plan_sink(p, 0, &t) == EDDY_OK ? t.name : NULL;
 }
 
-/* Upsert sink: its primary key column names (count returned); else -1. */
-static int plan_sink_key(const eddy_plan *ep, const char ***names, Arena *a)
+int test_sink_key(const eddy_plan *p, const char ***names, Arena *a)
 {
-    const Plan *p = (const Plan *)ep;
-    if (p->root->kind != PLAN_SINK) return -1;
-    const PlanTable *t = p->root->table;
-    if (t->conn.mode != MODE_UPSERT || t->npk == 0) return -1;
-    *names = arena_alloc(a, sizeof(char *) * (size_t)t->npk);
-    for (int i = 0; i < t->npk; i++) (*names)[i] = arena_strdup(a, t->cols[t->pk[i]].name);
-    return t->npk;
+    eddy_table_info t;
+    int nkey = eddy_plan_key(p);
+    if (eddy_plan_sink(p, 0, &t) != EDDY_OK || t.changelog != EDDY_CHANGELOG_UPSERT || nkey <= 0) return -1;
+    *names = arena_alloc(a, sizeof(char *) * (size_t)nkey);
+    int n = 0;
+    for (int i = 0; i < eddy_plan_column_count(p); i++) {
+        eddy_column c;
+        if (eddy_plan_column(p, i, &c) == EDDY_OK && c.key && n < nkey) (*names)[n++] = arena_strdup(a, c.name);
+    }
+    return n;
 }
 
 TestSink *test_result_sink(const TestResult *r, const char *name)
@@ -507,6 +505,32 @@ TestSink *test_result_sink(const TestResult *r, const char *name)
         if (strcmp(s->name, name) == 0) return s;
     }
     return NULL;
+}
+
+void test_sink_add(TestResult *r, TestSink *s, const char *kind, const char *text, int ncols, const char *const *names,
+                   const char *const *values, const char **key, int nkey)
+{
+    Arena *a = &r->arena;
+    TestChange *ch = arena_alloc(a, sizeof *ch);
+    ch->text = arena_strdup(a, text);
+    ch->kind = arena_strdup(a, kind);
+    const char *br = strchr(ch->text, '[');
+    ch->row = br ? br : ch->text;
+    if (nkey > 0) {
+        /* Length-prefixed values, so that no two keys encode alike. */
+        StrBuf k = {0};
+        for (int i = 0; i < nkey; i++) {
+            int col = -1;
+            for (int j = 0; j < ncols; j++)
+                if (strcmp(names[j], key[i]) == 0) col = j;
+            const char *v = col >= 0 ? values[col] : NULL;
+            if (v) sb_printf(&k, "%zu:%s;", strlen(v), v);
+            else sb_puts(&k, "N;");
+        }
+        ch->key = arena_strdup(a, k.s ? k.s : "");
+        sb_free(&k);
+    }
+    ptrlist_push(a, &s->changes, ch);
 }
 
 typedef struct MemSinkCtx {
@@ -519,27 +543,7 @@ typedef struct MemSinkCtx {
 static void mem_on_change(void *ctx, const eddy_change *c)
 {
     MemSinkCtx *m = ctx;
-    Arena *a = &m->res->arena;
-    TestChange *ch = arena_alloc(a, sizeof *ch);
-    ch->text = arena_strdup(a, c->text);
-    ch->kind = arena_strdup(a, c->kind);
-    const char *br = strchr(ch->text, '[');
-    ch->row = br ? br : ch->text;
-    if (m->nkey > 0) {
-        /* Length-prefixed values, so that no two keys encode alike. */
-        StrBuf k = {0};
-        for (int i = 0; i < m->nkey; i++) {
-            int col = -1;
-            for (int j = 0; j < c->ncols; j++)
-                if (strcmp(c->names[j], m->key[i]) == 0) col = j;
-            const char *v = col >= 0 ? c->values[col] : NULL;
-            if (v) sb_printf(&k, "%zu:%s;", strlen(v), v);
-            else sb_puts(&k, "N;");
-        }
-        ch->key = arena_strdup(a, k.s ? k.s : "");
-        sb_free(&k);
-    }
-    ptrlist_push(a, &m->sink->changes, ch);
+    test_sink_add(m->res, m->sink, c->kind, c->text, c->ncols, c->names, c->values, m->key, m->nkey);
 }
 
 int test_case_records(const TestCase *tc, const char *table, TestRecordFn fn, void *ctx)
@@ -654,7 +658,7 @@ static int mem_run(void *ctx, const TestCase *tc, TestResult *r)
             }
             MemSinkCtx *m = arena_alloc(&tmp, sizeof *m);
             *m = (MemSinkCtx){r, sink, NULL, -1};
-            m->nkey = plan_sink_key(p, &m->key, &r->arena);
+            m->nkey = test_sink_key(p, &m->key, &r->arena);
             sink->upsert = m->nkey > 0;
             TestJob *tj = arena_alloc(&r->arena, sizeof *tj);
             tj->source = arena_strdup(&r->arena, plan_source_name(p));
@@ -667,7 +671,7 @@ static int mem_run(void *ctx, const TestCase *tc, TestResult *r)
     /* Then run them in order, until one fails. */
     for (int k = 0; k < plans.n && !r->error; k++) {
         TestJob *tj = r->jobs.v[k];
-        eddy_job_options o = {mem_on_change, ctxs.v[k], !tc->per_batch};
+        eddy_job_options o = {.on_change = mem_on_change, .ctx = ctxs.v[k], .per_record = !tc->per_batch};
         char err[1024] = "";
         eddy_job *job = eddy_job_new(plans.v[k], &o, err, sizeof err);
         if (!job) {

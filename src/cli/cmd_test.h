@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "eddy.h"
 #include "strbuf.h"
 
 /* `eddy test [--update] [-v] FILE…` (argv[0] = "test"); returns the exit
@@ -142,5 +143,15 @@ extern const TestRunner test_kafka_runner;
 
 /* Looks up a TestSink by name in a result, or NULL. */
 TestSink *test_result_sink(const TestResult *r, const char *name);
+
+/* Adds a change to a sink: its kind ("+I", …), its text ("+I[us, 1]"),
+ * and for an upsert sink (nkey > 0) its key, from the values (NULL = SQL
+ * NULL) of the columns named key[0..nkey) among names[0..ncols). */
+void test_sink_add(TestResult *r, TestSink *s, const char *kind, const char *text, int ncols, const char *const *names,
+                   const char *const *values, const char **key, int nkey);
+
+/* An upsert sink's primary key column names (in arena a) and their count;
+ * -1 when the plan's sink is not an upsert table (or it has none). */
+int test_sink_key(const eddy_plan *p, const char ***names, Arena *a);
 
 #endif

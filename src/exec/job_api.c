@@ -1,7 +1,11 @@
 /*
  * job_api.c — the public job API (eddy_job_* in include/eddy.h) over the
- * executor (exec.h): in-memory push/flush and the Kafka run loop, with
- * changes turned into printed values for callers.
+ * executor (exec.h): in-memory push/flush and the Kafka run loop, changes
+ * turned into printed values for callers, the state file, stopping, the
+ * job's counters and its lag behind the source topics.
+ *
+ * What does not live here: compiling and plan facts (sql/engine.c), the
+ * development broker, registry and generator (dev_api.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +13,19 @@
 
 #include "eddy.h"
 #include "exec.h"
+#include "kafka.h"
+#include "state.h"
 
 struct eddy_job {
     Job             *job;     /* the executor's job */
     eddy_job_options opts;    /* caller's options */
     char             err[1024]; /* failure message for eddy_job_new */
+    char           **opdesc;  /* per operator: its EXPLAIN line without changelog (for eddy_job_operator_stats) */
+    volatile sig_atomic_t own_stop;  /* eddy_job_stop's flag, watched by a run given no *stop */
+    volatile sig_atomic_t *watch;    /* the flag the current run watches, or NULL between runs */
+    char            *bootstrap;      /* the run's bootstrap (copied), for eddy_job_lag; NULL = the plan's */
+    int              lag_ok;         /* set (atomically) once start_sum is known */
+    long long        start_sum;      /* sum over source partitions of the offset the run started at */
 };
 
 static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols)
@@ -61,11 +73,32 @@ eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, char *err,
         free(ej);
         return NULL;
     }
-    ej->job->on_row = change_cb;
-    ej->job->row_ctx = ej;
-    ej->job->per_record = ej->opts.per_record != 0;
+    Job *j = ej->job;
+    j->on_row = change_cb;
+    j->row_ctx = ej;
+    j->per_record = ej->opts.per_record != 0;
+    j->bounded = ej->opts.bounded != 0;
+    j->notice = ej->opts.on_notice;
+    j->notice_ctx = ej->opts.ctx;
+    ej->opdesc = calloc((size_t)j->nops + 1, sizeof *ej->opdesc);
+    if (!ej->opdesc) abort();
+    for (int i = 0; i < j->nops; i++) {
+        StrBuf d = {0};
+        explain_node(j->ops[i].node, false, &d);
+        ej->opdesc[i] = sb_take(&d);
+    }
     return ej;
 }
+
+int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, size_t errlen)
+{
+    char buf[1024];
+    if (job_open_state(ej->job, path, reset != 0, buf, sizeof buf) == 0) return EDDY_OK;
+    if (err) snprintf(err, errlen, "%s", buf);
+    return EDDY_ERUNTIME;
+}
+
+int eddy_job_resumed(const eddy_job *ej) { return job_resumed(ej->job); }
 
 int eddy_job_push(eddy_job *ej, const eddy_record *r)
 {
@@ -86,25 +119,192 @@ int eddy_job_push(eddy_job *ej, const eddy_record *r)
 
 int eddy_job_flush(eddy_job *ej) { return job_flush(ej->job) ? EDDY_ERUNTIME : EDDY_OK; }
 
+/* ---- Lag: where the sources start, and where their topics end now ---- */
+
+/* The tables the job's sources read: the i-th, or NULL past the last. */
+static const PlanTable *source_table(const Job *j, int i)
+{
+    for (int k = 0; k < j->nops; k++)
+        if (j->ops[k].node->kind == PLAN_SOURCE && i-- == 0) return j->ops[k].node->table;
+    return NULL;
+}
+
+/* A consumer of the cluster a source reads, with the librdkafka properties
+ * the executor gives it (SET 'properties.*', then the table's own). */
+static kafka_consumer *source_consumer(const eddy_job *ej, const PlanTable *t)
+{
+    const Plan *p = ej->job->plan;
+    const char **props = calloc((size_t)(2 * (p->nsettings + t->conn.nprops) + 1), sizeof *props);
+    if (!props) abort();
+    int n = 0;
+    for (int i = 0; i < p->nsettings; i++)
+        if (strncmp(p->settings[i].key, "properties.", 11) == 0) {
+            props[n++] = p->settings[i].key + 11;
+            props[n++] = p->settings[i].value;
+        }
+    for (int i = 0; i < t->conn.nprops; i++) {
+        props[n++] = t->conn.props[i].key;
+        props[n++] = t->conn.props[i].value;
+    }
+    char err[256];
+    kafka_consumer *c = kafka_consumer_new(ej->bootstrap, props, err, sizeof err);
+    free(props);
+    return c;
+}
+
+/* Sum of a topic's end offsets; -1 when the cluster cannot say. */
+static long long topic_end_sum(kafka_consumer *c, const char *topic)
+{
+    char err[256];
+    int n = 0;
+    if (kafka_partition_count(c, topic, 1000, &n, err, sizeof err) || n <= 0) return -1;
+    long long sum = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t lo, hi;
+        if (kafka_watermarks(c, topic, i, &lo, &hi, 1000, err, sizeof err)) return -1;
+        sum += hi;
+    }
+    return sum;
+}
+
+/* Where the run starts reading, so that lag = Σ end − Σ start − records
+ * read: the checkpoint's offsets, else the table's startup mode. */
+static void lag_start(eddy_job *ej)
+{
+    const Job *j = ej->job;
+    long long sum = 0;
+    bool ok = true;
+    for (int s = 0; ok && source_table(j, s); s++) {
+        const PlanTable *t = source_table(j, s);
+        const char *topic = t->conn.topic;
+        kafka_consumer *c = source_consumer(ej, t);
+        if (!c) return;
+        char err[256];
+        int n = 0;
+        if (kafka_partition_count(c, topic, 2000, &n, err, sizeof err) || n <= 0) {
+            /* Not there yet: a topic created later starts at offset 0. */
+            ok = t->conn.startup == START_EARLIEST && !(j->state && state_has_offsets(j->state, topic));
+        } else {
+            for (int i = 0; i < n && ok; i++) {
+                int64_t lo, hi, off;
+                if (j->state && state_get_offset(j->state, topic, i, &off) == 0) {
+                    sum += off;
+                    continue;
+                }
+                if (kafka_watermarks(c, topic, i, &lo, &hi, 2000, err, sizeof err)) ok = false;
+                else if (t->conn.startup == START_EARLIEST) sum += lo;
+                else if (t->conn.startup == START_LATEST) sum += hi;
+                else ok = false;
+            }
+        }
+        kafka_consumer_free(c);
+    }
+    if (ok) {
+        ej->start_sum = sum;
+        __atomic_store_n(&ej->lag_ok, 1, __ATOMIC_RELEASE);
+    }
+}
+
+int eddy_job_lag(eddy_job *ej, long long *lag)
+{
+    if (!__atomic_load_n(&ej->lag_ok, __ATOMIC_ACQUIRE)) return EDDY_ERUNTIME;
+    long long end = 0;
+    for (int s = 0; end >= 0 && source_table(ej->job, s); s++) {
+        const PlanTable *t = source_table(ej->job, s);
+        kafka_consumer *c = source_consumer(ej, t);
+        long long e = c ? topic_end_sum(c, t->conn.topic) : -1;
+        kafka_consumer_free(c);
+        end = e < 0 ? -1 : end + e;
+    }
+    if (end < 0) return EDDY_ERUNTIME;
+    long long l = end - ej->start_sum - __atomic_load_n(&ej->job->stats.records_in, __ATOMIC_RELAXED);
+    *lag = l < 0 ? 0 : l;
+    return EDDY_OK;
+}
+
+/* ---- Running over Kafka, and stopping ---- */
+
 int eddy_job_run(eddy_job *ej, const char *bootstrap, volatile int *stop)
 {
     /* sig_atomic_t is int on every platform eddy builds on. */
     _Static_assert(sizeof(sig_atomic_t) == sizeof(int), "sig_atomic_t is int");
-    return job_run_kafka(ej->job, bootstrap, (volatile sig_atomic_t *)stop) ? EDDY_ERUNTIME : EDDY_OK;
+    volatile sig_atomic_t *w = stop ? (volatile sig_atomic_t *)stop : &ej->own_stop;
+    __atomic_store_n(&ej->watch, w, __ATOMIC_SEQ_CST);
+    /* A stop asked for before the run began still counts (eddy_job_stop
+     * sets own_stop first, then looks at watch). */
+    if (__atomic_load_n(&ej->own_stop, __ATOMIC_SEQ_CST)) *w = 1;
+    free(ej->bootstrap);
+    ej->bootstrap = bootstrap ? strdup(bootstrap) : NULL;
+    if (ej->opts.lag && !*w) lag_start(ej);
+    int rc = job_run_kafka(ej->job, bootstrap, w) ? EDDY_ERUNTIME : EDDY_OK;
+    __atomic_store_n(&ej->watch, NULL, __ATOMIC_SEQ_CST);
+    return rc;
 }
+
+void eddy_job_stop(eddy_job *ej)
+{
+    __atomic_store_n(&ej->own_stop, 1, __ATOMIC_SEQ_CST);
+    volatile sig_atomic_t *w = __atomic_load_n(&ej->watch, __ATOMIC_SEQ_CST);
+    if (w) *w = 1;
+}
+
+/* ---- Counters ---- */
 
 const char *eddy_job_errmsg(const eddy_job *ej) { return ej->job->err; }
 
+#define LOAD(x) ((long long)__atomic_load_n(&(x), __ATOMIC_RELAXED))
+
 void eddy_job_counts(const eddy_job *ej, long long *in, long long *out, long long *skipped)
 {
-    if (in) *in = ej->job->stats.records_in;
-    if (out) *out = ej->job->stats.rows_out;
-    if (skipped) *skipped = ej->job->stats.skipped;
+    if (in) *in = LOAD(ej->job->stats.records_in);
+    if (out) *out = LOAD(ej->job->stats.rows_out);
+    if (skipped) *skipped = LOAD(ej->job->stats.skipped);
+}
+
+void eddy_job_get_stats(const eddy_job *ej, eddy_job_stats *out)
+{
+    const JobStats *s = &ej->job->stats;
+    *out = (eddy_job_stats){
+        .records_in = LOAD(s->records_in),
+        .rows_out = LOAD(s->rows_out),
+        .records_out = LOAD(s->records_out),
+        .skipped = LOAD(s->skipped),
+        .flushes = LOAD(s->flushes),
+        .checkpoints = LOAD(s->checkpoints),
+        .checkpoint_last_us = LOAD(s->ckpt_last_us),
+        .checkpoint_max_us = LOAD(s->ckpt_max_us),
+        .checkpoint_rows = LOAD(s->ckpt_keys),
+        .restored_rows = LOAD(s->restored_keys),
+        .restore_us = LOAD(s->restore_us),
+    };
+}
+
+int eddy_job_operator_count(const eddy_job *ej) { return ej->job->nops; }
+
+int eddy_job_operator_stats(const eddy_job *ej, int i, eddy_operator_stats *out)
+{
+    if (i < 0 || i >= ej->job->nops) return EDDY_EMISUSE;
+    const OpState *o = &ej->job->ops[i];
+    const OpStats *s = &o->stats;
+    *out = (eddy_operator_stats){
+        .name = plan_ops[o->node->kind].name,
+        .description = ej->opdesc[i],
+        .rows_in = LOAD(s->rows_in),
+        .rows_out = LOAD(s->rows_out),
+        .state_keys = LOAD(s->state_keys),
+        .state_bytes = LOAD(s->state_bytes),
+        .time_ns = LOAD(s->time_ns),
+        .watermark = LOAD(s->watermark),
+    };
+    return EDDY_OK;
 }
 
 void eddy_job_free(eddy_job *ej)
 {
     if (!ej) return;
+    for (int i = 0; ej->opdesc && i < ej->job->nops; i++) free(ej->opdesc[i]);
+    free(ej->opdesc);
     job_free(ej->job);
+    free(ej->bootstrap);
     free(ej);
 }
