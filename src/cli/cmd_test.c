@@ -507,6 +507,22 @@ TestSink *test_result_sink(const TestResult *r, const char *name)
     return NULL;
 }
 
+TestSink *test_sink_for(TestResult *r, const char *table, int *nselect, bool *made)
+{
+    const char *name = table;
+    if (!name) {
+        ++*nselect;
+        name = *nselect == 1 ? "select" : arena_printf(&r->arena, "select%d", *nselect);
+    }
+    TestSink *s = test_result_sink(r, name);
+    if (made) *made = !s;
+    if (s) return s;
+    s = arena_alloc(&r->arena, sizeof *s);
+    s->name = arena_strdup(&r->arena, name);
+    ptrlist_push(&r->arena, &r->sinks, s);
+    return s;
+}
+
 void test_sink_add(TestResult *r, TestSink *s, const char *kind, const char *text, int ncols, const char *const *names,
                    const char *const *values, const char **key, int nkey)
 {
@@ -645,17 +661,7 @@ static int mem_run(void *ctx, const TestCase *tc, TestResult *r)
             if (text) sb_puts(&r->plans, text);
             eddy_free(text);
 
-            const char *sink_name = plan_sink_table(p);
-            if (!sink_name) {
-                nselect++;
-                sink_name = nselect == 1 ? "select" : arena_printf(&r->arena, "select%d", nselect);
-            }
-            TestSink *sink = test_result_sink(r, sink_name);
-            if (!sink) {
-                sink = arena_alloc(&r->arena, sizeof *sink);
-                sink->name = arena_strdup(&r->arena, sink_name);
-                ptrlist_push(&r->arena, &r->sinks, sink);
-            }
+            TestSink *sink = test_sink_for(r, plan_sink_table(p), &nselect, NULL);
             MemSinkCtx *m = arena_alloc(&tmp, sizeof *m);
             *m = (MemSinkCtx){r, sink, NULL, -1};
             m->nkey = test_sink_key(p, &m->key, &r->arena);

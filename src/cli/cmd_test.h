@@ -143,6 +143,10 @@ extern const TestRunner test_kafka_runner;
 
 /* Looks up a TestSink by name in a result, or NULL. */
 TestSink *test_result_sink(const TestResult *r, const char *name);
+/* The TestSink a job writes: its sink table's, or for a bare SELECT (table
+ * NULL) select, select2, … as *nselect counts them; made on first use
+ * (*made says so, when made is not NULL). */
+TestSink *test_sink_for(TestResult *r, const char *table, int *nselect, bool *made);
 
 /* Adds a change to a sink: its kind ("+I", …), its text ("+I[us, 1]"),
  * and for an upsert sink (nkey > 0) its key, from the values (NULL = SQL

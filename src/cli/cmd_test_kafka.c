@@ -201,18 +201,9 @@ static int kafka_run(void *ctx, const TestCase *tc, TestResult *r)
                 }
                 ptrlist_push(&tmp, &produced, (void *)src.topic);
             }
-            const char *sink_name = has_sink ? sink.name : NULL;
-            if (!sink_name) {
-                nselect++;
-                sink_name = nselect == 1 ? "select" : arena_printf(&r->arena, "select%d", nselect);
-            }
-            TestSink *ts = test_result_sink(r, sink_name);
-            if (!ts) {
-                ts = arena_alloc(&r->arena, sizeof *ts);
-                ts->name = arena_strdup(&r->arena, sink_name);
-                ts->upsert = has_sink && sink.changelog == EDDY_CHANGELOG_UPSERT;
-                ptrlist_push(&r->arena, &r->sinks, ts);
-            }
+            bool made;
+            TestSink *ts = test_sink_for(r, has_sink ? sink.name : NULL, &nselect, &made);
+            if (made) ts->upsert = has_sink && sink.changelog == EDDY_CHANGELOG_UPSERT;
             void *cctx[2] = {ts, r};
             eddy_job_options o = {.on_change = has_sink ? NULL : collect_change, .ctx = cctx, .bounded = 1};
             eddy_job *j = eddy_job_new(p, &o, err, sizeof err);
