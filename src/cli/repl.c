@@ -74,18 +74,20 @@ void table_names(Repl *r, StrList *out)
     for (int i = 0; eddy_table(r->e, i, &t) == EDDY_OK; i++) strlist_add(out, t.name);
 }
 
-/* The SET values in force, as SET shows them: "'k' = 'v'". */
-static void settings_refresh(Repl *r, StrList *out)
+/* The SET values in force, as SET shows them ("'k' = 'v'"), and their keys. */
+static void settings_refresh(Repl *r, StrList *lines, StrList *keys)
 {
     const char *k, *v;
     for (int i = 0; eddy_setting(r->e, i, &k, &v) == EDDY_OK; i++) {
         StrBuf b = {0};
         sb_printf(&b, "'%s' = '%s'", k, v);
-        strlist_add(out, b.s);
+        strlist_add(lines, b.s);
+        strlist_add(keys, k);
         sb_free(&b);
     }
 }
 
+/* Says what a DDL statement did, from the table names before and after. */
 static void report_ddl(Repl *r, bool created)
 {
     if (!r->interactive) return;
@@ -102,10 +104,11 @@ static void report_ddl(Repl *r, bool created)
     strlist_free(&now);
 }
 
+/* Says what SET or RESET changed, from the settings before and after. */
 static void report_settings(Repl *r)
 {
-    StrList now = {0};
-    settings_refresh(r, &now);
+    StrList now = {0}, keys = {0};
+    settings_refresh(r, &now, &keys);
     if (r->interactive) {
         bool said = false;
         for (int i = 0; i < now.n; i++)
@@ -113,20 +116,17 @@ static void report_settings(Repl *r)
                 printf("Set %s.\n", now.v[i]);
                 said = true;
             }
-        for (int i = 0; i < r->settings.n; i++) {
-            const char *key_end = strstr(r->settings.v[i], "' = '");
-            size_t kl = key_end ? (size_t)(key_end - r->settings.v[i] + 1) : strlen(r->settings.v[i]);
-            bool kept = false;
-            for (int k = 0; k < now.n; k++) kept = kept || strncmp(now.v[k], r->settings.v[i], kl) == 0;
-            if (!kept) {
-                printf("Reset %.*s.\n", (int)kl, r->settings.v[i]);
+        for (int i = 0; i < r->setting_keys.n; i++)
+            if (!strlist_has(&keys, r->setting_keys.v[i])) {
+                printf("Reset '%s'.\n", r->setting_keys.v[i]);
                 said = true;
             }
-        }
         if (!said) puts("OK.");
     }
     strlist_free(&r->settings);
+    strlist_free(&r->setting_keys);
     r->settings = now;
+    r->setting_keys = keys;
 }
 
 static int exec_stmt(Repl *r, eddy_script *s, int i, bool *kept)
@@ -216,7 +216,6 @@ static int exec_sql(Repl *r, const Input *in, const char *text, size_t len, int 
     return status;
 }
 
-/* ------------------------------------------------------------------ */
 /* ------------------------------------------------------------------ */
 /* Input: lines to statements, meta commands                            */
 
@@ -675,6 +674,7 @@ int repl_main(int argc, char **argv)
     edit_end(r);
     strlist_free(&r->tables_before);
     strlist_free(&r->settings);
+    strlist_free(&r->setting_keys);
     eddy_engine_free(r->e);
     eddy_broker_free(r->broker);
     pthread_mutex_destroy(&r->live_mu);

@@ -123,6 +123,7 @@ typedef struct Repl {
     /* repl.c */
     StrList       tables_before; /* interactive: table names before the running statement */
     StrList       settings;      /* "'k' = 'v'" lines, as SET shows them */
+    StrList       setting_keys;  /* their keys */
     int           depth;         /* nesting of \i and SOURCE */
 } Repl;
 

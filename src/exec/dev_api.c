@@ -15,6 +15,7 @@
 #include "gen.h"
 #include "kafka.h"
 #include "registry.h"
+#include "strbuf.h"
 
 /* ---- Broker ---- */
 
@@ -173,7 +174,7 @@ eddy_gen *eddy_gen_new(const char *bootstrap, const char *topic, const char *for
         eddy_gen_free(g);
         return NULL;
     }
-    g->topic = strdup(topic);
+    g->topic = str_dup(topic);
     g->rng = gen_seed(seed);
     g->regions = regions;
     return g;

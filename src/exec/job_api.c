@@ -233,8 +233,9 @@ int eddy_job_run(eddy_job *ej, const char *bootstrap, volatile int *stop)
     /* A stop asked for before the run began still counts (eddy_job_stop
      * sets own_stop first, then looks at watch). */
     if (__atomic_load_n(&ej->own_stop, __ATOMIC_SEQ_CST)) *w = 1;
+    __atomic_store_n(&ej->lag_ok, 0, __ATOMIC_RELEASE);   /* each run looks up where it starts */
     free(ej->bootstrap);
-    ej->bootstrap = bootstrap ? strdup(bootstrap) : NULL;
+    ej->bootstrap = str_dup(bootstrap);
     if (ej->opts.lag && !*w) lag_start(ej);
     int rc = job_run_kafka(ej->job, bootstrap, w) ? EDDY_ERUNTIME : EDDY_OK;
     __atomic_store_n(&ej->watch, NULL, __ATOMIC_SEQ_CST);
