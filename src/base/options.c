@@ -193,3 +193,5 @@ void opt_document(StrBuf *out)
         }
     }
 }
+
+const OptionDef *opt_at(size_t i) { return i < NOPTIONS ? &option_table[i] : NULL; }

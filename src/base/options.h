@@ -44,5 +44,7 @@ bool opt_parse_bool(const char *s, bool *out);
 bool opt_parse_duration_ms(const char *s, int64_t *out);
 /* The documentation, as plain text (one block per option). */
 void opt_document(StrBuf *out);
+/* The i-th option of the table (documentation order); NULL past the end. */
+const OptionDef *opt_at(size_t i);
 
 #endif

@@ -5,15 +5,12 @@
 #ifndef EDDY_CMD_H
 #define EDDY_CMD_H
 
-#include <stdio.h>
-#include "plan.h"
-#include "value.h"
+#include <stddef.h>
 
 int   cmd_run(int argc, char **argv);    /* argv[0] = "run" */
 int   cmd_demo(int argc, char **argv);   /* argv[0] = "demo" */
 char *cmd_read_file(const char *path, size_t *len);
 /* A job's notice callback for the CLI: "eddy: <msg>" on stderr. */
 void  cmd_notice_stderr(void *ctx, const char *msg);
-void  cmd_print_row(FILE *f, RowKind k, const Value *row, const PlanCol *cols, int ncols);
 
 #endif

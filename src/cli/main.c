@@ -1,7 +1,8 @@
 /*
  * main.c — the `eddy` command line.  Each subcommand is a thin layer over
- * the library (include/eddy.h) or a runtime module; this is the only place
- * that prints errors and chooses exit codes (0 ok, 1 failed, 2 usage).
+ * the library (include/eddy.h); `eddy gen` and `eddy broker` still live in
+ * src/connect (connect_cmds.h).  The CLI is the only place that prints
+ * errors and chooses exit codes (0 ok, 1 failed, 2 usage).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,9 +11,8 @@
 
 #include "eddy.h"
 #include "cmd.h"
-#include "func.h"
 #include "cmd_test.h"
-#include "gen.h"
+#include "connect_cmds.h"
 #include "repl.h"
 
 static const char usage[] =
@@ -170,10 +170,9 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "test") == 0) return cmd_test_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "gen") == 0) return gen_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "functions") == 0) {
-        StrBuf b = {0};
-        func_document(&b);
-        fputs(b.s ? b.s : "", stdout);
-        sb_free(&b);
+        char *doc = eddy_functions_doc();
+        fputs(doc, stdout);
+        eddy_free(doc);
         return 0;
     }
     if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "options") == 0) {
