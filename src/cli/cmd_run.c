@@ -148,7 +148,7 @@ static int take_bool_flags(int argc, char **argv, RunOpts *o)
 /* Opens the job's state file: --state, else SET 'state.path', else <job>.db. */
 static int open_state(Job *j, const char *name, const RunOpts *o, int njobs, char *err, size_t errlen)
 {
-    const char *path = job_setting(j, "state.path");
+    const char *path = j->plan->config.state_path;
     if (o->state) {
         if (njobs > 1 && !path) {
             snprintf(err, errlen, "--state names one file but the script has %d INSERT jobs; SET 'state.path' before each INSERT", njobs);

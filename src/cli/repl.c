@@ -697,7 +697,7 @@ static int start_job(Repl *r, eddy_script *s, int i, bool *kept)
     ReplJob *rj = xcalloc(1, sizeof *rj);
     rj->job = j;
     /* Jobs of the shell keep no state unless SET 'state.path' names a file. */
-    const char *path = job_setting(j, "state.path");
+    const char *path = p->config.state_path;
     if (path && strcmp(path, "none") != 0) {
         if (job_open_state(j, path, false, err, sizeof err)) {
             print_error(r, "%s", err);
@@ -1205,10 +1205,12 @@ static void last_line(const StrBuf *text, char *out, size_t cap)
 
 static ResultMode result_mode(const Repl *r, const Job *j)
 {
-    const char *m = job_setting(j, "sql-client.execution.result-mode");
-    if (m && strcmp(m, "tableau") == 0) return RM_TABLEAU;
-    if (m && strcmp(m, "changelog") == 0) return RM_CHANGELOG;
+    switch (j->plan->config.result_mode) {
+    case RESULT_MODE_TABLEAU: return RM_TABLEAU;
+    case RESULT_MODE_CHANGELOG: return RM_CHANGELOG;
     /* 'table' refreshes in place: only on a terminal.  A script gets the changelog. */
+    case RESULT_MODE_TABLE: break;
+    }
     return r->interactive ? RM_TABLE : RM_CHANGELOG;
 }
 

@@ -17,6 +17,7 @@
 
 #include "func.h"
 #include "options.h"
+#include "settings.h"
 
 /* ------------------------------------------------------------------ */
 /* Scopes                                                              */
@@ -592,13 +593,65 @@ static const char *opt_value(const AstStmt *s, const char *key, int *pos)
     return NULL;
 }
 
-static Format parse_format(const char *v)
+/* SQL position of the value of option key; -1 if it is not given. */
+static int opt_pos(const AstStmt *s, const char *key)
 {
-    if (strcmp(v, "avro") == 0) return FMT_AVRO;
-    if (strcmp(v, "avro-confluent") == 0) return FMT_AVRO_CONFLUENT;
-    if (strcmp(v, "raw") == 0) return FMT_RAW;
-    return FMT_JSON;
+    int pos = -1;
+    opt_value(s, key, &pos);
+    return pos;
 }
+
+static const OptEnum connector_values[] = {{"kafka", 0}, {"upsert-kafka", 1}, {0}};
+static const OptEnum bounded_values[] = {{"unbounded", false}, {"latest-offset", true}, {0}};
+static const OptEnum fields_include_values[] = {{"ALL", false}, {"EXCEPT_KEY", true}, {0}};
+
+/* The WITH options of a Kafka table.  They apply in this order, so 'format'
+ * sets both formats and 'key.format' then overrides the key's. */
+static const OptionDef kafka_options[] = {
+    {.name = "connector", .type = OPT_ENUM, .deflt = "kafka", .values = connector_values,
+     .doc = "Where the table lives. Without it the table is the Kafka topic of the same name; "
+            "'upsert-kafka' means changelog.mode 'upsert' (a PRIMARY KEY is required)."},
+    {.name = "topic", .type = OPT_STRING, .to = {OPT_FIELD(Connector, topic)},
+     .doc = "Kafka topic of the table (default: the table's name)."},
+    {.name = "format", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, value_format), OPT_FIELD(Connector, key_format)},
+     .deflt = "json", .values = format_values,
+     .doc = "Format of record values (and of keys, unless 'key.format' is set)."},
+    {.name = "key.format", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, key_format)}, .values = format_values,
+     .doc = "Format of record keys (default: 'format')."},
+    {.name = "value.format", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, value_format)}, .values = format_values,
+     .doc = "Format of record values; an alternative spelling of 'format'."},
+    {.name = "key.fields", .type = OPT_STRING, .to = {OPT_FIELD(Connector, key_fields)},
+     .doc = "Columns read from / written to the record key, ';'-separated (default: the PRIMARY KEY)."},
+    {.name = "value.fields-include", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, value_except_key)}, .deflt = "ALL",
+     .values = fields_include_values, .doc = "Whether key columns are also part of the record value."},
+    {.name = "changelog.mode", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, mode)}, .values = changelog_mode_values,
+     .doc = "How rows change: 'append' (inserts only), 'upsert' (by PRIMARY KEY; delete = tombstone), "
+            "'retract' (every change explicit). Default: 'upsert' with a PRIMARY KEY, else 'append'."},
+    {.name = "scan.startup.mode", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, startup)}, .deflt = "earliest-offset",
+     .values = startup_mode_values,
+     .doc = "Where a job without a checkpoint starts reading. A restarted job always resumes from its checkpoint."},
+    {.name = "scan.bounded.mode", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, bounded)}, .deflt = "unbounded",
+     .values = bounded_values,
+     .doc = "'latest-offset': the job reads up to the offsets that were latest when it started, then finishes."},
+    {.name = "scan.startup.timestamp-millis", .type = OPT_INT, .to = {OPT_FIELD(Connector, startup_ts)},
+     .doc = "Start position for scan.startup.mode 'timestamp' (epoch milliseconds)."},
+    {.name = "error.mode", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, error_mode)}, .deflt = "fail",
+     .values = error_mode_values,
+     .doc = "A malformed record fails the job naming topic/partition/offset ('fail'), or is skipped and counted ('skip')."},
+    {.name = "error.dead-letter-topic", .type = OPT_STRING, .to = {OPT_FIELD(Connector, dead_letter)},
+     .doc = "With error.mode 'skip': also copy malformed records to this topic."},
+    {.name = "avro-confluent.url", .type = OPT_STRING,
+     .to = {OPT_FIELD(Connector, key_url), OPT_FIELD(Connector, value_url)}, .doc = settings_doc_registry_url},
+    {.name = "key.avro-confluent.url", .type = OPT_STRING, .to = {OPT_FIELD(Connector, key_url)},
+     .doc = "Schema Registry URL for key.format 'avro-confluent'."},
+    {.name = "value.avro-confluent.url", .type = OPT_STRING, .to = {OPT_FIELD(Connector, value_url)},
+     .doc = "Schema Registry URL for value.format 'avro-confluent'."},
+    {.name = "properties.", .type = OPT_PREFIX, .doc = settings_doc_properties},
+    {0},
+};
+
+const OptionDef *bind_table_option(const char *key) { return opt_find(kafka_options, key); }
+void bind_document_options(StrBuf *out) { opt_document(kafka_options, out); }
 
 static int resolve_connector(const AstStmt *s, CatTable *t, const char *default_url, Diag *d)
 {
@@ -608,81 +661,73 @@ static int resolve_connector(const AstStmt *s, CatTable *t, const char *default_
     t->opts = arena_alloc(a, sizeof(KeyValue) * (size_t)(s->nopts ? s->nopts : 1));
     for (int i = 0; i < s->nopts; i++) {
         const AstOption *o = s->opts[i];
-        const OptionDef *def = opt_find(OPT_TABLE, o->key);
+        const OptionDef *def = opt_find(kafka_options, o->key);
         if (!def) {
-            if (opt_find(OPT_SET, o->key))
+            if (settings_find(o->key))
                 return diag_error(d, DIAG_OPTION, o->pos, "'%s' is a session setting, not a table option (use SET)", o->key);
             return diag_error(d, DIAG_OPTION, o->pos, "unknown table option '%s' (see: eddy help options)", o->key);
         }
-        char err[300];
-        if (!opt_check(def, o->key, o->value, err, sizeof err)) return diag_error(d, DIAG_OPTION, o->vpos, "%s", err);
+        char label[300], err[600];
+        snprintf(label, sizeof label, "option '%s'", o->key);
+        if (!opt_set(def, label, o->value, NULL, NULL, err, sizeof err)) return diag_error(d, DIAG_OPTION, o->vpos, "%s", err);
         for (int j = 0; j < i; j++)
             if (strcmp(s->opts[j]->key, o->key) == 0)
                 return diag_error(d, DIAG_OPTION, o->pos, "option '%s' is given twice", o->key);
         t->opts[i].key = arena_strdup(a, o->key);
         t->opts[i].value = arena_strdup(a, o->value);
-        if (strncmp(o->key, "properties.", 11) == 0) cn->nprops++;
+        if (def->type == OPT_PREFIX) cn->nprops++;
     }
     t->nopts = s->nopts;
 
-    int vpos = s->name_pos;
-    const char *v;
-    cn->topic = (v = opt_value(s, "topic", NULL)) ? arena_strdup(a, v) : t->name;
-    bool upsert_kafka = (v = opt_value(s, "connector", &vpos)) && strcmp(v, "upsert-kafka") == 0;
-    int mode_pos = s->name_pos;
-    const char *mode = opt_value(s, "changelog.mode", &mode_pos);
-    if (upsert_kafka && mode && strcmp(mode, "upsert") != 0)
-        return diag_error(d, DIAG_OPTION, mode_pos, "connector 'upsert-kafka' needs changelog.mode 'upsert', not '%s'", mode);
-    if (mode) cn->mode = strcmp(mode, "upsert") == 0 ? MODE_UPSERT : strcmp(mode, "retract") == 0 ? MODE_RETRACT : MODE_APPEND;
-    else cn->mode = (upsert_kafka || t->npk) ? MODE_UPSERT : MODE_APPEND;
-    if (cn->mode == MODE_UPSERT && !t->npk)
-        return diag_error(d, DIAG_OPTION, mode ? mode_pos : (upsert_kafka ? vpos : s->name_pos),
-                          "%s needs a PRIMARY KEY (declare one with PRIMARY KEY (...) NOT ENFORCED)",
-                          mode ? "changelog.mode 'upsert'" : "connector 'upsert-kafka'");
-
-    int fpos = 0, vfpos = 0;
-    const char *f = opt_value(s, "format", &fpos), *vf = opt_value(s, "value.format", &vfpos);
-    if (f && vf) return diag_error(d, DIAG_OPTION, vfpos, "give either 'format' or 'value.format', not both");
-    cn->value_format = parse_format(vf ? vf : f ? f : "json");
-    const char *kf = opt_value(s, "key.format", NULL);
-    cn->key_format = kf ? parse_format(kf) : (f ? parse_format(f) : FMT_JSON);
-    if ((v = opt_value(s, "value.fields-include", NULL))) cn->value_except_key = strcmp(v, "EXCEPT_KEY") == 0;
-
-    const char *sm = opt_value(s, "scan.startup.mode", &vpos);
-    cn->startup = !sm ? START_EARLIEST
-                : strcmp(sm, "latest-offset") == 0 ? START_LATEST
-                : strcmp(sm, "timestamp") == 0 ? START_TIMESTAMP
-                : strcmp(sm, "group-offsets") == 0 ? START_GROUP : START_EARLIEST;
-    const char *bm = opt_value(s, "scan.bounded.mode", NULL);
-    if (bm) cn->bounded = strcmp(bm, "latest-offset") == 0;
-    if ((v = opt_value(s, "scan.startup.timestamp-millis", NULL))) opt_parse_int(v, &cn->startup_ts);
-    if (cn->startup == START_TIMESTAMP && !v)
-        return diag_error(d, DIAG_OPTION, vpos, "scan.startup.mode 'timestamp' needs 'scan.startup.timestamp-millis'");
-    if ((v = opt_value(s, "error.mode", NULL))) cn->error_mode = strcmp(v, "skip") == 0 ? ERR_SKIP : ERR_FAIL;
-    if ((v = opt_value(s, "error.dead-letter-topic", &vpos))) {
-        if (cn->error_mode != ERR_SKIP)
-            return diag_error(d, DIAG_OPTION, vpos, "'error.dead-letter-topic' needs 'error.mode' = 'skip'");
-        cn->dead_letter = arena_strdup(a, v);
+    /* Parse them into the Connector: the table's defaults, then each
+     * option given, in table order (a more specific option overrides). */
+    opt_defaults(kafka_options, cn, a);
+    for (const OptionDef *def = kafka_options; def->name; def++) {
+        const char *v = opt_value(s, def->name, NULL);
+        char err[600];
+        if (v && def->type != OPT_PREFIX) opt_set(def, def->name, v, cn, a, err, sizeof err);
     }
-    const char *url = opt_value(s, "avro-confluent.url", NULL);
-    if (!url) url = default_url;   /* the session's registry (SET 'avro-confluent.url') */
-    const char *kurl = opt_value(s, "key.avro-confluent.url", NULL), *vurl = opt_value(s, "value.avro-confluent.url", NULL);
-    cn->key_url = arena_strdup(a, kurl ? kurl : url);
-    cn->value_url = arena_strdup(a, vurl ? vurl : url);
-    if (cn->value_format == FMT_AVRO_CONFLUENT && !cn->value_url)
-        return diag_error(d, DIAG_OPTION, f ? fpos : vfpos, "format 'avro-confluent' needs '%s' (or SET 'avro-confluent.url')",
-                          f ? "avro-confluent.url" : "value.avro-confluent.url");
-    if (cn->key_format == FMT_AVRO_CONFLUENT && !cn->key_url && t->nkeycols)
-        return diag_error(d, DIAG_OPTION, s->name_pos, "key format 'avro-confluent' needs 'key.avro-confluent.url' (or SET 'avro-confluent.url')");
-
     cn->props = arena_alloc(a, sizeof(KeyValue) * (size_t)(cn->nprops ? cn->nprops : 1));
     int np = 0;
-    for (int i = 0; i < t->nopts; i++)
-        if (strncmp(t->opts[i].key, "properties.", 11) == 0) {
-            cn->props[np].key = t->opts[i].key + 11;
-            cn->props[np].value = t->opts[i].value;
-            np++;
-        }
+    for (int i = 0; i < t->nopts; i++) {
+        const OptionDef *def = opt_find(kafka_options, t->opts[i].key);
+        if (def->type != OPT_PREFIX) continue;
+        cn->props[np].key = t->opts[i].key + strlen(def->name);
+        cn->props[np].value = t->opts[i].value;
+        np++;
+    }
+
+    /* What the options leave open, and what they must agree on. */
+    if (!cn->topic) cn->topic = t->name;
+    int conn_pos = opt_pos(s, "connector"), mode_pos = opt_pos(s, "changelog.mode");
+    const OptEnum *conn = opt_enum_find(connector_values, conn_pos >= 0 ? opt_value(s, "connector", NULL) : "kafka");
+    cn->connector = conn->text;
+    bool upsert_kafka = conn->code == 1;
+    if (upsert_kafka && mode_pos >= 0 && cn->mode != MODE_UPSERT)
+        return diag_error(d, DIAG_OPTION, mode_pos, "connector 'upsert-kafka' needs changelog.mode 'upsert', not '%s'",
+                          changelog_mode_name(cn->mode));
+    if (mode_pos < 0) cn->mode = (upsert_kafka || t->npk) ? MODE_UPSERT : MODE_APPEND;
+    if (cn->mode == MODE_UPSERT && !t->npk)
+        return diag_error(d, DIAG_OPTION, mode_pos >= 0 ? mode_pos : conn_pos,
+                          "%s needs a PRIMARY KEY (declare one with PRIMARY KEY (...) NOT ENFORCED)",
+                          mode_pos >= 0 ? "changelog.mode 'upsert'" : "connector 'upsert-kafka'");
+
+    int fpos = opt_pos(s, "format"), vfpos = opt_pos(s, "value.format");
+    if (fpos >= 0 && vfpos >= 0) return diag_error(d, DIAG_OPTION, vfpos, "give either 'format' or 'value.format', not both");
+    int pos = opt_pos(s, "scan.startup.mode");
+    if (cn->startup == START_TIMESTAMP && opt_pos(s, "scan.startup.timestamp-millis") < 0)
+        return diag_error(d, DIAG_OPTION, pos, "scan.startup.mode 'timestamp' needs 'scan.startup.timestamp-millis'");
+    pos = opt_pos(s, "error.dead-letter-topic");
+    if (pos >= 0 && cn->error_mode != ERR_SKIP)
+        return diag_error(d, DIAG_OPTION, pos, "'error.dead-letter-topic' needs 'error.mode' = 'skip'");
+    /* Without a registry of its own, the table uses the session's (SET 'avro-confluent.url'). */
+    if (!cn->key_url) cn->key_url = arena_strdup(a, default_url);
+    if (!cn->value_url) cn->value_url = arena_strdup(a, default_url);
+    if (cn->value_format == FMT_AVRO_CONFLUENT && !cn->value_url)
+        return diag_error(d, DIAG_OPTION, fpos >= 0 ? fpos : vfpos, "format 'avro-confluent' needs '%s' (or SET 'avro-confluent.url')",
+                          fpos >= 0 ? "avro-confluent.url" : "value.avro-confluent.url");
+    if (cn->key_format == FMT_AVRO_CONFLUENT && !cn->key_url && t->nkeycols)
+        return diag_error(d, DIAG_OPTION, s->name_pos, "key format 'avro-confluent' needs 'key.avro-confluent.url' (or SET 'avro-confluent.url')");
     return 0;
 }
 

@@ -70,20 +70,13 @@ int cattable_column(const CatTable *t, const char *name)
     return -1;
 }
 
-const char *changelog_mode_name(ChangelogMode m)
-{
-    static const char *const n[] = {"append", "upsert", "retract"};
-    return n[m];
-}
+const OptEnum changelog_mode_values[] = {{"append", MODE_APPEND}, {"upsert", MODE_UPSERT}, {"retract", MODE_RETRACT}, {0}};
+const OptEnum format_values[] = {{"json", FMT_JSON}, {"avro", FMT_AVRO}, {"avro-confluent", FMT_AVRO_CONFLUENT}, {"raw", FMT_RAW}, {0}};
+const OptEnum startup_mode_values[] = {
+    {"earliest-offset", START_EARLIEST}, {"latest-offset", START_LATEST}, {"timestamp", START_TIMESTAMP}, {"group-offsets", START_GROUP}, {0},
+};
+const OptEnum error_mode_values[] = {{"fail", ERR_FAIL}, {"skip", ERR_SKIP}, {0}};
 
-const char *format_name(Format f)
-{
-    static const char *const n[] = {"json", "avro", "avro-confluent", "raw"};
-    return n[f];
-}
-
-const char *startup_mode_name(StartupMode m)
-{
-    static const char *const n[] = {"earliest-offset", "latest-offset", "timestamp", "group-offsets"};
-    return n[m];
-}
+const char *changelog_mode_name(ChangelogMode m) { return opt_enum_text(changelog_mode_values, m); }
+const char *format_name(Format f) { return opt_enum_text(format_values, f); }
+const char *startup_mode_name(StartupMode m) { return opt_enum_text(startup_mode_values, m); }

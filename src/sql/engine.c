@@ -5,6 +5,7 @@
  */
 #include "eddy.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,12 +15,14 @@
 #include "options.h"
 #include "parse.h"
 #include "plan.h"
+#include "settings.h"
 
 struct eddy_engine {
     Catalog   catalog;    /* tables */
     KeyValue *settings;   /* SET values (heap strings) */
     int       nsettings;  /* count */
     int       cap;        /* capacity of settings */
+    ExecConfig config;    /* the settings, parsed (strings point into settings; rebuilt by every SET and RESET) */
     Diag      diag;       /* last error */
     int       errline;    /* its line, 0 = none */
     int       errcol;     /* its column */
@@ -54,6 +57,7 @@ eddy_engine *eddy_engine_new(void)
     eddy_engine *e = calloc(1, sizeof *e);
     if (!e) return NULL;
     catalog_init(&e->catalog);
+    exec_config_build(&e->config, NULL, 0);
     diag_clear(&e->diag);
     e->provider = registry_table_ddl;   /* NULL without the runtime */
     return e;
@@ -176,8 +180,7 @@ static int compile_query(eddy_engine *e, const AstStmt *st, const Source *src, P
         return rc;
     }
     plan_set_settings(p, e->settings, e->nsettings);
-    for (int i = 0; i < e->nsettings; i++)
-        if (strcmp(e->settings[i].key, "pipeline.name") == 0) p->name = p->settings[i].value;
+    if (p->config.pipeline_name) p->name = p->config.pipeline_name;
     *out = p;
     return 0;
 }
@@ -192,9 +195,7 @@ void engine_set_provider(eddy_engine *e, CatalogProvider p, const char *url)
 /* The session's Schema Registry: SET 'avro-confluent.url', else the engine's. */
 static const char *registry_url(const eddy_engine *e)
 {
-    for (int i = 0; i < e->nsettings; i++)
-        if (strcmp(e->settings[i].key, "avro-confluent.url") == 0) return e->settings[i].value;
-    return e->registry;
+    return e->config.registry_url ? e->config.registry_url : e->registry;
 }
 
 /* A table the statement names but the catalog lacks: ask the provider (the
@@ -281,20 +282,23 @@ static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, Scrip
             out->output = sb_take(&b);
             return 0;
         }
-        const OptionDef *def = opt_find(OPT_SET, st->key);
+        const OptionDef *def = settings_find(st->key);
         if (!def) {
-            if (opt_find(OPT_TABLE, st->key))
+            if (bind_table_option(st->key))
                 return diag_error(d, DIAG_OPTION, st->name_pos, "'%s' is a table option, not a session setting (use it in WITH)", st->key);
             return diag_error(d, DIAG_OPTION, st->name_pos, "unknown setting '%s' (see: eddy help options)", st->key);
         }
-        char err[300];
-        if (!opt_check(def, st->key, st->value, err, sizeof err)) return diag_error(d, DIAG_OPTION, st->value_pos, "%s", err);
+        char label[300], err[600];
+        snprintf(label, sizeof label, "option '%s'", st->key);
+        if (!opt_set(def, label, st->value, NULL, NULL, err, sizeof err)) return diag_error(d, DIAG_OPTION, st->value_pos, "%s", err);
         setting_put(e, st->key, st->value);
+        exec_config_build(&e->config, e->settings, e->nsettings);
         return 0;
     }
     case STMT_RESET:
         if (!st->key) settings_clear(e);
         else setting_del(e, st->key);
+        exec_config_build(&e->config, e->settings, e->nsettings);
         return 0;
     case STMT_SHOW_TABLES: {
         StrBuf b = {0};
@@ -432,7 +436,10 @@ const char *eddy_plan_name(const eddy_plan *p) { return p ? ((const Plan *)p)->n
 char *eddy_options_doc(void)
 {
     StrBuf b = {0};
-    opt_document(&b);
+    sb_puts(&b, "Table options (CREATE TABLE ... WITH ('key' = 'value', ...)):\n\n");
+    bind_document_options(&b);
+    sb_puts(&b, "\nSession settings (SET 'key' = 'value'):\n\n");
+    opt_document(settings_options, &b);
     return sb_take(&b);
 }
 

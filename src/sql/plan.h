@@ -17,6 +17,7 @@
 #include "bind.h"
 #include "catalog.h"
 #include "expr.h"
+#include "settings.h"
 
 typedef enum PlanKind {
     PLAN_SOURCE,          /* Kafka topic → rows */
@@ -89,8 +90,9 @@ typedef struct Plan {
     PlanNode   *root;     /* the sink or collect node */
     PlanNode  **nodes;    /* all nodes, inputs before their consumers */
     int         nnodes;   /* count */
-    KeyValue   *settings; /* SET values in force when compiled */
+    KeyValue   *settings; /* SET values in force when compiled (the executor passes 'properties.*' on) */
     int         nsettings;/* count */
+    ExecConfig  config;   /* the same, parsed: what runs the plan reads these fields */
     const char *name;     /* job name (pipeline.name or the sink table) */
     const char *src;      /* the script text (BExpr.pos offsets point into it), for runtime messages */
     int         srclen;   /* its length */
@@ -110,8 +112,9 @@ typedef struct PlanOps {
 extern const PlanOps plan_ops[PLAN__COUNT];
 
 /* INSERT and bare SELECT to a plan; 0 or a DIAG_* code.  The Plan is
- * allocated with its own arena; free it with plan_free.  `settings` are
- * copied.  Bound trees must have been allocated in plan->arena (the caller
+ * allocated with its own arena, its config holding the settings' defaults;
+ * free it with plan_free.  plan_set_settings copies the SET values and
+ * parses them into config.  Bound trees must have been allocated in plan->arena (the caller
  * creates the plan with plan_new and binds into its arena). */
 Plan *plan_new(void);
 void  plan_free(Plan *p);
