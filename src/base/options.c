@@ -225,6 +225,14 @@ bool opt_set(const OptionDef *d, const char *label, const char *value, void *tar
     return true;
 }
 
+int opt_check_sql(const OptionDef *def, const char *key, const char *value, int pos, Diag *d)
+{
+    char label[300], err[600];
+    snprintf(label, sizeof label, "option '%s'", key);
+    if (opt_set(def, label, value, NULL, NULL, err, sizeof err)) return 0;
+    return diag_error(d, DIAG_OPTION, pos, "%s", err);
+}
+
 void opt_defaults(const OptionDef *table, void *target, Arena *a)
 {
     char err[64];

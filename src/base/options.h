@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "diag.h"
 #include "strbuf.h"
 
 typedef enum OptType {
@@ -38,6 +39,7 @@ typedef enum OptType {
 typedef struct OptEnum {
     const char *text;     /* the value as written, matched exactly */
     int         code;     /* what the field receives */
+    const void *ref;      /* what the value stands for when a code is not enough (a connector), or NULL */
 } OptEnum;
 
 /* Where a value goes: a field of the struct the table configures. */
@@ -78,6 +80,9 @@ const OptionDef *opt_find(const OptionDef *table, const char *key);
  * value).  On failure writes a message that starts with label ("option
  * 'format'", "--count") into err and returns false. */
 bool opt_set(const OptionDef *def, const char *label, const char *value, void *target, Arena *a, char *err, size_t errlen);
+/* opt_set's check of a WITH option or SET value written in SQL: 0, or a
+ * DIAG_OPTION error at pos (the value's offset) naming "option 'key'". */
+int opt_check_sql(const OptionDef *def, const char *key, const char *value, int pos, Diag *d);
 /* Stores every row's default (deflt) in target, in table order. */
 void opt_defaults(const OptionDef *table, void *target, Arena *a);
 /* The value of an enum list with the given code or text; NULL if none. */

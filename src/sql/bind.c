@@ -15,9 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "connector.h"
 #include "func.h"
 #include "options.h"
-#include "settings.h"
 
 /* ------------------------------------------------------------------ */
 /* Scopes                                                              */
@@ -583,154 +583,6 @@ static int bind_type(Diag *d, const AstType *t, Type *out)
     return 0;
 }
 
-static const char *opt_value(const AstStmt *s, const char *key, int *pos)
-{
-    for (int i = s->nopts - 1; i >= 0; i--)
-        if (strcmp(s->opts[i]->key, key) == 0) {
-            if (pos) *pos = s->opts[i]->vpos;
-            return s->opts[i]->value;
-        }
-    return NULL;
-}
-
-/* SQL position of the value of option key; -1 if it is not given. */
-static int opt_pos(const AstStmt *s, const char *key)
-{
-    int pos = -1;
-    opt_value(s, key, &pos);
-    return pos;
-}
-
-static const OptEnum connector_values[] = {{"kafka", 0}, {"upsert-kafka", 1}, {0}};
-static const OptEnum bounded_values[] = {{"unbounded", false}, {"latest-offset", true}, {0}};
-static const OptEnum fields_include_values[] = {{"ALL", false}, {"EXCEPT_KEY", true}, {0}};
-
-/* The WITH options of a Kafka table.  They apply in this order, so 'format'
- * sets both formats and 'key.format' then overrides the key's. */
-static const OptionDef kafka_options[] = {
-    {.name = "connector", .type = OPT_ENUM, .deflt = "kafka", .values = connector_values,
-     .doc = "Where the table lives. Without it the table is the Kafka topic of the same name; "
-            "'upsert-kafka' means changelog.mode 'upsert' (a PRIMARY KEY is required)."},
-    {.name = "topic", .type = OPT_STRING, .to = {OPT_FIELD(Connector, topic)},
-     .doc = "Kafka topic of the table (default: the table's name)."},
-    {.name = "format", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, value_format), OPT_FIELD(Connector, key_format)},
-     .deflt = "json", .values = format_values,
-     .doc = "Format of record values (and of keys, unless 'key.format' is set)."},
-    {.name = "key.format", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, key_format)}, .values = format_values,
-     .doc = "Format of record keys (default: 'format')."},
-    {.name = "value.format", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, value_format)}, .values = format_values,
-     .doc = "Format of record values; an alternative spelling of 'format'."},
-    {.name = "key.fields", .type = OPT_STRING, .to = {OPT_FIELD(Connector, key_fields)},
-     .doc = "Columns read from / written to the record key, ';'-separated (default: the PRIMARY KEY)."},
-    {.name = "value.fields-include", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, value_except_key)}, .deflt = "ALL",
-     .values = fields_include_values, .doc = "Whether key columns are also part of the record value."},
-    {.name = "changelog.mode", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, mode)}, .values = changelog_mode_values,
-     .doc = "How rows change: 'append' (inserts only), 'upsert' (by PRIMARY KEY; delete = tombstone), "
-            "'retract' (every change explicit). Default: 'upsert' with a PRIMARY KEY, else 'append'."},
-    {.name = "scan.startup.mode", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, startup)}, .deflt = "earliest-offset",
-     .values = startup_mode_values,
-     .doc = "Where a job without a checkpoint starts reading. A restarted job always resumes from its checkpoint."},
-    {.name = "scan.bounded.mode", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, bounded)}, .deflt = "unbounded",
-     .values = bounded_values,
-     .doc = "'latest-offset': the job reads up to the offsets that were latest when it started, then finishes."},
-    {.name = "scan.startup.timestamp-millis", .type = OPT_INT, .to = {OPT_FIELD(Connector, startup_ts)},
-     .doc = "Start position for scan.startup.mode 'timestamp' (epoch milliseconds)."},
-    {.name = "error.mode", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, error_mode)}, .deflt = "fail",
-     .values = error_mode_values,
-     .doc = "A malformed record fails the job naming topic/partition/offset ('fail'), or is skipped and counted ('skip')."},
-    {.name = "error.dead-letter-topic", .type = OPT_STRING, .to = {OPT_FIELD(Connector, dead_letter)},
-     .doc = "With error.mode 'skip': also copy malformed records to this topic."},
-    {.name = "avro-confluent.url", .type = OPT_STRING,
-     .to = {OPT_FIELD(Connector, key_url), OPT_FIELD(Connector, value_url)}, .doc = settings_doc_registry_url},
-    {.name = "key.avro-confluent.url", .type = OPT_STRING, .to = {OPT_FIELD(Connector, key_url)},
-     .doc = "Schema Registry URL for key.format 'avro-confluent'."},
-    {.name = "value.avro-confluent.url", .type = OPT_STRING, .to = {OPT_FIELD(Connector, value_url)},
-     .doc = "Schema Registry URL for value.format 'avro-confluent'."},
-    {.name = "properties.", .type = OPT_PREFIX, .doc = settings_doc_properties},
-    {0},
-};
-
-const OptionDef *bind_table_option(const char *key) { return opt_find(kafka_options, key); }
-void bind_document_options(StrBuf *out) { opt_document(kafka_options, out); }
-
-static int resolve_connector(const AstStmt *s, CatTable *t, const char *default_url, Diag *d)
-{
-    Connector *cn = &t->conn;
-    Arena *a = &t->arena;
-    /* Every option must exist and be well-typed; duplicates are an error. */
-    t->opts = arena_alloc(a, sizeof(KeyValue) * (size_t)(s->nopts ? s->nopts : 1));
-    for (int i = 0; i < s->nopts; i++) {
-        const AstOption *o = s->opts[i];
-        const OptionDef *def = opt_find(kafka_options, o->key);
-        if (!def) {
-            if (settings_find(o->key))
-                return diag_error(d, DIAG_OPTION, o->pos, "'%s' is a session setting, not a table option (use SET)", o->key);
-            return diag_error(d, DIAG_OPTION, o->pos, "unknown table option '%s' (see: eddy help options)", o->key);
-        }
-        char label[300], err[600];
-        snprintf(label, sizeof label, "option '%s'", o->key);
-        if (!opt_set(def, label, o->value, NULL, NULL, err, sizeof err)) return diag_error(d, DIAG_OPTION, o->vpos, "%s", err);
-        for (int j = 0; j < i; j++)
-            if (strcmp(s->opts[j]->key, o->key) == 0)
-                return diag_error(d, DIAG_OPTION, o->pos, "option '%s' is given twice", o->key);
-        t->opts[i].key = arena_strdup(a, o->key);
-        t->opts[i].value = arena_strdup(a, o->value);
-        if (def->type == OPT_PREFIX) cn->nprops++;
-    }
-    t->nopts = s->nopts;
-
-    /* Parse them into the Connector: the table's defaults, then each
-     * option given, in table order (a more specific option overrides). */
-    opt_defaults(kafka_options, cn, a);
-    for (const OptionDef *def = kafka_options; def->name; def++) {
-        const char *v = opt_value(s, def->name, NULL);
-        char err[600];
-        if (v && def->type != OPT_PREFIX) opt_set(def, def->name, v, cn, a, err, sizeof err);
-    }
-    cn->props = arena_alloc(a, sizeof(KeyValue) * (size_t)(cn->nprops ? cn->nprops : 1));
-    int np = 0;
-    for (int i = 0; i < t->nopts; i++) {
-        const OptionDef *def = opt_find(kafka_options, t->opts[i].key);
-        if (def->type != OPT_PREFIX) continue;
-        cn->props[np].key = t->opts[i].key + strlen(def->name);
-        cn->props[np].value = t->opts[i].value;
-        np++;
-    }
-
-    /* What the options leave open, and what they must agree on. */
-    if (!cn->topic) cn->topic = t->name;
-    int conn_pos = opt_pos(s, "connector"), mode_pos = opt_pos(s, "changelog.mode");
-    const OptEnum *conn = opt_enum_find(connector_values, conn_pos >= 0 ? opt_value(s, "connector", NULL) : "kafka");
-    cn->connector = conn->text;
-    bool upsert_kafka = conn->code == 1;
-    if (upsert_kafka && mode_pos >= 0 && cn->mode != MODE_UPSERT)
-        return diag_error(d, DIAG_OPTION, mode_pos, "connector 'upsert-kafka' needs changelog.mode 'upsert', not '%s'",
-                          changelog_mode_name(cn->mode));
-    if (mode_pos < 0) cn->mode = (upsert_kafka || t->npk) ? MODE_UPSERT : MODE_APPEND;
-    if (cn->mode == MODE_UPSERT && !t->npk)
-        return diag_error(d, DIAG_OPTION, mode_pos >= 0 ? mode_pos : conn_pos,
-                          "%s needs a PRIMARY KEY (declare one with PRIMARY KEY (...) NOT ENFORCED)",
-                          mode_pos >= 0 ? "changelog.mode 'upsert'" : "connector 'upsert-kafka'");
-
-    int fpos = opt_pos(s, "format"), vfpos = opt_pos(s, "value.format");
-    if (fpos >= 0 && vfpos >= 0) return diag_error(d, DIAG_OPTION, vfpos, "give either 'format' or 'value.format', not both");
-    int pos = opt_pos(s, "scan.startup.mode");
-    if (cn->startup == START_TIMESTAMP && opt_pos(s, "scan.startup.timestamp-millis") < 0)
-        return diag_error(d, DIAG_OPTION, pos, "scan.startup.mode 'timestamp' needs 'scan.startup.timestamp-millis'");
-    pos = opt_pos(s, "error.dead-letter-topic");
-    if (pos >= 0 && cn->error_mode != ERR_SKIP)
-        return diag_error(d, DIAG_OPTION, pos, "'error.dead-letter-topic' needs 'error.mode' = 'skip'");
-    /* Without a registry of its own, the table uses the session's (SET 'avro-confluent.url'). */
-    if (!cn->key_url) cn->key_url = arena_strdup(a, default_url);
-    if (!cn->value_url) cn->value_url = arena_strdup(a, default_url);
-    if (cn->value_format == FMT_AVRO_CONFLUENT && !cn->value_url)
-        return diag_error(d, DIAG_OPTION, fpos >= 0 ? fpos : vfpos, "format 'avro-confluent' needs '%s' (or SET 'avro-confluent.url')",
-                          fpos >= 0 ? "avro-confluent.url" : "value.avro-confluent.url");
-    if (cn->key_format == FMT_AVRO_CONFLUENT && !cn->key_url && t->nkeycols)
-        return diag_error(d, DIAG_OPTION, s->name_pos, "key format 'avro-confluent' needs 'key.avro-confluent.url' (or SET 'avro-confluent.url')");
-    return 0;
-}
-
 int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **out)
 {
     (void)cat;
@@ -887,29 +739,12 @@ int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **
         if (d->code) goto fail;
     }
 
-    /* Key columns: key.fields, else the primary key. */
+    /* The connector: its options, and what follows from them.  The record
+     * key is the primary key unless the connector says otherwise. */
     t->keycols = arena_alloc(a, sizeof(int) * (size_t)t->ncols);
-    int kpos = 0;
-    const char *kf = opt_value(s, "key.fields", &kpos);
-    if (kf) {
-        char *list = arena_strdup(a, kf), *save = NULL;
-        for (char *n = strtok_r(list, ";", &save); n; n = strtok_r(NULL, ";", &save)) {
-            while (*n == ' ') n++;
-            size_t len = strlen(n);
-            while (len && n[len - 1] == ' ') n[--len] = 0;
-            int ci = cattable_column(t, n);
-            if (ci < 0 || t->cols[ci].kind != COL_PHYSICAL) {
-                diag_error(d, DIAG_OPTION, kpos, "option 'key.fields' names '%s', which is not a physical column of '%s'", n, s->name);
-                goto fail;
-            }
-            t->keycols[t->nkeycols++] = ci;
-        }
-    } else {
-        for (int i = 0; i < t->npk; i++) t->keycols[t->nkeycols++] = t->pk[i];
-    }
+    for (int i = 0; i < t->npk; i++) t->keycols[t->nkeycols++] = t->pk[i];
+    if (connector_resolve(s, t, cat ? cat->registry_url : NULL, d)) goto fail;
     for (int i = 0; i < t->nkeycols; i++) t->cols[t->keycols[i]].is_key = true;
-
-    if (resolve_connector(s, t, cat ? cat->registry_url : NULL, d)) goto fail;
     *out = t;
     return 0;
 fail:

@@ -61,10 +61,6 @@ typedef struct BindCtx {
 /* CREATE TABLE: validates columns, keys, watermark and WITH options and
  * returns a new catalog table (the caller adds it).  0 or a DIAG_* code. */
 int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **out);
-/* The table option named key (for SET's hint), NULL if none; and the
- * documentation of every table option. */
-const OptionDef *bind_table_option(const char *key);
-void bind_document_options(StrBuf *out);
 int bind_query(BindCtx *c, const AstSelect *sel, BQuery **out);
 int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out);
 /* The columns a sink writes: physical and non-virtual metadata columns. */

@@ -70,12 +70,17 @@ int cattable_column(const CatTable *t, const char *name)
     return -1;
 }
 
-const OptEnum changelog_mode_values[] = {{"append", MODE_APPEND}, {"upsert", MODE_UPSERT}, {"retract", MODE_RETRACT}, {0}};
-const OptEnum format_values[] = {{"json", FMT_JSON}, {"avro", FMT_AVRO}, {"avro-confluent", FMT_AVRO_CONFLUENT}, {"raw", FMT_RAW}, {0}};
-const OptEnum startup_mode_values[] = {
-    {"earliest-offset", START_EARLIEST}, {"latest-offset", START_LATEST}, {"timestamp", START_TIMESTAMP}, {"group-offsets", START_GROUP}, {0},
+const OptEnum changelog_mode_values[] = {
+    {"append", MODE_APPEND, NULL}, {"upsert", MODE_UPSERT, NULL}, {"retract", MODE_RETRACT, NULL}, {0},
 };
-const OptEnum error_mode_values[] = {{"fail", ERR_FAIL}, {"skip", ERR_SKIP}, {0}};
+const OptEnum format_values[] = {
+    {"json", FMT_JSON, NULL}, {"avro", FMT_AVRO, NULL}, {"avro-confluent", FMT_AVRO_CONFLUENT, NULL}, {"raw", FMT_RAW, NULL}, {0},
+};
+const OptEnum startup_mode_values[] = {
+    {"earliest-offset", START_EARLIEST, NULL}, {"latest-offset", START_LATEST, NULL},
+    {"timestamp", START_TIMESTAMP, NULL},      {"group-offsets", START_GROUP, NULL}, {0},
+};
+const OptEnum error_mode_values[] = {{"fail", ERR_FAIL, NULL}, {"skip", ERR_SKIP, NULL}, {0}};
 
 const char *changelog_mode_name(ChangelogMode m) { return opt_enum_text(changelog_mode_values, m); }
 const char *format_name(Format f) { return opt_enum_text(format_values, f); }

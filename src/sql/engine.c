@@ -5,12 +5,12 @@
  */
 #include "eddy.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bind.h"
 #include "catalog.h"
+#include "connector.h"
 #include "diag.h"
 #include "options.h"
 #include "parse.h"
@@ -284,13 +284,11 @@ static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, Scrip
         }
         const OptionDef *def = settings_find(st->key);
         if (!def) {
-            if (bind_table_option(st->key))
+            if (connector_option_find(st->key))
                 return diag_error(d, DIAG_OPTION, st->name_pos, "'%s' is a table option, not a session setting (use it in WITH)", st->key);
             return diag_error(d, DIAG_OPTION, st->name_pos, "unknown setting '%s' (see: eddy help options)", st->key);
         }
-        char label[300], err[600];
-        snprintf(label, sizeof label, "option '%s'", st->key);
-        if (!opt_set(def, label, st->value, NULL, NULL, err, sizeof err)) return diag_error(d, DIAG_OPTION, st->value_pos, "%s", err);
+        if (opt_check_sql(def, st->key, st->value, st->value_pos, d)) return d->code;
         setting_put(e, st->key, st->value);
         exec_config_build(&e->config, e->settings, e->nsettings);
         return 0;
@@ -437,7 +435,7 @@ char *eddy_options_doc(void)
 {
     StrBuf b = {0};
     sb_puts(&b, "Table options (CREATE TABLE ... WITH ('key' = 'value', ...)):\n\n");
-    bind_document_options(&b);
+    connector_document(&b);
     sb_puts(&b, "\nSession settings (SET 'key' = 'value'):\n\n");
     opt_document(settings_options, &b);
     return sb_take(&b);

@@ -15,7 +15,8 @@ const char settings_doc_properties[] =
     "Passed to librdkafka without the prefix, e.g. 'properties.bootstrap.servers'. In SET: defaults for every table.";
 
 static const OptEnum result_mode_values[] = {
-    {"table", RESULT_MODE_TABLE}, {"changelog", RESULT_MODE_CHANGELOG}, {"tableau", RESULT_MODE_TABLEAU}, {0},
+    {"table", RESULT_MODE_TABLE, NULL}, {"changelog", RESULT_MODE_CHANGELOG, NULL},
+    {"tableau", RESULT_MODE_TABLEAU, NULL}, {0},
 };
 
 const OptionDef settings_options[] = {
