@@ -15,7 +15,7 @@
 extern const ConnectorDef kafka_connector, upsert_kafka_connector;
 
 /* The registry: each row is a value of the 'connector' option and the
- * implementation it stands for.  The first is the default. */
+ * implementation it stands for. */
 static const OptEnum connectors[] = {
     {"kafka", 0, &kafka_connector},
     {"upsert-kafka", 1, &upsert_kafka_connector},
@@ -28,13 +28,6 @@ static const OptionDef connector_option[] = {
             "'upsert-kafka' means changelog.mode 'upsert' (a PRIMARY KEY is required)."},
     {0},
 };
-
-int conn_pos(const ConnCtx *c, const char *key)
-{
-    for (int i = 0; i < c->stmt->nopts; i++)
-        if (strcmp(c->stmt->opts[i]->key, key) == 0) return c->stmt->opts[i]->vpos;
-    return -1;
-}
 
 int conn_require_pk(ConnCtx *c, int pos, const char *what)
 {
@@ -50,13 +43,21 @@ static const AstOption *stmt_option(const AstStmt *s, const char *key)
     return NULL;
 }
 
+int conn_pos(const ConnCtx *c, const char *key)
+{
+    const AstOption *o = stmt_option(c->stmt, key);
+    return o ? o->vpos : -1;
+}
+
 int connector_resolve(const AstStmt *s, CatTable *t, const char *session_url, Diag *d)
 {
     Connector *cn = &t->conn;
     Arena *a = &t->arena;
+    /* Which connector: the one named, else the option's default (a name
+     * that is none is reported below, in its turn). */
     const AstOption *named = stmt_option(s, "connector");
     const OptEnum *impl = named ? opt_enum_find(connectors, named->value) : NULL;
-    if (!impl) impl = &connectors[0];   /* none, or an unknown one (reported below, in its turn) */
+    if (!impl) impl = opt_enum_find(connectors, connector_option->deflt);
     const ConnectorDef *def = impl->ref;
 
     /* Every option must exist and be well-typed; duplicates are an error.
