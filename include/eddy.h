@@ -441,10 +441,11 @@ typedef struct eddy_broker eddy_broker;     /* a development Kafka broker */
 typedef struct eddy_registry eddy_registry; /* a development Schema Registry */
 typedef struct eddy_gen eddy_gen;           /* a generator of order events */
 
-/* Starts a broker; a topic created without a partition count gets
- * `partitions`.  EDDY_OK with *out (free with eddy_broker_free), or
- * EDDY_ERUNTIME with the reason in err. */
-EDDY_API int eddy_broker_start(int partitions, eddy_broker **out, char *err, size_t errlen);
+/* Starts a cluster of `brokers` brokers (1 is plenty for development) on
+ * 127.0.0.1; a topic created without a partition count gets `partitions`.
+ * EDDY_OK with *out (free with eddy_broker_free), or EDDY_ERUNTIME with the
+ * reason in err. */
+EDDY_API int eddy_broker_start(int brokers, int partitions, eddy_broker **out, char *err, size_t errlen);
 /* Its bootstrap address, "127.0.0.1:PORT"; owned by the broker. */
 EDDY_API const char *eddy_broker_bootstrap(const eddy_broker *b);
 /* Creates a topic (partitions 0 = the broker's default).  EDDY_OK, or
@@ -478,13 +479,19 @@ EDDY_API void eddy_registry_free(eddy_registry *r);
 /* A generator of orders into `topic` at `bootstrap`: format "json", or
  * "avro-confluent" with the Schema Registry at `registry` (the schemas are
  * registered under <topic>-key and <topic>-value on the first order).  The
- * same seed gives the same orders; regions is 1..EDDY_GEN_MAX_REGIONS.
- * NULL with the reason in err. */
+ * same seed gives the same orders; user_id is uniform in 1..users;
+ * regions is 1..EDDY_GEN_MAX_REGIONS.  Asks the cluster for the topic at
+ * once (5 s at most), so an unreachable broker fails here.  NULL with the
+ * reason in err. */
+#define EDDY_GEN_DEFAULT_USERS 1000
 EDDY_API eddy_gen *eddy_gen_new(const char *bootstrap, const char *topic, const char *format, const char *registry,
-                                unsigned long long seed, int regions, char *err, size_t errlen);
-/* Produces orders, `rate` a second, until `count` are produced (0: no
- * limit) or *stop becomes non-zero; then waits (up to 5 s) for their
- * delivery.  EDDY_OK, or EDDY_ERUNTIME (eddy_gen_errmsg says why). */
+                                unsigned long long seed, int users, int regions, char *err, size_t errlen);
+/* Produces orders, `rate` a second (0: as fast as possible; paced by a
+ * token bucket holding at most 100 ms of orders), until `count` are
+ * produced (0: no limit) or *stop becomes non-zero (stop may be NULL);
+ * then waits (up to 60 s) for their delivery.  EDDY_OK, or EDDY_ERUNTIME
+ * (eddy_gen_errmsg says why; after a failed send the queued orders are
+ * dropped, not waited for). */
 EDDY_API int eddy_gen_run(eddy_gen *g, double rate, long long count, volatile int *stop);
 /* Orders produced so far; callable from another thread during eddy_gen_run. */
 EDDY_API long long eddy_gen_produced(const eddy_gen *g);

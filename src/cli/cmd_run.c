@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "connect_cmds.h"
 #include "eddy.h"
 #include "reference_avro_sql.h"
 #include "reference_sql.h"
@@ -85,6 +84,13 @@ char *cmd_read_file(const char *path, size_t *len)
     return buf;
 }
 
+char *cmd_read_script(const CmdSpec *c, const char *path, size_t *len)
+{
+    char *text = cmd_read_file(path, len);
+    if (!text) fprintf(stderr, "eddy %s: cannot read %s: %s\n", c->name, path, strerror(errno));
+    return text;
+}
+
 /* A SELECT's changes on stdout, as Flink's changelog output prints them. */
 static void print_change(void *ctx, const eddy_change *c)
 {
@@ -117,23 +123,25 @@ typedef struct RunOpts {
     const char *registry;   /* --registry URL, else $EDDY_REGISTRY */
 } RunOpts;
 
-static const gen_flag run_flags[] = {
-    {"bootstrap", GEN_FLAG_STRING, offsetof(RunOpts, bootstrap), 0, 0, "HOST:PORT", "Kafka bootstrap server (default: $EDDY_BOOTSTRAP, or SET 'properties.bootstrap.servers')"},
-    {"state", GEN_FLAG_STRING, offsetof(RunOpts, state), 0, 0, "FILE", "state file (default: <job name>.db here, or SET 'state.path'); 'none' keeps no state"},
-    {"registry", GEN_FLAG_STRING, offsetof(RunOpts, registry), 0, 0, "URL", "Schema Registry: tables from '<topic>-value' and the default 'avro-confluent.url' (default: $EDDY_REGISTRY, or SET 'avro-confluent.url')"},
+static const OptionDef run_flags[] = {
+    FLAG_BOOTSTRAP(RunOpts, bootstrap, "SET 'properties.bootstrap.servers'"),
+    {.name = "state", .type = OPT_STRING, .to = {OPT_FIELD(RunOpts, state)}, .metavar = "FILE",
+     .otherwise = "<job name>.db here, or SET 'state.path'", .doc = "state file; 'none' keeps no state"},
+    FLAG_REGISTRY(RunOpts, registry),
+    {.name = "bounded", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, bounded)},
+     .doc = "read what the source topics hold now, then finish"},
+    {.name = "reset-state", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, reset)},
+     .doc = "discard the state file's checkpoint and start fresh"},
+    {0},
 };
 
-/* Boolean flags (no value), taken out of argv before the flag table parses the rest. */
-static int take_bool_flags(int argc, char **argv, RunOpts *o)
-{
-    int n = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--bounded") == 0) o->bounded = true;
-        else if (strcmp(argv[i], "--reset-state") == 0) o->reset = true;
-        else argv[n++] = argv[i];
-    }
-    return n;
-}
+const CmdSpec run_cmd = {
+    .name = "run", .args = "FILE.sql", .minargs = 1, .maxargs = 1, .flags = run_flags, .main = cmd_run,
+    .summary = "run a script's INSERT jobs (and SELECTs) until Ctrl-C",
+    .about = "Runs the script's statements; each INSERT is a job that runs until SIGINT or SIGTERM\n"
+             "(or, with --bounded, until it has read what its topics held), then stops cleanly.\n"
+             "FILE.sql may be '-' for standard input.",
+};
 
 /* Opens the job's state file: --state, else SET 'state.path', else <job>.db. */
 static int open_state(eddy_job *j, const eddy_plan *p, const char *name, const RunOpts *o, int njobs, char *err, size_t errlen)
@@ -247,26 +255,13 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
 int cmd_run(int argc, char **argv)
 {
     RunOpts o = {0};
-    const char *path = NULL;
-    char err[256];
-    argc = take_bool_flags(argc, argv, &o);
-    int rc = gen_flags_parse(run_flags, sizeof run_flags / sizeof run_flags[0], &o, argc, argv, &path, err, sizeof err);
-    if (rc || !path) {
-        if (rc < 0) fprintf(stderr, "eddy run: %s\n", err);
-        fputs("usage: eddy run [options] FILE.sql\n"
-              "  --bounded                read what the source topics hold now, then finish\n"
-              "  --reset-state            discard the state file's checkpoint and start fresh\n", rc == 1 ? stdout : stderr);
-        gen_flags_usage(rc == 1 ? stdout : stderr, run_flags, sizeof run_flags / sizeof run_flags[0]);
-        return rc == 1 ? 0 : 2;
-    }
-    if (!o.bootstrap) o.bootstrap = getenv("EDDY_BOOTSTRAP");
-    if (!o.registry) o.registry = getenv("EDDY_REGISTRY");
+    FlagArgs args;
+    int rc = flags_parse(&run_cmd, &o, argc, argv, &args);
+    if (rc >= 0) return rc;
+    const char *path = args.v[0];
     size_t len;
-    char *sql = cmd_read_file(path, &len);
-    if (!sql) {
-        fprintf(stderr, "eddy run: cannot read %s: %s\n", path, strerror(errno));
-        return 1;
-    }
+    char *sql = cmd_read_script(&run_cmd, path, &len);
+    if (!sql) return 1;
     install_signals();
     int status = run_script(sql, len, path, o.bootstrap, &o, false);
     free(sql);
@@ -283,10 +278,23 @@ typedef struct DemoOpts {
     bool    avro;         /* --avro: Avro and a Schema Registry (sql/orders_avro.sql) */
 } DemoOpts;
 
-static const gen_flag demo_flags[] = {
-    {"rate", GEN_FLAG_INT, offsetof(DemoOpts, rate), 1, 1e7, "R", "orders per second (default 2000)"},
-    {"seconds", GEN_FLAG_INT, offsetof(DemoOpts, seconds), 0, 1e9, "S", "stop after S seconds (default: run until Ctrl-C)"},
-    {"regions", GEN_FLAG_INT, offsetof(DemoOpts, regions), 1, GEN_MAX_REGIONS, "K", "number of regions (default 8)"},
+static const OptionDef demo_flags[] = {
+    {.name = "rate", .type = OPT_INT, .to = {OPT_FIELD(DemoOpts, rate)}, .min = 1, .max = 10000000, .deflt = "2000",
+     .metavar = "R", .doc = "orders per second"},
+    {.name = "seconds", .type = OPT_INT, .to = {OPT_FIELD(DemoOpts, seconds)}, .min = 0, .max = 1000000000,
+     .metavar = "S", .otherwise = "run until Ctrl-C", .doc = "stop after S seconds"},
+    {.name = "regions", .type = OPT_INT, .to = {OPT_FIELD(DemoOpts, regions)}, .min = 1, .max = EDDY_GEN_MAX_REGIONS,
+     .deflt = FLAG_TEXT(EDDY_GEN_MAX_REGIONS), .metavar = "K", .doc = "number of regions"},
+    {.name = "avro", .type = OPT_BOOL, .to = {OPT_FIELD(DemoOpts, avro)},
+     .doc = "Avro with a Schema Registry: runs sql/orders_avro.sql"},
+    {0},
+};
+
+const CmdSpec demo_cmd = {
+    .name = "demo", .flags = demo_flags, .main = cmd_demo,
+    .summary = "broker + generator + the reference job + a live table",
+    .about = "Starts a development broker, produces reference orders into orders_raw, runs the\n"
+             "reference job (sql/orders.sql) and shows orders_summary as a live table.",
 };
 
 typedef struct DemoGen {
@@ -384,25 +392,14 @@ static double seconds_since(const struct timespec *t)
 
 int cmd_demo(int argc, char **argv)
 {
-    DemoOpts o = {.rate = 2000, .seconds = 0, .regions = GEN_MAX_REGIONS};
+    DemoOpts o = {0};
+    FlagArgs args;
+    int prc = flags_parse(&demo_cmd, &o, argc, argv, &args);
+    if (prc >= 0) return prc;
     char err[512];
-    int na = 0;
-    for (int i = 0; i < argc; i++) {   /* --avro takes no value */
-        if (i > 0 && strcmp(argv[i], "--avro") == 0) o.avro = true;
-        else argv[na++] = argv[i];
-    }
-    argc = na;
-    int prc = gen_flags_parse(demo_flags, sizeof demo_flags / sizeof demo_flags[0], &o, argc, argv, NULL, err, sizeof err);
-    if (prc) {
-        if (prc < 0) fprintf(stderr, "eddy demo: %s\n", err);
-        fputs("usage: eddy demo [options]\n"
-              "  --avro                   Avro with a Schema Registry: runs sql/orders_avro.sql\n", prc == 1 ? stdout : stderr);
-        gen_flags_usage(prc == 1 ? stdout : stderr, demo_flags, sizeof demo_flags / sizeof demo_flags[0]);
-        return prc == 1 ? 0 : 2;
-    }
     install_signals();
     eddy_broker *b;
-    if (eddy_broker_start(4, &b, err, sizeof err)) {
+    if (eddy_broker_start(1, 4, &b, err, sizeof err)) {
         fprintf(stderr, "eddy demo: cannot start the development broker: %s\n", err);
         return 1;
     }
@@ -432,7 +429,7 @@ int cmd_demo(int argc, char **argv)
      * order). */
     char gen_err[512] = "";
     DemoGen g = {.rate = o.rate};
-    g.gen = eddy_gen_new(bs, "orders_raw", o.avro ? "avro-confluent" : "json", reg, 42, (int)o.regions, gen_err, sizeof gen_err);
+    g.gen = eddy_gen_new(bs, "orders_raw", o.avro ? "avro-confluent" : "json", reg, 42, EDDY_GEN_DEFAULT_USERS, (int)o.regions, gen_err, sizeof gen_err);
     pthread_t gt, jt, dt;
     if (g.gen) pthread_create(&gt, NULL, demo_gen_thread, &g);
     for (int i = 0; o.avro && g.gen && i < 100 && !stop_flag; i++) {

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "eddy.h"
 
 /* The first default timestamp: 2024-01-01 00:00:00.000 UTC. */
@@ -1165,20 +1166,31 @@ done:
 /* ------------------------------------------------------------------ */
 /* The command                                                          */
 
-static const char test_usage[] =
-    "usage: eddy test [--update] [--broker] [-v] FILE.test...\n"
-    "\n"
-    "Runs the cases of each file in memory (no broker) and compares what\n"
-    "they produce with their expectations.  Prints a diff for each failing\n"
-    "case and a final line 'N passed, N failed'; exits 1 if any failed.\n"
-    "\n"
-    "  --update   rewrite the failing expectations from the actual output\n"
-    "  --broker   also run every case over Kafka (an in-process development\n"
-    "             broker and the real connectors): each sink's final table\n"
-    "             must equal the in-memory run's\n"
-    "  -v         also name the cases that pass\n"
-    "\n"
-    "The file format: docs/test-format.md\n";
+typedef struct TestOpts {
+    bool update;          /* --update: rewrite failing expectations */
+    bool broker;          /* --broker: also over Kafka */
+    bool verbose;         /* -v: name the cases that pass */
+} TestOpts;
+
+static const OptionDef test_flags[] = {
+    {.name = "update", .type = OPT_BOOL, .to = {OPT_FIELD(TestOpts, update)}, .letter = 'u',
+     .doc = "rewrite the failing expectations from the actual output"},
+    {.name = "broker", .type = OPT_BOOL, .to = {OPT_FIELD(TestOpts, broker)},
+     .doc = "also run every case over Kafka (an in-process development broker and the real connectors): "
+            "each sink's final table must equal the in-memory run's"},
+    {.name = "verbose", .type = OPT_BOOL, .to = {OPT_FIELD(TestOpts, verbose)}, .letter = 'v',
+     .doc = "also name the cases that pass"},
+    {0},
+};
+
+const CmdSpec test_cmd = {
+    .name = "test", .args = "FILE.test...", .minargs = 1, .maxargs = -1, .flags = test_flags, .main = cmd_test_main,
+    .summary = "run query regression tests in memory (--broker: also over Kafka)",
+    .about = "Runs the cases of each file in memory (no broker) and compares what\n"
+             "they produce with their expectations.  Prints a diff for each failing\n"
+             "case and a final line 'N passed, N failed'; exits 1 if any failed.\n"
+             "The file format: docs/test-format.md",
+};
 
 typedef struct Totals {
     int passed;           /* cases that match */
@@ -1285,33 +1297,14 @@ static void test_file(const char *path, const TestRunner *runner, bool update, b
 
 int cmd_test_main(int argc, char **argv)
 {
-    bool update = false, verbose = false;
-    int nfiles = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--update") == 0 || strcmp(argv[i], "-u") == 0) update = true;
-        else if (strcmp(argv[i], "--broker") == 0) broker_mode = true;
-        else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) verbose = true;
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(test_usage, stdout);
-            return 0;
-        } else if (strcmp(argv[i], "--") == 0) {
-            nfiles += argc - i - 1;
-            break;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "eddy test: unknown option '%s' (see eddy test --help)\n", argv[i]);
-            return 2;
-        } else nfiles++;
-    }
-    if (nfiles == 0) {
-        fprintf(stderr, "eddy test: which files?\n%s", test_usage);
-        return 2;
-    }
+    TestOpts o = {0};
+    FlagArgs args;
+    int rc = flags_parse(&test_cmd, &o, argc, argv, &args);
+    if (rc >= 0) return rc;
+    bool update = o.update, verbose = o.verbose;
+    broker_mode = o.broker;
     Totals t = {0};
-    bool files_only = false;
-    for (int i = 1; i < argc; i++) {
-        if (!files_only && strcmp(argv[i], "--") == 0) files_only = true;
-        else if (files_only || argv[i][0] != '-' || !argv[i][1]) test_file(argv[i], &test_memory_runner, update, verbose, &t);
-    }
+    for (int i = 0; i < args.n; i++) test_file(args.v[i], &test_memory_runner, update, verbose, &t);
     if (update && t.updated) printf("updated %d case%s in %d file%s\n", t.updated, t.updated == 1 ? "" : "s", t.files_updated, t.files_updated == 1 ? "" : "s");
     printf("%d passed, %d failed\n", t.passed, t.failed);
     fflush(stdout);

@@ -160,7 +160,7 @@ static int kafka_run(void *ctx, const TestCase *tc, TestResult *r)
     (void)ctx;
     char err[1024];
     eddy_broker *b = NULL;
-    if (eddy_broker_start(1, &b, err, sizeof err)) {
+    if (eddy_broker_start(1, 1, &b, err, sizeof err)) {
         r->error = arena_printf(&r->arena, "cannot start the development broker: %s", err);
         return -1;
     }

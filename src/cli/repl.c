@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "connect_cmds.h"
 
 #define SOURCE_MAX_DEPTH 16      /* \i inside \i … */
 
@@ -573,50 +572,41 @@ static void script_loop(Repl *r)
 typedef struct ReplOpts {
     const char *bootstrap;  /* --bootstrap */
     const char *registry;   /* --registry */
+    bool        continue_on_error; /* --continue-on-error */
+    bool        dev_broker; /* --dev-broker */
 } ReplOpts;
 
-static const gen_flag repl_flags[] = {
-    {"bootstrap", GEN_FLAG_STRING, offsetof(ReplOpts, bootstrap), 0, 0, "HOST:PORT",
-     "Kafka bootstrap server (default: $EDDY_BOOTSTRAP; on a terminal, else a development broker in this process)"},
-    {"registry", GEN_FLAG_STRING, offsetof(ReplOpts, registry), 0, 0, "URL",
-     "Schema Registry: tables from '<topic>-value' and the default 'avro-confluent.url' (default: $EDDY_REGISTRY, or SET 'avro-confluent.url')"},
+static const OptionDef repl_flags[] = {
+    FLAG_BOOTSTRAP(ReplOpts, bootstrap, "on a terminal, a development broker in this process"),
+    FLAG_REGISTRY(ReplOpts, registry),
+    {.name = "continue-on-error", .type = OPT_BOOL, .to = {OPT_FIELD(ReplOpts, continue_on_error)},
+     .doc = "in a script, run the remaining statements after an error (exit status 1)"},
+    {.name = "dev-broker", .type = OPT_BOOL, .to = {OPT_FIELD(ReplOpts, dev_broker)},
+     .doc = "start a development broker even when not on a terminal"},
+    {0},
 };
 
-static void usage(FILE *f)
-{
-    fputs("usage: eddy [options]            the SQL shell on a terminal\n"
-          "       eddy [options] < FILE.sql  runs a script: plain output, stops at the first error\n"
-          "  --continue-on-error      in a script, run the remaining statements after an error (exit status 1)\n"
-          "  --dev-broker             start a development broker even when not on a terminal\n",
-          f);
-    gen_flags_usage(f, repl_flags, sizeof repl_flags / sizeof repl_flags[0]);
-}
+const CmdSpec shell_cmd = {
+    .name = "", .flags = repl_flags, .main = repl_main,
+    .summary = "the SQL shell; runs a script from stdin when it is not a terminal",
+    .about = "On a terminal, the SQL shell.  With standard input not a terminal (eddy < FILE.sql),\n"
+             "runs the script: plain output, stops at the first error.",
+};
 
 int repl_main(int argc, char **argv)
 {
     ReplOpts o = {0};
-    bool continue_on_error = false, dev_broker = false;
-    int n = 0;
-    for (int i = 0; i < argc; i++) {
-        if (i > 0 && strcmp(argv[i], "--continue-on-error") == 0) continue_on_error = true;
-        else if (i > 0 && strcmp(argv[i], "--dev-broker") == 0) dev_broker = true;
-        else argv[n++] = argv[i];
-    }
-    argc = n;
+    FlagArgs args;
+    int prc = flags_parse(&shell_cmd, &o, argc, argv, &args);
+    if (prc >= 0) return prc;
     char err[512];
-    int prc = gen_flags_parse(repl_flags, sizeof repl_flags / sizeof repl_flags[0], &o, argc, argv, NULL, err, sizeof err);
-    if (prc) {
-        if (prc < 0) fprintf(stderr, "eddy: %s\n", err);
-        usage(prc == 1 ? stdout : stderr);
-        return prc == 1 ? 0 : 2;
-    }
     setlocale(LC_CTYPE, "");
     if (strcmp(nl_langinfo(CODESET), "UTF-8") == 0) g_ellipsis = "\xe2\x80\xa6";
 
     Repl repl = {0}, *r = &repl;
     r->interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     r->color = r->interactive && !getenv("NO_COLOR") && isatty(STDERR_FILENO);
-    r->continue_on_error = continue_on_error;
+    r->continue_on_error = o.continue_on_error;
     pthread_mutex_init(&r->live_mu, NULL);
     install_signals();
     r->e = eddy_engine_new();
@@ -625,24 +615,18 @@ int repl_main(int argc, char **argv)
         pthread_mutex_destroy(&r->live_mu);
         return 1;
     }
-    if (!o.registry && getenv("EDDY_REGISTRY") && *getenv("EDDY_REGISTRY")) o.registry = getenv("EDDY_REGISTRY");
     if (o.registry && eddy_engine_set_registry(r->e, o.registry) != EDDY_OK) {
         fprintf(stderr, "eddy: schema registry '%s' is not an http:// or https:// URL\n", o.registry);
         eddy_engine_free(r->e);
         pthread_mutex_destroy(&r->live_mu);
         return 2;
     }
-    const char *env = getenv("EDDY_BOOTSTRAP");
-    const char *from = "--bootstrap";
+    const char *from = flags_from_env(&shell_cmd, &args, "bootstrap") ? "EDDY_BOOTSTRAP" : "--bootstrap";
     r->bootstrap = o.bootstrap;
-    if (!r->bootstrap && env && *env) {
-        r->bootstrap = env;
-        from = "EDDY_BOOTSTRAP";
-    }
-    if (!r->bootstrap && (r->interactive || dev_broker)) {
+    if (!r->bootstrap && (r->interactive || o.dev_broker)) {
         sigset_t old;
         block_async_signals(&old);
-        int brc = eddy_broker_start(4, &r->broker, err, sizeof err);
+        int brc = eddy_broker_start(1, 4, &r->broker, err, sizeof err);
         restore_signals(&old);
         if (brc) {
             fprintf(stderr, "eddy: cannot start the development broker: %s\n", err);

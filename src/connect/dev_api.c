@@ -24,12 +24,12 @@ struct eddy_broker {
     kafka_producer *p;    /* for eddy_broker_produce, made on first use */
 };
 
-int eddy_broker_start(int partitions, eddy_broker **out, char *err, size_t errlen)
+int eddy_broker_start(int brokers, int partitions, eddy_broker **out, char *err, size_t errlen)
 {
     *out = NULL;
     eddy_broker *b = calloc(1, sizeof *b);
     if (!b) abort();
-    if (kafka_broker_start(1, partitions, &b->kb, err, errlen)) {
+    if (kafka_broker_start(brokers, partitions, &b->kb, err, errlen)) {
         free(b);
         return EDDY_ERUNTIME;
     }
@@ -153,67 +153,109 @@ struct eddy_gen {
     gen_encoder    *enc;  /* their format */
     char           *topic;/* into this topic */
     uint64_t        rng;  /* the draw's state */
+    int             users;   /* user_id is uniform in 1..users */
     int             regions; /* regions drawn from */
     long long       produced; /* orders so far (read by other threads) */
     char            err[512]; /* why it failed, or "" */
 };
 
+/* A development tool should give up on a vanished broker in seconds, not
+ * in librdkafka's default 5 minutes; linger batches records at any rate. */
+static const char *const gen_producer_props[] = {"message.timeout.ms", "30000", "linger.ms", "5", NULL};
+
 eddy_gen *eddy_gen_new(const char *bootstrap, const char *topic, const char *format, const char *registry, unsigned long long seed,
-                       int regions, char *err, size_t errlen)
+                       int users, int regions, char *err, size_t errlen)
 {
     if (regions < 1 || regions > EDDY_GEN_MAX_REGIONS) {
         if (err) snprintf(err, errlen, "regions must be 1 to %d, not %d", EDDY_GEN_MAX_REGIONS, regions);
         return NULL;
     }
+    if (users < 1) {
+        if (err) snprintf(err, errlen, "users must be at least 1, not %d", users);
+        return NULL;
+    }
+    const OptEnum *fmt = opt_enum_find(format_values, format ? format : "json");
+    if (!fmt) {
+        if (err) snprintf(err, errlen, "unknown format '%s'", format);
+        return NULL;
+    }
     eddy_gen *g = calloc(1, sizeof *g);
     if (!g) abort();
-    const char *props[] = {"linger.ms", "5", NULL};
-    g->p = kafka_producer_new(bootstrap, props, g->err, sizeof g->err);
-    if (g->p) g->enc = gen_encoder_new(format, topic, registry, g->err, sizeof g->err);
-    if (!g->enc) {
+    g->enc = gen_encoder_new((Format)fmt->code, topic, registry, g->err, sizeof g->err);
+    if (g->enc) g->p = kafka_producer_new(bootstrap, gen_producer_props, g->err, sizeof g->err);
+    /* Fail fast when nothing listens there, instead of queueing records
+     * for minutes; this also creates the topic if the cluster does that. */
+    int nparts = 0;
+    char why[400];
+    if (g->p && kafka_producer_partition_count(g->p, topic, 5000, &nparts, why, sizeof why)) {
+        snprintf(g->err, sizeof g->err, "cannot reach %s: %s", bootstrap, why);
+        kafka_producer_free(g->p);
+        g->p = NULL;
+    }
+    if (!g->p) {
         if (err) snprintf(err, errlen, "%s", g->err);
         eddy_gen_free(g);
         return NULL;
     }
     g->topic = str_dup(topic);
     g->rng = gen_seed(seed);
+    g->users = users;
     g->regions = regions;
     return g;
 }
 
-static double elapsed_s(const struct timespec *t0)
+static double mono_s(void)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {(time_t)s, 0};
+    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+    nanosleep(&ts, NULL);
 }
 
 int eddy_gen_run(eddy_gen *g, double rate, long long count, volatile int *stop)
 {
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     const char *key, *val;
     int rc = EDDY_OK;
-    /* Paced by the clock: after t seconds, rate × t orders are out. */
+    /* Token bucket: `rate` tokens a second, at most 100 ms worth saved up,
+     * so a stall is not followed by a long burst, while records still go
+     * out in batches rather than one per wake-up. */
+    double burst = rate * 0.1 > 1.0 ? rate * 0.1 : 1.0, tokens = 1.0, last_refill = mono_s(), next_check = last_refill + 1.0;
     while (!(stop && *stop) && (count == 0 || g->produced < count)) {
-        double due = rate > 0 ? elapsed_s(&t0) * rate : 1e18;
-        while (g->produced < due && !(stop && *stop) && (count == 0 || g->produced < count)) {
-            gen_order o;
-            size_t kl, vl;
-            gen_order_draw(&g->rng, g->produced + 1, GEN_DEFAULT_USERS, g->regions, &o);
-            if (gen_encoder_encode(g->enc, &o, &key, &kl, &val, &vl, g->err, sizeof g->err) ||
-                kafka_produce(g->p, g->topic, -1, key, kl, val, vl, 0, NULL, 0, g->err, sizeof g->err)) {
-                rc = EDDY_ERUNTIME;
-                goto out;
+        if (rate > 0) {
+            if (tokens < 1.0) {
+                double now = mono_s();
+                tokens += (now - last_refill) * rate;
+                last_refill = now;
+                if (tokens > burst) tokens = burst;
             }
-            __atomic_store_n(&g->produced, g->produced + 1, __ATOMIC_RELAXED);
+            if (tokens < 1.0) {
+                double wait = (1.0 - tokens) / rate;
+                sleep_s(wait < 0.001 ? 0.001 : wait > 0.2 ? 0.2 : wait);
+                continue;
+            }
+            tokens -= 1.0;
         }
-        kafka_producer_poll(g->p, g->err, sizeof g->err);
-        struct timespec ts = {0, 5 * 1000000};
-        if (rate > 0) nanosleep(&ts, NULL);
+        gen_order o;
+        size_t kl, vl;
+        gen_order_draw(&g->rng, g->produced + 1, g->users, g->regions, &o);
+        if (gen_encoder_encode(g->enc, &o, &key, &kl, &val, &vl, g->err, sizeof g->err) ||
+            kafka_produce(g->p, g->topic, -1, key, kl, val, vl, 0, NULL, 0, g->err, sizeof g->err))
+            return EDDY_ERUNTIME;   /* the queued records are dropped, not waited for */
+        __atomic_store_n(&g->produced, g->produced + 1, __ATOMIC_RELAXED);
+        /* Surface delivery failures while running, about once a second
+         * (reading the clock only every 1024 records when flat out). */
+        if ((rate > 0 || (g->produced & 1023) == 0) && mono_s() >= next_check) {
+            next_check = mono_s() + 1.0;
+            if (kafka_producer_poll(g->p, g->err, sizeof g->err)) return EDDY_ERUNTIME;
+        }
     }
-out:
-    if (kafka_producer_flush(g->p, 5000, g->err, sizeof g->err)) rc = EDDY_ERUNTIME;
+    if (kafka_producer_flush(g->p, 60000, g->err, sizeof g->err)) rc = EDDY_ERUNTIME;
     return rc;
 }
 

@@ -15,17 +15,20 @@
 
 #include "bind.h"
 #include "catalog.h"
+#include "connector.h"
 #include "diag.h"
 #include "func.h"
 #include "options.h"
 #include "parse.h"
 #include "plan.h"
+#include "settings.h"
 
 struct eddy_engine {
     Catalog   catalog;    /* tables */
     KeyValue *settings;   /* SET values (heap strings) */
     int       nsettings;  /* count */
     int       cap;        /* capacity of settings */
+    ExecConfig config;    /* the settings, parsed (strings point into settings; rebuilt by every SET and RESET) */
     Diag      diag;       /* last error */
     int       errline;    /* its line, 0 = none */
     int       errcol;     /* its column */
@@ -60,6 +63,7 @@ eddy_engine *eddy_engine_new(void)
     eddy_engine *e = calloc(1, sizeof *e);
     if (!e) return NULL;
     catalog_init(&e->catalog);
+    exec_config_build(&e->config, NULL, 0);
     diag_clear(&e->diag);
     e->provider = registry_table_ddl;   /* NULL without the runtime */
     return e;
@@ -182,8 +186,7 @@ static int compile_query(eddy_engine *e, const AstStmt *st, const Source *src, P
         return rc;
     }
     plan_set_settings(p, e->settings, e->nsettings);
-    for (int i = 0; i < e->nsettings; i++)
-        if (strcmp(e->settings[i].key, "pipeline.name") == 0) p->name = p->settings[i].value;
+    if (p->config.pipeline_name) p->name = p->config.pipeline_name;
     *out = p;
     return 0;
 }
@@ -198,9 +201,7 @@ void engine_set_provider(eddy_engine *e, CatalogProvider p, const char *url)
 /* The session's Schema Registry: SET 'avro-confluent.url', else the engine's. */
 static const char *registry_url(const eddy_engine *e)
 {
-    for (int i = 0; i < e->nsettings; i++)
-        if (strcmp(e->settings[i].key, "avro-confluent.url") == 0) return e->settings[i].value;
-    return e->registry;
+    return e->config.registry_url ? e->config.registry_url : e->registry;
 }
 
 /* A table the statement names but the catalog lacks: ask the provider (the
@@ -296,20 +297,21 @@ static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, Scrip
             out->output = sb_take(&b);
             return 0;
         }
-        const OptionDef *def = opt_find(OPT_SET, st->key);
+        const OptionDef *def = settings_find(st->key);
         if (!def) {
-            if (opt_find(OPT_TABLE, st->key))
+            if (connector_option_find(st->key))
                 return diag_error(d, DIAG_OPTION, st->name_pos, "'%s' is a table option, not a session setting (use it in WITH)", st->key);
             return diag_error(d, DIAG_OPTION, st->name_pos, "unknown setting '%s' (see: eddy help options)", st->key);
         }
-        char err[300];
-        if (!opt_check(def, st->key, st->value, err, sizeof err)) return diag_error(d, DIAG_OPTION, st->value_pos, "%s", err);
+        if (opt_check_sql(def, st->key, st->value, st->value_pos, d)) return d->code;
         setting_put(e, st->key, st->value);
+        exec_config_build(&e->config, e->settings, e->nsettings);
         return 0;
     }
     case STMT_RESET:
         if (!st->key) settings_clear(e);
         else setting_del(e, st->key);
+        exec_config_build(&e->config, e->settings, e->nsettings);
         return 0;
     case STMT_SHOW_TABLES: {
         StrBuf b = {0};
@@ -524,9 +526,9 @@ int eddy_setting(const eddy_engine *e, int i, const char **key, const char **val
 void eddy_names(eddy_names_kind kind, void (*fn)(void *ctx, const char *name), void *ctx)
 {
     if (kind != EDDY_NAMES_FUNCTIONS) {
-        unsigned scope = kind == EDDY_NAMES_TABLE_OPTIONS ? OPT_TABLE : OPT_SET;
-        for (size_t i = 0; opt_at(i); i++)
-            if (opt_at(i)->scope & scope) fn(ctx, opt_at(i)->name);
+        if (kind == EDDY_NAMES_TABLE_OPTIONS) connector_option_names(fn, ctx);
+        else
+            for (const OptionDef *od = settings_options; od->name; od++) fn(ctx, od->name);
         return;
     }
     /* func.c keeps its table to itself; its documentation has one function
@@ -630,7 +632,10 @@ const char *eddy_plan_bootstrap(const eddy_plan *ep)
 char *eddy_options_doc(void)
 {
     StrBuf b = {0};
-    opt_document(&b);
+    sb_puts(&b, "Table options (CREATE TABLE ... WITH ('key' = 'value', ...)):\n\n");
+    connector_document(&b);
+    sb_puts(&b, "\nSession settings (SET 'key' = 'value'):\n\n");
+    opt_document(settings_options, &b);
     return sb_take(&b);
 }
 

@@ -826,7 +826,7 @@ static void test_kafka_jobs(void)
     }
     snprintf(path, sizeof path, "%s/summary.db", dir);
     eddy_broker *b = NULL;
-    CHECK(eddy_broker_start(2, &b, err, sizeof err) == EDDY_OK);
+    CHECK(eddy_broker_start(1, 2, &b, err, sizeof err) == EDDY_OK);
     if (!b) {
         fprintf(stderr, "no development broker: %s\n", err);
         rmdir(dir);
@@ -916,17 +916,17 @@ static void test_kafka_jobs(void)
     eddy_registry *reg = NULL;
     CHECK(eddy_registry_start(NULL, &reg, err, sizeof err) == EDDY_OK);
     CHECK(reg && strncmp(eddy_registry_url(reg), "http://127.0.0.1:", 17) == 0);
-    eddy_gen *g = eddy_gen_new(bs, "orders", "json", NULL, 7, 3, err, sizeof err);
+    eddy_gen *g = eddy_gen_new(bs, "orders", "json", NULL, 7, EDDY_GEN_DEFAULT_USERS, 3, err, sizeof err);
     CHECK(g && eddy_gen_run(g, 0, 25, NULL) == EDDY_OK && eddy_gen_produced(g) == 25 && strcmp(eddy_gen_errmsg(g), "") == 0);
     eddy_gen_free(g);
     Read orders = {0, 0, 0};
     CHECK(eddy_broker_read(b, "orders", count_record, &orders, err, sizeof err) == EDDY_OK && orders.n == 25);
     if (reg) {
-        g = eddy_gen_new(bs, "orders_avro", "avro-confluent", eddy_registry_url(reg), 7, 3, err, sizeof err);
+        g = eddy_gen_new(bs, "orders_avro", "avro-confluent", eddy_registry_url(reg), 7, EDDY_GEN_DEFAULT_USERS, 3, err, sizeof err);
         CHECK(g && eddy_gen_run(g, 1000, 5, NULL) == EDDY_OK && eddy_gen_produced(g) == 5);
         eddy_gen_free(g);
     }
-    CHECK(eddy_gen_new(bs, "orders", "json", NULL, 7, EDDY_GEN_MAX_REGIONS + 1, err, sizeof err) == NULL);
+    CHECK(eddy_gen_new(bs, "orders", "json", NULL, 7, EDDY_GEN_DEFAULT_USERS, EDDY_GEN_MAX_REGIONS + 1, err, sizeof err) == NULL);
     CHECK_CONTAINS(err, "regions");
     eddy_gen_free(NULL);
     eddy_registry_free(reg);
