@@ -120,8 +120,8 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *url = registry_server_url(srv);
-    gen_encoder *je = gen_encoder_new("json", "orders_raw", NULL, err, sizeof err);
-    gen_encoder *ae = gen_encoder_new("avro-confluent", "orders_raw", url, err, sizeof err);
+    gen_encoder *je = gen_encoder_new(FMT_JSON, "orders_raw", NULL, err, sizeof err);
+    gen_encoder *ae = gen_encoder_new(FMT_AVRO_CONFLUENT, "orders_raw", url, err, sizeof err);
     if (!je || !ae) {
         fprintf(stderr, "avro_bench: %s\n", err);
         return 1;

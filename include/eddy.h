@@ -4,7 +4,12 @@
  * Compile Flink SQL to an operator plan without any broker: create an
  * engine (which holds a catalog of tables and the session's SET values),
  * compile statements or whole scripts into it, and inspect the plans as
- * text or JSON.
+ * text or JSON, or as facts (tables read and written, result columns and
+ * key).  Run a plan as a job, in memory or over Kafka, with a state file,
+ * and read its counters.  Helpers for a SQL shell tell where statements
+ * end and what a word being typed may be.  Development tools start a
+ * Kafka broker, a Schema Registry and a generator of sample orders in
+ * the process, for tests and demos.
  *
  * Conventions:
  *  - Every function that can fail returns an int: EDDY_OK (0) or an EDDY_E*
@@ -116,6 +121,90 @@ EDDY_API int         eddy_errline(const eddy_engine *e);
 EDDY_API int         eddy_errcol(const eddy_engine *e);
 EDDY_API const char *eddy_errtext(const eddy_engine *e);
 
+/* ---- The catalog and the session ---------------------------------------
+ *
+ * What an engine knows, as data: its tables with their columns, and the
+ * SET values in force.  Names and strings are owned by the engine and stay
+ * valid until its next eddy_compile (which may DROP or RESET them).
+ */
+
+/* SQL types, as Flink names them. */
+typedef enum eddy_type {
+    EDDY_TYPE_NULL = 0,     /* the type of a bare NULL literal */
+    EDDY_TYPE_BOOLEAN,
+    EDDY_TYPE_TINYINT,
+    EDDY_TYPE_SMALLINT,
+    EDDY_TYPE_INT,
+    EDDY_TYPE_BIGINT,
+    EDDY_TYPE_FLOAT,
+    EDDY_TYPE_DOUBLE,
+    EDDY_TYPE_DECIMAL,      /* precision and scale */
+    EDDY_TYPE_STRING,       /* STRING, VARCHAR(n), CHAR(n) */
+    EDDY_TYPE_BYTES,        /* BYTES, VARBINARY(n), BINARY(n) */
+    EDDY_TYPE_DATE,
+    EDDY_TYPE_TIMESTAMP,    /* precision = fractional second digits */
+    EDDY_TYPE_TIMESTAMP_LTZ,
+    EDDY_TYPE_INTERVAL,     /* a day-time interval (literals only) */
+} eddy_type;
+
+/* Where a table column's value comes from. */
+typedef enum eddy_column_kind {
+    EDDY_COLUMN_PHYSICAL = 0, /* the record's key or value */
+    EDDY_COLUMN_COMPUTED,     /* AS expression */
+    EDDY_COLUMN_METADATA,     /* METADATA FROM 'timestamp', 'partition', … */
+} eddy_column_kind;
+
+/* One column of a table or of a plan's result, filled in by eddy_table_column
+ * or eddy_plan_column. */
+typedef struct eddy_column {
+    const char      *name;      /* column name (owned by the engine or the plan) */
+    eddy_type        type;      /* its type */
+    int              precision; /* DECIMAL precision, TIMESTAMP fractional digits; else 0 */
+    int              scale;     /* DECIMAL scale; else 0 */
+    int              length;    /* VARCHAR(n), CHAR(n), VARBINARY(n): n; 0 = unbounded */
+    int              nullable;  /* 1 unless NOT NULL */
+    int              key;       /* 1: in the table's PRIMARY KEY, or in the plan result's key (eddy_plan_key) */
+    eddy_column_kind kind;      /* physical, computed or metadata (a SELECT's result: physical) */
+    char             sql_type[48]; /* the type as Flink writes it, e.g. "DECIMAL(10, 2)" (nullability apart) */
+} eddy_column;
+
+/* How a table's records carry changes ('changelog.mode'). */
+typedef enum eddy_changelog {
+    EDDY_CHANGELOG_APPEND = 0, /* inserts only (+I) */
+    EDDY_CHANGELOG_RETRACT,    /* every change explicit: +I, -U, +U, -D */
+    EDDY_CHANGELOG_UPSERT,     /* by key: +I, +U, -D; no -U before-images */
+} eddy_changelog;
+
+/* A table, filled in by eddy_table, eddy_plan_source or eddy_plan_sink. */
+typedef struct eddy_table_info {
+    const char    *name;      /* table name */
+    const char    *topic;     /* its Kafka topic */
+    eddy_changelog changelog; /* its changelog mode */
+    int            ncols;     /* its columns (all of them, computed and metadata too) */
+} eddy_table_info;
+
+/* Tables of the catalog, in creation order: 0 ≤ i < eddy_table_count.
+ * eddy_table fills *out; eddy_table_column fills *out with column col
+ * (0 ≤ col < ncols) of table i.  EDDY_OK, or EDDY_EMISUSE out of range. */
+EDDY_API int eddy_table_count(const eddy_engine *e);
+EDDY_API int eddy_table(const eddy_engine *e, int i, eddy_table_info *out);
+EDDY_API int eddy_table_column(const eddy_engine *e, int i, int col, eddy_column *out);
+
+/* SET values in force, in the order they were first set: 0 ≤ i <
+ * eddy_setting_count.  EDDY_OK with *key and *value, or EDDY_EMISUSE. */
+EDDY_API int eddy_setting_count(const eddy_engine *e);
+EDDY_API int eddy_setting(const eddy_engine *e, int i, const char **key, const char **value);
+
+/* Names eddy knows, for completion and documentation. */
+typedef enum eddy_names_kind {
+    EDDY_NAMES_FUNCTIONS,      /* built-in functions, canonical names ("COUNT", "SUBSTRING", …) */
+    EDDY_NAMES_TABLE_OPTIONS,  /* WITH option keys; a prefix ends with '.' ("properties.") */
+    EDDY_NAMES_SETTINGS,       /* SET keys; likewise */
+} eddy_names_kind;
+/* Calls fn once per name of the kind, in the order the documentation lists
+ * them.  The name is valid during the call. */
+EDDY_API void eddy_names(eddy_names_kind kind, void (*fn)(void *ctx, const char *name), void *ctx);
+
 /* Statements of a compiled script, 0 ≤ i < eddy_script_count. */
 EDDY_API int            eddy_script_count(const eddy_script *s);
 EDDY_API eddy_stmt_kind eddy_script_kind(const eddy_script *s, int i);
@@ -134,6 +223,72 @@ EDDY_API char *eddy_plan_explain(const eddy_plan *p, eddy_format f);
 EDDY_API int   eddy_plan_operator_count(const eddy_plan *p);
 /* Name of the job the plan would run as (pipeline.name, else the sink table). */
 EDDY_API const char *eddy_plan_name(const eddy_plan *p);
+
+/* The tables a plan reads (sources) and writes (sinks; a SELECT has none):
+ * counts, and table i filled into *out (strings owned by the plan).
+ * EDDY_OK, or EDDY_EMISUSE out of range. */
+EDDY_API int eddy_plan_source_count(const eddy_plan *p);
+EDDY_API int eddy_plan_source(const eddy_plan *p, int i, eddy_table_info *out);
+EDDY_API int eddy_plan_sink_count(const eddy_plan *p);
+EDDY_API int eddy_plan_sink(const eddy_plan *p, int i, eddy_table_info *out);
+
+/* The plan's result: the columns of the changes eddy_job_options.on_change
+ * receives (a SELECT's result, or the columns an INSERT writes, in its
+ * order).  eddy_plan_column fills *out with column i (name owned by the
+ * plan); EDDY_OK, or EDDY_EMISUSE out of range. */
+EDDY_API int eddy_plan_column_count(const eddy_plan *p);
+EDDY_API int eddy_plan_column(const eddy_plan *p, int i, eddy_column *out);
+/* The key of the result, as EXPLAIN shows it on the plan's first line: a
+ * SELECT's unique key, an upsert sink's primary key.  Its width (the
+ * columns marked `key`), 0 when the result is at most one row (a global
+ * aggregate), or -1 when rows have no key. */
+EDDY_API int eddy_plan_key(const eddy_plan *p);
+/* The result's changelog, as EXPLAIN shows it: an INSERT's is its sink
+ * table's mode; a SELECT's is append when it only inserts. */
+EDDY_API eddy_changelog eddy_plan_changelog(const eddy_plan *p);
+/* A SELECT's LIMIT, or -1. */
+EDDY_API long long eddy_plan_limit(const eddy_plan *p);
+/* The SET value of `key` in force when the plan was compiled, or NULL
+ * (e.g. "state.path", "sql-client.execution.result-mode"). */
+EDDY_API const char *eddy_plan_setting(const eddy_plan *p, const char *key);
+/* The Kafka cluster the plan names itself: a source table's WITH
+ * 'properties.bootstrap.servers', else SET 'properties.bootstrap.servers';
+ * NULL when it names none (eddy_job_run then needs a bootstrap). */
+EDDY_API const char *eddy_plan_bootstrap(const eddy_plan *p);
+
+/* ---- SQL text, for a shell ------------------------------------------------
+ *
+ * What a shell reading statements line by line needs from the tokenizer;
+ * no engine, nothing is compiled.  `sql` need not be NUL-terminated.
+ */
+
+/* Where the statement at the start of sql[0..len) ends. */
+typedef enum eddy_statement_end_kind {
+    EDDY_SQL_BLANK = 0,   /* only white space and comments: no statement */
+    EDDY_SQL_END = 1,     /* a ';' ends a statement: *end is just past it */
+    EDDY_SQL_PARTIAL = 2, /* a statement has begun but not ended: tokens without their ';', or
+                             the text ends inside a string, quoted identifier or block comment */
+} eddy_statement_end_kind;
+/* Finds the ';' that ends the first statement: outside strings, quoted
+ * identifiers and comments, after at least one token (a ';' with nothing
+ * before it joins the next statement).  *end is set (len unless
+ * EDDY_SQL_END).  Call again on what follows to split a script. */
+EDDY_API eddy_statement_end_kind eddy_statement_end(const char *sql, size_t len, size_t *end);
+
+/* What the text before a word being completed says about the word. */
+typedef struct eddy_completion {
+    int    statement_start; /* the statement has no token yet: a statement keyword (or a shell command) comes */
+    int    table_next;      /* the last token is FROM, INTO, TABLE, DESCRIBE/DESC, or DROP … EXISTS: a table name comes */
+    int    set_statement;   /* the statement starts with SET or RESET (a quoted word is a setting key) */
+    int    with_clause;     /* a WITH came before (a quoted word is a table option) */
+    char **idents;          /* the statement's identifiers so far, unquoted, in order (heap) */
+    int    nidents;         /* count */
+} eddy_completion;
+/* Scans sql[0..len) (the text before the word; the current statement is
+ * what follows its last ';') into *out; free with eddy_completion_free. */
+EDDY_API void eddy_completion_scan(const char *sql, size_t len, eddy_completion *out);
+/* Frees what eddy_completion_scan allocated (NULL-safe). */
+EDDY_API void eddy_completion_free(eddy_completion *c);
 
 /* ---- Running a plan ------------------------------------------------------
  *
@@ -167,17 +322,38 @@ typedef struct eddy_change {
 
 /* Called for each change; the change is valid only during the call. */
 typedef void (*eddy_change_fn)(void *ctx, const eddy_change *c);
+/* Called with a message a running job has for its user, e.g. "waiting for
+ * topic 'orders' (…)"; the message is valid only during the call. */
+typedef void (*eddy_notice_fn)(void *ctx, const char *msg);
 
+/* Callbacks run on the thread that runs the job (eddy_job_push, _flush or
+ * _run); they may call eddy_job_stop, nothing else of the job. */
 typedef struct eddy_job_options {
     eddy_change_fn on_change;  /* may be NULL */
-    void          *ctx;        /* passed to on_change */
+    void          *ctx;        /* passed to on_change and on_notice */
     int            per_record; /* 1: emit after every record (a deterministic, fine-grained changelog);
                                   0: per mini-batch (one change per key per batch) */
+    eddy_notice_fn on_notice;  /* may be NULL: then notices are dropped */
+    int            bounded;    /* over Kafka: read what the sources hold when the run starts, then finish
+                                  (as each table's 'scan.bounded.mode' = 'latest-offset') */
+    int            lag;        /* over Kafka: note where each source partition starts reading, so that
+                                  eddy_job_lag can tell how far behind the job is (a metadata request at start) */
 } eddy_job_options;
 
 /* A job for an INSERT or SELECT plan.  o may be NULL.  On failure returns
  * NULL and, if err is not NULL, writes the reason there. */
 EDDY_API eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, char *err, size_t errlen);
+/* Keeps the job's operator state in the state file at path (SQLite;
+ * created if needed, emptied first when reset is non-zero): checkpoints
+ * are written there, and a job restarted with the same file resumes from
+ * its last checkpoint (its operator state, and over Kafka its source
+ * offsets).  Call before the job processes anything.  EDDY_OK, or
+ * EDDY_ERUNTIME with a message naming the file in err (the file is locked
+ * by another job, is not a state file, or holds the state of a query this
+ * one cannot continue). */
+EDDY_API int eddy_job_open_state(eddy_job *j, const char *path, int reset, char *err, size_t errlen);
+/* 1 when the state file held a checkpoint to resume from, else 0. */
+EDDY_API int eddy_job_resumed(const eddy_job *j);
 /* In memory: decodes and processes one source record of table r->table.
  * A malformed record fails the job (EDDY_ERUNTIME) unless the table says
  * 'error.mode'='skip'.  A table the plan does not read, or a NULL table for
@@ -187,18 +363,147 @@ EDDY_API int eddy_job_push(eddy_job *j, const eddy_record *r);
 /* In memory: ends a mini-batch — aggregates emit their changes. */
 EDDY_API int eddy_job_flush(eddy_job *j);
 /* Over Kafka: runs until *stop becomes non-zero (e.g. from a signal
- * handler), then finishes the batch, flushes and returns EDDY_OK; or
- * returns EDDY_ERUNTIME when the job fails.  bootstrap may be NULL (then
- * the plan's 'properties.bootstrap.servers'). */
+ * handler) or eddy_job_stop is called, then finishes the batch, flushes,
+ * takes a last checkpoint and returns EDDY_OK; also returns EDDY_OK when
+ * the job finishes by itself (bounded input read, a SELECT's LIMIT
+ * reached); or returns EDDY_ERUNTIME when the job fails.  stop may be
+ * NULL.  bootstrap may be NULL (then the plan's
+ * 'properties.bootstrap.servers', see eddy_plan_bootstrap). */
 EDDY_API int eddy_job_run(eddy_job *j, const char *bootstrap, volatile int *stop);
+/* Asks eddy_job_run to stop, as setting its *stop does (and sets that
+ * *stop, when the run was given one).  Safe from any thread and from the
+ * job's own callbacks, not from a signal handler.  A stop asked for before
+ * the run makes it return at once. */
+EDDY_API void eddy_job_stop(eddy_job *j);
 /* Why the job failed ("" if it did not). */
 EDDY_API const char *eddy_job_errmsg(const eddy_job *j);
 /* Counters: source records read, changes at the sink, malformed records skipped. */
 EDDY_API void eddy_job_counts(const eddy_job *j, long long *records_in, long long *changes_out, long long *skipped);
+
+/* A job's counters (eddy_job_get_stats). */
+typedef struct eddy_job_stats {
+    long long records_in;         /* source records read */
+    long long rows_out;           /* changes that reached the sink or the caller */
+    long long records_out;        /* records written to the sink's topic */
+    long long skipped;            /* malformed records skipped ('error.mode' = 'skip') */
+    long long flushes;            /* mini-batches emitted */
+    long long checkpoints;        /* checkpoints committed */
+    long long checkpoint_last_us; /* how long the last checkpoint paused processing, µs */
+    long long checkpoint_max_us;  /* the longest such pause, µs */
+    long long checkpoint_rows;    /* state rows the last checkpoint wrote */
+    long long restored_rows;      /* state rows loaded from the state file at start */
+    long long restore_us;         /* how long loading them took, µs */
+} eddy_job_stats;
+/* Fills *out.  May be called from another thread while the job runs: each
+ * counter is read atomically, the set is not one instant's. */
+EDDY_API void eddy_job_get_stats(const eddy_job *j, eddy_job_stats *out);
+
+/* "No watermark yet", in eddy_operator_stats.watermark. */
+#define EDDY_NO_WATERMARK (-9223372036854775807LL - 1)
+
+/* One operator's counters (eddy_job_operator_stats). */
+typedef struct eddy_operator_stats {
+    const char *name;         /* operator, as EXPLAIN names it: "KafkaSource", "GroupAggregate", … */
+    const char *description;  /* its EXPLAIN line without the changelog: "GroupAggregate(groupBy=[region], …)" */
+    long long   rows_in;      /* rows received, all inputs */
+    long long   rows_out;     /* rows emitted */
+    long long   state_keys;   /* keys held in state */
+    long long   state_bytes;  /* bytes of state held (payloads, approximately) */
+    long long   time_ns;      /* time spent processing, ns */
+    long long   watermark;    /* event time reached, epoch ms, or EDDY_NO_WATERMARK */
+} eddy_operator_stats;
+/* Operators of the job, inputs before their consumers: 0 ≤ i <
+ * eddy_job_operator_count.  eddy_job_operator_stats fills *out (strings
+ * owned by the job); EDDY_OK, or EDDY_EMISUSE out of range.  Like
+ * eddy_job_get_stats, callable while the job runs. */
+EDDY_API int eddy_job_operator_count(const eddy_job *j);
+EDDY_API int eddy_job_operator_stats(const eddy_job *j, int i, eddy_operator_stats *out);
+
+/* Records in the source topics the running job has yet to read: the sum,
+ * over source partitions, of the end offset now less the job's position.
+ * Asks the cluster (may take up to a few seconds); callable from another
+ * thread while the job runs.  EDDY_OK with *lag, or EDDY_ERUNTIME when it
+ * is not known (the job was not run with options.lag, has not looked up
+ * its start yet, or the cluster does not answer). */
+EDDY_API int eddy_job_lag(eddy_job *j, long long *lag);
+/* Frees the job (NULL-safe) and closes its state file; it must not be running. */
 EDDY_API void eddy_job_free(eddy_job *j);
+
+/* ---- Development tools ----------------------------------------------------
+ *
+ * For tests, demos and a shell without a cluster: an in-process Kafka
+ * broker (librdkafka's mock cluster, on 127.0.0.1, data in memory only), a
+ * Schema Registry, and a generator of the reference order events
+ * {order_id, user_id, amount, region} that `eddy gen orders` produces.
+ * Not for production.  Each handle is used by one thread at a time.
+ */
+typedef struct eddy_broker eddy_broker;     /* a development Kafka broker */
+typedef struct eddy_registry eddy_registry; /* a development Schema Registry */
+typedef struct eddy_gen eddy_gen;           /* a generator of order events */
+
+/* Starts a cluster of `brokers` brokers (1 is plenty for development) on
+ * 127.0.0.1; a topic created without a partition count gets `partitions`.
+ * EDDY_OK with *out (free with eddy_broker_free), or EDDY_ERUNTIME with the
+ * reason in err. */
+EDDY_API int eddy_broker_start(int brokers, int partitions, eddy_broker **out, char *err, size_t errlen);
+/* Its bootstrap address, "127.0.0.1:PORT"; owned by the broker. */
+EDDY_API const char *eddy_broker_bootstrap(const eddy_broker *b);
+/* Creates a topic (partitions 0 = the broker's default).  EDDY_OK, or
+ * EDDY_ERUNTIME (e.g. it exists already). */
+EDDY_API int eddy_broker_create_topic(eddy_broker *b, const char *topic, int partitions, char *err, size_t errlen);
+/* Queues a record for topic: r->partition (-1: by the key's hash), key,
+ * value (NULL: a tombstone), timestamp (0: now) and r->op as the "op"
+ * header.  The bytes are copied.  eddy_broker_flush waits for delivery. */
+EDDY_API int eddy_broker_produce(eddy_broker *b, const char *topic, const eddy_record *r, char *err, size_t errlen);
+/* Waits until every record produced is stored.  EDDY_OK or EDDY_ERUNTIME. */
+EDDY_API int eddy_broker_flush(eddy_broker *b, char *err, size_t errlen);
+/* Calls fn for every record topic holds now, partition by partition in
+ * offset order (r->op from the "op" header; valid during the call).  A
+ * topic that does not exist holds nothing.  EDDY_OK, or EDDY_ERUNTIME. */
+EDDY_API int eddy_broker_read(eddy_broker *b, const char *topic, void (*fn)(void *ctx, const eddy_record *r), void *ctx,
+                              char *err, size_t errlen);
+/* Stops the broker (NULL-safe); its data is gone. */
+EDDY_API void eddy_broker_free(eddy_broker *b);
+
+/* Starts a Schema Registry on 127.0.0.1, keeping its subjects in the file
+ * at path (NULL: in memory).  EDDY_OK with *out, or EDDY_ERUNTIME. */
+EDDY_API int eddy_registry_start(const char *path, eddy_registry **out, char *err, size_t errlen);
+/* Its URL, "http://127.0.0.1:PORT"; owned by the registry. */
+EDDY_API const char *eddy_registry_url(const eddy_registry *r);
+/* Stops the registry (NULL-safe). */
+EDDY_API void eddy_registry_free(eddy_registry *r);
+
+/* Regions the generator draws from, at most. */
+#define EDDY_GEN_MAX_REGIONS 8
+
+/* A generator of orders into `topic` at `bootstrap`: format "json", or
+ * "avro-confluent" with the Schema Registry at `registry` (the schemas are
+ * registered under <topic>-key and <topic>-value on the first order).  The
+ * same seed gives the same orders; user_id is uniform in 1..users;
+ * regions is 1..EDDY_GEN_MAX_REGIONS.  Asks the cluster for the topic at
+ * once (5 s at most), so an unreachable broker fails here.  NULL with the
+ * reason in err. */
+#define EDDY_GEN_DEFAULT_USERS 1000
+EDDY_API eddy_gen *eddy_gen_new(const char *bootstrap, const char *topic, const char *format, const char *registry,
+                                unsigned long long seed, int users, int regions, char *err, size_t errlen);
+/* Produces orders, `rate` a second (0: as fast as possible; paced by a
+ * token bucket holding at most 100 ms of orders), until `count` are
+ * produced (0: no limit) or *stop becomes non-zero (stop may be NULL);
+ * then waits (up to 60 s) for their delivery.  EDDY_OK, or EDDY_ERUNTIME
+ * (eddy_gen_errmsg says why; after a failed send the queued orders are
+ * dropped, not waited for). */
+EDDY_API int eddy_gen_run(eddy_gen *g, double rate, long long count, volatile int *stop);
+/* Orders produced so far; callable from another thread during eddy_gen_run. */
+EDDY_API long long eddy_gen_produced(const eddy_gen *g);
+/* Why the generator failed ("" if it did not). */
+EDDY_API const char *eddy_gen_errmsg(const eddy_gen *g);
+/* NULL-safe. */
+EDDY_API void eddy_gen_free(eddy_gen *g);
 
 /* Documentation of every WITH option and SET key; caller frees with eddy_free. */
 EDDY_API char *eddy_options_doc(void);
+/* Documentation of the built-in functions, one a line; caller frees with eddy_free. */
+EDDY_API char *eddy_functions_doc(void);
 /* Frees a string returned by eddy. */
 EDDY_API void eddy_free(void *p);
 

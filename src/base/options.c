@@ -1,78 +1,21 @@
 /*
- * options.c — the table of WITH options and SET keys, and their checks.
- *
- * Option names and semantics follow Flink's Kafka connectors where Flink has
- * the option ('connector', 'topic', 'format', 'key.format', 'scan.startup.mode',
- * 'properties.*', 'execution.checkpointing.interval', …); eddy's own options
- * ('changelog.mode', 'error.mode', …) follow Confluent Cloud's Flink.
+ * options.c — checking, parsing, defaulting and documenting options by
+ * their table (options.h).  The tables themselves are elsewhere: with the
+ * connector, the session settings or the command they configure.
  */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-static const OptionDef option_table[] = {
-    /* ---- table options (CREATE TABLE … WITH) ---- */
-    {"connector", OPT_ENUM, OPT_TABLE, "kafka", "kafka|upsert-kafka",
-     "Where the table lives. Without it the table is the Kafka topic of the same name; "
-     "'upsert-kafka' means changelog.mode 'upsert' (a PRIMARY KEY is required).", 0},
-    {"topic", OPT_STRING, OPT_TABLE, NULL, NULL, "Kafka topic of the table (default: the table's name).", 0},
-    {"format", OPT_ENUM, OPT_TABLE, "json", "json|avro|avro-confluent|raw",
-     "Format of record values (and of keys, unless 'key.format' is set).", 0},
-    {"key.format", OPT_ENUM, OPT_TABLE, NULL, "json|avro|avro-confluent|raw",
-     "Format of record keys (default: 'format').", 0},
-    {"value.format", OPT_ENUM, OPT_TABLE, NULL, "json|avro|avro-confluent|raw",
-     "Format of record values; an alternative spelling of 'format'.", 0},
-    {"key.fields", OPT_STRING, OPT_TABLE, NULL, NULL,
-     "Columns read from / written to the record key, ';'-separated (default: the PRIMARY KEY).", 0},
-    {"value.fields-include", OPT_ENUM, OPT_TABLE, "ALL", "ALL|EXCEPT_KEY",
-     "Whether key columns are also part of the record value.", 0},
-    {"changelog.mode", OPT_ENUM, OPT_TABLE, NULL, "append|upsert|retract",
-     "How rows change: 'append' (inserts only), 'upsert' (by PRIMARY KEY; delete = tombstone), "
-     "'retract' (every change explicit). Default: 'upsert' with a PRIMARY KEY, else 'append'.", 0},
-    {"scan.startup.mode", OPT_ENUM, OPT_TABLE, "earliest-offset",
-     "earliest-offset|latest-offset|timestamp|group-offsets",
-     "Where a job without a checkpoint starts reading. A restarted job always resumes from its checkpoint.", 0},
-    {"scan.bounded.mode", OPT_ENUM, OPT_TABLE, "unbounded", "unbounded|latest-offset",
-     "'latest-offset': the job reads up to the offsets that were latest when it started, then finishes.", 0},
-    {"scan.startup.timestamp-millis", OPT_INT, OPT_TABLE, NULL, NULL,
-     "Start position for scan.startup.mode 'timestamp' (epoch milliseconds).", 0},
-    {"error.mode", OPT_ENUM, OPT_TABLE, "fail", "fail|skip",
-     "A malformed record fails the job naming topic/partition/offset ('fail'), or is skipped and counted ('skip').", 0},
-    {"error.dead-letter-topic", OPT_STRING, OPT_TABLE, NULL, NULL,
-     "With error.mode 'skip': also copy malformed records to this topic.", 0},
-    {"avro-confluent.url", OPT_STRING, OPT_TABLE | OPT_SET, NULL, NULL,
-     "Schema Registry URL for format 'avro-confluent'. In SET: the default for every table, and where a query "
-     "looks up a topic it has no CREATE TABLE for (subject '<topic>-value' gives the columns).", 0},
-    {"key.avro-confluent.url", OPT_STRING, OPT_TABLE, NULL, NULL, "Schema Registry URL for key.format 'avro-confluent'.", 0},
-    {"value.avro-confluent.url", OPT_STRING, OPT_TABLE, NULL, NULL, "Schema Registry URL for value.format 'avro-confluent'.", 0},
-    /* ---- both ---- */
-    {"properties.", OPT_PREFIX, OPT_TABLE | OPT_SET, NULL, NULL,
-     "Passed to librdkafka without the prefix, e.g. 'properties.bootstrap.servers'. In SET: defaults for every table.", 0},
-    /* ---- SET keys ---- */
-    {"execution.checkpointing.interval", OPT_DURATION, OPT_SET, "1 s", NULL,
-     "How often a running job checkpoints its state and offsets to its state file; '0' checkpoints only when the job stops.", 0},
-    {"state.path", OPT_STRING, OPT_SET, NULL, NULL,
-     "State file of the next job (default: <job name>.db in the current directory).", 0},
-    {"table.exec.mini-batch.allow-latency", OPT_DURATION, OPT_SET, "100 ms",
-     NULL, "Longest time an aggregate holds updates to collapse them into one change per key.", 0},
-    {"table.exec.mini-batch.size", OPT_INT, OPT_SET, "100000", NULL,
-     "Most input rows an aggregate buffers before it emits.", 1},
-    {"sql-client.execution.result-mode", OPT_ENUM, OPT_SET, "table", "table|changelog|tableau",
-     "How the REPL shows a continuous SELECT.", 0},
-    {"pipeline.name", OPT_STRING, OPT_SET, NULL, NULL, "Name of the next job (default: the sink table's name).", 0},
-};
-
-#define NOPTIONS (sizeof option_table / sizeof option_table[0])
-
-const OptionDef *opt_find(unsigned scope, const char *key)
+const OptionDef *opt_find(const OptionDef *table, const char *key)
 {
-    for (size_t i = 0; i < NOPTIONS; i++) {
-        const OptionDef *d = &option_table[i];
-        if (!(d->scope & scope)) continue;
+    for (const OptionDef *d = table; d->name; d++) {
         if (d->type == OPT_PREFIX) {
             size_t n = strlen(d->name);
             if (strncmp(key, d->name, n) == 0 && key[n]) return d;
@@ -90,6 +33,29 @@ bool opt_parse_int(const char *s, int64_t *out)
     errno = 0;
     long long v = strtoll(s, &end, 10);
     if (errno || *end) return false;
+    *out = v;
+    return true;
+}
+
+/* A whole number without a sign (strtoull would wrap "-1" around). */
+static bool parse_uint(const char *s, uint64_t *out)
+{
+    if (!*s || isspace((unsigned char)*s) || *s == '-' || *s == '+') return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end) return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_double(const char *s, double *out)
+{
+    if (!*s || isspace((unsigned char)*s)) return false;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v)) return false;
     *out = v;
     return true;
 }
@@ -132,64 +98,163 @@ bool opt_parse_duration_ms(const char *s, int64_t *out)
     return false;
 }
 
-bool opt_check(const OptionDef *d, const char *key, const char *value, char *err, size_t errlen)
+const OptEnum *opt_enum_find(const OptEnum *values, const char *text)
 {
-    int64_t i;
+    for (const OptEnum *v = values; v->text; v++)
+        if (strcmp(v->text, text) == 0) return v;
+    return NULL;
+}
+
+const char *opt_enum_text(const OptEnum *values, int code)
+{
+    for (const OptEnum *v = values; v->text; v++)
+        if (v->code == code) return v->text;
+    return NULL;
+}
+
+void opt_enum_list(StrBuf *out, const OptEnum *values, const char *sep)
+{
+    for (const OptEnum *v = values; v->text; v++) sb_printf(out, "%s%s", v == values ? "" : sep, v->text);
+}
+
+/* Stores a whole number in a field of the given size (a one-byte field is a bool). */
+static void store_int(void *p, size_t size, int64_t v)
+{
+    if (size == sizeof(int64_t)) *(int64_t *)p = v;
+    else if (size == sizeof(int)) *(int *)p = (int)v;
+    else if (size == sizeof(bool)) *(bool *)p = v != 0;
+}
+
+/* The parsed value of one option, before it is stored. */
+typedef struct OptValue {
+    int64_t     i;        /* INT, DURATION, ENUM code, BOOL */
+    uint64_t    u;        /* UINT */
+    double      d;        /* DOUBLE */
+} OptValue;
+
+/* Checks and parses; false with a message naming label. */
+static bool opt_parse(const OptionDef *d, const char *label, const char *value, OptValue *v, char *err, size_t errlen)
+{
     bool b;
     switch (d->type) {
     case OPT_STRING:
     case OPT_PREFIX:
+    case OPT_LIST:
         return true;
     case OPT_INT:
-        if (opt_parse_int(value, &i) && i >= d->min) return true;
-        if (opt_parse_int(value, &i)) snprintf(err, errlen, "option '%s' must be at least %lld, got '%s'", key, d->min, value);
-        else snprintf(err, errlen, "option '%s' expects a whole number, got '%s'", key, value);
+        if (!opt_parse_int(value, &v->i)) {
+            snprintf(err, errlen, "%s expects a whole number, got '%s'", label, value);
+            return false;
+        }
+        if (d->max && (v->i < d->min || v->i > d->max)) {
+            snprintf(err, errlen, "%s must be between %lld and %lld, got '%s'", label, d->min, d->max, value);
+            return false;
+        }
+        if (v->i < d->min) {
+            snprintf(err, errlen, "%s must be at least %lld, got '%s'", label, d->min, value);
+            return false;
+        }
+        return true;
+    case OPT_UINT:
+        if (parse_uint(value, &v->u)) return true;
+        snprintf(err, errlen, "%s expects a whole number without a sign, got '%s'", label, value);
         return false;
+    case OPT_DOUBLE:
+        if (!parse_double(value, &v->d)) {
+            snprintf(err, errlen, "%s expects a number, got '%s'", label, value);
+            return false;
+        }
+        if (d->max && (v->d < (double)d->min || v->d > (double)d->max)) {
+            snprintf(err, errlen, "%s must be between %lld and %lld, got '%s'", label, d->min, d->max, value);
+            return false;
+        }
+        if (v->d < (double)d->min) {
+            snprintf(err, errlen, "%s must be at least %lld, got '%s'", label, d->min, value);
+            return false;
+        }
+        return true;
     case OPT_BOOL:
-        if (opt_parse_bool(value, &b)) return true;
-        snprintf(err, errlen, "option '%s' expects true or false, got '%s'", key, value);
+        if (opt_parse_bool(value, &b)) return v->i = b, true;
+        snprintf(err, errlen, "%s expects true or false, got '%s'", label, value);
         return false;
     case OPT_DURATION:
-        if (opt_parse_duration_ms(value, &i) && i >= d->min) return true;
-        snprintf(err, errlen, "option '%s' expects a duration such as '100 ms', '1 s' or '5 min', got '%s'", key, value);
+        if (opt_parse_duration_ms(value, &v->i) && v->i >= d->min) return true;
+        snprintf(err, errlen, "%s expects a duration such as '100 ms', '1 s' or '5 min', got '%s'", label, value);
         return false;
     case OPT_ENUM: {
-        size_t n = strlen(value);
-        for (const char *v = d->values; *v;) {
-            const char *bar = strchr(v, '|');
-            size_t len = bar ? (size_t)(bar - v) : strlen(v);
-            if (len == n && strncmp(v, value, n) == 0) return true;
-            if (!bar) break;
-            v = bar + 1;
-        }
-        char vals[256];
-        snprintf(vals, sizeof vals, "%s", d->values);
-        for (char *c = vals; *c; c++)
-            if (*c == '|') *c = ',';
-        snprintf(err, errlen, "option '%s' must be one of %s; got '%s'", key, vals, value);
+        const OptEnum *e = opt_enum_find(d->values, value);
+        if (e) return v->i = e->code, true;
+        StrBuf vals = {0};
+        opt_enum_list(&vals, d->values, ",");
+        snprintf(err, errlen, "%s must be one of %s; got '%s'", label, vals.s, value);
+        sb_free(&vals);
         return false;
     }
     }
     return false;
 }
 
-void opt_document(StrBuf *out)
+bool opt_set(const OptionDef *d, const char *label, const char *value, void *target, Arena *a, char *err, size_t errlen)
 {
-    static const char *const type_names[] = {"string", "enum", "integer", "boolean", "duration", "prefix"};
-    for (int pass = 0; pass < 2; pass++) {
-        unsigned scope = pass == 0 ? OPT_TABLE : OPT_SET;
-        sb_puts(out, pass == 0 ? "Table options (CREATE TABLE ... WITH ('key' = 'value', ...)):\n\n"
-                               : "\nSession settings (SET 'key' = 'value'):\n\n");
-        for (size_t i = 0; i < NOPTIONS; i++) {
-            const OptionDef *d = &option_table[i];
-            if (!(d->scope & scope)) continue;
-            sb_printf(out, "  %s%s  (%s", d->name, d->type == OPT_PREFIX ? "*" : "", type_names[d->type]);
-            if (d->type == OPT_ENUM) {
-                sb_puts(out, ": ");
-                for (const char *c = d->values; *c; c++) sb_puts(out, *c == '|' ? ", " : (char[]){*c, 0});
-            }
-            if (d->deflt) sb_printf(out, "; default %s", d->deflt);
-            sb_printf(out, ")\n      %s\n", d->doc);
+    OptValue v = {0};
+    if (!opt_parse(d, label, value, &v, err, errlen)) return false;
+    for (int k = 0; target && k < 2 && d->to[k].size; k++) {
+        void *p = (char *)target + d->to[k].offset;
+        switch (d->type) {
+        case OPT_STRING:
+            *(const char **)p = a ? arena_strdup(a, value) : value;
+            break;
+        case OPT_LIST: {
+            OptList *l = p;
+            l->v[l->n++] = value;
+            break;
+        }
+        case OPT_UINT:
+            *(uint64_t *)p = v.u;
+            break;
+        case OPT_DOUBLE:
+            *(double *)p = v.d;
+            break;
+        case OPT_PREFIX:
+            break;
+        default:
+            store_int(p, d->to[k].size, v.i);
+            break;
         }
     }
+    return true;
 }
+
+int opt_check_sql(const OptionDef *def, const char *key, const char *value, int pos, Diag *d)
+{
+    char label[300], err[600];
+    snprintf(label, sizeof label, "option '%s'", key);
+    if (opt_set(def, label, value, NULL, NULL, err, sizeof err)) return 0;
+    return diag_error(d, DIAG_OPTION, pos, "%s", err);
+}
+
+void opt_defaults(const OptionDef *table, void *target, Arena *a)
+{
+    char err[64];
+    for (const OptionDef *d = table; d->name; d++)
+        if (d->deflt) opt_set(d, d->name, d->deflt, target, a, err, sizeof err);
+}
+
+void opt_document(const OptionDef *table, StrBuf *out)
+{
+    static const char *const type_names[] = {
+        [OPT_STRING] = "string",   [OPT_ENUM] = "enum",  [OPT_INT] = "integer",  [OPT_BOOL] = "boolean",
+        [OPT_DURATION] = "duration", [OPT_PREFIX] = "prefix", [OPT_UINT] = "unsigned integer",
+        [OPT_DOUBLE] = "number",   [OPT_LIST] = "list",
+    };
+    for (const OptionDef *d = table; d->name; d++) {
+        sb_printf(out, "  %s%s  (%s", d->name, d->type == OPT_PREFIX ? "*" : "", type_names[d->type]);
+        if (d->type == OPT_ENUM) {
+            sb_puts(out, ": ");
+            opt_enum_list(out, d->values, ", ");
+        }
+        if (d->deflt) sb_printf(out, "; default %s", d->deflt);
+        sb_printf(out, ")\n      %s\n", d->doc);
+    }
+}
+

@@ -1,19 +1,31 @@
 /*
- * cmd.h — the CLI's subcommands (main.c dispatches to them).  Each returns
- * the process exit status: 0 ok, 1 failed, 2 bad usage.
+ * cmd.h — the CLI's commands (main.c dispatches to them).  Each is a
+ * CmdSpec (flags.h): its flags, arguments and help text, and its main,
+ * which returns the process exit status: 0 ok, 1 failed, 2 bad usage.
  */
 #ifndef EDDY_CMD_H
 #define EDDY_CMD_H
 
-#include <stdio.h>
-#include "plan.h"
-#include "value.h"
+#include <stddef.h>
+#include "flags.h"
+
+extern const CmdSpec run_cmd;      /* eddy run FILE.sql (cmd_run.c) */
+extern const CmdSpec demo_cmd;     /* eddy demo (cmd_run.c) */
+extern const CmdSpec test_cmd;     /* eddy test FILE.test... (cmd_test.c) */
+extern const CmdSpec explain_cmd;  /* eddy explain FILE.sql (main.c) */
+extern const CmdSpec broker_cmd;   /* eddy broker (cmd_broker.c) */
+extern const CmdSpec gen_cmd;      /* eddy gen orders (cmd_gen.c) */
+extern const CmdSpec shell_cmd;    /* eddy, the SQL shell (repl.c) */
 
 int   cmd_run(int argc, char **argv);    /* argv[0] = "run" */
 int   cmd_demo(int argc, char **argv);   /* argv[0] = "demo" */
+int   cmd_broker(int argc, char **argv); /* argv[0] = "broker" */
+int   cmd_gen(int argc, char **argv);    /* argv[0] = "gen" */
+/* A whole file, or standard input for "-"; NULL with errno set. */
 char *cmd_read_file(const char *path, size_t *len);
 /* A job's notice callback for the CLI: "eddy: <msg>" on stderr. */
 void  cmd_notice_stderr(void *ctx, const char *msg);
-void  cmd_print_row(FILE *f, RowKind k, const Value *row, const PlanCol *cols, int ncols);
+/* The same, or NULL after saying on stderr that command c cannot read it. */
+char *cmd_read_script(const CmdSpec *c, const char *path, size_t *len);
 
 #endif

@@ -9,7 +9,7 @@
  * demo: the whole story in one process — a development broker, a generator
  * of reference orders, the reference job (sql/orders.sql, built into the
  * binary) and a live per-region table read back from the orders_summary
- * topic, as a dashboard consumer would see it.  With --avro, the same in
+ * topic by a second query, as a dashboard consumer would see it.  With --avro, the same in
  * Avro: a development Schema Registry too, orders in the Confluent wire
  * format, and sql/orders_avro.sql, whose orders_raw comes from the registry.
  */
@@ -18,24 +18,18 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "codec.h"
 #include "eddy.h"
-#include "exec.h"
-#include "format.h"
-#include "gen.h"
-#include "kafka.h"
-#include "kafka_driver.h"
-#include "plan.h"
 #include "reference_avro_sql.h"
 #include "reference_sql.h"
-#include "registry.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -90,28 +84,23 @@ char *cmd_read_file(const char *path, size_t *len)
     return buf;
 }
 
-/* Prints a changelog row as Flink's tableau/changelog output does. */
-void cmd_print_row(FILE *f, RowKind k, const Value *row, const PlanCol *cols, int ncols)
+char *cmd_read_script(const CmdSpec *c, const char *path, size_t *len)
 {
-    StrBuf b = {0};
-    sb_printf(&b, "%s[", rowkind_str(k));
-    for (int i = 0; i < ncols; i++) {
-        if (i) sb_puts(&b, ", ");
-        value_print(&b, cols[i].type, &row[i]);
-    }
-    sb_puts(&b, "]\n");
-    fputs(b.s, f);
-    sb_free(&b);
+    char *text = cmd_read_file(path, len);
+    if (!text) fprintf(stderr, "eddy %s: cannot read %s: %s\n", c->name, path, strerror(errno));
+    return text;
 }
 
-static void print_row_cb(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols)
+/* A SELECT's changes on stdout, as Flink's changelog output prints them. */
+static void print_change(void *ctx, const eddy_change *c)
 {
     (void)ctx;
-    cmd_print_row(stdout, k, row, cols, ncols);
+    printf("%s\n", c->text);
 }
 
 typedef struct JobThread {
-    Job        *job;      /* the job */
+    eddy_job   *job;      /* the job */
+    const eddy_plan *plan;/* its plan (the script owns it) */
     char        name[600];/* its name: the sink table, made unique within the script */
     const char *bootstrap;/* broker, or NULL for the plan's setting */
     int         rc;       /* its result */
@@ -121,7 +110,7 @@ typedef struct JobThread {
 static void *job_thread(void *arg)
 {
     JobThread *t = arg;
-    t->rc = job_run_kafka(t->job, t->bootstrap, &stop_flag);
+    t->rc = eddy_job_run(t->job, t->bootstrap, &stop_flag);
     if (t->rc) stop_flag = 1;   /* one failed job stops the others */
     return NULL;
 }
@@ -134,28 +123,30 @@ typedef struct RunOpts {
     const char *registry;   /* --registry URL, else $EDDY_REGISTRY */
 } RunOpts;
 
-static const gen_flag run_flags[] = {
-    {"bootstrap", GEN_FLAG_STRING, offsetof(RunOpts, bootstrap), 0, 0, "HOST:PORT", "Kafka bootstrap server (default: $EDDY_BOOTSTRAP, or SET 'properties.bootstrap.servers')"},
-    {"state", GEN_FLAG_STRING, offsetof(RunOpts, state), 0, 0, "FILE", "state file (default: <job name>.db here, or SET 'state.path'); 'none' keeps no state"},
-    {"registry", GEN_FLAG_STRING, offsetof(RunOpts, registry), 0, 0, "URL", "Schema Registry: tables from '<topic>-value' and the default 'avro-confluent.url' (default: $EDDY_REGISTRY, or SET 'avro-confluent.url')"},
+static const OptionDef run_flags[] = {
+    FLAG_BOOTSTRAP(RunOpts, bootstrap, "SET 'properties.bootstrap.servers'"),
+    {.name = "state", .type = OPT_STRING, .to = {OPT_FIELD(RunOpts, state)}, .metavar = "FILE",
+     .otherwise = "<job name>.db here, or SET 'state.path'", .doc = "state file; 'none' keeps no state"},
+    FLAG_REGISTRY(RunOpts, registry),
+    {.name = "bounded", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, bounded)},
+     .doc = "read what the source topics hold now, then finish"},
+    {.name = "reset-state", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, reset)},
+     .doc = "discard the state file's checkpoint and start fresh"},
+    {0},
 };
 
-/* Boolean flags (no value), taken out of argv before the flag table parses the rest. */
-static int take_bool_flags(int argc, char **argv, RunOpts *o)
-{
-    int n = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--bounded") == 0) o->bounded = true;
-        else if (strcmp(argv[i], "--reset-state") == 0) o->reset = true;
-        else argv[n++] = argv[i];
-    }
-    return n;
-}
+const CmdSpec run_cmd = {
+    .name = "run", .args = "FILE.sql", .minargs = 1, .maxargs = 1, .flags = run_flags, .main = cmd_run,
+    .summary = "run a script's INSERT jobs (and SELECTs) until Ctrl-C",
+    .about = "Runs the script's statements; each INSERT is a job that runs until SIGINT or SIGTERM\n"
+             "(or, with --bounded, until it has read what its topics held), then stops cleanly.\n"
+             "FILE.sql may be '-' for standard input.",
+};
 
 /* Opens the job's state file: --state, else SET 'state.path', else <job>.db. */
-static int open_state(Job *j, const char *name, const RunOpts *o, int njobs, char *err, size_t errlen)
+static int open_state(eddy_job *j, const eddy_plan *p, const char *name, const RunOpts *o, int njobs, char *err, size_t errlen)
 {
-    const char *path = job_setting(j, "state.path");
+    const char *path = eddy_plan_setting(p, "state.path");
     if (o->state) {
         if (njobs > 1 && !path) {
             snprintf(err, errlen, "--state names one file but the script has %d INSERT jobs; SET 'state.path' before each INSERT", njobs);
@@ -169,10 +160,13 @@ static int open_state(Job *j, const char *name, const RunOpts *o, int njobs, cha
         path = def;
     }
     if (strcmp(path, "none") == 0) return 0;
-    if (job_open_state(j, path, o->reset, err, errlen)) return -1;
-    if (job_resumed(j))
-        fprintf(stderr, "eddy: job '%s' resumes from %s (%lld state rows loaded in %.1f ms)\n", j->plan->name, path,
-                (long long)j->stats.restored_keys, (double)j->stats.restore_us / 1000.0);
+    if (eddy_job_open_state(j, path, o->reset, err, errlen)) return -1;
+    if (eddy_job_resumed(j)) {
+        eddy_job_stats st;
+        eddy_job_get_stats(j, &st);
+        fprintf(stderr, "eddy: job '%s' resumes from %s (%lld state rows loaded in %.1f ms)\n", eddy_plan_name(p), path,
+                st.restored_rows, (double)st.restore_us / 1000.0);
+    }
     return 0;
 }
 
@@ -204,15 +198,15 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         if (k == EDDY_STMT_EXPLAIN) fputs(out, stdout);
         if (k != EDDY_STMT_INSERT && k != EDDY_STMT_SELECT) continue;
         char err[2048];
-        Job *j = job_new((const Plan *)eddy_script_plan(s, i), err, sizeof err);
+        const eddy_plan *plan = eddy_script_plan(s, i);
+        eddy_job_options jo = {.on_change = k == EDDY_STMT_SELECT ? print_change : NULL, .on_notice = cmd_notice_stderr,
+                               .bounded = bounded};
+        eddy_job *j = eddy_job_new(plan, &jo, err, sizeof err);
         if (!j) {
             fprintf(stderr, "%s:%d: error: %s\n", name, eddy_script_line(s, i), err);
             status = 1;
             break;
         }
-        if (k == EDDY_STMT_SELECT) j->on_row = print_row_cb;
-        j->notice = cmd_notice_stderr;
-        j->bounded = bounded;
         /* Jobs are named after their sink; a second job into the same table
          * gets a suffix, so that each has its own default state file. */
         char jname[600];
@@ -224,13 +218,14 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
             if (again) snprintf(jname, sizeof jname, "%.500s_%d", eddy_plan_name(eddy_script_plan(s, i)), dup);
         }
         snprintf(threads[nt].name, sizeof threads[nt].name, "%s", jname);
-        if (k == EDDY_STMT_INSERT && open_state(j, jname, o, ninserts, err, sizeof err)) {
+        if (k == EDDY_STMT_INSERT && open_state(j, plan, jname, o, ninserts, err, sizeof err)) {
             fprintf(stderr, "%s:%d: error: %s\n", name, eddy_script_line(s, i), err);
-            job_free(j);
+            eddy_job_free(j);
             status = 1;
             break;
         }
         threads[nt].job = j;
+        threads[nt].plan = plan;
         threads[nt].bootstrap = bootstrap;
         if (!quiet) fprintf(stderr, "eddy: started job '%s' (%s:%d)\n", eddy_plan_name(eddy_script_plan(s, i)), name, eddy_script_line(s, i));
         pthread_create(&threads[nt].tid, NULL, job_thread, &threads[nt]);
@@ -239,16 +234,17 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
     if (status) stop_flag = 1;
     for (int i = 0; i < nt; i++) {
         pthread_join(threads[i].tid, NULL);
+        const char *jn = eddy_plan_name(threads[i].plan);
         if (threads[i].rc) {
-            fprintf(stderr, "eddy: job '%s' failed: %s\n", threads[i].job->plan->name, threads[i].job->err);
+            fprintf(stderr, "eddy: job '%s' failed: %s\n", jn, eddy_job_errmsg(threads[i].job));
             status = 1;
         } else if (!quiet) {
-            const JobStats *st = &threads[i].job->stats;
+            eddy_job_stats st;
+            eddy_job_get_stats(threads[i].job, &st);
             fprintf(stderr, "eddy: job '%s' stopped: %lld records in, %lld changes out, %lld records written, %lld malformed skipped\n",
-                    threads[i].job->plan->name, (long long)st->records_in, (long long)st->rows_out, (long long)st->records_out,
-                    (long long)st->skipped);
+                    jn, st.records_in, st.rows_out, st.records_out, st.skipped);
         }
-        job_free(threads[i].job);
+        eddy_job_free(threads[i].job);
     }
     free(threads);
     eddy_script_free(s);
@@ -259,26 +255,13 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
 int cmd_run(int argc, char **argv)
 {
     RunOpts o = {0};
-    const char *path = NULL;
-    char err[256];
-    argc = take_bool_flags(argc, argv, &o);
-    int rc = gen_flags_parse(run_flags, sizeof run_flags / sizeof run_flags[0], &o, argc, argv, &path, err, sizeof err);
-    if (rc || !path) {
-        if (rc < 0) fprintf(stderr, "eddy run: %s\n", err);
-        fputs("usage: eddy run [options] FILE.sql\n"
-              "  --bounded                read what the source topics hold now, then finish\n"
-              "  --reset-state            discard the state file's checkpoint and start fresh\n", rc == 1 ? stdout : stderr);
-        gen_flags_usage(rc == 1 ? stdout : stderr, run_flags, sizeof run_flags / sizeof run_flags[0]);
-        return rc == 1 ? 0 : 2;
-    }
-    if (!o.bootstrap) o.bootstrap = getenv("EDDY_BOOTSTRAP");
-    if (!o.registry) o.registry = getenv("EDDY_REGISTRY");
+    FlagArgs args;
+    int rc = flags_parse(&run_cmd, &o, argc, argv, &args);
+    if (rc >= 0) return rc;
+    const char *path = args.v[0];
     size_t len;
-    char *sql = cmd_read_file(path, &len);
-    if (!sql) {
-        fprintf(stderr, "eddy run: cannot read %s: %s\n", path, strerror(errno));
-        return 1;
-    }
+    char *sql = cmd_read_script(&run_cmd, path, &len);
+    if (!sql) return 1;
     install_signals();
     int status = run_script(sql, len, path, o.bootstrap, &o, false);
     free(sql);
@@ -295,57 +278,37 @@ typedef struct DemoOpts {
     bool    avro;         /* --avro: Avro and a Schema Registry (sql/orders_avro.sql) */
 } DemoOpts;
 
-static const gen_flag demo_flags[] = {
-    {"rate", GEN_FLAG_INT, offsetof(DemoOpts, rate), 1, 1e7, "R", "orders per second (default 2000)"},
-    {"seconds", GEN_FLAG_INT, offsetof(DemoOpts, seconds), 0, 1e9, "S", "stop after S seconds (default: run until Ctrl-C)"},
-    {"regions", GEN_FLAG_INT, offsetof(DemoOpts, regions), 1, GEN_MAX_REGIONS, "K", "number of regions (default 8)"},
+static const OptionDef demo_flags[] = {
+    {.name = "rate", .type = OPT_INT, .to = {OPT_FIELD(DemoOpts, rate)}, .min = 1, .max = 10000000, .deflt = "2000",
+     .metavar = "R", .doc = "orders per second"},
+    {.name = "seconds", .type = OPT_INT, .to = {OPT_FIELD(DemoOpts, seconds)}, .min = 0, .max = 1000000000,
+     .metavar = "S", .otherwise = "run until Ctrl-C", .doc = "stop after S seconds"},
+    {.name = "regions", .type = OPT_INT, .to = {OPT_FIELD(DemoOpts, regions)}, .min = 1, .max = EDDY_GEN_MAX_REGIONS,
+     .deflt = FLAG_TEXT(EDDY_GEN_MAX_REGIONS), .metavar = "K", .doc = "number of regions"},
+    {.name = "avro", .type = OPT_BOOL, .to = {OPT_FIELD(DemoOpts, avro)},
+     .doc = "Avro with a Schema Registry: runs sql/orders_avro.sql"},
+    {0},
+};
+
+const CmdSpec demo_cmd = {
+    .name = "demo", .flags = demo_flags, .main = cmd_demo,
+    .summary = "broker + generator + the reference job + a live table",
+    .about = "Starts a development broker, produces reference orders into orders_raw, runs the\n"
+             "reference job (sql/orders.sql) and shows orders_summary as a live table.",
 };
 
 typedef struct DemoGen {
-    const char *bootstrap;/* broker */
-    const char *registry; /* Schema Registry (--avro), or NULL: JSON */
+    eddy_gen   *gen;      /* the generator, or NULL when it could not start */
     int64_t     rate;     /* per second */
-    int         regions;  /* regions */
-    int64_t     produced; /* orders so far */
-    char        err[256]; /* failure */
+    int         rc;       /* eddy_gen_run's result */
+    int         done;     /* set (atomically) when it returned */
 } DemoGen;
 
 static void *demo_gen_thread(void *arg)
 {
     DemoGen *g = arg;
-    const char *props[] = {"linger.ms", "5", NULL};
-    kafka_producer *p = kafka_producer_new(g->bootstrap, props, g->err, sizeof g->err);
-    if (!p) return NULL;
-    gen_encoder *enc = gen_encoder_new(g->registry ? "avro-confluent" : "json", "orders_raw", g->registry, g->err, sizeof g->err);
-    if (!enc) {
-        kafka_producer_free(p);
-        return NULL;
-    }
-    uint64_t rng = gen_seed(42);
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    const char *key, *val;
-    while (!stop_flag) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        double el = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
-        int64_t due = (int64_t)(el * (double)g->rate);
-        while (g->produced < due && !stop_flag) {
-            gen_order o;
-            size_t kl, vl;
-            gen_order_draw(&rng, g->produced + 1, GEN_DEFAULT_USERS, g->regions, &o);
-            if (gen_encoder_encode(enc, &o, &key, &kl, &val, &vl, g->err, sizeof g->err)) goto out;
-            if (kafka_produce(p, "orders_raw", -1, key, kl, val, vl, 0, NULL, 0, g->err, sizeof g->err)) goto out;
-            g->produced++;
-        }
-        kafka_producer_poll(p, g->err, sizeof g->err);
-        struct timespec ts = {0, 5 * 1000000};
-        nanosleep(&ts, NULL);
-    }
-out:
-    kafka_producer_flush(p, 5000, g->err, sizeof g->err);
-    kafka_producer_free(p);
-    gen_encoder_free(enc);
+    g->rc = eddy_gen_run(g->gen, (double)g->rate, 0, &stop_flag);
+    __atomic_store_n(&g->done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
@@ -357,56 +320,101 @@ typedef struct DemoRow {
     bool    live;         /* not deleted */
 } DemoRow;
 
+/* The dashboard's table, filled by a query reading orders_summary. */
+typedef struct Dashboard {
+    pthread_mutex_t mu;   /* guards the rows */
+    DemoRow rows[64];     /* per region, in order of arrival */
+    int     nrows;        /* count */
+} Dashboard;
+
+/* A change of orders_summary: region, total_orders, total_sales, avg_order_value. */
+static void dashboard_change(void *ctx, const eddy_change *c)
+{
+    Dashboard *d = ctx;
+    if (c->ncols < 4 || strcmp(c->kind, "-U") == 0) return;   /* the +U that follows says it all */
+    char region[32];
+    snprintf(region, sizeof region, "%s", c->values[0] ? c->values[0] : "");
+    pthread_mutex_lock(&d->mu);
+    int at = -1;
+    for (int r = 0; r < d->nrows; r++)
+        if (strcmp(d->rows[r].region, region) == 0) at = r;
+    if (at < 0 && d->nrows < 64) {
+        at = d->nrows++;
+        memset(&d->rows[at], 0, sizeof d->rows[at]);
+        snprintf(d->rows[at].region, sizeof d->rows[at].region, "%s", region);
+    }
+    if (at >= 0 && strcmp(c->kind, "-D") == 0) {
+        d->rows[at].live = false;
+    } else if (at >= 0) {
+        d->rows[at].orders = c->values[1] ? strtoll(c->values[1], NULL, 10) : 0;
+        d->rows[at].sales = c->values[2] ? strtod(c->values[2], NULL) : 0;
+        d->rows[at].avg = c->values[3] ? strtod(c->values[3], NULL) : 0;
+        d->rows[at].live = true;
+    }
+    pthread_mutex_unlock(&d->mu);
+}
+
 typedef struct DemoJob {
-    Job        *job;      /* the reference job */
+    eddy_job   *job;      /* the job */
     const char *bootstrap;/* broker */
+    bool        stops_all;/* its failure stops the demo */
     int         rc;       /* result */
 } DemoJob;
 
 static void *demo_job_thread(void *arg)
 {
     DemoJob *d = arg;
-    d->rc = job_run_kafka(d->job, d->bootstrap, &stop_flag);
-    if (d->rc) stop_flag = 1;
+    d->rc = eddy_job_run(d->job, d->bootstrap, &stop_flag);
+    if (d->rc && d->stops_all) stop_flag = 1;
     return NULL;
+}
+
+/* The first INSERT or SELECT plan of a script, or NULL. */
+static const eddy_plan *first_plan(const eddy_script *s)
+{
+    for (int i = 0; i < eddy_script_count(s); i++)
+        if (eddy_script_plan(s, i)) return eddy_script_plan(s, i);
+    return NULL;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+static double seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
 int cmd_demo(int argc, char **argv)
 {
-    DemoOpts o = {.rate = 2000, .seconds = 0, .regions = GEN_MAX_REGIONS};
+    DemoOpts o = {0};
+    FlagArgs args;
+    int prc = flags_parse(&demo_cmd, &o, argc, argv, &args);
+    if (prc >= 0) return prc;
     char err[512];
-    int na = 0;
-    for (int i = 0; i < argc; i++) {   /* --avro takes no value */
-        if (i > 0 && strcmp(argv[i], "--avro") == 0) o.avro = true;
-        else argv[na++] = argv[i];
-    }
-    argc = na;
-    int prc = gen_flags_parse(demo_flags, sizeof demo_flags / sizeof demo_flags[0], &o, argc, argv, NULL, err, sizeof err);
-    if (prc) {
-        if (prc < 0) fprintf(stderr, "eddy demo: %s\n", err);
-        fputs("usage: eddy demo [options]\n"
-              "  --avro                   Avro with a Schema Registry: runs sql/orders_avro.sql\n", prc == 1 ? stdout : stderr);
-        gen_flags_usage(prc == 1 ? stdout : stderr, demo_flags, sizeof demo_flags / sizeof demo_flags[0]);
-        return prc == 1 ? 0 : 2;
-    }
     install_signals();
-    kafka_broker *b;
-    if (kafka_broker_start(1, 4, &b, err, sizeof err)) {
+    eddy_broker *b;
+    if (eddy_broker_start(1, 4, &b, err, sizeof err)) {
         fprintf(stderr, "eddy demo: cannot start the development broker: %s\n", err);
         return 1;
     }
-    const char *bs = kafka_broker_bootstrap(b);
-    kafka_broker_create_topic(b, "orders_raw", 8, err, sizeof err);
-    kafka_broker_create_topic(b, "orders_summary", 4, err, sizeof err);
-    RegistryServer *rs = NULL;
+    const char *bs = eddy_broker_bootstrap(b);
+    eddy_broker_create_topic(b, "orders_raw", 8, err, sizeof err);
+    eddy_broker_create_topic(b, "orders_summary", 4, err, sizeof err);
+    eddy_registry *rs = NULL;
     const char *reg = NULL;
     if (o.avro) {
-        if (registry_server_start(NULL, &rs, err, sizeof err)) {
+        if (eddy_registry_start(NULL, &rs, err, sizeof err)) {
             fprintf(stderr, "eddy demo: cannot start the schema registry: %s\n", err);
-            kafka_broker_free(b);
+            eddy_broker_free(b);
             return 1;
         }
-        reg = registry_server_url(rs);
+        reg = eddy_registry_url(rs);
     }
     const char *sqlname = o.avro ? "sql/orders_avro.sql" : "sql/orders.sql";
     const char *sqltext = o.avro ? eddy_reference_avro_sql : eddy_reference_sql;
@@ -417,148 +425,107 @@ int cmd_demo(int argc, char **argv)
     fflush(stdout);
 
     /* The generator first: with --avro, orders_raw is known from the
-     * registry only once its value schema is registered. */
-    DemoGen g = {.bootstrap = bs, .registry = reg, .rate = o.rate, .regions = (int)o.regions};
-    pthread_t gt, jt;
-    pthread_create(&gt, NULL, demo_gen_thread, &g);
-    if (o.avro) {
-        Registry *rc = registry_new(reg, err, sizeof err);
-        for (int i = 0; rc && i < 100 && !stop_flag; i++) {
-            if (registry_latest(rc, "orders_raw-value", NULL, NULL, NULL, err, sizeof err) == REG_OK) break;
-            struct timespec ts = {0, 100 * 1000000};
-            nanosleep(&ts, NULL);
-        }
-        registry_free(rc);
+     * registry only once its value schema is registered (with the first
+     * order). */
+    char gen_err[512] = "";
+    DemoGen g = {.rate = o.rate};
+    g.gen = eddy_gen_new(bs, "orders_raw", o.avro ? "avro-confluent" : "json", reg, 42, EDDY_GEN_DEFAULT_USERS, (int)o.regions, gen_err, sizeof gen_err);
+    pthread_t gt, jt, dt;
+    if (g.gen) pthread_create(&gt, NULL, demo_gen_thread, &g);
+    for (int i = 0; o.avro && g.gen && i < 100 && !stop_flag; i++) {
+        if (eddy_gen_produced(g.gen) > 0 || __atomic_load_n(&g.done, __ATOMIC_ACQUIRE)) break;
+        sleep_ms(100);
     }
 
+    /* The reference job, and the dashboard: a query reading orders_summary
+     * as any consumer of the topic would. */
     eddy_engine *e = eddy_engine_new();
     eddy_engine_set_registry(e, reg);
-    eddy_script *s = NULL;
-    if (eddy_compile(e, sqltext, strlen(sqltext), sqlname, &s)) {
-        fputs(eddy_errtext(e), stderr);
-        eddy_engine_free(e);
-        stop_flag = 1;
-        pthread_join(gt, NULL);
-        registry_server_free(rs);
-        kafka_broker_free(b);
-        return 1;
-    }
-    const Plan *plan = NULL;
-    for (int i = 0; i < eddy_script_count(s); i++)
-        if (eddy_script_plan(s, i)) plan = (const Plan *)eddy_script_plan(s, i);
-    Job *job = job_new(plan, err, sizeof err);
-    if (job) job->notice = cmd_notice_stderr;
-    if (!job) {
-        fprintf(stderr, "eddy demo: %s\n", err);
-        eddy_script_free(s);
-        eddy_engine_free(e);
-        stop_flag = 1;
-        pthread_join(gt, NULL);
-        registry_server_free(rs);
-        kafka_broker_free(b);
-        return 1;
-    }
-    DemoJob dj = {.job = job, .bootstrap = bs};
-    pthread_create(&jt, NULL, demo_job_thread, &dj);
-
-    /* The dashboard: read orders_summary as a consumer would. */
-    kafka_consumer *c = kafka_consumer_new(bs, NULL, err, sizeof err);
-    JsonField fields[] = {
-        {"region", type_make(TY_STRING, true), 0},
-        {"total_orders", type_make(TY_BIGINT, true), 1},
-        {"total_sales", type_make(TY_DOUBLE, true), 2},
-        {"avg_order_value", type_make(TY_DOUBLE, true), 3},
-    };
-    FormatSpec fs = {o.avro ? FMT_AVRO_CONFLUENT : FMT_JSON, reg, NULL, NULL};
-    RecDecoder *kdec = recdec_new(&fs, fields, 4, err, sizeof err), *vdec = recdec_new(&fs, fields, 4, err, sizeof err);
-    DemoRow rows[64];
-    int nrows = 0;
+    eddy_script *s = NULL, *ds = NULL;
+    static const char dash_sql[] = "SELECT region, total_orders, total_sales, avg_order_value FROM orders_summary;";
+    eddy_job *job = NULL, *dash = NULL;
     int status = 0;
-    int nparts = 0;
-    if (c && kafka_partition_count(c, "orders_summary", 5000, &nparts, err, sizeof err) == 0) {
-        kafka_tp tps[64];
-        for (int i = 0; i < nparts && i < 64; i++) tps[i] = (kafka_tp){"orders_summary", i, KAFKA_OFFSET_BEGINNING};
-        kafka_assign(c, tps, nparts < 64 ? nparts : 64, err, sizeof err);
+    if (eddy_compile(e, sqltext, strlen(sqltext), sqlname, &s) || eddy_compile(e, dash_sql, strlen(dash_sql), "<dashboard>", &ds)) {
+        fputs(eddy_errtext(e), stderr);
+        status = 1;
+    } else {
+        eddy_job_options jo = {.on_notice = cmd_notice_stderr};
+        job = eddy_job_new(first_plan(s), &jo, err, sizeof err);
+        if (!job) fprintf(stderr, "eddy demo: %s\n", err);
+        status = !job;
     }
+    Dashboard d = {.nrows = 0};
+    pthread_mutex_init(&d.mu, NULL);
+    if (!status) {
+        eddy_job_options dopts = {.on_change = dashboard_change, .ctx = &d, .per_record = 1};
+        dash = eddy_job_new(first_plan(ds), &dopts, err, sizeof err);
+    }
+    if (status) {
+        stop_flag = 1;
+        if (g.gen) pthread_join(gt, NULL);
+        eddy_gen_free(g.gen);
+        eddy_script_free(s);
+        eddy_script_free(ds);
+        eddy_engine_free(e);
+        pthread_mutex_destroy(&d.mu);
+        eddy_registry_free(rs);
+        eddy_broker_free(b);
+        return 1;
+    }
+    DemoJob dj = {.job = job, .bootstrap = bs, .stops_all = true}, dd = {.job = dash, .bootstrap = bs};
+    pthread_create(&jt, NULL, demo_job_thread, &dj);
+    if (dash) pthread_create(&dt, NULL, demo_job_thread, &dd);
+
     struct timespec t0, last = {0, 0};
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    kafka_msg msgs[512];
-    Arena a;
-    arena_init(&a, 4096);
-    while (!stop_flag && c) {
-        int n = kafka_poll_batch(c, msgs, 512, 100, err, sizeof err);
-        for (int i = 0; i < n; i++) {
-            char region[32] = "";
-            if (msgs[i].key) {
-                Value kv[4];
-                if (kdec && recdec_decode(kdec, msgs[i].key, msgs[i].klen, kv, &a, err, sizeof err) == REC_OK && !kv[0].null)
-                    snprintf(region, sizeof region, "%.*s", kv[0].n, kv[0].s);
-            }
-            int at = -1;
-            for (int r = 0; r < nrows; r++)
-                if (strcmp(rows[r].region, region) == 0) at = r;
-            if (at < 0 && nrows < 64) {
-                at = nrows++;
-                memset(&rows[at], 0, sizeof rows[at]);
-                snprintf(rows[at].region, sizeof rows[at].region, "%s", region);
-            }
-            if (at < 0) continue;
-            if (!msgs[i].value) {
-                rows[at].live = false;
-                continue;
-            }
-            Value v[4];
-            if (vdec && recdec_decode(vdec, msgs[i].value, msgs[i].vlen, v, &a, err, sizeof err) == REC_OK) {
-                rows[at].orders = v[1].null ? 0 : v[1].i;
-                rows[at].sales = v[2].null ? 0 : v[2].d;
-                rows[at].avg = v[3].null ? 0 : v[3].d;
-                rows[at].live = true;
-            }
-        }
-        kafka_release_batch(c, msgs, n);
-        arena_free(&a);
-        arena_init(&a, 4096);
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        double since = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
-        double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
-        if (since >= 1.0) {
-            last = now;
+    while (!stop_flag) {
+        sleep_ms(100);
+        double el = seconds_since(&t0);
+        if (seconds_since(&last) >= 1.0) {
+            clock_gettime(CLOCK_MONOTONIC, &last);
             if (tty) fputs("\033[H\033[2J", stdout);
-            printf("orders_summary after %.0f s (%lld orders produced; Ctrl-C to stop)\n", el, (long long)g.produced);
+            printf("orders_summary after %.0f s (%lld orders produced; Ctrl-C to stop)\n", el,
+                   g.gen ? eddy_gen_produced(g.gen) : 0LL);
             printf("%-14s %12s %16s %16s\n", "region", "total_orders", "total_sales", "avg_order_value");
             int64_t total = 0;
-            for (int r = 0; r < nrows; r++) {
-                if (!rows[r].live) continue;
-                printf("%-14s %12lld %16.2f %16.2f\n", rows[r].region, (long long)rows[r].orders, rows[r].sales, rows[r].avg);
-                total += rows[r].orders;
+            pthread_mutex_lock(&d.mu);
+            for (int r = 0; r < d.nrows; r++) {
+                if (!d.rows[r].live) continue;
+                printf("%-14s %12lld %16.2f %16.2f\n", d.rows[r].region, (long long)d.rows[r].orders, d.rows[r].sales, d.rows[r].avg);
+                total += d.rows[r].orders;
             }
+            pthread_mutex_unlock(&d.mu);
             printf("%-14s %12lld\n\n", "(all)", (long long)total);
             fflush(stdout);
         }
         if (o.seconds && el >= (double)o.seconds) stop_flag = 1;
     }
     stop_flag = 1;
-    pthread_join(gt, NULL);
+    if (g.gen) pthread_join(gt, NULL);
     pthread_join(jt, NULL);
+    if (dash) pthread_join(dt, NULL);
     if (dj.rc) {
-        fprintf(stderr, "eddy demo: the job failed: %s\n", job->err);
+        fprintf(stderr, "eddy demo: the job failed: %s\n", eddy_job_errmsg(job));
         status = 1;
     }
-    if (g.err[0] && !g.produced) {
-        fprintf(stderr, "eddy demo: the generator failed: %s\n", g.err);
+    long long produced = g.gen ? eddy_gen_produced(g.gen) : 0;
+    const char *gerr = g.gen ? eddy_gen_errmsg(g.gen) : gen_err;
+    if (gerr[0] && !produced) {
+        fprintf(stderr, "eddy demo: the generator failed: %s\n", gerr);
         status = 1;
     }
-    printf("eddy demo: stopped after %lld orders; the job read %lld records and wrote %lld\n", (long long)g.produced,
-           (long long)job->stats.records_in, (long long)job->stats.records_out);
-    arena_free(&a);
-    recdec_free(kdec);
-    recdec_free(vdec);
-    kafka_consumer_free(c);
-    job_free(job);
+    eddy_job_stats st;
+    eddy_job_get_stats(job, &st);
+    printf("eddy demo: stopped after %lld orders; the job read %lld records and wrote %lld\n", produced, st.records_in,
+           st.records_out);
+    eddy_job_free(dash);
+    eddy_job_free(job);
+    pthread_mutex_destroy(&d.mu);
+    eddy_gen_free(g.gen);
+    eddy_script_free(ds);
     eddy_script_free(s);
     eddy_engine_free(e);
-    registry_server_free(rs);
-    kafka_broker_free(b);
+    eddy_registry_free(rs);
+    eddy_broker_free(b);
     return status;
 }

@@ -24,8 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "eddy.h"
-#include "plan.h"
 
 /* The first default timestamp: 2024-01-01 00:00:00.000 UTC. */
 #define TEST_FIRST_TS 1704067200000LL
@@ -471,31 +471,25 @@ static void tf_free(TestFile *f)
 /* ------------------------------------------------------------------ */
 /* The in-memory runner                                                 */
 
-/* What a plan reads and writes.  eddy.h does not (yet) say, so this reads
- * the plan itself; these three functions are the only place that does. */
-static const char *plan_source_name(const eddy_plan *ep)
-{
-    const Plan *p = (const Plan *)ep;
-    return p->nsources ? p->sources[0]->table->name : "";
-}
-
 /* The sink table's name, or NULL for a bare SELECT. */
-static const char *plan_sink_table(const eddy_plan *ep)
+static const char *plan_sink_table(const eddy_plan *p)
 {
-    const Plan *p = (const Plan *)ep;
-    return p->nsinks ? p->sinks[0]->table->name : NULL;
+    eddy_table_info t;
+    return eddy_plan_sink(p, 0, &t) == EDDY_OK ? t.name : NULL;
 }
 
-/* Upsert sink: its primary key column names (count returned); else -1. */
-static int plan_sink_key(const eddy_plan *ep, const char ***names, Arena *a)
+int test_sink_key(const eddy_plan *p, const char ***names, Arena *a)
 {
-    const Plan *p = (const Plan *)ep;
-    if (!p->nsinks) return -1;
-    const PlanTable *t = p->sinks[0]->table;
-    if (t->conn.mode != MODE_UPSERT || t->npk == 0) return -1;
-    *names = arena_alloc(a, sizeof(char *) * (size_t)t->npk);
-    for (int i = 0; i < t->npk; i++) (*names)[i] = arena_strdup(a, t->cols[t->pk[i]].name);
-    return t->npk;
+    eddy_table_info t;
+    int nkey = eddy_plan_key(p);
+    if (eddy_plan_sink(p, 0, &t) != EDDY_OK || t.changelog != EDDY_CHANGELOG_UPSERT || nkey <= 0) return -1;
+    *names = arena_alloc(a, sizeof(char *) * (size_t)nkey);
+    int n = 0;
+    for (int i = 0; i < eddy_plan_column_count(p); i++) {
+        eddy_column c;
+        if (eddy_plan_column(p, i, &c) == EDDY_OK && c.key && n < nkey) (*names)[n++] = arena_strdup(a, c.name);
+    }
+    return n;
 }
 
 TestSink *test_result_sink(const TestResult *r, const char *name)
@@ -505,6 +499,48 @@ TestSink *test_result_sink(const TestResult *r, const char *name)
         if (strcmp(s->name, name) == 0) return s;
     }
     return NULL;
+}
+
+TestSink *test_sink_for(TestResult *r, const char *table, int *nselect, bool *made)
+{
+    const char *name = table;
+    if (!name) {
+        ++*nselect;
+        name = *nselect == 1 ? "select" : arena_printf(&r->arena, "select%d", *nselect);
+    }
+    TestSink *s = test_result_sink(r, name);
+    if (made) *made = !s;
+    if (s) return s;
+    s = arena_alloc(&r->arena, sizeof *s);
+    s->name = arena_strdup(&r->arena, name);
+    ptrlist_push(&r->arena, &r->sinks, s);
+    return s;
+}
+
+void test_sink_add(TestResult *r, TestSink *s, const char *kind, const char *text, int ncols, const char *const *names,
+                   const char *const *values, const char **key, int nkey)
+{
+    Arena *a = &r->arena;
+    TestChange *ch = arena_alloc(a, sizeof *ch);
+    ch->text = arena_strdup(a, text);
+    ch->kind = arena_strdup(a, kind);
+    const char *br = strchr(ch->text, '[');
+    ch->row = br ? br : ch->text;
+    if (nkey > 0) {
+        /* Length-prefixed values, so that no two keys encode alike. */
+        StrBuf k = {0};
+        for (int i = 0; i < nkey; i++) {
+            int col = -1;
+            for (int j = 0; j < ncols; j++)
+                if (strcmp(names[j], key[i]) == 0) col = j;
+            const char *v = col >= 0 ? values[col] : NULL;
+            if (v) sb_printf(&k, "%zu:%s;", strlen(v), v);
+            else sb_puts(&k, "N;");
+        }
+        ch->key = arena_strdup(a, k.s ? k.s : "");
+        sb_free(&k);
+    }
+    ptrlist_push(a, &s->changes, ch);
 }
 
 typedef struct MemSinkCtx {
@@ -517,56 +553,61 @@ typedef struct MemSinkCtx {
 static void mem_on_change(void *ctx, const eddy_change *c)
 {
     MemSinkCtx *m = ctx;
-    Arena *a = &m->res->arena;
-    TestChange *ch = arena_alloc(a, sizeof *ch);
-    ch->text = arena_strdup(a, c->text);
-    ch->kind = arena_strdup(a, c->kind);
-    const char *br = strchr(ch->text, '[');
-    ch->row = br ? br : ch->text;
-    if (m->nkey > 0) {
-        /* Length-prefixed values, so that no two keys encode alike. */
-        StrBuf k = {0};
-        for (int i = 0; i < m->nkey; i++) {
-            int col = -1;
-            for (int j = 0; j < c->ncols; j++)
-                if (strcmp(c->names[j], m->key[i]) == 0) col = j;
-            const char *v = col >= 0 ? c->values[col] : NULL;
-            if (v) sb_printf(&k, "%zu:%s;", strlen(v), v);
-            else sb_puts(&k, "N;");
-        }
-        ch->key = arena_strdup(a, k.s ? k.s : "");
-        sb_free(&k);
-    }
-    ptrlist_push(a, &m->sink->changes, ch);
+    test_sink_add(m->res, m->sink, c->kind, c->text, c->ncols, c->names, c->values, m->key, m->nkey);
 }
 
-int test_case_records(const TestCase *tc, const char *table, TestRecordFn fn, void *ctx)
+/* Where one table's records have got to. */
+typedef struct TableFeed {
+    long long *next_off;  /* per partition: the next offset */
+    int        nparts;    /* partitions seen */
+    long long  ts;        /* the last record's timestamp */
+} TableFeed;
+
+int test_case_records(const TestCase *tc, const char *const *tables, int ntables, TestRecordFn fn, void *ctx)
 {
-    long long *next_off = NULL;   /* per partition */
-    int nparts = 0, rc = 0;
-    long long ts = TEST_FIRST_TS - TEST_TS_STEP;
+    TableFeed *feed = calloc((size_t)ntables + 1, sizeof *feed);
+    if (!feed) abort();
+    for (int t = 0; t < ntables; t++) feed[t].ts = TEST_FIRST_TS - TEST_TS_STEP;
+    int rc = 0;
     for (int si = 0; si < tc->nsecs && rc == 0; si++) {
         const TestSection *sec = tc->secs[si];
-        if (sec->kind != TS_INPUT || strcmp(sec->arg, table) != 0) continue;
+        if (sec->kind != TS_INPUT) continue;
+        int t = 0;
+        while (t < ntables && strcmp(sec->arg, tables[t]) != 0) t++;
+        if (t == ntables) continue;
+        TableFeed *f = &feed[t];
         for (int i = 0; i < sec->nrecs && rc == 0; i++) {
             const TestRecord *tr = &sec->recs[i];
             if (tr->flush) {
-                rc = fn(ctx, tr, 0, 0);
+                rc = fn(ctx, tables[t], tr, 0, 0);
                 continue;
             }
-            if (tr->partition >= nparts) {
-                long long *nn = realloc(next_off, sizeof *nn * (size_t)(tr->partition + 1));
+            if (tr->partition >= f->nparts) {
+                long long *nn = realloc(f->next_off, sizeof *nn * (size_t)(tr->partition + 1));
                 if (!nn) abort();
-                for (int p = nparts; p <= tr->partition; p++) nn[p] = 0;
-                next_off = nn;
-                nparts = tr->partition + 1;
+                for (int p = f->nparts; p <= tr->partition; p++) nn[p] = 0;
+                f->next_off = nn;
+                f->nparts = tr->partition + 1;
             }
-            ts = tr->has_ts ? tr->ts : ts + TEST_TS_STEP;
-            rc = fn(ctx, tr, ts, next_off[tr->partition]++);
+            f->ts = tr->has_ts ? tr->ts : f->ts + TEST_TS_STEP;
+            rc = fn(ctx, tables[t], tr, f->ts, f->next_off[tr->partition]++);
         }
     }
-    free(next_off);
+    for (int t = 0; t < ntables; t++) free(feed[t].next_off);
+    free(feed);
     return rc;
+}
+
+int test_plan_sources(const eddy_plan *p, Arena *a, const char ***out)
+{
+    int n = eddy_plan_source_count(p);
+    *out = arena_alloc(a, sizeof(char *) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        eddy_table_info t;
+        eddy_plan_source(p, i, &t);
+        (*out)[i] = arena_strdup(a, t.name);
+    }
+    return n;
 }
 
 typedef struct MemFeed {
@@ -574,23 +615,23 @@ typedef struct MemFeed {
     eddy_job       *job;  /* the job fed */
 } MemFeed;
 
-static int mem_feed_one(void *ctx, const TestRecord *tr, long long ts, long long offset)
+static int mem_feed_one(void *ctx, const char *table, const TestRecord *tr, long long ts, long long offset)
 {
     MemFeed *m = ctx;
     if (tr->flush) return m->tc->per_batch && eddy_job_flush(m->job) ? -1 : 0;
     eddy_record rec = {
         .key = tr->key, .key_len = tr->klen, .value = tr->value, .value_len = tr->vlen,
-        .timestamp = ts, .partition = tr->partition, .offset = offset, .op = tr->op,
+        .timestamp = ts, .partition = tr->partition, .offset = offset, .op = tr->op, .table = table,
     };
     return eddy_job_push(m->job, &rec) ? -1 : 0;
 }
 
-/* Feeds one job every record of its source table, then flushes it; 0 or
+/* Feeds one job every record of its source tables, then flushes it; 0 or
  * -1 (r->error set). */
-static int mem_feed(const TestCase *tc, const char *table, eddy_job *job, TestResult *r)
+static int mem_feed(const TestCase *tc, const TestJob *tj, eddy_job *job, TestResult *r)
 {
     MemFeed m = {tc, job};
-    int rc = test_case_records(tc, table, mem_feed_one, &m);
+    int rc = test_case_records(tc, tj->sources, tj->nsources, mem_feed_one, &m);
     if (rc == 0 && eddy_job_flush(job)) rc = -1;
     if (rc) r->error = arena_strdup(&r->arena, eddy_job_errmsg(job));
     return rc;
@@ -639,23 +680,13 @@ static int mem_run(void *ctx, const TestCase *tc, TestResult *r)
             if (text) sb_puts(&r->plans, text);
             eddy_free(text);
 
-            const char *sink_name = plan_sink_table(p);
-            if (!sink_name) {
-                nselect++;
-                sink_name = nselect == 1 ? "select" : arena_printf(&r->arena, "select%d", nselect);
-            }
-            TestSink *sink = test_result_sink(r, sink_name);
-            if (!sink) {
-                sink = arena_alloc(&r->arena, sizeof *sink);
-                sink->name = arena_strdup(&r->arena, sink_name);
-                ptrlist_push(&r->arena, &r->sinks, sink);
-            }
+            TestSink *sink = test_sink_for(r, plan_sink_table(p), &nselect, NULL);
             MemSinkCtx *m = arena_alloc(&tmp, sizeof *m);
             *m = (MemSinkCtx){r, sink, NULL, -1};
-            m->nkey = plan_sink_key(p, &m->key, &r->arena);
+            m->nkey = test_sink_key(p, &m->key, &r->arena);
             sink->upsert = m->nkey > 0;
             TestJob *tj = arena_alloc(&r->arena, sizeof *tj);
-            tj->source = arena_strdup(&r->arena, plan_source_name(p));
+            tj->nsources = test_plan_sources(p, &r->arena, &tj->sources);
             tj->sink = sink->name;
             ptrlist_push(&r->arena, &r->jobs, tj);
             ptrlist_push(&tmp, &plans, (void *)p);
@@ -665,14 +696,14 @@ static int mem_run(void *ctx, const TestCase *tc, TestResult *r)
     /* Then run them in order, until one fails. */
     for (int k = 0; k < plans.n && !r->error; k++) {
         TestJob *tj = r->jobs.v[k];
-        eddy_job_options o = {mem_on_change, ctxs.v[k], !tc->per_batch};
+        eddy_job_options o = {.on_change = mem_on_change, .ctx = ctxs.v[k], .per_record = !tc->per_batch};
         char err[1024] = "";
         eddy_job *job = eddy_job_new(plans.v[k], &o, err, sizeof err);
         if (!job) {
             r->error = arena_strdup(&r->arena, err[0] ? err : "cannot create the job");
             break;
         }
-        mem_feed(tc, tj->source, job, r);
+        mem_feed(tc, tj, job, r);
         eddy_job_counts(job, &tj->in, &tj->out, &tj->skipped);
         eddy_job_free(job);
     }
@@ -879,8 +910,10 @@ static void judge(const TestCase *tc, const TestResult *r, Arena *a, CaseVerdict
             const TestSection *sec = tc->secs[si];
             if (sec->shared || sec->kind != TS_INPUT) continue;
             bool read = false;
-            for (int j = 0; j < r->jobs.n; j++)
-                if (strcmp(((TestJob *)r->jobs.v[j])->source, sec->arg) == 0) read = true;
+            for (int j = 0; j < r->jobs.n; j++) {
+                const TestJob *tj = r->jobs.v[j];
+                for (int k = 0; k < tj->nsources; k++) read = read || strcmp(tj->sources[k], sec->arg) == 0;
+            }
             if (!read) {
                 ptrlist_push(a, &cv->problems,
                              arena_printf(a, "%s:%d: no INSERT or SELECT of the case reads table '%s'", tc->file, sec->line, sec->arg));
@@ -1133,20 +1166,31 @@ done:
 /* ------------------------------------------------------------------ */
 /* The command                                                          */
 
-static const char test_usage[] =
-    "usage: eddy test [--update] [--broker] [-v] FILE.test...\n"
-    "\n"
-    "Runs the cases of each file in memory (no broker) and compares what\n"
-    "they produce with their expectations.  Prints a diff for each failing\n"
-    "case and a final line 'N passed, N failed'; exits 1 if any failed.\n"
-    "\n"
-    "  --update   rewrite the failing expectations from the actual output\n"
-    "  --broker   also run every case over Kafka (an in-process development\n"
-    "             broker and the real connectors): each sink's final table\n"
-    "             must equal the in-memory run's\n"
-    "  -v         also name the cases that pass\n"
-    "\n"
-    "The file format: docs/test-format.md\n";
+typedef struct TestOpts {
+    bool update;          /* --update: rewrite failing expectations */
+    bool broker;          /* --broker: also over Kafka */
+    bool verbose;         /* -v: name the cases that pass */
+} TestOpts;
+
+static const OptionDef test_flags[] = {
+    {.name = "update", .type = OPT_BOOL, .to = {OPT_FIELD(TestOpts, update)}, .letter = 'u',
+     .doc = "rewrite the failing expectations from the actual output"},
+    {.name = "broker", .type = OPT_BOOL, .to = {OPT_FIELD(TestOpts, broker)},
+     .doc = "also run every case over Kafka (an in-process development broker and the real connectors): "
+            "each sink's final table must equal the in-memory run's"},
+    {.name = "verbose", .type = OPT_BOOL, .to = {OPT_FIELD(TestOpts, verbose)}, .letter = 'v',
+     .doc = "also name the cases that pass"},
+    {0},
+};
+
+const CmdSpec test_cmd = {
+    .name = "test", .args = "FILE.test...", .minargs = 1, .maxargs = -1, .flags = test_flags, .main = cmd_test_main,
+    .summary = "run query regression tests in memory (--broker: also over Kafka)",
+    .about = "Runs the cases of each file in memory (no broker) and compares what\n"
+             "they produce with their expectations.  Prints a diff for each failing\n"
+             "case and a final line 'N passed, N failed'; exits 1 if any failed.\n"
+             "The file format: docs/test-format.md",
+};
 
 typedef struct Totals {
     int passed;           /* cases that match */
@@ -1253,33 +1297,14 @@ static void test_file(const char *path, const TestRunner *runner, bool update, b
 
 int cmd_test_main(int argc, char **argv)
 {
-    bool update = false, verbose = false;
-    int nfiles = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--update") == 0 || strcmp(argv[i], "-u") == 0) update = true;
-        else if (strcmp(argv[i], "--broker") == 0) broker_mode = true;
-        else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) verbose = true;
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(test_usage, stdout);
-            return 0;
-        } else if (strcmp(argv[i], "--") == 0) {
-            nfiles += argc - i - 1;
-            break;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "eddy test: unknown option '%s' (see eddy test --help)\n", argv[i]);
-            return 2;
-        } else nfiles++;
-    }
-    if (nfiles == 0) {
-        fprintf(stderr, "eddy test: which files?\n%s", test_usage);
-        return 2;
-    }
+    TestOpts o = {0};
+    FlagArgs args;
+    int rc = flags_parse(&test_cmd, &o, argc, argv, &args);
+    if (rc >= 0) return rc;
+    bool update = o.update, verbose = o.verbose;
+    broker_mode = o.broker;
     Totals t = {0};
-    bool files_only = false;
-    for (int i = 1; i < argc; i++) {
-        if (!files_only && strcmp(argv[i], "--") == 0) files_only = true;
-        else if (files_only || argv[i][0] != '-' || !argv[i][1]) test_file(argv[i], &test_memory_runner, update, verbose, &t);
-    }
+    for (int i = 0; i < args.n; i++) test_file(args.v[i], &test_memory_runner, update, verbose, &t);
     if (update && t.updated) printf("updated %d case%s in %d file%s\n", t.updated, t.updated == 1 ? "" : "s", t.files_updated, t.files_updated == 1 ? "" : "s");
     printf("%d passed, %d failed\n", t.passed, t.failed);
     fflush(stdout);

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "eddy.h"
 #include "strbuf.h"
 
 /* `eddy test [--update] [-v] FILE…` (argv[0] = "test"); returns the exit
@@ -95,7 +96,8 @@ typedef struct TestSink {
 
 /* One INSERT or SELECT of the case, run as a job. */
 typedef struct TestJob {
-    const char *source;   /* the table it reads */
+    const char **sources; /* the tables it reads */
+    int         nsources; /* their count */
     const char *sink;     /* the sink it writes (TestSink.name) */
     long long   in;       /* records read */
     long long   out;      /* changes at the sink */
@@ -124,15 +126,19 @@ typedef struct TestRunner {
     void       *ctx;      /* the runner's own state */
 } TestRunner;
 
-/* Calls fn for each line of the input sections for `table` (the preamble's
- * first, then the case's, in file order): a record with its timestamp (as
- * given, else the previous one's + 1000 ms, starting at 2024-01-01T00:00:00Z)
- * and its offset (counted per partition from 0); or a mini-batch boundary
- * (rec->flush, ts and offset 0).  Every runner feeds its jobs through this,
- * so that they all see the same records.  Stops at, and returns, the first
- * non-zero result of fn; else 0. */
-typedef int (*TestRecordFn)(void *ctx, const TestRecord *rec, long long ts, long long offset);
-int test_case_records(const TestCase *tc, const char *table, TestRecordFn fn, void *ctx);
+/* Calls fn for each line of the input sections for the `ntables` tables
+ * (the preamble's first, then the case's, in file order, the tables'
+ * sections interleaved as the file has them): a record of `table` with its
+ * timestamp (as given, else the previous one's of that table + 1000 ms,
+ * starting at 2024-01-01T00:00:00Z) and its offset (counted per table and
+ * partition from 0); or a mini-batch boundary (rec->flush, ts and offset
+ * 0).  Every runner feeds its jobs through this, so that they all see the
+ * same records.  Stops at, and returns, the first non-zero result of fn;
+ * else 0. */
+typedef int (*TestRecordFn)(void *ctx, const char *table, const TestRecord *rec, long long ts, long long offset);
+int test_case_records(const TestCase *tc, const char *const *tables, int ntables, TestRecordFn fn, void *ctx);
+/* The tables a plan reads, in the case's arena; their count. */
+int test_plan_sources(const eddy_plan *p, Arena *a, const char ***out);
 
 /* The in-memory runner (the default). */
 extern const TestRunner test_memory_runner;
@@ -142,5 +148,19 @@ extern const TestRunner test_kafka_runner;
 
 /* Looks up a TestSink by name in a result, or NULL. */
 TestSink *test_result_sink(const TestResult *r, const char *name);
+/* The TestSink a job writes: its sink table's, or for a bare SELECT (table
+ * NULL) select, select2, … as *nselect counts them; made on first use
+ * (*made says so, when made is not NULL). */
+TestSink *test_sink_for(TestResult *r, const char *table, int *nselect, bool *made);
+
+/* Adds a change to a sink: its kind ("+I", …), its text ("+I[us, 1]"),
+ * and for an upsert sink (nkey > 0) its key, from the values (NULL = SQL
+ * NULL) of the columns named key[0..nkey) among names[0..ncols). */
+void test_sink_add(TestResult *r, TestSink *s, const char *kind, const char *text, int ncols, const char *const *names,
+                   const char *const *values, const char **key, int nkey);
+
+/* An upsert sink's primary key column names (in arena a) and their count;
+ * -1 when the plan's sink is not an upsert table (or it has none). */
+int test_sink_key(const eddy_plan *p, const char ***names, Arena *a);
 
 #endif

@@ -1,7 +1,9 @@
 /*
- * main.c — the `eddy` command line.  Each subcommand is a thin layer over
- * the library (include/eddy.h) or a runtime module; this is the only place
- * that prints errors and chooses exit codes (0 ok, 1 failed, 2 usage).
+ * main.c — the `eddy` command line: the table of commands (each a CmdSpec
+ * with its flags, flags.h), dispatch, the top-level usage generated from
+ * them, and `eddy explain`.  Each command is a thin layer over the library
+ * (include/eddy.h); only the CLI prints errors and chooses exit codes
+ * (0 ok, 1 failed, 2 usage).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,69 +12,8 @@
 
 #include "eddy.h"
 #include "cmd.h"
-#include "func.h"
 #include "cmd_test.h"
-#include "gen.h"
 #include "repl.h"
-
-static const char usage[] =
-    "usage: eddy [--bootstrap H:P] [--registry URL] [--continue-on-error]\n"
-    "                              the SQL shell; runs a script from stdin when it is not a terminal\n"
-    "       eddy <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  demo [--rate R] [--seconds S] [--avro]\n"
-    "                              broker + generator + the reference job + a live table\n"
-    "  run [--bootstrap H:P] [--registry URL] [--state FILE] [--reset-state] [--bounded] FILE.sql\n"
-    "                              run a script's INSERT jobs (and SELECTs) until Ctrl-C\n"
-    "  test [--update] [--broker] FILE.test...\n"
-    "                              run query regression tests in memory (--broker: also over Kafka)\n"
-    "  explain [--json] FILE.sql   compile a script and print its operator plans\n"
-    "  broker [--partitions N] [--topic NAME[:N]]...\n"
-    "                              run a development Kafka broker and Schema Registry on 127.0.0.1\n"
-    "  gen orders --topic T [--count N] [--rate R] [--seed S] [--bootstrap H:P]\n"
-    "             [--format json|avro-confluent --registry URL]\n"
-    "                              produce the reference order events\n"
-    "  help options                document every WITH option and SET key\n"
-    "  help functions              list the built-in functions\n"
-    "  --version                   print the version\n"
-    "  --help                      this text\n"
-    "\n"
-    "FILE may be '-' for standard input.\n";
-
-/* Reads a whole file (or stdin for "-"); NULL with errno set on failure. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (n == cap) {
-            cap *= 2;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                if (f != stdin) fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) break;
-    }
-    int err = ferror(f);
-    if (f != stdin) fclose(f);
-    if (err) {
-        free(buf);
-        errno = EIO;
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
 
 static void print_json_string(FILE *f, const char *s)
 {
@@ -85,31 +26,38 @@ static void print_json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+typedef struct ExplainOpts {
+    bool json;            /* --json */
+} ExplainOpts;
+
+static const OptionDef explain_flags[] = {
+    {.name = "json", .type = OPT_BOOL, .to = {OPT_FIELD(ExplainOpts, json)}, .doc = "print the plans as JSON"},
+    {0},
+};
+
+static int cmd_explain(int argc, char **argv);
+
+const CmdSpec explain_cmd = {
+    .name = "explain", .args = "FILE.sql", .minargs = 1, .maxargs = 1, .flags = explain_flags, .main = cmd_explain,
+    .summary = "compile a script and print its operator plans",
+    .about = "Compiles the script (no broker needed) and prints the plan of each INSERT and SELECT,\n"
+             "with each operator's changelog kind.  FILE.sql may be '-' for standard input.",
+};
+
 static int cmd_explain(int argc, char **argv)
 {
-    int json = 0;
-    const char *path = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) json = 1;
-        else if (!path) path = argv[i];
-        else {
-            fprintf(stderr, "eddy explain: one file at a time (got '%s' too)\n", argv[i]);
-            return 2;
-        }
-    }
-    if (!path) {
-        fputs("eddy explain: which file? usage: eddy explain [--json] FILE.sql\n", stderr);
-        return 2;
-    }
+    ExplainOpts o = {0};
+    FlagArgs args;
+    int rc = flags_parse(&explain_cmd, &o, argc, argv, &args);
+    if (rc >= 0) return rc;
+    bool json = o.json;
+    const char *path = args.v[0];
     size_t len;
-    char *sql = read_file(path, &len);
-    if (!sql) {
-        fprintf(stderr, "eddy explain: cannot read %s: %s\n", path, strerror(errno));
-        return 1;
-    }
+    char *sql = cmd_read_script(&explain_cmd, path, &len);
+    if (!sql) return 1;
     eddy_engine *e = eddy_engine_new();
     eddy_script *s;
-    int rc = eddy_compile(e, sql, len, strcmp(path, "-") == 0 ? "<stdin>" : path, &s);
+    rc = eddy_compile(e, sql, len, strcmp(path, "-") == 0 ? "<stdin>" : path, &s);
     if (rc) {
         fputs(eddy_errtext(e), stderr);
         eddy_engine_free(e);
@@ -149,31 +97,44 @@ static int cmd_explain(int argc, char **argv)
     return 0;
 }
 
+/* Every command but the shell, in the order `eddy --help` lists them. */
+static const CmdSpec *const commands[] = {&demo_cmd, &run_cmd, &test_cmd, &explain_cmd, &broker_cmd, &gen_cmd};
+#define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: eddy [options]              %s\n"
+               "       eddy <command> [options] ...\n\ncommands:\n", shell_cmd.summary);
+    flags_summary(commands, NCOMMANDS, f);
+    fputs("  help options                 document every WITH option and SET key\n"
+          "  help functions               list the built-in functions\n"
+          "  --version                    print the version\n"
+          "  --help                       this text\n"
+          "\noptions of the shell:\n", f);
+    flags_lines(shell_cmd.flags, f);
+    fputs("\nA command's options: eddy <command> --help.  FILE may be '-' for standard input.\n", f);
+}
+
 int main(int argc, char **argv)
 {
     /* No command, or only options (--bootstrap, --registry, …): the SQL shell. */
     if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0 &&
                      strcmp(argv[1], "--version") != 0))
-        return repl_main(argc, argv);
+        return shell_cmd.main(argc, argv);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, stdout);
+        usage(stdout);
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
         printf("eddy %s\n", eddy_version());
         return 0;
     }
-    if (strcmp(argv[1], "explain") == 0) return cmd_explain(argc - 2, argv + 2);
-    if (strcmp(argv[1], "broker") == 0) return broker_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
-    if (strcmp(argv[1], "demo") == 0) return cmd_demo(argc - 1, argv + 1);
-    if (strcmp(argv[1], "test") == 0) return cmd_test_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "gen") == 0) return gen_main(argc - 1, argv + 1);
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i]->name) == 0) return commands[i]->main(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "functions") == 0) {
-        StrBuf b = {0};
-        func_document(&b);
-        fputs(b.s ? b.s : "", stdout);
-        sb_free(&b);
+        char *doc = eddy_functions_doc();
+        fputs(doc, stdout);
+        eddy_free(doc);
         return 0;
     }
     if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "options") == 0) {
@@ -182,6 +143,7 @@ int main(int argc, char **argv)
         eddy_free(doc);
         return 0;
     }
-    fprintf(stderr, "eddy: unknown command '%s'\n\n%s", argv[1], usage);
+    fprintf(stderr, "eddy: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
     return 2;
 }

@@ -1,14 +1,10 @@
 /*
-** gen.c — the reference order stream and the `eddy gen` command.
-**
-** The first half is pure: a splitmix64 generator, the draw of one order and
-** its JSON formatting, with no I/O, so tests and benchmarks can regenerate
-** the exact stream for a seed.  Then the table-driven flag parser that
-** `eddy gen` and `eddy broker` share (the table also prints the usage).
-** Last the command: its flag table, the token-bucket pacing and the produce
-** loop, talking to Kafka only through kafka.h (and for --format
-** avro-confluent to Avro and the Schema Registry only through format.h).
-** The only global is the flag the SIGINT/SIGTERM handler sets.
+** gen.c — the reference order stream: a splitmix64 generator, the draw of
+** one order, its JSON formatting, and the encoder that turns orders into
+** Kafka records (JSON, or Avro in the Confluent wire format through
+** format.h).  No I/O but the encoder's registry calls and no printing, so
+** tests and benchmarks can regenerate the exact stream for a seed.  The
+** `eddy gen` command that produces it to Kafka is cli/cmd_gen.c.
 */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
@@ -17,17 +13,11 @@
 #include "gen.h"
 
 #include "format.h"
-#include "kafka.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <math.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 const char *const gen_region_names[GEN_MAX_REGIONS] = {
     "us-east", "us-west",  "eu-west",      "eu-central",
@@ -174,255 +164,6 @@ int gen_order_json(uint64_t *rng_state, int64_t order_id, int users,
     return gen_order_format(&o, key, keycap, NULL, val, valcap, NULL);
 }
 
-/* ---- Command-line flags ------------------------------------------------- */
-
-/* Parse one value according to its flag; the message names the flag. */
-static int flag_set(const gen_flag *fd, const char *s, void *opts, char *err,
-                    size_t errlen)
-{
-    char *base = (char *)opts + fd->offset;
-    char *end = NULL;
-
-    if (fd->kind == GEN_FLAG_STRING || fd->kind == GEN_FLAG_LIST) {
-        if (!*s) {
-            snprintf(err, errlen, "--%s: empty value", fd->name);
-            return -1;
-        }
-        if (fd->kind == GEN_FLAG_STRING) {
-            *(const char **)base = s;
-        } else {
-            gen_strlist *l = (gen_strlist *)base;
-            l->v[l->n++] = s;
-        }
-        return 0;
-    }
-    /* strto* skip leading space and accept "-" for unsigned: refuse both. */
-    if (!*s || isspace((unsigned char)*s) ||
-        (fd->kind == GEN_FLAG_UINT && (*s == '-' || *s == '+'))) {
-        snprintf(err, errlen, "--%s: '%s' is not a valid %s", fd->name, s,
-                 fd->kind == GEN_FLAG_UINT ? "unsigned integer" : "number");
-        return -1;
-    }
-    errno = 0;
-    if (fd->kind == GEN_FLAG_INT) {
-        long long v = strtoll(s, &end, 10);
-        if (errno || *end) {
-            snprintf(err, errlen, "--%s: '%s' is not a valid integer",
-                     fd->name, s);
-            return -1;
-        }
-        if ((double)v < fd->min || (double)v > fd->max) {
-            snprintf(err, errlen, "--%s: %lld is out of range (%.0f..%.0f)",
-                     fd->name, v, fd->min, fd->max);
-            return -1;
-        }
-        *(int64_t *)base = v;
-    } else if (fd->kind == GEN_FLAG_UINT) {
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno || *end) {
-            snprintf(err, errlen,
-                     "--%s: '%s' is not a valid unsigned 64-bit integer",
-                     fd->name, s);
-            return -1;
-        }
-        *(uint64_t *)base = v;
-    } else {
-        double v = strtod(s, &end);
-        if (errno || *end || !isfinite(v)) {
-            snprintf(err, errlen, "--%s: '%s' is not a valid number",
-                     fd->name, s);
-            return -1;
-        }
-        if (v < fd->min || v > fd->max) {
-            snprintf(err, errlen, "--%s: %g is out of range (%g..%g)",
-                     fd->name, v, fd->min, fd->max);
-            return -1;
-        }
-        *(double *)base = v;
-    }
-    return 0;
-}
-
-int gen_flags_parse(const gen_flag *flags, size_t nflags, void *opts,
-                    int argc, char **argv, const char **positional, char *err,
-                    size_t errlen)
-{
-    if (positional)
-        *positional = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *name, *val = NULL, *eq;
-        size_t nlen;
-        const gen_flag *fd = NULL;
-
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
-            return 1;
-        if (strncmp(a, "--", 2) != 0) {
-            if (!positional || *positional) {
-                snprintf(err, errlen, "unexpected argument '%s'", a);
-                return -1;
-            }
-            *positional = a;
-            continue;
-        }
-        name = a + 2;
-        eq = strchr(name, '=');
-        nlen = eq ? (size_t)(eq - name) : strlen(name);
-        for (size_t k = 0; k < nflags; k++)
-            if (strlen(flags[k].name) == nlen &&
-                strncmp(flags[k].name, name, nlen) == 0)
-                fd = &flags[k];
-        if (!fd) {
-            snprintf(err, errlen, "unknown option '--%.*s'", (int)nlen, name);
-            return -1;
-        }
-        if (eq)
-            val = eq + 1;
-        else if (i + 1 < argc)
-            val = argv[++i];
-        else {
-            snprintf(err, errlen, "--%s needs a value (%s)", fd->name,
-                     fd->metavar);
-            return -1;
-        }
-        if (flag_set(fd, val, opts, err, errlen))
-            return -1;
-    }
-    return 0;
-}
-
-void gen_flags_usage(FILE *f, const gen_flag *flags, size_t nflags)
-{
-    for (size_t i = 0; i < nflags; i++) {
-        char left[48];
-        snprintf(left, sizeof left, "--%s %s", flags[i].name,
-                 flags[i].metavar);
-        fprintf(f, "  %-24s %s\n", left, flags[i].help);
-    }
-    fprintf(f, "  %-24s %s\n", "-h, --help", "show this help");
-}
-
-/* ---- The command -------------------------------------------------------- */
-
-/* Everything `eddy gen orders` is told. */
-typedef struct gen_opts {
-    const char *topic;     /* destination topic (required) */
-    const char *bootstrap; /* --bootstrap, else $EDDY_BOOTSTRAP */
-    double rate;           /* orders per second, 0 = as fast as possible */
-    int64_t count;         /* orders to produce, 0 = until interrupted */
-    uint64_t seed;         /* generator seed */
-    int64_t users;         /* user ids are 1..users */
-    int64_t regions;       /* regions used: the first `regions` names */
-    const char *format;    /* "json" or "avro-confluent" */
-    const char *registry;  /* --registry, else $EDDY_REGISTRY (avro-confluent) */
-} gen_opts;
-
-static const gen_flag gen_flags[] = {
-    {"topic", GEN_FLAG_STRING, offsetof(gen_opts, topic), 0, 0, "T",
-     "topic to produce to (required)"},
-    {"rate", GEN_FLAG_DOUBLE, offsetof(gen_opts, rate), 0, 1e9, "R",
-     "orders per second; 0 = as fast as possible (default 0)"},
-    {"count", GEN_FLAG_INT, offsetof(gen_opts, count), 0, 1e18, "N",
-     "orders to produce; 0 = until SIGINT/SIGTERM (default 0)"},
-    {"seed", GEN_FLAG_UINT, offsetof(gen_opts, seed), 0, 0, "S",
-     "generator seed; same seed, same orders (default 1)"},
-    {"bootstrap", GEN_FLAG_STRING, offsetof(gen_opts, bootstrap), 0, 0,
-     "HOST:PORT", "Kafka bootstrap servers (default $EDDY_BOOTSTRAP)"},
-    {"users", GEN_FLAG_INT, offsetof(gen_opts, users), 1, 2147483647, "U",
-     "user_id is uniform in 1..U (default 1000)"},
-    {"regions", GEN_FLAG_INT, offsetof(gen_opts, regions), 1,
-     GEN_MAX_REGIONS, "K", "use the first K of the 8 regions (default 8)"},
-    {"format", GEN_FLAG_STRING, offsetof(gen_opts, format), 0, 0,
-     "F", "record format: json or avro-confluent (default json)"},
-    {"registry", GEN_FLAG_STRING, offsetof(gen_opts, registry), 0, 0, "URL",
-     "Schema Registry for avro-confluent (default $EDDY_REGISTRY)"},
-};
-#define NFLAGS (sizeof gen_flags / sizeof gen_flags[0])
-
-static void gen_usage(FILE *f)
-{
-    fprintf(f, "usage: eddy gen orders --topic T [options]\n"
-               "Produce the reference order events "
-               "{order_id, user_id, amount, region},\n"
-               "keyed by {\"order_id\":N}, as JSON, or with --format avro-confluent as\n"
-               "Avro in the Confluent wire format, the schemas registered under\n"
-               "<topic>-key and <topic>-value.\n\noptions:\n");
-    gen_flags_usage(f, gen_flags, NFLAGS);
-}
-
-/* A development tool should give up on a vanished broker in seconds, not
-** in librdkafka's default 5 minutes. */
-static const char *const gen_producer_props[] = {
-    "message.timeout.ms", "30000",
-    NULL,
-};
-
-/* Set by SIGINT/SIGTERM; the only global state of the command. */
-static volatile sig_atomic_t gen_stop;
-
-static void gen_on_signal(int sig)
-{
-    (void)sig;
-    gen_stop = 1;
-}
-
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Sleep, returning early when a signal arrives. */
-static void sleep_s(double s)
-{
-    struct timespec ts;
-    ts.tv_sec = (time_t)s;
-    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-    nanosleep(&ts, NULL);
-}
-
-/* What the flags cannot check alone; fills in the bootstrap default. */
-static int gen_check(gen_opts *o, const char *what, char *err, size_t errlen)
-{
-    const char *env = getenv("EDDY_BOOTSTRAP");
-
-    if (!what) {
-        snprintf(err, errlen, "what to generate? (only 'orders' exists)");
-        return -1;
-    }
-    if (strcmp(what, "orders") != 0) {
-        snprintf(err, errlen, "unknown generator '%s' (only 'orders')", what);
-        return -1;
-    }
-    if (!o->topic) {
-        snprintf(err, errlen, "--topic is required");
-        return -1;
-    }
-    if (!o->bootstrap && env && *env)
-        o->bootstrap = env;
-    if (!o->bootstrap) {
-        snprintf(err, errlen,
-                 "no Kafka cluster given: pass --bootstrap HOST:PORT or set "
-                 "EDDY_BOOTSTRAP (`eddy broker` starts one)");
-        return -1;
-    }
-    if (strcmp(o->format, "json") != 0 && strcmp(o->format, "avro-confluent") != 0) {
-        snprintf(err, errlen, "--format must be json or avro-confluent, not '%s'", o->format);
-        return -1;
-    }
-    env = getenv("EDDY_REGISTRY");
-    if (!o->registry && env && *env)
-        o->registry = env;
-    if (strcmp(o->format, "avro-confluent") == 0 && !o->registry) {
-        snprintf(err, errlen,
-                 "--format avro-confluent needs --registry URL or EDDY_REGISTRY "
-                 "(`eddy broker` prints one on its second line)");
-        return -1;
-    }
-    return 0;
-}
-
 /* ---- Encoding orders: JSON, or Avro in the Confluent wire format -------- */
 
 struct gen_encoder {
@@ -431,7 +172,7 @@ struct gen_encoder {
     char jkey[GEN_KEY_MAX], jval[GEN_VALUE_MAX]; /* the last JSON */
 };
 
-gen_encoder *gen_encoder_new(const char *format, const char *topic,
+gen_encoder *gen_encoder_new(Format format, const char *topic,
                              const char *registry, char *err, size_t errlen)
 {
     static const JsonField kf[] = {{"order_id", {TY_BIGINT, 0, 0, 0, 0}, 0}};
@@ -444,7 +185,7 @@ gen_encoder *gen_encoder_new(const char *format, const char *topic,
     gen_encoder *e = calloc(1, sizeof *e);
     if (!e)
         abort();
-    if (format && strcmp(format, "avro-confluent") == 0) {
+    if (format == FMT_AVRO_CONFLUENT) {
         char ks[300], vs[300];
         snprintf(ks, sizeof ks, "%s-key", topic);
         snprintf(vs, sizeof vs, "%s-value", topic);
@@ -502,127 +243,4 @@ void gen_encoder_free(gen_encoder *e)
     sb_free(&e->kbuf);
     sb_free(&e->vbuf);
     free(e);
-}
-
-int gen_main(int argc, char **argv)
-{
-    gen_opts o = {NULL, NULL, 0.0, 0, 1, GEN_DEFAULT_USERS, GEN_MAX_REGIONS, "json", NULL};
-    gen_encoder *enc = NULL;
-    const char *what = NULL;
-    char err[512];
-    kafka_producer *p;
-    struct sigaction sa, old_int, old_term;
-    uint64_t rng;
-    int64_t produced = 0;
-    int nparts = 0, status = 0;
-    double t0, elapsed, tokens = 1.0, last_refill, burst, next_check;
-    int rc = gen_flags_parse(gen_flags, NFLAGS, &o, argc, argv, &what, err,
-                             sizeof err);
-
-    if (rc == 1) {
-        gen_usage(stdout);
-        return 0;
-    }
-    if (rc == 0)
-        rc = gen_check(&o, what, err, sizeof err);
-    if (rc) {
-        fprintf(stderr, "eddy gen: %s\n(see eddy gen --help)\n", err);
-        return 2;
-    }
-
-    enc = gen_encoder_new(o.format, o.topic, o.registry, err, sizeof err);
-    if (!enc) {
-        fprintf(stderr, "eddy gen: %s\n", err);
-        return 2;
-    }
-    p = kafka_producer_new(o.bootstrap, gen_producer_props, err, sizeof err);
-    if (!p) {
-        fprintf(stderr, "eddy gen: %s\n", err);
-        gen_encoder_free(enc);
-        return 1;
-    }
-    /* Fail fast when nothing listens there, instead of queueing records
-    ** for minutes; this also creates the topic if the cluster does that. */
-    if (kafka_producer_partition_count(p, o.topic, 5000, &nparts, err,
-                                       sizeof err)) {
-        fprintf(stderr, "eddy gen: cannot reach %s: %s\n", o.bootstrap, err);
-        kafka_producer_free(p);
-        gen_encoder_free(enc);
-        return 1;
-    }
-
-    /* The first signal asks for a clean stop; a second one kills (the
-    ** handler resets itself), in case the broker is gone and flush hangs. */
-    gen_stop = 0;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = gen_on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND; /* no SA_RESTART: the signal ends a sleep */
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-
-    rng = gen_seed(o.seed);
-    /* Token bucket: `rate` tokens a second, at most 100 ms worth saved up,
-    ** so a stall is not followed by a long burst, while records still go
-    ** out in batches rather than one per wake-up. */
-    burst = o.rate * 0.1 > 1.0 ? o.rate * 0.1 : 1.0;
-    t0 = last_refill = mono_s();
-    next_check = t0 + 1.0;
-    while (!gen_stop && (o.count == 0 || produced < o.count)) {
-        const char *key, *val;
-        size_t klen, vlen;
-        gen_order ord;
-
-        if (o.rate > 0) {
-            if (tokens < 1.0) {
-                double now = mono_s();
-                tokens += (now - last_refill) * o.rate;
-                last_refill = now;
-                if (tokens > burst)
-                    tokens = burst;
-            }
-            if (tokens < 1.0) {
-                double wait = (1.0 - tokens) / o.rate;
-                sleep_s(wait < 0.001 ? 0.001 : wait > 0.2 ? 0.2 : wait);
-                continue;
-            }
-            tokens -= 1.0;
-        }
-        gen_order_draw(&rng, produced + 1, (int)o.users, (int)o.regions, &ord);
-        if (gen_encoder_encode(enc, &ord, &key, &klen, &val, &vlen, err,
-                               sizeof err) ||
-            kafka_produce(p, o.topic, -1, key, klen, val, vlen, 0, NULL, 0,
-                          err, sizeof err)) {
-            fprintf(stderr, "eddy gen: %s\n", err);
-            status = 1;
-            break;
-        }
-        produced++;
-        /* Surface delivery failures while running, about once a second
-        ** (reading the clock only every 1024 records when flat out). */
-        if ((o.rate > 0 || (produced & 1023) == 0) && mono_s() >= next_check) {
-            next_check = mono_s() + 1.0;
-            if (kafka_producer_poll(p, err, sizeof err)) {
-                fprintf(stderr, "eddy gen: %s\n", err);
-                status = 1;
-                break;
-            }
-        }
-    }
-    /* After a failure the queued records are dropped, not waited for. */
-    if (status == 0 && kafka_producer_flush(p, 60000, err, sizeof err)) {
-        fprintf(stderr, "eddy gen: %s\n", err);
-        status = 1;
-    }
-    elapsed = mono_s() - t0;
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    kafka_producer_free(p);
-    gen_encoder_free(enc);
-
-    fprintf(stderr, "produced %lld orders to %s in %.2f s (%.0f/s)%s\n",
-            (long long)produced, o.topic, elapsed,
-            elapsed > 0 ? (double)produced / elapsed : 0.0,
-            status ? ", with errors" : "");
-    return status;
 }

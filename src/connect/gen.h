@@ -1,21 +1,21 @@
 /*
-** gen.h — sample data: the reference order events, and the `eddy gen` and
-** `eddy broker` commands.
+** gen.h — sample data: the reference order events.
 **
 ** The order stream is deterministic for a seed, so tests and benchmarks can
 ** regenerate exactly what `eddy gen orders --seed S` produced and compute
 ** expected results from it.  An order is drawn from the generator state
 ** (gen_order_draw) and then formatted as the JSON key and value eddy's
 ** reference job reads (gen_order_format).  Draws happen in this order for
-** each order: user_id, amount, region.  The command-line flag table that
-** both commands use lives here too.
+** each order: user_id, amount, region.  The `eddy gen` command is
+** cli/cmd_gen.c.
 */
 #ifndef EDDY_GEN_H
 #define EDDY_GEN_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
+
+#include "catalog.h"
 
 #define GEN_MAX_REGIONS 8      /* regions --regions may choose from */
 #define GEN_DEFAULT_USERS 1000 /* user ids are 1..users */
@@ -61,13 +61,13 @@ int gen_order_json(uint64_t *rng_state, int64_t order_id, int users,
 
 /*
 ** Orders as Kafka records: JSON (gen_order_format), or with format
-** "avro-confluent" Avro in the Confluent wire format — key {order_id: long},
+** FMT_AVRO_CONFLUENT Avro in the Confluent wire format — key {order_id: long},
 ** value {order_id: long, user_id: long, amount: double, region: string},
 ** registered at the Schema Registry `registry` under <topic>-key and
 ** <topic>-value on the first encode.  NULL with a message in err.
 */
 typedef struct gen_encoder gen_encoder;
-gen_encoder *gen_encoder_new(const char *format, const char *topic,
+gen_encoder *gen_encoder_new(Format format, const char *topic,
                              const char *registry, char *err, size_t errlen);
 /* The record of o; the bytes stay valid until the next call.  0, or -1
 ** with a message (the registry refused or could not be reached). */
@@ -75,64 +75,5 @@ int gen_encoder_encode(gen_encoder *e, const gen_order *o, const char **key,
                        size_t *klen, const char **val, size_t *vlen, char *err,
                        size_t errlen);
 void gen_encoder_free(gen_encoder *e);
-
-/* ---- Command-line flags of `eddy gen` and `eddy broker` ---------------- */
-
-/* How a flag's value is parsed and stored. */
-typedef enum gen_flag_kind {
-    GEN_FLAG_STRING, /* const char *, pointing into argv */
-    GEN_FLAG_INT,    /* int64_t: decimal, fully consumed, within min..max */
-    GEN_FLAG_UINT,   /* uint64_t: decimal, fully consumed, no sign */
-    GEN_FLAG_DOUBLE, /* double: finite, fully consumed, within min..max */
-    GEN_FLAG_LIST,   /* gen_strlist: the flag may repeat */
-} gen_flag_kind;
-
-/* Values of a repeatable flag.  v must have room for argc entries. */
-typedef struct gen_strlist {
-    const char **v; /* the values, pointing into argv */
-    int n;          /* how many */
-} gen_strlist;
-
-/* One flag: parsing rule, destination and its line of usage text. */
-typedef struct gen_flag {
-    const char *name;    /* long name without the dashes */
-    gen_flag_kind kind;  /* how the value is parsed */
-    size_t offset;       /* offsetof the destination in the options struct */
-    double min, max;     /* inclusive range for INT and DOUBLE */
-    const char *metavar; /* placeholder in the usage text */
-    const char *help;    /* one line of usage text */
-} gen_flag;
-
-/*
-** Parse argv[1..] (--name value or --name=value) into opts by the table.
-** At most one positional argument is accepted, into *positional (none if
-** positional is NULL).  Returns 0, 1 when -h/--help was given, or -1 with
-** a message naming the flag in err.
-*/
-int gen_flags_parse(const gen_flag *flags, size_t nflags, void *opts,
-                    int argc, char **argv, const char **positional, char *err,
-                    size_t errlen);
-
-/* Print the table as usage lines. */
-void gen_flags_usage(FILE *f, const gen_flag *flags, size_t nflags);
-
-/* ---- Commands ------------------------------------------------------------ */
-
-/*
-** `eddy gen orders --topic T [--rate R] [--count N] [--seed S]
-**  [--bootstrap host:port] [--users U] [--regions K]
-**  [--format json|avro-confluent] [--registry URL]`.
-** argv[0] is the command name ("gen").  Returns the process exit status:
-** 0 done, 1 Kafka error, 2 bad usage.
-*/
-int gen_main(int argc, char **argv);
-
-/*
-** `eddy broker [--partitions N] [--brokers N] [--topic name[:partitions]]...`
-** (in broker_cmd.c).  Prints the bootstrap address as the first line of
-** stdout, then serves until SIGINT or SIGTERM.  argv[0] is "broker".
-** Returns the process exit status.
-*/
-int broker_main(int argc, char **argv);
 
 #endif /* EDDY_GEN_H */

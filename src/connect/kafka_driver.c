@@ -431,3 +431,48 @@ out:
     arena_free(&d.a);
     return rc;
 }
+
+/* ---- lag ---- */
+
+int job_kafka_offset_sum(const Job *j, const char *bootstrap, bool start, long long *out)
+{
+    const Plan *p = j->plan;
+    Arena a;
+    arena_init(&a, 1024);
+    char err[256];
+    long long sum = 0;
+    bool ok = true;
+    for (int s = 0; ok && s < p->nsources; s++) {
+        const PlanTable *t = p->sources[s]->table;
+        const char *topic = t->conn.topic;
+        const char **props = kafka_props(j, t, &a);
+        const char *bs = bootstrap ? bootstrap : find_prop(props, "bootstrap.servers");
+        kafka_consumer *c = bs ? kafka_consumer_new(bs, props, err, sizeof err) : NULL;
+        if (!c) {
+            ok = false;
+            break;
+        }
+        int n = 0;
+        if (kafka_partition_count(c, topic, 2000, &n, err, sizeof err) || n <= 0) {
+            /* Not there yet: a topic created later starts at offset 0. */
+            ok = start && t->conn.startup == START_EARLIEST && !(j->state && state_has_offsets(j->state, topic));
+        } else {
+            for (int i = 0; i < n && ok; i++) {
+                int64_t lo, hi, off;
+                if (start && j->state && state_get_offset(j->state, topic, i, &off) == 0) {
+                    sum += off;
+                    continue;
+                }
+                if (kafka_watermarks(c, topic, i, &lo, &hi, 2000, err, sizeof err)) ok = false;
+                else if (!start || t->conn.startup == START_LATEST) sum += hi;
+                else if (t->conn.startup == START_EARLIEST) sum += lo;
+                else ok = false;
+            }
+        }
+        kafka_consumer_free(c);
+    }
+    arena_free(&a);
+    if (!ok) return -1;
+    *out = sum;
+    return 0;
+}

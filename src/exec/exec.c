@@ -44,21 +44,6 @@ void job_notice(Job *j, const char *fmt, ...)
     j->notice(j->notice_ctx, msg);
 }
 
-const char *job_setting(const Job *j, const char *key)
-{
-    for (int i = 0; i < j->plan->nsettings; i++)
-        if (strcmp(j->plan->settings[i].key, key) == 0) return j->plan->settings[i].value;
-    return NULL;
-}
-
-static int64_t setting_ms(const Job *j, const char *key, const char *deflt)
-{
-    const char *v = job_setting(j, key);
-    int64_t ms = 0;
-    if (!v || !opt_parse_duration_ms(v, &ms)) opt_parse_duration_ms(deflt, &ms);
-    return ms;
-}
-
 static int64_t now_us(void)
 {
     struct timespec ts;
@@ -273,10 +258,9 @@ Job *job_new(const Plan *p, char *err, size_t errlen)
     if (!j) abort();
     j->plan = p;
     arena_init(&j->batch_arena, 64 * 1024);
-    j->latency_ms = setting_ms(j, "table.exec.mini-batch.allow-latency", "100 ms");
-    const char *sz = job_setting(j, "table.exec.mini-batch.size");
-    if (!sz || !opt_parse_int(sz, &j->batch_rows) || j->batch_rows <= 0) j->batch_rows = 100000;
-    j->ckpt_interval_ms = setting_ms(j, "execution.checkpointing.interval", "1 s");
+    j->latency_ms = p->config.minibatch_latency_ms;
+    j->batch_rows = p->config.minibatch_size;
+    j->ckpt_interval_ms = p->config.checkpoint_ms;
     j->nops = p->nnodes;
     j->ops = calloc((size_t)j->nops, sizeof *j->ops);
     j->nsources = p->nsources;

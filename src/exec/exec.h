@@ -192,8 +192,6 @@ int  job_flush(Job *j);
 int  job_fail(Job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Passes a message to the job's notice callback (printf-style); nothing if none. */
 void job_notice(Job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Looks up a SET value in force when the plan was compiled. */
-const char *job_setting(const Job *j, const char *key);
 
 /* Attaches a state file (the job then owns it).  Checks that the state was
  * written by a compatible plan (else an error that names the changed

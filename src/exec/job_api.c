@@ -1,7 +1,11 @@
 /*
  * job_api.c — the public job API (eddy_job_* in include/eddy.h) over the
- * executor (exec.h): in-memory push/flush and the Kafka run loop, with
- * changes turned into printed values for callers.
+ * executor (exec.h): in-memory push/flush and the Kafka run loop, changes
+ * turned into printed values for callers, the state file, stopping, the
+ * job's counters and its lag behind the source topics.
+ *
+ * What does not live here: compiling and plan facts (sql/engine.c), the
+ * development broker, registry and generator (dev_api.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,12 @@ struct eddy_job {
     Job             *job;     /* the executor's job */
     eddy_job_options opts;    /* caller's options */
     char             err[1024]; /* failure message for eddy_job_new, or the last misuse */
+    char           **opdesc;  /* per operator: its EXPLAIN line without changelog (for eddy_job_operator_stats) */
+    volatile sig_atomic_t own_stop;  /* eddy_job_stop's flag, watched by a run given no *stop */
+    volatile sig_atomic_t *watch;    /* the flag the current run watches, or NULL between runs */
+    char            *bootstrap;      /* the run's bootstrap (copied), for eddy_job_lag; NULL = the plan's */
+    int              lag_ok;         /* set (atomically) once start_sum is known */
+    long long        start_sum;      /* sum over source partitions of the offset the run started at */
 };
 
 static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols)
@@ -62,11 +72,32 @@ eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, char *err,
         free(ej);
         return NULL;
     }
-    ej->job->on_row = change_cb;
-    ej->job->row_ctx = ej;
-    ej->job->per_record = ej->opts.per_record != 0;
+    Job *j = ej->job;
+    j->on_row = change_cb;
+    j->row_ctx = ej;
+    j->per_record = ej->opts.per_record != 0;
+    j->bounded = ej->opts.bounded != 0;
+    j->notice = ej->opts.on_notice;
+    j->notice_ctx = ej->opts.ctx;
+    ej->opdesc = calloc((size_t)j->nops + 1, sizeof *ej->opdesc);
+    if (!ej->opdesc) abort();
+    for (int i = 0; i < j->nops; i++) {
+        StrBuf d = {0};
+        explain_node(j->ops[i].node, false, &d);
+        ej->opdesc[i] = sb_take(&d);
+    }
     return ej;
 }
+
+int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, size_t errlen)
+{
+    char buf[1024];
+    if (job_open_state(ej->job, path, reset != 0, buf, sizeof buf) == 0) return EDDY_OK;
+    if (err) snprintf(err, errlen, "%s", buf);
+    return EDDY_ERUNTIME;
+}
+
+int eddy_job_resumed(const eddy_job *ej) { return job_resumed(ej->job); }
 
 /* The Plan.sources index of the table a pushed record names; -1 if none. */
 static int source_of(eddy_job *ej, const char *table)
@@ -102,25 +133,111 @@ int eddy_job_push(eddy_job *ej, const eddy_record *r)
 
 int eddy_job_flush(eddy_job *ej) { return job_flush(ej->job) ? EDDY_ERUNTIME : EDDY_OK; }
 
+/* ---- Lag: where the sources start, and where their topics end now ---- */
+
+/* Where the run starts reading, so that lag = Σ end − Σ start − records read. */
+static void lag_start(eddy_job *ej)
+{
+    long long sum;
+    if (job_kafka_offset_sum(ej->job, ej->bootstrap, true, &sum)) return;
+    ej->start_sum = sum;
+    __atomic_store_n(&ej->lag_ok, 1, __ATOMIC_RELEASE);
+}
+
+int eddy_job_lag(eddy_job *ej, long long *lag)
+{
+    if (!__atomic_load_n(&ej->lag_ok, __ATOMIC_ACQUIRE)) return EDDY_ERUNTIME;
+    long long end;
+    if (job_kafka_offset_sum(ej->job, ej->bootstrap, false, &end)) return EDDY_ERUNTIME;
+    long long l = end - ej->start_sum - __atomic_load_n(&ej->job->stats.records_in, __ATOMIC_RELAXED);
+    *lag = l < 0 ? 0 : l;
+    return EDDY_OK;
+}
+
+/* ---- Running over Kafka, and stopping ---- */
+
 int eddy_job_run(eddy_job *ej, const char *bootstrap, volatile int *stop)
 {
     /* sig_atomic_t is int on every platform eddy builds on. */
     _Static_assert(sizeof(sig_atomic_t) == sizeof(int), "sig_atomic_t is int");
-    return job_run_kafka(ej->job, bootstrap, (volatile sig_atomic_t *)stop) ? EDDY_ERUNTIME : EDDY_OK;
+    volatile sig_atomic_t *w = stop ? (volatile sig_atomic_t *)stop : &ej->own_stop;
+    __atomic_store_n(&ej->watch, w, __ATOMIC_SEQ_CST);
+    /* A stop asked for before the run began still counts (eddy_job_stop
+     * sets own_stop first, then looks at watch). */
+    if (__atomic_load_n(&ej->own_stop, __ATOMIC_SEQ_CST)) *w = 1;
+    __atomic_store_n(&ej->lag_ok, 0, __ATOMIC_RELEASE);   /* each run looks up where it starts */
+    free(ej->bootstrap);
+    ej->bootstrap = str_dup(bootstrap);
+    if (ej->opts.lag && !*w) lag_start(ej);
+    int rc = job_run_kafka(ej->job, bootstrap, w) ? EDDY_ERUNTIME : EDDY_OK;
+    __atomic_store_n(&ej->watch, NULL, __ATOMIC_SEQ_CST);
+    return rc;
 }
+
+void eddy_job_stop(eddy_job *ej)
+{
+    __atomic_store_n(&ej->own_stop, 1, __ATOMIC_SEQ_CST);
+    volatile sig_atomic_t *w = __atomic_load_n(&ej->watch, __ATOMIC_SEQ_CST);
+    if (w) *w = 1;
+}
+
+/* ---- Counters ---- */
 
 const char *eddy_job_errmsg(const eddy_job *ej) { return ej->job->err[0] ? ej->job->err : ej->err; }
 
+#define LOAD(x) ((long long)__atomic_load_n(&(x), __ATOMIC_RELAXED))
+
 void eddy_job_counts(const eddy_job *ej, long long *in, long long *out, long long *skipped)
 {
-    if (in) *in = ej->job->stats.records_in;
-    if (out) *out = ej->job->stats.rows_out;
-    if (skipped) *skipped = ej->job->stats.skipped;
+    if (in) *in = LOAD(ej->job->stats.records_in);
+    if (out) *out = LOAD(ej->job->stats.rows_out);
+    if (skipped) *skipped = LOAD(ej->job->stats.skipped);
+}
+
+void eddy_job_get_stats(const eddy_job *ej, eddy_job_stats *out)
+{
+    const JobStats *s = &ej->job->stats;
+    *out = (eddy_job_stats){
+        .records_in = LOAD(s->records_in),
+        .rows_out = LOAD(s->rows_out),
+        .records_out = LOAD(s->records_out),
+        .skipped = LOAD(s->skipped),
+        .flushes = LOAD(s->flushes),
+        .checkpoints = LOAD(s->checkpoints),
+        .checkpoint_last_us = LOAD(s->ckpt_last_us),
+        .checkpoint_max_us = LOAD(s->ckpt_max_us),
+        .checkpoint_rows = LOAD(s->ckpt_keys),
+        .restored_rows = LOAD(s->restored_keys),
+        .restore_us = LOAD(s->restore_us),
+    };
+}
+
+int eddy_job_operator_count(const eddy_job *ej) { return ej->job->nops; }
+
+int eddy_job_operator_stats(const eddy_job *ej, int i, eddy_operator_stats *out)
+{
+    if (i < 0 || i >= ej->job->nops) return EDDY_EMISUSE;
+    const OpState *o = &ej->job->ops[i];
+    const OpStats *s = &o->stats;
+    *out = (eddy_operator_stats){
+        .name = plan_ops[o->node->kind].name,
+        .description = ej->opdesc[i],
+        .rows_in = LOAD(s->rows_in),
+        .rows_out = LOAD(s->rows_out),
+        .state_keys = LOAD(s->state_keys),
+        .state_bytes = LOAD(s->state_bytes),
+        .time_ns = LOAD(s->time_ns),
+        .watermark = LOAD(s->watermark),
+    };
+    return EDDY_OK;
 }
 
 void eddy_job_free(eddy_job *ej)
 {
     if (!ej) return;
+    for (int i = 0; ej->opdesc && i < ej->job->nops; i++) free(ej->opdesc[i]);
+    free(ej->opdesc);
     job_free(ej->job);
+    free(ej->bootstrap);
     free(ej);
 }

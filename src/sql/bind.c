@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "connector.h"
 #include "func.h"
 #include "options.h"
 
@@ -582,110 +583,6 @@ static int bind_type(Diag *d, const AstType *t, Type *out)
     return 0;
 }
 
-static const char *opt_value(const AstStmt *s, const char *key, int *pos)
-{
-    for (int i = s->nopts - 1; i >= 0; i--)
-        if (strcmp(s->opts[i]->key, key) == 0) {
-            if (pos) *pos = s->opts[i]->vpos;
-            return s->opts[i]->value;
-        }
-    return NULL;
-}
-
-static Format parse_format(const char *v)
-{
-    if (strcmp(v, "avro") == 0) return FMT_AVRO;
-    if (strcmp(v, "avro-confluent") == 0) return FMT_AVRO_CONFLUENT;
-    if (strcmp(v, "raw") == 0) return FMT_RAW;
-    return FMT_JSON;
-}
-
-static int resolve_connector(const AstStmt *s, CatTable *t, const char *default_url, Diag *d)
-{
-    Connector *cn = &t->conn;
-    Arena *a = &t->arena;
-    /* Every option must exist and be well-typed; duplicates are an error. */
-    t->opts = arena_alloc(a, sizeof(KeyValue) * (size_t)(s->nopts ? s->nopts : 1));
-    for (int i = 0; i < s->nopts; i++) {
-        const AstOption *o = s->opts[i];
-        const OptionDef *def = opt_find(OPT_TABLE, o->key);
-        if (!def) {
-            if (opt_find(OPT_SET, o->key))
-                return diag_error(d, DIAG_OPTION, o->pos, "'%s' is a session setting, not a table option (use SET)", o->key);
-            return diag_error(d, DIAG_OPTION, o->pos, "unknown table option '%s' (see: eddy help options)", o->key);
-        }
-        char err[300];
-        if (!opt_check(def, o->key, o->value, err, sizeof err)) return diag_error(d, DIAG_OPTION, o->vpos, "%s", err);
-        for (int j = 0; j < i; j++)
-            if (strcmp(s->opts[j]->key, o->key) == 0)
-                return diag_error(d, DIAG_OPTION, o->pos, "option '%s' is given twice", o->key);
-        t->opts[i].key = arena_strdup(a, o->key);
-        t->opts[i].value = arena_strdup(a, o->value);
-        if (strncmp(o->key, "properties.", 11) == 0) cn->nprops++;
-    }
-    t->nopts = s->nopts;
-
-    int vpos = s->name_pos;
-    const char *v;
-    cn->topic = (v = opt_value(s, "topic", NULL)) ? arena_strdup(a, v) : t->name;
-    bool upsert_kafka = (v = opt_value(s, "connector", &vpos)) && strcmp(v, "upsert-kafka") == 0;
-    int mode_pos = s->name_pos;
-    const char *mode = opt_value(s, "changelog.mode", &mode_pos);
-    if (upsert_kafka && mode && strcmp(mode, "upsert") != 0)
-        return diag_error(d, DIAG_OPTION, mode_pos, "connector 'upsert-kafka' needs changelog.mode 'upsert', not '%s'", mode);
-    if (mode) cn->mode = strcmp(mode, "upsert") == 0 ? MODE_UPSERT : strcmp(mode, "retract") == 0 ? MODE_RETRACT : MODE_APPEND;
-    else cn->mode = (upsert_kafka || t->npk) ? MODE_UPSERT : MODE_APPEND;
-    if (cn->mode == MODE_UPSERT && !t->npk)
-        return diag_error(d, DIAG_OPTION, mode ? mode_pos : (upsert_kafka ? vpos : s->name_pos),
-                          "%s needs a PRIMARY KEY (declare one with PRIMARY KEY (...) NOT ENFORCED)",
-                          mode ? "changelog.mode 'upsert'" : "connector 'upsert-kafka'");
-
-    int fpos = 0, vfpos = 0;
-    const char *f = opt_value(s, "format", &fpos), *vf = opt_value(s, "value.format", &vfpos);
-    if (f && vf) return diag_error(d, DIAG_OPTION, vfpos, "give either 'format' or 'value.format', not both");
-    cn->value_format = parse_format(vf ? vf : f ? f : "json");
-    const char *kf = opt_value(s, "key.format", NULL);
-    cn->key_format = kf ? parse_format(kf) : (f ? parse_format(f) : FMT_JSON);
-    if ((v = opt_value(s, "value.fields-include", NULL))) cn->value_except_key = strcmp(v, "EXCEPT_KEY") == 0;
-
-    const char *sm = opt_value(s, "scan.startup.mode", &vpos);
-    cn->startup = !sm ? START_EARLIEST
-                : strcmp(sm, "latest-offset") == 0 ? START_LATEST
-                : strcmp(sm, "timestamp") == 0 ? START_TIMESTAMP
-                : strcmp(sm, "group-offsets") == 0 ? START_GROUP : START_EARLIEST;
-    const char *bm = opt_value(s, "scan.bounded.mode", NULL);
-    if (bm) cn->bounded = strcmp(bm, "latest-offset") == 0;
-    if ((v = opt_value(s, "scan.startup.timestamp-millis", NULL))) opt_parse_int(v, &cn->startup_ts);
-    if (cn->startup == START_TIMESTAMP && !v)
-        return diag_error(d, DIAG_OPTION, vpos, "scan.startup.mode 'timestamp' needs 'scan.startup.timestamp-millis'");
-    if ((v = opt_value(s, "error.mode", NULL))) cn->error_mode = strcmp(v, "skip") == 0 ? ERR_SKIP : ERR_FAIL;
-    if ((v = opt_value(s, "error.dead-letter-topic", &vpos))) {
-        if (cn->error_mode != ERR_SKIP)
-            return diag_error(d, DIAG_OPTION, vpos, "'error.dead-letter-topic' needs 'error.mode' = 'skip'");
-        cn->dead_letter = arena_strdup(a, v);
-    }
-    const char *url = opt_value(s, "avro-confluent.url", NULL);
-    if (!url) url = default_url;   /* the session's registry (SET 'avro-confluent.url') */
-    const char *kurl = opt_value(s, "key.avro-confluent.url", NULL), *vurl = opt_value(s, "value.avro-confluent.url", NULL);
-    cn->key_url = arena_strdup(a, kurl ? kurl : url);
-    cn->value_url = arena_strdup(a, vurl ? vurl : url);
-    if (cn->value_format == FMT_AVRO_CONFLUENT && !cn->value_url)
-        return diag_error(d, DIAG_OPTION, f ? fpos : vfpos, "format 'avro-confluent' needs '%s' (or SET 'avro-confluent.url')",
-                          f ? "avro-confluent.url" : "value.avro-confluent.url");
-    if (cn->key_format == FMT_AVRO_CONFLUENT && !cn->key_url && t->nkeycols)
-        return diag_error(d, DIAG_OPTION, s->name_pos, "key format 'avro-confluent' needs 'key.avro-confluent.url' (or SET 'avro-confluent.url')");
-
-    cn->props = arena_alloc(a, sizeof(KeyValue) * (size_t)(cn->nprops ? cn->nprops : 1));
-    int np = 0;
-    for (int i = 0; i < t->nopts; i++)
-        if (strncmp(t->opts[i].key, "properties.", 11) == 0) {
-            cn->props[np].key = t->opts[i].key + 11;
-            cn->props[np].value = t->opts[i].value;
-            np++;
-        }
-    return 0;
-}
-
 int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **out)
 {
     (void)cat;
@@ -842,29 +739,12 @@ int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **
         if (d->code) goto fail;
     }
 
-    /* Key columns: key.fields, else the primary key. */
+    /* The connector: its options, and what follows from them.  The record
+     * key is the primary key unless the connector says otherwise. */
     t->keycols = arena_alloc(a, sizeof(int) * (size_t)t->ncols);
-    int kpos = 0;
-    const char *kf = opt_value(s, "key.fields", &kpos);
-    if (kf) {
-        char *list = arena_strdup(a, kf), *save = NULL;
-        for (char *n = strtok_r(list, ";", &save); n; n = strtok_r(NULL, ";", &save)) {
-            while (*n == ' ') n++;
-            size_t len = strlen(n);
-            while (len && n[len - 1] == ' ') n[--len] = 0;
-            int ci = cattable_column(t, n);
-            if (ci < 0 || t->cols[ci].kind != COL_PHYSICAL) {
-                diag_error(d, DIAG_OPTION, kpos, "option 'key.fields' names '%s', which is not a physical column of '%s'", n, s->name);
-                goto fail;
-            }
-            t->keycols[t->nkeycols++] = ci;
-        }
-    } else {
-        for (int i = 0; i < t->npk; i++) t->keycols[t->nkeycols++] = t->pk[i];
-    }
+    for (int i = 0; i < t->npk; i++) t->keycols[t->nkeycols++] = t->pk[i];
+    if (connector_resolve(s, t, cat ? cat->registry_url : NULL, d)) goto fail;
     for (int i = 0; i < t->nkeycols; i++) t->cols[t->keycols[i]].is_key = true;
-
-    if (resolve_connector(s, t, cat ? cat->registry_url : NULL, d)) goto fail;
     *out = t;
     return 0;
 fail:

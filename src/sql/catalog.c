@@ -70,20 +70,18 @@ int cattable_column(const CatTable *t, const char *name)
     return -1;
 }
 
-const char *changelog_mode_name(ChangelogMode m)
-{
-    static const char *const n[] = {"append", "upsert", "retract"};
-    return n[m];
-}
+const OptEnum changelog_mode_values[] = {
+    {"append", MODE_APPEND, NULL}, {"upsert", MODE_UPSERT, NULL}, {"retract", MODE_RETRACT, NULL}, {0},
+};
+const OptEnum format_values[] = {
+    {"json", FMT_JSON, NULL}, {"avro", FMT_AVRO, NULL}, {"avro-confluent", FMT_AVRO_CONFLUENT, NULL}, {"raw", FMT_RAW, NULL}, {0},
+};
+const OptEnum startup_mode_values[] = {
+    {"earliest-offset", START_EARLIEST, NULL}, {"latest-offset", START_LATEST, NULL},
+    {"timestamp", START_TIMESTAMP, NULL},      {"group-offsets", START_GROUP, NULL}, {0},
+};
+const OptEnum error_mode_values[] = {{"fail", ERR_FAIL, NULL}, {"skip", ERR_SKIP, NULL}, {0}};
 
-const char *format_name(Format f)
-{
-    static const char *const n[] = {"json", "avro", "avro-confluent", "raw"};
-    return n[f];
-}
-
-const char *startup_mode_name(StartupMode m)
-{
-    static const char *const n[] = {"earliest-offset", "latest-offset", "timestamp", "group-offsets"};
-    return n[m];
-}
+const char *changelog_mode_name(ChangelogMode m) { return opt_enum_text(changelog_mode_values, m); }
+const char *format_name(Format f) { return opt_enum_text(format_values, f); }
+const char *startup_mode_name(StartupMode m) { return opt_enum_text(startup_mode_values, m); }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "arena.h"
 #include "ast.h"
+#include "options.h"
 #include "types.h"
 
 typedef enum ColKind { COL_PHYSICAL, COL_COMPUTED, COL_METADATA } ColKind;
@@ -20,6 +21,12 @@ typedef enum ChangelogMode { MODE_APPEND, MODE_UPSERT, MODE_RETRACT } ChangelogM
 typedef enum Format { FMT_JSON, FMT_AVRO, FMT_AVRO_CONFLUENT, FMT_RAW } Format;
 typedef enum StartupMode { START_EARLIEST, START_LATEST, START_TIMESTAMP, START_GROUP } StartupMode;
 typedef enum ErrorMode { ERR_FAIL, ERR_SKIP } ErrorMode;
+
+/* The values of the enum options above, as written in WITH (…) and EXPLAIN. */
+extern const OptEnum changelog_mode_values[];
+extern const OptEnum format_values[];
+extern const OptEnum startup_mode_values[];
+extern const OptEnum error_mode_values[];
 
 typedef struct CatColumn {
     const char *name;     /* column name (case-sensitive, as Flink) */
@@ -36,13 +43,16 @@ typedef struct KeyValue {
     const char *value;    /* option value */
 } KeyValue;
 
-/* How the table maps onto Kafka, resolved from its WITH options. */
+/* How the table maps onto Kafka: its WITH options, parsed by the
+ * connector's option table (connector.h), and what they leave open. */
 typedef struct Connector {
+    const char   *connector;    /* 'connector': which implementation ("kafka", "upsert-kafka") */
     const char   *topic;        /* Kafka topic */
     ChangelogMode mode;         /* append / upsert / retract */
     Format        key_format;   /* format of the record key */
     Format        value_format; /* format of the record value */
     bool          value_except_key; /* value.fields-include = EXCEPT_KEY */
+    const char   *key_fields;   /* key.fields as written, or NULL (the key is the PRIMARY KEY) */
     StartupMode   startup;      /* scan.startup.mode */
     int64_t       startup_ts;   /* scan.startup.timestamp-millis */
     bool          bounded;      /* scan.bounded.mode = latest-offset */

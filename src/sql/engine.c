@@ -1,25 +1,34 @@
 /*
- * engine.c — the public API (include/eddy.h): an engine holds a catalog and
- * the session's settings; eddy_compile runs the stages (parse → bind →
- * plan) statement by statement and keeps the first error.
+ * engine.c — the compiler's half of the public API (include/eddy.h): an
+ * engine holds a catalog and the session's settings; eddy_compile runs the
+ * stages (parse → bind → plan) statement by statement and keeps the first
+ * error.  Also here: the catalog, the settings and the plans as data for
+ * callers (eddy_table*, eddy_setting*, eddy_plan_*), so that no caller
+ * reads the internal structs.  Jobs are in exec/job_api.c, the SQL text
+ * helpers for a shell in sql_text.c.
  */
 #include "eddy.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bind.h"
 #include "catalog.h"
+#include "connector.h"
 #include "diag.h"
+#include "func.h"
 #include "options.h"
 #include "parse.h"
 #include "plan.h"
+#include "settings.h"
 
 struct eddy_engine {
     Catalog   catalog;    /* tables */
     KeyValue *settings;   /* SET values (heap strings) */
     int       nsettings;  /* count */
     int       cap;        /* capacity of settings */
+    ExecConfig config;    /* the settings, parsed (strings point into settings; rebuilt by every SET and RESET) */
     Diag      diag;       /* last error */
     int       errline;    /* its line, 0 = none */
     int       errcol;     /* its column */
@@ -54,6 +63,7 @@ eddy_engine *eddy_engine_new(void)
     eddy_engine *e = calloc(1, sizeof *e);
     if (!e) return NULL;
     catalog_init(&e->catalog);
+    exec_config_build(&e->config, NULL, 0);
     diag_clear(&e->diag);
     e->provider = registry_table_ddl;   /* NULL without the runtime */
     return e;
@@ -176,8 +186,7 @@ static int compile_query(eddy_engine *e, const AstStmt *st, const Source *src, P
         return rc;
     }
     plan_set_settings(p, e->settings, e->nsettings);
-    for (int i = 0; i < e->nsettings; i++)
-        if (strcmp(e->settings[i].key, "pipeline.name") == 0) p->name = p->settings[i].value;
+    if (p->config.pipeline_name) p->name = p->config.pipeline_name;
     *out = p;
     return 0;
 }
@@ -192,9 +201,7 @@ void engine_set_provider(eddy_engine *e, CatalogProvider p, const char *url)
 /* The session's Schema Registry: SET 'avro-confluent.url', else the engine's. */
 static const char *registry_url(const eddy_engine *e)
 {
-    for (int i = 0; i < e->nsettings; i++)
-        if (strcmp(e->settings[i].key, "avro-confluent.url") == 0) return e->settings[i].value;
-    return e->registry;
+    return e->config.registry_url ? e->config.registry_url : e->registry;
 }
 
 /* A table the statement names but the catalog lacks: ask the provider (the
@@ -290,20 +297,21 @@ static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, Scrip
             out->output = sb_take(&b);
             return 0;
         }
-        const OptionDef *def = opt_find(OPT_SET, st->key);
+        const OptionDef *def = settings_find(st->key);
         if (!def) {
-            if (opt_find(OPT_TABLE, st->key))
+            if (connector_option_find(st->key))
                 return diag_error(d, DIAG_OPTION, st->name_pos, "'%s' is a table option, not a session setting (use it in WITH)", st->key);
             return diag_error(d, DIAG_OPTION, st->name_pos, "unknown setting '%s' (see: eddy help options)", st->key);
         }
-        char err[300];
-        if (!opt_check(def, st->key, st->value, err, sizeof err)) return diag_error(d, DIAG_OPTION, st->value_pos, "%s", err);
+        if (opt_check_sql(def, st->key, st->value, st->value_pos, d)) return d->code;
         setting_put(e, st->key, st->value);
+        exec_config_build(&e->config, e->settings, e->nsettings);
         return 0;
     }
     case STMT_RESET:
         if (!st->key) settings_clear(e);
         else setting_del(e, st->key);
+        exec_config_build(&e->config, e->settings, e->nsettings);
         return 0;
     case STMT_SHOW_TABLES: {
         StrBuf b = {0};
@@ -438,10 +446,203 @@ int eddy_plan_operator_count(const eddy_plan *p) { return p ? ((const Plan *)p)-
 
 const char *eddy_plan_name(const eddy_plan *p) { return p ? ((const Plan *)p)->name : NULL; }
 
+/* ---- The catalog, settings and plans as data ---- */
+
+static const eddy_type type_map[TY__COUNT] = {
+    [TY_NULL] = EDDY_TYPE_NULL,           [TY_BOOLEAN] = EDDY_TYPE_BOOLEAN, [TY_TINYINT] = EDDY_TYPE_TINYINT,
+    [TY_SMALLINT] = EDDY_TYPE_SMALLINT,   [TY_INT] = EDDY_TYPE_INT,         [TY_BIGINT] = EDDY_TYPE_BIGINT,
+    [TY_FLOAT] = EDDY_TYPE_FLOAT,         [TY_DOUBLE] = EDDY_TYPE_DOUBLE,   [TY_DECIMAL] = EDDY_TYPE_DECIMAL,
+    [TY_STRING] = EDDY_TYPE_STRING,       [TY_BYTES] = EDDY_TYPE_BYTES,     [TY_DATE] = EDDY_TYPE_DATE,
+    [TY_TIMESTAMP] = EDDY_TYPE_TIMESTAMP, [TY_TIMESTAMP_LTZ] = EDDY_TYPE_TIMESTAMP_LTZ,
+    [TY_INTERVAL] = EDDY_TYPE_INTERVAL,
+};
+static const eddy_column_kind colkind_map[] = {
+    [COL_PHYSICAL] = EDDY_COLUMN_PHYSICAL, [COL_COMPUTED] = EDDY_COLUMN_COMPUTED, [COL_METADATA] = EDDY_COLUMN_METADATA,
+};
+static const eddy_changelog mode_map[] = {
+    [MODE_APPEND] = EDDY_CHANGELOG_APPEND, [MODE_UPSERT] = EDDY_CHANGELOG_UPSERT, [MODE_RETRACT] = EDDY_CHANGELOG_RETRACT,
+};
+
+static void column_fill(eddy_column *out, const char *name, Type t, bool key, ColKind kind)
+{
+    memset(out, 0, sizeof *out);
+    out->name = name;
+    out->type = t.kind < TY__COUNT ? type_map[t.kind] : EDDY_TYPE_NULL;
+    if (t.kind == TY_DECIMAL || t.kind == TY_TIMESTAMP || t.kind == TY_TIMESTAMP_LTZ) out->precision = t.precision;
+    if (t.kind == TY_DECIMAL) out->scale = t.scale;
+    if (t.kind == TY_STRING || t.kind == TY_BYTES) out->length = t.len;
+    out->nullable = t.nullable;
+    out->key = key;
+    out->kind = colkind_map[kind];
+    StrBuf b = {0};
+    t.nullable = 1;   /* nullability is a field of its own */
+    type_print(&b, t);
+    snprintf(out->sql_type, sizeof out->sql_type, "%s", b.s ? b.s : "");
+    sb_free(&b);
+}
+
+static bool in_list(const int *v, int n, int x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == x) return true;
+    return false;
+}
+
+static void table_info_fill(eddy_table_info *out, const char *name, const Connector *conn, int ncols)
+{
+    *out = (eddy_table_info){name, conn->topic, mode_map[conn->mode], ncols};
+}
+
+int eddy_table_count(const eddy_engine *e) { return e->catalog.ntables; }
+
+int eddy_table(const eddy_engine *e, int i, eddy_table_info *out)
+{
+    if (i < 0 || i >= e->catalog.ntables) return EDDY_EMISUSE;
+    const CatTable *t = e->catalog.tables[i];
+    table_info_fill(out, t->name, &t->conn, t->ncols);
+    return EDDY_OK;
+}
+
+int eddy_table_column(const eddy_engine *e, int i, int col, eddy_column *out)
+{
+    if (i < 0 || i >= e->catalog.ntables) return EDDY_EMISUSE;
+    const CatTable *t = e->catalog.tables[i];
+    if (col < 0 || col >= t->ncols) return EDDY_EMISUSE;
+    const CatColumn *c = &t->cols[col];
+    column_fill(out, c->name, c->type, in_list(t->pk, t->npk, col), c->kind);
+    return EDDY_OK;
+}
+
+int eddy_setting_count(const eddy_engine *e) { return e->nsettings; }
+
+int eddy_setting(const eddy_engine *e, int i, const char **key, const char **value)
+{
+    if (i < 0 || i >= e->nsettings) return EDDY_EMISUSE;
+    *key = e->settings[i].key;
+    *value = e->settings[i].value;
+    return EDDY_OK;
+}
+
+void eddy_names(eddy_names_kind kind, void (*fn)(void *ctx, const char *name), void *ctx)
+{
+    if (kind != EDDY_NAMES_FUNCTIONS) {
+        if (kind == EDDY_NAMES_TABLE_OPTIONS) connector_option_names(fn, ctx);
+        else
+            for (const OptionDef *od = settings_options; od->name; od++) fn(ctx, od->name);
+        return;
+    }
+    /* func.c keeps its table to itself; its documentation has one function
+     * a line, the name first. */
+    StrBuf doc = {0};
+    func_document(&doc);
+    for (char *line = doc.s; line && *line;) {
+        char *next = line + strcspn(line, "\n");
+        if (*next) *next++ = 0;
+        line += strspn(line, " ");
+        line[strcspn(line, " ")] = 0;
+        if (*line) fn(ctx, line);
+        line = next;
+    }
+    sb_free(&doc);
+}
+
+/* A plan's source and sink tables, as the planner lists them. */
+static const PlanTable *plan_source_at(const Plan *p, int i) { return i >= 0 && i < p->nsources ? p->sources[i]->table : NULL; }
+static const PlanTable *plan_sink_at(const Plan *p, int i) { return i >= 0 && i < p->nsinks ? p->sinks[i]->table : NULL; }
+
+int eddy_plan_source_count(const eddy_plan *p) { return p ? ((const Plan *)p)->nsources : 0; }
+int eddy_plan_sink_count(const eddy_plan *p) { return p ? ((const Plan *)p)->nsinks : 0; }
+
+static int table_of(const PlanTable *t, eddy_table_info *out)
+{
+    if (!t) return EDDY_EMISUSE;
+    table_info_fill(out, t->name, &t->conn, t->ncols);
+    return EDDY_OK;
+}
+
+int eddy_plan_source(const eddy_plan *p, int i, eddy_table_info *out) { return p ? table_of(plan_source_at((const Plan *)p, i), out) : EDDY_EMISUSE; }
+int eddy_plan_sink(const eddy_plan *p, int i, eddy_table_info *out) { return p ? table_of(plan_sink_at((const Plan *)p, i), out) : EDDY_EMISUSE; }
+
+int eddy_plan_column_count(const eddy_plan *p) { return p ? ((const Plan *)p)->root->ncols : 0; }
+
+/* The result's columns, key and changelog: an INSERT's are its sink
+ * table's (key = the upsert table's primary key), a SELECT's its own. */
+int eddy_plan_column(const eddy_plan *ep, int i, eddy_column *out)
+{
+    const Plan *p = (const Plan *)ep;
+    if (!p || i < 0 || i >= p->root->ncols) return EDDY_EMISUSE;
+    const PlanNode *r = p->root;
+    if (p->nsinks) {
+        const SinkPlan *sk = p->sinks[0];
+        const PlanTable *t = sk->table;
+        int c = sk->sink_cols[i];
+        column_fill(out, r->cols[i].name, r->cols[i].type, t->conn.mode == MODE_UPSERT && in_list(t->pk, t->npk, c), t->cols[c].kind);
+    } else {
+        column_fill(out, r->cols[i].name, r->cols[i].type, r->has_key && in_list(r->key, r->nkey, i), COL_PHYSICAL);
+    }
+    return EDDY_OK;
+}
+
+int eddy_plan_key(const eddy_plan *ep)
+{
+    const Plan *p = (const Plan *)ep;
+    if (!p) return -1;
+    if (p->nsinks) {
+        const PlanTable *t = p->sinks[0]->table;
+        return t->conn.mode == MODE_UPSERT ? t->npk : -1;
+    }
+    return p->root->has_key ? p->root->nkey : -1;
+}
+
+eddy_changelog eddy_plan_changelog(const eddy_plan *ep)
+{
+    const Plan *p = (const Plan *)ep;
+    if (!p) return EDDY_CHANGELOG_APPEND;
+    if (p->nsinks) return mode_map[p->sinks[0]->table->conn.mode];
+    const PlanNode *r = p->root;
+    return !r->updating ? EDDY_CHANGELOG_APPEND : r->before ? EDDY_CHANGELOG_RETRACT : EDDY_CHANGELOG_UPSERT;
+}
+
+long long eddy_plan_limit(const eddy_plan *ep)
+{
+    const Plan *p = (const Plan *)ep;
+    return p && !p->nsinks ? (long long)plan_collect(p->root)->limit : -1;
+}
+
+const char *eddy_plan_setting(const eddy_plan *ep, const char *key)
+{
+    const Plan *p = (const Plan *)ep;
+    for (int i = 0; p && key && i < p->nsettings; i++)
+        if (strcmp(p->settings[i].key, key) == 0) return p->settings[i].value;
+    return NULL;
+}
+
+const char *eddy_plan_bootstrap(const eddy_plan *ep)
+{
+    const Plan *p = (const Plan *)ep;
+    const char *bs = NULL;
+    for (int s = 0; p && !bs && plan_source_at(p, s); s++) {
+        const Connector *c = &plan_source_at(p, s)->conn;
+        for (int i = 0; i < c->nprops; i++)
+            if (strcmp(c->props[i].key, "bootstrap.servers") == 0) bs = c->props[i].value;   /* the last one counts */
+    }
+    return bs ? bs : eddy_plan_setting(ep, "properties.bootstrap.servers");
+}
+
 char *eddy_options_doc(void)
 {
     StrBuf b = {0};
-    opt_document(&b);
+    sb_puts(&b, "Table options (CREATE TABLE ... WITH ('key' = 'value', ...)):\n\n");
+    connector_document(&b);
+    sb_puts(&b, "\nSession settings (SET 'key' = 'value'):\n\n");
+    opt_document(settings_options, &b);
+    return sb_take(&b);
+}
+
+char *eddy_functions_doc(void)
+{
+    StrBuf b = {0};
+    func_document(&b);
     return sb_take(&b);
 }
 

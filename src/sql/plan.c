@@ -22,6 +22,7 @@ Plan *plan_new(void)
     Plan *p = calloc(1, sizeof *p);
     if (!p) abort();
     arena_init(&p->arena, 8192);
+    exec_config_build(&p->config, NULL, 0);
     return p;
 }
 
@@ -57,6 +58,7 @@ void plan_set_settings(Plan *p, const KeyValue *kv, int n)
         p->settings[i].value = arena_strdup(&p->arena, kv[i].value);
     }
     p->nsettings = n;
+    exec_config_build(&p->config, p->settings, n);
 }
 
 /* Appends an edge input → n (n's next input port); n is updating when

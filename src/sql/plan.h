@@ -17,6 +17,7 @@
 #include "bind.h"
 #include "catalog.h"
 #include "expr.h"
+#include "settings.h"
 
 typedef enum PlanKind {
     PLAN_SOURCE,          /* Kafka topic → rows */
@@ -143,8 +144,9 @@ typedef struct Plan {
     const SinkPlan **sinks;   /* the sink nodes (rows into tables); none for a SELECT */
     int         nsinks;   /* count */
     bool        upsert_replay; /* a restarted job replays into an upsert sink: operators rewrite every key they touch until caught up */
-    KeyValue   *settings; /* SET values in force when compiled */
+    KeyValue   *settings; /* SET values in force when compiled (the executor passes 'properties.*' on) */
     int         nsettings;/* count */
+    ExecConfig  config;   /* the same, parsed: what runs the plan reads these fields */
     const char *name;     /* job name (pipeline.name or the sink table) */
     const char *src;      /* the script text (BExpr.pos offsets point into it), for runtime messages */
     int         srclen;   /* its length */
@@ -179,8 +181,9 @@ typedef struct PlanOps {
 extern const PlanOps plan_ops[PLAN__COUNT];
 
 /* INSERT and bare SELECT to a plan; 0 or a DIAG_* code.  The Plan is
- * allocated with its own arena; free it with plan_free.  `settings` are
- * copied.  Bound trees must have been allocated in plan->arena (the caller
+ * allocated with its own arena, its config holding the settings' defaults;
+ * free it with plan_free.  plan_set_settings copies the SET values and
+ * parses them into config.  Bound trees must have been allocated in plan->arena (the caller
  * creates the plan with plan_new and binds into its arena). */
 Plan *plan_new(void);
 void  plan_free(Plan *p);

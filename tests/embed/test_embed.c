@@ -9,6 +9,13 @@
  *   - the error API: code, message, line, column, and the full text with the
  *     source line and a caret; the engine stays usable after an error;
  *   - SHOW TABLES, DESCRIBE, SET and RESET outputs;
+ *   - the catalog, the settings and eddy's names as data; a plan's facts
+ *     (tables, result columns, key, changelog, LIMIT, settings, cluster);
+ *   - the SQL text helpers a shell uses (statement ends, completion);
+ *   - jobs in memory (changes, counters, per-operator counters) and over
+ *     Kafka on the development broker: a bounded run with a state file and
+ *     its lag, a restart that resumes, notices, stopping; the development
+ *     registry and the order generator;
  *   - ownership: everything returned is freed here, so a leak checker
  *     (ASan's LeakSanitizer in the sanitizer build) finds nothing.
  *
@@ -19,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int failures;
 
@@ -511,6 +519,430 @@ static void test_explain_and_select(void)
     eddy_engine_free(e);
 }
 
+/* ------------------------------------------------------------------ */
+/* The catalog, settings and names as data                              */
+
+typedef struct NameSeen {
+    const char *want;     /* a name to look for */
+    int         found;    /* it came */
+    int         count;    /* names that came */
+} NameSeen;
+
+static void see_name(void *ctx, const char *name)
+{
+    NameSeen *n = ctx;
+    n->count++;
+    if (strcmp(name, n->want) == 0) n->found = 1;
+}
+
+static void test_catalog_api(void)
+{
+    eddy_engine *e = eddy_engine_new();
+    eddy_script *s = NULL;
+    CHECK(eddy_table_count(e) == 0 && eddy_setting_count(e) == 0);
+    CHECK(compile(e,
+                  "CREATE TABLE orders (id BIGINT NOT NULL, amount DECIMAL(10, 2), region VARCHAR(12),\n"
+                  "  ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp', PRIMARY KEY (id) NOT ENFORCED)\n"
+                  "  WITH ('topic' = 'orders_v1');\n"
+                  "CREATE TABLE regions (name STRING);\n"
+                  "SET 'pipeline.name' = 'p'; SET 'state.path' = 'none';",
+                  &s) == EDDY_OK);
+    eddy_script_free(s);
+    CHECK(eddy_table_count(e) == 2);
+    eddy_table_info t;
+    CHECK(eddy_table(e, 0, &t) == EDDY_OK);
+    CHECK(strcmp(t.name, "orders") == 0 && strcmp(t.topic, "orders_v1") == 0);
+    CHECK(t.changelog == EDDY_CHANGELOG_UPSERT && t.ncols == 4);
+    CHECK(eddy_table(e, 1, &t) == EDDY_OK && strcmp(t.name, "regions") == 0 && t.changelog == EDDY_CHANGELOG_APPEND);
+    CHECK(eddy_table(e, 2, &t) == EDDY_EMISUSE && eddy_table(e, -1, &t) == EDDY_EMISUSE);
+    eddy_column c;
+    CHECK(eddy_table_column(e, 0, 0, &c) == EDDY_OK);
+    CHECK(strcmp(c.name, "id") == 0 && c.type == EDDY_TYPE_BIGINT && !c.nullable && c.key && c.kind == EDDY_COLUMN_PHYSICAL);
+    CHECK(strcmp(c.sql_type, "BIGINT") == 0);
+    CHECK(eddy_table_column(e, 0, 1, &c) == EDDY_OK);
+    CHECK(c.type == EDDY_TYPE_DECIMAL && c.precision == 10 && c.scale == 2 && c.nullable && !c.key);
+    CHECK(strcmp(c.sql_type, "DECIMAL(10, 2)") == 0);
+    CHECK(eddy_table_column(e, 0, 2, &c) == EDDY_OK && c.type == EDDY_TYPE_STRING && c.length == 12);
+    CHECK(strcmp(c.sql_type, "VARCHAR(12)") == 0);
+    CHECK(eddy_table_column(e, 0, 3, &c) == EDDY_OK && c.type == EDDY_TYPE_TIMESTAMP_LTZ && c.precision == 3);
+    CHECK(c.kind == EDDY_COLUMN_METADATA);
+    CHECK(eddy_table_column(e, 0, 4, &c) == EDDY_EMISUSE && eddy_table_column(e, 5, 0, &c) == EDDY_EMISUSE);
+
+    CHECK(eddy_setting_count(e) == 2);
+    const char *k = NULL, *v = NULL;
+    CHECK(eddy_setting(e, 0, &k, &v) == EDDY_OK && strcmp(k, "pipeline.name") == 0 && strcmp(v, "p") == 0);
+    CHECK(eddy_setting(e, 1, &k, &v) == EDDY_OK && strcmp(k, "state.path") == 0);
+    CHECK(eddy_setting(e, 2, &k, &v) == EDDY_EMISUSE);
+
+    /* What DDL and RESET change shows at once. */
+    CHECK(compile(e, "DROP TABLE regions; RESET 'pipeline.name'", &s) == EDDY_OK);
+    eddy_script_free(s);
+    CHECK(eddy_table_count(e) == 1 && eddy_setting_count(e) == 1);
+    eddy_engine_free(e);
+
+    NameSeen fn = {"COUNT", 0, 0}, opt = {"changelog.mode", 0, 0}, pfx = {"properties.", 0, 0}, set = {"pipeline.name", 0, 0};
+    eddy_names(EDDY_NAMES_FUNCTIONS, see_name, &fn);
+    eddy_names(EDDY_NAMES_TABLE_OPTIONS, see_name, &opt);
+    eddy_names(EDDY_NAMES_TABLE_OPTIONS, see_name, &pfx);
+    eddy_names(EDDY_NAMES_SETTINGS, see_name, &set);
+    CHECK(fn.found && fn.count > 10 && opt.found && pfx.found && set.found);
+    NameSeen not_a_setting = {"changelog.mode", 0, 0};
+    eddy_names(EDDY_NAMES_SETTINGS, see_name, &not_a_setting);
+    CHECK(!not_a_setting.found);
+    char *doc = eddy_functions_doc();
+    CHECK_CONTAINS(doc, "COUNT");
+    CHECK_CONTAINS(doc, "SUBSTRING");
+    eddy_free(doc);
+}
+
+/* ------------------------------------------------------------------ */
+/* A plan's facts                                                       */
+
+static void test_plan_facts(void)
+{
+    eddy_engine *e = eddy_engine_new();
+    eddy_script *s = NULL;
+    CHECK(compile(e,
+                  "CREATE TABLE src (region STRING, amount DOUBLE, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp')\n"
+                  "  WITH ('properties.bootstrap.servers' = 'h:1');\n"
+                  "CREATE TABLE dst (region STRING PRIMARY KEY NOT ENFORCED, total DOUBLE, n BIGINT);\n"
+                  "CREATE TABLE plain (region STRING, amount DOUBLE);\n"
+                  "SET 'state.path' = 'x.db';\n"
+                  "INSERT INTO dst SELECT region, SUM(amount), COUNT(*) FROM src GROUP BY region;\n"
+                  "SELECT region, SUM(amount) AS total FROM src GROUP BY region LIMIT 5;\n"
+                  "SELECT * FROM src;\n"
+                  "SELECT COUNT(*) AS n FROM plain;\n",
+                  &s) == EDDY_OK);
+    const eddy_plan *ins = eddy_script_plan(s, 4), *agg = eddy_script_plan(s, 5), *all = eddy_script_plan(s, 6),
+                    *one = eddy_script_plan(s, 7);
+    CHECK(ins && agg && all && one);
+    if (!ins || !agg || !all || !one) {
+        eddy_script_free(s);
+        eddy_engine_free(e);
+        return;
+    }
+    eddy_table_info t;
+    eddy_column c;
+    CHECK(eddy_plan_source_count(ins) == 1 && eddy_plan_sink_count(ins) == 1);
+    CHECK(eddy_plan_source(ins, 0, &t) == EDDY_OK && strcmp(t.name, "src") == 0 && strcmp(t.topic, "src") == 0);
+    CHECK(t.changelog == EDDY_CHANGELOG_APPEND && t.ncols == 3);
+    CHECK(eddy_plan_source(ins, 1, &t) == EDDY_EMISUSE);
+    CHECK(eddy_plan_sink(ins, 0, &t) == EDDY_OK && strcmp(t.name, "dst") == 0 && t.changelog == EDDY_CHANGELOG_UPSERT);
+    CHECK(eddy_plan_sink(ins, 1, &t) == EDDY_EMISUSE);
+    CHECK(eddy_plan_column_count(ins) == 3);
+    CHECK(eddy_plan_column(ins, 0, &c) == EDDY_OK && strcmp(c.name, "region") == 0 && c.key && c.type == EDDY_TYPE_STRING);
+    CHECK(eddy_plan_column(ins, 2, &c) == EDDY_OK && strcmp(c.name, "n") == 0 && !c.key && c.type == EDDY_TYPE_BIGINT);
+    CHECK(eddy_plan_column(ins, 3, &c) == EDDY_EMISUSE);
+    CHECK(eddy_plan_key(ins) == 1 && eddy_plan_changelog(ins) == EDDY_CHANGELOG_UPSERT && eddy_plan_limit(ins) == -1);
+    CHECK(eddy_plan_setting(ins, "state.path") && strcmp(eddy_plan_setting(ins, "state.path"), "x.db") == 0);
+    CHECK(eddy_plan_setting(ins, "pipeline.name") == NULL);
+    CHECK(eddy_plan_bootstrap(ins) && strcmp(eddy_plan_bootstrap(ins), "h:1") == 0);
+
+    CHECK(eddy_plan_sink_count(agg) == 0 && eddy_plan_sink(agg, 0, &t) == EDDY_EMISUSE);
+    CHECK(eddy_plan_column_count(agg) == 2 && eddy_plan_key(agg) == 1 && eddy_plan_limit(agg) == 5);
+    CHECK(eddy_plan_column(agg, 0, &c) == EDDY_OK && c.key && eddy_plan_column(agg, 1, &c) == EDDY_OK && !c.key);
+    CHECK(strcmp(c.name, "total") == 0 && c.type == EDDY_TYPE_DOUBLE);
+    CHECK(eddy_plan_changelog(agg) != EDDY_CHANGELOG_APPEND);
+
+    CHECK(eddy_plan_column_count(all) == 3 && eddy_plan_key(all) == -1 && eddy_plan_changelog(all) == EDDY_CHANGELOG_APPEND);
+    CHECK(eddy_plan_column(all, 2, &c) == EDDY_OK && c.kind == EDDY_COLUMN_PHYSICAL && c.type == EDDY_TYPE_TIMESTAMP_LTZ);
+    /* A global aggregate is a single row: a key of no columns. */
+    CHECK(eddy_plan_key(one) == 0);
+    CHECK(eddy_plan_bootstrap(one) == NULL);
+    /* No plan at all. */
+    CHECK(eddy_plan_source_count(NULL) == 0 && eddy_plan_column_count(NULL) == 0 && eddy_plan_key(NULL) == -1);
+    eddy_script_free(s);
+
+    /* The session's cluster, when the table names none. */
+    CHECK(compile(e, "SET 'properties.bootstrap.servers' = 'h:2'; SELECT * FROM plain", &s) == EDDY_OK);
+    CHECK(eddy_plan_bootstrap(eddy_script_plan(s, 1)) && strcmp(eddy_plan_bootstrap(eddy_script_plan(s, 1)), "h:2") == 0);
+    eddy_script_free(s);
+    eddy_engine_free(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* SQL text helpers                                                     */
+
+static void test_sql_text(void)
+{
+    size_t end = 99;
+    CHECK(eddy_statement_end("", 0, &end) == EDDY_SQL_BLANK && end == 0);
+    const char *blank = "  -- a comment ; \n /* and ; another */ ";
+    CHECK(eddy_statement_end(blank, strlen(blank), &end) == EDDY_SQL_BLANK && end == strlen(blank));
+    const char *two = "SELECT ';' FROM t; -- a ; comment\nSHOW TABLES;";
+    CHECK(eddy_statement_end(two, strlen(two), &end) == EDDY_SQL_END && end == strlen("SELECT ';' FROM t;"));
+    size_t end2 = 0;
+    CHECK(eddy_statement_end(two + end, strlen(two) - end, &end2) == EDDY_SQL_END && end + end2 == strlen(two));
+    CHECK(eddy_statement_end(";;", 2, &end) == EDDY_SQL_BLANK);
+    CHECK(eddy_statement_end(";; SHOW TABLES", 14, &end) == EDDY_SQL_PARTIAL && end == 14);
+    CHECK(eddy_statement_end("SELECT 'abc;", 12, &end) == EDDY_SQL_PARTIAL);
+    CHECK(eddy_statement_end("SELECT 1 /* ;", 13, &end) == EDDY_SQL_PARTIAL);
+    CHECK(eddy_statement_end("SELECT `a;", 10, &end) == EDDY_SQL_PARTIAL);
+    /* Only len bytes count. */
+    CHECK(eddy_statement_end("SHOW TABLES;garbage", 12, &end) == EDDY_SQL_END && end == 12);
+
+    eddy_completion c;
+    const char *sql = "CREATE TABLE t (a INT); SELECT a, `b c` FROM ";
+    eddy_completion_scan(sql, strlen(sql), &c);
+    CHECK(c.table_next && !c.statement_start && !c.set_statement && !c.with_clause);
+    CHECK(c.nidents == 2 && c.idents && strcmp(c.idents[0], "a") == 0 && strcmp(c.idents[1], "b c") == 0);
+    eddy_completion_free(&c);
+    CHECK(c.idents == NULL && c.nidents == 0);
+    eddy_completion_scan("SET ", 4, &c);
+    CHECK(c.set_statement && !c.table_next && !c.statement_start);
+    eddy_completion_free(&c);
+    eddy_completion_scan("SELECT 1; ", 10, &c);
+    CHECK(c.statement_start && c.nidents == 0);
+    eddy_completion_free(&c);
+    sql = "CREATE TABLE t (a INT) WITH (";
+    eddy_completion_scan(sql, strlen(sql), &c);
+    CHECK(c.with_clause && !c.table_next);
+    eddy_completion_free(&c);
+    sql = "DROP TABLE IF EXISTS ";
+    eddy_completion_scan(sql, strlen(sql), &c);
+    CHECK(c.table_next);
+    eddy_completion_free(&c);
+    eddy_completion_free(NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Jobs in memory                                                       */
+
+typedef struct Seen {
+    int  changes;         /* changes received */
+    char last[256];       /* the last one's text */
+} Seen;
+
+static void see_change(void *ctx, const eddy_change *c)
+{
+    Seen *s = ctx;
+    s->changes++;
+    snprintf(s->last, sizeof s->last, "%s", c->text);
+}
+
+static eddy_record json_record(const char *value, int partition, long long offset)
+{
+    eddy_record r = {.value = value, .value_len = strlen(value), .timestamp = 1700000000000LL + offset, .partition = partition, .offset = offset};
+    return r;
+}
+
+static void test_job_in_memory(void)
+{
+    eddy_engine *e = eddy_engine_new();
+    eddy_script *s = NULL;
+    CHECK(compile(e, "CREATE TABLE src (region STRING, amount DOUBLE);\n"
+                     "SELECT region, SUM(amount) AS total FROM src GROUP BY region;", &s) == EDDY_OK);
+    const eddy_plan *p = eddy_script_plan(s, 1);
+    Seen seen = {0, ""};
+    eddy_job_options o = {.on_change = see_change, .ctx = &seen, .per_record = 1};
+    char err[512] = "";
+    eddy_job *j = eddy_job_new(p, &o, err, sizeof err);
+    CHECK(j != NULL);
+    if (!j) {
+        eddy_script_free(s);
+        eddy_engine_free(e);
+        return;
+    }
+    const char *vals[] = {"{\"region\":\"us\",\"amount\":1}", "{\"region\":\"eu\",\"amount\":2}", "{\"region\":\"us\",\"amount\":3}"};
+    for (int i = 0; i < 3; i++) {
+        eddy_record r = json_record(vals[i], 0, i);
+        CHECK(eddy_job_push(j, &r) == EDDY_OK);
+    }
+    CHECK(eddy_job_flush(j) == EDDY_OK);
+    CHECK(seen.changes >= 3);
+    CHECK_CONTAINS(seen.last, "[us, 4.0]");
+    eddy_job_stats st;
+    eddy_job_get_stats(j, &st);
+    CHECK(st.records_in == 3 && st.rows_out == seen.changes && st.records_out == 0 && st.skipped == 0);
+    CHECK(st.flushes >= 3 && st.checkpoints == 0 && st.restored_rows == 0);
+    long long in = 0, out = 0, skipped = -1;
+    eddy_job_counts(j, &in, &out, &skipped);
+    CHECK(in == 3 && out == st.rows_out && skipped == 0);
+
+    CHECK(eddy_job_operator_count(j) == eddy_plan_operator_count(p));
+    int aggs = 0;
+    for (int i = 0; i < eddy_job_operator_count(j); i++) {
+        eddy_operator_stats os;
+        CHECK(eddy_job_operator_stats(j, i, &os) == EDDY_OK);
+        CHECK(os.name && os.name[0] && os.description && strncmp(os.description, os.name, strlen(os.name)) == 0);
+        CHECK(os.rows_in >= 0 && os.rows_out >= 0 && os.state_keys >= 0 && os.state_bytes >= 0 && os.time_ns >= 0);
+        aggs += strcmp(os.name, "GroupAggregate") == 0;
+    }
+    CHECK(aggs == 1);
+    eddy_operator_stats os;
+    CHECK(eddy_job_operator_stats(j, -1, &os) == EDDY_EMISUSE && eddy_job_operator_stats(j, 99, &os) == EDDY_EMISUSE);
+    long long lag = -1;
+    CHECK(eddy_job_lag(j, &lag) == EDDY_ERUNTIME);   /* not run over Kafka with options.lag */
+    CHECK(eddy_job_resumed(j) == 0);
+    CHECK(strcmp(eddy_job_errmsg(j), "") == 0);
+    eddy_job_free(j);
+    eddy_job_free(NULL);
+
+    /* A state file that cannot be opened is named in the message. */
+    j = eddy_job_new(p, NULL, err, sizeof err);
+    CHECK(j && eddy_job_open_state(j, "/nonexistent-dir/x.db", 0, err, sizeof err) == EDDY_ERUNTIME);
+    CHECK_CONTAINS(err, "/nonexistent-dir/x.db");
+    eddy_job_free(j);
+    eddy_script_free(s);
+    eddy_engine_free(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Over Kafka, on the development tools                                 */
+
+typedef struct Read {
+    int  n;               /* records read */
+    int  tombstones;      /* of which without a value */
+    int  partitions;      /* bit set of the partitions seen */
+} Read;
+
+static void count_record(void *ctx, const eddy_record *r)
+{
+    Read *rd = ctx;
+    rd->n++;
+    rd->tombstones += r->value == NULL;
+    if (r->partition >= 0 && r->partition < 16) rd->partitions |= 1 << r->partition;
+}
+
+typedef struct Notices {
+    eddy_job *job;        /* stopped at the first notice */
+    int       n;          /* notices received */
+    char      first[512]; /* the first */
+} Notices;
+
+static void stop_at_notice(void *ctx, const char *msg)
+{
+    Notices *nt = ctx;
+    if (nt->n++ == 0) snprintf(nt->first, sizeof nt->first, "%s", msg);
+    eddy_job_stop(nt->job);
+}
+
+static void test_kafka_jobs(void)
+{
+    char err[512] = "", dir[] = "/tmp/eddy-embed-XXXXXX", path[600];
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/summary.db", dir);
+    eddy_broker *b = NULL;
+    CHECK(eddy_broker_start(1, 2, &b, err, sizeof err) == EDDY_OK);
+    if (!b) {
+        fprintf(stderr, "no development broker: %s\n", err);
+        rmdir(dir);
+        return;
+    }
+    const char *bs = eddy_broker_bootstrap(b);
+    CHECK(bs && strncmp(bs, "127.0.0.1:", 10) == 0);
+    CHECK(eddy_broker_create_topic(b, "src", 2, err, sizeof err) == EDDY_OK);
+    CHECK(eddy_broker_create_topic(b, "src", 2, err, sizeof err) == EDDY_ERUNTIME);
+    const char *vals[] = {"{\"region\":\"us\",\"amount\":1}", "{\"region\":\"eu\",\"amount\":2}", "{\"region\":\"us\",\"amount\":3}",
+                          "{\"region\":\"ap\",\"amount\":4}"};
+    for (int i = 0; i < 4; i++) {
+        eddy_record r = json_record(vals[i], i % 2, 0);
+        r.timestamp = 0;
+        CHECK(eddy_broker_produce(b, "src", &r, err, sizeof err) == EDDY_OK);
+    }
+    CHECK(eddy_broker_flush(b, err, sizeof err) == EDDY_OK);
+    Read rd = {0, 0, 0};
+    CHECK(eddy_broker_read(b, "src", count_record, &rd, err, sizeof err) == EDDY_OK);
+    CHECK(rd.n == 4 && rd.tombstones == 0 && rd.partitions == 3);
+    Read none = {0, 0, 0};
+    CHECK(eddy_broker_read(b, "never_written", count_record, &none, err, sizeof err) == EDDY_OK && none.n == 0);
+
+    eddy_engine *e = eddy_engine_new();
+    eddy_script *s = NULL;
+    CHECK(compile(e, "CREATE TABLE src (region STRING, amount DOUBLE);\n"
+                     "CREATE TABLE summary (region STRING PRIMARY KEY NOT ENFORCED, total DOUBLE);\n"
+                     "INSERT INTO summary SELECT region, SUM(amount) FROM src GROUP BY region;\n"
+                     "CREATE TABLE absent (x INT);\n"
+                     "SELECT * FROM absent;\n"
+                     "SELECT * FROM src;\n", &s) == EDDY_OK);
+    const eddy_plan *ins = eddy_script_plan(s, 2), *wait = eddy_script_plan(s, 4), *all = eddy_script_plan(s, 5);
+
+    /* A bounded run with a state file: reads what src holds, checkpoints, finishes. */
+    eddy_job_options o = {.bounded = 1, .lag = 1};
+    eddy_job *j = eddy_job_new(ins, &o, err, sizeof err);
+    CHECK(j && eddy_job_open_state(j, path, 1, err, sizeof err) == EDDY_OK && !eddy_job_resumed(j));
+    CHECK(j && eddy_job_run(j, bs, NULL) == EDDY_OK);
+    if (j) {
+        eddy_job_stats st;
+        eddy_job_get_stats(j, &st);
+        CHECK(st.records_in == 4 && st.records_out >= 3 && st.checkpoints >= 1);
+        long long lag = -1;
+        CHECK(eddy_job_lag(j, &lag) == EDDY_OK && lag == 0);
+    }
+    eddy_job_free(j);
+    Read sum = {0, 0, 0};
+    CHECK(eddy_broker_read(b, "summary", count_record, &sum, err, sizeof err) == EDDY_OK && sum.n >= 3);
+
+    /* The same query on the same file resumes from the checkpoint. */
+    j = eddy_job_new(ins, NULL, err, sizeof err);
+    CHECK(j && eddy_job_open_state(j, path, 0, err, sizeof err) == EDDY_OK && eddy_job_resumed(j));
+    if (j) {
+        eddy_job_stats st;
+        eddy_job_get_stats(j, &st);
+        CHECK(st.restored_rows >= 3);
+    }
+    eddy_job_free(j);
+
+    /* A source topic that is not there: the job says so, and stops when asked. */
+    Notices nt = {NULL, 0, ""};
+    eddy_job_options wo = {.ctx = &nt, .on_notice = stop_at_notice};
+    j = nt.job = eddy_job_new(wait, &wo, err, sizeof err);
+    CHECK(j && eddy_job_run(j, bs, NULL) == EDDY_OK);
+    CHECK(nt.n >= 1);
+    CHECK_CONTAINS(nt.first, "waiting for topic 'absent'");
+    eddy_job_free(j);
+
+    /* A stop asked for before the run ends it at once; a caller's flag too. */
+    j = eddy_job_new(all, NULL, err, sizeof err);
+    if (j) {
+        eddy_job_stop(j);
+        CHECK(eddy_job_run(j, bs, NULL) == EDDY_OK);
+        long long in = -1;
+        eddy_job_counts(j, &in, NULL, NULL);
+        CHECK(in == 0);
+    }
+    eddy_job_free(j);
+    j = eddy_job_new(all, NULL, err, sizeof err);
+    volatile int stop = 1;
+    CHECK(j && eddy_job_run(j, bs, &stop) == EDDY_OK);
+    eddy_job_free(j);
+    eddy_script_free(s);
+    eddy_engine_free(e);
+
+    /* The registry and the generator: JSON orders, and Avro ones registered there. */
+    eddy_registry *reg = NULL;
+    CHECK(eddy_registry_start(NULL, &reg, err, sizeof err) == EDDY_OK);
+    CHECK(reg && strncmp(eddy_registry_url(reg), "http://127.0.0.1:", 17) == 0);
+    eddy_gen *g = eddy_gen_new(bs, "orders", "json", NULL, 7, EDDY_GEN_DEFAULT_USERS, 3, err, sizeof err);
+    CHECK(g && eddy_gen_run(g, 0, 25, NULL) == EDDY_OK && eddy_gen_produced(g) == 25 && strcmp(eddy_gen_errmsg(g), "") == 0);
+    eddy_gen_free(g);
+    Read orders = {0, 0, 0};
+    CHECK(eddy_broker_read(b, "orders", count_record, &orders, err, sizeof err) == EDDY_OK && orders.n == 25);
+    if (reg) {
+        g = eddy_gen_new(bs, "orders_avro", "avro-confluent", eddy_registry_url(reg), 7, EDDY_GEN_DEFAULT_USERS, 3, err, sizeof err);
+        CHECK(g && eddy_gen_run(g, 1000, 5, NULL) == EDDY_OK && eddy_gen_produced(g) == 5);
+        eddy_gen_free(g);
+    }
+    CHECK(eddy_gen_new(bs, "orders", "json", NULL, 7, EDDY_GEN_DEFAULT_USERS, EDDY_GEN_MAX_REGIONS + 1, err, sizeof err) == NULL);
+    CHECK_CONTAINS(err, "regions");
+    eddy_gen_free(NULL);
+    eddy_registry_free(reg);
+    eddy_registry_free(NULL);
+    eddy_broker_free(b);
+    eddy_broker_free(NULL);
+
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char f[700];
+        snprintf(f, sizeof f, "%s%s", path, suffix[i]);
+        unlink(f);
+    }
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -525,6 +957,11 @@ int main(int argc, char **argv)
     test_show_describe();
     test_set_reset();
     test_explain_and_select();
+    test_catalog_api();
+    test_plan_facts();
+    test_sql_text();
+    test_job_in_memory();
+    test_kafka_jobs();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

@@ -1,11 +1,11 @@
 /*
-** broker_cmd.c — the `eddy broker` command: a development Kafka cluster on
-** 127.0.0.1 (librdkafka's mock cluster, through kafka.h).
+** cmd_broker.c — the `eddy broker` command: a development Kafka cluster on
+** 127.0.0.1 (librdkafka's mock cluster, through eddy_broker_* in eddy.h).
 **
 ** It pre-creates the topics it is told about, because the mock gives every
 ** auto-created topic 4 partitions; prints the bootstrap address as the first
 ** line of stdout (so scripts can read it), and the URL of its development
-** Schema Registry (registry_server.c) as the second; and then sleeps in sigwait until
+** Schema Registry (eddy_registry_*) as the second; and then sleeps in sigwait until
 ** SIGINT or SIGTERM, when it stops the cluster and returns 0.  The data
 ** lives in memory only and each partition keeps just its newest ~5 MiB.
 */
@@ -13,10 +13,9 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
-#include "gen.h"
+#include "cmd.h"
 
-#include "kafka.h"
-#include "registry.h"
+#include "eddy.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -30,32 +29,30 @@
 typedef struct broker_opts {
     int64_t partitions; /* partition count of --topic entries without one */
     int64_t brokers;    /* brokers in the cluster */
-    gen_strlist topics; /* --topic name[:partitions], in order given */
+    OptList topics;     /* --topic name[:partitions], in order given */
     const char *registry_state; /* --registry-state FILE, or NULL (memory only) */
 } broker_opts;
 
-static const gen_flag broker_flags[] = {
-    {"partitions", GEN_FLAG_INT, offsetof(broker_opts, partitions), 1, 10000,
-     "N", "partitions of each --topic that names none (default 4)"},
-    {"brokers", GEN_FLAG_INT, offsetof(broker_opts, brokers), 1, 64, "N",
-     "number of brokers (default 1)"},
-    {"topic", GEN_FLAG_LIST, offsetof(broker_opts, topics), 0, 0,
-     "NAME[:P]", "create topic NAME with P partitions; repeatable"},
-    {"registry-state", GEN_FLAG_STRING, offsetof(broker_opts, registry_state), 0, 0,
-     "FILE", "keep the schema registry's subjects in FILE (default: memory)"},
+static const OptionDef broker_flags[] = {
+    {.name = "partitions", .type = OPT_INT, .to = {OPT_FIELD(broker_opts, partitions)}, .min = 1, .max = 10000,
+     .deflt = "4", .metavar = "N", .doc = "partitions of each --topic that names none"},
+    {.name = "brokers", .type = OPT_INT, .to = {OPT_FIELD(broker_opts, brokers)}, .min = 1, .max = 64, .deflt = "1",
+     .metavar = "N", .doc = "number of brokers"},
+    {.name = "topic", .type = OPT_LIST, .to = {OPT_FIELD(broker_opts, topics)}, .metavar = "NAME[:P]",
+     .doc = "create topic NAME with P partitions"},
+    {.name = "registry-state", .type = OPT_STRING, .to = {OPT_FIELD(broker_opts, registry_state)}, .metavar = "FILE",
+     .otherwise = "memory", .doc = "keep the schema registry's subjects in FILE"},
+    {0},
 };
-#define NBROKER_FLAGS (sizeof broker_flags / sizeof broker_flags[0])
 
-static void broker_usage(FILE *f)
-{
-    fprintf(f, "usage: eddy broker [options]\n"
-               "Run a development Kafka cluster on 127.0.0.1 until SIGINT or "
-               "SIGTERM.\nThe first line of output is the bootstrap address, the "
-               "second the URL of\na development Schema Registry. Topics not "
-               "created here are created on first\nuse with 4 partitions.\n\n"
-               "options:\n");
-    gen_flags_usage(f, broker_flags, NBROKER_FLAGS);
-}
+const CmdSpec broker_cmd = {
+    .name = "broker", .flags = broker_flags, .main = cmd_broker,
+    .summary = "run a development Kafka broker and Schema Registry on 127.0.0.1",
+    .about = "Run a development Kafka cluster on 127.0.0.1 until SIGINT or SIGTERM.\n"
+             "The first line of output is the bootstrap address, the second the URL of\n"
+             "a development Schema Registry. Topics not created here are created on first\n"
+             "use with 4 partitions.",
+};
 
 /*
 ** Split "name[:partitions]" into name (copied into buf) and *partitions
@@ -91,27 +88,22 @@ static int topic_spec(const char *spec, int def, char *buf, size_t cap,
     return 0;
 }
 
-int broker_main(int argc, char **argv)
+int cmd_broker(int argc, char **argv)
 {
-    broker_opts o = {4, 1, {NULL, 0}, NULL};
-    RegistryServer *reg = NULL;
+    broker_opts o = {0};
+    eddy_registry *reg = NULL;
     char err[512];
-    kafka_broker *b = NULL;
+    eddy_broker *b = NULL;
     sigset_t set, oldset;
     int rc, sig = 0;
+    FlagArgs args;
 
-    o.topics.v = calloc((size_t)(argc > 0 ? argc : 1), sizeof *o.topics.v);
-    if (!o.topics.v) {
-        fprintf(stderr, "eddy broker: out of memory\n");
-        return 1;
-    }
-    rc = gen_flags_parse(broker_flags, NBROKER_FLAGS, &o, argc, argv, NULL,
-                         err, sizeof err);
-    if (rc == 1) {
-        broker_usage(stdout);
+    rc = flags_parse(&broker_cmd, &o, argc, argv, &args);
+    if (rc >= 0) {
         free(o.topics.v);
-        return 0;
+        return rc;
     }
+    rc = 0;
     /* Check every topic spec before starting anything. */
     for (int i = 0; rc == 0 && i < o.topics.n; i++) {
         char name[256];
@@ -132,8 +124,8 @@ int broker_main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, &oldset);
 
-    if (kafka_broker_start((int)o.brokers, (int)o.partitions, &b, err,
-                           sizeof err)) {
+    if (eddy_broker_start((int)o.brokers, (int)o.partitions, &b, err,
+                          sizeof err)) {
         fprintf(stderr, "eddy broker: %s\n", err);
         pthread_sigmask(SIG_SETMASK, &oldset, NULL);
         free(o.topics.v);
@@ -144,9 +136,9 @@ int broker_main(int argc, char **argv)
         int parts;
         topic_spec(o.topics.v[i], (int)o.partitions, name, sizeof name, &parts,
                    err, sizeof err);
-        if (kafka_broker_create_topic(b, name, parts, err, sizeof err)) {
+        if (eddy_broker_create_topic(b, name, parts, err, sizeof err)) {
             fprintf(stderr, "eddy broker: %s\n", err);
-            kafka_broker_free(b);
+            eddy_broker_free(b);
             pthread_sigmask(SIG_SETMASK, &oldset, NULL);
             free(o.topics.v);
             return 1;
@@ -154,29 +146,29 @@ int broker_main(int argc, char **argv)
         fprintf(stderr, "eddy broker: topic %s, %d partitions\n", name, parts);
     }
 
-    if (registry_server_start(o.registry_state, &reg, err, sizeof err)) {
+    if (eddy_registry_start(o.registry_state, &reg, err, sizeof err)) {
         fprintf(stderr, "eddy broker: %s\n", err);
-        kafka_broker_free(b);
+        eddy_broker_free(b);
         pthread_sigmask(SIG_SETMASK, &oldset, NULL);
         free(o.topics.v);
         return 1;
     }
 
-    printf("%s\n%s\n", kafka_broker_bootstrap(b), registry_server_url(reg));
+    printf("%s\n%s\n", eddy_broker_bootstrap(b), eddy_registry_url(reg));
     fflush(stdout);
-    fprintf(stderr, "eddy broker: schema registry at %s\n", registry_server_url(reg));
+    fprintf(stderr, "eddy broker: schema registry at %s\n", eddy_registry_url(reg));
     fprintf(stderr,
             "eddy broker: %d broker%s at %s; other topics get 4 partitions "
             "on first use; stop with Ctrl-C or SIGTERM\n",
             (int)o.brokers, o.brokers == 1 ? "" : "s",
-            kafka_broker_bootstrap(b));
+            eddy_broker_bootstrap(b));
 
     while (sigwait(&set, &sig) != 0)
         ;
     fprintf(stderr, "eddy broker: %s, stopping\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
-    registry_server_free(reg);
-    kafka_broker_free(b);
+    eddy_registry_free(reg);
+    eddy_broker_free(b);
     pthread_sigmask(SIG_SETMASK, &oldset, NULL);
     free(o.topics.v);
     return 0;

@@ -1,0 +1,54 @@
+/*
+ * settings.c — the table of session settings (SET keys) and how SET values
+ * become an ExecConfig.  Option names follow Flink where Flink has the
+ * setting ('execution.checkpointing.interval', 'table.exec.mini-batch.*',
+ * 'pipeline.name', 'sql-client.execution.result-mode').
+ */
+#include "settings.h"
+
+#include <string.h>
+
+const char settings_doc_registry_url[] =
+    "Schema Registry URL for format 'avro-confluent'. In SET: the default for every table, and where a query "
+    "looks up a topic it has no CREATE TABLE for (subject '<topic>-value' gives the columns).";
+const char settings_doc_properties[] =
+    "Passed to librdkafka without the prefix, e.g. 'properties.bootstrap.servers'. In SET: defaults for every table.";
+
+static const OptEnum result_mode_values[] = {
+    {"table", RESULT_MODE_TABLE, NULL}, {"changelog", RESULT_MODE_CHANGELOG, NULL},
+    {"tableau", RESULT_MODE_TABLEAU, NULL}, {0},
+};
+
+const OptionDef settings_options[] = {
+    {.name = "avro-confluent.url", .type = OPT_STRING, .to = {OPT_FIELD(ExecConfig, registry_url)},
+     .doc = settings_doc_registry_url},
+    {.name = "properties.", .type = OPT_PREFIX, .doc = settings_doc_properties},
+    {.name = "execution.checkpointing.interval", .type = OPT_DURATION, .to = {OPT_FIELD(ExecConfig, checkpoint_ms)},
+     .deflt = "1 s",
+     .doc = "How often a running job checkpoints its state and offsets to its state file; '0' checkpoints only when the job stops."},
+    {.name = "state.path", .type = OPT_STRING, .to = {OPT_FIELD(ExecConfig, state_path)},
+     .doc = "State file of the next job (default: <job name>.db in the current directory)."},
+    {.name = "table.exec.mini-batch.allow-latency", .type = OPT_DURATION,
+     .to = {OPT_FIELD(ExecConfig, minibatch_latency_ms)}, .deflt = "100 ms",
+     .doc = "Longest time an aggregate holds updates to collapse them into one change per key."},
+    {.name = "table.exec.mini-batch.size", .type = OPT_INT, .to = {OPT_FIELD(ExecConfig, minibatch_size)},
+     .deflt = "100000", .min = 1, .doc = "Most input rows an aggregate buffers before it emits."},
+    {.name = "sql-client.execution.result-mode", .type = OPT_ENUM, .to = {OPT_FIELD(ExecConfig, result_mode)},
+     .deflt = "table", .values = result_mode_values, .doc = "How the REPL shows a continuous SELECT."},
+    {.name = "pipeline.name", .type = OPT_STRING, .to = {OPT_FIELD(ExecConfig, pipeline_name)},
+     .doc = "Name of the next job (default: the sink table's name)."},
+    {0},
+};
+
+const OptionDef *settings_find(const char *key) { return opt_find(settings_options, key); }
+
+void exec_config_build(ExecConfig *c, const KeyValue *kv, int n)
+{
+    memset(c, 0, sizeof *c);
+    opt_defaults(settings_options, c, NULL);
+    char err[300];
+    for (int i = 0; i < n; i++) {
+        const OptionDef *d = settings_find(kv[i].key);
+        if (d) opt_set(d, kv[i].key, kv[i].value, c, NULL, err, sizeof err);
+    }
+}
