@@ -44,10 +44,7 @@ void *arena_alloc(Arena *a, size_t n)
         size_t size = a->block;
         if (size < n) size = n;
         b = malloc(sizeof *b + size);
-        if (!b) {
-            fputs("eddy: out of memory\n", stderr);
-            abort();
-        }
+        if (!b) abort();   /* out of memory: the library does not print */
         b->size = size;
         b->used = 0;
         b->next = a->head;

@@ -23,6 +23,7 @@
  * tags and pointers without rehashing.
  */
 #include "htab.h"
+#include "strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,16 +74,6 @@ static inline uint32_t tag_of(uint64_t hash)
 {
     uint32_t t = (uint32_t)(hash >> 32);
     return t ? t : 1;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n, size);
-    if (!p) {
-        fputs("eddy: out of memory\n", stderr);
-        abort();
-    }
-    return p;
 }
 
 void htab_init(Htab *t, HtabKeyFn key)

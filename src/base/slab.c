@@ -34,10 +34,7 @@ void *slab_alloc(Slab *s, size_t size)
     }
     if (s->left < size) {
         SlabBlock *b = malloc(sizeof *b + BLOCK);
-        if (!b) {
-            fputs("eddy: out of memory\n", stderr);
-            abort();
-        }
+        if (!b) abort();   /* out of memory: the library does not print */
         b->next = s->blocks;
         s->blocks = b;
         s->cur = b->data;

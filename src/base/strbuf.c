@@ -14,10 +14,7 @@ static void sb_grow(StrBuf *b, size_t need)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + need + 1) cap *= 2;
     char *s = realloc(b->s, cap);
-    if (!s) {
-        fputs("eddy: out of memory\n", stderr);
-        abort();
-    }
+    if (!s) abort();   /* out of memory: the library does not print */
     b->s = s;
     b->cap = cap;
 }
@@ -95,10 +92,21 @@ char *str_dup(const char *s)
     if (!s) return NULL;
     size_t n = strlen(s) + 1;
     char *p = malloc(n);
-    if (!p) {
-        fputs("eddy: out of memory\n", stderr);
-        abort();
-    }
+    if (!p) abort();   /* out of memory: the library does not print */
     memcpy(p, s, n);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n + 1, size);
+    if (!p) abort();
+    return p;
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) abort();
     return p;
 }

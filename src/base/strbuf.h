@@ -27,5 +27,10 @@ char *sb_take(StrBuf *b);                      /* never NULL; caller frees */
 void  str_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* strdup that aborts when out of memory (NULL stays NULL). */
 char *str_dup(const char *s);
+/* calloc and malloc that abort when out of memory (nothing is printed: the
+ * library never prints).  xcalloc gives one zeroed element more than asked,
+ * so n = 0 is a valid, empty array. */
+void *xcalloc(size_t n, size_t size);
+void *xmalloc(size_t n);
 
 #endif

@@ -55,7 +55,6 @@ void restore_signals(const sigset_t *old);
 /* pthread_create with those signals blocked; 0 or an errno. */
 int  spawn(pthread_t *t, void *(*fn)(void *), void *arg);
 
-void   *xcalloc(size_t n, size_t size);
 void   *xrealloc(void *p, size_t size);
 int64_t mono_ms(void);
 /* Trims white space (and, with semi, trailing ';') in place. */

@@ -94,13 +94,6 @@ int spawn(pthread_t *t, void *(*fn)(void *), void *arg)
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
 
-void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p) abort();
-    return p;
-}
-
 void *xrealloc(void *p, size_t size)
 {
     p = realloc(p, size ? size : 1);

@@ -147,23 +147,10 @@ static NumClass num_class(Type t)
 
 static inline bool is_str(Type t) { return t.kind == TY_STRING || t.kind == TY_BYTES; }
 
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fputs("eddy: out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 static void *xrealloc(void *p, size_t n)
 {
     p = realloc(p, n);
-    if (!p) {
-        fputs("eddy: out of memory\n", stderr);
-        abort();
-    }
+    if (!p) abort();   /* out of memory: the library does not print */
     return p;
 }
 

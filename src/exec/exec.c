@@ -197,7 +197,7 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
         if (!j->ckpt_offsets) abort();
         j->ckpt_nparts = nparts;
     }
-    memcpy(j->ckpt_offsets, offsets, sizeof *offsets * (size_t)nparts);
+    if (nparts) memcpy(j->ckpt_offsets, offsets, sizeof *offsets * (size_t)nparts);
     for (int p = 0; p < nparts; p++)
         if (offsets[p].offset >= 0) state_batch_offset(b, offsets[p].topic, offsets[p].partition, offsets[p].offset);
     char num[32];

@@ -69,13 +69,6 @@ typedef struct AggState {
 } AggState;
 _Static_assert(offsetof(AggState, groups) == 0, "keyed_op_* expect the Keyed first");
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n + 1, size);
-    if (!p) abort();
-    return p;
-}
-
 /* ---- accumulators of a group ---- */
 
 static void group_init(const AggState *st, Group *g)

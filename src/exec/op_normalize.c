@@ -32,13 +32,6 @@ typedef struct NormState {
 } NormState;
 _Static_assert(offsetof(NormState, rows) == 0, "keyed_op_* expect the Keyed first");
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n + 1, size);
-    if (!p) abort();
-    return p;
-}
-
 /* ---- checkpoint and restore: the stored value is the row's encoding ---- */
 
 static int row_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)

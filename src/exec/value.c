@@ -62,10 +62,7 @@ void batch_clear(Batch *b) { b->n = 0; }
 static void *xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        fputs("eddy: out of memory\n", stderr);
-        abort();
-    }
+    if (!q) abort();   /* out of memory: the library does not print */
     return q;
 }
 

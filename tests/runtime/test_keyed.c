@@ -272,7 +272,7 @@ static KeyedEntry *set_str(Keyed *k, KeyedEntry *e, const char *s)
 
 typedef struct Seen {
     int         rows;     /* rows scanned */
-    const char *val;      /* the last value of key "a" */
+    char        val[64];  /* a copy of the last value of key "a" (the scan's pointer lives only during the call) */
     size_t      vlen;     /* its length */
 } Seen;
 
@@ -281,8 +281,8 @@ static int scan_a(void *ctx, const void *key, size_t klen, const void *val, size
     Seen *s = ctx;
     s->rows++;
     if (klen == 1 && memcmp(key, "a", 1) == 0) {
-        s->val = val;
         s->vlen = vlen;
+        memcpy(s->val, val, vlen < sizeof s->val ? vlen : sizeof s->val);
     }
     return 0;
 }
