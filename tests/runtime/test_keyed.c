@@ -117,6 +117,16 @@ static void tmp_state(char *path)
     close(fd);
 }
 
+/* A new state file at a fresh name made from path's XXXXXX, opened. */
+static StateStore *open_tmp_state(char *path)
+{
+    tmp_state(path);
+    StateStore *st;
+    char err[256];
+    if (state_open(path, &st, err, sizeof err)) fail_msg("%s", err);
+    return st;
+}
+
 static void rm_state(const char *path)
 {
     char aux[256];
@@ -190,10 +200,7 @@ static void test_checkpoint_and_restore(void **state)
 {
     (void)state;
     char path[] = "/tmp/eddy-test-keyed-XXXXXX";
-    tmp_state(path);
-    StateStore *st;
-    char err[256];
-    assert_int_equal(state_open(path, &st, err, sizeof err), 0);
+    StateStore *st = open_tmp_state(path);
     Job job = {.state = st};
     OpState op = {.job = &job};
     Keyed k;
@@ -291,10 +298,7 @@ static void test_resize(void **state)
 {
     (void)state;
     char path[] = "/tmp/eddy-test-keyed-XXXXXX";
-    tmp_state(path);
-    StateStore *st;
-    char err[256];
-    assert_int_equal(state_open(path, &st, err, sizeof err), 0);
+    StateStore *st = open_tmp_state(path);
     Job job = {.state = st};
     OpState op = {.job = &job};
     Keyed k;
