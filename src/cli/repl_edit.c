@@ -131,7 +131,7 @@ static int getc_fn(EditLine *el, wchar_t *wc)
 
 static const char *const sql_keywords[] = {
     "SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "LIMIT", "AS", "AND", "OR", "NOT", "NULL", "IS", "IN",
-    "BETWEEN", "LIKE", "CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "TRY_CAST", "DISTINCT", "ALL", "CREATE",
+    "BETWEEN", "LIKE", "CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "TRY_CAST", "DISTINCT", "ALL", "UNION", "CREATE",
     "TABLE", "DROP", "IF", "EXISTS", "INSERT", "INTO", "PRIMARY", "KEY", "ENFORCED", "WITH", "WATERMARK", "FOR",
     "TRUE", "FALSE", "SET", "RESET", "SHOW", "TABLES", "DESCRIBE", "EXPLAIN", "INTERVAL", "DATE", "TIMESTAMP",
     "METADATA", "VIRTUAL", "LOCAL", "TIME", "ZONE", "JOBS", "JOB", "STOP", "BOTH", "LEADING", "TRAILING",
