@@ -4,7 +4,7 @@
 # stop; locked and damaged state files.  Each runs against `eddy broker`
 # and stays well under a minute.  crashlib.py holds what only these tests
 # need; the rest is the shared harness (tests/lib/eddyharness.py).
-foreach(t orders having upsert replay changed_query changed_same_types clean_stop locked corrupt corrupt_rows fail_midstream)
+foreach(t orders union having upsert replay changed_query changed_same_types clean_stop locked corrupt corrupt_rows fail_midstream)
   eddy_python_test(crash/${t} ${CMAKE_CURRENT_LIST_DIR}/test_crash.py ${t})
   set_tests_properties(crash/${t} PROPERTIES TIMEOUT 60 LABELS "crash;kafka")
 endforeach()

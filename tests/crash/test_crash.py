@@ -12,6 +12,9 @@ NAME is one of (each a ctest `crash/NAME`, each well under a minute):
                 (doubles bit for bit), that of one uninterrupted --bounded
                 run of the same query into another topic — and the counts
                 and sums computed here from the source records.
+  union         the same for one job reading two topics (UNION ALL of
+                orders_eu and orders_us, 4 and 3 partitions, both produced
+                while the job is killed): every partition of both resumes.
   having        the same for GROUP BY … HAVING COUNT(*) > k over an upsert
                 source, so groups enter and leave the result (tombstones).
   upsert        the same for an upsert source (updates and tombstones) into
@@ -230,19 +233,22 @@ def kill_loop(eddy, b, workdir, sql_path, state, gen, rng, want=4, lo=0.6, hi=2.
 
 
 def crash_scenario(eddy, workdir, source, parts, sink, sql_fn, start_stream, oracle=None):
+    """source: the source topic (with `parts` partitions), or a dict
+    {topic: partitions} when the job reads several."""
     rng = kill_seed()
-    with Broker(eddy, workdir, {source: parts, sink: 4, sink + "_ref": 4}) as b:
+    sources = dict(source) if isinstance(source, dict) else {source: parts}
+    with Broker(eddy, workdir, dict(sources, **{sink: 4, sink + "_ref": 4})) as b:
         job_sql = write_file(workdir, "job.sql", sql_fn(sink))
         ref_sql = write_file(workdir, "ref.sql", sql_fn(sink + "_ref"))
         state = os.path.join(workdir, "job.db")
         gen, total = start_stream(b.bootstrap)
         kill_loop(eddy, b, workdir, job_sql, state, gen, rng)
-        held = topic_count(b.bootstrap, source)
-        check(held == total, "the source topic holds %d records, %d were produced (retention?)" % (held, total))
+        held = sum(topic_count(b.bootstrap, t) for t in sources)
+        check(held == total, "the source topics hold %d records, %d were produced (retention?)" % (held, total))
         # Catch up: read to the end, stop, final checkpoint.
         err = run_bounded(eddy, b.bootstrap, job_sql, workdir, state=state).err
         step("catch-up run: %s" % err.strip().replace("\n", " | "))
-        hw = {(source, p): hi for p, (lo, hi) in watermarks(b.bootstrap, source).items()}
+        hw = {(t, p): hi for t in sources for p, (lo, hi) in watermarks(b.bootstrap, t).items()}
         offs = state_info(state)["offsets"]
         check(offs == hw, "after the catch-up the checkpointed offsets are %s, the topic ends at %s" % (offs, hw))
         # The uninterrupted run.
@@ -289,6 +295,61 @@ def t_orders(eddy, workdir):
         return stream(bs)
 
     crash_scenario(eddy, workdir, "orders_raw", 4, "orders_summary", orders_sql, stream_and_remember, oracle)
+
+
+def union_sql(sink_topic):
+    """Two order topics, one job: UNION ALL, then per region."""
+    return CKPT + """
+CREATE TABLE orders_eu (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING)
+  WITH ('scan.startup.mode' = 'earliest-offset');
+CREATE TABLE orders_us (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING)
+  WITH ('scan.startup.mode' = 'earliest-offset');
+CREATE TABLE per_region (region STRING PRIMARY KEY NOT ENFORCED, n BIGINT, total DOUBLE)
+  WITH ('topic' = '%s');
+INSERT INTO per_region
+SELECT region, COUNT(*) AS n, SUM(amount) AS total
+FROM (SELECT region, amount FROM orders_eu UNION ALL SELECT region, amount FROM orders_us)
+GROUP BY region;
+""" % sink_topic
+
+
+class Both:
+    """Two background generators as one: running while either runs."""
+
+    def __init__(self, a, b):
+        self.procs = (a, b)
+
+    def poll(self):
+        rcs = [p.poll() for p in self.procs]
+        return None if None in rcs else max(rcs)
+
+    def wait(self, timeout=None):
+        return max(p.wait(timeout) for p in self.procs)
+
+
+def t_union(eddy, workdir):
+    """A job reading two topics (UNION ALL) is killed while both are
+    produced: every partition of both topics resumes from the checkpoint,
+    so the final table equals an uninterrupted run's and the input's."""
+    half = ORDERS_COUNT // 2
+    bs_holder = [None]
+
+    def stream(bs):
+        bs_holder[0] = bs
+        eu = start_gen_orders(eddy, bs, "orders_eu", half, workdir, seed=ORDERS_SEED, rate=ORDERS_RATE // 2)
+        us = start_gen_orders(eddy, bs, "orders_us", half, workdir, seed=ORDERS_SEED + 1, rate=ORDERS_RATE // 2)
+        return Both(eu, us), 2 * half
+
+    def oracle(table, what):
+        per = {}
+        for topic in ("orders_eu", "orders_us"):
+            for m in read_topic(bs_holder[0], topic):
+                r = json.loads(m.value)
+                per.setdefault(r["region"], []).append(r["amount"])
+        exp = {reg: {"n": len(a), "total": math.fsum(a)} for reg, a in per.items()}
+        check_oracle(table, exp, "region", what)
+
+    crash_scenario(eddy, workdir, {"orders_eu": 4, "orders_us": 3}, None, "per_region", union_sql, stream, oracle)
 
 
 UPSERT_SEED, UPSERT_COUNT, UPSERT_RATE = 23, 48000, 4000
@@ -701,6 +762,7 @@ INSERT INTO summary SELECT region, COUNT(*), SUM(amount) FROM orders_raw GROUP B
 
 TESTS = {
     "orders": t_orders,
+    "union": t_union,
     "having": t_having,
     "upsert": t_upsert,
     "replay": t_replay,
