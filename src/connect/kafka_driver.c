@@ -98,6 +98,7 @@ typedef struct Driver {
     int64_t      *end;      /* bounded topics: the end of each partition at start */
     int64_t      *replay_end; /* after a restart into an upsert sink: the ends at start, -1 = none */
     int           nparts;   /* total partitions */
+    int64_t      *commit;   /* scratch for one topic's next offsets (group commits) */
     int           open_parts; /* bounded partitions not read to their end yet */
     bool          bounded;  /* every topic is bounded: the job ends when all are read */
     char          err[512];
@@ -310,9 +311,9 @@ static void commit_groups(Driver *d)
     for (int i = 0; i < d->ntopics; i++) {
         const DrvTopic *t = &d->topics[i];
         if (t->table->conn.startup != START_GROUP) continue;
-        int64_t *next = arena_alloc(&d->a, sizeof *next * (size_t)t->nparts);
-        for (int p = 0; p < t->nparts; p++) next[p] = d->pos[t->first + p].offset;
-        kafka_commit(d->c, t->name, next, t->nparts, d->err, sizeof d->err);
+        if (!d->commit) d->commit = arena_alloc(&d->a, sizeof *d->commit * (size_t)d->nparts);   /* once: this runs every checkpoint */
+        for (int p = 0; p < t->nparts; p++) d->commit[p] = d->pos[t->first + p].offset;
+        kafka_commit(d->c, t->name, d->commit, t->nparts, d->err, sizeof d->err);
     }
 }
 
