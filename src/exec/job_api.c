@@ -99,36 +99,49 @@ int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, si
 
 int eddy_job_resumed(const eddy_job *ej) { return job_resumed(ej->job); }
 
-/* The Plan.sources index of the table a pushed record names; -1 if none. */
-static int source_of(eddy_job *ej, const char *table)
+/* The table a pushed record belongs to: r->table, or the job's only table
+ * when it is NULL.  NULL (and the message in ej->err) when there is none.
+ * One table may feed several sources (a UNION of a table with itself). */
+static const char *table_of_record(eddy_job *ej, const char *table)
 {
     const Plan *p = ej->job->plan;
-    if (!table && p->nsources == 1) return 0;
-    for (int i = 0; table && i < p->nsources; i++)
-        if (strcmp(p->sources[i]->table->name, table) == 0) return i;
-    if (table) snprintf(ej->err, sizeof ej->err, "the job reads no table '%s'", table);
-    else snprintf(ej->err, sizeof ej->err, "the job reads %d tables: say which one the record belongs to (eddy_record.table)", p->nsources);
-    return -1;
+    for (int i = 0; i < p->nsources; i++) {
+        const char *name = p->sources[i]->table->name;
+        if (table ? strcmp(name, table) == 0 : strcmp(name, p->sources[0]->table->name) != 0) {
+            if (table) return name;
+            snprintf(ej->err, sizeof ej->err, "the job reads several tables: say which one the record belongs to (eddy_record.table)");
+            return NULL;
+        }
+    }
+    if (!table && p->nsources > 0) return p->sources[0]->table->name;
+    snprintf(ej->err, sizeof ej->err, "the job reads no table '%s'", table ? table : "(none)");
+    return NULL;
 }
 
 int eddy_job_push(eddy_job *ej, const eddy_record *r)
 {
     ej->err[0] = 0;
-    int src = source_of(ej, r->table);
-    if (src < 0) return EDDY_EMISUSE;
-    RawRecord rec = {
-        .topic = ej->job->plan->sources[src]->table->conn.topic,
-        .partition = r->partition,
-        .offset = r->offset,
-        .ts = r->timestamp,
-        .key = r->key,
-        .klen = r->key_len,
-        .val = r->value,
-        .vlen = r->value_len,
-        .op = r->op,
-        .oplen = r->op ? strlen(r->op) : 0,
-    };
-    return job_push(ej->job, src, &rec, 1) ? EDDY_ERUNTIME : EDDY_OK;
+    const char *table = table_of_record(ej, r->table);
+    if (!table) return EDDY_EMISUSE;
+    const Plan *p = ej->job->plan;
+    for (int src = 0; src < p->nsources; src++) {
+        if (strcmp(p->sources[src]->table->name, table) != 0) continue;
+        RawRecord rec = {
+            .topic = p->sources[src]->table->conn.topic,
+            .partition = r->partition,
+            .offset = r->offset,
+            .ts = r->timestamp,
+            .key = r->key,
+            .klen = r->key_len,
+            .val = r->value,
+            .vlen = r->value_len,
+            .op = r->op,
+            .oplen = r->op ? strlen(r->op) : 0,
+        };
+        /* Every source reading the table gets the record, as the Kafka driver routes it. */
+        if (job_push(ej->job, src, &rec, 1)) return EDDY_ERUNTIME;
+    }
+    return EDDY_OK;
 }
 
 int eddy_job_flush(eddy_job *ej) { return job_flush(ej->job) ? EDDY_ERUNTIME : EDDY_OK; }
