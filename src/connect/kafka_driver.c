@@ -95,7 +95,8 @@ typedef struct Driver {
     int           ntopics;  /* count */
     SourceOffset *pos;      /* per topic partition: the next offset (-1 = not known yet) */
     kafka_tp     *tps;      /* per topic partition: where to start */
-    int64_t      *end;      /* bounded topics: the end of each partition at start */
+    int64_t      *end;      /* bounded topics: the end of each partition at start, -1 once read to it */
+    int64_t      *stop_at;  /* bounded topics: the end of each partition at start, kept (records from it on are not read); -1 = unbounded */
     int64_t      *replay_end; /* after a restart into an upsert sink: the ends at start, -1 = none */
     int           nparts;   /* total partitions */
     int64_t      *commit;   /* scratch for one topic's next offsets (group commits) */
@@ -232,14 +233,16 @@ static int check_resume(Driver *d)
 static int bounded_ends(Driver *d)
 {
     d->end = arena_alloc(&d->a, sizeof *d->end * (size_t)d->nparts);
+    d->stop_at = arena_alloc(&d->a, sizeof *d->stop_at * (size_t)d->nparts);
     for (int i = 0; i < d->ntopics; i++) {
         const DrvTopic *t = &d->topics[i];
         for (int p = 0; p < t->nparts; p++) {
             int k = t->first + p;
-            d->end[k] = -1;
+            d->end[k] = d->stop_at[k] = -1;
             if (!t->bounded) continue;
             int64_t lo;
             if (kafka_watermarks(d->c, t->name, p, &lo, &d->end[k], 5000, d->err, sizeof d->err)) return drv_fail(d, t, d->err);
+            d->stop_at[k] = d->end[k];
             int64_t from = d->tps[k].offset == KAFKA_OFFSET_END ? d->end[k] : d->tps[k].offset >= 0 ? d->tps[k].offset : lo;
             if (from < d->end[k]) d->open_parts++;
             else d->end[k] = -1;   /* nothing to read there */
@@ -257,16 +260,21 @@ static const DrvTopic *topic_of(const Driver *d, const kafka_msg *m, const DrvTo
     return NULL;
 }
 
-/* Notes a record's offset; a bounded partition read to its end closes. */
-static void note_offset(Driver *d, const DrvTopic *t, const kafka_msg *m)
+/* Notes a record's offset; a bounded partition read to its end closes.
+ * false for a record past a bounded partition's end: the consumer goes on
+ * reading it while other, unbounded topics run, but its sources must not
+ * see it (and the checkpoint stays at the end). */
+static bool note_offset(Driver *d, const DrvTopic *t, const kafka_msg *m)
 {
-    if (m->partition < 0 || m->partition >= t->nparts) return;
+    if (m->partition < 0 || m->partition >= t->nparts) return true;
     int k = t->first + m->partition;
+    if (d->stop_at[k] >= 0 && m->offset >= d->stop_at[k]) return false;
     d->pos[k].offset = m->offset + 1;
     if (d->end[k] >= 0 && m->offset + 1 >= d->end[k]) {
         d->end[k] = -1;
         d->open_parts--;
     }
+    return true;
 }
 
 /* Routes a batch of records: each run of records from one topic goes to
@@ -288,7 +296,12 @@ static int route(Driver *d, kafka_msg *msgs, RawRecord *recs, int n)
             continue;
         }
         t = ti;
-        note_offset(d, t, &msgs[i]);
+        if (!note_offset(d, t, &msgs[i])) {   /* past a bounded end: left out of the run */
+            for (int s = 0; i > start && s < t->nsrcs; s++)
+                if (job_push(d->job, t->srcs[s], recs + start, i - start)) return -1;
+            start = i + 1;
+            continue;
+        }
         const void *op = NULL;
         size_t oplen = 0;
         if (t->op_header) kafka_msg_header(&msgs[i], "op", &op, &oplen);
