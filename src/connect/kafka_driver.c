@@ -80,9 +80,11 @@ typedef struct DrvTopic {
     const char      *name;    /* topic */
     const PlanTable *table;   /* the first source table reading it: start mode, properties */
     int             *srcs;    /* Plan.sources indexes of the sources reading it */
+    bool            *src_bounded; /* per srcs entry: that source reads only up to the ends at start */
     int              nsrcs;   /* count */
     bool             op_header; /* some source reads a retract changelog: records carry an "op" header */
-    bool             bounded; /* read only up to the ends at start */
+    bool             bounded; /* every source reads only up to the ends at start */
+    bool             any_bounded; /* some source does: the ends at start are looked up */
     int              nparts;  /* its partitions */
     int              first;   /* index of its partition 0 in Driver.parts */
 } DrvTopic;
@@ -124,10 +126,14 @@ static void collect_topics(Driver *d)
             dt = &d->topics[d->ntopics++];
             *dt = (DrvTopic){.name = t->conn.topic, .table = t, .bounded = true};
             dt->srcs = arena_alloc(&d->a, sizeof(int) * (size_t)p->nsources);
+            dt->src_bounded = arena_alloc(&d->a, sizeof(bool) * (size_t)p->nsources);
         }
+        bool b = d->job->bounded || t->conn.bounded;
+        dt->src_bounded[dt->nsrcs] = b;
         dt->srcs[dt->nsrcs++] = s;
         dt->op_header = dt->op_header || t->conn.mode == MODE_RETRACT;
-        dt->bounded = dt->bounded && (d->job->bounded || t->conn.bounded);
+        dt->bounded = dt->bounded && b;
+        dt->any_bounded = dt->any_bounded || b;
     }
     d->bounded = d->ntopics > 0;
     for (int i = 0; i < d->ntopics; i++) d->bounded = d->bounded && d->topics[i].bounded;
@@ -239,7 +245,7 @@ static int bounded_ends(Driver *d)
         for (int p = 0; p < t->nparts; p++) {
             int k = t->first + p;
             d->end[k] = d->stop_at[k] = -1;
-            if (!t->bounded) continue;
+            if (!t->any_bounded) continue;
             int64_t lo;
             if (kafka_watermarks(d->c, t->name, p, &lo, &d->end[k], 5000, d->err, sizeof d->err)) return drv_fail(d, t, d->err);
             d->stop_at[k] = d->end[k];
@@ -260,34 +266,45 @@ static const DrvTopic *topic_of(const Driver *d, const kafka_msg *m, const DrvTo
     return NULL;
 }
 
-/* Notes a record's offset; a bounded partition read to its end closes.
- * false for a record past a bounded partition's end: the consumer goes on
- * reading it while other, unbounded topics run, but its sources must not
- * see it (and the checkpoint stays at the end). */
-static bool note_offset(Driver *d, const DrvTopic *t, const kafka_msg *m)
+/* Whether a record lies past the end its partition had at start, where a
+ * bounded source stops: the consumer goes on reading it while unbounded
+ * sources run, but bounded sources must not see it. */
+static bool past_end(const Driver *d, const DrvTopic *t, const kafka_msg *m)
 {
-    if (m->partition < 0 || m->partition >= t->nparts) return true;
+    if (m->partition < 0 || m->partition >= t->nparts) return false;
     int k = t->first + m->partition;
-    if (d->stop_at[k] >= 0 && m->offset >= d->stop_at[k]) return false;
+    return d->stop_at[k] >= 0 && m->offset >= d->stop_at[k];
+}
+
+/* Notes a record's offset; a bounded partition read to its end closes.
+ * Past the end of a topic only bounded sources read, the position stays
+ * at the end (the checkpoint must not claim records nobody read). */
+static void note_offset(Driver *d, const DrvTopic *t, const kafka_msg *m)
+{
+    if (m->partition < 0 || m->partition >= t->nparts) return;
+    int k = t->first + m->partition;
+    if (t->bounded && past_end(d, t, m)) return;
     d->pos[k].offset = m->offset + 1;
     if (d->end[k] >= 0 && m->offset + 1 >= d->end[k]) {
         d->end[k] = -1;
         d->open_parts--;
     }
-    return true;
 }
 
 /* Routes a batch of records: each run of records from one topic goes to
- * every source reading that topic. */
+ * every source reading that topic, a run past the ends at start only to
+ * its unbounded sources. */
 static int route(Driver *d, kafka_msg *msgs, RawRecord *recs, int n)
 {
     const DrvTopic *t = NULL;
+    bool run_past = false;
     int start = 0;
     for (int i = 0; i <= n; i++) {
         const DrvTopic *ti = i < n ? topic_of(d, &msgs[i], t) : NULL;
-        if (i > start && (i == n || ti != t)) {
+        bool past = ti && past_end(d, ti, &msgs[i]);
+        if (i > start && (i == n || ti != t || past != run_past)) {
             for (int s = 0; s < t->nsrcs; s++)
-                if (job_push(d->job, t->srcs[s], recs + start, i - start)) return -1;
+                if (!(run_past && t->src_bounded[s]) && job_push(d->job, t->srcs[s], recs + start, i - start)) return -1;
             start = i;
         }
         if (i == n) break;
@@ -296,12 +313,8 @@ static int route(Driver *d, kafka_msg *msgs, RawRecord *recs, int n)
             continue;
         }
         t = ti;
-        if (!note_offset(d, t, &msgs[i])) {   /* past a bounded end: left out of the run */
-            for (int s = 0; i > start && s < t->nsrcs; s++)
-                if (job_push(d->job, t->srcs[s], recs + start, i - start)) return -1;
-            start = i + 1;
-            continue;
-        }
+        run_past = past;
+        note_offset(d, t, &msgs[i]);
         const void *op = NULL;
         size_t oplen = 0;
         if (t->op_header) kafka_msg_header(&msgs[i], "op", &op, &oplen);

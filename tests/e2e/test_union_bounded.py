@@ -5,7 +5,9 @@ orders_new (unbounded) into an append topic.
 The consumer keeps reading every assigned partition while the unbounded
 topic runs, so the driver itself must stop handing the bounded source
 records past the ends it had at start: records produced to orders_old after
-the job started never reach the sink, those of orders_new do.
+the job started never reach the sink, those of orders_new do.  Then two
+tables on one topic, one bounded and one not: a record produced after the
+start reaches the sink once, through the unbounded table only.
 """
 import json
 import time
@@ -25,9 +27,25 @@ UNION ALL
 SELECT order_id, region FROM orders_new;
 """
 
+SQL_ONE_TOPIC = """
+CREATE TABLE events_then (id BIGINT) WITH ('topic' = 'events', 'scan.startup.mode' = 'earliest-offset',
+                                          'scan.bounded.mode' = 'latest-offset');
+CREATE TABLE events_live (id BIGINT) WITH ('topic' = 'events', 'scan.startup.mode' = 'earliest-offset');
+CREATE TABLE tagged (id BIGINT, src STRING);
 
-def ids(bs):
-    return sorted(json.loads(m.value)["order_id"] for m in read_topic(bs, "all_orders"))
+INSERT INTO tagged
+SELECT id, 'then' FROM events_then
+UNION ALL
+SELECT id, 'live' FROM events_live;
+"""
+
+
+def ids(bs, topic="all_orders"):
+    return sorted(json.loads(m.value)["order_id"] for m in read_topic(bs, topic))
+
+
+def tagged(bs):
+    return sorted((json.loads(m.value)["id"], json.loads(m.value)["src"]) for m in read_topic(bs, "tagged"))
 
 
 def test(eddy, workdir):
@@ -51,6 +69,24 @@ def test(eddy, workdir):
         step("all_orders holds %s" % got)
         check(got == [1, 2, 3, 101, 102, 103],
               "the bounded source read records produced after the job started: %s" % got)
+
+    sql = write_file(workdir, "one_topic.sql", SQL_ONE_TOPIC)
+    with Broker(eddy, workdir, {"events": 1, "tagged": 1}) as b:
+        bs = b.bootstrap
+        produce(bs, "events", [Rec(value={"id": 1})])
+        job = Job(eddy, bs, sql, workdir, "one_topic")
+        try:
+            wait_for("record 1 through both tables", lambda: tagged(bs) == [(1, "live"), (1, "then")], job=job)
+            produce(bs, "events", [Rec(value={"id": 2})])
+            wait_for("record 2 through events_live", lambda: (2, "live") in tagged(bs), job=job)
+            time.sleep(1)
+            job.term()
+        finally:
+            job.kill()
+        got = tagged(bs)
+        step("tagged holds %s" % got)
+        check(got == [(1, "live"), (1, "then"), (2, "live")],
+              "a bounded table sharing its topic with an unbounded one read past its end: %s" % got)
 
 
 main(test)
