@@ -17,6 +17,8 @@
  *    until its next call (eddy_errmsg, eddy_errline, eddy_errcol, and
  *    eddy_errtext for the full `file:line:col: error: …` text with the
  *    source line and a caret).  The library never prints and never exits.
+ *    A NULL handle, record or output pointer given to a function that
+ *    returns a code is EDDY_EMISUSE, like an index out of range.
  *  - No global state: engines are independent; one engine must not be used
  *    from two threads at once.
  *  - Ownership is stated per function.  Destroy functions accept NULL.

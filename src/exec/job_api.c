@@ -92,6 +92,10 @@ eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, char *err,
 int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, size_t errlen)
 {
     char buf[1024];
+    if (!ej || !path) {
+        if (err) snprintf(err, errlen, "no job or no state file path");
+        return EDDY_EMISUSE;
+    }
     if (job_open_state(ej->job, path, reset != 0, buf, sizeof buf) == 0) return EDDY_OK;
     if (err) snprintf(err, errlen, "%s", buf);
     return EDDY_ERUNTIME;
@@ -120,7 +124,12 @@ static const char *table_of_record(eddy_job *ej, const char *table)
 
 int eddy_job_push(eddy_job *ej, const eddy_record *r)
 {
+    if (!ej) return EDDY_EMISUSE;
     ej->err[0] = 0;
+    if (!r) {
+        snprintf(ej->err, sizeof ej->err, "no record");
+        return EDDY_EMISUSE;
+    }
     const char *table = table_of_record(ej, r->table);
     if (!table) return EDDY_EMISUSE;
     const Plan *p = ej->job->plan;
@@ -144,7 +153,11 @@ int eddy_job_push(eddy_job *ej, const eddy_record *r)
     return EDDY_OK;
 }
 
-int eddy_job_flush(eddy_job *ej) { return job_flush(ej->job) ? EDDY_ERUNTIME : EDDY_OK; }
+int eddy_job_flush(eddy_job *ej)
+{
+    if (!ej) return EDDY_EMISUSE;
+    return job_flush(ej->job) ? EDDY_ERUNTIME : EDDY_OK;
+}
 
 /* ---- Lag: where the sources start, and where their topics end now ---- */
 
@@ -159,6 +172,7 @@ static void lag_start(eddy_job *ej)
 
 int eddy_job_lag(eddy_job *ej, long long *lag)
 {
+    if (!ej || !lag) return EDDY_EMISUSE;
     if (!__atomic_load_n(&ej->lag_ok, __ATOMIC_ACQUIRE)) return EDDY_ERUNTIME;
     long long end;
     if (job_kafka_offset_sum(ej->job, ej->bootstrap, false, &end)) return EDDY_ERUNTIME;
@@ -173,6 +187,7 @@ int eddy_job_run(eddy_job *ej, const char *bootstrap, volatile int *stop)
 {
     /* sig_atomic_t is int on every platform eddy builds on. */
     _Static_assert(sizeof(sig_atomic_t) == sizeof(int), "sig_atomic_t is int");
+    if (!ej) return EDDY_EMISUSE;
     volatile sig_atomic_t *w = stop ? (volatile sig_atomic_t *)stop : &ej->own_stop;
     __atomic_store_n(&ej->watch, w, __ATOMIC_SEQ_CST);
     /* A stop asked for before the run began still counts (eddy_job_stop
@@ -209,6 +224,7 @@ void eddy_job_counts(const eddy_job *ej, long long *in, long long *out, long lon
 
 void eddy_job_get_stats(const eddy_job *ej, eddy_job_stats *out)
 {
+    if (!ej || !out) return;
     const JobStats *s = &ej->job->stats;
     *out = (eddy_job_stats){
         .records_in = LOAD(s->records_in),
@@ -229,7 +245,7 @@ int eddy_job_operator_count(const eddy_job *ej) { return ej->job->nops; }
 
 int eddy_job_operator_stats(const eddy_job *ej, int i, eddy_operator_stats *out)
 {
-    if (i < 0 || i >= ej->job->nops) return EDDY_EMISUSE;
+    if (!ej || !out || i < 0 || i >= ej->job->nops) return EDDY_EMISUSE;
     const OpState *o = &ej->job->ops[i];
     const OpStats *s = &o->stats;
     *out = (eddy_operator_stats){

@@ -787,6 +787,41 @@ static void test_job_in_memory(void)
     eddy_engine_free(e);
 }
 
+/* NULL where an argument is needed is EDDY_EMISUSE, never a crash. */
+static void test_null_arguments(void)
+{
+    eddy_engine *e = eddy_engine_new();
+    eddy_script *s = NULL;
+    CHECK(eddy_compile(e, "SELECT 1;", 9, NULL, NULL) == EDDY_EMISUSE);
+    CHECK(eddy_compile(NULL, "SELECT 1;", 9, NULL, &s) == EDDY_EMISUSE && s == NULL);
+    CHECK(compile(e, "CREATE TABLE src (region STRING);\nSET 'pipeline.name' = 'x';\n"
+                     "SELECT region FROM src;", &s) == EDDY_OK);
+    const char *k = NULL;
+    CHECK(eddy_table(e, 0, NULL) == EDDY_EMISUSE);
+    CHECK(eddy_table_column(e, 0, 0, NULL) == EDDY_EMISUSE);
+    CHECK(eddy_setting(e, 0, &k, NULL) == EDDY_EMISUSE && eddy_setting(e, 0, NULL, &k) == EDDY_EMISUSE);
+    const eddy_plan *p = eddy_script_plan(s, 2);
+    CHECK(p != NULL);
+    CHECK(eddy_plan_source(p, 0, NULL) == EDDY_EMISUSE);
+    CHECK(eddy_plan_column(p, 0, NULL) == EDDY_EMISUSE);
+    char err[256] = "";
+    eddy_job *j = eddy_job_new(p, NULL, err, sizeof err);
+    CHECK(j != NULL);
+    if (j) {
+        CHECK(eddy_job_push(j, NULL) == EDDY_EMISUSE);
+        CHECK(eddy_job_open_state(j, NULL, 0, err, sizeof err) == EDDY_EMISUSE);
+        CHECK(eddy_job_operator_stats(j, 0, NULL) == EDDY_EMISUSE);
+        CHECK(eddy_job_lag(j, NULL) == EDDY_EMISUSE);
+        eddy_job_get_stats(j, NULL);
+        eddy_job_free(j);
+    }
+    CHECK(eddy_job_push(NULL, NULL) == EDDY_EMISUSE && eddy_job_flush(NULL) == EDDY_EMISUSE);
+    CHECK(eddy_job_run(NULL, NULL, NULL) == EDDY_EMISUSE);
+    CHECK(eddy_job_open_state(NULL, "x.db", 0, err, sizeof err) == EDDY_EMISUSE);
+    eddy_script_free(s);
+    eddy_engine_free(e);
+}
+
 /* ------------------------------------------------------------------ */
 /* Over Kafka, on the development tools                                 */
 
@@ -961,6 +996,7 @@ int main(int argc, char **argv)
     test_plan_facts();
     test_sql_text();
     test_job_in_memory();
+    test_null_arguments();
     test_kafka_jobs();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
