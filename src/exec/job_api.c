@@ -109,16 +109,20 @@ int eddy_job_resumed(const eddy_job *ej) { return job_resumed(ej->job); }
 static const char *table_of_record(eddy_job *ej, const char *table)
 {
     const Plan *p = ej->job->plan;
+    int ntables = 0;   /* distinct tables */
     for (int i = 0; i < p->nsources; i++) {
         const char *name = p->sources[i]->table->name;
-        if (table ? strcmp(name, table) == 0 : strcmp(name, p->sources[0]->table->name) != 0) {
-            if (table) return name;
-            snprintf(ej->err, sizeof ej->err, "the job reads several tables: say which one the record belongs to (eddy_record.table)");
-            return NULL;
-        }
+        if (table && strcmp(name, table) == 0) return name;
+        bool seen = false;
+        for (int k = 0; k < i && !seen; k++) seen = strcmp(p->sources[k]->table->name, name) == 0;
+        ntables += !seen;
     }
-    if (!table && p->nsources > 0) return p->sources[0]->table->name;
-    snprintf(ej->err, sizeof ej->err, "the job reads no table '%s'", table ? table : "(none)");
+    if (!table && ntables == 1) return p->sources[0]->table->name;
+    if (!table) {
+        snprintf(ej->err, sizeof ej->err, "the job reads %d tables: say which one the record belongs to (eddy_record.table)", ntables);
+        return NULL;
+    }
+    snprintf(ej->err, sizeof ej->err, "the job reads no table '%s'", table);
     return NULL;
 }
 
