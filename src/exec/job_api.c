@@ -96,6 +96,10 @@ int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, si
         if (err) snprintf(err, errlen, "no job or no state file path");
         return EDDY_EMISUSE;
     }
+    if (ej->job->state) {   /* a second store would leak the first, and its lock */
+        if (err) snprintf(err, errlen, "the job has a state file already");
+        return EDDY_EMISUSE;
+    }
     if (job_open_state(ej->job, path, reset != 0, buf, sizeof buf) == 0) return EDDY_OK;
     if (err) snprintf(err, errlen, "%s", buf);
     return EDDY_ERUNTIME;

@@ -851,6 +851,11 @@ static void test_state_long_fingerprint(void)
         err[0] = 0;
         CHECK(eddy_job_open_state(j, path, 0, err, sizeof err) == EDDY_OK);
         if (err[0]) fprintf(stderr, "run %d: %.300s\n", run, err);
+        /* A second state file for the same job is a misuse (it leaked the first). */
+        char other[700];
+        snprintf(other, sizeof other, "%s-other", path);
+        CHECK(eddy_job_open_state(j, other, 0, err, sizeof err) == EDDY_EMISUSE);
+        unlink(other);
         eddy_job_free(j);
     }
     eddy_script_free(s);
