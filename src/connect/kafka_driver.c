@@ -81,6 +81,8 @@ typedef struct DrvTopic {
     const PlanTable *table;   /* the first source table reading it: start mode, properties */
     int             *srcs;    /* Plan.sources indexes of the sources reading it */
     bool            *src_bounded; /* per srcs entry: that source reads only up to the ends at start */
+    int64_t         *from;    /* sources of different scan.startup.mode: [s * nparts + p] the first offset
+                               * source srcs[s] reads of partition p; NULL = all start where the consumer does */
     int              nsrcs;   /* count */
     bool             op_header; /* some source reads a retract changelog: records carry an "op" header */
     bool             bounded; /* every source reads only up to the ends at start */
@@ -160,6 +162,53 @@ static int wait_for_topics(Driver *d, volatile sig_atomic_t *stop)
     return 0;
 }
 
+/* Where one source of topic t starts in each of its partitions, as a
+ * concrete offset (out[p]). */
+static int source_starts(Driver *d, const DrvTopic *t, const Connector *cn, int64_t *out)
+{
+    if (cn->startup == START_TIMESTAMP || cn->startup == START_GROUP) {
+        int r = cn->startup == START_TIMESTAMP ? kafka_offsets_for_time(d->c, t->name, t->nparts, cn->startup_ts, out, 10000, d->err, sizeof d->err)
+                                               : kafka_committed(d->c, t->name, t->nparts, out, 10000, d->err, sizeof d->err);
+        if (r) return -1;
+    }
+    for (int p = 0; p < t->nparts; p++) {
+        if ((cn->startup == START_TIMESTAMP || cn->startup == START_GROUP) && out[p] >= 0) continue;
+        int64_t lo, hi;
+        if (kafka_watermarks(d->c, t->name, p, &lo, &hi, 5000, d->err, sizeof d->err)) return -1;
+        /* latest, a timestamp after the last record: the end; earliest, no commit: the beginning */
+        out[p] = cn->startup == START_LATEST || cn->startup == START_TIMESTAMP ? hi : lo;
+    }
+    return 0;
+}
+
+/* A fresh start of a topic whose sources start differently (one table
+ * 'earliest-offset', another 'latest-offset' on the same topic): the
+ * consumer starts at the earliest of their starts, and route() gives each
+ * source only the records from its own start on. */
+static int mixed_starts(Driver *d, DrvTopic *t)
+{
+    const Plan *pl = d->job->plan;
+    const Connector *c0 = &t->table->conn;
+    bool mixed = false;
+    for (int s = 1; s < t->nsrcs; s++) {
+        const Connector *cn = &pl->sources[t->srcs[s]]->table->conn;
+        mixed = mixed || cn->startup != c0->startup || (cn->startup == START_TIMESTAMP && cn->startup_ts != c0->startup_ts);
+    }
+    if (!mixed) return 0;
+    t->from = arena_alloc(&d->a, sizeof *t->from * (size_t)t->nsrcs * (size_t)t->nparts);
+    for (int s = 0; s < t->nsrcs; s++)
+        if (source_starts(d, t, &pl->sources[t->srcs[s]]->table->conn, t->from + (size_t)s * (size_t)t->nparts))
+            return drv_fail(d, t, d->err);
+    for (int p = 0; p < t->nparts; p++) {
+        int64_t min = t->from[p];
+        for (int s = 1; s < t->nsrcs; s++)
+            if (t->from[(size_t)s * (size_t)t->nparts + p] < min) min = t->from[(size_t)s * (size_t)t->nparts + p];
+        d->tps[t->first + p].offset = min;
+        if (d->job->state) d->pos[t->first + p].offset = min;
+    }
+    return 0;
+}
+
 /* Where each partition starts: a checkpoint's offsets, else the table's
  * scan.startup.mode; with a state file every start becomes a concrete
  * offset at once, so that the first checkpoint records it. */
@@ -169,7 +218,7 @@ static int start_positions(Driver *d, bool resumed)
     d->pos = arena_alloc(&d->a, sizeof *d->pos * (size_t)d->nparts);
     d->tps = arena_alloc(&d->a, sizeof *d->tps * (size_t)d->nparts);
     for (int i = 0; i < d->ntopics; i++) {
-        const DrvTopic *t = &d->topics[i];
+        DrvTopic *t = &d->topics[i];
         const Connector *cn = &t->table->conn;
         for (int p = 0; p < t->nparts; p++) {
             kafka_tp *tp = &d->tps[t->first + p];
@@ -191,6 +240,7 @@ static int start_positions(Driver *d, bool resumed)
             for (int p = 0; p < t->nparts; p++)
                 if (cn->startup == START_TIMESTAMP || o[p] >= 0) d->tps[t->first + p].offset = o[p];   /* no commit: from the beginning */
         }
+        if (!resumed && t->nsrcs > 1 && mixed_starts(d, t)) return -1;
         /* A partition that had no record yet when the job was killed must
          * not fall back to 'latest' on restart and skip what arrived meanwhile. */
         for (int p = 0; p < t->nparts && j->state; p++) {
@@ -291,20 +341,35 @@ static void note_offset(Driver *d, const DrvTopic *t, const kafka_msg *m)
     }
 }
 
+/* Whether source srcs[s] of topic t reads record m: not past the end of a
+ * bounded source, not before the start of a source that starts later. */
+static bool takes(const Driver *d, const DrvTopic *t, int s, const kafka_msg *m)
+{
+    if (t->src_bounded[s] && past_end(d, t, m)) return false;
+    if (t->from && m->partition >= 0 && m->partition < t->nparts && m->offset < t->from[(size_t)s * (size_t)t->nparts + m->partition])
+        return false;
+    return true;
+}
+
+static bool same_takers(const Driver *d, const DrvTopic *t, const kafka_msg *a, const kafka_msg *b)
+{
+    for (int s = 0; s < t->nsrcs; s++)
+        if (takes(d, t, s, a) != takes(d, t, s, b)) return false;
+    return true;
+}
+
 /* Routes a batch of records: each run of records from one topic goes to
- * every source reading that topic, a run past the ends at start only to
- * its unbounded sources. */
+ * every source of that topic that takes them (a bounded source none past
+ * its ends at start, a later-starting source none before its start). */
 static int route(Driver *d, kafka_msg *msgs, RawRecord *recs, int n)
 {
     const DrvTopic *t = NULL;
-    bool run_past = false;
     int start = 0;
     for (int i = 0; i <= n; i++) {
         const DrvTopic *ti = i < n ? topic_of(d, &msgs[i], t) : NULL;
-        bool past = ti && past_end(d, ti, &msgs[i]);
-        if (i > start && (i == n || ti != t || past != run_past)) {
+        if (i > start && (i == n || ti != t || !same_takers(d, t, &msgs[start], &msgs[i]))) {
             for (int s = 0; s < t->nsrcs; s++)
-                if (!(run_past && t->src_bounded[s]) && job_push(d->job, t->srcs[s], recs + start, i - start)) return -1;
+                if (takes(d, t, s, &msgs[start]) && job_push(d->job, t->srcs[s], recs + start, i - start)) return -1;
             start = i;
         }
         if (i == n) break;
@@ -313,7 +378,6 @@ static int route(Driver *d, kafka_msg *msgs, RawRecord *recs, int n)
             continue;
         }
         t = ti;
-        run_past = past;
         note_offset(d, t, &msgs[i]);
         const void *op = NULL;
         size_t oplen = 0;

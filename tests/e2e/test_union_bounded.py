@@ -7,7 +7,9 @@ topic runs, so the driver itself must stop handing the bounded source
 records past the ends it had at start: records produced to orders_old after
 the job started never reach the sink, those of orders_new do.  Then two
 tables on one topic, one bounded and one not: a record produced after the
-start reaches the sink once, through the unbounded table only.
+start reaches the sink once, through the unbounded table only.  Last, two
+tables on one topic with different 'scan.startup.mode': each reads from its
+own start (the first table's mode used to decide for both).
 """
 import json
 import time
@@ -39,13 +41,24 @@ UNION ALL
 SELECT id, 'live' FROM events_live;
 """
 
+SQL_TWO_STARTS = """
+CREATE TABLE clicks_new (id BIGINT) WITH ('topic' = 'clicks', 'scan.startup.mode' = 'latest-offset');
+CREATE TABLE clicks_all (id BIGINT) WITH ('topic' = 'clicks', 'scan.startup.mode' = 'earliest-offset');
+CREATE TABLE clicks_tagged (id BIGINT, src STRING);
+
+INSERT INTO clicks_tagged
+SELECT id, 'new' FROM clicks_new
+UNION ALL
+SELECT id, 'all' FROM clicks_all;
+"""
+
 
 def ids(bs, topic="all_orders"):
     return sorted(json.loads(m.value)["order_id"] for m in read_topic(bs, topic))
 
 
-def tagged(bs):
-    return sorted((json.loads(m.value)["id"], json.loads(m.value)["src"]) for m in read_topic(bs, "tagged"))
+def tagged(bs, topic="tagged"):
+    return sorted((json.loads(m.value)["id"], json.loads(m.value)["src"]) for m in read_topic(bs, topic))
 
 
 def test(eddy, workdir):
@@ -87,6 +100,25 @@ def test(eddy, workdir):
         step("tagged holds %s" % got)
         check(got == [(1, "live"), (1, "then"), (2, "live")],
               "a bounded table sharing its topic with an unbounded one read past its end: %s" % got)
+
+    sql = write_file(workdir, "two_starts.sql", SQL_TWO_STARTS)
+    with Broker(eddy, workdir, {"clicks": 2, "clicks_tagged": 1}) as b:
+        bs = b.bootstrap
+        produce(bs, "clicks", [Rec(value={"id": i}, partition=i % 2) for i in (1, 2)])
+        job = Job(eddy, bs, sql, workdir, "two_starts")
+        try:
+            wait_for("the records at start through clicks_all", lambda: tagged(bs, "clicks_tagged") == [(1, "all"), (2, "all")], job=job)
+            time.sleep(1)   # the job has assigned its partitions: what follows is new
+            produce(bs, "clicks", [Rec(value={"id": i}, partition=i % 2) for i in (3, 4)])
+            wait_for("the new records through both tables", lambda: len(tagged(bs, "clicks_tagged")) >= 6, job=job)
+            time.sleep(1)
+            job.term()
+        finally:
+            job.kill()
+        got = tagged(bs, "clicks_tagged")
+        step("clicks_tagged holds %s" % got)
+        check(got == [(1, "all"), (2, "all"), (3, "all"), (3, "new"), (4, "all"), (4, "new")],
+              "tables of one topic with different startup modes: %s" % got)
 
 
 main(test)
