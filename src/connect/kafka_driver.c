@@ -467,7 +467,8 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     while (!*stop) {
         int64_t wait = j->latency_ms;
         if (j->pending) {
-            int64_t left = first_pending + j->latency_ms - now_ms();
+            int64_t held = now_ms() - first_pending;   /* (first_pending + latency overflows for a latency of years) */
+            int64_t left = j->latency_ms - held;
             wait = left < 0 ? 0 : left;
         }
         if (wait > 100) wait = 100;   /* notice a stop within 100 ms */
