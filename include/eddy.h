@@ -17,6 +17,8 @@
  *    until its next call (eddy_errmsg, eddy_errline, eddy_errcol, and
  *    eddy_errtext for the full `file:line:col: error: …` text with the
  *    source line and a caret).  The library never prints and never exits.
+ *    A NULL handle, record or output pointer given to a function that
+ *    returns a code is EDDY_EMISUSE, like an index out of range.
  *  - No global state: engines are independent; one engine must not be used
  *    from two threads at once.
  *  - Ownership is stated per function.  Destroy functions accept NULL.
@@ -347,10 +349,11 @@ EDDY_API eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, c
  * created if needed, emptied first when reset is non-zero): checkpoints
  * are written there, and a job restarted with the same file resumes from
  * its last checkpoint (its operator state, and over Kafka its source
- * offsets).  Call before the job processes anything.  EDDY_OK, or
- * EDDY_ERUNTIME with a message naming the file in err (the file is locked
- * by another job, is not a state file, or holds the state of a query this
- * one cannot continue). */
+ * offsets).  Call once, before the job processes anything (a second
+ * call is EDDY_EMISUSE; after EDDY_ERUNTIME the job is failed: free it).
+ * EDDY_OK, or EDDY_ERUNTIME with a message naming the file in err (the
+ * file is locked by another job, is not a state file, or holds the state
+ * of a query this one cannot continue). */
 EDDY_API int eddy_job_open_state(eddy_job *j, const char *path, int reset, char *err, size_t errlen);
 /* 1 when the state file held a checkpoint to resume from, else 0. */
 EDDY_API int eddy_job_resumed(const eddy_job *j);

@@ -80,9 +80,13 @@ typedef struct DrvTopic {
     const char      *name;    /* topic */
     const PlanTable *table;   /* the first source table reading it: start mode, properties */
     int             *srcs;    /* Plan.sources indexes of the sources reading it */
+    bool            *src_bounded; /* per srcs entry: that source reads only up to the ends at start */
+    int64_t         *from;    /* sources of different scan.startup.mode: [s * nparts + p] the first offset
+                               * source srcs[s] reads of partition p; NULL = all start where the consumer does */
     int              nsrcs;   /* count */
     bool             op_header; /* some source reads a retract changelog: records carry an "op" header */
-    bool             bounded; /* read only up to the ends at start */
+    bool             bounded; /* every source reads only up to the ends at start */
+    bool             any_bounded; /* some source does: the ends at start are looked up */
     int              nparts;  /* its partitions */
     int              first;   /* index of its partition 0 in Driver.parts */
 } DrvTopic;
@@ -95,7 +99,8 @@ typedef struct Driver {
     int           ntopics;  /* count */
     SourceOffset *pos;      /* per topic partition: the next offset (-1 = not known yet) */
     kafka_tp     *tps;      /* per topic partition: where to start */
-    int64_t      *end;      /* bounded topics: the end of each partition at start */
+    int64_t      *end;      /* bounded topics: the end of each partition at start, -1 once read to it */
+    int64_t      *stop_at;  /* bounded topics: the end of each partition at start, kept (records from it on are not read); -1 = unbounded */
     int64_t      *replay_end; /* after a restart into an upsert sink: the ends at start, -1 = none */
     int           nparts;   /* total partitions */
     int64_t      *commit;   /* scratch for one topic's next offsets (group commits) */
@@ -123,10 +128,14 @@ static void collect_topics(Driver *d)
             dt = &d->topics[d->ntopics++];
             *dt = (DrvTopic){.name = t->conn.topic, .table = t, .bounded = true};
             dt->srcs = arena_alloc(&d->a, sizeof(int) * (size_t)p->nsources);
+            dt->src_bounded = arena_alloc(&d->a, sizeof(bool) * (size_t)p->nsources);
         }
+        bool b = d->job->bounded || t->conn.bounded;
+        dt->src_bounded[dt->nsrcs] = b;
         dt->srcs[dt->nsrcs++] = s;
         dt->op_header = dt->op_header || t->conn.mode == MODE_RETRACT;
-        dt->bounded = dt->bounded && (d->job->bounded || t->conn.bounded);
+        dt->bounded = dt->bounded && b;
+        dt->any_bounded = dt->any_bounded || b;
     }
     d->bounded = d->ntopics > 0;
     for (int i = 0; i < d->ntopics; i++) d->bounded = d->bounded && d->topics[i].bounded;
@@ -153,6 +162,53 @@ static int wait_for_topics(Driver *d, volatile sig_atomic_t *stop)
     return 0;
 }
 
+/* Where one source of topic t starts in each of its partitions, as a
+ * concrete offset (out[p]). */
+static int source_starts(Driver *d, const DrvTopic *t, const Connector *cn, int64_t *out)
+{
+    if (cn->startup == START_TIMESTAMP || cn->startup == START_GROUP) {
+        int r = cn->startup == START_TIMESTAMP ? kafka_offsets_for_time(d->c, t->name, t->nparts, cn->startup_ts, out, 10000, d->err, sizeof d->err)
+                                               : kafka_committed(d->c, t->name, t->nparts, out, 10000, d->err, sizeof d->err);
+        if (r) return -1;
+    }
+    for (int p = 0; p < t->nparts; p++) {
+        if ((cn->startup == START_TIMESTAMP || cn->startup == START_GROUP) && out[p] >= 0) continue;
+        int64_t lo, hi;
+        if (kafka_watermarks(d->c, t->name, p, &lo, &hi, 5000, d->err, sizeof d->err)) return -1;
+        /* latest, a timestamp after the last record: the end; earliest, no commit: the beginning */
+        out[p] = cn->startup == START_LATEST || cn->startup == START_TIMESTAMP ? hi : lo;
+    }
+    return 0;
+}
+
+/* A fresh start of a topic whose sources start differently (one table
+ * 'earliest-offset', another 'latest-offset' on the same topic): the
+ * consumer starts at the earliest of their starts, and route() gives each
+ * source only the records from its own start on. */
+static int mixed_starts(Driver *d, DrvTopic *t)
+{
+    const Plan *pl = d->job->plan;
+    const Connector *c0 = &t->table->conn;
+    bool mixed = false;
+    for (int s = 1; s < t->nsrcs; s++) {
+        const Connector *cn = &pl->sources[t->srcs[s]]->table->conn;
+        mixed = mixed || cn->startup != c0->startup || (cn->startup == START_TIMESTAMP && cn->startup_ts != c0->startup_ts);
+    }
+    if (!mixed) return 0;
+    t->from = arena_alloc(&d->a, sizeof *t->from * (size_t)t->nsrcs * (size_t)t->nparts);
+    for (int s = 0; s < t->nsrcs; s++)
+        if (source_starts(d, t, &pl->sources[t->srcs[s]]->table->conn, t->from + (size_t)s * (size_t)t->nparts))
+            return drv_fail(d, t, d->err);
+    for (int p = 0; p < t->nparts; p++) {
+        int64_t min = t->from[p];
+        for (int s = 1; s < t->nsrcs; s++)
+            if (t->from[(size_t)s * (size_t)t->nparts + p] < min) min = t->from[(size_t)s * (size_t)t->nparts + p];
+        d->tps[t->first + p].offset = min;
+        if (d->job->state) d->pos[t->first + p].offset = min;
+    }
+    return 0;
+}
+
 /* Where each partition starts: a checkpoint's offsets, else the table's
  * scan.startup.mode; with a state file every start becomes a concrete
  * offset at once, so that the first checkpoint records it. */
@@ -162,7 +218,7 @@ static int start_positions(Driver *d, bool resumed)
     d->pos = arena_alloc(&d->a, sizeof *d->pos * (size_t)d->nparts);
     d->tps = arena_alloc(&d->a, sizeof *d->tps * (size_t)d->nparts);
     for (int i = 0; i < d->ntopics; i++) {
-        const DrvTopic *t = &d->topics[i];
+        DrvTopic *t = &d->topics[i];
         const Connector *cn = &t->table->conn;
         for (int p = 0; p < t->nparts; p++) {
             kafka_tp *tp = &d->tps[t->first + p];
@@ -184,6 +240,7 @@ static int start_positions(Driver *d, bool resumed)
             for (int p = 0; p < t->nparts; p++)
                 if (cn->startup == START_TIMESTAMP || o[p] >= 0) d->tps[t->first + p].offset = o[p];   /* no commit: from the beginning */
         }
+        if (!resumed && t->nsrcs > 1 && mixed_starts(d, t)) return -1;
         /* A partition that had no record yet when the job was killed must
          * not fall back to 'latest' on restart and skip what arrived meanwhile. */
         for (int p = 0; p < t->nparts && j->state; p++) {
@@ -232,14 +289,16 @@ static int check_resume(Driver *d)
 static int bounded_ends(Driver *d)
 {
     d->end = arena_alloc(&d->a, sizeof *d->end * (size_t)d->nparts);
+    d->stop_at = arena_alloc(&d->a, sizeof *d->stop_at * (size_t)d->nparts);
     for (int i = 0; i < d->ntopics; i++) {
         const DrvTopic *t = &d->topics[i];
         for (int p = 0; p < t->nparts; p++) {
             int k = t->first + p;
-            d->end[k] = -1;
-            if (!t->bounded) continue;
+            d->end[k] = d->stop_at[k] = -1;
+            if (!t->any_bounded) continue;
             int64_t lo;
             if (kafka_watermarks(d->c, t->name, p, &lo, &d->end[k], 5000, d->err, sizeof d->err)) return drv_fail(d, t, d->err);
+            d->stop_at[k] = d->end[k];
             int64_t from = d->tps[k].offset == KAFKA_OFFSET_END ? d->end[k] : d->tps[k].offset >= 0 ? d->tps[k].offset : lo;
             if (from < d->end[k]) d->open_parts++;
             else d->end[k] = -1;   /* nothing to read there */
@@ -257,11 +316,24 @@ static const DrvTopic *topic_of(const Driver *d, const kafka_msg *m, const DrvTo
     return NULL;
 }
 
-/* Notes a record's offset; a bounded partition read to its end closes. */
+/* Whether a record lies past the end its partition had at start, where a
+ * bounded source stops: the consumer goes on reading it while unbounded
+ * sources run, but bounded sources must not see it. */
+static bool past_end(const Driver *d, const DrvTopic *t, const kafka_msg *m)
+{
+    if (m->partition < 0 || m->partition >= t->nparts) return false;
+    int k = t->first + m->partition;
+    return d->stop_at[k] >= 0 && m->offset >= d->stop_at[k];
+}
+
+/* Notes a record's offset; a bounded partition read to its end closes.
+ * Past the end of a topic only bounded sources read, the position stays
+ * at the end (the checkpoint must not claim records nobody read). */
 static void note_offset(Driver *d, const DrvTopic *t, const kafka_msg *m)
 {
     if (m->partition < 0 || m->partition >= t->nparts) return;
     int k = t->first + m->partition;
+    if (t->bounded && past_end(d, t, m)) return;
     d->pos[k].offset = m->offset + 1;
     if (d->end[k] >= 0 && m->offset + 1 >= d->end[k]) {
         d->end[k] = -1;
@@ -269,17 +341,35 @@ static void note_offset(Driver *d, const DrvTopic *t, const kafka_msg *m)
     }
 }
 
+/* Whether source srcs[s] of topic t reads record m: not past the end of a
+ * bounded source, not before the start of a source that starts later. */
+static bool takes(const Driver *d, const DrvTopic *t, int s, const kafka_msg *m)
+{
+    if (t->src_bounded[s] && past_end(d, t, m)) return false;
+    if (t->from && m->partition >= 0 && m->partition < t->nparts && m->offset < t->from[(size_t)s * (size_t)t->nparts + m->partition])
+        return false;
+    return true;
+}
+
+static bool same_takers(const Driver *d, const DrvTopic *t, const kafka_msg *a, const kafka_msg *b)
+{
+    for (int s = 0; s < t->nsrcs; s++)
+        if (takes(d, t, s, a) != takes(d, t, s, b)) return false;
+    return true;
+}
+
 /* Routes a batch of records: each run of records from one topic goes to
- * every source reading that topic. */
+ * every source of that topic that takes them (a bounded source none past
+ * its ends at start, a later-starting source none before its start). */
 static int route(Driver *d, kafka_msg *msgs, RawRecord *recs, int n)
 {
     const DrvTopic *t = NULL;
     int start = 0;
     for (int i = 0; i <= n; i++) {
         const DrvTopic *ti = i < n ? topic_of(d, &msgs[i], t) : NULL;
-        if (i > start && (i == n || ti != t)) {
+        if (i > start && (i == n || ti != t || !same_takers(d, t, &msgs[start], &msgs[i]))) {
             for (int s = 0; s < t->nsrcs; s++)
-                if (job_push(d->job, t->srcs[s], recs + start, i - start)) return -1;
+                if (takes(d, t, s, &msgs[start]) && job_push(d->job, t->srcs[s], recs + start, i - start)) return -1;
             start = i;
         }
         if (i == n) break;
@@ -377,7 +467,8 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     while (!*stop) {
         int64_t wait = j->latency_ms;
         if (j->pending) {
-            int64_t left = first_pending + j->latency_ms - now_ms();
+            int64_t held = now_ms() - first_pending;   /* (first_pending + latency overflows for a latency of years) */
+            int64_t left = j->latency_ms - held;
             wait = left < 0 ? 0 : left;
         }
         if (wait > 100) wait = 100;   /* notice a stop within 100 ms */

@@ -73,15 +73,23 @@ int job_attach_state(Job *j, StateStore *st)
         StrBuf fp = {0}, desc = {0};
         o->vt->fingerprint(o->node, &fp);
         explain_node(o->node, false, &desc);
-        char kind[64], ofp[16384], odesc[8192];   /* 24 KiB of stack: fingerprints carry their lineage */
-        int have = fresh ? 1 : state_get_operator(st, op, kind, sizeof kind, ofp, sizeof ofp, odesc, sizeof odesc);
+        /* Fingerprints carry their lineage (a UNION of many branches makes
+         * them long): the saved one is read into room for ours and one more
+         * byte, so equal ones compare whole and a longer one differs. */
+        char kind[64], odesc[8192];
+        size_t ofpcap = fp.len + 2;
+        char *ofp = malloc(ofpcap);
+        if (!ofp) abort();
+        int have = fresh ? 1 : state_get_operator(st, op, kind, sizeof kind, ofp, ofpcap, odesc, sizeof odesc);
+        bool same = have == 0 && strcmp(ofp, fp.s) == 0;
+        free(ofp);
         if (have < 0) {
             sb_free(&fp);
             sb_free(&desc);
             sb_free(&topics);
             return job_fail(j, "%s", state_errmsg(st));
         }
-        if (!fresh && (have > 0 || strcmp(ofp, fp.s) != 0)) {
+        if (!fresh && !same) {
             job_fail(j, "the query changed in a way its saved state cannot follow: stateful operator %d was %s, now it is %s; "
                         "start fresh with --reset-state (the job then reprocesses its input from scan.startup.mode)",
                      op, have > 0 ? "absent" : odesc, desc.s);

@@ -92,6 +92,14 @@ eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, char *err,
 int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, size_t errlen)
 {
     char buf[1024];
+    if (!ej || !path) {
+        if (err) snprintf(err, errlen, "no job or no state file path");
+        return EDDY_EMISUSE;
+    }
+    if (ej->job->state) {   /* a second store would leak the first, and its lock */
+        if (err) snprintf(err, errlen, "the job has a state file already");
+        return EDDY_EMISUSE;
+    }
     if (job_open_state(ej->job, path, reset != 0, buf, sizeof buf) == 0) return EDDY_OK;
     if (err) snprintf(err, errlen, "%s", buf);
     return EDDY_ERUNTIME;
@@ -99,39 +107,65 @@ int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, si
 
 int eddy_job_resumed(const eddy_job *ej) { return job_resumed(ej->job); }
 
-/* The Plan.sources index of the table a pushed record names; -1 if none. */
-static int source_of(eddy_job *ej, const char *table)
+/* The table a pushed record belongs to: r->table, or the job's only table
+ * when it is NULL.  NULL (and the message in ej->err) when there is none.
+ * One table may feed several sources (a UNION of a table with itself). */
+static const char *table_of_record(eddy_job *ej, const char *table)
 {
     const Plan *p = ej->job->plan;
-    if (!table && p->nsources == 1) return 0;
-    for (int i = 0; table && i < p->nsources; i++)
-        if (strcmp(p->sources[i]->table->name, table) == 0) return i;
-    if (table) snprintf(ej->err, sizeof ej->err, "the job reads no table '%s'", table);
-    else snprintf(ej->err, sizeof ej->err, "the job reads %d tables: say which one the record belongs to (eddy_record.table)", p->nsources);
-    return -1;
+    int ntables = 0;   /* distinct tables */
+    for (int i = 0; i < p->nsources; i++) {
+        const char *name = p->sources[i]->table->name;
+        if (table && strcmp(name, table) == 0) return name;
+        bool seen = false;
+        for (int k = 0; k < i && !seen; k++) seen = strcmp(p->sources[k]->table->name, name) == 0;
+        ntables += !seen;
+    }
+    if (!table && ntables == 1) return p->sources[0]->table->name;
+    if (!table) {
+        snprintf(ej->err, sizeof ej->err, "the job reads %d tables: say which one the record belongs to (eddy_record.table)", ntables);
+        return NULL;
+    }
+    snprintf(ej->err, sizeof ej->err, "the job reads no table '%s'", table);
+    return NULL;
 }
 
 int eddy_job_push(eddy_job *ej, const eddy_record *r)
 {
+    if (!ej) return EDDY_EMISUSE;
     ej->err[0] = 0;
-    int src = source_of(ej, r->table);
-    if (src < 0) return EDDY_EMISUSE;
-    RawRecord rec = {
-        .topic = ej->job->plan->sources[src]->table->conn.topic,
-        .partition = r->partition,
-        .offset = r->offset,
-        .ts = r->timestamp,
-        .key = r->key,
-        .klen = r->key_len,
-        .val = r->value,
-        .vlen = r->value_len,
-        .op = r->op,
-        .oplen = r->op ? strlen(r->op) : 0,
-    };
-    return job_push(ej->job, src, &rec, 1) ? EDDY_ERUNTIME : EDDY_OK;
+    if (!r) {
+        snprintf(ej->err, sizeof ej->err, "no record");
+        return EDDY_EMISUSE;
+    }
+    const char *table = table_of_record(ej, r->table);
+    if (!table) return EDDY_EMISUSE;
+    const Plan *p = ej->job->plan;
+    for (int src = 0; src < p->nsources; src++) {
+        if (strcmp(p->sources[src]->table->name, table) != 0) continue;
+        RawRecord rec = {
+            .topic = p->sources[src]->table->conn.topic,
+            .partition = r->partition,
+            .offset = r->offset,
+            .ts = r->timestamp,
+            .key = r->key,
+            .klen = r->key_len,
+            .val = r->value,
+            .vlen = r->value_len,
+            .op = r->op,
+            .oplen = r->op ? strlen(r->op) : 0,
+        };
+        /* Every source reading the table gets the record, as the Kafka driver routes it. */
+        if (job_push(ej->job, src, &rec, 1)) return EDDY_ERUNTIME;
+    }
+    return EDDY_OK;
 }
 
-int eddy_job_flush(eddy_job *ej) { return job_flush(ej->job) ? EDDY_ERUNTIME : EDDY_OK; }
+int eddy_job_flush(eddy_job *ej)
+{
+    if (!ej) return EDDY_EMISUSE;
+    return job_flush(ej->job) ? EDDY_ERUNTIME : EDDY_OK;
+}
 
 /* ---- Lag: where the sources start, and where their topics end now ---- */
 
@@ -146,6 +180,7 @@ static void lag_start(eddy_job *ej)
 
 int eddy_job_lag(eddy_job *ej, long long *lag)
 {
+    if (!ej || !lag) return EDDY_EMISUSE;
     if (!__atomic_load_n(&ej->lag_ok, __ATOMIC_ACQUIRE)) return EDDY_ERUNTIME;
     long long end;
     if (job_kafka_offset_sum(ej->job, ej->bootstrap, false, &end)) return EDDY_ERUNTIME;
@@ -160,6 +195,7 @@ int eddy_job_run(eddy_job *ej, const char *bootstrap, volatile int *stop)
 {
     /* sig_atomic_t is int on every platform eddy builds on. */
     _Static_assert(sizeof(sig_atomic_t) == sizeof(int), "sig_atomic_t is int");
+    if (!ej) return EDDY_EMISUSE;
     volatile sig_atomic_t *w = stop ? (volatile sig_atomic_t *)stop : &ej->own_stop;
     __atomic_store_n(&ej->watch, w, __ATOMIC_SEQ_CST);
     /* A stop asked for before the run began still counts (eddy_job_stop
@@ -196,6 +232,7 @@ void eddy_job_counts(const eddy_job *ej, long long *in, long long *out, long lon
 
 void eddy_job_get_stats(const eddy_job *ej, eddy_job_stats *out)
 {
+    if (!ej || !out) return;
     const JobStats *s = &ej->job->stats;
     *out = (eddy_job_stats){
         .records_in = LOAD(s->records_in),
@@ -216,7 +253,7 @@ int eddy_job_operator_count(const eddy_job *ej) { return ej->job->nops; }
 
 int eddy_job_operator_stats(const eddy_job *ej, int i, eddy_operator_stats *out)
 {
-    if (i < 0 || i >= ej->job->nops) return EDDY_EMISUSE;
+    if (!ej || !out || i < 0 || i >= ej->job->nops) return EDDY_EMISUSE;
     const OpState *o = &ej->job->ops[i];
     const OpStats *s = &o->stats;
     *out = (eddy_operator_stats){

@@ -400,7 +400,12 @@ AstSelect *ast_union(ParseCtx *c, AstSelect *left, Token u, bool all, AstSelect 
 {
     AstSelect *s = arena_alloc(c->arena, sizeof *s);
     s->pos = left->pos;
-    s->limit = -1;
+    /* A LIMIT after the last SELECT limits the whole UNION (SQL's rule):
+     * the grammar parsed it into that SELECT, it moves up here.  Left
+     * recursion moves it again at each outer UNION, so one left on an
+     * inner union was written before another UNION (the binder rejects it). */
+    s->limit = right->limit;
+    right->limit = -1;
     s->union_left = left;
     s->union_right = right;
     s->union_all = all;

@@ -843,6 +843,9 @@ static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out);
 static int union_branches(BindCtx *c, const AstSelect *sel, PtrList *into, PtrList *pos)
 {
     if (sel->union_left && sel->union_all) {
+        const AstSelect *l = sel->union_left;
+        if (l->union_left && l->limit >= 0)   /* `a UNION ALL b LIMIT n UNION ALL c` */
+            return diag_error(c->diag, DIAG_SEMANTIC, l->union_right->pos, "LIMIT is only supported on the outermost query, not on a UNION branch");
         if (union_branches(c, sel->union_left, into, pos)) return c->diag->code;
         ptrlist_push(c->arena, pos, (void *)(intptr_t)sel->union_pos);
         sel = sel->union_right;
@@ -914,6 +917,7 @@ static int bind_union(BindCtx *c, const AstSelect *sel, BQuery **out)
     u->nbranches = br.n;
     for (int i = 0; i < n; i++) u->out[i]->type = u->in_types[i] = types[i];
     if (sel->union_all) {
+        u->limit = sel->limit;   /* `… UNION ALL SELECT … LIMIT n` (ast_union) */
         *out = u;
         return 0;
     }
@@ -924,6 +928,7 @@ static int bind_union(BindCtx *c, const AstSelect *sel, BQuery **out)
     d->keys = d->out;
     d->out = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)(n ? n : 1));
     for (int i = 0; i < n; i++) d->out[i] = bx_col(c, i, types[i], u->out_pos[i]);
+    d->limit = sel->limit;
     *out = d;
     return 0;
 }

@@ -345,6 +345,7 @@ static const eddy_stmt_kind kind_map[] = {
 
 int eddy_compile(eddy_engine *e, const char *sql, size_t len, const char *name, eddy_script **out)
 {
+    if (!e || !out) return EDDY_EMISUSE;
     *out = NULL;
     diag_clear(&e->diag);
     e->errline = e->errcol = 0;
@@ -497,7 +498,7 @@ int eddy_table_count(const eddy_engine *e) { return e->catalog.ntables; }
 
 int eddy_table(const eddy_engine *e, int i, eddy_table_info *out)
 {
-    if (i < 0 || i >= e->catalog.ntables) return EDDY_EMISUSE;
+    if (!e || !out || i < 0 || i >= e->catalog.ntables) return EDDY_EMISUSE;
     const CatTable *t = e->catalog.tables[i];
     table_info_fill(out, t->name, &t->conn, t->ncols);
     return EDDY_OK;
@@ -505,7 +506,7 @@ int eddy_table(const eddy_engine *e, int i, eddy_table_info *out)
 
 int eddy_table_column(const eddy_engine *e, int i, int col, eddy_column *out)
 {
-    if (i < 0 || i >= e->catalog.ntables) return EDDY_EMISUSE;
+    if (!e || !out || i < 0 || i >= e->catalog.ntables) return EDDY_EMISUSE;
     const CatTable *t = e->catalog.tables[i];
     if (col < 0 || col >= t->ncols) return EDDY_EMISUSE;
     const CatColumn *c = &t->cols[col];
@@ -517,7 +518,7 @@ int eddy_setting_count(const eddy_engine *e) { return e->nsettings; }
 
 int eddy_setting(const eddy_engine *e, int i, const char **key, const char **value)
 {
-    if (i < 0 || i >= e->nsettings) return EDDY_EMISUSE;
+    if (!e || !key || !value || i < 0 || i >= e->nsettings) return EDDY_EMISUSE;
     *key = e->settings[i].key;
     *value = e->settings[i].value;
     return EDDY_OK;
@@ -555,7 +556,7 @@ int eddy_plan_sink_count(const eddy_plan *p) { return p ? ((const Plan *)p)->nsi
 
 static int table_of(const PlanTable *t, eddy_table_info *out)
 {
-    if (!t) return EDDY_EMISUSE;
+    if (!t || !out) return EDDY_EMISUSE;
     table_info_fill(out, t->name, &t->conn, t->ncols);
     return EDDY_OK;
 }
@@ -570,7 +571,7 @@ int eddy_plan_column_count(const eddy_plan *p) { return p ? ((const Plan *)p)->r
 int eddy_plan_column(const eddy_plan *ep, int i, eddy_column *out)
 {
     const Plan *p = (const Plan *)ep;
-    if (!p || i < 0 || i >= p->root->ncols) return EDDY_EMISUSE;
+    if (!p || !out || i < 0 || i >= p->root->ncols) return EDDY_EMISUSE;
     const PlanNode *r = p->root;
     if (p->nsinks) {
         const SinkPlan *sk = p->sinks[0];

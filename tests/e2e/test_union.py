@@ -85,5 +85,12 @@ def test(eddy, workdir):
         run_bounded(eddy, bs, sql, workdir, state=state)
         check_table("per_region after the restart", fold_upsert(read_topic(bs, "per_region")), expected(eu + eu2, us + us2))
 
+        # A mini-batch latency of centuries holds the updates until the end
+        # of the input: the wait is computed without overflowing.
+        long_sql = write_file(workdir, "union_long_latency.sql",
+                              "SET 'table.exec.mini-batch.allow-latency' = '9223372036854775807 ms';\n" + SQL)
+        run_bounded(eddy, bs, long_sql, workdir, state=os.path.join(workdir, "union_long.db"))
+        check_table("per_region after the long-latency run", fold_upsert(read_topic(bs, "per_region")), expected(eu + eu2, us + us2))
+
 
 main(test)

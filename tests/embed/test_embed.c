@@ -787,6 +787,89 @@ static void test_job_in_memory(void)
     eddy_engine_free(e);
 }
 
+/* NULL where an argument is needed is EDDY_EMISUSE, never a crash. */
+static void test_null_arguments(void)
+{
+    eddy_engine *e = eddy_engine_new();
+    eddy_script *s = NULL;
+    CHECK(eddy_compile(e, "SELECT 1;", 9, NULL, NULL) == EDDY_EMISUSE);
+    CHECK(eddy_compile(NULL, "SELECT 1;", 9, NULL, &s) == EDDY_EMISUSE && s == NULL);
+    CHECK(compile(e, "CREATE TABLE src (region STRING);\nSET 'pipeline.name' = 'x';\n"
+                     "SELECT region FROM src;", &s) == EDDY_OK);
+    const char *k = NULL;
+    CHECK(eddy_table(e, 0, NULL) == EDDY_EMISUSE);
+    CHECK(eddy_table_column(e, 0, 0, NULL) == EDDY_EMISUSE);
+    CHECK(eddy_setting(e, 0, &k, NULL) == EDDY_EMISUSE && eddy_setting(e, 0, NULL, &k) == EDDY_EMISUSE);
+    const eddy_plan *p = eddy_script_plan(s, 2);
+    CHECK(p != NULL);
+    CHECK(eddy_plan_source(p, 0, NULL) == EDDY_EMISUSE);
+    CHECK(eddy_plan_column(p, 0, NULL) == EDDY_EMISUSE);
+    char err[256] = "";
+    eddy_job *j = eddy_job_new(p, NULL, err, sizeof err);
+    CHECK(j != NULL);
+    if (j) {
+        CHECK(eddy_job_push(j, NULL) == EDDY_EMISUSE);
+        CHECK(eddy_job_open_state(j, NULL, 0, err, sizeof err) == EDDY_EMISUSE);
+        CHECK(eddy_job_operator_stats(j, 0, NULL) == EDDY_EMISUSE);
+        CHECK(eddy_job_lag(j, NULL) == EDDY_EMISUSE);
+        eddy_job_get_stats(j, NULL);
+        eddy_job_free(j);
+    }
+    CHECK(eddy_job_push(NULL, NULL) == EDDY_EMISUSE && eddy_job_flush(NULL) == EDDY_EMISUSE);
+    CHECK(eddy_job_run(NULL, NULL, NULL) == EDDY_EMISUSE);
+    CHECK(eddy_job_open_state(NULL, "x.db", 0, err, sizeof err) == EDDY_EMISUSE);
+    eddy_script_free(s);
+    eddy_engine_free(e);
+}
+
+/* A job whose aggregate reads a long lineage (a UNION of many filtered
+ * branches: its fingerprint is longer than 16 KiB) reopens its own state
+ * file: the saved fingerprint is compared whole, not cut short. */
+static void test_state_long_fingerprint(void)
+{
+    char err[1024] = "", dir[] = "/tmp/eddy-embed-XXXXXX", path[600];
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/long.db", dir);
+    char *sql = malloc(200000);
+    size_t n = (size_t)snprintf(sql, 200000, "CREATE TABLE src (region STRING, amount INT);\n"
+                                             "SELECT region, COUNT(*) AS n FROM (");
+    for (int i = 0; i < 120; i++)
+        n += (size_t)snprintf(sql + n, 200000 - n, "%sSELECT region FROM src WHERE region <> 'branch-%d-of-a-rather-long-union' AND amount > %d",
+                              i ? " UNION ALL " : "", i, i);
+    snprintf(sql + n, 200000 - n, ") GROUP BY region;");
+    eddy_engine *e = eddy_engine_new();
+    eddy_script *s = NULL;
+    CHECK(compile(e, sql, &s) == EDDY_OK);
+    const eddy_plan *p = eddy_script_plan(s, 1);
+    for (int run = 0; p && run < 2; run++) {
+        eddy_job *j = eddy_job_new(p, NULL, err, sizeof err);
+        CHECK(j != NULL);
+        if (!j) break;
+        err[0] = 0;
+        CHECK(eddy_job_open_state(j, path, 0, err, sizeof err) == EDDY_OK);
+        if (err[0]) fprintf(stderr, "run %d: %.300s\n", run, err);
+        /* A second state file for the same job is a misuse (it leaked the first). */
+        char other[700];
+        snprintf(other, sizeof other, "%s-other", path);
+        CHECK(eddy_job_open_state(j, other, 0, err, sizeof err) == EDDY_EMISUSE);
+        unlink(other);
+        eddy_job_free(j);
+    }
+    eddy_script_free(s);
+    eddy_engine_free(e);
+    free(sql);
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char f[700];
+        snprintf(f, sizeof f, "%s%s", path, suffix[i]);
+        unlink(f);
+    }
+    rmdir(dir);
+}
+
 /* ------------------------------------------------------------------ */
 /* Over Kafka, on the development tools                                 */
 
@@ -961,6 +1044,8 @@ int main(int argc, char **argv)
     test_plan_facts();
     test_sql_text();
     test_job_in_memory();
+    test_null_arguments();
+    test_state_long_fingerprint();
     test_kafka_jobs();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
