@@ -162,17 +162,26 @@ static int wait_for_topics(Driver *d, volatile sig_atomic_t *stop)
     return 0;
 }
 
+/* Start positions that need the cluster (a timestamp, the group's
+ * commits) into out[p], -1 where there is none (a timestamp after the last
+ * record, no commit): 1; 0 when the start mode needs no look-up; -1 on an
+ * error (in d->err). */
+static int cluster_starts(Driver *d, const DrvTopic *t, const Connector *cn, int64_t *out)
+{
+    if (cn->startup == START_TIMESTAMP)
+        return kafka_offsets_for_time(d->c, t->name, t->nparts, cn->startup_ts, out, 10000, d->err, sizeof d->err) ? -1 : 1;
+    if (cn->startup == START_GROUP) return kafka_committed(d->c, t->name, t->nparts, out, 10000, d->err, sizeof d->err) ? -1 : 1;
+    return 0;
+}
+
 /* Where one source of topic t starts in each of its partitions, as a
  * concrete offset (out[p]). */
 static int source_starts(Driver *d, const DrvTopic *t, const Connector *cn, int64_t *out)
 {
-    if (cn->startup == START_TIMESTAMP || cn->startup == START_GROUP) {
-        int r = cn->startup == START_TIMESTAMP ? kafka_offsets_for_time(d->c, t->name, t->nparts, cn->startup_ts, out, 10000, d->err, sizeof d->err)
-                                               : kafka_committed(d->c, t->name, t->nparts, out, 10000, d->err, sizeof d->err);
-        if (r) return -1;
-    }
+    int looked_up = cluster_starts(d, t, cn, out);
+    if (looked_up < 0) return -1;
     for (int p = 0; p < t->nparts; p++) {
-        if ((cn->startup == START_TIMESTAMP || cn->startup == START_GROUP) && out[p] >= 0) continue;
+        if (looked_up && out[p] >= 0) continue;
         int64_t lo, hi;
         if (kafka_watermarks(d->c, t->name, p, &lo, &hi, 5000, d->err, sizeof d->err)) return -1;
         /* latest, a timestamp after the last record: the end; earliest, no commit: the beginning */
@@ -232,12 +241,11 @@ static int start_positions(Driver *d, bool resumed)
             if (resumed) tp->offset = state_get_offset(j->state, t->name, p, &off) == 0 ? (at->offset = off) : KAFKA_OFFSET_BEGINNING;
         }
         /* Start positions that need the cluster: a timestamp, the group's commits. */
-        if (!resumed && (cn->startup == START_TIMESTAMP || cn->startup == START_GROUP)) {
+        if (!resumed) {
             int64_t *o = arena_alloc(&d->a, sizeof *o * (size_t)t->nparts);
-            int r = cn->startup == START_TIMESTAMP ? kafka_offsets_for_time(d->c, t->name, t->nparts, cn->startup_ts, o, 10000, d->err, sizeof d->err)
-                                                   : kafka_committed(d->c, t->name, t->nparts, o, 10000, d->err, sizeof d->err);
-            if (r) return drv_fail(d, t, d->err);
-            for (int p = 0; p < t->nparts; p++)
+            int looked_up = cluster_starts(d, t, cn, o);
+            if (looked_up < 0) return drv_fail(d, t, d->err);
+            for (int p = 0; p < t->nparts && looked_up; p++)
                 if (cn->startup == START_TIMESTAMP || o[p] >= 0) d->tps[t->first + p].offset = o[p];   /* no commit: from the beginning */
         }
         if (!resumed && t->nsrcs > 1 && mixed_starts(d, t)) return -1;
@@ -353,6 +361,7 @@ static bool takes(const Driver *d, const DrvTopic *t, int s, const kafka_msg *m)
 
 static bool same_takers(const Driver *d, const DrvTopic *t, const kafka_msg *a, const kafka_msg *b)
 {
+    if (!t->any_bounded && !t->from) return true;   /* every source takes every record (the common case, per record) */
     for (int s = 0; s < t->nsrcs; s++)
         if (takes(d, t, s, a) != takes(d, t, s, b)) return false;
     return true;
