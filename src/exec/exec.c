@@ -56,21 +56,21 @@ int job_attach_state(Job *j, StateStore *st)
     j->state = st;
     /* Stateful operators by ordinal: their fingerprints must match what the file holds. */
     int nrec = state_operator_count(st);
-    int op = 0;
+    int op = 0, rc = -1;
     bool fresh = nrec == 0;
     const char *old_topic = state_get_meta(st, "source_topic");
-    StrBuf topics = {0};
+    StrBuf topics = {0}, fp = {0}, desc = {0};
     job_source_topics(j, &topics);
     if (!fresh && old_topic && strcmp(old_topic, topics.s) != 0) {
         job_fail(j, "the state file was written by a job reading topic '%s', this one reads '%s'; start fresh with --reset-state",
                  old_topic, topics.s);
-        sb_free(&topics);
-        return -1;
+        goto out;
     }
     for (int i = 0; i < j->nops; i++) {
         OpState *o = &j->ops[i];
         if (!o->vt->checkpoint) continue;
-        StrBuf fp = {0}, desc = {0};
+        sb_free(&fp);
+        sb_free(&desc);
         o->vt->fingerprint(o->node, &fp);
         explain_node(o->node, false, &desc);
         /* Fingerprints carry their lineage (a UNION of many branches makes
@@ -84,42 +84,36 @@ int job_attach_state(Job *j, StateStore *st)
         bool same = have == 0 && strcmp(ofp, fp.s) == 0;
         free(ofp);
         if (have < 0) {
-            sb_free(&fp);
-            sb_free(&desc);
-            sb_free(&topics);
-            return job_fail(j, "%s", state_errmsg(st));
+            job_fail(j, "%s", state_errmsg(st));
+            goto out;
         }
         if (!fresh && !same) {
             job_fail(j, "the query changed in a way its saved state cannot follow: stateful operator %d was %s, now it is %s; "
                         "start fresh with --reset-state (the job then reprocesses its input from scan.startup.mode)",
                      op, have > 0 ? "absent" : odesc, desc.s);
-            sb_free(&fp);
-            sb_free(&desc);
-            sb_free(&topics);
-            return -1;
+            goto out;
         }
         if (fresh && state_set_operator(st, op, plan_ops[o->node->kind].name, fp.s, desc.s)) {
-            sb_free(&fp);
-            sb_free(&desc);
-            sb_free(&topics);
-            return job_fail(j, "%s", state_errmsg(st));
+            job_fail(j, "%s", state_errmsg(st));
+            goto out;
         }
-        sb_free(&fp);
-        sb_free(&desc);
         op++;
     }
     if (!fresh && nrec != op) {
-        sb_free(&topics);
-        return job_fail(j, "the query changed in a way its saved state cannot follow: the state file has %d stateful operators, the query %d; "
-                           "start fresh with --reset-state", nrec, op);
+        job_fail(j, "the query changed in a way its saved state cannot follow: the state file has %d stateful operators, the query %d; "
+                    "start fresh with --reset-state", nrec, op);
+        goto out;
     }
     if (fresh) {
         state_set_meta(st, "source_topic", topics.s);
         state_set_meta(st, "job", j->plan->name);
-        sb_free(&topics);
-        return 0;
     }
+    rc = 0;
+out:
     sb_free(&topics);
+    sb_free(&fp);
+    sb_free(&desc);
+    if (rc || fresh) return rc;
     /* checkpoint numbers go on from the file's */
     const char *num = state_get_meta(st, "checkpoint");
     if (num) opt_parse_int(num, &j->ckpt_base);
