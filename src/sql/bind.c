@@ -840,19 +840,25 @@ static BQuery *query_over(BindCtx *c, BQuery *sub)
 static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out);
 
 /* The SELECTs of a chain of UNION ALLs, left to right. */
+/* A LIMIT (limit ≥ 0) on a branch of a UNION is an error at pos. */
+static int refuse_branch_limit(BindCtx *c, int64_t limit, int pos)
+{
+    if (limit < 0) return 0;
+    return diag_error(c->diag, DIAG_SEMANTIC, pos, "LIMIT is only supported on the outermost query, not on a UNION branch");
+}
+
 static int union_branches(BindCtx *c, const AstSelect *sel, PtrList *into, PtrList *pos)
 {
     if (sel->union_left && sel->union_all) {
         const AstSelect *l = sel->union_left;
-        if (l->union_left && l->limit >= 0)   /* `a UNION ALL b LIMIT n UNION ALL c` */
-            return diag_error(c->diag, DIAG_SEMANTIC, l->union_right->pos, "LIMIT is only supported on the outermost query, not on a UNION branch");
+        if (l->union_left && refuse_branch_limit(c, l->limit, l->union_right->pos))   /* `a UNION ALL b LIMIT n UNION ALL c` */
+            return c->diag->code;
         if (union_branches(c, sel->union_left, into, pos)) return c->diag->code;
         ptrlist_push(c->arena, pos, (void *)(intptr_t)sel->union_pos);
         sel = sel->union_right;
     }
     BQuery *b;
-    if (bind_query(c, sel, &b)) return c->diag->code;
-    if (b->limit >= 0) return diag_error(c->diag, DIAG_SEMANTIC, b->pos, "LIMIT is only supported on the outermost query, not on a UNION branch");
+    if (bind_query(c, sel, &b) || refuse_branch_limit(c, b->limit, b->pos)) return c->diag->code;
     ptrlist_push(c->arena, into, b);
     return 0;
 }
@@ -874,10 +880,7 @@ static int bind_union(BindCtx *c, const AstSelect *sel, BQuery **out)
         ptrlist_push(c->arena, &br, l);
         ptrlist_push(c->arena, &br, r);
         ptrlist_push(c->arena, &pos, (void *)(intptr_t)sel->union_pos);
-        for (int i = 0; i < 2; i++)
-            if (((BQuery *)br.v[i])->limit >= 0)
-                return diag_error(c->diag, DIAG_SEMANTIC, ((BQuery *)br.v[i])->pos,
-                                  "LIMIT is only supported on the outermost query, not on a UNION branch");
+        if (refuse_branch_limit(c, l->limit, l->pos) || refuse_branch_limit(c, r->limit, r->pos)) return c->diag->code;
     }
     BQuery **b = (BQuery **)br.v;
     int n = b[0]->nout;
