@@ -147,12 +147,12 @@ int main(int argc, char **argv)
            (double)js.off[n] / n, (double)av.off[n] / n, rounds);
 
     static const JsonField all[] = {
-        {"order_id", {TY_BIGINT, 1, 0, 0, 0}, 0}, {"user_id", {TY_BIGINT, 1, 0, 0, 0}, 1},
-        {"amount", {TY_DOUBLE, 1, 0, 0, 0}, 2},   {"region", {TY_STRING, 1, 0, 0, 0}, 3},
+        {"order_id", {.kind = TY_BIGINT, .nullable = 1}, 0}, {"user_id", {.kind = TY_BIGINT, .nullable = 1}, 1},
+        {"amount", {.kind = TY_DOUBLE, .nullable = 1}, 2},   {"region", {.kind = TY_STRING, .nullable = 1}, 3},
     };
     static const JsonField proj[] = {   /* the reference job: region and amount only */
-        {"order_id", {TY_BIGINT, 1, 0, 0, 0}, -1}, {"user_id", {TY_BIGINT, 1, 0, 0, 0}, -1},
-        {"amount", {TY_DOUBLE, 1, 0, 0, 0}, 0},    {"region", {TY_STRING, 1, 0, 0, 0}, 1},
+        {"order_id", {.kind = TY_BIGINT, .nullable = 1}, -1}, {"user_id", {.kind = TY_BIGINT, .nullable = 1}, -1},
+        {"amount", {.kind = TY_DOUBLE, .nullable = 1}, 0},    {"region", {.kind = TY_STRING, .nullable = 1}, 1},
     };
     uint64_t h1, h2;
     double t_json = touch(&js, rounds, &h1), t_avro = touch(&av, rounds, &h2);

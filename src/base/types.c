@@ -125,6 +125,8 @@ void type_print(StrBuf *b, Type t)
     default: sb_puts(b, type_kind_name((TypeKind)t.kind)); break;
     }
     if (!t.nullable && t.kind != TY_NULL) sb_puts(b, " NOT NULL");
+    if (t.timeattr == TA_ROWTIME) sb_puts(b, " *ROWTIME*");
+    if (t.timeattr == TA_PROCTIME) sb_puts(b, " *PROCTIME*");
 }
 
 bool type_equal(Type a, Type b)

@@ -36,7 +36,18 @@ typedef struct Type {
     unsigned char precision;  /* DECIMAL precision, TIMESTAMP fractional digits */
     unsigned char scale;      /* DECIMAL scale */
     int           len;        /* VARCHAR(n)/CHAR(n)/VARBINARY(n) length, 0 = unbounded */
+    unsigned char timeattr;   /* TimeAttr: a column that is a time attribute (a window's DESCRIPTOR may name it) */
 } Type;
+
+/* Time attributes (Flink's time indicators): the WATERMARK column of a
+ * table, PROCTIME(), a window's window_time.  Only a plain column
+ * reference keeps the mark; any expression over it is an ordinary
+ * timestamp (the binder clears it), as Flink materialises it. */
+typedef enum TimeAttr {
+    TA_NONE = 0,
+    TA_ROWTIME,           /* event time: rows carry it, watermarks bound it */
+    TA_PROCTIME,          /* processing time: the job's clock */
+} TimeAttr;
 
 #define DECIMAL_MAX_PRECISION 38
 

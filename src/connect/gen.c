@@ -175,12 +175,12 @@ struct gen_encoder {
 gen_encoder *gen_encoder_new(Format format, const char *topic,
                              const char *registry, char *err, size_t errlen)
 {
-    static const JsonField kf[] = {{"order_id", {TY_BIGINT, 0, 0, 0, 0}, 0}};
+    static const JsonField kf[] = {{"order_id", {.kind = TY_BIGINT}, 0}};
     static const JsonField vf[] = {
-        {"order_id", {TY_BIGINT, 0, 0, 0, 0}, 0},
-        {"user_id", {TY_BIGINT, 0, 0, 0, 0}, 1},
-        {"amount", {TY_DOUBLE, 0, 0, 0, 0}, 2},
-        {"region", {TY_STRING, 0, 0, 0, 0}, 3},
+        {"order_id", {.kind = TY_BIGINT}, 0},
+        {"user_id", {.kind = TY_BIGINT}, 1},
+        {"amount", {.kind = TY_DOUBLE}, 2},
+        {"region", {.kind = TY_STRING}, 3},
     };
     gen_encoder *e = calloc(1, sizeof *e);
     if (!e)

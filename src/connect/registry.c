@@ -149,9 +149,9 @@ typedef struct Answer {
 static int parse_answer(Registry *r, Answer *a, Arena *arena)
 {
     static const JsonField fields[] = {
-        {"id", {TY_BIGINT, 1, 0, 0, 0}, 0},         {"version", {TY_BIGINT, 1, 0, 0, 0}, 1},
-        {"schema", {TY_STRING, 1, 0, 0, 0}, 2},     {"error_code", {TY_BIGINT, 1, 0, 0, 0}, 3},
-        {"message", {TY_STRING, 1, 0, 0, 0}, 4},
+        {"id", {.kind = TY_BIGINT, .nullable = 1}, 0},         {"version", {.kind = TY_BIGINT, .nullable = 1}, 1},
+        {"schema", {.kind = TY_STRING, .nullable = 1}, 2},     {"error_code", {.kind = TY_BIGINT, .nullable = 1}, 3},
+        {"message", {.kind = TY_STRING, .nullable = 1}, 4},
     };
     Value row[5];
     char err[200];

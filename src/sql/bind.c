@@ -249,6 +249,7 @@ static BExpr *resolve_column(BindCtx *c, const Scope *sc, const AstExpr *x)
     if (hit->expr) {
         BExpr *e = arena_alloc(c->arena, sizeof *e);
         *e = *hit->expr;
+        e->type.timeattr = hit->type.timeattr;
         return e;
     }
     return bx_col(c, hit->index, hit->type, x->pos);
@@ -380,7 +381,18 @@ static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
     return e;
 }
 
+static BExpr *bind_expr1(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am);
+
+/* An expression over a time attribute is an ordinary timestamp: only a
+ * column reference keeps the mark (TimeAttr in types.h). */
 static BExpr *bind_expr(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am)
+{
+    BExpr *e = bind_expr1(c, sc, x, am);
+    if (e && x->kind != AX_COLUMN) e->type.timeattr = TA_NONE;
+    return e;
+}
+
+static BExpr *bind_expr1(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am)
 {
     if (c->diag->code) return NULL;
     switch (x->kind) {
@@ -839,6 +851,13 @@ static BQuery *query_over(BindCtx *c, BQuery *sub)
 
 static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out);
 
+/* A group aggregate's output columns are ordinary values: grouping by a
+ * time attribute materialises it (Flink's rule). */
+static void clear_time_attrs(BQuery *q)
+{
+    for (int i = 0; i < q->nout; i++) q->out[i]->type.timeattr = TA_NONE;
+}
+
 /* The SELECTs of a chain of UNION ALLs, left to right. */
 /* A LIMIT (limit ≥ 0) on a branch of a UNION is an error at pos. */
 static int refuse_branch_limit(BindCtx *c, int64_t limit, int pos)
@@ -986,7 +1005,10 @@ static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out)
             q->wm_expr = bind_expr(c, &sc, t->wm_expr, AGG_NO_OTHER);
             if (!q->wm_expr) return c->diag->code;
             for (int i = 0; i < sc.ncols; i++)
-                if (strcmp(sc.cols[i].name, t->cols[t->wm_col].name) == 0) q->wm_rowtime = sc.cols[i].expr ? -1 : sc.cols[i].index;
+                if (strcmp(sc.cols[i].name, t->cols[t->wm_col].name) == 0) {
+                    q->wm_rowtime = sc.cols[i].expr ? -1 : sc.cols[i].index;
+                    sc.cols[i].type.timeattr = TA_ROWTIME;   /* the table's event-time attribute */
+                }
         }
     } else {
         BQuery *sub;
@@ -1059,6 +1081,7 @@ static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out)
             q->keys[i] = q->out[i];
             q->out[i] = bx_col(c, i, q->keys[i]->type, q->out_pos[i]);
         }
+        clear_time_attrs(q);
         *out = q;
         return 0;
     }
@@ -1084,6 +1107,7 @@ static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out)
     }
     q->aggs = (BExpr **)aggs.v;
     q->naggs = aggs.n;
+    clear_time_attrs(q);
     *out = q;
     return c->diag->code;
 }

@@ -51,13 +51,13 @@ static Type ty(TypeKind k, bool nullable) { return type_make(k, nullable); }
 
 /* v1: {order_id long, user_id long, amount int, region string} */
 static const JsonField V1F[] = {
-    {"order_id", {TY_BIGINT, 0, 0, 0, 0}, 0}, {"user_id", {TY_BIGINT, 0, 0, 0, 0}, 1},
-    {"amount", {TY_INT, 0, 0, 0, 0}, 2},      {"region", {TY_STRING, 0, 0, 0, 0}, 3},
+    {"order_id", {.kind = TY_BIGINT, .nullable = 0}, 0}, {"user_id", {.kind = TY_BIGINT, .nullable = 0}, 1},
+    {"amount", {.kind = TY_INT, .nullable = 0}, 2},      {"region", {.kind = TY_STRING, .nullable = 0}, 3},
 };
 /* v2: user_id removed, amount double, channel added (nullable, default null) */
 static const JsonField V2F[] = {
-    {"order_id", {TY_BIGINT, 0, 0, 0, 0}, 0}, {"amount", {TY_DOUBLE, 0, 0, 0, 0}, 1},
-    {"region", {TY_STRING, 0, 0, 0, 0}, 2},   {"channel", {TY_STRING, 1, 0, 0, 0}, 3},
+    {"order_id", {.kind = TY_BIGINT, .nullable = 0}, 0}, {"amount", {.kind = TY_DOUBLE, .nullable = 0}, 1},
+    {"region", {.kind = TY_STRING, .nullable = 0}, 2},   {"channel", {.kind = TY_STRING, .nullable = 1}, 3},
 };
 
 static int setup(void **state)
