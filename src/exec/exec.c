@@ -384,6 +384,23 @@ int job_advance(Job *j, int source, int64_t watermark)
     return 0;
 }
 
+int job_set_clock(Job *j, int64_t now_ms)
+{
+    if (j->err[0]) return -1;
+    if (now_ms <= j->clock_ms) return 0;
+    j->clock_ms = now_ms;
+    for (int i = 0; i < j->nops; i++) {
+        OpState *s = &j->ops[i];
+        if (!s->vt->clock) continue;
+        batch_clear(&s->out);
+        int64_t t0 = now_us();
+        int rc = s->vt->clock(s, now_ms, &s->out);
+        s->stats.time_ns += (now_us() - t0) * 1000;
+        if (rc || deliver(j, s)) return -1;
+    }
+    return 0;
+}
+
 int job_push(Job *j, int source, const RawRecord *recs, int n)
 {
     if (j->err[0]) return -1;

@@ -78,6 +78,7 @@ typedef struct OpVTable {
     int  (*init)(OpState *s);                          /* allocate runtime state */
     int  (*process)(OpState *s, int port, Batch *in, Batch *out); /* consume a batch from input `port` */
     int  (*advance)(OpState *s, int64_t watermark, Batch *out);   /* time reached `watermark` (ms): emit what it completes */
+    int  (*clock)(OpState *s, int64_t now_ms, Batch *out);        /* processing time reached now_ms (job_set_clock): emit what it completes */
     int  (*flush)(OpState *s, Batch *out);             /* emit what the mini-batch buffered */
     /* Keyed state: add what changed since the last checkpoint to the
      * checkpoint's batch; load it all back on restart.  `op` numbers the
@@ -128,6 +129,7 @@ typedef struct JobStats {
     int64_t rows_out;     /* rows that reached the sink or the client */
     int64_t records_out;  /* records written */
     int64_t skipped;      /* malformed records skipped (error.mode = skip) */
+    int64_t late;         /* rows that came after every window they belong to had fired: they change no result */
     int64_t flushes;      /* mini-batches emitted */
     int64_t checkpoints;  /* checkpoints committed */
     int64_t ckpt_last_us; /* duration of the last checkpoint (pause of processing) */
@@ -157,6 +159,7 @@ struct Job {
     bool        replay;      /* re-reading records after a restart, into an upsert sink: operators
                                 write every touched key again (the sink may hold newer values) */
     int64_t     pending;     /* input records since the last flush */
+    int64_t     clock_ms;    /* processing time (ms since the epoch): PROCTIME() and processing-time windows read it; job_set_clock moves it */
     JobStats    stats;       /* counters */
     struct StateStore *state;/* checkpoints go here, or NULL (no state kept) */
     struct StateBatch *ckpt_fill;  /* the checkpoint being collected */
@@ -186,6 +189,10 @@ int  job_push(Job *j, int source, const RawRecord *recs, int n);
 /* Event time of source `source` reached `watermark` (ms): every operator
  * whose inputs' minimum watermark rises is advanced, in plan order. */
 int  job_advance(Job *j, int source, int64_t watermark);
+/* Processing time is now_ms (the driver's wall clock, or a test's clock):
+ * sets clock_ms and lets every operator with a clock hook emit what that
+ * completes.  Time never goes back: a smaller now_ms changes nothing. */
+int  job_set_clock(Job *j, int64_t now_ms);
 /* Emits what aggregates buffered (end of a mini-batch). */
 int  job_flush(Job *j);
 /* Sets j->err (printf-style) and returns -1. */
