@@ -112,6 +112,7 @@ int lex_next(Lexer *lx, Token *t)
         'unknown'    { TOK(TK_UNKNOWN); }
         'symmetric'  { TOK(TK_SYMMETRIC); }
         'asymmetric' { TOK(TK_ASYMMETRIC); }
+        'partition'  { TOK(TK_PARTITION); }
 
         ident { TOK(TK_ID); }
         "`" ([^`\x00] | "``")+ "`" { TOK(TK_ID); }
@@ -124,6 +125,7 @@ int lex_next(Lexer *lx, Token *t)
         "'" ([^'\x00] | "''")* "'" { TOK(TK_STRING); }
         "'" { ERR("unterminated string literal"); }
 
+        "=>" { TOK(TK_ARROW); }
         "("  { TOK(TK_LP); }
         ")"  { TOK(TK_RP); }
         ","  { TOK(TK_COMMA); }

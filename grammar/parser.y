@@ -35,7 +35,7 @@
 %stack_size 200
 
 %fallback ID KEY ENFORCED WATERMARK METADATA VIRTUAL LOCAL TIME ZONE TABLES JOBS JOB STOP
-             BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC.
+             BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC PARTITION.
 
 %left OR.
 %left AND.
@@ -181,9 +181,36 @@ selitem(A) ::= nm(Q) DOT STAR(S).     { A = ast_selstar(ctx, S, &Q); }
 from(A) ::= nm(N).                    { A = ast_from_table(ctx, N, NULL); }
 from(A) ::= nm(N) nm(X).              { A = ast_from_table(ctx, N, &X); }
 from(A) ::= nm(N) AS nm(X).           { A = ast_from_table(ctx, N, &X); }
+from(A) ::= TABLE LP ID(F) LP winargs(L) RP RP.            { A = ast_from_window(ctx, F, &L, NULL); }
+from(A) ::= TABLE LP ID(F) LP winargs(L) RP RP nm(X).      { A = ast_from_window(ctx, F, &L, &X); }
+from(A) ::= TABLE LP ID(F) LP winargs(L) RP RP AS nm(X).   { A = ast_from_window(ctx, F, &L, &X); }
 from(A) ::= LP(P) query(S) RP.       { A = ast_from_sub(ctx, P, S, NULL); }
 from(A) ::= LP(P) query(S) RP nm(X). { A = ast_from_sub(ctx, P, S, &X); }
 from(A) ::= LP(P) query(S) RP AS nm(X). { A = ast_from_sub(ctx, P, S, &X); }
+
+/* Window table function arguments: `TABLE t [PARTITION BY k, …]`,
+ * DESCRIPTOR(col) (parsed as a call), intervals; each may be named
+ * (`SIZE => INTERVAL '1' MINUTE`). */
+%type winargs {PtrList}
+winargs(A) ::= winarg(W).                    { memset(&A, 0, sizeof A); ast_list_push(ctx, &A, W); }
+winargs(A) ::= winargs(L) COMMA winarg(W).   { A = L; ast_list_push(ctx, &A, W); }
+%type winarg {AstWinArg*}
+winarg(A) ::= winval(V).                     { A = V; }
+winarg(A) ::= ID(N) ARROW winval(V).         { A = ast_winarg_named(ctx, N, V); }
+%type winval {AstWinArg*}
+winval(A) ::= TABLE(T) nm(N).                { A = ast_winarg_table(ctx, T, N, NULL); }
+winval(A) ::= TABLE(T) nm(N) PARTITION BY expr(X). {
+    PtrList l = {0};
+    ast_list_push(ctx, &l, X);
+    A = ast_winarg_table(ctx, T, N, &l);
+}
+winval(A) ::= TABLE(T) nm(N) PARTITION BY LP expr(X) COMMA exprlist(L) RP. {
+    PtrList l = {0};
+    ast_list_push(ctx, &l, X);
+    for (int i = 0; i < L.n; i++) ast_list_push(ctx, &l, L.v[i]);
+    A = ast_winarg_table(ctx, T, N, &l);
+}
+winval(A) ::= expr(X).                       { A = ast_winarg_expr(ctx, X); }
 
 %type where_opt {AstExpr*}
 where_opt(A) ::= .                    { A = NULL; }

@@ -413,6 +413,44 @@ AstSelect *ast_union(ParseCtx *c, AstSelect *left, Token u, bool all, AstSelect 
     return s;
 }
 
+AstFrom ast_from_window(ParseCtx *c, Token fn, PtrList *args, Token *alias)
+{
+    AstFrom f = {0};
+    f.winfn = ast_ident(c, fn);
+    f.winargs = (AstWinArg **)args->v;
+    f.nwinargs = args->n;
+    f.alias = alias ? ast_ident(c, *alias) : NULL;
+    f.pos = fn.pos;
+    return f;
+}
+
+AstWinArg *ast_winarg_table(ParseCtx *c, Token kw, Token table, PtrList *partition)
+{
+    AstWinArg *a = arena_alloc(c->arena, sizeof *a);
+    a->pos = kw.pos;
+    a->table = ast_ident(c, table);
+    if (partition) {
+        a->partition = (AstExpr **)partition->v;
+        a->npartition = partition->n;
+    }
+    return a;
+}
+
+AstWinArg *ast_winarg_expr(ParseCtx *c, AstExpr *x)
+{
+    AstWinArg *a = arena_alloc(c->arena, sizeof *a);
+    a->pos = x->pos;
+    a->expr = x;
+    return a;
+}
+
+AstWinArg *ast_winarg_named(ParseCtx *c, Token name, AstWinArg *a)
+{
+    a->name = ast_ident(c, name);
+    a->pos = name.pos;
+    return a;
+}
+
 AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias)
 {
     AstFrom f = {0};

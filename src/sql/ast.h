@@ -127,8 +127,21 @@ typedef struct AstSelItem {
     int         pos;      /* offset of the item */
 } AstSelItem;
 
+/* One argument of a window table function, positional or `NAME => value`. */
+typedef struct AstWinArg {
+    const char *name;     /* DATA, TIMECOL, SIZE, …; NULL = positional */
+    int         pos;      /* offset of the argument (its name when named) */
+    const char *table;    /* `TABLE t`: the table, else NULL */
+    AstExpr   **partition;/* `TABLE t PARTITION BY k, …` (SESSION) */
+    int         npartition; /* count */
+    AstExpr    *expr;     /* any other argument: DESCRIPTOR(col) (a call), an interval */
+} AstWinArg;
+
 typedef struct AstFrom {
     const char *table;    /* table name, or NULL for a subquery */
+    const char *winfn;    /* FROM TABLE(TUMBLE(…)): the window function's name, else NULL */
+    AstWinArg **winargs;  /* its arguments */
+    int         nwinargs; /* count */
     AstSelect  *sub;      /* subquery */
     const char *alias;    /* alias, or NULL */
     int         pos;      /* offset of the table name or '(' */
@@ -228,6 +241,10 @@ AstSelItem *ast_selstar(ParseCtx *c, Token t, Token *qual);
 AstSelect *ast_select(ParseCtx *c, Token t, bool distinct, PtrList *items, AstFrom from,
                       AstExpr *where, Token *group, PtrList *groupby, AstExpr *having, Token *limit);
 AstFrom ast_from_table(ParseCtx *c, Token name, Token *alias);
+AstFrom ast_from_window(ParseCtx *c, Token fn, PtrList *args, Token *alias);
+AstWinArg *ast_winarg_table(ParseCtx *c, Token kw, Token table, PtrList *partition);
+AstWinArg *ast_winarg_expr(ParseCtx *c, AstExpr *x);
+AstWinArg *ast_winarg_named(ParseCtx *c, Token name, AstWinArg *a);
 AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias);
 /* `left UNION [ALL] right`. */
 AstSelect *ast_union(ParseCtx *c, AstSelect *left, Token u, bool all, AstSelect *right);

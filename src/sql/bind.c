@@ -955,12 +955,421 @@ static int bind_union(BindCtx *c, const AstSelect *sel, BQuery **out)
     return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Windows: FROM TABLE(TUMBLE(…)) and GROUP BY TUMBLE(…) group windows  */
+
+/* What a window over some rows is, as written (a window table function's
+ * arguments, or a group window's). */
+typedef struct WinReq {
+    WindowKind     kind;      /* which function */
+    const char    *fname;     /* its name as written, for messages */
+    int            pos;       /* offset of the function */
+    AstFrom        data;      /* the rows: a table (TVF) or the FROM item (group window) */
+    const AstExpr *timecol;   /* the time attribute column (AX_COLUMN) */
+    const AstExpr *size, *slide, *offset; /* intervals, NULL = absent (SESSION: size = the gap) */
+    AstExpr      **partition; /* SESSION's PARTITION BY */
+    int            npartition;/* count */
+    bool           legacy;    /* a GROUP BY group window */
+} WinReq;
+
+/* The names of the three window columns: a window table function's are
+ * visible; a group window's are reached through TUMBLE_START and friends. */
+static const char *const win_names[2][3] = {
+    {"window_start", "window_end", "window_time"},
+    {"$window_start", "$window_end", "$window_time"},
+};
+
+static const char *const win_fn_names[] = {[WIN_TUMBLE] = "TUMBLE", [WIN_HOP] = "HOP", [WIN_CUMULATE] = "CUMULATE", [WIN_SESSION] = "SESSION"};
+
+static int win_kind(const char *name)
+{
+    for (int k = 0; k < 4; k++)
+        if (strcasecmp(name, win_fn_names[k]) == 0) return k;
+    return -1;
+}
+
+/* An interval argument's value (ms): a literal, positive unless it is an offset. */
+static int win_interval(BindCtx *c, const WinReq *r, const AstExpr *x, const char *what, bool offset, int64_t *out)
+{
+    Scope empty = {0};
+    BExpr *e = bind_expr(c, &empty, x, AGG_NO_OTHER);
+    if (!e) return c->diag->code;
+    if (e->kind != BX_LIT || e->type.kind != TY_INTERVAL)
+        return diag_error(c->diag, DIAG_SEMANTIC, x->pos, "the %s of %s must be an interval literal such as INTERVAL '1' MINUTE", what, r->fname);
+    if (!offset && e->lit.i <= 0) return diag_error(c->diag, DIAG_SEMANTIC, x->pos, "the %s of %s must be positive", what, r->fname);
+    *out = e->lit.i;
+    return 0;
+}
+
+static void print_ms(StrBuf *b, int64_t ms)
+{
+    static const struct { int64_t ms; const char *unit; } u[] = {{86400000, "DAY"}, {3600000, "HOUR"}, {60000, "MINUTE"}, {1000, "SECOND"}, {1, "MILLISECOND"}};
+    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
+        if (ms % u[i].ms == 0) {
+            sb_printf(b, "INTERVAL '%lld' %s", (long long)(ms / u[i].ms), u[i].unit);
+            return;
+        }
+}
+
+/*
+ * Binds the rows a window reads (`SELECT * FROM data`) as q's input, adds
+ * window_start, window_end and window_time after its columns, and fills
+ * q->window.  sc becomes the scope the rest of the query sees.
+ */
+static int bind_window(BindCtx *c, BQuery *q, Scope *sc, const WinReq *r)
+{
+    AstSelItem *star = arena_alloc(c->arena, sizeof *star);
+    star->star = true;
+    star->pos = r->data.pos;
+    AstSelItem **items = arena_alloc(c->arena, sizeof *items);
+    items[0] = star;
+    AstSelect *inner = arena_alloc(c->arena, sizeof *inner);
+    inner->pos = r->data.pos;
+    inner->items = items;
+    inner->nitems = 1;
+    inner->from = r->data;
+    inner->limit = -1;
+    BQuery *tq;
+    if (bind_select(c, inner, &tq)) return c->diag->code;
+    if (tq->limit >= 0) return diag_error(c->diag, DIAG_SEMANTIC, r->data.pos, "LIMIT is only supported on the outermost query");
+
+    /* The time attribute. */
+    const AstExpr *tc = r->timecol;
+    const char *qual = r->data.alias ? r->data.alias : r->data.table;
+    if (tc->qual && (!qual || strcmp(tc->qual, qual) != 0))
+        return diag_error(c->diag, DIAG_SEMANTIC, tc->pos, "unknown table or alias '%s'", tc->qual);
+    int col = -1;
+    for (int i = 0; i < tq->nout && col < 0; i++)
+        if (strcmp(tq->out_names[i], tc->name) == 0) col = i;
+    if (col < 0) return diag_error(c->diag, DIAG_SEMANTIC, tc->pos, "unknown column '%s' in the rows of %s", tc->name, r->fname);
+    Type tt = tq->out[col]->type;
+    if (tt.timeattr == TA_NONE)
+        return diag_error(c->diag, DIAG_SEMANTIC, tc->pos,
+                          "%s needs a time attribute, but column '%s' is a plain %s: declare it with WATERMARK FOR %s AS … in its table, "
+                          "or use a PROCTIME() column",
+                          r->fname, tc->name, type_str(c->arena, tt), tc->name);
+
+    WindowSpec *w = arena_alloc(c->arena, sizeof *w);
+    w->kind = r->kind;
+    w->timecol = col;
+    w->time = (TimeAttr)tt.timeattr;
+    w->ltz = tt.kind == TY_TIMESTAMP_LTZ;
+    w->legacy = r->legacy;
+    const char *what = r->kind == WIN_SESSION ? "gap" : "size";
+    if (win_interval(c, r, r->size, what, false, &w->size)) return c->diag->code;
+    w->slide = w->size;
+    if (r->slide && win_interval(c, r, r->slide, r->kind == WIN_HOP ? "slide" : "step", false, &w->slide)) return c->diag->code;
+    if (r->offset && win_interval(c, r, r->offset, "offset", true, &w->offset)) return c->diag->code;
+    if ((r->kind == WIN_HOP || r->kind == WIN_CUMULATE) && w->size % w->slide != 0) {
+        StrBuf b = {0};
+        print_ms(&b, w->size);
+        sb_puts(&b, " is not a whole multiple of the ");
+        sb_puts(&b, r->kind == WIN_HOP ? "slide " : "step ");
+        print_ms(&b, w->slide);
+        diag_error(c->diag, DIAG_SEMANTIC, r->size->pos, "the size of %s must be a whole multiple of its %s: %s", r->fname,
+                   r->kind == WIN_HOP ? "slide" : "step", b.s);
+        sb_free(&b);
+        return c->diag->code;
+    }
+    if (r->kind == WIN_HOP && w->size / w->slide > 100000)
+        return diag_error(c->diag, DIAG_SEMANTIC, r->size->pos, "%s windows of more than 100000 slides are not supported", r->fname);
+
+    /* The input: the rows' columns, then the three window columns. */
+    over_query(c, q, tq);
+    int n = tq->nout;
+    const char **names = arena_alloc(c->arena, sizeof(char *) * (size_t)(n + 3));
+    Type *types = arena_alloc(c->arena, sizeof(Type) * (size_t)(n + 3));
+    memcpy(names, tq->out_names, sizeof(char *) * (size_t)n);
+    memcpy(types, q->in_types, sizeof(Type) * (size_t)n);
+    Type ws = type_make(TY_TIMESTAMP, false), wt = ws;
+    if (w->ltz || w->time == TA_PROCTIME) wt = type_make(TY_TIMESTAMP_LTZ, false);
+    wt.timeattr = (unsigned char)w->time;
+    for (int i = 0; i < 3; i++) {
+        names[n + i] = win_names[r->legacy][i];
+        types[n + i] = i == 2 ? wt : ws;
+    }
+    q->in_names = names;
+    q->in_types = types;
+    q->nin = n + 3;
+    q->window = w;
+    q->win_pos = r->pos;
+    q->late_topic = tq->table ? tq->table->conn.late_topic : NULL;
+
+    sc->qual = qual;
+    sc->cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)(n + 3));
+    sc->ncols = 0;
+    for (int i = 0; i < n + 3; i++) sc->cols[sc->ncols++] = (ScopeCol){names[i], types[i], i, NULL};
+    if (r->npartition) {
+        q->win_partition = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)r->npartition);
+        for (int i = 0; i < r->npartition; i++)
+            if (!(q->win_partition[i] = bind_expr(c, sc, r->partition[i], AGG_NO_OTHER))) return c->diag->code;
+        q->nwin_partition = r->npartition;
+    }
+    return 0;
+}
+
+/* FROM TABLE(fn(args…)): the arguments, positional or named, in order. */
+static int window_tvf_req(BindCtx *c, const AstFrom *f, WinReq *r)
+{
+    static const char *const params[4][5] = {
+        [WIN_TUMBLE] = {"DATA", "TIMECOL", "SIZE", "OFFSET", NULL},
+        [WIN_HOP] = {"DATA", "TIMECOL", "SLIDE", "SIZE", "OFFSET"},
+        [WIN_CUMULATE] = {"DATA", "TIMECOL", "STEP", "SIZE", "OFFSET"},
+        [WIN_SESSION] = {"DATA", "TIMECOL", "GAP", NULL, NULL},
+    };
+    static const int required[4] = {3, 4, 4, 3};
+    int k = win_kind(f->winfn);
+    if (k < 0)
+        return diag_error(c->diag, DIAG_SEMANTIC, f->pos, "unknown window function '%s' (use TUMBLE, HOP, CUMULATE or SESSION)", f->winfn);
+    memset(r, 0, sizeof *r);
+    r->kind = (WindowKind)k;
+    r->fname = win_fn_names[k];
+    r->pos = f->pos;
+    int nparams = 0;
+    while (nparams < 5 && params[k][nparams]) nparams++;
+    const AstWinArg *slot[5] = {0};
+    bool named = false;
+    for (int i = 0; i < f->nwinargs; i++) {
+        const AstWinArg *a = f->winargs[i];
+        int at = -1;
+        if (a->name) {
+            named = true;
+            for (int p = 0; p < nparams && at < 0; p++)
+                if (strcasecmp(a->name, params[k][p]) == 0) at = p;
+            if (at < 0) {
+                StrBuf b = {0};
+                for (int p = 0; p < nparams; p++) sb_printf(&b, "%s%s", p ? ", " : "", params[k][p]);
+                diag_error(c->diag, DIAG_SEMANTIC, a->pos, "%s has no parameter '%s' (its parameters: %s)", r->fname, a->name, b.s);
+                sb_free(&b);
+                return c->diag->code;
+            }
+        } else {
+            if (named)
+                return diag_error(c->diag, DIAG_SEMANTIC, a->pos, "a positional argument of %s cannot follow a named one", r->fname);
+            if (i >= nparams) return diag_error(c->diag, DIAG_SEMANTIC, a->pos, "%s takes at most %d arguments", r->fname, nparams);
+            at = i;
+        }
+        if (slot[at]) return diag_error(c->diag, DIAG_SEMANTIC, a->pos, "%s's %s is given twice", r->fname, params[k][at]);
+        slot[at] = a;
+    }
+    for (int p = 0; p < required[k]; p++)
+        if (!slot[p]) return diag_error(c->diag, DIAG_SEMANTIC, f->pos, "%s needs its %s argument", r->fname, params[k][p]);
+    if (!slot[0]->table)
+        return diag_error(c->diag, DIAG_SEMANTIC, slot[0]->pos, "the DATA of %s must be a table: TABLE name", r->fname);
+    for (int p = 1; p < nparams; p++)
+        if (slot[p] && slot[p]->table)
+            return diag_error(c->diag, DIAG_SEMANTIC, slot[p]->pos, "only the DATA of %s is a table", r->fname);
+    if (slot[0]->npartition && k != WIN_SESSION)
+        return diag_error(c->diag, DIAG_SEMANTIC, slot[0]->partition[0]->pos, "PARTITION BY is only allowed in SESSION");
+    const AstExpr *d = slot[1]->expr;
+    if (d->kind != AX_FUNC || strcasecmp(d->name, "DESCRIPTOR") != 0 || d->nargs != 1 || d->args[0]->kind != AX_COLUMN)
+        return diag_error(c->diag, DIAG_SEMANTIC, d->pos, "the TIMECOL of %s must be DESCRIPTOR(column)", r->fname);
+    r->data.table = slot[0]->table;
+    r->data.pos = slot[0]->pos;
+    r->data.alias = f->alias;
+    r->timecol = d->args[0];
+    r->partition = slot[0]->partition;
+    r->npartition = slot[0]->npartition;
+    switch (r->kind) {
+    case WIN_TUMBLE: r->size = slot[2]->expr; r->offset = slot[3] ? slot[3]->expr : NULL; break;
+    case WIN_HOP:
+    case WIN_CUMULATE: r->slide = slot[2]->expr; r->size = slot[3]->expr; r->offset = slot[4] ? slot[4]->expr : NULL; break;
+    case WIN_SESSION: r->size = slot[2]->expr; break;
+    }
+    return 0;
+}
+
+/* The group window in a GROUP BY (TUMBLE(ts, size) and friends), or NULL. */
+static const AstExpr *group_window(const AstSelect *sel, int *at)
+{
+    for (int i = 0; i < sel->ngroupby; i++) {
+        const AstExpr *x = sel->groupby[i];
+        int k;
+        if (x->kind == AX_FUNC && (k = win_kind(x->name)) >= 0 && k != WIN_CUMULATE) {
+            *at = i;
+            return x;
+        }
+    }
+    return NULL;
+}
+
+static AstExpr *win_column(BindCtx *c, const char *name, int pos)
+{
+    AstExpr *x = arena_alloc(c->arena, sizeof *x);
+    x->kind = AX_COLUMN;
+    x->name = name;
+    x->pos = x->end = pos;
+    return x;
+}
+
+/*
+ * x with TUMBLE_START(…), TUMBLE_END(…), TUMBLE_ROWTIME(…) and
+ * TUMBLE_PROCTIME(…) (HOP_…, SESSION_…) replaced by the window's hidden
+ * columns; the window's own kind is `kind`.  NULL after an error.
+ */
+static AstExpr *rewrite_group_window(BindCtx *c, AstExpr *x, int kind)
+{
+    if (!x || c->diag->code) return x;
+    if (x->kind == AX_FUNC) {
+        static const char *const parts[] = {"_START", "_END", "_ROWTIME", "_PROCTIME"};
+        for (int k = 0; k < 4; k++) {
+            if (k == WIN_CUMULATE) continue;
+            size_t fl = strlen(win_fn_names[k]);
+            if (strncasecmp(x->name, win_fn_names[k], fl) != 0) continue;
+            for (int p = 0; p < 4; p++) {
+                if (strcasecmp(x->name + fl, parts[p]) != 0) continue;
+                if (k != kind) {
+                    diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s needs a %s group window in GROUP BY", x->name, win_fn_names[k]);
+                    return NULL;
+                }
+                return win_column(c, win_names[1][p < 2 ? p : 2], x->pos);
+            }
+        }
+    }
+    AstExpr *n = arena_alloc(c->arena, sizeof *n);
+    *n = *x;
+    if ((x->a && !(n->a = rewrite_group_window(c, x->a, kind))) || (x->b && !(n->b = rewrite_group_window(c, x->b, kind))) ||
+        (x->c && !(n->c = rewrite_group_window(c, x->c, kind))))
+        return NULL;
+    if (x->nargs) {
+        n->args = arena_alloc(c->arena, sizeof(AstExpr *) * (size_t)x->nargs);
+        for (int i = 0; i < x->nargs; i++)
+            if (!(n->args[i] = rewrite_group_window(c, x->args[i], kind))) return NULL;
+    }
+    return n;
+}
+
+/*
+ * `… GROUP BY TUMBLE(ts, INTERVAL '1' HOUR), k`: the same query over a
+ * window of its FROM item, grouped by the window's start and end, with
+ * TUMBLE_START(…) and friends reading the window's columns.
+ */
+static AstSelect *legacy_window(BindCtx *c, const AstSelect *sel, const AstExpr *gw, int at, WinReq *r)
+{
+    int k = win_kind(gw->name);
+    memset(r, 0, sizeof *r);
+    r->kind = (WindowKind)k;
+    r->fname = win_fn_names[k];
+    r->pos = gw->pos;
+    r->legacy = true;
+    r->data = sel->from;
+    int want = k == WIN_HOP ? 3 : 2;
+    if (gw->nargs < want || gw->nargs > want + (k != WIN_SESSION))
+        return diag_error(c->diag, DIAG_SEMANTIC, gw->pos, "%s takes (time_attribute, %s%s)", r->fname,
+                          k == WIN_HOP ? "slide, size" : k == WIN_SESSION ? "gap" : "size", k == WIN_SESSION ? "" : "[, offset]"),
+               NULL;
+    if (gw->args[0]->kind != AX_COLUMN)
+        return diag_error(c->diag, DIAG_SEMANTIC, gw->args[0]->pos, "the first argument of %s must be a time attribute column", r->fname),
+               NULL;
+    r->timecol = gw->args[0];
+    if (k == WIN_HOP) {
+        r->slide = gw->args[1];
+        r->size = gw->args[2];
+    } else {
+        r->size = gw->args[1];
+    }
+    if (gw->nargs > want) r->offset = gw->args[want];
+
+    AstSelect *s = arena_alloc(c->arena, sizeof *s);
+    *s = *sel;
+    s->groupby = arena_alloc(c->arena, sizeof(AstExpr *) * (size_t)(sel->ngroupby + 1));
+    s->ngroupby = 0;
+    for (int i = 0; i < sel->ngroupby; i++) {
+        if (i == at) {
+            s->groupby[s->ngroupby++] = win_column(c, win_names[1][0], gw->pos);
+            s->groupby[s->ngroupby++] = win_column(c, win_names[1][1], gw->pos);
+            continue;
+        }
+        if (!(s->groupby[s->ngroupby++] = rewrite_group_window(c, sel->groupby[i], k))) return NULL;
+    }
+    s->items = arena_alloc(c->arena, sizeof(AstSelItem *) * (size_t)(sel->nitems ? sel->nitems : 1));
+    for (int i = 0; i < sel->nitems; i++) {
+        AstSelItem *it = arena_alloc(c->arena, sizeof *it);
+        *it = *sel->items[i];
+        if (it->expr && !(it->expr = rewrite_group_window(c, it->expr, k))) return NULL;
+        /* TUMBLE_START(…) alone is named as any other expression */
+        if (it->expr && !it->alias && it->expr->kind == AX_COLUMN && sel->items[i]->expr->kind != AX_COLUMN)
+            it->alias = arena_printf(c->arena, "EXPR$%d", i);
+        s->items[i] = it;
+    }
+    if (sel->having && !(s->having = rewrite_group_window(c, sel->having, k))) return NULL;
+    return s;
+}
+
+static bool bx_reads_from(const BExpr *e, int from)
+{
+    if (!e) return false;
+    if (e->kind == BX_COL) return e->col >= from;
+    if (bx_reads_from(e->a, from) || bx_reads_from(e->b, from)) return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (bx_reads_from(e->args[i], from)) return true;
+    return false;
+}
+
+/*
+ * A query over a window: what runs as a window aggregate (GROUP BY
+ * window_start, window_end [, window_time] [, keys]) or a window table
+ * function whose rows go on (the rest), and what cannot run.
+ */
+static int check_window_query(BindCtx *c, BQuery *q, const AstSelect *sel)
+{
+    const WindowSpec *w = q->window;
+    int wcol = q->nin - 3;   /* window_start; window_end, window_time follow */
+    int kws = -1, kwe = -1, kwt = -1;
+    for (int i = 0; i < q->nkeys; i++) {
+        const BExpr *k = q->keys[i];
+        if (k->kind != BX_COL) continue;
+        if (k->col == wcol) kws = i;
+        if (k->col == wcol + 1) kwe = i;
+        if (k->col == wcol + 2) kwt = i;
+    }
+    bool window_agg = q->is_agg && kws >= 0 && kwe >= 0;
+    if (!window_agg) {
+        if (w->kind == WIN_SESSION)
+            return diag_error(c->diag, DIAG_SEMANTIC, q->win_pos,
+                              "a SESSION window is supported in a window aggregate only: GROUP BY window_start, window_end[, keys]");
+        return 0;
+    }
+    if (q->where && bx_reads_from(q->where, wcol))
+        return diag_error(c->diag, DIAG_SEMANTIC, q->where->pos,
+                          "the WHERE of a window aggregate cannot read window_start, window_end or window_time (filter them in HAVING)");
+    for (int i = 0; i < q->nkeys; i++)
+        if (i != kws && i != kwe && i != kwt && bx_reads_from(q->keys[i], wcol))
+            return diag_error(c->diag, DIAG_SEMANTIC, sel->groupby[i < sel->ngroupby ? i : 0]->pos,
+                              "a window aggregate groups by window_start, window_end and window_time as plain columns only");
+    for (int j = 0; j < q->naggs; j++)
+        if (bx_reads_from(q->aggs[j], wcol))
+            return diag_error(c->diag, DIAG_SEMANTIC, q->aggs[j]->pos, "an aggregate of a window aggregate cannot read the window's columns");
+    for (int p = 0; p < q->nwin_partition; p++) {
+        bool found = false;
+        for (int i = 0; i < q->nkeys && !found; i++) found = bexpr_equal(q->win_partition[p], q->keys[i]);
+        if (!found)
+            return diag_error(c->diag, DIAG_SEMANTIC, q->win_partition[p]->pos, "the PARTITION BY keys of SESSION must also be GROUP BY keys");
+    }
+    /* window_time stays a time attribute (windows may be windowed again) */
+    for (int i = 0; kwt >= 0 && i < q->nout; i++)
+        if (q->out[i]->kind == BX_COL && q->out[i]->col == kwt) q->out[i]->type.timeattr = (unsigned char)w->time;
+    return 0;
+}
+
 int bind_query(BindCtx *c, const AstSelect *sel, BQuery **out)
 {
     return sel->union_left ? bind_union(c, sel, out) : bind_select(c, sel, out);
 }
 
+static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req, BQuery **out);
+
 static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out)
+{
+    int at;
+    const AstExpr *gw = sel->from.winfn ? NULL : group_window(sel, &at);
+    if (!gw) return bind_select_core(c, sel, NULL, out);
+    WinReq r;
+    const AstSelect *s = legacy_window(c, sel, gw, at, &r);
+    return s ? bind_select_core(c, s, &r, out) : c->diag->code;
+}
+
+static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req, BQuery **out)
 {
     BQuery *q = arena_alloc(c->arena, sizeof *q);
     q->pos = sel->pos;
@@ -970,7 +1379,14 @@ static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out)
     Scope sc = {0};
 
     /* FROM */
-    if (sel->from.table) {
+    WinReq tvf;
+    if (!req && sel->from.winfn) {
+        if (window_tvf_req(c, &sel->from, &tvf)) return c->diag->code;
+        req = &tvf;
+    }
+    if (req) {
+        if (bind_window(c, q, &sc, req)) return c->diag->code;
+    } else if (sel->from.table) {
         const CatTable *t = catalog_find(c->catalog, sel->from.table);
         if (!t) return diag_error(c->diag, DIAG_SEMANTIC, sel->from.pos, "unknown table '%s'", sel->from.table);
         q->table = t;
@@ -1039,6 +1455,7 @@ static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out)
                 if (sc.cols[j].expr) {
                     e = arena_alloc(c->arena, sizeof *e);
                     *e = *sc.cols[j].expr;
+                    e->type.timeattr = sc.cols[j].type.timeattr;
                 } else {
                     e = bx_col(c, sc.cols[j].index, sc.cols[j].type, it->pos);
                 }
@@ -1065,6 +1482,7 @@ static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out)
     for (int i = 0; i < sel->nitems; i++) aggs_in_select = aggs_in_select || (sel->items[i]->expr && has_agg(sel->items[i]->expr));
     q->is_agg = sel->ngroupby > 0 || aggs_in_select || sel->having || sel->distinct;
     if (!q->is_agg) {
+        if (q->window && check_window_query(c, q, sel)) return c->diag->code;
         *out = q;
         return 0;
     }
@@ -1082,6 +1500,7 @@ static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out)
             q->out[i] = bx_col(c, i, q->keys[i]->type, q->out_pos[i]);
         }
         clear_time_attrs(q);
+        if (q->window && check_window_query(c, q, sel)) return c->diag->code;
         *out = q;
         return 0;
     }
@@ -1108,6 +1527,7 @@ static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out)
     q->aggs = (BExpr **)aggs.v;
     q->naggs = aggs.n;
     clear_time_attrs(q);
+    if (!c->diag->code && q->window && check_window_query(c, q, sel)) return c->diag->code;
     *out = q;
     return c->diag->code;
 }

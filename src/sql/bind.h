@@ -15,6 +15,22 @@
 #include "diag.h"
 #include "expr.h"
 
+/* A window as TUMBLE / HOP / CUMULATE / SESSION define it (all times in
+ * ms).  Windows of a TIMESTAMP_LTZ time attribute align on local time in
+ * the plan's table.local-time-zone; of a TIMESTAMP one, on its own value. */
+typedef enum WindowKind { WIN_TUMBLE, WIN_HOP, WIN_CUMULATE, WIN_SESSION } WindowKind;
+
+typedef struct WindowSpec {
+    WindowKind  kind;     /* which function */
+    int64_t     size;     /* TUMBLE/HOP/CUMULATE: window length; SESSION: the gap */
+    int64_t     slide;    /* HOP: slide; CUMULATE: step; TUMBLE: = size; SESSION: unused */
+    int64_t     offset;   /* alignment offset (TUMBLE, HOP, CUMULATE) */
+    int         timecol;  /* input column of the time attribute (the DESCRIPTOR) */
+    TimeAttr    time;     /* TA_ROWTIME (watermarks fire windows) or TA_PROCTIME (the job's clock does) */
+    bool        ltz;      /* the time attribute is TIMESTAMP_LTZ */
+    bool        legacy;   /* written as a GROUP BY TUMBLE(…) group window (EXPLAIN says so) */
+} WindowSpec;
+
 typedef struct BQuery BQuery;
 struct BQuery {
     int            pos;       /* offset of SELECT */
@@ -29,6 +45,15 @@ struct BQuery {
     int            nin;       /* input width */
     BExpr         *wm_expr;   /* table input: the WATERMARK strategy over the input, or NULL */
     int            wm_rowtime;/* input column of the watermark's time attribute (-1 = computed) */
+    /* A window table function (or a GROUP BY group window) over the
+     * input: then the input's last three columns are window_start,
+     * window_end and window_time, which the window operator computes;
+     * sub (or table) gives the rest. */
+    WindowSpec    *window;    /* or NULL */
+    const char    *late_topic;/* late-rows.topic of the table the window's time attribute comes from, or NULL */
+    BExpr        **win_partition; /* SESSION's PARTITION BY, over the input */
+    int            nwin_partition; /* count */
+    int            win_pos;   /* offset of the window function (or group window) */
     BExpr         *where;     /* over the input, or NULL */
     bool           is_agg;    /* GROUP BY, aggregates, HAVING or DISTINCT */
     BExpr        **keys;      /* group keys over the input */

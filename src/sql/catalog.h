@@ -58,6 +58,7 @@ typedef struct Connector {
     bool          bounded;      /* scan.bounded.mode = latest-offset */
     ErrorMode     error_mode;   /* error.mode */
     const char   *dead_letter;  /* error.dead-letter-topic, or NULL */
+    const char   *late_topic;   /* late-rows.topic: rows that come after their windows fired are copied there, or NULL */
     const char   *key_url;      /* Schema Registry for the key, or NULL */
     const char   *value_url;    /* Schema Registry for the value, or NULL */
     KeyValue     *props;        /* properties.* without the prefix */

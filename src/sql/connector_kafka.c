@@ -47,6 +47,9 @@ const OptionDef kafka_options[] = {
      .doc = "A malformed record fails the job naming topic/partition/offset ('fail'), or is skipped and counted ('skip')."},
     {.name = "error.dead-letter-topic", .type = OPT_STRING, .to = {OPT_FIELD(Connector, dead_letter)},
      .doc = "With error.mode 'skip': also copy malformed records to this topic."},
+    {.name = "late-rows.topic", .type = OPT_STRING, .to = {OPT_FIELD(Connector, late_topic)},
+     .doc = "Copy rows that come after every window they belong to has fired (late rows: they change no result) "
+            "to this topic as JSON, with headers naming the window and the watermark."},
     {.name = "avro-confluent.url", .type = OPT_STRING,
      .to = {OPT_FIELD(Connector, key_url), OPT_FIELD(Connector, value_url)}, .doc = settings_doc_registry_url},
     {.name = "key.avro-confluent.url", .type = OPT_STRING, .to = {OPT_FIELD(Connector, key_url)},

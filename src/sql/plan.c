@@ -115,6 +115,7 @@ static const PlanTable *table_copy(Plan *p, const CatTable *t)
     pt->conn = t->conn;
     pt->conn.topic = arena_strdup(a, t->conn.topic);
     pt->conn.dead_letter = arena_strdup(a, t->conn.dead_letter);
+    pt->conn.late_topic = arena_strdup(a, t->conn.late_topic);
     pt->conn.key_url = arena_strdup(a, t->conn.key_url);
     pt->conn.value_url = arena_strdup(a, t->conn.value_url);
     pt->conn.props = arena_alloc(a, sizeof(KeyValue) * (size_t)(t->conn.nprops ? t->conn.nprops : 1));
@@ -167,6 +168,15 @@ static PlanNode *calc(Plan *p, PlanNode *in, BExpr *filter, BExpr **exprs, const
 }
 
 static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d);
+static const PlanNode *update_origin(const PlanNode *n);
+
+/* The visible name of window column i (window_start, window_end, window_time). */
+static const char *win_col_name(const BQuery *q, int i)
+{
+    static const char *const names[] = {"window_start", "window_end", "window_time"};
+    (void)q;
+    return names[i];
+}
 
 static PlanNode *build_source(Plan *p, const BQuery *q)
 {
@@ -221,10 +231,153 @@ static PlanNode *build_union(Plan *p, const BQuery *q, Diag *d)
     return u;   /* no unique key: the branches may repeat rows */
 }
 
+/* e with every column c read as map[c] (a copy). */
+static BExpr *remap_cols(Plan *p, const BExpr *e, const int *map)
+{
+    if (!e) return NULL;
+    BExpr *n = arena_alloc(&p->arena, sizeof *n);
+    *n = *e;
+    if (e->kind == BX_COL) {
+        n->col = map[e->col];
+        return n;
+    }
+    n->a = remap_cols(p, e->a, map);
+    n->b = remap_cols(p, e->b, map);
+    if (e->nargs) {
+        n->args = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++) n->args[i] = remap_cols(p, e->args[i], map);
+    }
+    return n;
+}
+
+/* A window needs rows that stay: an updating input is refused, as Flink refuses it. */
+static bool window_input_ok(Plan *p, const BQuery *q, const PlanNode *in, Diag *d)
+{
+    (void)p;
+    if (!in->updating) return true;
+    diag_error(d, DIAG_PLAN, q->win_pos, "a window needs an append-only input, but its input produces updates (from %s)",
+               plan_ops[update_origin(in)->kind].name);
+    return false;
+}
+
+/* The window TVF's three columns after the input's. */
+static void window_cols(const BQuery *q, PlanNode *n, const PlanNode *in)
+{
+    memcpy(n->cols, in->cols, sizeof(PlanCol) * (size_t)in->ncols);
+    for (int i = 0; i < 3; i++) n->cols[in->ncols + i] = (PlanCol){q->in_names[q->nin - 3 + i], q->in_types[q->nin - 3 + i]};
+}
+
+/* Each row with its windows (a window TVF whose rows go on). */
+static PlanNode *build_window_tvf(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
+{
+    if (!window_input_ok(p, q, in, d)) return NULL;
+    WindowTvfPlan *wp = (WindowTvfPlan *)node_new(p, PLAN_WINDOW_TVF, sizeof(WindowTvfPlan), in, in->ncols + 3);
+    wp->spec = *q->window;
+    wp->late_topic = q->late_topic;
+    window_cols(q, &wp->node, in);
+    return &wp->node;
+}
+
+/*
+ * GROUP BY window_start, window_end [, window_time] [, keys]:
+ *   calc [keys…, time attribute, aggregate arguments…]
+ *   → WindowAggregate [keys…, window_start, window_end, window_time, aggs…]
+ *   → calc (the select list and HAVING).
+ */
+static PlanNode *build_window_agg(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
+{
+    if (!window_input_ok(p, q, in, d)) return NULL;
+    int wcol = q->nin - 3;
+    int cap = q->nkeys + 1 + q->naggs;
+    BExpr **pre = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)cap);
+    const char **pre_names = arena_alloc(&p->arena, sizeof(char *) * (size_t)cap);
+    int *outmap = arena_alloc(&p->arena, sizeof(int) * (size_t)(q->nkeys + q->naggs + 1));
+    int npre = 0, ngk = 0;
+    for (int i = 0; i < q->nkeys; i++) {
+        const BExpr *k = q->keys[i];
+        if (k->kind == BX_COL && k->col >= wcol) continue;
+        pre[npre] = q->keys[i];
+        pre_names[npre] = k->kind == BX_COL ? in->cols[k->col].name : expr_text(p, k, in);
+        outmap[i] = npre++;
+        ngk++;
+    }
+    for (int i = 0; i < q->nkeys; i++)
+        if (q->keys[i]->kind == BX_COL && q->keys[i]->col >= wcol) outmap[i] = ngk + (q->keys[i]->col - wcol);
+    BExpr *tc = arena_alloc(&p->arena, sizeof *tc);
+    tc->kind = BX_COL;
+    tc->col = q->window->timecol;
+    tc->type = in->cols[tc->col].type;
+    pre[npre] = tc;
+    pre_names[npre++] = in->cols[tc->col].name;
+    BExpr **aggs = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)(q->naggs ? q->naggs : 1));
+    for (int j = 0; j < q->naggs; j++) {
+        BExpr *a = arena_alloc(&p->arena, sizeof *a);
+        *a = *q->aggs[j];
+        if (a->a) {
+            int at = -1;
+            for (int i = 0; i < npre && at < 0; i++)
+                if (i != ngk && bexpr_equal(pre[i], a->a)) at = i;
+            if (at < 0) {
+                at = npre;
+                pre[npre] = a->a;
+                pre_names[npre] = a->a->kind == BX_COL ? in->cols[a->a->col].name : arena_printf(&p->arena, "$f%d", npre);
+                npre++;
+            }
+            BExpr *ref = arena_alloc(&p->arena, sizeof *ref);
+            ref->kind = BX_COL;
+            ref->col = at;
+            ref->type = a->a->type;
+            ref->pos = a->a->pos;
+            a->a = ref;
+        }
+        aggs[j] = a;
+        outmap[q->nkeys + j] = ngk + 3 + j;
+    }
+    PlanNode *pc = calc(p, in, q->where, pre, pre_names, npre);
+
+    WindowAggPlan *wp = (WindowAggPlan *)node_new(p, PLAN_WINDOW_AGG, sizeof(WindowAggPlan), pc, ngk + 3 + q->naggs);
+    PlanNode *w = &wp->node;
+    wp->spec = *q->window;
+    wp->spec.timecol = ngk;
+    wp->ngroup = ngk;
+    wp->aggs = aggs;
+    wp->naggs = q->naggs;
+    wp->late_topic = q->late_topic;
+    for (int i = 0; i < ngk; i++) w->cols[i] = pc->cols[i];
+    for (int i = 0; i < 3; i++) w->cols[ngk + i] = (PlanCol){win_col_name(q, i), q->in_types[wcol + i]};
+    for (int j = 0; j < q->naggs; j++) {
+        const char *name = NULL;
+        for (int i = 0; i < q->nout && !name; i++)
+            if (q->out[i]->kind == BX_COL && q->out[i]->col == q->nkeys + j) name = q->out_names[i];
+        if (!name) name = expr_text(p, aggs[j], pc);
+        w->cols[ngk + 3 + j] = (PlanCol){name, aggs[j]->type};
+    }
+    /* Append-only, one row per key and window. */
+    w->has_key = true;
+    w->nkey = ngk + 2;
+    for (int i = 0; i < ngk + 2; i++) w->key[i] = i;
+
+    BExpr **out = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)(q->nout ? q->nout : 1));
+    for (int i = 0; i < q->nout; i++) out[i] = remap_cols(p, q->out[i], outmap);
+    return calc(p, w, remap_cols(p, q->having, outmap), out, q->out_names, q->nout);
+}
+
+/* Does q group by window_start and window_end of its window? */
+static bool is_window_agg(const BQuery *q)
+{
+    if (!q->window || !q->is_agg) return false;
+    int wcol = q->nin - 3, found = 0;
+    for (int i = 0; i < q->nkeys; i++)
+        if (q->keys[i]->kind == BX_COL && (q->keys[i]->col == wcol || q->keys[i]->col == wcol + 1)) found++;
+    return found == 2;
+}
+
 static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
 {
     PlanNode *in = q->table ? build_source(p, q) : q->nbranches ? build_union(p, q, d) : build_query(p, q->sub, d);
     if (!in) return NULL;
+    if (is_window_agg(q)) return build_window_agg(p, q, in, d);
+    if (q->window && !(in = build_window_tvf(p, q, in, d))) return NULL;
     if (!q->is_agg) return calc(p, in, q->where, q->out, q->out_names, q->nout);
 
     /* Pre-aggregate calc: [group keys…, distinct aggregate arguments…]. */
@@ -489,6 +642,33 @@ int plan_insert(Plan *p, const BInsert *ins, Diag *d)
             return diag_error(d, DIAG_PLAN, ins->name_pos, "upsert table '%s' has primary key (%s) but the query's unique key is (%s)",
                               t->name, pk, key_names(p, t, qk, q->nkey));
     }
+    if (!q->updating && q->has_key && t->conn.mode == MODE_UPSERT) {
+        /* Rows unique per (k…, window_start, window_end) into a table whose
+         * key is narrower would overwrite each other. */
+        for (int k = 0; k < q->nkey; k++) {
+            bool in_pk = false;
+            for (int j = 0; j < ins->nsink && !in_pk; j++) {
+                int o = ins->map[j];
+                if (o < 0) continue;
+                bool same = o == q->key[k];
+                if (!same && plan_ops[q->kind].passes) {
+                    int from = plan_ops[q->kind].passes(q, o);
+                    same = from >= 0 && from == plan_ops[q->kind].passes(q, q->key[k]);
+                }
+                for (int x = 0; x < t->npk && same && !in_pk; x++) in_pk = t->pk[x] == ins->sinkcols[j];
+            }
+            if (!in_pk) {
+                StrBuf kb = {0};
+                for (int i = 0; i < q->nkey; i++) sb_printf(&kb, "%s%s", i ? ", " : "", q->cols[q->key[i]].name);
+                const char *qkey = arena_strdup(&p->arena, kb.s ? kb.s : "");
+                sb_free(&kb);
+                return diag_error(d, DIAG_PLAN, ins->name_pos,
+                                  "upsert table '%s' has primary key (%s) but the query's rows are unique per (%s): rows with the same "
+                                  "key would overwrite each other; make (%s) the primary key, or use an append table",
+                                  t->name, key_names(p, t, t->pk, t->npk), qkey, qkey);
+            }
+        }
+    }
     require_before(s, false);
     /* After a restart, records up to the ends seen then are a replay: the
      * sink may already hold newer results of some of them. */
@@ -637,6 +817,79 @@ static void describe_collect(const PlanNode *n, ExplainAttrs *a)
     if (limit >= 0) explain_attr(a, "limit", arena_printf(a->arena, "%lld", (long long)limit));
 }
 
+/* Durations as Flink's EXPLAIN writes them: 10 min, 1 h, 5 s, 100 ms. */
+static const char *print_duration(Arena *a, int64_t ms)
+{
+    static const struct { int64_t ms; const char *unit; } u[] = {{86400000, "d"}, {3600000, "h"}, {60000, "min"}, {1000, "s"}};
+    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
+        if (ms != 0 && ms % u[i].ms == 0) return arena_printf(a, "%lld %s", (long long)(ms / u[i].ms), u[i].unit);
+    return arena_printf(a, "%lld ms", (long long)ms);
+}
+
+/* TUMBLE(time_col=[ts], size=[1 min]) and the like, over input `in`. */
+static const char *describe_window(ExplainAttrs *a, const WindowSpec *w, const PlanNode *in)
+{
+    StrBuf b = {0};
+    const char *tc = in->cols[w->timecol].name;
+    switch (w->kind) {
+    case WIN_TUMBLE: sb_printf(&b, "TUMBLE(time_col=[%s], size=[%s]", tc, print_duration(a->arena, w->size)); break;
+    case WIN_HOP:
+        sb_printf(&b, "HOP(time_col=[%s], size=[%s], slide=[%s]", tc, print_duration(a->arena, w->size), print_duration(a->arena, w->slide));
+        break;
+    case WIN_CUMULATE:
+        sb_printf(&b, "CUMULATE(time_col=[%s], max_size=[%s], step=[%s]", tc, print_duration(a->arena, w->size),
+                  print_duration(a->arena, w->slide));
+        break;
+    case WIN_SESSION: sb_printf(&b, "SESSION(time_col=[%s], gap=[%s]", tc, print_duration(a->arena, w->size)); break;
+    }
+    if (w->offset) sb_printf(&b, ", offset=[%s]", print_duration(a->arena, w->offset));
+    sb_putc(&b, ')');
+    const char *s = arena_strdup(a->arena, b.s);
+    sb_free(&b);
+    return s;
+}
+
+static void describe_window_agg(const PlanNode *n, ExplainAttrs *a)
+{
+    const WindowAggPlan *w = plan_window_agg(n);
+    explain_attr(a, "window", describe_window(a, &w->spec, n->inputs[0]));
+    explain_attr_list(a, "groupBy", col_names(a, n->cols, w->ngroup), w->ngroup);
+    const char **v = arena_alloc(a->arena, sizeof(char *) * (size_t)(w->naggs ? w->naggs : 1));
+    for (int j = 0; j < w->naggs; j++) {
+        const char *e = print_expr(a, w->aggs[j], n->inputs[0]);
+        const char *name = n->cols[w->ngroup + 3 + j].name;
+        v[j] = strcmp(e, name) == 0 ? e : arena_printf(a->arena, "%s AS %s", e, name);
+    }
+    explain_attr_list(a, "aggs", v, w->naggs);
+    explain_attr(a, "emit", w->spec.time == TA_PROCTIME ? "processing time passes window_end" : "watermark passes window_end");
+    if (w->late_topic) explain_attr(a, "late", w->late_topic);
+}
+
+static void describe_window_tvf(const PlanNode *n, ExplainAttrs *a)
+{
+    const WindowTvfPlan *w = plan_window_tvf(n);
+    explain_attr(a, "window", describe_window(a, &w->spec, n->inputs[0]));
+    if (w->late_topic) explain_attr(a, "late", w->late_topic);
+}
+
+/* A window's rows are final: it asks nothing of its (append-only) input. */
+static void require_window(PlanNode *n, bool need)
+{
+    (void)need;
+    n->before = false;
+    require_before(n->inputs[0], false);
+}
+
+static int passes_window_agg(const PlanNode *n, int col)
+{
+    return col < plan_window_agg(n)->ngroup ? col : -1;
+}
+
+static int passes_window_tvf(const PlanNode *n, int col)
+{
+    return col < n->inputs[0]->ncols ? col : -1;
+}
+
 /* A sink shows its table's changelog and primary key. */
 static Changelog changelog_sink(const PlanNode *n)
 {
@@ -666,4 +919,8 @@ const PlanOps plan_ops[PLAN__COUNT] = {
                    .key_names = key_names_sink},
     [PLAN_COLLECT] = {.name = "Collect", .describe = describe_collect, .require = require_collect},
     [PLAN_UNION] = {.name = "Union", .describe = describe_union, .require = require_union},
+    [PLAN_WINDOW_AGG] = {.name = "WindowAggregate", .describe = describe_window_agg, .require = require_window,
+                         .passes = passes_window_agg},
+    [PLAN_WINDOW_TVF] = {.name = "WindowTableFunction", .describe = describe_window_tvf, .require = require_window,
+                         .passes = passes_window_tvf},
 };

@@ -27,6 +27,8 @@ typedef enum PlanKind {
     PLAN_SINK,            /* rows → Kafka topic of a table */
     PLAN_COLLECT,         /* rows → the client (a bare SELECT) */
     PLAN_UNION,           /* UNION ALL: the rows of every input, as they come */
+    PLAN_WINDOW_AGG,      /* window aggregate: final rows per window and key when time passes the window's end */
+    PLAN_WINDOW_TVF,      /* window table function without an aggregate: each row tagged with its windows */
     PLAN__COUNT
 } PlanKind;
 
@@ -111,6 +113,26 @@ typedef struct AggPlan {
     int         naggs;    /* count */
 } AggPlan;
 
+/* PLAN_WINDOW_AGG: output = [keys…, window_start, window_end, window_time,
+ * aggs…]; the input's first ngroup columns are the keys, spec.timecol its
+ * time attribute.  Append-only: a window's rows are final when emitted. */
+typedef struct WindowAggPlan {
+    PlanNode    node;
+    WindowSpec  spec;     /* the windows */
+    int         ngroup;   /* group key width (without the window columns) */
+    BExpr     **aggs;     /* aggregate calls; argument columns index the input */
+    int         naggs;    /* count */
+    const char *late_topic; /* 'late-rows.topic' of the table the time attribute comes from, or NULL */
+} WindowAggPlan;
+
+/* PLAN_WINDOW_TVF: output = the input's columns, then window_start,
+ * window_end, window_time; a HOP or CUMULATE row once per window. */
+typedef struct WindowTvfPlan {
+    PlanNode    node;
+    WindowSpec  spec;     /* the windows */
+    const char *late_topic; /* as WindowAggPlan's */
+} WindowTvfPlan;
+
 /* PLAN_SINK: rows into a table's Kafka topic. */
 typedef struct SinkPlan {
     PlanNode    node;
@@ -133,6 +155,8 @@ static inline const CalcPlan    *plan_calc(const PlanNode *n)    { return (const
 static inline const AggPlan     *plan_agg(const PlanNode *n)     { return (const AggPlan *)n; }
 static inline const SinkPlan    *plan_sink(const PlanNode *n)    { return (const SinkPlan *)n; }
 static inline const CollectPlan *plan_collect(const PlanNode *n) { return (const CollectPlan *)n; }
+static inline const WindowAggPlan *plan_window_agg(const PlanNode *n) { return (const WindowAggPlan *)n; }
+static inline const WindowTvfPlan *plan_window_tvf(const PlanNode *n) { return (const WindowTvfPlan *)n; }
 
 typedef struct Plan {
     Arena       arena;    /* owns every node, expression and copied table */
