@@ -1272,12 +1272,11 @@ static AstSelect *legacy_window(BindCtx *c, const AstSelect *sel, const AstExpr 
 
     AstSelect *s = arena_alloc(c->arena, sizeof *s);
     *s = *sel;
-    s->groupby = arena_alloc(c->arena, sizeof(AstExpr *) * (size_t)(sel->ngroupby + 1));
+    s->groupby = arena_alloc(c->arena, sizeof(AstExpr *) * (size_t)(sel->ngroupby + 2));
     s->ngroupby = 0;
     for (int i = 0; i < sel->ngroupby; i++) {
         if (i == at) {
-            s->groupby[s->ngroupby++] = win_column(c, win_names[1][0], gw->pos);
-            s->groupby[s->ngroupby++] = win_column(c, win_names[1][1], gw->pos);
+            for (int w = 0; w < 3; w++) s->groupby[s->ngroupby++] = win_column(c, win_names[1][w], gw->pos);
             continue;
         }
         if (!(s->groupby[s->ngroupby++] = rewrite_group_window(c, sel->groupby[i], k))) return NULL;

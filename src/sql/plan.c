@@ -352,10 +352,12 @@ static PlanNode *build_window_agg(Plan *p, const BQuery *q, PlanNode *in, Diag *
         if (!name) name = expr_text(p, aggs[j], pc);
         w->cols[ngk + 3 + j] = (PlanCol){name, aggs[j]->type};
     }
-    /* Append-only, one row per key and window. */
+    /* Append-only, one row per key and window: (keys…, window_start), for
+     * TUMBLE and HOP whose window_start fixes window_end, else
+     * (keys…, window_start, window_end). */
     w->has_key = true;
-    w->nkey = ngk + 2;
-    for (int i = 0; i < ngk + 2; i++) w->key[i] = i;
+    w->nkey = ngk + (wp->spec.kind == WIN_TUMBLE || wp->spec.kind == WIN_HOP ? 1 : 2);
+    for (int i = 0; i < w->nkey; i++) w->key[i] = i;
 
     BExpr **out = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)(q->nout ? q->nout : 1));
     for (int i = 0; i < q->nout; i++) out[i] = remap_cols(p, q->out[i], outmap);

@@ -1,0 +1,7 @@
+-- pins: legacy group windows (GROUP BY TUMBLE(...) with TUMBLE_START/TUMBLE_END/TUMBLE_ROWTIME, HOP, SESSION) plan as window aggregates
+CREATE TABLE orders (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING, ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH ('topic' = 'orders');
+SELECT region, TUMBLE_START(ts, INTERVAL '1' HOUR) AS hour_start, TUMBLE_END(ts, INTERVAL '1' HOUR), TUMBLE_ROWTIME(ts, INTERVAL '1' HOUR) AS rt, COUNT(*)
+FROM orders GROUP BY TUMBLE(ts, INTERVAL '1' HOUR), region;
+SELECT HOP_START(ts, INTERVAL '5' MINUTE, INTERVAL '1' HOUR) AS s, SUM(amount) FROM orders GROUP BY HOP(ts, INTERVAL '5' MINUTE, INTERVAL '1' HOUR);
+SELECT user_id, SESSION_END(ts, INTERVAL '10' MINUTE) AS e, COUNT(*) FROM orders GROUP BY user_id, SESSION(ts, INTERVAL '10' MINUTE);
