@@ -102,6 +102,7 @@ typedef struct WinState {
     size_t   acc_size;    /* sizeof(Acc) + slots */
     size_t   sess_size;   /* bytes of one Session */
     int64_t  unit;        /* slice length */
+    int64_t  next_end;    /* no window of the open slices ends before this (local; a lower bound) */
     int64_t  wm;          /* time reached (watermark, or clock), INT64_MIN = none */
     Slice   *slices;      /* open slices, by end */
     int      nslices, capslices;
@@ -130,7 +131,10 @@ static int64_t win_local(const WinState *st, int64_t utc) { return utc + st->tz_
 static int64_t win_utc(const WinState *st, int64_t local) { return local - st->tz_fixed; }
 
 /* Has the window ending at local time `end` fired at time wm? */
-static bool fired(const WinState *st, int64_t end) { return st->wm != INT64_MIN && win_utc(st, end) - 1 <= st->wm; }
+static bool fired(const WinState *st, int64_t end)
+{
+    return st->wm != INT64_MIN && end != INT64_MAX && win_utc(st, end) - 1 <= st->wm;
+}
 
 /* The last window end a slice ending at se belongs to. */
 static int64_t slice_last_end(const WinState *st, int64_t se)
@@ -344,6 +348,7 @@ static int slice_add(OpState *s, const Value *row, int64_t t)
         e = keyed_insert(&st->k, st->kbuf.s, st->kbuf.len, h, st->acc_size);
         acc_init(st, acc_of(e));
         slice_push(slice_get(st, se), e);
+        if (se < st->next_end) st->next_end = se;
     }
     keyed_touch(&st->k, e);
     return acc_add(s, acc_of(e), row);
@@ -430,6 +435,7 @@ static int cmp_i64(const void *a, const void *b)
 static int slices_advance(OpState *s, int64_t from, Batch *out)
 {
     WinState *st = s->priv;
+    if (!st->nslices || !fired(st, st->next_end)) return 0;   /* nothing ends yet: the common case */
     int64_t *ends = NULL;
     size_t n = 0, cap = 0;
     for (int i = 0; i < st->nslices; i++) {
@@ -452,10 +458,14 @@ static int slices_advance(OpState *s, int64_t from, Batch *out)
     free(ends);
     if (rc) return rc;
     int keep = 0;
+    st->next_end = INT64_MAX;
     for (int i = 0; i < st->nslices; i++) {
         Slice *sl = &st->slices[i];
         if (!fired(st, slice_last_end(st, sl->end))) {
             st->slices[keep++] = *sl;
+            int64_t e = sl->end;
+            while (fired(st, e)) e += st->unit;
+            if (e < st->next_end) st->next_end = e;
             continue;
         }
         for (int x = 0; x < sl->n; x++) keyed_remove(&st->k, sl->ents[x], keyed_hash(keyed_key(sl->ents[x]), sl->ents[x]->klen));
@@ -697,7 +707,9 @@ static int win_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
         acc_release(st, a, st->naggs);
         return job_fail(s->job, "state file: a window of %s has trailing bytes (is the file damaged?)", st->name);
     }
-    slice_push(slice_get(st, get_be64((const unsigned char *)key)), e);
+    int64_t se = get_be64((const unsigned char *)key);
+    slice_push(slice_get(st, se), e);
+    if (se < st->next_end) st->next_end = se;
     return 0;
 }
 
@@ -764,6 +776,7 @@ static int win_init_common(OpState *s, const WindowSpec *spec, const char *late_
     st->spec = *spec;
     st->agg = agg;
     st->wm = INT64_MIN;
+    st->next_end = INT64_MAX;
     st->in_ncols = in->ncols;
     st->late_topic = late_topic;
     st->unit = spec->kind == WIN_TUMBLE ? spec->size : spec->slide;
