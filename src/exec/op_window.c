@@ -11,7 +11,7 @@
  *     CUMULATE  [s, s + k·step) for each k with s + k·step > t, s aligned to size
  *     SESSION   [t, t + gap), merged with the key's sessions it touches
  * What a row does, for its last window end E (the session it merges into):
- *     t is NULL                 → late: counted, copied to the late topic, no result changes
+ *     t is NULL (out of range)  → late: counted, copied to the late topic, no result changes
  *     E − 1 ≤ wm (all fired)    → late: the same
  *     otherwise                 → added to its slice (its session); windows that already
  *                                 fired keep the rows they emitted
@@ -271,7 +271,7 @@ static int late_row(OpState *s, const Value *row, int64_t t, bool null_time)
     char wm[64] = "none", tbuf[64] = "NULL";
     if (st->wm != INT64_MIN) fmt_time(wm, sizeof wm, st->wm);
     if (!null_time) fmt_time(tbuf, sizeof tbuf, t);
-    const char *why = null_time ? "the time attribute is NULL" : "every window of the row had fired";
+    const char *why = null_time ? "the time attribute is NULL or out of range" : "every window of the row had fired";
     kafka_header h[3] = {
         {"eddy.late.reason", why, strlen(why)},
         {"eddy.late.time", tbuf, strlen(tbuf)},
@@ -842,7 +842,8 @@ static bool row_time(OpState *s, const Value *row, int64_t *t)
         return true;
     }
     const Value *v = &row[st->spec.timecol];
-    if (v->null) return false;
+    /* NULL, or beyond any calendar (|t| > 300,000 years): no window holds it */
+    if (v->null || v->i > 10000000000000000LL || v->i < -10000000000000000LL) return false;
     *t = st->spec.ltz ? win_local(st, v->i) : v->i;
     return true;
 }
