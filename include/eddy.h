@@ -396,6 +396,7 @@ typedef struct eddy_job_stats {
     long long checkpoint_rows;    /* state rows the last checkpoint wrote */
     long long restored_rows;      /* state rows loaded from the state file at start */
     long long restore_us;         /* how long loading them took, µs */
+    long long late;               /* rows that came after every window they belong to had fired (changed nothing) */
 } eddy_job_stats;
 /* Fills *out.  May be called from another thread while the job runs: each
  * counter is read atomically, the set is not one instant's. */

@@ -241,8 +241,8 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         } else if (!quiet) {
             eddy_job_stats st;
             eddy_job_get_stats(threads[i].job, &st);
-            fprintf(stderr, "eddy: job '%s' stopped: %lld records in, %lld changes out, %lld records written, %lld malformed skipped\n",
-                    jn, st.records_in, st.rows_out, st.records_out, st.skipped);
+            fprintf(stderr, "eddy: job '%s' stopped: %lld records in, %lld changes out, %lld records written, %lld malformed skipped, %lld late\n",
+                    jn, st.records_in, st.rows_out, st.records_out, st.skipped, st.late);
         }
         eddy_job_free(threads[i].job);
     }

@@ -246,6 +246,7 @@ void eddy_job_get_stats(const eddy_job *ej, eddy_job_stats *out)
         .checkpoint_rows = LOAD(s->ckpt_keys),
         .restored_rows = LOAD(s->restored_keys),
         .restore_us = LOAD(s->restore_us),
+        .late = LOAD(s->late),
     };
 }
 
