@@ -497,6 +497,11 @@ EDDY_API eddy_gen *eddy_gen_new(const char *bootstrap, const char *topic, const 
  * (eddy_gen_errmsg says why; after a failed send the queued orders are
  * dropped, not waited for). */
 EDDY_API int eddy_gen_run(eddy_gen *g, double rate, long long count, volatile int *stop);
+/* Event time: order i (from 0) gets the record timestamp start_ms + i × step_ms,
+ * so a table reading `ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp'` sees
+ * time pass at a known pace whatever the producing speed.  start_ms 0 = the
+ * producer's clock (the default).  Call before eddy_gen_run. */
+EDDY_API void eddy_gen_event_time(eddy_gen *g, long long start_ms, long long step_ms);
 /* Orders produced so far; callable from another thread during eddy_gen_run. */
 EDDY_API long long eddy_gen_produced(const eddy_gen *g);
 /* Why the generator failed ("" if it did not). */

@@ -32,6 +32,7 @@ typedef struct gen_opts {
     int64_t regions;       /* regions used: the first `regions` names */
     int format;            /* GEN_JSON or GEN_AVRO */
     const char *registry;  /* --registry, else $EDDY_REGISTRY (avro-confluent) */
+    int64_t event_step;    /* --event-step: record timestamps 2024-01-01 + i × this (ms); 0 = the producer's clock */
 } gen_opts;
 
 enum { GEN_JSON, GEN_AVRO };
@@ -57,6 +58,9 @@ static const OptionDef gen_flags[] = {
      .metavar = "F", .doc = "record format"},
     {.name = "registry", .type = OPT_STRING, .to = {OPT_FIELD(gen_opts, registry)}, .env = "EDDY_REGISTRY",
      .metavar = "URL", .doc = "Schema Registry for avro-confluent"},
+    {.name = "event-step", .type = OPT_DURATION, .to = {OPT_FIELD(gen_opts, event_step)}, .min = 0, .deflt = "0",
+     .metavar = "D", .doc = "event time: order i gets the record timestamp 2024-01-01T00:00:00Z + i × D (e.g. '1 ms'); "
+                            "0 = the time it is produced"},
     {0},
 };
 
@@ -128,6 +132,7 @@ int cmd_gen(int argc, char **argv)
         fprintf(stderr, "eddy gen: %s\n", err);
         return 1;
     }
+    if (o.event_step > 0) eddy_gen_event_time(g, 1704067200000LL, o.event_step);
     /* The first signal asks for a clean stop; a second one kills (the
     ** handler resets itself), in case the broker is gone and flush hangs. */
     struct sigaction sa, old_int, old_term;

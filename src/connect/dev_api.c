@@ -156,6 +156,8 @@ struct eddy_gen {
     int             users;   /* user_id is uniform in 1..users */
     int             regions; /* regions drawn from */
     long long       produced; /* orders so far (read by other threads) */
+    long long       ts_start; /* event time: record timestamp of the first order (ms), 0 = the producer's clock */
+    long long       ts_step;  /* and the step between orders (ms) */
     char            err[512]; /* why it failed, or "" */
 };
 
@@ -245,7 +247,8 @@ int eddy_gen_run(eddy_gen *g, double rate, long long count, volatile int *stop)
         size_t kl, vl;
         gen_order_draw(&g->rng, g->produced + 1, g->users, g->regions, &o);
         if (gen_encoder_encode(g->enc, &o, &key, &kl, &val, &vl, g->err, sizeof g->err) ||
-            kafka_produce(g->p, g->topic, -1, key, kl, val, vl, 0, NULL, 0, g->err, sizeof g->err))
+            kafka_produce(g->p, g->topic, -1, key, kl, val, vl, g->ts_start ? g->ts_start + g->produced * g->ts_step : 0, NULL, 0,
+                          g->err, sizeof g->err))
             return EDDY_ERUNTIME;   /* the queued records are dropped, not waited for */
         __atomic_store_n(&g->produced, g->produced + 1, __ATOMIC_RELAXED);
         /* Surface delivery failures while running, about once a second
@@ -260,6 +263,13 @@ int eddy_gen_run(eddy_gen *g, double rate, long long count, volatile int *stop)
 }
 
 long long eddy_gen_produced(const eddy_gen *g) { return __atomic_load_n(&g->produced, __ATOMIC_RELAXED); }
+
+void eddy_gen_event_time(eddy_gen *g, long long start_ms, long long step_ms)
+{
+    if (!g) return;
+    g->ts_start = start_ms;
+    g->ts_step = step_ms;
+}
 
 const char *eddy_gen_errmsg(const eddy_gen *g) { return g->err; }
 

@@ -164,6 +164,15 @@ took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 awk -v t="$took" 'BEGIN { exit !(t > 0.2 && t < 2.0) }' ||
     fail "300 orders at 1000/s took $took s"
 
+# --event-step gives event time at a known pace: order i at 2024-01-01 + i × step
+"$EDDY" gen orders --topic orders_ts --count 50 --event-step '2 s' --bootstrap "$addr" \
+    2>/dev/null || fail "eddy gen --event-step failed"
+kcat -b "$addr" -C -t orders_ts -e -q -f '%T %s\n' >"$tmp/ts.txt" || fail "kcat -C -t orders_ts"
+awk '{ match($0, /"order_id":[0-9]+/); id = substr($0, RSTART + 11, RLENGTH - 11);
+       if ($1 != 1704067200000 + (id - 1) * 2000) { print "order " id " has timestamp " $1; bad = 1 } }
+     END { exit bad }' "$tmp/ts.txt" || fail "--event-step: wrong record timestamps"
+[ "$(wc -l <"$tmp/ts.txt")" -eq 50 ] || fail "--event-step: expected 50 records"
+
 # --- usage errors exit with status 2 --------------------------------------------
 env -u EDDY_BOOTSTRAP "$EDDY" gen orders --topic t --count 1 2>/dev/null
 [ $? -eq 2 ] || fail "gen without a bootstrap should exit 2"
