@@ -13,6 +13,10 @@
 #      with a state file as a user runs it and with `--state none`,
 #   6. times a pass-through SELECT * into an append topic
 #      (bench/sql/passthrough.sql),
+#   7. times event-time windows per region: a 1-minute TUMBLE
+#      (bench/sql/window_tumble.sql) and a 1-minute HOP sliding by 1 s
+#      (bench/sql/window_hop.sql, size/slide = 60); the orders' record
+#      timestamps advance 1 ms per order (`eddy gen --event-step`),
 # checks that each one processed exactly N records (and that eddy's
 # orders_summary equals the Python result), and prints a table of events/s,
 # CPU seconds and ratios with the targets of issue 3.
@@ -88,6 +92,7 @@ NOSTATE=0
 # ---- broker --------------------------------------------------------------
 "$EDDY" broker --topic orders_raw:16 --topic orders_summary:16 \
     --topic orders_by_user:16 --topic orders_copy:16 \
+    --topic sales_per_minute:16 --topic sales_last_minute:16 \
     > "$WORK/broker.out" 2> "$WORK/broker.err" &
 BPID=$!
 B=
@@ -110,7 +115,7 @@ timed() {
     local b0 t0 t1 b1
     b0=$(broker_ticks)
     t0=$EPOCHREALTIME
-    if ! /usr/bin/time -f '%U %S' -o "$WORK/$name.time" "$@" \
+    if ! /usr/bin/time -f '%U %S %M' -o "$WORK/$name.time" "$@" \
         > "$WORK/$name.out" 2> "$WORK/$name.err"; then
         tail -n 5 "$WORK/$name.err" >&2
         die "$name failed: $*"
@@ -119,6 +124,7 @@ timed() {
     b1=$(broker_ticks)
     WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b - a}')
     CPU=$(awk 'END{printf "%.2f", $1 + $2}' "$WORK/$name.time")
+    RSS=$(awk 'END{printf "%.0f", $3 / 1024}' "$WORK/$name.time")
     BCPU=$(awk -v a="$b0" -v b="$b1" -v t="$TCK" 'BEGIN{printf "%.2f", (b - a) / t}')
 }
 
@@ -149,6 +155,8 @@ phase_cmd() {
     eddy_groupby) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/orders_by_user.sql") ;;
     eddy_groupby_nostate) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state none "$HERE/sql/orders_by_user.sql") ;;
     passthrough) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/passthrough.sql") ;;
+    window_tumble) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/window_tumble.sql") ;;
+    window_hop) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/window_hop.sql") ;;
     esac
 }
 
@@ -159,6 +167,12 @@ declare -A BEST_WALL BEST_CPU BEST_BCPU ALL_WALLS
 PHASES=(raw eddy_ref python eddy_groupby)
 [ "$NOSTATE" = 1 ] && PHASES+=(eddy_groupby_nostate)
 PHASES+=(passthrough)
+# Windows exist once `eddy explain` knows TUMBLE (an older binary skips them).
+WINDOWS=0
+printf 'CREATE TABLE t (ts TIMESTAMP(3), WATERMARK FOR ts AS ts);\nSELECT window_start FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL %s1%s MINUTE)) GROUP BY window_start, window_end;\n' "'" "'" > "$WORK/probe.sql"
+"$EDDY" explain "$WORK/probe.sql" > /dev/null 2>&1 && WINDOWS=1
+[ "$WINDOWS" = 1 ] && PHASES+=(window_tumble window_hop)
+declare -A BEST_RSS
 run_rounds() {
     local r phase state
     for r in $(seq "$REPEAT"); do
@@ -176,6 +190,7 @@ run_rounds() {
                 BEST_WALL[$phase]=$WALL
                 BEST_CPU[$phase]=$CPU
                 BEST_BCPU[$phase]=$BCPU
+                BEST_RSS[$phase]=$RSS
                 cp "$WORK/$phase.$r.out" "$WORK/$phase.best.out"
                 cp "$WORK/$phase.$r.err" "$WORK/$phase.best.err"
             fi
@@ -187,8 +202,10 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 1. produce -------------------------------------------------------------
 log "bench: producing $N orders to orders_raw on $B"
+EVENT_STEP=()
+"$EDDY" gen --help 2>&1 | grep -q -- --event-step && EVENT_STEP=(--event-step '1 ms')
 timed produce "$EDDY" gen orders --topic orders_raw --count "$N" --seed 42 \
-    --users 100000 --bootstrap "$B"
+    --users 100000 "${EVENT_STEP[@]}" --bootstrap "$B"
 PRODUCE_WALL=$WALL
 grep -q "produced $N orders" "$WORK/produce.err" "$WORK/produce.out" ||
     die "eddy gen did not report $N orders produced"
@@ -249,6 +266,8 @@ declare -A LABEL=(
     [eddy_groupby]="eddy GROUP BY user_id, 100k keys"
     [eddy_groupby_nostate]="eddy GROUP BY user_id, --state none"
     [passthrough]="eddy pass-through SELECT *"
+    [window_tumble]="eddy TUMBLE 1 min per region"
+    [window_hop]="eddy HOP 1 min / 1 s per region"
 )
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 REV=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
@@ -261,13 +280,13 @@ echo "eddy $REV; librdkafka $(dpkg-query -W -f '${Version}' librdkafka1 2>/dev/n
     "confluent_kafka $("$PY" -c 'import confluent_kafka as c; print(c.version()[0])')"
 echo "produce: $N orders in ${PRODUCE_WALL}s"
 echo
-printf '| %-38s | %10s | %7s | %6s | %10s | %6s | %9s |\n' \
-    phase events/s wall\ s CPU\ s broker\ CPU vs\ raw vs\ Python
-printf '| %-38s | %10s | %7s | %6s | %10s | %6s | %9s |\n' \
-    "$(printf -- '-%.0s' {1..38})" ---------- ------- ------ ---------- ------ ---------
+printf '| %-38s | %10s | %7s | %6s | %10s | %6s | %6s | %9s |\n' \
+    phase events/s wall\ s CPU\ s broker\ CPU RSS\ MB vs\ raw vs\ Python
+printf '| %-38s | %10s | %7s | %6s | %10s | %6s | %6s | %9s |\n' \
+    "$(printf -- '-%.0s' {1..38})" ---------- ------- ------ ---------- ------ ------ ---------
 for p in "${PHASES[@]}"; do
-    printf '| %-38s | %10s | %7s | %6s | %10s | %6s | %9s |\n' "${LABEL[$p]}" \
-        "$(rate "$p")" "${BEST_WALL[$p]}" "${BEST_CPU[$p]}" "${BEST_BCPU[$p]}" \
+    printf '| %-38s | %10s | %7s | %6s | %10s | %6s | %6s | %9s |\n' "${LABEL[$p]}" \
+        "$(rate "$p")" "${BEST_WALL[$p]}" "${BEST_CPU[$p]}" "${BEST_BCPU[$p]}" "${BEST_RSS[$p]}" \
         "$(ratio "$p" raw)" "$(ratio "$p" python)"
 done
 echo
@@ -283,6 +302,16 @@ if [ "$NOSTATE" = 1 ]; then
     echo "    (same, GROUP BY with --state none:              $R2b  $(verdict "$R2b" 0.8))"
 fi
 echo "  reference job >= 2.5x the Python baseline:       $R3  $(verdict "$R3" 2.5)"
+if [ "$WINDOWS" = 1 ]; then
+    R4=$(ratio window_tumble eddy_ref)
+    R5=$(ratio window_hop eddy_ref)
+    echo "targets (issue 11):"
+    echo "  TUMBLE 1 min >= 0.9x the reference job:          $R4  $(verdict "$R4" 0.9)"
+    echo "  HOP size/slide 60 >= 0.9x the reference job:     $R5  $(verdict "$R5" 0.9)"
+    for p in window_tumble window_hop; do
+        echo "  $p: $(sed -n 's/.*stopped: //p' "$WORK/$p.best.err" | tail -n 1)"
+    done
+fi
 echo
 echo "all runs (wall s):"
 for p in "${PHASES[@]}"; do printf '  %-22s %s\n' "$p" "${ALL_WALLS[$p]}"; done
