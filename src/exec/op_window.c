@@ -89,6 +89,9 @@ typedef struct WinState {
     const char *name;     /* for messages */
     WindowSpec spec;      /* the windows */
     bool     agg;         /* window aggregate (else the table function) */
+    bool     rows;        /* SESSION table function: a session holds its rows (Acc slots = a StrBuf of them), not accumulators */
+    int     *keycols;     /* the session key's input columns, NULL = the first ngroup */
+    Type    *in_types;    /* input column types */
     int      ngroup;      /* group key width */
     int      naggs;       /* aggregates */
     int      in_ncols;    /* input width */
@@ -155,15 +158,19 @@ static int64_t window_start(const WinState *st, int64_t e)
 
 /* ---- accumulators ---- */
 
+static inline StrBuf *rows_of(const Acc *a) { return (StrBuf *)a->slots; }
+
 static void acc_init(const WinState *st, Acc *a)
 {
     a->nrows = 0;
+    if (st->rows) memset(rows_of(a), 0, sizeof(StrBuf));
     for (int i = 0; i < st->naggs; i++)
         if (!st->countstar[i]) agg_init(&st->specs[i], a->slots + st->slot[i]);
 }
 
 static void acc_release(const WinState *st, Acc *a, int n)
 {
+    if (st->rows) sb_free(rows_of(a));
     for (int i = 0; i < n; i++)
         if (!st->countstar[i]) agg_free(&st->specs[i], a->slots + st->slot[i]);
 }
@@ -173,6 +180,16 @@ static int acc_add(OpState *s, Acc *a, const Value *row)
     const WinState *st = s->priv;
     char err[256];
     a->nrows++;
+    if (st->rows) {   /* the row, length-prefixed */
+        StrBuf *b = rows_of(a);
+        size_t at = b->len;
+        unsigned char v[ROWKEY_VARINT_MAX];
+        rowkey_encode(b, st->in_types, row, NULL, st->in_ncols);
+        size_t n = b->len - at, vn = rowkey_put_varint(v, n);
+        sb_putn(b, (const char *)v, vn);   /* grow, then shift the row up behind its length */
+        memmove(b->s + at + vn, b->s + at, n);
+        memcpy(b->s + at, v, vn);
+    }
     for (int i = 0; i < st->naggs; i++) {
         if (st->countstar[i]) continue;
         const Value *v = st->argcol[i] >= 0 ? &row[st->argcol[i]] : NULL;
@@ -186,6 +203,7 @@ static int acc_merge(OpState *s, Acc *into, const Acc *from)
     const WinState *st = s->priv;
     char err[256];
     into->nrows += from->nrows;
+    if (st->rows) sb_putn(rows_of(into), rows_of(from)->s, rows_of(from)->len);
     for (int i = 0; i < st->naggs; i++) {
         if (st->countstar[i]) continue;
         if (agg_merge(&st->specs[i], into->slots + st->slot[i], from->slots + st->slot[i], err, sizeof err))
@@ -198,6 +216,10 @@ static void acc_save(const WinState *st, const Acc *a, StrBuf *out)
 {
     unsigned char v[ROWKEY_VARINT_MAX];
     sb_putn(out, (const char *)v, rowkey_put_varint(v, rowkey_zigzag(a->nrows)));
+    if (st->rows) {
+        sb_putn(out, (const char *)v, rowkey_put_varint(v, rows_of(a)->len));
+        sb_putn(out, rows_of(a)->s, rows_of(a)->len);
+    }
     for (int i = 0; i < st->naggs; i++)
         if (!st->countstar[i]) agg_save(&st->specs[i], a->slots + st->slot[i], out);
 }
@@ -208,6 +230,12 @@ static int acc_load(const WinState *st, Acc *a, const unsigned char **p, const u
     uint64_t u;
     size_t used;
     if (rowkey_get_varint(p, end, &u) || (a->nrows = rowkey_unzigzag(u)) < 1) return -1;
+    if (st->rows) {
+        if (rowkey_get_varint(p, end, &u) || u > (uint64_t)(end - *p)) return -1;
+        memset(rows_of(a), 0, sizeof(StrBuf));
+        sb_putn(rows_of(a), (const char *)*p, (size_t)u);
+        *p += u;
+    }
     for (int i = 0; i < st->naggs; i++) {
         if (st->countstar[i]) continue;
         if (agg_load(&st->specs[i], a->slots + st->slot[i], (const char *)*p, (size_t)(end - *p), &used)) {
@@ -245,6 +273,28 @@ static int emit_row(OpState *s, Batch *out, const char *gkey, size_t glen, int64
     r[st->ngroup + 1] = (Value){.i = we};
     r[st->ngroup + 2] = (Value){.i = st->spec.ltz || st->spec.time == TA_PROCTIME ? wt : we - 1};
     acc_results(s, a, r + st->ngroup + 3);
+    return 0;
+}
+
+/* A SESSION table function's session: each of its rows with the session's
+ * window_start, window_end and window_time. */
+static int emit_session_rows(OpState *s, Batch *out, int64_t ws, int64_t we, const Acc *a)
+{
+    WinState *st = s->priv;
+    const StrBuf *b = rows_of(a);
+    const unsigned char *p = (const unsigned char *)b->s, *end = p + b->len;
+    int w = st->in_ncols;
+    while (p < end) {
+        uint64_t n;
+        if (rowkey_get_varint(&p, end, &n) || n > (uint64_t)(end - p)) return job_fail(s->job, "%s: a session's rows are unreadable", st->name);
+        Value *r = batch_add(out, RK_INSERT, win_utc(st, we) - 1);
+        if (rowkey_decode((const char *)p, (size_t)n, st->in_types, r, w, &s->job->batch_arena))
+            return job_fail(s->job, "%s: a session's row is unreadable", st->name);
+        p += n;
+        r[w] = (Value){.i = ws};
+        r[w + 1] = (Value){.i = we};
+        r[w + 2] = (Value){.i = st->spec.ltz || st->spec.time == TA_PROCTIME ? win_utc(st, we) - 1 : we - 1};
+    }
     return 0;
 }
 
@@ -537,7 +587,7 @@ static int session_add(OpState *s, const Value *row, int64_t t)
     WinState *st = s->priv;
     int64_t gap = st->spec.size, start = t, end = t + gap;
     st->kbuf.len = 0;
-    rowkey_encode(&st->kbuf, st->key_types, row, NULL, st->ngroup);
+    rowkey_encode(&st->kbuf, st->key_types, row, st->keycols, st->ngroup);
     uint64_t h = keyed_hash(st->kbuf.s, st->kbuf.len);
     KeyedEntry *e = keyed_find(&st->k, st->kbuf.s, st->kbuf.len, h);
     SessionList *l = e ? *list_of(e) : NULL;
@@ -604,7 +654,8 @@ static int sessions_advance(OpState *s, Batch *out)
         for (int i = 0; l && i < l->n; i++) {
             Session *x = sess_at(st, l, i);
             if (!rc && fired(st, x->end)) {
-                rc = emit_row(s, out, tm.key, tm.klen, x->start, x->end, &x->acc);
+                rc = st->rows ? emit_session_rows(s, out, x->start, x->end, &x->acc)
+                              : emit_row(s, out, tm.key, tm.klen, x->start, x->end, &x->acc);
                 acc_release(st, &x->acc, st->naggs);
                 s->stats.state_bytes -= (int64_t)st->sess_size;
                 continue;
@@ -757,6 +808,8 @@ static void win_end(OpState *s)
     sb_free(&st->kbuf);
     sb_free(&st->late_buf);
     free(st->late_fields);
+    free(st->in_types);
+    free(st->keycols);
     free(st->key_types);
     free(st->out_types);
     free(st->argcol);
@@ -784,7 +837,11 @@ static int win_init_common(OpState *s, const WindowSpec *spec, const char *late_
     st->out_types = xcalloc((size_t)n->ncols, sizeof *st->out_types);
     for (int c = 0; c < n->ncols; c++) st->out_types[c] = n->cols[c].type;
     st->late_fields = xcalloc((size_t)in->ncols, sizeof *st->late_fields);
-    for (int c = 0; c < in->ncols; c++) st->late_fields[c] = (JsonField){in->cols[c].name, in->cols[c].type, c};
+    st->in_types = xcalloc((size_t)in->ncols, sizeof *st->in_types);
+    for (int c = 0; c < in->ncols; c++) {
+        st->late_fields[c] = (JsonField){in->cols[c].name, in->cols[c].type, c};
+        st->in_types[c] = in->cols[c].type;
+    }
     return 0;
 }
 
@@ -931,7 +988,34 @@ const OpVTable op_window_agg_vt = {
 static int window_tvf_init(OpState *s)
 {
     const WindowTvfPlan *wp = plan_window_tvf(s->node);
-    return win_init_common(s, &wp->spec, wp->late_topic, false);
+    const PlanNode *n = &wp->node, *in = n->inputs[0];
+    win_init_common(s, &wp->spec, wp->late_topic, false);
+    WinState *st = s->priv;
+    KeyedConfig cfg = {.vsize = sizeof(SessionList *), .save = win_save, .load = win_load, .release = session_release};
+    if (wp->spec.kind == WIN_SESSION) {
+        /* sessions per PARTITION BY key, holding their rows until they fire */
+        st->rows = true;
+        st->ngroup = wp->npartition;
+        st->keycols = xcalloc((size_t)wp->npartition, sizeof *st->keycols);
+        st->key_types = xcalloc((size_t)wp->npartition, sizeof *st->key_types);
+        for (int i = 0; i < wp->npartition; i++) {
+            st->keycols[i] = wp->partition[i];
+            st->key_types[i] = in->cols[wp->partition[i]].type;
+        }
+        st->slots = ALIGN8(sizeof(StrBuf));
+        st->acc_size = sizeof(Acc) + st->slots;
+        st->sess_size = ALIGN8(sizeof(Session) + st->slots);
+        JsonField *kf = xcalloc((size_t)wp->npartition, sizeof *kf), *vf = xcalloc(1, sizeof *vf);
+        for (int i = 0; i < wp->npartition; i++) kf[i] = (JsonField){in->cols[wp->partition[i]].name, st->key_types[i], i};
+        vf[0] = (JsonField){"sessions", type_make(TY_BIGINT, false), wp->npartition};
+        cfg.key_text = kf;
+        cfg.nkey_text = wp->npartition;
+        cfg.val_text = vf;
+        cfg.nval_text = 1;
+        cfg.row_width = wp->npartition + 1;
+    }
+    keyed_init(&st->k, s, &cfg);   /* empty but for SESSION: the watermark is checkpointed beside it */
+    return 0;
 }
 
 static int window_tvf_process(OpState *s, int port, Batch *in, Batch *out)
@@ -944,6 +1028,10 @@ static int window_tvf_process(OpState *s, int port, Batch *in, Batch *out)
         int64_t t;
         if (!row_time(s, row, &t)) {
             if (late_row(s, row, 0, true)) return -1;
+            continue;
+        }
+        if (st->rows) {
+            if (session_add(s, row, t)) return -1;
             continue;
         }
         int64_t first, step = st->unit, last;
@@ -974,25 +1062,41 @@ static int window_tvf_process(OpState *s, int port, Batch *in, Batch *out)
     return 0;
 }
 
-static int window_tvf_time(OpState *s, int64_t now)
-{
-    WinState *st = s->priv;
-    if (now > st->wm) st->wm = now;
-    return 0;
-}
-
 static int window_tvf_advance(OpState *s, int64_t wm, Batch *out)
 {
-    (void)out;
-    return ((WinState *)s->priv)->spec.time == TA_ROWTIME ? window_tvf_time(s, wm) : 0;
+    WinState *st = s->priv;
+    if (st->spec.time != TA_ROWTIME || wm <= st->wm) return 0;
+    st->wm = wm;
+    return st->rows ? sessions_advance(s, out) : 0;
 }
 
 static int window_tvf_clock(OpState *s, int64_t now, Batch *out)
 {
-    (void)out;
-    return ((WinState *)s->priv)->spec.time == TA_PROCTIME ? window_tvf_time(s, now) : 0;
+    WinState *st = s->priv;
+    if (st->spec.time != TA_PROCTIME || now <= st->wm) return 0;
+    st->wm = now;
+    return st->rows ? sessions_advance(s, out) : 0;
+}
+
+static void window_tvf_fingerprint(const PlanNode *n, StrBuf *out)
+{
+    const WindowTvfPlan *wp = plan_window_tvf(n);
+    sb_puts(out, "WindowTableFunction/1");
+    window_fingerprint(&wp->spec, out);
+    sb_puts(out, " rows=");
+    for (int i = 0; i < n->inputs[0]->ncols; i++) {
+        Type t = n->inputs[0]->cols[i].type;
+        t.timeattr = TA_NONE;
+        type_print(out, t);
+        sb_putc(out, ';');
+    }
+    sb_puts(out, " partition=");
+    for (int i = 0; i < wp->npartition; i++) sb_printf(out, "$%d;", wp->partition[i]);
+    sb_puts(out, " input=");
+    explain_lineage(n->inputs[0], out);
 }
 
 const OpVTable op_window_tvf_vt = {
-    .init = window_tvf_init, .process = window_tvf_process, .advance = window_tvf_advance, .clock = window_tvf_clock, .end = win_end,
+    .init = window_tvf_init, .process = window_tvf_process, .advance = window_tvf_advance, .clock = window_tvf_clock,
+    .checkpoint = win_checkpoint, .restore = win_restore, .end = win_end, .fingerprint = window_tvf_fingerprint,
 };

@@ -1324,9 +1324,10 @@ static int check_window_query(BindCtx *c, BQuery *q, const AstSelect *sel)
     }
     bool window_agg = q->is_agg && kws >= 0 && kwe >= 0;
     if (!window_agg) {
-        if (w->kind == WIN_SESSION)
-            return diag_error(c->diag, DIAG_SEMANTIC, q->win_pos,
-                              "a SESSION window is supported in a window aggregate only: GROUP BY window_start, window_end[, keys]");
+        /* the table function runs on its own: SESSION keys are plain columns of its rows */
+        for (int p = 0; p < q->nwin_partition; p++)
+            if (q->win_partition[p]->kind != BX_COL || q->win_partition[p]->col >= wcol)
+                return diag_error(c->diag, DIAG_SEMANTIC, q->win_partition[p]->pos, "SESSION's PARTITION BY must name columns of its table");
         return 0;
     }
     if (q->where && bx_reads_from(q->where, wcol))

@@ -274,6 +274,9 @@ static PlanNode *build_window_tvf(Plan *p, const BQuery *q, PlanNode *in, Diag *
     WindowTvfPlan *wp = (WindowTvfPlan *)node_new(p, PLAN_WINDOW_TVF, sizeof(WindowTvfPlan), in, in->ncols + 3);
     wp->spec = *q->window;
     wp->late_topic = q->late_topic;
+    wp->npartition = q->nwin_partition;
+    wp->partition = arena_alloc(&p->arena, sizeof(int) * (size_t)(q->nwin_partition ? q->nwin_partition : 1));
+    for (int i = 0; i < q->nwin_partition; i++) wp->partition[i] = q->win_partition[i]->col;   /* plain columns (the binder checked) */
     window_cols(q, &wp->node, in);
     return &wp->node;
 }
@@ -871,6 +874,11 @@ static void describe_window_tvf(const PlanNode *n, ExplainAttrs *a)
 {
     const WindowTvfPlan *w = plan_window_tvf(n);
     explain_attr(a, "window", describe_window(a, &w->spec, n->inputs[0]));
+    if (w->npartition) {
+        const char **v = arena_alloc(a->arena, sizeof(char *) * (size_t)w->npartition);
+        for (int i = 0; i < w->npartition; i++) v[i] = n->inputs[0]->cols[w->partition[i]].name;
+        explain_attr_list(a, "partitionBy", v, w->npartition);
+    }
     if (w->late_topic) explain_attr(a, "late", w->late_topic);
 }
 

@@ -131,6 +131,8 @@ typedef struct WindowTvfPlan {
     PlanNode    node;
     WindowSpec  spec;     /* the windows */
     const char *late_topic; /* as WindowAggPlan's */
+    int        *partition;/* SESSION: the PARTITION BY input columns (sessions per key; rows wait until their session fires) */
+    int         npartition; /* count */
 } WindowTvfPlan;
 
 /* PLAN_SINK: rows into a table's Kafka topic. */

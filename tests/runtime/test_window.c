@@ -196,6 +196,29 @@ static void test_session_merge(void **state)
     stop(&fx);
 }
 
+/* SESSION without an aggregate: rows wait in their session and come out
+ * tagged with it when it fires. */
+static void test_session_tvf(void **state)
+{
+    (void)state;
+    Fx fx;
+    start(&fx, "INSERT INTO out_t SELECT region, window_start, window_end, order_id, amount "
+               "FROM TABLE(SESSION(TABLE orders PARTITION BY region, DESCRIPTOR(ts), INTERVAL '5' SECOND))");
+    order(&fx, 1, "eu", 1, 0);
+    order(&fx, 2, "us", 2, 1);
+    order(&fx, 3, "eu", 3, 3);
+    advance(&fx, 5);
+    assert_string_equal(take(&fx), "");
+    advance(&fx, 6);
+    assert_string_equal(take(&fx), "+I[us, 2024-01-01 00:00:01.000, 2024-01-01 00:00:06.000, 2, 2.0]\n");
+    advance(&fx, 8);
+    assert_string_equal(take(&fx), "+I[eu, 2024-01-01 00:00:00.000, 2024-01-01 00:00:08.000, 1, 1.0]\n"
+                                   "+I[eu, 2024-01-01 00:00:00.000, 2024-01-01 00:00:08.000, 3, 3.0]\n");
+    order(&fx, 4, "eu", 4, 2);   /* its session fired: late */
+    assert_int_equal(fx.j->stats.late, 1);
+    stop(&fx);
+}
+
 /* Processing time: the job's clock fires windows; rows take the clock's time. */
 static void test_proctime(void **state)
 {
@@ -272,7 +295,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tumble_fires_at_end), cmocka_unit_test(test_late_rows),   cmocka_unit_test(test_hop),
         cmocka_unit_test(test_cumulate),            cmocka_unit_test(test_session_merge), cmocka_unit_test(test_proctime),
-        cmocka_unit_test(test_restart_open_windows),
+        cmocka_unit_test(test_restart_open_windows), cmocka_unit_test(test_session_tvf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
