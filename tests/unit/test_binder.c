@@ -199,7 +199,11 @@ static void test_literal_errors(void **state)
     q = "SELECT ts + INTERVAL '1' WEEK FROM t";
     err_is(b, q, DIAG_SEMANTIC, off(q, "WEEK"), "unknown interval unit 'WEEK'");
     q = "SELECT ts + INTERVAL 'x' SECOND FROM t";
-    err_is(b, q, DIAG_SEMANTIC, off(q, "INTERVAL"), "interval value 'x' is not a whole number");
+    err_is(b, q, DIAG_SEMANTIC, off(q, "'x'"), "invalid INTERVAL SECOND literal 'x' (expected 's[.fff]')");
+    q = "SELECT ts + INTERVAL '1:60' MINUTE TO SECOND FROM t";
+    err_is(b, q, DIAG_SEMANTIC, off(q, "'1:60'"), "seconds must be below 60");
+    q = "SELECT ts + INTERVAL '1' HOUR TO DAY FROM t";
+    err_is(b, q, DIAG_SEMANTIC, off(q, "DAY"), "INTERVAL HOUR TO DAY is not an interval qualifier");
     q = "SELECT 1e999 FROM t";
     err_is(b, q, DIAG_SEMANTIC, 7, "out of range for DOUBLE");
     q = "SELECT 1234567890.1234567890 FROM t";
