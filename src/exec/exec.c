@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "eval.h"
 #include "options.h"
 #include "state.h"
 
@@ -42,6 +43,15 @@ void job_notice(Job *j, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     j->notice(j->notice_ctx, msg);
+}
+
+void exec_eval_ctx(const OpState *s, EvalCtx *cx)
+{
+    memset(cx, 0, sizeof *cx);
+    cx->arena = &s->job->batch_arena;
+    cx->now_ms = s->job->clock_ms;
+    cx->watermark = s->stats.watermark;
+    cx->tz = s->job->plan->config.local_tz;
 }
 
 static int64_t now_us(void)

@@ -241,5 +241,11 @@ const RawRecord *source_record_of(const OpState *src, int row);
 /* Fails the job with an expression error: the SQL position, the source
  * record when the row maps to one, and the message. */
 int exec_eval_fail(OpState *s, int errpos, const char *msg);
+/* An evaluation context for operator s (eval.h): the batch arena, the
+ * job's clock (PROCTIME()), the watermark of s's inputs
+ * (CURRENT_WATERMARK()) and the session time zone (CASTs of TIMESTAMP_LTZ).
+ * Every operator that evaluates expressions makes its context here. */
+struct EvalCtx;
+void exec_eval_ctx(const OpState *s, struct EvalCtx *cx);
 
 #endif

@@ -31,6 +31,7 @@ static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *col
 {
     eddy_job *ej = ctx;
     if (!ej->opts.on_change) return;
+    const TimeZone *tz = ej->job->plan->config.local_tz;
     StrBuf text = {0}, vals = {0};
     size_t *offs = calloc((size_t)ncols + 1, sizeof *offs);
     const char **names = calloc((size_t)ncols + 1, sizeof *names);
@@ -40,11 +41,11 @@ static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *col
     for (int i = 0; i < ncols; i++) {
         names[i] = cols[i].name;
         size_t before = vals.len;
-        value_print(&vals, cols[i].type, &row[i]);
+        value_print_tz(&vals, cols[i].type, &row[i], tz);
         sb_putc(&vals, 0);
         offs[i] = before;
         if (i) sb_puts(&text, ", ");
-        value_print(&text, cols[i].type, &row[i]);
+        value_print_tz(&text, cols[i].type, &row[i], tz);
     }
     sb_putc(&text, ']');
     for (int i = 0; i < ncols; i++) values[i] = row[i].null ? NULL : vals.s + offs[i];

@@ -829,6 +829,9 @@ int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **
             if (col->kind != COL_COMPUTED) continue;
             BExpr *e = bind_expr(&bc, &sc, col->expr, AGG_NO_OTHER);
             if (e) col->type = e->type;
+            /* `pt AS PROCTIME()` is a processing-time attribute (Flink's rule: the
+             * whole expression is the call); the FROM scope keeps the mark. */
+            if (e && e->kind == BX_CALL && e->fn->id == FN_PROCTIME) col->type.timeattr = TA_PROCTIME;
         }
         if (!d->code && wm_elem) {
             t->wm_col = cattable_column(t, wm_elem->wm_col);
@@ -836,7 +839,11 @@ int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **
                 diag_error(d, DIAG_SEMANTIC, wm_elem->npos[0], "WATERMARK column '%s' is not a column of '%s'", wm_elem->wm_col, s->name);
             } else {
                 Type ct = t->cols[t->wm_col].type;
-                if (ct.kind != TY_TIMESTAMP && ct.kind != TY_TIMESTAMP_LTZ) {
+                if (ct.timeattr == TA_PROCTIME) {
+                    diag_error(d, DIAG_SEMANTIC, wm_elem->npos[0],
+                               "WATERMARK column '%s' is a processing-time attribute (PROCTIME()); a watermark needs an event-time column",
+                               wm_elem->wm_col);
+                } else if ((ct.kind != TY_TIMESTAMP && ct.kind != TY_TIMESTAMP_LTZ) || ct.precision > 3) {
                     diag_error(d, DIAG_SEMANTIC, wm_elem->npos[0], "WATERMARK column '%s' must be TIMESTAMP(3) or TIMESTAMP_LTZ(3), not %s",
                                wm_elem->wm_col, type_str(&tmp, ct));
                 } else {
@@ -848,8 +855,9 @@ int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **
                         all.cols[all.ncols++] = (ScopeCol){t->cols[i].name, t->cols[i].type, ce ? -1 : i, ce};
                     }
                     BExpr *we = d->code ? NULL : bind_expr(&bc, &all, wm_elem->wm_expr, AGG_NO_OTHER);
-                    if (we && we->type.kind != TY_TIMESTAMP && we->type.kind != TY_TIMESTAMP_LTZ)
-                        diag_error(d, DIAG_SEMANTIC, wm_elem->wm_expr->pos, "WATERMARK expression must be a timestamp, got %s", type_str(&tmp, we->type));
+                    if (we && ((we->type.kind != TY_TIMESTAMP && we->type.kind != TY_TIMESTAMP_LTZ) || we->type.precision > 3))
+                        diag_error(d, DIAG_SEMANTIC, wm_elem->wm_expr->pos,
+                                   "WATERMARK expression must be a TIMESTAMP(3) or TIMESTAMP_LTZ(3) value, got %s", type_str(&tmp, we->type));
                     t->wm_expr = ast_expr_copy(a, wm_elem->wm_expr);
                 }
             }
@@ -1106,6 +1114,7 @@ static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out)
             BExpr *e = bind_expr(c, &base, t->cols[i].expr, AGG_NO_OTHER);
             if (!e) return c->diag->code;
             e->pos = sel->from.pos;
+            e->type.timeattr = t->cols[i].type.timeattr;   /* a PROCTIME() column (bind_create_table) */
             sc.cols[sc.ncols++] = (ScopeCol){arena_strdup(c->arena, t->cols[i].name), e->type, -1, e};
         }
         if (t->wm_col >= 0 && t->wm_expr) {

@@ -22,7 +22,7 @@ Plan *plan_new(void)
     Plan *p = calloc(1, sizeof *p);
     if (!p) abort();
     arena_init(&p->arena, 8192);
-    exec_config_build(&p->config, NULL, 0);
+    exec_config_build(&p->config, NULL, 0, NULL);
     return p;
 }
 
@@ -58,7 +58,7 @@ void plan_set_settings(Plan *p, const KeyValue *kv, int n)
         p->settings[i].value = arena_strdup(&p->arena, kv[i].value);
     }
     p->nsettings = n;
-    exec_config_build(&p->config, p->settings, n);
+    exec_config_build(&p->config, p->settings, n, &p->arena);
 }
 
 /* Appends an edge input → n (n's next input port); n is updating when

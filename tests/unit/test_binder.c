@@ -602,7 +602,7 @@ static void test_create_table_errors(void **state)
     q = "CREATE TABLE e16 (a STRING, x AS a + 1)";
     err_is(b, q, DIAG_SEMANTIC, off(q, "+"), "arithmetic needs numbers: STRING and INT");
     q = "CREATE TABLE e17 (ts TIMESTAMP(3), WATERMARK FOR ts AS 5)";
-    err_is(b, q, DIAG_SEMANTIC, off(q, "5"), "WATERMARK expression must be a timestamp, got INT");
+    err_is(b, q, DIAG_SEMANTIC, off(q, "5"), "WATERMARK expression must be a TIMESTAMP(3) or TIMESTAMP_LTZ(3) value, got INT");
     q = "CREATE TABLE e18 (a INT) WITH ('key.fields' = 'b')";
     err_is(b, q, DIAG_OPTION, off(q, "'b'"), "option 'key.fields' names 'b'");
     /* Nothing failed went into the catalog. */
