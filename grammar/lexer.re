@@ -96,6 +96,7 @@ int lex_next(Lexer *lx, Token *t)
         'desc'       { TOK(TK_DESC); }
         'explain'    { TOK(TK_EXPLAIN); }
         'interval'   { TOK(TK_INTERVAL); }
+        'to'         { TOK(TK_TO); }
         'date'       { TOK(TK_DATE); }
         'timestamp'  { TOK(TK_TIMESTAMP); }
         'metadata'   { TOK(TK_METADATA); }

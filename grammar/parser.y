@@ -35,7 +35,7 @@
 %stack_size 200
 
 %fallback ID KEY ENFORCED WATERMARK METADATA VIRTUAL LOCAL TIME ZONE TABLES JOBS JOB STOP
-             BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC PARTITION.
+             BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC TO PARTITION.
 
 %left OR.
 %left AND.
@@ -257,7 +257,8 @@ expr(A) ::= FALSE(T).                 { A = ast_literal(ctx, LIT_FALSE, T); }
 expr(A) ::= NULL(T).                  { A = ast_literal(ctx, LIT_NULL, T); }
 expr(A) ::= DATE(K) STRING(T).        { A = ast_typed_literal(ctx, LIT_DATE, K, T); }
 expr(A) ::= TIMESTAMP(K) STRING(T).   { A = ast_typed_literal(ctx, LIT_TIMESTAMP, K, T); }
-expr(A) ::= INTERVAL(K) STRING(T) nm(U). { A = ast_interval(ctx, K, T, U); }
+expr(A) ::= INTERVAL(K) STRING(T) nm(U). { A = ast_interval(ctx, K, T, U, NULL); }
+expr(A) ::= INTERVAL(K) STRING(T) nm(U) TO nm(V). { A = ast_interval(ctx, K, T, U, &V); }
 
 expr(A) ::= expr(X) AND(O) expr(Y).     { A = ast_binary(ctx, OP_AND, O, X, Y); }
 expr(A) ::= expr(X) OR(O) expr(Y).      { A = ast_binary(ctx, OP_OR, O, X, Y); }

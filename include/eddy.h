@@ -340,6 +340,9 @@ typedef struct eddy_job_options {
                                   (as each table's 'scan.bounded.mode' = 'latest-offset') */
     int            lag;        /* over Kafka: note where each source partition starts reading, so that
                                   eddy_job_lag can tell how far behind the job is (a metadata request at start) */
+    int            open_end;   /* over Kafka with bounded: the end of the input is not a final watermark
+                                  (event-time windows the watermark has not passed stay open, as if more input
+                                  might come); by default a bounded run ends with one, as Flink's bounded sources */
 } eddy_job_options;
 
 /* A job for an INSERT or SELECT plan.  o may be NULL.  On failure returns
@@ -365,6 +368,26 @@ EDDY_API int eddy_job_resumed(const eddy_job *j);
 EDDY_API int eddy_job_push(eddy_job *j, const eddy_record *r);
 /* In memory: ends a mini-batch — aggregates emit their changes. */
 EDDY_API int eddy_job_flush(eddy_job *j);
+/* In memory: processing time is now now_ms (epoch milliseconds): PROCTIME()
+ * reads it, processing-time windows fire by it, and a source partition
+ * that has had no record for its idle timeout stops holding back its
+ * table's watermark.  Time never goes back (a smaller value changes
+ * nothing); it starts at 0 until set.  Over Kafka the job sets it from the
+ * wall clock.  EDDY_OK, or EDDY_ERUNTIME when what it fired failed. */
+EDDY_API int eddy_job_set_clock(eddy_job *j, long long now_ms);
+/* In memory: the partitions of table's topic (0 ≤ partitions[i]) the job
+ * reads, as a Kafka consumer would be assigned them: the table's watermark
+ * is the smallest over them (idle ones apart), so one without records yet
+ * holds it back.  Partitions that records come from count without this.
+ * Call before pushing records (after eddy_job_set_clock, so that idle
+ * timeouts count from then).  table NULL = the job's only table.
+ * EDDY_OK, or EDDY_EMISUSE (a table the job does not read). */
+EDDY_API int eddy_job_partitions(eddy_job *j, const char *table, const int *partitions, int n);
+/* In memory: the input has ended for good — every table's watermark
+ * becomes the largest (Flink's Long.MAX_VALUE, as a bounded source ends),
+ * so event-time windows still open fire.  Then eddy_job_flush.  EDDY_OK or
+ * EDDY_ERUNTIME. */
+EDDY_API int eddy_job_final_watermark(eddy_job *j);
 /* Over Kafka: runs until *stop becomes non-zero (e.g. from a signal
  * handler) or eddy_job_stop is called, then finishes the batch, flushes,
  * takes a last checkpoint and returns EDDY_OK; also returns EDDY_OK when

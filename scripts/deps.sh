@@ -2,7 +2,7 @@
 # Installs what eddy needs to build and test, from Debian's packages.
 # Safe to run again: apt-get skips what is already installed.
 set -eu
-PKGS="cmake make gcc pkg-config lemon re2c
+PKGS="cmake make gcc pkg-config lemon re2c tzdata
       librdkafka-dev libsqlite3-dev libavro-dev libjansson-dev libedit-dev
       libcmocka-dev clang libclang-rt-dev kcat python3 python3-confluent-kafka
       python3-avro python3-requests libcurl4-openssl-dev libmicrohttpd-dev"

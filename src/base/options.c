@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tz.h"
+
 const OptionDef *opt_find(const OptionDef *table, const char *key)
 {
     for (const OptionDef *d = table; d->name; d++) {
@@ -181,6 +183,12 @@ static bool opt_parse(const OptionDef *d, const char *label, const char *value, 
         if (opt_parse_duration_ms(value, &v->i) && v->i >= d->min) return true;
         snprintf(err, errlen, "%s expects a duration such as '100 ms', '1 s' or '5 min', got '%s'", label, value);
         return false;
+    case OPT_TIMEZONE: {
+        char why[400];
+        if (tz_valid(value, why, sizeof why)) return true;
+        snprintf(err, errlen, "%s: %s", label, why);
+        return false;
+    }
     case OPT_ENUM: {
         const OptEnum *e = opt_enum_find(d->values, value);
         if (e) return v->i = e->code, true;
@@ -217,6 +225,14 @@ bool opt_set(const OptionDef *d, const char *label, const char *value, void *tar
             break;
         case OPT_PREFIX:
             break;
+        case OPT_TIMEZONE: {
+            const TimeZone *tz = NULL;
+            char why[8];
+            /* checked above; "UTC" needs no zone (NULL is UTC) */
+            if (a && strcmp(value, "UTC") != 0 && tz_parse(value, a, &tz, why, sizeof why)) tz = NULL;
+            *(const TimeZone **)p = tz;
+            break;
+        }
         default:
             store_int(p, d->to[k].size, v.i);
             break;
@@ -245,7 +261,7 @@ void opt_document(const OptionDef *table, StrBuf *out)
     static const char *const type_names[] = {
         [OPT_STRING] = "string",   [OPT_ENUM] = "enum",  [OPT_INT] = "integer",  [OPT_BOOL] = "boolean",
         [OPT_DURATION] = "duration", [OPT_PREFIX] = "prefix", [OPT_UINT] = "unsigned integer",
-        [OPT_DOUBLE] = "number",   [OPT_LIST] = "list",
+        [OPT_DOUBLE] = "number",   [OPT_LIST] = "list",  [OPT_TIMEZONE] = "time zone",
     };
     for (const OptionDef *d = table; d->name; d++) {
         sb_printf(out, "  %s%s  (%s", d->name, d->type == OPT_PREFIX ? "*" : "", type_names[d->type]);

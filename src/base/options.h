@@ -33,6 +33,8 @@ typedef enum OptType {
     OPT_UINT,             /* a whole decimal number without a sign; field: uint64_t */
     OPT_DOUBLE,           /* a finite decimal number within min..max; field: double */
     OPT_LIST,             /* a command-line flag that may repeat; field: an OptList, each value appended */
+    OPT_TIMEZONE,         /* a time zone (tz.h): 'UTC', '+08:00', 'GMT-05:30', 'Asia/Shanghai'; field: const TimeZone *,
+                             parsed into the arena given to opt_set (without one, or for UTC, the field is NULL = UTC) */
 } OptType;
 
 /* One allowed value of an OPT_ENUM option.  A list ends with text NULL. */

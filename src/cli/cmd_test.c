@@ -180,7 +180,26 @@ static bool parse_ts(const char *s, size_t n, long long *out)
     return true;
 }
 
-/* One record line: [ts=…] [partition=…] [key=…] [op=…] VALUE | null | \VALUE | flush. */
+/* `clock T` (epoch ms or UTC date-time, as ts=) or `clock +DURATION`
+ * ('+30 s', '+5 min', '+250 ms'): the processing-time clock moves. */
+static int parse_clock(TestFile *f, int li, const char *s, size_t n, TestRecord *r)
+{
+    char *arg = arena_strndup(&f->arena, s, n);
+    r->clock = true;
+    if (*arg == '+') {
+        int64_t ms;
+        if (!opt_parse_duration_ms(arg + 1, &ms))
+            return file_error(f, li, "clock %s: expected a duration after '+', such as '+30 s', '+5 min' or '+250 ms'", arg);
+        r->clock_rel = true;
+        r->clock_ms = ms;
+        return 0;
+    }
+    if (!parse_ts(s, n, &r->clock_ms))
+        return file_error(f, li, "clock %s: expected epoch milliseconds, 2024-01-31T10:00:00[.000] or +DURATION", arg);
+    return 0;
+}
+
+/* One record line: [ts=…] [partition=…] [key=…] [op=…] VALUE | null | \VALUE | flush | clock …. */
 static int parse_record(TestFile *f, int li, TestRecord *r)
 {
     size_t n;
@@ -191,6 +210,12 @@ static int parse_record(TestFile *f, int li, TestRecord *r)
     if (n == 5 && memcmp(s, "flush", 5) == 0) {
         r->flush = true;
         return 0;
+    }
+    if (n > 6 && memcmp(s, "clock", 5) == 0 && (s[5] == ' ' || s[5] == '\t')) {
+        const char *a = s + 6;
+        size_t an = n - 6;
+        trim(&a, &an);
+        return parse_clock(f, li, a, an, r);
     }
     static const char *const attrs[] = {"ts", "partition", "key", "op"};
     for (;;) {
@@ -333,12 +358,37 @@ static int apply_options(TestFile *f, TestCase *c, const TestSection *sec)
         size_t kn = (size_t)(eq - s), vn = strlen(v);
         trim(&k, &kn);
         trim(&v, &vn);
+        const char *val = arena_strndup(&f->arena, v, vn);
         if (kn == 4 && memcmp(k, "emit", 4) == 0) {
             if (vn == 10 && memcmp(v, "per-record", 10) == 0) c->per_batch = false;
             else if (vn == 9 && memcmp(v, "per-batch", 9) == 0) c->per_batch = true;
-            else return file_error(f, sec->line - 1, "option emit: expected per-record or per-batch, got '%s'", arena_strndup(&f->arena, v, vn));
+            else return file_error(f, sec->line - 1, "option emit: expected per-record or per-batch, got '%s'", val);
+        } else if (kn == 15 && memcmp(k, "final-watermark", 15) == 0) {
+            if (!opt_parse_bool(val, &c->final_watermark))
+                return file_error(f, sec->line - 1, "option final-watermark: expected true or false, got '%s'", val);
+        } else if (kn == 6 && memcmp(k, "broker", 6) == 0) {
+            bool over;
+            if (!opt_parse_bool(val, &over)) return file_error(f, sec->line - 1, "option broker: expected true or false, got '%s'", val);
+            c->memory_only = !over;
+        } else if (kn >= 10 && memcmp(k, "partitions", 10) == 0 && (kn == 10 || (kn > 11 && k[10] == '.'))) {
+            int64_t np;
+            if (!opt_parse_int(val, &np) || np < 1 || np > 10000)
+                return file_error(f, sec->line - 1, "option %s: expected a number of partitions (1 to 10000), got '%s'",
+                                  arena_strndup(&f->arena, k, kn), val);
+            if (kn == 10) {
+                c->partitions = (int)np;
+            } else {
+                const char **t = arena_alloc(&f->arena, sizeof(char *) * (size_t)(c->npart_tables + 1));
+                int *cnt = arena_alloc(&f->arena, sizeof(int) * (size_t)(c->npart_tables + 1));
+                for (int i = 0; i < c->npart_tables; i++) t[i] = c->part_tables[i], cnt[i] = c->part_counts[i];
+                t[c->npart_tables] = arena_strndup(&f->arena, k + 11, kn - 11);
+                cnt[c->npart_tables++] = (int)np;
+                c->part_tables = t;
+                c->part_counts = cnt;
+            }
         } else {
-            return file_error(f, sec->line - 1, "unknown option '%s' (options: emit)", arena_strndup(&f->arena, k, kn));
+            return file_error(f, sec->line - 1, "unknown option '%s' (options: emit, final-watermark, partitions, partitions.TABLE, broker)",
+                              arena_strndup(&f->arena, k, kn));
         }
     }
     return 0;
@@ -407,8 +457,11 @@ static int tf_parse(TestFile *f)
             int nsql = 0;
             for (int i = 0; i < own.n; i++) nsql += ((TestSection *)own.v[i])->kind == TS_SQL;
             if (nsql > 1) return file_error(f, cur->line - 1, "case '%s' has more than one '--- sql' section", cur->name);
-            for (int i = 0; i < cur->nsecs; i++)
-                if (cur->secs[i]->kind == TS_OPTIONS && apply_options(f, cur, cur->secs[i])) return -1;
+            for (int i = 0; i < cur->nsecs; i++) {
+                const TestSection *x = cur->secs[i];
+                if (x->kind == TS_OPTIONS && apply_options(f, cur, x)) return -1;
+                for (int r = 0; x->kind == TS_INPUT && r < x->nrecs; r++) cur->uses_clock = cur->uses_clock || x->recs[r].clock;
+            }
             ptrlist_push(&f->arena, &f->cases, cur);
         }
         if (at_end) break;
@@ -578,7 +631,7 @@ int test_case_records(const TestCase *tc, const char *const *tables, int ntables
         TableFeed *f = &feed[t];
         for (int i = 0; i < sec->nrecs && rc == 0; i++) {
             const TestRecord *tr = &sec->recs[i];
-            if (tr->flush) {
+            if (tr->flush || tr->clock) {
                 rc = fn(ctx, tables[t], tr, 0, 0);
                 continue;
             }
@@ -610,15 +663,65 @@ int test_plan_sources(const eddy_plan *p, Arena *a, const char ***out)
     return n;
 }
 
+/* Collects the partitions records use. */
+static int note_partition(void *ctx, const char *table, const TestRecord *tr, long long ts, long long offset)
+{
+    (void)table;
+    (void)ts;
+    (void)offset;
+    bool *seen = ctx;
+    if (!tr->flush && !tr->clock && tr->partition <= 1000000) seen[tr->partition] = true;
+    return 0;
+}
+
+static int max_partition_of(void *ctx, const char *table, const TestRecord *tr, long long ts, long long offset)
+{
+    (void)table;
+    (void)ts;
+    (void)offset;
+    int *m = ctx;
+    if (!tr->flush && !tr->clock && tr->partition > *m) *m = tr->partition;
+    return 0;
+}
+
+int test_table_partitions(const TestCase *tc, const char *table, Arena *a, int **out)
+{
+    int n = tc->partitions;
+    for (int i = 0; i < tc->npart_tables; i++)
+        if (strcmp(tc->part_tables[i], table) == 0) n = tc->part_counts[i];
+    if (n > 0) {
+        *out = arena_alloc(a, sizeof(int) * (size_t)n);
+        for (int p = 0; p < n; p++) (*out)[p] = p;
+        return n;
+    }
+    int maxp = -1;
+    test_case_records(tc, &table, 1, max_partition_of, &maxp);
+    if (maxp < 0) return 0;
+    bool *seen = calloc((size_t)maxp + 1, sizeof *seen);
+    if (!seen) abort();
+    test_case_records(tc, &table, 1, note_partition, seen);
+    *out = arena_alloc(a, sizeof(int) * (size_t)(maxp + 1));
+    for (int p = 0; p <= maxp; p++)
+        if (seen[p]) (*out)[n++] = p;
+    free(seen);
+    return n;
+}
+
 typedef struct MemFeed {
     const TestCase *tc;   /* the case */
     eddy_job       *job;  /* the job fed */
+    long long       clock;/* its processing time */
 } MemFeed;
 
 static int mem_feed_one(void *ctx, const char *table, const TestRecord *tr, long long ts, long long offset)
 {
     MemFeed *m = ctx;
     if (tr->flush) return m->tc->per_batch && eddy_job_flush(m->job) ? -1 : 0;
+    if (tr->clock) {
+        long long to = tr->clock_rel ? m->clock + tr->clock_ms : tr->clock_ms;
+        if (to > m->clock) m->clock = to;   /* time never goes back */
+        return eddy_job_set_clock(m->job, m->clock) ? -1 : 0;
+    }
     eddy_record rec = {
         .key = tr->key, .key_len = tr->klen, .value = tr->value, .value_len = tr->vlen,
         .timestamp = ts, .partition = tr->partition, .offset = offset, .op = tr->op, .table = table,
@@ -630,8 +733,18 @@ static int mem_feed_one(void *ctx, const char *table, const TestRecord *tr, long
  * -1 (r->error set). */
 static int mem_feed(const TestCase *tc, const TestJob *tj, eddy_job *job, TestResult *r)
 {
-    MemFeed m = {tc, job};
-    int rc = test_case_records(tc, tj->sources, tj->nsources, mem_feed_one, &m);
+    MemFeed m = {tc, job, TEST_FIRST_CLOCK};
+    /* The clock first, then the partitions each table's topic has (idle
+     * timeouts count from the start), then the records. */
+    int rc = eddy_job_set_clock(job, m.clock) ? -1 : 0;
+    for (int i = 0; i < tj->nsources && rc == 0; i++) {
+        bool dup = false;
+        for (int k = 0; k < i; k++) dup = dup || strcmp(tj->sources[k], tj->sources[i]) == 0;
+        int *parts = NULL, n = dup ? 0 : test_table_partitions(tc, tj->sources[i], &r->arena, &parts);
+        if (n > 0 && eddy_job_partitions(job, tj->sources[i], parts, n)) rc = -1;
+    }
+    if (rc == 0) rc = test_case_records(tc, tj->sources, tj->nsources, mem_feed_one, &m);
+    if (rc == 0 && tc->final_watermark && eddy_job_final_watermark(job)) rc = -1;
     if (rc == 0 && eddy_job_flush(job)) rc = -1;
     if (rc) r->error = arena_strdup(&r->arena, eddy_job_errmsg(job));
     return rc;
@@ -705,6 +818,9 @@ static int mem_run(void *ctx, const TestCase *tc, TestResult *r)
         }
         mem_feed(tc, tj, job, r);
         eddy_job_counts(job, &tj->in, &tj->out, &tj->skipped);
+        eddy_job_stats st;
+        eddy_job_get_stats(job, &st);
+        tj->late = st.late;
         eddy_job_free(job);
     }
     for (int k = 0; k < scripts.n; k++) eddy_script_free(scripts.v[k]);
@@ -887,6 +1003,7 @@ static void judge(const TestCase *tc, const TestResult *r, Arena *a, CaseVerdict
             for (int i = 0; i < r->jobs.n; i++) {
                 const TestJob *j = r->jobs.v[i];
                 v->actual[i] = arena_printf(a, "%s in=%lld out=%lld skipped=%lld", j->sink, j->in, j->out, j->skipped);
+                if (j->late) v->actual[i] = arena_printf(a, "%s late=%lld", v->actual[i], j->late);
             }
             v->ok = lines_equal(v->expect, v->nexpect, v->actual, v->nactual);
             break;
@@ -1262,11 +1379,17 @@ static void test_file(const char *path, const TestRunner *runner, bool update, b
             t->failed++;
         } else {
             judge(tc, &r, &a, &cv);
-            if (cv.ok && broker_mode && !kafka_agrees(tc, &r, &a)) {
+            /* over Kafka the clock is the wall clock: a case that moves a test clock cannot agree */
+            bool over_kafka = broker_mode && !tc->uses_clock && !tc->memory_only;
+            if (cv.ok && over_kafka && !kafka_agrees(tc, &r, &a)) {
                 t->failed++;
             } else if (cv.ok) {
                 t->passed++;
-                if (verbose) fprintf(stdout, "ok   %s:%d: %s\n", tc->file, tc->line, tc->name);
+                if (verbose)
+                    fprintf(stdout, "ok   %s:%d: %s%s\n", tc->file, tc->line, tc->name,
+                            !broker_mode || over_kafka ? ""
+                            : tc->memory_only          ? " (in memory only: broker = false)"
+                                                       : " (in memory only: it moves the clock)");
             } else if (update && !cv.unfixable && update_case(&f, tc, &r, &cv, &edits, &ea) > 0) {
                 fprintf(stdout, "updated %s:%d: %s\n", tc->file, tc->line, tc->name);
                 updated++;

@@ -43,6 +43,9 @@ typedef enum TestSectionKind {
 typedef struct TestRecord {
     int         line;     /* 1-based line in the file */
     bool        flush;    /* a mini-batch boundary (`flush`), not a record */
+    bool        clock;    /* a move of the processing-time clock (`clock T`, `clock +D`), not a record */
+    bool        clock_rel;/* clock_ms is an amount to add (`clock +D`), not a time */
+    long long   clock_ms; /* the time (epoch ms) or the amount */
     const char *key;      /* key bytes, or NULL for no key */
     size_t      klen;     /* key length */
     const char *value;    /* value bytes, or NULL for a tombstone */
@@ -75,6 +78,13 @@ typedef struct TestCase {
     TestSection **secs;   /* the preamble's sections, then its own, in file order */
     int           nsecs;  /* count */
     bool          per_batch; /* options: emit = per-batch */
+    bool          final_watermark; /* options: final-watermark = true (end of input fires every event-time window) */
+    int           partitions; /* options: partitions = N (every table's topic has partitions 0..N-1); 0 = those its records use */
+    const char  **part_tables; /* options: partitions.TABLE = N, per table */
+    int          *part_counts; /* their N */
+    int           npart_tables; /* count */
+    bool          uses_clock; /* an input section of the case moves the processing-time clock */
+    bool          memory_only; /* options: broker = false (--broker runs it in memory only) */
     int           end;    /* 0-based line after its last section body (--update adds sections there) */
 } TestCase;
 
@@ -102,6 +112,7 @@ typedef struct TestJob {
     long long   in;       /* records read */
     long long   out;      /* changes at the sink */
     long long   skipped;  /* malformed records skipped */
+    long long   late;     /* rows too late for every window they belong to */
 } TestJob;
 
 /* What running a case produced; the runner fills it, allocating in arena. */
@@ -131,14 +142,22 @@ typedef struct TestRunner {
  * sections interleaved as the file has them): a record of `table` with its
  * timestamp (as given, else the previous one's of that table + 1000 ms,
  * starting at 2024-01-01T00:00:00Z) and its offset (counted per table and
- * partition from 0); or a mini-batch boundary (rec->flush, ts and offset
- * 0).  Every runner feeds its jobs through this, so that they all see the
- * same records.  Stops at, and returns, the first non-zero result of fn;
- * else 0. */
+ * partition from 0); or a mini-batch boundary (rec->flush) or a clock line
+ * (rec->clock), with ts and offset 0.  Every runner feeds its jobs through
+ * this, so that they all see the same records.  Stops at, and returns, the
+ * first non-zero result of fn; else 0. */
 typedef int (*TestRecordFn)(void *ctx, const char *table, const TestRecord *rec, long long ts, long long offset);
 int test_case_records(const TestCase *tc, const char *const *tables, int ntables, TestRecordFn fn, void *ctx);
 /* The tables a plan reads, in the case's arena; their count. */
 int test_plan_sources(const eddy_plan *p, Arena *a, const char ***out);
+
+/* The processing-time clock of a case when its jobs start:
+ * 2024-01-01T00:00:00Z, the first default record timestamp. */
+#define TEST_FIRST_CLOCK 1704067200000LL
+/* The partitions a case's job reads of table: the options' count
+ * (partitions.TABLE, else partitions), else those its input records use,
+ * in out (arena a); their number (0: none declared). */
+int test_table_partitions(const TestCase *tc, const char *table, Arena *a, int **out);
 
 /* The in-memory runner (the default). */
 extern const TestRunner test_memory_runner;

@@ -11,7 +11,10 @@
  * topic says — the final table to compare with the in-memory run's.
  * Changelogs are not compared: over Kafka, partitions interleave as they
  * arrive.  Like the rest of the CLI this uses only include/eddy.h (jobs and
- * the development broker).
+ * the development broker).  The end of the input is a final watermark when
+ * the case says final-watermark; the clock is the wall clock (the caller
+ * leaves out cases that move a test clock), and watermarks advance per
+ * polled batch rather than per record.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,20 +35,10 @@ static int produce_one(void *ctx, const char *table, const TestRecord *tr, long 
     (void)table;
     (void)offset;
     Produce *pr = ctx;
-    if (tr->flush) return 0;
+    if (tr->flush || tr->clock) return 0;
     eddy_record rec = {.key = tr->key, .key_len = tr->klen, .value = tr->value, .value_len = tr->vlen, .timestamp = ts,
                        .partition = tr->partition, .op = tr->op};
     return eddy_broker_produce(pr->b, pr->topic, &rec, pr->err, sizeof pr->err);
-}
-
-static int max_partition(void *ctx, const char *table, const TestRecord *tr, long long ts, long long offset)
-{
-    (void)table;
-    (void)ts;
-    (void)offset;
-    int *m = ctx;
-    if (!tr->flush && tr->partition > *m) *m = tr->partition;
-    return 0;
 }
 
 /* Reading a sink back: a SELECT of the sink table's physical columns that
@@ -195,9 +188,9 @@ static int kafka_run(void *ctx, const TestCase *tc, TestResult *r)
                 bool done = false;
                 for (int q = 0; q < produced.n; q++) done = done || strcmp(produced.v[q], src.topic) == 0;
                 if (done) continue;
-                int maxp = 0;
-                test_case_records(tc, &src.name, 1, max_partition, &maxp);
-                eddy_broker_create_topic(b, src.topic, maxp + 1, err, sizeof err);
+                /* as many partitions as the case declares, else as its records use */
+                int *parts = NULL, np = test_table_partitions(tc, src.name, &tmp, &parts);
+                eddy_broker_create_topic(b, src.topic, np > 0 ? parts[np - 1] + 1 : 1, err, sizeof err);
                 Produce pr = {.b = b, .topic = src.topic};
                 if (test_case_records(tc, &src.name, 1, produce_one, &pr) || eddy_broker_flush(b, pr.err, sizeof pr.err))
                     r->error = arena_printf(&r->arena, "producing the input of '%s': %s", src.name, pr.err);
@@ -208,7 +201,9 @@ static int kafka_run(void *ctx, const TestCase *tc, TestResult *r)
             TestSink *ts = test_sink_for(r, has_sink ? sink.name : NULL, &nselect, &made);
             if (made) ts->upsert = has_sink && sink.changelog == EDDY_CHANGELOG_UPSERT;
             void *cctx[2] = {ts, r};
-            eddy_job_options o = {.on_change = has_sink ? NULL : collect_change, .ctx = cctx, .bounded = 1};
+            /* the end of the input is a final watermark only when the case says so */
+            eddy_job_options o = {.on_change = has_sink ? NULL : collect_change, .ctx = cctx, .bounded = 1,
+                                  .open_end = !tc->final_watermark};
             eddy_job *j = eddy_job_new(p, &o, err, sizeof err);
             if (!j) {
                 r->error = arena_strdup(&r->arena, err);

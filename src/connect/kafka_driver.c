@@ -26,6 +26,14 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The job's processing time: the wall clock (PROCTIME() shows it). */
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- the sinks' producer ---- */
 
 static int kafka_emit(void *ctx, const OutRecord *r, char *err, size_t errlen)
@@ -404,6 +412,20 @@ static bool caught_up(const Driver *d)
     return true;
 }
 
+/* Every source reads every partition of its topic: each holds its
+ * watermark back until it has records, or is idle. */
+static int assign_watermarks(Driver *d)
+{
+    int32_t *parts = arena_alloc(&d->a, sizeof(int32_t) * (size_t)(d->nparts ? d->nparts : 1));
+    for (int i = 0; i < d->ntopics; i++) {
+        const DrvTopic *t = &d->topics[i];
+        for (int p = 0; p < t->nparts; p++) parts[p] = p;
+        for (int s = 0; s < t->nsrcs; s++)
+            if (job_source_partitions(d->job, t->srcs[s], t->name, parts, t->nparts)) return -1;
+    }
+    return 0;
+}
+
 /* Lets group-based tools see progress (eddy restarts from its checkpoint). */
 static void commit_groups(Driver *d)
 {
@@ -428,6 +450,8 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     const PlanTable *sink = j->plan->nsinks ? j->plan->sinks[0]->table : NULL;
 
     collect_topics(&d);
+    /* The clock is the wall clock before the first record (PROCTIME(), idle partitions). */
+    if (job_set_clock(j, wall_ms())) goto out;
     const char **cprops = kafka_props(j, d.ntopics ? d.topics[0].table : NULL, &d.a);
     const char *bs = bootstrap ? bootstrap : find_prop(cprops, "bootstrap.servers");
     if (!bs) {
@@ -460,14 +484,13 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     bool resumed = false;
     for (int i = 0; i < d.ntopics && j->state; i++) resumed = resumed || state_has_offsets(j->state, d.topics[i].name);
     if (start_positions(&d, resumed) || (resumed && check_resume(&d)) || bounded_ends(&d)) goto out;
-    if (d.bounded && d.open_parts == 0) {
-        rc = 0;
-        goto out;
-    }
+    bool finished = d.bounded && d.open_parts == 0;   /* a bounded job with nothing to read */
+    if (finished) goto stop;
     if (kafka_assign(d.c, d.tps, d.nparts, d.err, sizeof d.err)) {
         job_fail(j, "source '%s': %s", d.topics[0].table->name, d.err);
         goto out;
     }
+    if (job_set_clock(j, wall_ms()) || assign_watermarks(&d)) goto out;
 
     msgs = malloc(sizeof *msgs * maxbatch);
     recs = malloc(sizeof *recs * maxbatch);
@@ -486,6 +509,11 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             job_fail(j, "source '%s': %s", d.topics[0].table->name, d.err);
             goto out;
         }
+        /* processing time moves every iteration: processing-time windows, idle partitions */
+        if (job_set_clock(j, wall_ms())) {
+            kafka_release_batch(d.c, msgs, n);
+            goto out;
+        }
         if (n > 0 && !j->pending) first_pending = now_ms();
         int prc = n > 0 ? route(&d, msgs, recs, n) : 0;
         kafka_release_batch(d.c, msgs, n);
@@ -498,7 +526,10 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             goto out;
         }
         if (j->replay && !j->pending && caught_up(&d)) j->replay = false;
-        if (d.bounded && d.open_parts <= 0) break;   /* read everything that was there at start */
+        if (d.bounded && d.open_parts <= 0) {   /* read everything that was there at start */
+            finished = true;
+            break;
+        }
         if (j->done) break;                           /* e.g. a SELECT's LIMIT reached */
         if (j->state && j->ckpt_interval_ms > 0 && now_ms() - last_ckpt >= j->ckpt_interval_ms) {
             /* A checkpoint starts only when the previous one is committed: while
@@ -511,6 +542,10 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             }
         }
     }
+stop:
+    /* A bounded input read to its end is a final watermark (Flink's bounded
+     * sources): event-time windows still open fire. */
+    if (finished && !j->open_end && job_final_watermark(j)) goto out;
     /* Clean stop: emit what is buffered, wait for every delivery, checkpoint. */
     if (j->pending && job_flush(j)) goto out;
     j->stopping = true;

@@ -68,7 +68,10 @@
  *         (long)/(int) casts; NaN → 0.  Integer narrowing wraps (Java).
  *       DOUBLE → DECIMAL: its shortest text, rounded HALF_UP (Flink's
  *         BigDecimal.valueOf); NaN and Infinity are errors.
- *       TIMESTAMP ↔ TIMESTAMP_LTZ: the same instant, session zone UTC.
+ *       TIMESTAMP_LTZ ↔ TIMESTAMP, DATE, STRING: the instant's wall clock
+ *         in the session zone ('table.local-time-zone', ctx->tz), and a
+ *         wall-clock time to the instant it is in that zone (a time that
+ *         clocks skip moves forward, one they repeat is the earlier).
  *       TIMESTAMP(p) with p < 3 truncates the milliseconds.
  *       integer → TIMESTAMP/TIMESTAMP_LTZ: epoch SECONDS, and
  *       TIMESTAMP/TIMESTAMP_LTZ → BIGINT: epoch seconds (floor).  This is
@@ -77,6 +80,10 @@
  *         Flink rejects them and points to TO_TIMESTAMP_LTZ.
  *       numbers → BOOLEAN: non-zero is TRUE (Flink 1.15+ rejects DECIMAL
  *         → BOOLEAN; eddy's binder allows it, so it is defined here).
+ *   - PROCTIME() is the job's processing time (ctx->now_ms: the driver's
+ *     wall clock, or a test's clock); CURRENT_WATERMARK(rowtime) the
+ *     watermark of the evaluating operator's input (ctx->watermark), NULL
+ *     before the first.
  *   - TO_TIMESTAMP_LTZ(n, 0) reads epoch seconds, (n, 3) and (n) epoch
  *     milliseconds; fractions of a millisecond are truncated.
  *   - timestamp ± INTERVAL adds milliseconds; DATE ± INTERVAL works in
@@ -729,7 +736,7 @@ static int fail_cast(EvalCtx *ctx, const BExpr *e, bool quiet, Type from, const 
         int n = v->n > 40 ? 40 : v->n;
         return fail(ctx, e, "cannot cast '%.*s%s' to %s", n, v->s, v->n > 40 ? "…" : "", tn);
     }
-    int n = value_format(text, from, v);
+    int n = value_format_tz(text, from, v, ctx->tz);
     return fail(ctx, e, "cannot cast %.*s to %s", n, text, tn);
 }
 
@@ -750,6 +757,17 @@ static inline int64_t trunc_precision(int64_t ms, int precision)
     if (r < 0) r += unit;
     return (int64_t)((uint64_t)ms - (uint64_t)r);
 }
+
+/* A TIMESTAMP_LTZ instant as the session zone's wall clock, and back
+ * (Flink converts between TIMESTAMP_LTZ and TIMESTAMP, DATE or STRING in
+ * 'table.local-time-zone'). */
+static inline int64_t ltz_to_local(const EvalCtx *ctx, int64_t utc)
+{
+    int64_t local;
+    return __builtin_add_overflow(utc, tz_offset_ms(ctx->tz, utc), &local) ? utc : local;
+}
+
+static inline int64_t local_to_ltz(const EvalCtx *ctx, int64_t local) { return tz_local_to_utc(ctx->tz, local); }
 
 /* Converts *v (of type `from`, not NULL) to `to` in place.  0, or -1 with
  * ctx->err set (bad input, overflow) — unless quiet (TRY_CAST, which only
@@ -826,7 +844,7 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, bool quiet, 
     case TY_STRING: {
         if (!k_str(fk)) {
             char buf[64];
-            int n = value_format(buf, from, v);
+            int n = value_format_tz(buf, from, v, ctx->tz);
             char *p = ctx_alloc(ctx, (size_t)n);
             memcpy(p, buf, (size_t)n);
             set_s(v, p, n);
@@ -842,7 +860,7 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, bool quiet, 
         if (fk == TY_STRING) {
             if (!parse_date(v->s, v->n, &days)) return fail_cast(ctx, e, quiet, from, &orig, to);
         } else if (fk == TY_TIMESTAMP || fk == TY_TIMESTAMP_LTZ) {
-            days = floor_div(v->i, 86400000);
+            days = floor_div(fk == TY_TIMESTAMP_LTZ ? ltz_to_local(ctx, v->i) : v->i, 86400000);
         } else {
             days = v->i;
         }
@@ -861,6 +879,10 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, bool quiet, 
         } else {
             ms = v->i;
         }
+        /* a wall-clock time (text, DATE, TIMESTAMP) ⇄ an instant, in the session zone */
+        bool wall = fk == TY_STRING || fk == TY_DATE || fk == TY_TIMESTAMP;
+        if (to.kind == TY_TIMESTAMP_LTZ && wall) ms = local_to_ltz(ctx, ms);
+        else if (to.kind == TY_TIMESTAMP && fk == TY_TIMESTAMP_LTZ) ms = ltz_to_local(ctx, ms);
         set_i(v, trunc_precision(ms, to.precision));
         return 0;
     }
@@ -1329,6 +1351,13 @@ static int eval_call(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
         if (p != 0 && p != 3) return fail(ctx, e, "TO_TIMESTAMP_LTZ precision must be 0 or 3, got %lld", (long long)p);
         return to_timestamp_ltz(e, &v[0], p, out, ctx);
     }
+    case FN_PROCTIME:
+        set_i(out, ctx->now_ms);
+        return 0;
+    case FN_CURRENT_WATERMARK:
+        if (ctx->watermark == INT64_MIN) return set_null(out), 0;
+        set_i(out, ctx->watermark);
+        return 0;
     case FN_COALESCE:
         for (int i = 0; i < e->nargs; i++) {
             if (eval_expr(e->args[i], row, out, ctx)) return -1;

@@ -11,9 +11,14 @@
 #include "value.h"
 
 typedef struct EvalCtx {
-    Arena *arena;         /* where computed strings are allocated (the batch arena) */
-    char   err[256];      /* message of the last runtime error */
-    int    errpos;        /* source offset of the expression that failed (BExpr.pos) */
+    Arena   *arena;       /* where computed strings are allocated (the batch arena) */
+    char     err[256];    /* message of the last runtime error */
+    int      errpos;      /* source offset of the expression that failed (BExpr.pos) */
+    /* What the operator evaluating knows of time (eval_ctx_for in exec.h fills them): */
+    int64_t  now_ms;      /* processing time (Job.clock_ms): PROCTIME() */
+    int64_t  watermark;   /* the watermark of the operator's input (OpStats.watermark; INT64_MIN = none
+                             yet): CURRENT_WATERMARK(); a zeroed ctx must set it */
+    const TimeZone *tz;   /* the session time zone (Plan.config.local_tz; NULL = UTC): CASTs of TIMESTAMP_LTZ */
 } EvalCtx;
 
 /* Evaluates e over `row` (the operator's input row) into *out.  Returns 0,

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "eval.h"
 #include "options.h"
 #include "state.h"
 
@@ -42,6 +43,15 @@ void job_notice(Job *j, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     j->notice(j->notice_ctx, msg);
+}
+
+void exec_eval_ctx(const OpState *s, EvalCtx *cx)
+{
+    memset(cx, 0, sizeof *cx);
+    cx->arena = &s->job->batch_arena;
+    cx->now_ms = s->job->clock_ms;
+    cx->watermark = s->stats.watermark;
+    cx->tz = s->job->plan->config.local_tz;
 }
 
 static int64_t now_us(void)
@@ -398,6 +408,9 @@ int job_set_clock(Job *j, int64_t now_ms)
         s->stats.time_ns += (now_us() - t0) * 1000;
         if (rc || deliver(j, s)) return -1;
     }
+    /* a partition silent for the idle timeout no longer holds its source back */
+    for (int src = 0; src < j->nsources; src++)
+        if (wm_advance(j, src)) return -1;
     return 0;
 }
 
@@ -406,6 +419,7 @@ int job_push(Job *j, int source, const RawRecord *recs, int n)
     if (j->err[0]) return -1;
     if (source < 0 || source >= j->nsources) return job_fail(j, "no source %d", source);
     OpState *src = j->sources[source];
+    WmGen *wm = source_wmgen(src);
     /* The source decodes records; RawRecords travel as a pseudo-batch. */
     int step = j->per_record ? 1 : n;
     j->cur_src = src;
@@ -419,7 +433,12 @@ int job_push(Job *j, int source, const RawRecord *recs, int n)
         src->stats.rows_in += cnt;
         if (rc) return -1;
         j->stats.records_in += cnt;
+        /* Event time: the batch's WATERMARK values first (while its rows are
+         * whole), the watermark moves after its rows went through (Flink
+         * emits a watermark after the records it follows). */
+        if (wm && wm_rows(src, wm, &src->out)) return -1;
         if (deliver(j, src)) return -1;
+        if (wm && wm_advance(j, source)) return -1;
         j->pending += cnt;
         if (j->per_record && job_flush(j)) return -1;
     }

@@ -154,6 +154,7 @@ struct Job {
     int64_t     batch_rows;  /* table.exec.mini-batch.size */
     bool        per_record;  /* flush after every input record (deterministic changelogs) */
     bool        bounded;     /* over Kafka: stop at the offsets that were latest at start (also per table) */
+    bool        open_end;    /* a bounded run's end is not a final watermark (job_final_watermark) */
     bool        done;        /* the job finished by itself (a SELECT's LIMIT reached) */
     bool        stopping;    /* the next checkpoint is the job's last */
     bool        replay;      /* re-reading records after a restart, into an upsert sink: operators
@@ -191,8 +192,20 @@ int  job_push(Job *j, int source, const RawRecord *recs, int n);
 int  job_advance(Job *j, int source, int64_t watermark);
 /* Processing time is now_ms (the driver's wall clock, or a test's clock):
  * sets clock_ms and lets every operator with a clock hook emit what that
- * completes.  Time never goes back: a smaller now_ms changes nothing. */
+ * completes; a source whose partitions became idle may then advance its
+ * watermark.  Time never goes back: a smaller now_ms changes nothing. */
 int  job_set_clock(Job *j, int64_t now_ms);
+/* The partitions of `topic` source `source` reads (the driver's
+ * assignment; a test's declared partitions): each holds the source's
+ * watermark back until it has records, or is idle.  A partition records
+ * come from counts even if not declared.  Call after the clock is set and
+ * before the first record, so that idle timeouts count from then.  topic
+ * NULL = the source's own. */
+int  job_source_partitions(Job *j, int source, const char *topic, const int32_t *partitions, int n);
+/* The input has ended for good (a bounded read is done, or a test asks
+ * for it): every source's watermark becomes INT64_MAX, as Flink's bounded
+ * sources end, so every event-time window fires. */
+int  job_final_watermark(Job *j);
 /* Emits what aggregates buffered (end of a mini-batch). */
 int  job_flush(Job *j);
 /* Sets j->err (printf-style) and returns -1. */
@@ -235,6 +248,21 @@ extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_s
 
 /* The source operator's entry: decodes records into rows of its schema. */
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out);
+
+/* Watermark generation at a source with a WATERMARK clause (watermark.c);
+ * the source operator owns its generator (source_wmgen: NULL without a
+ * WATERMARK). */
+typedef struct WmGen WmGen;
+WmGen *wm_new(const OpState *src);
+void   wm_free(WmGen *g);
+WmGen *source_wmgen(const OpState *src);
+/* Partitions the source reads, idle from now_ms on unless records come. */
+void   wm_assign(WmGen *g, const int32_t *partitions, int n, int64_t now_ms);
+/* Takes in the rows src just decoded (src->out): each row's WATERMARK
+ * value raises its partition's.  0, or -1 when the expression fails. */
+int    wm_rows(OpState *src, WmGen *g, const Batch *rows);
+/* Advances source `source` (job_advance) if its watermark rose. */
+int    wm_advance(Job *j, int source);
 /* The headers of a record read from Kafka (up to max); their count. */
 int exec_record_headers(const RawRecord *r, struct kafka_header *out, int max);
 /* The source record a row of the source's current output batch came from, or NULL. */
@@ -242,5 +270,11 @@ const RawRecord *source_record_of(const OpState *src, int row);
 /* Fails the job with an expression error: the SQL position, the source
  * record when the row maps to one, and the message. */
 int exec_eval_fail(OpState *s, int errpos, const char *msg);
+/* An evaluation context for operator s (eval.h): the batch arena, the
+ * job's clock (PROCTIME()), the watermark of s's inputs
+ * (CURRENT_WATERMARK()) and the session time zone (CASTs of TIMESTAMP_LTZ).
+ * Every operator that evaluates expressions makes its context here. */
+struct EvalCtx;
+void exec_eval_ctx(const OpState *s, struct EvalCtx *cx);
 
 #endif

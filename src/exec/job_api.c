@@ -31,6 +31,7 @@ static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *col
 {
     eddy_job *ej = ctx;
     if (!ej->opts.on_change) return;
+    const TimeZone *tz = ej->job->plan->config.local_tz;
     StrBuf text = {0}, vals = {0};
     size_t *offs = calloc((size_t)ncols + 1, sizeof *offs);
     const char **names = calloc((size_t)ncols + 1, sizeof *names);
@@ -40,11 +41,11 @@ static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *col
     for (int i = 0; i < ncols; i++) {
         names[i] = cols[i].name;
         size_t before = vals.len;
-        value_print(&vals, cols[i].type, &row[i]);
+        value_print_tz(&vals, cols[i].type, &row[i], tz);
         sb_putc(&vals, 0);
         offs[i] = before;
         if (i) sb_puts(&text, ", ");
-        value_print(&text, cols[i].type, &row[i]);
+        value_print_tz(&text, cols[i].type, &row[i], tz);
     }
     sb_putc(&text, ']');
     for (int i = 0; i < ncols; i++) values[i] = row[i].null ? NULL : vals.s + offs[i];
@@ -77,6 +78,7 @@ eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, char *err,
     j->row_ctx = ej;
     j->per_record = ej->opts.per_record != 0;
     j->bounded = ej->opts.bounded != 0;
+    j->open_end = ej->opts.open_end != 0;
     j->notice = ej->opts.on_notice;
     j->notice_ctx = ej->opts.ctx;
     ej->opdesc = calloc((size_t)j->nops + 1, sizeof *ej->opdesc);
@@ -165,6 +167,45 @@ int eddy_job_flush(eddy_job *ej)
 {
     if (!ej) return EDDY_EMISUSE;
     return job_flush(ej->job) ? EDDY_ERUNTIME : EDDY_OK;
+}
+
+int eddy_job_set_clock(eddy_job *ej, long long now_ms)
+{
+    if (!ej) return EDDY_EMISUSE;
+    return job_set_clock(ej->job, now_ms) ? EDDY_ERUNTIME : EDDY_OK;
+}
+
+int eddy_job_partitions(eddy_job *ej, const char *table, const int *partitions, int n)
+{
+    if (!ej) return EDDY_EMISUSE;
+    ej->err[0] = 0;
+    if (n < 0 || (n > 0 && !partitions)) {
+        snprintf(ej->err, sizeof ej->err, "no partitions");
+        return EDDY_EMISUSE;
+    }
+    for (int i = 0; i < n; i++)
+        if (partitions[i] < 0) {
+            snprintf(ej->err, sizeof ej->err, "partition %d is negative", partitions[i]);
+            return EDDY_EMISUSE;
+        }
+    const char *name = table_of_record(ej, table);
+    if (!name) return EDDY_EMISUSE;
+    int32_t *parts = calloc((size_t)n + 1, sizeof *parts);
+    if (!parts) abort();
+    for (int i = 0; i < n; i++) parts[i] = partitions[i];
+    const Plan *p = ej->job->plan;
+    int rc = EDDY_OK;
+    for (int src = 0; src < p->nsources && rc == EDDY_OK; src++)
+        if (strcmp(p->sources[src]->table->name, name) == 0 && job_source_partitions(ej->job, src, NULL, parts, n))
+            rc = EDDY_ERUNTIME;
+    free(parts);
+    return rc;
+}
+
+int eddy_job_final_watermark(eddy_job *ej)
+{
+    if (!ej) return EDDY_EMISUSE;
+    return job_final_watermark(ej->job) ? EDDY_ERUNTIME : EDDY_OK;
 }
 
 /* ---- Lag: where the sources start, and where their topics end now ---- */

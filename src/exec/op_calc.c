@@ -71,7 +71,8 @@ static int calc_process(OpState *s, int port, Batch *in, Batch *out)
 {
     (void)port;   /* one input */
     const PlanNode *n = s->node;
-    EvalCtx cx = {.arena = &s->job->batch_arena};
+    EvalCtx cx;
+    exec_eval_ctx(s, &cx);
     for (int i = 0; i < in->n; i++) {
         const Value *row = batch_row(in, i);
         RowKind k = in->kinds[i];

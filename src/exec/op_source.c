@@ -25,7 +25,21 @@ typedef struct SourceState {
     const bool  *needed;     /* output columns some consumer reads (the plan's projection push-down) */
     int         *rowrec;     /* per output row of the current batch: index of its record */
     int          caprowrec;  /* capacity of rowrec */
+    bool        *decode;     /* needed, plus the columns the WATERMARK expression reads; or NULL (= needed) */
+    WmGen       *wm;         /* the watermark generator (watermark.c), NULL without a WATERMARK */
 } SourceState;
+
+WmGen *source_wmgen(const OpState *src) { return src->priv ? ((const SourceState *)src->priv)->wm : NULL; }
+
+/* Marks the columns e reads. */
+static void mark_columns(const BExpr *e, bool *cols, int ncols)
+{
+    if (!e) return;
+    if (e->kind == BX_COL && e->col >= 0 && e->col < ncols) cols[e->col] = true;
+    mark_columns(e->a, cols, ncols);
+    mark_columns(e->b, cols, ncols);
+    for (int i = 0; i < e->nargs; i++) mark_columns(e->args[i], cols, ncols);
+}
 
 enum { META_NONE, META_TS, META_PARTITION, META_OFFSET, META_TOPIC, META_KEY };
 
@@ -41,6 +55,15 @@ static int source_init(OpState *s)
     st->meta = calloc((size_t)n->ncols + 1, sizeof *st->meta);
     st->needed = sp->needed;
     if (!st->meta) abort();
+    if (sp->watermark) {
+        /* the watermark reads its columns even where no consumer does */
+        st->decode = calloc((size_t)n->ncols + 1, sizeof *st->decode);
+        if (!st->decode) abort();
+        memcpy(st->decode, sp->needed, sizeof *st->decode * (size_t)n->ncols);
+        mark_columns(sp->watermark, st->decode, n->ncols);
+        st->needed = st->decode;
+        st->wm = wm_new(s);
+    }
 
     JsonField *vf = calloc((size_t)n->ncols + 1, sizeof *vf), *kf = calloc((size_t)n->ncols + 1, sizeof *kf);
     if (!vf || !kf) abort();
@@ -92,6 +115,8 @@ static void source_end(OpState *s)
     recdec_free(st->key_dec);
     free(st->meta);
     free(st->rowrec);
+    free(st->decode);
+    wm_free(st->wm);
     free(st);
 }
 

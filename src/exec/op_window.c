@@ -114,9 +114,10 @@ typedef struct WinState {
     int64_t  seq;         /* timers registered */
     StrBuf   kbuf;        /* scratch key */
     const char *late_topic; /* or NULL */
-    JsonField *late_fields; /* the input row as JSON, for the late topic */
+    JsonField *late_fields; /* the windowed row as JSON, for the late topic */
+    int      nlate;       /* its fields */
     StrBuf   late_buf;    /* scratch */
-    int64_t  tz_fixed;    /* the zone's offset (ms) for LTZ windows; 0 for TIMESTAMP */
+    const TimeZone *tz;   /* LTZ windows: table.local-time-zone (NULL = UTC, and for TIMESTAMP windows) */
 } WinState;
 _Static_assert(offsetof(WinState, k) == 0, "keyed helpers expect the Keyed first");
 
@@ -129,9 +130,10 @@ static int64_t floor_to(int64_t t, int64_t unit, int64_t offset)
     return x - r + offset;
 }
 
-/* Local (window) time of an instant, and back. */
-static int64_t win_local(const WinState *st, int64_t utc) { return utc + st->tz_fixed; }
-static int64_t win_utc(const WinState *st, int64_t local) { return local - st->tz_fixed; }
+/* Local (window) time of an instant, and back (a local time a DST change
+ * skips or repeats maps as tz_local_to_utc says). */
+static int64_t win_local(const WinState *st, int64_t utc) { return st->tz ? utc + tz_offset_ms(st->tz, utc) : utc; }
+static int64_t win_utc(const WinState *st, int64_t local) { return st->tz ? tz_local_to_utc(st->tz, local) : local; }
 
 /* Has the window ending at local time `end` fired at time wm? */
 static bool fired(const WinState *st, int64_t end)
@@ -317,7 +319,7 @@ static int late_row(OpState *s, const Value *row, int64_t t, bool null_time)
     j->stats.late++;
     if (!st->late_topic || !j->out.emit) return 0;
     st->late_buf.len = 0;
-    json_encode(&st->late_buf, st->late_fields, st->in_ncols, row);
+    json_encode(&st->late_buf, st->late_fields, st->nlate, row);
     char wm[64] = "none", tbuf[64] = "NULL";
     if (st->wm != INT64_MIN) fmt_time(wm, sizeof wm, st->wm);
     if (!null_time) fmt_time(tbuf, sizeof tbuf, t);
@@ -834,6 +836,7 @@ static int win_init_common(OpState *s, const WindowSpec *spec, const char *late_
     st->late_topic = late_topic;
     st->unit = spec->kind == WIN_TUMBLE ? spec->size : spec->slide;
     st->spec.offset = spec->kind == WIN_SESSION ? 0 : spec->offset % st->unit;
+    if (spec->ltz || spec->time == TA_PROCTIME) st->tz = s->job->plan->config.local_tz;
     st->out_types = xcalloc((size_t)n->ncols, sizeof *st->out_types);
     for (int c = 0; c < n->ncols; c++) st->out_types[c] = n->cols[c].type;
     st->late_fields = xcalloc((size_t)in->ncols, sizeof *st->late_fields);
@@ -842,6 +845,7 @@ static int win_init_common(OpState *s, const WindowSpec *spec, const char *late_
         st->late_fields[c] = (JsonField){in->cols[c].name, in->cols[c].type, c};
         st->in_types[c] = in->cols[c].type;
     }
+    st->nlate = in->ncols;
     return 0;
 }
 
@@ -853,6 +857,9 @@ static int window_agg_init(OpState *s)
     WinState *st = s->priv;
     st->ngroup = wp->ngroup;
     st->naggs = wp->naggs;
+    /* late rows: the windowed row's columns (those the plan kept), not the operator's input layout */
+    st->nlate = wp->nlate;
+    for (int c = 0; c < wp->nlate; c++) st->late_fields[c] = (JsonField){wp->late_names[c], in->cols[wp->late_cols[c]].type, wp->late_cols[c]};
     st->key_types = xcalloc((size_t)wp->ngroup, sizeof *st->key_types);
     st->argcol = xcalloc((size_t)wp->naggs, sizeof *st->argcol);
     st->specs = xcalloc((size_t)wp->naggs, sizeof *st->specs);

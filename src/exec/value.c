@@ -22,7 +22,9 @@
  *   DECIMAL(p, s)  plain notation with exactly s fraction digits: 5.00
  *   DATE           2024-01-31
  *   TIMESTAMP(p)   2024-01-31 10:00:00.000 — exactly p fraction digits
- *   TIMESTAMP_LTZ  the same, in UTC (eddy's session time zone is UTC)
+ *   TIMESTAMP_LTZ  the same, as a local time in the session time zone
+ *                  ('table.local-time-zone', UTC by default: the _tz
+ *                  variants take it)
  *   INTERVAL       +1 02:03:04.005 (days, then time), as Flink prints
  *                  INTERVAL DAY TO SECOND
  */
@@ -479,7 +481,9 @@ static int format_interval(char *p, int64_t ms)
 /* Shared with eval.c (not in value.h; see the file comment): the text of a
  * non-NULL value of any type but STRING and BYTES, exactly as value_print
  * shows it, into buf (at least 64 bytes); returns its length. */
-int value_format(char *buf, Type t, const Value *v)
+int value_format(char *buf, Type t, const Value *v) { return value_format_tz(buf, t, v, NULL); }
+
+int value_format_tz(char *buf, Type t, const Value *v, const TimeZone *tz)
 {
     switch ((TypeKind)t.kind) {
     case TY_BOOLEAN:
@@ -493,8 +497,12 @@ int value_format(char *buf, Type t, const Value *v)
     case TY_DOUBLE: return format_double(buf, v->d, false);
     case TY_DECIMAL: return format_decimal(buf, v->i, t.scale);
     case TY_DATE: return format_date(buf, v->i);
-    case TY_TIMESTAMP:
-    case TY_TIMESTAMP_LTZ: return format_timestamp(buf, v->i, t.precision);
+    case TY_TIMESTAMP: return format_timestamp(buf, v->i, t.precision);
+    case TY_TIMESTAMP_LTZ: {
+        int64_t local;
+        if (__builtin_add_overflow(v->i, tz_offset_ms(tz, v->i), &local)) local = v->i;
+        return format_timestamp(buf, local, t.precision);
+    }
     case TY_INTERVAL: return format_interval(buf, v->i);
     case TY_NULL:
     case TY_STRING:
@@ -504,7 +512,9 @@ int value_format(char *buf, Type t, const Value *v)
     return memcpy(buf, "NULL", 4), 4;
 }
 
-void value_print(StrBuf *out, Type t, const Value *v)
+void value_print(StrBuf *out, Type t, const Value *v) { value_print_tz(out, t, v, NULL); }
+
+void value_print_tz(StrBuf *out, Type t, const Value *v, const TimeZone *tz)
 {
     if (v->null || t.kind == TY_NULL) {
         sb_putn(out, "NULL", 4);
@@ -526,7 +536,7 @@ void value_print(StrBuf *out, Type t, const Value *v)
         return;
     }
     char buf[64];
-    int n = value_format(buf, t, v);
+    int n = value_format_tz(buf, t, v, tz);
     sb_putn(out, buf, (size_t)n);
 }
 

@@ -24,6 +24,7 @@
 #include "arena.h"
 #include "strbuf.h"
 #include "types.h"
+#include "tz.h"
 
 typedef struct Value {
     union {
@@ -68,8 +69,11 @@ static inline Value *batch_row(const Batch *b, int i) { return b->vals + (size_t
 int    value_cmp(Type t, const Value *a, const Value *b);
 bool   value_eq(Type t, const Value *a, const Value *b);   /* NULL = NULL here (grouping semantics) */
 /* Appends the value as Flink's changelog printing shows it (e.g. 801.7,
- * 2024-01-01 10:00:00.000, NULL); doubles in shortest round-trip form. */
+ * 2024-01-01 10:00:00.000, NULL); doubles in shortest round-trip form.
+ * TIMESTAMP_LTZ prints as a local time in zone tz (the plan's
+ * 'table.local-time-zone'); value_print is value_print_tz in UTC. */
 void   value_print(StrBuf *out, Type t, const Value *v);
+void   value_print_tz(StrBuf *out, Type t, const Value *v, const TimeZone *tz);
 /* Shortest decimal text that reads back as the same double. */
 void   double_print(StrBuf *out, double d);
 /* The same digits as a decimal significand and exponent: d == m × 10^e10
@@ -78,6 +82,7 @@ void   double_shortest(double d, bool is_float, int64_t *m, int *e10);
 /* value_print into a caller buffer of at least 64 bytes for fixed-width
  * types (strings are not copied: use value_print for those); returns the length. */
 int    value_format(char *buf, Type t, const Value *v);
+int    value_format_tz(char *buf, Type t, const Value *v, const TimeZone *tz);
 /* Copies the value's string payload (if any) into the arena. */
 void   value_copy_into(Arena *a, Type t, Value *v);
 

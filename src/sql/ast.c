@@ -66,15 +66,20 @@ AstExpr *ast_typed_literal(ParseCtx *c, LitKind k, Token kw, Token str)
     return e;
 }
 
-AstExpr *ast_interval(ParseCtx *c, Token kw, Token str, Token unit)
+AstExpr *ast_interval(ParseCtx *c, Token kw, Token str, Token unit, Token *unit2)
 {
     AstExpr *e = new_expr(c, AX_LITERAL, kw.pos);
-    e->end = unit.pos + unit.n;
+    e->end = unit2 ? unit2->pos + unit2->n : unit.pos + unit.n;
     e->lit = LIT_INTERVAL;
     e->text = ast_string(c, str);
+    e->text_pos = str.pos;
     e->name = arena_strndup(c->arena, unit.z, (size_t)unit.n); /* the unit */
     e->c = NULL;
     e->flags = unit.pos;
+    if (unit2) {
+        e->unit_to = arena_strndup(c->arena, unit2->z, (size_t)unit2->n);
+        e->unit_to_pos = unit2->pos;
+    }
     return e;
 }
 
@@ -486,6 +491,7 @@ AstExpr *ast_expr_copy(Arena *a, const AstExpr *e)
     n->name = arena_strdup(a, e->name);
     n->text = arena_strdup(a, e->text);
     n->type.name = arena_strdup(a, e->type.name);
+    n->unit_to = arena_strdup(a, e->unit_to);
     n->a = ast_expr_copy(a, e->a);
     n->b = ast_expr_copy(a, e->b);
     n->c = ast_expr_copy(a, e->c);

@@ -74,11 +74,15 @@ struct AstExpr {
     const char *qual;     /* column qualifier (table alias), or NULL */
     const char *name;     /* column or function name */
     LitKind     lit;      /* literal kind (also IS NULL/TRUE/FALSE) */
-    const char *text;     /* literal text: unescaped string, number as written, interval unit */
+    const char *text;     /* literal text: unescaped string, number as written, an interval's value */
     AstExpr    *a, *b, *c;/* operands */
     AstExpr   **args;     /* function arguments, IN list, CASE when/then pairs */
     int         nargs;    /* count of args */
     AstType     type;     /* CAST target */
+    /* INTERVAL literals: the unit is `name` (at offset `flags`), the value `text`. */
+    const char *unit_to;  /* the end unit of `unit TO unit_to` (MINUTE TO SECOND), or NULL */
+    int         unit_to_pos; /* its offset */
+    int         text_pos; /* offset of the value's string literal */
 };
 
 typedef struct AstColumnDef {
@@ -214,7 +218,8 @@ const char *ast_ident(ParseCtx *c, Token t);     /* unquotes `backticks` */
 const char *ast_string(ParseCtx *c, Token t);    /* unescapes 'it''s' */
 AstExpr *ast_literal(ParseCtx *c, LitKind k, Token t);
 AstExpr *ast_typed_literal(ParseCtx *c, LitKind k, Token kw, Token str);
-AstExpr *ast_interval(ParseCtx *c, Token kw, Token str, Token unit);
+/* INTERVAL 'text' unit [TO unit2] (unit2 NULL without TO). */
+AstExpr *ast_interval(ParseCtx *c, Token kw, Token str, Token unit, Token *unit2);
 AstExpr *ast_column(ParseCtx *c, Token *qual, Token name);
 AstExpr *ast_unary(ParseCtx *c, AstOp op, Token t, AstExpr *a);
 AstExpr *ast_binary(ParseCtx *c, AstOp op, Token t, AstExpr *a, AstExpr *b);

@@ -108,6 +108,129 @@ static bool parse_datetime(const char *s, bool want_time, int64_t *out)
     return true;
 }
 
+/* ---- INTERVAL literals (day-time, as Flink/Calcite write them) ---- */
+
+enum { IU_DAY, IU_HOUR, IU_MINUTE, IU_SECOND, IU_MILLISECOND, IU_YEAR_MONTH, IU_NONE };
+
+/* A unit name, singular or plural, any case. */
+static int interval_unit(const char *name)
+{
+    static const struct { const char *one, *many; int unit; } units[] = {
+        {"DAY", "DAYS", IU_DAY},          {"HOUR", "HOURS", IU_HOUR},       {"MINUTE", "MINUTES", IU_MINUTE},
+        {"SECOND", "SECONDS", IU_SECOND}, {"MILLISECOND", "MILLISECONDS", IU_MILLISECOND},
+        {"YEAR", "YEARS", IU_YEAR_MONTH}, {"MONTH", "MONTHS", IU_YEAR_MONTH},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcasecmp(name, units[i].one) == 0 || strcasecmp(name, units[i].many) == 0) return units[i].unit;
+    return IU_NONE;
+}
+
+/* Reads the digits of one field; false if there are none or too many. */
+static bool interval_digits(const char **p, int maxdigits, int64_t *out)
+{
+    const char *s = *p;
+    int64_t v = 0;
+    int n = 0;
+    while (isdigit((unsigned char)*s)) {
+        if (++n > maxdigits) return false;
+        v = v * 10 + (*s++ - '0');
+    }
+    if (n == 0) return false;
+    *p = s;
+    *out = v;
+    return true;
+}
+
+/*
+ * The milliseconds of `INTERVAL 'text' unit [TO unit2]`: DAY 'd', DAY TO
+ * HOUR 'd h', DAY TO MINUTE 'd h:m', DAY TO SECOND 'd h:m:s[.fff]', HOUR
+ * 'h', HOUR TO MINUTE 'h:m', HOUR TO SECOND 'h:m:s[.fff]', MINUTE 'm',
+ * MINUTE TO SECOND 'm:s[.fff]', SECOND 's[.fff]', MILLISECOND 'n'; a sign
+ * may lead; fields after the first stay within their unit (hours below
+ * 24, minutes and seconds below 60); digits of a second beyond the
+ * millisecond are dropped, as Flink keeps milliseconds.  Units are
+ * singular or plural (MINUTES).  Year-month intervals are refused.
+ */
+static bool bind_interval(BindCtx *c, const AstExpr *x, int64_t *out)
+{
+    static const char *const unit_names[] = {"DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"};
+    static const char *const shapes[4][4] = {
+        {"d", "d h", "d h:m", "d h:m:s[.fff]"}, {NULL, "h", "h:m", "h:m:s[.fff]"}, {NULL, NULL, "m", "m:s[.fff]"}, {NULL, NULL, NULL, "s[.fff]"},
+    };
+    static const int64_t unit_ms[] = {86400000, 3600000, 60000, 1000, 1};
+    static const int64_t limit[] = {0, 24, 60, 60};   /* a field after the first stays below this */
+    int from = interval_unit(x->name), to = x->unit_to ? interval_unit(x->unit_to) : from;
+    if (from == IU_YEAR_MONTH || to == IU_YEAR_MONTH) {
+        diag_error(c->diag, DIAG_SEMANTIC, from == IU_YEAR_MONTH ? x->flags : x->unit_to_pos,
+                   "year-month intervals (YEAR, MONTH) are not supported: use DAY, HOUR, MINUTE, SECOND or MILLISECOND");
+        return false;
+    }
+    if (from == IU_NONE || to == IU_NONE) {
+        diag_error(c->diag, DIAG_SEMANTIC, from == IU_NONE ? x->flags : x->unit_to_pos,
+                   "unknown interval unit '%s' (use MILLISECOND, SECOND, MINUTE, HOUR or DAY, singular or plural)",
+                   from == IU_NONE ? x->name : x->unit_to);
+        return false;
+    }
+    if (x->unit_to && (to <= from || from == IU_MILLISECOND || to == IU_MILLISECOND)) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->unit_to_pos,
+                   "INTERVAL %s TO %s is not an interval qualifier (DAY TO HOUR|MINUTE|SECOND, HOUR TO MINUTE|SECOND, MINUTE TO SECOND)",
+                   unit_names[from], unit_names[to]);
+        return false;
+    }
+    const char *shape = from == IU_MILLISECOND ? "n" : shapes[from][to];
+    char qual[40];
+    if (x->unit_to) snprintf(qual, sizeof qual, "%s TO %s", unit_names[from], unit_names[to]);
+    else snprintf(qual, sizeof qual, "%s", unit_names[from]);
+    const char *p = x->text;
+    while (*p == ' ') p++;
+    bool neg = false;
+    if (*p == '-' || *p == '+') neg = *p++ == '-';
+    int64_t total = 0, v;
+    const char *why = NULL;
+    for (int u = from; u <= to && !why; u++) {
+        if (u > from) {
+            char sep = u == IU_HOUR ? ' ' : ':';
+            if (*p != sep) {
+                why = "";
+                break;
+            }
+            while (sep == ' ' && p[1] == ' ') p++;
+            p++;
+        }
+        if (!interval_digits(&p, u == from ? 18 : 2, &v)) {
+            why = "";
+            break;
+        }
+        if (u > from && v >= limit[u]) {
+            why = u == IU_HOUR ? "hours must be below 24" : u == IU_MINUTE ? "minutes must be below 60" : "seconds must be below 60";
+            break;
+        }
+        if (__builtin_mul_overflow(v, unit_ms[u], &v) || __builtin_add_overflow(total, v, &total)) why = "it is too large";
+    }
+    if (!why && to == IU_SECOND && *p == '.') {
+        p++;
+        int digits = 0;
+        int64_t ms = 0;
+        for (; isdigit((unsigned char)*p); p++, digits++)
+            if (digits < 3) ms = ms * 10 + (*p - '0');
+        if (digits == 0 || digits > 9) why = "";
+        for (; digits < 3; digits++) ms *= 10;
+        if (!why && __builtin_add_overflow(total, ms, &total)) why = "it is too large";
+    }
+    while (!why && *p == ' ') p++;
+    if (!why && *p) why = "";
+    if (why) {
+        if (*why)
+            diag_error(c->diag, DIAG_SEMANTIC, x->text_pos, "invalid INTERVAL %s literal '%s': %s", qual, x->text, why);
+        else
+            diag_error(c->diag, DIAG_SEMANTIC, x->text_pos, "invalid INTERVAL %s literal '%s' (expected '%s'%s)", qual, x->text,
+                       shape, from == IU_MILLISECOND ? ", a whole number" : "");
+        return false;
+    }
+    *out = neg ? -total : total;
+    return true;
+}
+
 static BExpr *bind_literal(BindCtx *c, const AstExpr *x)
 {
     BExpr *e = bx_new(c, BX_LIT, x->pos);
@@ -187,26 +310,10 @@ static BExpr *bind_literal(BindCtx *c, const AstExpr *x)
         }
         break;
     }
-    case LIT_INTERVAL: {
-        static const struct { const char *unit; int64_t ms; } units[] = {
-            {"MILLISECOND", 1}, {"SECOND", 1000}, {"MINUTE", 60000}, {"HOUR", 3600000}, {"DAY", 86400000},
-        };
-        int64_t mult = 0;
-        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-            if (strcasecmp(x->name, units[i].unit) == 0) mult = units[i].ms;
-        if (!mult) {
-            diag_error(c->diag, DIAG_SEMANTIC, x->flags, "unknown interval unit '%s' (use MILLISECOND, SECOND, MINUTE, HOUR or DAY)", x->name);
-            return NULL;
-        }
-        int64_t v;
-        if (!opt_parse_int(x->text, &v)) {
-            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "interval value '%s' is not a whole number", x->text);
-            return NULL;
-        }
+    case LIT_INTERVAL:
         e->type = type_make(TY_INTERVAL, false);
-        e->lit.i = v * mult;
+        if (!bind_interval(c, x, &e->lit.i)) return NULL;
         break;
-    }
     }
     return e;
 }
@@ -722,6 +829,9 @@ int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **
             if (col->kind != COL_COMPUTED) continue;
             BExpr *e = bind_expr(&bc, &sc, col->expr, AGG_NO_OTHER);
             if (e) col->type = e->type;
+            /* `pt AS PROCTIME()` is a processing-time attribute (Flink's rule: the
+             * whole expression is the call); the FROM scope keeps the mark. */
+            if (e && e->kind == BX_CALL && e->fn->id == FN_PROCTIME) col->type.timeattr = TA_PROCTIME;
         }
         if (!d->code && wm_elem) {
             t->wm_col = cattable_column(t, wm_elem->wm_col);
@@ -729,7 +839,11 @@ int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **
                 diag_error(d, DIAG_SEMANTIC, wm_elem->npos[0], "WATERMARK column '%s' is not a column of '%s'", wm_elem->wm_col, s->name);
             } else {
                 Type ct = t->cols[t->wm_col].type;
-                if (ct.kind != TY_TIMESTAMP && ct.kind != TY_TIMESTAMP_LTZ) {
+                if (ct.timeattr == TA_PROCTIME) {
+                    diag_error(d, DIAG_SEMANTIC, wm_elem->npos[0],
+                               "WATERMARK column '%s' is a processing-time attribute (PROCTIME()); a watermark needs an event-time column",
+                               wm_elem->wm_col);
+                } else if ((ct.kind != TY_TIMESTAMP && ct.kind != TY_TIMESTAMP_LTZ) || ct.precision > 3) {
                     diag_error(d, DIAG_SEMANTIC, wm_elem->npos[0], "WATERMARK column '%s' must be TIMESTAMP(3) or TIMESTAMP_LTZ(3), not %s",
                                wm_elem->wm_col, type_str(&tmp, ct));
                 } else {
@@ -741,8 +855,9 @@ int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **
                         all.cols[all.ncols++] = (ScopeCol){t->cols[i].name, t->cols[i].type, ce ? -1 : i, ce};
                     }
                     BExpr *we = d->code ? NULL : bind_expr(&bc, &all, wm_elem->wm_expr, AGG_NO_OTHER);
-                    if (we && we->type.kind != TY_TIMESTAMP && we->type.kind != TY_TIMESTAMP_LTZ)
-                        diag_error(d, DIAG_SEMANTIC, wm_elem->wm_expr->pos, "WATERMARK expression must be a timestamp, got %s", type_str(&tmp, we->type));
+                    if (we && ((we->type.kind != TY_TIMESTAMP && we->type.kind != TY_TIMESTAMP_LTZ) || we->type.precision > 3))
+                        diag_error(d, DIAG_SEMANTIC, wm_elem->wm_expr->pos,
+                                   "WATERMARK expression must be a TIMESTAMP(3) or TIMESTAMP_LTZ(3) value, got %s", type_str(&tmp, we->type));
                     t->wm_expr = ast_expr_copy(a, wm_elem->wm_expr);
                 }
             }
@@ -1415,6 +1530,7 @@ static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req,
             BExpr *e = bind_expr(c, &base, t->cols[i].expr, AGG_NO_OTHER);
             if (!e) return c->diag->code;
             e->pos = sel->from.pos;
+            e->type.timeattr = t->cols[i].type.timeattr;   /* a PROCTIME() column (bind_create_table) */
             sc.cols[sc.ncols++] = (ScopeCol){arena_strdup(c->arena, t->cols[i].name), e->type, -1, e};
         }
         if (t->wm_col >= 0 && t->wm_expr) {

@@ -59,6 +59,8 @@ typedef struct Connector {
     ErrorMode     error_mode;   /* error.mode */
     const char   *dead_letter;  /* error.dead-letter-topic, or NULL */
     const char   *late_topic;   /* late-rows.topic: rows that come after their windows fired are copied there, or NULL */
+    int64_t       idle_timeout_ms; /* scan.watermark.idle-timeout (0 = never idle), or -1 when not given: the session's
+                                      table.exec.source.idle-timeout applies */
     const char   *key_url;      /* Schema Registry for the key, or NULL */
     const char   *value_url;    /* Schema Registry for the value, or NULL */
     KeyValue     *props;        /* properties.* without the prefix */

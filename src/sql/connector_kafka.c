@@ -50,6 +50,9 @@ const OptionDef kafka_options[] = {
     {.name = "late-rows.topic", .type = OPT_STRING, .to = {OPT_FIELD(Connector, late_topic)},
      .doc = "Copy rows that come after every window they belong to has fired (late rows: they change no result) "
             "to this topic as JSON, with headers naming the window and the watermark."},
+    {.name = "scan.watermark.idle-timeout", .type = OPT_DURATION, .to = {OPT_FIELD(Connector, idle_timeout_ms)},
+     .doc = "A partition of the table's topic that receives no record for this long (processing time) stops holding back "
+            "the table's watermark until it receives a record again; '0': never. Default: SET 'table.exec.source.idle-timeout'."},
     {.name = "avro-confluent.url", .type = OPT_STRING,
      .to = {OPT_FIELD(Connector, key_url), OPT_FIELD(Connector, value_url)}, .doc = settings_doc_registry_url},
     {.name = "key.avro-confluent.url", .type = OPT_STRING, .to = {OPT_FIELD(Connector, key_url)},
@@ -85,6 +88,7 @@ int kafka_finish(ConnCtx *c)
     Connector *cn = &t->conn;
     Diag *d = c->diag;
     if (!cn->topic) cn->topic = t->name;
+    if (conn_pos(c, "scan.watermark.idle-timeout") < 0) cn->idle_timeout_ms = -1;   /* the session's */
     int fpos = conn_pos(c, "format"), vfpos = conn_pos(c, "value.format");
     if (fpos >= 0 && vfpos >= 0) return diag_error(d, DIAG_OPTION, vfpos, "give either 'format' or 'value.format', not both");
     if (cn->startup == START_TIMESTAMP && conn_pos(c, "scan.startup.timestamp-millis") < 0)

@@ -29,6 +29,7 @@ struct eddy_engine {
     int       nsettings;  /* count */
     int       cap;        /* capacity of settings */
     ExecConfig config;    /* the settings, parsed (strings point into settings; rebuilt by every SET and RESET) */
+    Arena     config_arena; /* what config holds that cannot point into settings (a time zone); reset with it */
     Diag      diag;       /* last error */
     int       errline;    /* its line, 0 = none */
     int       errcol;     /* its column */
@@ -63,7 +64,8 @@ eddy_engine *eddy_engine_new(void)
     eddy_engine *e = calloc(1, sizeof *e);
     if (!e) return NULL;
     catalog_init(&e->catalog);
-    exec_config_build(&e->config, NULL, 0);
+    arena_init(&e->config_arena, 1024);
+    exec_config_build(&e->config, NULL, 0, &e->config_arena);
     diag_clear(&e->diag);
     e->provider = registry_table_ddl;   /* NULL without the runtime */
     return e;
@@ -82,6 +84,7 @@ void eddy_engine_free(eddy_engine *e)
 {
     if (!e) return;
     catalog_free(&e->catalog);
+    arena_free(&e->config_arena);
     free(e->registry);
     settings_clear(e);
     free(e->settings);
@@ -94,6 +97,14 @@ const char *eddy_errmsg(const eddy_engine *e) { return e->diag.code ? e->diag.ms
 int eddy_errline(const eddy_engine *e) { return e->errline; }
 int eddy_errcol(const eddy_engine *e) { return e->errcol; }
 const char *eddy_errtext(const eddy_engine *e) { return e->errtext ? e->errtext : ""; }
+
+/* Rebuilds the engine's parsed settings after a SET or RESET. */
+static void engine_config(eddy_engine *e)
+{
+    arena_free(&e->config_arena);
+    arena_init(&e->config_arena, 1024);
+    exec_config_build(&e->config, e->settings, e->nsettings, &e->config_arena);
+}
 
 static void setting_put(eddy_engine *e, const char *key, const char *value)
 {
@@ -130,10 +141,17 @@ static bool setting_del(eddy_engine *e, const char *key)
 static char *describe_table(const CatTable *t)
 {
     StrBuf b = {0};
-    int w = 4;
-    for (int i = 0; i < t->ncols; i++)
+    int w = 4, tw = 20;   /* widths of the name and type columns */
+    for (int i = 0; i < t->ncols; i++) {
         if ((int)strlen(t->cols[i].name) > w) w = (int)strlen(t->cols[i].name);
-    sb_printf(&b, "%-*s  %-20s %-5s %-4s %s\n", w, "name", "type", "null", "key", "extras");
+        StrBuf ty = {0};
+        Type tt = t->cols[i].type;
+        tt.nullable = 1;
+        type_print(&ty, tt);
+        if ((int)ty.len > tw) tw = (int)ty.len;   /* TIMESTAMP_LTZ(3) *PROCTIME* */
+        sb_free(&ty);
+    }
+    sb_printf(&b, "%-*s  %-*s %-5s %-4s %s\n", w, "name", tw, "type", "null", "key", "extras");
     for (int i = 0; i < t->ncols; i++) {
         const CatColumn *c = &t->cols[i];
         StrBuf ty = {0};
@@ -146,7 +164,7 @@ static char *describe_table(const CatTable *t)
         if (c->kind == COL_METADATA) sb_printf(&ex, "METADATA FROM '%s'%s", c->meta_key, c->virtual_ ? " VIRTUAL" : "");
         if (c->kind == COL_COMPUTED) sb_puts(&ex, "computed");
         if (t->wm_col == i) sb_printf(&ex, "%sWATERMARK", ex.len ? ", " : "");
-        sb_printf(&b, "%-*s  %-20s %-5s %-4s %s\n", w, c->name, ty.s, c->type.nullable ? "YES" : "NO", pk ? "PRI" : "",
+        sb_printf(&b, "%-*s  %-*s %-5s %-4s %s\n", w, c->name, tw, ty.s, c->type.nullable ? "YES" : "NO", pk ? "PRI" : "",
                   ex.s ? ex.s : "");
         sb_free(&ty);
         sb_free(&ex);
@@ -305,13 +323,13 @@ static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, Scrip
         }
         if (opt_check_sql(def, st->key, st->value, st->value_pos, d)) return d->code;
         setting_put(e, st->key, st->value);
-        exec_config_build(&e->config, e->settings, e->nsettings);
+        engine_config(e);
         return 0;
     }
     case STMT_RESET:
         if (!st->key) settings_clear(e);
         else setting_del(e, st->key);
-        exec_config_build(&e->config, e->settings, e->nsettings);
+        engine_config(e);
         return 0;
     case STMT_SHOW_TABLES: {
         StrBuf b = {0};

@@ -166,6 +166,37 @@ static bool infer_to_ts_ltz(BExpr *c, Diag *d)
     return true;
 }
 
+/* PROCTIME(): the job's processing time.  As a computed column's whole
+ * expression it is a processing-time attribute (the binder marks the
+ * column, bind_create_table); anywhere else an ordinary TIMESTAMP_LTZ. */
+static bool infer_proctime(BExpr *c, Diag *d)
+{
+    (void)d;
+    c->type = type_make(TY_TIMESTAMP_LTZ, false);
+    c->type.precision = 3;
+    return true;
+}
+
+/* CURRENT_WATERMARK(rowtime): the watermark reaching the operator that
+ * evaluates it, typed as its argument (precision 3), NULL before the first
+ * one.  Flink requires a rowtime attribute as the argument. */
+static bool infer_current_watermark(BExpr *c, Diag *d)
+{
+    Type t = c->args[0]->type;
+    if (t.timeattr != TA_ROWTIME) {
+        StrBuf b = {0};
+        t.nullable = 1;
+        type_print(&b, t);
+        diag_error(d, DIAG_SEMANTIC, c->args[0]->pos,
+                   "CURRENT_WATERMARK expects a rowtime attribute (a table's WATERMARK column) as its argument, got %s", b.s);
+        sb_free(&b);
+        return false;
+    }
+    c->type = type_make(t.kind, true);
+    c->type.precision = 3;
+    return true;
+}
+
 static bool infer_coalesce(BExpr *c, Diag *d)
 {
     Type t = c->args[0]->type;
@@ -217,6 +248,10 @@ static const FuncDef func_table[] = {
     {"TO_TIMESTAMP_LTZ", FN_TO_TIMESTAMP_LTZ, false, 1, 2, infer_to_ts_ltz, "TO_TIMESTAMP_LTZ(epoch [, 0|3]): seconds (0) or milliseconds (3, default) to TIMESTAMP_LTZ(3)"},
     {"COALESCE", FN_COALESCE, false, 1, -1, infer_coalesce, "first non-NULL argument"},
     {"NULLIF", FN_NULLIF, false, 2, 2, infer_coalesce, "NULLIF(a, b): NULL if a = b, else a"},
+    {"PROCTIME", FN_PROCTIME, false, 0, 0, infer_proctime,
+     "PROCTIME(): processing time, TIMESTAMP_LTZ(3); a computed column `pt AS PROCTIME()` is a processing-time attribute"},
+    {"CURRENT_WATERMARK", FN_CURRENT_WATERMARK, false, 1, 1, infer_current_watermark,
+     "CURRENT_WATERMARK(rowtime): the watermark where it is evaluated, NULL before the first"},
 };
 
 static const struct {

@@ -22,7 +22,7 @@ Plan *plan_new(void)
     Plan *p = calloc(1, sizeof *p);
     if (!p) abort();
     arena_init(&p->arena, 8192);
-    exec_config_build(&p->config, NULL, 0);
+    exec_config_build(&p->config, NULL, 0, NULL);
     return p;
 }
 
@@ -58,7 +58,7 @@ void plan_set_settings(Plan *p, const KeyValue *kv, int n)
         p->settings[i].value = arena_strdup(&p->arena, kv[i].value);
     }
     p->nsettings = n;
-    exec_config_build(&p->config, p->settings, n);
+    exec_config_build(&p->config, p->settings, n, &p->arena);
 }
 
 /* Appends an edge input → n (n's next input port); n is updating when
@@ -231,6 +231,14 @@ static PlanNode *build_union(Plan *p, const BQuery *q, Diag *d)
     return u;   /* no unique key: the branches may repeat rows */
 }
 
+/* A copy of an array of n pointers with room for cap. */
+static BExpr **arena_realloc_ptrs(Plan *p, BExpr **v, int n, int cap)
+{
+    BExpr **nv = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)(cap ? cap : 1));
+    if (n) memcpy(nv, v, sizeof(BExpr *) * (size_t)n);
+    return nv;
+}
+
 /* e with every column c read as map[c] (a copy). */
 static BExpr *remap_cols(Plan *p, const BExpr *e, const int *map)
 {
@@ -336,6 +344,29 @@ static PlanNode *build_window_agg(Plan *p, const BQuery *q, PlanNode *in, Diag *
         aggs[j] = a;
         outmap[q->nkeys + j] = ngk + 3 + j;
     }
+    /* A late row is copied as the row the window saw: every column of the
+     * windowed rows rides along to the window operator then. */
+    int *late_cols = NULL;
+    if (q->late_topic) {
+        pre = arena_realloc_ptrs(p, pre, cap, cap + wcol);
+        pre_names = (const char **)arena_realloc_ptrs(p, (BExpr **)pre_names, cap, cap + wcol);
+        late_cols = arena_alloc(&p->arena, sizeof(int) * (size_t)(wcol ? wcol : 1));
+        for (int c = 0; c < wcol; c++) {
+            int at = -1;
+            for (int i = 0; i < npre && at < 0; i++)
+                if (pre[i]->kind == BX_COL && pre[i]->col == c) at = i;
+            if (at < 0) {
+                BExpr *ref = arena_alloc(&p->arena, sizeof *ref);
+                ref->kind = BX_COL;
+                ref->col = c;
+                ref->type = in->cols[c].type;
+                pre[npre] = ref;
+                pre_names[npre] = in->cols[c].name;
+                at = npre++;
+            }
+            late_cols[c] = at;
+        }
+    }
     PlanNode *pc = calc(p, in, q->where, pre, pre_names, npre);
 
     WindowAggPlan *wp = (WindowAggPlan *)node_new(p, PLAN_WINDOW_AGG, sizeof(WindowAggPlan), pc, ngk + 3 + q->naggs);
@@ -346,6 +377,12 @@ static PlanNode *build_window_agg(Plan *p, const BQuery *q, PlanNode *in, Diag *
     wp->aggs = aggs;
     wp->naggs = q->naggs;
     wp->late_topic = q->late_topic;
+    wp->late_cols = late_cols;
+    wp->nlate = late_cols ? wcol : 0;
+    if (late_cols) {
+        wp->late_names = arena_alloc(&p->arena, sizeof(char *) * (size_t)(wcol ? wcol : 1));
+        for (int c = 0; c < wcol; c++) wp->late_names[c] = in->cols[c].name;
+    }
     for (int i = 0; i < ngk; i++) w->cols[i] = pc->cols[i];
     for (int i = 0; i < 3; i++) w->cols[ngk + i] = (PlanCol){win_col_name(q, i), q->in_types[wcol + i]};
     for (int j = 0; j < q->naggs; j++) {

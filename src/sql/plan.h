@@ -123,6 +123,9 @@ typedef struct WindowAggPlan {
     BExpr     **aggs;     /* aggregate calls; argument columns index the input */
     int         naggs;    /* count */
     const char *late_topic; /* 'late-rows.topic' of the table the time attribute comes from, or NULL */
+    int        *late_cols;  /* with a late topic: the input column of each column of the windowed rows (a late row is copied as them) */
+    const char **late_names;/* their names */
+    int         nlate;      /* count */
 } WindowAggPlan;
 
 /* PLAN_WINDOW_TVF: output = the input's columns, then window_start,

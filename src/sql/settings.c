@@ -37,18 +37,28 @@ const OptionDef settings_options[] = {
      .deflt = "table", .values = result_mode_values, .doc = "How the REPL shows a continuous SELECT."},
     {.name = "pipeline.name", .type = OPT_STRING, .to = {OPT_FIELD(ExecConfig, pipeline_name)},
      .doc = "Name of the next job (default: the sink table's name)."},
+    {.name = "table.local-time-zone", .type = OPT_TIMEZONE, .to = {OPT_FIELD(ExecConfig, local_tz)}, .deflt = "UTC",
+     .doc = "The session time zone: TIMESTAMP_LTZ values print as local times there, CAST between TIMESTAMP_LTZ and "
+            "TIMESTAMP or STRING converts there, and windows on a TIMESTAMP_LTZ time attribute align on its days. "
+            "'UTC', a fixed offset ('+08:00', 'GMT-05:30') or an IANA zone ('Asia/Shanghai', from /usr/share/zoneinfo)."},
+    {.name = "table.exec.source.idle-timeout", .type = OPT_DURATION, .to = {OPT_FIELD(ExecConfig, idle_timeout_ms)},
+     .deflt = "0",
+     .doc = "A source partition that receives no record for this long (processing time) is idle: it stops holding back "
+            "its source's watermark until it receives a record again. '0' (default): partitions are never idle. "
+            "The table option 'scan.watermark.idle-timeout' overrides it per table."},
     {0},
 };
 
 const OptionDef *settings_find(const char *key) { return opt_find(settings_options, key); }
 
-void exec_config_build(ExecConfig *c, const KeyValue *kv, int n)
+void exec_config_build(ExecConfig *c, const KeyValue *kv, int n, Arena *a)
 {
     memset(c, 0, sizeof *c);
     opt_defaults(settings_options, c, NULL);
-    char err[300];
+    char err[600];
     for (int i = 0; i < n; i++) {
         const OptionDef *d = settings_find(kv[i].key);
-        if (d) opt_set(d, kv[i].key, kv[i].value, c, NULL, err, sizeof err);
+        /* only what cannot point into kv goes into the arena */
+        if (d) opt_set(d, kv[i].key, kv[i].value, c, d->type == OPT_TIMEZONE ? a : NULL, err, sizeof err);
     }
 }

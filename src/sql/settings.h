@@ -15,6 +15,7 @@
 
 #include "catalog.h"
 #include "options.h"
+#include "tz.h"
 
 /* sql-client.execution.result-mode: how the shell shows a continuous SELECT. */
 typedef enum ClientResultMode {
@@ -31,6 +32,9 @@ typedef struct ExecConfig {
     int64_t          minibatch_size;  /* table.exec.mini-batch.size: most rows buffered before emitting */
     ClientResultMode result_mode;     /* sql-client.execution.result-mode */
     const char      *pipeline_name;   /* pipeline.name: the next job's name, or NULL (the sink's name) */
+    const TimeZone  *local_tz;        /* table.local-time-zone: how TIMESTAMP_LTZ prints and windows on it align (NULL = UTC) */
+    int64_t          idle_timeout_ms; /* table.exec.source.idle-timeout: a source partition without records for this
+                                         long (processing time) stops holding its source's watermark back; 0 = never */
 } ExecConfig;
 
 /* The table of SET keys (ends with a NULL name). */
@@ -43,7 +47,8 @@ extern const char settings_doc_properties[];
 /* The row for a SET key; NULL if it is none. */
 const OptionDef *settings_find(const char *key);
 /* The configuration the SET values kv (already checked) give: defaults
- * from the table, then each value.  Strings point into kv. */
-void exec_config_build(ExecConfig *c, const KeyValue *kv, int n);
+ * from the table, then each value.  Strings point into kv; a time zone is
+ * parsed into a (which must outlive c). */
+void exec_config_build(ExecConfig *c, const KeyValue *kv, int n, Arena *a);
 
 #endif

@@ -22,6 +22,7 @@ has fired when s + 1 min - 1 ms <= it.
 import collections
 import datetime
 import json
+import math
 import os
 import random
 
@@ -56,7 +57,8 @@ def fmt(ms):
 
 def orders(first, count, start_ms):
     """count orders per partition, event time rising 250 ms a row with up
-    to 3 s of disorder; amounts in cents (exact sums)."""
+    to 3 s of disorder.  eddy's SUM of DOUBLEs is exact (the correctly
+    rounded sum, whatever the order): math.fsum here."""
     rng = random.Random(first)
     out = []
     for p in range(PARTS):
@@ -75,18 +77,18 @@ def expected(rows):
     for p, _, ts in rows:
         top[p] = max(top[p], ts)
     wm = min(top[p] for p in range(PARTS)) - DELAY_MS
-    n, s = collections.Counter(), collections.Counter()
+    n, s = collections.Counter(), collections.defaultdict(list)
     for _, o, ts in rows:
         start = ts - ts % 60000
         if start + 60000 - 1 <= wm:
             k = (o["region"], start)
             n[k] += 1
-            s[k] += round(o["amount"] * 100)
+            s[k].append(o["amount"])
     table = {}
     for (region, start), c in n.items():
         key = ukey(region=region, window_start=canon_ts(fmt(start)), window_end=canon_ts(fmt(start + 60000)))
         table[key] = {"region": region, "window_start": canon_ts(fmt(start)), "window_end": canon_ts(fmt(start + 60000)),
-                      "orders": c, "sales": s[(region, start)] / 100.0}
+                      "orders": c, "sales": math.fsum(s[(region, start)])}
     return table, wm
 
 

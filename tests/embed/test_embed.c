@@ -12,7 +12,8 @@
  *   - the catalog, the settings and eddy's names as data; a plan's facts
  *     (tables, result columns, key, changelog, LIMIT, settings, cluster);
  *   - the SQL text helpers a shell uses (statement ends, completion);
- *   - jobs in memory (changes, counters, per-operator counters) and over
+ *   - jobs in memory (changes, counters, per-operator counters; time: the
+ *     caller's clock, a topic's partitions, watermarks) and over
  *     Kafka on the development broker: a bounded run with a state file and
  *     its lag, a restart that resumes, notices, stopping; the development
  *     registry and the order generator;
@@ -787,6 +788,70 @@ static void test_job_in_memory(void)
     eddy_engine_free(e);
 }
 
+/* The watermark of operator i (EDDY_NO_WATERMARK when none). */
+static long long op_watermark(const eddy_job *j, int i)
+{
+    eddy_operator_stats os;
+    return eddy_job_operator_stats(j, i, &os) == EDDY_OK ? os.watermark : -1;
+}
+
+/* Time in memory: the caller's clock (PROCTIME, idle partitions), the
+ * partitions a table's topic has, the watermark per partition and the
+ * final watermark, as every operator's counters show them. */
+static void test_job_time(void)
+{
+    eddy_engine *e = eddy_engine_new();
+    eddy_script *s = NULL;
+    CHECK(compile(e, "CREATE TABLE clicks (id INT, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp', pt AS PROCTIME(),\n"
+                     "  WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('scan.watermark.idle-timeout' = '10 s');\n"
+                     "SELECT id, pt FROM clicks;", &s) == EDDY_OK);
+    const eddy_plan *p = eddy_script_plan(s, 1);
+    Seen seen = {0, ""};
+    eddy_job_options o = {.on_change = see_change, .ctx = &seen, .per_record = 1};
+    char err[512] = "";
+    eddy_job *j = p ? eddy_job_new(p, &o, err, sizeof err) : NULL;
+    CHECK(j != NULL);
+    if (!j) {
+        eddy_script_free(s);
+        eddy_engine_free(e);
+        return;
+    }
+    int parts[] = {0, 1}, bad[] = {-1};
+    CHECK(eddy_job_set_clock(j, 1000000) == EDDY_OK);
+    CHECK(eddy_job_partitions(j, "clicks", parts, 2) == EDDY_OK);
+    CHECK(eddy_job_partitions(j, "nope", parts, 2) == EDDY_EMISUSE);
+    CHECK_CONTAINS(eddy_job_errmsg(j), "no table 'nope'");
+    CHECK(eddy_job_partitions(j, NULL, bad, 1) == EDDY_EMISUSE);
+    int last = eddy_job_operator_count(j) - 1;
+    eddy_record r = {.value = "{\"id\": 1}", .value_len = 9, .timestamp = 10000, .partition = 0};
+    CHECK(eddy_job_push(j, &r) == EDDY_OK);
+    CHECK(op_watermark(j, 0) == EDDY_NO_WATERMARK);   /* partition 1 has no record yet */
+    CHECK_CONTAINS(seen.last, "+I[1, 1970-01-01 00:16:40.000]");
+    r.timestamp = 5000, r.partition = 1, r.offset = 0;
+    CHECK(eddy_job_push(j, &r) == EDDY_OK);
+    CHECK(op_watermark(j, 0) == 4000 && op_watermark(j, last) == 4000);
+    CHECK(eddy_job_set_clock(j, 1000000 + 10001) == EDDY_OK);   /* both idle: no progress */
+    CHECK(op_watermark(j, 0) == 4000);
+    r.timestamp = 20000, r.partition = 0, r.offset = 1;
+    CHECK(eddy_job_push(j, &r) == EDDY_OK);                    /* partition 0 wakes up alone */
+    CHECK(op_watermark(j, 0) == 19000 && op_watermark(j, last) == 19000);
+    CHECK_CONTAINS(seen.last, "00:16:50.001]");
+    r.timestamp = 1000, r.partition = 1, r.offset = 1;
+    CHECK(eddy_job_push(j, &r) == EDDY_OK);                    /* never back */
+    CHECK(op_watermark(j, 0) == 19000);
+    CHECK(eddy_job_set_clock(j, 5) == EDDY_OK);                 /* the clock never goes back either */
+    CHECK(eddy_job_final_watermark(j) == EDDY_OK && eddy_job_flush(j) == EDDY_OK);
+    CHECK(op_watermark(j, 0) == 9223372036854775807LL && op_watermark(j, last) == 9223372036854775807LL);
+    eddy_job_stats st;
+    eddy_job_get_stats(j, &st);
+    CHECK(st.records_in == 4 && st.late == 0);
+    eddy_job_free(j);
+    CHECK(eddy_job_set_clock(NULL, 0) == EDDY_EMISUSE && eddy_job_final_watermark(NULL) == EDDY_EMISUSE);
+    CHECK(eddy_job_partitions(NULL, NULL, parts, 1) == EDDY_EMISUSE);
+    eddy_script_free(s);
+    eddy_engine_free(e);
+}
+
 /* NULL where an argument is needed is EDDY_EMISUSE, never a crash. */
 static void test_null_arguments(void)
 {
@@ -1044,6 +1109,7 @@ int main(int argc, char **argv)
     test_plan_facts();
     test_sql_text();
     test_job_in_memory();
+    test_job_time();
     test_null_arguments();
     test_state_long_fingerprint();
     test_kafka_jobs();

@@ -199,7 +199,11 @@ static void test_literal_errors(void **state)
     q = "SELECT ts + INTERVAL '1' WEEK FROM t";
     err_is(b, q, DIAG_SEMANTIC, off(q, "WEEK"), "unknown interval unit 'WEEK'");
     q = "SELECT ts + INTERVAL 'x' SECOND FROM t";
-    err_is(b, q, DIAG_SEMANTIC, off(q, "INTERVAL"), "interval value 'x' is not a whole number");
+    err_is(b, q, DIAG_SEMANTIC, off(q, "'x'"), "invalid INTERVAL SECOND literal 'x' (expected 's[.fff]')");
+    q = "SELECT ts + INTERVAL '1:60' MINUTE TO SECOND FROM t";
+    err_is(b, q, DIAG_SEMANTIC, off(q, "'1:60'"), "seconds must be below 60");
+    q = "SELECT ts + INTERVAL '1' HOUR TO DAY FROM t";
+    err_is(b, q, DIAG_SEMANTIC, off(q, "DAY"), "INTERVAL HOUR TO DAY is not an interval qualifier");
     q = "SELECT 1e999 FROM t";
     err_is(b, q, DIAG_SEMANTIC, 7, "out of range for DOUBLE");
     q = "SELECT 1234567890.1234567890 FROM t";
@@ -598,7 +602,7 @@ static void test_create_table_errors(void **state)
     q = "CREATE TABLE e16 (a STRING, x AS a + 1)";
     err_is(b, q, DIAG_SEMANTIC, off(q, "+"), "arithmetic needs numbers: STRING and INT");
     q = "CREATE TABLE e17 (ts TIMESTAMP(3), WATERMARK FOR ts AS 5)";
-    err_is(b, q, DIAG_SEMANTIC, off(q, "5"), "WATERMARK expression must be a timestamp, got INT");
+    err_is(b, q, DIAG_SEMANTIC, off(q, "5"), "WATERMARK expression must be a TIMESTAMP(3) or TIMESTAMP_LTZ(3) value, got INT");
     q = "CREATE TABLE e18 (a INT) WITH ('key.fields' = 'b')";
     err_is(b, q, DIAG_OPTION, off(q, "'b'"), "option 'key.fields' names 'b'");
     /* Nothing failed went into the catalog. */

@@ -11,7 +11,7 @@ if(NOT CMOCKA_INCLUDE_DIR OR NOT CMOCKA_LIBRARY)
   message(STATUS "cmocka not found: unit tests are not built (install libcmocka-dev)")
 else()
   set(_unit_dir ${CMAKE_CURRENT_LIST_DIR})
-  foreach(_name lexer parser binder planner)
+  foreach(_name lexer parser binder planner tz)
     add_executable(unit_${_name} ${_unit_dir}/test_${_name}.c)
     target_include_directories(unit_${_name} PRIVATE
       $<TARGET_PROPERTY:eddy_obj,INCLUDE_DIRECTORIES> ${CMOCKA_INCLUDE_DIR})
