@@ -407,7 +407,10 @@ int64_t tz_offset_ms(const TimeZone *tz, int64_t utc_ms)
 int64_t tz_local_to_utc(const TimeZone *tz, int64_t local_ms)
 {
     if (!tz) return local_ms;
-    if (local_ms > TZ_LIMIT || local_ms < -TZ_LIMIT) return local_ms - tz_offset_ms(tz, local_ms);
+    if (local_ms > TZ_LIMIT || local_ms < -TZ_LIMIT) {
+        int64_t utc;
+        return __builtin_sub_overflow(local_ms, tz_offset_ms(tz, local_ms), &utc) ? local_ms : utc;
+    }
     /* The offsets in force a day before and a day after: one of them (or
      * both, when the local time happens twice) gives a consistent instant. */
     int64_t before = tz_offset_ms(tz, local_ms - DAY_MS), after = tz_offset_ms(tz, local_ms + DAY_MS);

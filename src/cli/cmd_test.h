@@ -154,9 +154,9 @@ int test_plan_sources(const eddy_plan *p, Arena *a, const char ***out);
 /* The processing-time clock of a case when its jobs start:
  * 2024-01-01T00:00:00Z, the first default record timestamp. */
 #define TEST_FIRST_CLOCK 1704067200000LL
-/* The partitions a case's job reads of table: the options' count
- * (partitions.TABLE, else partitions), else those its input records use,
- * in out (arena a); their number (0: none declared). */
+/* The partitions a case's job reads of table: 0…N-1 for the options' N
+ * (partitions.TABLE, else partitions), else 0 up to the largest its input
+ * records use, in out (arena a); their number (0: the table has no input). */
 int test_table_partitions(const TestCase *tc, const char *table, Arena *a, int **out);
 
 /* The in-memory runner (the default). */
