@@ -31,6 +31,7 @@ typedef struct ExecConfig {
     int64_t          minibatch_size;  /* table.exec.mini-batch.size: most rows buffered before emitting */
     ClientResultMode result_mode;     /* sql-client.execution.result-mode */
     const char      *pipeline_name;   /* pipeline.name: the next job's name, or NULL (the sink's name) */
+    int64_t          state_ttl_ms;    /* table.exec.state.ttl: a regular join drops rows untouched this long (0 = never) */
 } ExecConfig;
 
 /* The table of SET keys (ends with a NULL name). */
