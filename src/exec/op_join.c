@@ -53,7 +53,8 @@ typedef struct JoinRec {
 
 /* One side's rows of one join key (the index, not checkpointed). */
 struct Bucket {
-    KeyedEntry *head;     /* first row */
+    KeyedEntry *head;     /* first row (rows in the order they came) */
+    KeyedEntry *tail;     /* last row */
     int64_t     nrows;    /* distinct rows in the list */
     uint32_t    klen;     /* key bytes: [side][join key length][join key] */
     _Alignas(8) unsigned char key[];
@@ -128,7 +129,7 @@ static Bucket *bucket_get(OpState *s, const void *key, size_t klen, bool create)
     if (b || !create) return b;
     b = malloc(sizeof *b + klen);
     if (!b) abort();
-    b->head = NULL;
+    b->head = b->tail = NULL;
     b->nrows = 0;
     b->klen = (uint32_t)klen;
     memcpy(b->key, key, klen);
@@ -142,10 +143,11 @@ static void link_rec(OpState *s, KeyedEntry *e, Bucket *b)
     JoinState *st = s->priv;
     JoinRec *r = rec_of(e);
     r->bucket = b;
-    r->prev = NULL;
-    r->next = b->head;
-    if (b->head) rec_of(b->head)->prev = e;
-    b->head = e;
+    r->next = NULL;
+    r->prev = b->tail;
+    if (b->tail) rec_of(b->tail)->next = e;
+    else b->head = e;
+    b->tail = e;
     b->nrows++;
     r->older = r->newer = NULL;
     if (st->ttl > 0) {
@@ -166,6 +168,7 @@ static void unlink_rec(OpState *s, KeyedEntry *e)
     if (r->prev) rec_of(r->prev)->next = r->next;
     else b->head = r->next;
     if (r->next) rec_of(r->next)->prev = r->prev;
+    else b->tail = r->prev;
     if (st->ttl > 0) {
         if (r->older) rec_of(r->older)->newer = r->newer;
         else st->oldest = r->newer;

@@ -1661,7 +1661,15 @@ static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
         Type t = side->out[at]->type;
         t.timeattr = TA_NONE;
         if (i < nl ? lnull : rnull) t.nullable = 1;
-        q->in_names[i] = side->out_names[at];
+        /* a name an earlier column has gets a number (id, id0), as the join's output names it in EXPLAIN */
+        const char *name = side->out_names[at];
+        for (int suffix = 0;; suffix++) {
+            bool taken = false;
+            for (int k = 0; k < i && !taken; k++) taken = strcmp(q->in_names[k], name) == 0;
+            if (!taken) break;
+            name = arena_printf(c->arena, "%s%d", side->out_names[at], suffix);
+        }
+        q->in_names[i] = name;
         q->in_types[i] = t;
     }
 

@@ -639,11 +639,13 @@ static const char *key_names(Plan *p, const PlanTable *t, const int *cols, int n
     return s;
 }
 
-/* The operator that makes a stream updating, for messages. */
+/* The operator that makes a stream updating, for messages (an outer join
+ * makes updates of its own). */
 static const PlanNode *update_origin(const PlanNode *n)
 {
     for (bool more = true; more;) {
         more = false;
+        if (n->kind == PLAN_JOIN && plan_join(n)->type != JOIN_INNER) break;
         for (int i = 0; i < n->ninputs && !more; i++)
             if (n->inputs[i]->updating) n = n->inputs[i], more = true;
     }
