@@ -114,6 +114,15 @@ int lex_next(Lexer *lx, Token *t)
         'symmetric'  { TOK(TK_SYMMETRIC); }
         'asymmetric' { TOK(TK_ASYMMETRIC); }
         'partition'  { TOK(TK_PARTITION); }
+        'join'       { TOK(TK_JOIN); }
+        'inner'      { TOK(TK_INNER); }
+        'left'       { TOK(TK_LEFT); }
+        'right'      { TOK(TK_RIGHT); }
+        'full'       { TOK(TK_FULL); }
+        'outer'      { TOK(TK_OUTER); }
+        'cross'      { TOK(TK_CROSS); }
+        'on'         { TOK(TK_ON); }
+        'using'      { TOK(TK_USING); }
 
         ident { TOK(TK_ID); }
         "`" ([^`\x00] | "``")+ "`" { TOK(TK_ID); }

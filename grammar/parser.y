@@ -35,7 +35,8 @@
 %stack_size 200
 
 %fallback ID KEY ENFORCED WATERMARK METADATA VIRTUAL LOCAL TIME ZONE TABLES JOBS JOB STOP
-             BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC TO PARTITION.
+             BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC TO PARTITION
+             LEFT RIGHT OUTER.
 
 %left OR.
 %left AND.
@@ -177,16 +178,34 @@ selitem(A) ::= expr(X) nm(N).         { A = ast_selitem(ctx, X, &N); }
 selitem(A) ::= STAR(S).               { A = ast_selstar(ctx, S, NULL); }
 selitem(A) ::= nm(Q) DOT STAR(S).     { A = ast_selstar(ctx, S, &Q); }
 
+/* FROM: items joined left to right (`a JOIN b ON … LEFT JOIN c USING (k)`, `a, b`). */
 %type from {AstFrom}
-from(A) ::= nm(N).                    { A = ast_from_table(ctx, N, NULL); }
-from(A) ::= nm(N) nm(X).              { A = ast_from_table(ctx, N, &X); }
-from(A) ::= nm(N) AS nm(X).           { A = ast_from_table(ctx, N, &X); }
-from(A) ::= TABLE LP ID(F) LP winargs(L) RP RP.            { A = ast_from_window(ctx, F, &L, NULL); }
-from(A) ::= TABLE LP ID(F) LP winargs(L) RP RP nm(X).      { A = ast_from_window(ctx, F, &L, &X); }
-from(A) ::= TABLE LP ID(F) LP winargs(L) RP RP AS nm(X).   { A = ast_from_window(ctx, F, &L, &X); }
-from(A) ::= LP(P) query(S) RP.       { A = ast_from_sub(ctx, P, S, NULL); }
-from(A) ::= LP(P) query(S) RP nm(X). { A = ast_from_sub(ctx, P, S, &X); }
-from(A) ::= LP(P) query(S) RP AS nm(X). { A = ast_from_sub(ctx, P, S, &X); }
+from(A) ::= fromitem(I).                                 { A = I; }
+from(A) ::= from(L) COMMA(T) fromitem(R).                { A = ast_from_join(ctx, L, AJ_CROSS, T, true, R, NULL, NULL); }
+from(A) ::= from(L) CROSS JOIN(T) fromitem(R).           { A = ast_from_join(ctx, L, AJ_CROSS, T, false, R, NULL, NULL); }
+from(A) ::= from(L) jointype(K) JOIN(T) fromitem(R) ON expr(X). { A = ast_from_join(ctx, L, (AstJoinType)K, T, false, R, X, NULL); }
+from(A) ::= from(L) jointype(K) JOIN(T) fromitem(R) USING LP nmlist(N) RP. { A = ast_from_join(ctx, L, (AstJoinType)K, T, false, R, NULL, &N); }
+
+%type jointype {int}
+jointype(A) ::= .               { A = AJ_INNER; }
+jointype(A) ::= INNER.          { A = AJ_INNER; }
+jointype(A) ::= LEFT.           { A = AJ_LEFT; }
+jointype(A) ::= LEFT OUTER.     { A = AJ_LEFT; }
+jointype(A) ::= RIGHT.          { A = AJ_RIGHT; }
+jointype(A) ::= RIGHT OUTER.    { A = AJ_RIGHT; }
+jointype(A) ::= FULL.           { A = AJ_FULL; }
+jointype(A) ::= FULL OUTER.     { A = AJ_FULL; }
+
+%type fromitem {AstFrom}
+fromitem(A) ::= nm(N).                    { A = ast_from_table(ctx, N, NULL); }
+fromitem(A) ::= nm(N) nm(X).              { A = ast_from_table(ctx, N, &X); }
+fromitem(A) ::= nm(N) AS nm(X).           { A = ast_from_table(ctx, N, &X); }
+fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP.            { A = ast_from_window(ctx, F, &L, NULL); }
+fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP nm(X).      { A = ast_from_window(ctx, F, &L, &X); }
+fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP AS nm(X).   { A = ast_from_window(ctx, F, &L, &X); }
+fromitem(A) ::= LP(P) query(S) RP.       { A = ast_from_sub(ctx, P, S, NULL); }
+fromitem(A) ::= LP(P) query(S) RP nm(X). { A = ast_from_sub(ctx, P, S, &X); }
+fromitem(A) ::= LP(P) query(S) RP AS nm(X). { A = ast_from_sub(ctx, P, S, &X); }
 
 /* Window table function arguments: `TABLE t [PARTITION BY k, …]`,
  * DESCRIPTOR(col) (parsed as a call), intervals; each may be named

@@ -22,6 +22,7 @@ static const OpVTable *const op_vtables[PLAN__COUNT] = {
     [PLAN_SOURCE] = &op_source_vt,   [PLAN_NORMALIZE] = &op_normalize_vt, [PLAN_CALC] = &op_calc_vt,
     [PLAN_AGG] = &op_agg_vt,         [PLAN_SINK] = &op_sink_vt,           [PLAN_COLLECT] = &op_collect_vt,
     [PLAN_UNION] = &op_union_vt,     [PLAN_WINDOW_AGG] = &op_window_agg_vt, [PLAN_WINDOW_TVF] = &op_window_tvf_vt,
+    [PLAN_JOIN] = &op_join_vt,
 };
 
 int job_fail(Job *j, const char *fmt, ...)

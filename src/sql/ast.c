@@ -465,6 +465,31 @@ AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias)
     return f;
 }
 
+AstFrom ast_from_join(ParseCtx *c, AstFrom left, AstJoinType type, Token tok, bool comma, AstFrom right, AstExpr *on, PtrList *using_)
+{
+    AstJoin *j = arena_alloc(c->arena, sizeof *j);
+    j->type = type;
+    j->comma = comma;
+    j->pos = tok.pos;
+    j->left = left;
+    j->right = right;
+    j->on = on;
+    if (using_) {
+        j->nusing = using_->n;
+        j->using_ = arena_alloc(c->arena, sizeof(char *) * (size_t)using_->n);
+        j->using_pos = arena_alloc(c->arena, sizeof(int) * (size_t)using_->n);
+        for (int i = 0; i < using_->n; i++) {
+            const Token *t = using_->v[i];
+            j->using_[i] = ast_ident(c, *t);
+            j->using_pos[i] = t->pos;
+        }
+    }
+    AstFrom f = {0};
+    f.join = j;
+    f.pos = left.pos;
+    return f;
+}
+
 AstStmt *ast_stmt(ParseCtx *c, AstStmtKind k, Token first)
 {
     AstStmt *s = arena_alloc(c->arena, sizeof *s);

@@ -141,7 +141,10 @@ typedef struct AstWinArg {
     AstExpr    *expr;     /* any other argument: DESCRIPTOR(col) (a call), an interval */
 } AstWinArg;
 
+typedef struct AstJoin AstJoin;
+
 typedef struct AstFrom {
+    AstJoin    *join;     /* a join of two FROM items (then nothing else below is set but pos), or NULL */
     const char *table;    /* table name, or NULL for a subquery */
     const char *winfn;    /* FROM TABLE(TUMBLE(…)): the window function's name, else NULL */
     AstWinArg **winargs;  /* its arguments */
@@ -150,6 +153,23 @@ typedef struct AstFrom {
     const char *alias;    /* alias, or NULL */
     int         pos;      /* offset of the table name or '(' */
 } AstFrom;
+
+/* Join types as written (JOIN_CROSS: `a, b` or `a CROSS JOIN b`, no condition). */
+typedef enum AstJoinType { AJ_INNER, AJ_LEFT, AJ_RIGHT, AJ_FULL, AJ_CROSS } AstJoinType;
+
+/* `left [INNER|LEFT|RIGHT|FULL [OUTER]] JOIN right ON cond | USING (cols)`,
+ * `left CROSS JOIN right`, `left, right`. */
+struct AstJoin {
+    AstJoinType  type;    /* which join */
+    bool         comma;   /* written `left, right` */
+    int          pos;     /* offset of JOIN (of the comma) */
+    AstFrom      left;    /* the left input (may itself be a join) */
+    AstFrom      right;   /* the right input */
+    AstExpr     *on;      /* ON condition, or NULL */
+    const char **using_;  /* USING columns, or NULL */
+    int         *using_pos; /* their offsets */
+    int          nusing;  /* count */
+};
 
 struct AstSelect {
     int          pos;     /* offset of SELECT */
@@ -251,6 +271,8 @@ AstWinArg *ast_winarg_table(ParseCtx *c, Token kw, Token table, PtrList *partiti
 AstWinArg *ast_winarg_expr(ParseCtx *c, AstExpr *x);
 AstWinArg *ast_winarg_named(ParseCtx *c, Token name, AstWinArg *a);
 AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias);
+/* `left <type> JOIN right [ON on | USING (names)]`; tok is JOIN (or the comma). */
+AstFrom ast_from_join(ParseCtx *c, AstFrom left, AstJoinType type, Token tok, bool comma, AstFrom right, AstExpr *on, PtrList *using_);
 /* `left UNION [ALL] right`. */
 AstSelect *ast_union(ParseCtx *c, AstSelect *left, Token u, bool all, AstSelect *right);
 AstStmt *ast_stmt(ParseCtx *c, AstStmtKind k, Token first);

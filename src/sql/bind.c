@@ -28,13 +28,22 @@ typedef struct ScopeCol {
     Type         type;    /* its type */
     int          index;   /* input column index, or -1 for a computed column */
     const BExpr *expr;    /* computed column: its expression over the input */
+    const char  *qual;    /* in a join's scope: the FROM item it comes from (NULL: Scope.qual, or none) */
+    bool         hidden;  /* a USING column of one side: reached qualified only, not by * (the merged one stands for it) */
 } ScopeCol;
 
+/* The names a query's expressions see: one FROM item's columns, or a
+ * join's (each column with its item's qualifier, in FROM order). */
 typedef struct Scope {
-    const char *qual;     /* the FROM item's alias or table name; NULL for an anonymous subquery */
+    const char *qual;     /* the FROM item's alias or table name; NULL for an anonymous subquery or a join */
     ScopeCol   *cols;     /* visible columns */
     int         ncols;    /* count */
 } Scope;
+
+/* The qualifier of column i (its FROM item's alias or table name), or NULL. */
+static const char *scope_qual(const Scope *sc, int i) { return sc->cols[i].qual ? sc->cols[i].qual : sc->qual; }
+
+static bool qual_eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 
 /* Where aggregates may appear while binding an expression. */
 typedef enum AggMode { AGG_NO_WHERE, AGG_NO_GROUPBY, AGG_NO_OTHER, AGG_ALLOW, AGG_NESTED } AggMode;
@@ -325,30 +334,42 @@ static BExpr *bind_expr(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
 
 static BExpr *resolve_column(BindCtx *c, const Scope *sc, const AstExpr *x)
 {
-    if (x->qual && (!sc->qual || strcmp(x->qual, sc->qual) != 0)) {
-        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown table or alias '%s'", x->qual);
-        return NULL;
-    }
-    const ScopeCol *hit = NULL;
-    int nhits = 0;
-    for (int i = 0; i < sc->ncols; i++) {
-        if (strcmp(sc->cols[i].name, x->name) == 0) {
-            if (!hit) hit = &sc->cols[i];
-            nhits++;
+    if (x->qual) {
+        bool known = false;
+        for (int i = 0; i < sc->ncols && !known; i++) known = qual_eq(scope_qual(sc, i), x->qual);
+        if (!known && !qual_eq(sc->qual, x->qual)) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown table or alias '%s'", x->qual);
+            return NULL;
         }
     }
+    const ScopeCol *hit = NULL;
+    int nhits = 0, first = -1, second = -1;
+    for (int i = 0; i < sc->ncols; i++) {
+        const ScopeCol *col = &sc->cols[i];
+        if (strcmp(col->name, x->name) != 0) continue;
+        if (x->qual ? !qual_eq(scope_qual(sc, i), x->qual) : col->hidden) continue;
+        if (!hit) hit = col, first = i;
+        else if (second < 0) second = i;
+        nhits++;
+    }
     if (nhits > 1) {
-        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "column '%s' is ambiguous", x->name);
+        const char *qa = scope_qual(sc, first), *qb = scope_qual(sc, second);
+        if (!x->qual && (qa || qb) && !qual_eq(qa, qb))
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "column '%s' is ambiguous: it is in both '%s' and '%s' (qualify it: %s.%s)", x->name,
+                       qa ? qa : "(subquery)", qb ? qb : "(subquery)", qa ? qa : qb, x->name);
+        else
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "column '%s' is ambiguous", x->name);
         return NULL;
     }
     if (!hit) {
         const char *near = NULL;
         for (int i = 0; i < sc->ncols && !near; i++)
-            if (strcasecmp(sc->cols[i].name, x->name) == 0) near = sc->cols[i].name;
+            if (strcasecmp(sc->cols[i].name, x->name) == 0 && (!x->qual || qual_eq(scope_qual(sc, i), x->qual))) near = sc->cols[i].name;
+        const char *q = x->qual ? x->qual : sc->qual;
         if (near)
             diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown column '%s' (did you mean '%s'? names are case-sensitive)", x->name, near);
-        else if (sc->qual)
-            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown column '%s' in '%s'", x->name, sc->qual);
+        else if (q)
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown column '%s' in '%s'", x->name, q);
         else
             diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown column '%s'", x->name);
         return NULL;
@@ -822,7 +843,7 @@ int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **
         Scope sc = {.qual = t->name, .cols = arena_alloc(&tmp, sizeof(ScopeCol) * (size_t)t->ncols)};
         for (int i = 0; i < t->ncols; i++) {
             if (t->cols[i].kind == COL_COMPUTED) continue;
-            sc.cols[sc.ncols++] = (ScopeCol){t->cols[i].name, t->cols[i].type, i, NULL};
+            sc.cols[sc.ncols++] = (ScopeCol){t->cols[i].name, t->cols[i].type, i, NULL, NULL, false};
         }
         for (int i = 0; i < t->ncols && !d->code; i++) {
             CatColumn *col = &t->cols[i];
@@ -852,7 +873,7 @@ int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **
                     for (int i = 0; i < t->ncols; i++) {
                         BExpr *ce = NULL;
                         if (t->cols[i].kind == COL_COMPUTED) ce = bind_expr(&bc, &sc, t->cols[i].expr, AGG_NO_OTHER);
-                        all.cols[all.ncols++] = (ScopeCol){t->cols[i].name, t->cols[i].type, ce ? -1 : i, ce};
+                        all.cols[all.ncols++] = (ScopeCol){t->cols[i].name, t->cols[i].type, ce ? -1 : i, ce, NULL, false};
                     }
                     BExpr *we = d->code ? NULL : bind_expr(&bc, &all, wm_elem->wm_expr, AGG_NO_OTHER);
                     if (we && ((we->type.kind != TY_TIMESTAMP && we->type.kind != TY_TIMESTAMP_LTZ) || we->type.precision > 3))
@@ -1213,7 +1234,7 @@ static int bind_window(BindCtx *c, BQuery *q, Scope *sc, const WinReq *r)
     sc->qual = qual;
     sc->cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)(n + 3));
     sc->ncols = 0;
-    for (int i = 0; i < n + 3; i++) sc->cols[sc->ncols++] = (ScopeCol){names[i], types[i], i, NULL};
+    for (int i = 0; i < n + 3; i++) sc->cols[sc->ncols++] = (ScopeCol){names[i], types[i], i, NULL, NULL, false};
     if (r->npartition) {
         q->win_partition = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)r->npartition);
         for (int i = 0; i < r->npartition; i++)
@@ -1484,6 +1505,425 @@ static int bind_select(BindCtx *c, const AstSelect *sel, BQuery **out)
     return s ? bind_select_core(c, s, &r, out) : c->diag->code;
 }
 
+/* ------------------------------------------------------------------ */
+/* Joins: FROM a [LEFT|RIGHT|FULL] JOIN b ON … | USING (…), FROM a, b   */
+
+static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q, Scope *sc);
+
+/* A query with no clauses yet. */
+static BQuery *query_new(BindCtx *c, int pos)
+{
+    BQuery *q = arena_alloc(c->arena, sizeof *q);
+    q->pos = q->from_pos = pos;
+    q->limit = -1;
+    q->wm_rowtime = -1;
+    return q;
+}
+
+/*
+ * A FROM item's rows as its query's output (what a join reads of it):
+ * every input column, then every computed column of its scope.  The scope
+ * then names output positions, each column carrying its item's qualifier.
+ */
+static void item_rows(BindCtx *c, BQuery *q, Scope *sc)
+{
+    int n = q->nin, nexpr = 0;
+    for (int i = 0; i < sc->ncols; i++) nexpr += sc->cols[i].expr != NULL;
+    int cap = n + nexpr ? n + nexpr : 1;
+    q->out = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)cap);
+    q->out_names = arena_alloc(c->arena, sizeof(char *) * (size_t)cap);
+    q->out_pos = arena_alloc(c->arena, sizeof(int) * (size_t)cap);
+    for (int i = 0; i < n; i++) {
+        q->out[i] = bx_col(c, i, q->in_types[i], q->from_pos);
+        q->out_names[i] = q->in_names[i];
+        q->out_pos[i] = q->from_pos;
+    }
+    q->nout = n;
+    for (int i = 0; i < sc->ncols; i++) {
+        ScopeCol *col = &sc->cols[i];
+        if (col->expr) {
+            BExpr *e = arena_alloc(c->arena, sizeof *e);
+            *e = *col->expr;
+            e->type = col->type;
+            q->out[q->nout] = e;
+            q->out_names[q->nout] = col->name;
+            q->out_pos[q->nout] = q->from_pos;
+            col->index = q->nout++;
+            col->expr = NULL;
+        } else {
+            q->out[col->index]->type = col->type;   /* a time attribute keeps its mark here */
+        }
+        if (!col->qual) col->qual = sc->qual;
+    }
+    sc->qual = NULL;
+}
+
+/* Whether e reads any column, and the range it reads. */
+static bool bx_col_range(const BExpr *e, int *lo, int *hi)
+{
+    if (!e) return false;
+    bool any = false;
+    if (e->kind == BX_COL) {
+        if (e->col < *lo) *lo = e->col;
+        if (e->col > *hi) *hi = e->col;
+        return true;
+    }
+    any |= bx_col_range(e->a, lo, hi);
+    any |= bx_col_range(e->b, lo, hi);
+    for (int i = 0; i < e->nargs; i++) any |= bx_col_range(e->args[i], lo, hi);
+    return any;
+}
+
+/* Does e read columns, all of them in [from, to)? */
+static bool bx_reads_within(const BExpr *e, int from, int to)
+{
+    int lo = INT32_MAX, hi = -1;
+    return bx_col_range(e, &lo, &hi) && lo >= from && hi < to;
+}
+
+/* A copy of e reading column map[c] for each column c (map[c] < 0: not possible, NULL). */
+static BExpr *bx_remap(BindCtx *c, const BExpr *e, const int *map, int nmap)
+{
+    if (!e) return NULL;
+    BExpr *n = arena_alloc(c->arena, sizeof *n);
+    *n = *e;
+    if (e->kind == BX_COL) {
+        if (e->col < 0 || e->col >= nmap || map[e->col] < 0) return NULL;
+        n->col = map[e->col];
+        return n;
+    }
+    if ((e->a && !(n->a = bx_remap(c, e->a, map, nmap))) || (e->b && !(n->b = bx_remap(c, e->b, map, nmap)))) return NULL;
+    if (e->nargs) {
+        n->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++)
+            if (!(n->args[i] = bx_remap(c, e->args[i], map, nmap))) return NULL;
+    }
+    return n;
+}
+
+/* e read at columns shifted down by `by` (a right side's own positions). */
+static BExpr *bx_shift(BindCtx *c, const BExpr *e, int by, int width)
+{
+    int *map = arena_alloc(c->arena, sizeof(int) * (size_t)(width ? width : 1));
+    for (int i = 0; i < width; i++) map[i] = i >= by ? i - by : -1;
+    return bx_remap(c, e, map, width);
+}
+
+/* e cast to t, unless it has t's type already. */
+static BExpr *bx_cast_to(BindCtx *c, BExpr *e, Type t)
+{
+    Type a = e->type, b = t;
+    a.nullable = b.nullable = 0;
+    a.timeattr = b.timeattr = 0;
+    if (type_equal(a, b)) return e;
+    BExpr *cast = bx_new(c, BX_CAST, e->pos);
+    cast->a = e;
+    cast->type = t;
+    cast->type.nullable = e->type.nullable;
+    cast->type.timeattr = 0;
+    return cast;
+}
+
+/* The conjuncts of a condition (a AND b AND …), in order. */
+static void conjuncts(BindCtx *c, BExpr *e, PtrList *into)
+{
+    if (e->kind == BX_OP && e->op == OP_AND) {
+        conjuncts(c, e->a, into);
+        conjuncts(c, e->b, into);
+        return;
+    }
+    ptrlist_push(c->arena, into, e);
+}
+
+/* The AND of conditions (NULL for none). */
+static BExpr *conjoin(BindCtx *c, BExpr **v, int n)
+{
+    BExpr *e = n ? v[0] : NULL;
+    for (int i = 1; i < n; i++) {
+        BExpr *a = bx_new(c, BX_OP, v[i]->pos);
+        a->op = OP_AND;
+        a->a = e;
+        a->b = v[i];
+        a->type = type_make(TY_BOOLEAN, e->type.nullable || v[i]->type.nullable);
+        e = a;
+    }
+    return e;
+}
+
+/* Adds `l = r` (l over the join's left rows, r over its right rows) to its keys. */
+static void join_add_key(BindCtx *c, BJoin *j, BExpr *l, BExpr *r)
+{
+    Type t;
+    if (!type_common(l->type, r->type, &t)) t = l->type;   /* the binder checked the comparison */
+    BExpr **lk = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)(j->nkeys + 1));
+    BExpr **rk = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)(j->nkeys + 1));
+    if (j->nkeys) {
+        memcpy(lk, j->lkeys, sizeof(BExpr *) * (size_t)j->nkeys);
+        memcpy(rk, j->rkeys, sizeof(BExpr *) * (size_t)j->nkeys);
+    }
+    lk[j->nkeys] = bx_cast_to(c, l, t);
+    rk[j->nkeys] = bx_cast_to(c, r, t);
+    j->lkeys = lk;
+    j->rkeys = rk;
+    j->nkeys++;
+}
+
+/* If e is `x = y` with x over the left side of join query q and y over
+ * its right side (or the other way round), adds it to the join's keys. */
+static bool join_equality(BindCtx *c, BQuery *q, const BExpr *e)
+{
+    int nl = q->join->left->nout;
+    if (e->kind != BX_OP || e->op != OP_EQ) return false;
+    const BExpr *l = e->a, *r = e->b;
+    if (bx_reads_within(r, 0, nl) && bx_reads_within(l, nl, q->nin)) l = e->b, r = e->a;
+    if (!bx_reads_within(l, 0, nl) || !bx_reads_within(r, nl, q->nin)) return false;
+    BExpr *rk = bx_shift(c, r, nl, q->nin);
+    if (!rk) return false;
+    BExpr *lk = arena_alloc(c->arena, sizeof *lk);
+    *lk = *l;
+    join_add_key(c, q->join, lk, rk);
+    return true;
+}
+
+/*
+ * A WHERE conjunct over join query q's input: an equality between the two
+ * sides of an inner join becomes a key of that join (so `FROM a, b WHERE
+ * a.k = b.k` joins on k), looking through to a nested join on the side the
+ * join keeps every row of.  Returns whether e was taken.
+ */
+static bool push_where_key(BindCtx *c, BQuery *q, const BExpr *e)
+{
+    BJoin *j = q->join;
+    if (!j) return false;
+    int nl = j->left->nout;
+    if (j->type == JOIN_INNER && join_equality(c, q, e)) return true;
+    for (int side = 0; side < 2; side++) {
+        BQuery *in = side ? j->right : j->left;
+        bool keeps = j->type == JOIN_INNER || j->type == (side ? JOIN_RIGHT : JOIN_LEFT);
+        int from = side ? nl : 0, to = side ? q->nin : nl;
+        if (!keeps || !in->join || in->is_agg || in->where || !bx_reads_within(e, from, to)) continue;
+        /* through the side's output columns to its join's input */
+        int *map = arena_alloc(c->arena, sizeof(int) * (size_t)(q->nin ? q->nin : 1));
+        for (int i = 0; i < q->nin; i++) {
+            map[i] = -1;
+            if (i >= from && i < to && in->out[i - from]->kind == BX_COL) map[i] = in->out[i - from]->col;
+        }
+        BExpr *m = bx_remap(c, e, map, q->nin);
+        if (m && push_where_key(c, in, m)) return true;
+    }
+    return false;
+}
+
+/* WHERE over a join: its equalities between an inner join's sides move
+ * into that join's keys; the rest stays. */
+static BExpr *join_where(BindCtx *c, BQuery *q, BExpr *where)
+{
+    PtrList cs = {0}, rest = {0};
+    conjuncts(c, where, &cs);
+    for (int i = 0; i < cs.n; i++)
+        if (!push_where_key(c, q, cs.v[i])) ptrlist_push(c->arena, &rest, cs.v[i]);
+    return conjoin(c, (BExpr **)rest.v, rest.n);
+}
+
+/* The one column of a side's scope that an unqualified USING name means. */
+static int using_col(BindCtx *c, const Scope *sc, const char *name, int pos, const char *side)
+{
+    int at = -1;
+    for (int i = 0; i < sc->ncols; i++) {
+        if (sc->cols[i].hidden || strcmp(sc->cols[i].name, name) != 0) continue;
+        if (at >= 0) return diag_error(c->diag, DIAG_SEMANTIC, pos, "column '%s' of USING is ambiguous in the %s side of the join", name, side), -1;
+        at = i;
+    }
+    if (at < 0) diag_error(c->diag, DIAG_SEMANTIC, pos, "column '%s' of USING is not a column of the %s side of the join", name, side);
+    return at;
+}
+
+/*
+ * `left JOIN right ON cond`: both sides become queries of their own (their
+ * rows), q's input is [left's columns…, right's columns…], and sc sees every
+ * column under its item's qualifier (a USING column once, unqualified, as
+ * SQL merges it).  A regular join's output is no time attribute any more
+ * (Flink's rule), and the side an outer join pads with NULLs is nullable.
+ */
+static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
+{
+    BQuery *lq = query_new(c, aj->left.pos), *rq = query_new(c, aj->right.pos);
+    Scope ls = {0}, rs = {0};
+    if (bind_from(c, &aj->left, NULL, lq, &ls)) return c->diag->code;
+    item_rows(c, lq, &ls);
+    if (bind_from(c, &aj->right, NULL, rq, &rs)) return c->diag->code;
+    item_rows(c, rq, &rs);
+    for (int i = 0; i < rs.ncols; i++)
+        for (int k = 0; k < ls.ncols && rs.cols[i].qual; k++)
+            if (qual_eq(rs.cols[i].qual, ls.cols[k].qual))
+                return diag_error(c->diag, DIAG_SEMANTIC, aj->right.pos,
+                                  "table or alias '%s' appears twice in FROM; give one of them another alias", rs.cols[i].qual);
+
+    BJoin *j = arena_alloc(c->arena, sizeof *j);
+    j->type = aj->type == AJ_LEFT ? JOIN_LEFT : aj->type == AJ_RIGHT ? JOIN_RIGHT : aj->type == AJ_FULL ? JOIN_FULL : JOIN_INNER;
+    j->pos = aj->pos;
+    j->left = lq;
+    j->right = rq;
+    q->join = j;
+    q->from_pos = aj->left.pos;
+    int nl = lq->nout, nr = rq->nout;
+    q->nin = nl + nr;
+    q->in_names = arena_alloc(c->arena, sizeof(char *) * (size_t)(q->nin ? q->nin : 1));
+    q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)(q->nin ? q->nin : 1));
+    bool lnull = j->type == JOIN_RIGHT || j->type == JOIN_FULL, rnull = j->type == JOIN_LEFT || j->type == JOIN_FULL;
+    for (int i = 0; i < q->nin; i++) {
+        const BQuery *side = i < nl ? lq : rq;
+        int at = i < nl ? i : i - nl;
+        Type t = side->out[at]->type;
+        t.timeattr = TA_NONE;
+        if (i < nl ? lnull : rnull) t.nullable = 1;
+        /* a name an earlier column has gets a number (id, id0), as the join's output names it in EXPLAIN */
+        const char *name = side->out_names[at];
+        for (int suffix = 0;; suffix++) {
+            bool taken = false;
+            for (int k = 0; k < i && !taken; k++) taken = strcmp(q->in_names[k], name) == 0;
+            if (!taken) break;
+            name = arena_printf(c->arena, "%s%d", side->out_names[at], suffix);
+        }
+        q->in_names[i] = name;
+        q->in_types[i] = t;
+    }
+
+    /* The scope: USING's merged columns first (SQL's order for *), then each side's. */
+    sc->qual = NULL;
+    sc->ncols = 0;
+    sc->cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)(aj->nusing + ls.ncols + rs.ncols + 1));
+    int base = aj->nusing;
+    for (int i = 0; i < ls.ncols; i++) {
+        ScopeCol col = ls.cols[i];
+        col.type = q->in_types[col.index];
+        sc->cols[base + i] = col;
+    }
+    for (int i = 0; i < rs.ncols; i++) {
+        ScopeCol col = rs.cols[i];
+        col.index += nl;
+        col.type = q->in_types[col.index];
+        sc->cols[base + ls.ncols + i] = col;
+    }
+    for (int u = 0; u < aj->nusing; u++) {
+        const char *name = aj->using_[u];
+        for (int v = 0; v < u; v++)
+            if (strcmp(aj->using_[v], name) == 0)
+                return diag_error(c->diag, DIAG_SEMANTIC, aj->using_pos[u], "column '%s' is listed twice in USING", name);
+        int li = using_col(c, &ls, name, aj->using_pos[u], "left"), ri = li < 0 ? -1 : using_col(c, &rs, name, aj->using_pos[u], "right");
+        if (li < 0 || ri < 0) return c->diag->code;
+        ScopeCol *l = &sc->cols[base + li], *r = &sc->cols[base + ls.ncols + ri];
+        Type lt = lq->out[ls.cols[li].index]->type, rt = rq->out[rs.cols[ri].index]->type;
+        Type t;
+        if (!type_common(lt, rt, &t)) {
+            type_mismatch(c, aj->using_pos[u], arena_printf(c->arena, "USING column '%s' has no common type in the two sides", name), lt, rt);
+            return c->diag->code;
+        }
+        join_add_key(c, j, bx_col(c, ls.cols[li].index, lt, aj->using_pos[u]), bx_col(c, rs.cols[ri].index, rt, aj->using_pos[u]));
+        l->hidden = r->hidden = true;
+        ScopeCol m = {.name = l->name, .index = -1};
+        if (j->type == JOIN_FULL) {
+            BExpr *e = bx_new(c, BX_CALL, aj->using_pos[u]);
+            e->fn = func_find("COALESCE");
+            e->nargs = 2;
+            e->args = arena_alloc(c->arena, sizeof(BExpr *) * 2);
+            e->args[0] = bx_cast_to(c, bx_col(c, l->index, l->type, aj->using_pos[u]), t);
+            e->args[1] = bx_cast_to(c, bx_col(c, r->index, r->type, aj->using_pos[u]), t);
+            if (!e->fn->infer(e, c->diag)) return c->diag->code;
+            m.expr = e;
+            m.type = e->type;
+        } else {
+            const ScopeCol *keep = j->type == JOIN_RIGHT ? r : l;
+            m.index = keep->index;
+            m.type = keep->type;
+        }
+        sc->cols[u] = m;
+    }
+    sc->ncols = aj->nusing + ls.ncols + rs.ncols;
+
+    if (aj->on) {
+        BExpr *on = bind_expr(c, sc, aj->on, AGG_NO_OTHER);
+        if (!on || !need_boolean(c, on, "join condition")) return c->diag->code;
+        PtrList cs = {0}, rest = {0};
+        conjuncts(c, on, &cs);
+        for (int i = 0; i < cs.n; i++)
+            if (!join_equality(c, q, cs.v[i])) ptrlist_push(c->arena, &rest, cs.v[i]);
+        j->residual = conjoin(c, (BExpr **)rest.v, rest.n);
+    }
+    return 0;
+}
+
+/*
+ * Binds FROM item f (a table, a subquery, a window table function, or a
+ * join of items) as q's input, and fills sc with the names it makes
+ * visible.  req: a group window over f (GROUP BY TUMBLE(…)), or NULL.
+ */
+static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q, Scope *sc)
+{
+    WinReq tvf;
+    if (!req && f->winfn) {
+        if (window_tvf_req(c, f, &tvf)) return c->diag->code;
+        req = &tvf;
+    }
+    if (req) {
+        if (bind_window(c, q, sc, req)) return c->diag->code;
+    } else if (f->join) {
+        return bind_join(c, f->join, q, sc);
+    } else if (f->table) {
+        const CatTable *t = catalog_find(c->catalog, f->table);
+        if (!t) return diag_error(c->diag, DIAG_SEMANTIC, f->pos, "unknown table '%s'", f->table);
+        q->table = t;
+        q->in_names = arena_alloc(c->arena, sizeof(char *) * (size_t)t->ncols);
+        q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)t->ncols);
+        q->in_cols = arena_alloc(c->arena, sizeof(int) * (size_t)t->ncols);
+        sc->qual = f->alias ? f->alias : t->name;
+        sc->cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)t->ncols);
+        /* The input row holds physical and metadata columns; computed
+         * columns expand to their expression over it.  The scope keeps
+         * the declaration order (SELECT * and INSERT are positional). */
+        Scope base = {.qual = sc->qual, .cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)t->ncols)};
+        for (int i = 0; i < t->ncols; i++) {
+            if (t->cols[i].kind == COL_COMPUTED) continue;
+            q->in_names[q->nin] = arena_strdup(c->arena, t->cols[i].name);
+            q->in_types[q->nin] = t->cols[i].type;
+            q->in_cols[q->nin] = i;
+            base.cols[base.ncols++] = (ScopeCol){q->in_names[q->nin], t->cols[i].type, q->nin, NULL, NULL, false};
+            q->nin++;
+        }
+        for (int i = 0, b = 0; i < t->ncols; i++) {
+            if (t->cols[i].kind != COL_COMPUTED) {
+                sc->cols[sc->ncols++] = base.cols[b++];
+                continue;
+            }
+            BExpr *e = bind_expr(c, &base, t->cols[i].expr, AGG_NO_OTHER);
+            if (!e) return c->diag->code;
+            e->pos = f->pos;
+            e->type.timeattr = t->cols[i].type.timeattr;   /* a PROCTIME() column (bind_create_table) */
+            sc->cols[sc->ncols++] = (ScopeCol){arena_strdup(c->arena, t->cols[i].name), e->type, -1, e, NULL, false};
+        }
+        if (t->wm_col >= 0 && t->wm_expr) {
+            q->wm_expr = bind_expr(c, sc, t->wm_expr, AGG_NO_OTHER);
+            if (!q->wm_expr) return c->diag->code;
+            for (int i = 0; i < sc->ncols; i++)
+                if (strcmp(sc->cols[i].name, t->cols[t->wm_col].name) == 0) {
+                    q->wm_rowtime = sc->cols[i].expr ? -1 : sc->cols[i].index;
+                    sc->cols[i].type.timeattr = TA_ROWTIME;   /* the table's event-time attribute */
+                }
+        }
+    } else {
+        BQuery *sub;
+        if (bind_query(c, f->sub, &sub)) return c->diag->code;
+        if (sub->limit >= 0)
+            return diag_error(c->diag, DIAG_SEMANTIC, f->pos, "LIMIT is only supported on the outermost query");
+        over_query(c, q, sub);
+        sc->qual = f->alias;
+        sc->cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)sub->nout);
+        for (int i = 0; i < sub->nout; i++) sc->cols[sc->ncols++] = (ScopeCol){sub->out_names[i], sub->out[i]->type, i, NULL, NULL, false};
+    }
+
+    return 0;
+}
+
 static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req, BQuery **out)
 {
     BQuery *q = arena_alloc(c->arena, sizeof *q);
@@ -1494,69 +1934,13 @@ static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req,
     Scope sc = {0};
 
     /* FROM */
-    WinReq tvf;
-    if (!req && sel->from.winfn) {
-        if (window_tvf_req(c, &sel->from, &tvf)) return c->diag->code;
-        req = &tvf;
-    }
-    if (req) {
-        if (bind_window(c, q, &sc, req)) return c->diag->code;
-    } else if (sel->from.table) {
-        const CatTable *t = catalog_find(c->catalog, sel->from.table);
-        if (!t) return diag_error(c->diag, DIAG_SEMANTIC, sel->from.pos, "unknown table '%s'", sel->from.table);
-        q->table = t;
-        q->in_names = arena_alloc(c->arena, sizeof(char *) * (size_t)t->ncols);
-        q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)t->ncols);
-        q->in_cols = arena_alloc(c->arena, sizeof(int) * (size_t)t->ncols);
-        sc.qual = sel->from.alias ? sel->from.alias : t->name;
-        sc.cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)t->ncols);
-        /* The input row holds physical and metadata columns; computed
-         * columns expand to their expression over it.  The scope keeps
-         * the declaration order (SELECT * and INSERT are positional). */
-        Scope base = {.qual = sc.qual, .cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)t->ncols)};
-        for (int i = 0; i < t->ncols; i++) {
-            if (t->cols[i].kind == COL_COMPUTED) continue;
-            q->in_names[q->nin] = arena_strdup(c->arena, t->cols[i].name);
-            q->in_types[q->nin] = t->cols[i].type;
-            q->in_cols[q->nin] = i;
-            base.cols[base.ncols++] = (ScopeCol){q->in_names[q->nin], t->cols[i].type, q->nin, NULL};
-            q->nin++;
-        }
-        for (int i = 0, b = 0; i < t->ncols; i++) {
-            if (t->cols[i].kind != COL_COMPUTED) {
-                sc.cols[sc.ncols++] = base.cols[b++];
-                continue;
-            }
-            BExpr *e = bind_expr(c, &base, t->cols[i].expr, AGG_NO_OTHER);
-            if (!e) return c->diag->code;
-            e->pos = sel->from.pos;
-            e->type.timeattr = t->cols[i].type.timeattr;   /* a PROCTIME() column (bind_create_table) */
-            sc.cols[sc.ncols++] = (ScopeCol){arena_strdup(c->arena, t->cols[i].name), e->type, -1, e};
-        }
-        if (t->wm_col >= 0 && t->wm_expr) {
-            q->wm_expr = bind_expr(c, &sc, t->wm_expr, AGG_NO_OTHER);
-            if (!q->wm_expr) return c->diag->code;
-            for (int i = 0; i < sc.ncols; i++)
-                if (strcmp(sc.cols[i].name, t->cols[t->wm_col].name) == 0) {
-                    q->wm_rowtime = sc.cols[i].expr ? -1 : sc.cols[i].index;
-                    sc.cols[i].type.timeattr = TA_ROWTIME;   /* the table's event-time attribute */
-                }
-        }
-    } else {
-        BQuery *sub;
-        if (bind_query(c, sel->from.sub, &sub)) return c->diag->code;
-        if (sub->limit >= 0)
-            return diag_error(c->diag, DIAG_SEMANTIC, sel->from.pos, "LIMIT is only supported on the outermost query");
-        over_query(c, q, sub);
-        sc.qual = sel->from.alias;
-        sc.cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)sub->nout);
-        for (int i = 0; i < sub->nout; i++) sc.cols[sc.ncols++] = (ScopeCol){sub->out_names[i], sub->out[i]->type, i, NULL};
-    }
+    if (bind_from(c, &sel->from, req, q, &sc)) return c->diag->code;
 
     /* WHERE */
     if (sel->where) {
         q->where = bind_expr(c, &sc, sel->where, AGG_NO_WHERE);
         if (!q->where || !need_boolean(c, q->where, "WHERE condition")) return c->diag->code;
+        if (q->join) q->where = join_where(c, q, q->where);
     }
 
     /* Select list (stars expanded). */
@@ -1564,9 +1948,12 @@ static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req,
     for (int i = 0; i < sel->nitems; i++) {
         const AstSelItem *it = sel->items[i];
         if (it->star) {
-            if (it->star_qual && (!sc.qual || strcmp(it->star_qual, sc.qual) != 0))
-                return diag_error(c->diag, DIAG_SEMANTIC, it->pos, "unknown table or alias '%s'", it->star_qual);
+            bool known = !it->star_qual;
+            for (int j = 0; j < sc.ncols && !known; j++) known = qual_eq(scope_qual(&sc, j), it->star_qual);
+            if (!known) return diag_error(c->diag, DIAG_SEMANTIC, it->pos, "unknown table or alias '%s'", it->star_qual);
             for (int j = 0; j < sc.ncols; j++) {
+                /* t.*: t's columns; *: every column, a USING column once */
+                if (it->star_qual ? !qual_eq(scope_qual(&sc, j), it->star_qual) : sc.cols[j].hidden) continue;
                 BExpr *e;
                 if (sc.cols[j].expr) {
                     e = arena_alloc(c->arena, sizeof *e);

@@ -32,10 +32,30 @@ typedef struct WindowSpec {
 } WindowSpec;
 
 typedef struct BQuery BQuery;
+
+/* A regular join's kind (a comma or CROSS JOIN is an inner join; the
+ * binder moves WHERE equalities between its sides into its keys). */
+typedef enum JoinType { JOIN_INNER, JOIN_LEFT, JOIN_RIGHT, JOIN_FULL } JoinType;
+
+/* `left JOIN right ON …`: the rows of both sides (each a query whose
+ * output is that FROM item's columns) and the condition split into
+ * equality keys and the rest. */
+typedef struct BJoin {
+    JoinType    type;     /* inner, left, right or full outer */
+    int         pos;      /* offset of JOIN (or the comma) */
+    BQuery     *left;     /* the left side's rows */
+    BQuery     *right;    /* the right side's rows */
+    BExpr     **lkeys;    /* equality keys over left's output, each of the pair's common type */
+    BExpr     **rkeys;    /* the keys they equal, over right's output */
+    int         nkeys;    /* count (0: every row of one side meets every row of the other) */
+    BExpr      *residual; /* the rest of the condition, over [left…, right…], or NULL */
+} BJoin;
+
 struct BQuery {
     int            pos;       /* offset of SELECT */
     const CatTable *table;    /* FROM table, or NULL */
     BQuery        *sub;       /* FROM subquery, or NULL */
+    BJoin         *join;      /* FROM a join: the input is [left's output…, right's output…]; or NULL */
     int            from_pos;  /* offset of the FROM item */
     /* The input row: a table's physical and metadata columns in declaration
      * order, or the subquery's output. */

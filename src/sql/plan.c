@@ -414,9 +414,82 @@ static bool is_window_agg(const BQuery *q)
     return found == 2;
 }
 
+/* Does `in` hold at most one row per value of keys (its unique key among them)? */
+static bool unique_within(const PlanNode *in, BExpr *const *keys, int nkeys)
+{
+    if (!in->has_key) return false;
+    for (int k = 0; k < in->nkey; k++) {
+        bool found = false;
+        for (int i = 0; i < nkeys && !found; i++) {
+            const BExpr *e = keys[i];
+            if (e->kind == BX_CAST) e = e->a;   /* a widening cast to the pair's common type */
+            found = e->kind == BX_COL && e->col == in->key[k];
+        }
+        if (!found) return false;
+    }
+    return true;
+}
+
+/*
+ * A regular join: both sides, then the join over them.  Its changelog: an
+ * inner join of append-only inputs appends; an outer join, or any updating
+ * input, makes it updating (a NULL-padded row is retracted when a match
+ * comes).  Its unique key, as Flink (Calcite) infers it: one side's key
+ * when the other holds one row per join key and does not pad this side
+ * with NULLs, else both keys together.
+ */
+static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
+{
+    const BJoin *j = q->join;
+    PlanNode *l = build_query(p, j->left, d);
+    if (!l) return NULL;
+    PlanNode *r = build_query(p, j->right, d);
+    if (!r) return NULL;
+    int nl = l->ncols, n = q->nin;
+    JoinPlan *jp = (JoinPlan *)node_new(p, PLAN_JOIN, sizeof(JoinPlan), l, n);
+    PlanNode *jn = &jp->node;
+    node_add_input(p, jn, r);
+    jp->type = j->type;
+    jp->lkeys = j->lkeys;
+    jp->rkeys = j->rkeys;
+    jp->nkeys = j->nkeys;
+    jp->residual = j->residual;
+    jp->nleft = nl;
+    jp->lunique = unique_within(l, j->lkeys, j->nkeys);
+    jp->runique = unique_within(r, j->rkeys, j->nkeys);
+    /* Output names: a right column named as an earlier one gets a number (id, id0), as in Flink. */
+    for (int i = 0; i < n; i++) {
+        const char *name = i < nl ? l->cols[i].name : r->cols[i - nl].name;
+        for (int suffix = 0;; suffix++) {
+            bool taken = false;
+            for (int k = 0; k < i && !taken; k++) taken = strcmp(jn->cols[k].name, name) == 0;
+            if (!taken) break;
+            name = arena_printf(&p->arena, "%s%d", i < nl ? l->cols[i].name : r->cols[i - nl].name, suffix);
+        }
+        jn->cols[i] = (PlanCol){name, q->in_types[i]};
+    }
+    jn->updating = jn->updating || j->type != JOIN_INNER;
+    bool nulls_left = j->type == JOIN_RIGHT || j->type == JOIN_FULL, nulls_right = j->type == JOIN_LEFT || j->type == JOIN_FULL;
+    if (jp->runique && l->has_key && !nulls_left) {
+        jn->has_key = true;
+        jn->nkey = l->nkey;
+        memcpy(jn->key, l->key, sizeof(int) * (size_t)l->nkey);
+    } else if (jp->lunique && r->has_key && !nulls_right) {
+        jn->has_key = true;
+        jn->nkey = r->nkey;
+        for (int k = 0; k < r->nkey; k++) jn->key[k] = nl + r->key[k];
+    } else if (l->has_key && r->has_key) {
+        jn->has_key = true;
+        jn->nkey = 0;
+        for (int k = 0; k < l->nkey; k++) jn->key[jn->nkey++] = l->key[k];
+        for (int k = 0; k < r->nkey; k++) jn->key[jn->nkey++] = nl + r->key[k];
+    }
+    return jn;
+}
+
 static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
 {
-    PlanNode *in = q->table ? build_source(p, q) : q->nbranches ? build_union(p, q, d) : build_query(p, q->sub, d);
+    PlanNode *in = q->table ? build_source(p, q) : q->nbranches ? build_union(p, q, d) : q->join ? build_join(p, q, d) : build_query(p, q->sub, d);
     if (!in) return NULL;
     if (is_window_agg(q)) return build_window_agg(p, q, in, d);
     if (q->window && !(in = build_window_tvf(p, q, in, d))) return NULL;
@@ -527,6 +600,15 @@ static void require_union(PlanNode *n, bool need)
     for (int i = 0; i < n->ninputs; i++) require_before(n->inputs[i], n->inputs[i]->updating);
 }
 
+/* A join emits -U before-images when its consumer needs them or its
+ * rows have no key to upsert by; it needs its inputs' (it removes rows by
+ * value). */
+static void require_join(PlanNode *n, bool need)
+{
+    n->before = n->updating && (need || !n->has_key);
+    for (int i = 0; i < n->ninputs; i++) require_before(n->inputs[i], n->inputs[i]->updating);
+}
+
 static void require_collect(PlanNode *n, bool need)
 {
     (void)need;
@@ -597,11 +679,13 @@ static const char *key_names(Plan *p, const PlanTable *t, const int *cols, int n
     return s;
 }
 
-/* The operator that makes a stream updating, for messages. */
+/* The operator that makes a stream updating, for messages (an outer join
+ * makes updates of its own). */
 static const PlanNode *update_origin(const PlanNode *n)
 {
     for (bool more = true; more;) {
         more = false;
+        if (n->kind == PLAN_JOIN && plan_join(n)->type != JOIN_INNER) break;
         for (int i = 0; i < n->ninputs && !more; i++)
             if (n->inputs[i]->updating) n = n->inputs[i], more = true;
     }
@@ -937,6 +1021,41 @@ static int passes_window_tvf(const PlanNode *n, int col)
     return col < n->inputs[0]->ncols ? col : -1;
 }
 
+/* What one side of a join keeps per join key, in Flink's words. */
+static const char *join_state(ExplainAttrs *a, const PlanNode *in, bool unique)
+{
+    if (unique) return "JoinKeyContainsUniqueKey";
+    if (!in->has_key) return "NoUniqueKey";
+    StrBuf b = {0};
+    sb_puts(&b, "HasUniqueKey(");
+    for (int k = 0; k < in->nkey; k++) sb_printf(&b, "%s%s", k ? ", " : "", in->cols[in->key[k]].name);
+    sb_putc(&b, ')');
+    const char *s = arena_strdup(a->arena, b.s);
+    sb_free(&b);
+    return s;
+}
+
+static void describe_join(const PlanNode *n, ExplainAttrs *a)
+{
+    static const char *const types[] = {[JOIN_INNER] = "InnerJoin", [JOIN_LEFT] = "LeftOuterJoin", [JOIN_RIGHT] = "RightOuterJoin",
+                                        [JOIN_FULL] = "FullOuterJoin"};
+    const JoinPlan *j = plan_join(n);
+    const char **names = col_names(a, n->cols, n->ncols);
+    explain_attr(a, "joinType", types[j->type]);
+    StrBuf b = {0};
+    for (int k = 0; k < j->nkeys; k++) {
+        if (k) sb_puts(&b, " AND ");
+        bexpr_print(&b, j->lkeys[k], names);
+        sb_puts(&b, " = ");
+        bexpr_print(&b, j->rkeys[k], names + j->nleft);
+    }
+    explain_attr(a, "where", arena_strdup(a->arena, b.s ? b.s : "TRUE"));
+    sb_free(&b);
+    if (j->residual) explain_attr(a, "residual", print_expr(a, j->residual, n));
+    explain_attr(a, "leftState", join_state(a, n->inputs[0], j->lunique));
+    explain_attr(a, "rightState", join_state(a, n->inputs[1], j->runique));
+}
+
 /* A sink shows its table's changelog and primary key. */
 static Changelog changelog_sink(const PlanNode *n)
 {
@@ -970,4 +1089,5 @@ const PlanOps plan_ops[PLAN__COUNT] = {
                          .passes = passes_window_agg},
     [PLAN_WINDOW_TVF] = {.name = "WindowTableFunction", .describe = describe_window_tvf, .require = require_window,
                          .passes = passes_window_tvf},
+    [PLAN_JOIN] = {.name = "Join", .describe = describe_join, .require = require_join},
 };

@@ -29,6 +29,7 @@ typedef enum PlanKind {
     PLAN_UNION,           /* UNION ALL: the rows of every input, as they come */
     PLAN_WINDOW_AGG,      /* window aggregate: final rows per window and key when time passes the window's end */
     PLAN_WINDOW_TVF,      /* window table function without an aggregate: each row tagged with its windows */
+    PLAN_JOIN,            /* regular join: both sides' rows kept per join key */
     PLAN__COUNT
 } PlanKind;
 
@@ -138,6 +139,22 @@ typedef struct WindowTvfPlan {
     int         npartition; /* count */
 } WindowTvfPlan;
 
+/* PLAN_JOIN: a regular join of input 0 (left) and input 1 (right); output
+ * = [left's columns…, right's columns…], the side an outer join pads with
+ * NULLs nullable.  Each side's rows are kept per join key (rows whose key
+ * has a NULL are never kept: they match nothing). */
+typedef struct JoinPlan {
+    PlanNode    node;
+    JoinType    type;     /* inner, left, right or full outer */
+    BExpr     **lkeys;    /* equality keys over the left input's row */
+    BExpr     **rkeys;    /* the keys they equal, over the right input's row (same types) */
+    int         nkeys;    /* count (0: one key, every row meets every row) */
+    BExpr      *residual; /* the rest of the condition over the output row, or NULL */
+    int         nleft;    /* left input width (the right's columns follow) */
+    bool        lunique;  /* the left input holds one row per join key (its unique key is within the keys) */
+    bool        runique;  /* the same for the right */
+} JoinPlan;
+
 /* PLAN_SINK: rows into a table's Kafka topic. */
 typedef struct SinkPlan {
     PlanNode    node;
@@ -162,6 +179,7 @@ static inline const SinkPlan    *plan_sink(const PlanNode *n)    { return (const
 static inline const CollectPlan *plan_collect(const PlanNode *n) { return (const CollectPlan *)n; }
 static inline const WindowAggPlan *plan_window_agg(const PlanNode *n) { return (const WindowAggPlan *)n; }
 static inline const WindowTvfPlan *plan_window_tvf(const PlanNode *n) { return (const WindowTvfPlan *)n; }
+static inline const JoinPlan    *plan_join(const PlanNode *n)    { return (const JoinPlan *)n; }
 
 typedef struct Plan {
     Arena       arena;    /* owns every node, expression and copied table */

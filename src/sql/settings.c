@@ -35,6 +35,11 @@ const OptionDef settings_options[] = {
      .deflt = "100000", .min = 1, .doc = "Most input rows an aggregate buffers before it emits."},
     {.name = "sql-client.execution.result-mode", .type = OPT_ENUM, .to = {OPT_FIELD(ExecConfig, result_mode)},
      .deflt = "table", .values = result_mode_values, .doc = "How the REPL shows a continuous SELECT."},
+    {.name = "table.exec.state.ttl", .type = OPT_DURATION, .to = {OPT_FIELD(ExecConfig, state_ttl_ms)}, .deflt = "0 ms",
+     .doc = "How long a regular join keeps a row that is not written again, in processing time; '0 ms' keeps rows for ever. "
+            "An expired row is dropped without emitting anything: rows of the other side that arrive later no longer find "
+            "it, so results may then differ from a run without a TTL (as in Flink, a TTL trades accuracy for bounded state). "
+            "The job reads it when it starts."},
     {.name = "pipeline.name", .type = OPT_STRING, .to = {OPT_FIELD(ExecConfig, pipeline_name)},
      .doc = "Name of the next job (default: the sink table's name)."},
     {.name = "table.local-time-zone", .type = OPT_TIMEZONE, .to = {OPT_FIELD(ExecConfig, local_tz)}, .deflt = "UTC",

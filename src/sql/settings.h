@@ -35,6 +35,7 @@ typedef struct ExecConfig {
     const TimeZone  *local_tz;        /* table.local-time-zone: how TIMESTAMP_LTZ prints and windows on it align (NULL = UTC) */
     int64_t          idle_timeout_ms; /* table.exec.source.idle-timeout: a source partition without records for this
                                          long (processing time) stops holding its source's watermark back; 0 = never */
+    int64_t          state_ttl_ms;    /* table.exec.state.ttl: a regular join drops rows untouched this long (0 = never) */
 } ExecConfig;
 
 /* The table of SET keys (ends with a NULL name). */

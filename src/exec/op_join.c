@@ -1,0 +1,728 @@
+/*
+ * op_join.c — the regular join (inner, left, right, full outer), Flink's
+ * streaming join: both sides' rows are kept per join key, and every row
+ * that arrives is matched against the other side's rows of its key.
+ *
+ * State: one Keyed (keyed.h) whose entries are stored rows.  An entry's key
+ * is [side][join key length][join key][row] (rowkey bytes), its payload a
+ * JoinRec: how many copies of the row the side holds, how many rows of the
+ * other side it matches (an outer side's row is NULL-padded in the output
+ * while that is 0), and when it was last written (for table.exec.state.ttl).
+ * A checkpoint therefore writes the rows that changed, not whole keys.  An
+ * index in memory only (rebuilt on restore) groups the entries of one side
+ * and join key in a Bucket, a list the other side's rows walk.
+ *
+ * A row whose join key has a NULL matches nothing and is not kept: an outer
+ * side emits it NULL-padded (and retracts it the same way).
+ *
+ * What a row does, as Flink's StreamingJoinOperator does it:
+ *   insert x   each match r: +I x⊕r; an outer other side's r that matched
+ *              nothing before loses its NULL-padded row;
+ *              no match and x's side is outer: +I x⊕NULL
+ *   retract x  each match r: -D x⊕r; an outer r left with no match gets
+ *              its NULL-padded row back; no match, outer side: -D x⊕NULL
+ * A NULL-padded row that gives way to a joined one (and back) comes out as
+ * an update pair (-U old, +U new) rather than -D and +I, and an update of a
+ * row (-U old, +U new with one join key) is joined as one change: its
+ * joined rows change in pairs and no NULL-padded row flickers in between.
+ * A consumer that takes upserts (no -U wanted) gets the +U alone when the
+ * pair has one unique key; otherwise a pair whose keys differ is -D and +I.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "eval.h"
+#include "exec.h"
+#include "keyed.h"
+#include "rowkey.h"
+#include "state.h"
+
+typedef struct Bucket Bucket;
+
+/* A stored row: the payload of its keyed entry. */
+typedef struct JoinRec {
+    int64_t     count;    /* copies of the row the side holds */
+    int64_t     assoc;    /* rows of the other side it matches (kept for outer sides) */
+    int64_t     touched;  /* processing time of its last write (ms): table.exec.state.ttl */
+    KeyedEntry *prev, *next;   /* its bucket's list */
+    KeyedEntry *older, *newer; /* the TTL list, least recently written first (with a TTL only) */
+    Bucket     *bucket;   /* the side and join key it belongs to */
+} JoinRec;
+
+/* One side's rows of one join key (the index, not checkpointed). */
+struct Bucket {
+    KeyedEntry *head;     /* first row (rows in the order they came) */
+    KeyedEntry *tail;     /* last row */
+    int64_t     nrows;    /* distinct rows in the list */
+    uint32_t    klen;     /* key bytes: [side][join key length][join key] */
+    _Alignas(8) unsigned char key[];
+};
+
+typedef struct Side {
+    int            ncols;  /* row width */
+    int            off;    /* its first column in the output row */
+    Type          *types;  /* row types */
+    BExpr *const  *keys;   /* join key expressions over the row */
+    bool           outer;  /* its rows stay in the output, NULL-padded, when nothing matches */
+} Side;
+
+/* A row of the other side that an arriving row (or update pair) meets. */
+typedef struct Match {
+    KeyedEntry *e;        /* the stored row */
+    bool        m_old;    /* it matches (the old row of a pair) */
+    bool        m_new;    /* it matches the new row of a pair */
+} Match;
+
+typedef struct JoinState {
+    Keyed       rows;     /* stored rows (first: keyed_op_checkpoint finds it here) */
+    Htab        buckets;  /* [side][key] → Bucket */
+    Side        side[2];  /* left, right */
+    int         nkeys;    /* join key width */
+    Type       *key_types;/* their (common) types */
+    const BExpr *residual;/* over the output row, or NULL */
+    int         ncols;    /* output width */
+    Type       *types;    /* output types */
+    bool        before;   /* the consumer wants -U before-images */
+    int         nkey;     /* unique key of the output (compared to pair updates), 0 = none */
+    const int  *key;      /* its columns */
+    int64_t     ttl;      /* table.exec.state.ttl (ms), 0 = none */
+    KeyedEntry *oldest, *newest; /* the TTL list */
+    Value      *kv;       /* scratch: join key values */
+    Value      *joined;   /* scratch: an output row (residual, emission) */
+    Value      *joined2;  /* scratch: a second one (update pairs) */
+    Match      *m;        /* scratch: matches */
+    int         capm;     /* their capacity */
+    StrBuf      kbuf, kbuf2, rbuf; /* scratch: bucket keys, entry key */
+    Value      *scratch;  /* restore: a decoded row */
+    int64_t     ignored;  /* retractions of rows the side did not hold */
+} JoinState;
+_Static_assert(offsetof(JoinState, rows) == 0, "keyed_op_* expect the Keyed first");
+
+static inline JoinRec *rec_of(const KeyedEntry *e) { return keyed_payload(e); }
+
+static const void *bucket_key(const void *entry, size_t *len)
+{
+    const Bucket *b = entry;
+    *len = b->klen;
+    return b->key;
+}
+
+/* The length of the [side][length][join key] prefix of an entry key, or 0 if unreadable. */
+static size_t prefix_len(const unsigned char *k, size_t klen)
+{
+    if (klen < 2) return 0;
+    const unsigned char *p = k + 1, *end = k + klen;
+    uint64_t n;
+    if (rowkey_get_varint(&p, end, &n) || n > (uint64_t)(end - p)) return 0;
+    return (size_t)(p - k) + (size_t)n;
+}
+
+/* ---- the index: buckets and the TTL list ---- */
+
+static Bucket *bucket_get(OpState *s, const void *key, size_t klen, bool create)
+{
+    JoinState *st = s->priv;
+    uint64_t h = htab_hash(key, klen);
+    Bucket *b = htab_find(&st->buckets, key, klen, h);
+    if (b || !create) return b;
+    b = malloc(sizeof *b + klen);
+    if (!b) abort();
+    b->head = b->tail = NULL;
+    b->nrows = 0;
+    b->klen = (uint32_t)klen;
+    memcpy(b->key, key, klen);
+    htab_insert(&st->buckets, b, h);
+    s->stats.state_bytes += (int64_t)(sizeof *b + klen);
+    return b;
+}
+
+static void link_rec(OpState *s, KeyedEntry *e, Bucket *b)
+{
+    JoinState *st = s->priv;
+    JoinRec *r = rec_of(e);
+    r->bucket = b;
+    r->next = NULL;
+    r->prev = b->tail;
+    if (b->tail) rec_of(b->tail)->next = e;
+    else b->head = e;
+    b->tail = e;
+    b->nrows++;
+    r->older = r->newer = NULL;
+    if (st->ttl > 0) {
+        r->older = st->newest;
+        if (st->newest) rec_of(st->newest)->newer = e;
+        else st->oldest = e;
+        st->newest = e;
+    }
+}
+
+/* Out of its bucket (freed when empty) and the TTL list: the Keyed's release hook. */
+static void unlink_rec(OpState *s, KeyedEntry *e)
+{
+    JoinState *st = s->priv;
+    JoinRec *r = rec_of(e);
+    Bucket *b = r->bucket;
+    if (!b) return;
+    if (r->prev) rec_of(r->prev)->next = r->next;
+    else b->head = r->next;
+    if (r->next) rec_of(r->next)->prev = r->prev;
+    else b->tail = r->prev;
+    if (st->ttl > 0) {
+        if (r->older) rec_of(r->older)->newer = r->newer;
+        else st->oldest = r->newer;
+        if (r->newer) rec_of(r->newer)->older = r->older;
+        else st->newest = r->older;
+    }
+    r->bucket = NULL;
+    if (--b->nrows == 0) {
+        htab_remove(&st->buckets, b->key, b->klen, htab_hash(b->key, b->klen));
+        s->stats.state_bytes -= (int64_t)(sizeof *b + b->klen);
+        free(b);
+    }
+}
+
+/* A write of e's payload: the next checkpoint stores it, and its TTL starts again. */
+static void rec_written(OpState *s, KeyedEntry *e)
+{
+    JoinState *st = s->priv;
+    JoinRec *r = rec_of(e);
+    keyed_touch(&st->rows, e);
+    r->touched = s->job->clock_ms;
+    if (st->ttl <= 0 || st->newest == e) return;
+    /* to the newest end of the TTL list */
+    if (r->older) rec_of(r->older)->newer = r->newer;
+    else st->oldest = r->newer;
+    rec_of(r->newer)->older = r->older;
+    r->older = st->newest;
+    r->newer = NULL;
+    rec_of(st->newest)->newer = e;
+    st->newest = e;
+}
+
+/* ---- checkpoint and restore: a stored row's value is count, matches and
+ * the time it was written (varints); its texts are the side and join key,
+ * and {count, matches, the output row with the other side NULL} ---- */
+
+static int rec_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
+{
+    const JoinState *st = s->priv;
+    const JoinRec *r = rec_of(e);
+    unsigned char v[3 * ROWKEY_VARINT_MAX];
+    size_t n = rowkey_put_varint(v, rowkey_zigzag(r->count));
+    n += rowkey_put_varint(v + n, rowkey_zigzag(r->assoc));
+    n += rowkey_put_varint(v + n, rowkey_zigzag(r->touched));
+    sb_putn(val, (const char *)v, n);
+    const unsigned char *k = keyed_key(e);
+    int side = k[0];
+    size_t pl = prefix_len(k, e->klen);
+    row[0] = (Value){.s = side ? "right" : "left", .n = side ? 5 : 4};
+    row[1] = (Value){.i = r->count};
+    row[2] = (Value){.i = r->assoc};
+    for (int i = 0; i < st->ncols; i++) row[3 + st->nkeys + i] = (Value){.null = 1};
+    const Side *sd = &st->side[side];
+    rowkey_decode((const char *)k + pl, e->klen - pl, sd->types, row + 3 + st->nkeys + sd->off, sd->ncols, NULL);
+    const unsigned char *kp = k + 1;
+    uint64_t jl;
+    rowkey_get_varint(&kp, k + e->klen, &jl);
+    rowkey_decode((const char *)kp, (size_t)jl, st->key_types, row + 3, st->nkeys, NULL);
+    return 0;
+}
+
+static int rec_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
+{
+    JoinState *st = s->priv;
+    JoinRec *r = rec_of(e);
+    const unsigned char *p = val, *end = p + vlen;
+    const unsigned char *k = keyed_key(e);
+    uint64_t c, a, t;
+    size_t pl = prefix_len(k, e->klen);
+    const unsigned char *kp = k + 1;
+    uint64_t jl = 0;
+    bool ok = pl && k[0] < 2 && !rowkey_get_varint(&p, end, &c) && !rowkey_get_varint(&p, end, &a) && !rowkey_get_varint(&p, end, &t) &&
+              p == end && rowkey_unzigzag(c) > 0 && rowkey_unzigzag(a) >= 0 && !rowkey_get_varint(&kp, k + e->klen, &jl);
+    if (ok) {
+        const Side *sd = &st->side[k[0]];
+        ok = !rowkey_decode((const char *)kp, (size_t)jl, st->key_types, st->kv, st->nkeys, NULL) &&
+             !rowkey_decode((const char *)k + pl, e->klen - pl, sd->types, st->scratch, sd->ncols, NULL);
+    }
+    if (!ok) return job_fail(s->job, "state file: a row of Join is unreadable (is the file damaged?)");
+    r->count = rowkey_unzigzag(c);
+    r->assoc = rowkey_unzigzag(a);
+    r->touched = rowkey_unzigzag(t);
+    link_rec(s, e, bucket_get(s, k, pl, true));
+    return 0;
+}
+
+static int cmp_touched(const void *a, const void *b)
+{
+    int64_t x = rec_of(*(KeyedEntry *const *)a)->touched, y = rec_of(*(KeyedEntry *const *)b)->touched;
+    return x < y ? -1 : x > y;
+}
+
+/* Restore, then (with a TTL) order the TTL list by time written. */
+static int join_restore(OpState *s, StateStore *store, int op)
+{
+    JoinState *st = s->priv;
+    if (keyed_restore(&st->rows, store, op)) return -1;
+    size_t n = keyed_count(&st->rows);
+    if (st->ttl <= 0 || n == 0) return 0;
+    KeyedEntry **all = malloc(sizeof *all * n);
+    if (!all) abort();
+    size_t i = 0;
+    HtabIter it;
+    htab_iter_init(&st->rows.table, &it);
+    for (KeyedEntry *e; (e = htab_iter_next(&st->rows.table, &it));) all[i++] = e;
+    qsort(all, n, sizeof *all, cmp_touched);
+    for (i = 0; i < n; i++) {
+        JoinRec *r = rec_of(all[i]);
+        r->older = i ? all[i - 1] : NULL;
+        r->newer = i + 1 < n ? all[i + 1] : NULL;
+    }
+    st->oldest = all[0];
+    st->newest = all[n - 1];
+    free(all);
+    return 0;
+}
+
+/* ---- lifecycle ---- */
+
+static int join_init(OpState *s)
+{
+    const JoinPlan *jp = plan_join(s->node);
+    const PlanNode *n = &jp->node;
+    JoinState *st = calloc(1, sizeof *st);
+    if (!st) abort();
+    s->priv = st;
+    htab_init(&st->buckets, bucket_key);
+    st->nkeys = jp->nkeys;
+    st->residual = jp->residual;
+    st->ncols = n->ncols;
+    st->before = n->before;
+    st->ttl = s->job->plan->config.state_ttl_ms;
+    if (n->updating && n->has_key) {
+        st->nkey = n->nkey;
+        st->key = n->key;
+    }
+    st->types = xcalloc((size_t)n->ncols, sizeof *st->types);
+    for (int i = 0; i < n->ncols; i++) st->types[i] = n->cols[i].type;
+    st->key_types = xcalloc((size_t)jp->nkeys, sizeof *st->key_types);
+    for (int k = 0; k < jp->nkeys; k++) {
+        st->key_types[k] = jp->lkeys[k]->type;
+        st->key_types[k].nullable = 1;
+    }
+    for (int sd = 0; sd < 2; sd++) {
+        const PlanNode *in = n->inputs[sd];
+        Side *x = &st->side[sd];
+        x->ncols = in->ncols;
+        x->off = sd ? jp->nleft : 0;
+        x->types = xcalloc((size_t)in->ncols, sizeof *x->types);
+        for (int i = 0; i < in->ncols; i++) x->types[i] = in->cols[i].type;
+        x->keys = sd ? jp->rkeys : jp->lkeys;
+        x->outer = sd ? (jp->type == JOIN_RIGHT || jp->type == JOIN_FULL) : (jp->type == JOIN_LEFT || jp->type == JOIN_FULL);
+    }
+    st->kv = xcalloc((size_t)jp->nkeys, sizeof *st->kv);
+    st->joined = xcalloc((size_t)n->ncols, sizeof *st->joined);
+    st->joined2 = xcalloc((size_t)n->ncols, sizeof *st->joined2);
+    int wide = st->side[0].ncols > st->side[1].ncols ? st->side[0].ncols : st->side[1].ncols;
+    st->scratch = xcalloc((size_t)wide, sizeof *st->scratch);
+    /* the state file's texts: key_text = {side, key…}; value_text = {count, matches, the row…} */
+    int width = 3 + jp->nkeys + n->ncols;
+    JsonField *kf = xcalloc((size_t)jp->nkeys + 1, sizeof *kf), *vf = xcalloc((size_t)n->ncols + 2, sizeof *vf);
+    kf[0] = (JsonField){"side", type_make(TY_STRING, false), 0};
+    for (int k = 0; k < jp->nkeys; k++) {
+        const BExpr *e = jp->lkeys[k]->kind == BX_CAST ? jp->lkeys[k]->a : jp->lkeys[k];
+        kf[k + 1] = (JsonField){e->kind == BX_COL ? n->cols[e->col].name : "key", st->key_types[k], 3 + k};
+    }
+    vf[0] = (JsonField){"count", type_make(TY_BIGINT, false), 1};
+    vf[1] = (JsonField){"matches", type_make(TY_BIGINT, false), 2};
+    for (int i = 0; i < n->ncols; i++) vf[i + 2] = (JsonField){n->cols[i].name, n->cols[i].type, 3 + jp->nkeys + i};
+    KeyedConfig cfg = {
+        .vsize = sizeof(JoinRec), .key_text = kf, .nkey_text = jp->nkeys + 1, .val_text = vf, .nval_text = n->ncols + 2,
+        .row_width = width, .save = rec_save, .load = rec_load, .release = unlink_rec,
+    };
+    keyed_init(&st->rows, s, &cfg);   /* it owns kf and vf now */
+    return 0;
+}
+
+static void join_end(OpState *s)
+{
+    JoinState *st = s->priv;
+    if (!st) return;
+    keyed_free(&st->rows);   /* releases every row: the buckets go with them */
+    HtabIter it;
+    htab_iter_init(&st->buckets, &it);
+    for (Bucket *b; (b = htab_iter_next(&st->buckets, &it));) free(b);
+    htab_free(&st->buckets);
+    for (int sd = 0; sd < 2; sd++) free(st->side[sd].types);
+    free(st->types);
+    free(st->key_types);
+    free(st->kv);
+    free(st->joined);
+    free(st->joined2);
+    free(st->scratch);
+    free(st->m);
+    sb_free(&st->kbuf);
+    sb_free(&st->kbuf2);
+    sb_free(&st->rbuf);
+    free(st);
+}
+
+/* ---- process ---- */
+
+/* Evaluates side sd's join key of row into the bucket key [sd][len][key] in
+ * out.  Returns 1 when the key has a NULL (it matches nothing), 0, or -1. */
+static int join_key(OpState *s, int sd, const Value *row, StrBuf *out, EvalCtx *cx)
+{
+    JoinState *st = s->priv;
+    const Side *x = &st->side[sd];
+    for (int k = 0; k < st->nkeys; k++) {
+        const BExpr *e = x->keys[k];
+        if (e->kind == BX_COL) st->kv[k] = row[e->col];
+        else if (eval_expr(e, row, &st->kv[k], cx)) return exec_eval_fail(s, cx->errpos, cx->err);
+        if (st->kv[k].null) return 1;
+    }
+    st->rbuf.len = 0;
+    rowkey_encode(&st->rbuf, st->key_types, st->kv, NULL, st->nkeys);
+    out->len = 0;
+    unsigned char hdr[1 + ROWKEY_VARINT_MAX];
+    hdr[0] = (unsigned char)sd;
+    size_t hn = 1 + rowkey_put_varint(hdr + 1, st->rbuf.len);
+    sb_putn(out, (const char *)hdr, hn);
+    sb_putn(out, st->rbuf.s ? st->rbuf.s : "", st->rbuf.len);
+    return 0;
+}
+
+/* The same bucket key for the other side. */
+static void other_key(const StrBuf *k, StrBuf *out)
+{
+    out->len = 0;
+    sb_putn(out, k->s, k->len);
+    out->s[0] ^= 1;
+}
+
+/* Writes side sd's row (or NULLs) into an output row; a stored row's
+ * strings are copied into the batch arena when `keep`. */
+static void put_side(OpState *s, Value *dst, int sd, const Value *row, bool keep)
+{
+    JoinState *st = s->priv;
+    const Side *x = &st->side[sd];
+    Value *d = dst + x->off;
+    if (!row) {
+        for (int i = 0; i < x->ncols; i++) d[i] = (Value){.null = 1};
+        return;
+    }
+    memcpy(d, row, sizeof(Value) * (size_t)x->ncols);
+    if (keep)
+        for (int i = 0; i < x->ncols; i++) value_copy_into(&s->job->batch_arena, x->types[i], &d[i]);
+}
+
+/* Decodes stored row e (of side sd) into dst's part for that side (strings point into the entry). */
+static void decode_stored(JoinState *st, const KeyedEntry *e, int sd, Value *dst)
+{
+    const unsigned char *k = keyed_key(e);
+    size_t pl = prefix_len(k, e->klen);
+    const Side *x = &st->side[sd];
+    rowkey_decode((const char *)k + pl, e->klen - pl, x->types, dst + x->off, x->ncols, NULL);
+}
+
+/* One output row: the arriving side's row a (or NULL) and the stored row e of the other side (or NULL). */
+static void build(OpState *s, Value *dst, int sd, const Value *a, const KeyedEntry *e)
+{
+    JoinState *st = s->priv;
+    put_side(s, dst, sd, a, false);
+    if (!e) {
+        put_side(s, dst, 1 - sd, NULL, false);
+        return;
+    }
+    decode_stored(st, e, 1 - sd, dst);
+    const Side *x = &st->side[1 - sd];
+    for (int i = 0; i < x->ncols; i++) value_copy_into(&s->job->batch_arena, x->types[i], &dst[x->off + i]);
+}
+
+static void emit(OpState *s, Batch *out, RowKind k, int64_t ts, const Value *row)
+{
+    JoinState *st = s->priv;
+    memcpy(batch_add(out, k, ts), row, sizeof(Value) * (size_t)st->ncols);
+}
+
+/* A row of the output that becomes another: an update pair; +U alone for
+ * a consumer that takes upserts; -D and +I when the unique key changes. */
+static void emit_change(OpState *s, Batch *out, int64_t ts, const Value *old, const Value *nw)
+{
+    JoinState *st = s->priv;
+    bool same = true;
+    for (int i = 0; i < st->nkey && same; i++) same = value_eq(st->types[st->key[i]], &old[st->key[i]], &nw[st->key[i]]);
+    if (!same) {
+        emit(s, out, RK_DELETE, ts, old);
+        emit(s, out, RK_INSERT, ts, nw);
+        return;
+    }
+    if (st->before) emit(s, out, RK_UPDATE_BEFORE, ts, old);
+    emit(s, out, RK_UPDATE_AFTER, ts, nw);
+}
+
+/* Does row a of side sd meet stored row e of the other side (the residual)? 1, 0, -1. */
+static int meets(OpState *s, int sd, const Value *a, const KeyedEntry *e, EvalCtx *cx)
+{
+    JoinState *st = s->priv;
+    if (!st->residual) return 1;
+    put_side(s, st->joined, sd, a, false);
+    decode_stored(st, e, 1 - sd, st->joined);
+    int r = eval_pred(st->residual, st->joined, cx);
+    return r < 0 ? exec_eval_fail(s, cx->errpos, cx->err) : r;
+}
+
+/* The other side's rows that old and/or nw (either may be NULL) of side sd
+ * meet, into st->m; returns their count (-1 on error) and the numbers of
+ * matching rows, copies counted, in *mo / *mn. */
+static int find_matches(OpState *s, int sd, const StrBuf *okey, const Value *old, const Value *nw, int64_t *mo, int64_t *mn, EvalCtx *cx)
+{
+    JoinState *st = s->priv;
+    *mo = *mn = 0;
+    Bucket *b = bucket_get(s, okey->s, okey->len, false);
+    if (!b) return 0;
+    if (b->nrows > st->capm) {
+        st->capm = (int)b->nrows * 2;
+        st->m = realloc(st->m, sizeof *st->m * (size_t)st->capm);
+        if (!st->m) abort();
+    }
+    int n = 0;
+    for (KeyedEntry *e = b->head; e; e = rec_of(e)->next) {
+        int a = old ? meets(s, sd, old, e, cx) : 0, c = nw ? meets(s, sd, nw, e, cx) : 0;
+        if (a < 0 || c < 0) return -1;
+        if (!a && !c) continue;
+        st->m[n++] = (Match){e, a, c};
+        if (a) *mo += rec_of(e)->count;
+        if (c) *mn += rec_of(e)->count;
+    }
+    return n;
+}
+
+/* Adds one copy of row (side sd, bucket key key) to the state, matching `assoc` rows. */
+static void store_add(OpState *s, int sd, const StrBuf *key, const Value *row, int64_t assoc)
+{
+    JoinState *st = s->priv;
+    st->rbuf.len = 0;
+    sb_putn(&st->rbuf, key->s, key->len);
+    rowkey_encode(&st->rbuf, st->side[sd].types, row, NULL, st->side[sd].ncols);
+    uint64_t h = keyed_hash(st->rbuf.s, st->rbuf.len);
+    KeyedEntry *e = keyed_find(&st->rows, st->rbuf.s, st->rbuf.len, h);
+    if (e) {
+        rec_of(e)->count++;
+        rec_of(e)->assoc = assoc;
+        rec_written(s, e);
+        return;
+    }
+    e = keyed_insert(&st->rows, st->rbuf.s, st->rbuf.len, h, sizeof(JoinRec));
+    JoinRec *r = rec_of(e);
+    r->count = 1;
+    r->assoc = assoc;
+    r->touched = s->job->clock_ms;
+    link_rec(s, e, bucket_get(s, key->s, key->len, true));
+}
+
+/* Takes one copy of row away from the state (nothing if it holds none). */
+static void store_del(OpState *s, int sd, const StrBuf *key, const Value *row)
+{
+    JoinState *st = s->priv;
+    st->rbuf.len = 0;
+    sb_putn(&st->rbuf, key->s, key->len);
+    rowkey_encode(&st->rbuf, st->side[sd].types, row, NULL, st->side[sd].ncols);
+    uint64_t h = keyed_hash(st->rbuf.s, st->rbuf.len);
+    KeyedEntry *e = keyed_find(&st->rows, st->rbuf.s, st->rbuf.len, h);
+    if (!e) {
+        st->ignored++;
+        return;
+    }
+    if (--rec_of(e)->count > 0) {
+        rec_written(s, e);
+        return;
+    }
+    keyed_remove(&st->rows, e, h);   /* unlinks it (release hook) */
+}
+
+/* An outer side's stored row matches one row more or fewer. */
+static void assoc_add(OpState *s, KeyedEntry *e, int64_t d)
+{
+    JoinRec *r = rec_of(e);
+    r->assoc += d;
+    if (r->assoc < 0) r->assoc = 0;
+    rec_written(s, e);
+}
+
+/* Row x of side sd is inserted (add) or retracted. */
+static int join_one(OpState *s, int sd, const Value *x, bool add, int64_t ts, Batch *out, EvalCtx *cx)
+{
+    JoinState *st = s->priv;
+    const Side *me = &st->side[sd], *other = &st->side[1 - sd];
+    int nul = join_key(s, sd, x, &st->kbuf, cx);
+    if (nul < 0) return -1;
+    if (nul) {   /* a NULL key matches nothing and is not kept */
+        if (me->outer) {
+            build(s, st->joined, sd, x, NULL);
+            emit(s, out, add ? RK_INSERT : RK_DELETE, ts, st->joined);
+        }
+        return 0;
+    }
+    other_key(&st->kbuf, &st->kbuf2);
+    int64_t m, unused;
+    int n = find_matches(s, sd, &st->kbuf2, x, NULL, &m, &unused, cx);
+    if (n < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        KeyedEntry *e = st->m[i].e;
+        JoinRec *r = rec_of(e);
+        bool flips = other->outer && r->assoc == (add ? 0 : 1);   /* its NULL-padded row goes (add) or comes back */
+        build(s, st->joined, sd, x, e);
+        if (flips) {   /* joined2 = NULL ⊕ r */
+            put_side(s, st->joined2, sd, NULL, false);
+            put_side(s, st->joined2, 1 - sd, st->joined + other->off, false);
+        }
+        for (int64_t c = 0; c < r->count; c++) {
+            if (!flips) emit(s, out, add ? RK_INSERT : RK_DELETE, ts, st->joined);
+            else if (add) emit_change(s, out, ts, st->joined2, st->joined);
+            else emit_change(s, out, ts, st->joined, st->joined2);
+        }
+        if (other->outer) assoc_add(s, e, add ? 1 : -1);
+    }
+    if (m == 0 && me->outer) {
+        build(s, st->joined, sd, x, NULL);
+        emit(s, out, add ? RK_INSERT : RK_DELETE, ts, st->joined);
+    }
+    if (add) store_add(s, sd, &st->kbuf, x, m);
+    else store_del(s, sd, &st->kbuf, x);
+    return 0;
+}
+
+/*
+ * An update of a row of side sd that keeps its join key: old becomes nw.
+ * Returns 1 when the keys differ or have a NULL (the caller takes the two
+ * rows one by one), 0, or -1.
+ */
+static int join_pair(OpState *s, int sd, const Value *old, const Value *nw, int64_t ts, Batch *out, EvalCtx *cx)
+{
+    JoinState *st = s->priv;
+    const Side *me = &st->side[sd], *other = &st->side[1 - sd];
+    int a = join_key(s, sd, nw, &st->kbuf2, cx);
+    if (a) return a < 0 ? -1 : 1;
+    st->kbuf.len = 0;
+    sb_putn(&st->kbuf, st->kbuf2.s, st->kbuf2.len);   /* the new row's key */
+    a = join_key(s, sd, old, &st->kbuf2, cx);
+    if (a) return a < 0 ? -1 : 1;
+    if (st->kbuf2.len != st->kbuf.len || memcmp(st->kbuf2.s, st->kbuf.s, st->kbuf.len) != 0) return 1;
+    other_key(&st->kbuf, &st->kbuf2);
+    int64_t mo, mn;
+    int n = find_matches(s, sd, &st->kbuf2, old, nw, &mo, &mn, cx);
+    if (n < 0) return -1;
+    Value *o = st->joined, *w = st->joined2;
+    if (me->outer && mo == 0 && mn > 0) {
+        build(s, o, sd, old, NULL);
+        emit(s, out, RK_DELETE, ts, o);
+    }
+    for (int i = 0; i < n; i++) {
+        KeyedEntry *e = st->m[i].e;
+        JoinRec *r = rec_of(e);
+        bool mo_ = st->m[i].m_old, mn_ = st->m[i].m_new;
+        if (mo_ && mn_) {
+            build(s, o, sd, old, e);
+            build(s, w, sd, nw, e);
+            for (int64_t c = 0; c < r->count; c++) emit_change(s, out, ts, o, w);
+            continue;
+        }
+        const Value *x = mo_ ? old : nw;
+        bool flips = other->outer && r->assoc == (mn_ ? 0 : 1);
+        build(s, o, sd, x, e);
+        if (flips) {
+            put_side(s, w, sd, NULL, false);
+            put_side(s, w, 1 - sd, o + other->off, false);
+        }
+        for (int64_t c = 0; c < r->count; c++) {
+            if (!flips) emit(s, out, mn_ ? RK_INSERT : RK_DELETE, ts, o);
+            else if (mn_) emit_change(s, out, ts, w, o);
+            else emit_change(s, out, ts, o, w);
+        }
+        if (other->outer) assoc_add(s, e, mn_ ? 1 : -1);
+    }
+    if (me->outer && mo == 0 && mn == 0) {
+        build(s, o, sd, old, NULL);
+        build(s, w, sd, nw, NULL);
+        emit_change(s, out, ts, o, w);
+    } else if (me->outer && mo > 0 && mn == 0) {
+        build(s, w, sd, nw, NULL);
+        emit(s, out, RK_INSERT, ts, w);
+    }
+    store_del(s, sd, &st->kbuf, old);
+    store_add(s, sd, &st->kbuf, nw, mn);
+    return 0;
+}
+
+static int join_process(OpState *s, int port, Batch *in, Batch *out)
+{
+    EvalCtx cx = {.arena = &s->job->batch_arena};
+    for (int i = 0; i < in->n; i++) {
+        const Value *row = batch_row(in, i);
+        RowKind k = in->kinds[i];
+        s->cur_row = i;
+        if (k == RK_UPDATE_BEFORE && i + 1 < in->n && in->kinds[i + 1] == RK_UPDATE_AFTER) {
+            int r = join_pair(s, port, row, batch_row(in, i + 1), in->ts[i + 1], out, &cx);
+            if (r < 0) return -1;
+            if (r == 0) {
+                i++;
+                continue;
+            }
+        }
+        if (join_one(s, port, row, rowkind_is_add(k), in->ts[i], out, &cx)) return -1;
+    }
+    return 0;
+}
+
+/* Processing time moved: rows not written for longer than the TTL go
+ * (silently, as Flink's state TTL drops them). */
+static int join_clock(OpState *s, int64_t now, Batch *out)
+{
+    (void)out;
+    JoinState *st = s->priv;
+    if (st->ttl <= 0) return 0;
+    while (st->oldest && rec_of(st->oldest)->touched + st->ttl <= now) {
+        KeyedEntry *e = st->oldest;
+        keyed_remove(&st->rows, e, keyed_hash(keyed_key(e), e->klen));
+    }
+    return 0;
+}
+
+/* What identifies the state's layout (read from the plan: no OpState here). */
+static void join_fingerprint(const PlanNode *n, StrBuf *out)
+{
+    const JoinPlan *jp = plan_join(n);
+    const char **names = xcalloc((size_t)n->ncols, sizeof *names);
+    for (int i = 0; i < n->ncols; i++) names[i] = n->cols[i].name;
+    sb_printf(out, "Join/1 type=%d keys=", (int)jp->type);
+    for (int k = 0; k < jp->nkeys; k++) {
+        bexpr_print(out, jp->lkeys[k], names);
+        sb_putc(out, '=');
+        bexpr_print(out, jp->rkeys[k], names + jp->nleft);
+        sb_putc(out, ':');
+        type_print(out, jp->lkeys[k]->type);
+        sb_putc(out, ';');
+    }
+    for (int sd = 0; sd < 2; sd++) {
+        sb_puts(out, sd ? " right=" : " left=");
+        const PlanNode *in = n->inputs[sd];
+        for (int i = 0; i < in->ncols; i++) type_print(out, in->cols[i].type), sb_putc(out, ';');
+    }
+    if (jp->residual) {
+        sb_puts(out, " residual=");
+        bexpr_print(out, jp->residual, names);
+    }
+    free(names);
+    sb_puts(out, " input0=");
+    explain_lineage(n->inputs[0], out);
+    sb_puts(out, " input1=");
+    explain_lineage(n->inputs[1], out);
+}
+
+const OpVTable op_join_vt = {
+    .init = join_init, .process = join_process, .clock = join_clock, .checkpoint = keyed_op_checkpoint,
+    .restore = join_restore, .end = join_end, .fingerprint = join_fingerprint,
+};

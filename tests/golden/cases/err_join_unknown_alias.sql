@@ -1,0 +1,4 @@
+-- pins: a qualifier that no FROM item has
+CREATE TABLE orders (order_id BIGINT, customer_id BIGINT);
+CREATE TABLE customers (customer_id BIGINT, name STRING);
+SELECT x.name FROM orders o JOIN customers c ON o.customer_id = c.customer_id;
