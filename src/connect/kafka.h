@@ -17,7 +17,7 @@
 ** functions accept NULL.
 **
 ** Properties are passed as a NULL-terminated array of key, value pairs:
-**     const char *props[] = { "linger.ms", "5", "acks", "1", NULL };
+**     const char *props[] = { "linger.ms", "5", "batch.size", "65536", NULL };
 ** They are applied after eddy's defaults, so they override them.  An unknown
 ** property or a bad value is an error that names the property.
 */
@@ -99,8 +99,13 @@ void kafka_broker_free(kafka_broker *b);
 ** Create a producer for the cluster at bootstrap ("host:port[,...]"; may be
 ** NULL if props set bootstrap.servers).  Defaults: compression.codec=lz4,
 ** linger.ms=20, partitioner=murmur2_random (the Java client's partitioner,
-** so eddy and Java/Flink producers put a key on the same partition).
-** Returns NULL and fills err on failure.
+** so eddy and Java/Flink producers put a key on the same partition),
+** enable.idempotence=true (so acks=all) and
+** max.in.flight.requests.per.connection=1 (kafka.c says why).  Records of a
+** partition are stored in the order they were produced, even when requests
+** are retried: with enable.idempotence=false in props, a max.in.flight
+** above 1 is refused; with idempotence, props may raise it to 5 (more is
+** refused by librdkafka).  Returns NULL and fills err on failure.
 */
 kafka_producer *kafka_producer_new(const char *bootstrap,
                                    const char *const *props, char *err,

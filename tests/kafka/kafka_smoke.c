@@ -3,7 +3,8 @@
 ** mock broker: topic creation, producing keyed records with tombstones,
 ** headers, explicit partitions and timestamps, reading them all back with
 ** assign() from the beginning, watermarks, and the error paths (bad
-** property, missing topic, bad partition, offset out of range).
+** property, missing topic, bad partition, offset out of range); the
+** producer's ordering rules (idempotence, requests in flight).
 ** Exit status 0 when every check passes.
 */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
@@ -102,6 +103,47 @@ int main(void)
         c = kafka_consumer_new(bs, odd, err, sizeof err);
         CHECK(c == NULL, "property without value accepted");
         CHECK(strstr(err, "linger.ms") != NULL, "err: %s", err);
+    }
+
+    /* Records keep their order whatever the properties say: idempotent by
+    ** default; with idempotence off, one request in flight (a larger value
+    ** is refused naming the property as given); an acks that contradicts
+    ** idempotence is refused, saying it is eddy's default. */
+    {
+        const char *off[] = {"enable.idempotence", "false", NULL};
+        const char *off1[] = {"enable.idempotence", "false", "max.in.flight", "1", NULL};
+        const char *off5[] = {"enable.idempotence", "false",
+                              "max.in.flight.requests.per.connection", "5", NULL};
+        const char *on5[] = {"max.in.flight.requests.per.connection", "5", NULL};
+        const char *on6[] = {"max.in.flight.requests.per.connection", "6", NULL};
+        const char *acks1[] = {"acks", "1", NULL};
+        p = kafka_producer_new(bs, off, err, sizeof err);
+        CHECK(p != NULL, "idempotence off: %s", err);
+        kafka_producer_free(p);
+        p = kafka_producer_new(bs, off1, err, sizeof err);
+        CHECK(p != NULL, "idempotence off, max.in.flight 1: %s", err);
+        kafka_producer_free(p);
+        p = kafka_producer_new(bs, off5, err, sizeof err);
+        CHECK(p == NULL, "idempotence off with 5 in flight accepted");
+        CHECK(p == NULL && strstr(err, "'max.in.flight.requests.per.connection' = '5'") &&
+                  strstr(err, "enable.idempotence"), "err: %s", err);
+        kafka_producer_free(p);
+        {
+            const char *alias3[] = {"enable.idempotence", "false", "max.in.flight", "3", NULL};
+            p = kafka_producer_new(bs, alias3, err, sizeof err);
+            CHECK(p == NULL && strstr(err, "'max.in.flight' = '3'"), "alias: %s", err);
+            kafka_producer_free(p);
+        }
+        p = kafka_producer_new(bs, on5, err, sizeof err);
+        CHECK(p != NULL, "idempotent with 5 in flight: %s", err);
+        kafka_producer_free(p);
+        p = kafka_producer_new(bs, on6, err, sizeof err);
+        CHECK(p == NULL && strstr(err, "max.in.flight"), "idempotent with 6 in flight: %s", err);
+        kafka_producer_free(p);
+        p = kafka_producer_new(bs, acks1, err, sizeof err);
+        CHECK(p == NULL && strstr(err, "acks") && strstr(err, "'enable.idempotence' = 'false'"),
+              "acks=1: %s", err);
+        kafka_producer_free(p);
     }
 
     /* Produce. */
