@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <librdkafka/rdkafka.h>
@@ -367,6 +368,173 @@ void kafka_broker_free(kafka_broker *b)
     rd_kafka_mock_cluster_destroy(b->mcluster);
     rd_kafka_destroy(b->rk);
     free(b);
+}
+
+/* ---- Faults of the development broker ------------------------------------ */
+
+/* The Kafka protocol requests whose errors kafka_broker_push_errors can
+** inject: the ones eddy's clients send.  Numbers are the protocol's ApiKey. */
+static const struct {
+    const char *name; /* request name, as in the Kafka protocol guide */
+    int16_t key;      /* its ApiKey */
+} api_keys[] = {
+    {"Produce", 0},        {"Fetch", 1},          {"ListOffsets", 2},
+    {"Metadata", 3},       {"OffsetCommit", 8},   {"OffsetFetch", 9},
+    {"FindCoordinator", 10}, {"JoinGroup", 11},   {"Heartbeat", 12},
+    {"LeaveGroup", 13},    {"SyncGroup", 14},     {"ApiVersions", 18},
+    {"InitProducerId", 22},
+};
+
+static int api_key_find(const char *name, int16_t *key, char *err,
+                        size_t errlen)
+{
+    size_t n = sizeof api_keys / sizeof api_keys[0];
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(api_keys[i].name, name) == 0) {
+            *key = api_keys[i].key;
+            return 0;
+        }
+    StrBuf names = {0};
+    for (size_t i = 0; i < n; i++)
+        sb_printf(&names, "%s%s", i ? ", " : "", api_keys[i].name);
+    str_errf(err, errlen, "unknown request '%s' (one of %s)", name,
+             names.s ? names.s : "");
+    sb_free(&names);
+    return -1;
+}
+
+/* An error code by librdkafka's name for it, without the RD_KAFKA_RESP_ERR_
+** prefix ("REQUEST_TIMED_OUT", "_TRANSPORT"), in any case. */
+static int err_code_find(const char *name, rd_kafka_resp_err_t *code,
+                         char *err, size_t errlen)
+{
+    const struct rd_kafka_err_desc *descs;
+    size_t n;
+
+    rd_kafka_get_err_descs(&descs, &n);
+    for (size_t i = 0; i < n; i++)
+        if (descs[i].name && strcasecmp(descs[i].name, name) == 0 &&
+            descs[i].code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            *code = descs[i].code;
+            return 0;
+        }
+    str_errf(err, errlen, "unknown error '%s' (a librdkafka error name such "
+             "as REQUEST_TIMED_OUT, NOT_LEADER_FOR_PARTITION, "
+             "LEADER_NOT_AVAILABLE or _TRANSPORT)", name);
+    return -1;
+}
+
+/* broker_id is one of the cluster's (1..nbrokers) or -1 for all. */
+static int broker_id_ok(const kafka_broker *b, int broker_id, char *err,
+                        size_t errlen)
+{
+    if (broker_id == -1 || (broker_id >= 1 && broker_id <= b->nbrokers))
+        return 0;
+    if (b->nbrokers == 1)
+        str_errf(err, errlen, "no broker %d (the only broker is 1; or all)",
+                 broker_id);
+    else
+        str_errf(err, errlen, "no broker %d (the brokers are 1..%d, or all)",
+                 broker_id, b->nbrokers);
+    return -1;
+}
+
+int kafka_broker_push_errors(kafka_broker *b, const char *api, int count,
+                             const char *error, char *err, size_t errlen)
+{
+    rd_kafka_resp_err_t code, *codes;
+    int16_t key;
+
+    if (api_key_find(api, &key, err, errlen) ||
+        err_code_find(error, &code, err, errlen))
+        return -1;
+    if (count < 1 || count > KAFKA_MAX_PUSHED_ERRORS) {
+        str_errf(err, errlen, "error count must be 1..%d, not %d",
+                 KAFKA_MAX_PUSHED_ERRORS, count);
+        return -1;
+    }
+    codes = malloc((size_t)count * sizeof *codes);
+    if (!codes) {
+        str_errf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < count; i++)
+        codes[i] = code;
+    rd_kafka_mock_push_request_errors_array(b->mcluster, key, (size_t)count,
+                                            codes);
+    free(codes);
+    return 0;
+}
+
+int kafka_broker_clear_errors(kafka_broker *b, const char *api, char *err,
+                              size_t errlen)
+{
+    int16_t key;
+    if (api_key_find(api, &key, err, errlen))
+        return -1;
+    rd_kafka_mock_clear_request_errors(b->mcluster, key);
+    return 0;
+}
+
+int kafka_broker_set_down(kafka_broker *b, int broker_id, int down, char *err,
+                          size_t errlen)
+{
+    rd_kafka_resp_err_t e;
+    if (broker_id_ok(b, broker_id, err, errlen))
+        return -1;
+    e = down ? rd_kafka_mock_broker_set_down(b->mcluster, broker_id)
+             : rd_kafka_mock_broker_set_up(b->mcluster, broker_id);
+    if (e) {
+        str_errf(err, errlen, "cannot set broker %d %s: %s", broker_id,
+                 down ? "down" : "up", rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}
+
+int kafka_broker_set_leader(kafka_broker *b, const char *topic, int partition,
+                            int broker_id, char *err, size_t errlen)
+{
+    rd_kafka_resp_err_t e;
+    if (broker_id == -1) {
+        str_errf(err, errlen, "a partition's leader is one broker, not all");
+        return -1;
+    }
+    if (broker_id_ok(b, broker_id, err, errlen))
+        return -1;
+    if (!topic_name_ok(topic) || partition < 0) {
+        str_errf(err, errlen, "no partition %d of topic '%s'", partition, topic);
+        return -1;
+    }
+    e = rd_kafka_mock_partition_set_leader(b->mcluster, topic, partition,
+                                           broker_id);
+    if (e) {
+        str_errf(err, errlen, "cannot make broker %d the leader of topic '%s' "
+                 "partition %d: %s", broker_id, topic, partition,
+                 rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}
+
+int kafka_broker_set_rtt(kafka_broker *b, int broker_id, int rtt_ms, char *err,
+                         size_t errlen)
+{
+    rd_kafka_resp_err_t e;
+    if (broker_id_ok(b, broker_id, err, errlen))
+        return -1;
+    if (rtt_ms < 0 || rtt_ms > KAFKA_MAX_RTT_MS) {
+        str_errf(err, errlen, "round-trip time must be 0..%d ms, not %d",
+                 KAFKA_MAX_RTT_MS, rtt_ms);
+        return -1;
+    }
+    e = rd_kafka_mock_broker_set_rtt(b->mcluster, broker_id, rtt_ms);
+    if (e) {
+        str_errf(err, errlen, "cannot set the round-trip time of broker %d: %s",
+                 broker_id, rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- Producer ----------------------------------------------------------- */

@@ -4,7 +4,8 @@
 ** headers, explicit partitions and timestamps, reading them all back with
 ** assign() from the beginning, watermarks, and the error paths (bad
 ** property, missing topic, bad partition, offset out of range); the
-** producer's ordering rules (idempotence, requests in flight).
+** producer's ordering rules (idempotence, requests in flight) and the
+** broker's fault controls.
 ** Exit status 0 when every check passes.
 */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
@@ -144,6 +145,43 @@ int main(void)
         CHECK(p == NULL && strstr(err, "acks") && strstr(err, "'enable.idempotence' = 'false'"),
               "acks=1: %s", err);
         kafka_producer_free(p);
+    }
+
+    /* Fault controls: names and numbers are checked, each naming what is
+    ** wrong; the errors pushed reach a producer, which retries through them. */
+    {
+        rc = kafka_broker_push_errors(b, "Produce", 3, "NO_SUCH_ERROR", err, sizeof err);
+        expect_err(rc, err, "NO_SUCH_ERROR", "unknown error name");
+        rc = kafka_broker_push_errors(b, "Bogus", 3, "REQUEST_TIMED_OUT", err, sizeof err);
+        expect_err(rc, err, "Bogus", "unknown request");
+        rc = kafka_broker_push_errors(b, "Produce", 0, "REQUEST_TIMED_OUT", err, sizeof err);
+        expect_err(rc, err, "count", "zero errors");
+        rc = kafka_broker_set_down(b, 4, 1, err, sizeof err);
+        expect_err(rc, err, "no broker 4", "broker out of range");
+        rc = kafka_broker_set_rtt(b, 1, -1, err, sizeof err);
+        expect_err(rc, err, "round-trip", "negative rtt");
+        rc = kafka_broker_set_leader(b, TOPIC, NPART, 1, err, sizeof err);
+        expect_err(rc, err, "partition", "leader of a missing partition");
+        rc = kafka_broker_set_down(b, 3, 1, err, sizeof err);
+        CHECK(rc == 0, "down 3: %s", err);
+        rc = kafka_broker_set_down(b, 3, 0, err, sizeof err);
+        CHECK(rc == 0, "up 3: %s", err);
+        rc = kafka_broker_set_rtt(b, -1, 0, err, sizeof err);
+        CHECK(rc == 0, "rtt all 0: %s", err);
+        rc = kafka_broker_push_errors(b, "produce", 5, "request_timed_out", err, sizeof err);
+        CHECK(rc == 0, "push errors (any case): %s", err);
+        p = kafka_producer_new(bs, NULL, err, sizeof err);
+        CHECK(p != NULL, "producer: %s", err);
+        for (int i = 0; p && i < 100; i++) {
+            char v[16];
+            snprintf(v, sizeof v, "%d", i);
+            rc = kafka_produce(p, "faults", 0, "k", 1, v, strlen(v), 0, NULL, 0, err, sizeof err);
+            CHECK(rc == 0, "produce under faults: %s", err);
+            if (i % 10 == 9) CHECK(kafka_producer_flush(p, 10000, err, sizeof err) == 0, "flush: %s", err);
+        }
+        kafka_producer_free(p);
+        rc = kafka_broker_clear_errors(b, "Produce", err, sizeof err);
+        CHECK(rc == 0, "clear errors: %s", err);
     }
 
     /* Produce. */
