@@ -489,6 +489,23 @@ EDDY_API int eddy_broker_flush(eddy_broker *b, char *err, size_t errlen);
  * topic that does not exist holds nothing.  EDDY_OK, or EDDY_ERUNTIME. */
 EDDY_API int eddy_broker_read(eddy_broker *b, const char *topic, void (*fn)(void *ctx, const eddy_record *r), void *ctx,
                               char *err, size_t errlen);
+/* Injects a fault into the running broker, for fault tests; clients see it
+ * at once and must retry and recover.  command is one line of text:
+ * "produce-errors 5 REQUEST_TIMED_OUT" (the next 5 Produce requests fail),
+ * "fetch-errors 3 NOT_LEADER_FOR_PARTITION", "request-errors Metadata 2
+ * _TRANSPORT", "clear-errors Produce", "down 2" / "up 2" (broker 2 refuses
+ * connections, then takes them again; brokers are 1..N or "all"),
+ * "rtt all 500" (every answer 500 ms late; 0 ends it), "leader orders 3 2"
+ * (broker 2 leads partition 3 of topic orders).  Error names are
+ * librdkafka's without RD_KAFKA_RESP_ERR_.  Errors pushed add up and wait
+ * for requests to fail, however long that takes, until clear-errors.
+ * eddy_broker_fault_doc lists the commands.  EDDY_OK, or EDDY_EMISUSE
+ * with err naming what is wrong (unknown command, request or error name,
+ * a broker or partition that does not exist, a bad number). */
+EDDY_API int eddy_broker_fault(eddy_broker *b, const char *command, char *err, size_t errlen);
+/* The commands of eddy_broker_fault, one a line with their arguments and
+ * what they do; caller frees with eddy_free. */
+EDDY_API char *eddy_broker_fault_doc(void);
 /* Stops the broker (NULL-safe); its data is gone. */
 EDDY_API void eddy_broker_free(eddy_broker *b);
 

@@ -8,6 +8,12 @@
 ** Schema Registry (eddy_registry_*) as the second; and then sleeps in sigwait until
 ** SIGINT or SIGTERM, when it stops the cluster and returns 0.  The data
 ** lives in memory only and each partition keeps just its newest ~5 MiB.
+**
+** With --control it also reads fault commands from standard input, one a
+** line (eddy_broker_fault: request errors, brokers down and up, added
+** latency), and answers each on stdout with "ok" or "error: <why>", so that
+** a user or a fault test can disturb the running cluster.  The stop
+** signals then arrive through a signalfd polled next to stdin.
 */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
@@ -19,11 +25,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 /* Everything `eddy broker` is told. */
 typedef struct broker_opts {
@@ -31,6 +40,7 @@ typedef struct broker_opts {
     int64_t brokers;    /* brokers in the cluster */
     OptList topics;     /* --topic name[:partitions], in order given */
     const char *registry_state; /* --registry-state FILE, or NULL (memory only) */
+    bool control;       /* --control: fault commands on stdin */
 } broker_opts;
 
 static const OptionDef broker_flags[] = {
@@ -42,6 +52,8 @@ static const OptionDef broker_flags[] = {
      .doc = "create topic NAME with P partitions"},
     {.name = "registry-state", .type = OPT_STRING, .to = {OPT_FIELD(broker_opts, registry_state)}, .metavar = "FILE",
      .otherwise = "memory", .doc = "keep the schema registry's subjects in FILE"},
+    {.name = "control", .type = OPT_BOOL, .to = {OPT_FIELD(broker_opts, control)},
+     .doc = "read fault commands from standard input, one a line (below)"},
     {0},
 };
 
@@ -51,7 +63,12 @@ const CmdSpec broker_cmd = {
     .about = "Run a development Kafka cluster on 127.0.0.1 until SIGINT or SIGTERM.\n"
              "The first line of output is the bootstrap address, the second the URL of\n"
              "a development Schema Registry. Topics not created here are created on first\n"
-             "use with 4 partitions.",
+             "use with 4 partitions.\n"
+             "\n"
+             "With --control, each line of standard input is a fault to inject while\n"
+             "clients run, answered on stdout by \"ok\" or \"error: <why>\" (blank lines and\n"
+             "lines starting with # get no answer; at the end of input the broker goes on\n"
+             "until it is stopped). The commands are listed below the options.",
 };
 
 /*
@@ -88,6 +105,100 @@ static int topic_spec(const char *spec, int def, char *buf, size_t cap,
     return 0;
 }
 
+/* One control line: apply it and answer on stdout. */
+static void control_line(eddy_broker *b, char *line)
+{
+    char err[512];
+    size_t n = strlen(line);
+    while (n > 0 && isspace((unsigned char)line[n - 1]))
+        line[--n] = '\0';
+    while (isspace((unsigned char)*line))
+        line++;
+    if (*line == '\0' || *line == '#')
+        return;
+    if (eddy_broker_fault(b, line, err, sizeof err) == 0) {
+        fprintf(stderr, "eddy broker: %s\n", line);
+        printf("ok\n");
+    } else {
+        fprintf(stderr, "eddy broker: %s: %s\n", line, err);
+        printf("error: %s\n", err);
+    }
+    fflush(stdout);
+}
+
+/*
+** --control: until SIGINT or SIGTERM (blocked in every thread, so they
+** wait for the signalfd), read standard input and run each line.  A line
+** longer than the buffer is answered with an error and skipped.  Returns
+** the signal, or 0 when the signalfd cannot be made (err says why).
+*/
+static int control_loop(eddy_broker *b, const sigset_t *set, char *err, size_t errlen)
+{
+    char buf[1024];
+    size_t used = 0;
+    int skipping = 0; /* inside a line that was too long */
+    int sfd = signalfd(-1, set, SFD_CLOEXEC);
+    struct pollfd fds[2];
+    int nfds = 2;
+
+    if (sfd < 0) {
+        snprintf(err, errlen, "signalfd: %s", strerror(errno));
+        return 0;
+    }
+    fds[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    fds[1] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+    for (;;) {
+        if (poll(fds, (nfds_t)nfds, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            snprintf(err, errlen, "poll: %s", strerror(errno));
+            close(sfd);
+            return 0;
+        }
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+                close(sfd);
+                return (int)si.ssi_signo;
+            }
+        }
+        if (nfds < 2 || !(fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
+            continue;
+        ssize_t got = read(STDIN_FILENO, buf + used, sizeof buf - 1 - used);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            /* End of input: run a last line without a newline, then only
+            ** wait for the signal. */
+            buf[used] = '\0';
+            if (!skipping)
+                control_line(b, buf);
+            used = 0;
+            nfds = 1;
+            continue;
+        }
+        used += (size_t)got;
+        char *start = buf, *nl;
+        while ((nl = memchr(start, '\n', used - (size_t)(start - buf)))) {
+            *nl = '\0';
+            if (!skipping)
+                control_line(b, start);
+            skipping = 0;
+            start = nl + 1;
+        }
+        used -= (size_t)(start - buf);
+        memmove(buf, start, used);
+        if (used == sizeof buf - 1) {
+            if (!skipping) {
+                printf("error: command longer than %d characters\n", (int)sizeof buf - 2);
+                fflush(stdout);
+            }
+            skipping = 1;
+            used = 0;
+        }
+    }
+}
+
 int cmd_broker(int argc, char **argv)
 {
     broker_opts o = {0};
@@ -100,6 +211,12 @@ int cmd_broker(int argc, char **argv)
 
     rc = flags_parse(&broker_cmd, &o, argc, argv, &args);
     if (rc >= 0) {
+        if (rc == 0) { /* after --help: the commands of --control */
+            char *doc = eddy_broker_fault_doc();
+            printf("\ncommands on standard input with --control:\n");
+            fputs(doc, stdout);
+            eddy_free(doc);
+        }
         free(o.topics.v);
         return rc;
     }
@@ -163,13 +280,23 @@ int cmd_broker(int argc, char **argv)
             (int)o.brokers, o.brokers == 1 ? "" : "s",
             eddy_broker_bootstrap(b));
 
-    while (sigwait(&set, &sig) != 0)
-        ;
-    fprintf(stderr, "eddy broker: %s, stopping\n",
-            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (o.control) {
+        fprintf(stderr, "eddy broker: reading fault commands on standard input\n");
+        sig = control_loop(b, &set, err, sizeof err);
+        if (sig == 0) {
+            fprintf(stderr, "eddy broker: %s\n", err);
+            rc = 1;
+        }
+    } else {
+        while (sigwait(&set, &sig) != 0)
+            ;
+    }
+    if (sig)
+        fprintf(stderr, "eddy broker: %s, stopping\n",
+                sig == SIGINT ? "SIGINT" : "SIGTERM");
     eddy_registry_free(reg);
     eddy_broker_free(b);
     pthread_sigmask(SIG_SETMASK, &oldset, NULL);
     free(o.topics.v);
-    return 0;
+    return rc;
 }

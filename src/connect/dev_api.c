@@ -4,7 +4,9 @@
  * (eddy_broker_*), a Schema Registry (eddy_registry_*), and a generator of
  * the reference order events (eddy_gen_*).  Thin handles over the runtime
  * modules that do the work: kafka.h, registry.h and gen.h.  What `eddy
- * demo`, `eddy test --broker` and the shell's development broker use.
+ * demo`, `eddy test --broker` and the shell's development broker use; the
+ * broker also takes fault commands (eddy_broker_fault) for `eddy broker
+ * --control` and fault tests.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +110,168 @@ out:
     free(tps);
     kafka_consumer_free(c);
     return rc;
+}
+
+/* ---- Broker faults: one line of text per command, by table ---- */
+
+/* Longest command eddy_broker_fault reads, and most words in one. */
+#define FAULT_LINE_MAX 256
+#define FAULT_WORDS 5
+
+typedef struct FaultCmd {
+    const char *name;   /* the command's first word */
+    const char *args;   /* its arguments, for the documentation */
+    int         nargs;  /* how many words follow the name */
+    const char *doc;    /* what it does, one line */
+    int (*run)(kafka_broker *kb, char **args, char *err, size_t errlen);
+} FaultCmd;
+
+/* A whole number lo..hi, or -1 with err naming what. */
+static int fault_int(const char *text, const char *what, long lo, long hi, int *out, char *err, size_t errlen)
+{
+    int64_t v;
+    if (!opt_parse_int(text, &v) || v < lo || v > hi) {
+        str_errf(err, errlen, "%s must be a whole number %ld..%ld, not '%s'", what, lo, hi, text);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* A broker: its number, or "all" (-1). */
+static int fault_broker(const char *text, int *id, char *err, size_t errlen)
+{
+    if (strcmp(text, "all") == 0) {
+        *id = -1;
+        return 0;
+    }
+    return fault_int(text, "BROKER (a broker's number, or all)", 1, 1000000, id, err, errlen);
+}
+
+static int fault_errors(kafka_broker *kb, const char *api, const char *count, const char *error, char *err, size_t errlen)
+{
+    int n;
+    return fault_int(count, "N", 1, KAFKA_MAX_PUSHED_ERRORS, &n, err, errlen) ||
+                   kafka_broker_push_errors(kb, api, n, error, err, errlen)
+               ? -1
+               : 0;
+}
+
+static int fault_produce_errors(kafka_broker *kb, char **a, char *err, size_t errlen)
+{
+    return fault_errors(kb, "Produce", a[0], a[1], err, errlen);
+}
+
+static int fault_fetch_errors(kafka_broker *kb, char **a, char *err, size_t errlen)
+{
+    return fault_errors(kb, "Fetch", a[0], a[1], err, errlen);
+}
+
+static int fault_request_errors(kafka_broker *kb, char **a, char *err, size_t errlen)
+{
+    return fault_errors(kb, a[0], a[1], a[2], err, errlen);
+}
+
+static int fault_clear_errors(kafka_broker *kb, char **a, char *err, size_t errlen)
+{
+    return kafka_broker_clear_errors(kb, a[0], err, errlen);
+}
+
+static int fault_updown(kafka_broker *kb, const char *broker, int down, char *err, size_t errlen)
+{
+    int id;
+    return fault_broker(broker, &id, err, errlen) || kafka_broker_set_down(kb, id, down, err, errlen) ? -1 : 0;
+}
+
+static int fault_down(kafka_broker *kb, char **a, char *err, size_t errlen)
+{
+    return fault_updown(kb, a[0], 1, err, errlen);
+}
+
+static int fault_up(kafka_broker *kb, char **a, char *err, size_t errlen)
+{
+    return fault_updown(kb, a[0], 0, err, errlen);
+}
+
+static int fault_leader(kafka_broker *kb, char **a, char *err, size_t errlen)
+{
+    int part, id;
+    return fault_int(a[1], "PARTITION", 0, 99999, &part, err, errlen) || fault_broker(a[2], &id, err, errlen) ||
+                   kafka_broker_set_leader(kb, a[0], part, id, err, errlen)
+               ? -1
+               : 0;
+}
+
+static int fault_rtt(kafka_broker *kb, char **a, char *err, size_t errlen)
+{
+    int id, ms;
+    return fault_broker(a[0], &id, err, errlen) || fault_int(a[1], "MS", 0, KAFKA_MAX_RTT_MS, &ms, err, errlen) ||
+                   kafka_broker_set_rtt(kb, id, ms, err, errlen)
+               ? -1
+               : 0;
+}
+
+static const FaultCmd fault_cmds[] = {
+    {"produce-errors", "N ERROR", 2, "the next N Produce requests fail with ERROR (e.g. REQUEST_TIMED_OUT)",
+     fault_produce_errors},
+    {"fetch-errors", "N ERROR", 2, "the next N Fetch requests fail with ERROR (e.g. NOT_LEADER_FOR_PARTITION)",
+     fault_fetch_errors},
+    {"request-errors", "REQUEST N ERROR", 3,
+     "the same for any REQUEST: Metadata, ListOffsets, InitProducerId, OffsetCommit, ...", fault_request_errors},
+    {"clear-errors", "REQUEST", 1, "forget the errors still queued for REQUEST", fault_clear_errors},
+    {"down", "BROKER", 1, "BROKER (1..N, or all) drops its connections and refuses new ones", fault_down},
+    {"up", "BROKER", 1, "BROKER accepts connections again", fault_up},
+    {"rtt", "BROKER MS", 2, "BROKER answers every request MS milliseconds late (0: at once)", fault_rtt},
+    {"leader", "TOPIC PARTITION BROKER", 3, "BROKER leads that partition from now on (clients follow)", fault_leader},
+};
+
+int eddy_broker_fault(eddy_broker *b, const char *command, char *err, size_t errlen)
+{
+    if (!b || !command) {
+        str_errf(err, errlen, "eddy_broker_fault: no %s", b ? "command" : "broker");
+        return EDDY_EMISUSE;
+    }
+    char line[FAULT_LINE_MAX], *words[FAULT_WORDS + 1];
+    int n = 0;
+    if (strlen(command) >= sizeof line) {
+        str_errf(err, errlen, "command longer than %d characters", FAULT_LINE_MAX - 1);
+        return EDDY_EMISUSE;
+    }
+    memcpy(line, command, strlen(command) + 1);
+    for (char *save = NULL, *w = strtok_r(line, " \t\r\n", &save); w && n <= FAULT_WORDS;
+         w = strtok_r(NULL, " \t\r\n", &save))
+        words[n++] = w;
+    if (n == 0) {
+        str_errf(err, errlen, "empty command");
+        return EDDY_EMISUSE;
+    }
+    for (size_t i = 0; i < sizeof fault_cmds / sizeof fault_cmds[0]; i++) {
+        const FaultCmd *c = &fault_cmds[i];
+        if (strcmp(words[0], c->name) != 0) continue;
+        if (n - 1 != c->nargs) {
+            str_errf(err, errlen, "%s takes %d argument%s: %s %s", c->name, c->nargs, c->nargs == 1 ? "" : "s", c->name,
+                     c->args);
+            return EDDY_EMISUSE;
+        }
+        return c->run(b->kb, words + 1, err, errlen) ? EDDY_EMISUSE : EDDY_OK;
+    }
+    StrBuf names = {0};
+    for (size_t i = 0; i < sizeof fault_cmds / sizeof fault_cmds[0]; i++)
+        sb_printf(&names, "%s%s", i ? ", " : "", fault_cmds[i].name);
+    str_errf(err, errlen, "unknown command '%s' (one of %s)", words[0], names.s);
+    sb_free(&names);
+    return EDDY_EMISUSE;
+}
+
+char *eddy_broker_fault_doc(void)
+{
+    StrBuf out = {0};
+    for (size_t i = 0; i < sizeof fault_cmds / sizeof fault_cmds[0]; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "%s %s", fault_cmds[i].name, fault_cmds[i].args);
+        sb_printf(&out, "  %-32s %s\n", head, fault_cmds[i].doc);
+    }
+    return sb_take(&out);
 }
 
 void eddy_broker_free(eddy_broker *b)

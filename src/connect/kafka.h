@@ -3,7 +3,8 @@
 **
 ** This is the only Kafka interface the rest of eddy sees; kafka.c is the only
 ** file that includes rdkafka.h.  It offers four things and nothing else:
-** a development broker (librdkafka's in-process mock cluster), an
+** a development broker (librdkafka's in-process mock cluster, with fault
+** injection for tests), an
 ** asynchronous producer, a consumer that reads explicitly assigned
 ** partitions from explicit offsets (no consumer-group membership: eddy keeps
 ** its own offsets in its checkpoint), and pass-through of arbitrary
@@ -17,7 +18,7 @@
 ** functions accept NULL.
 **
 ** Properties are passed as a NULL-terminated array of key, value pairs:
-**     const char *props[] = { "linger.ms", "5", "acks", "1", NULL };
+**     const char *props[] = { "linger.ms", "5", "batch.size", "65536", NULL };
 ** They are applied after eddy's defaults, so they override them.  An unknown
 ** property or a bad value is an error that names the property.
 */
@@ -93,14 +94,60 @@ int kafka_broker_create_topic(kafka_broker *b, const char *topic,
 ** connected see their connections drop. */
 void kafka_broker_free(kafka_broker *b);
 
+/* ---- Faults of the development broker --------------------------------- */
+
+/*
+** For fault tests: librdkafka's mock cluster can fail requests, drop
+** brokers and delay answers while clients run, and the clients must
+** recover.  Every call takes effect at once and may be made from any
+** thread while the cluster serves clients.  Brokers are numbered 1..N;
+** broker_id -1 means all of them.
+*/
+#define KAFKA_MAX_PUSHED_ERRORS 100000 /* most errors one push may queue */
+#define KAFKA_MAX_RTT_MS 60000         /* longest round-trip time accepted */
+
+/* The next `count` requests of kind api ("Produce", "Fetch", "Metadata",
+** "ListOffsets", "InitProducerId"..., any case) to any broker fail with the
+** error called `error`: librdkafka's name without RD_KAFKA_RESP_ERR_, e.g.
+** "REQUEST_TIMED_OUT", "NOT_LEADER_FOR_PARTITION"; "_TRANSPORT" makes the
+** broker drop the connection instead of answering.  Pushes add up. */
+int kafka_broker_push_errors(kafka_broker *b, const char *api, int count,
+                             const char *error, char *err, size_t errlen);
+
+/* Forget the errors still queued for requests of kind api. */
+int kafka_broker_clear_errors(kafka_broker *b, const char *api, char *err,
+                              size_t errlen);
+
+/* down = 1: the broker closes its connections and refuses new ones; 0: it
+** accepts them again.  Its partitions keep it as their leader (the mock
+** moves no leadership), so their clients wait and retry until it is up. */
+int kafka_broker_set_down(kafka_broker *b, int broker_id, int down, char *err,
+                          size_t errlen);
+
+/* Make broker_id the leader of a partition of topic (the mock creates a
+** topic it does not know, so create it first): clients learn it from their
+** next metadata request.  For tests that put some topics on one broker and
+** others on another. */
+int kafka_broker_set_leader(kafka_broker *b, const char *topic, int partition,
+                            int broker_id, char *err, size_t errlen);
+
+/* Delay every answer of the broker by rtt_ms (0 = none). */
+int kafka_broker_set_rtt(kafka_broker *b, int broker_id, int rtt_ms, char *err,
+                         size_t errlen);
+
 /* ---- Producer ---------------------------------------------------------- */
 
 /*
 ** Create a producer for the cluster at bootstrap ("host:port[,...]"; may be
 ** NULL if props set bootstrap.servers).  Defaults: compression.codec=lz4,
 ** linger.ms=20, partitioner=murmur2_random (the Java client's partitioner,
-** so eddy and Java/Flink producers put a key on the same partition).
-** Returns NULL and fills err on failure.
+** so eddy and Java/Flink producers put a key on the same partition),
+** enable.idempotence=true (so acks=all) and
+** max.in.flight.requests.per.connection=1 (kafka.c says why).  Records of a
+** partition are stored in the order they were produced, even when requests
+** are retried: with enable.idempotence=false in props, a max.in.flight
+** above 1 is refused; with idempotence, props may raise it to 5 (more is
+** refused by librdkafka).  Returns NULL and fills err on failure.
 */
 kafka_producer *kafka_producer_new(const char *bootstrap,
                                    const char *const *props, char *err,

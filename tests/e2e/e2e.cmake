@@ -9,3 +9,11 @@ foreach(name reference having upsert_agg where_nulls sink_modes malformed union 
   eddy_python_test(e2e/${name} ${CMAKE_CURRENT_LIST_DIR}/test_${name}.py)
   set_tests_properties(e2e/${name} PROPERTIES TIMEOUT 120)
 endforeach()
+
+# Fault tests (test_faults.py): `eddy broker --control` fails requests,
+# drops a broker and adds latency while orders stream into a GROUP BY job;
+# its upsert sink must end exact and never go backwards.  ~15 s each.
+foreach(name produce produce_noidem broker)
+  eddy_python_test(e2e/faults_${name} ${CMAKE_CURRENT_LIST_DIR}/test_faults.py ${name})
+  set_tests_properties(e2e/faults_${name} PROPERTIES TIMEOUT 120)
+endforeach()

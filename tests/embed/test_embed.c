@@ -998,6 +998,23 @@ static void test_kafka_jobs(void)
     Read none = {0, 0, 0};
     CHECK(eddy_broker_read(b, "never_written", count_record, &none, err, sizeof err) == EDDY_OK && none.n == 0);
 
+    /* Faults: a command the broker takes, and ones it refuses saying why. */
+    CHECK(eddy_broker_fault(b, "rtt all 0", err, sizeof err) == EDDY_OK);
+    CHECK(eddy_broker_fault(b, "  produce-errors 1 REQUEST_TIMED_OUT\n", err, sizeof err) == EDDY_OK);
+    CHECK(eddy_broker_fault(b, "clear-errors Produce", err, sizeof err) == EDDY_OK);
+    CHECK(eddy_broker_fault(b, "down 2", err, sizeof err) == EDDY_EMISUSE);
+    CHECK_CONTAINS(err, "no broker 2");
+    CHECK(eddy_broker_fault(b, "fetch-errors 1 NOT_AN_ERROR", err, sizeof err) == EDDY_EMISUSE);
+    CHECK_CONTAINS(err, "NOT_AN_ERROR");
+    CHECK(eddy_broker_fault(b, "explode", err, sizeof err) == EDDY_EMISUSE);
+    CHECK_CONTAINS(err, "unknown command 'explode'");
+    CHECK(eddy_broker_fault(b, "", err, sizeof err) == EDDY_EMISUSE);
+    CHECK(eddy_broker_fault(b, NULL, err, sizeof err) == EDDY_EMISUSE);
+    CHECK(eddy_broker_fault(NULL, "up 1", err, sizeof err) == EDDY_EMISUSE);
+    char *doc = eddy_broker_fault_doc();
+    CHECK(doc && strstr(doc, "produce-errors N ERROR"));
+    eddy_free(doc);
+
     eddy_engine *e = eddy_engine_new();
     eddy_script *s = NULL;
     CHECK(compile(e, "CREATE TABLE src (region STRING, amount DOUBLE);\n"

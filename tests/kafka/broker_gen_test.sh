@@ -9,7 +9,8 @@
 # kcat: the record count, the partition count of pre-created and
 # auto-created topics, the shape of the JSON, that one seed gives the same
 # records twice (and another seed different ones), the EDDY_BOOTSTRAP
-# fallback, usage errors, and that the broker stops cleanly on SIGTERM.
+# fallback, usage errors, and that the broker stops cleanly on SIGTERM;
+# then `eddy broker --control`'s answers to good and bad fault commands.
 # Exits non-zero on the first failure.
 
 set -u
@@ -186,5 +187,40 @@ wait "$broker_pid"
 status=$?
 broker_pid=
 [ $status -eq 0 ] || fail "eddy broker exited with $status after SIGTERM"
+
+# --- --control: one answer per command, errors named; the end of input does
+# --- not stop it, SIGTERM does -------------------------------------------------
+mkfifo "$tmp/ctl" || fail "mkfifo"
+"$EDDY" broker --brokers 2 --control <"$tmp/ctl" >"$tmp/ctl.out" 2>"$tmp/broker.err" &
+broker_pid=$!
+exec 3>"$tmp/ctl"
+printf 'rtt all 100\n\n# a comment\ndown 3\nproduce-errors 2 NO_SUCH_ERROR\nexplode\ndown 2\nup 2\nrtt all 0\n' >&3
+exec 3>&-
+i=0
+while [ "$(wc -l <"$tmp/ctl.out")" -lt 9 ] && [ $i -lt 100 ]; do
+    kill -0 "$broker_pid" 2>/dev/null || fail "eddy broker --control exited early"
+    sleep 0.1
+    i=$((i + 1))
+done
+tail -n +3 "$tmp/ctl.out" >"$tmp/answers.txt"
+cat >"$tmp/want.txt" <<'WANT'
+ok
+error: no broker 3 (the brokers are 1..2, or all)
+error: unknown error 'NO_SUCH_ERROR' (a librdkafka error name such as REQUEST_TIMED_OUT, NOT_LEADER_FOR_PARTITION, LEADER_NOT_AVAILABLE or _TRANSPORT)
+error: unknown command 'explode' (one of produce-errors, fetch-errors, request-errors, clear-errors, down, up, rtt, leader)
+ok
+ok
+ok
+WANT
+cmp -s "$tmp/answers.txt" "$tmp/want.txt" ||
+    fail "eddy broker --control answered:
+$(cat "$tmp/answers.txt")"
+sleep 0.2
+kill -0 "$broker_pid" 2>/dev/null || fail "eddy broker --control stopped at the end of its input"
+kill -TERM "$broker_pid"
+wait "$broker_pid"
+status=$?
+broker_pid=
+[ $status -eq 0 ] || fail "eddy broker --control exited with $status after SIGTERM"
 
 echo "broker_gen_test: ok"

@@ -3,7 +3,9 @@
 ** mock broker: topic creation, producing keyed records with tombstones,
 ** headers, explicit partitions and timestamps, reading them all back with
 ** assign() from the beginning, watermarks, and the error paths (bad
-** property, missing topic, bad partition, offset out of range).
+** property, missing topic, bad partition, offset out of range); the
+** producer's ordering rules (idempotence, requests in flight) and the
+** broker's fault controls.
 ** Exit status 0 when every check passes.
 */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
@@ -102,6 +104,84 @@ int main(void)
         c = kafka_consumer_new(bs, odd, err, sizeof err);
         CHECK(c == NULL, "property without value accepted");
         CHECK(strstr(err, "linger.ms") != NULL, "err: %s", err);
+    }
+
+    /* Records keep their order whatever the properties say: idempotent by
+    ** default; with idempotence off, one request in flight (a larger value
+    ** is refused naming the property as given); an acks that contradicts
+    ** idempotence is refused, saying it is eddy's default. */
+    {
+        const char *off[] = {"enable.idempotence", "false", NULL};
+        const char *off1[] = {"enable.idempotence", "false", "max.in.flight", "1", NULL};
+        const char *off5[] = {"enable.idempotence", "false",
+                              "max.in.flight.requests.per.connection", "5", NULL};
+        const char *on5[] = {"max.in.flight.requests.per.connection", "5", NULL};
+        const char *on6[] = {"max.in.flight.requests.per.connection", "6", NULL};
+        const char *acks1[] = {"acks", "1", NULL};
+        p = kafka_producer_new(bs, off, err, sizeof err);
+        CHECK(p != NULL, "idempotence off: %s", err);
+        kafka_producer_free(p);
+        p = kafka_producer_new(bs, off1, err, sizeof err);
+        CHECK(p != NULL, "idempotence off, max.in.flight 1: %s", err);
+        kafka_producer_free(p);
+        p = kafka_producer_new(bs, off5, err, sizeof err);
+        CHECK(p == NULL, "idempotence off with 5 in flight accepted");
+        CHECK(p == NULL && strstr(err, "'max.in.flight.requests.per.connection' = '5'") &&
+                  strstr(err, "enable.idempotence"), "err: %s", err);
+        kafka_producer_free(p);
+        {
+            const char *alias3[] = {"enable.idempotence", "false", "max.in.flight", "3", NULL};
+            p = kafka_producer_new(bs, alias3, err, sizeof err);
+            CHECK(p == NULL && strstr(err, "'max.in.flight' = '3'"), "alias: %s", err);
+            kafka_producer_free(p);
+        }
+        p = kafka_producer_new(bs, on5, err, sizeof err);
+        CHECK(p != NULL, "idempotent with 5 in flight: %s", err);
+        kafka_producer_free(p);
+        p = kafka_producer_new(bs, on6, err, sizeof err);
+        CHECK(p == NULL && strstr(err, "max.in.flight"), "idempotent with 6 in flight: %s", err);
+        kafka_producer_free(p);
+        p = kafka_producer_new(bs, acks1, err, sizeof err);
+        CHECK(p == NULL && strstr(err, "acks") && strstr(err, "'enable.idempotence' = 'false'"),
+              "acks=1: %s", err);
+        kafka_producer_free(p);
+    }
+
+    /* Fault controls: names and numbers are checked, each naming what is
+    ** wrong; the errors pushed reach a producer, which retries through them. */
+    {
+        rc = kafka_broker_push_errors(b, "Produce", 3, "NO_SUCH_ERROR", err, sizeof err);
+        expect_err(rc, err, "NO_SUCH_ERROR", "unknown error name");
+        rc = kafka_broker_push_errors(b, "Bogus", 3, "REQUEST_TIMED_OUT", err, sizeof err);
+        expect_err(rc, err, "Bogus", "unknown request");
+        rc = kafka_broker_push_errors(b, "Produce", 0, "REQUEST_TIMED_OUT", err, sizeof err);
+        expect_err(rc, err, "count", "zero errors");
+        rc = kafka_broker_set_down(b, 4, 1, err, sizeof err);
+        expect_err(rc, err, "no broker 4", "broker out of range");
+        rc = kafka_broker_set_rtt(b, 1, -1, err, sizeof err);
+        expect_err(rc, err, "round-trip", "negative rtt");
+        rc = kafka_broker_set_leader(b, TOPIC, NPART, 1, err, sizeof err);
+        expect_err(rc, err, "partition", "leader of a missing partition");
+        rc = kafka_broker_set_down(b, 3, 1, err, sizeof err);
+        CHECK(rc == 0, "down 3: %s", err);
+        rc = kafka_broker_set_down(b, 3, 0, err, sizeof err);
+        CHECK(rc == 0, "up 3: %s", err);
+        rc = kafka_broker_set_rtt(b, -1, 0, err, sizeof err);
+        CHECK(rc == 0, "rtt all 0: %s", err);
+        rc = kafka_broker_push_errors(b, "produce", 5, "request_timed_out", err, sizeof err);
+        CHECK(rc == 0, "push errors (any case): %s", err);
+        p = kafka_producer_new(bs, NULL, err, sizeof err);
+        CHECK(p != NULL, "producer: %s", err);
+        for (int i = 0; p && i < 100; i++) {
+            char v[16];
+            snprintf(v, sizeof v, "%d", i);
+            rc = kafka_produce(p, "faults", 0, "k", 1, v, strlen(v), 0, NULL, 0, err, sizeof err);
+            CHECK(rc == 0, "produce under faults: %s", err);
+            if (i % 10 == 9) CHECK(kafka_producer_flush(p, 10000, err, sizeof err) == 0, "flush: %s", err);
+        }
+        kafka_producer_free(p);
+        rc = kafka_broker_clear_errors(b, "Produce", err, sizeof err);
+        CHECK(rc == 0, "clear errors: %s", err);
     }
 
     /* Produce. */

@@ -15,7 +15,11 @@ pieces they all need, once:
     and REPO (the source tree);
   * the broker: Broker, `eddy broker` on a free 127.0.0.1 port with
     pre-created topics; its first two stdout lines are the bootstrap
-    address and the Schema Registry URL;
+    address and the Schema Registry URL; Broker(..., brokers=N) starts a
+    cluster of N, and Broker(..., control=True) runs `eddy broker
+    --control`, whose fault(command) injects a fault (request errors,
+    brokers down and up, latency; see `eddy broker --help`) and waits for
+    its "ok";
   * records: Rec and produce (JSON, text or raw bytes, tombstones, headers,
     partitions, timestamps, optionally at a rate); read_topic (every
     partition from its start to the high watermark it had when the read
@@ -359,33 +363,40 @@ class Broker:
         with Broker(eddy, workdir, {"orders_raw": 8}) as b:
             ... b.bootstrap ... b.registry ...
 
+    brokers: the cluster's size (the bootstrap address then lists each).
+    control: start it with --control, its stdin a pipe; b.fault("down 2")
+    sends one command and waits for its answer.
+
     Its stdout and stderr go to files in workdir.  When the block ends
     without an exception the broker must stop with exit 0 after SIGTERM and
     without a sanitizer report; after an exception its stderr's tail is
     printed."""
 
-    def __init__(self, eddy, workdir, topics=None):
+    def __init__(self, eddy, workdir, topics=None, brokers=1, control=False):
         self.eddy, self.workdir, self.topics = eddy, workdir, dict(topics or {})
+        self.brokers, self.control = brokers, control
         self.proc = None
         self.bootstrap = self.registry = None
+        self._answers = 0
         self.out_path = os.path.join(workdir, "broker.out")
         self.err_path = os.path.join(workdir, "broker.err")
 
     def __enter__(self):
-        args = [self.eddy, "broker"]
+        args = [self.eddy, "broker"] + (["--brokers", str(self.brokers)] if self.brokers != 1 else [])
+        args += ["--control"] if self.control else []
         for name, n in self.topics.items():
             args += ["--topic", "%s:%d" % (name, n)]
         self._out = open(self.out_path, "wb")
         self._err = open(self.err_path, "wb")
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err,
-                                     preexec_fn=die_with_parent)
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE if self.control else subprocess.DEVNULL,
+                                     stdout=self._out, stderr=self._err, preexec_fn=die_with_parent)
         try:
             lines = self._address_lines(20)
         except BaseException:
             self._stop()
             raise
-        check(re.fullmatch(r"127\.0\.0\.1:[0-9]+", lines[0]),
-              "eddy broker's first line is %r, expected 127.0.0.1:PORT" % lines[0])
+        check(re.fullmatch(r"127\.0\.0\.1:[0-9]+(,127\.0\.0\.1:[0-9]+){%d}" % (self.brokers - 1), lines[0]),
+              "eddy broker's first line is %r, expected 127.0.0.1:PORT (once per broker)" % lines[0])
         check(re.fullmatch(r"http://127\.0\.0\.1:[0-9]+", lines[1]),
               "eddy broker's second line is %r, expected http://127.0.0.1:PORT" % lines[1])
         self.bootstrap, self.registry = lines
@@ -408,6 +419,26 @@ class Broker:
     def stderr(self):
         return read_text(self.err_path)
 
+    def fault(self, command, timeout=10):
+        """Sends one --control command (e.g. "produce-errors 3
+        REQUEST_TIMED_OUT", "down 2", "rtt all 500") and waits for the
+        broker's answer; fails unless it is "ok"."""
+        check(self.control, "Broker.fault(%r): the broker was not started with control=True" % command)
+        self.check_alive()
+        self.proc.stdin.write((command + "\n").encode())
+        self.proc.stdin.flush()
+        self._answers += 1
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = read_text(self.out_path).split("\n")
+            if len(lines) > 2 + self._answers:   # the last element is "" or a line still being written
+                answer = lines[1 + self._answers]
+                check(answer == "ok", "eddy broker answered %r to %r" % (answer, command))
+                return
+            self.check_alive()
+            check(time.monotonic() < deadline, "eddy broker did not answer %r within %d s" % (command, timeout))
+            time.sleep(0.01)
+
     def check_alive(self):
         """Fails at once if the broker has gone (on a shared machine someone
         else may have stopped it: the test cannot mean anything then)."""
@@ -426,6 +457,8 @@ class Broker:
                 self.proc.kill()
                 self.proc.wait()
                 rc = "killed (did not stop within 20 s of SIGTERM)"
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
         self.proc = None
         self._out.close()
         self._err.close()
