@@ -6,5 +6,10 @@
 # need; the rest is the shared harness (tests/lib/eddyharness.py).
 foreach(t orders union having upsert replay changed_query changed_same_types clean_stop locked corrupt corrupt_rows fail_midstream)
   eddy_python_test(crash/${t} ${CMAKE_CURRENT_LIST_DIR}/test_crash.py ${t})
-  set_tests_properties(crash/${t} PROPERTIES TIMEOUT 60 LABELS "crash;kafka")
+  set_tests_properties(crash/${t} PROPERTIES TIMEOUT 120 LABELS "crash;kafka")
 endforeach()
+# The random kills must hit a job that is processing: on a 2-core machine
+# with other tests beside them they starve (measured: orders, having and
+# upsert failed or timed out under ctest -j2 at load 5-7, and passed alone),
+# so the kill tests run alone.
+set_tests_properties(crash/orders crash/union crash/having crash/upsert PROPERTIES RUN_SERIAL TRUE)

@@ -15,5 +15,5 @@ endforeach()
 # its upsert sink must end exact and never go backwards.  ~15 s each.
 foreach(name produce produce_noidem broker)
   eddy_python_test(e2e/faults_${name} ${CMAKE_CURRENT_LIST_DIR}/test_faults.py ${name})
-  set_tests_properties(e2e/faults_${name} PROPERTIES TIMEOUT 120)
+  set_tests_properties(e2e/faults_${name} PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)   # injected latency and timeouts: alone, not beside other tests
 endforeach()
