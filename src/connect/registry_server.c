@@ -282,7 +282,8 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, int status, int cod
 static int split_path(char *path, char **seg, int max)
 {
     int n = 0;
-    for (char *p = strtok(path, "/"); p && n < max; p = strtok(NULL, "/")) {
+    char *save = NULL;   /* strtok_r: requests are served on several threads */
+    for (char *p = strtok_r(path, "/", &save); p && n < max; p = strtok_r(NULL, "/", &save)) {
         MHD_http_unescape(p);
         seg[n++] = p;
     }
@@ -357,7 +358,7 @@ static enum MHD_Result route(RegistryServer *s, struct MHD_Connection *c, const 
     enum MHD_Result ret = MHD_YES;
     char why[1024];
 
-    if (n == 0 && get) return reply(c, 200, "{}");
+    if (n == 0) return get ? reply(c, 200, "{}") : reply_error(c, 404, 404, "HTTP 404 Not Found");
     if (n == 2 && get && strcmp(seg[0], "schemas") == 0 && strcmp(seg[1], "types") == 0) return reply(c, 200, "[\"AVRO\"]");
     if (strcmp(seg[0], "schemas") == 0 && n >= 3 && n <= 4 && get && strcmp(seg[1], "ids") == 0) {
         char *end;

@@ -82,6 +82,13 @@ def test(eddy, work):
         check(st == 404 and e["error_code"] == 40403, "unknown id: %s %r" % (st, e))
         st, e = http("GET", reg + "/subjects/orders_raw-value/versions/7")
         check(st == 404 and e["error_code"] == 40402, "unknown version: %s %r" % (st, e))
+        # Other methods on the root (or on nothing) are refused, and the
+        # registry (and the Kafka broker in the same process) lives on.
+        for method in ("POST", "PUT", "DELETE"):
+            st, e = http(method, reg + "/")
+            check(st == 404 and e["error_code"] == 404, "%s /: %s %r" % (method, st, e))
+        st, root = http("GET", reg + "/")
+        check(st == 200 and root == {}, "GET / after the refused requests: %s %r" % (st, root))
         st, cfg = http("GET", reg + "/config")
         check(st == 200 and cfg == {"compatibilityLevel": "BACKWARD"}, "GET /config: %r" % (cfg,))
         incompatible = VALUE_SCHEMA.replace('"name": "region", "type": "string"}', '"name": "region", "type": "long"}')
