@@ -78,7 +78,9 @@ int state_open(const char *path, StateStore **out, char *err, size_t errlen)
     if (!s) abort();
     s->lockfd = -1;
     s->path = strdup(path);
-    s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    /* 0600, as other databases' data files: state holds the job's data.
+     * SQLite gives its -wal and -shm files the database file's mode. */
+    s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (s->lockfd < 0) {
         snprintf(err, errlen, "cannot open state file %s: %s", path, strerror(errno));
         state_close(s);

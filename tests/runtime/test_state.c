@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "state.h"
@@ -44,6 +45,37 @@ static void check(StateStore *s)
     assert_int_equal(state_scan(s, 0, fold, NULL), 0);
     for (int i = 0; i < NKEYS; i++)
         if (seen[i] != model[i]) fail_msg("key %d: stored %d, expected %d", i, seen[i], model[i]);
+}
+
+/* A new state file, and the log files SQLite makes beside it, are 0600:
+ * state holds the job's data. */
+static void test_file_mode(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/eddy-state-mode-XXXXXX", path[256], wal[300];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/job.db", dir);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    mode_t old = umask(022);
+    StateStore *s;
+    char err[256];
+    assert_int_equal(state_open(path, &s, err, sizeof err), 0);
+    StateBatch *b = state_batch_new();
+    int k = 1, v = 2;
+    state_batch_put(b, 0, &k, sizeof k, &v, sizeof v, "{}", "{}");
+    assert_int_equal(state_write(s, b), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    if (stat(wal, &st) == 0) assert_int_equal(st.st_mode & 0777, 0600);
+    state_batch_free(b);
+    state_close(s);
+    umask(old);
+    unlink(wal);
+    snprintf(wal, sizeof wal, "%s-shm", path);
+    unlink(wal);
+    unlink(path);
+    rmdir(dir);
 }
 
 static void test_log_and_compaction(void **state)
@@ -99,6 +131,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_log_and_compaction),
+        cmocka_unit_test(test_file_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
