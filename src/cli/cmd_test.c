@@ -329,6 +329,7 @@ static int parse_body(TestFile *f, TestSection *sec, int from, int to)
             if (parse_record(f, i, r)) return -1;
             ptrlist_push(&f->arena, &items, r);
         } else if (sec->kind == TS_OPTIONS) {
+            if (memchr(s, '\0', n)) return file_error(f, i, "a NUL byte in an option line");
             const char *eq = memchr(s, '=', n);
             if (!eq) return file_error(f, i, "expected 'key = value'");
             ptrlist_push(&f->arena, &items, arena_strndup(&f->arena, s, n));
@@ -354,6 +355,7 @@ static int apply_options(TestFile *f, TestCase *c, const TestSection *sec)
 {
     for (int i = 0; i < sec->nexpect; i++) {
         const char *s = sec->expect[i], *eq = strchr(s, '=');
+        if (!eq) return file_error(f, sec->line - 1, "expected 'key = value'");
         const char *k = s, *v = eq + 1;
         size_t kn = (size_t)(eq - s), vn = strlen(v);
         trim(&k, &kn);

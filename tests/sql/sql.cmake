@@ -26,3 +26,7 @@ add_test(NAME sql/broker_sample
           ${CMAKE_CURRENT_LIST_DIR}/time_zone.test ${CMAKE_CURRENT_LIST_DIR}/watermarks.test
           ${CMAKE_CURRENT_LIST_DIR}/windows.test)
 set_tests_properties(sql/broker_sample PROPERTIES LABELS sql TIMEOUT 300)
+
+# Malformed test files: errors with file:line, never a crash.
+add_test(NAME sql/testfile_errors COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/testfile_errors.sh $<TARGET_FILE:eddy>)
+set_tests_properties(sql/testfile_errors PROPERTIES LABELS sql)
