@@ -91,6 +91,14 @@ typedef struct Sum {
 static inline void dd_add(Sum *acc, double x)
 {
     double s = acc->d + x, bp = s - acc->d;
+    if (!isfinite(s)) {
+        /* Overflow (or an infinite / NaN value): from here on the sum is
+         * what naive addition gives, as in Flink — 1e308 + 1e308 − 1e308 is
+         * Infinity, not the NaN the error terms of infinities would make. */
+        acc->d = s;
+        acc->lo = 0;
+        return;
+    }
     double e = (acc->d - (s - bp)) + (x - bp);   /* acc->d + x == s + e exactly */
     double t = acc->lo + e;                      /* exact while the pair holds the sum exactly */
     double h = s + t;
