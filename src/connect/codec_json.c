@@ -910,9 +910,16 @@ static const char *number_value(Ctx *c, const char *p, Value *out)
     switch ((TypeKind)c->field->type.kind) {
     case TY_DOUBLE: out->d = num_to_double(&num, false); return q;
     case TY_FLOAT: out->d = num_to_double(&num, true); return q;
-    case TY_TINYINT: case TY_SMALLINT: case TY_INT: case TY_BIGINT:
-    case TY_TIMESTAMP_LTZ: case TY_INTERVAL:
+    case TY_TINYINT: case TY_SMALLINT: case TY_INT: case TY_BIGINT: case TY_INTERVAL:
         return num_to_int(c, &num, out);
+    case TY_TIMESTAMP_LTZ: {
+        /* epoch ms; an instant outside years 0000-9999 (Flink's range)
+         * could not be written back as text: malformed input */
+        const char *r = num_to_int(c, &num, out);
+        if (r && (out->i < -62167219200000LL || out->i > 253402300799999LL))
+            return bad_value(c, p, q, "epoch milliseconds within years 0000-9999");
+        return r;
+    }
     case TY_DECIMAL: return num_to_decimal(c, &num, out);
     case TY_STRING: out->s = p, out->n = (int32_t)(q - p); return q;
     case TY_NULL: out->null = 1; return q;
