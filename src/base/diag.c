@@ -44,6 +44,21 @@ void diag_linecol(const char *src, size_t len, int offset, int *line, int *col)
     *col = c;
 }
 
+void diag_linecol_advance(const char *src, size_t len, int from, int to, int *line, int *col)
+{
+    if (from < 0) from = 0;
+    if ((size_t)to > len) to = (int)len;
+    for (int i = from; i < to; i++) {
+        unsigned char ch = (unsigned char)src[i];
+        if (ch == '\n') {
+            ++*line;
+            *col = 1;
+        } else if ((ch & 0xC0) != 0x80) {
+            ++*col;
+        }
+    }
+}
+
 void diag_format(const Diag *d, const char *file, const char *src, size_t len, StrBuf *out)
 {
     if (!file) file = "<input>";

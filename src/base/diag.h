@@ -33,6 +33,10 @@ void diag_clear(Diag *d);
 int  diag_error(Diag *d, int code, int offset, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Line and column (1-based, column counts UTF-8 characters) of a byte offset. */
 void diag_linecol(const char *src, size_t len, int offset, int *line, int *col);
+/* The same, continued: *line and *col are those of offset `from`; moves
+ * them to `to` (≥ from) scanning only src[from..to).  A script's statements
+ * get their positions in one pass this way, not one scan from the start each. */
+void diag_linecol_advance(const char *src, size_t len, int from, int to, int *line, int *col);
 /* `file:line:col: error: msg`, then the line and a caret under the column. */
 void diag_format(const Diag *d, const char *file, const char *src, size_t len, StrBuf *out);
 

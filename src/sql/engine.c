@@ -179,14 +179,21 @@ typedef struct Source {
     const char *sql;      /* text */
     size_t      len;      /* length */
     const char *name;     /* file name or NULL */
+    int         pos, end; /* the statement being compiled: its offsets in sql */
+    int         line, col;/* and the line and column of pos */
 } Source;
 
 /* Binds and plans an INSERT or SELECT into a new plan. */
 static int compile_query(eddy_engine *e, const AstStmt *st, const Source *src, Plan **out)
 {
     Plan *p = plan_new();
-    p->src = arena_strndup(&p->arena, src->sql, src->len);
-    p->srclen = (int)src->len;
+    /* The statement's own text, not the whole script's: a script of n
+     * statements would otherwise cost n copies of itself. */
+    p->src = arena_strndup(&p->arena, src->sql + src->pos, (size_t)(src->end - src->pos));
+    p->srclen = src->end - src->pos;
+    p->srcpos = src->pos;
+    p->srcline = src->line;
+    p->srccol = src->col;
     p->srcname = arena_strdup(&p->arena, src->name);
     BindCtx bc = {.arena = &p->arena, .catalog = &e->catalog, .diag = &e->diag};
     int rc;
@@ -383,13 +390,21 @@ int eddy_compile(eddy_engine *e, const char *sql, size_t len, const char *name, 
     if (!rc && stmts.n) {
         s->stmts = calloc((size_t)stmts.n, sizeof *s->stmts);
         if (!s->stmts) abort();
+        int at = 0, line = 1, col = 1;   /* positions in one pass over the script */
         for (int i = 0; i < stmts.n && !rc; i++) {
             const AstStmt *st = stmts.v[i];
             ScriptStmt *ss = &s->stmts[s->n++];
             ss->kind = kind_map[st->kind];
-            int col;
-            diag_linecol(sql, len, st->pos, &ss->line, &col);
-            Source src = {sql, len, name};
+            if (st->pos >= at) {
+                diag_linecol_advance(sql, len, at, st->pos, &line, &col);
+                at = st->pos;
+            } else {
+                diag_linecol(sql, len, st->pos, &line, &col);
+                at = st->pos;
+            }
+            ss->line = line;
+            int end = st->end > st->pos && (size_t)st->end <= len ? st->end : (int)len;
+            Source src = {sql, len, name, st->pos, end, line, col};
             rc = exec_stmt(e, st, &src, ss);
         }
     }

@@ -35,12 +35,12 @@ void plan_free(Plan *p)
 
 void plan_position(const Plan *p, int offset, char *buf, size_t cap)
 {
-    if (!p->src || offset < 0) {
+    if (!p->src || offset < p->srcpos || offset > p->srcpos + p->srclen) {   /* not in this statement's text */
         snprintf(buf, cap, "%s", p->srcname ? p->srcname : "<sql>");
         return;
     }
-    int line, col;
-    diag_linecol(p->src, (size_t)p->srclen, offset, &line, &col);
+    int line = p->srcline, col = p->srccol;
+    diag_linecol_advance(p->src, (size_t)p->srclen, 0, offset - p->srcpos, &line, &col);
     snprintf(buf, cap, "%s:%d:%d", p->srcname ? p->srcname : "<sql>", line, col);
 }
 

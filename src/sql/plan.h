@@ -195,9 +195,11 @@ typedef struct Plan {
     int         nsettings;/* count */
     ExecConfig  config;   /* the same, parsed: what runs the plan reads these fields */
     const char *name;     /* job name (pipeline.name or the sink table) */
-    const char *src;      /* the script text (BExpr.pos offsets point into it), for runtime messages */
+    const char *src;      /* the statement's text (BExpr.pos offsets, less srcpos, point into it), for runtime messages */
     int         srclen;   /* its length */
     const char *srcname;  /* its name (file), or NULL */
+    int         srcpos;   /* the script offset src starts at (src is the statement's text) */
+    int         srcline, srccol; /* the line and column of srcpos */
 } Plan;
 /* "file:line:col" of a source offset of the plan's script. */
 void plan_position(const Plan *p, int offset, char *buf, size_t cap);
