@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +60,12 @@ char *cmd_read_file(const char *path, size_t *len)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) return NULL;
+    struct stat st;
+    if (f != stdin && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {   /* fopen opens a directory; reading it fails with EIO */
+        fclose(f);
+        errno = EISDIR;
+        return NULL;
+    }
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     if (!buf) abort();
@@ -79,6 +86,11 @@ char *cmd_read_file(const char *path, size_t *len)
         free(buf);
         errno = EIO;
         return NULL;
+    }
+    /* A UTF-8 byte-order mark (editors on some systems write one) is not SQL. */
+    if (n >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF) {
+        memmove(buf, buf + 3, n - 3);
+        n -= 3;
     }
     *len = n;
     return buf;

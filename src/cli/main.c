@@ -143,6 +143,11 @@ int main(int argc, char **argv)
         eddy_free(doc);
         return 0;
     }
+    size_t an = strlen(argv[1]);
+    if (an > 4 && strcmp(argv[1] + an - 4, ".sql") == 0) {   /* `eddy job.sql`: what was meant */
+        fprintf(stderr, "eddy: unknown command '%s'; to run a script: eddy run %s\n", argv[1], argv[1]);
+        return 2;
+    }
     fprintf(stderr, "eddy: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

@@ -278,6 +278,8 @@ static int provide_tables(eddy_engine *e, const AstStmt *st)
     return st->kind == STMT_INSERT || st->kind == STMT_SELECT ? provide_query(e, st->query) : 0;
 }
 
+static int cmp_names(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
 static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, ScriptStmt *out)
 {
     Diag *d = &e->diag;
@@ -334,13 +336,20 @@ static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, Scrip
         return 0;
     }
     case STMT_RESET:
+        if (st->key && !settings_find(st->key))   /* as SET refuses it: a typo is never silently nothing */
+            return diag_error(d, DIAG_OPTION, st->name_pos, "unknown setting '%s' (see: eddy help options)", st->key);
         if (!st->key) settings_clear(e);
         else setting_del(e, st->key);
         engine_config(e);
         return 0;
     case STMT_SHOW_TABLES: {
         StrBuf b = {0};
-        for (int i = 0; i < e->catalog.ntables; i++) sb_printf(&b, "%s\n", e->catalog.tables[i]->name);
+        int n = e->catalog.ntables;
+        const char **names = xcalloc((size_t)n, sizeof *names);
+        for (int i = 0; i < n; i++) names[i] = e->catalog.tables[i]->name;
+        qsort(names, (size_t)n, sizeof *names, cmp_names);   /* sorted, as Flink lists them */
+        for (int i = 0; i < n; i++) sb_printf(&b, "%s\n", names[i]);
+        free(names);
         out->output = sb_take(&b);
         return 0;
     }

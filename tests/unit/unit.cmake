@@ -28,3 +28,6 @@ else()
   # Enable a line once its bugs are fixed, or move the tests into the suite.
   add_test(NAME unit/binder_known_bugs COMMAND unit_binder --known-bugs)
 endif()
+
+# The command line's usage messages (a shell script over the eddy binary).
+add_test(NAME unit/cli_usage COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/cli_usage.sh $<TARGET_FILE:eddy>)

@@ -1,0 +1,27 @@
+#!/bin/sh
+# unit/cli_usage — the command line's small courtesies: `eddy job.sql`
+# suggests `eddy run job.sql`; `eddy run DIR` says DIR is a directory; a
+# UTF-8 byte-order mark before the first statement is skipped; SHOW TABLES
+# lists the tables sorted.
+# usage: cli_usage.sh EDDY
+set -u
+EDDY=$1
+tmp=$(mktemp -d /tmp/eddy-cli-usage.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL unit/cli_usage: $*" >&2; exit 1; }
+
+out=$("$EDDY" job.sql 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "eddy job.sql: exit $rc, expected 2"
+printf '%s' "$out" | grep -qF "to run a script: eddy run job.sql" || fail "eddy job.sql does not suggest eddy run: $out"
+
+out=$("$EDDY" run "$tmp" 2>&1); rc=$?
+[ $rc -ne 0 ] || fail "eddy run DIR succeeded"
+printf '%s' "$out" | grep -qF "cannot read $tmp: Is a directory" || fail "eddy run DIR: $out"
+
+printf '\357\273\277CREATE TABLE t (a INT);\nSELECT a FROM t;\n' > "$tmp/bom.sql"
+out=$("$EDDY" explain "$tmp/bom.sql" 2>&1) || fail "a byte-order mark is not skipped: $out"
+printf '%s' "$out" | grep -qF "KafkaSource(table=[t]" || fail "eddy explain with a byte-order mark: $out"
+out=$(printf 'CREATE TABLE zeta (a INT);\nCREATE TABLE alpha (a INT);\nCREATE TABLE mid (a INT);\nSHOW TABLES;\n' | "$EDDY" 2>&1) ||
+    fail "the piped shell failed: $out"
+[ "$(printf '%s' "$out" | tr '\n' ' ')" = "alpha mid zeta" ] || fail "SHOW TABLES is not sorted: $out"
+echo "unit/cli_usage: ok"
