@@ -469,19 +469,21 @@ typedef struct LineReader {
     bool   eof;           /* no more bytes */
 } LineReader;
 
-/* 1 and *line (the caller frees it), 0 at the end, -1 when a signal stops the wait. */
+/* 1 and *line (the caller frees it), 2 when that line holds a NUL byte, 0
+ * at the end, -1 when a signal stops the wait. */
 static int lr_next(LineReader *lr, char **line)
 {
     for (;;) {
         char *nl = lr->len ? memchr(lr->buf, '\n', lr->len) : NULL;
         if (nl || (lr->eof && lr->len)) {
             size_t n = nl ? (size_t)(nl - lr->buf) : lr->len;
+            bool nul = memchr(lr->buf, '\0', n) != NULL;
             *line = strndup(lr->buf, n);
             if (!*line) abort();
             size_t used = nl ? n + 1 : n;
             memmove(lr->buf, lr->buf + used, lr->len - used);
             lr->len -= used;
-            return 1;
+            return nul ? 2 : 1;
         }
         if (lr->eof) return 0;
         if (g_sigint || g_sigterm) return -1;
@@ -543,7 +545,16 @@ static void script_loop(Repl *r)
     int st = ST_OK;
     char *line;
     int got;
+    long lineno = 0;
     while ((got = lr_next(&lr, &line)) > 0) {
+        lineno++;
+        if (got == 2) {   /* a NUL byte: text, not SQL — say so rather than stop silently at it */
+            free(line);
+            print_error(r, "standard input, line %ld: a NUL byte (is this a binary file?)", lineno);
+            r->had_error = true;
+            st = ST_ERR;
+            break;
+        }
         st = feed_line(r, &in, line);
         free(line);
         jobs_poll(r);

@@ -2,7 +2,8 @@
 # unit/cli_usage — the command line's small courtesies: `eddy job.sql`
 # suggests `eddy run job.sql`; `eddy run DIR` says DIR is a directory; a
 # UTF-8 byte-order mark before the first statement is skipped; SHOW TABLES
-# lists the tables sorted.
+# lists the tables sorted; a NUL byte in piped input is an error naming the
+# line, not a silent stop.
 # usage: cli_usage.sh EDDY
 set -u
 EDDY=$1
@@ -24,4 +25,7 @@ printf '%s' "$out" | grep -qF "KafkaSource(table=[t]" || fail "eddy explain with
 out=$(printf 'CREATE TABLE zeta (a INT);\nCREATE TABLE alpha (a INT);\nCREATE TABLE mid (a INT);\nSHOW TABLES;\n' | "$EDDY" 2>&1) ||
     fail "the piped shell failed: $out"
 [ "$(printf '%s' "$out" | tr '\n' ' ')" = "alpha mid zeta" ] || fail "SHOW TABLES is not sorted: $out"
+out=$(printf 'CREATE TABLE a (x INT);\nSHOW TABLES;\0\nCREATE TABLE b (x INT);\n' | "$EDDY" 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "a NUL byte in piped input: exit $rc, expected 1: $out"
+printf '%s' "$out" | grep -qF "standard input, line 2: a NUL byte" || fail "a NUL byte in piped input: $out"
 echo "unit/cli_usage: ok"
