@@ -231,6 +231,37 @@ static PlanNode *build_union(Plan *p, const BQuery *q, Diag *d)
     return u;   /* no unique key: the branches may repeat rows */
 }
 
+/* A column reference (a copy the plan owns). */
+static BExpr *col_ref(Plan *p, int col, Type t, int pos)
+{
+    BExpr *e = arena_alloc(&p->arena, sizeof *e);
+    e->kind = BX_COL;
+    e->col = col;
+    e->type = t;
+    e->pos = pos;
+    return e;
+}
+
+/* An aggregate call over the pre-aggregate calc's row: its argument is
+ * found among pre[0..*npre) (not at `skip`, the time attribute of a
+ * window's), or appended there, and read as that column. */
+static BExpr *agg_over_pre(Plan *p, const BExpr *call, const PlanNode *in, BExpr **pre, const char **pre_names, int *npre, int skip)
+{
+    BExpr *a = arena_alloc(&p->arena, sizeof *a);
+    *a = *call;
+    if (!a->a) return a;   /* COUNT(*) */
+    int at = -1;
+    for (int i = 0; i < *npre && at < 0; i++)
+        if (i != skip && bexpr_equal(pre[i], a->a)) at = i;
+    if (at < 0) {
+        at = (*npre)++;
+        pre[at] = a->a;
+        pre_names[at] = a->a->kind == BX_COL ? in->cols[a->a->col].name : arena_printf(&p->arena, "$f%d", at);
+    }
+    a->a = col_ref(p, at, a->a->type, a->a->pos);
+    return a;
+}
+
 /* A copy of an array of n pointers with room for cap. */
 static BExpr **arena_realloc_ptrs(Plan *p, BExpr **v, int n, int cap)
 {
@@ -314,34 +345,11 @@ static PlanNode *build_window_agg(Plan *p, const BQuery *q, PlanNode *in, Diag *
     }
     for (int i = 0; i < q->nkeys; i++)
         if (q->keys[i]->kind == BX_COL && q->keys[i]->col >= wcol) outmap[i] = ngk + (q->keys[i]->col - wcol);
-    BExpr *tc = arena_alloc(&p->arena, sizeof *tc);
-    tc->kind = BX_COL;
-    tc->col = q->window->timecol;
-    tc->type = in->cols[tc->col].type;
-    pre[npre] = tc;
-    pre_names[npre++] = in->cols[tc->col].name;
+    pre[npre] = col_ref(p, q->window->timecol, in->cols[q->window->timecol].type, q->win_pos);
+    pre_names[npre++] = in->cols[q->window->timecol].name;
     BExpr **aggs = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)(q->naggs ? q->naggs : 1));
     for (int j = 0; j < q->naggs; j++) {
-        BExpr *a = arena_alloc(&p->arena, sizeof *a);
-        *a = *q->aggs[j];
-        if (a->a) {
-            int at = -1;
-            for (int i = 0; i < npre && at < 0; i++)
-                if (i != ngk && bexpr_equal(pre[i], a->a)) at = i;
-            if (at < 0) {
-                at = npre;
-                pre[npre] = a->a;
-                pre_names[npre] = a->a->kind == BX_COL ? in->cols[a->a->col].name : arena_printf(&p->arena, "$f%d", npre);
-                npre++;
-            }
-            BExpr *ref = arena_alloc(&p->arena, sizeof *ref);
-            ref->kind = BX_COL;
-            ref->col = at;
-            ref->type = a->a->type;
-            ref->pos = a->a->pos;
-            a->a = ref;
-        }
-        aggs[j] = a;
+        aggs[j] = agg_over_pre(p, q->aggs[j], in, pre, pre_names, &npre, ngk);
         outmap[q->nkeys + j] = ngk + 3 + j;
     }
     /* A late row is copied as the row the window saw: every column of the
@@ -356,11 +364,7 @@ static PlanNode *build_window_agg(Plan *p, const BQuery *q, PlanNode *in, Diag *
             for (int i = 0; i < npre && at < 0; i++)
                 if (pre[i]->kind == BX_COL && pre[i]->col == c) at = i;
             if (at < 0) {
-                BExpr *ref = arena_alloc(&p->arena, sizeof *ref);
-                ref->kind = BX_COL;
-                ref->col = c;
-                ref->type = in->cols[c].type;
-                pre[npre] = ref;
+                pre[npre] = col_ref(p, c, in->cols[c].type, q->win_pos);
                 pre_names[npre] = in->cols[c].name;
                 at = npre++;
             }
@@ -507,26 +511,7 @@ static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
     }
     BExpr **aggs = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)(q->naggs ? q->naggs : 1));
     for (int j = 0; j < q->naggs; j++) {
-        BExpr *a = arena_alloc(&p->arena, sizeof *a);
-        *a = *q->aggs[j];
-        if (a->a) {
-            int at = -1;
-            for (int i = 0; i < npre && at < 0; i++)
-                if (bexpr_equal(pre[i], a->a)) at = i;
-            if (at < 0) {
-                at = npre;
-                pre[npre] = a->a;
-                pre_names[npre] = a->a->kind == BX_COL ? in->cols[a->a->col].name : arena_printf(&p->arena, "$f%d", npre);
-                npre++;
-            }
-            BExpr *ref = arena_alloc(&p->arena, sizeof *ref);
-            ref->kind = BX_COL;
-            ref->col = at;
-            ref->type = a->a->type;
-            ref->pos = a->a->pos;
-            a->a = ref;
-        }
-        aggs[j] = a;
+        aggs[j] = agg_over_pre(p, q->aggs[j], in, pre, pre_names, &npre, -1);
     }
     PlanNode *pc = calc(p, in, q->where, pre, pre_names, npre);
 
