@@ -677,6 +677,18 @@ static const PlanNode *update_origin(const PlanNode *n)
     return n;
 }
 
+/* Does output column o of q (o < 0: none) carry the value of q's key
+ * column kc — the column itself, or one q passes from the same input
+ * column (a calc may repeat it)? */
+static bool writes_key_col(const PlanNode *q, int o, int kc)
+{
+    if (o < 0) return false;
+    if (o == kc) return true;
+    if (!plan_ops[q->kind].passes) return false;
+    int from = plan_ops[q->kind].passes(q, o);
+    return from >= 0 && from == plan_ops[q->kind].passes(q, kc);
+}
+
 int plan_insert(Plan *p, const BInsert *ins, Diag *d)
 {
     PlanNode *q = build_query(p, ins->query, d);
@@ -712,14 +724,7 @@ int plan_insert(Plan *p, const BInsert *ins, Diag *d)
             /* Output columns carrying the same key value (a calc may repeat it);
              * prefer one the sink declares as primary key. */
             for (int j = 0; j < ins->nsink; j++) {
-                int o = ins->map[j];
-                if (o < 0) continue;
-                bool same = o == q->key[k];
-                if (!same && plan_ops[q->kind].passes) {
-                    int from = plan_ops[q->kind].passes(q, o);
-                    same = from >= 0 && from == plan_ops[q->kind].passes(q, q->key[k]);
-                }
-                if (!same) continue;
+                if (!writes_key_col(q, ins->map[j], q->key[k])) continue;
                 bool in_pk = false;
                 for (int x = 0; x < t->npk; x++) in_pk = in_pk || t->pk[x] == ins->sinkcols[j];
                 if (qk[k] < 0 || in_pk) qk[k] = ins->sinkcols[j];
@@ -759,13 +764,7 @@ int plan_insert(Plan *p, const BInsert *ins, Diag *d)
         for (int k = 0; k < q->nkey; k++) {
             bool in_pk = false;
             for (int j = 0; j < ins->nsink && !in_pk; j++) {
-                int o = ins->map[j];
-                if (o < 0) continue;
-                bool same = o == q->key[k];
-                if (!same && plan_ops[q->kind].passes) {
-                    int from = plan_ops[q->kind].passes(q, o);
-                    same = from >= 0 && from == plan_ops[q->kind].passes(q, q->key[k]);
-                }
+                bool same = writes_key_col(q, ins->map[j], q->key[k]);
                 for (int x = 0; x < t->npk && same && !in_pk; x++) in_pk = t->pk[x] == ins->sinkcols[j];
             }
             if (!in_pk) {
