@@ -37,6 +37,12 @@
 #include "strbuf.h"
 
 #define MAX_BODY (8 * 1024 * 1024)   /* largest request body accepted */
+/* Bounds on what the development registry keeps (a registry in memory must
+ * not grow without limit on a client's say-so): */
+#define MAX_SCHEMA_BYTES (1024 * 1024)          /* one schema's text */
+#define MAX_SCHEMAS 10000                       /* distinct schemas */
+#define MAX_SCHEMA_TOTAL (64L * 1024 * 1024)    /* all schemas' text together */
+#define MAX_SUBJECT_BYTES 255                   /* a subject name */
 
 typedef struct SchemaRec {
     int32_t id;           /* global id */
@@ -63,7 +69,30 @@ struct RegistryServer {
     FILE      *log;       /* state file, or NULL */
     bool       replaying; /* loading the state file: do not append */
     char       url[64];   /* http://127.0.0.1:PORT */
+    long       schema_bytes; /* text of all schemas, for MAX_SCHEMA_TOTAL */
 };
+
+/* Is s[0..n) well-formed UTF-8 without control characters (a subject name
+ * is written to JSON, the state file and log lines)? */
+static bool name_ok(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        unsigned c = *p;
+        int k = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+        if (k < 0 || (k == 0 && c < 0x20) || c == 0x7F || end - p <= k) return false;
+        unsigned cp = k == 0 ? c : k == 1 ? c & 0x1F : k == 2 ? c & 0x0F : c & 0x07;
+        for (int i = 1; i <= k; i++) {
+            if ((p[i] & 0xC0) != 0x80) return false;
+            cp = cp << 6 | (p[i] & 0x3F);
+        }
+        /* no overlong forms, surrogates or code points past U+10FFFF */
+        if ((k == 1 && cp < 0x80) || (k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return false;
+        p += k + 1;
+    }
+    return true;
+}
 
 /* A request being received. */
 typedef struct Conn {
@@ -212,6 +241,17 @@ static int check_compat(RegistryServer *s, const Subject *sub, const char *text,
 static int do_register(RegistryServer *s, const char *subject, const char *text, int32_t *id, int *code, char *why, size_t n)
 {
     char err[400];
+    size_t sn = strlen(subject), tn = strlen(text);
+    if (sn == 0 || sn > MAX_SUBJECT_BYTES || !name_ok(subject, sn)) {
+        *code = 42204;
+        snprintf(why, n, "Invalid subject name: it must be 1 to %d bytes of UTF-8 without control characters", MAX_SUBJECT_BYTES);
+        return 422;
+    }
+    if (tn > MAX_SCHEMA_BYTES) {
+        *code = 42201;
+        snprintf(why, n, "Invalid schema: %zu bytes, more than the development registry's limit of %d", tn, MAX_SCHEMA_BYTES);
+        return 422;
+    }
     if (cavro_schema_check(text, strlen(text), err, sizeof err)) {
         *code = 42201;
         snprintf(why, n, "Invalid schema: %s", err);
@@ -238,6 +278,16 @@ static int do_register(RegistryServer *s, const char *subject, const char *text,
         *code = 409;
         return 409;
     }
+    bool known = false;
+    for (int i = 0; i < s->nschemas && !known; i++) known = strcmp(s->schemas[i].canon, canon) == 0;
+    if (!known && (s->nschemas >= MAX_SCHEMAS || s->schema_bytes + (long)tn > MAX_SCHEMA_TOTAL)) {
+        free(canon);
+        *code = 50001;
+        snprintf(why, n, "The development registry holds %d schemas (%ld bytes), its limit (%d schemas, %ld bytes)", s->nschemas,
+                 s->schema_bytes, MAX_SCHEMAS, MAX_SCHEMA_TOTAL);
+        return 507;
+    }
+    if (!known) s->schema_bytes += (long)tn;
     *id = intern_schema(s, text, canon);
     free(canon);
     sub = add_subject(s, subject);

@@ -89,6 +89,15 @@ def test(eddy, work):
             check(st == 404 and e["error_code"] == 404, "%s /: %s %r" % (method, st, e))
         st, root = http("GET", reg + "/")
         check(st == 200 and root == {}, "GET / after the refused requests: %s %r" % (st, root))
+        # A subject that is not UTF-8 is refused (it could not be stored or
+        # logged), and so is a schema beyond the development registry's bound.
+        st, e = http("POST", reg + "/subjects/bad%ff-value/versions", {"schema": VALUE_SCHEMA})
+        check(st == 422 and e["error_code"] == 42204, "a subject that is not UTF-8: %s %r" % (st, e))
+        big = '{"type": "record", "name": "Big", "doc": "%s", "fields": [{"name": "a", "type": "long"}]}' % ("x" * (1100 * 1024))
+        st, e = http("POST", reg + "/subjects/big-value/versions", {"schema": big})
+        check(st == 422 and e["error_code"] == 42201 and "limit" in e["message"], "a 1.1 MiB schema: %s %r" % (st, str(e)[:200]))
+        st, subjects = http("GET", reg + "/subjects")
+        check(st == 200 and "big-value" not in subjects, "refused subjects were stored: %r" % (subjects,))
         st, cfg = http("GET", reg + "/config")
         check(st == 200 and cfg == {"compatibilityLevel": "BACKWARD"}, "GET /config: %r" % (cfg,))
         incompatible = VALUE_SCHEMA.replace('"name": "region", "type": "string"}', '"name": "region", "type": "long"}')
