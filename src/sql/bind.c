@@ -1738,6 +1738,90 @@ static int using_col(BindCtx *c, const Scope *sc, const char *name, int pos, con
     return at;
 }
 
+/* A time bound's term: column `col` plus a constant interval (col,
+ * col ± INTERVAL, INTERVAL + col).  False for anything else. */
+static bool time_term(const BExpr *e, int *col, int64_t *off)
+{
+    *off = 0;
+    if (e->kind == BX_OP && (e->op == OP_ADD || e->op == OP_SUB)) {
+        const BExpr *a = e->a, *b = e->b;
+        if (e->op == OP_ADD && a->kind == BX_LIT && a->type.kind == TY_INTERVAL) a = e->b, b = e->a;
+        if (b->kind != BX_LIT || b->type.kind != TY_INTERVAL || b->lit.null || a->kind != BX_COL) return false;
+        *off = e->op == OP_ADD ? b->lit.i : -b->lit.i;
+        e = a;
+    }
+    if (e->kind != BX_COL) return false;
+    *col = e->col;
+    return true;
+}
+
+/*
+ * Interval join (Flink's rule): conjuncts of the ON condition that compare
+ * a time attribute of the left side with one of the right side, each plus
+ * a constant interval, and together bound left − right from below and
+ * above.  Then j becomes an interval join on them and they leave `rest`.
+ * ta[i]: the time attribute kind of join input column i (before the
+ * regular join's rule cleared them).  Returns 0 or a DIAG_* code.
+ */
+static int interval_bounds(BindCtx *c, BQuery *q, PtrList *rest, const unsigned char *ta)
+{
+    BJoin *j = q->join;
+    int nl = j->left->nout;
+    int lt = -1, rt = -1;
+    bool has_lo = false, has_hi = false;
+    int64_t lo = 0, hi = 0;
+    bool *bound = arena_alloc(c->arena, sizeof(bool) * (size_t)(rest->n ? rest->n : 1));
+    for (int i = 0; i < rest->n; i++) {
+        const BExpr *e = rest->v[i];
+        if (e->kind != BX_OP || (e->op != OP_LT && e->op != OP_LE && e->op != OP_GT && e->op != OP_GE)) continue;
+        int ca, cb;
+        int64_t oa, ob;
+        if (!time_term(e->a, &ca, &oa) || !time_term(e->b, &cb, &ob)) continue;
+        if (!ta[ca] || !ta[cb]) continue;
+        AstOp op = e->op;
+        if (ca >= nl && cb < nl) {   /* right op left: flip to left op' right */
+            int t = ca; ca = cb; cb = t;
+            int64_t o = oa; oa = ob; ob = o;
+            op = op == OP_LT ? OP_GT : op == OP_LE ? OP_GE : op == OP_GT ? OP_LT : OP_LE;
+        }
+        if (!(ca < nl && cb >= nl)) continue;
+        if (ta[ca] != ta[cb])
+            return diag_error(c->diag, DIAG_SEMANTIC, e->pos,
+                              "an interval join needs time attributes of the same kind on both sides (here one is event time, the other processing time)");
+        if (ta[ca] != TA_ROWTIME)
+            return diag_error(c->diag, DIAG_SEMANTIC, e->pos, "processing-time interval joins are not supported; bound event-time (rowtime) attributes");
+        if (lt >= 0 && (lt != ca || rt != cb)) continue;   /* bounds of another pair of time columns stay a residual condition */
+        lt = ca;
+        rt = cb;
+        /* l + oa op r + ob  ⇔  l − r op ob − oa */
+        int64_t k = ob - oa;
+        if (op == OP_GT) k += 1, op = OP_GE;
+        if (op == OP_LT) k -= 1, op = OP_LE;
+        if (op == OP_GE) {
+            if (!has_lo || k > lo) lo = k;
+            has_lo = true;
+        } else {
+            if (!has_hi || k < hi) hi = k;
+            has_hi = true;
+        }
+        bound[i] = true;
+    }
+    if (!has_lo || !has_hi) return 0;   /* not bounded on both sides: a regular join */
+    if (lo > hi)
+        return diag_error(c->diag, DIAG_SEMANTIC, j->pos, "the interval join's time bounds admit no pair of rows (lower bound %lld ms is above upper bound %lld ms)",
+                          (long long)lo, (long long)hi);
+    j->interval = true;
+    j->ltime = lt;
+    j->rtime = rt - nl;
+    j->lower = lo;
+    j->upper = hi;
+    int n = 0;
+    for (int i = 0; i < rest->n; i++)
+        if (!bound[i]) rest->v[n++] = rest->v[i];
+    rest->n = n;
+    return 0;
+}
+
 /*
  * `left JOIN right ON cond`: both sides become queries of their own (their
  * rows), q's input is [left's columns…, right's columns…], and sc sees every
@@ -1771,10 +1855,12 @@ static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
     q->in_names = arena_alloc(c->arena, sizeof(char *) * (size_t)(q->nin ? q->nin : 1));
     q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)(q->nin ? q->nin : 1));
     bool lnull = j->type == JOIN_RIGHT || j->type == JOIN_FULL, rnull = j->type == JOIN_LEFT || j->type == JOIN_FULL;
+    unsigned char *ta = arena_alloc(c->arena, (size_t)(q->nin ? q->nin : 1));
     for (int i = 0; i < q->nin; i++) {
         const BQuery *side = i < nl ? lq : rq;
         int at = i < nl ? i : i - nl;
         Type t = side->out[at]->type;
+        ta[i] = t.timeattr;
         t.timeattr = TA_NONE;
         if (i < nl ? lnull : rnull) t.nullable = 1;
         /* a name an earlier column has gets a number (id, id0), as the join's output names it in EXPLAIN */
@@ -1848,7 +1934,15 @@ static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
         conjuncts(c, on, &cs);
         for (int i = 0; i < cs.n; i++)
             if (!join_equality(c, q, cs.v[i])) ptrlist_push(c->arena, &rest, cs.v[i]);
+        if (interval_bounds(c, q, &rest, ta)) return c->diag->code;
         j->residual = conjoin(c, (BExpr **)rest.v, rest.n);
+    }
+    if (j->interval) {
+        /* An interval join keeps its inputs' event-time attributes (Flink). */
+        for (int i = 0; i < q->nin; i++)
+            if (ta[i] == TA_ROWTIME) q->in_types[i].timeattr = TA_ROWTIME;
+        for (int i = 0; i < sc->ncols; i++)
+            if (sc->cols[i].index >= 0 && !sc->cols[i].expr) sc->cols[i].type.timeattr = q->in_types[sc->cols[i].index].timeattr;
     }
     return 0;
 }

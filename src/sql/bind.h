@@ -49,6 +49,14 @@ typedef struct BJoin {
     BExpr     **rkeys;    /* the keys they equal, over right's output */
     int         nkeys;    /* count (0: every row of one side meets every row of the other) */
     BExpr      *residual; /* the rest of the condition, over [left…, right…], or NULL */
+    /* An interval join: the condition bounds the sides' rowtime attributes
+     * against each other (lower ≤ ltime − rtime ≤ upper); those
+     * comparisons are not in residual. */
+    bool        interval; /* it is one */
+    int         ltime;    /* the left side's time attribute (a column of left's output) */
+    int         rtime;    /* the right side's (a column of right's output) */
+    int64_t     lower;    /* ltime − rtime ≥ lower (ms) */
+    int64_t     upper;    /* ltime − rtime ≤ upper (ms) */
 } BJoin;
 
 struct BQuery {

@@ -259,9 +259,26 @@ static BExpr *remap_cols(Plan *p, const BExpr *e, const int *map)
 }
 
 /* A window needs rows that stay: an updating input is refused, as Flink refuses it. */
+/* An interval join somewhere upstream of n (its rows may come later than
+ * the watermark that passed it says: eddy holds no watermark back). */
+static const PlanNode *upstream_interval_join(const PlanNode *n)
+{
+    if (n->kind == PLAN_INTERVAL_JOIN) return n;
+    for (int i = 0; i < n->ninputs; i++) {
+        const PlanNode *f = upstream_interval_join(n->inputs[i]);
+        if (f) return f;
+    }
+    return NULL;
+}
+
 static bool window_input_ok(Plan *p, const BQuery *q, const PlanNode *in, Diag *d)
 {
     (void)p;
+    if (q->window->time == TA_ROWTIME && upstream_interval_join(in)) {
+        diag_error(d, DIAG_PLAN, q->win_pos,
+                   "an event-time window over an interval join's output is not supported (its rows may be later than the watermark); window the inputs before the join");
+        return false;
+    }
     if (!in->updating) return true;
     diag_error(d, DIAG_PLAN, q->win_pos, "a window needs an append-only input, but its input produces updates (from %s)",
                plan_ops[update_origin(in)->kind].name);
@@ -446,8 +463,29 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
     PlanNode *r = build_query(p, j->right, d);
     if (!r) return NULL;
     int nl = l->ncols, n = q->nin;
-    JoinPlan *jp = (JoinPlan *)node_new(p, PLAN_JOIN, sizeof(JoinPlan), l, n);
+    if (j->interval) {
+        const PlanNode *bad = l->updating ? l : r->updating ? r : NULL;
+        if (bad) {
+            diag_error(d, DIAG_PLAN, j->pos, "an interval join needs append-only inputs, but its %s input produces updates (from %s)",
+                       bad == l ? "left" : "right", plan_ops[update_origin(bad)->kind].name);
+            return NULL;
+        }
+        const PlanNode *up = upstream_interval_join(l);
+        if (!up) up = upstream_interval_join(r);
+        if (up) {
+            diag_error(d, DIAG_PLAN, j->pos, "an interval join over another interval join's output is not supported (its rows may be later than the watermark)");
+            return NULL;
+        }
+    }
+    JoinPlan *jp = (JoinPlan *)node_new(p, j->interval ? PLAN_INTERVAL_JOIN : PLAN_JOIN, j->interval ? sizeof(IntervalJoinPlan) : sizeof(JoinPlan), l, n);
     PlanNode *jn = &jp->node;
+    if (j->interval) {
+        IntervalJoinPlan *ip = (IntervalJoinPlan *)jp;
+        ip->ltime = j->ltime;
+        ip->rtime = j->rtime;
+        ip->lower = j->lower;
+        ip->upper = j->upper;
+    }
     node_add_input(p, jn, r);
     jp->type = j->type;
     jp->lkeys = j->lkeys;
@@ -468,6 +506,7 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
         }
         jn->cols[i] = (PlanCol){name, q->in_types[i]};
     }
+    if (j->interval) return jn;   /* append-only (an outer row is emitted once, when no match can come), no unique key */
     jn->updating = jn->updating || j->type != JOIN_INNER;
     bool nulls_left = j->type == JOIN_RIGHT || j->type == JOIN_FULL, nulls_right = j->type == JOIN_LEFT || j->type == JOIN_FULL;
     if (jp->runique && l->has_key && !nulls_left) {
@@ -1056,6 +1095,29 @@ static void describe_join(const PlanNode *n, ExplainAttrs *a)
     explain_attr(a, "rightState", join_state(a, n->inputs[1], j->runique));
 }
 
+/* An interval in EXPLAIN: whole units where they fit ("-4 HOUR"), else ms. */
+static const char *interval_text(ExplainAttrs *a, int64_t ms)
+{
+    static const struct { int64_t ms; const char *unit; } units[] = {
+        {86400000, "DAY"}, {3600000, "HOUR"}, {60000, "MINUTE"}, {1000, "SECOND"}, {1, "MILLISECOND"}};
+    if (ms == 0) return "0";
+    for (size_t u = 0;; u++)
+        if (ms % units[u].ms == 0) return arena_printf(a->arena, "%lld %s", (long long)(ms / units[u].ms), units[u].unit);
+}
+
+/* Flink's IntervalJoin attributes: the bounds as left time − right time. */
+static void describe_interval_join(const PlanNode *n, ExplainAttrs *a)
+{
+    const IntervalJoinPlan *ip = plan_interval_join(n);
+    const JoinPlan *j = &ip->join;
+    describe_join(n, a);
+    a->n -= 2;   /* no leftState/rightState: the state is the rows within the bounds */
+    const char **names = col_names(a, n->cols, n->ncols);
+    explain_attr(a, "timeAttributes", arena_printf(a->arena, "%s - %s", names[ip->ltime], names[j->nleft + ip->rtime]));
+    explain_attr(a, "leftLowerBound", interval_text(a, ip->lower));
+    explain_attr(a, "leftUpperBound", interval_text(a, ip->upper));
+}
+
 /* A sink shows its table's changelog and primary key. */
 static Changelog changelog_sink(const PlanNode *n)
 {
@@ -1090,4 +1152,5 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_WINDOW_TVF] = {.name = "WindowTableFunction", .describe = describe_window_tvf, .require = require_window,
                          .passes = passes_window_tvf},
     [PLAN_JOIN] = {.name = "Join", .describe = describe_join, .require = require_join},
+    [PLAN_INTERVAL_JOIN] = {.name = "IntervalJoin", .describe = describe_interval_join, .require = require_join},
 };

@@ -30,6 +30,7 @@ typedef enum PlanKind {
     PLAN_WINDOW_AGG,      /* window aggregate: final rows per window and key when time passes the window's end */
     PLAN_WINDOW_TVF,      /* window table function without an aggregate: each row tagged with its windows */
     PLAN_JOIN,            /* regular join: both sides' rows kept per join key */
+    PLAN_INTERVAL_JOIN,   /* interval join: rows kept per join key until the watermark passes what the other side can still match */
     PLAN__COUNT
 } PlanKind;
 
@@ -155,6 +156,21 @@ typedef struct JoinPlan {
     bool        runique;  /* the same for the right */
 } JoinPlan;
 
+/* PLAN_INTERVAL_JOIN: a join whose condition bounds the left row's time
+ * attribute against the right's, lower ≤ left time − right time ≤ upper,
+ * besides the equality keys (join.residual holds the rest).  Append-only
+ * inputs and output; the output keeps both time attributes.  A row is kept
+ * until the watermark passes the last time a row of the other side could
+ * match it; an outer side's row that matched nothing is emitted
+ * NULL-padded then. */
+typedef struct IntervalJoinPlan {
+    JoinPlan    join;     /* type, keys, residual, nleft (first: plan_join reads it) */
+    int         ltime;    /* the left input's time attribute column */
+    int         rtime;    /* the right input's */
+    int64_t     lower;    /* bounds of left time − right time (ms), inclusive */
+    int64_t     upper;
+} IntervalJoinPlan;
+
 /* PLAN_SINK: rows into a table's Kafka topic. */
 typedef struct SinkPlan {
     PlanNode    node;
@@ -180,6 +196,7 @@ static inline const CollectPlan *plan_collect(const PlanNode *n) { return (const
 static inline const WindowAggPlan *plan_window_agg(const PlanNode *n) { return (const WindowAggPlan *)n; }
 static inline const WindowTvfPlan *plan_window_tvf(const PlanNode *n) { return (const WindowTvfPlan *)n; }
 static inline const JoinPlan    *plan_join(const PlanNode *n)    { return (const JoinPlan *)n; }
+static inline const IntervalJoinPlan *plan_interval_join(const PlanNode *n) { return (const IntervalJoinPlan *)n; }
 
 typedef struct Plan {
     Arena       arena;    /* owns every node, expression and copied table */
