@@ -24,6 +24,7 @@ static const OpVTable *const op_vtables[PLAN__COUNT] = {
     [PLAN_UNION] = &op_union_vt,     [PLAN_WINDOW_AGG] = &op_window_agg_vt, [PLAN_WINDOW_TVF] = &op_window_tvf_vt,
     [PLAN_JOIN] = &op_join_vt,
     [PLAN_INTERVAL_JOIN] = &op_interval_join_vt,
+    [PLAN_TEMPORAL_JOIN] = &op_temporal_join_vt,
 };
 
 int job_fail(Job *j, const char *fmt, ...)

@@ -1823,6 +1823,55 @@ static int interval_bounds(BindCtx *c, BQuery *q, PtrList *rest, const unsigned 
 }
 
 /*
+ * `left JOIN right FOR SYSTEM_TIME AS OF left.t ON …`: an event-time
+ * temporal join, checked as Flink checks it — the versioned table has a
+ * primary key, all of it in the join's equalities, and an event-time
+ * attribute; AS OF names the left side's event-time attribute; inner or
+ * LEFT join.  ls: the left side's scope; ta: the join input's time
+ * attribute kinds.
+ */
+static int temporal_join(BindCtx *c, const AstJoin *aj, BQuery *q, const Scope *ls, const unsigned char *ta)
+{
+    BJoin *j = q->join;
+    const BQuery *rq = j->right;
+    const CatTable *t = rq->table;
+    int nl = j->left->nout, pos = aj->right.as_of->pos;
+    if (j->type != JOIN_INNER && j->type != JOIN_LEFT)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "a temporal join (FOR SYSTEM_TIME AS OF) is an inner or LEFT join, not %s",
+                          j->type == JOIN_RIGHT ? "RIGHT" : "FULL");
+    if (aj->nusing || j->nkeys == 0)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "a temporal join needs ON equalities between the versioned table's primary key and the other side");
+    if (!t->npk)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->right.pos,
+                          "a temporal join needs a versioned table, but '%s' has no PRIMARY KEY (declare one, e.g. an upsert table)", t->name);
+    int rt = -1;
+    for (int i = 0; i < rq->nout && rt < 0; i++)
+        if (ta[nl + i] == TA_ROWTIME) rt = i;
+    if (rt < 0)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->right.pos,
+                          "a temporal join needs a versioned table with an event-time attribute, but '%s' has no WATERMARK", t->name);
+    for (int k = 0; k < t->npk; k++) {
+        bool found = false;
+        for (int i = 0; i < j->nkeys && !found; i++) {
+            const BExpr *e = j->rkeys[i]->kind == BX_CAST ? j->rkeys[i]->a : j->rkeys[i];
+            found = e->kind == BX_COL && e->col < rq->nin && rq->in_cols && rq->in_cols[e->col] == t->pk[k];
+        }
+        if (!found)
+            return diag_error(c->diag, DIAG_SEMANTIC, aj->pos,
+                              "the versioned table's primary key column '%s' must be in the temporal join's equality condition", t->cols[t->pk[k]].name);
+    }
+    BExpr *at = bind_expr(c, ls, aj->right.as_of, AGG_NO_OTHER);
+    if (!at) return c->diag->code;
+    if (at->kind != BX_COL || ta[at->col] != TA_ROWTIME)
+        return diag_error(c->diag, DIAG_SEMANTIC, pos,
+                          "FOR SYSTEM_TIME AS OF must name the left side's event-time attribute (a column with a WATERMARK); processing-time temporal joins are not supported");
+    j->temporal = true;
+    j->ltime = at->col;
+    j->rtime = rt;
+    return 0;
+}
+
+/*
  * `left JOIN right ON cond`: both sides become queries of their own (their
  * rows), q's input is [left's columns…, right's columns…], and sc sees every
  * column under its item's qualifier (a USING column once, unqualified, as
@@ -1934,8 +1983,15 @@ static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
         conjuncts(c, on, &cs);
         for (int i = 0; i < cs.n; i++)
             if (!join_equality(c, q, cs.v[i])) ptrlist_push(c->arena, &rest, cs.v[i]);
-        if (interval_bounds(c, q, &rest, ta)) return c->diag->code;
+        if (!aj->right.as_of && interval_bounds(c, q, &rest, ta)) return c->diag->code;
         j->residual = conjoin(c, (BExpr **)rest.v, rest.n);
+    }
+    if (aj->right.as_of && temporal_join(c, aj, q, &ls, ta)) return c->diag->code;
+    if (j->temporal) {
+        /* The output keeps the probe side's event time (Flink); the versioned table's is a plain timestamp. */
+        q->in_types[j->ltime].timeattr = TA_ROWTIME;
+        for (int i = 0; i < sc->ncols; i++)
+            if (sc->cols[i].index == j->ltime && !sc->cols[i].expr) sc->cols[i].type.timeattr = TA_ROWTIME;
     }
     if (j->interval) {
         /* An interval join keeps its inputs' event-time attributes (Flink). */
@@ -1962,6 +2018,9 @@ static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q,
     if (req) {
         if (bind_window(c, q, sc, req)) return c->diag->code;
     } else if (f->join) {
+        if (f->join->left.as_of)
+            return diag_error(c->diag, DIAG_SEMANTIC, f->join->left.as_of->pos,
+                              "FOR SYSTEM_TIME AS OF belongs on the right side of a join (the versioned table)");
         return bind_join(c, f->join, q, sc);
     } else if (f->table) {
         const CatTable *t = catalog_find(c->catalog, f->table);
@@ -2028,6 +2087,8 @@ static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req,
     Scope sc = {0};
 
     /* FROM */
+    if (sel->from.as_of)
+        return diag_error(c->diag, DIAG_SEMANTIC, sel->from.as_of->pos, "FOR SYSTEM_TIME AS OF is only supported on the right side of a join (a temporal join)");
     if (bind_from(c, &sel->from, req, q, &sc)) return c->diag->code;
 
     /* WHERE */

@@ -57,6 +57,10 @@ typedef struct BJoin {
     int         rtime;    /* the right side's (a column of right's output) */
     int64_t     lower;    /* ltime − rtime ≥ lower (ms) */
     int64_t     upper;    /* ltime − rtime ≤ upper (ms) */
+    /* A temporal join (`right FOR SYSTEM_TIME AS OF left.ltime`): each
+     * left row meets the version of the right row of its key valid at its
+     * time; rtime is the versioned table's event-time attribute. */
+    bool        temporal; /* it is one (inner or left; ltime and rtime set) */
 } BJoin;
 
 struct BQuery {

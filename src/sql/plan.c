@@ -477,8 +477,20 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
             return NULL;
         }
     }
-    JoinPlan *jp = (JoinPlan *)node_new(p, j->interval ? PLAN_INTERVAL_JOIN : PLAN_JOIN, j->interval ? sizeof(IntervalJoinPlan) : sizeof(JoinPlan), l, n);
+    if (j->temporal && l->updating) {
+        diag_error(d, DIAG_PLAN, j->pos, "a temporal join needs an append-only left input, but it produces updates (from %s)",
+                   plan_ops[update_origin(l)->kind].name);
+        return NULL;
+    }
+    PlanKind kind = j->interval ? PLAN_INTERVAL_JOIN : j->temporal ? PLAN_TEMPORAL_JOIN : PLAN_JOIN;
+    size_t size = j->interval ? sizeof(IntervalJoinPlan) : j->temporal ? sizeof(TemporalJoinPlan) : sizeof(JoinPlan);
+    JoinPlan *jp = (JoinPlan *)node_new(p, kind, size, l, n);
     PlanNode *jn = &jp->node;
+    if (j->temporal) {
+        TemporalJoinPlan *tp = (TemporalJoinPlan *)jp;
+        tp->ltime = j->ltime;
+        tp->rtime = j->rtime;
+    }
     if (j->interval) {
         IntervalJoinPlan *ip = (IntervalJoinPlan *)jp;
         ip->ltime = j->ltime;
@@ -506,7 +518,12 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
         }
         jn->cols[i] = (PlanCol){name, q->in_types[i]};
     }
-    if (j->interval) return jn;   /* append-only (an outer row is emitted once, when no match can come), no unique key */
+    if (j->interval || j->temporal) {
+        /* Append-only, no unique key: an interval join's outer row comes once, when no match
+         * can come; a temporal join's row is final when emitted, whatever the versioned table does. */
+        jn->updating = false;
+        return jn;
+    }
     jn->updating = jn->updating || j->type != JOIN_INNER;
     bool nulls_left = j->type == JOIN_RIGHT || j->type == JOIN_FULL, nulls_right = j->type == JOIN_LEFT || j->type == JOIN_FULL;
     if (jp->runique && l->has_key && !nulls_left) {
@@ -1118,6 +1135,28 @@ static void describe_interval_join(const PlanNode *n, ExplainAttrs *a)
     explain_attr(a, "leftUpperBound", interval_text(a, ip->upper));
 }
 
+/* A temporal join: the probe side's time and the version time. */
+static void describe_temporal_join(const PlanNode *n, ExplainAttrs *a)
+{
+    const TemporalJoinPlan *tp = plan_temporal_join(n);
+    describe_join(n, a);
+    a->n -= 2;   /* its state: left rows until the watermark passes them, right rows' versions */
+    const char **names = col_names(a, n->cols, n->ncols);
+    explain_attr(a, "asOf", names[tp->ltime]);
+    explain_attr(a, "versionTime", names[tp->join.nleft + tp->rtime]);
+    explain_attr(a, "rightState", "Versions");
+}
+
+/* A temporal join's versioned side may update: it takes retractions (a
+ * delete ends a version) but no before-images. */
+static void require_temporal_join(PlanNode *n, bool need)
+{
+    (void)need;
+    n->before = false;
+    require_before(n->inputs[0], false);
+    require_before(n->inputs[1], false);
+}
+
 /* A sink shows its table's changelog and primary key. */
 static Changelog changelog_sink(const PlanNode *n)
 {
@@ -1153,4 +1192,5 @@ const PlanOps plan_ops[PLAN__COUNT] = {
                          .passes = passes_window_tvf},
     [PLAN_JOIN] = {.name = "Join", .describe = describe_join, .require = require_join},
     [PLAN_INTERVAL_JOIN] = {.name = "IntervalJoin", .describe = describe_interval_join, .require = require_join},
+    [PLAN_TEMPORAL_JOIN] = {.name = "TemporalJoin", .describe = describe_temporal_join, .require = require_temporal_join},
 };

@@ -31,6 +31,7 @@ typedef enum PlanKind {
     PLAN_WINDOW_TVF,      /* window table function without an aggregate: each row tagged with its windows */
     PLAN_JOIN,            /* regular join: both sides' rows kept per join key */
     PLAN_INTERVAL_JOIN,   /* interval join: rows kept per join key until the watermark passes what the other side can still match */
+    PLAN_TEMPORAL_JOIN,   /* event-time temporal join: each left row meets the right row's version valid at its time */
     PLAN__COUNT
 } PlanKind;
 
@@ -171,6 +172,18 @@ typedef struct IntervalJoinPlan {
     int64_t     upper;
 } IntervalJoinPlan;
 
+/* PLAN_TEMPORAL_JOIN: `left JOIN right FOR SYSTEM_TIME AS OF left.t`,
+ * inner or left.  Input 1 is the versioned table's changelog (inserts and
+ * updates are versions at their time attribute rtime, a delete ends one);
+ * input 0's rows (append-only) wait until the watermark passes their time
+ * ltime, then meet the version of their key valid then (the latest at or
+ * before it).  Append-only output that keeps ltime as its time attribute. */
+typedef struct TemporalJoinPlan {
+    JoinPlan    join;     /* type, keys, residual, nleft (first: plan_join reads it) */
+    int         ltime;    /* the left input's time attribute column */
+    int         rtime;    /* the right input's (the version time) */
+} TemporalJoinPlan;
+
 /* PLAN_SINK: rows into a table's Kafka topic. */
 typedef struct SinkPlan {
     PlanNode    node;
@@ -197,6 +210,7 @@ static inline const WindowAggPlan *plan_window_agg(const PlanNode *n) { return (
 static inline const WindowTvfPlan *plan_window_tvf(const PlanNode *n) { return (const WindowTvfPlan *)n; }
 static inline const JoinPlan    *plan_join(const PlanNode *n)    { return (const JoinPlan *)n; }
 static inline const IntervalJoinPlan *plan_interval_join(const PlanNode *n) { return (const IntervalJoinPlan *)n; }
+static inline const TemporalJoinPlan *plan_temporal_join(const PlanNode *n) { return (const TemporalJoinPlan *)n; }
 
 typedef struct Plan {
     Arena       arena;    /* owns every node, expression and copied table */
