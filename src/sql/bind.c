@@ -1822,6 +1822,53 @@ static int interval_bounds(BindCtx *c, BQuery *q, PtrList *rest, const unsigned 
     return 0;
 }
 
+/* Is key k of join j `l = r` with l plain column lc of the left side and r column rc of the right? */
+static bool key_is_cols(const BJoin *j, int k, int lc, int rc)
+{
+    const BExpr *l = j->lkeys[k], *r = j->rkeys[k];
+    return l->kind == BX_COL && l->col == lc && r->kind == BX_COL && r->col == rc;
+}
+
+/*
+ * A window join (Flink's): both sides window table functions (FROM
+ * TABLE(TUMBLE(…)) items) with the same windows, joined on L.window_start
+ * = R.window_start AND L.window_end = R.window_end (plus any keys).  Then
+ * those two equalities leave the keys: the window join operator matches
+ * rows per window.  Anything else stays a regular join.
+ */
+static int window_join(BindCtx *c, const AstJoin *aj, BQuery *q)
+{
+    BJoin *j = q->join;
+    const BQuery *lq = j->left, *rq = j->right;
+    if (!lq->window || !rq->window || lq->is_agg || rq->is_agg) return 0;
+    int lws = lq->nin - 3, rws = rq->nin - 3;   /* a window TVF item's output is its input: window_start, window_end, window_time last */
+    int ks = -1, ke = -1;
+    for (int k = 0; k < j->nkeys; k++) {
+        if (key_is_cols(j, k, lws, rws)) ks = k;
+        if (key_is_cols(j, k, lws + 1, rws + 1)) ke = k;
+    }
+    if (ks < 0 || ke < 0) return 0;
+    const WindowSpec *a = lq->window, *b = rq->window;
+    if (a->kind == WIN_SESSION || b->kind == WIN_SESSION)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "a window join over SESSION windows is not supported (TUMBLE, HOP and CUMULATE are)");
+    if (a->time != TA_ROWTIME || b->time != TA_ROWTIME)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "a window join needs event-time windows on both sides (processing-time window joins are not supported)");
+    if (a->kind != b->kind || a->size != b->size || a->slide != b->slide || a->offset != b->offset || a->ltz != b->ltz)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "a window join needs the same window table function, sizes and offset on both sides");
+    int n = 0;
+    for (int k = 0; k < j->nkeys; k++) {
+        if (k == ks || k == ke) continue;
+        j->lkeys[n] = j->lkeys[k];
+        j->rkeys[n] = j->rkeys[k];
+        n++;
+    }
+    j->nkeys = n;
+    j->window = true;
+    j->lwin = lws;
+    j->rwin = rws;
+    return 0;
+}
+
 /*
  * `left JOIN right FOR SYSTEM_TIME AS OF left.t ON …`: an event-time
  * temporal join, checked as Flink checks it — the versioned table has a
@@ -1987,6 +2034,7 @@ static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
         j->residual = conjoin(c, (BExpr **)rest.v, rest.n);
     }
     if (aj->right.as_of && temporal_join(c, aj, q, &ls, ta)) return c->diag->code;
+    if (!aj->right.as_of && !j->interval && window_join(c, aj, q)) return c->diag->code;
     if (j->temporal) {
         /* The output keeps the probe side's event time (Flink); the versioned table's is a plain timestamp. */
         q->in_types[j->ltime].timeattr = TA_ROWTIME;

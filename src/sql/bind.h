@@ -61,6 +61,12 @@ typedef struct BJoin {
      * left row meets the version of the right row of its key valid at its
      * time; rtime is the versioned table's event-time attribute. */
     bool        temporal; /* it is one (inner or left; ltime and rtime set) */
+    /* A window join: both sides are the same event-time window table
+     * function and the condition equates their window_start and
+     * window_end (those equalities are not in the keys). */
+    bool        window;   /* it is one */
+    int         lwin;     /* the left side's window_start column (window_end, window_time follow) */
+    int         rwin;     /* the right side's */
 } BJoin;
 
 struct BQuery {

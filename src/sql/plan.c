@@ -482,10 +482,16 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
                    plan_ops[update_origin(l)->kind].name);
         return NULL;
     }
-    PlanKind kind = j->interval ? PLAN_INTERVAL_JOIN : j->temporal ? PLAN_TEMPORAL_JOIN : PLAN_JOIN;
-    size_t size = j->interval ? sizeof(IntervalJoinPlan) : j->temporal ? sizeof(TemporalJoinPlan) : sizeof(JoinPlan);
+    PlanKind kind = j->interval ? PLAN_INTERVAL_JOIN : j->temporal ? PLAN_TEMPORAL_JOIN : j->window ? PLAN_WINDOW_JOIN : PLAN_JOIN;
+    size_t size = j->interval ? sizeof(IntervalJoinPlan) : j->temporal ? sizeof(TemporalJoinPlan) : j->window ? sizeof(WindowJoinPlan) : sizeof(JoinPlan);
     JoinPlan *jp = (JoinPlan *)node_new(p, kind, size, l, n);
     PlanNode *jn = &jp->node;
+    if (j->window) {
+        WindowJoinPlan *wp = (WindowJoinPlan *)jp;
+        wp->lwin = j->lwin;
+        wp->rwin = j->rwin;
+        wp->spec = *j->left->window;
+    }
     if (j->temporal) {
         TemporalJoinPlan *tp = (TemporalJoinPlan *)jp;
         tp->ltime = j->ltime;
@@ -518,7 +524,7 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
         }
         jn->cols[i] = (PlanCol){name, q->in_types[i]};
     }
-    if (j->interval || j->temporal) {
+    if (j->interval || j->temporal || j->window) {
         /* Append-only, no unique key: an interval join's outer row comes once, when no match
          * can come; a temporal join's row is final when emitted, whatever the versioned table does. */
         jn->updating = false;
@@ -1147,6 +1153,18 @@ static void describe_temporal_join(const PlanNode *n, ExplainAttrs *a)
     explain_attr(a, "rightState", "Versions");
 }
 
+/* A window join: its windows, as the window operators show them. */
+static void describe_window_join(const PlanNode *n, ExplainAttrs *a)
+{
+    const WindowJoinPlan *wp = plan_window_join(n);
+    describe_join(n, a);
+    a->n -= 2;   /* its state: each window's rows until it fires */
+    explain_attr(a, "window", describe_window(a, &wp->spec, n));   /* its time column is the left side's */
+    const char **names = col_names(a, n->cols, n->ncols);
+    explain_attr(a, "windowColumns", arena_printf(a->arena, "%s, %s = %s, %s", names[wp->lwin], names[wp->lwin + 1],
+                                                   names[wp->join.nleft + wp->rwin], names[wp->join.nleft + wp->rwin + 1]));
+}
+
 /* A temporal join's versioned side may update: it takes retractions (a
  * delete ends a version) but no before-images. */
 static void require_temporal_join(PlanNode *n, bool need)
@@ -1193,4 +1211,5 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_JOIN] = {.name = "Join", .describe = describe_join, .require = require_join},
     [PLAN_INTERVAL_JOIN] = {.name = "IntervalJoin", .describe = describe_interval_join, .require = require_join},
     [PLAN_TEMPORAL_JOIN] = {.name = "TemporalJoin", .describe = describe_temporal_join, .require = require_temporal_join},
+    [PLAN_WINDOW_JOIN] = {.name = "WindowJoin", .describe = describe_window_join, .require = require_join},
 };

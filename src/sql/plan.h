@@ -32,6 +32,7 @@ typedef enum PlanKind {
     PLAN_JOIN,            /* regular join: both sides' rows kept per join key */
     PLAN_INTERVAL_JOIN,   /* interval join: rows kept per join key until the watermark passes what the other side can still match */
     PLAN_TEMPORAL_JOIN,   /* event-time temporal join: each left row meets the right row's version valid at its time */
+    PLAN_WINDOW_JOIN,     /* window join: both sides' rows of a window joined when the window fires */
     PLAN__COUNT
 } PlanKind;
 
@@ -184,6 +185,19 @@ typedef struct TemporalJoinPlan {
     int         rtime;    /* the right input's (the version time) */
 } TemporalJoinPlan;
 
+/* PLAN_WINDOW_JOIN: two window table functions with the same windows
+ * joined on window_start and window_end (not among join.keys) and keys.
+ * Each side's rows wait per window until the watermark passes the
+ * window's end (window_time); then the window's rows of both sides are
+ * joined, outer sides' unmatched rows NULL-padded, and freed.
+ * Append-only output. */
+typedef struct WindowJoinPlan {
+    JoinPlan    join;     /* type, keys, residual, nleft (first: plan_join reads it) */
+    int         lwin;     /* the left input's window_start column (window_end, window_time follow) */
+    int         rwin;     /* the right input's */
+    WindowSpec  spec;     /* the windows (the same both sides) */
+} WindowJoinPlan;
+
 /* PLAN_SINK: rows into a table's Kafka topic. */
 typedef struct SinkPlan {
     PlanNode    node;
@@ -211,6 +225,7 @@ static inline const WindowTvfPlan *plan_window_tvf(const PlanNode *n) { return (
 static inline const JoinPlan    *plan_join(const PlanNode *n)    { return (const JoinPlan *)n; }
 static inline const IntervalJoinPlan *plan_interval_join(const PlanNode *n) { return (const IntervalJoinPlan *)n; }
 static inline const TemporalJoinPlan *plan_temporal_join(const PlanNode *n) { return (const TemporalJoinPlan *)n; }
+static inline const WindowJoinPlan *plan_window_join(const PlanNode *n) { return (const WindowJoinPlan *)n; }
 
 typedef struct Plan {
     Arena       arena;    /* owns every node, expression and copied table */
