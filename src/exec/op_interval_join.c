@@ -24,8 +24,9 @@
  * key][row] (rowkey bytes) as op_join.c keys them, the payload an IRec:
  * copies held, copies that met nothing yet (an outer side's), the row's
  * time.  In memory only (rebuilt on restore): a Bucket per side and join
- * key (the rows a probe walks) and each side's rows in time order (what
- * the watermark frees from the front).  The operator's watermark is
+ * key (the rows a probe walks) and each side's rows in a min-heap by time
+ * (what the watermark frees from the top; rows of many partitions come
+ * interleaved, so a sorted list would cost a walk per row).  The operator's watermark is
  * checkpointed beside the rows (meta interval_join.<op>.watermark), so a
  * restarted job judges late rows as the uninterrupted one did.
  */
@@ -49,7 +50,6 @@ typedef struct IRec {
     int64_t     unmatched; /* copies that met no row of the other side yet (a later match meets every copy) */
     int64_t     time;      /* the row's time attribute (ms) */
     KeyedEntry *prev, *next;       /* its bucket's list, in arrival order */
-    KeyedEntry *earlier, *later;   /* its side's time list */
     Bucket     *bucket;    /* the side and join key it belongs to */
 } IRec;
 
@@ -69,7 +69,8 @@ typedef struct ISide {
     int            timecol;/* its time attribute column */
     int64_t        lo, hi; /* a row of time t meets other-side rows of time t + lo … t + hi */
     bool           outer;  /* its unmatched rows come out NULL-padded */
-    KeyedEntry    *first, *last; /* its rows by time, earliest first */
+    KeyedEntry   **heap;   /* its rows, a min-heap by time */
+    int            nheap, capheap;
 } ISide;
 
 typedef struct IJoinState {
@@ -135,8 +136,42 @@ static Bucket *bucket_get(OpState *s, const void *key, size_t klen, bool create)
     return b;
 }
 
-/* Into its bucket and its side's time list (from the late end: rows come
- * nearly in time order). */
+static void heap_push(OpState *s, ISide *x, KeyedEntry *e)
+{
+    if (x->nheap == x->capheap) {
+        int cap = x->capheap ? x->capheap * 2 : 64;
+        x->heap = realloc(x->heap, sizeof *x->heap * (size_t)cap);
+        if (!x->heap) abort();
+        s->stats.state_bytes += (int64_t)(sizeof *x->heap * (size_t)(cap - x->capheap));
+        x->capheap = cap;
+    }
+    int64_t t = rec_of(e)->time;
+    int i = x->nheap++;
+    while (i > 0 && rec_of(x->heap[(i - 1) / 2])->time > t) {
+        x->heap[i] = x->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    x->heap[i] = e;
+}
+
+static KeyedEntry *heap_pop(ISide *x)
+{
+    KeyedEntry *top = x->heap[0], *last = x->heap[--x->nheap];
+    int64_t t = rec_of(last)->time;
+    int i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= x->nheap) break;
+        if (c + 1 < x->nheap && rec_of(x->heap[c + 1])->time < rec_of(x->heap[c])->time) c++;
+        if (rec_of(x->heap[c])->time >= t) break;
+        x->heap[i] = x->heap[c];
+        i = c;
+    }
+    if (x->nheap) x->heap[i] = last;
+    return top;
+}
+
+/* Into its bucket and its side's heap. */
 static void link_rec(OpState *s, KeyedEntry *e, Bucket *b)
 {
     IJoinState *st = s->priv;
@@ -148,18 +183,11 @@ static void link_rec(OpState *s, KeyedEntry *e, Bucket *b)
     else b->head = e;
     b->tail = e;
     b->nrows++;
-    ISide *x = &st->side[b->key[0]];
-    KeyedEntry *at = x->last;
-    while (at && rec_of(at)->time > r->time) at = rec_of(at)->earlier;
-    r->earlier = at;
-    r->later = at ? rec_of(at)->later : x->first;
-    if (r->later) rec_of(r->later)->earlier = e;
-    else x->last = e;
-    if (at) rec_of(at)->later = e;
-    else x->first = e;
+    heap_push(s, &st->side[b->key[0]], e);
 }
 
-/* Out of its bucket (freed when empty) and its time list: the Keyed's release hook. */
+/* Out of its bucket (freed when empty): the Keyed's release hook.  A row
+ * leaves its side's heap before (ij_advance pops it), or with the heap (the end). */
 static void unlink_rec(OpState *s, KeyedEntry *e)
 {
     IJoinState *st = s->priv;
@@ -170,11 +198,6 @@ static void unlink_rec(OpState *s, KeyedEntry *e)
     else b->head = r->next;
     if (r->next) rec_of(r->next)->prev = r->prev;
     else b->tail = r->prev;
-    ISide *x = &st->side[b->key[0]];
-    if (r->earlier) rec_of(r->earlier)->later = r->later;
-    else x->first = r->later;
-    if (r->later) rec_of(r->later)->earlier = r->earlier;
-    else x->last = r->earlier;
     r->bucket = NULL;
     if (--b->nrows == 0) {
         htab_remove(&st->buckets, b->key, b->klen, htab_hash(b->key, b->klen));
@@ -237,12 +260,6 @@ static int rec_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
     return 0;   /* linked by ij_restore, in time order */
 }
 
-static int cmp_time(const void *a, const void *b)
-{
-    int64_t x = rec_of(*(KeyedEntry *const *)a)->time, y = rec_of(*(KeyedEntry *const *)b)->time;
-    return x < y ? -1 : x > y;
-}
-
 static void wm_meta_key(char *buf, size_t cap, int op) { snprintf(buf, cap, "interval_join.%d.watermark", op); }
 
 static int ij_checkpoint(OpState *s, StateBatch *b, int op)
@@ -256,8 +273,7 @@ static int ij_checkpoint(OpState *s, StateBatch *b, int op)
     return 0;
 }
 
-/* Restore the rows, link them in time order (each time list then costs
- * O(1) per row), and the watermark. */
+/* Restore the rows, index them, and the watermark. */
 static int ij_restore(OpState *s, StateStore *store, int op)
 {
     IJoinState *st = s->priv;
@@ -270,7 +286,6 @@ static int ij_restore(OpState *s, StateStore *store, int op)
         HtabIter it;
         htab_iter_init(&st->rows.table, &it);
         for (KeyedEntry *e; (e = htab_iter_next(&st->rows.table, &it));) all[i++] = e;
-        qsort(all, n, sizeof *all, cmp_time);
         for (i = 0; i < n; i++) {
             const unsigned char *k = keyed_key(all[i]);
             link_rec(s, all[i], bucket_get(s, k, prefix_len(k, all[i]->klen), true));
@@ -353,7 +368,10 @@ static void ij_end(OpState *s)
     htab_iter_init(&st->buckets, &it);
     for (Bucket *b; (b = htab_iter_next(&st->buckets, &it));) free(b);
     htab_free(&st->buckets);
-    for (int sd = 0; sd < 2; sd++) free(st->side[sd].types);
+    for (int sd = 0; sd < 2; sd++) {
+        free(st->side[sd].types);
+        free(st->side[sd].heap);
+    }
     free(st->key_types);
     free(st->kv);
     free(st->joined);
@@ -513,8 +531,8 @@ static int ij_advance(OpState *s, int64_t wm, Batch *out)
     IJoinState *st = s->priv;
     for (int sd = 0; sd < 2; sd++) {
         ISide *x = &st->side[sd];
-        while (x->first && passed(rec_of(x->first)->time, x->hi, wm)) {
-            KeyedEntry *e = x->first;
+        while (x->nheap && passed(rec_of(x->heap[0])->time, x->hi, wm)) {
+            KeyedEntry *e = heap_pop(x);
             IRec *r = rec_of(e);
             if (x->outer && r->unmatched) {
                 put_stored(s, st->joined, sd, e);

@@ -25,8 +25,8 @@
  *   versions     key [1][join key length][join key][time, 8 bytes big-endian],
  *                payload [deleted (1 byte)][row (rowkey bytes)]
  * Payloads are exactly the stored values (KeyedConfig.vsize 0), so the
- * in-memory index lives beside them: the probe rows in time order (a sorted
- * array), and per join key a Bucket with its versions in time order.  The
+ * in-memory index lives beside them: the probe rows in a min-heap by time
+ * (rows of many partitions come interleaved), and per join key a Bucket with its versions in time order.  The
  * versions the watermark has made unreachable — all but the latest at or
  * before it — are freed when the watermark passes the next version's time
  * (a heap of buckets by that time).  The watermark is checkpointed beside
@@ -62,8 +62,8 @@ typedef struct Cleanup {
 typedef struct TJoinState {
     Keyed       rows;     /* probe rows and versions (first: keyed_op_checkpoint finds it here) */
     Htab        buckets;  /* [1][key] → Bucket */
-    KeyedEntry **probes;  /* probe entries by time: [phead, nprobes) */
-    int          phead, nprobes, capprobes;
+    KeyedEntry **probes;  /* probe entries, a min-heap by time */
+    int          nprobes, capprobes;
     Cleanup     *heap;    /* min-heap by t */
     int          nheap, capheap;
     int          nkeys;   /* join key width */
@@ -222,24 +222,35 @@ static void bucket_clean(OpState *s, Bucket *b, int64_t wm)
 
 static void probes_insert(TJoinState *st, KeyedEntry *e)
 {
-    if (st->phead > 0 && st->phead == st->nprobes) st->phead = st->nprobes = 0;
     if (st->nprobes == st->capprobes) {
-        if (st->phead > st->capprobes / 2) {   /* compact */
-            memmove(st->probes, st->probes + st->phead, sizeof *st->probes * (size_t)(st->nprobes - st->phead));
-            st->nprobes -= st->phead;
-            st->phead = 0;
-        } else {
-            st->capprobes = st->capprobes ? st->capprobes * 2 : 64;
-            st->probes = realloc(st->probes, sizeof *st->probes * (size_t)st->capprobes);
-            if (!st->probes) abort();
-        }
+        st->capprobes = st->capprobes ? st->capprobes * 2 : 64;
+        st->probes = realloc(st->probes, sizeof *st->probes * (size_t)st->capprobes);
+        if (!st->probes) abort();
     }
     int64_t t = probe_time(e);
-    int at = st->nprobes;
-    while (at > st->phead && probe_time(st->probes[at - 1]) > t) at--;
-    memmove(st->probes + at + 1, st->probes + at, sizeof *st->probes * (size_t)(st->nprobes - at));
-    st->probes[at] = e;
-    st->nprobes++;
+    int i = st->nprobes++;
+    while (i > 0 && probe_time(st->probes[(i - 1) / 2]) > t) {
+        st->probes[i] = st->probes[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    st->probes[i] = e;
+}
+
+static KeyedEntry *probes_pop(TJoinState *st)
+{
+    KeyedEntry *top = st->probes[0], *last = st->probes[--st->nprobes];
+    int64_t t = probe_time(last);
+    int i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= st->nprobes) break;
+        if (c + 1 < st->nprobes && probe_time(st->probes[c + 1]) < probe_time(st->probes[c])) c++;
+        if (probe_time(st->probes[c]) >= t) break;
+        st->probes[i] = st->probes[c];
+        i = c;
+    }
+    if (st->nprobes) st->probes[i] = last;
+    return top;
 }
 
 /* ---- checkpoint and restore (the payload is the stored value) ---- */
@@ -568,8 +579,8 @@ static int tj_advance(OpState *s, int64_t wm, Batch *out)
     TJoinState *st = s->priv;
     EvalCtx cx;
     exec_eval_ctx(s, &cx);
-    while (st->phead < st->nprobes && probe_time(st->probes[st->phead]) <= wm) {
-        KeyedEntry *e = st->probes[st->phead++];
+    while (st->nprobes && probe_time(st->probes[0]) <= wm) {
+        KeyedEntry *e = probes_pop(st);
         const unsigned char *k = keyed_key(e), *end = k + e->klen;
         const unsigned char *q = k + 9;
         uint64_t jl = 0;
