@@ -463,6 +463,10 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
     PlanNode *r = build_query(p, j->right, d);
     if (!r) return NULL;
     int nl = l->ncols, n = q->nin;
+    if (j->temporal && upstream_interval_join(l)) {
+        diag_error(d, DIAG_PLAN, j->pos, "a temporal join over an interval join's output is not supported (its rows may be later than the watermark)");
+        return NULL;
+    }
     if (j->interval) {
         const PlanNode *bad = l->updating ? l : r->updating ? r : NULL;
         if (bad) {
