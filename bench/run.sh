@@ -17,9 +17,15 @@
 #      (bench/sql/window_tumble.sql) and a 1-minute HOP sliding by 1 s
 #      (bench/sql/window_hop.sql, size/slide = 60); the orders' record
 #      timestamps advance 1 ms per order (`eddy gen --event-step`),
+#   8. times joins (issue 12): the N orders enriched with an upsert table
+#      of 100k users (a regular join, bench/sql/join_enrich.sql; topic
+#      `users` produced here), and an interval join of two streams of N/2
+#      events each (bench/sql/join_interval.sql; topics `auths` and `pays`
+#      from `eddy gen --event-step '1 ms'`); the join's state at the end of
+#      the enrichment run gives its bytes per kept row,
 # checks that each one processed exactly N records (and that eddy's
 # orders_summary equals the Python result), and prints a table of events/s,
-# CPU seconds and ratios with the targets of issue 3.
+# CPU seconds and ratios with the targets of issues 3, 11 and 12.
 #
 # Every phase reads the same N records of the same topic.  The phases run
 # in REPEAT rounds (default 5), interleaved, and each phase's fastest run is
@@ -93,6 +99,7 @@ NOSTATE=0
 "$EDDY" broker --topic orders_raw:16 --topic orders_summary:16 \
     --topic orders_by_user:16 --topic orders_copy:16 \
     --topic sales_per_minute:16 --topic sales_last_minute:16 \
+    --topic users:16 --topic orders_enriched:16 --topic auths:16 --topic pays:16 --topic matched:16 \
     > "$WORK/broker.out" 2> "$WORK/broker.err" &
 BPID=$!
 B=
@@ -139,10 +146,16 @@ check() {
     raw | python) got=$(sed -n 's/^records=\([0-9]*\).*/\1/p' "$WORK/$name.out") ;;
     *) got=$(eddy_in "$WORK/$name.err") ;;
     esac
-    [ "$got" = "$N" ] || die "$name: processed ${got:-?} records, expected $N"
-    if [ "$phase" = passthrough ]; then
+    local want=$N written=
+    case $phase in
+    passthrough) written=$N ;;
+    join_enrich) want=$((N + USERS)) written=$N ;;
+    join_interval) want=$((2 * HALF)) written=$HALF ;;
+    esac
+    [ "$got" = "$want" ] || die "$name: processed ${got:-?} records, expected $want"
+    if [ -n "$written" ]; then
         got=$(eddy_written "$WORK/$name.err")
-        [ "$got" = "$N" ] || die "$name: wrote ${got:-?} records, expected $N"
+        [ "$got" = "$written" ] || die "$name: wrote ${got:-?} records, expected $written"
     fi
 }
 
@@ -157,6 +170,8 @@ phase_cmd() {
     passthrough) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/passthrough.sql") ;;
     window_tumble) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/window_tumble.sql") ;;
     window_hop) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/window_hop.sql") ;;
+    join_enrich) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/join_enrich.sql") ;;
+    join_interval) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/join_interval.sql") ;;
     esac
 }
 
@@ -172,6 +187,12 @@ WINDOWS=0
 printf 'CREATE TABLE t (ts TIMESTAMP(3), WATERMARK FOR ts AS ts);\nSELECT window_start FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL %s1%s MINUTE)) GROUP BY window_start, window_end;\n' "'" "'" > "$WORK/probe.sql"
 "$EDDY" explain "$WORK/probe.sql" > /dev/null 2>&1 && WINDOWS=1
 [ "$WINDOWS" = 1 ] && PHASES+=(window_tumble window_hop)
+# Joins exist once `eddy explain` knows interval joins (an older binary skips them).
+JOINS=0
+"$EDDY" explain "$HERE/sql/join_interval.sql" > /dev/null 2>&1 && JOINS=1
+[ "$JOINS" = 1 ] && PHASES+=(join_enrich join_interval)
+USERS=100000
+HALF=$((N / 2))
 declare -A BEST_RSS
 run_rounds() {
     local r phase state
@@ -209,6 +230,21 @@ timed produce "$EDDY" gen orders --topic orders_raw --count "$N" --seed 42 \
 PRODUCE_WALL=$WALL
 grep -q "produced $N orders" "$WORK/produce.err" "$WORK/produce.out" ||
     die "eddy gen did not report $N orders produced"
+
+# The joins' other inputs: 100k users (upsert, keyed by user_id), and two
+# streams of N/2 events with record timestamps 1 ms apart.
+if [ "$JOINS" = 1 ]; then
+    log "bench: producing $USERS users, and $HALF events to each of auths and pays"
+    "$PY" "$HERE/produce_users.py" "$B" "$USERS" > "$WORK/users.out" 2>&1 ||
+        die "producing users failed: see $WORK/users.out"
+    for t in auths pays; do
+        seed=7
+        [ "$t" = pays ] && seed=8
+        "$EDDY" gen orders --topic "$t" --count "$HALF" --seed "$seed" \
+            --users 100000 --event-step '1 ms' --bootstrap "$B" > "$WORK/gen-$t.out" 2>&1 ||
+            die "eddy gen $t failed: see $WORK/gen-$t.out"
+    done
+fi
 
 # 2..6. the phases -------------------------------------------------------
 run_rounds
@@ -268,6 +304,8 @@ declare -A LABEL=(
     [passthrough]="eddy pass-through SELECT *"
     [window_tumble]="eddy TUMBLE 1 min per region"
     [window_hop]="eddy HOP 1 min / 1 s per region"
+    [join_enrich]="eddy orders JOIN 100k upsert users"
+    [join_interval]="eddy interval join, 2 x N/2 events"
 )
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 REV=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
@@ -309,6 +347,25 @@ if [ "$WINDOWS" = 1 ]; then
     echo "  TUMBLE 1 min >= 0.9x the reference job:          $R4  $(verdict "$R4" 0.9)"
     echo "  HOP size/slide 60 >= 0.9x the reference job:     $R5  $(verdict "$R5" 0.9)"
     for p in window_tumble window_hop; do
+        echo "  $p: $(sed -n 's/.*stopped: //p' "$WORK/$p.best.err" | tail -n 1)"
+    done
+fi
+if [ "$JOINS" = 1 ]; then
+    R6=$(ratio join_enrich passthrough)
+    R7=$(ratio join_interval passthrough)
+    # the join's state at the end of the enrichment run: every order and user
+    # is a kept row (state_bytes counts each row's encoded bytes, its entry's
+    # payload and the per-key index)
+    JST=$(sed -n 's/.*state at stop: Join \([0-9]*\) keys, \([0-9]*\) bytes.*/\1 \2/p' "$WORK/join_enrich.best.err" | tail -n 1)
+    echo "targets (issue 12; events/s counts the N orders, resp. the 2 x N/2 events):"
+    echo "  enrichment >= 0.7x pass-through:                 $R6  $(verdict "$R6" 0.7)"
+    echo "  interval join vs pass-through:                   $R7"
+    if [ -n "$JST" ]; then
+        read -r JKEYS JBYTES <<< "$JST"
+        echo "  join state at the end: $JKEYS rows, $JBYTES bytes:" \
+            "$(awk -v k="$JKEYS" -v b="$JBYTES" 'BEGIN{printf "%.0f", b / k}') B per kept row, the row's own encoded bytes included"
+    fi
+    for p in join_enrich join_interval; do
         echo "  $p: $(sed -n 's/.*stopped: //p' "$WORK/$p.best.err" | tail -n 1)"
     done
 fi

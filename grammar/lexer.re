@@ -86,6 +86,8 @@ int lex_next(Lexer *lx, Token *t)
         'with'       { TOK(TK_WITH); }
         'watermark'  { TOK(TK_WATERMARK); }
         'for'        { TOK(TK_FOR); }
+        'system_time' { TOK(TK_SYSTEM_TIME); }
+        'of'         { TOK(TK_OF); }
         'true'       { TOK(TK_TRUE); }
         'false'      { TOK(TK_FALSE); }
         'set'        { TOK(TK_SET); }

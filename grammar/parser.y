@@ -36,7 +36,7 @@
 
 %fallback ID KEY ENFORCED WATERMARK METADATA VIRTUAL LOCAL TIME ZONE TABLES JOBS JOB STOP
              BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC TO PARTITION
-             LEFT RIGHT OUTER.
+             LEFT RIGHT OUTER SYSTEM_TIME OF.
 
 %left OR.
 %left AND.
@@ -200,6 +200,9 @@ jointype(A) ::= FULL OUTER.     { A = AJ_FULL; }
 fromitem(A) ::= nm(N).                    { A = ast_from_table(ctx, N, NULL); }
 fromitem(A) ::= nm(N) nm(X).              { A = ast_from_table(ctx, N, &X); }
 fromitem(A) ::= nm(N) AS nm(X).           { A = ast_from_table(ctx, N, &X); }
+/* A versioned table in a temporal join: `rates FOR SYSTEM_TIME AS OF o.ts [AS r]`. */
+fromitem(A) ::= nm(N) FOR SYSTEM_TIME AS OF expr(T).           { A = ast_from_versioned(ctx, N, T, NULL); }
+fromitem(A) ::= nm(N) FOR SYSTEM_TIME AS OF expr(T) AS nm(X).  { A = ast_from_versioned(ctx, N, T, &X); }
 fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP.            { A = ast_from_window(ctx, F, &L, NULL); }
 fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP nm(X).      { A = ast_from_window(ctx, F, &L, &X); }
 fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP AS nm(X).   { A = ast_from_window(ctx, F, &L, &X); }

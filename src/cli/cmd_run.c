@@ -255,6 +255,12 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
             eddy_job_get_stats(threads[i].job, &st);
             fprintf(stderr, "eddy: job '%s' stopped: %lld records in, %lld changes out, %lld records written, %lld malformed skipped, %lld late\n",
                     jn, st.records_in, st.rows_out, st.records_out, st.skipped, st.late);
+            /* what each stateful operator still holds (bench/ reads it: bytes per kept row) */
+            for (int k = 0; k < eddy_job_operator_count(threads[i].job); k++) {
+                eddy_operator_stats os;
+                if (eddy_job_operator_stats(threads[i].job, k, &os) == EDDY_OK && os.state_keys > 0)
+                    fprintf(stderr, "eddy: job '%s' state at stop: %s %lld keys, %lld bytes\n", jn, os.name, os.state_keys, os.state_bytes);
+            }
         }
         eddy_job_free(threads[i].job);
     }

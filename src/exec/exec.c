@@ -23,6 +23,9 @@ static const OpVTable *const op_vtables[PLAN__COUNT] = {
     [PLAN_AGG] = &op_agg_vt,         [PLAN_SINK] = &op_sink_vt,           [PLAN_COLLECT] = &op_collect_vt,
     [PLAN_UNION] = &op_union_vt,     [PLAN_WINDOW_AGG] = &op_window_agg_vt, [PLAN_WINDOW_TVF] = &op_window_tvf_vt,
     [PLAN_JOIN] = &op_join_vt,
+    [PLAN_INTERVAL_JOIN] = &op_interval_join_vt,
+    [PLAN_TEMPORAL_JOIN] = &op_temporal_join_vt,
+    [PLAN_WINDOW_JOIN] = &op_window_join_vt,
 };
 
 int job_fail(Job *j, const char *fmt, ...)

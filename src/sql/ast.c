@@ -401,6 +401,13 @@ AstFrom ast_from_table(ParseCtx *c, Token name, Token *alias)
     return f;
 }
 
+AstFrom ast_from_versioned(ParseCtx *c, Token name, AstExpr *as_of, Token *alias)
+{
+    AstFrom f = ast_from_table(c, name, alias);
+    f.as_of = as_of;
+    return f;
+}
+
 AstSelect *ast_union(ParseCtx *c, AstSelect *left, Token u, bool all, AstSelect *right)
 {
     AstSelect *s = arena_alloc(c->arena, sizeof *s);

@@ -151,6 +151,7 @@ typedef struct AstFrom {
     int         nwinargs; /* count */
     AstSelect  *sub;      /* subquery */
     const char *alias;    /* alias, or NULL */
+    AstExpr    *as_of;    /* `table FOR SYSTEM_TIME AS OF expr` (a temporal join's versioned table): expr, or NULL */
     int         pos;      /* offset of the table name or '(' */
 } AstFrom;
 
@@ -272,6 +273,7 @@ AstWinArg *ast_winarg_expr(ParseCtx *c, AstExpr *x);
 AstWinArg *ast_winarg_named(ParseCtx *c, Token name, AstWinArg *a);
 AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias);
 /* `left <type> JOIN right [ON on | USING (names)]`; tok is JOIN (or the comma). */
+AstFrom ast_from_versioned(ParseCtx *c, Token name, AstExpr *as_of, Token *alias);
 AstFrom ast_from_join(ParseCtx *c, AstFrom left, AstJoinType type, Token tok, bool comma, AstFrom right, AstExpr *on, PtrList *using_);
 /* `left UNION [ALL] right`. */
 AstSelect *ast_union(ParseCtx *c, AstSelect *left, Token u, bool all, AstSelect *right);

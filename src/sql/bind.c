@@ -1738,6 +1738,186 @@ static int using_col(BindCtx *c, const Scope *sc, const char *name, int pos, con
     return at;
 }
 
+/* A time bound's term: column `col` plus a constant interval (col,
+ * col ± INTERVAL, INTERVAL + col).  False for anything else. */
+static bool time_term(const BExpr *e, int *col, int64_t *off)
+{
+    *off = 0;
+    if (e->kind == BX_OP && (e->op == OP_ADD || e->op == OP_SUB)) {
+        const BExpr *a = e->a, *b = e->b;
+        if (e->op == OP_ADD && a->kind == BX_LIT && a->type.kind == TY_INTERVAL) a = e->b, b = e->a;
+        if (b->kind != BX_LIT || b->type.kind != TY_INTERVAL || b->lit.null || a->kind != BX_COL) return false;
+        *off = e->op == OP_ADD ? b->lit.i : -b->lit.i;
+        e = a;
+    }
+    if (e->kind != BX_COL) return false;
+    *col = e->col;
+    return true;
+}
+
+/*
+ * Interval join (Flink's rule): conjuncts of the ON condition that compare
+ * a time attribute of the left side with one of the right side, each plus
+ * a constant interval, and together bound left − right from below and
+ * above.  Then j becomes an interval join on them and they leave `rest`.
+ * ta[i]: the time attribute kind of join input column i (before the
+ * regular join's rule cleared them).  Returns 0 or a DIAG_* code.
+ */
+static int interval_bounds(BindCtx *c, BQuery *q, PtrList *rest, const unsigned char *ta)
+{
+    BJoin *j = q->join;
+    int nl = j->left->nout;
+    int lt = -1, rt = -1;
+    bool has_lo = false, has_hi = false;
+    int64_t lo = 0, hi = 0;
+    bool *bound = arena_alloc(c->arena, sizeof(bool) * (size_t)(rest->n ? rest->n : 1));
+    for (int i = 0; i < rest->n; i++) {
+        const BExpr *e = rest->v[i];
+        if (e->kind != BX_OP || (e->op != OP_LT && e->op != OP_LE && e->op != OP_GT && e->op != OP_GE)) continue;
+        int ca, cb;
+        int64_t oa, ob;
+        if (!time_term(e->a, &ca, &oa) || !time_term(e->b, &cb, &ob)) continue;
+        if (!ta[ca] || !ta[cb]) continue;
+        AstOp op = e->op;
+        if (ca >= nl && cb < nl) {   /* right op left: flip to left op' right */
+            int t = ca; ca = cb; cb = t;
+            int64_t o = oa; oa = ob; ob = o;
+            op = op == OP_LT ? OP_GT : op == OP_LE ? OP_GE : op == OP_GT ? OP_LT : OP_LE;
+        }
+        if (!(ca < nl && cb >= nl)) continue;
+        if (ta[ca] != ta[cb])
+            return diag_error(c->diag, DIAG_SEMANTIC, e->pos,
+                              "an interval join needs time attributes of the same kind on both sides (here one is event time, the other processing time)");
+        if (ta[ca] != TA_ROWTIME)
+            return diag_error(c->diag, DIAG_SEMANTIC, e->pos, "processing-time interval joins are not supported; bound event-time (rowtime) attributes");
+        if (lt >= 0 && (lt != ca || rt != cb)) continue;   /* bounds of another pair of time columns stay a residual condition */
+        lt = ca;
+        rt = cb;
+        /* l + oa op r + ob  ⇔  l − r op ob − oa */
+        int64_t k = ob - oa;
+        if (op == OP_GT) k += 1, op = OP_GE;
+        if (op == OP_LT) k -= 1, op = OP_LE;
+        if (op == OP_GE) {
+            if (!has_lo || k > lo) lo = k;
+            has_lo = true;
+        } else {
+            if (!has_hi || k < hi) hi = k;
+            has_hi = true;
+        }
+        bound[i] = true;
+    }
+    if (!has_lo || !has_hi) return 0;   /* not bounded on both sides: a regular join */
+    if (lo > hi)
+        return diag_error(c->diag, DIAG_SEMANTIC, j->pos, "the interval join's time bounds admit no pair of rows (lower bound %lld ms is above upper bound %lld ms)",
+                          (long long)lo, (long long)hi);
+    j->interval = true;
+    j->ltime = lt;
+    j->rtime = rt - nl;
+    j->lower = lo;
+    j->upper = hi;
+    int n = 0;
+    for (int i = 0; i < rest->n; i++)
+        if (!bound[i]) rest->v[n++] = rest->v[i];
+    rest->n = n;
+    return 0;
+}
+
+/* Is key k of join j `l = r` with l plain column lc of the left side and r column rc of the right? */
+static bool key_is_cols(const BJoin *j, int k, int lc, int rc)
+{
+    const BExpr *l = j->lkeys[k], *r = j->rkeys[k];
+    return l->kind == BX_COL && l->col == lc && r->kind == BX_COL && r->col == rc;
+}
+
+/*
+ * A window join (Flink's): both sides window table functions (FROM
+ * TABLE(TUMBLE(…)) items) with the same windows, joined on L.window_start
+ * = R.window_start AND L.window_end = R.window_end (plus any keys).  Then
+ * those two equalities leave the keys: the window join operator matches
+ * rows per window.  Anything else stays a regular join.
+ */
+static int window_join(BindCtx *c, const AstJoin *aj, BQuery *q)
+{
+    BJoin *j = q->join;
+    const BQuery *lq = j->left, *rq = j->right;
+    if (!lq->window || !rq->window || lq->is_agg || rq->is_agg) return 0;
+    int lws = lq->nin - 3, rws = rq->nin - 3;   /* a window TVF item's output is its input: window_start, window_end, window_time last */
+    int ks = -1, ke = -1;
+    for (int k = 0; k < j->nkeys; k++) {
+        if (key_is_cols(j, k, lws, rws)) ks = k;
+        if (key_is_cols(j, k, lws + 1, rws + 1)) ke = k;
+    }
+    if (ks < 0 || ke < 0) return 0;
+    const WindowSpec *a = lq->window, *b = rq->window;
+    if (a->kind == WIN_SESSION || b->kind == WIN_SESSION)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "a window join over SESSION windows is not supported (TUMBLE, HOP and CUMULATE are)");
+    if (a->time != TA_ROWTIME || b->time != TA_ROWTIME)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "a window join needs event-time windows on both sides (processing-time window joins are not supported)");
+    if (a->kind != b->kind || a->size != b->size || a->slide != b->slide || a->offset != b->offset || a->ltz != b->ltz)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "a window join needs the same window table function, sizes and offset on both sides");
+    int n = 0;
+    for (int k = 0; k < j->nkeys; k++) {
+        if (k == ks || k == ke) continue;
+        j->lkeys[n] = j->lkeys[k];
+        j->rkeys[n] = j->rkeys[k];
+        n++;
+    }
+    j->nkeys = n;
+    j->window = true;
+    j->lwin = lws;
+    j->rwin = rws;
+    return 0;
+}
+
+/*
+ * `left JOIN right FOR SYSTEM_TIME AS OF left.t ON …`: an event-time
+ * temporal join, checked as Flink checks it — the versioned table has a
+ * primary key, all of it in the join's equalities, and an event-time
+ * attribute; AS OF names the left side's event-time attribute; inner or
+ * LEFT join.  ls: the left side's scope; ta: the join input's time
+ * attribute kinds.
+ */
+static int temporal_join(BindCtx *c, const AstJoin *aj, BQuery *q, const Scope *ls, const unsigned char *ta)
+{
+    BJoin *j = q->join;
+    const BQuery *rq = j->right;
+    const CatTable *t = rq->table;
+    int nl = j->left->nout, pos = aj->right.as_of->pos;
+    if (j->type != JOIN_INNER && j->type != JOIN_LEFT)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "a temporal join (FOR SYSTEM_TIME AS OF) is an inner or LEFT join, not %s",
+                          j->type == JOIN_RIGHT ? "RIGHT" : "FULL");
+    if (aj->nusing || j->nkeys == 0)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "a temporal join needs ON equalities between the versioned table's primary key and the other side");
+    if (!t->npk)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->right.pos,
+                          "a temporal join needs a versioned table, but '%s' has no PRIMARY KEY (declare one, e.g. an upsert table)", t->name);
+    int rt = -1;
+    for (int i = 0; i < rq->nout && rt < 0; i++)
+        if (ta[nl + i] == TA_ROWTIME) rt = i;
+    if (rt < 0)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->right.pos,
+                          "a temporal join needs a versioned table with an event-time attribute, but '%s' has no WATERMARK", t->name);
+    for (int k = 0; k < t->npk; k++) {
+        bool found = false;
+        for (int i = 0; i < j->nkeys && !found; i++) {
+            const BExpr *e = j->rkeys[i]->kind == BX_CAST ? j->rkeys[i]->a : j->rkeys[i];
+            found = e->kind == BX_COL && e->col < rq->nin && rq->in_cols && rq->in_cols[e->col] == t->pk[k];
+        }
+        if (!found)
+            return diag_error(c->diag, DIAG_SEMANTIC, aj->pos,
+                              "the versioned table's primary key column '%s' must be in the temporal join's equality condition", t->cols[t->pk[k]].name);
+    }
+    BExpr *at = bind_expr(c, ls, aj->right.as_of, AGG_NO_OTHER);
+    if (!at) return c->diag->code;
+    if (at->kind != BX_COL || ta[at->col] != TA_ROWTIME)
+        return diag_error(c->diag, DIAG_SEMANTIC, pos,
+                          "FOR SYSTEM_TIME AS OF must name the left side's event-time attribute (a column with a WATERMARK); processing-time temporal joins are not supported");
+    j->temporal = true;
+    j->ltime = at->col;
+    j->rtime = rt;
+    return 0;
+}
+
 /*
  * `left JOIN right ON cond`: both sides become queries of their own (their
  * rows), q's input is [left's columns…, right's columns…], and sc sees every
@@ -1771,10 +1951,12 @@ static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
     q->in_names = arena_alloc(c->arena, sizeof(char *) * (size_t)(q->nin ? q->nin : 1));
     q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)(q->nin ? q->nin : 1));
     bool lnull = j->type == JOIN_RIGHT || j->type == JOIN_FULL, rnull = j->type == JOIN_LEFT || j->type == JOIN_FULL;
+    unsigned char *ta = arena_alloc(c->arena, (size_t)(q->nin ? q->nin : 1));
     for (int i = 0; i < q->nin; i++) {
         const BQuery *side = i < nl ? lq : rq;
         int at = i < nl ? i : i - nl;
         Type t = side->out[at]->type;
+        ta[i] = t.timeattr;
         t.timeattr = TA_NONE;
         if (i < nl ? lnull : rnull) t.nullable = 1;
         /* a name an earlier column has gets a number (id, id0), as the join's output names it in EXPLAIN */
@@ -1848,7 +2030,23 @@ static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
         conjuncts(c, on, &cs);
         for (int i = 0; i < cs.n; i++)
             if (!join_equality(c, q, cs.v[i])) ptrlist_push(c->arena, &rest, cs.v[i]);
+        if (!aj->right.as_of && interval_bounds(c, q, &rest, ta)) return c->diag->code;
         j->residual = conjoin(c, (BExpr **)rest.v, rest.n);
+    }
+    if (aj->right.as_of && temporal_join(c, aj, q, &ls, ta)) return c->diag->code;
+    if (!aj->right.as_of && !j->interval && window_join(c, aj, q)) return c->diag->code;
+    if (j->temporal) {
+        /* The output keeps the probe side's event time (Flink); the versioned table's is a plain timestamp. */
+        q->in_types[j->ltime].timeattr = TA_ROWTIME;
+        for (int i = 0; i < sc->ncols; i++)
+            if (sc->cols[i].index == j->ltime && !sc->cols[i].expr) sc->cols[i].type.timeattr = TA_ROWTIME;
+    }
+    if (j->interval) {
+        /* An interval join keeps its inputs' event-time attributes (Flink). */
+        for (int i = 0; i < q->nin; i++)
+            if (ta[i] == TA_ROWTIME) q->in_types[i].timeattr = TA_ROWTIME;
+        for (int i = 0; i < sc->ncols; i++)
+            if (sc->cols[i].index >= 0 && !sc->cols[i].expr) sc->cols[i].type.timeattr = q->in_types[sc->cols[i].index].timeattr;
     }
     return 0;
 }
@@ -1868,6 +2066,9 @@ static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q,
     if (req) {
         if (bind_window(c, q, sc, req)) return c->diag->code;
     } else if (f->join) {
+        if (f->join->left.as_of)
+            return diag_error(c->diag, DIAG_SEMANTIC, f->join->left.as_of->pos,
+                              "FOR SYSTEM_TIME AS OF belongs on the right side of a join (the versioned table)");
         return bind_join(c, f->join, q, sc);
     } else if (f->table) {
         const CatTable *t = catalog_find(c->catalog, f->table);
@@ -1934,6 +2135,8 @@ static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req,
     Scope sc = {0};
 
     /* FROM */
+    if (sel->from.as_of)
+        return diag_error(c->diag, DIAG_SEMANTIC, sel->from.as_of->pos, "FOR SYSTEM_TIME AS OF is only supported on the right side of a join (a temporal join)");
     if (bind_from(c, &sel->from, req, q, &sc)) return c->diag->code;
 
     /* WHERE */

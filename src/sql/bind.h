@@ -49,6 +49,24 @@ typedef struct BJoin {
     BExpr     **rkeys;    /* the keys they equal, over right's output */
     int         nkeys;    /* count (0: every row of one side meets every row of the other) */
     BExpr      *residual; /* the rest of the condition, over [left…, right…], or NULL */
+    /* An interval join: the condition bounds the sides' rowtime attributes
+     * against each other (lower ≤ ltime − rtime ≤ upper); those
+     * comparisons are not in residual. */
+    bool        interval; /* it is one */
+    int         ltime;    /* the left side's time attribute (a column of left's output) */
+    int         rtime;    /* the right side's (a column of right's output) */
+    int64_t     lower;    /* ltime − rtime ≥ lower (ms) */
+    int64_t     upper;    /* ltime − rtime ≤ upper (ms) */
+    /* A temporal join (`right FOR SYSTEM_TIME AS OF left.ltime`): each
+     * left row meets the version of the right row of its key valid at its
+     * time; rtime is the versioned table's event-time attribute. */
+    bool        temporal; /* it is one (inner or left; ltime and rtime set) */
+    /* A window join: both sides are the same event-time window table
+     * function and the condition equates their window_start and
+     * window_end (those equalities are not in the keys). */
+    bool        window;   /* it is one */
+    int         lwin;     /* the left side's window_start column (window_end, window_time follow) */
+    int         rwin;     /* the right side's */
 } BJoin;
 
 struct BQuery {

@@ -290,9 +290,26 @@ static BExpr *remap_cols(Plan *p, const BExpr *e, const int *map)
 }
 
 /* A window needs rows that stay: an updating input is refused, as Flink refuses it. */
+/* An interval join somewhere upstream of n (its rows may come later than
+ * the watermark that passed it says: eddy holds no watermark back). */
+static const PlanNode *upstream_interval_join(const PlanNode *n)
+{
+    if (n->kind == PLAN_INTERVAL_JOIN) return n;
+    for (int i = 0; i < n->ninputs; i++) {
+        const PlanNode *f = upstream_interval_join(n->inputs[i]);
+        if (f) return f;
+    }
+    return NULL;
+}
+
 static bool window_input_ok(Plan *p, const BQuery *q, const PlanNode *in, Diag *d)
 {
     (void)p;
+    if (q->window->time == TA_ROWTIME && upstream_interval_join(in)) {
+        diag_error(d, DIAG_PLAN, q->win_pos,
+                   "an event-time window over an interval join's output is not supported (its rows may be later than the watermark); window the inputs before the join");
+        return false;
+    }
     if (!in->updating) return true;
     diag_error(d, DIAG_PLAN, q->win_pos, "a window needs an append-only input, but its input produces updates (from %s)",
                plan_ops[update_origin(in)->kind].name);
@@ -450,8 +467,51 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
     PlanNode *r = build_query(p, j->right, d);
     if (!r) return NULL;
     int nl = l->ncols, n = q->nin;
-    JoinPlan *jp = (JoinPlan *)node_new(p, PLAN_JOIN, sizeof(JoinPlan), l, n);
+    if (j->temporal && upstream_interval_join(l)) {
+        diag_error(d, DIAG_PLAN, j->pos, "a temporal join over an interval join's output is not supported (its rows may be later than the watermark)");
+        return NULL;
+    }
+    if (j->interval) {
+        const PlanNode *bad = l->updating ? l : r->updating ? r : NULL;
+        if (bad) {
+            diag_error(d, DIAG_PLAN, j->pos, "an interval join needs append-only inputs, but its %s input produces updates (from %s)",
+                       bad == l ? "left" : "right", plan_ops[update_origin(bad)->kind].name);
+            return NULL;
+        }
+        const PlanNode *up = upstream_interval_join(l);
+        if (!up) up = upstream_interval_join(r);
+        if (up) {
+            diag_error(d, DIAG_PLAN, j->pos, "an interval join over another interval join's output is not supported (its rows may be later than the watermark)");
+            return NULL;
+        }
+    }
+    if (j->temporal && l->updating) {
+        diag_error(d, DIAG_PLAN, j->pos, "a temporal join needs an append-only left input, but it produces updates (from %s)",
+                   plan_ops[update_origin(l)->kind].name);
+        return NULL;
+    }
+    PlanKind kind = j->interval ? PLAN_INTERVAL_JOIN : j->temporal ? PLAN_TEMPORAL_JOIN : j->window ? PLAN_WINDOW_JOIN : PLAN_JOIN;
+    size_t size = j->interval ? sizeof(IntervalJoinPlan) : j->temporal ? sizeof(TemporalJoinPlan) : j->window ? sizeof(WindowJoinPlan) : sizeof(JoinPlan);
+    JoinPlan *jp = (JoinPlan *)node_new(p, kind, size, l, n);
     PlanNode *jn = &jp->node;
+    if (j->window) {
+        WindowJoinPlan *wp = (WindowJoinPlan *)jp;
+        wp->lwin = j->lwin;
+        wp->rwin = j->rwin;
+        wp->spec = *j->left->window;
+    }
+    if (j->temporal) {
+        TemporalJoinPlan *tp = (TemporalJoinPlan *)jp;
+        tp->ltime = j->ltime;
+        tp->rtime = j->rtime;
+    }
+    if (j->interval) {
+        IntervalJoinPlan *ip = (IntervalJoinPlan *)jp;
+        ip->ltime = j->ltime;
+        ip->rtime = j->rtime;
+        ip->lower = j->lower;
+        ip->upper = j->upper;
+    }
     node_add_input(p, jn, r);
     jp->type = j->type;
     jp->lkeys = j->lkeys;
@@ -471,6 +531,12 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
             name = arena_printf(&p->arena, "%s%d", i < nl ? l->cols[i].name : r->cols[i - nl].name, suffix);
         }
         jn->cols[i] = (PlanCol){name, q->in_types[i]};
+    }
+    if (j->interval || j->temporal || j->window) {
+        /* Append-only, no unique key: an interval join's outer row comes once, when no match
+         * can come; a temporal join's row is final when emitted, whatever the versioned table does. */
+        jn->updating = false;
+        return jn;
     }
     jn->updating = jn->updating || j->type != JOIN_INNER;
     bool nulls_left = j->type == JOIN_RIGHT || j->type == JOIN_FULL, nulls_right = j->type == JOIN_LEFT || j->type == JOIN_FULL;
@@ -1040,6 +1106,63 @@ static void describe_join(const PlanNode *n, ExplainAttrs *a)
     explain_attr(a, "rightState", join_state(a, n->inputs[1], j->runique));
 }
 
+/* An interval in EXPLAIN: whole units where they fit ("-4 HOUR"), else ms. */
+static const char *interval_text(ExplainAttrs *a, int64_t ms)
+{
+    static const struct { int64_t ms; const char *unit; } units[] = {
+        {86400000, "DAY"}, {3600000, "HOUR"}, {60000, "MINUTE"}, {1000, "SECOND"}, {1, "MILLISECOND"}};
+    if (ms == 0) return "0";
+    for (size_t u = 0;; u++)
+        if (ms % units[u].ms == 0) return arena_printf(a->arena, "%lld %s", (long long)(ms / units[u].ms), units[u].unit);
+}
+
+/* Flink's IntervalJoin attributes: the bounds as left time − right time. */
+static void describe_interval_join(const PlanNode *n, ExplainAttrs *a)
+{
+    const IntervalJoinPlan *ip = plan_interval_join(n);
+    const JoinPlan *j = &ip->join;
+    describe_join(n, a);
+    a->n -= 2;   /* no leftState/rightState: the state is the rows within the bounds */
+    const char **names = col_names(a, n->cols, n->ncols);
+    explain_attr(a, "timeAttributes", arena_printf(a->arena, "%s - %s", names[ip->ltime], names[j->nleft + ip->rtime]));
+    explain_attr(a, "leftLowerBound", interval_text(a, ip->lower));
+    explain_attr(a, "leftUpperBound", interval_text(a, ip->upper));
+}
+
+/* A temporal join: the probe side's time and the version time. */
+static void describe_temporal_join(const PlanNode *n, ExplainAttrs *a)
+{
+    const TemporalJoinPlan *tp = plan_temporal_join(n);
+    describe_join(n, a);
+    a->n -= 2;   /* its state: left rows until the watermark passes them, right rows' versions */
+    const char **names = col_names(a, n->cols, n->ncols);
+    explain_attr(a, "asOf", names[tp->ltime]);
+    explain_attr(a, "versionTime", names[tp->join.nleft + tp->rtime]);
+    explain_attr(a, "rightState", "Versions");
+}
+
+/* A window join: its windows, as the window operators show them. */
+static void describe_window_join(const PlanNode *n, ExplainAttrs *a)
+{
+    const WindowJoinPlan *wp = plan_window_join(n);
+    describe_join(n, a);
+    a->n -= 2;   /* its state: each window's rows until it fires */
+    explain_attr(a, "window", describe_window(a, &wp->spec, n));   /* its time column is the left side's */
+    const char **names = col_names(a, n->cols, n->ncols);
+    explain_attr(a, "windowColumns", arena_printf(a->arena, "%s, %s = %s, %s", names[wp->lwin], names[wp->lwin + 1],
+                                                   names[wp->join.nleft + wp->rwin], names[wp->join.nleft + wp->rwin + 1]));
+}
+
+/* A temporal join's versioned side may update: it takes retractions (a
+ * delete ends a version) but no before-images. */
+static void require_temporal_join(PlanNode *n, bool need)
+{
+    (void)need;
+    n->before = false;
+    require_before(n->inputs[0], false);
+    require_before(n->inputs[1], false);
+}
+
 /* A sink shows its table's changelog and primary key. */
 static Changelog changelog_sink(const PlanNode *n)
 {
@@ -1074,4 +1197,7 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_WINDOW_TVF] = {.name = "WindowTableFunction", .describe = describe_window_tvf, .require = require_window,
                          .passes = passes_window_tvf},
     [PLAN_JOIN] = {.name = "Join", .describe = describe_join, .require = require_join},
+    [PLAN_INTERVAL_JOIN] = {.name = "IntervalJoin", .describe = describe_interval_join, .require = require_join},
+    [PLAN_TEMPORAL_JOIN] = {.name = "TemporalJoin", .describe = describe_temporal_join, .require = require_temporal_join},
+    [PLAN_WINDOW_JOIN] = {.name = "WindowJoin", .describe = describe_window_join, .require = require_join},
 };

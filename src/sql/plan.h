@@ -30,6 +30,9 @@ typedef enum PlanKind {
     PLAN_WINDOW_AGG,      /* window aggregate: final rows per window and key when time passes the window's end */
     PLAN_WINDOW_TVF,      /* window table function without an aggregate: each row tagged with its windows */
     PLAN_JOIN,            /* regular join: both sides' rows kept per join key */
+    PLAN_INTERVAL_JOIN,   /* interval join: rows kept per join key until the watermark passes what the other side can still match */
+    PLAN_TEMPORAL_JOIN,   /* event-time temporal join: each left row meets the right row's version valid at its time */
+    PLAN_WINDOW_JOIN,     /* window join: both sides' rows of a window joined when the window fires */
     PLAN__COUNT
 } PlanKind;
 
@@ -155,6 +158,46 @@ typedef struct JoinPlan {
     bool        runique;  /* the same for the right */
 } JoinPlan;
 
+/* PLAN_INTERVAL_JOIN: a join whose condition bounds the left row's time
+ * attribute against the right's, lower ≤ left time − right time ≤ upper,
+ * besides the equality keys (join.residual holds the rest).  Append-only
+ * inputs and output; the output keeps both time attributes.  A row is kept
+ * until the watermark passes the last time a row of the other side could
+ * match it; an outer side's row that matched nothing is emitted
+ * NULL-padded then. */
+typedef struct IntervalJoinPlan {
+    JoinPlan    join;     /* type, keys, residual, nleft (first: plan_join reads it) */
+    int         ltime;    /* the left input's time attribute column */
+    int         rtime;    /* the right input's */
+    int64_t     lower;    /* bounds of left time − right time (ms), inclusive */
+    int64_t     upper;
+} IntervalJoinPlan;
+
+/* PLAN_TEMPORAL_JOIN: `left JOIN right FOR SYSTEM_TIME AS OF left.t`,
+ * inner or left.  Input 1 is the versioned table's changelog (inserts and
+ * updates are versions at their time attribute rtime, a delete ends one);
+ * input 0's rows (append-only) wait until the watermark passes their time
+ * ltime, then meet the version of their key valid then (the latest at or
+ * before it).  Append-only output that keeps ltime as its time attribute. */
+typedef struct TemporalJoinPlan {
+    JoinPlan    join;     /* type, keys, residual, nleft (first: plan_join reads it) */
+    int         ltime;    /* the left input's time attribute column */
+    int         rtime;    /* the right input's (the version time) */
+} TemporalJoinPlan;
+
+/* PLAN_WINDOW_JOIN: two window table functions with the same windows
+ * joined on window_start and window_end (not among join.keys) and keys.
+ * Each side's rows wait per window until the watermark passes the
+ * window's end (window_time); then the window's rows of both sides are
+ * joined, outer sides' unmatched rows NULL-padded, and freed.
+ * Append-only output. */
+typedef struct WindowJoinPlan {
+    JoinPlan    join;     /* type, keys, residual, nleft (first: plan_join reads it) */
+    int         lwin;     /* the left input's window_start column (window_end, window_time follow) */
+    int         rwin;     /* the right input's */
+    WindowSpec  spec;     /* the windows (the same both sides) */
+} WindowJoinPlan;
+
 /* PLAN_SINK: rows into a table's Kafka topic. */
 typedef struct SinkPlan {
     PlanNode    node;
@@ -180,6 +223,9 @@ static inline const CollectPlan *plan_collect(const PlanNode *n) { return (const
 static inline const WindowAggPlan *plan_window_agg(const PlanNode *n) { return (const WindowAggPlan *)n; }
 static inline const WindowTvfPlan *plan_window_tvf(const PlanNode *n) { return (const WindowTvfPlan *)n; }
 static inline const JoinPlan    *plan_join(const PlanNode *n)    { return (const JoinPlan *)n; }
+static inline const IntervalJoinPlan *plan_interval_join(const PlanNode *n) { return (const IntervalJoinPlan *)n; }
+static inline const TemporalJoinPlan *plan_temporal_join(const PlanNode *n) { return (const TemporalJoinPlan *)n; }
+static inline const WindowJoinPlan *plan_window_join(const PlanNode *n) { return (const WindowJoinPlan *)n; }
 
 typedef struct Plan {
     Arena       arena;    /* owns every node, expression and copied table */

@@ -162,8 +162,10 @@ start=$(date +%s.%N)
 "$EDDY" gen orders --topic orders_env --count 300 --rate 1000 --bootstrap "$addr" \
     2>/dev/null || fail "eddy gen --rate failed"
 took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
-awk -v t="$took" 'BEGIN { exit !(t > 0.2 && t < 2.0) }' ||
-    fail "300 orders at 1000/s took $took s"
+# (a lower bound only: 300 orders cannot take less than ~0.3 s when paced;
+# how much longer a loaded machine takes is not this test's business)
+awk -v t="$took" 'BEGIN { exit !(t > 0.2) }' ||
+    fail "300 orders at 1000/s took $took s: not paced"
 
 # --event-step gives event time at a known pace: order i at 2024-01-01 + i × step
 "$EDDY" gen orders --topic orders_ts --count 50 --event-step '2 s' --bootstrap "$addr" \
