@@ -77,6 +77,7 @@ static KeyedEntry *entry_new(Keyed *k, const void *key, size_t len, size_t vlen)
 {
     KeyedEntry *e = slab_alloc(&k->slab, entry_size(len, vlen));
     e->klen = (uint32_t)len;
+    e->stored = 0;
     e->changed = 0;
     e->dead = 0;
     e->moved = 0;
@@ -121,9 +122,11 @@ KeyedEntry *keyed_insert(Keyed *k, const void *key, size_t len, uint64_t h, size
 }
 
 /* An entry out of the table: freed now, or kept for the checkpoint that
- * writes it (which frees it). */
+ * writes it (which frees it).  A key the state file never held needs no
+ * delete. */
 static void retire(Keyed *k, KeyedEntry *e, bool write_delete)
 {
+    write_delete = write_delete && e->stored;
     if (!e->changed && write_delete) keyed_touch(k, e);
     if (!e->changed) {
         entry_free(k, e);
@@ -143,6 +146,7 @@ KeyedEntry *keyed_resize(Keyed *k, KeyedEntry *e, uint64_t h, size_t vlen)
         return e;
     }
     KeyedEntry *n = entry_new(k, e->data, e->klen, vlen);
+    n->stored = e->stored;
     table_del(k, e, h);
     retire(k, e, false);   /* the new entry's put replaces it */
     table_add(k, n, h);
@@ -172,9 +176,11 @@ int keyed_checkpoint(Keyed *k, StateBatch *b, int op)
         }
         k->val.len = k->ktext.len = k->vtext.len = 0;
         if (k->cfg.save(k->op, e, &k->val, k->row)) {
-            state_batch_del(b, op, e->data, e->klen);
+            if (e->stored) state_batch_del(b, op, e->data, e->klen);
+            e->stored = 0;
             continue;
         }
+        e->stored = 1;
         json_encode(&k->ktext, k->cfg.key_text, k->cfg.nkey_text, k->row);
         json_encode(&k->vtext, k->cfg.val_text, k->cfg.nval_text, k->row);
         state_batch_put(b, op, e->data, e->klen, k->val.s ? k->val.s : "", k->val.len, k->ktext.s, k->vtext.s);
@@ -204,6 +210,7 @@ static int restore_row(void *ctx, const void *key, size_t klen, const void *val,
         entry_free(k, e);
         return -1;
     }
+    e->stored = 1;
     table_add(k, e, h);
     k->loaded++;
     return 0;

@@ -10,7 +10,9 @@
  * accumulators) or a size per entry (a stored row).  It remembers which
  * entries changed since the last checkpoint as pointers, not key copies:
  * an entry removed meanwhile stays allocated, key only, until the
- * checkpoint has written its delete.  keyed_checkpoint writes the changed
+ * checkpoint has written its delete — unless no checkpoint ever wrote it
+ * (a row that came and went between two checkpoints, as most of an
+ * interval join's do): then there is nothing to delete.  keyed_checkpoint writes the changed
  * entries (puts and deletes) into the checkpoint's StateBatch,
  * keyed_restore loads the operator's rows back from the StateStore, and
  * the operator's OpStats are kept current on every insert, resize and
@@ -48,10 +50,11 @@
 
 /* One key's state. */
 typedef struct KeyedEntry {
-    uint32_t klen : 28;   /* key bytes */
+    uint32_t klen : 27;   /* key bytes */
+    uint32_t stored : 1;  /* the state file holds this key (a checkpoint wrote it, or it was restored) */
     uint32_t changed : 1; /* in the changed list (written by the next checkpoint) */
     uint32_t dead : 1;    /* removed: out of the table, kept (key only) until the checkpoint deletes it */
-    uint32_t moved : 1;   /* dead because keyed_resize moved the key to a new entry: no delete to write */
+    uint32_t moved : 1;   /* dead with no delete to write: keyed_resize moved the key to a new entry, or the file never held it */
     uint32_t mark : 1;    /* the operator's own flag (0 in a new entry; the Keyed never reads it) */
     uint32_t vlen;        /* payload bytes */
     _Alignas(8) unsigned char data[]; /* key bytes, padded to 8, then the payload */

@@ -229,7 +229,7 @@ static int rec_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
     const ISide *sd = &st->side[side];
     rowkey_decode((const char *)k + pl, e->klen - pl, sd->types, row + 3 + st->nkeys + sd->off, sd->ncols, NULL);
     const unsigned char *kp = k + 1;
-    uint64_t jl;
+    uint64_t jl = 0;
     rowkey_get_varint(&kp, k + e->klen, &jl);
     rowkey_decode((const char *)kp, (size_t)jl, st->key_types, row + 3, st->nkeys, NULL);
     return 0;
