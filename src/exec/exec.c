@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "eval.h"
+#include "rowkey.h"
 #include "options.h"
 #include "state.h"
 
@@ -448,5 +449,25 @@ int job_push(Job *j, int source, const RawRecord *recs, int n)
     }
     j->cur_recs = NULL;
     j->cur_src = NULL;
+    return 0;
+}
+
+int exec_join_key(OpState *s, int side, BExpr *const *keys, int nkeys, const Type *key_types, const Value *row, Value *kv,
+                  StrBuf *scratch, StrBuf *out, EvalCtx *cx)
+{
+    for (int k = 0; k < nkeys; k++) {
+        const BExpr *e = keys[k];
+        if (e->kind == BX_COL) kv[k] = row[e->col];
+        else if (eval_expr(e, row, &kv[k], cx)) return exec_eval_fail(s, cx->errpos, cx->err);
+        if (kv[k].null) return 1;
+    }
+    scratch->len = 0;
+    rowkey_encode(scratch, key_types, kv, NULL, nkeys);
+    out->len = 0;
+    unsigned char hdr[1 + ROWKEY_VARINT_MAX];
+    hdr[0] = (unsigned char)side;
+    size_t hn = 1 + rowkey_put_varint(hdr + 1, scratch->len);
+    sb_putn(out, (const char *)hdr, hn);
+    sb_putn(out, scratch->s ? scratch->s : "", scratch->len);
     return 0;
 }

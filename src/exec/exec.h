@@ -267,6 +267,13 @@ int    wm_advance(Job *j, int source);
 int exec_record_headers(const RawRecord *r, struct kafka_header *out, int max);
 /* The source record a row of the source's current output batch came from, or NULL. */
 const RawRecord *source_record_of(const OpState *src, int row);
+struct EvalCtx;
+/* A join's bucket key for a row of side `side`: [side][varint length][the
+ * encoded values of keys over row] into out (kv: nkeys scratch values,
+ * scratch: a buffer).  Returns 1 when a key value is NULL (such a row meets
+ * nothing), 0, or -1 after failing the job with the expression's error. */
+int exec_join_key(OpState *s, int side, BExpr *const *keys, int nkeys, const Type *key_types, const Value *row, Value *kv,
+                  StrBuf *scratch, StrBuf *out, struct EvalCtx *cx);
 /* Fails the job with an expression error: the SQL position, the source
  * record when the row maps to one, and the message. */
 int exec_eval_fail(OpState *s, int errpos, const char *msg);

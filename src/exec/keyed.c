@@ -9,6 +9,8 @@
  */
 #include "keyed.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,3 +230,29 @@ int keyed_restore(Keyed *k, StateStore *store, int op)
 int keyed_op_checkpoint(OpState *s, StateBatch *b, int op) { return keyed_checkpoint(s->priv, b, op); }
 
 int keyed_op_restore(OpState *s, StateStore *store, int op) { return keyed_restore(s->priv, store, op); }
+
+int keyed_checkpoint_wm(Keyed *k, StateBatch *b, int op, int64_t wm)
+{
+    char key[48], val[32];
+    if (keyed_checkpoint(k, b, op)) return -1;
+    snprintf(key, sizeof key, "op.%d.watermark", op);
+    snprintf(val, sizeof val, "%lld", (long long)wm);
+    state_batch_meta(b, key, val);
+    return 0;
+}
+
+int keyed_restore_wm(Keyed *k, StateStore *store, int op, int64_t *wm)
+{
+    char key[48];
+    if (keyed_restore(k, store, op)) return -1;
+    snprintf(key, sizeof key, "op.%d.watermark", op);
+    const char *v = state_get_meta(store, key);
+    if (!v) return 0;
+    char *end;
+    errno = 0;
+    long long w = strtoll(v, &end, 10);
+    if (errno || end == v || *end)
+        return job_fail(k->op->job, "state file: the watermark of %s is unreadable (is the file damaged?)", plan_ops[k->op->node->kind].name);
+    *wm = w;
+    return 0;
+}

@@ -151,6 +151,15 @@ int  keyed_checkpoint(Keyed *k, StateBatch *b, int op);
  * job failed. */
 int  keyed_restore(Keyed *k, StateStore *store, int op);
 
+/* Time operators (windows, interval, temporal and window joins) keep their
+ * watermark beside their keyed state, so that a restarted job judges late
+ * rows as the uninterrupted one did: keyed_checkpoint and this watermark
+ * (a checkpoint meta row "op.<op>.watermark"), and back. */
+int  keyed_checkpoint_wm(Keyed *k, StateBatch *b, int op, int64_t wm);
+/* Sets *wm from the state file (unchanged when the file has none); 0, or
+ * -1 with the job failed naming the operator when it is unreadable. */
+int  keyed_restore_wm(Keyed *k, StateStore *store, int op, int64_t *wm);
+
 /* The same as OpVTable entries, for an operator whose state (OpState.priv)
  * begins with its Keyed. */
 int  keyed_op_checkpoint(OpState *s, StateBatch *b, int op);

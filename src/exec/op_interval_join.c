@@ -260,24 +260,17 @@ static int rec_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
     return 0;   /* linked by ij_restore, in time order */
 }
 
-static void wm_meta_key(char *buf, size_t cap, int op) { snprintf(buf, cap, "interval_join.%d.watermark", op); }
-
 static int ij_checkpoint(OpState *s, StateBatch *b, int op)
 {
     IJoinState *st = s->priv;
-    char k[64], v[32];
-    if (keyed_checkpoint(&st->rows, b, op)) return -1;
-    wm_meta_key(k, sizeof k, op);
-    snprintf(v, sizeof v, "%lld", (long long)s->stats.watermark);
-    state_batch_meta(b, k, v);
-    return 0;
+    return keyed_checkpoint_wm(&st->rows, b, op, s->stats.watermark);
 }
 
 /* Restore the rows, index them, and the watermark. */
 static int ij_restore(OpState *s, StateStore *store, int op)
 {
     IJoinState *st = s->priv;
-    if (keyed_restore(&st->rows, store, op)) return -1;
+    if (keyed_restore_wm(&st->rows, store, op, &s->stats.watermark)) return -1;
     size_t n = keyed_count(&st->rows);
     if (n) {
         KeyedEntry **all = malloc(sizeof *all * n);
@@ -291,15 +284,6 @@ static int ij_restore(OpState *s, StateStore *store, int op)
             link_rec(s, all[i], bucket_get(s, k, prefix_len(k, all[i]->klen), true));
         }
         free(all);
-    }
-    char k[64];
-    wm_meta_key(k, sizeof k, op);
-    const char *v = state_get_meta(store, k);
-    if (v) {
-        char *endp;
-        long long w = strtoll(v, &endp, 10);
-        if (*endp) return job_fail(s->job, "state file: the watermark of IntervalJoin is unreadable (is the file damaged?)");
-        s->stats.watermark = w;
     }
     return 0;
 }
@@ -389,22 +373,7 @@ static void ij_end(OpState *s)
 static int join_key(OpState *s, int sd, const Value *row, StrBuf *out, EvalCtx *cx)
 {
     IJoinState *st = s->priv;
-    const ISide *x = &st->side[sd];
-    for (int k = 0; k < st->nkeys; k++) {
-        const BExpr *e = x->keys[k];
-        if (e->kind == BX_COL) st->kv[k] = row[e->col];
-        else if (eval_expr(e, row, &st->kv[k], cx)) return exec_eval_fail(s, cx->errpos, cx->err);
-        if (st->kv[k].null) return 1;
-    }
-    st->rbuf.len = 0;
-    rowkey_encode(&st->rbuf, st->key_types, st->kv, NULL, st->nkeys);
-    out->len = 0;
-    unsigned char hdr[1 + ROWKEY_VARINT_MAX];
-    hdr[0] = (unsigned char)sd;
-    size_t hn = 1 + rowkey_put_varint(hdr + 1, st->rbuf.len);
-    sb_putn(out, (const char *)hdr, hn);
-    sb_putn(out, st->rbuf.s ? st->rbuf.s : "", st->rbuf.len);
-    return 0;
+    return exec_join_key(s, sd, st->side[sd].keys, st->nkeys, st->key_types, row, st->kv, &st->rbuf, out, cx);
 }
 
 /* Side sd's part of an output row: row, or NULLs. */

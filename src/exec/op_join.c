@@ -376,22 +376,7 @@ static void join_end(OpState *s)
 static int join_key(OpState *s, int sd, const Value *row, StrBuf *out, EvalCtx *cx)
 {
     JoinState *st = s->priv;
-    const Side *x = &st->side[sd];
-    for (int k = 0; k < st->nkeys; k++) {
-        const BExpr *e = x->keys[k];
-        if (e->kind == BX_COL) st->kv[k] = row[e->col];
-        else if (eval_expr(e, row, &st->kv[k], cx)) return exec_eval_fail(s, cx->errpos, cx->err);
-        if (st->kv[k].null) return 1;
-    }
-    st->rbuf.len = 0;
-    rowkey_encode(&st->rbuf, st->key_types, st->kv, NULL, st->nkeys);
-    out->len = 0;
-    unsigned char hdr[1 + ROWKEY_VARINT_MAX];
-    hdr[0] = (unsigned char)sd;
-    size_t hn = 1 + rowkey_put_varint(hdr + 1, st->rbuf.len);
-    sb_putn(out, (const char *)hdr, hn);
-    sb_putn(out, st->rbuf.s ? st->rbuf.s : "", st->rbuf.len);
-    return 0;
+    return exec_join_key(s, sd, st->side[sd].keys, st->nkeys, st->key_types, row, st->kv, &st->rbuf, out, cx);
 }
 
 /* The same bucket key for the other side. */

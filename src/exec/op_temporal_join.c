@@ -295,32 +295,16 @@ static int cmp_entry_time(const void *a, const void *b)
     return tx < ty ? -1 : tx > ty;
 }
 
-static void wm_meta_key(char *buf, size_t cap, int op) { snprintf(buf, cap, "temporal_join.%d.watermark", op); }
-
 static int tj_checkpoint(OpState *s, StateBatch *b, int op)
 {
     TJoinState *st = s->priv;
-    char k[64], v[32];
-    if (keyed_checkpoint(&st->rows, b, op)) return -1;
-    wm_meta_key(k, sizeof k, op);
-    snprintf(v, sizeof v, "%lld", (long long)s->stats.watermark);
-    state_batch_meta(b, k, v);
-    return 0;
+    return keyed_checkpoint_wm(&st->rows, b, op, s->stats.watermark);
 }
 
 static int tj_restore(OpState *s, StateStore *store, int op)
 {
     TJoinState *st = s->priv;
-    if (keyed_restore(&st->rows, store, op)) return -1;
-    char mk[64];
-    wm_meta_key(mk, sizeof mk, op);
-    const char *v = state_get_meta(store, mk);
-    if (v) {
-        char *endp;
-        long long w = strtoll(v, &endp, 10);
-        if (*endp) return job_fail(s->job, "state file: the watermark of TemporalJoin is unreadable (is the file damaged?)");
-        s->stats.watermark = w;
-    }
+    if (keyed_restore_wm(&st->rows, store, op, &s->stats.watermark)) return -1;
     size_t n = keyed_count(&st->rows);
     if (!n) return 0;
     KeyedEntry **all = malloc(sizeof *all * n);

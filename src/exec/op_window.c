@@ -766,33 +766,17 @@ static int win_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
     return 0;
 }
 
-static void wm_meta_key(char *buf, size_t cap, int op) { snprintf(buf, cap, "window.%d.watermark", op); }
-
 static int win_checkpoint(OpState *s, StateBatch *b, int op)
 {
     WinState *st = s->priv;
-    char k[64], v[32];
-    if (keyed_checkpoint(&st->k, b, op)) return -1;
-    wm_meta_key(k, sizeof k, op);
-    snprintf(v, sizeof v, "%lld", (long long)st->wm);
-    state_batch_meta(b, k, v);
-    return 0;
+    return keyed_checkpoint_wm(&st->k, b, op, st->wm);
 }
 
 static int win_restore(OpState *s, StateStore *store, int op)
 {
     WinState *st = s->priv;
-    char k[64];
-    if (keyed_restore(&st->k, store, op)) return -1;
-    wm_meta_key(k, sizeof k, op);
-    const char *v = state_get_meta(store, k);
-    if (v) {
-        char *endp;
-        long long w = strtoll(v, &endp, 10);
-        if (*endp) return job_fail(s->job, "state file: the watermark of %s is unreadable (is the file damaged?)", st->name);
-        st->wm = w;
-        if (st->spec.time == TA_ROWTIME) s->stats.watermark = w;
-    }
+    if (keyed_restore_wm(&st->k, store, op, &st->wm)) return -1;
+    if (st->wm != INT64_MIN && st->spec.time == TA_ROWTIME) s->stats.watermark = st->wm;
     return 0;
 }
 

@@ -192,37 +192,21 @@ static int rec_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
     return 0;
 }
 
-static void wm_meta_key(char *buf, size_t cap, int op) { snprintf(buf, cap, "window_join.%d.watermark", op); }
-
 static int wj_checkpoint(OpState *s, StateBatch *b, int op)
 {
     WJoinState *st = s->priv;
-    char k[64], v[32];
-    if (keyed_checkpoint(&st->rows, b, op)) return -1;
-    wm_meta_key(k, sizeof k, op);
-    snprintf(v, sizeof v, "%lld", (long long)s->stats.watermark);
-    state_batch_meta(b, k, v);
-    return 0;
+    return keyed_checkpoint_wm(&st->rows, b, op, s->stats.watermark);
 }
 
 static int wj_restore(OpState *s, StateStore *store, int op)
 {
     WJoinState *st = s->priv;
-    if (keyed_restore(&st->rows, store, op)) return -1;
+    if (keyed_restore_wm(&st->rows, store, op, &s->stats.watermark)) return -1;
     HtabIter it;
     htab_iter_init(&st->rows.table, &it);
     for (KeyedEntry *e; (e = htab_iter_next(&st->rows.table, &it));) {
         const unsigned char *k = keyed_key(e);
         link_rec(e, win_get(st, get_be64(k), get_be64(k + 8)));
-    }
-    char k[64];
-    wm_meta_key(k, sizeof k, op);
-    const char *v = state_get_meta(store, k);
-    if (v) {
-        char *endp;
-        long long w = strtoll(v, &endp, 10);
-        if (*endp) return job_fail(s->job, "state file: the watermark of WindowJoin is unreadable (is the file damaged?)");
-        s->stats.watermark = w;
     }
     return 0;
 }
