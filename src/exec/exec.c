@@ -471,3 +471,13 @@ int exec_join_key(OpState *s, int side, BExpr *const *keys, int nkeys, const Typ
     sb_putn(out, scratch->s ? scratch->s : "", scratch->len);
     return 0;
 }
+
+Type *exec_join_key_types(const BExpr *const *lkeys, int nkeys)
+{
+    Type *t = xcalloc((size_t)(nkeys ? nkeys : 1), sizeof *t);
+    for (int k = 0; k < nkeys; k++) {
+        t[k] = lkeys[k]->type;
+        t[k].nullable = 1;
+    }
+    return t;
+}

@@ -267,6 +267,9 @@ int    wm_advance(Job *j, int source);
 int exec_record_headers(const RawRecord *r, struct kafka_header *out, int max);
 /* The source record a row of the source's current output batch came from, or NULL. */
 const RawRecord *source_record_of(const OpState *src, int row);
+/* The types of a join's equality keys (the left keys', nullable: an outer
+ * side may hold NULL): an array of max(nkeys, 1) the caller frees. */
+Type *exec_join_key_types(const BExpr *const *lkeys, int nkeys);
 struct EvalCtx;
 /* A join's bucket key for a row of side `side`: [side][varint length][the
  * encoded values of keys over row] into out (kv: nkeys scratch values,

@@ -307,11 +307,7 @@ static int join_init(OpState *s)
     }
     st->types = xcalloc((size_t)n->ncols, sizeof *st->types);
     for (int i = 0; i < n->ncols; i++) st->types[i] = n->cols[i].type;
-    st->key_types = xcalloc((size_t)jp->nkeys, sizeof *st->key_types);
-    for (int k = 0; k < jp->nkeys; k++) {
-        st->key_types[k] = jp->lkeys[k]->type;
-        st->key_types[k].nullable = 1;
-    }
+    st->key_types = exec_join_key_types((const BExpr *const *)jp->lkeys, jp->nkeys);
     for (int sd = 0; sd < 2; sd++) {
         const PlanNode *in = n->inputs[sd];
         Side *x = &st->side[sd];
@@ -320,7 +316,7 @@ static int join_init(OpState *s)
         x->types = xcalloc((size_t)in->ncols, sizeof *x->types);
         for (int i = 0; i < in->ncols; i++) x->types[i] = in->cols[i].type;
         x->keys = sd ? jp->rkeys : jp->lkeys;
-        x->outer = sd ? (jp->type == JOIN_RIGHT || jp->type == JOIN_FULL) : (jp->type == JOIN_LEFT || jp->type == JOIN_FULL);
+        x->outer = join_side_outer(jp->type, sd);
     }
     st->kv = xcalloc((size_t)jp->nkeys, sizeof *st->kv);
     st->joined = xcalloc((size_t)n->ncols, sizeof *st->joined);

@@ -350,11 +350,7 @@ static int tj_init(OpState *s)
     st->rtime = tp->rtime;
     st->nleft = n->inputs[0]->ncols;
     st->nright = n->inputs[1]->ncols;
-    st->key_types = xcalloc((size_t)(jp->nkeys ? jp->nkeys : 1), sizeof *st->key_types);
-    for (int k = 0; k < jp->nkeys; k++) {
-        st->key_types[k] = jp->lkeys[k]->type;
-        st->key_types[k].nullable = 1;
-    }
+    st->key_types = exec_join_key_types((const BExpr *const *)jp->lkeys, jp->nkeys);
     st->ltypes = xcalloc((size_t)st->nleft, sizeof *st->ltypes);
     for (int i = 0; i < st->nleft; i++) st->ltypes[i] = n->inputs[0]->cols[i].type;
     st->rtypes = xcalloc((size_t)st->nright, sizeof *st->rtypes);

@@ -224,11 +224,7 @@ static int wj_init(OpState *s)
     st->nkeys = jp->nkeys;
     st->residual = jp->residual;
     st->ncols = n->ncols;
-    st->key_types = xcalloc((size_t)(jp->nkeys ? jp->nkeys : 1), sizeof *st->key_types);
-    for (int k = 0; k < jp->nkeys; k++) {
-        st->key_types[k] = jp->lkeys[k]->type;
-        st->key_types[k].nullable = 1;
-    }
+    st->key_types = exec_join_key_types((const BExpr *const *)jp->lkeys, jp->nkeys);
     for (int sd = 0; sd < 2; sd++) {
         const PlanNode *in = n->inputs[sd];
         WJSide *x = &st->side[sd];
@@ -238,7 +234,7 @@ static int wj_init(OpState *s)
         for (int i = 0; i < in->ncols; i++) x->types[i] = in->cols[i].type;
         x->keys = sd ? jp->rkeys : jp->lkeys;
         x->win = sd ? wp->rwin : wp->lwin;
-        x->outer = sd ? (jp->type == JOIN_RIGHT || jp->type == JOIN_FULL) : (jp->type == JOIN_LEFT || jp->type == JOIN_FULL);
+        x->outer = join_side_outer(jp->type, sd);
     }
     st->kv = xcalloc((size_t)(jp->nkeys ? jp->nkeys : 1), sizeof *st->kv);
     st->joined = xcalloc((size_t)n->ncols, sizeof *st->joined);

@@ -220,6 +220,11 @@ static inline const CalcPlan    *plan_calc(const PlanNode *n)    { return (const
 static inline const AggPlan     *plan_agg(const PlanNode *n)     { return (const AggPlan *)n; }
 static inline const SinkPlan    *plan_sink(const PlanNode *n)    { return (const SinkPlan *)n; }
 static inline const CollectPlan *plan_collect(const PlanNode *n) { return (const CollectPlan *)n; }
+/* Does side sd (0 left, 1 right) of a join keep its unmatched rows, NULL-padded? */
+static inline bool join_side_outer(JoinType t, int sd)
+{
+    return sd ? (t == JOIN_RIGHT || t == JOIN_FULL) : (t == JOIN_LEFT || t == JOIN_FULL);
+}
 static inline const WindowAggPlan *plan_window_agg(const PlanNode *n) { return (const WindowAggPlan *)n; }
 static inline const WindowTvfPlan *plan_window_tvf(const PlanNode *n) { return (const WindowTvfPlan *)n; }
 static inline const JoinPlan    *plan_join(const PlanNode *n)    { return (const JoinPlan *)n; }
