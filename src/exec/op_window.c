@@ -88,7 +88,6 @@ typedef struct WinState {
     Keyed    k;           /* first: the checkpoint helpers find it here */
     const char *name;     /* for messages */
     WindowSpec spec;      /* the windows */
-    bool     agg;         /* window aggregate (else the table function) */
     bool     rows;        /* SESSION table function: a session holds its rows (Acc slots = a StrBuf of them), not accumulators */
     int     *keycols;     /* the session key's input columns, NULL = the first ngroup */
     Type    *in_types;    /* input column types */
@@ -805,7 +804,7 @@ static void win_end(OpState *s)
     free(st);
 }
 
-static int win_init_common(OpState *s, const WindowSpec *spec, const char *late_topic, bool agg)
+static int win_init_common(OpState *s, const WindowSpec *spec, const char *late_topic)
 {
     const PlanNode *n = s->node, *in = n->inputs[0];
     WinState *st = calloc(1, sizeof *st);
@@ -813,7 +812,6 @@ static int win_init_common(OpState *s, const WindowSpec *spec, const char *late_
     s->priv = st;
     st->name = plan_ops[n->kind].name;
     st->spec = *spec;
-    st->agg = agg;
     st->wm = INT64_MIN;
     st->next_end = INT64_MAX;
     st->in_ncols = in->ncols;
@@ -837,7 +835,7 @@ static int window_agg_init(OpState *s)
 {
     const WindowAggPlan *wp = plan_window_agg(s->node);
     const PlanNode *n = &wp->node, *in = n->inputs[0];
-    win_init_common(s, &wp->spec, wp->late_topic, true);
+    win_init_common(s, &wp->spec, wp->late_topic);
     WinState *st = s->priv;
     st->ngroup = wp->ngroup;
     st->naggs = wp->naggs;
@@ -980,7 +978,7 @@ static int window_tvf_init(OpState *s)
 {
     const WindowTvfPlan *wp = plan_window_tvf(s->node);
     const PlanNode *n = &wp->node, *in = n->inputs[0];
-    win_init_common(s, &wp->spec, wp->late_topic, false);
+    win_init_common(s, &wp->spec, wp->late_topic);
     WinState *st = s->priv;
     KeyedConfig cfg = {.vsize = sizeof(SessionList *), .save = win_save, .load = win_load, .release = session_release};
     if (wp->spec.kind == WIN_SESSION) {

@@ -170,13 +170,8 @@ static PlanNode *calc(Plan *p, PlanNode *in, BExpr *filter, BExpr **exprs, const
 static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d);
 static const PlanNode *update_origin(const PlanNode *n);
 
-/* The visible name of window column i (window_start, window_end, window_time). */
-static const char *win_col_name(const BQuery *q, int i)
-{
-    static const char *const names[] = {"window_start", "window_end", "window_time"};
-    (void)q;
-    return names[i];
-}
+/* The visible names of the window columns (a group window's are hidden in its query). */
+static const char *const win_col_names[3] = {"window_start", "window_end", "window_time"};
 
 static PlanNode *build_source(Plan *p, const BQuery *q)
 {
@@ -405,7 +400,7 @@ static PlanNode *build_window_agg(Plan *p, const BQuery *q, PlanNode *in, Diag *
         for (int c = 0; c < wcol; c++) wp->late_names[c] = in->cols[c].name;
     }
     for (int i = 0; i < ngk; i++) w->cols[i] = pc->cols[i];
-    for (int i = 0; i < 3; i++) w->cols[ngk + i] = (PlanCol){win_col_name(q, i), q->in_types[wcol + i]};
+    for (int i = 0; i < 3; i++) w->cols[ngk + i] = (PlanCol){win_col_names[i], q->in_types[wcol + i]};
     for (int j = 0; j < q->naggs; j++) {
         const char *name = NULL;
         for (int i = 0; i < q->nout && !name; i++)
