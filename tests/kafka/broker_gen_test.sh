@@ -193,6 +193,9 @@ broker_pid=
 # --- --control: one answer per command, errors named; the end of input does
 # --- not stop it, SIGTERM does -------------------------------------------------
 mkfifo "$tmp/ctl" || fail "mkfifo"
+# the broker's shell opens ctl.out only once the FIFO has a writer: create it
+# first, so that the wait below never reads a file that is not there yet
+: >"$tmp/ctl.out"
 "$EDDY" broker --brokers 2 --control <"$tmp/ctl" >"$tmp/ctl.out" 2>"$tmp/broker.err" &
 broker_pid=$!
 exec 3>"$tmp/ctl"
