@@ -1,0 +1,130 @@
+"""e2e/state_compat — saved state survives harmless query changes and eddy
+versions, and a real change is refused naming what differs.
+
+  * harmless: a GROUP BY region job runs over 100 orders and stops; each
+    restart with the same state file changes the script harmlessly (the
+    source gets 'error.mode' = 'skip', an unused column, another
+    scan.startup.mode, another format option spelled out) while 100 more
+    orders arrive; every run must resume from its checkpoint (the upsert
+    sink's table equals the counts over all orders so far, nothing counted
+    twice) and exit 0;
+  * incompatible: COUNT(*) becomes SUM(amount): refused, exit 1, and the
+    message shows what the state was kept for and what the query needs
+    now — never two identical texts;
+  * corpus: each state file in state_corpus/ (an SQL dump written by an
+    earlier eddy, see its header) is re-created, its topic filled with
+    records the state says were read already (region 'junk': counting them
+    would show the state was ignored), then new orders; the current eddy
+    must restore the state and add the new orders to it.
+"""
+import collections
+import glob
+import json
+import os
+import re
+import sqlite3
+
+from eddyharness import Broker, Rec, check, fold_upsert, main, produce, read_topic, run_bounded, step, ukey, write_file
+
+SOURCE = """CREATE TABLE st_orders (
+  order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING{extra_col}
+){with_};
+"""
+SINK = """CREATE TABLE st_sum (region STRING PRIMARY KEY NOT ENFORCED, n BIGINT) WITH ('changelog.mode' = 'upsert');
+"""
+QUERY = "INSERT INTO st_sum SELECT region, {agg} FROM st_orders GROUP BY region;\n"
+
+REGIONS = ["eu", "us", "apac", "latam"]
+
+
+def orders(first, count):
+    return [{"order_id": i, "user_id": i % 7, "amount": 1.5 * (i % 10), "region": REGIONS[(i * 3) % 4]}
+            for i in range(first, first + count)]
+
+
+def script(extra_col="", with_="", agg="COUNT(*) AS n"):
+    return SOURCE.format(extra_col=extra_col, with_=with_) + SINK + QUERY.format(agg=agg)
+
+
+def expected(rows):
+    n = collections.Counter(r["region"] for r in rows)
+    return {ukey(region=k): {"region": k, "n": v} for k, v in n.items()}
+
+
+def check_sink(bootstrap, rows, what):
+    got = fold_upsert(read_topic(bootstrap, "st_sum"), "st_sum")
+    want = expected(rows)
+    check(got == want, "%s: st_sum is %s, expected %s" % (what, sorted(got.values(), key=str),
+                                                          sorted(want.values(), key=str)))
+
+
+def run_script(eddy, bootstrap, workdir, name, sql, state, expect=0):
+    path = write_file(workdir, name + ".sql", sql)
+    return run_bounded(eddy, bootstrap, path, workdir, state=state, expect=expect)
+
+
+def harmless_and_incompatible(eddy, workdir):
+    with Broker(eddy, workdir, topics={"st_orders": 2, "st_sum": 1}) as b:
+        state = os.path.join(workdir, "st.db")
+        sent = []
+        variants = [
+            ("original", script()),
+            ("error-mode-skip", script(with_=" WITH ('error.mode' = 'skip')")),
+            ("unused-column", script(extra_col=", note STRING", with_=" WITH ('error.mode' = 'skip')")),
+            ("startup-mode", script(extra_col=", note STRING", with_=" WITH ('scan.startup.mode' = 'latest-offset')")),
+            ("format-spelled-out", script(with_=" WITH ('format' = 'json', 'scan.startup.mode' = 'earliest-offset')")),
+        ]
+        for i, (name, sql) in enumerate(variants):
+            batch = orders(100 * i, 100)
+            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in batch])
+            sent += batch
+            step("%s: %d orders so far" % (name, len(sent)))
+            r = run_script(eddy, b.bootstrap, workdir, name, sql, state)
+            check("cannot follow" not in r.err, "%s: the state was refused:\n%s" % (name, r.err))
+            check_sink(b.bootstrap, sent, name)
+
+        r = run_script(eddy, b.bootstrap, workdir, "sum", script(agg="SUM(user_id) AS n"), state, expect=1)
+        msg = r.err
+        check("cannot follow" in msg, "SUM instead of COUNT: no refusal in\n%s" % msg)
+        check("COUNT(*)" in msg and "SUM(" in msg,
+              "SUM instead of COUNT: the refusal does not name COUNT(*) and SUM:\n%s" % msg)
+        m = re.search(r"aggs was '([^']*)', now '([^']*)'", msg)
+        check(m and "COUNT(*)" in m.group(1) and "SUM(" in m.group(2),
+              "SUM instead of COUNT: the refusal does not say that the aggregates differ:\n%s" % msg)
+        step("refused: %s" % msg.strip().splitlines()[-1][:300])
+
+
+def corpus(eddy, workdir):
+    files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "state_corpus", "*.sql")))
+    check(files, "no state files in state_corpus/")
+    for dump in files:
+        name = os.path.splitext(os.path.basename(dump))[0]
+        sub = os.path.join(workdir, name)
+        os.mkdir(sub)
+        with open(dump) as f:
+            text = f.read()
+        saved = json.loads(next(line[len("-- table: "):] for line in text.splitlines() if line.startswith("-- table: ")))
+        state = os.path.join(sub, "st.db")
+        db = sqlite3.connect(state)
+        db.executescript(text)
+        held = dict(db.execute("SELECT partition, next_offset FROM eddy_offsets WHERE topic = 'st_orders'").fetchall())
+        db.close()
+        with Broker(eddy, sub, topics={"st_orders": len(held), "st_sum": 1}) as b:
+            junk = [Rec(value=json.dumps({"order_id": -1, "user_id": 0, "amount": 0.0, "region": "junk"}).encode(),
+                        partition=p) for p, n in sorted(held.items()) for _ in range(n)]
+            produce(b.bootstrap, "st_orders", junk)
+            new = orders(5000, 150)
+            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in new])
+            r = run_script(eddy, b.bootstrap, sub, "job", script(), state)
+            check("cannot follow" not in r.err, "%s: the saved state was refused:\n%s" % (name, r.err))
+            got = fold_upsert(read_topic(b.bootstrap, "st_sum"), "st_sum")
+            want = {ukey(region=k): {"region": k, "n": v} for k, v in saved.items()}
+            for k, v in expected(new).items():
+                want.setdefault(k, {"region": v["region"], "n": 0})["n"] += v["n"]
+            check(got == want, "%s: st_sum is %s, expected the saved counts plus the new orders: %s"
+                  % (name, sorted(got.values(), key=str), sorted(want.values(), key=str)))
+            step("%s: restored and carried on" % name)
+
+
+if __name__ == "__main__":
+    main({"harmless": harmless_and_incompatible, "corpus": corpus})
