@@ -11,6 +11,12 @@ versions, and a real change is refused naming what differs.
   * incompatible: COUNT(*) becomes SUM(amount): refused, exit 1, and the
     message shows what the state was kept for and what the query needs
     now — never two identical texts;
+  * per job: a script of two INSERT jobs (a GROUP BY into an upsert table,
+    a copy into an append topic): --reset-job resets only the job it names
+    (the copy writes no duplicates), a bare --reset-state is refused with
+    the jobs' names, an unknown --reset-job name is refused, a refused
+    state file of one job stops the script before the other job writes,
+    and --state none runs both jobs;
   * corpus: each state file in state_corpus/ (an SQL dump written by an
     earlier eddy, see its header) is re-created, its topic filled with
     records the state says were read already (region 'junk': counting them
@@ -94,6 +100,52 @@ def harmless_and_incompatible(eddy, workdir):
         step("refused: %s" % msg.strip().splitlines()[-1][:300])
 
 
+TWO_JOBS = SOURCE.format(extra_col="", with_="") + SINK + """CREATE TABLE st_copy (order_id BIGINT, region STRING);
+INSERT INTO st_sum SELECT region, {agg} FROM st_orders GROUP BY region;
+INSERT INTO st_copy SELECT order_id, region FROM st_orders;
+"""
+
+
+def per_job(eddy, workdir):
+    with Broker(eddy, workdir, topics={"st_orders": 2, "st_sum": 1, "st_copy": 1}) as b:
+        sent = []
+
+        def more(n, name, *extra, expect=0, agg="COUNT(*) AS n"):
+            batch = orders(len(sent), n)
+            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in batch])
+            sent.extend(batch)
+            path = write_file(workdir, name + ".sql", TWO_JOBS.format(agg=agg))
+            return run_bounded(eddy, b.bootstrap, path, workdir, expect=expect, extra=list(extra))
+
+        def copies():
+            return sorted(json.loads(m.value)["order_id"] for m in read_topic(b.bootstrap, "st_copy"))
+
+        more(100, "first")
+        check(copies() == list(range(100)), "first run: st_copy holds %d records, expected 100" % len(copies()))
+        more(100, "reset-sum", "--reset-job", "st_sum")
+        check_sink(b.bootstrap, sent, "--reset-job st_sum")
+        check(copies() == list(range(200)),
+              "--reset-job st_sum: st_copy holds %d records for 200 orders (the copy job was reset too?)" % len(copies()))
+
+        r = more(50, "reset-all", "--reset-state", expect=1)
+        check("st_sum" in r.err and "st_copy" in r.err and "--reset-job" in r.err,
+              "a bare --reset-state over two jobs: the refusal does not name the jobs and --reset-job:\n%s" % r.err)
+        r = more(0, "reset-unknown", "--reset-job", "st_nope", expect=1)
+        check("st_nope" in r.err and "st_copy" in r.err, "--reset-job st_nope: no clear refusal:\n%s" % r.err)
+        check(copies() == list(range(200)), "a refused run wrote into st_copy")
+
+        r = more(0, "sum-changed", expect=1, agg="SUM(user_id) AS n")
+        check("cannot follow" in r.err, "st_sum's query changed: not refused:\n%s" % r.err)
+        check(copies() == list(range(200)), "st_sum's state was refused but st_copy's job ran and wrote")
+
+        more(0, "resume")
+        check(copies() == list(range(250)), "after the refusals: st_copy holds %d records, expected 250" % len(copies()))
+        check_sink(b.bootstrap, sent, "after the refusals")
+        more(0, "stateless", "--state", "none")
+        check(len(copies()) == 500, "--state none: both jobs should have read all 250 orders again")
+        step("per-job reset, refusals before any job starts, --state none: as expected")
+
+
 def corpus(eddy, workdir):
     files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "state_corpus", "*.sql")))
     check(files, "no state files in state_corpus/")
@@ -127,4 +179,4 @@ def corpus(eddy, workdir):
 
 
 if __name__ == "__main__":
-    main({"harmless": harmless_and_incompatible, "corpus": corpus})
+    main({"harmless": harmless_and_incompatible, "perjob": per_job, "corpus": corpus})
