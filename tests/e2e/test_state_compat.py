@@ -17,6 +17,9 @@ versions, and a real change is refused naming what differs.
     the jobs' names, an unknown --reset-job name is refused, a refused
     state file of one job stops the script before the other job writes,
     and --state none runs both jobs;
+  * tampered: the state file of a running job is deleted, overwritten with
+    garbage, or replaced by another job's compatible state file: at its
+    next checkpoint the job must say so and exit 1, never stop "cleanly";
   * corpus: each state file in state_corpus/ (an SQL dump written by an
     earlier eddy, see its header) is re-created, its topic filled with
     records the state says were read already (region 'junk': counting them
@@ -146,6 +149,54 @@ def per_job(eddy, workdir):
         step("per-job reset, refusals before any job starts, --state none: as expected")
 
 
+def tampered(eddy, workdir):
+    import shutil
+    import time
+    from eddyharness import Job, wait_for
+    with Broker(eddy, workdir, topics={"st_orders": 2, "st_sum": 1}) as b:
+        sql = "SET 'execution.checkpointing.interval' = '200 ms';\n" + script()
+        path = write_file(workdir, "job.sql", sql)
+        # another job's state file of the same query, to put in the place of the running one's
+        produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(0, 50)])
+        other = os.path.join(workdir, "other.db")
+        run_bounded(eddy, b.bootstrap, path, workdir, state=other)
+
+        def overwrite(p):
+            with open(p, "r+b") as f:
+                f.write(os.urandom(4096))
+
+        def replace(p):
+            shutil.copy(other, p + ".new")
+            os.rename(p + ".new", p)
+
+        cases = [("deleted", os.unlink, "deleted"),
+                 ("overwritten", overwrite, "no longer holds an SQLite database"),
+                 ("replaced", replace, "replaced by another file")]
+        for name, tamper, why in cases:
+            state = os.path.join(workdir, name + ".db")
+            job = Job(eddy, b.bootstrap, path, workdir, name, state=state)
+            try:
+                produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(100, 20)])
+                wait_for("%s: a first checkpoint" % name, lambda: os.path.exists(state) and os.path.getsize(state) > 0
+                         and os.path.exists(state + "-wal"), job=job)
+                time.sleep(0.5)
+                tamper(state)
+                rc = None
+                for _ in range(40):
+                    produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(200, 5)])
+                    rc = job.wait(0.25)
+                    if rc is not None:
+                        break
+                err = job.stderr()
+                check(rc == 1, "%s state file: the job %s:\n%s"
+                      % (name, "is still running 10 s later" if rc is None else "exited with %s" % rc, err[-2000:]))
+                check(why in err and "not the file this job opened" in err,
+                      "%s state file: the job's message does not say so:\n%s" % (name, err[-2000:]))
+                step("%s: %s" % (name, [line for line in err.splitlines() if why in line][0][:240]))
+            finally:
+                job.kill()
+
+
 def corpus(eddy, workdir):
     files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "state_corpus", "*.sql")))
     check(files, "no state files in state_corpus/")
@@ -179,4 +230,4 @@ def corpus(eddy, workdir):
 
 
 if __name__ == "__main__":
-    main({"harmless": harmless_and_incompatible, "perjob": per_job, "corpus": corpus})
+    main({"harmless": harmless_and_incompatible, "perjob": per_job, "tampered": tampered, "corpus": corpus})
