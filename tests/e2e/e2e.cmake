@@ -15,7 +15,7 @@ endforeach()
 # its upsert sink must end exact and never go backwards.  ~15 s each.
 # Saved state across harmless query changes and eddy versions
 # (test_state_compat.py; the corpus of older state files in state_corpus/).
-foreach(name harmless perjob tampered corpus)
+foreach(name harmless perjob tampered diskfull corpus)
   eddy_python_test(e2e/state_${name} ${CMAKE_CURRENT_LIST_DIR}/test_state_compat.py ${name})
   set_tests_properties(e2e/state_${name} PROPERTIES TIMEOUT 120)
 endforeach()

@@ -20,6 +20,10 @@ versions, and a real change is refused naming what differs.
   * tampered: the state file of a running job is deleted, overwritten with
     garbage, or replaced by another job's compatible state file: at its
     next checkpoint the job must say so and exit 1, never stop "cleanly";
+  * disk full: the state file on a 256 KiB tmpfs; a job whose checkpoint
+    no longer fits fails with a clear error (exit 1) keeping its last good
+    checkpoint; with room again it resumes from it, exactly (per-order
+    counts stay 1: nothing counted twice, nothing lost);
   * corpus: each state file in state_corpus/ (an SQL dump written by an
     earlier eddy, see its header) is re-created, its topic filled with
     records the state says were read already (region 'junk': counting them
@@ -197,6 +201,40 @@ def tampered(eddy, workdir):
                 job.kill()
 
 
+PER_ORDER = SOURCE.format(extra_col="", with_="") + """
+CREATE TABLE st_per (order_id BIGINT PRIMARY KEY NOT ENFORCED, n BIGINT) WITH ('changelog.mode' = 'upsert');
+INSERT INTO st_per SELECT order_id, COUNT(*) AS n FROM st_orders GROUP BY order_id;
+"""
+
+
+def disk_full(eddy, workdir):
+    import subprocess
+    disk = os.path.join(workdir, "disk")
+    os.mkdir(disk)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", disk], capture_output=True, text=True)
+    check(r.returncode == 0, "cannot mount a small tmpfs for the state file (the suite runs as root): %s" % r.stderr)
+    try:
+        with Broker(eddy, workdir, topics={"st_orders": 2, "st_per": 1}) as b:
+            path = write_file(workdir, "per.sql", PER_ORDER)
+            state = os.path.join(disk, "per.db")
+            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(0, 500)])
+            run_bounded(eddy, b.bootstrap, path, workdir, state=state)
+            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(500, 20000)])
+            r = run_bounded(eddy, b.bootstrap, path, workdir, state=state, expect=1)
+            fail = [line for line in r.err.splitlines() if "failed" in line or "error" in line]
+            check(fail and "full" in fail[-1].replace(workdir, "") and state in fail[-1],
+                  "disk full: the error does not say the state file's disk is full:\n%s" % r.err[-2000:])
+            step("disk full: %s" % fail[-1][:300])
+            subprocess.run(["mount", "-o", "remount,size=64m", disk], check=True)
+            run_bounded(eddy, b.bootstrap, path, workdir, state=state)
+            got = fold_upsert(read_topic(b.bootstrap, "st_per"), "st_per")
+            bad = [row for row in got.values() if row["n"] != 1]
+            check(len(got) == 20500 and not bad, "after the disk had room again: %d orders in st_per (expected 20500), "
+                  "%d counted more than once, e.g. %s" % (len(got), len(bad), bad[:3]))
+    finally:
+        subprocess.run(["umount", "-l", disk])
+
+
 def corpus(eddy, workdir):
     files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "state_corpus", "*.sql")))
     check(files, "no state files in state_corpus/")
@@ -230,4 +268,4 @@ def corpus(eddy, workdir):
 
 
 if __name__ == "__main__":
-    main({"harmless": harmless_and_incompatible, "perjob": per_job, "tampered": tampered, "corpus": corpus})
+    main({"harmless": harmless_and_incompatible, "perjob": per_job, "tampered": tampered, "diskfull": disk_full, "corpus": corpus})
