@@ -19,8 +19,42 @@ static void *big_main(void *p)
     return NULL;
 }
 
+/* This thread's stack: its lowest address and size (0 when unknown),
+ * asked once per thread (for the main thread glibc reads /proc/self/maps). */
+static __thread uintptr_t stack_lo;
+static __thread size_t stack_size;
+static __thread bool stack_known;
+
+static void stack_bounds(uintptr_t *lo, size_t *size)
+{
+    if (!stack_known) {
+        pthread_attr_t at;
+        void *addr = NULL;
+        size_t n = 0;
+        if (pthread_getattr_np(pthread_self(), &at) == 0) {
+            pthread_attr_getstack(&at, &addr, &n);
+            pthread_attr_destroy(&at);
+        }
+        stack_lo = (uintptr_t)addr;
+        stack_size = n;
+        stack_known = true;
+    }
+    *lo = stack_lo;
+    *size = stack_size;
+}
+
 void stack_run_big(void (*fn)(void *), void *arg)
 {
+    /* Enough stack left here (a main thread's 8 MiB, most threads'
+     * default): no thread to make — under AddressSanitizer a thread with a
+     * big stack costs milliseconds. */
+    uintptr_t lo;
+    size_t size;
+    stack_bounds(&lo, &size);
+    if (size && (uintptr_t)__builtin_frame_address(0) - lo >= STACK_NEED) {
+        fn(arg);
+        return;
+    }
     BigCall c = {fn, arg};
     pthread_attr_t at;
     pthread_t t;
@@ -43,14 +77,12 @@ static __thread uintptr_t stack_floor;
 bool stack_low(void)
 {
     if (!stack_floor) {
-        pthread_attr_t at;
-        void *lo = NULL;
-        size_t size = 0;
-        if (pthread_getattr_np(pthread_self(), &at) != 0) return false;
-        pthread_attr_getstack(&at, &lo, &size);
-        pthread_attr_destroy(&at);
+        uintptr_t lo;
+        size_t size;
+        stack_bounds(&lo, &size);
+        if (!size) return false;
         size_t reserve = size / 4 < (64u << 10) ? size / 4 : (64u << 10);
-        stack_floor = (uintptr_t)lo + reserve;
+        stack_floor = lo + reserve;
     }
     return (uintptr_t)__builtin_frame_address(0) < stack_floor;
 }

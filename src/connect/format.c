@@ -9,10 +9,6 @@
  * of such records costs one registry request, not one per record; those
  * records are malformed (error.mode decides).  A registry that cannot be
  * reached is not the record's fault: REC_FATAL.
- *
- * EDDY_AVRO_DECODER=generic in the environment makes Avro decoders use
- * avro-c's generic reader instead of the compiled programs — for the
- * benchmark (bench/avro_bench.sh) and for checking one against the other.
  */
 #include "format.h"
 
@@ -40,7 +36,6 @@ struct RecDecoder {
     WriterProg   *progs;  /* avro-confluent: programs by writer id */
     int           nprogs, capprogs;
     int           last;   /* index of the last program used, -1 */
-    bool          generic;/* avro-c's generic decoding */
 };
 
 struct RecEncoder {
@@ -53,12 +48,6 @@ struct RecEncoder {
     char         *subject;/* avro-confluent: subject */
     int32_t       id;     /* avro-confluent: the registered id, -1 = not yet */
 };
-
-static bool want_generic(void)
-{
-    const char *v = getenv("EDDY_AVRO_DECODER");
-    return v && strcmp(v, "generic") == 0;
-}
 
 static int raw_slot(const JsonField *fields, int n, char *err, size_t errlen)
 {
@@ -75,7 +64,6 @@ RecDecoder *recdec_new(const FormatSpec *fs, const JsonField *fields, int n, cha
     if (!d) abort();
     d->format = fs->format;
     d->last = -1;
-    d->generic = want_generic();
     switch (fs->format) {
     case FMT_JSON:
         d->json = json_decoder_new(fields, n);
@@ -88,7 +76,7 @@ RecDecoder *recdec_new(const FormatSpec *fs, const JsonField *fields, int n, cha
     case FMT_AVRO_CONFLUENT:
         if (!(d->reader = cavro_reader_new(fields, n, err, errlen))) break;
         if (fs->format == FMT_AVRO) {
-            if (!(d->plain = cavro_program_new(d->reader, NULL, 0, d->generic, err, errlen))) break;
+            if (!(d->plain = cavro_program_new(d->reader, NULL, 0, err, errlen))) break;
             return d;
         }
         if (!(d->reg = registry_new(fs->registry_url, err, errlen))) break;
@@ -136,7 +124,7 @@ static CavroProgram *writer_program(RecDecoder *d, int32_t id, int *rc, char *er
             wp.why = strdup(why);
         } else {
             char cerr[400];
-            wp.prog = cavro_program_new(d->reader, schema, strlen(schema), d->generic, cerr, sizeof cerr);
+            wp.prog = cavro_program_new(d->reader, schema, strlen(schema), cerr, sizeof cerr);
             if (!wp.prog) {
                 snprintf(why, sizeof why, "schema id %d: %s", (int)id, cerr);
                 wp.why = strdup(why);
