@@ -148,7 +148,7 @@ static const OptionDef run_flags[] = {
     {.name = "reset-state", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, reset)},
      .doc = "discard the job's saved state and start fresh (a script of one INSERT job; else --reset-job)"},
     {.name = "reset-job", .type = OPT_LIST, .to = {OPT_FIELD(RunOpts, reset_jobs)}, .metavar = "NAME",
-     .doc = "discard the saved state of job NAME (its sink table; repeatable; 'all' = every job)"},
+     .doc = "discard the saved state of job NAME (its sink table; 'all' = every job)"},
     {0},
 };
 

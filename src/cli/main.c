@@ -137,6 +137,7 @@ static void usage(FILE *f)
     flags_summary(commands, NCOMMANDS, f);
     fputs("  help options                 document every WITH option and SET key\n"
           "  help functions               list the built-in functions\n"
+          "  help COMMAND                 a command's options (also: help man, help completion)\n"
           "  --version                    print the version\n"
           "  --help                       this text\n"
           "\noptions of the shell:\n", f);
@@ -160,6 +161,25 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < NCOMMANDS; i++)
         if (strcmp(argv[1], commands[i]->name) == 0) return commands[i]->main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "help") == 0 && argc == 2) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "help") == 0 && argc >= 3) {   /* eddy help COMMAND | man | completion */
+        for (int i = 0; i < NCOMMANDS; i++)
+            if (strcmp(argv[2], commands[i]->name) == 0) {
+                flags_usage(commands[i], stdout);
+                return 0;
+            }
+        if (strcmp(argv[2], "man") == 0) {
+            flags_man(&shell_cmd, commands, NCOMMANDS, eddy_version(), stdout);
+            return 0;
+        }
+        if (strcmp(argv[2], "completion") == 0) {
+            flags_bash_completion(&shell_cmd, commands, NCOMMANDS, stdout);
+            return 0;
+        }
+    }
     if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "functions") == 0) {
         char *doc = eddy_functions_doc();
         fputs(doc, stdout);
