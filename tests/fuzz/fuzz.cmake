@@ -156,3 +156,35 @@ if(_fuzz_ok)
             -P ${_fuzz_dir}/fuzz.cmake)
   set_tests_properties(fuzz/decode PROPERTIES TIMEOUT 120)
 endif()
+
+# fuzz/testfile — the test-file parser (src/cli/testfile.c, fuzz_testfile.c),
+# from the test files in tests/sql.  By hand:
+#   build/tests/fuzz_testfile -max_total_time=3600 build/tests/fuzz_testfile_work tests/sql
+if(_fuzz_ok)
+  set(_tf_srcs)
+  foreach(_src src/base/arena.c src/base/strbuf.c src/base/options.c src/base/types.c src/base/tz.c src/base/diag.c
+               src/cli/testfile.c)
+    list(APPEND _tf_srcs ${PROJECT_SOURCE_DIR}/${_src})
+  endforeach()
+  set(_tf_bin ${CMAKE_CURRENT_BINARY_DIR}/fuzz_testfile)
+  add_custom_command(
+    OUTPUT ${_tf_bin}
+    COMMAND ${CLANG} -g -O1 -std=gnu11 -fno-omit-frame-pointer
+            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+            -Wall -Wextra -Wno-unused-parameter -DEDDY_BUILDING
+            -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_SOURCE_DIR}/src/base -I${PROJECT_SOURCE_DIR}/src/cli
+            ${_tf_srcs} ${_fuzz_dir}/fuzz_testfile.c -lm -o ${_tf_bin}
+    DEPENDS ${_tf_srcs} ${_fuzz_dir}/fuzz_testfile.c
+    COMMENT "clang: libFuzzer target fuzz_testfile"
+    VERBATIM)
+  add_custom_target(fuzz_testfile ALL DEPENDS ${_tf_bin})
+  add_test(NAME fuzz/testfile
+    COMMAND ${CMAKE_COMMAND}
+            -DFUZZER=${_tf_bin}
+            -DSEEDS=${PROJECT_SOURCE_DIR}/tests/sql
+            -DWORK=${CMAKE_CURRENT_BINARY_DIR}/fuzz_testfile_work
+            -DARTIFACTS=${CMAKE_CURRENT_BINARY_DIR}/fuzz_testfile_artifacts
+            -DRUNS=50000
+            -P ${_fuzz_dir}/fuzz.cmake)
+  set_tests_properties(fuzz/testfile PROPERTIES TIMEOUT 120)
+endif()
