@@ -3,17 +3,16 @@
 # JSON and the raw consumer, in one run.
 #
 #   1. builds eddy (Release) and bench/avro_bench.c against its libeddy.a;
-#   2. avro_bench N: decode alone, ns/record — JSON, Avro through avro-c's
-#      generic reader, Avro through eddy's compiled decoder, and touching
-#      every byte (the raw consumer's per-record work);
+#   2. avro_bench N: decode alone, ns/record — JSON, Avro through eddy's
+#      compiled decoder, and touching every byte (the raw consumer's
+#      per-record work);
 #   3. on one `eddy broker` (and its registry): N reference orders as JSON
 #      (orders_json) and as Avro in the Confluent wire format (orders_avro,
 #      `eddy gen --format avro-confluent`), 16 partitions each, lz4;
 #   4. times, each the best of REPEAT runs: raw_consumer.c on each topic;
 #      the reference job (`eddy run --bounded --state none`) on JSON, on
 #      Avro with the compiled decoder (orders_avro from the registry, as in
-#      sql/orders_avro.sql) and on Avro with avro-c's generic decoder
-#      (EDDY_AVRO_DECODER=generic);
+#      sql/orders_avro.sql);
 #   5. prints CPU ns per event, events/s and the ratios, and the share of
 #      each eddy job's CPU per event that decoding takes (step 2's figure
 #      over step 4's).
@@ -58,7 +57,7 @@ log "avro_bench: decode alone"
 "$WORK/avro_bench" "$N" 5 | tee "$WORK/micro.txt"
 micro() { awk -v k="$1" 'index($0, k) == 1 { print $NF }' "$WORK/micro.txt"; }
 
-"$EDDY" broker --topic orders_json:16 --topic orders_avro:16 --topic sum_json:4 --topic sum_avro:4 --topic sum_generic:4 \
+"$EDDY" broker --topic orders_json:16 --topic orders_avro:16 --topic sum_json:4 --topic sum_avro:4 \
     > "$WORK/broker.out" 2> "$WORK/broker.err" &
 BPID=$!
 for _ in $(seq 200); do
@@ -79,7 +78,7 @@ CREATE TABLE sum_json (region STRING PRIMARY KEY NOT ENFORCED, total_orders BIGI
   avg_order_value DOUBLE) WITH ('changelog.mode' = 'upsert');
 INSERT INTO sum_json SELECT region, COUNT(*), SUM(amount), ROUND(AVG(amount), 2) FROM orders_json GROUP BY region;
 EOF
-for s in avro generic; do
+for s in avro; do
 cat > "$WORK/$s.sql" <<EOF
 CREATE TABLE sum_$s (region STRING PRIMARY KEY NOT ENFORCED, total_orders BIGINT, total_sales DOUBLE,
   avg_order_value DOUBLE) WITH ('changelog.mode' = 'upsert', 'format' = 'avro-confluent');
@@ -116,9 +115,7 @@ best json "$EDDY" run --bounded --state none --bootstrap "$B" "$WORK/json.sql"
 C[json]=$CPU W[json]=$WALL
 best avro "$EDDY" run --bounded --state none --bootstrap "$B" --registry "$R" "$WORK/avro.sql"
 C[avro]=$CPU W[avro]=$WALL
-best generic env EDDY_AVRO_DECODER=generic "$EDDY" run --bounded --state none --bootstrap "$B" --registry "$R" "$WORK/generic.sql"
-C[generic]=$CPU W[generic]=$WALL
-for j in json avro generic; do
+for j in json avro; do
     grep -q "stopped: $N records in" "$WORK/$j.err" || die "$j did not read $N records: $(tail -n 2 "$WORK/$j.err")"
 done
 
@@ -134,15 +131,13 @@ row raw_json "raw consumer, JSON topic" raw_json
 row raw_avro "raw consumer, Avro topic" raw_avro
 row json "eddy reference job, JSON" raw_json
 row avro "eddy reference job, Avro, compiled decoder" raw_avro
-row generic "eddy reference job, Avro, avro-c generic" raw_avro
 
 share() { awk -v d="$1" -v c="$2" -v n="$N" 'BEGIN{printf "%.0f%%", 100 * d / (c * 1e9 / n)}'; }
 printf '\n%-44s %10s %10s %8s\n' "decode share of the job's CPU per event" "decode ns" "job ns/ev" "share"
-for j in json avro generic; do
+for j in json avro; do
     case $j in
     json) d=$(micro "JSON (eddy's json_decode): region, amount") ;;
     avro) d=$(micro "Avro, eddy's compiled decoder: region, amount") ;;
-    generic) d=$(micro "Avro, avro-c generic (resolved writer): region, amount") ;;
     esac
     printf '%-44s %10s %10s %8s\n' "$j" "$d" "$(ns "${C[$j]}")" "$(share "$d" "${C[$j]}")"
 done

@@ -30,9 +30,10 @@
     parse_syntax_error(ctx, TOKEN);
 }
 %stack_overflow {
-    diag_error(ctx->diag, DIAG_SYNTAX, -1, "statement nested too deeply");
+    diag_error(ctx->diag, DIAG_SYNTAX, ctx->tok_pos,
+               "expression too complex: parentheses, function calls or subqueries nest too deeply here");
 }
-%stack_size 200
+%stack_size 1000
 
 %fallback ID KEY ENFORCED WATERMARK METADATA VIRTUAL LOCAL TIME ZONE TABLES JOBS JOB STOP
              BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC TO PARTITION

@@ -114,6 +114,8 @@ typedef struct JobThread {
     eddy_job   *job;      /* the job */
     const eddy_plan *plan;/* its plan (the script owns it) */
     char        name[600];/* its name: the sink table, made unique within the script */
+    bool        insert;   /* an INSERT job (else a bare SELECT) */
+    int         line;     /* its statement's line */
     const char *bootstrap;/* broker, or NULL for the plan's setting */
     int         rc;       /* its result */
     pthread_t   tid;      /* its thread */
@@ -131,7 +133,8 @@ typedef struct RunOpts {
     const char *bootstrap;  /* --bootstrap */
     const char *state;      /* --state FILE */
     bool        bounded;    /* --bounded */
-    bool        reset;      /* --reset-state */
+    bool        reset;      /* --reset-state: the script's only job */
+    OptList     reset_jobs; /* --reset-job NAME…: those jobs ("all": every one) */
     const char *registry;   /* --registry URL, else $EDDY_REGISTRY */
 } RunOpts;
 
@@ -143,7 +146,9 @@ static const OptionDef run_flags[] = {
     {.name = "bounded", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, bounded)},
      .doc = "read what the source topics hold now, then finish"},
     {.name = "reset-state", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, reset)},
-     .doc = "discard the state file's checkpoint and start fresh"},
+     .doc = "discard the job's saved state and start fresh (a script of one INSERT job; else --reset-job)"},
+    {.name = "reset-job", .type = OPT_LIST, .to = {OPT_FIELD(RunOpts, reset_jobs)}, .metavar = "NAME",
+     .doc = "discard the saved state of job NAME (its sink table; 'all' = every job)"},
     {0},
 };
 
@@ -155,13 +160,26 @@ const CmdSpec run_cmd = {
              "FILE.sql may be '-' for standard input.",
 };
 
+/* Whether job `name` (one of njobs) starts fresh: --reset-state (one job),
+ * or named by --reset-job (or "all"). */
+static bool reset_job(const RunOpts *o, const char *name)
+{
+    if (o->reset) return true;
+    for (int i = 0; i < o->reset_jobs.n; i++)
+        if (strcmp(o->reset_jobs.v[i], name) == 0 || strcmp(o->reset_jobs.v[i], "all") == 0) return true;
+    return false;
+}
+
 /* Opens the job's state file: --state, else SET 'state.path', else <job>.db. */
 static int open_state(eddy_job *j, const eddy_plan *p, const char *name, const RunOpts *o, int njobs, char *err, size_t errlen)
 {
     const char *path = eddy_plan_setting(p, "state.path");
-    if (o->state) {
+    if (o->state && strcmp(o->state, "none") == 0) {
+        path = "none";   /* --state none: no job keeps state */
+    } else if (o->state) {
         if (njobs > 1 && !path) {
-            snprintf(err, errlen, "--state names one file but the script has %d INSERT jobs; SET 'state.path' before each INSERT", njobs);
+            snprintf(err, errlen, "--state names one file but the script has %d INSERT jobs; SET 'state.path' before each INSERT "
+                                  "(or --state none)", njobs);
             return -1;
         }
         if (njobs == 1) path = o->state;
@@ -172,7 +190,7 @@ static int open_state(eddy_job *j, const eddy_plan *p, const char *name, const R
         path = def;
     }
     if (strcmp(path, "none") == 0) return 0;
-    if (eddy_job_open_state(j, path, o->reset, err, errlen)) return -1;
+    if (eddy_job_open_state(j, path, reset_job(o, name), err, errlen)) return -1;
     if (eddy_job_resumed(j)) {
         eddy_job_stats st;
         eddy_job_get_stats(j, &st);
@@ -180,6 +198,34 @@ static int open_state(eddy_job *j, const eddy_plan *p, const char *name, const R
                 st.restored_rows, (double)st.restore_us / 1000.0);
     }
     return 0;
+}
+
+/* --reset-state and --reset-job against the script's jobs: a bare
+ * --reset-state only for a script of one job (it would reset every job's
+ * state, and re-emit what the others had written); every --reset-job name
+ * one of them. */
+static int check_resets(const RunOpts *o, const JobThread *jobs, int nt, int ninserts, char *err, size_t errlen)
+{
+    StrBuf names = {0};
+    for (int t = 0; t < nt; t++)
+        if (jobs[t].insert) sb_printf(&names, "%s%s", names.len ? ", " : "", jobs[t].name);
+    int rc = 0;
+    if (o->reset && ninserts > 1) {
+        snprintf(err, errlen, "--reset-state would reset all %d INSERT jobs (%s); name the ones to reset with --reset-job NAME "
+                              "(or --reset-job all)", ninserts, names.s);
+        rc = -1;
+    }
+    for (int i = 0; i < o->reset_jobs.n && !rc; i++) {
+        bool found = strcmp(o->reset_jobs.v[i], "all") == 0;
+        for (int t = 0; t < nt && !found; t++) found = jobs[t].insert && strcmp(jobs[t].name, o->reset_jobs.v[i]) == 0;
+        if (!found) {
+            snprintf(err, errlen, "--reset-job %s: the script has no such job; its INSERT jobs are %s", o->reset_jobs.v[i],
+                     names.len ? names.s : "none");
+            rc = -1;
+        }
+    }
+    sb_free(&names);
+    return rc;
 }
 
 /* Compiles sql and runs its queries until stopped.  Returns the exit status. */
@@ -203,6 +249,8 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
     JobThread *threads = calloc((size_t)n + 1, sizeof *threads);
     if (!threads) abort();
     int status = 0;
+    /* Every job is made and its state opened and checked before any starts:
+     * a refused state file stops the script before a job has written. */
     for (int i = 0; i < n && !status; i++) {
         eddy_stmt_kind k = eddy_script_kind(s, i);
         const char *out = eddy_script_output(s, i);
@@ -230,21 +278,35 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
             if (again) snprintf(jname, sizeof jname, "%.500s_%d", eddy_plan_name(eddy_script_plan(s, i)), dup);
         }
         snprintf(threads[nt].name, sizeof threads[nt].name, "%s", jname);
-        if (k == EDDY_STMT_INSERT && open_state(j, plan, jname, o, ninserts, err, sizeof err)) {
-            fprintf(stderr, "%s:%d: error: %s\n", name, eddy_script_line(s, i), err);
-            eddy_job_free(j);
-            status = 1;
-            break;
-        }
         threads[nt].job = j;
         threads[nt].plan = plan;
         threads[nt].bootstrap = bootstrap;
-        if (!quiet) fprintf(stderr, "eddy: started job '%s' (%s:%d)\n", eddy_plan_name(eddy_script_plan(s, i)), name, eddy_script_line(s, i));
-        pthread_create(&threads[nt].tid, NULL, job_thread, &threads[nt]);
+        threads[nt].insert = k == EDDY_STMT_INSERT;
+        threads[nt].line = eddy_script_line(s, i);
         nt++;
+    }
+    char err[2048];
+    if (!status && check_resets(o, threads, nt, ninserts, err, sizeof err)) {
+        fprintf(stderr, "eddy: %s\n", err);
+        status = 1;
+    }
+    for (int t = 0; t < nt && !status; t++) {
+        if (threads[t].insert && open_state(threads[t].job, threads[t].plan, threads[t].name, o, ninserts, err, sizeof err)) {
+            fprintf(stderr, "%s:%d: error: %s\n", name, threads[t].line, err);
+            status = 1;
+        }
+    }
+    int started = 0;
+    for (int t = 0; t < nt && !status; t++, started++) {
+        if (!quiet) fprintf(stderr, "eddy: started job '%s' (%s:%d)\n", eddy_plan_name(threads[t].plan), name, threads[t].line);
+        pthread_create(&threads[t].tid, NULL, job_thread, &threads[t]);
     }
     if (status) stop_flag = 1;
     for (int i = 0; i < nt; i++) {
+        if (i >= started) {   /* never started: a job before it could not */
+            eddy_job_free(threads[i].job);
+            continue;
+        }
         pthread_join(threads[i].tid, NULL);
         const char *jn = eddy_plan_name(threads[i].plan);
         if (threads[i].rc) {
@@ -275,14 +337,21 @@ int cmd_run(int argc, char **argv)
     RunOpts o = {0};
     FlagArgs args;
     int rc = flags_parse(&run_cmd, &o, argc, argv, &args);
-    if (rc >= 0) return rc;
+    if (rc >= 0) {
+        free(o.reset_jobs.v);
+        return rc;
+    }
     const char *path = args.v[0];
     size_t len;
     char *sql = cmd_read_script(&run_cmd, path, &len);
-    if (!sql) return 1;
+    if (!sql) {
+        free(o.reset_jobs.v);
+        return 1;
+    }
     install_signals();
     int status = run_script(sql, len, path, o.bootstrap, &o, false);
     free(sql);
+    free(o.reset_jobs.v);
     return status;
 }
 

@@ -68,6 +68,10 @@ void flags_usage(const CmdSpec *c, FILE *f);
 void flags_lines(const OptionDef *flags, FILE *f);
 /* The synopsis and summary of each command, two columns, for `eddy --help`. */
 void flags_summary(const CmdSpec *const *cmds, int n, FILE *f);
+/* The man page eddy(1) in roff, and a bash completion script, made from the
+ * same tables as every --help (the build generates both). */
+void flags_man(const CmdSpec *shell, const CmdSpec *const *cmds, int n, const char *version, FILE *f);
+void flags_bash_completion(const CmdSpec *shell, const CmdSpec *const *cmds, int n, FILE *f);
 /* Whether the flag called name took its value from its environment variable. */
 bool flags_from_env(const CmdSpec *c, const FlagArgs *a, const char *name);
 

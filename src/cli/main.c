@@ -15,13 +15,32 @@
 #include "cmd_test.h"
 #include "repl.h"
 
+/* Bytes of the UTF-8 sequence at p (1–4), or 0 when it is not valid. */
+static int utf8_len(const unsigned char *p)
+{
+    int n = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 && p[0] >= 0xC2 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
+          : (p[0] & 0xF8) == 0xF0 && p[0] <= 0xF4 ? 4 : 0;
+    for (int i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80) return 0;
+    return n;
+}
+
+/* A JSON string; bytes that are not UTF-8 (a script's own text may hold
+ * them) become U+FFFD, so the output is always valid JSON. */
 static void print_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int n = utf8_len(p);
+        if (!n) {
+            fputs("\\ufffd", f);
+            p++;
+            continue;
+        }
         if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
         else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
+        else fwrite(p, 1, (size_t)n, f);
+        p += n;
     }
     fputc('"', f);
 }
@@ -57,9 +76,19 @@ static int cmd_explain(int argc, char **argv)
     if (!sql) return 1;
     eddy_engine *e = eddy_engine_new();
     eddy_script *s;
-    rc = eddy_compile(e, sql, len, strcmp(path, "-") == 0 ? "<stdin>" : path, &s);
+    const char *shown_path = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    rc = eddy_compile(e, sql, len, shown_path, &s);
     if (rc) {
         fputs(eddy_errtext(e), stderr);
+        if (json) {   /* a tool reading the JSON learns of the error too */
+            fputs("{\"error\": {\"file\": ", stdout);
+            print_json_string(stdout, shown_path);
+            printf(", \"line\": %d, \"column\": %d, \"message\": ", eddy_errline(e), eddy_errcol(e));
+            print_json_string(stdout, eddy_errmsg(e));
+            fputs(", \"text\": ", stdout);
+            print_json_string(stdout, eddy_errtext(e));
+            fputs("}}\n", stdout);
+        }
         eddy_engine_free(e);
         free(sql);
         return 1;
@@ -108,6 +137,7 @@ static void usage(FILE *f)
     flags_summary(commands, NCOMMANDS, f);
     fputs("  help options                 document every WITH option and SET key\n"
           "  help functions               list the built-in functions\n"
+          "  help COMMAND                 a command's options (also: help man, help completion)\n"
           "  --version                    print the version\n"
           "  --help                       this text\n"
           "\noptions of the shell:\n", f);
@@ -131,6 +161,25 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < NCOMMANDS; i++)
         if (strcmp(argv[1], commands[i]->name) == 0) return commands[i]->main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "help") == 0 && argc == 2) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "help") == 0 && argc >= 3) {   /* eddy help COMMAND | man | completion */
+        for (int i = 0; i < NCOMMANDS; i++)
+            if (strcmp(argv[2], commands[i]->name) == 0) {
+                flags_usage(commands[i], stdout);
+                return 0;
+            }
+        if (strcmp(argv[2], "man") == 0) {
+            flags_man(&shell_cmd, commands, NCOMMANDS, eddy_version(), stdout);
+            return 0;
+        }
+        if (strcmp(argv[2], "completion") == 0) {
+            flags_bash_completion(&shell_cmd, commands, NCOMMANDS, stdout);
+            return 0;
+        }
+    }
     if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "functions") == 0) {
         char *doc = eddy_functions_doc();
         fputs(doc, stdout);

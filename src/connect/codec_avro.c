@@ -4,8 +4,7 @@
  *
  * What is here: the Flink type mapping in both directions, schema checks
  * for the development registry, the decoder (resolution by avro-c, then a
- * compiled program of decoding steps per writer schema, plus avro-c's
- * generic reader as a second mode), and the encoder.  What is not: the
+ * compiled program of decoding steps per writer schema), and the encoder.  What is not: the
  * Confluent framing and the registry (format.c, registry.c).
  *
  * Why a compiled decoder: avro-c's generic path (resolved reader → generic
@@ -15,9 +14,10 @@
  * fifth of what eddy spends per event in all.  The compiled program is a
  * flat array of steps in the writer's field order, each "read this Avro
  * encoding, convert it like this, store it in that slot", with strings
- * pointing into the record: tens of nanoseconds.  bench/README.md has the
- * figures.  Resolution itself stays avro-c's: it parses both schemas and
- * avro_resolved_writer_new judges whether they resolve; our compiler only
+ * pointing into the record: tens of nanoseconds (bench/README.md has the
+ * figures of both; the generic mode is no longer in eddy: a 34-byte body
+ * made avro-c's generic reader hang, and it leaked).  Resolution itself
+ * stays avro-c's: it parses both schemas and avro_resolved_writer_new judges whether they resolve; our compiler only
  * turns an accepted pair into steps.  avro-c has no notion of field
  * defaults and keeps no logical types, so those two come from the schema
  * JSON (jansson): a table column the writer lacks is NULL (the default
@@ -448,26 +448,12 @@ struct Step {
     const char *fail;     /* W_FAIL: why */
 };
 
-/* One field of the effective reader, for the generic mode. */
-typedef struct GField {
-    Step        st;       /* slot, conversion, column (w = the reader's value kind) */
-} GField;
-
 struct CavroProgram {
     const CavroReader *r; /* the reader */
     Arena       arena;    /* steps, names, symbols */
     Step       *steps;    /* in the writer's field order (one for a non-record writer) */
     int         nsteps;   /* count */
     avro_schema_t ws;     /* writer schema (kept for W_SKIP steps) */
-    bool        generic;  /* decode with avro-c's generic values */
-    /* generic mode */
-    avro_value_iface_t *g_res;   /* resolved writer: reads the writer's encoding into the effective reader's value */
-    avro_value_iface_t *g_cls;   /* generic class of the effective reader */
-    avro_value_t g_rv, g_out;    /* the resolved writer value and the generic value it fills */
-    avro_reader_t g_in;          /* memory reader over the current record */
-    GField     *g_fields;        /* per effective reader field */
-    int         g_nfields;       /* count (1 for a non-record writer) */
-    bool        g_record;        /* the writer is a record */
 };
 
 static bool is_string_like(avro_type_t t) { return t == AVRO_STRING || t == AVRO_BYTES || t == AVRO_FIXED || t == AVRO_ENUM; }
@@ -645,25 +631,7 @@ static const JsonField *reader_field(const CavroReader *r, const char *name)
     return NULL;
 }
 
-/* Generic mode: reader kinds for the effective reader's values. */
-static int generic_setup(CavroProgram *p, avro_schema_t eff, char *err, size_t errlen)
-{
-    p->g_res = avro_resolved_writer_new(p->ws, eff);
-    p->g_cls = avro_generic_class_from_schema(eff);
-    if (!p->g_res || !p->g_cls) {
-        str_errf(err, errlen, "avro-c: %s", avro_strerror());
-        return -1;
-    }
-    if (avro_generic_value_new(p->g_cls, &p->g_out) || avro_resolved_writer_new_value(p->g_res, &p->g_rv)) {
-        str_errf(err, errlen, "avro-c: %s", avro_strerror());
-        return -1;
-    }
-    avro_resolved_writer_set_dest(&p->g_rv, &p->g_out);
-    p->g_in = avro_reader_memory("", 0);
-    return 0;
-}
-
-CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t len, bool generic, char *err, size_t errlen)
+CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t len, char *err, size_t errlen)
 {
     if (!writer) {
         writer = r->schema;
@@ -672,7 +640,6 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
     CavroProgram *p = calloc(1, sizeof *p);
     if (!p) abort();
     p->r = r;
-    p->generic = generic;
     arena_init(&p->arena, 2048);
     json_t *wj = NULL;
     avro_schema_t eff = NULL;
@@ -681,13 +648,12 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
     if (parse_both(writer, len, &p->ws, &wj, err, errlen)) goto fail;
 
     if (avro_typeof(p->ws) == AVRO_RECORD) {
-        p->g_record = true;
         int nf = (int)avro_schema_record_size(p->ws);
         char fn[512];
         full_name(p->ws, fn, sizeof fn);
         record_head(&rb, fn);
         p->steps = arena_alloc(&p->arena, sizeof(Step) * (size_t)(nf + 1));
-        p->g_fields = arena_alloc(&p->arena, sizeof(GField) * (size_t)(nf + 1));
+        int nread = 0;   /* fields the reader reads */
         bool *seen = calloc((size_t)r->nf + 1, sizeof *seen);
         if (!seen) abort();
         for (int i = 0; i < nf; i++) {
@@ -706,14 +672,12 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
             if (!col) continue;
             seen[col - r->f] = true;
             /* The effective reader: this field, typed for the column. */
-            if (p->g_nfields) sb_putc(&rb, ',');
+            if (nread++) sb_putc(&rb, ',');
             sb_puts(&rb, "{\"name\":");
             sb_json_str(&rb, name);
             sb_puts(&rb, ",\"type\":");
             reader_field_type(&rb, fs, fj, col->type);
             sb_putc(&rb, '}');
-            GField *g = &p->g_fields[p->g_nfields++];
-            g->st = p->steps[p->nsteps - 1];
         }
         /* Columns the writer lacks take the reader's default: NULL. */
         for (int c = 0; c < r->nf; c++) {
@@ -733,14 +697,11 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
             goto fail;
         }
         p->steps = arena_alloc(&p->arena, sizeof(Step));
-        p->g_fields = arena_alloc(&p->arena, sizeof(GField));
         if (compile_value(p, p->ws, wj, &r->f[0], &p->steps[0], why, sizeof why)) {
             str_errf(err, errlen, "%s", why);
             goto fail;
         }
         p->nsteps = 1;
-        p->g_nfields = 1;
-        p->g_fields[0].st = p->steps[0];
         reader_field_type(&rb, p->ws, wj, r->f[0].type);
     }
 
@@ -757,7 +718,6 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
         goto fail;
     }
     avro_value_iface_decref(res);
-    if (generic && generic_setup(p, eff, err, errlen)) goto fail;
     avro_schema_decref(eff);
     json_decref(wj);
     sb_free(&rb);
@@ -773,11 +733,6 @@ fail:
 void cavro_program_free(CavroProgram *p)
 {
     if (!p) return;
-    if (p->g_in) avro_reader_free(p->g_in);
-    if (p->g_rv.self) avro_value_decref(&p->g_rv);
-    if (p->g_out.self) avro_value_decref(&p->g_out);
-    if (p->g_res) avro_value_iface_decref(p->g_res);
-    if (p->g_cls) avro_value_iface_decref(p->g_cls);
     if (p->ws) avro_schema_decref(p->ws);
     arena_free(&p->arena);
     free(p);
@@ -1067,10 +1022,9 @@ static int run_step(Cur *c, const Step *st, Value *row)
     return 0;
 }
 
-static int decode_generic(CavroProgram *p, const char *buf, size_t len, Value *row, Arena *arena, char *err, size_t errlen);
-
 int cavro_decode(CavroProgram *p, const char *buf, size_t len, Value *row, Arena *arena, char *err, size_t errlen)
 {
+    (void)arena;   /* strings point into buf: nothing is copied */
     const CavroReader *r = p->r;
     for (int i = 0; i < r->nf; i++)
         if (r->f[i].slot >= 0) {
@@ -1079,152 +1033,12 @@ int cavro_decode(CavroProgram *p, const char *buf, size_t len, Value *row, Arena
             v->n = 0;
             v->null = 1;
         }
-    if (p->generic) return decode_generic(p, buf, len, row, arena, err, errlen);
     Cur c = {(const uint8_t *)buf, (const uint8_t *)buf, (const uint8_t *)buf + len, err, errlen};
     for (int i = 0; i < p->nsteps; i++)
         if (run_step(&c, &p->steps[i], row)) return -1;
     if (c.p != c.end) {
         str_errf(err, errlen, "%zu bytes left over after the Avro record (%zu bytes): the writer's schema does not describe the data",
                 (size_t)(c.end - c.p), len);
-        return -1;
-    }
-    return 0;
-}
-
-/* ---- decoding: avro-c's generic values ------------------------------------------- */
-
-/* One generic value (of the effective reader's type) into its column. */
-static int generic_land(const Step *st, avro_value_t *f, Value *v, Arena *arena, char *err, size_t errlen)
-{
-    avro_value_t br;
-    if (avro_value_get_type(f) == AVRO_UNION) {
-        if (avro_value_get_current_branch(f, &br)) {
-            str_errf(err, errlen, "field '%s': %s", st->field, avro_strerror());
-            return -1;
-        }
-        f = &br;
-    }
-    int32_t i32;
-    int64_t i64;
-    float fl;
-    double d;
-    int b;
-    const char *s;
-    const void *bytes;
-    size_t n;
-    Cur c = {(const uint8_t *)"", (const uint8_t *)"", (const uint8_t *)"", err, errlen};
-    /* The conversion the compiled step would make, for the writer's branch
-     * when the field is a union (the avro-c value has the reader's type). */
-    const Step *cs = st;
-    switch (avro_value_get_type(f)) {
-    case AVRO_NULL:
-        if (!st->col.nullable) {
-            str_errf(err, errlen, "field '%s': null for a NOT NULL column", st->field);
-            return -1;
-        }
-        return 0;
-    case AVRO_BOOLEAN: avro_value_get_boolean(f, &b); v->i = b; break;
-    case AVRO_INT32:
-    case AVRO_INT64:
-        if (avro_value_get_type(f) == AVRO_INT32) {
-            avro_value_get_int(f, &i32);
-            i64 = i32;
-        } else {
-            avro_value_get_long(f, &i64);
-        }
-        if (st->w == W_UNION)
-            for (int k = 0; k < st->nbranch; k++)
-                if (st->branch[k].w == W_INT || st->branch[k].w == W_LONG) cs = &st->branch[k];
-        switch ((TypeKind)st->col.kind) {
-        case TY_TINYINT: case TY_SMALLINT: case TY_INT:
-            if (!int_range_ok(st->col, i64)) {
-                str_errf(err, errlen, "field '%s': %lld out of range for %s", st->field, (long long)i64, type_kind_name((TypeKind)st->col.kind));
-                return -1;
-            }
-            v->i = i64;
-            break;
-        case TY_FLOAT: v->d = (double)(float)i64; break;
-        case TY_DOUBLE: v->d = (double)i64; break;
-        default:
-            v->i = cs->conv == CV_DIV ? i64 / cs->arg - (i64 % cs->arg < 0) : i64;
-            break;
-        }
-        break;
-    case AVRO_FLOAT:
-        avro_value_get_float(f, &fl);
-        v->d = fl;
-        break;
-    case AVRO_DOUBLE:
-        avro_value_get_double(f, &d);
-        v->d = d;
-        break;
-    case AVRO_STRING:
-        avro_value_get_string(f, &s, &n);
-        n = n ? n - 1 : 0;   /* avro-c counts the NUL */
-        bytes = s;
-        goto bytes;
-    case AVRO_BYTES:
-        avro_value_get_bytes(f, &bytes, &n);
-        goto bytes;
-    case AVRO_FIXED:
-        avro_value_get_fixed(f, &bytes, &n);
-    bytes:
-        if (st->col.kind == TY_DECIMAL) {
-            if (st->w == W_UNION)
-                for (int k = 0; k < st->nbranch; k++)
-                    if (st->branch[k].conv == CV_DEC) cs = &st->branch[k];
-            if (land_decimal(&c, st, bytes, (int64_t)n, cs->shift, v)) {
-                str_errf(err, errlen, "field '%s': decimal does not fit DECIMAL(%d, %d)", st->field, st->col.precision, st->col.scale);
-                return -1;
-            }
-        } else {
-            char *copy = arena_alloc(arena, n + 1);   /* the generic value is reused by the next record */
-            memcpy(copy, bytes, n);
-            v->s = copy;
-            v->n = (int32_t)n;
-        }
-        break;
-    case AVRO_ENUM: {
-        int e;
-        avro_value_get_enum(f, &e);
-        const char *sym = avro_schema_enum_get(avro_value_get_schema(f), e);
-        v->s = sym;
-        v->n = (int32_t)strlen(sym);
-        break;
-    }
-    default:
-        str_errf(err, errlen, "field '%s': unsupported value", st->field);
-        return -1;
-    }
-    v->null = 0;
-    return 0;
-}
-
-static int decode_generic(CavroProgram *p, const char *buf, size_t len, Value *row, Arena *arena, char *err, size_t errlen)
-{
-    avro_value_reset(&p->g_out);
-    avro_reader_memory_set_source(p->g_in, buf, (int64_t)len);
-    if (avro_value_read(p->g_in, &p->g_rv)) {
-        str_errf(err, errlen, "avro-c: %s", avro_strerror());
-        return -1;
-    }
-    for (int i = 0; i < p->g_nfields; i++) {
-        const Step *st = &p->g_fields[i].st;
-        if (st->slot < 0) continue;
-        avro_value_t f;
-        if (p->g_record) {
-            if (avro_value_get_by_index(&p->g_out, (size_t)i, &f, NULL)) {
-                str_errf(err, errlen, "avro-c: %s", avro_strerror());
-                return -1;
-            }
-        } else {
-            f = p->g_out;
-        }
-        if (generic_land(st, &f, &row[st->slot], arena, err, errlen)) return -1;
-    }
-    char extra;
-    if (avro_read(p->g_in, &extra, 1) == 0) {   /* avro_reader_is_eof knows only files */
-        str_errf(err, errlen, "bytes left over after the Avro record (%zu bytes): the writer's schema does not describe the data", len);
         return -1;
     }
     return 0;

@@ -27,10 +27,7 @@
  * promotions int → long → float → double, string ⇄ bytes, unions on
  * either side.  avro-c parses both schemas and judges the resolution
  * (avro_resolved_writer_new); the result is then compiled into a flat
- * program of decoding steps, which is what runs per record.  A second,
- * "generic" mode decodes through avro-c's resolved reader and generic
- * values instead — kept for cross-checking and for the benchmark that
- * justified the compiled one (bench/README.md, section Avro).
+ * program of decoding steps, which is what runs per record.
  */
 #ifndef EDDY_CODEC_AVRO_H
 #define EDDY_CODEC_AVRO_H
@@ -79,11 +76,10 @@ void         cavro_reader_free(CavroReader *r);
 const char  *cavro_reader_schema(const CavroReader *r);
 
 /* Resolves `writer` (schema JSON; NULL = the reader's own schema) against
- * the reader and compiles it.  generic: decode through avro-c's generic
- * values instead of the compiled program.  NULL with the reason when the
+ * the reader and compiles it.  NULL with the reason when the
  * schemas do not resolve (that reason names the field).  The program keeps
  * a reference to the reader, which must outlive it. */
-CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t len, bool generic, char *err, size_t errlen);
+CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t len, char *err, size_t errlen);
 void          cavro_program_free(CavroProgram *p);
 
 /* Decodes one Avro body into the reader's slots (every slot is set; NULL

@@ -9,10 +9,6 @@
  * of such records costs one registry request, not one per record; those
  * records are malformed (error.mode decides).  A registry that cannot be
  * reached is not the record's fault: REC_FATAL.
- *
- * EDDY_AVRO_DECODER=generic in the environment makes Avro decoders use
- * avro-c's generic reader instead of the compiled programs — for the
- * benchmark (bench/avro_bench.sh) and for checking one against the other.
  */
 #include "format.h"
 
@@ -20,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codec_avro.h"
 #include "registry.h"
@@ -40,8 +37,29 @@ struct RecDecoder {
     WriterProg   *progs;  /* avro-confluent: programs by writer id */
     int           nprogs, capprogs;
     int           last;   /* index of the last program used, -1 */
-    bool          generic;/* avro-c's generic decoding */
+    int           nbad;   /* progs without a program (unknown or unreadable ids), at most BAD_IDS_MAX */
+    int           streak; /* registry answers "no such id" in a row */
+    int64_t       backoff_ms;   /* while streak ≥ BAD_STREAK: the wait between look-ups of new ids */
+    int64_t       next_lookup;  /* … and when the next may be made (monotonic ms) */
 };
+
+/* Records with ever-new unknown schema ids (garbage, or the wrong
+ * registry) must not cost a registry request each nor a cache entry each:
+ * at most BAD_IDS_MAX ids without a program are remembered (the oldest
+ * forgotten first), and after BAD_STREAK "no such id" answers in a row new
+ * ids are looked up at most once per backoff (100 ms doubling to 10 s;
+ * a found schema ends it) — records with an id not looked up meanwhile are
+ * malformed, saying so. */
+enum { BAD_IDS_MAX = 1024, BAD_STREAK = 64 };
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 10000
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct RecEncoder {
     Format        format; /* which one */
@@ -53,12 +71,6 @@ struct RecEncoder {
     char         *subject;/* avro-confluent: subject */
     int32_t       id;     /* avro-confluent: the registered id, -1 = not yet */
 };
-
-static bool want_generic(void)
-{
-    const char *v = getenv("EDDY_AVRO_DECODER");
-    return v && strcmp(v, "generic") == 0;
-}
 
 static int raw_slot(const JsonField *fields, int n, char *err, size_t errlen)
 {
@@ -75,7 +87,6 @@ RecDecoder *recdec_new(const FormatSpec *fs, const JsonField *fields, int n, cha
     if (!d) abort();
     d->format = fs->format;
     d->last = -1;
-    d->generic = want_generic();
     switch (fs->format) {
     case FMT_JSON:
         d->json = json_decoder_new(fields, n);
@@ -88,7 +99,7 @@ RecDecoder *recdec_new(const FormatSpec *fs, const JsonField *fields, int n, cha
     case FMT_AVRO_CONFLUENT:
         if (!(d->reader = cavro_reader_new(fields, n, err, errlen))) break;
         if (fs->format == FMT_AVRO) {
-            if (!(d->plain = cavro_program_new(d->reader, NULL, 0, d->generic, err, errlen))) break;
+            if (!(d->plain = cavro_program_new(d->reader, NULL, 0, err, errlen))) break;
             return d;
         }
         if (!(d->reg = registry_new(fs->registry_url, err, errlen))) break;
@@ -124,6 +135,14 @@ static CavroProgram *writer_program(RecDecoder *d, int32_t id, int *rc, char *er
     if (at < 0) {
         const char *schema;
         char why[512];
+        int64_t now = d->streak >= BAD_STREAK ? mono_ms() : 0;
+        if (d->streak >= BAD_STREAK && now < d->next_lookup) {
+            snprintf(err, errlen, "unknown schema id %d (not looked up: the schema registry at %s had none of the last %d new ids; "
+                                  "it is asked again in %lld ms)", (int)id, registry_url(d->reg), d->streak,
+                     (long long)(d->next_lookup - now));
+            *rc = REC_MALFORMED;
+            return NULL;
+        }
         int r = registry_schema_by_id(d->reg, id, &schema, why, sizeof why);
         if (r == REG_ERROR) {
             snprintf(err, errlen, "%s", why);
@@ -134,14 +153,30 @@ static CavroProgram *writer_program(RecDecoder *d, int32_t id, int *rc, char *er
         if (r == REG_NOT_FOUND) {
             snprintf(why, sizeof why, "unknown schema id %d (the schema registry at %s has no such schema)", (int)id, registry_url(d->reg));
             wp.why = strdup(why);
+            if (++d->streak >= BAD_STREAK) {
+                d->backoff_ms = d->backoff_ms ? (d->backoff_ms * 2 < BACKOFF_MAX_MS ? d->backoff_ms * 2 : BACKOFF_MAX_MS)
+                                              : BACKOFF_FIRST_MS;
+                d->next_lookup = mono_ms() + d->backoff_ms;
+            }
         } else {
+            d->streak = 0;
+            d->backoff_ms = 0;
             char cerr[400];
-            wp.prog = cavro_program_new(d->reader, schema, strlen(schema), d->generic, cerr, sizeof cerr);
+            wp.prog = cavro_program_new(d->reader, schema, strlen(schema), cerr, sizeof cerr);
             if (!wp.prog) {
                 snprintf(why, sizeof why, "schema id %d: %s", (int)id, cerr);
                 wp.why = strdup(why);
             }
         }
+        if (!wp.prog && d->nbad == BAD_IDS_MAX) {   /* forget the oldest id without a program */
+            int old = 0;
+            while (d->progs[old].prog) old++;
+            free(d->progs[old].why);
+            memmove(&d->progs[old], &d->progs[old + 1], sizeof *d->progs * (size_t)(d->nprogs - old - 1));
+            d->nprogs--;
+            d->nbad--;
+        }
+        d->nbad += !wp.prog;
         if (d->nprogs == d->capprogs) {
             d->capprogs = d->capprogs ? d->capprogs * 2 : 4;
             d->progs = realloc(d->progs, sizeof *d->progs * (size_t)d->capprogs);

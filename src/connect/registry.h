@@ -72,5 +72,7 @@ int         registry_server_start(const char *path, RegistryServer **out, char *
 const char *registry_server_url(const RegistryServer *s);
 /* Stops serving and frees everything. */
 void        registry_server_free(RegistryServer *s);
+/* How many GET /schemas/ids/{id} requests it has answered (tests). */
+long        registry_server_id_lookups(RegistryServer *s);
 
 #endif

@@ -70,6 +70,7 @@ struct RegistryServer {
     bool       replaying; /* loading the state file: do not append */
     char       url[64];   /* http://127.0.0.1:PORT */
     long       schema_bytes; /* text of all schemas, for MAX_SCHEMA_TOTAL */
+    long       id_lookups;   /* GET /schemas/ids/… served (registry_server_id_lookups) */
 };
 
 /* Is s[0..n) well-formed UTF-8 without control characters (a subject name
@@ -411,6 +412,7 @@ static enum MHD_Result route(RegistryServer *s, struct MHD_Connection *c, const 
     if (n == 0) return get ? reply(c, 200, "{}") : reply_error(c, 404, 404, "HTTP 404 Not Found");
     if (n == 2 && get && strcmp(seg[0], "schemas") == 0 && strcmp(seg[1], "types") == 0) return reply(c, 200, "[\"AVRO\"]");
     if (strcmp(seg[0], "schemas") == 0 && n >= 3 && n <= 4 && get && strcmp(seg[1], "ids") == 0) {
+        s->id_lookups++;
         char *end;
         long id = strtol(seg[2], &end, 10);
         const SchemaRec *r = *end ? NULL : schema_by_id(s, id);
@@ -668,6 +670,14 @@ int registry_server_start(const char *path, RegistryServer **out, char *err, siz
     snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d", (int)ntohs(bound.sin_port));
     *out = s;
     return 0;
+}
+
+long registry_server_id_lookups(RegistryServer *s)
+{
+    pthread_mutex_lock(&s->mu);
+    long n = s->id_lookups;
+    pthread_mutex_unlock(&s->mu);
+    return n;
 }
 
 const char *registry_server_url(const RegistryServer *s) { return s->url; }

@@ -91,6 +91,7 @@
  */
 #include "civil.h"
 #include "eval.h"
+#include "stack.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -1449,6 +1450,10 @@ static int eval_in(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
 
 int eval_expr(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
 {
+    /* An operator recurses: on a small caller's stack a deep expression
+     * fails here rather than overflow (stack.h). */
+    if (e->kind != BX_COL && e->kind != BX_LIT && __builtin_expect(stack_low(), 0))
+        return fail(ctx, e, "expression too complex for this thread's stack (it nests too deeply to evaluate here)");
     switch (e->kind) {
     case BX_COL: *out = row[e->col]; return 0;
     case BX_LIT: lit_value(e, out); return 0;

@@ -66,6 +66,93 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Where two fingerprints differ.  A fingerprint is fields separated by
+ * spaces outside brackets ("GroupAggregate/2 keys=STRING; aggs=COUNT(*);
+ * input=Calc(…) <- …"); each field whose value differs is shown as
+ * "aggs was 'COUNT(*);', now 'SUM($1:BIGINT);'", a long value trimmed to
+ * where it differs. */
+static size_t fp_field(const char *s, size_t i, size_t *end)
+{
+    int depth = 0;
+    size_t j = i;
+    for (; s[j] && !(s[j] == ' ' && depth == 0); j++) {
+        if (s[j] == '(' || s[j] == '[') depth++;
+        else if ((s[j] == ')' || s[j] == ']') && depth > 0) depth--;
+    }
+    *end = j;
+    return j;
+}
+
+static void fp_value(const char *v, size_t len, size_t name, size_t from, size_t to, StrBuf *out)
+{
+    enum { MAX = 120 };
+    while (to < len && (to == from || !strchr("]),;", v[to - 1]))) to++;   /* to the end of the item */
+    sb_putc(out, '\'');
+    if (from > name) sb_puts(out, "…");
+    size_t n = to - from;
+    sb_putn(out, v + from, n > MAX ? MAX : n);
+    if (n > MAX || to < len) sb_puts(out, "…");
+    sb_putc(out, '\'');
+}
+
+static void fingerprint_diff(const char *was, const char *now, StrBuf *out)
+{
+    size_t wi = 0, ni = 0;
+    int shown = 0;
+    while ((was[wi] || now[ni]) && shown < 2) {
+        size_t we, ne;
+        fp_field(was, wi, &we);
+        fp_field(now, ni, &ne);
+        const char *w = was + wi, *n = now + ni;
+        size_t wl = we - wi, nl = ne - ni;
+        if (wl != nl || memcmp(w, n, wl) != 0) {
+            const char *eq = memchr(n, '=', nl);
+            size_t name = eq ? (size_t)(eq - n) + 1 : 0;   /* "aggs=" */
+            if (name > wl || memcmp(w, n, name) != 0) name = 0;
+            size_t pre = name, suf = 0;
+            while (pre < wl && pre < nl && w[pre] == n[pre]) pre++;
+            while (suf < wl - pre && suf < nl - pre && w[wl - 1 - suf] == n[nl - 1 - suf]) suf++;
+            if (pre > name + 20) pre -= 20; else pre = name;     /* a little context before */
+            sb_printf(out, "%s%.*s was ", shown ? "; " : "", name ? (int)name - 1 : 5, name ? n : "state");
+            w += name, n += name, wl -= name, nl -= name, pre -= name;   /* values without "aggs=" */
+            name = 0;
+            fp_value(w, wl, name, pre, wl - suf, out);
+            sb_puts(out, ", now ");
+            fp_value(n, nl, name, pre, nl - suf, out);
+            shown++;
+        }
+        wi = was[we] ? we + 1 : we;
+        ni = now[ne] ? ne + 1 : ne;
+    }
+    if (!shown) sb_puts(out, "its saved description differs");
+}
+
+/* A fingerprint as eddy wrote it before sources were summarised by
+ * describe_state (state files of format 1 written up to 2026-12-02): each source's
+ * state line replaced by its whole EXPLAIN line, so those files still
+ * restore; job_attach_state then records the current fingerprint. */
+static void legacy_fingerprint(const Plan *p, const char *fp, StrBuf *out)
+{
+    sb_puts(out, fp);
+    for (int i = 0; i < p->nsources; i++) {
+        const PlanNode *n = &p->sources[i]->node;
+        StrBuf cur = {0}, old = {0}, next = {0};
+        explain_state_node(n, &cur);
+        explain_node(n, false, &old);
+        const char *s = out->s, *hit;
+        while ((hit = strstr(s, cur.s)) != NULL) {
+            sb_putn(&next, s, (size_t)(hit - s));
+            sb_puts(&next, old.s);
+            s = hit + cur.len;
+        }
+        sb_puts(&next, s);
+        sb_free(out);
+        *out = next;
+        sb_free(&cur);
+        sb_free(&old);
+    }
+}
+
 int job_attach_state(Job *j, StateStore *st)
 {
     j->state = st;
@@ -89,26 +176,44 @@ int job_attach_state(Job *j, StateStore *st)
         o->vt->fingerprint(o->node, &fp);
         explain_node(o->node, false, &desc);
         /* Fingerprints carry their lineage (a UNION of many branches makes
-         * them long): the saved one is read into room for ours and one more
-         * byte, so equal ones compare whole and a longer one differs. */
+         * them long): the saved one is read into room for the longer of ours
+         * and its legacy form and one more byte, so equal ones compare whole
+         * and a longer one differs. */
+        StrBuf lfp = {0};   /* as written before sources kept only what state depends on */
+        legacy_fingerprint(j->plan, fp.s, &lfp);
         char kind[64], odesc[8192];
-        size_t ofpcap = fp.len + 2;
+        size_t ofpcap = (fp.len > lfp.len ? fp.len : lfp.len) + 2;
         char *ofp = malloc(ofpcap);
         if (!ofp) abort();
         int have = fresh ? 1 : state_get_operator(st, op, kind, sizeof kind, ofp, ofpcap, odesc, sizeof odesc);
         bool same = have == 0 && strcmp(ofp, fp.s) == 0;
-        free(ofp);
+        bool legacy = have == 0 && !same && strcmp(ofp, lfp.s) == 0;
+        same = same || legacy;
+        sb_free(&lfp);
+        char *ofp_saved = ofp;
         if (have < 0) {
+            free(ofp_saved);
             job_fail(j, "%s", state_errmsg(st));
             goto out;
         }
         if (!fresh && !same) {
-            job_fail(j, "the query changed in a way its saved state cannot follow: stateful operator %d was %s, now it is %s; "
-                        "start fresh with --reset-state (the job then reprocesses its input from scan.startup.mode)",
-                     op, have > 0 ? "absent" : odesc, desc.s);
+            if (have > 0) {
+                job_fail(j, "the query changed in a way its saved state cannot follow: stateful operator %d, %s, is new; "
+                            "start fresh with --reset-state (the job then reprocesses its input from scan.startup.mode)",
+                         op, desc.s);
+            } else {
+                StrBuf why = {0};
+                fingerprint_diff(ofp_saved, fp.s, &why);
+                job_fail(j, "the query changed in a way its saved state cannot follow: stateful operator %d, %s: %s; "
+                            "start fresh with --reset-state (the job then reprocesses its input from scan.startup.mode)",
+                         op, desc.s, why.s);
+                sb_free(&why);
+            }
+            free(ofp_saved);
             goto out;
         }
-        if (fresh && state_set_operator(st, op, plan_ops[o->node->kind].name, fp.s, desc.s)) {
+        free(ofp_saved);
+        if ((fresh || legacy) && state_set_operator(st, op, plan_ops[o->node->kind].name, fp.s, desc.s)) {
             job_fail(j, "%s", state_errmsg(st));
             goto out;
         }

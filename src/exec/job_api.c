@@ -14,6 +14,7 @@
 #include "eddy.h"
 #include "exec.h"
 #include "kafka_driver.h"
+#include "stack.h"
 
 struct eddy_job {
     Job             *job;     /* the executor's job */
@@ -58,7 +59,32 @@ static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *col
     free(values);
 }
 
+static eddy_job *job_new_here(const eddy_plan *p, const eddy_job_options *o, char *err, size_t errlen);
+
+typedef struct NewCall {
+    const eddy_plan *p;
+    const eddy_job_options *o;
+    char   *err;
+    size_t  errlen;
+    eddy_job *j;
+} NewCall;
+
+static void new_call(void *arg)
+{
+    NewCall *c = arg;
+    c->j = job_new_here(c->p, c->o, c->err, c->errlen);
+}
+
+/* On a stack of its own (stack.h), as eddy_compile: describing operators
+ * recurses as deep as their expressions nest. */
 eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, char *err, size_t errlen)
+{
+    NewCall c = {p, o, err, errlen, NULL};
+    stack_run_big(new_call, &c);
+    return c.j;
+}
+
+static eddy_job *job_new_here(const eddy_plan *p, const eddy_job_options *o, char *err, size_t errlen)
 {
     if (!p) {
         if (err) snprintf(err, errlen, "no plan");
@@ -91,6 +117,21 @@ eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, char *err,
     return ej;
 }
 
+typedef struct OpenCall {
+    Job        *job;
+    const char *path;
+    bool        reset;
+    char       *err;
+    size_t      errlen;
+    int         rc;
+} OpenCall;
+
+static void open_call(void *arg)
+{
+    OpenCall *c = arg;
+    c->rc = job_open_state(c->job, c->path, c->reset, c->err, c->errlen);
+}
+
 int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, size_t errlen)
 {
     char buf[1024];
@@ -102,7 +143,9 @@ int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, si
         if (err) snprintf(err, errlen, "the job has a state file already");
         return EDDY_EMISUSE;
     }
-    if (job_open_state(ej->job, path, reset != 0, buf, sizeof buf) == 0) return EDDY_OK;
+    OpenCall c = {ej->job, path, reset != 0, buf, sizeof buf, 0};
+    stack_run_big(open_call, &c);   /* fingerprints recurse through expressions */
+    if (c.rc == 0) return EDDY_OK;
     if (err) snprintf(err, errlen, "%s", buf);
     return EDDY_ERUNTIME;
 }

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ struct StateStore {
     char          err[512]; /* last error */
     char         *meta;   /* last state_get_meta result (heap) */
     int           lockfd; /* descriptor holding the flock, -1 = none */
+    bool          header; /* the file has shown SQLite's header (verify_file) */
 };
 
 static const char schema[] =
@@ -425,8 +427,41 @@ static int compact(StateStore *s)
     return 0;
 }
 
+/* Whether the file at the path is still the one this store opened and an
+ * SQLite database: removed, renamed, replaced by another file (another
+ * job's, say) or overwritten under a running job, its checkpoints would go
+ * where no restart finds them — the job must stop and say so, never report
+ * a clean stop.  Checked before every checkpoint. */
+static int verify_file(StateStore *s)
+{
+    struct stat mine, now;
+    const char *why = NULL;
+    char head[16];
+    if (fstat(s->lockfd, &mine) != 0) {
+        why = strerror(errno);
+    } else if (stat(s->path, &now) != 0) {
+        why = errno != ENOENT ? strerror(errno) : mine.st_nlink == 0 ? "it was deleted while the job ran"
+                                                                      : "it was renamed while the job ran";
+    } else if (now.st_dev != mine.st_dev || now.st_ino != mine.st_ino) {
+        why = "it was replaced by another file while the job ran";
+    } else if (mine.st_size >= (off_t)sizeof head) {
+        if (pread(s->lockfd, head, sizeof head, 0) != (ssize_t)sizeof head || memcmp(head, "SQLite format 3", 16) != 0)
+            why = "it was overwritten while the job ran: it no longer holds an SQLite database";
+        else
+            s->header = true;
+    } else if (s->header) {
+        why = "it was truncated while the job ran";
+    }
+    if (!why) return 0;
+    snprintf(s->err, sizeof s->err,
+             "state file %s is not the file this job opened (%s); the checkpoint is not taken and the job stops — "
+             "restore the file to resume from its last checkpoint, or restart with --reset-state", s->path, why);
+    return -1;
+}
+
 int state_write(StateStore *s, const StateBatch *b)
 {
+    if (verify_file(s)) return -1;
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(s, "begin checkpoint");
     int64_t nlog = s->nlog;
     for (size_t i = 0; i < b->n; i++)

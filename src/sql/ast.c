@@ -12,6 +12,28 @@
 #include <string.h>
 #include <strings.h>
 
+/* How deeply an expression nests, counted as it is built (AstExpr.depth):
+ * beyond EXPR_MAX_DEPTH it is refused here, so that no later pass — the
+ * binder, the planner, EXPLAIN, the evaluator, all recursive — meets a
+ * deeper one.  A flat chain nests too: a OR b OR c … is ((a OR b) OR c) …,
+ * one level a term. */
+static int depth_of(const AstExpr *x) { return x ? x->depth : 0; }
+
+static AstExpr *seal(ParseCtx *c, AstExpr *e)
+{
+    int d = depth_of(e->a);
+    if (depth_of(e->b) > d) d = depth_of(e->b);
+    if (depth_of(e->c) > d) d = depth_of(e->c);
+    for (int i = 0; i < e->nargs; i++)
+        if (depth_of(e->args[i]) > d) d = depth_of(e->args[i]);
+    e->depth = d + 1;
+    if (e->depth == EXPR_MAX_DEPTH + 1)   /* once: its parents are deeper still */
+        diag_error(c->diag, DIAG_SEMANTIC, e->pos,
+                   "expression too complex: it nests more than %d levels deep (each term of a chain such as "
+                   "a OR b OR … is a level; for many alternatives write x IN (…))", EXPR_MAX_DEPTH);
+    return e;
+}
+
 static AstExpr *new_expr(ParseCtx *c, AstExprKind k, int pos)
 {
     AstExpr *e = arena_alloc(c->arena, sizeof *e);
@@ -54,7 +76,7 @@ AstExpr *ast_literal(ParseCtx *c, LitKind k, Token t)
     e->end = t.pos + t.n;
     e->lit = k;
     e->text = k == LIT_STRING ? ast_string(c, t) : arena_strndup(c->arena, t.z, (size_t)t.n);
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_typed_literal(ParseCtx *c, LitKind k, Token kw, Token str)
@@ -63,7 +85,7 @@ AstExpr *ast_typed_literal(ParseCtx *c, LitKind k, Token kw, Token str)
     e->end = str.pos + str.n;
     e->lit = k;
     e->text = ast_string(c, str);
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_interval(ParseCtx *c, Token kw, Token str, Token unit, Token *unit2)
@@ -80,7 +102,7 @@ AstExpr *ast_interval(ParseCtx *c, Token kw, Token str, Token unit, Token *unit2
         e->unit_to = arena_strndup(c->arena, unit2->z, (size_t)unit2->n);
         e->unit_to_pos = unit2->pos;
     }
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_column(ParseCtx *c, Token *qual, Token name)
@@ -89,7 +111,7 @@ AstExpr *ast_column(ParseCtx *c, Token *qual, Token name)
     e->end = name.pos + name.n;
     e->qual = qual ? ast_ident(c, *qual) : NULL;
     e->name = ast_ident(c, name);
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_unary(ParseCtx *c, AstOp op, Token t, AstExpr *a)
@@ -98,7 +120,7 @@ AstExpr *ast_unary(ParseCtx *c, AstOp op, Token t, AstExpr *a)
     e->op = op;
     e->a = a;
     e->end = a->end;
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_binary(ParseCtx *c, AstOp op, Token t, AstExpr *a, AstExpr *b)
@@ -108,7 +130,7 @@ AstExpr *ast_binary(ParseCtx *c, AstOp op, Token t, AstExpr *a, AstExpr *b)
     e->a = a;
     e->b = b;
     e->end = b->end;
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_is(ParseCtx *c, AstExpr *a, Token t, bool negated, LitKind what)
@@ -118,7 +140,7 @@ AstExpr *ast_is(ParseCtx *c, AstExpr *a, Token t, bool negated, LitKind what)
     e->negated = negated;
     e->lit = what;
     e->end = t.pos + t.n;
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_between(ParseCtx *c, AstExpr *a, Token t, bool negated, AstExpr *lo, AstExpr *hi)
@@ -129,7 +151,7 @@ AstExpr *ast_between(ParseCtx *c, AstExpr *a, Token t, bool negated, AstExpr *lo
     e->c = hi;
     e->negated = negated;
     e->end = hi->end;
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_in(ParseCtx *c, AstExpr *a, Token t, bool negated, PtrList *list)
@@ -140,7 +162,7 @@ AstExpr *ast_in(ParseCtx *c, AstExpr *a, Token t, bool negated, PtrList *list)
     e->args = (AstExpr **)list->v;
     e->nargs = list->n;
     e->end = list->n ? e->args[list->n - 1]->end : t.pos;
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_like(ParseCtx *c, AstExpr *a, Token t, bool negated, AstExpr *pat)
@@ -150,7 +172,7 @@ AstExpr *ast_like(ParseCtx *c, AstExpr *a, Token t, bool negated, AstExpr *pat)
     e->b = pat;
     e->negated = negated;
     e->end = pat->end;
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_func(ParseCtx *c, Token name, bool distinct, bool star, PtrList *args, Token rp)
@@ -164,7 +186,7 @@ AstExpr *ast_func(ParseCtx *c, Token name, bool distinct, bool star, PtrList *ar
         e->nargs = args->n;
     }
     e->end = rp.pos + rp.n;
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_func_from(ParseCtx *c, Token name, int trimspec, AstExpr *x, AstExpr *y, AstExpr *z, Token rp)
@@ -176,18 +198,18 @@ AstExpr *ast_func_from(ParseCtx *c, Token name, int trimspec, AstExpr *x, AstExp
     bool is_sub = strcasecmp(e->name, "SUBSTRING") == 0 || strcasecmp(e->name, "SUBSTR") == 0;
     if (!is_trim && !is_sub) {
         diag_error(c->diag, DIAG_SYNTAX, name.pos, "only SUBSTRING and TRIM take FROM inside their parentheses");
-        return e;
+        return seal(c, e);
     }
     if (is_sub && trimspec >= 0) {
         diag_error(c->diag, DIAG_SYNTAX, name.pos, "BOTH/LEADING/TRAILING belong to TRIM, not %s", e->name);
-        return e;
+        return seal(c, e);
     }
     e->args = arena_alloc(c->arena, sizeof(AstExpr *) * 3);
     if (is_trim) {
         /* TRIM([spec] [chars] FROM s) → args (s, chars) */
         if (z) {
             diag_error(c->diag, DIAG_SYNTAX, name.pos, "TRIM takes no FOR clause");
-            return e;
+            return seal(c, e);
         }
         e->flags = trimspec < 0 ? TRIM_BOTH : trimspec;
         e->args[0] = y;
@@ -199,7 +221,7 @@ AstExpr *ast_func_from(ParseCtx *c, Token name, int trimspec, AstExpr *x, AstExp
         e->nargs = 2;
         if (z) e->args[e->nargs++] = z;
     }
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_case(ParseCtx *c, Token t, AstExpr *operand, PtrList *whens, AstExpr *els, Token end)
@@ -210,7 +232,7 @@ AstExpr *ast_case(ParseCtx *c, Token t, AstExpr *operand, PtrList *whens, AstExp
     e->nargs = whens->n;
     e->b = els;
     e->end = end.pos + end.n;
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_cast(ParseCtx *c, Token t, bool try_, AstExpr *a, AstType type, Token rp)
@@ -221,7 +243,7 @@ AstExpr *ast_cast(ParseCtx *c, Token t, bool try_, AstExpr *a, AstType type, Tok
     e->type = type;
     e->end = rp.pos + rp.n;
     (void)c;
-    return e;
+    return seal(c, e);
 }
 
 AstExpr *ast_paren(ParseCtx *c, Token lp, AstExpr *e, Token rp)

@@ -83,7 +83,12 @@ struct AstExpr {
     const char *unit_to;  /* the end unit of `unit TO unit_to` (MINUTE TO SECOND), or NULL */
     int         unit_to_pos; /* its offset */
     int         text_pos; /* offset of the value's string literal */
+    int         depth;    /* levels of nesting, itself included (ast.c: at most EXPR_MAX_DEPTH) */
 };
+
+/* The deepest expression eddy takes: every recursive pass over expressions
+ * stays within it (the stack it needs at that depth: tests/embed/test_deep.c). */
+#define EXPR_MAX_DEPTH 1000
 
 typedef struct AstColumnDef {
     const char *name;     /* column name */
@@ -226,6 +231,7 @@ typedef struct ParseCtx {
     int          len;     /* its length */
     PtrList      stmts;   /* AstStmt* in order */
     struct Diag *diag;    /* first error */
+    int          tok_pos; /* offset of the token being parsed */
 } ParseCtx;
 
 /* GROUP BY as the grammar collects it: the GROUP token and the list. */

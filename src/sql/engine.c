@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "func.h"
 #include "options.h"
+#include "stack.h"
 #include "parse.h"
 #include "plan.h"
 #include "settings.h"
@@ -377,7 +378,33 @@ static const eddy_stmt_kind kind_map[] = {
     [STMT_STOP_JOB] = EDDY_STMT_STOP_JOB,
 };
 
+static int compile(eddy_engine *e, const char *sql, size_t len, const char *name, eddy_script **out);
+
+typedef struct CompileCall {
+    eddy_engine *e;
+    const char  *sql;
+    size_t       len;
+    const char  *name;
+    eddy_script **out;
+    int          rc;
+} CompileCall;
+
+static void compile_call(void *p)
+{
+    CompileCall *c = p;
+    c->rc = compile(c->e, c->sql, c->len, c->name, c->out);
+}
+
+/* On a stack of its own (stack.h): the passes recurse as deep as an
+ * expression nests, which a caller's small thread stack may not hold. */
 int eddy_compile(eddy_engine *e, const char *sql, size_t len, const char *name, eddy_script **out)
+{
+    CompileCall c = {e, sql, len, name, out, 0};
+    stack_run_big(compile_call, &c);
+    return c.rc;
+}
+
+static int compile(eddy_engine *e, const char *sql, size_t len, const char *name, eddy_script **out)
 {
     if (!e || !out) return EDDY_EMISUSE;
     *out = NULL;
@@ -472,17 +499,29 @@ void eddy_script_free(eddy_script *s)
     free(s);
 }
 
+typedef struct ExplainCall {
+    const Plan *p;
+    eddy_format f;
+    StrBuf      b;
+} ExplainCall;
+
+static void explain_call(void *p)
+{
+    ExplainCall *c = p;
+    if (c->f == EDDY_JSON) {
+        explain_json(c->p, &c->b);
+        sb_putc(&c->b, '\n');
+    } else {
+        explain_text(c->p, &c->b);
+    }
+}
+
 char *eddy_plan_explain(const eddy_plan *p, eddy_format f)
 {
     if (!p) return NULL;
-    StrBuf b = {0};
-    if (f == EDDY_JSON) {
-        explain_json((const Plan *)p, &b);
-        sb_putc(&b, '\n');
-    } else {
-        explain_text((const Plan *)p, &b);
-    }
-    return sb_take(&b);
+    ExplainCall c = {(const Plan *)p, f, {0}};
+    stack_run_big(explain_call, &c);   /* as eddy_compile: expressions recurse */
+    return sb_take(&c.b);
 }
 
 int eddy_plan_operator_count(const eddy_plan *p) { return p ? ((const Plan *)p)->nnodes : 0; }

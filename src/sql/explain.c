@@ -36,6 +36,17 @@ static void collect_attrs(const PlanNode *n, Arena *a, ExplainAttrs *at)
     if (nk >= 0 && node_changelog(n) != CL_APPEND) explain_attr_list(at, "key", key, nk);
 }
 
+static void attrs_line(const PlanNode *n, const ExplainAttrs *at, StrBuf *out)
+{
+    sb_printf(out, "%s(", plan_ops[n->kind].name);
+    for (int i = 0; i < at->n; i++) {
+        sb_printf(out, "%s%s=[", i ? ", " : "", at->v[i].key);
+        for (int j = 0; j < at->v[i].nvals; j++) sb_printf(out, "%s%s", j ? ", " : "", at->v[i].vals[j]);
+        sb_putc(out, ']');
+    }
+    sb_putc(out, ')');
+}
+
 static void node_line(const PlanNode *n, bool changelog, Arena *a, StrBuf *out)
 {
     ExplainAttrs at;
@@ -46,13 +57,7 @@ static void node_line(const PlanNode *n, bool changelog, Arena *a, StrBuf *out)
         at.n = 0;
         plan_ops[n->kind].describe(n, &at);
     }
-    sb_printf(out, "%s(", plan_ops[n->kind].name);
-    for (int i = 0; i < at.n; i++) {
-        sb_printf(out, "%s%s=[", i ? ", " : "", at.v[i].key);
-        for (int j = 0; j < at.v[i].nvals; j++) sb_printf(out, "%s%s", j ? ", " : "", at.v[i].vals[j]);
-        sb_putc(out, ']');
-    }
-    sb_putc(out, ')');
+    attrs_line(n, &at, out);
 }
 
 void explain_node(const PlanNode *n, bool changelog, StrBuf *out)
@@ -63,9 +68,23 @@ void explain_node(const PlanNode *n, bool changelog, StrBuf *out)
     arena_free(&a);
 }
 
+void explain_state_node(const PlanNode *n, StrBuf *out)
+{
+    if (plan_ops[n->kind].describe_state) {
+        Arena a;
+        arena_init(&a, 1024);
+        ExplainAttrs at = {.arena = &a};
+        plan_ops[n->kind].describe_state(n, &at);
+        attrs_line(n, &at, out);
+        arena_free(&a);
+    } else {
+        explain_node(n, false, out);
+    }
+}
+
 void explain_lineage(const PlanNode *n, StrBuf *out)
 {
-    explain_node(n, false, out);
+    explain_state_node(n, out);
     if (n->ninputs == 1) {
         sb_puts(out, " <- ");
         explain_lineage(n->inputs[0], out);

@@ -52,6 +52,7 @@ int parse_script(Arena *a, const char *src, int len, PtrList *stmts, Diag *d)
             if (!d->code) eddyParse(p, 0, end, &ctx);
             break;
         }
+        ctx.tok_pos = t.pos;   /* where a parser stack overflow is reported */
         eddyParse(p, code, t, &ctx);
         last = code;
         last_end = t.pos + t.n;

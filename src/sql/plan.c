@@ -931,6 +931,28 @@ static void describe_source(const PlanNode *n, ExplainAttrs *a)
     explain_attr_list(a, "fields", f, n->ncols);
 }
 
+/* What the rows a source feeds depend on: the table, whether it is an
+ * upsert stream, its time attribute and the columns read with their types —
+ * not its topic (job_attach_state checks that apart), format, start
+ * position, error mode, watermark delay or columns nobody reads. */
+static void describe_source_state(const PlanNode *n, ExplainAttrs *a)
+{
+    const SourcePlan *sp = plan_source(n);
+    explain_attr(a, "table", sp->table->name);
+    if (n->updating) explain_attr(a, "upsert", "true");
+    if (sp->rowtime >= 0) explain_attr(a, "rowtime", n->cols[sp->rowtime].name);
+    const char **f = arena_alloc(a->arena, sizeof(char *) * (size_t)(n->ncols ? n->ncols : 1));
+    int nf = 0;
+    for (int i = 0; i < n->ncols; i++) {
+        if (sp->needed && !sp->needed[i]) continue;
+        StrBuf t = {0};
+        type_print(&t, n->cols[i].type);
+        f[nf++] = arena_printf(a->arena, "%s %s", n->cols[i].name, t.s ? t.s : "");
+        sb_free(&t);
+    }
+    explain_attr_list(a, "fields", f, nf);
+}
+
 static void describe_normalize(const PlanNode *n, ExplainAttrs *a)
 {
     (void)n;
@@ -1179,7 +1201,8 @@ static int key_names_sink(const PlanNode *n, Arena *a, const char ***names)
 }
 
 const PlanOps plan_ops[PLAN__COUNT] = {
-    [PLAN_SOURCE] = {.name = "KafkaSource", .describe = describe_source, .require = require_source},
+    [PLAN_SOURCE] = {.name = "KafkaSource", .describe = describe_source, .require = require_source,
+                     .describe_state = describe_source_state},
     [PLAN_NORMALIZE] = {.name = "ChangelogNormalize", .describe = describe_normalize, .require = require_normalize},
     [PLAN_CALC] = {.name = "Calc", .describe = describe_calc, .require = require_calc, .reads = reads_calc, .passes = passes_calc},
     [PLAN_AGG] = {.name = "GroupAggregate", .describe = describe_agg, .require = require_agg},

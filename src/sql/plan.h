@@ -276,6 +276,10 @@ typedef struct PlanOps {
      * (a sink shows its table's); NULL = from updating/before/key. */
     Changelog (*changelog)(const PlanNode *n);
     int  (*key_names)(const PlanNode *n, Arena *a, const char ***names);
+    /* The attributes a downstream operator's saved state depends on, when
+     * fewer than `describe`'s (a source's options, start position and unread
+     * columns do not change the rows its consumers keep); NULL = describe. */
+    void (*describe_state)(const PlanNode *n, struct ExplainAttrs *out);
 } PlanOps;
 
 extern const PlanOps plan_ops[PLAN__COUNT];
@@ -312,8 +316,11 @@ void explain_attr_list(ExplainAttrs *a, const char *key, const char **vals, int 
  * changelog is false), without a newline. */
 void explain_node(const PlanNode *n, bool changelog, StrBuf *out);
 /* A node and everything that feeds it, one line ("A(…) <- B(…) <- …"):
- * what a stateful operator's state depends on. */
+ * what a stateful operator's state depends on (each node through its
+ * describe_state when it has one). */
 void explain_lineage(const PlanNode *n, StrBuf *out);
+/* One node as explain_lineage shows it. */
+void explain_state_node(const PlanNode *n, StrBuf *out);
 /* Tree text, one operator a line, root first; or a JSON object. */
 void explain_text(const Plan *p, StrBuf *out);
 void explain_json(const Plan *p, StrBuf *out);

@@ -369,6 +369,40 @@ static void test_malformed_fail_and_skip(void **state)
     }
 }
 
+/* Ever-new unknown schema ids: every record is malformed (skipped), but
+ * the registry is not asked once per record — after a streak of "no such
+ * id" answers new ids are looked up at most once per backoff — and the
+ * decoder remembers at most 1024 of them. */
+static void test_unknown_ids_bounded(void **state)
+{
+    Fx *fx = *state;
+    clear_out(fx);
+    char sql[2048];
+    snprintf(sql, sizeof sql, EVOLUTION_SQL, ", 'error.mode' = 'skip'");
+    eddy_engine *e;
+    eddy_script *s;
+    Job *j = make_job(fx, sql, &e, &s);
+    enum { N = 5000 };
+    static char bufs[N][64];
+    static RawRecord r[N];
+    for (int i = 0; i < N; i++) {
+        size_t n = order_v1(fx, bufs[i], 1, 1, 1, "eu");
+        int32_t id = 100000 + i;   /* never registered */
+        bufs[i][1] = (char)(id >> 24), bufs[i][2] = (char)(id >> 16), bufs[i][3] = (char)(id >> 8), bufs[i][4] = (char)id;
+        r[i] = rec("orders", 0, i, NULL, 0, bufs[i], n);
+    }
+    long before = registry_server_id_lookups(fx->srv);
+    for (int i = 0; i < N; i += 100) assert_int_equal(job_push(j, 0, r + i, 100), 0);
+    assert_int_equal(job_flush(j), 0);
+    long asked = registry_server_id_lookups(fx->srv) - before;
+    assert_int_equal(j->stats.skipped, N);
+    if (asked > 200) fail_msg("%d records with unknown ids asked the registry %ld times", N, asked);
+    assert_true(asked >= 64);   /* the streak before the backoff was asked for */
+    job_free(j);
+    eddy_script_free(s);
+    eddy_engine_free(e);
+}
+
 /* A registry that cannot be reached is not the record's fault: the job
  * fails even with error.mode = skip. */
 static void test_registry_down(void **state)
@@ -534,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_evolution),
         cmocka_unit_test(test_malformed_fail_and_skip),
         cmocka_unit_test(test_registry_down),
+        cmocka_unit_test(test_unknown_ids_bounded),
         cmocka_unit_test(test_plain_avro_and_keys),
         cmocka_unit_test(test_sink_into_existing_subject),
     };

@@ -544,8 +544,10 @@ def t_changed_query(eddy, workdir):
         # orders_summary: the rows written by c1 carry the new columns, computed from the resumed state.
         msgs = read_topic(bs, "orders_summary")
         c1_rows = [json.loads(m.value) for m in msgs if m.value and b"region_uc" in m.value]
-        check(len(c1_rows) == 8 and all(r["region_uc"] == r["region"].upper() for r in c1_rows),
-              "the compatible query wrote %d rows with the new column, expected 8: %s" % (len(c1_rows), c1_rows[:3]))
+        # (one row per region, or more when a slow run flushed several mini-batches)
+        check(len({r["region"] for r in c1_rows}) == 8 and all(r["region_uc"] == r["region"].upper() for r in c1_rows),
+              "the compatible query wrote %d rows with the new column for %d regions, expected all 8: %s"
+              % (len(c1_rows), len({r["region"] for r in c1_rows}), c1_rows[:3]))
         step("compatible changes resumed from the state and continued the same totals")
 
 

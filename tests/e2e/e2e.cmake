@@ -13,6 +13,13 @@ endforeach()
 # Fault tests (test_faults.py): `eddy broker --control` fails requests,
 # drops a broker and adds latency while orders stream into a GROUP BY job;
 # its upsert sink must end exact and never go backwards.  ~15 s each.
+# Saved state across harmless query changes and eddy versions
+# (test_state_compat.py; the corpus of older state files in state_corpus/).
+foreach(name harmless perjob tampered diskfull corpus)
+  eddy_python_test(e2e/state_${name} ${CMAKE_CURRENT_LIST_DIR}/test_state_compat.py ${name})
+  set_tests_properties(e2e/state_${name} PROPERTIES TIMEOUT 120)
+endforeach()
+
 foreach(name produce produce_noidem broker)
   eddy_python_test(e2e/faults_${name} ${CMAKE_CURRENT_LIST_DIR}/test_faults.py ${name})
   set_tests_properties(e2e/faults_${name} PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)   # injected latency and timeouts: alone, not beside other tests

@@ -15,3 +15,12 @@ add_test(NAME embed/api COMMAND embed_api ${PROJECT_SOURCE_DIR}/sql/orders.sql)
 set_tests_properties(embed/api PROPERTIES
   ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1"
   TIMEOUT 60)
+
+# embed/deep: expressions chained or nested beyond the limit are refused
+# ("expression too complex"), never a stack overflow, on a 256 KiB thread.
+add_executable(embed_deep ${CMAKE_CURRENT_LIST_DIR}/test_deep.c)
+set_property(TARGET embed_deep PROPERTY INCLUDE_DIRECTORIES ${PROJECT_SOURCE_DIR}/include)
+target_link_libraries(embed_deep PRIVATE eddy_shared Threads::Threads)
+add_test(NAME embed/deep COMMAND embed_deep)
+set_tests_properties(embed/deep PROPERTIES
+  ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1" TIMEOUT 120)

@@ -16,21 +16,25 @@
 # inputs libFuzzer finds go to a scratch directory emptied first (the seed
 # corpus is never written); crash inputs go to ARTIFACTS, which is kept.
 if(CMAKE_SCRIPT_MODE_FILE)
-  foreach(_v FUZZER SEEDS WORK ARTIFACTS DICT RUNS)
+  foreach(_v FUZZER SEEDS WORK ARTIFACTS RUNS)
     if(NOT DEFINED ${_v})
       message(FATAL_ERROR "fuzz.cmake -P: -D${_v}=... is required")
     endif()
   endforeach()
   file(REMOVE_RECURSE ${WORK})
   file(MAKE_DIRECTORY ${WORK} ${ARTIFACTS})
+  set(_dict)
+  if(DICT)
+    set(_dict -dict=${DICT})
+  endif()
   execute_process(
     COMMAND ${FUZZER}
             -runs=${RUNS} -seed=1 -max_len=4096 -timeout=10 -rss_limit_mb=2048
-            -dict=${DICT} -artifact_prefix=${ARTIFACTS}/ -print_final_stats=1
+            ${_dict} -artifact_prefix=${ARTIFACTS}/ -print_final_stats=1
             ${WORK} ${SEEDS}
     RESULT_VARIABLE _rc)
   if(NOT _rc EQUAL 0)
-    message(FATAL_ERROR "fuzz_compile failed (exit ${_rc}); the crashing input is in ${ARTIFACTS}")
+    message(FATAL_ERROR "${FUZZER} failed (exit ${_rc}); the crashing input is in ${ARTIFACTS}")
   endif()
   return()
 endif()
@@ -110,4 +114,77 @@ if(_fuzz_ok)
             -DRUNS=30000
             -P ${_fuzz_dir}/fuzz.cmake)
   set_tests_properties(fuzz/compile PROPERTIES TIMEOUT 120)
+endif()
+
+# fuzz/decode — the record decoders (fuzz_decode.c): JSON and Avro (the
+# compiled programs against several writer schemas), from the seeds in
+# decode_seeds/ (the first byte of an input picks the decoder).  By hand:
+#   build/tests/fuzz_decode -max_total_time=3600 build/tests/fuzz_decode_work tests/fuzz/decode_seeds
+if(_fuzz_ok)
+  set(_dec_srcs)
+  foreach(_src src/base/arena.c src/base/strbuf.c src/base/diag.c src/base/types.c src/base/tz.c src/base/options.c
+               src/exec/value.c src/connect/codec_json.c src/connect/codec_avro.c)
+    list(APPEND _dec_srcs ${PROJECT_SOURCE_DIR}/${_src})
+  endforeach()
+  set(_dec_bin ${CMAKE_CURRENT_BINARY_DIR}/fuzz_decode)
+  # avro-c and jansson as the main build finds them (pkg-config)
+  set(_dec_libs ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS})
+  set(_dec_incs)
+  foreach(_d ${AVRO_INCLUDE_DIRS} ${JANSSON_INCLUDE_DIRS})
+    list(APPEND _dec_incs -I${_d})
+  endforeach()
+  add_custom_command(
+    OUTPUT ${_dec_bin}
+    COMMAND ${CLANG} -g -O1 -std=gnu11 -fno-omit-frame-pointer
+            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+            -Wall -Wextra -Wno-unused-parameter -DEDDY_BUILDING
+            -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_SOURCE_DIR}/src/base -I${PROJECT_SOURCE_DIR}/src/sql
+            -I${PROJECT_SOURCE_DIR}/src/exec -I${PROJECT_SOURCE_DIR}/src/connect -I${GEN} ${_dec_incs}
+            ${_dec_srcs} ${_fuzz_dir}/fuzz_decode.c ${_dec_libs} -lm -o ${_dec_bin}
+    DEPENDS ${_dec_srcs} ${_fuzz_dir}/fuzz_decode.c eddy_obj
+    COMMENT "clang: libFuzzer target fuzz_decode"
+    VERBATIM)
+  add_custom_target(fuzz_decode ALL DEPENDS ${_dec_bin})
+  add_dependencies(fuzz_decode eddy_obj)
+  add_test(NAME fuzz/decode
+    COMMAND ${CMAKE_COMMAND}
+            -DFUZZER=${_dec_bin}
+            -DSEEDS=${_fuzz_dir}/decode_seeds
+            -DWORK=${CMAKE_CURRENT_BINARY_DIR}/fuzz_decode_work
+            -DARTIFACTS=${CMAKE_CURRENT_BINARY_DIR}/fuzz_decode_artifacts
+            -DRUNS=50000
+            -P ${_fuzz_dir}/fuzz.cmake)
+  set_tests_properties(fuzz/decode PROPERTIES TIMEOUT 120)
+endif()
+
+# fuzz/testfile — the test-file parser (src/cli/testfile.c, fuzz_testfile.c),
+# from the test files in tests/sql.  By hand:
+#   build/tests/fuzz_testfile -max_total_time=3600 build/tests/fuzz_testfile_work tests/sql
+if(_fuzz_ok)
+  set(_tf_srcs)
+  foreach(_src src/base/arena.c src/base/strbuf.c src/base/options.c src/base/types.c src/base/tz.c src/base/diag.c
+               src/cli/testfile.c)
+    list(APPEND _tf_srcs ${PROJECT_SOURCE_DIR}/${_src})
+  endforeach()
+  set(_tf_bin ${CMAKE_CURRENT_BINARY_DIR}/fuzz_testfile)
+  add_custom_command(
+    OUTPUT ${_tf_bin}
+    COMMAND ${CLANG} -g -O1 -std=gnu11 -fno-omit-frame-pointer
+            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+            -Wall -Wextra -Wno-unused-parameter -DEDDY_BUILDING
+            -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_SOURCE_DIR}/src/base -I${PROJECT_SOURCE_DIR}/src/cli
+            ${_tf_srcs} ${_fuzz_dir}/fuzz_testfile.c -lm -o ${_tf_bin}
+    DEPENDS ${_tf_srcs} ${_fuzz_dir}/fuzz_testfile.c
+    COMMENT "clang: libFuzzer target fuzz_testfile"
+    VERBATIM)
+  add_custom_target(fuzz_testfile ALL DEPENDS ${_tf_bin})
+  add_test(NAME fuzz/testfile
+    COMMAND ${CMAKE_COMMAND}
+            -DFUZZER=${_tf_bin}
+            -DSEEDS=${PROJECT_SOURCE_DIR}/tests/sql
+            -DWORK=${CMAKE_CURRENT_BINARY_DIR}/fuzz_testfile_work
+            -DARTIFACTS=${CMAKE_CURRENT_BINARY_DIR}/fuzz_testfile_artifacts
+            -DRUNS=50000
+            -P ${_fuzz_dir}/fuzz.cmake)
+  set_tests_properties(fuzz/testfile PROPERTIES TIMEOUT 120)
 endif()

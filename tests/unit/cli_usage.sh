@@ -3,7 +3,8 @@
 # suggests `eddy run job.sql`; `eddy run DIR` says DIR is a directory; a
 # UTF-8 byte-order mark before the first statement is skipped; SHOW TABLES
 # lists the tables sorted; a NUL byte in piped input is an error naming the
-# line, not a silent stop.
+# line, not a silent stop; `eddy explain --json` reports a compile error as
+# JSON on stdout (valid even when the script holds bytes that are not UTF-8).
 # usage: cli_usage.sh EDDY
 set -u
 EDDY=$1
@@ -28,4 +29,11 @@ out=$(printf 'CREATE TABLE zeta (a INT);\nCREATE TABLE alpha (a INT);\nCREATE TA
 out=$(printf 'CREATE TABLE a (x INT);\nSHOW TABLES;\0\nCREATE TABLE b (x INT);\n' | "$EDDY" 2>&1); rc=$?
 [ $rc -eq 1 ] || fail "a NUL byte in piped input: exit $rc, expected 1: $out"
 printf '%s' "$out" | grep -qF "standard input, line 2: a NUL byte" || fail "a NUL byte in piped input: $out"
+printf 'CREATE TABLE t (a INT);\nSELECT a \377 FROM t;\n' > "$tmp/bad.sql"
+out=$("$EDDY" explain --json "$tmp/bad.sql" 2>/dev/null); rc=$?
+[ $rc -eq 1 ] || fail "eddy explain --json on a bad script: exit $rc, expected 1"
+printf '%s' "$out" | python3 -c 'import json, sys
+e = json.load(sys.stdin)["error"]
+assert e["line"] == 2 and e["column"] == 10 and "unexpected character" in e["message"], e' ||
+    fail "eddy explain --json does not report the error as JSON: $out"
 echo "unit/cli_usage: ok"

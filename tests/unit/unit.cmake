@@ -31,3 +31,13 @@ endif()
 
 # The command line's usage messages (a shell script over the eddy binary).
 add_test(NAME unit/cli_usage COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/cli_usage.sh $<TARGET_FILE:eddy>)
+
+# unit/install: cmake --install into a temporary prefix, then a program
+# built with pkg-config against it, shared and static (install.sh).  In a
+# sanitizer build the program takes the same sanitizer flags.
+set(_install_extra "")
+if(EDDY_SANITIZE)
+  set(_install_extra "-fsanitize=address,undefined")
+endif()
+add_test(NAME unit/install COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/install.sh ${PROJECT_BINARY_DIR} "${_install_extra}")
+set_tests_properties(unit/install PROPERTIES TIMEOUT 120 ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0")

@@ -1,0 +1,43 @@
+"""Writes one state file of the corpus: run by hand with an eddy binary of
+the state layout to keep (the suite re-creates each dump and checks that the
+current eddy restores it: tests/e2e/test_state_compat.py, test "corpus").
+
+    PYTHONPATH=tests/lib:tests/e2e python3 tests/e2e/state_corpus/make_corpus.py \\
+        path/to/old/eddy NAME "what wrote it"
+
+It runs the test's GROUP BY region job (its script()) bounded over 200
+orders on a 2-partition topic and dumps the state file as SQL text into
+state_corpus/NAME.sql, headed by the counts the sink then held."""
+import collections
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+
+from eddyharness import Broker, Rec, produce, run_bounded, write_file
+
+import test_state_compat as t
+
+
+def make(eddy, name, origin):
+    work = tempfile.mkdtemp(prefix="eddy-corpus.")
+    rows = t.orders(0, 200)
+    with Broker(eddy, work, topics={"st_orders": 2, "st_sum": 1}) as b:
+        produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode(), partition=r["order_id"] % 2) for r in rows])
+        state = os.path.join(work, "st.db")
+        run_bounded(eddy, b.bootstrap, write_file(work, "job.sql", t.script()), work, state=state)
+    db = sqlite3.connect(state)
+    dump = "\n".join(db.iterdump())
+    db.close()
+    counts = collections.Counter(r["region"] for r in rows)
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".sql")
+    with open(out, "w") as f:
+        f.write("-- eddy state file corpus: %s\n" % origin)
+        f.write("-- job: tests/e2e/test_state_compat.py script(), bounded over orders(0, 200), order i in partition i % 2\n")
+        f.write("-- table: %s\n" % json.dumps(dict(sorted(counts.items()))))
+        f.write(dump + "\n")
+    print(out)
+
+
+make(os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3])

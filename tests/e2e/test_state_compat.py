@@ -1,0 +1,271 @@
+"""e2e/state_compat — saved state survives harmless query changes and eddy
+versions, and a real change is refused naming what differs.
+
+  * harmless: a GROUP BY region job runs over 100 orders and stops; each
+    restart with the same state file changes the script harmlessly (the
+    source gets 'error.mode' = 'skip', an unused column, another
+    scan.startup.mode, another format option spelled out) while 100 more
+    orders arrive; every run must resume from its checkpoint (the upsert
+    sink's table equals the counts over all orders so far, nothing counted
+    twice) and exit 0;
+  * incompatible: COUNT(*) becomes SUM(amount): refused, exit 1, and the
+    message shows what the state was kept for and what the query needs
+    now — never two identical texts;
+  * per job: a script of two INSERT jobs (a GROUP BY into an upsert table,
+    a copy into an append topic): --reset-job resets only the job it names
+    (the copy writes no duplicates), a bare --reset-state is refused with
+    the jobs' names, an unknown --reset-job name is refused, a refused
+    state file of one job stops the script before the other job writes,
+    and --state none runs both jobs;
+  * tampered: the state file of a running job is deleted, overwritten with
+    garbage, or replaced by another job's compatible state file: at its
+    next checkpoint the job must say so and exit 1, never stop "cleanly";
+  * disk full: the state file on a 256 KiB tmpfs; a job whose checkpoint
+    no longer fits fails with a clear error (exit 1) keeping its last good
+    checkpoint; with room again it resumes from it, exactly (per-order
+    counts stay 1: nothing counted twice, nothing lost);
+  * corpus: each state file in state_corpus/ (an SQL dump written by an
+    earlier eddy, see its header) is re-created, its topic filled with
+    records the state says were read already (region 'junk': counting them
+    would show the state was ignored), then new orders; the current eddy
+    must restore the state and add the new orders to it.
+"""
+import collections
+import glob
+import json
+import os
+import re
+import sqlite3
+
+from eddyharness import Broker, Rec, check, fold_upsert, main, produce, read_topic, run_bounded, step, ukey, write_file
+
+SOURCE = """CREATE TABLE st_orders (
+  order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING{extra_col}
+){with_};
+"""
+SINK = """CREATE TABLE st_sum (region STRING PRIMARY KEY NOT ENFORCED, n BIGINT) WITH ('changelog.mode' = 'upsert');
+"""
+QUERY = "INSERT INTO st_sum SELECT region, {agg} FROM st_orders GROUP BY region;\n"
+
+REGIONS = ["eu", "us", "apac", "latam"]
+
+
+def orders(first, count):
+    return [{"order_id": i, "user_id": i % 7, "amount": 1.5 * (i % 10), "region": REGIONS[(i * 3) % 4]}
+            for i in range(first, first + count)]
+
+
+def script(extra_col="", with_="", agg="COUNT(*) AS n"):
+    return SOURCE.format(extra_col=extra_col, with_=with_) + SINK + QUERY.format(agg=agg)
+
+
+def expected(rows):
+    n = collections.Counter(r["region"] for r in rows)
+    return {ukey(region=k): {"region": k, "n": v} for k, v in n.items()}
+
+
+def check_sink(bootstrap, rows, what):
+    got = fold_upsert(read_topic(bootstrap, "st_sum"), "st_sum")
+    want = expected(rows)
+    check(got == want, "%s: st_sum is %s, expected %s" % (what, sorted(got.values(), key=str),
+                                                          sorted(want.values(), key=str)))
+
+
+def run_script(eddy, bootstrap, workdir, name, sql, state, expect=0):
+    path = write_file(workdir, name + ".sql", sql)
+    return run_bounded(eddy, bootstrap, path, workdir, state=state, expect=expect)
+
+
+def harmless_and_incompatible(eddy, workdir):
+    with Broker(eddy, workdir, topics={"st_orders": 2, "st_sum": 1}) as b:
+        state = os.path.join(workdir, "st.db")
+        sent = []
+        variants = [
+            ("original", script()),
+            ("error-mode-skip", script(with_=" WITH ('error.mode' = 'skip')")),
+            ("unused-column", script(extra_col=", note STRING", with_=" WITH ('error.mode' = 'skip')")),
+            ("startup-mode", script(extra_col=", note STRING", with_=" WITH ('scan.startup.mode' = 'latest-offset')")),
+            ("format-spelled-out", script(with_=" WITH ('format' = 'json', 'scan.startup.mode' = 'earliest-offset')")),
+        ]
+        for i, (name, sql) in enumerate(variants):
+            batch = orders(100 * i, 100)
+            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in batch])
+            sent += batch
+            step("%s: %d orders so far" % (name, len(sent)))
+            r = run_script(eddy, b.bootstrap, workdir, name, sql, state)
+            check("cannot follow" not in r.err, "%s: the state was refused:\n%s" % (name, r.err))
+            check_sink(b.bootstrap, sent, name)
+
+        r = run_script(eddy, b.bootstrap, workdir, "sum", script(agg="SUM(user_id) AS n"), state, expect=1)
+        msg = r.err
+        check("cannot follow" in msg, "SUM instead of COUNT: no refusal in\n%s" % msg)
+        check("COUNT(*)" in msg and "SUM(" in msg,
+              "SUM instead of COUNT: the refusal does not name COUNT(*) and SUM:\n%s" % msg)
+        m = re.search(r"aggs was '([^']*)', now '([^']*)'", msg)
+        check(m and "COUNT(*)" in m.group(1) and "SUM(" in m.group(2),
+              "SUM instead of COUNT: the refusal does not say that the aggregates differ:\n%s" % msg)
+        step("refused: %s" % msg.strip().splitlines()[-1][:300])
+
+
+TWO_JOBS = SOURCE.format(extra_col="", with_="") + SINK + """CREATE TABLE st_copy (order_id BIGINT, region STRING);
+INSERT INTO st_sum SELECT region, {agg} FROM st_orders GROUP BY region;
+INSERT INTO st_copy SELECT order_id, region FROM st_orders;
+"""
+
+
+def per_job(eddy, workdir):
+    with Broker(eddy, workdir, topics={"st_orders": 2, "st_sum": 1, "st_copy": 1}) as b:
+        sent = []
+
+        def more(n, name, *extra, expect=0, agg="COUNT(*) AS n"):
+            batch = orders(len(sent), n)
+            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in batch])
+            sent.extend(batch)
+            path = write_file(workdir, name + ".sql", TWO_JOBS.format(agg=agg))
+            return run_bounded(eddy, b.bootstrap, path, workdir, expect=expect, extra=list(extra))
+
+        def copies():
+            return sorted(json.loads(m.value)["order_id"] for m in read_topic(b.bootstrap, "st_copy"))
+
+        more(100, "first")
+        check(copies() == list(range(100)), "first run: st_copy holds %d records, expected 100" % len(copies()))
+        more(100, "reset-sum", "--reset-job", "st_sum")
+        check_sink(b.bootstrap, sent, "--reset-job st_sum")
+        check(copies() == list(range(200)),
+              "--reset-job st_sum: st_copy holds %d records for 200 orders (the copy job was reset too?)" % len(copies()))
+
+        r = more(50, "reset-all", "--reset-state", expect=1)
+        check("st_sum" in r.err and "st_copy" in r.err and "--reset-job" in r.err,
+              "a bare --reset-state over two jobs: the refusal does not name the jobs and --reset-job:\n%s" % r.err)
+        r = more(0, "reset-unknown", "--reset-job", "st_nope", expect=1)
+        check("st_nope" in r.err and "st_copy" in r.err, "--reset-job st_nope: no clear refusal:\n%s" % r.err)
+        check(copies() == list(range(200)), "a refused run wrote into st_copy")
+
+        r = more(0, "sum-changed", expect=1, agg="SUM(user_id) AS n")
+        check("cannot follow" in r.err, "st_sum's query changed: not refused:\n%s" % r.err)
+        check(copies() == list(range(200)), "st_sum's state was refused but st_copy's job ran and wrote")
+
+        more(0, "resume")
+        check(copies() == list(range(250)), "after the refusals: st_copy holds %d records, expected 250" % len(copies()))
+        check_sink(b.bootstrap, sent, "after the refusals")
+        more(0, "stateless", "--state", "none")
+        check(len(copies()) == 500, "--state none: both jobs should have read all 250 orders again")
+        step("per-job reset, refusals before any job starts, --state none: as expected")
+
+
+def tampered(eddy, workdir):
+    import shutil
+    import time
+    from eddyharness import Job, wait_for
+    with Broker(eddy, workdir, topics={"st_orders": 2, "st_sum": 1}) as b:
+        sql = "SET 'execution.checkpointing.interval' = '200 ms';\n" + script()
+        path = write_file(workdir, "job.sql", sql)
+        # another job's state file of the same query, to put in the place of the running one's
+        produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(0, 50)])
+        other = os.path.join(workdir, "other.db")
+        run_bounded(eddy, b.bootstrap, path, workdir, state=other)
+
+        def overwrite(p):
+            with open(p, "r+b") as f:
+                f.write(os.urandom(4096))
+
+        def replace(p):
+            shutil.copy(other, p + ".new")
+            os.rename(p + ".new", p)
+
+        cases = [("deleted", os.unlink, "deleted"),
+                 ("overwritten", overwrite, "no longer holds an SQLite database"),
+                 ("replaced", replace, "replaced by another file")]
+        for name, tamper, why in cases:
+            state = os.path.join(workdir, name + ".db")
+            job = Job(eddy, b.bootstrap, path, workdir, name, state=state)
+            try:
+                produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(100, 20)])
+                wait_for("%s: a first checkpoint" % name, lambda: os.path.exists(state) and os.path.getsize(state) > 0
+                         and os.path.exists(state + "-wal"), job=job)
+                time.sleep(0.5)
+                tamper(state)
+                rc = None
+                for _ in range(40):
+                    produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(200, 5)])
+                    rc = job.wait(0.25)
+                    if rc is not None:
+                        break
+                err = job.stderr()
+                check(rc == 1, "%s state file: the job %s:\n%s"
+                      % (name, "is still running 10 s later" if rc is None else "exited with %s" % rc, err[-2000:]))
+                check(why in err and "not the file this job opened" in err,
+                      "%s state file: the job's message does not say so:\n%s" % (name, err[-2000:]))
+                step("%s: %s" % (name, [line for line in err.splitlines() if why in line][0][:240]))
+            finally:
+                job.kill()
+
+
+PER_ORDER = SOURCE.format(extra_col="", with_="") + """
+CREATE TABLE st_per (order_id BIGINT PRIMARY KEY NOT ENFORCED, n BIGINT) WITH ('changelog.mode' = 'upsert');
+INSERT INTO st_per SELECT order_id, COUNT(*) AS n FROM st_orders GROUP BY order_id;
+"""
+
+
+def disk_full(eddy, workdir):
+    import subprocess
+    disk = os.path.join(workdir, "disk")
+    os.mkdir(disk)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", disk], capture_output=True, text=True)
+    check(r.returncode == 0, "cannot mount a small tmpfs for the state file (the suite runs as root): %s" % r.stderr)
+    try:
+        with Broker(eddy, workdir, topics={"st_orders": 2, "st_per": 1}) as b:
+            path = write_file(workdir, "per.sql", PER_ORDER)
+            state = os.path.join(disk, "per.db")
+            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(0, 500)])
+            run_bounded(eddy, b.bootstrap, path, workdir, state=state)
+            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(500, 20000)])
+            r = run_bounded(eddy, b.bootstrap, path, workdir, state=state, expect=1)
+            fail = [line for line in r.err.splitlines() if "failed" in line or "error" in line]
+            check(fail and "full" in fail[-1].replace(workdir, "") and state in fail[-1],
+                  "disk full: the error does not say the state file's disk is full:\n%s" % r.err[-2000:])
+            step("disk full: %s" % fail[-1][:300])
+            subprocess.run(["mount", "-o", "remount,size=64m", disk], check=True)
+            run_bounded(eddy, b.bootstrap, path, workdir, state=state)
+            got = fold_upsert(read_topic(b.bootstrap, "st_per"), "st_per")
+            bad = [row for row in got.values() if row["n"] != 1]
+            check(len(got) == 20500 and not bad, "after the disk had room again: %d orders in st_per (expected 20500), "
+                  "%d counted more than once, e.g. %s" % (len(got), len(bad), bad[:3]))
+    finally:
+        subprocess.run(["umount", "-l", disk])
+
+
+def corpus(eddy, workdir):
+    files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "state_corpus", "*.sql")))
+    check(files, "no state files in state_corpus/")
+    for dump in files:
+        name = os.path.splitext(os.path.basename(dump))[0]
+        sub = os.path.join(workdir, name)
+        os.mkdir(sub)
+        with open(dump) as f:
+            text = f.read()
+        saved = json.loads(next(line[len("-- table: "):] for line in text.splitlines() if line.startswith("-- table: ")))
+        state = os.path.join(sub, "st.db")
+        db = sqlite3.connect(state)
+        db.executescript(text)
+        held = dict(db.execute("SELECT partition, next_offset FROM eddy_offsets WHERE topic = 'st_orders'").fetchall())
+        db.close()
+        with Broker(eddy, sub, topics={"st_orders": len(held), "st_sum": 1}) as b:
+            junk = [Rec(value=json.dumps({"order_id": -1, "user_id": 0, "amount": 0.0, "region": "junk"}).encode(),
+                        partition=p) for p, n in sorted(held.items()) for _ in range(n)]
+            produce(b.bootstrap, "st_orders", junk)
+            new = orders(5000, 150)
+            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in new])
+            r = run_script(eddy, b.bootstrap, sub, "job", script(), state)
+            check("cannot follow" not in r.err, "%s: the saved state was refused:\n%s" % (name, r.err))
+            got = fold_upsert(read_topic(b.bootstrap, "st_sum"), "st_sum")
+            want = {ukey(region=k): {"region": k, "n": v} for k, v in saved.items()}
+            for k, v in expected(new).items():
+                want.setdefault(k, {"region": v["region"], "n": 0})["n"] += v["n"]
+            check(got == want, "%s: st_sum is %s, expected the saved counts plus the new orders: %s"
+                  % (name, sorted(got.values(), key=str), sorted(want.values(), key=str)))
+            step("%s: restored and carried on" % name)
+
+
+if __name__ == "__main__":
+    main({"harmless": harmless_and_incompatible, "perjob": per_job, "tampered": tampered, "diskfull": disk_full, "corpus": corpus})
