@@ -217,8 +217,13 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
     if (nparts) memcpy(j->ckpt_offsets, offsets, sizeof *offsets * (size_t)nparts);
     for (int p = 0; p < nparts; p++)
         if (offsets[p].offset >= 0) state_batch_offset(b, offsets[p].topic, offsets[p].partition, offsets[p].offset);
+    int64_t ckpt = j->ckpt_base + j->stats.checkpoints + 1 + j->writing;
+    /* Database sinks commit their rows with this checkpoint's marker first:
+     * the state file never runs ahead of them (docs/postgres-sink.md). */
+    for (int i = 0; i < j->nops; i++)
+        if (j->ops[i].vt->commit && j->ops[i].vt->commit(&j->ops[i], ckpt, offsets, nparts)) return -1;
     char num[32];
-    snprintf(num, sizeof num, "%lld", (long long)(j->ckpt_base + j->stats.checkpoints + 1 + j->writing));
+    snprintf(num, sizeof num, "%lld", (long long)ckpt);
     state_batch_meta(b, "checkpoint", num);
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
     state_batch_meta(b, "checkpoint_time", num);
@@ -240,6 +245,23 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
 }
 
 int job_checkpoint_sync(Job *j) { return checkpoint_wait(j); }
+
+int job_sinks_open(Job *j, SourceOffset **ahead, int *nahead)
+{
+    *ahead = NULL;
+    *nahead = 0;
+    for (int i = 0; i < j->nops; i++)
+        if (j->ops[i].vt->open && j->ops[i].vt->open(&j->ops[i], ahead, nahead)) return -1;
+    j->sinks_catching_up = *ahead != NULL;
+    return 0;
+}
+
+int job_sinks_commit(Job *j)
+{
+    for (int i = 0; i < j->nops; i++)
+        if (j->ops[i].vt->commit && j->ops[i].vt->commit(&j->ops[i], 0, NULL, 0)) return -1;
+    return 0;
+}
 
 int job_open_state(Job *j, const char *path, bool reset, char *err, size_t errlen)
 {

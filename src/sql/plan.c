@@ -118,6 +118,10 @@ static const PlanTable *table_copy(Plan *p, const CatTable *t)
     pt->conn.late_topic = arena_strdup(a, t->conn.late_topic);
     pt->conn.key_url = arena_strdup(a, t->conn.key_url);
     pt->conn.value_url = arena_strdup(a, t->conn.value_url);
+    pt->conn.url = arena_strdup(a, t->conn.url);
+    pt->conn.table_name = arena_strdup(a, t->conn.table_name);
+    pt->conn.username = arena_strdup(a, t->conn.username);
+    pt->conn.password = arena_strdup(a, t->conn.password);
     pt->conn.props = arena_alloc(a, sizeof(KeyValue) * (size_t)(t->conn.nprops ? t->conn.nprops : 1));
     for (int i = 0; i < t->conn.nprops; i++) {
         pt->conn.props[i].key = arena_strdup(a, t->conn.props[i].key);
@@ -906,6 +910,11 @@ static const char *print_expr(ExplainAttrs *a, const BExpr *e, const PlanNode *i
 static void describe_table(const PlanTable *t, ExplainAttrs *a)
 {
     explain_attr(a, "table", t->name);
+    if (t->conn.kind == CONN_JDBC) {   /* a database table: no topic, no formats */
+        explain_attr(a, "connector", "jdbc");
+        explain_attr(a, "table-name", t->conn.table_name);
+        return;
+    }
     explain_attr(a, "topic", t->conn.topic);
     if (t->nkeycols && t->conn.key_format != t->conn.value_format) {
         explain_attr(a, "key.format", format_name(t->conn.key_format));
