@@ -128,10 +128,12 @@ out:
     sb_free(&topics);
     sb_free(&fp);
     sb_free(&desc);
-    if (rc || fresh) return rc;
-    /* checkpoint numbers go on from the file's */
+    if (rc) return rc;
+    /* checkpoint numbers go on from the file's (a job without stateful
+     * operators too: a database sink's marker is compared with them) */
     const char *num = state_get_meta(st, "checkpoint");
     if (num) opt_parse_int(num, &j->ckpt_base);
+    if (fresh) return 0;
     int64_t t0 = now_us();
     op = 0;
     for (int i = 0; i < j->nops; i++) {

@@ -34,6 +34,7 @@
 #include <fcntl.h>
 
 #include "exec.h"
+#include "options.h"
 #include "pg_sink.h"
 #include "state.h"
 
@@ -202,6 +203,12 @@ static int jdbc_commit(OpState *s, int64_t ckpt, const SourceOffset *offsets, in
         return job_fail(s->job, "sink '%s': %s (checkpoint not taken)", plan_sink(s->node)->table->name, err);
     st->first_ms = -1;
     if (!s->job->sinks_catching_up) st->ahead = false;
+    /* Fault injection for tests/pg: end the process right after the
+     * database committed checkpoint N and before the state file does — the
+     * one moment the protocol's catch-up exists for. */
+    const char *at = getenv("EDDY_TEST_EXIT_AFTER_SINK_COMMIT");
+    int64_t n_at;
+    if (at && ckpt > 0 && opt_parse_int(at, &n_at) && n_at == ckpt) _exit(137);
     return 0;
 }
 
