@@ -15,10 +15,12 @@
  *     INSERT INTO target SELECT … FROM stage WHERE NOT eddy_delete
  *         ON CONFLICT (key) DO UPDATE SET …;
  *     TRUNCATE stage
- * in one round trip.  Measured on this machine (PostgreSQL 15, loopback,
- * 100k rows of the reference job's shape, upsert): COPY + stage 0.50 s,
- * multi-row INSERT … VALUES (1000 rows a statement) … ON CONFLICT 1.19 s;
- * append: COPY 0.17 s, multi-row INSERT 0.78 s.  COPY it is (bench/README.md).
+ * in one round trip.  Measured (bench/pg_copy_vs_insert.py: PostgreSQL 15
+ * on loopback, 100k rows {order_id, user_id, amount, region}, one
+ * transaction, median of 3 on a shared 2-core machine): append COPY 0.38 s
+ * vs multi-row INSERT … VALUES of 1000 rows a statement 5.35 s; upsert
+ * COPY into the stage + INSERT … SELECT … ON CONFLICT 1.35 s vs multi-row
+ * INSERT … ON CONFLICT 5.49 s.  COPY it is (bench/README.md).
  *
  * Every chunk sent in the open transaction is kept until the commit, so a
  * lost connection can be retried: reconnect, BEGIN, send the chunks again.

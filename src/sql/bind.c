@@ -2073,6 +2073,9 @@ static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q,
     } else if (f->table) {
         const CatTable *t = catalog_find(c->catalog, f->table);
         if (!t) return diag_error(c->diag, DIAG_SEMANTIC, f->pos, "unknown table '%s'", f->table);
+        if (t->conn.kind == CONN_JDBC)
+            return diag_error(c->diag, DIAG_SEMANTIC, f->pos,
+                              "table '%s' is a jdbc (PostgreSQL) table: eddy writes such tables but does not read them yet", t->name);
         q->table = t;
         q->in_names = arena_alloc(c->arena, sizeof(char *) * (size_t)t->ncols);
         q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)t->ncols);
