@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "codec_avro.h"
+#include "codec_debezium.h"
 #include "registry.h"
 
 typedef struct WriterProg {
@@ -41,6 +42,7 @@ struct RecDecoder {
     int           nprogs, capprogs;
     int           last;   /* index of the last program used, -1 */
     bool          generic;/* avro-c's generic decoding */
+    DbzDecoder   *dbz;    /* debezium-json */
 };
 
 struct RecEncoder {
@@ -84,6 +86,7 @@ RecDecoder *recdec_new(const FormatSpec *fs, const JsonField *fields, int n, cha
     case FMT_RAW:
         if ((d->raw_slot = raw_slot(fields, n, err, errlen)) == -2) break;
         return d;
+    case FMT_DEBEZIUM_JSON: d->dbz = dbz_decoder_new(fields, n, false); return d;
     case FMT_AVRO:
     case FMT_AVRO_CONFLUENT:
         if (!(d->reader = cavro_reader_new(fields, n, err, errlen))) break;
@@ -102,6 +105,7 @@ void recdec_free(RecDecoder *d)
 {
     if (!d) return;
     json_decoder_free(d->json);
+    dbz_decoder_free(d->dbz);
     for (int i = 0; i < d->nprogs; i++) {
         cavro_program_free(d->progs[i].prog);
         free(d->progs[i].why);
@@ -190,8 +194,22 @@ int recdec_decode(RecDecoder *d, const char *buf, size_t len, Value *row, Arena 
         }
         return REC_OK;
     }
+    case FMT_DEBEZIUM_JSON:
+        snprintf(err, errlen, "format 'debezium-json' is a changelog: read it with recdec_changes");
+        return REC_FATAL;
     }
     return REC_OK;
+}
+
+void recdec_set_envelope(RecDecoder *d, bool on)
+{
+    if (d->dbz) dbz_decoder_set_envelope(d->dbz, on);
+}
+
+int recdec_changes(RecDecoder *d, const char *buf, size_t len, Value *rows[2], int kinds[2], int *n, Arena *arena, char *err,
+                   size_t errlen)
+{
+    return dbz_decode(d->dbz, buf, len, rows, kinds, n, arena, err, errlen) ? REC_MALFORMED : REC_OK;
 }
 
 RecEncoder *recenc_new(const FormatSpec *fs, const JsonField *fields, int n, char *err, size_t errlen)
@@ -217,6 +235,7 @@ RecEncoder *recenc_new(const FormatSpec *fs, const JsonField *fields, int n, cha
         if (!(e->reg = registry_new(fs->registry_url, err, errlen))) break;
         e->subject = strdup(fs->subject ? fs->subject : "");
         return e;
+    case FMT_DEBEZIUM_JSON: snprintf(err, errlen, "format 'debezium-json' can be read, not written"); break;
     }
     recenc_free(e);
     return NULL;
@@ -277,6 +296,7 @@ int recenc_encode(RecEncoder *e, const Value *row, StrBuf *out, char *err, size_
         cavro_encode(e->avro, row, out);
         return 0;
     }
+    case FMT_DEBEZIUM_JSON: break;   /* recenc_new refuses it */
     }
     return 0;
 }

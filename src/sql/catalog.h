@@ -18,7 +18,7 @@
 
 typedef enum ColKind { COL_PHYSICAL, COL_COMPUTED, COL_METADATA } ColKind;
 typedef enum ChangelogMode { MODE_APPEND, MODE_UPSERT, MODE_RETRACT } ChangelogMode;
-typedef enum Format { FMT_JSON, FMT_AVRO, FMT_AVRO_CONFLUENT, FMT_RAW } Format;
+typedef enum Format { FMT_JSON, FMT_AVRO, FMT_AVRO_CONFLUENT, FMT_RAW, FMT_DEBEZIUM_JSON } Format;
 typedef enum StartupMode { START_EARLIEST, START_LATEST, START_TIMESTAMP, START_GROUP } StartupMode;
 typedef enum ErrorMode { ERR_FAIL, ERR_SKIP } ErrorMode;
 /* Which runtime serves the table: Kafka (topic, formats) or a database through JDBC options (PostgreSQL). */
@@ -78,6 +78,7 @@ typedef struct Connector {
     int64_t       max_retries;  /* 'sink.max-retries': attempts after a lost connection before the job fails */
     bool          create_table; /* 'sink.create-table': create the database table from the DDL if missing */
     bool          at_least_once;/* 'sink.delivery-guarantee' = 'at-least-once': commit per flush, no checkpoint marker */
+    bool          dbz_schema_include; /* 'debezium-json.schema-include': events come in a {"schema", "payload"} envelope */
 } Connector;
 
 typedef struct CatTable {

@@ -24,6 +24,11 @@ computed here from the records read back from the source topic.
   kill_append, kill_upsert
              kill -9 at random moments while orders stream in: the final
              table equals an uninterrupted run's
+  debezium   Debezium change events ('format' = 'debezium-json', plain and
+             with the schema envelope): snapshot reads, inserts, updates,
+             deletes and tombstones replicate a table into PostgreSQL, and
+             a GROUP BY over the replicated table is right under updates
+             and deletes; a missing before image fails with the hint
 """
 import json
 import math
@@ -406,5 +411,87 @@ def t_kill_upsert(eddy, wd):
     kill_scenario(eddy, wd, "upsert")
 
 
-main({"upsert": t_upsert, "append": t_append, "deletes": t_deletes, "types": t_types, "mismatch": t_mismatch,
+CDC_COPY = CKPT + """
+CREATE TABLE customers (id BIGINT, name STRING, country STRING, balance DOUBLE, PRIMARY KEY (id) NOT ENFORCED)
+  WITH ('topic' = '{topic}', 'format' = 'debezium-json', 'scan.startup.mode' = 'earliest-offset'{extra});
+CREATE TABLE {t} (id BIGINT, name STRING, country STRING, balance DOUBLE, PRIMARY KEY (id) NOT ENFORCED) WITH ({w});
+INSERT INTO {t} SELECT * FROM customers;
+"""
+
+CDC_AGG = CKPT + """
+CREATE TABLE customers (id BIGINT, name STRING, country STRING, balance DOUBLE, PRIMARY KEY (id) NOT ENFORCED)
+  WITH ('topic' = '{topic}', 'format' = 'debezium-json', 'scan.startup.mode' = 'earliest-offset'{extra});
+CREATE TABLE {t} (country STRING PRIMARY KEY NOT ENFORCED, n BIGINT, total DOUBLE) WITH ({w});
+INSERT INTO {t} SELECT country, COUNT(*) AS n, SUM(balance) AS total FROM customers GROUP BY country;
+"""
+
+
+def cdc_events(rng, n):
+    """Debezium events of a customers table: (key, envelope|None) and the final table."""
+    table, out = {}, []
+    countries = ["de", "fr", "it", "es", "pt"]
+    for i in range(1, 41):   # the snapshot
+        row = {"id": i, "name": "c%d" % i, "country": rng.choice(countries), "balance": rng.randint(0, 1000) / 4}
+        table[i] = row
+        out.append(({"id": i}, {"before": None, "after": row, "op": "r", "source": {"table": "customers", "lsn": i},
+                                "ts_ms": 1700000000000 + i}))
+    for _ in range(n):
+        k = rng.randint(1, 80)
+        if k in table and rng.random() < 0.25:
+            out.append(({"id": k}, {"before": table.pop(k), "after": None, "op": "d", "ts_ms": 1}))
+            out.append(({"id": k}, None))   # the tombstone Debezium writes after a delete
+        elif k in table:
+            row = dict(table[k], balance=rng.randint(0, 1000) / 4, country=rng.choice(countries + ["nl"]))
+            out.append(({"id": k}, {"before": table[k], "after": row, "op": "u", "ts_ms": 1, "source": {"x": [1, {"y": "}"}]}}))
+            table[k] = row
+        else:
+            row = {"id": k, "name": "n%d" % k, "country": rng.choice(countries), "balance": rng.randint(0, 1000) / 4}
+            out.append(({"id": k}, {"op": "c", "after": row, "before": None, "ts_ms": 1}))
+            table[k] = row
+    # every customer in "lu" comes and goes: its group must vanish
+    for k in (901, 902):
+        row = {"id": k, "name": "lu", "country": "lu", "balance": 1.0}
+        out.append(({"id": k}, {"before": None, "after": row, "op": "c"}))
+        out.append(({"id": k}, {"before": row, "after": None, "op": "d"}))
+        out.append(({"id": k}, None))
+    return out, table
+
+
+def t_debezium(eddy, wd):
+    rng = random.Random(17)
+    events, final = cdc_events(rng, 1500)
+    schema = {"type": "struct", "fields": [{"field": "before"}, {"field": "after"}], "name": "dbserver1.inventory.customers.Envelope"}
+    with PgServer() as pg, Broker(eddy, wd, {"cdc": 3, "cdc_env": 2, "cdc_bad": 1}) as b:
+        produce(b.bootstrap, "cdc", [Rec(k, v, partition=k["id"] % 3) for k, v in events])
+        produce(b.bootstrap, "cdc_env", [Rec(k, None if v is None else {"schema": schema, "payload": v}, partition=k["id"] % 2)
+                                         for k, v in events])
+        w = jdbc(pg, ", 'sink.create-table' = 'true'")
+        for topic, extra, t in (("cdc", "", "plain"), ("cdc_env", ", 'debezium-json.schema-include' = 'true'", "env")):
+            run_bounded(eddy, b.bootstrap, write_file(wd, t + "_copy.sql", CDC_COPY.format(topic=topic, extra=extra, t=t + "_copy", w=w)),
+                        cwd=wd, state=os.path.join(wd, t + "_copy.db"))
+            run_bounded(eddy, b.bootstrap, write_file(wd, t + "_agg.sql", CDC_AGG.format(topic=topic, extra=extra, t=t + "_agg", w=w)),
+                        cwd=wd, state=os.path.join(wd, t + "_agg.db"))
+            got = {int(i): (nm, c, float(x)) for i, nm, c, x in pg.rows("SELECT id, name, country, balance FROM %s_copy" % t)}
+            exp = {k: (v["name"], v["country"], v["balance"]) for k, v in final.items()}
+            check(got == exp, "%s_copy: %d rows, expected %d; differing: %s"
+                  % (t, len(got), len(exp), sorted(set(got.items()) ^ set(exp.items()))[:6]))
+            per = {}
+            for v in final.values():
+                n, s = per.get(v["country"], (0, 0.0))
+                per[v["country"]] = (n + 1, s + v["balance"])
+            got = {c: (int(n), float(s)) for c, n, s in pg.rows("SELECT country, n, total FROM %s_agg" % t)}
+            check(got == per, "%s_agg is %r, expected %r" % (t, got, per))
+        # an update without its before image (REPLICA IDENTITY DEFAULT in PostgreSQL)
+        produce(b.bootstrap, "cdc_bad", [Rec({"id": 1}, {"before": None, "after": {"id": 1, "name": "x", "country": "de", "balance": 1},
+                                                          "op": "u"})])
+        r = run_bounded(eddy, b.bootstrap, write_file(wd, "bad.sql", CDC_AGG.format(topic="cdc_bad", extra="", t="bad", w=w)), cwd=wd,
+                        state="none", expect=1)
+        check("topic 'cdc_bad' partition 0 offset 0" in r.err and "REPLICA IDENTITY FULL" in r.err, "no hint:\n" + r.err)
+        # the envelope without the option: a clear message
+        r = run_bounded(eddy, b.bootstrap, write_file(wd, "env.sql", CDC_AGG.format(topic="cdc_env", extra="", t="env2", w=w)), cwd=wd,
+                        state="none", expect=1)
+        check("set 'debezium-json.schema-include' = 'true'" in r.err, "envelope without the option:\n" + r.err)
+
+
+main({"debezium": t_debezium, "upsert": t_upsert, "append": t_append, "deletes": t_deletes, "types": t_types, "mismatch": t_mismatch,
       "restart": t_restart, "down": t_down, "ahead": t_ahead, "kill_append": t_kill_append, "kill_upsert": t_kill_upsert})
