@@ -240,12 +240,12 @@ static int create_table(PgSink *s, char *err, size_t errlen)
  * must not need a value; an upsert table needs a unique index on its key.
  * Names match exactly, else case-insensitively (an unquoted name in the
  * database's DDL folds to lower case); names[] becomes the database's. */
-static int check_table(PgSink *s, char *err, size_t errlen)
+int pg_table_check(PgConn *conn, const char *tname, const PlanCol *cols, int ncols, const int *key, int nkey, char **names, char *err,
+                   size_t errlen)
 {
-    const char *tname = s->cn->table_name;
-    const char *params[1] = {s->target};
+    const char *params[1] = {tname};
     PgResult *r = NULL;
-    if (pg_query(s->conn,
+    if (pg_query(conn,
                  "SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.attnotnull, a.atthasdef "
                  "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
                  "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
@@ -258,8 +258,8 @@ static int check_table(PgSink *s, char *err, size_t errlen)
         snprintf(err, errlen, "PostgreSQL table '%s' does not exist (create it, or set 'sink.create-table' = 'true')", tname);
         goto out;
     }
-    for (int i = 0; i < s->spec.ncols; i++) {
-        const PlanCol *c = &s->spec.cols[i];
+    for (int i = 0; i < ncols; i++) {
+        const PlanCol *c = &cols[i];
         int at = -1;
         for (int k = 0; k < nr && at < 0; k++)
             if (strcmp(pg_result_value(r, k, 0), c->name) == 0) at = k;
@@ -283,8 +283,8 @@ static int check_table(PgSink *s, char *err, size_t errlen)
             sb_free(&ddl);
             goto out;
         }
-        free(s->names[i]);
-        s->names[i] = quote_ident(pg_result_value(r, at, 0));
+        free(names[i]);
+        names[i] = quote_ident(pg_result_value(r, at, 0));
     }
     for (int k = 0; k < nr; k++)
         if (!used[k] && strcmp(pg_result_value(r, k, 3), "t") == 0 && strcmp(pg_result_value(r, k, 4), "f") == 0) {
@@ -293,11 +293,11 @@ static int check_table(PgSink *s, char *err, size_t errlen)
             goto out;
         }
     rc = 0;
-    if (s->spec.nkey) {
+    if (nkey) {
         /* ON CONFLICT needs a unique index on exactly the key's columns. */
         pg_result_free(r);
         r = NULL;
-        if (pg_query(s->conn,
+        if (pg_query(conn,
                      "SELECT string_agg(quote_ident(a.attname), ',') FROM pg_index i "
                      "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
                      "WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indpred IS NULL GROUP BY i.indexrelid",
@@ -308,9 +308,9 @@ static int check_table(PgSink *s, char *err, size_t errlen)
             const char *list = pg_result_value(r, k, 0);
             int n = 1;
             for (const char *p = list; *p; p++) n += *p == ',';
-            found = n == s->spec.nkey;
-            for (int x = 0; x < s->spec.nkey && found; x++) {
-                const char *q = s->names[s->spec.key[x]];
+            found = n == nkey;
+            for (int x = 0; x < nkey && found; x++) {
+                const char *q = names[key[x]];
                 /* quote_ident leaves plain lower-case names bare */
                 size_t ql = strlen(q);
                 char bare[256];
@@ -327,7 +327,7 @@ static int check_table(PgSink *s, char *err, size_t errlen)
         }
         if (!found) {
             StrBuf kb = {0};
-            for (int x = 0; x < s->spec.nkey; x++) sb_printf(&kb, "%s%s", x ? ", " : "", s->spec.cols[s->spec.key[x]].name);
+            for (int x = 0; x < nkey; x++) sb_printf(&kb, "%s%s", x ? ", " : "", cols[key[x]].name);
             snprintf(err, errlen,
                      "PostgreSQL table '%s' has no PRIMARY KEY or UNIQUE constraint on (%s), the DDL's PRIMARY KEY: upserts need one",
                      tname, kb.s);
@@ -339,6 +339,11 @@ out:
     free(used);
     pg_result_free(r);
     return rc;
+}
+
+static int check_table(PgSink *s, char *err, size_t errlen)
+{
+    return pg_table_check(s->conn, s->target, s->spec.cols, s->spec.ncols, s->spec.key, s->spec.nkey, s->names, err, errlen);
 }
 
 /* The statements that follow from the (checked) column names. */

@@ -27,6 +27,7 @@ static const OpVTable *const op_vtables[PLAN__COUNT] = {
     [PLAN_INTERVAL_JOIN] = &op_interval_join_vt,
     [PLAN_TEMPORAL_JOIN] = &op_temporal_join_vt,
     [PLAN_WINDOW_JOIN] = &op_window_join_vt,
+    [PLAN_LOOKUP_JOIN] = &op_lookup_join_vt,
 };
 
 int job_fail(Job *j, const char *fmt, ...)

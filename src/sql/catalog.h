@@ -78,6 +78,11 @@ typedef struct Connector {
     int64_t       max_retries;  /* 'sink.max-retries': attempts after a lost connection before the job fails */
     bool          create_table; /* 'sink.create-table': create the database table from the DDL if missing */
     bool          at_least_once;/* 'sink.delivery-guarantee' = 'at-least-once': commit per flush, no checkpoint marker */
+    bool          lookup_cache; /* 'lookup.cache' = 'PARTIAL': a lookup join keeps rows it fetched */
+    int64_t       lookup_max_rows; /* 'lookup.partial-cache.max-rows' (0 = no limit) */
+    int64_t       lookup_expire_ms; /* 'lookup.partial-cache.expire-after-write' (0 = never) */
+    bool          lookup_cache_missing; /* 'lookup.partial-cache.cache-missing-key' */
+    int64_t       lookup_retries; /* 'lookup.max-retries' */
     bool          dbz_schema_include; /* 'debezium-json.schema-include': events come in a {"schema", "payload"} envelope */
 } Connector;
 

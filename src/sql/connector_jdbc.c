@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+static const OptEnum cache_values[] = {{"NONE", false, NULL}, {"PARTIAL", true, NULL}, {0}};
 static const OptEnum guarantee_values[] = {{"exactly-once", false, NULL}, {"at-least-once", true, NULL}, {0}};
 
 static const OptionDef jdbc_options[] = {
@@ -37,6 +38,17 @@ static const OptionDef jdbc_options[] = {
      .values = guarantee_values,
      .doc = "'exactly-once': rows commit with a marker of the checkpoint in one transaction per checkpoint, so a restart "
             "neither loses nor repeats a row; 'at-least-once': each flush commits (a restart may repeat appended rows)."},
+    {.name = "lookup.cache", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, lookup_cache)}, .deflt = "NONE", .values = cache_values,
+     .doc = "A lookup join against the table: 'PARTIAL' keeps the rows it fetched (see lookup.partial-cache.*); 'NONE' "
+            "looks every batch's keys up again."},
+    {.name = "lookup.partial-cache.max-rows", .type = OPT_INT, .to = {OPT_FIELD(Connector, lookup_max_rows)}, .deflt = "0", .min = 0,
+     .doc = "Rows the cache holds at most (a key without rows counts as one); the oldest written go first. '0': no limit."},
+    {.name = "lookup.partial-cache.expire-after-write", .type = OPT_DURATION, .to = {OPT_FIELD(Connector, lookup_expire_ms)},
+     .deflt = "0 ms", .doc = "A cached key is looked up again this long after it was fetched ('0': never)."},
+    {.name = "lookup.partial-cache.cache-missing-key", .type = OPT_BOOL, .to = {OPT_FIELD(Connector, lookup_cache_missing)},
+     .deflt = "true", .doc = "Whether a key the table has no rows for is cached too."},
+    {.name = "lookup.max-retries", .type = OPT_INT, .to = {OPT_FIELD(Connector, lookup_retries)}, .deflt = "3", .min = 0, .max = 1000,
+     .doc = "Attempts to reconnect and repeat a look-up after the database connection failed, before the job fails."},
     {0},
 };
 

@@ -24,6 +24,10 @@ computed here from the records read back from the source topic.
   kill_append, kill_upsert
              kill -9 at random moments while orders stream in: the final
              table equals an uninterrupted run's
+  lookup     lookup joins against a PostgreSQL table (inner with a residual
+             condition and no cache; LEFT with a PARTIAL cache that must
+             hold): every order meets the users the table holds; a user
+             renamed in the database mid-run keeps its cached name
   debezium   Debezium change events ('format' = 'debezium-json', plain and
              with the schema envelope): snapshot reads, inserts, updates,
              deletes and tombstones replicate a table into PostgreSQL, and
@@ -493,5 +497,79 @@ def t_debezium(eddy, wd):
         check("set 'debezium-json.schema-include' = 'true'" in r.err, "envelope without the option:\n" + r.err)
 
 
-main({"debezium": t_debezium, "upsert": t_upsert, "append": t_append, "deletes": t_deletes, "types": t_types, "mismatch": t_mismatch,
+LOOKUP = """
+CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING, proc AS PROCTIME())
+  WITH ('scan.startup.mode' = 'earliest-offset');
+CREATE TABLE users (id BIGINT PRIMARY KEY NOT ENFORCED, name STRING, tier INT, since DATE, score DECIMAL(8, 2))
+  WITH ({w});
+CREATE TABLE {t} (order_id BIGINT, user_id BIGINT, name STRING, tier INT, since DATE, score DECIMAL(8, 2)) WITH ('topic' = '{t}');
+INSERT INTO {t}
+SELECT o.order_id, o.user_id, u.name, u.tier, u.since, u.score
+FROM orders_raw AS o {join} JOIN users FOR SYSTEM_TIME AS OF o.proc AS u ON o.user_id = u.id {cond};
+"""
+
+
+def t_lookup(eddy, wd):
+    import datetime
+    with PgServer() as pg, Broker(eddy, wd, {"orders_raw": 4, "live": 2}) as b:
+        pg.exec("CREATE TABLE users (id bigint PRIMARY KEY, name text, tier int, since date, score numeric(8, 2));"
+                "INSERT INTO users SELECT i, 'user' || i, i % 3, date '2020-01-01' + i, i * 1.25 FROM generate_series(1, 200) i")
+        gen_orders(eddy, b.bootstrap, "orders_raw", 6000, seed=9, extra=("--users", "250"))
+        os_ = orders(b.bootstrap)
+        users = {i: ("user%d" % i, i % 3, (datetime.date(2020, 1, 1) + datetime.timedelta(days=i)).isoformat(), i * 1.25)
+                 for i in range(1, 201)}
+        for t, join, cond, w in (
+                ("inner_nocache", "", "AND u.tier > 0", jdbc(pg)),
+                ("left_cached", "LEFT", "", jdbc(pg, ", 'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = '1000'")),
+                ("left_small", "LEFT", "", jdbc(pg, ", 'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = '20', "
+                                                   "'lookup.partial-cache.cache-missing-key' = 'false', "
+                                                   "'lookup.partial-cache.expire-after-write' = '50 ms'"))):
+            run_bounded(eddy, b.bootstrap, write_file(wd, t + ".sql", LOOKUP.format(t=t, join=join, cond=cond, w=w)), cwd=wd, state="none")
+            got = sorted((v["order_id"], v["user_id"], v["name"], v["tier"], v["since"], v["score"])
+                         for v in (json.loads(m.value) for m in read_topic(b.bootstrap, t)))
+            exp = []
+            for o in os_:
+                u = users.get(o["user_id"])
+                if u and (join or u[1] > 0):
+                    exp.append((o["order_id"], o["user_id"]) + u)
+                elif join:
+                    exp.append((o["order_id"], o["user_id"], None, None, None, None))
+            exp.sort()
+            check(got == exp, "%s: %d rows, expected %d; first differences %s"
+                  % (t, len(got), len(exp), sorted(set(got) ^ set(exp))[:4]))
+        # The cache holds: a user renamed in the database after its first look-up keeps its old name in the
+        # cached job (no expiry) and gets the new one in the job without a cache.
+        live = {"live_nocache": ("LEFT", jdbc(pg)),
+                "live_cached": ("LEFT", jdbc(pg, ", 'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = '1000'"))}
+        jobs = []
+        try:
+            for t, (join, w) in live.items():
+                sql = LOOKUP.format(t=t, join=join, cond="", w=w).replace("WITH ('scan.startup.mode'", "WITH ('topic' = 'live', 'scan.startup.mode'")
+                jobs.append(Job(eddy, b.bootstrap, write_file(wd, t + ".sql", sql), wd, name=t, state=os.path.join(wd, t + ".db")))
+            gen_orders(eddy, b.bootstrap, "live", 1000, seed=21, extra=("--users", "50"))
+            for t in live:
+                wait_for("1000 rows in " + t, lambda: len(read_topic(b.bootstrap, t)) >= 1000, timeout=30)
+            pg.exec("UPDATE users SET name = name || '-new'")
+            gen_orders(eddy, b.bootstrap, "live", 1000, seed=22, extra=("--users", "50"))
+            for t in live:
+                wait_for("2000 rows in " + t, lambda: len(read_topic(b.bootstrap, t)) >= 2000, timeout=30)
+            for j in jobs:
+                rc, err = j.term()
+                check(rc == 0, "%s exit %s:\n%s" % (j.name, rc, err[-2000:]))
+        finally:
+            for j in jobs:
+                j.kill()
+        new = {t: sum(1 for m in read_topic(b.bootstrap, t) if (json.loads(m.value)["name"] or "").endswith("-new")) for t in live}
+        step("rows with the new names: %r" % new)
+        check(new["live_nocache"] == 1000 and new["live_cached"] == 0,
+              "after the rename, %d of the second 1000 rows without a cache and %d with one have the new names "
+              "(expected 1000 and 0)" % (new["live_nocache"], new["live_cached"]))
+        # the table is checked against the DDL at start
+        pg.exec("ALTER TABLE users ALTER COLUMN tier TYPE text")
+        r = run_bounded(eddy, b.bootstrap, write_file(wd, "bad.sql", LOOKUP.format(t="bad", join="", cond="", w=jdbc(pg))), cwd=wd,
+                        state="none", expect=1)
+        check("column 'tier' of PostgreSQL table 'users' is text, but the DDL declares it INT" in r.err, "stderr:\n" + r.err)
+
+
+main({"lookup": t_lookup, "debezium": t_debezium, "upsert": t_upsert, "append": t_append, "deletes": t_deletes, "types": t_types, "mismatch": t_mismatch,
       "restart": t_restart, "down": t_down, "ahead": t_ahead, "kill_append": t_kill_append, "kill_upsert": t_kill_upsert})
