@@ -13,6 +13,11 @@ interleaved rounds (default 3), `eddy run --bounded` of:
   user→pg alo    the same, 'sink.delivery-guarantee' = 'at-least-once'
   copy→pg        SELECT * into a jdbc append table (exactly-once): N rows
   copy→pg alo    the same, at-least-once
+  lookup cold    the orders enriched from a PostgreSQL table of 100k users by
+                 a lookup join without a cache (every batch's keys fetched)
+  lookup warm    the same with 'lookup.cache' = 'PARTIAL' (a second run in
+                 the same process would be warmer still: this is one run, so
+                 each user is fetched once, then served from the cache)
 
 each with a fresh state file (and a truncated table), 1 s checkpoints.
 Prints the median wall time per phase and events/s; ratios are what to
@@ -48,10 +53,22 @@ COPY = SRC + """CREATE TABLE {t} (order_id BIGINT, user_id BIGINT, amount DOUBLE
 INSERT INTO {t} SELECT * FROM orders_raw;
 """
 
+LOOKUP = """SET 'execution.checkpointing.interval' = '1 s';
+CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING, proc AS PROCTIME())
+  WITH ('scan.startup.mode' = 'earliest-offset');
+CREATE TABLE users (id BIGINT PRIMARY KEY NOT ENFORCED, name STRING, tier INT) WITH ({w});
+CREATE TABLE {t} (order_id BIGINT, name STRING, tier INT) WITH ('topic' = '{t}');
+INSERT INTO {t} SELECT o.order_id, u.name, u.tier FROM orders_raw AS o
+JOIN users FOR SYSTEM_TIME AS OF o.proc AS u ON o.user_id = u.id;
+"""
+
 wd = tempfile.mkdtemp(prefix="eddy-pgbench.")
 with PgServer(fsync=True) as pg, Broker(eddy, wd, {"orders_raw": 16}) as b:
     gen_orders(eddy, b.bootstrap, "orders_raw", N, seed=1, extra=("--users", "100000"))
+    pg.exec("CREATE TABLE users (id bigint PRIMARY KEY, name text, tier int); "
+            "INSERT INTO users SELECT i, 'user' || i, i % 3 FROM generate_series(1, 100000) i")
     pgw = "'connector' = 'jdbc', 'url' = '%s', 'sink.create-table' = 'true'" % pg.url
+    pgl = "'connector' = 'jdbc', 'url' = '%s'" % pg.url
     phases = [
         ("ref→kafka", REF, "ref_k", "'topic' = 'ref_k'"),
         ("ref→pg", REF, "ref_p", pgw),
@@ -60,6 +77,8 @@ with PgServer(fsync=True) as pg, Broker(eddy, wd, {"orders_raw": 16}) as b:
         ("user→pg alo", USER, "user_pa", pgw + ", 'sink.delivery-guarantee' = 'at-least-once'"),
         ("copy→pg", COPY, "copy_p", pgw),
         ("copy→pg alo", COPY, "copy_pa", pgw + ", 'sink.delivery-guarantee' = 'at-least-once'"),
+        ("lookup cold", LOOKUP, "lk_cold", pgl),
+        ("lookup warm", LOOKUP, "lk_warm", pgl + ", 'lookup.cache' = 'PARTIAL'"),
     ]
     times = {p[0]: [] for p in phases}
     for r in range(REPEAT):

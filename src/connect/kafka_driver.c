@@ -504,9 +504,13 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     kafka_msg *msgs = NULL;
     RawRecord *recs = NULL;
     const int maxbatch = 10000;
-    const PlanTable *sink = NULL;   /* the first Kafka sink: the producer's properties (a database sink has its own client) */
-    for (int i = 0; i < j->plan->nsinks && !sink; i++)
-        if (j->plan->sinks[i]->table->conn.kind == CONN_KAFKA) sink = j->plan->sinks[i]->table;
+    const PlanTable *sink = j->plan->nsinks ? j->plan->sinks[0]->table : NULL;
+    /* The first Kafka sink gives the producer its properties (a database
+     * sink has its own client; the producer still serves dead-letter and
+     * late-row copies). */
+    const PlanTable *ksink = NULL;
+    for (int i = 0; i < j->plan->nsinks && !ksink; i++)
+        if (j->plan->sinks[i]->table->conn.kind == CONN_KAFKA) ksink = j->plan->sinks[i]->table;
 
     collect_topics(&d);
     /* The clock is the wall clock before the first record (PROCTIME(), idle partitions). */
@@ -523,7 +527,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         goto out;
     }
     if (sink) {
-        p = kafka_producer_new(bs, kafka_props(j, sink, &d.a), d.err, sizeof d.err);
+        p = kafka_producer_new(bs, kafka_props(j, ksink, &d.a), d.err, sizeof d.err);
         if (!p) {
             job_fail(j, "sink '%s': %s", sink->name, d.err);
             goto out;
@@ -533,7 +537,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
          * topic's partitions only on its first metadata refresh, about a
          * second later, and holds every record until then (measured). */
         int sinkparts;
-        kafka_producer_partition_count(p, sink->conn.topic, 5000, &sinkparts, d.err, sizeof d.err);
+        if (ksink) kafka_producer_partition_count(p, ksink->conn.topic, 5000, &sinkparts, d.err, sizeof d.err);
     }
 
     if (wait_for_topics(&d, stop)) {
