@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "codec_avro.h"
+#include "codec_debezium.h"
 #include "registry.h"
 
 typedef struct WriterProg {
@@ -41,6 +42,7 @@ struct RecDecoder {
     int           streak; /* registry answers "no such id" in a row */
     int64_t       backoff_ms;   /* while streak ≥ BAD_STREAK: the wait between look-ups of new ids */
     int64_t       next_lookup;  /* … and when the next may be made (monotonic ms) */
+    DbzDecoder   *dbz;    /* debezium-json */
 };
 
 /* Records with ever-new unknown schema ids (garbage, or the wrong
@@ -95,6 +97,7 @@ RecDecoder *recdec_new(const FormatSpec *fs, const JsonField *fields, int n, cha
     case FMT_RAW:
         if ((d->raw_slot = raw_slot(fields, n, err, errlen)) == -2) break;
         return d;
+    case FMT_DEBEZIUM_JSON: d->dbz = dbz_decoder_new(fields, n, false); return d;
     case FMT_AVRO:
     case FMT_AVRO_CONFLUENT:
         if (!(d->reader = cavro_reader_new(fields, n, err, errlen))) break;
@@ -113,6 +116,7 @@ void recdec_free(RecDecoder *d)
 {
     if (!d) return;
     json_decoder_free(d->json);
+    dbz_decoder_free(d->dbz);
     for (int i = 0; i < d->nprogs; i++) {
         cavro_program_free(d->progs[i].prog);
         free(d->progs[i].why);
@@ -225,8 +229,22 @@ int recdec_decode(RecDecoder *d, const char *buf, size_t len, Value *row, Arena 
         }
         return REC_OK;
     }
+    case FMT_DEBEZIUM_JSON:
+        snprintf(err, errlen, "format 'debezium-json' is a changelog: read it with recdec_changes");
+        return REC_FATAL;
     }
     return REC_OK;
+}
+
+void recdec_set_envelope(RecDecoder *d, bool on)
+{
+    if (d->dbz) dbz_decoder_set_envelope(d->dbz, on);
+}
+
+int recdec_changes(RecDecoder *d, const char *buf, size_t len, Value *rows[2], int kinds[2], int *n, Arena *arena, char *err,
+                   size_t errlen)
+{
+    return dbz_decode(d->dbz, buf, len, rows, kinds, n, arena, err, errlen) ? REC_MALFORMED : REC_OK;
 }
 
 RecEncoder *recenc_new(const FormatSpec *fs, const JsonField *fields, int n, char *err, size_t errlen)
@@ -252,6 +270,7 @@ RecEncoder *recenc_new(const FormatSpec *fs, const JsonField *fields, int n, cha
         if (!(e->reg = registry_new(fs->registry_url, err, errlen))) break;
         e->subject = strdup(fs->subject ? fs->subject : "");
         return e;
+    case FMT_DEBEZIUM_JSON: snprintf(err, errlen, "format 'debezium-json' can be read, not written"); break;
     }
     recenc_free(e);
     return NULL;
@@ -312,6 +331,7 @@ int recenc_encode(RecEncoder *e, const Value *row, StrBuf *out, char *err, size_
         cavro_encode(e->avro, row, out);
         return 0;
     }
+    case FMT_DEBEZIUM_JSON: break;   /* recenc_new refuses it */
     }
     return 0;
 }

@@ -6,6 +6,8 @@
  *   raw             the bytes are the one STRING/BYTES column
  *   avro            plain Avro binary; writer and reader schema are the
  *                   table's own (codec_avro.c, Flink's type mapping)
+ *   debezium-json   Debezium's change events, read only: one record is up
+ *                   to two row changes (recdec_changes, codec_debezium.c)
  *   avro-confluent  Confluent's wire format: magic byte 0, the writer
  *                   schema's registry id (4 bytes, big-endian), the Avro
  *                   body.  Reading fetches each writer schema by id once
@@ -50,6 +52,15 @@ void        recdec_free(RecDecoder *d);
 /* Decodes one record into the row (every slot set); strings may point
  * into buf.  REC_OK, REC_MALFORMED or REC_FATAL with the reason in err. */
 int         recdec_decode(RecDecoder *d, const char *buf, size_t len, Value *row, Arena *arena, char *err, size_t errlen);
+
+/* A changelog format (debezium-json, codec_debezium.c): the changes one
+ * record stands for, as rows[0..*n) with their kinds (RowKind); *n may be
+ * 0, 1 or 2.  REC_OK or REC_MALFORMED with the reason in err. */
+int         recdec_changes(RecDecoder *d, const char *buf, size_t len, Value *rows[2], int kinds[2], int *n, Arena *arena,
+                           char *err, size_t errlen);
+/* debezium-json: the events come in the {"schema": …, "payload": …}
+ * envelope ('debezium-json.schema-include'); other formats ignore it. */
+void        recdec_set_envelope(RecDecoder *d, bool on);
 
 /* An encoder of the given columns (slot = index into the rows it gets). */
 RecEncoder *recenc_new(const FormatSpec *fs, const JsonField *fields, int nfields, char *err, size_t errlen);

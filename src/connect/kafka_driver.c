@@ -438,6 +438,63 @@ static void commit_groups(Driver *d)
     }
 }
 
+/* A database sink holds one checkpoint more than the state file (eddy was
+ * killed between its commit and the state file's): read up to that
+ * checkpoint's offsets while that sink drops rows (Job.sinks_catching_up),
+ * so operator state becomes what the sink's rows were computed from, then
+ * take a checkpoint, after which both agree; the main loop goes on from
+ * there (docs/postgres-sink.md).  0, 1 when stopped meanwhile, -1. */
+static int catch_up(Driver *d, const SourceOffset *to, int nto, volatile sig_atomic_t *stop)
+{
+    Job *j = d->job;
+    int64_t *target = arena_alloc(&d->a, sizeof *target * (size_t)(d->nparts ? d->nparts : 1));
+    int open = 0;
+    for (int k = 0; k < d->nparts; k++) {
+        target[k] = d->pos[k].offset;
+        for (int i = 0; i < nto; i++)
+            if (strcmp(to[i].topic, d->pos[k].topic) == 0 && to[i].partition == d->pos[k].partition) target[k] = to[i].offset;
+        open += d->pos[k].offset < target[k];
+    }
+    const int maxbatch = 10000;
+    kafka_msg *msgs = malloc(sizeof *msgs * maxbatch), *keep = malloc(sizeof *keep * maxbatch);
+    RawRecord *recs = malloc(sizeof *recs * maxbatch);
+    if (!msgs || !keep || !recs) abort();
+    int rc = 0;
+    if (open && kafka_assign(d->c, d->tps, d->nparts, d->err, sizeof d->err)) rc = drv_fail(d, &d->topics[0], d->err);
+    while (rc == 0 && open > 0) {
+        if (*stop) {
+            rc = 1;
+            break;
+        }
+        int n = kafka_poll_batch(d->c, msgs, maxbatch, 100, d->err, sizeof d->err);
+        if (n < 0) {
+            rc = drv_fail(d, &d->topics[0], d->err);
+            break;
+        }
+        int nk = 0;
+        const DrvTopic *t = NULL;
+        for (int i = 0; i < n; i++) {
+            t = topic_of(d, &msgs[i], t);
+            if (t && msgs[i].partition >= 0 && msgs[i].partition < t->nparts && msgs[i].offset < target[t->first + msgs[i].partition])
+                keep[nk++] = msgs[i];
+        }
+        if (job_set_clock(j, wall_ms()) || (nk && route(d, keep, recs, nk))) rc = -1;
+        kafka_release_batch(d->c, msgs, n);
+        if (rc == 0 && j->pending >= j->batch_rows && job_flush(j)) rc = -1;
+        open = 0;
+        for (int k = 0; k < d->nparts; k++) open += d->pos[k].offset < target[k];
+    }
+    free(msgs);
+    free(keep);
+    free(recs);
+    if (rc) return rc;
+    if (job_flush(j)) return -1;
+    j->sinks_catching_up = false;
+    if (job_checkpoint(j, d->pos, d->nparts) || job_checkpoint_sync(j)) return -1;
+    for (int k = 0; k < d->nparts; k++) d->tps[k].offset = d->pos[k].offset;
+    return 0;
+}
+
 int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
 {
     Driver d = {.job = j};
@@ -448,6 +505,12 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     RawRecord *recs = NULL;
     const int maxbatch = 10000;
     const PlanTable *sink = j->plan->nsinks ? j->plan->sinks[0]->table : NULL;
+    /* The first Kafka sink gives the producer its properties (a database
+     * sink has its own client; the producer still serves dead-letter and
+     * late-row copies). */
+    const PlanTable *ksink = NULL;
+    for (int i = 0; i < j->plan->nsinks && !ksink; i++)
+        if (j->plan->sinks[i]->table->conn.kind == CONN_KAFKA) ksink = j->plan->sinks[i]->table;
 
     collect_topics(&d);
     /* The clock is the wall clock before the first record (PROCTIME(), idle partitions). */
@@ -464,7 +527,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         goto out;
     }
     if (sink) {
-        p = kafka_producer_new(bs, kafka_props(j, sink, &d.a), d.err, sizeof d.err);
+        p = kafka_producer_new(bs, kafka_props(j, ksink, &d.a), d.err, sizeof d.err);
         if (!p) {
             job_fail(j, "sink '%s': %s", sink->name, d.err);
             goto out;
@@ -474,7 +537,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
          * topic's partitions only on its first metadata refresh, about a
          * second later, and holds every record until then (measured). */
         int sinkparts;
-        kafka_producer_partition_count(p, sink->conn.topic, 5000, &sinkparts, d.err, sizeof d.err);
+        if (ksink) kafka_producer_partition_count(p, ksink->conn.topic, 5000, &sinkparts, d.err, sizeof d.err);
     }
 
     if (wait_for_topics(&d, stop)) {
@@ -484,6 +547,16 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     bool resumed = false;
     for (int i = 0; i < d.ntopics && j->state; i++) resumed = resumed || state_has_offsets(j->state, d.topics[i].name);
     if (start_positions(&d, resumed) || (resumed && check_resume(&d)) || bounded_ends(&d)) goto out;
+    SourceOffset *ahead;
+    int nahead;
+    if (job_sinks_open(j, &ahead, &nahead)) goto out;
+    if (ahead) {
+        int cu = catch_up(&d, ahead, nahead, stop);
+        if (cu) {
+            rc = cu > 0 ? 0 : -1;   /* stopped meanwhile: leave the state file as it was */
+            goto out;
+        }
+    }
     bool finished = d.bounded && d.open_parts == 0;   /* a bounded job with nothing to read */
     if (finished) goto stop;
     if (kafka_assign(d.c, d.tps, d.nparts, d.err, sizeof d.err)) {
@@ -550,6 +623,7 @@ stop:
     if (j->pending && job_flush(j)) goto out;
     j->stopping = true;
     if (j->state && (job_checkpoint(j, d.pos, d.nparts) || job_checkpoint_sync(j))) goto out;
+    if (!j->state && job_sinks_commit(j)) goto out;
     if (p && kafka_producer_flush(p, 30000, d.err, sizeof d.err)) {
         job_fail(j, "sink '%s': %s", sink->name, d.err);
         goto out;

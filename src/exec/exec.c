@@ -27,6 +27,7 @@ static const OpVTable *const op_vtables[PLAN__COUNT] = {
     [PLAN_INTERVAL_JOIN] = &op_interval_join_vt,
     [PLAN_TEMPORAL_JOIN] = &op_temporal_join_vt,
     [PLAN_WINDOW_JOIN] = &op_window_join_vt,
+    [PLAN_LOOKUP_JOIN] = &op_lookup_join_vt,
 };
 
 int job_fail(Job *j, const char *fmt, ...)
@@ -233,10 +234,12 @@ out:
     sb_free(&topics);
     sb_free(&fp);
     sb_free(&desc);
-    if (rc || fresh) return rc;
-    /* checkpoint numbers go on from the file's */
+    if (rc) return rc;
+    /* checkpoint numbers go on from the file's (a job without stateful
+     * operators too: a database sink's marker is compared with them) */
     const char *num = state_get_meta(st, "checkpoint");
     if (num) opt_parse_int(num, &j->ckpt_base);
+    if (fresh) return 0;
     int64_t t0 = now_us();
     op = 0;
     for (int i = 0; i < j->nops; i++) {
@@ -322,8 +325,13 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
     if (nparts) memcpy(j->ckpt_offsets, offsets, sizeof *offsets * (size_t)nparts);
     for (int p = 0; p < nparts; p++)
         if (offsets[p].offset >= 0) state_batch_offset(b, offsets[p].topic, offsets[p].partition, offsets[p].offset);
+    int64_t ckpt = j->ckpt_base + j->stats.checkpoints + 1 + j->writing;
+    /* Database sinks commit their rows with this checkpoint's marker first:
+     * the state file never runs ahead of them (docs/postgres-sink.md). */
+    for (int i = 0; i < j->nops; i++)
+        if (j->ops[i].vt->commit && j->ops[i].vt->commit(&j->ops[i], ckpt, offsets, nparts)) return -1;
     char num[32];
-    snprintf(num, sizeof num, "%lld", (long long)(j->ckpt_base + j->stats.checkpoints + 1 + j->writing));
+    snprintf(num, sizeof num, "%lld", (long long)ckpt);
     state_batch_meta(b, "checkpoint", num);
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
     state_batch_meta(b, "checkpoint_time", num);
@@ -345,6 +353,23 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
 }
 
 int job_checkpoint_sync(Job *j) { return checkpoint_wait(j); }
+
+int job_sinks_open(Job *j, SourceOffset **ahead, int *nahead)
+{
+    *ahead = NULL;
+    *nahead = 0;
+    for (int i = 0; i < j->nops; i++)
+        if (j->ops[i].vt->open && j->ops[i].vt->open(&j->ops[i], ahead, nahead)) return -1;
+    j->sinks_catching_up = *ahead != NULL;
+    return 0;
+}
+
+int job_sinks_commit(Job *j)
+{
+    for (int i = 0; i < j->nops; i++)
+        if (j->ops[i].vt->commit && j->ops[i].vt->commit(&j->ops[i], 0, NULL, 0)) return -1;
+    return 0;
+}
 
 int job_open_state(Job *j, const char *path, bool reset, char *err, size_t errlen)
 {

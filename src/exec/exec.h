@@ -63,6 +63,7 @@ typedef struct OpState OpState;
 
 struct StateStore;
 struct StateBatch;
+struct SourceOffset;
 
 /*
  * One operator lifecycle.  The executor calls, per operator:
@@ -89,6 +90,15 @@ typedef struct OpVTable {
     /* What identifies the operator's state layout: restarting with a plan
      * whose fingerprint differs would misread the state. */
     void (*fingerprint)(const PlanNode *n, StrBuf *out);
+    /* A sink that writes into a system of its own (a database: op_sink_jdbc.c).
+     * open: before the first record (job_sinks_open), connect and check the
+     * target, and compare the checkpoint it holds with the state file's: when
+     * it holds the next one (eddy was killed between the two commits) point
+     * *ahead at that checkpoint's source offsets (n in *nahead; the operator
+     * keeps them).  commit: make what it wrote durable with checkpoint ckpt
+     * (0 = no checkpoint: a job without state), before the state file commits. */
+    int  (*open)(OpState *s, struct SourceOffset **ahead, int *nahead);
+    int  (*commit)(OpState *s, int64_t ckpt, const struct SourceOffset *offsets, int n);
 } OpVTable;
 
 /* Per-operator instrumentation: the executor counts rows and time, stateful
@@ -159,6 +169,8 @@ struct Job {
     bool        stopping;    /* the next checkpoint is the job's last */
     bool        replay;      /* re-reading records after a restart, into an upsert sink: operators
                                 write every touched key again (the sink may hold newer values) */
+    bool        sinks_catching_up; /* a database sink holds a checkpoint the state file does not: the driver
+                                re-reads up to its offsets while that sink drops rows (job_sinks_open) */
     int64_t     pending;     /* input records since the last flush */
     int64_t     clock_ms;    /* processing time (ms since the epoch): PROCTIME() and processing-time windows read it; job_set_clock moves it */
     JobStats    stats;       /* counters */
@@ -237,6 +249,14 @@ void job_source_topics(const Job *j, StrBuf *out);
  * and offsets in one transaction.  `offsets` are the next offsets of every
  * source partition (n of them). */
 int  job_checkpoint(Job *j, const SourceOffset *offsets, int n);
+/* Opens the sinks that write into systems of their own (OpVTable.open):
+ * 0, with *ahead NULL, or pointing at the source offsets of a checkpoint a
+ * sink holds beyond the state file's (then sinks_catching_up is set: the
+ * driver reads up to those offsets, job_flush, clears the flag and takes a
+ * checkpoint, docs/postgres-sink.md); -1 when one fails. */
+int  job_sinks_open(Job *j, SourceOffset **ahead, int *nahead);
+/* A job without a state file: commits what those sinks wrote (at its stop). */
+int  job_sinks_commit(Job *j);
 /* Waits until the last checkpoint is committed (0) or failed (-1). */
 int  job_checkpoint_sync(Job *j);
 /* Whether the previous checkpoint is still being written. */
@@ -244,7 +264,8 @@ bool job_checkpoint_busy(const Job *j);
 
 /* Operator kinds (exec_ops.c, op_*.c). */
 extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_sink_vt, op_collect_vt, op_union_vt,
-    op_window_agg_vt, op_window_tvf_vt, op_join_vt, op_interval_join_vt, op_temporal_join_vt, op_window_join_vt;
+    op_window_agg_vt, op_window_tvf_vt, op_join_vt, op_interval_join_vt, op_temporal_join_vt, op_window_join_vt,
+    op_sink_jdbc_vt, op_lookup_join_vt;
 
 /* The source operator's entry: decodes records into rows of its schema. */
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out);

@@ -29,10 +29,18 @@ typedef struct SinkState {
     RecEncoder *value_enc;   /* the value's */
 } SinkState;
 
+/* Sinks by connector kind: a table whose rows go to a database has its
+ * own operator (the Kafka sink is this file's). */
+static const OpVTable *const sink_by_kind[] = {[CONN_KAFKA] = NULL, [CONN_JDBC] = &op_sink_jdbc_vt};
+
 static int sink_init(OpState *s)
 {
     const PlanNode *n = s->node;
     const PlanTable *t = plan_sink(n)->table;
+    if (sink_by_kind[t->conn.kind]) {
+        s->vt = sink_by_kind[t->conn.kind];
+        return s->vt->init(s);
+    }
     SinkState *st = calloc(1, sizeof *st);
     if (!st) abort();
     s->priv = st;

@@ -92,6 +92,7 @@ static int source_init(OpState *s)
         FormatSpec fs = {t->conn.value_format, t->conn.value_url, NULL, NULL};
         st->value_dec = recdec_new(&fs, vf, nv, ferr, sizeof ferr);
         if (!st->value_dec) goto fail;
+        recdec_set_envelope(st->value_dec, t->conn.dbz_schema_include);
     }
     if (nk) {
         FormatSpec fs = {t->conn.key_format == FMT_RAW ? FMT_JSON : t->conn.key_format, t->conn.key_url, NULL, NULL};
@@ -133,6 +134,21 @@ static int parse_kind(const RawRecord *r, RowKind *k)
             return 0;
         }
     return -1;
+}
+
+/* The metadata columns of row from record r. */
+static void fill_meta(const SourceState *st, int ncols, const RawRecord *r, Value *row)
+{
+    for (int i = 0; i < ncols; i++) {
+        switch (st->meta[i]) {
+        case META_NONE: break;
+        case META_TS: row[i] = (Value){.i = r->ts}; break;
+        case META_PARTITION: row[i] = (Value){.i = r->partition}; break;
+        case META_OFFSET: row[i] = (Value){.i = r->offset}; break;
+        case META_TOPIC: row[i] = (Value){.s = r->topic, .n = r->topic ? (int32_t)strlen(r->topic) : 0, .null = r->topic == NULL}; break;
+        case META_KEY: row[i] = (Value){.s = r->key, .n = (int32_t)r->klen, .null = r->key == NULL}; break;
+        }
+    }
 }
 
 /* One record → one row (0), a record to skip silently (1), a malformed
@@ -183,17 +199,41 @@ static int decode_one(OpState *s, const RawRecord *r, Value *row, RowKind *kind,
             return -1;
         }
     }
-    for (int i = 0; i < n->ncols; i++) {
-        switch (st->meta[i]) {
-        case META_NONE: break;
-        case META_TS: row[i] = (Value){.i = r->ts}; break;
-        case META_PARTITION: row[i] = (Value){.i = r->partition}; break;
-        case META_OFFSET: row[i] = (Value){.i = r->offset}; break;
-        case META_TOPIC: row[i] = (Value){.s = r->topic, .n = r->topic ? (int32_t)strlen(r->topic) : 0, .null = r->topic == NULL}; break;
-        case META_KEY: row[i] = (Value){.s = r->key, .n = (int32_t)r->klen, .null = r->key == NULL}; break;
-        }
-    }
+    fill_meta(st, n->ncols, r, row);
     return 0;
+}
+
+/* A changelog format (debezium-json): one record → 0, 1 or 2 rows added to
+ * out (an update is -U before, +U after).  A Kafka tombstone — Debezium
+ * writes one after each delete, for log compaction — is no change (1: skip
+ * it).  0, -1 (malformed, the reason in err). */
+static int decode_changes(OpState *s, const RawRecord *r, int rec, Batch *out, char *err, size_t errlen)
+{
+    SourceState *st = s->priv;
+    const PlanNode *n = s->node;
+    if (!r->val) return 1;
+    batch_add(out, RK_INSERT, r->ts);
+    batch_add(out, RK_INSERT, r->ts);
+    Value *rows[2] = {batch_row(out, out->n - 2), batch_row(out, out->n - 1)};
+    for (int i = 0; i < n->ncols; i++) rows[0][i] = rows[1][i] = (Value){.null = 1};
+    int kinds[2], nr = 0;
+    if (recdec_changes(st->value_dec, r->val, r->vlen, rows, kinds, &nr, &s->job->batch_arena, err, errlen) != REC_OK) {
+        out->n -= 2;
+        return -1;
+    }
+    out->n -= 2 - nr;
+    if (out->n > st->caprowrec) {
+        st->caprowrec = out->n * 2;
+        st->rowrec = realloc(st->rowrec, sizeof *st->rowrec * (size_t)st->caprowrec);
+        if (!st->rowrec) abort();
+    }
+    for (int k = 0; k < nr; k++) {
+        int at = out->n - nr + k;
+        out->kinds[at] = (RowKind)kinds[k];
+        fill_meta(st, n->ncols, r, batch_row(out, at));
+        st->rowrec[at] = rec;
+    }
+    return nr ? 0 : 1;
 }
 
 const RawRecord *source_record_of(const OpState *src, int row)
@@ -223,9 +263,14 @@ int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
     char err[512];
     for (int i = 0; i < n; i++) {
         const RawRecord *r = &recs[i];
+        int rc;
+        if (t->conn.value_format == FMT_DEBEZIUM_JSON) {   /* a changelog format: 0, 1 or 2 rows per record, added there */
+            if ((rc = decode_changes(s, r, i, out, err, sizeof err)) >= 0) continue;
+            goto bad;
+        }
         Value *row = batch_add(out, RK_INSERT, r->ts);
         RowKind kind;
-        int rc = decode_one(s, r, row, &kind, err, sizeof err);
+        rc = decode_one(s, r, row, &kind, err, sizeof err);
         if (rc == 0) {
             out->kinds[out->n - 1] = kind;
             SourceState *ss = s->priv;
@@ -239,6 +284,7 @@ int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
         }
         out->n--;   /* drop the half-made row */
         if (rc > 0) continue;
+    bad:
         if (rc == -2)
             return job_fail(j, "source '%s', record in topic '%s' partition %d offset %lld: %s", t->name,
                             r->topic ? r->topic : t->conn.topic, (int)r->partition, (long long)r->offset, err);

@@ -1877,6 +1877,33 @@ static int window_join(BindCtx *c, const AstJoin *aj, BQuery *q)
  * LEFT join.  ls: the left side's scope; ta: the join input's time
  * attribute kinds.
  */
+/*
+ * `left JOIN t FOR SYSTEM_TIME AS OF left.proc ON …` where t is a jdbc
+ * table: a lookup join, checked as Flink checks it — AS OF names the left
+ * side's processing-time attribute, and each equality compares a column of
+ * the table (the look-up key) with the other side.
+ */
+static int lookup_join(BindCtx *c, const AstJoin *aj, BQuery *q, const Scope *ls, const unsigned char *ta)
+{
+    BJoin *j = q->join;
+    const BQuery *rq = j->right;
+    for (int i = 0; i < j->nkeys; i++) {
+        const BExpr *e = j->rkeys[i]->kind == BX_CAST ? j->rkeys[i]->a : j->rkeys[i];
+        if (e->kind != BX_COL || e->col >= rq->nin)
+            return diag_error(c->diag, DIAG_SEMANTIC, j->rkeys[i]->pos,
+                              "a lookup join's equalities must compare a column of '%s' with the other side", rq->table->name);
+    }
+    BExpr *at = bind_expr(c, ls, aj->right.as_of, AGG_NO_OTHER);
+    if (!at) return c->diag->code;
+    if (at->kind != BX_COL || ta[at->col] != TA_PROCTIME)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->right.as_of->pos,
+                          "FOR SYSTEM_TIME AS OF a jdbc table (a lookup join) must name the left side's processing-time attribute "
+                          "(a column declared AS PROCTIME())");
+    j->lookup = true;
+    j->ltime = at->col;
+    return 0;
+}
+
 static int temporal_join(BindCtx *c, const AstJoin *aj, BQuery *q, const Scope *ls, const unsigned char *ta)
 {
     BJoin *j = q->join;
@@ -1888,6 +1915,7 @@ static int temporal_join(BindCtx *c, const AstJoin *aj, BQuery *q, const Scope *
                           j->type == JOIN_RIGHT ? "RIGHT" : "FULL");
     if (aj->nusing || j->nkeys == 0)
         return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "a temporal join needs ON equalities between the versioned table's primary key and the other side");
+    if (t->conn.kind == CONN_JDBC) return lookup_join(c, aj, q, ls, ta);
     if (!t->npk)
         return diag_error(c->diag, DIAG_SEMANTIC, aj->right.pos,
                           "a temporal join needs a versioned table, but '%s' has no PRIMARY KEY (declare one, e.g. an upsert table)", t->name);
@@ -2073,6 +2101,10 @@ static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q,
     } else if (f->table) {
         const CatTable *t = catalog_find(c->catalog, f->table);
         if (!t) return diag_error(c->diag, DIAG_SEMANTIC, f->pos, "unknown table '%s'", f->table);
+        if (t->conn.kind == CONN_JDBC && !f->as_of)
+            return diag_error(c->diag, DIAG_SEMANTIC, f->pos,
+                              "table '%s' is a jdbc (PostgreSQL) table: eddy reads it only in a lookup join "
+                              "(JOIN %s FOR SYSTEM_TIME AS OF <processing-time attribute> ON …), no scan yet", t->name, t->name);
         q->table = t;
         q->in_names = arena_alloc(c->arena, sizeof(char *) * (size_t)t->ncols);
         q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)t->ncols);

@@ -61,6 +61,11 @@ typedef struct BJoin {
      * left row meets the version of the right row of its key valid at its
      * time; rtime is the versioned table's event-time attribute. */
     bool        temporal; /* it is one (inner or left; ltime and rtime set) */
+    /* A lookup join (`jdbc_table FOR SYSTEM_TIME AS OF left.proc_time`):
+     * each left row meets the database table's rows of its keys now;
+     * ltime is the left side's processing-time attribute, every rkey a
+     * column of the table. */
+    bool        lookup;   /* it is one (inner or left) */
     /* A window join: both sides are the same event-time window table
      * function and the condition equates their window_start and
      * window_end (those equalities are not in the keys). */

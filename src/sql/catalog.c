@@ -74,7 +74,8 @@ const OptEnum changelog_mode_values[] = {
     {"append", MODE_APPEND, NULL}, {"upsert", MODE_UPSERT, NULL}, {"retract", MODE_RETRACT, NULL}, {0},
 };
 const OptEnum format_values[] = {
-    {"json", FMT_JSON, NULL}, {"avro", FMT_AVRO, NULL}, {"avro-confluent", FMT_AVRO_CONFLUENT, NULL}, {"raw", FMT_RAW, NULL}, {0},
+    {"json", FMT_JSON, NULL}, {"avro", FMT_AVRO, NULL}, {"avro-confluent", FMT_AVRO_CONFLUENT, NULL}, {"raw", FMT_RAW, NULL},
+    {"debezium-json", FMT_DEBEZIUM_JSON, NULL}, {0},
 };
 const OptEnum startup_mode_values[] = {
     {"earliest-offset", START_EARLIEST, NULL}, {"latest-offset", START_LATEST, NULL},

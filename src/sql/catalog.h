@@ -18,9 +18,11 @@
 
 typedef enum ColKind { COL_PHYSICAL, COL_COMPUTED, COL_METADATA } ColKind;
 typedef enum ChangelogMode { MODE_APPEND, MODE_UPSERT, MODE_RETRACT } ChangelogMode;
-typedef enum Format { FMT_JSON, FMT_AVRO, FMT_AVRO_CONFLUENT, FMT_RAW } Format;
+typedef enum Format { FMT_JSON, FMT_AVRO, FMT_AVRO_CONFLUENT, FMT_RAW, FMT_DEBEZIUM_JSON } Format;
 typedef enum StartupMode { START_EARLIEST, START_LATEST, START_TIMESTAMP, START_GROUP } StartupMode;
 typedef enum ErrorMode { ERR_FAIL, ERR_SKIP } ErrorMode;
+/* Which runtime serves the table: Kafka (topic, formats) or a database through JDBC options (PostgreSQL). */
+typedef enum ConnKind { CONN_KAFKA, CONN_JDBC } ConnKind;
 
 /* The values of the enum options above, as written in WITH (…) and EXPLAIN. */
 extern const OptEnum changelog_mode_values[];
@@ -65,6 +67,23 @@ typedef struct Connector {
     const char   *value_url;    /* Schema Registry for the value, or NULL */
     KeyValue     *props;        /* properties.* without the prefix */
     int           nprops;       /* count */
+    /* connector 'jdbc' (connector_jdbc.c; topic and formats unused): */
+    ConnKind      kind;         /* CONN_KAFKA unless a connector says otherwise */
+    const char   *url;          /* 'url': jdbc:postgresql://host:port/db, or a libpq connection string */
+    const char   *table_name;   /* 'table-name': the database table (default: the table's name) */
+    const char   *username;     /* 'username', or NULL */
+    const char   *password;     /* 'password', or NULL */
+    int64_t       flush_rows;   /* 'sink.buffer-flush.max-rows': rows sent to the database per round trip */
+    int64_t       flush_ms;     /* 'sink.buffer-flush.interval': longest a row waits before it is sent (ms) */
+    int64_t       max_retries;  /* 'sink.max-retries': attempts after a lost connection before the job fails */
+    bool          create_table; /* 'sink.create-table': create the database table from the DDL if missing */
+    bool          at_least_once;/* 'sink.delivery-guarantee' = 'at-least-once': commit per flush, no checkpoint marker */
+    bool          lookup_cache; /* 'lookup.cache' = 'PARTIAL': a lookup join keeps rows it fetched */
+    int64_t       lookup_max_rows; /* 'lookup.partial-cache.max-rows' (0 = no limit) */
+    int64_t       lookup_expire_ms; /* 'lookup.partial-cache.expire-after-write' (0 = never) */
+    bool          lookup_cache_missing; /* 'lookup.partial-cache.cache-missing-key' */
+    int64_t       lookup_retries; /* 'lookup.max-retries' */
+    bool          dbz_schema_include; /* 'debezium-json.schema-include': events come in a {"schema", "payload"} envelope */
 } Connector;
 
 typedef struct CatTable {

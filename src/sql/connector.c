@@ -12,20 +12,22 @@
 
 #include "settings.h"
 
-extern const ConnectorDef kafka_connector, upsert_kafka_connector;
+extern const ConnectorDef kafka_connector, upsert_kafka_connector, jdbc_connector;
 
 /* The registry: each row is a value of the 'connector' option and the
  * implementation it stands for. */
 static const OptEnum connectors[] = {
     {"kafka", 0, &kafka_connector},
     {"upsert-kafka", 1, &upsert_kafka_connector},
+    {"jdbc", 2, &jdbc_connector},
     {0},
 };
 
 static const OptionDef connector_option[] = {
     {.name = "connector", .type = OPT_ENUM, .deflt = "kafka", .values = connectors,
      .doc = "Where the table lives. Without it the table is the Kafka topic of the same name; "
-            "'upsert-kafka' means changelog.mode 'upsert' (a PRIMARY KEY is required)."},
+            "'upsert-kafka' means changelog.mode 'upsert' (a PRIMARY KEY is required); "
+            "'jdbc' is a PostgreSQL table (docs/postgres-sink.md)."},
     {0},
 };
 

@@ -59,6 +59,9 @@ const OptionDef kafka_options[] = {
      .doc = "Schema Registry URL for key.format 'avro-confluent'."},
     {.name = "value.avro-confluent.url", .type = OPT_STRING, .to = {OPT_FIELD(Connector, value_url)},
      .doc = "Schema Registry URL for value.format 'avro-confluent'."},
+    {.name = "debezium-json.schema-include", .type = OPT_BOOL, .to = {OPT_FIELD(Connector, dbz_schema_include)}, .deflt = "false",
+     .doc = "With format 'debezium-json': each event is wrapped in Debezium's {\"schema\": …, \"payload\": …} envelope "
+            "(a Kafka Connect converter with schemas.enable)."},
     {.name = "properties.", .type = OPT_PREFIX, .doc = settings_doc_properties},
     {0},
 };
@@ -94,6 +97,22 @@ int kafka_finish(ConnCtx *c)
     if (cn->startup == START_TIMESTAMP && conn_pos(c, "scan.startup.timestamp-millis") < 0)
         return diag_error(d, DIAG_OPTION, conn_pos(c, "scan.startup.mode"),
                           "scan.startup.mode 'timestamp' needs 'scan.startup.timestamp-millis'");
+    /* Debezium's change events: a retract stream (before/after images), keys plain JSON. */
+    int kfpos = conn_pos(c, "key.format");
+    if (cn->value_format == FMT_DEBEZIUM_JSON) {
+        int mpos = conn_pos(c, "changelog.mode");
+        if (strcmp(cn->connector, "upsert-kafka") == 0 || (mpos >= 0 && cn->mode != MODE_RETRACT))
+            return diag_error(d, DIAG_OPTION, mpos >= 0 ? mpos : fpos >= 0 ? fpos : vfpos,
+                              "format 'debezium-json' is a changelog of its own (every change explicit, before and after): "
+                              "the table's changelog.mode is 'retract', not '%s'", changelog_mode_name(cn->mode));
+        cn->mode = MODE_RETRACT;
+        if (kfpos < 0) cn->key_format = FMT_JSON;
+    }
+    if (cn->key_format == FMT_DEBEZIUM_JSON)
+        return diag_error(d, DIAG_OPTION, kfpos, "'key.format' cannot be 'debezium-json': Debezium's record keys are plain JSON");
+    if (conn_pos(c, "debezium-json.schema-include") >= 0 && cn->value_format != FMT_DEBEZIUM_JSON)
+        return diag_error(d, DIAG_OPTION, conn_pos(c, "debezium-json.schema-include"),
+                          "'debezium-json.schema-include' needs 'format' = 'debezium-json'");
     int pos = conn_pos(c, "error.dead-letter-topic");
     if (pos >= 0 && cn->error_mode != ERR_SKIP)
         return diag_error(d, DIAG_OPTION, pos, "'error.dead-letter-topic' needs 'error.mode' = 'skip'");

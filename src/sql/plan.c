@@ -118,6 +118,10 @@ static const PlanTable *table_copy(Plan *p, const CatTable *t)
     pt->conn.late_topic = arena_strdup(a, t->conn.late_topic);
     pt->conn.key_url = arena_strdup(a, t->conn.key_url);
     pt->conn.value_url = arena_strdup(a, t->conn.value_url);
+    pt->conn.url = arena_strdup(a, t->conn.url);
+    pt->conn.table_name = arena_strdup(a, t->conn.table_name);
+    pt->conn.username = arena_strdup(a, t->conn.username);
+    pt->conn.password = arena_strdup(a, t->conn.password);
     pt->conn.props = arena_alloc(a, sizeof(KeyValue) * (size_t)(t->conn.nprops ? t->conn.nprops : 1));
     for (int i = 0; i < t->conn.nprops; i++) {
         pt->conn.props[i].key = arena_strdup(a, t->conn.props[i].key);
@@ -454,11 +458,80 @@ static bool unique_within(const PlanNode *in, BExpr *const *keys, int nkeys)
  * when the other holds one row per join key and does not pad this side
  * with NULLs, else both keys together.
  */
+/*
+ * A lookup join: only the left side is an input; the right side is the
+ * database table itself, read by the operator at run time.  Its changelog
+ * is the left input's (kinds pass through); its unique key the left's when
+ * the look-up keys cover the table's primary key (one row per look-up).
+ */
+static PlanNode *build_lookup_join(Plan *p, const BQuery *q, PlanNode *l, Diag *d)
+{
+    const BJoin *j = q->join;
+    const BQuery *rq = j->right;
+    if (rq->nout != rq->nin) {
+        diag_error(d, DIAG_PLAN, j->pos, "a lookup join's table '%s' cannot have computed columns", rq->table->name);
+        return NULL;
+    }
+    int nl = l->ncols, n = q->nin;
+    LookupJoinPlan *lp = (LookupJoinPlan *)node_new(p, PLAN_LOOKUP_JOIN, sizeof(LookupJoinPlan), l, n);
+    JoinPlan *jp = &lp->join;
+    PlanNode *jn = &jp->node;
+    lp->table = table_copy(p, rq->table);
+    lp->nright = rq->nout;
+    lp->rcols = arena_alloc(&p->arena, sizeof(int) * (size_t)(rq->nout ? rq->nout : 1));
+    for (int i = 0; i < rq->nout; i++) {
+        const BExpr *e = rq->out[i];
+        if (e->kind != BX_COL || e->col >= rq->nin) {
+            diag_error(d, DIAG_PLAN, j->pos, "a lookup join reads the columns of table '%s' as they are", rq->table->name);
+            return NULL;
+        }
+        lp->rcols[i] = rq->in_cols[e->col];
+    }
+    lp->rkeycols = arena_alloc(&p->arena, sizeof(int) * (size_t)(j->nkeys ? j->nkeys : 1));
+    for (int k = 0; k < j->nkeys; k++) {
+        const BExpr *e = j->rkeys[k]->kind == BX_CAST ? j->rkeys[k]->a : j->rkeys[k];
+        lp->rkeycols[k] = e->col;
+    }
+    jp->type = j->type;
+    jp->lkeys = j->lkeys;
+    jp->rkeys = j->rkeys;
+    jp->nkeys = j->nkeys;
+    jp->residual = j->residual;
+    jp->nleft = nl;
+    jp->lunique = unique_within(l, j->lkeys, j->nkeys);
+    /* one row per look-up when the keys cover the table's primary key */
+    const PlanTable *t = lp->table;
+    jp->runique = t->npk > 0;
+    for (int k = 0; k < t->npk && jp->runique; k++) {
+        bool in = false;
+        for (int x = 0; x < j->nkeys && !in; x++) in = lp->rcols[lp->rkeycols[x]] == t->pk[k];
+        jp->runique = in;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *base = i < nl ? l->cols[i].name : rq->out_names[i - nl], *name = base;
+        for (int suffix = 0;; suffix++) {
+            bool taken = false;
+            for (int k = 0; k < i && !taken; k++) taken = strcmp(jn->cols[k].name, name) == 0;
+            if (!taken) break;
+            name = arena_printf(&p->arena, "%s%d", base, suffix);
+        }
+        jn->cols[i] = (PlanCol){name, q->in_types[i]};
+    }
+    jn->updating = l->updating;
+    if (jp->runique && l->has_key) {
+        jn->has_key = true;
+        jn->nkey = l->nkey;
+        memcpy(jn->key, l->key, sizeof(int) * (size_t)l->nkey);
+    }
+    return jn;
+}
+
 static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
 {
     const BJoin *j = q->join;
     PlanNode *l = build_query(p, j->left, d);
     if (!l) return NULL;
+    if (j->lookup) return build_lookup_join(p, q, l, d);
     PlanNode *r = build_query(p, j->right, d);
     if (!r) return NULL;
     int nl = l->ncols, n = q->nin;
@@ -906,6 +979,11 @@ static const char *print_expr(ExplainAttrs *a, const BExpr *e, const PlanNode *i
 static void describe_table(const PlanTable *t, ExplainAttrs *a)
 {
     explain_attr(a, "table", t->name);
+    if (t->conn.kind == CONN_JDBC) {   /* a database table: no topic, no formats */
+        explain_attr(a, "connector", "jdbc");
+        explain_attr(a, "table-name", t->conn.table_name);
+        return;
+    }
     explain_attr(a, "topic", t->conn.topic);
     if (t->nkeycols && t->conn.key_format != t->conn.value_format) {
         explain_attr(a, "key.format", format_name(t->conn.key_format));
@@ -1146,6 +1224,35 @@ static void describe_interval_join(const PlanNode *n, ExplainAttrs *a)
     explain_attr(a, "leftUpperBound", interval_text(a, ip->upper));
 }
 
+/* A lookup join: the table, its keys, the cache. */
+static void describe_lookup_join(const PlanNode *n, ExplainAttrs *a)
+{
+    const LookupJoinPlan *lp = plan_lookup_join(n);
+    const JoinPlan *jp = &lp->join;
+    explain_attr(a, "table", lp->table->name);
+    explain_attr(a, "table-name", lp->table->conn.table_name);
+    explain_attr(a, "joinType", jp->type == JOIN_LEFT ? "LeftOuterJoin" : "InnerJoin");
+    StrBuf b = {0};
+    for (int k = 0; k < jp->nkeys; k++)
+        sb_printf(&b, "%s%s=%s", k ? ", " : "", lp->table->cols[lp->rcols[lp->rkeycols[k]]].name, print_expr(a, jp->lkeys[k], n->inputs[0]));
+    explain_attr(a, "lookup", arena_strdup(a->arena, b.s ? b.s : ""));
+    sb_free(&b);
+    if (jp->residual) explain_attr(a, "where", print_expr(a, jp->residual, n));
+    if (lp->table->conn.lookup_cache) {
+        const Connector *cn = &lp->table->conn;
+        explain_attr(a, "cache", arena_printf(a->arena, "PARTIAL(max-rows=%lld, expire-after-write=%lld ms, cache-missing-key=%s)",
+                                              (long long)cn->lookup_max_rows, (long long)cn->lookup_expire_ms,
+                                              cn->lookup_cache_missing ? "true" : "false"));
+    }
+}
+
+/* A lookup join takes what its input gives (kinds pass through). */
+static void require_lookup_join(PlanNode *n, bool need)
+{
+    n->before = n->updating && (need || !n->has_key);
+    require_before(n->inputs[0], n->inputs[0]->updating);
+}
+
 /* A temporal join: the probe side's time and the version time. */
 static void describe_temporal_join(const PlanNode *n, ExplainAttrs *a)
 {
@@ -1217,5 +1324,6 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_JOIN] = {.name = "Join", .describe = describe_join, .require = require_join},
     [PLAN_INTERVAL_JOIN] = {.name = "IntervalJoin", .describe = describe_interval_join, .require = require_join},
     [PLAN_TEMPORAL_JOIN] = {.name = "TemporalJoin", .describe = describe_temporal_join, .require = require_temporal_join},
+    [PLAN_LOOKUP_JOIN] = {.name = "LookupJoin", .describe = describe_lookup_join, .require = require_lookup_join},
     [PLAN_WINDOW_JOIN] = {.name = "WindowJoin", .describe = describe_window_join, .require = require_join},
 };

@@ -33,6 +33,7 @@ typedef enum PlanKind {
     PLAN_INTERVAL_JOIN,   /* interval join: rows kept per join key until the watermark passes what the other side can still match */
     PLAN_TEMPORAL_JOIN,   /* event-time temporal join: each left row meets the right row's version valid at its time */
     PLAN_WINDOW_JOIN,     /* window join: both sides' rows of a window joined when the window fires */
+    PLAN_LOOKUP_JOIN,     /* lookup join: each row meets a database table's rows of its keys, looked up now */
     PLAN__COUNT
 } PlanKind;
 
@@ -185,6 +186,19 @@ typedef struct TemporalJoinPlan {
     int         rtime;    /* the right input's (the version time) */
 } TemporalJoinPlan;
 
+/* PLAN_LOOKUP_JOIN: `o JOIN t FOR SYSTEM_TIME AS OF o.proc ON …` where t
+ * is a jdbc table: one input (the left); each of its rows meets the rows of
+ * t whose key columns equal its keys at processing time (inner or LEFT).
+ * join.rkeys are over t's row as fetched (the rcols, in order); the output
+ * is [left…, t's row…]; row kinds pass through. */
+typedef struct LookupJoinPlan {
+    JoinPlan    join;     /* type, lkeys, rkeys, residual, nleft (first: plan_join reads it) */
+    const PlanTable *table; /* the table looked up (its Connector: url, lookup.* options) */
+    int        *rcols;    /* catalog column index of each right column */
+    int         nright;   /* count */
+    int        *rkeycols; /* per key: the right column it compares (an index into rcols) */
+} LookupJoinPlan;
+
 /* PLAN_WINDOW_JOIN: two window table functions with the same windows
  * joined on window_start and window_end (not among join.keys) and keys.
  * Each side's rows wait per window until the watermark passes the
@@ -231,6 +245,7 @@ static inline const JoinPlan    *plan_join(const PlanNode *n)    { return (const
 static inline const IntervalJoinPlan *plan_interval_join(const PlanNode *n) { return (const IntervalJoinPlan *)n; }
 static inline const TemporalJoinPlan *plan_temporal_join(const PlanNode *n) { return (const TemporalJoinPlan *)n; }
 static inline const WindowJoinPlan *plan_window_join(const PlanNode *n) { return (const WindowJoinPlan *)n; }
+static inline const LookupJoinPlan *plan_lookup_join(const PlanNode *n) { return (const LookupJoinPlan *)n; }
 
 typedef struct Plan {
     Arena       arena;    /* owns every node, expression and copied table */

@@ -114,6 +114,34 @@ if(_fuzz_ok)
             -DRUNS=30000
             -P ${_fuzz_dir}/fuzz.cmake)
   set_tests_properties(fuzz/compile PROPERTIES TIMEOUT 120)
+
+  # fuzz_debezium: the debezium-json decoder (codec_debezium.c) and the JSON
+  # decoder of its row images, seeded with tests/fuzz/debezium_seeds.
+  set(_dbz_bin ${CMAKE_CURRENT_BINARY_DIR}/fuzz_debezium)
+  set(_dbz_srcs ${PROJECT_SOURCE_DIR}/src/connect/codec_debezium.c ${PROJECT_SOURCE_DIR}/src/connect/codec_json.c
+      ${PROJECT_SOURCE_DIR}/src/exec/value.c ${PROJECT_SOURCE_DIR}/src/base/arena.c ${PROJECT_SOURCE_DIR}/src/base/strbuf.c
+      ${PROJECT_SOURCE_DIR}/src/base/types.c ${PROJECT_SOURCE_DIR}/src/base/tz.c)
+  add_custom_command(
+    OUTPUT ${_dbz_bin}
+    COMMAND ${CLANG} -g -O1 -std=gnu11 -fno-omit-frame-pointer
+            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra
+            -I${PROJECT_SOURCE_DIR}/src/base -I${PROJECT_SOURCE_DIR}/src/sql -I${PROJECT_SOURCE_DIR}/src/exec
+            -I${PROJECT_SOURCE_DIR}/src/connect -I${GEN}
+            ${_dbz_srcs} ${_fuzz_dir}/fuzz_debezium.c -o ${_dbz_bin} -lm
+    DEPENDS ${_dbz_srcs} ${_fuzz_dir}/fuzz_debezium.c eddy_obj
+    COMMENT "clang: libFuzzer target fuzz_debezium"
+    VERBATIM)
+  add_custom_target(fuzz_debezium ALL DEPENDS ${_dbz_bin})
+  add_test(NAME fuzz/debezium
+    COMMAND ${CMAKE_COMMAND}
+            -DFUZZER=${_dbz_bin}
+            -DSEEDS=${_fuzz_dir}/debezium_seeds
+            -DWORK=${CMAKE_CURRENT_BINARY_DIR}/fuzz_debezium_work
+            -DARTIFACTS=${CMAKE_CURRENT_BINARY_DIR}/fuzz_debezium_artifacts
+            -DDICT=${_fuzz_dir}/debezium.dict
+            -DRUNS=100000
+            -P ${_fuzz_dir}/fuzz.cmake)
+  set_tests_properties(fuzz/debezium PROPERTIES TIMEOUT 120)
 endif()
 
 # fuzz/decode — the record decoders (fuzz_decode.c): JSON and Avro (the

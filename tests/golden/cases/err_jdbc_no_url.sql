@@ -1,0 +1,2 @@
+-- A jdbc table needs its database.
+CREATE TABLE n (a INT) WITH ('connector' = 'jdbc', 'table-name' = 'n');
