@@ -66,7 +66,14 @@ typedef enum eddy_stmt_kind {
     EDDY_STMT_EXPLAIN,    /* has the explained statement's plan too */
     EDDY_STMT_SHOW_JOBS,  /* for a REPL or server: no effect at compile time */
     EDDY_STMT_STOP_JOB,   /* likewise; eddy_script_output gives the job id */
+    EDDY_STMT_CREATE_VIEW,
+    EDDY_STMT_DROP_VIEW,
+    EDDY_STMT_ALTER_TABLE,/* ALTER TABLE … SET / RESET / RENAME TO */
+    EDDY_STMT_SHOW,       /* SHOW VIEWS / FUNCTIONS / COLUMNS / CREATE …: eddy_script_output is the text */
 } eddy_stmt_kind;
+/* A statement set (EXECUTE STATEMENT SET BEGIN … END, or BEGIN STATEMENT
+ * SET; … END; in a script) and CREATE TABLE … AS are EDDY_STMT_INSERT: one
+ * plan (with several sinks for a set), one job. */
 
 /* Plan renderings. */
 typedef enum eddy_format {

@@ -89,6 +89,9 @@ typedef struct OpVTable {
     /* What identifies the operator's state layout: restarting with a plan
      * whose fingerprint differs would misread the state. */
     void (*fingerprint)(const PlanNode *n, StrBuf *out);
+    /* The job starts (job_start, once, before anything else reaches the
+     * operators): an input of its own (VALUES) emits its rows. */
+    int  (*start)(OpState *s, Batch *out);
 } OpVTable;
 
 /* Per-operator instrumentation: the executor counts rows and time, stateful
@@ -157,6 +160,7 @@ struct Job {
     bool        open_end;    /* a bounded run's end is not a final watermark (job_final_watermark) */
     bool        done;        /* the job finished by itself (a SELECT's LIMIT reached) */
     bool        stopping;    /* the next checkpoint is the job's last */
+    bool        started;     /* job_start ran (operators with a start hook emitted their rows) */
     bool        replay;      /* re-reading records after a restart, into an upsert sink: operators
                                 write every touched key again (the sink may hold newer values) */
     int64_t     pending;     /* input records since the last flush */
@@ -183,6 +187,10 @@ struct Job {
 /* A job for a compiled plan (INSERT or SELECT).  Returns NULL with a
  * message in err on failure. */
 Job *job_new(const Plan *p, char *err, size_t errlen);
+/* Starts the job once: operators with a `start` hook (VALUES) emit their
+ * rows.  job_push, job_flush and job_final_watermark call it first; a
+ * driver calls it when its sinks are ready. */
+int  job_start(Job *j);
 void job_free(Job *j);
 /* Decodes records of source `source` (a Plan.sources index) and processes
  * them; they may be released afterwards. */
@@ -245,6 +253,7 @@ bool job_checkpoint_busy(const Job *j);
 /* Operator kinds (exec_ops.c, op_*.c). */
 extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_sink_vt, op_collect_vt, op_union_vt,
     op_window_agg_vt, op_window_tvf_vt, op_join_vt, op_interval_join_vt, op_temporal_join_vt, op_window_join_vt;
+extern const OpVTable op_values_vt;
 
 /* The source operator's entry: decodes records into rows of its schema. */
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out);
