@@ -63,7 +63,7 @@ cmd(A) ::= EXPLAIN(E) stmt(S).       { A = ast_stmt(ctx, STMT_EXPLAIN, E); A->in
 %type stmt {AstStmt*}
 
 /* ---- CREATE TABLE / DROP TABLE ---- */
-stmt(A) ::= CREATE(C) TABLE ifnotexists(I) nm(N) LP tableelems(L) RP with_opt(W). {
+stmt(A) ::= CREATE(C) temporary TABLE ifnotexists(I) nm(N) LP tableelems(L) RP with_opt(W). {
     A = ast_stmt(ctx, STMT_CREATE_TABLE, C);
     A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
     A->elems = (AstTableElem **)L.v; A->nelems = L.n;
@@ -293,19 +293,19 @@ stmt(A) ::= DROP(D) temporary(T) VIEW ifexists(I) nm(N). {
     A = ast_stmt(ctx, STMT_DROP_VIEW, D);
     A->temporary = T; A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
 }
-stmt(A) ::= CREATE(C) TABLE ifnotexists(I) nm(N) with_opt(W) AS fullquery(Q). {
+stmt(A) ::= CREATE(C) temporary TABLE ifnotexists(I) nm(N) with_opt(W) AS fullquery(Q). {
     A = ast_stmt(ctx, STMT_CREATE_TABLE_AS, C);
     A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos; A->query = Q; A->query_pos = Q->pos;
     A->opts = (AstOption **)W.v; A->nopts = W.n;
 }
-stmt(A) ::= CREATE(C) TABLE ifnotexists(I) nm(N) LP tableelems(L) RP with_opt(W) LIKE nm(S) likeopts(O). {
+stmt(A) ::= CREATE(C) temporary TABLE ifnotexists(I) nm(N) LP tableelems(L) RP with_opt(W) LIKE nm(S) likeopts(O). {
     A = ast_stmt(ctx, STMT_CREATE_TABLE_LIKE, C);
     A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
     A->elems = (AstTableElem **)L.v; A->nelems = L.n;
     A->opts = (AstOption **)W.v; A->nopts = W.n;
     A->like = ast_ident(ctx, S); A->like_pos = S.pos; A->like_opts = O;
 }
-stmt(A) ::= CREATE(C) TABLE ifnotexists(I) nm(N) with_opt(W) LIKE nm(S) likeopts(O). {
+stmt(A) ::= CREATE(C) temporary TABLE ifnotexists(I) nm(N) with_opt(W) LIKE nm(S) likeopts(O). {
     A = ast_stmt(ctx, STMT_CREATE_TABLE_LIKE, C);
     A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
     A->opts = (AstOption **)W.v; A->nopts = W.n;

@@ -56,7 +56,8 @@ typedef struct JobOutput {
 } JobOutput;
 
 /* Rows reaching the sink (after its column mapping) or a SELECT's result. */
-typedef void (*RowFn)(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols);
+/* table: the sink table the row goes to (a statement set has several), NULL for a SELECT's result. */
+typedef void (*RowFn)(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols, const char *table);
 
 typedef struct Job Job;
 typedef struct OpState OpState;

@@ -278,6 +278,7 @@ typedef struct ParseCtx {
     PtrList      stmts;   /* AstStmt* in order */
     struct Diag *diag;    /* first error */
     Token        prev;    /* the token before the one being parsed (refusals by name: parse_syntax_error) */
+    int          prev_code; /* its token code (0 = none yet) */
 } ParseCtx;
 
 /* GROUP BY as the grammar collects it: the GROUP token and the list. */

@@ -2339,6 +2339,15 @@ int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out)
         if (!type_assignable(from, col->type))
             return diag_error(c->diag, DIAG_SEMANTIC, q->out_pos[ins->map[k]], "column '%s' of table '%s' is %s but the query gives %s",
                               col->name, t->name, type_str(c->arena, col->type), type_str(c->arena, from));
+        /* A value the sink would read in another representation (a DECIMAL of
+         * another scale, an INT into a DOUBLE) is cast to the column's type. */
+        bool same_repr = (type_is_integer(from) && type_is_integer(col->type)) ||
+                         (from.kind == col->type.kind && (from.kind != TY_DECIMAL || from.scale == col->type.scale));
+        if (!same_repr) {
+            BExpr *e = bx_cast_to(c, q->out[ins->map[k]], col->type);
+            e->type.nullable = from.nullable;
+            q->out[ins->map[k]] = e;
+        }
     }
     *out = ins;
     return 0;

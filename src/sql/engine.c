@@ -747,6 +747,23 @@ int eddy_plan_sink(const eddy_plan *p, int i, eddy_table_info *out) { return p ?
 
 int eddy_plan_column_count(const eddy_plan *p) { return p ? ((const Plan *)p)->root->ncols : 0; }
 
+int eddy_plan_sink_column_count(const eddy_plan *ep, int sink)
+{
+    const Plan *p = (const Plan *)ep;
+    return p && sink >= 0 && sink < p->nsinks ? p->sinks[sink]->node.ncols : 0;
+}
+
+int eddy_plan_sink_column(const eddy_plan *ep, int sink, int i, eddy_column *out)
+{
+    const Plan *p = (const Plan *)ep;
+    if (!p || !out || sink < 0 || sink >= p->nsinks || i < 0 || i >= p->sinks[sink]->node.ncols) return EDDY_EMISUSE;
+    const SinkPlan *sk = p->sinks[sink];
+    const PlanTable *t = sk->table;
+    int c = sk->sink_cols[i];
+    column_fill(out, sk->node.cols[i].name, sk->node.cols[i].type, t->conn.mode == MODE_UPSERT && in_list(t->pk, t->npk, c), t->cols[c].kind);
+    return EDDY_OK;
+}
+
 /* The result's columns, key and changelog: an INSERT's are its sink
  * table's (key = the upsert table's primary key), a SELECT's its own. */
 int eddy_plan_column(const eddy_plan *ep, int i, eddy_column *out)
