@@ -370,7 +370,7 @@ static BExpr *resolve_column(BindCtx *c, const Scope *sc, const AstExpr *x)
             const char **cands = arena_alloc(c->arena, sizeof(char *) * (size_t)(sc->ncols ? sc->ncols : 1));
             int nc = 0;
             for (int i = 0; i < sc->ncols; i++)
-                if (x->qual ? qual_eq(scope_qual(sc, i), x->qual) : !sc->cols[i].hidden) cands[nc++] = sc->cols[i].name;
+                if ((x->qual ? qual_eq(scope_qual(sc, i), x->qual) : !sc->cols[i].hidden) && sc->cols[i].name[0] != '$') cands[nc++] = sc->cols[i].name;
             const char *best = bind_suggest(x->name, cands, nc);
             if (best) {
                 diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown column '%s'%s%s%s (did you mean '%s'?)", x->name, q ? " in '" : "",
@@ -2078,11 +2078,15 @@ static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q,
         for (int i = 0; i < q->nin; i++) sc->cols[sc->ncols++] = (ScopeCol){q->in_names[i], q->in_types[i], i, NULL, NULL, false};
         return 0;
     }
-    if (!req && !f->winfn && f->table && !f->as_of) {   /* a CTE or a view: its query as a subquery (bind_stmt.c) */
+    if (!req && !f->winfn && f->table) {   /* a CTE or a view: its query as a subquery (bind_stmt.c) */
         AstFrom ex;
         const CteScope *scope, *saved = c->ctes;
         const CatView *view;
         if (bind_named_item(c, f, &ex, &scope, &view)) {
+            if (f->as_of)
+                return diag_error(c->diag, DIAG_SEMANTIC, f->pos,
+                                  "FOR SYSTEM_TIME AS OF needs a table with a PRIMARY KEY and a WATERMARK; '%s' is a %s (versioned views are not "
+                                  "supported by eddy)", f->table, view ? "view" : "WITH query");
             c->ctes = scope;
             int rc = bind_from(c, &ex, NULL, q, sc);
             c->ctes = saved;
@@ -2158,7 +2162,7 @@ static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q,
                                   f->ncolnames, f->ncolnames == 1 ? "" : "s", sub->nout, sub->nout == 1 ? "" : "s");
             const char **names = arena_alloc(c->arena, sizeof(char *) * (size_t)f->ncolnames);
             for (int i = 0; i < f->ncolnames; i++) {
-                names[i] = f->colnames[i];
+                names[i] = arena_strdup(c->arena, f->colnames[i]);
                 for (int j = 0; j < i; j++)
                     if (strcmp(names[j], names[i]) == 0)
                         return diag_error(c->diag, DIAG_SEMANTIC, f->colnames_pos, "column name '%s' is given twice", names[i]);
@@ -2290,7 +2294,9 @@ static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req,
 int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out)
 {
     const CatTable *t = catalog_find(c->catalog, s->name);
-    if (!t) return diag_error(c->diag, DIAG_SEMANTIC, s->name_pos, "unknown table '%s'", s->name);
+    if (!t && catalog_find_view(c->catalog, s->name))
+        return diag_error(c->diag, DIAG_SEMANTIC, s->name_pos, "'%s' is a view; INSERT INTO writes a table", s->name);
+    if (!t) return diag_error(c->diag, DIAG_SEMANTIC, s->name_pos, "unknown table '%s'%s", s->name, bind_table_hint(c, s->name));
     BInsert *ins = arena_alloc(c->arena, sizeof *ins);
     ins->table = t;
     ins->name_pos = s->name_pos;

@@ -301,7 +301,8 @@ static const char *name_hint(eddy_engine *e, const char *name)
     for (int i = 0; i < e->catalog.ntables; i++) v[i] = e->catalog.tables[i]->name;
     for (int i = 0; i < e->catalog.nviews; i++) v[e->catalog.ntables + i] = e->catalog.views[i]->name;
     const char *best = bind_suggest(name, v, n);
-    snprintf(buf, sizeof e->hint, best ? " (did you mean '%.250s'?)" : "", best);
+    buf[0] = 0;
+    if (best) snprintf(buf, sizeof e->hint, " (did you mean '%.250s'?)", best);
     free(v);
     return buf;
 }
@@ -309,13 +310,30 @@ static const char *name_hint(eddy_engine *e, const char *name)
 /* The SQL text of a new table's computed columns and watermark, from the
  * statement that created it (SHOW CREATE TABLE, ALTER TABLE and LIKE
  * rebuild tables from text). */
+/* The source extent of an expression: its tokens' lowest and highest
+ * offsets (AstExpr.pos names the operator of `a * 2`, not its start). */
+static void expr_extent(const AstExpr *x, int *lo, int *hi)
+{
+    if (!x) return;
+    if (x->pos < *lo) *lo = x->pos;
+    if (x->end > *hi) *hi = x->end;
+    if (x->kind == AX_LITERAL && x->lit == LIT_INTERVAL && x->text_pos > 0 && x->text_pos < *lo) *lo = x->text_pos;
+    expr_extent(x->a, lo, hi);
+    expr_extent(x->b, lo, hi);
+    expr_extent(x->c, lo, hi);
+    for (int i = 0; i < x->nargs; i++) expr_extent(x->args[i], lo, hi);
+}
+
 static void table_keep_texts(CatTable *t, const AstStmt *st, const char *sql)
 {
     for (int i = 0; i < st->nelems; i++) {
         const AstTableElem *el = st->elems[i];
         const AstExpr *x = el->kind == TE_COLUMN && el->col->computed ? el->col->computed : el->kind == TE_WATERMARK ? el->wm_expr : NULL;
-        if (!x || x->end <= x->pos) continue;
-        const char *text = arena_strndup(&t->arena, sql + x->pos, (size_t)(x->end - x->pos));
+        if (!x) continue;
+        int lo = x->pos, hi = x->end;
+        expr_extent(x, &lo, &hi);
+        if (hi <= lo) continue;
+        const char *text = arena_strndup(&t->arena, sql + lo, (size_t)(hi - lo));
         if (el->kind == TE_WATERMARK) {
             t->wm_text = text;
             continue;
