@@ -24,7 +24,7 @@ void  eddyParse(void *p, int major, Token minor, ParseCtx *ctx);
  */
 static const struct Refusal {
     const char *word;     /* the word (case-insensitive) */
-    int         where;    /* 0 anywhere, 1 only as a statement's first word, 2 only after `after` */
+    int         where;    /* 0 anywhere, 1 only as a statement's first word, 2 only after `after`, 3 not after `after` */
     const char *after;    /* the word before it, for where = 2 */
     const char *msg;      /* the message */
 } refusals[] = {
@@ -57,7 +57,7 @@ static const struct Refusal {
     {"CALL", 1, NULL, "CALL (stored procedures) is not supported by eddy"},
     {"PARTITIONED", 0, NULL, "PARTITIONED BY is not supported by eddy (a Kafka table is partitioned by its key)"},
     {"TABLESAMPLE", 0, NULL, "TABLESAMPLE is not supported by eddy"},
-    {"EXISTS", 0, NULL, "EXISTS subqueries are not supported by eddy yet"},
+    {"EXISTS", 3, "IF", "EXISTS subqueries are not supported by eddy yet"},
     {"SELECT", 2, "(", "subqueries in expressions (IN (SELECT …), scalar subqueries) are not supported by eddy yet; a subquery in FROM is"},
     {"DISTRIBUTED", 0, NULL, "DISTRIBUTED BY is not supported by eddy (a Kafka table is partitioned by its key)"},
     {"MODIFY", 0, NULL, "ALTER TABLE … ADD / MODIFY / DROP of columns is not supported by eddy; ALTER TABLE SET / RESET / RENAME TO are, "
@@ -78,6 +78,7 @@ static const struct Refusal *refusal(Token t, Token prev, bool start)
         if (!word_is(t, r->word)) continue;
         if (r->where == 1 && !start) continue;
         if (r->where == 2 && !word_is(prev, r->after)) continue;
+        if (r->where == 3 && word_is(prev, r->after)) continue;
         return r;
     }
     return NULL;
@@ -92,7 +93,7 @@ void parse_syntax_error(ParseCtx *c, Token t)
     }
     /* the word before, taken for an alias or a name (`FROM t MATCH_RECOGNIZE (`, `ORDER BY`) */
     r = c->prev.n ? refusal(c->prev, (Token){0}, false) : NULL;
-    if (r && r->where == 0) {
+    if (r && (r->where == 0 || r->where == 3)) {
         diag_error(c->diag, DIAG_SYNTAX, c->prev.pos, "%s", r->msg);
         return;
     }
