@@ -125,6 +125,17 @@ int lex_next(Lexer *lx, Token *t)
         'cross'      { TOK(TK_CROSS); }
         'on'         { TOK(TK_ON); }
         'using'      { TOK(TK_USING); }
+        'values'     { TOK(TK_VALUES); }
+        'view'       { TOK(TK_VIEW); }
+        'views'      { TOK(TK_VIEWS); }
+        'temporary'  { TOK(TK_TEMPORARY); }
+        'execute'    { TOK(TK_EXECUTE); }
+        'statement'  { TOK(TK_STATEMENT); }
+        'begin'      { TOK(TK_BEGIN); }
+        'alter'      { TOK(TK_ALTER); }
+        'rename'     { TOK(TK_RENAME); }
+        'functions'  { TOK(TK_FUNCTIONS); }
+        'columns'    { TOK(TK_COLUMNS); }
 
         ident { TOK(TK_ID); }
         "`" ([^`\x00] | "``")+ "`" { TOK(TK_ID); }

@@ -38,6 +38,8 @@
 %fallback ID KEY ENFORCED WATERMARK METADATA VIRTUAL LOCAL TIME ZONE TABLES JOBS JOB STOP
              BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC TO PARTITION
              LEFT RIGHT OUTER SYSTEM_TIME OF.
+/* Words of the views / statement sets / SHOW statements: names elsewhere. */
+%fallback ID VALUES VIEW VIEWS TEMPORARY EXECUTE STATEMENT BEGIN ALTER RENAME FUNCTIONS COLUMNS.
 
 %left OR.
 %left AND.
@@ -62,7 +64,7 @@ cmd(A) ::= EXPLAIN(E) stmt(S).       { A = ast_stmt(ctx, STMT_EXPLAIN, E); A->in
 %type stmt {AstStmt*}
 
 /* ---- CREATE TABLE / DROP TABLE ---- */
-stmt(A) ::= CREATE(C) TABLE ifnotexists(I) nm(N) LP tableelems(L) RP with_opt(W). {
+stmt(A) ::= CREATE(C) temporary TABLE ifnotexists(I) nm(N) LP tableelems(L) RP with_opt(W). {
     A = ast_stmt(ctx, STMT_CREATE_TABLE, C);
     A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
     A->elems = (AstTableElem **)L.v; A->nelems = L.n;
@@ -135,7 +137,9 @@ nmlist(A) ::= nmlist(L) COMMA nm(N).      { A = L; Token *t = arena_alloc(ctx->a
 nm(A) ::= ID(X).          { A = X; }
 
 /* ---- INSERT / SELECT ---- */
-stmt(A) ::= INSERT(I) INTO nm(N) inscols(C) query(S). {
+stmt(A) ::= insert(I).            { A = I; }
+%type insert {AstStmt*}
+insert(A) ::= INSERT(I) INTO nm(N) inscols(C) fullquery(S). {
     A = ast_stmt(ctx, STMT_INSERT, I);
     A->name = ast_ident(ctx, N); A->name_pos = N.pos; A->query = S;
     A->ncols = C.n;
@@ -149,7 +153,7 @@ stmt(A) ::= INSERT(I) INTO nm(N) inscols(C) query(S). {
 inscols(A) ::= .                 { memset(&A, 0, sizeof A); }
 inscols(A) ::= LP nmlist(L) RP.  { A = L; }
 
-stmt(A) ::= query(S).            { A = ast_stmt(ctx, STMT_SELECT, (Token){0, 0, S->pos}); A->query = S; }
+stmt(A) ::= fullquery(S).        { A = ast_stmt(ctx, STMT_SELECT, (Token){0, 0, S->pos}); A->query = S; }
 
 /* A query: a SELECT, or SELECTs combined with UNION [ALL] (left to right). */
 %type query {AstSelect*}
@@ -207,9 +211,9 @@ fromitem(A) ::= nm(N) FOR SYSTEM_TIME AS OF expr(T) AS nm(X).  { A = ast_from_ve
 fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP.            { A = ast_from_window(ctx, F, &L, NULL); }
 fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP nm(X).      { A = ast_from_window(ctx, F, &L, &X); }
 fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP AS nm(X).   { A = ast_from_window(ctx, F, &L, &X); }
-fromitem(A) ::= LP(P) query(S) RP.       { A = ast_from_sub(ctx, P, S, NULL); }
-fromitem(A) ::= LP(P) query(S) RP nm(X). { A = ast_from_sub(ctx, P, S, &X); }
-fromitem(A) ::= LP(P) query(S) RP AS nm(X). { A = ast_from_sub(ctx, P, S, &X); }
+fromitem(A) ::= LP(P) fullquery(S) RP.       { A = ast_from_sub(ctx, P, S, NULL); }
+fromitem(A) ::= LP(P) fullquery(S) RP nm(X). { A = ast_from_sub(ctx, P, S, &X); }
+fromitem(A) ::= LP(P) fullquery(S) RP AS nm(X). { A = ast_from_sub(ctx, P, S, &X); }
 
 /* Window table function arguments: `TABLE t [PARTITION BY k, …]`,
  * DESCRIPTOR(col) (parsed as a call), intervals; each may be named
@@ -250,6 +254,113 @@ having_opt(A) ::= HAVING expr(X).     { A = X; }
 %type limit_opt {Token*}
 limit_opt(A) ::= .                    { A = NULL; }
 limit_opt(A) ::= LIMIT INTEGER(N).    { A = arena_alloc(ctx->arena, sizeof(Token)); *A = N; }
+
+/* ---- WITH, VALUES, SELECT without FROM (the binder: bind.c, bind_stmt.c) ---- */
+/* A query with its common table expressions: `WITH a AS (…), b (x, y) AS (…) query`. */
+%type fullquery {AstSelect*}
+fullquery(A) ::= query(Q).                           { A = Q; }
+fullquery(A) ::= WITH(W) ctelist(L) query(Q).        { A = ast_with(ctx, W, &L, Q); }
+%type ctelist {PtrList}
+ctelist(A) ::= cte(E).                               { memset(&A, 0, sizeof A); ast_list_push(ctx, &A, E); }
+ctelist(A) ::= ctelist(L) COMMA cte(E).              { A = L; ast_list_push(ctx, &A, E); }
+%type cte {AstCte*}
+cte(A) ::= nm(N) AS LP fullquery(Q) RP.              { A = ast_cte(ctx, N, NULL, Q); }
+cte(A) ::= nm(N) LP nmlist(C) RP AS LP fullquery(Q) RP. { A = ast_cte(ctx, N, &C, Q); }
+
+select(A) ::= SELECT(S) distinct(D) sellist(L).                     { A = ast_select_nofrom(ctx, S, D, &L, NULL); }
+select(A) ::= SELECT(S) distinct(D) sellist(L) WHERE expr(W).       { A = ast_select_nofrom(ctx, S, D, &L, W); }
+select(A) ::= VALUES(V) valrows(R).                                 { A = ast_values(ctx, V, &R); }
+%type valrows {PtrList}
+valrows(A) ::= LP exprlist(L) RP.                    { memset(&A, 0, sizeof A); PtrList *r = arena_alloc(ctx->arena, sizeof *r); *r = L; ast_list_push(ctx, &A, r); }
+valrows(A) ::= valrows(R) COMMA LP exprlist(L) RP.   { A = R; PtrList *r = arena_alloc(ctx->arena, sizeof *r); *r = L; ast_list_push(ctx, &A, r); }
+/* `(VALUES …) AS t(a, b)`, `(SELECT …) AS t(a, b)`: the item's columns renamed. */
+fromitem(A) ::= LP(P) fullquery(S) RP nm(X) LP nmlist(C) RP.    { A = ast_from_sub(ctx, P, S, &X); ast_from_colnames(ctx, &A, &C); }
+fromitem(A) ::= LP(P) fullquery(S) RP AS nm(X) LP nmlist(C) RP. { A = ast_from_sub(ctx, P, S, &X); ast_from_colnames(ctx, &A, &C); }
+
+/* ---- views, CREATE TABLE … AS / LIKE, ALTER TABLE (bind_stmt.c, engine.c) ---- */
+%type temporary {bool}
+temporary(A) ::= .                 { A = false; }
+temporary(A) ::= TEMPORARY.        { A = true; }
+stmt(A) ::= CREATE(C) temporary(T) VIEW ifnotexists(I) nm(N) AS fullquery(Q). {
+    A = ast_stmt(ctx, STMT_CREATE_VIEW, C);
+    A->temporary = T; A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos; A->query = Q; A->query_pos = Q->pos;
+}
+stmt(A) ::= CREATE(C) temporary(T) VIEW ifnotexists(I) nm(N) LP nmlist(L) RP AS fullquery(Q). {
+    A = ast_stmt(ctx, STMT_CREATE_VIEW, C);
+    A->temporary = T; A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos; A->query = Q; A->query_pos = Q->pos;
+    A->cols = ast_names(ctx, &L, &A->colpos); A->ncols = L.n;
+}
+stmt(A) ::= DROP(D) temporary(T) VIEW ifexists(I) nm(N). {
+    A = ast_stmt(ctx, STMT_DROP_VIEW, D);
+    A->temporary = T; A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
+}
+stmt(A) ::= CREATE(C) temporary TABLE ifnotexists(I) nm(N) with_opt(W) AS fullquery(Q). {
+    A = ast_stmt(ctx, STMT_CREATE_TABLE_AS, C);
+    A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos; A->query = Q; A->query_pos = Q->pos;
+    A->opts = (AstOption **)W.v; A->nopts = W.n;
+}
+stmt(A) ::= CREATE(C) temporary TABLE ifnotexists(I) nm(N) LP tableelems(L) RP with_opt(W) LIKE nm(S) likeopts(O). {
+    A = ast_stmt(ctx, STMT_CREATE_TABLE_LIKE, C);
+    A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
+    A->elems = (AstTableElem **)L.v; A->nelems = L.n;
+    A->opts = (AstOption **)W.v; A->nopts = W.n;
+    A->like = ast_ident(ctx, S); A->like_pos = S.pos; A->like_opts = O;
+}
+stmt(A) ::= CREATE(C) temporary TABLE ifnotexists(I) nm(N) with_opt(W) LIKE nm(S) likeopts(O). {
+    A = ast_stmt(ctx, STMT_CREATE_TABLE_LIKE, C);
+    A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
+    A->opts = (AstOption **)W.v; A->nopts = W.n;
+    A->like = ast_ident(ctx, S); A->like_pos = S.pos; A->like_opts = O;
+}
+%type likeopts {int}
+likeopts(A) ::= .                        { A = LIKE_DEFAULT; }
+likeopts(A) ::= LP likeoptlist(L) RP.    { A = L; }
+%type likeoptlist {int}
+likeoptlist(A) ::= likeopt(O).                  { A = ast_like_opt(ctx, LIKE_DEFAULT, O); }
+likeoptlist(A) ::= likeoptlist(L) likeopt(O).   { A = ast_like_opt(ctx, L, O); }
+%type likeopt {Token*}
+likeopt(A) ::= nm(X) nm(Y).   { A = arena_alloc(ctx->arena, 2 * sizeof(Token)); A[0] = X; A[1] = Y; }
+likeopt(A) ::= nm(X) ALL(Y).  { A = arena_alloc(ctx->arena, 2 * sizeof(Token)); A[0] = X; A[1] = Y; }
+
+stmt(A) ::= ALTER(T) TABLE nm(N) SET LP optlist(L) RP. {
+    A = ast_stmt(ctx, STMT_ALTER_SET, T); A->name = ast_ident(ctx, N); A->name_pos = N.pos;
+    A->opts = (AstOption **)L.v; A->nopts = L.n;
+}
+stmt(A) ::= ALTER(T) TABLE nm(N) RESET LP keylist(L) RP. {
+    A = ast_stmt(ctx, STMT_ALTER_RESET, T); A->name = ast_ident(ctx, N); A->name_pos = N.pos;
+    A->opts = (AstOption **)L.v; A->nopts = L.n;
+}
+stmt(A) ::= ALTER(T) TABLE nm(N) RENAME TO nm(M). {
+    A = ast_stmt(ctx, STMT_ALTER_RENAME, T); A->name = ast_ident(ctx, N); A->name_pos = N.pos;
+    A->key = ast_ident(ctx, M); A->value_pos = M.pos;
+}
+%type keylist {PtrList}
+keylist(A) ::= STRING(K).                    { memset(&A, 0, sizeof A); ast_list_push(ctx, &A, ast_option_key(ctx, K)); }
+keylist(A) ::= keylist(L) COMMA STRING(K).   { A = L; ast_list_push(ctx, &A, ast_option_key(ctx, K)); }
+
+/* ---- statement sets: several INSERTs as one job ---- */
+stmt(A) ::= EXECUTE(E) STATEMENT SET BEGIN inslist(L) END. {
+    A = ast_stmt(ctx, STMT_STATEMENT_SET, E); A->set = (AstStmt **)L.v; A->nset = L.n;
+}
+stmt(A) ::= EXECUTE insert(I).              { A = I; }
+stmt(A) ::= BEGIN(B) STATEMENT SET.         { A = ast_stmt(ctx, STMT_BEGIN_SET, B); }
+stmt(A) ::= END(E).                         { A = ast_stmt(ctx, STMT_END_SET, E); }
+%type inslist {PtrList}
+inslist(A) ::= insert(I) SEMI(S).               { memset(&A, 0, sizeof A); I->end = S.pos; ast_list_push(ctx, &A, I); }
+inslist(A) ::= inslist(L) insert(I) SEMI(S).    { A = L; I->end = S.pos; ast_list_push(ctx, &A, I); }
+
+/* ---- SHOW VIEWS / FUNCTIONS / COLUMNS / CREATE ---- */
+stmt(A) ::= SHOW(S) VIEWS.                        { A = ast_stmt(ctx, STMT_SHOW_VIEWS, S); }
+stmt(A) ::= SHOW(S) FUNCTIONS.                    { A = ast_stmt(ctx, STMT_SHOW_FUNCTIONS, S); }
+stmt(A) ::= SHOW(S) COLUMNS fromin nm(N).         { A = ast_stmt(ctx, STMT_SHOW_COLUMNS, S); A->name = ast_ident(ctx, N); A->name_pos = N.pos; }
+stmt(A) ::= SHOW(S) COLUMNS fromin nm(N) LIKE STRING(P). {
+    A = ast_stmt(ctx, STMT_SHOW_COLUMNS, S); A->name = ast_ident(ctx, N); A->name_pos = N.pos;
+    A->value = ast_string(ctx, P); A->value_pos = P.pos;
+}
+fromin ::= FROM.
+fromin ::= IN.
+stmt(A) ::= SHOW(S) CREATE TABLE nm(N).           { A = ast_stmt(ctx, STMT_SHOW_CREATE, S); A->name = ast_ident(ctx, N); A->name_pos = N.pos; }
+stmt(A) ::= SHOW(S) CREATE VIEW nm(N).            { A = ast_stmt(ctx, STMT_SHOW_CREATE, S); A->name = ast_ident(ctx, N); A->name_pos = N.pos; A->temporary = true; }
 
 /* ---- SET / RESET / SHOW / DESCRIBE / jobs ---- */
 stmt(A) ::= SET(S).                               { A = ast_stmt(ctx, STMT_SET, S); }

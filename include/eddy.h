@@ -66,7 +66,14 @@ typedef enum eddy_stmt_kind {
     EDDY_STMT_EXPLAIN,    /* has the explained statement's plan too */
     EDDY_STMT_SHOW_JOBS,  /* for a REPL or server: no effect at compile time */
     EDDY_STMT_STOP_JOB,   /* likewise; eddy_script_output gives the job id */
+    EDDY_STMT_CREATE_VIEW,
+    EDDY_STMT_DROP_VIEW,
+    EDDY_STMT_ALTER_TABLE,/* ALTER TABLE … SET / RESET / RENAME TO */
+    EDDY_STMT_SHOW,       /* SHOW VIEWS / FUNCTIONS / COLUMNS / CREATE …: eddy_script_output is the text */
 } eddy_stmt_kind;
+/* A statement set (EXECUTE STATEMENT SET BEGIN … END, or BEGIN STATEMENT
+ * SET; … END; in a script) and CREATE TABLE … AS are EDDY_STMT_INSERT: one
+ * plan (with several sinks for a set), one job. */
 
 /* Plan renderings. */
 typedef enum eddy_format {
@@ -233,6 +240,10 @@ EDDY_API int eddy_plan_source_count(const eddy_plan *p);
 EDDY_API int eddy_plan_source(const eddy_plan *p, int i, eddy_table_info *out);
 EDDY_API int eddy_plan_sink_count(const eddy_plan *p);
 EDDY_API int eddy_plan_sink(const eddy_plan *p, int i, eddy_table_info *out);
+/* Sink i's columns as it writes them (key = its upsert primary key); a
+ * statement set's plan has several sinks, eddy_plan_column describes the first. */
+EDDY_API int eddy_plan_sink_column_count(const eddy_plan *p, int sink);
+EDDY_API int eddy_plan_sink_column(const eddy_plan *p, int sink, int i, eddy_column *out);
 
 /* The plan's result: the columns of the changes eddy_job_options.on_change
  * receives (a SELECT's result, or the columns an INSERT writes, in its
@@ -320,6 +331,7 @@ typedef struct eddy_change {
     const char *const  *names;   /* column names */
     const char *const  *values;  /* values as Flink prints them; NULL for SQL NULL */
     const char         *text;    /* the whole change, e.g. "+I[us-east, 3, 120.5]" */
+    const char         *table;   /* the sink table it goes to (a statement set writes several), NULL for a SELECT */
 } eddy_change;
 
 /* Called for each change; the change is valid only during the call. */

@@ -66,6 +66,20 @@ int test_sink_key(const eddy_plan *p, const char ***names, Arena *a)
     return n;
 }
 
+/* Sink k of a statement set's plan: its upsert key's column names, or -1. */
+static int test_set_sink_key(const eddy_plan *p, int k, const char ***names, Arena *a)
+{
+    eddy_table_info t;
+    if (eddy_plan_sink(p, k, &t) != EDDY_OK || t.changelog != EDDY_CHANGELOG_UPSERT) return -1;
+    int ncols = eddy_plan_sink_column_count(p, k), n = 0;
+    *names = arena_alloc(a, sizeof(char *) * (size_t)(ncols ? ncols : 1));
+    for (int i = 0; i < ncols; i++) {
+        eddy_column c;
+        if (eddy_plan_sink_column(p, k, i, &c) == EDDY_OK && c.key) (*names)[n++] = arena_strdup(a, c.name);
+    }
+    return n ? n : -1;
+}
+
 TestSink *test_result_sink(const TestResult *r, const char *name)
 {
     for (int i = 0; i < r->sinks.n; i++) {
@@ -122,11 +136,14 @@ typedef struct MemSinkCtx {
     TestSink    *sink;    /* this job's sink */
     const char **key;     /* upsert key column names */
     int          nkey;    /* count, -1 = not upsert */
+    const char  *table;   /* a statement set: the sink table of this one */
+    struct MemSinkCtx *next; /* a statement set: the next sink's */
 } MemSinkCtx;
 
 static void mem_on_change(void *ctx, const eddy_change *c)
 {
     MemSinkCtx *m = ctx;
+    while (m->next && c->table && m->table && strcmp(m->table, c->table) != 0) m = m->next;   /* a statement set: this change's sink */
     test_sink_add(m->res, m->sink, c->kind, c->text, c->ncols, c->names, c->values, m->key, m->nkey);
 }
 
@@ -301,12 +318,29 @@ static int mem_run(void *ctx, const TestCase *tc, TestResult *r)
 
             TestSink *sink = test_sink_for(r, plan_sink_table(p), &nselect, NULL);
             MemSinkCtx *m = arena_alloc(&tmp, sizeof *m);
-            *m = (MemSinkCtx){r, sink, NULL, -1};
+            *m = (MemSinkCtx){r, sink, NULL, -1, NULL, NULL};
             m->nkey = test_sink_key(p, &m->key, &r->arena);
             sink->upsert = m->nkey > 0;
             TestJob *tj = arena_alloc(&r->arena, sizeof *tj);
             tj->nsources = test_plan_sources(p, &r->arena, &tj->sources);
             tj->sink = sink->name;
+            if (eddy_plan_sink_count(p) > 1) {   /* a statement set: one job, a sink per INSERT */
+                MemSinkCtx **tail = &m;
+                StrBuf names = {0};
+                for (int k2 = 0; k2 < eddy_plan_sink_count(p); k2++) {
+                    eddy_table_info ti;
+                    eddy_plan_sink(p, k2, &ti);
+                    MemSinkCtx *mk = arena_alloc(&tmp, sizeof *mk);
+                    *mk = (MemSinkCtx){r, test_sink_for(r, ti.name, &nselect, NULL), NULL, -1, ti.name, NULL};
+                    mk->nkey = test_set_sink_key(p, k2, &mk->key, &r->arena);
+                    mk->sink->upsert = mk->nkey > 0;
+                    sb_printf(&names, "%s%s", k2 ? "+" : "", ti.name);
+                    *tail = mk;
+                    tail = &mk->next;
+                }
+                tj->sink = arena_strdup(&r->arena, names.s);
+                sb_free(&names);
+            }
             ptrlist_push(&r->arena, &r->jobs, tj);
             ptrlist_push(&tmp, &plans, (void *)p);
             ptrlist_push(&tmp, &ctxs, m);

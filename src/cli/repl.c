@@ -159,7 +159,21 @@ static int exec_stmt(Repl *r, eddy_script *s, int i, bool *kept)
         return ST_OK;
     case EDDY_STMT_STOP_JOB:
         return jobs_stop(r, out ? out : "");
+    case EDDY_STMT_CREATE_VIEW:
+    case EDDY_STMT_DROP_VIEW:
+    case EDDY_STMT_ALTER_TABLE:
+        if (out) print_output(out);
+        else if (r->interactive) puts("OK.");
+        return ST_OK;
+    case EDDY_STMT_SHOW:
+        if (out && !*out && r->interactive) puts("None.");
+        print_output(out);
+        return ST_OK;
     case EDDY_STMT_INSERT:
+        if (!eddy_script_plan(s, i)) {   /* CREATE TABLE IF NOT EXISTS … AS of an existing table */
+            if (out) print_output(out);
+            return ST_OK;
+        }
         return jobs_start(r, s, i, kept);
     case EDDY_STMT_SELECT:
         return live_run(r, s, i);
@@ -184,10 +198,99 @@ static void print_compile_error(Repl *r, const Input *in, bool multiline)
     if (nl && eddy_errline(r->e) > 0) fputs(nl + 1, stderr);
 }
 
+/* The words a statement starts with, upper-cased and joined by one space
+ * (comments and ';' left out), at most cap bytes. */
+static void lead_words(const char *text, size_t len, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 2 < cap;) {
+        if (text[i] == '-' && i + 1 < len && text[i + 1] == '-') {
+            while (i < len && text[i] != '\n') i++;
+            continue;
+        }
+        if (!isalpha((unsigned char)text[i])) {
+            if (!isspace((unsigned char)text[i]) && text[i] != ';') break;
+            i++;
+            continue;
+        }
+        if (o) out[o++] = ' ';
+        while (i < len && (isalnum((unsigned char)text[i]) || text[i] == '_') && o + 1 < cap) out[o++] = (char)toupper((unsigned char)text[i++]);
+    }
+    out[o] = 0;
+}
+
+static int exec_sql(Repl *r, const Input *in, const char *text, size_t len, int line, int col);
+
+/* BEGIN STATEMENT SET; … END; typed statement by statement: each INSERT is
+ * checked when typed and kept; END runs them all as one job (one plan, its
+ * shared sources read once).  *handled says whether text was part of it. */
+static int statement_set_step(Repl *r, const Input *in, const char *text, size_t len, int line, int col, bool *handled)
+{
+    char w[64];
+    lead_words(text, len, w, sizeof w);
+    *handled = true;
+    if (strcmp(w, "BEGIN STATEMENT SET") == 0) {
+        if (r->in_set) {
+            print_error(r, "a statement set is already open: INSERT statements, then END;");
+            return ST_ERR;
+        }
+        r->in_set = true;
+        r->set_count = 0;
+        sb_free(&r->set_sql);
+        sb_puts(&r->set_sql, "BEGIN STATEMENT SET;\n");
+        if (r->interactive) puts("Statement set begun: INSERT statements, then END; runs them as one job.");
+        return ST_OK;
+    }
+    if (!r->in_set) {
+        *handled = false;
+        return ST_OK;
+    }
+    if (strcmp(w, "END") == 0) {
+        r->in_set = false;
+        if (r->set_count == 0) {
+            sb_free(&r->set_sql);
+            print_error(r, "the statement set is empty: nothing to run");
+            return ST_ERR;
+        }
+        sb_puts(&r->set_sql, "END;\n");
+        StrBuf sql = r->set_sql;
+        r->set_sql = (StrBuf){0};
+        int st = exec_sql(r, in, sql.s, sql.len, 1, 1);
+        sb_free(&sql);
+        return st;
+    }
+    if (strncmp(w, "INSERT", 6) != 0 && strncmp(w, "EXECUTE INSERT", 14) != 0) {
+        print_error(r, "only INSERT statements belong in a statement set (END; runs it)");
+        return ST_ERR;
+    }
+    /* Checked now, against the catalog as it is, with its own positions. */
+    StrBuf src = {0};
+    for (int i = 1; i < line; i++) sb_putc(&src, '\n');
+    for (int i = 1; i < col; i++) sb_putc(&src, ' ');
+    sb_putn(&src, text, len);
+    eddy_script *s;
+    int rc = eddy_compile(r->e, src.s, src.len, in->name, &s);
+    sb_free(&src);
+    if (rc) {
+        print_compile_error(r, in, memchr(text, '\n', len) != NULL);
+        return ST_ERR;
+    }
+    eddy_script_free(s);
+    sb_putn(&r->set_sql, text, len);
+    sb_putc(&r->set_sql, '\n');
+    r->set_count++;
+    if (r->interactive) printf("Added to the statement set (%d INSERT%s; END; runs %s).\n", r->set_count, r->set_count == 1 ? "" : "s",
+                               r->set_count == 1 ? "it" : "them");
+    return ST_OK;
+}
+
 /* Compiles and runs one statement.  `line` and `col` place its first byte
  * in its input, so that messages point into the file or the script. */
 static int exec_sql(Repl *r, const Input *in, const char *text, size_t len, int line, int col)
 {
+    bool in_set;
+    int set_status = statement_set_step(r, in, text, len, line, col, &in_set);
+    if (in_set) return set_status;
     StrBuf src = {0};
     for (int i = 1; i < line; i++) sb_putc(&src, '\n');
     for (int i = 1; i < col; i++) sb_putc(&src, ' ');
@@ -224,6 +327,9 @@ static const char help_text[] =
     "Statements end with ';' and may span lines:\n"
     "  CREATE TABLE t (col TYPE, ...) [WITH ('k' = 'v', ...)];   DROP TABLE [IF EXISTS] t;\n"
     "  SHOW TABLES;   DESCRIBE t;   EXPLAIN INSERT ... | SELECT ...;\n"
+    "  CREATE VIEW v AS SELECT ...;   SHOW VIEWS;   SHOW CREATE TABLE t;   SHOW FUNCTIONS;\n"
+    "  WITH a AS (SELECT ...) SELECT ...;   VALUES (1, 'a');   SELECT 1;\n"
+    "  BEGIN STATEMENT SET; INSERT ...; INSERT ...; END;   several INSERTs as one job\n"
     "  SET 'key' = 'value';   SET;   RESET ['key'];     (`eddy help options` lists the keys)\n"
     "  SELECT ... FROM t ...;        a continuous query shown live until Ctrl-C (or q);\n"
     "                                LIMIT n ends it after n changes\n"
@@ -670,6 +776,7 @@ int repl_main(int argc, char **argv)
     strlist_free(&r->tables_before);
     strlist_free(&r->settings);
     strlist_free(&r->setting_keys);
+    sb_free(&r->set_sql);   /* a statement set never ended runs nothing */
     eddy_engine_free(r->e);
     eddy_broker_free(r->broker);
     pthread_mutex_destroy(&r->live_mu);

@@ -124,6 +124,9 @@ typedef struct Repl {
     StrList       settings;      /* "'k' = 'v'" lines, as SET shows them */
     StrList       setting_keys;  /* their keys */
     int           depth;         /* nesting of \i and SOURCE */
+    bool          in_set;        /* between BEGIN STATEMENT SET; and END; */
+    StrBuf        set_sql;       /* the set's INSERTs so far (each checked when typed) */
+    int           set_count;     /* their count */
 } Repl;
 
 const char *c_err(const Repl *r);

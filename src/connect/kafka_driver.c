@@ -511,18 +511,20 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     const PlanTable *ksink = NULL;
     for (int i = 0; i < j->plan->nsinks && !ksink; i++)
         if (j->plan->sinks[i]->table->conn.kind == CONN_KAFKA) ksink = j->plan->sinks[i]->table;
+    bool finished = false, resumed = false;
 
     collect_topics(&d);
     /* The clock is the wall clock before the first record (PROCTIME(), idle partitions). */
     if (job_set_clock(j, wall_ms())) goto out;
     const char **cprops = kafka_props(j, d.ntopics ? d.topics[0].table : NULL, &d.a);
     const char *bs = bootstrap ? bootstrap : find_prop(cprops, "bootstrap.servers");
-    if (!bs) {
+    if (!bs && (d.ntopics || sink)) {
         job_fail(j, "no Kafka bootstrap server: use --bootstrap, EDDY_BOOTSTRAP or SET 'properties.bootstrap.servers'");
         goto out;
     }
-    d.c = kafka_consumer_new(bs, cprops, d.err, sizeof d.err);
-    if (!d.c) {
+    /* A job whose only inputs are VALUES reads no topic: it emits its rows and ends. */
+    d.c = d.ntopics ? kafka_consumer_new(bs, cprops, d.err, sizeof d.err) : NULL;
+    if (!d.c && d.ntopics) {
         job_fail(j, "source '%s': %s", d.ntopics ? d.topics[0].table->name : "?", d.err);
         goto out;
     }
@@ -540,11 +542,17 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         if (ksink) kafka_producer_partition_count(p, ksink->conn.topic, 5000, &sinkparts, d.err, sizeof d.err);
     }
 
+    if (!d.ntopics) {
+        SourceOffset *ahead0;   /* no offsets to catch up with: VALUES only */
+        int nahead0;
+        if (job_sinks_open(j, &ahead0, &nahead0) || job_start(j)) goto out;
+        finished = true;
+        goto stop;
+    }
     if (wait_for_topics(&d, stop)) {
         rc = 0;
         goto out;
     }
-    bool resumed = false;
     for (int i = 0; i < d.ntopics && j->state; i++) resumed = resumed || state_has_offsets(j->state, d.topics[i].name);
     if (start_positions(&d, resumed) || (resumed && check_resume(&d)) || bounded_ends(&d)) goto out;
     SourceOffset *ahead;
@@ -557,13 +565,16 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             goto out;
         }
     }
-    bool finished = d.bounded && d.open_parts == 0;   /* a bounded job with nothing to read */
-    if (finished) goto stop;
+    finished = d.bounded && d.open_parts == 0;   /* a bounded job with nothing to read */
+    if (finished) {
+        if (job_start(j)) goto out;
+        goto stop;
+    }
     if (kafka_assign(d.c, d.tps, d.nparts, d.err, sizeof d.err)) {
         job_fail(j, "source '%s': %s", d.topics[0].table->name, d.err);
         goto out;
     }
-    if (job_set_clock(j, wall_ms()) || assign_watermarks(&d)) goto out;
+    if (job_set_clock(j, wall_ms()) || assign_watermarks(&d) || job_start(j)) goto out;
 
     msgs = malloc(sizeof *msgs * maxbatch);
     recs = malloc(sizeof *recs * maxbatch);

@@ -1353,6 +1353,7 @@ static int eval_call(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
         return to_timestamp_ltz(e, &v[0], p, out, ctx);
     }
     case FN_PROCTIME:
+    case FN_NOW:
         set_i(out, ctx->now_ms);
         return 0;
     case FN_CURRENT_WATERMARK:

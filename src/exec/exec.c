@@ -28,6 +28,7 @@ static const OpVTable *const op_vtables[PLAN__COUNT] = {
     [PLAN_TEMPORAL_JOIN] = &op_temporal_join_vt,
     [PLAN_WINDOW_JOIN] = &op_window_join_vt,
     [PLAN_LOOKUP_JOIN] = &op_lookup_join_vt,
+    [PLAN_VALUES] = &op_values_vt,
 };
 
 int job_fail(Job *j, const char *fmt, ...)
@@ -482,8 +483,23 @@ static int deliver(Job *j, OpState *from)
     return 0;
 }
 
+int job_start(Job *j)
+{
+    if (j->started) return j->err[0] ? -1 : 0;
+    j->started = true;
+    for (int i = 0; i < j->nops; i++) {
+        OpState *s = &j->ops[i];
+        if (!s->vt->start) continue;
+        batch_clear(&s->out);
+        if (s->vt->start(s, &s->out) || deliver(j, s)) return -1;
+        j->pending += s->out.n;
+    }
+    return 0;
+}
+
 int job_flush(Job *j)
 {
+    if (!j->started && job_start(j)) return -1;
     for (int i = 0; i < j->nops; i++) {
         OpState *s = &j->ops[i];
         if (!s->vt->flush) continue;
@@ -553,6 +569,7 @@ int job_push(Job *j, int source, const RawRecord *recs, int n)
 {
     if (j->err[0]) return -1;
     if (source < 0 || source >= j->nsources) return job_fail(j, "no source %d", source);
+    if (!j->started && job_start(j)) return -1;
     OpState *src = j->sources[source];
     WmGen *wm = source_wmgen(src);
     /* The source decodes records; RawRecords travel as a pseudo-batch. */

@@ -56,7 +56,8 @@ typedef struct JobOutput {
 } JobOutput;
 
 /* Rows reaching the sink (after its column mapping) or a SELECT's result. */
-typedef void (*RowFn)(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols);
+/* table: the sink table the row goes to (a statement set has several), NULL for a SELECT's result. */
+typedef void (*RowFn)(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols, const char *table);
 
 typedef struct Job Job;
 typedef struct OpState OpState;
@@ -99,6 +100,9 @@ typedef struct OpVTable {
      * (0 = no checkpoint: a job without state), before the state file commits. */
     int  (*open)(OpState *s, struct SourceOffset **ahead, int *nahead);
     int  (*commit)(OpState *s, int64_t ckpt, const struct SourceOffset *offsets, int n);
+    /* The job starts (job_start, once, before anything else reaches the
+     * operators): an input of its own (VALUES) emits its rows. */
+    int  (*start)(OpState *s, Batch *out);
 } OpVTable;
 
 /* Per-operator instrumentation: the executor counts rows and time, stateful
@@ -167,6 +171,7 @@ struct Job {
     bool        open_end;    /* a bounded run's end is not a final watermark (job_final_watermark) */
     bool        done;        /* the job finished by itself (a SELECT's LIMIT reached) */
     bool        stopping;    /* the next checkpoint is the job's last */
+    bool        started;     /* job_start ran (operators with a start hook emitted their rows) */
     bool        replay;      /* re-reading records after a restart, into an upsert sink: operators
                                 write every touched key again (the sink may hold newer values) */
     bool        sinks_catching_up; /* a database sink holds a checkpoint the state file does not: the driver
@@ -195,6 +200,10 @@ struct Job {
 /* A job for a compiled plan (INSERT or SELECT).  Returns NULL with a
  * message in err on failure. */
 Job *job_new(const Plan *p, char *err, size_t errlen);
+/* Starts the job once: operators with a `start` hook (VALUES) emit their
+ * rows.  job_push, job_flush and job_final_watermark call it first; a
+ * driver calls it when its sinks are ready. */
+int  job_start(Job *j);
 void job_free(Job *j);
 /* Decodes records of source `source` (a Plan.sources index) and processes
  * them; they may be released afterwards. */
@@ -266,6 +275,7 @@ bool job_checkpoint_busy(const Job *j);
 extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_sink_vt, op_collect_vt, op_union_vt,
     op_window_agg_vt, op_window_tvf_vt, op_join_vt, op_interval_join_vt, op_temporal_join_vt, op_window_join_vt,
     op_sink_jdbc_vt, op_lookup_join_vt;
+extern const OpVTable op_values_vt;
 
 /* The source operator's entry: decodes records into rows of its schema. */
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out);

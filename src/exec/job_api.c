@@ -28,7 +28,7 @@ struct eddy_job {
     long long        start_sum;      /* sum over source partitions of the offset the run started at */
 };
 
-static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols)
+static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols, const char *table)
 {
     eddy_job *ej = ctx;
     if (!ej->opts.on_change) return;
@@ -50,7 +50,7 @@ static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *col
     }
     sb_putc(&text, ']');
     for (int i = 0; i < ncols; i++) values[i] = row[i].null ? NULL : vals.s + offs[i];
-    eddy_change c = {rowkind_str(k), ncols, names, values, text.s};
+    eddy_change c = {rowkind_str(k), ncols, names, values, text.s, table};
     ej->opts.on_change(ej->opts.ctx, &c);
     sb_free(&text);
     sb_free(&vals);

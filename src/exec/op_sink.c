@@ -103,7 +103,7 @@ static int sink_process(OpState *s, int port, Batch *in, Batch *out)
                 return job_fail(j, "column '%s' of table '%s' is NOT NULL but the query produced NULL for it", n->cols[c].name, t->name);
         }
         j->stats.rows_out++;
-        if (j->on_row) j->on_row(j->row_ctx, k, st->row, n->cols, plan_sink(n)->nsink);
+        if (j->on_row) j->on_row(j->row_ctx, k, st->row, n->cols, plan_sink(n)->nsink, t->name);
         if (!j->out.emit) continue;
         OutRecord r = {.topic = t->conn.topic};
         if (st->nkey) {
@@ -152,7 +152,7 @@ static int collect_process(OpState *s, int port, Batch *in, Batch *out)
             return 0;
         }
         j->stats.rows_out++;
-        if (j->on_row) j->on_row(j->row_ctx, in->kinds[i], batch_row(in, i), s->node->cols, s->node->ncols);
+        if (j->on_row) j->on_row(j->row_ctx, in->kinds[i], batch_row(in, i), s->node->cols, s->node->ncols, NULL);
     }
     if (plan_collect(s->node)->limit >= 0 && j->stats.rows_out >= plan_collect(s->node)->limit) j->done = true;
     return 0;

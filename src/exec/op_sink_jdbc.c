@@ -173,7 +173,7 @@ static int jdbc_process(OpState *s, int port, Batch *in, Batch *out)
                                 sp->table->name);
         }
         j->stats.rows_out++;
-        if (j->on_row) j->on_row(j->row_ctx, k, st->row, n->cols, sp->nsink);
+        if (j->on_row) j->on_row(j->row_ctx, k, st->row, n->cols, sp->nsink, sp->table->name);
         if (!st->pg || (st->ahead && j->sinks_catching_up)) continue;
         char err[1200];
         if (pgsink_write(st->pg, k, st->row, err, sizeof err)) return job_fail(j, "sink '%s': %s", sp->table->name, err);

@@ -143,6 +143,7 @@ int job_source_partitions(Job *j, int source, const char *topic, const int32_t *
 int job_final_watermark(Job *j)
 {
     if (j->err[0]) return -1;
+    if (!j->started && job_start(j)) return -1;
     for (int s = 0; s < j->nsources; s++)
         if (job_advance(j, s, INT64_MAX)) return -1;
     return 0;

@@ -555,3 +555,123 @@ AstExpr *ast_expr_copy(Arena *a, const AstExpr *e)
     }
     return n;
 }
+
+/* ---- WITH, VALUES, SELECT without FROM ---- */
+
+const char **ast_names(ParseCtx *c, PtrList *toks, int **pos)
+{
+    const char **v = arena_alloc(c->arena, sizeof(char *) * (size_t)(toks->n ? toks->n : 1));
+    int *p = arena_alloc(c->arena, sizeof(int) * (size_t)(toks->n ? toks->n : 1));
+    for (int i = 0; i < toks->n; i++) {
+        const Token *t = toks->v[i];
+        v[i] = ast_ident(c, *t);
+        p[i] = t->pos;
+    }
+    if (pos) *pos = p;
+    return v;
+}
+
+AstCte *ast_cte(ParseCtx *c, Token name, PtrList *cols, AstSelect *q)
+{
+    AstCte *e = arena_alloc(c->arena, sizeof *e);
+    e->name = ast_ident(c, name);
+    e->pos = name.pos;
+    if (cols && cols->n) {
+        e->cols = ast_names(c, cols, NULL);
+        e->ncols = cols->n;
+    }
+    e->query = q;
+    return e;
+}
+
+AstSelect *ast_with(ParseCtx *c, Token with, PtrList *ctes, AstSelect *q)
+{
+    (void)with;
+    if (q->nctes) {   /* `WITH a AS (…) WITH b AS (…) …` nests: wrap, so each list keeps its own scope */
+        AstSelect *s = arena_alloc(c->arena, sizeof *s);
+        *s = *q;
+        q = s;
+    }
+    q->ctes = (AstCte **)ctes->v;
+    q->nctes = ctes->n;
+    return q;
+}
+
+AstSelect *ast_values(ParseCtx *c, Token kw, PtrList *rows)
+{
+    AstFrom f = {0};
+    f.pos = kw.pos;
+    f.nvalues = rows->n;
+    f.values = arena_alloc(c->arena, sizeof(AstExpr **) * (size_t)rows->n);
+    f.nvalcols = ((PtrList *)rows->v[0])->n;
+    for (int i = 0; i < rows->n; i++) {
+        PtrList *r = rows->v[i];
+        if (r->n != f.nvalcols) {
+            const AstExpr *x = r->v[0];
+            diag_error(c->diag, DIAG_SYNTAX, x->pos, "VALUES row %d has %d value%s but the first row has %d", i + 1, r->n,
+                       r->n == 1 ? "" : "s", f.nvalcols);
+        }
+        f.values[i] = (AstExpr **)r->v;
+    }
+    PtrList items = {0};
+    ast_list_push(c, &items, ast_selstar(c, kw, NULL));
+    return ast_select(c, kw, false, &items, f, NULL, NULL, NULL, NULL, NULL);
+}
+
+AstSelect *ast_select_nofrom(ParseCtx *c, Token t, bool distinct, PtrList *items, AstExpr *where)
+{
+    AstFrom f = {0};
+    f.pos = t.pos;
+    f.nvalues = 1;
+    f.values = arena_alloc(c->arena, sizeof(AstExpr **));
+    return ast_select(c, t, distinct, items, f, where, NULL, NULL, NULL, NULL);
+}
+
+void ast_from_colnames(ParseCtx *c, AstFrom *f, PtrList *names)
+{
+    f->colnames = ast_names(c, names, NULL);
+    f->ncolnames = names->n;
+    f->colnames_pos = names->n ? ((const Token *)names->v[0])->pos : f->pos;
+}
+
+AstOption *ast_option_key(ParseCtx *c, Token k)
+{
+    AstOption *o = arena_alloc(c->arena, sizeof *o);
+    o->key = ast_string(c, k);
+    o->pos = o->vpos = k.pos;
+    return o;
+}
+
+int ast_like_opt(ParseCtx *c, int bits, const Token *two)
+{
+    static const char *const strategies[] = {"INCLUDING", "EXCLUDING", "OVERWRITING"};
+    static const struct { const char *name; int bit; } features[] = {
+        {"ALL", LIKE_EXCL_ALL},           {"OPTIONS", LIKE_EXCL_OPTIONS},   {"WATERMARKS", LIKE_EXCL_WATERMARKS},
+        {"CONSTRAINTS", LIKE_EXCL_CONSTRAINTS}, {"GENERATED", LIKE_EXCL_GENERATED}, {"METADATA", LIKE_EXCL_METADATA},
+        {"PARTITIONS", 0},
+    };
+    int st = -1, ft = -1;
+    for (int i = 0; i < 3; i++)
+        if ((size_t)two[0].n == strlen(strategies[i]) && strncasecmp(two[0].z, strategies[i], (size_t)two[0].n) == 0) st = i;
+    for (int i = 0; i < 7; i++)
+        if ((size_t)two[1].n == strlen(features[i].name) && strncasecmp(two[1].z, features[i].name, (size_t)two[1].n) == 0) ft = i;
+    if (st < 0) {
+        diag_error(c->diag, DIAG_SYNTAX, two[0].pos, "LIKE option must start with INCLUDING, EXCLUDING or OVERWRITING, not \"%.*s\"",
+                   two[0].n, two[0].z);
+        return bits;
+    }
+    if (ft < 0) {
+        diag_error(c->diag, DIAG_SYNTAX, two[1].pos,
+                   "unknown LIKE option \"%.*s\" (ALL, OPTIONS, WATERMARKS, CONSTRAINTS, GENERATED, METADATA, PARTITIONS)", two[1].n, two[1].z);
+        return bits;
+    }
+    int bit = features[ft].bit;
+    if (st == 2 && (ft == 3 || ft == 6)) {
+        diag_error(c->diag, DIAG_SYNTAX, two[0].pos, "OVERWRITING does not apply to %s (INCLUDING or EXCLUDING)", features[ft].name);
+        return bits;
+    }
+    if (st == 1) return bits | bit;
+    bits &= ~bit;
+    if (st == 0) return bits | (bit << LIKE_STRICT_SHIFT);
+    return bits & ~(bit << LIKE_STRICT_SHIFT);
+}

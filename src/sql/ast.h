@@ -158,6 +158,13 @@ typedef struct AstFrom {
     const char *alias;    /* alias, or NULL */
     AstExpr    *as_of;    /* `table FOR SYSTEM_TIME AS OF expr` (a temporal join's versioned table): expr, or NULL */
     int         pos;      /* offset of the table name or '(' */
+    /* `VALUES (…), (…)` as a FROM item (also SELECT without FROM: one row of no columns). */
+    AstExpr  ***values;   /* rows, each nvalcols expressions; NULL = not VALUES */
+    int         nvalues;  /* row count */
+    int         nvalcols; /* columns per row */
+    const char **colnames;/* `AS t(a, b)` / a CTE's or view's column list: the item's columns renamed, or NULL */
+    int          ncolnames; /* count */
+    int          colnames_pos; /* offset of the list */
 } AstFrom;
 
 /* Join types as written (JOIN_CROSS: `a, b` or `a CROSS JOIN b`, no condition). */
@@ -177,8 +184,19 @@ struct AstJoin {
     int          nusing;  /* count */
 };
 
+/* One common table expression: `name [(cols)] AS (query)`. */
+typedef struct AstCte {
+    const char  *name;    /* its name */
+    int          pos;     /* offset of the name */
+    const char **cols;    /* column list, or NULL */
+    int          ncols;   /* count */
+    AstSelect   *query;   /* its query */
+} AstCte;
+
 struct AstSelect {
     int          pos;     /* offset of SELECT */
+    AstCte     **ctes;    /* `WITH a AS (…), b AS (…) query`: the CTEs (visible in the query and to later CTEs), or NULL */
+    int          nctes;   /* count */
     bool         distinct;/* SELECT DISTINCT */
     AstSelItem **items;   /* select list */
     int          nitems;  /* count */
@@ -199,6 +217,20 @@ struct AstSelect {
 typedef enum AstStmtKind {
     STMT_CREATE_TABLE, STMT_DROP_TABLE, STMT_INSERT, STMT_SELECT, STMT_SET, STMT_RESET,
     STMT_SHOW_TABLES, STMT_DESCRIBE, STMT_EXPLAIN, STMT_SHOW_JOBS, STMT_STOP_JOB,
+    /* statements of the views / statement sets / SHOW issue (bind_stmt.c, engine.c) */
+    STMT_CREATE_VIEW,     /* CREATE [TEMPORARY] VIEW [IF NOT EXISTS] name [(cols)] AS query */
+    STMT_DROP_VIEW,       /* DROP [TEMPORARY] VIEW [IF EXISTS] name */
+    STMT_STATEMENT_SET,   /* EXECUTE STATEMENT SET BEGIN insert; … END: `set` holds the INSERTs */
+    STMT_BEGIN_SET,       /* BEGIN STATEMENT SET (a script's INSERTs up to END form one set) */
+    STMT_END_SET,         /* END */
+    STMT_SHOW_VIEWS, STMT_SHOW_FUNCTIONS,
+    STMT_SHOW_COLUMNS,    /* SHOW COLUMNS FROM name [LIKE 'pattern'] (value = the pattern) */
+    STMT_SHOW_CREATE,     /* SHOW CREATE TABLE|VIEW name */
+    STMT_CREATE_TABLE_AS, /* CREATE TABLE name [WITH (…)] AS query (query; opts) */
+    STMT_CREATE_TABLE_LIKE, /* CREATE TABLE name [(elems)] [WITH (…)] LIKE src [(like options)] */
+    STMT_ALTER_SET,       /* ALTER TABLE name SET ('k' = 'v', …) (opts) */
+    STMT_ALTER_RESET,     /* ALTER TABLE name RESET ('k', …) (opts, values NULL) */
+    STMT_ALTER_RENAME,    /* ALTER TABLE name RENAME TO key */
 } AstStmtKind;
 
 typedef struct AstStmt AstStmt;
@@ -221,6 +253,25 @@ struct AstStmt {
     const char   *value;  /* SET value */
     int           value_pos; /* offset of the value */
     AstStmt      *inner;  /* EXPLAIN's statement */
+    /* views, statement sets, CREATE TABLE … LIKE / AS */
+    bool          temporary; /* CREATE/DROP TEMPORARY VIEW */
+    AstStmt     **set;    /* STATEMENT_SET: its INSERTs */
+    int           nset;   /* count */
+    const char   *like;   /* CREATE TABLE … LIKE: the source table */
+    int           like_pos; /* its offset */
+    int           like_opts; /* LIKE_* bits: what (INCLUDING|EXCLUDING …) asked for */
+    int           query_pos; /* CREATE VIEW / CTAS: offset of the query's first token */
+};
+
+/* CREATE TABLE … LIKE options (Flink's defaults: INCLUDING ALL OVERWRITING
+ * OPTIONS is INCLUDING everything; EXCLUDING OPTIONS drops the WITH options). */
+enum {
+    LIKE_EXCL_OPTIONS = 1, LIKE_EXCL_WATERMARKS = 2, LIKE_EXCL_CONSTRAINTS = 4, LIKE_EXCL_GENERATED = 8,
+    LIKE_EXCL_METADATA = 16, LIKE_EXCL_ALL = 31,
+    /* INCLUDING (not OVERWRITING) a feature: the same feature in both tables is an error (bit << 8) */
+    LIKE_STRICT_SHIFT = 8,
+    /* no options written: INCLUDING ALL OVERWRITING OPTIONS */
+    LIKE_DEFAULT = (LIKE_EXCL_ALL & ~LIKE_EXCL_OPTIONS) << LIKE_STRICT_SHIFT,
 };
 
 /* The grammar's view of the parse: statements so far and the first error. */
@@ -232,6 +283,8 @@ typedef struct ParseCtx {
     PtrList      stmts;   /* AstStmt* in order */
     struct Diag *diag;    /* first error */
     int          tok_pos; /* offset of the token being parsed */
+    Token        prev;    /* the token before the one being parsed (refusals by name: parse_syntax_error) */
+    int          prev_code; /* its token code (0 = none yet) */
 } ParseCtx;
 
 /* GROUP BY as the grammar collects it: the GROUP token and the list. */
@@ -239,6 +292,22 @@ typedef struct AstGroupBy {
     Token   tok;          /* GROUP */
     PtrList list;         /* AstExpr* */
 } AstGroupBy;
+
+/* Builders of the views / VALUES / WITH statements (ast.c). */
+AstCte *ast_cte(ParseCtx *c, Token name, PtrList *cols, AstSelect *q);
+AstSelect *ast_with(ParseCtx *c, Token with, PtrList *ctes, AstSelect *q);
+/* VALUES (…), (…): a SELECT * over the rows (rows: PtrList of PtrList*). */
+AstSelect *ast_values(ParseCtx *c, Token kw, PtrList *rows);
+/* SELECT list without FROM: over one row of no columns. */
+AstSelect *ast_select_nofrom(ParseCtx *c, Token t, bool distinct, PtrList *items, AstExpr *where);
+/* An item's column list `AS t(a, b)`. */
+void ast_from_colnames(ParseCtx *c, AstFrom *f, PtrList *names);
+/* One LIKE option (`INCLUDING ALL`, `EXCLUDING OPTIONS`, `OVERWRITING WATERMARKS`, …; two tokens) applied to bits. */
+int ast_like_opt(ParseCtx *c, int bits, const Token *two);
+/* A key of ALTER TABLE … RESET ('k', …): an option without value. */
+AstOption *ast_option_key(ParseCtx *c, Token k);
+/* Names of a name list (Token*) as identifiers. */
+const char **ast_names(ParseCtx *c, PtrList *toks, int **pos);
 
 /* Builders, called from grammar actions. */
 const char *ast_ident(ParseCtx *c, Token t);     /* unquotes `backticks` */

@@ -366,6 +366,18 @@ static BExpr *resolve_column(BindCtx *c, const Scope *sc, const AstExpr *x)
         for (int i = 0; i < sc->ncols && !near; i++)
             if (strcasecmp(sc->cols[i].name, x->name) == 0 && (!x->qual || qual_eq(scope_qual(sc, i), x->qual))) near = sc->cols[i].name;
         const char *q = x->qual ? x->qual : sc->qual;
+        if (!near) {   /* a typo: the nearest name by edit distance */
+            const char **cands = arena_alloc(c->arena, sizeof(char *) * (size_t)(sc->ncols ? sc->ncols : 1));
+            int nc = 0;
+            for (int i = 0; i < sc->ncols; i++)
+                if ((x->qual ? qual_eq(scope_qual(sc, i), x->qual) : !sc->cols[i].hidden) && sc->cols[i].name[0] != '$') cands[nc++] = sc->cols[i].name;
+            const char *best = bind_suggest(x->name, cands, nc);
+            if (best) {
+                diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown column '%s'%s%s%s (did you mean '%s'?)", x->name, q ? " in '" : "",
+                           q ? q : "", q ? "'" : "", best);
+                return NULL;
+            }
+        }
         if (near)
             diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown column '%s' (did you mean '%s'? names are case-sensitive)", x->name, near);
         else if (q)
@@ -462,7 +474,7 @@ static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
 {
     const FuncDef *fn = func_find(x->name);
     if (!fn) {
-        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown function '%s'", x->name);
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown function '%s'%s", x->name, bind_function_hint(c, x->name));
         return NULL;
     }
     if (fn->agg && am != AGG_ALLOW) {
@@ -1490,6 +1502,7 @@ static int check_window_query(BindCtx *c, BQuery *q, const AstSelect *sel)
 
 int bind_query(BindCtx *c, const AstSelect *sel, BQuery **out)
 {
+    if (sel->nctes) return bind_with(c, sel, out);
     return sel->union_left ? bind_union(c, sel, out) : bind_select(c, sel, out);
 }
 
@@ -2087,6 +2100,33 @@ static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
 static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q, Scope *sc)
 {
     WinReq tvf;
+    if (f->values) {   /* VALUES rows (bind_stmt.c), SELECT without FROM */
+        if (bind_values(c, f, q)) return c->diag->code;
+        sc->cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)(q->nin ? q->nin : 1));
+        for (int i = 0; i < q->nin; i++) sc->cols[sc->ncols++] = (ScopeCol){q->in_names[i], q->in_types[i], i, NULL, NULL, false};
+        return 0;
+    }
+    if (!req && !f->winfn && f->table) {   /* a CTE or a view: its query as a subquery (bind_stmt.c) */
+        AstFrom ex;
+        const CteScope *scope, *saved = c->ctes;
+        const CatView *view;
+        if (bind_named_item(c, f, &ex, &scope, &view)) {
+            if (f->as_of)
+                return diag_error(c->diag, DIAG_SEMANTIC, f->pos,
+                                  "FOR SYSTEM_TIME AS OF needs a table with a PRIMARY KEY and a WATERMARK; '%s' is a %s (versioned views are not "
+                                  "supported by eddy)", f->table, view ? "view" : "WITH query");
+            c->ctes = scope;
+            int rc = bind_from(c, &ex, NULL, q, sc);
+            c->ctes = saved;
+            if (rc && view && c->diag->offset != f->pos) {   /* offsets into the view's text mean nothing here */
+                char msg[sizeof c->diag->msg];
+                memcpy(msg, c->diag->msg, sizeof msg);
+                snprintf(c->diag->msg, sizeof c->diag->msg, "in view '%.60s': %.400s", view->name, msg);
+                c->diag->offset = f->pos;
+            }
+            return rc;
+        }
+    }
     if (!req && f->winfn) {
         if (window_tvf_req(c, f, &tvf)) return c->diag->code;
         req = &tvf;
@@ -2100,7 +2140,7 @@ static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q,
         return bind_join(c, f->join, q, sc);
     } else if (f->table) {
         const CatTable *t = catalog_find(c->catalog, f->table);
-        if (!t) return diag_error(c->diag, DIAG_SEMANTIC, f->pos, "unknown table '%s'", f->table);
+        if (!t) return diag_error(c->diag, DIAG_SEMANTIC, f->pos, "unknown table '%s'%s", f->table, bind_table_hint(c, f->table));
         if (t->conn.kind == CONN_JDBC && !f->as_of)
             return diag_error(c->diag, DIAG_SEMANTIC, f->pos,
                               "table '%s' is a jdbc (PostgreSQL) table: eddy reads it only in a lookup join "
@@ -2148,6 +2188,19 @@ static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q,
         if (bind_query(c, f->sub, &sub)) return c->diag->code;
         if (sub->limit >= 0)
             return diag_error(c->diag, DIAG_SEMANTIC, f->pos, "LIMIT is only supported on the outermost query");
+        if (f->ncolnames) {   /* `(…) AS t(a, b)`, a CTE's or a view's column list: the columns renamed */
+            if (f->ncolnames != sub->nout)
+                return diag_error(c->diag, DIAG_SEMANTIC, f->colnames_pos, "%d column name%s given but the query has %d column%s",
+                                  f->ncolnames, f->ncolnames == 1 ? "" : "s", sub->nout, sub->nout == 1 ? "" : "s");
+            const char **names = arena_alloc(c->arena, sizeof(char *) * (size_t)f->ncolnames);
+            for (int i = 0; i < f->ncolnames; i++) {
+                names[i] = arena_strdup(c->arena, f->colnames[i]);
+                for (int j = 0; j < i; j++)
+                    if (strcmp(names[j], names[i]) == 0)
+                        return diag_error(c->diag, DIAG_SEMANTIC, f->colnames_pos, "column name '%s' is given twice", names[i]);
+            }
+            sub->out_names = names;
+        }
         over_query(c, q, sub);
         sc->qual = f->alias;
         sc->cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)sub->nout);
@@ -2273,7 +2326,9 @@ static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req,
 int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out)
 {
     const CatTable *t = catalog_find(c->catalog, s->name);
-    if (!t) return diag_error(c->diag, DIAG_SEMANTIC, s->name_pos, "unknown table '%s'", s->name);
+    if (!t && catalog_find_view(c->catalog, s->name))
+        return diag_error(c->diag, DIAG_SEMANTIC, s->name_pos, "'%s' is a view; INSERT INTO writes a table", s->name);
+    if (!t) return diag_error(c->diag, DIAG_SEMANTIC, s->name_pos, "unknown table '%s'%s", s->name, bind_table_hint(c, s->name));
     BInsert *ins = arena_alloc(c->arena, sizeof *ins);
     ins->table = t;
     ins->name_pos = s->name_pos;
@@ -2322,7 +2377,26 @@ int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out)
         if (!type_assignable(from, col->type))
             return diag_error(c->diag, DIAG_SEMANTIC, q->out_pos[ins->map[k]], "column '%s' of table '%s' is %s but the query gives %s",
                               col->name, t->name, type_str(c->arena, col->type), type_str(c->arena, from));
+        /* A value the sink would read in another representation (a DECIMAL of
+         * another scale, an INT into a DOUBLE) is cast to the column's type. */
+        bool same_repr = (type_is_integer(from) && type_is_integer(col->type)) ||
+                         (from.kind == col->type.kind && (from.kind != TY_DECIMAL || from.scale == col->type.scale));
+        if (!same_repr) {
+            BExpr *e = bx_cast_to(c, q->out[ins->map[k]], col->type);
+            e->type.nullable = from.nullable;
+            q->out[ins->map[k]] = e;
+        }
     }
     *out = ins;
     return 0;
 }
+
+/* ---- shared with bind_stmt.c ---- */
+
+BExpr *bind_scalar(BindCtx *c, const AstExpr *x)
+{
+    Scope none = {0};
+    return bind_expr(c, &none, x, AGG_NO_OTHER);
+}
+
+BExpr *bind_cast(BindCtx *c, BExpr *e, Type t) { return bx_cast_to(c, e, t); }

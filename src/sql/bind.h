@@ -114,6 +114,10 @@ struct BQuery {
      * branch's select list); out is then the union's row as is. */
     BQuery       **branches;  /* or NULL */
     int            nbranches; /* count (0 = not a union) */
+    /* FROM VALUES (and SELECT without FROM: one row of no columns): the
+     * rows, each nin constant expressions of the input's types. */
+    BExpr       ***values;    /* or NULL */
+    int            nvalues;   /* row count */
 };
 
 typedef struct BInsert {
@@ -125,10 +129,18 @@ typedef struct BInsert {
     int            nsink;     /* number of written columns */
 } BInsert;
 
+/* The common table expressions a query sees: innermost first, each
+ * linked to the ones before it (which its own query sees). */
+typedef struct CteScope {
+    const AstCte          *cte;   /* the CTE */
+    const struct CteScope *up;    /* those visible to it, or NULL */
+} CteScope;
+
 typedef struct BindCtx {
     Arena         *arena;     /* where bound trees are allocated (the plan's arena) */
     const Catalog *catalog;   /* tables by name */
     Diag          *diag;      /* first error */
+    const CteScope *ctes;     /* WITH names in scope, or NULL */
 } BindCtx;
 
 /* CREATE TABLE: validates columns, keys, watermark and WITH options and
@@ -138,5 +150,29 @@ int bind_query(BindCtx *c, const AstSelect *sel, BQuery **out);
 int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out);
 /* The columns a sink writes: physical and non-virtual metadata columns. */
 bool bind_is_sink_column(const CatColumn *col);
+
+/* ---- WITH, VALUES, views (bind_stmt.c) ---- */
+
+/* `WITH … query`: binds query with the CTEs in scope. */
+int bind_with(BindCtx *c, const AstSelect *sel, BQuery **out);
+/* A FROM name that is a CTE in scope or a view: 1 with *ex the item as a
+ * subquery (alias = the name unless aliased, columns renamed as declared),
+ * *scope the CTEs its query sees and *view the view (NULL for a CTE);
+ * 0 when it is neither. */
+int bind_named_item(BindCtx *c, const AstFrom *f, AstFrom *ex, const CteScope **scope, const CatView **view);
+/* FROM VALUES: rows into q (values, nvalues, nin, in_names, in_types), the
+ * columns of a type common to every row (Flink's least restrictive type),
+ * named EXPR$0, EXPR$1, …  0 or a DIAG_* code. */
+int bind_values(BindCtx *c, const AstFrom *f, BQuery *q);
+/* The candidate nearest to name by edit distance, when near enough to be a
+ * typo (case differences count 0), else NULL. */
+const char *bind_suggest(const char *name, const char *const *cands, int n);
+/* " (did you mean 'x'?)" for an unknown table or view, or function; or "". */
+const char *bind_table_hint(BindCtx *c, const char *name);
+const char *bind_function_hint(BindCtx *c, const char *name);
+/* Helpers bind_stmt.c shares with bind.c: an expression over no columns,
+ * and a CAST to t (e itself when of t already). */
+BExpr *bind_scalar(BindCtx *c, const AstExpr *x);
+BExpr *bind_cast(BindCtx *c, BExpr *e, Type t);
 
 #endif

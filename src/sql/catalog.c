@@ -1,5 +1,5 @@
 /*
- * catalog.c — storage of tables by name.  Validation of what goes in is the
+ * catalog.c — storage of tables and views by name.  Validation of what goes in is the
  * binder's (bind_create_table); this file only keeps and frees.
  */
 #include "catalog.h"
@@ -13,6 +13,8 @@ void catalog_free(Catalog *c)
 {
     for (int i = 0; i < c->ntables; i++) cattable_free(c->tables[i]);
     free(c->tables);
+    for (int i = 0; i < c->nviews; i++) catview_free(c->views[i]);
+    free(c->views);
     memset(c, 0, sizeof *c);
 }
 
@@ -44,6 +46,52 @@ bool catalog_drop(Catalog *c, const char *name)
         return true;
     }
     return false;
+}
+
+CatView *catalog_find_view(const Catalog *c, const char *name)
+{
+    for (int i = 0; i < c->nviews; i++)
+        if (strcmp(c->views[i]->name, name) == 0) return c->views[i];
+    return NULL;
+}
+
+void catalog_add_view(Catalog *c, CatView *v)
+{
+    if (c->nviews == c->vcap) {
+        c->vcap = c->vcap ? c->vcap * 2 : 8;
+        CatView **n = realloc(c->views, sizeof *n * (size_t)c->vcap);
+        if (!n) abort();
+        c->views = n;
+    }
+    c->views[c->nviews++] = v;
+}
+
+bool catalog_drop_view(Catalog *c, const char *name)
+{
+    for (int i = 0; i < c->nviews; i++) {
+        if (strcmp(c->views[i]->name, name) != 0) continue;
+        catview_free(c->views[i]);
+        memmove(c->views + i, c->views + i + 1, sizeof *c->views * (size_t)(c->nviews - i - 1));
+        c->nviews--;
+        return true;
+    }
+    return false;
+}
+
+CatView *catview_new(const char *name)
+{
+    CatView *v = calloc(1, sizeof *v);
+    if (!v) abort();
+    arena_init(&v->arena, 2048);
+    v->name = arena_strdup(&v->arena, name);
+    return v;
+}
+
+void catview_free(CatView *v)
+{
+    if (!v) return;
+    arena_free(&v->arena);
+    free(v);
 }
 
 CatTable *cattable_new(const char *name)

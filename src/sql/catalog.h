@@ -38,6 +38,7 @@ typedef struct CatColumn {
     const char *meta_key; /* metadata: 'timestamp', 'partition', 'offset', 'key', 'topic' */
     bool        virtual_; /* metadata: read-only (not written by a sink) */
     bool        is_key;   /* physical column carried in the Kafka record key */
+    const char *expr_text;/* computed: the expression's SQL text (SHOW CREATE TABLE), or NULL */
 } CatColumn;
 
 typedef struct KeyValue {
@@ -97,15 +98,34 @@ typedef struct CatTable {
     int         nkeycols; /* count */
     int         wm_col;   /* watermark column index, -1 = none */
     AstExpr    *wm_expr;  /* watermark strategy (copied) */
+    const char *wm_text;  /* its SQL text (SHOW CREATE TABLE), or NULL */
     KeyValue   *opts;     /* WITH options as written */
     int         nopts;    /* count */
     Connector   conn;     /* resolved connector */
 } CatTable;
 
+/* A view: its query as written (parsed again into its own arena, so it
+ * outlives the statement that created it) and the schema binding it gave. */
+typedef struct CatView {
+    Arena        arena;    /* owns everything below */
+    const char  *name;     /* view name (tables and views share one namespace, as in Flink) */
+    const char  *text;     /* the query's text (SHOW CREATE VIEW) */
+    AstSelect   *query;    /* the query, parsed from text (offsets are into text) */
+    const char **cols;     /* the declared column list `v (a, b)`, or NULL */
+    int          ncols;    /* its count (0 = the query's own names) */
+    const char **out_names;/* the view's columns */
+    Type        *out_types;/* their types */
+    int          nout;     /* count */
+    bool         temporary;/* CREATE TEMPORARY VIEW */
+} CatView;
+
 typedef struct Catalog {
     CatTable **tables;    /* in creation order */
     int        ntables;   /* count */
     int        cap;       /* capacity */
+    CatView  **views;     /* in creation order */
+    int        nviews;    /* count */
+    int        vcap;      /* capacity */
     const char *registry_url; /* session's Schema Registry (not owned): default 'avro-confluent.url', or NULL */
 } Catalog;
 
@@ -124,7 +144,21 @@ void      catalog_free(Catalog *c);
 CatTable *catalog_find(const Catalog *c, const char *name);
 void      catalog_add(Catalog *c, CatTable *t);      /* takes ownership */
 bool      catalog_drop(Catalog *c, const char *name); /* false if absent */
+CatView  *catalog_find_view(const Catalog *c, const char *name);
+void      catalog_add_view(Catalog *c, CatView *v);   /* takes ownership */
+bool      catalog_drop_view(Catalog *c, const char *name); /* false if absent */
+CatView  *catview_new(const char *name);
+void      catview_free(CatView *v);
 CatTable *cattable_new(const char *name);
+/* ---- the catalog as SQL text (engine_stmt.c) ---- */
+/* CREATE TABLE text of t that compiles back into it; name (NULL = t's) and
+ * opts (NULL = t's) replace its own (ALTER TABLE, LIKE). */
+void      catalog_table_ddl(const CatTable *t, const char *name, const KeyValue *opts, int nopts, bool ctas_form, StrBuf *b);
+void      catalog_view_ddl(const CatView *v, StrBuf *b);
+char     *catalog_describe_view(const CatView *v, const char *like); /* malloc'd; like: only columns matching it, or NULL */
+char     *catalog_show_functions(void);                   /* malloc'd, one name a line, sorted */
+bool      catalog_like(const char *s, const char *pattern); /* SQL LIKE (% and _) */
+void      catalog_put_string(StrBuf *b, const char *s);  /* 'quoted' */
 void      cattable_free(CatTable *t);
 int       cattable_column(const CatTable *t, const char *name); /* index or -1 */
 const char *changelog_mode_name(ChangelogMode m);

@@ -114,7 +114,14 @@ void explain_text(const Plan *p, StrBuf *out)
 {
     Arena a;
     arena_init(&a, 4096);
-    text_node(p->root, "", "", &a, out);
+    if (p->nsinks > 1) {   /* a statement set: each sink's tree; an operator they share appears in each */
+        for (int i = 0; i < p->nsinks; i++) {
+            if (i) sb_putc(out, '\n');
+            text_node(&p->sinks[i]->node, "", "", &a, out);
+        }
+    } else {
+        text_node(p->root, "", "", &a, out);
+    }
     arena_free(&a);
 }
 
@@ -189,6 +196,15 @@ void explain_json(const Plan *p, StrBuf *out)
 {
     Arena a;
     arena_init(&a, 4096);
-    json_node(p->root, 0, &a, out);
+    if (p->nsinks > 1) {   /* a statement set: {"sinks": [tree, …]} (shared operators carry the same id) */
+        sb_puts(out, "{\"sinks\": [");
+        for (int i = 0; i < p->nsinks; i++) {
+            if (i) sb_puts(out, ", ");
+            json_node(&p->sinks[i]->node, 1, &a, out);
+        }
+        sb_puts(out, "]}");
+    } else {
+        json_node(p->root, 0, &a, out);
+    }
     arena_free(&a);
 }

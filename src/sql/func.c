@@ -252,6 +252,7 @@ static const FuncDef func_table[] = {
      "PROCTIME(): processing time, TIMESTAMP_LTZ(3); a computed column `pt AS PROCTIME()` is a processing-time attribute"},
     {"CURRENT_WATERMARK", FN_CURRENT_WATERMARK, false, 1, 1, infer_current_watermark,
      "CURRENT_WATERMARK(rowtime): the watermark where it is evaluated, NULL before the first"},
+    {"NOW", FN_NOW, false, 0, 0, infer_proctime, "NOW(): the current time (the job's clock) as TIMESTAMP_LTZ(3); never a time attribute"},
 };
 
 static const struct {

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lex.h"
 #include "parser.h"
@@ -15,8 +16,87 @@ void *eddyParseAlloc(void *(*mallocProc)(size_t));
 void  eddyParseFree(void *p, void (*freeProc)(void *));
 void  eddyParse(void *p, int major, Token minor, ParseCtx *ctx);
 
+/*
+ * What eddy does not support, refused by name rather than as a bare syntax
+ * error: the word the parser stopped at (or the word before it, which the
+ * grammar may have taken for an alias: `FROM t MATCH_RECOGNIZE (`,
+ * `ORDER BY`).  README.md "Limitations" lists the same.
+ */
+static const struct Refusal {
+    const char *word;     /* the word (case-insensitive) */
+    int         where;    /* 0 anywhere, 1 only as a statement's first word, 2 only after `after`, 3 not after `after` */
+    const char *after;    /* the word before it, for where = 2 */
+    const char *msg;      /* the message */
+} refusals[] = {
+    {"MATCH_RECOGNIZE", 0, NULL, "MATCH_RECOGNIZE (pattern matching over rows) is not supported by eddy"},
+    {"LATERAL", 0, NULL, "LATERAL TABLE (user-defined table functions) is not supported by eddy"},
+    {"UNNEST", 0, NULL, "UNNEST (arrays as rows) is not supported by eddy"},
+    {"FUNCTION", 0, NULL, "CREATE FUNCTION (user-defined functions) is not supported by eddy; SHOW FUNCTIONS lists the built-in ones"},
+    {"FUNCTIONS", 2, "USER", "user-defined functions are not supported by eddy; SHOW FUNCTIONS lists the built-in ones"},
+    {"CATALOG", 0, NULL, "catalogs are not supported by eddy: one session catalog holds every table and view"},
+    {"CATALOGS", 0, NULL, "catalogs are not supported by eddy: one session catalog holds every table and view"},
+    {"DATABASE", 0, NULL, "databases are not supported by eddy: one session catalog holds every table and view"},
+    {"DATABASES", 0, NULL, "databases are not supported by eddy: one session catalog holds every table and view"},
+    {"USE", 1, NULL, "USE (catalogs, databases, modules) is not supported by eddy: one session catalog holds every table and view"},
+    {"ORDER", 0, NULL, "ORDER BY is not supported by eddy: a continuous query's result has no order (Flink allows it only on an ascending "
+                       "time attribute); for the top rows per key use ROW_NUMBER() OVER (… ORDER BY …)"},
+    {"INTERSECT", 0, NULL, "INTERSECT is not supported by eddy (UNION [ALL] is)"},
+    {"EXCEPT", 0, NULL, "EXCEPT is not supported by eddy (UNION [ALL] is)"},
+    {"MINUS", 0, NULL, "MINUS is not supported by eddy (UNION [ALL] is)"},
+    {"GROUPING", 0, NULL, "GROUPING SETS, ROLLUP and CUBE are not supported by eddy"},
+    {"OFFSET", 0, NULL, "OFFSET is not supported by eddy (LIMIT n is, in an interactive SELECT)"},
+    {"FETCH", 0, NULL, "FETCH FIRST is not supported by eddy (LIMIT n is, in an interactive SELECT)"},
+    {"DELETE", 1, NULL, "DELETE is not supported by eddy: a table is a Kafka topic, changed by INSERT (an upsert table's tombstones delete)"},
+    {"UPDATE", 1, NULL, "UPDATE is not supported by eddy: a table is a Kafka topic, changed by INSERT (an upsert table updates by key)"},
+    {"TRUNCATE", 1, NULL, "TRUNCATE is not supported by eddy: a table is a Kafka topic"},
+    {"ANALYZE", 1, NULL, "ANALYZE TABLE is not supported by eddy"},
+    {"LOAD", 1, NULL, "modules (LOAD MODULE) are not supported by eddy"},
+    {"UNLOAD", 1, NULL, "modules (UNLOAD MODULE) are not supported by eddy"},
+    {"ADD", 1, NULL, "ADD JAR is not supported by eddy: there is no JVM, functions are built in"},
+    {"JAR", 0, NULL, "JARs are not supported by eddy: there is no JVM, functions are built in"},
+    {"CALL", 1, NULL, "CALL (stored procedures) is not supported by eddy"},
+    {"PARTITIONED", 0, NULL, "PARTITIONED BY is not supported by eddy (a Kafka table is partitioned by its key)"},
+    {"TABLESAMPLE", 0, NULL, "TABLESAMPLE is not supported by eddy"},
+    {"EXISTS", 3, "IF", "EXISTS subqueries are not supported by eddy yet"},
+    {"SELECT", 2, "(", "subqueries in expressions (IN (SELECT …), scalar subqueries) are not supported by eddy yet; a subquery in FROM is"},
+    {"DISTRIBUTED", 0, NULL, "DISTRIBUTED BY is not supported by eddy (a Kafka table is partitioned by its key)"},
+    {"MODIFY", 0, NULL, "ALTER TABLE … ADD / MODIFY / DROP of columns is not supported by eddy; ALTER TABLE SET / RESET / RENAME TO are, "
+                        "and CREATE TABLE … LIKE makes a changed copy"},
+    {"COLUMN", 2, "DROP", "ALTER TABLE … DROP of columns is not supported by eddy; CREATE TABLE … LIKE makes a changed copy"},
+};
+
+static bool word_is(Token t, const char *w)
+{
+    return t.n > 0 && (size_t)t.n == strlen(w) && strncasecmp(t.z, w, (size_t)t.n) == 0;
+}
+
+/* A refusal for token t (prev before it, start: t begins a statement). */
+static const struct Refusal *refusal(Token t, Token prev, bool start)
+{
+    for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
+        const struct Refusal *r = &refusals[i];
+        if (!word_is(t, r->word)) continue;
+        if (r->where == 1 && !start) continue;
+        if (r->where == 2 && !word_is(prev, r->after)) continue;
+        if (r->where == 3 && word_is(prev, r->after)) continue;
+        return r;
+    }
+    return NULL;
+}
+
 void parse_syntax_error(ParseCtx *c, Token t)
 {
+    const struct Refusal *r = refusal(t, c->prev, c->prev_code == 0 || c->prev_code == TK_SEMI);
+    if (r) {
+        diag_error(c->diag, DIAG_SYNTAX, t.pos, "%s", r->msg);
+        return;
+    }
+    /* the word before, taken for an alias or a name (`FROM t MATCH_RECOGNIZE (`, `ORDER BY`) */
+    r = c->prev.n ? refusal(c->prev, (Token){0}, false) : NULL;
+    if (r && (r->where == 0 || r->where == 3)) {
+        diag_error(c->diag, DIAG_SYNTAX, c->prev.pos, "%s", r->msg);
+        return;
+    }
     if (t.n == 0) {
         diag_error(c->diag, DIAG_SYNTAX, t.pos, "unexpected end of input");
     } else {
@@ -54,6 +134,8 @@ int parse_script(Arena *a, const char *src, int len, PtrList *stmts, Diag *d)
         }
         ctx.tok_pos = t.pos;   /* where a parser stack overflow is reported */
         eddyParse(p, code, t, &ctx);
+        ctx.prev = t;
+        ctx.prev_code = code;
         last = code;
         last_end = t.pos + t.n;
     }

@@ -177,9 +177,45 @@ static const PlanNode *update_origin(const PlanNode *n);
 /* The visible names of the window columns (a group window's are hidden in its query). */
 static const char *const win_col_names[3] = {"window_start", "window_end", "window_time"};
 
+/* A source node of an earlier INSERT of the statement set reading the same
+ * rows (same table, same columns), or NULL. */
+static PlanNode *shared_source(Plan *p, const BQuery *q)
+{
+    for (int i = 0; i < p->nshare && i < p->nsources; i++) {
+        const SourcePlan *sp = p->sources[i];
+        if (strcmp(sp->table->name, q->table->name) != 0 || sp->node.ncols != q->nin) continue;
+        bool same = true;
+        for (int c = 0; c < q->nin && same; c++) same = sp->src_cols[c] == q->in_cols[c];
+        if (same && (sp->watermark != NULL) == (q->wm_expr != NULL) && sp->rowtime == q->wm_rowtime) return (PlanNode *)&sp->node;
+    }
+    return NULL;
+}
+
+/* VALUES: constant rows, once. */
+static PlanNode *build_values(Plan *p, const BQuery *q)
+{
+    ValuesPlan *vp = (ValuesPlan *)node_new(p, PLAN_VALUES, sizeof(ValuesPlan), NULL, q->nin);
+    vp->rows = q->values;
+    vp->nrows = q->nvalues;
+    for (int i = 0; i < q->nin; i++) vp->node.cols[i] = (PlanCol){arena_strdup(&p->arena, q->in_names[i]), q->in_types[i]};
+    p->nvalues++;
+    return &vp->node;
+}
+
 static PlanNode *build_source(Plan *p, const BQuery *q)
 {
-    const PlanTable *t = table_copy(p, q->table);
+    PlanNode *shared = shared_source(p, q);
+    const PlanTable *t = shared ? plan_source(shared)->table : table_copy(p, q->table);
+    if (shared) {
+        PlanNode *s = shared;
+        if (t->conn.mode != MODE_UPSERT) return s;
+        PlanNode *n = node_new(p, PLAN_NORMALIZE, sizeof(PlanNode), s, s->ncols);   /* its own: its changelog is its consumer's */
+        memcpy(n->cols, s->cols, sizeof(PlanCol) * (size_t)s->ncols);
+        n->has_key = true;
+        n->nkey = s->nkey;
+        memcpy(n->key, s->key, sizeof(int) * (size_t)s->nkey);
+        return n;
+    }
     SourcePlan *sp = (SourcePlan *)node_new(p, PLAN_SOURCE, sizeof(SourcePlan), NULL, q->nin);
     PlanNode *s = &sp->node;
     sp->table = t;
@@ -627,7 +663,7 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
 
 static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
 {
-    PlanNode *in = q->table ? build_source(p, q) : q->nbranches ? build_union(p, q, d) : q->join ? build_join(p, q, d) : build_query(p, q->sub, d);
+    PlanNode *in = q->values ? build_values(p, q) : q->table ? build_source(p, q) : q->nbranches ? build_union(p, q, d) : q->join ? build_join(p, q, d) : build_query(p, q->sub, d);
     if (!in) return NULL;
     if (is_window_agg(q)) return build_window_agg(p, q, in, d);
     if (q->window && !(in = build_window_tvf(p, q, in, d))) return NULL;
@@ -727,6 +763,14 @@ static void require_join(PlanNode *n, bool need)
     n->before = n->updating && (need || !n->has_key);
     for (int i = 0; i < n->ninputs; i++) require_before(n->inputs[i], n->inputs[i]->updating);
 }
+
+static void require_values(PlanNode *n, bool need)
+{
+    (void)need;
+    n->before = false;
+}
+
+static void describe_values(const PlanNode *n, ExplainAttrs *a);
 
 static void require_collect(PlanNode *n, bool need)
 {
@@ -837,10 +881,14 @@ int plan_insert(Plan *p, const BInsert *ins, Diag *d)
     memcpy(sk->sink_cols, ins->sinkcols, sizeof(int) * (size_t)ins->nsink);
     memcpy(sk->sink_map, ins->map, sizeof(int) * (size_t)ins->nsink);
     for (int k = 0; k < ins->nsink; k++) s->cols[k] = (PlanCol){t->cols[ins->sinkcols[k]].name, t->cols[ins->sinkcols[k]].type};
-    p->root = s;
-    p->sinks = arena_alloc(&p->arena, sizeof(SinkPlan *));
-    p->sinks[p->nsinks++] = sk;
-    p->name = t->name;
+    if (!p->root) {
+        p->root = s;
+        p->name = t->name;
+    }
+    const SinkPlan **sinks = arena_alloc(&p->arena, sizeof(SinkPlan *) * (size_t)(p->nsinks + 1));
+    if (p->nsinks) memcpy(sinks, p->sinks, sizeof(SinkPlan *) * (size_t)p->nsinks);
+    sinks[p->nsinks++] = sk;
+    p->sinks = sinks;
 
     if (q->updating && t->conn.mode == MODE_APPEND) {
         const PlanNode *o = update_origin(q);
@@ -1079,6 +1127,24 @@ static void describe_union(const PlanNode *n, ExplainAttrs *a)
 {
     explain_attr(a, "all", "true");
     explain_attr_list(a, "union", col_names(a, n->cols, n->ncols), n->ncols);
+}
+
+/* Values(tuples=[[1, 'a'], [2, 'b']], fields=[EXPR$0, EXPR$1]), as Flink writes it. */
+static void describe_values(const PlanNode *n, ExplainAttrs *a)
+{
+    const ValuesPlan *vp = plan_values(n);
+    StrBuf b = {0};
+    for (int r = 0; r < vp->nrows; r++) {
+        sb_puts(&b, r ? ", [" : "[");
+        for (int i = 0; i < n->ncols; i++) {
+            if (i) sb_puts(&b, ", ");
+            bexpr_print(&b, vp->rows[r][i], NULL);
+        }
+        sb_putc(&b, ']');
+    }
+    explain_attr(a, "tuples", arena_strdup(a->arena, b.s));
+    sb_free(&b);
+    explain_attr_list(a, "fields", col_names(a, n->cols, n->ncols), n->ncols);
 }
 
 static void describe_collect(const PlanNode *n, ExplainAttrs *a)
@@ -1326,4 +1392,5 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_TEMPORAL_JOIN] = {.name = "TemporalJoin", .describe = describe_temporal_join, .require = require_temporal_join},
     [PLAN_LOOKUP_JOIN] = {.name = "LookupJoin", .describe = describe_lookup_join, .require = require_lookup_join},
     [PLAN_WINDOW_JOIN] = {.name = "WindowJoin", .describe = describe_window_join, .require = require_join},
+    [PLAN_VALUES] = {.name = "Values", .describe = describe_values, .require = require_values},
 };

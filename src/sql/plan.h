@@ -34,6 +34,7 @@ typedef enum PlanKind {
     PLAN_TEMPORAL_JOIN,   /* event-time temporal join: each left row meets the right row's version valid at its time */
     PLAN_WINDOW_JOIN,     /* window join: both sides' rows of a window joined when the window fires */
     PLAN_LOOKUP_JOIN,     /* lookup join: each row meets a database table's rows of its keys, looked up now */
+    PLAN_VALUES,          /* VALUES rows (and SELECT without FROM): a bounded input, emitted once when the job starts */
     PLAN__COUNT
 } PlanKind;
 
@@ -221,6 +222,15 @@ typedef struct SinkPlan {
     int         nsink;    /* count */
 } SinkPlan;
 
+/* PLAN_VALUES: constant rows, emitted once at the job's start (job_start);
+ * a plan whose only inputs are VALUES is bounded. */
+typedef struct ValuesPlan {
+    PlanNode    node;
+    BExpr    ***rows;     /* nrows rows of node.ncols expressions over no input */
+    int         nrows;    /* count */
+} ValuesPlan;
+static inline const struct ValuesPlan *plan_values(const PlanNode *n) { return (const struct ValuesPlan *)n; }
+
 /* PLAN_COLLECT: rows to the client (a bare SELECT). */
 typedef struct CollectPlan {
     PlanNode    node;
@@ -255,7 +265,10 @@ typedef struct Plan {
     const SourcePlan **sources; /* the source nodes, in the order records are routed to them */
     int         nsources; /* count */
     const SinkPlan **sinks;   /* the sink nodes (rows into tables); none for a SELECT */
-    int         nsinks;   /* count */
+    int         nsinks;   /* count (several: a statement set, one job) */
+    int         nvalues;  /* VALUES nodes: inputs that end (with no Kafka source, the job is bounded) */
+    int         nshare;   /* statement sets: Plan.sources[0..nshare) belong to earlier INSERTs and a later one reading
+                             the same table shares them (its rows are read and decoded once) */
     bool        upsert_replay; /* a restarted job replays into an upsert sink: operators rewrite every key they touch until caught up */
     KeyValue   *settings; /* SET values in force when compiled (the executor passes 'properties.*' on) */
     int         nsettings;/* count */
@@ -306,6 +319,8 @@ extern const PlanOps plan_ops[PLAN__COUNT];
  * creates the plan with plan_new and binds into its arena). */
 Plan *plan_new(void);
 void  plan_free(Plan *p);
+/* plan_insert adds a sink: called again on the same plan (a statement set)
+ * it adds another INSERT's operators, sharing the earlier ones' sources. */
 int   plan_insert(Plan *p, const BInsert *ins, Diag *d);
 int   plan_select(Plan *p, const BQuery *q, Diag *d);
 void  plan_set_settings(Plan *p, const KeyValue *kv, int n);

@@ -49,6 +49,10 @@ eddy_statement_end_kind eddy_statement_end(const char *sql, size_t len, size_t *
     int code;
     bool any = false;
     eddy_statement_end_kind res = EDDY_SQL_BLANK;
+    /* [EXPLAIN] EXECUTE STATEMENT SET BEGIN …; …; END; is one statement:
+     * its ';'s end it only after its END (CASE … END nests inside). */
+    int ntok = 0, lead[3] = {0}, cases = 0;
+    bool in_set = false, set_ended = false;
     while ((code = next_token(&lx, buf, &t)) != 0) {
         if (code == LEX_ERROR) {
             res = EDDY_SQL_PARTIAL;   /* the rest of the text is inside it */
@@ -57,9 +61,19 @@ eddy_statement_end_kind eddy_statement_end(const char *sql, size_t len, size_t *
         if (code != TK_SEMI) {
             any = true;
             res = EDDY_SQL_PARTIAL;
+            if (ntok < 3) lead[ntok] = code;
+            ntok++;
+            int at = lead[0] == TK_EXPLAIN;
+            if (ntok == at + 2 && lead[at] == TK_EXECUTE && code == TK_STATEMENT) in_set = true;
+            if (in_set && code == TK_CASE) cases++;
+            if (in_set && code == TK_END) {
+                if (cases > 0) cases--;
+                else set_ended = true;
+            }
             continue;
         }
         if (!any) continue;   /* empty statements join the next one */
+        if (in_set && !set_ended) continue;
         *end = (size_t)t.pos + 1;
         res = EDDY_SQL_END;
         break;

@@ -89,8 +89,9 @@ typedef struct Rows {
     char last[256];
 } Rows;
 
-static void on_row(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols)
+static void on_row(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols, const char *table)
 {
+    (void)table;
     Rows *r = ctx;
     r->n++;
     StrBuf b = {0};

@@ -34,8 +34,9 @@ typedef struct Fx {
     int64_t      off[2];   /* next offset per source */
 } Fx;
 
-static void on_row(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols)
+static void on_row(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols, const char *table)
 {
+    (void)table;
     Fx *fx = ctx;
     sb_printf(&fx->out, "%s[", rowkind_str(k));
     for (int i = 0; i < ncols; i++) {

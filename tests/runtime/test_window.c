@@ -33,8 +33,9 @@ typedef struct Fx {
     int          n;        /* rows */
 } Fx;
 
-static void on_row(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols)
+static void on_row(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols, const char *table)
 {
+    (void)table;
     Fx *fx = ctx;
     fx->n++;
     sb_printf(&fx->out, "%s[", rowkind_str(k));

@@ -1,0 +1,3 @@
+-- pins: LATERAL TABLE (user-defined table functions) is refused by name
+CREATE TABLE t (a INT);
+SELECT * FROM t, LATERAL TABLE(split(a));

@@ -1,0 +1,2 @@
+-- pins: USE (catalogs and databases) is refused by name
+USE CATALOG my_catalog;
