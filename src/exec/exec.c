@@ -27,6 +27,8 @@ static const OpVTable *const op_vtables[PLAN__COUNT] = {
     [PLAN_INTERVAL_JOIN] = &op_interval_join_vt,
     [PLAN_TEMPORAL_JOIN] = &op_temporal_join_vt,
     [PLAN_WINDOW_JOIN] = &op_window_join_vt,
+    [PLAN_RANK] = &op_rank_vt,
+    [PLAN_DEDUP] = &op_dedup_vt,
 };
 
 int job_fail(Job *j, const char *fmt, ...)

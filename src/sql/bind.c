@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bind_over.h"
 #include "connector.h"
 #include "func.h"
 #include "options.h"
@@ -460,6 +461,10 @@ static BExpr *bind_binary(BindCtx *c, const AstExpr *x, BExpr *a, BExpr *b)
 
 static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am)
 {
+    if (x->over) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s() OVER (…) is only allowed as a select item", x->name);
+        return NULL;
+    }
     const FuncDef *fn = func_find(x->name);
     if (!fn) {
         diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown function '%s'", x->name);
@@ -2172,8 +2177,9 @@ static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req,
             }
             continue;
         }
-        BExpr *e = bind_expr(c, &sc, it->expr, AGG_ALLOW);
-        if (!e) return c->diag->code;
+        BExpr *e = NULL;
+        if (bind_over_has(it->expr) ? bind_over_item(c, &sc, sel, q, it, &e) != 0 : !(e = bind_expr(c, &sc, it->expr, AGG_ALLOW)))
+            return c->diag->code;
         ptrlist_push(c->arena, &items, e);
         ptrlist_push(c->arena, &names, (void *)expr_name(c, it, e, &sc, items.n - 1));
         ptrlist_push(c->arena, &poss, (void *)(intptr_t)it->pos);
@@ -2187,6 +2193,7 @@ static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req,
     bool aggs_in_select = false;
     for (int i = 0; i < sel->nitems; i++) aggs_in_select = aggs_in_select || (sel->items[i]->expr && has_agg(sel->items[i]->expr));
     q->is_agg = sel->ngroupby > 0 || aggs_in_select || sel->having || sel->distinct;
+    if (bind_over_query(c, sel, q)) return c->diag->code;
     if (!q->is_agg) {
         if (q->window && check_window_query(c, q, sel)) return c->diag->code;
         *out = q;
@@ -2294,3 +2301,5 @@ int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out)
     *out = ins;
     return 0;
 }
+
+BExpr *bind_scope_expr(BindCtx *c, const Scope *sc, const AstExpr *x) { return bind_expr(c, sc, x, AGG_NO_OTHER); }

@@ -33,6 +33,24 @@ typedef struct WindowSpec {
 
 typedef struct BQuery BQuery;
 
+/* `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)` in a select list, and
+ * the enclosing query's filter on it (`WHERE rn <= N`): a Top-N, or a
+ * deduplication (bind_over.c).  Columns index the query's input. */
+typedef struct BRank {
+    int         pos;      /* offset of ROW_NUMBER */
+    int        *partition;/* PARTITION BY input columns */
+    int         npartition; /* count */
+    int        *order;    /* ORDER BY input columns */
+    bool       *desc;     /* per order column: DESC */
+    bool       *nulls_last; /* per order column: NULLs sort last (default: ASC first, DESC last) */
+    int         norder;   /* count */
+    unsigned char order_time; /* TimeAttr of the ORDER BY column when it is the only one and a time attribute (a deduplication), else TA_NONE */
+    int         col;      /* the select item (output column) holding the rank number, -1 once the enclosing query drops it */
+    const char *name;     /* its name */
+    int64_t     lo, hi;   /* rank range from the enclosing filter (1-based, inclusive); hi < 0: no filter found */
+    bool        output;   /* the enclosing query reads the rank number */
+} BRank;
+
 /* A regular join's kind (a comma or CROSS JOIN is an inner join; the
  * binder moves WHERE equalities between its sides into its keys). */
 typedef enum JoinType { JOIN_INNER, JOIN_LEFT, JOIN_RIGHT, JOIN_FULL } JoinType;
@@ -109,6 +127,9 @@ struct BQuery {
      * branch's select list); out is then the union's row as is. */
     BQuery       **branches;  /* or NULL */
     int            nbranches; /* count (0 = not a union) */
+    /* ROW_NUMBER() OVER (…) among the select items (bind_over.c): out
+     * reads the rank number as input column nin; or NULL. */
+    BRank         *rank;
 };
 
 typedef struct BInsert {

@@ -33,6 +33,8 @@ typedef enum PlanKind {
     PLAN_INTERVAL_JOIN,   /* interval join: rows kept per join key until the watermark passes what the other side can still match */
     PLAN_TEMPORAL_JOIN,   /* event-time temporal join: each left row meets the right row's version valid at its time */
     PLAN_WINDOW_JOIN,     /* window join: both sides' rows of a window joined when the window fires */
+    PLAN_RANK,            /* Top-N: the rows ranked lo..hi per partition by ROW_NUMBER() (plan_over.c) */
+    PLAN_DEDUP,           /* deduplication: the first or last row per key by a time attribute (plan_over.c) */
     PLAN__COUNT
 } PlanKind;
 
@@ -198,6 +200,39 @@ typedef struct WindowJoinPlan {
     WindowSpec  spec;     /* the windows (the same both sides) */
 } WindowJoinPlan;
 
+/* PLAN_RANK: `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)` filtered to
+ * the ranks lo..hi.  Output = the input's columns, then (with output) the
+ * rank number.  Updating: a row entering the top N pushes another out,
+ * and with the rank number every row it passes moves down one.  Unique
+ * key: partition + rank number with output, else the input's unique key
+ * (if any). */
+typedef struct RankPlan {
+    PlanNode    node;
+    int        *partition;/* PARTITION BY input columns */
+    int         npartition; /* count (0: one partition) */
+    int        *order;    /* ORDER BY input columns */
+    bool       *desc;     /* per order column: descending */
+    bool       *nulls_last; /* per order column: NULLs after the values */
+    int         norder;   /* count */
+    int64_t     lo, hi;   /* the ranks kept, 1-based and inclusive */
+    bool        output;   /* the rank number is the last output column */
+    bool        append_input; /* the input is append-only: only the top hi rows per partition need be kept */
+} RankPlan;
+
+/* PLAN_DEDUP: Flink's deduplication, `ROW_NUMBER() OVER (PARTITION BY k
+ * ORDER BY time ASC|DESC) … WHERE rn = 1` without the rank number, over
+ * an append-only input.  Output = the input's columns, unique per key.
+ * Keep-first on processing time is append-only; keep-first on event time
+ * (an earlier row may still come) and keep-last are updating. */
+typedef struct DedupPlan {
+    PlanNode    node;
+    int        *key;      /* PARTITION BY input columns */
+    int         nkey;     /* count */
+    int         timecol;  /* the ORDER BY time attribute column */
+    TimeAttr    time;     /* TA_ROWTIME or TA_PROCTIME */
+    bool        keep_last;/* ORDER BY … DESC: the last row (else the first) */
+} DedupPlan;
+
 /* PLAN_SINK: rows into a table's Kafka topic. */
 typedef struct SinkPlan {
     PlanNode    node;
@@ -231,6 +266,8 @@ static inline const JoinPlan    *plan_join(const PlanNode *n)    { return (const
 static inline const IntervalJoinPlan *plan_interval_join(const PlanNode *n) { return (const IntervalJoinPlan *)n; }
 static inline const TemporalJoinPlan *plan_temporal_join(const PlanNode *n) { return (const TemporalJoinPlan *)n; }
 static inline const WindowJoinPlan *plan_window_join(const PlanNode *n) { return (const WindowJoinPlan *)n; }
+static inline const RankPlan  *plan_rank(const PlanNode *n)  { return (const RankPlan *)n; }
+static inline const DedupPlan *plan_dedup(const PlanNode *n) { return (const DedupPlan *)n; }
 
 typedef struct Plan {
     Arena       arena;    /* owns every node, expression and copied table */

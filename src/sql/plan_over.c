@@ -1,0 +1,144 @@
+/*
+ * plan_over.c — the planner's part for window functions: a query with
+ * ROW_NUMBER() OVER (…) and a rank range (bind_over.c) becomes
+ *
+ *   input → Calc (its WHERE) → Rank | Deduplicate → Calc (its select list)
+ *
+ * Deduplicate when Flink would: the range is exactly rank 1, the rank
+ * number is not read, the one ORDER BY column is a time attribute and the
+ * input is append-only; Rank otherwise.  The EXPLAIN attributes and the
+ * changelog requirement of both kinds live here too (plan_ops rows).
+ */
+#include "plan_over.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+PlanNode *plan_over_rank(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
+{
+    const BRank *r = q->rank;
+    if (r->hi < 0) {
+        diag_error(d, DIAG_PLAN, r->pos,
+                   "ROW_NUMBER() OVER (…) needs an enclosing query that filters on it (SELECT … FROM (…) WHERE %s <= N): "
+                   "eddy runs it as a Top-N",
+                   r->name ? r->name : "rn");
+        return NULL;
+    }
+    /* WHERE first: it filters the rows that are ranked. */
+    int nin = in->ncols;
+    BExpr **ident = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)(nin ? nin : 1));
+    const char **names = arena_alloc(&p->arena, sizeof(char *) * (size_t)(nin ? nin : 1));
+    for (int i = 0; i < nin; i++) {
+        BExpr *e = arena_alloc(&p->arena, sizeof *e);
+        e->kind = BX_COL;
+        e->col = i;
+        e->type = in->cols[i].type;
+        e->pos = q->pos;
+        ident[i] = e;
+        names[i] = in->cols[i].name;
+    }
+    PlanNode *pre = plan_calc_node(p, in, q->where, ident, names, nin);
+
+    PlanNode *n;
+    if (r->lo == 1 && r->hi == 1 && !r->output && r->norder == 1 && r->order_time != TA_NONE && !pre->updating) {
+        DedupPlan *dp = (DedupPlan *)plan_node_new(p, PLAN_DEDUP, sizeof(DedupPlan), pre, nin);
+        n = &dp->node;
+        memcpy(n->cols, pre->cols, sizeof(PlanCol) * (size_t)nin);
+        dp->key = r->partition;
+        dp->nkey = r->npartition;
+        dp->timecol = r->order[0];
+        dp->time = (TimeAttr)r->order_time;
+        dp->keep_last = r->desc[0];
+        /* One row per key: the first on processing time is final. */
+        n->updating = dp->keep_last || dp->time == TA_ROWTIME;
+        n->has_key = true;
+        n->nkey = r->npartition;
+        memcpy(n->key, r->partition, sizeof(int) * (size_t)r->npartition);
+        /* The time attribute stays one only when the rows are final. */
+        if (n->updating)
+            for (int i = 0; i < nin; i++) n->cols[i].type.timeattr = TA_NONE;
+    } else {
+        int ncols = nin + (r->output ? 1 : 0);
+        RankPlan *rp = (RankPlan *)plan_node_new(p, PLAN_RANK, sizeof(RankPlan), pre, ncols);
+        n = &rp->node;
+        memcpy(n->cols, pre->cols, sizeof(PlanCol) * (size_t)nin);
+        for (int i = 0; i < nin; i++) n->cols[i].type.timeattr = TA_NONE;   /* rows move: no longer in time order */
+        if (r->output) n->cols[nin] = (PlanCol){r->name, type_make(TY_BIGINT, false)};
+        rp->partition = r->partition;
+        rp->npartition = r->npartition;
+        rp->order = r->order;
+        rp->desc = r->desc;
+        rp->nulls_last = r->nulls_last;
+        rp->norder = r->norder;
+        rp->lo = r->lo;
+        rp->hi = r->hi;
+        rp->output = r->output;
+        rp->append_input = !pre->updating;
+        n->updating = true;
+        if (r->output) {
+            n->has_key = true;
+            n->nkey = r->npartition + 1;
+            memcpy(n->key, r->partition, sizeof(int) * (size_t)r->npartition);
+            n->key[r->npartition] = nin;
+        } else if (pre->has_key) {
+            n->has_key = true;
+            n->nkey = pre->nkey;
+            memcpy(n->key, pre->key, sizeof(int) * (size_t)pre->nkey);
+        }
+    }
+    return plan_calc_node(p, n, NULL, q->out, q->out_names, q->nout);
+}
+
+/* ---- EXPLAIN ------------------------------------------------------- */
+
+static const char **colnames(ExplainAttrs *a, const PlanNode *in, const int *cols, int n)
+{
+    const char **v = arena_alloc(a->arena, sizeof(char *) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) v[i] = in->cols[cols[i]].name;
+    return v;
+}
+
+void plan_over_describe_rank(const PlanNode *n, ExplainAttrs *a)
+{
+    const RankPlan *rp = plan_rank(n);
+    const PlanNode *in = n->inputs[0];
+    explain_attr(a, "rankType", "ROW_NUMBER");
+    if (rp->hi == INT64_MAX)
+        explain_attr(a, "rankRange", arena_printf(a->arena, "rankStart=%" PRId64, rp->lo));
+    else
+        explain_attr(a, "rankRange", arena_printf(a->arena, "rankStart=%" PRId64 ", rankEnd=%" PRId64, rp->lo, rp->hi));
+    explain_attr_list(a, "partitionBy", colnames(a, in, rp->partition, rp->npartition), rp->npartition);
+    const char **o = arena_alloc(a->arena, sizeof(char *) * (size_t)rp->norder);
+    for (int i = 0; i < rp->norder; i++) {
+        bool default_nulls = rp->nulls_last[i] == rp->desc[i];
+        o[i] = arena_printf(a->arena, "%s %s%s", in->cols[rp->order[i]].name, rp->desc[i] ? "DESC" : "ASC",
+                            default_nulls ? "" : rp->nulls_last[i] ? " NULLS LAST" : " NULLS FIRST");
+    }
+    explain_attr_list(a, "orderBy", o, rp->norder);
+    explain_attr(a, "rankNumber", rp->output ? n->cols[n->ncols - 1].name : "none");
+    explain_attr(a, "state", rp->append_input ? arena_printf(a->arena, "top %" PRId64 " rows per partition", rp->hi)
+                                              : "every row per partition (updating input)");
+}
+
+void plan_over_describe_dedup(const PlanNode *n, ExplainAttrs *a)
+{
+    const DedupPlan *dp = plan_dedup(n);
+    const PlanNode *in = n->inputs[0];
+    explain_attr(a, "keep", dp->keep_last ? "LastRow" : "FirstRow");
+    explain_attr_list(a, "key", colnames(a, in, dp->key, dp->nkey), dp->nkey);
+    explain_attr(a, "order", arena_printf(a->arena, "%s (%s)", in->cols[dp->timecol].name, dp->time == TA_ROWTIME ? "ROWTIME" : "PROCTIME"));
+}
+
+/* A Rank removes rows by value: it needs its input's before-images; it
+ * gives its own when asked, or when its rows have no key to upsert by. */
+void plan_over_require_rank(PlanNode *n, bool need)
+{
+    n->before = need || !n->has_key;
+    plan_require(n->inputs[0], n->inputs[0]->updating);
+}
+
+void plan_over_require_dedup(PlanNode *n, bool need)
+{
+    n->before = n->updating && need;
+    plan_require(n->inputs[0], false);
+}
