@@ -33,7 +33,7 @@ typedef struct DedupState {
     int     nkey;         /* key width */
     int    *keycols;      /* key columns */
     Type   *key_types;    /* their types */
-    int     timecol;      /* the time attribute column */
+    int     timecol;      /* the event-time attribute column (-1: processing time) */
     bool    keep_last;    /* keep the last row (else the first) */
     bool    rowtime;      /* by event time (else processing time) */
     bool    store_row;    /* the payload holds the row (all but first-on-proctime) */
@@ -109,10 +109,11 @@ static void dedup_end(OpState *s)
     free(st);
 }
 
-/* Does a row with time t replace the kept row (time kept)? */
-static bool replaces(const DedupState *st, const Value *t, const Value *kept)
+/* Does row replace the kept row? */
+static bool replaces(const DedupState *st, const Value *row, const Value *kept_row)
 {
     if (!st->rowtime) return st->keep_last;
+    const Value *t = &row[st->timecol], *kept = &kept_row[st->timecol];
     int c = t->null || kept->null ? (t->null ? (kept->null ? 0 : -1) : 1) : (t->i < kept->i ? -1 : t->i > kept->i);
     return st->keep_last ? c >= 0 : c < 0;
 }
@@ -132,7 +133,7 @@ static int dedup_process(OpState *s, int port, Batch *in, Batch *out)
         if (old && !st->store_row) continue;
         if (old) {
             rowkey_decode(keyed_payload(old), old->vlen, st->types, st->scratch, st->ncols, NULL);
-            if (!replaces(st, &row[st->timecol], &st->scratch[st->timecol])) continue;
+            if (!replaces(st, row, st->scratch)) continue;
             if (st->before) {
                 Value *r = batch_add(out, RK_UPDATE_BEFORE, in->ts[i]);
                 rowkey_decode(keyed_payload(old), old->vlen, st->types, r, st->ncols, &s->job->batch_arena);

@@ -40,7 +40,7 @@ typedef struct BRank {
     int         pos;      /* offset of ROW_NUMBER */
     int        *partition;/* PARTITION BY input columns */
     int         npartition; /* count */
-    int        *order;    /* ORDER BY input columns */
+    int        *order;    /* ORDER BY input columns (-2: a PROCTIME() column, the arrival order) */
     bool       *desc;     /* per order column: DESC */
     bool       *nulls_last; /* per order column: NULLs sort last (default: ASC first, DESC last) */
     int         norder;   /* count */

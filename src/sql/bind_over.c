@@ -67,11 +67,17 @@ static int resolve_window(BindCtx *c, const AstSelect *sel, const AstWindowDef *
 }
 
 /* A PARTITION BY / ORDER BY expression of a ranking function: a column of
- * the FROM item (as Flink's Rank reads them); its input index. */
+ * the FROM item (as Flink's Rank reads them); its input index, -1 after an
+ * error, or (ORDER BY only) -2 for a processing-time attribute computed by
+ * PROCTIME(), which orders rows by arrival. */
 static int rank_column(BindCtx *c, const struct Scope *sc, const AstExpr *x, const char *clause, unsigned char *timeattr)
 {
     BExpr *e = bind_scope_expr(c, sc, x);
     if (!e) return -1;
+    if (e->kind != BX_COL && timeattr && e->type.timeattr == TA_PROCTIME) {
+        *timeattr = TA_PROCTIME;   /* a PROCTIME() column: the order rows arrive in (no value to read) */
+        return -2;
+    }
     if (e->kind != BX_COL) {
         diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s of ROW_NUMBER() takes columns; compute this expression in a subquery and name it", clause);
         return -1;
@@ -126,7 +132,7 @@ int bind_over_item(BindCtx *c, const struct Scope *sc, const AstSelect *sel, BQu
     r->nulls_last = arena_alloc(c->arena, sizeof(bool) * (size_t)w.norder);
     for (int i = 0; i < w.norder; i++) {
         unsigned char ta = TA_NONE;
-        if ((r->order[i] = rank_column(c, sc, w.order[i]->expr, "ORDER BY", &ta)) < 0) return c->diag->code;
+        if ((r->order[i] = rank_column(c, sc, w.order[i]->expr, "ORDER BY", &ta)) == -1) return c->diag->code;
         r->desc[i] = w.order[i]->desc;
         r->nulls_last[i] = w.order[i]->nulls ? w.order[i]->nulls == 2 : w.order[i]->desc;
         if (w.norder == 1) r->order_time = ta;

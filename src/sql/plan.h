@@ -228,7 +228,7 @@ typedef struct DedupPlan {
     PlanNode    node;
     int        *key;      /* PARTITION BY input columns */
     int         nkey;     /* count */
-    int         timecol;  /* the ORDER BY time attribute column */
+    int         timecol;  /* the ORDER BY event-time attribute column; -1 on processing time (the arrival order) */
     TimeAttr    time;     /* TA_ROWTIME or TA_PROCTIME */
     bool        keep_last;/* ORDER BY … DESC: the last row (else the first) */
 } DedupPlan;

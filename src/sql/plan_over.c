@@ -40,14 +40,23 @@ PlanNode *plan_over_rank(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
     PlanNode *pre = plan_calc_node(p, in, q->where, ident, names, nin);
 
     PlanNode *n;
-    if (r->lo == 1 && r->hi == 1 && !r->output && r->norder == 1 && r->order_time != TA_NONE && !pre->updating) {
+    bool proctime_order = false;
+    for (int i = 0; i < r->norder; i++) proctime_order = proctime_order || r->order[i] < 0;
+    bool dedup = r->lo == 1 && r->hi == 1 && !r->output && r->norder == 1 && r->order_time != TA_NONE && !pre->updating;
+    if (proctime_order && !dedup) {
+        diag_error(d, DIAG_PLAN, r->pos,
+                   "ROW_NUMBER() ordered by a processing-time attribute is only supported as a deduplication "
+                   "(rn = 1, the rank number not selected, an append-only input)");
+        return NULL;
+    }
+    if (dedup) {
         DedupPlan *dp = (DedupPlan *)plan_node_new(p, PLAN_DEDUP, sizeof(DedupPlan), pre, nin);
         n = &dp->node;
         memcpy(n->cols, pre->cols, sizeof(PlanCol) * (size_t)nin);
         dp->key = r->partition;
         dp->nkey = r->npartition;
-        dp->timecol = r->order[0];
         dp->time = (TimeAttr)r->order_time;
+        dp->timecol = dp->time == TA_ROWTIME ? r->order[0] : -1;
         dp->keep_last = r->desc[0];
         /* One row per key: the first on processing time is final. */
         n->updating = dp->keep_last || dp->time == TA_ROWTIME;
@@ -126,7 +135,7 @@ void plan_over_describe_dedup(const PlanNode *n, ExplainAttrs *a)
     const PlanNode *in = n->inputs[0];
     explain_attr(a, "keep", dp->keep_last ? "LastRow" : "FirstRow");
     explain_attr_list(a, "key", colnames(a, in, dp->key, dp->nkey), dp->nkey);
-    explain_attr(a, "order", arena_printf(a->arena, "%s (%s)", in->cols[dp->timecol].name, dp->time == TA_ROWTIME ? "ROWTIME" : "PROCTIME"));
+    explain_attr(a, "order", dp->timecol >= 0 ? arena_printf(a->arena, "%s (ROWTIME)", in->cols[dp->timecol].name) : "PROCTIME");
 }
 
 /* A Rank removes rows by value: it needs its input's before-images; it
