@@ -462,7 +462,8 @@ static BExpr *bind_binary(BindCtx *c, const AstExpr *x, BExpr *a, BExpr *b)
 static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am)
 {
     if (x->over) {
-        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s() OVER (…) is only allowed as a select item", x->name);
+        if (c->over) return bind_over_call(c, sc, x);
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s() OVER (…) is only allowed in a select item", x->name);
         return NULL;
     }
     const FuncDef *fn = func_find(x->name);
@@ -942,7 +943,7 @@ static BExpr *rewrite_over_agg(BindCtx *c, BQuery *q, BExpr *e, PtrList *aggs, c
 static bool has_agg(const AstExpr *x)
 {
     if (!x) return false;
-    if (x->kind == AX_FUNC) {
+    if (x->kind == AX_FUNC && !x->over) {   /* an OVER aggregate keeps the rows (bind_over.c) */
         const FuncDef *fn = func_find(x->name);
         if (fn && fn->agg) return true;
     }
@@ -2303,3 +2304,4 @@ int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out)
 }
 
 BExpr *bind_scope_expr(BindCtx *c, const Scope *sc, const AstExpr *x) { return bind_expr(c, sc, x, AGG_NO_OTHER); }
+BExpr *bind_scope_agg(BindCtx *c, const Scope *sc, const AstExpr *x) { return bind_expr(c, sc, x, AGG_ALLOW); }

@@ -33,6 +33,22 @@ typedef struct WindowSpec {
 
 typedef struct BQuery BQuery;
 
+/* `agg(…) OVER (PARTITION BY k ORDER BY time ROWS|RANGE BETWEEN … PRECEDING
+ * AND CURRENT ROW)` in a select list (bind_over.c): every input row with
+ * the aggregates over its frame.  As in Flink, every OVER aggregate of a
+ * query uses the same window. */
+typedef struct BOver {
+    int         pos;      /* offset of the first OVER aggregate */
+    int        *partition;/* PARTITION BY input columns */
+    int         npartition; /* count */
+    int         timecol;  /* the ORDER BY time attribute's input column; -2: a PROCTIME() column (arrival order) */
+    TimeAttr    time;     /* TA_ROWTIME or TA_PROCTIME */
+    bool        rows;     /* a ROWS frame (else RANGE) */
+    int64_t     preceding;/* ROWS: rows before the current one; RANGE: ms before its time; -1 = UNBOUNDED */
+    BExpr     **aggs;     /* the aggregate calls, arguments over the input */
+    int         naggs;    /* count */
+} BOver;
+
 /* `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)` in a select list, and
  * the enclosing query's filter on it (`WHERE rn <= N`): a Top-N, or a
  * deduplication (bind_over.c).  Columns index the query's input. */
@@ -130,6 +146,9 @@ struct BQuery {
     /* ROW_NUMBER() OVER (…) among the select items (bind_over.c): out
      * reads the rank number as input column nin; or NULL. */
     BRank         *rank;
+    /* OVER aggregates among the select items (bind_over.c): out reads
+     * aggregate i as input column nin + i; or NULL. */
+    BOver         *over;
 };
 
 typedef struct BInsert {
@@ -145,6 +164,7 @@ typedef struct BindCtx {
     Arena         *arena;     /* where bound trees are allocated (the plan's arena) */
     const Catalog *catalog;   /* tables by name */
     Diag          *diag;      /* first error */
+    struct BindOverItem *over;/* while binding a select item that holds OVER aggregates: its query and WINDOW clause (bind_over.c), else NULL */
 } BindCtx;
 
 /* CREATE TABLE: validates columns, keys, watermark and WITH options and

@@ -86,34 +86,51 @@ static int rank_column(BindCtx *c, const struct Scope *sc, const AstExpr *x, con
     return e->col;
 }
 
+static bool is_rank_fn(const char *name)
+{
+    return strcasecmp(name, "ROW_NUMBER") == 0 || strcasecmp(name, "RANK") == 0 || strcasecmp(name, "DENSE_RANK") == 0;
+}
+
+/* The ranking function with OVER inside x (not x itself), or NULL. */
+static const AstExpr *nested_rank(const AstExpr *x, bool top)
+{
+    if (!x) return NULL;
+    if (!top && x->over && is_rank_fn(x->name)) return x;
+    const AstExpr *kids[3] = {x->a, x->b, x->c};
+    for (int i = 0; i < 3; i++) {
+        const AstExpr *r = nested_rank(kids[i], false);
+        if (r) return r;
+    }
+    for (int i = 0; i < x->nargs; i++) {
+        const AstExpr *r = nested_rank(x->args[i], false);
+        if (r) return r;
+    }
+    return NULL;
+}
+
+/* What bind_over_call needs of the select item being bound. */
+typedef struct BindOverItem {
+    const AstSelect *sel; /* its query (the WINDOW clause) */
+    BQuery          *q;   /* the bound query (q->over collects the aggregates) */
+} BindOverItem;
+
 int bind_over_item(BindCtx *c, const struct Scope *sc, const AstSelect *sel, BQuery *q, const AstSelItem *it, BExpr **out)
 {
     const AstExpr *x = it->expr;
-    if (!x->over) {
-        /* The window function is inside an expression: find it to point at. */
-        const AstExpr *stack[64];
-        int sp = 0;
-        stack[sp++] = x;
-        while (sp > 0) {
-            const AstExpr *y = stack[--sp];
-            if (y->over) return diag_error(c->diag, DIAG_SEMANTIC, y->pos, "%s() OVER (…) must be a select item of its own (use a subquery to compute with it)", y->name);
-            const AstExpr *kids[3] = {y->a, y->b, y->c};
-            for (int i = 0; i < 3 && sp < 63; i++)
-                if (kids[i]) stack[sp++] = kids[i];
-            for (int i = 0; i < y->nargs && sp < 63; i++) stack[sp++] = y->args[i];
-        }
-        return diag_error(c->diag, DIAG_SEMANTIC, x->pos, "a window function must be a select item of its own");
+    const AstExpr *nr = nested_rank(x, true);
+    if (nr) return diag_error(c->diag, DIAG_SEMANTIC, nr->pos, "%s() OVER (…) must be a select item of its own (use a subquery to compute with it)", nr->name);
+    if (!x->over || !is_rank_fn(x->name)) {
+        /* OVER aggregates, possibly inside an expression: bind_call meets
+         * each and calls bind_over_call. */
+        BindOverItem bo = {sel, q};
+        c->over = &bo;
+        *out = bind_scope_expr(c, sc, x);
+        c->over = NULL;
+        return *out ? 0 : c->diag->code;
     }
     if (strcasecmp(x->name, "RANK") == 0 || strcasecmp(x->name, "DENSE_RANK") == 0)
         return diag_error(c->diag, DIAG_SEMANTIC, x->pos,
                           "%s() is not supported by eddy in a streaming query (as in Flink, Top-N takes ROW_NUMBER() only)", x->name);
-    if (strcasecmp(x->name, "ROW_NUMBER") != 0) {
-        const FuncDef *fn = func_find(x->name);
-        if (fn && fn->agg)
-            return diag_error(c->diag, DIAG_SEMANTIC, x->pos, "OVER aggregations (%s(…) OVER …) are not supported by eddy yet", fn->name);
-        if (!fn) return diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown window function '%s'", x->name);
-        return diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s is not a window function: OVER takes ROW_NUMBER() or an aggregate", fn->name);
-    }
     if (x->nargs || x->star || x->distinct) return diag_error(c->diag, DIAG_SEMANTIC, x->pos, "ROW_NUMBER takes no arguments");
     if (q->rank) return diag_error(c->diag, DIAG_SEMANTIC, x->pos, "a query may have one ROW_NUMBER() OVER (…); use a subquery for another");
     AstWindowDef w;
@@ -149,6 +166,119 @@ int bind_over_item(BindCtx *c, const struct Scope *sc, const AstSelect *sel, BQu
     e->pos = it->pos;
     *out = e;
     return 0;
+}
+
+/* ---- OVER aggregates ---------------------------------------------------- */
+
+BExpr *bind_over_call(BindCtx *c, const struct Scope *sc, const AstExpr *x)
+{
+    BindOverItem *bo = c->over;
+    BQuery *q = bo->q;
+    const FuncDef *fn = func_find(x->name);
+    if (!fn) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown function '%s'", x->name);
+        return NULL;
+    }
+    if (!fn->agg) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s is not an aggregate function: OVER takes ROW_NUMBER() or an aggregate", fn->name);
+        return NULL;
+    }
+    AstWindowDef w;
+    if (resolve_window(c, bo->sel, x->over, &w)) return NULL;
+    if (w.norder != 1) {
+        diag_error(c->diag, DIAG_SEMANTIC, w.norder ? w.order[1]->pos : x->pos,
+                   "an OVER aggregate's window needs ORDER BY one time attribute (a WATERMARK column or PROCTIME())");
+        return NULL;
+    }
+    const AstOrderItem *oi = w.order[0];
+    if (oi->desc) {
+        diag_error(c->diag, DIAG_SEMANTIC, oi->pos, "an OVER window orders by its time attribute ascending only (as in Flink)");
+        return NULL;
+    }
+    BOver o = {.pos = x->pos, .rows = false, .preceding = -1};
+    unsigned char ta = TA_NONE;
+    if ((o.timecol = rank_column(c, sc, oi->expr, "ORDER BY", &ta)) == -1 && c->diag->code) return NULL;
+    if (ta == TA_NONE) {
+        diag_error(c->diag, DIAG_SEMANTIC, oi->pos,
+                   "an OVER window must be ordered by a time attribute (a WATERMARK column or PROCTIME()), as in Flink");
+        return NULL;
+    }
+    o.time = (TimeAttr)ta;
+    o.npartition = w.npartition;
+    o.partition = arena_alloc(c->arena, sizeof(int) * (size_t)(w.npartition ? w.npartition : 1));
+    for (int i = 0; i < w.npartition; i++)
+        if ((o.partition[i] = rank_column(c, sc, w.partition[i], "PARTITION BY", NULL)) < 0) return NULL;
+    if (w.frame) {
+        const AstFrame *f = w.frame;
+        o.rows = f->rows;
+        if (f->hi->kind != FB_CURRENT_ROW) {
+            diag_error(c->diag, DIAG_SEMANTIC, f->hi->pos, "an OVER window ends at CURRENT ROW in a streaming query (as in Flink)");
+            return NULL;
+        }
+        switch (f->lo->kind) {
+        case FB_UNBOUNDED_PRECEDING: o.preceding = -1; break;
+        case FB_CURRENT_ROW: o.preceding = 0; break;
+        case FB_PRECEDING: {
+            BExpr *b = bind_scope_expr(c, sc, f->lo->offset);
+            if (!b) return NULL;
+            bool ok = b->kind == BX_LIT && !b->lit.null && b->lit.i >= 0 &&
+                      (f->rows ? type_is_integer(b->type) : b->type.kind == TY_INTERVAL);
+            if (!ok) {
+                diag_error(c->diag, DIAG_SEMANTIC, f->lo->pos,
+                           f->rows ? "ROWS takes a number of rows: n PRECEDING with n a non-negative integer"
+                                   : "RANGE over a time attribute takes an interval: INTERVAL '1' HOUR PRECEDING");
+                return NULL;
+            }
+            o.preceding = b->lit.i;
+            break;
+        }
+        default:
+            diag_error(c->diag, DIAG_SEMANTIC, f->lo->pos, "an OVER window starts before its current row: n PRECEDING or UNBOUNDED PRECEDING");
+            return NULL;
+        }
+    }
+    if (o.time == TA_PROCTIME && !o.rows && o.preceding > 0) {
+        diag_error(c->diag, DIAG_SEMANTIC, w.frame->pos,
+                   "RANGE … PRECEDING on a processing-time attribute is not supported by eddy yet (use ROWS, or an event-time attribute)");
+        return NULL;
+    }
+    if (q->over) {
+        const BOver *p = q->over;
+        bool same = p->npartition == o.npartition && p->timecol == o.timecol && p->time == o.time && p->rows == o.rows &&
+                    p->preceding == o.preceding;
+        for (int i = 0; same && i < o.npartition; i++) same = p->partition[i] == o.partition[i];
+        if (!same) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "every OVER aggregate of a query must use the same window (as in Flink)");
+            return NULL;
+        }
+    } else {
+        q->over = arena_alloc(c->arena, sizeof *q->over);
+        *q->over = o;
+        q->over->aggs = arena_alloc(c->arena, sizeof(BExpr *) * 16);
+    }
+    /* The call itself, without OVER (and no OVER inside it). */
+    AstExpr call = *x;
+    call.over = NULL;
+    c->over = NULL;
+    BExpr *agg = bind_scope_agg(c, sc, &call);
+    c->over = bo;
+    if (!agg) return NULL;
+    BOver *ov = q->over;
+    int k = 0;
+    while (k < ov->naggs && !bexpr_equal(ov->aggs[k], agg)) k++;
+    if (k == ov->naggs) {
+        if (ov->naggs == 16) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "a query may have at most 16 OVER aggregates");
+            return NULL;
+        }
+        ov->aggs[ov->naggs++] = agg;
+    }
+    BExpr *e = arena_alloc(c->arena, sizeof *e);
+    e->kind = BX_COL;
+    e->col = q->nin + k;
+    e->type = agg->type;
+    e->pos = x->pos;
+    return e;
 }
 
 /* ---- the enclosing query's filter ------------------------------------ */
@@ -234,6 +364,12 @@ static BExpr *drop_col(BindCtx *c, const BExpr *e, int gone)
 
 int bind_over_query(BindCtx *c, const AstSelect *sel, BQuery *q)
 {
+    if (q->over) {
+        if (q->is_agg)
+            return diag_error(c->diag, DIAG_SEMANTIC, q->over->pos, "OVER aggregates cannot be mixed with GROUP BY, DISTINCT or other aggregates in one query");
+        if (q->rank) return diag_error(c->diag, DIAG_SEMANTIC, q->rank->pos, "ROW_NUMBER() and OVER aggregates in one query are not supported: use a subquery");
+        if (q->window) return diag_error(c->diag, DIAG_SEMANTIC, q->over->pos, "OVER aggregates over a window table function are not supported by eddy");
+    }
     if (q->rank) {
         BRank *r = q->rank;
         if (q->is_agg)

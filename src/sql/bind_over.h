@@ -14,6 +14,11 @@ struct Scope;
 /* bind.c's expression binder for bind_over.c: x in scope sc, no
  * aggregates allowed (NULL after an error in c->diag). */
 BExpr *bind_scope_expr(BindCtx *c, const struct Scope *sc, const AstExpr *x);
+/* The same where an aggregate call may be (an OVER aggregate's call). */
+BExpr *bind_scope_agg(BindCtx *c, const struct Scope *sc, const AstExpr *x);
+/* bind_call's hook: an aggregate call with OVER, inside the select item
+ * bind_over_item is binding (c->over set): the reference to its column. */
+BExpr *bind_over_call(BindCtx *c, const struct Scope *sc, const AstExpr *x);
 
 /* Does select item expression x hold a window function (f(…) OVER …)? */
 bool bind_over_has(const AstExpr *x);

@@ -560,6 +560,7 @@ static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
     if (is_window_agg(q)) return build_window_agg(p, q, in, d);
     if (q->window && !(in = build_window_tvf(p, q, in, d))) return NULL;
     if (q->rank) return plan_over_rank(p, q, in, d);
+    if (q->over) return plan_over_aggregate(p, q, in, d);
     if (!q->is_agg) return calc(p, in, q->where, q->out, q->out_names, q->nout);
 
     /* Pre-aggregate calc: [group keys…, distinct aggregate arguments…]. */
@@ -1199,6 +1200,7 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_WINDOW_JOIN] = {.name = "WindowJoin", .describe = describe_window_join, .require = require_join},
     [PLAN_RANK] = {.name = "Rank", .describe = plan_over_describe_rank, .require = plan_over_require_rank},
     [PLAN_DEDUP] = {.name = "Deduplicate", .describe = plan_over_describe_dedup, .require = plan_over_require_dedup},
+    [PLAN_OVER_AGG] = {.name = "OverAggregate", .describe = plan_over_describe_agg, .require = plan_over_require_dedup},
 };
 
 /* The builders plan_over.c shares (plan_over.h). */

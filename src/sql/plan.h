@@ -35,6 +35,7 @@ typedef enum PlanKind {
     PLAN_WINDOW_JOIN,     /* window join: both sides' rows of a window joined when the window fires */
     PLAN_RANK,            /* Top-N: the rows ranked lo..hi per partition by ROW_NUMBER() (plan_over.c) */
     PLAN_DEDUP,           /* deduplication: the first or last row per key by a time attribute (plan_over.c) */
+    PLAN_OVER_AGG,        /* OVER aggregation: every row with aggregates over the rows before it in its partition (plan_over.c) */
     PLAN__COUNT
 } PlanKind;
 
@@ -233,6 +234,26 @@ typedef struct DedupPlan {
     bool        keep_last;/* ORDER BY … DESC: the last row (else the first) */
 } DedupPlan;
 
+/* PLAN_OVER_AGG: output = the input's first npass columns, then one
+ * column per aggregate over the row's frame: the rows of its partition
+ * from `preceding` rows (ROWS) or ms (RANGE) before it, or all of them
+ * (UNBOUNDED), up to the row itself (RANGE: and every row of the same
+ * time).  Append-only input and output.  On event time rows wait until
+ * the watermark passes their time and go out in time order (late rows
+ * are counted and dropped); on processing time each goes out as it comes. */
+typedef struct OverAggPlan {
+    PlanNode    node;
+    int         npass;    /* input columns passed on (the rest are aggregate arguments) */
+    int        *partition;/* PARTITION BY input columns */
+    int         npartition; /* count */
+    int         timecol;  /* the ORDER BY event-time column; -1 on processing time */
+    TimeAttr    time;     /* TA_ROWTIME or TA_PROCTIME */
+    bool        rows;     /* ROWS frame (else RANGE) */
+    int64_t     preceding;/* rows / ms before the current row, -1 = UNBOUNDED */
+    BExpr     **aggs;     /* aggregate calls; argument columns index the input */
+    int         naggs;    /* count */
+} OverAggPlan;
+
 /* PLAN_SINK: rows into a table's Kafka topic. */
 typedef struct SinkPlan {
     PlanNode    node;
@@ -268,6 +289,7 @@ static inline const TemporalJoinPlan *plan_temporal_join(const PlanNode *n) { re
 static inline const WindowJoinPlan *plan_window_join(const PlanNode *n) { return (const WindowJoinPlan *)n; }
 static inline const RankPlan  *plan_rank(const PlanNode *n)  { return (const RankPlan *)n; }
 static inline const DedupPlan *plan_dedup(const PlanNode *n) { return (const DedupPlan *)n; }
+static inline const OverAggPlan *plan_over_agg(const PlanNode *n) { return (const OverAggPlan *)n; }
 
 typedef struct Plan {
     Arena       arena;    /* owns every node, expression and copied table */

@@ -98,6 +98,72 @@ PlanNode *plan_over_rank(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
     return plan_calc_node(p, n, NULL, q->out, q->out_names, q->nout);
 }
 
+PlanNode *plan_over_aggregate(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
+{
+    const BOver *o = q->over;
+    if (in->updating) {
+        diag_error(d, DIAG_PLAN, o->pos, "OVER aggregates need an append-only input, but it produces updates (from %s)",
+                   plan_update_origin(in));
+        return NULL;
+    }
+    /* Pre-calc: WHERE, the input's columns, then each aggregate argument
+     * that is not a plain column. */
+    int nin = in->ncols, cap = nin + o->naggs;
+    BExpr **pre = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)(cap ? cap : 1));
+    const char **names = arena_alloc(&p->arena, sizeof(char *) * (size_t)(cap ? cap : 1));
+    for (int i = 0; i < nin; i++) {
+        BExpr *e = arena_alloc(&p->arena, sizeof *e);
+        e->kind = BX_COL;
+        e->col = i;
+        e->type = in->cols[i].type;
+        e->pos = q->pos;
+        pre[i] = e;
+        names[i] = in->cols[i].name;
+    }
+    int npre = nin;
+    BExpr **aggs = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)(o->naggs ? o->naggs : 1));
+    for (int j = 0; j < o->naggs; j++) {
+        BExpr *a = arena_alloc(&p->arena, sizeof *a);
+        *a = *o->aggs[j];
+        if (a->a && a->a->kind != BX_COL) {
+            pre[npre] = a->a;
+            names[npre] = arena_printf(&p->arena, "$arg%d", j);
+            BExpr *ref = arena_alloc(&p->arena, sizeof *ref);
+            ref->kind = BX_COL;
+            ref->col = npre++;
+            ref->type = a->a->type;
+            ref->pos = a->a->pos;
+            a->a = ref;
+        }
+        aggs[j] = a;
+    }
+    PlanNode *pc = plan_calc_node(p, in, q->where, pre, names, npre);
+    OverAggPlan *op = (OverAggPlan *)plan_node_new(p, PLAN_OVER_AGG, sizeof(OverAggPlan), pc, nin + o->naggs);
+    PlanNode *n = &op->node;
+    memcpy(n->cols, pc->cols, sizeof(PlanCol) * (size_t)nin);
+    for (int j = 0; j < o->naggs; j++) {
+        const char *name = NULL;
+        for (int i = 0; i < q->nout && !name; i++)
+            if (q->out[i]->kind == BX_COL && q->out[i]->col == nin + j) name = q->out_names[i];
+        n->cols[nin + j] = (PlanCol){name ? name : arena_printf(&p->arena, "w0$o%d", j), aggs[j]->type};
+    }
+    op->npass = nin;
+    op->partition = o->partition;
+    op->npartition = o->npartition;
+    op->time = o->time;
+    op->timecol = o->time == TA_ROWTIME ? o->timecol : -1;
+    op->rows = o->rows;
+    op->preceding = o->preceding;
+    op->aggs = aggs;
+    op->naggs = o->naggs;
+    if (pc->has_key) {
+        n->has_key = true;
+        n->nkey = pc->nkey;
+        memcpy(n->key, pc->key, sizeof(int) * (size_t)pc->nkey);
+    }
+    return plan_calc_node(p, n, NULL, q->out, q->out_names, q->nout);
+}
+
 /* ---- EXPLAIN ------------------------------------------------------- */
 
 static const char **colnames(ExplainAttrs *a, const PlanNode *in, const int *cols, int n)
@@ -127,6 +193,33 @@ void plan_over_describe_rank(const PlanNode *n, ExplainAttrs *a)
     explain_attr(a, "rankNumber", rp->output ? n->cols[n->ncols - 1].name : "none");
     explain_attr(a, "state", rp->append_input ? arena_printf(a->arena, "top %" PRId64 " rows per partition", rp->hi)
                                               : "every row per partition (updating input)");
+}
+
+void plan_over_describe_agg(const PlanNode *n, ExplainAttrs *a)
+{
+    const OverAggPlan *op = plan_over_agg(n);
+    const PlanNode *in = n->inputs[0];
+    explain_attr_list(a, "partitionBy", colnames(a, in, op->partition, op->npartition), op->npartition);
+    explain_attr(a, "orderBy", op->timecol >= 0 ? arena_printf(a->arena, "%s ASC (ROWTIME)", in->cols[op->timecol].name) : "PROCTIME ASC");
+    const char *lo;
+    if (op->preceding < 0) lo = "UNBOUNDED PRECEDING";
+    else if (op->preceding == 0) lo = "CURRENT ROW";
+    else if (op->rows) lo = arena_printf(a->arena, "%" PRId64 " PRECEDING", op->preceding);
+    else if (op->preceding % 3600000 == 0) lo = arena_printf(a->arena, "INTERVAL '%" PRId64 "' HOUR PRECEDING", op->preceding / 3600000);
+    else if (op->preceding % 60000 == 0) lo = arena_printf(a->arena, "INTERVAL '%" PRId64 "' MINUTE PRECEDING", op->preceding / 60000);
+    else if (op->preceding % 1000 == 0) lo = arena_printf(a->arena, "INTERVAL '%" PRId64 "' SECOND PRECEDING", op->preceding / 1000);
+    else lo = arena_printf(a->arena, "INTERVAL '%" PRId64 ".%03d' SECOND PRECEDING", op->preceding / 1000, (int)(op->preceding % 1000));
+    explain_attr(a, "frame", arena_printf(a->arena, "%s BETWEEN %s AND CURRENT ROW", op->rows ? "ROWS" : "RANGE", lo));
+    const char **v = arena_alloc(a->arena, sizeof(char *) * (size_t)(op->naggs ? op->naggs : 1));
+    const char **inn = arena_alloc(a->arena, sizeof(char *) * (size_t)(in->ncols ? in->ncols : 1));
+    for (int i = 0; i < in->ncols; i++) inn[i] = in->cols[i].name;
+    for (int j = 0; j < op->naggs; j++) {
+        StrBuf b = {0};
+        bexpr_print(&b, op->aggs[j], inn);
+        v[j] = arena_printf(a->arena, "%s AS %s", b.s, n->cols[op->npass + j].name);
+        sb_free(&b);
+    }
+    explain_attr_list(a, "aggs", v, op->naggs);
 }
 
 void plan_over_describe_dedup(const PlanNode *n, ExplainAttrs *a)

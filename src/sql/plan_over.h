@@ -19,6 +19,11 @@ const char *plan_update_origin(const PlanNode *n);
  * Deduplicate, then the select list.  NULL after an error in d. */
 PlanNode *plan_over_rank(Plan *p, const BQuery *q, PlanNode *in, Diag *d);
 
+/* Query q (q->over set) over `in`: WHERE and the aggregates' arguments,
+ * the OverAggregate, then the select list.  NULL after an error in d. */
+PlanNode *plan_over_aggregate(Plan *p, const BQuery *q, PlanNode *in, Diag *d);
+
+void plan_over_describe_agg(const PlanNode *n, ExplainAttrs *a);
 void plan_over_describe_rank(const PlanNode *n, ExplainAttrs *a);
 void plan_over_describe_dedup(const PlanNode *n, ExplainAttrs *a);
 void plan_over_require_rank(PlanNode *n, bool need);
