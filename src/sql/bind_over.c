@@ -375,8 +375,6 @@ int bind_over_query(BindCtx *c, const AstSelect *sel, BQuery *q)
         if (q->is_agg)
             return diag_error(c->diag, DIAG_SEMANTIC, r->pos,
                               "ROW_NUMBER() OVER in an aggregate query is not supported: aggregate in a subquery and rank its rows");
-        if (q->window)
-            return diag_error(c->diag, DIAG_SEMANTIC, r->pos, "ROW_NUMBER() OVER a window table function (window Top-N) is not supported by eddy yet");
         for (int i = 0; i < q->nout; i++)
             if (q->out[i]->kind == BX_COL && q->out[i]->col == q->nin) r->col = i;
         r->name = q->out_names[r->col];

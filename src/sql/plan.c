@@ -1200,6 +1200,7 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_WINDOW_JOIN] = {.name = "WindowJoin", .describe = describe_window_join, .require = require_join},
     [PLAN_RANK] = {.name = "Rank", .describe = plan_over_describe_rank, .require = plan_over_require_rank},
     [PLAN_DEDUP] = {.name = "Deduplicate", .describe = plan_over_describe_dedup, .require = plan_over_require_dedup},
+    [PLAN_WINDOW_RANK] = {.name = "WindowRank", .describe = plan_over_describe_window_rank, .require = plan_over_require_dedup},
     [PLAN_OVER_AGG] = {.name = "OverAggregate", .describe = plan_over_describe_agg, .require = plan_over_require_dedup},
 };
 

@@ -35,6 +35,7 @@ typedef enum PlanKind {
     PLAN_WINDOW_JOIN,     /* window join: both sides' rows of a window joined when the window fires */
     PLAN_RANK,            /* Top-N: the rows ranked lo..hi per partition by ROW_NUMBER() (plan_over.c) */
     PLAN_DEDUP,           /* deduplication: the first or last row per key by a time attribute (plan_over.c) */
+    PLAN_WINDOW_RANK,     /* window Top-N / deduplication: a window's top rows per partition when it fires (plan_over.c) */
     PLAN_OVER_AGG,        /* OVER aggregation: every row with aggregates over the rows before it in its partition (plan_over.c) */
     PLAN__COUNT
 } PlanKind;
@@ -220,6 +221,19 @@ typedef struct RankPlan {
     bool        append_input; /* the input is append-only: only the top hi rows per partition need be kept */
 } RankPlan;
 
+/* PLAN_WINDOW_RANK: a Top-N whose partition holds window_start and
+ * window_end of an event-time window (Flink's window Top-N, and window
+ * deduplication when it keeps rank 1 by a time attribute): each window's
+ * rows wait until the watermark passes its end, then its ranks lo..hi go
+ * out once per partition, append-only; rows of a window that has fired
+ * are late (counted, dropped).  Output as RankPlan's. */
+typedef struct WindowRankPlan {
+    RankPlan    rank;     /* partition (with the window columns), order, range, output (first: plan_rank reads it) */
+    int         wend;     /* the input's window_end column */
+    bool        dedup;    /* a window deduplication (EXPLAIN says so) */
+    bool        last_ties;/* rows of equal sort key: the later ranks first (deduplication keeping the last row) */
+} WindowRankPlan;
+
 /* PLAN_DEDUP: Flink's deduplication, `ROW_NUMBER() OVER (PARTITION BY k
  * ORDER BY time ASC|DESC) … WHERE rn = 1` without the rank number, over
  * an append-only input.  Output = the input's columns, unique per key.
@@ -289,6 +303,7 @@ static inline const TemporalJoinPlan *plan_temporal_join(const PlanNode *n) { re
 static inline const WindowJoinPlan *plan_window_join(const PlanNode *n) { return (const WindowJoinPlan *)n; }
 static inline const RankPlan  *plan_rank(const PlanNode *n)  { return (const RankPlan *)n; }
 static inline const DedupPlan *plan_dedup(const PlanNode *n) { return (const DedupPlan *)n; }
+static inline const WindowRankPlan *plan_window_rank(const PlanNode *n) { return (const WindowRankPlan *)n; }
 static inline const OverAggPlan *plan_over_agg(const PlanNode *n) { return (const OverAggPlan *)n; }
 
 typedef struct Plan {

@@ -14,6 +14,46 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* Which window column (0 window_start, 1 window_end, 2 window_time)
+ * column col of n is, following columns passed on unchanged; its window
+ * node in *win.  -1: none. */
+static int window_column(const PlanNode *n, int col, const PlanNode **win)
+{
+    while (n) {
+        int base = -1;
+        if (n->kind == PLAN_WINDOW_AGG) base = plan_window_agg(n)->ngroup;
+        if (n->kind == PLAN_WINDOW_TVF) base = n->ncols - 3;
+        if (base >= 0 && col >= base && col < base + 3) {
+            *win = n;
+            return col - base;
+        }
+        if (!plan_ops[n->kind].passes || n->ninputs != 1) return -1;
+        col = plan_ops[n->kind].passes(n, col);
+        if (col < 0) return -1;
+        n = n->inputs[0];
+    }
+    return -1;
+}
+
+/* The window_end column among the partition columns of a Top-N over an
+ * event-time window (window_start of the same window among them too), or
+ * -1. */
+static int window_end_col(const PlanNode *in, const BRank *r)
+{
+    const PlanNode *ws = NULL, *we = NULL;
+    int wend = -1;
+    for (int i = 0; i < r->npartition; i++) {
+        const PlanNode *w = NULL;
+        int which = window_column(in, r->partition[i], &w);
+        if (which == 0) ws = w;
+        if (which == 1) we = w, wend = r->partition[i];
+    }
+    if (!ws || ws != we) return -1;
+    const WindowSpec *spec = ws->kind == PLAN_WINDOW_AGG ? &plan_window_agg(ws)->spec : &plan_window_tvf(ws)->spec;
+    /* event time on a TIMESTAMP attribute: window_end − 1 is the window's time */
+    return spec->time == TA_ROWTIME && !spec->ltz ? wend : -1;
+}
+
 PlanNode *plan_over_rank(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
 {
     const BRank *r = q->rank;
@@ -48,6 +88,40 @@ PlanNode *plan_over_rank(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
                    "ROW_NUMBER() ordered by a processing-time attribute is only supported as a deduplication "
                    "(rn = 1, the rank number not selected, an append-only input)");
         return NULL;
+    }
+    int wend = pre->updating ? -1 : window_end_col(pre, r);
+    if (wend >= 0 && !proctime_order) {
+        int ncols = nin + (r->output ? 1 : 0);
+        WindowRankPlan *wp = (WindowRankPlan *)plan_node_new(p, PLAN_WINDOW_RANK, sizeof(WindowRankPlan), pre, ncols);
+        RankPlan *rp = &wp->rank;
+        n = &rp->node;
+        memcpy(n->cols, pre->cols, sizeof(PlanCol) * (size_t)nin);
+        if (r->output) n->cols[nin] = (PlanCol){r->name, type_make(TY_BIGINT, false)};
+        rp->partition = r->partition;
+        rp->npartition = r->npartition;
+        rp->order = r->order;
+        rp->desc = r->desc;
+        rp->nulls_last = r->nulls_last;
+        rp->norder = r->norder;
+        rp->lo = r->lo;
+        rp->hi = r->hi;
+        rp->output = r->output;
+        rp->append_input = true;
+        wp->wend = wend;
+        wp->dedup = r->lo == 1 && r->hi == 1 && r->norder == 1 && r->order_time == TA_ROWTIME;
+        wp->last_ties = wp->dedup && r->desc[0];
+        /* Append-only: each window's rows go out once, final. */
+        if (r->output) {
+            n->has_key = true;
+            n->nkey = r->npartition + 1;
+            memcpy(n->key, r->partition, sizeof(int) * (size_t)r->npartition);
+            n->key[r->npartition] = nin;
+        } else if (wp->dedup) {
+            n->has_key = true;
+            n->nkey = r->npartition;
+            memcpy(n->key, r->partition, sizeof(int) * (size_t)r->npartition);
+        }
+        return plan_calc_node(p, n, NULL, q->out, q->out_names, q->nout);
     }
     if (dedup) {
         DedupPlan *dp = (DedupPlan *)plan_node_new(p, PLAN_DEDUP, sizeof(DedupPlan), pre, nin);
@@ -220,6 +294,15 @@ void plan_over_describe_agg(const PlanNode *n, ExplainAttrs *a)
         sb_free(&b);
     }
     explain_attr_list(a, "aggs", v, op->naggs);
+}
+
+void plan_over_describe_window_rank(const PlanNode *n, ExplainAttrs *a)
+{
+    const WindowRankPlan *wp = plan_window_rank(n);
+    if (wp->dedup) explain_attr(a, "deduplicate", wp->last_ties ? "LastRow" : "FirstRow");
+    plan_over_describe_rank(n, a);
+    a->n--;   /* no state attribute: a window's rows are freed when it fires */
+    explain_attr(a, "fires", arena_printf(a->arena, "when the watermark passes %s", n->inputs[0]->cols[wp->wend].name));
 }
 
 void plan_over_describe_dedup(const PlanNode *n, ExplainAttrs *a)

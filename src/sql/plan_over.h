@@ -23,6 +23,7 @@ PlanNode *plan_over_rank(Plan *p, const BQuery *q, PlanNode *in, Diag *d);
  * the OverAggregate, then the select list.  NULL after an error in d. */
 PlanNode *plan_over_aggregate(Plan *p, const BQuery *q, PlanNode *in, Diag *d);
 
+void plan_over_describe_window_rank(const PlanNode *n, ExplainAttrs *a);
 void plan_over_describe_agg(const PlanNode *n, ExplainAttrs *a);
 void plan_over_describe_rank(const PlanNode *n, ExplainAttrs *a);
 void plan_over_describe_dedup(const PlanNode *n, ExplainAttrs *a);
