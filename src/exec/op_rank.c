@@ -2,12 +2,15 @@
  * op_rank.c — Top-N: `ROW_NUMBER() OVER (PARTITION BY p ORDER BY o) … WHERE
  * rn BETWEEN lo AND hi` (RankPlan), Flink's Rank operator.
  *
- * Per partition the rows are kept sorted by the ORDER BY columns (NULLs
- * first or last as the plan says; rows with equal sort keys in arrival
- * order, so the earlier one ranks first).  Over an append-only input a row
- * that falls below rank hi can never come back: only the top hi rows are
- * kept.  Over an updating input every row is kept, since a retraction
- * lets the next one move up.
+ * Per partition the top hi rows are kept sorted by the ORDER BY columns
+ * (NULLs first or last as the plan says; rows with equal sort keys in
+ * arrival order, so the earlier one ranks first: each row carries its
+ * arrival number).  Over an append-only input a row that falls below rank
+ * hi can never come back and is dropped.  Over an updating input the other
+ * rows are kept too, unsorted in a hash table by their bytes (a retraction
+ * finds them there), every one of them ranking after every top row; when a
+ * top row is retracted the best of them (sort key, then arrival) moves up.
+ * So an update below the top N costs a hash look-up, not a sort.
  *
  * What a change emits, as Flink's Rank does (positions 1-based):
  *   with the rank number (output): every rank r in lo..hi whose row
@@ -32,6 +35,7 @@
 
 #include "codec.h"
 #include "exec.h"
+#include "htab.h"
 #include "keyed.h"
 #include "rowkey.h"
 #include "state.h"
@@ -40,14 +44,19 @@
  * point into the encoding, which follows the Values). */
 typedef struct RankRow {
     uint32_t len;         /* encoding bytes */
+    int64_t  seq;         /* arrival number: orders rows of equal sort keys */
+    const char *enc;      /* the encoding (after the values) */
+    struct RankRow *dup;  /* in the rest table: the next row with the same bytes */
     Value    vals[];      /* ncols values, then the len bytes of the encoding */
 } RankRow;
 
-/* A partition's rows, sorted (the Keyed entry's payload). */
+/* A partition's rows (the Keyed entry's payload). */
 typedef struct RankPart {
-    RankRow **rows;       /* sorted, best first */
+    RankRow **rows;       /* the top rows (at most hi), sorted, best first */
     int       n;          /* count */
     int       cap;        /* capacity */
+    Htab      rest;       /* updating input: every other row, by its bytes (duplicates chained) */
+    int64_t   nrest;      /* rows in rest */
 } RankPart;
 
 typedef struct RankState {
@@ -66,6 +75,7 @@ typedef struct RankState {
     bool     output;      /* emit the rank number */
     bool     trim;        /* append-only input: keep only the top hi rows */
     bool     before;      /* emit -U before-images */
+    int64_t  seq;         /* next arrival number */
     StrBuf   key, row;    /* scratch encodings */
 } RankState;
 _Static_assert(offsetof(RankState, parts) == 0, "keyed_op_* expect the Keyed first");
@@ -73,10 +83,20 @@ _Static_assert(offsetof(RankState, parts) == 0, "keyed_op_* expect the Keyed fir
 static inline char *row_bytes(const RankState *st, RankRow *r) { return (char *)(r->vals + st->ncols); }
 
 /* A stored copy of an encoded row; NULL when the bytes do not decode. */
-static RankRow *row_new(const RankState *st, const char *enc, size_t len)
+static const void *rest_key(const void *entry, size_t *len)
+{
+    const RankRow *r = entry;
+    *len = r->len;
+    return r->enc;
+}
+
+static RankRow *row_new(const RankState *st, const char *enc, size_t len, int64_t seq)
 {
     RankRow *r = xmalloc(sizeof(RankRow) + sizeof(Value) * (size_t)st->ncols + len);
     r->len = (uint32_t)len;
+    r->seq = seq;
+    r->dup = NULL;
+    r->enc = row_bytes(st, r);
     memcpy(row_bytes(st, r), enc, len);
     if (rowkey_decode(row_bytes(st, r), len, st->types, r->vals, st->ncols, NULL)) {
         free(r);
@@ -99,6 +119,13 @@ static int row_cmp(const RankState *st, const Value *a, const Value *b)
         if (r) return st->desc[i] ? -r : r;
     }
     return 0;
+}
+
+/* Rank order of two stored rows: sort key, then arrival. */
+static int row_order(const RankState *st, const RankRow *a, const RankRow *b)
+{
+    int c = row_cmp(st, a->vals, b->vals);
+    return c ? c : (a->seq < b->seq ? -1 : a->seq > b->seq);
 }
 
 /* The first position whose row ranks after `vals` (ties: after the equal ones). */
@@ -143,22 +170,118 @@ static void part_remove(RankPart *p, int at)
     p->n--;
 }
 
+/* Takes the top row at `at` out of the array without freeing it. */
+static RankRow *part_take(RankPart *p, int at)
+{
+    RankRow *r = p->rows[at];
+    memmove(p->rows + at, p->rows + at + 1, sizeof(RankRow *) * (size_t)(p->n - at - 1));
+    p->n--;
+    return r;
+}
+
+static void rest_add(RankPart *p, RankRow *r)
+{
+    if (!p->rest.key) htab_init(&p->rest, rest_key);
+    uint64_t h = htab_hash(r->enc, r->len);
+    RankRow *head = htab_find(&p->rest, r->enc, r->len, h);
+    if (head) {
+        r->dup = head->dup;
+        head->dup = r;
+    } else {
+        r->dup = NULL;
+        htab_insert(&p->rest, r, h);
+    }
+    p->nrest++;
+}
+
+/* Removes one row with these bytes from rest (freed); false when there is none. */
+static bool rest_remove(RankPart *p, const char *enc, size_t len)
+{
+    if (!p->nrest) return false;
+    uint64_t h = htab_hash(enc, len);
+    RankRow *head = htab_find(&p->rest, enc, len, h);
+    if (!head) return false;
+    if (head->dup) {
+        RankRow *d = head->dup;
+        head->dup = d->dup;
+        free(d);
+    } else {
+        htab_remove(&p->rest, enc, len, h);
+        free(head);
+    }
+    p->nrest--;
+    return true;
+}
+
+/* Takes the best row of rest out of it (rest not empty). */
+static RankRow *rest_pop_best(const RankState *st, RankPart *p)
+{
+    RankRow *best = NULL, *best_head = NULL, *best_prev = NULL;
+    HtabIter it;
+    htab_iter_init(&p->rest, &it);
+    for (RankRow *head; (head = htab_iter_next(&p->rest, &it));)
+        for (RankRow *r = head, *prev = NULL; r; prev = r, r = r->dup)
+            if (!best || row_order(st, r, best) < 0) best = r, best_head = head, best_prev = prev;
+    if (best_prev) {
+        best_prev->dup = best->dup;
+    } else if (best->dup) {   /* best heads its chain: its next takes its place in the table */
+        RankRow *next = best->dup;
+        uint64_t h = htab_hash(best->enc, best->len);
+        htab_remove(&p->rest, best->enc, best->len, h);
+        htab_insert(&p->rest, next, h);
+    } else {
+        htab_remove(&p->rest, best->enc, best->len, htab_hash(best->enc, best->len));
+    }
+    (void)best_head;
+    best->dup = NULL;
+    p->nrest--;
+    return best;
+}
+
+static void rest_free(RankPart *p)
+{
+    if (!p->rest.key) return;
+    HtabIter it;
+    htab_iter_init(&p->rest, &it);
+    for (RankRow *head; (head = htab_iter_next(&p->rest, &it));)
+        for (RankRow *r = head, *next; r; r = next) {
+            next = r->dup;
+            free(r);
+        }
+    htab_free(&p->rest);
+    memset(&p->rest, 0, sizeof p->rest);
+    p->nrest = 0;
+}
+
 /* ---- checkpoint and restore ---------------------------------------------- */
 
+static void save_row(StrBuf *val, const RankRow *r)
+{
+    unsigned char v[ROWKEY_VARINT_MAX];
+    sb_putn(val, (const char *)v, rowkey_put_varint(v, (uint64_t)r->seq));
+    sb_putn(val, (const char *)v, rowkey_put_varint(v, r->len));
+    sb_putn(val, r->enc, r->len);
+}
+
+/* The stored value: the top rows' count, the rest's count, then each row
+ * (top rows in rank order) as [arrival number][length][encoding]. */
 static int part_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
 {
     const RankState *st = s->priv;
-    const RankPart *p = keyed_payload(e);
+    RankPart *p = keyed_payload(e);
     if (p->n == 0) return 1;
     unsigned char v[ROWKEY_VARINT_MAX];
     sb_putn(val, (const char *)v, rowkey_put_varint(v, (uint64_t)p->n));
-    for (int i = 0; i < p->n; i++) {
-        RankRow *r = p->rows[i];
-        sb_putn(val, (const char *)v, rowkey_put_varint(v, r->len));
-        sb_putn(val, row_bytes(st, r), r->len);
+    sb_putn(val, (const char *)v, rowkey_put_varint(v, (uint64_t)p->nrest));
+    for (int i = 0; i < p->n; i++) save_row(val, p->rows[i]);
+    if (p->nrest) {
+        HtabIter it;
+        htab_iter_init(&p->rest, &it);
+        for (RankRow *head; (head = htab_iter_next(&p->rest, &it));)
+            for (RankRow *r = head; r; r = r->dup) save_row(val, r);
     }
     rowkey_decode(keyed_key(e), e->klen, st->part_types, row, st->npart, NULL);
-    row[st->npart] = (Value){.i = p->n};
+    row[st->npart] = (Value){.i = p->n + p->nrest};
     return 0;
 }
 
@@ -167,15 +290,20 @@ static int part_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
     const RankState *st = s->priv;
     RankPart *p = keyed_payload(e);
     memset(p, 0, sizeof *p);
+    RankState *stw = s->priv;
     const unsigned char *q = val, *end = q + vlen;
-    uint64_t n;
-    if (rowkey_get_varint(&q, end, &n) || n > vlen) goto bad;
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t len;
-        if (rowkey_get_varint(&q, end, &len) || len > (uint64_t)(end - q)) goto bad;
-        RankRow *r = row_new(st, (const char *)q, (size_t)len);
+    uint64_t n, nrest;
+    if (rowkey_get_varint(&q, end, &n) || rowkey_get_varint(&q, end, &nrest) || n > vlen || nrest > vlen ||
+        (nrest && st->trim) || (int64_t)n > st->hi)
+        goto bad;
+    for (uint64_t i = 0; i < n + nrest; i++) {
+        uint64_t seq, len;
+        if (rowkey_get_varint(&q, end, &seq) || rowkey_get_varint(&q, end, &len) || len > (uint64_t)(end - q)) goto bad;
+        RankRow *r = row_new(st, (const char *)q, (size_t)len, (int64_t)seq);
         if (!r) goto bad;
-        part_insert(p, p->n, r);
+        if (i < n) part_insert(p, p->n, r);
+        else rest_add(p, r);
+        if ((int64_t)seq >= stw->seq) stw->seq = (int64_t)seq + 1;
         q += len;
     }
     if (q != end) goto bad;
@@ -183,6 +311,7 @@ static int part_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
 bad:
     for (int i = 0; i < p->n; i++) free(p->rows[i]);
     free(p->rows);
+    rest_free(p);
     memset(p, 0, sizeof *p);
     return job_fail(s->job, "state file: a partition of Rank is unreadable (is the file damaged?)");
 }
@@ -193,6 +322,7 @@ static void part_release(OpState *s, KeyedEntry *e)
     RankPart *p = keyed_payload(e);
     for (int i = 0; i < p->n; i++) free(p->rows[i]);
     free(p->rows);
+    rest_free(p);
     memset(p, 0, sizeof *p);
 }
 
@@ -337,28 +467,41 @@ static int rank_process(OpState *s, int port, Batch *in, Batch *out)
         RankPart *p = keyed_payload(e);
         if (add) {
             int at = upper_bound(st, p, row);
-            if (st->trim && at >= st->hi) {
+            if (at >= st->hi && st->trim) {
                 if (p->n == 0) keyed_remove(k, e, h);
                 continue;   /* below the top hi for good */
             }
             st->row.len = 0;
             rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
-            RankRow *r = row_new(st, st->row.s, st->row.len);
+            RankRow *r = row_new(st, st->row.s, st->row.len, st->seq++);
             if (!r) return job_fail(s->job, "Rank: a row does not encode");
-            part_insert(p, at, r);
-            emitted_insert(s, p, at, in->ts[i], out);
-            if (st->trim && p->n > st->hi) part_remove(p, p->n - 1);
+            if (at >= st->hi) {
+                rest_add(p, r);   /* below the top: it ranks after every top row */
+            } else {
+                part_insert(p, at, r);
+                emitted_insert(s, p, at, in->ts[i], out);
+                if (p->n > st->hi) {   /* the last top row falls out */
+                    RankRow *last = part_take(p, p->n - 1);
+                    if (st->trim) free(last);
+                    else rest_add(p, last);
+                }
+            }
         } else {
             st->row.len = 0;
             rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
             int at = -1;
             for (int j = lower_bound(st, p, row); j < p->n && row_cmp(st, p->rows[j]->vals, row) == 0 && at < 0; j++)
                 if (p->rows[j]->len == st->row.len && memcmp(row_bytes(st, p->rows[j]), st->row.s, st->row.len) == 0) at = j;
-            if (at < 0) continue;   /* not held: nothing to retract */
-            emitted_remove(s, p, at, in->ts[i], out);
-            part_remove(p, at);
+            if (at < 0) {
+                if (!rest_remove(p, st->row.s, st->row.len)) continue;   /* not held: nothing to retract */
+            } else {
+                /* the best row of the rest moves up to take the last top place */
+                if (p->nrest) part_insert(p, p->n, rest_pop_best(st, p));
+                emitted_remove(s, p, at, in->ts[i], out);
+                part_remove(p, at);
+            }
         }
-        if (p->n == 0) keyed_remove(k, e, h);
+        if (p->n == 0 && p->nrest == 0) keyed_remove(k, e, h);
         else keyed_touch(k, e);
     }
     return 0;
@@ -367,7 +510,7 @@ static int rank_process(OpState *s, int port, Batch *in, Batch *out)
 static void rank_fingerprint(const PlanNode *n, StrBuf *out)
 {
     const RankPlan *rp = plan_rank(n);
-    sb_puts(out, "Rank/1 partition=");
+    sb_puts(out, "Rank/2 partition=");
     for (int k = 0; k < rp->npartition; k++) sb_printf(out, "%d;", rp->partition[k]);
     sb_puts(out, " order=");
     for (int k = 0; k < rp->norder; k++) sb_printf(out, "%d%s%s;", rp->order[k], rp->desc[k] ? "d" : "a", rp->nulls_last[k] ? "l" : "f");
