@@ -346,18 +346,18 @@ static bool reads_col(const BExpr *e, int col)
     return false;
 }
 
-/* A copy of e with column references past `gone` moved down by one. */
-static BExpr *drop_col(BindCtx *c, const BExpr *e, int gone)
+/* A copy of e with column references renumbered by map. */
+static BExpr *remap_cols(BindCtx *c, const BExpr *e, const int *map)
 {
     if (!e) return NULL;
     BExpr *n = arena_alloc(c->arena, sizeof *n);
     *n = *e;
-    if (e->kind == BX_COL && e->col > gone) n->col--;
-    n->a = drop_col(c, e->a, gone);
-    n->b = drop_col(c, e->b, gone);
+    if (e->kind == BX_COL) n->col = map[e->col];
+    n->a = remap_cols(c, e->a, map);
+    n->b = remap_cols(c, e->b, map);
     if (e->nargs) {
         n->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)e->nargs);
-        for (int i = 0; i < e->nargs; i++) n->args[i] = drop_col(c, e->args[i], gone);
+        for (int i = 0; i < e->nargs; i++) n->args[i] = remap_cols(c, e->args[i], map);
     }
     return n;
 }
@@ -412,23 +412,31 @@ int bind_over_query(BindCtx *c, const AstSelect *sel, BQuery *q)
         where = a;
     }
     q->where = where;
-    bool read = reads_col(q->where, r->col) || sel->ngroupby || sel->having || sel->distinct;
-    for (int i = 0; i < q->nout && !read; i++) read = reads_col(q->out[i], r->col);
-    r->output = read;
-    if (read) return 0;
-    /* No ranking output: the rank column leaves the subquery's row. */
-    int gone = r->col;
-    for (int i = gone; i + 1 < sub->nout; i++) {
-        sub->out[i] = sub->out[i + 1];
-        sub->out_names[i] = sub->out_names[i + 1];
-        sub->out_pos[i] = sub->out_pos[i + 1];
+    /* The columns of the subquery q reads: the rest (the rank number
+     * among them: Flink's "no ranking output") leave its row, so that the
+     * Rank passes on no more than is read. */
+    bool all = sel->ngroupby || sel->having || sel->distinct;
+    int *map = arena_alloc(c->arena, sizeof(int) * (size_t)(sub->nout ? sub->nout : 1));
+    int kept = 0;
+    for (int col = 0; col < sub->nout; col++) {
+        bool read = all || reads_col(q->where, col);
+        for (int i = 0; i < q->nout && !read; i++) read = reads_col(q->out[i], col);
+        map[col] = read ? kept++ : -1;
     }
-    sub->nout--;
-    for (int i = gone; i + 1 < q->nin; i++) q->in_types[i] = q->in_types[i + 1];
-    q->nin--;
+    r->output = map[r->col] >= 0;
+    if (kept == sub->nout) return 0;
+    for (int col = 0; col < sub->nout; col++) {
+        if (map[col] < 0) continue;
+        sub->out[map[col]] = sub->out[col];
+        sub->out_names[map[col]] = sub->out_names[col];
+        sub->out_pos[map[col]] = sub->out_pos[col];
+        q->in_types[map[col]] = q->in_types[col];
+    }
+    sub->nout = kept;
+    q->nin = kept;
     q->in_names = sub->out_names;
-    for (int i = 0; i < q->nout; i++) q->out[i] = drop_col(c, q->out[i], gone);
-    q->where = drop_col(c, q->where, gone);
-    r->col = -1;
+    for (int i = 0; i < q->nout; i++) q->out[i] = remap_cols(c, q->out[i], map);
+    q->where = remap_cols(c, q->where, map);
+    r->col = r->output ? map[r->col] : -1;
     return 0;
 }
