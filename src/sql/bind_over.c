@@ -11,10 +11,19 @@
  * query's conjuncts on rn (`rn <= N`, `rn < N`, `rn = N`, `rn BETWEEN a
  * AND b`, `rn >= a`) become the rank range and leave its WHERE.  When the
  * outer query does not read rn, the rank column is dropped (Flink's "no
- * ranking output": only rows entering and leaving the top N change).
- * Whether it runs as a Rank or a Deduplicate is the planner's choice
+ * ranking output": only rows entering and leaving the top N change), and
+ * so is every other column of the inner query it does not read.  Whether
+ * it runs as a Rank, a WindowRank or a Deduplicate is the planner's choice
  * (plan_over.c).  As in Flink, ROW_NUMBER is the only ranking function a
  * streaming query may use; RANK and DENSE_RANK are refused by name.
+ *
+ * OVER aggregates (`SUM(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN
+ * 2 PRECEDING AND CURRENT ROW)`, `OVER w` with `WINDOW w AS (…)`), also
+ * inside expressions: bind_call meets each with c->over set and calls
+ * bind_over_call, which checks the window (ORDER BY one time attribute
+ * ascending, a frame ending at CURRENT ROW, the same window for every
+ * OVER aggregate of the query, as Flink requires), collects the call in
+ * the query's BOver and returns a reference to input column nin + k.
  */
 #include "bind_over.h"
 
