@@ -359,7 +359,7 @@ static int rows_arrive(OpState *s, OverPart *p, OverRow **rs, int n, Batch *out)
     if (st->preceding >= 0) {
         for (int i = 0; i < n; i++) rl_insert(&p->frame, rl_count(&p->frame), rs[i]);
         if (st->rows) {
-            while (rl_count(&p->frame) > st->preceding + 1) {
+            while (rl_count(&p->frame) - 1 > st->preceding) {
                 OverRow *old = rl_pop(&p->frame);
                 int rc = accumulate(s, p, old, -1);
                 free(old);

@@ -51,12 +51,23 @@ static const AstWindowDef *named_window(const AstSelect *sel, const char *name)
     return NULL;
 }
 
+/* A name the WINDOW clause defines twice, or NULL. */
+static const AstWindowDef *twice_named(const AstSelect *sel)
+{
+    for (int i = 0; i < sel->nwindows; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(sel->windows[i]->name, sel->windows[j]->name) == 0) return sel->windows[i];
+    return NULL;
+}
+
 /* x's window with a reference to a named one resolved (`OVER w`, `OVER (w
  * ORDER BY …)`): the named window's clauses, the reference's own added
  * where the named one has none (SQL forbids overriding them). */
 static int resolve_window(BindCtx *c, const AstSelect *sel, const AstWindowDef *w, AstWindowDef *out)
 {
     *out = *w;
+    const AstWindowDef *dup = twice_named(sel);
+    if (dup) return diag_error(c->diag, DIAG_SEMANTIC, dup->pos, "window '%s' is defined twice in the WINDOW clause", dup->name);
     if (!w->ref) return 0;
     const AstWindowDef *base = named_window(sel, w->ref);
     if (!base) return diag_error(c->diag, DIAG_SEMANTIC, w->ref_pos, "unknown window '%s' (name it in the query's WINDOW clause)", w->ref);
@@ -333,14 +344,14 @@ static bool rank_bound(const BExpr *e, int col, int64_t *lo, int64_t *hi, bool *
     }
     switch (op) {
     case OP_LE: if (v < *hi) *hi = v; *has_hi = true; return true;
-    case OP_LT: if (v - 1 < *hi) *hi = v - 1; *has_hi = true; return true;
+    case OP_LT: if (v == INT64_MIN) v = INT64_MIN + 1; if (v - 1 < *hi) *hi = v - 1; *has_hi = true; return true;
     case OP_EQ:
         if (v < *hi) *hi = v;
         if (v > *lo) *lo = v;
         *has_hi = true;
         return true;
     case OP_GE: if (v > *lo) *lo = v; return true;
-    case OP_GT: if (v + 1 > *lo) *lo = v + 1; return true;
+    case OP_GT: if (v == INT64_MAX) v = INT64_MAX - 1; if (v + 1 > *lo) *lo = v + 1; return true;
     default: return false;
     }
 }
