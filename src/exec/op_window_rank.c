@@ -348,8 +348,10 @@ static int wr_advance(OpState *s, int64_t wm, Batch *out)
         keyed_remove(&st->parts, e, keyed_hash(st->key.s, st->key.len));
         done++;
     }
-    memmove(st->fire, st->fire + done, sizeof(KeyedEntry *) * (size_t)(st->nfire - done));
-    st->nfire -= done;
+    if (done) {
+        memmove(st->fire, st->fire + done, sizeof(KeyedEntry *) * (size_t)(st->nfire - done));
+        st->nfire -= done;
+    }
     return 0;
 }
 

@@ -237,9 +237,10 @@ def kill_loop(eddy, b, workdir, sql_path, state, gen, rng, want=4, lo=0.6, hi=2.
     return record
 
 
-def crash_scenario(eddy, workdir, source, parts, sink, sql_fn, start_stream, oracle=None):
+def crash_scenario(eddy, workdir, source, parts, sink, sql_fn, start_stream, oracle=None, kill_after=(0.6, 2.0)):
     """source: the source topic (with `parts` partitions), or a dict
-    {topic: partitions} when the job reads several."""
+    {topic: partitions} when the job reads several.  kill_after: the range
+    of a run's random lifetime (s) before its kill -9."""
     rng = kill_seed()
     sources = dict(source) if isinstance(source, dict) else {source: parts}
     with Broker(eddy, workdir, dict(sources, **{sink: 4, sink + "_ref": 4})) as b:
@@ -247,7 +248,7 @@ def crash_scenario(eddy, workdir, source, parts, sink, sql_fn, start_stream, ora
         ref_sql = write_file(workdir, "ref.sql", sql_fn(sink + "_ref"))
         state = os.path.join(workdir, "job.db")
         gen, total = start_stream(b.bootstrap)
-        kill_loop(eddy, b, workdir, job_sql, state, gen, rng)
+        kill_loop(eddy, b, workdir, job_sql, state, gen, rng, lo=kill_after[0], hi=kill_after[1])
         held = sum(topic_count(b.bootstrap, t) for t in sources)
         check(held == total, "the source topics hold %d records, %d were produced (retention?)" % (held, total))
         # Catch up: read to the end, stop, final checkpoint.
@@ -349,10 +350,12 @@ def t_topn(eddy, workdir):
             raise Failure("%s does not match the top 3 computed from the input:\n  %s" % (what, "\n  ".join(diffs[:40])))
         step("%s matches the top 3 per region computed from the input (%d ranks)" % (what, len(got)))
 
-    crash_scenario(eddy, workdir, "orders_raw", 4, "top_users", topn_sql, stream, oracle)
+    # A Top-N checkpoint writes each changed region's rows (all its users):
+    # runs live longer before their kill so that checkpoints land.
+    crash_scenario(eddy, workdir, "orders_raw", 4, "top_users", topn_sql, stream, oracle, kill_after=(1.5, 3.5))
 
 
-TOPN_COUNT, TOPN_RATE = 360000, 24000
+TOPN_COUNT, TOPN_RATE = 360000, 18000
 
 
 def union_sql(sink_topic):
