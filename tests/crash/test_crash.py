@@ -355,7 +355,7 @@ def t_topn(eddy, workdir):
     crash_scenario(eddy, workdir, "orders_raw", 4, "top_users", topn_sql, stream, oracle, kill_after=(1.5, 3.5))
 
 
-TOPN_COUNT, TOPN_RATE = 360000, 18000
+TOPN_COUNT, TOPN_RATE = 200000, 12000
 
 
 def union_sql(sink_topic):
