@@ -136,6 +136,20 @@ int lex_next(Lexer *lx, Token *t)
         'rename'     { TOK(TK_RENAME); }
         'functions'  { TOK(TK_FUNCTIONS); }
         'columns'    { TOK(TK_COLUMNS); }
+        'over'       { TOK(TK_OVER); }
+        'order'      { TOK(TK_ORDER); }
+        'asc'        { TOK(TK_ASC); }
+        'nulls'      { TOK(TK_NULLS); }
+        'first'      { TOK(TK_FIRST); }
+        'last'       { TOK(TK_LAST); }
+        'rows'       { TOK(TK_ROWS); }
+        'range'      { TOK(TK_RANGE); }
+        'preceding'  { TOK(TK_PRECEDING); }
+        'following'  { TOK(TK_FOLLOWING); }
+        'unbounded'  { TOK(TK_UNBOUNDED); }
+        'current'    { TOK(TK_CURRENT); }
+        'row'        { TOK(TK_ROW); }
+        'window'     { TOK(TK_WINDOW); }
 
         ident { TOK(TK_ID); }
         "`" ([^`\x00] | "``")+ "`" { TOK(TK_ID); }

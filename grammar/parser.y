@@ -37,7 +37,8 @@
 
 %fallback ID KEY ENFORCED WATERMARK METADATA VIRTUAL LOCAL TIME ZONE TABLES JOBS JOB STOP
              BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC TO PARTITION
-             LEFT RIGHT OUTER SYSTEM_TIME OF.
+             LEFT RIGHT OUTER SYSTEM_TIME OF
+             OVER ASC NULLS FIRST LAST ROWS RANGE PRECEDING FOLLOWING UNBOUNDED CURRENT ROW.
 /* Words of the views / statement sets / SHOW statements: names elsewhere. */
 %fallback ID VALUES VIEW VIEWS TEMPORARY EXECUTE STATEMENT BEGIN ALTER RENAME FUNCTIONS COLUMNS.
 
@@ -49,6 +50,7 @@
 %left PLUS MINUS CONCAT.
 %left STAR SLASH PERCENT.
 %right UMINUS.
+%left OVER.
 
 input ::= cmdlist.
 input ::= .
@@ -167,6 +169,15 @@ union_all(A) ::= ALL.       { A = true; }
 select(A) ::= SELECT(S) distinct(D) sellist(L) FROM from(F) where_opt(W) groupby_opt(G) having_opt(H) limit_opt(M). {
     A = ast_select(ctx, S, D, &L, F, W, G.list.n ? &G.tok : NULL, G.list.n ? &G.list : NULL, H, M);
 }
+
+/* The WINDOW clause: `… HAVING … WINDOW w AS (PARTITION BY … ORDER BY …), …`. */
+select(A) ::= SELECT(S) distinct(D) sellist(L) FROM from(F) where_opt(W) groupby_opt(G) having_opt(H) WINDOW windefs(N) limit_opt(M). {
+    A = ast_select(ctx, S, D, &L, F, W, G.list.n ? &G.tok : NULL, G.list.n ? &G.list : NULL, H, M);
+    A->windows = (AstWindowDef **)N.v; A->nwindows = N.n;
+}
+%type windefs {PtrList}
+windefs(A) ::= nm(N) AS LP windef(W) RP.                  { memset(&A, 0, sizeof A); ast_windef_name(ctx, W, N); ast_list_push(ctx, &A, W); }
+windefs(A) ::= windefs(L) COMMA nm(N) AS LP windef(W) RP. { A = L; ast_windef_name(ctx, W, N); ast_list_push(ctx, &A, W); }
 
 %type distinct {bool}
 distinct(A) ::= .           { A = false; }
@@ -455,6 +466,46 @@ expr(A) ::= ID(N) LP expr(X) FROM expr(Y) RP(R).     { A = ast_func_from(ctx, N,
 expr(A) ::= ID(N) LP expr(X) FROM expr(Y) FOR expr(Z) RP(R). { A = ast_func_from(ctx, N, -1, X, Y, Z, R); }
 expr(A) ::= ID(N) LP trimspec(S) expr(X) FROM expr(Y) RP(R). { A = ast_func_from(ctx, N, S, X, Y, NULL, R); }
 expr(A) ::= ID(N) LP trimspec(S) FROM expr(Y) RP(R). { A = ast_func_from(ctx, N, S, NULL, Y, NULL, R); }
+/* Window functions: `f(…) OVER (…)`, `f(…) OVER w` (ROW_NUMBER, RANK,
+ * aggregates); the builder checks that f(…) is a call. */
+expr(A) ::= expr(F) OVER(O) LP windef(W) RP(R).   { A = ast_over(ctx, F, O, W, R); }
+expr(A) ::= expr(F) OVER(O) nm(N).                { A = ast_over(ctx, F, O, ast_windef(ctx, O, &N, NULL, NULL, NULL), N); }
+%type windef {AstWindowDef*}
+/* (No `OVER (w ORDER BY …)`: an identifier first would take PARTITION,
+ * which falls back to one, as a window name.) */
+windef(A) ::= wpartition(P) worder(O) wframe(F). { A = ast_windef(ctx, P.tok, NULL, &P.list, &O, F); }
+%type wpartition {AstGroupBy}
+wpartition(A) ::= .                             { memset(&A, 0, sizeof A); }
+wpartition(A) ::= PARTITION(P) BY exprlist(L).  { A.tok = P; A.list = L; }
+%type worder {PtrList}
+worder(A) ::= .                                 { memset(&A, 0, sizeof A); }
+worder(A) ::= ORDER BY orderlist(L).            { A = L; }
+%type orderlist {PtrList}
+orderlist(A) ::= orderitem(I).                  { memset(&A, 0, sizeof A); ast_list_push(ctx, &A, I); }
+orderlist(A) ::= orderlist(L) COMMA orderitem(I). { A = L; ast_list_push(ctx, &A, I); }
+%type orderitem {AstOrderItem*}
+orderitem(A) ::= expr(X) orderdir(D) nullsorder(N). { A = ast_order_item(ctx, X, D, N); }
+%type orderdir {int}
+orderdir(A) ::= .          { A = 0; }
+orderdir(A) ::= ASC.       { A = 0; }
+orderdir(A) ::= DESC.      { A = 1; }
+%type nullsorder {int}
+nullsorder(A) ::= .            { A = 0; }
+nullsorder(A) ::= NULLS FIRST. { A = 1; }
+nullsorder(A) ::= NULLS LAST.  { A = 2; }
+%type wframe {AstFrame*}
+wframe(A) ::= .                                          { A = NULL; }
+wframe(A) ::= ROWS(T) fbound(L).                         { A = ast_frame(ctx, T, true, L, NULL); }
+wframe(A) ::= RANGE(T) fbound(L).                        { A = ast_frame(ctx, T, false, L, NULL); }
+wframe(A) ::= ROWS(T) BETWEEN fbound(L) AND fbound(H).   { A = ast_frame(ctx, T, true, L, H); }
+wframe(A) ::= RANGE(T) BETWEEN fbound(L) AND fbound(H).  { A = ast_frame(ctx, T, false, L, H); }
+%type fbound {AstFrameBound*}
+fbound(A) ::= UNBOUNDED(T) PRECEDING.   { A = ast_fbound(ctx, T, FB_UNBOUNDED_PRECEDING, NULL); }
+fbound(A) ::= UNBOUNDED(T) FOLLOWING.   { A = ast_fbound(ctx, T, FB_UNBOUNDED_FOLLOWING, NULL); }
+fbound(A) ::= CURRENT(T) ROW.           { A = ast_fbound(ctx, T, FB_CURRENT_ROW, NULL); }
+fbound(A) ::= expr(X) PRECEDING(T).     { A = ast_fbound(ctx, T, FB_PRECEDING, X); }
+fbound(A) ::= expr(X) FOLLOWING(T).     { A = ast_fbound(ctx, T, FB_FOLLOWING, X); }
+
 %type trimspec {int}
 trimspec(A) ::= BOTH.       { A = TRIM_BOTH; }
 trimspec(A) ::= LEADING.    { A = TRIM_LEADING; }

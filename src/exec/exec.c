@@ -29,6 +29,10 @@ static const OpVTable *const op_vtables[PLAN__COUNT] = {
     [PLAN_WINDOW_JOIN] = &op_window_join_vt,
     [PLAN_LOOKUP_JOIN] = &op_lookup_join_vt,
     [PLAN_VALUES] = &op_values_vt,
+    [PLAN_RANK] = &op_rank_vt,
+    [PLAN_DEDUP] = &op_dedup_vt,
+    [PLAN_OVER_AGG] = &op_over_vt,
+    [PLAN_WINDOW_RANK] = &op_window_rank_vt,
 };
 
 int job_fail(Job *j, const char *fmt, ...)

@@ -276,6 +276,7 @@ extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_s
     op_window_agg_vt, op_window_tvf_vt, op_join_vt, op_interval_join_vt, op_temporal_join_vt, op_window_join_vt,
     op_sink_jdbc_vt, op_lookup_join_vt;
 extern const OpVTable op_values_vt;
+extern const OpVTable op_rank_vt, op_dedup_vt, op_over_vt, op_window_rank_vt;   /* op_rank.c, op_dedup.c, op_over.c, op_window_rank.c */
 
 /* The source operator's entry: decodes records into rows of its schema. */
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out);

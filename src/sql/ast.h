@@ -61,6 +61,7 @@ typedef struct AstType {
 } AstType;
 
 typedef struct AstExpr AstExpr;
+typedef struct AstWindowDef AstWindowDef;
 struct AstExpr {
     AstExprKind kind;     /* which of the shapes above */
     int         pos;      /* offset of the token that best names this expression */
@@ -84,6 +85,44 @@ struct AstExpr {
     int         unit_to_pos; /* its offset */
     int         text_pos; /* offset of the value's string literal */
     int         depth;    /* levels of nesting, itself included (ast.c: at most EXPR_MAX_DEPTH) */
+    AstWindowDef *over;   /* AX_FUNC: `f(…) OVER (…)` / `OVER w`, else NULL */
+};
+
+/* One ORDER BY item of a window: expr [ASC|DESC] [NULLS FIRST|LAST]. */
+typedef struct AstOrderItem {
+    AstExpr    *expr;     /* the sort key */
+    bool        desc;     /* DESC */
+    int         nulls;    /* 0 = default (ASC: first, DESC: last), 1 = NULLS FIRST, 2 = NULLS LAST */
+    int         pos;      /* offset of the item */
+} AstOrderItem;
+
+/* A frame bound: UNBOUNDED PRECEDING, n PRECEDING, CURRENT ROW, … */
+typedef enum { FB_UNBOUNDED_PRECEDING, FB_PRECEDING, FB_CURRENT_ROW, FB_FOLLOWING, FB_UNBOUNDED_FOLLOWING } FrameBoundKind;
+typedef struct AstFrameBound {
+    FrameBoundKind kind;  /* which bound */
+    AstExpr    *offset;   /* n / INTERVAL … for FB_PRECEDING and FB_FOLLOWING */
+    int         pos;      /* offset of the bound */
+} AstFrameBound;
+
+/* ROWS | RANGE [BETWEEN lo AND hi] (a single bound is `BETWEEN lo AND CURRENT ROW`). */
+typedef struct AstFrame {
+    bool        rows;     /* ROWS (else RANGE) */
+    AstFrameBound *lo;    /* lower bound */
+    AstFrameBound *hi;    /* upper bound (CURRENT ROW when written as a single bound) */
+    int         pos;      /* offset of ROWS / RANGE */
+} AstFrame;
+
+/* A window specification, `OVER (…)` or `WINDOW name AS (…)`. */
+struct AstWindowDef {
+    const char   *name;   /* WINDOW name AS (…): the name, else NULL */
+    const char   *ref;    /* `OVER w` / `(w ORDER BY …)`: the named window it starts from, or NULL */
+    int           ref_pos;/* offset of ref */
+    AstExpr     **partition; /* PARTITION BY expressions */
+    int           npartition; /* count */
+    AstOrderItem **order; /* ORDER BY items */
+    int           norder; /* count */
+    AstFrame     *frame;  /* ROWS / RANGE frame, or NULL */
+    int           pos;    /* offset of the specification */
 };
 
 /* The deepest expression eddy takes: every recursive pass over expressions
@@ -212,6 +251,8 @@ struct AstSelect {
     AstSelect   *union_right; /* the SELECT after it */
     bool         union_all;   /* UNION ALL (else UNION: duplicates removed) */
     int          union_pos;   /* offset of UNION */
+    AstWindowDef **windows;   /* WINDOW w AS (…), … */
+    int          nwindows;    /* count */
 };
 
 typedef enum AstStmtKind {
@@ -352,6 +393,13 @@ AstFrom ast_from_versioned(ParseCtx *c, Token name, AstExpr *as_of, Token *alias
 AstFrom ast_from_join(ParseCtx *c, AstFrom left, AstJoinType type, Token tok, bool comma, AstFrom right, AstExpr *on, PtrList *using_);
 /* `left UNION [ALL] right`. */
 AstSelect *ast_union(ParseCtx *c, AstSelect *left, Token u, bool all, AstSelect *right);
+/* Window functions (OVER), the WINDOW clause. */
+AstExpr *ast_over(ParseCtx *c, AstExpr *call, Token over, AstWindowDef *w, Token last);
+AstWindowDef *ast_windef(ParseCtx *c, Token at, Token *ref, PtrList *partition, PtrList *order, AstFrame *frame);
+void ast_windef_name(ParseCtx *c, AstWindowDef *w, Token name);
+AstOrderItem *ast_order_item(ParseCtx *c, AstExpr *x, int desc, int nulls);
+AstFrame *ast_frame(ParseCtx *c, Token t, bool rows, AstFrameBound *lo, AstFrameBound *hi);
+AstFrameBound *ast_fbound(ParseCtx *c, Token t, FrameBoundKind k, AstExpr *offset);
 AstStmt *ast_stmt(ParseCtx *c, AstStmtKind k, Token first);
 void ast_finish_stmt(ParseCtx *c, AstStmt *s, int end);
 void ast_list_push(ParseCtx *c, PtrList *l, void *item);

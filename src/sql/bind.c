@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bind_over.h"
 #include "connector.h"
 #include "func.h"
 #include "options.h"
@@ -472,6 +473,11 @@ static BExpr *bind_binary(BindCtx *c, const AstExpr *x, BExpr *a, BExpr *b)
 
 static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am)
 {
+    if (x->over) {
+        if (c->over) return bind_over_call(c, sc, x);
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s() OVER (…) is only allowed in a select item", x->name);
+        return NULL;
+    }
     const FuncDef *fn = func_find(x->name);
     if (!fn) {
         diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown function '%s'%s", x->name, bind_function_hint(c, x->name));
@@ -949,7 +955,7 @@ static BExpr *rewrite_over_agg(BindCtx *c, BQuery *q, BExpr *e, PtrList *aggs, c
 static bool has_agg(const AstExpr *x)
 {
     if (!x) return false;
-    if (x->kind == AX_FUNC) {
+    if (x->kind == AX_FUNC && !x->over) {   /* an OVER aggregate keeps the rows (bind_over.c) */
         const FuncDef *fn = func_find(x->name);
         if (fn && fn->agg) return true;
     }
@@ -2257,8 +2263,9 @@ static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req,
             }
             continue;
         }
-        BExpr *e = bind_expr(c, &sc, it->expr, AGG_ALLOW);
-        if (!e) return c->diag->code;
+        BExpr *e = NULL;
+        if (bind_over_has(it->expr) ? bind_over_item(c, &sc, sel, q, it, &e) != 0 : !(e = bind_expr(c, &sc, it->expr, AGG_ALLOW)))
+            return c->diag->code;
         ptrlist_push(c->arena, &items, e);
         ptrlist_push(c->arena, &names, (void *)expr_name(c, it, e, &sc, items.n - 1));
         ptrlist_push(c->arena, &poss, (void *)(intptr_t)it->pos);
@@ -2272,6 +2279,7 @@ static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req,
     bool aggs_in_select = false;
     for (int i = 0; i < sel->nitems; i++) aggs_in_select = aggs_in_select || (sel->items[i]->expr && has_agg(sel->items[i]->expr));
     q->is_agg = sel->ngroupby > 0 || aggs_in_select || sel->having || sel->distinct;
+    if (bind_over_query(c, sel, q)) return c->diag->code;
     if (!q->is_agg) {
         if (q->window && check_window_query(c, q, sel)) return c->diag->code;
         *out = q;
@@ -2400,3 +2408,6 @@ BExpr *bind_scalar(BindCtx *c, const AstExpr *x)
 }
 
 BExpr *bind_cast(BindCtx *c, BExpr *e, Type t) { return bx_cast_to(c, e, t); }
+
+BExpr *bind_scope_expr(BindCtx *c, const Scope *sc, const AstExpr *x) { return bind_expr(c, sc, x, AGG_NO_OTHER); }
+BExpr *bind_scope_agg(BindCtx *c, const Scope *sc, const AstExpr *x) { return bind_expr(c, sc, x, AGG_ALLOW); }

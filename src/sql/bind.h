@@ -33,6 +33,40 @@ typedef struct WindowSpec {
 
 typedef struct BQuery BQuery;
 
+/* `agg(…) OVER (PARTITION BY k ORDER BY time ROWS|RANGE BETWEEN … PRECEDING
+ * AND CURRENT ROW)` in a select list (bind_over.c): every input row with
+ * the aggregates over its frame.  As in Flink, every OVER aggregate of a
+ * query uses the same window. */
+typedef struct BOver {
+    int         pos;      /* offset of the first OVER aggregate */
+    int        *partition;/* PARTITION BY input columns */
+    int         npartition; /* count */
+    int         timecol;  /* the ORDER BY time attribute's input column; -2: a PROCTIME() column (arrival order) */
+    TimeAttr    time;     /* TA_ROWTIME or TA_PROCTIME */
+    bool        rows;     /* a ROWS frame (else RANGE) */
+    int64_t     preceding;/* ROWS: rows before the current one; RANGE: ms before its time; -1 = UNBOUNDED */
+    BExpr     **aggs;     /* the aggregate calls, arguments over the input */
+    int         naggs;    /* count */
+} BOver;
+
+/* `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)` in a select list, and
+ * the enclosing query's filter on it (`WHERE rn <= N`): a Top-N, or a
+ * deduplication (bind_over.c).  Columns index the query's input. */
+typedef struct BRank {
+    int         pos;      /* offset of ROW_NUMBER */
+    int        *partition;/* PARTITION BY input columns */
+    int         npartition; /* count */
+    int        *order;    /* ORDER BY input columns (-2: a PROCTIME() column, the arrival order) */
+    bool       *desc;     /* per order column: DESC */
+    bool       *nulls_last; /* per order column: NULLs sort last (default: ASC first, DESC last) */
+    int         norder;   /* count */
+    unsigned char order_time; /* TimeAttr of the ORDER BY column when it is the only one and a time attribute (a deduplication), else TA_NONE */
+    int         col;      /* the select item (output column) holding the rank number, -1 once the enclosing query drops it */
+    const char *name;     /* its name */
+    int64_t     lo, hi;   /* rank range from the enclosing filter (1-based, inclusive); hi < 0: no filter found */
+    bool        output;   /* the enclosing query reads the rank number */
+} BRank;
+
 /* A regular join's kind (a comma or CROSS JOIN is an inner join; the
  * binder moves WHERE equalities between its sides into its keys). */
 typedef enum JoinType { JOIN_INNER, JOIN_LEFT, JOIN_RIGHT, JOIN_FULL } JoinType;
@@ -118,6 +152,12 @@ struct BQuery {
      * rows, each nin constant expressions of the input's types. */
     BExpr       ***values;    /* or NULL */
     int            nvalues;   /* row count */
+    /* ROW_NUMBER() OVER (…) among the select items (bind_over.c): out
+     * reads the rank number as input column nin; or NULL. */
+    BRank         *rank;
+    /* OVER aggregates among the select items (bind_over.c): out reads
+     * aggregate i as input column nin + i; or NULL. */
+    BOver         *over;
 };
 
 typedef struct BInsert {
@@ -141,6 +181,7 @@ typedef struct BindCtx {
     const Catalog *catalog;   /* tables by name */
     Diag          *diag;      /* first error */
     const CteScope *ctes;     /* WITH names in scope, or NULL */
+    struct BindOverItem *over;/* while binding a select item that holds OVER aggregates: its query and WINDOW clause (bind_over.c), else NULL */
 } BindCtx;
 
 /* CREATE TABLE: validates columns, keys, watermark and WITH options and

@@ -10,6 +10,7 @@
  * upsert table's primary key must be the query's unique key.
  */
 #include "plan.h"
+#include "plan_over.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -667,6 +668,8 @@ static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
     if (!in) return NULL;
     if (is_window_agg(q)) return build_window_agg(p, q, in, d);
     if (q->window && !(in = build_window_tvf(p, q, in, d))) return NULL;
+    if (q->rank) return plan_over_rank(p, q, in, d);
+    if (q->over) return plan_over_aggregate(p, q, in, d);
     if (!q->is_agg) return calc(p, in, q->where, q->out, q->out_names, q->nout);
 
     /* Pre-aggregate calc: [group keys…, distinct aggregate arguments…]. */
@@ -1393,4 +1396,17 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_LOOKUP_JOIN] = {.name = "LookupJoin", .describe = describe_lookup_join, .require = require_lookup_join},
     [PLAN_WINDOW_JOIN] = {.name = "WindowJoin", .describe = describe_window_join, .require = require_join},
     [PLAN_VALUES] = {.name = "Values", .describe = describe_values, .require = require_values},
+    [PLAN_RANK] = {.name = "Rank", .describe = plan_over_describe_rank, .require = plan_over_require_rank},
+    [PLAN_DEDUP] = {.name = "Deduplicate", .describe = plan_over_describe_dedup, .require = plan_over_require_dedup},
+    [PLAN_WINDOW_RANK] = {.name = "WindowRank", .describe = plan_over_describe_window_rank, .require = plan_over_require_dedup},
+    [PLAN_OVER_AGG] = {.name = "OverAggregate", .describe = plan_over_describe_agg, .require = plan_over_require_dedup},
 };
+
+/* The builders plan_over.c shares (plan_over.h). */
+PlanNode *plan_node_new(Plan *p, PlanKind k, size_t size, PlanNode *input, int ncols) { return node_new(p, k, size, input, ncols); }
+PlanNode *plan_calc_node(Plan *p, PlanNode *in, BExpr *filter, BExpr **exprs, const char **names, int n)
+{
+    return calc(p, in, filter, exprs, names, n);
+}
+void plan_require(PlanNode *n, bool need) { require_before(n, need); }
+const char *plan_update_origin(const PlanNode *n) { return plan_ops[update_origin(n)->kind].name; }

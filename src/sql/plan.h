@@ -35,6 +35,10 @@ typedef enum PlanKind {
     PLAN_WINDOW_JOIN,     /* window join: both sides' rows of a window joined when the window fires */
     PLAN_LOOKUP_JOIN,     /* lookup join: each row meets a database table's rows of its keys, looked up now */
     PLAN_VALUES,          /* VALUES rows (and SELECT without FROM): a bounded input, emitted once when the job starts */
+    PLAN_RANK,            /* Top-N: the rows ranked lo..hi per partition by ROW_NUMBER() (plan_over.c) */
+    PLAN_DEDUP,           /* deduplication: the first or last row per key by a time attribute (plan_over.c) */
+    PLAN_WINDOW_RANK,     /* window Top-N / deduplication: a window's top rows per partition when it fires (plan_over.c) */
+    PLAN_OVER_AGG,        /* OVER aggregation: every row with aggregates over the rows before it in its partition (plan_over.c) */
     PLAN__COUNT
 } PlanKind;
 
@@ -213,6 +217,72 @@ typedef struct WindowJoinPlan {
     WindowSpec  spec;     /* the windows (the same both sides) */
 } WindowJoinPlan;
 
+/* PLAN_RANK: `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)` filtered to
+ * the ranks lo..hi.  Output = the input's columns, then (with output) the
+ * rank number.  Updating: a row entering the top N pushes another out,
+ * and with the rank number every row it passes moves down one.  Unique
+ * key: partition + rank number with output, else the input's unique key
+ * (if any). */
+typedef struct RankPlan {
+    PlanNode    node;
+    int        *partition;/* PARTITION BY input columns */
+    int         npartition; /* count (0: one partition) */
+    int        *order;    /* ORDER BY input columns */
+    bool       *desc;     /* per order column: descending */
+    bool       *nulls_last; /* per order column: NULLs after the values */
+    int         norder;   /* count */
+    int64_t     lo, hi;   /* the ranks kept, 1-based and inclusive */
+    bool        output;   /* the rank number is the last output column */
+    bool        append_input; /* the input is append-only: only the top hi rows per partition need be kept */
+} RankPlan;
+
+/* PLAN_WINDOW_RANK: a Top-N whose partition holds window_start and
+ * window_end of an event-time window (Flink's window Top-N, and window
+ * deduplication when it keeps rank 1 by a time attribute): each window's
+ * rows wait until the watermark passes its end, then its ranks lo..hi go
+ * out once per partition, append-only; rows of a window that has fired
+ * are late (counted, dropped).  Output as RankPlan's. */
+typedef struct WindowRankPlan {
+    RankPlan    rank;     /* partition (with the window columns), order, range, output (first: plan_rank reads it) */
+    int         wend;     /* the input's window_end column */
+    bool        dedup;    /* a window deduplication (EXPLAIN says so) */
+    bool        last_ties;/* rows of equal sort key: the later ranks first (deduplication keeping the last row) */
+} WindowRankPlan;
+
+/* PLAN_DEDUP: Flink's deduplication, `ROW_NUMBER() OVER (PARTITION BY k
+ * ORDER BY time ASC|DESC) … WHERE rn = 1` without the rank number, over
+ * an append-only input.  Output = the input's columns, unique per key.
+ * Keep-first on processing time is append-only; keep-first on event time
+ * (an earlier row may still come) and keep-last are updating. */
+typedef struct DedupPlan {
+    PlanNode    node;
+    int        *key;      /* PARTITION BY input columns */
+    int         nkey;     /* count */
+    int         timecol;  /* the ORDER BY event-time attribute column; -1 on processing time (the arrival order) */
+    TimeAttr    time;     /* TA_ROWTIME or TA_PROCTIME */
+    bool        keep_last;/* ORDER BY … DESC: the last row (else the first) */
+} DedupPlan;
+
+/* PLAN_OVER_AGG: output = the input's first npass columns, then one
+ * column per aggregate over the row's frame: the rows of its partition
+ * from `preceding` rows (ROWS) or ms (RANGE) before it, or all of them
+ * (UNBOUNDED), up to the row itself (RANGE: and every row of the same
+ * time).  Append-only input and output.  On event time rows wait until
+ * the watermark passes their time and go out in time order (late rows
+ * are counted and dropped); on processing time each goes out as it comes. */
+typedef struct OverAggPlan {
+    PlanNode    node;
+    int         npass;    /* input columns passed on (the rest are aggregate arguments) */
+    int        *partition;/* PARTITION BY input columns */
+    int         npartition; /* count */
+    int         timecol;  /* the ORDER BY event-time column; -1 on processing time */
+    TimeAttr    time;     /* TA_ROWTIME or TA_PROCTIME */
+    bool        rows;     /* ROWS frame (else RANGE) */
+    int64_t     preceding;/* rows / ms before the current row, -1 = UNBOUNDED */
+    BExpr     **aggs;     /* aggregate calls; argument columns index the input */
+    int         naggs;    /* count */
+} OverAggPlan;
+
 /* PLAN_SINK: rows into a table's Kafka topic. */
 typedef struct SinkPlan {
     PlanNode    node;
@@ -256,6 +326,10 @@ static inline const IntervalJoinPlan *plan_interval_join(const PlanNode *n) { re
 static inline const TemporalJoinPlan *plan_temporal_join(const PlanNode *n) { return (const TemporalJoinPlan *)n; }
 static inline const WindowJoinPlan *plan_window_join(const PlanNode *n) { return (const WindowJoinPlan *)n; }
 static inline const LookupJoinPlan *plan_lookup_join(const PlanNode *n) { return (const LookupJoinPlan *)n; }
+static inline const RankPlan  *plan_rank(const PlanNode *n)  { return (const RankPlan *)n; }
+static inline const DedupPlan *plan_dedup(const PlanNode *n) { return (const DedupPlan *)n; }
+static inline const WindowRankPlan *plan_window_rank(const PlanNode *n) { return (const WindowRankPlan *)n; }
+static inline const OverAggPlan *plan_over_agg(const PlanNode *n) { return (const OverAggPlan *)n; }
 
 typedef struct Plan {
     Arena       arena;    /* owns every node, expression and copied table */

@@ -37,6 +37,11 @@ NAME is one of (each a ctest `crash/NAME`, each well under a minute):
   fail_midstream a job with changed, not yet checkpointed groups fails on a
                 malformed record: exit 1 with topic/partition/offset, no crash
                 while freeing its state; the restart fails on it again.
+  topn          the orders stream into a Top-N over an aggregate (top 3
+                users by sales per region, ROW_NUMBER() into an upsert table
+                keyed by region and rank), killed and restarted as `orders`:
+                the final table equals the uninterrupted run's and the top
+                3 computed here from the records.
   corrupt_rows  rows that are valid SQLite but cannot have been written by
                 eddy (bad key bytes, a negative row count, trailing bytes, a
                 dropped table): the same clear error, never a silent restart
@@ -232,9 +237,10 @@ def kill_loop(eddy, b, workdir, sql_path, state, gen, rng, want=4, lo=0.6, hi=2.
     return record
 
 
-def crash_scenario(eddy, workdir, source, parts, sink, sql_fn, start_stream, oracle=None):
+def crash_scenario(eddy, workdir, source, parts, sink, sql_fn, start_stream, oracle=None, kill_after=(0.6, 2.0)):
     """source: the source topic (with `parts` partitions), or a dict
-    {topic: partitions} when the job reads several."""
+    {topic: partitions} when the job reads several.  kill_after: the range
+    of a run's random lifetime (s) before its kill -9."""
     rng = kill_seed()
     sources = dict(source) if isinstance(source, dict) else {source: parts}
     with Broker(eddy, workdir, dict(sources, **{sink: 4, sink + "_ref": 4})) as b:
@@ -242,7 +248,7 @@ def crash_scenario(eddy, workdir, source, parts, sink, sql_fn, start_stream, ora
         ref_sql = write_file(workdir, "ref.sql", sql_fn(sink + "_ref"))
         state = os.path.join(workdir, "job.db")
         gen, total = start_stream(b.bootstrap)
-        kill_loop(eddy, b, workdir, job_sql, state, gen, rng)
+        kill_loop(eddy, b, workdir, job_sql, state, gen, rng, lo=kill_after[0], hi=kill_after[1])
         held = sum(topic_count(b.bootstrap, t) for t in sources)
         check(held == total, "the source topics hold %d records, %d were produced (retention?)" % (held, total))
         # Catch up: read to the end, stop, final checkpoint.
@@ -295,6 +301,61 @@ def t_orders(eddy, workdir):
         return stream(bs)
 
     crash_scenario(eddy, workdir, "orders_raw", 4, "orders_summary", orders_sql, stream_and_remember, oracle)
+
+
+def topn_sql(sink_topic):
+    """Top 3 users by sales per region over the orders (ties by user_id, so
+    that the ranking does not depend on arrival order)."""
+    text = orders_sql()
+    text = text[:text.index("CREATE TABLE orders_summary")]
+    return text + """CREATE TABLE top_users (
+  region STRING, rn BIGINT, user_id BIGINT, total DOUBLE,
+  PRIMARY KEY (region, rn) NOT ENFORCED
+) WITH ('changelog.mode' = 'upsert', 'topic' = '%s');
+
+INSERT INTO top_users
+SELECT region, rn, user_id, total FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY region ORDER BY total DESC, user_id) AS rn
+  FROM (SELECT region, user_id, SUM(amount) AS total FROM orders_raw GROUP BY region, user_id)
+) WHERE rn <= 3;
+""" % sink_topic
+
+
+def t_topn(eddy, workdir):
+    b_holder = [None]
+
+    def stream(bs):
+        b_holder[0] = bs
+        return (start_gen_orders(eddy, bs, "orders_raw", TOPN_COUNT, workdir, seed=ORDERS_SEED + 1, rate=TOPN_RATE),
+                TOPN_COUNT)
+
+    def oracle(table, what):
+        sums = {}
+        for m in read_topic(b_holder[0], "orders_raw"):
+            r = json.loads(m.value)
+            sums.setdefault(r["region"], {}).setdefault(r["user_id"], []).append(r["amount"])
+        exp = {}
+        for reg, users in sums.items():
+            ranked = sorted(((math.fsum(a), u) for u, a in users.items()), key=lambda t: (-t[0], t[1]))
+            for i, (total, u) in enumerate(ranked[:3]):
+                exp[(reg, i + 1)] = (u, total)
+        got = {}
+        for k, row in table.items():
+            key = json.loads(k)   # exact numbers come back as ["num", text]
+            rn = key["rn"]
+            got[(key["region"], num(tuple(rn)) if isinstance(rn, list) else rn)] = (num(row["user_id"]), num(row["total"]))
+        diffs = ["%s: sink %s, expected %s" % (k, got.get(k), exp.get(k)) for k in sorted(set(got) | set(exp))
+                 if got.get(k) != exp.get(k)]
+        if diffs:
+            raise Failure("%s does not match the top 3 computed from the input:\n  %s" % (what, "\n  ".join(diffs[:40])))
+        step("%s matches the top 3 per region computed from the input (%d ranks)" % (what, len(got)))
+
+    # A Top-N checkpoint writes each changed region's rows (all its users):
+    # runs live longer before their kill so that checkpoints land.
+    crash_scenario(eddy, workdir, "orders_raw", 4, "top_users", topn_sql, stream, oracle, kill_after=(1.5, 3.5))
+
+
+TOPN_COUNT, TOPN_RATE = 200000, 12000
 
 
 def union_sql(sink_topic):
@@ -774,6 +835,7 @@ TESTS = {
     "locked": t_locked,
     "corrupt": t_corrupt,
     "corrupt_rows": t_corrupt_rows,
+    "topn": t_topn,
     "fail_midstream": t_fail_midstream,
 }
 
