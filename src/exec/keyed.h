@@ -91,6 +91,15 @@ typedef struct KeyedConfig {
     int  (*load)(OpState *s, KeyedEntry *e, const void *val, size_t vlen);
     /* Frees what e's payload owns outside the entry; NULL = nothing. */
     void (*release)(OpState *s, KeyedEntry *e);
+    /* Packed checkpoints: the changed entries go into the state file as
+     * chunks of binary records (a state row per up to KEYED_CHUNK bytes of
+     * changes, see keyed.c) instead of one state row per entry with its
+     * JSON texts.  For operators with a state entry per kept input row
+     * (joins), where a SQLite row and two JSON texts per entry cost more
+     * than the operator's own work.  The fields above for the texts are
+     * then unused (save gets row NULL); the chunk rows' texts say what the
+     * chunk holds. */
+    bool packed;
 } KeyedConfig;
 
 typedef struct Keyed {
@@ -104,7 +113,20 @@ typedef struct Keyed {
     StrBuf       val, ktext, vtext; /* checkpoint scratch */
     Value       *row;     /* checkpoint scratch row (cfg.row_width) */
     int64_t      loaded;  /* restore: rows loaded */
+    /* packed checkpoints (cfg.packed): the state file holds chunks
+     * [chunk_first, chunk_next) of this operator, chunk_records records in all */
+    uint64_t     chunk_first; /* oldest chunk the file holds */
+    uint64_t     chunk_next;  /* number of the next chunk */
+    int64_t      chunk_records; /* records in those chunks (puts and deletes, live or replaced) */
+    int64_t      chunk_n;     /* checkpoint scratch: records in the chunk being filled */
+    bool         chunk_reset; /* checkpoint scratch: the chunk being filled starts a snapshot */
 } Keyed;
+
+/* Packed chunks are closed at this size (bytes of records). */
+#define KEYED_CHUNK (256 * 1024)
+/* Records the chunks may hold beyond twice the live entries before a
+ * checkpoint rewrites them as one snapshot. */
+#define KEYED_SNAPSHOT_SLACK 65536
 
 void keyed_init(Keyed *k, OpState *s, const KeyedConfig *cfg);
 /* Releases every payload and frees all memory.  NULL-safe; k may be
@@ -144,7 +166,10 @@ void keyed_remove(Keyed *k, KeyedEntry *e, uint64_t h);
 
 /* Writes the entries changed since the last checkpoint into b as operator
  * `op`'s rows, in the order they first changed (puts via cfg.save, deletes),
- * frees the dead ones, and starts a new changed list. */
+ * frees the dead ones, and starts a new changed list.  Packed: the same as
+ * chunks; when the chunks hold more than twice the live entries (plus
+ * KEYED_SNAPSHOT_SLACK records), the checkpoint instead deletes them all and writes
+ * every live entry anew, so the file stays proportional to the state. */
 int  keyed_checkpoint(Keyed *k, StateBatch *b, int op);
 /* Loads operator `op`'s rows from the state file (a later row of a key
  * replaces the earlier one; a NULL value deletes it).  0, or -1 with the
