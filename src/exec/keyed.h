@@ -198,43 +198,10 @@ int  keyed_op_restore(OpState *s, StateStore *store, int op);
  * for row i + KEYED_AHEAD (whose slot is in cache by then). */
 #define KEYED_AHEAD 8
 
-/* gcc 12 at -O2 dropped __builtin_prefetch calls from op_agg's loop (none
- * left in the object code), hence the instruction itself on x86. */
-static inline void keyed_pf(const void *p)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __asm__ volatile("prefetcht0 (%0)" : : "r"(p));
-#else
-    __builtin_prefetch(p);
-#endif
-}
+static inline void keyed_pf(const void *p) { htab_pf(p); }
 
-/* These mirror htab.c's layout (slot = tag & mask, tag = high 32 bits of
- * the hash, never 0). */
-static inline void keyed_prefetch_slot(const Keyed *k, uint64_t h)
-{
-    const Htab *t = &k->table;
-    if (!t->tags) return;
-    uint32_t tg = (uint32_t)(h >> 32);
-    size_t s = (tg ? tg : 1) & t->mask;
-    keyed_pf(&t->tags[s]);
-    keyed_pf(&t->ents[s]);
-}
+static inline void keyed_prefetch_slot(const Keyed *k, uint64_t h) { htab_prefetch_slot(&k->table, h); }
 
-static inline void keyed_prefetch_entry(const Keyed *k, uint64_t h)
-{
-    const Htab *t = &k->table;
-    if (!t->tags) return;
-    uint32_t tg = (uint32_t)(h >> 32);
-    tg = tg ? tg : 1;
-    for (size_t s = tg & t->mask, n = 0; n < 4; s = (s + 1) & t->mask, n++) {
-        uint32_t x = t->tags[s];
-        if (!x) return;
-        if (x == tg) {
-            keyed_pf(t->ents[s]);
-            return;
-        }
-    }
-}
+static inline void keyed_prefetch_entry(const Keyed *k, uint64_t h) { htab_prefetch_entry(&k->table, h); }
 
 #endif
