@@ -1,4 +1,4 @@
--- pins: a group window over a join in FROM resolves qualified columns (p.ts, p.pid), then is refused as over any interval join's output
+-- pins: a group window over a join in FROM reads the join's qualified columns (p.ts, p.pid); the interval join holds its watermark back for it
 CREATE TABLE pays (pid BIGINT, oid BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts);
 CREATE TABLE auths (oid BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts);
 SELECT p.pid, TUMBLE_START(p.ts, INTERVAL '1' MINUTE), COUNT(*)
