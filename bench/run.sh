@@ -22,7 +22,8 @@
 #      `users` produced here), and an interval join of two streams of N/2
 #      events each (bench/sql/join_interval.sql; topics `auths` and `pays`
 #      from `eddy gen --event-step '1 ms'`); the join's state at the end of
-#      the enrichment run gives its bytes per kept row,
+#      the enrichment run gives its bytes per kept row; the enrichment also
+#      runs with `--state none` (join_enrich_nostate),
 #   9. times Top-N and deduplication (issue 13): the top 3 users by sales
 #      per region (ROW_NUMBER over GROUP BY region, user_id;
 #      bench/sql/topn.sql) and the first row per order_id on processing
@@ -39,12 +40,15 @@
 # of that process, all its threads (/usr/bin/time); "broker CPU" is what the
 # broker process spent meanwhile.
 #
-# Environment: ONLY="phase …" (run only these phases, e.g.
-# ONLY="passthrough topn dedup"; the Python comparison needs eddy_ref and
-# python), REPEAT=5, BUILD=/tmp/eddy-bench-build (Release tree it
+# Environment: REPEAT=5, BUILD=/tmp/eddy-bench-build (Release tree it
 # configures and builds), EDDY=path (use this binary instead of building),
 # KEEP=1 (keep the work directory with every output), PROFILE=1 (afterwards,
-# perf-record each eddy job with a -g build and print the top functions).
+# perf-record each eddy job with a -g build and print the top functions),
+# ONLY="phase …" (run only these phases, e.g. ONLY="passthrough join_enrich
+# join_interval" for the joins against their yardstick; names as in
+# phase_cmd below), MEDIAN=1 (report each phase's median run instead of its
+# fastest: on a shared machine the fastest run of one phase and of another
+# may come from quiet and busy moments alike).
 set -euo pipefail
 
 N=${1:-1000000}
@@ -157,7 +161,7 @@ check() {
     local want=$N written=
     case $phase in
     passthrough | dedup) written=$N ;;
-    join_enrich) want=$((N + USERS)) written=$N ;;
+    join_enrich | join_enrich_nostate) want=$((N + USERS)) written=$N ;;
     join_interval) want=$((2 * HALF)) written=$HALF ;;
     esac
     [ "$got" = "$want" ] || die "$name: processed ${got:-?} records, expected $want"
@@ -179,6 +183,7 @@ phase_cmd() {
     window_tumble) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/window_tumble.sql") ;;
     window_hop) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/window_hop.sql") ;;
     join_enrich) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/join_enrich.sql") ;;
+    join_enrich_nostate) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state none "$HERE/sql/join_enrich.sql") ;;
     join_interval) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/join_interval.sql") ;;
     topn) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/topn.sql") ;;
     dedup) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/dedup.sql") ;;
@@ -201,21 +206,23 @@ printf 'CREATE TABLE t (ts TIMESTAMP(3), WATERMARK FOR ts AS ts);\nSELECT window
 JOINS=0
 "$EDDY" explain "$HERE/sql/join_interval.sql" > /dev/null 2>&1 && JOINS=1
 [ "$JOINS" = 1 ] && PHASES+=(join_enrich join_interval)
+[ "$JOINS" = 1 ] && [ "$NOSTATE" = 1 ] && PHASES+=(join_enrich_nostate)
 # Top-N and deduplication exist once `eddy explain` knows ROW_NUMBER() OVER.
 TOPN=0
 "$EDDY" explain "$HERE/sql/topn.sql" > /dev/null 2>&1 && TOPN=1
 [ "$TOPN" = 1 ] && PHASES+=(topn dedup)
-if [ -n "${ONLY:-}" ]; then
-    KEEP_PHASES=()
-    for p in "${PHASES[@]}"; do
-        case " $ONLY " in *" $p "*) KEEP_PHASES+=("$p") ;; esac
-    done
-    PHASES=("${KEEP_PHASES[@]}")
-fi
-has_phase() { case " ${PHASES[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
 USERS=100000
 HALF=$((N / 2))
-declare -A BEST_RSS
+if [ -n "${ONLY:-}" ]; then
+    KEPT=()
+    for p in "${PHASES[@]}"; do
+        case " $ONLY " in *" $p "*) KEPT+=("$p") ;; esac
+    done
+    [ "${#KEPT[@]}" -gt 0 ] || die "ONLY=\"$ONLY\" names no phase of: ${PHASES[*]}"
+    PHASES=("${KEPT[@]}")
+fi
+has_phase() { case " ${PHASES[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
+declare -A BEST_RSS RUN_CPU RUN_BCPU RUN_RSS
 run_rounds() {
     local r phase state
     for r in $(seq "$REPEAT"); do
@@ -228,6 +235,9 @@ run_rounds() {
             rm -f "$state"*
             log "bench: round $r $phase: ${WALL}s wall, ${CPU} CPU s, broker ${BCPU} CPU s"
             ALL_WALLS[$phase]="${ALL_WALLS[$phase]:-}$WALL "
+            RUN_CPU[$phase.$r]=$CPU
+            RUN_BCPU[$phase.$r]=$BCPU
+            RUN_RSS[$phase.$r]=$RSS
             if [ -z "${BEST_WALL[$phase]:-}" ] ||
                 awk -v a="$WALL" -v b="${BEST_WALL[$phase]}" 'BEGIN{exit !(a < b)}'; then
                 BEST_WALL[$phase]=$WALL
@@ -255,7 +265,7 @@ grep -q "produced $N orders" "$WORK/produce.err" "$WORK/produce.out" ||
 
 # The joins' other inputs: 100k users (upsert, keyed by user_id), and two
 # streams of N/2 events with record timestamps 1 ms apart.
-if [ "$JOINS" = 1 ] && { has_phase join_enrich || has_phase join_interval; }; then
+if [ "$JOINS" = 1 ]; then
     log "bench: producing $USERS users, and $HALF events to each of auths and pays"
     "$PY" "$HERE/produce_users.py" "$B" "$USERS" > "$WORK/users.out" 2>&1 ||
         die "producing users failed: see $WORK/users.out"
@@ -271,9 +281,26 @@ fi
 # 2..6. the phases -------------------------------------------------------
 run_rounds
 
+# MEDIAN=1: each phase's median run replaces its fastest.
+STAT="best"
+if [ "${MEDIAN:-0}" = 1 ]; then
+    STAT="median"
+    for p in "${PHASES[@]}"; do
+        # the run (round) whose wall time is the median of the phase's runs
+        r=$(echo "${ALL_WALLS[$p]}" | tr ' ' '\n' | grep . | awk '{print $1, NR}' | sort -n |
+            awk '{w[NR] = $2} END {print w[int((NR + 1) / 2)]}')
+        BEST_WALL[$p]=$(echo "${ALL_WALLS[$p]}" | tr ' ' '\n' | grep . | sed -n "${r}p")
+        BEST_CPU[$p]=${RUN_CPU[$p.$r]}
+        BEST_BCPU[$p]=${RUN_BCPU[$p.$r]}
+        BEST_RSS[$p]=${RUN_RSS[$p.$r]}
+        cp "$WORK/$p.$r.out" "$WORK/$p.best.out"
+        cp "$WORK/$p.$r.err" "$WORK/$p.best.err"
+    done
+fi
+
 # Same answer: eddy's orders_summary (last value per region) vs Python's.
-if ! has_phase eddy_ref || ! has_phase python; then
-    echo "(no comparison with Python: ONLY left out eddy_ref or python)" > "$WORK/compare.out"
+if ! has_phase python || ! has_phase eddy_ref; then
+    echo "(the reference job or the Python baseline was not run: no comparison)" > "$WORK/compare.out"
 else
 "$PY" - "$B" "$WORK/python.best.out" > "$WORK/compare.out" 2>&1 <<'EOF' ||
 import json, sys
@@ -319,15 +346,13 @@ EOF
 fi
 
 # ---- report ---------------------------------------------------------------
-rate() {
-    if [ -z "${BEST_WALL[$1]:-}" ]; then echo -; return; fi
-    awk -v n="$N" -v w="${BEST_WALL[$1]}" 'BEGIN{printf "%.0f", n / w}'
-}
+rate() { awk -v n="$N" -v w="${BEST_WALL[$1]}" 'BEGIN{printf "%.0f", n / w}'; }
 ratio() {
-    local a b
-    a=$(rate "$1") b=$(rate "$2")
-    if [ "$a" = - ] || [ "$b" = - ]; then echo -; return; fi
-    awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", a / b}'
+    if has_phase "$1" && has_phase "$2"; then
+        awk -v a="$(rate "$1")" -v b="$(rate "$2")" 'BEGIN{printf "%.2f", a / b}'
+    else
+        echo "-"
+    fi
 }
 declare -A LABEL=(
     [raw]="raw C consumer (the limit)"
@@ -339,6 +364,7 @@ declare -A LABEL=(
     [window_tumble]="eddy TUMBLE 1 min per region"
     [window_hop]="eddy HOP 1 min / 1 s per region"
     [join_enrich]="eddy orders JOIN 100k upsert users"
+    [join_enrich_nostate]="same join, --state none"
     [join_interval]="eddy interval join, 2 x N/2 events"
     [topn]="eddy Top-3 users by sales per region"
     [dedup]="eddy dedup first row per order_id"
@@ -348,7 +374,7 @@ REV=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
 if [ -n "${EDDY_GIVEN:-}" ]; then REV="binary $EDDY (repository at $REV)"; fi
 
 echo
-echo "eddy bench: N=$N orders, 16 partitions, best of $REPEAT runs"
+echo "eddy bench: N=$N orders, 16 partitions, $STAT of $REPEAT runs"
 echo "machine: $(nproc) CPUs, $CPU_MODEL; load average at start: $LOAD0"
 echo "eddy $REV; librdkafka $(dpkg-query -W -f '${Version}' librdkafka1 2>/dev/null || echo '?');" \
     "confluent_kafka $("$PY" -c 'import confluent_kafka as c; print(c.version()[0])')"
@@ -364,8 +390,9 @@ for p in "${PHASES[@]}"; do
         "$(ratio "$p" raw)" "$(ratio "$p" python)"
 done
 echo
-verdict() { awk -v a="$1" -v t="$2" 'BEGIN{print (a >= t ? "met" : "MISSED")}'; }
-if has_phase eddy_ref && has_phase raw && has_phase python && has_phase eddy_groupby && has_phase passthrough; then
+verdict() {
+    if [ "$1" = - ]; then echo "(not run)"; else awk -v a="$1" -v t="$2" 'BEGIN{print (a >= t ? "met" : "MISSED")}'; fi
+}
 R1=$(ratio eddy_ref raw)
 R2=$(ratio eddy_groupby passthrough)
 R3=$(ratio eddy_ref python)
@@ -377,8 +404,7 @@ if [ "$NOSTATE" = 1 ]; then
     echo "    (same, GROUP BY with --state none:              $R2b  $(verdict "$R2b" 0.8))"
 fi
 echo "  reference job >= 2.5x the Python baseline:       $R3  $(verdict "$R3" 2.5)"
-fi
-if [ "$WINDOWS" = 1 ] && has_phase window_tumble && has_phase eddy_ref; then
+if [ "$WINDOWS" = 1 ] && has_phase window_tumble && has_phase window_hop; then
     R4=$(ratio window_tumble eddy_ref)
     R5=$(ratio window_hop eddy_ref)
     echo "targets (issue 11):"
@@ -388,7 +414,7 @@ if [ "$WINDOWS" = 1 ] && has_phase window_tumble && has_phase eddy_ref; then
         echo "  $p: $(sed -n 's/.*stopped: //p' "$WORK/$p.best.err" | tail -n 1)"
     done
 fi
-if [ "$JOINS" = 1 ] && has_phase join_enrich && has_phase passthrough; then
+if [ "$JOINS" = 1 ] && has_phase join_enrich && has_phase join_interval; then
     R6=$(ratio join_enrich passthrough)
     R7=$(ratio join_interval passthrough)
     # the join's state at the end of the enrichment run: every order and user
@@ -397,6 +423,10 @@ if [ "$JOINS" = 1 ] && has_phase join_enrich && has_phase passthrough; then
     JST=$(sed -n 's/.*state at stop: Join \([0-9]*\) keys, \([0-9]*\) bytes.*/\1 \2/p' "$WORK/join_enrich.best.err" | tail -n 1)
     echo "targets (issue 12; events/s counts the N orders, resp. the 2 x N/2 events):"
     echo "  enrichment >= 0.7x pass-through:                 $R6  $(verdict "$R6" 0.7)"
+    if has_phase join_enrich_nostate; then
+        R6b=$(ratio join_enrich_nostate passthrough)
+        echo "    (same, the join with --state none:             $R6b  $(verdict "$R6b" 0.7))"
+    fi
     echo "  interval join vs pass-through:                   $R7"
     if [ -n "$JST" ]; then
         read -r JKEYS JBYTES <<< "$JST"

@@ -23,6 +23,7 @@
  * tags and pointers without rehashing.
  */
 #include "htab.h"
+#include "slab.h"
 #include "strbuf.h"
 
 #include <stdio.h>
@@ -98,10 +99,17 @@ size_t htab_memory(const Htab *t)
 }
 
 /* Rebuilds the table with `cap` slots (a power of two > every tag's needs). */
+/* A zeroed array; a large one in huge pages (slab.h): a look-up in a table
+ * of millions of slots then costs a cache miss but rarely a TLB miss. */
+static void *array(size_t n, size_t size)
+{
+    return n * size >= SLAB_HUGE ? slab_huge_alloc(n * size, true) : xcalloc(n, size);
+}
+
 static void rehash(Htab *t, size_t cap)
 {
-    uint32_t *tags = xcalloc(cap, sizeof *tags);
-    void **ents = xcalloc(cap, sizeof *ents);
+    uint32_t *tags = array(cap, sizeof *tags);
+    void **ents = array(cap, sizeof *ents);
     size_t mask = cap - 1;
     if (t->tags) {
         for (size_t i = 0; i <= t->mask; i++) {

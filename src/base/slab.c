@@ -3,11 +3,15 @@
  */
 #include "slab.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK (64 * 1024)
+#include <sys/mman.h>
+
+#define BLOCK_MIN (64 * 1024)
+#define BLOCK_MAX (2 * 1024 * 1024)   /* a huge page */
 
 struct SlabBlock {
     SlabBlock *next;                 /* older block */
@@ -15,6 +19,18 @@ struct SlabBlock {
 };
 
 void slab_init(Slab *s) { memset(s, 0, sizeof *s); }
+
+void *slab_huge_alloc(size_t bytes, bool zero)
+{
+    size_t n = (bytes + BLOCK_MAX - 1) & ~(size_t)(BLOCK_MAX - 1);
+    void *p = aligned_alloc(BLOCK_MAX, n);
+    if (!p) abort();
+#ifdef MADV_HUGEPAGE
+    madvise(p, n, MADV_HUGEPAGE);   /* a hint: without transparent huge pages nothing changes */
+#endif
+    if (zero) memset(p, 0, bytes);
+    return p;
+}
 
 static size_t round8(size_t n) { return (n + 7) & ~(size_t)7; }
 
@@ -33,12 +49,14 @@ void *slab_alloc(Slab *s, size_t size)
         return p;
     }
     if (s->left < size) {
-        SlabBlock *b = malloc(sizeof *b + BLOCK);
+        size_t bytes = s->next ? s->next : BLOCK_MIN;
+        SlabBlock *b = bytes < BLOCK_MAX ? malloc(bytes) : slab_huge_alloc(bytes, false);
         if (!b) abort();   /* out of memory: the library does not print */
         b->next = s->blocks;
         s->blocks = b;
         s->cur = b->data;
-        s->left = BLOCK;
+        s->left = bytes - offsetof(SlabBlock, data);
+        s->next = bytes < BLOCK_MAX ? bytes * 2 : BLOCK_MAX;
     }
     void *p = s->cur;
     s->cur += size;

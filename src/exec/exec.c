@@ -535,6 +535,9 @@ int job_advance(Job *j, int source, int64_t watermark)
         int64_t wm = INT64_MAX;
         for (int p = 0; p < n->ninputs; p++) {
             int64_t w = j->ops[n->inputs[p]->id].stats.watermark;
+            /* an input that holds its output watermark back (the planner's wm_delay) */
+            int64_t lag = n->inputs[p]->wm_delay;
+            if (lag > 0 && w != INT64_MIN && w != INT64_MAX) w = w > INT64_MIN + lag ? w - lag : INT64_MIN;
             if (w < wm) wm = w;
         }
         if (wm <= s->stats.watermark) continue;

@@ -8,6 +8,7 @@
  * operator kind.
  */
 #include "keyed.h"
+#include "rowkey.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -163,10 +164,125 @@ void keyed_remove(Keyed *k, KeyedEntry *e, uint64_t h)
     retire(k, e, true);
 }
 
+/* ---- packed checkpoints ---------------------------------------------------
+ *
+ * A chunk is one state row of the operator: key = its number (8 bytes, big
+ * endian, so the table returns chunks in order), value = a format byte (1),
+ * a flags byte (1 = a snapshot starts here: what came before is replaced),
+ * then records, each
+ *     varint klen, key bytes, varint 0 (a delete) or vlen + 1, value bytes
+ * in the order the entries changed.  Replaying every chunk in order gives
+ * the state of the last checkpoint; key_text / value_text say which chunk
+ * and how many records.  A chunk is never rewritten: a snapshot deletes the
+ * old ones (in the same transaction as its own chunks). */
+
+static void be64(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (unsigned char)v;
+}
+
+/* Starts the chunk being filled (k->val) with its header. */
+static void chunk_begin(Keyed *k)
+{
+    k->val.len = 0;
+    sb_putn(&k->val, "\1\0", 2);
+    k->chunk_n = 0;
+}
+
+/* Writes the chunk being filled into b (an empty one only when it starts a
+ * snapshot: the replay must see the reset) and begins the next. */
+static void chunk_flush(Keyed *k, StateBatch *b, int op)
+{
+    if (!k->chunk_n && !k->chunk_reset) return;
+    unsigned char key[8];
+    be64(key, k->chunk_next);
+    k->val.s[1] = k->chunk_reset ? 1 : 0;
+    char kt[48], vt[80];
+    snprintf(kt, sizeof kt, "{\"chunk\":%llu}", (unsigned long long)k->chunk_next);
+    snprintf(vt, sizeof vt, "{\"records\":%lld,\"snapshot\":%s}", (long long)k->chunk_n, k->chunk_reset ? "true" : "false");
+    state_batch_put(b, op, key, sizeof key, k->val.s, k->val.len, kt, vt);
+    k->chunk_next++;
+    k->chunk_records += k->chunk_n;
+    k->chunk_reset = false;
+    chunk_begin(k);
+}
+
+/* Appends one record (val NULL: a delete) to the chunk being filled. */
+static void chunk_record(Keyed *k, StateBatch *b, int op, const KeyedEntry *e, const StrBuf *val)
+{
+    unsigned char v[2 * ROWKEY_VARINT_MAX];
+    size_t n = rowkey_put_varint(v, e->klen);
+    sb_putn(&k->val, (const char *)v, n);
+    sb_putn(&k->val, (const char *)e->data, e->klen);
+    n = rowkey_put_varint(v, val ? (uint64_t)val->len + 1 : 0);
+    sb_putn(&k->val, (const char *)v, n);
+    if (val && val->len) sb_putn(&k->val, val->s, val->len);
+    k->chunk_n++;
+    if (k->val.len >= KEYED_CHUNK) chunk_flush(k, b, op);
+}
+
+/* Saves live entry e as a record (or, when save says it holds nothing, a
+ * delete if the file has it). */
+static void chunk_save(Keyed *k, StateBatch *b, int op, KeyedEntry *e)
+{
+    k->ktext.len = 0;
+    if (k->cfg.save(k->op, e, &k->ktext, NULL)) {
+        if (e->stored) chunk_record(k, b, op, e, NULL);
+        e->stored = 0;
+        return;
+    }
+    e->stored = 1;
+    chunk_record(k, b, op, e, &k->ktext);
+    k->op->job->ckpt_written++;
+}
+
+static int checkpoint_packed(Keyed *k, StateBatch *b, int op)
+{
+    int64_t live = (int64_t)keyed_count(k);
+    bool snapshot = k->chunk_records > 2 * live + KEYED_SNAPSHOT_SLACK;   /* judged on what earlier checkpoints wrote */
+    chunk_begin(k);
+    if (snapshot) {
+        unsigned char key[8];
+        for (uint64_t c = k->chunk_first; c < k->chunk_next; c++) {
+            be64(key, c);
+            state_batch_del(b, op, key, sizeof key);
+        }
+        for (int i = 0; i < k->nchanged; i++) {
+            KeyedEntry *e = k->changed[i];
+            e->changed = 0;
+            if (e->dead) entry_free(k, e);
+        }
+        k->nchanged = 0;
+        k->chunk_first = k->chunk_next;
+        k->chunk_records = 0;
+        k->chunk_reset = true;
+        HtabIter it;
+        htab_iter_init(&k->table, &it);
+        for (KeyedEntry *e; (e = htab_iter_next(&k->table, &it));) chunk_save(k, b, op, e);
+        chunk_flush(k, b, op);
+        return 0;
+    }
+    for (int i = 0; i < k->nchanged; i++) {
+        KeyedEntry *e = k->changed[i];
+        if (i + KEYED_AHEAD < k->nchanged) keyed_pf(k->changed[i + KEYED_AHEAD]);
+        e->changed = 0;
+        if (e->dead) {
+            if (!e->moved) chunk_record(k, b, op, e, NULL);
+            entry_free(k, e);
+            continue;
+        }
+        chunk_save(k, b, op, e);
+    }
+    k->nchanged = 0;
+    chunk_flush(k, b, op);
+    return 0;
+}
+
 /* ---- checkpoint and restore ---------------------------------------------- */
 
 int keyed_checkpoint(Keyed *k, StateBatch *b, int op)
 {
+    if (k->cfg.packed) return checkpoint_packed(k, b, op);
     for (int i = 0; i < k->nchanged; i++) {
         KeyedEntry *e = k->changed[i];
         if (i + KEYED_AHEAD < k->nchanged) keyed_pf(k->changed[i + KEYED_AHEAD]);
@@ -218,11 +334,70 @@ static int restore_row(void *ctx, const void *key, size_t klen, const void *val,
     return 0;
 }
 
+/* Drops every entry (a snapshot chunk replaces what was loaded before it). */
+static void drop_all(Keyed *k)
+{
+    HtabIter it;
+    htab_iter_init(&k->table, &it);
+    for (KeyedEntry *e; (e = htab_iter_next(&k->table, &it));) {
+        if (k->cfg.release) k->cfg.release(k->op, e);
+        k->op->stats.state_keys--;
+        k->op->stats.state_bytes -= (int64_t)e->klen + e->vlen;
+        entry_free(k, e);
+    }
+    htab_free(&k->table);
+    htab_init(&k->table, entry_key);
+    k->loaded = 0;
+}
+
+static int chunk_bad(Keyed *k)
+{
+    return job_fail(k->op->job, "state file: a chunk of %s's state is unreadable (is the file damaged?)", plan_ops[k->op->node->kind].name);
+}
+
+/* One stored chunk (packed): its records replayed in order. */
+static int restore_chunk(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    Keyed *k = ctx;
+    if (klen != 8) return chunk_bad(k);
+    uint64_t seq = 0;
+    for (int i = 0; i < 8; i++) seq = seq << 8 | ((const unsigned char *)key)[i];
+    if (seq + 1 > k->chunk_next) k->chunk_next = seq + 1;
+    if (!val) return 0;   /* deleted by a snapshot, which follows */
+    const unsigned char *p = val, *end = p + vlen;
+    if (vlen < 2 || p[0] != 1 || p[1] > 1) return chunk_bad(k);
+    if (p[1] == 1) {
+        drop_all(k);
+        k->chunk_records = 0;
+        k->chunk_first = seq;
+    } else if (seq < k->chunk_first) {
+        k->chunk_first = seq;
+    }
+    p += 2;
+    while (p < end) {
+        uint64_t kl, tag;
+        if (rowkey_get_varint(&p, end, &kl) || kl > (uint64_t)(end - p)) return chunk_bad(k);
+        const unsigned char *rk = p;
+        p += kl;
+        if (rowkey_get_varint(&p, end, &tag) || (tag && tag - 1 > (uint64_t)(end - p))) return chunk_bad(k);
+        const unsigned char *rv = tag ? p : NULL;
+        if (tag) p += tag - 1;
+        if (restore_row(k, rk, (size_t)kl, rv, tag ? (size_t)(tag - 1) : 0)) return -1;
+        k->chunk_records++;
+    }
+    return 0;
+}
+
 int keyed_restore(Keyed *k, StateStore *store, int op)
 {
     Job *j = k->op->job;
     k->loaded = 0;
-    if (state_scan(store, op, restore_row, k)) return j->err[0] ? -1 : job_fail(j, "%s", state_errmsg(store));
+    k->chunk_first = UINT64_MAX;
+    k->chunk_next = 0;
+    k->chunk_records = 0;
+    if (state_scan(store, op, k->cfg.packed ? restore_chunk : restore_row, k))
+        return j->err[0] ? -1 : job_fail(j, "%s", state_errmsg(store));
+    if (k->chunk_first > k->chunk_next) k->chunk_first = k->chunk_next;   /* no chunk */
     j->stats.restored_keys += k->loaded;
     return 0;
 }

@@ -91,6 +91,15 @@ typedef struct KeyedConfig {
     int  (*load)(OpState *s, KeyedEntry *e, const void *val, size_t vlen);
     /* Frees what e's payload owns outside the entry; NULL = nothing. */
     void (*release)(OpState *s, KeyedEntry *e);
+    /* Packed checkpoints: the changed entries go into the state file as
+     * chunks of binary records (a state row per up to KEYED_CHUNK bytes of
+     * changes, see keyed.c) instead of one state row per entry with its
+     * JSON texts.  For operators with a state entry per kept input row
+     * (joins), where a SQLite row and two JSON texts per entry cost more
+     * than the operator's own work.  The fields above for the texts are
+     * then unused (save gets row NULL); the chunk rows' texts say what the
+     * chunk holds. */
+    bool packed;
 } KeyedConfig;
 
 typedef struct Keyed {
@@ -104,7 +113,20 @@ typedef struct Keyed {
     StrBuf       val, ktext, vtext; /* checkpoint scratch */
     Value       *row;     /* checkpoint scratch row (cfg.row_width) */
     int64_t      loaded;  /* restore: rows loaded */
+    /* packed checkpoints (cfg.packed): the state file holds chunks
+     * [chunk_first, chunk_next) of this operator, chunk_records records in all */
+    uint64_t     chunk_first; /* oldest chunk the file holds */
+    uint64_t     chunk_next;  /* number of the next chunk */
+    int64_t      chunk_records; /* records in those chunks (puts and deletes, live or replaced) */
+    int64_t      chunk_n;     /* checkpoint scratch: records in the chunk being filled */
+    bool         chunk_reset; /* checkpoint scratch: the chunk being filled starts a snapshot */
 } Keyed;
+
+/* Packed chunks are closed at this size (bytes of records). */
+#define KEYED_CHUNK (256 * 1024)
+/* Records the chunks may hold beyond twice the live entries before a
+ * checkpoint rewrites them as one snapshot. */
+#define KEYED_SNAPSHOT_SLACK 65536
 
 void keyed_init(Keyed *k, OpState *s, const KeyedConfig *cfg);
 /* Releases every payload and frees all memory.  NULL-safe; k may be
@@ -144,7 +166,10 @@ void keyed_remove(Keyed *k, KeyedEntry *e, uint64_t h);
 
 /* Writes the entries changed since the last checkpoint into b as operator
  * `op`'s rows, in the order they first changed (puts via cfg.save, deletes),
- * frees the dead ones, and starts a new changed list. */
+ * frees the dead ones, and starts a new changed list.  Packed: the same as
+ * chunks; when the chunks hold more than twice the live entries (plus
+ * KEYED_SNAPSHOT_SLACK records), the checkpoint instead deletes them all and writes
+ * every live entry anew, so the file stays proportional to the state. */
 int  keyed_checkpoint(Keyed *k, StateBatch *b, int op);
 /* Loads operator `op`'s rows from the state file (a later row of a key
  * replaces the earlier one; a NULL value deletes it).  0, or -1 with the
@@ -173,43 +198,10 @@ int  keyed_op_restore(OpState *s, StateStore *store, int op);
  * for row i + KEYED_AHEAD (whose slot is in cache by then). */
 #define KEYED_AHEAD 8
 
-/* gcc 12 at -O2 dropped __builtin_prefetch calls from op_agg's loop (none
- * left in the object code), hence the instruction itself on x86. */
-static inline void keyed_pf(const void *p)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __asm__ volatile("prefetcht0 (%0)" : : "r"(p));
-#else
-    __builtin_prefetch(p);
-#endif
-}
+static inline void keyed_pf(const void *p) { htab_pf(p); }
 
-/* These mirror htab.c's layout (slot = tag & mask, tag = high 32 bits of
- * the hash, never 0). */
-static inline void keyed_prefetch_slot(const Keyed *k, uint64_t h)
-{
-    const Htab *t = &k->table;
-    if (!t->tags) return;
-    uint32_t tg = (uint32_t)(h >> 32);
-    size_t s = (tg ? tg : 1) & t->mask;
-    keyed_pf(&t->tags[s]);
-    keyed_pf(&t->ents[s]);
-}
+static inline void keyed_prefetch_slot(const Keyed *k, uint64_t h) { htab_prefetch_slot(&k->table, h); }
 
-static inline void keyed_prefetch_entry(const Keyed *k, uint64_t h)
-{
-    const Htab *t = &k->table;
-    if (!t->tags) return;
-    uint32_t tg = (uint32_t)(h >> 32);
-    tg = tg ? tg : 1;
-    for (size_t s = tg & t->mask, n = 0; n < 4; s = (s + 1) & t->mask, n++) {
-        uint32_t x = t->tags[s];
-        if (!x) return;
-        if (x == tg) {
-            keyed_pf(t->ents[s]);
-            return;
-        }
-    }
-}
+static inline void keyed_prefetch_entry(const Keyed *k, uint64_t h) { htab_prefetch_entry(&k->table, h); }
 
 #endif

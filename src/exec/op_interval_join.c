@@ -207,31 +207,19 @@ static void unlink_rec(OpState *s, KeyedEntry *e)
 }
 
 /* ---- checkpoint and restore: a stored row's value is count, unmatched
- * copies and time (varints); its texts are the side and join key, and
- * {count, unmatched, the output row with the other side NULL} ---- */
+ * copies and time (varints); rows go into the state file packed (keyed.h:
+ * binary records in chunks, no JSON texts) ---- */
 
 static int rec_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
 {
-    const IJoinState *st = s->priv;
+    (void)s;
+    (void)row;   /* packed: no texts */
     const IRec *r = rec_of(e);
     unsigned char v[3 * ROWKEY_VARINT_MAX];
     size_t n = rowkey_put_varint(v, rowkey_zigzag(r->count));
     n += rowkey_put_varint(v + n, rowkey_zigzag(r->unmatched));
     n += rowkey_put_varint(v + n, rowkey_zigzag(r->time));
     sb_putn(val, (const char *)v, n);
-    const unsigned char *k = keyed_key(e);
-    int side = k[0];
-    size_t pl = prefix_len(k, e->klen);
-    row[0] = (Value){.s = side ? "right" : "left", .n = side ? 5 : 4};
-    row[1] = (Value){.i = r->count};
-    row[2] = (Value){.i = r->unmatched};
-    for (int i = 0; i < st->ncols; i++) row[3 + st->nkeys + i] = (Value){.null = 1};
-    const ISide *sd = &st->side[side];
-    rowkey_decode((const char *)k + pl, e->klen - pl, sd->types, row + 3 + st->nkeys + sd->off, sd->ncols, NULL);
-    const unsigned char *kp = k + 1;
-    uint64_t jl = 0;
-    rowkey_get_varint(&kp, k + e->klen, &jl);
-    rowkey_decode((const char *)kp, (size_t)jl, st->key_types, row + 3, st->nkeys, NULL);
     return 0;
 }
 
@@ -320,22 +308,11 @@ static int ij_init(OpState *s)
     st->joined = xcalloc((size_t)n->ncols, sizeof *st->joined);
     int wide = st->side[0].ncols > st->side[1].ncols ? st->side[0].ncols : st->side[1].ncols;
     st->scratch = xcalloc((size_t)wide, sizeof *st->scratch);
-    /* the state file's texts: key_text = {side, key…}; value_text = {count, unmatched, the row…} */
-    int width = 3 + jp->nkeys + n->ncols;
-    JsonField *kf = xcalloc((size_t)jp->nkeys + 1, sizeof *kf), *vf = xcalloc((size_t)n->ncols + 2, sizeof *vf);
-    kf[0] = (JsonField){"side", type_make(TY_STRING, false), 0};
-    for (int k = 0; k < jp->nkeys; k++) {
-        const BExpr *e = jp->lkeys[k]->kind == BX_CAST ? jp->lkeys[k]->a : jp->lkeys[k];
-        kf[k + 1] = (JsonField){e->kind == BX_COL ? n->cols[e->col].name : "key", st->key_types[k], 3 + k};
-    }
-    vf[0] = (JsonField){"count", type_make(TY_BIGINT, false), 1};
-    vf[1] = (JsonField){"unmatched", type_make(TY_BIGINT, false), 2};
-    for (int i = 0; i < n->ncols; i++) vf[i + 2] = (JsonField){n->cols[i].name, n->cols[i].type, 3 + jp->nkeys + i};
+    /* rows are checkpointed packed: no texts */
     KeyedConfig cfg = {
-        .vsize = sizeof(IRec), .key_text = kf, .nkey_text = jp->nkeys + 1, .val_text = vf, .nval_text = n->ncols + 2,
-        .row_width = width, .save = rec_save, .load = rec_load, .release = unlink_rec,
+        .vsize = sizeof(IRec), .save = rec_save, .load = rec_load, .release = unlink_rec, .packed = true,
     };
-    keyed_init(&st->rows, s, &cfg);   /* it owns kf and vf now */
+    keyed_init(&st->rows, s, &cfg);
     return 0;
 }
 

@@ -8,9 +8,10 @@
  * JoinRec: how many copies of the row the side holds, how many rows of the
  * other side it matches (an outer side's row is NULL-padded in the output
  * while that is 0), and when it was last written (for table.exec.state.ttl).
- * A checkpoint therefore writes the rows that changed, not whole keys.  An
- * index in memory only (rebuilt on restore) groups the entries of one side
- * and join key in a Bucket, a list the other side's rows walk.
+ * A checkpoint therefore writes the rows that changed, not whole keys (packed,
+ * keyed.h).  An index in memory only (rebuilt on restore) holds per join key
+ * a Bucket with both sides' lists of entries, so that an arriving row finds
+ * the other side's rows and its own side's list in one look-up.
  *
  * A row whose join key has a NULL matches nothing and is not kept: an outer
  * side emits it NULL-padded (and retracts it the same way).
@@ -46,17 +47,24 @@ typedef struct JoinRec {
     int64_t     count;    /* copies of the row the side holds */
     int64_t     assoc;    /* rows of the other side it matches (kept for outer sides) */
     int64_t     touched;  /* processing time of its last write (ms): table.exec.state.ttl */
-    KeyedEntry *prev, *next;   /* its bucket's list */
-    KeyedEntry *older, *newer; /* the TTL list, least recently written first (with a TTL only) */
-    Bucket     *bucket;   /* the side and join key it belongs to */
+    KeyedEntry *prev, *next;   /* its side's list in its bucket */
+    Bucket     *bucket;   /* the join key it belongs to (its side: the entry key's first byte) */
+    /* With a TTL only (without one the payload ends here: JoinState.recsize): */
+    KeyedEntry *older, *newer; /* the TTL list, least recently written first */
 } JoinRec;
 
-/* One side's rows of one join key (the index, not checkpointed). */
-struct Bucket {
+/* One side's rows of one join key. */
+typedef struct RowList {
     KeyedEntry *head;     /* first row (rows in the order they came) */
     KeyedEntry *tail;     /* last row */
     int64_t     nrows;    /* distinct rows in the list */
-    uint32_t    klen;     /* key bytes: [side][join key length][join key] */
+} RowList;
+
+/* Both sides' rows of one join key (the index, not checkpointed; from
+ * JoinState.bslab, freed when both lists are empty). */
+struct Bucket {
+    RowList     side[2];  /* left, right */
+    uint32_t    klen;     /* key bytes: [join key length][join key] */
     _Alignas(8) unsigned char key[];
 };
 
@@ -68,6 +76,16 @@ typedef struct Side {
     bool           outer;  /* its rows stay in the output, NULL-padded, when nothing matches */
 } Side;
 
+/* A row's keys: computed for a whole batch ahead of the look-ups (so that
+ * they can be prefetched), or on the spot for an update pair. */
+typedef struct RowKeys {
+    size_t      off;      /* where its entry key starts in its buffer */
+    uint32_t    plen;     /* bytes of [side][join key length][join key]: the bucket key is the part after the side */
+    uint32_t    len;      /* bytes of the entry key: that and the encoded row */
+    int         nul;      /* 1: the join key has a NULL (nothing else is set); -1: not computed (an error to raise in turn) */
+    uint64_t    hb, hr;   /* hashes of the bucket key and of the entry key */
+} RowKeys;
+
 /* A row of the other side that an arriving row (or update pair) meets. */
 typedef struct Match {
     KeyedEntry *e;        /* the stored row */
@@ -77,7 +95,9 @@ typedef struct Match {
 
 typedef struct JoinState {
     Keyed       rows;     /* stored rows (first: keyed_op_checkpoint finds it here) */
-    Htab        buckets;  /* [side][key] → Bucket */
+    Htab        buckets;  /* [join key length][join key] → Bucket */
+    Slab        bslab;    /* where buckets live */
+    bool        ending;   /* join_end: rows are freed with their buckets, not unlinked one by one */
     Side        side[2];  /* left, right */
     int         nkeys;    /* join key width */
     Type       *key_types;/* their (common) types */
@@ -88,13 +108,18 @@ typedef struct JoinState {
     int         nkey;     /* unique key of the output (compared to pair updates), 0 = none */
     const int  *key;      /* its columns */
     int64_t     ttl;      /* table.exec.state.ttl (ms), 0 = none */
+    size_t      recsize;  /* payload bytes of a row: JoinRec, without the TTL links when there is no TTL */
     KeyedEntry *oldest, *newest; /* the TTL list */
     Value      *kv;       /* scratch: join key values */
     Value      *joined;   /* scratch: an output row (residual, emission) */
     Value      *joined2;  /* scratch: a second one (update pairs) */
     Match      *m;        /* scratch: matches */
     int         capm;     /* their capacity */
-    StrBuf      kbuf, kbuf2, rbuf; /* scratch: bucket keys, entry key */
+    StrBuf      kbuf, rbuf; /* scratch: join keys */
+    StrBuf      ka, kb;   /* scratch: the keys of an update pair's rows */
+    StrBuf      pre;      /* a batch's entry keys, computed ahead (join_process) */
+    RowKeys    *rk;       /* their RowKeys */
+    int         caprk;    /* capacity */
     Value      *scratch;  /* restore: a decoded row */
     int64_t     ignored;  /* retractions of rows the side did not hold */
 } JoinState;
@@ -121,36 +146,43 @@ static size_t prefix_len(const unsigned char *k, size_t klen)
 
 /* ---- the index: buckets and the TTL list ---- */
 
-static Bucket *bucket_get(OpState *s, const void *key, size_t klen, bool create)
+static size_t bucket_size(size_t klen) { return sizeof(Bucket) + ((klen + 7) & ~(size_t)7); }
+
+/* The bucket of join key key[0..klen) ([length][join key]: an entry key
+ * without its side byte), made when absent if `create`. */
+static Bucket *bucket_get_h(OpState *s, const void *key, size_t klen, uint64_t h, bool create)
 {
     JoinState *st = s->priv;
-    uint64_t h = htab_hash(key, klen);
     Bucket *b = htab_find(&st->buckets, key, klen, h);
     if (b || !create) return b;
-    b = malloc(sizeof *b + klen);
-    if (!b) abort();
-    b->head = b->tail = NULL;
-    b->nrows = 0;
+    b = slab_alloc(&st->bslab, bucket_size(klen));
+    memset(b, 0, sizeof *b);
     b->klen = (uint32_t)klen;
     memcpy(b->key, key, klen);
     htab_insert(&st->buckets, b, h);
-    s->stats.state_bytes += (int64_t)(sizeof *b + klen);
+    s->stats.state_bytes += (int64_t)bucket_size(klen);
     return b;
+}
+
+static Bucket *bucket_get(OpState *s, const void *key, size_t klen, bool create)
+{
+    return bucket_get_h(s, key, klen, htab_hash(key, klen), create);
 }
 
 static void link_rec(OpState *s, KeyedEntry *e, Bucket *b)
 {
     JoinState *st = s->priv;
     JoinRec *r = rec_of(e);
+    RowList *l = &b->side[((const unsigned char *)keyed_key(e))[0]];
     r->bucket = b;
     r->next = NULL;
-    r->prev = b->tail;
-    if (b->tail) rec_of(b->tail)->next = e;
-    else b->head = e;
-    b->tail = e;
-    b->nrows++;
-    r->older = r->newer = NULL;
+    r->prev = l->tail;
+    if (l->tail) rec_of(l->tail)->next = e;
+    else l->head = e;
+    l->tail = e;
+    l->nrows++;
     if (st->ttl > 0) {
+        r->newer = NULL;
         r->older = st->newest;
         if (st->newest) rec_of(st->newest)->newer = e;
         else st->oldest = e;
@@ -163,12 +195,14 @@ static void unlink_rec(OpState *s, KeyedEntry *e)
 {
     JoinState *st = s->priv;
     JoinRec *r = rec_of(e);
+    if (st->ending) return;
     Bucket *b = r->bucket;
     if (!b) return;
+    RowList *l = &b->side[((const unsigned char *)keyed_key(e))[0]];
     if (r->prev) rec_of(r->prev)->next = r->next;
-    else b->head = r->next;
+    else l->head = r->next;
     if (r->next) rec_of(r->next)->prev = r->prev;
-    else b->tail = r->prev;
+    else l->tail = r->prev;
     if (st->ttl > 0) {
         if (r->older) rec_of(r->older)->newer = r->newer;
         else st->oldest = r->newer;
@@ -176,10 +210,11 @@ static void unlink_rec(OpState *s, KeyedEntry *e)
         else st->newest = r->older;
     }
     r->bucket = NULL;
-    if (--b->nrows == 0) {
+    l->nrows--;
+    if (b->side[0].nrows == 0 && b->side[1].nrows == 0) {
         htab_remove(&st->buckets, b->key, b->klen, htab_hash(b->key, b->klen));
-        s->stats.state_bytes -= (int64_t)(sizeof *b + b->klen);
-        free(b);
+        s->stats.state_bytes -= (int64_t)bucket_size(b->klen);
+        slab_release(&st->bslab, b, bucket_size(b->klen));
     }
 }
 
@@ -202,31 +237,19 @@ static void rec_written(OpState *s, KeyedEntry *e)
 }
 
 /* ---- checkpoint and restore: a stored row's value is count, matches and
- * the time it was written (varints); its texts are the side and join key,
- * and {count, matches, the output row with the other side NULL} ---- */
+ * the time it was written (varints); rows go into the state file packed
+ * (keyed.h: binary records in chunks, no JSON texts) ---- */
 
 static int rec_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
 {
-    const JoinState *st = s->priv;
+    (void)s;
+    (void)row;   /* packed: no texts */
     const JoinRec *r = rec_of(e);
     unsigned char v[3 * ROWKEY_VARINT_MAX];
     size_t n = rowkey_put_varint(v, rowkey_zigzag(r->count));
     n += rowkey_put_varint(v + n, rowkey_zigzag(r->assoc));
     n += rowkey_put_varint(v + n, rowkey_zigzag(r->touched));
     sb_putn(val, (const char *)v, n);
-    const unsigned char *k = keyed_key(e);
-    int side = k[0];
-    size_t pl = prefix_len(k, e->klen);
-    row[0] = (Value){.s = side ? "right" : "left", .n = side ? 5 : 4};
-    row[1] = (Value){.i = r->count};
-    row[2] = (Value){.i = r->assoc};
-    for (int i = 0; i < st->ncols; i++) row[3 + st->nkeys + i] = (Value){.null = 1};
-    const Side *sd = &st->side[side];
-    rowkey_decode((const char *)k + pl, e->klen - pl, sd->types, row + 3 + st->nkeys + sd->off, sd->ncols, NULL);
-    const unsigned char *kp = k + 1;
-    uint64_t jl = 0;
-    if (!rowkey_get_varint(&kp, k + e->klen, &jl) && jl <= (uint64_t)(k + e->klen - kp))
-        rowkey_decode((const char *)kp, (size_t)jl, st->key_types, row + 3, st->nkeys, NULL);
     return 0;
 }
 
@@ -251,7 +274,7 @@ static int rec_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
     r->count = rowkey_unzigzag(c);
     r->assoc = rowkey_unzigzag(a);
     r->touched = rowkey_unzigzag(t);
-    link_rec(s, e, bucket_get(s, k, pl, true));
+    link_rec(s, e, bucket_get(s, k + 1, pl - 1, true));
     return 0;
 }
 
@@ -296,11 +319,13 @@ static int join_init(OpState *s)
     if (!st) abort();
     s->priv = st;
     htab_init(&st->buckets, bucket_key);
+    slab_init(&st->bslab);
     st->nkeys = jp->nkeys;
     st->residual = jp->residual;
     st->ncols = n->ncols;
     st->before = n->before;
     st->ttl = s->job->plan->config.state_ttl_ms;
+    st->recsize = st->ttl > 0 ? sizeof(JoinRec) : offsetof(JoinRec, older);
     if (n->updating && n->has_key) {
         st->nkey = n->nkey;
         st->key = n->key;
@@ -323,22 +348,11 @@ static int join_init(OpState *s)
     st->joined2 = xcalloc((size_t)n->ncols, sizeof *st->joined2);
     int wide = st->side[0].ncols > st->side[1].ncols ? st->side[0].ncols : st->side[1].ncols;
     st->scratch = xcalloc((size_t)wide, sizeof *st->scratch);
-    /* the state file's texts: key_text = {side, key…}; value_text = {count, matches, the row…} */
-    int width = 3 + jp->nkeys + n->ncols;
-    JsonField *kf = xcalloc((size_t)jp->nkeys + 1, sizeof *kf), *vf = xcalloc((size_t)n->ncols + 2, sizeof *vf);
-    kf[0] = (JsonField){"side", type_make(TY_STRING, false), 0};
-    for (int k = 0; k < jp->nkeys; k++) {
-        const BExpr *e = jp->lkeys[k]->kind == BX_CAST ? jp->lkeys[k]->a : jp->lkeys[k];
-        kf[k + 1] = (JsonField){e->kind == BX_COL ? n->cols[e->col].name : "key", st->key_types[k], 3 + k};
-    }
-    vf[0] = (JsonField){"count", type_make(TY_BIGINT, false), 1};
-    vf[1] = (JsonField){"matches", type_make(TY_BIGINT, false), 2};
-    for (int i = 0; i < n->ncols; i++) vf[i + 2] = (JsonField){n->cols[i].name, n->cols[i].type, 3 + jp->nkeys + i};
+    /* rows are checkpointed packed: no texts */
     KeyedConfig cfg = {
-        .vsize = sizeof(JoinRec), .key_text = kf, .nkey_text = jp->nkeys + 1, .val_text = vf, .nval_text = n->ncols + 2,
-        .row_width = width, .save = rec_save, .load = rec_load, .release = unlink_rec,
+        .vsize = st->recsize, .save = rec_save, .load = rec_load, .release = unlink_rec, .packed = true,
     };
-    keyed_init(&st->rows, s, &cfg);   /* it owns kf and vf now */
+    keyed_init(&st->rows, s, &cfg);
     return 0;
 }
 
@@ -346,10 +360,9 @@ static void join_end(OpState *s)
 {
     JoinState *st = s->priv;
     if (!st) return;
-    keyed_free(&st->rows);   /* releases every row: the buckets go with them */
-    HtabIter it;
-    htab_iter_init(&st->buckets, &it);
-    for (Bucket *b; (b = htab_iter_next(&st->buckets, &it));) free(b);
+    st->ending = true;
+    keyed_free(&st->rows);
+    slab_free_all(&st->bslab);   /* every bucket */
     htab_free(&st->buckets);
     for (int sd = 0; sd < 2; sd++) free(st->side[sd].types);
     free(st->types);
@@ -360,27 +373,33 @@ static void join_end(OpState *s)
     free(st->scratch);
     free(st->m);
     sb_free(&st->kbuf);
-    sb_free(&st->kbuf2);
+    sb_free(&st->ka);
+    sb_free(&st->kb);
+    sb_free(&st->pre);
+    free(st->rk);
     sb_free(&st->rbuf);
     free(st);
 }
 
 /* ---- process ---- */
 
-/* Evaluates side sd's join key of row into the bucket key [sd][len][key] in
- * out.  Returns 1 when the key has a NULL (it matches nothing), 0, or -1. */
-static int join_key(OpState *s, int sd, const Value *row, StrBuf *out, EvalCtx *cx)
+/* Appends side sd's entry key for row ([sd][join key length][join key][row])
+ * to buf and describes it in *rk.  Returns 1 when the join key has a NULL
+ * (it matches nothing: nothing appended), 0, or -1. */
+static int row_keys(OpState *s, int sd, const Value *row, StrBuf *buf, RowKeys *rk, EvalCtx *cx)
 {
     JoinState *st = s->priv;
-    return exec_join_key(s, sd, st->side[sd].keys, st->nkeys, st->key_types, row, st->kv, &st->rbuf, out, cx);
-}
-
-/* The same bucket key for the other side. */
-static void other_key(const StrBuf *k, StrBuf *out)
-{
-    out->len = 0;
-    sb_putn(out, k->s, k->len);
-    out->s[0] ^= 1;
+    int r = exec_join_key(s, sd, st->side[sd].keys, st->nkeys, st->key_types, row, st->kv, &st->rbuf, &st->kbuf, cx);
+    rk->nul = r;
+    if (r) return r;
+    rk->off = buf->len;
+    rk->plen = (uint32_t)st->kbuf.len;
+    sb_putn(buf, st->kbuf.s, st->kbuf.len);
+    rowkey_encode(buf, st->side[sd].types, row, NULL, st->side[sd].ncols);
+    rk->len = (uint32_t)(buf->len - rk->off);
+    rk->hb = htab_hash(buf->s + rk->off + 1, rk->plen - 1);
+    rk->hr = keyed_hash(buf->s + rk->off, rk->len);
+    return 0;
 }
 
 /* Writes side sd's row (or NULLs) into an output row; a stored row's
@@ -458,19 +477,19 @@ static int meets(OpState *s, int sd, const Value *a, const KeyedEntry *e, EvalCt
 /* The other side's rows that old and/or nw (either may be NULL) of side sd
  * meet, into st->m; returns their count (-1 on error) and the numbers of
  * matching rows, copies counted, in *mo / *mn. */
-static int find_matches(OpState *s, int sd, const StrBuf *okey, const Value *old, const Value *nw, int64_t *mo, int64_t *mn, EvalCtx *cx)
+static int find_matches(OpState *s, int sd, const Bucket *b, const Value *old, const Value *nw, int64_t *mo, int64_t *mn, EvalCtx *cx)
 {
     JoinState *st = s->priv;
     *mo = *mn = 0;
-    Bucket *b = bucket_get(s, okey->s, okey->len, false);
     if (!b) return 0;
-    if (b->nrows > st->capm) {
-        st->capm = (int)b->nrows * 2;
+    const RowList *l = &b->side[1 - sd];
+    if (l->nrows > st->capm) {
+        st->capm = (int)l->nrows * 2;
         st->m = realloc(st->m, sizeof *st->m * (size_t)st->capm);
         if (!st->m) abort();
     }
     int n = 0;
-    for (KeyedEntry *e = b->head; e; e = rec_of(e)->next) {
+    for (KeyedEntry *e = l->head; e; e = rec_of(e)->next) {
         int a = old ? meets(s, sd, old, e, cx) : 0, c = nw ? meets(s, sd, nw, e, cx) : 0;
         if (a < 0 || c < 0) return -1;
         if (!a && !c) continue;
@@ -481,38 +500,31 @@ static int find_matches(OpState *s, int sd, const StrBuf *okey, const Value *old
     return n;
 }
 
-/* Adds one copy of row (side sd, bucket key key) to the state, matching `assoc` rows. */
-static void store_add(OpState *s, int sd, const StrBuf *key, const Value *row, int64_t assoc)
+/* Adds one copy of a row (its entry key k, described by rk) to the state,
+ * matching `assoc` rows; b is its bucket, or NULL to look it up (made if need be). */
+static void store_add(OpState *s, const char *k, const RowKeys *rk, Bucket *b, int64_t assoc)
 {
     JoinState *st = s->priv;
-    st->rbuf.len = 0;
-    sb_putn(&st->rbuf, key->s, key->len);
-    rowkey_encode(&st->rbuf, st->side[sd].types, row, NULL, st->side[sd].ncols);
-    uint64_t h = keyed_hash(st->rbuf.s, st->rbuf.len);
-    KeyedEntry *e = keyed_find(&st->rows, st->rbuf.s, st->rbuf.len, h);
+    KeyedEntry *e = keyed_find(&st->rows, k, rk->len, rk->hr);
     if (e) {
         rec_of(e)->count++;
         rec_of(e)->assoc = assoc;
         rec_written(s, e);
         return;
     }
-    e = keyed_insert(&st->rows, st->rbuf.s, st->rbuf.len, h, sizeof(JoinRec));
+    e = keyed_insert(&st->rows, k, rk->len, rk->hr, st->recsize);
     JoinRec *r = rec_of(e);
     r->count = 1;
     r->assoc = assoc;
     r->touched = s->job->clock_ms;
-    link_rec(s, e, bucket_get(s, key->s, key->len, true));
+    link_rec(s, e, b ? b : bucket_get_h(s, k + 1, rk->plen - 1, rk->hb, true));
 }
 
-/* Takes one copy of row away from the state (nothing if it holds none). */
-static void store_del(OpState *s, int sd, const StrBuf *key, const Value *row)
+/* Takes one copy of a row away from the state (nothing if it holds none). */
+static void store_del(OpState *s, const char *k, const RowKeys *rk)
 {
     JoinState *st = s->priv;
-    st->rbuf.len = 0;
-    sb_putn(&st->rbuf, key->s, key->len);
-    rowkey_encode(&st->rbuf, st->side[sd].types, row, NULL, st->side[sd].ncols);
-    uint64_t h = keyed_hash(st->rbuf.s, st->rbuf.len);
-    KeyedEntry *e = keyed_find(&st->rows, st->rbuf.s, st->rbuf.len, h);
+    KeyedEntry *e = keyed_find(&st->rows, k, rk->len, rk->hr);
     if (!e) {
         st->ignored++;
         return;
@@ -521,7 +533,7 @@ static void store_del(OpState *s, int sd, const StrBuf *key, const Value *row)
         rec_written(s, e);
         return;
     }
-    keyed_remove(&st->rows, e, h);   /* unlinks it (release hook) */
+    keyed_remove(&st->rows, e, rk->hr);   /* unlinks it (release hook) */
 }
 
 /* An outer side's stored row matches one row more or fewer. */
@@ -533,13 +545,21 @@ static void assoc_add(OpState *s, KeyedEntry *e, int64_t d)
     rec_written(s, e);
 }
 
-/* Row x of side sd is inserted (add) or retracted. */
-static int join_one(OpState *s, int sd, const Value *x, bool add, int64_t ts, Batch *out, EvalCtx *cx)
+/* Row x of side sd is inserted (add) or retracted; rk: its keys (in st->pre)
+ * if computed ahead, else NULL. */
+static int join_one(OpState *s, int sd, const Value *x, const RowKeys *rk, bool add, int64_t ts, Batch *out, EvalCtx *cx)
 {
     JoinState *st = s->priv;
     const Side *me = &st->side[sd], *other = &st->side[1 - sd];
-    int nul = join_key(s, sd, x, &st->kbuf, cx);
-    if (nul < 0) return -1;
+    RowKeys mine;
+    const StrBuf *buf = &st->pre;
+    if (!rk || rk->nul < 0) {
+        st->ka.len = 0;
+        if (row_keys(s, sd, x, &st->ka, &mine, cx) < 0) return -1;
+        rk = &mine;
+        buf = &st->ka;
+    }
+    int nul = rk->nul;
     if (nul) {   /* a NULL key matches nothing and is not kept */
         if (me->outer) {
             build(s, st->joined, sd, x, NULL);
@@ -547,9 +567,10 @@ static int join_one(OpState *s, int sd, const Value *x, bool add, int64_t ts, Ba
         }
         return 0;
     }
-    other_key(&st->kbuf, &st->kbuf2);
+    const char *k = buf->s + rk->off;
+    Bucket *b = bucket_get_h(s, k + 1, rk->plen - 1, rk->hb, false);
     int64_t m, unused;
-    int n = find_matches(s, sd, &st->kbuf2, x, NULL, &m, &unused, cx);
+    int n = find_matches(s, sd, b, x, NULL, &m, &unused, cx);
     if (n < 0) return -1;
     for (int i = 0; i < n; i++) {
         KeyedEntry *e = st->m[i].e;
@@ -571,8 +592,8 @@ static int join_one(OpState *s, int sd, const Value *x, bool add, int64_t ts, Ba
         build(s, st->joined, sd, x, NULL);
         emit(s, out, add ? RK_INSERT : RK_DELETE, ts, st->joined);
     }
-    if (add) store_add(s, sd, &st->kbuf, x, m);
-    else store_del(s, sd, &st->kbuf, x);
+    if (add) store_add(s, k, rk, b, m);
+    else store_del(s, k, rk);
     return 0;
 }
 
@@ -585,16 +606,16 @@ static int join_pair(OpState *s, int sd, const Value *old, const Value *nw, int6
 {
     JoinState *st = s->priv;
     const Side *me = &st->side[sd], *other = &st->side[1 - sd];
-    int a = join_key(s, sd, nw, &st->kbuf2, cx);
+    RowKeys ro, rn;
+    st->ka.len = st->kb.len = 0;
+    int a = row_keys(s, sd, nw, &st->kb, &rn, cx);
     if (a) return a < 0 ? -1 : 1;
-    st->kbuf.len = 0;
-    sb_putn(&st->kbuf, st->kbuf2.s, st->kbuf2.len);   /* the new row's key */
-    a = join_key(s, sd, old, &st->kbuf2, cx);
+    a = row_keys(s, sd, old, &st->ka, &ro, cx);
     if (a) return a < 0 ? -1 : 1;
-    if (st->kbuf2.len != st->kbuf.len || memcmp(st->kbuf2.s, st->kbuf.s, st->kbuf.len) != 0) return 1;
-    other_key(&st->kbuf, &st->kbuf2);
+    if (ro.plen != rn.plen || memcmp(st->ka.s, st->kb.s, ro.plen) != 0) return 1;
+    Bucket *b = bucket_get_h(s, st->ka.s + 1, ro.plen - 1, ro.hb, false);
     int64_t mo, mn;
-    int n = find_matches(s, sd, &st->kbuf2, old, nw, &mo, &mn, cx);
+    int n = find_matches(s, sd, b, old, nw, &mo, &mn, cx);
     if (n < 0) return -1;
     Value *o = st->joined, *w = st->joined2;
     if (me->outer && mo == 0 && mn > 0) {
@@ -633,15 +654,63 @@ static int join_pair(OpState *s, int sd, const Value *old, const Value *nw, int6
         build(s, w, sd, nw, NULL);
         emit(s, out, RK_INSERT, ts, w);
     }
-    store_del(s, sd, &st->kbuf, old);
-    store_add(s, sd, &st->kbuf, nw, mn);
+    store_del(s, st->ka.s, &ro);   /* may free the bucket: store_add finds it again */
+    store_add(s, st->kb.s, &rn, NULL, mn);
     return 0;
+}
+
+/* Computes the keys of the batch's rows ahead (into st->pre / st->rk);
+ * a row whose key cannot be computed (an evaluation error) and those after
+ * it are left to join_one, which raises the error in turn. */
+static void keys_ahead(OpState *s, int sd, Batch *in, EvalCtx *cx)
+{
+    JoinState *st = s->priv;
+    if (in->n > st->caprk) {
+        st->caprk = in->n * 2;
+        free(st->rk);
+        st->rk = xcalloc((size_t)st->caprk, sizeof *st->rk);
+    }
+    st->pre.len = 0;
+    bool failed = s->job->err[0] != 0;
+    int i = 0;
+    for (; i < in->n; i++) {
+        s->cur_row = i;
+        if (row_keys(s, sd, batch_row(in, i), &st->pre, &st->rk[i], cx) < 0) break;
+    }
+    if (i < in->n && !failed) s->job->err[0] = 0;   /* not failed yet: join_one meets the row in turn */
+    for (; i < in->n; i++) st->rk[i].nul = -1;
+}
+
+/* Prefetches the first row of the other side that a row of side sd will
+ * meet, and the last row of its own side (which it is linked after): by
+ * now its bucket is in cache.  An entry spans two cache lines (header and
+ * key, then the JoinRec). */
+static void prefetch_rows(OpState *s, int sd, const RowKeys *rk)
+{
+    JoinState *st = s->priv;
+    const Bucket *b = htab_find(&st->buckets, st->pre.s + rk->off + 1, rk->plen - 1, rk->hb);
+    if (!b) return;
+    const KeyedEntry *m = b->side[1 - sd].head, *t = b->side[sd].tail;
+    if (m) htab_pf(m), htab_pf((const char *)m + 64);
+    if (t) htab_pf(t), htab_pf((const char *)t + 64);
 }
 
 static int join_process(OpState *s, int port, Batch *in, Batch *out)
 {
+    JoinState *st = s->priv;
     EvalCtx cx = {.arena = &s->job->batch_arena};
+    keys_ahead(s, port, in, &cx);
     for (int i = 0; i < in->n; i++) {
+        /* the look-ups of rows a little ahead: their table slots, then their buckets and entries */
+        int f = i + 2 * KEYED_AHEAD;
+        if (f < in->n && !st->rk[f].nul) {
+            keyed_prefetch_slot(&st->rows, st->rk[f].hr);
+            htab_prefetch_slot(&st->buckets, st->rk[f].hb);
+        }
+        f = i + KEYED_AHEAD;
+        if (f < in->n && !st->rk[f].nul) htab_prefetch_entry(&st->buckets, st->rk[f].hb);
+        f = i + KEYED_AHEAD / 2;
+        if (f < in->n && !st->rk[f].nul) prefetch_rows(s, port, &st->rk[f]);
         const Value *row = batch_row(in, i);
         RowKind k = in->kinds[i];
         s->cur_row = i;
@@ -653,7 +722,7 @@ static int join_process(OpState *s, int port, Batch *in, Batch *out)
                 continue;
             }
         }
-        if (join_one(s, port, row, rowkind_is_add(k), in->ts[i], out, &cx)) return -1;
+        if (join_one(s, port, row, &st->rk[i], rowkind_is_add(k), in->ts[i], out, &cx)) return -1;
     }
     return 0;
 }

@@ -1165,6 +1165,75 @@ static void print_ms(StrBuf *b, int64_t ms)
         }
 }
 
+/* `SELECT item FROM data`, bound (an item of the rows a window reads). */
+static BQuery *bind_over(BindCtx *c, const AstFrom *data, AstSelItem *item)
+{
+    AstSelItem **items = arena_alloc(c->arena, sizeof *items);
+    items[0] = item;
+    AstSelect *sel = arena_alloc(c->arena, sizeof *sel);
+    sel->pos = data->pos;
+    sel->items = items;
+    sel->nitems = 1;
+    sel->from = *data;
+    sel->limit = -1;
+    BQuery *q;
+    return bind_select(c, sel, &q) ? NULL : q;
+}
+
+/* The FROM items under a join, left to right: their qualifiers into quals[]. */
+static void join_quals(const AstFrom *f, PtrList *quals, Arena *a)
+{
+    if (f->join) {
+        join_quals(&f->join->left, quals, a);
+        join_quals(&f->join->right, quals, a);
+        return;
+    }
+    const char *q = f->alias ? f->alias : f->table;
+    if (q) ptrlist_push(a, quals, (void *)q);
+}
+
+/* The column of tq (`SELECT * FROM data`) that e (bound over the same
+ * FROM) reads, or -1. */
+static int star_col(const BQuery *tq, const BExpr *e)
+{
+    if (e->kind != BX_COL) return -1;
+    for (int i = 0; i < tq->nout; i++)
+        if (tq->out[i]->kind == BX_COL && tq->out[i]->col == e->col) return i;
+    return -1;
+}
+
+/*
+ * A group window over a join (GROUP BY TUMBLE(o.ts, …) FROM o JOIN p …):
+ * the columns of the window's rows keep their FROM items' qualifiers, so
+ * that o.ts and p.amount name them as in the join (quals[i]: column i's),
+ * and *col is the time column.  0 or a DIAG_* code.
+ */
+static int window_join_cols(BindCtx *c, const WinReq *r, const BQuery *tq, const char **quals, int *col)
+{
+    PtrList items = {0};
+    join_quals(&r->data, &items, c->arena);
+    for (int k = 0; k < items.n; k++) {
+        AstSelItem *star = arena_alloc(c->arena, sizeof *star);
+        star->star = true;
+        star->star_qual = items.v[k];
+        star->pos = r->data.pos;
+        const BQuery *sq = bind_over(c, &r->data, star);
+        if (!sq) return c->diag->code;
+        for (int i = 0; i < sq->nout; i++) {
+            int at = star_col(tq, sq->out[i]);
+            if (at >= 0 && !quals[at]) quals[at] = items.v[k];
+        }
+    }
+    AstSelItem *it = arena_alloc(c->arena, sizeof *it);
+    it->expr = (AstExpr *)r->timecol;
+    it->pos = r->timecol->pos;
+    const BQuery *tcq = bind_over(c, &r->data, it);
+    if (!tcq) return c->diag->code;
+    *col = star_col(tq, tcq->out[0]);
+    if (*col < 0) return diag_error(c->diag, DIAG_SEMANTIC, r->timecol->pos, "the time attribute of %s must be a column of its rows", r->fname);
+    return 0;
+}
+
 /*
  * Binds the rows a window reads (`SELECT * FROM data`) as q's input, adds
  * window_start, window_end and window_time after its columns, and fills
@@ -1190,13 +1259,24 @@ static int bind_window(BindCtx *c, BQuery *q, Scope *sc, const WinReq *r)
     /* The time attribute. */
     const AstExpr *tc = r->timecol;
     const char *qual = r->data.alias ? r->data.alias : r->data.table;
-    if (tc->qual && (!qual || strcmp(tc->qual, qual) != 0))
-        return diag_error(c->diag, DIAG_SEMANTIC, tc->pos, "unknown table or alias '%s'", tc->qual);
+    const char **quals = NULL;   /* over a join: each column's FROM item */
     int col = -1;
-    for (int i = 0; i < tq->nout && col < 0; i++)
-        if (strcmp(tq->out_names[i], tc->name) == 0) col = i;
+    if (r->data.join) {
+        quals = arena_alloc(c->arena, sizeof(char *) * (size_t)(tq->nout + 3));
+        if (window_join_cols(c, r, tq, quals, &col)) return c->diag->code;
+    } else {
+        if (tc->qual && (!qual || strcmp(tc->qual, qual) != 0))
+            return diag_error(c->diag, DIAG_SEMANTIC, tc->pos, "unknown table or alias '%s'", tc->qual);
+        for (int i = 0; i < tq->nout && col < 0; i++)
+            if (strcmp(tq->out_names[i], tc->name) == 0) col = i;
+    }
     if (col < 0) return diag_error(c->diag, DIAG_SEMANTIC, tc->pos, "unknown column '%s' in the rows of %s", tc->name, r->fname);
     Type tt = tq->out[col]->type;
+    if (tt.timeattr == TA_NONE && r->data.join)
+        return diag_error(c->diag, DIAG_SEMANTIC, tc->pos,
+                          "%s needs a time attribute, but column '%s' of the join is a plain %s: a regular join's output has no time "
+                          "attributes (as in Flink, it materialises them); window an interval join, or window each input before the join",
+                          r->fname, tc->name, type_str(c->arena, tt));
     if (tt.timeattr == TA_NONE)
         return diag_error(c->diag, DIAG_SEMANTIC, tc->pos,
                           "%s needs a time attribute, but column '%s' is a plain %s: declare it with WATERMARK FOR %s AS … in its table, "
@@ -1252,7 +1332,7 @@ static int bind_window(BindCtx *c, BQuery *q, Scope *sc, const WinReq *r)
     sc->qual = qual;
     sc->cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)(n + 3));
     sc->ncols = 0;
-    for (int i = 0; i < n + 3; i++) sc->cols[sc->ncols++] = (ScopeCol){names[i], types[i], i, NULL, NULL, false};
+    for (int i = 0; i < n + 3; i++) sc->cols[sc->ncols++] = (ScopeCol){names[i], types[i], i, NULL, quals && i < n ? quals[i] : NULL, false};
     if (r->npartition) {
         q->win_partition = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)r->npartition);
         for (int i = 0; i < r->npartition; i++)

@@ -327,7 +327,7 @@ static BExpr *remap_cols(Plan *p, const BExpr *e, const int *map)
 
 /* A window needs rows that stay: an updating input is refused, as Flink refuses it. */
 /* An interval join somewhere upstream of n (its rows may come later than
- * the watermark that passed it says: eddy holds no watermark back). */
+ * the watermark that passed it says, by up to its wm_delay). */
 static const PlanNode *upstream_interval_join(const PlanNode *n)
 {
     if (n->kind == PLAN_INTERVAL_JOIN) return n;
@@ -341,11 +341,6 @@ static const PlanNode *upstream_interval_join(const PlanNode *n)
 static bool window_input_ok(Plan *p, const BQuery *q, const PlanNode *in, Diag *d)
 {
     (void)p;
-    if (q->window->time == TA_ROWTIME && upstream_interval_join(in)) {
-        diag_error(d, DIAG_PLAN, q->win_pos,
-                   "an event-time window over an interval join's output is not supported (its rows may be later than the watermark); window the inputs before the join");
-        return false;
-    }
     if (!in->updating) return true;
     diag_error(d, DIAG_PLAN, q->win_pos, "a window needs an append-only input, but its input produces updates (from %s)",
                plan_ops[update_origin(in)->kind].name);
@@ -616,6 +611,11 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
         ip->rtime = j->rtime;
         ip->lower = j->lower;
         ip->upper = j->upper;
+        /* Flink's rule: the output watermark lags by the larger of the two
+         * sides' relative sizes, so a window (or what else keeps time)
+         * after the join sees its rows before the watermark passes them. */
+        jn->wm_delay = -j->lower > j->upper ? -j->lower : j->upper;
+        if (jn->wm_delay < 0) jn->wm_delay = 0;
     }
     node_add_input(p, jn, r);
     jp->type = j->type;

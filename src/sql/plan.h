@@ -88,6 +88,7 @@ struct PlanNode {
     int         nkey;     /* its width (0 with has_key = a single row) */
     bool        has_key;  /* the output has a known unique key */
     bool        feeds_upsert_sink; /* its output goes straight into an upsert sink (a restart's replay rewrites keys there) */
+    int64_t     wm_delay; /* ms its output watermark lags its inputs' (an interval join's: no row it emits is late for what follows) */
 };
 
 /* PLAN_SOURCE: a Kafka topic's records as rows of the table's columns. */

@@ -2,7 +2,9 @@
  * test_keyed.c — keyed operator state (src/exec/keyed.c): the operator's
  * state_keys / state_bytes after inserts, resizes and removes; what a
  * checkpoint writes (puts, deletes, nothing for a key only moved) and what
- * a restore loads back; payloads released exactly once.  Then the same
+ * a restore loads back; payloads released exactly once; packed
+ * checkpoints (chunks, a snapshot when they outgrow the state, a restored
+ * Keyed going on, a damaged chunk).  Then the same
  * counts kept by the operators that use it (ChangelogNormalize and
  * GroupAggregate) in a job compiled from SQL, across a checkpoint and a
  * restart.
@@ -33,6 +35,7 @@ static int fixed_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
     memcpy(&v, keyed_payload(e), sizeof v);
     if (v < 0) return 1;   /* "nothing to keep" */
     sb_putn(val, (const char *)&v, sizeof v);
+    if (!row) return 0;   /* packed: no texts */
     row[0] = (Value){.s = keyed_key(e), .n = (int32_t)e->klen};
     row[1] = (Value){.i = v};
     return 0;
@@ -63,8 +66,11 @@ static JsonField *fields(const JsonField *f)
     return c;
 }
 
+static bool packed;   /* fixed_cfg gives packed Keyeds */
+
 static KeyedConfig fixed_cfg(void)
 {
+    if (packed) return (KeyedConfig){.vsize = sizeof(int64_t), .save = fixed_save, .load = fixed_load, .release = count_release, .packed = true};
     return (KeyedConfig){
         .vsize = sizeof(int64_t), .key_text = fields(key_fields), .nkey_text = 1, .val_text = fields(val_fields), .nval_text = 1,
         .row_width = 2, .save = fixed_save, .load = fixed_load, .release = count_release,
@@ -248,6 +254,152 @@ static void test_checkpoint_and_restore(void **state)
     state_batch_free(b);
     state_close(st);
     rm_state(path);
+}
+
+/* ---- packed checkpoints: chunks of records, snapshots ---- */
+
+/* Restores op 0 of st into k (packed) and checks it against want[0..n). */
+static void restore_into(Keyed *k, OpState *op, StateStore *st, const int64_t *want, int n)
+{
+    KeyedConfig cfg = fixed_cfg();
+    keyed_init(k, op, &cfg);
+    assert_int_equal(keyed_restore(k, st, 0), 0);
+    int64_t keys = 0;
+    for (int i = 0; i < n; i++) {
+        const char *kk = key(i);
+        KeyedEntry *e = keyed_find(k, kk, strlen(kk), keyed_hash(kk, strlen(kk)));
+        if (want[i] < 0) {
+            assert_null(e);
+            continue;
+        }
+        assert_non_null(e);
+        int64_t v;
+        memcpy(&v, keyed_payload(e), sizeof v);
+        assert_int_equal(v, want[i]);
+        keys++;
+    }
+    assert_int_equal(keyed_count(k), keys);
+    assert_int_equal(op->stats.state_keys, keys);
+}
+
+static void test_packed(void **state)
+{
+    (void)state;
+    packed = true;
+    char path[] = "/tmp/eddy-test-keyed-XXXXXX";
+    StateStore *st = open_tmp_state(path);
+    Job job = {.state = st};
+    OpState op = {.job = &job};
+    Keyed k;
+    KeyedConfig cfg = fixed_cfg();
+    keyed_init(&k, &op, &cfg);
+    StateBatch *b = state_batch_new();
+    enum { N = 80000 };
+    int64_t *want = malloc(sizeof *want * N);
+    for (int i = 0; i < N; i++) want[i] = -1;
+
+    /* as test_checkpoint_and_restore, but 89 puts are one state row */
+    for (int i = 0; i < 100; i++) put(&k, key(i), want[i] = i * 10);
+    for (int i = 90; i < 100; i++) del(&k, key(i)), want[i] = -1;
+    put(&k, key(7), -5);
+    want[7] = -1;
+    assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
+    assert_int_equal(state_batch_rows(b), 1);
+    assert_int_equal(job.ckpt_written, 89);
+    assert_int_equal(k.chunk_records, 89);
+    assert_int_equal(state_write(st, b), 0);
+    Keyed r;
+    Job rjob = {.state = st};
+    OpState rop = {.job = &rjob};
+    restore_into(&r, &rop, st, want, 100);
+    keyed_free(&r);
+
+    /* nothing changed: nothing written */
+    state_batch_clear(b);
+    assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
+    assert_int_equal(state_batch_rows(b), 0);
+
+    /* updates, deletes, a key removed and added again: one more chunk */
+    put(&k, key(1), want[1] = 111);
+    del(&k, key(2)), want[2] = -1;
+    del(&k, key(3));
+    put(&k, key(3), want[3] = 333);
+    put(&k, key(7), want[7] = 77);
+    state_batch_clear(b);
+    assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
+    assert_int_equal(state_batch_rows(b), 1);
+    assert_int_equal(state_write(st, b), 0);
+    restore_into(&r, &rop, st, want, 100);
+    keyed_free(&r);
+
+    /* many keys: several chunks of at most KEYED_CHUNK bytes */
+    for (int i = 100; i < N; i++) put(&k, key(i), want[i] = i);
+    state_batch_clear(b);
+    assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
+    assert_true(state_batch_rows(b) > 1);
+    assert_int_equal(state_write(st, b), 0);
+    restore_into(&r, &rop, st, want, N);
+    keyed_free(&r);
+    /* …removed again: the chunks now hold far more records than live keys,
+     * so this checkpoint is a snapshot: the old chunks deleted, the live
+     * keys in one new chunk (that starts with a reset) */
+    uint64_t chunks = k.chunk_next - k.chunk_first;
+    assert_true(chunks > 3);
+    for (int i = 100; i < N; i++) del(&k, key(i)), want[i] = -1;
+    put(&k, key(5), want[5] = 55);
+    state_batch_clear(b);
+    assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
+    assert_int_equal(state_batch_rows(b), chunks + 1);
+    assert_int_equal(k.chunk_records, 89);
+    assert_int_equal(k.chunk_next - k.chunk_first, 1);
+    assert_int_equal(state_write(st, b), 0);
+    restore_into(&r, &rop, st, want, N);
+    assert_int_equal(r.chunk_records, 89);
+    assert_int_equal(r.chunk_first, k.chunk_first);
+    assert_int_equal(r.chunk_next, k.chunk_next);
+
+    /* the restored Keyed goes on where the first stopped */
+    put(&r, key(6), want[6] = 66);
+    del(&r, key(8)), want[8] = -1;
+    state_batch_clear(b);
+    assert_int_equal(keyed_checkpoint(&r, b, 0), 0);
+    assert_int_equal(state_batch_rows(b), 1);
+    assert_int_equal(state_write(st, b), 0);
+    keyed_free(&r);
+    Keyed r2;
+    Job r2job = {.state = st};
+    OpState r2op = {.job = &r2job};
+    restore_into(&r2, &r2op, st, want, N);
+    keyed_free(&r2);
+
+    /* a damaged chunk fails the restore with a message */
+    char err[256];
+    state_close(st);
+    {
+        StateStore *st2;
+        if (state_open(path, &st2, err, sizeof err)) fail_msg("%s", err);
+        StateBatch *bad = state_batch_new();
+        unsigned char kk[8] = {0, 0, 0, 0, 0, 0, 1, 0};
+        state_batch_put(bad, 0, kk, 8, "\1\0\5ab", 5, NULL, NULL);
+        assert_int_equal(state_write(st2, bad), 0);
+        state_batch_free(bad);
+        PlanNode node = {.kind = PLAN_JOIN};
+        Job bjob = {.state = st2};
+        OpState bop = {.job = &bjob, .node = &node};
+        Keyed bk;
+        KeyedConfig bc = fixed_cfg();
+        keyed_init(&bk, &bop, &bc);
+        assert_int_equal(keyed_restore(&bk, st2, 0), -1);
+        assert_non_null(strstr(bjob.err, "unreadable"));
+        keyed_free(&bk);
+        state_close(st2);
+    }
+
+    keyed_free(&k);
+    state_batch_free(b);
+    free(want);
+    rm_state(path);
+    packed = false;
 }
 
 /* ---- variable payloads: keyed_resize ---- */
@@ -484,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_counts_without_state),
         cmocka_unit_test(test_checkpoint_and_restore),
         cmocka_unit_test(test_resize),
+        cmocka_unit_test(test_packed),
         cmocka_unit_test(test_operators),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
