@@ -221,15 +221,19 @@ static double mono_s(void)
 static void status_line(const JobThread *t, const eddy_job_metrics *m, double rate, char *buf, size_t cap)
 {
     char a[32], b[32], ck[64] = "no checkpoint yet";
-    long long now = (long long)time(NULL) * 1000;
-    if (m->last_checkpoint_ms) snprintf(ck, sizeof ck, "checkpoint %.0f s ago", (double)(now - m->last_checkpoint_ms) / 1000.0);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (m->last_checkpoint_ms)
+        snprintf(ck, sizeof ck, "checkpoint %.0f s ago", now > m->last_checkpoint_ms ? (double)(now - m->last_checkpoint_ms) / 1000.0 : 0.0);
     int at = snprintf(buf, cap, "%s: %s records/s, %s in, lag %s, %s, skipped %lld", t->name, grouped(a, sizeof a, (long long)(rate + 0.5)),
                       grouped(b, sizeof b, m->records_in), m->lag >= 0 ? grouped((char[32]){0}, 32, m->lag) : "?", ck, m->skipped);
     if (m->late && at > 0 && (size_t)at < cap) at += snprintf(buf + at, cap - (size_t)at, ", late %lld", m->late);
     if (m->latency_p99_ms >= 0 && at > 0 && (size_t)at < cap)
         at += snprintf(buf + at, cap - (size_t)at, ", p99 latency %.0f ms", m->latency_p99_ms);
     if (!m->broker_up && at > 0 && (size_t)at < cap)
-        snprintf(buf + at, cap - (size_t)at, ", BROKER UNREACHABLE for %.0f s", (double)(now - m->broker_down_ms) / 1000.0);
+        snprintf(buf + at, cap - (size_t)at, ", BROKER UNREACHABLE for %.0f s: %s",
+                 now > m->broker_down_ms ? (double)(now - m->broker_down_ms) / 1000.0 : 0.0, m->broker_error);
 }
 
 /* Waits until every job has ended (or a stop was asked for and they end),

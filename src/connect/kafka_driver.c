@@ -145,6 +145,9 @@ typedef struct Driver {
     LatHist       latency;  /* what was observed */
     /* the cluster's reachability */
     long long     warnings; /* kafka_consumer_warnings at the last look */
+    long long     perrors;  /* the producer's errors at the last look */
+    const char   *bs;       /* the bootstrap servers */
+    int64_t       seen_in;  /* JobStats.records_in at the last look */
     bool          down;     /* not answering */
     int64_t       down_since, down_told, probe_at; /* wall ms: since when, last notice, next probe */
     char          down_err[256]; /* what the client said */
@@ -610,22 +613,32 @@ static void lat_acked(Driver *d)
     }
 }
 
-/* Is the cluster there?  A new transient error from the consumer makes
- * the driver ask (a watermark request); while it does not answer the job
- * says so at once and every 10 s, and takes no checkpoint (which would
- * wait for the sink); when it answers again the job says so and goes on. */
+/* Is the cluster there?  The driver asks (a connection to a bootstrap
+ * server, 1 s at most) when the clients report a new error, and every 2 s while no record
+ * comes (when records come, it answers).  While it does not answer, the
+ * job says so at once and every 10 s, asks every second, and takes no
+ * checkpoint (which would wait for the sink); when it answers again the
+ * job says so and goes on where it was. */
 static void watch_broker(Driver *d)
 {
-    long long w = kafka_consumer_warnings(d->c);
+    long long w = kafka_consumer_warnings(d->c), q, a, perr = 0;
+    if (d->out.p) kafka_producer_counts(d->out.p, &q, &a, &perr);
     int64_t now = wall_ms();
-    if (d->ntopics == 0 || (w == d->warnings && (!d->down || now < d->probe_at))) return;
-    bool fresh = w != d->warnings;
+    bool fresh = w != d->warnings || perr != d->perrors;
+    bool idle = d->job->stats.records_in == d->seen_in;
+    d->seen_in = d->job->stats.records_in;
+    if (d->ntopics == 0 || (!fresh && (now < d->probe_at || (!idle && !d->down)))) {
+        if (!idle) d->probe_at = now + 2000;
+        return;
+    }
     d->warnings = w;
-    const DrvTopic *t = &d->topics[0];
-    int64_t lo, hi;
+    d->perrors = perr;
+    /* A TCP connection to the bootstrap servers: librdkafka's own requests
+     * wait for a leader well past their timeout while the cluster is away. */
     char err[256];
-    bool up = kafka_watermarks(d->c, t->name, 0, &lo, &hi, 1000, err, sizeof err) == 0;
+    bool up = probe_bootstrap(d->bs, 1000, err, sizeof err) == 0;
     now = wall_ms();
+    d->probe_at = now + (up ? 2000 : 1000);
     if (up) {
         if (d->down) job_notice(d->job, "the Kafka cluster answers again after %.1f s; the job goes on", (double)(now - d->down_since) / 1000.0);
         d->down = false;
@@ -635,7 +648,7 @@ static void watch_broker(Driver *d)
     if (!d->down) {
         d->down = true;
         d->down_since = d->down_told = now;
-        snprintf(d->down_err, sizeof d->down_err, "%s", warn[0] ? warn : err);
+        snprintf(d->down_err, sizeof d->down_err, "%s", warn[0] && fresh ? warn : err);
         job_notice(d->job, "the Kafka cluster does not answer: %s (the job waits and retries)", d->down_err);
     } else {
         if (fresh && warn[0]) snprintf(d->down_err, sizeof d->down_err, "%s", warn);
@@ -644,7 +657,6 @@ static void watch_broker(Driver *d)
             job_notice(d->job, "the Kafka cluster still does not answer after %.0f s: %s", (double)(now - d->down_since) / 1000.0, d->down_err);
         }
     }
-    d->probe_at = now + 1000;
 }
 
 /* Publishes the job's snapshot with the driver's own counters; says, at
@@ -718,6 +730,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         goto out;
     }
     /* Fail fast: an address nothing listens on is said at once, not after minutes of retries. */
+    d.bs = bs;
     if (probe_bootstrap(bs, 3000, d.err, sizeof d.err)) {
         job_fail(j, "%s (bootstrap servers '%s')", d.err, bs);
         goto out;
@@ -837,6 +850,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
                 if (job_checkpoint(j, d.pos, d.nparts)) goto out;
                 last_ckpt = now_ms();
                 d.ckpt_open = j->writing || j->stats.checkpoints + j->writing != before;
+                if (!d.ckpt_open) d.ckpt_wall = wall_ms();   /* nothing changed: the state file is current */
                 if (j->stats.flushes != d.lat_flushes) {
                     d.lat_flushes = j->stats.flushes;
                     lat_seal(&d);

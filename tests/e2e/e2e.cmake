@@ -17,3 +17,12 @@ foreach(name produce produce_noidem broker)
   eddy_python_test(e2e/faults_${name} ${CMAKE_CURRENT_LIST_DIR}/test_faults.py ${name})
   set_tests_properties(e2e/faults_${name} PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)   # injected latency and timeouts: alone, not beside other tests
 endforeach()
+
+# Monitoring (test_monitor.py): `eddy run --http` scraped during a run —
+# /metrics counters and lag, /healthz through a broker down and up, bad
+# requests, dead-letter headers, the job's consumer group; and a bootstrap
+# nobody listens on failing fast.
+foreach(name metrics failfast)
+  eddy_python_test(e2e/monitor_${name} ${CMAKE_CURRENT_LIST_DIR}/test_monitor.py ${name})
+  set_tests_properties(e2e/monitor_${name} PROPERTIES TIMEOUT 120)
+endforeach()
