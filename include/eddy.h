@@ -66,6 +66,7 @@ typedef enum eddy_stmt_kind {
     EDDY_STMT_EXPLAIN,    /* has the explained statement's plan too */
     EDDY_STMT_SHOW_JOBS,  /* for a REPL or server: no effect at compile time */
     EDDY_STMT_STOP_JOB,   /* likewise; eddy_script_output gives the job id */
+    EDDY_STMT_SHOW_JOB,   /* SHOW JOB 'id or name': likewise; eddy_script_output gives it */
 } eddy_stmt_kind;
 
 /* Plan renderings. */

@@ -362,6 +362,7 @@ static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, Scrip
     case STMT_SHOW_JOBS:
         return 0;
     case STMT_STOP_JOB:
+    case STMT_SHOW_JOB:
         out->output = strdup(st->name);
         return 0;
     }
@@ -374,7 +375,7 @@ static const eddy_stmt_kind kind_map[] = {
     [STMT_SET] = EDDY_STMT_SET,                   [STMT_RESET] = EDDY_STMT_RESET,
     [STMT_SHOW_TABLES] = EDDY_STMT_SHOW_TABLES,   [STMT_DESCRIBE] = EDDY_STMT_DESCRIBE,
     [STMT_EXPLAIN] = EDDY_STMT_EXPLAIN,           [STMT_SHOW_JOBS] = EDDY_STMT_SHOW_JOBS,
-    [STMT_STOP_JOB] = EDDY_STMT_STOP_JOB,
+    [STMT_STOP_JOB] = EDDY_STMT_STOP_JOB,         [STMT_SHOW_JOB] = EDDY_STMT_SHOW_JOB,
 };
 
 int eddy_compile(eddy_engine *e, const char *sql, size_t len, const char *name, eddy_script **out)
