@@ -411,6 +411,7 @@ typedef struct DemoOpts {
     int64_t seconds;      /* stop after this long (0 = until Ctrl-C) */
     int64_t regions;      /* regions to draw from */
     bool    avro;         /* --avro: Avro and a Schema Registry (sql/orders_avro.sql) */
+    const char *http;     /* --http HOST:PORT: the dashboard and metrics */
 } DemoOpts;
 
 static const OptionDef demo_flags[] = {
@@ -422,6 +423,8 @@ static const OptionDef demo_flags[] = {
      .deflt = FLAG_TEXT(EDDY_GEN_MAX_REGIONS), .metavar = "K", .doc = "number of regions"},
     {.name = "avro", .type = OPT_BOOL, .to = {OPT_FIELD(DemoOpts, avro)},
      .doc = "Avro with a Schema Registry: runs sql/orders_avro.sql"},
+    {.name = "http", .type = OPT_STRING, .to = {OPT_FIELD(DemoOpts, http)}, .metavar = "HOST:PORT", .deflt = "127.0.0.1:0",
+     .env = "EDDY_HTTP", .doc = "serve the live dashboard at / (and /metrics, /healthz, /jobs); 'none' serves nothing"},
     {0},
 };
 
@@ -607,6 +610,15 @@ int cmd_demo(int argc, char **argv)
         eddy_broker_free(b);
         return 1;
     }
+    eddy_monitor *mon = NULL;
+    if (o.http && strcmp(o.http, "none") != 0) {
+        if (eddy_monitor_start(o.http, &mon, err, sizeof err)) fprintf(stderr, "eddy demo: --http: %s\n", err);
+        else eddy_monitor_add_job(mon, job, NULL, 1);
+    }
+    if (mon) {
+        printf("eddy demo: live dashboard at %s (Prometheus metrics at %smetrics)\n", eddy_monitor_url(mon), eddy_monitor_url(mon));
+        fflush(stdout);
+    }
     DemoJob dj = {.job = job, .bootstrap = bs, .stops_all = true}, dd = {.job = dash, .bootstrap = bs};
     pthread_create(&jt, NULL, demo_job_thread, &dj);
     if (dash) pthread_create(&dt, NULL, demo_job_thread, &dd);
@@ -621,6 +633,7 @@ int cmd_demo(int argc, char **argv)
             if (tty) fputs("\033[H\033[2J", stdout);
             printf("orders_summary after %.0f s (%lld orders produced; Ctrl-C to stop)\n", el,
                    g.gen ? eddy_gen_produced(g.gen) : 0LL);
+            if (mon && tty) printf("dashboard: %s\n", eddy_monitor_url(mon));
             printf("%-14s %12s %16s %16s\n", "region", "total_orders", "total_sales", "avg_order_value");
             int64_t total = 0;
             pthread_mutex_lock(&d.mu);
@@ -655,6 +668,7 @@ int cmd_demo(int argc, char **argv)
            st.records_out);
     eddy_job_free(dash);
     eddy_job_free(job);
+    eddy_monitor_free(mon);
     pthread_mutex_destroy(&d.mu);
     eddy_gen_free(g.gen);
     eddy_script_free(ds);
