@@ -18,7 +18,9 @@
 #      (record timestamp → the consumer has it), p50 and p99.
 #
 # Environment: REPEAT=3, RATE=100000, SECONDS_=20, BUILD=/tmp/eddy-bench-build
-# (a Release tree it configures and builds), EDDY=path (use this binary).
+# (a Release tree it configures and builds), EDDY=path (use this binary),
+# BASE=path (also time this eddy binary — e.g. one built before monitoring
+# existed — without --http: what the always-on counting costs).
 set -euo pipefail
 
 N=${1:-1000000}
@@ -53,19 +55,28 @@ echo "broker at $BS; producing $N orders" >&2
 
 now() { date +%s.%N; }
 run_off() { "$EDDY" run --bounded --state none --no-progress --bootstrap "$BS" "$ROOT/sql/orders.sql" > /dev/null 2> off.err; }
+# The job's own wall time (start to exit), measured around it alone: the
+# scraper beside it must not add its polling delay.
 run_on() {
-    "$EDDY" run --bounded --state none --no-progress --http 127.0.0.1:0 --bootstrap "$BS" "$ROOT/sql/orders.sql" > /dev/null 2> on.err &
+    ( t0=$(now); "$EDDY" run --bounded --state none --no-progress --http 127.0.0.1:0 --bootstrap "$BS" "$ROOT/sql/orders.sql" \
+          > /dev/null 2> on.err; t1=$(now); echo "$t1 - $t0" | bc > on.time ) &
     local pid=$!
     local url=
-    for _ in $(seq 200); do url=$(grep -o 'http://127.0.0.1:[0-9]*/' on.err | head -1 || true); [ -n "$url" ] && break; sleep 0.01; done
+    for _ in $(seq 500); do url=$(grep -o 'http://127.0.0.1:[0-9]*/' on.err 2>/dev/null | head -1 || true); [ -n "$url" ] && break; sleep 0.01; done
     while kill -0 $pid 2>/dev/null; do curl -s "${url}metrics" > /dev/null || true; sleep 1; done
     wait $pid
 }
-off=() on=()
+run_base() { "$BASE" run --bounded --state none --bootstrap "$BS" "$ROOT/sql/orders.sql" > /dev/null 2> base.err; }
+off=() on=() base=()
 for r in $(seq "$REPEAT"); do
+    if [ -n "${BASE:-}" ]; then
+        t0=$(now); run_base; t1=$(now); base+=("$(echo "$t1 - $t0" | bc)")
+        grep -q "$N records in" base.err || { cat base.err >&2; echo "bench: the base job did not read $N records" >&2; exit 1; }
+        echo "round $r: base ${base[-1]} s" >&2
+    fi
     t0=$(now); run_off; t1=$(now); off+=("$(echo "$t1 - $t0" | bc)")
     grep -q "$N records in" off.err || { cat off.err >&2; echo "bench: the job did not read $N records" >&2; exit 1; }
-    t0=$(now); run_on; t1=$(now); on+=("$(echo "$t1 - $t0" | bc)")
+    run_on; on+=("$(cat on.time)")
     grep -q "$N records in" on.err || { cat on.err >&2; echo "bench: the job did not read $N records" >&2; exit 1; }
     echo "round $r: off ${off[-1]} s, on ${on[-1]} s" >&2
 done
@@ -75,6 +86,11 @@ printf '\nreference job, %d orders, median of %d rounds:\n' "$N" "$REPEAT"
 printf '  monitoring off: %6.3f s  %9.0f orders/s\n' "$moff" "$(echo "$N / $moff" | bc -l)"
 printf '  monitoring on:  %6.3f s  %9.0f orders/s  (--http, /metrics scraped every second)\n' "$mon" "$(echo "$N / $mon" | bc -l)"
 printf '  throughput cost: %.1f %%\n' "$(echo "($mon / $moff - 1) * 100" | bc -l)"
+if [ -n "${BASE:-}" ]; then
+    mbase=$(median "${base[@]}")
+    printf '  base binary (%s, no monitoring code): %6.3f s  %9.0f orders/s; off vs base: %+.1f %%\n' "$BASE" "$mbase" \
+        "$(echo "$N / $mbase" | bc -l)" "$(echo "($moff / $mbase - 1) * 100" | bc -l)"
+fi
 
 # ---- latency at a steady rate ----
 sed 's/orders_raw/live_raw/g; s/orders_summary/live_summary/g' "$ROOT/sql/orders.sql" > live.sql

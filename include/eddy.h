@@ -512,8 +512,9 @@ EDDY_API const char *eddy_monitor_url(const eddy_monitor *m);
  * 1000 keys).  A job is added to one monitor at most.  EDDY_OK or
  * EDDY_EMISUSE. */
 EDDY_API int eddy_monitor_add_job(eddy_monitor *m, eddy_job *j, const char *name, int id);
-/* Stops serving and frees the monitor (NULL-safe).  Jobs still running
- * stop being shown. */
+/* Stops serving and frees the monitor (NULL-safe).  Call it once its jobs
+ * have stopped running (eddy_job_run returned) or were freed: a running
+ * job feeds the monitor's copy of its sink table. */
 EDDY_API void eddy_monitor_free(eddy_monitor *m);
 
 /* ---- Development tools ----------------------------------------------------
