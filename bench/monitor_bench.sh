@@ -53,43 +53,51 @@ BS=$(head -1 broker.out)
 echo "broker at $BS; producing $N orders" >&2
 "$EDDY" gen orders --bootstrap "$BS" --topic orders_raw --count "$N" --seed 1 > /dev/null 2>&1
 
-now() { date +%s.%N; }
-run_off() { "$EDDY" run --bounded --state none --no-progress --bootstrap "$BS" "$ROOT/sql/orders.sql" > /dev/null 2> off.err; }
-# The job's own wall time (start to exit), measured around it alone: the
-# scraper beside it must not add its polling delay.
+# Each run's wall time and CPU seconds (user + sys of the eddy process, all
+# its threads) from /usr/bin/time, into $1.time as "wall cpu".
+TIME=/usr/bin/time
+# without --http; the same scraper loop runs beside it (against a port
+# nothing listens on), so that both runs share the machine alike
+run_off() {
+    $TIME -f "%e %U %S" -o off.time "$EDDY" run --bounded --state none --no-progress --bootstrap "$BS" "$ROOT/sql/orders.sql" \
+        > /dev/null 2> off.err &
+    local pid=$!
+    while kill -0 $pid 2>/dev/null; do curl -s "http://127.0.0.1:1/metrics" > /dev/null || true; sleep 1; done
+    wait $pid
+}
+run_base() { $TIME -f "%e %U %S" -o base.time "$BASE" run --bounded --state none --bootstrap "$BS" "$ROOT/sql/orders.sql" > /dev/null 2> base.err; }
+# with --http, and a scraper GETting /metrics every second beside it
 run_on() {
-    ( t0=$(now); "$EDDY" run --bounded --state none --no-progress --http 127.0.0.1:0 --bootstrap "$BS" "$ROOT/sql/orders.sql" \
-          > /dev/null 2> on.err; t1=$(now); echo "$t1 - $t0" | bc > on.time ) &
+    $TIME -f "%e %U %S" -o on.time "$EDDY" run --bounded --state none --no-progress --http 127.0.0.1:0 --bootstrap "$BS" \
+        "$ROOT/sql/orders.sql" > /dev/null 2> on.err &
     local pid=$!
     local url=
     for _ in $(seq 500); do url=$(grep -o 'http://127.0.0.1:[0-9]*/' on.err 2>/dev/null | head -1 || true); [ -n "$url" ] && break; sleep 0.01; done
     while kill -0 $pid 2>/dev/null; do curl -s "${url}metrics" > /dev/null || true; sleep 1; done
     wait $pid
 }
-run_base() { "$BASE" run --bounded --state none --bootstrap "$BS" "$ROOT/sql/orders.sql" > /dev/null 2> base.err; }
-off=() on=() base=()
+wall() { awk '{print $1}' "$1"; }
+cpu() { awk '{print $2 + $3}' "$1"; }
+check_n() { grep -q "$N records in" "$1" || { cat "$1" >&2; echo "bench: a job did not read $N records" >&2; exit 1; }; }
+off=() on=() base=() offc=() onc=() basec=()
 for r in $(seq "$REPEAT"); do
     if [ -n "${BASE:-}" ]; then
-        t0=$(now); run_base; t1=$(now); base+=("$(echo "$t1 - $t0" | bc)")
-        grep -q "$N records in" base.err || { cat base.err >&2; echo "bench: the base job did not read $N records" >&2; exit 1; }
-        echo "round $r: base ${base[-1]} s" >&2
+        run_base; check_n base.err; base+=("$(wall base.time)"); basec+=("$(cpu base.time)")
     fi
-    t0=$(now); run_off; t1=$(now); off+=("$(echo "$t1 - $t0" | bc)")
-    grep -q "$N records in" off.err || { cat off.err >&2; echo "bench: the job did not read $N records" >&2; exit 1; }
-    run_on; on+=("$(cat on.time)")
-    grep -q "$N records in" on.err || { cat on.err >&2; echo "bench: the job did not read $N records" >&2; exit 1; }
-    echo "round $r: off ${off[-1]} s, on ${on[-1]} s" >&2
+    run_off; check_n off.err; off+=("$(wall off.time)"); offc+=("$(cpu off.time)")
+    run_on; check_n on.err; on+=("$(wall on.time)"); onc+=("$(cpu on.time)")
+    echo "round $r: off ${off[-1]} s (${offc[-1]} CPU s), on ${on[-1]} s (${onc[-1]} CPU s)${BASE:+, base ${base[-1]} s (${basec[-1]} CPU s)}" >&2
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-moff=$(median "${off[@]}"); mon=$(median "${on[@]}")
-printf '\nreference job, %d orders, median of %d rounds:\n' "$N" "$REPEAT"
-printf '  monitoring off: %6.3f s  %9.0f orders/s\n' "$moff" "$(echo "$N / $moff" | bc -l)"
-printf '  monitoring on:  %6.3f s  %9.0f orders/s  (--http, /metrics scraped every second)\n' "$mon" "$(echo "$N / $mon" | bc -l)"
-printf '  throughput cost: %.1f %%\n' "$(echo "($mon / $moff - 1) * 100" | bc -l)"
+moff=$(median "${off[@]}"); mon=$(median "${on[@]}"); coff=$(median "${offc[@]}"); con=$(median "${onc[@]}")
+printf '\nreference job, %d orders, median of %d rounds (wall = start to exit; CPU = user + sys of eddy):\n' "$N" "$REPEAT"
+printf '  monitoring off: %6.3f s  %9.0f orders/s  %6.3f CPU s\n' "$moff" "$(echo "$N / $moff" | bc -l)" "$coff"
+printf '  monitoring on:  %6.3f s  %9.0f orders/s  %6.3f CPU s  (--http, /metrics scraped every second)\n' "$mon" "$(echo "$N / $mon" | bc -l)" "$con"
+printf '  cost of monitoring: wall %+.1f %%, CPU %+.1f %%\n' "$(echo "($mon / $moff - 1) * 100" | bc -l)" "$(echo "($con / $coff - 1) * 100" | bc -l)"
 if [ -n "${BASE:-}" ]; then
-    mbase=$(median "${base[@]}")
-    printf '  base binary (%s, no monitoring code): %6.3f s  %9.0f orders/s; off vs base: %+.1f %%\n' "$BASE" "$mbase" \
-        "$(echo "$N / $mbase" | bc -l)" "$(echo "($moff / $mbase - 1) * 100" | bc -l)"
+    mbase=$(median "${base[@]}"); cbase=$(median "${basec[@]}")
+    printf '  base binary (no monitoring code): %6.3f s  %9.0f orders/s  %6.3f CPU s; off vs base: wall %+.1f %%, CPU %+.1f %%\n' "$mbase" \
+        "$(echo "$N / $mbase" | bc -l)" "$cbase" "$(echo "($moff / $mbase - 1) * 100" | bc -l)" "$(echo "($coff / $cbase - 1) * 100" | bc -l)"
 fi
 
 # ---- latency at a steady rate ----
