@@ -497,8 +497,8 @@ EDDY_API char *eddy_job_describe(eddy_job *j, const char *name, eddy_format f);
 typedef struct eddy_monitor eddy_monitor;  /* an HTTP endpoint showing jobs */
 /* Serves, on addr ("HOST:PORT"; port 0 picks a free one; NULL =
  * "127.0.0.1:0"): GET /metrics (Prometheus text format), /healthz (200, or
- * 503 with a JSON reason: a job not running, its cluster unreachable, its
- * last checkpoint too old), /jobs (JSON), / (the dashboard page) and
+ * 503 with a JSON reason: a job failed or not started, its cluster
+ * unreachable, its last checkpoint too old), /jobs (JSON), / (the dashboard page) and
  * /events (the dashboard's server-sent events).  Anything else is a 404 or
  * 405.  EDDY_OK with *out, or EDDY_ERUNTIME with the reason in err (the
  * address is taken, not an address of this host). */

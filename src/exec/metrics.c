@@ -151,8 +151,9 @@ void job_view(const MetricsJob *mj, int64_t now_ms, JobView *v)
     }
 }
 
-/* Why a job is not healthy, or NULL: not running, the cluster not
- * answering, the last checkpoint older than three intervals (and a minute). */
+/* Why a job is not healthy, or NULL: failed or never started, the cluster
+ * not answering, the last checkpoint older than three intervals (and a
+ * minute).  A job that finished or was stopped is not a problem. */
 static const char *job_unhealthy(const MetricsJob *mj, const JobView *v, char *buf, size_t cap)
 {
     const JobSnap *s = &mj->snap;
@@ -160,8 +161,11 @@ static const char *job_unhealthy(const MetricsJob *mj, const JobView *v, char *b
         snprintf(buf, cap, "job failed: %s", s->err);
         return buf;
     }
-    if (s->phase != PHASE_RUNNING && s->phase != PHASE_STARTING) {
-        snprintf(buf, cap, "job not running (%s)", job_phase_names[s->phase]);
+    /* A job that finished its input or was stopped on purpose is no
+     * problem; one that was never started is. */
+    if (s->phase == PHASE_FINISHED || s->phase == PHASE_STOPPED) return NULL;
+    if (s->phase == PHASE_CREATED) {
+        snprintf(buf, cap, "job not running (not started)");
         return buf;
     }
     if (s->broker_down) {

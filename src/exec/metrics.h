@@ -33,8 +33,9 @@ void metrics_prometheus(const MetricsJob *jobs, int n, StrBuf *out);
 void metrics_json_job(const MetricsJob *mj, StrBuf *out);
 /* One job as text: counters, then a line per operator (SHOW JOB). */
 void metrics_text_job(const MetricsJob *mj, StrBuf *out);
-/* /healthz: 200 when every job runs, reaches its cluster and checkpoints
- * on time, else 503; the JSON body says why. */
+/* /healthz: 200 when no job failed or waits unstarted, and every running
+ * job reaches its cluster and checkpoints on time; else 503, the JSON body
+ * saying why. */
 int  metrics_health(const MetricsJob *jobs, int n, StrBuf *out);
 
 #endif
