@@ -70,6 +70,7 @@ typedef enum eddy_stmt_kind {
     EDDY_STMT_DROP_VIEW,
     EDDY_STMT_ALTER_TABLE,/* ALTER TABLE … SET / RESET / RENAME TO */
     EDDY_STMT_SHOW,       /* SHOW VIEWS / FUNCTIONS / COLUMNS / CREATE …: eddy_script_output is the text */
+    EDDY_STMT_SHOW_JOB,   /* SHOW JOB 'id or name': likewise; eddy_script_output gives it */
 } eddy_stmt_kind;
 /* A statement set (EXECUTE STATEMENT SET BEGIN … END, or BEGIN STATEMENT
  * SET; … END; in a script) and CREATE TABLE … AS are EDDY_STMT_INSERT: one
@@ -467,6 +468,66 @@ EDDY_API int eddy_job_operator_stats(const eddy_job *j, int i, eddy_operator_sta
 EDDY_API int eddy_job_lag(eddy_job *j, long long *lag);
 /* Frees the job (NULL-safe) and closes its state file; it must not be running. */
 EDDY_API void eddy_job_free(eddy_job *j);
+
+/* ---- Monitoring a running job --------------------------------------------
+ *
+ * A running job publishes its counters every few hundred milliseconds (and
+ * after each checkpoint, and when it ends) as one consistent snapshot that
+ * any thread may read: eddy_job_get_metrics, eddy_job_describe, and an HTTP
+ * endpoint (eddy_monitor) serving Prometheus /metrics, /healthz, /jobs and a
+ * live dashboard page.
+ */
+
+/* A job's last published snapshot (eddy_job_get_metrics). */
+typedef struct eddy_job_metrics {
+    const char *state;          /* "CREATED", "STARTING", "RUNNING", "FINISHED", "STOPPED" or "FAILED" (static) */
+    long long   snapshot_ms;    /* when the job published it (epoch ms); 0 = not yet */
+    long long   records_in;     /* source records read */
+    long long   changes_out;    /* changes that reached the sink or the caller */
+    long long   records_out;    /* records written to the sink's topic */
+    long long   skipped;        /* malformed records skipped */
+    long long   dead_lettered;  /* of those, copied to a dead-letter topic */
+    long long   late;           /* late rows (changed no result) */
+    long long   lag;            /* records in the source partitions yet to read, from the last fetch; -1 = not known */
+    long long   checkpoints;    /* checkpoints committed */
+    long long   last_checkpoint_ms; /* when the last one committed (epoch ms), 0 = none */
+    int         broker_up;      /* 0 while the Kafka cluster does not answer */
+    long long   broker_down_ms; /* since when it does not (epoch ms), 0 when up */
+    char        broker_error[256]; /* what the client last said about it, "" when up */
+    double      latency_p50_ms; /* end-to-end latency (record timestamp to the sink's acknowledgement), -1 = no data */
+    double      latency_p99_ms;
+} eddy_job_metrics;
+/* Fills *out from the job's last snapshot; callable from any thread while
+ * the job runs (not while it is freed).  EDDY_OK or EDDY_EMISUSE. */
+EDDY_API int eddy_job_get_metrics(eddy_job *j, eddy_job_metrics *out);
+/* The job's state, counters and per-operator statistics, as SHOW JOB prints
+ * them (EDDY_TEXT) or as the monitor's /jobs gives them (EDDY_JSON); name
+ * NULL = the plan's job name.  Callable like eddy_job_get_metrics; the
+ * caller frees the text with eddy_free. */
+EDDY_API char *eddy_job_describe(eddy_job *j, const char *name, eddy_format f);
+
+typedef struct eddy_monitor eddy_monitor;  /* an HTTP endpoint showing jobs */
+/* Serves, on addr ("HOST:PORT"; port 0 picks a free one; NULL =
+ * "127.0.0.1:0"): GET /metrics (Prometheus text format), /healthz (200, or
+ * 503 with a JSON reason: a job failed or not started, its cluster
+ * unreachable, its last checkpoint too old), /jobs (JSON), / (the dashboard page) and
+ * /events (the dashboard's server-sent events).  Anything else is a 404 or
+ * 405.  EDDY_OK with *out, or EDDY_ERUNTIME with the reason in err (the
+ * address is taken, not an address of this host). */
+EDDY_API int eddy_monitor_start(const char *addr, eddy_monitor **out, char *err, size_t errlen);
+/* Its URL, "http://HOST:PORT/" with the port it listens on. */
+EDDY_API const char *eddy_monitor_url(const eddy_monitor *m);
+/* Shows job j under name (copied; NULL = the plan's job name), with id (the
+ * shell's job number, 0 = none) — from now on until the monitor is freed:
+ * when the job is freed, its last snapshot stays (a failed job keeps
+ * /healthz at 503).  The dashboard also shows the job's sink table (its last
+ * 1000 keys).  A job is added to one monitor at most.  EDDY_OK or
+ * EDDY_EMISUSE. */
+EDDY_API int eddy_monitor_add_job(eddy_monitor *m, eddy_job *j, const char *name, int id);
+/* Stops serving and frees the monitor (NULL-safe).  Call it once its jobs
+ * have stopped running (eddy_job_run returned) or were freed: a running
+ * job feeds the monitor's copy of its sink table. */
+EDDY_API void eddy_monitor_free(eddy_monitor *m);
 
 /* ---- Development tools ----------------------------------------------------
  *

@@ -112,6 +112,7 @@ static void print_change(void *ctx, const eddy_change *c)
 
 typedef struct JobThread {
     eddy_job   *job;      /* the job */
+    int         done;     /* set (atomically) once eddy_job_run returned */
     const eddy_plan *plan;/* its plan (the script owns it) */
     char        name[600];/* its name: the sink table, made unique within the script */
     bool        insert;   /* an INSERT job (else a bare SELECT) */
@@ -126,6 +127,7 @@ static void *job_thread(void *arg)
     JobThread *t = arg;
     t->rc = eddy_job_run(t->job, t->bootstrap, &stop_flag);
     if (t->rc) stop_flag = 1;   /* one failed job stops the others */
+    __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
@@ -136,6 +138,10 @@ typedef struct RunOpts {
     bool        reset;      /* --reset-state: the script's only job */
     OptList     reset_jobs; /* --reset-job NAME…: those jobs ("all": every one) */
     const char *registry;   /* --registry URL, else $EDDY_REGISTRY */
+    const char *http;       /* --http HOST:PORT: serve /metrics, /healthz, /jobs and the dashboard */
+    bool        progress;   /* --progress: a status line even when stderr is not a terminal */
+    bool        no_progress;/* --no-progress */
+    int64_t     every;      /* --progress-every S */
 } RunOpts;
 
 static const OptionDef run_flags[] = {
@@ -149,6 +155,13 @@ static const OptionDef run_flags[] = {
      .doc = "discard the job's saved state and start fresh (a script of one INSERT job; else --reset-job)"},
     {.name = "reset-job", .type = OPT_LIST, .to = {OPT_FIELD(RunOpts, reset_jobs)}, .metavar = "NAME",
      .doc = "discard the saved state of job NAME (its sink table; 'all' = every job)"},
+    FLAG_HTTP(RunOpts, http, "no HTTP endpoint"),
+    {.name = "progress", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, progress)},
+     .doc = "print a status line per job every few seconds (records/s, lag, last checkpoint, skipped); timestamped lines when stderr is not a terminal",
+     .otherwise = "on when stderr is a terminal"},
+    {.name = "no-progress", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, no_progress)}, .doc = "no status line"},
+    {.name = "progress-every", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, every)}, .min = 1, .max = 3600, .deflt = "5",
+     .metavar = "S", .doc = "seconds between status lines"},
     {0},
 };
 
@@ -228,6 +241,93 @@ static int check_resets(const RunOpts *o, const JobThread *jobs, int nt, int nin
     return rc;
 }
 
+/* "1,234,567" */
+static const char *grouped(char *buf, size_t cap, long long v)
+{
+    char raw[32];
+    snprintf(raw, sizeof raw, "%lld", v < 0 ? -v : v);
+    size_t n = strlen(raw), o = 0;
+    if (v < 0) buf[o++] = '-';
+    for (size_t i = 0; i < n && o + 2 < cap; i++) {
+        if (i && (n - i) % 3 == 0) buf[o++] = ',';
+        buf[o++] = raw[i];
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One job's status: "orders_summary: 12,345 rec/s, lag 0, checkpoint 3 s ago, skipped 0". */
+static void status_line(const JobThread *t, const eddy_job_metrics *m, double rate, char *buf, size_t cap)
+{
+    char a[32], b[32], ck[64] = "no checkpoint yet";
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (m->last_checkpoint_ms)
+        snprintf(ck, sizeof ck, "checkpoint %.0f s ago", now > m->last_checkpoint_ms ? (double)(now - m->last_checkpoint_ms) / 1000.0 : 0.0);
+    int at = snprintf(buf, cap, "%s: %s records/s, %s in, lag %s, %s, skipped %lld", t->name, grouped(a, sizeof a, (long long)(rate + 0.5)),
+                      grouped(b, sizeof b, m->records_in), m->lag >= 0 ? grouped((char[32]){0}, 32, m->lag) : "?", ck, m->skipped);
+    if (m->late && at > 0 && (size_t)at < cap) at += snprintf(buf + at, cap - (size_t)at, ", late %lld", m->late);
+    if (m->latency_p99_ms >= 0 && at > 0 && (size_t)at < cap)
+        at += snprintf(buf + at, cap - (size_t)at, ", p99 latency %.0f ms", m->latency_p99_ms);
+    if (!m->broker_up && at > 0 && (size_t)at < cap)
+        snprintf(buf + at, cap - (size_t)at, ", BROKER UNREACHABLE for %.0f s: %s",
+                 now > m->broker_down_ms ? (double)(now - m->broker_down_ms) / 1000.0 : 0.0, m->broker_error);
+}
+
+/* Waits until every job has ended (or a stop was asked for and they end),
+ * printing a status line per job every `every` seconds when asked: on a
+ * terminal one line rewritten in place, else timestamped lines. */
+static void watch_jobs(JobThread *threads, int nt, bool progress, bool tty, int64_t every)
+{
+    long long *last_in = calloc((size_t)nt + 1, sizeof *last_in);
+    if (!last_in) abort();
+    double last = mono_s();
+    bool drawn = false;
+    for (;;) {
+        bool all_done = true;
+        for (int i = 0; i < nt; i++) all_done = all_done && __atomic_load_n(&threads[i].done, __ATOMIC_ACQUIRE);
+        if (all_done) break;
+        struct timespec ts = {0, 100 * 1000000};
+        nanosleep(&ts, NULL);
+        double now = mono_s();
+        if (!progress || stop_flag || now - last < (double)every) continue;
+        double dt = now - last;
+        last = now;
+        for (int i = 0; i < nt; i++) {
+            if (__atomic_load_n(&threads[i].done, __ATOMIC_ACQUIRE)) continue;
+            eddy_job_metrics m;
+            if (eddy_job_get_metrics(threads[i].job, &m) != EDDY_OK || !m.snapshot_ms) continue;
+            char line[512];
+            status_line(&threads[i], &m, (double)(m.records_in - last_in[i]) / dt, line, sizeof line);
+            last_in[i] = m.records_in;
+            if (tty) {
+                fprintf(stderr, "\r\033[K%s%s", line, nt > 1 && i + 1 < nt ? "\n" : "");
+                drawn = true;
+            } else {
+                char when[32];
+                time_t t = time(NULL);
+                struct tm tm;
+                localtime_r(&t, &tm);
+                strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+                fprintf(stderr, "%s eddy: %s\n", when, line);
+            }
+        }
+        if (tty && nt > 1) fprintf(stderr, "\033[%dA", nt - 1);   /* back to the first job's line */
+        fflush(stderr);
+    }
+    if (drawn) fprintf(stderr, "\r\033[K");   /* the next message starts on a clean line */
+    if (drawn && nt > 1) fprintf(stderr, "\033[J");
+    free(last_in);
+}
+
 /* Compiles sql and runs its queries until stopped.  Returns the exit status. */
 static int run_script(const char *sql, size_t len, const char *name, const char *bootstrap, const RunOpts *o, bool quiet)
 {
@@ -243,6 +343,18 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         fputs(eddy_errtext(e), stderr);
         eddy_engine_free(e);
         return 1;
+    }
+    eddy_monitor *mon = NULL;
+    if (o->http) {
+        char merr[512];
+        if (eddy_monitor_start(o->http, &mon, merr, sizeof merr)) {
+            fprintf(stderr, "eddy: --http: %s\n", merr);
+            eddy_script_free(s);
+            eddy_engine_free(e);
+            return 2;
+        }
+        fprintf(stderr, "eddy: serving %s (metrics at %smetrics, health at %shealthz, jobs at %sjobs)\n", eddy_monitor_url(mon),
+                eddy_monitor_url(mon), eddy_monitor_url(mon), eddy_monitor_url(mon));
     }
     int n = eddy_script_count(s), nt = 0, ninserts = 0;
     for (int i = 0; i < n; i++) ninserts += eddy_script_kind(s, i) == EDDY_STMT_INSERT;
@@ -280,6 +392,7 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         snprintf(threads[nt].name, sizeof threads[nt].name, "%s", jname);
         threads[nt].job = j;
         threads[nt].plan = plan;
+        if (mon) eddy_monitor_add_job(mon, j, jname, 0);
         threads[nt].bootstrap = bootstrap;
         threads[nt].insert = k == EDDY_STMT_INSERT;
         threads[nt].line = eddy_script_line(s, i);
@@ -302,6 +415,9 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         pthread_create(&threads[t].tid, NULL, job_thread, &threads[t]);
     }
     if (status) stop_flag = 1;
+    bool tty = isatty(STDERR_FILENO);
+    bool progress = !quiet && !o->no_progress && (o->progress || tty);
+    watch_jobs(threads, started, progress, tty, o->every > 0 ? o->every : 5);   /* the jobs that started */
     for (int i = 0; i < nt; i++) {
         if (i >= started) {   /* never started: a job before it could not */
             eddy_job_free(threads[i].job);
@@ -327,6 +443,7 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         eddy_job_free(threads[i].job);
     }
     free(threads);
+    eddy_monitor_free(mon);
     eddy_script_free(s);
     eddy_engine_free(e);
     return status;
@@ -363,6 +480,7 @@ typedef struct DemoOpts {
     int64_t seconds;      /* stop after this long (0 = until Ctrl-C) */
     int64_t regions;      /* regions to draw from */
     bool    avro;         /* --avro: Avro and a Schema Registry (sql/orders_avro.sql) */
+    const char *http;     /* --http HOST:PORT: the dashboard and metrics */
 } DemoOpts;
 
 static const OptionDef demo_flags[] = {
@@ -374,6 +492,8 @@ static const OptionDef demo_flags[] = {
      .deflt = FLAG_TEXT(EDDY_GEN_MAX_REGIONS), .metavar = "K", .doc = "number of regions"},
     {.name = "avro", .type = OPT_BOOL, .to = {OPT_FIELD(DemoOpts, avro)},
      .doc = "Avro with a Schema Registry: runs sql/orders_avro.sql"},
+    {.name = "http", .type = OPT_STRING, .to = {OPT_FIELD(DemoOpts, http)}, .metavar = "HOST:PORT", .deflt = "127.0.0.1:0",
+     .env = "EDDY_HTTP", .doc = "serve the live dashboard at / (and /metrics, /healthz, /jobs); 'none' serves nothing"},
     {0},
 };
 
@@ -559,6 +679,15 @@ int cmd_demo(int argc, char **argv)
         eddy_broker_free(b);
         return 1;
     }
+    eddy_monitor *mon = NULL;
+    if (o.http && strcmp(o.http, "none") != 0) {
+        if (eddy_monitor_start(o.http, &mon, err, sizeof err)) fprintf(stderr, "eddy demo: --http: %s\n", err);
+        else eddy_monitor_add_job(mon, job, NULL, 1);
+    }
+    if (mon) {
+        printf("eddy demo: live dashboard at %s (Prometheus metrics at %smetrics)\n", eddy_monitor_url(mon), eddy_monitor_url(mon));
+        fflush(stdout);
+    }
     DemoJob dj = {.job = job, .bootstrap = bs, .stops_all = true}, dd = {.job = dash, .bootstrap = bs};
     pthread_create(&jt, NULL, demo_job_thread, &dj);
     if (dash) pthread_create(&dt, NULL, demo_job_thread, &dd);
@@ -573,6 +702,7 @@ int cmd_demo(int argc, char **argv)
             if (tty) fputs("\033[H\033[2J", stdout);
             printf("orders_summary after %.0f s (%lld orders produced; Ctrl-C to stop)\n", el,
                    g.gen ? eddy_gen_produced(g.gen) : 0LL);
+            if (mon && tty) printf("dashboard: %s\n", eddy_monitor_url(mon));
             printf("%-14s %12s %16s %16s\n", "region", "total_orders", "total_sales", "avg_order_value");
             int64_t total = 0;
             pthread_mutex_lock(&d.mu);
@@ -607,6 +737,7 @@ int cmd_demo(int argc, char **argv)
            st.records_out);
     eddy_job_free(dash);
     eddy_job_free(job);
+    eddy_monitor_free(mon);
     pthread_mutex_destroy(&d.mu);
     eddy_gen_free(g.gen);
     eddy_script_free(ds);

@@ -32,6 +32,12 @@
      .env = "EDDY_REGISTRY", .otherwise = "SET 'avro-confluent.url'",                                     \
      .doc = "Schema Registry: tables from '<topic>-value' and the default 'avro-confluent.url'"}
 
+/* --http: the monitoring endpoint (eddy_monitor_start). */
+#define FLAG_HTTP(T, f, otherwise_)                                                                        \
+    {.name = "http", .type = OPT_STRING, .to = {OPT_FIELD(T, f)}, .metavar = "HOST:PORT",                 \
+     .env = "EDDY_HTTP", .otherwise = otherwise_,                                                          \
+     .doc = "serve Prometheus /metrics, /healthz, /jobs and the dashboard at / (port 0: a free one)"}
+
 typedef struct CmdSpec {
     const char      *name;     /* "run"; "" for the shell (plain `eddy`) */
     const char      *args;     /* its arguments in the synopsis ("FILE.sql"), or NULL for none */

@@ -169,6 +169,8 @@ static int exec_stmt(Repl *r, eddy_script *s, int i, bool *kept)
         if (out && !*out && r->interactive) puts("None.");
         print_output(out);
         return ST_OK;
+    case EDDY_STMT_SHOW_JOB:
+        return jobs_describe(r, out ? out : "");
     case EDDY_STMT_INSERT:
         if (!eddy_script_plan(s, i)) {   /* CREATE TABLE IF NOT EXISTS … AS of an existing table */
             if (out) print_output(out);
@@ -335,6 +337,7 @@ static const char help_text[] =
     "                                LIMIT n ends it after n changes\n"
     "  INSERT INTO t SELECT ...;     starts a background job and returns at once\n"
     "  SHOW JOBS;   STOP JOB 'id';   jobs, and stopping one (it flushes and checkpoints)\n"
+    "  SHOW JOB 'id';                a job's counters and per-operator statistics\n"
     "\n"
     "Result modes: SET 'sql-client.execution.result-mode' = 'table' (default: a table\n"
     "  refreshed in place) | 'changelog' (+I/-U/+U/-D rows) | 'tableau' (a grid with an op column).\n"
@@ -691,6 +694,7 @@ typedef struct ReplOpts {
     const char *registry;   /* --registry */
     bool        continue_on_error; /* --continue-on-error */
     bool        dev_broker; /* --dev-broker */
+    const char *http;       /* --http HOST:PORT */
 } ReplOpts;
 
 static const OptionDef repl_flags[] = {
@@ -700,6 +704,7 @@ static const OptionDef repl_flags[] = {
      .doc = "in a script, run the remaining statements after an error (exit status 1)"},
     {.name = "dev-broker", .type = OPT_BOOL, .to = {OPT_FIELD(ReplOpts, dev_broker)},
      .doc = "start a development broker even when not on a terminal"},
+    FLAG_HTTP(ReplOpts, http, "no HTTP endpoint"),
     {0},
 };
 
@@ -752,6 +757,19 @@ int repl_main(int argc, char **argv)
             from = NULL;
         }
     }
+    if (o.http) {
+        if (eddy_monitor_start(o.http, &r->monitor, err, sizeof err)) {
+            fprintf(stderr, "eddy: --http: %s\n", err);
+            jobs_free(r);
+            eddy_engine_free(r->e);
+            eddy_broker_free(r->broker);
+            pthread_mutex_destroy(&r->live_mu);
+            return 2;
+        }
+        fprintf(r->interactive ? stdout : stderr, "%sjobs are shown at %s (Prometheus metrics at %smetrics, health at %shealthz)\n",
+                r->interactive ? "Monitoring: " : "eddy: ", eddy_monitor_url(r->monitor), eddy_monitor_url(r->monitor),
+                eddy_monitor_url(r->monitor));
+    }
     if (r->interactive) {
         printf("eddy %s: Flink SQL over Kafka. Statements end with ';'. Type 'help' for help, 'quit' or Ctrl-D to leave.\n",
                eddy_version());
@@ -772,6 +790,7 @@ int repl_main(int argc, char **argv)
     }
     jobs_stop_all(r);
     jobs_free(r);
+    eddy_monitor_free(r->monitor);
     edit_end(r);
     strlist_free(&r->tables_before);
     strlist_free(&r->settings);

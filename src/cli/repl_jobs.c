@@ -3,7 +3,9 @@
  * thread of its own and the prompt comes back at once; SHOW JOBS lists the
  * jobs with their state, records in and out and lag; STOP JOB stops one
  * cleanly (it flushes and takes a last checkpoint); a job that ends by
- * itself, or fails, is reported at the next prompt.  Jobs keep no state
+ * itself, or fails, is reported at the next prompt; SHOW JOB 'id' shows
+ * one job's counters and per-operator statistics, and with --http every
+ * job is shown by the shell's monitor (eddy_monitor).  Jobs keep no state
  * unless SET 'state.path' names a file.  Their notices go through
  * live_notice (repl_live.c).
  */
@@ -194,6 +196,7 @@ int jobs_start(Repl *r, eddy_script *s, int i, bool *kept)
     const char *bs = eddy_plan_bootstrap(p) ? NULL : r->bootstrap;
     rj->bootstrap = bs ? str_dup(bs) : NULL;
     rj->started = time(NULL);
+    if (r->monitor) eddy_monitor_add_job(r->monitor, j, rj->name, rj->id);
     if (spawn(&rj->tid, job_thread, rj)) {
         print_error(r, "cannot start a thread for the job");
         rj->script = NULL;
@@ -222,7 +225,7 @@ void jobs_show(Repl *r)
         int w = text_cols(r->jobs[i]->name, strlen(r->jobs[i]->name));
         if (w > wname) wname = w;
     }
-    printf("%-4s %-*s %-9s %12s %12s %10s  %s\n", "id", wname, "name", "state", "records_in", "records_out", "lag", "started");
+    printf("%-4s %-*s %-9s %12s %12s %10s  %-8s  %s\n", "id", wname, "name", "state", "records_in", "records_out", "lag", "started", "error");
     for (int i = 0; i < r->njobs; i++) {
         ReplJob *rj = r->jobs[i];
         int64_t in, out;
@@ -241,8 +244,14 @@ void jobs_show(Repl *r)
         struct tm tm;
         localtime_r(&rj->started, &tm);
         strftime(when, sizeof when, "%H:%M:%S", &tm);
-        printf("%-4d %-*s %-9s %12lld %12lld %10s  %s\n", rj->id, wname, rj->name, job_state_names[rj->state], (long long)in,
-               (long long)out, lag, when);
+        /* why it failed; for a running job, a cluster that does not answer */
+        char why[400] = "";
+        if (rj->state == JS_FAILED && rj->error) snprintf(why, sizeof why, "%s", rj->error);
+        eddy_job_metrics m;
+        if (rj->state == JS_RUNNING && eddy_job_get_metrics(rj->job, &m) == EDDY_OK && !m.broker_up)
+            snprintf(why, sizeof why, "Kafka cluster not answering: %s", m.broker_error);
+        printf("%-4d %-*s %-9s %12lld %12lld %10s  %-8s  %s\n", rj->id, wname, rj->name, job_state_names[rj->state], (long long)in,
+               (long long)out, lag, when, why);
     }
 }
 
@@ -285,4 +294,31 @@ int jobs_stop(Repl *r, const char *which)
     }
     job_finish(r, found);
     return found->state == JS_FAILED ? ST_ERR : ST_OK;
+}
+
+int jobs_describe(Repl *r, const char *which)
+{
+    jobs_poll(r);
+    /* By id, or by name: the last job of that name. */
+    ReplJob *found = NULL;
+    char *end;
+    long id = strtol(which, &end, 10);
+    for (int i = 0; i < r->njobs; i++)
+        if ((*which && !*end && r->jobs[i]->id == id) || strcmp(r->jobs[i]->name, which) == 0) found = r->jobs[i];
+    if (!found) {
+        print_error(r, "no job '%s' (SHOW JOBS lists the jobs)", which);
+        return ST_ERR;
+    }
+    if (found->job) {
+        char *text = eddy_job_describe(found->job, found->name, EDDY_TEXT);
+        fputs(text ? text : "\n", stdout);
+        eddy_free(text);
+    } else {
+        char a[32], b[32];
+        printf("Job %d '%s': %s%s%s\n  records in %s, records out %s\n", found->id, found->name, job_state_names[found->state],
+               found->error ? ": " : "", found->error ? found->error : "", group_digits(a, sizeof a, found->final_in),
+               group_digits(b, sizeof b, found->final_out));
+    }
+    fflush(stdout);
+    return ST_OK;
 }

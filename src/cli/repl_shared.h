@@ -100,6 +100,7 @@ typedef struct Repl {
     bool          out_closed;    /* stdout went away */
     const char   *bootstrap;     /* --bootstrap, EDDY_BOOTSTRAP or the development broker; NULL = none */
     eddy_broker  *broker;        /* the development broker, or NULL */
+    eddy_monitor *monitor;       /* --http: the HTTP endpoint showing the jobs, or NULL */
     /* repl_edit.c */
     struct editline *el;         /* line editor (interactive) */
     struct history  *hist;       /* its history */
@@ -168,6 +169,8 @@ int  jobs_start(Repl *r, eddy_script *s, int i, bool *kept);
 void jobs_show(Repl *r);
 /* STOP JOB 'which' (an id or a name). */
 int  jobs_stop(Repl *r, const char *which);
+/* SHOW JOB 'id or name': the job's state, counters and per-operator statistics. */
+int  jobs_describe(Repl *r, const char *which);
 /* Reports jobs that ended by themselves since the last look. */
 void jobs_poll(Repl *r);
 /* Some job's thread ended and nobody has looked yet. */

@@ -61,6 +61,9 @@ struct kafka_producer {
     long nfailed;            /* deliveries failed since the last poll/flush */
     char first_fail[256];    /* description of the first of those failures */
     char last_error[256];    /* last client error from error_cb, "" if none */
+    long long nqueued;       /* records queued since the producer was made */
+    long long nacked;        /* delivery reports served (acknowledged or failed) */
+    long long nerrors;       /* client-level errors reported (connection lost, ...) */
 };
 
 struct kafka_consumer {
@@ -74,6 +77,7 @@ struct kafka_consumer {
                                      poll_batch fails with fatal_msg */
     char fatal_msg[512];          /* that error, naming topic/partition/offset */
     char warning[512];            /* last transient error skipped, or "" */
+    long long nwarnings;          /* transient errors skipped so far */
 };
 
 /* ---- Small helpers ------------------------------------------------------ */
@@ -571,6 +575,7 @@ static void producer_dr(rd_kafka_t *rk, const rd_kafka_message_t *m,
 {
     kafka_producer *p = opaque;
     (void)rk;
+    p->nacked++;
     if (!m->err)
         return;
     if (p->nfailed++ == 0) {
@@ -594,6 +599,7 @@ static void producer_error(rd_kafka_t *rk, int e, const char *reason,
     kafka_producer *p = opaque;
     (void)rk;
     (void)e;
+    p->nerrors++;
     snprintf(p->last_error, sizeof p->last_error, "%s", reason);
 }
 
@@ -761,6 +767,8 @@ int kafka_produce(kafka_producer *p, const char *topic, int32_t partition,
     }
     if (vu != stackvu)
         free(vu);
+    if (rc == 0)
+        p->nqueued++;
     if (rc == 0 && ++p->since_poll >= PRODUCE_POLL_EVERY) {
         rd_kafka_poll(p->rk, 0);
         p->since_poll = 0;
@@ -1079,6 +1087,7 @@ int kafka_poll_batch(kafka_consumer *c, kafka_msg *msgs, int max,
                     c->failed = 1;
                 } else {
                     describe_error(m, c->warning, sizeof c->warning);
+                    c->nwarnings++;
                 }
                 rd_kafka_message_destroy(m);
                 continue;
@@ -1235,4 +1244,21 @@ int kafka_commit(kafka_consumer *c, const char *topic, const int64_t *next, int 
         return -1;
     }
     return 0;
+}
+
+/* ---- counters for metrics ---- */
+
+void kafka_producer_counts(const kafka_producer *p, long long *queued, long long *acked, long long *errors)
+{
+    *queued = p->nqueued;
+    *acked = p->nacked;
+    *errors = p->nerrors;
+}
+
+long long kafka_consumer_warnings(const kafka_consumer *c) { return c->nwarnings; }
+
+int kafka_cached_high(kafka_consumer *c, const char *topic, int32_t partition, int64_t *hi)
+{
+    int64_t lo;
+    return rd_kafka_get_watermark_offsets(c->rk, topic, partition, &lo, hi) == RD_KAFKA_RESP_ERR_NO_ERROR && *hi >= 0 ? 0 : -1;
 }

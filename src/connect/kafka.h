@@ -276,4 +276,17 @@ int kafka_offsets_for_time(kafka_consumer *c, const char *topic, int nparts, int
 int kafka_committed(kafka_consumer *c, const char *topic, int nparts, int64_t *out, int timeout_ms, char *err, size_t errlen);
 int kafka_commit(kafka_consumer *c, const char *topic, const int64_t *next, int nparts, char *err, size_t errlen);
 
+/* ---- Counters, for metrics (no request to the cluster) ---------------- */
+
+/* Records queued by kafka_produce, delivery reports served (acknowledged or
+** failed) and client-level errors (a connection lost, all brokers down)
+** since the producer was made. */
+void kafka_producer_counts(const kafka_producer *p, long long *queued, long long *acked, long long *errors);
+/* Transient errors kafka_poll_batch skipped since the consumer was made
+** (the last one: kafka_consumer_last_warning). */
+long long kafka_consumer_warnings(const kafka_consumer *c);
+/* The high watermark (next offset to be written) of an assigned partition as
+** the last fetch answer told it: no request.  0, or -1 when not known yet. */
+int kafka_cached_high(kafka_consumer *c, const char *topic, int32_t partition, int64_t *hi);
+
 #endif /* EDDY_KAFKA_H */

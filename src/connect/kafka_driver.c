@@ -12,9 +12,16 @@
  */
 #include "kafka_driver.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kafka.h"
 #include "state.h"
@@ -36,9 +43,17 @@ static int64_t wall_ms(void)
 
 /* ---- the sinks' producer ---- */
 
+/* The sinks' producer and what the driver counts of it. */
+typedef struct DrvOut {
+    kafka_producer *p;    /* the producer */
+    int64_t         bytes;/* key and value bytes queued */
+} DrvOut;
+
 static int kafka_emit(void *ctx, const OutRecord *r, char *err, size_t errlen)
 {
-    kafka_producer *p = ctx;
+    DrvOut *o = ctx;
+    kafka_producer *p = o->p;
+    o->bytes += (int64_t)(r->klen + r->vlen);
     if (r->nhdrs) return kafka_produce(p, r->topic, -1, r->key, r->klen, r->val, r->vlen, r->ts, r->hdrs, r->nhdrs, err, errlen);
     kafka_header h = {"op", r->op, r->op ? strlen(r->op) : 0};
     return kafka_produce(p, r->topic, -1, r->key, r->klen, r->val, r->vlen, r->ts, &h, r->op ? 1 : 0, err, errlen);
@@ -46,7 +61,7 @@ static int kafka_emit(void *ctx, const OutRecord *r, char *err, size_t errlen)
 
 static int kafka_flush_out(void *ctx, int timeout_ms, char *err, size_t errlen)
 {
-    return kafka_producer_flush(ctx, timeout_ms, err, errlen);
+    return kafka_producer_flush(((DrvOut *)ctx)->p, timeout_ms, err, errlen);
 }
 
 int exec_record_headers(const RawRecord *r, kafka_header *out, int max)
@@ -112,6 +127,36 @@ typedef struct Driver {
     int64_t      *replay_end; /* after a restart into an upsert sink: the ends at start, -1 = none */
     int           nparts;   /* total partitions */
     int64_t      *commit;   /* scratch for one topic's next offsets (group commits) */
+    int64_t      *precs;    /* per topic partition: records read by this run */
+    int64_t      *pbytes;   /* per topic partition: their key and value bytes */
+    DrvOut        out;      /* the sinks' producer */
+    /* end-to-end latency: the timestamps of the records of the mini-batch
+     * being collected, and the mini-batches waiting for their sink's
+     * acknowledgement */
+    int64_t      *lat_ts;   /* timestamps of the current mini-batch's records */
+    int           lat_n, lat_cap;
+    struct LatBatch {
+        int64_t  *ts;       /* its records' timestamps (owned) */
+        int       n;        /* count */
+        long long acked_at; /* acknowledged once the producer has served this many delivery reports */
+    } lat_wait[16];         /* a ring */
+    int           lat_head, lat_len;
+    int64_t       lat_flushes; /* JobStats.flushes when the current mini-batch began */
+    LatHist       latency;  /* what was observed */
+    /* the cluster's reachability */
+    long long     warnings; /* kafka_consumer_warnings at the last look */
+    long long     perrors;  /* the producer's errors at the last look */
+    const char   *bs;       /* the bootstrap servers */
+    int64_t       seen_in;  /* JobStats.records_in at the last look */
+    bool          down;     /* not answering */
+    int64_t       down_since, down_told, probe_at; /* wall ms: since when, last notice, next probe */
+    char          down_err[256]; /* what the client said */
+    int64_t       published;/* monotonic ms of the last snapshot */
+    int64_t       ckpt_wall;/* wall ms of the last committed checkpoint */
+    bool          ckpt_open;/* a checkpoint was started and is not known committed yet */
+    int64_t       late_told;/* JobStats.late when late rows were last reported */
+    int64_t       late_at;  /* monotonic ms of that report, 0 = none yet */
+    int64_t       late_at0; /* monotonic ms when the run began reading */
     int           open_parts; /* bounded partitions not read to their end yet */
     bool          bounded;  /* every topic is bounded: the job ends when all are read */
     char          err[512];
@@ -351,6 +396,8 @@ static void note_offset(Driver *d, const DrvTopic *t, const kafka_msg *m)
     int k = t->first + m->partition;
     if (t->bounded && past_end(d, t, m)) return;
     d->pos[k].offset = m->offset + 1;
+    d->precs[k]++;
+    d->pbytes[k] += (int64_t)(m->klen + m->vlen);
     if (d->end[k] >= 0 && m->offset + 1 >= d->end[k]) {
         d->end[k] = -1;
         d->open_parts--;
@@ -396,6 +443,12 @@ static int route(Driver *d, kafka_msg *msgs, RawRecord *recs, int n)
         }
         t = ti;
         note_offset(d, t, &msgs[i]);
+        if (d->lat_n == d->lat_cap) {
+            d->lat_cap = d->lat_cap ? 2 * d->lat_cap : 4096;
+            d->lat_ts = realloc(d->lat_ts, sizeof *d->lat_ts * (size_t)d->lat_cap);
+            if (!d->lat_ts) abort();
+        }
+        d->lat_ts[d->lat_n++] = msgs[i].ts_ms;
         const void *op = NULL;
         size_t oplen = 0;
         if (t->op_header) kafka_msg_header(&msgs[i], "op", &op, &oplen);
@@ -426,14 +479,17 @@ static int assign_watermarks(Driver *d)
     return 0;
 }
 
-/* Lets group-based tools see progress (eddy restarts from its checkpoint). */
-static void commit_groups(Driver *d)
+/* Lets group-based tools (kafka-consumer-groups, Burrow, lag exporters)
+ * see progress: the offsets of the last committed checkpoint (or, with no
+ * state file, of what was processed) go to the consumer group named after
+ * the job, or 'properties.group.id'.  eddy restarts from its checkpoint,
+ * never from these. */
+static void commit_groups(Driver *d, const SourceOffset *at)
 {
     for (int i = 0; i < d->ntopics; i++) {
         const DrvTopic *t = &d->topics[i];
-        if (t->table->conn.startup != START_GROUP) continue;
         if (!d->commit) d->commit = arena_alloc(&d->a, sizeof *d->commit * (size_t)d->nparts);   /* once: this runs every checkpoint */
-        for (int p = 0; p < t->nparts; p++) d->commit[p] = d->pos[t->first + p].offset;
+        for (int p = 0; p < t->nparts; p++) d->commit[p] = at[t->first + p].offset;
         kafka_commit(d->c, t->name, d->commit, t->nparts, d->err, sizeof d->err);
     }
 }
@@ -495,6 +551,221 @@ static int catch_up(Driver *d, const SourceOffset *to, int nto, volatile sig_ato
     return 0;
 }
 
+/* ---- fail fast: is the bootstrap address there at all? ---- */
+
+/* Tries a TCP connection to each host:port of the bootstrap list (timeout_ms
+ * each).  0 when one answers; else -1 with "cannot reach HOST:PORT: reason"
+ * (of the first) in err.  A cluster that takes the connection may still
+ * fail later (authentication, a wrong port of another service): the client
+ * reports that. */
+static int probe_bootstrap(const char *bs, int timeout_ms, char *err, size_t errlen)
+{
+    char first[400] = "";
+    const char *p = bs;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        char hp[256];
+        snprintf(hp, sizeof hp, "%.*s", (int)(len < 255 ? len : 255), p);
+        p += len + (p[len] == ',');
+        char *h = hp;
+        while (*h == ' ') h++;
+        char *scheme = strstr(h, "://");   /* SSL://host:port */
+        if (scheme) h = scheme + 3;
+        char *colon = strrchr(h, ':');
+        if (!colon || !*h) continue;
+        *colon = 0;
+        const char *port = colon + 1;
+        char *host = h;
+        if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+            host++;
+            host[strlen(host) - 1] = 0;
+        }
+        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+        int g = getaddrinfo(host, port, &hints, &res);
+        if (g) {
+            if (!first[0]) snprintf(first, sizeof first, "cannot reach %s:%s: %s", host, port, gai_strerror(g));
+            continue;
+        }
+        const char *why = "no address";
+        for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+            int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+            if (fd < 0) continue;
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+            int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+            if (rc != 0 && errno == EINPROGRESS) {
+                struct pollfd pf = {fd, POLLOUT, 0};
+                rc = poll(&pf, 1, timeout_ms);
+                if (rc == 0) {
+                    why = "no answer (timed out)";
+                    rc = -1;
+                } else if (rc > 0) {
+                    int soerr = 0;
+                    socklen_t sl = sizeof soerr;
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+                    rc = soerr ? -1 : 0;
+                    if (soerr) why = strerror(soerr);
+                } else {
+                    why = strerror(errno);
+                }
+            } else if (rc != 0) {
+                why = strerror(errno);
+            }
+            close(fd);
+            if (rc == 0) {
+                freeaddrinfo(res);
+                return 0;
+            }
+        }
+        freeaddrinfo(res);
+        if (!first[0]) {
+            int at = snprintf(first, sizeof first, "cannot reach %s:%s: ", host, port);
+            snprintf(first + at, sizeof first - (size_t)at, "%s", why);
+            if (first[at] >= 'A' && first[at] <= 'Z') first[at] = (char)(first[at] - 'A' + 'a');   /* "connection refused" */
+        }
+    }
+    if (!first[0]) return 0;   /* nothing we can parse: leave it to the client */
+    snprintf(err, errlen, "%s", first);
+    return -1;
+}
+
+/* ---- metrics: latency, reachability, the snapshot ---- */
+
+/* The current mini-batch ended (the job flushed): its records wait for the
+ * sink's acknowledgement of what it emitted. */
+static void lat_seal(Driver *d)
+{
+    if (!d->lat_n) return;
+    long long queued = 0, acked = 0, errs = 0;
+    if (d->out.p) kafka_producer_counts(d->out.p, &queued, &acked, &errs);
+    if (!d->out.p || acked >= queued || d->lat_len == (int)(sizeof d->lat_wait / sizeof d->lat_wait[0])) {
+        /* nothing to wait for (or too much in flight: count it now) */
+        int64_t now = wall_ms();
+        for (int i = 0; i < d->lat_n; i++) lat_observe(&d->latency, now - d->lat_ts[i], 1);
+        d->lat_n = 0;
+        return;
+    }
+    struct LatBatch *b = &d->lat_wait[(d->lat_head + d->lat_len++) % (int)(sizeof d->lat_wait / sizeof d->lat_wait[0])];
+    b->ts = d->lat_ts;
+    b->n = d->lat_n;
+    b->acked_at = queued;
+    d->lat_ts = NULL;
+    d->lat_n = d->lat_cap = 0;
+}
+
+/* Mini-batches whose sink records are acknowledged now. */
+static void lat_acked(Driver *d)
+{
+    if (!d->lat_len) return;
+    long long queued = 0, acked = 0, errs = 0;
+    kafka_producer_counts(d->out.p, &queued, &acked, &errs);
+    int64_t now = wall_ms();
+    const int ring = (int)(sizeof d->lat_wait / sizeof d->lat_wait[0]);
+    while (d->lat_len && d->lat_wait[d->lat_head].acked_at <= acked) {
+        struct LatBatch *b = &d->lat_wait[d->lat_head];
+        for (int i = 0; i < b->n; i++) lat_observe(&d->latency, now - b->ts[i], 1);
+        free(b->ts);
+        b->ts = NULL;
+        d->lat_head = (d->lat_head + 1) % ring;
+        d->lat_len--;
+    }
+}
+
+/* Is the cluster there?  The driver asks (a connection to a bootstrap
+ * server, 1 s at most) when the clients report a new error, and every 2 s while no record
+ * comes (when records come, it answers).  While it does not answer, the
+ * job says so at once and every 10 s, asks every second, and takes no
+ * checkpoint (which would wait for the sink); when it answers again the
+ * job says so and goes on where it was. */
+static void watch_broker(Driver *d)
+{
+    long long w = kafka_consumer_warnings(d->c), q, a, perr = 0;
+    if (d->out.p) kafka_producer_counts(d->out.p, &q, &a, &perr);
+    int64_t now = wall_ms();
+    bool fresh = w != d->warnings || perr != d->perrors;
+    bool idle = d->job->stats.records_in == d->seen_in;
+    d->seen_in = d->job->stats.records_in;
+    if (d->ntopics == 0 || (!fresh && (now < d->probe_at || (!idle && !d->down)))) {
+        if (!idle) d->probe_at = now + 2000;
+        return;
+    }
+    d->warnings = w;
+    d->perrors = perr;
+    /* A TCP connection to the bootstrap servers: librdkafka's own requests
+     * wait for a leader well past their timeout while the cluster is away. */
+    char err[256];
+    bool up = probe_bootstrap(d->bs, 1000, err, sizeof err) == 0;
+    now = wall_ms();
+    d->probe_at = now + (up ? 2000 : 1000);
+    if (up) {
+        if (d->down) job_notice(d->job, "the Kafka cluster answers again after %.1f s; the job goes on", (double)(now - d->down_since) / 1000.0);
+        d->down = false;
+        return;
+    }
+    const char *warn = kafka_consumer_last_warning(d->c);
+    if (!d->down) {
+        d->down = true;
+        d->down_since = d->down_told = now;
+        snprintf(d->down_err, sizeof d->down_err, "%s", warn[0] && fresh ? warn : err);
+        job_notice(d->job, "the Kafka cluster does not answer: %s (the job waits and retries)", d->down_err);
+    } else {
+        if (fresh && warn[0]) snprintf(d->down_err, sizeof d->down_err, "%s", warn);
+        if (now - d->down_told >= 10000) {
+            d->down_told = now;
+            job_notice(d->job, "the Kafka cluster still does not answer after %.0f s: %s", (double)(now - d->down_since) / 1000.0, d->down_err);
+        }
+    }
+}
+
+/* Publishes the job's snapshot with the driver's own counters; says, at
+ * most every 5 s, how many late rows came (any operator's). */
+static void publish(Driver *d)
+{
+    Job *j = d->job;
+    d->published = now_ms();
+    if (j->stats.late > d->late_told && d->published - d->late_at >= 5000) {
+        job_notice(j, "%lld late row%s in the last %.0f s (they came after every window or join they belong to had closed: they change no result); %lld so far",
+                   (long long)(j->stats.late - d->late_told), j->stats.late - d->late_told == 1 ? "" : "s",
+                   d->late_at ? (double)(d->published - d->late_at) / 1000.0 : (double)(d->published - d->late_at0) / 1000.0,
+                   (long long)j->stats.late);
+        d->late_told = j->stats.late;
+        d->late_at = d->published;
+    }
+    job_snap_begin(j);
+    JobSnap *s = &j->snap;
+    if (s->nparts != d->nparts) {
+        free(s->parts);
+        s->parts = calloc((size_t)d->nparts + 1, sizeof *s->parts);
+        if (!s->parts) abort();
+        s->nparts = d->nparts;
+    }
+    for (int i = 0; i < d->nparts; i++) {
+        PartSnap *p = &s->parts[i];
+        p->topic = d->pos[i].topic;
+        p->partition = d->pos[i].partition;
+        p->position = d->pos[i].offset;
+        p->records = d->precs[i];
+        p->bytes = d->pbytes[i];
+        int64_t hi;
+        if (d->c && kafka_cached_high(d->c, p->topic, p->partition, &hi) == 0) p->high = hi;
+        else if (p->high < 0 || p->high == 0) p->high = -1;
+        /* before any fetch answered: the end is where we stand when we know that */
+        if (p->high >= 0 && p->position > p->high) p->high = p->position;
+    }
+    s->latency = d->latency;
+    s->bytes_out = d->out.bytes;
+    if (d->out.p) {
+        long long queued, acked, errs;
+        kafka_producer_counts(d->out.p, &queued, &acked, &errs);
+        s->sink_errors = errs;
+        s->sink_pending = queued - acked;
+    }
+    s->ckpt_wall_ms = d->ckpt_wall;
+    s->broker_down = d->down;
+    s->broker_down_ms = d->down_since;
+    snprintf(s->broker_err, sizeof s->broker_err, "%s", d->down_err);
+    job_snap_end(j);
+}
+
 int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
 {
     Driver d = {.job = j};
@@ -522,6 +793,22 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         job_fail(j, "no Kafka bootstrap server: use --bootstrap, EDDY_BOOTSTRAP or SET 'properties.bootstrap.servers'");
         goto out;
     }
+    /* Fail fast: an address nothing listens on is said at once, not after minutes of retries. */
+    d.bs = bs;
+    if (bs && (d.ntopics || ksink) && probe_bootstrap(bs, 3000, d.err, sizeof d.err)) {
+        job_fail(j, "%s (bootstrap servers '%s')", d.err, bs);
+        goto out;
+    }
+    /* The consumer's group (for the offsets commit_groups commits): the job's name unless the properties name one. */
+    if (d.ntopics && !find_prop(cprops, "group.id")) {
+        int n = 0;
+        while (cprops[n]) n++;
+        const char **withgroup = arena_alloc(&d.a, sizeof(char *) * (size_t)(n + 3));
+        withgroup[0] = "group.id";
+        withgroup[1] = j->plan->name ? j->plan->name : "eddy";
+        memcpy(withgroup + 2, cprops, sizeof(char *) * (size_t)(n + 1));
+        cprops = withgroup;
+    }
     /* A job whose only inputs are VALUES reads no topic: it emits its rows and ends. */
     d.c = d.ntopics ? kafka_consumer_new(bs, cprops, d.err, sizeof d.err) : NULL;
     if (!d.c && d.ntopics) {
@@ -534,7 +821,8 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             job_fail(j, "sink '%s': %s", sink->name, d.err);
             goto out;
         }
-        j->out = (JobOutput){p, kafka_emit, kafka_flush_out};
+        d.out.p = p;
+        j->out = (JobOutput){&d.out, kafka_emit, kafka_flush_out};
         /* Ask for the sink topic now: without it the producer learns the
          * topic's partitions only on its first metadata refresh, about a
          * second later, and holds every record until then (measured). */
@@ -555,6 +843,10 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     }
     for (int i = 0; i < d.ntopics && j->state; i++) resumed = resumed || state_has_offsets(j->state, d.topics[i].name);
     if (start_positions(&d, resumed) || (resumed && check_resume(&d)) || bounded_ends(&d)) goto out;
+    d.precs = arena_alloc(&d.a, sizeof *d.precs * (size_t)(d.nparts + 1));   /* per-partition counters (metrics) */
+    d.pbytes = arena_alloc(&d.a, sizeof *d.pbytes * (size_t)(d.nparts + 1));
+    memset(d.precs, 0, sizeof *d.precs * (size_t)(d.nparts + 1));
+    memset(d.pbytes, 0, sizeof *d.pbytes * (size_t)(d.nparts + 1));
     SourceOffset *ahead;
     int nahead;
     if (job_sinks_open(j, &ahead, &nahead)) goto out;
@@ -575,6 +867,11 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         goto out;
     }
     if (job_set_clock(j, wall_ms()) || assign_watermarks(&d) || job_start(j)) goto out;
+    d.lat_flushes = j->stats.flushes;
+    d.late_at0 = now_ms();
+    d.late_told = j->stats.late;
+    j->phase = PHASE_RUNNING;
+    publish(&d);
 
     msgs = malloc(sizeof *msgs * maxbatch);
     recs = malloc(sizeof *recs * maxbatch);
@@ -609,6 +906,18 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             job_fail(j, "sink '%s': %s", sink->name, d.err);
             goto out;
         }
+        if (j->stats.flushes != d.lat_flushes) {   /* a mini-batch ended (here or in a checkpoint) */
+            d.lat_flushes = j->stats.flushes;
+            lat_seal(&d);
+        }
+        if (p) lat_acked(&d);
+        watch_broker(&d);
+        if (d.ckpt_open && !job_checkpoint_busy(j)) {   /* the last checkpoint is committed */
+            d.ckpt_open = false;
+            d.ckpt_wall = wall_ms();
+            if (j->ckpt_offsets) commit_groups(&d, j->ckpt_offsets);
+        }
+        if (now_ms() - d.published >= 250) publish(&d);
         if (j->replay && !j->pending && caught_up(&d)) j->replay = false;
         if (d.bounded && d.open_parts <= 0) {   /* read everything that was there at start */
             finished = true;
@@ -618,12 +927,24 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         if (j->state && j->ckpt_interval_ms > 0 && now_ms() - last_ckpt >= j->ckpt_interval_ms) {
             /* A checkpoint starts only when the previous one is committed: while
              * the writer is busy, changes keep accumulating for the next one
-             * instead of the job waiting (the interval stretches under load). */
-            if (!job_checkpoint_busy(j)) {
+             * instead of the job waiting (the interval stretches under load).
+             * Nor while the cluster is away: it would wait for the sink. */
+            if (!job_checkpoint_busy(j) && !d.down) {
+                int64_t before = j->stats.checkpoints + j->writing;
                 if (job_checkpoint(j, d.pos, d.nparts)) goto out;
                 last_ckpt = now_ms();
-                commit_groups(&d);
+                d.ckpt_open = j->writing || j->stats.checkpoints + j->writing != before;
+                if (!d.ckpt_open) d.ckpt_wall = wall_ms();   /* nothing changed: the state file is current */
+                if (j->stats.flushes != d.lat_flushes) {
+                    d.lat_flushes = j->stats.flushes;
+                    lat_seal(&d);
+                }
+                publish(&d);
             }
+        } else if (!j->state && j->ckpt_interval_ms > 0 && now_ms() - last_ckpt >= j->ckpt_interval_ms && !j->pending && !d.down) {
+            /* no state file: commit what has been processed, for the lag tools */
+            last_ckpt = now_ms();
+            commit_groups(&d, d.pos);
         }
     }
 stop:
@@ -639,8 +960,17 @@ stop:
         job_fail(j, "sink '%s': %s", sink->name, d.err);
         goto out;
     }
+    if (d.c && d.pos) {
+        if (j->state) d.ckpt_wall = wall_ms();
+        commit_groups(&d, d.pos);
+    }
+    lat_seal(&d);
+    if (p) lat_acked(&d);
     rc = 0;
 out:
+    if (d.precs) publish(&d);
+    free(d.lat_ts);
+    for (int i = 0; i < d.lat_len; i++) free(d.lat_wait[(d.lat_head + i) % (int)(sizeof d.lat_wait / sizeof d.lat_wait[0])].ts);
     free(msgs);
     free(recs);
     kafka_consumer_free(d.c);

@@ -415,6 +415,10 @@ Job *job_new(const Plan *p, char *err, size_t errlen)
     j->ckpt_interval_ms = p->config.checkpoint_ms;
     j->nops = p->nnodes;
     j->ops = calloc((size_t)j->nops, sizeof *j->ops);
+    pthread_mutex_init(&j->snap_mu, NULL);
+    j->snap.nops = j->nops;
+    j->snap.ops = calloc((size_t)j->nops + 1, sizeof *j->snap.ops);
+    if (!j->snap.ops) abort();
     j->nsources = p->nsources;
     j->sources = calloc((size_t)j->nsources + 1, sizeof *j->sources);
     if (!j->ops || !j->sources) abort();
@@ -464,6 +468,8 @@ void job_free(Job *j)
     state_batch_free(j->ckpt_write);
     free(j->ckpt_offsets);
     state_close(j->state);
+    job_snap_free(&j->snap);
+    pthread_mutex_destroy(&j->snap_mu);
     free(j);
 }
 

@@ -151,7 +151,82 @@ typedef struct JobStats {
     int64_t ckpt_keys;    /* state rows written by the last checkpoint */
     int64_t restored_keys;/* state rows loaded at start */
     int64_t restore_us;   /* time to load them */
+    int64_t dead_lettered;/* skipped records copied to the table's dead-letter topic */
 } JobStats;
+
+/* ---- Metrics: what a monitor reads of a running job (metrics.c) ----
+ *
+ * The job's counters are plain fields written by the job's thread.  Other
+ * threads never read them: the job's thread publishes a snapshot (JobSnap,
+ * under Job.snap_mu) every few hundred milliseconds, after checkpoints and
+ * when it ends, and readers copy the snapshot (job_snap_copy). */
+
+/* End-to-end latency buckets, ms (upper bounds; one more bucket: +Inf). */
+#define LAT_BUCKETS 15
+extern const int64_t lat_bounds_ms[LAT_BUCKETS];
+typedef struct LatHist {
+    int64_t counts[LAT_BUCKETS + 1]; /* per bucket (not cumulative); the last is +Inf */
+    int64_t count;        /* observations */
+    int64_t sum_ms;       /* their sum */
+} LatHist;
+void lat_observe(LatHist *h, int64_t ms, int64_t n);
+
+/* One source partition, as the Kafka driver last saw it. */
+typedef struct PartSnap {
+    const char *topic;    /* topic (plan memory) */
+    int32_t     partition;/* partition */
+    int64_t     position; /* next offset the job reads, -1 = not known */
+    int64_t     high;     /* the partition's end (high watermark) from the last fetch, -1 = not known */
+    int64_t     records;  /* records read from it by this run */
+    int64_t     bytes;    /* their key and value bytes */
+} PartSnap;
+
+typedef enum JobPhase { PHASE_CREATED, PHASE_STARTING, PHASE_RUNNING, PHASE_FINISHED, PHASE_STOPPED, PHASE_FAILED } JobPhase;
+extern const char *const job_phase_names[];   /* "CREATED", "STARTING", "RUNNING", … */
+
+typedef struct JobSnap {
+    int64_t   taken_ms;   /* wall clock (ms) of the snapshot; 0 = none yet */
+    int64_t   started_ms; /* when the run started (wall clock), 0 = not yet */
+    JobPhase  phase;      /* where the job is */
+    JobStats  stats;      /* the job's counters */
+    OpStats  *ops;        /* per operator (Job.nops of them) */
+    int       nops;       /* count */
+    PartSnap *parts;      /* per source partition (Kafka runs) */
+    int       nparts;     /* count */
+    LatHist   latency;    /* record timestamp → the sink's acknowledgement of the mini-batch it was in */
+    int64_t   bytes_out;  /* key and value bytes written to sink topics */
+    int64_t   sink_errors;/* producer errors reported by the client (connections lost, …; it retries) */
+    int64_t   sink_pending;/* records queued to the sink and not acknowledged yet */
+    int64_t   ckpt_wall_ms; /* wall clock of the last committed checkpoint, 0 = none */
+    int64_t   ckpt_interval_ms; /* the job's checkpoint interval, 0 = none (no state file) */
+    bool      broker_down;/* the cluster is not answering */
+    int64_t   broker_down_ms; /* since when (wall clock) */
+    char      broker_err[256]; /* the client's last error */
+    char      err[1024];  /* why the job failed (PHASE_FAILED) */
+} JobSnap;
+
+/* The job's thread: lock the snapshot and copy the counters into it
+ * (job_snap_begin); the driver adds its own fields; job_snap_end unlocks. */
+void job_snap_begin(Job *j);
+void job_snap_end(Job *j);
+/* Sets the phase (and, failed, the reason from j->err) and publishes. */
+void job_snap_phase(Job *j, JobPhase ph);
+/* Any thread: a copy of the last snapshot (out->ops and parts are the
+ * caller's: job_snap_free). */
+void job_snap_copy(Job *j, JobSnap *out);
+void job_snap_free(JobSnap *s);
+/* Wall clock, ms. */
+int64_t job_wall_ms(void);
+
+/* A bounded-rate message: at most one every `every_ms`, later ones counted
+ * and summed up in the next. */
+typedef struct RateLog {
+    int64_t last_ms;      /* monotonic ms of the last message, 0 = none */
+    int64_t quiet;        /* messages held back since */
+} RateLog;
+/* Passes the message to the notice callback unless one went out less than
+ * every_ms ago (then it is counted, and the next message says how many). */
+void job_notice_limited(Job *j, RateLog *rl, int64_t every_ms, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 struct Job {
     const Plan *plan;     /* what runs */
@@ -195,6 +270,11 @@ struct Job {
     const RawRecord *cur_recs; /* the records job_push is processing (for error messages) */
     NoticeFn    notice;      /* the user's notice callback, or NULL */
     void       *notice_ctx;  /* its context */
+    pthread_mutex_t snap_mu; /* guards snap */
+    JobSnap     snap;        /* what other threads read (metrics.c) */
+    JobPhase    phase;       /* the job's thread's own view of its phase */
+    RateLog     skip_log;    /* skipped malformed records, logged at a bounded rate */
+    RateLog     late_log;    /* late rows, likewise */
 };
 
 /* A job for a compiled plan (INSERT or SELECT).  Returns NULL with a

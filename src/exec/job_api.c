@@ -15,6 +15,8 @@
 #include "exec.h"
 #include "kafka_driver.h"
 #include "stack.h"
+#include "metrics.h"
+#include "monitor.h"
 
 struct eddy_job {
     Job             *job;     /* the executor's job */
@@ -26,12 +28,14 @@ struct eddy_job {
     char            *bootstrap;      /* the run's bootstrap (copied), for eddy_job_lag; NULL = the plan's */
     int              lag_ok;         /* set (atomically) once start_sum is known */
     long long        start_sum;      /* sum over source partitions of the offset the run started at */
+    eddy_monitor    *mon;            /* the monitor showing the job, or NULL (monitor.c) */
+    SinkView        *view;           /* the sink table as the monitor's dashboard shows it, or NULL */
 };
 
 static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols, const char *table)
 {
     eddy_job *ej = ctx;
-    if (!ej->opts.on_change) return;
+    if (!ej->opts.on_change && !ej->view) return;
     const TimeZone *tz = ej->job->plan->config.local_tz;
     StrBuf text = {0}, vals = {0};
     size_t *offs = calloc((size_t)ncols + 1, sizeof *offs);
@@ -51,7 +55,8 @@ static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *col
     sb_putc(&text, ']');
     for (int i = 0; i < ncols; i++) values[i] = row[i].null ? NULL : vals.s + offs[i];
     eddy_change c = {rowkind_str(k), ncols, names, values, text.s, table};
-    ej->opts.on_change(ej->opts.ctx, &c);
+    if (ej->view) sink_view_apply(ej->view, &c);
+    if (ej->opts.on_change) ej->opts.on_change(ej->opts.ctx, &c);
     sb_free(&text);
     sb_free(&vals);
     free(offs);
@@ -289,7 +294,9 @@ int eddy_job_run(eddy_job *ej, const char *bootstrap, volatile int *stop)
     free(ej->bootstrap);
     ej->bootstrap = str_dup(bootstrap);
     if (ej->opts.lag && !*w) lag_start(ej);
+    job_snap_phase(ej->job, PHASE_STARTING);
     int rc = job_run_kafka(ej->job, bootstrap, w) ? EDDY_ERUNTIME : EDDY_OK;
+    job_snap_phase(ej->job, rc ? PHASE_FAILED : *w ? PHASE_STOPPED : PHASE_FINISHED);
     __atomic_store_n(&ej->watch, NULL, __ATOMIC_SEQ_CST);
     return rc;
 }
@@ -354,9 +361,66 @@ int eddy_job_operator_stats(const eddy_job *ej, int i, eddy_operator_stats *out)
     return EDDY_OK;
 }
 
+/* ---- Metrics: from the snapshot the job's thread publishes ---- */
+
+void job_api_metrics_job(eddy_job *ej, MetricsJob *mj)
+{
+    mj->plan = ej->job->plan;
+    mj->opdesc = ej->opdesc;
+    job_snap_copy(ej->job, &mj->snap);
+}
+
+void job_api_set_monitor(eddy_job *ej, eddy_monitor *m, SinkView *view)
+{
+    ej->mon = m;
+    ej->view = view;
+}
+
+int eddy_job_get_metrics(eddy_job *ej, eddy_job_metrics *out)
+{
+    if (!ej || !out) return EDDY_EMISUSE;
+    MetricsJob mj = {.name = eddy_plan_name((const eddy_plan *)ej->job->plan)};
+    job_api_metrics_job(ej, &mj);
+    JobView v;
+    job_view(&mj, job_wall_ms(), &v);
+    const JobSnap *s = &mj.snap;
+    memset(out, 0, sizeof *out);
+    out->state = job_phase_names[s->phase];
+    out->snapshot_ms = s->taken_ms;
+    out->records_in = s->stats.records_in;
+    out->changes_out = s->stats.rows_out;
+    out->records_out = s->stats.records_out;
+    out->skipped = s->stats.skipped;
+    out->dead_lettered = s->stats.dead_lettered;
+    out->late = s->stats.late;
+    out->lag = v.lag;
+    out->checkpoints = s->stats.checkpoints;
+    out->last_checkpoint_ms = s->ckpt_wall_ms;
+    out->broker_up = !s->broker_down;
+    out->broker_down_ms = s->broker_down ? s->broker_down_ms : 0;
+    snprintf(out->broker_error, sizeof out->broker_error, "%s", s->broker_down ? s->broker_err : "");
+    out->latency_p50_ms = v.p50_ms;
+    out->latency_p99_ms = v.p99_ms;
+    job_snap_free(&mj.snap);
+    return EDDY_OK;
+}
+
+char *eddy_job_describe(eddy_job *ej, const char *name, eddy_format f)
+{
+    if (!ej) return NULL;
+    MetricsJob mj = {.name = name ? name : eddy_plan_name((const eddy_plan *)ej->job->plan)};
+    job_api_metrics_job(ej, &mj);
+    StrBuf out = {0};
+    if (f == EDDY_JSON) metrics_json_job(&mj, &out);
+    else metrics_text_job(&mj, &out);
+    job_snap_free(&mj.snap);
+    return sb_take(&out);
+}
+
 void eddy_job_free(eddy_job *ej)
 {
     if (!ej) return;
+    if (ej->mon) monitor_job_gone(ej->mon, ej);   /* keeps its last snapshot */
     for (int i = 0; ej->opdesc && i < ej->job->nops; i++) free(ej->opdesc[i]);
     free(ej->opdesc);
     job_free(ej->job);

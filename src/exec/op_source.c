@@ -292,14 +292,33 @@ int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
             return job_fail(j, "malformed record in topic '%s' partition %d offset %lld: %s (set 'error.mode' = 'skip' on table '%s' to skip such records)",
                             r->topic ? r->topic : t->conn.topic, (int)r->partition, (long long)r->offset, err, t->name);
         j->stats.skipped++;
+        const char *topic = r->topic ? r->topic : t->conn.topic;
+        job_notice_limited(j, &j->skip_log, 5000, "skipped a malformed record in topic '%s' partition %d offset %lld: %s%s%s", topic,
+                           (int)r->partition, (long long)r->offset, err, t->conn.dead_letter ? "; copied to " : "",
+                           t->conn.dead_letter ? t->conn.dead_letter : "");
         if (t->conn.dead_letter && j->out.emit) {
-            /* the record as it was: key, value, timestamp and every header */
+            /* The record as it was (key, value, timestamp, its own headers),
+             * and why, as Kafka Connect's error headers say it: eddy.error.* */
             kafka_header hdrs[64];
-            int nh = exec_record_headers(r, hdrs, 64);
+            char part[16], off[24], now[24];
+            snprintf(part, sizeof part, "%d", (int)r->partition);
+            snprintf(off, sizeof off, "%lld", (long long)r->offset);
+            snprintf(now, sizeof now, "%lld", (long long)job_wall_ms());
+            const char *job = j->plan->name ? j->plan->name : "";
+            kafka_header why[] = {
+                {"eddy.error.reason", err, strlen(err)},      {"eddy.error.topic", topic, strlen(topic)},
+                {"eddy.error.partition", part, strlen(part)}, {"eddy.error.offset", off, strlen(off)},
+                {"eddy.error.job", job, strlen(job)},         {"eddy.error.table", t->name, strlen(t->name)},
+                {"eddy.error.time", now, strlen(now)},
+            };
+            int nwhy = (int)(sizeof why / sizeof why[0]);
+            memcpy(hdrs, why, sizeof why);
+            int nh = nwhy + exec_record_headers(r, hdrs + nwhy, 64 - nwhy);
             OutRecord dl = {t->conn.dead_letter, r->key, r->klen, r->val, r->vlen, r->ts, NULL, hdrs, nh};
             char derr[256];
             if (j->out.emit(j->out.ctx, &dl, derr, sizeof derr))
                 return job_fail(j, "dead-letter topic '%s': %s", t->conn.dead_letter, derr);
+            j->stats.dead_lettered++;
         }
     }
     return 0;

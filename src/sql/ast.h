@@ -257,7 +257,7 @@ struct AstSelect {
 
 typedef enum AstStmtKind {
     STMT_CREATE_TABLE, STMT_DROP_TABLE, STMT_INSERT, STMT_SELECT, STMT_SET, STMT_RESET,
-    STMT_SHOW_TABLES, STMT_DESCRIBE, STMT_EXPLAIN, STMT_SHOW_JOBS, STMT_STOP_JOB,
+    STMT_SHOW_TABLES, STMT_DESCRIBE, STMT_EXPLAIN, STMT_SHOW_JOBS, STMT_STOP_JOB, STMT_SHOW_JOB,
     /* statements of the views / statement sets / SHOW issue (bind_stmt.c, engine.c) */
     STMT_CREATE_VIEW,     /* CREATE [TEMPORARY] VIEW [IF NOT EXISTS] name [(cols)] AS query */
     STMT_DROP_VIEW,       /* DROP [TEMPORARY] VIEW [IF EXISTS] name */

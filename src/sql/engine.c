@@ -505,6 +505,7 @@ static int exec_stmt(eddy_engine *e, const AstStmt *st, const Source *src, Scrip
     case STMT_SHOW_JOBS:
         return 0;
     case STMT_STOP_JOB:
+    case STMT_SHOW_JOB:
         out->output = strdup(st->name);
         return 0;
     default:
@@ -527,6 +528,7 @@ static const eddy_stmt_kind kind_map[] = {
     [STMT_SHOW_CREATE] = EDDY_STMT_SHOW,           [STMT_CREATE_TABLE_AS] = EDDY_STMT_INSERT,
     [STMT_CREATE_TABLE_LIKE] = EDDY_STMT_CREATE_TABLE, [STMT_ALTER_SET] = EDDY_STMT_ALTER_TABLE,
     [STMT_ALTER_RESET] = EDDY_STMT_ALTER_TABLE,    [STMT_ALTER_RENAME] = EDDY_STMT_ALTER_TABLE,
+    [STMT_SHOW_JOB] = EDDY_STMT_SHOW_JOB,
 };
 
 static int compile(eddy_engine *e, const char *sql, size_t len, const char *name, eddy_script **out);

@@ -25,3 +25,19 @@ foreach(name produce produce_noidem broker)
   eddy_python_test(e2e/faults_${name} ${CMAKE_CURRENT_LIST_DIR}/test_faults.py ${name})
   set_tests_properties(e2e/faults_${name} PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)   # injected latency and timeouts: alone, not beside other tests
 endforeach()
+
+# Monitoring (test_monitor.py): `eddy run --http` scraped during a run —
+# /metrics counters and lag, /healthz through a broker down and up, bad
+# requests, dead-letter headers, the job's consumer group; and a bootstrap
+# nobody listens on failing fast.
+foreach(name metrics failfast)
+  eddy_python_test(e2e/monitor_${name} ${CMAKE_CURRENT_LIST_DIR}/test_monitor.py ${name})
+  set_tests_properties(e2e/monitor_${name} PROPERTIES TIMEOUT 120)
+endforeach()
+
+# The dashboard in Debian's headless chromium (test_dashboard.py): loads
+# with no console errors, shows the reference job's per-region rows, the
+# numbers change between two looks; a screenshot is kept.  Exit 77 = skipped
+# (chromium missing or unable to start), never a pass.
+eddy_python_test(e2e/dashboard ${CMAKE_CURRENT_LIST_DIR}/test_dashboard.py)
+set_tests_properties(e2e/dashboard PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)

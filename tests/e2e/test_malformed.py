@@ -12,7 +12,8 @@
   dead letter     'error.mode' = 'skip' plus 'error.dead-letter-topic' (one
                   job): the same results, and the dead-letter topic holds exactly the
                   bad records, unchanged (key and value bytes, timestamp,
-                  headers), in their order within each source partition.
+                  headers), in their order within each source partition,
+                  with eddy.error.* headers saying why and where from.
 
   upsert source   tombstones whose key is not JSON, has a wrong type or is
                   missing, and a bad value: fail names the first of them;
@@ -202,8 +203,16 @@ def dead_letter(eddy, workdir, b, goods, src_bad):
         check(last.get(p, -1) < o, "pay_dlq: records of source partition %d out of order" % p)
         last[p] = o
     step("pay_dlq: the %d bad records, key, value and timestamp unchanged, in order" % len(dl))
-    diff("with their headers", lambda m: (m.key, m.value, m.timestamp, tuple(m.headers)))
-    step("pay_dlq: headers unchanged too")
+    # the record's own headers, unchanged, after eddy's eddy.error.* headers (why, where from)
+    own = lambda m: tuple(h for h in m.headers if not h[0].startswith("eddy.error."))
+    diff("with their headers", lambda m: (m.key, m.value, m.timestamp, own(m)))
+    for m in dl:
+        h = dict((k, v.decode()) for k, v in m.headers if k.startswith("eddy.error."))
+        p, o = pos[m.value]
+        check(h.get("eddy.error.topic") == "pay" and h.get("eddy.error.partition") == str(p) and h.get("eddy.error.offset") == str(o)
+              and h.get("eddy.error.table") == "pay" and h.get("eddy.error.job") == "pay_dl_ok" and h.get("eddy.error.reason"),
+              "pay_dlq: the dead letter of partition %d offset %d has headers %s" % (p, o, m.headers))
+    step("pay_dlq: their own headers unchanged too, after eddy.error.* (reason, topic, partition, offset, table, job)")
 
 
 def upsert_source(eddy, workdir, b):

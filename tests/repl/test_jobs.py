@@ -55,6 +55,15 @@ def test(eddy, workdir):
             gen_orders(eddy, b.bootstrap, "orders_raw", 500, 2)
             until_job(s, 1, lambda st, i, o, l: st == "RUNNING" and i == 1500 and l == "0")
             step("job 1 follows new orders (1500 in, lag 0)")
+            for _ in range(30):   # the job publishes its counters every 250 ms: SHOW JOB may be that far behind SHOW JOBS
+                out = s.run("SHOW JOB '1';")
+                if "records in 1,500," in out:
+                    break
+                time.sleep(0.1)
+            check(re.search(r"Job 'orders_summary': RUNNING\s+records in 1,500,", out), "SHOW JOB's first lines: %r" % out[:400])
+            check(re.search(r"GroupAggregate\(groupBy=\[region\].*\s1,500\s+\d", out), "SHOW JOB has no GroupAggregate line with 1,500 rows in: %r" % out)
+            check(re.search(r"KafkaSource\(.*\s1,500\s+1,500\s", out), "SHOW JOB's source line: %r" % out)
+            step("SHOW JOB '1' shows the operators with their counts")
 
             out = s.run("STOP JOB '1';")
             check("Stopping job 1 'orders_summary'" in out, "STOP JOB said: %r" % out)

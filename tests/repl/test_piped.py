@@ -107,7 +107,7 @@ def test(eddy, workdir):
                   "INSERT INTO summary SELECT region, COUNT(*) FROM orders_raw GROUP BY region;\nSHOW JOBS;\n")
         rc, out, err = run_piped(eddy, script, bs)
         check(rc == 0, "bounded job: status %d, %r" % (rc, err))
-        check(re.match(r"id +name +state +records_in +records_out +lag +started\n1 +summary +(RUNNING|FINISHED) ", out),
+        check(re.match(r"id +name +state +records_in +records_out +lag +started +error\n1 +summary +(RUNNING|FINISHED) ", out),
               "SHOW JOBS: %r" % out)
         check("eddy: started job 1 'summary'" in err and re.search(r"Job 1 'summary' finished: 30 records in", err),
               "bounded job: %r" % err)

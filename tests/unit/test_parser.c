@@ -582,6 +582,9 @@ static void test_session_statements(void **state)
     assert_int_equal(v[0]->pos, 0);
     assert_int_equal(v[1]->pos, 5);
     assert_int_equal(v[6]->pos, 80);
+    AstStmt *sj = parse1(f, "SHOW JOB 'j2'");
+    assert_int_equal(sj->kind, STMT_SHOW_JOB);
+    assert_string_equal(sj->name, "j2");
 }
 
 static void test_explain_insert(void **state)

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# bench/monitor_bench.sh [N] — what monitoring costs, and end-to-end latency.
+#
+# On one `eddy broker` (orders_raw with 16 partitions):
+#   1. produces N reference orders (JSON, lz4) at full speed;
+#   2. in REPEAT interleaved rounds (default 3), times the reference job
+#      (sql/orders.sql, `eddy run --bounded --state none`) on those N
+#      orders without monitoring, and with `--http 127.0.0.1:0` while a
+#      scraper GETs /metrics every second — the same N records each time;
+#      prints each time, the medians and the ratio (cost of monitoring);
+#   3. latency: runs the reference job unbounded with --http on a second
+#      topic while `eddy gen` produces RATE orders/s (default 100000) for
+#      SECONDS (default 20), then reads the end-to-end latency (record
+#      timestamp → the sink's acknowledgement of its mini-batch) from
+#      /jobs: p50 and p99 from the histogram (linear within a bucket), and
+#      the broker's own produce-to-consume latency at the same rate
+#      measured by a plain confluent_kafka consumer of the same stream
+#      (record timestamp → the consumer has it), p50 and p99.
+#
+# Environment: REPEAT=3, RATE=100000, SECONDS_=20, BUILD=/tmp/eddy-bench-build
+# (a Release tree it configures and builds), EDDY=path (use this binary),
+# BASE=path (also time this eddy binary — e.g. one built before monitoring
+# existed — without --http: what the always-on counting costs).
+set -euo pipefail
+
+N=${1:-1000000}
+REPEAT=${REPEAT:-3}
+RATE=${RATE:-100000}
+SECS=${SECONDS_:-20}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+BUILD=${BUILD:-/tmp/eddy-bench-build}
+WORK=$(mktemp -d /tmp/eddy-monbench.XXXXXX)
+BPID=
+cleanup() {
+    [ -n "$BPID" ] && kill "$BPID" 2>/dev/null && wait "$BPID" 2>/dev/null || true
+    jobs -p | xargs -r kill 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if [ -z "${EDDY:-}" ]; then
+    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEDDY_TESTS=OFF >/dev/null
+    cmake --build "$BUILD" -j2 --target eddy >/dev/null
+    EDDY=$BUILD/eddy
+fi
+
+cd "$WORK"
+"$EDDY" broker --topic orders_raw:16 --topic live_raw:16 > broker.out 2> broker.err &
+BPID=$!
+for _ in $(seq 100); do [ "$(wc -l < broker.out)" -ge 2 ] && break; sleep 0.1; done
+BS=$(head -1 broker.out)
+echo "broker at $BS; producing $N orders" >&2
+"$EDDY" gen orders --bootstrap "$BS" --topic orders_raw --count "$N" --seed 1 > /dev/null 2>&1
+
+# Each run's wall time and CPU seconds (user + sys of the eddy process, all
+# its threads) from /usr/bin/time, into $1.time as "wall cpu".
+TIME=/usr/bin/time
+# without --http; the same scraper loop runs beside it (against a port
+# nothing listens on), so that both runs share the machine alike
+run_off() {
+    $TIME -f "%e %U %S" -o off.time "$EDDY" run --bounded --state none --no-progress --bootstrap "$BS" "$ROOT/sql/orders.sql" \
+        > /dev/null 2> off.err &
+    local pid=$!
+    while kill -0 $pid 2>/dev/null; do curl -s "http://127.0.0.1:1/metrics" > /dev/null || true; sleep 1; done
+    wait $pid
+}
+run_base() { $TIME -f "%e %U %S" -o base.time "$BASE" run --bounded --state none --bootstrap "$BS" "$ROOT/sql/orders.sql" > /dev/null 2> base.err; }
+# with --http, and a scraper GETting /metrics every second beside it
+run_on() {
+    $TIME -f "%e %U %S" -o on.time "$EDDY" run --bounded --state none --no-progress --http 127.0.0.1:0 --bootstrap "$BS" \
+        "$ROOT/sql/orders.sql" > /dev/null 2> on.err &
+    local pid=$!
+    local url=
+    for _ in $(seq 500); do url=$(grep -o 'http://127.0.0.1:[0-9]*/' on.err 2>/dev/null | head -1 || true); [ -n "$url" ] && break; sleep 0.01; done
+    while kill -0 $pid 2>/dev/null; do curl -s "${url}metrics" > /dev/null || true; sleep 1; done
+    wait $pid
+}
+wall() { awk '{print $1}' "$1"; }
+cpu() { awk '{print $2 + $3}' "$1"; }
+check_n() { grep -q "$N records in" "$1" || { cat "$1" >&2; echo "bench: a job did not read $N records" >&2; exit 1; }; }
+off=() on=() base=() offc=() onc=() basec=()
+for r in $(seq "$REPEAT"); do
+    if [ -n "${BASE:-}" ]; then
+        run_base; check_n base.err; base+=("$(wall base.time)"); basec+=("$(cpu base.time)")
+    fi
+    run_off; check_n off.err; off+=("$(wall off.time)"); offc+=("$(cpu off.time)")
+    run_on; check_n on.err; on+=("$(wall on.time)"); onc+=("$(cpu on.time)")
+    echo "round $r: off ${off[-1]} s (${offc[-1]} CPU s), on ${on[-1]} s (${onc[-1]} CPU s)${BASE:+, base ${base[-1]} s (${basec[-1]} CPU s)}" >&2
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+moff=$(median "${off[@]}"); mon=$(median "${on[@]}"); coff=$(median "${offc[@]}"); con=$(median "${onc[@]}")
+printf '\nreference job, %d orders, median of %d rounds (wall = start to exit; CPU = user + sys of eddy):\n' "$N" "$REPEAT"
+printf '  monitoring off: %6.3f s  %9.0f orders/s  %6.3f CPU s\n' "$moff" "$(echo "$N / $moff" | bc -l)" "$coff"
+printf '  monitoring on:  %6.3f s  %9.0f orders/s  %6.3f CPU s  (--http, /metrics scraped every second)\n' "$mon" "$(echo "$N / $mon" | bc -l)" "$con"
+printf '  cost of monitoring: wall %+.1f %%, CPU %+.1f %%\n' "$(echo "($mon / $moff - 1) * 100" | bc -l)" "$(echo "($con / $coff - 1) * 100" | bc -l)"
+if [ -n "${BASE:-}" ]; then
+    mbase=$(median "${base[@]}"); cbase=$(median "${basec[@]}")
+    printf '  base binary (no monitoring code): %6.3f s  %9.0f orders/s  %6.3f CPU s; off vs base: wall %+.1f %%, CPU %+.1f %%\n' "$mbase" \
+        "$(echo "$N / $mbase" | bc -l)" "$cbase" "$(echo "($moff / $mbase - 1) * 100" | bc -l)" "$(echo "($coff / $cbase - 1) * 100" | bc -l)"
+fi
+
+# ---- latency at a steady rate ----
+sed 's/orders_raw/live_raw/g; s/orders_summary/live_summary/g' "$ROOT/sql/orders.sql" > live.sql
+"$EDDY" run --state none --no-progress --http 127.0.0.1:0 --bootstrap "$BS" live.sql > /dev/null 2> live.err &
+JPID=$!
+for _ in $(seq 200); do URL=$(grep -o 'http://127.0.0.1:[0-9]*/' live.err | head -1 || true); [ -n "$URL" ] && break; sleep 0.05; done
+/usr/bin/python3 - "$BS" "$SECS" > broker_lat.txt <<'EOF' &
+import sys, time
+from confluent_kafka import Consumer, TopicPartition
+bs, secs = sys.argv[1], float(sys.argv[2])
+c = Consumer({"bootstrap.servers": bs, "group.id": "latency-probe", "enable.auto.commit": False,
+              "fetch.wait.max.ms": 10, "queued.min.messages": 1000000})
+c.assign([TopicPartition("live_raw", p, -1) for p in range(16)])   # from the end: what arrives now
+lat, end = [], time.time() + secs + 5
+while time.time() < end:
+    for m in c.consume(10000, 0.1):
+        if m.error() is None:
+            lat.append(time.time() * 1000 - m.timestamp()[1])
+c.close()
+lat.sort()
+q = lambda f: lat[min(len(lat) - 1, int(f * len(lat)))] if lat else float("nan")
+print("%d %.1f %.1f" % (len(lat), q(0.5), q(0.99)))
+EOF
+PYPID=$!
+sleep 1
+"$EDDY" gen orders --bootstrap "$BS" --topic live_raw --rate "$RATE" --count $((RATE * SECS)) --seed 2 > gen.out 2>&1
+sleep 2
+JOBS=$(curl -s "${URL}jobs")
+kill -TERM $JPID; wait $JPID || true
+wait $PYPID || true
+read -r bn bp50 bp99 < broker_lat.txt
+/usr/bin/python3 - "$JOBS" "$RATE" "$SECS" "$bn" "$bp50" "$bp99" <<'EOF'
+import json, sys
+j = json.loads(sys.argv[1])["jobs"][0]
+l = j["latency_ms"]
+print("\nend-to-end latency at %s orders/s for %s s (gen: %s)" % (sys.argv[2], sys.argv[3], open("gen.out").read().strip()))
+print("  eddy reference job (record timestamp -> sink ack): %d records, p50 %.1f ms, p99 %.1f ms" % (l["count"], l["p50"], l["p99"]))
+print("  broker alone (record timestamp -> a plain consumer has it): %s records, p50 %s ms, p99 %s ms" % tuple(sys.argv[4:7]))
+print("  p99 above the broker's: %.1f ms" % (l["p99"] - float(sys.argv[6])))
+EOF
