@@ -115,104 +115,58 @@ if(_fuzz_ok)
             -P ${_fuzz_dir}/fuzz.cmake)
   set_tests_properties(fuzz/compile PROPERTIES TIMEOUT 120)
 
-  # fuzz_debezium: the debezium-json decoder (codec_debezium.c) and the JSON
-  # decoder of its row images, seeded with tests/fuzz/debezium_seeds.
-  set(_dbz_bin ${CMAKE_CURRENT_BINARY_DIR}/fuzz_debezium)
-  set(_dbz_srcs ${PROJECT_SOURCE_DIR}/src/connect/codec_debezium.c ${PROJECT_SOURCE_DIR}/src/connect/codec_json.c
-      ${PROJECT_SOURCE_DIR}/src/exec/value.c ${PROJECT_SOURCE_DIR}/src/base/arena.c ${PROJECT_SOURCE_DIR}/src/base/strbuf.c
-      ${PROJECT_SOURCE_DIR}/src/base/types.c ${PROJECT_SOURCE_DIR}/src/base/tz.c)
-  add_custom_command(
-    OUTPUT ${_dbz_bin}
-    COMMAND ${CLANG} -g -O1 -std=gnu11 -fno-omit-frame-pointer
-            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra
-            -I${PROJECT_SOURCE_DIR}/src/base -I${PROJECT_SOURCE_DIR}/src/sql -I${PROJECT_SOURCE_DIR}/src/exec
-            -I${PROJECT_SOURCE_DIR}/src/connect -I${GEN}
-            ${_dbz_srcs} ${_fuzz_dir}/fuzz_debezium.c -o ${_dbz_bin} -lm
-    DEPENDS ${_dbz_srcs} ${_fuzz_dir}/fuzz_debezium.c eddy_obj
-    COMMENT "clang: libFuzzer target fuzz_debezium"
-    VERBATIM)
-  add_custom_target(fuzz_debezium ALL DEPENDS ${_dbz_bin})
-  add_test(NAME fuzz/debezium
-    COMMAND ${CMAKE_COMMAND}
-            -DFUZZER=${_dbz_bin}
-            -DSEEDS=${_fuzz_dir}/debezium_seeds
-            -DWORK=${CMAKE_CURRENT_BINARY_DIR}/fuzz_debezium_work
-            -DARTIFACTS=${CMAKE_CURRENT_BINARY_DIR}/fuzz_debezium_artifacts
-            -DDICT=${_fuzz_dir}/debezium.dict
-            -DRUNS=100000
-            -P ${_fuzz_dir}/fuzz.cmake)
-  set_tests_properties(fuzz/debezium PROPERTIES TIMEOUT 120)
 endif()
 
-# fuzz/decode — the record decoders (fuzz_decode.c): JSON and Avro (the
-# compiled programs against several writer schemas), from the seeds in
-# decode_seeds/ (the first byte of an input picks the decoder).  By hand:
-#   build/tests/fuzz_decode -max_total_time=3600 build/tests/fuzz_decode_work tests/fuzz/decode_seeds
-if(_fuzz_ok)
-  set(_dec_srcs)
-  foreach(_src src/base/arena.c src/base/strbuf.c src/base/diag.c src/base/types.c src/base/tz.c src/base/options.c
-               src/exec/value.c src/connect/codec_json.c src/connect/codec_avro.c)
-    list(APPEND _dec_srcs ${PROJECT_SOURCE_DIR}/${_src})
+# One more libFuzzer target: eddy_fuzz_target(NAME SOURCES src… SEEDS dir
+# RUNS n [DICT file] [INCLUDES -Idir…] [LIBS …]) builds tests/fuzz/fuzz_NAME.c
+# with clang over the given sources (paths from the top directory) and adds
+# the test fuzz/NAME: RUNS inputs from a fixed seed, as fuzz/compile.  By
+# hand: build/tests/fuzz_NAME -max_total_time=3600 build/tests/fuzz_NAME_work SEEDS
+function(eddy_fuzz_target name)
+  cmake_parse_arguments(F "" "SEEDS;RUNS;DICT" "SOURCES;INCLUDES;LIBS" ${ARGN})
+  set(_srcs)
+  foreach(_src ${F_SOURCES})
+    list(APPEND _srcs ${PROJECT_SOURCE_DIR}/${_src})
   endforeach()
-  set(_dec_bin ${CMAKE_CURRENT_BINARY_DIR}/fuzz_decode)
-  # avro-c and jansson as the main build finds them (pkg-config)
-  set(_dec_libs ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS})
-  set(_dec_incs)
-  foreach(_d ${AVRO_INCLUDE_DIRS} ${JANSSON_INCLUDE_DIRS})
-    list(APPEND _dec_incs -I${_d})
-  endforeach()
+  set(_bin ${CMAKE_CURRENT_BINARY_DIR}/fuzz_${name})
   add_custom_command(
-    OUTPUT ${_dec_bin}
+    OUTPUT ${_bin}
     COMMAND ${CLANG} -g -O1 -std=gnu11 -fno-omit-frame-pointer
             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
             -Wall -Wextra -Wno-unused-parameter -DEDDY_BUILDING
             -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_SOURCE_DIR}/src/base -I${PROJECT_SOURCE_DIR}/src/sql
-            -I${PROJECT_SOURCE_DIR}/src/exec -I${PROJECT_SOURCE_DIR}/src/connect -I${GEN} ${_dec_incs}
-            ${_dec_srcs} ${_fuzz_dir}/fuzz_decode.c ${_dec_libs} -lm -o ${_dec_bin}
-    DEPENDS ${_dec_srcs} ${_fuzz_dir}/fuzz_decode.c eddy_obj
-    COMMENT "clang: libFuzzer target fuzz_decode"
+            -I${PROJECT_SOURCE_DIR}/src/exec -I${PROJECT_SOURCE_DIR}/src/connect -I${PROJECT_SOURCE_DIR}/src/cli -I${GEN}
+            ${F_INCLUDES} ${_srcs} ${_fuzz_dir}/fuzz_${name}.c ${F_LIBS} -lm -o ${_bin}
+    DEPENDS ${_srcs} ${_fuzz_dir}/fuzz_${name}.c eddy_obj
+    COMMENT "clang: libFuzzer target fuzz_${name}"
     VERBATIM)
-  add_custom_target(fuzz_decode ALL DEPENDS ${_dec_bin})
-  add_dependencies(fuzz_decode eddy_obj)
-  add_test(NAME fuzz/decode
-    COMMAND ${CMAKE_COMMAND}
-            -DFUZZER=${_dec_bin}
-            -DSEEDS=${_fuzz_dir}/decode_seeds
-            -DWORK=${CMAKE_CURRENT_BINARY_DIR}/fuzz_decode_work
-            -DARTIFACTS=${CMAKE_CURRENT_BINARY_DIR}/fuzz_decode_artifacts
-            -DRUNS=50000
-            -P ${_fuzz_dir}/fuzz.cmake)
-  set_tests_properties(fuzz/decode PROPERTIES TIMEOUT 120)
-endif()
+  add_custom_target(fuzz_${name} ALL DEPENDS ${_bin})
+  add_dependencies(fuzz_${name} eddy_obj)
+  set(_dict)
+  if(F_DICT)
+    set(_dict -DDICT=${F_DICT})
+  endif()
+  add_test(NAME fuzz/${name}
+    COMMAND ${CMAKE_COMMAND} -DFUZZER=${_bin} -DSEEDS=${F_SEEDS}
+            -DWORK=${CMAKE_CURRENT_BINARY_DIR}/fuzz_${name}_work -DARTIFACTS=${CMAKE_CURRENT_BINARY_DIR}/fuzz_${name}_artifacts
+            ${_dict} -DRUNS=${F_RUNS} -P ${_fuzz_dir}/fuzz.cmake)
+  set_tests_properties(fuzz/${name} PROPERTIES TIMEOUT 120)
+endfunction()
 
-# fuzz/testfile — the test-file parser (src/cli/testfile.c, fuzz_testfile.c),
-# from the test files in tests/sql.  By hand:
-#   build/tests/fuzz_testfile -max_total_time=3600 build/tests/fuzz_testfile_work tests/sql
 if(_fuzz_ok)
-  set(_tf_srcs)
-  foreach(_src src/base/arena.c src/base/strbuf.c src/base/options.c src/base/types.c src/base/tz.c src/base/diag.c
-               src/cli/testfile.c)
-    list(APPEND _tf_srcs ${PROJECT_SOURCE_DIR}/${_src})
+  set(_base src/base/arena.c src/base/strbuf.c src/base/diag.c src/base/types.c src/base/tz.c src/base/options.c)
+  # the debezium-json decoder (codec_debezium.c) and the JSON decoder of its row images
+  eddy_fuzz_target(debezium SEEDS ${_fuzz_dir}/debezium_seeds DICT ${_fuzz_dir}/debezium.dict RUNS 100000
+    SOURCES ${_base} src/exec/value.c src/connect/codec_json.c src/connect/codec_debezium.c)
+  # the record decoders: JSON and Avro (the compiled programs against several
+  # writer schemas); the first byte of an input picks the decoder
+  set(_avro_incs)
+  foreach(_d ${AVRO_INCLUDE_DIRS} ${JANSSON_INCLUDE_DIRS})
+    list(APPEND _avro_incs -I${_d})
   endforeach()
-  set(_tf_bin ${CMAKE_CURRENT_BINARY_DIR}/fuzz_testfile)
-  add_custom_command(
-    OUTPUT ${_tf_bin}
-    COMMAND ${CLANG} -g -O1 -std=gnu11 -fno-omit-frame-pointer
-            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-            -Wall -Wextra -Wno-unused-parameter -DEDDY_BUILDING
-            -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_SOURCE_DIR}/src/base -I${PROJECT_SOURCE_DIR}/src/cli
-            ${_tf_srcs} ${_fuzz_dir}/fuzz_testfile.c -lm -o ${_tf_bin}
-    DEPENDS ${_tf_srcs} ${_fuzz_dir}/fuzz_testfile.c
-    COMMENT "clang: libFuzzer target fuzz_testfile"
-    VERBATIM)
-  add_custom_target(fuzz_testfile ALL DEPENDS ${_tf_bin})
-  add_test(NAME fuzz/testfile
-    COMMAND ${CMAKE_COMMAND}
-            -DFUZZER=${_tf_bin}
-            -DSEEDS=${PROJECT_SOURCE_DIR}/tests/sql
-            -DWORK=${CMAKE_CURRENT_BINARY_DIR}/fuzz_testfile_work
-            -DARTIFACTS=${CMAKE_CURRENT_BINARY_DIR}/fuzz_testfile_artifacts
-            -DRUNS=50000
-            -P ${_fuzz_dir}/fuzz.cmake)
-  set_tests_properties(fuzz/testfile PROPERTIES TIMEOUT 120)
+  eddy_fuzz_target(decode SEEDS ${_fuzz_dir}/decode_seeds RUNS 50000
+    SOURCES ${_base} src/exec/value.c src/connect/codec_json.c src/connect/codec_avro.c
+    INCLUDES ${_avro_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS})
+  # the test-file parser (src/cli/testfile.c), from the test files in tests/sql
+  eddy_fuzz_target(testfile SEEDS ${PROJECT_SOURCE_DIR}/tests/sql RUNS 50000 SOURCES ${_base} src/cli/testfile.c)
 endif()
