@@ -381,7 +381,9 @@ stmt(A) ::= RESET(R) STRING(K).                   { A = ast_stmt(ctx, STMT_RESET
 stmt(A) ::= SHOW(S) TABLES.                       { A = ast_stmt(ctx, STMT_SHOW_TABLES, S); }
 stmt(A) ::= SHOW(S) JOBS.                         { A = ast_stmt(ctx, STMT_SHOW_JOBS, S); }
 stmt(A) ::= STOP(S) JOB STRING(J).                { A = ast_stmt(ctx, STMT_STOP_JOB, S); A->name = ast_string(ctx, J); A->name_pos = J.pos; }
+stmt(A) ::= STOP(S) JOB INTEGER(J).               { A = ast_stmt(ctx, STMT_STOP_JOB, S); A->name = ast_ident(ctx, J); A->name_pos = J.pos; }
 stmt(A) ::= SHOW(S) JOB STRING(J).                { A = ast_stmt(ctx, STMT_SHOW_JOB, S); A->name = ast_string(ctx, J); A->name_pos = J.pos; }
+stmt(A) ::= SHOW(S) JOB INTEGER(J).               { A = ast_stmt(ctx, STMT_SHOW_JOB, S); A->name = ast_ident(ctx, J); A->name_pos = J.pos; }
 stmt(A) ::= DESCRIBE(D) nm(N).                    { A = ast_stmt(ctx, STMT_DESCRIBE, D); A->name = ast_ident(ctx, N); A->name_pos = N.pos; }
 stmt(A) ::= DESC(D) nm(N).                        { A = ast_stmt(ctx, STMT_DESCRIBE, D); A->name = ast_ident(ctx, N); A->name_pos = N.pos; }
 

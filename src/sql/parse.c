@@ -119,7 +119,10 @@ int parse_script(Arena *a, const char *src, int len, PtrList *stmts, Diag *d)
         int code = lex_next(&lx, &t);
         if (code == LEX_ERROR) {
             unsigned char ch = (unsigned char)buf[t.pos];
-            if (strcmp(lx.err, "unexpected character") == 0)
+            if (strcmp(lx.err, "unexpected character") == 0 && ch == '"')   /* as in Flink SQL */
+                diag_error(d, DIAG_SYNTAX, t.pos, "unexpected character '\"': strings take single quotes ('text'), "
+                                                  "names that need quoting take backticks (`name`)");
+            else if (strcmp(lx.err, "unexpected character") == 0)
                 diag_error(d, DIAG_SYNTAX, t.pos, ch > 0x20 && ch < 0x7f ? "unexpected character '%c'" : "unexpected character (byte 0x%02x)", ch);
             else
                 diag_error(d, DIAG_SYNTAX, t.pos, "%s", lx.err);

@@ -4,7 +4,9 @@
 # UTF-8 byte-order mark before the first statement is skipped; SHOW TABLES
 # lists the tables sorted; a NUL byte in piped input is an error naming the
 # line, not a silent stop; `eddy explain --json` reports a compile error as
-# JSON on stdout (valid even when the script holds bytes that are not UTF-8).
+# JSON on stdout (valid even when the script holds bytes that are not UTF-8);
+# `STOP JOB 2` / `SHOW JOB 2` take a bare number; a double-quoted string is
+# answered with the single-quote hint.
 # usage: cli_usage.sh EDDY
 set -u
 EDDY=$1
@@ -36,4 +38,9 @@ printf '%s' "$out" | python3 -c 'import json, sys
 e = json.load(sys.stdin)["error"]
 assert e["line"] == 2 and e["column"] == 10 and "unexpected character" in e["message"], e' ||
     fail "eddy explain --json does not report the error as JSON: $out"
+out=$(printf 'STOP JOB 2;\nSHOW JOB 3;\n' | "$EDDY" --continue-on-error 2>&1)
+printf '%s' "$out" | grep -qF "no job '2'" || fail "STOP JOB 2 (a bare number): $out"
+printf '%s' "$out" | grep -qF "no job '3'" || fail "SHOW JOB 3 (a bare number): $out"
+out=$(printf 'SELECT "x";\n' | "$EDDY" 2>&1)
+printf '%s' "$out" | grep -qF "strings take single quotes ('text')" || fail "a double-quoted string: $out"
 echo "unit/cli_usage: ok"
