@@ -116,7 +116,7 @@ C[json]=$CPU W[json]=$WALL
 best avro "$EDDY" run --bounded --state none --bootstrap "$B" --registry "$R" "$WORK/avro.sql"
 C[avro]=$CPU W[avro]=$WALL
 for j in json avro; do
-    grep -q "stopped: $N records in" "$WORK/$j.err" || die "$j did not read $N records: $(tail -n 2 "$WORK/$j.err")"
+    grep -Eq "(stopped|finished): $N records in" "$WORK/$j.err" || die "$j did not read $N records: $(tail -n 2 "$WORK/$j.err")"
 done
 
 ns() { awk -v c="$1" -v n="$N" 'BEGIN{printf "%.0f", c * 1e9 / n}'; }

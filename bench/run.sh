@@ -147,8 +147,8 @@ timed() {
     BCPU=$(awk -v a="$b0" -v b="$b1" -v t="$TCK" 'BEGIN{printf "%.2f", (b - a) / t}')
 }
 
-# eddy_records FILE: the "N records in" of eddy's last "stopped:" line.
-eddy_in() { sed -n 's/.*stopped: \([0-9]*\) records in.*/\1/p' "$1" | tail -n 1; }
+# eddy_records FILE: the "N records in" of eddy's last "finished:" (or "stopped:") line.
+eddy_in() { sed -n 's/.*\(stopped\|finished\): \([0-9]*\) records in.*/\2/p' "$1" | tail -n 1; }
 eddy_written() { sed -n 's/.*, \([0-9]*\) records written.*/\1/p' "$1" | tail -n 1; }
 
 # check PHASE NAME: verifies that run NAME of PHASE processed N records.
@@ -411,7 +411,7 @@ if [ "$WINDOWS" = 1 ] && has_phase window_tumble && has_phase window_hop; then
     echo "  TUMBLE 1 min >= 0.9x the reference job:          $R4  $(verdict "$R4" 0.9)"
     echo "  HOP size/slide 60 >= 0.9x the reference job:     $R5  $(verdict "$R5" 0.9)"
     for p in window_tumble window_hop; do
-        echo "  $p: $(sed -n 's/.*stopped: //p' "$WORK/$p.best.err" | tail -n 1)"
+        echo "  $p: $(sed -n 's/.*\(stopped\|finished\): //p' "$WORK/$p.best.err" | tail -n 1)"
     done
 fi
 if [ "$JOINS" = 1 ] && has_phase join_enrich && has_phase join_interval; then
@@ -434,7 +434,7 @@ if [ "$JOINS" = 1 ] && has_phase join_enrich && has_phase join_interval; then
             "$(awk -v k="$JKEYS" -v b="$JBYTES" 'BEGIN{printf "%.0f", b / k}') B per kept row, the row's own encoded bytes included"
     fi
     for p in join_enrich join_interval; do
-        echo "  $p: $(sed -n 's/.*stopped: //p' "$WORK/$p.best.err" | tail -n 1)"
+        echo "  $p: $(sed -n 's/.*\(stopped\|finished\): //p' "$WORK/$p.best.err" | tail -n 1)"
     done
 fi
 if [ "$TOPN" = 1 ] && has_phase topn && has_phase passthrough; then
@@ -444,14 +444,14 @@ if [ "$TOPN" = 1 ] && has_phase topn && has_phase passthrough; then
     echo "  Top-3 users per region >= 0.7x pass-through:     $R8  $(verdict "$R8" 0.7)"
     echo "  deduplication >= 0.7x pass-through:              $R9  $(verdict "$R9" 0.7)"
     for p in topn dedup; do
-        echo "  $p: $(sed -n 's/.*stopped: //p' "$WORK/$p.best.err" | tail -n 1)"
+        echo "  $p: $(sed -n 's/.*\(stopped\|finished\): //p' "$WORK/$p.best.err" | tail -n 1)"
     done
 fi
 echo
 echo "all runs (wall s):"
 for p in "${PHASES[@]}"; do printf '  %-22s %s\n' "$p" "${ALL_WALLS[$p]}"; done
 echo "checks: every phase read $N records; $(cat "$WORK/compare.out")"
-has_phase eddy_groupby && echo "GROUP BY user_id: $(sed -n 's/.*stopped: //p' "$WORK/eddy_groupby.best.err" | tail -n 1)"
+has_phase eddy_groupby && echo "GROUP BY user_id: $(sed -n 's/.*\(stopped\|finished\): //p' "$WORK/eddy_groupby.best.err" | tail -n 1)"
 
 # ---- optional profile --------------------------------------------------------
 if [ "${PROFILE:-0}" = 1 ]; then

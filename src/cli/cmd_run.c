@@ -431,8 +431,9 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         } else if (!quiet) {
             eddy_job_stats st;
             eddy_job_get_stats(threads[i].job, &st);
-            fprintf(stderr, "eddy: job '%s' stopped: %lld records in, %lld changes out, %lld records written, %lld malformed skipped, %lld late\n",
-                    jn, st.records_in, st.rows_out, st.records_out, st.skipped, st.late);
+            /* a bounded run that read all it was to read "finished"; a stopped one "stopped" */
+            fprintf(stderr, "eddy: job '%s' %s: %lld records in, %lld changes out, %lld records written, %lld malformed skipped, %lld late\n",
+                    jn, o->bounded && !stop_flag ? "finished" : "stopped", st.records_in, st.rows_out, st.records_out, st.skipped, st.late);
             /* what each stateful operator still holds (bench/ reads it: bytes per kept row) */
             for (int k = 0; k < eddy_job_operator_count(threads[i].job); k++) {
                 eddy_operator_stats os;

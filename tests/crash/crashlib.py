@@ -34,14 +34,14 @@ def kill9(job):
     check_sanitizer(job.name, job.stderr())
 
 
-_STOPPED = re.compile(r"stopped: (\d+) records in, (\d+) changes out, (\d+) records written")
+_STOPPED = re.compile(r"(?:stopped|finished): (\d+) records in, (\d+) changes out, (\d+) records written")
 _RESUMES = re.compile(r"resumes from (\S+) \((\d+) state rows loaded in ([0-9.]+) ms\)")
 
 
 def stop_counts(err):
     """(records in, changes out, records written) from the stop line of stderr."""
     m = _STOPPED.search(err)
-    check(m, "no 'stopped: N records in …' line in stderr:\n%s" % err[-3000:])
+    check(m, "no 'stopped|finished: N records in …' line in stderr:\n%s" % err[-3000:])
     return tuple(int(x) for x in m.groups())
 
 

@@ -83,7 +83,7 @@ def test(eddy, workdir):
         started = re.findall(r"started job '([^']*)'", r.err)
         check(started.count("statement_set") == 1, "one statement_set job expected: %r\n%s" % (started, r.err))
         check(not any(s in ("big_orders", "eu_orders") for s in started), "no job per INSERT expected: %r" % started)
-        m = re.search(r"job 'statement_set' stopped: (\d+) records in", r.err)
+        m = re.search(r"job 'statement_set' (?:stopped|finished): (\d+) records in", r.err)
         check(m is not None and int(m.group(1)) == len(ORDERS),
               "the set's job should count each order once (one shared source): %s" % (m.group(0) if m else r.err))
         big = sorted((v["order_id"], v["amount"]) for v in values(bs, "big_orders"))
