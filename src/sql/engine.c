@@ -932,9 +932,10 @@ static int create_view(eddy_engine *e, const AstStmt *st, const Source *src)
         return diag_error(d, DIAG_SEMANTIC, st->query_pos, "LIMIT is not supported in a view (only in an interactive SELECT)");
     }
     if (st->ncols && st->ncols != q->nout) {
+        int nout = q->nout;   /* q lives in the arena */
         arena_free(&a);
         return diag_error(d, DIAG_SEMANTIC, st->colpos[0], "view '%s' names %d column%s but its query has %d", st->name, st->ncols,
-                          st->ncols == 1 ? "" : "s", q->nout);
+                          st->ncols == 1 ? "" : "s", nout);
     }
     CatView *v = catview_new(st->name);
     v->temporary = st->temporary;
@@ -961,10 +962,12 @@ static int create_view(eddy_engine *e, const AstStmt *st, const Source *src)
         const char *nm = st->ncols ? st->cols[i] : q->out_names[i];
         for (int j = 0; j < i; j++)
             if (strcmp(v->out_names[j], nm) == 0) {
+                /* said before the arena (which may hold nm) goes */
+                int rc = diag_error(d, DIAG_SEMANTIC, st->ncols ? st->colpos[i] : st->query_pos,
+                                    "view '%s' would have two columns named '%s' (name them: v (a, b) AS …, or AS aliases)", st->name, nm);
                 catview_free(v);
                 arena_free(&a);
-                return diag_error(d, DIAG_SEMANTIC, st->ncols ? st->colpos[i] : st->query_pos,
-                                  "view '%s' would have two columns named '%s' (name them: v (a, b) AS …, or AS aliases)", st->name, nm);
+                return rc;
             }
         v->out_names[i] = arena_strdup(&v->arena, nm);
         if (st->ncols) v->cols[i] = v->out_names[i];
