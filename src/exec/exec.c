@@ -186,19 +186,18 @@ int job_attach_state(Job *j, StateStore *st)
          * and its legacy form and one more byte, so equal ones compare whole
          * and a longer one differs. */
         StrBuf lfp = {0};   /* as written before sources kept only what state depends on */
-        legacy_fingerprint(j->plan, fp.s, &lfp);
+        if (!fresh) legacy_fingerprint(j->plan, fp.s, &lfp);
         char kind[64], odesc[8192];
         size_t ofpcap = (fp.len > lfp.len ? fp.len : lfp.len) + 2;
         char *ofp = malloc(ofpcap);
         if (!ofp) abort();
         int have = fresh ? 1 : state_get_operator(st, op, kind, sizeof kind, ofp, ofpcap, odesc, sizeof odesc);
         bool same = have == 0 && strcmp(ofp, fp.s) == 0;
-        bool legacy = have == 0 && !same && strcmp(ofp, lfp.s) == 0;
+        bool legacy = have == 0 && !same && lfp.s && strcmp(ofp, lfp.s) == 0;
         same = same || legacy;
         sb_free(&lfp);
-        char *ofp_saved = ofp;
         if (have < 0) {
-            free(ofp_saved);
+            free(ofp);
             job_fail(j, "%s", state_errmsg(st));
             goto out;
         }
@@ -209,16 +208,16 @@ int job_attach_state(Job *j, StateStore *st)
                          op, desc.s);
             } else {
                 StrBuf why = {0};
-                fingerprint_diff(ofp_saved, fp.s, &why);
+                fingerprint_diff(ofp, fp.s, &why);
                 job_fail(j, "the query changed in a way its saved state cannot follow: stateful operator %d, %s: %s; "
                             "start fresh with --reset-state (the job then reprocesses its input from scan.startup.mode)",
                          op, desc.s, why.s);
                 sb_free(&why);
             }
-            free(ofp_saved);
+            free(ofp);
             goto out;
         }
-        free(ofp_saved);
+        free(ofp);
         if ((fresh || legacy) && state_set_operator(st, op, plan_ops[o->node->kind].name, fp.s, desc.s)) {
             job_fail(j, "%s", state_errmsg(st));
             goto out;
