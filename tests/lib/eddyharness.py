@@ -279,6 +279,13 @@ class Job:
         checkpoint); it must stop within timeout seconds without a sanitizer
         report.  Returns (exit status, stderr)."""
         self.check_alive()
+        # A signal that arrives before eddy installed its handlers (under
+        # ASan start-up takes a moment) kills it like SIGKILL: wait until it
+        # says it started (or has exited) first.
+        deadline = time.time() + timeout
+        while self.alive() and "started job" not in self.stderr() and time.time() < deadline:
+            time.sleep(0.02)
+        self.check_alive()
         self.proc.send_signal(signal.SIGTERM)
         try:
             rc = self.proc.wait(timeout)
