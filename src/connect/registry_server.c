@@ -43,6 +43,9 @@
 #define MAX_SCHEMAS 10000                       /* distinct schemas */
 #define MAX_SCHEMA_TOTAL (64L * 1024 * 1024)    /* all schemas' text together */
 #define MAX_SUBJECT_BYTES 255                   /* a subject name */
+#define MAX_SUBJECTS 10000                      /* subjects, live or deleted */
+#define STR_(x) #x
+#define XSTR(x) STR_(x)
 
 typedef struct SchemaRec {
     int32_t id;           /* global id */
@@ -93,6 +96,17 @@ static bool name_ok(const char *s, size_t n)
         p += k + 1;
     }
     return true;
+}
+
+/* Why a new subject cannot be made (a name that is not 1 to 255 bytes of
+ * UTF-8 without control characters, or too many subjects), or NULL. */
+static const char *new_subject_refused(const RegistryServer *s, const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > MAX_SUBJECT_BYTES || !name_ok(name, n))
+        return "Invalid subject name: it must be 1 to " XSTR(MAX_SUBJECT_BYTES) " bytes of UTF-8 without control characters";
+    if (s->nsubjects >= MAX_SUBJECTS) return "Too many subjects: the development registry keeps at most " XSTR(MAX_SUBJECTS);
+    return NULL;
 }
 
 /* A request being received. */
@@ -242,10 +256,11 @@ static int check_compat(RegistryServer *s, const Subject *sub, const char *text,
 static int do_register(RegistryServer *s, const char *subject, const char *text, int32_t *id, int *code, char *why, size_t n)
 {
     char err[400];
-    size_t sn = strlen(subject), tn = strlen(text);
-    if (sn == 0 || sn > MAX_SUBJECT_BYTES || !name_ok(subject, sn)) {
+    size_t tn = strlen(text);
+    const char *refused = find_subject(s, subject, false) ? NULL : new_subject_refused(s, subject);
+    if (refused) {
         *code = 42204;
-        snprintf(why, n, "Invalid subject name: it must be 1 to %d bytes of UTF-8 without control characters", MAX_SUBJECT_BYTES);
+        snprintf(why, n, "%s", refused);
         return 422;
     }
     if (tn > MAX_SCHEMA_BYTES) {
@@ -326,7 +341,9 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, int status, int cod
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return reply_json(c, status, json_pack("{s:i, s:s}", "error_code", code, "message", msg));
+    json_t *j = json_pack("{s:i, s:s}", "error_code", code, "message", msg);
+    if (!j) j = json_pack("{s:i, s:s}", "error_code", code, "message", "(the message names something that is not UTF-8)");
+    return reply_json(c, status, j);
 }
 
 /* The path split at '/': up to 8 segments, URL-decoded in place. */
@@ -510,6 +527,11 @@ static enum MHD_Result route(RegistryServer *s, struct MHD_Connection *c, const 
             if (!level || !valid_level(level)) {
                 json_decref(j);
                 return reply_error(c, 422, 42203, "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive");
+            }
+            const char *refused = n == 2 && !find_subject(s, seg[1], false) ? new_subject_refused(s, seg[1]) : NULL;
+            if (refused) {
+                json_decref(j);
+                return reply_error(c, 422, 42204, "%s", refused);
             }
             if (n == 2) {
                 if (!sub) sub = add_subject(s, seg[1]);

@@ -93,6 +93,8 @@ def test(eddy, work):
         # logged), and so is a schema beyond the development registry's bound.
         st, e = http("POST", reg + "/subjects/bad%ff-value/versions", {"schema": VALUE_SCHEMA})
         check(st == 422 and e["error_code"] == 42204, "a subject that is not UTF-8: %s %r" % (st, e))
+        st, e = http("PUT", reg + "/config/bad%ff-value", {"compatibility": "NONE"})
+        check(st == 422 and e["error_code"] == 42204, "a subject-level config for a name that is not UTF-8: %s %r" % (st, e))
         big = '{"type": "record", "name": "Big", "doc": "%s", "fields": [{"name": "a", "type": "long"}]}' % ("x" * (1100 * 1024))
         st, e = http("POST", reg + "/subjects/big-value/versions", {"schema": big})
         check(st == 422 and e["error_code"] == 42201 and "limit" in e["message"], "a 1.1 MiB schema: %s %r" % (st, str(e)[:200]))

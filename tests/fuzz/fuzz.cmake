@@ -167,6 +167,15 @@ if(_fuzz_ok)
   eddy_fuzz_target(decode SEEDS ${_fuzz_dir}/decode_seeds RUNS 50000
     SOURCES ${_base} src/exec/value.c src/connect/codec_json.c src/connect/codec_avro.c
     INCLUDES ${_avro_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS})
+  # the development Schema Registry's HTTP handler, over loopback TCP: raw
+  # requests through libmicrohttpd into the router and the state-file log
+  set(_mhd_incs)
+  foreach(_d ${MHD_INCLUDE_DIRS})
+    list(APPEND _mhd_incs -I${_d})
+  endforeach()
+  eddy_fuzz_target(registry SEEDS ${_fuzz_dir}/registry_seeds DICT ${_fuzz_dir}/registry.dict RUNS 3000
+    SOURCES ${_base} src/exec/value.c src/connect/codec_avro.c src/connect/registry_server.c
+    INCLUDES ${_avro_incs} ${_mhd_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS} ${MHD_LDFLAGS} -lpthread)
   # the test-file parser (src/cli/testfile.c), from the test files in tests/sql
   eddy_fuzz_target(testfile SEEDS ${PROJECT_SOURCE_DIR}/tests/sql RUNS 50000 SOURCES ${_base} src/cli/testfile.c)
 endif()
