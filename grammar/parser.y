@@ -26,8 +26,9 @@
 %start_symbol input
 
 %syntax_error {
-    (void)yymajor;
-    parse_syntax_error(ctx, TOKEN);
+    /* a reserved word where the grammar would take a name (`CREATE TABLE t (left INT)`) gets a hint */
+    bool name_fits = yymajor != TK_ID && yy_find_shift_action(TK_ID, yypParser->yytos->stateno) != YY_ERROR_ACTION;
+    parse_syntax_error(ctx, TOKEN, name_fits);
 }
 %stack_overflow {
     diag_error(ctx->diag, DIAG_SYNTAX, ctx->tok_pos,
@@ -37,7 +38,7 @@
 
 %fallback ID KEY ENFORCED WATERMARK METADATA VIRTUAL LOCAL TIME ZONE TABLES JOBS JOB STOP
              BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC TO PARTITION
-             LEFT RIGHT OUTER SYSTEM_TIME OF
+             SYSTEM_TIME OF
              OVER ASC NULLS FIRST LAST ROWS RANGE PRECEDING FOLLOWING UNBOUNDED CURRENT ROW.
 /* Words of the views / statement sets / SHOW statements: names elsewhere. */
 %fallback ID VALUES VIEW VIEWS TEMPORARY EXECUTE STATEMENT BEGIN ALTER RENAME FUNCTIONS COLUMNS.

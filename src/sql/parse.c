@@ -4,6 +4,7 @@
  */
 #include "parse.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -84,7 +85,7 @@ static const struct Refusal *refusal(Token t, Token prev, bool start)
     return NULL;
 }
 
-void parse_syntax_error(ParseCtx *c, Token t)
+void parse_syntax_error(ParseCtx *c, Token t, bool name_fits)
 {
     const struct Refusal *r = refusal(t, c->prev, c->prev_code == 0 || c->prev_code == TK_SEMI);
     if (r) {
@@ -101,7 +102,9 @@ void parse_syntax_error(ParseCtx *c, Token t)
         diag_error(c->diag, DIAG_SYNTAX, t.pos, "unexpected end of input");
     } else {
         int n = t.n > 40 ? 40 : t.n;
-        diag_error(c->diag, DIAG_SYNTAX, t.pos, "near \"%.*s\": syntax error", n, t.z);
+        bool word = name_fits && isalpha((unsigned char)t.z[0]);   /* a reserved word where a name would fit */
+        diag_error(c->diag, DIAG_SYNTAX, t.pos, "near \"%.*s\": syntax error%s%.*s%s", n, t.z,
+                   word ? " (a reserved word: to use it as a name, quote it with backticks: `" : "", word ? n : 0, t.z, word ? "`)" : "");
     }
 }
 

@@ -17,6 +17,6 @@ int  parse_script(Arena *a, const char *src, int len, PtrList *stmts, Diag *d);
  * comments) with a ';' — how the REPL knows a statement is complete. */
 bool parse_is_complete(const char *src, int len);
 /* Called by the grammar on a syntax error at token t. */
-void parse_syntax_error(ParseCtx *c, Token t);
+void parse_syntax_error(ParseCtx *c, Token t, bool name_fits);
 
 #endif
