@@ -239,7 +239,17 @@ static void chunk_save(Keyed *k, StateBatch *b, int op, KeyedEntry *e)
 static int checkpoint_packed(Keyed *k, StateBatch *b, int op)
 {
     int64_t live = (int64_t)keyed_count(k);
-    bool snapshot = k->chunk_records > 2 * live + KEYED_SNAPSHOT_SLACK;   /* judged on what earlier checkpoints wrote */
+    bool snapshot = k->rows_stored || k->chunk_records > 2 * live + KEYED_SNAPSHOT_SLACK;   /* judged on what earlier checkpoints wrote */
+    if (!k->marked) {
+        char mk[40];
+        snprintf(mk, sizeof mk, "op.%d.layout", op);
+        state_batch_meta(b, mk, "packed");
+        k->marked = true;
+    }
+    if (k->rows_stored) {   /* the rows an earlier version wrote go, before the first chunk is put */
+        state_batch_drop_op(b, op);
+        k->rows_stored = false;
+    }
     chunk_begin(k);
     if (snapshot) {
         unsigned char key[8];
@@ -395,9 +405,18 @@ int keyed_restore(Keyed *k, StateStore *store, int op)
     k->chunk_first = UINT64_MAX;
     k->chunk_next = 0;
     k->chunk_records = 0;
-    if (state_scan(store, op, k->cfg.packed ? restore_chunk : restore_row, k))
+    bool packed = k->cfg.packed;
+    if (packed) {
+        char mk[40];
+        snprintf(mk, sizeof mk, "op.%d.layout", op);
+        const char *layout = state_get_meta(store, mk);
+        k->marked = layout && strcmp(layout, "packed") == 0;
+        packed = k->marked || !k->cfg.legacy_rows;
+    }
+    if (state_scan(store, op, packed ? restore_chunk : restore_row, k))
         return j->err[0] ? -1 : job_fail(j, "%s", state_errmsg(store));
     if (k->chunk_first > k->chunk_next) k->chunk_first = k->chunk_next;   /* no chunk */
+    k->rows_stored = !packed && k->loaded > 0;
     j->stats.restored_keys += k->loaded;
     return 0;
 }

@@ -100,6 +100,12 @@ typedef struct KeyedConfig {
      * then unused (save gets row NULL); the chunk rows' texts say what the
      * chunk holds. */
     bool packed;
+    /* With packed: earlier versions of this operator wrote one state row
+     * per entry.  A state file without the packed marker (meta
+     * `op.N.layout` = `packed`, written with every packed checkpoint) is
+     * then read row by row, and its first checkpoint deletes those rows and
+     * writes a snapshot. */
+    bool legacy_rows;
 } KeyedConfig;
 
 typedef struct Keyed {
@@ -120,6 +126,8 @@ typedef struct Keyed {
     int64_t      chunk_records; /* records in those chunks (puts and deletes, live or replaced) */
     int64_t      chunk_n;     /* checkpoint scratch: records in the chunk being filled */
     bool         chunk_reset; /* checkpoint scratch: the chunk being filled starts a snapshot */
+    bool         rows_stored; /* cfg.legacy_rows: the file holds this operator's state as rows (restored from them) */
+    bool         marked;      /* the file carries the packed marker */
 } Keyed;
 
 /* Packed chunks are closed at this size (bytes of records). */

@@ -276,7 +276,7 @@ bool state_has_offsets(StateStore *s, const char *topic)
 /* ---- checkpoint batches ---- */
 
 typedef struct BatchRow {
-    int         op;       /* operator, or -1 offset, -2 meta */
+    int         op;       /* operator, or -1 offset, -2 meta, -3 drop an operator's rows (klen: the operator) */
     bool        del;      /* a delete */
     const char *key;      /* key bytes (offset: topic; meta: key) */
     size_t      klen;     /* key length (offset: partition) */
@@ -356,6 +356,13 @@ void state_batch_del(StateBatch *b, int op, const void *key, size_t klen)
     r->klen = klen;
 }
 
+void state_batch_drop_op(StateBatch *b, int op)
+{
+    BatchRow *r = batch_row(b);
+    r->op = -3;
+    r->klen = (size_t)op;
+}
+
 void state_batch_offset(StateBatch *b, const char *topic, int partition, int64_t next)
 {
     BatchRow *r = batch_row(b);
@@ -377,6 +384,11 @@ static int write_row(StateStore *s, const BatchRow *r)
 {
     sqlite3_stmt *st;
     if (r->op == -2) return state_set_meta(s, r->key, r->val);
+    if (r->op == -3) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DELETE FROM eddy_state WHERE op = %d; DELETE FROM eddy_log WHERE op = %d;", (int)r->klen, (int)r->klen);
+        return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(s, "drop an operator's rows");
+    }
     if (r->op == -1) {
         st = s->off;
         sqlite3_reset(st);
@@ -496,8 +508,9 @@ int state_scan(StateStore *s, int op, int (*fn)(void *, const void *, size_t, co
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             bool del = sqlite3_column_type(st, 1) == SQLITE_NULL;
-            if (fn(ctx, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), del ? NULL : sqlite3_column_blob(st, 1),
-                   del ? 0 : (size_t)sqlite3_column_bytes(st, 1))) {
+            const void *val = del ? NULL : sqlite3_column_blob(st, 1);
+            if (!del && !val) val = "";   /* an empty value (a key kept with nothing else) is no delete: SQLite gives NULL for it */
+            if (fn(ctx, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), val, del ? 0 : (size_t)sqlite3_column_bytes(st, 1))) {
                 sqlite3_finalize(st);
                 return -1;
             }

@@ -62,6 +62,9 @@ void state_batch_clear(StateBatch *b);
 void state_batch_put(StateBatch *b, int op, const void *key, size_t klen, const void *val, size_t vlen,
                      const char *key_text, const char *val_text);
 void state_batch_del(StateBatch *b, int op, const void *key, size_t klen);
+/* Deletes every row operator op has in the file (a change of its layout);
+ * put it before the operator's new rows. */
+void state_batch_drop_op(StateBatch *b, int op);
 void state_batch_offset(StateBatch *b, const char *topic, int partition, int64_t next);
 void state_batch_meta(StateBatch *b, const char *key, const char *value);
 size_t state_batch_rows(const StateBatch *b);

@@ -49,6 +49,14 @@ QUERY = "INSERT INTO st_sum SELECT region, {agg} FROM st_orders GROUP BY region;
 
 REGIONS = ["eu", "us", "apac", "latam"]
 
+# The corpus's second job: deduplication (the first row per order_id), whose
+# state layout changed (rows, then packed chunks).  Its dumps say "-- job: dedup".
+DEDUP = """CREATE TABLE st_orders (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING, pt AS PROCTIME());
+CREATE TABLE st_first (order_id BIGINT, region STRING) WITH ('changelog.mode' = 'append');
+INSERT INTO st_first SELECT order_id, region FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY pt) AS rn FROM st_orders) WHERE rn = 1;
+"""
+
 
 def orders(first, count):
     return [{"order_id": i, "user_id": i % 7, "amount": 1.5 * (i % 10), "region": REGIONS[(i * 3) % 4]}
@@ -244,6 +252,9 @@ def corpus(eddy, workdir):
         os.mkdir(sub)
         with open(dump) as f:
             text = f.read()
+        if "\n-- job: dedup" in text:
+            corpus_dedup(eddy, sub, name, text)
+            continue
         saved = json.loads(next(line[len("-- table: "):] for line in text.splitlines() if line.startswith("-- table: ")))
         state = os.path.join(sub, "st.db")
         db = sqlite3.connect(state)
@@ -265,6 +276,35 @@ def corpus(eddy, workdir):
             check(got == want, "%s: st_sum is %s, expected the saved counts plus the new orders: %s"
                   % (name, sorted(got.values(), key=str), sorted(want.values(), key=str)))
             step("%s: restored and carried on" % name)
+
+
+def corpus_dedup(eddy, sub, name, text):
+    """A dedup state file: the ids it saw must never come out again, over
+    two runs (the first restores the dump, the second what the first wrote)."""
+    seen = set(json.loads(next(line[len("-- seen: "):] for line in text.splitlines() if line.startswith("-- seen: "))))
+    state = os.path.join(sub, "st.db")
+    db = sqlite3.connect(state)
+    db.executescript(text)
+    held = dict(db.execute("SELECT partition, next_offset FROM eddy_offsets WHERE topic = 'st_orders'").fetchall())
+    db.close()
+    with Broker(eddy, sub, topics={"st_orders": len(held), "st_first": 1}) as b:
+        junk = [Rec(value=json.dumps({"order_id": -1, "user_id": 0, "amount": 0.0, "region": "junk"}).encode(), partition=p)
+                for p, n in sorted(held.items()) for _ in range(n)]
+        produce(b.bootstrap, "st_orders", junk)
+        out = 0
+        for run, ids in enumerate([sorted(seen)[:50] + list(range(10000, 10100)), list(range(10050, 10150)) + sorted(seen)[-20:]]):
+            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps({"order_id": i, "user_id": 1, "amount": 1.0, "region": "eu"}).encode())
+                                               for i in ids])
+            r = run_bounded(eddy, b.bootstrap, write_file(sub, "dedup.sql", DEDUP), sub, state=state)
+            check("cannot follow" not in r.err, "%s: the saved state was refused:\n%s" % (name, r.err))
+            rows = [json.loads(m.value) for m in read_topic(b.bootstrap, "st_first")]
+            new = [x["order_id"] for x in rows[out:]]
+            out = len(rows)
+            want = sorted(set(ids) - seen)
+            check(sorted(new) == want, "%s, run %d: st_first got %d ids %s…, expected the %d never seen %s…"
+                  % (name, run + 1, len(new), sorted(new)[:8], len(want), want[:8]))
+            seen |= set(ids)
+        step("%s: restored, deduplicated against the saved ids, and again from what it wrote" % name)
 
 
 if __name__ == "__main__":

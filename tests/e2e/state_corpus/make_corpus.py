@@ -3,7 +3,7 @@ the state layout to keep (the suite re-creates each dump and checks that the
 current eddy restores it: tests/e2e/test_state_compat.py, test "corpus").
 
     PYTHONPATH=tests/lib:tests/e2e python3 tests/e2e/state_corpus/make_corpus.py \\
-        path/to/old/eddy NAME "what wrote it"
+        path/to/old/eddy NAME "what wrote it" [dedup]
 
 It runs the test's GROUP BY region job (its script()) bounded over 200
 orders on a 2-partition topic and dumps the state file as SQL text into
@@ -18,6 +18,27 @@ import tempfile
 from eddyharness import Broker, Rec, produce, run_bounded, write_file
 
 import test_state_compat as t
+
+
+def make_dedup(eddy, name, origin):
+    """The dedup job (test_state_compat.DEDUP) over orders 0..199 with ids
+    repeating (i % 120): its state holds ids 0..119."""
+    work = tempfile.mkdtemp(prefix="eddy-corpus.")
+    rows = [{"order_id": i % 120, "user_id": 1, "amount": 1.0, "region": "eu"} for i in range(200)]
+    with Broker(eddy, work, topics={"st_orders": 2, "st_first": 1}) as b:
+        produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode(), partition=i % 2) for i, r in enumerate(rows)])
+        state = os.path.join(work, "st.db")
+        run_bounded(eddy, b.bootstrap, write_file(work, "job.sql", t.DEDUP), work, state=state)
+    db = sqlite3.connect(state)
+    dump = "\n".join(db.iterdump())
+    db.close()
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".sql")
+    with open(out, "w") as f:
+        f.write("-- eddy state file corpus: %s\n" % origin)
+        f.write("-- job: dedup (tests/e2e/test_state_compat.py DEDUP), bounded over 200 orders, ids i % 120, order i in partition i % 2\n")
+        f.write("-- seen: %s\n" % json.dumps(sorted({r["order_id"] for r in rows})))
+        f.write(dump + "\n")
+    print(out)
 
 
 def make(eddy, name, origin):
@@ -40,4 +61,5 @@ def make(eddy, name, origin):
     print(out)
 
 
-make(os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3])
+# a fourth argument "dedup" writes the deduplication job's state instead
+(make_dedup if sys.argv[4:] == ["dedup"] else make)(os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3])
