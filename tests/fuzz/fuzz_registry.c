@@ -61,20 +61,27 @@ static int port_of(const RegistryServer *s)
  * server to answer and close. */
 static size_t exchange(int port, const uint8_t *req, size_t n, bool half_close)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    FUZZ_CHECK(fd >= 0, "socket");
-    struct timeval tv = {10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_port = htons((uint16_t)port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    FUZZ_CHECK(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect to port %d: %s", port, strerror(errno));
+    int fd = -1, rc = -1;
+    for (int tries = 0; rc != 0 && tries < 5; tries++) {   /* a signal (libFuzzer's timers) may interrupt connect */
+        if (fd >= 0) close(fd);
+        fd = socket(AF_INET, SOCK_STREAM, 0);
+        FUZZ_CHECK(fd >= 0, "socket: %s", strerror(errno));
+        struct timeval tv = {10, 0};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        rc = connect(fd, (struct sockaddr *)&a, sizeof a);
+        if (rc != 0 && errno != EINTR) break;
+    }
+    FUZZ_CHECK(rc == 0, "connect to port %d: %s", port, strerror(errno));
     size_t off = 0;
     while (off < n) {
         ssize_t w = send(fd, req + off, n - off, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
         if (w <= 0) break;   /* the server may close early on a bad request */
         off += (size_t)w;
     }
