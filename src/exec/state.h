@@ -62,6 +62,11 @@ void state_batch_clear(StateBatch *b);
 void state_batch_put(StateBatch *b, int op, const void *key, size_t klen, const void *val, size_t vlen,
                      const char *key_text, const char *val_text);
 void state_batch_del(StateBatch *b, int op, const void *key, size_t klen);
+/* An operator with two kinds of state keeps the second under another
+ * number: state_subspace(op, 1).  Operators are numbered below it. */
+#define STATE_SUBSPACE (1 << 20)
+static inline int state_subspace(int op, int n) { return op + n * STATE_SUBSPACE; }
+
 /* Deletes every row operator op has in the file (a change of its layout);
  * put it before the operator's new rows. */
 void state_batch_drop_op(StateBatch *b, int op);

@@ -3,7 +3,7 @@ the state layout to keep (the suite re-creates each dump and checks that the
 current eddy restores it: tests/e2e/test_state_compat.py, test "corpus").
 
     PYTHONPATH=tests/lib:tests/e2e python3 tests/e2e/state_corpus/make_corpus.py \\
-        path/to/old/eddy NAME "what wrote it" [dedup]
+        path/to/old/eddy NAME "what wrote it" [dedup|topn]
 
 It runs the test's GROUP BY region job (its script()) bounded over 200
 orders on a 2-partition topic and dumps the state file as SQL text into
@@ -41,6 +41,25 @@ def make_dedup(eddy, name, origin):
     print(out)
 
 
+def make_topn(eddy, name, origin):
+    """The Top-N job (test_state_compat.TOPN) over topn_orders(0, 200)."""
+    work = tempfile.mkdtemp(prefix="eddy-corpus.")
+    rows = t.topn_orders(0, 200)
+    with Broker(eddy, work, topics={"st_orders": 2, "st_top": 1}) as b:
+        produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode(), partition=i % 2) for i, r in enumerate(rows)])
+        state = os.path.join(work, "st.db")
+        run_bounded(eddy, b.bootstrap, write_file(work, "job.sql", t.TOPN), work, state=state)
+    db = sqlite3.connect(state)
+    dump = "\n".join(db.iterdump())
+    db.close()
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".sql")
+    with open(out, "w") as f:
+        f.write("-- eddy state file corpus: %s\n" % origin)
+        f.write("-- job: topn (tests/e2e/test_state_compat.py TOPN), bounded over topn_orders(0, 200), order i in partition i % 2\n")
+        f.write(dump + "\n")
+    print(out)
+
+
 def make(eddy, name, origin):
     work = tempfile.mkdtemp(prefix="eddy-corpus.")
     rows = t.orders(0, 200)
@@ -61,5 +80,5 @@ def make(eddy, name, origin):
     print(out)
 
 
-# a fourth argument "dedup" writes the deduplication job's state instead
-(make_dedup if sys.argv[4:] == ["dedup"] else make)(os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3])
+# a fourth argument "dedup" or "topn" writes that job's state instead
+{"dedup": make_dedup, "topn": make_topn}.get(sys.argv[4] if len(sys.argv) > 4 else "", make)(os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3])
