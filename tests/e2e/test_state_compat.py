@@ -243,6 +243,23 @@ def disk_full(eddy, workdir):
         subprocess.run(["umount", "-l", disk])
 
 
+def restore_dump(sub, text):
+    """Re-creates the state file of dump text in sub: its path and the
+    offsets it holds for st_orders (partition → next offset)."""
+    state = os.path.join(sub, "st.db")
+    db = sqlite3.connect(state)
+    db.executescript(text)
+    held = dict(db.execute("SELECT partition, next_offset FROM eddy_offsets WHERE topic = 'st_orders'").fetchall())
+    db.close()
+    return state, held
+
+
+def fill_read(bootstrap, held, junk):
+    """Fills st_orders up to the offsets the state says were read, with junk
+    records: counting them would show the state was ignored."""
+    produce(bootstrap, "st_orders", [Rec(value=json.dumps(junk).encode(), partition=p) for p, n in sorted(held.items()) for _ in range(n)])
+
+
 def corpus(eddy, workdir):
     files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "state_corpus", "*.sql")))
     check(files, "no state files in state_corpus/")
@@ -259,15 +276,9 @@ def corpus(eddy, workdir):
             corpus_topn(eddy, sub, name, text)
             continue
         saved = json.loads(next(line[len("-- table: "):] for line in text.splitlines() if line.startswith("-- table: ")))
-        state = os.path.join(sub, "st.db")
-        db = sqlite3.connect(state)
-        db.executescript(text)
-        held = dict(db.execute("SELECT partition, next_offset FROM eddy_offsets WHERE topic = 'st_orders'").fetchall())
-        db.close()
+        state, held = restore_dump(sub, text)
         with Broker(eddy, sub, topics={"st_orders": len(held), "st_sum": 1}) as b:
-            junk = [Rec(value=json.dumps({"order_id": -1, "user_id": 0, "amount": 0.0, "region": "junk"}).encode(),
-                        partition=p) for p, n in sorted(held.items()) for _ in range(n)]
-            produce(b.bootstrap, "st_orders", junk)
+            fill_read(b.bootstrap, held, {"order_id": -1, "user_id": 0, "amount": 0.0, "region": "junk"})
             new = orders(5000, 150)
             produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in new])
             r = run_script(eddy, b.bootstrap, sub, "job", script(), state)
@@ -285,15 +296,9 @@ def corpus_dedup(eddy, sub, name, text):
     """A dedup state file: the ids it saw must never come out again, over
     two runs (the first restores the dump, the second what the first wrote)."""
     seen = set(json.loads(next(line[len("-- seen: "):] for line in text.splitlines() if line.startswith("-- seen: "))))
-    state = os.path.join(sub, "st.db")
-    db = sqlite3.connect(state)
-    db.executescript(text)
-    held = dict(db.execute("SELECT partition, next_offset FROM eddy_offsets WHERE topic = 'st_orders'").fetchall())
-    db.close()
+    state, held = restore_dump(sub, text)
     with Broker(eddy, sub, topics={"st_orders": len(held), "st_first": 1}) as b:
-        junk = [Rec(value=json.dumps({"order_id": -1, "user_id": 0, "amount": 0.0, "region": "junk"}).encode(), partition=p)
-                for p, n in sorted(held.items()) for _ in range(n)]
-        produce(b.bootstrap, "st_orders", junk)
+        fill_read(b.bootstrap, held, {"order_id": -1, "user_id": 0, "amount": 0.0, "region": "junk"})
         out = 0
         for run, ids in enumerate([sorted(seen)[:50] + list(range(10000, 10100)), list(range(10050, 10150)) + sorted(seen)[-20:]]):
             produce(b.bootstrap, "st_orders", [Rec(value=json.dumps({"order_id": i, "user_id": 1, "amount": 1.0, "region": "eu"}).encode())
@@ -346,15 +351,9 @@ def corpus_topn(eddy, sub, name, text):
     the file) move up; the sink's ranks must be those of all the orders."""
     old = topn_orders(0, 200)
     best = top2(old)
-    state = os.path.join(sub, "st.db")
-    db = sqlite3.connect(state)
-    db.executescript(text)
-    held = dict(db.execute("SELECT partition, next_offset FROM eddy_offsets WHERE topic = 'st_orders'").fetchall())
-    db.close()
+    state, held = restore_dump(sub, text)
     with Broker(eddy, sub, topics={"st_orders": len(held), "st_top": 1}) as b:
-        junk = [Rec(value=json.dumps({"order_id": -1, "user_id": 99, "amount": 1e9, "region": "junk"}).encode(), partition=p)
-                for p, n in sorted(held.items()) for _ in range(n)]
-        produce(b.bootstrap, "st_orders", junk)
+        fill_read(b.bootstrap, held, {"order_id": -1, "user_id": 99, "amount": 1e9, "region": "junk"})
         new = [{"order_id": 1000 + i, "user_id": u, "amount": -1000.0, "region": reg} for i, ((reg, _), (u, _)) in enumerate(sorted(best.items()))]
         produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in new])
         r = run_bounded(eddy, b.bootstrap, write_file(sub, "topn.sql", TOPN), sub, state=state)

@@ -20,64 +20,47 @@ from eddyharness import Broker, Rec, produce, run_bounded, write_file
 import test_state_compat as t
 
 
-def make_dedup(eddy, name, origin):
-    """The dedup job (test_state_compat.DEDUP) over orders 0..199 with ids
-    repeating (i % 120): its state holds ids 0..119."""
+def run_and_dump(eddy, name, origin, sink, sql, rows, headers):
+    """Runs sql bounded over rows (order i in partition i % 2 of st_orders)
+    and writes the state file's SQL dump, headed by origin and headers."""
     work = tempfile.mkdtemp(prefix="eddy-corpus.")
-    rows = [{"order_id": i % 120, "user_id": 1, "amount": 1.0, "region": "eu"} for i in range(200)]
-    with Broker(eddy, work, topics={"st_orders": 2, "st_first": 1}) as b:
+    with Broker(eddy, work, topics={"st_orders": 2, sink: 1}) as b:
         produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode(), partition=i % 2) for i, r in enumerate(rows)])
         state = os.path.join(work, "st.db")
-        run_bounded(eddy, b.bootstrap, write_file(work, "job.sql", t.DEDUP), work, state=state)
+        run_bounded(eddy, b.bootstrap, write_file(work, "job.sql", sql), work, state=state)
     db = sqlite3.connect(state)
     dump = "\n".join(db.iterdump())
     db.close()
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".sql")
     with open(out, "w") as f:
         f.write("-- eddy state file corpus: %s\n" % origin)
-        f.write("-- job: dedup (tests/e2e/test_state_compat.py DEDUP), bounded over 200 orders, ids i % 120, order i in partition i % 2\n")
-        f.write("-- seen: %s\n" % json.dumps(sorted({r["order_id"] for r in rows})))
+        for h in headers:
+            f.write("-- %s\n" % h)
         f.write(dump + "\n")
     print(out)
+
+
+def make_dedup(eddy, name, origin):
+    """The dedup job (test_state_compat.DEDUP) over orders 0..199 with ids
+    repeating (i % 120): its state holds ids 0..119."""
+    rows = [{"order_id": i % 120, "user_id": 1, "amount": 1.0, "region": "eu"} for i in range(200)]
+    run_and_dump(eddy, name, origin, "st_first", t.DEDUP, rows,
+                 ["job: dedup (tests/e2e/test_state_compat.py DEDUP), bounded over 200 orders, ids i % 120, order i in partition i % 2",
+                  "seen: %s" % json.dumps(sorted({r["order_id"] for r in rows}))])
 
 
 def make_topn(eddy, name, origin):
     """The Top-N job (test_state_compat.TOPN) over topn_orders(0, 200)."""
-    work = tempfile.mkdtemp(prefix="eddy-corpus.")
-    rows = t.topn_orders(0, 200)
-    with Broker(eddy, work, topics={"st_orders": 2, "st_top": 1}) as b:
-        produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode(), partition=i % 2) for i, r in enumerate(rows)])
-        state = os.path.join(work, "st.db")
-        run_bounded(eddy, b.bootstrap, write_file(work, "job.sql", t.TOPN), work, state=state)
-    db = sqlite3.connect(state)
-    dump = "\n".join(db.iterdump())
-    db.close()
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".sql")
-    with open(out, "w") as f:
-        f.write("-- eddy state file corpus: %s\n" % origin)
-        f.write("-- job: topn (tests/e2e/test_state_compat.py TOPN), bounded over topn_orders(0, 200), order i in partition i % 2\n")
-        f.write(dump + "\n")
-    print(out)
+    run_and_dump(eddy, name, origin, "st_top", t.TOPN, t.topn_orders(0, 200),
+                 ["job: topn (tests/e2e/test_state_compat.py TOPN), bounded over topn_orders(0, 200), order i in partition i % 2"])
 
 
 def make(eddy, name, origin):
-    work = tempfile.mkdtemp(prefix="eddy-corpus.")
     rows = t.orders(0, 200)
-    with Broker(eddy, work, topics={"st_orders": 2, "st_sum": 1}) as b:
-        produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode(), partition=r["order_id"] % 2) for r in rows])
-        state = os.path.join(work, "st.db")
-        run_bounded(eddy, b.bootstrap, write_file(work, "job.sql", t.script()), work, state=state)
-    db = sqlite3.connect(state)
-    dump = "\n".join(db.iterdump())
-    db.close()
     counts = collections.Counter(r["region"] for r in rows)
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".sql")
-    with open(out, "w") as f:
-        f.write("-- eddy state file corpus: %s\n" % origin)
-        f.write("-- job: tests/e2e/test_state_compat.py script(), bounded over orders(0, 200), order i in partition i % 2\n")
-        f.write("-- table: %s\n" % json.dumps(dict(sorted(counts.items()))))
-        f.write(dump + "\n")
-    print(out)
+    run_and_dump(eddy, name, origin, "st_sum", t.script(), rows,
+                 ["job: tests/e2e/test_state_compat.py script(), bounded over orders(0, 200), order i in partition i % 2",
+                  "table: %s" % json.dumps(dict(sorted(counts.items())))])
 
 
 # a fourth argument "dedup" or "topn" writes that job's state instead
