@@ -7,6 +7,7 @@
 #define EDDY_CMD_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "flags.h"
 
 extern const CmdSpec run_cmd;      /* eddy run FILE.sql (cmd_run.c) */
@@ -23,6 +24,10 @@ int   cmd_broker(int argc, char **argv); /* argv[0] = "broker" */
 int   cmd_gen(int argc, char **argv);    /* argv[0] = "gen" */
 /* A whole file, or standard input for "-"; NULL with errno set. */
 char *cmd_read_file(const char *path, size_t *len);
+/* `eddy help TOPIC` (main.c), also the shell's `help TOPIC`: the usage for
+ * NULL, a command's options, "options", "functions", "man", "completion"
+ * into f.  0, or 2 when there is no such topic (nothing printed). */
+int   cmd_help(const char *topic, FILE *f);
 /* A job's notice callback for the CLI: "eddy: <msg>" on stderr. */
 void  cmd_notice_stderr(void *ctx, const char *msg);
 /* The same, or NULL after saying on stderr that command c cannot read it. */
