@@ -717,7 +717,9 @@ static void script_loop(Repl *r)
             st = ST_ERR;
             break;
         }
-        st = feed_line(r, &in, line);
+        /* A UTF-8 byte-order mark before the first statement (an editor's) is no SQL. */
+        const char *text = lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0 ? line + 3 : line;
+        st = feed_line(r, &in, text);
         free(line);
         jobs_poll(r);
         if (r->had_error && !r->continue_on_error) st = ST_ERR;
