@@ -7,6 +7,12 @@
  * values when the result updates without one), the changelog (+I[…] lines,
  * also every pipe), and a tableau grid with an op column.
  *
+ * In table mode the status line ticks twice a second (time, records read)
+ * even while no row comes; when the query ends, a table longer than the
+ * screen goes through the pager (repl_pager.c).  Keys other than q typed
+ * while the query runs, and every key after Ctrl-C or q, are kept for the
+ * next prompt (Repl.typeahead; after the stop they stay in the terminal).
+ *
  * Running jobs' notices ("waiting for topic …") go to the table's status
  * line while a table is shown, so that nothing shifts the screen under
  * it; otherwise to stderr (live_notice).

@@ -22,7 +22,8 @@ def test(eddy, workdir):
     init = write_file(workdir, "init.sql", "CREATE TABLE init_t (a INT);\n-- a comment\n")
     bad = write_file(workdir, "bad.sql", "CREATE TABLE ok_t (a INT);\n\nSELECT a FROM ok_t WHERE a >;\nCREATE TABLE never_t (a INT);\n")
 
-    s = Shell(eddy, workdir, NOWHERE + ["-i", init], home=home)
+    nopager = {"PAGER": "", "EDDY_PAGER": None}   # long help printed whole, whatever its length
+    s = Shell(eddy, workdir, NOWHERE + ["-i", init], home=home, env=nopager)
     try:
         s.expect(r"Start-up: running %s/\.eddyrc \(--no-rc skips it\)\n" % re.escape(home), what="the line about ~/.eddyrc")
         s.prompt()
@@ -45,7 +46,7 @@ def test(eddy, workdir):
         check(s.wait_exit() == 0, "exit status")
         s.kill()
 
-        s = Shell(eddy, workdir, NOWHERE + ["--no-rc", "--init", bad], home=home)
+        s = Shell(eddy, workdir, NOWHERE + ["--no-rc", "--init", bad], home=home, env=nopager)
         m = s.expect(r"(.*)eddy> ", what="the prompt after a bad init file")
         check(".eddyrc" not in m.group(1), "--no-rc still ran ~/.eddyrc: %r" % m.group(1))
         check("%s:3:29: error: near \";\"" % bad in m.group(1), "the init file's error place: %r" % m.group(1))
