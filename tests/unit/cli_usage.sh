@@ -1,6 +1,6 @@
 #!/bin/sh
 # unit/cli_usage — the command line's small courtesies: `eddy job.sql`
-# suggests `eddy run job.sql`; `eddy run DIR` says DIR is a directory; a
+# suggests `eddy run job.sql`; `eddy help TOPIC` names an unknown topic; `eddy run DIR` says DIR is a directory; a
 # UTF-8 byte-order mark before the first statement is skipped (a script, a test file, piped input); SHOW TABLES
 # lists the tables sorted; a NUL byte in piped input is an error naming the
 # line, not a silent stop; `eddy explain --json` reports a compile error as
@@ -17,6 +17,10 @@ fail() { echo "FAIL unit/cli_usage: $*" >&2; exit 1; }
 out=$("$EDDY" job.sql 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "eddy job.sql: exit $rc, expected 2"
 printf '%s' "$out" | grep -qF "to run a script: eddy run job.sql" || fail "eddy job.sql does not suggest eddy run: $out"
+
+out=$("$EDDY" help nothing 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "eddy help nothing: exit $rc, expected 2"
+printf '%s' "$out" | grep -qF "eddy: no help on 'nothing'" || fail "eddy help nothing: $out"
 
 out=$("$EDDY" run "$tmp" 2>&1); rc=$?
 [ $rc -ne 0 ] || fail "eddy run DIR succeeded"
