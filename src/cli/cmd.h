@@ -28,11 +28,14 @@ char *cmd_read_file(const char *path, size_t *len);
  * NULL, a command's options, "options", "functions", "man", "completion"
  * into f.  0, or 2 when there is no such topic (nothing printed). */
 int   cmd_help(const char *topic, FILE *f);
-/* `eddy broker --port N` (cmd_broker_relay.c): 127.0.0.1:port relays each
- * connection to the first of upstreams ("127.0.0.1:P1,127.0.0.1:P2", the
- * cluster's bootstrap list) that accepts it.  0, or -1 with err. */
+/* `eddy broker --port N` (cmd_broker_relay.c): relay_listen takes
+ * 127.0.0.1:port (before the cluster starts, so that the cluster's own
+ * ports cannot take it), relay_run then relays each connection to the first
+ * of upstreams ("127.0.0.1:P1,127.0.0.1:P2", the cluster's bootstrap list)
+ * that accepts it.  0, or -1 with err. */
 typedef struct BrokerRelay BrokerRelay;
-int         relay_start(int port, const char *upstreams, BrokerRelay **out, char *err, size_t errlen);
+int         relay_listen(int port, BrokerRelay **out, char *err, size_t errlen);
+int         relay_run(BrokerRelay *r, const char *upstreams, char *err, size_t errlen);
 /* "127.0.0.1:PORT". */
 const char *relay_address(const BrokerRelay *r);
 /* Closes every connection and the port (NULL-safe). */

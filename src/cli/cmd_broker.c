@@ -252,8 +252,17 @@ int cmd_broker(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, &oldset);
 
+    /* --port: taken first, so that none of the cluster's ports takes it. */
+    BrokerRelay *relay = NULL;
+    if (o.port && relay_listen((int)o.port, &relay, err, sizeof err)) {
+        fprintf(stderr, "eddy broker: %s\n", err);
+        pthread_sigmask(SIG_SETMASK, &oldset, NULL);
+        free(o.topics.v);
+        return 1;
+    }
     if (eddy_broker_start((int)o.brokers, (int)o.partitions, &b, err,
                           sizeof err)) {
+        relay_free(relay);
         fprintf(stderr, "eddy broker: %s\n", err);
         pthread_sigmask(SIG_SETMASK, &oldset, NULL);
         free(o.topics.v);
@@ -266,6 +275,7 @@ int cmd_broker(int argc, char **argv)
                    err, sizeof err);
         if (eddy_broker_create_topic(b, name, parts, err, sizeof err)) {
             fprintf(stderr, "eddy broker: %s\n", err);
+            relay_free(relay);
             eddy_broker_free(b);
             pthread_sigmask(SIG_SETMASK, &oldset, NULL);
             free(o.topics.v);
@@ -274,9 +284,9 @@ int cmd_broker(int argc, char **argv)
         fprintf(stderr, "eddy broker: topic %s, %d partitions\n", name, parts);
     }
 
-    BrokerRelay *relay = NULL;
-    if (o.port && relay_start((int)o.port, eddy_broker_bootstrap(b), &relay, err, sizeof err)) {
+    if (relay && relay_run(relay, eddy_broker_bootstrap(b), err, sizeof err)) {
         fprintf(stderr, "eddy broker: %s\n", err);
+        relay_free(relay);
         eddy_broker_free(b);
         pthread_sigmask(SIG_SETMASK, &oldset, NULL);
         free(o.topics.v);

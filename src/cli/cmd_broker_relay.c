@@ -199,17 +199,12 @@ static void *relay_thread(void *arg)
     return NULL;
 }
 
-int relay_start(int port, const char *upstreams, BrokerRelay **out, char *err, size_t errlen)
+int relay_listen(int port, BrokerRelay **out, char *err, size_t errlen)
 {
     *out = NULL;
     BrokerRelay *r = calloc(1, sizeof *r);
     if (!r) abort();
     r->lfd = r->stop[0] = r->stop[1] = -1;
-    if (parse_upstreams(r, upstreams)) {
-        snprintf(err, errlen, "cannot read the cluster's addresses '%s'", upstreams);
-        relay_free(r);
-        return -1;
-    }
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -230,13 +225,21 @@ int relay_start(int port, const char *upstreams, BrokerRelay **out, char *err, s
         return -1;
     }
     snprintf(r->addr, sizeof r->addr, "127.0.0.1:%d", port);
+    *out = r;
+    return 0;
+}
+
+int relay_run(BrokerRelay *r, const char *upstreams, char *err, size_t errlen)
+{
+    if (parse_upstreams(r, upstreams)) {
+        snprintf(err, errlen, "cannot read the cluster's addresses '%s'", upstreams);
+        return -1;
+    }
     if (pthread_create(&r->thread, NULL, relay_thread, r) != 0) {
         snprintf(err, errlen, "cannot start the relay's thread");
-        relay_free(r);
         return -1;
     }
     r->started = true;
-    *out = r;
     return 0;
 }
 
