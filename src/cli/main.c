@@ -137,7 +137,7 @@ static void usage(FILE *f)
     flags_summary(commands, NCOMMANDS, f);
     fputs("  help options                 document every WITH option and SET key\n"
           "  help functions               list the built-in functions\n"
-          "  help COMMAND                 a command's options (also: help man, help completion)\n"
+          "  help COMMAND                 a command's options (also: help shell, help man, help completion)\n"
           "  --version                    print the version\n"
           "  --help                       this text\n"
           "\noptions of the shell:\n", f);
