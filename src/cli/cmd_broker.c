@@ -252,56 +252,31 @@ int cmd_broker(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, &oldset);
 
-    /* --port: taken first, so that none of the cluster's ports takes it. */
+    /* The chosen ports are taken before the cluster starts, so that none
+    ** of its own ports (picked by the system) can take one first. */
     BrokerRelay *relay = NULL;
-    if (o.port && relay_listen((int)o.port, &relay, err, sizeof err)) {
-        fprintf(stderr, "eddy broker: %s\n", err);
-        pthread_sigmask(SIG_SETMASK, &oldset, NULL);
-        free(o.topics.v);
-        return 1;
+    const char *bootstrap = NULL, *what = "";   /* what: the failing flag, for the message */
+    if (o.port && relay_listen((int)o.port, &relay, err, sizeof err))
+        goto fail;
+    if (eddy_registry_listen(o.registry_state, (int)o.registry_port, &reg, err, sizeof err)) {
+        what = o.registry_port ? "--registry-port: " : "";
+        goto fail;
     }
     if (eddy_broker_start((int)o.brokers, (int)o.partitions, &b, err,
-                          sizeof err)) {
-        relay_free(relay);
-        fprintf(stderr, "eddy broker: %s\n", err);
-        pthread_sigmask(SIG_SETMASK, &oldset, NULL);
-        free(o.topics.v);
-        return 1;
-    }
+                          sizeof err))
+        goto fail;
     for (int i = 0; i < o.topics.n; i++) {
         char name[256];
         int parts;
         topic_spec(o.topics.v[i], (int)o.partitions, name, sizeof name, &parts,
                    err, sizeof err);
-        if (eddy_broker_create_topic(b, name, parts, err, sizeof err)) {
-            fprintf(stderr, "eddy broker: %s\n", err);
-            relay_free(relay);
-            eddy_broker_free(b);
-            pthread_sigmask(SIG_SETMASK, &oldset, NULL);
-            free(o.topics.v);
-            return 1;
-        }
+        if (eddy_broker_create_topic(b, name, parts, err, sizeof err))
+            goto fail;
         fprintf(stderr, "eddy broker: topic %s, %d partitions\n", name, parts);
     }
-
-    if (relay && relay_run(relay, eddy_broker_bootstrap(b), err, sizeof err)) {
-        fprintf(stderr, "eddy broker: %s\n", err);
-        relay_free(relay);
-        eddy_broker_free(b);
-        pthread_sigmask(SIG_SETMASK, &oldset, NULL);
-        free(o.topics.v);
-        return 1;
-    }
-    const char *bootstrap = relay ? relay_address(relay) : eddy_broker_bootstrap(b);
-
-    if (eddy_registry_listen(o.registry_state, (int)o.registry_port, &reg, err, sizeof err)) {
-        fprintf(stderr, "eddy broker: %s%s\n", o.registry_port ? "--registry-port: " : "", err);
-        relay_free(relay);
-        eddy_broker_free(b);
-        pthread_sigmask(SIG_SETMASK, &oldset, NULL);
-        free(o.topics.v);
-        return 1;
-    }
+    if (relay && relay_run(relay, eddy_broker_bootstrap(b), err, sizeof err))
+        goto fail;
+    bootstrap = relay ? relay_address(relay) : eddy_broker_bootstrap(b);
 
     printf("%s\n%s\n", bootstrap, eddy_registry_url(reg));
     fflush(stdout);
@@ -334,4 +309,13 @@ int cmd_broker(int argc, char **argv)
     pthread_sigmask(SIG_SETMASK, &oldset, NULL);
     free(o.topics.v);
     return rc;
+
+fail:
+    fprintf(stderr, "eddy broker: %s%s\n", what, err);
+    eddy_broker_free(b);
+    eddy_registry_free(reg);
+    relay_free(relay);
+    pthread_sigmask(SIG_SETMASK, &oldset, NULL);
+    free(o.topics.v);
+    return 1;
 }
