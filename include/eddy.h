@@ -585,6 +585,9 @@ EDDY_API void eddy_broker_free(eddy_broker *b);
 /* Starts a Schema Registry on 127.0.0.1, keeping its subjects in the file
  * at path (NULL: in memory).  EDDY_OK with *out, or EDDY_ERUNTIME. */
 EDDY_API int eddy_registry_start(const char *path, eddy_registry **out, char *err, size_t errlen);
+/* The same on 127.0.0.1:port (0: a free port, as eddy_registry_start);
+ * EDDY_ERUNTIME when that port is taken, EDDY_EMISUSE when it is no port. */
+EDDY_API int eddy_registry_listen(const char *path, int port, eddy_registry **out, char *err, size_t errlen);
 /* Its URL, "http://127.0.0.1:PORT"; owned by the registry. */
 EDDY_API const char *eddy_registry_url(const eddy_registry *r);
 /* Stops the registry (NULL-safe). */

@@ -41,6 +41,8 @@ typedef struct broker_opts {
     OptList topics;     /* --topic name[:partitions], in order given */
     const char *registry_state; /* --registry-state FILE, or NULL (memory only) */
     bool control;       /* --control: fault commands on stdin */
+    int64_t port;       /* --port: the bootstrap address's port (0 = the cluster's own, free ports) */
+    int64_t registry_port; /* --registry-port: the schema registry's (0 = a free one) */
 } broker_opts;
 
 static const OptionDef broker_flags[] = {
@@ -52,6 +54,10 @@ static const OptionDef broker_flags[] = {
      .doc = "create topic NAME with P partitions"},
     {.name = "registry-state", .type = OPT_STRING, .to = {OPT_FIELD(broker_opts, registry_state)}, .metavar = "FILE",
      .otherwise = "memory", .doc = "keep the schema registry's subjects in FILE"},
+    {.name = "port", .type = OPT_INT, .to = {OPT_FIELD(broker_opts, port)}, .min = 0, .max = 65535, .deflt = "0",
+     .metavar = "N", .doc = "bootstrap address 127.0.0.1:N (0: a free port, printed)"},
+    {.name = "registry-port", .type = OPT_INT, .to = {OPT_FIELD(broker_opts, registry_port)}, .min = 0, .max = 65535,
+     .deflt = "0", .metavar = "N", .doc = "schema registry at http://127.0.0.1:N (0: a free port, printed)"},
     {.name = "control", .type = OPT_BOOL, .to = {OPT_FIELD(broker_opts, control)},
      .doc = "read fault commands from standard input, one a line (below)"},
     {0},
@@ -63,7 +69,12 @@ const CmdSpec broker_cmd = {
     .about = "Run a development Kafka cluster on 127.0.0.1 until SIGINT or SIGTERM.\n"
              "The first line of output is the bootstrap address, the second the URL of\n"
              "a development Schema Registry. Topics not created here are created on first\n"
-             "use with 4 partitions.\n"
+             "use with 4 partitions.  Everything listens on 127.0.0.1 only.\n"
+             "\n"
+             "With --port N the bootstrap address is 127.0.0.1:N: eddy listens there and relays\n"
+             "each connection to the cluster, whose brokers (on ports the system picks) clients\n"
+             "then learn from it, as Kafka clients always do.  --registry-port N does the same\n"
+             "for the Schema Registry's URL.\n"
              "\n"
              "With --control, each line of standard input is a fault to inject while\n"
              "clients run, answered on stdout by \"ok\" or \"error: <why>\" (blank lines and\n"
@@ -241,44 +252,42 @@ int cmd_broker(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, &oldset);
 
-    if (eddy_broker_start((int)o.brokers, (int)o.partitions, &b, err,
-                          sizeof err)) {
-        fprintf(stderr, "eddy broker: %s\n", err);
-        pthread_sigmask(SIG_SETMASK, &oldset, NULL);
-        free(o.topics.v);
-        return 1;
+    /* The chosen ports are taken before the cluster starts, so that none
+    ** of its own ports (picked by the system) can take one first. */
+    BrokerRelay *relay = NULL;
+    const char *bootstrap = NULL, *what = "";   /* what: the failing flag, for the message */
+    if (o.port && relay_listen((int)o.port, &relay, err, sizeof err))
+        goto fail;
+    if (eddy_registry_listen(o.registry_state, (int)o.registry_port, &reg, err, sizeof err)) {
+        what = o.registry_port ? "--registry-port: " : "";
+        goto fail;
     }
+    if (eddy_broker_start((int)o.brokers, (int)o.partitions, &b, err,
+                          sizeof err))
+        goto fail;
     for (int i = 0; i < o.topics.n; i++) {
         char name[256];
         int parts;
         topic_spec(o.topics.v[i], (int)o.partitions, name, sizeof name, &parts,
                    err, sizeof err);
-        if (eddy_broker_create_topic(b, name, parts, err, sizeof err)) {
-            fprintf(stderr, "eddy broker: %s\n", err);
-            eddy_broker_free(b);
-            pthread_sigmask(SIG_SETMASK, &oldset, NULL);
-            free(o.topics.v);
-            return 1;
-        }
+        if (eddy_broker_create_topic(b, name, parts, err, sizeof err))
+            goto fail;
         fprintf(stderr, "eddy broker: topic %s, %d partitions\n", name, parts);
     }
+    if (relay && relay_run(relay, eddy_broker_bootstrap(b), err, sizeof err))
+        goto fail;
+    bootstrap = relay ? relay_address(relay) : eddy_broker_bootstrap(b);
 
-    if (eddy_registry_start(o.registry_state, &reg, err, sizeof err)) {
-        fprintf(stderr, "eddy broker: %s\n", err);
-        eddy_broker_free(b);
-        pthread_sigmask(SIG_SETMASK, &oldset, NULL);
-        free(o.topics.v);
-        return 1;
-    }
-
-    printf("%s\n%s\n", eddy_broker_bootstrap(b), eddy_registry_url(reg));
+    printf("%s\n%s\n", bootstrap, eddy_registry_url(reg));
     fflush(stdout);
     fprintf(stderr, "eddy broker: schema registry at %s\n", eddy_registry_url(reg));
     fprintf(stderr,
             "eddy broker: %d broker%s at %s; other topics get 4 partitions "
             "on first use; stop with Ctrl-C or SIGTERM\n",
             (int)o.brokers, o.brokers == 1 ? "" : "s",
-            eddy_broker_bootstrap(b));
+            bootstrap);
+    if (relay)
+        fprintf(stderr, "eddy broker: %s relays to the cluster's brokers at %s\n", bootstrap, eddy_broker_bootstrap(b));
 
     if (o.control) {
         fprintf(stderr, "eddy broker: reading fault commands on standard input\n");
@@ -295,8 +304,18 @@ int cmd_broker(int argc, char **argv)
         fprintf(stderr, "eddy broker: %s, stopping\n",
                 sig == SIGINT ? "SIGINT" : "SIGTERM");
     eddy_registry_free(reg);
+    relay_free(relay);
     eddy_broker_free(b);
     pthread_sigmask(SIG_SETMASK, &oldset, NULL);
     free(o.topics.v);
     return rc;
+
+fail:
+    fprintf(stderr, "eddy broker: %s%s\n", what, err);
+    eddy_broker_free(b);
+    eddy_registry_free(reg);
+    relay_free(relay);
+    pthread_sigmask(SIG_SETMASK, &oldset, NULL);
+    free(o.topics.v);
+    return 1;
 }

@@ -562,6 +562,46 @@ static void dashboard_change(void *ctx, const eddy_change *c)
     pthread_mutex_unlock(&d->mu);
 }
 
+static int demo_row_cmp(const void *a, const void *b)
+{
+    return strcmp(((const DemoRow *)a)->region, ((const DemoRow *)b)->region);
+}
+
+/* One screen of the demo: where everything is and how fast it goes, then
+ * orders_summary by region (sorted).  On a terminal it replaces the last
+ * one in place, so the header stays at the top; otherwise a block per
+ * second, each with its header. */
+static void demo_frame(Dashboard *d, bool tty, const char *bs, const char *reg, const char *dash, long long rate, double prate,
+                       long long produced, double rrate, long long read, double el)
+{
+    const char *eol = tty ? "\033[K\n" : "\n";
+    if (tty) fputs("\033[H", stdout);
+    printf("eddy demo: broker %s", bs);
+    if (reg) printf("; schema registry %s", reg);
+    if (dash) printf("; dashboard %s", dash);
+    printf("%s", eol);
+    printf("orders_raw: %.0f orders/s produced (--rate %lld; %lld in all); the job: %.0f records/s read (%lld in all); %.0f s; "
+           "Ctrl-C stops%s%s",
+           prate, rate, produced, rrate, read, el, eol, eol);
+    printf("%-14s %12s %16s %16s%s", "region", "total_orders", "total_sales", "avg_order_value", eol);
+    DemoRow rows[64];
+    pthread_mutex_lock(&d->mu);
+    int n = d->nrows;
+    memcpy(rows, d->rows, sizeof rows[0] * (size_t)n);
+    pthread_mutex_unlock(&d->mu);
+    qsort(rows, (size_t)n, sizeof rows[0], demo_row_cmp);
+    int64_t total = 0;
+    for (int r = 0; r < n; r++) {
+        if (!rows[r].live) continue;
+        printf("%-14s %12lld %16.2f %16.2f%s", rows[r].region, (long long)rows[r].orders, rows[r].sales, rows[r].avg, eol);
+        total += rows[r].orders;
+    }
+    printf("%-14s %12lld%s", "(all)", (long long)total, eol);
+    if (tty) fputs("\033[J", stdout);
+    else fputc('\n', stdout);
+    fflush(stdout);
+}
+
 typedef struct DemoJob {
     eddy_job   *job;      /* the job */
     const char *bootstrap;/* broker */
@@ -693,28 +733,25 @@ int cmd_demo(int argc, char **argv)
     pthread_create(&jt, NULL, demo_job_thread, &dj);
     if (dash) pthread_create(&dt, NULL, demo_job_thread, &dd);
 
-    struct timespec t0, last = {0, 0};
+    struct timespec t0, last;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    last = t0;
+    long long last_produced = 0, last_read = 0;
+    bool first = true;
     while (!stop_flag) {
         sleep_ms(100);
-        double el = seconds_since(&t0);
-        if (seconds_since(&last) >= 1.0) {
+        double el = seconds_since(&t0), dt = seconds_since(&last);
+        if (first || dt >= 1.0) {
+            first = false;
             clock_gettime(CLOCK_MONOTONIC, &last);
-            if (tty) fputs("\033[H\033[2J", stdout);
-            printf("orders_summary after %.0f s (%lld orders produced; Ctrl-C to stop)\n", el,
-                   g.gen ? eddy_gen_produced(g.gen) : 0LL);
-            if (mon && tty) printf("dashboard: %s\n", eddy_monitor_url(mon));
-            printf("%-14s %12s %16s %16s\n", "region", "total_orders", "total_sales", "avg_order_value");
-            int64_t total = 0;
-            pthread_mutex_lock(&d.mu);
-            for (int r = 0; r < d.nrows; r++) {
-                if (!d.rows[r].live) continue;
-                printf("%-14s %12lld %16.2f %16.2f\n", d.rows[r].region, (long long)d.rows[r].orders, d.rows[r].sales, d.rows[r].avg);
-                total += d.rows[r].orders;
-            }
-            pthread_mutex_unlock(&d.mu);
-            printf("%-14s %12lld\n\n", "(all)", (long long)total);
-            fflush(stdout);
+            long long produced = g.gen ? eddy_gen_produced(g.gen) : 0;
+            eddy_job_stats js;
+            eddy_job_get_stats(job, &js);
+            double prate = dt > 0 ? (double)(produced - last_produced) / dt : 0;
+            double rrate = dt > 0 ? (double)(js.records_in - last_read) / dt : 0;
+            last_produced = produced;
+            last_read = js.records_in;
+            demo_frame(&d, tty, bs, reg, mon ? eddy_monitor_url(mon) : NULL, o.rate, prate, produced, rrate, js.records_in, el);
         }
         if (o.seconds && el >= (double)o.seconds) stop_flag = 1;
     }

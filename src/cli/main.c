@@ -137,12 +137,44 @@ static void usage(FILE *f)
     flags_summary(commands, NCOMMANDS, f);
     fputs("  help options                 document every WITH option and SET key\n"
           "  help functions               list the built-in functions\n"
-          "  help COMMAND                 a command's options (also: help man, help completion)\n"
+          "  help COMMAND                 a command's options (also: help shell, help man, help completion)\n"
           "  --version                    print the version\n"
           "  --help                       this text\n"
           "\noptions of the shell:\n", f);
     flags_lines(shell_cmd.flags, f);
     fputs("\nA command's options: eddy <command> --help.  FILE may be '-' for standard input.\n", f);
+}
+
+int cmd_help(const char *topic, FILE *f)
+{
+    if (!topic || !*topic) {
+        usage(f);
+        return 0;
+    }
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(topic, commands[i]->name) == 0) {
+            flags_usage(commands[i], f);
+            return 0;
+        }
+    if (strcmp(topic, "shell") == 0) {
+        flags_usage(&shell_cmd, f);
+        return 0;
+    }
+    if (strcmp(topic, "man") == 0) {
+        flags_man(&shell_cmd, commands, NCOMMANDS, eddy_version(), f);
+        return 0;
+    }
+    if (strcmp(topic, "completion") == 0) {
+        flags_bash_completion(&shell_cmd, commands, NCOMMANDS, f);
+        return 0;
+    }
+    if (strcmp(topic, "functions") == 0 || strcmp(topic, "options") == 0) {
+        char *doc = topic[0] == 'f' ? eddy_functions_doc() : eddy_options_doc();
+        fputs(doc, f);
+        eddy_free(doc);
+        return 0;
+    }
+    return 2;
 }
 
 int main(int argc, char **argv)
@@ -161,36 +193,13 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < NCOMMANDS; i++)
         if (strcmp(argv[1], commands[i]->name) == 0) return commands[i]->main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "help") == 0 && argc == 2) {
-        usage(stdout);
-        return 0;
-    }
-    if (strcmp(argv[1], "help") == 0 && argc >= 3) {   /* eddy help COMMAND | man | completion */
-        for (int i = 0; i < NCOMMANDS; i++)
-            if (strcmp(argv[2], commands[i]->name) == 0) {
-                flags_usage(commands[i], stdout);
-                return 0;
-            }
-        if (strcmp(argv[2], "man") == 0) {
-            flags_man(&shell_cmd, commands, NCOMMANDS, eddy_version(), stdout);
-            return 0;
+    if (strcmp(argv[1], "help") == 0) {
+        int rc = cmd_help(argc >= 3 ? argv[2] : NULL, stdout);
+        if (rc == 2) {
+            fprintf(stderr, "eddy: no help on '%s'\n\n", argv[2]);
+            usage(stderr);
         }
-        if (strcmp(argv[2], "completion") == 0) {
-            flags_bash_completion(&shell_cmd, commands, NCOMMANDS, stdout);
-            return 0;
-        }
-    }
-    if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "functions") == 0) {
-        char *doc = eddy_functions_doc();
-        fputs(doc, stdout);
-        eddy_free(doc);
-        return 0;
-    }
-    if (strcmp(argv[1], "help") == 0 && argc >= 3 && strcmp(argv[2], "options") == 0) {
-        char *doc = eddy_options_doc();
-        fputs(doc, stdout);
-        eddy_free(doc);
-        return 0;
+        return rc;
     }
     size_t an = strlen(argv[1]);
     if (an > 4 && strcmp(argv[1] + an - 4, ".sql") == 0) {   /* `eddy job.sql`: what was meant */

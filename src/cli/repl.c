@@ -344,7 +344,11 @@ static const char help_text[] =
     "Jobs keep no state unless SET 'state.path' = 'file.db' names a state file.\n"
     "Kafka: --bootstrap, EDDY_BOOTSTRAP or SET 'properties.bootstrap.servers' = 'host:port'.\n"
     "\n"
-    "Commands: help, quit or exit (or Ctrl-D), \\i FILE or SOURCE 'FILE' (run a file's statements).\n"
+    "Commands: help, quit or exit (or Ctrl-D), \\i FILE or SOURCE 'FILE' (run a file's statements),\n"
+    "  \\pset pager on|off (or SET 'sql-client.display.pager'): page results longer than the screen.\n"
+    "Help: help options (WITH options and SET keys), help functions, help COMMAND (run, test, broker, ...),\n"
+    "  the same as `eddy help …` on the command line.\n"
+    "Start-up: ~/.eddyrc runs first (--no-rc skips it), then -i FILE (--init FILE).\n"
     "Keys: Tab completes keywords, tables and columns; Up/Down recall history (~/.eddy_history);\n"
     "  Ctrl-C discards the statement being typed, or cancels a running query.\n";
 
@@ -360,6 +364,38 @@ static bool meta_word(const char *s, const char *w, const char **arg)
     return true;
 }
 
+/* \pset pager [on|off] (psql's): the same as SET 'sql-client.display.pager'. */
+static int pset(Repl *r, const char *arg)
+{
+    const char *v;
+    if (!meta_word(arg, "pager", &v)) {
+        print_error(r, "\\pset %s: eddy knows only \\pset pager [on|off]", arg);
+        return ST_ERR;
+    }
+    bool on = !pager_enabled(r);   /* \pset pager alone toggles, as in psql */
+    if (*v) {
+        if (strcasecmp(v, "on") == 0 || strcasecmp(v, "true") == 0) on = true;
+        else if (strcasecmp(v, "off") == 0 || strcasecmp(v, "false") == 0) on = false;
+        else {
+            print_error(r, "\\pset pager %s: on or off", v);
+            return ST_ERR;
+        }
+    }
+    char sql[80];
+    snprintf(sql, sizeof sql, "SET 'sql-client.display.pager' = '%s';", on ? "true" : "false");
+    eddy_script *sc;
+    if (eddy_compile(r->e, sql, strlen(sql), "<pset>", &sc)) {
+        print_error(r, "%s", eddy_errmsg(r->e));
+        return ST_ERR;
+    }
+    eddy_script_free(sc);
+    strlist_free(&r->settings);   /* SET shows it as any SET */
+    strlist_free(&r->setting_keys);
+    settings_refresh(r, &r->settings, &r->setting_keys);
+    if (r->interactive) printf("Pager %s.\n", on ? "on (results longer than the screen are paged)" : "off (results are printed whole)");
+    return ST_OK;
+}
+
 /* help, quit, \i and SOURCE: *handled says whether text was one. */
 static int try_meta(Repl *r, const char *text, bool *handled)
 {
@@ -368,10 +404,27 @@ static int try_meta(Repl *r, const char *text, bool *handled)
     const char *arg;
     int status = ST_OK;
     *handled = true;
-    if (meta_word(s, "help", &arg) && !*arg) {
-        fputs(help_text, stdout);
-    } else if ((strcmp(s, "\\?") == 0 || strcmp(s, "\\h") == 0 || strcmp(s, "?") == 0)) {
-        fputs(help_text, stdout);
+    if ((meta_word(s, "help", &arg) || meta_word(s, "\\h", &arg)) && !*arg) {
+        pager_show(r, help_text, sizeof help_text - 1);
+    } else if (meta_word(s, "help", &arg) || meta_word(s, "\\h", &arg)) {
+        /* help options, help functions, help run, …: what `eddy help TOPIC` prints. */
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (!f) abort();
+        int rc = cmd_help(arg, f);
+        fclose(f);
+        if (rc == 0) {
+            pager_show(r, text, len);
+        } else {
+            print_error(r, "no help on '%s' (help lists the statements; help options, help functions, help COMMAND)", arg);
+            status = ST_ERR;
+        }
+        free(text);
+    } else if (meta_word(s, "\\pset", &arg)) {
+        status = pset(r, arg);
+    } else if ((strcmp(s, "\\?") == 0 || strcmp(s, "?") == 0)) {
+        pager_show(r, help_text, sizeof help_text - 1);
     } else if ((meta_word(s, "quit", &arg) || meta_word(s, "exit", &arg)) && !*arg) {
         status = ST_QUIT;
     } else if (strcmp(s, "\\q") == 0) {
@@ -664,7 +717,9 @@ static void script_loop(Repl *r)
             st = ST_ERR;
             break;
         }
-        st = feed_line(r, &in, line);
+        /* A UTF-8 byte-order mark before the first statement (an editor's) is no SQL. */
+        const char *text = lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0 ? line + 3 : line;
+        st = feed_line(r, &in, text);
         free(line);
         jobs_poll(r);
         if (r->had_error && !r->continue_on_error) st = ST_ERR;
@@ -687,6 +742,29 @@ static void script_loop(Repl *r)
     sb_free(&in.buf);
 }
 
+/* ~/.eddyrc (unless --no-rc), then -i FILE: run before the prompt or the
+ * script.  An error stops a script (its statements are not run); at the
+ * prompt it is reported and the session goes on.  ST_QUIT when one of them
+ * said quit, or a script should not go on. */
+static int run_startup(Repl *r, const char *init, bool no_rc)
+{
+    const char *home = getenv("HOME");
+    int st = ST_OK;
+    if (!no_rc && home && *home) {
+        StrBuf path = {0};
+        sb_printf(&path, "%s/.eddyrc", home);
+        if (access(path.s, F_OK) == 0) {
+            fprintf(info_out(r), "%s%s: running %s (--no-rc skips it)%s\n", r->interactive ? c_dim(r) : "", r->interactive ? "Start-up" : "eddy",
+                    path.s, r->interactive ? c_off(r) : "");
+            st = run_file(r, path.s);
+        }
+        sb_free(&path);
+    }
+    if (st == ST_OK && init) st = run_file(r, init);
+    if (st == ST_QUIT || (st == ST_ERR && !r->interactive)) return ST_QUIT;
+    return ST_OK;
+}
+
 /* ------------------------------------------------------------------ */
 
 typedef struct ReplOpts {
@@ -695,6 +773,8 @@ typedef struct ReplOpts {
     bool        continue_on_error; /* --continue-on-error */
     bool        dev_broker; /* --dev-broker */
     const char *http;       /* --http HOST:PORT */
+    const char *init;       /* -i/--init FILE: run before the prompt */
+    bool        no_rc;      /* --no-rc: skip ~/.eddyrc */
 } ReplOpts;
 
 static const OptionDef repl_flags[] = {
@@ -705,6 +785,9 @@ static const OptionDef repl_flags[] = {
     {.name = "dev-broker", .type = OPT_BOOL, .to = {OPT_FIELD(ReplOpts, dev_broker)},
      .doc = "start a development broker even when not on a terminal"},
     FLAG_HTTP(ReplOpts, http, "no HTTP endpoint"),
+    {.name = "init", .letter = 'i', .type = OPT_STRING, .to = {OPT_FIELD(ReplOpts, init)}, .metavar = "FILE",
+     .doc = "run FILE's statements before the prompt (or before the script on stdin)"},
+    {.name = "no-rc", .type = OPT_BOOL, .to = {OPT_FIELD(ReplOpts, no_rc)}, .doc = "do not run ~/.eddyrc at start"},
     {0},
 };
 
@@ -783,10 +866,10 @@ int repl_main(int argc, char **argv)
             puts("Kafka: none (use --bootstrap, EDDY_BOOTSTRAP or SET 'properties.bootstrap.servers').");
         if (o.registry) printf("Schema Registry: %s\n", o.registry);
         edit_init(r);
-        interactive_loop(r);
+        if (run_startup(r, o.init, o.no_rc) == ST_OK && !r->out_closed) interactive_loop(r);
     } else {
         if (r->broker) fprintf(stderr, "eddy: development broker at %s\n", r->bootstrap);
-        script_loop(r);
+        if (run_startup(r, o.init, o.no_rc) == ST_OK && !r->out_closed) script_loop(r);
     }
     jobs_stop_all(r);
     jobs_free(r);
@@ -796,6 +879,7 @@ int repl_main(int argc, char **argv)
     strlist_free(&r->settings);
     strlist_free(&r->setting_keys);
     sb_free(&r->set_sql);   /* a statement set never ended runs nothing */
+    sb_free(&r->typeahead);
     eddy_engine_free(r->e);
     eddy_broker_free(r->broker);
     pthread_mutex_destroy(&r->live_mu);

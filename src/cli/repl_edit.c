@@ -389,6 +389,11 @@ char *edit_gets(Repl *r)
         tcsetattr(STDIN_FILENO, TCSANOW, &t);
         raw = true;
     }
+    if (r->typeahead.len) {   /* keys typed while a query ran: as if typed now */
+        sb_putc(&r->typeahead, 0);
+        el_push(r->el, r->typeahead.s);
+        sb_free(&r->typeahead);
+    }
     int n = 0;
     const char *line = el_gets(r->el, &n);
     if (raw) tcsetattr(STDIN_FILENO, TCSANOW, &cooked);   /* libedit restored its idea of cooked mode; make it exactly ours */

@@ -7,6 +7,12 @@
  * values when the result updates without one), the changelog (+I[…] lines,
  * also every pipe), and a tableau grid with an op column.
  *
+ * In table mode the status line ticks twice a second (time, records read)
+ * even while no row comes; when the query ends, a table longer than the
+ * screen goes through the pager (repl_pager.c).  Keys other than q typed
+ * while the query runs, and every key after Ctrl-C or q, are kept for the
+ * next prompt (Repl.typeahead; after the stop they stay in the terminal).
+ *
  * Running jobs' notices ("waiting for topic …") go to the table's status
  * line while a table is shown, so that nothing shifts the screen under
  * it; otherwise to stderr (live_notice).
@@ -63,6 +69,7 @@ struct Query {
     int              nused;   /* occupied slots */
     bool             dirty;   /* changed since the last draw */
     int              drawn;   /* lines the last draw left on the screen */
+    int64_t          last_draw; /* when (mono_ms) */
     int64_t          t0;      /* start time (ms) */
     char             note[160]; /* table mode: the latest notice of a job, until rows flow */
     StrBuf           notices; /* table mode: every notice, "eddy: …" lines, shown after the table if still relevant */
@@ -186,12 +193,20 @@ drop:
     free(key);
 }
 
-static void table_draw(Query *q, const char *status)
+/* The status line's live part: records the job has read so far. */
+static void status_counts(Query *q, StrBuf *b)
 {
-    int trows, tcols;
-    term_size(&trows, &tcols);
-    int maxrows = trows - 4;
-    if (maxrows < 1) maxrows = 1;
+    if (!q->job) return;
+    eddy_job_stats st;
+    eddy_job_get_stats(q->job, &st);
+    char a[32];
+    sb_printf(b, ", %s record%s read", group_digits(a, sizeof a, st.records_in), st.records_in == 1 ? "" : "s");
+}
+
+/* The table (header, rule, at most maxrows live rows, the status line) in
+ * out, each line cut to tcols - 1 columns.  Returns its lines. */
+static int table_render(Query *q, StrBuf *out, int maxrows, int tcols, const char *status)
+{
     int shown = q->nlive < maxrows ? q->nlive : maxrows;
     if (shown < q->nlive && shown > 1) shown--;   /* room for "... more rows" */
     int *w = xcalloc((size_t)q->ncols, sizeof *w);
@@ -207,14 +222,13 @@ static void table_draw(Query *q, const char *status)
     }
     for (int c = 0; c < q->ncols; c++)
         if (w[c] > CELL_MAX_COLS) w[c] = CELL_MAX_COLS;
-    StrBuf out = {0}, line = {0};
+    StrBuf line = {0};
     int nlines = 0;
-    if (q->drawn) sb_printf(&out, "\r\033[%dA\033[J", q->drawn);
     for (int c = 0; c < q->ncols; c++) {
         sb_puts(&line, c ? " | " : " ");
         put_fit(&line, q->names[c], strlen(q->names[c]), w[c], q->right[c]);
     }
-    put_line(&out, line.s, line.len, tcols - 1);
+    put_line(out, line.s, line.len, tcols - 1);
     nlines++;
     line.len = 0;
     for (int c = 0; c < q->ncols; c++) {
@@ -222,7 +236,7 @@ static void table_draw(Query *q, const char *status)
         for (int k = 0; k < w[c]; k++) sb_putc(&line, '-');
     }
     sb_putc(&line, '-');
-    put_line(&out, line.s, line.len, tcols - 1);
+    put_line(out, line.s, line.len, tcols - 1);
     nlines++;
     seen = 0;
     for (int i = q->first_live; i < q->nrows && seen < shown; i++) {
@@ -233,28 +247,63 @@ static void table_draw(Query *q, const char *status)
             sb_puts(&line, c ? " | " : " ");
             put_fit(&line, q->rows[i].cells[c], strlen(q->rows[i].cells[c]), w[c], q->right[c]);
         }
-        put_line(&out, line.s, line.len, tcols - 1);
+        put_line(out, line.s, line.len, tcols - 1);
         nlines++;
     }
     line.len = 0;
     char a[32], b[32];
     if (shown < q->nlive) sb_printf(&line, "(%s more rows not shown) ", group_digits(a, sizeof a, q->nlive - shown));
-    sb_printf(&line, "(%s row%s, %s change%s, %.1f s%s%s)%s%s", group_digits(a, sizeof a, q->nlive),
-              q->nlive == 1 ? "" : "s", group_digits(b, sizeof b, q->nchanges), q->nchanges == 1 ? "" : "s",
-              (double)(mono_ms() - q->t0) / 1000.0, status ? "; " : "", status ? status : "", q->note[0] ? " " : "", q->note);
-    sb_puts(&out, c_dim(q->r));   /* cut first, then colour: the cut must not drop the colour's end */
-    if (text_cols(line.s, line.len) <= tcols - 1) sb_putn(&out, line.s, line.len);
-    else put_fit(&out, line.s, line.len, tcols - 1, false);
-    sb_puts(&out, c_off(q->r));
-    sb_putc(&out, '\n');
+    sb_printf(&line, "(%s row%s, %s change%s, %.1f s", group_digits(a, sizeof a, q->nlive), q->nlive == 1 ? "" : "s",
+              group_digits(b, sizeof b, q->nchanges), q->nchanges == 1 ? "" : "s", (double)(mono_ms() - q->t0) / 1000.0);
+    status_counts(q, &line);
+    sb_printf(&line, "%s%s)%s%s", status ? "; " : "", status ? status : "", q->note[0] ? " " : "", q->note);
+    sb_puts(out, c_dim(q->r));   /* cut first, then colour: the cut must not drop the colour's end */
+    if (text_cols(line.s, line.len) <= tcols - 1) sb_putn(out, line.s, line.len);
+    else put_fit(out, line.s, line.len, tcols - 1, false);
+    sb_puts(out, c_off(q->r));
+    sb_putc(out, '\n');
     nlines++;
+    sb_free(&line);
+    free(w);
+    return nlines;
+}
+
+/* Redraws the live table in place, as much of it as the screen holds. */
+static void table_draw(Query *q, const char *status)
+{
+    int trows, tcols;
+    term_size(&trows, &tcols);
+    int maxrows = trows - 4;
+    if (maxrows < 1) maxrows = 1;
+    StrBuf out = {0};
+    if (q->drawn) sb_printf(&out, "\r\033[%dA\033[J", q->drawn);
+    int nlines = table_render(q, &out, maxrows, tcols, status);
     fputs(out.s, stdout);
     fflush(stdout);
     q->drawn = nlines;
     q->dirty = false;
+    q->last_draw = mono_ms();
     sb_free(&out);
-    sb_free(&line);
-    free(w);
+}
+
+/* The query has ended: the whole table in place of the live one — through
+ * the pager when it is longer than the screen (repl_pager.c). */
+static void table_final(Query *q, const char *status)
+{
+    int trows, tcols;
+    term_size(&trows, &tcols);
+    if (q->nlive <= trows - 4 || q->nlive <= 1) {
+        table_draw(q, status);
+        return;
+    }
+    if (q->drawn) {
+        printf("\r\033[%dA\033[J", q->drawn);
+        q->drawn = 0;
+    }
+    StrBuf out = {0};
+    table_render(q, &out, q->nlive, tcols, status);
+    pager_show(q->r, out.s, out.len);
+    sb_free(&out);
 }
 
 /* Tableau column widths, Flink-like: wide enough for the type's values. */
@@ -517,30 +566,37 @@ int live_run(Repl *r, eddy_script *s, int i)
         q->rc = -1;
         goto out;
     }
-    int64_t last_draw = mono_ms();
     while (!__atomic_load_n(&q->done, __ATOMIC_ACQUIRE)) {
+        /* The keyboard is read only until the query is asked to stop: keys
+         * typed after that (after Ctrl-C or q) stay for the next prompt. */
+        bool keys = r->interactive && !q->stop;
         struct pollfd pf[2] = {{g_wake[0], POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
-        int n = poll(pf, r->interactive ? 2 : 1, 100);
+        int n = poll(pf, keys ? 2 : 1, 100);
         if (n > 0 && (pf[0].revents & POLLIN)) drain_wake();
         if (g_sigint || g_sigterm) {
             if (!q->stop) cancelled = true;
             q->stop = 1;
             if (r->interactive) g_sigint = 0;   /* at the prompt Ctrl-C ends the query only; in a script, the script */
         }
-        if (n > 0 && r->interactive && (pf[1].revents & POLLIN)) {
-            char keys[64];
-            ssize_t k = read(STDIN_FILENO, keys, sizeof keys);
-            for (ssize_t x = 0; x < k; x++)
-                if (keys[x] == 'q' || keys[x] == 'Q') {
-                    if (!q->stop) cancelled = true;
+        if (n > 0 && keys && !q->stop && (pf[1].revents & POLLIN)) {
+            char buf[64];
+            ssize_t k = read(STDIN_FILENO, buf, sizeof buf);
+            for (ssize_t x = 0; x < k; x++) {
+                if (q->stop) {
+                    sb_putc(&r->typeahead, buf[x]);   /* after the q: the next prompt's */
+                } else if (buf[x] == 'q' || buf[x] == 'Q') {
+                    cancelled = true;
                     q->stop = 1;
+                } else {
+                    sb_putc(&r->typeahead, buf[x]);   /* typed ahead: kept for the next prompt */
                 }
+            }
         }
         pthread_mutex_lock(&q->mu);
-        if (q->mode == RM_TABLE && q->dirty && mono_ms() - last_draw >= 100) {
-            table_draw(q, "Ctrl-C or q stops it");
-            last_draw = mono_ms();
-        }
+        /* Redrawn when rows changed, and every half second anyway: the
+         * status line's time and records read keep moving while no row comes. */
+        int64_t since = mono_ms() - q->last_draw;
+        if (q->mode == RM_TABLE && ((q->dirty && since >= 100) || since >= 500)) table_draw(q, "Ctrl-C or q stops it");
         fflush(stdout);
         if (ferror(stdout)) {
             r->out_closed = true;
@@ -550,11 +606,12 @@ int live_run(Repl *r, eddy_script *s, int i)
     }
     pthread_join(tid, NULL);
 out:
+    if (tty_changed) tcsetattr(STDIN_FILENO, TCSANOW, &saved);   /* before a pager takes the terminal */
     if (q->mode == RM_TABLE) {
         set_live(r, NULL);
         const char *why = q->rc ? "failed" : q->limit_hit ? "LIMIT reached" : cancelled ? "cancelled" : "input finished";
-        table_draw(q, why);
         fputs("\033[?25h", stdout);
+        table_final(q, why);
         fflush(stdout);
         if (q->notices.len && q->note[0]) fputs(q->notices.s, stderr);   /* still relevant: the query ended while waiting */
     } else if (q->mode == RM_TABLEAU) {
@@ -572,7 +629,6 @@ out:
     }
     fflush(stdout);
     if (ferror(stdout)) r->out_closed = true;
-    if (tty_changed) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     int status = ST_OK;
     if (q->rc) {
         const char *why = eddy_job_errmsg(q->job);

@@ -9,6 +9,7 @@
  *                 notices of running jobs (into its status line)
  *   repl_jobs.c   background jobs: INSERT INTO, SHOW JOBS, STOP JOB
  *   repl_util.c   signals and the wake-up pipe, threads, text widths, string lists
+ *   repl_pager.c  text longer than the screen through a pager
  * Everything goes through include/eddy.h; nothing here knows the
  * library's internals.
  *
@@ -103,6 +104,7 @@ typedef struct Repl {
     eddy_monitor *monitor;       /* --http: the HTTP endpoint showing the jobs, or NULL */
     /* repl_edit.c */
     struct editline *el;         /* line editor (interactive) */
+    StrBuf        typeahead;     /* keys typed while a query ran, for the next prompt */
     struct history  *hist;       /* its history */
     char         *histfile;      /* ~/.eddy_history, or NULL without HOME */
     bool          cont;          /* the next prompt continues a statement */
@@ -150,6 +152,15 @@ void edit_end(Repl *r);
 char *edit_gets(Repl *r);
 /* Adds a statement to the history and saves the history file. */
 void edit_history_add(Repl *r, const char *text);
+
+/* ---- repl_pager.c ---- */
+
+/* SET 'sql-client.display.pager' (default true). */
+bool pager_enabled(const Repl *r);
+/* Prints text; on a terminal, when it is longer than the screen and the
+ * pager is enabled, through the pager ($EDDY_PAGER, $PAGER, `less -FRX`,
+ * or the built-in one).  The terminal must be in its normal mode. */
+void pager_show(Repl *r, const char *text, size_t len);
 
 /* ---- repl_live.c ---- */
 

@@ -377,6 +377,11 @@ static int apply_options(TestFile *f, TestCase *c, const TestSection *sec)
 
 static int tf_parse(TestFile *f)
 {
+    /* A UTF-8 byte-order mark (some editors write one) is not part of the first line. */
+    if (f->len >= 3 && memcmp(f->text, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(f->text, f->text + 3, f->len - 3);
+        f->len -= 3;
+    }
     /* Line table. */
     int cap = 64;
     f->lines = malloc(sizeof *f->lines * (size_t)cap);

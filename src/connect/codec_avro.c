@@ -36,6 +36,8 @@
 #include <string.h>
 
 #define DEC_MAX 999999999999999999LL   /* eddy's decimals: 18 digits in an int64 */
+#define AVRO_TS_MIN_MS (-62167219200000LL)   /* 0000-01-01T00:00:00Z in epoch ms */
+#define AVRO_TS_MAX_MS 253402300799999LL     /* 9999-12-31T23:59:59.999Z */
 #define SKIP_MAX_DEPTH 64              /* nesting the skipper follows */
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -426,6 +428,7 @@ typedef enum Conv {
     CV_F64,               /* d = v (integer or double → DOUBLE) */
     CV_F32,               /* d = (float)v (→ FLOAT) */
     CV_DIV,               /* i = floor(v / arg) (micro/nanoseconds → milliseconds) */
+    CV_TS,                /* a time: i = floor(v / arg) milliseconds, within years 0000-9999 */
     CV_STR,               /* s, n = the bytes */
     CV_DEC,               /* big-endian two's complement → DECIMAL, scaled by 10^arg */
     CV_SYM,               /* enum index → its symbol */
@@ -487,9 +490,9 @@ static int compile_scalar(CavroProgram *p, avro_schema_t s, const json_t *j, con
         case TY_TIMESTAMP:
         case TY_TIMESTAMP_LTZ:
             /* The writer's unit, else the column's (Flink: p ≤ 3 millis, else micros). */
-            st->conv = CV_I64;
-            if (li.kind == LG_TS_US || li.kind == LG_LTS_US || (li.kind == LG_NONE && t.precision > 3)) st->conv = CV_DIV, st->arg = 1000;
-            if (li.kind == LG_TS_NS || li.kind == LG_LTS_NS) st->conv = CV_DIV, st->arg = 1000000;
+            st->conv = CV_TS, st->arg = 1;
+            if (li.kind == LG_TS_US || li.kind == LG_LTS_US || (li.kind == LG_NONE && t.precision > 3)) st->arg = 1000;
+            if (li.kind == LG_TS_NS || li.kind == LG_LTS_NS) st->arg = 1000000;
             if (li.kind == LG_DATE) st->conv = CV_I64, st->arg = 0;
             break;
         case TY_FLOAT: st->conv = CV_F32; break;
@@ -961,6 +964,13 @@ static int run_step(Cur *c, const Step *st, Value *row)
         case CV_F64: v->d = (double)x; break;
         case CV_F32: v->d = (double)(float)x; break;
         case CV_DIV: v->i = x / st->arg - (x % st->arg < 0); break;
+        case CV_TS:
+            /* An instant outside Flink's years 0000-9999 could not be written back as text: malformed. */
+            v->i = x / st->arg - (x % st->arg < 0);
+            if (v->i < AVRO_TS_MIN_MS || v->i > AVRO_TS_MAX_MS)
+                return bad(c, st->field, "%lld %s is outside years 0000-9999", (long long)x,
+                           st->arg == 1 ? "ms" : st->arg == 1000 ? "microseconds" : "nanoseconds");
+            break;
         default: break;
         }
         v->null = 0;

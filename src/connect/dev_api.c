@@ -290,10 +290,19 @@ struct eddy_registry {
 
 int eddy_registry_start(const char *path, eddy_registry **out, char *err, size_t errlen)
 {
+    return eddy_registry_listen(path, 0, out, err, errlen);
+}
+
+int eddy_registry_listen(const char *path, int port, eddy_registry **out, char *err, size_t errlen)
+{
     *out = NULL;
+    if (port < 0 || port > 65535) {
+        snprintf(err, errlen, "schema registry: port %d is not 0..65535", port);
+        return EDDY_EMISUSE;
+    }
     eddy_registry *r = calloc(1, sizeof *r);
     if (!r) abort();
-    if (registry_server_start(path, &r->rs, err, errlen)) {
+    if (registry_server_listen(path, port, &r->rs, err, errlen)) {
         free(r);
         return EDDY_ERUNTIME;
     }

@@ -68,6 +68,8 @@ typedef struct RegistryServer RegistryServer;
  * Registering checks the subject's compatibility level (default
  * BACKWARD; NONE, FORWARD, FULL and *_TRANSITIVE as Confluent's). */
 int         registry_server_start(const char *path, RegistryServer **out, char *err, size_t errlen);
+/* The same on 127.0.0.1:port (0: a free port). */
+int         registry_server_listen(const char *path, int port, RegistryServer **out, char *err, size_t errlen);
 /* "http://127.0.0.1:PORT" */
 const char *registry_server_url(const RegistryServer *s);
 /* Stops serving and frees everything. */

@@ -651,6 +651,11 @@ static int replay(RegistryServer *s, const char *path, char *err, size_t errlen)
 
 int registry_server_start(const char *path, RegistryServer **out, char *err, size_t errlen)
 {
+    return registry_server_listen(path, 0, out, err, errlen);
+}
+
+int registry_server_listen(const char *path, int port, RegistryServer **out, char *err, size_t errlen)
+{
     *out = NULL;
     RegistryServer *s = calloc(1, sizeof *s);
     if (!s) abort();
@@ -671,13 +676,14 @@ int registry_server_start(const char *path, RegistryServer **out, char *err, siz
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
-    addr.sin_port = 0;
+    addr.sin_port = htons((uint16_t)port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                             MHD_OPTION_END);
     if (!s->d) {
-        snprintf(err, errlen, "schema registry: cannot listen on 127.0.0.1");
+        if (port) snprintf(err, errlen, "schema registry: cannot listen on 127.0.0.1:%d (in use?)", port);
+        else snprintf(err, errlen, "schema registry: cannot listen on 127.0.0.1");
         registry_server_free(s);
         return -1;
     }

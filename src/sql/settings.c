@@ -35,6 +35,9 @@ const OptionDef settings_options[] = {
      .deflt = "100000", .min = 1, .doc = "Most input rows an aggregate buffers before it emits."},
     {.name = "sql-client.execution.result-mode", .type = OPT_ENUM, .to = {OPT_FIELD(ExecConfig, result_mode)},
      .deflt = "table", .values = result_mode_values, .doc = "How the REPL shows a continuous SELECT."},
+    {.name = "sql-client.display.pager", .type = OPT_BOOL, .to = {OPT_FIELD(ExecConfig, display_pager)}, .deflt = "true",
+     .doc = "Whether the shell shows a result or help text longer than the screen through a pager ($EDDY_PAGER, $PAGER, "
+            "'less -FRX' or a built-in one), as psql does; 'false' prints it whole (also: \\pset pager off)."},
     {.name = "table.exec.state.ttl", .type = OPT_DURATION, .to = {OPT_FIELD(ExecConfig, state_ttl_ms)}, .deflt = "0 ms",
      .doc = "How long a regular join keeps a row that is not written again, in processing time; '0 ms' keeps rows for ever. "
             "An expired row is dropped without emitting anything: rows of the other side that arrive later no longer find "

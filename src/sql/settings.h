@@ -31,6 +31,7 @@ typedef struct ExecConfig {
     int64_t          minibatch_latency_ms; /* table.exec.mini-batch.allow-latency */
     int64_t          minibatch_size;  /* table.exec.mini-batch.size: most rows buffered before emitting */
     ClientResultMode result_mode;     /* sql-client.execution.result-mode */
+    bool             display_pager;   /* sql-client.display.pager: the shell pages long results */
     const char      *pipeline_name;   /* pipeline.name: the next job's name, or NULL (the sink's name) */
     const TimeZone  *local_tz;        /* table.local-time-zone: how TIMESTAMP_LTZ prints and windows on it align (NULL = UTC) */
     int64_t          idle_timeout_ms; /* table.exec.source.idle-timeout: a source partition without records for this

@@ -493,6 +493,47 @@ static void test_malformed(void **state)
     arena_free(&a);
 }
 
+/* A time outside years 0000-9999 (INT64_MIN ms, as a hostile or broken
+ * producer may write) is malformed input, as in JSON: eddy could not
+ * print it back as text.  The bounds themselves decode. */
+static void test_timestamp_range(void **state)
+{
+    (void)state;
+    JsonField f[] = {{"t", ts_type(TY_TIMESTAMP_LTZ, 3, 0), 0}};
+    char err[400];
+    CavroReader *rd = cavro_reader_new(f, 1, err, sizeof err);
+    CavroProgram *p = cavro_program_new(rd, NULL, 0, err, sizeof err);
+    assert_non_null(p);
+    Arena a;
+    arena_init(&a, 1024);
+    Value out[1];
+    /* zig-zag varints: INT64_MIN is ff…ff 01; -62167219200000 and 253402300799999 in range */
+    assert_int_equal(cavro_decode(p, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10, out, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "-9223372036854775808 ms is outside years 0000-9999"));
+    CavroEncoder *enc = cavro_encoder_new(f, 1, NULL, err, sizeof err);
+    long long ok[] = {-62167219200000LL, 253402300799999LL}, bad[] = {-62167219200001LL, 253402300800000LL, INT64_MAX};
+    for (int i = 0; i < 2; i++) {
+        StrBuf b = {0};
+        Value in = {.i = ok[i]};
+        cavro_encode(enc, &in, &b);
+        assert_int_equal(cavro_decode(p, b.s, b.len, out, &a, err, sizeof err), 0);
+        assert_int_equal(out[0].i, ok[i]);
+        sb_free(&b);
+    }
+    for (int i = 0; i < 3; i++) {
+        StrBuf b = {0};
+        Value in = {.i = bad[i]};
+        cavro_encode(enc, &in, &b);
+        assert_int_equal(cavro_decode(p, b.s, b.len, out, &a, err, sizeof err), -1);
+        assert_non_null(strstr(err, "outside years 0000-9999"));
+        sb_free(&b);
+    }
+    cavro_encoder_free(enc);
+    cavro_program_free(p);
+    cavro_reader_free(rd);
+    arena_free(&a);
+}
+
 /* Random mutations of a valid body: errors are fine, crashes are not. */
 static void test_mutation_fuzz(void **state)
 {
@@ -544,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_resolve_complex_writer),
         cmocka_unit_test(test_resolve_promotions_added_removed),
         cmocka_unit_test(test_resolve_decimals_and_timestamps),
+        cmocka_unit_test(test_timestamp_range),
         cmocka_unit_test(test_bare_writer),
         cmocka_unit_test(test_schema_compatible),
         cmocka_unit_test(test_malformed),

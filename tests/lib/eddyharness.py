@@ -371,6 +371,8 @@ class Broker:
             ... b.bootstrap ... b.registry ...
 
     brokers: the cluster's size (the bootstrap address then lists each).
+    extra: more flags for `eddy broker`; start_timeout: seconds it may take
+    to print its addresses (replaying a large --registry-state takes a while).
     control: start it with --control, its stdin a pipe; b.fault("down 2")
     sends one command and waits for its answer.
 
@@ -379,8 +381,10 @@ class Broker:
     without a sanitizer report; after an exception its stderr's tail is
     printed."""
 
-    def __init__(self, eddy, workdir, topics=None, brokers=1, control=False):
+    def __init__(self, eddy, workdir, topics=None, brokers=1, control=False, extra=(), start_timeout=20):
         self.eddy, self.workdir, self.topics = eddy, workdir, dict(topics or {})
+        self.extra = list(extra)   # more flags (--port N, --registry-port N)
+        self.start_timeout = start_timeout   # seconds to print its addresses
         self.brokers, self.control = brokers, control
         self.proc = None
         self.bootstrap = self.registry = None
@@ -391,6 +395,7 @@ class Broker:
     def __enter__(self):
         args = [self.eddy, "broker"] + (["--brokers", str(self.brokers)] if self.brokers != 1 else [])
         args += ["--control"] if self.control else []
+        args += self.extra
         for name, n in self.topics.items():
             args += ["--topic", "%s:%d" % (name, n)]
         self._out = open(self.out_path, "wb")
@@ -398,7 +403,7 @@ class Broker:
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE if self.control else subprocess.DEVNULL,
                                      stdout=self._out, stderr=self._err, preexec_fn=die_with_parent)
         try:
-            lines = self._address_lines(20)
+            lines = self._address_lines(self.start_timeout)
         except BaseException:
             self._stop()
             raise

@@ -4,7 +4,7 @@
 # pseudo-terminal (Python's pty module); the broker, `eddy gen` and the test
 # program come from the shared harness (tests/lib/eddyharness.py).
 if(TARGET eddy)
-  foreach(t statements live_select jobs editing piped views)
+  foreach(t statements live_select jobs editing piped views pager startup live_status)
     eddy_python_test(repl/${t} ${CMAKE_CURRENT_LIST_DIR}/test_${t}.py)
     # Each takes a few seconds; the timeout only guards against a hang.
     set_tests_properties(repl/${t} PROPERTIES TIMEOUT 60 LABELS "repl;kafka")

@@ -41,7 +41,7 @@ def test(eddy, workdir):
             gen_orders(eddy, b.bootstrap, "orders_raw", 10, 2)
             s.expect(r"\n +50\n\(1 row, ", what="the count refreshed to 50")
             s.send("q")
-            s.expect(r"\n +50\n\(1 row, \d+ changes?, [0-9.]+ s; cancelled\)")
+            s.expect(r"\n +50\n\(1 row, \d+ changes?, [0-9.]+ s, [0-9,]+ records? read; cancelled\)")
             s.prompt()
             step("table mode refreshes one row in place; q stops it")
 
@@ -51,7 +51,7 @@ def test(eddy, workdir):
                 return tables and sum(int(x) for x in re.findall(r"\| +(\d+) \|", tables[-1])) == 50
             s.wait_for(last_table_sum, 15, "a table whose counts add up to 50")
             s.send(CTRL_C)
-            m = s.expect(r"\n((?: [a-z-]+ +\| +\d+ \| +[0-9.]+\n)+)\((\d+) rows, \d+ changes?, [0-9.]+ s; cancelled\)")
+            m = s.expect(r"\n((?: [a-z-]+ +\| +\d+ \| +[0-9.]+\n)+)\((\d+) rows, \d+ changes?, [0-9.]+ s, [0-9,]+ records? read; cancelled\)")
             nregions = int(m.group(2))
             counts = [int(x) for x in re.findall(r"\| +(\d+) \|", m.group(1))]
             check(2 <= nregions <= 8 and len(counts) == nregions and sum(counts) == 50, "regions: %r" % m.group(0))

@@ -1,7 +1,7 @@
 #!/bin/sh
 # unit/cli_usage — the command line's small courtesies: `eddy job.sql`
-# suggests `eddy run job.sql`; `eddy run DIR` says DIR is a directory; a
-# UTF-8 byte-order mark before the first statement is skipped; SHOW TABLES
+# suggests `eddy run job.sql`; `eddy help TOPIC` names an unknown topic; `eddy run DIR` says DIR is a directory; a
+# UTF-8 byte-order mark before the first statement is skipped (a script, a test file, piped input); SHOW TABLES
 # lists the tables sorted; a NUL byte in piped input is an error naming the
 # line, not a silent stop; `eddy explain --json` reports a compile error as
 # JSON on stdout (valid even when the script holds bytes that are not UTF-8);
@@ -18,6 +18,10 @@ out=$("$EDDY" job.sql 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "eddy job.sql: exit $rc, expected 2"
 printf '%s' "$out" | grep -qF "to run a script: eddy run job.sql" || fail "eddy job.sql does not suggest eddy run: $out"
 
+out=$("$EDDY" help nothing 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "eddy help nothing: exit $rc, expected 2"
+printf '%s' "$out" | grep -qF "eddy: no help on 'nothing'" || fail "eddy help nothing: $out"
+
 out=$("$EDDY" run "$tmp" 2>&1); rc=$?
 [ $rc -ne 0 ] || fail "eddy run DIR succeeded"
 printf '%s' "$out" | grep -qF "cannot read $tmp: Is a directory" || fail "eddy run DIR: $out"
@@ -25,6 +29,10 @@ printf '%s' "$out" | grep -qF "cannot read $tmp: Is a directory" || fail "eddy r
 printf '\357\273\277CREATE TABLE t (a INT);\nSELECT a FROM t;\n' > "$tmp/bom.sql"
 out=$("$EDDY" explain "$tmp/bom.sql" 2>&1) || fail "a byte-order mark is not skipped: $out"
 printf '%s' "$out" | grep -qF "KafkaSource(table=[t]" || fail "eddy explain with a byte-order mark: $out"
+printf '\357\273\277=== bom\n--- sql\nCREATE TABLE t (a INT);\nSELECT a FROM t;\n--- input t\n{"a": 1}\n--- changelog\n+I[1]\n' > "$tmp/bom.test"
+out=$("$EDDY" test "$tmp/bom.test" 2>&1) || fail "a byte-order mark in a test file: $out"
+out=$(printf '\357\273\277CREATE TABLE t (a INT);\nSHOW TABLES;\n' | "$EDDY" 2>&1) || fail "a byte-order mark in piped input: $out"
+[ "$out" = "t" ] || fail "a byte-order mark in piped input: $out"
 out=$(printf 'CREATE TABLE zeta (a INT);\nCREATE TABLE alpha (a INT);\nCREATE TABLE mid (a INT);\nSHOW TABLES;\n' | "$EDDY" 2>&1) ||
     fail "the piped shell failed: $out"
 [ "$(printf '%s' "$out" | tr '\n' ' ')" = "alpha mid zeta" ] || fail "SHOW TABLES is not sorted: $out"

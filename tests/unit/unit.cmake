@@ -31,6 +31,8 @@ endif()
 
 # The command line's usage messages (a shell script over the eddy binary).
 add_test(NAME unit/cli_usage COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/cli_usage.sh $<TARGET_FILE:eddy>)
+# unit/readme_commands: the README's command table names every command and flag.
+add_test(NAME unit/readme_commands COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/readme_commands.sh $<TARGET_FILE:eddy> ${PROJECT_SOURCE_DIR}/README.md)
 
 # unit/install: cmake --install into a temporary prefix, then a program
 # built with pkg-config against it, shared and static (install.sh).  In a
