@@ -85,6 +85,18 @@ static const struct Refusal *refusal(Token t, Token prev, bool start)
     return NULL;
 }
 
+/* Words that start or join clauses: where one stands for a missing name
+ * (`SELECT FROM t`), a hint to quote it would mislead. */
+static bool clause_word(Token t)
+{
+    static const char *const words[] = {"SELECT", "FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "JOIN", "ON",
+                                        "AS", "AND", "OR", "NOT", "INTO", "BY", "WITH", "INSERT", "CREATE", "SET", "VALUES", "USING",
+                                        "WINDOW", "OVER", "CASE", "WHEN", "THEN", "ELSE", "END", "IS", "IN", "LIKE", "BETWEEN"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if ((size_t)t.n == strlen(words[i]) && strncasecmp(t.z, words[i], (size_t)t.n) == 0) return true;
+    return false;
+}
+
 void parse_syntax_error(ParseCtx *c, Token t, bool name_fits)
 {
     const struct Refusal *r = refusal(t, c->prev, c->prev_code == 0 || c->prev_code == TK_SEMI);
@@ -102,7 +114,7 @@ void parse_syntax_error(ParseCtx *c, Token t, bool name_fits)
         diag_error(c->diag, DIAG_SYNTAX, t.pos, "unexpected end of input");
     } else {
         int n = t.n > 40 ? 40 : t.n;
-        bool word = name_fits && isalpha((unsigned char)t.z[0]);   /* a reserved word where a name would fit */
+        bool word = name_fits && isalpha((unsigned char)t.z[0]) && !clause_word(t);   /* a reserved word where a name would fit */
         diag_error(c->diag, DIAG_SYNTAX, t.pos, "near \"%.*s\": syntax error%s%.*s%s", n, t.z,
                    word ? " (a reserved word: to use it as a name, quote it with backticks: `" : "", word ? n : 0, t.z, word ? "`)" : "");
     }
