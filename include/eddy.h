@@ -70,7 +70,7 @@ typedef enum eddy_stmt_kind {
     EDDY_STMT_DROP_VIEW,
     EDDY_STMT_ALTER_TABLE,/* ALTER TABLE … SET / RESET / RENAME TO */
     EDDY_STMT_SHOW,       /* SHOW VIEWS / FUNCTIONS / COLUMNS / CREATE …: eddy_script_output is the text */
-    EDDY_STMT_SHOW_JOB,   /* SHOW JOB 'id or name': likewise; eddy_script_output gives it */
+    EDDY_STMT_SHOW_JOB,   /* SHOW JOB 'id or name' (or DESCRIBE JOB): likewise; eddy_script_output gives it */
 } eddy_stmt_kind;
 /* A statement set (EXECUTE STATEMENT SET BEGIN … END, or BEGIN STATEMENT
  * SET; … END; in a script) and CREATE TABLE … AS are EDDY_STMT_INSERT: one
