@@ -496,6 +496,9 @@ typedef struct eddy_job_metrics {
     char        broker_error[256]; /* what the client last said about it, "" when up */
     double      latency_p50_ms; /* end-to-end latency (record timestamp to the sink's acknowledgement), -1 = no data */
     double      latency_p99_ms;
+    long long   sink_errors;    /* errors the sink's Kafka client reported (it retries them) */
+    long long   sink_records_retried; /* records the Kafka sink sent again after a failed request */
+    long long   sink_retries;   /* database sinks: lost connections retried ('sink.max-retries') */
 } eddy_job_metrics;
 /* Fills *out from the job's last snapshot; callable from any thread while
  * the job runs (not while it is freed).  EDDY_OK or EDDY_EMISUSE. */

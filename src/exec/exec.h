@@ -152,6 +152,7 @@ typedef struct JobStats {
     int64_t restored_keys;/* state rows loaded at start */
     int64_t restore_us;   /* time to load them */
     int64_t dead_lettered;/* skipped records copied to the table's dead-letter topic */
+    int64_t sink_retries; /* database sinks: lost connections retried ('sink.max-retries') */
 } JobStats;
 
 /* ---- Metrics: what a monitor reads of a running job (metrics.c) ----
@@ -197,6 +198,7 @@ typedef struct JobSnap {
     int64_t   bytes_out;  /* key and value bytes written to sink topics */
     int64_t   sink_errors;/* producer errors reported by the client (connections lost, …; it retries) */
     int64_t   sink_pending;/* records queued to the sink and not acknowledged yet */
+    int64_t   sink_retried;/* records the Kafka producer sent again after a failed Produce request */
     int64_t   ckpt_wall_ms; /* wall clock of the last committed checkpoint, 0 = none */
     int64_t   ckpt_interval_ms; /* the job's checkpoint interval, 0 = none (no state file) */
     bool      broker_down;/* the cluster is not answering */

@@ -255,7 +255,8 @@ void metrics_json_job(const MetricsJob *mj, StrBuf *o)
               (long long)st->records_in, (long long)v.bytes_in, (long long)st->rows_out, (long long)st->records_out, (long long)s->bytes_out);
     sb_printf(o, ",\"skipped\":%lld,\"dead_lettered\":%lld,\"late\":%lld,\"minibatches\":%lld", (long long)st->skipped,
               (long long)st->dead_lettered, (long long)st->late, (long long)st->flushes);
-    sb_printf(o, ",\"sink_errors\":%lld,\"sink_pending\":%lld", (long long)s->sink_errors, (long long)s->sink_pending);
+    sb_printf(o, ",\"sink_errors\":%lld,\"sink_pending\":%lld,\"sink_records_retried\":%lld,\"sink_retries\":%lld", (long long)s->sink_errors,
+              (long long)s->sink_pending, (long long)s->sink_retried, (long long)st->sink_retries);
     sb_puts(o, ",\"lag\":");
     if (v.lag >= 0) sb_printf(o, "%lld", (long long)v.lag);
     else sb_puts(o, "null");
@@ -342,6 +343,9 @@ void metrics_text_job(const MetricsJob *mj, StrBuf *o)
     if (v.ckpt_age_ms >= 0) sb_printf(o, " (last %.1f s ago, %.1f ms, %lld rows)", (double)v.ckpt_age_ms / 1000.0, (double)st->ckpt_last_us / 1000.0,
                                       (long long)st->ckpt_keys);
     sb_putc(o, '\n');
+    if (s->sink_errors || s->sink_retried || st->sink_retries || s->sink_pending)
+        sb_printf(o, "  sink: %lld pending, %lld client errors, %lld records retried (Kafka), %lld retries (database)\n", (long long)s->sink_pending,
+                  (long long)s->sink_errors, (long long)s->sink_retried, (long long)st->sink_retries);
     if (s->latency.count) sb_printf(o, "  end-to-end latency p50 %.1f ms, p99 %.1f ms (%lld records)\n", v.p50_ms, v.p99_ms, (long long)s->latency.count);
     if (s->broker_down) sb_printf(o, "  broker unreachable: %s\n", s->broker_err);
     sb_printf(o, "%-4s %-60s %14s %14s %12s %12s %10s  %s\n", "id", "operator", "rows_in", "rows_out", "state_keys", "state_bytes", "busy_ms",
@@ -489,6 +493,10 @@ void metrics_prometheus(const MetricsJob *jobs, int n, StrBuf *o)
     JOB_FAMILY("eddy_job_broker_up", "gauge", "0 while the Kafka cluster does not answer the job.", !s->broker_down);
     JOB_FAMILY("eddy_job_sink_errors_total", "counter", "Errors the sink's Kafka client reported (it retries them).", s->sink_errors);
     JOB_FAMILY("eddy_job_sink_pending_records", "gauge", "Records queued to the sink, not acknowledged yet.", s->sink_pending);
+    JOB_FAMILY("eddy_job_sink_records_retried_total", "counter",
+               "Records the Kafka sink's producer sent again after a failed Produce request (Kafka's record-retry-total).", s->sink_retried);
+    JOB_FAMILY("eddy_job_sink_retries_total", "counter",
+               "Lost connections a database sink retried, redoing its open transaction ('sink.max-retries').", s->stats.sink_retries);
     JOB_FAMILY("eddy_job_checkpoints_total", "counter", "Checkpoints committed.", s->stats.checkpoints);
     JOB_FAMILY("eddy_job_checkpoint_duration_seconds", "gauge", "How long the last checkpoint paused processing.", (double)s->stats.ckpt_last_us / 1e6);
     JOB_FAMILY("eddy_job_checkpoint_max_duration_seconds", "gauge", "The longest checkpoint pause of the run.", (double)s->stats.ckpt_max_us / 1e6);

@@ -21,6 +21,12 @@
             lives on.
   failfast  `eddy run --bootstrap 127.0.0.1:1` fails within a few seconds
             with "cannot reach 127.0.0.1:1: connection refused".
+  sink_retries  The orders are in orders_raw before the job starts; the
+            broker is told to fail the next 6 Produce requests (the job's
+            sink is then the only producer) with REQUEST_TIMED_OUT.  The
+            producer retries: eddy_job_sink_records_retried_total counts at
+            least one record per failed request, /jobs says the same, and the
+            table is still exact.  (SHOW JOB's text: repl/monitor.)
 """
 import json
 import math
@@ -261,6 +267,46 @@ def test_metrics(eddy, workdir):
                 step("%d dead letters, each with reason, topic, partition, offset, job and time" % len(dlq))
 
 
+def monitor_url(job):
+    url = [None]
+
+    def have_url():
+        m = re.search(r"serving (http://127\.0\.0\.1:[0-9]+/)", job.stderr())
+        url[0] = m and m.group(1)
+        return url[0]
+    wait_for("the job to print its HTTP address", have_url, timeout=10, job=job)
+    return url[0]
+
+
+def test_sink_retries(eddy, workdir):
+    failed = 6
+    with Broker(eddy, workdir, {"orders_raw": 4, "orders_by_region": 2, "orders_dlq": 2}, control=True) as b:
+        recs = orders(1, 2000)
+        produce(b.bootstrap, "orders_raw", recs)
+        b.fault("produce-errors %d REQUEST_TIMED_OUT" % failed)
+        from eddyharness import Job
+        job = Job(eddy, b.bootstrap, write_file(workdir, "retries.sql", SQL), workdir, "retries", extra=["--http", "127.0.0.1:0"])
+        try:
+            base = monitor_url(job)
+            wait_for("the sink to count every order", lambda: sum(r["n"] for r in fold_upsert(read_topic(b.bootstrap, "orders_by_region")).values())
+                     == len(recs), timeout=30, job=job, interval=0.5)
+            # the producer's statistics come once a second
+            wait_for("eddy_job_sink_records_retried_total >= %d" % failed,
+                     lambda: metric(scrape(base), "eddy_job_sink_records_retried_total") >= failed, timeout=10, job=job, interval=0.3)
+            s = scrape(base)
+            retried = metric(s, "eddy_job_sink_records_retried_total")
+            check(metric(s, "eddy_job_sink_retries_total") == 0, "a Kafka sink counted database retries")
+            check(metric(s, "eddy_job_sink_pending_records") == 0, "records still pending")
+            jobs = json.loads(http(base + "jobs")[1])["jobs"]
+            check(jobs[0]["sink_records_retried"] == retried, "/jobs says %s records retried, /metrics %s" % (jobs[0]["sink_records_retried"], retried))
+            step("%d failed Produce requests: %d records retried, /jobs agrees" % (failed, retried))
+            check_table("orders_by_region", fold_upsert(read_topic(b.bootstrap, "orders_by_region")), expected_table(recs))
+            rc, err = job.term()
+            check(rc == 0, "eddy run exited %s:\n%s" % (rc, err[-3000:]))
+        finally:
+            job.kill()
+
+
 def test_failfast(eddy, workdir):
     path = write_file(workdir, "ff.sql", SQL)
     t0 = time.monotonic()
@@ -272,4 +318,4 @@ def test_failfast(eddy, workdir):
 
 
 if __name__ == "__main__":
-    main({"metrics": test_metrics, "failfast": test_failfast})
+    main({"metrics": test_metrics, "failfast": test_failfast, "sink_retries": test_sink_retries})
