@@ -21,7 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-const int64_t lat_bounds_ms[LAT_BUCKETS] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000};
+/* Fine below a second, where a job's latency normally is (p99 interpolated
+ * within a bucket: the buckets bound its error). */
+const int64_t lat_bounds_ms[LAT_BUCKETS] = {1,   2,   3,   5,    7,    10,   15,   20,    30,    50,   75,  100,
+                                            150, 200, 300, 500, 750, 1000, 2000, 5000, 10000, 30000, 60000};
 const char *const job_phase_names[] = {"CREATED", "STARTING", "RUNNING", "FINISHED", "STOPPED", "FAILED"};
 
 void lat_observe(LatHist *h, int64_t ms, int64_t n)
