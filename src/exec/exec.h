@@ -163,7 +163,7 @@ typedef struct JobStats {
  * when it ends, and readers copy the snapshot (job_snap_copy). */
 
 /* End-to-end latency buckets, ms (upper bounds; one more bucket: +Inf). */
-#define LAT_BUCKETS 23
+#define LAT_BUCKETS 33
 extern const int64_t lat_bounds_ms[LAT_BUCKETS];
 typedef struct LatHist {
     int64_t counts[LAT_BUCKETS + 1]; /* per bucket (not cumulative); the last is +Inf */

@@ -23,8 +23,8 @@
 
 /* Fine below a second, where a job's latency normally is (p99 interpolated
  * within a bucket: the buckets bound its error). */
-const int64_t lat_bounds_ms[LAT_BUCKETS] = {1,   2,   3,   5,    7,    10,   15,   20,    30,    50,   75,  100,
-                                            150, 200, 300, 500, 750, 1000, 2000, 5000, 10000, 30000, 60000};
+const int64_t lat_bounds_ms[LAT_BUCKETS] = {1,   2,   3,   4,   5,   6,   8,    10,   12,   15,   20,    25,    30,    40,    50,   60,  80,
+                                            100, 125, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2000, 5000, 10000, 30000, 60000};
 const char *const job_phase_names[] = {"CREATED", "STARTING", "RUNNING", "FINISHED", "STOPPED", "FAILED"};
 
 void lat_observe(LatHist *h, int64_t ms, int64_t n)
