@@ -149,6 +149,7 @@ typedef struct JobStats {
     int64_t ckpt_last_us; /* duration of the last checkpoint (pause of processing) */
     int64_t ckpt_max_us;  /* longest checkpoint */
     int64_t ckpt_keys;    /* state rows written by the last checkpoint */
+    int64_t ckpt_bytes;   /* their key and value bytes */
     int64_t restored_keys;/* state rows loaded at start */
     int64_t restore_us;   /* time to load them */
     int64_t dead_lettered;/* skipped records copied to the table's dead-letter topic */

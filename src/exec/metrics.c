@@ -266,9 +266,9 @@ void metrics_json_job(const MetricsJob *mj, StrBuf *o)
     sb_printf(o, ",\"broker_up\":%s,\"broker_error\":", s->broker_down ? "false" : "true");
     if (s->broker_down) json_str(o, s->broker_err);
     else sb_puts(o, "null");
-    sb_printf(o, ",\"checkpoint\":{\"count\":%lld,\"last_duration_ms\":%.3f,\"max_duration_ms\":%.3f,\"last_rows\":%lld,\"interval_ms\":%lld,\"age_ms\":",
+    sb_printf(o, ",\"checkpoint\":{\"count\":%lld,\"last_duration_ms\":%.3f,\"max_duration_ms\":%.3f,\"last_rows\":%lld,\"last_bytes\":%lld,\"interval_ms\":%lld,\"age_ms\":",
               (long long)st->checkpoints, (double)st->ckpt_last_us / 1000.0, (double)st->ckpt_max_us / 1000.0, (long long)st->ckpt_keys,
-              (long long)s->ckpt_interval_ms);
+              (long long)st->ckpt_bytes, (long long)s->ckpt_interval_ms);
     if (v.ckpt_age_ms >= 0) sb_printf(o, "%lld", (long long)v.ckpt_age_ms);
     else sb_puts(o, "null");
     sb_puts(o, "},\"latency_ms\":{\"count\":");
@@ -343,8 +343,8 @@ void metrics_text_job(const MetricsJob *mj, StrBuf *o)
     sb_putc(o, '\n');
     sb_printf(o, "  skipped %lld, dead-lettered %lld, late %lld; checkpoints %lld", (long long)st->skipped, (long long)st->dead_lettered,
               (long long)st->late, (long long)st->checkpoints);
-    if (v.ckpt_age_ms >= 0) sb_printf(o, " (last %.1f s ago, %.1f ms, %lld rows)", (double)v.ckpt_age_ms / 1000.0, (double)st->ckpt_last_us / 1000.0,
-                                      (long long)st->ckpt_keys);
+    if (v.ckpt_age_ms >= 0) sb_printf(o, " (last %.1f s ago, %.1f ms, %lld rows, %lld bytes)", (double)v.ckpt_age_ms / 1000.0,
+                                      (double)st->ckpt_last_us / 1000.0, (long long)st->ckpt_keys, (long long)st->ckpt_bytes);
     sb_putc(o, '\n');
     if (s->sink_errors || s->sink_retried || st->sink_retries || s->sink_pending)
         sb_printf(o, "  sink: %lld pending, %lld client errors, %lld records retried (Kafka), %lld retries (database)\n", (long long)s->sink_pending,
@@ -504,6 +504,8 @@ void metrics_prometheus(const MetricsJob *jobs, int n, StrBuf *o)
     JOB_FAMILY("eddy_job_checkpoint_duration_seconds", "gauge", "How long the last checkpoint paused processing.", (double)s->stats.ckpt_last_us / 1e6);
     JOB_FAMILY("eddy_job_checkpoint_max_duration_seconds", "gauge", "The longest checkpoint pause of the run.", (double)s->stats.ckpt_max_us / 1e6);
     JOB_FAMILY("eddy_job_checkpoint_rows", "gauge", "State rows the last checkpoint wrote.", s->stats.ckpt_keys);
+    JOB_FAMILY("eddy_job_checkpoint_bytes", "gauge", "Key and value bytes of the state rows the last checkpoint wrote (its size).",
+               s->stats.ckpt_bytes);
     JOB_FAMILY("eddy_job_last_checkpoint_timestamp_seconds", "gauge", "When the last checkpoint committed (Unix time).",
                s->ckpt_wall_ms ? (double)s->ckpt_wall_ms / 1000.0 : NAN);
     JOB_FAMILY("eddy_job_last_checkpoint_age_seconds", "gauge", "Seconds since the last checkpoint committed.",

@@ -13,6 +13,7 @@ stderr), and a screenshot is taken:
     two decimals for sales and averages), sorted by total_orders, largest
     first;
   * the numbers change between the two looks (orders keep arriving);
+  * the job's counters include the sink's errors and retries, as numbers;
   * the screenshot (dashboard.png in the work directory, kept when the test
     fails; copied to $EDDY_DASHBOARD_PNG when set, which is how
     docs/dashboard.png is made) is a PNG of the page.
@@ -141,6 +142,10 @@ def test(eddy, workdir):
               % (sum(before.values()), sum(after.values())))
         check(any(after[k] != before.get(k) for k in after), "no number changed between the two looks")
         step("the numbers changed: %d then %d orders" % (sum(before.values()), sum(after.values())))
+        kpi = re.search(r'class="v">([^<]*)</div><div class="l">sink errors · retries<', dom)
+        check(kpi and re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})* · [0-9]{1,3}(,[0-9]{3})*", kpi.group(1)),
+              "the sink errors · retries counter is %r" % (kpi and kpi.group(1)))
+        step("sink errors · retries: %s" % kpi.group(1))
 
         shot = os.path.join(workdir, "dashboard.png")
         _, cerr, rc = browse(browser, workdir, url[0], "shot", ["--timeout=6000", "--screenshot=" + shot])

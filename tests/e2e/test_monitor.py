@@ -173,6 +173,11 @@ def test_metrics(eddy, workdir):
                     check(metric(s, "eddy_operator_state_keys", operator="GroupAggregate") == len(REGIONS), "state keys not %d" % len(REGIONS))
                     check(metric(s, "eddy_process_resident_memory_bytes") > 1e6, "no RSS")
                     wait_for("a checkpoint", lambda: metric(scrape(base), "eddy_job_checkpoints_total") >= 1, timeout=10, job=job)
+                    # its size: the aggregate's rows (one per region), each a key and a value
+                    wait_for("a checkpoint that wrote state rows and their bytes",
+                             lambda: (lambda s: metric(s, "eddy_job_checkpoint_rows") >= 1
+                                      and metric(s, "eddy_job_checkpoint_bytes") >= 2 * metric(s, "eddy_job_checkpoint_rows"))(scrape(base)),
+                             timeout=10, job=job)
                     wait_for("every record's latency observed",
                              lambda: metric(scrape(base), "eddy_job_end_to_end_latency_seconds_count") == total_in - len(BAD)
                              or metric(scrape(base), "eddy_job_end_to_end_latency_seconds_count") == total_in, timeout=10, job=job)
