@@ -111,7 +111,7 @@ def test(eddy, workdir):
 
         looks = []
         for n in (1, 2):
-            for wait_ms in (4000, 12000):   # a loaded machine starts chromium slowly: once more with longer
+            for wait_ms in (4000, 12000, 25000):   # a loaded machine starts chromium slowly: again with longer
                 dom, cerr, rc = browse(browser, workdir, url[0], "look%d" % n, ["--timeout=%d" % wait_ms, "--dump-dom"])
                 if "eddy dashboard: first update rendered" in cerr:
                     break
