@@ -7,12 +7,16 @@ retried.  `DESCRIBE JOB 'orders_summary'` (and `SHOW JOB 1`, the same
 statement) then has a sink line counting at least one retried record per
 failed request, and the job's per-operator lines; SHOW JOBS has no error;
 the sink topic holds the right totals.
+
+Then fail fast in the shell: with --bootstrap 127.0.0.1:1 (nothing listens)
+an INSERT job and a SELECT each fail within a few seconds saying "cannot
+reach 127.0.0.1:1: connection refused".
 """
 import re
 import time
 
 from eddyharness import Broker, check, gen_orders, main, step
-from repltest import INSERT, ORDERS, SUMMARY, Shell
+from repltest import INSERT, ORDERS, SUMMARY, Shell, run_piped
 
 FAILED = 6
 
@@ -51,6 +55,17 @@ def test(eddy, workdir):
             step("the sink topic holds the totals")
         finally:
             s.kill()
+
+    t0 = time.monotonic()
+    rc, out, err = run_piped(eddy, ORDERS + "\n" + SUMMARY + "\n" + INSERT + "\nSELECT * FROM orders_raw;\n",
+                             ["--bootstrap", "127.0.0.1:1"])
+    took = time.monotonic() - t0
+    why = "cannot reach 127.0.0.1:1: connection refused"
+    check(rc != 0, "the shell exited 0 though nothing listens at 127.0.0.1:1")
+    check(re.search(r"error: query failed: " + re.escape(why), err), "the SELECT did not fail saying %r:\n%s" % (why, err))
+    check(re.search(r"error: job 1 'orders_summary' failed: " + re.escape(why), err), "the job did not fail saying %r:\n%s" % (why, err))
+    check(took < 10, "took %.1f s to fail" % took)
+    step("no broker: the job and the SELECT fail in %.1f s: %s" % (took, why))
 
 
 main(test)
