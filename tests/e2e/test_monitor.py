@@ -30,6 +30,7 @@
 """
 import json
 import math
+import os
 import re
 import socket
 import time
@@ -192,6 +193,17 @@ def test_metrics(eddy, workdir):
                     check(jobs[0]["records_in"] == total_in and jobs[0]["skipped"] == len(BAD), "/jobs disagrees with /metrics")
                     check([o["name"] for o in jobs[0]["operators"]][0] == "KafkaSource", "/jobs operators: %s" % jobs[0]["operators"])
                     step("%d records in, %d skipped and dead-lettered, lag 0, health 200" % (total_in, len(BAD)))
+
+                with sec("README's metric names are the ones /metrics has"):
+                    readme = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")).read()
+                    part = readme[readme.index("## Monitoring eddy"):]
+                    part = part[:part.index("\n## ", 5)]
+                    table = "\n".join(l for l in part.splitlines() if l.startswith("| `eddy_"))   # the metrics table's rows
+                    documented = set(re.findall(r"`(eddy_[a-z_]+)`", table))
+                    typed = set(re.findall(r"^# TYPE (\S+) ", http(base + "metrics")[1], re.M))
+                    check(typed - documented == set(), "in /metrics, not in README's table: %s" % sorted(typed - documented))
+                    check(documented - typed == set(), "in README's table, not in /metrics: %s" % sorted(documented - typed))
+                    step("%d metric families, each in README" % len(typed))
 
                 with sec("bad requests get 4xx and the server lives on"):
                     port = int(base.rsplit(":", 1)[1].strip("/"))
