@@ -606,8 +606,10 @@ EDDY_API void eddy_registry_free(eddy_registry *r);
 #define EDDY_GEN_DEFAULT_USERS 1000
 EDDY_API eddy_gen *eddy_gen_new(const char *bootstrap, const char *topic, const char *format, const char *registry,
                                 unsigned long long seed, int users, int regions, char *err, size_t errlen);
-/* Produces orders, `rate` a second (0: as fast as possible; paced by a
- * token bucket holding at most 100 ms of orders), until `count` are
+/* Produces orders, `rate` a second (0: as fast as possible; paced by
+ * batch on a fixed schedule: every 2 ms the orders due by then, and a
+ * generator more than 100 ms behind moves its schedule rather than
+ * bursting), until `count` are
  * produced (0: no limit) or *stop becomes non-zero (stop may be NULL);
  * then waits (up to 60 s) for their delivery.  EDDY_OK, or EDDY_ERUNTIME
  * (eddy_gen_errmsg says why; after a failed send the queued orders are
