@@ -423,9 +423,10 @@ int eddy_gen_run(eddy_gen *g, double rate, long long count, volatile int *stop)
         double now = mono_s();
         if (rate > 0) {
             double behind = (now - t0) * rate - (double)(g->produced - base);
-            if (behind > rate * GEN_CATCHUP) {   /* too far behind: move the schedule */
-                t0 = now - (double)(g->produced - base) / rate - GEN_CATCHUP;
-                behind = rate * GEN_CATCHUP;
+            double most = rate * GEN_CATCHUP > 1.0 ? rate * GEN_CATCHUP : 1.0;   /* at least one order, at a slow rate */
+            if (behind > most) {   /* too far behind: move the schedule */
+                t0 = now - ((double)(g->produced - base) + most) / rate;
+                behind = most;
             }
             if (behind < 1.0) {
                 double wait = (1.0 - behind) / rate;
