@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/monitor_bench.sh [N] — what monitoring costs, and end-to-end latency.
+# bench/monitor_bench.sh [N] — what monitoring costs.
 #
 # On one `eddy broker` (orders_raw with 16 partitions):
 #   1. produces N reference orders (JSON, lz4) at full speed;
@@ -8,16 +8,9 @@
 #      orders without monitoring, and with `--http 127.0.0.1:0` while a
 #      scraper GETs /metrics every second — the same N records each time;
 #      prints each time, the medians and the ratio (cost of monitoring);
-#   3. latency: runs the reference job unbounded with --http on a second
-#      topic while `eddy gen` produces RATE orders/s (default 100000) for
-#      SECONDS (default 20), then reads the end-to-end latency (record
-#      timestamp → the sink's acknowledgement of its mini-batch) from
-#      /jobs: p50 and p99 from the histogram (linear within a bucket), and
-#      the broker's own produce-to-consume latency at the same rate
-#      measured by a plain confluent_kafka consumer of the same stream
-#      (record timestamp → the consumer has it), p50 and p99.
+#   (end-to-end latency at a steady rate: bench/latency_bench.sh)
 #
-# Environment: REPEAT=3, RATE=100000, SECONDS_=20, BUILD=/tmp/eddy-bench-build
+# Environment: REPEAT=3, BUILD=/tmp/eddy-bench-build
 # (a Release tree it configures and builds), EDDY=path (use this binary),
 # BASE=path (also time this eddy binary — e.g. one built before monitoring
 # existed — without --http: what the always-on counting costs).
@@ -25,8 +18,6 @@ set -euo pipefail
 
 N=${1:-1000000}
 REPEAT=${REPEAT:-3}
-RATE=${RATE:-100000}
-SECS=${SECONDS_:-20}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 BUILD=${BUILD:-/tmp/eddy-bench-build}
@@ -46,7 +37,7 @@ if [ -z "${EDDY:-}" ]; then
 fi
 
 cd "$WORK"
-"$EDDY" broker --topic orders_raw:16 --topic live_raw:16 > broker.out 2> broker.err &
+"$EDDY" broker --topic orders_raw:16 > broker.out 2> broker.err &
 BPID=$!
 for _ in $(seq 100); do [ "$(wc -l < broker.out)" -ge 2 ] && break; sleep 0.1; done
 BS=$(head -1 broker.out)
@@ -99,43 +90,3 @@ if [ -n "${BASE:-}" ]; then
     printf '  base binary (no monitoring code): %6.3f s  %9.0f orders/s  %6.3f CPU s; off vs base: wall %+.1f %%, CPU %+.1f %%\n' "$mbase" \
         "$(echo "$N / $mbase" | bc -l)" "$cbase" "$(echo "($moff / $mbase - 1) * 100" | bc -l)" "$(echo "($coff / $cbase - 1) * 100" | bc -l)"
 fi
-
-# ---- latency at a steady rate ----
-sed 's/orders_raw/live_raw/g; s/orders_summary/live_summary/g' "$ROOT/sql/orders.sql" > live.sql
-"$EDDY" run --state none --no-progress --http 127.0.0.1:0 --bootstrap "$BS" live.sql > /dev/null 2> live.err &
-JPID=$!
-for _ in $(seq 200); do URL=$(grep -o 'http://127.0.0.1:[0-9]*/' live.err | head -1 || true); [ -n "$URL" ] && break; sleep 0.05; done
-/usr/bin/python3 - "$BS" "$SECS" > broker_lat.txt <<'EOF' &
-import sys, time
-from confluent_kafka import Consumer, TopicPartition
-bs, secs = sys.argv[1], float(sys.argv[2])
-c = Consumer({"bootstrap.servers": bs, "group.id": "latency-probe", "enable.auto.commit": False,
-              "fetch.wait.max.ms": 10, "queued.min.messages": 1000000})
-c.assign([TopicPartition("live_raw", p, -1) for p in range(16)])   # from the end: what arrives now
-lat, end = [], time.time() + secs + 5
-while time.time() < end:
-    for m in c.consume(10000, 0.1):
-        if m.error() is None:
-            lat.append(time.time() * 1000 - m.timestamp()[1])
-c.close()
-lat.sort()
-q = lambda f: lat[min(len(lat) - 1, int(f * len(lat)))] if lat else float("nan")
-print("%d %.1f %.1f" % (len(lat), q(0.5), q(0.99)))
-EOF
-PYPID=$!
-sleep 1
-"$EDDY" gen orders --bootstrap "$BS" --topic live_raw --rate "$RATE" --count $((RATE * SECS)) --seed 2 > gen.out 2>&1
-sleep 2
-JOBS=$(curl -s "${URL}jobs")
-kill -TERM $JPID; wait $JPID || true
-wait $PYPID || true
-read -r bn bp50 bp99 < broker_lat.txt
-/usr/bin/python3 - "$JOBS" "$RATE" "$SECS" "$bn" "$bp50" "$bp99" <<'EOF'
-import json, sys
-j = json.loads(sys.argv[1])["jobs"][0]
-l = j["latency_ms"]
-print("\nend-to-end latency at %s orders/s for %s s (gen: %s)" % (sys.argv[2], sys.argv[3], open("gen.out").read().strip()))
-print("  eddy reference job (record timestamp -> sink ack): %d records, p50 %.1f ms, p99 %.1f ms" % (l["count"], l["p50"], l["p99"]))
-print("  broker alone (record timestamp -> a plain consumer has it): %s records, p50 %s ms, p99 %s ms" % tuple(sys.argv[4:7]))
-print("  p99 above the broker's: %.1f ms" % (l["p99"] - float(sys.argv[6])))
-EOF

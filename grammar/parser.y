@@ -387,6 +387,15 @@ stmt(A) ::= SHOW(S) JOB STRING(J).                { A = ast_stmt(ctx, STMT_SHOW_
 stmt(A) ::= SHOW(S) JOB INTEGER(J).               { A = ast_stmt(ctx, STMT_SHOW_JOB, S); A->name = ast_ident(ctx, J); A->name_pos = J.pos; }
 stmt(A) ::= DESCRIBE(D) nm(N).                    { A = ast_stmt(ctx, STMT_DESCRIBE, D); A->name = ast_ident(ctx, N); A->name_pos = N.pos; }
 stmt(A) ::= DESC(D) nm(N).                        { A = ast_stmt(ctx, STMT_DESCRIBE, D); A->name = ast_ident(ctx, N); A->name_pos = N.pos; }
+/* DESCRIBE JOB 'id or name' is SHOW JOB.  JOB is a word with a fallback to
+ * ID, which lemon takes before a default reduction: hence one rule per
+ * keyword, and DESCRIBE job (no string) still describes a table named job. */
+stmt(A) ::= DESCRIBE(D) JOB STRING(J).            { A = ast_stmt(ctx, STMT_SHOW_JOB, D); A->name = ast_string(ctx, J); A->name_pos = J.pos; }
+stmt(A) ::= DESCRIBE(D) JOB INTEGER(J).           { A = ast_stmt(ctx, STMT_SHOW_JOB, D); A->name = ast_ident(ctx, J); A->name_pos = J.pos; }
+stmt(A) ::= DESCRIBE(D) JOB(N).                   { A = ast_stmt(ctx, STMT_DESCRIBE, D); A->name = ast_ident(ctx, N); A->name_pos = N.pos; }
+stmt(A) ::= DESC(D) JOB STRING(J).                { A = ast_stmt(ctx, STMT_SHOW_JOB, D); A->name = ast_string(ctx, J); A->name_pos = J.pos; }
+stmt(A) ::= DESC(D) JOB INTEGER(J).               { A = ast_stmt(ctx, STMT_SHOW_JOB, D); A->name = ast_ident(ctx, J); A->name_pos = J.pos; }
+stmt(A) ::= DESC(D) JOB(N).                       { A = ast_stmt(ctx, STMT_DESCRIBE, D); A->name = ast_ident(ctx, N); A->name_pos = N.pos; }
 
 /* ---- expressions ---- */
 %type expr {AstExpr*}

@@ -70,7 +70,7 @@ typedef enum eddy_stmt_kind {
     EDDY_STMT_DROP_VIEW,
     EDDY_STMT_ALTER_TABLE,/* ALTER TABLE … SET / RESET / RENAME TO */
     EDDY_STMT_SHOW,       /* SHOW VIEWS / FUNCTIONS / COLUMNS / CREATE …: eddy_script_output is the text */
-    EDDY_STMT_SHOW_JOB,   /* SHOW JOB 'id or name': likewise; eddy_script_output gives it */
+    EDDY_STMT_SHOW_JOB,   /* SHOW JOB 'id or name' (or DESCRIBE JOB): likewise; eddy_script_output gives it */
 } eddy_stmt_kind;
 /* A statement set (EXECUTE STATEMENT SET BEGIN … END, or BEGIN STATEMENT
  * SET; … END; in a script) and CREATE TABLE … AS are EDDY_STMT_INSERT: one
@@ -496,6 +496,9 @@ typedef struct eddy_job_metrics {
     char        broker_error[256]; /* what the client last said about it, "" when up */
     double      latency_p50_ms; /* end-to-end latency (record timestamp to the sink's acknowledgement), -1 = no data */
     double      latency_p99_ms;
+    long long   sink_errors;    /* errors the sink's Kafka client reported (it retries them) */
+    long long   sink_records_retried; /* records the Kafka sink sent again after a failed request */
+    long long   sink_retries;   /* database sinks: lost connections retried ('sink.max-retries') */
 } eddy_job_metrics;
 /* Fills *out from the job's last snapshot; callable from any thread while
  * the job runs (not while it is freed).  EDDY_OK or EDDY_EMISUSE. */
@@ -606,8 +609,10 @@ EDDY_API void eddy_registry_free(eddy_registry *r);
 #define EDDY_GEN_DEFAULT_USERS 1000
 EDDY_API eddy_gen *eddy_gen_new(const char *bootstrap, const char *topic, const char *format, const char *registry,
                                 unsigned long long seed, int users, int regions, char *err, size_t errlen);
-/* Produces orders, `rate` a second (0: as fast as possible; paced by a
- * token bucket holding at most 100 ms of orders), until `count` are
+/* Produces orders, `rate` a second (0: as fast as possible; paced by
+ * batch on a fixed schedule: every 2 ms the orders due by then, and a
+ * generator more than 100 ms behind moves its schedule rather than
+ * bursting), until `count` are
  * produced (0: no limit) or *stop becomes non-zero (stop may be NULL);
  * then waits (up to 60 s) for their delivery.  EDDY_OK, or EDDY_ERUNTIME
  * (eddy_gen_errmsg says why; after a failed send the queued orders are

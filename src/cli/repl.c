@@ -338,6 +338,7 @@ static const char help_text[] =
     "  INSERT INTO t SELECT ...;     starts a background job and returns at once\n"
     "  SHOW JOBS;   STOP JOB 'id';   jobs, and stopping one (it flushes and checkpoints)\n"
     "  SHOW JOB 'id';                a job's counters and per-operator statistics\n"
+    "                                (DESCRIBE JOB 'id' is the same)\n"
     "\n"
     "Result modes: SET 'sql-client.execution.result-mode' = 'table' (default: a table\n"
     "  refreshed in place) | 'changelog' (+I/-U/+U/-D rows) | 'tableau' (a grid with an op column).\n"

@@ -393,41 +393,66 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
-int eddy_gen_run(eddy_gen *g, double rate, long long count, volatile int *stop)
+/* One record: draw, encode, queue. */
+static int gen_one(eddy_gen *g)
 {
     const char *key, *val;
+    gen_order o;
+    size_t kl, vl;
+    gen_order_draw(&g->rng, g->produced + 1, g->users, g->regions, &o);
+    if (gen_encoder_encode(g->enc, &o, &key, &kl, &val, &vl, g->err, sizeof g->err) ||
+        kafka_produce(g->p, g->topic, -1, key, kl, val, vl, g->ts_start ? g->ts_start + g->produced * g->ts_step : 0, NULL, 0,
+                      g->err, sizeof g->err))
+        return -1;
+    __atomic_store_n(&g->produced, g->produced + 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* Paced by batch, not by record: every GEN_TICK the records due by then on
+ * a fixed schedule (rate × time since the start) go out together, then the
+ * generator sleeps until the next tick.  One clock read and one wake-up per
+ * batch rather than per record keeps it steady at 100k/s and more on a
+ * busy machine (a per-record token bucket woke ~1000 times a second and
+ * lost its tokens whenever it was descheduled: 58k/s of 100k offered).  A
+ * generator more than GEN_CATCHUP behind (a stall, a slow broker) moves its
+ * schedule forward instead of bursting: the rate it reaches is then below
+ * the one asked, and says so.  Each record's timestamp is taken when it is
+ * queued (kafka_produce), so batching does not distort latency measured
+ * from it. */
+#define GEN_TICK 0.002
+#define GEN_CATCHUP 0.1
+
+int eddy_gen_run(eddy_gen *g, double rate, long long count, volatile int *stop)
+{
     int rc = EDDY_OK;
-    /* Token bucket: `rate` tokens a second, at most 100 ms worth saved up,
-     * so a stall is not followed by a long burst, while records still go
-     * out in batches rather than one per wake-up. */
-    double burst = rate * 0.1 > 1.0 ? rate * 0.1 : 1.0, tokens = 1.0, last_refill = mono_s(), next_check = last_refill + 1.0;
+    double t0 = mono_s(), next_check = t0 + 1.0;
+    long long base = g->produced;   /* the schedule counts from here */
     while (!(stop && *stop) && (count == 0 || g->produced < count)) {
+        long long due;
+        double now = mono_s();
         if (rate > 0) {
-            if (tokens < 1.0) {
-                double now = mono_s();
-                tokens += (now - last_refill) * rate;
-                last_refill = now;
-                if (tokens > burst) tokens = burst;
+            double behind = (now - t0) * rate - (double)(g->produced - base);
+            double most = rate * GEN_CATCHUP > 1.0 ? rate * GEN_CATCHUP : 1.0;   /* at least one order, at a slow rate */
+            if (behind > most) {   /* too far behind: move the schedule */
+                t0 = now - ((double)(g->produced - base) + most) / rate;
+                behind = most;
             }
-            if (tokens < 1.0) {
-                double wait = (1.0 - tokens) / rate;
-                sleep_s(wait < 0.001 ? 0.001 : wait > 0.2 ? 0.2 : wait);
+            if (behind < 1.0) {
+                double wait = (1.0 - behind) / rate;
+                sleep_s(wait < GEN_TICK ? GEN_TICK : wait > 0.2 ? 0.2 : wait);
                 continue;
             }
-            tokens -= 1.0;
+            /* at most 10,000 at a time: the clock and the delivery check stay frequent */
+            due = g->produced + (behind > 10000 ? 10000 : (long long)behind);
+        } else {
+            due = g->produced + 1024;   /* flat out: the clock once per 1024 records */
         }
-        gen_order o;
-        size_t kl, vl;
-        gen_order_draw(&g->rng, g->produced + 1, g->users, g->regions, &o);
-        if (gen_encoder_encode(g->enc, &o, &key, &kl, &val, &vl, g->err, sizeof g->err) ||
-            kafka_produce(g->p, g->topic, -1, key, kl, val, vl, g->ts_start ? g->ts_start + g->produced * g->ts_step : 0, NULL, 0,
-                          g->err, sizeof g->err))
-            return EDDY_ERUNTIME;   /* the queued records are dropped, not waited for */
-        __atomic_store_n(&g->produced, g->produced + 1, __ATOMIC_RELAXED);
-        /* Surface delivery failures while running, about once a second
-         * (reading the clock only every 1024 records when flat out). */
-        if ((rate > 0 || (g->produced & 1023) == 0) && mono_s() >= next_check) {
-            next_check = mono_s() + 1.0;
+        if (count > 0 && due > count) due = count;
+        while (g->produced < due && !(stop && *stop))
+            if (gen_one(g)) return EDDY_ERUNTIME;   /* the queued records are dropped, not waited for */
+        /* Surface delivery failures while running, about once a second. */
+        if (now >= next_check) {
+            next_check = now + 1.0;
             if (kafka_producer_poll(g->p, g->err, sizeof g->err)) return EDDY_ERUNTIME;
         }
     }

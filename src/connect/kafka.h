@@ -282,6 +282,10 @@ int kafka_commit(kafka_consumer *c, const char *topic, const int64_t *next, int 
 ** failed) and client-level errors (a connection lost, all brokers down)
 ** since the producer was made. */
 void kafka_producer_counts(const kafka_producer *p, long long *queued, long long *acked, long long *errors);
+/* Records the producer sent again after a failed Produce request (its
+** retries; Kafka's record-retry-total), from the client's statistics of the
+** last second ('statistics.interval.ms', 1000 by default; 0 turns it off). */
+long long kafka_producer_retried(const kafka_producer *p);
 /* Transient errors kafka_poll_batch skipped since the consumer was made
 ** (the last one: kafka_consumer_last_warning). */
 long long kafka_consumer_warnings(const kafka_consumer *c);

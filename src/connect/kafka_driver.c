@@ -758,6 +758,7 @@ static void publish(Driver *d)
         kafka_producer_counts(d->out.p, &queued, &acked, &errs);
         s->sink_errors = errs;
         s->sink_pending = queued - acked;
+        s->sink_retried = kafka_producer_retried(d->out.p);
     }
     s->ckpt_wall_ms = d->ckpt_wall;
     s->broker_down = d->down;

@@ -8,6 +8,9 @@
  *   GET /          the dashboard page (src/connect/dashboard.html, embedded at build time)
  *   GET /events    server-sent events for the dashboard: /jobs plus each
  *                  job's sink table, once a second
+ *   GET /first.js  the same as one event, as a script the page loads first
+ *                  (window.eddyFirst): it shows the jobs before the stream
+ *                  sends anything
  *
  * Only GET and HEAD; any other method is 405, any other path 404;
  * libmicrohttpd answers malformed requests and oversized headers itself
@@ -400,7 +403,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     bool known = strcmp(url, "/") == 0 || strcmp(url, "/metrics") == 0 || strcmp(url, "/healthz") == 0 || strcmp(url, "/jobs") == 0 ||
-                 strcmp(url, "/events") == 0 || strcmp(url, "/index.html") == 0;
+                 strcmp(url, "/events") == 0 || strcmp(url, "/index.html") == 0 || strcmp(url, "/first.js") == 0;
     if (!known) return reply_text(c, 404, "not found: try /, /metrics, /healthz or /jobs\n");
     if (!get) return reply_text(c, 405, "method not allowed: GET or HEAD\n");
     if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
@@ -425,6 +428,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         pthread_mutex_unlock(&m->mu);
     } else if (strcmp(url, "/jobs") == 0) {
         jobs_json(m, false, &body);
+    } else if (strcmp(url, "/first.js") == 0) {
+        sb_puts(&body, "window.eddyFirst = ");
+        jobs_json(m, true, &body);
+        body.len--;   /* jobs_json's newline */
+        sb_puts(&body, ";\n");
+        type = "text/javascript; charset=utf-8";
     } else {   /* /events */
         Stream *s = calloc(1, sizeof *s);
         if (!s) return MHD_NO;

@@ -65,6 +65,7 @@ struct PgSink {
     int         norder, corder; /* count, capacity */
     StrBuf     *sent;     /* chunks sent in the open transaction (kept for a retry) */
     int         nsent, csent; /* count, capacity */
+    int64_t     retries;  /* lost connections retried ('sink.max-retries') since open */
     StrBuf      line, key;/* scratch */
 };
 
@@ -676,10 +677,13 @@ static int txn_step(PgSink *s, StrBuf *chunk, bool commit, int64_t ckpt, const S
                      (long long)s->cn->max_retries, (long long)backoff);
             s->spec.notice(s->spec.notice_ctx, msg);
         }
+        s->retries++;
         sleep_ms(backoff);
         backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
     }
 }
+
+int64_t pgsink_retries(const PgSink *s) { return s->retries; }
 
 int pgsink_send(PgSink *s, char *err, size_t errlen)
 {

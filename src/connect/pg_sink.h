@@ -67,5 +67,7 @@ int  pgsink_send(PgSink *s, char *err, size_t errlen);
  * ('sink.max-retries', backoff): the transaction is redone from the rows
  * kept since the last commit, or found committed by its marker. */
 int  pgsink_commit(PgSink *s, int64_t ckpt, const SourceOffset *offs, int n, char *err, size_t errlen);
+/* Times a lost connection was retried since pgsink_open (for metrics). */
+int64_t pgsink_retries(const PgSink *s);
 
 #endif

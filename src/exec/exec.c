@@ -351,6 +351,7 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
         j->stats.checkpoints++;
     }
     j->stats.ckpt_keys = j->ckpt_written;
+    j->stats.ckpt_bytes = (int64_t)state_batch_bytes(b);
     j->stats.ckpt_last_us = now_us() - t0;
     if (j->stats.ckpt_last_us > j->stats.ckpt_max_us) j->stats.ckpt_max_us = j->stats.ckpt_last_us;
     return 0;

@@ -149,9 +149,11 @@ typedef struct JobStats {
     int64_t ckpt_last_us; /* duration of the last checkpoint (pause of processing) */
     int64_t ckpt_max_us;  /* longest checkpoint */
     int64_t ckpt_keys;    /* state rows written by the last checkpoint */
+    int64_t ckpt_bytes;   /* their key and value bytes */
     int64_t restored_keys;/* state rows loaded at start */
     int64_t restore_us;   /* time to load them */
     int64_t dead_lettered;/* skipped records copied to the table's dead-letter topic */
+    int64_t sink_retries; /* database sinks: lost connections retried ('sink.max-retries') */
 } JobStats;
 
 /* ---- Metrics: what a monitor reads of a running job (metrics.c) ----
@@ -162,7 +164,7 @@ typedef struct JobStats {
  * when it ends, and readers copy the snapshot (job_snap_copy). */
 
 /* End-to-end latency buckets, ms (upper bounds; one more bucket: +Inf). */
-#define LAT_BUCKETS 15
+#define LAT_BUCKETS 33
 extern const int64_t lat_bounds_ms[LAT_BUCKETS];
 typedef struct LatHist {
     int64_t counts[LAT_BUCKETS + 1]; /* per bucket (not cumulative); the last is +Inf */
@@ -197,6 +199,7 @@ typedef struct JobSnap {
     int64_t   bytes_out;  /* key and value bytes written to sink topics */
     int64_t   sink_errors;/* producer errors reported by the client (connections lost, …; it retries) */
     int64_t   sink_pending;/* records queued to the sink and not acknowledged yet */
+    int64_t   sink_retried;/* records the Kafka producer sent again after a failed Produce request */
     int64_t   ckpt_wall_ms; /* wall clock of the last committed checkpoint, 0 = none */
     int64_t   ckpt_interval_ms; /* the job's checkpoint interval, 0 = none (no state file) */
     bool      broker_down;/* the cluster is not answering */

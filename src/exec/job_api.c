@@ -401,6 +401,9 @@ int eddy_job_get_metrics(eddy_job *ej, eddy_job_metrics *out)
     snprintf(out->broker_error, sizeof out->broker_error, "%s", s->broker_down ? s->broker_err : "");
     out->latency_p50_ms = v.p50_ms;
     out->latency_p99_ms = v.p99_ms;
+    out->sink_errors = s->sink_errors;
+    out->sink_records_retried = s->sink_retried;
+    out->sink_retries = s->stats.sink_retries;
     job_snap_free(&mj.snap);
     return EDDY_OK;
 }

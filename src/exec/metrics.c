@@ -21,7 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-const int64_t lat_bounds_ms[LAT_BUCKETS] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000};
+/* Fine below a second, where a job's latency normally is (p99 interpolated
+ * within a bucket: the buckets bound its error). */
+const int64_t lat_bounds_ms[LAT_BUCKETS] = {1,   2,   3,   4,   5,   6,   8,    10,   12,   15,   20,    25,    30,    40,    50,   60,  80,
+                                            100, 125, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2000, 5000, 10000, 30000, 60000};
 const char *const job_phase_names[] = {"CREATED", "STARTING", "RUNNING", "FINISHED", "STOPPED", "FAILED"};
 
 void lat_observe(LatHist *h, int64_t ms, int64_t n)
@@ -255,16 +258,17 @@ void metrics_json_job(const MetricsJob *mj, StrBuf *o)
               (long long)st->records_in, (long long)v.bytes_in, (long long)st->rows_out, (long long)st->records_out, (long long)s->bytes_out);
     sb_printf(o, ",\"skipped\":%lld,\"dead_lettered\":%lld,\"late\":%lld,\"minibatches\":%lld", (long long)st->skipped,
               (long long)st->dead_lettered, (long long)st->late, (long long)st->flushes);
-    sb_printf(o, ",\"sink_errors\":%lld,\"sink_pending\":%lld", (long long)s->sink_errors, (long long)s->sink_pending);
+    sb_printf(o, ",\"sink_errors\":%lld,\"sink_pending\":%lld,\"sink_records_retried\":%lld,\"sink_retries\":%lld", (long long)s->sink_errors,
+              (long long)s->sink_pending, (long long)s->sink_retried, (long long)st->sink_retries);
     sb_puts(o, ",\"lag\":");
     if (v.lag >= 0) sb_printf(o, "%lld", (long long)v.lag);
     else sb_puts(o, "null");
     sb_printf(o, ",\"broker_up\":%s,\"broker_error\":", s->broker_down ? "false" : "true");
     if (s->broker_down) json_str(o, s->broker_err);
     else sb_puts(o, "null");
-    sb_printf(o, ",\"checkpoint\":{\"count\":%lld,\"last_duration_ms\":%.3f,\"max_duration_ms\":%.3f,\"last_rows\":%lld,\"interval_ms\":%lld,\"age_ms\":",
+    sb_printf(o, ",\"checkpoint\":{\"count\":%lld,\"last_duration_ms\":%.3f,\"max_duration_ms\":%.3f,\"last_rows\":%lld,\"last_bytes\":%lld,\"interval_ms\":%lld,\"age_ms\":",
               (long long)st->checkpoints, (double)st->ckpt_last_us / 1000.0, (double)st->ckpt_max_us / 1000.0, (long long)st->ckpt_keys,
-              (long long)s->ckpt_interval_ms);
+              (long long)st->ckpt_bytes, (long long)s->ckpt_interval_ms);
     if (v.ckpt_age_ms >= 0) sb_printf(o, "%lld", (long long)v.ckpt_age_ms);
     else sb_puts(o, "null");
     sb_puts(o, "},\"latency_ms\":{\"count\":");
@@ -339,9 +343,12 @@ void metrics_text_job(const MetricsJob *mj, StrBuf *o)
     sb_putc(o, '\n');
     sb_printf(o, "  skipped %lld, dead-lettered %lld, late %lld; checkpoints %lld", (long long)st->skipped, (long long)st->dead_lettered,
               (long long)st->late, (long long)st->checkpoints);
-    if (v.ckpt_age_ms >= 0) sb_printf(o, " (last %.1f s ago, %.1f ms, %lld rows)", (double)v.ckpt_age_ms / 1000.0, (double)st->ckpt_last_us / 1000.0,
-                                      (long long)st->ckpt_keys);
+    if (v.ckpt_age_ms >= 0) sb_printf(o, " (last %.1f s ago, %.1f ms, %lld rows, %lld bytes)", (double)v.ckpt_age_ms / 1000.0,
+                                      (double)st->ckpt_last_us / 1000.0, (long long)st->ckpt_keys, (long long)st->ckpt_bytes);
     sb_putc(o, '\n');
+    if (s->sink_errors || s->sink_retried || st->sink_retries || s->sink_pending)
+        sb_printf(o, "  sink: %lld pending, %lld client errors, %lld records retried (Kafka), %lld retries (database)\n", (long long)s->sink_pending,
+                  (long long)s->sink_errors, (long long)s->sink_retried, (long long)st->sink_retries);
     if (s->latency.count) sb_printf(o, "  end-to-end latency p50 %.1f ms, p99 %.1f ms (%lld records)\n", v.p50_ms, v.p99_ms, (long long)s->latency.count);
     if (s->broker_down) sb_printf(o, "  broker unreachable: %s\n", s->broker_err);
     sb_printf(o, "%-4s %-60s %14s %14s %12s %12s %10s  %s\n", "id", "operator", "rows_in", "rows_out", "state_keys", "state_bytes", "busy_ms",
@@ -489,10 +496,16 @@ void metrics_prometheus(const MetricsJob *jobs, int n, StrBuf *o)
     JOB_FAMILY("eddy_job_broker_up", "gauge", "0 while the Kafka cluster does not answer the job.", !s->broker_down);
     JOB_FAMILY("eddy_job_sink_errors_total", "counter", "Errors the sink's Kafka client reported (it retries them).", s->sink_errors);
     JOB_FAMILY("eddy_job_sink_pending_records", "gauge", "Records queued to the sink, not acknowledged yet.", s->sink_pending);
+    JOB_FAMILY("eddy_job_sink_records_retried_total", "counter",
+               "Records the Kafka sink's producer sent again after a failed Produce request (Kafka's record-retry-total).", s->sink_retried);
+    JOB_FAMILY("eddy_job_sink_retries_total", "counter",
+               "Lost connections a database sink retried, redoing its open transaction ('sink.max-retries').", s->stats.sink_retries);
     JOB_FAMILY("eddy_job_checkpoints_total", "counter", "Checkpoints committed.", s->stats.checkpoints);
     JOB_FAMILY("eddy_job_checkpoint_duration_seconds", "gauge", "How long the last checkpoint paused processing.", (double)s->stats.ckpt_last_us / 1e6);
     JOB_FAMILY("eddy_job_checkpoint_max_duration_seconds", "gauge", "The longest checkpoint pause of the run.", (double)s->stats.ckpt_max_us / 1e6);
     JOB_FAMILY("eddy_job_checkpoint_rows", "gauge", "State rows the last checkpoint wrote.", s->stats.ckpt_keys);
+    JOB_FAMILY("eddy_job_checkpoint_bytes", "gauge", "Key and value bytes of the state rows the last checkpoint wrote (its size).",
+               s->stats.ckpt_bytes);
     JOB_FAMILY("eddy_job_last_checkpoint_timestamp_seconds", "gauge", "When the last checkpoint committed (Unix time).",
                s->ckpt_wall_ms ? (double)s->ckpt_wall_ms / 1000.0 : NAN);
     JOB_FAMILY("eddy_job_last_checkpoint_age_seconds", "gauge", "Seconds since the last checkpoint committed.",

@@ -49,7 +49,17 @@ typedef struct JdbcSinkState {
     SourceOffset *ahead_offs; /* that checkpoint's offsets (for job_sinks_open's caller) */
     int           nahead;  /* count */
     char          run_id[40]; /* the state file's run id */
+    int64_t       retries; /* the database's retries already added to JobStats.sink_retries */
 } JdbcSinkState;
+
+/* Adds the retries of the last send or commit to the job's counter. */
+static void count_retries(OpState *s)
+{
+    JdbcSinkState *st = s->priv;
+    int64_t r = pgsink_retries(st->pg);
+    s->job->stats.sink_retries += r - st->retries;
+    st->retries = r;
+}
 
 static int jdbc_init(OpState *s)
 {
@@ -151,6 +161,7 @@ static int jdbc_deliver(OpState *s)
     JdbcSinkState *st = s->priv;
     char err[1200];
     int rc = st->eo ? pgsink_send(st->pg, err, sizeof err) : pgsink_commit(st->pg, 0, NULL, 0, err, sizeof err);
+    count_retries(s);
     st->first_ms = -1;
     return rc ? job_fail(s->job, "sink '%s': %s", plan_sink(s->node)->table->name, err) : 0;
 }
@@ -199,8 +210,9 @@ static int jdbc_commit(OpState *s, int64_t ckpt, const SourceOffset *offsets, in
     JdbcSinkState *st = s->priv;
     if (!st->pg) return 0;
     char err[1200];
-    if (pgsink_commit(st->pg, st->eo ? ckpt : 0, offsets, n, err, sizeof err))
-        return job_fail(s->job, "sink '%s': %s (checkpoint not taken)", plan_sink(s->node)->table->name, err);
+    int rc = pgsink_commit(st->pg, st->eo ? ckpt : 0, offsets, n, err, sizeof err);
+    count_retries(s);
+    if (rc) return job_fail(s->job, "sink '%s': %s (checkpoint not taken)", plan_sink(s->node)->table->name, err);
     st->first_ms = -1;
     if (!s->job->sinks_catching_up) st->ahead = false;
     /* Fault injection for tests/pg: end the process right after the

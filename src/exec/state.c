@@ -320,6 +320,14 @@ void state_batch_free(StateBatch *b)
 
 size_t state_batch_rows(const StateBatch *b) { return b->n; }
 
+size_t state_batch_bytes(const StateBatch *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->rows[i].op >= 0) n += b->rows[i].klen + b->rows[i].vlen;
+    return n;
+}
+
 void state_batch_set_last(StateBatch *b, bool last) { b->last = last; }
 
 static BatchRow *batch_row(StateBatch *b)

@@ -73,6 +73,8 @@ void state_batch_drop_op(StateBatch *b, int op);
 void state_batch_offset(StateBatch *b, const char *topic, int partition, int64_t next);
 void state_batch_meta(StateBatch *b, const char *key, const char *value);
 size_t state_batch_rows(const StateBatch *b);
+/* Key and value bytes of its operator rows (the checkpoint's size). */
+size_t state_batch_bytes(const StateBatch *b);
 /* Writes the batch in one transaction; on failure nothing of it is kept.
  * When the log has outgrown the table it is then folded in, unless the
  * batch is a job's last (a stopping job leaves that to its next start). */

@@ -29,8 +29,8 @@ endforeach()
 # Monitoring (test_monitor.py): `eddy run --http` scraped during a run —
 # /metrics counters and lag, /healthz through a broker down and up, bad
 # requests, dead-letter headers, the job's consumer group; and a bootstrap
-# nobody listens on failing fast.
-foreach(name metrics failfast)
+# nobody listens on failing fast; failed Produce requests counted as retries.
+foreach(name metrics failfast sink_retries)
   eddy_python_test(e2e/monitor_${name} ${CMAKE_CURRENT_LIST_DIR}/test_monitor.py ${name})
   set_tests_properties(e2e/monitor_${name} PROPERTIES TIMEOUT 120)
 endforeach()

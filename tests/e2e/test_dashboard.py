@@ -7,12 +7,19 @@ stderr), and a screenshot is taken:
 
   * the page's console has no error or warning, and the page's own
     "first update rendered" message is there (so the console really is
-    seen, and the event stream really arrived);
+    seen; the page renders the jobs from /first.js as it loads, then from
+    each server-sent event — when chromium dumps the page is its own
+    business, so whether an event came before it is not checked there);
+  * the event stream itself, read here: /events sends an event at once and
+    one a second, each the jobs as JSON with the sink table, the job's
+    records_in growing from one to the next; /first.js is the same as a
+    script (window.eddyFirst = …);
   * the sink table shows the reference job's per-region rows: every region
     name the generator uses, with readable numbers (thousands separators,
     two decimals for sales and averages), sorted by total_orders, largest
     first;
   * the numbers change between the two looks (orders keep arriving);
+  * the job's counters include the sink's errors and retries, as numbers;
   * the screenshot (dashboard.png in the work directory, kept when the test
     fails; copied to $EDDY_DASHBOARD_PNG when set, which is how
     docs/dashboard.png is made) is a PNG of the page.
@@ -20,6 +27,7 @@ stderr), and a screenshot is taken:
 When chromium is not installed or cannot start here, the test says so and
 exits 77, which ctest reports as skipped (never as passed).
 """
+import json
 import os
 import re
 import shutil
@@ -78,6 +86,31 @@ def rows(dom):
     return out
 
 
+def check_events(base):
+    """/events: two events a second apart, the job's records_in growing; /first.js: the same as a script."""
+    import urllib.request
+    seen = []
+    with urllib.request.urlopen(base + "events", timeout=15) as r:
+        check(r.headers.get("Content-Type", "").startswith("text/event-stream"), "/events is %s" % r.headers.get("Content-Type"))
+        t0 = time.monotonic()
+        while len(seen) < 2:
+            line = r.readline().decode()
+            check(line, "/events ended")
+            if line.startswith("data: "):
+                seen.append((time.monotonic() - t0, json.loads(line[6:])))
+    (_, a), (dt, b) = seen
+    ja, jb = a["jobs"][0], b["jobs"][0]
+    check(ja["name"] == "orders_summary" and "table" in jb, "an event: %s" % json.dumps(b)[:300])
+    check(jb["records_in"] > ja["records_in"], "records_in did not grow between two events: %d, %d" % (ja["records_in"], jb["records_in"]))
+    check(0.5 < dt < 5, "the second event came %.1f s after the first" % dt)
+    with urllib.request.urlopen(base + "first.js", timeout=15) as r:
+        text = r.read().decode()
+    check(text.startswith("window.eddyFirst = {") and text.rstrip().endswith(";"), "/first.js: %r" % text[:200])
+    first = json.loads(text[len("window.eddyFirst = "):].rstrip().rstrip(";"))
+    check(first["jobs"][0]["name"] == "orders_summary", "/first.js has no orders_summary: %r" % text[:300])
+    step("/events: records_in %d then %d, %.1f s apart; /first.js the same as a script" % (ja["records_in"], jb["records_in"], dt))
+
+
 def number(text):
     return float(text.replace(",", ""))
 
@@ -107,10 +140,11 @@ def test(eddy, workdir):
         wait_for("eddy demo to print the dashboard's URL", have_url, timeout=20)
         step("dashboard at %s" % url[0])
         time.sleep(2)   # some orders through the job
+        check_events(url[0])
 
         looks = []
         for n in (1, 2):
-            for wait_ms in (4000, 12000):   # a loaded machine starts chromium slowly: once more with longer
+            for wait_ms in (4000, 12000, 25000):   # a loaded machine starts chromium slowly: again with longer
                 dom, cerr, rc = browse(browser, workdir, url[0], "look%d" % n, ["--timeout=%d" % wait_ms, "--dump-dom"])
                 if "eddy dashboard: first update rendered" in cerr:
                     break
@@ -141,6 +175,10 @@ def test(eddy, workdir):
               % (sum(before.values()), sum(after.values())))
         check(any(after[k] != before.get(k) for k in after), "no number changed between the two looks")
         step("the numbers changed: %d then %d orders" % (sum(before.values()), sum(after.values())))
+        kpi = re.search(r'class="v">([^<]*)</div><div class="l">sink errors · retries<', dom)
+        check(kpi and re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})* · [0-9]{1,3}(,[0-9]{3})*", kpi.group(1)),
+              "the sink errors · retries counter is %r" % (kpi and kpi.group(1)))
+        step("sink errors · retries: %s" % kpi.group(1))
 
         shot = os.path.join(workdir, "dashboard.png")
         _, cerr, rc = browse(browser, workdir, url[0], "shot", ["--timeout=6000", "--screenshot=" + shot])

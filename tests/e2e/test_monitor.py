@@ -21,9 +21,16 @@
             lives on.
   failfast  `eddy run --bootstrap 127.0.0.1:1` fails within a few seconds
             with "cannot reach 127.0.0.1:1: connection refused".
+  sink_retries  The orders are in orders_raw before the job starts; the
+            broker is told to fail the next 6 Produce requests (the job's
+            sink is then the only producer) with REQUEST_TIMED_OUT.  The
+            producer retries: eddy_job_sink_records_retried_total counts at
+            least one record per failed request, /jobs says the same, and the
+            table is still exact.  (SHOW JOB's text: repl/monitor.)
 """
 import json
 import math
+import os
 import re
 import socket
 import time
@@ -167,6 +174,11 @@ def test_metrics(eddy, workdir):
                     check(metric(s, "eddy_operator_state_keys", operator="GroupAggregate") == len(REGIONS), "state keys not %d" % len(REGIONS))
                     check(metric(s, "eddy_process_resident_memory_bytes") > 1e6, "no RSS")
                     wait_for("a checkpoint", lambda: metric(scrape(base), "eddy_job_checkpoints_total") >= 1, timeout=10, job=job)
+                    # its size: the aggregate's rows (one per region), each a key and a value
+                    wait_for("a checkpoint that wrote state rows and their bytes",
+                             lambda: (lambda s: metric(s, "eddy_job_checkpoint_rows") >= 1
+                                      and metric(s, "eddy_job_checkpoint_bytes") >= 2 * metric(s, "eddy_job_checkpoint_rows"))(scrape(base)),
+                             timeout=10, job=job)
                     wait_for("every record's latency observed",
                              lambda: metric(scrape(base), "eddy_job_end_to_end_latency_seconds_count") == total_in - len(BAD)
                              or metric(scrape(base), "eddy_job_end_to_end_latency_seconds_count") == total_in, timeout=10, job=job)
@@ -181,6 +193,17 @@ def test_metrics(eddy, workdir):
                     check(jobs[0]["records_in"] == total_in and jobs[0]["skipped"] == len(BAD), "/jobs disagrees with /metrics")
                     check([o["name"] for o in jobs[0]["operators"]][0] == "KafkaSource", "/jobs operators: %s" % jobs[0]["operators"])
                     step("%d records in, %d skipped and dead-lettered, lag 0, health 200" % (total_in, len(BAD)))
+
+                with sec("README's metric names are the ones /metrics has"):
+                    readme = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")).read()
+                    part = readme[readme.index("## Monitoring eddy"):]
+                    part = part[:part.index("\n## ", 5)]
+                    table = "\n".join(l for l in part.splitlines() if l.startswith("| `eddy_"))   # the metrics table's rows
+                    documented = set(re.findall(r"`(eddy_[a-z_]+)`", table))
+                    typed = set(re.findall(r"^# TYPE (\S+) ", http(base + "metrics")[1], re.M))
+                    check(typed - documented == set(), "in /metrics, not in README's table: %s" % sorted(typed - documented))
+                    check(documented - typed == set(), "in README's table, not in /metrics: %s" % sorted(documented - typed))
+                    step("%d metric families, each in README" % len(typed))
 
                 with sec("bad requests get 4xx and the server lives on"):
                     port = int(base.rsplit(":", 1)[1].strip("/"))
@@ -261,6 +284,46 @@ def test_metrics(eddy, workdir):
                 step("%d dead letters, each with reason, topic, partition, offset, job and time" % len(dlq))
 
 
+def monitor_url(job):
+    url = [None]
+
+    def have_url():
+        m = re.search(r"serving (http://127\.0\.0\.1:[0-9]+/)", job.stderr())
+        url[0] = m and m.group(1)
+        return url[0]
+    wait_for("the job to print its HTTP address", have_url, timeout=10, job=job)
+    return url[0]
+
+
+def test_sink_retries(eddy, workdir):
+    failed = 6
+    with Broker(eddy, workdir, {"orders_raw": 4, "orders_by_region": 2, "orders_dlq": 2}, control=True) as b:
+        recs = orders(1, 2000)
+        produce(b.bootstrap, "orders_raw", recs)
+        b.fault("produce-errors %d REQUEST_TIMED_OUT" % failed)
+        from eddyharness import Job
+        job = Job(eddy, b.bootstrap, write_file(workdir, "retries.sql", SQL), workdir, "retries", extra=["--http", "127.0.0.1:0"])
+        try:
+            base = monitor_url(job)
+            wait_for("the sink to count every order", lambda: sum(r["n"] for r in fold_upsert(read_topic(b.bootstrap, "orders_by_region")).values())
+                     == len(recs), timeout=30, job=job, interval=0.5)
+            # the producer's statistics come once a second
+            wait_for("eddy_job_sink_records_retried_total >= %d" % failed,
+                     lambda: metric(scrape(base), "eddy_job_sink_records_retried_total") >= failed, timeout=10, job=job, interval=0.3)
+            s = scrape(base)
+            retried = metric(s, "eddy_job_sink_records_retried_total")
+            check(metric(s, "eddy_job_sink_retries_total") == 0, "a Kafka sink counted database retries")
+            check(metric(s, "eddy_job_sink_pending_records") == 0, "records still pending")
+            jobs = json.loads(http(base + "jobs")[1])["jobs"]
+            check(jobs[0]["sink_records_retried"] == retried, "/jobs says %s records retried, /metrics %s" % (jobs[0]["sink_records_retried"], retried))
+            step("%d failed Produce requests: %d records retried, /jobs agrees" % (failed, retried))
+            check_table("orders_by_region", fold_upsert(read_topic(b.bootstrap, "orders_by_region")), expected_table(recs))
+            rc, err = job.term()
+            check(rc == 0, "eddy run exited %s:\n%s" % (rc, err[-3000:]))
+        finally:
+            job.kill()
+
+
 def test_failfast(eddy, workdir):
     path = write_file(workdir, "ff.sql", SQL)
     t0 = time.monotonic()
@@ -272,4 +335,4 @@ def test_failfast(eddy, workdir):
 
 
 if __name__ == "__main__":
-    main({"metrics": test_metrics, "failfast": test_failfast})
+    main({"metrics": test_metrics, "failfast": test_failfast, "sink_retries": test_sink_retries})

@@ -284,7 +284,7 @@ def t_restart(eddy, wd):
     with PgServer() as pg, Broker(eddy, wd, {"orders_raw": 4}) as b:
         sql, state, gen = stream_job(eddy, wd, b, pg, summary_sql(pg, ", 'sink.create-table' = 'true', 'sink.max-retries' = '8'"),
                                      6000, 2000, "restart")
-        job = Job(eddy, b.bootstrap, sql, wd, state=state)
+        job = Job(eddy, b.bootstrap, sql, wd, state=state, extra=["--http", "127.0.0.1:0"])
         try:
             wait_for("rows in orders_summary", lambda: pg.rows("SELECT count(*) FROM orders_summary")[0][0] != "0"
                      if _table_exists(pg, "orders_summary") else None, timeout=20, job=job)
@@ -292,9 +292,11 @@ def t_restart(eddy, wd):
             finish(gen, "eddy gen orders", timeout=40)
             os_ = orders(b.bootstrap)
             wait_for("every order counted", lambda: _total(pg) == len(os_), timeout=30, job=job)
+            retries = _sink_retries(job)
             rc, err = job.term()
             check(rc == 0, "job exit %s:\n%s" % (rc, err[-2000:]))
             check("retry 1 of 8" in err, "no retry was reported:\n" + err[-2000:])
+            check(retries >= 1, "/metrics: eddy_job_sink_retries_total is %s after a retry" % retries)
             check_summary(pg, os_, "after the restart")
         finally:
             job.kill()
@@ -317,6 +319,19 @@ def t_down(eddy, wd):
         finally:
             job.kill()
             finish(gen, "eddy gen orders", timeout=40)
+
+
+def _sink_retries(job):
+    """eddy_job_sink_retries_total from the job's /metrics (--http)."""
+    import re
+    import urllib.request
+    m = re.search(r"serving (http://127\.0\.0\.1:[0-9]+/)", job.stderr())
+    check(m, "the job did not print its HTTP address:\n" + job.stderr()[-2000:])
+    with urllib.request.urlopen(m.group(1) + "metrics", timeout=10) as r:
+        text = r.read().decode()
+    m = re.search(r'^eddy_job_sink_retries_total\{job="[^"]*"\} ([0-9]+)$', text, re.M)
+    check(m, "no eddy_job_sink_retries_total in /metrics")
+    return int(m.group(1))
 
 
 def _table_exists(pg, name):

@@ -10,3 +10,8 @@ if(TARGET eddy)
     set_tests_properties(repl/${t} PROPERTIES TIMEOUT 60 LABELS "repl;kafka")
   endforeach()
 endif()
+# DESCRIBE JOB's sink line while the broker fails Produce requests.
+if(TARGET eddy)
+  eddy_python_test(repl/monitor ${CMAKE_CURRENT_LIST_DIR}/test_monitor.py)
+  set_tests_properties(repl/monitor PROPERTIES TIMEOUT 60 LABELS "repl;kafka")
+endif()

@@ -64,6 +64,12 @@ def test(eddy, workdir):
             check(re.search(r"GroupAggregate\(groupBy=\[region\].*\s1,500\s+\d", out), "SHOW JOB has no GroupAggregate line with 1,500 rows in: %r" % out)
             check(re.search(r"KafkaSource\(.*\s1,500\s+1,500\s", out), "SHOW JOB's source line: %r" % out)
             step("SHOW JOB '1' shows the operators with their counts")
+            out2 = s.run("DESCRIBE JOB 'orders_summary';")
+            check(re.search(r"Job 'orders_summary': RUNNING\s+records in 1,500,", out2), "DESCRIBE JOB's first lines: %r" % out2[:400])
+            check(re.search(r"GroupAggregate\(groupBy=\[region\].*\s1,500\s+\d", out2), "DESCRIBE JOB has no GroupAggregate line: %r" % out2)
+            out2 = s.run("DESC JOB 1;")
+            check(re.search(r"KafkaSource\(.*\s1,500\s+1,500\s", out2), "DESC JOB 1's source line: %r" % out2)
+            step("DESCRIBE JOB 'orders_summary' and DESC JOB 1 show the same")
 
             out = s.run("STOP JOB '1';")
             check("Stopping job 1 'orders_summary'" in out, "STOP JOB said: %r" % out)

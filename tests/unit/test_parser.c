@@ -585,6 +585,19 @@ static void test_session_statements(void **state)
     AstStmt *sj = parse1(f, "SHOW JOB 'j2'");
     assert_int_equal(sj->kind, STMT_SHOW_JOB);
     assert_string_equal(sj->name, "j2");
+    /* DESCRIBE JOB is SHOW JOB; DESCRIBE job without a string a table's name */
+    AstStmt *dj = parse1(f, "DESCRIBE JOB 'j2'");
+    assert_int_equal(dj->kind, STMT_SHOW_JOB);
+    assert_string_equal(dj->name, "j2");
+    dj = parse1(f, "desc job 3");
+    assert_int_equal(dj->kind, STMT_SHOW_JOB);
+    assert_string_equal(dj->name, "3");
+    dj = parse1(f, "DESCRIBE job");
+    assert_int_equal(dj->kind, STMT_DESCRIBE);
+    assert_string_equal(dj->name, "job");
+    dj = parse1(f, "DESC Job");
+    assert_int_equal(dj->kind, STMT_DESCRIBE);
+    assert_string_equal(dj->name, "Job");
 }
 
 static void test_explain_insert(void **state)
