@@ -43,7 +43,7 @@
 #define MAX_SCHEMAS 10000                       /* distinct schemas */
 #define MAX_SCHEMA_TOTAL (64L * 1024 * 1024)    /* all schemas' text together */
 #define MAX_SUBJECT_BYTES 255                   /* a subject name */
-#define MAX_SUBJECTS 10000                      /* subjects, live or deleted */
+#define MAX_SUBJECTS 100000                     /* subjects, live or deleted */
 #define STR_(x) #x
 #define XSTR(x) STR_(x)
 
