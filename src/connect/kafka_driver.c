@@ -64,6 +64,23 @@ static int kafka_flush_out(void *ctx, int timeout_ms, char *err, size_t errlen)
     return kafka_producer_flush(((DrvOut *)ctx)->p, timeout_ms, err, errlen);
 }
 
+static long long kafka_queued_out(void *ctx)
+{
+    long long queued, acked, errs;
+    kafka_producer_counts(((DrvOut *)ctx)->p, &queued, &acked, &errs);
+    return queued;
+}
+
+/* A checkpoint commits once every record before its mark is acknowledged;
+ * a failed delivery (only with a finite 'message.timeout.ms', or a record
+ * the broker refuses) fails the job first, so none is ever counted. */
+static int kafka_acked_out(void *ctx, long long mark, char *err, size_t errlen)
+{
+    kafka_producer *p = ((DrvOut *)ctx)->p;
+    if (kafka_producer_poll(p, err, errlen)) return -1;
+    return kafka_producer_acked_below(p) >= mark;
+}
+
 int exec_record_headers(const RawRecord *r, kafka_header *out, int max)
 {
     return r->msg ? kafka_msg_headers(r->msg, out, max) : 0;
@@ -151,6 +168,12 @@ typedef struct Driver {
     bool          down;     /* not answering */
     int64_t       down_since, down_told, probe_at; /* wall ms: since when, last notice, next probe */
     char          down_err[256]; /* what the client said */
+    /* the sink's acknowledgements (watch_sink) */
+    bool          throttled;/* the producer's queue is half full: no record is read until it drains */
+    int64_t       throttled_since; /* monotonic ms */
+    int64_t       sink_told;/* monotonic ms of the last report that the sink waits, 0 = none */
+    int64_t       sink_since; /* monotonic ms since when it waits (of that report) */
+    char          sink_stall[256]; /* the partitions it waits for, for the snapshot; "" = none */
     int64_t       published;/* monotonic ms of the last snapshot */
     int64_t       ckpt_wall;/* wall ms of the last committed checkpoint */
     bool          ckpt_open;/* a checkpoint was started and is not known committed yet */
@@ -161,6 +184,10 @@ typedef struct Driver {
     bool          bounded;  /* every topic is bounded: the job ends when all are read */
     char          err[512];
 } Driver;
+
+static int checkpoint_drain(Driver *d, bool all, volatile sig_atomic_t *stop);
+static void watch_broker(Driver *d);
+static void publish(Driver *d);
 
 static int drv_fail(Driver *d, const DrvTopic *t, const char *what)
 {
@@ -546,7 +573,7 @@ static int catch_up(Driver *d, const SourceOffset *to, int nto, volatile sig_ato
     if (rc) return rc;
     if (job_flush(j)) return -1;
     j->sinks_catching_up = false;
-    if (job_checkpoint(j, d->pos, d->nparts) || job_checkpoint_sync(j)) return -1;
+    if (job_checkpoint(j, d->pos, d->nparts) || checkpoint_drain(d, false, stop)) return -1;
     for (int k = 0; k < d->nparts; k++) d->tps[k].offset = d->pos[k].offset;
     return 0;
 }
@@ -716,6 +743,102 @@ static void watch_broker(Driver *d)
     }
 }
 
+/* The partitions the sink waits for, as the producer's statistics last
+ * said, as topic/partition: "user_stats/2 (353 records, leader broker 2
+ * not connected)", up to four of them and how many more. */
+static void sink_waiting(const Driver *d, char *buf, size_t cap)
+{
+    kafka_part_wait w[KAFKA_MAX_WAITING];
+    int n = kafka_producer_waiting(d->out.p, w, KAFKA_MAX_WAITING);
+    buf[0] = 0;
+    if (n <= 0) {
+        snprintf(buf, cap, "%s", n < 0 ? "(no partition known yet)" : "(no partition known)");
+        return;
+    }
+    size_t at = 0;
+    int shown = n < 4 ? n : 4;
+    for (int i = 0; i < shown && at < cap; i++) {
+        char what[48], why[64];
+        snprintf(what, sizeof what, "%lld record%s, ", w[i].records, w[i].records == 1 ? "" : "s");
+        if (w[i].leader < 0) snprintf(why, sizeof why, "no leader");
+        else snprintf(why, sizeof why, "leader broker %d%s", (int)w[i].leader, w[i].leader_up ? "" : " not connected");
+        at += (size_t)snprintf(buf + at, cap - at, "%s%s/%d (%s%s)", i ? ", " : "", w[i].topic, (int)w[i].partition, what, why);
+    }
+    if (n > shown && at < cap) snprintf(buf + at, cap - at, " and %d more partition%s", n - shown, n - shown == 1 ? "" : "s");
+}
+
+/* Does the sink acknowledge?  A checkpoint collected more than 5 s ago
+ * that still waits for acknowledgements, or a producer queue so full that
+ * the job stopped reading, is said at once and every 10 s, naming the
+ * partitions records wait for; meanwhile the job goes on with every other
+ * partition and takes no further checkpoint.  When the acknowledgements
+ * come, the job says so. */
+static void watch_sink(Driver *d)
+{
+    Job *j = d->job;
+    if (!d->out.p) return;
+    int64_t now = now_ms();
+    int64_t since = j->acking && now - j->ack_since >= 5000 ? j->ack_since : 0;
+    if (d->throttled && (!since || d->throttled_since < since)) since = d->throttled_since;
+    if (!since) {
+        if (d->sink_told) {
+            job_notice(j, "the sink acknowledges again after %.1f s; checkpoints go on", (double)(now - d->sink_since) / 1000.0);
+            d->sink_told = 0;
+        }
+        d->sink_stall[0] = 0;
+        return;
+    }
+    if (d->sink_told && now - d->sink_told < 10000) return;
+    long long queued = 0, acked = 0, errs = 0;
+    kafka_producer_counts(d->out.p, &queued, &acked, &errs);
+    sink_waiting(d, d->sink_stall, sizeof d->sink_stall);
+    if (!d->sink_told) d->sink_since = since;
+    d->sink_told = now;
+    job_notice(j, "the sink has %lld record%s not acknowledged after %.0f s, waiting in %s; the job %s, checkpoints wait until they are acknowledged",
+               queued - acked, queued - acked == 1 ? "" : "s", (double)(now - d->sink_since) / 1000.0, d->sink_stall,
+               d->throttled ? "stops reading until the producer's queue drains" : "goes on (reading, and writing to partitions that acknowledge)");
+}
+
+/* How long a stop waits for the sink to acknowledge what the job wrote
+ * before the final checkpoint (a running job waits as long as it takes). */
+#define STOP_GRACE_MS 60000
+
+/* Waits (serving the producer, watching the cluster and the sink,
+ * publishing) until the checkpoint in progress is acknowledged and
+ * written, and with `all` until every record queued is acknowledged.
+ * There is no time limit unless a stop is asked for (*stop; stop may be
+ * NULL): then the sink gets STOP_GRACE_MS, after which the job fails,
+ * saying what was not acknowledged.  0, or -1 (the message in the job). */
+static int checkpoint_drain(Driver *d, bool all, volatile sig_atomic_t *stop)
+{
+    Job *j = d->job;
+    int64_t deadline = 0;
+    for (;;) {
+        long long queued = 0, acked = 0, errs = 0;
+        if (d->out.p) kafka_producer_counts(d->out.p, &queued, &acked, &errs);
+        if (!j->acking && (!all || acked >= queued)) break;
+        if (!deadline && stop && *stop) deadline = now_ms() + STOP_GRACE_MS;
+        if (deadline && now_ms() >= deadline) {
+            char where[256];
+            sink_waiting(d, where, sizeof where);
+            return job_fail(j, "stopped while the sink still had %lld record%s not acknowledged after %d s, waiting in %s: %s", queued - acked,
+                            queued - acked == 1 ? "" : "s", STOP_GRACE_MS / 1000, where,
+                            j->state ? "the final checkpoint is not taken; a restart resumes from the last one and writes them again"
+                                     : "they may not have been written");
+        }
+        if (d->out.p) {
+            kafka_producer_serve(d->out.p, 100);
+            if (kafka_producer_poll(d->out.p, d->err, sizeof d->err))
+                return job_fail(j, "sink '%s': %s", j->plan->nsinks ? j->plan->sinks[0]->table->name : "?", d->err);
+        }
+        if (job_checkpoint_poll(j)) return -1;
+        if (d->c) watch_broker(d);
+        watch_sink(d);
+        if (d->precs && now_ms() - d->published >= 250) publish(d);
+    }
+    return job_checkpoint_sync(j);
+}
+
 /* Publishes the job's snapshot with the driver's own counters; says, at
  * most every 5 s, how many late rows came (any operator's). */
 static void publish(Driver *d)
@@ -760,6 +883,7 @@ static void publish(Driver *d)
         s->sink_pending = queued - acked;
     }
     s->ckpt_wall_ms = d->ckpt_wall;
+    snprintf(s->sink_stall, sizeof s->sink_stall, "%s", d->sink_stall);
     s->broker_down = d->down;
     s->broker_down_ms = d->down_since;
     snprintf(s->broker_err, sizeof s->broker_err, "%s", d->down_err);
@@ -822,7 +946,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             goto out;
         }
         d.out.p = p;
-        j->out = (JobOutput){&d.out, kafka_emit, kafka_flush_out};
+        j->out = (JobOutput){&d.out, kafka_emit, kafka_flush_out, kafka_queued_out, kafka_acked_out};
         /* Ask for the sink topic now: without it the producer learns the
          * topic's partitions only on its first metadata refresh, about a
          * second later, and holds every record until then (measured). */
@@ -885,7 +1009,18 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             wait = left < 0 ? 0 : left;
         }
         if (wait > 100) wait = 100;   /* notice a stop within 100 ms */
-        int n = kafka_poll_batch(d.c, msgs, maxbatch, (int)wait, d.err, sizeof d.err);
+        /* While the sink does not acknowledge, its records pile up in the
+         * producer's queue: at half of it the job stops reading (and goes on
+         * serving deliveries, reporting and watching for a stop) until
+         * deliveries make room, rather than block inside a full queue. */
+        bool full = p && kafka_producer_full(p);
+        if (full != d.throttled) {
+            d.throttled = full;
+            d.throttled_since = now_ms();
+        }
+        int n = 0;
+        if (full) kafka_producer_serve(p, (int)(wait > 0 ? wait : 1));
+        else n = kafka_poll_batch(d.c, msgs, maxbatch, (int)wait, d.err, sizeof d.err);
         if (n < 0) {
             job_fail(j, "source '%s': %s", d.topics[0].table->name, d.err);
             goto out;
@@ -906,12 +1041,14 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             job_fail(j, "sink '%s': %s", sink->name, d.err);
             goto out;
         }
+        if (job_checkpoint_poll(j)) goto out;   /* the sink acknowledged a collected checkpoint: write it */
         if (j->stats.flushes != d.lat_flushes) {   /* a mini-batch ended (here or in a checkpoint) */
             d.lat_flushes = j->stats.flushes;
             lat_seal(&d);
         }
         if (p) lat_acked(&d);
         watch_broker(&d);
+        watch_sink(&d);
         if (d.ckpt_open && !job_checkpoint_busy(j)) {   /* the last checkpoint is committed */
             d.ckpt_open = false;
             d.ckpt_wall = wall_ms();
@@ -933,7 +1070,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
                 int64_t before = j->stats.checkpoints + j->writing;
                 if (job_checkpoint(j, d.pos, d.nparts)) goto out;
                 last_ckpt = now_ms();
-                d.ckpt_open = j->writing || j->stats.checkpoints + j->writing != before;
+                d.ckpt_open = j->acking || j->writing || j->stats.checkpoints + j->writing != before;
                 if (!d.ckpt_open) d.ckpt_wall = wall_ms();   /* nothing changed: the state file is current */
                 if (j->stats.flushes != d.lat_flushes) {
                     d.lat_flushes = j->stats.flushes;
@@ -954,10 +1091,12 @@ stop:
     /* Clean stop: emit what is buffered, wait for every delivery, checkpoint. */
     if (j->pending && job_flush(j)) goto out;
     j->stopping = true;
-    if (j->state && (job_checkpoint(j, d.pos, d.nparts) || job_checkpoint_sync(j))) goto out;
+    /* The checkpoint in progress first, then the last one; both wait for
+     * the sink, a stop asked for STOP_GRACE_MS at most. */
+    if (j->state && (checkpoint_drain(&d, false, stop) || job_checkpoint(j, d.pos, d.nparts) || checkpoint_drain(&d, true, stop))) goto out;
     if (!j->state && job_sinks_commit(j)) goto out;
-    if (p && kafka_producer_flush(p, 30000, d.err, sizeof d.err)) {
-        job_fail(j, "sink '%s': %s", sink->name, d.err);
+    if (p && (checkpoint_drain(&d, true, stop) || kafka_producer_flush(p, 30000, d.err, sizeof d.err))) {
+        if (!j->err[0]) job_fail(j, "sink '%s': %s", sink->name, d.err);
         goto out;
     }
     if (d.c && d.pos) {

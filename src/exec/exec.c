@@ -264,7 +264,21 @@ static void *checkpoint_writer(void *arg)
     return NULL;
 }
 
-bool job_checkpoint_busy(const Job *j) { return j->writing && !__atomic_load_n(&j->writer_done, __ATOMIC_ACQUIRE); }
+bool job_checkpoint_busy(const Job *j) { return j->acking || (j->writing && !__atomic_load_n(&j->writer_done, __ATOMIC_ACQUIRE)); }
+
+/* The collected checkpoint (ckpt_write) goes to the writer thread. */
+static int checkpoint_start(Job *j)
+{
+    j->writing = true;
+    j->writer_done = false;
+    if (pthread_create(&j->writer, NULL, checkpoint_writer, j) != 0) {
+        j->writing = false;
+        j->writer_rc = state_write(j->state, j->ckpt_write);   /* no thread: write here */
+        if (j->writer_rc) return job_fail(j, "%s (checkpoint not taken)", state_errmsg(j->state));
+        j->stats.checkpoints++;
+    }
+    return 0;
+}
 
 /* Waits for the checkpoint being written; 0 once it is committed. */
 static int checkpoint_wait(Job *j)
@@ -299,9 +313,14 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
     int64_t t0 = now_us();
     char err[512];
     if (checkpoint_wait(j)) return -1;
+    if (j->acking) return job_fail(j, "a checkpoint was started before the previous one was acknowledged");
     if (j->pending && job_flush(j)) return -1;
-    /* Every record the state reflects must be delivered before it is committed. */
-    if (j->out.flush && j->out.flush(j->out.ctx, 60000, err, sizeof err))
+    /* Every record the state reflects must be delivered before it is
+     * committed: with an output that says so without waiting, the commit
+     * waits for them while the job goes on (job_checkpoint_poll); else the
+     * sink is flushed now. */
+    bool async = j->out.queued && j->out.acked;
+    if (!async && j->out.flush && j->out.flush(j->out.ctx, -1, err, sizeof err))
         return job_fail(j, "sink: %s (checkpoint not taken)", err);
     if (!j->ckpt_fill) j->ckpt_fill = state_batch_new();
     StateBatch *b = j->ckpt_fill;
@@ -342,21 +361,37 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
     state_batch_set_last(b, j->stopping);
     j->ckpt_fill = j->ckpt_write;
     j->ckpt_write = b;
-    j->writing = true;
-    j->writer_done = false;
-    if (pthread_create(&j->writer, NULL, checkpoint_writer, j) != 0) {
-        j->writing = false;
-        j->writer_rc = state_write(j->state, b);   /* no thread: write here */
-        if (j->writer_rc) return job_fail(j, "%s (checkpoint not taken)", state_errmsg(j->state));
-        j->stats.checkpoints++;
-    }
     j->stats.ckpt_keys = j->ckpt_written;
     j->stats.ckpt_last_us = now_us() - t0;
     if (j->stats.ckpt_last_us > j->stats.ckpt_max_us) j->stats.ckpt_max_us = j->stats.ckpt_last_us;
-    return 0;
+    if (async) {
+        j->acking = true;
+        j->ack_mark = j->out.queued(j->out.ctx);
+        j->ack_since = now_us() / 1000;
+        return job_checkpoint_poll(j);   /* nothing outstanding: written at once */
+    }
+    return checkpoint_start(j);
 }
 
-int job_checkpoint_sync(Job *j) { return checkpoint_wait(j); }
+int job_checkpoint_poll(Job *j)
+{
+    if (!j->acking) return 0;
+    char err[512];
+    int r = j->out.acked(j->out.ctx, j->ack_mark, err, sizeof err);
+    if (r < 0) {
+        j->acking = false;
+        return job_fail(j, "sink: %s (checkpoint not taken)", err);
+    }
+    if (r == 0) return 0;
+    j->acking = false;
+    return checkpoint_start(j);
+}
+
+int job_checkpoint_sync(Job *j)
+{
+    if (j->acking) return job_fail(j, "the last checkpoint still waits for the sink's acknowledgements");
+    return checkpoint_wait(j);
+}
 
 int job_sinks_open(Job *j, SourceOffset **ahead, int *nahead)
 {
