@@ -79,6 +79,7 @@ struct kafka_producer {
         char topic[128];     /* topic */
         int32_t partition;   /* partition */
         long long reported;  /* delivery reports served for it */
+        int64_t next;        /* the offset after the last record acknowledged there, -1 = none */
     } parts[64];             /* per partition produced to (the first 64) */
     int nparts;              /* count */
     int last_part;           /* index of the last one a report was for */
@@ -807,14 +808,18 @@ static int producer_part_find(kafka_producer *p, const char *topic, int32_t part
     snprintf(p->parts[i].topic, sizeof p->parts[i].topic, "%s", topic);
     p->parts[i].partition = partition;
     p->parts[i].reported = 0;
+    p->parts[i].next = -1;
     return p->last_part = i;
 }
 
-static void producer_part_reported(kafka_producer *p, const char *topic, int32_t partition)
+static void producer_part_reported(kafka_producer *p, const char *topic, int32_t partition, int64_t offset)
 {
     int i = partition >= 0 ? producer_part_find(p, topic, partition, true) : -1;
-    if (i >= 0)
-        p->parts[i].reported++;
+    if (i < 0)
+        return;
+    p->parts[i].reported++;
+    if (offset >= 0 && offset + 1 > p->parts[i].next)
+        p->parts[i].next = offset + 1;
 }
 
 /* Statistics callback, served from rd_kafka_poll on the caller's thread. */
@@ -861,7 +866,7 @@ static void producer_dr(rd_kafka_t *rk, const rd_kafka_message_t *m,
     (void)rk;
     p->nacked++;
     producer_ring_done(p, (long long)(intptr_t)m->_private);
-    producer_part_reported(p, rd_kafka_topic_name(m->rkt), m->partition);
+    producer_part_reported(p, rd_kafka_topic_name(m->rkt), m->partition, m->err ? -1 : m->offset);
     if (!m->err)
         return;
     if (p->nfailed++ == 0) {
@@ -1104,6 +1109,15 @@ int kafka_producer_poll(kafka_producer *p, char *err, size_t errlen)
     rd_kafka_poll(p->rk, 0);
     p->since_poll = 0;
     return producer_take_failures(p, err, errlen);
+}
+
+int kafka_producer_acked_next(kafka_producer *p, const char *topic, int32_t partition, int64_t *next)
+{
+    int i = producer_part_find(p, topic, partition, false);
+    if (i < 0 || p->parts[i].next < 0)
+        return -1;
+    *next = p->parts[i].next;
+    return 0;
 }
 
 long long kafka_producer_acked_below(const kafka_producer *p)

@@ -196,6 +196,11 @@ int kafka_producer_flush(kafka_producer *p, int timeout_ms, char *err,
 */
 long long kafka_producer_acked_below(const kafka_producer *p);
 
+/* The offset after the last record of this producer acknowledged in a
+** partition (known for the first 64 partitions it wrote to): 0, or -1 when
+** none is known. */
+int kafka_producer_acked_next(kafka_producer *p, const char *topic, int32_t partition, int64_t *next);
+
 /* Serve delivery reports, waiting up to timeout_ms for one; returns the
 ** records still queued or in flight. */
 int kafka_producer_serve(kafka_producer *p, int timeout_ms);

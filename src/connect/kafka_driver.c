@@ -168,6 +168,13 @@ typedef struct Driver {
     bool          down;     /* not answering */
     int64_t       down_since, down_told, probe_at; /* wall ms: since when, last notice, next probe */
     char          down_err[256]; /* what the client said */
+    /* dead-letter topics (exactly-once copies, dead_letter_*) */
+    struct DrvDead {
+        const char *topic;  /* a dead-letter topic of a source */
+        int         nparts; /* its partitions when the run began, 0 = it did not exist yet */
+        int64_t    *from;   /* per partition: its end when the run began */
+    }            *dead;
+    int           ndead;    /* count */
     /* the sink's acknowledgements (watch_sink) */
     bool          throttled;/* the producer's queue is half full: no record is read until it drains */
     int64_t       throttled_since; /* monotonic ms */
@@ -578,6 +585,178 @@ static int catch_up(Driver *d, const SourceOffset *to, int nto, volatile sig_ato
     return 0;
 }
 
+/* ---- dead-letter copies, exactly once ---- */
+
+/*
+ * A malformed record's copy goes to its dead-letter topic when the record
+ * is read; a restart reads again the records after its checkpoint, and
+ * would copy some twice.  So every checkpoint records, per dead-letter
+ * partition, a position before any copy made after it (meta
+ * "dead_letter_from": the end when the run began, or past the last copy
+ * acknowledged when the checkpoint was collected — later copies land
+ * after both).  A restart reads its dead-letter topics from those
+ * positions to their ends; the copies of this job it finds there (headers
+ * eddy.error.job, .topic, .partition, .offset) are of records it reads
+ * again, and are not made again (job_dead_letter_seen).  Format: one line
+ * per topic, "TOPIC\tP=OFFSET,P=OFFSET" or "TOPIC\t*" (a topic created
+ * during the run: all of it).
+ */
+static int dead_letter_topics(Driver *d)
+{
+    const Plan *pl = d->job->plan;
+    d->dead = arena_alloc(&d->a, sizeof *d->dead * (size_t)(pl->nsources ? pl->nsources : 1));
+    for (int s = 0; s < pl->nsources; s++) {
+        const char *t = pl->sources[s]->table->conn.dead_letter;
+        bool dup = false;
+        for (int i = 0; t && i < d->ndead && !dup; i++) dup = strcmp(d->dead[i].topic, t) == 0;
+        if (!t || dup) continue;
+        struct DrvDead *dd = &d->dead[d->ndead++];
+        *dd = (struct DrvDead){.topic = t};
+        if (kafka_partition_count(d->c, t, 5000, &dd->nparts, d->err, sizeof d->err) || dd->nparts <= 0) {
+            dd->nparts = 0;   /* not there yet: the producer creates it */
+            continue;
+        }
+        dd->from = arena_alloc(&d->a, sizeof *dd->from * (size_t)dd->nparts);
+        for (int p = 0; p < dd->nparts; p++) {
+            int64_t lo;
+            if (kafka_watermarks(d->c, t, p, &lo, &dd->from[p], 5000, d->err, sizeof d->err))
+                return job_fail(d->job, "dead-letter topic '%s': %s", t, d->err);
+        }
+    }
+    return 0;
+}
+
+/* The positions the next checkpoint records (Job.ckpt_meta_dl). */
+static void dead_letter_meta(Driver *d)
+{
+    if (!d->ndead || !d->out.p) return;
+    StrBuf b = {0};
+    for (int i = 0; i < d->ndead; i++) {
+        const struct DrvDead *dd = &d->dead[i];
+        sb_printf(&b, "%s%s\t", i ? "\n" : "", dd->topic);
+        if (!dd->nparts) {
+            sb_puts(&b, "*");
+            continue;
+        }
+        for (int p = 0; p < dd->nparts; p++) {
+            int64_t at = dd->from[p], next;
+            if (kafka_producer_acked_next(d->out.p, dd->topic, p, &next) == 0 && next > at) at = next;
+            sb_printf(&b, "%s%d=%lld", p ? "," : "", p, (long long)at);
+        }
+    }
+    free(d->job->ckpt_meta_dl);
+    d->job->ckpt_meta_dl = b.s;   /* owned by the job now */
+}
+
+/* Where the checkpoint says copies made after it start in topic t
+ * (from[p], -1 = from the start of the partition); false when it says
+ * nothing of t (a state file from before, a topic set since). */
+static bool dead_letter_recorded(const char *meta, const char *t, int nparts, int64_t *from)
+{
+    size_t tl = strlen(t);
+    for (const char *l = meta; l && *l;) {
+        const char *eol = strchr(l, '\n');
+        if (!eol) eol = l + strlen(l);
+        if ((size_t)(eol - l) > tl && strncmp(l, t, tl) == 0 && l[tl] == '\t') {
+            for (int p = 0; p < nparts; p++) from[p] = -1;
+            for (const char *q = l + tl + 1; q < eol && *q != '*';) {
+                char *e;
+                long p = strtol(q, &e, 10);
+                if (*e != '=') break;
+                long long off = strtoll(e + 1, &e, 10);
+                if (p >= 0 && p < nparts) from[p] = off;
+                q = *e == ',' ? e + 1 : eol;
+            }
+            return true;
+        }
+        l = *eol ? eol + 1 : eol;
+    }
+    return false;
+}
+
+/* After a restart: the copies of this job in its dead-letter topics from
+ * the checkpoint's positions to today's ends (job_dead_letter_found).  It
+ * uses the driver's consumer before the sources are assigned.  0, 1 when
+ * stopped meanwhile, -1. */
+static int dead_letter_scan(Driver *d, volatile sig_atomic_t *stop)
+{
+    Job *j = d->job;
+    const char *meta = j->state ? state_get_meta(j->state, "dead_letter_from") : NULL;
+    if (!meta || !d->ndead) return 0;
+    const char *job = j->plan->name ? j->plan->name : "";
+    DeadLetterSeen *seen = NULL;
+    int nseen = 0, cap = 0, rc = 0;
+    const int maxbatch = 1000;
+    kafka_msg *msgs = malloc(sizeof *msgs * maxbatch);
+    if (!msgs) abort();
+    for (int i = 0; i < d->ndead && rc == 0; i++) {
+        const struct DrvDead *dd = &d->dead[i];
+        if (!dd->nparts) continue;   /* not there: nothing was copied */
+        int64_t *from = arena_alloc(&d->a, sizeof *from * (size_t)dd->nparts);
+        kafka_tp *tps = arena_alloc(&d->a, sizeof *tps * (size_t)dd->nparts);
+        int64_t *at = arena_alloc(&d->a, sizeof *at * (size_t)dd->nparts);
+        if (!dead_letter_recorded(meta, dd->topic, dd->nparts, from)) continue;
+        int n = 0;
+        for (int p = 0; p < dd->nparts; p++) {
+            int64_t lo, hi = dd->from[p];
+            if (kafka_watermarks(d->c, dd->topic, p, &lo, &hi, 5000, d->err, sizeof d->err)) {
+                rc = job_fail(j, "dead-letter topic '%s': %s", dd->topic, d->err);
+                break;
+            }
+            at[p] = from[p] < lo ? lo : from[p];
+            if (at[p] < dd->from[p]) tps[n++] = (kafka_tp){dd->topic, p, at[p]};
+        }
+        if (rc || !n) continue;
+        if (kafka_assign(d->c, tps, n, d->err, sizeof d->err)) {
+            rc = job_fail(j, "dead-letter topic '%s': %s", dd->topic, d->err);
+            break;
+        }
+        int open = n;
+        while (open > 0 && rc == 0) {
+            if (*stop) {
+                rc = 1;
+                break;
+            }
+            int got = kafka_poll_batch(d->c, msgs, maxbatch, 100, d->err, sizeof d->err);
+            if (got < 0) {
+                rc = job_fail(j, "dead-letter topic '%s': %s", dd->topic, d->err);
+                break;
+            }
+            for (int k = 0; k < got; k++) {
+                const kafka_msg *m = &msgs[k];
+                if (m->partition < 0 || m->partition >= dd->nparts || m->offset >= dd->from[m->partition]) continue;
+                at[m->partition] = m->offset + 1;
+                const void *v[4];
+                size_t len[4];
+                const char *names[4] = {"eddy.error.job", "eddy.error.topic", "eddy.error.partition", "eddy.error.offset"};
+                bool ok = true;
+                for (int h = 0; h < 4 && ok; h++) ok = kafka_msg_header(m, names[h], &v[h], &len[h]) == 0 && v[h];
+                if (!ok || len[0] != strlen(job) || memcmp(v[0], job, len[0]) != 0) continue;   /* another job's copy */
+                char num[2][32];
+                for (int h = 0; h < 2; h++) snprintf(num[h], sizeof num[h], "%.*s", (int)(len[2 + h] < 31 ? len[2 + h] : 31), (const char *)v[2 + h]);
+                if (nseen == cap) {
+                    cap = cap ? 2 * cap : 64;
+                    seen = realloc(seen, sizeof *seen * (size_t)cap);
+                    if (!seen) abort();
+                }
+                char *topic = malloc(len[1] + 1);
+                if (!topic) abort();
+                memcpy(topic, v[1], len[1]);
+                topic[len[1]] = 0;
+                seen[nseen++] = (DeadLetterSeen){topic, (int32_t)strtol(num[0], NULL, 10), strtoll(num[1], NULL, 10)};
+            }
+            kafka_release_batch(d->c, msgs, got);
+            open = 0;
+            for (int p = 0; p < dd->nparts; p++) open += at[p] < dd->from[p];
+        }
+    }
+    free(msgs);
+    if (nseen) job_notice(j, "%d dead-letter cop%s of records read again after the restart %s already written: not copied twice", nseen,
+                          nseen == 1 ? "y" : "ies", nseen == 1 ? "was" : "were");
+    job_dead_letter_found(j, seen, nseen);
+    return rc;
+}
+
 /* ---- fail fast: is the bootstrap address there at all? ---- */
 
 /* Tries a TCP connection to each host:port of the bootstrap list (timeout_ms
@@ -967,6 +1146,15 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     }
     for (int i = 0; i < d.ntopics && j->state; i++) resumed = resumed || state_has_offsets(j->state, d.topics[i].name);
     if (start_positions(&d, resumed) || (resumed && check_resume(&d)) || bounded_ends(&d)) goto out;
+    if (dead_letter_topics(&d)) goto out;
+    if (resumed) {
+        int dl = dead_letter_scan(&d, stop);
+        if (dl) {
+            rc = dl > 0 ? 0 : -1;   /* stopped meanwhile */
+            goto out;
+        }
+    }
+    dead_letter_meta(&d);
     d.precs = arena_alloc(&d.a, sizeof *d.precs * (size_t)(d.nparts + 1));   /* per-partition counters (metrics) */
     d.pbytes = arena_alloc(&d.a, sizeof *d.pbytes * (size_t)(d.nparts + 1));
     memset(d.precs, 0, sizeof *d.precs * (size_t)(d.nparts + 1));
@@ -981,6 +1169,10 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             goto out;
         }
     }
+    /* A fresh job with dead-letter topics checkpoints where it starts (and
+     * where its dead-letter topics end), so that a crash before its first
+     * interval does not copy the records it reads again twice. */
+    if (!resumed && !ahead && j->state && d.ndead && (job_checkpoint(j, d.pos, d.nparts) || checkpoint_drain(&d, false, stop))) goto out;
     finished = d.bounded && d.open_parts == 0;   /* a bounded job with nothing to read */
     if (finished) {
         if (job_start(j)) goto out;
@@ -1068,6 +1260,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
              * Nor while the cluster is away: it would wait for the sink. */
             if (!job_checkpoint_busy(j) && !d.down) {
                 int64_t before = j->stats.checkpoints + j->writing;
+                dead_letter_meta(&d);
                 if (job_checkpoint(j, d.pos, d.nparts)) goto out;
                 last_ckpt = now_ms();
                 d.ckpt_open = j->acking || j->writing || j->stats.checkpoints + j->writing != before;
@@ -1093,7 +1286,9 @@ stop:
     j->stopping = true;
     /* The checkpoint in progress first, then the last one; both wait for
      * the sink, a stop asked for STOP_GRACE_MS at most. */
-    if (j->state && (checkpoint_drain(&d, false, stop) || job_checkpoint(j, d.pos, d.nparts) || checkpoint_drain(&d, true, stop))) goto out;
+    if (j->state && checkpoint_drain(&d, false, stop)) goto out;
+    dead_letter_meta(&d);
+    if (j->state && (job_checkpoint(j, d.pos, d.nparts) || checkpoint_drain(&d, true, stop))) goto out;
     if (!j->state && job_sinks_commit(j)) goto out;
     if (p && (checkpoint_drain(&d, true, stop) || kafka_producer_flush(p, 30000, d.err, sizeof d.err))) {
         if (!j->err[0]) job_fail(j, "sink '%s': %s", sink->name, d.err);

@@ -358,6 +358,7 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
     state_batch_meta(b, "checkpoint", num);
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
     state_batch_meta(b, "checkpoint_time", num);
+    if (j->ckpt_meta_dl) state_batch_meta(b, "dead_letter_from", j->ckpt_meta_dl);
     state_batch_set_last(b, j->stopping);
     j->ckpt_fill = j->ckpt_write;
     j->ckpt_write = b;
@@ -385,6 +386,31 @@ int job_checkpoint_poll(Job *j)
     if (r == 0) return 0;
     j->acking = false;
     return checkpoint_start(j);
+}
+
+static int dl_cmp(const void *a, const void *b)
+{
+    const DeadLetterSeen *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    if (c) return c;
+    if (x->partition != y->partition) return x->partition < y->partition ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+void job_dead_letter_found(Job *j, DeadLetterSeen *seen, int n)
+{
+    for (int i = 0; i < j->ndl_seen; i++) free(j->dl_seen[i].topic);
+    free(j->dl_seen);
+    j->dl_seen = seen;
+    j->ndl_seen = n;
+    if (n > 1) qsort(seen, (size_t)n, sizeof *seen, dl_cmp);
+}
+
+bool job_dead_letter_seen(const Job *j, const char *topic, int32_t partition, int64_t offset)
+{
+    if (!j->ndl_seen) return false;
+    DeadLetterSeen key = {(char *)topic, partition, offset};
+    return bsearch(&key, j->dl_seen, (size_t)j->ndl_seen, sizeof key, dl_cmp) != NULL;
 }
 
 int job_checkpoint_sync(Job *j)
@@ -501,6 +527,9 @@ void job_free(Job *j)
     state_batch_free(j->ckpt_fill);
     state_batch_free(j->ckpt_write);
     free(j->ckpt_offsets);
+    free(j->ckpt_meta_dl);
+    for (int i = 0; i < j->ndl_seen; i++) free(j->dl_seen[i].topic);
+    free(j->dl_seen);
     state_close(j->state);
     job_snap_free(&j->snap);
     pthread_mutex_destroy(&j->snap_mu);

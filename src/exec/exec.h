@@ -285,7 +285,27 @@ struct Job {
     JobPhase    phase;       /* the job's thread's own view of its phase */
     RateLog     skip_log;    /* skipped malformed records, logged at a bounded rate */
     RateLog     late_log;    /* late rows, likewise */
+    char       *ckpt_meta_dl;/* the driver's dead-letter positions, written into every checkpoint as meta
+                                "dead_letter_from" (owned; NULL = none): see job_dead_letter_seen */
+    struct DeadLetterSeen *dl_seen; /* copies already in a dead-letter topic after a restart, sorted */
+    int         ndl_seen;    /* count */
 };
+
+/* A record's dead-letter copy found in its dead-letter topic by a restart:
+ * written after the checkpoint the job resumes from, before it stopped. */
+typedef struct DeadLetterSeen {
+    char   *topic;            /* the source record's topic (owned) */
+    int32_t partition;        /* its partition */
+    int64_t offset;           /* its offset */
+} DeadLetterSeen;
+
+/* Exactly-once dead-letter copies: a restarted job reads its dead-letter
+ * topics from the positions its checkpoint recorded and hands the copies
+ * it finds there (of its own job) to job_dead_letter_found (which takes
+ * the array, topics included); a malformed record read again whose copy
+ * is among them is not copied twice (job_dead_letter_seen). */
+void job_dead_letter_found(Job *j, DeadLetterSeen *seen, int n);
+bool job_dead_letter_seen(const Job *j, const char *topic, int32_t partition, int64_t offset);
 
 /* A job for a compiled plan (INSERT or SELECT).  Returns NULL with a
  * message in err on failure. */

@@ -35,6 +35,12 @@ into an upsert topic.  Three tests (ctest e2e/faults_<name>):
                    partitions get every final count while it is down (a
                    checkpoint waits, the job does not); the notice and
                    /jobs name user_stats/2.
+  dead_letter      issue 17: dead-letter copies exactly once across kill -9.
+                   A job skipping malformed records into events_dlq is
+                   killed after copying them, before a checkpoint counted
+                   the records; the restart reads them again and must not
+                   copy them twice (each source topic/partition/offset once
+                   in events_dlq, by its eddy.error.* headers).
   sink_timeout     'properties.message.timeout.ms' = '2000' (a finite
                    delivery timeout, which eddy's default has not): the
                    outage fails the job, before any checkpoint counts the
@@ -59,8 +65,8 @@ import os
 import re
 import time
 
-from eddyharness import (Broker, Failure, Job, check, check_table, finish, fold_upsert, main, quiet, read_topic,
-                         start_gen_orders, step, ukey, wait_for)
+from eddyharness import (Broker, Failure, Job, Rec, check, check_table, finish, fold_upsert, main, produce, quiet,
+                         read_topic, start_gen_orders, step, ukey, wait_for)
 from eddytest import Sections, start_job
 from test_monitor import http, metric, scrape
 
@@ -453,6 +459,117 @@ def test_sink_timeout(eddy, workdir):
         b.check_alive()
 
 
+DLQ_SQL = """
+SET 'execution.checkpointing.interval' = '1 h';
+
+CREATE TABLE events (
+  id BIGINT, user_id BIGINT, amount DOUBLE
+) WITH ('scan.startup.mode' = 'earliest-offset', 'error.mode' = 'skip', 'error.dead-letter-topic' = 'events_dlq');
+
+CREATE TABLE user_counts (
+  user_id BIGINT PRIMARY KEY NOT ENFORCED,
+  n       BIGINT
+) WITH ('changelog.mode' = 'upsert');
+
+INSERT INTO user_counts SELECT user_id, COUNT(*) AS n FROM events GROUP BY user_id;
+"""
+
+
+def events(first, n):
+    """n records from id first: every 20th malformed (not JSON)."""
+    return [Rec(key={"id": i}, value=b"not json %d" % i if i % 20 == 0 else {"id": i, "user_id": i % 37, "amount": 1.5})
+            for i in range(first, first + n)]
+
+
+def dead_letter_copies(bootstrap):
+    """[(source topic, partition, offset)] of the copies in events_dlq, from their headers."""
+    out = []
+    for m in read_topic(bootstrap, "events_dlq"):
+        h = {k: v.decode() for k, v in m.headers}
+        check(h.get("eddy.error.job") == "user_counts", "a copy without this job's eddy.error.job header: %s" % h)
+        out.append((h["eddy.error.topic"], int(h["eddy.error.partition"]), int(h["eddy.error.offset"])))
+    return out
+
+
+def test_dead_letter(eddy, workdir):
+    """Checkpoints only at start and stop (an interval of an hour): a kill -9
+    after the malformed records were copied leaves a checkpoint before
+    them, so the restart reads them all again.  Each must be in events_dlq
+    once, before and after more records and a clean stop."""
+    with Broker(eddy, workdir, {"events": 4, "events_dlq": 2, "user_counts": 4}) as b:
+        path = os.path.join(workdir, "user_counts.sql")
+        with open(path, "w") as f:
+            f.write(DLQ_SQL)
+        state = os.path.join(workdir, "user_counts.db")
+        bad = set()
+        good = collections.Counter()
+
+        def sent(recs):
+            produce(b.bootstrap, "events", recs)
+            for r in recs:
+                if isinstance(r.value, bytes):
+                    bad.add(r.key["id"])
+                else:
+                    good[r.value["user_id"]] += 1
+
+        def copies_exact():
+            got = dead_letter_copies(b.bootstrap)
+            check(len(got) == len(set(got)), "%d copies in events_dlq, %d distinct records: copied twice: %s"
+                  % (len(got), len(set(got)), sorted(k for k, n in collections.Counter(got).items() if n > 1)[:10]))
+            check(len(got) == len(bad), "%d copies in events_dlq, %d malformed records sent" % (len(got), len(bad)))
+            return got
+
+        def counts_exact():
+            with quiet():
+                check_table("user_counts", fold_upsert(read_topic(b.bootstrap, "user_counts")),
+                            {ukey(user_id=u): {"user_id": u, "n": n} for u, n in good.items()})
+            return True
+
+        job = Job(eddy, b.bootstrap, path, workdir, "user_counts", state=state)
+        try:
+            wait_for("the job to start", lambda: "started job" in job.stderr(), timeout=20, job=job)
+            sent(events(1, 2000))
+            wait_for("every malformed record copied once", copies_exact, timeout=30, job=job, interval=0.3)
+            wait_for("user_counts to count every good record", counts_exact, timeout=30, job=job, interval=0.3)
+            step("%d copies in events_dlq; kill -9" % len(bad))
+            job.kill()
+        finally:
+            job.kill()
+        job = Job(eddy, b.bootstrap, path, workdir, "user_counts", state=state)
+        try:
+            wait_for("the restart to say it resumes", lambda: "resumes from" in job.stderr(), timeout=20, job=job)
+            sent(events(2001, 1000))
+            wait_for("user_counts to count every good record after the restart", counts_exact, timeout=30, job=job,
+                     interval=0.3)
+            said = wait_for("the restart to say it found the copies",
+                            lambda: re.search(r"([0-9]+) dead-letter copies of records read again after the restart were already "
+                                              r"written: not copied twice", job.stderr()), timeout=10, job=job)
+            check(int(said.group(1)) == 100, "the restart found %s copies, expected the first run's 100" % said.group(1))
+            got = wait_for("every malformed record copied once after the restart", copies_exact, timeout=30, job=job,
+                           interval=0.3)
+            rc, err = job.term()
+            check(rc == 0, "%s exited with %s after SIGTERM:\n%s" % (job.name, rc, err[-2000:]))
+        finally:
+            job.kill()
+        copies_exact()
+        offsets = {}
+        for m in read_topic(b.bootstrap, "events"):
+            if isinstance(json_or_none(m.value), dict):
+                continue
+            offsets[("events", m.partition, m.offset)] = True
+        check(set(got) == set(offsets), "the copies' headers name %d source records, %d malformed ones are in events"
+              % (len(set(got)), len(offsets)))
+        step("%d malformed records, each copied once, named by topic/partition/offset" % len(bad))
+
+
+def json_or_none(data):
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
+
+
 if __name__ == "__main__":
     main({"produce": test_produce, "produce_noidem": test_produce_noidem, "broker": test_broker,
-          "sink_outage": test_sink_outage, "sink_partition": test_sink_partition, "sink_timeout": test_sink_timeout})
+          "sink_outage": test_sink_outage, "sink_partition": test_sink_partition, "sink_timeout": test_sink_timeout,
+          "dead_letter": test_dead_letter})
