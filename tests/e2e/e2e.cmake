@@ -21,7 +21,7 @@ foreach(name harmless perjob tampered diskfull corpus)
   set_tests_properties(e2e/state_${name} PROPERTIES TIMEOUT 120)
 endforeach()
 
-foreach(name produce produce_noidem broker sink_outage sink_partition sink_timeout)
+foreach(name produce produce_noidem broker sink_outage sink_partition sink_timeout dead_letter)
   eddy_python_test(e2e/faults_${name} ${CMAKE_CURRENT_LIST_DIR}/test_faults.py ${name})
   set_tests_properties(e2e/faults_${name} PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)   # injected latency and timeouts: alone, not beside other tests
 endforeach()
