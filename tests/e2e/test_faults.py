@@ -437,7 +437,7 @@ def test_sink_timeout(eddy, workdir):
             rc = job.wait(30)
             check(rc == 1, "the job %s, expected exit 1 when deliveries time out" % ("still runs" if rc is None else "exited %s" % rc))
             err = job.stderr()
-            check(re.search(r"sink 'user_stats': delivery to topic 'user_stats' partition [0-9] failed: Local: Message timed out", err),
+            check(re.search(r"sink( 'user_stats')?: delivery to topic 'user_stats' partition [0-9] failed: Local: Message timed out", err),
                   "no delivery failure said:\n%s" % err[-2000:])
             step("the job failed: %s" % err.strip().splitlines()[-1][:300])
             b.fault("up 1")
