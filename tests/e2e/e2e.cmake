@@ -14,6 +14,10 @@ endforeach()
 # Fault tests (test_faults.py): `eddy broker --control` fails requests,
 # drops a broker and adds latency while orders stream into a GROUP BY job;
 # its upsert sink must end exact and never go backwards.  ~15 s each.
+# sink_outage / sink_partition / sink_timeout: the sink's broker, or one
+# sink partition's leader, down for longer than the job needs to read its
+# input (it goes on, names the waiting partitions, checkpoints wait);
+# dead_letter: dead-letter copies exactly once across kill -9.
 # Saved state across harmless query changes and eddy versions
 # (test_state_compat.py; the corpus of older state files in state_corpus/).
 foreach(name harmless perjob tampered diskfull corpus)
