@@ -946,6 +946,11 @@ static void sink_waiting(const Driver *d, char *buf, size_t cap)
     if (n > shown && at < cap) snprintf(buf + at, cap - at, " and %d more partition%s", n - shown, n - shown == 1 ? "" : "s");
 }
 
+/* How long a stop waits for the sink to acknowledge what the job wrote
+ * before the final checkpoint (a running job waits as long as it takes). */
+#define STOP_GRACE_MS 60000
+#define STOP_GRACE_TEXT "60 s"
+
 /* Does the sink acknowledge?  A checkpoint collected more than 5 s ago
  * that still waits for acknowledgements, or a producer queue so full that
  * the job stopped reading, is said at once and every 10 s, naming the
@@ -975,12 +980,10 @@ static void watch_sink(Driver *d)
     d->sink_told = now;
     job_notice(j, "the sink has %lld record%s not acknowledged after %.0f s, waiting in %s; the job %s, checkpoints wait until they are acknowledged",
                queued - acked, queued - acked == 1 ? "" : "s", (double)(now - d->sink_since) / 1000.0, d->sink_stall,
-               d->throttled ? "stops reading until the producer's queue drains" : "goes on (reading, and writing to partitions that acknowledge)");
+               j->stopping    ? "stops once they are (the final checkpoint needs them; a stop waits " STOP_GRACE_TEXT " at most)"
+               : d->throttled ? "stops reading until the producer's queue drains"
+                              : "goes on (reading, and writing to partitions that acknowledge)");
 }
-
-/* How long a stop waits for the sink to acknowledge what the job wrote
- * before the final checkpoint (a running job waits as long as it takes). */
-#define STOP_GRACE_MS 60000
 
 /* Waits (serving the producer, watching the cluster and the sink,
  * publishing) until the checkpoint in progress is acknowledged and
