@@ -201,6 +201,11 @@ long long kafka_producer_acked_below(const kafka_producer *p);
 ** none is known. */
 int kafka_producer_acked_next(kafka_producer *p, const char *topic, int32_t partition, int64_t *next);
 
+/* Wait up to timeout_ms until every queued record is acknowledged (as
+** kafka_producer_flush), sending at once; a timeout or a failed delivery
+** is not reported here (kafka_producer_poll reports failures). */
+void kafka_producer_drain(kafka_producer *p, int timeout_ms);
+
 /* Serve delivery reports, waiting up to timeout_ms for one; returns the
 ** records still queued or in flight. */
 int kafka_producer_serve(kafka_producer *p, int timeout_ms);
@@ -223,7 +228,8 @@ typedef struct kafka_part_wait {
 
 /* The partitions holding unacknowledged records as of the last statistics
 ** (up to max of them into out); returns how many there are in all, -1 when
-** no statistics came yet. */
+** no statistics came yet, -2 when there are none (statistics.interval.ms
+** 0: eddy's default for a producer without idempotence). */
 int kafka_producer_waiting(const kafka_producer *p, kafka_part_wait *out, int max);
 
 /* Destroy the producer.  Records not yet delivered are dropped: call

@@ -64,6 +64,11 @@ static int kafka_flush_out(void *ctx, int timeout_ms, char *err, size_t errlen)
     return kafka_producer_flush(((DrvOut *)ctx)->p, timeout_ms, err, errlen);
 }
 
+static void kafka_drain_out(void *ctx, int timeout_ms)
+{
+    kafka_producer_drain(((DrvOut *)ctx)->p, timeout_ms);
+}
+
 static long long kafka_queued_out(void *ctx)
 {
     long long queued, acked, errs;
@@ -931,7 +936,8 @@ static void sink_waiting(const Driver *d, char *buf, size_t cap)
     int n = kafka_producer_waiting(d->out.p, w, KAFKA_MAX_WAITING);
     buf[0] = 0;
     if (n <= 0) {
-        snprintf(buf, cap, "%s", n < 0 ? "(no partition known yet)" : "(no partition known)");
+        snprintf(buf, cap, "%s", n == -2 ? "(partitions not known: no client statistics without 'enable.idempotence')"
+                                 : n < 0 ? "(no partition known yet)" : "(no partition known)");
         return;
     }
     size_t at = 0;
@@ -1128,7 +1134,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             goto out;
         }
         d.out.p = p;
-        j->out = (JobOutput){&d.out, kafka_emit, kafka_flush_out, kafka_queued_out, kafka_acked_out};
+        j->out = (JobOutput){&d.out, kafka_emit, kafka_flush_out, kafka_queued_out, kafka_acked_out, kafka_drain_out};
         /* Ask for the sink topic now: without it the producer learns the
          * topic's partitions only on its first metadata refresh, about a
          * second later, and holds every record until then (measured). */

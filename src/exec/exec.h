@@ -59,6 +59,8 @@ typedef struct JobOutput {
      * wait, -1 when a delivery failed (the message in err). */
     long long (*queued)(void *ctx);
     int (*acked)(void *ctx, long long mark, char *err, size_t errlen);
+    /* Wait up to timeout_ms for deliveries, without failing (may be NULL). */
+    void (*drain)(void *ctx, int timeout_ms);
 } JobOutput;
 
 /* Rows reaching the sink (after its column mapping) or a SELECT's result. */
