@@ -590,7 +590,8 @@ static const char *const producer_defaults[] = {
     ** out outages of any length instead: records wait, checkpoints wait for
     ** them, the job goes on (kafka_driver.c).  A caller who sets a finite
     ** message.timeout.ms gets failed deliveries, which fail the job before
-    ** any checkpoint could count them as written. */
+    ** any checkpoint could count them as written; so does a producer
+    ** without idempotence (kafka_producer_new says why). */
     "message.timeout.ms", "0",
     /* Statistics every second: which partitions hold records not yet
     ** acknowledged, and whether their leader is connected (producer_stats),
@@ -952,17 +953,24 @@ kafka_producer *kafka_producer_new(const char *bootstrap,
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
-    /* Without idempotence no statistics (unless asked for): measured with
-    ** librdkafka 2.0.2 on the development broker, a producer without it
-    ** that also emits statistics lands retried records after later ones
-    ** (e2e/faults_produce_noidem: 2 runs in 3), one without statistics
-    ** does not (0 in 6).  kafka_producer_waiting then knows nothing. */
+    /* Without idempotence, librdkafka's own message timeout and no
+    ** statistics (unless asked for): measured with librdkafka 2.0.2 on the
+    ** development broker under e2e/faults_produce_noidem's faults, a
+    ** producer without idempotence whose records never time out
+    ** (message.timeout.ms 0) landed retried records after later ones in
+    ** about one run in three, with statistics on too; with the 300 s
+    ** default and no statistics, 0 runs in 8 (and eddy before: 0 in 7).
+    ** So only an idempotent producer waits forever (and names the
+    ** partitions it waits for, kafka_producer_waiting); this one fails its
+    ** records after 5 minutes of an outage, which fails the job before a
+    ** checkpoint counts them. */
     {
         char iv[16];
         size_t il = sizeof iv;
         if (rd_kafka_conf_get(conf, "enable.idempotence", iv, &il) == RD_KAFKA_CONF_OK && strcmp(iv, "false") == 0 &&
-            !props_have(props, "statistics.interval.ms") &&
-            conf_set1(conf, "statistics.interval.ms", "0", err, errlen)) {
+            ((!props_have(props, "statistics.interval.ms") && conf_set1(conf, "statistics.interval.ms", "0", err, errlen)) ||
+             (!props_have(props, "message.timeout.ms") && !props_have(props, "delivery.timeout.ms") &&
+              conf_set1(conf, "message.timeout.ms", "300000", err, errlen)))) {
             rd_kafka_conf_destroy(conf);
             return NULL;
         }
@@ -1138,6 +1146,13 @@ int kafka_producer_acked_next(kafka_producer *p, const char *topic, int32_t part
 long long kafka_producer_acked_below(const kafka_producer *p)
 {
     return p->low;
+}
+
+bool kafka_producer_idempotent(const kafka_producer *p)
+{
+    char iv[16];
+    size_t il = sizeof iv;
+    return !(rd_kafka_conf_get(rd_kafka_conf(p->rk), "enable.idempotence", iv, &il) == RD_KAFKA_CONF_OK && strcmp(iv, "false") == 0);
 }
 
 void kafka_producer_drain(kafka_producer *p, int timeout_ms)

@@ -201,6 +201,9 @@ long long kafka_producer_acked_below(const kafka_producer *p);
 ** none is known. */
 int kafka_producer_acked_next(kafka_producer *p, const char *topic, int32_t partition, int64_t *next);
 
+/* Whether the producer is idempotent (enable.idempotence, eddy's default). */
+bool kafka_producer_idempotent(const kafka_producer *p);
+
 /* Wait up to timeout_ms until every queued record is acknowledged (as
 ** kafka_producer_flush), sending at once; a timeout or a failed delivery
 ** is not reported here (kafka_producer_poll reports failures). */
