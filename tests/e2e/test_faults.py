@@ -397,10 +397,13 @@ def test_sink_partition(eddy, workdir):
                                               r"user_stats/2 \([0-9]+ records?, leader broker 2 not connected\);", job.stderr()),
                             timeout=20, job=job, interval=0.3)
             step("said: %s" % said.group(0))
-            status, body = http(base + "jobs")
-            check(status == 200, "/jobs answered %d" % status)
-            waiting = [j.get("sink_waiting") for j in json.loads(body)["jobs"]]
-            check(any(w and w.startswith("user_stats/2 (") for w in waiting), "/jobs says sink_waiting %s" % waiting)
+            def jobs_waiting():
+                status, body = http(base + "jobs")
+                check(status == 200, "/jobs answered %d" % status)
+                waiting = [j.get("sink_waiting") for j in json.loads(body)["jobs"]]
+                check(any(w and w.startswith("user_stats/2 (") for w in waiting), "/jobs says sink_waiting %s" % waiting)
+                return waiting
+            step("/jobs: sink_waiting %s" % wait_for("/jobs to name user_stats/2", jobs_waiting, timeout=15, job=job, interval=0.3))
             b.fault("up 2")
             step("broker 2 up after %.1f s" % (time.monotonic() - t0))
             finish_exact(b, job, expected, total)
