@@ -954,15 +954,17 @@ kafka_producer *kafka_producer_new(const char *bootstrap,
         return NULL;
     }
     /* Without idempotence, librdkafka's own message timeout and no
-    ** statistics (unless asked for): measured with librdkafka 2.0.2 on the
-    ** development broker under e2e/faults_produce_noidem's faults, a
-    ** producer without idempotence whose records never time out
-    ** (message.timeout.ms 0) landed retried records after later ones in
-    ** about one run in three, with statistics on too; with the 300 s
-    ** default and no statistics, 0 runs in 8 (and eddy before: 0 in 7).
-    ** So only an idempotent producer waits forever (and names the
-    ** partitions it waits for, kafka_producer_waiting); this one fails its
-    ** records after 5 minutes of an outage, which fails the job before a
+    ** statistics (unless asked for), as eddy's producer had before sinks
+    ** rode out outages: under e2e/faults_produce_noidem's faults, a
+    ** producer without idempotence whose records never time out, or that
+    ** emits statistics, or whose job goes on while it retries, was seen
+    ** landing retried records after later ones in about one run in three
+    ** (librdkafka: "retrying may cause reordering unless
+    ** enable.idempotence is set"); the old configuration, with checkpoints
+    ** that wait in place (kafka_driver.c), passed every run measured.  So
+    ** only an idempotent producer waits forever and names the partitions
+    ** it waits for (kafka_producer_waiting); this one fails its records
+    ** after 5 minutes of an outage, which fails the job before a
     ** checkpoint counts them. */
     {
         char iv[16];
