@@ -65,6 +65,27 @@ struct kafka_producer {
     long long nacked;        /* delivery reports served (acknowledged or failed) */
     long long nerrors;       /* client-level errors reported (connection lost, ...) */
     long long nretried;      /* records sent again after a failed Produce request (stats_cb) */
+    /* Which records are acknowledged: record i (0-based, in the order
+    ** queued) carries i as its opaque; low is the first one whose delivery
+    ** report has not come yet, done[] a ring over [low, nqueued) marking the
+    ** reports that came out of order (partitions answer independently). */
+    long long low;           /* every record before it is reported */
+    unsigned char *done;     /* ring of cap entries: done[i % cap] */
+    long long cap;           /* its size, a power of two (0 = none yet) */
+    long long max_queue;     /* queue.buffering.max.messages */
+    /* Where records wait, from librdkafka's statistics (stats_cb, every
+    ** second): the partitions holding unacknowledged records. */
+    kafka_part_wait waiting[KAFKA_MAX_WAITING]; /* the first of them */
+    struct {
+        char topic[128];     /* topic */
+        int32_t partition;   /* partition */
+        long long reported;  /* delivery reports served for it */
+        int64_t next;        /* the offset after the last record acknowledged there, -1 = none */
+    } parts[64];             /* per partition produced to (the first 64) */
+    int nparts;              /* count */
+    int last_part;           /* index of the last one a report was for */
+    int nwaiting;            /* count (of all, may exceed the array) */
+    long long stats_at;      /* statistics seen so far (0 = none yet) */
 };
 
 struct kafka_consumer {
@@ -564,13 +585,304 @@ static const char *const producer_defaults[] = {
     ** refuses the later request instead, so on a real cluster props may
     ** raise this to 5 for throughput over a slow link. */
     "max.in.flight.requests.per.connection", "1",
-    /* The statistics (producer_stats) count the records sent again: once a
-    ** second, a few KB of JSON per broker and partition. */
+    /* A record waits for its partition as long as it takes: librdkafka's
+    ** default (300 s) fails every record still undelivered after five
+    ** minutes of a broker outage, and the job with them.  eddy's sinks ride
+    ** out outages of any length instead: records wait, checkpoints wait for
+    ** them, the job goes on (kafka_driver.c).  A caller who sets a finite
+    ** message.timeout.ms gets failed deliveries, which fail the job before
+    ** any checkpoint could count them as written; so does a producer
+    ** without idempotence (kafka_producer_new says why). */
+    "message.timeout.ms", "0",
+    /* Statistics every second (producer_stats): which partitions hold
+    ** records not yet acknowledged and whether their leader is connected,
+    ** for the job's reports while its sink waits; and the records sent
+    ** again.  A few KB of JSON per broker and partition. */
     "statistics.interval.ms", "1000",
     /* Not delivery.report.only.error=true: it looks cheaper, but with
     ** librdkafka 2.0.2 it made producing ~3x slower (0.9M vs 3M msg/s). */
     NULL,
 };
+
+/* Room in the ring for record number nqueued; 0, -1 when out of memory. */
+static int producer_ring_room(kafka_producer *p)
+{
+    if (p->nqueued - p->low < p->cap)
+        return 0;
+    long long ncap = p->cap ? 2 * p->cap : 4096;
+    unsigned char *nd = calloc((size_t)ncap, 1);
+    if (!nd)
+        return -1;
+    for (long long i = p->low; i < p->nqueued; i++)
+        nd[i & (ncap - 1)] = p->done[i & (p->cap - 1)];
+    free(p->done);
+    p->done = nd;
+    p->cap = ncap;
+    return 0;
+}
+
+/* The delivery report of record number i came. */
+static void producer_ring_done(kafka_producer *p, long long i)
+{
+    if (i < p->low || i >= p->nqueued || !p->cap)
+        return;
+    p->done[i & (p->cap - 1)] = 1;
+    while (p->low < p->nqueued && p->done[p->low & (p->cap - 1)]) {
+        p->done[p->low & (p->cap - 1)] = 0;
+        p->low++;
+    }
+}
+
+/*
+** librdkafka's statistics (a JSON text, every statistics.interval.ms),
+** read for one thing: which partitions hold records not yet acknowledged,
+** and whether their leader is connected.  A small walk over the text
+** that keeps the path of object keys; it trusts librdkafka's JSON.
+*/
+typedef struct StatsWalk {
+    const char *s;           /* the text, and where the walk is */
+    char path[4][128];       /* the keys down to the current value */
+    int depth;               /* how many of them */
+    /* partitions seen (topics.T.partitions.N, N >= 0) */
+    kafka_part_wait parts[64];
+    int nparts;
+    /* brokers seen (brokers.NAME) */
+    struct { int id; bool up; } brokers[64];
+    int nbrokers;
+    kafka_part_wait cur_part; /* the partition being read */
+    long long cur_tx, cur_q, cur_xq; /* its txmsgs, msgq_cnt, xmit_msgq_cnt (-1 = not seen) */
+    long long retried;       /* records sent again, over the partitions (producer_stats) */
+    int cur_broker_id;       /* the broker being read: its id, */
+    bool cur_broker_up;      /* whether it is connected */
+} StatsWalk;
+
+static void stats_skip_ws(StatsWalk *w)
+{
+    while (*w->s == ' ' || *w->s == '\n' || *w->s == '\t' || *w->s == '\r')
+        w->s++;
+}
+
+/* A JSON string at w->s into out (escapes kept as they are: names here are
+** plain); returns -1 when the text ends. */
+static int stats_string(StatsWalk *w, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (*w->s != '"')
+        return -1;
+    w->s++;
+    while (*w->s && *w->s != '"') {
+        if (*w->s == '\\' && w->s[1])
+            w->s++;
+        if (n + 1 < cap)
+            out[n++] = *w->s;
+        w->s++;
+    }
+    out[n] = '\0';
+    if (*w->s != '"')
+        return -1;
+    w->s++;
+    return 0;
+}
+
+static bool stats_at(const StatsWalk *w, int depth, const char *k0, const char *k2)
+{
+    return w->depth == depth && strcmp(w->path[0], k0) == 0 && (!k2 || strcmp(w->path[2], k2) == 0);
+}
+
+static void stats_leaf(StatsWalk *w, const char *key, const char *str, long long num)
+{
+    if (stats_at(w, 4, "topics", "partitions")) {   /* topics.T.partitions.N.key */
+        if (strcmp(key, "leader") == 0)
+            w->cur_part.leader = (int32_t)num;
+        else if (strcmp(key, "msgs") == 0)   /* produced to it since the producer was made */
+            w->cur_part.records = num;
+        else if (strcmp(key, "txmsgs") == 0)
+            w->cur_tx = num;
+        else if (strcmp(key, "msgq_cnt") == 0)
+            w->cur_q = num;
+        else if (strcmp(key, "xmit_msgq_cnt") == 0)
+            w->cur_xq = num;
+    } else if (stats_at(w, 2, "brokers", NULL)) {   /* brokers.NAME.key */
+        if (strcmp(key, "nodeid") == 0)
+            w->cur_broker_id = (int)num;
+        else if (strcmp(key, "state") == 0 && str)
+            w->cur_broker_up = strcmp(str, "UP") == 0;
+    }
+}
+
+static int stats_value(StatsWalk *w, const char *key);
+
+static int stats_object(StatsWalk *w)
+{
+    w->s++;   /* { */
+    for (;;) {
+        char key[128];
+        stats_skip_ws(w);
+        if (*w->s == '}') {
+            w->s++;
+            return 0;
+        }
+        if (stats_string(w, key, sizeof key))
+            return -1;
+        stats_skip_ws(w);
+        if (*w->s++ != ':')
+            return -1;
+        stats_skip_ws(w);
+        if (stats_value(w, key))
+            return -1;
+        stats_skip_ws(w);
+        if (*w->s == ',')
+            w->s++;
+    }
+}
+
+static int stats_value(StatsWalk *w, const char *key)
+{
+    if (*w->s == '{') {
+        bool push = w->depth < 4;
+        if (push)
+            snprintf(w->path[w->depth], sizeof w->path[0], "%s", key);
+        w->depth += 1;
+        bool part = stats_at(w, 4, "topics", "partitions");
+        bool broker = stats_at(w, 2, "brokers", NULL);
+        if (part) {
+            memset(&w->cur_part, 0, sizeof w->cur_part);
+            snprintf(w->cur_part.topic, sizeof w->cur_part.topic, "%s", w->path[1]);
+            w->cur_part.partition = (int32_t)strtol(w->path[3], NULL, 10);
+            w->cur_part.leader = -1;
+            w->cur_tx = w->cur_q = w->cur_xq = -1;
+        }
+        if (broker) {
+            w->cur_broker_id = -1;
+            w->cur_broker_up = false;
+        }
+        int rc = stats_object(w);
+        if (rc == 0 && part && w->cur_part.partition >= 0) {   /* not -1, the unassigned one */
+            /* Records sent again: a failed Produce request (a timeout, a
+            ** lost leader) puts its records back in their partition's queue
+            ** and the next request counts them in txmsgs again; the broker's
+            ** txretries counts only requests resent as they were, which
+            ** Produce retries are not (measured: 5 failed requests of 100
+            ** records raised txretries by 0 and txmsgs by 500).  So txmsgs
+            ** minus the records sent at least once (msgs less those still
+            ** queued) — Kafka's own producer metric record-retry-total. */
+            long long sent = w->cur_part.records - (w->cur_q > 0 ? w->cur_q : 0) - (w->cur_xq > 0 ? w->cur_xq : 0);
+            if (w->cur_tx > sent && w->cur_part.records >= 0)
+                w->retried += w->cur_tx - sent;
+            if (w->nparts < 64)
+                w->parts[w->nparts++] = w->cur_part;
+        }
+        if (rc == 0 && broker && w->nbrokers < 64) {
+            w->brokers[w->nbrokers].id = w->cur_broker_id;
+            w->brokers[w->nbrokers++].up = w->cur_broker_up;
+        }
+        w->depth -= 1;
+        return rc;
+    }
+    if (*w->s == '[') {   /* arrays: skipped (nothing read here is in one) */
+        int level = 0;
+        do {
+            if (*w->s == '"') {
+                char tmp[8];
+                if (stats_string(w, tmp, sizeof tmp))
+                    return -1;
+                continue;
+            }
+            if (*w->s == '[')
+                level++;
+            else if (*w->s == ']')
+                level--;
+            else if (!*w->s)
+                return -1;
+            w->s++;
+        } while (level > 0);
+        return 0;
+    }
+    if (*w->s == '"') {
+        char str[64];
+        if (stats_string(w, str, sizeof str))
+            return -1;
+        stats_leaf(w, key, str, 0);
+        return 0;
+    }
+    char *end;
+    long long num = strtoll(w->s, &end, 10);
+    while (*end && *end != ',' && *end != '}' && *end != ']')   /* fractions, true/false/null */
+        end++;
+    if (end == w->s)
+        return -1;
+    w->s = end;
+    stats_leaf(w, key, NULL, num);
+    return 0;
+}
+
+/* The delivery reports served per partition (for the 64 first partitions
+** produced to): what the statistics count as produced minus these is what
+** waits there. */
+static int producer_part_find(kafka_producer *p, const char *topic, int32_t partition, bool add)
+{
+    int i = p->last_part;
+    if (i < p->nparts && p->parts[i].partition == partition && strcmp(p->parts[i].topic, topic) == 0)
+        return i;
+    for (i = 0; i < p->nparts; i++)
+        if (p->parts[i].partition == partition && strcmp(p->parts[i].topic, topic) == 0)
+            return p->last_part = i;
+    if (!add || p->nparts == (int)(sizeof p->parts / sizeof p->parts[0]))
+        return -1;
+    i = p->nparts++;
+    snprintf(p->parts[i].topic, sizeof p->parts[i].topic, "%s", topic);
+    p->parts[i].partition = partition;
+    p->parts[i].reported = 0;
+    p->parts[i].next = -1;
+    return p->last_part = i;
+}
+
+static void producer_part_reported(kafka_producer *p, const char *topic, int32_t partition, int64_t offset)
+{
+    int i = partition >= 0 ? producer_part_find(p, topic, partition, true) : -1;
+    if (i < 0)
+        return;
+    p->parts[i].reported++;
+    if (offset >= 0 && offset + 1 > p->parts[i].next)
+        p->parts[i].next = offset + 1;
+}
+
+/* Statistics callback, served from rd_kafka_poll on the caller's thread. */
+static int producer_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+    kafka_producer *p = opaque;
+    (void)rk;
+    (void)len;
+    StatsWalk *w = calloc(1, sizeof *w);
+    if (!w)
+        return 0;
+    w->s = json;
+    stats_skip_ws(w);
+    if (*w->s == '{' && stats_object(w) == 0) {   /* the top object has no key: depth 0 */
+        /* What waits in a partition: what was produced to it minus the
+        ** delivery reports served for it (wherever librdkafka keeps the
+        ** records meanwhile: its queues, requests to a broker, a retry). */
+        p->nwaiting = 0;
+        for (int i = 0; i < w->nparts; i++) {
+            kafka_part_wait *pw = &w->parts[i];
+            int k = producer_part_find(p, pw->topic, pw->partition, false);
+            pw->records -= k >= 0 ? p->parts[k].reported : 0;
+            if (pw->records <= 0 || (k < 0 && p->nparts == (int)(sizeof p->parts / sizeof p->parts[0])))
+                continue;   /* nothing waits (or, past the 64th partition, nothing known) */
+            for (int b = 0; b < w->nbrokers; b++)
+                if (w->brokers[b].id == pw->leader)
+                    pw->leader_up = w->brokers[b].up;
+            if (p->nwaiting < KAFKA_MAX_WAITING)
+                p->waiting[p->nwaiting] = *pw;
+            p->nwaiting++;
+        }
+    }
+    if (w->retried > p->nretried)   /* the counter only grows */
+        p->nretried = w->retried;
+    free(w);
+    p->stats_at++;
+    return 0;   /* librdkafka frees json */
+}
 
 /* Delivery report callback, served from rd_kafka_poll/flush on the caller's
 ** thread. */
@@ -580,6 +892,8 @@ static void producer_dr(rd_kafka_t *rk, const rd_kafka_message_t *m,
     kafka_producer *p = opaque;
     (void)rk;
     p->nacked++;
+    producer_ring_done(p, (long long)(intptr_t)m->_private);
+    producer_part_reported(p, rd_kafka_topic_name(m->rkt), m->partition, m->err ? -1 : m->offset);
     if (!m->err)
         return;
     if (p->nfailed++ == 0) {
@@ -605,57 +919,6 @@ static void producer_error(rd_kafka_t *rk, int e, const char *reason,
     (void)e;
     p->nerrors++;
     snprintf(p->last_error, sizeof p->last_error, "%s", reason);
-}
-
-/* The value of `"key":` (key given with its quotes and colon) between p and
-** end, or -1 when it is not there. */
-static long long stats_field(const char *p, const char *end, const char *key)
-{
-    size_t klen = strlen(key);
-    for (; p + klen < end; p++)
-        if (*p == *key && memcmp(p, key, klen) == 0)
-            return strtoll(p + klen, NULL, 10);
-    return -1;
-}
-
-/*
-** Records retried, from librdkafka's statistics (served on the caller's
-** thread by rd_kafka_poll): a failed Produce request (a timeout, a lost
-** leader) puts its records back in their partition's queue, and their next
-** request counts them in the partition's txmsgs again; the broker's
-** txretries counts only requests resent as they were, which Produce
-** retries are not (measured: 5 failed requests of 100 records raised
-** txretries by 0 and txmsgs by 500).  So per partition: txmsgs minus the
-** records sent at least once (msgs, less those still queued: msgq_cnt,
-** xmit_msgq_cnt) — Kafka's own producer metric record-retry-total.
-** Records back in the queue count as soon as they are, before they go
-** again; the counter only grows.  The unassigned partition (-1) holds
-** records before their partition is known: msgs there count them twice.
-*/
-static int producer_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
-{
-    kafka_producer *p = opaque;
-    const char *end = json + len, *at = strstr(json, "\"topics\":");
-    long long retried = 0;
-    (void)rk;
-    while (at && at < end) {
-        const char *part = strstr(at, "\"partition\":");
-        if (!part || part >= end)
-            break;
-        const char *next = strstr(part + 12, "\"partition\":");
-        const char *stop = next && next < end ? next : end;
-        if (strtoll(part + 12, NULL, 10) >= 0) {
-            long long tx = stats_field(part, stop, "\"txmsgs\":"), msgs = stats_field(part, stop, "\"msgs\":"),
-                      q = stats_field(part, stop, "\"msgq_cnt\":"), xq = stats_field(part, stop, "\"xmit_msgq_cnt\":");
-            long long sent = msgs - (q > 0 ? q : 0) - (xq > 0 ? xq : 0);
-            if (tx > sent && msgs >= 0)
-                retried += tx - sent;
-        }
-        at = stop;
-    }
-    if (retried > p->nretried)
-        p->nretried = retried;
-    return 0;   /* librdkafka frees json */
 }
 
 /*
@@ -716,6 +979,30 @@ kafka_producer *kafka_producer_new(const char *bootstrap,
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
+    /* Without idempotence, librdkafka's own message timeout and no
+    ** statistics (unless asked for), as eddy's producer had before sinks
+    ** rode out outages: under e2e/faults_produce_noidem's faults, a
+    ** producer without idempotence whose records never time out, or that
+    ** emits statistics, or whose job goes on while it retries, was seen
+    ** landing retried records after later ones in about one run in three
+    ** (librdkafka: "retrying may cause reordering unless
+    ** enable.idempotence is set"); the old configuration, with checkpoints
+    ** that wait in place (kafka_driver.c), passed every run measured.  So
+    ** only an idempotent producer waits forever and names the partitions
+    ** it waits for (kafka_producer_waiting); this one fails its records
+    ** after 5 minutes of an outage, which fails the job before a
+    ** checkpoint counts them. */
+    {
+        char iv[16];
+        size_t il = sizeof iv;
+        if (rd_kafka_conf_get(conf, "enable.idempotence", iv, &il) == RD_KAFKA_CONF_OK && strcmp(iv, "false") == 0 &&
+            ((!props_have(props, "statistics.interval.ms") && conf_set1(conf, "statistics.interval.ms", "0", err, errlen)) ||
+             (!props_have(props, "message.timeout.ms") && !props_have(props, "delivery.timeout.ms") &&
+              conf_set1(conf, "message.timeout.ms", "300000", err, errlen)))) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
     p = calloc(1, sizeof *p);
     if (!p) {
         rd_kafka_conf_destroy(conf);
@@ -726,6 +1013,13 @@ kafka_producer *kafka_producer_new(const char *bootstrap,
     rd_kafka_conf_set_dr_msg_cb(conf, producer_dr);
     rd_kafka_conf_set_error_cb(conf, producer_error);
     rd_kafka_conf_set_stats_cb(conf, producer_stats);
+    {
+        char qv[32];
+        size_t ql = sizeof qv;
+        p->max_queue = rd_kafka_conf_get(conf, "queue.buffering.max.messages", qv, &ql) == RD_KAFKA_CONF_OK
+                           ? strtoll(qv, NULL, 10)
+                           : 100000;
+    }
     p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
     if (!p->rk) {
         rd_kafka_conf_destroy(conf);
@@ -747,7 +1041,7 @@ int kafka_produce(kafka_producer *p, const char *topic, int32_t partition,
                   int64_t ts_ms, const kafka_header *hdrs, int nhdrs, char *err,
                   size_t errlen)
 {
-    rd_kafka_vu_t stackvu[6 + PRODUCE_STACK_HEADERS];
+    rd_kafka_vu_t stackvu[7 + PRODUCE_STACK_HEADERS];
     rd_kafka_vu_t *vu = stackvu;
     size_t n = 0;
     int rc = 0;
@@ -755,7 +1049,7 @@ int kafka_produce(kafka_producer *p, const char *topic, int32_t partition,
     if (nhdrs < 0)
         nhdrs = 0;
     if (nhdrs > PRODUCE_STACK_HEADERS) {
-        vu = malloc((6 + (size_t)nhdrs) * sizeof *vu);
+        vu = malloc((7 + (size_t)nhdrs) * sizeof *vu);
         if (!vu) {
             str_errf(err, errlen, "out of memory");
             return -1;
@@ -780,6 +1074,15 @@ int kafka_produce(kafka_producer *p, const char *topic, int32_t partition,
     vu[n++].u.i32 = partition < 0 ? RD_KAFKA_PARTITION_UA : partition;
     vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
     vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+    /* Its number, for kafka_producer_acked_below (the ring has room for it). */
+    if (producer_ring_room(p)) {
+        if (vu != stackvu)
+            free(vu);
+        str_errf(err, errlen, "out of memory");
+        return -1;
+    }
+    vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    vu[n++].u.ptr = (void *)(intptr_t)p->nqueued;
     if (key) {
         vu[n].vtype = RD_KAFKA_VTYPE_KEY;
         vu[n].u.mem.ptr = (void *)key;
@@ -859,6 +1162,59 @@ int kafka_producer_poll(kafka_producer *p, char *err, size_t errlen)
     return producer_take_failures(p, err, errlen);
 }
 
+int kafka_producer_acked_next(kafka_producer *p, const char *topic, int32_t partition, int64_t *next)
+{
+    int i = producer_part_find(p, topic, partition, false);
+    if (i < 0 || p->parts[i].next < 0)
+        return -1;
+    *next = p->parts[i].next;
+    return 0;
+}
+
+long long kafka_producer_acked_below(const kafka_producer *p)
+{
+    return p->low;
+}
+
+bool kafka_producer_idempotent(const kafka_producer *p)
+{
+    char iv[16];
+    size_t il = sizeof iv;
+    return !(rd_kafka_conf_get(rd_kafka_conf(p->rk), "enable.idempotence", iv, &il) == RD_KAFKA_CONF_OK && strcmp(iv, "false") == 0);
+}
+
+void kafka_producer_drain(kafka_producer *p, int timeout_ms)
+{
+    rd_kafka_flush(p->rk, timeout_ms);   /* failures stay for kafka_producer_poll */
+    p->since_poll = 0;
+}
+
+int kafka_producer_serve(kafka_producer *p, int timeout_ms)
+{
+    rd_kafka_poll(p->rk, timeout_ms);
+    p->since_poll = 0;
+    return rd_kafka_outq_len(p->rk);
+}
+
+bool kafka_producer_full(const kafka_producer *p)
+{
+    return p->max_queue > 0 && (long long)rd_kafka_outq_len(p->rk) >= p->max_queue / 2;
+}
+
+int kafka_producer_waiting(const kafka_producer *p, kafka_part_wait *out, int max)
+{
+    int n = p->nwaiting < KAFKA_MAX_WAITING ? p->nwaiting : KAFKA_MAX_WAITING;
+    if (n > max)
+        n = max;
+    memcpy(out, p->waiting, sizeof *out * (size_t)n);
+    char iv[16];
+    size_t il = sizeof iv;
+    const rd_kafka_conf_t *conf = rd_kafka_conf(p->rk);
+    if (!p->stats_at && rd_kafka_conf_get(conf, "statistics.interval.ms", iv, &il) == RD_KAFKA_CONF_OK && strcmp(iv, "0") == 0)
+        return -2;
+    return p->stats_at ? p->nwaiting : -1;
+}
+
 int kafka_producer_flush(kafka_producer *p, int timeout_ms, char *err,
                          size_t errlen)
 {
@@ -889,6 +1245,7 @@ void kafka_producer_free(kafka_producer *p)
     for (int i = 0; i < PRODUCER_TOPICS && p->rkt[i]; i++)
         rd_kafka_topic_destroy(p->rkt[i]);
     rd_kafka_destroy(p->rk);
+    free(p->done);
     free(p);
 }
 

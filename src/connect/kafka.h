@@ -25,6 +25,7 @@
 #ifndef EDDY_KAFKA_H
 #define EDDY_KAFKA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -183,6 +184,56 @@ int kafka_producer_poll(kafka_producer *p, char *err, size_t errlen);
 */
 int kafka_producer_flush(kafka_producer *p, int timeout_ms, char *err,
                          size_t errlen);
+
+/*
+** Acknowledgements in order: every record queued before the n-th (0-based,
+** in the order kafka_produce queued them) has its delivery report served
+** (acknowledged, or failed: kafka_producer_poll says so) once this returns
+** more than n-1.  Partitions answer independently; this is the first record
+** still waiting, so it is exact when one partition is slow and others not.
+** A checkpoint notes kafka_producer_counts' queued count and may commit once
+** this reaches it (kafka_driver.c).
+*/
+long long kafka_producer_acked_below(const kafka_producer *p);
+
+/* The offset after the last record of this producer acknowledged in a
+** partition (known for the first 64 partitions it wrote to): 0, or -1 when
+** none is known. */
+int kafka_producer_acked_next(kafka_producer *p, const char *topic, int32_t partition, int64_t *next);
+
+/* Whether the producer is idempotent (enable.idempotence, eddy's default). */
+bool kafka_producer_idempotent(const kafka_producer *p);
+
+/* Wait up to timeout_ms until every queued record is acknowledged (as
+** kafka_producer_flush), sending at once; a timeout or a failed delivery
+** is not reported here (kafka_producer_poll reports failures). */
+void kafka_producer_drain(kafka_producer *p, int timeout_ms);
+
+/* Serve delivery reports, waiting up to timeout_ms for one; returns the
+** records still queued or in flight. */
+int kafka_producer_serve(kafka_producer *p, int timeout_ms);
+
+/* Whether the local queue is half full (of queue.buffering.max.messages):
+** the caller should stop producing more until deliveries make room (a
+** kafka_produce into a full queue waits inside until there is room). */
+bool kafka_producer_full(const kafka_producer *p);
+
+/* A partition holding records not yet acknowledged, from the client's
+** statistics (one a second, served by kafka_producer_poll/serve). */
+#define KAFKA_MAX_WAITING 16
+typedef struct kafka_part_wait {
+    char topic[128];     /* topic */
+    int32_t partition;   /* partition */
+    long long records;   /* records produced to it and not acknowledged yet */
+    int32_t leader;      /* its leader's broker id, -1 = none */
+    bool leader_up;      /* the producer has a working connection to it */
+} kafka_part_wait;
+
+/* The partitions holding unacknowledged records as of the last statistics
+** (up to max of them into out); returns how many there are in all, -1 when
+** no statistics came yet, -2 when there are none (statistics.interval.ms
+** 0: eddy's default for a producer without idempotence). */
+int kafka_producer_waiting(const kafka_producer *p, kafka_part_wait *out, int max);
 
 /* Destroy the producer.  Records not yet delivered are dropped: call
 ** kafka_producer_flush first.  NULL-safe. */

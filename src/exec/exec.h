@@ -53,6 +53,14 @@ typedef struct JobOutput {
     void *ctx;                                                       /* the implementation's state */
     int (*emit)(void *ctx, const OutRecord *r, char *err, size_t errlen); /* queue one record */
     int (*flush)(void *ctx, int timeout_ms, char *err, size_t errlen);    /* wait for every delivery */
+    /* Acknowledgements without waiting (both or neither; NULL: a checkpoint
+     * waits with flush): `queued` counts the records emitted so far; `acked`
+     * is 1 once every one of the first `mark` is acknowledged, 0 while some
+     * wait, -1 when a delivery failed (the message in err). */
+    long long (*queued)(void *ctx);
+    int (*acked)(void *ctx, long long mark, char *err, size_t errlen);
+    /* Wait up to timeout_ms for deliveries, without failing (may be NULL). */
+    void (*drain)(void *ctx, int timeout_ms);
 } JobOutput;
 
 /* Rows reaching the sink (after its column mapping) or a SELECT's result. */
@@ -205,6 +213,7 @@ typedef struct JobSnap {
     bool      broker_down;/* the cluster is not answering */
     int64_t   broker_down_ms; /* since when (wall clock) */
     char      broker_err[256]; /* the client's last error */
+    char      sink_stall[256]; /* the sink partitions records wait for while a checkpoint waits for them; "" = none */
     char      err[1024];  /* why the job failed (PHASE_FAILED) */
 } JobSnap;
 
@@ -261,6 +270,9 @@ struct Job {
     struct StateBatch *ckpt_fill;  /* the checkpoint being collected */
     struct StateBatch *ckpt_write; /* the checkpoint being written by the writer thread */
     pthread_t   writer;      /* writes ckpt_write into the state file */
+    bool        acking;      /* ckpt_write is collected and waits for the sink to acknowledge ack_mark records */
+    long long   ack_mark;    /* JobOutput.queued when it was collected */
+    int64_t     ack_since;   /* monotonic ms since when it waits */
     bool        writing;     /* a writer thread was started and not yet joined */
     bool        writer_done; /* it has finished (set by the writer, read atomically) */
     int         writer_rc;   /* its result */
@@ -278,7 +290,27 @@ struct Job {
     JobPhase    phase;       /* the job's thread's own view of its phase */
     RateLog     skip_log;    /* skipped malformed records, logged at a bounded rate */
     RateLog     late_log;    /* late rows, likewise */
+    char       *ckpt_meta_dl;/* the driver's dead-letter positions, written into every checkpoint as meta
+                                "dead_letter_from" (owned; NULL = none): see job_dead_letter_seen */
+    struct DeadLetterSeen *dl_seen; /* copies already in a dead-letter topic after a restart, sorted */
+    int         ndl_seen;    /* count */
 };
+
+/* A record's dead-letter copy found in its dead-letter topic by a restart:
+ * written after the checkpoint the job resumes from, before it stopped. */
+typedef struct DeadLetterSeen {
+    char   *topic;            /* the source record's topic (owned) */
+    int32_t partition;        /* its partition */
+    int64_t offset;           /* its offset */
+} DeadLetterSeen;
+
+/* Exactly-once dead-letter copies: a restarted job reads its dead-letter
+ * topics from the positions its checkpoint recorded and hands the copies
+ * it finds there (of its own job) to job_dead_letter_found (which takes
+ * the array, topics included); a malformed record read again whose copy
+ * is among them is not copied twice (job_dead_letter_seen). */
+void job_dead_letter_found(Job *j, DeadLetterSeen *seen, int n);
+bool job_dead_letter_seen(const Job *j, const char *topic, int32_t partition, int64_t offset);
 
 /* A job for a compiled plan (INSERT or SELECT).  Returns NULL with a
  * message in err on failure. */
@@ -337,10 +369,19 @@ typedef struct SourceOffset {
 /* The topics the job's sources read, comma-separated, in the plan's order
  * (what a state file records to refuse another job's state). */
 void job_source_topics(const Job *j, StrBuf *out);
-/* Writes a checkpoint now: flushes the mini-batch and the sink, then state
- * and offsets in one transaction.  `offsets` are the next offsets of every
- * source partition (n of them). */
+/* Takes a checkpoint now: flushes the mini-batch, collects the changed
+ * state and `offsets` (the next offsets of every source partition, n of
+ * them), and commits them in one transaction once the sink has
+ * acknowledged every record emitted so far.  With an output that tells
+ * acknowledgements without waiting (JobOutput.acked) the commit waits
+ * while the job goes on (job_checkpoint_poll starts it); else the sink is
+ * flushed here.  The previous checkpoint must be done (job_checkpoint_busy
+ * false), except for its write, which is waited for. */
 int  job_checkpoint(Job *j, const SourceOffset *offsets, int n);
+/* The collected checkpoint waiting for acknowledgements: starts its write
+ * once they are all there.  0, or -1 when a delivery failed (the job
+ * fails: no checkpoint ever counts a record the sink lost). */
+int  job_checkpoint_poll(Job *j);
 /* Opens the sinks that write into systems of their own (OpVTable.open):
  * 0, with *ahead NULL, or pointing at the source offsets of a checkpoint a
  * sink holds beyond the state file's (then sinks_catching_up is set: the
@@ -351,7 +392,8 @@ int  job_sinks_open(Job *j, SourceOffset **ahead, int *nahead);
 int  job_sinks_commit(Job *j);
 /* Waits until the last checkpoint is committed (0) or failed (-1). */
 int  job_checkpoint_sync(Job *j);
-/* Whether the previous checkpoint is still being written. */
+/* Whether the previous checkpoint still waits for the sink or is being
+ * written. */
 bool job_checkpoint_busy(const Job *j);
 
 /* Operator kinds (exec_ops.c, op_*.c). */

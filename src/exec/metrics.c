@@ -260,6 +260,9 @@ void metrics_json_job(const MetricsJob *mj, StrBuf *o)
               (long long)st->dead_lettered, (long long)st->late, (long long)st->flushes);
     sb_printf(o, ",\"sink_errors\":%lld,\"sink_pending\":%lld,\"sink_records_retried\":%lld,\"sink_retries\":%lld", (long long)s->sink_errors,
               (long long)s->sink_pending, (long long)s->sink_retried, (long long)st->sink_retries);
+    sb_puts(o, ",\"sink_waiting\":");   /* the sink partitions a checkpoint waits for, or null */
+    if (s->sink_stall[0]) json_str(o, s->sink_stall);
+    else sb_puts(o, "null");
     sb_puts(o, ",\"lag\":");
     if (v.lag >= 0) sb_printf(o, "%lld", (long long)v.lag);
     else sb_puts(o, "null");
@@ -351,6 +354,7 @@ void metrics_text_job(const MetricsJob *mj, StrBuf *o)
                   (long long)s->sink_errors, (long long)s->sink_retried, (long long)st->sink_retries);
     if (s->latency.count) sb_printf(o, "  end-to-end latency p50 %.1f ms, p99 %.1f ms (%lld records)\n", v.p50_ms, v.p99_ms, (long long)s->latency.count);
     if (s->broker_down) sb_printf(o, "  broker unreachable: %s\n", s->broker_err);
+    if (s->sink_stall[0]) sb_printf(o, "  sink waits for acknowledgements (checkpoints wait): %s\n", s->sink_stall);
     sb_printf(o, "%-4s %-60s %14s %14s %12s %12s %10s  %s\n", "id", "operator", "rows_in", "rows_out", "state_keys", "state_bytes", "busy_ms",
               "watermark");
     for (int i = s->nops - 1; i >= 0; i--) {   /* the sink first, as EXPLAIN */

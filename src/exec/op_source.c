@@ -293,10 +293,15 @@ int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
                             r->topic ? r->topic : t->conn.topic, (int)r->partition, (long long)r->offset, err, t->name);
         j->stats.skipped++;
         const char *topic = r->topic ? r->topic : t->conn.topic;
-        job_notice_limited(j, &j->skip_log, 5000, "skipped a malformed record in topic '%s' partition %d offset %lld: %s%s%s", topic,
-                           (int)r->partition, (long long)r->offset, err, t->conn.dead_letter ? "; copied to " : "",
-                           t->conn.dead_letter ? t->conn.dead_letter : "");
-        if (t->conn.dead_letter && j->out.emit) {
+        /* Read again after a restart, with its copy already there (written
+         * after the checkpoint the job resumed from): not copied twice. */
+        bool copied = t->conn.dead_letter && job_dead_letter_seen(j, topic, r->partition, r->offset);
+        job_notice_limited(j, &j->skip_log, 5000, "skipped a malformed record in topic '%s' partition %d offset %lld: %s%s%s%s", topic,
+                           (int)r->partition, (long long)r->offset, err, t->conn.dead_letter ? (copied ? "; already in " : "; copied to ") : "",
+                           t->conn.dead_letter ? t->conn.dead_letter : "", copied ? " (copied before the restart)" : "");
+        if (copied) {
+            j->stats.dead_lettered++;
+        } else if (t->conn.dead_letter && j->out.emit) {
             /* The record as it was (key, value, timestamp, its own headers),
              * and why, as Kafka Connect's error headers say it: eddy.error.* */
             kafka_header hdrs[64];

@@ -14,6 +14,10 @@ endforeach()
 # Fault tests (test_faults.py): `eddy broker --control` fails requests,
 # drops a broker and adds latency while orders stream into a GROUP BY job;
 # its upsert sink must end exact and never go backwards.  ~15 s each.
+# sink_outage / sink_partition / sink_timeout: the sink's broker, or one
+# sink partition's leader, down for longer than the job needs to read its
+# input (it goes on, names the waiting partitions, checkpoints wait);
+# dead_letter: dead-letter copies exactly once across kill -9.
 # Saved state across harmless query changes and eddy versions
 # (test_state_compat.py; the corpus of older state files in state_corpus/).
 foreach(name harmless perjob tampered diskfull corpus)
@@ -21,7 +25,7 @@ foreach(name harmless perjob tampered diskfull corpus)
   set_tests_properties(e2e/state_${name} PROPERTIES TIMEOUT 120)
 endforeach()
 
-foreach(name produce produce_noidem broker)
+foreach(name produce produce_noidem broker sink_outage sink_partition sink_timeout dead_letter)
   eddy_python_test(e2e/faults_${name} ${CMAKE_CURRENT_LIST_DIR}/test_faults.py ${name})
   set_tests_properties(e2e/faults_${name} PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)   # injected latency and timeouts: alone, not beside other tests
 endforeach()
