@@ -431,9 +431,11 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         } else if (!quiet) {
             eddy_job_stats st;
             eddy_job_get_stats(threads[i].job, &st);
-            /* a bounded run that read all it was to read "finished"; a stopped one "stopped" */
+            /* a run that read all it was to read (bounded, a table scan) "finished"; a stopped one "stopped" */
+            eddy_job_metrics m;
+            bool fin = eddy_job_get_metrics(threads[i].job, &m) == EDDY_OK && strcmp(m.state, "FINISHED") == 0;
             fprintf(stderr, "eddy: job '%s' %s: %lld records in, %lld changes out, %lld records written, %lld malformed skipped, %lld late\n",
-                    jn, o->bounded && !stop_flag ? "finished" : "stopped", st.records_in, st.rows_out, st.records_out, st.skipped, st.late);
+                    jn, fin && !stop_flag ? "finished" : "stopped", st.records_in, st.rows_out, st.records_out, st.skipped, st.late);
             /* what each stateful operator still holds (bench/ reads it: bytes per kept row) */
             for (int k = 0; k < eddy_job_operator_count(threads[i].job); k++) {
                 eddy_operator_stats os;

@@ -29,7 +29,14 @@ typedef struct SourceState {
     WmGen       *wm;         /* the watermark generator (watermark.c), NULL without a WATERMARK */
 } SourceState;
 
-WmGen *source_wmgen(const OpState *src) { return src->priv ? ((const SourceState *)src->priv)->wm : NULL; }
+/* Sources by connector kind: a table read from a system of its own (a
+ * database) has its own operator (the Kafka source is this file's). */
+static const OpVTable *const source_by_kind[] = {[CONN_KAFKA] = NULL, [CONN_JDBC] = &op_scan_jdbc_vt};
+
+WmGen *source_wmgen(const OpState *src)
+{
+    return src->vt == &op_source_vt && src->priv ? ((const SourceState *)src->priv)->wm : NULL;
+}
 
 /* Marks the columns e reads. */
 static void mark_columns(const BExpr *e, bool *cols, int ncols)
@@ -48,6 +55,10 @@ static int source_init(OpState *s)
     const PlanNode *n = s->node;
     const SourcePlan *sp = plan_source(n);
     const PlanTable *t = sp->table;
+    if (source_by_kind[t->conn.kind]) {
+        s->vt = source_by_kind[t->conn.kind];
+        return s->vt->init(s);
+    }
     SourceState *st = calloc(1, sizeof *st);
     if (!st) abort();
     s->priv = st;

@@ -84,6 +84,10 @@ typedef struct Connector {
     int64_t       lookup_expire_ms; /* 'lookup.partial-cache.expire-after-write' (0 = never) */
     bool          lookup_cache_missing; /* 'lookup.partial-cache.cache-missing-key' */
     int64_t       lookup_retries; /* 'lookup.max-retries' */
+    int64_t       lookup_access_ms; /* 'lookup.partial-cache.expire-after-access' (0 = never) */
+    int64_t       scan_fetch;   /* 'scan.fetch-size': rows per FETCH of a scan's cursor (0 = eddy's default) */
+    int64_t       retry_timeout_ms; /* 'connection.max-retry-timeout': how long a scan tries to get a lost connection back */
+    const char   *scan_partition; /* any 'scan.partition.*' option (refused by connector_jdbc.c) */
     bool          dbz_schema_include; /* 'debezium-json.schema-include': events come in a {"schema", "payload"} envelope */
 } Connector;
 
