@@ -40,7 +40,7 @@ import os
 import random
 import time
 
-from eddyharness import (Broker, Job, Rec, check, gen_orders, last_values, main, produce, read_topic, run_bounded,
+from eddyharness import (Broker, Job, Rec, check, gen_orders, last_values, main, produce, read_topic, run, run_bounded,
                          start_gen_orders, finish, step, wait_for, write_file, quiet, check_sanitizer)
 from pgfixture import PgServer
 
@@ -571,5 +571,164 @@ def t_lookup(eddy, wd):
         check("column 'tier' of PostgreSQL table 'users' is text, but the DDL declares it INT" in r.err, "stderr:\n" + r.err)
 
 
-main({"lookup": t_lookup, "debezium": t_debezium, "upsert": t_upsert, "append": t_append, "deletes": t_deletes, "types": t_types, "mismatch": t_mismatch,
+EVERY_COLS = """id INT, b BOOLEAN, i INT, bi BIGINT, d DOUBLE, dc DECIMAL(12, 3), s STRING, v VARCHAR(20), bs BYTES, dt DATE,
+  ts TIMESTAMP(3), tz TIMESTAMP_LTZ(3), j STRING, sm BIGINT"""
+
+EVERY_PG = """CREATE TABLE everything (id int PRIMARY KEY, b boolean, i int, bi bigint, d double precision, dc numeric(12, 3), s text,
+  v varchar(20), bs bytea, dt date, ts timestamp(3), tz timestamptz(3), j jsonb, sm int2);
+INSERT INTO everything VALUES
+  (1, true, -2147483648, 9007199254740993, 0.1, -123456789.125, E'tab\\there\\nnew line \\\\ back''slash "q" \u00e9\u4e2d', 'short',
+   '\\x0001ff', '2024-02-29', '2024-01-02 03:04:05.678', '2024-01-02 03:04:05.678+00', '{"a": [1, "x"], "b": null}', -32768),
+  (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (3, false, 7, -1, '-Infinity', 0.5, '', '\\N', '', '1969-12-31', '1970-01-01 00:00:00', '1969-12-31 23:59:59.999+00', '[]', 0);
+INSERT INTO everything SELECT g, g %% 2 = 0, g, g::bigint * 1000000007, g / 7.0, g * 1.5, 's' || g, 'v' || g, int4send(g),
+  date '2000-01-01' + g, timestamp '2020-01-01' + g * interval '1 minute 0.001 second',
+  timestamptz '2020-01-01 00:00+00' + g * interval '1 second', jsonb_build_object('g', g), g %% 100
+  FROM generate_series(10, %d) g;"""
+
+# every column as text the same way for both tables (jsonb and int2 read back as STRING and BIGINT)
+EVERY_TEXT = ("SELECT id, b, i, bi, d, dc, s, v, encode(bs, 'hex'), dt, ts, tz, j::jsonb::text, sm::bigint FROM %s")
+
+
+def t_scan(eddy, wd):
+    """A jdbc table in FROM read once: every type both ways (PostgreSQL →
+    Kafka → PostgreSQL equals the original), the job ends by itself, a
+    GROUP BY over the scan, a resumed run reads nothing again, a table that
+    disagrees with the DDL, and the fetch size streaming it."""
+    with PgServer() as pg, Broker(eddy, wd, {"everything": 2}) as b:
+        pg.exec("SET TIME ZONE 'UTC';" + EVERY_PG % 3000)
+        n = int(pg.rows("SELECT count(*) FROM everything")[0][0])
+        src = "CREATE TABLE everything (%s, PRIMARY KEY (id) NOT ENFORCED) WITH (%s);\n" % (
+            EVERY_COLS, jdbc(pg, ", 'scan.fetch-size' = '100'"))
+        out = write_file(wd, "out.sql", CKPT + src + "CREATE TABLE every_topic (%s) WITH ('topic' = 'everything');\n"
+                         "INSERT INTO every_topic SELECT * FROM everything;\n" % EVERY_COLS)
+        state = os.path.join(wd, "out.db")
+        r = run([eddy, "run", "--bootstrap", b.bootstrap, "--state", state, out], cwd=wd, timeout=60)
+        check("job 'every_topic' finished: %d records in" % n in r.err, "the scan did not finish by itself with %d rows:\n%s" % (n, r.err))
+        msgs = read_topic(b.bootstrap, "everything")
+        check(len(msgs) == n, "the topic holds %d records, the table %d rows" % (len(msgs), n))
+        # back into PostgreSQL through the jdbc sink: the same table
+        back = write_file(wd, "back.sql", CKPT + "CREATE TABLE every_topic (%s) WITH ('topic' = 'everything', "
+                          "'scan.startup.mode' = 'earliest-offset');\nCREATE TABLE every_back (%s, PRIMARY KEY (id) NOT ENFORCED) "
+                          "WITH (%s);\nINSERT INTO every_back SELECT * FROM every_topic;\n"
+                          % (EVERY_COLS, EVERY_COLS, jdbc(pg, ", 'sink.create-table' = 'true'")))
+        run_bounded(eddy, b.bootstrap, back, cwd=wd, state=os.path.join(wd, "back.db"))
+        a = pg.rows("SET TIME ZONE 'UTC';" + EVERY_TEXT % "everything" + " ORDER BY id")
+        z = pg.rows("SET TIME ZONE 'UTC';" + EVERY_TEXT % "every_back" + " ORDER BY id")
+        check(len(a) == n and a == z, "PostgreSQL → Kafka → PostgreSQL changed rows: %d and %d rows, first differences %r"
+              % (len(a), len(z), [(x, y) for x, y in zip(a, z) if x != y][:3]))
+        check(a[0][6] == "tab\there\nnew line \\ back'slash \"q\" \u00e9\u4e2d" and a[0][12] == '{"a": [1, "x"], "b": null}',
+              "row 1 reads %r" % (a[0],))
+        # the same run again resumes after the rows it read: nothing more
+        r = run([eddy, "run", "--bootstrap", b.bootstrap, "--state", state, out], cwd=wd, timeout=60)
+        check("resumes from" in r.err and "finished: 0 records in" in r.err, "the second run read again:\n" + r.err)
+        check(len(read_topic(b.bootstrap, "everything")) == n, "the second run wrote again")
+        # a GROUP BY over the scan into PostgreSQL (the scan's projection: two columns fetched)
+        agg = write_file(wd, "agg.sql", CKPT + src + "CREATE TABLE per_b (b BOOLEAN, n BIGINT, total DECIMAL(18, 3), PRIMARY KEY (b) "
+                         "NOT ENFORCED) WITH (%s);\nINSERT INTO per_b SELECT b, COUNT(*), SUM(dc) FROM everything WHERE b IS NOT NULL "
+                         "GROUP BY b;\n" % jdbc(pg, ", 'sink.create-table' = 'true'"))
+        r = run([eddy, "run", "--state", os.path.join(wd, "agg.db"), agg], cwd=wd, timeout=60)
+        check("finished" in r.err, "the GROUP BY job (no Kafka at all) did not finish:\n" + r.err)
+        got = pg.rows("SELECT b, n, total FROM per_b ORDER BY b")
+        exp = pg.rows("SELECT b, count(*), sum(dc) FROM everything WHERE b IS NOT NULL GROUP BY b ORDER BY b")
+        check(got == exp, "per_b is %r, expected %r" % (got, exp))
+        # EXPLAIN shows the scan
+        r = run([eddy, "explain", agg], cwd=wd)
+        check("connector=[jdbc], table-name=[everything], bounded=[table scan], fetch-size=[100]" in r.out, "EXPLAIN:\n" + r.out)
+        # a table that disagrees with the DDL: the column is named
+        pg.exec("ALTER TABLE everything ALTER COLUMN dt TYPE text")
+        r = run([eddy, "run", "--state", "none", agg], cwd=wd, timeout=60, expect=1)
+        check("column 'dt' of PostgreSQL table 'everything' is text, but the DDL declares it DATE" in r.err, "mismatch:\n" + r.err)
+        pg.exec("DROP TABLE everything")
+        r = run([eddy, "run", "--state", "none", agg], cwd=wd, timeout=60, expect=1)
+        check("PostgreSQL table 'everything' does not exist" in r.err, "missing table:\n" + r.err)
+
+
+BIG_COPY = CKPT + """
+CREATE TABLE big (id BIGINT, g INT, s STRING, PRIMARY KEY (id) NOT ENFORCED) WITH ({src});
+CREATE TABLE big_copy (id BIGINT, g INT, s STRING) WITH ({dst});
+INSERT INTO big_copy SELECT id, g, s FROM big;
+"""
+
+
+def _big(pg, n):
+    pg.exec("CREATE TABLE big (id bigint PRIMARY KEY, g int, s text);"
+            "INSERT INTO big SELECT i, i %% 97, md5(i::text) FROM generate_series(1, %d) i" % n)
+
+
+def _check_copy(pg, n, what):
+    got = pg.rows("SELECT count(*), count(DISTINCT id), coalesce(sum(id), 0) FROM big_copy")[0]
+    check(got == (str(n), str(n), str(n * (n + 1) // 2)), "%s: big_copy has %s rows, %s distinct, id sum %s; expected %d rows"
+          % (what, got[0], got[1], got[2], n))
+    bad = pg.rows("SELECT count(*) FROM big_copy c JOIN big b USING (id) WHERE c.g <> b.g OR c.s <> b.s")[0][0]
+    check(bad == "0", "%s: %s rows differ from the table" % (what, bad))
+
+
+def t_scan_resume(eddy, wd):
+    """A scan into an append table, exactly once: the process ends right
+    after PostgreSQL committed checkpoint 3 and before the state file did;
+    the restart catches the scan up to the marker's position without
+    writing, then goes on: every row once.  Then a kill -9 mid-scan and a
+    restart: every row once again."""
+    n = 200000
+    with PgServer() as pg, Broker(eddy, wd, {}) as b:
+        _big(pg, n)
+        text = BIG_COPY.format(src=jdbc(pg, ", 'scan.fetch-size' = '500'"), dst=jdbc(pg, ", 'sink.create-table' = 'true'"))
+        sql = write_file(wd, "copy.sql", text)
+        state = os.path.join(wd, "copy.db")
+        env = {"EDDY_TEST_EXIT_AFTER_SINK_COMMIT": "3"}
+        r = run([eddy, "run", "--state", state, sql], cwd=wd, env=env, timeout=90, expect=None)
+        check(r.rc == 137, "the job was to end after the sink's commit of checkpoint 3 (exit 137), it ended with %s:\n%s"
+              % (r.rc, r.err[-2000:]))
+        marker = pg.rows("SELECT checkpoint, offsets FROM eddy_checkpoints")
+        step("marker %r" % (marker,))
+        check(int(marker[0][0]) == 3 and "jdbc:big" in marker[0][1], "marker %r" % (marker,))
+        written = int(pg.rows("SELECT count(*) FROM big_copy")[0][0])
+        check(0 < written < n, "the scan was to be cut in the middle: %d of %d rows written" % (written, n))
+        r = run([eddy, "run", "--state", state, sql], cwd=wd, timeout=90)
+        check("PostgreSQL holds checkpoint 3, the state file 2" in r.err and "finished" in r.err, "restart:\n" + r.err[-2000:])
+        _check_copy(pg, n, "after catching up")
+        # kill -9 in the middle of a scan, then a restart
+        pg.exec("DROP TABLE big_copy; DELETE FROM eddy_checkpoints")
+        os.unlink(state)
+        job = Job(eddy, b.bootstrap, sql, wd, state=state)
+        try:
+            wait_for("rows in big_copy", lambda: _table_exists(pg, "big_copy") and
+                     int(pg.rows("SELECT count(*) FROM big_copy")[0][0]) > 0, timeout=40, job=job)
+            job.kill()
+        finally:
+            job.kill()
+        written = int(pg.rows("SELECT count(*) FROM big_copy")[0][0])
+        step("killed with %d rows committed" % written)
+        r = run([eddy, "run", "--state", state, sql], cwd=wd, timeout=90)
+        check("resumes from" in r.err, "no resume:\n" + r.err[-2000:])
+        _check_copy(pg, n, "after kill -9 at %d rows" % written)
+
+
+def t_scan_restart(eddy, wd):
+    """PostgreSQL restarted in the middle of a scan: the scan reconnects
+    and goes on after the rows it had read (in key order): the topic gets
+    every row once."""
+    n = 60000
+    with PgServer() as pg, Broker(eddy, wd, {"big_copy": 2}) as b:
+        _big(pg, n)
+        text = BIG_COPY.format(src=jdbc(pg, ", 'scan.fetch-size' = '20'"), dst="'topic' = 'big_copy'")
+        sql = write_file(wd, "copy.sql", text)
+        job = Job(eddy, b.bootstrap, sql, wd, state=os.path.join(wd, "copy.db"))
+        try:
+            wait_for("the scan's cursor", lambda: int(pg.rows("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'FETCH%'")[0][0]) > 0,
+                     timeout=40, job=job)
+            pg.restart(down_seconds=1.0)
+            rc = job.wait(60)
+            err = job.stderr()
+            check(rc == 0, "the job ended with %s:\n%s" % (rc, err[-2000:]))
+            check_sanitizer(job.name, err)
+            check("reconnecting in" in err and "finished: %d records in" % n in err, "no reconnect, or not every row:\n" + err[-2000:])
+        finally:
+            job.kill()
+        ids = [json.loads(m.value)["id"] for m in read_topic(b.bootstrap, "big_copy")]
+        check(len(ids) == n and len(set(ids)) == n, "the topic holds %d records, %d distinct ids; expected %d" % (len(ids), len(set(ids)), n))
+
+
+main({"scan": t_scan, "scan_resume": t_scan_resume, "scan_restart": t_scan_restart, "lookup": t_lookup, "debezium": t_debezium, "upsert": t_upsert, "append": t_append, "deletes": t_deletes, "types": t_types, "mismatch": t_mismatch,
       "restart": t_restart, "down": t_down, "ahead": t_ahead, "kill_append": t_kill_append, "kill_upsert": t_kill_upsert})
