@@ -632,6 +632,11 @@ def t_scan(eddy, wd):
         got = pg.rows("SELECT b, n, total FROM per_b ORDER BY b")
         exp = pg.rows("SELECT b, count(*), sum(dc) FROM everything WHERE b IS NOT NULL GROUP BY b ORDER BY b")
         check(got == exp, "per_b is %r, expected %r" % (got, exp))
+        # the shell: a SELECT over the table shows its rows and ends
+        r = run([eddy], cwd=wd, timeout=60, input="CREATE TABLE everything (%s) WITH (%s);\n"
+                "SELECT id, s FROM everything WHERE id < 4;\nSELECT COUNT(*) FROM everything;\n" % (EVERY_COLS, jdbc(pg)))
+        check("+I[1, tab" in r.out and "+I[2, NULL]" in r.out and "+I[3, ]" in r.out and "+I[%d]" % n in r.out,
+              "the shell's SELECT over the table:\n" + r.out + r.err)
         # EXPLAIN shows the scan
         r = run([eddy, "explain", agg], cwd=wd)
         check("connector=[jdbc], table-name=[everything], bounded=[table scan], fetch-size=[100]" in r.out, "EXPLAIN:\n" + r.out)
