@@ -1320,8 +1320,10 @@ static void describe_lookup_join(const PlanNode *n, ExplainAttrs *a)
     if (jp->residual) explain_attr(a, "where", print_expr(a, jp->residual, n));
     if (lp->table->conn.lookup_cache) {
         const Connector *cn = &lp->table->conn;
-        explain_attr(a, "cache", arena_printf(a->arena, "PARTIAL(max-rows=%lld, expire-after-write=%lld ms, cache-missing-key=%s)",
-                                              (long long)cn->lookup_max_rows, (long long)cn->lookup_expire_ms,
+        char access[64] = "";
+        if (cn->lookup_access_ms) snprintf(access, sizeof access, ", expire-after-access=%lld ms", (long long)cn->lookup_access_ms);
+        explain_attr(a, "cache", arena_printf(a->arena, "PARTIAL(max-rows=%lld, expire-after-write=%lld ms%s, cache-missing-key=%s)",
+                                              (long long)cn->lookup_max_rows, (long long)cn->lookup_expire_ms, access,
                                               cn->lookup_cache_missing ? "true" : "false"));
     }
 }

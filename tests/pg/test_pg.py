@@ -36,6 +36,7 @@ computed here from the records read back from the source topic.
 """
 import json
 import math
+import re
 import os
 import random
 import time
@@ -524,7 +525,11 @@ def t_lookup(eddy, wd):
                 ("left_small", "LEFT", "", jdbc(pg, ", 'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = '20', "
                                                    "'lookup.partial-cache.cache-missing-key' = 'false', "
                                                    "'lookup.partial-cache.expire-after-write' = '50 ms'"))):
-            run_bounded(eddy, b.bootstrap, write_file(wd, t + ".sql", LOOKUP.format(t=t, join=join, cond=cond, w=w)), cwd=wd, state="none")
+            r = run_bounded(eddy, b.bootstrap, write_file(wd, t + ".sql", LOOKUP.format(t=t, join=join, cond=cond, w=w)), cwd=wd,
+                            state="none")
+            if t == "left_small":   # the cache evicts: never more than max-rows keys (the least recently used go)
+                held = re.search(r"state at stop: LookupJoin (\d+) keys", r.err)
+                check(held and int(held.group(1)) <= 20, "left_small: the cache holds more than its 20 rows at the end:\n" + r.err)
             got = sorted((v["order_id"], v["user_id"], v["name"], v["tier"], v["since"], v["score"])
                          for v in (json.loads(m.value) for m in read_topic(b.bootstrap, t)))
             exp = []
@@ -540,7 +545,9 @@ def t_lookup(eddy, wd):
         # The cache holds: a user renamed in the database after its first look-up keeps its old name in the
         # cached job (no expiry) and gets the new one in the job without a cache.
         live = {"live_nocache": ("LEFT", jdbc(pg)),
-                "live_cached": ("LEFT", jdbc(pg, ", 'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = '1000'"))}
+                "live_cached": ("LEFT", jdbc(pg, ", 'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = '1000'")),
+                "live_access": ("LEFT", jdbc(pg, ", 'lookup.cache' = 'PARTIAL', "
+                                                 "'lookup.partial-cache.expire-after-access' = '300 ms'"))}
         jobs = []
         try:
             for t, (join, w) in live.items():
@@ -550,6 +557,7 @@ def t_lookup(eddy, wd):
             for t in live:
                 wait_for("1000 rows in " + t, lambda: len(read_topic(b.bootstrap, t)) >= 1000, timeout=30)
             pg.exec("UPDATE users SET name = name || '-new'")
+            time.sleep(1.0)   # longer than live_access's expire-after-access: its entries go
             gen_orders(eddy, b.bootstrap, "live", 1000, seed=22, extra=("--users", "50"))
             for t in live:
                 wait_for("2000 rows in " + t, lambda: len(read_topic(b.bootstrap, t)) >= 2000, timeout=30)
@@ -561,9 +569,9 @@ def t_lookup(eddy, wd):
                 j.kill()
         new = {t: sum(1 for m in read_topic(b.bootstrap, t) if (json.loads(m.value)["name"] or "").endswith("-new")) for t in live}
         step("rows with the new names: %r" % new)
-        check(new["live_nocache"] == 1000 and new["live_cached"] == 0,
-              "after the rename, %d of the second 1000 rows without a cache and %d with one have the new names "
-              "(expected 1000 and 0)" % (new["live_nocache"], new["live_cached"]))
+        check(new["live_nocache"] == 1000 and new["live_cached"] == 0 and new["live_access"] == 1000,
+              "after the rename, %d of the second 1000 rows without a cache, %d with one and %d with one whose entries expire after "
+              "access have the new names (expected 1000, 0 and 1000)" % (new["live_nocache"], new["live_cached"], new["live_access"]))
         # the table is checked against the DDL at start
         pg.exec("ALTER TABLE users ALTER COLUMN tier TYPE text")
         r = run_bounded(eddy, b.bootstrap, write_file(wd, "bad.sql", LOOKUP.format(t="bad", join="", cond="", w=jdbc(pg))), cwd=wd,
