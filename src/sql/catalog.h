@@ -18,7 +18,9 @@
 
 typedef enum ColKind { COL_PHYSICAL, COL_COMPUTED, COL_METADATA } ColKind;
 typedef enum ChangelogMode { MODE_APPEND, MODE_UPSERT, MODE_RETRACT } ChangelogMode;
-typedef enum Format { FMT_JSON, FMT_AVRO, FMT_AVRO_CONFLUENT, FMT_RAW, FMT_DEBEZIUM_JSON } Format;
+typedef enum Format { FMT_JSON, FMT_AVRO, FMT_AVRO_CONFLUENT, FMT_RAW, FMT_DEBEZIUM_JSON, FMT_DEBEZIUM_AVRO_CONFLUENT } Format;
+/* Debezium's change events (a changelog of their own: one record is 0, 1 or 2 row changes). */
+static inline bool format_is_debezium(Format f) { return f == FMT_DEBEZIUM_JSON || f == FMT_DEBEZIUM_AVRO_CONFLUENT; }
 typedef enum StartupMode { START_EARLIEST, START_LATEST, START_TIMESTAMP, START_GROUP } StartupMode;
 typedef enum ErrorMode { ERR_FAIL, ERR_SKIP } ErrorMode;
 /* Which runtime serves the table: Kafka (topic, formats) or a database through JDBC options (PostgreSQL). */
