@@ -42,7 +42,7 @@ import random
 import time
 
 from eddyharness import (Broker, Job, Rec, check, gen_orders, last_values, main, produce, read_topic, run, run_bounded,
-                         start_gen_orders, finish, step, wait_for, write_file, quiet, check_sanitizer)
+                         start_gen_orders, finish, step, wait_for, write_file, quiet, check_sanitizer, read_text)
 from pgfixture import PgServer
 
 CKPT = "SET 'execution.checkpointing.interval' = '200 ms';\n"
@@ -811,5 +811,41 @@ def t_scan_restart(eddy, wd):
         check(len(ids) == n and len(set(ids)) == n, "the topic holds %d records, %d distinct ids; expected %d" % (len(ids), len(set(ids)), n))
 
 
-main({"debezium_avro": t_debezium_avro, "scan": t_scan, "scan_resume": t_scan_resume, "scan_restart": t_scan_restart, "lookup": t_lookup, "debezium": t_debezium, "upsert": t_upsert, "append": t_append, "deletes": t_deletes, "types": t_types, "mismatch": t_mismatch,
+def t_demo(eddy, wd):
+    """`eddy demo --postgres URL`: the reference job's results reach the
+    PostgreSQL table orders_summary while the demo runs (the table fills,
+    then changes), and when it stops the table counts every order the job
+    read."""
+    import subprocess
+    with PgServer() as pg:
+        url = "postgresql://127.0.0.1:%d/eddy?user=postgres" % pg.port
+        err_path = os.path.join(wd, "demo.err")
+        with open(err_path, "wb") as ef:
+            p = subprocess.Popen([eddy, "demo", "--postgres", url, "--seconds", "12", "--http", "none", "--rate", "400"], cwd=wd,
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=ef)
+            try:
+                first = wait_for("regions in orders_summary",
+                                 lambda: _table_exists(pg, "orders_summary") and _total(pg) > 0 and _total(pg), timeout=30)
+                wait_for("orders_summary to change", lambda: _total(pg) > first, timeout=30)
+                out, _ = p.communicate(timeout=60)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        out = out.decode(errors="replace")
+        err = read_text(err_path)
+        check_sanitizer("eddy demo", err)
+        check(p.returncode == 0, "eddy demo exited with %s:\n%s\n%s" % (p.returncode, out[-1500:], err[-1500:]))
+        check("orders_summary also in PostgreSQL: psql '%s'" % url in out, "no psql hint:\n" + out[:800])
+        m = re.search(r"the job read (\d+) records", out)
+        check(m, "no summary line:\n" + out[-800:])
+        rows = pg.rows("SELECT region, total_orders, total_sales, avg_order_value FROM orders_summary ORDER BY region")
+        step("orders_summary in PostgreSQL: %d regions, %d orders (the job read %s)" % (len(rows), _total(pg), m.group(1)))
+        check(len(rows) >= 2 and _total(pg) == int(m.group(1)),
+              "orders_summary counts %d orders in %d regions, the job read %s" % (_total(pg), len(rows), m.group(1)))
+        for r, n, total, avg in rows:
+            check(abs(float(total) / int(n) - float(avg)) <= 0.006, "region %s: avg_order_value %s, total %s / %s orders" % (r, avg, total, n))
+
+
+main({"demo": t_demo, "debezium_avro": t_debezium_avro, "scan": t_scan, "scan_resume": t_scan_resume, "scan_restart": t_scan_restart, "lookup": t_lookup, "debezium": t_debezium, "upsert": t_upsert, "append": t_append, "deletes": t_deletes, "types": t_types, "mismatch": t_mismatch,
       "restart": t_restart, "down": t_down, "ahead": t_ahead, "kill_append": t_kill_append, "kill_upsert": t_kill_upsert})
