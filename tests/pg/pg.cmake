@@ -10,3 +10,5 @@ foreach(t ${EDDY_PG_TESTS})
 endforeach()
 # They kill processes (eddy, PostgreSQL) and time restarts: alone.
 set_tests_properties(pg/scan_resume pg/scan_restart pg/restart pg/down pg/ahead pg/kill_append pg/kill_upsert PROPERTIES RUN_SERIAL TRUE)
+# The scans read tables of up to 200k rows, the demo runs 12 s: more room under the sanitizers on a loaded machine.
+set_tests_properties(pg/scan pg/scan_resume pg/scan_restart pg/demo pg/debezium_avro pg/lookup PROPERTIES TIMEOUT 240)

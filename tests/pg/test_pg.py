@@ -716,6 +716,24 @@ def t_scan(eddy, wd):
         # EXPLAIN shows the scan
         r = run([eddy, "explain", agg], cwd=wd)
         check("connector=[jdbc], table-name=[everything], bounded=[table scan], fetch-size=[100]" in r.out, "EXPLAIN:\n" + r.out)
+        # a scan joined with an unbounded Kafka source: the job goes on after the table is read
+        gen_orders(eddy, b.bootstrap, "orders_raw", 1500, seed=3, extra=("--users", "300"))
+        mix = write_file(wd, "mix.sql", CKPT + ORDERS_SRC + src + "CREATE TABLE enriched (order_id BIGINT, s STRING) "
+                         "WITH ('topic' = 'enriched');\nINSERT INTO enriched SELECT o.order_id, e.s FROM orders_raw AS o "
+                         "JOIN everything AS e ON o.user_id = e.id;\n")
+        job = Job(eddy, b.bootstrap, mix, wd, state=os.path.join(wd, "mix.db"))
+        try:
+            names = {int(i): x for i, x in pg.rows("SELECT id, s FROM everything")}
+            exp = sorted((o["order_id"], names[o["user_id"]]) for o in orders(b.bootstrap) if o["user_id"] in names)
+            wait_for("%d enriched orders" % len(exp), lambda: len(read_topic(b.bootstrap, "enriched")) >= len(exp), timeout=30, job=job)
+            time.sleep(0.5)
+            check(job.alive(), "the job ended with its table scan: it also reads an unbounded topic")
+            rc, err = job.term()
+            check(rc == 0, "mix: exit %s\n%s" % (rc, err[-2000:]))
+        finally:
+            job.kill()
+        got = sorted((v["order_id"], v["s"]) for v in (json.loads(m.value) for m in read_topic(b.bootstrap, "enriched")))
+        check(got == exp, "enriched: %d rows, expected %d" % (len(got), len(exp)))
         # a table that disagrees with the DDL: the column is named
         pg.exec("ALTER TABLE everything ALTER COLUMN dt TYPE text")
         r = run([eddy, "run", "--state", "none", agg], cwd=wd, timeout=60, expect=1)
