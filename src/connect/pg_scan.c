@@ -36,7 +36,6 @@ struct PgScan {
     int          nread;   /* result columns */
     PgConn      *conn;    /* NULL after a lost connection */
     int64_t      at;      /* rows the open cursor has passed (its OFFSET included); -1 = no cursor */
-    bool         finished;/* the cursor returned its last row */
     StrBuf       sql;     /* scratch */
 };
 
@@ -119,7 +118,6 @@ static int declare(PgScan *s, int64_t pos, char *err, size_t errlen)
     if (pos > 0) sb_printf(b, " OFFSET %lld", (long long)pos);
     if (pg_exec(s->conn, b->s, err, errlen)) return -1;
     s->at = pos;
-    s->finished = false;
     return 0;
 }
 
@@ -161,7 +159,6 @@ static int fetch(PgScan *s, int64_t *pos, int64_t max, int (*fn)(void *ctx, cons
     pg_result_free(res);
     if (rc) return rc;
     if (n < want) {   /* the end: close the read-only transaction */
-        s->finished = true;
         *done = true;
         if (pg_exec(s->conn, "COMMIT", err, errlen)) return -1;
         s->at = -1;
@@ -174,7 +171,7 @@ int pgscan_next(PgScan *s, int64_t *pos, int64_t max, int (*fn)(void *ctx, const
 {
     *done = false;
     int64_t backoff = 500, since = 0;
-    for (int attempt = 0;; attempt++) {
+    for (;;) {
         char e[1024] = "";
         int64_t before = *pos;
         int rc = s->conn ? 0 : pg_connect(s->cn->url, s->cn->username, s->cn->password, &s->conn, e, sizeof e);
@@ -195,7 +192,7 @@ int pgscan_next(PgScan *s, int64_t *pos, int64_t max, int (*fn)(void *ctx, const
                      s->cn->table_name, (long long)*pos, e);
             return -1;
         }
-        if (*pos > before) attempt = 0, since = 0;   /* progress: the timeout counts afresh */
+        if (*pos > before) since = 0;   /* progress: the timeout counts afresh */
         int64_t now = mono_ms();
         if (!since) since = now;
         if (now - since >= s->cn->retry_timeout_ms) {
