@@ -708,6 +708,13 @@ def t_scan(eddy, wd):
         got = pg.rows("SELECT b, n, total FROM per_b ORDER BY b")
         exp = pg.rows("SELECT b, count(*), sum(dc) FROM everything WHERE b IS NOT NULL GROUP BY b ORDER BY b")
         check(got == exp, "per_b is %r, expected %r" % (got, exp))
+        # a table without a PRIMARY KEY, with a state file: read in the order of every column (a position means the same rows)
+        pg.exec("CREATE TABLE nokey AS SELECT s, j, bs, d FROM everything")
+        nk = write_file(wd, "nokey.sql", CKPT + "CREATE TABLE nokey (s STRING, j STRING, bs BYTES, d DOUBLE) WITH (%s);\n"
+                        "CREATE TABLE nokey_topic (s STRING, j STRING, bs BYTES, d DOUBLE) WITH ('topic' = 'nokey');\n"
+                        "INSERT INTO nokey_topic SELECT * FROM nokey;\n" % jdbc(pg, ", 'scan.fetch-size' = '700'"))
+        r = run([eddy, "run", "--bootstrap", b.bootstrap, "--state", os.path.join(wd, "nokey.db"), nk], cwd=wd, timeout=60)
+        check("finished: %d records in" % n in r.err and len(read_topic(b.bootstrap, "nokey")) == n, "nokey:\n" + r.err)
         # the shell: a SELECT over the table shows its rows and ends
         r = run([eddy], cwd=wd, timeout=60, input="CREATE TABLE everything (%s) WITH (%s);\n"
                 "SELECT id, s FROM everything WHERE id < 4;\nSELECT COUNT(*) FROM everything;\n" % (EVERY_COLS, jdbc(pg)))
