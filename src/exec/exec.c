@@ -606,6 +606,9 @@ int job_push(Job *j, int source, const RawRecord *recs, int n)
 {
     if (j->err[0]) return -1;
     if (source < 0 || source >= j->nsources) return job_fail(j, "no source %d", source);
+    if (job_source_pulls(j, source))   /* a jdbc table is read from its database, never fed records */
+        return job_fail(j, "table '%s' is read from its database (a jdbc scan), not from records given to it",
+                        plan_source(j->sources[source]->node)->table->name);
     if (!j->started && job_start(j)) return -1;
     OpState *src = j->sources[source];
     WmGen *wm = source_wmgen(src);
