@@ -82,7 +82,8 @@ with PgServer(fsync=True) as pg, Broker(eddy, wd, {"orders_raw": 16}) as b:
             "INSERT INTO users SELECT i, 'user' || i, i % 3 FROM generate_series(1, 100000) i")
     pg.exec("CREATE TABLE scan_src (order_id bigint PRIMARY KEY, user_id bigint, amount double precision, region text); "
             "INSERT INTO scan_src SELECT i, (i * 7919) %% 100000 + 1, (i %% 40000) / 100.0, 'region-' || (i %% 8) "
-            "FROM generate_series(1, %d) i; VACUUM ANALYZE scan_src" % N)
+            "FROM generate_series(1, %d) i" % N)
+    pg.exec("VACUUM ANALYZE scan_src")
     pgw = "'connector' = 'jdbc', 'url' = '%s', 'sink.create-table' = 'true'" % pg.url
     pgl = "'connector' = 'jdbc', 'url' = '%s'" % pg.url
     phases = [
