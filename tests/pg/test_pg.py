@@ -37,6 +37,7 @@ computed here from the records read back from the source topic.
 import json
 import math
 import re
+import signal
 import os
 import random
 import time
@@ -846,12 +847,13 @@ def t_demo(eddy, wd):
         url = "postgresql://127.0.0.1:%d/eddy?user=postgres" % pg.port
         err_path = os.path.join(wd, "demo.err")
         with open(err_path, "wb") as ef:
-            p = subprocess.Popen([eddy, "demo", "--postgres", url, "--seconds", "12", "--http", "none", "--rate", "400"], cwd=wd,
+            p = subprocess.Popen([eddy, "demo", "--postgres", url, "--http", "none", "--rate", "400"], cwd=wd,
                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=ef)
             try:
                 first = wait_for("regions in orders_summary",
-                                 lambda: _table_exists(pg, "orders_summary") and _total(pg) > 0 and _total(pg), timeout=30)
-                wait_for("orders_summary to change", lambda: _total(pg) > first, timeout=30)
+                                 lambda: _table_exists(pg, "orders_summary") and _total(pg) > 0 and _total(pg), timeout=60)
+                wait_for("orders_summary to change", lambda: _total(pg) > first, timeout=60)
+                p.send_signal(signal.SIGINT)   # Ctrl-C, as a user stops the demo
                 out, _ = p.communicate(timeout=60)
             finally:
                 if p.poll() is None:
