@@ -18,6 +18,12 @@ interleaved rounds (default 3), `eddy run --bounded` of:
   lookup warm    the same with 'lookup.cache' = 'PARTIAL' (a second run in
                  the same process would be warmer still: this is one run, so
                  each user is fetched once, then served from the cache)
+  scan→kafka     a PostgreSQL table of N orders (PRIMARY KEY order_id) read
+                 once by the jdbc scan (a cursor, 'scan.fetch-size' 10000)
+                 into a topic: the job ends by itself
+  scan→pg        the same table scanned into another jdbc table (append,
+                 exactly-once)
+  psql COPY TO   the limit: psql reading the same table with COPY … TO STDOUT
 
 each with a fresh state file (and a truncated table), 1 s checkpoints.
 Prints the median wall time per phase and events/s; ratios are what to
@@ -53,6 +59,13 @@ COPY = SRC + """CREATE TABLE {t} (order_id BIGINT, user_id BIGINT, amount DOUBLE
 INSERT INTO {t} SELECT * FROM orders_raw;
 """
 
+SCAN = """SET 'execution.checkpointing.interval' = '1 s';
+CREATE TABLE scan_src (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING, PRIMARY KEY (order_id) NOT ENFORCED)
+  WITH ({r});
+CREATE TABLE {t} (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING) WITH ({w});
+INSERT INTO {t} SELECT * FROM scan_src;
+"""
+
 LOOKUP = """SET 'execution.checkpointing.interval' = '1 s';
 CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING, proc AS PROCTIME())
   WITH ('scan.startup.mode' = 'earliest-offset');
@@ -67,6 +80,10 @@ with PgServer(fsync=True) as pg, Broker(eddy, wd, {"orders_raw": 16}) as b:
     gen_orders(eddy, b.bootstrap, "orders_raw", N, seed=1, extra=("--users", "100000"))
     pg.exec("CREATE TABLE users (id bigint PRIMARY KEY, name text, tier int); "
             "INSERT INTO users SELECT i, 'user' || i, i % 3 FROM generate_series(1, 100000) i")
+    pg.exec("CREATE TABLE scan_src (order_id bigint PRIMARY KEY, user_id bigint, amount double precision, region text); "
+            "INSERT INTO scan_src SELECT i, (i * 7919) %% 100000 + 1, (i %% 40000) / 100.0, 'region-' || (i %% 8) "
+            "FROM generate_series(1, %d) i" % N)
+    pg.exec("VACUUM ANALYZE scan_src")
     pgw = "'connector' = 'jdbc', 'url' = '%s', 'sink.create-table' = 'true'" % pg.url
     pgl = "'connector' = 'jdbc', 'url' = '%s'" % pg.url
     phases = [
@@ -79,11 +96,19 @@ with PgServer(fsync=True) as pg, Broker(eddy, wd, {"orders_raw": 16}) as b:
         ("copy→pg alo", COPY, "copy_pa", pgw + ", 'sink.delivery-guarantee' = 'at-least-once'"),
         ("lookup cold", LOOKUP, "lk_cold", pgl),
         ("lookup warm", LOOKUP, "lk_warm", pgl + ", 'lookup.cache' = 'PARTIAL'"),
+        ("scan→kafka", SCAN, "scan_k", "'topic' = 'scan_k'"),
+        ("scan→pg", SCAN, "scan_p", pgw),
+        ("psql COPY TO", None, None, None),
     ]
     times = {p[0]: [] for p in phases}
     for r in range(REPEAT):
         for name, tmpl, table, w in phases:
-            sql = write_file(wd, table + ".sql", tmpl.format(t=table, w=w))
+            if tmpl is None:   # the limit: the server's own fastest read of the table, through psql
+                t0 = time.monotonic()
+                pg.psql("COPY scan_src TO STDOUT")
+                times[name].append(time.monotonic() - t0)
+                continue
+            sql = write_file(wd, table + ".sql", tmpl.format(t=table, w=w, r=pgl))
             state = os.path.join(wd, table + ".db")
             if os.path.exists(state):
                 os.unlink(state)

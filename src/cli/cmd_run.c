@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "demo_pg.h"
 #include "eddy.h"
 #include "reference_avro_sql.h"
 #include "reference_sql.h"
@@ -431,9 +432,11 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         } else if (!quiet) {
             eddy_job_stats st;
             eddy_job_get_stats(threads[i].job, &st);
-            /* a bounded run that read all it was to read "finished"; a stopped one "stopped" */
+            /* a run that read all it was to read (bounded, a table scan) "finished"; a stopped one "stopped" */
+            eddy_job_metrics m;
+            bool fin = eddy_job_get_metrics(threads[i].job, &m) == EDDY_OK && strcmp(m.state, "FINISHED") == 0;
             fprintf(stderr, "eddy: job '%s' %s: %lld records in, %lld changes out, %lld records written, %lld malformed skipped, %lld late\n",
-                    jn, o->bounded && !stop_flag ? "finished" : "stopped", st.records_in, st.rows_out, st.records_out, st.skipped, st.late);
+                    jn, fin && !stop_flag ? "finished" : "stopped", st.records_in, st.rows_out, st.records_out, st.skipped, st.late);
             /* what each stateful operator still holds (bench/ reads it: bytes per kept row) */
             for (int k = 0; k < eddy_job_operator_count(threads[i].job); k++) {
                 eddy_operator_stats os;
@@ -482,6 +485,7 @@ typedef struct DemoOpts {
     int64_t regions;      /* regions to draw from */
     bool    avro;         /* --avro: Avro and a Schema Registry (sql/orders_avro.sql) */
     const char *http;     /* --http HOST:PORT: the dashboard and metrics */
+    const char *postgres; /* --postgres URL: orders_summary into this database too (demo_pg.c) */
 } DemoOpts;
 
 static const OptionDef demo_flags[] = {
@@ -495,6 +499,9 @@ static const OptionDef demo_flags[] = {
      .doc = "Avro with a Schema Registry: runs sql/orders_avro.sql"},
     {.name = "http", .type = OPT_STRING, .to = {OPT_FIELD(DemoOpts, http)}, .metavar = "HOST:PORT", .deflt = "127.0.0.1:0",
      .env = "EDDY_HTTP", .doc = "serve the live dashboard at / (and /metrics, /healthz, /jobs); 'none' serves nothing"},
+    {.name = "postgres", .type = OPT_STRING, .to = {OPT_FIELD(DemoOpts, postgres)}, .metavar = "URL",
+     .doc = "also write orders_summary into the PostgreSQL table orders_summary at URL ('postgresql://…' or a libpq string), "
+            "created if missing: psql shows the live per-region table"},
     {0},
 };
 
@@ -606,13 +613,15 @@ typedef struct DemoJob {
     eddy_job   *job;      /* the job */
     const char *bootstrap;/* broker */
     bool        stops_all;/* its failure stops the demo */
+    bool        own;      /* stopped by own_stop (after the others), not stop_flag */
+    volatile int own_stop;
     int         rc;       /* result */
 } DemoJob;
 
 static void *demo_job_thread(void *arg)
 {
     DemoJob *d = arg;
-    d->rc = eddy_job_run(d->job, d->bootstrap, &stop_flag);
+    d->rc = eddy_job_run(d->job, d->bootstrap, d->own ? &d->own_stop : (volatile int *)&stop_flag);
     if (d->rc && d->stops_all) stop_flag = 1;
     return NULL;
 }
@@ -729,6 +738,20 @@ int cmd_demo(int argc, char **argv)
         printf("eddy demo: live dashboard at %s (Prometheus metrics at %smetrics)\n", eddy_monitor_url(mon), eddy_monitor_url(mon));
         fflush(stdout);
     }
+    eddy_script *ps = NULL;   /* --postgres: the results into PostgreSQL too */
+    DemoJob dp = {.bootstrap = bs, .stops_all = true, .own = true};
+    pthread_t pt;
+    if (o.postgres && demo_pg_job(e, o.postgres, &ps, &dp.job, err, sizeof err)) {
+        fprintf(stderr, "eddy demo: --postgres: %s\n", err);
+        stop_flag = 1;
+        status = 1;
+    }
+    if (dp.job) {
+        pthread_create(&pt, NULL, demo_job_thread, &dp);
+        printf("eddy demo: orders_summary also in PostgreSQL: psql '%s' -c 'SELECT * FROM orders_summary ORDER BY region'\n",
+               strncmp(o.postgres, "jdbc:", 5) == 0 ? o.postgres + 5 : o.postgres);
+        fflush(stdout);
+    }
     DemoJob dj = {.job = job, .bootstrap = bs, .stops_all = true}, dd = {.job = dash, .bootstrap = bs};
     pthread_create(&jt, NULL, demo_job_thread, &dj);
     if (dash) pthread_create(&dt, NULL, demo_job_thread, &dd);
@@ -759,6 +782,20 @@ int cmd_demo(int argc, char **argv)
     if (g.gen) pthread_join(gt, NULL);
     pthread_join(jt, NULL);
     if (dash) pthread_join(dt, NULL);
+    /* the PostgreSQL job stops once it has read the reference job's last results (lag 0, or 10 s) */
+    for (int i = 0; dp.job && i < 100; i++) {
+        long long lag;
+        if (eddy_job_lag(dp.job, &lag) == EDDY_OK && lag == 0) break;
+        sleep_ms(100);
+    }
+    dp.own_stop = 1;
+    if (dp.job) pthread_join(pt, NULL);
+    if (dp.rc) {
+        fprintf(stderr, "eddy demo: the PostgreSQL job failed: %s\n", eddy_job_errmsg(dp.job));
+        status = 1;
+    }
+    eddy_job_free(dp.job);
+    eddy_script_free(ps);
     if (dj.rc) {
         fprintf(stderr, "eddy demo: the job failed: %s\n", eddy_job_errmsg(job));
         status = 1;

@@ -1032,9 +1032,9 @@ static int run_step(Cur *c, const Step *st, Value *row)
     return 0;
 }
 
-int cavro_decode(CavroProgram *p, const char *buf, size_t len, Value *row, Arena *arena, char *err, size_t errlen)
+/* Runs a program from the cursor on: every slot of row set. */
+static int run_program(const CavroProgram *p, Cur *c, Value *row)
 {
-    (void)arena;   /* strings point into buf: nothing is copied */
     const CavroReader *r = p->r;
     for (int i = 0; i < r->nf; i++)
         if (r->f[i].slot >= 0) {
@@ -1043,12 +1043,186 @@ int cavro_decode(CavroProgram *p, const char *buf, size_t len, Value *row, Arena
             v->n = 0;
             v->null = 1;
         }
-    Cur c = {(const uint8_t *)buf, (const uint8_t *)buf, (const uint8_t *)buf + len, err, errlen};
     for (int i = 0; i < p->nsteps; i++)
-        if (run_step(&c, &p->steps[i], row)) return -1;
+        if (run_step(c, &p->steps[i], row)) return -1;
+    return 0;
+}
+
+int cavro_decode(CavroProgram *p, const char *buf, size_t len, Value *row, Arena *arena, char *err, size_t errlen)
+{
+    (void)arena;   /* strings point into buf: nothing is copied */
+    Cur c = {(const uint8_t *)buf, (const uint8_t *)buf, (const uint8_t *)buf + len, err, errlen};
+    if (run_program(p, &c, row)) return -1;
     if (c.p != c.end) {
         str_errf(err, errlen, "%zu bytes left over after the Avro record (%zu bytes): the writer's schema does not describe the data",
                 (size_t)(c.end - c.p), len);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- Debezium's envelope ------------------------------------------------------------- */
+
+/* One field of the writer's envelope, in its order. */
+typedef struct EnvField {
+    int           role;   /* 0 skip, 1 before, 2 after, 3 op */
+    avro_schema_t schema; /* its schema (skip; a reference held by the envelope's writer schema) */
+    int           nullbr; /* before/after: the union branch that is null, -1 = not a union */
+    int           recbr;  /* before/after in a union: the branch that is the row */
+    CavroProgram *prog;   /* before/after: the row's program */
+} EnvField;
+
+struct CavroEnvelope {
+    avro_schema_t ws;     /* the writer's envelope schema */
+    EnvField     *f;      /* its fields */
+    int           nf;     /* count */
+};
+
+void cavro_envelope_free(CavroEnvelope *e)
+{
+    if (!e) return;
+    for (int i = 0; i < e->nf; i++) cavro_program_free(e->f[i].prog);
+    free(e->f);
+    if (e->ws) avro_schema_decref(e->ws);
+    free(e);
+}
+
+/* The JSON object of the row record of an image field's type: the record
+ * itself, or the record branch of a union; a name reference (Debezium's
+ * "after" refers to the record "before" defined) is looked up in defs. */
+static const json_t *image_record_json(const json_t *type, const json_t *const *defs, int ndefs)
+{
+    if (json_is_array(type)) {
+        for (size_t i = 0; i < json_array_size(type); i++) {
+            const json_t *b = json_array_get(type, i);
+            if (!(json_is_string(b) && strcmp(json_string_value(b), "null") == 0)) return image_record_json(b, defs, ndefs);
+        }
+        return NULL;
+    }
+    if (json_is_object(type)) return type;
+    if (!json_is_string(type)) return NULL;
+    const char *name = json_string_value(type);
+    for (int i = 0; i < ndefs; i++) {
+        const json_t *nm = json_object_get(defs[i], "name"), *ns = json_object_get(defs[i], "namespace");
+        if (!json_is_string(nm)) continue;
+        char full[512];
+        if (json_is_string(ns) && !strchr(json_string_value(nm), '.'))
+            snprintf(full, sizeof full, "%s.%s", json_string_value(ns), json_string_value(nm));
+        else snprintf(full, sizeof full, "%s", json_string_value(nm));
+        const char *dot = strrchr(full, '.');
+        if (strcmp(full, name) == 0 || (!strchr(name, '.') && dot && strcmp(dot + 1, name) == 0)) return defs[i];
+    }
+    return NULL;
+}
+
+CavroEnvelope *cavro_envelope_new(const CavroReader *r, const char *writer, size_t len, char *err, size_t errlen)
+{
+    CavroEnvelope *e = calloc(1, sizeof *e);
+    if (!e) abort();
+    json_t *wj = NULL;
+    if (parse_both(writer, len, &e->ws, &wj, err, errlen)) goto fail;
+    if (avro_typeof(e->ws) != AVRO_RECORD) {
+        str_errf(err, errlen, "the writer's schema is a %s, not Debezium's envelope record (before, after, op, …)",
+                 avro_schema_type_name(e->ws));
+        goto fail;
+    }
+    e->nf = (int)avro_schema_record_size(e->ws);
+    e->f = calloc((size_t)e->nf + 1, sizeof *e->f);
+    if (!e->f) abort();
+    const json_t *defs[2];
+    int ndefs = 0;
+    bool have[4] = {false};
+    for (int i = 0; i < e->nf; i++) {
+        const char *name = avro_schema_record_field_name(e->ws, i);
+        EnvField *f = &e->f[i];
+        f->schema = avro_schema_record_field_get_by_index(e->ws, i);
+        f->nullbr = f->recbr = -1;
+        f->role = strcmp(name, "before") == 0 ? 1 : strcmp(name, "after") == 0 ? 2 : strcmp(name, "op") == 0 ? 3 : 0;
+        if (f->role == 3) {
+            if (avro_typeof(deref(f->schema)) != AVRO_STRING) {
+                str_errf(err, errlen, "the envelope's field 'op' is a %s, not a string", avro_schema_type_name(deref(f->schema)));
+                goto fail;
+            }
+        } else if (f->role) {
+            avro_schema_t s = deref(f->schema);
+            avro_schema_t rec = s;
+            if (avro_typeof(s) == AVRO_UNION) {
+                rec = NULL;
+                for (size_t b = 0; b < avro_schema_union_size(s); b++) {
+                    avro_schema_t bs = deref(avro_schema_union_branch(s, (int)b));
+                    if (avro_typeof(bs) == AVRO_NULL) f->nullbr = (int)b;
+                    else if (avro_typeof(bs) == AVRO_RECORD && !rec) rec = bs, f->recbr = (int)b;
+                }
+            }
+            const json_t *rj = image_record_json(field_type_json(wj, (size_t)i), defs, ndefs);
+            if (!rec || avro_typeof(rec) != AVRO_RECORD || !rj) {
+                str_errf(err, errlen, "the envelope's field '%s' is not a row record (or null)", name);
+                goto fail;
+            }
+            if (ndefs < 2) defs[ndefs++] = rj;
+            char *text = json_dumps(rj, JSON_COMPACT);
+            char why[400];
+            f->prog = text ? cavro_program_new(r, text, strlen(text), why, sizeof why) : NULL;
+            free(text);
+            if (!f->prog) {
+                str_errf(err, errlen, "'%s': %s", name, why);
+                goto fail;
+            }
+        }
+        have[f->role] = true;
+    }
+    if (!have[1] || !have[2] || !have[3]) {
+        str_errf(err, errlen, "the writer's schema is not Debezium's envelope: it has no field '%s'",
+                 !have[1] ? "before" : !have[2] ? "after" : "op");
+        goto fail;
+    }
+    json_decref(wj);
+    return e;
+fail:
+    json_decref(wj);
+    cavro_envelope_free(e);
+    return NULL;
+}
+
+int cavro_envelope_decode(CavroEnvelope *e, const char *buf, size_t len, Value *before, Value *after, bool *has_before,
+                          bool *has_after, const char **op, size_t *oplen, char *err, size_t errlen)
+{
+    Cur c = {(const uint8_t *)buf, (const uint8_t *)buf, (const uint8_t *)buf + len, err, errlen};
+    *has_before = *has_after = false;
+    *op = NULL;
+    *oplen = 0;
+    for (int i = 0; i < e->nf; i++) {
+        const EnvField *f = &e->f[i];
+        const char *name = f->role == 1 ? "before" : f->role == 2 ? "after" : f->role == 3 ? "op" : "";
+        int64_t x;
+        switch (f->role) {
+        case 0:
+            if (skip_schema(&c, f->schema, avro_schema_record_field_name(e->ws, i), 0)) return -1;
+            break;
+        case 1:
+        case 2: {
+            if (f->nullbr >= 0 || f->recbr >= 0) {
+                if (rd_long_f(&c, name, &x)) return -1;
+                if (x == f->nullbr) break;   /* null: no image */
+                if (x != f->recbr) return bad(&c, name, "union branch %lld is neither null nor the row", (long long)x);
+            }
+            if (run_program(f->prog, &c, f->role == 1 ? before : after)) return -1;
+            *(f->role == 1 ? has_before : has_after) = true;
+            break;
+        }
+        case 3:
+            if (rd_long_f(&c, name, &x)) return -1;
+            if (x < 0) return bad(&c, name, "negative length %lld", (long long)x);
+            if (x > c.end - c.p) return truncated(&c, name);
+            *op = (const char *)c.p;
+            *oplen = (size_t)x;
+            c.p += x;
+            break;
+        }
+    }
+    if (c.p != c.end) {
+        str_errf(err, errlen, "%zu bytes left over after the Avro record (%zu bytes): the writer's schema does not describe the data",
+                 (size_t)(c.end - c.p), len);
         return -1;
     }
     return 0;

@@ -88,6 +88,25 @@ void          cavro_program_free(CavroProgram *p);
  * of the column's range, bytes left over, …) naming the field and byte. */
 int cavro_decode(CavroProgram *p, const char *buf, size_t len, Value *row, Arena *arena, char *err, size_t errlen);
 
+/* ---- Debezium's envelope (debezium-avro-confluent) ------------------------- */
+
+/* A Debezium change event's Avro envelope: a record with fields "before"
+ * and "after" (each the row record, or null in a union with it), "op" (a
+ * string) and others ("source", "ts_ms", "transaction": skipped), in the
+ * writer's order.  What the op means is codec_debezium.c's business. */
+typedef struct CavroEnvelope CavroEnvelope;
+
+/* The envelope `writer` (schema JSON) resolved against the reader's
+ * columns (the row record as cavro_program_new would read it).  NULL with
+ * the reason (not an envelope, a row that does not resolve). */
+CavroEnvelope *cavro_envelope_new(const CavroReader *r, const char *writer, size_t len, char *err, size_t errlen);
+void           cavro_envelope_free(CavroEnvelope *e);
+/* Decodes one Avro body: the row images into before / after (every slot
+ * of an image present is set; *has_* says which are), op into *op / *oplen
+ * (pointing into buf; NULL, 0 if absent).  0, or -1 with the reason. */
+int cavro_envelope_decode(CavroEnvelope *e, const char *buf, size_t len, Value *before, Value *after, bool *has_before,
+                          bool *has_after, const char **op, size_t *oplen, char *err, size_t errlen);
+
 /* ---- Encoding -------------------------------------------------------------- */
 
 typedef struct CavroEncoder CavroEncoder;

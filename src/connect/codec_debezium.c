@@ -1,6 +1,10 @@
 /*
- * codec_debezium.c — Debezium JSON change events → row changes
- * (codec_debezium.h), following Flink's 'debezium-json' format.
+ * codec_debezium.c — Debezium change events → row changes
+ * (codec_debezium.h), following Flink's 'debezium-json' and
+ * 'debezium-avro-confluent' formats.  What an event's op means (which
+ * image becomes which row change, what is missing) is decided in one
+ * place, op_changes, for both envelopes; the Avro envelope's bytes are
+ * codec_avro.c's (cavro_envelope_decode).
  *
  * An event is a JSON object whose "op" says what happened and whose
  * "before" / "after" hold the row before and after it (Debezium's other
@@ -20,11 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec_avro.h"
 #include "value.h"
 
 struct DbzDecoder {
     JsonDecoder *json;    /* the table's columns, for "before" and "after" */
     bool         schema_include; /* the event is {"schema", "payload"}'s payload */
+    int         *slots;   /* the columns' row slots (an Avro after image moves to the first row) */
+    int          nslots;  /* count */
 };
 
 DbzDecoder *dbz_decoder_new(const JsonField *fields, int nfields, bool schema_include)
@@ -34,6 +41,10 @@ DbzDecoder *dbz_decoder_new(const JsonField *fields, int nfields, bool schema_in
     d->json = json_decoder_new(fields, nfields);
     if (!d->json) abort();
     d->schema_include = schema_include;
+    d->slots = calloc((size_t)nfields + 1, sizeof *d->slots);
+    if (!d->slots) abort();
+    for (int i = 0; i < nfields; i++)
+        if (fields[i].slot >= 0) d->slots[d->nslots++] = fields[i].slot;
     return d;
 }
 
@@ -43,6 +54,7 @@ void dbz_decoder_free(DbzDecoder *d)
 {
     if (!d) return;
     json_decoder_free(d->json);
+    free(d->slots);
     free(d);
 }
 
@@ -155,17 +167,45 @@ static int object_fields(const char *buf, size_t len, const char *const *keys, S
     return 0;
 }
 
+/* The reason an image an op needs is missing. */
+static int missing_image(const char *what, const char *op, char *err, size_t errlen)
+{
+    if (strcmp(what, "before") == 0)
+        snprintf(err, errlen,
+                 "the \"before\" field of a '%s' event is null (a Debezium PostgreSQL source needs the table's REPLICA IDENTITY FULL)", op);
+    else snprintf(err, errlen, "the \"after\" field of a '%s' event is null", op);
+    return -1;
+}
+
+/* What an event's op means, for every envelope:
+ *   "c" (create), "r" (snapshot read)  → +I after
+ *   "u" (update)                       → -U before, +U after
+ *   "d" (delete)                       → -D before
+ * which[k]: the image of change k (0 before, 1 after), kinds[k] its kind,
+ * *n the count.  0, or -1 with the reason (an op that is no row change). */
+static int op_changes(const char *op, size_t oplen, int which[2], int kinds[2], int *n, char *err, size_t errlen)
+{
+    char o = oplen == 1 ? op[0] : 0;
+    switch (o) {
+    case 'c':
+    case 'r': which[0] = 1, kinds[0] = RK_INSERT, *n = 1; return 0;
+    case 'u': which[0] = 0, kinds[0] = RK_UPDATE_BEFORE, which[1] = 1, kinds[1] = RK_UPDATE_AFTER, *n = 2; return 0;
+    case 'd': which[0] = 0, kinds[0] = RK_DELETE, *n = 1; return 0;
+    case 't':
+    case 'm':
+        snprintf(err, errlen, "the \"op\" field is \"%c\" (%s), which is not a row change eddy can apply", o, o == 't' ? "truncate" : "message");
+        return -1;
+    default:
+        snprintf(err, errlen, "the \"op\" field is \"%.*s%s\", expected \"c\", \"r\", \"u\" or \"d\"", (int)(oplen > 20 ? 20 : oplen),
+                 op ? op : "", oplen > 20 ? "…" : "");
+        return -1;
+    }
+}
+
 /* Decodes the row image v ("before" / "after") into row. */
 static int image(DbzDecoder *d, Span v, const char *what, const char *op, Value *row, Arena *arena, char *err, size_t errlen)
 {
-    if (!v.s || span_is(v, "null")) {
-        if (strcmp(what, "before") == 0)
-            snprintf(err, errlen,
-                     "the \"before\" field of a '%s' event is null (a Debezium PostgreSQL source needs the table's REPLICA IDENTITY FULL)",
-                     op);
-        else snprintf(err, errlen, "the \"after\" field of a '%s' event is null", op);
-        return -1;
-    }
+    if (!v.s || span_is(v, "null")) return missing_image(what, op, err, errlen);
     if (*v.s != '{') {
         snprintf(err, errlen, "the \"%s\" field is not a JSON object", what);
         return -1;
@@ -213,28 +253,31 @@ int dbz_decode(DbzDecoder *d, const char *buf, size_t len, Value *rows[2], int k
         return -1;
     }
     char o[2] = {op.s[1], 0};
-    switch (o[0]) {
-    case 'c':
-    case 'r':
-        if (image(d, f[2], "after", o, rows[0], arena, err, errlen)) return -1;
-        kinds[0] = RK_INSERT;
-        *n = 1;
-        return 0;
-    case 'u':
-        if (image(d, f[1], "before", o, rows[0], arena, err, errlen) || image(d, f[2], "after", o, rows[1], arena, err, errlen))
-            return -1;
-        kinds[0] = RK_UPDATE_BEFORE;
-        kinds[1] = RK_UPDATE_AFTER;
-        *n = 2;
-        return 0;
-    case 'd':
-        if (image(d, f[1], "before", o, rows[0], arena, err, errlen)) return -1;
-        kinds[0] = RK_DELETE;
-        *n = 1;
-        return 0;
-    default:
-        snprintf(err, errlen, "the \"op\" field is \"%s\" (%s), which is not a row change eddy can apply", o,
-                 o[0] == 't' ? "truncate" : o[0] == 'm' ? "message" : "unknown");
-        return -1;
-    }
+    int which[2], nc;
+    if (op_changes(o, 1, which, kinds, &nc, err, errlen)) return -1;
+    for (int k = 0; k < nc; k++)
+        if (image(d, f[1 + which[k]], which[k] ? "after" : "before", o, rows[k], arena, err, errlen)) return -1;
+    *n = nc;
+    return 0;
+}
+
+int dbz_decode_avro(DbzDecoder *d, struct CavroEnvelope *env, const char *body, size_t len, Value *rows[2], int kinds[2], int *n, char *err,
+                    size_t errlen)
+{
+    *n = 0;
+    bool hb, ha;
+    const char *op;
+    size_t oplen;
+    /* the images land where a 'u' wants them: before in the first row, after in the second */
+    if (cavro_envelope_decode(env, body, len, rows[0], rows[1], &hb, &ha, &op, &oplen, err, errlen)) return -1;
+    if (!op) return snprintf(err, errlen, "the event has no \"op\""), -1;
+    int which[2], nc;
+    if (op_changes(op, oplen, which, kinds, &nc, err, errlen)) return -1;
+    char o[2] = {op[0], 0};
+    for (int k = 0; k < nc; k++)
+        if (!(which[k] ? ha : hb)) return missing_image(which[k] ? "after" : "before", o, err, errlen);
+    if (nc == 1 && which[0] == 1)   /* +I after: into the first row */
+        for (int i = 0; i < d->nslots; i++) rows[0][d->slots[i]] = rows[1][d->slots[i]];
+    *n = nc;
+    return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * codec_debezium.h — Debezium's JSON change events (Flink's 'debezium-json'
- * format), decoding only: one Kafka record → the row changes it stands for.
+ * codec_debezium.h — Debezium's change events (Flink's 'debezium-json' and
+ * 'debezium-avro-confluent' formats), decoding only: one Kafka record → the row changes it stands for.
  * format.c hands a RecDecoder of this format here; op_source.c turns the
  * changes into rows of a retract stream.
  */
@@ -36,5 +36,14 @@ void        dbz_decoder_set_envelope(DbzDecoder *d, bool schema_include);
  */
 int dbz_decode(DbzDecoder *d, const char *buf, size_t len, Value *rows[2], int kinds[2], int *n, Arena *arena, char *err,
                size_t errlen);
+
+/*
+ * The same for Debezium's Avro envelope ('debezium-avro-confluent'): body
+ * is the Avro bytes after the Confluent header, env the envelope of its
+ * writer schema (codec_avro.h).  The same ops, kinds and messages.
+ */
+struct CavroEnvelope;
+int dbz_decode_avro(DbzDecoder *d, struct CavroEnvelope *env, const char *body, size_t len, Value *rows[2], int kinds[2], int *n,
+                    char *err, size_t errlen);
 
 #endif

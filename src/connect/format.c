@@ -2,6 +2,10 @@
  * format.c — the record-format dispatch of format.h, and the Confluent
  * wire format around Avro bodies.
  *
+ * debezium-avro-confluent is read the same way, each writer id compiled
+ * into an envelope (cavro_envelope_new) whose events codec_debezium.c
+ * turns into row changes.
+ *
  * avro-confluent reading keeps one compiled program per writer schema id
  * (the last one used is checked first: a topic usually has one writer).
  * An id the registry does not know, or a writer schema that does not
@@ -24,8 +28,9 @@
 
 typedef struct WriterProg {
     int32_t       id;     /* writer schema id */
-    CavroProgram *prog;   /* its program, or NULL when it cannot be read */
-    char         *why;    /* then: the reason */
+    CavroProgram *prog;   /* its program (avro-confluent), or NULL */
+    CavroEnvelope *env;   /* its envelope (debezium-avro-confluent), or NULL */
+    char         *why;    /* neither: the reason it cannot be read */
 } WriterProg;
 
 struct RecDecoder {
@@ -42,7 +47,7 @@ struct RecDecoder {
     int           streak; /* registry answers "no such id" in a row */
     int64_t       backoff_ms;   /* while streak ≥ BAD_STREAK: the wait between look-ups of new ids */
     int64_t       next_lookup;  /* … and when the next may be made (monotonic ms) */
-    DbzDecoder   *dbz;    /* debezium-json */
+    DbzDecoder   *dbz;    /* debezium-json, debezium-avro-confluent */
 };
 
 /* Records with ever-new unknown schema ids (garbage, or the wrong
@@ -98,6 +103,12 @@ RecDecoder *recdec_new(const FormatSpec *fs, const JsonField *fields, int n, cha
         if ((d->raw_slot = raw_slot(fields, n, err, errlen)) == -2) break;
         return d;
     case FMT_DEBEZIUM_JSON: d->dbz = dbz_decoder_new(fields, n, false); return d;
+    case FMT_DEBEZIUM_AVRO_CONFLUENT:
+        /* the row images are read by the Avro reader of the columns, through the registry */
+        d->dbz = dbz_decoder_new(fields, n, false);
+        if (!(d->reader = cavro_reader_new(fields, n, err, errlen))) break;
+        if (!(d->reg = registry_new(fs->registry_url, err, errlen))) break;
+        return d;
     case FMT_AVRO:
     case FMT_AVRO_CONFLUENT:
         if (!(d->reader = cavro_reader_new(fields, n, err, errlen))) break;
@@ -119,6 +130,7 @@ void recdec_free(RecDecoder *d)
     dbz_decoder_free(d->dbz);
     for (int i = 0; i < d->nprogs; i++) {
         cavro_program_free(d->progs[i].prog);
+        cavro_envelope_free(d->progs[i].env);
         free(d->progs[i].why);
     }
     free(d->progs);
@@ -128,9 +140,10 @@ void recdec_free(RecDecoder *d)
     free(d);
 }
 
-/* The program for writer schema `id`: the last one, a known one, or a new
- * one from the registry.  NULL with REC_MALFORMED or REC_FATAL in *rc. */
-static CavroProgram *writer_program(RecDecoder *d, int32_t id, int *rc, char *err, size_t errlen)
+/* The program (or envelope) for writer schema `id`: the last one, a known
+ * one, or a new one from the registry.  NULL with REC_MALFORMED or
+ * REC_FATAL in *rc. */
+static WriterProg *writer_program(RecDecoder *d, int32_t id, int *rc, char *err, size_t errlen)
 {
     int at = -1;
     if (d->last >= 0 && d->progs[d->last].id == id) at = d->last;
@@ -153,7 +166,7 @@ static CavroProgram *writer_program(RecDecoder *d, int32_t id, int *rc, char *er
             *rc = REC_FATAL;
             return NULL;
         }
-        WriterProg wp = {id, NULL, NULL};
+        WriterProg wp = {id, NULL, NULL, NULL};
         if (r == REG_NOT_FOUND) {
             snprintf(why, sizeof why, "unknown schema id %d (the schema registry at %s has no such schema)", (int)id, registry_url(d->reg));
             wp.why = strdup(why);
@@ -166,21 +179,22 @@ static CavroProgram *writer_program(RecDecoder *d, int32_t id, int *rc, char *er
             d->streak = 0;
             d->backoff_ms = 0;
             char cerr[400];
-            wp.prog = cavro_program_new(d->reader, schema, strlen(schema), cerr, sizeof cerr);
-            if (!wp.prog) {
+            if (d->format == FMT_DEBEZIUM_AVRO_CONFLUENT) wp.env = cavro_envelope_new(d->reader, schema, strlen(schema), cerr, sizeof cerr);
+            else wp.prog = cavro_program_new(d->reader, schema, strlen(schema), cerr, sizeof cerr);
+            if (!wp.prog && !wp.env) {
                 snprintf(why, sizeof why, "schema id %d: %s", (int)id, cerr);
                 wp.why = strdup(why);
             }
         }
-        if (!wp.prog && d->nbad == BAD_IDS_MAX) {   /* forget the oldest id without a program */
+        if (!wp.prog && !wp.env && d->nbad == BAD_IDS_MAX) {   /* forget the oldest id without a program */
             int old = 0;
-            while (d->progs[old].prog) old++;
+            while (d->progs[old].prog || d->progs[old].env) old++;
             free(d->progs[old].why);
             memmove(&d->progs[old], &d->progs[old + 1], sizeof *d->progs * (size_t)(d->nprogs - old - 1));
             d->nprogs--;
             d->nbad--;
         }
-        d->nbad += !wp.prog;
+        d->nbad += !wp.prog && !wp.env;
         if (d->nprogs == d->capprogs) {
             d->capprogs = d->capprogs ? d->capprogs * 2 : 4;
             d->progs = realloc(d->progs, sizeof *d->progs * (size_t)d->capprogs);
@@ -190,11 +204,29 @@ static CavroProgram *writer_program(RecDecoder *d, int32_t id, int *rc, char *er
         d->progs[at] = wp;
     }
     d->last = at;
-    if (!d->progs[at].prog) {
+    if (!d->progs[at].prog && !d->progs[at].env) {
         snprintf(err, errlen, "%s", d->progs[at].why);
         *rc = REC_MALFORMED;
+        return NULL;
     }
-    return d->progs[at].prog;
+    return &d->progs[at];
+}
+
+/* The writer schema id of a Confluent-framed record (REC_OK), or why not. */
+static int confluent_id(const char *buf, size_t len, int32_t *id, char *err, size_t errlen)
+{
+    if (len < 5) {
+        snprintf(err, errlen, "%zu bytes are too few for the Confluent wire format (magic byte 0, 4-byte schema id, Avro body)", len);
+        return REC_MALFORMED;
+    }
+    const unsigned char *u = (const unsigned char *)buf;
+    if (u[0] != 0) {
+        snprintf(err, errlen, "first byte is 0x%02x, not the magic byte 0 of the Confluent wire format%s", u[0],
+                 u[0] == '{' ? " (the record looks like JSON)" : "");
+        return REC_MALFORMED;
+    }
+    *id = (int32_t)((uint32_t)u[1] << 24 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 8 | u[4]);
+    return REC_OK;
 }
 
 int recdec_decode(RecDecoder *d, const char *buf, size_t len, Value *row, Arena *arena, char *err, size_t errlen)
@@ -208,29 +240,21 @@ int recdec_decode(RecDecoder *d, const char *buf, size_t len, Value *row, Arena 
     case FMT_AVRO:
         return cavro_decode(d->plain, buf, len, row, arena, err, errlen) ? REC_MALFORMED : REC_OK;
     case FMT_AVRO_CONFLUENT: {
-        if (len < 5) {
-            snprintf(err, errlen, "%zu bytes are too few for the Confluent wire format (magic byte 0, 4-byte schema id, Avro body)", len);
-            return REC_MALFORMED;
-        }
-        const unsigned char *u = (const unsigned char *)buf;
-        if (u[0] != 0) {
-            snprintf(err, errlen, "first byte is 0x%02x, not the magic byte 0 of the Confluent wire format%s", u[0],
-                     u[0] == '{' ? " (the record looks like JSON)" : "");
-            return REC_MALFORMED;
-        }
-        int32_t id = (int32_t)((uint32_t)u[1] << 24 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 8 | u[4]);
-        int rc = REC_OK;
-        CavroProgram *p = writer_program(d, id, &rc, err, errlen);
-        if (!p) return rc;
+        int32_t id;
+        int rc = confluent_id(buf, len, &id, err, errlen);
+        if (rc) return rc;
+        WriterProg *wp = writer_program(d, id, &rc, err, errlen);
+        if (!wp) return rc;
         char inner[400];
-        if (cavro_decode(p, buf + 5, len - 5, row, arena, inner, sizeof inner)) {
+        if (cavro_decode(wp->prog, buf + 5, len - 5, row, arena, inner, sizeof inner)) {
             snprintf(err, errlen, "schema id %d: %s", (int)id, inner);
             return REC_MALFORMED;
         }
         return REC_OK;
     }
     case FMT_DEBEZIUM_JSON:
-        snprintf(err, errlen, "format 'debezium-json' is a changelog: read it with recdec_changes");
+    case FMT_DEBEZIUM_AVRO_CONFLUENT:
+        snprintf(err, errlen, "format '%s' is a changelog: read it with recdec_changes", format_name(d->format));
         return REC_FATAL;
     }
     return REC_OK;
@@ -244,6 +268,20 @@ void recdec_set_envelope(RecDecoder *d, bool on)
 int recdec_changes(RecDecoder *d, const char *buf, size_t len, Value *rows[2], int kinds[2], int *n, Arena *arena, char *err,
                    size_t errlen)
 {
+    if (d->format == FMT_DEBEZIUM_AVRO_CONFLUENT) {
+        *n = 0;
+        int32_t id;
+        int rc = confluent_id(buf, len, &id, err, errlen);
+        if (rc) return rc;
+        WriterProg *wp = writer_program(d, id, &rc, err, errlen);
+        if (!wp) return rc;
+        char inner[400];
+        if (dbz_decode_avro(d->dbz, wp->env, buf + 5, len - 5, rows, kinds, n, inner, sizeof inner)) {
+            snprintf(err, errlen, "schema id %d: %s", (int)id, inner);
+            return REC_MALFORMED;
+        }
+        return REC_OK;
+    }
     return dbz_decode(d->dbz, buf, len, rows, kinds, n, arena, err, errlen) ? REC_MALFORMED : REC_OK;
 }
 
@@ -270,7 +308,8 @@ RecEncoder *recenc_new(const FormatSpec *fs, const JsonField *fields, int n, cha
         if (!(e->reg = registry_new(fs->registry_url, err, errlen))) break;
         e->subject = strdup(fs->subject ? fs->subject : "");
         return e;
-    case FMT_DEBEZIUM_JSON: snprintf(err, errlen, "format 'debezium-json' can be read, not written"); break;
+    case FMT_DEBEZIUM_JSON:
+    case FMT_DEBEZIUM_AVRO_CONFLUENT: snprintf(err, errlen, "format '%s' can be read, not written", format_name(fs->format)); break;
     }
     recenc_free(e);
     return NULL;
@@ -331,7 +370,8 @@ int recenc_encode(RecEncoder *e, const Value *row, StrBuf *out, char *err, size_
         cavro_encode(e->avro, row, out);
         return 0;
     }
-    case FMT_DEBEZIUM_JSON: break;   /* recenc_new refuses it */
+    case FMT_DEBEZIUM_JSON:
+    case FMT_DEBEZIUM_AVRO_CONFLUENT: break;   /* recenc_new refuses them */
     }
     return 0;
 }

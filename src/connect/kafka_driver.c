@@ -194,6 +194,11 @@ typedef struct Driver {
     int64_t       late_at0; /* monotonic ms when the run began reading */
     int           open_parts; /* bounded partitions not read to their end yet */
     bool          bounded;  /* every topic is bounded: the job ends when all are read */
+    int          *scans;    /* Plan.sources indexes of the sources read by pulling (jdbc scans: job_pull) */
+    int           nscans;   /* count; their positions follow the partitions' in pos (pos[nparts + k]) */
+    int           scans_open; /* scans not read to their end yet */
+    bool         *scan_done;/* per scan: read to its end */
+    int           npos;     /* entries of pos: nparts + nscans (what a checkpoint records) */
     char          err[512];
 } Driver;
 
@@ -211,8 +216,13 @@ static void collect_topics(Driver *d)
 {
     const Plan *p = d->job->plan;
     d->topics = arena_alloc(&d->a, sizeof *d->topics * (size_t)(p->nsources ? p->nsources : 1));
+    d->scans = arena_alloc(&d->a, sizeof(int) * (size_t)(p->nsources ? p->nsources : 1));
     for (int s = 0; s < p->nsources; s++) {
         const PlanTable *t = p->sources[s]->table;
+        if (job_source_pulls(d->job, s)) {   /* a table of a database, scanned: not a topic */
+            d->scans[d->nscans++] = s;
+            continue;
+        }
         DrvTopic *dt = NULL;
         for (int i = 0; i < d->ntopics && !dt; i++)
             if (strcmp(d->topics[i].name, t->conn.topic) == 0) dt = &d->topics[i];
@@ -229,8 +239,46 @@ static void collect_topics(Driver *d)
         dt->bounded = dt->bounded && b;
         dt->any_bounded = dt->any_bounded || b;
     }
-    d->bounded = d->ntopics > 0;
+    d->bounded = d->ntopics > 0 || d->nscans > 0;   /* scans always end */
     for (int i = 0; i < d->ntopics; i++) d->bounded = d->bounded && d->topics[i].bounded;
+    d->scans_open = d->nscans;
+    d->scan_done = arena_alloc(&d->a, sizeof(bool) * (size_t)(d->nscans + 1));
+    memset(d->scan_done, 0, sizeof(bool) * (size_t)(d->nscans + 1));
+}
+
+/* The scans' positions after the partitions' in d->pos: where a
+ * checkpoint left each (rows it had emitted), else 0. */
+static void scan_positions(Driver *d)
+{
+    d->npos = d->nparts + d->nscans;
+    SourceOffset *pos = arena_alloc(&d->a, sizeof *pos * (size_t)(d->npos + 1));
+    if (d->nparts) memcpy(pos, d->pos, sizeof *pos * (size_t)d->nparts);
+    for (int k = 0; k < d->nscans; k++) {
+        const char *name = job_source_position(d->job, d->scans[k]);
+        int64_t off = 0;
+        if (!d->job->state || state_get_offset(d->job->state, name, 0, &off) != 0) off = 0;
+        pos[d->nparts + k] = (SourceOffset){name, 0, off};
+    }
+    d->pos = pos;
+}
+
+/* Each open scan emits its next piece (at most max rows, or up to its
+ * target when target is not NULL: a catch-up). */
+static int pull_scans(Driver *d, const int64_t *target)
+{
+    for (int k = 0; k < d->nscans; k++) {
+        if (d->scan_done[k]) continue;
+        SourceOffset *at = &d->pos[d->nparts + k];
+        int64_t max = target ? target[d->nparts + k] - at->offset : INT64_MAX;
+        if (max <= 0) continue;
+        bool done = false;
+        if (job_pull(d->job, d->scans[k], &at->offset, max, &done)) return -1;
+        if (done) {
+            d->scan_done[k] = true;
+            d->scans_open--;
+        }
+    }
+    return 0;
 }
 
 /* Waits for every topic to exist and learns its partition count; 1 when
@@ -542,9 +590,9 @@ static void commit_groups(Driver *d, const SourceOffset *at)
 static int catch_up(Driver *d, const SourceOffset *to, int nto, volatile sig_atomic_t *stop)
 {
     Job *j = d->job;
-    int64_t *target = arena_alloc(&d->a, sizeof *target * (size_t)(d->nparts ? d->nparts : 1));
+    int64_t *target = arena_alloc(&d->a, sizeof *target * (size_t)(d->npos ? d->npos : 1));
     int open = 0;
-    for (int k = 0; k < d->nparts; k++) {
+    for (int k = 0; k < d->npos; k++) {
         target[k] = d->pos[k].offset;
         for (int i = 0; i < nto; i++)
             if (strcmp(to[i].topic, d->pos[k].topic) == 0 && to[i].partition == d->pos[k].partition) target[k] = to[i].offset;
@@ -555,13 +603,22 @@ static int catch_up(Driver *d, const SourceOffset *to, int nto, volatile sig_ato
     RawRecord *recs = malloc(sizeof *recs * maxbatch);
     if (!msgs || !keep || !recs) abort();
     int rc = 0;
-    if (open && kafka_assign(d->c, d->tps, d->nparts, d->err, sizeof d->err)) rc = drv_fail(d, &d->topics[0], d->err);
+    if (open && d->c && kafka_assign(d->c, d->tps, d->nparts, d->err, sizeof d->err)) rc = drv_fail(d, &d->topics[0], d->err);
     while (rc == 0 && open > 0) {
         if (*stop) {
             rc = 1;
             break;
         }
-        int n = kafka_poll_batch(d->c, msgs, maxbatch, 100, d->err, sizeof d->err);
+        /* scans up to their positions in the marker (a table that has fewer rows now cannot get there: it ends) */
+        if (d->nscans && pull_scans(d, target)) {
+            rc = -1;
+            break;
+        }
+        for (int k = 0; k < d->nscans; k++)
+            if (d->scan_done[k]) target[d->nparts + k] = d->pos[d->nparts + k].offset;
+        int kopen = 0;
+        for (int k = 0; k < d->nparts; k++) kopen += d->pos[k].offset < target[k];
+        int n = kopen ? kafka_poll_batch(d->c, msgs, maxbatch, d->scans_open ? 0 : 100, d->err, sizeof d->err) : 0;
         if (n < 0) {
             rc = drv_fail(d, &d->topics[0], d->err);
             break;
@@ -577,7 +634,7 @@ static int catch_up(Driver *d, const SourceOffset *to, int nto, volatile sig_ato
         kafka_release_batch(d->c, msgs, n);
         if (rc == 0 && j->pending >= j->batch_rows && job_flush(j)) rc = -1;
         open = 0;
-        for (int k = 0; k < d->nparts; k++) open += d->pos[k].offset < target[k];
+        for (int k = 0; k < d->npos; k++) open += d->pos[k].offset < target[k];
     }
     free(msgs);
     free(keep);
@@ -585,7 +642,7 @@ static int catch_up(Driver *d, const SourceOffset *to, int nto, volatile sig_ato
     if (rc) return rc;
     if (job_flush(j)) return -1;
     j->sinks_catching_up = false;
-    if (job_checkpoint(j, d->pos, d->nparts) || checkpoint_drain(d, false, stop)) return -1;
+    if (job_checkpoint(j, d->pos, d->npos) || checkpoint_drain(d, false, stop)) return -1;
     for (int k = 0; k < d->nparts; k++) d->tps[k].offset = d->pos[k].offset;
     return 0;
 }
@@ -889,7 +946,7 @@ static void lat_acked(Driver *d)
  * job says so and goes on where it was. */
 static void watch_broker(Driver *d)
 {
-    long long w = kafka_consumer_warnings(d->c), q, a, perr = 0;
+    long long w = d->c ? kafka_consumer_warnings(d->c) : 0, q, a, perr = 0;   /* (no consumer: only tables scanned) */
     if (d->out.p) kafka_producer_counts(d->out.p, &q, &a, &perr);
     int64_t now = wall_ms();
     bool fresh = w != d->warnings || perr != d->perrors;
@@ -1102,7 +1159,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     if (job_set_clock(j, wall_ms())) goto out;
     const char **cprops = kafka_props(j, d.ntopics ? d.topics[0].table : NULL, &d.a);
     const char *bs = bootstrap ? bootstrap : find_prop(cprops, "bootstrap.servers");
-    if (!bs && (d.ntopics || sink)) {
+    if (!bs && (d.ntopics || ksink)) {
         job_fail(j, "no Kafka bootstrap server: use --bootstrap, EDDY_BOOTSTRAP or SET 'properties.bootstrap.servers'");
         goto out;
     }
@@ -1128,7 +1185,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         job_fail(j, "source '%s': %s", d.ntopics ? d.topics[0].table->name : "?", d.err);
         goto out;
     }
-    if (sink) {
+    if (sink && bs) {   /* (a job of database tables only needs no cluster) */
         p = kafka_producer_new(bs, kafka_props(j, ksink, &d.a), d.err, sizeof d.err);
         if (!p) {
             job_fail(j, "sink '%s': %s", sink->name, d.err);
@@ -1149,7 +1206,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         if (ksink) kafka_producer_partition_count(p, ksink->conn.topic, 5000, &sinkparts, d.err, sizeof d.err);
     }
 
-    if (!d.ntopics) {
+    if (!d.ntopics && !d.nscans) {
         SourceOffset *ahead0;   /* no offsets to catch up with: VALUES only */
         int nahead0;
         if (job_sinks_open(j, &ahead0, &nahead0) || job_start(j)) goto out;
@@ -1162,6 +1219,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     }
     for (int i = 0; i < d.ntopics && j->state; i++) resumed = resumed || state_has_offsets(j->state, d.topics[i].name);
     if (start_positions(&d, resumed) || (resumed && check_resume(&d)) || bounded_ends(&d)) goto out;
+    scan_positions(&d);
     if (dead_letter_topics(&d)) goto out;
     if (resumed) {
         int dl = dead_letter_scan(&d, stop);
@@ -1188,13 +1246,13 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     /* A fresh job with dead-letter topics checkpoints where it starts (and
      * where its dead-letter topics end), so that a crash before its first
      * interval does not copy the records it reads again twice. */
-    if (!resumed && !ahead && j->state && d.ndead && (job_checkpoint(j, d.pos, d.nparts) || checkpoint_drain(&d, false, stop))) goto out;
-    finished = d.bounded && d.open_parts == 0;   /* a bounded job with nothing to read */
+    if (!resumed && !ahead && j->state && d.ndead && (job_checkpoint(j, d.pos, d.npos) || checkpoint_drain(&d, false, stop))) goto out;
+    finished = d.bounded && d.open_parts == 0 && d.scans_open == 0;   /* a bounded job with nothing to read */
     if (finished) {
         if (job_start(j)) goto out;
         goto stop;
     }
-    if (kafka_assign(d.c, d.tps, d.nparts, d.err, sizeof d.err)) {
+    if (d.c && kafka_assign(d.c, d.tps, d.nparts, d.err, sizeof d.err)) {
         job_fail(j, "source '%s': %s", d.topics[0].table->name, d.err);
         goto out;
     }
@@ -1226,9 +1284,15 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             d.throttled = full;
             d.throttled_since = now_ms();
         }
+        if (!full && d.scans_open) {   /* tables being scanned: their next pieces, and Kafka without waiting */
+            int64_t before = j->pending;
+            if (pull_scans(&d, NULL)) goto out;
+            if (!before && j->pending) first_pending = now_ms();
+            wait = 0;
+        }
         int n = 0;
         if (full) kafka_producer_serve(p, (int)(wait > 0 ? wait : 1));
-        else n = kafka_poll_batch(d.c, msgs, maxbatch, (int)wait, d.err, sizeof d.err);
+        else n = d.c ? kafka_poll_batch(d.c, msgs, maxbatch, (int)wait, d.err, sizeof d.err) : 0;
         if (n < 0) {
             job_fail(j, "source '%s': %s", d.topics[0].table->name, d.err);
             goto out;
@@ -1264,7 +1328,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         }
         if (now_ms() - d.published >= 250) publish(&d);
         if (j->replay && !j->pending && caught_up(&d)) j->replay = false;
-        if (d.bounded && d.open_parts <= 0) {   /* read everything that was there at start */
+        if (d.bounded && d.open_parts <= 0 && d.scans_open == 0) {   /* read everything that was there at start */
             finished = true;
             break;
         }
@@ -1277,7 +1341,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             if (!job_checkpoint_busy(j) && !d.down) {
                 int64_t before = j->stats.checkpoints + j->writing;
                 dead_letter_meta(&d);
-                if (job_checkpoint(j, d.pos, d.nparts)) goto out;
+                if (job_checkpoint(j, d.pos, d.npos)) goto out;
                 last_ckpt = now_ms();
                 d.ckpt_open = j->acking || j->writing || j->stats.checkpoints + j->writing != before;
                 if (!d.ckpt_open) d.ckpt_wall = wall_ms();   /* nothing changed: the state file is current */
@@ -1304,7 +1368,7 @@ stop:
      * the sink, a stop asked for STOP_GRACE_MS at most. */
     if (j->state && checkpoint_drain(&d, false, stop)) goto out;
     dead_letter_meta(&d);
-    if (j->state && (job_checkpoint(j, d.pos, d.nparts) || checkpoint_drain(&d, true, stop))) goto out;
+    if (j->state && (job_checkpoint(j, d.pos, d.npos) || checkpoint_drain(&d, true, stop))) goto out;
     if (!j->state && job_sinks_commit(j)) goto out;
     if (p && (checkpoint_drain(&d, true, stop) || kafka_producer_flush(p, 30000, d.err, sizeof d.err))) {
         if (!j->err[0]) job_fail(j, "sink '%s': %s", sink->name, d.err);
@@ -1345,6 +1409,7 @@ int job_kafka_offset_sum(const Job *j, const char *bootstrap, bool start, long l
     bool ok = true;
     for (int s = 0; ok && s < p->nsources; s++) {
         const PlanTable *t = p->sources[s]->table;
+        if (job_source_pulls(j, s)) continue;   /* a scanned table: no topic */
         const char *topic = t->conn.topic;
         const char **props = kafka_props(j, t, &a);
         const char *bs = bootstrap ? bootstrap : find_prop(props, "bootstrap.servers");

@@ -36,8 +36,7 @@ static void lookup_sleep(int64_t ms)
     nanosleep(&ts, NULL);
 }
 
-/* The SELECT's expression of column i. */
-static void select_expr(StrBuf *b, const char *name, Type t)
+void pg_read_expr(StrBuf *b, const char *name, Type t)
 {
     switch ((TypeKind)t.kind) {
     case TY_DECIMAL: {
@@ -50,6 +49,7 @@ static void select_expr(StrBuf *b, const char *name, Type t)
     case TY_DATE: sb_printf(b, "(%s - date '1970-01-01')", name); break;
     case TY_TIMESTAMP:
     case TY_TIMESTAMP_LTZ: sb_printf(b, "floor(extract(epoch from %s) * 1000)::bigint", name); break;
+    case TY_STRING: sb_printf(b, "%s::text", name); break;   /* json, jsonb, uuid: their text; and comparable (a scan's ORDER BY) */
     default: sb_printf(b, "%s", name); break;
     }
 }
@@ -71,7 +71,7 @@ int pglookup_open(const PgLookupSpec *spec, PgLookup **out, char *err, size_t er
     l->names = calloc((size_t)spec->ncols + 1, sizeof *l->names);
     if (!l->names) abort();
     if (pg_connect(l->cn->url, l->cn->username, l->cn->password, &l->conn, err, errlen) ||
-        pg_table_check(l->conn, l->cn->table_name, spec->cols, spec->ncols, NULL, 0, l->names, err, errlen)) {
+        pg_table_check(l->conn, l->cn->table_name, spec->cols, spec->ncols, NULL, 0, true, l->names, err, errlen)) {
         pglookup_close(l);
         return -1;
     }
@@ -79,7 +79,7 @@ int pglookup_open(const PgLookupSpec *spec, PgLookup **out, char *err, size_t er
     sb_puts(&b, "SELECT ");
     for (int i = 0; i < spec->ncols; i++) {
         if (i) sb_puts(&b, ", ");
-        select_expr(&b, l->names[i], spec->cols[i].type);
+        pg_read_expr(&b, l->names[i], spec->cols[i].type);
     }
     sb_printf(&b, " FROM %s WHERE ", l->cn->table_name);
     if (spec->nkey > 1) sb_putc(&b, '(');
@@ -125,8 +125,7 @@ static void param_text(StrBuf *b, Type t, const Value *v)
     }
 }
 
-/* Reads back a cell the SELECT converted (select_expr). */
-static int cell_value(Type t, const char *s, Value *v, Arena *a)
+int pg_read_value(Type t, const char *s, Value *v, Arena *a)
 {
     if (!s) {
         *v = (Value){.null = 1};
@@ -193,7 +192,7 @@ static int fetch_some(PgLookup *l, const Value *keys, int n, int (*fn)(void *ctx
     Value *row = arena_alloc(arena, sizeof *row * (size_t)(sp->ncols ? sp->ncols : 1));
     for (int r = 0; r < pg_result_rows(res) && rc == 0; r++) {
         for (int c = 0; c < sp->ncols && rc == 0; c++)
-            if (cell_value(sp->cols[c].type, pg_result_value(res, r, c), &row[c], arena)) {
+            if (pg_read_value(sp->cols[c].type, pg_result_value(res, r, c), &row[c], arena)) {
                 snprintf(err, errlen, "column '%s': cannot read '%.40s'", sp->cols[c].name, pg_result_value(res, r, c));
                 rc = -2;
             }

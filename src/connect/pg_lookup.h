@@ -35,4 +35,16 @@ void pglookup_close(PgLookup *l);
 int  pglookup_fetch(PgLookup *l, const Value *keys, int n, int (*fn)(void *ctx, const Value *row), void *ctx, Arena *arena,
                     char *err, size_t errlen);
 
+/* ---- reading values (a lookup, a scan: pg_scan.c) ---- */
+
+/* Appends the SELECT expression that reads column `name` (quoted) into
+ * eddy type t as a text trivial to read back: TIMESTAMP / TIMESTAMP_LTZ
+ * as epoch milliseconds, DATE as days since 1970-01-01, DECIMAL(p, s) as
+ * the value × 10^s rounded, BYTES as hex, STRING as ::text (json, jsonb,
+ * uuid included); the rest as they print. */
+void pg_read_expr(StrBuf *b, const char *name, Type t);
+/* Reads back the text of such an expression (NULL = SQL NULL) into *v;
+ * strings are copied into a.  0, or -1 when the text is not one. */
+int  pg_read_value(Type t, const char *s, Value *v, Arena *a);
+
 #endif

@@ -134,6 +134,24 @@ static const char *const *accepted_types(Type t)
     }
 }
 
+/* The database types a column of eddy type t may be read from (a scan, a
+ * lookup): those it may be written to, and narrower ones that widen
+ * without loss (int4 into BIGINT, float4 into DOUBLE, uuid as text). */
+static const char *const *readable_types(Type t)
+{
+    static const char *const i4[] = {"int2", "int4", 0}, *const i8[] = {"int2", "int4", "int8", 0},
+                             *const f8[] = {"float4", "float8", 0}, *const num[] = {"numeric", "int2", "int4", "int8", 0},
+                             *const str[] = {"text", "varchar", "bpchar", "json", "jsonb", "uuid", "name", 0};
+    switch ((TypeKind)t.kind) {
+    case TY_INT: return i4;
+    case TY_BIGINT: return i8;
+    case TY_DOUBLE: return f8;
+    case TY_DECIMAL: return num;
+    case TY_STRING: return str;
+    default: return accepted_types(t);
+    }
+}
+
 /* The column type 'sink.create-table' gives an eddy type. */
 static void pg_type_of(StrBuf *b, Type t)
 {
@@ -241,8 +259,8 @@ static int create_table(PgSink *s, char *err, size_t errlen)
  * must not need a value; an upsert table needs a unique index on its key.
  * Names match exactly, else case-insensitively (an unquoted name in the
  * database's DDL folds to lower case); names[] becomes the database's. */
-int pg_table_check(PgConn *conn, const char *tname, const PlanCol *cols, int ncols, const int *key, int nkey, char **names, char *err,
-                   size_t errlen)
+int pg_table_check(PgConn *conn, const char *tname, const PlanCol *cols, int ncols, const int *key, int nkey, bool reading, char **names,
+                   char *err, size_t errlen)
 {
     const char *params[1] = {tname};
     PgResult *r = NULL;
@@ -273,7 +291,8 @@ int pg_table_check(PgConn *conn, const char *tname, const PlanCol *cols, int nco
         used[at] = true;
         const char *typname = pg_result_value(r, at, 2);
         bool ok = false;
-        for (const char *const *a = accepted_types(c->type); *a && !ok; a++) ok = strcmp(*a, typname) == 0;
+        for (const char *const *a = reading ? readable_types(c->type) : accepted_types(c->type); *a && !ok; a++)
+            ok = strcmp(*a, typname) == 0;
         if (!ok) {
             StrBuf want = {0}, ddl = {0};
             pg_type_of(&want, c->type);
@@ -287,7 +306,7 @@ int pg_table_check(PgConn *conn, const char *tname, const PlanCol *cols, int nco
         free(names[i]);
         names[i] = quote_ident(pg_result_value(r, at, 0));
     }
-    for (int k = 0; k < nr; k++)
+    for (int k = 0; k < nr && !reading; k++)
         if (!used[k] && strcmp(pg_result_value(r, k, 3), "t") == 0 && strcmp(pg_result_value(r, k, 4), "f") == 0) {
             snprintf(err, errlen, "column '%s' of PostgreSQL table '%s' is NOT NULL without a default, but the DDL does not write it",
                      pg_result_value(r, k, 0), tname);
@@ -344,7 +363,7 @@ out:
 
 static int check_table(PgSink *s, char *err, size_t errlen)
 {
-    return pg_table_check(s->conn, s->target, s->spec.cols, s->spec.ncols, s->spec.key, s->spec.nkey, s->names, err, errlen);
+    return pg_table_check(s->conn, s->target, s->spec.cols, s->spec.ncols, s->spec.key, s->spec.nkey, false, s->names, err, errlen);
 }
 
 /* The statements that follow from the (checked) column names. */

@@ -36,12 +36,14 @@ typedef struct PgSinkSpec {
 /* The columns of database table tname (as written into SQL) against the
  * DDL's cols: each exists (exactly, else case-insensitively) with a type
  * it can hold, no other column needs a value, and with nkey > 0 a unique
- * index covers exactly key[] (indexes into cols).  names[i] (freed and)
+ * index covers exactly key[] (indexes into cols).  reading: the columns
+ * are read instead (a scan, a lookup): narrower database types that widen
+ * without loss are accepted too, and other columns do not matter.  names[i] (freed and)
  * replaced by the database's column name, quoted.  0, or -1 with a message
  * naming the column and both types. */
 struct PgConn;
-int  pg_table_check(struct PgConn *conn, const char *tname, const PlanCol *cols, int ncols, const int *key, int nkey, char **names,
-                    char *err, size_t errlen);
+int  pg_table_check(struct PgConn *conn, const char *tname, const PlanCol *cols, int ncols, const int *key, int nkey, bool reading,
+                    char **names, char *err, size_t errlen);
 
 /* Connects, creates the table when 'sink.create-table' asks and it is
  * missing, checks its columns against the DDL (a message names the column

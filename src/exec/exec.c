@@ -306,8 +306,7 @@ static int checkpoint_wait(Job *j)
  */
 void job_source_topics(const Job *j, StrBuf *out)
 {
-    for (int i = 0; i < j->plan->nsources; i++)
-        sb_printf(out, "%s%s", i ? "," : "", j->plan->sources[i]->table->conn.topic);
+    for (int i = 0; i < j->plan->nsources; i++) sb_printf(out, "%s%s", i ? "," : "", job_source_position(j, i));
     if (!out->s) sb_puts(out, "");
 }
 
@@ -472,7 +471,7 @@ bool job_resumed(const Job *j)
 {
     if (!j->state) return false;
     bool any = j->stats.restored_keys > 0;
-    for (int i = 0; i < j->plan->nsources && !any; i++) any = state_has_offsets(j->state, j->plan->sources[i]->table->conn.topic);
+    for (int i = 0; i < j->plan->nsources && !any; i++) any = state_has_offsets(j->state, job_source_position(j, i));
     return any;
 }
 
@@ -653,10 +652,39 @@ int job_set_clock(Job *j, int64_t now_ms)
     return 0;
 }
 
+bool job_source_pulls(const Job *j, int source) { return source >= 0 && source < j->nsources && j->sources[source]->vt->pull; }
+
+const char *job_source_position(const Job *j, int source)
+{
+    return job_source_pulls(j, source) ? scan_jdbc_position(j->sources[source]) : plan_source(j->sources[source]->node)->table->conn.topic;
+}
+
+int job_pull(Job *j, int source, int64_t *pos, int64_t max, bool *done)
+{
+    if (j->err[0]) return -1;
+    if (!job_source_pulls(j, source)) return job_fail(j, "source %d is not read by pulling", source);
+    if (!j->started && job_start(j)) return -1;
+    OpState *src = j->sources[source];
+    batch_clear(&src->out);
+    *done = false;
+    int64_t t0 = now_us();
+    int rc = src->vt->pull(src, pos, max, &src->out, done);
+    src->stats.time_ns += (now_us() - t0) * 1000;
+    if (rc) return -1;
+    src->stats.rows_in += src->out.n;
+    j->stats.records_in += src->out.n;
+    j->pending += src->out.n;
+    if (deliver(j, src)) return -1;
+    return *done ? job_advance(j, source, INT64_MAX) : 0;
+}
+
 int job_push(Job *j, int source, const RawRecord *recs, int n)
 {
     if (j->err[0]) return -1;
     if (source < 0 || source >= j->nsources) return job_fail(j, "no source %d", source);
+    if (job_source_pulls(j, source))   /* a jdbc table is read from its database, never fed records */
+        return job_fail(j, "table '%s' is read from its database (a jdbc scan), not from records given to it",
+                        plan_source(j->sources[source]->node)->table->name);
     if (!j->started && job_start(j)) return -1;
     OpState *src = j->sources[source];
     WmGen *wm = source_wmgen(src);

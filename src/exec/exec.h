@@ -111,6 +111,12 @@ typedef struct OpVTable {
     /* The job starts (job_start, once, before anything else reaches the
      * operators): an input of its own (VALUES) emits its rows. */
     int  (*start)(OpState *s, Batch *out);
+    /* A source that reads a system of its own in pieces (a jdbc table's
+     * scan, op_scan_jdbc.c), driven by job_pull: emits up to max of its
+     * next rows into out.  *pos is how many rows it emitted before — the
+     * driver sets it (0, or a checkpoint's position to resume at) and the
+     * source moves it on; *done once nothing is left. */
+    int  (*pull)(OpState *s, int64_t *pos, int64_t max, Batch *out, bool *done);
 } OpVTable;
 
 /* Per-operator instrumentation: the executor counts rows and time, stateful
@@ -342,6 +348,18 @@ int  job_source_partitions(Job *j, int source, const char *topic, const int32_t 
  * for it): every source's watermark becomes INT64_MAX, as Flink's bounded
  * sources end, so every event-time window fires. */
 int  job_final_watermark(Job *j);
+/* Whether source `source` reads through the pull hook (a jdbc scan), not
+ * from records pushed by the Kafka driver. */
+bool job_source_pulls(const Job *j, int source);
+/* The name its position goes under in checkpoints (SourceOffset.topic,
+ * partition 0): "jdbc:<table-name>" ("#2", … for a second scan of one
+ * table).  Kafka topics cannot contain ':', so it never meets a topic. */
+const char *job_source_position(const Job *j, int source);
+/* Source `source` (job_source_pulls) emits its next rows, up to max,
+ * through the operators; *pos as OpVTable.pull.  When it has nothing left
+ * (*done) its watermark becomes INT64_MAX: a bounded input never holds
+ * back an operator it feeds along with a Kafka source. */
+int  job_pull(Job *j, int source, int64_t *pos, int64_t max, bool *done);
 /* Emits what aggregates buffered (end of a mini-batch). */
 int  job_flush(Job *j);
 /* Sets j->err (printf-style) and returns -1. */
@@ -399,10 +417,12 @@ bool job_checkpoint_busy(const Job *j);
 /* Operator kinds (exec_ops.c, op_*.c). */
 extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_sink_vt, op_collect_vt, op_union_vt,
     op_window_agg_vt, op_window_tvf_vt, op_join_vt, op_interval_join_vt, op_temporal_join_vt, op_window_join_vt,
-    op_sink_jdbc_vt, op_lookup_join_vt;
+    op_sink_jdbc_vt, op_lookup_join_vt, op_scan_jdbc_vt;
 extern const OpVTable op_values_vt;
 extern const OpVTable op_rank_vt, op_dedup_vt, op_over_vt, op_window_rank_vt;   /* op_rank.c, op_dedup.c, op_over.c, op_window_rank.c */
 
+/* The position name of a jdbc scan (op_scan_jdbc.c), job_source_position's answer. */
+const char *scan_jdbc_position(const OpState *src);
 /* The source operator's entry: decodes records into rows of its schema. */
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out);
 

@@ -19,8 +19,11 @@
  * 1000 keys a query), so a cold cache costs a round trip per batch, not
  * per row.  The cache ('lookup.cache' = 'PARTIAL'): key → its rows,
  * at most 'lookup.partial-cache.max-rows' rows (a key without rows counts
- * as one; the oldest written go first), each entry at most
- * 'lookup.partial-cache.expire-after-write' old, keys without rows kept
+ * as one; the least recently used go first, as Flink's cache), an entry
+ * fetched again once 'lookup.partial-cache.expire-after-write' old or
+ * unused for 'lookup.partial-cache.expire-after-access' (an entry unused
+ * that long is dropped at the end of the batch: memory stays bounded by
+ * what the expiry keeps even without max-rows), keys without rows kept
  * unless 'lookup.partial-cache.cache-missing-key' is false.  Without a
  * cache every batch looks its keys up again.  Nothing is checkpointed: a
  * restarted job looks up again (processing time).
@@ -41,15 +44,18 @@ typedef struct LkEntry {
     Value          **rows;    /* its table rows (each one malloc'd block: values, then string bytes) */
     int              nrows, caprows;
     int64_t          written; /* job clock when fetched */
+    int64_t          used;    /* job clock when last looked up */
+    size_t           bytes;   /* its rows' size (state_bytes) */
     bool             pending; /* to be fetched for this batch */
-    struct LkEntry  *older, *newer; /* the cache's write order */
+    struct LkEntry  *older, *newer; /* the cache's order of use: the least recently used is oldest */
 } LkEntry;
 
 typedef struct LookupState {
     PgLookup   *pg;           /* the database, once opened */
     Htab        cache;        /* key → LkEntry */
-    LkEntry    *oldest, *newest; /* write order */
+    LkEntry    *oldest, *newest; /* order of use */
     int64_t     cached_rows;  /* rows held (a key without rows counts 1) */
+    int64_t     cached_bytes; /* their size, keys included */
     bool        keep;         /* lookup.cache = PARTIAL */
     int         nkeys;        /* join key width */
     Type       *key_types;    /* the keys' common types */
@@ -209,6 +215,7 @@ static int add_row(void *ctx, const Value *row)
         if (!e->rows) abort();
     }
     e->rows[e->nrows++] = copy;
+    e->bytes += bytes;
     return 0;
 }
 
@@ -219,10 +226,18 @@ static LkEntry *entry_for(OpState *s, LookupState *st, int64_t now)
     uint64_t h = htab_hash(st->key.s, st->key.len);
     LkEntry *e = htab_find(&st->cache, st->key.s, st->key.len, h);
     if (e) {
-        int64_t ttl = lp->table->conn.lookup_expire_ms;
-        if (e->pending || !st->keep || ttl <= 0 || now - e->written < ttl) return e;
+        if (e->pending || !st->keep) return e;
+        int64_t wttl = lp->table->conn.lookup_expire_ms, attl = lp->table->conn.lookup_access_ms;
+        if ((wttl <= 0 || now - e->written < wttl) && (attl <= 0 || now - e->used < attl)) {
+            e->used = now;   /* the most recently used now */
+            unlink_entry(st, e);
+            push_newest(st, e);
+            return e;
+        }
         /* expired: fetch again */
         st->cached_rows -= entry_weight(e);
+        st->cached_bytes -= (int64_t)e->bytes;
+        e->bytes = 0;
         entry_clear_rows(e);
         unlink_entry(st, e);
     } else {
@@ -260,20 +275,25 @@ static void settle(LookupState *st, const LookupJoinPlan *lp, int64_t now)
     for (int b = 0; b < st->nbatch; b++) {
         LkEntry *e = st->batch[b];
         if (e->nrows == 0 && !lp->table->conn.lookup_cache_missing) continue;   /* dropped after the output */
-        e->written = now;
+        e->written = e->used = now;
         push_newest(st, e);
         st->cached_rows += entry_weight(e);
+        e->bytes += e->klen + sizeof *e;
+        st->cached_bytes += (int64_t)e->bytes;
     }
 }
 
-/* The cache back within 'lookup.partial-cache.max-rows', oldest written first. */
-static void shrink(LookupState *st, const LookupJoinPlan *lp)
+/* The cache back within 'lookup.partial-cache.max-rows', the least
+ * recently used first, and without entries unused for
+ * 'lookup.partial-cache.expire-after-access' (they are the oldest). */
+static void shrink(LookupState *st, const LookupJoinPlan *lp, int64_t now)
 {
-    int64_t max = lp->table->conn.lookup_max_rows;
-    while (st->oldest && max > 0 && st->cached_rows > max) {
+    int64_t max = lp->table->conn.lookup_max_rows, attl = lp->table->conn.lookup_access_ms;
+    while (st->oldest && ((max > 0 && st->cached_rows > max) || (attl > 0 && now - st->oldest->used >= attl))) {
         LkEntry *e = st->oldest;
         unlink_entry(st, e);
         st->cached_rows -= entry_weight(e);
+        st->cached_bytes -= (int64_t)e->bytes;
         htab_remove(&st->cache, e->key, e->klen, htab_hash(e->key, e->klen));
         entry_free(e);
     }
@@ -350,8 +370,9 @@ static int lookup_process(OpState *s, int port, Batch *in, Batch *out)
         entry_free(e);
     }
     st->nbatch = 0;
-    shrink(st, lp);
+    shrink(st, lp, j->clock_ms);
     s->stats.state_keys = (int64_t)htab_count(&st->cache);
+    s->stats.state_bytes = st->cached_bytes;
     st->cx = NULL;
     return 0;
 }

@@ -29,7 +29,14 @@ typedef struct SourceState {
     WmGen       *wm;         /* the watermark generator (watermark.c), NULL without a WATERMARK */
 } SourceState;
 
-WmGen *source_wmgen(const OpState *src) { return src->priv ? ((const SourceState *)src->priv)->wm : NULL; }
+/* Sources by connector kind: a table read from a system of its own (a
+ * database) has its own operator (the Kafka source is this file's). */
+static const OpVTable *const source_by_kind[] = {[CONN_KAFKA] = NULL, [CONN_JDBC] = &op_scan_jdbc_vt};
+
+WmGen *source_wmgen(const OpState *src)
+{
+    return src->vt == &op_source_vt && src->priv ? ((const SourceState *)src->priv)->wm : NULL;
+}
 
 /* Marks the columns e reads. */
 static void mark_columns(const BExpr *e, bool *cols, int ncols)
@@ -48,6 +55,10 @@ static int source_init(OpState *s)
     const PlanNode *n = s->node;
     const SourcePlan *sp = plan_source(n);
     const PlanTable *t = sp->table;
+    if (source_by_kind[t->conn.kind]) {
+        s->vt = source_by_kind[t->conn.kind];
+        return s->vt->init(s);
+    }
     SourceState *st = calloc(1, sizeof *st);
     if (!st) abort();
     s->priv = st;
@@ -203,10 +214,11 @@ static int decode_one(OpState *s, const RawRecord *r, Value *row, RowKind *kind,
     return 0;
 }
 
-/* A changelog format (debezium-json): one record → 0, 1 or 2 rows added to
- * out (an update is -U before, +U after).  A Kafka tombstone — Debezium
- * writes one after each delete, for log compaction — is no change (1: skip
- * it).  0, -1 (malformed, the reason in err). */
+/* A changelog format (debezium-json, debezium-avro-confluent): one record
+ * → 0, 1 or 2 rows added to out (an update is -U before, +U after).  A
+ * Kafka tombstone — Debezium writes one after each delete, for log
+ * compaction — is no change (1: skip it).  0, -1 (malformed, the reason in
+ * err), -2 (the schema registry cannot be reached). */
 static int decode_changes(OpState *s, const RawRecord *r, int rec, Batch *out, char *err, size_t errlen)
 {
     SourceState *st = s->priv;
@@ -217,9 +229,10 @@ static int decode_changes(OpState *s, const RawRecord *r, int rec, Batch *out, c
     Value *rows[2] = {batch_row(out, out->n - 2), batch_row(out, out->n - 1)};
     for (int i = 0; i < n->ncols; i++) rows[0][i] = rows[1][i] = (Value){.null = 1};
     int kinds[2], nr = 0;
-    if (recdec_changes(st->value_dec, r->val, r->vlen, rows, kinds, &nr, &s->job->batch_arena, err, errlen) != REC_OK) {
+    int crc = recdec_changes(st->value_dec, r->val, r->vlen, rows, kinds, &nr, &s->job->batch_arena, err, errlen);
+    if (crc != REC_OK) {
         out->n -= 2;
-        return -1;
+        return crc == REC_FATAL ? -2 : -1;   /* (the registry cannot be reached: not the record's fault) */
     }
     out->n -= 2 - nr;
     if (out->n > st->caprowrec) {
@@ -264,7 +277,7 @@ int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
     for (int i = 0; i < n; i++) {
         const RawRecord *r = &recs[i];
         int rc;
-        if (t->conn.value_format == FMT_DEBEZIUM_JSON) {   /* a changelog format: 0, 1 or 2 rows per record, added there */
+        if (format_is_debezium(t->conn.value_format)) {   /* a changelog format: 0, 1 or 2 rows per record, added there */
             if ((rc = decode_changes(s, r, i, out, err, sizeof err)) >= 0) continue;
             goto bad;
         }

@@ -2227,10 +2227,6 @@ static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q,
     } else if (f->table) {
         const CatTable *t = catalog_find(c->catalog, f->table);
         if (!t) return diag_error(c->diag, DIAG_SEMANTIC, f->pos, "unknown table '%s'%s", f->table, bind_table_hint(c, f->table));
-        if (t->conn.kind == CONN_JDBC && !f->as_of)
-            return diag_error(c->diag, DIAG_SEMANTIC, f->pos,
-                              "table '%s' is a jdbc (PostgreSQL) table: eddy reads it only in a lookup join "
-                              "(JOIN %s FOR SYSTEM_TIME AS OF <processing-time attribute> ON …), no scan yet", t->name, t->name);
         q->table = t;
         q->in_names = arena_alloc(c->arena, sizeof(char *) * (size_t)t->ncols);
         q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)t->ncols);

@@ -123,7 +123,7 @@ const OptEnum changelog_mode_values[] = {
 };
 const OptEnum format_values[] = {
     {"json", FMT_JSON, NULL}, {"avro", FMT_AVRO, NULL}, {"avro-confluent", FMT_AVRO_CONFLUENT, NULL}, {"raw", FMT_RAW, NULL},
-    {"debezium-json", FMT_DEBEZIUM_JSON, NULL}, {0},
+    {"debezium-json", FMT_DEBEZIUM_JSON, NULL}, {"debezium-avro-confluent", FMT_DEBEZIUM_AVRO_CONFLUENT, NULL}, {0},
 };
 const OptEnum startup_mode_values[] = {
     {"earliest-offset", START_EARLIEST, NULL}, {"latest-offset", START_LATEST, NULL},

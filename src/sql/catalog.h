@@ -18,7 +18,9 @@
 
 typedef enum ColKind { COL_PHYSICAL, COL_COMPUTED, COL_METADATA } ColKind;
 typedef enum ChangelogMode { MODE_APPEND, MODE_UPSERT, MODE_RETRACT } ChangelogMode;
-typedef enum Format { FMT_JSON, FMT_AVRO, FMT_AVRO_CONFLUENT, FMT_RAW, FMT_DEBEZIUM_JSON } Format;
+typedef enum Format { FMT_JSON, FMT_AVRO, FMT_AVRO_CONFLUENT, FMT_RAW, FMT_DEBEZIUM_JSON, FMT_DEBEZIUM_AVRO_CONFLUENT } Format;
+/* Debezium's change events (a changelog of their own: one record is 0, 1 or 2 row changes). */
+static inline bool format_is_debezium(Format f) { return f == FMT_DEBEZIUM_JSON || f == FMT_DEBEZIUM_AVRO_CONFLUENT; }
 typedef enum StartupMode { START_EARLIEST, START_LATEST, START_TIMESTAMP, START_GROUP } StartupMode;
 typedef enum ErrorMode { ERR_FAIL, ERR_SKIP } ErrorMode;
 /* Which runtime serves the table: Kafka (topic, formats) or a database through JDBC options (PostgreSQL). */
@@ -84,6 +86,10 @@ typedef struct Connector {
     int64_t       lookup_expire_ms; /* 'lookup.partial-cache.expire-after-write' (0 = never) */
     bool          lookup_cache_missing; /* 'lookup.partial-cache.cache-missing-key' */
     int64_t       lookup_retries; /* 'lookup.max-retries' */
+    int64_t       lookup_access_ms; /* 'lookup.partial-cache.expire-after-access' (0 = never) */
+    int64_t       scan_fetch;   /* 'scan.fetch-size': rows per FETCH of a scan's cursor (0 = eddy's default) */
+    int64_t       retry_timeout_ms; /* 'connection.max-retry-timeout': how long a scan tries to get a lost connection back */
+    const char   *scan_partition; /* any 'scan.partition.*' option (refused by connector_jdbc.c) */
     bool          dbz_schema_include; /* 'debezium-json.schema-include': events come in a {"schema", "payload"} envelope */
 } Connector;
 

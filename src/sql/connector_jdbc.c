@@ -2,8 +2,9 @@
  * connector_jdbc.c — the 'jdbc' connector, compile side: a PostgreSQL
  * table, with the option names of Flink's JDBC connector ('url',
  * 'table-name', 'username', 'password', 'sink.buffer-flush.*',
- * 'sink.max-retries') and eddy's additions ('sink.create-table',
- * 'sink.delivery-guarantee').  The changelog follows the PRIMARY KEY as in
+ * 'sink.max-retries', 'scan.fetch-size', 'lookup.*') and eddy's additions
+ * ('sink.create-table', 'sink.delivery-guarantee').  A jdbc table in FROM
+ * is a bounded scan (exec/op_scan_jdbc.c): read once, then it ends.  The changelog follows the PRIMARY KEY as in
  * Flink: with one the table is written by upserts and deletes, without one
  * by inserts only.  Writing rows is connect/pg_sink.c; the protocol that
  * makes it exactly once is in docs/postgres-sink.md.
@@ -47,8 +48,24 @@ static const OptionDef jdbc_options[] = {
      .deflt = "0 ms", .doc = "A cached key is looked up again this long after it was fetched ('0': never)."},
     {.name = "lookup.partial-cache.cache-missing-key", .type = OPT_BOOL, .to = {OPT_FIELD(Connector, lookup_cache_missing)},
      .deflt = "true", .doc = "Whether a key the table has no rows for is cached too."},
+    {.name = "lookup.partial-cache.expire-after-access", .type = OPT_DURATION, .to = {OPT_FIELD(Connector, lookup_access_ms)},
+     .deflt = "0 ms", .doc = "A cached key not used for this long is dropped (and looked up again when it comes back) ('0': never)."},
     {.name = "lookup.max-retries", .type = OPT_INT, .to = {OPT_FIELD(Connector, lookup_retries)}, .deflt = "3", .min = 0, .max = 1000,
      .doc = "Attempts to reconnect and repeat a look-up after the database connection failed, before the job fails."},
+    {.name = "scan.fetch-size", .type = OPT_INT, .to = {OPT_FIELD(Connector, scan_fetch)}, .deflt = "0", .min = 0, .max = 10000000,
+     .doc = "A scan (SELECT … FROM the table, read once): rows fetched per round trip from its cursor; '0': eddy's default of "
+            "10000. The table is streamed, never held in memory whole."},
+    {.name = "connection.max-retry-timeout", .type = OPT_DURATION, .to = {OPT_FIELD(Connector, retry_timeout_ms)}, .deflt = "60 s",
+     .min = 1000,
+     .doc = "A scan whose connection fails reconnects for at most this long (backoff 0.5 s, doubling up to 5 s) and goes on "
+            "where it was (its rows come in primary key order), before the job fails."},
+    {.name = "scan.partition.column", .type = OPT_STRING, .to = {OPT_FIELD(Connector, scan_partition)},
+     .doc = "Refused: eddy reads a table with one cursor (scan.partition.* splits a scan among parallel readers)."},
+    {.name = "scan.partition.num", .type = OPT_STRING, .to = {OPT_FIELD(Connector, scan_partition)}, .doc = "Refused (see scan.partition.column)."},
+    {.name = "scan.partition.lower-bound", .type = OPT_STRING, .to = {OPT_FIELD(Connector, scan_partition)},
+     .doc = "Refused (see scan.partition.column)."},
+    {.name = "scan.partition.upper-bound", .type = OPT_STRING, .to = {OPT_FIELD(Connector, scan_partition)},
+     .doc = "Refused (see scan.partition.column)."},
     {0},
 };
 
@@ -62,6 +79,14 @@ static int jdbc_resolve(ConnCtx *c)
         return diag_error(c->diag, DIAG_OPTION, conn_pos(c, "url"),
                           "option 'url': only PostgreSQL is supported ('jdbc:postgresql://host:port/db'), not '%s'", cn->url);
     if (!cn->table_name) cn->table_name = t->name;
+    static const char *const partition_opts[] = {"scan.partition.column", "scan.partition.num", "scan.partition.lower-bound",
+                                                 "scan.partition.upper-bound"};
+    for (size_t i = 0; i < sizeof partition_opts / sizeof *partition_opts; i++)
+        if (conn_pos(c, partition_opts[i]) >= 0)
+            return diag_error(c->diag, DIAG_OPTION, conn_pos(c, partition_opts[i]),
+                              "option '%s' is not supported: eddy scans a jdbc table with one cursor in one transaction "
+                              "(scan.partition.* splits a scan among parallel readers); leave the scan.partition.* options out",
+                              partition_opts[i]);
     cn->mode = t->npk ? MODE_UPSERT : MODE_APPEND;
     for (int i = 0; i < t->ncols; i++)
         if (t->cols[i].kind == COL_METADATA)

@@ -59,6 +59,8 @@ const OptionDef kafka_options[] = {
      .doc = "Schema Registry URL for key.format 'avro-confluent'."},
     {.name = "value.avro-confluent.url", .type = OPT_STRING, .to = {OPT_FIELD(Connector, value_url)},
      .doc = "Schema Registry URL for value.format 'avro-confluent'."},
+    {.name = "debezium-avro-confluent.url", .type = OPT_STRING, .to = {OPT_FIELD(Connector, value_url)},
+     .doc = "Schema Registry URL for format 'debezium-avro-confluent' (default: SET 'avro-confluent.url')."},
     {.name = "debezium-json.schema-include", .type = OPT_BOOL, .to = {OPT_FIELD(Connector, dbz_schema_include)}, .deflt = "false",
      .doc = "With format 'debezium-json': each event is wrapped in Debezium's {\"schema\": …, \"payload\": …} envelope "
             "(a Kafka Connect converter with schemas.enable)."},
@@ -97,19 +99,28 @@ int kafka_finish(ConnCtx *c)
     if (cn->startup == START_TIMESTAMP && conn_pos(c, "scan.startup.timestamp-millis") < 0)
         return diag_error(d, DIAG_OPTION, conn_pos(c, "scan.startup.mode"),
                           "scan.startup.mode 'timestamp' needs 'scan.startup.timestamp-millis'");
-    /* Debezium's change events: a retract stream (before/after images), keys plain JSON. */
+    /* Debezium's change events: a retract stream (before/after images); the
+     * key is not read (the images hold every column): plain JSON unless given. */
     int kfpos = conn_pos(c, "key.format");
-    if (cn->value_format == FMT_DEBEZIUM_JSON) {
+    if (format_is_debezium(cn->value_format)) {
         int mpos = conn_pos(c, "changelog.mode");
         if (strcmp(cn->connector, "upsert-kafka") == 0 || (mpos >= 0 && cn->mode != MODE_RETRACT))
             return diag_error(d, DIAG_OPTION, mpos >= 0 ? mpos : fpos >= 0 ? fpos : vfpos,
-                              "format 'debezium-json' is a changelog of its own (every change explicit, before and after): "
-                              "the table's changelog.mode is 'retract', not '%s'", changelog_mode_name(cn->mode));
+                              "format '%s' is a changelog of its own (every change explicit, before and after): "
+                              "the table's changelog.mode is 'retract', not '%s'", format_name(cn->value_format), changelog_mode_name(cn->mode));
+        if (cn->value_except_key)
+            return diag_error(d, DIAG_OPTION, conn_pos(c, "value.fields-include"),
+                              "format '%s' reads every column from the event's before/after images: 'value.fields-include' "
+                              "is 'ALL'", format_name(cn->value_format));
         cn->mode = MODE_RETRACT;
         if (kfpos < 0) cn->key_format = FMT_JSON;
     }
-    if (cn->key_format == FMT_DEBEZIUM_JSON)
-        return diag_error(d, DIAG_OPTION, kfpos, "'key.format' cannot be 'debezium-json': Debezium's record keys are plain JSON");
+    if (format_is_debezium(cn->key_format))
+        return diag_error(d, DIAG_OPTION, kfpos, "'key.format' cannot be '%s': Debezium's record keys are plain rows (json, avro-confluent)",
+                          format_name(cn->key_format));
+    if (conn_pos(c, "debezium-avro-confluent.url") >= 0 && cn->value_format != FMT_DEBEZIUM_AVRO_CONFLUENT)
+        return diag_error(d, DIAG_OPTION, conn_pos(c, "debezium-avro-confluent.url"),
+                          "'debezium-avro-confluent.url' needs 'format' = 'debezium-avro-confluent'");
     if (conn_pos(c, "debezium-json.schema-include") >= 0 && cn->value_format != FMT_DEBEZIUM_JSON)
         return diag_error(d, DIAG_OPTION, conn_pos(c, "debezium-json.schema-include"),
                           "'debezium-json.schema-include' needs 'format' = 'debezium-json'");
@@ -122,6 +133,9 @@ int kafka_finish(ConnCtx *c)
     if (cn->value_format == FMT_AVRO_CONFLUENT && !cn->value_url)
         return diag_error(d, DIAG_OPTION, fpos >= 0 ? fpos : vfpos, "format 'avro-confluent' needs '%s' (or SET 'avro-confluent.url')",
                           fpos >= 0 ? "avro-confluent.url" : "value.avro-confluent.url");
+    if (cn->value_format == FMT_DEBEZIUM_AVRO_CONFLUENT && !cn->value_url)
+        return diag_error(d, DIAG_OPTION, fpos >= 0 ? fpos : vfpos,
+                          "format 'debezium-avro-confluent' needs 'debezium-avro-confluent.url' (or SET 'avro-confluent.url')");
     if (cn->key_format == FMT_AVRO_CONFLUENT && !cn->key_url && t->nkeycols)
         return diag_error(d, DIAG_OPTION, c->stmt->name_pos,
                           "key format 'avro-confluent' needs 'key.avro-confluent.url' (or SET 'avro-confluent.url')");

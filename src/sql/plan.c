@@ -238,6 +238,12 @@ static PlanNode *build_source(Plan *p, const BQuery *q)
     for (int k = 0; k < t->npk; k++)
         for (int i = 0; i < q->nin; i++)
             if (sp->src_cols[i] == t->pk[k]) pkpos[k] = i;
+    if (t->conn.kind == CONN_JDBC) {   /* a database table's scan: its rows, once, inserts only; unique by the PRIMARY KEY */
+        s->has_key = t->npk > 0;
+        s->nkey = t->npk;
+        if (t->npk) memcpy(s->key, pkpos, sizeof(int) * (size_t)t->npk);
+        return s;
+    }
     if (t->conn.mode == MODE_APPEND) return s;
     s->updating = true;
     if (t->npk) {
@@ -1048,7 +1054,12 @@ static void describe_source(const PlanNode *n, ExplainAttrs *a)
 {
     const SourcePlan *sp = plan_source(n);
     describe_table(sp->table, a);
-    explain_attr(a, "startup", startup_mode_name(sp->table->conn.startup));
+    if (sp->table->conn.kind == CONN_JDBC) {   /* a scan: read once */
+        explain_attr(a, "bounded", "table scan");
+        if (sp->table->conn.scan_fetch) explain_attr(a, "fetch-size", arena_printf(a->arena, "%lld", (long long)sp->table->conn.scan_fetch));
+    } else {
+        explain_attr(a, "startup", startup_mode_name(sp->table->conn.startup));
+    }
     if (sp->table->conn.bounded) explain_attr(a, "bounded", "latest-offset");
     if (sp->watermark) explain_attr(a, "watermark", print_expr(a, sp->watermark, n));
     if (sp->table->conn.error_mode == ERR_SKIP) explain_attr(a, "errors", "skip");
@@ -1309,8 +1320,10 @@ static void describe_lookup_join(const PlanNode *n, ExplainAttrs *a)
     if (jp->residual) explain_attr(a, "where", print_expr(a, jp->residual, n));
     if (lp->table->conn.lookup_cache) {
         const Connector *cn = &lp->table->conn;
-        explain_attr(a, "cache", arena_printf(a->arena, "PARTIAL(max-rows=%lld, expire-after-write=%lld ms, cache-missing-key=%s)",
-                                              (long long)cn->lookup_max_rows, (long long)cn->lookup_expire_ms,
+        char access[64] = "";
+        if (cn->lookup_access_ms) snprintf(access, sizeof access, ", expire-after-access=%lld ms", (long long)cn->lookup_access_ms);
+        explain_attr(a, "cache", arena_printf(a->arena, "PARTIAL(max-rows=%lld, expire-after-write=%lld ms%s, cache-missing-key=%s)",
+                                              (long long)cn->lookup_max_rows, (long long)cn->lookup_expire_ms, access,
                                               cn->lookup_cache_missing ? "true" : "false"));
     }
 }

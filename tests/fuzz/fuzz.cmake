@@ -155,15 +155,17 @@ endfunction()
 
 if(_fuzz_ok)
   set(_base src/base/arena.c src/base/strbuf.c src/base/diag.c src/base/types.c src/base/tz.c src/base/options.c)
-  # the debezium-json decoder (codec_debezium.c) and the JSON decoder of its row images
-  eddy_fuzz_target(debezium SEEDS ${_fuzz_dir}/debezium_seeds DICT ${_fuzz_dir}/debezium.dict RUNS 100000
-    SOURCES ${_base} src/exec/value.c src/connect/codec_json.c src/connect/codec_debezium.c)
-  # the record decoders: JSON and Avro (the compiled programs against several
-  # writer schemas); the first byte of an input picks the decoder
   set(_avro_incs)
   foreach(_d ${AVRO_INCLUDE_DIRS} ${JANSSON_INCLUDE_DIRS})
     list(APPEND _avro_incs -I${_d})
   endforeach()
+  # the Debezium decoders (codec_debezium.c): debezium-json with the JSON
+  # decoder of its row images, and the Avro envelope of debezium-avro-confluent
+  eddy_fuzz_target(debezium SEEDS ${_fuzz_dir}/debezium_seeds DICT ${_fuzz_dir}/debezium.dict RUNS 100000
+    SOURCES ${_base} src/exec/value.c src/connect/codec_json.c src/connect/codec_avro.c src/connect/codec_debezium.c
+    INCLUDES ${_avro_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS})
+  # the record decoders: JSON and Avro (the compiled programs against several
+  # writer schemas); the first byte of an input picks the decoder
   eddy_fuzz_target(decode SEEDS ${_fuzz_dir}/decode_seeds RUNS 50000
     SOURCES ${_base} src/exec/value.c src/connect/codec_json.c src/connect/codec_avro.c
     INCLUDES ${_avro_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS})

@@ -1,11 +1,14 @@
 /*
- * fuzz_debezium.c — a libFuzzer target over the debezium-json decoder
- * (src/connect/codec_debezium.c) and, through it, the JSON decoder of the
- * row images (codec_json.c).
+ * fuzz_debezium.c — a libFuzzer target over the Debezium decoders
+ * (src/connect/codec_debezium.c) and, through them, the JSON decoder of
+ * the row images (codec_json.c) and the Avro envelope of
+ * debezium-avro-confluent (codec_avro.c's cavro_envelope_decode).
  *
- * Each input is decoded as one Kafka record value by two decoders over a
- * table of every column type (the plain event and the schema-include
- * envelope).  Besides the sanitizers' findings (ASan, UBSan with no
+ * Each input is decoded as one Kafka record value by two JSON decoders
+ * over a table of every column type (the plain event and the
+ * schema-include envelope), and as the Avro body of an event of a fixed
+ * Debezium envelope schema (before/after a row record of those columns,
+ * source a record with an enum and a map, op, ts_ms, a transaction union).  Besides the sanitizers' findings (ASan, UBSan with no
  * recovery), the target aborts when the decoder's contract breaks: a
  * failure leaves a non-empty reason; a success gives 0, 1 or 2 rows whose
  * kinds match the op (+I; -U then +U; -D), with every string inside the
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec_avro.h"
 #include "codec_debezium.h"
 #include "value.h"
 
@@ -31,6 +35,29 @@
 enum { NCOLS = 12 };
 
 static DbzDecoder *plain, *envelope;
+static CavroReader *reader;
+static CavroEnvelope *avro_env;
+
+/* Debezium's envelope as its Avro converter writes it, for the columns above. */
+static const char envelope_schema[] =
+    "{\"type\":\"record\",\"name\":\"Envelope\",\"namespace\":\"db.inv.t\",\"fields\":["
+    "{\"name\":\"before\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"Value\",\"fields\":["
+    "{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"b\",\"type\":[\"null\",\"boolean\"],\"default\":null},"
+    "{\"name\":\"i\",\"type\":[\"null\",\"int\"],\"default\":null},{\"name\":\"d\",\"type\":[\"null\",\"double\"],\"default\":null},"
+    "{\"name\":\"dc\",\"type\":[\"null\",{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":12,\"scale\":3}],\"default\":null},"
+    "{\"name\":\"s\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"bs\",\"type\":[\"null\",\"bytes\"],\"default\":null},"
+    "{\"name\":\"dt\",\"type\":[\"null\",{\"type\":\"int\",\"logicalType\":\"date\"}],\"default\":null},"
+    "{\"name\":\"ts\",\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}],\"default\":null},"
+    "{\"name\":\"tz\",\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}],\"default\":null},{\"name\":\"f\",\"type\":[\"null\",\"float\"],\"default\":null},"
+    "{\"name\":\"extra\",\"type\":{\"type\":\"array\",\"items\":\"string\"}}]}],\"default\":null},"
+    "{\"name\":\"after\",\"type\":[\"null\",\"Value\"],\"default\":null},"
+    "{\"name\":\"source\",\"type\":{\"type\":\"record\",\"name\":\"Source\",\"fields\":["
+    "{\"name\":\"version\",\"type\":\"string\"},{\"name\":\"snapshot\",\"type\":[{\"type\":\"enum\",\"name\":\"snap\","
+    "\"symbols\":[\"true\",\"last\",\"false\"]},\"null\"]},{\"name\":\"lsn\",\"type\":[\"null\",\"long\"]},"
+    "{\"name\":\"props\",\"type\":{\"type\":\"map\",\"values\":\"double\"}}]}},"
+    "{\"name\":\"op\",\"type\":\"string\"},{\"name\":\"ts_ms\",\"type\":[\"null\",\"long\"],\"default\":null},"
+    "{\"name\":\"transaction\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"block\",\"fields\":["
+    "{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"total_order\",\"type\":\"long\"}]}],\"default\":null}]}";
 
 static void setup(void)
 {
@@ -48,9 +75,15 @@ static void setup(void)
     }
     plain = dbz_decoder_new(f, NCOLS, false);
     envelope = dbz_decoder_new(f, NCOLS, true);
+    char err[512];
+    reader = cavro_reader_new(f, NCOLS, err, sizeof err);
+    if (!reader || !(avro_env = cavro_envelope_new(reader, envelope_schema, strlen(envelope_schema), err, sizeof err))) {
+        fprintf(stderr, "fuzz_debezium: the envelope schema: %s\n", err);
+        abort();
+    }
 }
 
-static void one(DbzDecoder *d, const char *buf, size_t len)
+static void one(DbzDecoder *d, bool avro, const char *buf, size_t len)
 {
     Value r0[NCOLS], r1[NCOLS];
     Value *rows[2] = {r0, r1};
@@ -58,7 +91,8 @@ static void one(DbzDecoder *d, const char *buf, size_t len)
     char err[512] = "";
     Arena a;
     arena_init(&a, 1024);
-    int rc = dbz_decode(d, buf, len, rows, kinds, &n, &a, err, sizeof err);
+    int rc = avro ? dbz_decode_avro(d, avro_env, buf, len, rows, kinds, &n, err, sizeof err)
+                  : dbz_decode(d, buf, len, rows, kinds, &n, &a, err, sizeof err);
     if (rc) {
         FUZZ_CHECK(rc == -1 && err[0] != 0);
     } else {
@@ -89,8 +123,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *buf = malloc(size ? size : 1);
     if (!buf) abort();
     memcpy(buf, data, size);
-    one(plain, buf, size);
-    one(envelope, buf, size);
+    one(plain, false, buf, size);
+    one(envelope, false, buf, size);
+    one(plain, true, buf, size);
     free(buf);
     return 0;
 }

@@ -36,12 +36,14 @@ computed here from the records read back from the source topic.
 """
 import json
 import math
+import re
+import signal
 import os
 import random
 import time
 
-from eddyharness import (Broker, Job, Rec, check, gen_orders, last_values, main, produce, read_topic, run_bounded,
-                         start_gen_orders, finish, step, wait_for, write_file, quiet, check_sanitizer)
+from eddyharness import (Broker, Job, Rec, check, gen_orders, last_values, main, produce, read_topic, run, run_bounded,
+                         start_gen_orders, finish, step, wait_for, write_file, quiet, check_sanitizer, read_text)
 from pgfixture import PgServer
 
 CKPT = "SET 'execution.checkpointing.interval' = '200 ms';\n"
@@ -512,6 +514,74 @@ def t_debezium(eddy, wd):
         check("set 'debezium-json.schema-include' = 'true'" in r.err, "envelope without the option:\n" + r.err)
 
 
+DBZ_VALUE = {"type": "record", "name": "Value", "namespace": "dbserver1.inventory.customers", "fields": [
+    {"name": "id", "type": "long"}, {"name": "name", "type": ["null", "string"], "default": None},
+    {"name": "country", "type": ["null", "string"], "default": None}, {"name": "balance", "type": ["null", "double"], "default": None}]}
+DBZ_ENVELOPE = {"type": "record", "name": "Envelope", "namespace": "dbserver1.inventory.customers", "fields": [
+    {"name": "before", "type": ["null", DBZ_VALUE], "default": None},
+    {"name": "after", "type": ["null", "Value"], "default": None},
+    {"name": "source", "type": {"type": "record", "name": "Source", "namespace": "io.debezium.connector.postgresql", "fields": [
+        {"name": "version", "type": "string"}, {"name": "connector", "type": "string"},
+        {"name": "snapshot", "type": [{"type": "enum", "name": "SnapshotRecord", "symbols": ["true", "last", "false"]}, "null"]},
+        {"name": "lsn", "type": ["null", "long"], "default": None}, {"name": "xmin", "type": ["null", "long"], "default": None}]}},
+    {"name": "op", "type": "string"},
+    {"name": "ts_ms", "type": ["null", "long"], "default": None},
+    {"name": "transaction", "type": ["null", {"type": "record", "name": "block", "namespace": "event", "fields": [
+        {"name": "id", "type": "string"}, {"name": "total_order", "type": "long"},
+        {"name": "data_collection_order", "type": "long"}]}], "default": None}]}
+DBZ_KEY = {"type": "record", "name": "Key", "namespace": "dbserver1.inventory.customers", "fields": [{"name": "id", "type": "long"}]}
+
+
+def t_debezium_avro(eddy, wd):
+    """'format' = 'debezium-avro-confluent': Debezium's Avro envelope
+    (Confluent-framed, keys Avro too, through the broker's Schema Registry)
+    with snapshot reads, inserts, updates, deletes and tombstones replicates
+    a table into PostgreSQL, and a GROUP BY over it is right under updates
+    and deletes; a missing before image fails with the same hint as JSON."""
+    from confluent_kafka import avro as cavro
+    from confluent_kafka.avro import AvroProducer
+    rng = random.Random(23)
+    events, final = cdc_events(rng, 1500)
+    with PgServer() as pg, Broker(eddy, wd, {"cdc_avro": 3, "cdc_avro_bad": 1}) as b:
+        prod = AvroProducer({"bootstrap.servers": b.bootstrap, "schema.registry.url": b.registry, "linger.ms": 5},
+                            default_key_schema=cavro.loads(json.dumps(DBZ_KEY)), default_value_schema=cavro.loads(json.dumps(DBZ_ENVELOPE)))
+        for i, (k, v) in enumerate(events):
+            if v is not None:
+                v = {"before": v.get("before"), "after": v.get("after"), "op": v["op"], "ts_ms": v.get("ts_ms"),
+                     "source": {"version": "2.5.0", "connector": "postgresql", "snapshot": "true" if v["op"] == "r" else "false",
+                                "lsn": 1000 + i, "xmin": None},
+                     "transaction": {"id": "tx%d" % i, "total_order": i, "data_collection_order": i} if i % 3 == 0 else None}
+            prod.produce(topic="cdc_avro", key=k, value=v, partition=k["id"] % 3)
+        prod.flush(30)
+        w = jdbc(pg, ", 'sink.create-table' = 'true'")
+        for t, extra in (("avro_copy", ", 'debezium-avro-confluent.url' = '%s'" % b.registry), ("avro_agg", "")):
+            text = (CDC_COPY if t == "avro_copy" else CDC_AGG).format(topic="cdc_avro", extra=extra, t=t, w=w)
+            text = text.replace("'format' = 'debezium-json'", "'format' = 'debezium-avro-confluent'")
+            run_bounded(eddy, b.bootstrap, write_file(wd, t + ".sql", text), cwd=wd, state=os.path.join(wd, t + ".db"),
+                        registry=b.registry)
+        got = {int(i): (nm, c, float(x)) for i, nm, c, x in pg.rows("SELECT id, name, country, balance FROM avro_copy")}
+        exp = {k: (v["name"], v["country"], v["balance"]) for k, v in final.items()}
+        check(got == exp, "avro_copy: %d rows, expected %d; differing: %s" % (len(got), len(exp), sorted(set(got.items()) ^ set(exp.items()))[:6]))
+        per = {}
+        for v in final.values():
+            n, sm = per.get(v["country"], (0, 0.0))
+            per[v["country"]] = (n + 1, sm + v["balance"])
+        got = {c: (int(n), float(x)) for c, n, x in pg.rows("SELECT country, n, total FROM avro_agg")}
+        check("lu" not in got and got == per, "avro_agg is %r, expected %r" % (got, per))
+        # an update without its before image: the same hint as debezium-json
+        prod.produce(topic="cdc_avro_bad", key={"id": 1}, value={"before": None, "after": {"id": 1, "name": "x", "country": "de",
+                     "balance": 1.0}, "op": "u", "ts_ms": None, "transaction": None,
+                     "source": {"version": "2", "connector": "postgresql", "snapshot": None, "lsn": None, "xmin": None}})
+        prod.flush(30)
+        del prod   # (before the broker goes: its client would complain)
+        text = CDC_AGG.format(topic="cdc_avro_bad", extra="", t="bad", w=w).replace("debezium-json", "debezium-avro-confluent")
+        r = run_bounded(eddy, b.bootstrap, write_file(wd, "bad.sql", text), cwd=wd, state="none", registry=b.registry, expect=1)
+        check("topic 'cdc_avro_bad' partition 0 offset 0" in r.err and "REPLICA IDENTITY FULL" in r.err, "no hint:\n" + r.err)
+        # without a registry: the option is named
+        r = run_bounded(eddy, b.bootstrap, write_file(wd, "noreg.sql", text), cwd=wd, state="none", expect=1)
+        check("needs 'debezium-avro-confluent.url'" in r.err, "no registry:\n" + r.err)
+
+
 LOOKUP = """
 CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING, proc AS PROCTIME())
   WITH ('scan.startup.mode' = 'earliest-offset');
@@ -539,7 +609,11 @@ def t_lookup(eddy, wd):
                 ("left_small", "LEFT", "", jdbc(pg, ", 'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = '20', "
                                                    "'lookup.partial-cache.cache-missing-key' = 'false', "
                                                    "'lookup.partial-cache.expire-after-write' = '50 ms'"))):
-            run_bounded(eddy, b.bootstrap, write_file(wd, t + ".sql", LOOKUP.format(t=t, join=join, cond=cond, w=w)), cwd=wd, state="none")
+            r = run_bounded(eddy, b.bootstrap, write_file(wd, t + ".sql", LOOKUP.format(t=t, join=join, cond=cond, w=w)), cwd=wd,
+                            state="none")
+            if t == "left_small":   # the cache evicts: never more than max-rows keys (the least recently used go)
+                held = re.search(r"state at stop: LookupJoin (\d+) keys", r.err)
+                check(held and int(held.group(1)) <= 20, "left_small: the cache holds more than its 20 rows at the end:\n" + r.err)
             got = sorted((v["order_id"], v["user_id"], v["name"], v["tier"], v["since"], v["score"])
                          for v in (json.loads(m.value) for m in read_topic(b.bootstrap, t)))
             exp = []
@@ -555,7 +629,9 @@ def t_lookup(eddy, wd):
         # The cache holds: a user renamed in the database after its first look-up keeps its old name in the
         # cached job (no expiry) and gets the new one in the job without a cache.
         live = {"live_nocache": ("LEFT", jdbc(pg)),
-                "live_cached": ("LEFT", jdbc(pg, ", 'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = '1000'"))}
+                "live_cached": ("LEFT", jdbc(pg, ", 'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = '1000'")),
+                "live_access": ("LEFT", jdbc(pg, ", 'lookup.cache' = 'PARTIAL', "
+                                                 "'lookup.partial-cache.expire-after-access' = '300 ms'"))}
         jobs = []
         try:
             for t, (join, w) in live.items():
@@ -565,6 +641,7 @@ def t_lookup(eddy, wd):
             for t in live:
                 wait_for("1000 rows in " + t, lambda: len(read_topic(b.bootstrap, t)) >= 1000, timeout=30)
             pg.exec("UPDATE users SET name = name || '-new'")
+            time.sleep(1.0)   # longer than live_access's expire-after-access: its entries go
             gen_orders(eddy, b.bootstrap, "live", 1000, seed=22, extra=("--users", "50"))
             for t in live:
                 wait_for("2000 rows in " + t, lambda: len(read_topic(b.bootstrap, t)) >= 2000, timeout=30)
@@ -576,9 +653,9 @@ def t_lookup(eddy, wd):
                 j.kill()
         new = {t: sum(1 for m in read_topic(b.bootstrap, t) if (json.loads(m.value)["name"] or "").endswith("-new")) for t in live}
         step("rows with the new names: %r" % new)
-        check(new["live_nocache"] == 1000 and new["live_cached"] == 0,
-              "after the rename, %d of the second 1000 rows without a cache and %d with one have the new names "
-              "(expected 1000 and 0)" % (new["live_nocache"], new["live_cached"]))
+        check(new["live_nocache"] == 1000 and new["live_cached"] == 0 and new["live_access"] == 1000,
+              "after the rename, %d of the second 1000 rows without a cache, %d with one and %d with one whose entries expire after "
+              "access have the new names (expected 1000, 0 and 1000)" % (new["live_nocache"], new["live_cached"], new["live_access"]))
         # the table is checked against the DDL at start
         pg.exec("ALTER TABLE users ALTER COLUMN tier TYPE text")
         r = run_bounded(eddy, b.bootstrap, write_file(wd, "bad.sql", LOOKUP.format(t="bad", join="", cond="", w=jdbc(pg))), cwd=wd,
@@ -586,5 +663,231 @@ def t_lookup(eddy, wd):
         check("column 'tier' of PostgreSQL table 'users' is text, but the DDL declares it INT" in r.err, "stderr:\n" + r.err)
 
 
-main({"lookup": t_lookup, "debezium": t_debezium, "upsert": t_upsert, "append": t_append, "deletes": t_deletes, "types": t_types, "mismatch": t_mismatch,
+EVERY_COLS = """id INT, b BOOLEAN, i INT, bi BIGINT, d DOUBLE, dc DECIMAL(12, 3), s STRING, v VARCHAR(20), bs BYTES, dt DATE,
+  ts TIMESTAMP(3), tz TIMESTAMP_LTZ(3), j STRING, sm BIGINT"""
+
+EVERY_PG = """CREATE TABLE everything (id int PRIMARY KEY, b boolean, i int, bi bigint, d double precision, dc numeric(12, 3), s text,
+  v varchar(20), bs bytea, dt date, ts timestamp(3), tz timestamptz(3), j jsonb, sm int2);
+INSERT INTO everything VALUES
+  (1, true, -2147483648, 9007199254740993, 0.1, -123456789.125, E'tab\\there\\nnew line \\\\ back''slash "q" \u00e9\u4e2d', 'short',
+   '\\x0001ff', '2024-02-29', '2024-01-02 03:04:05.678', '2024-01-02 03:04:05.678+00', '{"a": [1, "x"], "b": null}', -32768),
+  (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (3, false, 7, -1, '-Infinity', 0.5, '', '\\N', '', '1969-12-31', '1970-01-01 00:00:00', '1969-12-31 23:59:59.999+00', '[]', 0);
+INSERT INTO everything SELECT g, g %% 2 = 0, g, g::bigint * 1000000007, g / 7.0, g * 1.5, 's' || g, 'v' || g, int4send(g),
+  date '2000-01-01' + g, timestamp '2020-01-01' + g * interval '1 minute 0.001 second',
+  timestamptz '2020-01-01 00:00+00' + g * interval '1 second', jsonb_build_object('g', g), g %% 100
+  FROM generate_series(10, %d) g;"""
+
+# every column as text the same way for both tables (jsonb and int2 read back as STRING and BIGINT)
+EVERY_TEXT = ("SELECT id, b, i, bi, d, dc, s, v, encode(bs, 'hex'), dt, ts, tz, j::jsonb::text, sm::bigint FROM %s")
+
+
+def t_scan(eddy, wd):
+    """A jdbc table in FROM read once: every type both ways (PostgreSQL →
+    Kafka → PostgreSQL equals the original), the job ends by itself, a
+    GROUP BY over the scan, a resumed run reads nothing again, a table that
+    disagrees with the DDL, and the fetch size streaming it."""
+    with PgServer() as pg, Broker(eddy, wd, {"everything": 2}) as b:
+        pg.exec("SET TIME ZONE 'UTC';" + EVERY_PG % 3000)
+        n = int(pg.rows("SELECT count(*) FROM everything")[0][0])
+        src = "CREATE TABLE everything (%s, PRIMARY KEY (id) NOT ENFORCED) WITH (%s);\n" % (
+            EVERY_COLS, jdbc(pg, ", 'scan.fetch-size' = '100'"))
+        out = write_file(wd, "out.sql", CKPT + src + "CREATE TABLE every_topic (%s) WITH ('topic' = 'everything');\n"
+                         "INSERT INTO every_topic SELECT * FROM everything;\n" % EVERY_COLS)
+        state = os.path.join(wd, "out.db")
+        r = run([eddy, "run", "--bootstrap", b.bootstrap, "--state", state, out], cwd=wd, timeout=60)
+        check("job 'every_topic' finished: %d records in" % n in r.err, "the scan did not finish by itself with %d rows:\n%s" % (n, r.err))
+        msgs = read_topic(b.bootstrap, "everything")
+        check(len(msgs) == n, "the topic holds %d records, the table %d rows" % (len(msgs), n))
+        # back into PostgreSQL through the jdbc sink: the same table
+        back = write_file(wd, "back.sql", CKPT + "CREATE TABLE every_topic (%s) WITH ('topic' = 'everything', "
+                          "'scan.startup.mode' = 'earliest-offset');\nCREATE TABLE every_back (%s, PRIMARY KEY (id) NOT ENFORCED) "
+                          "WITH (%s);\nINSERT INTO every_back SELECT * FROM every_topic;\n"
+                          % (EVERY_COLS, EVERY_COLS, jdbc(pg, ", 'sink.create-table' = 'true'")))
+        run_bounded(eddy, b.bootstrap, back, cwd=wd, state=os.path.join(wd, "back.db"))
+        a = pg.rows("SET TIME ZONE 'UTC';" + EVERY_TEXT % "everything" + " ORDER BY id")
+        z = pg.rows("SET TIME ZONE 'UTC';" + EVERY_TEXT % "every_back" + " ORDER BY id")
+        check(len(a) == n and a == z, "PostgreSQL → Kafka → PostgreSQL changed rows: %d and %d rows, first differences %r"
+              % (len(a), len(z), [(x, y) for x, y in zip(a, z) if x != y][:3]))
+        check(a[0][6] == "tab\there\nnew line \\ back'slash \"q\" \u00e9\u4e2d" and a[0][12] == '{"a": [1, "x"], "b": null}',
+              "row 1 reads %r" % (a[0],))
+        # the same run again resumes after the rows it read: nothing more
+        r = run([eddy, "run", "--bootstrap", b.bootstrap, "--state", state, out], cwd=wd, timeout=60)
+        check("resumes from" in r.err and "finished: 0 records in" in r.err, "the second run read again:\n" + r.err)
+        check(len(read_topic(b.bootstrap, "everything")) == n, "the second run wrote again")
+        # a GROUP BY over the scan into PostgreSQL (the scan's projection: two columns fetched)
+        agg = write_file(wd, "agg.sql", CKPT + src + "CREATE TABLE per_b (b BOOLEAN, n BIGINT, total DECIMAL(18, 3), PRIMARY KEY (b) "
+                         "NOT ENFORCED) WITH (%s);\nINSERT INTO per_b SELECT b, COUNT(*), SUM(dc) FROM everything WHERE b IS NOT NULL "
+                         "GROUP BY b;\n" % jdbc(pg, ", 'sink.create-table' = 'true'"))
+        r = run([eddy, "run", "--state", os.path.join(wd, "agg.db"), agg], cwd=wd, timeout=60)
+        check("finished" in r.err, "the GROUP BY job (no Kafka at all) did not finish:\n" + r.err)
+        got = pg.rows("SELECT b, n, total FROM per_b ORDER BY b")
+        exp = pg.rows("SELECT b, count(*), sum(dc) FROM everything WHERE b IS NOT NULL GROUP BY b ORDER BY b")
+        check(got == exp, "per_b is %r, expected %r" % (got, exp))
+        # a table without a PRIMARY KEY, with a state file: read in the order of every column (a position means the same rows)
+        pg.exec("CREATE TABLE nokey AS SELECT s, j, bs, d FROM everything")
+        nk = write_file(wd, "nokey.sql", CKPT + "CREATE TABLE nokey (s STRING, j STRING, bs BYTES, d DOUBLE) WITH (%s);\n"
+                        "CREATE TABLE nokey_topic (s STRING, j STRING, bs BYTES, d DOUBLE) WITH ('topic' = 'nokey');\n"
+                        "INSERT INTO nokey_topic SELECT * FROM nokey;\n" % jdbc(pg, ", 'scan.fetch-size' = '700'"))
+        r = run([eddy, "run", "--bootstrap", b.bootstrap, "--state", os.path.join(wd, "nokey.db"), nk], cwd=wd, timeout=60)
+        check("finished: %d records in" % n in r.err and len(read_topic(b.bootstrap, "nokey")) == n, "nokey:\n" + r.err)
+        # the shell: a SELECT over the table shows its rows and ends
+        r = run([eddy], cwd=wd, timeout=60, input="CREATE TABLE everything (%s) WITH (%s);\n"
+                "SELECT id, s FROM everything WHERE id < 4;\nSELECT COUNT(*) FROM everything;\n" % (EVERY_COLS, jdbc(pg)))
+        check("+I[1, tab" in r.out and "+I[2, NULL]" in r.out and "+I[3, ]" in r.out and "+I[%d]" % n in r.out,
+              "the shell's SELECT over the table:\n" + r.out + r.err)
+        # EXPLAIN shows the scan
+        r = run([eddy, "explain", agg], cwd=wd)
+        check("connector=[jdbc], table-name=[everything], bounded=[table scan], fetch-size=[100]" in r.out, "EXPLAIN:\n" + r.out)
+        # a scan joined with an unbounded Kafka source: the job goes on after the table is read
+        gen_orders(eddy, b.bootstrap, "orders_raw", 1500, seed=3, extra=("--users", "300"))
+        mix = write_file(wd, "mix.sql", CKPT + ORDERS_SRC + src + "CREATE TABLE enriched (order_id BIGINT, s STRING) "
+                         "WITH ('topic' = 'enriched');\nINSERT INTO enriched SELECT o.order_id, e.s FROM orders_raw AS o "
+                         "JOIN everything AS e ON o.user_id = e.id;\n")
+        job = Job(eddy, b.bootstrap, mix, wd, state=os.path.join(wd, "mix.db"))
+        try:
+            names = {int(i): x for i, x in pg.rows("SELECT id, s FROM everything")}
+            exp = sorted((o["order_id"], names[o["user_id"]]) for o in orders(b.bootstrap) if o["user_id"] in names)
+            wait_for("%d enriched orders" % len(exp), lambda: len(read_topic(b.bootstrap, "enriched")) >= len(exp), timeout=30, job=job)
+            time.sleep(0.5)
+            check(job.alive(), "the job ended with its table scan: it also reads an unbounded topic")
+            rc, err = job.term()
+            check(rc == 0, "mix: exit %s\n%s" % (rc, err[-2000:]))
+        finally:
+            job.kill()
+        got = sorted((v["order_id"], v["s"]) for v in (json.loads(m.value) for m in read_topic(b.bootstrap, "enriched")))
+        check(got == exp, "enriched: %d rows, expected %d" % (len(got), len(exp)))
+        # a table that disagrees with the DDL: the column is named
+        pg.exec("ALTER TABLE everything ALTER COLUMN dt TYPE text")
+        r = run([eddy, "run", "--state", "none", agg], cwd=wd, timeout=60, expect=1)
+        check("column 'dt' of PostgreSQL table 'everything' is text, but the DDL declares it DATE" in r.err, "mismatch:\n" + r.err)
+        pg.exec("DROP TABLE everything")
+        r = run([eddy, "run", "--state", "none", agg], cwd=wd, timeout=60, expect=1)
+        check("PostgreSQL table 'everything' does not exist" in r.err, "missing table:\n" + r.err)
+
+
+BIG_COPY = CKPT + """
+CREATE TABLE big (id BIGINT, g INT, s STRING, PRIMARY KEY (id) NOT ENFORCED) WITH ({src});
+CREATE TABLE big_copy (id BIGINT, g INT, s STRING) WITH ({dst});
+INSERT INTO big_copy SELECT id, g, s FROM big;
+"""
+
+
+def _big(pg, n):
+    pg.exec("CREATE TABLE big (id bigint PRIMARY KEY, g int, s text);"
+            "INSERT INTO big SELECT i, i %% 97, md5(i::text) FROM generate_series(1, %d) i" % n)
+
+
+def _check_copy(pg, n, what):
+    got = pg.rows("SELECT count(*), count(DISTINCT id), coalesce(sum(id), 0) FROM big_copy")[0]
+    check(got == (str(n), str(n), str(n * (n + 1) // 2)), "%s: big_copy has %s rows, %s distinct, id sum %s; expected %d rows"
+          % (what, got[0], got[1], got[2], n))
+    bad = pg.rows("SELECT count(*) FROM big_copy c JOIN big b USING (id) WHERE c.g <> b.g OR c.s <> b.s")[0][0]
+    check(bad == "0", "%s: %s rows differ from the table" % (what, bad))
+
+
+def t_scan_resume(eddy, wd):
+    """A scan into an append table, exactly once: the process ends right
+    after PostgreSQL committed checkpoint 3 and before the state file did;
+    the restart catches the scan up to the marker's position without
+    writing, then goes on: every row once.  Then a kill -9 mid-scan and a
+    restart: every row once again."""
+    n = 200000
+    with PgServer() as pg, Broker(eddy, wd, {}) as b:
+        _big(pg, n)
+        text = BIG_COPY.format(src=jdbc(pg, ", 'scan.fetch-size' = '500'"), dst=jdbc(pg, ", 'sink.create-table' = 'true'"))
+        sql = write_file(wd, "copy.sql", text)
+        state = os.path.join(wd, "copy.db")
+        env = {"EDDY_TEST_EXIT_AFTER_SINK_COMMIT": "3"}
+        r = run([eddy, "run", "--state", state, sql], cwd=wd, env=env, timeout=90, expect=None)
+        check(r.rc == 137, "the job was to end after the sink's commit of checkpoint 3 (exit 137), it ended with %s:\n%s"
+              % (r.rc, r.err[-2000:]))
+        marker = pg.rows("SELECT checkpoint, offsets FROM eddy_checkpoints")
+        step("marker %r" % (marker,))
+        check(int(marker[0][0]) == 3 and "jdbc:big" in marker[0][1], "marker %r" % (marker,))
+        written = int(pg.rows("SELECT count(*) FROM big_copy")[0][0])
+        check(0 < written < n, "the scan was to be cut in the middle: %d of %d rows written" % (written, n))
+        r = run([eddy, "run", "--state", state, sql], cwd=wd, timeout=90)
+        check("PostgreSQL holds checkpoint 3, the state file 2" in r.err and "finished" in r.err, "restart:\n" + r.err[-2000:])
+        _check_copy(pg, n, "after catching up")
+        # kill -9 in the middle of a scan, then a restart
+        pg.exec("DROP TABLE big_copy; DELETE FROM eddy_checkpoints")
+        os.unlink(state)
+        job = Job(eddy, b.bootstrap, sql, wd, state=state)
+        try:
+            wait_for("rows in big_copy", lambda: _table_exists(pg, "big_copy") and
+                     int(pg.rows("SELECT count(*) FROM big_copy")[0][0]) > 0, timeout=40, job=job)
+            job.kill()
+        finally:
+            job.kill()
+        written = int(pg.rows("SELECT count(*) FROM big_copy")[0][0])
+        step("killed with %d rows committed" % written)
+        r = run([eddy, "run", "--state", state, sql], cwd=wd, timeout=90)
+        check("resumes from" in r.err, "no resume:\n" + r.err[-2000:])
+        _check_copy(pg, n, "after kill -9 at %d rows" % written)
+
+
+def t_scan_restart(eddy, wd):
+    """PostgreSQL restarted in the middle of a scan: the scan reconnects
+    and goes on after the rows it had read (in key order): the topic gets
+    every row once."""
+    n = 60000
+    with PgServer() as pg, Broker(eddy, wd, {"big_copy": 2}) as b:
+        _big(pg, n)
+        text = BIG_COPY.format(src=jdbc(pg, ", 'scan.fetch-size' = '20'"), dst="'topic' = 'big_copy'")
+        sql = write_file(wd, "copy.sql", text)
+        job = Job(eddy, b.bootstrap, sql, wd, state=os.path.join(wd, "copy.db"))
+        try:
+            wait_for("the scan's cursor", lambda: int(pg.rows("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'FETCH%'")[0][0]) > 0,
+                     timeout=40, job=job)
+            pg.restart(down_seconds=1.0)
+            rc = job.wait(60)
+            err = job.stderr()
+            check(rc == 0, "the job ended with %s:\n%s" % (rc, err[-2000:]))
+            check_sanitizer(job.name, err)
+            check("reconnecting in" in err and "finished: %d records in" % n in err, "no reconnect, or not every row:\n" + err[-2000:])
+        finally:
+            job.kill()
+        ids = [json.loads(m.value)["id"] for m in read_topic(b.bootstrap, "big_copy")]
+        check(len(ids) == n and len(set(ids)) == n, "the topic holds %d records, %d distinct ids; expected %d" % (len(ids), len(set(ids)), n))
+
+
+def t_demo(eddy, wd):
+    """`eddy demo --postgres URL`: the reference job's results reach the
+    PostgreSQL table orders_summary while the demo runs (the table fills,
+    then changes), and when it stops the table counts every order the job
+    read."""
+    import subprocess
+    with PgServer() as pg:
+        url = "postgresql://127.0.0.1:%d/eddy?user=postgres" % pg.port
+        err_path = os.path.join(wd, "demo.err")
+        with open(err_path, "wb") as ef:
+            p = subprocess.Popen([eddy, "demo", "--postgres", url, "--http", "none", "--rate", "400"], cwd=wd,
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=ef)
+            try:
+                first = wait_for("regions in orders_summary",
+                                 lambda: _table_exists(pg, "orders_summary") and _total(pg) > 0 and _total(pg), timeout=60)
+                wait_for("orders_summary to change", lambda: _total(pg) > first, timeout=60)
+                p.send_signal(signal.SIGINT)   # Ctrl-C, as a user stops the demo
+                out, _ = p.communicate(timeout=60)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        out = out.decode(errors="replace")
+        err = read_text(err_path)
+        check_sanitizer("eddy demo", err)
+        check(p.returncode == 0, "eddy demo exited with %s:\n%s\n%s" % (p.returncode, out[-1500:], err[-1500:]))
+        check("orders_summary also in PostgreSQL: psql '%s'" % url in out, "no psql hint:\n" + out[:800])
+        m = re.search(r"the job read (\d+) records", out)
+        check(m, "no summary line:\n" + out[-800:])
+        rows = pg.rows("SELECT region, total_orders, total_sales, avg_order_value FROM orders_summary ORDER BY region")
+        step("orders_summary in PostgreSQL: %d regions, %d orders (the job read %s)" % (len(rows), _total(pg), m.group(1)))
+        check(len(rows) >= 2 and _total(pg) == int(m.group(1)),
+              "orders_summary counts %d orders in %d regions, the job read %s" % (_total(pg), len(rows), m.group(1)))
+        for r, n, total, avg in rows:
+            check(abs(float(total) / int(n) - float(avg)) <= 0.006, "region %s: avg_order_value %s, total %s / %s orders" % (r, avg, total, n))
+
+
+main({"demo": t_demo, "debezium_avro": t_debezium_avro, "scan": t_scan, "scan_resume": t_scan_resume, "scan_restart": t_scan_restart, "lookup": t_lookup, "debezium": t_debezium, "upsert": t_upsert, "append": t_append, "deletes": t_deletes, "types": t_types, "mismatch": t_mismatch,
       "restart": t_restart, "down": t_down, "ahead": t_ahead, "kill_append": t_kill_append, "kill_upsert": t_kill_upsert})
