@@ -28,6 +28,8 @@
 %syntax_error {
     /* a reserved word where the grammar would take a name (`CREATE TABLE t (left INT)`) gets a hint */
     bool name_fits = yymajor != TK_ID && yy_find_shift_action(TK_ID, yypParser->yytos->stateno) != YY_ERROR_ACTION;
+    /* FROM where a select item would start (`SELECT a, FROM t`): the item is missing, not a name */
+    if (yymajor == TK_FROM && yy_find_shift_action(TK_STAR, yypParser->yytos->stateno) != YY_ERROR_ACTION) name_fits = false;
     parse_syntax_error(ctx, TOKEN, name_fits);
 }
 %stack_overflow {
