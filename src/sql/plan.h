@@ -246,6 +246,7 @@ typedef struct RankPlan {
 typedef struct WindowRankPlan {
     RankPlan    rank;     /* partition (with the window columns), order, range, output (first: plan_rank reads it) */
     int         wend;     /* the input's window_end column */
+    bool        ltz;      /* window_end is local time (a TIMESTAMP_LTZ attribute's window): the window's time is its instant in table.local-time-zone */
     bool        dedup;    /* a window deduplication (EXPLAIN says so) */
     bool        last_ties;/* rows of equal sort key: the later ranks first (deduplication keeping the last row) */
 } WindowRankPlan;
