@@ -2580,7 +2580,7 @@ static int bind_subquery_pred(BindCtx *c, BQuery *q, Scope *sc, const AstExpr *x
  */
 static int bind_where_subqueries(BindCtx *c, const AstSelect *sel, BQuery *q, Scope *sc, const Scope *corr)
 {
-    PtrList cs = {0}, rest = {0}, preds = {0};
+    PtrList cs = {0}, rest = {0}, preds = {0}, outer = {0};
     ast_conjuncts(c, sel->where, &cs);
     for (int i = 0; i < cs.n; i++) {
         const AstExpr *x = cs.v[i];
@@ -2594,7 +2594,8 @@ static int bind_where_subqueries(BindCtx *c, const AstSelect *sel, BQuery *q, Sc
         BExpr *e = bind_expr(c, sc, cs.v[i], AGG_NO_WHERE);
         c->outer = NULL;
         if (!e || !need_boolean(c, e, "WHERE condition")) return c->diag->code;
-        ptrlist_push(c->arena, &rest, e);
+        /* a correlated condition stays on top, where the enclosing query's join takes it from */
+        ptrlist_push(c->arena, bx_reads_outer(e) ? &outer : &rest, e);
     }
     q->where = conjoin(c, (BExpr **)rest.v, rest.n);
     if (q->where && q->join) q->where = join_where(c, q, q->where);
@@ -2603,6 +2604,10 @@ static int bind_where_subqueries(BindCtx *c, const AstSelect *sel, BQuery *q, Sc
         bool neg = false;
         while (x->kind == AX_UNARY && x->op == OP_NOT) neg = !neg, x = x->a;
         if (bind_subquery_pred(c, q, sc, x, neg != (x->kind == AX_IN_QUERY && x->negated))) return c->diag->code;
+    }
+    if (outer.n) {
+        if (q->where) ptrlist_push(c->arena, &outer, q->where);
+        q->where = conjoin(c, (BExpr **)outer.v, outer.n);
     }
     return 0;
 }
