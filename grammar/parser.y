@@ -28,6 +28,8 @@
 %syntax_error {
     /* a reserved word where the grammar would take a name (`CREATE TABLE t (left INT)`) gets a hint */
     bool name_fits = yymajor != TK_ID && yy_find_shift_action(TK_ID, yypParser->yytos->stateno) != YY_ERROR_ACTION;
+    /* FROM where a select item would start (`SELECT a, FROM t`): the item is missing, not a name */
+    if (yymajor == TK_FROM && yy_find_shift_action(TK_STAR, yypParser->yytos->stateno) != YY_ERROR_ACTION) name_fits = false;
     parse_syntax_error(ctx, TOKEN, name_fits);
 }
 %stack_overflow {
@@ -238,15 +240,11 @@ winarg(A) ::= winval(V).                     { A = V; }
 winarg(A) ::= ID(N) ARROW winval(V).         { A = ast_winarg_named(ctx, N, V); }
 %type winval {AstWinArg*}
 winval(A) ::= TABLE(T) nm(N).                { A = ast_winarg_table(ctx, T, N, NULL); }
+/* `PARTITION BY (a, b)` parses as a row of values: its columns. */
 winval(A) ::= TABLE(T) nm(N) PARTITION BY expr(X). {
     PtrList l = {0};
-    ast_list_push(ctx, &l, X);
-    A = ast_winarg_table(ctx, T, N, &l);
-}
-winval(A) ::= TABLE(T) nm(N) PARTITION BY LP expr(X) COMMA exprlist(L) RP. {
-    PtrList l = {0};
-    ast_list_push(ctx, &l, X);
-    for (int i = 0; i < L.n; i++) ast_list_push(ctx, &l, L.v[i]);
+    if (X->kind == AX_ROW) for (int i = 0; i < X->nargs; i++) ast_list_push(ctx, &l, X->args[i]);
+    else ast_list_push(ctx, &l, X);
     A = ast_winarg_table(ctx, T, N, &l);
 }
 winval(A) ::= expr(X).                       { A = ast_winarg_expr(ctx, X); }
@@ -453,6 +451,11 @@ expr(A) ::= expr(X) NOT BETWEEN(O) ASYMMETRIC expr(Y) AND expr(Z). { A = ast_bet
 expr(A) ::= expr(X) NOT BETWEEN(O) expr(Y) AND expr(Z). { A = ast_between(ctx, X, O, true, Y, Z); }
 expr(A) ::= expr(X) IN(O) LP exprlist(L) RP(R).         { A = ast_in(ctx, X, O, false, &L); A->end = R.pos + 1; }
 expr(A) ::= expr(X) NOT IN(O) LP exprlist(L) RP(R).     { A = ast_in(ctx, X, O, true, &L); A->end = R.pos + 1; }
+/* Subquery predicates: semi and anti joins (bind.c), `(a, b) IN (SELECT x, y …)`. */
+expr(A) ::= expr(X) IN(O) LP fullquery(Q) RP(R).        { A = ast_in_query(ctx, X, O, false, Q, R); }
+expr(A) ::= expr(X) NOT IN(O) LP fullquery(Q) RP(R).    { A = ast_in_query(ctx, X, O, true, Q, R); }
+expr(A) ::= EXISTS(E) LP fullquery(Q) RP(R).            { A = ast_exists(ctx, E, Q, R); }
+expr(A) ::= LP(L) expr(X) COMMA exprlist(Y) RP(R).      { A = ast_row(ctx, L, X, &Y, R); }
 expr(A) ::= expr(X) LIKE(O) expr(Y).                    { A = ast_like(ctx, X, O, false, Y); }
 expr(A) ::= expr(X) NOT LIKE(O) expr(Y).                { A = ast_like(ctx, X, O, true, Y); }
 

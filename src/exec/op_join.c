@@ -122,6 +122,8 @@ typedef struct JoinState {
     int         caprk;    /* capacity */
     Value      *scratch;  /* restore: a decoded row */
     int64_t     ignored;  /* retractions of rows the side did not hold */
+    bool        semi;     /* a semi or anti join: the output is the left rows (semi_process) */
+    bool        anti;     /* an anti join: a left row is out while it meets no right row */
 } JoinState;
 _Static_assert(offsetof(JoinState, rows) == 0, "keyed_op_* expect the Keyed first");
 
@@ -343,9 +345,13 @@ static int join_init(OpState *s)
         x->keys = sd ? jp->rkeys : jp->lkeys;
         x->outer = join_side_outer(jp->type, sd);
     }
+    st->semi = jp->type == JOIN_SEMI || jp->type == JOIN_ANTI;
+    st->anti = jp->type == JOIN_ANTI;
+    /* a semi join's residual reads [left…, right…], wider than its output */
+    int wjoined = st->side[0].ncols + st->side[1].ncols > n->ncols ? st->side[0].ncols + st->side[1].ncols : n->ncols;
     st->kv = xcalloc((size_t)jp->nkeys, sizeof *st->kv);
-    st->joined = xcalloc((size_t)n->ncols, sizeof *st->joined);
-    st->joined2 = xcalloc((size_t)n->ncols, sizeof *st->joined2);
+    st->joined = xcalloc((size_t)wjoined, sizeof *st->joined);
+    st->joined2 = xcalloc((size_t)wjoined, sizeof *st->joined2);
     int wide = st->side[0].ncols > st->side[1].ncols ? st->side[0].ncols : st->side[1].ncols;
     st->scratch = xcalloc((size_t)wide, sizeof *st->scratch);
     /* rows are checkpointed packed: no texts */
@@ -695,9 +701,173 @@ static void prefetch_rows(OpState *s, int sd, const RowKeys *rk)
     if (t) htab_pf(t), htab_pf((const char *)t + 64);
 }
 
+/* ---- semi and anti joins: the left rows that meet (do not meet) a right row ---- */
+
+/* Is a left row that meets `assoc` right rows in the output? */
+static bool semi_out(const JoinState *st, int64_t assoc) { return st->anti ? assoc == 0 : assoc > 0; }
+
+/* Stored left row e into st->joined, its strings copied into the batch arena. */
+static void stored_left(OpState *s, const KeyedEntry *e)
+{
+    JoinState *st = s->priv;
+    const Side *x = &st->side[0];
+    decode_stored(st, e, 0, st->joined);
+    for (int i = 0; i < x->ncols; i++) value_copy_into(&s->job->batch_arena, x->types[i], &st->joined[i]);
+}
+
+/* A left row x arrives (add) or is retracted: it comes out (goes) when it
+ * meets a right row (semi) or none (anti); it is kept with its count of
+ * matches.  A row whose key has a NULL meets nothing and is not kept. */
+static int semi_left(OpState *s, const Value *x, const RowKeys *rk, bool add, int64_t ts, Batch *out, EvalCtx *cx)
+{
+    JoinState *st = s->priv;
+    RowKeys mine;
+    const StrBuf *buf = &st->pre;
+    if (!rk || rk->nul < 0) {
+        st->ka.len = 0;
+        if (row_keys(s, 0, x, &st->ka, &mine, cx) < 0) return -1;
+        rk = &mine;
+        buf = &st->ka;
+    }
+    if (rk->nul) {
+        if (st->anti) emit(s, out, add ? RK_INSERT : RK_DELETE, ts, x);
+        return 0;
+    }
+    const char *k = buf->s + rk->off;
+    if (!add) {
+        KeyedEntry *e = keyed_find(&st->rows, k, rk->len, rk->hr);
+        if (!e) {
+            st->ignored++;
+            return 0;
+        }
+        if (semi_out(st, rec_of(e)->assoc)) emit(s, out, RK_DELETE, ts, x);
+        store_del(s, k, rk);
+        return 0;
+    }
+    Bucket *b = bucket_get_h(s, k + 1, rk->plen - 1, rk->hb, false);
+    int64_t m, unused;
+    if (find_matches(s, 0, b, x, NULL, &m, &unused, cx) < 0) return -1;
+    if (semi_out(st, m)) emit(s, out, RK_INSERT, ts, x);
+    store_add(s, k, rk, b, m);
+    return 0;
+}
+
+/* Left row e meets d right rows more (or fewer): it comes out or goes when
+ * that crosses zero, once per copy. */
+static void semi_assoc(OpState *s, KeyedEntry *e, int64_t d, int64_t ts, Batch *out)
+{
+    JoinState *st = s->priv;
+    JoinRec *r = rec_of(e);
+    bool was = semi_out(st, r->assoc);
+    assoc_add(s, e, d);
+    bool is = semi_out(st, r->assoc);
+    if (was == is) return;
+    stored_left(s, e);
+    for (int64_t c = 0; c < r->count; c++) emit(s, out, is ? RK_INSERT : RK_DELETE, ts, st->joined);
+}
+
+/* A right row x arrives (add) or is retracted: the left rows it meets count it. */
+static int semi_right(OpState *s, const Value *x, const RowKeys *rk, bool add, int64_t ts, Batch *out, EvalCtx *cx)
+{
+    JoinState *st = s->priv;
+    RowKeys mine;
+    const StrBuf *buf = &st->pre;
+    if (!rk || rk->nul < 0) {
+        st->ka.len = 0;
+        if (row_keys(s, 1, x, &st->ka, &mine, cx) < 0) return -1;
+        rk = &mine;
+        buf = &st->ka;
+    }
+    if (rk->nul) return 0;
+    const char *k = buf->s + rk->off;
+    if (!add && !keyed_find(&st->rows, k, rk->len, rk->hr)) {
+        st->ignored++;
+        return 0;
+    }
+    Bucket *b = bucket_get_h(s, k + 1, rk->plen - 1, rk->hb, false);
+    int64_t m, unused;
+    int n = find_matches(s, 1, b, x, NULL, &m, &unused, cx);
+    if (n < 0) return -1;
+    for (int i = 0; i < n; i++) semi_assoc(s, st->m[i].e, add ? 1 : -1, ts, out);
+    if (add) store_add(s, k, rk, b, 0);
+    else store_del(s, k, rk);
+    return 0;
+}
+
+/*
+ * An update pair (-U old, +U nw) of side sd, as one change: a left row
+ * that stays in the output comes out as an update pair, a right row's
+ * update moves only the counts that change (no left row flickers out and
+ * back).  Returns 1 when the rows must go one by one (a NULL key, a row
+ * not held, a right row changing its join key), 0, or -1.
+ */
+static int semi_pair(OpState *s, int sd, const Value *old, const Value *nw, int64_t ts, Batch *out, EvalCtx *cx)
+{
+    JoinState *st = s->priv;
+    RowKeys ro, rn;
+    st->ka.len = st->kb.len = 0;
+    int a = row_keys(s, sd, nw, &st->kb, &rn, cx);
+    if (a) return a < 0 ? -1 : 1;
+    a = row_keys(s, sd, old, &st->ka, &ro, cx);
+    if (a) return a < 0 ? -1 : 1;
+    KeyedEntry *eo = keyed_find(&st->rows, st->ka.s, ro.len, ro.hr);
+    if (!eo) return 1;
+    int64_t mo, mn;
+    if (sd == 0) {
+        Bucket *b = bucket_get_h(s, st->kb.s + 1, rn.plen - 1, rn.hb, false);
+        if (find_matches(s, 0, b, nw, NULL, &mn, &mo, cx) < 0) return -1;
+        bool was = semi_out(st, rec_of(eo)->assoc), is = semi_out(st, mn);
+        if (was && is) emit_change(s, out, ts, old, nw);
+        else if (was) emit(s, out, RK_DELETE, ts, old);
+        else if (is) emit(s, out, RK_INSERT, ts, nw);
+        store_del(s, st->ka.s, &ro);   /* may free the bucket: store_add finds it again */
+        store_add(s, st->kb.s, &rn, NULL, mn);
+        return 0;
+    }
+    if (ro.plen != rn.plen || memcmp(st->ka.s, st->kb.s, ro.plen) != 0) return 1;
+    Bucket *b = bucket_get_h(s, st->ka.s + 1, ro.plen - 1, ro.hb, false);
+    int n = find_matches(s, 1, b, old, nw, &mo, &mn, cx);
+    if (n < 0) return -1;
+    for (int i = 0; i < n; i++)
+        if (st->m[i].m_old != st->m[i].m_new) semi_assoc(s, st->m[i].e, st->m[i].m_new ? 1 : -1, ts, out);
+    store_del(s, st->ka.s, &ro);
+    store_add(s, st->kb.s, &rn, NULL, 0);
+    return 0;
+}
+
+static int semi_process(OpState *s, int port, Batch *in, Batch *out)
+{
+    JoinState *st = s->priv;
+    EvalCtx cx = {.arena = &s->job->batch_arena};
+    keys_ahead(s, port, in, &cx);
+    for (int i = 0; i < in->n; i++) {
+        int f = i + KEYED_AHEAD;
+        if (f < in->n && !st->rk[f].nul) {
+            keyed_prefetch_slot(&st->rows, st->rk[f].hr);
+            htab_prefetch_slot(&st->buckets, st->rk[f].hb);
+        }
+        const Value *row = batch_row(in, i);
+        RowKind k = in->kinds[i];
+        s->cur_row = i;
+        if (k == RK_UPDATE_BEFORE && i + 1 < in->n && in->kinds[i + 1] == RK_UPDATE_AFTER) {
+            int r = semi_pair(s, port, row, batch_row(in, i + 1), in->ts[i + 1], out, &cx);
+            if (r < 0) return -1;
+            if (r == 0) {
+                i++;
+                continue;
+            }
+        }
+        int r = port ? semi_right(s, row, &st->rk[i], rowkind_is_add(k), in->ts[i], out, &cx)
+                     : semi_left(s, row, &st->rk[i], rowkind_is_add(k), in->ts[i], out, &cx);
+        if (r) return -1;
+    }
+    return 0;
+}
+
 static int join_process(OpState *s, int port, Batch *in, Batch *out)
 {
     JoinState *st = s->priv;
+    if (st->semi) return semi_process(s, port, in, out);
     EvalCtx cx = {.arena = &s->job->batch_arena};
     keys_ahead(s, port, in, &cx);
     for (int i = 0; i < in->n; i++) {
@@ -745,8 +915,9 @@ static int join_clock(OpState *s, int64_t now, Batch *out)
 static void join_fingerprint(const PlanNode *n, StrBuf *out)
 {
     const JoinPlan *jp = plan_join(n);
-    const char **names = xcalloc((size_t)n->ncols, sizeof *names);
-    for (int i = 0; i < n->ncols; i++) names[i] = n->cols[i].name;
+    Arena a;
+    arena_init(&a, 1024);
+    const char **names = plan_join_names(&a, n);
     sb_printf(out, "Join/1 type=%d keys=", (int)jp->type);
     for (int k = 0; k < jp->nkeys; k++) {
         bexpr_print(out, jp->lkeys[k], names);
@@ -765,7 +936,7 @@ static void join_fingerprint(const PlanNode *n, StrBuf *out)
         sb_puts(out, " residual=");
         bexpr_print(out, jp->residual, names);
     }
-    free(names);
+    arena_free(&a);
     sb_puts(out, " input0=");
     explain_lineage(n->inputs[0], out);
     sb_puts(out, " input1=");

@@ -60,6 +60,8 @@ typedef struct WRankState {
     bool     output;      /* emit the rank number */
     bool     last_ties;   /* equal keys: the later row first */
     int      wend;        /* window_end column */
+    bool     ltz;         /* window_end is local time: fires at its instant in tz */
+    const TimeZone *tz;   /* table.local-time-zone (NULL = UTC) */
     KeyedEntry **fire;    /* partitions by (wend, seq) */
     int      nfire, capfire;
     int64_t  seq;         /* next arrival number */
@@ -260,6 +262,8 @@ static int wr_init(OpState *s)
     st->output = rp->output;
     st->last_ties = wp->last_ties;
     st->wend = wp->wend;
+    st->ltz = wp->ltz;
+    st->tz = s->job->plan->config.local_tz;
     JsonField *kf = xcalloc((size_t)rp->npartition, sizeof *kf), *vf = xcalloc(1, sizeof *vf);
     for (int k = 0; k < rp->npartition; k++) kf[k] = (JsonField){in->cols[rp->partition[k]].name, st->part_types[k], k};
     vf[0] = (JsonField){"rows", type_make(TY_BIGINT, false), rp->npartition};
@@ -288,6 +292,13 @@ static void wr_end(OpState *s)
     free(st);
 }
 
+/* The time of the window ending at `wend` (its window_end value): the
+ * instant of its last millisecond (a local window_end converted). */
+static int64_t wr_time(const WRankState *st, int64_t wend)
+{
+    return (st->ltz && st->tz ? tz_local_to_utc(st->tz, wend) : wend) - 1;
+}
+
 static int wr_process(OpState *s, int port, Batch *in, Batch *out)
 {
     (void)port;
@@ -298,7 +309,7 @@ static int wr_process(OpState *s, int port, Batch *in, Batch *out)
         if (!rowkind_is_add(in->kinds[i])) continue;   /* the planner gives it an append-only input */
         const Value *row = batch_row(in, i);
         const Value *we = &row[st->wend];
-        if (we->null || we->i - 1 <= s->stats.watermark) {
+        if (we->null || wr_time(st, we->i) <= s->stats.watermark) {
             s->job->stats.late++;   /* its window has fired */
             continue;
         }
@@ -337,9 +348,9 @@ static int wr_advance(OpState *s, int64_t wm, Batch *out)
     while (done < st->nfire) {
         KeyedEntry *e = st->fire[done];
         WPart *p = keyed_payload(e);
-        if (p->wend - 1 > wm) break;
+        if (wr_time(st, p->wend) > wm) break;
         for (int i = (int)(st->lo - 1); i < p->n; i++) {
-            Value *v = batch_add(out, RK_INSERT, p->wend - 1);
+            Value *v = batch_add(out, RK_INSERT, wr_time(st, p->wend));
             rowkey_decode(wrow_bytes(st, p->rows[i]), p->rows[i]->len, st->types, v, st->ncols, &s->job->batch_arena);
             if (st->output) v[st->ncols] = (Value){.i = i + 1};
         }
@@ -359,7 +370,7 @@ static void wr_fingerprint(const PlanNode *n, StrBuf *out)
 {
     const WindowRankPlan *wp = plan_window_rank(n);
     const RankPlan *rp = &wp->rank;
-    sb_printf(out, "WindowRank/1 wend=%d ties=%d partition=", wp->wend, wp->last_ties);
+    sb_printf(out, "WindowRank/1 wend=%d ties=%d%s partition=", wp->wend, wp->last_ties, wp->ltz ? " ltz" : "");
     for (int k = 0; k < rp->npartition; k++) sb_printf(out, "%d;", rp->partition[k]);
     sb_puts(out, " order=");
     for (int k = 0; k < rp->norder; k++) sb_printf(out, "%d%s%s;", rp->order[k], rp->desc[k] ? "d" : "a", rp->nulls_last[k] ? "l" : "f");

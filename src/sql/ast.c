@@ -175,6 +175,35 @@ AstExpr *ast_like(ParseCtx *c, AstExpr *a, Token t, bool negated, AstExpr *pat)
     return seal(c, e);
 }
 
+AstExpr *ast_in_query(ParseCtx *c, AstExpr *a, Token t, bool negated, AstSelect *q, Token rp)
+{
+    AstExpr *e = new_expr(c, AX_IN_QUERY, t.pos);
+    e->a = a;
+    e->negated = negated;
+    e->sub = q;
+    e->end = rp.pos + 1;
+    return seal(c, e);
+}
+
+AstExpr *ast_exists(ParseCtx *c, Token t, AstSelect *q, Token rp)
+{
+    AstExpr *e = new_expr(c, AX_EXISTS, t.pos);
+    e->sub = q;
+    e->end = rp.pos + 1;
+    return seal(c, e);
+}
+
+AstExpr *ast_row(ParseCtx *c, Token lp, AstExpr *first, PtrList *rest, Token rp)
+{
+    AstExpr *e = new_expr(c, AX_ROW, lp.pos);
+    e->nargs = rest->n + 1;
+    e->args = arena_alloc(c->arena, sizeof(AstExpr *) * (size_t)e->nargs);
+    e->args[0] = first;
+    for (int i = 0; i < rest->n; i++) e->args[i + 1] = rest->v[i];
+    e->end = rp.pos + 1;
+    return seal(c, e);
+}
+
 AstExpr *ast_func(ParseCtx *c, Token name, bool distinct, bool star, PtrList *args, Token rp)
 {
     AstExpr *e = new_expr(c, AX_FUNC, name.pos);

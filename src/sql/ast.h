@@ -33,6 +33,10 @@ typedef enum AstExprKind {
     AX_FUNC,              /* name(args), distinct, star = COUNT(*) form; flags for TRIM */
     AX_CASE,              /* CASE [a] WHEN args[2i] THEN args[2i+1] … [ELSE b] END */
     AX_CAST,              /* CAST(a AS type), try_ for TRY_CAST */
+    /* Subquery predicates (bind.c: semi / anti joins), and the row a multi-column IN tests. */
+    AX_IN_QUERY,          /* a [NOT] IN (sub): a may be an AX_ROW */
+    AX_EXISTS,            /* EXISTS (sub) */
+    AX_ROW,               /* (args…): a row of two or more values, only before IN (SELECT …) */
 } AstExprKind;
 
 typedef enum AstOp {
@@ -62,6 +66,7 @@ typedef struct AstType {
 
 typedef struct AstExpr AstExpr;
 typedef struct AstWindowDef AstWindowDef;
+typedef struct AstSelect AstSelect;
 struct AstExpr {
     AstExprKind kind;     /* which of the shapes above */
     int         pos;      /* offset of the token that best names this expression */
@@ -86,6 +91,7 @@ struct AstExpr {
     int         text_pos; /* offset of the value's string literal */
     int         depth;    /* levels of nesting, itself included (ast.c: at most EXPR_MAX_DEPTH) */
     AstWindowDef *over;   /* AX_FUNC: `f(…) OVER (…)` / `OVER w`, else NULL */
+    AstSelect  *sub;      /* AX_IN_QUERY, AX_EXISTS: the subquery */
 };
 
 /* One ORDER BY item of a window: expr [ASC|DESC] [NULLS FIRST|LAST]. */
@@ -165,7 +171,6 @@ typedef struct AstTableElem {
     AstExpr      *wm_expr;/* TE_WATERMARK strategy expression */
 } AstTableElem;
 
-typedef struct AstSelect AstSelect;
 
 typedef struct AstSelItem {
     AstExpr    *expr;     /* NULL for * */
@@ -364,6 +369,10 @@ AstExpr *ast_is(ParseCtx *c, AstExpr *a, Token t, bool negated, LitKind what);
 AstExpr *ast_between(ParseCtx *c, AstExpr *a, Token t, bool negated, AstExpr *lo, AstExpr *hi);
 AstExpr *ast_in(ParseCtx *c, AstExpr *a, Token t, bool negated, PtrList *list);
 AstExpr *ast_like(ParseCtx *c, AstExpr *a, Token t, bool negated, AstExpr *pat);
+/* `a [NOT] IN (query)`, `EXISTS (query)` (rp: the closing parenthesis), `(x, y, …)`. */
+AstExpr *ast_in_query(ParseCtx *c, AstExpr *a, Token t, bool negated, AstSelect *q, Token rp);
+AstExpr *ast_exists(ParseCtx *c, Token t, AstSelect *q, Token rp);
+AstExpr *ast_row(ParseCtx *c, Token lp, AstExpr *first, PtrList *rest, Token rp);
 AstExpr *ast_func(ParseCtx *c, Token name, bool distinct, bool star, PtrList *args, Token rp);
 /* SUBSTRING(s FROM a [FOR b]) and TRIM([spec] [chars] FROM s): the name says which. */
 AstExpr *ast_func_from(ParseCtx *c, Token name, int trimspec, AstExpr *x, AstExpr *y, AstExpr *z, Token rp);

@@ -333,8 +333,19 @@ static BExpr *bind_literal(BindCtx *c, const AstExpr *x)
 
 static BExpr *bind_expr(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am);
 
+static bool scope_resolves(const Scope *sc, const AstExpr *x);
+static BExpr *bx_offset(BindCtx *c, const BExpr *e, int by);
+
 static BExpr *resolve_column(BindCtx *c, const Scope *sc, const AstExpr *x)
 {
+    if (c->outer && !scope_resolves(sc, x) && scope_resolves(c->outer, x)) {
+        /* a correlated column: the enclosing query's (a subquery's WHERE, bind_subquery_preds) */
+        const Scope *o = c->outer;
+        c->outer = NULL;
+        BExpr *e = resolve_column(c, o, x);
+        c->outer = o;
+        return e ? bx_offset(c, e, BIND_OUTER) : NULL;
+    }
     if (x->qual) {
         bool known = false;
         for (int i = 0; i < sc->ncols && !known; i++) known = qual_eq(scope_qual(sc, i), x->qual);
@@ -394,6 +405,32 @@ static BExpr *resolve_column(BindCtx *c, const Scope *sc, const AstExpr *x)
         return e;
     }
     return bx_col(c, hit->index, hit->type, x->pos);
+}
+
+/* Does column reference x name a column of sc (its qualifier known, the name there)? */
+static bool scope_resolves(const Scope *sc, const AstExpr *x)
+{
+    for (int i = 0; i < sc->ncols; i++) {
+        if (strcmp(sc->cols[i].name, x->name) != 0) continue;
+        if (x->qual ? qual_eq(scope_qual(sc, i), x->qual) : !sc->cols[i].hidden) return true;
+    }
+    return false;
+}
+
+/* A copy of e with every column reference moved by `by`. */
+static BExpr *bx_offset(BindCtx *c, const BExpr *e, int by)
+{
+    if (!e) return NULL;
+    BExpr *n = arena_alloc(c->arena, sizeof *n);
+    *n = *e;
+    if (e->kind == BX_COL) n->col += by;
+    n->a = bx_offset(c, e->a, by);
+    n->b = bx_offset(c, e->b, by);
+    if (e->nargs) {
+        n->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++) n->args[i] = bx_offset(c, e->args[i], by);
+    }
+    return n;
 }
 
 static bool type_mismatch(BindCtx *c, int pos, const char *what, Type a, Type b)
@@ -631,6 +668,15 @@ static BExpr *bind_expr1(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode 
         return e;
     }
     case AX_FUNC: return bind_call(c, sc, x, am);
+    case AX_IN_QUERY:
+    case AX_EXISTS:
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos,
+                   "%s is supported only as one of WHERE's conditions joined by AND (eddy runs it as a semi or anti join), "
+                   "not under OR, inside another expression, in HAVING or in a select list", x->kind == AX_EXISTS ? "EXISTS (…)" : "IN (SELECT …)");
+        return NULL;
+    case AX_ROW:
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "a row of values (a, b, …) is supported only before IN (SELECT …)");
+        return NULL;
     case AX_CASE: {
         BExpr *e = bx_new(c, BX_CASE, x->pos);
         e->nargs = x->nargs;
@@ -2292,6 +2338,276 @@ static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q,
     return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Subquery predicates: WHERE … [NOT] IN (SELECT …), [NOT] EXISTS (…)    */
+
+/* Does the expression hold IN (SELECT …) or EXISTS (…) anywhere? */
+static bool ast_has_subquery(const AstExpr *x)
+{
+    if (!x) return false;
+    if (x->kind == AX_IN_QUERY || x->kind == AX_EXISTS) return true;
+    if (ast_has_subquery(x->a) || ast_has_subquery(x->b) || ast_has_subquery(x->c)) return true;
+    for (int i = 0; i < x->nargs; i++)
+        if (ast_has_subquery(x->args[i])) return true;
+    return false;
+}
+
+/* The conjuncts of a WHERE as written (a AND b AND …). */
+static void ast_conjuncts(BindCtx *c, const AstExpr *x, PtrList *into)
+{
+    if (x->kind == AX_BINARY && x->op == OP_AND) {
+        ast_conjuncts(c, x->a, into);
+        ast_conjuncts(c, x->b, into);
+        return;
+    }
+    ptrlist_push(c->arena, into, (void *)x);
+}
+
+/* Does e read a column of the enclosing query (BIND_OUTER + column)? */
+static bool bx_reads_outer(const BExpr *e)
+{
+    if (!e) return false;
+    if (e->kind == BX_COL) return e->col >= BIND_OUTER;
+    if (bx_reads_outer(e->a) || bx_reads_outer(e->b)) return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (bx_reads_outer(e->args[i])) return true;
+    return false;
+}
+
+/* Does e read a column of its own query (below BIND_OUTER)? */
+static bool bx_reads_inner(const BExpr *e)
+{
+    if (!e) return false;
+    if (e->kind == BX_COL) return e->col < BIND_OUTER;
+    if (bx_reads_inner(e->a) || bx_reads_inner(e->b)) return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (bx_reads_inner(e->args[i])) return true;
+    return false;
+}
+
+/* A correlated conjunct over [left…, right…]: an outer column c becomes
+ * left column c, an inner column i right column nl + i. */
+static BExpr *bx_corr(BindCtx *c, const BExpr *e, int nl)
+{
+    if (!e) return NULL;
+    BExpr *n = arena_alloc(c->arena, sizeof *n);
+    *n = *e;
+    if (e->kind == BX_COL) n->col = e->col >= BIND_OUTER ? e->col - BIND_OUTER : nl + e->col;
+    n->a = bx_corr(c, e->a, nl);
+    n->b = bx_corr(c, e->b, nl);
+    if (e->nargs) {
+        n->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++) n->args[i] = bx_corr(c, e->args[i], nl);
+    }
+    return n;
+}
+
+static BExpr *bx_bool(BindCtx *c, BExprKind k, AstOp op, BExpr *a, BExpr *b, bool nullable)
+{
+    BExpr *e = bx_new(c, k, a->pos);
+    e->op = op;
+    e->a = a;
+    e->b = b;
+    e->type = type_make(TY_BOOLEAN, nullable);
+    return e;
+}
+
+/*
+ * One subquery predicate x (IN (SELECT …) or EXISTS (…); anti: under NOT)
+ * of query q's WHERE: q's FROM becomes the left side of a semi (anti) join
+ * whose right side is the subquery, and q then reads that join's rows —
+ * the left side's columns, which sc goes on naming.
+ *
+ * The subquery's WHERE may read q's columns (correlation; only a SELECT
+ * without aggregation, OVER or a window): those conjuncts leave it for the
+ * join's condition, an equality of a q expression and a subquery
+ * expression as a key, any other as the residual; the subquery then
+ * passes on every input column (the condition reads them) followed by its
+ * select list.  `l NOT IN (SELECT r …)` holds when no r equals l and
+ * neither is NULL while the subquery has rows (SQL): columns declared NOT
+ * NULL on both sides are keys, others the residual `l = r OR l IS NULL OR
+ * r IS NULL` — every right row then meets every left row of the other
+ * keys, which is correct but compares rows one by one.
+ */
+static int bind_subquery_pred(BindCtx *c, BQuery *q, Scope *sc, const AstExpr *x, bool anti)
+{
+    const AstSelect *ss = x->sub;
+    if (q->window)
+        return diag_error(c->diag, DIAG_SEMANTIC, x->pos,
+                          "%s in a query over a window table function is not supported by eddy: a semi or anti join's rows are no time "
+                          "attribute; filter the rows before the window", x->kind == AX_EXISTS ? "EXISTS (…)" : "IN (SELECT …)");
+
+    /* The subquery, its WHERE seeing q's columns (a plain SELECT only). */
+    BQuery *sub;
+    c->corr = !ss->union_left && !ss->nctes ? sc : NULL;
+    int rc = bind_query(c, ss, &sub);
+    c->corr = NULL;
+    if (rc) return rc;
+    if (sub->limit >= 0) return diag_error(c->diag, DIAG_SEMANTIC, ss->pos, "LIMIT in an IN or EXISTS subquery is not supported by eddy");
+    PtrList corr = {0}, keep = {0};
+    if (sub->where) {
+        PtrList all = {0};
+        conjuncts(c, sub->where, &all);
+        for (int i = 0; i < all.n; i++) ptrlist_push(c->arena, bx_reads_outer(all.v[i]) ? &corr : &keep, all.v[i]);
+    }
+    if (corr.n && (sub->is_agg || sub->rank || sub->over || sub->window))
+        return diag_error(c->diag, DIAG_SEMANTIC, ((BExpr *)corr.v[0])->pos,
+                          "a correlated subquery (its WHERE reads the outer query's columns) with GROUP BY, aggregates, DISTINCT, OVER or a "
+                          "window is not supported by eddy; correlate a subquery without them, or join the aggregated rows");
+    int *item = arena_alloc(c->arena, sizeof(int) * (size_t)(sub->nout ? sub->nout : 1));   /* right column of each select item */
+    for (int i = 0; i < sub->nout; i++) item[i] = i;
+    if (corr.n) {
+        sub->where = conjoin(c, (BExpr **)keep.v, keep.n);
+        if (x->kind == AX_EXISTS) sub->nout = 0;   /* EXISTS reads no select item */
+        int n = sub->nin + sub->nout;
+        BExpr **out = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)n);
+        const char **names = arena_alloc(c->arena, sizeof(char *) * (size_t)n);
+        int *pos = arena_alloc(c->arena, sizeof(int) * (size_t)n);
+        for (int i = 0; i < sub->nin; i++) {
+            out[i] = bx_col(c, i, sub->in_types[i], sub->from_pos);
+            names[i] = sub->in_names[i];
+            pos[i] = sub->from_pos;
+        }
+        for (int i = 0; i < sub->nout; i++) {
+            out[sub->nin + i] = sub->out[i];
+            names[sub->nin + i] = sub->out_names[i];
+            pos[sub->nin + i] = sub->out_pos[i];
+            item[i] = sub->nin + i;
+        }
+        sub->out = out;
+        sub->out_names = names;
+        sub->out_pos = pos;
+        sub->nout = n;
+    }
+
+    /* IN: the tested values, over q's input (the join's left rows). */
+    const AstExpr *lhs = x->kind == AX_IN_QUERY ? x->a : NULL;
+    int nlhs = !lhs ? 0 : lhs->kind == AX_ROW ? lhs->nargs : 1;
+    int nitems = corr.n ? sub->nout - sub->nin : sub->nout;
+    if (lhs && nlhs != nitems)
+        return diag_error(c->diag, DIAG_SEMANTIC, x->pos, "IN compares %d value%s with a subquery of %d column%s", nlhs, nlhs == 1 ? "" : "s",
+                          nitems, nitems == 1 ? "" : "s");
+    BExpr **lv = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)(nlhs ? nlhs : 1));
+    for (int i = 0; i < nlhs; i++) {
+        const AstExpr *a = lhs->kind == AX_ROW ? lhs->args[i] : lhs;
+        if (a->kind == AX_ROW) return diag_error(c->diag, DIAG_SEMANTIC, a->pos, "a row of values cannot hold another row");
+        if (!(lv[i] = bind_expr(c, sc, a, AGG_NO_WHERE))) return c->diag->code;
+    }
+
+    /* q's FROM becomes the left side. */
+    BQuery *lq = query_new(c, q->from_pos);
+    lq->table = q->table;
+    lq->sub = q->sub;
+    lq->join = q->join;
+    lq->in_names = q->in_names;
+    lq->in_types = q->in_types;
+    lq->in_cols = q->in_cols;
+    lq->nin = q->nin;
+    lq->wm_expr = q->wm_expr;
+    lq->wm_rowtime = q->wm_rowtime;
+    lq->values = q->values;
+    lq->nvalues = q->nvalues;
+    lq->where = q->where;
+    item_rows(c, lq, sc);
+    int nl = lq->nout;
+    BJoin *j = arena_alloc(c->arena, sizeof *j);
+    j->type = anti ? JOIN_ANTI : JOIN_SEMI;
+    j->pos = x->pos;
+    j->left = lq;
+    j->right = sub;
+    q->table = NULL;
+    q->sub = NULL;
+    q->values = NULL;
+    q->nvalues = 0;
+    q->in_cols = NULL;
+    q->wm_expr = NULL;
+    q->wm_rowtime = -1;
+    q->where = NULL;
+    q->join = j;
+    q->nin = nl;
+    q->in_names = lq->out_names;
+    q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)(nl ? nl : 1));
+    for (int i = 0; i < nl; i++) {   /* a regular join's rows are no time attribute (Flink) */
+        q->in_types[i] = lq->out[i]->type;
+        q->in_types[i].timeattr = TA_NONE;
+    }
+    for (int i = 0; i < sc->ncols; i++) sc->cols[i].type.timeattr = TA_NONE;
+
+    /* The condition: IN's comparisons, then the correlated conjuncts. */
+    PtrList rest = {0};
+    for (int i = 0; i < nlhs; i++) {
+        BExpr *l = lv[i], *r = bx_col(c, item[i], sub->out[item[i]]->type, x->pos);
+        Type t;
+        if (!type_common(l->type, r->type, &t)) {
+            type_mismatch(c, lv[i]->pos, "IN compares values of different types", l->type, r->type);
+            return c->diag->code;
+        }
+        if (!anti || (!l->type.nullable && !r->type.nullable)) {
+            join_add_key(c, j, l, r);
+            continue;
+        }
+        BExpr *lc = bx_cast_to(c, l, t), *rc2 = bx_cast_to(c, bx_offset(c, r, nl), t);
+        BExpr *eq = bx_bool(c, BX_OP, OP_EQ, lc, rc2, true);
+        BExpr *ln = bx_bool(c, BX_IS, OP_NONE, l, NULL, false), *rn = bx_bool(c, BX_IS, OP_NONE, bx_offset(c, r, nl), NULL, false);
+        ln->is = rn->is = LIT_NULL;
+        ptrlist_push(c->arena, &rest, bx_bool(c, BX_OP, OP_OR, bx_bool(c, BX_OP, OP_OR, eq, ln, true), rn, true));
+    }
+    for (int i = 0; i < corr.n; i++) {
+        BExpr *e = corr.v[i];
+        if (e->kind == BX_OP && e->op == OP_EQ) {
+            BExpr *o = e->a, *in = e->b;
+            if (bx_reads_inner(o)) o = e->b, in = e->a;
+            if (!bx_reads_inner(o) && !bx_reads_outer(in)) {
+                join_add_key(c, j, bx_offset(c, o, -BIND_OUTER), in);
+                continue;
+            }
+        }
+        ptrlist_push(c->arena, &rest, bx_corr(c, e, nl));
+    }
+    j->residual = conjoin(c, (BExpr **)rest.v, rest.n);
+    return 0;
+}
+
+/*
+ * WHERE with subquery predicates: the conjuncts that are `[NOT] x IN
+ * (SELECT …)` or `[NOT] EXISTS (…)` become semi and anti joins under q
+ * (in the order written); the others filter q's FROM, below them.
+ * corr: the enclosing query's scope when q is itself such a subquery.
+ */
+static int bind_where_subqueries(BindCtx *c, const AstSelect *sel, BQuery *q, Scope *sc, const Scope *corr)
+{
+    PtrList cs = {0}, rest = {0}, preds = {0}, outer = {0};
+    ast_conjuncts(c, sel->where, &cs);
+    for (int i = 0; i < cs.n; i++) {
+        const AstExpr *x = cs.v[i];
+        bool neg = false;
+        while (x->kind == AX_UNARY && x->op == OP_NOT) neg = !neg, x = x->a;
+        if (x->kind == AX_IN_QUERY || x->kind == AX_EXISTS) {
+            ptrlist_push(c->arena, &preds, (void *)cs.v[i]);
+            continue;
+        }
+        c->outer = corr;
+        BExpr *e = bind_expr(c, sc, cs.v[i], AGG_NO_WHERE);
+        c->outer = NULL;
+        if (!e || !need_boolean(c, e, "WHERE condition")) return c->diag->code;
+        /* a correlated condition stays on top, where the enclosing query's join takes it from */
+        ptrlist_push(c->arena, bx_reads_outer(e) ? &outer : &rest, e);
+    }
+    q->where = conjoin(c, (BExpr **)rest.v, rest.n);
+    if (q->where && q->join) q->where = join_where(c, q, q->where);
+    for (int i = 0; i < preds.n; i++) {
+        const AstExpr *x = preds.v[i];
+        bool neg = false;
+        while (x->kind == AX_UNARY && x->op == OP_NOT) neg = !neg, x = x->a;
+        if (bind_subquery_pred(c, q, sc, x, neg != (x->kind == AX_IN_QUERY && x->negated))) return c->diag->code;
+    }
+    if (outer.n) {
+        if (q->where) ptrlist_push(c->arena, &outer, q->where);
+        q->where = conjoin(c, (BExpr **)outer.v, outer.n);
+    }
+    return 0;
+}
+
 static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req, BQuery **out)
 {
     BQuery *q = arena_alloc(c->arena, sizeof *q);
@@ -2300,15 +2616,21 @@ static int bind_select_core(BindCtx *c, const AstSelect *sel, const WinReq *req,
     q->wm_rowtime = -1;
     q->from_pos = sel->from.pos;
     Scope sc = {0};
+    const Scope *corr = c->corr;   /* for this SELECT's WHERE only */
+    c->corr = NULL;
 
     /* FROM */
     if (sel->from.as_of)
         return diag_error(c->diag, DIAG_SEMANTIC, sel->from.as_of->pos, "FOR SYSTEM_TIME AS OF is only supported on the right side of a join (a temporal join)");
     if (bind_from(c, &sel->from, req, q, &sc)) return c->diag->code;
 
-    /* WHERE */
-    if (sel->where) {
+    /* WHERE (a subquery's may read the enclosing query's columns: corr) */
+    if (sel->where && ast_has_subquery(sel->where)) {
+        if (bind_where_subqueries(c, sel, q, &sc, corr)) return c->diag->code;
+    } else if (sel->where) {
+        c->outer = corr;
         q->where = bind_expr(c, &sc, sel->where, AGG_NO_WHERE);
+        c->outer = NULL;
         if (!q->where || !need_boolean(c, q->where, "WHERE condition")) return c->diag->code;
         if (q->join) q->where = join_where(c, q, q->where);
     }

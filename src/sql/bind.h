@@ -68,8 +68,11 @@ typedef struct BRank {
 } BRank;
 
 /* A regular join's kind (a comma or CROSS JOIN is an inner join; the
- * binder moves WHERE equalities between its sides into its keys). */
-typedef enum JoinType { JOIN_INNER, JOIN_LEFT, JOIN_RIGHT, JOIN_FULL } JoinType;
+ * binder moves WHERE equalities between its sides into its keys).  A semi
+ * join (`WHERE x IN (SELECT …)`, `EXISTS (…)`) passes on each left row
+ * that meets a right row, an anti join (`NOT IN`, `NOT EXISTS`) each one
+ * that meets none: their output is the left side's columns only. */
+typedef enum JoinType { JOIN_INNER, JOIN_LEFT, JOIN_RIGHT, JOIN_FULL, JOIN_SEMI, JOIN_ANTI } JoinType;
 
 /* `left JOIN right ON …`: the rows of both sides (each a query whose
  * output is that FROM item's columns) and the condition split into
@@ -83,6 +86,9 @@ typedef struct BJoin {
     BExpr     **rkeys;    /* the keys they equal, over right's output */
     int         nkeys;    /* count (0: every row of one side meets every row of the other) */
     BExpr      *residual; /* the rest of the condition, over [left…, right…], or NULL */
+    /* Semi and anti joins (bind.c, bind_subquery_preds): the query's input
+     * is left's output only; NOT IN's comparisons of nullable columns are
+     * in residual as `l = r OR l IS NULL OR r IS NULL` (SQL's NULL rules). */
     /* An interval join: the condition bounds the sides' rowtime attributes
      * against each other (lower ≤ ltime − rtime ≤ upper); those
      * comparisons are not in residual. */
@@ -182,7 +188,16 @@ typedef struct BindCtx {
     Diag          *diag;      /* first error */
     const CteScope *ctes;     /* WITH names in scope, or NULL */
     struct BindOverItem *over;/* while binding a select item that holds OVER aggregates: its query and WINDOW clause (bind_over.c), else NULL */
+    /* A subquery of `WHERE … IN (SELECT …)` / `EXISTS (…)`: the enclosing
+     * query's scope, which the subquery's own WHERE may read (correlated
+     * columns, bound as BIND_OUTER + column); corr is handed to the
+     * subquery's SELECT, outer is set while its WHERE is bound. */
+    const struct Scope *corr; /* for the next SELECT bound, or NULL */
+    const struct Scope *outer;/* while binding a WHERE that may correlate, or NULL */
 } BindCtx;
+
+/* Columns of an enclosing query read by a subquery's WHERE: BIND_OUTER + its column. */
+#define BIND_OUTER (1 << 24)
 
 /* CREATE TABLE: validates columns, keys, watermark and WITH options and
  * returns a new catalog table (the caller adds it).  0 or a DIAG_* code. */

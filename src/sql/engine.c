@@ -268,13 +268,26 @@ static int provide_table(eddy_engine *e, const char *name, int pos)
     return 0;
 }
 
+static int provide_query(eddy_engine *e, const AstSelect *q);
+
+/* The tables of the subqueries of a WHERE (IN (SELECT …), EXISTS (…)). */
+static int provide_expr(eddy_engine *e, const AstExpr *x)
+{
+    if (!x) return 0;
+    if (x->sub && provide_query(e, x->sub)) return e->diag.code;
+    if (provide_expr(e, x->a) || provide_expr(e, x->b) || provide_expr(e, x->c)) return e->diag.code;
+    for (int i = 0; i < x->nargs; i++)
+        if (provide_expr(e, x->args[i])) return e->diag.code;
+    return 0;
+}
+
 /* Every table a query reads: its FROM items, subqueries and UNION branches. */
 static int provide_query(eddy_engine *e, const AstSelect *q)
 {
     for (; q; q = q->from.sub) {
         if (q->union_left)
             return provide_query(e, q->union_left) || provide_query(e, q->union_right) ? e->diag.code : 0;
-        if (provide_table(e, q->from.table, q->from.pos)) return e->diag.code;
+        if (provide_table(e, q->from.table, q->from.pos) || provide_expr(e, q->where)) return e->diag.code;
     }
     return 0;
 }

@@ -58,8 +58,8 @@ static const struct Refusal {
     {"CALL", 1, NULL, "CALL (stored procedures) is not supported by eddy"},
     {"PARTITIONED", 0, NULL, "PARTITIONED BY is not supported by eddy (a Kafka table is partitioned by its key)"},
     {"TABLESAMPLE", 0, NULL, "TABLESAMPLE is not supported by eddy"},
-    {"EXISTS", 3, "IF", "EXISTS subqueries are not supported by eddy yet"},
-    {"SELECT", 2, "(", "subqueries in expressions (IN (SELECT …), scalar subqueries) are not supported by eddy yet; a subquery in FROM is"},
+    {"SELECT", 2, "(", "scalar subqueries (a SELECT as a value in an expression) are not supported by eddy; x IN (SELECT …) and "
+                       "EXISTS (SELECT …) among WHERE's conditions are, and so is a subquery in FROM"},
     {"DISTRIBUTED", 0, NULL, "DISTRIBUTED BY is not supported by eddy (a Kafka table is partitioned by its key)"},
     {"MODIFY", 0, NULL, "ALTER TABLE … ADD / MODIFY / DROP of columns is not supported by eddy; ALTER TABLE SET / RESET / RENAME TO are, "
                         "and CREATE TABLE … LIKE makes a changed copy"},

@@ -649,6 +649,16 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
         jn->updating = false;
         return jn;
     }
+    if (j->type == JOIN_SEMI || j->type == JOIN_ANTI) {
+        /* The left rows, each once: a semi join of append-only inputs appends (a left row comes
+         * at its first match, and matches are never taken back); an anti join retracts a row
+         * when its first match comes, so it updates.  The left side's key stays unique. */
+        jn->updating = jn->updating || j->type == JOIN_ANTI;
+        jn->has_key = l->has_key;
+        jn->nkey = l->nkey;
+        if (l->has_key) memcpy(jn->key, l->key, sizeof(int) * (size_t)l->nkey);
+        return jn;
+    }
     jn->updating = jn->updating || j->type != JOIN_INNER;
     bool nulls_left = j->type == JOIN_RIGHT || j->type == JOIN_FULL, nulls_right = j->type == JOIN_LEFT || j->type == JOIN_FULL;
     if (jp->runique && l->has_key && !nulls_left) {
@@ -857,7 +867,7 @@ static const PlanNode *update_origin(const PlanNode *n)
 {
     for (bool more = true; more;) {
         more = false;
-        if (n->kind == PLAN_JOIN && plan_join(n)->type != JOIN_INNER) break;
+        if (n->kind == PLAN_JOIN && plan_join(n)->type != JOIN_INNER && plan_join(n)->type != JOIN_SEMI) break;
         for (int i = 0; i < n->ninputs && !more; i++)
             if (n->inputs[i]->updating) n = n->inputs[i], more = true;
     }
@@ -1246,6 +1256,31 @@ static int passes_window_tvf(const PlanNode *n, int col)
     return col < n->inputs[0]->ncols ? col : -1;
 }
 
+const char **plan_join_names(Arena *a, const PlanNode *n)
+{
+    const JoinPlan *j = plan_join(n);
+    if (j->type != JOIN_SEMI && j->type != JOIN_ANTI) {
+        const char **v = arena_alloc(a, sizeof(char *) * (size_t)(n->ncols ? n->ncols : 1));
+        for (int i = 0; i < n->ncols; i++) v[i] = n->cols[i].name;
+        return v;
+    }
+    /* a semi join's output is its left side: the right side's names follow, numbered when taken (k, k0) */
+    const PlanNode *l = n->inputs[0], *r = n->inputs[1];
+    int w = l->ncols + r->ncols;
+    const char **v = arena_alloc(a, sizeof(char *) * (size_t)(w ? w : 1));
+    for (int i = 0; i < w; i++) {
+        const char *base = i < l->ncols ? l->cols[i].name : r->cols[i - l->ncols].name, *name = base;
+        for (int suffix = 0;; suffix++) {
+            bool taken = false;
+            for (int k = 0; k < i && !taken; k++) taken = strcmp(v[k], name) == 0;
+            if (!taken) break;
+            name = arena_printf(a, "%s%d", base, suffix);
+        }
+        v[i] = name;
+    }
+    return v;
+}
+
 /* What one side of a join keeps per join key, in Flink's words. */
 static const char *join_state(ExplainAttrs *a, const PlanNode *in, bool unique)
 {
@@ -1263,9 +1298,9 @@ static const char *join_state(ExplainAttrs *a, const PlanNode *in, bool unique)
 static void describe_join(const PlanNode *n, ExplainAttrs *a)
 {
     static const char *const types[] = {[JOIN_INNER] = "InnerJoin", [JOIN_LEFT] = "LeftOuterJoin", [JOIN_RIGHT] = "RightOuterJoin",
-                                        [JOIN_FULL] = "FullOuterJoin"};
+                                        [JOIN_FULL] = "FullOuterJoin", [JOIN_SEMI] = "LeftSemiJoin", [JOIN_ANTI] = "LeftAntiJoin"};
     const JoinPlan *j = plan_join(n);
-    const char **names = col_names(a, n->cols, n->ncols);
+    const char **names = plan_join_names(a->arena, n);
     explain_attr(a, "joinType", types[j->type]);
     StrBuf b = {0};
     for (int k = 0; k < j->nkeys; k++) {
@@ -1276,7 +1311,11 @@ static void describe_join(const PlanNode *n, ExplainAttrs *a)
     }
     explain_attr(a, "where", arena_strdup(a->arena, b.s ? b.s : "TRUE"));
     sb_free(&b);
-    if (j->residual) explain_attr(a, "residual", print_expr(a, j->residual, n));
+    if (j->residual) {
+        bexpr_print(&b, j->residual, names);
+        explain_attr(a, "residual", arena_strdup(a->arena, b.s));
+        sb_free(&b);
+    }
     explain_attr(a, "leftState", join_state(a, n->inputs[0], j->lunique));
     explain_attr(a, "rightState", join_state(a, n->inputs[1], j->runique));
 }

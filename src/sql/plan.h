@@ -151,7 +151,7 @@ typedef struct WindowTvfPlan {
 
 /* PLAN_JOIN: a regular join of input 0 (left) and input 1 (right); output
  * = [left's columns…, right's columns…], the side an outer join pads with
- * NULLs nullable.  Each side's rows are kept per join key (rows whose key
+ * NULLs nullable; a semi or anti join's output = the left's columns.  Each side's rows are kept per join key (rows whose key
  * has a NULL are never kept: they match nothing). */
 typedef struct JoinPlan {
     PlanNode    node;
@@ -159,7 +159,7 @@ typedef struct JoinPlan {
     BExpr     **lkeys;    /* equality keys over the left input's row */
     BExpr     **rkeys;    /* the keys they equal, over the right input's row (same types) */
     int         nkeys;    /* count (0: one key, every row meets every row) */
-    BExpr      *residual; /* the rest of the condition over the output row, or NULL */
+    BExpr      *residual; /* the rest of the condition over the output row (a semi or anti join's: over [left…, right…]), or NULL */
     int         nleft;    /* left input width (the right's columns follow) */
     bool        lunique;  /* the left input holds one row per join key (its unique key is within the keys) */
     bool        runique;  /* the same for the right */
@@ -246,6 +246,7 @@ typedef struct RankPlan {
 typedef struct WindowRankPlan {
     RankPlan    rank;     /* partition (with the window columns), order, range, output (first: plan_rank reads it) */
     int         wend;     /* the input's window_end column */
+    bool        ltz;      /* window_end is local time (a TIMESTAMP_LTZ attribute's window): the window's time is its instant in table.local-time-zone */
     bool        dedup;    /* a window deduplication (EXPLAIN says so) */
     bool        last_ties;/* rows of equal sort key: the later ranks first (deduplication keeping the last row) */
 } WindowRankPlan;
@@ -323,6 +324,10 @@ static inline bool join_side_outer(JoinType t, int sd)
 static inline const WindowAggPlan *plan_window_agg(const PlanNode *n) { return (const WindowAggPlan *)n; }
 static inline const WindowTvfPlan *plan_window_tvf(const PlanNode *n) { return (const WindowTvfPlan *)n; }
 static inline const JoinPlan    *plan_join(const PlanNode *n)    { return (const JoinPlan *)n; }
+/* The names of a join's rows as its keys and residual read them: its output
+ * columns, or for a semi or anti join (whose output is the left side's)
+ * the left's then the right's, a taken name numbered (k, k0). */
+const char **plan_join_names(Arena *a, const PlanNode *n);
 static inline const IntervalJoinPlan *plan_interval_join(const PlanNode *n) { return (const IntervalJoinPlan *)n; }
 static inline const TemporalJoinPlan *plan_temporal_join(const PlanNode *n) { return (const TemporalJoinPlan *)n; }
 static inline const WindowJoinPlan *plan_window_join(const PlanNode *n) { return (const WindowJoinPlan *)n; }

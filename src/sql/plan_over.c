@@ -37,8 +37,9 @@ static int window_column(const PlanNode *n, int col, const PlanNode **win)
 
 /* The window_end column among the partition columns of a Top-N over an
  * event-time window (window_start of the same window among them too), or
- * -1. */
-static int window_end_col(const PlanNode *in, const BRank *r)
+ * -1; *ltz: the window's time attribute is a TIMESTAMP_LTZ (window_end is
+ * then local time). */
+static int window_end_col(const PlanNode *in, const BRank *r, bool *ltz)
 {
     const PlanNode *ws = NULL, *we = NULL;
     int wend = -1;
@@ -50,8 +51,9 @@ static int window_end_col(const PlanNode *in, const BRank *r)
     }
     if (!ws || ws != we) return -1;
     const WindowSpec *spec = ws->kind == PLAN_WINDOW_AGG ? &plan_window_agg(ws)->spec : &plan_window_tvf(ws)->spec;
-    /* event time on a TIMESTAMP attribute: window_end − 1 is the window's time */
-    return spec->time == TA_ROWTIME && !spec->ltz ? wend : -1;
+    /* event time: window_end − 1 is the window's time (on a TIMESTAMP_LTZ attribute, local time) */
+    *ltz = spec->ltz;
+    return spec->time == TA_ROWTIME ? wend : -1;
 }
 
 PlanNode *plan_over_rank(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
@@ -89,7 +91,8 @@ PlanNode *plan_over_rank(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
                    "(rn = 1, the rank number not selected, an append-only input)");
         return NULL;
     }
-    int wend = pre->updating ? -1 : window_end_col(pre, r);
+    bool ltz = false;
+    int wend = pre->updating ? -1 : window_end_col(pre, r, &ltz);
     if (wend >= 0 && !proctime_order) {
         int ncols = nin + (r->output ? 1 : 0);
         WindowRankPlan *wp = (WindowRankPlan *)plan_node_new(p, PLAN_WINDOW_RANK, sizeof(WindowRankPlan), pre, ncols);
@@ -108,6 +111,7 @@ PlanNode *plan_over_rank(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
         rp->output = r->output;
         rp->append_input = true;
         wp->wend = wend;
+        wp->ltz = ltz;
         wp->dedup = r->lo == 1 && r->hi == 1 && r->norder == 1 && r->order_time == TA_ROWTIME;
         wp->last_ties = wp->dedup && r->desc[0];
         /* Append-only: each window's rows go out once, final. */

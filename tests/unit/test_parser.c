@@ -144,6 +144,17 @@ static void dump(StrBuf *b, const AstExpr *e)
         dump_args(b, e->args, e->nargs);
         sb_putc(b, ')');
         break;
+    case AX_IN_QUERY:
+        sb_printf(b, "(%sIN ", e->negated ? "NOT-" : "");
+        dump(b, e->a);
+        sb_puts(b, " <query>)");
+        break;
+    case AX_EXISTS: sb_puts(b, "(EXISTS <query>)"); break;
+    case AX_ROW:
+        sb_puts(b, "(ROW");
+        dump_args(b, e->args, e->nargs);
+        sb_putc(b, ')');
+        break;
     case AX_LIKE:
         sb_printf(b, "(%sLIKE ", e->negated ? "NOT-" : "");
         dump(b, e->a);
