@@ -18,7 +18,8 @@ import os
 import sqlite3
 import statistics
 
-from eddyharness import Broker, Job, Rec, check_table, fold_upsert, main, produce, quiet, read_topic, step, ukey, wait_for, write_file
+from eddyharness import (Broker, Job, Rec, check, check_table, fold_upsert, main, produce, quiet, read_topic, run_bounded, step, ukey,
+                         wait_for, write_file)
 
 SQL = """
 CREATE TABLE accounts (
@@ -157,6 +158,14 @@ def test(eddy, workdir):
             check_table("region_stats after kill -9, restart and more changes", table_of(bs), want, rel_tol=1e-9)
         finally:
             job.kill()
+        # The state depends on the FILTER conditions and LISTAGG's separator:
+        # a query that changes one cannot follow it (the operator's fingerprint).
+        for what, a, b2 in [("a FILTER condition", "WHERE balance > 50", "WHERE balance > 60"),
+                            ("LISTAGG's separator", "LISTAGG(name, ';')", "LISTAGG(name, '|')")]:
+            path = write_file(workdir, "changed.sql", SQL.replace(a, b2))
+            r = run_bounded(eddy, bs, path, workdir, state=state, expect=1)
+            check("cannot follow" in r.err, "%s changed: the state was not refused:\n%s" % (what, r.err))
+            step("%s changed: refused: %s" % (what, r.err.strip().splitlines()[-1][:200]))
 
 
 main(test)
