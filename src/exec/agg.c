@@ -1,6 +1,9 @@
 /*
- * agg.c — COUNT, SUM, AVG, MIN, MAX as accumulators over a fixed-size slot
- * per group (agg.h), with Flink SQL's semantics:
+ * agg.c — COUNT, SUM, AVG, MIN, MAX, STDDEV_POP/SAMP, VAR_POP/SAMP,
+ * FIRST_VALUE, LAST_VALUE and LISTAGG as accumulators over a fixed-size
+ * slot per group (agg.h), with Flink SQL's semantics (the newer ones are
+ * described where they are defined; FILTER (WHERE …) is the operators'
+ * business, agg_passes in agg.h):
  *
  *   COUNT(*) counts rows, COUNT(x) non-NULL x; BIGINT, never NULL.
  *   SUM, AVG, MIN, MAX skip NULL; over no non-NULL value they are NULL
@@ -42,6 +45,10 @@
  *   MIN, MAX (append-only input)     Ext {value, inline ≤ 8 bytes}   16
  *   MIN, MAX (retracting input)      Mset *                           8
  *   DISTINCT x                       Mset *, then x's slot            8 + x
+ *   STDDEV_*, VAR_*                  Var {Σx pair, n, Σx² pair}       40
+ *   FIRST/LAST_VALUE (append-only)   Ext, as MIN/MAX                  16
+ *   LISTAGG (append-only)            Cat {text, len, cap, values}     32
+ *   LISTAGG, FIRST/LAST (retracting) OList * (values in order)         8
  * so the reference aggregate COUNT(*), SUM(DOUBLE), AVG(DOUBLE) is 56.
  *
  * The multiset (Mset) is a sorted array of (value, count) entries that

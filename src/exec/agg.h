@@ -6,8 +6,9 @@
  * (no allocation for COUNT, SUM, AVG, or MIN/MAX over an append-only input).
  * MIN/MAX over an updating input and COUNT(DISTINCT) keep a small multiset
  * (value → count) behind a pointer in the slot, so a retracted minimum is
- * recomputed exactly.  Memory of such side structures is owned by the
- * accumulator and freed by agg_free.
+ * recomputed exactly; LISTAGG, FIRST_VALUE and LAST_VALUE over an updating
+ * input keep the list of values present.  Memory of such side structures
+ * is owned by the accumulator and freed by agg_free.
  *
  * Each function's behaviour is one row of a table in agg.c, chosen once by
  * agg_spec_init; the AggSpec points at it.
