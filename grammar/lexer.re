@@ -137,6 +137,7 @@ int lex_next(Lexer *lx, Token *t)
         'functions'  { TOK(TK_FUNCTIONS); }
         'columns'    { TOK(TK_COLUMNS); }
         'over'       { TOK(TK_OVER); }
+        'filter'     { TOK(TK_FILTER); }
         'order'      { TOK(TK_ORDER); }
         'asc'        { TOK(TK_ASC); }
         'nulls'      { TOK(TK_NULLS); }

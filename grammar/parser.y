@@ -41,7 +41,7 @@
 %fallback ID KEY ENFORCED WATERMARK METADATA VIRTUAL LOCAL TIME ZONE TABLES JOBS JOB STOP
              BOTH LEADING TRAILING DESC RESET DATE TIMESTAMP UNKNOWN SYMMETRIC ASYMMETRIC TO PARTITION
              SYSTEM_TIME OF
-             OVER ASC NULLS FIRST LAST ROWS RANGE PRECEDING FOLLOWING UNBOUNDED CURRENT ROW.
+             OVER ASC NULLS FIRST LAST ROWS RANGE PRECEDING FOLLOWING UNBOUNDED CURRENT ROW FILTER.
 /* Words of the views / statement sets / SHOW statements: names elsewhere. */
 %fallback ID VALUES VIEW VIEWS TEMPORARY EXECUTE STATEMENT BEGIN ALTER RENAME FUNCTIONS COLUMNS.
 
@@ -53,7 +53,7 @@
 %left PLUS MINUS CONCAT.
 %left STAR SLASH PERCENT.
 %right UMINUS.
-%left OVER.
+%left OVER FILTER.
 
 input ::= cmdlist.
 input ::= .
@@ -486,6 +486,8 @@ expr(A) ::= ID(N) LP trimspec(S) FROM expr(Y) RP(R). { A = ast_func_from(ctx, N,
  * aggregates); the builder checks that f(…) is a call. */
 expr(A) ::= expr(F) OVER(O) LP windef(W) RP(R).   { A = ast_over(ctx, F, O, W, R); }
 expr(A) ::= expr(F) OVER(O) nm(N).                { A = ast_over(ctx, F, O, ast_windef(ctx, O, &N, NULL, NULL, NULL), N); }
+/* An aggregate's filter: `COUNT(*) FILTER (WHERE x > 0)`. */
+expr(A) ::= expr(F) FILTER(K) LP WHERE expr(W) RP(R). { A = ast_agg_filter(ctx, F, K, W, R); }
 %type windef {AstWindowDef*}
 /* (No `OVER (w ORDER BY …)`: an identifier first would take PARTITION,
  * which falls back to one, as a window name.) */

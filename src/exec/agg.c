@@ -1,6 +1,9 @@
 /*
- * agg.c — COUNT, SUM, AVG, MIN, MAX as accumulators over a fixed-size slot
- * per group (agg.h), with Flink SQL's semantics:
+ * agg.c — COUNT, SUM, AVG, MIN, MAX, STDDEV_POP/SAMP, VAR_POP/SAMP,
+ * FIRST_VALUE, LAST_VALUE and LISTAGG as accumulators over a fixed-size
+ * slot per group (agg.h), with Flink SQL's semantics (the newer ones are
+ * described where they are defined; FILTER (WHERE …) is the operators'
+ * business, agg_passes in agg.h):
  *
  *   COUNT(*) counts rows, COUNT(x) non-NULL x; BIGINT, never NULL.
  *   SUM, AVG, MIN, MAX skip NULL; over no non-NULL value they are NULL
@@ -42,6 +45,10 @@
  *   MIN, MAX (append-only input)     Ext {value, inline ≤ 8 bytes}   16
  *   MIN, MAX (retracting input)      Mset *                           8
  *   DISTINCT x                       Mset *, then x's slot            8 + x
+ *   STDDEV_*, VAR_*                  Var {Σx pair, n, Σx² pair}       40
+ *   FIRST/LAST_VALUE (append-only)   Ext, as MIN/MAX                  16
+ *   LISTAGG (append-only)            Cat {text, len, cap, values}     32
+ *   LISTAGG, FIRST/LAST (retracting) OList * (values in order)         8
  * so the reference aggregate COUNT(*), SUM(DOUBLE), AVG(DOUBLE) is 56.
  *
  * The multiset (Mset) is a sorted array of (value, count) entries that
@@ -961,6 +968,473 @@ static void msx_save(const AggSpec *s, const void *st, StrBuf *out) { save_ms(s-
 
 static int msx_load(const AggSpec *s, void *st, Rd *r) { return load_ms(s->arg, st, r); }
 
+/* ---- STDDEV_POP / STDDEV_SAMP / VAR_POP / VAR_SAMP ------------------------------- */
+
+/*
+ * The count, the sum and the sum of squares of the values as doubles, both
+ * sums kept as unevaluated pairs (dd_add; a square enters as its exact
+ * two-double product).  While the sums fit the pairs' ~106 bits they are
+ * exact, so adds, retractions and merges in any order give the same state,
+ * and retracting back to one value leaves Σx² − (Σx)²/n exactly 0 — no
+ * cancellation residue, no negative variance.  The variance is computed
+ * from the pairs in double-double arithmetic, then rounded once; Flink
+ * (Calcite's rewrite, or its newer Welford M2 sum) may differ in the last
+ * bits.  A negative result of rounding is 0.
+ */
+typedef struct Var {
+    Sum s;            /* Σx: d + lo; n = non-NULL values added minus retracted */
+    double q, qlo;    /* Σx²: q + qlo */
+} Var;
+
+/* The value as a double (Flink's doubleValue; DECIMAL scaled). */
+static double var_x(const AggSpec *s, const Value *v)
+{
+    switch (num_class(s->arg)) {
+    case NC_FLOAT:
+    case NC_DOUBLE: return v->d;
+    case NC_DEC: return (double)v->i / (double)pow10_i64[s->arg.scale > 18 ? 18 : s->arg.scale];
+    default: return (double)v->i;
+    }
+}
+
+/* A DECIMAL result must fit eddy's 18 digits at its scale: the deviation
+ * is at most the largest |x| − mean ≤ 2·max|x|, the variance its square;
+ * checked per value so that agg_result cannot fail. */
+static int var_check(const AggSpec *s, double x, char *err, size_t errlen)
+{
+    if (s->result.kind != TY_DECIMAL) return 0;
+    double m = 2 * fabs(x), lim = (double)DEC_MAX / (double)pow10_i64[s->result.scale > 18 ? 18 : s->result.scale];
+    bool sq = s->row->id == FN_VAR_POP || s->row->id == FN_VAR_SAMP;
+    if ((sq ? m * m : m) < lim) return 0;
+    return fail(err, errlen, "%s overflow: a value's deviation does not fit %s in eddy's 18-digit decimals", s);
+}
+
+static int var_update(const AggSpec *s, void *st, const Value *v, int sign, char *err, size_t errlen)
+{
+    Var *a = st;
+    double x = var_x(s, v);
+    if (sign > 0 && var_check(s, x, err, errlen)) return -1;
+    double p = x * x, e = fma(x, x, -p);   /* x² == p + e exactly */
+    if (sign < 0) x = -x, p = -p, e = -e;
+    dd_add(&a->s, x);
+    Sum q = {.d = a->q, .lo = a->qlo};
+    dd_add(&q, p);
+    dd_add(&q, e);
+    a->q = q.d;
+    a->qlo = q.lo;
+    a->s.n += sign;
+    if (a->s.n == 0) memset(a, 0, sizeof *a);   /* all values gone: exactly empty again */
+    return 0;
+}
+
+static int var_step(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen) { return var_update(s, st, v, 1, err, errlen); }
+static int var_retract(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen) { return var_update(s, st, v, -1, err, errlen); }
+
+static int var_merge(const AggSpec *s, void *st, const void *other, char *err, size_t errlen)
+{
+    (void)s, (void)err, (void)errlen;
+    Var *a = st;
+    const Var *b = other;
+    dd_add(&a->s, b->s.d);
+    dd_add(&a->s, b->s.lo);
+    Sum q = {.d = a->q, .lo = a->qlo};
+    dd_add(&q, b->q);
+    dd_add(&q, b->qlo);
+    a->q = q.d;
+    a->qlo = q.lo;
+    a->s.n += b->s.n;
+    if (a->s.n == 0) memset(a, 0, sizeof *a);
+    return 0;
+}
+
+/* Java's (long) / (int) cast of a double, then the narrower types' wrap
+ * (what Flink's generated CAST does): truncation, saturating, NaN → 0. */
+static int64_t java_cast(Type t, double d)
+{
+    if (isnan(d)) return 0;
+    bool wide = t.kind == TY_BIGINT;
+    double lo = wide ? -9223372036854775808.0 : -2147483648.0, hi = wide ? 9223372036854775807.0 : 2147483647.0;
+    if (d <= lo) return wide ? INT64_MIN : narrow(t, (uint64_t)(int64_t)INT32_MIN);
+    if (d >= hi) return wide ? INT64_MAX : narrow(t, (uint64_t)(int64_t)INT32_MAX);
+    return narrow(t, (uint64_t)(int64_t)d);
+}
+
+/* hi + lo = a + b exactly (|a| ≥ |b| not needed: TwoSum). */
+static inline void two_sum(double a, double b, double *hi, double *lo)
+{
+    double s = a + b, bp = s - a;
+    *lo = (a - (s - bp)) + (b - bp);
+    *hi = s;
+}
+
+static void var_final(const AggSpec *s, const void *st, Value *out)
+{
+    const Var *a = st;
+    FuncId f = s->row->id;
+    bool samp = f == FN_VAR_SAMP || f == FN_STDDEV_SAMP;
+    int64_t n = a->s.n;
+    if (n <= 0 || (samp && n == 1)) {   /* no value; a sample of one has no variance (Flink: NULL) */
+        out->null = 1;
+        return;
+    }
+    double var = 0;
+    if (n > 1) {
+        /* Σx² − (Σx)²/n in double-double: (Σx)² as a pair, divided by n
+         * with one correction step, subtracted from the Σx² pair. */
+        double sh = a->s.d, sl = a->s.lo, dn = (double)n;
+        double p = sh * sh, pe = fma(sh, sh, -p) + 2 * sh * sl;
+        double q1 = p / dn, r = (fma(-q1, dn, p) + pe) / dn;   /* (p + pe) / n ≈ q1 + r */
+        double h, l;
+        two_sum(a->q, -q1, &h, &l);
+        l += a->qlo - r;
+        double m2 = h + l;
+        var = m2 > 0 ? m2 / (double)(samp ? n - 1 : n) : 0;
+    }
+    double res = (f == FN_STDDEV_POP || f == FN_STDDEV_SAMP) ? sqrt(var) : var;
+    switch ((TypeKind)s->result.kind) {
+    case TY_FLOAT: out->d = (float)res; break;
+    case TY_DOUBLE: out->d = res; break;
+    case TY_DECIMAL: {   /* HALF_UP at the result scale; var_check kept it in range */
+        double scaled = res * (double)pow10_i64[s->result.scale > 18 ? 18 : s->result.scale];
+        out->i = (int64_t)floor(scaled + 0.5);
+        break;
+    }
+    default: out->i = java_cast(s->result, res); break;   /* Flink's CAST(… AS INT): truncated */
+    }
+}
+
+static void var_save(const AggSpec *s, const void *st, StrBuf *out)
+{
+    (void)s;
+    const Var *a = st;
+    double d[4] = {a->s.d, a->s.lo, a->q, a->qlo};
+    for (int i = 0; i < 4; i++) {
+        uint64_t u;
+        memcpy(&u, &d[i], sizeof u);
+        put_u64le(out, u);
+    }
+    put_varint(out, rowkey_zigzag(a->s.n));
+}
+
+static int var_load(const AggSpec *s, void *st, Rd *r)
+{
+    (void)s;
+    Var *a = st;
+    double d[4];
+    for (int i = 0; i < 4; i++) {
+        uint64_t u;
+        if (get_u64le(r, &u)) return -1;
+        memcpy(&d[i], &u, sizeof u);
+    }
+    a->s.d = d[0], a->s.lo = d[1], a->q = d[2], a->qlo = d[3];
+    return get_svarint(r, &a->s.n);
+}
+
+/* ---- FIRST_VALUE / LAST_VALUE over an append-only input ------------------------ */
+
+/* The Ext slot of MIN/MAX: FIRST_VALUE keeps the first non-NULL value,
+ * LAST_VALUE replaces it with each one.  A window's slices merge in time
+ * order (other is the later part), so the merged first is state's if it
+ * has one, the merged last other's if it has one. */
+
+static int first_step(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    Ext *x = st;
+    if (x->n < 0 || s->row->id == FN_LAST_VALUE) ext_set(s->arg, x, v);
+    return 0;
+}
+
+static int first_merge(const AggSpec *s, void *st, const void *other, char *err, size_t errlen)
+{
+    const Ext *o = other;
+    if (o->n < 0) return 0;
+    Value v;
+    ext_value(s->arg, o, &v);
+    return first_step(s, st, &v, err, errlen);
+}
+
+/* ---- LISTAGG over an append-only input ------------------------------------------ */
+
+/* The joined text so far: values and separators, grown by doubling. */
+typedef struct Cat {
+    char   *buf;      /* the text (not NUL-terminated) */
+    int64_t len;      /* its bytes */
+    int64_t cap;      /* allocated */
+    int64_t n;        /* values joined (0: the result is NULL) */
+} Cat;
+
+/* A group's LISTAGG (or FIRST/LAST_VALUE list) may hold this many bytes of
+ * values: state is kept in memory and written whole at a checkpoint, so a
+ * group growing without bound fails the job with a message rather than
+ * the machine. */
+#define AGG_LIST_MAX_BYTES ((int64_t)64 << 20)
+
+/* The separator: LISTAGG's constant second argument, ',' by default; *null
+ * when it is the NULL literal (then every result is NULL, as Flink's
+ * concat_ws of a NULL separator). */
+static const char *listagg_sep(const AggSpec *s, int32_t *n, bool *null)
+{
+    *null = false;
+    if (s->call->nargs < 1) {
+        *n = 1;
+        return ",";
+    }
+    const Datum *d = &s->call->args[0]->lit;
+    *null = d->null;
+    *n = d->null ? 0 : d->n;
+    return d->null ? "" : d->s;
+}
+
+static int list_too_big(const AggSpec *s, char *err, size_t errlen)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s: a group's values exceed %lld MiB, the most eddy keeps for one aggregate", s->call->fn->name,
+                 (long long)(AGG_LIST_MAX_BYTES >> 20));
+    return -1;
+}
+
+static void cat_put(Cat *c, const char *p, int64_t n)
+{
+    if (c->len + n > c->cap) {
+        int64_t cap = c->cap ? c->cap : 64;
+        while (cap < c->len + n) cap *= 2;
+        c->buf = xrealloc(c->buf, (size_t)cap);
+        c->cap = cap;
+    }
+    if (n) memcpy(c->buf + c->len, p, (size_t)n);
+    c->len += n;
+}
+
+/* Appends n values' text (already joined) to c. */
+static int cat_add(const AggSpec *s, Cat *c, const char *p, int64_t n, int64_t nvals, char *err, size_t errlen)
+{
+    int32_t sn;
+    bool snull;
+    const char *sep = listagg_sep(s, &sn, &snull);
+    if (c->len + n + sn > AGG_LIST_MAX_BYTES) return list_too_big(s, err, errlen);
+    if (c->n > 0) cat_put(c, sep, sn);
+    cat_put(c, p, n);
+    c->n += nvals;
+    return 0;
+}
+
+static int cat_step(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    return cat_add(s, st, v->s, v->n, 1, err, errlen);
+}
+
+static int cat_merge(const AggSpec *s, void *st, const void *other, char *err, size_t errlen)
+{
+    const Cat *o = other;
+    if (o->n == 0) return 0;
+    return cat_add(s, st, o->buf, o->len, o->n, err, errlen);
+}
+
+static void cat_final(const AggSpec *s, const void *st, Value *out)
+{
+    const Cat *c = st;
+    int32_t sn;
+    bool snull;
+    listagg_sep(s, &sn, &snull);
+    if (c->n == 0 || snull) {
+        out->null = 1;
+        return;
+    }
+    out->s = c->buf ? c->buf : "";
+    out->n = (int32_t)c->len;
+}
+
+static void cat_release(const AggSpec *s, void *st)
+{
+    (void)s;
+    Cat *c = st;
+    free(c->buf);
+    memset(c, 0, sizeof *c);
+}
+
+static void cat_save(const AggSpec *s, const void *st, StrBuf *out)
+{
+    (void)s;
+    const Cat *c = st;
+    put_varint(out, (uint64_t)c->n);
+    put_varint(out, (uint64_t)c->len);
+    if (c->len) sb_putn(out, c->buf, (size_t)c->len);
+}
+
+static int cat_load(const AggSpec *s, void *st, Rd *r)
+{
+    (void)s;
+    Cat *c = st;
+    uint64_t n, len;
+    if (get_varint(r, &n) || get_varint(r, &len) || len > (uint64_t)(r->end - r->p) || (int64_t)len > AGG_LIST_MAX_BYTES ||
+        n > INT64_MAX || (n == 0 && len > 0))
+        return -1;
+    cat_put(c, (const char *)r->p, (int64_t)len);
+    r->p += len;
+    c->n = (int64_t)n;
+    return 0;
+}
+
+/* ---- LISTAGG / FIRST_VALUE / LAST_VALUE over a retracting input --------------- */
+
+/*
+ * The values present, in arrival order (Flink keeps a list state for
+ * these).  A retraction removes the earliest equal value; the result is
+ * the first value (FIRST_VALUE), the last (LAST_VALUE) or all of them
+ * joined (LISTAGG).  A LISTAGG retraction that finds no equal value is
+ * remembered (`pending`, a multiset) and cancels the next equal value to
+ * arrive, as Flink's retract list does; FIRST_VALUE and LAST_VALUE ignore
+ * it, as Flink's do.  Removing from the middle moves the entries after it:
+ * the list is bounded by AGG_LIST_MAX_BYTES.
+ */
+typedef struct OList {
+    int64_t n;        /* entries */
+    int64_t cap;      /* allocated */
+    int64_t bytes;    /* string bytes held (the bound) */
+    Mset   *pending;  /* LISTAGG: retractions that found no value, value → count */
+    Cat     text;     /* LISTAGG: the joined result, rebuilt by final when stale */
+    bool    stale;    /* text is not the join of e */
+    MsEnt  *e;        /* the values (cnt unused) */
+} OList;
+
+static inline OList **olist_of(void *st) { return st; }
+
+static int ol_step(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    OList *l = *olist_of(st);
+    if (!l) l = *olist_of(st) = xcalloc(1, sizeof *l);
+    if (l->pending && ms_count(s->arg, l->pending, v) > 0) {   /* cancels an earlier retraction */
+        ms_add(s->arg, &l->pending, v, -1);
+        return 0;
+    }
+    int64_t sz = is_str(s->arg) ? v->n : 8;
+    if (l->bytes + sz + 16 > AGG_LIST_MAX_BYTES) return list_too_big(s, err, errlen);
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 4;
+        l->e = xrealloc(l->e, sizeof *l->e * (size_t)l->cap);
+    }
+    ent_set(s->arg, &l->e[l->n], v);
+    l->e[l->n++].cnt = 1;
+    l->bytes += sz + 16;
+    l->stale = true;
+    return 0;
+}
+
+static int ol_retract(const AggSpec *s, void *st, const Value *v, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    OList *l = *olist_of(st);
+    if (!l) l = *olist_of(st) = xcalloc(1, sizeof *l);
+    for (int64_t i = 0; i < l->n; i++) {
+        Value ev;
+        ent_value(s->arg, &l->e[i], &ev);
+        if (value_cmp(s->arg, &ev, v) != 0) continue;
+        l->bytes -= (is_str(s->arg) ? l->e[i].n : 8) + 16;
+        ent_release(s->arg, &l->e[i]);
+        memmove(&l->e[i], &l->e[i + 1], sizeof *l->e * (size_t)(l->n - i - 1));
+        l->n--;
+        l->stale = true;
+        return 0;
+    }
+    if (s->row->id == FN_LISTAGG) ms_add(s->arg, &l->pending, v, 1);
+    return 0;
+}
+
+static int ol_merge(const AggSpec *s, void *st, const void *other, char *err, size_t errlen)
+{
+    const OList *o = *(OList *const *)other;
+    if (!o) return 0;
+    for (int64_t i = 0; i < o->n; i++) {
+        Value v;
+        ent_value(s->arg, &o->e[i], &v);
+        if (ol_step(s, st, &v, err, errlen)) return -1;
+    }
+    for (int32_t c = 0; o->pending && c < o->pending->nchunks; c++)
+        for (int32_t i = 0; i < o->pending->dir[c]->n; i++) {
+            const MsEnt *e = &o->pending->dir[c]->e[i];
+            Value v;
+            ent_value(s->arg, e, &v);
+            for (int64_t k = 0; k < e->cnt; k++) ol_retract(s, st, &v, err, errlen);
+        }
+    return 0;
+}
+
+static void ol_final(const AggSpec *s, const void *st, Value *out)
+{
+    OList *l = *(OList *const *)st;
+    if (!l || l->n == 0) {
+        out->null = 1;
+        return;
+    }
+    switch (s->row->id) {
+    case FN_FIRST_VALUE: ent_value(s->arg, &l->e[0], out); return;
+    case FN_LAST_VALUE: ent_value(s->arg, &l->e[l->n - 1], out); return;
+    default: break;
+    }
+    if (l->stale) {   /* rebuilt from the list (the list is bounded, so is the text) */
+        int32_t sn;
+        bool snull;
+        const char *sep = listagg_sep(s, &sn, &snull);
+        l->text.len = 0;
+        for (int64_t i = 0; i < l->n; i++) {
+            Value v;
+            ent_value(s->arg, &l->e[i], &v);
+            if (i) cat_put(&l->text, sep, sn);
+            cat_put(&l->text, v.s, v.n);
+        }
+        l->text.n = l->n;
+        l->stale = false;
+    }
+    cat_final(s, &l->text, out);
+}
+
+static void ol_release(const AggSpec *s, void *st)
+{
+    OList *l = *olist_of(st);
+    if (!l) return;
+    for (int64_t i = 0; i < l->n; i++) ent_release(s->arg, &l->e[i]);
+    free(l->e);
+    ms_free(s->arg, l->pending);
+    free(l->text.buf);
+    free(l);
+    *olist_of(st) = NULL;
+}
+
+/* varint entries, the values in order, then the pending multiset. */
+static void ol_save(const AggSpec *s, const void *st, StrBuf *out)
+{
+    const OList *l = *(OList *const *)st;
+    put_varint(out, l ? (uint64_t)l->n : 0);
+    for (int64_t i = 0; l && i < l->n; i++) {
+        Value v;
+        ent_value(s->arg, &l->e[i], &v);
+        put_value(out, s->arg, &v);
+    }
+    save_ms(s->arg, l ? l->pending : NULL, out);
+}
+
+static int ol_load(const AggSpec *s, void *st, Rd *r)
+{
+    uint64_t n;
+    if (get_varint(r, &n) || n > (uint64_t)(r->end - r->p)) return -1;   /* every value takes a byte at least */
+    for (uint64_t i = 0; i < n; i++) {
+        Value v;
+        if (get_value(r, s->arg, &v) || ol_step(s, st, &v, NULL, 0)) return -1;
+    }
+    OList *l = *olist_of(st);
+    Mset *pending = NULL;
+    if (load_ms(s->arg, &pending, r)) {
+        ms_free(s->arg, pending);
+        return -1;
+    }
+    if (pending) {
+        if (!l) l = *olist_of(st) = xcalloc(1, sizeof *l);
+        l->pending = pending;
+    }
+    return 0;
+}
+
 /* ---- DISTINCT ------------------------------------------------------------------- */
 
 /* In front of the aggregate's own slot: the multiset of values seen.  A
@@ -1056,6 +1530,13 @@ static int dist_load(const AggSpec *s, void *st, Rd *r)
     .retract = msx_retract, .merge = msx_merge, .final = msx_final, .release = msx_release, .save = msx_save, \
     .load = msx_load
 
+#define VAR_FUNCS .input = IN_ANY, .size = sizeof(Var), .step = var_step, .retract = var_retract, .merge = var_merge, \
+    .final = var_final, .save = var_save, .load = var_load
+#define FIRST_FUNCS .input = IN_APPEND, .same_distinct = true, .size = sizeof(Ext), .init = ext_init, .step = first_step, \
+    .retract = ext_retract, .merge = first_merge, .final = ext_final, .release = ext_release, .save = ext_save, .load = ext_load
+#define OL_FUNCS .input = IN_RETRACT, .same_distinct = true, .size = sizeof(OList *), .step = ol_step, .retract = ol_retract, \
+    .merge = ol_merge, .final = ol_final, .release = ol_release, .save = ol_save, .load = ol_load
+
 /* The first row that matches a call's function and input serves it. */
 static const AggFuncs agg_funcs[] = {
     {.id = FN_COUNT, .input = IN_ANY, .size = sizeof(int64_t), .step = count_step, .retract = count_retract,
@@ -1066,6 +1547,17 @@ static const AggFuncs agg_funcs[] = {
     {.id = FN_MAX, .dir = -1, EXT_FUNCS},
     {.id = FN_MIN, .dir = 1, MSX_FUNCS},
     {.id = FN_MAX, .dir = -1, MSX_FUNCS},
+    {.id = FN_STDDEV_POP, VAR_FUNCS},
+    {.id = FN_STDDEV_SAMP, VAR_FUNCS},
+    {.id = FN_VAR_POP, VAR_FUNCS},
+    {.id = FN_VAR_SAMP, VAR_FUNCS},
+    {.id = FN_FIRST_VALUE, FIRST_FUNCS},
+    {.id = FN_LAST_VALUE, FIRST_FUNCS},
+    {.id = FN_LISTAGG, .input = IN_APPEND, .size = sizeof(Cat), .step = cat_step, .retract = ext_retract, .merge = cat_merge,
+     .final = cat_final, .release = cat_release, .save = cat_save, .load = cat_load},
+    {.id = FN_FIRST_VALUE, OL_FUNCS},
+    {.id = FN_LAST_VALUE, OL_FUNCS},
+    {.id = FN_LISTAGG, OL_FUNCS},
 };
 
 static const AggFuncs agg_distinct = {
@@ -1082,6 +1574,7 @@ int agg_spec_init(AggSpec *s, const BExpr *call, bool retract)
     if (call->a) s->arg = call->a->type;
     s->result = call->type;
     s->retract = retract;
+    s->filter = call->b ? call->b->col : -1;
     for (size_t i = 0; i < sizeof agg_funcs / sizeof agg_funcs[0] && !s->row; i++) {
         const AggFuncs *r = &agg_funcs[i];
         if (r->id == call->fn->id && (r->input == IN_ANY || r->input == (retract ? IN_RETRACT : IN_APPEND))) s->row = r;
@@ -1140,4 +1633,13 @@ int agg_load(const AggSpec *s, void *state, const char *buf, size_t len, size_t 
     }
     if (used) *used = (size_t)(r.p - (const unsigned char *)buf);
     return 0;
+}
+
+void agg_fingerprint_extra(StrBuf *out, const BExpr *call)
+{
+    for (int i = 0; i < call->nargs; i++) {
+        sb_puts(out, ", ");
+        bexpr_print(out, call->args[i], NULL);
+    }
+    if (call->b) sb_printf(out, " FILTER $%d", call->b->col);
 }

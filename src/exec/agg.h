@@ -6,8 +6,9 @@
  * (no allocation for COUNT, SUM, AVG, or MIN/MAX over an append-only input).
  * MIN/MAX over an updating input and COUNT(DISTINCT) keep a small multiset
  * (value → count) behind a pointer in the slot, so a retracted minimum is
- * recomputed exactly.  Memory of such side structures is owned by the
- * accumulator and freed by agg_free.
+ * recomputed exactly; LISTAGG, FIRST_VALUE and LAST_VALUE over an updating
+ * input keep the list of values present.  Memory of such side structures
+ * is owned by the accumulator and freed by agg_free.
  *
  * Each function's behaviour is one row of a table in agg.c, chosen once by
  * agg_spec_init; the AggSpec points at it.
@@ -29,7 +30,15 @@ typedef struct AggSpec {
     const struct AggFuncs *row; /* the function's row in agg.c's table */
     const struct AggFuncs *run; /* what agg_* call: row, or the DISTINCT row in front of it */
     size_t       size;    /* slot bytes (multiple of 8) */
+    int          filter;  /* input column of the FILTER (WHERE …) condition, -1 = none */
 } AggSpec;
+
+/* Whether an input row reaches the aggregate: its FILTER condition (if it
+ * has one) is TRUE — NULL and FALSE keep the row out, as in WHERE. */
+static inline bool agg_passes(const AggSpec *s, const Value *row)
+{
+    return s->filter < 0 || (!row[s->filter].null && row[s->filter].i != 0);
+}
 
 /* Fills s for one aggregate call.  Returns 0, or -1 when no accumulator
  * implements the call (not an aggregate function eddy knows). */
@@ -52,5 +61,10 @@ void   agg_free(const AggSpec *s, void *state);
 /* Serialises the state to bytes (for checkpoints) and back. */
 void   agg_save(const AggSpec *s, const void *state, StrBuf *out);
 int    agg_load(const AggSpec *s, void *state, const char *buf, size_t len, size_t *used);
+
+/* What an operator's fingerprint adds for a call beyond its function and
+ * argument: constant arguments (LISTAGG's separator) and the FILTER
+ * column; nothing for a call without them, so older state stays valid. */
+void   agg_fingerprint_extra(StrBuf *out, const BExpr *call);
 
 #endif

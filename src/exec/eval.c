@@ -1377,7 +1377,14 @@ static int eval_call(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
     case FN_SUM:
     case FN_AVG:
     case FN_MIN:
-    case FN_MAX: break;
+    case FN_MAX:
+    case FN_LISTAGG:
+    case FN_FIRST_VALUE:
+    case FN_LAST_VALUE:
+    case FN_STDDEV_POP:
+    case FN_STDDEV_SAMP:
+    case FN_VAR_POP:
+    case FN_VAR_SAMP: break;
     }
     return fail(ctx, e, "%s cannot be evaluated as a scalar function", e->fn->name);
 }

@@ -176,7 +176,7 @@ static int agg_init_op(OpState *s)
             return job_fail(s->job, "%s: no accumulator for %s", st->name, call->fn->name);
         st->argcol[a] = call->a ? call->a->col : -1;
         /* COUNT(*) is the group's row count: it needs no slot of its own */
-        st->countstar[a] = call->fn->id == FN_COUNT && !call->a && !call->distinct;
+        st->countstar[a] = call->fn->id == FN_COUNT && !call->a && !call->distinct && !call->b;
         st->slot[a] = st->slots;
         if (!st->countstar[a]) st->slots += ALIGN8(agg_state_size(&st->specs[a]));
     }
@@ -292,6 +292,7 @@ static int agg_process(OpState *s, int port, Batch *in, Batch *out)
         g->nrows += sign;
         for (int a = 0; a < st->naggs; a++) {
             if (st->countstar[a]) continue;   /* g->nrows is its value */
+            if (!agg_passes(&st->specs[a], row)) continue;   /* FILTER (WHERE …) */
             const Value *v = st->argcol[a] >= 0 ? &row[st->argcol[a]] : NULL;
             if (agg_update(&st->specs[a], g->slots + st->slot[a], v, sign, err, sizeof err))
                 return job_fail(s->job, "%s", err);
@@ -375,6 +376,7 @@ static void agg_fingerprint(const PlanNode *n, StrBuf *out)
         } else {
             sb_putc(out, '*');
         }
+        agg_fingerprint_extra(out, e);   /* nothing for a call of eddy before FILTER and LISTAGG */
         sb_puts(out, ");");
     }
     /* and what feeds it: another key expression or argument over the same

@@ -328,6 +328,7 @@ static int accumulate(OpState *s, OverPart *p, const OverRow *r, int sign)
     for (int j = 0; j < st->naggs; j++) {
         const BExpr *a = st->specs[j].call->a;
         const Value *v = a ? &st->scratch[a->col] : NULL;
+        if (!agg_passes(&st->specs[j], st->scratch)) continue;   /* no FILTER here: the binder refuses it over OVER */
         if (agg_update(&st->specs[j], p->acc + st->slot[j], v, sign, st->err, sizeof st->err))
             return job_fail(s->job, "OverAggregate: %s", st->err);
     }

@@ -192,7 +192,7 @@ static int acc_add(OpState *s, Acc *a, const Value *row)
         memcpy(b->s + at, v, vn);
     }
     for (int i = 0; i < st->naggs; i++) {
-        if (st->countstar[i]) continue;
+        if (st->countstar[i] || !agg_passes(&st->specs[i], row)) continue;   /* COUNT(*) is nrows; FILTER (WHERE …) */
         const Value *v = st->argcol[i] >= 0 ? &row[st->argcol[i]] : NULL;
         if (agg_update(&st->specs[i], a->slots + st->slot[i], v, 1, err, sizeof err)) return job_fail(s->job, "%s: %s", st->name, err);
     }
@@ -852,7 +852,7 @@ static int window_agg_init(OpState *s)
         const BExpr *call = wp->aggs[a];
         if (agg_spec_init(&st->specs[a], call, false)) return job_fail(s->job, "%s: no accumulator for %s", st->name, call->fn->name);
         st->argcol[a] = call->a ? call->a->col : -1;
-        st->countstar[a] = call->fn->id == FN_COUNT && !call->a && !call->distinct;
+        st->countstar[a] = call->fn->id == FN_COUNT && !call->a && !call->distinct && !call->b;
         st->slot[a] = st->slots;
         if (!st->countstar[a]) st->slots += ALIGN8(agg_state_size(&st->specs[a]));
     }
@@ -961,6 +961,7 @@ static void window_agg_fingerprint(const PlanNode *n, StrBuf *out)
         } else {
             sb_putc(out, '*');
         }
+        agg_fingerprint_extra(out, e);   /* nothing for a call of eddy before FILTER and LISTAGG */
         sb_puts(out, ");");
     }
     sb_puts(out, " input=");

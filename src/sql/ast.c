@@ -218,6 +218,21 @@ AstExpr *ast_func(ParseCtx *c, Token name, bool distinct, bool star, PtrList *ar
     return seal(c, e);
 }
 
+/* The filter of an aggregate call.  Whether the call is an aggregate is
+ * the binder's to say (a scalar function with FILTER is refused there). */
+AstExpr *ast_agg_filter(ParseCtx *c, AstExpr *call, Token filter, AstExpr *cond, Token last)
+{
+    if (call->kind != AX_FUNC || call->over || call->c) {
+        diag_error(c->diag, DIAG_SYNTAX, filter.pos,
+                   "FILTER must follow an aggregate function call, as in COUNT(*) FILTER (WHERE x > 0)%s",
+                   call->kind == AX_FUNC && call->over ? " (write FILTER before OVER)" : "");
+        return call;
+    }
+    call->c = cond;
+    call->end = last.pos + last.n;
+    return seal(c, call);
+}
+
 AstExpr *ast_func_from(ParseCtx *c, Token name, int trimspec, AstExpr *x, AstExpr *y, AstExpr *z, Token rp)
 {
     AstExpr *e = new_expr(c, AX_FUNC, name.pos);

@@ -30,7 +30,7 @@ typedef enum AstExprKind {
     AX_BETWEEN,           /* a [NOT] BETWEEN b AND c */
     AX_IN,                /* a [NOT] IN (args) */
     AX_LIKE,              /* a [NOT] LIKE b */
-    AX_FUNC,              /* name(args), distinct, star = COUNT(*) form; flags for TRIM */
+    AX_FUNC,              /* name(args), distinct, star = COUNT(*) form; flags for TRIM; c = FILTER (WHERE c) */
     AX_CASE,              /* CASE [a] WHEN args[2i] THEN args[2i+1] … [ELSE b] END */
     AX_CAST,              /* CAST(a AS type), try_ for TRY_CAST */
     /* Subquery predicates (bind.c: semi / anti joins), and the row a multi-column IN tests. */
@@ -404,6 +404,8 @@ AstFrom ast_from_join(ParseCtx *c, AstFrom left, AstJoinType type, Token tok, bo
 AstSelect *ast_union(ParseCtx *c, AstSelect *left, Token u, bool all, AstSelect *right);
 /* Window functions (OVER), the WINDOW clause. */
 AstExpr *ast_over(ParseCtx *c, AstExpr *call, Token over, AstWindowDef *w, Token last);
+/* `call FILTER (WHERE cond)`: cond becomes the call's c (an aggregate's filter). */
+AstExpr *ast_agg_filter(ParseCtx *c, AstExpr *call, Token filter, AstExpr *cond, Token last);
 AstWindowDef *ast_windef(ParseCtx *c, Token at, Token *ref, PtrList *partition, PtrList *order, AstFrame *frame);
 void ast_windef_name(ParseCtx *c, AstWindowDef *w, Token name);
 AstOrderItem *ast_order_item(ParseCtx *c, AstExpr *x, int desc, int nulls);

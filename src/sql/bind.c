@@ -532,6 +532,10 @@ static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
         diag_error(c->diag, DIAG_SEMANTIC, x->pos, "DISTINCT is only allowed in aggregate functions");
         return NULL;
     }
+    if (x->c && !fn->agg) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "FILTER (WHERE …) is only allowed on aggregate functions; %s is not one", fn->name);
+        return NULL;
+    }
     int nargs = x->star ? 0 : x->nargs;
     if ((!x->star || fn->id != FN_COUNT) && (nargs < fn->minargs || (fn->maxargs >= 0 && nargs > fn->maxargs) ||
                                             (fn->id == FN_COUNT && nargs != 1))) {
@@ -557,9 +561,16 @@ static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
     }
     if (!fn->infer(e, c->diag)) return NULL;
     if (fn->agg) {
+        /* a = the argument, args = the constant ones after it (LISTAGG's
+         * separator), b = the FILTER (WHERE …) condition */
         e->a = nargs ? e->args[0] : NULL;
-        e->args = NULL;
-        e->nargs = 0;
+        e->args = nargs > 1 ? e->args + 1 : NULL;
+        e->nargs = nargs > 1 ? nargs - 1 : 0;
+        if (x->c) {
+            BExpr *f = bind_expr(c, sc, x->c, AGG_NESTED);
+            if (!f || !need_boolean(c, f, "the FILTER condition of an aggregate")) return NULL;
+            e->b = f;
+        }
     }
     return e;
 }

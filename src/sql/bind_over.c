@@ -203,6 +203,19 @@ BExpr *bind_over_call(BindCtx *c, const struct Scope *sc, const AstExpr *x)
         diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s is not an aggregate function: OVER takes ROW_NUMBER() or an aggregate", fn->name);
         return NULL;
     }
+    /* What Flink's planner refuses over an OVER window: a FILTER (Calcite
+     * keeps none on a windowed call) and the variance family (Flink
+     * implements it only by rewriting a GROUP BY's aggregates). */
+    if (x->c) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "FILTER (WHERE …) is not supported on an OVER aggregate (as in Flink); "
+                   "write %s(CASE WHEN … THEN x END) OVER (…) instead", fn->name);
+        return NULL;
+    }
+    if (fn->id == FN_STDDEV_POP || fn->id == FN_STDDEV_SAMP || fn->id == FN_VAR_POP || fn->id == FN_VAR_SAMP) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s is not supported over an OVER window (as in Flink); use it in GROUP BY "
+                   "or a window aggregate", fn->name);
+        return NULL;
+    }
     AstWindowDef w;
     if (resolve_window(c, bo->sel, x->over, &w)) return NULL;
     if (w.norder != 1) {

@@ -204,6 +204,10 @@ void bexpr_print(StrBuf *b, const BExpr *e, const char *const *names)
         if (e->kind == BX_AGG) {
             if (e->a) bexpr_print(b, e->a, names);
             else sb_putc(b, '*');
+            for (int i = 0; i < e->nargs; i++) {
+                sb_puts(b, ", ");
+                bexpr_print(b, e->args[i], names);
+            }
         } else if (e->fn->id == FN_TRIM) {
             static const char *const spec[] = {"BOTH", "LEADING", "TRAILING"};
             sb_printf(b, "%s ", spec[e->flags]);
@@ -220,6 +224,18 @@ void bexpr_print(StrBuf *b, const BExpr *e, const char *const *names)
             }
         }
         sb_putc(b, ')');
+        /* Flink's EXPLAIN: `COUNT(*) FILTER $f2`, the condition a column of
+         * the aggregate's input; before planning, the condition itself */
+        if (e->kind == BX_AGG && e->b) {
+            if (e->b->kind == BX_COL) {
+                sb_puts(b, " FILTER ");
+                bexpr_print(b, e->b, names);
+            } else {
+                sb_puts(b, " FILTER (WHERE ");
+                bexpr_print(b, e->b, names);
+                sb_putc(b, ')');
+            }
+        }
         break;
     }
 }

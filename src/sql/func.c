@@ -224,6 +224,60 @@ static bool infer_coalesce(BExpr *c, Diag *d)
     return true;
 }
 
+/* STDDEV_POP/SAMP, VAR_POP/SAMP: Flink types them as AVG (FlinkTypeSystem's
+ * deriveAvgAggType): the argument's type — so an INT column's deviation is
+ * an INT, truncated — and DECIMAL(38, max(s, 6)) for a DECIMAL. */
+static bool infer_variance(BExpr *c, Diag *d)
+{
+    Type t = c->args[0]->type;
+    if (!need(c, 0, type_is_numeric(t), "a number", d)) return false;
+    if (t.kind == TY_NULL) t = type_make(TY_INT, true);
+    if (t.kind == TY_DECIMAL) t = type_decimal(DECIMAL_MAX_PRECISION, t.scale > 6 ? t.scale : 6, true);
+    t.nullable = 1;
+    c->type = t;
+    return true;
+}
+
+/* FIRST_VALUE / LAST_VALUE: the argument's type, NULL over no non-NULL value. */
+/* DISTINCT over an ordered or concatenating aggregate: eddy keeps no
+ * multiset in front of its list, so it refuses rather than ignores it. */
+static bool no_distinct(BExpr *c, Diag *d)
+{
+    if (!c->distinct) return true;
+    diag_error(d, DIAG_SEMANTIC, c->pos, "%s(DISTINCT …) is not supported by eddy", c->fn->name);
+    return false;
+}
+
+static bool infer_first_last(BExpr *c, Diag *d)
+{
+    if (!no_distinct(c, d)) return false;
+    Type t = c->args[0]->type;
+    if (!need(c, 0, t.kind != TY_INTERVAL, "a value", d)) return false;
+    if (t.kind == TY_NULL) t = type_make(TY_INT, true);
+    t.nullable = 1;
+    t.timeattr = TA_NONE;
+    c->type = t;
+    return true;
+}
+
+/* LISTAGG(s [, sep]): STRING.  eddy takes the separator as a constant
+ * string (Flink's planner passes it per row; a constant is what queries
+ * write); NULL or absent means ','. */
+static bool infer_listagg(BExpr *c, Diag *d)
+{
+    if (!no_distinct(c, d)) return false;
+    if (!need(c, 0, type_is_string(c->args[0]->type), "a string", d)) return false;
+    if (c->nargs == 2) {
+        const BExpr *s = c->args[1];
+        if (s->kind != BX_LIT || (!s->lit.null && !type_is_string(s->type))) {
+            diag_error(d, DIAG_SEMANTIC, s->pos, "LISTAGG's separator must be a constant string, as in LISTAGG(name, '; ')");
+            return false;
+        }
+    }
+    c->type = type_make(TY_STRING, true);
+    return true;
+}
+
 static const FuncDef func_table[] = {
     {"COUNT", FN_COUNT, true, 0, 1, infer_count, "COUNT(*) counts rows, COUNT(x) non-NULL values; BIGINT"},
     {"SUM", FN_SUM, true, 1, 1, infer_sum, "sum of non-NULL values; NULL over none; keeps integer types"},
@@ -253,6 +307,14 @@ static const FuncDef func_table[] = {
     {"CURRENT_WATERMARK", FN_CURRENT_WATERMARK, false, 1, 1, infer_current_watermark,
      "CURRENT_WATERMARK(rowtime): the watermark where it is evaluated, NULL before the first"},
     {"NOW", FN_NOW, false, 0, 0, infer_proctime, "NOW(): the current time (the job's clock) as TIMESTAMP_LTZ(3); never a time attribute"},
+    {"LISTAGG", FN_LISTAGG, true, 1, 2, infer_listagg,
+     "LISTAGG(s [, sep]): the non-NULL values joined by sep (default ','), in arrival order; STRING"},
+    {"FIRST_VALUE", FN_FIRST_VALUE, true, 1, 1, infer_first_last, "the first non-NULL value to arrive (under retraction: of those still present)"},
+    {"LAST_VALUE", FN_LAST_VALUE, true, 1, 1, infer_first_last, "the last non-NULL value to arrive (under retraction: of those still present)"},
+    {"STDDEV_POP", FN_STDDEV_POP, true, 1, 1, infer_variance, "population standard deviation of non-NULL values; typed as AVG"},
+    {"STDDEV_SAMP", FN_STDDEV_SAMP, true, 1, 1, infer_variance, "sample standard deviation (NULL over fewer than 2 values); typed as AVG; alias STDDEV"},
+    {"VAR_POP", FN_VAR_POP, true, 1, 1, infer_variance, "population variance of non-NULL values; typed as AVG"},
+    {"VAR_SAMP", FN_VAR_SAMP, true, 1, 1, infer_variance, "sample variance (NULL over fewer than 2 values); typed as AVG; alias VARIANCE"},
 };
 
 static const struct {
@@ -261,6 +323,7 @@ static const struct {
 } func_aliases[] = {
     {"SUBSTR", "SUBSTRING"}, {"CEILING", "CEIL"}, {"POW", "POWER"},
     {"CHARACTER_LENGTH", "CHAR_LENGTH"}, {"IFNULL", "COALESCE"},
+    {"STDDEV", "STDDEV_SAMP"}, {"VARIANCE", "VAR_SAMP"},
 };
 
 const FuncDef *func_find(const char *name)

@@ -16,6 +16,8 @@ typedef enum FuncId {
     FN_CHAR_LENGTH, FN_TO_TIMESTAMP_LTZ, FN_COALESCE, FN_NULLIF,
     FN_PROCTIME, FN_CURRENT_WATERMARK,
     FN_NOW,
+    /* aggregates of issue 20 (exec/agg.c) */
+    FN_LISTAGG, FN_FIRST_VALUE, FN_LAST_VALUE, FN_STDDEV_POP, FN_STDDEV_SAMP, FN_VAR_POP, FN_VAR_SAMP,
 } FuncId;
 
 typedef struct FuncDef {

@@ -284,23 +284,31 @@ static BExpr *col_ref(Plan *p, int col, Type t, int pos)
     return e;
 }
 
-/* An aggregate call over the pre-aggregate calc's row: its argument is
- * found among pre[0..*npre) (not at `skip`, the time attribute of a
- * window's), or appended there, and read as that column. */
+/* The column of the pre-aggregate calc's row that computes e: found among
+ * pre[0..*npre) (not at `skip`, the time attribute of a window's), or
+ * appended there (named as its column, else `$fN` as Flink names it). */
+static BExpr *pre_col(Plan *p, const BExpr *e, const PlanNode *in, BExpr **pre, const char **pre_names, int *npre, int skip)
+{
+    int at = -1;
+    for (int i = 0; i < *npre && at < 0; i++)
+        if (i != skip && bexpr_equal(pre[i], e)) at = i;
+    if (at < 0) {
+        at = (*npre)++;
+        pre[at] = (BExpr *)e;
+        pre_names[at] = e->kind == BX_COL ? in->cols[e->col].name : arena_printf(&p->arena, "$f%d", at);
+    }
+    return col_ref(p, at, e->type, e->pos);
+}
+
+/* An aggregate call over the pre-aggregate calc's row: its argument and
+ * its FILTER condition (b) are read as columns of that row (pre_col), so
+ * the calc's arrays need room for two columns per aggregate. */
 static BExpr *agg_over_pre(Plan *p, const BExpr *call, const PlanNode *in, BExpr **pre, const char **pre_names, int *npre, int skip)
 {
     BExpr *a = arena_alloc(&p->arena, sizeof *a);
     *a = *call;
-    if (!a->a) return a;   /* COUNT(*) */
-    int at = -1;
-    for (int i = 0; i < *npre && at < 0; i++)
-        if (i != skip && bexpr_equal(pre[i], a->a)) at = i;
-    if (at < 0) {
-        at = (*npre)++;
-        pre[at] = a->a;
-        pre_names[at] = a->a->kind == BX_COL ? in->cols[a->a->col].name : arena_printf(&p->arena, "$f%d", at);
-    }
-    a->a = col_ref(p, at, a->a->type, a->a->pos);
+    if (a->a) a->a = pre_col(p, a->a, in, pre, pre_names, npre, skip);
+    if (a->b) a->b = pre_col(p, a->b, in, pre, pre_names, npre, skip);
     return a;
 }
 
@@ -384,7 +392,7 @@ static PlanNode *build_window_agg(Plan *p, const BQuery *q, PlanNode *in, Diag *
 {
     if (!window_input_ok(p, q, in, d)) return NULL;
     int wcol = q->nin - 3;
-    int cap = q->nkeys + 1 + q->naggs;
+    int cap = q->nkeys + 1 + 2 * q->naggs;
     BExpr **pre = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)cap);
     const char **pre_names = arena_alloc(&p->arena, sizeof(char *) * (size_t)cap);
     int *outmap = arena_alloc(&p->arena, sizeof(int) * (size_t)(q->nkeys + q->naggs + 1));
@@ -689,7 +697,7 @@ static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
     if (!q->is_agg) return calc(p, in, q->where, q->out, q->out_names, q->nout);
 
     /* Pre-aggregate calc: [group keys…, distinct aggregate arguments…]. */
-    int cap = q->nkeys + q->naggs;
+    int cap = q->nkeys + 2 * q->naggs;
     BExpr **pre = arena_alloc(&p->arena, sizeof(BExpr *) * (size_t)(cap ? cap : 1));
     const char **pre_names = arena_alloc(&p->arena, sizeof(char *) * (size_t)(cap ? cap : 1));
     int npre = 0;

@@ -653,6 +653,203 @@ static void test_merge(void **state)
     }
 }
 
+
+/* ---- STDDEV / VAR ------------------------------------------------------------------ */
+
+/* Feeds doubles (sign per value) to an accumulator. */
+static void feed_d(Acc *a, const double *v, const int *sign, size_t n)
+{
+    for (size_t i = 0; i < n; i++) addd(a, v[i], sign ? sign[i] : 1);
+}
+
+static void test_variance(void **state)
+{
+    (void)state;
+    static const double xs[] = {2, 4, 4, 4, 5, 5, 7, 9};   /* mean 5, Σ(x − mean)² = 32 */
+    Acc *vp = mk("VAR_POP", T(TY_DOUBLE), T(TY_DOUBLE), false, true);
+    Acc *vs = mk("VAR_SAMP", T(TY_DOUBLE), T(TY_DOUBLE), false, true);
+    Acc *sp = mk("STDDEV_POP", T(TY_DOUBLE), T(TY_DOUBLE), false, true);
+    Acc *ss = mk("STDDEV", T(TY_DOUBLE), T(TY_DOUBLE), false, true);   /* STDDEV_SAMP */
+    Acc *all[] = {vp, vs, sp, ss};
+    for (int k = 0; k < 4; k++) chk_null(all[k]);   /* no value */
+    for (int k = 0; k < 4; k++) addnull(all[k], 1);
+    for (int k = 0; k < 4; k++) chk_null(all[k]);   /* NULLs are no values */
+    for (int k = 0; k < 4; k++) addd(all[k], 3, 1);
+    chk_d(vp, 0), chk_null(vs), chk_d(sp, 0), chk_null(ss);   /* one value: a sample has no variance */
+    for (int k = 0; k < 4; k++) {
+        addd(all[k], 3, -1);
+        chk_null(all[k]);   /* back to none */
+        feed_d(all[k], xs, NULL, 4);
+        roundtrip(all[k]);   /* a checkpoint in the middle */
+        feed_d(all[k], xs + 4, NULL, 4);
+        roundtrip(all[k]);
+    }
+    chk_d(vp, 4), chk_d(vs, 32.0 / 7), chk_d(sp, 2), chk_d(ss, sqrt(32.0 / 7));
+
+    /* cancellation: values near 1e9 whose squares' ulp is 128 */
+    Acc *c = mk("VAR_POP", T(TY_DOUBLE), T(TY_DOUBLE), false, true);
+    static const double big[] = {1000000000.5, 1000000001.5, 1000000002.5};
+    feed_d(c, big, NULL, 3);
+    chk_d(c, 2.0 / 3);
+    addd(c, 1000000002.5, -1);
+    chk_d(c, 0.25);
+    roundtrip(c);
+    addd(c, 1000000001.5, -1);
+    chk_d(c, 0);   /* back to one value: exactly 0 */
+    addd(c, 1000000003.5, 1);
+    chk_d(c, 2.25);
+
+    /* typed as AVG: INT truncates, DECIMAL(10, 2) → DECIMAL(38, 6) */
+    Acc *vi = mk("VAR_POP", T(TY_INT), T(TY_INT), false, true);
+    addi(vi, 1, 1), addi(vi, 2, 1);
+    chk_i(vi, 0);   /* 0.25 */
+    addi(vi, 2, -1), addi(vi, 3, 1);
+    chk_i(vi, 1);
+    roundtrip(vi);
+    Acc *sd = mk("STDDEV_POP", type_decimal(10, 2, true), type_decimal(38, 6, true), false, true);
+    addi(sd, 100, 1), addi(sd, 200, 1);   /* 1.00, 2.00 */
+    chk_i(sd, 500000);                    /* 0.500000 */
+    roundtrip(sd);
+    /* a value whose variance could not fit 18 digits at scale 6 fails, state unchanged */
+    Acc *vd = mk("VAR_POP", type_decimal(18, 0, true), type_decimal(38, 6, true), false, true);
+    addi(vd, 5, 1);
+    Value v = {.i = 1000000000000LL};
+    assert_int_equal(upd(vd, &v, 1), -1);
+    assert_non_null(strstr(vd->err, "overflow"));
+    chk_i(vd, 0);
+
+    /* merge: the sums are exact here, so merged == whole bit for bit */
+    Acc *w = mk("STDDEV_SAMP", T(TY_DOUBLE), T(TY_DOUBLE), false, false);
+    Acc *a = mk("STDDEV_SAMP", T(TY_DOUBLE), T(TY_DOUBLE), false, false);
+    Acc *b = mk("STDDEV_SAMP", T(TY_DOUBLE), T(TY_DOUBLE), false, false);
+    feed_d(w, xs, NULL, 8);
+    feed_d(a, xs, NULL, 3);
+    feed_d(b, xs + 3, NULL, 5);
+    assert_int_equal(agg_merge(&a->spec, a->st, b->st, a->err, sizeof a->err), 0);
+    chk_d(a, sqrt(32.0 / 7));
+    /* DISTINCT: 2, 4, 5, 7, 9 → mean 5.4, Σ(x − mean)² = 29.2 */
+    Acc *dv = mk("VAR_POP", T(TY_DOUBLE), T(TY_DOUBLE), true, true);
+    feed_d(dv, xs, NULL, 8);
+    Value r = res(dv);
+    assert_true(fabs(r.d - 29.2 / 5) < 1e-12);
+    Acc *rest[] = {vp, vs, sp, ss, c, vi, sd, vd, w, a, b, dv};
+    for (size_t k = 0; k < sizeof rest / sizeof *rest; k++) done(rest[k]);
+}
+
+/* ---- LISTAGG, FIRST_VALUE, LAST_VALUE ---------------------------------------------- */
+
+static void test_listagg(void **state)
+{
+    (void)state;
+    Acc *a = mk("LISTAGG", T(TY_STRING), T(TY_STRING), false, false);
+    chk_null(a);
+    addnull(a, 1);
+    chk_null(a);   /* only NULLs: NULL */
+    adds(a, "ann", 1);
+    chk_s(a, "ann");
+    adds(a, "a value longer than eight bytes", 1);
+    roundtrip(a);
+    addnull(a, 1);
+    adds(a, "", 1);
+    adds(a, "cy", 1);
+    chk_s(a, "ann,a value longer than eight bytes,,cy");
+    /* a constant separator; merge appends the later part */
+    BExpr sep = {.kind = BX_LIT, .type = T(TY_STRING), .lit = {.s = " | ", .n = 3}};
+    BExpr *sepv[] = {&sep};
+    Acc *p = mk("LISTAGG", T(TY_STRING), T(TY_STRING), false, false), *q = mk("LISTAGG", T(TY_STRING), T(TY_STRING), false, false);
+    p->call.args = q->call.args = sepv;
+    p->call.nargs = q->call.nargs = 1;
+    adds(p, "x", 1), adds(q, "y", 1), adds(q, "z", 1);
+    assert_int_equal(agg_merge(&p->spec, p->st, q->st, p->err, sizeof p->err), 0);
+    chk_s(p, "x | y | z");
+    roundtrip(p);
+    chk_s(p, "x | y | z");
+
+    /* over a retracting input: the earliest equal value leaves; a retraction
+     * of an absent value cancels the next equal value to arrive */
+    Acc *r = mk("LISTAGG", T(TY_STRING), T(TY_STRING), false, true);
+    adds(r, "x", 1), adds(r, "y", 1), adds(r, "x", 1);
+    chk_s(r, "x,y,x");
+    adds(r, "x", -1);
+    chk_s(r, "y,x");
+    adds(r, "zz", -1);   /* not there */
+    chk_s(r, "y,x");
+    roundtrip(r);        /* the pending retraction survives a restart */
+    adds(r, "zz", 1);    /* cancelled */
+    chk_s(r, "y,x");
+    adds(r, "zz", 1);
+    chk_s(r, "y,x,zz");
+    roundtrip(r);
+    adds(r, "y", -1), adds(r, "x", -1), adds(r, "zz", -1);
+    chk_null(r);
+    roundtrip(r);
+
+    /* the bound: a group's values stop at 64 MiB with a message */
+    Acc *big = mk("LISTAGG", T(TY_STRING), T(TY_STRING), false, false);
+    size_t mb = (size_t)1 << 20;
+    char *chunk = malloc(mb);
+    memset(chunk, 'x', mb);
+    Value cv = {.s = chunk, .n = (int32_t)mb};
+    int k = 0, rc = 0;
+    while (k < 100 && (rc = upd(big, &cv, 1)) == 0) k++;
+    assert_int_equal(rc, -1);
+    assert_int_equal(k, 63);
+    assert_non_null(strstr(big->err, "64 MiB"));
+    free(chunk);
+    done(a), done(p), done(q), done(r), done(big);
+}
+
+static void test_first_last(void **state)
+{
+    (void)state;
+    for (int retract = 0; retract < 2; retract++) {
+        Acc *f = mk("FIRST_VALUE", T(TY_STRING), T(TY_STRING), false, retract);
+        Acc *l = mk("LAST_VALUE", T(TY_STRING), T(TY_STRING), false, retract);
+        Acc *fi = mk("FIRST_VALUE", T(TY_BIGINT), T(TY_BIGINT), false, retract);
+        Acc *ld = mk("LAST_VALUE", T(TY_DOUBLE), T(TY_DOUBLE), false, retract);
+        chk_null(f), chk_null(l), chk_null(fi), chk_null(ld);
+        addnull(f, 1), addnull(l, 1), addnull(fi, 1), addnull(ld, 1);
+        chk_null(f), chk_null(l), chk_null(fi), chk_null(ld);
+        const char *names[] = {"a first value, long", "b", "c third"};
+        for (int i = 0; i < 3; i++) {
+            adds(f, names[i], 1), adds(l, names[i], 1);
+            addi(fi, 10 + i, 1), addd(ld, 0.5 + i, 1);
+            if (i == 1) roundtrip(f), roundtrip(l), roundtrip(fi), roundtrip(ld);
+        }
+        addnull(f, 1), addnull(l, 1);
+        chk_s(f, "a first value, long"), chk_s(l, "c third"), chk_i(fi, 10), chk_d(ld, 2.5);
+        if (retract) {
+            adds(f, "a first value, long", -1), adds(l, "c third", -1);
+            chk_s(f, "b"), chk_s(l, "b");
+            roundtrip(f), roundtrip(l);
+            adds(f, "nothing", -1);   /* absent: ignored, as Flink's */
+            adds(f, "b", -1), adds(l, "b", -1);
+            chk_s(f, "c third"), chk_s(l, "a first value, long");
+            adds(f, "c third", -1), adds(l, "a first value, long", -1);
+            chk_null(f), chk_null(l);
+            adds(f, "nothing", 1);
+            chk_s(f, "nothing");
+        } else {
+            /* merge: other holds the later values */
+            Acc *f2 = mk("FIRST_VALUE", T(TY_STRING), T(TY_STRING), false, false);
+            Acc *l2 = mk("LAST_VALUE", T(TY_STRING), T(TY_STRING), false, false);
+            Acc *e = mk("LAST_VALUE", T(TY_STRING), T(TY_STRING), false, false);
+            adds(f2, "later", 1), adds(l2, "later", 1);
+            assert_int_equal(agg_merge(&f->spec, f->st, f2->st, f->err, sizeof f->err), 0);
+            assert_int_equal(agg_merge(&l->spec, l->st, l2->st, l->err, sizeof l->err), 0);
+            assert_int_equal(agg_merge(&l->spec, l->st, e->st, l->err, sizeof l->err), 0);
+            chk_s(f, "a first value, long"), chk_s(l, "later");
+            assert_int_equal(agg_merge(&e->spec, e->st, f2->st, e->err, sizeof e->err), 0);
+            chk_s(e, "later");
+            /* an append-only accumulator refuses a retraction */
+            Value v = {.s = "b", .n = 1};
+            assert_int_equal(upd(f, &v, -1), -1);
+            done(f2), done(l2), done(e);
+        }
+        done(f), done(l), done(fi), done(ld);
+    }
+}
+
 /* ---- sizes ------------------------------------------------------------------------ */
 
 static void test_state_sizes(void **state)
@@ -688,6 +885,9 @@ int main(void)
         cmocka_unit_test(test_state_sizes),
         cmocka_unit_test(test_double_sum_order_independent),
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_variance),
+        cmocka_unit_test(test_listagg),
+        cmocka_unit_test(test_first_last),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
