@@ -71,12 +71,24 @@ typedef struct RankPart {
     int64_t   nrest;      /* rows in rest */
 } RankPart;
 
+/* A batch's encoded keys and their hashes, row by row (prepare). */
+typedef struct RankBatch {
+    StrBuf    part, row, skey;  /* partition keys, rows (updating input), stored keys of added rows */
+    size_t   *poff, *roff, *soff; /* per row i: where its bytes start in each (i + 1: end) */
+    uint64_t *ph, *rh, *sh;     /* their hashes */
+    int       cap;              /* rows the arrays hold */
+} RankBatch;
+
+/* Rows ahead of the one worked on that prefetch looks at. */
+#define RANK_AHEAD 8
+
 typedef struct RankState {
     Keyed    parts;       /* partition key → RankPart */
     Keyed    stored;      /* the rows below the top, one key each, payload a RestRow */
     size_t   rest_size;   /* bytes of a RestRow (with norder values) */
     Value   *scratch;     /* ncols values: decoding a rest row */
     bool     ending;      /* rank_end: the stored entries go without unlinking */
+    RankBatch rb;         /* the batch's keys (prepare) */
     StrBuf   skey;        /* scratch: a stored key */
     bool     legacy;      /* restore: a partition row held its rest (an earlier eddy's layout) */
     int      ncols;       /* input width */
@@ -258,20 +270,24 @@ static void rest_link(RankPart *p, KeyedEntry *e)
     p->nrest++;
 }
 
-/* A row (its encoding and arrival number) joins the rest of partition
- * part: a new stored entry, which the next checkpoint writes. */
-static int rest_add(RankState *st, RankPart *p, const char *part, size_t plen, const char *enc, size_t len, int64_t seq)
+/* Appends the stored key of a rest row to b: varint partition length,
+ * partition key, varint arrival number, row encoding. */
+static void stored_key(StrBuf *b, const char *part, size_t plen, const char *enc, size_t len, int64_t seq)
 {
     unsigned char v[ROWKEY_VARINT_MAX];
-    st->skey.len = 0;
-    sb_putn(&st->skey, (const char *)v, rowkey_put_varint(v, plen));
-    sb_putn(&st->skey, part, plen);
-    sb_putn(&st->skey, (const char *)v, rowkey_put_varint(v, (uint64_t)seq));
-    sb_putn(&st->skey, enc, len);
-    uint64_t h = keyed_hash(st->skey.s, st->skey.len);
-    KeyedEntry *e = keyed_find(&st->stored, st->skey.s, st->skey.len, h);
-    if (e) return -1;   /* arrival numbers are unique: a damaged state file */
-    e = keyed_insert(&st->stored, st->skey.s, st->skey.len, h, st->rest_size);
+    sb_putn(b, (const char *)v, rowkey_put_varint(v, plen));
+    sb_putn(b, part, plen);
+    sb_putn(b, (const char *)v, rowkey_put_varint(v, (uint64_t)seq));
+    sb_putn(b, enc, len);
+}
+
+/* Stored key key[0..klen) (hash h) joins the rest of partition p: a new
+ * stored entry, which the next checkpoint writes.  check: the key may be
+ * there already (a restore; arrival numbers are unique otherwise). */
+static int rest_add_key(RankState *st, RankPart *p, const char *key, size_t klen, uint64_t h, bool check)
+{
+    if (check && keyed_find(&st->stored, key, klen, h)) return -1;   /* a damaged state file */
+    KeyedEntry *e = keyed_insert(&st->stored, key, klen, h, st->rest_size);
     const char *pp;
     size_t pl;
     if (rest_fill(st, e, &pp, &pl)) {
@@ -280,6 +296,14 @@ static int rest_add(RankState *st, RankPart *p, const char *part, size_t plen, c
     }
     rest_link(p, e);
     return 0;
+}
+
+/* A row (its encoding and arrival number) joins the rest of partition part. */
+static int rest_add(RankState *st, RankPart *p, const char *part, size_t plen, const char *enc, size_t len, int64_t seq, bool check)
+{
+    st->skey.len = 0;
+    stored_key(&st->skey, part, plen, enc, len, seq);
+    return rest_add_key(st, p, st->skey.s, st->skey.len, keyed_hash(st->skey.s, st->skey.len), check);
 }
 
 /* Takes entry e (in the chain headed by head, after prev or heading it)
@@ -417,7 +441,7 @@ static int part_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
             if (!r) goto bad;
             part_insert(p, p->n, r);
         } else {   /* an earlier eddy's layout: the rest become stored rows (new entries: the next checkpoint writes them) */
-            if (rest_add(st, p, keyed_key(e), e->klen, (const char *)q, (size_t)len, (int64_t)seq)) goto bad;
+            if (rest_add(st, p, keyed_key(e), e->klen, (const char *)q, (size_t)len, (int64_t)seq, true)) goto bad;
             stw->legacy = true;
         }
         if ((int64_t)seq >= stw->seq) stw->seq = (int64_t)seq + 1;
@@ -573,6 +597,15 @@ static void rank_end(OpState *s)
     keyed_free(&st->parts);
     sb_free(&st->skey);
     free(st->scratch);
+    sb_free(&st->rb.part);
+    sb_free(&st->rb.row);
+    sb_free(&st->rb.skey);
+    free(st->rb.poff);
+    free(st->rb.roff);
+    free(st->rb.soff);
+    free(st->rb.ph);
+    free(st->rb.rh);
+    free(st->rb.sh);
     sb_free(&st->key);
     sb_free(&st->row);
     free(st->types);
@@ -643,21 +676,90 @@ static void emitted_remove(OpState *s, RankPart *p, int at, int64_t ts, Batch *o
     if (nold > st->hi) emit(s, p->rows[st->hi], RK_INSERT, 0, ts, out);           /* moved up into it */
 }
 
+/*
+ * The batch's keys first, then the rows (as op_agg does): prepare encodes
+ * each row's partition key and, over an updating input, its row and — for
+ * a row that is added — the stored key it gets if it lands in the rest
+ * (its arrival number is known: every added row takes the next one), with
+ * their hashes; prefetch, RANK_AHEAD rows ahead of the row being worked
+ * on, asks for the table slots those keys will probe.
+ */
+static void *rank_grow(void *p, size_t n)
+{
+    p = realloc(p, n);
+    if (!p) abort();   /* out of memory: the library does not print */
+    return p;
+}
+
+static void prepare(RankState *st, const Batch *in)
+{
+    RankBatch *rb = &st->rb;
+    if (in->n + 1 > rb->cap) {
+        rb->cap = in->n + 1;
+        rb->poff = rank_grow(rb->poff, sizeof *rb->poff * (size_t)rb->cap);
+        rb->roff = rank_grow(rb->roff, sizeof *rb->roff * (size_t)rb->cap);
+        rb->soff = rank_grow(rb->soff, sizeof *rb->soff * (size_t)rb->cap);
+        rb->ph = rank_grow(rb->ph, sizeof *rb->ph * (size_t)rb->cap);
+        rb->rh = rank_grow(rb->rh, sizeof *rb->rh * (size_t)rb->cap);
+        rb->sh = rank_grow(rb->sh, sizeof *rb->sh * (size_t)rb->cap);
+    }
+    rb->part.len = rb->row.len = rb->skey.len = 0;
+    int64_t seq = st->seq;
+    for (int i = 0; i < in->n; i++) {
+        const Value *row = batch_row(in, i);
+        rb->poff[i] = rb->part.len;
+        rowkey_encode(&rb->part, st->part_types, row, st->partcols, st->npart);
+        rb->ph[i] = keyed_hash(rb->part.s + rb->poff[i], rb->part.len - rb->poff[i]);
+        rb->roff[i] = rb->row.len;
+        rb->soff[i] = rb->skey.len;
+        if (st->trim) continue;
+        rowkey_encode(&rb->row, st->types, row, NULL, st->ncols);
+        rb->rh[i] = htab_hash(rb->row.s + rb->roff[i], rb->row.len - rb->roff[i]);
+        if (!rowkind_is_add(in->kinds[i])) continue;
+        stored_key(&rb->skey, rb->part.s + rb->poff[i], rb->part.len - rb->poff[i], rb->row.s + rb->roff[i],
+                   rb->row.len - rb->roff[i], seq++);
+        rb->sh[i] = keyed_hash(rb->skey.s + rb->soff[i], rb->skey.len - rb->soff[i]);
+    }
+    rb->poff[in->n] = rb->part.len;
+    rb->roff[in->n] = rb->row.len;
+    rb->soff[in->n] = rb->skey.len;
+}
+
+/* Hints for row j (prepare'd): its partition's slot, its rest table's
+ * slot for its row bytes, the stored table's slot for its new key. */
+static void prefetch(RankState *st, int j)
+{
+    RankBatch *rb = &st->rb;
+    keyed_prefetch_slot(&st->parts, rb->ph[j]);
+    if (st->trim) return;
+    if (rb->soff[j + 1] > rb->soff[j]) keyed_prefetch_slot(&st->stored, rb->sh[j]);
+    int m = j - RANK_AHEAD / 2;   /* by now its partition is in cache */
+    KeyedEntry *e = keyed_find(&st->parts, rb->part.s + rb->poff[m], rb->poff[m + 1] - rb->poff[m], rb->ph[m]);
+    if (e && ((RankPart *)keyed_payload(e))->rest.tags) {
+        const Htab *t = &((RankPart *)keyed_payload(e))->rest;
+        htab_prefetch_slot(t, rb->rh[m]);
+        if (rb->soff[m + 1] == rb->soff[m]) htab_prefetch_entry(t, rb->rh[m]);   /* a retraction: its entry */
+    }
+}
+
 static int rank_process(OpState *s, int port, Batch *in, Batch *out)
 {
     (void)port;
     RankState *st = s->priv;
     Keyed *k = &st->parts;
+    RankBatch *rb = &st->rb;
+    prepare(st, in);
     for (int i = 0; i < in->n; i++) {
+        if (i + RANK_AHEAD < in->n) prefetch(st, i + RANK_AHEAD);
         const Value *row = batch_row(in, i);
         bool add = rowkind_is_add(in->kinds[i]);
-        st->key.len = 0;
-        rowkey_encode(&st->key, st->part_types, row, st->partcols, st->npart);
-        uint64_t h = keyed_hash(st->key.s, st->key.len);
-        KeyedEntry *e = keyed_find(k, st->key.s, st->key.len, h);
+        const char *pk = rb->part.s + rb->poff[i];
+        size_t plen = rb->poff[i + 1] - rb->poff[i];
+        uint64_t h = rb->ph[i];
+        KeyedEntry *e = keyed_find(k, pk, plen, h);
         if (!e && !add) continue;
         if (!e) {
-            e = keyed_insert(k, st->key.s, st->key.len, h, sizeof(RankPart));
+            e = keyed_insert(k, pk, plen, h, sizeof(RankPart));
             memset(keyed_payload(e), 0, sizeof(RankPart));
         }
         RankPart *p = keyed_payload(e);
@@ -667,31 +769,46 @@ static int rank_process(OpState *s, int port, Batch *in, Batch *out)
                 if (p->n == 0) keyed_remove(k, e, h);
                 continue;   /* below the top hi for good */
             }
-            st->row.len = 0;
-            rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
-            if (at >= st->hi) {   /* below the top: it ranks after every top row */
-                if (rest_add(st, p, st->key.s, st->key.len, st->row.s, st->row.len, st->seq++))
-                    return job_fail(s->job, "Rank: a row does not encode");
+            const char *enc;
+            size_t elen;
+            if (st->trim) {
+                st->row.len = 0;
+                rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
+                enc = st->row.s, elen = st->row.len;
             } else {
-                RankRow *r = row_new(st, st->row.s, st->row.len, st->seq++);
+                enc = rb->row.s + rb->roff[i], elen = rb->roff[i + 1] - rb->roff[i];
+            }
+            if (at >= st->hi) {   /* below the top: it ranks after every top row */
+                if (rest_add_key(st, p, rb->skey.s + rb->soff[i], rb->soff[i + 1] - rb->soff[i], rb->sh[i], false))
+                    return job_fail(s->job, "Rank: a row does not encode");
+                st->seq++;
+            } else {
+                RankRow *r = row_new(st, enc, elen, st->seq++);
                 if (!r) return job_fail(s->job, "Rank: a row does not encode");
                 part_insert(p, at, r);
                 emitted_insert(s, p, at, in->ts[i], out);
                 if (p->n > st->hi) {   /* the last top row falls out */
                     RankRow *last = part_take(p, p->n - 1);
-                    int bad = !st->trim && rest_add(st, p, st->key.s, st->key.len, last->enc, last->len, last->seq);
+                    int bad = !st->trim && rest_add(st, p, pk, plen, last->enc, last->len, last->seq, false);
                     free(last);
                     if (bad) return job_fail(s->job, "Rank: a row does not encode");
                 }
             }
         } else {
-            st->row.len = 0;
-            rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
+            const char *enc;
+            size_t elen;
+            if (st->trim) {
+                st->row.len = 0;
+                rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
+                enc = st->row.s, elen = st->row.len;
+            } else {
+                enc = rb->row.s + rb->roff[i], elen = rb->roff[i + 1] - rb->roff[i];
+            }
             int at = -1;
             for (int j = lower_bound(st, p, row); j < p->n && row_cmp(st, p->rows[j]->vals, row) == 0 && at < 0; j++)
-                if (p->rows[j]->len == st->row.len && memcmp(row_bytes(st, p->rows[j]), st->row.s, st->row.len) == 0) at = j;
+                if (p->rows[j]->len == elen && memcmp(row_bytes(st, p->rows[j]), enc, elen) == 0) at = j;
             if (at < 0) {
-                if (!rest_remove(st, p, st->row.s, st->row.len)) continue;   /* not held: nothing to retract */
+                if (!rest_remove(st, p, enc, elen)) continue;   /* not held: nothing to retract */
             } else {
                 /* the best row of the rest moves up to take the last top place */
                 if (p->nrest) {
