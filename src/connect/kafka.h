@@ -141,7 +141,7 @@ int kafka_broker_set_rtt(kafka_broker *b, int broker_id, int rtt_ms, char *err,
 /*
 ** Create a producer for the cluster at bootstrap ("host:port[,...]"; may be
 ** NULL if props set bootstrap.servers).  Defaults: compression.codec=lz4,
-** linger.ms=20, partitioner=murmur2_random (the Java client's partitioner,
+** linger.ms=5, partitioner=murmur2_random (the Java client's partitioner,
 ** so eddy and Java/Flink producers put a key on the same partition),
 ** enable.idempotence=true (so acks=all) and
 ** max.in.flight.requests.per.connection=1 (kafka.c says why).  Records of a

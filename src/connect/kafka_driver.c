@@ -202,6 +202,19 @@ typedef struct Driver {
     char          err[512];
 } Driver;
 
+/* Has the job processed every record its Kafka partitions held at their
+ * last fetch responses?  (A partition whose high watermark is not known
+ * yet counts as not read to its end.) */
+static bool read_to_end(Driver *d)
+{
+    if (!d->c) return false;
+    for (int k = 0; k < d->nparts; k++) {
+        int64_t hi = -1;
+        if (kafka_cached_high(d->c, d->pos[k].topic, d->pos[k].partition, &hi) || hi < 0 || d->pos[k].offset < hi) return false;
+    }
+    return true;
+}
+
 static int checkpoint_drain(Driver *d, bool all, volatile sig_atomic_t *stop);
 static void watch_broker(Driver *d);
 static void publish(Driver *d);
@@ -1306,7 +1319,13 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         int prc = n > 0 ? route(&d, msgs, recs, n) : 0;
         kafka_release_batch(d.c, msgs, n);
         if (prc) goto out;
-        if (j->pending && (j->pending >= j->batch_rows || now_ms() - first_pending >= j->latency_ms)) {
+        /* A mini-batch ends at its size, after allow-latency, or as soon as
+         * the job has read all its partitions hold: then waiting only
+         * delays the results (at a steady 100k orders/s, 100 ms of the
+         * reference job's end-to-end latency), while a job catching up on
+         * a backlog keeps its full batches. */
+        if (j->pending && (j->pending >= j->batch_rows || now_ms() - first_pending >= j->latency_ms ||
+                           (n < maxbatch && read_to_end(&d)))) {
             if (job_flush(j)) goto out;
         }
         if (p && kafka_producer_poll(p, d.err, sizeof d.err)) {

@@ -292,7 +292,11 @@ static int checkpoint_packed(Keyed *k, StateBatch *b, int op)
 
 int keyed_checkpoint(Keyed *k, StateBatch *b, int op)
 {
-    if (k->cfg.packed) return checkpoint_packed(k, b, op);
+    if (k->cfg.packed || k->marked) return checkpoint_packed(k, b, op);
+    if (k->cfg.pack_above > 0 && (int64_t)keyed_count(k) > k->cfg.pack_above) {
+        k->rows_stored = true;   /* the rows earlier checkpoints wrote go: a snapshot replaces them */
+        return checkpoint_packed(k, b, op);
+    }
     for (int i = 0; i < k->nchanged; i++) {
         KeyedEntry *e = k->changed[i];
         if (i + KEYED_AHEAD < k->nchanged) keyed_pf(k->changed[i + KEYED_AHEAD]);
@@ -405,13 +409,13 @@ int keyed_restore(Keyed *k, StateStore *store, int op)
     k->chunk_first = UINT64_MAX;
     k->chunk_next = 0;
     k->chunk_records = 0;
-    bool packed = k->cfg.packed;
+    bool packed = k->cfg.packed || k->cfg.pack_above > 0;
     if (packed) {
         char mk[40];
         snprintf(mk, sizeof mk, "op.%d.layout", op);
         const char *layout = state_get_meta(store, mk);
         k->marked = layout && strcmp(layout, "packed") == 0;
-        packed = k->marked || !k->cfg.legacy_rows;
+        packed = k->marked || (!k->cfg.legacy_rows && k->cfg.pack_above <= 0);
     }
     if (state_scan(store, op, packed ? restore_chunk : restore_row, k))
         return j->err[0] ? -1 : job_fail(j, "%s", state_errmsg(store));

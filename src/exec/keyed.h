@@ -106,6 +106,15 @@ typedef struct KeyedConfig {
      * then read row by row, and its first checkpoint deletes those rows and
      * writes a snapshot. */
     bool legacy_rows;
+    /* Rows while small, packed when large: > 0 writes one state row per
+     * entry with its texts (readable in sqlite3) while the operator holds
+     * at most this many live entries, and switches to packed chunks the
+     * first time a checkpoint finds more (its rows replaced by a snapshot,
+     * the packed marker written); from then on it stays packed.  A restore
+     * reads whichever layout the file holds.  For operators whose entry
+     * count depends on the data (aggregates: a few regions or a million
+     * users). */
+    int64_t pack_above;
 } KeyedConfig;
 
 typedef struct Keyed {
@@ -130,6 +139,9 @@ typedef struct Keyed {
     bool         marked;      /* the file carries the packed marker */
 } Keyed;
 
+/* pack_above for operators whose state is per group: up to this many
+ * groups the state file stays readable row by row. */
+#define KEYED_READABLE_MAX 10000
 /* Packed chunks are closed at this size (bytes of records). */
 #define KEYED_CHUNK (256 * 1024)
 /* Records the chunks may hold beyond twice the live entries before a

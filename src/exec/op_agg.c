@@ -114,6 +114,7 @@ static int group_save(OpState *s, const KeyedEntry *e, StrBuf *out, Value *row)
     sb_putn(out, (const char *)v, rowkey_put_varint(v, rowkey_zigzag(g->nrows)));
     for (int a = 0; a < st->naggs; a++)
         if (!st->countstar[a]) agg_save(&st->specs[a], g->slots + st->slot[a], out);
+    if (!row) return 0;   /* packed: no texts */
     group_output(st, e, row);
     row[st->ncols] = (Value){.i = g->nrows};
     return 0;
@@ -189,6 +190,11 @@ static int agg_init_op(OpState *s)
         .vsize = sizeof(Group) + st->slots, .key_text = kf, .nkey_text = ap->ngroup, .val_text = vf,
         .nval_text = ap->naggs + 1, .row_width = n->ncols + 1,
         .save = group_save, .load = group_load, .release = group_release,
+        /* GROUP BY user_id or (region, user_id): a state row and two JSON
+         * texts per changed group cost more than the aggregate itself
+         * (Top-3 users per region, 1M orders, 571k groups: 6.3 s, the
+         * state writer's SQLite B-tree work most of it) */
+        .pack_above = KEYED_READABLE_MAX,
     };
     keyed_init(&st->groups, s, &cfg);   /* it owns kf and vf now */
     return 0;

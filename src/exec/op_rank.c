@@ -32,8 +32,14 @@
  * varint arrival number, row encoding — so a checkpoint writes the rows
  * that changed, not every row of a changed partition (a partition of 20k
  * users rewritten per checkpoint made Top-N over an aggregate 0.18× the
- * pass-through; bench/README.md).  A state file of an earlier eddy, whose
- * partition rows hold the rest too, is read as such and rewritten.
+ * pass-through; bench/README.md).  Those entries *are* the rest: the
+ * partition's rest table indexes them by the row bytes inside their keys,
+ * and their payload (RestRow) holds the chain of equal rows, the arrival
+ * number and the decoded ORDER BY values, so a row entering or leaving the
+ * rest costs one entry and two hash operations, no allocation of its own
+ * (Top-3 users per region over 1M orders: the Rank's CPU 1.5 → … s).
+ * A state file of an earlier eddy, whose partition rows hold the rest
+ * too, is read as such and rewritten.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -53,7 +59,6 @@ typedef struct RankRow {
     uint32_t len;         /* encoding bytes */
     int64_t  seq;         /* arrival number: orders rows of equal sort keys */
     const char *enc;      /* the encoding (after the values) */
-    struct RankRow *dup;  /* in the rest table: the next row with the same bytes */
     Value    vals[];      /* ncols values, then the len bytes of the encoding */
 } RankRow;
 
@@ -62,13 +67,28 @@ typedef struct RankPart {
     RankRow **rows;       /* the top rows (at most hi), sorted, best first */
     int       n;          /* count */
     int       cap;        /* capacity */
-    Htab      rest;       /* updating input: every other row, by its bytes (duplicates chained) */
+    Htab      rest;       /* updating input: every other row (a `stored` entry), by its bytes (duplicates chained) */
     int64_t   nrest;      /* rows in rest */
 } RankPart;
 
+/* A batch's encoded keys and their hashes, row by row (prepare). */
+typedef struct RankBatch {
+    StrBuf    part, row, skey;  /* partition keys, rows (updating input), stored keys of added rows */
+    size_t   *poff, *roff, *soff; /* per row i: where its bytes start in each (i + 1: end) */
+    uint64_t *ph, *rh, *sh;     /* their hashes */
+    int       cap;              /* rows the arrays hold */
+} RankBatch;
+
+/* Rows ahead of the one worked on that prefetch looks at. */
+#define RANK_AHEAD 8
+
 typedef struct RankState {
     Keyed    parts;       /* partition key → RankPart */
-    Keyed    stored;      /* the rows below the top, one key each (no payload): what checkpoints write of them */
+    Keyed    stored;      /* the rows below the top, one key each, payload a RestRow */
+    size_t   rest_size;   /* bytes of a RestRow (with norder values) */
+    Value   *scratch;     /* ncols values: decoding a rest row */
+    bool     ending;      /* rank_end: the stored entries go without unlinking */
+    RankBatch rb;         /* the batch's keys (prepare) */
     StrBuf   skey;        /* scratch: a stored key */
     bool     legacy;      /* restore: a partition row held its rest (an earlier eddy's layout) */
     int      ncols;       /* input width */
@@ -91,12 +111,25 @@ typedef struct RankState {
 
 static inline char *row_bytes(const RankState *st, RankRow *r) { return (char *)(r->vals + st->ncols); }
 
-/* A stored copy of an encoded row; NULL when the bytes do not decode. */
+/* A row below the top: the payload of its `stored` entry, whose key ends
+ * with the row's encoding. */
+typedef struct RestRow {
+    KeyedEntry *dup;      /* in the rest table: the next entry with the same row bytes */
+    int64_t  seq;         /* arrival number */
+    uint32_t off;         /* where the row encoding starts in the entry's key */
+    uint32_t len;         /* its bytes */
+    bool     linked;      /* in its partition's rest table */
+    Value    ord[];       /* the ORDER BY columns' values (strings point into the key) */
+} RestRow;
+
+static inline RestRow *rest_row(const KeyedEntry *e) { return keyed_payload(e); }
+static inline const char *rest_enc(const KeyedEntry *e) { return (const char *)e->data + rest_row(e)->off; }
+
 static const void *rest_key(const void *entry, size_t *len)
 {
-    const RankRow *r = entry;
-    *len = r->len;
-    return r->enc;
+    const KeyedEntry *e = entry;
+    *len = rest_row(e)->len;
+    return rest_enc(e);
 }
 
 static RankRow *row_new(const RankState *st, const char *enc, size_t len, int64_t seq)
@@ -104,7 +137,6 @@ static RankRow *row_new(const RankState *st, const char *enc, size_t len, int64_
     RankRow *r = xmalloc(sizeof(RankRow) + sizeof(Value) * (size_t)st->ncols + len);
     r->len = (uint32_t)len;
     r->seq = seq;
-    r->dup = NULL;
     r->enc = row_bytes(st, r);
     memcpy(row_bytes(st, r), enc, len);
     if (rowkey_decode(row_bytes(st, r), len, st->types, r->vals, st->ncols, NULL)) {
@@ -128,13 +160,6 @@ static int row_cmp(const RankState *st, const Value *a, const Value *b)
         if (r) return st->desc[i] ? -r : r;
     }
     return 0;
-}
-
-/* Rank order of two stored rows: sort key, then arrival. */
-static int row_order(const RankState *st, const RankRow *a, const RankRow *b)
-{
-    int c = row_cmp(st, a->vals, b->vals);
-    return c ? c : (a->seq < b->seq ? -1 : a->seq > b->seq);
 }
 
 /* The first position whose row ranks after `vals` (ties: after the equal ones). */
@@ -188,99 +213,184 @@ static RankRow *part_take(RankPart *p, int at)
     return r;
 }
 
-/* The stored key of rest row r of the partition with key part. */
-static void stored_key(RankState *st, const char *part, size_t plen, const RankRow *r)
+/* Sort order of two rest rows (ORDER BY values, then arrival). */
+static int rest_order(const RankState *st, const RestRow *a, const RestRow *b)
 {
-    unsigned char v[ROWKEY_VARINT_MAX];
-    st->skey.len = 0;
-    sb_putn(&st->skey, (const char *)v, rowkey_put_varint(v, plen));
-    sb_putn(&st->skey, part, plen);
-    sb_putn(&st->skey, (const char *)v, rowkey_put_varint(v, (uint64_t)r->seq));
-    sb_putn(&st->skey, r->enc, r->len);
+    for (int i = 0; i < st->norder; i++) {
+        const Value *x = &a->ord[i], *y = &b->ord[i];
+        if (x->null || y->null) {
+            if (x->null && y->null) continue;
+            return (x->null ? 1 : -1) * (st->nulls_last[i] ? 1 : -1);
+        }
+        int r = value_cmp(st->types[st->order[i]], x, y);
+        if (r) return st->desc[i] ? -r : r;
+    }
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Row r joins (stored) or leaves (!stored) the rest of partition part in
- * what the next checkpoint writes. */
-static void stored_set(RankState *st, const char *part, size_t plen, const RankRow *r, bool stored)
+/* Fills a new (or restored) stored entry e's RestRow from its key:
+ * varint partition length, partition key, varint arrival number, row
+ * encoding.  Returns -1 when the key does not read as one. */
+static int rest_fill(RankState *st, KeyedEntry *e, const char **part, size_t *plen)
 {
-    stored_key(st, part, plen, r);
-    uint64_t h = keyed_hash(st->skey.s, st->skey.len);
-    KeyedEntry *e = keyed_find(&st->stored, st->skey.s, st->skey.len, h);
-    if (stored && !e) keyed_insert(&st->stored, st->skey.s, st->skey.len, h, 0);
-    else if (!stored && e) keyed_remove(&st->stored, e, h);
+    const unsigned char *q = keyed_key(e), *end = q + e->klen;
+    uint64_t pl, seq;
+    if (rowkey_get_varint(&q, end, &pl) || pl > (uint64_t)(end - q)) return -1;
+    *part = (const char *)q;
+    *plen = (size_t)pl;
+    q += pl;
+    if (rowkey_get_varint(&q, end, &seq)) return -1;
+    RestRow *r = rest_row(e);
+    r->dup = NULL;
+    r->linked = false;
+    r->seq = (int64_t)seq;
+    r->off = (uint32_t)(q - (const unsigned char *)keyed_key(e));
+    r->len = (uint32_t)(end - q);
+    if (rowkey_decode((const char *)q, r->len, st->types, st->scratch, st->ncols, NULL)) return -1;
+    for (int i = 0; i < st->norder; i++) r->ord[i] = st->scratch[st->order[i]];
+    return 0;
 }
 
-static void rest_add(RankPart *p, RankRow *r)
+/* Puts stored entry e into its partition's rest table. */
+static void rest_link(RankPart *p, KeyedEntry *e)
 {
     if (!p->rest.key) htab_init(&p->rest, rest_key);
-    uint64_t h = htab_hash(r->enc, r->len);
-    RankRow *head = htab_find(&p->rest, r->enc, r->len, h);
+    size_t len;
+    const void *enc = rest_key(e, &len);
+    uint64_t h = htab_hash(enc, len);
+    KeyedEntry *head = htab_find(&p->rest, enc, len, h);
     if (head) {
-        r->dup = head->dup;
-        head->dup = r;
+        rest_row(e)->dup = rest_row(head)->dup;
+        rest_row(head)->dup = e;
     } else {
-        r->dup = NULL;
-        htab_insert(&p->rest, r, h);
+        rest_row(e)->dup = NULL;
+        htab_insert(&p->rest, e, h);
     }
+    rest_row(e)->linked = true;
     p->nrest++;
 }
 
-/* Takes one row with these bytes out of rest (the caller frees it); NULL
- * when there is none. */
-static RankRow *rest_remove(RankPart *p, const char *enc, size_t len)
+/* Appends the stored key of a rest row to b: varint partition length,
+ * partition key, varint arrival number, row encoding. */
+static void stored_key(StrBuf *b, const char *part, size_t plen, const char *enc, size_t len, int64_t seq)
 {
-    if (!p->nrest) return NULL;
-    uint64_t h = htab_hash(enc, len);
-    RankRow *head = htab_find(&p->rest, enc, len, h);
-    if (!head) return NULL;
-    RankRow *r;
-    if (head->dup) {
-        r = head->dup;
-        head->dup = r->dup;
-    } else {
-        htab_remove(&p->rest, enc, len, h);
-        r = head;
+    unsigned char v[ROWKEY_VARINT_MAX];
+    sb_putn(b, (const char *)v, rowkey_put_varint(v, plen));
+    sb_putn(b, part, plen);
+    sb_putn(b, (const char *)v, rowkey_put_varint(v, (uint64_t)seq));
+    sb_putn(b, enc, len);
+}
+
+/* Stored key key[0..klen) (hash h) joins the rest of partition p: a new
+ * stored entry, which the next checkpoint writes.  check: the key may be
+ * there already (a restore; arrival numbers are unique otherwise). */
+static int rest_add_key(RankState *st, RankPart *p, const char *key, size_t klen, uint64_t h, bool check)
+{
+    if (check && keyed_find(&st->stored, key, klen, h)) return -1;   /* a damaged state file */
+    KeyedEntry *e = keyed_insert(&st->stored, key, klen, h, st->rest_size);
+    const char *pp;
+    size_t pl;
+    if (rest_fill(st, e, &pp, &pl)) {
+        keyed_remove(&st->stored, e, h);
+        return -1;
     }
+    rest_link(p, e);
+    return 0;
+}
+
+/* A row (its encoding and arrival number) joins the rest of partition part. */
+static int rest_add(RankState *st, RankPart *p, const char *part, size_t plen, const char *enc, size_t len, int64_t seq, bool check)
+{
+    st->skey.len = 0;
+    stored_key(&st->skey, part, plen, enc, len, seq);
+    return rest_add_key(st, p, st->skey.s, st->skey.len, keyed_hash(st->skey.s, st->skey.len), check);
+}
+
+/* Takes entry e (in the chain headed by head, after prev or heading it)
+ * out of the rest table. */
+static void rest_unlink(RankPart *p, KeyedEntry *head, KeyedEntry *prev, KeyedEntry *e)
+{
+    RestRow *r = rest_row(e);
+    if (prev) {
+        rest_row(prev)->dup = r->dup;
+    } else if (r->dup) {   /* e heads its chain: its next takes its place in the table */
+        size_t len;
+        const void *enc = rest_key(e, &len);
+        uint64_t h = htab_hash(enc, len);
+        htab_remove(&p->rest, enc, len, h);
+        htab_insert(&p->rest, r->dup, h);
+    } else {
+        size_t len;
+        const void *enc = rest_key(e, &len);
+        htab_remove(&p->rest, enc, len, htab_hash(enc, len));
+    }
+    (void)head;
     r->dup = NULL;
+    r->linked = false;
     p->nrest--;
+}
+
+/* Removes stored entry e (out of the rest table already) from the state. */
+static void rest_drop(RankState *st, KeyedEntry *e)
+{
+    keyed_remove(&st->stored, e, keyed_hash(keyed_key(e), e->klen));
+}
+
+/* Removes one row with these bytes from the rest; false when there is none. */
+static bool rest_remove(RankState *st, RankPart *p, const char *enc, size_t len)
+{
+    if (!p->nrest) return false;
+    uint64_t h = htab_hash(enc, len);
+    KeyedEntry *head = htab_find(&p->rest, enc, len, h);
+    if (!head) return false;
+    KeyedEntry *e = rest_row(head)->dup ? rest_row(head)->dup : head;
+    rest_unlink(p, head, e == head ? NULL : head, e);
+    rest_drop(st, e);
+    return true;
+}
+
+/* Takes the best row of rest out of it and the state (rest not empty),
+ * returning it as a top row. */
+static RankRow *rest_pop_best(RankState *st, RankPart *p)
+{
+    KeyedEntry *best = NULL, *best_head = NULL, *best_prev = NULL;
+    HtabIter it;
+    htab_iter_init(&p->rest, &it);
+    for (KeyedEntry *head; (head = htab_iter_next(&p->rest, &it));)
+        for (KeyedEntry *e = head, *prev = NULL; e; prev = e, e = rest_row(e)->dup)
+            if (!best || rest_order(st, rest_row(e), rest_row(best)) < 0) best = e, best_head = head, best_prev = prev;
+    rest_unlink(p, best_head, best_prev, best);
+    RankRow *r = row_new(st, rest_enc(best), rest_row(best)->len, rest_row(best)->seq);
+    rest_drop(st, best);
     return r;
 }
 
-/* Takes the best row of rest out of it (rest not empty). */
-static RankRow *rest_pop_best(const RankState *st, RankPart *p)
+/* Removes every row of p's rest from the state and forgets the table
+ * (an earlier eddy's partition row replaced during a restore, or one that
+ * does not read). */
+static void rest_drop_all(RankState *st, RankPart *p)
 {
-    RankRow *best = NULL, *best_head = NULL, *best_prev = NULL;
+    if (!p->rest.key) return;
+    KeyedEntry **all = xcalloc((size_t)p->nrest + 1, sizeof *all);
+    int64_t na = 0;
     HtabIter it;
     htab_iter_init(&p->rest, &it);
-    for (RankRow *head; (head = htab_iter_next(&p->rest, &it));)
-        for (RankRow *r = head, *prev = NULL; r; prev = r, r = r->dup)
-            if (!best || row_order(st, r, best) < 0) best = r, best_head = head, best_prev = prev;
-    if (best_prev) {
-        best_prev->dup = best->dup;
-    } else if (best->dup) {   /* best heads its chain: its next takes its place in the table */
-        RankRow *next = best->dup;
-        uint64_t h = htab_hash(best->enc, best->len);
-        htab_remove(&p->rest, best->enc, best->len, h);
-        htab_insert(&p->rest, next, h);
-    } else {
-        htab_remove(&p->rest, best->enc, best->len, htab_hash(best->enc, best->len));
+    for (KeyedEntry *head; (head = htab_iter_next(&p->rest, &it));)
+        for (KeyedEntry *x = head; x; x = rest_row(x)->dup) all[na++] = x;
+    for (int64_t i = 0; i < na; i++) {
+        rest_row(all[i])->linked = false;
+        rest_drop(st, all[i]);
     }
-    (void)best_head;
-    best->dup = NULL;
-    p->nrest--;
-    return best;
+    free(all);
+    htab_free(&p->rest);
+    memset(&p->rest, 0, sizeof p->rest);
+    p->nrest = 0;
 }
 
+/* Forgets the rest table (its entries belong to `stored`). */
 static void rest_free(RankPart *p)
 {
     if (!p->rest.key) return;
-    HtabIter it;
-    htab_iter_init(&p->rest, &it);
-    for (RankRow *head; (head = htab_iter_next(&p->rest, &it));)
-        for (RankRow *r = head, *next; r; r = next) {
-            next = r->dup;
-            free(r);
-        }
     htab_free(&p->rest);
     memset(&p->rest, 0, sizeof p->rest);
     p->nrest = 0;
@@ -314,10 +424,10 @@ static int part_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
 
 static int part_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
 {
-    const RankState *st = s->priv;
+    RankState *st = s->priv;
     RankPart *p = keyed_payload(e);
     memset(p, 0, sizeof *p);
-    RankState *stw = s->priv;
+    RankState *stw = st;
     const unsigned char *q = val, *end = q + vlen;
     uint64_t n, nrest;
     if (rowkey_get_varint(&q, end, &n) || rowkey_get_varint(&q, end, &nrest) || n > vlen || nrest > vlen ||
@@ -326,12 +436,12 @@ static int part_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
     for (uint64_t i = 0; i < n + nrest; i++) {
         uint64_t seq, len;
         if (rowkey_get_varint(&q, end, &seq) || rowkey_get_varint(&q, end, &len) || len > (uint64_t)(end - q)) goto bad;
-        RankRow *r = row_new(st, (const char *)q, (size_t)len, (int64_t)seq);
-        if (!r) goto bad;
         if (i < n) {
+            RankRow *r = row_new(st, (const char *)q, (size_t)len, (int64_t)seq);
+            if (!r) goto bad;
             part_insert(p, p->n, r);
-        } else {   /* an earlier eddy's layout: rank_restore makes the rest stored rows */
-            rest_add(p, r);
+        } else {   /* an earlier eddy's layout: the rest become stored rows (new entries: the next checkpoint writes them) */
+            if (rest_add(st, p, keyed_key(e), e->klen, (const char *)q, (size_t)len, (int64_t)seq, true)) goto bad;
             stw->legacy = true;
         }
         if ((int64_t)seq >= stw->seq) stw->seq = (int64_t)seq + 1;
@@ -342,7 +452,7 @@ static int part_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
 bad:
     for (int i = 0; i < p->n; i++) free(p->rows[i]);
     free(p->rows);
-    rest_free(p);
+    rest_drop_all(st, p);   /* the rest rows added so far go too */
     memset(p, 0, sizeof *p);
     return job_fail(s->job, "state file: a partition of Rank is unreadable (is the file damaged?)");
 }
@@ -354,29 +464,42 @@ static int stored_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
     return 0;
 }
 
+/* A stored entry going while still in its partition's rest: a restore
+ * replaying a later record of its key (a delete, or the row again). */
+static void stored_release(OpState *s, KeyedEntry *e)
+{
+    RankState *st = s->priv;
+    RestRow *r = rest_row(e);
+    if (!r->linked || st->ending) return;
+    const unsigned char *q = keyed_key(e), *end = q + e->klen;
+    uint64_t pl;
+    if (rowkey_get_varint(&q, end, &pl) || pl > (uint64_t)(end - q)) return;   /* rest_fill read it: cannot happen */
+    KeyedEntry *pe = keyed_find(&st->parts, q, (size_t)pl, keyed_hash(q, (size_t)pl));
+    if (!pe) return;
+    RankPart *p = keyed_payload(pe);
+    size_t len;
+    const void *enc = rest_key(e, &len);
+    KeyedEntry *head = htab_find(&p->rest, enc, len, htab_hash(enc, len));
+    for (KeyedEntry *x = head, *prev = NULL; x; prev = x, x = rest_row(x)->dup)
+        if (x == e) {
+            rest_unlink(p, head, prev, e);
+            return;
+        }
+}
+
 /* A stored rest row: back into its partition (restored before it). */
 static int stored_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
 {
     (void)val;
     (void)vlen;
     RankState *st = s->priv;
-    const unsigned char *q = keyed_key(e), *end = q + e->klen;
-    uint64_t plen, seq;
-    if (rowkey_get_varint(&q, end, &plen) || plen > (uint64_t)(end - q)) goto bad;
-    const unsigned char *part = q;
-    q += plen;
-    if (rowkey_get_varint(&q, end, &seq)) goto bad;
-    uint64_t h = keyed_hash(part, (size_t)plen);
-    KeyedEntry *pe = keyed_find(&st->parts, part, (size_t)plen, h);
+    const char *part;
+    size_t plen;
+    if (st->trim || rest_fill(st, e, &part, &plen)) goto bad;
+    KeyedEntry *pe = keyed_find(&st->parts, part, plen, keyed_hash(part, plen));
     if (!pe) goto bad;
-    RankPart *p = keyed_payload(pe);
-    RankRow *r = row_new(st, (const char *)q, (size_t)(end - q), (int64_t)seq);
-    if (!r || st->trim) {
-        free(r);
-        goto bad;
-    }
-    rest_add(p, r);
-    if ((int64_t)seq >= st->seq) st->seq = (int64_t)seq + 1;
+    rest_link(keyed_payload(pe), e);
+    if (rest_row(e)->seq >= st->seq) st->seq = rest_row(e)->seq + 1;
     return 0;
 bad:
     return job_fail(s->job, "state file: a row of Rank is unreadable (is the file damaged?)");
@@ -397,12 +520,7 @@ static int rank_restore(OpState *s, StateStore *store, int op)
         htab_iter_init(&st->parts.table, &it);
         for (KeyedEntry *e; (e = htab_iter_next(&st->parts.table, &it));) {
             RankPart *p = keyed_payload(e);
-            if (!p->nrest) continue;
-            keyed_touch(&st->parts, e);
-            HtabIter ri;
-            htab_iter_init(&p->rest, &ri);
-            for (RankRow *head; (head = htab_iter_next(&p->rest, &ri));)
-                for (RankRow *r = head; r; r = r->dup) stored_set(st, keyed_key(e), e->klen, r, true);
+            if (p->nrest) keyed_touch(&st->parts, e);   /* rewritten without its rest, which part_load made stored rows */
         }
         st->legacy = false;
     }
@@ -411,11 +529,12 @@ static int rank_restore(OpState *s, StateStore *store, int op)
 
 static void part_release(OpState *s, KeyedEntry *e)
 {
-    (void)s;
+    RankState *st = s->priv;
     RankPart *p = keyed_payload(e);
     for (int i = 0; i < p->n; i++) free(p->rows[i]);
     free(p->rows);
-    rest_free(p);
+    if (st->ending) rest_free(p);
+    else rest_drop_all(st, p);
     memset(p, 0, sizeof *p);
 }
 
@@ -462,7 +581,9 @@ static int rank_init(OpState *s)
         .row_width = rp->npartition + 1, .save = part_save, .load = part_load, .release = part_release,
     };
     keyed_init(&st->parts, s, &cfg);
-    KeyedConfig scfg = {.vsize = 0, .save = stored_save, .load = stored_load, .packed = true};
+    st->rest_size = sizeof(RestRow) + sizeof(Value) * (size_t)st->norder;
+    st->scratch = xcalloc((size_t)in->ncols, sizeof *st->scratch);
+    KeyedConfig scfg = {.vsize = st->rest_size, .save = stored_save, .load = stored_load, .release = stored_release, .packed = true};
     keyed_init(&st->stored, s, &scfg);
     return 0;
 }
@@ -471,9 +592,20 @@ static void rank_end(OpState *s)
 {
     RankState *st = s->priv;
     if (!st) return;
+    st->ending = true;
     keyed_free(&st->stored);
     keyed_free(&st->parts);
     sb_free(&st->skey);
+    free(st->scratch);
+    sb_free(&st->rb.part);
+    sb_free(&st->rb.row);
+    sb_free(&st->rb.skey);
+    free(st->rb.poff);
+    free(st->rb.roff);
+    free(st->rb.soff);
+    free(st->rb.ph);
+    free(st->rb.rh);
+    free(st->rb.sh);
     sb_free(&st->key);
     sb_free(&st->row);
     free(st->types);
@@ -544,21 +676,90 @@ static void emitted_remove(OpState *s, RankPart *p, int at, int64_t ts, Batch *o
     if (nold > st->hi) emit(s, p->rows[st->hi], RK_INSERT, 0, ts, out);           /* moved up into it */
 }
 
+/*
+ * The batch's keys first, then the rows (as op_agg does): prepare encodes
+ * each row's partition key and, over an updating input, its row and — for
+ * a row that is added — the stored key it gets if it lands in the rest
+ * (its arrival number is known: every added row takes the next one), with
+ * their hashes; prefetch, RANK_AHEAD rows ahead of the row being worked
+ * on, asks for the table slots those keys will probe.
+ */
+static void *rank_grow(void *p, size_t n)
+{
+    p = realloc(p, n);
+    if (!p) abort();   /* out of memory: the library does not print */
+    return p;
+}
+
+static void prepare(RankState *st, const Batch *in)
+{
+    RankBatch *rb = &st->rb;
+    if (in->n + 1 > rb->cap) {
+        rb->cap = in->n + 1;
+        rb->poff = rank_grow(rb->poff, sizeof *rb->poff * (size_t)rb->cap);
+        rb->roff = rank_grow(rb->roff, sizeof *rb->roff * (size_t)rb->cap);
+        rb->soff = rank_grow(rb->soff, sizeof *rb->soff * (size_t)rb->cap);
+        rb->ph = rank_grow(rb->ph, sizeof *rb->ph * (size_t)rb->cap);
+        rb->rh = rank_grow(rb->rh, sizeof *rb->rh * (size_t)rb->cap);
+        rb->sh = rank_grow(rb->sh, sizeof *rb->sh * (size_t)rb->cap);
+    }
+    rb->part.len = rb->row.len = rb->skey.len = 0;
+    int64_t seq = st->seq;
+    for (int i = 0; i < in->n; i++) {
+        const Value *row = batch_row(in, i);
+        rb->poff[i] = rb->part.len;
+        rowkey_encode(&rb->part, st->part_types, row, st->partcols, st->npart);
+        rb->ph[i] = keyed_hash(rb->part.s + rb->poff[i], rb->part.len - rb->poff[i]);
+        rb->roff[i] = rb->row.len;
+        rb->soff[i] = rb->skey.len;
+        if (st->trim) continue;
+        rowkey_encode(&rb->row, st->types, row, NULL, st->ncols);
+        rb->rh[i] = htab_hash(rb->row.s + rb->roff[i], rb->row.len - rb->roff[i]);
+        if (!rowkind_is_add(in->kinds[i])) continue;
+        stored_key(&rb->skey, rb->part.s + rb->poff[i], rb->part.len - rb->poff[i], rb->row.s + rb->roff[i],
+                   rb->row.len - rb->roff[i], seq++);
+        rb->sh[i] = keyed_hash(rb->skey.s + rb->soff[i], rb->skey.len - rb->soff[i]);
+    }
+    rb->poff[in->n] = rb->part.len;
+    rb->roff[in->n] = rb->row.len;
+    rb->soff[in->n] = rb->skey.len;
+}
+
+/* Hints for row j (prepare'd): its partition's slot, its rest table's
+ * slot for its row bytes, the stored table's slot for its new key. */
+static void prefetch(RankState *st, int j)
+{
+    RankBatch *rb = &st->rb;
+    keyed_prefetch_slot(&st->parts, rb->ph[j]);
+    if (st->trim) return;
+    if (rb->soff[j + 1] > rb->soff[j]) keyed_prefetch_slot(&st->stored, rb->sh[j]);
+    int m = j - RANK_AHEAD / 2;   /* by now its partition is in cache */
+    KeyedEntry *e = keyed_find(&st->parts, rb->part.s + rb->poff[m], rb->poff[m + 1] - rb->poff[m], rb->ph[m]);
+    if (e && ((RankPart *)keyed_payload(e))->rest.tags) {
+        const Htab *t = &((RankPart *)keyed_payload(e))->rest;
+        htab_prefetch_slot(t, rb->rh[m]);
+        if (rb->soff[m + 1] == rb->soff[m]) htab_prefetch_entry(t, rb->rh[m]);   /* a retraction: its entry */
+    }
+}
+
 static int rank_process(OpState *s, int port, Batch *in, Batch *out)
 {
     (void)port;
     RankState *st = s->priv;
     Keyed *k = &st->parts;
+    RankBatch *rb = &st->rb;
+    prepare(st, in);
     for (int i = 0; i < in->n; i++) {
+        if (i + RANK_AHEAD < in->n) prefetch(st, i + RANK_AHEAD);
         const Value *row = batch_row(in, i);
         bool add = rowkind_is_add(in->kinds[i]);
-        st->key.len = 0;
-        rowkey_encode(&st->key, st->part_types, row, st->partcols, st->npart);
-        uint64_t h = keyed_hash(st->key.s, st->key.len);
-        KeyedEntry *e = keyed_find(k, st->key.s, st->key.len, h);
+        const char *pk = rb->part.s + rb->poff[i];
+        size_t plen = rb->poff[i + 1] - rb->poff[i];
+        uint64_t h = rb->ph[i];
+        KeyedEntry *e = keyed_find(k, pk, plen, h);
         if (!e && !add) continue;
         if (!e) {
-            e = keyed_insert(k, st->key.s, st->key.len, h, sizeof(RankPart));
+            e = keyed_insert(k, pk, plen, h, sizeof(RankPart));
             memset(keyed_payload(e), 0, sizeof(RankPart));
         }
         RankPart *p = keyed_payload(e);
@@ -568,42 +769,51 @@ static int rank_process(OpState *s, int port, Batch *in, Batch *out)
                 if (p->n == 0) keyed_remove(k, e, h);
                 continue;   /* below the top hi for good */
             }
-            st->row.len = 0;
-            rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
-            RankRow *r = row_new(st, st->row.s, st->row.len, st->seq++);
-            if (!r) return job_fail(s->job, "Rank: a row does not encode");
-            if (at >= st->hi) {
-                rest_add(p, r);   /* below the top: it ranks after every top row */
-                stored_set(st, st->key.s, st->key.len, r, true);
+            const char *enc;
+            size_t elen;
+            if (st->trim) {
+                st->row.len = 0;
+                rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
+                enc = st->row.s, elen = st->row.len;
             } else {
+                enc = rb->row.s + rb->roff[i], elen = rb->roff[i + 1] - rb->roff[i];
+            }
+            if (at >= st->hi) {   /* below the top: it ranks after every top row */
+                if (rest_add_key(st, p, rb->skey.s + rb->soff[i], rb->soff[i + 1] - rb->soff[i], rb->sh[i], false))
+                    return job_fail(s->job, "Rank: a row does not encode");
+                st->seq++;
+            } else {
+                RankRow *r = row_new(st, enc, elen, st->seq++);
+                if (!r) return job_fail(s->job, "Rank: a row does not encode");
                 part_insert(p, at, r);
                 emitted_insert(s, p, at, in->ts[i], out);
                 if (p->n > st->hi) {   /* the last top row falls out */
                     RankRow *last = part_take(p, p->n - 1);
-                    if (st->trim) {
-                        free(last);
-                    } else {
-                        rest_add(p, last);
-                        stored_set(st, st->key.s, st->key.len, last, true);
-                    }
+                    int bad = !st->trim && rest_add(st, p, pk, plen, last->enc, last->len, last->seq, false);
+                    free(last);
+                    if (bad) return job_fail(s->job, "Rank: a row does not encode");
                 }
             }
         } else {
-            st->row.len = 0;
-            rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
+            const char *enc;
+            size_t elen;
+            if (st->trim) {
+                st->row.len = 0;
+                rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
+                enc = st->row.s, elen = st->row.len;
+            } else {
+                enc = rb->row.s + rb->roff[i], elen = rb->roff[i + 1] - rb->roff[i];
+            }
             int at = -1;
             for (int j = lower_bound(st, p, row); j < p->n && row_cmp(st, p->rows[j]->vals, row) == 0 && at < 0; j++)
-                if (p->rows[j]->len == st->row.len && memcmp(row_bytes(st, p->rows[j]), st->row.s, st->row.len) == 0) at = j;
+                if (p->rows[j]->len == elen && memcmp(row_bytes(st, p->rows[j]), enc, elen) == 0) at = j;
             if (at < 0) {
-                RankRow *gone = rest_remove(p, st->row.s, st->row.len);
-                if (!gone) continue;   /* not held: nothing to retract */
-                stored_set(st, st->key.s, st->key.len, gone, false);
-                free(gone);
+                if (!rest_remove(st, p, enc, elen)) continue;   /* not held: nothing to retract */
             } else {
                 /* the best row of the rest moves up to take the last top place */
                 if (p->nrest) {
                     RankRow *up = rest_pop_best(st, p);
-                    stored_set(st, st->key.s, st->key.len, up, false);
+                    if (!up) return job_fail(s->job, "Rank: a row does not decode");
                     part_insert(p, p->n, up);
                 }
                 emitted_remove(s, p, at, in->ts[i], out);

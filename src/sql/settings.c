@@ -30,7 +30,7 @@ const OptionDef settings_options[] = {
      .doc = "State file of the next job (default: <job name>.db in the current directory)."},
     {.name = "table.exec.mini-batch.allow-latency", .type = OPT_DURATION,
      .to = {OPT_FIELD(ExecConfig, minibatch_latency_ms)}, .deflt = "100 ms",
-     .doc = "Longest time an aggregate holds updates to collapse them into one change per key."},
+     .doc = "Longest time an aggregate holds updates to collapse them into one change per key (a mini-batch also ends as soon as the job has read all its partitions hold)."},
     {.name = "table.exec.mini-batch.size", .type = OPT_INT, .to = {OPT_FIELD(ExecConfig, minibatch_size)},
      .deflt = "100000", .min = 1, .doc = "Most input rows an aggregate buffers before it emits."},
     {.name = "sql-client.execution.result-mode", .type = OPT_ENUM, .to = {OPT_FIELD(ExecConfig, result_mode)},

@@ -227,7 +227,7 @@ def disk_full(eddy, workdir):
             state = os.path.join(disk, "per.db")
             produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(0, 500)])
             run_bounded(eddy, b.bootstrap, path, workdir, state=state)
-            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(500, 20000)])
+            produce(b.bootstrap, "st_orders", [Rec(value=json.dumps(r).encode()) for r in orders(500, 60000)])
             r = run_bounded(eddy, b.bootstrap, path, workdir, state=state, expect=1)
             fail = [line for line in r.err.splitlines() if "failed" in line or "error" in line]
             check(fail and "full" in fail[-1].replace(workdir, "") and state in fail[-1],
@@ -237,7 +237,7 @@ def disk_full(eddy, workdir):
             run_bounded(eddy, b.bootstrap, path, workdir, state=state)
             got = fold_upsert(read_topic(b.bootstrap, "st_per"), "st_per")
             bad = [row for row in got.values() if row["n"] != 1]
-            check(len(got) == 20500 and not bad, "after the disk had room again: %d orders in st_per (expected 20500), "
+            check(len(got) == 60500 and not bad, "after the disk had room again: %d orders in st_per (expected 60500), "
                   "%d counted more than once, e.g. %s" % (len(got), len(bad), bad[:3]))
     finally:
         subprocess.run(["umount", "-l", disk])

@@ -402,6 +402,101 @@ static void test_packed(void **state)
     packed = false;
 }
 
+/* ---- rows while small, packed when large (KeyedConfig.pack_above) ---- */
+
+static int count_rows(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    (void)key, (void)klen, (void)vlen;
+    if (val) ++*(int *)ctx;
+    return 0;
+}
+
+static void test_pack_above(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/eddy-test-keyed-XXXXXX";
+    StateStore *st = open_tmp_state(path);
+    Job job = {.state = st};
+    OpState op = {.job = &job};
+    Keyed k;
+    KeyedConfig cfg = fixed_cfg();
+    cfg.pack_above = 50;
+    keyed_init(&k, &op, &cfg);
+    StateBatch *b = state_batch_new();
+    enum { N = 300 };
+    int64_t want[N];
+    for (int i = 0; i < N; i++) want[i] = -1;
+
+    /* 40 keys: a readable row each, no layout marker */
+    for (int i = 0; i < 40; i++) put(&k, key(i), want[i] = i);
+    assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
+    assert_int_equal(state_batch_rows(b), 40);
+    assert_int_equal(state_write(st, b), 0);
+    assert_null(state_get_meta(st, "op.0.layout"));
+    int rows = 0;
+    assert_int_equal(state_scan(st, 0, count_rows, &rows), 0);
+    assert_int_equal(rows, 40);
+    {   /* a restart reads the rows, and stays in rows while small */
+        Keyed r;
+        Job rjob = {.state = st};
+        OpState rop = {.job = &rjob};
+        KeyedConfig rc = fixed_cfg();
+        rc.pack_above = 50;
+        keyed_init(&r, &rop, &rc);
+        assert_int_equal(keyed_restore(&r, st, 0), 0);
+        assert_int_equal(keyed_count(&r), 40);
+        assert_false(r.marked);
+        keyed_free(&r);
+    }
+
+    /* 300 keys: the checkpoint drops the rows and writes a packed snapshot */
+    for (int i = 40; i < N; i++) put(&k, key(i), want[i] = i);
+    del(&k, key(3)), want[3] = -1;
+    state_batch_clear(b);
+    assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
+    assert_int_equal(state_write(st, b), 0);
+    assert_true(k.marked);
+    assert_string_equal(state_get_meta(st, "op.0.layout"), "packed");
+    rows = 0;
+    assert_int_equal(state_scan(st, 0, count_rows, &rows), 0);
+    assert_int_equal(rows, 1);   /* one chunk holds the 299 keys */
+    Keyed r;
+    Job rjob = {.state = st};
+    OpState rop = {.job = &rjob};
+    KeyedConfig rc = fixed_cfg();
+    rc.pack_above = 50;
+    keyed_init(&r, &rop, &rc);
+    assert_int_equal(keyed_restore(&r, st, 0), 0);
+    assert_int_equal(keyed_count(&r), N - 1);
+    for (int i = 0; i < N; i++) {
+        const char *kk = key(i);
+        KeyedEntry *e = keyed_find(&r, kk, strlen(kk), keyed_hash(kk, strlen(kk)));
+        if (want[i] < 0) {
+            assert_null(e);
+            continue;
+        }
+        assert_non_null(e);
+        int64_t v;
+        memcpy(&v, keyed_payload(e), sizeof v);
+        assert_int_equal(v, want[i]);
+    }
+    /* once packed, packed even when small again */
+    for (int i = 10; i < N; i++)
+        if (want[i] >= 0) del(&r, key(i)), want[i] = -1;
+    state_batch_clear(b);
+    assert_int_equal(keyed_checkpoint(&r, b, 0), 0);
+    assert_int_equal(state_write(st, b), 0);
+    rows = 0;
+    assert_int_equal(state_scan(st, 0, count_rows, &rows), 0);
+    assert_true(rows >= 1 && rows <= 2);   /* chunks, not 9 rows */
+    keyed_free(&r);
+
+    keyed_free(&k);
+    state_batch_free(b);
+    state_close(st);
+    rm_state(path);
+}
+
 /* ---- variable payloads: keyed_resize ---- */
 
 static int str_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
@@ -637,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_checkpoint_and_restore),
         cmocka_unit_test(test_resize),
         cmocka_unit_test(test_packed),
+        cmocka_unit_test(test_pack_above),
         cmocka_unit_test(test_operators),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
