@@ -202,15 +202,21 @@ typedef struct Driver {
     char          err[512];
 } Driver;
 
-/* Has the job processed every record its Kafka partitions held at their
- * last fetch responses?  (A partition whose high watermark is not known
- * yet counts as not read to its end.) */
+/* Is the job at the end of its Kafka partitions: fewer records than
+ * NEAR_END waiting, by the high watermarks of the last fetch responses?
+ * (A partition whose high watermark is not known yet is not.)  At a steady
+ * 100k orders/s over 16 partitions some partition's newest fetch response
+ * is almost always ahead of the records polled, so "none waiting" would
+ * hardly ever hold; a backlog to catch up is thousands of records. */
+#define NEAR_END 1000
 static bool read_to_end(Driver *d)
 {
     if (!d->c) return false;
+    int64_t waiting = 0;
     for (int k = 0; k < d->nparts; k++) {
         int64_t hi = -1;
-        if (kafka_cached_high(d->c, d->pos[k].topic, d->pos[k].partition, &hi) || hi < 0 || d->pos[k].offset < hi) return false;
+        if (kafka_cached_high(d->c, d->pos[k].topic, d->pos[k].partition, &hi) || hi < 0) return false;
+        if (hi > d->pos[k].offset && (waiting += hi - d->pos[k].offset) >= NEAR_END) return false;
     }
     return true;
 }
