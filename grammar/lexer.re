@@ -150,6 +150,8 @@ int lex_next(Lexer *lx, Token *t)
         'current'    { TOK(TK_CURRENT); }
         'row'        { TOK(TK_ROW); }
         'window'     { TOK(TK_WINDOW); }
+        'array'      { TOK(TK_ARRAY); }
+        'map'        { TOK(TK_MAP); }
 
         ident { TOK(TK_ID); }
         "`" ([^`\x00] | "``")+ "`" { TOK(TK_ID); }
@@ -168,6 +170,8 @@ int lex_next(Lexer *lx, Token *t)
         ","  { TOK(TK_COMMA); }
         ";"  { TOK(TK_SEMI); }
         "."  { TOK(TK_DOT); }
+        "["  { TOK(TK_LBRACKET); }
+        "]"  { TOK(TK_RBRACKET); }
         "+"  { TOK(TK_PLUS); }
         "-"  { TOK(TK_MINUS); }
         "*"  { TOK(TK_STAR); }

@@ -16,6 +16,7 @@ typedef enum FuncId {
     FN_CHAR_LENGTH, FN_TO_TIMESTAMP_LTZ, FN_COALESCE, FN_NULLIF,
     FN_PROCTIME, FN_CURRENT_WATERMARK,
     FN_NOW,
+    FN_CARDINALITY, FN_ELEMENT,   /* nested data (exec/nested.h) */
 } FuncId;
 
 typedef struct FuncDef {

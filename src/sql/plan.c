@@ -105,6 +105,7 @@ static const PlanTable *table_copy(Plan *p, const CatTable *t)
     for (int i = 0; i < t->ncols; i++) {
         pt->cols[i] = t->cols[i];
         pt->cols[i].name = arena_strdup(a, t->cols[i].name);
+        pt->cols[i].type = type_dup(a, t->cols[i].type);
         pt->cols[i].expr = NULL;
     }
     pt->npk = t->npk;
