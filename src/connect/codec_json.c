@@ -1102,7 +1102,8 @@ static const char *nested_value(Ctx *c, const char *p, Value *out)
     }
     p = ws(p + 1, end);
     int next = 0;
-    if (p < end && *p == (obj ? '}' : ']')) {
+    if (p >= end) return expected(c, p, obj ? "a field name or '}'" : "a value or ']'");
+    if (*p == (obj ? '}' : ']')) {
         p++;
         goto done;
     }
