@@ -152,6 +152,7 @@ int lex_next(Lexer *lx, Token *t)
         'window'     { TOK(TK_WINDOW); }
         'array'      { TOK(TK_ARRAY); }
         'map'        { TOK(TK_MAP); }
+        'unnest'     { TOK(TK_UNNEST); }
 
         ident { TOK(TK_ID); }
         "`" ([^`\x00] | "``")+ "`" { TOK(TK_ID); }

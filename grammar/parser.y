@@ -45,7 +45,7 @@
 /* Words of the views / statement sets / SHOW statements: names elsewhere. */
 %fallback ID VALUES VIEW VIEWS TEMPORARY EXECUTE STATEMENT BEGIN ALTER RENAME FUNCTIONS COLUMNS.
 /* Nested data: ARRAY and MAP are names outside types and constructors. */
-%fallback ID ARRAY MAP.
+%fallback ID ARRAY MAP UNNEST.
 
 %left OR.
 %left AND.
@@ -245,6 +245,12 @@ fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP.            { A = ast_from_wi
 fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP nm(X).      { A = ast_from_window(ctx, F, &L, &X); }
 fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP AS nm(X).   { A = ast_from_window(ctx, F, &L, &X); }
 fromitem(A) ::= LP(P) fullquery(S) RP.       { A = ast_from_sub(ctx, P, S, NULL); }
+/* `CROSS JOIN UNNEST(arr) AS t(x)`, `, UNNEST(m) AS t(k, v)`, `LEFT JOIN UNNEST(…) ON TRUE` */
+fromitem(A) ::= UNNEST(U) LP expr(X) RP.                         { A = ast_from_unnest(ctx, U, X, NULL); }
+fromitem(A) ::= UNNEST(U) LP expr(X) RP nm(T).                   { A = ast_from_unnest(ctx, U, X, &T); }
+fromitem(A) ::= UNNEST(U) LP expr(X) RP AS nm(T).                { A = ast_from_unnest(ctx, U, X, &T); }
+fromitem(A) ::= UNNEST(U) LP expr(X) RP nm(T) LP nmlist(C) RP.   { A = ast_from_unnest(ctx, U, X, &T); ast_from_colnames(ctx, &A, &C); }
+fromitem(A) ::= UNNEST(U) LP expr(X) RP AS nm(T) LP nmlist(C) RP. { A = ast_from_unnest(ctx, U, X, &T); ast_from_colnames(ctx, &A, &C); }
 fromitem(A) ::= LP(P) fullquery(S) RP nm(X). { A = ast_from_sub(ctx, P, S, &X); }
 fromitem(A) ::= LP(P) fullquery(S) RP AS nm(X). { A = ast_from_sub(ctx, P, S, &X); }
 

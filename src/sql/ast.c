@@ -589,6 +589,15 @@ AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias)
     return f;
 }
 
+AstFrom ast_from_unnest(ParseCtx *c, Token kw, AstExpr *e, Token *alias)
+{
+    AstFrom f = {0};
+    f.unnest = e;
+    f.alias = alias ? ast_ident(c, *alias) : NULL;
+    f.pos = kw.pos;
+    return f;
+}
+
 AstFrom ast_from_join(ParseCtx *c, AstFrom left, AstJoinType type, Token tok, bool comma, AstFrom right, AstExpr *on, PtrList *using_)
 {
     AstJoin *j = arena_alloc(c->arena, sizeof *j);

@@ -223,6 +223,7 @@ typedef struct AstFrom {
     const char **colnames;/* `AS t(a, b)` / a CTE's or view's column list: the item's columns renamed, or NULL */
     int          ncolnames; /* count */
     int          colnames_pos; /* offset of the list */
+    AstExpr     *unnest;  /* `UNNEST(expr) [AS t(cols)]`: the ARRAY or MAP it expands (the right of a join), else NULL */
 } AstFrom;
 
 /* Join types as written (JOIN_CROSS: `a, b` or `a CROSS JOIN b`, no condition). */
@@ -419,6 +420,7 @@ AstWinArg *ast_winarg_table(ParseCtx *c, Token kw, Token table, PtrList *partiti
 AstWinArg *ast_winarg_expr(ParseCtx *c, AstExpr *x);
 AstWinArg *ast_winarg_named(ParseCtx *c, Token name, AstWinArg *a);
 AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias);
+AstFrom ast_from_unnest(ParseCtx *c, Token kw, AstExpr *e, Token *alias);
 /* `left <type> JOIN right [ON on | USING (names)]`; tok is JOIN (or the comma). */
 AstFrom ast_from_versioned(ParseCtx *c, Token name, AstExpr *as_of, Token *alias);
 AstFrom ast_from_join(ParseCtx *c, AstFrom left, AstJoinType type, Token tok, bool comma, AstFrom right, AstExpr *on, PtrList *using_);

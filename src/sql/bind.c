@@ -2241,8 +2241,78 @@ static int temporal_join(BindCtx *c, const AstJoin *aj, BQuery *q, const Scope *
  * SQL merges it).  A regular join's output is no time attribute any more
  * (Flink's rule), and the side an outer join pads with NULLs is nullable.
  */
+/* `left CROSS JOIN UNNEST(expr) [AS t(cols)]` (also `left, UNNEST(…)`,
+ * `[LEFT] JOIN UNNEST(…) ON TRUE`): q reads left's rows, each followed by
+ * one element's columns (BUnnest). */
+static int bind_unnest(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
+{
+    const AstFrom *r = &aj->right;
+    BQuery *lq = query_new(c, aj->left.pos);
+    Scope ls = {0};
+    if (bind_from(c, &aj->left, NULL, lq, &ls)) return c->diag->code;
+    item_rows(c, lq, &ls);
+    bool left = aj->type == AJ_LEFT;
+    if (aj->type != AJ_CROSS && aj->type != AJ_INNER && !left)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "UNNEST joins as CROSS JOIN, JOIN … ON TRUE or LEFT JOIN … ON TRUE only");
+    if (aj->nusing || (aj->on && !(aj->on->kind == AX_LITERAL && aj->on->lit == LIT_TRUE)))
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->on ? aj->on->pos : aj->pos, "a join with UNNEST takes ON TRUE as its condition");
+    BExpr *arr = bind_expr(c, &ls, r->unnest, AGG_NO_OTHER);
+    if (!arr) return c->diag->code;
+    Type t = arr->type;
+    if (t.kind != TY_ARRAY && t.kind != TY_MAP)
+        return diag_error(c->diag, DIAG_SEMANTIC, r->unnest->pos, "UNNEST takes an ARRAY or a MAP, got %s", type_str(c->arena, t));
+    Type el = t.nest->types[0];
+    int n = t.kind == TY_MAP ? 2 : el.kind == TY_ROW ? el.nest->n : 1;
+    const char **names = arena_alloc(c->arena, sizeof(char *) * (size_t)n);
+    Type *types = arena_alloc(c->arena, sizeof(Type) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        types[i] = t.kind == TY_MAP ? t.nest->types[i] : el.kind == TY_ROW ? el.nest->types[i] : el;
+        names[i] = t.kind == TY_MAP ? (i ? "VALUE" : "KEY") : el.kind == TY_ROW ? el.nest->names[i] : "EXPR$0";
+        if (left || (el.kind == TY_ROW && el.nullable)) types[i].nullable = 1;
+    }
+    if (r->colnames) {
+        if (r->ncolnames != n)
+            return diag_error(c->diag, DIAG_SEMANTIC, r->colnames_pos, "UNNEST of %s gives %d column%s, but %d name%s given", type_str(c->arena, t),
+                              n, n == 1 ? "" : "s", r->ncolnames, r->ncolnames == 1 ? " is" : "s are");
+        for (int i = 0; i < n; i++) names[i] = r->colnames[i];
+    }
+    BUnnest *u = arena_alloc(c->arena, sizeof *u);
+    u->expr = arr;
+    u->left = left;
+    u->nout = n;
+    u->pos = r->pos;
+    q->sub = lq;
+    q->unnest = u;
+    q->from_pos = aj->left.pos;
+    int nl = lq->nout;
+    q->nin = nl + n;
+    q->in_names = arena_alloc(c->arena, sizeof(char *) * (size_t)q->nin);
+    q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)q->nin);
+    for (int i = 0; i < nl; i++) {
+        q->in_names[i] = lq->out_names[i];
+        q->in_types[i] = lq->out[i]->type;
+    }
+    for (int i = 0; i < n; i++) {
+        q->in_names[nl + i] = names[i];
+        q->in_types[nl + i] = types[i];
+        q->in_types[nl + i].timeattr = TA_NONE;
+    }
+    sc->qual = NULL;
+    sc->ncols = 0;
+    sc->cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)(ls.ncols + n + 1));
+    for (int i = 0; i < ls.ncols; i++) {
+        sc->cols[sc->ncols] = ls.cols[i];
+        if (!ls.cols[i].qual) sc->cols[sc->ncols].qual = ls.qual;
+        sc->ncols++;
+    }
+    for (int i = 0; i < n; i++)
+        sc->cols[sc->ncols++] = (ScopeCol){.name = names[i], .type = q->in_types[nl + i], .index = nl + i, .qual = r->alias};
+    return 0;
+}
+
 static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
 {
+    if (aj->right.unnest) return bind_unnest(c, aj, q, sc);
     BQuery *lq = query_new(c, aj->left.pos), *rq = query_new(c, aj->right.pos);
     Scope ls = {0}, rs = {0};
     if (bind_from(c, &aj->left, NULL, lq, &ls)) return c->diag->code;
@@ -2375,6 +2445,9 @@ static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
 static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q, Scope *sc)
 {
     WinReq tvf;
+    if (f->unnest)
+        return diag_error(c->diag, DIAG_SEMANTIC, f->pos,
+                          "UNNEST(…) expands a column of the FROM item before it: FROM t CROSS JOIN UNNEST(t.arr) AS u(x)");
     if (f->values) {   /* VALUES rows (bind_stmt.c), SELECT without FROM */
         if (bind_values(c, f, q)) return c->diag->code;
         sc->cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)(q->nin ? q->nin : 1));
