@@ -1634,3 +1634,13 @@ void json_encode(StrBuf *out, const JsonField *fields, int nfields, const Value 
     w_putc(&w, '}');
     w_flush(&w);
 }
+
+void json_encode_value(StrBuf *out, Type t, const Value *v)
+{
+    W w;
+    w.out = out;
+    w.n = 0;
+    if (v->null) w_putn(&w, "null", 4);
+    else w_value(&w, t, v);
+    w_flush(&w);
+}
