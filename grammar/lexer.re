@@ -151,6 +151,9 @@ int lex_next(Lexer *lx, Token *t)
         'current'    { TOK(TK_CURRENT); }
         'row'        { TOK(TK_ROW); }
         'window'     { TOK(TK_WINDOW); }
+        'array'      { TOK(TK_ARRAY); }
+        'map'        { TOK(TK_MAP); }
+        'unnest'     { TOK(TK_UNNEST); }
 
         ident { TOK(TK_ID); }
         "`" ([^`\x00] | "``")+ "`" { TOK(TK_ID); }
@@ -169,6 +172,8 @@ int lex_next(Lexer *lx, Token *t)
         ","  { TOK(TK_COMMA); }
         ";"  { TOK(TK_SEMI); }
         "."  { TOK(TK_DOT); }
+        "["  { TOK(TK_LBRACKET); }
+        "]"  { TOK(TK_RBRACKET); }
         "+"  { TOK(TK_PLUS); }
         "-"  { TOK(TK_MINUS); }
         "*"  { TOK(TK_STAR); }

@@ -44,6 +44,8 @@
              OVER ASC NULLS FIRST LAST ROWS RANGE PRECEDING FOLLOWING UNBOUNDED CURRENT ROW FILTER.
 /* Words of the views / statement sets / SHOW statements: names elsewhere. */
 %fallback ID VALUES VIEW VIEWS TEMPORARY EXECUTE STATEMENT BEGIN ALTER RENAME FUNCTIONS COLUMNS.
+/* Nested data: ARRAY and MAP are names outside types and constructors. */
+%fallback ID ARRAY MAP UNNEST.
 
 %left OR.
 %left AND.
@@ -54,6 +56,7 @@
 %left STAR SLASH PERCENT.
 %right UMINUS.
 %left OVER FILTER.
+%left DOT LBRACKET.
 
 input ::= cmdlist.
 input ::= .
@@ -122,6 +125,22 @@ typetoken(A) ::= typename(N).                                  { A = ast_type(ct
 typetoken(A) ::= typename(N) LP INTEGER(P) RP.                 { A = ast_type(ctx, N, 1, &P, NULL); }
 typetoken(A) ::= typename(N) LP INTEGER(P) COMMA INTEGER(S) RP. { A = ast_type(ctx, N, 2, &P, &S); }
 typetoken(A) ::= typetoken(T) WITH LOCAL TIME ZONE.            { A = T; A.ltz = true; }
+/* Nested types: ROW<a INT, b STRING> (or ROW(…)), ARRAY<T>, MAP<K, V>, with NOT NULL inside. */
+typetoken(A) ::= ROW(K) LT rowfields(F) GT.                     { A = ast_type_nested(ctx, K, NEST_ROW, &F); }
+typetoken(A) ::= ROW(K) LP rowfields(F) RP.                     { A = ast_type_nested(ctx, K, NEST_ROW, &F); }
+typetoken(A) ::= ARRAY(K) LT elemtype(E) GT.                    { PtrList l = {0}; ast_list_push(ctx, &l, E); A = ast_type_nested(ctx, K, NEST_ARRAY, &l); }
+typetoken(A) ::= MAP(K) LT elemtype(E) COMMA elemtype(F) GT.    { PtrList l = {0}; ast_list_push(ctx, &l, E); ast_list_push(ctx, &l, F); A = ast_type_nested(ctx, K, NEST_MAP, &l); }
+%type elemtype {AstType*}
+elemtype(A) ::= typetoken(T).                   { A = ast_type_field(ctx, NULL, T, false); }
+elemtype(A) ::= typetoken(T) NOT NULL.          { A = ast_type_field(ctx, NULL, T, true); }
+%type rowfields {PtrList}
+rowfields(A) ::= rowfield(F).                   { memset(&A, 0, sizeof A); ast_list_push(ctx, &A, F); }
+rowfields(A) ::= rowfields(L) COMMA rowfield(F). { A = L; ast_list_push(ctx, &A, F); }
+%type rowfield {AstType*}
+rowfield(A) ::= nm(N) typetoken(T).             { A = ast_type_field(ctx, &N, T, false); }
+rowfield(A) ::= nm(N) typetoken(T) NOT NULL.    { A = ast_type_field(ctx, &N, T, true); }
+rowfield(A) ::= nm(N) typetoken(T) STRING.      { A = ast_type_field(ctx, &N, T, false); }
+rowfield(A) ::= nm(N) typetoken(T) NOT NULL STRING. { A = ast_type_field(ctx, &N, T, true); }
 %type typename {Token}
 typename(A) ::= ID(X).        { A = X; }
 
@@ -226,6 +245,12 @@ fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP.            { A = ast_from_wi
 fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP nm(X).      { A = ast_from_window(ctx, F, &L, &X); }
 fromitem(A) ::= TABLE LP ID(F) LP winargs(L) RP RP AS nm(X).   { A = ast_from_window(ctx, F, &L, &X); }
 fromitem(A) ::= LP(P) fullquery(S) RP.       { A = ast_from_sub(ctx, P, S, NULL); }
+/* `CROSS JOIN UNNEST(arr) AS t(x)`, `, UNNEST(m) AS t(k, v)`, `LEFT JOIN UNNEST(…) ON TRUE` */
+fromitem(A) ::= UNNEST(U) LP expr(X) RP.                         { A = ast_from_unnest(ctx, U, X, NULL); }
+fromitem(A) ::= UNNEST(U) LP expr(X) RP nm(T).                   { A = ast_from_unnest(ctx, U, X, &T); }
+fromitem(A) ::= UNNEST(U) LP expr(X) RP AS nm(T).                { A = ast_from_unnest(ctx, U, X, &T); }
+fromitem(A) ::= UNNEST(U) LP expr(X) RP nm(T) LP nmlist(C) RP.   { A = ast_from_unnest(ctx, U, X, &T); ast_from_colnames(ctx, &A, &C); }
+fromitem(A) ::= UNNEST(U) LP expr(X) RP AS nm(T) LP nmlist(C) RP. { A = ast_from_unnest(ctx, U, X, &T); ast_from_colnames(ctx, &A, &C); }
 fromitem(A) ::= LP(P) fullquery(S) RP nm(X). { A = ast_from_sub(ctx, P, S, &X); }
 fromitem(A) ::= LP(P) fullquery(S) RP AS nm(X). { A = ast_from_sub(ctx, P, S, &X); }
 
@@ -402,8 +427,14 @@ exprlist(A) ::= expr(X).                    { memset(&A, 0, sizeof A); ast_list_
 exprlist(A) ::= exprlist(L) COMMA expr(X).  { A = L; ast_list_push(ctx, &A, X); }
 
 expr(A) ::= LP(L) expr(X) RP(R).      { A = ast_paren(ctx, L, X, R); }
-expr(A) ::= nm(N).                    { A = ast_column(ctx, NULL, N); }
+/* A name followed by '.' is shifted: `t.c`, `t.c.f`, `c.f` (ast_dot). */
+expr(A) ::= nm(N). [OR]               { A = ast_column(ctx, NULL, N); }
 expr(A) ::= nm(Q) DOT nm(N).          { A = ast_column(ctx, &Q, N); }
+expr(A) ::= expr(X) DOT nm(N).        { A = ast_dot(ctx, X, N); }
+expr(A) ::= expr(X) LBRACKET expr(I) RBRACKET(R). { A = ast_item(ctx, X, I, R); }
+expr(A) ::= ROW(K) LP exprlist(L) RP(R).           { A = ast_ctor(ctx, K, NEST_ROW, &L, R); }
+expr(A) ::= ARRAY(K) LBRACKET exprlist(L) RBRACKET(R). { A = ast_ctor(ctx, K, NEST_ARRAY, &L, R); }
+expr(A) ::= MAP(K) LBRACKET exprlist(L) RBRACKET(R).   { A = ast_ctor(ctx, K, NEST_MAP, &L, R); }
 expr(A) ::= INTEGER(T).               { A = ast_literal(ctx, LIT_INT, T); }
 expr(A) ::= DECIMAL(T).               { A = ast_literal(ctx, LIT_DECIMAL, T); }
 expr(A) ::= FLOAT(T).                 { A = ast_literal(ctx, LIT_DOUBLE, T); }

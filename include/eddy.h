@@ -155,6 +155,9 @@ typedef enum eddy_type {
     EDDY_TYPE_TIMESTAMP,    /* precision = fractional second digits */
     EDDY_TYPE_TIMESTAMP_LTZ,
     EDDY_TYPE_INTERVAL,     /* a day-time interval (literals only) */
+    EDDY_TYPE_ROW,          /* ROW<…>: sql_type spells the fields */
+    EDDY_TYPE_ARRAY,        /* ARRAY<…> */
+    EDDY_TYPE_MAP,          /* MAP<…, …> */
 } eddy_type;
 
 /* Where a table column's value comes from. */

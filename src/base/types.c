@@ -32,6 +32,58 @@ bool type_is_integer(Type t) { return t.kind >= TY_TINYINT && t.kind <= TY_BIGIN
 bool type_is_numeric(Type t) { return t.kind >= TY_TINYINT && t.kind <= TY_DECIMAL; }
 bool type_is_string(Type t) { return t.kind == TY_STRING; }
 bool type_is_temporal(Type t) { return t.kind == TY_DATE || t.kind == TY_TIMESTAMP || t.kind == TY_TIMESTAMP_LTZ; }
+bool type_is_nested(Type t) { return t.kind == TY_ROW || t.kind == TY_ARRAY || t.kind == TY_MAP; }
+
+static Type nest_make(Arena *a, TypeKind k, int n, const char *const *names, const Type *types, bool nullable)
+{
+    Type t = type_make(k, nullable);
+    TypeNest *x = arena_alloc(a, sizeof *x);
+    x->n = n;
+    x->types = arena_alloc(a, sizeof(Type) * (size_t)(n ? n : 1));
+    if (names) x->names = arena_alloc(a, sizeof(char *) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        x->types[i] = type_dup(a, types[i]);
+        x->types[i].timeattr = TA_NONE;
+        if (names) x->names[i] = arena_strdup(a, names[i]);
+    }
+    t.nest = x;
+    return t;
+}
+
+Type type_new_row(Arena *a, int n, const char *const *names, const Type *types, bool nullable)
+{
+    return nest_make(a, TY_ROW, n, names, types, nullable);
+}
+
+Type type_new_array(Arena *a, Type elem, bool nullable) { return nest_make(a, TY_ARRAY, 1, NULL, &elem, nullable); }
+
+Type type_new_map(Arena *a, Type key, Type value, bool nullable)
+{
+    Type kv[2] = {key, value};
+    return nest_make(a, TY_MAP, 2, NULL, kv, nullable);
+}
+
+Type type_dup(Arena *a, Type t)
+{
+    if (!t.nest) return t;
+    Type d = nest_make(a, (TypeKind)t.kind, t.nest->n, t.nest->names, t.nest->types, t.nullable);
+    d.timeattr = t.timeattr;
+    return d;
+}
+
+int type_field(Type t, const char *name)
+{
+    if (t.kind != TY_ROW) return -1;
+    int found = -1;
+    for (int i = 0; i < t.nest->n; i++)
+        if (strcmp(t.nest->names[i], name) == 0) return i;
+    for (int i = 0; i < t.nest->n; i++)
+        if (strcasecmp(t.nest->names[i], name) == 0) {
+            if (found >= 0) return -1;
+            found = i;
+        }
+    return found;
+}
 
 static const char *const kind_names[TY__COUNT] = {
     [TY_NULL] = "NULL",         [TY_BOOLEAN] = "BOOLEAN",     [TY_TINYINT] = "TINYINT",
@@ -39,6 +91,7 @@ static const char *const kind_names[TY__COUNT] = {
     [TY_FLOAT] = "FLOAT",       [TY_DOUBLE] = "DOUBLE",       [TY_DECIMAL] = "DECIMAL",
     [TY_STRING] = "STRING",     [TY_BYTES] = "BYTES",         [TY_DATE] = "DATE",
     [TY_TIMESTAMP] = "TIMESTAMP", [TY_TIMESTAMP_LTZ] = "TIMESTAMP_LTZ", [TY_INTERVAL] = "INTERVAL",
+    [TY_ROW] = "ROW",           [TY_ARRAY] = "ARRAY",         [TY_MAP] = "MAP",
 };
 
 const char *type_kind_name(TypeKind k) { return k < TY__COUNT ? kind_names[k] : "?"; }
@@ -122,6 +175,33 @@ void type_print(StrBuf *b, Type t)
         break;
     case TY_TIMESTAMP: sb_printf(b, "TIMESTAMP(%d)", t.precision); break;
     case TY_TIMESTAMP_LTZ: sb_printf(b, "TIMESTAMP_LTZ(%d)", t.precision); break;
+    case TY_ROW:
+        /* Flink's summary string: ROW<`a` INT, `b` STRING NOT NULL> */
+        sb_puts(b, "ROW<");
+        for (int i = 0; i < t.nest->n; i++) {
+            if (i) sb_puts(b, ", ");
+            sb_putc(b, '`');
+            for (const char *q = t.nest->names[i]; *q; q++) {
+                if (*q == '`') sb_putc(b, '`');
+                sb_putc(b, *q);
+            }
+            sb_puts(b, "` ");
+            type_print(b, t.nest->types[i]);
+        }
+        sb_putc(b, '>');
+        break;
+    case TY_ARRAY:
+        sb_puts(b, "ARRAY<");
+        type_print(b, t.nest->types[0]);
+        sb_putc(b, '>');
+        break;
+    case TY_MAP:
+        sb_puts(b, "MAP<");
+        type_print(b, t.nest->types[0]);
+        sb_puts(b, ", ");
+        type_print(b, t.nest->types[1]);
+        sb_putc(b, '>');
+        break;
     default: sb_puts(b, type_kind_name((TypeKind)t.kind)); break;
     }
     if (!t.nullable && t.kind != TY_NULL) sb_puts(b, " NOT NULL");
@@ -129,9 +209,25 @@ void type_print(StrBuf *b, Type t)
     if (t.timeattr == TA_PROCTIME) sb_puts(b, " *PROCTIME*");
 }
 
+/* Same nested structure: kinds, field names, element types (inner
+ * nullability compared only when `strict`). */
+static bool nest_equal(Type a, Type b, bool strict)
+{
+    if (!a.nest || !b.nest) return a.nest == b.nest;
+    if (a.nest->n != b.nest->n) return false;
+    for (int i = 0; i < a.nest->n; i++) {
+        Type x = a.nest->types[i], y = b.nest->types[i];
+        if (a.kind == TY_ROW && strcmp(a.nest->names[i], b.nest->names[i]) != 0) return false;
+        if (x.kind != y.kind || x.precision != y.precision || x.scale != y.scale || x.len != y.len) return false;
+        if (strict && x.nullable != y.nullable) return false;
+        if (!nest_equal(x, y, strict)) return false;
+    }
+    return true;
+}
+
 bool type_equal(Type a, Type b)
 {
-    return a.kind == b.kind && a.precision == b.precision && a.scale == b.scale && a.len == b.len;
+    return a.kind == b.kind && a.precision == b.precision && a.scale == b.scale && a.len == b.len && nest_equal(a, b, true);
 }
 
 /* Integer kinds as DECIMAL(p, 0), for mixing integers with decimals. */
@@ -169,6 +265,13 @@ bool type_common(Type a, Type b, Type *out)
         }
         return true;
     }
+    if (type_is_nested(a) || type_is_nested(b)) {
+        /* nested values meet only values of the same structure */
+        if (a.kind != b.kind || !nest_equal(a, b, false)) return false;
+        *out = a;
+        out->nullable = nullable;
+        return true;
+    }
     if (a.kind == b.kind) {
         *out = a;
         if (b.len > a.len || b.len == 0) out->len = b.len == 0 || a.len == 0 ? 0 : b.len;
@@ -197,6 +300,7 @@ static int numeric_rank(TypeKind k)
 bool type_assignable(Type from, Type to)
 {
     if (from.kind == TY_NULL) return true;
+    if (type_is_nested(from) || type_is_nested(to)) return from.kind == to.kind && nest_equal(from, to, false);
     if (from.kind == to.kind) return true;
     if (type_is_numeric(from) && type_is_numeric(to))
         return numeric_rank((TypeKind)from.kind) <= numeric_rank((TypeKind)to.kind);
@@ -205,7 +309,12 @@ bool type_assignable(Type from, Type to)
 
 bool type_castable(Type from, Type to)
 {
-    if (from.kind == TY_NULL || from.kind == to.kind) return true;
+    if (from.kind == TY_NULL) return true;
+    /* a nested value casts to STRING (its printed form) and to the same
+     * structure; no other conversion of nested values */
+    if (type_is_nested(from) && to.kind == TY_STRING) return true;
+    if (type_is_nested(from) || type_is_nested(to)) return from.kind == to.kind && nest_equal(from, to, false);
+    if (from.kind == to.kind) return true;
     if (to.kind == TY_STRING || from.kind == TY_STRING) return to.kind != TY_INTERVAL && from.kind != TY_INTERVAL;
     /* As Flink 1.15+: no DECIMAL → BOOLEAN, and numbers ↔ timestamps go
      * through TO_TIMESTAMP_LTZ / UNIX_TIMESTAMP, not CAST. */

@@ -9,6 +9,7 @@
 #define EDDY_TYPES_H
 
 #include <stdbool.h>
+#include "arena.h"
 #include "strbuf.h"
 
 typedef enum TypeKind {
@@ -27,8 +28,13 @@ typedef enum TypeKind {
     TY_TIMESTAMP,         /* precision = fractional second digits */
     TY_TIMESTAMP_LTZ,
     TY_INTERVAL,          /* day-time interval, only as a literal (watermarks, arithmetic on timestamps) */
+    TY_ROW,               /* ROW<name type, …>: nest->n fields, nest->names, nest->types */
+    TY_ARRAY,             /* ARRAY<T>: nest->types[0] */
+    TY_MAP,               /* MAP<K, V>: nest->types[0] (key), nest->types[1] (value) */
     TY__COUNT
 } TypeKind;
+
+typedef struct TypeNest TypeNest;
 
 typedef struct Type {
     unsigned char kind;       /* TypeKind */
@@ -37,7 +43,17 @@ typedef struct Type {
     unsigned char scale;      /* DECIMAL scale */
     int           len;        /* VARCHAR(n)/CHAR(n)/VARBINARY(n) length, 0 = unbounded */
     unsigned char timeattr;   /* TimeAttr: a column that is a time attribute (a window's DESCRIPTOR may name it) */
+    const TypeNest *nest;     /* ROW, ARRAY, MAP: the element types (immutable, in an arena); else NULL */
 } Type;
+
+/* What a nested type holds.  Immutable once built, allocated in the arena
+ * of whatever owns the type (a catalog table, a plan); type_dup copies it
+ * into another arena, so a plan never points into a catalog table. */
+struct TypeNest {
+    int          n;       /* ROW: fields; ARRAY: 1; MAP: 2 */
+    const char **names;   /* ROW: field names (NULL for ARRAY and MAP) */
+    Type        *types;   /* ROW: field types; ARRAY: element; MAP: key, value */
+};
 
 /* Time attributes (Flink's time indicators): the WATERMARK column of a
  * table, PROCTIME(), a window's window_time.  Only a plain column
@@ -57,6 +73,21 @@ bool type_is_integer(Type t);   /* TINYINT..BIGINT */
 bool type_is_numeric(Type t);   /* integers, FLOAT, DOUBLE, DECIMAL */
 bool type_is_string(Type t);
 bool type_is_temporal(Type t);  /* DATE, TIMESTAMP, TIMESTAMP_LTZ */
+bool type_is_nested(Type t);    /* ROW, ARRAY, MAP */
+/* Nested types; the element types and names are copied into a. */
+Type type_new_row(Arena *a, int n, const char *const *names, const Type *types, bool nullable);
+Type type_new_array(Arena *a, Type elem, bool nullable);
+Type type_new_map(Arena *a, Type key, Type value, bool nullable);
+/* t with its nested descriptor (if any) deep-copied into a. */
+Type type_dup(Arena *a, Type t);
+/* The type of element i of a nested value as stored (nested.h): ROW field
+ * i, an ARRAY's element, a MAP's key (even i) or value (odd i). */
+static inline Type type_elem(Type t, int i)
+{
+    return t.kind == TY_ROW ? t.nest->types[i] : t.kind == TY_MAP ? t.nest->types[i & 1] : t.nest->types[0];
+}
+/* ROW field index by name (exact, then case-insensitive when unique), -1 if none. */
+int  type_field(Type t, const char *name);
 /* Name → type for type names written in SQL; returns false for an unknown name.
  * nparams/p1/p2 are the parenthesised arguments; ltz = WITH LOCAL TIME ZONE. */
 bool type_from_name(const char *name, int nparams, int p1, int p2, bool ltz, Type *out, const char **why);

@@ -40,5 +40,8 @@ int json_decode(JsonDecoder *d, const char *buf, size_t len, Value *row, Arena *
  * 'YYYY-MM-DD HH:MM:SS.fff' strings (Flink's SQL format); DECIMAL as a
  * JSON number with its scale's digits; BYTES as base64. */
 void json_encode(StrBuf *out, const JsonField *fields, int nfields, const Value *row);
+/* One value as JSON text, as json_encode writes it inside a record (a
+ * nested value as an object or array; NULL as null). */
+void json_encode_value(StrBuf *out, Type t, const Value *v);
 
 #endif

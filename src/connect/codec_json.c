@@ -54,6 +54,13 @@
  *  - BYTES: a base64 string (padding optional).
  *  - Strings must be valid UTF-8; \uXXXX escapes become UTF-8, surrogate
  *    pairs combined, an unpaired surrogate becomes U+FFFD.
+ *  - ROW columns take an object (fields by name as for the record: missing
+ *    or null → NULL, unknown fields skipped), ARRAY columns an array, MAP
+ *    columns an object whose names are read as the key type reads a
+ *    string (a repeated name keeps its last value); null → NULL.  Anything
+ *    else there is malformed, and the message names the place inside:
+ *    "field 'payload.items[2].qty': …".  Decoding recurses only as deep as
+ *    the column's declared type; deeper input is skipped or refused.
  *  - Nesting deeper than JSON_MAX_DEPTH is an error (the skipper keeps an
  *    explicit bit stack, never the C stack).
  * Error positions are 0-based byte offsets into the record.
@@ -68,11 +75,14 @@
  * zeros dropped and no fraction when it is zero, TIMESTAMP_LTZ the same
  * plus 'Z' — exactly Flink's SQL_TIMESTAMP_FORMAT / ..._WITH_LOCAL_TIMEZONE
  * (appendFraction(NANO_OF_SECOND, 0, 9, true)); DATE as 'yyyy-MM-dd';
- * BYTES as padded base64; control characters as \b \f \n \r \t or \u00XX.
+ * BYTES as padded base64; control characters as \b \f \n \r \t or \u00XX;
+ * ROW as an object of its fields, ARRAY as an array, MAP as an object whose
+ * names are the keys' text (a NULL key as "null").
  */
 #define _GNU_SOURCE
 #include "civil.h"
 #include "codec.h"
+#include "nested.h"
 
 #include <locale.h>
 #include <math.h>
@@ -200,7 +210,16 @@ static inline int find_field(const JsonDecoder *d, int guess, const char *k, siz
 
 /* ---- scanning context and errors -------------------------------------------- */
 
+/* Where a value inside a nested column is, for messages: `payload.items[2].id`. */
+typedef struct JPath {
+    const struct JPath *up;   /* the enclosing value, NULL at the column */
+    const char *name;         /* a field name (or the column's), or NULL for an element */
+    size_t      len;          /* its length */
+    int         index;        /* an ARRAY element's position (1-based) */
+} JPath;
+
 typedef struct Ctx {
+    const JPath  *path;   /* inside a nested column: where (messages), else NULL */
     const char   *base;   /* first byte of the record */
     const char   *end;    /* one past the last */
     Arena        *arena;  /* unescaped strings, decoded base64, compacted JSON */
@@ -213,7 +232,19 @@ static void jvmsg(Ctx *c, const char *at, const char *fmt, va_list ap)
 {
     if (!c->err || !c->errlen) return;
     size_t n = 0;
-    if (c->field) {
+    if (c->field && c->path) {
+        const JPath *seg[64];
+        int ns = 0;
+        for (const JPath *q = c->path; q && ns < 64; q = q->up) seg[ns++] = q;
+        StrBuf b = {0};
+        while (ns--) {
+            if (seg[ns]->name) sb_printf(&b, "%s%.*s", b.len ? "." : "", (int)seg[ns]->len, seg[ns]->name);
+            else sb_printf(&b, "[%d]", seg[ns]->index);
+        }
+        int k = snprintf(c->err, c->errlen, "field '%s': ", b.s ? b.s : "");
+        sb_free(&b);
+        n = k < 0 ? 0 : (size_t)k < c->errlen ? (size_t)k : c->errlen - 1;
+    } else if (c->field) {
         int k = snprintf(c->err, c->errlen, "field '%s': ", c->field->name);
         n = k < 0 ? 0 : (size_t)k < c->errlen ? (size_t)k : c->errlen - 1;
     }
@@ -1027,6 +1058,127 @@ static void compact_json(Ctx *c, const char *s, const char *e, Value *out)
     out->n = (int32_t)(o - buf);
 }
 
+static const char *field_value(Ctx *c, const char *p, Value *out);
+
+/* Room for one more element in a growing array of values (a stack array
+ * first, then the arena). */
+static Value *vals_room(Ctx *c, Value **v, int n, int *cap)
+{
+    if (n + 1 < *cap) return *v;   /* room for two: a MAP's key and value */
+    int nc = *cap * 2;
+    Value *nv = arena_alloc(c->arena, sizeof(Value) * (size_t)nc);
+    memcpy(nv, *v, sizeof(Value) * (size_t)n);
+    *v = nv;
+    *cap = nc;
+    return nv;
+}
+
+/* The JSON object or array at p (no leading whitespace) into the nested
+ * column of c->field: a ROW from an object (fields by name, a missing one
+ * NULL, unknown ones skipped — Flink's rules for the record itself), an
+ * ARRAY from an array, a MAP from an object (keys read as the key type
+ * reads a string).  Recursion follows the column's type, so its depth is
+ * the type's, never the input's. */
+static const char *nested_value(Ctx *c, const char *p, Value *out)
+{
+    const JField *f = c->field;
+    const JPath *up = c->path;
+    Type t = f->type;
+    JPath root = {NULL, f->name, f->len, 0};
+    JPath here = {up ? up : &root, NULL, 0, 0};
+    JField sub = *f;
+    Value stack[16], *v = stack;
+    int n = 0, cap = 16;
+    const char *end = c->end;
+    bool obj = t.kind != TY_ARRAY;
+    if (*p != (obj ? '{' : '[')) {
+        const char *q = skip_value(c, p);
+        return q ? bad_value(c, p, q, t.kind == TY_ROW ? "an object (a ROW)" : t.kind == TY_MAP ? "an object (a MAP)" : "an array") : NULL;
+    }
+    if (t.kind == TY_ROW) {
+        n = t.nest->n;
+        if (n > cap) v = arena_alloc(c->arena, sizeof(Value) * (size_t)n);
+        for (int i = 0; i < n; i++) memset(&v[i], 0, sizeof v[i]), v[i].null = 1;
+    }
+    p = ws(p + 1, end);
+    int next = 0;
+    if (p >= end) return expected(c, p, obj ? "a field name or '}'" : "a value or ']'");
+    if (*p == (obj ? '}' : ']')) {
+        p++;
+        goto done;
+    }
+    for (;;) {
+        if (obj) {
+            const char *k;
+            size_t kn;
+            if (p >= end || *p != '"') return expected(c, p, "a field name");
+            const char *kp = p;
+            if (!(p = scan_string(c, p, &k, &kn))) return NULL;
+            p = ws(p, end);
+            if (p >= end || *p != ':') return expected(c, p, "':'");
+            p = ws(p + 1, end);
+            if (p >= end) return expected(c, p, "a value");
+            here.name = k;
+            here.len = kn;
+            c->path = &here;
+            if (t.kind == TY_ROW) {
+                int fi = -1;
+                if (next < n && strlen(t.nest->names[next]) == kn && memcmp(t.nest->names[next], k, kn) == 0) fi = next;
+                for (int i = 0; i < n && fi < 0; i++)
+                    if (strlen(t.nest->names[i]) == kn && memcmp(t.nest->names[i], k, kn) == 0) fi = i;
+                if (fi < 0) {
+                    c->field = NULL;
+                    p = skip_value(c, p);
+                } else {
+                    sub.type = t.nest->types[fi];
+                    sub.name = t.nest->names[fi];
+                    c->field = &sub;
+                    p = field_value(c, p, &v[fi]);
+                    next = fi + 1;
+                }
+            } else {
+                v = vals_room(c, &v, n, &cap);
+                sub.type = t.nest->types[0];
+                c->field = &sub;
+                memset(&v[n], 0, sizeof v[n]);
+                if (!string_value(c, kp, p, k, kn, &v[n])) {
+                    c->field = f;
+                    c->path = up;
+                    return NULL;
+                }
+                sub.type = t.nest->types[1];
+                p = field_value(c, p, &v[n + 1]);
+                n += 2;
+            }
+        } else {
+            v = vals_room(c, &v, n, &cap);
+            here.name = NULL;
+            here.index = n + 1;
+            c->path = &here;
+            sub.type = t.nest->types[0];
+            c->field = &sub;
+            p = field_value(c, p, &v[n++]);
+        }
+        c->field = f;
+        c->path = up;
+        if (!p) return NULL;
+        p = ws(p, end);
+        if (p < end && *p == ',') {
+            p = ws(p + 1, end);
+            if (p >= end) return expected(c, p, "a value");
+            continue;
+        }
+        if (p < end && *p == (obj ? '}' : ']')) {
+            p++;
+            break;
+        }
+        return expected(c, p, obj ? "',' or '}'" : "',' or ']'");
+    }
+done:
+    nested_pack(c->arena, t, v, n, out);
+    return p;
+}
+
 /* Parses the value at p (no leading whitespace) into the field's column. */
 static const char *field_value(Ctx *c, const char *p, Value *out)
 {
@@ -1062,6 +1214,7 @@ static const char *field_value(Ctx *c, const char *p, Value *out)
     }
     case '{':
     case '[': {
+        if (k == TY_ROW || k == TY_ARRAY || k == TY_MAP) return nested_value(c, p, out);
         const JField *f = c->field;
         c->field = NULL;   /* structural errors inside are about the JSON, not the column */
         const char *q = skip_value(c, p);
@@ -1081,7 +1234,7 @@ static const char *field_value(Ctx *c, const char *p, Value *out)
 
 int json_decode(JsonDecoder *d, const char *buf, size_t len, Value *row, Arena *arena, char *err, size_t errlen)
 {
-    Ctx c = {buf, buf + len, arena, err, errlen, NULL};
+    Ctx c = {NULL, buf, buf + len, arena, err, errlen, NULL};
     const char *p = buf, *end = buf + len;
     for (int i = 0; i < d->nf; i++)
         if (d->f[i].slot >= 0) {
@@ -1387,6 +1540,82 @@ static void w_float(W *w, float f)
     w_putn(w, out, (size_t)o);
 }
 
+/* One non-NULL value of type t. */
+static void w_value(W *w, Type t, const Value *v)
+{
+    switch ((TypeKind)t.kind) {
+    case TY_BOOLEAN:
+        if (v->i) w_putn(w, "true", 4);
+        else w_putn(w, "false", 5);
+        break;
+    case TY_TINYINT: case TY_SMALLINT: case TY_INT: case TY_BIGINT: case TY_INTERVAL:
+        w_int(w, v->i);
+        break;
+    case TY_FLOAT:
+    case TY_DOUBLE:
+        if (isnan(v->d)) w_putn(w, "\"NaN\"", 5);
+        else if (isinf(v->d)) {
+            if (v->d > 0) w_putn(w, "\"Infinity\"", 10);
+            else w_putn(w, "\"-Infinity\"", 11);
+        } else if (t.kind == TY_FLOAT) {
+            w_float(w, (float)v->d);
+        } else {
+            w_flush(w);
+            double_print(w->out, v->d);
+        }
+        break;
+    case TY_DECIMAL: w_decimal(w, v->i, t.scale); break;
+    case TY_STRING: w_str(w, v->s, v->n > 0 ? (size_t)v->n : 0); break;
+    case TY_BYTES: w_base64(w, (const unsigned char *)v->s, v->n > 0 ? (size_t)v->n : 0); break;
+    case TY_DATE:
+        w_putc(w, '"');
+        w_date(w, v->i);
+        w_putc(w, '"');
+        break;
+    case TY_TIMESTAMP: w_timestamp(w, v->i, false); break;
+    case TY_TIMESTAMP_LTZ: w_timestamp(w, v->i, true); break;
+    case TY_ROW:
+    case TY_ARRAY:
+    case TY_MAP: {
+        /* ROW → object, ARRAY → array, MAP → object whose names are the
+         * keys as text (Flink's RowDataToJsonConverters) */
+        NestedIter it;
+        int n = nested_open(&it, t, v);
+        bool arr = t.kind == TY_ARRAY;
+        w_putc(w, arr ? '[' : '{');
+        for (int i = 0; i < n; i++) {
+            Value e;
+            if (nested_next(&it, &e)) break;
+            Type et = type_elem(t, i);
+            if (t.kind == TY_MAP && !(i & 1)) {
+                if (i) w_putc(w, ',');
+                if (e.null) w_putn(w, "\"null\"", 6);
+                else if (et.kind == TY_STRING) w_str(w, e.s, e.n > 0 ? (size_t)e.n : 0);
+                else {
+                    StrBuf k = {0};
+                    value_print(&k, et, &e);
+                    w_str(w, k.s ? k.s : "", k.len);
+                    sb_free(&k);
+                }
+                w_putc(w, ':');
+                continue;
+            }
+            if (i && t.kind != TY_MAP) w_putc(w, ',');
+            if (t.kind == TY_ROW) {
+                w_str(w, t.nest->names[i], strlen(t.nest->names[i]));
+                w_putc(w, ':');
+            }
+            if (e.null) w_putn(w, "null", 4);
+            else w_value(w, et, &e);
+        }
+        w_putc(w, arr ? ']' : '}');
+        break;
+    }
+    case TY_NULL:
+    default: w_putn(w, "null", 4); break;
+    }
+}
+
 void json_encode(StrBuf *out, const JsonField *fields, int nfields, const Value *row)
 {
     W w;
@@ -1399,45 +1628,19 @@ void json_encode(StrBuf *out, const JsonField *fields, int nfields, const Value 
         if (i) w_putc(&w, ',');
         w_str(&w, f->name, strlen(f->name));
         w_putc(&w, ':');
-        if (v->null) {
-            w_putn(&w, "null", 4);
-            continue;
-        }
-        switch ((TypeKind)f->type.kind) {
-        case TY_BOOLEAN:
-            if (v->i) w_putn(&w, "true", 4);
-            else w_putn(&w, "false", 5);
-            break;
-        case TY_TINYINT: case TY_SMALLINT: case TY_INT: case TY_BIGINT: case TY_INTERVAL:
-            w_int(&w, v->i);
-            break;
-        case TY_FLOAT:
-        case TY_DOUBLE:
-            if (isnan(v->d)) w_putn(&w, "\"NaN\"", 5);
-            else if (isinf(v->d)) {
-                if (v->d > 0) w_putn(&w, "\"Infinity\"", 10);
-                else w_putn(&w, "\"-Infinity\"", 11);
-            } else if (f->type.kind == TY_FLOAT) {
-                w_float(&w, (float)v->d);
-            } else {
-                w_flush(&w);
-                double_print(out, v->d);
-            }
-            break;
-        case TY_DECIMAL: w_decimal(&w, v->i, f->type.scale); break;
-        case TY_STRING: w_str(&w, v->s, v->n > 0 ? (size_t)v->n : 0); break;
-        case TY_BYTES: w_base64(&w, (const unsigned char *)v->s, v->n > 0 ? (size_t)v->n : 0); break;
-        case TY_DATE:
-            w_putc(&w, '"');
-            w_date(&w, v->i);
-            w_putc(&w, '"');
-            break;
-        case TY_TIMESTAMP: w_timestamp(&w, v->i, false); break;
-        case TY_TIMESTAMP_LTZ: w_timestamp(&w, v->i, true); break;
-        case TY_NULL: w_putn(&w, "null", 4); break;
-        default: w_putn(&w, "null", 4); break;
-        }
+        if (v->null) w_putn(&w, "null", 4);
+        else w_value(&w, f->type, v);
     }
     w_putc(&w, '}');
+    w_flush(&w);
+}
+
+void json_encode_value(StrBuf *out, Type t, const Value *v)
+{
+    W w;
+    w.out = out;
+    w.n = 0;
+    if (v->null) w_putn(&w, "null", 4);
+    else w_value(&w, t, v);
     w_flush(&w);
 }

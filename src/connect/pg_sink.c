@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "codec.h"
 #include "htab.h"
 #include "options.h"
 #include "pg.h"
@@ -115,8 +116,11 @@ static const char *const *accepted_types(Type t)
                              *const i8[] = {"int8", 0}, *const f4[] = {"float4", "float8", 0}, *const f8[] = {"float8", 0},
                              *const num[] = {"numeric", 0}, *const str[] = {"text", "varchar", "bpchar", "json", "jsonb", 0},
                              *const by[] = {"bytea", 0}, *const d[] = {"date", 0}, *const ts[] = {"timestamp", 0},
-                             *const tz[] = {"timestamptz", 0}, *const none[] = {0};
+                             *const tz[] = {"timestamptz", 0}, *const none[] = {0}, *const js[] = {"jsonb", "json", 0};
     switch ((TypeKind)t.kind) {
+    case TY_ROW:
+    case TY_ARRAY:
+    case TY_MAP: return js;   /* nested values as JSON (Flink's JDBC connector has no mapping; jsonb is what users reach for) */
     case TY_BOOLEAN: return b;
     case TY_TINYINT:
     case TY_SMALLINT: return i2;
@@ -148,6 +152,12 @@ static const char *const *readable_types(Type t)
     case TY_DOUBLE: return f8;
     case TY_DECIMAL: return num;
     case TY_STRING: return str;
+    case TY_ROW:
+    case TY_ARRAY:
+    case TY_MAP: {
+        static const char *const none[] = {0};
+        return none;   /* a scan or lookup reads no nested column */
+    }
     default: return accepted_types(t);
     }
 }
@@ -173,18 +183,36 @@ static void pg_type_of(StrBuf *b, Type t)
     case TY_DATE: sb_puts(b, "date"); break;
     case TY_TIMESTAMP: sb_printf(b, "timestamp(%d)", prec); break;
     case TY_TIMESTAMP_LTZ: sb_printf(b, "timestamptz(%d)", prec); break;
+    case TY_ROW:
+    case TY_ARRAY:
+    case TY_MAP: sb_puts(b, "jsonb"); break;
     default: sb_puts(b, "text"); break;
     }
 }
 
+static int copy_value(StrBuf *b, Type t, const Value *v, const char *col, char *err, size_t errlen);
+
+/* A nested value as its JSON text (codec_json.c's encoding), escaped for
+ * COPY like a string, into a json or jsonb column. */
+static int copy_json(StrBuf *b, Type t, const Value *v, const char *col, char *err, size_t errlen)
+{
+    StrBuf j = {0};
+    json_encode_value(&j, t, v);
+    Value s = {.s = j.s ? j.s : "", .n = (int32_t)j.len};
+    int rc = copy_value(b, type_make(TY_STRING, true), &s, col, err, errlen);
+    sb_free(&j);
+    return rc;
+}
+
 /* A value in COPY's text format: \N for NULL, backslash escapes in text,
- * bytea as \\x…, TIMESTAMP_LTZ with its UTC offset. */
+ * bytea as \\x…, TIMESTAMP_LTZ with its UTC offset, a nested value as JSON. */
 static int copy_value(StrBuf *b, Type t, const Value *v, const char *col, char *err, size_t errlen)
 {
     if (v->null) {
         sb_putn(b, "\\N", 2);
         return 0;
     }
+    if (type_is_nested(t)) return copy_json(b, t, v, col, err, errlen);
     if (t.kind == TY_STRING) {
         const char *s = v->s, *run = s;
         for (int i = 0; i < v->n; i++) {

@@ -91,6 +91,7 @@
  */
 #include "civil.h"
 #include "eval.h"
+#include "nested.h"
 #include "stack.h"
 
 #include <math.h>
@@ -843,7 +844,14 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, bool quiet, 
         return 0;
     }
     case TY_STRING: {
-        if (!k_str(fk)) {
+        if (type_is_nested(from)) {
+            StrBuf b = {0};
+            nested_print(&b, from, v, ctx->tz);
+            char *p = ctx_alloc(ctx, b.len);
+            if (b.len) memcpy(p, b.s, b.len);
+            set_s(v, p, (int32_t)b.len);
+            sb_free(&b);
+        } else if (!k_str(fk)) {
             char buf[64];
             int n = value_format_tz(buf, from, v, ctx->tz);
             char *p = ctx_alloc(ctx, (size_t)n);
@@ -890,6 +898,11 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, bool quiet, 
     case TY_INTERVAL:
         if (fk == TY_INTERVAL) return 0;
         break;
+    case TY_ROW:
+    case TY_ARRAY:
+    case TY_MAP:
+        if (fk == to.kind) return 0;   /* the same structure (type_castable): the same bytes */
+        break;
     case TY_NULL:
     case TY__COUNT:
         break;
@@ -919,7 +932,7 @@ static inline int coerce(const BExpr *e, Type from, Type to, Value *v, EvalCtx *
 static int cmp_values(Type ta, const Value *a, Type tb, const Value *b)
 {
     int ka = ta.kind, kb = tb.kind;
-    if (k_str(ka)) {
+    if (k_str(ka) || type_is_nested(ta)) {   /* nested: equal structure, compared as their bytes (nested.h) */
         int n = a->n < b->n ? a->n : b->n;
         int c = n ? memcmp(a->s, b->s, (size_t)n) : 0;
         if (c) return c < 0 ? -1 : 1;
@@ -1258,6 +1271,8 @@ static int to_timestamp_ltz(const BExpr *e, const Value *x, int64_t precision, V
     return 0;
 }
 
+static int bad_nested(EvalCtx *ctx, const BExpr *e) { return fail(ctx, e, "malformed nested value"); }
+
 static int eval_call(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
 {
     Value v[3];
@@ -1295,6 +1310,17 @@ static int eval_call(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
             *out = v[0];
         }
         return 0;
+    }
+    case FN_CARDINALITY:
+    case FN_ELEMENT: {
+        if (eval_expr(e->args[0], row, &v[0], ctx)) return -1;
+        if (v[0].null || e->args[0]->type.kind == TY_NULL) return set_null(out), 0;
+        int n = nested_count(e->args[0]->type, &v[0]);
+        if (n < 0) return bad_nested(ctx, e);
+        if (e->fn->id == FN_CARDINALITY) return set_i(out, n), 0;
+        if (n == 0) return set_null(out), 0;
+        if (n > 1) return fail(ctx, e, "ELEMENT of an array of %d elements (it takes an array of at most one)", n);
+        return nested_get(e->args[0]->type, &v[0], 0, out) ? bad_nested(ctx, e) : 0;
     }
     case FN_MOD:
         if (eval_args(e, row, v, ctx)) return -1;
@@ -1456,6 +1482,48 @@ static int eval_in(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
     return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Nested data: field access, subscripts, constructors (nested.h)      */
+
+/* a[b]: an ARRAY's element b (1-based, out of range NULL, as Flink), a
+ * MAP's value for key b (NULL when absent). */
+static int eval_item(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
+{
+    Value a, k;
+    if (eval_expr(e->a, row, &a, ctx) || eval_expr(e->b, row, &k, ctx)) return -1;
+    if (a.null || k.null) return set_null(out), 0;
+    Type t = e->a->type;
+    NestedIter it;
+    int n = nested_open(&it, t, &a);
+    if (n < 0) return bad_nested(ctx, e);
+    if (t.kind == TY_ARRAY) {
+        if (k.i < 1 || k.i > n) return set_null(out), 0;
+        return nested_get(t, &a, (int)(k.i - 1), out) ? bad_nested(ctx, e) : 0;
+    }
+    set_null(out);
+    for (int i = 0; i + 1 < n; i += 2) {
+        Value key, val;
+        if (nested_next(&it, &key) || nested_next(&it, &val)) return bad_nested(ctx, e);
+        if (!key.null && cmp_values(t.nest->types[0], &key, e->b->type, &k) == 0) {
+            *out = val;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* ROW(…), ARRAY[…], MAP[k, v, …]: the arguments in the element types. */
+static int eval_ctor(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
+{
+    Value stack[16], *v = e->nargs <= 16 ? stack : arena_alloc(ctx->arena, sizeof(Value) * (size_t)e->nargs);
+    for (int i = 0; i < e->nargs; i++) {
+        if (eval_expr(e->args[i], row, &v[i], ctx)) return -1;
+        if (coerce(e, e->args[i]->type, type_elem(e->type, i), &v[i], ctx)) return -1;
+    }
+    nested_pack(ctx->arena, e->type, v, e->nargs, out);
+    return 0;
+}
+
 int eval_expr(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
 {
     /* An operator recurses: on a small caller's stack a deep expression
@@ -1516,6 +1584,16 @@ int eval_expr(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
         return 0;
     case BX_CALL: return eval_call(e, row, out, ctx);
     case BX_AGG: return fail(ctx, e, "aggregate %s cannot be evaluated outside an aggregation", e->fn ? e->fn->name : "?");
+    case BX_FIELD:
+        if (eval_expr(e->a, row, out, ctx)) return -1;
+        if (out->null) return 0;
+        {
+            Value r = *out;
+            if (nested_get(e->a->type, &r, e->flags, out)) return bad_nested(ctx, e);
+        }
+        return 0;
+    case BX_ITEM: return eval_item(e, row, out, ctx);
+    case BX_CTOR: return eval_ctor(e, row, out, ctx);
     }
     return fail(ctx, e, "unknown expression kind %d", (int)e->kind);
 }

@@ -30,6 +30,7 @@ static const OpVTable *const op_vtables[PLAN__COUNT] = {
     [PLAN_LOOKUP_JOIN] = &op_lookup_join_vt,
     [PLAN_VALUES] = &op_values_vt,
     [PLAN_RANK] = &op_rank_vt,
+    [PLAN_UNNEST] = &op_unnest_vt,
     [PLAN_DEDUP] = &op_dedup_vt,
     [PLAN_OVER_AGG] = &op_over_vt,
     [PLAN_WINDOW_RANK] = &op_window_rank_vt,

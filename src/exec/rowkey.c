@@ -17,7 +17,10 @@ static inline KeyEnc enc_of(Type t)
     case TY_FLOAT:
     case TY_DOUBLE: return KE_FLOAT;
     case TY_STRING:
-    case TY_BYTES: return KE_BYTES;
+    case TY_BYTES:
+    case TY_ROW:
+    case TY_ARRAY:
+    case TY_MAP: return KE_BYTES;   /* nested values are their own encoding (nested.h) */
     default: return KE_INT;   /* BOOLEAN, integers, DECIMAL, DATE, TIMESTAMP*, INTERVAL, NULL */
     }
 }
@@ -32,7 +35,8 @@ static inline uint64_t double_key_bits(double d)
     return u;
 }
 
-size_t rowkey_encode_buf(char *buf, size_t cap, const Type *types, const Value *row, const int *cols, int n)
+/* Value i has type types[i % ntypes] (ntypes == n: one type per column). */
+static size_t encode_cycle(char *buf, size_t cap, const Type *types, int ntypes, const Value *row, const int *cols, int n)
 {
     unsigned char *out = (unsigned char *)buf;
     size_t nb = ((size_t)n + 7) / 8, len = nb;
@@ -46,7 +50,7 @@ size_t rowkey_encode_buf(char *buf, size_t cap, const Type *types, const Value *
         }
         const unsigned char *src = tmp;
         size_t k, extra = 0;
-        switch (enc_of(types[i])) {
+        switch (enc_of(types[i % ntypes])) {
         case KE_INT: k = rowkey_put_varint(tmp, rowkey_zigzag(v->i)); break;
         case KE_FLOAT: {
             uint64_t u = double_key_bits(v->d);
@@ -69,6 +73,16 @@ size_t rowkey_encode_buf(char *buf, size_t cap, const Type *types, const Value *
     return len;
 }
 
+size_t rowkey_encode_buf(char *buf, size_t cap, const Type *types, const Value *row, const int *cols, int n)
+{
+    return encode_cycle(buf, cap, types, n ? n : 1, row, cols, n);
+}
+
+size_t rowkey_encode_cycle(char *buf, size_t cap, const Type *types, int ntypes, const Value *row, int n)
+{
+    return encode_cycle(buf, cap, types, ntypes, row, NULL, n);
+}
+
 void rowkey_encode(StrBuf *out, const Type *types, const Value *row, const int *cols, int n)
 {
     char stack[256];
@@ -84,7 +98,7 @@ void rowkey_encode(StrBuf *out, const Type *types, const Value *row, const int *
     free(heap);
 }
 
-int rowkey_decode(const char *buf, size_t len, const Type *types, Value *out, int n, Arena *arena)
+static int decode_cycle(const char *buf, size_t len, const Type *types, int ntypes, Value *out, int n, Arena *arena)
 {
     const unsigned char *p = (const unsigned char *)buf, *end = p + len;
     size_t nb = ((size_t)n + 7) / 8;
@@ -99,7 +113,7 @@ int rowkey_decode(const char *buf, size_t len, const Type *types, Value *out, in
             continue;
         }
         uint64_t u;
-        switch (enc_of(types[i])) {
+        switch (enc_of(types[i % ntypes])) {
         case KE_INT:
             if (rowkey_get_varint(&p, end, &u)) return -1;
             v->i = rowkey_unzigzag(u);
@@ -123,4 +137,56 @@ int rowkey_decode(const char *buf, size_t len, const Type *types, Value *out, in
      * otherwise these bytes are not an encoding of exactly these types. */
     if (n % 8 && (bits[nb - 1] >> (n % 8))) return -1;
     return p == end ? 0 : -1;
+}
+
+int rowkey_decode(const char *buf, size_t len, const Type *types, Value *out, int n, Arena *arena)
+{
+    return decode_cycle(buf, len, types, n ? n : 1, out, n, arena);
+}
+
+int rowkey_decode_cycle(const char *buf, size_t len, const Type *types, int ntypes, Value *out, int n, Arena *arena)
+{
+    return decode_cycle(buf, len, types, ntypes, out, n, arena);
+}
+
+int rowkey_iter_init(RowkeyIter *it, const char *buf, size_t len, int n)
+{
+    size_t nb = ((size_t)n + 7) / 8;
+    it->bits = (const unsigned char *)buf;
+    it->end = it->bits + len;
+    it->p = it->bits + nb;
+    it->i = 0;
+    it->n = n;
+    return n < 0 || len < nb ? -1 : 0;
+}
+
+int rowkey_iter_next(RowkeyIter *it, Type t, Value *v)
+{
+    if (it->i >= it->n) return -1;
+    int i = it->i++;
+    memset(v, 0, sizeof *v);
+    if (it->bits[i / 8] & (1u << (i % 8))) {
+        v->null = 1;
+        return 0;
+    }
+    uint64_t u;
+    switch (enc_of(t)) {
+    case KE_INT:
+        if (rowkey_get_varint(&it->p, it->end, &u)) return -1;
+        v->i = rowkey_unzigzag(u);
+        return 0;
+    case KE_FLOAT:
+        if (it->end - it->p < 8) return -1;
+        u = 0;
+        for (int b = 0; b < 8; b++) u |= (uint64_t)it->p[b] << (8 * b);
+        memcpy(&v->d, &u, 8);
+        it->p += 8;
+        return 0;
+    default:
+        if (rowkey_get_varint(&it->p, it->end, &u) || u > (uint64_t)(it->end - it->p) || u > INT32_MAX) return -1;
+        v->n = (int32_t)u;
+        v->s = (const char *)it->p;
+        it->p += u;
+        return 0;
+    }
 }

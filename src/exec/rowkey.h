@@ -11,6 +11,8 @@
  *     FLOAT, DOUBLE      8 bytes little-endian IEEE; -0.0 is written as 0.0
  *                        and every NaN as one canonical NaN
  *     STRING, BYTES      varint length, then the bytes
+ *     ROW, ARRAY, MAP    the same: a nested value is a byte string already
+ *                        (its own encoding, nested.h)
  * Equal rows (SQL grouping equality: NULL = NULL, -0.0 = 0.0) give equal
  * bytes, different rows different bytes.  The bytes are not ordered like
  * the values (a hash key, not a sort key).
@@ -39,6 +41,24 @@ size_t rowkey_encode_buf(char *buf, size_t cap, const Type *types, const Value *
  * into buf, or are copied into arena when arena is not NULL.  Returns 0, or
  * -1 when the bytes are not a complete encoding of exactly those types. */
 int    rowkey_decode(const char *buf, size_t len, const Type *types, Value *out, int n, Arena *arena);
+
+/* The same with value i of type types[i % ntypes]: the elements of an
+ * ARRAY (ntypes 1) or a MAP's alternating keys and values (ntypes 2). */
+size_t rowkey_encode_cycle(char *buf, size_t cap, const Type *types, int ntypes, const Value *row, int n);
+int    rowkey_decode_cycle(const char *buf, size_t len, const Type *types, int ntypes, Value *out, int n, Arena *arena);
+
+/* Reading an encoding one value at a time (nested values, nested.h):
+ * rowkey_iter_init over n values, then rowkey_iter_next with each one's
+ * type.  Strings point into buf.  rowkey_iter_next returns 0, or -1 when
+ * the bytes end early or all n were read. */
+typedef struct RowkeyIter {
+    const unsigned char *bits;  /* the NULL bitmap */
+    const unsigned char *p;     /* next value's bytes */
+    const unsigned char *end;   /* end of the encoding */
+    int i, n;                   /* values read, values in all */
+} RowkeyIter;
+int rowkey_iter_init(RowkeyIter *it, const char *buf, size_t len, int n);
+int rowkey_iter_next(RowkeyIter *it, Type t, Value *out);
 
 /* ---- varints (LEB128, 7 bits a byte, low bits first) ---- */
 

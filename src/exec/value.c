@@ -30,6 +30,7 @@
  */
 #include "civil.h"
 #include "value.h"
+#include "nested.h"
 
 #include <float.h>
 #include <math.h>
@@ -97,7 +98,8 @@ const char *rowkind_str(RowKind k)
 /* Ordering                                                            */
 
 static inline bool kind_is_float(int k) { return k == TY_FLOAT || k == TY_DOUBLE; }
-static inline bool kind_is_bytes(int k) { return k == TY_STRING || k == TY_BYTES; }
+/* Strings, and nested values, which are byte strings too (nested.h). */
+static inline bool kind_is_bytes(int k) { return k == TY_STRING || k == TY_BYTES || k == TY_ROW || k == TY_ARRAY || k == TY_MAP; }
 
 /* Bytewise, then shorter first: Flink's BinaryStringData.compareTo. */
 static int bytes_cmp(const char *a, int an, const char *b, int bn)
@@ -507,6 +509,9 @@ int value_format_tz(char *buf, Type t, const Value *v, const TimeZone *tz)
     case TY_NULL:
     case TY_STRING:
     case TY_BYTES:
+    case TY_ROW:
+    case TY_ARRAY:
+    case TY_MAP:
     case TY__COUNT: break;
     }
     return memcpy(buf, "NULL", 4), 4;
@@ -522,6 +527,10 @@ void value_print_tz(StrBuf *out, Type t, const Value *v, const TimeZone *tz)
     }
     if (t.kind == TY_STRING) {
         sb_putn(out, v->s, (size_t)v->n);
+        return;
+    }
+    if (type_is_nested(t)) {
+        nested_print(out, t, v, tz);
         return;
     }
     if (t.kind == TY_BYTES) {

@@ -11,6 +11,7 @@
  *                               is an overflow error, never a wrong result)
  *   FLOAT, DOUBLE             → d
  *   STRING, BYTES             → s and n (not NUL-terminated)
+ *   ROW, ARRAY, MAP           → s and n: the elements' bytes (nested.h)
  * A row is `ncols` consecutive Values; a Batch is rows with their kinds.
  * Strings in a batch point into the batch arena or into the input buffers
  * the batch was decoded from; an operator that keeps a value past the

@@ -111,6 +111,47 @@ AstExpr *ast_column(ParseCtx *c, Token *qual, Token name)
     e->end = name.pos + name.n;
     e->qual = qual ? ast_ident(c, *qual) : NULL;
     e->name = ast_ident(c, name);
+    e->text_pos = name.pos;
+    return seal(c, e);
+}
+
+AstExpr *ast_dot(ParseCtx *c, AstExpr *a, Token name)
+{
+    /* `x.y` of two plain names is a qualified column (the binder reads it
+     * as field y of column x when x names no table); anything else, such
+     * as `t.x.y` or `(x).y`, is a field of a ROW value. */
+    if (a->kind == AX_COLUMN && !a->qual && !a->flags) {
+        a->qual = a->name;
+        a->name = ast_ident(c, name);
+        a->text_pos = name.pos;
+        a->end = name.pos + name.n;
+        return a;
+    }
+    AstExpr *e = new_expr(c, AX_FIELD, a->pos);
+    e->a = a;
+    e->name = ast_ident(c, name);
+    e->text_pos = name.pos;
+    e->end = name.pos + name.n;
+    return seal(c, e);
+}
+
+AstExpr *ast_item(ParseCtx *c, AstExpr *a, AstExpr *index, Token rb)
+{
+    AstExpr *e = new_expr(c, AX_ITEM, a->pos);
+    e->a = a;
+    e->b = index;
+    e->text_pos = index->pos;
+    e->end = rb.pos + rb.n;
+    return seal(c, e);
+}
+
+AstExpr *ast_ctor(ParseCtx *c, Token kw, AstNest nest, PtrList *args, Token end)
+{
+    AstExpr *e = new_expr(c, AX_CTOR, kw.pos);
+    e->flags = (int)nest;
+    e->args = (AstExpr **)args->v;
+    e->nargs = args->n;
+    e->end = end.pos + end.n;
     return seal(c, e);
 }
 
@@ -295,6 +336,7 @@ AstExpr *ast_paren(ParseCtx *c, Token lp, AstExpr *e, Token rp)
     (void)c;
     (void)lp;
     e->end = rp.pos + rp.n;
+    if (e->kind == AX_COLUMN) e->flags = 1;   /* `(x).y` is a field of x, not column y of table x */
     return e;
 }
 
@@ -325,6 +367,30 @@ AstType ast_type(ParseCtx *c, Token name, int nparams, Token *p1, Token *p2)
     if (p1) t.p1 = token_int(c, *p1);
     if (p2) t.p2 = token_int(c, *p2);
     return t;
+}
+
+AstType ast_type_nested(ParseCtx *c, Token kw, AstNest nest, PtrList *elems)
+{
+    AstType t = {0};
+    t.name = nest == NEST_ROW ? "ROW" : nest == NEST_ARRAY ? "ARRAY" : "MAP";
+    t.pos = kw.pos;
+    t.nest = nest;
+    t.nelems = elems->n;
+    t.elems = arena_alloc(c->arena, sizeof(AstType) * (size_t)(elems->n ? elems->n : 1));
+    for (int i = 0; i < elems->n; i++) t.elems[i] = *(AstType *)elems->v[i];
+    return t;
+}
+
+AstType *ast_type_field(ParseCtx *c, Token *name, AstType t, bool not_null)
+{
+    AstType *f = arena_alloc(c->arena, sizeof *f);
+    *f = t;
+    f->not_null = not_null;
+    if (name) {
+        f->field = ast_ident(c, *name);
+        f->field_pos = name->pos;
+    }
+    return f;
 }
 
 AstColumnDef *ast_coldef(ParseCtx *c, Token name, AstType type, int cons)
@@ -535,6 +601,15 @@ AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias)
     f.sub = sub;
     f.alias = alias ? ast_ident(c, *alias) : NULL;
     f.pos = lp.pos;
+    return f;
+}
+
+AstFrom ast_from_unnest(ParseCtx *c, Token kw, AstExpr *e, Token *alias)
+{
+    AstFrom f = {0};
+    f.unnest = e;
+    f.alias = alias ? ast_ident(c, *alias) : NULL;
+    f.pos = kw.pos;
     return f;
 }
 

@@ -37,6 +37,10 @@ typedef enum AstExprKind {
     AX_IN_QUERY,          /* a [NOT] IN (sub): a may be an AX_ROW */
     AX_EXISTS,            /* EXISTS (sub) */
     AX_ROW,               /* (args…): a row of two or more values, only before IN (SELECT …) */
+    /* Nested data: */
+    AX_FIELD,             /* a.name: a field of a ROW value (name at text_pos) */
+    AX_ITEM,              /* a[b]: an ARRAY element or a MAP value */
+    AX_CTOR,              /* ROW(args), ARRAY[args], MAP[args]: flags = AstNest */
 } AstExprKind;
 
 typedef enum AstOp {
@@ -55,14 +59,24 @@ typedef enum LitKind {
 /* TRIM flavours, kept in AstExpr.flags. */
 enum { TRIM_BOTH = 0, TRIM_LEADING = 1, TRIM_TRAILING = 2 };
 
+/* Nested types as written. */
+typedef enum AstNest { NEST_NONE = 0, NEST_ROW, NEST_ARRAY, NEST_MAP } AstNest;
+
 /* A type as written: the name and its parenthesised parameters. */
-typedef struct AstType {
+typedef struct AstType AstType;
+struct AstType {
     const char *name;     /* e.g. "DECIMAL" (as written) */
     int         pos;      /* offset of the name */
     int         nparams;  /* 0..2 */
     int         p1, p2;   /* parameters */
     bool        ltz;      /* WITH LOCAL TIME ZONE */
-} AstType;
+    AstNest     nest;     /* ROW<…>, ARRAY<…>, MAP<…>: elems are the fields / element / key and value */
+    AstType    *elems;    /* nested: the element types */
+    int         nelems;   /* count */
+    bool        not_null; /* an element type written with NOT NULL */
+    const char *field;    /* a ROW field's name (elements of a ROW), else NULL */
+    int         field_pos;/* its offset */
+};
 
 typedef struct AstExpr AstExpr;
 typedef struct AstWindowDef AstWindowDef;
@@ -209,6 +223,7 @@ typedef struct AstFrom {
     const char **colnames;/* `AS t(a, b)` / a CTE's or view's column list: the item's columns renamed, or NULL */
     int          ncolnames; /* count */
     int          colnames_pos; /* offset of the list */
+    AstExpr     *unnest;  /* `UNNEST(expr) [AS t(cols)]`: the ARRAY or MAP it expands (the right of a join), else NULL */
 } AstFrom;
 
 /* Join types as written (JOIN_CROSS: `a, b` or `a CROSS JOIN b`, no condition). */
@@ -380,6 +395,14 @@ AstExpr *ast_case(ParseCtx *c, Token t, AstExpr *operand, PtrList *whens, AstExp
 AstExpr *ast_cast(ParseCtx *c, Token t, bool try_, AstExpr *a, AstType type, Token rp);
 AstExpr *ast_paren(ParseCtx *c, Token lp, AstExpr *e, Token rp);
 AstType  ast_type(ParseCtx *c, Token name, int nparams, Token *p1, Token *p2);
+/* Nested data: ROW<…> / ARRAY<…> / MAP<…> types (elems: AstType* items),
+ * `a.b` (a column `a.b` when a is a plain name, else a field of a), a[i],
+ * and the constructors ROW(…), ARRAY[…], MAP[…]. */
+AstType  ast_type_nested(ParseCtx *c, Token kw, AstNest nest, PtrList *elems);
+AstType *ast_type_field(ParseCtx *c, Token *name, AstType t, bool not_null);
+AstExpr *ast_dot(ParseCtx *c, AstExpr *a, Token name);
+AstExpr *ast_item(ParseCtx *c, AstExpr *a, AstExpr *index, Token rb);
+AstExpr *ast_ctor(ParseCtx *c, Token kw, AstNest nest, PtrList *args, Token end);
 AstColumnDef *ast_coldef(ParseCtx *c, Token name, AstType type, int cons);
 AstColumnDef *ast_computed(ParseCtx *c, Token name, AstExpr *e);
 AstColumnDef *ast_metacol(ParseCtx *c, Token name, AstType type, Token meta, Token *key, bool virtual_);
@@ -397,6 +420,7 @@ AstWinArg *ast_winarg_table(ParseCtx *c, Token kw, Token table, PtrList *partiti
 AstWinArg *ast_winarg_expr(ParseCtx *c, AstExpr *x);
 AstWinArg *ast_winarg_named(ParseCtx *c, Token name, AstWinArg *a);
 AstFrom ast_from_sub(ParseCtx *c, Token lp, AstSelect *sub, Token *alias);
+AstFrom ast_from_unnest(ParseCtx *c, Token kw, AstExpr *e, Token *alias);
 /* `left <type> JOIN right [ON on | USING (names)]`; tok is JOIN (or the comma). */
 AstFrom ast_from_versioned(ParseCtx *c, Token name, AstExpr *as_of, Token *alias);
 AstFrom ast_from_join(ParseCtx *c, AstFrom left, AstJoinType type, Token tok, bool comma, AstFrom right, AstExpr *on, PtrList *using_);

@@ -336,6 +336,109 @@ static BExpr *bind_expr(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
 static bool scope_resolves(const Scope *sc, const AstExpr *x);
 static BExpr *bx_offset(BindCtx *c, const BExpr *e, int by);
 
+/* ---- nested data: field access, subscripts, constructors ---- */
+
+static bool type_mismatch(BindCtx *c, int pos, const char *what, Type a, Type b);
+static int bind_type(Diag *d, Arena *a, const AstType *t, Type *out);
+
+/* Field `name` (at pos) of the ROW value a. */
+static BExpr *bind_field(BindCtx *c, BExpr *a, const char *name, int pos)
+{
+    if (a->type.kind != TY_ROW) {
+        diag_error(c->diag, DIAG_SEMANTIC, pos, "cannot access field '%s' of a value of type %s (only a ROW has fields)", name,
+                   type_str(c->arena, a->type));
+        return NULL;
+    }
+    int f = type_field(a->type, name);
+    if (f < 0) {
+        diag_error(c->diag, DIAG_SEMANTIC, pos, "unknown field '%s' in %s", name, type_str(c->arena, a->type));
+        return NULL;
+    }
+    BExpr *e = bx_new(c, BX_FIELD, pos);
+    e->a = a;
+    e->flags = f;
+    e->type = a->type.nest->types[f];
+    e->type.nullable = e->type.nullable || a->type.nullable;
+    return e;
+}
+
+static BExpr *bind_item(BindCtx *c, BExpr *a, BExpr *i, const AstExpr *x)
+{
+    BExpr *e = bx_new(c, BX_ITEM, x->pos);
+    e->a = a;
+    e->b = i;
+    Type t = a->type, u;
+    if (t.kind == TY_ARRAY) {
+        if (!type_is_integer(i->type) && i->type.kind != TY_NULL) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->text_pos, "an ARRAY's index must be an integer, got %s", type_str(c->arena, i->type));
+            return NULL;
+        }
+        e->type = t.nest->types[0];
+    } else if (t.kind == TY_MAP) {
+        if (!type_common(t.nest->types[0], i->type, &u)) {
+            type_mismatch(c, x->text_pos, "a MAP's key", t.nest->types[0], i->type);
+            return NULL;
+        }
+        e->type = t.nest->types[1];
+    } else {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "cannot subscript a value of type %s (only an ARRAY or a MAP takes [ ])",
+                   type_str(c->arena, t));
+        return NULL;
+    }
+    e->type.nullable = 1;   /* out of range, absent key, NULL container */
+    return e;
+}
+
+/* ROW(…), ARRAY[…], MAP[k, v, …]: element types as Flink infers them
+ * (ROW fields EXPR$0, EXPR$1, …; ARRAY and MAP the common type of their
+ * elements, keys and values). */
+static BExpr *bind_ctor(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am)
+{
+    BExpr *e = bx_new(c, BX_CTOR, x->pos);
+    e->nargs = x->nargs;
+    e->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)(x->nargs ? x->nargs : 1));
+    for (int i = 0; i < x->nargs; i++)
+        if (!(e->args[i] = bind_expr(c, sc, x->args[i], am))) return NULL;
+    if (x->flags == NEST_ROW) {
+        const char **names = arena_alloc(c->arena, sizeof(char *) * (size_t)x->nargs);
+        Type *types = arena_alloc(c->arena, sizeof(Type) * (size_t)x->nargs);
+        for (int i = 0; i < x->nargs; i++) {
+            names[i] = arena_printf(c->arena, "EXPR$%d", i);
+            types[i] = e->args[i]->type;
+            if (types[i].kind == TY_NULL) types[i] = type_make(TY_NULL, true);
+        }
+        e->type = type_new_row(c->arena, x->nargs, names, types, false);
+        return e;
+    }
+    int stride = x->flags == NEST_MAP ? 2 : 1;
+    if (x->nargs % stride) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "MAP[…] takes keys and values in pairs, got %d arguments", x->nargs);
+        return NULL;
+    }
+    Type el[2];
+    for (int k = 0; k < stride; k++) {
+        el[k] = e->args[k]->type;
+        for (int i = k + stride; i < x->nargs; i += stride) {
+            Type u;
+            if (!type_common(el[k], e->args[i]->type, &u)) {
+                type_mismatch(c, e->args[i]->pos, x->flags == NEST_MAP ? (k ? "MAP values have no common type" : "MAP keys have no common type")
+                                                                     : "ARRAY elements have no common type",
+                              el[k], e->args[i]->type);
+                return NULL;
+            }
+            el[k] = u;
+        }
+        if (el[k].kind == TY_NULL) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "cannot infer the element type of %s of NULLs only (CAST one of them)",
+                       x->flags == NEST_MAP ? "a MAP" : "an ARRAY");
+            return NULL;
+        }
+        el[k].timeattr = TA_NONE;
+    }
+    e->type = x->flags == NEST_MAP ? type_new_map(c->arena, el[0], el[1], false) : type_new_array(c->arena, el[0], false);
+    return e;
+}
+
 static BExpr *resolve_column(BindCtx *c, const Scope *sc, const AstExpr *x)
 {
     if (c->outer && !scope_resolves(sc, x) && scope_resolves(c->outer, x)) {
@@ -350,6 +453,14 @@ static BExpr *resolve_column(BindCtx *c, const Scope *sc, const AstExpr *x)
         bool known = false;
         for (int i = 0; i < sc->ncols && !known; i++) known = qual_eq(scope_qual(sc, i), x->qual);
         if (!known && !qual_eq(sc->qual, x->qual)) {
+            /* `c.f`: field f of a ROW column c (a table alias of that name would have won) */
+            AstExpr col = *x;
+            col.qual = NULL;
+            col.name = x->qual;
+            if (scope_resolves(sc, &col)) {
+                BExpr *r = resolve_column(c, sc, &col);
+                return r ? bind_field(c, r, x->name, x->text_pos) : NULL;
+            }
             diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown table or alias '%s'", x->qual);
             return NULL;
         }
@@ -465,6 +576,10 @@ static BExpr *bind_binary(BindCtx *c, const AstExpr *x, BExpr *a, BExpr *b)
         Type t;
         if (!type_common(ta, tb, &t) || t.kind == TY_INTERVAL) {
             type_mismatch(c, x->pos, "cannot compare", ta, tb);
+            return NULL;
+        }
+        if (type_is_nested(t) && x->op != OP_EQ && x->op != OP_NE) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s values have no order: only = and <> compare them", type_kind_name((TypeKind)t.kind));
             return NULL;
         }
         e->type = type_make(TY_BOOLEAN, nullable);
@@ -688,6 +803,15 @@ static BExpr *bind_expr1(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode 
     case AX_ROW:
         diag_error(c->diag, DIAG_SEMANTIC, x->pos, "a row of values (a, b, …) is supported only before IN (SELECT …)");
         return NULL;
+    case AX_FIELD: {
+        BExpr *a = bind_expr(c, sc, x->a, am);
+        return a ? bind_field(c, a, x->name, x->text_pos) : NULL;
+    }
+    case AX_ITEM: {
+        BExpr *a = bind_expr(c, sc, x->a, am), *i = a ? bind_expr(c, sc, x->b, am) : NULL;
+        return i ? bind_item(c, a, i, x) : NULL;
+    }
+    case AX_CTOR: return bind_ctor(c, sc, x, am);
     case AX_CASE: {
         BExpr *e = bx_new(c, BX_CASE, x->pos);
         e->nargs = x->nargs;
@@ -746,7 +870,9 @@ static BExpr *bind_expr1(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode 
         if (!a) return NULL;
         Type t;
         const char *why;
-        if (!type_from_name(x->type.name, x->type.nparams, x->type.p1, x->type.p2, x->type.ltz, &t, &why)) {
+        if (x->type.nest) {
+            if (bind_type(c->diag, c->arena, &x->type, &t)) return NULL;
+        } else if (!type_from_name(x->type.name, x->type.nparams, x->type.p1, x->type.p2, x->type.ltz, &t, &why)) {
             diag_error(c->diag, DIAG_SEMANTIC, x->type.pos, "%s: %s", why, x->type.name);
             return NULL;
         }
@@ -787,9 +913,26 @@ bool bind_is_sink_column(const CatColumn *col)
     return col->kind == COL_PHYSICAL || (col->kind == COL_METADATA && !col->virtual_);
 }
 
-static int bind_type(Diag *d, const AstType *t, Type *out)
+static int bind_type(Diag *d, Arena *a, const AstType *t, Type *out)
 {
     const char *why;
+    if (t->nest) {
+        /* ROW<…>, ARRAY<…>, MAP<…>: the element types first */
+        Type *el = arena_alloc(a, sizeof(Type) * (size_t)(t->nelems ? t->nelems : 1));
+        const char **names = arena_alloc(a, sizeof(char *) * (size_t)(t->nelems ? t->nelems : 1));
+        for (int i = 0; i < t->nelems; i++) {
+            if (bind_type(d, a, &t->elems[i], &el[i])) return -1;
+            el[i].nullable = !t->elems[i].not_null;
+            names[i] = t->elems[i].field;
+            for (int j = 0; j < i && names[i]; j++)
+                if (strcmp(names[j], names[i]) == 0)
+                    return diag_error(d, DIAG_SEMANTIC, t->elems[i].field_pos, "field '%s' appears twice in the ROW", names[i]);
+        }
+        if (t->nest == NEST_ROW) *out = type_new_row(a, t->nelems, names, el, true);
+        else if (t->nest == NEST_ARRAY) *out = type_new_array(a, el[0], true);
+        else *out = type_new_map(a, el[0], el[1], true);
+        return 0;
+    }
     if (!type_from_name(t->name, t->nparams, t->p1, t->p2, t->ltz, out, &why)) {
         if (t->nparams == 2) return diag_error(d, DIAG_SEMANTIC, t->pos, "%s(%d, %d): %s", t->name, t->p1, t->p2, why);
         if (t->nparams == 1) return diag_error(d, DIAG_SEMANTIC, t->pos, "%s(%d): %s", t->name, t->p1, why);
@@ -846,7 +989,7 @@ int bind_create_table(const Catalog *cat, const AstStmt *s, Diag *d, CatTable **
             col->kind = COL_COMPUTED;
             col->expr = ast_expr_copy(a, cd->computed);
         } else {
-            if (bind_type(d, &cd->type, &col->type)) goto fail;
+            if (bind_type(d, a, &cd->type, &col->type)) goto fail;
             col->type.nullable = !cd->not_null;
             col->kind = cd->metadata ? COL_METADATA : COL_PHYSICAL;
         }
@@ -2109,8 +2252,78 @@ static int temporal_join(BindCtx *c, const AstJoin *aj, BQuery *q, const Scope *
  * SQL merges it).  A regular join's output is no time attribute any more
  * (Flink's rule), and the side an outer join pads with NULLs is nullable.
  */
+/* `left CROSS JOIN UNNEST(expr) [AS t(cols)]` (also `left, UNNEST(…)`,
+ * `[LEFT] JOIN UNNEST(…) ON TRUE`): q reads left's rows, each followed by
+ * one element's columns (BUnnest). */
+static int bind_unnest(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
+{
+    const AstFrom *r = &aj->right;
+    BQuery *lq = query_new(c, aj->left.pos);
+    Scope ls = {0};
+    if (bind_from(c, &aj->left, NULL, lq, &ls)) return c->diag->code;
+    item_rows(c, lq, &ls);
+    bool left = aj->type == AJ_LEFT;
+    if (aj->type != AJ_CROSS && aj->type != AJ_INNER && !left)
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->pos, "UNNEST joins as CROSS JOIN, JOIN … ON TRUE or LEFT JOIN … ON TRUE only");
+    if (aj->nusing || (aj->on && !(aj->on->kind == AX_LITERAL && aj->on->lit == LIT_TRUE)))
+        return diag_error(c->diag, DIAG_SEMANTIC, aj->on ? aj->on->pos : aj->pos, "a join with UNNEST takes ON TRUE as its condition");
+    BExpr *arr = bind_expr(c, &ls, r->unnest, AGG_NO_OTHER);
+    if (!arr) return c->diag->code;
+    Type t = arr->type;
+    if (t.kind != TY_ARRAY && t.kind != TY_MAP)
+        return diag_error(c->diag, DIAG_SEMANTIC, r->unnest->pos, "UNNEST takes an ARRAY or a MAP, got %s", type_str(c->arena, t));
+    Type el = t.nest->types[0];
+    int n = t.kind == TY_MAP ? 2 : el.kind == TY_ROW ? el.nest->n : 1;
+    const char **names = arena_alloc(c->arena, sizeof(char *) * (size_t)n);
+    Type *types = arena_alloc(c->arena, sizeof(Type) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        types[i] = t.kind == TY_MAP ? t.nest->types[i] : el.kind == TY_ROW ? el.nest->types[i] : el;
+        names[i] = t.kind == TY_MAP ? (i ? "VALUE" : "KEY") : el.kind == TY_ROW ? el.nest->names[i] : "EXPR$0";
+        if (left || (el.kind == TY_ROW && el.nullable)) types[i].nullable = 1;
+    }
+    if (r->colnames) {
+        if (r->ncolnames != n)
+            return diag_error(c->diag, DIAG_SEMANTIC, r->colnames_pos, "UNNEST of %s gives %d column%s, but %d name%s given", type_str(c->arena, t),
+                              n, n == 1 ? "" : "s", r->ncolnames, r->ncolnames == 1 ? " is" : "s are");
+        for (int i = 0; i < n; i++) names[i] = r->colnames[i];
+    }
+    BUnnest *u = arena_alloc(c->arena, sizeof *u);
+    u->expr = arr;
+    u->left = left;
+    u->nout = n;
+    u->pos = r->pos;
+    q->sub = lq;
+    q->unnest = u;
+    q->from_pos = aj->left.pos;
+    int nl = lq->nout;
+    q->nin = nl + n;
+    q->in_names = arena_alloc(c->arena, sizeof(char *) * (size_t)q->nin);
+    q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)q->nin);
+    for (int i = 0; i < nl; i++) {
+        q->in_names[i] = lq->out_names[i];
+        q->in_types[i] = lq->out[i]->type;
+    }
+    for (int i = 0; i < n; i++) {
+        q->in_names[nl + i] = names[i];
+        q->in_types[nl + i] = types[i];
+        q->in_types[nl + i].timeattr = TA_NONE;
+    }
+    sc->qual = NULL;
+    sc->ncols = 0;
+    sc->cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)(ls.ncols + n + 1));
+    for (int i = 0; i < ls.ncols; i++) {
+        sc->cols[sc->ncols] = ls.cols[i];
+        if (!ls.cols[i].qual) sc->cols[sc->ncols].qual = ls.qual;
+        sc->ncols++;
+    }
+    for (int i = 0; i < n; i++)
+        sc->cols[sc->ncols++] = (ScopeCol){.name = names[i], .type = q->in_types[nl + i], .index = nl + i, .qual = r->alias};
+    return 0;
+}
+
 static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
 {
+    if (aj->right.unnest) return bind_unnest(c, aj, q, sc);
     BQuery *lq = query_new(c, aj->left.pos), *rq = query_new(c, aj->right.pos);
     Scope ls = {0}, rs = {0};
     if (bind_from(c, &aj->left, NULL, lq, &ls)) return c->diag->code;
@@ -2243,6 +2456,9 @@ static int bind_join(BindCtx *c, const AstJoin *aj, BQuery *q, Scope *sc)
 static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q, Scope *sc)
 {
     WinReq tvf;
+    if (f->unnest)
+        return diag_error(c->diag, DIAG_SEMANTIC, f->pos,
+                          "UNNEST(…) expands a column of the FROM item before it: FROM t CROSS JOIN UNNEST(t.arr) AS u(x)");
     if (f->values) {   /* VALUES rows (bind_stmt.c), SELECT without FROM */
         if (bind_values(c, f, q)) return c->diag->code;
         sc->cols = arena_alloc(c->arena, sizeof(ScopeCol) * (size_t)(q->nin ? q->nin : 1));
@@ -2297,9 +2513,9 @@ static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q,
         for (int i = 0; i < t->ncols; i++) {
             if (t->cols[i].kind == COL_COMPUTED) continue;
             q->in_names[q->nin] = arena_strdup(c->arena, t->cols[i].name);
-            q->in_types[q->nin] = t->cols[i].type;
+            q->in_types[q->nin] = type_dup(c->arena, t->cols[i].type);   /* a nested type: the plan's own copy */
             q->in_cols[q->nin] = i;
-            base.cols[base.ncols++] = (ScopeCol){q->in_names[q->nin], t->cols[i].type, q->nin, NULL, NULL, false};
+            base.cols[base.ncols++] = (ScopeCol){q->in_names[q->nin], q->in_types[q->nin], q->nin, NULL, NULL, false};
             q->nin++;
         }
         for (int i = 0, b = 0; i < t->ncols; i++) {
@@ -2799,7 +3015,7 @@ int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out)
         bool same_repr = (type_is_integer(from) && type_is_integer(col->type)) ||
                          (from.kind == col->type.kind && (from.kind != TY_DECIMAL || from.scale == col->type.scale));
         if (!same_repr) {
-            BExpr *e = bx_cast_to(c, q->out[ins->map[k]], col->type);
+            BExpr *e = bx_cast_to(c, q->out[ins->map[k]], type_dup(c->arena, col->type));
             e->type.nullable = from.nullable;
             q->out[ins->map[k]] = e;
         }

@@ -114,10 +114,22 @@ typedef struct BJoin {
     int         rwin;     /* the right side's */
 } BJoin;
 
+/* `q CROSS JOIN UNNEST(expr) AS t(…)` (or LEFT JOIN … ON TRUE): the
+ * input is [sub's output…, the element's columns…] — an ARRAY's element
+ * (a ROW's fields), a MAP's key and value — one row per element, the
+ * input row's kind on each. */
+typedef struct BUnnest {
+    BExpr      *expr;     /* the ARRAY or MAP, over sub's output */
+    bool        left;     /* LEFT JOIN: an empty or NULL one gives one row of NULLs */
+    int         nout;     /* columns it adds */
+    int         pos;      /* offset of UNNEST */
+} BUnnest;
+
 struct BQuery {
     int            pos;       /* offset of SELECT */
     const CatTable *table;    /* FROM table, or NULL */
     BQuery        *sub;       /* FROM subquery, or NULL */
+    BUnnest       *unnest;    /* sub CROSS JOIN UNNEST(…): the input is sub's output and the elements' columns; or NULL */
     BJoin         *join;      /* FROM a join: the input is [left's output…, right's output…]; or NULL */
     int            from_pos;  /* offset of the FROM item */
     /* The input row: a table's physical and metadata columns in declaration

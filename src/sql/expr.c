@@ -40,6 +40,7 @@ bool bexpr_equal(const BExpr *x, const BExpr *y)
         x->nargs != y->nargs || !type_equal(x->type, y->type))
         return false;
     if (x->kind == BX_COL && x->col != y->col) return false;
+    if (x->kind == BX_CTOR && x->type.kind != y->type.kind) return false;
     if (x->kind == BX_LIT && !datum_equal(&x->lit, &y->lit)) return false;
     if (!bexpr_equal(x->a, y->a) || !bexpr_equal(x->b, y->b)) return false;
     for (int i = 0; i < x->nargs; i++)
@@ -197,6 +198,24 @@ void bexpr_print(StrBuf *b, const BExpr *e, const char *const *names)
         sb_putc(b, ')');
         break;
     }
+    case BX_FIELD:
+        print_sub(b, e->a, names, 9);
+        sb_printf(b, ".%s", e->a->type.nest->names[e->flags]);
+        break;
+    case BX_ITEM:
+        print_sub(b, e->a, names, 9);
+        sb_putc(b, '[');
+        bexpr_print(b, e->b, names);
+        sb_putc(b, ']');
+        break;
+    case BX_CTOR:
+        sb_puts(b, e->type.kind == TY_ROW ? "ROW(" : e->type.kind == TY_ARRAY ? "ARRAY[" : "MAP[");
+        for (int i = 0; i < e->nargs; i++) {
+            if (i) sb_puts(b, ", ");
+            bexpr_print(b, e->args[i], names);
+        }
+        sb_putc(b, e->type.kind == TY_ROW ? ')' : ']');
+        break;
     case BX_CALL:
     case BX_AGG:
         sb_printf(b, "%s(", e->fn->name);

@@ -42,6 +42,10 @@ typedef enum BExprKind {
     BX_CAST,              /* CAST / TRY_CAST of a to `type` */
     BX_CALL,              /* scalar function fn(args) */
     BX_AGG,               /* aggregate fn(a) — only inside a GroupAggregate */
+    /* Nested data (ROW, ARRAY, MAP; nested.h has the values): */
+    BX_FIELD,             /* a.name: field `flags` (0-based) of the ROW a; NULL when a is */
+    BX_ITEM,              /* a[b]: ARRAY element b (1-based; out of range NULL) or MAP value of key b */
+    BX_CTOR,              /* ROW(args…), ARRAY[args…], MAP[k, v, …]: `type` says which */
 } BExprKind;
 
 typedef struct BExpr BExpr;

@@ -52,7 +52,7 @@ static bool infer_sum(BExpr *c, Diag *d)
 static bool infer_minmax(BExpr *c, Diag *d)
 {
     Type t = c->args[0]->type;
-    if (!need(c, 0, t.kind != TY_BYTES && t.kind != TY_INTERVAL, "a comparable value", d)) return false;
+    if (!need(c, 0, t.kind != TY_BYTES && t.kind != TY_INTERVAL && !type_is_nested(t), "a comparable value", d)) return false;
     t.nullable = 1;
     c->type = t;
     return true;
@@ -278,6 +278,25 @@ static bool infer_listagg(BExpr *c, Diag *d)
     return true;
 }
 
+/* CARDINALITY(ARRAY | MAP): INT, NULL for NULL. */
+static bool infer_cardinality(BExpr *c, Diag *d)
+{
+    Type t = c->args[0]->type;
+    if (!need(c, 0, t.kind == TY_ARRAY || t.kind == TY_MAP, "an ARRAY or a MAP", d)) return false;
+    c->type = type_make(TY_INT, t.nullable);
+    return true;
+}
+
+/* ELEMENT(ARRAY<T>): T, nullable. */
+static bool infer_element(BExpr *c, Diag *d)
+{
+    Type t = c->args[0]->type;
+    if (!need(c, 0, t.kind == TY_ARRAY, "an ARRAY", d)) return false;
+    c->type = t.kind == TY_ARRAY ? t.nest->types[0] : type_make(TY_NULL, true);
+    c->type.nullable = 1;
+    return true;
+}
+
 static const FuncDef func_table[] = {
     {"COUNT", FN_COUNT, true, 0, 1, infer_count, "COUNT(*) counts rows, COUNT(x) non-NULL values; BIGINT"},
     {"SUM", FN_SUM, true, 1, 1, infer_sum, "sum of non-NULL values; NULL over none; keeps integer types"},
@@ -315,6 +334,9 @@ static const FuncDef func_table[] = {
     {"STDDEV_SAMP", FN_STDDEV_SAMP, true, 1, 1, infer_variance, "sample standard deviation (NULL over fewer than 2 values); typed as AVG; alias STDDEV"},
     {"VAR_POP", FN_VAR_POP, true, 1, 1, infer_variance, "population variance of non-NULL values; typed as AVG"},
     {"VAR_SAMP", FN_VAR_SAMP, true, 1, 1, infer_variance, "sample variance (NULL over fewer than 2 values); typed as AVG; alias VARIANCE"},
+    {"CARDINALITY", FN_CARDINALITY, false, 1, 1, infer_cardinality, "CARDINALITY(array | map): the number of elements or entries"},
+    {"ELEMENT", FN_ELEMENT, false, 1, 1, infer_element,
+     "ELEMENT(array): the only element of an array of one, NULL for an empty one, an error for more"},
 };
 
 static const struct {

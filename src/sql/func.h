@@ -18,6 +18,7 @@ typedef enum FuncId {
     FN_NOW,
     /* aggregates of issue 20 (exec/agg.c) */
     FN_LISTAGG, FN_FIRST_VALUE, FN_LAST_VALUE, FN_STDDEV_POP, FN_STDDEV_SAMP, FN_VAR_POP, FN_VAR_SAMP,
+    FN_CARDINALITY, FN_ELEMENT,   /* nested data (exec/nested.h) */
 } FuncId;
 
 typedef struct FuncDef {

@@ -31,7 +31,6 @@ static const struct Refusal {
 } refusals[] = {
     {"MATCH_RECOGNIZE", 0, NULL, "MATCH_RECOGNIZE (pattern matching over rows) is not supported by eddy"},
     {"LATERAL", 0, NULL, "LATERAL TABLE (user-defined table functions) is not supported by eddy"},
-    {"UNNEST", 0, NULL, "UNNEST (arrays as rows) is not supported by eddy"},
     {"FUNCTION", 0, NULL, "CREATE FUNCTION (user-defined functions) is not supported by eddy; SHOW FUNCTIONS lists the built-in ones"},
     {"FUNCTIONS", 2, "USER", "user-defined functions are not supported by eddy; SHOW FUNCTIONS lists the built-in ones"},
     {"CATALOG", 0, NULL, "catalogs are not supported by eddy: one session catalog holds every table and view"},

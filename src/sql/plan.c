@@ -105,6 +105,7 @@ static const PlanTable *table_copy(Plan *p, const CatTable *t)
     for (int i = 0; i < t->ncols; i++) {
         pt->cols[i] = t->cols[i];
         pt->cols[i].name = arena_strdup(a, t->cols[i].name);
+        pt->cols[i].type = type_dup(a, t->cols[i].type);
         pt->cols[i].expr = NULL;
     }
     pt->npk = t->npk;
@@ -686,10 +687,22 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
     return jn;
 }
 
+/* The Unnest node of `sub CROSS JOIN UNNEST(…)` over sub's rows. */
+static PlanNode *build_unnest(Plan *p, const BQuery *q, PlanNode *in)
+{
+    UnnestPlan *up = (UnnestPlan *)node_new(p, PLAN_UNNEST, sizeof(UnnestPlan), in, q->nin);
+    up->expr = q->unnest->expr;
+    up->left = q->unnest->left;
+    for (int i = 0; i < q->nin; i++)
+        up->node.cols[i] = (PlanCol){i < in->ncols ? in->cols[i].name : arena_strdup(&p->arena, q->in_names[i]), q->in_types[i]};
+    return &up->node;
+}
+
 static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
 {
     PlanNode *in = q->values ? build_values(p, q) : q->table ? build_source(p, q) : q->nbranches ? build_union(p, q, d) : q->join ? build_join(p, q, d) : build_query(p, q->sub, d);
     if (!in) return NULL;
+    if (q->unnest) in = build_unnest(p, q, in);
     if (is_window_agg(q)) return build_window_agg(p, q, in, d);
     if (q->window && !(in = build_window_tvf(p, q, in, d))) return NULL;
     if (q->rank) return plan_over_rank(p, q, in, d);
@@ -1155,6 +1168,15 @@ static void describe_sink(const PlanNode *n, ExplainAttrs *a)
     explain_attr_list(a, "fields", v, sk->nsink);
 }
 
+/* Unnest(unnest=[items], joinType=[INNER], fields=[order_id, sku, qty]) */
+static void describe_unnest(const PlanNode *n, ExplainAttrs *a)
+{
+    const UnnestPlan *u = plan_unnest(n);
+    explain_attr(a, "unnest", print_expr(a, u->expr, n->inputs[0]));
+    explain_attr(a, "joinType", u->left ? "LEFT" : "INNER");
+    explain_attr_list(a, "fields", col_names(a, n->cols, n->ncols), n->ncols);
+}
+
 static void describe_union(const PlanNode *n, ExplainAttrs *a)
 {
     explain_attr(a, "all", "true");
@@ -1460,6 +1482,7 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_DEDUP] = {.name = "Deduplicate", .describe = plan_over_describe_dedup, .require = plan_over_require_dedup},
     [PLAN_WINDOW_RANK] = {.name = "WindowRank", .describe = plan_over_describe_window_rank, .require = plan_over_require_dedup},
     [PLAN_OVER_AGG] = {.name = "OverAggregate", .describe = plan_over_describe_agg, .require = plan_over_require_dedup},
+    [PLAN_UNNEST] = {.name = "Unnest", .describe = describe_unnest, .require = require_union},
 };
 
 /* The builders plan_over.c shares (plan_over.h). */

@@ -39,6 +39,7 @@ typedef enum PlanKind {
     PLAN_DEDUP,           /* deduplication: the first or last row per key by a time attribute (plan_over.c) */
     PLAN_WINDOW_RANK,     /* window Top-N / deduplication: a window's top rows per partition when it fires (plan_over.c) */
     PLAN_OVER_AGG,        /* OVER aggregation: every row with aggregates over the rows before it in its partition (plan_over.c) */
+    PLAN_UNNEST,          /* CROSS JOIN UNNEST: each row once per element of an ARRAY or MAP, the element's columns after it */
     PLAN__COUNT
 } PlanKind;
 
@@ -114,6 +115,16 @@ typedef struct CalcPlan {
     BExpr      *filter;   /* or NULL */
     BExpr     **exprs;    /* one per output column, over the input row */
 } CalcPlan;
+
+/* PLAN_UNNEST: output = the input's columns, then the element's (an
+ * ARRAY's element or its ROW's fields, a MAP's key and value); each
+ * produced row has its input row's kind, so the changelog passes through;
+ * no unique key survives. */
+typedef struct UnnestPlan {
+    PlanNode    node;
+    BExpr      *expr;     /* the ARRAY or MAP, over the input */
+    bool        left;     /* LEFT JOIN … ON TRUE: an empty or NULL one gives the row once, with NULLs */
+} UnnestPlan;
 
 /* PLAN_AGG: group aggregate with retraction; output = [keys…, aggs…], the
  * input's first ngroup columns are the keys. */
@@ -313,6 +324,7 @@ typedef struct CollectPlan {
  * operator dispatched for it, or a describe function of plan_ops). */
 static inline const SourcePlan  *plan_source(const PlanNode *n)  { return (const SourcePlan *)n; }
 static inline const CalcPlan    *plan_calc(const PlanNode *n)    { return (const CalcPlan *)n; }
+static inline const UnnestPlan  *plan_unnest(const PlanNode *n)  { return (const UnnestPlan *)n; }
 static inline const AggPlan     *plan_agg(const PlanNode *n)     { return (const AggPlan *)n; }
 static inline const SinkPlan    *plan_sink(const PlanNode *n)    { return (const SinkPlan *)n; }
 static inline const CollectPlan *plan_collect(const PlanNode *n) { return (const CollectPlan *)n; }

@@ -162,12 +162,12 @@ if(_fuzz_ok)
   # the Debezium decoders (codec_debezium.c): debezium-json with the JSON
   # decoder of its row images, and the Avro envelope of debezium-avro-confluent
   eddy_fuzz_target(debezium SEEDS ${_fuzz_dir}/debezium_seeds DICT ${_fuzz_dir}/debezium.dict RUNS 100000
-    SOURCES ${_base} src/exec/value.c src/connect/codec_json.c src/connect/codec_avro.c src/connect/codec_debezium.c
+    SOURCES ${_base} src/exec/value.c src/exec/nested.c src/exec/rowkey.c src/connect/codec_json.c src/connect/codec_avro.c src/connect/codec_debezium.c
     INCLUDES ${_avro_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS})
   # the record decoders: JSON and Avro (the compiled programs against several
   # writer schemas); the first byte of an input picks the decoder
   eddy_fuzz_target(decode SEEDS ${_fuzz_dir}/decode_seeds RUNS 50000
-    SOURCES ${_base} src/exec/value.c src/connect/codec_json.c src/connect/codec_avro.c
+    SOURCES ${_base} src/exec/value.c src/exec/nested.c src/exec/rowkey.c src/connect/codec_json.c src/connect/codec_avro.c
     INCLUDES ${_avro_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS})
   # the development Schema Registry's HTTP handler, over loopback TCP: raw
   # requests through libmicrohttpd into the router and the state-file log
@@ -176,7 +176,7 @@ if(_fuzz_ok)
     list(APPEND _mhd_incs -I${_d})
   endforeach()
   eddy_fuzz_target(registry SEEDS ${_fuzz_dir}/registry_seeds DICT ${_fuzz_dir}/registry.dict RUNS 3000
-    SOURCES ${_base} src/exec/value.c src/connect/codec_avro.c src/connect/registry_server.c
+    SOURCES ${_base} src/exec/value.c src/exec/nested.c src/exec/rowkey.c src/connect/codec_avro.c src/connect/registry_server.c
     INCLUDES ${_avro_incs} ${_mhd_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS} ${MHD_LDFLAGS} -lpthread)
   # the test-file parser (src/cli/testfile.c), from the test files in tests/sql
   eddy_fuzz_target(testfile SEEDS ${PROJECT_SOURCE_DIR}/tests/sql RUNS 50000 SOURCES ${_base} src/cli/testfile.c)

@@ -2,7 +2,7 @@
 # each test starts `eddy broker` and a throw-away cluster (pgfixture.py:
 # initdb in a temporary directory, a free loopback port, as the `postgres`
 # user when run as root), and stops and removes it at the end.
-set(EDDY_PG_TESTS demo debezium_avro scan scan_resume scan_restart lookup debezium upsert append deletes types mismatch restart down ahead kill_append kill_upsert)
+set(EDDY_PG_TESTS demo debezium_avro scan scan_resume scan_restart lookup debezium upsert append deletes types nested mismatch restart down ahead kill_append kill_upsert)
 foreach(t ${EDDY_PG_TESTS})
   add_test(NAME pg/${t} COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/test_pg.py $<TARGET_FILE:eddy> ${t})
   set_tests_properties(pg/${t} PROPERTIES TIMEOUT 120 LABELS "pg;kafka"

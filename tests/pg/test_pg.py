@@ -13,6 +13,9 @@ computed here from the records read back from the source topic.
              into an upsert table (deleted keys go) and counted per owner
              (a group that empties is deleted)
   types      every type, NULLs and awkward strings, 'sink.create-table'
+  nested     ROW, ARRAY and MAP columns as jsonb ('sink.create-table'),
+             and into a json column of an existing table; a text column
+             for one is refused naming it
   mismatch   a table that disagrees with the DDL, a missing table, an
              upsert table without a unique key: clear errors
   restart    PostgreSQL restarted under a running job: it retries and
@@ -251,6 +254,51 @@ def t_types(eddy, wd):
              "1970-01-01 00:00:00+00"),
         ]
         check(rows == exp, "typed holds\n  %r\nexpected\n  %r" % (rows, exp))
+
+
+NESTED = """
+CREATE TABLE src (k INT, p ROW<name STRING, addr ROW<city STRING, zip STRING>>, tags ARRAY<STRING>, m MAP<STRING, DOUBLE>)
+  WITH ('topic' = 'nested', 'scan.startup.mode' = 'earliest-offset');
+CREATE TABLE %s (k INT NOT NULL, p ROW<name STRING, addr ROW<city STRING, zip STRING>>, tags ARRAY<STRING>,
+                   m MAP<STRING, DOUBLE>, PRIMARY KEY (k) NOT ENFORCED)
+  WITH (%s);
+INSERT INTO %s SELECT * FROM src;
+"""
+
+
+def t_nested(eddy, wd):
+    recs = [
+        {"k": 1, "p": {"name": "tab\there \"q\" \\ \u00e9", "addr": {"city": "Oslo", "zip": "0150"}}, "tags": ["a", None, "b"],
+         "m": {"x": 1.5, "y": None}},
+        {"k": 2},
+        {"k": 3, "p": {"name": None, "addr": None}, "tags": [], "m": {}},
+    ]
+    with PgServer() as pg, Broker(eddy, wd, {"nested": 1}) as b:
+        produce(b.bootstrap, "nested", [Rec(None, r) for r in recs])
+        sql = write_file(wd, "nested.sql", NESTED % ("nested_out", jdbc(pg, ", 'sink.create-table' = 'true', 'table-name' = 'nested_out'"), "nested_out"))
+        run_bounded(eddy, b.bootstrap, sql, cwd=wd, state=os.path.join(wd, "nested.db"))
+        cols = dict(pg.rows("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'nested_out'"))
+        check(cols == {"k": "integer", "p": "jsonb", "tags": "jsonb", "m": "jsonb"}, "created columns %r" % cols)
+        want = {r["k"]: (r.get("p"), r.get("tags"), r.get("m")) for r in recs}
+
+        def table(name):
+            got = {}
+            for k, p, tags, m in pg.rows("SELECT k, p::text, tags::text, m::text FROM %s ORDER BY k" % name):
+                got[int(k)] = tuple(None if x is None else json.loads(x) for x in (p, tags, m))
+            return got
+        got = table("nested_out")
+        check(got == want, "nested_out holds\n  %r\nexpected\n  %r" % (got, want))
+        step("nested columns written as jsonb: %d rows" % len(got))
+        # an existing table with json columns takes them too; a text column is refused by name
+        pg.exec("CREATE TABLE nested_json (k integer PRIMARY KEY, p json, tags json, m jsonb)")
+        sql = write_file(wd, "nested2.sql", NESTED % ("nested_json", jdbc(pg, ", 'table-name' = 'nested_json'"), "nested_json"))
+        run_bounded(eddy, b.bootstrap, sql, cwd=wd, state=os.path.join(wd, "nested2.db"))
+        got = table("nested_json")
+        check(got == want, "nested_json holds\n  %r\nexpected\n  %r" % (got, want))
+        pg.exec("CREATE TABLE nested_text (k integer PRIMARY KEY, p text, tags jsonb, m jsonb)")
+        sql = write_file(wd, "nested3.sql", NESTED % ("nested_text", jdbc(pg, ", 'table-name' = 'nested_text'"), "nested_text"))
+        r = run_bounded(eddy, b.bootstrap, sql, cwd=wd, state="none", expect=1)
+        check("column 'p' of PostgreSQL table 'nested_text' is text" in r.err, "a text column for a ROW, stderr:\n" + r.err)
 
 
 def t_mismatch(eddy, wd):
@@ -889,5 +937,5 @@ def t_demo(eddy, wd):
             check(abs(float(total) / int(n) - float(avg)) <= 0.006, "region %s: avg_order_value %s, total %s / %s orders" % (r, avg, total, n))
 
 
-main({"demo": t_demo, "debezium_avro": t_debezium_avro, "scan": t_scan, "scan_resume": t_scan_resume, "scan_restart": t_scan_restart, "lookup": t_lookup, "debezium": t_debezium, "upsert": t_upsert, "append": t_append, "deletes": t_deletes, "types": t_types, "mismatch": t_mismatch,
+main({"demo": t_demo, "debezium_avro": t_debezium_avro, "scan": t_scan, "scan_resume": t_scan_resume, "scan_restart": t_scan_restart, "lookup": t_lookup, "debezium": t_debezium, "upsert": t_upsert, "append": t_append, "deletes": t_deletes, "types": t_types, "nested": t_nested, "mismatch": t_mismatch,
       "restart": t_restart, "down": t_down, "ahead": t_ahead, "kill_append": t_kill_append, "kill_upsert": t_kill_upsert})

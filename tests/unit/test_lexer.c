@@ -305,7 +305,7 @@ static void test_operators(void **state)
 static void test_bad_characters(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"@", "#", "?", "!", "|", "&", "^", "~", "[", "{", "\"", ":", "\\", "\x80", "\xc3\xa9"};
+    static const char *const bad[] = {"@", "#", "?", "!", "|", "&", "^", "~", "{", "\"", ":", "\\", "\x80", "\xc3\xa9"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char src[32];
         snprintf(src, sizeof src, "SELECT %s", bad[i]);

@@ -155,6 +155,23 @@ static void dump(StrBuf *b, const AstExpr *e)
         dump_args(b, e->args, e->nargs);
         sb_putc(b, ')');
         break;
+    case AX_FIELD:
+        sb_puts(b, "(FIELD ");
+        dump(b, e->a);
+        sb_printf(b, " %s)", e->name);
+        break;
+    case AX_ITEM:
+        sb_puts(b, "(ITEM ");
+        dump(b, e->a);
+        sb_putc(b, ' ');
+        dump(b, e->b);
+        sb_putc(b, ')');
+        break;
+    case AX_CTOR:
+        sb_puts(b, e->flags == NEST_ROW ? "(ROW-CTOR" : e->flags == NEST_ARRAY ? "(ARRAY-CTOR" : "(MAP-CTOR");
+        dump_args(b, e->args, e->nargs);
+        sb_putc(b, ')');
+        break;
     case AX_LIKE:
         sb_printf(b, "(%sLIKE ", e->negated ? "NOT-" : "");
         dump(b, e->a);
