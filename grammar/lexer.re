@@ -150,6 +150,22 @@ int lex_next(Lexer *lx, Token *t)
         'current'    { TOK(TK_CURRENT); }
         'row'        { TOK(TK_ROW); }
         'window'     { TOK(TK_WINDOW); }
+        'current_timestamp' { TOK(TK_CURRENT_TIMESTAMP); }
+        'localtimestamp'    { TOK(TK_LOCALTIMESTAMP); }
+        'current_date'      { TOK(TK_CURRENT_DATE); }
+        'json_object'       { TOK(TK_JSON_OBJECT); }
+        'value'      { TOK(TK_VALUE); }
+        'returning'  { TOK(TK_RETURNING); }
+        'empty'      { TOK(TK_EMPTY); }
+        'error'      { TOK(TK_ERROR); }
+        'default'    { TOK(TK_DEFAULT); }
+        'absent'     { TOK(TK_ABSENT); }
+        'wrapper'    { TOK(TK_WRAPPER); }
+        'without'    { TOK(TK_WITHOUT); }
+        'conditional'   { TOK(TK_CONDITIONAL); }
+        'unconditional' { TOK(TK_UNCONDITIONAL); }
+        'array'      { TOK(TK_ARRAY); }
+        'object'     { TOK(TK_OBJECT); }
 
         ident { TOK(TK_ID); }
         "`" ([^`\x00] | "``")+ "`" { TOK(TK_ID); }

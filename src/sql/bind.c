@@ -552,8 +552,26 @@ static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
     e->nargs = nargs;
     e->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)(nargs ? nargs : 1));
     for (int i = 0; i < nargs; i++) {
+        if (i == 0 && (func_flags(fn) & FF_UNIT)) {   /* EXTRACT(YEAR FROM …), TIMESTAMPADD(DAY, …): the unit word */
+            if (x->args[0]->kind != AX_COLUMN || x->args[0]->qual) {
+                diag_error(c->diag, DIAG_SEMANTIC, x->args[0]->pos, "%s expects a time unit (YEAR, MONTH, DAY, HOUR, …) as its first argument", fn->name);
+                return NULL;
+            }
+            e->args[0] = bx_new(c, BX_LIT, x->args[0]->pos);
+            e->args[0]->type = type_make(TY_STRING, false);
+            e->args[0]->lit.s = arena_strdup(c->arena, x->args[0]->name);
+            e->args[0]->lit.n = (int32_t)strlen(x->args[0]->name);
+            continue;
+        }
         e->args[i] = bind_expr(c, sc, x->args[i], fn->agg ? AGG_NESTED : am);
         if (!e->args[i]) return NULL;
+    }
+    if (x->flags & JF_RETURNING) {   /* JSON_VALUE(… RETURNING t): the infer rule checks and keeps it */
+        const char *why = NULL;
+        if (!type_from_name(x->type.name, x->type.nparams, x->type.p1, x->type.p2, x->type.ltz, &e->type, &why)) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->type.pos, "unknown type '%s'%s%s", x->type.name, why ? ": " : "", why ? why : "");
+            return NULL;
+        }
     }
     if (!fn->infer(e, c->diag)) return NULL;
     if (fn->agg) {

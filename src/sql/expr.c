@@ -204,6 +204,12 @@ void bexpr_print(StrBuf *b, const BExpr *e, const char *const *names)
         if (e->kind == BX_AGG) {
             if (e->a) bexpr_print(b, e->a, names);
             else sb_putc(b, '*');
+        } else if ((func_flags(e->fn) & FF_UNIT) && e->nargs > 0) {   /* EXTRACT(YEAR FROM x), TIMESTAMPADD(DAY, n, t) */
+            sb_puts(b, func_unit_name(e->flags));
+            for (int i = 1; i < e->nargs; i++) {
+                sb_puts(b, i > 1 || e->fn->id != FN_EXTRACT ? ", " : " FROM ");
+                bexpr_print(b, e->args[i], names);
+            }
         } else if (e->fn->id == FN_TRIM) {
             static const char *const spec[] = {"BOTH", "LEADING", "TRAILING"};
             sb_printf(b, "%s ", spec[e->flags]);
