@@ -66,7 +66,7 @@ static double truncate_double(double d, int64_t n)
     if (point < 0) point = nd;
     point += exp10;
     int keep = point + (int)n;   /* digits kept */
-    if (keep <= 0) return neg ? -0.0 : 0.0;
+    if (keep <= 0) return 0.0;   /* BigDecimal has no -0 */
     char txt[128];
     int w = 0;
     if (neg) txt[w++] = '-';
@@ -74,7 +74,8 @@ static double truncate_double(double d, int64_t n)
     for (int i = nd; i < keep; i++) txt[w++] = '0';
     w += snprintf(txt + w, sizeof txt - (size_t)w, "e%d", -(keep - point));
     txt[w] = 0;
-    return strtod(txt, NULL);
+    double r = strtod(txt, NULL);
+    return r == 0 ? 0.0 : r;
 }
 
 static __thread uint64_t uuid_state[2];
