@@ -199,6 +199,7 @@ void bexpr_print(StrBuf *b, const BExpr *e, const char *const *names)
     }
     case BX_CALL:
     case BX_AGG:
+        if (func_print(b, e, names)) break;   /* POSITION(x IN s), JSON clauses, … (func_lib.c) */
         sb_printf(b, "%s(", e->fn->name);
         if (e->distinct) sb_puts(b, "DISTINCT ");
         if (e->kind == BX_AGG) {

@@ -38,6 +38,9 @@ typedef enum TimeUnit {
     TU_QUARTER, TU_YEAR, TU_DECADE, TU_CENTURY, TU_MILLENNIUM, TU_DOW, TU_DOY, TU_ISODOW, TU_ISOYEAR, TU_EPOCH,
 } TimeUnit;
 const char *func_unit_name(int unit);
+/* EXPLAIN text of the library's special forms (POSITION(x IN s), JSON clauses, CURRENT_DATE);
+ * false for an ordinary call (func_lib.c). */
+bool func_print(StrBuf *b, const BExpr *e, const char *const *names);
 /* FF_* of a function (func_lib.c). */
 int func_flags(const struct FuncDef *fn);
 

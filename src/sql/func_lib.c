@@ -363,6 +363,7 @@ bool finfer_json(BExpr *c, Diag *d)
             Type u = c->args[i]->type;
             if (u.kind != TY_NULL && !type_assignable(u, t) && !(type_is_numeric(u) && type_is_numeric(t))) {
                 StrBuf a = {0}, b = {0};
+                u.nullable = 1;
                 type_print(&a, u);
                 type_print(&b, t);
                 diag_error(d, DIAG_SEMANTIC, c->args[i]->pos, "JSON_VALUE's DEFAULT is %s, but it returns %s", a.s, b.s);
@@ -486,4 +487,72 @@ bool finfer_uuid(BExpr *c, Diag *d)
     (void)d;
     c->type = type_make(TY_STRING, false);
     return true;
+}
+
+/* ---- printing (EXPLAIN): the special forms as they are written ---- */
+
+static const char *const behaviours[] = {"", "NULL", "ERROR", "DEFAULT", "TRUE", "FALSE", "UNKNOWN", "EMPTY ARRAY", "EMPTY OBJECT"};
+
+static void print_behaviour(StrBuf *b, const BExpr *e, int how, int arg, const char *on, const char *const *names)
+{
+    if (!how || how > JB_EMPTY_OBJECT) return;
+    sb_printf(b, " %s", behaviours[how]);
+    if (how == JB_DEFAULT && e->nargs == 4) {
+        sb_putc(b, ' ');
+        bexpr_print(b, e->args[arg], names);
+    }
+    sb_printf(b, " ON %s", on);
+}
+
+bool func_print(StrBuf *b, const BExpr *e, const char *const *names)
+{
+    if (e->kind != BX_CALL) return false;
+    int f = e->flags;
+    switch (e->fn->id) {
+    case FN_CURRENT_TIMESTAMP:
+    case FN_LOCALTIMESTAMP:
+    case FN_CURRENT_DATE: sb_puts(b, e->fn->name); return true;
+    case FN_POSITION:
+        sb_puts(b, "POSITION(");
+        bexpr_print(b, e->args[0], names);
+        sb_puts(b, " IN ");
+        bexpr_print(b, e->args[1], names);
+        sb_putc(b, ')');
+        return true;
+    case FN_JSON_OBJECT:
+        sb_puts(b, "JSON_OBJECT(");
+        for (int i = 0; i + 1 < e->nargs; i += 2) {
+            sb_puts(b, i ? ", KEY " : "KEY ");
+            bexpr_print(b, e->args[i], names);
+            sb_puts(b, " VALUE ");
+            bexpr_print(b, e->args[i + 1], names);
+        }
+        if (JF_ON_NULL(f)) sb_puts(b, JF_ON_NULL(f) == 1 ? " NULL ON NULL" : " ABSENT ON NULL");
+        sb_putc(b, ')');
+        return true;
+    case FN_JSON_ARRAY:
+    case FN_JSON_VALUE:
+    case FN_JSON_QUERY:
+    case FN_JSON_EXISTS: {
+        sb_printf(b, "%s(", e->fn->name);
+        int n = e->fn->id == FN_JSON_ARRAY ? e->nargs : 2;
+        for (int i = 0; i < n; i++) {
+            if (i) sb_puts(b, ", ");
+            bexpr_print(b, e->args[i], names);
+        }
+        if (f & JF_RETURNING) {
+            Type t = e->type;
+            t.nullable = 1;
+            sb_puts(b, " RETURNING ");
+            type_print(b, t);
+        }
+        if (JF_WRAPPER(f)) sb_puts(b, JF_WRAPPER(f) == 1 ? " WITH CONDITIONAL ARRAY WRAPPER" : " WITH ARRAY WRAPPER");
+        print_behaviour(b, e, JF_ON_EMPTY(f), 2, "EMPTY", names);
+        print_behaviour(b, e, JF_ON_ERROR(f), 3, "ERROR", names);
+        if (JF_ON_NULL(f)) sb_puts(b, JF_ON_NULL(f) == 1 ? " NULL ON NULL" : " ABSENT ON NULL");
+        sb_putc(b, ')');
+        return true;
+    }
+    default: return false;
+    }
 }
