@@ -114,7 +114,7 @@ NOSTATE=0
     --topic orders_by_user:16 --topic orders_copy:16 \
     --topic sales_per_minute:16 --topic sales_last_minute:16 \
     --topic users:16 --topic orders_enriched:16 --topic auths:16 --topic pays:16 --topic matched:16 \
-    --topic top_users:16 --topic orders_dedup:16 \
+    --topic top_users:16 --topic orders_dedup:16 --topic orders_tagged:16 \
     > "$WORK/broker.out" 2> "$WORK/broker.err" &
 BPID=$!
 B=

@@ -57,9 +57,17 @@ static int64_t to_local(const EvalCtx *ctx, Type t, const Value *v)
 
 static int format(const char *fmt, int fn, int64_t local, int64_t zone, Value *out, EvalCtx *ctx)
 {
-    char *o = fn_alloc(ctx, datefmt_max(fn));
+    /* Into the stack, then only the bytes written into the batch arena
+     * (which zeroes what it gives: the worst case per row cost a memset). */
+    char buf[2048];
+    size_t max = datefmt_max(fn);
+    char *o = max <= sizeof buf ? buf : fn_alloc(ctx, max);
     int w = datefmt_format(fmt, fn, local, zone, o);
     if (w < 0) return fn_null(out), 0;
+    if (o == buf) {
+        o = fn_alloc(ctx, (size_t)w);
+        memcpy(o, buf, (size_t)w);
+    }
     fn_str(out, o, w);
     return 0;
 }
