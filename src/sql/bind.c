@@ -172,7 +172,8 @@ static bool bind_interval(BindCtx *c, const AstExpr *x, int64_t *out)
     int from = interval_unit(x->name), to = x->unit_to ? interval_unit(x->unit_to) : from;
     if (from == IU_YEAR_MONTH || to == IU_YEAR_MONTH) {
         diag_error(c->diag, DIAG_SEMANTIC, from == IU_YEAR_MONTH ? x->flags : x->unit_to_pos,
-                   "year-month intervals (YEAR, MONTH) are not supported: use DAY, HOUR, MINUTE, SECOND or MILLISECOND");
+                   "a year-month interval (YEAR, MONTH) is supported only added to or subtracted from a date or time "
+                   "(ts + INTERVAL '1' MONTH); here use DAY, HOUR, MINUTE, SECOND or MILLISECOND");
         return false;
     }
     if (from == IU_NONE || to == IU_NONE) {
