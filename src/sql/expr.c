@@ -35,6 +35,9 @@ bool bexpr_equal(const BExpr *x, const BExpr *y)
 {
     if (x == y) return true;
     if (!x || !y) return false;
+    /* UUID() is a new value at every evaluation: two calls are never one
+     * computation (the clock readers give one value per row, so they may be) */
+    if (x->kind == BX_CALL && x->fn && x->fn->id == FN_UUID) return false;
     if (x->kind != y->kind || x->op != y->op || x->negated != y->negated || x->try_ != y->try_ ||
         x->distinct != y->distinct || x->is != y->is || x->flags != y->flags || x->fn != y->fn ||
         x->nargs != y->nargs || !type_equal(x->type, y->type))
