@@ -176,6 +176,7 @@ static bool take_num(const char *s, int sn, int *j, int fixed, int64_t *v, int *
 {
     int64_t x = 0;
     int k = 0, max = fixed > 0 ? fixed : 9;
+    if (max > 18) return false;   /* SSSSSSSSSSSSSSSSSSSS: more digits than a number here can hold */
     while (*j < sn && k < max && s[*j] >= '0' && s[*j] <= '9') x = x * 10 + (s[(*j)++] - '0'), k++;
     if (k == 0 || (fixed > 0 && k != fixed)) return false;
     *v = x;

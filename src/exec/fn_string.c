@@ -189,6 +189,7 @@ static int pad(const BExpr *e, const Value *v, bool left, Value *out, EvalCtx *c
     if (len <= sc) return fn_str(out, s, u8_offset(s, sn, len)), 0;
     int pc = u8_count(p, pn);
     int64_t need = len - sc;   /* pad characters */
+    if (need > FN_MAX_RESULT) return too_long(ctx, e);
     int64_t bytes = (need / pc + 1) * pn + sn;
     if (bytes > FN_MAX_RESULT) return too_long(ctx, e);
     char *o = fn_alloc(ctx, (size_t)bytes);

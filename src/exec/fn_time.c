@@ -88,7 +88,7 @@ static bool add_months(int64_t ms, int64_t k, int64_t *out)
     int m, d;
     civil_from_days(days, &y, &m, &d);
     int64_t mm = y * 12 + (m - 1);
-    if (__builtin_add_overflow(mm, k, &mm) || mm > 12LL * 300000000 || mm < -12LL * 300000000) return false;
+    if (__builtin_add_overflow(mm, k, &mm) || mm > 12LL * 200000000 || mm < -12LL * 200000000) return false;
     y = fdiv(mm, 12);
     m = (int)(mm - y * 12) + 1;
     static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
