@@ -29,6 +29,9 @@
 #      bench/sql/topn.sql) and the first row per order_id on processing
 #      time (bench/sql/dedup.sql: every id is new, so N rows go out, as
 #      from the pass-through job),
+#  10. times REGEXP_EXTRACT and DATE_FORMAT on every order (issue 20;
+#      bench/sql/regex_date.sql: the pass-through plus a match and a
+#      formatting per row),
 # checks that each one processed exactly N records (and that eddy's
 # orders_summary equals the Python result), and prints a table of events/s,
 # CPU seconds and ratios with the targets of issues 3, 11 and 12.
@@ -111,7 +114,7 @@ NOSTATE=0
     --topic orders_by_user:16 --topic orders_copy:16 \
     --topic sales_per_minute:16 --topic sales_last_minute:16 \
     --topic users:16 --topic orders_enriched:16 --topic auths:16 --topic pays:16 --topic matched:16 \
-    --topic top_users:16 --topic orders_dedup:16 \
+    --topic top_users:16 --topic orders_dedup:16 --topic orders_tagged:16 \
     > "$WORK/broker.out" 2> "$WORK/broker.err" &
 BPID=$!
 B=
@@ -160,7 +163,7 @@ check() {
     esac
     local want=$N written=
     case $phase in
-    passthrough | dedup) written=$N ;;
+    passthrough | dedup | regexdate) written=$N ;;
     join_enrich | join_enrich_nostate) want=$((N + USERS)) written=$N ;;
     join_interval) want=$((2 * HALF)) written=$HALF ;;
     esac
@@ -187,6 +190,7 @@ phase_cmd() {
     join_interval) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/join_interval.sql") ;;
     topn) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/topn.sql") ;;
     dedup) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/dedup.sql") ;;
+    regexdate) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/regex_date.sql") ;;
     esac
 }
 
@@ -211,6 +215,10 @@ JOINS=0
 TOPN=0
 "$EDDY" explain "$HERE/sql/topn.sql" > /dev/null 2>&1 && TOPN=1
 [ "$TOPN" = 1 ] && PHASES+=(topn dedup)
+# REGEXP_EXTRACT and DATE_FORMAT exist once `eddy explain` knows them.
+FUNCS=0
+"$EDDY" explain "$HERE/sql/regex_date.sql" > /dev/null 2>&1 && FUNCS=1
+[ "$FUNCS" = 1 ] && PHASES+=(regexdate)
 USERS=100000
 HALF=$((N / 2))
 if [ -n "${ONLY:-}" ]; then
@@ -368,6 +376,7 @@ declare -A LABEL=(
     [join_interval]="eddy interval join, 2 x N/2 events"
     [topn]="eddy Top-3 users by sales per region"
     [dedup]="eddy dedup first row per order_id"
+    [regexdate]="eddy REGEXP_EXTRACT + DATE_FORMAT"
 )
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 REV=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
@@ -446,6 +455,11 @@ if [ "$TOPN" = 1 ] && has_phase topn && has_phase passthrough; then
     for p in topn dedup; do
         echo "  $p: $(sed -n 's/.*\(stopped\|finished\): //p' "$WORK/$p.best.err" | tail -n 1)"
     done
+fi
+if [ "$FUNCS" = 1 ] && has_phase regexdate && has_phase passthrough; then
+    R10=$(ratio regexdate passthrough)
+    echo "targets (issue 20):"
+    echo "  REGEXP_EXTRACT + DATE_FORMAT >= 0.8x pass-through: $R10  $(verdict "$R10" 0.8)"
 fi
 echo
 echo "all runs (wall s):"

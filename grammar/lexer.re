@@ -154,6 +154,21 @@ int lex_next(Lexer *lx, Token *t)
         'array'      { TOK(TK_ARRAY); }
         'map'        { TOK(TK_MAP); }
         'unnest'     { TOK(TK_UNNEST); }
+        'current_timestamp' { TOK(TK_CURRENT_TIMESTAMP); }
+        'localtimestamp'    { TOK(TK_LOCALTIMESTAMP); }
+        'current_date'      { TOK(TK_CURRENT_DATE); }
+        'json_object'       { TOK(TK_JSON_OBJECT); }
+        'value'      { TOK(TK_VALUE); }
+        'returning'  { TOK(TK_RETURNING); }
+        'empty'      { TOK(TK_EMPTY); }
+        'error'      { TOK(TK_ERROR); }
+        'default'    { TOK(TK_DEFAULT); }
+        'absent'     { TOK(TK_ABSENT); }
+        'wrapper'    { TOK(TK_WRAPPER); }
+        'without'    { TOK(TK_WITHOUT); }
+        'conditional'   { TOK(TK_CONDITIONAL); }
+        'unconditional' { TOK(TK_UNCONDITIONAL); }
+        'object'     { TOK(TK_OBJECT); }
 
         ident { TOK(TK_ID); }
         "`" ([^`\x00] | "``")+ "`" { TOK(TK_ID); }

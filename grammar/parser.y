@@ -44,8 +44,9 @@
              OVER ASC NULLS FIRST LAST ROWS RANGE PRECEDING FOLLOWING UNBOUNDED CURRENT ROW FILTER.
 /* Words of the views / statement sets / SHOW statements: names elsewhere. */
 %fallback ID VALUES VIEW VIEWS TEMPORARY EXECUTE STATEMENT BEGIN ALTER RENAME FUNCTIONS COLUMNS.
-/* Nested data: ARRAY and MAP are names outside types and constructors. */
-%fallback ID ARRAY MAP UNNEST.
+/* Nested data: ARRAY and MAP are names outside types and constructors;
+ * the words of the JSON functions' clauses are names elsewhere. */
+%fallback ID ARRAY MAP UNNEST VALUE RETURNING EMPTY ERROR DEFAULT ABSENT WRAPPER WITHOUT CONDITIONAL UNCONDITIONAL OBJECT.
 
 %left OR.
 %left AND.
@@ -56,6 +57,7 @@
 %left STAR SLASH PERCENT.
 %right UMINUS.
 %left OVER FILTER.
+%left WITH.
 %left DOT LBRACKET.
 
 input ::= cmdlist.
@@ -513,6 +515,63 @@ expr(A) ::= ID(N) LP expr(X) FROM expr(Y) RP(R).     { A = ast_func_from(ctx, N,
 expr(A) ::= ID(N) LP expr(X) FROM expr(Y) FOR expr(Z) RP(R). { A = ast_func_from(ctx, N, -1, X, Y, Z, R); }
 expr(A) ::= ID(N) LP trimspec(S) expr(X) FROM expr(Y) RP(R). { A = ast_func_from(ctx, N, S, X, Y, NULL, R); }
 expr(A) ::= ID(N) LP trimspec(S) FROM expr(Y) RP(R). { A = ast_func_from(ctx, N, S, NULL, Y, NULL, R); }
+/* The everyday library's special forms: EXTRACT(unit FROM x) is the FROM
+ * form above; POSITION(x IN y) takes a column, literal or call after IN
+ * (a parenthesised y would read as an IN list); LEFT and RIGHT stay join
+ * words and are functions only before `(`; the JSON functions' clauses. */
+expr(A) ::= ID(N) LP expr(X) IN posarg(Y) RP(R).     { A = ast_func_in(ctx, N, X, Y, R); }
+%type posarg {AstExpr*}
+posarg(A) ::= nm(N).                     { A = ast_column(ctx, NULL, N); }
+posarg(A) ::= nm(Q) DOT nm(N).           { A = ast_column(ctx, &Q, N); }
+posarg(A) ::= STRING(T).                 { A = ast_literal(ctx, LIT_STRING, T); }
+posarg(A) ::= ID(N) LP exprlist(L) RP(R). { A = ast_func(ctx, N, false, false, &L, R); }
+expr(A) ::= LEFT(N) LP exprlist(L) RP(R).    { A = ast_func(ctx, N, false, false, &L, R); }
+expr(A) ::= RIGHT(N) LP exprlist(L) RP(R).   { A = ast_func(ctx, N, false, false, &L, R); }
+expr(A) ::= IF(N) LP exprlist(L) RP(R).      { A = ast_func(ctx, N, false, false, &L, R); }
+expr(A) ::= CURRENT_TIMESTAMP(N).            { A = ast_func(ctx, N, false, false, NULL, N); }
+expr(A) ::= LOCALTIMESTAMP(N).               { A = ast_func(ctx, N, false, false, NULL, N); }
+expr(A) ::= CURRENT_DATE(N).                 { A = ast_func(ctx, N, false, false, NULL, N); }
+expr(A) ::= ID(N) LP exprlist(L) jclauses(C) RP(R).  { A = ast_func_json(ctx, N, &L, &C, R); }
+expr(A) ::= JSON_OBJECT(N) LP RP(R).                 { A = ast_func(ctx, N, false, false, NULL, R); }
+expr(A) ::= JSON_OBJECT(N) LP jkvs(L) RP(R).         { A = ast_func(ctx, N, false, false, &L, R); }
+expr(A) ::= JSON_OBJECT(N) LP jkvs(L) jonnull(F) RP(R). { JsonClauses c = {.flags = F}; A = ast_func_json(ctx, N, &L, &c, R); }
+%type jkvs {PtrList}
+jkvs(A) ::= jkv(P).                      { A = P; }
+jkvs(A) ::= jkvs(L) COMMA jkv(P).        { A = L; ast_list_push(ctx, &A, P.v[0]); ast_list_push(ctx, &A, P.v[1]); }
+%type jkv {PtrList}
+jkv(A) ::= KEY expr(K) VALUE expr(V).    { memset(&A, 0, sizeof A); ast_list_push(ctx, &A, K); ast_list_push(ctx, &A, V); }
+jkv(A) ::= expr(K) VALUE expr(V).        { memset(&A, 0, sizeof A); ast_list_push(ctx, &A, K); ast_list_push(ctx, &A, V); }
+%type jonnull {int}
+jonnull(A) ::= NULL ON NULL.             { A = 1 << 10; }
+jonnull(A) ::= ABSENT ON NULL.           { A = 2 << 10; }
+%type jclauses {JsonClauses}
+jclauses(A) ::= jclause(C).              { A = C; }
+jclauses(A) ::= jclauses(L) jclause(C).  { A = ast_json_merge(ctx, L, C, ctx->tok_pos); }
+%type jclause {JsonClauses}
+/* `RETURNING t WITH …`: WITH LOCAL TIME ZONE or a WITH … WRAPPER clause (shift, then either) */
+jclause(A) ::= RETURNING typetoken(T). [OR] { memset(&A, 0, sizeof A); A.flags = JF_RETURNING; A.ret = T; }
+jclause(A) ::= RETURNING typetoken(T) WITH jarray WRAPPER.   { memset(&A, 0, sizeof A); A.flags = JF_RETURNING | 2 << 8; A.ret = T; }
+jclause(A) ::= RETURNING typetoken(T) WITH UNCONDITIONAL jarray WRAPPER. { memset(&A, 0, sizeof A); A.flags = JF_RETURNING | 2 << 8; A.ret = T; }
+jclause(A) ::= RETURNING typetoken(T) WITH CONDITIONAL jarray WRAPPER.   { memset(&A, 0, sizeof A); A.flags = JF_RETURNING | 1 << 8; A.ret = T; }
+jclause(A) ::= jonnull(F).               { memset(&A, 0, sizeof A); A.flags = F; }
+jclause(A) ::= NULL ON EMPTY.            { memset(&A, 0, sizeof A); A.flags = JB_NULL; }
+jclause(A) ::= NULL ON ERROR.            { memset(&A, 0, sizeof A); A.flags = JB_NULL << 4; }
+jclause(A) ::= jbehav(B) ON EMPTY.       { A = B; }
+jclause(A) ::= jbehav(B) ON ERROR.       { A = B; A.flags <<= 4; A.def_error = A.def_empty; A.def_empty = NULL; }
+jclause(A) ::= WITHOUT jarray WRAPPER.   { memset(&A, 0, sizeof A); }
+jclause(A) ::= WITH jarray WRAPPER.      { memset(&A, 0, sizeof A); A.flags = 2 << 8; }
+jclause(A) ::= WITH UNCONDITIONAL jarray WRAPPER. { memset(&A, 0, sizeof A); A.flags = 2 << 8; }
+jclause(A) ::= WITH CONDITIONAL jarray WRAPPER.   { memset(&A, 0, sizeof A); A.flags = 1 << 8; }
+jarray ::= .
+jarray ::= ARRAY.
+%type jbehav {JsonClauses}
+jbehav(A) ::= ERROR.                     { memset(&A, 0, sizeof A); A.flags = JB_ERROR; }
+jbehav(A) ::= DEFAULT expr(X).           { memset(&A, 0, sizeof A); A.flags = JB_DEFAULT; A.def_empty = X; }
+jbehav(A) ::= TRUE.                      { memset(&A, 0, sizeof A); A.flags = JB_TRUE; }
+jbehav(A) ::= FALSE.                     { memset(&A, 0, sizeof A); A.flags = JB_FALSE; }
+jbehav(A) ::= UNKNOWN.                   { memset(&A, 0, sizeof A); A.flags = JB_UNKNOWN; }
+jbehav(A) ::= EMPTY ARRAY.               { memset(&A, 0, sizeof A); A.flags = JB_EMPTY_ARRAY; }
+jbehav(A) ::= EMPTY OBJECT.              { memset(&A, 0, sizeof A); A.flags = JB_EMPTY_OBJECT; }
 /* Window functions: `f(…) OVER (…)`, `f(…) OVER w` (ROW_NUMBER, RANK,
  * aggregates); the builder checks that f(…) is a call. */
 expr(A) ::= expr(F) OVER(O) LP windef(W) RP(R).   { A = ast_over(ctx, F, O, W, R); }

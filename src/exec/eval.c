@@ -101,6 +101,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fn.h"
 #include "func.h"
 
 /* value.c's formatting helpers, shared so that CAST(x AS STRING) and ROUND
@@ -1411,9 +1412,24 @@ static int eval_call(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
     case FN_STDDEV_SAMP:
     case FN_VAR_POP:
     case FN_VAR_SAMP: break;
+    default: return fn_eval(e, row, out, ctx);   /* the everyday library: fn.h */
     }
     return fail(ctx, e, "%s cannot be evaluated as a scalar function", e->fn->name);
 }
+
+/* ------------------------------------------------------------------ */
+/* What the function files share (fn.h)                               */
+
+int eval_coerce(const BExpr *e, Type from, Type to, Value *v, EvalCtx *ctx) { return coerce(e, from, to, v, ctx); }
+int eval_cast(const BExpr *e, Type from, Type to, Value *v, bool quiet, EvalCtx *ctx) { return cast_value(e, from, to, v, quiet, ctx); }
+int eval_cmp(Type ta, const Value *a, Type tb, const Value *b) { return cmp_values(ta, a, tb, b); }
+double eval_num_to_double(Type t, const Value *v) { return num_to_double(t, v); }
+bool eval_parse_timestamp(const char *s, int n, int64_t *ms) { return parse_timestamp(s, n, ms); }
+bool eval_parse_date(const char *s, int n, int64_t *days) { return parse_date(s, n, days); }
+uint32_t eval_cp_upper(uint32_t c) { return cp_upper(c); }
+uint32_t eval_cp_lower(uint32_t c) { return cp_lower(c); }
+int64_t eval_ltz_to_local(const EvalCtx *ctx, int64_t utc) { return ltz_to_local(ctx, utc); }
+int64_t eval_local_to_ltz(const EvalCtx *ctx, int64_t local) { return local_to_ltz(ctx, local); }
 
 /* ------------------------------------------------------------------ */
 /* Expressions                                                         */

@@ -281,8 +281,15 @@ AstExpr *ast_func_from(ParseCtx *c, Token name, int trimspec, AstExpr *x, AstExp
     e->end = rp.pos + rp.n;
     bool is_trim = strcasecmp(e->name, "TRIM") == 0;
     bool is_sub = strcasecmp(e->name, "SUBSTRING") == 0 || strcasecmp(e->name, "SUBSTR") == 0;
+    if (strcasecmp(e->name, "EXTRACT") == 0 && trimspec < 0 && !z) {   /* EXTRACT(unit FROM x): args (unit, x) */
+        e->args = arena_alloc(c->arena, sizeof(AstExpr *) * 2);
+        e->args[0] = x;
+        e->args[1] = y;
+        e->nargs = 2;
+        return seal(c, e);
+    }
     if (!is_trim && !is_sub) {
-        diag_error(c->diag, DIAG_SYNTAX, name.pos, "only SUBSTRING and TRIM take FROM inside their parentheses");
+        diag_error(c->diag, DIAG_SYNTAX, name.pos, "only SUBSTRING, TRIM and EXTRACT take FROM inside their parentheses");
         return seal(c, e);
     }
     if (is_sub && trimspec >= 0) {
@@ -307,6 +314,66 @@ AstExpr *ast_func_from(ParseCtx *c, Token name, int trimspec, AstExpr *x, AstExp
         if (z) e->args[e->nargs++] = z;
     }
     return seal(c, e);
+}
+
+AstExpr *ast_func_in(ParseCtx *c, Token name, AstExpr *x, AstExpr *y, Token rp)
+{
+    AstExpr *e = new_expr(c, AX_FUNC, name.pos);
+    e->name = ast_ident(c, name);
+    e->end = rp.pos + rp.n;
+    if (strcasecmp(e->name, "POSITION") != 0) {
+        diag_error(c->diag, DIAG_SYNTAX, name.pos, "only POSITION takes IN inside its parentheses (POSITION(x IN y))");
+        return seal(c, e);
+    }
+    e->args = arena_alloc(c->arena, sizeof(AstExpr *) * 2);
+    e->args[0] = x;
+    e->args[1] = y;
+    e->nargs = 2;
+    return seal(c, e);
+}
+
+JsonClauses ast_json_merge(ParseCtx *c, JsonClauses a, JsonClauses b, int at)
+{
+    static const int fields[] = {0xF, 0xF0, 0x300, 0xC00, JF_RETURNING};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if ((a.flags & fields[i]) && (b.flags & fields[i])) {
+            diag_error(c->diag, DIAG_SYNTAX, at, "this clause is given twice");
+            return a;
+        }
+    a.flags |= b.flags;
+    if (b.def_empty) a.def_empty = b.def_empty;
+    if (b.def_error) a.def_error = b.def_error;
+    if (b.ret.name) a.ret = b.ret;
+    return a;
+}
+
+AstExpr *ast_func_json(ParseCtx *c, Token name, PtrList *args, const JsonClauses *cl, Token rp)
+{
+    AstExpr *e = ast_func(c, name, false, false, args, rp);
+    e->flags = cl->flags;
+    e->type = cl->ret;
+    if (cl->def_empty || cl->def_error) {
+        if (e->nargs != 2) {
+            diag_error(c->diag, DIAG_SYNTAX, name.pos, "DEFAULT … ON EMPTY / ON ERROR belongs to JSON_VALUE(json, path …)");
+            return e;
+        }
+        AstExpr **a = arena_alloc(c->arena, sizeof(AstExpr *) * 4);
+        a[0] = e->args[0];
+        a[1] = e->args[1];
+        for (int i = 0; i < 2; i++) {
+            AstExpr *d = i ? cl->def_error : cl->def_empty;
+            if (!d) {
+                d = new_expr(c, AX_LITERAL, name.pos);
+                d->lit = LIT_NULL;
+                d->text = "NULL";
+                d = seal(c, d);
+            }
+            a[2 + i] = d;
+        }
+        e->args = a;
+        e->nargs = 4;
+    }
+    return e;
 }
 
 AstExpr *ast_case(ParseCtx *c, Token t, AstExpr *operand, PtrList *whens, AstExpr *els, Token end)

@@ -391,6 +391,27 @@ AstExpr *ast_row(ParseCtx *c, Token lp, AstExpr *first, PtrList *rest, Token rp)
 AstExpr *ast_func(ParseCtx *c, Token name, bool distinct, bool star, PtrList *args, Token rp);
 /* SUBSTRING(s FROM a [FOR b]) and TRIM([spec] [chars] FROM s): the name says which. */
 AstExpr *ast_func_from(ParseCtx *c, Token name, int trimspec, AstExpr *x, AstExpr *y, AstExpr *z, Token rp);
+/* The JSON functions' clauses (RETURNING, ON EMPTY / ON ERROR, WRAPPER, ON NULL) as the grammar collects
+ * them; kept in AstExpr.flags / BExpr.flags as JF_* fields. */
+typedef struct JsonClauses {
+    int      flags;       /* JF_* */
+    AstExpr *def_empty;   /* DEFAULT x ON EMPTY */
+    AstExpr *def_error;   /* DEFAULT x ON ERROR */
+    AstType  ret;         /* RETURNING type (name NULL when absent) */
+} JsonClauses;
+/* Behaviours ON EMPTY / ON ERROR (JF_ON_EMPTY, JF_ON_ERROR; 0 = the function's default). */
+enum { JB_NULL = 1, JB_ERROR, JB_DEFAULT, JB_TRUE, JB_FALSE, JB_UNKNOWN, JB_EMPTY_ARRAY, JB_EMPTY_OBJECT };
+#define JF_ON_EMPTY(f)   ((f) & 15)
+#define JF_ON_ERROR(f)   (((f) >> 4) & 15)
+#define JF_WRAPPER(f)    (((f) >> 8) & 3)     /* 0 WITHOUT, 1 WITH CONDITIONAL, 2 WITH [UNCONDITIONAL] */
+#define JF_ON_NULL(f)    (((f) >> 10) & 3)    /* 0 default, 1 NULL ON NULL, 2 ABSENT ON NULL */
+#define JF_RETURNING     (1 << 12)
+/* `JSON_VALUE(s, p RETURNING INT DEFAULT 0 ON EMPTY)`: args (s, p [, empty default, error default]). */
+AstExpr *ast_func_json(ParseCtx *c, Token name, PtrList *args, const JsonClauses *cl, Token rp);
+/* JsonClauses a then b (a clause given twice is a syntax error at `at`). */
+JsonClauses ast_json_merge(ParseCtx *c, JsonClauses a, JsonClauses b, int at);
+/* POSITION(x IN y). */
+AstExpr *ast_func_in(ParseCtx *c, Token name, AstExpr *x, AstExpr *y, Token rp);
 AstExpr *ast_case(ParseCtx *c, Token t, AstExpr *operand, PtrList *whens, AstExpr *els, Token end);
 AstExpr *ast_cast(ParseCtx *c, Token t, bool try_, AstExpr *a, AstType type, Token rp);
 AstExpr *ast_paren(ParseCtx *c, Token lp, AstExpr *e, Token rp);

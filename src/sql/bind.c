@@ -172,7 +172,8 @@ static bool bind_interval(BindCtx *c, const AstExpr *x, int64_t *out)
     int from = interval_unit(x->name), to = x->unit_to ? interval_unit(x->unit_to) : from;
     if (from == IU_YEAR_MONTH || to == IU_YEAR_MONTH) {
         diag_error(c->diag, DIAG_SEMANTIC, from == IU_YEAR_MONTH ? x->flags : x->unit_to_pos,
-                   "year-month intervals (YEAR, MONTH) are not supported: use DAY, HOUR, MINUTE, SECOND or MILLISECOND");
+                   "a year-month interval (YEAR, MONTH) is supported only added to or subtracted from a date or time "
+                   "(ts + INTERVAL '1' MONTH); here use DAY, HOUR, MINUTE, SECOND or MILLISECOND");
         return false;
     }
     if (from == IU_NONE || to == IU_NONE) {
@@ -671,8 +672,26 @@ static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
     e->nargs = nargs;
     e->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)(nargs ? nargs : 1));
     for (int i = 0; i < nargs; i++) {
+        if (i == 0 && (func_flags(fn) & FF_UNIT)) {   /* EXTRACT(YEAR FROM …), TIMESTAMPADD(DAY, …): the unit word */
+            if (x->args[0]->kind != AX_COLUMN || x->args[0]->qual) {
+                diag_error(c->diag, DIAG_SEMANTIC, x->args[0]->pos, "%s expects a time unit (YEAR, MONTH, DAY, HOUR, …) as its first argument", fn->name);
+                return NULL;
+            }
+            e->args[0] = bx_new(c, BX_LIT, x->args[0]->pos);
+            e->args[0]->type = type_make(TY_STRING, false);
+            e->args[0]->lit.s = arena_strdup(c->arena, x->args[0]->name);
+            e->args[0]->lit.n = (int32_t)strlen(x->args[0]->name);
+            continue;
+        }
         e->args[i] = bind_expr(c, sc, x->args[i], fn->agg ? AGG_NESTED : am);
         if (!e->args[i]) return NULL;
+    }
+    if (x->flags & JF_RETURNING) {   /* JSON_VALUE(… RETURNING t): the infer rule checks and keeps it */
+        const char *why = NULL;
+        if (!type_from_name(x->type.name, x->type.nparams, x->type.p1, x->type.p2, x->type.ltz, &e->type, &why)) {
+            diag_error(c->diag, DIAG_SEMANTIC, x->type.pos, "unknown type '%s'%s%s", x->type.name, why ? ": " : "", why ? why : "");
+            return NULL;
+        }
     }
     if (!fn->infer(e, c->diag)) return NULL;
     if (fn->agg) {
@@ -701,6 +720,67 @@ static BExpr *bind_expr(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
     return e;
 }
 
+/* Is x a year-month interval literal (INTERVAL 'n' YEAR|MONTH, INTERVAL 'y-m' YEAR TO MONTH)?  Its months. */
+static bool ym_interval(BindCtx *c, const AstExpr *x, int64_t *months)
+{
+    if (x->kind != AX_LITERAL || x->lit != LIT_INTERVAL || interval_unit(x->name) != IU_YEAR_MONTH) return false;
+    bool year = strncasecmp(x->name, "YEAR", 4) == 0;
+    const char *p = x->text;
+    bool neg = *p == '-';
+    if (*p == '-' || *p == '+') p++;
+    int64_t a = 0, b = 0;
+    bool ok = interval_digits(&p, 9, &a);
+    if (ok && x->unit_to) {
+        ok = year && interval_unit(x->unit_to) == IU_YEAR_MONTH && strncasecmp(x->unit_to, "MONTH", 5) == 0 && *p == '-';
+        if (ok) p++;
+        ok = ok && interval_digits(&p, 2, &b) && b < 12;
+    }
+    if (!ok || *p) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->text_pos, "invalid INTERVAL %s%s%s literal '%s' (expected '%s')", year ? "YEAR" : "MONTH",
+                   x->unit_to ? " TO " : "", x->unit_to ? x->unit_to : "", x->text, x->unit_to ? "y-m" : "n");
+        *months = 0;
+        return true;
+    }
+    *months = (year ? a * 12 : a) + b;
+    if (neg) *months = -*months;
+    return true;
+}
+
+/* `t ± INTERVAL 'n' MONTH|YEAR` and `INTERVAL … + t`: calendar arithmetic, bound as
+ * TIMESTAMPADD(MONTH, ±n, t) (the day is kept, or the month's last).  NULL with
+ * *handled false when x is not such an expression. */
+static BExpr *bind_ym_arith(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am, bool *handled)
+{
+    *handled = false;
+    int64_t months;
+    const AstExpr *other;
+    if ((x->op == OP_ADD || x->op == OP_SUB) && ym_interval(c, x->b, &months)) other = x->a;
+    else if (x->op == OP_ADD && ym_interval(c, x->a, &months)) other = x->b;
+    else return NULL;
+    *handled = true;
+    if (c->diag->code) return NULL;
+    BExpr *t = bind_expr(c, sc, other, am);
+    if (!t) return NULL;
+    if (t->type.kind != TY_DATE && t->type.kind != TY_TIMESTAMP && t->type.kind != TY_TIMESTAMP_LTZ && t->type.kind != TY_NULL) {
+        diag_error(c->diag, DIAG_SEMANTIC, x->pos, "a year-month interval is added to a DATE, TIMESTAMP or TIMESTAMP_LTZ, not %s",
+                   type_str(c->arena, t->type));
+        return NULL;
+    }
+    BExpr *e = bx_new(c, BX_CALL, x->pos);
+    e->fn = func_find("TIMESTAMPADD");
+    e->nargs = 3;
+    e->args = arena_alloc(c->arena, sizeof(BExpr *) * 3);
+    e->args[0] = bx_new(c, BX_LIT, x->pos);
+    e->args[0]->type = type_make(TY_STRING, false);
+    e->args[0]->lit.s = "MONTH";
+    e->args[0]->lit.n = 5;
+    e->args[1] = bx_new(c, BX_LIT, x->pos);
+    e->args[1]->type = type_make(TY_BIGINT, false);
+    e->args[1]->lit.i = x->op == OP_SUB ? -months : months;
+    e->args[2] = t;
+    return e->fn->infer(e, c->diag) ? e : NULL;
+}
+
 static BExpr *bind_expr1(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am)
 {
     if (c->diag->code) return NULL;
@@ -727,6 +807,9 @@ static BExpr *bind_expr1(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode 
         return e;
     }
     case AX_BINARY: {
+        bool ym;
+        BExpr *r = bind_ym_arith(c, sc, x, am, &ym);   /* ts + INTERVAL '1' MONTH */
+        if (ym) return r;
         BExpr *a = bind_expr(c, sc, x->a, am);
         BExpr *b = a ? bind_expr(c, sc, x->b, am) : NULL;
         return b ? bind_binary(c, x, a, b) : NULL;

@@ -35,6 +35,9 @@ bool bexpr_equal(const BExpr *x, const BExpr *y)
 {
     if (x == y) return true;
     if (!x || !y) return false;
+    /* UUID() is a new value at every evaluation: two calls are never one
+     * computation (the clock readers give one value per row, so they may be) */
+    if (x->kind == BX_CALL && x->fn && x->fn->id == FN_UUID) return false;
     if (x->kind != y->kind || x->op != y->op || x->negated != y->negated || x->try_ != y->try_ ||
         x->distinct != y->distinct || x->is != y->is || x->flags != y->flags || x->fn != y->fn ||
         x->nargs != y->nargs || !type_equal(x->type, y->type))
@@ -218,6 +221,7 @@ void bexpr_print(StrBuf *b, const BExpr *e, const char *const *names)
         break;
     case BX_CALL:
     case BX_AGG:
+        if (func_print(b, e, names)) break;   /* POSITION(x IN s), JSON clauses, … (func_lib.c) */
         sb_printf(b, "%s(", e->fn->name);
         if (e->distinct) sb_puts(b, "DISTINCT ");
         if (e->kind == BX_AGG) {
@@ -225,6 +229,12 @@ void bexpr_print(StrBuf *b, const BExpr *e, const char *const *names)
             else sb_putc(b, '*');
             for (int i = 0; i < e->nargs; i++) {
                 sb_puts(b, ", ");
+                bexpr_print(b, e->args[i], names);
+            }
+        } else if ((func_flags(e->fn) & FF_UNIT) && e->nargs > 0) {   /* EXTRACT(YEAR FROM x), TIMESTAMPADD(DAY, n, t) */
+            sb_puts(b, func_unit_name(e->flags));
+            for (int i = 1; i < e->nargs; i++) {
+                sb_puts(b, i > 1 || e->fn->id != FN_EXTRACT ? ", " : " FROM ");
                 bexpr_print(b, e->args[i], names);
             }
         } else if (e->fn->id == FN_TRIM) {

@@ -19,7 +19,33 @@ typedef enum FuncId {
     /* aggregates of issue 20 (exec/agg.c) */
     FN_LISTAGG, FN_FIRST_VALUE, FN_LAST_VALUE, FN_STDDEV_POP, FN_STDDEV_SAMP, FN_VAR_POP, FN_VAR_SAMP,
     FN_CARDINALITY, FN_ELEMENT,   /* nested data (exec/nested.h) */
+    /* The everyday library: types in func_lib.c, evaluation in exec/fn_*.c. */
+    FN_DATE_FORMAT, FN_EXTRACT, FN_TIMESTAMPADD, FN_TIMESTAMPDIFF, FN_CURRENT_TIMESTAMP, FN_LOCALTIMESTAMP,
+    FN_CURRENT_DATE, FN_UNIX_TIMESTAMP, FN_FROM_UNIXTIME, FN_TO_TIMESTAMP, FN_TO_DATE,
+    FN_REGEXP_EXTRACT, FN_REGEXP_REPLACE, FN_REGEXP, FN_REPLACE, FN_SPLIT_INDEX, FN_POSITION, FN_LOCATE,
+    FN_LPAD, FN_RPAD, FN_REPEAT, FN_REVERSE, FN_INITCAP, FN_LEFT, FN_RIGHT, FN_MD5, FN_SHA256,
+    FN_JSON_VALUE, FN_JSON_EXISTS, FN_JSON_QUERY, FN_JSON_OBJECT, FN_JSON_ARRAY,
+    FN_IF, FN_IFNULL, FN_GREATEST, FN_LEAST, FN_SIGN, FN_SQRT, FN_LN, FN_LOG10, FN_LOG2, FN_LOG, FN_EXP,
+    FN_TRUNCATE, FN_UUID,
 } FuncId;
+
+/* What a function is beyond its row (func_flags) */
+enum {
+    FF_UNIT = 1,          /* the first argument is a time unit word (EXTRACT(YEAR FROM …), TIMESTAMPADD(DAY, …)) */
+    FF_NONDET = 2,        /* a new value at every evaluation (UUID(), NOW(), CURRENT_TIMESTAMP): never a constant */
+};
+
+/* Time units of EXTRACT, TIMESTAMPADD and TIMESTAMPDIFF (BExpr.flags of the call). */
+typedef enum TimeUnit {
+    TU_NONE, TU_MICROSECOND, TU_MILLISECOND, TU_SECOND, TU_MINUTE, TU_HOUR, TU_DAY, TU_WEEK, TU_MONTH,
+    TU_QUARTER, TU_YEAR, TU_DECADE, TU_CENTURY, TU_MILLENNIUM, TU_DOW, TU_DOY, TU_ISODOW, TU_ISOYEAR, TU_EPOCH,
+} TimeUnit;
+const char *func_unit_name(int unit);
+/* EXPLAIN text of the library's special forms (POSITION(x IN s), JSON clauses, CURRENT_DATE);
+ * false for an ordinary call (func_lib.c). */
+bool func_print(StrBuf *b, const BExpr *e, const char *const *names);
+/* FF_* of a function (func_lib.c). */
+int func_flags(const struct FuncDef *fn);
 
 typedef struct FuncDef {
     const char *name;     /* canonical name (upper case) */
@@ -35,5 +61,23 @@ typedef struct FuncDef {
 /* Case-insensitive lookup, aliases included (SUBSTR, CEILING, POW, …). */
 const FuncDef *func_find(const char *name);
 void func_document(StrBuf *out);
+
+/* Type rules of the everyday library (func_lib.c). */
+bool finfer_date_format(BExpr *c, Diag *d);
+bool finfer_extract(BExpr *c, Diag *d);
+bool finfer_timestampadd(BExpr *c, Diag *d);
+bool finfer_timestampdiff(BExpr *c, Diag *d);
+bool finfer_now(BExpr *c, Diag *d);
+bool finfer_unix_timestamp(BExpr *c, Diag *d);
+bool finfer_from_unixtime(BExpr *c, Diag *d);
+bool finfer_to_timestamp(BExpr *c, Diag *d);
+bool finfer_regexp(BExpr *c, Diag *d);
+bool finfer_strfn(BExpr *c, Diag *d);
+bool finfer_json(BExpr *c, Diag *d);
+bool finfer_if(BExpr *c, Diag *d);
+bool finfer_ifnull(BExpr *c, Diag *d);
+bool finfer_greatest(BExpr *c, Diag *d);
+bool finfer_math(BExpr *c, Diag *d);
+bool finfer_uuid(BExpr *c, Diag *d);
 
 #endif

@@ -81,7 +81,7 @@ if(_fuzz_ok)
             -Wall -Wextra -Wno-unused-parameter -Wno-unused-variable -Wno-unused-but-set-variable
             -DEDDY_BUILDING
             -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_SOURCE_DIR}/src/base -I${PROJECT_SOURCE_DIR}/src/sql -I${GEN}
-            ${_fuzz_srcs} ${_fuzz_dir}/fuzz_compile.c -o ${_fuzz_bin}
+            ${_fuzz_srcs} ${_fuzz_dir}/fuzz_compile.c -o ${_fuzz_bin} -lpcre2-8 -lpthread
     # eddy_obj generates the lexer and parser (in ${GEN}) first.
     DEPENDS ${_fuzz_srcs} ${_fuzz_dir}/fuzz_compile.c eddy_obj
     COMMENT "clang: libFuzzer target fuzz_compile"

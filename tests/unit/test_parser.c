@@ -377,7 +377,7 @@ static void test_substring_trim_errors(void **state)
     Fx *f = *state;
     assert_int_equal(parse(f, "SELECT UPPER(a FROM b) FROM t"), DIAG_SYNTAX);
     assert_int_equal(f->diag.offset, 7);
-    assert_string_equal(f->diag.msg, "only SUBSTRING and TRIM take FROM inside their parentheses");
+    assert_string_equal(f->diag.msg, "only SUBSTRING, TRIM and EXTRACT take FROM inside their parentheses");
     assert_int_equal(parse(f, "SELECT SUBSTRING(LEADING a FROM b) FROM t"), DIAG_SYNTAX);
     assert_int_equal(f->diag.offset, 7);
     assert_int_equal(parse(f, "SELECT TRIM(a FROM b FOR 2) FROM t"), DIAG_SYNTAX);
