@@ -403,9 +403,8 @@ static const struct {
     const char *name;     /* the canonical one */
 } func_aliases[] = {
     {"SUBSTR", "SUBSTRING"}, {"CEILING", "CEIL"}, {"POW", "POWER"},
-    {"CHARACTER_LENGTH", "CHAR_LENGTH"}, {"IFNULL", "COALESCE"},
-    {"STDDEV", "STDDEV_SAMP"}, {"VARIANCE", "VAR_SAMP"},
     {"CHARACTER_LENGTH", "CHAR_LENGTH"},
+    {"STDDEV", "STDDEV_SAMP"}, {"VARIANCE", "VAR_SAMP"},
 };
 
 const FuncDef *func_find(const char *name)
