@@ -742,6 +742,21 @@ static void prefetch(RankState *st, int j)
     }
 }
 
+/* Row i's encoding: prepare'd over an updating input; over an append-only
+ * one only the rows that reach the top are encoded, here. */
+static const char *row_enc(RankState *st, const Value *row, int i, size_t *len)
+{
+    const RankBatch *rb = &st->rb;
+    if (!st->trim) {
+        *len = rb->roff[i + 1] - rb->roff[i];
+        return rb->row.s + rb->roff[i];
+    }
+    st->row.len = 0;
+    rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
+    *len = st->row.len;
+    return st->row.s;
+}
+
 static int rank_process(OpState *s, int port, Batch *in, Batch *out)
 {
     (void)port;
@@ -769,15 +784,8 @@ static int rank_process(OpState *s, int port, Batch *in, Batch *out)
                 if (p->n == 0) keyed_remove(k, e, h);
                 continue;   /* below the top hi for good */
             }
-            const char *enc;
             size_t elen;
-            if (st->trim) {
-                st->row.len = 0;
-                rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
-                enc = st->row.s, elen = st->row.len;
-            } else {
-                enc = rb->row.s + rb->roff[i], elen = rb->roff[i + 1] - rb->roff[i];
-            }
+            const char *enc = row_enc(st, row, i, &elen);
             if (at >= st->hi) {   /* below the top: it ranks after every top row */
                 if (rest_add_key(st, p, rb->skey.s + rb->soff[i], rb->soff[i + 1] - rb->soff[i], rb->sh[i], false))
                     return job_fail(s->job, "Rank: a row does not encode");
@@ -795,15 +803,8 @@ static int rank_process(OpState *s, int port, Batch *in, Batch *out)
                 }
             }
         } else {
-            const char *enc;
             size_t elen;
-            if (st->trim) {
-                st->row.len = 0;
-                rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
-                enc = st->row.s, elen = st->row.len;
-            } else {
-                enc = rb->row.s + rb->roff[i], elen = rb->roff[i + 1] - rb->roff[i];
-            }
+            const char *enc = row_enc(st, row, i, &elen);
             int at = -1;
             for (int j = lower_bound(st, p, row); j < p->n && row_cmp(st, p->rows[j]->vals, row) == 0 && at < 0; j++)
                 if (p->rows[j]->len == elen && memcmp(row_bytes(st, p->rows[j]), enc, elen) == 0) at = j;
