@@ -6,7 +6,7 @@ PKGS="cmake make gcc pkg-config lemon re2c tzdata
       librdkafka-dev libsqlite3-dev libavro-dev libjansson-dev libedit-dev
       libcmocka-dev clang libclang-rt-dev kcat python3 python3-confluent-kafka
       python3-avro python3-requests libcurl4-openssl-dev libmicrohttpd-dev
-      libpq-dev postgresql chromium libpcre2-dev"
+      libpq-dev postgresql chromium libpcre2-dev libssl-dev"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 missing=""
