@@ -197,11 +197,10 @@ static bool infer_current_watermark(BExpr *c, Diag *d)
     return true;
 }
 
-static bool infer_coalesce(BExpr *c, Diag *d)
+bool func_common_type(const BExpr *c, int from, Type *out, Diag *d)
 {
-    Type t = c->args[0]->type;
-    bool nullable = t.nullable;
-    for (int i = 1; i < c->nargs; i++) {
+    Type t = c->args[from]->type;
+    for (int i = from + 1; i < c->nargs; i++) {
         Type u;
         if (!type_common(t, c->args[i]->type, &u)) {
             StrBuf a = {0}, b = {0};
@@ -213,8 +212,17 @@ static bool infer_coalesce(BExpr *c, Diag *d)
             return false;
         }
         t = u;
-        nullable = nullable && c->args[i]->type.nullable;
     }
+    *out = t;
+    return true;
+}
+
+static bool infer_coalesce(BExpr *c, Diag *d)
+{
+    Type t;
+    if (!func_common_type(c, 0, &t, d)) return false;
+    bool nullable = true;
+    for (int i = 0; i < c->nargs && nullable; i++) nullable = c->args[i]->type.nullable;
     if (c->fn->id == FN_NULLIF) {
         t = c->args[0]->type;
         nullable = true;

@@ -62,6 +62,9 @@ typedef struct FuncDef {
 const FuncDef *func_find(const char *name);
 void func_document(StrBuf *out);
 
+/* The common type of arguments from..nargs-1 (type_common over them), or
+ * false with "F arguments have no common type: A and B" at the argument. */
+bool func_common_type(const BExpr *c, int from, Type *out, Diag *d);
 /* Type rules of the everyday library (func_lib.c). */
 bool finfer_date_format(BExpr *c, Diag *d);
 bool finfer_extract(BExpr *c, Diag *d);

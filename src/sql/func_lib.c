@@ -394,22 +394,8 @@ bool finfer_json(BExpr *c, Diag *d)
 
 static bool common(BExpr *c, int from, Type *out, Diag *d)
 {
-    Type t = c->args[from]->type;
-    for (int i = from + 1; i < c->nargs; i++) {
-        Type u;
-        if (!type_common(t, c->args[i]->type, &u)) {
-            StrBuf a = {0}, b = {0};
-            type_print(&a, t);
-            type_print(&b, c->args[i]->type);
-            diag_error(d, DIAG_SEMANTIC, c->args[i]->pos, "%s arguments have no common type: %s and %s", c->fn->name, a.s, b.s);
-            sb_free(&a);
-            sb_free(&b);
-            return false;
-        }
-        t = u;
-    }
-    t.timeattr = TA_NONE;
-    *out = t;
+    if (!func_common_type(c, from, out, d)) return false;
+    out->timeattr = TA_NONE;
     return true;
 }
 
