@@ -18,6 +18,7 @@ come from the shared harness (tests/lib/eddyharness.py).  Here:
 import collections
 import json
 import os
+import sqlite3
 
 from eddyharness import (Failure, Job, canon, check, fmt_row, produce, quiet, read_topic, row_eq, run_bounded,
                          step, wait_for, write_file)
@@ -34,6 +35,21 @@ def _write_sql(workdir, name, sql):
     rundir = os.path.join(workdir, "run%d-%s" % (_runs[0], name))
     os.mkdir(rundir)
     return path, rundir
+
+
+def checkpointed(state, n=0):
+    """Whether the state file holds a checkpoint with operator state and the
+    offsets of at least n records (summed over the source partitions)."""
+    if not os.path.exists(state):
+        return False
+    db = sqlite3.connect(state)
+    try:
+        rows = db.execute("SELECT (SELECT count(*) FROM eddy_current), (SELECT coalesce(sum(next_offset), 0) FROM eddy_offsets)").fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        db.close()
+    return rows[0] > 0 and rows[1] >= n
 
 
 def run_job(eddy, bootstrap, sql, workdir, name="job", expect=0, timeout=60, extra=()):

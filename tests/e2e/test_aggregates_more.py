@@ -15,11 +15,11 @@ cleanly; its upsert table must equal what Python computes from the records
 (the deviation within 1e-9 relative).
 """
 import os
-import sqlite3
 import statistics
 
 from eddyharness import (Broker, Job, Rec, check, check_table, fold_upsert, main, produce, quiet, read_topic, run_bounded, step, ukey,
                          wait_for, write_file)
+from eddytest import checkpointed
 
 SQL = """
 CREATE TABLE accounts (
@@ -90,20 +90,6 @@ class World:
 
 def table_of(bs):
     return fold_upsert(read_topic(bs, "region_stats"))
-
-
-def checkpointed(state, n):
-    """Whether the state file holds a checkpoint with the offsets of n records."""
-    if not os.path.exists(state):
-        return False
-    db = sqlite3.connect(state)
-    try:
-        rows = db.execute("SELECT (SELECT count(*) FROM eddy_current), (SELECT coalesce(sum(next_offset), 0) FROM eddy_offsets)").fetchone()
-    except sqlite3.Error:
-        return False
-    finally:
-        db.close()
-    return rows[0] > 0 and rows[1] >= n
 
 
 def matches(bs, want):

@@ -21,9 +21,9 @@ before it (or -1 and NULL when none), into an upsert table keyed by
 import datetime
 import os
 import random
-import sqlite3
 
 from eddyharness import Broker, Job, Rec, check_table, fold_upsert, main, produce, read_topic, run_bounded, step, ukey, wait_for, write_file
+from eddytest import checkpointed
 
 SQL = """
 SET 'execution.checkpointing.interval' = '300 ms';
@@ -112,19 +112,6 @@ def table_of(bs):
         row["auth_ts"] = canon_ts(row["auth_ts"])
         t[ukey(pid=row["pid"], aid=row["aid"])] = row
     return t
-
-
-def checkpointed(state):
-    if not os.path.exists(state):
-        return False
-    db = sqlite3.connect(state)
-    try:
-        n = db.execute("SELECT count(*) FROM eddy_current").fetchone()[0]
-    except sqlite3.Error:
-        return False
-    finally:
-        db.close()
-    return n > 0
 
 
 def test(eddy, workdir):

@@ -14,9 +14,9 @@ element's field, the map.  The job is killed with SIGKILL after a
 checkpoint holds join state, restarted on more changes, then stopped.
 """
 import os
-import sqlite3
 
 from eddyharness import Broker, Job, Rec, check_table, fold_upsert, main, produce, read_topic, step, ukey, wait_for, write_file
+from eddytest import checkpointed
 
 SQL = """
 CREATE TABLE orders (
@@ -102,21 +102,6 @@ class World:
 
 def table_of(bs):
     return fold_upsert(read_topic(bs, "enriched"))
-
-
-def checkpointed(state, n):
-    """Whether the state file holds a checkpoint with join state and the
-    offsets of n records."""
-    if not os.path.exists(state):
-        return False
-    db = sqlite3.connect(state)
-    try:
-        rows = db.execute("SELECT (SELECT count(*) FROM eddy_current), (SELECT coalesce(sum(next_offset), 0) FROM eddy_offsets)").fetchone()
-    except sqlite3.Error:
-        return False
-    finally:
-        db.close()
-    return rows[0] > 0 and rows[1] >= n
 
 
 def test(eddy, workdir):

@@ -15,9 +15,9 @@ records after it are read again), restarted on more changes of both topics,
 then stopped cleanly.
 """
 import os
-import sqlite3
 
 from eddyharness import Broker, Job, Rec, check_table, fold_upsert, main, produce, read_topic, step, ukey, wait_for, write_file
+from eddytest import checkpointed
 
 SQL = """
 CREATE TABLE orders (
@@ -99,20 +99,6 @@ def gold(bs):
 
 def lonely(bs):
     return fold_upsert(read_topic(bs, "lonely_orders"))
-
-
-def checkpointed(state, n):
-    """Whether the state file holds a checkpoint with state and the offsets of n records."""
-    if not os.path.exists(state):
-        return False
-    db = sqlite3.connect(state)
-    try:
-        rows = db.execute("SELECT (SELECT count(*) FROM eddy_current), (SELECT coalesce(sum(next_offset), 0) FROM eddy_offsets)").fetchone()
-    except sqlite3.Error:
-        return False
-    finally:
-        db.close()
-    return rows[0] > 0 and rows[1] >= n
 
 
 def test(eddy, workdir):
