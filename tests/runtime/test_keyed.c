@@ -67,13 +67,14 @@ static JsonField *fields(const JsonField *f)
 }
 
 static bool packed;   /* fixed_cfg gives packed Keyeds */
+static int64_t pack_above;   /* fixed_cfg's KeyedConfig.pack_above (rows mode) */
 
 static KeyedConfig fixed_cfg(void)
 {
     if (packed) return (KeyedConfig){.vsize = sizeof(int64_t), .save = fixed_save, .load = fixed_load, .release = count_release, .packed = true};
     return (KeyedConfig){
         .vsize = sizeof(int64_t), .key_text = fields(key_fields), .nkey_text = 1, .val_text = fields(val_fields), .nval_text = 1,
-        .row_width = 2, .save = fixed_save, .load = fixed_load, .release = count_release,
+        .row_width = 2, .save = fixed_save, .load = fixed_load, .release = count_release, .pack_above = pack_above,
     };
 }
 
@@ -258,7 +259,7 @@ static void test_checkpoint_and_restore(void **state)
 
 /* ---- packed checkpoints: chunks of records, snapshots ---- */
 
-/* Restores op 0 of st into k (packed) and checks it against want[0..n). */
+/* Restores op 0 of st into k (as fixed_cfg gives) and checks it against want[0..n). */
 static void restore_into(Keyed *k, OpState *op, StateStore *st, const int64_t *want, int n)
 {
     KeyedConfig cfg = fixed_cfg();
@@ -419,8 +420,8 @@ static void test_pack_above(void **state)
     Job job = {.state = st};
     OpState op = {.job = &job};
     Keyed k;
+    pack_above = 50;
     KeyedConfig cfg = fixed_cfg();
-    cfg.pack_above = 50;
     keyed_init(&k, &op, &cfg);
     StateBatch *b = state_batch_new();
     enum { N = 300 };
@@ -436,18 +437,12 @@ static void test_pack_above(void **state)
     int rows = 0;
     assert_int_equal(state_scan(st, 0, count_rows, &rows), 0);
     assert_int_equal(rows, 40);
-    {   /* a restart reads the rows, and stays in rows while small */
-        Keyed r;
-        Job rjob = {.state = st};
-        OpState rop = {.job = &rjob};
-        KeyedConfig rc = fixed_cfg();
-        rc.pack_above = 50;
-        keyed_init(&r, &rop, &rc);
-        assert_int_equal(keyed_restore(&r, st, 0), 0);
-        assert_int_equal(keyed_count(&r), 40);
-        assert_false(r.marked);
-        keyed_free(&r);
-    }
+    Keyed r;
+    Job rjob = {.state = st};
+    OpState rop = {.job = &rjob};
+    restore_into(&r, &rop, st, want, N);   /* a restart reads the rows, and stays in rows while small */
+    assert_false(r.marked);
+    keyed_free(&r);
 
     /* 300 keys: the checkpoint drops the rows and writes a packed snapshot */
     for (int i = 40; i < N; i++) put(&k, key(i), want[i] = i);
@@ -460,26 +455,10 @@ static void test_pack_above(void **state)
     rows = 0;
     assert_int_equal(state_scan(st, 0, count_rows, &rows), 0);
     assert_int_equal(rows, 1);   /* one chunk holds the 299 keys */
-    Keyed r;
-    Job rjob = {.state = st};
-    OpState rop = {.job = &rjob};
-    KeyedConfig rc = fixed_cfg();
-    rc.pack_above = 50;
-    keyed_init(&r, &rop, &rc);
-    assert_int_equal(keyed_restore(&r, st, 0), 0);
+    Job rjob2 = {.state = st};
+    OpState rop2 = {.job = &rjob2};
+    restore_into(&r, &rop2, st, want, N);
     assert_int_equal(keyed_count(&r), N - 1);
-    for (int i = 0; i < N; i++) {
-        const char *kk = key(i);
-        KeyedEntry *e = keyed_find(&r, kk, strlen(kk), keyed_hash(kk, strlen(kk)));
-        if (want[i] < 0) {
-            assert_null(e);
-            continue;
-        }
-        assert_non_null(e);
-        int64_t v;
-        memcpy(&v, keyed_payload(e), sizeof v);
-        assert_int_equal(v, want[i]);
-    }
     /* once packed, packed even when small again */
     for (int i = 10; i < N; i++)
         if (want[i] >= 0) del(&r, key(i)), want[i] = -1;
@@ -495,6 +474,7 @@ static void test_pack_above(void **state)
     state_batch_free(b);
     state_close(st);
     rm_state(path);
+    pack_above = 0;
 }
 
 /* ---- variable payloads: keyed_resize ---- */
