@@ -336,8 +336,9 @@ static int restore_row(void *ctx, const void *key, size_t klen, const void *val,
         k->loaded--;
     }
     if (!val) return 0;
-    KeyedEntry *e = entry_new(k, key, klen, k->cfg.vsize ? k->cfg.vsize : vlen);
-    if (!k->cfg.vsize && vlen) memcpy(keyed_payload(e), val, vlen);
+    size_t size = k->cfg.vsize ? k->cfg.vsize : k->cfg.load_size ? k->cfg.load_size(k->op, key, klen, val, vlen) : vlen;
+    KeyedEntry *e = entry_new(k, key, klen, size);
+    if (!k->cfg.vsize && !k->cfg.load_size && vlen) memcpy(keyed_payload(e), val, vlen);
     if (k->cfg.load(k->op, e, val, vlen)) {
         entry_free(k, e);
         return -1;

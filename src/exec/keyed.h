@@ -91,6 +91,10 @@ typedef struct KeyedConfig {
     int  (*load)(OpState *s, KeyedEntry *e, const void *val, size_t vlen);
     /* Frees what e's payload owns outside the entry; NULL = nothing. */
     void (*release)(OpState *s, KeyedEntry *e);
+    /* With vsize 0: the payload bytes of an entry restored from key and
+     * val (then its payload is not a copy of val: load fills it); NULL =
+     * vlen.  For payloads larger than what their checkpoint stores. */
+    size_t (*load_size)(OpState *s, const void *key, size_t klen, const void *val, size_t vlen);
     /* Packed checkpoints: the changed entries go into the state file as
      * chunks of binary records (a state row per up to KEYED_CHUNK bytes of
      * changes, see keyed.c) instead of one state row per entry with its

@@ -38,8 +38,25 @@
  * number and the decoded ORDER BY values, so a row entering or leaving the
  * rest costs one entry and two hash operations, no allocation of its own
  * (Top-3 users per region over 1M orders: the Rank's CPU 1.5 → … s).
- * A state file of an earlier eddy, whose partition rows hold the rest
- * too, is read as such and rewritten.
+ * When the input has a unique key (an aggregate's groups: the usual
+ * Top-N over a GROUP BY), a rest row's stored key is its partition and its
+ * unique key instead (KeyRow payload: the row, its arrival number and ORDER
+ * BY values; the partition's rest a list through the payloads), and an
+ * update pair that stays below the top (-U x, +U x' of one key, as the
+ * aggregate emits them) rewrites that one entry in place: one look-up, no
+ * allocation, one put at the next checkpoint — instead of a delete, an
+ * insert and two rest-table operations (bench/README.md: Top-N).
+ *
+ *   retract x, x below the top   x's entry leaves the rest; the next row
+ *                                 is +U of the same key → it takes the entry
+ *                                 (or the top); else the entry is removed
+ *   add x', below the top        its key's entry (a pair's, or a held one
+ *                                 the input did not retract) gets x'; else
+ *                                 a new entry
+ *
+ * State files of an earlier eddy are read as such and rewritten: partition
+ * rows holding the rest too, and rest rows keyed by their bytes (an entry
+ * with an empty value).
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -68,6 +85,7 @@ typedef struct RankPart {
     int       n;          /* count */
     int       cap;        /* capacity */
     Htab      rest;       /* updating input: every other row (a `stored` entry), by its bytes (duplicates chained) */
+    KeyedEntry *khead;    /* the same with a unique key (bykey): the first KeyRow of the rest list */
     int64_t   nrest;      /* rows in rest */
 } RankPart;
 
@@ -91,6 +109,12 @@ typedef struct RankState {
     RankBatch rb;         /* the batch's keys (prepare) */
     StrBuf   skey;        /* scratch: a stored key */
     bool     legacy;      /* restore: a partition row held its rest (an earlier eddy's layout) */
+    bool     bykey;       /* the rest is keyed by partition + the input's unique key (KeyRow payloads) */
+    int      nukey;       /* the input's unique key width (bykey) */
+    int     *ukey;        /* its columns */
+    Type    *ukey_types;  /* their types */
+    size_t   krow_size;   /* KeyRow bytes before the row encoding */
+    int64_t  nlegacy_rows;/* restore: rest rows keyed by their bytes (an earlier eddy's layout), to re-key */
     int      ncols;       /* input width */
     int      nout;        /* output width (ncols, + 1 with the rank number) */
     Type    *types;       /* input column types */
@@ -123,6 +147,20 @@ typedef struct RestRow {
 } RestRow;
 
 static inline RestRow *rest_row(const KeyedEntry *e) { return keyed_payload(e); }
+
+/* A row below the top, keyed by partition and unique key (bykey): the
+ * payload of its `stored` entry. */
+typedef struct KeyRow {
+    KeyedEntry *prev, *next; /* its partition's rest list */
+    int64_t  seq;         /* arrival number */
+    uint32_t len;         /* row encoding bytes (after ord) */
+    bool     linked;      /* in its partition's rest list */
+    bool     legacy;      /* restored from a row-bytes key (an earlier eddy's layout): to re-key */
+    Value    ord[];       /* the ORDER BY columns' values (strings point into the encoding), then the encoding */
+} KeyRow;
+
+static inline KeyRow *key_row(const KeyedEntry *e) { return keyed_payload(e); }
+static inline char *krow_enc(const RankState *st, KeyRow *r) { return (char *)(r->ord + st->norder); }
 static inline const char *rest_enc(const KeyedEntry *e) { return (const char *)e->data + rest_row(e)->off; }
 
 static const void *rest_key(const void *entry, size_t *len)
@@ -213,11 +251,12 @@ static RankRow *part_take(RankPart *p, int at)
     return r;
 }
 
-/* Sort order of two rest rows (ORDER BY values, then arrival). */
-static int rest_order(const RankState *st, const RestRow *a, const RestRow *b)
+/* Sort order of two rows below the top by their ORDER BY values a, b and
+ * arrival numbers. */
+static int ord_cmp(const RankState *st, const Value *a, int64_t aseq, const Value *b, int64_t bseq)
 {
     for (int i = 0; i < st->norder; i++) {
-        const Value *x = &a->ord[i], *y = &b->ord[i];
+        const Value *x = &a[i], *y = &b[i];
         if (x->null || y->null) {
             if (x->null && y->null) continue;
             return (x->null ? 1 : -1) * (st->nulls_last[i] ? 1 : -1);
@@ -225,7 +264,12 @@ static int rest_order(const RankState *st, const RestRow *a, const RestRow *b)
         int r = value_cmp(st->types[st->order[i]], x, y);
         if (r) return st->desc[i] ? -r : r;
     }
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
+    return aseq < bseq ? -1 : aseq > bseq;
+}
+
+static int rest_order(const RankState *st, const RestRow *a, const RestRow *b)
+{
+    return ord_cmp(st, a->ord, a->seq, b->ord, b->seq);
 }
 
 /* Fills a new (or restored) stored entry e's RestRow from its key:
@@ -270,6 +314,10 @@ static void rest_link(RankPart *p, KeyedEntry *e)
     p->nrest++;
 }
 
+static void kunlink(RankPart *p, KeyedEntry *e);
+static int kadd(RankState *st, RankPart *p, const char *part, size_t plen, const char *enc, size_t len, int64_t seq,
+                const Value *vals);
+
 /* Appends the stored key of a rest row to b: varint partition length,
  * partition key, varint arrival number, row encoding. */
 static void stored_key(StrBuf *b, const char *part, size_t plen, const char *enc, size_t len, int64_t seq)
@@ -301,6 +349,7 @@ static int rest_add_key(RankState *st, RankPart *p, const char *key, size_t klen
 /* A row (its encoding and arrival number) joins the rest of partition part. */
 static int rest_add(RankState *st, RankPart *p, const char *part, size_t plen, const char *enc, size_t len, int64_t seq, bool check)
 {
+    if (st->bykey) return kadd(st, p, part, plen, enc, len, seq, NULL);
     st->skey.len = 0;
     stored_key(&st->skey, part, plen, enc, len, seq);
     return rest_add_key(st, p, st->skey.s, st->skey.len, keyed_hash(st->skey.s, st->skey.len), check);
@@ -353,6 +402,15 @@ static bool rest_remove(RankState *st, RankPart *p, const char *enc, size_t len)
  * returning it as a top row. */
 static RankRow *rest_pop_best(RankState *st, RankPart *p)
 {
+    if (st->bykey) {
+        KeyedEntry *kb = NULL;
+        for (KeyedEntry *e = p->khead; e; e = key_row(e)->next)
+            if (!kb || ord_cmp(st, key_row(e)->ord, key_row(e)->seq, key_row(kb)->ord, key_row(kb)->seq) < 0) kb = e;
+        kunlink(p, kb);
+        RankRow *r = row_new(st, krow_enc(st, key_row(kb)), key_row(kb)->len, key_row(kb)->seq);
+        rest_drop(st, kb);
+        return r;
+    }
     KeyedEntry *best = NULL, *best_head = NULL, *best_prev = NULL;
     HtabIter it;
     htab_iter_init(&p->rest, &it);
@@ -370,6 +428,11 @@ static RankRow *rest_pop_best(RankState *st, RankPart *p)
  * does not read). */
 static void rest_drop_all(RankState *st, RankPart *p)
 {
+    while (p->khead) {
+        KeyedEntry *e = p->khead;
+        kunlink(p, e);
+        rest_drop(st, e);
+    }
     if (!p->rest.key) return;
     KeyedEntry **all = xcalloc((size_t)p->nrest + 1, sizeof *all);
     int64_t na = 0;
@@ -390,10 +453,111 @@ static void rest_drop_all(RankState *st, RankPart *p)
 /* Forgets the rest table (its entries belong to `stored`). */
 static void rest_free(RankPart *p)
 {
-    if (!p->rest.key) return;
+    p->khead = NULL;
+    if (!p->rest.key) {
+        p->nrest = 0;
+        return;
+    }
     htab_free(&p->rest);
     memset(&p->rest, 0, sizeof p->rest);
     p->nrest = 0;
+}
+
+/* ---- the rest by unique key (bykey) --------------------------------------- */
+
+/* Appends the stored key of a row with values vals: varint partition
+ * length, partition key, the encoding of the row's unique key. */
+static void kkey(const RankState *st, StrBuf *b, const char *part, size_t plen, const Value *vals)
+{
+    unsigned char v[ROWKEY_VARINT_MAX];
+    sb_putn(b, (const char *)v, rowkey_put_varint(v, plen));
+    sb_putn(b, part, plen);
+    rowkey_encode(b, st->ukey_types, vals, st->ukey, st->nukey);
+}
+
+/* The partition key inside stored key q[0..klen) (both layouts start with
+ * it), or NULL when the key does not read as one. */
+static const char *kpart(const unsigned char *q, size_t klen, size_t *plen)
+{
+    const unsigned char *end = q + klen;
+    uint64_t pl;
+    if (rowkey_get_varint(&q, end, &pl) || pl > (uint64_t)(end - q)) return NULL;
+    *plen = (size_t)pl;
+    return (const char *)q;
+}
+
+/* Gives entry e (payload krow_size + len bytes) row enc[0..len) and
+ * arrival number seq, out of any list; -1 when the row does not decode. */
+static int krow_set(RankState *st, KeyedEntry *e, const char *enc, size_t len, int64_t seq)
+{
+    KeyRow *r = key_row(e);
+    r->prev = r->next = NULL;
+    r->linked = r->legacy = false;
+    r->seq = seq;
+    r->len = (uint32_t)len;
+    char *copy = krow_enc(st, r);
+    memcpy(copy, enc, len);
+    if (rowkey_decode(copy, len, st->types, st->scratch, st->ncols, NULL)) return -1;
+    for (int i = 0; i < st->norder; i++) r->ord[i] = st->scratch[st->order[i]];
+    return 0;
+}
+
+static void klink(RankPart *p, KeyedEntry *e)
+{
+    KeyRow *r = key_row(e);
+    r->prev = NULL;
+    r->next = p->khead;
+    if (p->khead) key_row(p->khead)->prev = e;
+    p->khead = e;
+    r->linked = true;
+    p->nrest++;
+}
+
+static void kunlink(RankPart *p, KeyedEntry *e)
+{
+    KeyRow *r = key_row(e);
+    if (r->prev) key_row(r->prev)->next = r->next;
+    else p->khead = r->next;
+    if (r->next) key_row(r->next)->prev = r->prev;
+    r->prev = r->next = NULL;
+    r->linked = false;
+    p->nrest--;
+}
+
+/* Row enc[0..len) (arrival number seq) joins partition p's rest under
+ * stored key key[0..klen) (hash h), in e — that key's entry, NULL to look
+ * it up: an entry the key has already is rewritten in place (out of the
+ * rest first), else a new one is made.  -1 when the row does not decode. */
+static int kput(RankState *st, RankPart *p, KeyedEntry *e, const char *key, size_t klen, uint64_t h,
+                const char *enc, size_t len, int64_t seq)
+{
+    if (!e) e = keyed_find(&st->stored, key, klen, h);
+    if (e) {
+        if (key_row(e)->linked) kunlink(p, e);
+        e = keyed_resize(&st->stored, e, h, st->krow_size + len);
+    } else {
+        e = keyed_insert(&st->stored, key, klen, h, st->krow_size + len);
+    }
+    if (krow_set(st, e, enc, len, seq)) {
+        keyed_remove(&st->stored, e, h);
+        return -1;
+    }
+    klink(p, e);
+    return 0;
+}
+
+/* A row (its encoding, arrival number and, when known, decoded values)
+ * joins the rest of partition part. */
+static int kadd(RankState *st, RankPart *p, const char *part, size_t plen, const char *enc, size_t len, int64_t seq,
+                const Value *vals)
+{
+    if (!vals) {
+        if (rowkey_decode(enc, len, st->types, st->scratch, st->ncols, NULL)) return -1;
+        vals = st->scratch;
+    }
+    st->skey.len = 0;
+    kkey(st, &st->skey, part, plen, vals);
+    return kput(st, p, NULL, st->skey.s, st->skey.len, keyed_hash(st->skey.s, st->skey.len), enc, len, seq);
 }
 
 /* ---- checkpoint and restore ---------------------------------------------- */
@@ -457,10 +621,17 @@ bad:
     return job_fail(s->job, "state file: a partition of Rank is unreadable (is the file damaged?)");
 }
 
-/* A stored rest row is all key: nothing to save beside it. */
+/* A stored rest row keyed by its bytes is all key: nothing to save beside
+ * it.  By unique key: varint arrival number, row encoding. */
 static int stored_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
 {
-    (void)s, (void)e, (void)val, (void)row;
+    (void)row;
+    RankState *st = s->priv;
+    if (!st->bykey) return 0;
+    KeyRow *r = key_row(e);
+    unsigned char v[ROWKEY_VARINT_MAX];
+    sb_putn(val, (const char *)v, rowkey_put_varint(v, (uint64_t)r->seq));
+    sb_putn(val, krow_enc(st, r), r->len);
     return 0;
 }
 
@@ -469,6 +640,14 @@ static int stored_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
 static void stored_release(OpState *s, KeyedEntry *e)
 {
     RankState *st = s->priv;
+    if (st->bykey) {
+        size_t pl;
+        const char *part = kpart(keyed_key(e), e->klen, &pl);
+        if (!key_row(e)->linked || st->ending || !part) return;
+        KeyedEntry *pe = keyed_find(&st->parts, part, pl, keyed_hash(part, pl));
+        if (pe) kunlink(keyed_payload(pe), e);
+        return;
+    }
     RestRow *r = rest_row(e);
     if (!r->linked || st->ending) return;
     const unsigned char *q = keyed_key(e), *end = q + e->klen;
@@ -487,12 +666,86 @@ static void stored_release(OpState *s, KeyedEntry *e)
         }
 }
 
+/* By unique key: the payload of a restored entry (the row bytes of an
+ * earlier eddy's key are read again after the restore). */
+static size_t stored_load_size(OpState *s, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    (void)key, (void)klen;
+    const RankState *st = s->priv;
+    const unsigned char *q = val, *end = q + vlen;
+    uint64_t seq;
+    if (!vlen || rowkey_get_varint(&q, end, &seq)) return st->krow_size;
+    return st->krow_size + (size_t)(end - q);
+}
+
+/* By unique key: [arrival number][row], back into its partition; an entry
+ * without a value is an earlier eddy's (keyed by its row bytes), re-keyed
+ * by rank_restore. */
+static int stored_load_bykey(RankState *st, KeyedEntry *e, const void *val, size_t vlen)
+{
+    if (!vlen) {
+        memset(key_row(e), 0, st->krow_size);
+        key_row(e)->legacy = true;
+        st->nlegacy_rows++;
+        return 0;
+    }
+    const unsigned char *q = val, *end = q + vlen;
+    uint64_t seq;
+    size_t pl;
+    const char *part = kpart(keyed_key(e), e->klen, &pl);
+    if (!part || rowkey_get_varint(&q, end, &seq) || e->vlen != st->krow_size + (size_t)(end - q) ||
+        krow_set(st, e, (const char *)q, (size_t)(end - q), (int64_t)seq))
+        return -1;
+    KeyedEntry *pe = keyed_find(&st->parts, part, pl, keyed_hash(part, pl));
+    if (!pe) return -1;
+    klink(keyed_payload(pe), e);
+    if ((int64_t)seq >= st->seq) st->seq = (int64_t)seq + 1;
+    return 0;
+}
+
+/* Re-keys the rest rows an earlier eddy keyed by their bytes ([partition]
+ * [arrival number][row]): each becomes its unique key's entry, and the
+ * next checkpoint deletes the old key. */
+static int rekey_legacy(RankState *st)
+{
+    KeyedEntry **all = xcalloc((size_t)st->nlegacy_rows + 1, sizeof *all);
+    int64_t n = 0;
+    HtabIter it;
+    htab_iter_init(&st->stored.table, &it);
+    for (KeyedEntry *e; (e = htab_iter_next(&st->stored.table, &it));)
+        if (key_row(e)->legacy && n < st->nlegacy_rows) all[n++] = e;
+    int rc = 0;
+    for (int64_t i = 0; i < n && !rc; i++) {
+        KeyedEntry *e = all[i];
+        const unsigned char *q = keyed_key(e), *end = q + e->klen;
+        uint64_t pl, seq;
+        if (rowkey_get_varint(&q, end, &pl) || pl > (uint64_t)(end - q)) { rc = -1; break; }
+        const char *part = (const char *)q;
+        q += pl;
+        if (rowkey_get_varint(&q, end, &seq)) { rc = -1; break; }
+        KeyedEntry *pe = keyed_find(&st->parts, part, (size_t)pl, keyed_hash(part, (size_t)pl));
+        if (!pe || kadd(st, keyed_payload(pe), part, (size_t)pl, (const char *)q, (size_t)(end - q), (int64_t)seq, NULL)) {
+            rc = -1;
+            break;
+        }
+        if ((int64_t)seq >= st->seq) st->seq = (int64_t)seq + 1;
+        rest_drop(st, e);
+    }
+    free(all);
+    st->nlegacy_rows = 0;
+    return rc;
+}
+
 /* A stored rest row: back into its partition (restored before it). */
 static int stored_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
 {
+    RankState *st = s->priv;
+    if (st->bykey) {
+        if (st->trim || stored_load_bykey(st, e, val, vlen)) goto bad;
+        return 0;
+    }
     (void)val;
     (void)vlen;
-    RankState *st = s->priv;
     const char *part;
     size_t plen;
     if (st->trim || rest_fill(st, e, &part, &plen)) goto bad;
@@ -515,6 +768,7 @@ static int rank_restore(OpState *s, StateStore *store, int op)
 {
     RankState *st = s->priv;
     if (keyed_restore(&st->parts, store, op) || keyed_restore(&st->stored, store, state_subspace(op, 1))) return -1;
+    if (st->nlegacy_rows && rekey_legacy(st)) return job_fail(s->job, "state file: a row of Rank is unreadable (is the file damaged?)");
     if (st->legacy) {   /* partitions that held their rest: rewritten without it, the rest as stored rows */
         HtabIter it;
         htab_iter_init(&st->parts.table, &it);
@@ -582,8 +836,22 @@ static int rank_init(OpState *s)
     };
     keyed_init(&st->parts, s, &cfg);
     st->rest_size = sizeof(RestRow) + sizeof(Value) * (size_t)st->norder;
+    st->krow_size = sizeof(KeyRow) + sizeof(Value) * (size_t)st->norder;
     st->scratch = xcalloc((size_t)in->ncols, sizeof *st->scratch);
-    KeyedConfig scfg = {.vsize = st->rest_size, .save = stored_save, .load = stored_load, .release = stored_release, .packed = true};
+    /* an updating input with a unique key (the planner's fact about it):
+     * the rest is keyed by it, so an update pair below the top is one entry */
+    st->bykey = !st->trim && in->has_key;
+    if (st->bykey) {
+        st->nukey = in->nkey;
+        st->ukey = xcalloc((size_t)in->nkey + 1, sizeof *st->ukey);
+        st->ukey_types = xcalloc((size_t)in->nkey + 1, sizeof *st->ukey_types);
+        for (int k = 0; k < in->nkey; k++) {
+            st->ukey[k] = in->key[k];
+            st->ukey_types[k] = in->cols[in->key[k]].type;
+        }
+    }
+    KeyedConfig scfg = {.vsize = st->bykey ? 0 : st->rest_size, .save = stored_save, .load = stored_load,
+                        .release = stored_release, .load_size = st->bykey ? stored_load_size : NULL, .packed = true};
     keyed_init(&st->stored, s, &scfg);
     return 0;
 }
@@ -614,6 +882,8 @@ static void rank_end(OpState *s)
     free(st->order);
     free(st->desc);
     free(st->nulls_last);
+    free(st->ukey);
+    free(st->ukey_types);
     free(st);
 }
 
@@ -715,6 +985,11 @@ static void prepare(RankState *st, const Batch *in)
         if (st->trim) continue;
         rowkey_encode(&rb->row, st->types, row, NULL, st->ncols);
         rb->rh[i] = htab_hash(rb->row.s + rb->roff[i], rb->row.len - rb->roff[i]);
+        if (st->bykey) {   /* every row: a retraction finds its entry by it too */
+            kkey(st, &rb->skey, rb->part.s + rb->poff[i], rb->part.len - rb->poff[i], row);
+            rb->sh[i] = keyed_hash(rb->skey.s + rb->soff[i], rb->skey.len - rb->soff[i]);
+            continue;
+        }
         if (!rowkind_is_add(in->kinds[i])) continue;
         stored_key(&rb->skey, rb->part.s + rb->poff[i], rb->part.len - rb->poff[i], rb->row.s + rb->roff[i],
                    rb->row.len - rb->roff[i], seq++);
@@ -734,6 +1009,10 @@ static void prefetch(RankState *st, int j)
     if (st->trim) return;
     if (rb->soff[j + 1] > rb->soff[j]) keyed_prefetch_slot(&st->stored, rb->sh[j]);
     int m = j - RANK_AHEAD / 2;   /* by now its partition is in cache */
+    if (st->bykey) {   /* the entry of row m's key (a retraction's, or a held key's), whose slot is in cache by now */
+        keyed_prefetch_entry(&st->stored, rb->sh[m]);
+        return;
+    }
     KeyedEntry *e = keyed_find(&st->parts, rb->part.s + rb->poff[m], rb->poff[m + 1] - rb->poff[m], rb->ph[m]);
     if (e && ((RankPart *)keyed_payload(e))->rest.tags) {
         const Htab *t = &((RankPart *)keyed_payload(e))->rest;
@@ -757,15 +1036,29 @@ static const char *row_enc(RankState *st, const Value *row, int i, size_t *len)
     return st->row.s;
 }
 
+/* Rows i and j (prepare'd, bykey) have one stored key. */
+static bool same_skey(const RankBatch *rb, int i, int j)
+{
+    size_t li = rb->soff[i + 1] - rb->soff[i], lj = rb->soff[j + 1] - rb->soff[j];
+    return rb->sh[i] == rb->sh[j] && li == lj && memcmp(rb->skey.s + rb->soff[i], rb->skey.s + rb->soff[j], li) == 0;
+}
+
 static int rank_process(OpState *s, int port, Batch *in, Batch *out)
 {
     (void)port;
     RankState *st = s->priv;
     Keyed *k = &st->parts;
     RankBatch *rb = &st->rb;
+    KeyedEntry *vac = NULL;   /* bykey: the entry a retraction left, for the next row (its +U) */
+    int vac_at = -1;
+    int rc = 0;
     prepare(st, in);
     for (int i = 0; i < in->n; i++) {
         if (i + RANK_AHEAD < in->n) prefetch(st, i + RANK_AHEAD);
+        if (vac && i != vac_at) {
+            rest_drop(st, vac);
+            vac = NULL;
+        }
         const Value *row = batch_row(in, i);
         bool add = rowkind_is_add(in->kinds[i]);
         const char *pk = rb->part.s + rb->poff[i];
@@ -787,19 +1080,38 @@ static int rank_process(OpState *s, int port, Batch *in, Batch *out)
             size_t elen;
             const char *enc = row_enc(st, row, i, &elen);
             if (at >= st->hi) {   /* below the top: it ranks after every top row */
-                if (rest_add_key(st, p, rb->skey.s + rb->soff[i], rb->soff[i + 1] - rb->soff[i], rb->sh[i], false))
-                    return job_fail(s->job, "Rank: a row does not encode");
+                const char *sk = rb->skey.s + rb->soff[i];
+                size_t sklen = rb->soff[i + 1] - rb->soff[i];
+                int bad = st->bykey ? kput(st, p, vac, sk, sklen, rb->sh[i], enc, elen, st->seq)
+                                    : rest_add_key(st, p, sk, sklen, rb->sh[i], false);
+                vac = NULL;
+                if (bad) {
+                    rc = job_fail(s->job, "Rank: a row does not encode");
+                    break;
+                }
                 st->seq++;
             } else {
+                if (vac) {   /* the pair's new row reaches the top: the old one's entry goes */
+                    rest_drop(st, vac);
+                    vac = NULL;
+                }
                 RankRow *r = row_new(st, enc, elen, st->seq++);
-                if (!r) return job_fail(s->job, "Rank: a row does not encode");
+                if (!r) {
+                    rc = job_fail(s->job, "Rank: a row does not encode");
+                    break;
+                }
                 part_insert(p, at, r);
                 emitted_insert(s, p, at, in->ts[i], out);
                 if (p->n > st->hi) {   /* the last top row falls out */
                     RankRow *last = part_take(p, p->n - 1);
-                    int bad = !st->trim && rest_add(st, p, pk, plen, last->enc, last->len, last->seq, false);
+                    int bad = st->trim ? 0
+                              : st->bykey ? kadd(st, p, pk, plen, last->enc, last->len, last->seq, last->vals)
+                                          : rest_add(st, p, pk, plen, last->enc, last->len, last->seq, false);
                     free(last);
-                    if (bad) return job_fail(s->job, "Rank: a row does not encode");
+                    if (bad) {
+                        rc = job_fail(s->job, "Rank: a row does not encode");
+                        break;
+                    }
                 }
             }
         } else {
@@ -808,13 +1120,29 @@ static int rank_process(OpState *s, int port, Batch *in, Batch *out)
             int at = -1;
             for (int j = lower_bound(st, p, row); j < p->n && row_cmp(st, p->rows[j]->vals, row) == 0 && at < 0; j++)
                 if (p->rows[j]->len == elen && memcmp(row_bytes(st, p->rows[j]), enc, elen) == 0) at = j;
-            if (at < 0) {
+            if (at < 0 && st->bykey) {
+                KeyedEntry *se = p->nrest ? keyed_find(&st->stored, rb->skey.s + rb->soff[i],
+                                                       rb->soff[i + 1] - rb->soff[i], rb->sh[i]) : NULL;
+                KeyRow *kr = se ? key_row(se) : NULL;
+                if (!kr || !kr->linked || kr->len != elen || memcmp(krow_enc(st, kr), enc, elen) != 0)
+                    continue;   /* not held: nothing to retract */
+                kunlink(p, se);
+                if (i + 1 < in->n && rowkind_is_add(in->kinds[i + 1]) && same_skey(rb, i, i + 1)) {
+                    vac = se;   /* its +U follows: it may take the entry */
+                    vac_at = i + 1;
+                } else {
+                    rest_drop(st, se);
+                }
+            } else if (at < 0) {
                 if (!rest_remove(st, p, enc, elen)) continue;   /* not held: nothing to retract */
             } else {
                 /* the best row of the rest moves up to take the last top place */
                 if (p->nrest) {
                     RankRow *up = rest_pop_best(st, p);
-                    if (!up) return job_fail(s->job, "Rank: a row does not decode");
+                    if (!up) {
+                        rc = job_fail(s->job, "Rank: a row does not decode");
+                        break;
+                    }
                     part_insert(p, p->n, up);
                 }
                 emitted_remove(s, p, at, in->ts[i], out);
@@ -824,7 +1152,8 @@ static int rank_process(OpState *s, int port, Batch *in, Batch *out)
         if (p->n == 0 && p->nrest == 0) keyed_remove(k, e, h);
         else keyed_touch(k, e);
     }
-    return 0;
+    if (vac) rest_drop(st, vac);
+    return rc;
 }
 
 static void rank_fingerprint(const PlanNode *n, StrBuf *out)
