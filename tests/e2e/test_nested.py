@@ -15,7 +15,7 @@ checkpoint holds join state, restarted on more changes, then stopped.
 """
 import os
 
-from eddyharness import Broker, Job, Rec, check_table, fold_upsert, main, produce, read_topic, step, ukey, wait_for, write_file
+from eddyharness import Broker, Job, Rec, check_table, fold_upsert, main, produce, read_topic, step, tables_match, ukey, wait_for, write_file
 from eddytest import checkpointed
 
 SQL = """
@@ -137,7 +137,7 @@ def test(eddy, workdir):
             want = w.expected()
             step("%d enriched orders expected" % len(want))
             job = Job(eddy, bs, sql, workdir, "nested", state=state)
-            wait_for("the final enriched table", lambda: table_of(bs) == want, timeout=90, job=job)
+            wait_for("the final enriched table", tables_match(("enriched", lambda: table_of(bs), want)), timeout=90, job=job)
             job.term()
             check_table("enriched after kill -9, restart and more changes", table_of(bs), want)
         finally:

@@ -16,7 +16,7 @@ then stopped cleanly.
 """
 import os
 
-from eddyharness import Broker, Job, Rec, check_table, fold_upsert, main, produce, read_topic, step, ukey, wait_for, write_file
+from eddyharness import Broker, Job, Rec, check_table, fold_upsert, main, produce, read_topic, step, tables_match, ukey, wait_for, write_file
 from eddytest import checkpointed
 
 SQL = """
@@ -146,7 +146,8 @@ def test(eddy, workdir):
             want_gold, want_lonely = w.expected_gold(), w.expected_lonely()
             step("%d gold and %d lonely orders expected" % (len(want_gold), len(want_lonely)))
             job = Job(eddy, bs, sql, workdir, "semi", state=state)
-            wait_for("the final tables", lambda: gold(bs) == want_gold and lonely(bs) == want_lonely, timeout=90, job=job)
+            wait_for("the final tables", tables_match(("gold_orders", lambda: gold(bs), want_gold),
+                                                      ("lonely_orders", lambda: lonely(bs), want_lonely)), timeout=90, job=job)
             job.term()
             check_table("gold_orders (IN) after kill -9, restart and more changes", gold(bs), want_gold)
             check_table("lonely_orders (NOT EXISTS) after kill -9, restart and more changes", lonely(bs), want_lonely)

@@ -779,6 +779,19 @@ def check_table(what, actual, expected, rel_tol=0.0, columns=None):
     step("%s: %d rows as expected" % (what, len(actual)))
 
 
+def tables_match(*checks, rel_tol=0.0):
+    """A condition for wait_for: checks are (what, read, expected) with
+    read() giving {key: row}; true when every table equals its expectation
+    (check_table), else check_table's Failure, so that a timeout shows which
+    rows of which table were missing, unexpected or different."""
+    def cond():
+        with quiet():
+            for what, read, expected in checks:
+                check_table(what, read(), expected, rel_tol)
+        return True
+    return cond
+
+
 def round_half_up(x, n):
     """ROUND(x, n) for a DOUBLE the way Flink does it: on the decimal value
     of the double's shortest representation, ties away from zero (so
