@@ -313,7 +313,7 @@ static int mode_pause(const char *bs, const char *sqlpath, const char *state, in
     if (!sink.p) die("%s", err);
     int np = 0;
     kafka_producer_partition_count(sink.p, p->nodes[p->nnodes - 1]->table->conn.topic, 5000, &np, err, sizeof err);
-    j->out = (JobOutput){&sink, sink_emit, sink_flush};
+    j->out = (JobOutput){.ctx = &sink, .emit = sink_emit, .flush = sink_flush};
     /* Records in memory: one mini-batch chunk's worth, rewritten per chunk. */
     enum { MB = 10000 };
     char (*keyb)[GEN_KEY_MAX] = malloc(sizeof *keyb * MB), (*valb)[GEN_VALUE_MAX] = malloc(sizeof *valb * MB);
@@ -429,7 +429,7 @@ static int mode_steady(const char *bs, const char *sqlpath, const char *state, d
     int np = 0;
     const char *topic = p->nodes[p->nnodes - 1]->table->conn.topic;
     kafka_producer_partition_count(sink.p, topic, 5000, &np, err, sizeof err);   /* as job_run_kafka: metadata first */
-    j->out = (JobOutput){&sink, sink_emit, sink_flush};
+    j->out = (JobOutput){.ctx = &sink, .emit = sink_emit, .flush = sink_flush};
     enum { NREC = 2000000, CHUNK = 10000 };
     char *buf = malloc((size_t)NREC * 128);
     RawRecord *recs = calloc(NREC, sizeof *recs);

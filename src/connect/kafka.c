@@ -81,10 +81,12 @@ struct kafka_producer {
         int32_t partition;   /* partition */
         long long reported;  /* delivery reports served for it */
         int64_t next;        /* the offset after the last record acknowledged there, -1 = none */
+        int64_t marked;      /* the same among the records numbered below mark (kafka_producer_mark) */
     } parts[64];             /* per partition produced to (the first 64) */
     int nparts;              /* count */
     int last_part;           /* index of the last one a report was for */
     int nwaiting;            /* count (of all, may exceed the array) */
+    long long mark;          /* kafka_producer_mark's: records numbered below it count for parts[].marked */
     long long stats_at;      /* statistics seen so far (0 = none yet) */
 };
 
@@ -837,10 +839,11 @@ static int producer_part_find(kafka_producer *p, const char *topic, int32_t part
     p->parts[i].partition = partition;
     p->parts[i].reported = 0;
     p->parts[i].next = -1;
+    p->parts[i].marked = -1;
     return p->last_part = i;
 }
 
-static void producer_part_reported(kafka_producer *p, const char *topic, int32_t partition, int64_t offset)
+static void producer_part_reported(kafka_producer *p, const char *topic, int32_t partition, int64_t offset, long long num)
 {
     int i = partition >= 0 ? producer_part_find(p, topic, partition, true) : -1;
     if (i < 0)
@@ -848,6 +851,8 @@ static void producer_part_reported(kafka_producer *p, const char *topic, int32_t
     p->parts[i].reported++;
     if (offset >= 0 && offset + 1 > p->parts[i].next)
         p->parts[i].next = offset + 1;
+    if (offset >= 0 && num < p->mark && offset + 1 > p->parts[i].marked)
+        p->parts[i].marked = offset + 1;
 }
 
 /* Statistics callback, served from rd_kafka_poll on the caller's thread. */
@@ -896,7 +901,7 @@ static void producer_dr(rd_kafka_t *rk, const rd_kafka_message_t *m,
     (void)rk;
     p->nacked++;
     producer_ring_done(p, (long long)(intptr_t)m->_private);
-    producer_part_reported(p, rd_kafka_topic_name(m->rkt), m->partition, m->err ? -1 : m->offset);
+    producer_part_reported(p, rd_kafka_topic_name(m->rkt), m->partition, m->err ? -1 : m->offset, (long long)(intptr_t)m->_private);
     if (!m->err)
         return;
     if (p->nfailed++ == 0) {
@@ -1171,6 +1176,26 @@ int kafka_producer_acked_next(kafka_producer *p, const char *topic, int32_t part
     if (i < 0 || p->parts[i].next < 0)
         return -1;
     *next = p->parts[i].next;
+    return 0;
+}
+
+void kafka_producer_mark(kafka_producer *p, long long mark)
+{
+    /* every record reported so far is numbered below the mark (reports
+    ** come for queued records, and the mark is at least what was queued) */
+    p->mark = mark;
+    for (int i = 0; i < p->nparts; i++)
+        p->parts[i].marked = p->parts[i].next;
+}
+
+int kafka_producer_marked_next(kafka_producer *p, const char *topic, int32_t partition, int64_t *next)
+{
+    int i = producer_part_find(p, topic, partition, false);
+    if (i < 0 && p->nparts == (int)(sizeof p->parts / sizeof p->parts[0]))
+        return -2;   /* past the 64th partition: not known */
+    if (i < 0 || p->parts[i].marked < 0)
+        return -1;
+    *next = p->parts[i].marked;
     return 0;
 }
 

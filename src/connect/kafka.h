@@ -201,6 +201,16 @@ long long kafka_producer_acked_below(const kafka_producer *p);
 ** none is known. */
 int kafka_producer_acked_next(kafka_producer *p, const char *topic, int32_t partition, int64_t *next);
 
+/* Positions at a mark (a checkpoint's: kafka_producer_counts' queued count
+** when it is taken): from now on the acknowledgements of records numbered
+** below mark also count for kafka_producer_marked_next, which — once
+** kafka_producer_acked_below has reached the mark — is the offset after the
+** last of those records in a partition: 0; -1 when none was acknowledged
+** there; -2 when the partition is past the first 64 this producer wrote to
+** (not known).  The next mark replaces this one. */
+void kafka_producer_mark(kafka_producer *p, long long mark);
+int kafka_producer_marked_next(kafka_producer *p, const char *topic, int32_t partition, int64_t *next);
+
 /* Whether the producer is idempotent (enable.idempotence, eddy's default). */
 bool kafka_producer_idempotent(const kafka_producer *p);
 

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "htab.h"
 #include "kafka.h"
 #include "state.h"
 
@@ -44,9 +45,13 @@ static int64_t wall_ms(void)
 /* ---- the sinks' producer ---- */
 
 /* The sinks' producer and what the driver counts of it. */
+struct DrvDead;
+
 typedef struct DrvOut {
     kafka_producer *p;    /* the producer */
     int64_t         bytes;/* key and value bytes queued */
+    const struct DrvDead *usink; /* the upsert Kafka sinks' topics (upsert_sink_topics) */
+    int             nusink;
 } DrvOut;
 
 static int kafka_emit(void *ctx, const OutRecord *r, char *err, size_t errlen)
@@ -61,18 +66,28 @@ static int kafka_emit(void *ctx, const OutRecord *r, char *err, size_t errlen)
 
 static int kafka_flush_out(void *ctx, int timeout_ms, char *err, size_t errlen)
 {
-    return kafka_producer_flush(((DrvOut *)ctx)->p, timeout_ms, err, errlen);
+    kafka_producer *p = ((DrvOut *)ctx)->p;
+    if (kafka_producer_flush(p, timeout_ms, err, errlen)) return -1;
+    long long queued, acked, errs;
+    kafka_producer_counts(p, &queued, &acked, &errs);
+    kafka_producer_mark(p, queued);   /* everything is acknowledged: the positions are the ends */
+    return 0;
 }
+
+static char *kafka_sink_ends(void *ctx);
 
 static void kafka_drain_out(void *ctx, int timeout_ms)
 {
     kafka_producer_drain(((DrvOut *)ctx)->p, timeout_ms);
 }
 
+/* A checkpoint's mark: the records queued so far (kafka_sink_ends reports
+ * the positions after them). */
 static long long kafka_queued_out(void *ctx)
 {
     long long queued, acked, errs;
     kafka_producer_counts(((DrvOut *)ctx)->p, &queued, &acked, &errs);
+    kafka_producer_mark(((DrvOut *)ctx)->p, queued);
     return queued;
 }
 
@@ -180,6 +195,9 @@ typedef struct Driver {
         int64_t    *from;   /* per partition: its end when the run began */
     }            *dead;
     int           ndead;    /* count */
+    /* upsert Kafka sinks (upsert_sink_*): the same, for the sinks' topics */
+    struct DrvDead *usink;
+    int           nusink;   /* count */
     /* the sink's acknowledgements (watch_sink) */
     bool          throttled;/* the producer's queue is half full: no record is read until it drains */
     int64_t       throttled_since; /* monotonic ms */
@@ -838,6 +856,235 @@ static int dead_letter_scan(Driver *d, volatile sig_atomic_t *stop)
     return rc;
 }
 
+/* ---- upsert sinks after a crash -------------------------------------------
+ *
+ * A job killed after its last checkpoint may have written upserts that its
+ * replay does not write again.  Reading several partitions or topics, the
+ * replay may meet their records in another order than the stopped run
+ * did, and a key that run touched (a join's row that existed for a moment,
+ * a rank that changed hands) may not be touched at all: the sink would
+ * keep the stopped run's value for it.  So every checkpoint records where
+ * each upsert Kafka sink topic's partitions end (meta upsert_sink_from, in
+ * dead_letter_from's format), and after a restart the keys written beyond
+ * those positions get back the value they had at the checkpoint (the
+ * key's last record before it; a tombstone when it had none) before the
+ * job writes anything.  The replay's own upserts follow, so the table ends
+ * as an uninterrupted run's.  It costs a read of the partitions the
+ * stopped run wrote to, once per restart after a crash; nothing after a
+ * clean stop, whose last checkpoint is at the end.  The sink's topic is
+ * taken to be this job's alone (another writer's keys would be reverted
+ * too), and records deleted by retention cannot be restored (their keys
+ * get tombstones).
+ */
+
+/* The upsert Kafka sinks' topics and their ends as the run begins. */
+static int upsert_sink_topics(Driver *d)
+{
+    const Plan *pl = d->job->plan;
+    if (!d->out.p) return 0;
+    d->usink = arena_alloc(&d->a, sizeof *d->usink * (size_t)(pl->nsinks ? pl->nsinks : 1));
+    for (int s = 0; s < pl->nsinks; s++) {
+        const PlanTable *t = pl->sinks[s]->table;
+        bool dup = false;
+        for (int i = 0; i < d->nusink && !dup; i++) dup = strcmp(d->usink[i].topic, t->conn.topic) == 0;
+        if (t->conn.kind != CONN_KAFKA || t->conn.mode != MODE_UPSERT || !t->conn.topic || dup) continue;
+        struct DrvDead *u = &d->usink[d->nusink++];
+        *u = (struct DrvDead){.topic = t->conn.topic};
+        if (kafka_partition_count(d->c, u->topic, 5000, &u->nparts, d->err, sizeof d->err) || u->nparts <= 0) {
+            /* not there yet: the producer's request makes it (empty) */
+            if (kafka_producer_partition_count(d->out.p, u->topic, 5000, &u->nparts, d->err, sizeof d->err) || u->nparts <= 0)
+                u->nparts = 0;   /* unknown: its checkpoints record nothing, and nothing is set back */
+            u->from = arena_alloc(&d->a, sizeof *u->from * (size_t)(u->nparts ? u->nparts : 1));
+            for (int p = 0; p < u->nparts; p++) u->from[p] = 0;
+            continue;
+        }
+        u->from = arena_alloc(&d->a, sizeof *u->from * (size_t)u->nparts);
+        for (int p = 0; p < u->nparts; p++) {
+            int64_t lo;
+            if (kafka_watermarks(d->c, u->topic, p, &lo, &u->from[p], 5000, d->err, sizeof d->err))
+                return job_fail(d->job, "sink topic '%s': %s", u->topic, d->err);
+        }
+    }
+    d->out.usink = d->usink;
+    d->out.nusink = d->nusink;
+    return 0;
+}
+
+/* JobOutput.ends: "TOPIC\tP=OFFSET,…" per upsert sink topic, the offset
+ * after the last record before the checkpoint's mark in each partition. */
+static char *kafka_sink_ends(void *ctx)
+{
+    const DrvOut *o = ctx;
+    StrBuf b = {0};
+    for (int i = 0; i < o->nusink; i++) {
+        const struct DrvDead *u = &o->usink[i];
+        if (!u->nparts) continue;
+        size_t start = b.len;
+        sb_printf(&b, "%s%s\t", b.len ? "\n" : "", u->topic);
+        for (int p = 0; p < u->nparts; p++) {
+            int64_t at = u->from[p], next;
+            int r = kafka_producer_marked_next(o->p, u->topic, p, &next);
+            if (r == -2) {   /* a position not known: the topic is not recorded (nothing is set back in it) */
+                b.len = start;
+                if (b.s) b.s[start] = 0;
+                break;
+            }
+            if (r == 0 && next > at) at = next;
+            sb_printf(&b, "%s%d=%lld", p ? "," : "", p, (long long)at);
+        }
+    }
+    return b.s;
+}
+
+/* A key to revert: [partition, 4 bytes][key bytes], and its value at the checkpoint. */
+typedef struct Revert {
+    uint32_t klen;        /* bytes of key[] */
+    int64_t  ts;          /* the timestamp of that record, -1 = none (a tombstone now) */
+    char    *val;         /* its value (malloc'd), NULL = a tombstone */
+    size_t   vlen;
+    unsigned char key[];
+} Revert;
+
+static const void *revert_key(const void *e, size_t *len)
+{
+    const Revert *r = e;
+    *len = r->klen;
+    return r->key;
+}
+
+/* Reads partitions p of topic with from[p] < to[p] from from[p] to to[p]
+ * (each record once, in order), calling fn on each.  0, 1 when stopped
+ * meanwhile, -1 failed (the job too). */
+static int read_ranges(Driver *d, const char *topic, int nparts, const int64_t *from, const int64_t *to,
+                       int (*fn)(void *ctx, const kafka_msg *m), void *ctx, volatile sig_atomic_t *stop)
+{
+    kafka_tp *tps = malloc(sizeof *tps * (size_t)nparts);
+    int64_t *at = malloc(sizeof *at * (size_t)nparts);
+    const int maxbatch = 1000;
+    kafka_msg *msgs = malloc(sizeof *msgs * maxbatch);
+    if (!tps || !at || !msgs) abort();
+    int n = 0, rc = 0;
+    for (int p = 0; p < nparts; p++) {
+        at[p] = from[p];
+        if (from[p] < to[p]) tps[n++] = (kafka_tp){topic, p, from[p]};
+    }
+    if (n && kafka_assign(d->c, tps, n, d->err, sizeof d->err)) rc = job_fail(d->job, "sink topic '%s': %s", topic, d->err);
+    for (int open = n; open > 0 && rc == 0;) {
+        if (*stop) {
+            rc = 1;
+            break;
+        }
+        int got = kafka_poll_batch(d->c, msgs, maxbatch, 100, d->err, sizeof d->err);
+        if (got < 0) {
+            rc = job_fail(d->job, "sink topic '%s': %s", topic, d->err);
+            break;
+        }
+        for (int k = 0; k < got && rc == 0; k++) {
+            const kafka_msg *m = &msgs[k];
+            if (m->partition < 0 || m->partition >= nparts || m->offset < at[m->partition] || m->offset >= to[m->partition]) continue;
+            at[m->partition] = m->offset + 1;
+            rc = fn(ctx, m);
+        }
+        kafka_release_batch(d->c, msgs, got);
+        open = 0;
+        for (int p = 0; p < nparts; p++) open += at[p] < to[p];
+    }
+    free(tps);
+    free(at);
+    free(msgs);
+    return rc;
+}
+
+typedef struct RevertScan {
+    Htab      keys;       /* Revert entries */
+    bool      collect;    /* the first pass: every key met is one to revert; the second: their values before */
+    StrBuf    k;          /* scratch: a composite key */
+} RevertScan;
+
+static int revert_seen(void *ctx, const kafka_msg *m)
+{
+    RevertScan *rs = ctx;
+    if (!m->key) return 0;   /* an upsert sink writes keys: not one of its records */
+    rs->k.len = 0;
+    uint32_t p = (uint32_t)m->partition;
+    sb_putn(&rs->k, (const char *)&p, sizeof p);
+    sb_putn(&rs->k, m->key, m->klen);
+    uint64_t h = htab_hash(rs->k.s, rs->k.len);
+    Revert *r = htab_find(&rs->keys, rs->k.s, rs->k.len, h);
+    if (rs->collect) {
+            if (r) return 0;
+        r = xmalloc(sizeof *r + rs->k.len);
+        *r = (Revert){.klen = (uint32_t)rs->k.len, .ts = -1};
+        memcpy(r->key, rs->k.s, rs->k.len);
+        htab_insert(&rs->keys, r, h);
+        return 0;
+    }
+    if (!r) return 0;
+    free(r->val);
+    r->val = NULL;
+    r->vlen = 0;
+    r->ts = m->ts_ms;
+    if (m->value) {
+        r->val = xmalloc(m->vlen ? m->vlen : 1);
+        memcpy(r->val, m->value, m->vlen);
+        r->vlen = m->vlen;
+    }
+    return 0;
+}
+
+/* After a restart: reverts what the stopped run wrote into the upsert
+ * sinks beyond the checkpoint (above).  0, 1 when stopped meanwhile, -1. */
+static int upsert_sink_revert(Driver *d, volatile sig_atomic_t *stop)
+{
+    Job *j = d->job;
+    const char *meta = j->state ? state_get_meta(j->state, "upsert_sink_from") : NULL;
+    if (!meta || !d->nusink || !d->out.p) return 0;
+    int rc = 0;
+    for (int i = 0; i < d->nusink && rc == 0; i++) {
+        const struct DrvDead *u = &d->usink[i];
+        if (!u->nparts) continue;
+        int64_t *from = arena_alloc(&d->a, sizeof *from * (size_t)u->nparts);
+        int64_t *zero = arena_alloc(&d->a, sizeof *zero * (size_t)u->nparts);
+        if (!dead_letter_recorded(meta, u->topic, u->nparts, from)) continue;
+        bool any = false;
+        for (int p = 0; p < u->nparts; p++) {
+            int64_t lo, hi;
+            if (kafka_watermarks(d->c, u->topic, p, &lo, &hi, 5000, d->err, sizeof d->err))
+                return job_fail(j, "sink topic '%s': %s", u->topic, d->err);
+            if (from[p] < 0) from[p] = lo;   /* a partition the checkpoint did not know: all of it */
+            zero[p] = lo;
+            any = any || from[p] < u->from[p];
+        }
+        if (!any) continue;   /* a clean stop: nothing beyond the checkpoint */
+        RevertScan rs = {.collect = true};
+        htab_init(&rs.keys, revert_key);
+        rc = read_ranges(d, u->topic, u->nparts, from, u->from, revert_seen, &rs, stop);
+        rs.collect = false;
+        if (rc == 0 && htab_count(&rs.keys)) rc = read_ranges(d, u->topic, u->nparts, zero, from, revert_seen, &rs, stop);
+        long long n = 0;
+        HtabIter it;
+        htab_iter_init(&rs.keys, &it);
+        for (Revert *r; (r = htab_iter_next(&rs.keys, &it));) {
+            uint32_t p;
+            memcpy(&p, r->key, sizeof p);
+            if (rc == 0 && kafka_produce(d->out.p, u->topic, (int32_t)p, r->key + sizeof p, r->klen - sizeof p, r->val, r->vlen,
+                                         r->ts >= 0 ? r->ts : wall_ms(), NULL, 0, d->err, sizeof d->err))
+                rc = job_fail(j, "sink topic '%s': %s", u->topic, d->err);
+            n += rc == 0;
+            free(r->val);
+            free(r);
+        }
+        htab_free(&rs.keys);
+        sb_free(&rs.k);
+        if (rc == 0 && n && kafka_producer_flush(d->out.p, 30000, d->err, sizeof d->err))
+            rc = job_fail(j, "sink topic '%s': %s", u->topic, d->err);
+        if (rc == 0 && n)
+            job_notice(j, "sink '%s': %lld key%s written after the last checkpoint by the stopped run set back to %s value at the checkpoint; the replay writes %s again",
+                       u->topic, n, n == 1 ? "" : "s", n == 1 ? "its" : "their", n == 1 ? "it" : "them");
+    }
+    return rc;
+}
+
 /* ---- fail fast: is the bootstrap address there at all? ---- */
 
 /* Tries a TCP connection to each host:port of the bootstrap list (timeout_ms
@@ -1211,13 +1458,13 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             goto out;
         }
         d.out.p = p;
-        j->out = (JobOutput){&d.out, kafka_emit, kafka_flush_out, kafka_queued_out, kafka_acked_out, kafka_drain_out};
+        j->out = (JobOutput){&d.out, kafka_emit, kafka_flush_out, kafka_queued_out, kafka_acked_out, kafka_drain_out, kafka_sink_ends};
         /* A producer without idempotence keeps a key's records in order
          * only if the job sends nothing while records are retried: its
          * checkpoints wait for the sink in place (JobOutput.flush, as long
          * as it takes), as they always did.  Measured: going on meanwhile,
          * e2e/faults_produce_noidem saw updates go backwards. */
-        if (!kafka_producer_idempotent(p)) j->out = (JobOutput){&d.out, kafka_emit, kafka_flush_out, NULL, NULL, NULL};
+        if (!kafka_producer_idempotent(p)) j->out = (JobOutput){&d.out, kafka_emit, kafka_flush_out, NULL, NULL, NULL, kafka_sink_ends};
         /* Ask for the sink topic now: without it the producer learns the
          * topic's partitions only on its first metadata refresh, about a
          * second later, and holds every record until then (measured). */
@@ -1239,9 +1486,10 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     for (int i = 0; i < d.ntopics && j->state; i++) resumed = resumed || state_has_offsets(j->state, d.topics[i].name);
     if (start_positions(&d, resumed) || (resumed && check_resume(&d)) || bounded_ends(&d)) goto out;
     scan_positions(&d);
-    if (dead_letter_topics(&d)) goto out;
+    if (dead_letter_topics(&d) || upsert_sink_topics(&d)) goto out;
     if (resumed) {
         int dl = dead_letter_scan(&d, stop);
+        if (!dl) dl = upsert_sink_revert(&d, stop);
         if (dl) {
             rc = dl > 0 ? 0 : -1;   /* stopped meanwhile */
             goto out;

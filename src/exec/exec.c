@@ -274,6 +274,9 @@ bool job_checkpoint_busy(const Job *j) { return j->acking || (j->writing && !__a
 /* The collected checkpoint (ckpt_write) goes to the writer thread. */
 static int checkpoint_start(Job *j)
 {
+    char *ends = j->out.ends ? j->out.ends(j->out.ctx) : NULL;   /* every record before the checkpoint is acknowledged now */
+    if (ends) state_batch_meta(j->ckpt_write, "upsert_sink_from", ends);
+    free(ends);
     j->writing = true;
     j->writer_done = false;
     if (pthread_create(&j->writer, NULL, checkpoint_writer, j) != 0) {

@@ -61,6 +61,11 @@ typedef struct JobOutput {
     int (*acked)(void *ctx, long long mark, char *err, size_t errlen);
     /* Wait up to timeout_ms for deliveries, without failing (may be NULL). */
     void (*drain)(void *ctx, int timeout_ms);
+    /* Where the sinks' topics end at the checkpoint being committed (the
+     * mark of the last `queued` call once acknowledged, or after `flush`),
+     * as the text the checkpoint keeps as meta "upsert_sink_from"
+     * (malloc'd; NULL = nothing to keep).  May be NULL. */
+    char *(*ends)(void *ctx);
 } JobOutput;
 
 /* Rows reaching the sink (after its column mapping) or a SELECT's result. */

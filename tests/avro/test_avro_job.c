@@ -168,7 +168,7 @@ static Job *make_job(Fx *fx, const char *sql_tmpl, eddy_engine **ep, eddy_script
     char err[512];
     Job *j = job_new(plan, err, sizeof err);
     if (!j) fail_msg("%s", err);
-    j->out = (JobOutput){fx, capture, NULL, NULL, NULL, NULL};
+    j->out = (JobOutput){.ctx = fx, .emit = capture};
     *ep = e;
     *sp = s;
     return j;
@@ -553,7 +553,7 @@ static void test_sink_into_existing_subject(void **state)
     j = job_new((const Plan *)eddy_script_plan(s, 0), err, sizeof err);
     assert_non_null(j);
     clear_out(fx);
-    j->out = (JobOutput){fx, capture, NULL, NULL, NULL, NULL};
+    j->out = (JobOutput){.ctx = fx, .emit = capture};
     if (job_push(j, 0, &r, 1) || job_flush(j)) fail_msg("%s", j->err);
     assert_int_equal(fx->nout, 1);
     assert_string_equal(fx->out[0].topic, "derived");
