@@ -668,7 +668,7 @@ static int join_pair(OpState *s, int sd, const Value *old, const Value *nw, int6
 /* Computes the keys of the batch's rows ahead (into st->pre / st->rk);
  * a row whose key cannot be computed (an evaluation error) and those after
  * it are left to join_one, which raises the error in turn. */
-static void keys_ahead(OpState *s, int sd, Batch *in, EvalCtx *cx)
+static void keys_ahead(OpState *s, int sd, Batch *in, int base, EvalCtx *cx)
 {
     JoinState *st = s->priv;
     if (in->n > st->caprk) {
@@ -680,7 +680,7 @@ static void keys_ahead(OpState *s, int sd, Batch *in, EvalCtx *cx)
     bool failed = s->job->err[0] != 0;
     int i = 0;
     for (; i < in->n; i++) {
-        s->cur_row = i;
+        s->cur_row = base + i;
         if (row_keys(s, sd, batch_row(in, i), &st->pre, &st->rk[i], cx) < 0) break;
     }
     if (i < in->n && !failed) s->job->err[0] = 0;   /* not failed yet: join_one meets the row in turn */
@@ -839,7 +839,7 @@ static int semi_process(OpState *s, int port, Batch *in, Batch *out)
 {
     JoinState *st = s->priv;
     EvalCtx cx = {.arena = &s->job->batch_arena};
-    keys_ahead(s, port, in, &cx);
+    keys_ahead(s, port, in, 0, &cx);
     for (int i = 0; i < in->n; i++) {
         int f = i + KEYED_AHEAD;
         if (f < in->n && !st->rk[f].nul) {
@@ -864,12 +864,12 @@ static int semi_process(OpState *s, int port, Batch *in, Batch *out)
     return 0;
 }
 
-static int join_process(OpState *s, int port, Batch *in, Batch *out)
+/* Rows base.. of the batch (in is a view of them). */
+static int join_chunk(OpState *s, int port, Batch *in, int base, Batch *out)
 {
     JoinState *st = s->priv;
-    if (st->semi) return semi_process(s, port, in, out);
     EvalCtx cx = {.arena = &s->job->batch_arena};
-    keys_ahead(s, port, in, &cx);
+    keys_ahead(s, port, in, base, &cx);
     for (int i = 0; i < in->n; i++) {
         /* the look-ups of rows a little ahead: their table slots, then their buckets and entries */
         int f = i + 2 * KEYED_AHEAD;
@@ -883,7 +883,7 @@ static int join_process(OpState *s, int port, Batch *in, Batch *out)
         if (f < in->n && !st->rk[f].nul) prefetch_rows(s, port, &st->rk[f]);
         const Value *row = batch_row(in, i);
         RowKind k = in->kinds[i];
-        s->cur_row = i;
+        s->cur_row = base + i;
         if (k == RK_UPDATE_BEFORE && i + 1 < in->n && in->kinds[i + 1] == RK_UPDATE_AFTER) {
             int r = join_pair(s, port, row, batch_row(in, i + 1), in->ts[i + 1], out, &cx);
             if (r < 0) return -1;
@@ -893,6 +893,30 @@ static int join_process(OpState *s, int port, Batch *in, Batch *out)
             }
         }
         if (join_one(s, port, row, &st->rk[i], rowkind_is_add(k), in->ts[i], out, &cx)) return -1;
+    }
+    return 0;
+}
+
+/* A batch goes through in chunks of JOIN_CHUNK rows whose keys are
+ * computed just before they are used, so that they are still in cache (a
+ * source batch of 10k rows' entry keys, whole rows, is about 1 MB); an
+ * update pair is never split. */
+#define JOIN_CHUNK 256
+
+static int join_process(OpState *s, int port, Batch *in, Batch *out)
+{
+    JoinState *st = s->priv;
+    if (st->semi) return semi_process(s, port, in, out);
+    for (int c0 = 0; c0 < in->n;) {
+        int cn = in->n - c0 < JOIN_CHUNK ? in->n - c0 : JOIN_CHUNK;
+        if (c0 + cn < in->n && in->kinds[c0 + cn - 1] == RK_UPDATE_BEFORE && in->kinds[c0 + cn] == RK_UPDATE_AFTER) cn++;
+        Batch view = *in;
+        view.kinds += c0;
+        view.vals += (size_t)c0 * (size_t)in->ncols;
+        view.ts += c0;
+        view.n = cn;
+        if (join_chunk(s, port, &view, c0, out)) return -1;
+        c0 += cn;
     }
     return 0;
 }
