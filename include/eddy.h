@@ -344,6 +344,14 @@ typedef void (*eddy_change_fn)(void *ctx, const eddy_change *c);
  * topic 'orders' (…)"; the message is valid only during the call. */
 typedef void (*eddy_notice_fn)(void *ctx, const char *msg);
 
+/* Called with each line a 'print' table is given — the row as Flink's print
+ * sink writes it, "+I[1, a]", after "<print-identifier>> " when the table
+ * has one — and to_stderr 1 when the table says 'standard-error' = 'true'.
+ * The line (no newline) is valid only during the call.  The library writes
+ * to no stream itself: the eddy command writes the line to standard output
+ * (or error). */
+typedef void (*eddy_print_fn)(void *ctx, const char *line, int to_stderr);
+
 /* Callbacks run on the thread that runs the job (eddy_job_push, _flush or
  * _run); they may call eddy_job_stop, nothing else of the job. */
 typedef struct eddy_job_options {
@@ -359,6 +367,8 @@ typedef struct eddy_job_options {
     int            open_end;   /* over Kafka with bounded: the end of the input is not a final watermark
                                   (event-time windows the watermark has not passed stay open, as if more input
                                   might come); by default a bounded run ends with one, as Flink's bounded sources */
+    eddy_print_fn  on_print;   /* lines of 'print' tables; NULL: a job that writes one fails at its first row
+                                  (rather than lose what it was asked to print) */
 } eddy_job_options;
 
 /* A job for an INSERT or SELECT plan.  o may be NULL.  On failure returns
@@ -382,6 +392,15 @@ EDDY_API int eddy_job_resumed(const eddy_job *j);
  * a plan reading several, is EDDY_EMISUSE (the job goes on; the message is
  * in eddy_job_errmsg until the next call). */
 EDDY_API int eddy_job_push(eddy_job *j, const eddy_record *r);
+/* In memory: every source that makes its own rows (a 'datagen' table)
+ * emits its next rows, up to max of each (all at once: 'rows-per-second'
+ * paces only eddy_job_run), through the job; with per_record, one row at a
+ * time, each followed by the end of a mini-batch.  *done (may be NULL) is 1
+ * once every such source has ended ('number-of-rows', a sequence's end) —
+ * then their watermarks are the end of time — else 0 (a job with none is
+ * done).  Positions start at row 0 and go on from call to call.  EDDY_OK,
+ * or EDDY_ERUNTIME when the job failed. */
+EDDY_API int eddy_job_generate(eddy_job *j, long long max, int *done);
 /* In memory: ends a mini-batch — aggregates emit their changes. */
 EDDY_API int eddy_job_flush(eddy_job *j);
 /* In memory: processing time is now now_ms (epoch milliseconds): PROCTIME()

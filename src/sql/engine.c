@@ -172,8 +172,11 @@ static char *describe_table(const CatTable *t, const char *like)
         sb_free(&ty);
         sb_free(&ex);
     }
-    sb_printf(&b, "-- topic '%s', changelog.mode '%s', format '%s'\n", t->conn.topic, changelog_mode_name(t->conn.mode),
-              format_name(t->conn.value_format));
+    if (t->conn.kind == CONN_KAFKA)
+        sb_printf(&b, "-- topic '%s', changelog.mode '%s', format '%s'\n", t->conn.topic, changelog_mode_name(t->conn.mode),
+                  format_name(t->conn.value_format));
+    else
+        sb_printf(&b, "-- connector '%s', changelog.mode '%s'\n", t->conn.connector, changelog_mode_name(t->conn.mode));
     return sb_take(&b);
 }
 
