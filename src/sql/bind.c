@@ -632,6 +632,10 @@ static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
         return NULL;
     }
     const FuncDef *fn = func_find(x->name);
+    if (!fn) {   /* a user-defined function: the call keeps its own copy of the row (a plan outlives DROP FUNCTION) */
+        const UserFunc *uf = catalog_find_function(c->catalog, x->name);
+        if (uf) fn = udf_copy(c->arena, uf);
+    }
     if (!fn) {
         diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown function '%s'%s", x->name, bind_function_hint(c, x->name));
         return NULL;

@@ -156,6 +156,9 @@ typedef struct Catalog {
     int        nviews;    /* count */
     int        vcap;      /* capacity */
     const char *registry_url; /* session's Schema Registry (not owned): default 'avro-confluent.url', or NULL */
+    struct UserFunc **funcs;  /* user-defined functions (func.h), in creation order (owned) */
+    int        nfuncs;    /* count */
+    int        fcap;      /* capacity */
 } Catalog;
 
 /* A source of tables the catalog does not hold yet (a Schema Registry):
@@ -185,7 +188,12 @@ CatTable *cattable_new(const char *name);
 void      catalog_table_ddl(const CatTable *t, const char *name, const KeyValue *opts, int nopts, bool ctas_form, StrBuf *b);
 void      catalog_view_ddl(const CatView *v, StrBuf *b);
 char     *catalog_describe_view(const CatView *v, const char *like); /* malloc'd; like: only columns matching it, or NULL */
-char     *catalog_show_functions(void);                   /* malloc'd, one name a line, sorted */
+/* malloc'd, one name a line, sorted: the built-in functions and c's user functions (user_only: those alone) */
+char     *catalog_show_functions(const Catalog *c, bool user_only);
+/* User-defined functions (udf.c), by name, case-insensitive. */
+struct UserFunc *catalog_find_function(const Catalog *c, const char *name);
+void      catalog_add_function(Catalog *c, struct UserFunc *f);   /* takes ownership */
+bool      catalog_drop_function(Catalog *c, const char *name);  /* false if absent */
 bool      catalog_like(const char *s, const char *pattern); /* SQL LIKE (% and _) */
 void      catalog_put_string(StrBuf *b, const char *s);  /* 'quoted' */
 void      cattable_free(CatTable *t);
