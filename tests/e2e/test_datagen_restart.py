@@ -18,12 +18,22 @@ EDDY = sys.argv[1]
 
 
 def run(sql_path, state, stop_after=None, sig=signal.SIGTERM):
-    p = subprocess.Popen([EDDY, "run", sql_path, "--state", state], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if stop_after is not None:
-        time.sleep(stop_after)
-        p.send_signal(sig)
-    out, err = p.communicate(timeout=60)
-    return p.returncode, out.splitlines(), err
+    """Runs the job (its stdout into a file); with stop_after, signals it
+    that long after its first printed row (so that it has started, whatever
+    the machine's load)."""
+    out_path = state + ".out"
+    with open(out_path, "w") as out:
+        p = subprocess.Popen([EDDY, "run", sql_path, "--state", state], stdout=out, stderr=subprocess.PIPE, text=True)
+        if stop_after is not None:
+            deadline = time.time() + 30
+            while os.path.getsize(out_path) == 0 and p.poll() is None and time.time() < deadline:
+                time.sleep(0.02)
+            time.sleep(stop_after)
+            p.send_signal(sig)
+        _, err = p.communicate(timeout=60)
+    with open(out_path) as f:
+        lines = f.read().splitlines()
+    return p.returncode, lines, err
 
 
 def main():
@@ -36,7 +46,7 @@ def main():
                 "CREATE TABLE p (id BIGINT) WITH ('connector' = 'print');\n"
                 "INSERT INTO p SELECT id FROM g;\n")
     state = os.path.join(d, "seq.state")
-    rc, first, err = run(seq, state, stop_after=0.8)
+    rc, first, err = run(seq, state, stop_after=0.5)
     assert rc == 0, err
     rc, second, err = run(seq, state)
     assert rc == 0, err
@@ -48,7 +58,7 @@ def main():
     agg = os.path.join(d, "agg.sql")
     with open(agg, "w") as f:
         f.write("SET 'execution.checkpointing.interval' = '200 ms';\n"
-                "CREATE TABLE g (id BIGINT, k INT, v INT) WITH ('connector' = 'datagen', 'rows-per-second' = '20000',"
+                "CREATE TABLE g (id BIGINT, k INT, v INT) WITH ('connector' = 'datagen', 'rows-per-second' = '10000',"
                 " 'number-of-rows' = '40000', 'seed' = '3', 'fields.k.min' = '1', 'fields.k.max' = '5',"
                 " 'fields.v.min' = '0', 'fields.v.max' = '100', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',"
                 " 'fields.id.end' = '1000000');\n"
@@ -58,6 +68,8 @@ def main():
     def final(lines):
         last = {}
         for l in lines:
+            if not l.endswith("]"):
+                continue   # the line a kill -9 cut short (stdout is buffered)
             kind, body = l[:2], l[3:-1].split(", ")
             if kind in ("+I", "+U"):
                 last[body[0]] = body[1:]
@@ -68,7 +80,7 @@ def main():
     want = final(whole)
     assert sum(int(v[0]) for v in want.values()) == 40000, want
     st = os.path.join(d, "killed.state")
-    rc, before, err = run(agg, st, stop_after=1.0, sig=signal.SIGKILL)
+    rc, before, err = run(agg, st, stop_after=1.5, sig=signal.SIGKILL)   # checkpoints every 200 ms; 4 s of rows
     assert rc == -signal.SIGKILL, (rc, err)
     rc, after, err = run(agg, st)
     assert rc == 0, err
