@@ -135,6 +135,9 @@ int lex_next(Lexer *lx, Token *t)
         'alter'      { TOK(TK_ALTER); }
         'rename'     { TOK(TK_RENAME); }
         'functions'  { TOK(TK_FUNCTIONS); }
+        'function'   { TOK(TK_FUNCTION); }
+        'language'   { TOK(TK_LANGUAGE); }
+        'user'       { TOK(TK_USER); }
         'columns'    { TOK(TK_COLUMNS); }
         'over'       { TOK(TK_OVER); }
         'filter'     { TOK(TK_FILTER); }

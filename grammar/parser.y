@@ -44,6 +44,8 @@
              OVER ASC NULLS FIRST LAST ROWS RANGE PRECEDING FOLLOWING UNBOUNDED CURRENT ROW FILTER.
 /* Words of the views / statement sets / SHOW statements: names elsewhere. */
 %fallback ID VALUES VIEW VIEWS TEMPORARY EXECUTE STATEMENT BEGIN ALTER RENAME FUNCTIONS COLUMNS.
+/* Words of CREATE FUNCTION / SHOW USER FUNCTIONS: names elsewhere. */
+%fallback ID FUNCTION LANGUAGE USER.
 /* Nested data: ARRAY and MAP are names outside types and constructors;
  * the words of the JSON functions' clauses are names elsewhere. */
 %fallback ID ARRAY MAP UNNEST VALUE RETURNING EMPTY ERROR DEFAULT ABSENT WRAPPER WITHOUT CONDITIONAL UNCONDITIONAL OBJECT.
@@ -327,6 +329,21 @@ stmt(A) ::= CREATE(C) temporary(T) VIEW ifnotexists(I) nm(N) LP nmlist(L) RP AS 
     A->temporary = T; A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos; A->query = Q; A->query_pos = Q->pos;
     A->cols = ast_names(ctx, &L, &A->colpos); A->ncols = L.n;
 }
+/* ---- user-defined functions (sql/udf.c, engine.c) ---- */
+stmt(A) ::= CREATE(C) temporary(T) FUNCTION ifnotexists(I) nm(N) AS STRING(S) LANGUAGE nm(L). {
+    A = ast_stmt(ctx, STMT_CREATE_FUNCTION, C);
+    A->temporary = T; A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
+    A->value = ast_string(ctx, S); A->value_pos = S.pos; A->like = ast_ident(ctx, L); A->like_pos = L.pos;
+}
+stmt(A) ::= CREATE(C) temporary(T) FUNCTION ifnotexists(I) nm(N) AS STRING(S). {
+    A = ast_stmt(ctx, STMT_CREATE_FUNCTION, C);
+    A->temporary = T; A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
+    A->value = ast_string(ctx, S); A->value_pos = S.pos; A->like_pos = -1;
+}
+stmt(A) ::= DROP(D) temporary(T) FUNCTION ifexists(I) nm(N). {
+    A = ast_stmt(ctx, STMT_DROP_FUNCTION, D);
+    A->temporary = T; A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
+}
 stmt(A) ::= DROP(D) temporary(T) VIEW ifexists(I) nm(N). {
     A = ast_stmt(ctx, STMT_DROP_VIEW, D);
     A->temporary = T; A->if_exists = I; A->name = ast_ident(ctx, N); A->name_pos = N.pos;
@@ -389,6 +406,7 @@ inslist(A) ::= inslist(L) insert(I) SEMI(S).    { A = L; I->end = S.pos; ast_lis
 /* ---- SHOW VIEWS / FUNCTIONS / COLUMNS / CREATE ---- */
 stmt(A) ::= SHOW(S) VIEWS.                        { A = ast_stmt(ctx, STMT_SHOW_VIEWS, S); }
 stmt(A) ::= SHOW(S) FUNCTIONS.                    { A = ast_stmt(ctx, STMT_SHOW_FUNCTIONS, S); }
+stmt(A) ::= SHOW(S) USER FUNCTIONS.               { A = ast_stmt(ctx, STMT_SHOW_FUNCTIONS, S); A->temporary = true; /* user functions only */ }
 stmt(A) ::= SHOW(S) COLUMNS fromin nm(N).         { A = ast_stmt(ctx, STMT_SHOW_COLUMNS, S); A->name = ast_ident(ctx, N); A->name_pos = N.pos; }
 stmt(A) ::= SHOW(S) COLUMNS fromin nm(N) LIKE STRING(P). {
     A = ast_stmt(ctx, STMT_SHOW_COLUMNS, S); A->name = ast_ident(ctx, N); A->name_pos = N.pos;

@@ -71,6 +71,8 @@ typedef enum eddy_stmt_kind {
     EDDY_STMT_ALTER_TABLE,/* ALTER TABLE … SET / RESET / RENAME TO */
     EDDY_STMT_SHOW,       /* SHOW VIEWS / FUNCTIONS / COLUMNS / CREATE …: eddy_script_output is the text */
     EDDY_STMT_SHOW_JOB,   /* SHOW JOB 'id or name' (or DESCRIBE JOB): likewise; eddy_script_output gives it */
+    EDDY_STMT_CREATE_FUNCTION, /* CREATE [TEMPORARY] FUNCTION name AS 'lib.so:symbol' LANGUAGE C */
+    EDDY_STMT_DROP_FUNCTION,   /* DROP [TEMPORARY] FUNCTION [IF EXISTS] name */
 } eddy_stmt_kind;
 /* A statement set (EXECUTE STATEMENT SET BEGIN … END, or BEGIN STATEMENT
  * SET; … END; in a script) and CREATE TABLE … AS are EDDY_STMT_INSERT: one
@@ -159,6 +161,91 @@ typedef enum eddy_type {
     EDDY_TYPE_ARRAY,        /* ARRAY<…> */
     EDDY_TYPE_MAP,          /* MAP<…, …> */
 } eddy_type;
+
+/* ---- User-defined scalar functions in C ---------------------------------
+ *
+ * A scalar function written in C is called once per row with its arguments
+ * as eddy_values and writes its result into *result.  It becomes a function
+ * of the engine's SQL (`SELECT count_char(name, 'a') FROM t`) in two ways:
+ *  - the embedding program calls eddy_register_function, or
+ *  - SQL says CREATE [TEMPORARY] FUNCTION count_char AS 'path/libx.so:symbol'
+ *    LANGUAGE C: eddy opens the library (dlopen; a path without '/' is
+ *    searched as dlopen searches) and reads the eddy_udf descriptor exported
+ *    as `symbol` (a missing file, symbol or a wrong descriptor is an error
+ *    naming it, at the AS text).  The library stays loaded until the process
+ *    ends (a job may still call it after DROP FUNCTION).
+ * DROP [TEMPORARY] FUNCTION removes the name; SHOW FUNCTIONS lists user
+ * functions with the built-in ones, SHOW USER FUNCTIONS alone.  A user
+ * function cannot take the name of a built-in one.
+ *
+ * Calling convention.  fn(ctx, args, nargs, result, err, errlen):
+ *  - args[i] holds argument i converted to the declared type (an INT given
+ *    where BIGINT or DOUBLE is declared is widened; other types must match,
+ *    as a CAST would otherwise be needed): is_null, or the value in the
+ *    field of its type (below).  Strings are not NUL-terminated; args are
+ *    read-only and valid only during the call.
+ *  - *result arrives as SQL NULL (is_null = 1); set is_null = 0 and the
+ *    field of the declared result type.  A string or bytes result may point
+ *    into memory of the function's (or into an argument): eddy copies it
+ *    before the call returns to the engine, so it needs to stay valid only
+ *    until the function is called again (a static buffer is not safe: jobs
+ *    may run on several threads — use ctx, or an argument's bytes).
+ *  - return 0; or non-zero with a message in err (errlen bytes): the job
+ *    fails with "function NAME: message" and the row's position.
+ *  - NULL: by default the function is called with NULL arguments (as
+ *    Flink's UDFs receive them) and decides.  EDDY_FN_NULL_ON_NULL: eddy
+ *    returns NULL for a row where any argument is NULL without calling it.
+ *  - EDDY_FN_DETERMINISTIC: the same arguments always give the same result
+ *    (the planner may evaluate a call over constants once); without it the
+ *    function is called for every row, as NOW() is.
+ * It is called on the thread that runs the job; several jobs of one engine
+ * may call it at once.
+ */
+typedef struct eddy_value {
+    int         is_null;  /* 1: SQL NULL (the other fields mean nothing) */
+    long long   i;        /* BOOLEAN (0 or 1), TINYINT, SMALLINT, INT, BIGINT; DATE (days since 1970-01-01);
+                             TIMESTAMP and TIMESTAMP_LTZ (milliseconds since the epoch, UTC) */
+    double      d;        /* FLOAT, DOUBLE */
+    const char *s;        /* STRING (UTF-8), BYTES */
+    size_t      len;      /* length of s in bytes */
+} eddy_value;
+
+typedef int (*eddy_scalar_fn)(void *ctx, const eddy_value *args, int nargs, eddy_value *result, char *err, size_t errlen);
+
+enum {
+    EDDY_FN_DETERMINISTIC = 1, /* same arguments, same result */
+    EDDY_FN_NULL_ON_NULL = 2,  /* a NULL argument gives NULL; the function is not called */
+};
+
+/* Most arguments a user function takes. */
+#define EDDY_UDF_MAX_ARGS 16
+/* The descriptor version this header describes (eddy_udf.abi). */
+#define EDDY_UDF_ABI 1
+
+/* What a library exports for CREATE FUNCTION … AS 'lib.so:symbol': a
+ * constant of this type named symbol, e.g.
+ *   const eddy_udf count_char = {EDDY_UDF_ABI, EDDY_TYPE_BIGINT, 2,
+ *       {EDDY_TYPE_STRING, EDDY_TYPE_STRING}, count_char_fn, NULL, EDDY_FN_DETERMINISTIC | EDDY_FN_NULL_ON_NULL};
+ * Types: BOOLEAN, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, STRING,
+ * BYTES, DATE, TIMESTAMP (3), TIMESTAMP_LTZ (3). */
+typedef struct eddy_udf {
+    int            abi;       /* EDDY_UDF_ABI */
+    eddy_type      result;    /* the result's type */
+    int            nargs;     /* 0 … EDDY_UDF_MAX_ARGS */
+    eddy_type      args[EDDY_UDF_MAX_ARGS]; /* the arguments' types */
+    eddy_scalar_fn fn;        /* the function */
+    void          *ctx;       /* passed to fn */
+    int            flags;     /* EDDY_FN_* */
+} eddy_udf;
+
+/* Registers scalar function `name` (case-insensitive, as SQL names are) in
+ * engine e, as a TEMPORARY function: nargs argument types (copied), the
+ * result type, fn with ctx, EDDY_FN_* flags.  EDDY_OK; EDDY_ESEMANTIC when
+ * the name is a built-in function's or already a user function's;
+ * EDDY_EMISUSE for a NULL fn or name, nargs out of 0…EDDY_UDF_MAX_ARGS or a
+ * type a function cannot take (the message in eddy_errmsg). */
+EDDY_API int eddy_register_function(eddy_engine *e, const char *name, const eddy_type *args, int nargs, eddy_type result,
+                                    eddy_scalar_fn fn, void *ctx, int flags);
 
 /* Where a table column's value comes from. */
 typedef enum eddy_column_kind {
@@ -344,6 +431,14 @@ typedef void (*eddy_change_fn)(void *ctx, const eddy_change *c);
  * topic 'orders' (…)"; the message is valid only during the call. */
 typedef void (*eddy_notice_fn)(void *ctx, const char *msg);
 
+/* Called with each line a 'print' table is given — the row as Flink's print
+ * sink writes it, "+I[1, a]", after "<print-identifier>> " when the table
+ * has one — and to_stderr 1 when the table says 'standard-error' = 'true'.
+ * The line (no newline) is valid only during the call.  The library writes
+ * to no stream itself: the eddy command writes the line to standard output
+ * (or error). */
+typedef void (*eddy_print_fn)(void *ctx, const char *line, int to_stderr);
+
 /* Callbacks run on the thread that runs the job (eddy_job_push, _flush or
  * _run); they may call eddy_job_stop, nothing else of the job. */
 typedef struct eddy_job_options {
@@ -359,6 +454,8 @@ typedef struct eddy_job_options {
     int            open_end;   /* over Kafka with bounded: the end of the input is not a final watermark
                                   (event-time windows the watermark has not passed stay open, as if more input
                                   might come); by default a bounded run ends with one, as Flink's bounded sources */
+    eddy_print_fn  on_print;   /* lines of 'print' tables; NULL: a job that writes one fails at its first row
+                                  (rather than lose what it was asked to print) */
 } eddy_job_options;
 
 /* A job for an INSERT or SELECT plan.  o may be NULL.  On failure returns
@@ -382,6 +479,15 @@ EDDY_API int eddy_job_resumed(const eddy_job *j);
  * a plan reading several, is EDDY_EMISUSE (the job goes on; the message is
  * in eddy_job_errmsg until the next call). */
 EDDY_API int eddy_job_push(eddy_job *j, const eddy_record *r);
+/* In memory: every source that makes its own rows (a 'datagen' table)
+ * emits its next rows, up to max of each (all at once: 'rows-per-second'
+ * paces only eddy_job_run), through the job; with per_record, one row at a
+ * time, each followed by the end of a mini-batch.  *done (may be NULL) is 1
+ * once every such source has ended ('number-of-rows', a sequence's end) —
+ * then their watermarks are the end of time — else 0 (a job with none is
+ * done).  Positions start at row 0 and go on from call to call.  EDDY_OK,
+ * or EDDY_ERUNTIME when the job failed. */
+EDDY_API int eddy_job_generate(eddy_job *j, long long max, int *done);
 /* In memory: ends a mini-batch — aggregates emit their changes. */
 EDDY_API int eddy_job_flush(eddy_job *j);
 /* In memory: processing time is now now_ms (epoch milliseconds): PROCTIME()

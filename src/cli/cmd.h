@@ -42,6 +42,8 @@ const char *relay_address(const BrokerRelay *r);
 void        relay_free(BrokerRelay *r);
 /* A job's notice callback for the CLI: "eddy: <msg>" on stderr. */
 void  cmd_notice_stderr(void *ctx, const char *msg);
+/* A job's print callback for the CLI: the lines of 'print' tables, to stdout (or stderr). */
+void  cmd_print_line(void *ctx, const char *line, int to_stderr);
 /* The same, or NULL after saying on stderr that command c cannot read it. */
 char *cmd_read_script(const CmdSpec *c, const char *path, size_t *len);
 

@@ -57,6 +57,14 @@ void cmd_notice_stderr(void *ctx, const char *msg)
     fprintf(stderr, "eddy: %s\n", msg);
 }
 
+void cmd_print_line(void *ctx, const char *line, int to_stderr)
+{
+    (void)ctx;
+    FILE *f = to_stderr ? stderr : stdout;
+    fputs(line, f);
+    fputc('\n', f);
+}
+
 char *cmd_read_file(const char *path, size_t *len)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -373,7 +381,7 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         char err[2048];
         const eddy_plan *plan = eddy_script_plan(s, i);
         eddy_job_options jo = {.on_change = k == EDDY_STMT_SELECT ? print_change : NULL, .on_notice = cmd_notice_stderr,
-                               .bounded = bounded};
+                               .bounded = bounded, .on_print = cmd_print_line};
         eddy_job *j = eddy_job_new(plan, &jo, err, sizeof err);
         if (!j) {
             fprintf(stderr, "%s:%d: error: %s\n", name, eddy_script_line(s, i), err);

@@ -230,6 +230,16 @@ int test_table_partitions(const TestCase *tc, const char *table, Arena *a, int *
     return n;
 }
 
+enum { TEST_MAX_GENERATED = 1000000 };   /* rows a datagen table of a case may make */
+
+/* A line of a 'print' table: kept for the case's `--- printed`. */
+static void mem_on_print(void *ctx, const char *line, int to_stderr)
+{
+    (void)to_stderr;
+    MemSinkCtx *m = ctx;
+    ptrlist_push(&m->res->arena, &m->res->printed, arena_strdup(&m->res->arena, line));
+}
+
 typedef struct MemFeed {
     const TestCase *tc;   /* the case */
     eddy_job       *job;  /* the job fed */
@@ -265,6 +275,14 @@ static int mem_feed(const TestCase *tc, const TestJob *tj, eddy_job *job, TestRe
         for (int k = 0; k < i; k++) dup = dup || strcmp(tj->sources[k], tj->sources[i]) == 0;
         int *parts = NULL, n = dup ? 0 : test_table_partitions(tc, tj->sources[i], &r->arena, &parts);
         if (n > 0 && eddy_job_partitions(job, tj->sources[i], parts, n)) rc = -1;
+    }
+    /* Tables that make their own rows (datagen) first: a case's are bounded ('number-of-rows', a sequence). */
+    int gdone = 1;
+    if (rc == 0 && eddy_job_generate(job, TEST_MAX_GENERATED, &gdone)) rc = -1;
+    if (rc == 0 && !gdone) {
+        r->error = arena_printf(&r->arena, "a datagen table of the case makes more than %d rows: give it 'number-of-rows' (or a sequence)",
+                                TEST_MAX_GENERATED);
+        return -1;
     }
     if (rc == 0) rc = test_case_records(tc, tj->sources, tj->nsources, mem_feed_one, &m);
     if (rc == 0 && tc->final_watermark && eddy_job_final_watermark(job)) rc = -1;
@@ -349,7 +367,7 @@ static int mem_run(void *ctx, const TestCase *tc, TestResult *r)
     /* Then run them in order, until one fails. */
     for (int k = 0; k < plans.n && !r->error; k++) {
         TestJob *tj = r->jobs.v[k];
-        eddy_job_options o = {.on_change = mem_on_change, .ctx = ctxs.v[k], .per_record = !tc->per_batch};
+        eddy_job_options o = {.on_change = mem_on_change, .ctx = ctxs.v[k], .per_record = !tc->per_batch, .on_print = mem_on_print};
         char err[1024] = "";
         eddy_job *job = eddy_job_new(plans.v[k], &o, err, sizeof err);
         if (!job) {
@@ -535,6 +553,11 @@ static void judge(const TestCase *tc, const TestResult *r, Arena *a, CaseVerdict
         }
         case TS_PLAN:
             v->nactual = split_lines(r->plans.s, a, &v->actual);
+            v->ok = lines_equal(v->expect, v->nexpect, v->actual, v->nactual);
+            break;
+        case TS_PRINTED:
+            v->nactual = r->printed.n;
+            v->actual = (const char **)r->printed.v;
             v->ok = lines_equal(v->expect, v->nexpect, v->actual, v->nactual);
             break;
         case TS_COUNTS:

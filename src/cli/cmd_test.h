@@ -37,6 +37,7 @@ typedef enum TestSectionKind {
     TS_ERROR,             /* expected error: a substring of the message */
     TS_PLAN,              /* expected EXPLAIN text of the case's jobs */
     TS_COUNTS,            /* expected counters of each job */
+    TS_PRINTED,           /* expected lines of 'print' tables, in order */
 } TestSectionKind;
 
 /* One line of an input section. */
@@ -125,6 +126,7 @@ typedef struct TestResult {
     PtrList     sinks;    /* TestSink*, in order of the statements writing them */
     PtrList     jobs;     /* TestJob*, in statement order */
     StrBuf      plans;    /* EXPLAIN text of every job's plan, in order */
+    PtrList     printed;  /* char*: the lines 'print' tables were given, in order (in memory) */
 } TestResult;
 
 /* Runs a case: compiles its SQL in a fresh engine, feeds every job the

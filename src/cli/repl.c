@@ -161,6 +161,8 @@ static int exec_stmt(Repl *r, eddy_script *s, int i, bool *kept)
         return jobs_stop(r, out ? out : "");
     case EDDY_STMT_CREATE_VIEW:
     case EDDY_STMT_DROP_VIEW:
+    case EDDY_STMT_CREATE_FUNCTION:
+    case EDDY_STMT_DROP_FUNCTION:
     case EDDY_STMT_ALTER_TABLE:
         if (out) print_output(out);
         else if (r->interactive) puts("OK.");

@@ -164,7 +164,7 @@ int jobs_start(Repl *r, eddy_script *s, int i, bool *kept)
     const eddy_plan *p = eddy_script_plan(s, i);
     char err[1024];
     /* Notices go to the live table's status line while one is shown. */
-    eddy_job_options o = {.on_notice = live_notice, .ctx = r, .lag = 1};
+    eddy_job_options o = {.on_notice = live_notice, .ctx = r, .lag = 1, .on_print = live_print};
     eddy_job *j = eddy_job_new(p, &o, err, sizeof err);
     if (!j) {
         print_error(r, "%s", err);

@@ -445,8 +445,27 @@ void live_notice(void *ctx, const char *msg)
     pthread_mutex_unlock(&r->live_mu);
 }
 
+/* A line of a 'print' table of a background job: to the terminal, or,
+ * while a live table is shown, after it with the notices. */
+void live_print(void *ctx, const char *line, int to_stderr)
+{
+    Repl *r = ctx;
+    pthread_mutex_lock(&r->live_mu);
+    Query *q = r->live;
+    if (q) {
+        pthread_mutex_lock(&q->mu);
+        sb_printf(&q->notices, "%s\n", line);
+        pthread_mutex_unlock(&q->mu);
+    } else {
+        fprintf(to_stderr ? stderr : stdout, "%s\n", line);
+        fflush(to_stderr ? stderr : stdout);
+    }
+    pthread_mutex_unlock(&r->live_mu);
+}
+
 /* The query's own notices: its Query is the callbacks' context. */
 static void query_notice(void *ctx, const char *msg) { live_notice(((Query *)ctx)->r, msg); }
+static void query_print(void *ctx, const char *line, int to_stderr) { live_print(((Query *)ctx)->r, line, to_stderr); }
 
 static void *query_thread(void *arg)
 {
@@ -524,7 +543,7 @@ int live_run(Repl *r, eddy_script *s, int i)
     const eddy_plan *p = eddy_script_plan(s, i);
     Query *q = query_new(r, p);
     char err[1024];
-    eddy_job_options o = {.on_change = query_row, .ctx = q, .on_notice = query_notice};
+    eddy_job_options o = {.on_change = query_row, .ctx = q, .on_notice = query_notice, .on_print = query_print};
     q->job = eddy_job_new(p, &o, err, sizeof err);
     if (!q->job) {
         print_error(r, "%s", err);

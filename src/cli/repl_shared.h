@@ -171,6 +171,7 @@ int  live_run(Repl *r, eddy_script *s, int i);
 /* A running job's notice: into the live table's status line while one is
  * shown, else "eddy: <msg>" on stderr.  From any thread; ctx is the Repl. */
 void live_notice(void *ctx, const char *msg);
+void live_print(void *ctx, const char *line, int to_stderr);   /* a background job's print-table line */
 
 /* ---- repl_jobs.c ---- */
 

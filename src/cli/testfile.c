@@ -87,7 +87,7 @@ static const struct {
 } section_words[] = {
     {"sql", TS_SQL, 0},           {"input", TS_INPUT, 2},  {"options", TS_OPTIONS, 0},
     {"changelog", TS_CHANGELOG, 1}, {"table", TS_TABLE, 1}, {"error", TS_ERROR, 0},
-    {"plan", TS_PLAN, 0},         {"counts", TS_COUNTS, 0},
+    {"plan", TS_PLAN, 0},         {"counts", TS_COUNTS, 0}, {"printed", TS_PRINTED, 0},
 };
 
 #define is_expectation tf_is_expectation

@@ -276,7 +276,7 @@ static void collect_topics(Driver *d)
         dt->bounded = dt->bounded && b;
         dt->any_bounded = dt->any_bounded || b;
     }
-    d->bounded = d->ntopics > 0 || d->nscans > 0;   /* scans always end */
+    d->bounded = d->ntopics > 0 || d->nscans > 0;   /* pulled sources end (a scan; a datagen with a row count), or run on */
     for (int i = 0; i < d->ntopics; i++) d->bounded = d->bounded && d->topics[i].bounded;
     d->scans_open = d->nscans;
     d->scan_done = arena_alloc(&d->a, sizeof(bool) * (size_t)(d->nscans + 1));
@@ -1406,6 +1406,7 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
 {
     Driver d = {.job = j};
     arena_init(&d.a, 4096);
+    j->paced = true;   /* generated sources keep their rate over the wall clock */
     int rc = -1;
     kafka_producer *p = NULL;
     kafka_msg *msgs = NULL;
@@ -1552,14 +1553,18 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             d.throttled_since = now_ms();
         }
         if (!full && d.scans_open) {   /* tables being scanned: their next pieces, and Kafka without waiting */
-            int64_t before = j->pending;
+            int64_t before = j->pending, got = j->stats.records_in;
             if (pull_scans(&d, NULL)) goto out;
             if (!before && j->pending) first_pending = now_ms();
-            wait = 0;
+            /* A source that keeps a rate (datagen) may have nothing due yet:
+             * then wait a little (5 ms: the pace stays even), else go on at once. */
+            if (j->stats.records_in != got) wait = 0;
+            else if (wait > 5) wait = 5;
         }
         int n = 0;
         if (full) kafka_producer_serve(p, (int)(wait > 0 ? wait : 1));
-        else n = d.c ? kafka_poll_batch(d.c, msgs, maxbatch, (int)wait, d.err, sizeof d.err) : 0;
+        else if (d.c) n = kafka_poll_batch(d.c, msgs, maxbatch, (int)wait, d.err, sizeof d.err);
+        else if (wait > 0) nanosleep(&(struct timespec){0, (long)wait * 1000000L}, NULL);   /* no topic: nothing else to wait on */
         if (n < 0) {
             job_fail(j, "source '%s': %s", d.topics[0].table->name, d.err);
             goto out;

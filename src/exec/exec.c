@@ -660,7 +660,8 @@ bool job_source_pulls(const Job *j, int source) { return source >= 0 && source <
 
 const char *job_source_position(const Job *j, int source)
 {
-    return job_source_pulls(j, source) ? scan_jdbc_position(j->sources[source]) : plan_source(j->sources[source]->node)->table->conn.topic;
+    const OpState *src = j->sources[source];
+    return job_source_pulls(j, source) ? src->vt->position(src) : plan_source(src->node)->table->conn.topic;
 }
 
 int job_pull(Job *j, int source, int64_t *pos, int64_t max, bool *done)
@@ -678,7 +679,11 @@ int job_pull(Job *j, int source, int64_t *pos, int64_t max, bool *done)
     src->stats.rows_in += src->out.n;
     j->stats.records_in += src->out.n;
     j->pending += src->out.n;
+    /* A source with a WATERMARK of its own (datagen): as job_push does. */
+    WmGen *wm = source_wmgen(src);
+    if (wm && src->out.n && wm_rows(src, wm, &src->out)) return -1;
     if (deliver(j, src)) return -1;
+    if (wm && !*done && wm_advance(j, source)) return -1;
     return *done ? job_advance(j, source, INT64_MAX) : 0;
 }
 

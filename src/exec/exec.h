@@ -74,6 +74,7 @@ typedef void (*RowFn)(void *ctx, RowKind k, const Value *row, const PlanCol *col
 
 typedef struct Job Job;
 typedef struct OpState OpState;
+typedef struct WmGen WmGen;
 
 struct StateStore;
 struct StateBatch;
@@ -122,6 +123,13 @@ typedef struct OpVTable {
      * driver sets it (0, or a checkpoint's position to resume at) and the
      * source moves it on; *done once nothing is left. */
     int  (*pull)(OpState *s, int64_t *pos, int64_t max, Batch *out, bool *done);
+    /* A pull source: the name its position goes under in checkpoints
+     * ("jdbc:<table-name>", "datagen:<table>"; never a Kafka topic's, which
+     * cannot hold ':').  Every source with pull has it. */
+    const char *(*position)(const OpState *s);
+    /* A source that evaluates its table's WATERMARK per row: its generator
+     * (watermark.c), or NULL.  job_push and job_pull feed it and advance. */
+    WmGen *(*wmgen)(const OpState *s);
 } OpVTable;
 
 /* Per-operator instrumentation: the executor counts rows and time, stateful
@@ -270,6 +278,8 @@ struct Job {
     bool        done;        /* the job finished by itself (a SELECT's LIMIT reached) */
     bool        stopping;    /* the next checkpoint is the job's last */
     bool        started;     /* job_start ran (operators with a start hook emitted their rows) */
+    bool        paced;       /* a run over the wall clock (the Kafka driver): pull sources that generate rows
+                                keep their rate ('rows-per-second'); in memory they make what is asked */
     bool        replay;      /* re-reading records after a restart, into an upsert sink: operators
                                 write every touched key again (the sink may hold newer values) */
     bool        sinks_catching_up; /* a database sink holds a checkpoint the state file does not: the driver
@@ -294,6 +304,8 @@ struct Job {
     int64_t     ckpt_written;    /* rows written by the checkpoint in progress */
     char        err[1024];   /* the error that stopped the job */
     const RawRecord *cur_recs; /* the records job_push is processing (for error messages) */
+    void      (*print)(void *ctx, const char *line, bool to_stderr); /* lines of 'print' sinks (op_sink_print.c), or NULL */
+    void       *print_ctx;   /* its context */
     NoticeFn    notice;      /* the user's notice callback, or NULL */
     void       *notice_ctx;  /* its context */
     pthread_mutex_t snap_mu; /* guards snap */
@@ -426,16 +438,15 @@ extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_s
 extern const OpVTable op_values_vt;
 extern const OpVTable op_rank_vt, op_dedup_vt, op_over_vt, op_window_rank_vt;   /* op_rank.c, op_dedup.c, op_over.c, op_window_rank.c */
 extern const OpVTable op_unnest_vt;   /* op_unnest.c */
+extern const OpVTable op_datagen_vt;  /* op_datagen.c: connector 'datagen' */
+extern const OpVTable op_sink_blackhole_vt, op_sink_print_vt;   /* op_sink_print.c: connectors 'blackhole', 'print' */
 
-/* The position name of a jdbc scan (op_scan_jdbc.c), job_source_position's answer. */
-const char *scan_jdbc_position(const OpState *src);
 /* The source operator's entry: decodes records into rows of its schema. */
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out);
 
 /* Watermark generation at a source with a WATERMARK clause (watermark.c);
  * the source operator owns its generator (source_wmgen: NULL without a
  * WATERMARK). */
-typedef struct WmGen WmGen;
 WmGen *wm_new(const OpState *src);
 void   wm_free(WmGen *g);
 WmGen *source_wmgen(const OpState *src);

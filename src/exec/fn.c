@@ -45,6 +45,8 @@ int fn_eval(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx)
     case FN_IF: case FN_IFNULL: case FN_GREATEST: case FN_LEAST: case FN_SIGN: case FN_SQRT: case FN_LN:
     case FN_LOG10: case FN_LOG2: case FN_LOG: case FN_EXP: case FN_TRUNCATE: case FN_UUID:
         return fn_math(e, row, out, ctx);
+    case FN_USER:
+        return fn_user(e, row, out, ctx);
     default:
         return fn_fail(ctx, e, "%s cannot be evaluated as a scalar function", e->fn->name);
     }

@@ -16,6 +16,7 @@ int fn_time(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx);
 int fn_string(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx);
 int fn_json(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx);
 int fn_math(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx);
+int fn_user(const BExpr *e, const Value *row, Value *out, EvalCtx *ctx);   /* a user-defined function in C (fn_user.c) */
 
 /* Hex digests (fn_hash.c): out gets 32 / 64 hex digits. */
 void fn_md5_hex(const unsigned char *s, size_t n, char *out);

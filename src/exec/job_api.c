@@ -30,7 +30,15 @@ struct eddy_job {
     long long        start_sum;      /* sum over source partitions of the offset the run started at */
     eddy_monitor    *mon;            /* the monitor showing the job, or NULL (monitor.c) */
     SinkView        *view;           /* the sink table as the monitor's dashboard shows it, or NULL */
+    int64_t         *gen_pos;        /* eddy_job_generate: per source, the rows it emitted (NULL until called) */
+    bool            *gen_done;       /* per source: it has ended */
 };
+
+static void print_cb(void *ctx, const char *line, bool to_stderr)
+{
+    eddy_job *ej = ctx;
+    ej->opts.on_print(ej->opts.ctx, line, to_stderr);
+}
 
 static void change_cb(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols, const char *table)
 {
@@ -110,6 +118,7 @@ static eddy_job *job_new_here(const eddy_plan *p, const eddy_job_options *o, cha
     j->per_record = ej->opts.per_record != 0;
     j->bounded = ej->opts.bounded != 0;
     j->open_end = ej->opts.open_end != 0;
+    if (ej->opts.on_print) j->print = print_cb, j->print_ctx = ej;
     j->notice = ej->opts.on_notice;
     j->notice_ctx = ej->opts.ctx;
     ej->opdesc = calloc((size_t)j->nops + 1, sizeof *ej->opdesc);
@@ -207,6 +216,32 @@ int eddy_job_push(eddy_job *ej, const eddy_record *r)
         };
         /* Every source reading the table gets the record, as the Kafka driver routes it. */
         if (job_push(ej->job, src, &rec, 1)) return EDDY_ERUNTIME;
+    }
+    return EDDY_OK;
+}
+
+int eddy_job_generate(eddy_job *ej, long long max, int *done)
+{
+    if (done) *done = 1;
+    if (!ej || max < 0) return EDDY_EMISUSE;
+    Job *j = ej->job;
+    if (!ej->gen_pos) {
+        ej->gen_pos = calloc((size_t)j->nsources + 1, sizeof *ej->gen_pos);
+        ej->gen_done = calloc((size_t)j->nsources + 1, sizeof *ej->gen_done);
+        if (!ej->gen_pos || !ej->gen_done) abort();
+    }
+    for (int s = 0; s < j->nsources; s++) {
+        /* a source that pulls from a system of its own (a jdbc scan: open hook) is read by eddy_job_run only */
+        if (!job_source_pulls(j, s) || j->sources[s]->vt->open || ej->gen_done[s]) continue;
+        int64_t step = j->per_record ? 1 : max;
+        for (int64_t left = max; left > 0 && !ej->gen_done[s];) {
+            int64_t at = ej->gen_pos[s];
+            if (job_pull(j, s, &ej->gen_pos[s], step < left ? step : left, &ej->gen_done[s])) return EDDY_ERUNTIME;
+            if (ej->gen_pos[s] == at && !ej->gen_done[s]) break;   /* (nothing more now) */
+            left -= ej->gen_pos[s] - at;
+            if (j->per_record && job_flush(j)) return EDDY_ERUNTIME;
+        }
+        if (done && !ej->gen_done[s]) *done = 0;
     }
     return EDDY_OK;
 }
@@ -428,5 +463,7 @@ void eddy_job_free(eddy_job *ej)
     free(ej->opdesc);
     job_free(ej->job);
     free(ej->bootstrap);
+    free(ej->gen_pos);
+    free(ej->gen_done);
     free(ej);
 }

@@ -54,7 +54,7 @@ static int scan_init(OpState *s)
     return 0;
 }
 
-const char *scan_jdbc_position(const OpState *src) { return ((const ScanState *)src->priv)->pos_name; }
+static const char *scan_position(const OpState *src) { return ((const ScanState *)src->priv)->pos_name; }
 
 static void scan_end(OpState *s)
 {
@@ -111,4 +111,5 @@ static int scan_process(OpState *s, int port, Batch *in, Batch *out)
     return 0;
 }
 
-const OpVTable op_scan_jdbc_vt = {.init = scan_init, .process = scan_process, .end = scan_end, .open = scan_open, .pull = scan_pull};
+const OpVTable op_scan_jdbc_vt = {.init = scan_init, .process = scan_process, .end = scan_end, .open = scan_open, .pull = scan_pull,
+                                  .position = scan_position};

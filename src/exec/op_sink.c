@@ -31,7 +31,8 @@ typedef struct SinkState {
 
 /* Sinks by connector kind: a table whose rows go to a database has its
  * own operator (the Kafka sink is this file's). */
-static const OpVTable *const sink_by_kind[] = {[CONN_KAFKA] = NULL, [CONN_JDBC] = &op_sink_jdbc_vt};
+static const OpVTable *const sink_by_kind[] = {[CONN_KAFKA] = NULL, [CONN_JDBC] = &op_sink_jdbc_vt, [CONN_DATAGEN] = NULL,
+                                               [CONN_BLACKHOLE] = &op_sink_blackhole_vt, [CONN_PRINT] = &op_sink_print_vt};
 
 static int sink_init(OpState *s)
 {

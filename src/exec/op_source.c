@@ -31,12 +31,12 @@ typedef struct SourceState {
 
 /* Sources by connector kind: a table read from a system of its own (a
  * database) has its own operator (the Kafka source is this file's). */
-static const OpVTable *const source_by_kind[] = {[CONN_KAFKA] = NULL, [CONN_JDBC] = &op_scan_jdbc_vt};
+static const OpVTable *const source_by_kind[] = {[CONN_KAFKA] = NULL, [CONN_JDBC] = &op_scan_jdbc_vt, [CONN_DATAGEN] = &op_datagen_vt,
+                                                 [CONN_BLACKHOLE] = NULL, [CONN_PRINT] = NULL};
 
-WmGen *source_wmgen(const OpState *src)
-{
-    return src->vt == &op_source_vt && src->priv ? ((const SourceState *)src->priv)->wm : NULL;
-}
+static WmGen *kafka_wmgen(const OpState *src) { return src->priv ? ((const SourceState *)src->priv)->wm : NULL; }
+
+WmGen *source_wmgen(const OpState *src) { return src->vt->wmgen ? src->vt->wmgen(src) : NULL; }
 
 /* Marks the columns e reads. */
 static void mark_columns(const BExpr *e, bool *cols, int ncols)
@@ -251,6 +251,7 @@ static int decode_changes(OpState *s, const RawRecord *r, int rec, Batch *out, c
 
 const RawRecord *source_record_of(const OpState *src, int row)
 {
+    if (src->vt != &op_source_vt) return NULL;   /* a pull source: its rows come from no record */
     const SourceState *st = src->priv;
     if (!src->job->cur_recs || row < 0 || row >= src->out.n || row >= st->caprowrec) return NULL;
     return &src->job->cur_recs[st->rowrec[row]];
@@ -351,4 +352,4 @@ static int source_process(OpState *s, int port, Batch *in, Batch *out)
     return 0;   /* records enter through source_decode */
 }
 
-const OpVTable op_source_vt = {.init = source_init, .process = source_process, .end = source_end};
+const OpVTable op_source_vt = {.init = source_init, .process = source_process, .end = source_end, .wmgen = kafka_wmgen};

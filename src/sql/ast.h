@@ -292,6 +292,9 @@ typedef enum AstStmtKind {
     STMT_ALTER_SET,       /* ALTER TABLE name SET ('k' = 'v', …) (opts) */
     STMT_ALTER_RESET,     /* ALTER TABLE name RESET ('k', …) (opts, values NULL) */
     STMT_ALTER_RENAME,    /* ALTER TABLE name RENAME TO key */
+    STMT_CREATE_FUNCTION, /* CREATE [TEMPORARY] FUNCTION [IF NOT EXISTS] name AS 'lib.so:symbol' [LANGUAGE C]
+                             (value = the AS text, like = the language or NULL) */
+    STMT_DROP_FUNCTION,   /* DROP [TEMPORARY] FUNCTION [IF EXISTS] name */
 } AstStmtKind;
 
 typedef struct AstStmt AstStmt;

@@ -632,6 +632,10 @@ static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
         return NULL;
     }
     const FuncDef *fn = func_find(x->name);
+    if (!fn) {   /* a user-defined function: the call keeps its own copy of the row (a plan outlives DROP FUNCTION) */
+        const UserFunc *uf = catalog_find_function(c->catalog, x->name);
+        if (uf) fn = udf_copy(c->arena, uf);
+    }
     if (!fn) {
         diag_error(c->diag, DIAG_SEMANTIC, x->pos, "unknown function '%s'%s", x->name, bind_function_hint(c, x->name));
         return NULL;
@@ -2583,6 +2587,7 @@ static int bind_from(BindCtx *c, const AstFrom *f, const WinReq *req, BQuery *q,
     } else if (f->table) {
         const CatTable *t = catalog_find(c->catalog, f->table);
         if (!t) return diag_error(c->diag, DIAG_SEMANTIC, f->pos, "unknown table '%s'%s", f->table, bind_table_hint(c, f->table));
+        if (connector_check_use(t, false, f->pos, c->diag)) return c->diag->code;
         q->table = t;
         q->in_names = arena_alloc(c->arena, sizeof(char *) * (size_t)t->ncols);
         q->in_types = arena_alloc(c->arena, sizeof(Type) * (size_t)t->ncols);
@@ -3045,6 +3050,7 @@ int bind_insert(BindCtx *c, const AstStmt *s, BInsert **out)
     if (!t && catalog_find_view(c->catalog, s->name))
         return diag_error(c->diag, DIAG_SEMANTIC, s->name_pos, "'%s' is a view; INSERT INTO writes a table", s->name);
     if (!t) return diag_error(c->diag, DIAG_SEMANTIC, s->name_pos, "unknown table '%s'%s", s->name, bind_table_hint(c, s->name));
+    if (connector_check_use(t, true, s->name_pos, c->diag)) return c->diag->code;
     BInsert *ins = arena_alloc(c->arena, sizeof *ins);
     ins->table = t;
     ins->name_pos = s->name_pos;

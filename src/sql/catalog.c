@@ -6,6 +6,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "func.h"
 
 void catalog_init(Catalog *c) { memset(c, 0, sizeof *c); }
 
@@ -15,7 +18,38 @@ void catalog_free(Catalog *c)
     free(c->tables);
     for (int i = 0; i < c->nviews; i++) catview_free(c->views[i]);
     free(c->views);
+    for (int i = 0; i < c->nfuncs; i++) udf_free(c->funcs[i]);
+    free(c->funcs);
     memset(c, 0, sizeof *c);
+}
+
+UserFunc *catalog_find_function(const Catalog *c, const char *name)
+{
+    for (int i = 0; i < c->nfuncs; i++)
+        if (strcasecmp(c->funcs[i]->def.name, name) == 0) return c->funcs[i];
+    return NULL;
+}
+
+void catalog_add_function(Catalog *c, UserFunc *f)
+{
+    if (c->nfuncs == c->fcap) {
+        c->fcap = c->fcap ? c->fcap * 2 : 8;
+        c->funcs = realloc(c->funcs, sizeof *c->funcs * (size_t)c->fcap);
+        if (!c->funcs) abort();
+    }
+    c->funcs[c->nfuncs++] = f;
+}
+
+bool catalog_drop_function(Catalog *c, const char *name)
+{
+    for (int i = 0; i < c->nfuncs; i++) {
+        if (strcasecmp(c->funcs[i]->def.name, name) != 0) continue;
+        udf_free(c->funcs[i]);
+        memmove(c->funcs + i, c->funcs + i + 1, sizeof *c->funcs * (size_t)(c->nfuncs - i - 1));
+        c->nfuncs--;
+        return true;
+    }
+    return false;
 }
 
 CatTable *catalog_find(const Catalog *c, const char *name)

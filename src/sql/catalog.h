@@ -24,7 +24,23 @@ static inline bool format_is_debezium(Format f) { return f == FMT_DEBEZIUM_JSON 
 typedef enum StartupMode { START_EARLIEST, START_LATEST, START_TIMESTAMP, START_GROUP } StartupMode;
 typedef enum ErrorMode { ERR_FAIL, ERR_SKIP } ErrorMode;
 /* Which runtime serves the table: Kafka (topic, formats) or a database through JDBC options (PostgreSQL). */
-typedef enum ConnKind { CONN_KAFKA, CONN_JDBC } ConnKind;
+typedef enum ConnKind { CONN_KAFKA, CONN_JDBC, CONN_DATAGEN, CONN_BLACKHOLE, CONN_PRINT } ConnKind;
+
+/* How connector 'datagen' makes one column (connector_datagen.c): its
+ * 'fields.<column>.*' options. */
+typedef enum GenKind { GEN_RANDOM, GEN_SEQUENCE } GenKind;
+typedef struct GenField {
+    GenKind     kind;         /* 'fields.#.kind' */
+    const char *min, *max;    /* 'fields.#.min' / '.max' as written (numbers), or NULL: the type's range */
+    const char *start, *end;  /* 'fields.#.start' / '.end' as written (a sequence), or NULL */
+    int64_t     max_past_ms;  /* 'fields.#.max-past': timestamps and dates go back at most this far from the clock */
+    int64_t     length;       /* 'fields.#.length': characters, bytes or elements */
+    bool        var_len;      /* 'fields.#.var-len': a random length from 1 to length */
+    double      null_rate;    /* 'fields.#.null-rate': the share of NULLs, 0..1 */
+    /* derived by the connector: */
+    double      lo, hi;       /* the random range of a number (the type's units: a DECIMAL's value, not its unscaled integer) */
+    int64_t     seq_start, seq_end; /* a sequence's first and last value */
+} GenField;
 
 /* The values of the enum options above, as written in WITH (…) and EXPLAIN. */
 extern const OptEnum changelog_mode_values[];
@@ -91,6 +107,13 @@ typedef struct Connector {
     int64_t       retry_timeout_ms; /* 'connection.max-retry-timeout': how long a scan tries to get a lost connection back */
     const char   *scan_partition; /* any 'scan.partition.*' option (refused by connector_jdbc.c) */
     bool          dbz_schema_include; /* 'debezium-json.schema-include': events come in a {"schema", "payload"} envelope */
+    /* connectors 'datagen', 'blackhole', 'print' (connector_datagen.c, connector_print.c): */
+    int64_t       rows_per_second; /* datagen 'rows-per-second': the pace over a real clock */
+    int64_t       number_of_rows;  /* datagen: rows in all ('number-of-rows', or the shortest sequence), -1 = unbounded */
+    uint64_t      seed;         /* datagen 'seed': the same seed, the same rows */
+    GenField     *gen;          /* datagen: per column of the table (CatTable.cols), NULL for other connectors */
+    const char   *print_identifier; /* print 'print-identifier': a prefix of every line, or NULL */
+    bool          print_stderr; /* print 'standard-error': lines go to standard error */
 } Connector;
 
 typedef struct CatTable {
@@ -133,6 +156,9 @@ typedef struct Catalog {
     int        nviews;    /* count */
     int        vcap;      /* capacity */
     const char *registry_url; /* session's Schema Registry (not owned): default 'avro-confluent.url', or NULL */
+    struct UserFunc **funcs;  /* user-defined functions (func.h), in creation order (owned) */
+    int        nfuncs;    /* count */
+    int        fcap;      /* capacity */
 } Catalog;
 
 /* A source of tables the catalog does not hold yet (a Schema Registry):
@@ -162,7 +188,12 @@ CatTable *cattable_new(const char *name);
 void      catalog_table_ddl(const CatTable *t, const char *name, const KeyValue *opts, int nopts, bool ctas_form, StrBuf *b);
 void      catalog_view_ddl(const CatView *v, StrBuf *b);
 char     *catalog_describe_view(const CatView *v, const char *like); /* malloc'd; like: only columns matching it, or NULL */
-char     *catalog_show_functions(void);                   /* malloc'd, one name a line, sorted */
+/* malloc'd, one name a line, sorted: the built-in functions and c's user functions (user_only: those alone) */
+char     *catalog_show_functions(const Catalog *c, bool user_only);
+/* User-defined functions (udf.c), by name, case-insensitive. */
+struct UserFunc *catalog_find_function(const Catalog *c, const char *name);
+void      catalog_add_function(Catalog *c, struct UserFunc *f);   /* takes ownership */
+bool      catalog_drop_function(Catalog *c, const char *name);  /* false if absent */
 bool      catalog_like(const char *s, const char *pattern); /* SQL LIKE (% and _) */
 void      catalog_put_string(StrBuf *b, const char *s);  /* 'quoted' */
 void      cattable_free(CatTable *t);

@@ -13,6 +13,7 @@
 #include "settings.h"
 
 extern const ConnectorDef kafka_connector, upsert_kafka_connector, jdbc_connector;
+extern const ConnectorDef datagen_connector, blackhole_connector, print_connector;
 
 /* The registry: each row is a value of the 'connector' option and the
  * implementation it stands for. */
@@ -20,6 +21,9 @@ static const OptEnum connectors[] = {
     {"kafka", 0, &kafka_connector},
     {"upsert-kafka", 1, &upsert_kafka_connector},
     {"jdbc", 2, &jdbc_connector},
+    {"datagen", 3, &datagen_connector},
+    {"blackhole", 4, &blackhole_connector},
+    {"print", 5, &print_connector},
     {0},
 };
 
@@ -27,9 +31,21 @@ static const OptionDef connector_option[] = {
     {.name = "connector", .type = OPT_ENUM, .deflt = "kafka", .values = connectors,
      .doc = "Where the table lives. Without it the table is the Kafka topic of the same name; "
             "'upsert-kafka' means changelog.mode 'upsert' (a PRIMARY KEY is required); "
-            "'jdbc' is a PostgreSQL table (docs/postgres-sink.md)."},
+            "'jdbc' is a PostgreSQL table (docs/postgres-sink.md); 'datagen' generates rows (a source); 'blackhole' "
+            "discards rows and counts them, 'print' prints them with their row kind (sinks)."},
     {0},
 };
+
+int connector_check_use(const CatTable *t, bool as_sink, int pos, Diag *d)
+{
+    const OptEnum *impl = t->conn.connector ? opt_enum_find(connectors, t->conn.connector) : NULL;
+    const ConnectorDef *def = impl ? impl->ref : NULL;
+    if (def && as_sink && def->source_only)
+        return diag_error(d, DIAG_SEMANTIC, pos, "table '%s' (connector '%s') is a source: it can be read, not written", t->name, impl->text);
+    if (def && !as_sink && def->sink_only)
+        return diag_error(d, DIAG_SEMANTIC, pos, "table '%s' (connector '%s') is a sink: it can be written, not read", t->name, impl->text);
+    return 0;
+}
 
 int conn_require_pk(ConnCtx *c, int pos, const char *what)
 {
@@ -130,7 +146,12 @@ static void each_table(void (*fn)(const OptionDef *table, void *ctx), void *ctx)
 
 static void document_table(const OptionDef *table, void *out) { opt_document(table, out); }
 
-void connector_document(StrBuf *out) { each_table(document_table, out); }
+void connector_document(StrBuf *out)
+{
+    each_table(document_table, out);
+    for (const OptEnum *e = connectors; e->text; e++)
+        if (((const ConnectorDef *)e->ref)->per_column) opt_document(((const ConnectorDef *)e->ref)->per_column, out);
+}
 
 typedef struct NameFn {
     void (*fn)(void *ctx, const char *name);

@@ -39,6 +39,11 @@ typedef struct ConnectorDef {
      * table) and checks what they must agree on; 0, or the DIAG_* code of
      * an error naming the option and its position (conn_pos). */
     int (*resolve)(ConnCtx *c);
+    /* Options of each column ('fields.#.kind': '#' stands for the column),
+     * documented with the others; the resolve function parses them.  NULL = none. */
+    const OptionDef *per_column;
+    bool source_only;   /* the table can only be read (datagen): INSERT INTO it is an error */
+    bool sink_only;     /* the table can only be written (blackhole, print): FROM it is an error */
 } ConnectorDef;
 
 /* The Connector of table t from the WITH options of s; 0 or a DIAG_* code.
@@ -50,6 +55,11 @@ const OptionDef *connector_option_find(const char *key);
 void connector_document(StrBuf *out);
 /* Calls fn with the name of every WITH option of every connector, once each. */
 void connector_option_names(void (*fn)(void *ctx, const char *name), void *ctx);
+
+/* 0, or an error at pos when table t cannot be used as asked: read
+ * (FROM, as_sink false) or written (INSERT INTO) — a datagen table is
+ * only read, a blackhole or print table only written. */
+int connector_check_use(const CatTable *t, bool as_sink, int pos, Diag *d);
 
 /* ---- for connectors' resolve functions ---- */
 

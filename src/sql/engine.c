@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bind.h"
 #include "catalog.h"
@@ -172,8 +173,11 @@ static char *describe_table(const CatTable *t, const char *like)
         sb_free(&ty);
         sb_free(&ex);
     }
-    sb_printf(&b, "-- topic '%s', changelog.mode '%s', format '%s'\n", t->conn.topic, changelog_mode_name(t->conn.mode),
-              format_name(t->conn.value_format));
+    if (t->conn.kind == CONN_KAFKA)
+        sb_printf(&b, "-- topic '%s', changelog.mode '%s', format '%s'\n", t->conn.topic, changelog_mode_name(t->conn.mode),
+                  format_name(t->conn.value_format));
+    else
+        sb_printf(&b, "-- connector '%s', changelog.mode '%s'\n", t->conn.connector, changelog_mode_name(t->conn.mode));
     return sb_take(&b);
 }
 
@@ -542,6 +546,7 @@ static const eddy_stmt_kind kind_map[] = {
     [STMT_CREATE_TABLE_LIKE] = EDDY_STMT_CREATE_TABLE, [STMT_ALTER_SET] = EDDY_STMT_ALTER_TABLE,
     [STMT_ALTER_RESET] = EDDY_STMT_ALTER_TABLE,    [STMT_ALTER_RENAME] = EDDY_STMT_ALTER_TABLE,
     [STMT_SHOW_JOB] = EDDY_STMT_SHOW_JOB,
+    [STMT_CREATE_FUNCTION] = EDDY_STMT_CREATE_FUNCTION, [STMT_DROP_FUNCTION] = EDDY_STMT_DROP_FUNCTION,
 };
 
 static int compile(eddy_engine *e, const char *sql, size_t len, const char *name, eddy_script **out);
@@ -1273,6 +1278,56 @@ static int alter_table(eddy_engine *e, const AstStmt *st)
     return 0;
 }
 
+/* CREATE [TEMPORARY] FUNCTION name AS 'lib.so:symbol' [LANGUAGE C]: the
+ * library's eddy_udf descriptor becomes a row of the function table
+ * (udf.c; the calling convention is in eddy.h). */
+static int create_function(eddy_engine *e, const AstStmt *st)
+{
+    Diag *d = &e->diag;
+    if (st->like && strcasecmp(st->like, "C") != 0)
+        return diag_error(d, DIAG_SEMANTIC, st->like_pos, "LANGUAGE %s: eddy runs user functions written in C (LANGUAGE C; see eddy_udf in eddy.h)",
+                          st->like);
+    if (func_find(st->name)) return diag_error(d, DIAG_SEMANTIC, st->name_pos, "%s is a built-in function", st->name);
+    if (catalog_find_function(&e->catalog, st->name)) {
+        if (st->if_exists) return 0;
+        return diag_error(d, DIAG_SEMANTIC, st->name_pos, "function '%s' already exists (DROP FUNCTION %s first)", st->name, st->name);
+    }
+    const eddy_udf *u;
+    char err[1200];
+    if (udf_load(st->value, &u, err, sizeof err)) return diag_error(d, DIAG_SEMANTIC, st->value_pos, "%s", err);
+    UserFunc *f = udf_new(st->name, u->args, u->nargs, u->result, u->fn, u->ctx, u->flags, st->value, st->temporary, err, sizeof err);
+    if (!f) return diag_error(d, DIAG_SEMANTIC, st->value_pos, "%s", err);
+    catalog_add_function(&e->catalog, f);
+    return 0;
+}
+
+int eddy_register_function(eddy_engine *e, const char *name, const eddy_type *args, int nargs, eddy_type result, eddy_scalar_fn fn,
+                           void *ctx, int flags)
+{
+    if (!e) return EDDY_EMISUSE;
+    diag_clear(&e->diag);
+    e->errline = e->errcol = 0;
+    free(e->errtext);
+    e->errtext = NULL;
+    if (name && func_find(name)) {
+        diag_error(&e->diag, DIAG_SEMANTIC, -1, "%s is a built-in function", name);
+        return EDDY_ESEMANTIC;
+    }
+    if (name && catalog_find_function(&e->catalog, name)) {
+        diag_error(&e->diag, DIAG_SEMANTIC, -1, "function '%s' already exists", name);
+        return EDDY_ESEMANTIC;
+    }
+    char err[600];
+    UserFunc *f = udf_new(name, args, nargs, result, fn, ctx, flags, NULL, true, err, sizeof err);
+    if (!f) {
+        diag_error(&e->diag, DIAG_SEMANTIC, -1, "%s", err);
+        e->diag.code = EDDY_EMISUSE;
+        return EDDY_EMISUSE;
+    }
+    catalog_add_function(&e->catalog, f);
+    return EDDY_OK;
+}
+
 static int exec_more(eddy_engine *e, const AstStmt *st, const Source *src, ScriptStmt *out)
 {
     Diag *d = &e->diag;
@@ -1298,8 +1353,16 @@ static int exec_more(eddy_engine *e, const AstStmt *st, const Source *src, Scrip
         out->output = b.s ? sb_take(&b) : strdup("");
         return 0;
     }
-    case STMT_SHOW_FUNCTIONS:
-        out->output = catalog_show_functions();
+    case STMT_SHOW_FUNCTIONS:   /* (temporary: SHOW USER FUNCTIONS) */
+        out->output = catalog_show_functions(cat, st->temporary);
+        return 0;
+    case STMT_CREATE_FUNCTION:
+        return create_function(e, st);
+    case STMT_DROP_FUNCTION:
+        if (func_find(st->name))
+            return diag_error(d, DIAG_SEMANTIC, st->name_pos, "%s is a built-in function: it cannot be dropped", st->name);
+        if (!catalog_drop_function(cat, st->name) && !st->if_exists)
+            return diag_error(d, DIAG_SEMANTIC, st->name_pos, "unknown function '%s' (SHOW USER FUNCTIONS lists them)", st->name);
         return 0;
     case STMT_SHOW_COLUMNS: {
         const CatTable *t = catalog_find(cat, st->name);

@@ -155,13 +155,14 @@ bool catalog_like(const char *s, const char *pat)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-char *catalog_show_functions(void)
+char *catalog_show_functions(const Catalog *c, bool user_only)
 {
     StrBuf doc = {0}, out = {0};
-    func_document(&doc);
-    const char *v[512];
+    if (!user_only) func_document(&doc);
+    const char **v = calloc((size_t)c->nfuncs + 512, sizeof *v);
+    if (!v) abort();
     int n = 0;
-    for (char *line = doc.s; line && *line && n < 512;) {
+    for (char *line = doc.s; line && *line && n < 512;) {   /* the built-in functions' names, from their documentation */
         char *next = line + strcspn(line, "\n");
         if (*next) *next++ = 0;
         line += strspn(line, " ");
@@ -169,10 +170,12 @@ char *catalog_show_functions(void)
         if (*line && isupper((unsigned char)*line)) v[n++] = line;
         line = next;
     }
+    for (int i = 0; i < c->nfuncs; i++) v[n++] = c->funcs[i]->def.name;   /* the user's, as created */
     qsort(v, (size_t)n, sizeof *v, cmp_str);
     for (int i = 0; i < n; i++)
         if (!i || strcmp(v[i], v[i - 1]) != 0) sb_printf(&out, "%s\n", v[i]);
-    char *s = sb_take(&out);
+    char *s = out.s ? sb_take(&out) : strdup("");
     sb_free(&doc);
+    free(v);
     return s;
 }

@@ -7,6 +7,7 @@
 #define EDDY_FUNC_H
 
 #include "diag.h"
+#include "eddy.h"
 #include "expr.h"
 
 typedef enum FuncId {
@@ -27,6 +28,7 @@ typedef enum FuncId {
     FN_JSON_VALUE, FN_JSON_EXISTS, FN_JSON_QUERY, FN_JSON_OBJECT, FN_JSON_ARRAY,
     FN_IF, FN_IFNULL, FN_GREATEST, FN_LEAST, FN_SIGN, FN_SQRT, FN_LN, FN_LOG10, FN_LOG2, FN_LOG, FN_EXP,
     FN_TRUNCATE, FN_UUID,
+    FN_USER,              /* a user-defined scalar function in C (FuncDef.user; exec/fn_user.c) */
 } FuncId;
 
 /* What a function is beyond its row (func_flags) */
@@ -57,6 +59,40 @@ typedef struct FuncDef {
     bool (*infer)(BExpr *call, Diag *d);
     const char *doc;      /* one line */
 } FuncDef;
+
+/* A user-defined scalar function (CREATE FUNCTION … LANGUAGE C, or
+ * eddy_register_function): its row of the function table, and how to call
+ * it.  The catalog owns one (udf_new / udf_free); a bound call holds a copy
+ * in its plan's arena (udf_copy), so a plan outlives DROP FUNCTION and the
+ * engine. */
+typedef struct UserFunc {
+    FuncDef        def;       /* its row (first member): name, FN_USER, nargs..nargs, finfer_user */
+    Type           args[EDDY_UDF_MAX_ARGS]; /* the declared argument types */
+    int            nargs;     /* count */
+    Type           ret;       /* the result type (nullable) */
+    eddy_scalar_fn fn;        /* the C function */
+    void          *ctx;       /* its context */
+    int            flags;     /* EDDY_FN_* */
+    const char    *source;    /* 'lib.so:symbol' of CREATE FUNCTION, or NULL (registered through eddy.h) */
+    bool           temporary; /* CREATE TEMPORARY FUNCTION, or registered through eddy.h */
+} UserFunc;
+
+/* A new function (malloc'd, names copied); NULL with a message in err when
+ * a type is not one a function can take. */
+UserFunc *udf_new(const char *name, const eddy_type *args, int nargs, eddy_type ret, eddy_scalar_fn fn, void *ctx, int flags,
+                  const char *source, bool temporary, char *err, size_t errlen);
+void      udf_free(UserFunc *f);
+/* A copy in arena a (what a bound call keeps). */
+const FuncDef *udf_copy(Arena *a, const UserFunc *f);
+/* Opens the library of spec 'path:symbol' and reads its eddy_udf descriptor
+ * into *out; 0, or -1 with a message naming the file or symbol.  The
+ * library stays loaded. */
+int       udf_load(const char *spec, const eddy_udf **out, char *err, size_t errlen);
+bool      finfer_user(BExpr *c, Diag *d);
+/* One line of SHOW FUNCTIONS / help: "NAME(ARGS) RETURNS T [from 'lib:sym']". */
+void      udf_describe(const UserFunc *f, StrBuf *out);
+/* The user function a row stands for (its first member), or NULL for a built-in. */
+static inline const UserFunc *func_user(const FuncDef *fn) { return fn->id == FN_USER ? (const UserFunc *)fn : NULL; }
 
 /* Case-insensitive lookup, aliases included (SUBSTR, CEILING, POW, …). */
 const FuncDef *func_find(const char *name);

@@ -79,6 +79,7 @@ static const struct {
 
 int func_flags(const FuncDef *fn)
 {
+    if (func_user(fn)) return func_user(fn)->flags & EDDY_FN_DETERMINISTIC ? 0 : FF_NONDET;   /* a user function: as it says */
     switch (fn->id) {
     case FN_EXTRACT: case FN_TIMESTAMPADD: case FN_TIMESTAMPDIFF: return FF_UNIT;
     case FN_NOW: case FN_PROCTIME: case FN_CURRENT_TIMESTAMP: case FN_LOCALTIMESTAMP: case FN_CURRENT_DATE: case FN_UUID:

@@ -124,6 +124,13 @@ static const PlanTable *table_copy(Plan *p, const CatTable *t)
     pt->conn.table_name = arena_strdup(a, t->conn.table_name);
     pt->conn.username = arena_strdup(a, t->conn.username);
     pt->conn.password = arena_strdup(a, t->conn.password);
+    pt->conn.print_identifier = arena_strdup(a, t->conn.print_identifier);
+    if (t->conn.gen) {   /* datagen: how each column is made (the option texts stay the catalog's: only the derived ranges are read) */
+        GenField *g = arena_alloc(a, sizeof *g * (size_t)(t->ncols ? t->ncols : 1));
+        memcpy(g, t->conn.gen, sizeof *g * (size_t)t->ncols);
+        for (int i = 0; i < t->ncols; i++) g[i].min = g[i].max = g[i].start = g[i].end = NULL;
+        pt->conn.gen = g;
+    }
     pt->conn.props = arena_alloc(a, sizeof(KeyValue) * (size_t)(t->conn.nprops ? t->conn.nprops : 1));
     for (int i = 0; i < t->conn.nprops; i++) {
         pt->conn.props[i].key = arena_strdup(a, t->conn.props[i].key);
@@ -1072,6 +1079,12 @@ static void describe_table(const PlanTable *t, ExplainAttrs *a)
         explain_attr(a, "table-name", t->conn.table_name);
         return;
     }
+    if (t->conn.kind == CONN_DATAGEN || t->conn.kind == CONN_BLACKHOLE || t->conn.kind == CONN_PRINT) {   /* no topic, no formats */
+        explain_attr(a, "connector", t->conn.connector);
+        if (t->conn.print_identifier) explain_attr(a, "print-identifier", t->conn.print_identifier);
+        if (t->conn.print_stderr) explain_attr(a, "standard-error", "true");
+        return;
+    }
     explain_attr(a, "topic", t->conn.topic);
     if (t->nkeycols && t->conn.key_format != t->conn.value_format) {
         explain_attr(a, "key.format", format_name(t->conn.key_format));
@@ -1088,6 +1101,11 @@ static void describe_source(const PlanNode *n, ExplainAttrs *a)
     if (sp->table->conn.kind == CONN_JDBC) {   /* a scan: read once */
         explain_attr(a, "bounded", "table scan");
         if (sp->table->conn.scan_fetch) explain_attr(a, "fetch-size", arena_printf(a->arena, "%lld", (long long)sp->table->conn.scan_fetch));
+    } else if (sp->table->conn.kind == CONN_DATAGEN) {   /* generated rows */
+        explain_attr(a, "rows-per-second", arena_printf(a->arena, "%lld", (long long)sp->table->conn.rows_per_second));
+        if (sp->table->conn.number_of_rows >= 0)
+            explain_attr(a, "number-of-rows", arena_printf(a->arena, "%lld", (long long)sp->table->conn.number_of_rows));
+        explain_attr(a, "seed", arena_printf(a->arena, "%llu", (unsigned long long)sp->table->conn.seed));
     } else {
         explain_attr(a, "startup", startup_mode_name(sp->table->conn.startup));
     }
