@@ -103,9 +103,10 @@ CavroEnvelope *cavro_envelope_new(const CavroReader *r, const char *writer, size
 void           cavro_envelope_free(CavroEnvelope *e);
 /* Decodes one Avro body: the row images into before / after (every slot
  * of an image present is set; *has_* says which are), op into *op / *oplen
- * (pointing into buf; NULL, 0 if absent).  0, or -1 with the reason. */
+ * (pointing into buf; NULL, 0 if absent); nested values are built in
+ * arena.  0, or -1 with the reason. */
 int cavro_envelope_decode(CavroEnvelope *e, const char *buf, size_t len, Value *before, Value *after, bool *has_before,
-                          bool *has_after, const char **op, size_t *oplen, char *err, size_t errlen);
+                          bool *has_after, const char **op, size_t *oplen, Arena *arena, char *err, size_t errlen);
 
 /* ---- Encoding -------------------------------------------------------------- */
 
