@@ -23,6 +23,13 @@
  * JSON (jansson): a table column the writer lacks is NULL (the default
  * Flink's reader schema gives nullable columns), and logical types
  * (date, timestamps, decimal) decide conversions.
+ *
+ * Nested columns (ROW, ARRAY, MAP): a writer record, array or map compiles
+ * into one step with sub-steps (compile_nested), which fills the element
+ * values and packs them into eddy's nested bytes (nested.h) in the batch
+ * arena; only these allocate.  avro-c's resolution check is given the flat
+ * columns only (a nested column's record names would have to match the
+ * writer's): nested columns are judged by compile_nested, by the same rules.
  */
 #include "strbuf.h"
 #include "codec_avro.h"
