@@ -354,7 +354,7 @@ static const json_t *inner_json(const json_t *defs, const json_t *j, const char 
 
 /* ---- Avro → SQL (Flink's AvroSchemaConverter.convertToDataType) -------------------- */
 
-#define INFER_MAX_DEPTH 32   /* nesting a derived column may have */
+#define INFER_MAX_DEPTH 32   /* nesting a derived column may have (deeper fields are left out) */
 
 /* Deriving nested types: the arena they live in, the named types, and
  * the records being expanded (a record that contains itself has no SQL
@@ -364,6 +364,7 @@ typedef struct Infer {
     Arena        *a;                       /* nested type descriptors; NULL = flat types only */
     avro_schema_t open[INFER_MAX_DEPTH];   /* records being expanded */
     int           depth;                   /* their count */
+    int           level;                   /* records, arrays and maps being expanded */
 } Infer;
 
 static bool sql_field_type(avro_schema_t s, const json_t *j, Infer *in, Type *t);
@@ -400,17 +401,19 @@ static bool sql_type_of(avro_schema_t s, const json_t *j, Infer *in, Type *t)
         if (t->kind == TY_BYTES && avro_typeof(s) == AVRO_FIXED) t->len = (int)avro_schema_fixed_size(s);   /* VARBINARY(n), as Flink */
         return true;
     case AVRO_RECORD: {
-        if (!in->a || in->depth >= INFER_MAX_DEPTH) return false;
+        if (!in->a || in->depth >= INFER_MAX_DEPTH || in->level >= INFER_MAX_DEPTH) return false;
         for (int k = 0; k < in->depth; k++)
             if (in->open[k] == s) return false;   /* recursive */
         int nf = (int)avro_schema_record_size(s), n = 0;
         const char **names = arena_alloc(in->a, sizeof(char *) * (size_t)(nf + 1));
         Type *types = arena_alloc(in->a, sizeof(Type) * (size_t)(nf + 1));
         in->open[in->depth++] = s;
+        in->level++;
         for (int i = 0; i < nf; i++)
             if (sql_field_type(avro_schema_record_field_get_by_index(s, i), field_type_json(j, (size_t)i), in, &types[n]))
                 names[n++] = avro_schema_record_field_name(s, i);
         in->depth--;
+        in->level--;
         if (!n) return false;   /* ROW<> has no SQL spelling */
         *t = type_new_row(in->a, n, names, types, false);
         return true;
@@ -419,9 +422,11 @@ static bool sql_type_of(avro_schema_t s, const json_t *j, Infer *in, Type *t)
     case AVRO_MAP: {
         Type e;
         bool map = avro_typeof(s) == AVRO_MAP;
-        if (!in->a || in->depth >= INFER_MAX_DEPTH) return false;
-        if (!sql_field_type(map ? avro_schema_map_values(s) : avro_schema_array_items(s), inner_json(in->defs, j, map ? "values" : "items"), in, &e))
-            return false;
+        if (!in->a || in->level >= INFER_MAX_DEPTH) return false;
+        in->level++;
+        bool ok = sql_field_type(map ? avro_schema_map_values(s) : avro_schema_array_items(s), inner_json(in->defs, j, map ? "values" : "items"), in, &e);
+        in->level--;
+        if (!ok) return false;
         *t = map ? type_new_map(in->a, type_make(TY_STRING, false), e, false) : type_new_array(in->a, e, false);
         return true;
     }

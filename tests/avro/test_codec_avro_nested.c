@@ -314,6 +314,19 @@ static void test_schema_to_columns(void **state)
     assert_int_equal(cavro_schema_to_columns(rec, strlen(rec), &b, err, sizeof err), 2);
     assert_string_equal(b.s, "`v` INT NOT NULL, `kids` ARRAY<ROW<`w` DOUBLE NOT NULL> NOT NULL> NOT NULL");
     sb_free(&b);
+    /* nested deeper than 32 levels: left out (4 levels stay) */
+    StrBuf deep = {0};
+    sb_puts(&deep, "{\"type\":\"record\",\"name\":\"D\",\"fields\":[{\"name\":\"ok\",\"type\":");
+    for (int i = 0; i < 4; i++) sb_puts(&deep, "{\"type\":\"array\",\"items\":");
+    sb_puts(&deep, "\"int\"}}}}},{\"name\":\"deep\",\"type\":");
+    for (int i = 0; i < 40; i++) sb_puts(&deep, "{\"type\":\"map\",\"values\":");
+    sb_puts(&deep, "\"int\"");
+    for (int i = 0; i < 40; i++) sb_putc(&deep, '}');
+    sb_puts(&deep, "}]}");
+    assert_int_equal(cavro_schema_to_columns(deep.s, deep.len, &b, err, sizeof err), 1);
+    assert_string_equal(b.s, "`ok` ARRAY<ARRAY<ARRAY<ARRAY<INT NOT NULL> NOT NULL> NOT NULL> NOT NULL> NOT NULL");
+    sb_free(&b);
+    sb_free(&deep);
 }
 
 int main(void)
