@@ -310,10 +310,17 @@ bool type_assignable(Type from, Type to)
 bool type_castable(Type from, Type to)
 {
     if (from.kind == TY_NULL) return true;
-    /* a nested value casts to STRING (its printed form) and to the same
-     * structure; no other conversion of nested values */
+    /* a nested value casts to STRING (its printed form) and, element by
+     * element, to a nested type of the same kind and shape whose elements
+     * its elements cast to (Flink: ARRAY<INT> → ARRAY<BIGINT>, a ROW field
+     * by field, names free); no other conversion of nested values */
     if (type_is_nested(from) && to.kind == TY_STRING) return true;
-    if (type_is_nested(from) || type_is_nested(to)) return from.kind == to.kind && nest_equal(from, to, false);
+    if (type_is_nested(from) || type_is_nested(to)) {
+        if (from.kind != to.kind || !from.nest || !to.nest || from.nest->n != to.nest->n) return false;
+        for (int i = 0; i < from.nest->n; i++)
+            if (!type_castable(from.nest->types[i], to.nest->types[i])) return false;
+        return true;
+    }
     if (from.kind == to.kind) return true;
     if (to.kind == TY_STRING || from.kind == TY_STRING) return to.kind != TY_INTERVAL && from.kind != TY_INTERVAL;
     /* As Flink 1.15+: no DECIMAL → BOOLEAN, and numbers ↔ timestamps go

@@ -23,9 +23,17 @@
  * JSON (jansson): a table column the writer lacks is NULL (the default
  * Flink's reader schema gives nullable columns), and logical types
  * (date, timestamps, decimal) decide conversions.
+ *
+ * Nested columns (ROW, ARRAY, MAP): a writer record, array or map compiles
+ * into one step with sub-steps (compile_nested), which fills the element
+ * values and packs them into eddy's nested bytes (nested.h) in the batch
+ * arena; only these allocate.  avro-c's resolution check is given the flat
+ * columns only (a nested column's record names would have to match the
+ * writer's): nested columns are judged by compile_nested, by the same rules.
  */
 #include "strbuf.h"
 #include "codec_avro.h"
+#include "nested.h"
 
 #include <avro.h>
 #include <jansson.h>
@@ -68,42 +76,39 @@ static int64_t dec_limit(Type t)
 
 /* ---- SQL → Avro (Flink's AvroSchemaConverter.convertToSchema) ----------------------- */
 
-/* The non-null Avro type of a column, as JSON.  -1 when it has none. */
-static int type_json(StrBuf *b, Type t)
+/* The full names of the records a schema being written defines: a nested
+ * ROW's record is named after its path (Flink's "<row name>_<field>"),
+ * made unique with a suffix when two paths spell the same name. */
+typedef struct RecNames {
+    char **v;             /* full names (malloc'd) */
+    int    n, cap;        /* count, room */
+} RecNames;
+
+static void recnames_free(RecNames *nm)
 {
-    switch ((TypeKind)t.kind) {
-    case TY_BOOLEAN: sb_puts(b, "\"boolean\""); return 0;
-    case TY_TINYINT: case TY_SMALLINT: case TY_INT: sb_puts(b, "\"int\""); return 0;
-    case TY_BIGINT: sb_puts(b, "\"long\""); return 0;
-    case TY_FLOAT: sb_puts(b, "\"float\""); return 0;
-    case TY_DOUBLE: sb_puts(b, "\"double\""); return 0;
-    case TY_STRING: sb_puts(b, "\"string\""); return 0;
-    case TY_BYTES: sb_puts(b, "\"bytes\""); return 0;
-    case TY_DATE: sb_puts(b, "{\"type\":\"int\",\"logicalType\":\"date\"}"); return 0;
-    case TY_TIMESTAMP:
-    case TY_TIMESTAMP_LTZ:
-        sb_printf(b, "{\"type\":\"long\",\"logicalType\":\"%s\"}", t.precision <= 3 ? "timestamp-millis" : "timestamp-micros");
-        return 0;
-    case TY_DECIMAL:
-        sb_printf(b, "{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":%d,\"scale\":%d}", t.precision, t.scale);
-        return 0;
-    case TY_NULL: sb_puts(b, "\"null\""); return 0;
-    default: return -1;
-    }
+    for (int i = 0; i < nm->n; i++) free(nm->v[i]);
+    free(nm->v);
+    memset(nm, 0, sizeof *nm);
 }
 
-/* "name": the type, with ["null", T] and default null when nullable. */
-static int field_json(StrBuf *b, const char *name, Type t)
+static bool recnames_has(const RecNames *nm, const char *s)
 {
-    sb_puts(b, "{\"name\":");
-    sb_json_str(b, name);
-    sb_puts(b, ",\"type\":");
-    bool nullable = t.nullable && t.kind != TY_NULL;
-    if (nullable) sb_puts(b, "[\"null\",");
-    if (type_json(b, t)) return -1;
-    if (nullable) sb_puts(b, "],\"default\":null");
-    sb_putc(b, '}');
-    return 0;
+    for (int i = 0; i < nm->n; i++)
+        if (strcmp(nm->v[i], s) == 0) return true;
+    return false;
+}
+
+/* Claims `want` (or want_2, want_3, … when taken); the name into out. */
+static void recnames_claim(RecNames *nm, const char *want, char *out, size_t n)
+{
+    snprintf(out, n, "%s", want);
+    for (int k = 2; recnames_has(nm, out); k++) snprintf(out, n, "%s_%d", want, k);
+    if (nm->n == nm->cap) {
+        nm->cap = nm->cap ? nm->cap * 2 : 8;
+        nm->v = realloc(nm->v, sizeof *nm->v * (size_t)nm->cap);
+        if (!nm->v) abort();
+    }
+    nm->v[nm->n++] = str_dup(out);
 }
 
 /* {"type":"record","name":…,"namespace":…,"fields":[ */
@@ -122,22 +127,121 @@ static void record_head(StrBuf *b, const char *fullname)
     sb_puts(b, ",\"fields\":[");
 }
 
+static int field_json(StrBuf *b, const char *name, Type t, const char *rowname, RecNames *nm, char *why, size_t whylen);
+
+/* The non-null Avro type of a column, as JSON.  rowname: the full name a
+ * ROW's record takes (nested records are named after it, as Flink names
+ * them).  -1 with why when it has none. */
+static int type_json(StrBuf *b, Type t, const char *rowname, RecNames *nm, char *why, size_t whylen)
+{
+    switch ((TypeKind)t.kind) {
+    case TY_BOOLEAN: sb_puts(b, "\"boolean\""); return 0;
+    case TY_TINYINT: case TY_SMALLINT: case TY_INT: sb_puts(b, "\"int\""); return 0;
+    case TY_BIGINT: sb_puts(b, "\"long\""); return 0;
+    case TY_FLOAT: sb_puts(b, "\"float\""); return 0;
+    case TY_DOUBLE: sb_puts(b, "\"double\""); return 0;
+    case TY_STRING: sb_puts(b, "\"string\""); return 0;
+    case TY_BYTES: sb_puts(b, "\"bytes\""); return 0;
+    case TY_DATE: sb_puts(b, "{\"type\":\"int\",\"logicalType\":\"date\"}"); return 0;
+    case TY_TIMESTAMP:
+    case TY_TIMESTAMP_LTZ:
+        sb_printf(b, "{\"type\":\"long\",\"logicalType\":\"%s\"}", t.precision <= 3 ? "timestamp-millis" : "timestamp-micros");
+        return 0;
+    case TY_DECIMAL:
+        sb_printf(b, "{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":%d,\"scale\":%d}", t.precision, t.scale);
+        return 0;
+    case TY_NULL: sb_puts(b, "\"null\""); return 0;
+    case TY_ROW: {
+        if (!nm) break;
+        char full[512];
+        recnames_claim(nm, rowname ? rowname : CAVRO_DEFAULT_RECORD, full, sizeof full);
+        record_head(b, full);
+        for (int i = 0; i < t.nest->n; i++) {
+            const char *fname = t.nest->names[i];
+            if (!avro_name_ok(fname)) {
+                str_errf(why, whylen, "field '%s' is not a valid Avro field name (letters, digits and '_', not starting with a digit)", fname);
+                return -1;
+            }
+            for (int k = 0; k < i; k++)
+                if (strcmp(t.nest->names[k], fname) == 0) {
+                    str_errf(why, whylen, "field '%s' appears twice", fname);
+                    return -1;
+                }
+            if (i) sb_putc(b, ',');
+            char sub[600];
+            snprintf(sub, sizeof sub, "%s_%s", full, fname);
+            if (field_json(b, fname, t.nest->types[i], sub, nm, why, whylen)) return -1;
+        }
+        sb_puts(b, "]}");
+        return 0;
+    }
+    case TY_ARRAY:
+    case TY_MAP: {
+        if (!nm) break;
+        Type et = t.nest->types[t.kind == TY_MAP ? 1 : 0];
+        if (t.kind == TY_MAP && t.nest->types[0].kind != TY_STRING) {
+            str_errf(why, whylen, "an Avro map has string keys, not %s", type_kind_name((TypeKind)t.nest->types[0].kind));
+            return -1;
+        }
+        sb_puts(b, t.kind == TY_MAP ? "{\"type\":\"map\",\"values\":" : "{\"type\":\"array\",\"items\":");
+        bool nullable = et.nullable && et.kind != TY_NULL;
+        if (nullable) sb_puts(b, "[\"null\",");
+        if (type_json(b, et, rowname, nm, why, whylen)) return -1;
+        if (nullable) sb_putc(b, ']');
+        sb_putc(b, '}');
+        return 0;
+    }
+    default: break;
+    }
+    str_errf(why, whylen, "type %s has no Avro form", type_kind_name((TypeKind)t.kind));
+    return -1;
+}
+
+/* "name": the type, with ["null", T] and default null when nullable. */
+static int field_json(StrBuf *b, const char *name, Type t, const char *rowname, RecNames *nm, char *why, size_t whylen)
+{
+    sb_puts(b, "{\"name\":");
+    sb_json_str(b, name);
+    sb_puts(b, ",\"type\":");
+    bool nullable = t.nullable && t.kind != TY_NULL;
+    if (nullable) sb_puts(b, "[\"null\",");
+    if (type_json(b, t, rowname, nm, why, whylen)) return -1;
+    if (nullable) sb_puts(b, "],\"default\":null");
+    sb_putc(b, '}');
+    return 0;
+}
+
 int cavro_schema_of_columns(const JsonField *fields, int n, const char *fullname, StrBuf *out, char *err, size_t errlen)
 {
-    record_head(out, fullname);
-    for (int i = 0; i < n; i++) {
+    if (!fullname) fullname = CAVRO_DEFAULT_RECORD;
+    RecNames nm = {0};
+    char top[512];
+    recnames_claim(&nm, fullname, top, sizeof top);
+    record_head(out, top);
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
         if (!avro_name_ok(fields[i].name)) {
             str_errf(err, errlen, "column '%s' is not a valid Avro field name (letters, digits and '_', not starting with a digit)",
                     fields[i].name);
-            return -1;
+            rc = -1;
+            break;
         }
+        for (int k = 0; k < i; k++)
+            if (strcmp(fields[k].name, fields[i].name) == 0) {
+                str_errf(err, errlen, "column '%s' appears twice", fields[i].name);
+                rc = -1;
+            }
+        if (rc) break;
         if (i) sb_putc(out, ',');
-        if (field_json(out, fields[i].name, fields[i].type)) {
-            str_errf(err, errlen, "column '%s': type %s has no Avro form", fields[i].name,
-                    type_kind_name((TypeKind)fields[i].type.kind));
-            return -1;
+        char sub[600], why[400];
+        snprintf(sub, sizeof sub, "%s_%s", top, fields[i].name);
+        if (field_json(out, fields[i].name, fields[i].type, sub, &nm, why, sizeof why)) {
+            str_errf(err, errlen, "column '%s': %s", fields[i].name, why);
+            rc = -1;
         }
     }
+    recnames_free(&nm);
+    if (rc) return -1;
     sb_puts(out, "]}");
     return 0;
 }
@@ -183,12 +287,95 @@ static avro_schema_t deref(avro_schema_t s)
     return s;
 }
 
+/* ---- named types (the JSON of a name reference) ----------------------------------- */
+
+/* A schema may define a record, enum or fixed once and refer to it by name
+ * later ("type": "Address"); avro-c resolves the reference, but the JSON
+ * (logical types, a nested record's fields) has to be found by name too.
+ * defs maps full names, and short names, to their definitions. */
+static void collect_named(json_t *defs, const json_t *j, const char *ns, int depth)
+{
+    if (depth > SKIP_MAX_DEPTH) return;
+    if (json_is_array(j)) {
+        for (size_t i = 0; i < json_array_size(j); i++) collect_named(defs, json_array_get(j, i), ns, depth + 1);
+        return;
+    }
+    if (!json_is_object(j)) return;
+    const json_t *type = json_object_get(j, "type");
+    if (!json_is_string(type)) {
+        collect_named(defs, type, ns, depth + 1);
+        return;
+    }
+    const char *ty = json_string_value(type);
+    if (strcmp(ty, "array") == 0) collect_named(defs, json_object_get(j, "items"), ns, depth + 1);
+    if (strcmp(ty, "map") == 0) collect_named(defs, json_object_get(j, "values"), ns, depth + 1);
+    bool rec = strcmp(ty, "record") == 0 || strcmp(ty, "error") == 0;
+    if (!rec && strcmp(ty, "enum") != 0 && strcmp(ty, "fixed") != 0) return;
+    const char *name = json_string_value(json_object_get(j, "name"));
+    if (!name) return;
+    const char *own = json_string_value(json_object_get(j, "namespace"));
+    char full[512], space[512];
+    const char *dot = strrchr(name, '.');
+    if (dot) snprintf(full, sizeof full, "%s", name), snprintf(space, sizeof space, "%.*s", (int)(dot - name), name);
+    else if (own && *own) snprintf(full, sizeof full, "%s.%s", own, name), snprintf(space, sizeof space, "%s", own);
+    else if (ns && *ns) snprintf(full, sizeof full, "%s.%s", ns, name), snprintf(space, sizeof space, "%s", ns);
+    else snprintf(full, sizeof full, "%s", name), space[0] = 0;
+    json_object_set(defs, full, (json_t *)j);
+    const char *shortname = dot ? dot + 1 : name;
+    if (!json_object_get(defs, shortname)) json_object_set(defs, shortname, (json_t *)j);
+    if (!rec) return;
+    const json_t *fs = json_object_get(j, "fields");
+    for (size_t i = 0; i < json_array_size(fs); i++) collect_named(defs, json_object_get(json_array_get(fs, i), "type"), space, depth + 1);
+}
+
+/* j itself, or the definition it names. */
+static const json_t *named(const json_t *defs, const json_t *j)
+{
+    if (defs && json_is_string(j)) {
+        const json_t *d = json_object_get(defs, json_string_value(j));
+        if (d) return d;
+    }
+    return j;
+}
+
+/* The JSON of a record's i-th field type, an array's items, a map's values
+ * (j resolved through defs first). */
+static const json_t *field_type_json(const json_t *rec, size_t i)
+{
+    const json_t *fs = json_object_get(rec, "fields");
+    return json_object_get(json_array_get(fs, i), "type");
+}
+
+static const json_t *inner_json(const json_t *defs, const json_t *j, const char *key)
+{
+    j = named(defs, j);
+    return json_is_object(j) ? json_object_get(j, key) : NULL;
+}
+
 /* ---- Avro → SQL (Flink's AvroSchemaConverter.convertToDataType) -------------------- */
 
-/* The SQL type of a non-union Avro type; false when eddy has none. */
-static bool sql_type_of(avro_schema_t s, const json_t *j, Type *t)
+#define INFER_MAX_DEPTH 32   /* nesting a derived column may have (deeper fields are left out) */
+
+/* Deriving nested types: the arena they live in, the named types, and
+ * the records being expanded (a record that contains itself has no SQL
+ * type: the field that recurses is left out). */
+typedef struct Infer {
+    const json_t *defs;                    /* named types (collect_named) */
+    Arena        *a;                       /* nested type descriptors; NULL = flat types only */
+    avro_schema_t open[INFER_MAX_DEPTH];   /* records being expanded */
+    int           depth;                   /* their count */
+    int           level;                   /* records, arrays and maps being expanded */
+} Infer;
+
+static bool sql_field_type(avro_schema_t s, const json_t *j, Infer *in, Type *t);
+
+/* The SQL type of a non-union Avro type; false when eddy has none.
+ * Records are ROWs (fields eddy has no type for left out), arrays ARRAYs,
+ * maps MAP<STRING NOT NULL, V>, as Flink derives them. */
+static bool sql_type_of(avro_schema_t s, const json_t *j, Infer *in, Type *t)
 {
     s = deref(s);
+    j = named(in->defs, j);
     LogicalInfo li = logical_of(j);
     switch (avro_typeof(s)) {
     case AVRO_BOOLEAN: *t = type_make(TY_BOOLEAN, false); return true;
@@ -213,15 +400,45 @@ static bool sql_type_of(avro_schema_t s, const json_t *j, Type *t)
         else *t = type_make(TY_BYTES, false);
         if (t->kind == TY_BYTES && avro_typeof(s) == AVRO_FIXED) t->len = (int)avro_schema_fixed_size(s);   /* VARBINARY(n), as Flink */
         return true;
+    case AVRO_RECORD: {
+        if (!in->a || in->depth >= INFER_MAX_DEPTH || in->level >= INFER_MAX_DEPTH) return false;
+        for (int k = 0; k < in->depth; k++)
+            if (in->open[k] == s) return false;   /* recursive */
+        int nf = (int)avro_schema_record_size(s), n = 0;
+        const char **names = arena_alloc(in->a, sizeof(char *) * (size_t)(nf + 1));
+        Type *types = arena_alloc(in->a, sizeof(Type) * (size_t)(nf + 1));
+        in->open[in->depth++] = s;
+        in->level++;
+        for (int i = 0; i < nf; i++)
+            if (sql_field_type(avro_schema_record_field_get_by_index(s, i), field_type_json(j, (size_t)i), in, &types[n]))
+                names[n++] = avro_schema_record_field_name(s, i);
+        in->depth--;
+        in->level--;
+        if (!n) return false;   /* ROW<> has no SQL spelling */
+        *t = type_new_row(in->a, n, names, types, false);
+        return true;
+    }
+    case AVRO_ARRAY:
+    case AVRO_MAP: {
+        Type e;
+        bool map = avro_typeof(s) == AVRO_MAP;
+        if (!in->a || in->level >= INFER_MAX_DEPTH) return false;
+        in->level++;
+        bool ok = sql_field_type(map ? avro_schema_map_values(s) : avro_schema_array_items(s), inner_json(in->defs, j, map ? "values" : "items"), in, &e);
+        in->level--;
+        if (!ok) return false;
+        *t = map ? type_new_map(in->a, type_make(TY_STRING, false), e, false) : type_new_array(in->a, e, false);
+        return true;
+    }
     default: return false;
     }
 }
 
 /* A field's type: T, ["null", T] or [T, "null"]. */
-static bool sql_field_type(avro_schema_t s, const json_t *j, Type *t)
+static bool sql_field_type(avro_schema_t s, const json_t *j, Infer *in, Type *t)
 {
     s = deref(s);
-    if (avro_typeof(s) != AVRO_UNION) return sql_type_of(s, j, t);
+    if (avro_typeof(s) != AVRO_UNION) return sql_type_of(s, j, in, t);
     size_t nb = avro_schema_union_size(s);
     int value = -1, nulls = 0;
     for (size_t k = 0; k < nb; k++) {
@@ -231,7 +448,8 @@ static bool sql_field_type(avro_schema_t s, const json_t *j, Type *t)
         else return false;   /* a real union: no SQL type */
     }
     if (value < 0 || nulls != 1) return false;
-    if (!sql_type_of(avro_schema_union_branch(s, value), json_is_array(j) ? json_array_get(j, (size_t)value) : NULL, t)) return false;
+    if (!sql_type_of(avro_schema_union_branch(s, value), json_is_array(j) ? json_array_get(j, (size_t)value) : NULL, in, t))
+        return false;
     t->nullable = 1;
     return true;
 }
@@ -257,13 +475,6 @@ static int parse_both(const char *text, size_t len, avro_schema_t *s, json_t **j
     return 0;
 }
 
-/* The "type" of the i-th field of a record schema's JSON, or NULL. */
-static const json_t *field_type_json(const json_t *rec, size_t i)
-{
-    const json_t *fs = json_object_get(rec, "fields");
-    return json_object_get(json_array_get(fs, i), "type");
-}
-
 int cavro_schema_to_columns(const char *schema, size_t len, StrBuf *out, char *err, size_t errlen)
 {
     avro_schema_t s;
@@ -274,17 +485,24 @@ int cavro_schema_to_columns(const char *schema, size_t len, StrBuf *out, char *e
         str_errf(err, errlen, "the schema is a %s, not a record", avro_schema_type_name(s));
         ncols = -1;
     } else {
+        json_t *defs = json_object();
+        collect_named(defs, j, NULL, 0);
+        Arena a;
+        arena_init(&a, 1024);
+        Infer in = {.defs = defs, .a = &a, .open = {s}, .depth = 1};
         size_t nf = avro_schema_record_size(s);
         for (size_t i = 0; i < nf; i++) {
             Type t;
             const char *name = avro_schema_record_field_name(s, (int)i);
-            if (!sql_field_type(avro_schema_record_field_get_by_index(s, (int)i), field_type_json(j, i), &t)) continue;
+            if (!sql_field_type(avro_schema_record_field_get_by_index(s, (int)i), field_type_json(j, i), &in, &t)) continue;
             if (ncols++) sb_puts(out, ", ");
             sb_putc(out, '`');
             sb_puts(out, name);
             sb_puts(out, "` ");
             type_print(out, t);
         }
+        arena_free(&a);
+        json_decref(defs);
     }
     json_decref(j);
     avro_schema_decref(s);
@@ -416,6 +634,9 @@ typedef enum WKind {
     W_NULL, W_BOOL, W_INT, W_LONG, W_FLOAT, W_DOUBLE, W_BYTES, W_FIXED, W_ENUM, W_UNION,
     W_SKIP,               /* anything else the table does not read: skipped by its schema */
     W_FAIL,               /* a union branch that cannot go into the column: an error if taken */
+    W_RECORD,             /* a record into a ROW: sub = one step per writer field, slots = the ROW's fields */
+    W_ARRAY,              /* an array into an ARRAY: sub[0] reads an item into slot 0 */
+    W_MAP,                /* a map into a MAP<STRING, V>: sub[0] reads a value into slot 0 */
 } WKind;
 
 /* How it lands in the column. */
@@ -447,8 +668,10 @@ struct Step {
     int         nbranch;  /* count */
     const char **sym;     /* W_ENUM with CV_SYM: symbols */
     int         nsym;     /* count */
-    avro_schema_t skip;   /* W_SKIP: the schema to skip (a reference held by the program) */
+    avro_schema_t skip;   /* W_SKIP, W_FAIL, nested: the schema to skip (a reference held by the program) */
     const char *fail;     /* W_FAIL: why */
+    Step       *sub;      /* W_RECORD, W_ARRAY, W_MAP: the steps of a field / an item / a value */
+    int         nsub;     /* count */
 };
 
 struct CavroProgram {
@@ -457,9 +680,14 @@ struct CavroProgram {
     Step       *steps;    /* in the writer's field order (one for a non-record writer) */
     int         nsteps;   /* count */
     avro_schema_t ws;     /* writer schema (kept for W_SKIP steps) */
+    json_t     *defs;     /* the writer's named types (collect_named), while compiling */
 };
 
 static bool is_string_like(avro_type_t t) { return t == AVRO_STRING || t == AVRO_BYTES || t == AVRO_FIXED || t == AVRO_ENUM; }
+
+static int compile_value(CavroProgram *p, avro_schema_t s, const json_t *j, const JsonField *col, Step *st, char *err, size_t errlen);
+static int compile_nested(CavroProgram *p, avro_schema_t s, const json_t *j, const JsonField *col, Step *st, char *err, size_t errlen);
+static int min_size(avro_schema_t s, int depth);
 
 /* Compiles one writer value (non-union) into the column `col` at `slot`.
  * Returns 0, or -1 with why the pair cannot resolve (only possible for a
@@ -467,6 +695,7 @@ static bool is_string_like(avro_type_t t) { return t == AVRO_STRING || t == AVRO
 static int compile_scalar(CavroProgram *p, avro_schema_t s, const json_t *j, const JsonField *col, Step *st, char *err, size_t errlen)
 {
     s = deref(s);
+    j = named(p->defs, j);
     avro_type_t at = avro_typeof(s);
     LogicalInfo li = logical_of(j);
     Type t = col ? col->type : type_make(TY_NULL, true);
@@ -529,6 +758,17 @@ static int compile_scalar(CavroProgram *p, avro_schema_t s, const json_t *j, con
         st->sym = arena_alloc(&p->arena, sizeof(char *) * (size_t)(st->nsym + 1));
         for (int i = 0; i < st->nsym; i++) st->sym[i] = arena_strdup(&p->arena, avro_schema_enum_get(s, i));
         break;
+    case AVRO_RECORD:
+    case AVRO_ARRAY:
+    case AVRO_MAP:
+        if (col && col->slot >= 0 &&
+            ((at == AVRO_RECORD && k == TY_ROW) || (at == AVRO_ARRAY && k == TY_ARRAY) || (at == AVRO_MAP && k == TY_MAP)))
+            return compile_nested(p, s, j, col, st, err, errlen);
+        if (col && col->slot >= 0) goto bad;
+        st->w = W_SKIP;
+        st->skip = s;
+        st->conv = CV_NONE;
+        return 0;
     default:
         if (!col) {
             st->w = W_SKIP;
@@ -548,6 +788,61 @@ bad:
     str_errf(err, errlen, "field '%s': Avro %s cannot be read into a %s column", col->name, avro_schema_type_name(s),
             type_kind_name(k));
     return -1;
+}
+
+/* Compiles a writer record, array or map into a nested column (col->type
+ * a ROW, ARRAY or MAP).  Resolution follows Avro's rules, judged here
+ * (avro-c never sees nested columns: see cavro_program_new): a record's
+ * fields match the ROW's by name, writer fields the ROW lacks are skipped,
+ * ROW fields the writer lacks are NULL (an error when NOT NULL); items and
+ * values are compiled like columns, unions and promotions included.  The
+ * sub-steps' names are paths for messages: `payload.items[].sku`, where
+ * each `[]` becomes the element's position (1-based) or the map's key
+ * when a record is read. */
+static int compile_nested(CavroProgram *p, avro_schema_t s, const json_t *j, const JsonField *col, Step *st, char *err, size_t errlen)
+{
+    Type t = col->type;
+    st->skip = s;
+    st->conv = CV_NONE;
+    if (avro_typeof(s) == AVRO_RECORD) {
+        int nw = (int)avro_schema_record_size(s), nr = t.nest->n;
+        st->w = W_RECORD;
+        st->sub = arena_alloc(&p->arena, sizeof(Step) * (size_t)(nw + 1));
+        st->nsub = nw;
+        bool *seen = arena_alloc(&p->arena, (size_t)nr + 1);
+        for (int i = 0; i < nw; i++) {
+            const char *name = avro_schema_record_field_name(s, i);
+            int fi = -1;
+            for (int k = 0; k < nr && fi < 0; k++)
+                if (!seen[k] && strcmp(t.nest->names[k], name) == 0) fi = k;
+            JsonField sub = {arena_printf(&p->arena, "%s.%s", col->name, name), fi >= 0 ? t.nest->types[fi] : type_make(TY_NULL, true), fi};
+            if (compile_value(p, avro_schema_record_field_get_by_index(s, i), field_type_json(j, (size_t)i), fi >= 0 ? &sub : NULL,
+                              &st->sub[i], err, errlen))
+                return -1;
+            if (fi < 0) st->sub[i].field = sub.name;
+            else seen[fi] = true;
+        }
+        for (int k = 0; k < nr; k++)
+            if (!seen[k] && !t.nest->types[k].nullable && t.nest->types[k].kind != TY_NULL) {
+                str_errf(err, errlen, "field '%s.%s' is NOT NULL but the writer's record has no field '%s'", col->name, t.nest->names[k],
+                         t.nest->names[k]);
+                return -1;
+            }
+        return 0;
+    }
+    bool map = avro_typeof(s) == AVRO_MAP;
+    if (map && t.nest->types[0].kind != TY_STRING) {
+        str_errf(err, errlen, "field '%s': an Avro map has string keys; it cannot be read into a MAP with %s keys", col->name,
+                 type_kind_name((TypeKind)t.nest->types[0].kind));
+        return -1;
+    }
+    st->w = map ? W_MAP : W_ARRAY;
+    st->arg = map || min_size(avro_schema_array_items(s), 0);   /* every item takes a byte at least */
+    st->sub = arena_alloc(&p->arena, sizeof(Step) * 2);
+    st->nsub = 1;
+    JsonField sub = {arena_printf(&p->arena, "%s[]", col->name), t.nest->types[map ? 1 : 0], 0};
+    return compile_value(p, map ? avro_schema_map_values(s) : avro_schema_array_items(s), j ? json_object_get(j, map ? "values" : "items") : NULL,
+                         &sub, &st->sub[0], err, errlen);
 }
 
 /* Compiles a writer field (maybe a union). */
@@ -622,8 +917,9 @@ static void reader_field_type(StrBuf *b, avro_schema_t ws, const json_t *wj, Typ
         }
     }
     bool nullable = col.nullable && col.kind != TY_NULL;
+    char why[200];
     if (nullable) sb_puts(b, "[\"null\",");
-    type_json(b, col);
+    type_json(b, col, NULL, NULL, why, sizeof why);
     if (nullable) sb_putc(b, ']');
 }
 
@@ -649,6 +945,8 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
     StrBuf rb = {0};
     char why[400];
     if (parse_both(writer, len, &p->ws, &wj, err, errlen)) goto fail;
+    p->defs = json_object();
+    collect_named(p->defs, wj, NULL, 0);
 
     if (avro_typeof(p->ws) == AVRO_RECORD) {
         int nf = (int)avro_schema_record_size(p->ws);
@@ -674,6 +972,7 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
             p->nsteps++;
             if (!col) continue;
             seen[col - r->f] = true;
+            if (type_is_nested(col->type)) continue;   /* judged by compile_nested */
             /* The effective reader: this field, typed for the column. */
             if (nread++) sb_putc(&rb, ',');
             sb_puts(&rb, "{\"name\":");
@@ -705,6 +1004,7 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
             goto fail;
         }
         p->nsteps = 1;
+        if (type_is_nested(r->f[0].type)) goto done;   /* judged by compile_nested */
         reader_field_type(&rb, p->ws, wj, r->f[0].type);
     }
 
@@ -722,11 +1022,16 @@ CavroProgram *cavro_program_new(const CavroReader *r, const char *writer, size_t
     }
     avro_value_iface_decref(res);
     avro_schema_decref(eff);
+done:
+    json_decref(p->defs);
+    p->defs = NULL;
     json_decref(wj);
     sb_free(&rb);
     return p;
 fail:
     if (eff) avro_schema_decref(eff);
+    json_decref(p->defs);
+    p->defs = NULL;
     json_decref(wj);
     sb_free(&rb);
     cavro_program_free(p);
@@ -743,29 +1048,72 @@ void cavro_program_free(CavroProgram *p)
 
 /* ---- decoding: the compiled program ----------------------------------------------- */
 
+#define CUR_MAX_DEPTH 32   /* element positions kept for messages */
+
+/* Where inside nested values the cursor is: one entry per `[]` of a
+ * step's path (compile_nested), an array position or a map key. */
+typedef struct CurPos {
+    int64_t     index;    /* an array element's position (1-based) */
+    const char *key;      /* a map value's key (into the record), else NULL */
+    int32_t     klen;     /* its length */
+} CurPos;
+
 typedef struct Cur {
     const uint8_t *p;     /* next byte */
     const uint8_t *base;  /* first byte of the body */
     const uint8_t *end;   /* one past the last */
     char          *err;   /* message buffer */
     size_t         errlen;/* its size */
+    Arena         *arena; /* nested values (nested_pack) */
+    int            depth; /* entries of pos in use */
+    CurPos         pos[CUR_MAX_DEPTH]; /* the enclosing elements, outermost first */
 } Cur;
+
+/* The field's path with each `[]` filled from the cursor: items[2].sku,
+ * attrs['color']. */
+static const char *where(const Cur *c, const char *field, char *buf, size_t n)
+{
+    if (!field) return "";
+    if (!strstr(field, "[]")) return field;
+    size_t o = 0;
+    int k = 0;
+    for (const char *q = field; *q && o + 1 < n; q++) {
+        if (q[0] == '[' && q[1] == ']') {
+            int w;
+            if (k < c->depth && k < CUR_MAX_DEPTH && c->pos[k].key)
+                w = snprintf(buf + o, n - o, "['%.*s%s']", c->pos[k].klen > 40 ? 40 : (int)c->pos[k].klen, c->pos[k].key,
+                             c->pos[k].klen > 40 ? "…" : "");
+            else if (k < c->depth && k < CUR_MAX_DEPTH) w = snprintf(buf + o, n - o, "[%lld]", (long long)c->pos[k].index);
+            else w = snprintf(buf + o, n - o, "[]");
+            o += w < 0 ? 0 : (size_t)w;
+            if (o >= n) o = n - 1;
+            k++;
+            q++;
+            continue;
+        }
+        buf[o++] = *q;
+    }
+    buf[o] = 0;
+    return buf;
+}
 
 static int truncated(Cur *c, const char *field)
 {
-    str_errf(c->err, c->errlen, "truncated Avro record: field '%s' runs past the end (%zu bytes)", field, (size_t)(c->end - c->base));
+    char w[256];
+    str_errf(c->err, c->errlen, "truncated Avro record: field '%s' runs past the end (%zu bytes)", where(c, field, w, sizeof w),
+             (size_t)(c->end - c->base));
     return -1;
 }
 
 static int bad(Cur *c, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int bad(Cur *c, const char *field, const char *fmt, ...)
 {
-    char m[300];
+    char m[300], w[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
-    str_errf(c->err, c->errlen, "field '%s': %s at byte %zu", field, m, (size_t)(c->p - c->base));
+    str_errf(c->err, c->errlen, "field '%s': %s at byte %zu", where(c, field, w, sizeof w), m, (size_t)(c->p - c->base));
     return -1;
 }
 
@@ -934,6 +1282,80 @@ static int skip_schema(Cur *c, avro_schema_t s, const char *field, int depth)
     }
 }
 
+#define NESTED_MAX_EMPTY (1 << 20)   /* items of no size (nulls, empty records) one array may hold */
+
+static int run_step(Cur *c, const Step *st, Value *row);
+
+/* Room for 2 more values in *vals (stack-allocated at first). */
+static Value *vals_room(Cur *c, Value **vals, int n, int *cap)
+{
+    if (n + 2 <= *cap) return *vals;
+    int nc = *cap * 2;
+    Value *nv = arena_alloc(c->arena, sizeof(Value) * (size_t)nc);
+    memcpy(nv, *vals, sizeof(Value) * (size_t)n);
+    *vals = nv;
+    *cap = nc;
+    return nv;
+}
+
+/* A record, array or map into the nested value *v (nested.h's bytes in
+ * the arena).  Recursion follows the column's type, never the input. */
+static int run_nested(Cur *c, const Step *st, Value *v)
+{
+    Value stack[16], *vals = stack;
+    int n = 0, cap = 16;
+    if (st->w == W_RECORD) {
+        n = st->col.nest->n;
+        if (n > cap) vals = arena_alloc(c->arena, sizeof(Value) * (size_t)n), cap = n;
+        for (int i = 0; i < n; i++) vals[i] = (Value){.i = 0, .n = 0, .null = 1};
+        for (int i = 0; i < st->nsub; i++)
+            if (run_step(c, &st->sub[i], vals)) return -1;
+    } else {
+        bool map = st->w == W_MAP;
+        int d = c->depth++;
+        int64_t k = 0;
+        for (;;) {
+            int64_t count;
+            if (rd_long_f(c, st->field, &count)) return -1;
+            if (count == 0) break;
+            if (count < 0) {   /* a block with its size in bytes: the size is not needed */
+                int64_t size;
+                if (count == INT64_MIN) return bad(c, st->field, "malformed block count");
+                if (rd_long_f(c, st->field, &size)) return -1;
+                if (size < 0) return bad(c, st->field, "negative block size %lld", (long long)size);
+                count = -count;
+            }
+            if (st->arg ? count > c->end - c->p : k + count > NESTED_MAX_EMPTY) {
+                if (st->arg) return truncated(c, st->field);
+                return bad(c, st->field, "more than %d items of no size", NESTED_MAX_EMPTY);
+            }
+            for (int64_t e = 0; e < count; e++, k++) {
+                vals = vals_room(c, &vals, n, &cap);
+                CurPos *pos = d < CUR_MAX_DEPTH ? &c->pos[d] : NULL;
+                if (map) {
+                    int64_t kl;
+                    if (rd_long_f(c, st->field, &kl)) return -1;
+                    if (kl < 0) return bad(c, st->field, "negative length %lld of a map key", (long long)kl);
+                    if (kl > c->end - c->p) return truncated(c, st->field);
+                    if (kl > INT32_MAX) return bad(c, st->field, "map key longer than 2 GiB");
+                    vals[n] = (Value){.s = (const char *)c->p, .n = (int32_t)kl, .null = 0};
+                    if (pos) *pos = (CurPos){k + 1, (const char *)c->p, (int32_t)kl};
+                    c->p += kl;
+                } else if (pos) {
+                    *pos = (CurPos){k + 1, NULL, 0};
+                }
+                Value *ev = &vals[n + map];
+                *ev = (Value){.i = 0, .n = 0, .null = 1};
+                if (run_step(c, &st->sub[0], ev)) return -1;
+                n += map ? 2 : 1;
+            }
+        }
+        c->depth = d;
+    }
+    nested_pack(c->arena, st->col, vals, n, v);
+    return 0;
+}
+
 /* Runs one step. */
 static int run_step(Cur *c, const Step *st, Value *row)
 {
@@ -1024,6 +1446,11 @@ static int run_step(Cur *c, const Step *st, Value *row)
         return run_step(c, &st->branch[x], row);
     case W_SKIP:
         return skip_schema(c, st->skip, st->field, 0);
+    case W_RECORD:
+    case W_ARRAY:
+    case W_MAP:
+        if (!v) return skip_schema(c, st->skip, st->field, 0);
+        return run_nested(c, st, v);
     case W_FAIL:
         if (!v) return skip_schema(c, st->skip, st->field, 0);
         str_errf(c->err, c->errlen, "%s", st->fail);
@@ -1048,10 +1475,22 @@ static int run_program(const CavroProgram *p, Cur *c, Value *row)
     return 0;
 }
 
+/* The cursor at the start of buf (pos is left as it is: filled before use). */
+static inline void cur_init(Cur *c, const char *buf, size_t len, Arena *arena, char *err, size_t errlen)
+{
+    c->p = c->base = (const uint8_t *)buf;
+    c->end = (const uint8_t *)buf + len;
+    c->err = err;
+    c->errlen = errlen;
+    c->arena = arena;
+    c->depth = 0;
+}
+
 int cavro_decode(CavroProgram *p, const char *buf, size_t len, Value *row, Arena *arena, char *err, size_t errlen)
 {
-    (void)arena;   /* strings point into buf: nothing is copied */
-    Cur c = {(const uint8_t *)buf, (const uint8_t *)buf, (const uint8_t *)buf + len, err, errlen};
+    /* strings point into buf; only nested values are built in the arena */
+    Cur c;
+    cur_init(&c, buf, len, arena, err, errlen);
     if (run_program(p, &c, row)) return -1;
     if (c.p != c.end) {
         str_errf(err, errlen, "%zu bytes left over after the Avro record (%zu bytes): the writer's schema does not describe the data",
@@ -1185,9 +1624,10 @@ fail:
 }
 
 int cavro_envelope_decode(CavroEnvelope *e, const char *buf, size_t len, Value *before, Value *after, bool *has_before,
-                          bool *has_after, const char **op, size_t *oplen, char *err, size_t errlen)
+                          bool *has_after, const char **op, size_t *oplen, Arena *arena, char *err, size_t errlen)
 {
-    Cur c = {(const uint8_t *)buf, (const uint8_t *)buf, (const uint8_t *)buf + len, err, errlen};
+    Cur c;
+    cur_init(&c, buf, len, arena, err, errlen);
     *has_before = *has_after = false;
     *op = NULL;
     *oplen = 0;
@@ -1319,61 +1759,97 @@ static int decimal_bytes(int64_t x, uint8_t out[8])
     return 8 - k;
 }
 
-void cavro_encode(const CavroEncoder *e, const Value *row, StrBuf *out)
+static void enc_value(StrBuf *out, Type t, const Value *v);
+
+/* A non-NULL nested value: a record's fields in order, an array's or a
+ * map's items in one block (count, items, 0; no block at all when empty). */
+static void enc_nested(StrBuf *out, Type t, const Value *v)
+{
+    NestedIter it;
+    int n = nested_open(&it, t, v);
+    uint8_t tmp[ROWKEY_VARINT_MAX];
+    if (n < 0) n = 0;   /* not a nested value of t: written as an empty one (cannot happen for a value eddy built) */
+    if (t.kind != TY_ROW && n > 0) sb_putn(out, (const char *)tmp, (size_t)(put_long(tmp, t.kind == TY_MAP ? n / 2 : n) - tmp));
+    for (int i = 0; i < n; i++) {
+        Value e;
+        if (nested_next(&it, &e)) e = (Value){.null = 1};
+        Type et = type_elem(t, i);
+        if (t.kind == TY_MAP && !(i & 1)) et.nullable = 0;   /* an Avro map key is a plain string */
+        enc_value(out, et, &e);
+    }
+    if (t.kind == TY_ROW && n < t.nest->n)   /* bad bytes: the missing fields as NULLs / zeros */
+        for (int i = n; i < t.nest->n; i++) enc_value(out, t.nest->types[i], &(Value){.null = 1});
+    if (t.kind != TY_ROW) sb_putc(out, 0);   /* the end of the blocks */
+}
+
+/* One value of type t: the union branch when t is nullable, then the value. */
+static void enc_value(StrBuf *out, Type t, const Value *v)
 {
     uint8_t tmp[64];
-    for (int i = 0; i < e->nf; i++) {
-        const JsonField *f = &e->f[i];
-        const Value *v = &row[f->slot];
-        Type t = f->type;
-        uint8_t *o = tmp;
-        bool null = v->null;
-        if (t.nullable && t.kind != TY_NULL) {
-            *o++ = null ? 0 : 2;   /* union branch 0 (null) or 1 (the value), zig-zag */
-            if (null) {
-                sb_putn(out, (const char *)tmp, 1);
-                continue;
-            }
+    uint8_t *o = tmp;
+    bool null = v->null;
+    if (t.nullable && t.kind != TY_NULL) {
+        *o++ = null ? 0 : 2;   /* union branch 0 (null) or 1 (the value), zig-zag */
+        if (null) {
+            sb_putn(out, (const char *)tmp, 1);
+            return;
         }
-        int64_t iv = null ? 0 : v->i;
-        double dv = null ? 0 : v->d;
-        switch ((TypeKind)t.kind) {
-        case TY_BOOLEAN: *o++ = iv ? 1 : 0; break;
-        case TY_TINYINT: case TY_SMALLINT: case TY_INT: case TY_BIGINT: case TY_DATE:
-            o = put_long(o, iv);
-            break;
-        case TY_TIMESTAMP:
-        case TY_TIMESTAMP_LTZ:
-            o = put_long(o, t.precision <= 3 ? iv : iv * 1000);
-            break;
-        case TY_FLOAT: {
-            float fv = (float)dv;
-            memcpy(o, &fv, 4);
-            o += 4;
-            break;
-        }
-        case TY_DOUBLE:
-            memcpy(o, &dv, 8);
-            o += 8;
-            break;
-        case TY_DECIMAL: {
-            uint8_t b[8];
-            int n = decimal_bytes(iv, b);
-            o = put_long(o, n);
-            memcpy(o, b, (size_t)n);
-            o += n;
-            break;
-        }
-        case TY_STRING:
-        case TY_BYTES: {
-            int64_t n = null || v->n < 0 ? 0 : v->n;
-            o = put_long(o, n);
-            sb_putn(out, (const char *)tmp, (size_t)(o - tmp));
-            if (n) sb_putn(out, v->s, (size_t)n);
-            continue;
-        }
-        default: break;   /* null: nothing */
-        }
-        sb_putn(out, (const char *)tmp, (size_t)(o - tmp));
     }
+    int64_t iv = null ? 0 : v->i;
+    double dv = null ? 0 : v->d;
+    switch ((TypeKind)t.kind) {
+    case TY_BOOLEAN: *o++ = iv ? 1 : 0; break;
+    case TY_TINYINT: case TY_SMALLINT: case TY_INT: case TY_BIGINT: case TY_DATE:
+        o = put_long(o, iv);
+        break;
+    case TY_TIMESTAMP:
+    case TY_TIMESTAMP_LTZ:
+        o = put_long(o, t.precision <= 3 ? iv : iv * 1000);
+        break;
+    case TY_FLOAT: {
+        float fv = (float)dv;
+        memcpy(o, &fv, 4);
+        o += 4;
+        break;
+    }
+    case TY_DOUBLE:
+        memcpy(o, &dv, 8);
+        o += 8;
+        break;
+    case TY_DECIMAL: {
+        uint8_t b[8];
+        int n = decimal_bytes(iv, b);
+        o = put_long(o, n);
+        memcpy(o, b, (size_t)n);
+        o += n;
+        break;
+    }
+    case TY_STRING:
+    case TY_BYTES: {
+        int64_t n = null || v->n < 0 ? 0 : v->n;
+        o = put_long(o, n);
+        sb_putn(out, (const char *)tmp, (size_t)(o - tmp));
+        if (n) sb_putn(out, v->s, (size_t)n);
+        return;
+    }
+    case TY_ROW:
+    case TY_ARRAY:
+    case TY_MAP:
+        sb_putn(out, (const char *)tmp, (size_t)(o - tmp));
+        if (null) {   /* NULL in a NOT NULL nested column: the empty value */
+            if (t.kind == TY_ROW)
+                for (int i = 0; i < t.nest->n; i++) enc_value(out, t.nest->types[i], &(Value){.null = 1});
+            else sb_putc(out, 0);
+            return;
+        }
+        enc_nested(out, t, v);
+        return;
+    default: break;   /* null: nothing */
+    }
+    sb_putn(out, (const char *)tmp, (size_t)(o - tmp));
+}
+
+void cavro_encode(const CavroEncoder *e, const Value *row, StrBuf *out)
+{
+    for (int i = 0; i < e->nf; i++) enc_value(out, e->f[i].type, &row[e->f[i].slot]);
 }

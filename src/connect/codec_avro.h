@@ -10,15 +10,20 @@
  *   FLOAT → float; DOUBLE → double; STRING/VARCHAR/CHAR → string;
  *   BYTES → bytes; DATE → int (date); TIMESTAMP(p) and TIMESTAMP_LTZ(p) →
  *   long (timestamp-millis for p ≤ 3, else timestamp-micros);
- *   DECIMAL(p, s) → bytes (decimal, p, s); a nullable column is the union
- *   ["null", T] with default null; the row is a record, by default
+ *   DECIMAL(p, s) → bytes (decimal, p, s); ROW → record, named after its
+ *   path (<row name>_<field>, e.g. "org.apache.flink.avro.generated.
+ *   record_customer"; a suffix _2, _3 … when two paths spell one name);
+ *   ARRAY → array; MAP<STRING, V> → map (other keys: no Avro form); a
+ *   nullable column, field, element or value is the union ["null", T]
+ *   (fields with default null); the row is a record, by default
  *   "org.apache.flink.avro.generated.record".
  * The other way (tables derived from a registered schema), the inverse,
  * plus: enum → STRING, fixed → VARBINARY(size) (decimal fixed → DECIMAL), uuid →
  * STRING, time-millis → INT, time-micros → BIGINT,
  * local-timestamp-millis/micros → TIMESTAMP(3)/(6), ["null", T] or
- * [T, "null"] → nullable T.  Fields eddy has no type for (records,
- * arrays, maps, other unions) are left out of the table.
+ * [T, "null"] → nullable T, record → ROW, array → ARRAY, map →
+ * MAP<STRING NOT NULL, V>.  Fields eddy has no type for (other unions,
+ * a record inside itself) are left out of the table (or of their ROW).
  *
  * Reading resolves the writer's schema against the reader's (the table's
  * columns) by Avro's rules: fields matched by name, writer fields the
@@ -27,7 +32,11 @@
  * promotions int → long → float → double, string ⇄ bytes, unions on
  * either side.  avro-c parses both schemas and judges the resolution
  * (avro_resolved_writer_new); the result is then compiled into a flat
- * program of decoding steps, which is what runs per record.
+ * program of decoding steps, which is what runs per record.  Nested
+ * columns follow the same rules at every level (a ROW's fields by name,
+ * NULL when the writer's record lacks them); they are judged by the
+ * compiler itself, and a malformed nested value's message gives its path
+ * (payload.items[2].qty, attrs['k']).
  */
 #ifndef EDDY_CODEC_AVRO_H
 #define EDDY_CODEC_AVRO_H
@@ -103,9 +112,10 @@ CavroEnvelope *cavro_envelope_new(const CavroReader *r, const char *writer, size
 void           cavro_envelope_free(CavroEnvelope *e);
 /* Decodes one Avro body: the row images into before / after (every slot
  * of an image present is set; *has_* says which are), op into *op / *oplen
- * (pointing into buf; NULL, 0 if absent).  0, or -1 with the reason. */
+ * (pointing into buf; NULL, 0 if absent); nested values are built in
+ * arena.  0, or -1 with the reason. */
 int cavro_envelope_decode(CavroEnvelope *e, const char *buf, size_t len, Value *before, Value *after, bool *has_before,
-                          bool *has_after, const char **op, size_t *oplen, char *err, size_t errlen);
+                          bool *has_after, const char **op, size_t *oplen, Arena *arena, char *err, size_t errlen);
 
 /* ---- Encoding -------------------------------------------------------------- */
 

@@ -261,15 +261,15 @@ int dbz_decode(DbzDecoder *d, const char *buf, size_t len, Value *rows[2], int k
     return 0;
 }
 
-int dbz_decode_avro(DbzDecoder *d, struct CavroEnvelope *env, const char *body, size_t len, Value *rows[2], int kinds[2], int *n, char *err,
-                    size_t errlen)
+int dbz_decode_avro(DbzDecoder *d, struct CavroEnvelope *env, const char *body, size_t len, Value *rows[2], int kinds[2], int *n,
+                    Arena *arena, char *err, size_t errlen)
 {
     *n = 0;
     bool hb, ha;
     const char *op;
     size_t oplen;
     /* the images land where a 'u' wants them: before in the first row, after in the second */
-    if (cavro_envelope_decode(env, body, len, rows[0], rows[1], &hb, &ha, &op, &oplen, err, errlen)) return -1;
+    if (cavro_envelope_decode(env, body, len, rows[0], rows[1], &hb, &ha, &op, &oplen, arena, err, errlen)) return -1;
     if (!op) return snprintf(err, errlen, "the event has no \"op\""), -1;
     int which[2], nc;
     if (op_changes(op, oplen, which, kinds, &nc, err, errlen)) return -1;

@@ -44,6 +44,6 @@ int dbz_decode(DbzDecoder *d, const char *buf, size_t len, Value *rows[2], int k
  */
 struct CavroEnvelope;
 int dbz_decode_avro(DbzDecoder *d, struct CavroEnvelope *env, const char *body, size_t len, Value *rows[2], int kinds[2], int *n,
-                    char *err, size_t errlen);
+                    Arena *arena, char *err, size_t errlen);
 
 #endif

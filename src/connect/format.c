@@ -276,7 +276,7 @@ int recdec_changes(RecDecoder *d, const char *buf, size_t len, Value *rows[2], i
         WriterProg *wp = writer_program(d, id, &rc, err, errlen);
         if (!wp) return rc;
         char inner[400];
-        if (dbz_decode_avro(d->dbz, wp->env, buf + 5, len - 5, rows, kinds, n, inner, sizeof inner)) {
+        if (dbz_decode_avro(d->dbz, wp->env, buf + 5, len - 5, rows, kinds, n, arena, inner, sizeof inner)) {
             snprintf(err, errlen, "schema id %d: %s", (int)id, inner);
             return REC_MALFORMED;
         }

@@ -775,6 +775,27 @@ static inline int64_t local_to_ltz(const EvalCtx *ctx, int64_t local) { return t
 /* Converts *v (of type `from`, not NULL) to `to` in place.  0, or -1 with
  * ctx->err set (bad input, overflow) — unless quiet (TRY_CAST, which only
  * wants to know), so that a stream of bad input formats no messages. */
+static int cast_value(const BExpr *e, Type from, Type to, Value *v, bool quiet, EvalCtx *ctx);
+
+/* A nested value into a nested type of the same kind and shape
+ * (type_castable): each element CAST to its new type, then packed again
+ * (a MAP whose keys become equal keeps the last).  NULL elements stay
+ * NULL.  The same type: the same bytes. */
+static int cast_nested(const BExpr *e, Type from, Type to, Value *v, bool quiet, EvalCtx *ctx)
+{
+    if (type_equal(from, to)) return 0;
+    NestedIter it;
+    int n = nested_open(&it, from, v);
+    if (n < 0) return quiet ? -1 : fail(ctx, e, "CAST: malformed nested value");
+    Value stack[16], *vals = n <= 16 ? stack : (Value *)ctx_alloc(ctx, sizeof(Value) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        if (nested_next(&it, &vals[i])) return quiet ? -1 : fail(ctx, e, "CAST: malformed nested value");
+        if (!vals[i].null && cast_value(e, type_elem(from, i), type_elem(to, i), &vals[i], quiet, ctx)) return -1;
+    }
+    nested_pack(ctx->arena, to, vals, n, v);
+    return 0;
+}
+
 static int cast_value(const BExpr *e, Type from, Type to, Value *v, bool quiet, EvalCtx *ctx)
 {
     int fk = from.kind;
@@ -902,7 +923,7 @@ static int cast_value(const BExpr *e, Type from, Type to, Value *v, bool quiet, 
     case TY_ROW:
     case TY_ARRAY:
     case TY_MAP:
-        if (fk == to.kind) return 0;   /* the same structure (type_castable): the same bytes */
+        if (fk == to.kind) return cast_nested(e, from, to, v, quiet, ctx);
         break;
     case TY_NULL:
     case TY__COUNT:

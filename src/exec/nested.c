@@ -2,6 +2,9 @@
  * nested.c — reading, building and printing ROW, ARRAY and MAP values
  * (the representation is described in nested.h).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* qsort_r */
+#endif
 #include "nested.h"
 
 #include <stdlib.h>
@@ -70,9 +73,33 @@ static const Value *map_unique(Arena *a, Type t, const Value *vals, int *n)
     return keep;
 }
 
+/* qsort_r's comparison of two MAP entries (key, value) by key. */
+static int entry_cmp(const void *x, const void *y, void *kt)
+{
+    return value_cmp(*(const Type *)kt, (const Value *)x, (const Value *)y);
+}
+
+/* A MAP's entries in key order (value_cmp), copied into a when they are
+ * not in order already: the canonical form, so that two maps with the same
+ * entries are the same bytes, whatever order they came in. */
+static const Value *map_sorted(Arena *a, Type t, const Value *vals, int n)
+{
+    Type kt = t.nest->types[0];
+    int i = 2;
+    while (i + 1 < n && value_cmp(kt, &vals[i - 2], &vals[i]) < 0) i += 2;
+    if (i + 1 >= n) return vals;
+    Value *s = arena_alloc(a, sizeof(Value) * (size_t)n);
+    memcpy(s, vals, sizeof(Value) * (size_t)n);
+    qsort_r(s, (size_t)n / 2, 2 * sizeof(Value), entry_cmp, &kt);
+    return s;
+}
+
 void nested_pack(Arena *a, Type t, const Value *vals, int n, Value *out)
 {
-    if (t.kind == TY_MAP) vals = map_unique(a, t, vals, &n);
+    if (t.kind == TY_MAP) {
+        vals = map_unique(a, t, vals, &n);
+        vals = map_sorted(a, t, vals, n);
+    }
     unsigned char head[ROWKEY_VARINT_MAX];
     size_t h = 0;
     int ntypes = t.kind == TY_ROW ? (n ? n : 1) : t.kind == TY_MAP ? 2 : 1;

@@ -11,8 +11,10 @@
  *                       each non-NULL field)
  *   ARRAY of n elements varint n, then n values of the element type
  *   MAP of n entries    varint n, then 2n values: key, value, key, value…
- *                       (in the order they came; two maps with the same
- *                       entries in another order are different values)
+ *                       in key order (value_cmp; nested_pack sorts them),
+ *                       so two maps with the same entries are the same
+ *                       bytes whatever order they came in: equal, and one
+ *                       group, as Flink compares maps (as sets of entries)
  * An element that is nested itself is a length-prefixed string inside.
  * Reading an element walks the bytes (O(position)); a value is built once
  * (nested_pack) and never changed.  The element types come from the Type

@@ -285,15 +285,23 @@ static int provide_expr(eddy_engine *e, const AstExpr *x)
     return 0;
 }
 
-/* Every table a query reads: its FROM items, subqueries and UNION branches. */
+/* The tables of a FROM item: a table, both sides of a join, a subquery. */
+static int provide_from(eddy_engine *e, const AstFrom *f)
+{
+    if (f->join) return provide_from(e, &f->join->left) || provide_from(e, &f->join->right) ? e->diag.code : 0;
+    if (f->sub) return provide_query(e, f->sub);
+    return provide_table(e, f->table, f->pos);
+}
+
+/* Every table a query reads: its FROM items (joined ones too), CTEs,
+ * subqueries and UNION branches. */
 static int provide_query(eddy_engine *e, const AstSelect *q)
 {
-    for (; q; q = q->from.sub) {
-        if (q->union_left)
-            return provide_query(e, q->union_left) || provide_query(e, q->union_right) ? e->diag.code : 0;
-        if (provide_table(e, q->from.table, q->from.pos) || provide_expr(e, q->where)) return e->diag.code;
-    }
-    return 0;
+    if (!q) return 0;
+    for (int i = 0; i < q->nctes; i++)
+        if (provide_query(e, q->ctes[i]->query)) return e->diag.code;
+    if (q->union_left) return provide_query(e, q->union_left) || provide_query(e, q->union_right) ? e->diag.code : 0;
+    return provide_from(e, &q->from) || provide_expr(e, q->where) ? e->diag.code : 0;
 }
 
 /* Every table a statement reads or writes. */

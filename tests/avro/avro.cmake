@@ -3,6 +3,10 @@
 #   avro/codec       cmocka: the Avro body codec — round trips of every type,
 #                    nullable and not, compiled vs avro-c generic decoding,
 #                    Flink's type mapping, resolution, malformed bodies, fuzz
+#   avro/codec_nested cmocka: ROW, ARRAY and MAP columns — round trips with
+#                    NULL at every level, empty and deep values; Flink's
+#                    record names; a foreign writer (named types, blocks
+#                    with sizes); paths in messages; derived nested tables
 #   avro/registry    cmocka: the development registry and the client,
 #                    tables derived from the registry (eddy_engine_set_registry)
 #   avro/job         cmocka: jobs in memory over avro-confluent records —
@@ -23,15 +27,16 @@ if(NOT TARGET eddy_runtime)
 elseif(NOT AVRO_TEST_CMOCKA_INCLUDE OR NOT AVRO_TEST_CMOCKA_LIBRARY)
   message(STATUS "cmocka not found: avro/codec, avro/registry, avro/job are not built")
 else()
-  foreach(_name codec_avro registry avro_job)
+  foreach(_name codec_avro codec_avro_nested registry avro_job)
     add_executable(avro_${_name} ${_avro_dir}/test_${_name}.c)
     target_include_directories(avro_${_name} PRIVATE ${AVRO_TEST_CMOCKA_INCLUDE})
     target_link_libraries(avro_${_name} PRIVATE eddy_runtime ${AVRO_TEST_CMOCKA_LIBRARY} m)
   endforeach()
   add_test(NAME avro/codec COMMAND avro_codec_avro)
+  add_test(NAME avro/codec_nested COMMAND avro_codec_avro_nested)
   add_test(NAME avro/registry COMMAND avro_registry)
   add_test(NAME avro/job COMMAND avro_avro_job)
-  set_tests_properties(avro/codec avro/registry avro/job PROPERTIES
+  set_tests_properties(avro/codec avro/codec_nested avro/registry avro/job PROPERTIES
     LABELS avro
     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
     TIMEOUT 120)

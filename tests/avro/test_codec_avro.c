@@ -245,8 +245,10 @@ static void test_schema_to_columns(void **state)
     (void)state;
     StrBuf b = {0};
     char err[300];
-    assert_int_equal(cavro_schema_to_columns(W_SCHEMA, strlen(W_SCHEMA), &b, err, sizeof err), 6);
-    assert_string_equal(b.s, "`color` STRING NOT NULL, `hash` VARBINARY(4) NOT NULL, `price` DECIMAL(6, 2) NOT NULL, "
+    assert_int_equal(cavro_schema_to_columns(W_SCHEMA, strlen(W_SCHEMA), &b, err, sizeof err), 9);
+    assert_string_equal(b.s, "`tags` ARRAY<STRING NOT NULL> NOT NULL, `attrs` MAP<STRING NOT NULL, BIGINT NOT NULL> NOT NULL, "
+                             "`color` STRING NOT NULL, `hash` VARBINARY(4) NOT NULL, "
+                             "`inner` ROW<`x` INT NOT NULL, `y` STRING> NOT NULL, `price` DECIMAL(6, 2) NOT NULL, "
                              "`ts` TIMESTAMP(6) NOT NULL, `maybe` DATE, `id` BIGINT NOT NULL");
     sb_free(&b);
     const char *s2 = "{\"type\":\"record\",\"name\":\"O\",\"fields\":[{\"name\":\"a\",\"type\":[\"null\",\"double\"],\"default\":null},"

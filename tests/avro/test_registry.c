@@ -220,9 +220,60 @@ static void test_engine_tables_from_registry(void **state)
     eddy_engine_free(e);
 }
 
+/* A registered schema with records, arrays and maps: the derived table has
+ * ROW, ARRAY and MAP columns (DESCRIBE shows them), which queries use. */
+static const char *NESTED =
+    "{\"type\":\"record\",\"name\":\"Event\",\"namespace\":\"shop\",\"fields\":["
+    "{\"name\":\"id\",\"type\":\"long\"},"
+    "{\"name\":\"customer\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"Customer\",\"fields\":["
+    "{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"address\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"Address\","
+    "\"fields\":[{\"name\":\"city\",\"type\":\"string\"}]}],\"default\":null}]}],\"default\":null},"
+    "{\"name\":\"items\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Item\",\"fields\":["
+    "{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":\"int\"}]}}},"
+    "{\"name\":\"attrs\",\"type\":{\"type\":\"map\",\"values\":[\"null\",\"string\"]}},"
+    "{\"name\":\"either\",\"type\":[\"int\",\"string\"]}]}";
+
+static void test_nested_table(void **state)
+{
+    (void)state;
+    char err[512];
+    RegistryServer *srv;
+    assert_int_equal(registry_server_start(NULL, &srv, err, sizeof err), 0);
+    const char *url = registry_server_url(srv);
+    Registry *r = registry_new(url, err, sizeof err);
+    int32_t id;
+    assert_int_equal(registry_register(r, "events-value", NESTED, &id, err, sizeof err), REG_OK);
+    registry_free(r);
+    char *ddl;
+    assert_int_equal(registry_table_ddl("events", url, &ddl, err, sizeof err), 0);
+    assert_non_null(strstr(ddl, "(`id` BIGINT NOT NULL, `customer` ROW<`name` STRING NOT NULL, `address` ROW<`city` STRING NOT NULL>>, "
+                                "`items` ARRAY<ROW<`sku` STRING NOT NULL, `qty` INT NOT NULL> NOT NULL> NOT NULL, "
+                                "`attrs` MAP<STRING NOT NULL, STRING> NOT NULL) WITH"));
+    free(ddl);
+
+    eddy_engine *e = eddy_engine_new();
+    assert_int_equal(eddy_engine_set_registry(e, url), EDDY_OK);
+    eddy_script *s;
+    const char *d = "DESCRIBE events;";
+    assert_int_equal(eddy_compile(e, d, strlen(d), "d.sql", &s), EDDY_OK);
+    const char *out = eddy_script_output(s, 0);
+    assert_non_null(strstr(out, "ROW<`name` STRING NOT NULL, `address` ROW<`city` STRING NOT NULL>>"));
+    assert_non_null(strstr(out, "ARRAY<ROW<`sku` STRING NOT NULL, `qty` INT NOT NULL> NOT NULL>"));
+    assert_non_null(strstr(out, "MAP<STRING NOT NULL, STRING>"));
+    assert_null(strstr(out, "either"));   /* a union of two types has no SQL type */
+    eddy_script_free(s);
+    const char *q = "SELECT e.id, e.customer.address.city, e.attrs['k'], t.sku, t.qty "
+                    "FROM events AS e CROSS JOIN UNNEST(e.items) AS t (sku, qty);";
+    if (eddy_compile(e, q, strlen(q), "q.sql", &s) != EDDY_OK) fail_msg("%s", eddy_errmsg(e));
+    eddy_script_free(s);
+    eddy_engine_free(e);
+    registry_server_free(srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nested_table),
         cmocka_unit_test(test_register_and_fetch),
         cmocka_unit_test(test_unreachable),
         cmocka_unit_test(test_state_file),

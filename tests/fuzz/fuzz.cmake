@@ -165,8 +165,9 @@ if(_fuzz_ok)
     SOURCES ${_base} src/exec/value.c src/exec/nested.c src/exec/rowkey.c src/connect/codec_json.c src/connect/codec_avro.c src/connect/codec_debezium.c
     INCLUDES ${_avro_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS})
   # the record decoders: JSON and Avro (the compiled programs against several
-  # writer schemas); the first byte of an input picks the decoder
-  eddy_fuzz_target(decode SEEDS ${_fuzz_dir}/decode_seeds RUNS 50000
+  # writer schemas, flat and nested columns); the first byte of an input
+  # picks the decoder
+  eddy_fuzz_target(decode SEEDS ${_fuzz_dir}/decode_seeds DICT ${_fuzz_dir}/decode.dict RUNS 50000
     SOURCES ${_base} src/exec/value.c src/exec/nested.c src/exec/rowkey.c src/connect/codec_json.c src/connect/codec_avro.c
     INCLUDES ${_avro_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS})
   # the development Schema Registry's HTTP handler, over loopback TCP: raw

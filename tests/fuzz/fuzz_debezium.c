@@ -91,7 +91,7 @@ static void one(DbzDecoder *d, bool avro, const char *buf, size_t len)
     char err[512] = "";
     Arena a;
     arena_init(&a, 1024);
-    int rc = avro ? dbz_decode_avro(d, avro_env, buf, len, rows, kinds, &n, err, sizeof err)
+    int rc = avro ? dbz_decode_avro(d, avro_env, buf, len, rows, kinds, &n, &a, err, sizeof err)
                   : dbz_decode(d, buf, len, rows, kinds, &n, &a, err, sizeof err);
     if (rc) {
         FUZZ_CHECK(rc == -1 && err[0] != 0);

@@ -5,13 +5,19 @@
  * unions and carry fields the reader skips — records, arrays, maps, enums,
  * fixed).  The first byte of an input picks the decoder, the rest is the
  * record body: below 64 the flat JSON decoder, 64-127 a JSON decoder of
- * nested columns (ROW, ARRAY, MAP, nested in each other), from 128 Avro.
+ * nested columns (ROW, ARRAY, MAP, nested in each other), 128-191 Avro
+ * into flat columns, from 192 Avro into nested columns (compiled record,
+ * array and map steps) for the reader's own schema and for writers that
+ * reorder, promote, rescale, wrap items in unions, refer to named types
+ * and carry nested fields the reader skips.
  *
  * Invariants besides the sanitizers' findings:
  *   - a failed decode says why (a non-empty message);
  *   - a decoded row is well formed (strings with a length ≥ 0 and, when
  *     not empty, a pointer), and a JSON-decoded row encodes to JSON that
- *     decodes back to the same row (value_eq column by column).
+ *     decodes back to the same row (value_eq column by column);
+ *   - a nested row decoded from Avro encodes to Avro (eddy's writer
+ *     schema) that decodes back to the same row, and prints.
  * Built by tests/fuzz/fuzz.cmake with clang -fsanitize=fuzzer,address,undefined.
  */
 #include "codec.h"
@@ -79,6 +85,66 @@ static void setup_nested(void)
     njson = json_decoder_new(ncols, NNCOLS);
 }
 
+/* Nested columns read from Avro: the first three of ncols (an Avro map has
+ * string keys, so not mi) and a fourth, deeper one. */
+enum { NACOLS = 4 };
+static JsonField acols[NACOLS];
+static CavroReader *areader;
+static CavroEncoder *aenc;
+static CavroProgram *aown;   /* the encoder's schema as the writer: the round trip's reader */
+
+static const char *const nwriters[] = {
+    NULL,   /* the reader's own schema */
+    /* reordered, promoted, nullable items, named types referred to by name, a field to skip */
+    "{\"type\":\"record\",\"name\":\"" CAVRO_DEFAULT_RECORD "\",\"fields\":["
+    "{\"name\":\"m\",\"type\":[\"null\",{\"type\":\"map\",\"values\":{\"type\":\"array\",\"items\":[\"string\",\"null\"]}}]},"
+    "{\"name\":\"skip\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"map\",\"values\":[\"null\",{\"type\":\"record\",\"name\":\"S\","
+    "\"fields\":[{\"name\":\"q\",\"type\":\"double\"},{\"name\":\"r\",\"type\":{\"type\":\"array\",\"items\":\"S\"}}]}]}}},"
+    "{\"name\":\"n\",\"type\":{\"type\":\"record\",\"name\":\"N\",\"fields\":["
+    "{\"name\":\"arr\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"float\",\"long\"]}},{\"name\":\"a\",\"type\":\"int\"},"
+    "{\"name\":\"z\",\"type\":\"string\"}]}},"
+    "{\"name\":\"a\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"X\",\"fields\":["
+    "{\"name\":\"x\",\"type\":\"int\"},{\"name\":\"m\",\"type\":[\"null\",{\"type\":\"map\",\"values\":\"boolean\"}]}]}}},"
+    "{\"name\":\"d\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"D\",\"fields\":["
+    "{\"name\":\"dec\",\"type\":{\"type\":\"fixed\",\"name\":\"F\",\"size\":3,\"logicalType\":\"decimal\",\"precision\":6,\"scale\":3}},"
+    "{\"name\":\"ts\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},"
+    "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"]}}]}}}},"
+    "{\"name\":\"again\",\"type\":{\"type\":\"array\",\"items\":\"X\"}}]}",
+    /* every column a nullable union, values in unions */
+    "{\"type\":\"record\",\"name\":\"" CAVRO_DEFAULT_RECORD "\",\"fields\":["
+    "{\"name\":\"n\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"N\",\"fields\":["
+    "{\"name\":\"s\",\"type\":[\"null\",\"string\",\"bytes\"]},{\"name\":\"a\",\"type\":[\"int\",\"null\"]}]}]},"
+    "{\"name\":\"a\",\"type\":[\"null\",{\"type\":\"array\",\"items\":[\"null\",{\"type\":\"record\",\"name\":\"X\",\"fields\":["
+    "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":\"boolean\"}},{\"name\":\"x\",\"type\":[\"null\",\"long\"]}]}]}]},"
+    "{\"name\":\"d\",\"type\":[\"null\",{\"type\":\"array\",\"items\":[\"null\",{\"type\":\"array\",\"items\":[\"null\","
+    "{\"type\":\"record\",\"name\":\"D\",\"fields\":[{\"name\":\"e\",\"type\":\"string\"},"
+    "{\"name\":\"dec\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":12,\"scale\":1}}]}]}]}]}]}",
+};
+enum { NNWRITERS = sizeof nwriters / sizeof *nwriters };
+static CavroProgram *nprogs[NNWRITERS];
+
+static void setup_avro_nested(void)
+{
+    Arena *a = &types_arena;
+    Type ts = type_make(TY_TIMESTAMP, true);
+    ts.precision = 3;
+    const char *dn[] = {"dec", "ts", "e"};
+    Type dt[] = {type_decimal(10, 2, true), ts, type_make(TY_STRING, true)};
+    for (int i = 0; i < 3; i++) acols[i] = ncols[i];
+    acols[3] = (JsonField){"d", type_new_array(a, type_new_array(a, type_new_row(a, 3, dn, dt, true), true), true), 3};
+    char err[512];
+    if (!(areader = cavro_reader_new(acols, NACOLS, err, sizeof err)) || !(aenc = cavro_encoder_new(acols, NACOLS, NULL, err, sizeof err)) ||
+        !(aown = cavro_program_new(areader, cavro_encoder_schema(aenc), strlen(cavro_encoder_schema(aenc)), err, sizeof err))) {
+        fprintf(stderr, "fuzz_decode: nested Avro: %s\n", err);
+        abort();
+    }
+    for (int w = 0; w < NNWRITERS; w++)
+        if (!(nprogs[w] = cavro_program_new(areader, nwriters[w], nwriters[w] ? strlen(nwriters[w]) : 0, err, sizeof err))) {
+            fprintf(stderr, "fuzz_decode: nested writer schema %d: %s\n", w, err);
+            abort();
+        }
+}
+
 static JsonDecoder *json;
 static CavroReader *reader;
 static CavroProgram *progs[NWRITERS];
@@ -124,7 +190,7 @@ static void check_row(const Value *row)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!json) setup();
-    if (!njson) setup_nested();
+    if (!njson) setup_nested(), setup_avro_nested();
     if (size < 1) return 0;
     Arena a;
     arena_init(&a, 4096);
@@ -175,6 +241,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (!value_eq(cols[i].type, &row[i], &back[i]))
                     fprintf(stderr, "fuzz_decode: column %s changed in a JSON round trip: %.*s\n", cols[i].name, (int)out.len, out.s);
                 FUZZ_CHECK(value_eq(cols[i].type, &row[i], &back[i]));
+            }
+            sb_free(&out);
+        }
+    } else if (data[0] >= 192) {
+        /* nested columns from Avro: decoded rows re-encode to Avro that decodes to the same values */
+        int rc = cavro_decode(nprogs[data[0] % NNWRITERS], copy, len, row, &a, err, sizeof err);
+        if (getenv("FUZZ_DECODE_VERBOSE")) fprintf(stderr, "nested Avro, writer %d: %s\n", data[0] % NNWRITERS, rc ? err : "decoded");
+        if (rc) {
+            FUZZ_CHECK(err[0] != 0);
+        } else {
+            StrBuf out = {0};
+            cavro_encode(aenc, row, &out);
+            char err2[512] = "";
+            int rc2 = cavro_decode(aown, out.s, out.len, back, &a, err2, sizeof err2);
+            if (rc2) fprintf(stderr, "fuzz_decode: re-encoded nested Avro row does not decode: %s\n", err2);
+            FUZZ_CHECK(rc2 == 0);
+            for (int i = 0; i < NACOLS; i++) {
+                if (!value_eq(acols[i].type, &row[i], &back[i])) fprintf(stderr, "fuzz_decode: nested column %s changed in an Avro round trip\n", acols[i].name);
+                FUZZ_CHECK(value_eq(acols[i].type, &row[i], &back[i]));
+                if (!row[i].null) {
+                    StrBuf t = {0};
+                    value_print(&t, acols[i].type, &row[i]);   /* walks every element */
+                    sb_free(&t);
+                }
             }
             sb_free(&out);
         }
