@@ -997,6 +997,7 @@ static int read_ranges(Driver *d, const char *topic, int nparts, const int64_t *
 
 typedef struct RevertScan {
     Htab      keys;       /* Revert entries */
+    bool     *has;        /* per partition: a key to revert is there (the second pass reads only those) */
     bool      collect;    /* the first pass: every key met is one to revert; the second: their values before */
     StrBuf    k;          /* scratch: a composite key */
 } RevertScan;
@@ -1015,6 +1016,7 @@ static int revert_seen(void *ctx, const kafka_msg *m)
             if (r) return 0;
         r = xmalloc(sizeof *r + rs->k.len);
         *r = (Revert){.klen = (uint32_t)rs->k.len, .ts = -1};
+        rs->has[m->partition] = true;
         memcpy(r->key, rs->k.s, rs->k.len);
         htab_insert(&rs->keys, r, h);
         return 0;
@@ -1056,10 +1058,13 @@ static int upsert_sink_revert(Driver *d, volatile sig_atomic_t *stop)
             any = any || from[p] < u->from[p];
         }
         if (!any) continue;   /* a clean stop: nothing beyond the checkpoint */
-        RevertScan rs = {.collect = true};
+        RevertScan rs = {.collect = true, .has = arena_alloc(&d->a, sizeof(bool) * (size_t)u->nparts)};
+        memset(rs.has, 0, sizeof(bool) * (size_t)u->nparts);
         htab_init(&rs.keys, revert_key);
         rc = read_ranges(d, u->topic, u->nparts, from, u->from, revert_seen, &rs, stop);
         rs.collect = false;
+        for (int p = 0; p < u->nparts; p++)
+            if (!rs.has[p]) from[p] = zero[p];   /* nothing to look up there */
         if (rc == 0 && htab_count(&rs.keys)) rc = read_ranges(d, u->topic, u->nparts, zero, from, revert_seen, &rs, stop);
         long long n = 0;
         HtabIter it;
