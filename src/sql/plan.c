@@ -124,6 +124,20 @@ static const PlanTable *table_copy(Plan *p, const CatTable *t)
     pt->conn.table_name = arena_strdup(a, t->conn.table_name);
     pt->conn.username = arena_strdup(a, t->conn.username);
     pt->conn.password = arena_strdup(a, t->conn.password);
+    pt->conn.topic_pattern = arena_strdup(a, t->conn.topic_pattern);
+    pt->conn.specific_offsets = arena_strdup(a, t->conn.specific_offsets);
+    pt->conn.key_prefix = arena_strdup(a, t->conn.key_prefix);
+    pt->conn.group_id = arena_strdup(a, t->conn.group_id);
+    if (t->conn.topic_pattern) pt->conn.topic = pt->conn.topic_pattern;
+    pt->conn.topics = arena_alloc(a, sizeof(char *) * (size_t)(t->conn.ntopics + 1));
+    for (int i = 0; i < t->conn.ntopics; i++) pt->conn.topics[i] = arena_strdup(a, t->conn.topics[i]);
+    if (t->conn.ntopics) pt->conn.topic = pt->conn.topics[0];
+    pt->conn.spec_parts = arena_alloc(a, sizeof(int32_t) * (size_t)(t->conn.nspec + 1));
+    pt->conn.spec_offsets = arena_alloc(a, sizeof(int64_t) * (size_t)(t->conn.nspec + 1));
+    if (t->conn.nspec) {
+        memcpy(pt->conn.spec_parts, t->conn.spec_parts, sizeof(int32_t) * (size_t)t->conn.nspec);
+        memcpy(pt->conn.spec_offsets, t->conn.spec_offsets, sizeof(int64_t) * (size_t)t->conn.nspec);
+    }
     pt->conn.props = arena_alloc(a, sizeof(KeyValue) * (size_t)(t->conn.nprops ? t->conn.nprops : 1));
     for (int i = 0; i < t->conn.nprops; i++) {
         pt->conn.props[i].key = arena_strdup(a, t->conn.props[i].key);
@@ -930,6 +944,9 @@ int plan_insert(Plan *p, const BInsert *ins, Diag *d)
     sinks[p->nsinks++] = sk;
     p->sinks = sinks;
 
+    if (t->conn.ntopics || t->conn.topic_pattern)   /* (Flink's Kafka sink writes one topic too) */
+        return diag_error(d, DIAG_PLAN, ins->name_pos, "table '%s' reads %s and cannot be written: a sink writes one topic",
+                          t->name, t->conn.topic_pattern ? "the topics of a 'topic-pattern'" : "a list of topics");
     if (q->updating && t->conn.mode == MODE_APPEND) {
         const PlanNode *o = update_origin(q);
         return diag_error(d, DIAG_PLAN, ins->name_pos,
@@ -1072,7 +1089,9 @@ static void describe_table(const PlanTable *t, ExplainAttrs *a)
         explain_attr(a, "table-name", t->conn.table_name);
         return;
     }
-    explain_attr(a, "topic", t->conn.topic);
+    if (t->conn.topic_pattern) explain_attr(a, "topic-pattern", t->conn.topic_pattern);
+    else if (t->conn.ntopics) explain_attr_list(a, "topics", (const char **)t->conn.topics, t->conn.ntopics);
+    else explain_attr(a, "topic", t->conn.topic);
     if (t->nkeycols && t->conn.key_format != t->conn.value_format) {
         explain_attr(a, "key.format", format_name(t->conn.key_format));
         explain_attr(a, "value.format", format_name(t->conn.value_format));

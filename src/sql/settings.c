@@ -14,6 +14,8 @@ const char settings_doc_registry_url[] =
 const char settings_doc_properties[] =
     "Passed to librdkafka without the prefix, e.g. 'properties.bootstrap.servers'. In SET: defaults for every table.";
 
+static const OptEnum not_null_values[] = {{"ERROR", false, NULL}, {"DROP", true, NULL}, {0}};
+
 static const OptEnum result_mode_values[] = {
     {"table", RESULT_MODE_TABLE, NULL}, {"changelog", RESULT_MODE_CHANGELOG, NULL},
     {"tableau", RESULT_MODE_TABLEAU, NULL}, {0},
@@ -49,6 +51,11 @@ const OptionDef settings_options[] = {
      .doc = "The session time zone: TIMESTAMP_LTZ values print as local times there, CAST between TIMESTAMP_LTZ and "
             "TIMESTAMP or STRING converts there, and windows on a TIMESTAMP_LTZ time attribute align on its days. "
             "'UTC', a fixed offset ('+08:00', 'GMT-05:30') or an IANA zone ('Asia/Shanghai', from /usr/share/zoneinfo)."},
+    {.name = "table.exec.sink.not-null-enforcer", .type = OPT_ENUM, .to = {OPT_FIELD(ExecConfig, not_null_drop)},
+     .deflt = "ERROR", .values = not_null_values,
+     .doc = "A row for a sink whose NOT NULL column holds NULL: 'ERROR' fails the job naming the table and the column; "
+            "'DROP' drops the row, counts it (metrics: null_dropped, eddy_job_rows_null_dropped_total) and says so in a notice (Flink drops it "
+            "silently). Flink's meaning; read when the job starts."},
     {.name = "table.exec.source.idle-timeout", .type = OPT_DURATION, .to = {OPT_FIELD(ExecConfig, idle_timeout_ms)},
      .deflt = "0",
      .doc = "A source partition that receives no record for this long (processing time) is idle: it stops holding back "
