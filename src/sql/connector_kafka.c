@@ -24,16 +24,16 @@ static const OptEnum partitioner_values[] = {
 static const OptEnum delivery_values[] = {
     {"at-least-once", DELIVER_AT_LEAST_ONCE, NULL}, {"exactly-once", DELIVER_EXACTLY_ONCE, NULL}, {"none", DELIVER_NONE, NULL}, {0}};
 
-#define JSON_DOC_IGNORE "A field whose value cannot be converted to its column's type is NULL (an element of an ARRAY or MAP too), " \
+#define JSON_DOC_IGNORE "a field whose value cannot be converted to its column's type is NULL (an element of an ARRAY or MAP too), " \
     "and a record that is not a JSON object at all is skipped and counted as with 'error.mode' = 'skip' (notices say which); " \
     "Flink's meaning. eddy's own 'error.mode' = 'skip' skips the whole record instead; both may be given (fields NULL, " \
     "unreadable records skipped, and copied to 'error.dead-letter-topic' if set), but not with 'error.mode' = 'fail'."
-#define JSON_DOC_MISSING "A field of the table missing from the record (or from a nested ROW's object) makes the record " \
+#define JSON_DOC_MISSING "a field of the table missing from the record (or from a nested ROW's object) makes the record " \
     "malformed ('error.mode' decides), instead of NULL. Not together with ignore-parse-errors (as Flink)."
-#define JSON_DOC_TS "How TIMESTAMP and TIMESTAMP_LTZ are read and written: 'SQL' ('2024-01-01 12:00:00.123', LTZ with a " \
+#define JSON_DOC_TS "how TIMESTAMP and TIMESTAMP_LTZ are read and written: 'SQL' ('2024-01-01 12:00:00.123', LTZ with a " \
     "trailing 'Z') or 'ISO-8601' ('2024-01-01T12:00:00.123', LTZ '…Z'), each read strictly as Flink does. Not given: " \
     "eddy reads either form, 'Z' optional, and LTZ epoch milliseconds, and writes the SQL form."
-#define JSON_DOC_DECIMAL "How DECIMAL is written: 'true' as Flink's plain number without trailing zeros (12.5, 100); " \
+#define JSON_DOC_DECIMAL "how DECIMAL is written: 'true' as Flink's plain number without trailing zeros (12.5, 100); " \
     "'false' (Flink's default) as Java's BigDecimal text of that value (12.5, 1E+2, 2.7E-8). Not given: eddy writes " \
     "exactly the column's scale digits (12.50, 100.00)."
 
@@ -77,7 +77,8 @@ const OptionDef kafka_options[] = {
             "a timestamp at or after it (the cluster's ListOffsets); a partition without one starts at its end."},
     {.name = "scan.startup.specific-offsets", .type = OPT_STRING, .to = {OPT_FIELD(Connector, specific_offsets)},
      .doc = "Start positions for scan.startup.mode 'specific-offsets': 'partition:0,offset:42;partition:1,offset:300'. "
-            "A partition not named starts at its earliest offset (Flink's default for them); one topic only."},
+            "A partition not named starts at the consumer group's committed offset ('properties.group.id'), else at its "
+            "earliest, as in Flink; one topic only."},
     {.name = "error.mode", .type = OPT_ENUM, .to = {OPT_FIELD(Connector, error_mode)}, .deflt = "fail",
      .values = error_mode_values,
      .doc = "A malformed record fails the job naming topic/partition/offset ('fail'), or is skipped and counted ('skip')."},
