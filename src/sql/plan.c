@@ -921,6 +921,24 @@ static bool writes_key_col(const PlanNode *q, int o, int kc)
     return from >= 0 && from == plan_ops[q->kind].passes(q, kc);
 }
 
+/* 'table.exec.state.ttl' is honoured by regular joins (op_join.c); in
+ * Flink it also expires the state of group aggregates, Top-N,
+ * deduplication and ChangelogNormalize, which eddy keeps for ever: a TTL
+ * with such an operator is refused rather than silently not applied. */
+int plan_check_settings(const Plan *p, Diag *d, int pos)
+{
+    if (p->config.state_ttl_ms <= 0) return 0;
+    for (int i = 0; i < p->nnodes; i++) {
+        int k = p->nodes[i]->kind;
+        if (k == PLAN_AGG || k == PLAN_RANK || k == PLAN_DEDUP || k == PLAN_NORMALIZE)
+            return diag_error(d, DIAG_PLAN, pos,
+                              "'table.exec.state.ttl' is set, but eddy expires the state of regular joins only, and this query "
+                              "has a %s, whose state it keeps for ever (Flink would expire it); SET 'table.exec.state.ttl' = '0 ms' "
+                              "to run it with state kept", plan_ops[k].name);
+    }
+    return 0;
+}
+
 int plan_insert(Plan *p, const BInsert *ins, Diag *d)
 {
     PlanNode *q = build_query(p, ins->query, d);
