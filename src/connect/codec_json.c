@@ -65,6 +65,21 @@
  *    explicit bit stack, never the C stack).
  * Error positions are 0-based byte offsets into the record.
  *
+ * Flink's 'json.*' options (JsonOptions, json_decoder_set_options):
+ *  - ignore-parse-errors: a value that cannot be converted — a field, a
+ *    ROW's field, an ARRAY element, a MAP value — is NULL instead
+ *    (field_value_or_null; counted, the first reason kept for the
+ *    source's notice), as Flink's converters give null; text that is not
+ *    JSON at all still fails the record, which the source then skips.
+ *  - fail-on-missing-field: a column (or a ROW's field) absent from its
+ *    object is an error; null is still NULL.
+ *  - timestamp-format.standard: 'SQL' or 'ISO-8601' read exactly Flink's
+ *    form (ts_from_text: the separator, seconds required or not, 'Z' on
+ *    TIMESTAMP_LTZ only, no epoch numbers) and write it; not given, the
+ *    lenient rules above and the SQL form out.
+ *  - encode.decimal-as-plain-number: DECIMAL written as Flink's Jackson
+ *    writes it (w_decimal_flink); not given, the scale's digits.
+ *
  * Encoding (RowDataToJsonConverters with Jackson's defaults): doubles in
  * shortest round-trip form (double_print), FLOAT in shortest float form;
  * NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity" (Jackson
