@@ -1557,7 +1557,10 @@ int job_kafka_offset_sum(const Job *j, const char *bootstrap, bool start, long l
     for (int s = 0; ok && s < p->nsources; s++) {
         const PlanTable *t = p->sources[s]->table;
         if (job_source_pulls(j, s)) continue;   /* a scanned table: no topic */
-        const char *topic = t->conn.topic;
+        if (t->conn.topic_pattern) {   /* its topics are known only to the running job */
+            ok = false;
+            break;
+        }
         const char **props = kafka_props(j, t, &a);
         const char *bs = bootstrap ? bootstrap : find_prop(props, "bootstrap.servers");
         kafka_consumer *c = bs ? kafka_consumer_new(bs, props, err, sizeof err) : NULL;
@@ -1565,11 +1568,14 @@ int job_kafka_offset_sum(const Job *j, const char *bootstrap, bool start, long l
             ok = false;
             break;
         }
-        int n = 0;
-        if (kafka_partition_count(c, topic, 2000, &n, err, sizeof err) || n <= 0) {
-            /* Not there yet: a topic created later starts at offset 0. */
-            ok = start && t->conn.startup == START_EARLIEST && !(j->state && state_has_offsets(j->state, topic));
-        } else {
+        for (int k = 0; ok && k < (t->conn.ntopics ? t->conn.ntopics : 1); k++) {   /* ('topic' = 'a;b': each) */
+            const char *topic = t->conn.ntopics ? t->conn.topics[k] : t->conn.topic;
+            int n = 0;
+            if (kafka_partition_count(c, topic, 2000, &n, err, sizeof err) || n <= 0) {
+                /* Not there yet: a topic created later starts at offset 0. */
+                ok = start && t->conn.startup == START_EARLIEST && !(j->state && state_has_offsets(j->state, topic));
+                continue;
+            }
             for (int i = 0; i < n && ok; i++) {
                 int64_t lo, hi, off;
                 if (start && j->state && state_get_offset(j->state, topic, i, &off) == 0) {
