@@ -922,15 +922,19 @@ static bool writes_key_col(const PlanNode *q, int o, int kc)
 }
 
 /* 'table.exec.state.ttl' is honoured by regular joins (op_join.c); in
- * Flink it also expires the state of group aggregates, Top-N,
- * deduplication and ChangelogNormalize, which eddy keeps for ever: a TTL
- * with such an operator is refused rather than silently not applied. */
+ * Flink it also expires the state of group aggregates, Top-N and
+ * deduplication, whose results then differ, and which eddy keeps for
+ * ever: a TTL with such an operator is refused rather than silently not
+ * applied.  A ChangelogNormalize keeps its rows (its memory is not bounded
+ * by the TTL) but gives the same results: after Flink forgets a key, its
+ * next row is an insert where eddy's is an update, and what consumes it (a
+ * join whose own row expired, an upsert sink) ends the same. */
 int plan_check_settings(const Plan *p, Diag *d, int pos)
 {
     if (p->config.state_ttl_ms <= 0) return 0;
     for (int i = 0; i < p->nnodes; i++) {
         int k = p->nodes[i]->kind;
-        if (k == PLAN_AGG || k == PLAN_RANK || k == PLAN_DEDUP || k == PLAN_NORMALIZE)
+        if (k == PLAN_AGG || k == PLAN_RANK || k == PLAN_DEDUP)
             return diag_error(d, DIAG_PLAN, pos,
                               "'table.exec.state.ttl' is set, but eddy expires the state of regular joins only, and this query "
                               "has a %s, whose state it keeps for ever (Flink would expire it); SET 'table.exec.state.ttl' = '0 ms' "

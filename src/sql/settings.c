@@ -44,8 +44,8 @@ const OptionDef settings_options[] = {
      .doc = "How long a regular join keeps a row that is not written again, in processing time; '0 ms' keeps rows for ever. "
             "An expired row is dropped without emitting anything: rows of the other side that arrive later no longer find "
             "it, so results may then differ from a run without a TTL (as in Flink, a TTL trades accuracy for bounded state). "
-            "Flink also expires group aggregates, Top-N, deduplication and upsert normalisation, which eddy does not: "
-            "a query with one of those is refused while a TTL is set. "
+            "Flink also expires group aggregates, Top-N and deduplication, which eddy does not: a query with one of those "
+            "is refused while a TTL is set (an upsert source's normalisation keeps its rows, with the same results). "
             "The job reads it when it starts."},
     {.name = "pipeline.name", .type = OPT_STRING, .to = {OPT_FIELD(ExecConfig, pipeline_name)},
      .doc = "Name of the next job (default: the sink table's name)."},
