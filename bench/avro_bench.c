@@ -166,7 +166,7 @@ int main(int argc, char **argv)
         int aslot = cols ? 0 : 2, rslot = cols ? 1 : 3, islot = cols ? -1 : 0, uslot = cols ? -1 : 1;
         const char *what = cols ? "region, amount" : "all 4 columns";
         for (int mode = 0; mode < 2; mode++) {
-            FormatSpec fs = {mode == 0 ? FMT_JSON : FMT_AVRO_CONFLUENT, url, NULL, NULL};
+            FormatSpec fs = {mode == 0 ? FMT_JSON : FMT_AVRO_CONFLUENT, url, NULL, NULL, NULL};
             RecDecoder *d = recdec_new(&fs, f, 4, err, sizeof err);
             if (!d) {
                 fprintf(stderr, "avro_bench: %s\n", err);

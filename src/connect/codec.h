@@ -35,11 +35,25 @@ void         json_decoder_free(JsonDecoder *d);
  * "field 'amount': expected a number, got \"abc\""). */
 int json_decode(JsonDecoder *d, const char *buf, size_t len, Value *row, Arena *arena, char *err, size_t errlen);
 
+/* Flink's 'json.*' options (catalog.h) for what d decodes from now on
+ * (copied); without this call: all off, timestamps in either form. */
+void json_decoder_set_options(JsonDecoder *d, const JsonOptions *o);
+/* With ignore-parse-errors: how many values of the last record decoded
+ * were set to NULL, and why the first (a message in the decoder, valid
+ * until the next record); 0 and NULL when none. */
+int  json_decode_nulled(const JsonDecoder *d, const char **why);
+/* Whether d was told to ignore parse errors (a malformed record is skipped). */
+bool json_decoder_ignores_errors(const JsonDecoder *d);
+
 /* Encodes a JSON object {"name": value, ...} of the given fields of row
  * (slot = row index).  Doubles in shortest round-trip form; timestamps as
  * 'YYYY-MM-DD HH:MM:SS.fff' strings (Flink's SQL format); DECIMAL as a
  * JSON number with its scale's digits; BYTES as base64. */
 void json_encode(StrBuf *out, const JsonField *fields, int nfields, const Value *row);
+/* The same, with a table's 'json.*' options: timestamps in the ISO-8601
+ * form ('2024-01-01T12:00:00.5', LTZ with 'Z') with 'ISO-8601', DECIMAL as
+ * Flink writes it with 'json.encode.decimal-as-plain-number' given. */
+void json_encode_opts(StrBuf *out, const JsonField *fields, int nfields, const Value *row, const JsonOptions *o);
 /* One value as JSON text, as json_encode writes it inside a record (a
  * nested value as an object or array; NULL as null). */
 void json_encode_value(StrBuf *out, Type t, const Value *v);

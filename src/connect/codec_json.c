@@ -65,6 +65,21 @@
  *    explicit bit stack, never the C stack).
  * Error positions are 0-based byte offsets into the record.
  *
+ * Flink's 'json.*' options (JsonOptions, json_decoder_set_options):
+ *  - ignore-parse-errors: a value that cannot be converted — a field, a
+ *    ROW's field, an ARRAY element, a MAP value — is NULL instead
+ *    (field_value_or_null; counted, the first reason kept for the
+ *    source's notice), as Flink's converters give null; text that is not
+ *    JSON at all still fails the record, which the source then skips.
+ *  - fail-on-missing-field: a column (or a ROW's field) absent from its
+ *    object is an error; null is still NULL.
+ *  - timestamp-format.standard: 'SQL' or 'ISO-8601' read exactly Flink's
+ *    form (ts_from_text: the separator, seconds required or not, 'Z' on
+ *    TIMESTAMP_LTZ only, no epoch numbers) and write it; not given, the
+ *    lenient rules above and the SQL form out.
+ *  - encode.decimal-as-plain-number: DECIMAL written as Flink's Jackson
+ *    writes it (w_decimal_flink); not given, the scale's digits.
+ *
  * Encoding (RowDataToJsonConverters with Jackson's defaults): doubles in
  * shortest round-trip form (double_print), FLOAT in shortest float form;
  * NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity" (Jackson
@@ -127,6 +142,10 @@ struct JsonDecoder {
     int     *bucket;      /* name hash → first field, -1 */
     unsigned bmask;       /* bucket count - 1 */
     int     *pred;        /* pred[i]: field that followed field i last time (pred[nf]: first field) */
+    JsonOptions o;        /* Flink's 'json.*' options (json_decoder_set_options); zero = eddy's defaults */
+    unsigned char *seen;  /* with fail-on-missing-field: per field, seen in the record being decoded */
+    int      nulled;      /* with ignore-parse-errors: values of the last record set to NULL */
+    char     why[300];    /* … and why the first was */
 };
 
 static inline unsigned name_hash(const char *k, size_t n)
@@ -186,9 +205,27 @@ JsonDecoder *json_decoder_new(const JsonField *fields, int nfields)
     return d;
 }
 
+void json_decoder_set_options(JsonDecoder *d, const JsonOptions *o)
+{
+    d->o = *o;
+    if (o->fail_on_missing && !d->seen) {
+        d->seen = calloc((size_t)d->nf + 1, 1);
+        if (!d->seen) abort();
+    }
+}
+
+int json_decode_nulled(const JsonDecoder *d, const char **why)
+{
+    *why = d->nulled ? d->why : NULL;
+    return d->nulled;
+}
+
+bool json_decoder_ignores_errors(const JsonDecoder *d) { return d->o.ignore_parse_errors; }
+
 void json_decoder_free(JsonDecoder *d)
 {
     if (!d) return;
+    free(d->seen);
     if (d->f)
         for (int i = 0; i < d->nf; i++) free((char *)d->f[i].name);
     free(d->f);
@@ -226,6 +263,7 @@ typedef struct Ctx {
     char         *err;    /* caller's message buffer */
     size_t        errlen; /* its size */
     const JField *field;  /* field being converted, for messages; NULL outside values */
+    JsonDecoder  *dec;    /* the decoder: its options, and where values set to NULL are counted */
 } Ctx;
 
 static void jvmsg(Ctx *c, const char *at, const char *fmt, va_list ap)
@@ -804,27 +842,48 @@ static bool parse_date(const char *s, size_t n, int64_t *days)
     return true;
 }
 
-/* 'yyyy-MM-dd[ T]HH:mm:ss[.f{1,9}][Z]' → epoch milliseconds. */
-static bool parse_timestamp(const char *s, size_t n, bool allow_z, int64_t *ms)
+/* 'yyyy-MM-dd[ T]HH:mm[:ss[.f{1,9}]][Z]' → epoch milliseconds.  sep: the
+ * separator required (' ' or 'T'), or 0 for either; z: 'Z' required (1),
+ * refused (-1) or optional (0); hm_ok: seconds may be left out (Java's
+ * ISO_LOCAL_TIME) — else they are required (Flink's SQL form). */
+static bool parse_timestamp(const char *s, size_t n, char sep, int z, bool hm_ok, int64_t *ms)
 {
     int64_t days;
-    int h, mi, sec, frac = 0;
-    if (n < 19 || !parse_date(s, n, &days) || (s[10] != ' ' && s[10] != 'T')) return false;
-    if (digits_at(s + 11, 2, &h) || s[13] != ':' || digits_at(s + 14, 2, &mi) || s[16] != ':' || digits_at(s + 17, 2, &sec))
+    int h, mi, sec = 0, frac = 0;
+    if (n < 16 || !parse_date(s, n, &days) || (sep ? s[10] != sep : s[10] != ' ' && s[10] != 'T')) return false;
+    if (digits_at(s + 11, 2, &h) || s[13] != ':' || digits_at(s + 14, 2, &mi)) return false;
+    size_t i = 16;
+    if (i < n && s[i] == ':') {
+        if (n < 19 || digits_at(s + 17, 2, &sec)) return false;
+        i = 19;
+        if (i < n && s[i] == '.') {
+            size_t k = 0;
+            for (i++; i < n && is_digit(s[i]); i++, k++)
+                if (k < 3) frac = frac * 10 + (s[i] - '0');
+            if (k == 0 || k > 9) return false;
+            for (; k < 3; k++) frac *= 10;
+        }
+    } else if (!hm_ok) {
         return false;
-    if (h > 23 || mi > 59 || sec > 59) return false;
-    size_t i = 19;
-    if (i < n && s[i] == '.') {
-        size_t k = 0;
-        for (i++; i < n && is_digit(s[i]); i++, k++)
-            if (k < 3) frac = frac * 10 + (s[i] - '0');
-        if (k == 0 || k > 9) return false;
-        for (; k < 3; k++) frac *= 10;
     }
-    if (allow_z && i < n && s[i] == 'Z') i++;
+    if (h > 23 || mi > 59 || sec > 59) return false;
+    if (i < n && s[i] == 'Z' && z >= 0) i++;
+    else if (z > 0) return false;
     if (i != n) return false;
     *ms = days * 86400000 + ((int64_t)h * 3600 + mi * 60 + sec) * 1000 + frac;
     return true;
+}
+
+/* A TIMESTAMP (ltz false) or TIMESTAMP_LTZ string per the decoder's
+ * 'json.timestamp-format.standard': either form when not given, else
+ * exactly Flink's (SQL: ' ', seconds; ISO-8601: 'T'; LTZ with 'Z', a
+ * TIMESTAMP without). */
+static bool ts_from_text(const JsonDecoder *d, const char *s, size_t n, bool ltz, int64_t *ms)
+{
+    int f = d ? d->o.ts_format : JSON_TS_EITHER;
+    if (f == JSON_TS_SQL) return parse_timestamp(s, n, ' ', ltz ? 1 : -1, false, ms);
+    if (f == JSON_TS_ISO) return parse_timestamp(s, n, 'T', ltz ? 1 : -1, true, ms);
+    return n >= 19 && parse_timestamp(s, n, 0, 0, false, ms);
 }
 
 /* ---- base64 ---------------------------------------------------------------------- */
@@ -944,6 +1003,8 @@ static const char *number_value(Ctx *c, const char *p, Value *out)
     case TY_TINYINT: case TY_SMALLINT: case TY_INT: case TY_BIGINT: case TY_INTERVAL:
         return num_to_int(c, &num, out);
     case TY_TIMESTAMP_LTZ: {
+        if (c->dec && c->dec->o.ts_format != JSON_TS_EITHER)   /* Flink reads only text then */
+            return bad_value(c, p, q, "a timestamp string (json.timestamp-format.standard is given)");
         /* epoch ms; an instant outside years 0000-9999 (Flink's range)
          * could not be written back as text: malformed input */
         const char *r = num_to_int(c, &num, out);
@@ -984,7 +1045,15 @@ static const char *string_value(Ctx *c, const char *p, const char *q, const char
         return q;
     case TY_TIMESTAMP:
     case TY_TIMESTAMP_LTZ:
-        if (!parse_timestamp(s, n, true, &out->i)) return bad_value(c, p, q, "a timestamp 'yyyy-MM-dd HH:mm:ss[.SSS]'");
+        if (!ts_from_text(c->dec, s, n, t.kind == TY_TIMESTAMP_LTZ, &out->i)) {
+            int f = c->dec ? c->dec->o.ts_format : JSON_TS_EITHER;
+            bool ltz = t.kind == TY_TIMESTAMP_LTZ;
+            return bad_value(c, p, q, f == JSON_TS_SQL ? (ltz ? "a timestamp 'yyyy-MM-dd HH:mm:ss[.SSS]Z' (json.timestamp-format.standard 'SQL')"
+                                                              : "a timestamp 'yyyy-MM-dd HH:mm:ss[.SSS]' (json.timestamp-format.standard 'SQL')")
+                                    : f == JSON_TS_ISO ? (ltz ? "a timestamp 'yyyy-MM-ddTHH:mm[:ss[.SSS]]Z' (json.timestamp-format.standard 'ISO-8601')"
+                                                              : "a timestamp 'yyyy-MM-ddTHH:mm[:ss[.SSS]]' (json.timestamp-format.standard 'ISO-8601')")
+                                    : "a timestamp 'yyyy-MM-dd HH:mm:ss[.SSS]'");
+        }
         return q;
     case TY_BOOLEAN:
         trim(&s, &n);
@@ -1060,6 +1129,28 @@ static void compact_json(Ctx *c, const char *s, const char *e, Value *out)
 
 static const char *field_value(Ctx *c, const char *p, Value *out);
 
+/* field_value, except that with 'json.ignore-parse-errors' a value that
+ * cannot be converted is NULL (counted, the first reason kept), as Flink's
+ * converters give null for it.  A value that is not even JSON still fails:
+ * the record cannot be read (and is skipped as a whole). */
+static const char *field_value_or_null(Ctx *c, const char *p, Value *out)
+{
+    const char *q = field_value(c, p, out);
+    if (q || !c->dec || !c->dec->o.ignore_parse_errors) return q;
+    const JField *f = c->field;
+    const JPath *path = c->path;
+    char why[sizeof c->dec->why];
+    snprintf(why, sizeof why, "%s", c->err && c->errlen ? c->err : "");
+    c->field = NULL;
+    q = skip_value(c, p);
+    c->field = f;
+    c->path = path;
+    if (!q) return NULL;
+    if (!c->dec->nulled++) memcpy(c->dec->why, why, sizeof why);
+    *out = (Value){.null = 1};
+    return q;
+}
+
 /* Room for one more element in a growing array of values (a stack array
  * first, then the arena). */
 static Value *vals_room(Ctx *c, Value **v, int n, int *cap)
@@ -1089,6 +1180,7 @@ static const char *nested_value(Ctx *c, const char *p, Value *out)
     JField sub = *f;
     Value stack[16], *v = stack;
     int n = 0, cap = 16;
+    uint64_t seen_mask = 0;   /* a ROW's fields present (the first 64), for fail-on-missing-field */
     const char *end = c->end;
     bool obj = t.kind != TY_ARRAY;
     if (*p != (obj ? '{' : '[')) {
@@ -1133,8 +1225,9 @@ static const char *nested_value(Ctx *c, const char *p, Value *out)
                     sub.type = t.nest->types[fi];
                     sub.name = t.nest->names[fi];
                     c->field = &sub;
-                    p = field_value(c, p, &v[fi]);
+                    p = field_value_or_null(c, p, &v[fi]);
                     next = fi + 1;
+                    if (fi < 64) seen_mask |= 1ULL << fi;
                 }
             } else {
                 v = vals_room(c, &v, n, &cap);
@@ -1147,7 +1240,7 @@ static const char *nested_value(Ctx *c, const char *p, Value *out)
                     return NULL;
                 }
                 sub.type = t.nest->types[1];
-                p = field_value(c, p, &v[n + 1]);
+                p = field_value_or_null(c, p, &v[n + 1]);
                 n += 2;
             }
         } else {
@@ -1157,7 +1250,7 @@ static const char *nested_value(Ctx *c, const char *p, Value *out)
             c->path = &here;
             sub.type = t.nest->types[0];
             c->field = &sub;
-            p = field_value(c, p, &v[n++]);
+            p = field_value_or_null(c, p, &v[n++]);
         }
         c->field = f;
         c->path = up;
@@ -1175,6 +1268,16 @@ static const char *nested_value(Ctx *c, const char *p, Value *out)
         return expected(c, p, obj ? "',' or '}'" : "',' or ']'");
     }
 done:
+    if (t.kind == TY_ROW && c->dec && c->dec->o.fail_on_missing)
+        for (int i = 0; i < n && i < 64; i++)
+            if (!(seen_mask >> i & 1)) {
+                JPath miss = {up ? up : &root, t.nest->names[i], strlen(t.nest->names[i]), 0};
+                c->path = &miss;
+                c->field = f;
+                jmsg(c, "missing ('json.fail-on-missing-field' = 'true')");
+                c->path = up;
+                return NULL;
+            }
     nested_pack(c->arena, t, v, n, out);
     return p;
 }
@@ -1234,7 +1337,10 @@ static const char *field_value(Ctx *c, const char *p, Value *out)
 
 int json_decode(JsonDecoder *d, const char *buf, size_t len, Value *row, Arena *arena, char *err, size_t errlen)
 {
-    Ctx c = {NULL, buf, buf + len, arena, err, errlen, NULL};
+    Ctx c = {NULL, buf, buf + len, arena, err, errlen, NULL, d};
+    d->nulled = 0;
+    d->why[0] = 0;
+    if (d->seen) memset(d->seen, 0, (size_t)d->nf);
     const char *p = buf, *end = buf + len;
     for (int i = 0; i < d->nf; i++)
         if (d->f[i].slot >= 0) {
@@ -1287,9 +1393,10 @@ int json_decode(JsonDecoder *d, const char *buf, size_t len, Value *row, Arena *
             for (int j = fi; j >= 0; j = d->f[j].same) {
                 Value scratch, *out = d->f[j].slot >= 0 ? &row[d->f[j].slot] : &scratch;
                 c.field = &d->f[j];
-                q = field_value(&c, p, out);
+                q = field_value_or_null(&c, p, out);
                 c.field = NULL;
                 if (!q) return -1;
+                if (d->seen) d->seen[j] = 1;
             }
             p = q;
         }
@@ -1311,6 +1418,11 @@ done:
         jerr(&c, p, "unexpected data after the JSON object");
         return -1;
     }
+    for (int i = 0; d->seen && i < d->nf; i++)
+        if (!d->seen[i]) {
+            snprintf(err, errlen, "field '%s' is missing ('json.fail-on-missing-field' = 'true')", d->f[i].name);
+            return -1;
+        }
     return 0;
 }
 
@@ -1318,6 +1430,7 @@ done:
 
 /* Output through a small stack buffer: one sb_putn per kilobyte, not per byte. */
 typedef struct W {
+    const JsonOptions *o; /* the table's 'json.*' options, or NULL (eddy's defaults) */
     StrBuf *out;          /* destination */
     size_t  n;            /* bytes pending in buf */
     char    buf[1024];    /* pending output */
@@ -1381,6 +1494,53 @@ static void w_str(W *w, const char *s, size_t n)
         s = q + 1;
     }
     w_putc(w, '"');
+}
+
+/* DECIMAL as Flink writes it with 'json.encode.decimal-as-plain-number'
+ * given: Jackson's number node of the value without trailing zeros
+ * (BigDecimal.stripTrailingZeros; zero is 0), then BigDecimal.toPlainString
+ * ('true': 12.5, 100) or BigDecimal.toString ('false': 12.5, 1E+2, 2.7E-8 —
+ * scientific when the exponent is positive or the adjusted exponent is
+ * below -6). */
+static void w_decimal_flink(W *w, int64_t v, int scale, bool plain)
+{
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    if (!u) {
+        w_putn(w, "0", 1);
+        return;
+    }
+    while (u % 10 == 0) u /= 10, scale--;
+    char dig[24], *e = dig + sizeof dig, *s = e;
+    do *--s = (char)('0' + u % 10), u /= 10;
+    while (u);
+    int nd = (int)(e - s);
+    char out[96];
+    int o = 0;
+    if (v < 0) out[o++] = '-';
+    int adjusted = nd - 1 - scale;
+    if (plain || (scale >= 0 && adjusted >= -6)) {
+        if (scale <= 0) {   /* digits, then -scale zeros */
+            memcpy(out + o, s, (size_t)nd), o += nd;
+            for (int i = 0; i < -scale && o < (int)sizeof out - 1; i++) out[o++] = '0';
+        } else if (nd > scale) {   /* a point inside the digits */
+            memcpy(out + o, s, (size_t)(nd - scale)), o += nd - scale;
+            out[o++] = '.';
+            memcpy(out + o, s + nd - scale, (size_t)scale), o += scale;
+        } else {   /* 0.000ddd */
+            out[o++] = '0';
+            out[o++] = '.';
+            for (int i = 0; i < scale - nd; i++) out[o++] = '0';
+            memcpy(out + o, s, (size_t)nd), o += nd;
+        }
+    } else {   /* d[.ddd]E±x */
+        out[o++] = s[0];
+        if (nd > 1) {
+            out[o++] = '.';
+            memcpy(out + o, s + 1, (size_t)(nd - 1)), o += nd - 1;
+        }
+        o += snprintf(out + o, sizeof out - (size_t)o, "E%s%d", adjusted >= 0 ? "+" : "", adjusted);
+    }
+    w_putn(w, out, (size_t)o);
 }
 
 /* Decimal digits of u, right-aligned ending at e; returns the first. */
@@ -1455,7 +1615,7 @@ static void w_timestamp(W *w, int64_t ms, bool ltz)
     int frac = (int)(rem % 1000), sec = (int)(rem / 1000);
     char *o = w_room(w, 16);
     size_t n = 0;
-    o[n++] = ' ';
+    o[n++] = w->o && w->o->ts_format == JSON_TS_ISO ? 'T' : ' ';
     w_2(o + n, sec / 3600), n += 2;
     o[n++] = ':';
     w_2(o + n, sec / 60 % 60), n += 2;
@@ -1564,7 +1724,10 @@ static void w_value(W *w, Type t, const Value *v)
             double_print(w->out, v->d);
         }
         break;
-    case TY_DECIMAL: w_decimal(w, v->i, t.scale); break;
+    case TY_DECIMAL:
+        if (w->o && w->o->decimal != JSON_DEC_SCALE) w_decimal_flink(w, v->i, t.scale, w->o->decimal == JSON_DEC_PLAIN);
+        else w_decimal(w, v->i, t.scale);
+        break;
     case TY_STRING: w_str(w, v->s, v->n > 0 ? (size_t)v->n : 0); break;
     case TY_BYTES: w_base64(w, (const unsigned char *)v->s, v->n > 0 ? (size_t)v->n : 0); break;
     case TY_DATE:
@@ -1618,7 +1781,13 @@ static void w_value(W *w, Type t, const Value *v)
 
 void json_encode(StrBuf *out, const JsonField *fields, int nfields, const Value *row)
 {
+    json_encode_opts(out, fields, nfields, row, NULL);
+}
+
+void json_encode_opts(StrBuf *out, const JsonField *fields, int nfields, const Value *row, const JsonOptions *o)
+{
     W w;
+    w.o = o;
     w.out = out;
     w.n = 0;
     w_putc(&w, '{');
@@ -1638,6 +1807,7 @@ void json_encode(StrBuf *out, const JsonField *fields, int nfields, const Value 
 void json_encode_value(StrBuf *out, Type t, const Value *v)
 {
     W w;
+    w.o = NULL;
     w.out = out;
     w.n = 0;
     if (v->null) w_putn(&w, "null", 4);

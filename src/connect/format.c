@@ -70,6 +70,7 @@ static int64_t mono_ms(void)
 
 struct RecEncoder {
     Format        format; /* which one */
+    JsonOptions   jopts;  /* json: the 'json.*' options (zero: eddy's defaults) */
     JsonField    *json;   /* json: the columns */
     int           njson;  /* count */
     int           raw_slot;/* raw: the column's slot */
@@ -98,6 +99,7 @@ RecDecoder *recdec_new(const FormatSpec *fs, const JsonField *fields, int n, cha
     case FMT_JSON:
         d->json = json_decoder_new(fields, n);
         if (!d->json) abort();
+        if (fs->json) json_decoder_set_options(d->json, fs->json);
         return d;
     case FMT_RAW:
         if ((d->raw_slot = raw_slot(fields, n, err, errlen)) == -2) break;
@@ -260,6 +262,14 @@ int recdec_decode(RecDecoder *d, const char *buf, size_t len, Value *row, Arena 
     return REC_OK;
 }
 
+int recdec_nulled(const RecDecoder *d, const char **why)
+{
+    *why = NULL;
+    return d->format == FMT_JSON ? json_decode_nulled(d->json, why) : 0;
+}
+
+bool recdec_skips_malformed(const RecDecoder *d) { return d->format == FMT_JSON && json_decoder_ignores_errors(d->json); }
+
 void recdec_set_envelope(RecDecoder *d, bool on)
 {
     if (d->dbz) dbz_decoder_set_envelope(d->dbz, on);
@@ -297,6 +307,7 @@ RecEncoder *recenc_new(const FormatSpec *fs, const JsonField *fields, int n, cha
         if (!e->json) abort();
         memcpy(e->json, fields, sizeof *fields * (size_t)n);
         e->njson = n;
+        if (fs->json) e->jopts = *fs->json;
         return e;
     case FMT_RAW:
         if ((e->raw_slot = raw_slot(fields, n, err, errlen)) == -2) break;
@@ -351,7 +362,7 @@ int recenc_encode(RecEncoder *e, const Value *row, StrBuf *out, char *err, size_
 {
     switch (e->format) {
     case FMT_JSON:
-        json_encode(out, e->json, e->njson, row);
+        json_encode_opts(out, e->json, e->njson, row, &e->jopts);
         return 0;
     case FMT_RAW: {
         const Value *v = &row[e->raw_slot];

@@ -40,6 +40,7 @@ typedef struct FormatSpec {
     const char *registry_url; /* avro-confluent: the Schema Registry */
     const char *subject;      /* avro-confluent writing: subject to register under */
     const char *record_name;  /* Avro record full name; NULL = Flink's default */
+    const JsonOptions *json;  /* json: the table's 'json.*' options for this side, or NULL (eddy's defaults) */
 } FormatSpec;
 
 typedef struct RecDecoder RecDecoder;
@@ -58,6 +59,13 @@ int         recdec_decode(RecDecoder *d, const char *buf, size_t len, Value *row
  * 0, 1 or 2.  REC_OK or REC_MALFORMED with the reason in err. */
 int         recdec_changes(RecDecoder *d, const char *buf, size_t len, Value *rows[2], int kinds[2], int *n, Arena *arena,
                            char *err, size_t errlen);
+/* json with 'json.ignore-parse-errors': how many values of the last
+ * record decoded were set to NULL because they could not be converted,
+ * and why the first was (NULL when none); other formats: 0. */
+int         recdec_nulled(const RecDecoder *d, const char **why);
+/* Whether a malformed record of this decoder is skipped rather than failing
+ * the job whatever 'error.mode' says ('json.ignore-parse-errors'). */
+bool        recdec_skips_malformed(const RecDecoder *d);
 /* debezium-json: the events come in the {"schema": …, "payload": …}
  * envelope ('debezium-json.schema-include'); other formats ignore it. */
 void        recdec_set_envelope(RecDecoder *d, bool on);

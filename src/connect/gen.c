@@ -189,8 +189,8 @@ gen_encoder *gen_encoder_new(Format format, const char *topic,
         char ks[300], vs[300];
         snprintf(ks, sizeof ks, "%s-key", topic);
         snprintf(vs, sizeof vs, "%s-value", topic);
-        FormatSpec kspec = {FMT_AVRO_CONFLUENT, registry, ks, "eddy.gen.OrderKey"};
-        FormatSpec vspec = {FMT_AVRO_CONFLUENT, registry, vs, "eddy.gen.Order"};
+        FormatSpec kspec = {FMT_AVRO_CONFLUENT, registry, ks, "eddy.gen.OrderKey", NULL};
+        FormatSpec vspec = {FMT_AVRO_CONFLUENT, registry, vs, "eddy.gen.Order", NULL};
         e->key = recenc_new(&kspec, kf, 1, err, errlen);
         e->val = e->key ? recenc_new(&vspec, vf, 4, err, errlen) : NULL;
         if (!e->val) {

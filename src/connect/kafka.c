@@ -1358,6 +1358,31 @@ int kafka_partition_count(kafka_consumer *c, const char *topic, int timeout_ms,
     return md_partition_count(c->rk, topic, 0, timeout_ms, count, err, errlen);
 }
 
+int kafka_list_topics(kafka_consumer *c, char ***names, int *n, int timeout_ms, char *err, size_t errlen)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(c->rk, 1, NULL, &md, timeout_ms);
+    *names = NULL;
+    *n = 0;
+    if (e) {
+        str_errf(err, errlen, "listing the cluster's topics: %s", rd_kafka_err2str(e));
+        return -1;
+    }
+    char **v = calloc((size_t)md->topic_cnt + 1, sizeof *v);
+    if (!v) abort();
+    int k = 0;
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (!md->topics[i].err && md->topics[i].partition_cnt > 0) {
+            v[k] = strdup(md->topics[i].topic);
+            if (!v[k]) abort();
+            k++;
+        }
+    rd_kafka_metadata_destroy(md);
+    *names = v;
+    *n = k;
+    return 0;
+}
+
 int kafka_watermarks(kafka_consumer *c, const char *topic, int32_t partition,
                      int64_t *lo, int64_t *hi, int timeout_ms, char *err,
                      size_t errlen)

@@ -279,6 +279,9 @@ int kafka_partition_count(kafka_consumer *c, const char *topic, int timeout_ms,
 
 /* Low (oldest available) and high (next to be written) offsets of one
 ** partition, asked of the broker. */
+/* The names of the cluster's topics that have partitions (a malloc'd array of
+** malloc'd names, *n of them; the caller frees each and the array). */
+int kafka_list_topics(kafka_consumer *c, char ***names, int *n, int timeout_ms, char *err, size_t errlen);
 int kafka_watermarks(kafka_consumer *c, const char *topic, int32_t partition,
                      int64_t *lo, int64_t *hi, int timeout_ms, char *err,
                      size_t errlen);

@@ -25,6 +25,7 @@
 
 #include "htab.h"
 #include "kafka.h"
+#include "rx.h"
 #include "state.h"
 
 static int64_t now_ms(void)
@@ -49,6 +50,9 @@ struct DrvDead;
 
 typedef struct DrvOut {
     kafka_producer *p;    /* the producer */
+    const char *fixed[8]; /* topics of sinks with 'sink.partitioner' = 'fixed' (the sink's own topic pointer: op_sink.c
+                           * writes t->conn.topic), written to partition 0 */
+    int         nfixed;   /* count */
     int64_t         bytes;/* key and value bytes queued */
     const struct DrvDead *usink; /* the upsert Kafka sinks' topics (upsert_sink_topics) */
     int             nusink;
@@ -59,9 +63,12 @@ static int kafka_emit(void *ctx, const OutRecord *r, char *err, size_t errlen)
     DrvOut *o = ctx;
     kafka_producer *p = o->p;
     o->bytes += (int64_t)(r->klen + r->vlen);
-    if (r->nhdrs) return kafka_produce(p, r->topic, -1, r->key, r->klen, r->val, r->vlen, r->ts, r->hdrs, r->nhdrs, err, errlen);
+    int32_t part = -1;
+    for (int i = 0; i < o->nfixed; i++)
+        if (r->topic == o->fixed[i]) part = 0;
+    if (r->nhdrs) return kafka_produce(p, r->topic, part, r->key, r->klen, r->val, r->vlen, r->ts, r->hdrs, r->nhdrs, err, errlen);
     kafka_header h = {"op", r->op, r->op ? strlen(r->op) : 0};
-    return kafka_produce(p, r->topic, -1, r->key, r->klen, r->val, r->vlen, r->ts, &h, r->op ? 1 : 0, err, errlen);
+    return kafka_produce(p, r->topic, part, r->key, r->klen, r->val, r->vlen, r->ts, &h, r->op ? 1 : 0, err, errlen);
 }
 
 static int kafka_flush_out(void *ctx, int timeout_ms, char *err, size_t errlen)
@@ -157,6 +164,9 @@ typedef struct Driver {
     Arena         a;        /* everything below */
     DrvTopic     *topics;   /* distinct topics, in the order of the first source reading each */
     int           ntopics;  /* count */
+    int           captopics;/* capacity */
+    int           npatterns;/* sources with a 'topic-pattern' (their topics are added at start: match_patterns) */
+    const PlanTable *first_table; /* the first Kafka source's table (the consumer's properties) */
     SourceOffset *pos;      /* per topic partition: the next offset (-1 = not known yet) */
     kafka_tp     *tps;      /* per topic partition: where to start */
     int64_t      *end;      /* bounded topics: the end of each partition at start, -1 once read to it */
@@ -248,11 +258,43 @@ static int drv_fail(Driver *d, const DrvTopic *t, const char *what)
     return job_fail(d->job, "source '%s': %s", t->table->name, what);
 }
 
-/* Distinct topics of the job's sources. */
+/* Source s (of table t) reads topic `name`: one more DrvTopic, or one more
+ * reader of a topic already read. */
+static void add_topic(Driver *d, const char *name, int s, const PlanTable *t)
+{
+    const Plan *p = d->job->plan;
+    DrvTopic *dt = NULL;
+    for (int i = 0; i < d->ntopics && !dt; i++)
+        if (strcmp(d->topics[i].name, name) == 0) dt = &d->topics[i];
+    if (!dt) {
+        if (d->ntopics == d->captopics) {
+            int cap = d->captopics ? 2 * d->captopics : 8;
+            DrvTopic *nt = arena_alloc(&d->a, sizeof *nt * (size_t)cap);
+            if (d->ntopics) memcpy(nt, d->topics, sizeof *nt * (size_t)d->ntopics);
+            d->topics = nt;
+            d->captopics = cap;
+        }
+        dt = &d->topics[d->ntopics++];
+        *dt = (DrvTopic){.name = arena_strdup(&d->a, name), .table = t, .bounded = true};
+        dt->srcs = arena_alloc(&d->a, sizeof(int) * (size_t)p->nsources);
+        dt->src_bounded = arena_alloc(&d->a, sizeof(bool) * (size_t)p->nsources);
+    }
+    for (int k = 0; k < dt->nsrcs; k++)
+        if (dt->srcs[k] == s) return;   /* (a pattern may match a topic the source's list names too) */
+    bool b = d->job->bounded || t->conn.bounded;
+    dt->src_bounded[dt->nsrcs] = b;
+    dt->srcs[dt->nsrcs++] = s;
+    dt->op_header = dt->op_header || t->conn.mode == MODE_RETRACT;
+    dt->bounded = dt->bounded && b;
+    dt->any_bounded = dt->any_bounded || b;
+}
+
+/* Distinct topics of the job's sources ('topic' may name several; a
+ * 'topic-pattern' is matched against the cluster's topics later,
+ * match_patterns). */
 static void collect_topics(Driver *d)
 {
     const Plan *p = d->job->plan;
-    d->topics = arena_alloc(&d->a, sizeof *d->topics * (size_t)(p->nsources ? p->nsources : 1));
     d->scans = arena_alloc(&d->a, sizeof(int) * (size_t)(p->nsources ? p->nsources : 1));
     for (int s = 0; s < p->nsources; s++) {
         const PlanTable *t = p->sources[s]->table;
@@ -260,27 +302,81 @@ static void collect_topics(Driver *d)
             d->scans[d->nscans++] = s;
             continue;
         }
-        DrvTopic *dt = NULL;
-        for (int i = 0; i < d->ntopics && !dt; i++)
-            if (strcmp(d->topics[i].name, t->conn.topic) == 0) dt = &d->topics[i];
-        if (!dt) {
-            dt = &d->topics[d->ntopics++];
-            *dt = (DrvTopic){.name = t->conn.topic, .table = t, .bounded = true};
-            dt->srcs = arena_alloc(&d->a, sizeof(int) * (size_t)p->nsources);
-            dt->src_bounded = arena_alloc(&d->a, sizeof(bool) * (size_t)p->nsources);
+        if (!d->first_table) d->first_table = t;
+        if (t->conn.topic_pattern) {
+            d->npatterns++;
+            continue;
         }
-        bool b = d->job->bounded || t->conn.bounded;
-        dt->src_bounded[dt->nsrcs] = b;
-        dt->srcs[dt->nsrcs++] = s;
-        dt->op_header = dt->op_header || t->conn.mode == MODE_RETRACT;
-        dt->bounded = dt->bounded && b;
-        dt->any_bounded = dt->any_bounded || b;
+        if (t->conn.ntopics)
+            for (int i = 0; i < t->conn.ntopics; i++) add_topic(d, t->conn.topics[i], s, t);
+        else
+            add_topic(d, t->conn.topic, s, t);
     }
-    d->bounded = d->ntopics > 0 || d->nscans > 0;   /* pulled sources end (a scan; a datagen with a row count), or run on */
-    for (int i = 0; i < d->ntopics; i++) d->bounded = d->bounded && d->topics[i].bounded;
     d->scans_open = d->nscans;
     d->scan_done = arena_alloc(&d->a, sizeof(bool) * (size_t)(d->nscans + 1));
     memset(d->scan_done, 0, sizeof(bool) * (size_t)(d->nscans + 1));
+}
+
+/* Whether the job ends by itself: every topic bounded (and scans always end). */
+static void bounded_job(Driver *d)
+{
+    d->bounded = d->ntopics > 0 || d->nscans > 0;   /* pulled sources end (a scan; a datagen with a row count), or run on */
+    for (int i = 0; i < d->ntopics; i++) d->bounded = d->bounded && d->topics[i].bounded;
+}
+
+/* The topics each 'topic-pattern' source reads: the cluster's topics whose
+ * whole name matches (as Java's Matcher.matches()), listed once at start;
+ * while none matches, the job waits (as for a topic that does not exist
+ * yet).  0, 1 when stopped meanwhile, -1 on an error. */
+static int match_patterns(Driver *d, volatile sig_atomic_t *stop)
+{
+    const Plan *p = d->job->plan;
+    for (int s = 0; s < p->nsources; s++) {
+        const PlanTable *t = p->sources[s]->table;
+        if (!t->conn.topic_pattern || job_source_pulls(d->job, s)) continue;
+        StrBuf whole = {0};
+        sb_printf(&whole, "^(?:%s)\\z", t->conn.topic_pattern);
+        char why[300];
+        Rx *rx = rx_compile(whole.s, whole.len, why, sizeof why);
+        sb_free(&whole);
+        if (!rx) return job_fail(d->job, "source '%s': option 'topic-pattern': %s", t->name, why);
+        bool waited = false;
+        int found = 0;
+        while (!*stop && !found) {
+            char **names = NULL;
+            int n = 0;
+            if (kafka_list_topics(d->c, &names, &n, 5000, d->err, sizeof d->err) == 0) {
+                for (int i = 0; i < n; i++) {
+                    long ov[2 * 8];
+                    int m = rx_groups(rx) < 7 ? rx_find(rx, names[i], strlen(names[i]), 0, ov, why, sizeof why) : -2;
+                    if (m == -2) {   /* many groups: a bigger vector */
+                        long *big = malloc(sizeof(long) * 2 * (size_t)(rx_groups(rx) + 1));
+                        if (!big) abort();
+                        m = rx_find(rx, names[i], strlen(names[i]), 0, big, why, sizeof why);
+                        free(big);
+                    }
+                    if (m == 1) {
+                        add_topic(d, names[i], s, t);
+                        found++;
+                    }
+                }
+                for (int i = 0; i < n; i++) free(names[i]);
+                free(names);
+                if (!found) snprintf(d->err, sizeof d->err, "no topic matches yet");
+            }
+            if (found) break;
+            if (!waited) job_notice(d->job, "source '%s': waiting for a topic matching 'topic-pattern' '%s' (%s)", t->name,
+                                    t->conn.topic_pattern, d->err);
+            waited = true;
+            struct timespec ts = {0, 500 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+        rx_free(rx);
+        if (*stop) return 1;
+        job_notice(d->job, "source '%s': 'topic-pattern' '%s' matches %d topic%s", t->name, t->conn.topic_pattern, found,
+                   found == 1 ? "" : "s");
+    }
+    return 0;
 }
 
 /* The scans' positions after the partitions' in d->pos: where a
@@ -348,6 +444,14 @@ static int cluster_starts(Driver *d, const DrvTopic *t, const Connector *cn, int
     if (cn->startup == START_TIMESTAMP)
         return kafka_offsets_for_time(d->c, t->name, t->nparts, cn->startup_ts, out, 10000, d->err, sizeof d->err) ? -1 : 1;
     if (cn->startup == START_GROUP) return kafka_committed(d->c, t->name, t->nparts, out, 10000, d->err, sizeof d->err) ? -1 : 1;
+    if (cn->startup == START_SPECIFIC) {
+        /* the partitions named start there; the others at the group's
+         * committed offset, else their beginning (Flink's specific offsets) */
+        if (kafka_committed(d->c, t->name, t->nparts, out, 10000, d->err, sizeof d->err)) return -1;
+        for (int k = 0; k < cn->nspec; k++)
+            if (cn->spec_parts[k] < t->nparts) out[cn->spec_parts[k]] = cn->spec_offsets[k];
+        return 1;
+    }
     return 0;
 }
 
@@ -378,7 +482,8 @@ static int mixed_starts(Driver *d, DrvTopic *t)
     bool mixed = false;
     for (int s = 1; s < t->nsrcs; s++) {
         const Connector *cn = &pl->sources[t->srcs[s]]->table->conn;
-        mixed = mixed || cn->startup != c0->startup || (cn->startup == START_TIMESTAMP && cn->startup_ts != c0->startup_ts);
+        mixed = mixed || cn->startup != c0->startup || (cn->startup == START_TIMESTAMP && cn->startup_ts != c0->startup_ts) ||
+                cn->startup == START_SPECIFIC;
     }
     if (!mixed) return 0;
     t->from = arena_alloc(&d->a, sizeof *t->from * (size_t)t->nsrcs * (size_t)t->nparts);
@@ -424,6 +529,10 @@ static int start_positions(Driver *d, bool resumed)
             if (looked_up < 0) return drv_fail(d, t, d->err);
             for (int p = 0; p < t->nparts && looked_up; p++)
                 if (cn->startup == START_TIMESTAMP || o[p] >= 0) d->tps[t->first + p].offset = o[p];   /* no commit: from the beginning */
+            for (int k = 0; k < cn->nspec && cn->startup == START_SPECIFIC; k++)
+                if (cn->spec_parts[k] >= t->nparts)
+                    return job_fail(d->job, "source '%s': option 'scan.startup.specific-offsets' names partition %d, but topic '%s' "
+                                            "has partitions 0..%d", t->table->name, (int)cn->spec_parts[k], t->name, t->nparts - 1);
         }
         if (!resumed && t->nsrcs > 1 && mixed_starts(d, t)) return -1;
         /* A partition that had no record yet when the job was killed must
@@ -598,7 +707,8 @@ static int assign_watermarks(Driver *d)
         const DrvTopic *t = &d->topics[i];
         for (int p = 0; p < t->nparts; p++) parts[p] = p;
         for (int s = 0; s < t->nsrcs; s++)
-            if (job_source_partitions(d->job, t->srcs[s], t->name, parts, t->nparts)) return -1;
+            if (!d->job->plan->sources[t->srcs[s]]->table->conn.ntopics && !d->job->plan->sources[t->srcs[s]]->table->conn.topic_pattern &&
+                job_source_partitions(d->job, t->srcs[s], t->name, parts, t->nparts)) return -1;
     }
     return 0;
 }
@@ -1429,20 +1539,21 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
     collect_topics(&d);
     /* The clock is the wall clock before the first record (PROCTIME(), idle partitions). */
     if (job_set_clock(j, wall_ms())) goto out;
-    const char **cprops = kafka_props(j, d.ntopics ? d.topics[0].table : NULL, &d.a);
+    bool reads = d.ntopics || d.npatterns;   /* some source reads topics */
+    const char **cprops = kafka_props(j, d.first_table, &d.a);
     const char *bs = bootstrap ? bootstrap : find_prop(cprops, "bootstrap.servers");
-    if (!bs && (d.ntopics || ksink)) {
+    if (!bs && (reads || ksink)) {
         job_fail(j, "no Kafka bootstrap server: use --bootstrap, EDDY_BOOTSTRAP or SET 'properties.bootstrap.servers'");
         goto out;
     }
     /* Fail fast: an address nothing listens on is said at once, not after minutes of retries. */
     d.bs = bs;
-    if (bs && (d.ntopics || ksink) && probe_bootstrap(bs, 3000, d.err, sizeof d.err)) {
+    if (bs && (reads || ksink) && probe_bootstrap(bs, 3000, d.err, sizeof d.err)) {
         job_fail(j, "%s (bootstrap servers '%s')", d.err, bs);
         goto out;
     }
     /* The consumer's group (for the offsets commit_groups commits): the job's name unless the properties name one. */
-    if (d.ntopics && !find_prop(cprops, "group.id")) {
+    if (reads && !find_prop(cprops, "group.id")) {
         int n = 0;
         while (cprops[n]) n++;
         const char **withgroup = arena_alloc(&d.a, sizeof(char *) * (size_t)(n + 3));
@@ -1452,11 +1563,19 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
         cprops = withgroup;
     }
     /* A job whose only inputs are VALUES reads no topic: it emits its rows and ends. */
-    d.c = d.ntopics ? kafka_consumer_new(bs, cprops, d.err, sizeof d.err) : NULL;
-    if (!d.c && d.ntopics) {
-        job_fail(j, "source '%s': %s", d.ntopics ? d.topics[0].table->name : "?", d.err);
+    d.c = reads ? kafka_consumer_new(bs, cprops, d.err, sizeof d.err) : NULL;
+    if (!d.c && reads) {
+        job_fail(j, "source '%s': %s", d.first_table ? d.first_table->name : "?", d.err);
         goto out;
     }
+    if (d.npatterns) {
+        int mp = match_patterns(&d, stop);
+        if (mp) {
+            rc = mp > 0 ? 0 : -1;   /* stopped while waiting for a topic */
+            goto out;
+        }
+    }
+    bounded_job(&d);
     if (sink && bs) {   /* (a job of database tables only needs no cluster) */
         p = kafka_producer_new(bs, kafka_props(j, ksink, &d.a), d.err, sizeof d.err);
         if (!p) {
@@ -1464,6 +1583,9 @@ int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
             goto out;
         }
         d.out.p = p;
+        for (int i = 0; i < j->plan->nsinks && d.out.nfixed < 8; i++)
+            if (j->plan->sinks[i]->table->conn.kind == CONN_KAFKA && j->plan->sinks[i]->table->conn.partitioner == PART_FIXED)
+                d.out.fixed[d.out.nfixed++] = j->plan->sinks[i]->table->conn.topic;
         j->out = (JobOutput){&d.out, kafka_emit, kafka_flush_out, kafka_queued_out, kafka_acked_out, kafka_drain_out, kafka_sink_ends};
         /* A producer without idempotence keeps a key's records in order
          * only if the job sends nothing while records are retried: its
@@ -1693,7 +1815,10 @@ int job_kafka_offset_sum(const Job *j, const char *bootstrap, bool start, long l
     for (int s = 0; ok && s < p->nsources; s++) {
         const PlanTable *t = p->sources[s]->table;
         if (job_source_pulls(j, s)) continue;   /* a scanned table: no topic */
-        const char *topic = t->conn.topic;
+        if (t->conn.topic_pattern) {   /* its topics are known only to the running job */
+            ok = false;
+            break;
+        }
         const char **props = kafka_props(j, t, &a);
         const char *bs = bootstrap ? bootstrap : find_prop(props, "bootstrap.servers");
         kafka_consumer *c = bs ? kafka_consumer_new(bs, props, err, sizeof err) : NULL;
@@ -1701,11 +1826,14 @@ int job_kafka_offset_sum(const Job *j, const char *bootstrap, bool start, long l
             ok = false;
             break;
         }
-        int n = 0;
-        if (kafka_partition_count(c, topic, 2000, &n, err, sizeof err) || n <= 0) {
-            /* Not there yet: a topic created later starts at offset 0. */
-            ok = start && t->conn.startup == START_EARLIEST && !(j->state && state_has_offsets(j->state, topic));
-        } else {
+        for (int k = 0; ok && k < (t->conn.ntopics ? t->conn.ntopics : 1); k++) {   /* ('topic' = 'a;b': each) */
+            const char *topic = t->conn.ntopics ? t->conn.topics[k] : t->conn.topic;
+            int n = 0;
+            if (kafka_partition_count(c, topic, 2000, &n, err, sizeof err) || n <= 0) {
+                /* Not there yet: a topic created later starts at offset 0. */
+                ok = start && t->conn.startup == START_EARLIEST && !(j->state && state_has_offsets(j->state, topic));
+                continue;
+            }
             for (int i = 0; i < n && ok; i++) {
                 int64_t lo, hi, off;
                 if (start && j->state && state_get_offset(j->state, topic, i, &off) == 0) {

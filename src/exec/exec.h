@@ -181,6 +181,7 @@ typedef struct JobStats {
     int64_t restore_us;   /* time to load them */
     int64_t dead_lettered;/* skipped records copied to the table's dead-letter topic */
     int64_t sink_retries; /* database sinks: lost connections retried ('sink.max-retries') */
+    int64_t null_dropped; /* sink rows dropped for a NULL in a NOT NULL column ('table.exec.sink.not-null-enforcer' = 'DROP') */
 } JobStats;
 
 /* ---- Metrics: what a monitor reads of a running job (metrics.c) ----

@@ -258,6 +258,7 @@ void metrics_json_job(const MetricsJob *mj, StrBuf *o)
               (long long)st->records_in, (long long)v.bytes_in, (long long)st->rows_out, (long long)st->records_out, (long long)s->bytes_out);
     sb_printf(o, ",\"skipped\":%lld,\"dead_lettered\":%lld,\"late\":%lld,\"minibatches\":%lld", (long long)st->skipped,
               (long long)st->dead_lettered, (long long)st->late, (long long)st->flushes);
+    sb_printf(o, ",\"null_dropped\":%lld", (long long)st->null_dropped);
     sb_printf(o, ",\"sink_errors\":%lld,\"sink_pending\":%lld,\"sink_records_retried\":%lld,\"sink_retries\":%lld", (long long)s->sink_errors,
               (long long)s->sink_pending, (long long)s->sink_retried, (long long)st->sink_retries);
     sb_puts(o, ",\"sink_waiting\":");   /* the sink partitions a checkpoint waits for, or null */
@@ -493,6 +494,8 @@ void metrics_prometheus(const MetricsJob *jobs, int n, StrBuf *o)
     JOB_FAMILY("eddy_job_bytes_out_total", "counter", "Key and value bytes written to sink topics.", s->bytes_out);
     JOB_FAMILY("eddy_job_records_skipped_total", "counter", "Malformed source records skipped ('error.mode' = 'skip').", s->stats.skipped);
     JOB_FAMILY("eddy_job_records_dead_lettered_total", "counter", "Skipped records copied to a dead-letter topic.", s->stats.dead_lettered);
+    JOB_FAMILY("eddy_job_rows_null_dropped_total", "counter",
+               "Sink rows dropped for a NULL in a NOT NULL column ('table.exec.sink.not-null-enforcer' = 'DROP').", s->stats.null_dropped);
     JOB_FAMILY("eddy_job_records_late_total", "counter", "Rows that came after every window they belong to had fired.", s->stats.late);
     JOB_FAMILY("eddy_job_minibatches_total", "counter", "Mini-batches emitted.", s->stats.flushes);
     JOB_FAMILY("eddy_job_consumer_lag_records", "gauge", "Records in the source partitions the job has yet to read (end offset - position).",

@@ -56,17 +56,18 @@ static int sink_init(OpState *s)
             if (strcmp(c->meta_key, "timestamp") == 0) st->ts_slot = k;
             continue;
         }
-        if (c->is_key) st->key_fields[st->nkey++] = (JsonField){c->name, c->type, k};
+        /* 'key.fields-prefix': the key format's field is the column's name without it */
+        if (c->is_key) st->key_fields[st->nkey++] = (JsonField){c->name + (t->conn.key_prefix ? strlen(t->conn.key_prefix) : 0), c->type, k};
         if (!c->is_key || !t->conn.value_except_key) st->value_fields[st->nvalue++] = (JsonField){c->name, c->type, k};
     }
     /* Avro subjects follow the TopicNameStrategy: <topic>-key, <topic>-value. */
     char ferr[512], subject[512];
     snprintf(subject, sizeof subject, "%s-value", t->conn.topic);
-    FormatSpec vs = {t->conn.value_format, t->conn.value_url, subject, NULL};
+    FormatSpec vs = {t->conn.value_format, t->conn.value_url, subject, NULL, &t->conn.value_json};
     if (!(st->value_enc = recenc_new(&vs, st->value_fields, st->nvalue, ferr, sizeof ferr)))
         return job_fail(s->job, "table '%s': value: %s", t->name, ferr);
     snprintf(subject, sizeof subject, "%s-key", t->conn.topic);
-    FormatSpec ks = {t->conn.key_format, t->conn.key_url, subject, NULL};
+    FormatSpec ks = {t->conn.key_format, t->conn.key_url, subject, NULL, &t->conn.key_json};
     if (st->nkey && !(st->key_enc = recenc_new(&ks, st->key_fields, st->nkey, ferr, sizeof ferr)))
         return job_fail(s->job, "table '%s': key: %s", t->name, ferr);
     return 0;
@@ -98,15 +99,25 @@ static int sink_process(OpState *s, int port, Batch *in, Batch *out)
     for (int i = 0; i < in->n; i++) {
         const Value *src = batch_row(in, i);
         RowKind k = in->kinds[i];
+        int null_col = -1;
         for (int c = 0; c < plan_sink(n)->nsink; c++) {
             st->row[c] = plan_sink(n)->sink_map[c] < 0 ? (Value){.null = 1} : src[plan_sink(n)->sink_map[c]];
-            if (st->row[c].null && !n->cols[c].type.nullable)
-                return job_fail(j, "column '%s' of table '%s' is NOT NULL but the query produced NULL for it", n->cols[c].name, t->name);
+            if (st->row[c].null && !n->cols[c].type.nullable && null_col < 0) null_col = c;
+        }
+        if (null_col >= 0) {
+            if (!j->plan->config.not_null_drop)
+                return job_fail(j, "column '%s' of table '%s' is NOT NULL but the query produced NULL for it "
+                                   "(SET 'table.exec.sink.not-null-enforcer' = 'DROP' drops such rows)", n->cols[null_col].name, t->name);
+            j->stats.null_dropped++;
+            job_notice_limited(j, &j->skip_log, 5000, "dropped a %s row for table '%s': NULL in NOT NULL column '%s' "
+                               "('table.exec.sink.not-null-enforcer' = 'DROP'; %lld dropped so far)", rowkind_str(k), t->name,
+                               n->cols[null_col].name, (long long)j->stats.null_dropped);
+            continue;
         }
         j->stats.rows_out++;
         if (j->on_row) j->on_row(j->row_ctx, k, st->row, n->cols, plan_sink(n)->nsink, t->name);
         if (!j->out.emit) continue;
-        OutRecord r = {.topic = t->conn.topic};
+        OutRecord r = {.topic = t->conn.topic};   /* (the driver knows the topics of 'sink.partitioner' 'fixed') */
         if (st->nkey) {
             st->key.len = 0;
             if (recenc_encode(st->key_enc, st->row, &st->key, err, sizeof err)) return job_fail(j, "sink '%s': key: %s", t->name, err);

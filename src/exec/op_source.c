@@ -88,7 +88,8 @@ static int source_init(OpState *s)
                 if (strcmp(c->meta_key, keys[m]) == 0) st->meta[i] = m;
             continue;
         }
-        if (c->is_key) kf[nk++] = (JsonField){c->name, c->type, i};
+        /* 'key.fields-prefix': the key format's field is the column's name without it */
+        if (c->is_key) kf[nk++] = (JsonField){c->name + (t->conn.key_prefix ? strlen(t->conn.key_prefix) : 0), c->type, i};
         if (!c->is_key || !t->conn.value_except_key) vf[nv++] = (JsonField){c->name, c->type, st->needed[i] ? i : -1};
     }
     st->key_from_key = t->conn.value_except_key;
@@ -100,13 +101,13 @@ static int source_init(OpState *s)
         }
         st->raw_value = vf[0].slot;
     } else {
-        FormatSpec fs = {t->conn.value_format, t->conn.value_url, NULL, NULL};
+        FormatSpec fs = {t->conn.value_format, t->conn.value_url, NULL, NULL, &t->conn.value_json};
         st->value_dec = recdec_new(&fs, vf, nv, ferr, sizeof ferr);
         if (!st->value_dec) goto fail;
         recdec_set_envelope(st->value_dec, t->conn.dbz_schema_include);
     }
     if (nk) {
-        FormatSpec fs = {t->conn.key_format == FMT_RAW ? FMT_JSON : t->conn.key_format, t->conn.key_url, NULL, NULL};
+        FormatSpec fs = {t->conn.key_format == FMT_RAW ? FMT_JSON : t->conn.key_format, t->conn.key_url, NULL, NULL, &t->conn.key_json};
         if (t->conn.key_format == FMT_RAW && nk == 1) st->raw_key = kf[0].slot;
         else if (!(st->key_dec = recdec_new(&fs, kf, nk, ferr, sizeof ferr))) goto fail;
     }
@@ -162,9 +163,24 @@ static void fill_meta(const SourceState *st, int ncols, const RawRecord *r, Valu
     }
 }
 
+/* 'json.ignore-parse-errors' set values it could not convert to NULL:
+ * not silently — a notice (at a bounded rate) names the record and why. */
+static void nulled_notice(OpState *s, const RawRecord *r, const RecDecoder *dec, const char *side)
+{
+    const char *why;
+    int n = recdec_nulled(dec, &why);
+    if (!n) return;
+    const PlanTable *t = plan_source(s->node)->table;
+    job_notice_limited(s->job, &s->job->skip_log, 5000,
+                       "%d %svalue%s of the record in topic '%s' partition %d offset %lld set to NULL "
+                       "('json.ignore-parse-errors'): %s", n, side, n == 1 ? "" : "s", r->topic ? r->topic : t->conn.topic,
+                       (int)r->partition, (long long)r->offset, why ? why : "");
+}
+
 /* One record → one row (0), a record to skip silently (1), a malformed
- * record (-1), or a failure that is not the record's (-2: the schema
- * registry cannot be reached); the message in err. */
+ * record (-1; -3 when its format skips it whatever 'error.mode' says:
+ * 'json.ignore-parse-errors'), or a failure that is not the record's (-2:
+ * the schema registry cannot be reached); the message in err. */
 static int decode_one(OpState *s, const RawRecord *r, Value *row, RowKind *kind, char *err, size_t errlen)
 {
     SourceState *st = s->priv;
@@ -189,7 +205,8 @@ static int decode_one(OpState *s, const RawRecord *r, Value *row, RowKind *kind,
         row[st->raw_value] = (Value){.s = r->val, .n = (int32_t)r->vlen};
     } else if (st->value_dec) {
         int vrc = recdec_decode(st->value_dec, r->val, r->vlen, row, a, err, errlen);
-        if (vrc) return vrc == REC_FATAL ? -2 : -1;
+        if (vrc) return vrc == REC_FATAL ? -2 : recdec_skips_malformed(st->value_dec) ? -3 : -1;
+        nulled_notice(s, r, st->value_dec, "");
     }
     int krc;
     if ((tombstone || st->key_from_key) && (st->key_dec || st->raw_key >= 0)) {
@@ -207,8 +224,9 @@ static int decode_one(OpState *s, const RawRecord *r, Value *row, RowKind *kind,
             memmove(err + 5, err, n);
             memcpy(err, "key: ", 5);
             err[n + 5] = 0;
-            return -1;
+            return recdec_skips_malformed(st->key_dec) ? -3 : -1;
         }
+        if (st->key_dec) nulled_notice(s, r, st->key_dec, "key ");
     }
     fill_meta(st, n->ncols, r, row);
     return 0;
@@ -302,7 +320,7 @@ int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
         if (rc == -2)
             return job_fail(j, "source '%s', record in topic '%s' partition %d offset %lld: %s", t->name,
                             r->topic ? r->topic : t->conn.topic, (int)r->partition, (long long)r->offset, err);
-        if (t->conn.error_mode == ERR_FAIL)
+        if (t->conn.error_mode == ERR_FAIL && rc != -3)
             return job_fail(j, "malformed record in topic '%s' partition %d offset %lld: %s (set 'error.mode' = 'skip' on table '%s' to skip such records)",
                             r->topic ? r->topic : t->conn.topic, (int)r->partition, (long long)r->offset, err, t->name);
         j->stats.skipped++;

@@ -161,7 +161,8 @@ const OptEnum format_values[] = {
 };
 const OptEnum startup_mode_values[] = {
     {"earliest-offset", START_EARLIEST, NULL}, {"latest-offset", START_LATEST, NULL},
-    {"timestamp", START_TIMESTAMP, NULL},      {"group-offsets", START_GROUP, NULL}, {0},
+    {"timestamp", START_TIMESTAMP, NULL},      {"group-offsets", START_GROUP, NULL},
+    {"specific-offsets", START_SPECIFIC, NULL}, {0},
 };
 const OptEnum error_mode_values[] = {{"fail", ERR_FAIL, NULL}, {"skip", ERR_SKIP, NULL}, {0}};
 

@@ -21,7 +21,7 @@ typedef enum ChangelogMode { MODE_APPEND, MODE_UPSERT, MODE_RETRACT } ChangelogM
 typedef enum Format { FMT_JSON, FMT_AVRO, FMT_AVRO_CONFLUENT, FMT_RAW, FMT_DEBEZIUM_JSON, FMT_DEBEZIUM_AVRO_CONFLUENT } Format;
 /* Debezium's change events (a changelog of their own: one record is 0, 1 or 2 row changes). */
 static inline bool format_is_debezium(Format f) { return f == FMT_DEBEZIUM_JSON || f == FMT_DEBEZIUM_AVRO_CONFLUENT; }
-typedef enum StartupMode { START_EARLIEST, START_LATEST, START_TIMESTAMP, START_GROUP } StartupMode;
+typedef enum StartupMode { START_EARLIEST, START_LATEST, START_TIMESTAMP, START_GROUP, START_SPECIFIC } StartupMode;
 typedef enum ErrorMode { ERR_FAIL, ERR_SKIP } ErrorMode;
 /* Which runtime serves the table: Kafka (topic, formats) or a database through JDBC options (PostgreSQL). */
 typedef enum ConnKind { CONN_KAFKA, CONN_JDBC, CONN_DATAGEN, CONN_BLACKHOLE, CONN_PRINT } ConnKind;
@@ -41,6 +41,27 @@ typedef struct GenField {
     double      lo, hi;       /* the random range of a number (the type's units: a DECIMAL's value, not its unscaled integer) */
     int64_t     seq_start, seq_end; /* a sequence's first and last value */
 } GenField;
+
+/* How a JSON key or value is read and written: Flink's 'json.*' format
+ * options (connector_kafka.c parses them, codec_json.c applies them). */
+typedef enum JsonTsFormat {
+    JSON_TS_EITHER,       /* not given: read 'yyyy-MM-dd HH:mm:ss' and the ISO 'T' form, 'Z' optional; write the SQL form */
+    JSON_TS_SQL,          /* 'SQL': Flink's SQL form only (TIMESTAMP_LTZ with a trailing 'Z') */
+    JSON_TS_ISO,          /* 'ISO-8601': the 'T' form only, read and written */
+} JsonTsFormat;
+typedef enum JsonDecimalForm {
+    JSON_DEC_SCALE,       /* not given: a plain number with exactly the column's scale digits (12.50) */
+    JSON_DEC_PLAIN,       /* 'json.encode.decimal-as-plain-number' = 'true': Flink's plain form, trailing zeros dropped (12.5, 100) */
+    JSON_DEC_SCIENTIFIC,  /* = 'false': Flink's default, Java's BigDecimal.toString of the value without trailing zeros (12.5, 1E+2) */
+} JsonDecimalForm;
+typedef struct JsonOptions {
+    bool ignore_parse_errors; /* json.ignore-parse-errors: a value that cannot be converted is NULL, an unreadable record skipped */
+    bool fail_on_missing;     /* json.fail-on-missing-field: a missing field makes the record malformed */
+    int  ts_format;           /* json.timestamp-format.standard: a JsonTsFormat */
+    int  decimal;             /* json.encode.decimal-as-plain-number: a JsonDecimalForm */
+} JsonOptions;
+typedef enum SinkPartitioner { PART_DEFAULT, PART_FIXED, PART_ROUND_ROBIN } SinkPartitioner;
+typedef enum KafkaDelivery { DELIVER_AT_LEAST_ONCE, DELIVER_NONE, DELIVER_EXACTLY_ONCE } KafkaDelivery;
 
 /* The values of the enum options above, as written in WITH (…) and EXPLAIN. */
 extern const OptEnum changelog_mode_values[];
@@ -114,6 +135,20 @@ typedef struct Connector {
     GenField     *gen;          /* datagen: per column of the table (CatTable.cols), NULL for other connectors */
     const char   *print_identifier; /* print 'print-identifier': a prefix of every line, or NULL */
     bool          print_stderr; /* print 'standard-error': lines go to standard error */
+    /* Flink's Kafka and JSON options (connector_kafka.c): */
+    const char  **topics;       /* 'topic' = 'a;b': every topic the table reads, topics[0] = topic; NULL = topic alone */
+    int           ntopics;      /* count (0 without a list) */
+    const char   *topic_pattern;/* 'topic-pattern': a regular expression over the cluster's topic names at job start, or NULL */
+    const char   *specific_offsets; /* 'scan.startup.specific-offsets' as written, or NULL */
+    int32_t      *spec_parts;   /* … parsed: the partitions named */
+    int64_t      *spec_offsets; /* … and each one's first offset */
+    int           nspec;        /* count */
+    const char   *key_prefix;   /* 'key.fields-prefix': key columns' names start with it, the key's fields do not; or NULL */
+    JsonOptions   key_json;     /* 'json.*' / 'key.json.*': the JSON key format's options */
+    JsonOptions   value_json;   /* 'json.*' / 'value.json.*': the JSON value format's options */
+    int           partitioner;  /* 'sink.partitioner': a SinkPartitioner */
+    int           delivery;     /* 'sink.delivery-guarantee' of a Kafka table: a KafkaDelivery */
+    const char   *group_id;     /* 'properties.group.id', or NULL (passed to librdkafka with the other properties) */
 } Connector;
 
 typedef struct CatTable {

@@ -225,6 +225,10 @@ static int compile_query(eddy_engine *e, const AstStmt *st, const Source *src, P
         return rc;
     }
     plan_set_settings(p, e->settings, e->nsettings);
+    if (plan_check_settings(p, &e->diag, st->kind == STMT_INSERT ? st->name_pos : st->pos)) {
+        plan_free(p);
+        return e->diag.code;
+    }
     if (p->config.pipeline_name) p->name = p->config.pipeline_name;
     *out = p;
     return 0;
@@ -406,6 +410,10 @@ static int compile_set(eddy_engine *e, AstStmt *const *ins, int n, const Source 
         return e->diag.code;
     }
     plan_set_settings(p, e->settings, e->nsettings);
+    if (plan_check_settings(p, &e->diag, n ? ins[0]->name_pos : 0)) {
+        plan_free(p);
+        return e->diag.code;
+    }
     p->name = p->config.pipeline_name ? p->config.pipeline_name : "statement_set";
     *out = p;
     return 0;

@@ -131,6 +131,20 @@ static const PlanTable *table_copy(Plan *p, const CatTable *t)
         for (int i = 0; i < t->ncols; i++) g[i].min = g[i].max = g[i].start = g[i].end = NULL;
         pt->conn.gen = g;
     }
+    pt->conn.topic_pattern = arena_strdup(a, t->conn.topic_pattern);
+    pt->conn.specific_offsets = arena_strdup(a, t->conn.specific_offsets);
+    pt->conn.key_prefix = arena_strdup(a, t->conn.key_prefix);
+    pt->conn.group_id = arena_strdup(a, t->conn.group_id);
+    if (t->conn.topic_pattern) pt->conn.topic = pt->conn.topic_pattern;
+    pt->conn.topics = arena_alloc(a, sizeof(char *) * (size_t)(t->conn.ntopics + 1));
+    for (int i = 0; i < t->conn.ntopics; i++) pt->conn.topics[i] = arena_strdup(a, t->conn.topics[i]);
+    if (t->conn.ntopics) pt->conn.topic = pt->conn.topics[0];
+    pt->conn.spec_parts = arena_alloc(a, sizeof(int32_t) * (size_t)(t->conn.nspec + 1));
+    pt->conn.spec_offsets = arena_alloc(a, sizeof(int64_t) * (size_t)(t->conn.nspec + 1));
+    if (t->conn.nspec) {
+        memcpy(pt->conn.spec_parts, t->conn.spec_parts, sizeof(int32_t) * (size_t)t->conn.nspec);
+        memcpy(pt->conn.spec_offsets, t->conn.spec_offsets, sizeof(int64_t) * (size_t)t->conn.nspec);
+    }
     pt->conn.props = arena_alloc(a, sizeof(KeyValue) * (size_t)(t->conn.nprops ? t->conn.nprops : 1));
     for (int i = 0; i < t->conn.nprops; i++) {
         pt->conn.props[i].key = arena_strdup(a, t->conn.props[i].key);
@@ -914,6 +928,28 @@ static bool writes_key_col(const PlanNode *q, int o, int kc)
     return from >= 0 && from == plan_ops[q->kind].passes(q, kc);
 }
 
+/* 'table.exec.state.ttl' is honoured by regular joins (op_join.c); in
+ * Flink it also expires the state of group aggregates, Top-N and
+ * deduplication, whose results then differ, and which eddy keeps for
+ * ever: a TTL with such an operator is refused rather than silently not
+ * applied.  A ChangelogNormalize keeps its rows (its memory is not bounded
+ * by the TTL) but gives the same results: after Flink forgets a key, its
+ * next row is an insert where eddy's is an update, and what consumes it (a
+ * join whose own row expired, an upsert sink) ends the same. */
+int plan_check_settings(const Plan *p, Diag *d, int pos)
+{
+    if (p->config.state_ttl_ms <= 0) return 0;
+    for (int i = 0; i < p->nnodes; i++) {
+        int k = p->nodes[i]->kind;
+        if (k == PLAN_AGG || k == PLAN_RANK || k == PLAN_DEDUP)
+            return diag_error(d, DIAG_PLAN, pos,
+                              "'table.exec.state.ttl' is set, but eddy expires the state of regular joins only, and this query "
+                              "has a %s, whose state it keeps for ever (Flink would expire it); SET 'table.exec.state.ttl' = '0 ms' "
+                              "to run it with state kept", plan_ops[k].name);
+    }
+    return 0;
+}
+
 int plan_insert(Plan *p, const BInsert *ins, Diag *d)
 {
     PlanNode *q = build_query(p, ins->query, d);
@@ -937,6 +973,9 @@ int plan_insert(Plan *p, const BInsert *ins, Diag *d)
     sinks[p->nsinks++] = sk;
     p->sinks = sinks;
 
+    if (t->conn.ntopics || t->conn.topic_pattern)   /* (Flink's Kafka sink writes one topic too) */
+        return diag_error(d, DIAG_PLAN, ins->name_pos, "table '%s' reads %s and cannot be written: a sink writes one topic",
+                          t->name, t->conn.topic_pattern ? "the topics of a 'topic-pattern'" : "a list of topics");
     if (q->updating && t->conn.mode == MODE_APPEND) {
         const PlanNode *o = update_origin(q);
         return diag_error(d, DIAG_PLAN, ins->name_pos,
@@ -1085,7 +1124,9 @@ static void describe_table(const PlanTable *t, ExplainAttrs *a)
         if (t->conn.print_stderr) explain_attr(a, "standard-error", "true");
         return;
     }
-    explain_attr(a, "topic", t->conn.topic);
+    if (t->conn.topic_pattern) explain_attr(a, "topic-pattern", t->conn.topic_pattern);
+    else if (t->conn.ntopics) explain_attr_list(a, "topics", (const char **)t->conn.topics, t->conn.ntopics);
+    else explain_attr(a, "topic", t->conn.topic);
     if (t->nkeycols && t->conn.key_format != t->conn.value_format) {
         explain_attr(a, "key.format", format_name(t->conn.key_format));
         explain_attr(a, "value.format", format_name(t->conn.value_format));

@@ -416,6 +416,10 @@ void  plan_free(Plan *p);
 int   plan_insert(Plan *p, const BInsert *ins, Diag *d);
 int   plan_select(Plan *p, const BQuery *q, Diag *d);
 void  plan_set_settings(Plan *p, const KeyValue *kv, int n);
+/* What the settings must agree with in the plan: 'table.exec.state.ttl'
+ * only with operators that honour it.  0, or an error at pos naming the
+ * setting. */
+int   plan_check_settings(const Plan *p, Diag *d, int pos);
 const char *changelog_name(Changelog c);
 
 /* ---- EXPLAIN ---- */

@@ -14,6 +14,8 @@ const char settings_doc_registry_url[] =
 const char settings_doc_properties[] =
     "Passed to librdkafka without the prefix, e.g. 'properties.bootstrap.servers'. In SET: defaults for every table.";
 
+static const OptEnum not_null_values[] = {{"ERROR", false, NULL}, {"DROP", true, NULL}, {0}};
+
 static const OptEnum result_mode_values[] = {
     {"table", RESULT_MODE_TABLE, NULL}, {"changelog", RESULT_MODE_CHANGELOG, NULL},
     {"tableau", RESULT_MODE_TABLEAU, NULL}, {0},
@@ -42,6 +44,8 @@ const OptionDef settings_options[] = {
      .doc = "How long a regular join keeps a row that is not written again, in processing time; '0 ms' keeps rows for ever. "
             "An expired row is dropped without emitting anything: rows of the other side that arrive later no longer find "
             "it, so results may then differ from a run without a TTL (as in Flink, a TTL trades accuracy for bounded state). "
+            "Flink also expires group aggregates, Top-N and deduplication, which eddy does not: a query with one of those "
+            "is refused while a TTL is set (an upsert source's normalisation keeps its rows, with the same results). "
             "The job reads it when it starts."},
     {.name = "pipeline.name", .type = OPT_STRING, .to = {OPT_FIELD(ExecConfig, pipeline_name)},
      .doc = "Name of the next job (default: the sink table's name)."},
@@ -49,6 +53,11 @@ const OptionDef settings_options[] = {
      .doc = "The session time zone: TIMESTAMP_LTZ values print as local times there, CAST between TIMESTAMP_LTZ and "
             "TIMESTAMP or STRING converts there, and windows on a TIMESTAMP_LTZ time attribute align on its days. "
             "'UTC', a fixed offset ('+08:00', 'GMT-05:30') or an IANA zone ('Asia/Shanghai', from /usr/share/zoneinfo)."},
+    {.name = "table.exec.sink.not-null-enforcer", .type = OPT_ENUM, .to = {OPT_FIELD(ExecConfig, not_null_drop)},
+     .deflt = "ERROR", .values = not_null_values,
+     .doc = "A row for a sink whose NOT NULL column holds NULL: 'ERROR' fails the job naming the table and the column; "
+            "'DROP' drops the row, counts it (metrics: null_dropped, eddy_job_rows_null_dropped_total) and says so in a notice (Flink drops it "
+            "silently). Flink's meaning; read when the job starts."},
     {.name = "table.exec.source.idle-timeout", .type = OPT_DURATION, .to = {OPT_FIELD(ExecConfig, idle_timeout_ms)},
      .deflt = "0",
      .doc = "A source partition that receives no record for this long (processing time) is idle: it stops holding back "

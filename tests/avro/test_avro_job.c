@@ -191,7 +191,7 @@ static int fold(Fx *fx, Row *rows, const char *topic)
     char err[512];
     JsonField f[] = {{"region", ty(TY_STRING, 0), 0}, {"n", ty(TY_BIGINT, 1), 1}, {"total", ty(TY_DOUBLE, 1), 2},
                      {"channels", ty(TY_BIGINT, 1), 3}, {"users", ty(TY_BIGINT, 1), 4}};
-    FormatSpec fs = {FMT_AVRO_CONFLUENT, fx->url, NULL, NULL};
+    FormatSpec fs = {FMT_AVRO_CONFLUENT, fx->url, NULL, NULL, NULL};
     RecDecoder *kd = recdec_new(&fs, f, 1, err, sizeof err), *vd = recdec_new(&fs, f, 5, err, sizeof err);
     assert_non_null(kd);
     int n = 0;
@@ -473,7 +473,7 @@ static void test_plain_avro_and_keys(void **state)
     /* 'total', folded: plain Avro keys {region} and values {region, s, c} */
     JsonField tk[] = {{"region", ty(TY_STRING, 0), 0}};
     JsonField tf[] = {{"region", ty(TY_STRING, 0), 0}, {"s", ty(TY_DOUBLE, 1), 1}, {"c", ty(TY_BIGINT, 1), 2}};
-    FormatSpec fs = {FMT_AVRO, NULL, NULL, NULL};
+    FormatSpec fs = {FMT_AVRO, NULL, NULL, NULL, NULL};
     RecDecoder *kd = recdec_new(&fs, tk, 1, err, sizeof err), *vd = recdec_new(&fs, tf, 3, err, sizeof err);
     bool eu_live = false, us_live = false;
     double eu_s = 0;

@@ -20,6 +20,14 @@ endforeach()
 # dead_letter: dead-letter copies exactly once across kill -9.
 # Saved state across harmless query changes and eddy versions
 # (test_state_compat.py; the corpus of older state files in state_corpus/).
+# Flink's Kafka options that only a broker shows (test_flink_options.py):
+# topic lists and patterns, specific offsets, timestamp start, sink
+# partitioner, group offsets.  A few seconds each.
+foreach(name topic_list topic_pattern specific_offsets timestamp_millis partitioner group_offsets)
+  eddy_python_test(e2e/flink_${name} ${CMAKE_CURRENT_LIST_DIR}/test_flink_options.py ${name})
+  set_tests_properties(e2e/flink_${name} PROPERTIES TIMEOUT 120)
+endforeach()
+
 foreach(name harmless perjob tampered diskfull corpus)
   eddy_python_test(e2e/state_${name} ${CMAKE_CURRENT_LIST_DIR}/test_state_compat.py ${name})
   set_tests_properties(e2e/state_${name} PROPERTIES TIMEOUT 120)

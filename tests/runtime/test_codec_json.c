@@ -662,6 +662,57 @@ static void test_double_roundtrip(void **state)
     json_decoder_free(d);
 }
 
+/* 'json.encode.decimal-as-plain-number' and 'json.timestamp-format.standard'
+ * when writing: the values of Flink's own JsonRowDataSerDeSchemaTest
+ * (testSerializationDecimalEncode, testSerDeSQLTimestampFormat), with
+ * eddy's 18-digit decimals. */
+static void test_encode_flink_options(void **state)
+{
+    (void)state;
+    JsonField f[] = {
+        {"decimal1", type_decimal(9, 6, true), 0}, {"decimal2", type_decimal(18, 0, true), 1},
+        {"decimal3", type_decimal(11, 9, true), 2}, {"hundred", type_decimal(10, 2, true), 3},
+        {"zero", type_decimal(10, 7, true), 4},     {"neg", type_decimal(10, 2, true), 5},
+    };
+    Value row[6];
+    memset(row, 0, sizeof row);
+    row[0].i = 123456789;              /* 123.456789 */
+    row[1].i = 454621864049246170LL;   /* scale 0 */
+    row[2].i = 27;                     /* 0.000000027 */
+    row[3].i = 10000;                  /* 100.00 */
+    row[4].i = 0;                      /* 0.0000000 */
+    row[5].i = -1250;                  /* -12.50 */
+    struct { int mode; const char *want; } cases[] = {
+        {JSON_DEC_SCALE, "{\"decimal1\":123.456789,\"decimal2\":454621864049246170,\"decimal3\":0.000000027,"
+                         "\"hundred\":100.00,\"zero\":0.0000000,\"neg\":-12.50}"},
+        {JSON_DEC_PLAIN, "{\"decimal1\":123.456789,\"decimal2\":454621864049246170,\"decimal3\":0.000000027,"
+                         "\"hundred\":100,\"zero\":0,\"neg\":-12.5}"},
+        {JSON_DEC_SCIENTIFIC, "{\"decimal1\":123.456789,\"decimal2\":4.5462186404924617E+17,\"decimal3\":2.7E-8,"
+                              "\"hundred\":1E+2,\"zero\":0,\"neg\":-12.5}"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        JsonOptions o = {.decimal = cases[k].mode};
+        StrBuf b = {0};
+        json_encode_opts(&b, f, 6, row, &o);
+        assert_string_equal(b.s, cases[k].want);
+        sb_free(&b);
+    }
+    /* timestamps: SQL (and not given) with ' ', ISO-8601 with 'T'; LTZ with 'Z' */
+    JsonField tf[] = {{"ts", T(TY_TIMESTAMP), 0}, {"lt", T(TY_TIMESTAMP_LTZ), 1}};
+    Value tr[2];
+    memset(tr, 0, sizeof tr);
+    tr[0].i = 655906363123LL;   /* 1990-10-14 12:12:43.123 */
+    tr[1].i = 655906363000LL;
+    JsonOptions iso = {.ts_format = JSON_TS_ISO}, sql = {.ts_format = JSON_TS_SQL};
+    StrBuf b = {0};
+    json_encode_opts(&b, tf, 2, tr, &iso);
+    assert_string_equal(b.s, "{\"ts\":\"1990-10-14T12:12:43.123\",\"lt\":\"1990-10-14T12:12:43Z\"}");
+    b.len = 0;
+    json_encode_opts(&b, tf, 2, tr, &sql);
+    assert_string_equal(b.s, "{\"ts\":\"1990-10-14 12:12:43.123\",\"lt\":\"1990-10-14 12:12:43Z\"}");
+    sb_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -677,6 +728,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mutations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_double_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_encode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_encode_flink_options, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
