@@ -629,6 +629,10 @@ int job_advance(Job *j, int source, int64_t watermark)
         int rc = s->vt->advance(s, wm, &s->out);
         s->stats.time_ns += (now_us() - t0) * 1000;
         if (rc || deliver(j, s)) return -1;
+        /* what fired may wait in a mini-batch operator downstream (a GROUP
+        ** BY over a window's rows): a stop after the final watermark must
+        ** flush it, as after records */
+        j->pending += s->out.n;
     }
     return 0;
 }
@@ -646,6 +650,7 @@ int job_set_clock(Job *j, int64_t now_ms)
         int rc = s->vt->clock(s, now_ms, &s->out);
         s->stats.time_ns += (now_us() - t0) * 1000;
         if (rc || deliver(j, s)) return -1;
+        j->pending += s->out.n;   /* as in job_advance */
     }
     /* a partition silent for the idle timeout no longer holds its source back */
     for (int src = 0; src < j->nsources; src++)
