@@ -3,9 +3,10 @@
 #   nexmark/queries    the query files keep the shared prelude and match the
 #                      cases of tests/sql/nexmark.test (check_sql.py)
 #   nexmark/broker     tests/sql/nexmark.test over Kafka (eddy test --broker)
-#   nexmark/smoke      `eddy gen nexmark` into `eddy broker`, then q0, q1, q2
-#                      and q5 bounded over it, their counts checked against
-#                      Python's over the same events (tests/nexmark/test_smoke.py)
+#   nexmark/smoke      bench/nexmark/run.sh 10000 for q0, q1 and q5:
+#                      `eddy gen nexmark` into `eddy broker`, each query run
+#                      bounded over it, its output checked against Python's
+#                      count over the same events (fails if any differs)
 # Included from tests/CMakeLists.txt.
 find_path(CMOCKA_INCLUDE_DIR cmocka.h)
 find_library(CMOCKA_LIBRARY cmocka)
@@ -30,3 +31,7 @@ set_tests_properties(nexmark/queries PROPERTIES LABELS sql)
 # which the stop must flush (it once did not: q5 wrote nothing).
 add_test(NAME nexmark/broker COMMAND $<TARGET_FILE:eddy> test --broker ${CMAKE_SOURCE_DIR}/tests/sql/nexmark.test)
 set_tests_properties(nexmark/broker PROPERTIES LABELS sql TIMEOUT 300)
+
+add_test(NAME nexmark/smoke
+  COMMAND env EDDY=$<TARGET_FILE:eddy> "QUERIES=q0 q1 q5" bash ${CMAKE_SOURCE_DIR}/bench/nexmark/run.sh 10000)
+set_tests_properties(nexmark/smoke PROPERTIES LABELS e2e TIMEOUT 180)
