@@ -650,7 +650,6 @@ int job_set_clock(Job *j, int64_t now_ms)
         int rc = s->vt->clock(s, now_ms, &s->out);
         s->stats.time_ns += (now_us() - t0) * 1000;
         if (rc || deliver(j, s)) return -1;
-        j->pending += s->out.n;   /* as in job_advance */
     }
     /* a partition silent for the idle timeout no longer holds its source back */
     for (int src = 0; src < j->nsources; src++)
