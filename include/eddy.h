@@ -718,6 +718,20 @@ EDDY_API void eddy_registry_free(eddy_registry *r);
 #define EDDY_GEN_DEFAULT_USERS 1000
 EDDY_API eddy_gen *eddy_gen_new(const char *bootstrap, const char *topic, const char *format, const char *registry,
                                 unsigned long long seed, int users, int regions, char *err, size_t errlen);
+/* A generator of the Nexmark benchmark's events into `topic` at
+ * `bootstrap`, driven by eddy_gen_run like the orders' (`count` events):
+ * persons, auctions and bids in the 1 : 3 : 46 proportion with the
+ * benchmark's ids, hot entities, prices, channels, URLs and `extra`
+ * padding, one JSON record each as Flink's nexmark Kafka topic holds them —
+ * {"event_type": 0|1|2, "person": {…}|null, "auction": {…}|null,
+ * "bid": {…}|null, "dateTime": "yyyy-MM-dd HH:mm:ss.SSS"} — with no key and
+ * the event's time as the record timestamp.  Event time starts at
+ * 2015-07-15T00:00:00Z and advances `event_rate` events per second
+ * (0: 10,000, Flink's default; the published runs use 10,000,000),
+ * whatever the producing speed.  The same seed gives the same events.
+ * NULL with the reason in err. */
+EDDY_API eddy_gen *eddy_gen_nexmark_new(const char *bootstrap, const char *topic, unsigned long long seed,
+                                        double event_rate, char *err, size_t errlen);
 /* Produces orders, `rate` a second (0: as fast as possible; paced by
  * batch on a fixed schedule: every 2 ms the orders due by then, and a
  * generator more than 100 ms behind moves its schedule rather than

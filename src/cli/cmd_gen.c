@@ -1,8 +1,10 @@
 /*
-** cmd_gen.c — the `eddy gen orders` command: produces the reference order
-** stream to a Kafka topic at a given rate (the library's generator,
-** eddy_gen_* in eddy.h), until --count orders or SIGINT/SIGTERM, and says
-** what it did on stderr.  The only global is the flag the SIGINT/SIGTERM
+** cmd_gen.c — the `eddy gen orders` and `eddy gen nexmark` commands:
+** produce the reference order stream, or the Nexmark benchmark's events
+** (persons, auctions and bids as the JSON of Flink's nexmark Kafka topic),
+** to a Kafka topic at a given rate (the library's generators, eddy_gen_*
+** in eddy.h), until --count records or SIGINT/SIGTERM, and say what they
+** did on stderr.  The only global is the flag the SIGINT/SIGTERM
 ** handler sets.
 */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
@@ -23,7 +25,7 @@
 
 /* Everything `eddy gen orders` is told. */
 typedef struct gen_opts {
-    const char *topic;     /* destination topic (required) */
+    const char *topic;     /* destination topic (required for orders; nexmark: "nexmark") */
     const char *bootstrap; /* --bootstrap, else $EDDY_BOOTSTRAP */
     double rate;           /* orders per second, 0 = as fast as possible */
     int64_t count;         /* orders to produce, 0 = until interrupted */
@@ -33,6 +35,7 @@ typedef struct gen_opts {
     int format;            /* GEN_JSON or GEN_AVRO */
     const char *registry;  /* --registry, else $EDDY_REGISTRY (avro-confluent) */
     int64_t event_step;    /* --event-step: record timestamps 2024-01-01 + i × this (ms); 0 = the producer's clock */
+    double event_rate;     /* nexmark: events per second of event time */
 } gen_opts;
 
 enum { GEN_JSON, GEN_AVRO };
@@ -41,14 +44,14 @@ static const OptEnum gen_formats[] = {
 };
 
 static const OptionDef gen_flags[] = {
-    {.name = "topic", .type = OPT_STRING, .to = {OPT_FIELD(gen_opts, topic)}, .required = true, .metavar = "T",
-     .doc = "topic to produce to"},
+    {.name = "topic", .type = OPT_STRING, .to = {OPT_FIELD(gen_opts, topic)}, .metavar = "T",
+     .doc = "topic to produce to (required for orders; nexmark: 'nexmark')"},
     {.name = "rate", .type = OPT_DOUBLE, .to = {OPT_FIELD(gen_opts, rate)}, .min = 0, .max = 1000000000, .deflt = "0",
-     .metavar = "R", .doc = "orders per second; 0 = as fast as possible"},
+     .metavar = "R", .doc = "records per second; 0 = as fast as possible"},
     {.name = "count", .type = OPT_INT, .to = {OPT_FIELD(gen_opts, count)}, .min = 0, .max = 1000000000000000000,
-     .deflt = "0", .metavar = "N", .doc = "orders to produce; 0 = until SIGINT/SIGTERM"},
+     .deflt = "0", .metavar = "N", .doc = "records to produce; 0 = until SIGINT/SIGTERM"},
     {.name = "seed", .type = OPT_UINT, .to = {OPT_FIELD(gen_opts, seed)}, .deflt = "1", .metavar = "S",
-     .doc = "generator seed; same seed, same orders"},
+     .doc = "generator seed; same seed, same records"},
     FLAG_BOOTSTRAP(gen_opts, bootstrap, NULL),
     {.name = "users", .type = OPT_INT, .to = {OPT_FIELD(gen_opts, users)}, .min = 1, .max = 2147483647,
      .deflt = FLAG_TEXT(EDDY_GEN_DEFAULT_USERS), .metavar = "U", .doc = "user_id is uniform in 1..U"},
@@ -61,16 +64,24 @@ static const OptionDef gen_flags[] = {
     {.name = "event-step", .type = OPT_DURATION, .to = {OPT_FIELD(gen_opts, event_step)}, .min = 0, .deflt = "0",
      .metavar = "D", .doc = "event time: order i gets the record timestamp 2024-01-01T00:00:00Z + i × D (e.g. '1 ms'); "
                             "0 = the time it is produced"},
+    {.name = "event-rate", .type = OPT_DOUBLE, .to = {OPT_FIELD(gen_opts, event_rate)}, .min = 0.001, .max = 1e12,
+     .deflt = "10000", .metavar = "E",
+     .doc = "nexmark: events per second of event time (Flink's first-event.rate; the published runs use 10000000), "
+            "from 2015-07-15 00:00:00 UTC"},
     {0},
 };
 
 const CmdSpec gen_cmd = {
-    .name = "gen", .args = "orders", .maxargs = 1, .flags = gen_flags, .main = cmd_gen,
-    .summary = "produce the reference order events",
-    .about = "Produce the reference order events {order_id, user_id, amount, region},\n"
+    .name = "gen", .args = "orders|nexmark", .maxargs = 1, .flags = gen_flags, .main = cmd_gen,
+    .summary = "produce the reference order events or the Nexmark benchmark's",
+    .about = "orders: the reference order events {order_id, user_id, amount, region},\n"
              "keyed by {\"order_id\":N}, as JSON, or with --format avro-confluent as\n"
              "Avro in the Confluent wire format, the schemas registered under\n"
-             "<topic>-key and <topic>-value.",
+             "<topic>-key and <topic>-value.\n"
+             "nexmark: the Nexmark benchmark's persons, auctions and bids (1 : 3 : 46),\n"
+             "one JSON record each as Flink's nexmark Kafka topic holds them:\n"
+             "{\"event_type\": 0|1|2, \"person\": {...}|null, \"auction\": {...}|null,\n"
+             "\"bid\": {...}|null, \"dateTime\": ...}; bench/nexmark/ has the queries.",
 };
 
 /* Set by SIGINT/SIGTERM; the only global state of the command. */
@@ -90,14 +101,24 @@ static double mono_s(void)
 }
 
 /* What the flags cannot check alone. */
-static int gen_check(const gen_opts *o, const char *what, char *err, size_t errlen)
+static int gen_check(gen_opts *o, const char *what, char *err, size_t errlen)
 {
     if (!what) {
-        snprintf(err, errlen, "what to generate? (only 'orders' exists)");
+        snprintf(err, errlen, "what to generate? ('orders' or 'nexmark')");
         return -1;
     }
-    if (strcmp(what, "orders") != 0) {
-        snprintf(err, errlen, "unknown generator '%s' (only 'orders')", what);
+    if (strcmp(what, "orders") != 0 && strcmp(what, "nexmark") != 0) {
+        snprintf(err, errlen, "unknown generator '%s' ('orders' or 'nexmark')", what);
+        return -1;
+    }
+    if (strcmp(what, "nexmark") == 0) {
+        if (!o->topic) o->topic = "nexmark";
+        if (o->format != GEN_JSON) {
+            snprintf(err, errlen, "--format: nexmark events are JSON only");
+            return -1;
+        }
+    } else if (!o->topic) {
+        snprintf(err, errlen, "missing --topic T");
         return -1;
     }
     if (!o->bootstrap) {
@@ -126,8 +147,10 @@ int cmd_gen(int argc, char **argv)
         fprintf(stderr, "eddy gen: %s\n(see eddy gen --help)\n", err);
         return 2;
     }
-    eddy_gen *g = eddy_gen_new(o.bootstrap, o.topic, gen_formats[o.format].text, o.registry, o.seed, (int)o.users, (int)o.regions,
-                               err, sizeof err);
+    int nexmark = strcmp(args.v[0], "nexmark") == 0;
+    eddy_gen *g = nexmark ? eddy_gen_nexmark_new(o.bootstrap, o.topic, o.seed, o.event_rate, err, sizeof err)
+                          : eddy_gen_new(o.bootstrap, o.topic, gen_formats[o.format].text, o.registry, o.seed, (int)o.users,
+                                         (int)o.regions, err, sizeof err);
     if (!g) {
         fprintf(stderr, "eddy gen: %s\n", err);
         return 1;
@@ -151,7 +174,7 @@ int cmd_gen(int argc, char **argv)
     if (status) fprintf(stderr, "eddy gen: %s\n", eddy_gen_errmsg(g));
     long long produced = eddy_gen_produced(g);
     eddy_gen_free(g);
-    fprintf(stderr, "produced %lld orders to %s in %.2f s (%.0f/s)%s\n", produced, o.topic, elapsed,
+    fprintf(stderr, "produced %lld %s to %s in %.2f s (%.0f/s)%s\n", produced, nexmark ? "events" : "orders", o.topic, elapsed,
             elapsed > 0 ? (double)produced / elapsed : 0.0, status ? ", with errors" : "");
     return status;
 }

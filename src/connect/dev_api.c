@@ -2,8 +2,9 @@
  * dev_api.c — the development tools of the public API (include/eddy.h):
  * an in-process Kafka broker with a producer and a reader for tests
  * (eddy_broker_*), a Schema Registry (eddy_registry_*), and a generator of
- * the reference order events (eddy_gen_*).  Thin handles over the runtime
- * modules that do the work: kafka.h, registry.h and gen.h.  What `eddy
+ * the reference order events or of the Nexmark benchmark's (eddy_gen_*).
+ * Thin handles over the runtime modules that do the work: kafka.h,
+ * registry.h, gen.h and nexmark.h.  What `eddy
  * demo`, `eddy test --broker` and the shell's development broker use; the
  * broker also takes fault commands (eddy_broker_fault) for `eddy broker
  * --control` and fault tests.
@@ -16,6 +17,7 @@
 #include "eddy.h"
 #include "gen.h"
 #include "kafka.h"
+#include "nexmark.h"
 #include "registry.h"
 #include "strbuf.h"
 
@@ -323,7 +325,10 @@ void eddy_registry_free(eddy_registry *r)
 
 struct eddy_gen {
     kafka_producer *p;    /* where orders go */
-    gen_encoder    *enc;  /* their format */
+    gen_encoder    *enc;  /* their format (orders) */
+    nexmark_gen    *nx;   /* or the Nexmark events, when not NULL */
+    char           *nxbuf;/* a Nexmark event's JSON */
+    size_t          nxcap;/* its size */
     char           *topic;/* into this topic */
     uint64_t        rng;  /* the draw's state */
     int             users;   /* user_id is uniform in 1..users */
@@ -379,6 +384,38 @@ eddy_gen *eddy_gen_new(const char *bootstrap, const char *topic, const char *for
     return g;
 }
 
+eddy_gen *eddy_gen_nexmark_new(const char *bootstrap, const char *topic, unsigned long long seed, double event_rate,
+                               char *err, size_t errlen)
+{
+    nexmark_config c;
+    nexmark_config_default(&c);
+    c.seed = seed;
+    if (event_rate > 0) c.event_rate = event_rate;
+    eddy_gen *g = calloc(1, sizeof *g);
+    if (!g) abort();
+    g->nx = nexmark_gen_new(&c, g->err, sizeof g->err);
+    if (g->nx) {
+        g->nxcap = nexmark_json_max(&c);
+        g->nxbuf = malloc(g->nxcap);
+        if (!g->nxbuf) abort();
+        g->p = kafka_producer_new(bootstrap, gen_producer_props, g->err, sizeof g->err);
+    }
+    int nparts = 0;
+    char why[400];
+    if (g->p && kafka_producer_partition_count(g->p, topic, 5000, &nparts, why, sizeof why)) {
+        snprintf(g->err, sizeof g->err, "cannot reach %s: %s", bootstrap, why);
+        kafka_producer_free(g->p);
+        g->p = NULL;
+    }
+    if (!g->p) {
+        if (err) snprintf(err, errlen, "%s", g->err);
+        eddy_gen_free(g);
+        return NULL;
+    }
+    g->topic = str_dup(topic);
+    return g;
+}
+
 static double mono_s(void)
 {
     struct timespec ts;
@@ -399,6 +436,22 @@ static int gen_one(eddy_gen *g)
     const char *key, *val;
     gen_order o;
     size_t kl, vl;
+    if (g->nx) {   /* a Nexmark event: no key, its event time as the record's timestamp */
+        nexmark_event ev;
+        int len;
+        if (!nexmark_gen_next(g->nx, &ev)) {
+            snprintf(g->err, sizeof g->err, "the Nexmark generator has no more events");
+            return -1;
+        }
+        if ((len = nexmark_event_json(&ev, g->nxbuf, g->nxcap)) < 0) {
+            snprintf(g->err, sizeof g->err, "a Nexmark event did not fit %zu bytes", g->nxcap);
+            return -1;
+        }
+        if (kafka_produce(g->p, g->topic, -1, NULL, 0, g->nxbuf, (size_t)len, ev.date_time, NULL, 0, g->err, sizeof g->err))
+            return -1;
+        __atomic_store_n(&g->produced, g->produced + 1, __ATOMIC_RELAXED);
+        return 0;
+    }
     gen_order_draw(&g->rng, g->produced + 1, g->users, g->regions, &o);
     if (gen_encoder_encode(g->enc, &o, &key, &kl, &val, &vl, g->err, sizeof g->err) ||
         kafka_produce(g->p, g->topic, -1, key, kl, val, vl, g->ts_start ? g->ts_start + g->produced * g->ts_step : 0, NULL, 0,
@@ -476,6 +529,8 @@ void eddy_gen_free(eddy_gen *g)
     if (!g) return;
     kafka_producer_free(g->p);
     gen_encoder_free(g->enc);
+    nexmark_gen_free(g->nx);
+    free(g->nxbuf);
     free(g->topic);
     free(g);
 }

@@ -632,6 +632,10 @@ int job_advance(Job *j, int source, int64_t watermark)
         int rc = s->vt->advance(s, wm, &s->out);
         s->stats.time_ns += (now_us() - t0) * 1000;
         if (rc || deliver(j, s)) return -1;
+        /* what fired may wait in a mini-batch operator downstream (a GROUP
+        ** BY over a window's rows): a stop after the final watermark must
+        ** flush it, as after records */
+        j->pending += s->out.n;
     }
     return 0;
 }

@@ -716,11 +716,15 @@ static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
 static BExpr *bind_expr1(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am);
 
 /* An expression over a time attribute is an ordinary timestamp: only a
- * column reference keeps the mark (TimeAttr in types.h). */
+ * column reference keeps the mark (TimeAttr in types.h) — and a call of
+ * PROCTIME() itself, which is a processing-time attribute wherever it is
+ * written, as in Flink (`SELECT *, PROCTIME() AS p FROM t` gives a view a
+ * column a processing-time window or lookup join can name). */
 static BExpr *bind_expr(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode am)
 {
     BExpr *e = bind_expr1(c, sc, x, am);
-    if (e && x->kind != AX_COLUMN) e->type.timeattr = TA_NONE;
+    if (e && x->kind != AX_COLUMN)
+        e->type.timeattr = e->kind == BX_CALL && e->fn && e->fn->id == FN_PROCTIME ? TA_PROCTIME : TA_NONE;
     return e;
 }
 

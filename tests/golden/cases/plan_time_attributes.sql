@@ -1,4 +1,4 @@
--- pins: time attributes in the schemas: a WATERMARK column is *ROWTIME*, a `pt AS PROCTIME()` column *PROCTIME*, through a subquery too; PROCTIME() elsewhere and expressions over them are plain
+-- pins: time attributes in the schemas: a WATERMARK column is *ROWTIME*, a `pt AS PROCTIME()` column *PROCTIME*, through a subquery too; a PROCTIME() call in a SELECT is *PROCTIME* too (as in Flink: a view may add one for a processing-time window); expressions over them are plain
 SET 'table.exec.source.idle-timeout' = '30 s';
 SET 'table.local-time-zone' = 'Asia/Shanghai';
 CREATE TABLE orders (
