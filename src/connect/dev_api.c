@@ -343,6 +343,29 @@ struct eddy_gen {
  * in librdkafka's default 5 minutes; linger batches records at any rate. */
 static const char *const gen_producer_props[] = {"message.timeout.ms", "30000", "linger.ms", "5", NULL};
 
+/* A new generator's producer (when ready: its encoder or model was made)
+ * and topic.  Fails fast when nothing listens there, instead of queueing
+ * records for minutes; asking for the topic also creates it if the
+ * cluster does that.  0, or -1 with g freed and the reason in err. */
+static int gen_connect(eddy_gen *g, bool ready, const char *bootstrap, const char *topic, char *err, size_t errlen)
+{
+    if (ready) g->p = kafka_producer_new(bootstrap, gen_producer_props, g->err, sizeof g->err);
+    int nparts = 0;
+    char why[400];
+    if (g->p && kafka_producer_partition_count(g->p, topic, 5000, &nparts, why, sizeof why)) {
+        snprintf(g->err, sizeof g->err, "cannot reach %s: %s", bootstrap, why);
+        kafka_producer_free(g->p);
+        g->p = NULL;
+    }
+    if (!g->p) {
+        if (err) snprintf(err, errlen, "%s", g->err);
+        eddy_gen_free(g);
+        return -1;
+    }
+    g->topic = str_dup(topic);
+    return 0;
+}
+
 eddy_gen *eddy_gen_new(const char *bootstrap, const char *topic, const char *format, const char *registry, unsigned long long seed,
                        int users, int regions, char *err, size_t errlen)
 {
@@ -362,22 +385,7 @@ eddy_gen *eddy_gen_new(const char *bootstrap, const char *topic, const char *for
     eddy_gen *g = calloc(1, sizeof *g);
     if (!g) abort();
     g->enc = gen_encoder_new((Format)fmt->code, topic, registry, g->err, sizeof g->err);
-    if (g->enc) g->p = kafka_producer_new(bootstrap, gen_producer_props, g->err, sizeof g->err);
-    /* Fail fast when nothing listens there, instead of queueing records
-     * for minutes; this also creates the topic if the cluster does that. */
-    int nparts = 0;
-    char why[400];
-    if (g->p && kafka_producer_partition_count(g->p, topic, 5000, &nparts, why, sizeof why)) {
-        snprintf(g->err, sizeof g->err, "cannot reach %s: %s", bootstrap, why);
-        kafka_producer_free(g->p);
-        g->p = NULL;
-    }
-    if (!g->p) {
-        if (err) snprintf(err, errlen, "%s", g->err);
-        eddy_gen_free(g);
-        return NULL;
-    }
-    g->topic = str_dup(topic);
+    if (gen_connect(g, g->enc != NULL, bootstrap, topic, err, errlen)) return NULL;
     g->rng = gen_seed(seed);
     g->users = users;
     g->regions = regions;
@@ -398,21 +406,8 @@ eddy_gen *eddy_gen_nexmark_new(const char *bootstrap, const char *topic, unsigne
         g->nxcap = nexmark_json_max(&c);
         g->nxbuf = malloc(g->nxcap);
         if (!g->nxbuf) abort();
-        g->p = kafka_producer_new(bootstrap, gen_producer_props, g->err, sizeof g->err);
     }
-    int nparts = 0;
-    char why[400];
-    if (g->p && kafka_producer_partition_count(g->p, topic, 5000, &nparts, why, sizeof why)) {
-        snprintf(g->err, sizeof g->err, "cannot reach %s: %s", bootstrap, why);
-        kafka_producer_free(g->p);
-        g->p = NULL;
-    }
-    if (!g->p) {
-        if (err) snprintf(err, errlen, "%s", g->err);
-        eddy_gen_free(g);
-        return NULL;
-    }
-    g->topic = str_dup(topic);
+    if (gen_connect(g, g->nx != NULL, bootstrap, topic, err, errlen)) return NULL;
     return g;
 }
 
