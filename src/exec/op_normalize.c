@@ -5,6 +5,9 @@
  *     changed row        → -U old, +U new
  *     identical re-upsert→ nothing
  *     delete of a key    → -D old (a delete of an unknown key: nothing)
+ * With mini-batch off (PlanNode.per_row) the -U goes out only where the
+ * planner says its consumer needs it (PlanNode.before, Flink's
+ * generateUpdateBefore): an update is then +U alone.
  * State: a Keyed (keyed.h) from the encoded key to the whole row encoded
  * with rowkey (the entry's payload), so comparing is a memcmp and the
  * stored bytes are the checkpoint's.  What the plan node says is read once,
@@ -25,6 +28,7 @@ typedef struct NormState {
     int     ncols;        /* row width */
     Type   *types;        /* row types */
     int     nkey;         /* key width */
+    bool    before;       /* an update emits -U old before +U new (always, but per_row: as the plan's before says) */
     int    *keycols;      /* key columns (row positions) */
     Type   *key_types;    /* their types */
     Value  *scratch;      /* restore: a decoded row */
@@ -61,6 +65,7 @@ static int norm_init(OpState *s)
     s->priv = st;
     st->ncols = n->ncols;
     st->nkey = n->nkey;
+    st->before = !n->per_row || n->before;
     st->types = xcalloc((size_t)n->ncols, sizeof *st->types);
     st->keycols = xcalloc((size_t)n->nkey, sizeof *st->keycols);
     st->key_types = xcalloc((size_t)n->nkey, sizeof *st->key_types);
@@ -129,7 +134,7 @@ static int norm_process(OpState *s, int port, Batch *in, Batch *out)
         bool had = old != NULL;
         KeyedEntry *e;
         if (had) {
-            emit_stored(s, old, RK_UPDATE_BEFORE, in->ts[i], out);
+            if (st->before) emit_stored(s, old, RK_UPDATE_BEFORE, in->ts[i], out);
             e = keyed_resize(k, old, h, st->row.len);   /* old is invalid now */
         } else {
             e = keyed_insert(k, st->key.s, st->key.len, h, st->row.len);

@@ -205,6 +205,7 @@ static Plan *plan_for(const Source *src)
 static int compile_query(eddy_engine *e, const AstStmt *st, const Source *src, Plan **out)
 {
     Plan *p = plan_for(src);
+    plan_set_settings(p, e->settings, e->nsettings);   /* first: the planner reads some (table.exec.mini-batch.enabled) */
     BindCtx bc = {.arena = &p->arena, .catalog = &e->catalog, .diag = &e->diag};
     int rc;
     if (st->kind == STMT_INSERT) {
@@ -220,7 +221,6 @@ static int compile_query(eddy_engine *e, const AstStmt *st, const Source *src, P
         plan_free(p);
         return rc;
     }
-    plan_set_settings(p, e->settings, e->nsettings);
     if (p->config.pipeline_name) p->name = p->config.pipeline_name;
     *out = p;
     return 0;
@@ -382,6 +382,7 @@ static int table_from_ddl(eddy_engine *e, const char *ddl, int pos, const char *
 static int compile_set(eddy_engine *e, AstStmt *const *ins, int n, const Source *src, Plan **out)
 {
     Plan *p = plan_for(src);
+    plan_set_settings(p, e->settings, e->nsettings);   /* first: the planner reads some (table.exec.mini-batch.enabled) */
     BindCtx bc = {.arena = &p->arena, .catalog = &e->catalog, .diag = &e->diag};
     for (int i = 0; i < n; i++) {
         if (e->provider && provide_tables(e, ins[i])) break;
@@ -393,7 +394,6 @@ static int compile_set(eddy_engine *e, AstStmt *const *ins, int n, const Source 
         plan_free(p);
         return e->diag.code;
     }
-    plan_set_settings(p, e->settings, e->nsettings);
     p->name = p->config.pipeline_name ? p->config.pipeline_name : "statement_set";
     *out = p;
     return 0;

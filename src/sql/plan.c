@@ -60,6 +60,7 @@ void plan_set_settings(Plan *p, const KeyValue *kv, int n)
     }
     p->nsettings = n;
     exec_config_build(&p->config, p->settings, n, &p->arena);
+    p->flink_changelog = !p->config.minibatch_enabled;
 }
 
 /* Appends an edge input → n (n's next input port); n is updating when
@@ -86,6 +87,7 @@ static PlanNode *node_new(Plan *p, PlanKind k, size_t size, PlanNode *input, int
     n->ncols = ncols;
     n->cols = arena_alloc(&p->arena, sizeof(PlanCol) * (size_t)(ncols ? ncols : 1));
     n->key = arena_alloc(&p->arena, sizeof(int) * (size_t)(ncols ? ncols : 1));
+    n->per_row = p->flink_changelog;
     if (input) node_add_input(p, n, input);
     PlanNode **nodes = arena_alloc(&p->arena, sizeof(PlanNode *) * (size_t)(p->nnodes + 1));
     if (p->nnodes) memcpy(nodes, p->nodes, sizeof(PlanNode *) * (size_t)p->nnodes);
@@ -748,13 +750,51 @@ static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
 }
 
 /* Top-down: does each operator's consumer need -U before-images?  One
- * require function per kind, in plan_ops. */
+ * require function per kind, in plan_ops.
+ *
+ * With mini-batch off (Plan.flink_changelog, every node's per_row) the
+ * requirement is Flink's (its changelog-mode inference): an upsert sink
+ * takes updates without -U only when everything down to the nearest
+ * aggregate, normalize or source can deliver them so
+ * (flink_only_after); a filter on an updating input cannot (FLINK-9528:
+ * it sees rows one by one), so then the sink asks for -U and every
+ * operator on the way keeps them — a calc or union passes its consumer's
+ * requirement down as it is, and the upsert sink writes each -U as a
+ * tombstone. */
 static void require_before(PlanNode *n, bool need) { plan_ops[n->kind].require(n, need); }
+
+/* Flink's changelog inference, bottom part: can n's output be given to
+ * its consumer without -U before-images (ONLY_UPDATE_AFTER)?  A calc
+ * with a filter over updates cannot; a calc, union, unnest or lookup join
+ * passes the question to its inputs; an aggregate, normalize, rank,
+ * source (a retract source drops its -U, Flink's DropUpdateBefore) or
+ * anything append-only can.  A regular join over updating inputs is
+ * counted as unable (Flink: only when its join key contains each
+ * updating input's unique key). */
+static bool flink_only_after(const PlanNode *n)
+{
+    if (!n->updating) return true;
+    switch (n->kind) {
+    case PLAN_CALC:
+        if (plan_calc(n)->filter) return false;
+        return flink_only_after(n->inputs[0]);
+    case PLAN_UNION:
+    case PLAN_UNNEST:
+    case PLAN_LOOKUP_JOIN:
+        for (int i = 0; i < n->ninputs; i++)
+            if (!flink_only_after(n->inputs[i])) return false;
+        return true;
+    case PLAN_JOIN:
+        return false;
+    default:
+        return true;
+    }
+}
 
 static void require_source(PlanNode *n, bool need)
 {
-    (void)need;
     n->before = n->updating && plan_source(n)->table->conn.mode == MODE_RETRACT;
+    if (n->per_row) n->before = n->before && need;   /* else its -U are dropped (Flink's DropUpdateBefore) */
 }
 
 static void require_normalize(PlanNode *n, bool need)
@@ -766,6 +806,11 @@ static void require_normalize(PlanNode *n, bool need)
 static void require_calc(PlanNode *n, bool need)
 {
     PlanNode *in = n->inputs[0];
+    if (n->per_row) {   /* Flink's Calc forwards the requirement: each row passes with its kind */
+        n->before = n->updating && need;
+        require_before(in, n->before);
+        return;
+    }
     n->before = n->updating && (need || !n->has_key);
     /* A filter must see the old row to turn an update that stops passing into a delete. */
     require_before(in, n->before || (plan_calc(n)->filter && in->updating) || (in->updating && !n->has_key));
@@ -780,9 +825,14 @@ static void require_agg(PlanNode *n, bool need)
 static void require_sink(PlanNode *n, bool need)
 {
     (void)need;
-    bool retract = plan_sink(n)->table->conn.mode == MODE_RETRACT;
+    const Connector *c = &plan_sink(n)->table->conn;
+    bool retract = c->mode == MODE_RETRACT;
     n->before = retract;
-    require_before(n->inputs[0], retract);
+    /* Flink: an upsert sink prefers updates without -U, and takes them with
+     * -U when what feeds it cannot do without (a filter over updates). */
+    if (n->per_row && c->mode == MODE_UPSERT && n->inputs[0]->updating && !flink_only_after(n->inputs[0]))
+        n->before = true;
+    require_before(n->inputs[0], n->before);
 }
 
 /* A union passes rows on as they are: each input gives what the
@@ -791,8 +841,8 @@ static void require_sink(PlanNode *n, bool need)
 static void require_union(PlanNode *n, bool need)
 {
     n->before = n->updating;
-    (void)need;
-    for (int i = 0; i < n->ninputs; i++) require_before(n->inputs[i], n->inputs[i]->updating);
+    if (n->per_row) n->before = n->updating && need;   /* Flink's Union forwards the requirement */
+    for (int i = 0; i < n->ninputs; i++) require_before(n->inputs[i], n->inputs[i]->updating && n->before);
 }
 
 /* A join emits -U before-images when its consumer needs them or its
@@ -1166,6 +1216,7 @@ static void describe_sink(const PlanNode *n, ExplainAttrs *a)
         v[k] = strcmp(col, src) == 0 ? col : arena_printf(a->arena, "%s AS %s", src, col);
     }
     explain_attr_list(a, "fields", v, sk->nsink);
+    if (n->per_row) explain_attr(a, "mini-batch", "off");   /* Flink's changelog exactly (Plan.flink_changelog) */
 }
 
 /* Unnest(unnest=[items], joinType=[INNER], fields=[order_id, sku, qty]) */
@@ -1206,6 +1257,7 @@ static void describe_collect(const PlanNode *n, ExplainAttrs *a)
     explain_attr_list(a, "fields", col_names(a, n->cols, n->ncols), n->ncols);
     int64_t limit = plan_collect(n)->limit;
     if (limit >= 0) explain_attr(a, "limit", arena_printf(a->arena, "%lld", (long long)limit));
+    if (n->per_row) explain_attr(a, "mini-batch", "off");
 }
 
 /* Durations as Flink's EXPLAIN writes them: 10 min, 1 h, 5 s, 100 ms. */
