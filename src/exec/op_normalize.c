@@ -7,7 +7,9 @@
  *     delete of a key    → -D old (a delete of an unknown key: nothing)
  * With mini-batch off (PlanNode.per_row) the -U goes out only where the
  * planner says its consumer needs it (PlanNode.before, Flink's
- * generateUpdateBefore): an update is then +U alone.
+ * generateUpdateBefore): an update is then +U alone; and with
+ * 'table.exec.state.ttl' set an identical re-upsert is an update too, as
+ * Flink emits it then (this operator itself keeps its rows).
  * State: a Keyed (keyed.h) from the encoded key to the whole row encoded
  * with rowkey (the entry's payload), so comparing is a memcmp and the
  * stored bytes are the checkpoint's.  What the plan node says is read once,
@@ -29,6 +31,7 @@ typedef struct NormState {
     Type   *types;        /* row types */
     int     nkey;         /* key width */
     bool    before;       /* an update emits -U old before +U new (always, but per_row: as the plan's before says) */
+    bool    emit_same;    /* per_row with table.exec.state.ttl set: an identical re-upsert is an update too (Flink) */
     int    *keycols;      /* key columns (row positions) */
     Type   *key_types;    /* their types */
     Value  *scratch;      /* restore: a decoded row */
@@ -66,6 +69,7 @@ static int norm_init(OpState *s)
     st->ncols = n->ncols;
     st->nkey = n->nkey;
     st->before = !n->per_row || n->before;
+    st->emit_same = n->per_row && s->job->plan->config.state_ttl_ms > 0;
     st->types = xcalloc((size_t)n->ncols, sizeof *st->types);
     st->keycols = xcalloc((size_t)n->nkey, sizeof *st->keycols);
     st->key_types = xcalloc((size_t)n->nkey, sizeof *st->key_types);
@@ -130,7 +134,8 @@ static int norm_process(OpState *s, int port, Batch *in, Batch *out)
         }
         st->row.len = 0;
         rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
-        if (old && old->vlen == st->row.len && memcmp(keyed_payload(old), st->row.s, st->row.len) == 0) continue;
+        if (old && !st->emit_same && old->vlen == st->row.len && memcmp(keyed_payload(old), st->row.s, st->row.len) == 0)
+            continue;
         bool had = old != NULL;
         KeyedEntry *e;
         if (had) {

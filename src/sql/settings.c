@@ -38,7 +38,8 @@ const OptionDef settings_options[] = {
             "(Flink's default): exactly the changelog Flink emits with mini-batch off: every row processed on its own "
             "(an upsert source's update reaches an aggregate as -U then +U, so intermediate results show), -U kept "
             "wherever Flink's planner keeps it (a filter between an aggregate and an upsert sink: a tombstone per -U), "
-            "each row's kind passed through a filter unchanged. The job reads it when it starts; a restart may change it."},
+            "each row's kind passed through a filter unchanged, and with 'table.exec.state.ttl' set an unchanged result "
+            "emitted as Flink does. The job reads it when it starts; a restart may change it (the state is the same)."},
     {.name = "table.exec.mini-batch.size", .type = OPT_INT, .to = {OPT_FIELD(ExecConfig, minibatch_size)},
      .deflt = "100000", .min = 1, .doc = "Most input rows an aggregate buffers before it emits."},
     {.name = "sql-client.execution.result-mode", .type = OPT_ENUM, .to = {OPT_FIELD(ExecConfig, result_mode)},
