@@ -768,9 +768,9 @@ static void require_before(PlanNode *n, bool need) { plan_ops[n->kind].require(n
  * with a filter over updates cannot; a calc, union, unnest or lookup join
  * passes the question to its inputs; an aggregate, normalize, rank,
  * source (a retract source drops its -U, Flink's DropUpdateBefore) or
- * anything append-only can.  A regular join over updating inputs is
- * counted as unable (Flink: only when its join key contains each
- * updating input's unique key). */
+ * anything append-only can, and so can a join of append-only inputs; a
+ * regular join over updating inputs is counted as unable (Flink: only when
+ * each updating input's unique key and join key allow it). */
 static bool flink_only_after(const PlanNode *n)
 {
     if (!n->updating) return true;
@@ -784,8 +784,10 @@ static bool flink_only_after(const PlanNode *n)
         for (int i = 0; i < n->ninputs; i++)
             if (!flink_only_after(n->inputs[i])) return false;
         return true;
-    case PLAN_JOIN:
-        return false;
+    case PLAN_JOIN:   /* an outer join of append-only inputs can; over updates, counted as unable */
+        for (int i = 0; i < n->ninputs; i++)
+            if (n->inputs[i]->updating) return false;
+        return true;
     default:
         return true;
     }
@@ -793,8 +795,11 @@ static bool flink_only_after(const PlanNode *n)
 
 static void require_source(PlanNode *n, bool need)
 {
-    n->before = n->updating && plan_source(n)->table->conn.mode == MODE_RETRACT;
-    if (n->per_row) n->before = n->before && need;   /* else its -U are dropped (Flink's DropUpdateBefore) */
+    bool retract = n->updating && plan_source(n)->table->conn.mode == MODE_RETRACT;
+    /* per_row: its -U are dropped unless a consumer needs them (Flink's
+     * DropUpdateBefore); a source shared by a statement set's INSERTs keeps
+     * them when any of them does (the passes run once per INSERT). */
+    n->before = n->per_row ? (retract && need) || n->before : retract;
 }
 
 static void require_normalize(PlanNode *n, bool need)
