@@ -764,33 +764,38 @@ static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
 static void require_before(PlanNode *n, bool need) { plan_ops[n->kind].require(n, need); }
 
 /* Flink's changelog inference, bottom part: can n's output be given to
- * its consumer without -U before-images (ONLY_UPDATE_AFTER)?  A calc
- * with a filter over updates cannot; a calc, union, unnest or lookup join
- * passes the question to its inputs; an aggregate, normalize, rank,
- * source (a retract source drops its -U, Flink's DropUpdateBefore) or
- * anything append-only can, and so can a join of append-only inputs; a
- * regular join over updating inputs is counted as unable (Flink: only when
- * each updating input's unique key and join key allow it). */
+ * its consumer without -U before-images (ONLY_UPDATE_AFTER)?  Each kind's
+ * only_after in plan_ops answers; none = it can (an aggregate, normalize,
+ * rank or source — a retract source drops its -U, Flink's DropUpdateBefore
+ * — and anything append-only). */
 static bool flink_only_after(const PlanNode *n)
 {
-    if (!n->updating) return true;
-    switch (n->kind) {
-    case PLAN_CALC:
-        if (plan_calc(n)->filter) return false;
-        return flink_only_after(n->inputs[0]);
-    case PLAN_UNION:
-    case PLAN_UNNEST:
-    case PLAN_LOOKUP_JOIN:
-        for (int i = 0; i < n->ninputs; i++)
-            if (!flink_only_after(n->inputs[i])) return false;
-        return true;
-    case PLAN_JOIN:   /* an outer join of append-only inputs can; over updates, counted as unable */
-        for (int i = 0; i < n->ninputs; i++)
-            if (n->inputs[i]->updating) return false;
-        return true;
-    default:
-        return true;
-    }
+    return !n->updating || !plan_ops[n->kind].only_after || plan_ops[n->kind].only_after(n);
+}
+
+/* A calc with a filter over updates cannot (FLINK-9528); without one it
+ * asks its input. */
+static bool only_after_calc(const PlanNode *n)
+{
+    return !plan_calc(n)->filter && flink_only_after(n->inputs[0]);
+}
+
+/* A union, unnest or lookup join passes the question to its inputs. */
+static bool only_after_inputs(const PlanNode *n)
+{
+    for (int i = 0; i < n->ninputs; i++)
+        if (!flink_only_after(n->inputs[i])) return false;
+    return true;
+}
+
+/* A join of append-only inputs (an outer join's updates) can; one over
+ * updating inputs is counted as unable (Flink: only when each updating
+ * input's unique key and join key allow it). */
+static bool only_after_join(const PlanNode *n)
+{
+    for (int i = 0; i < n->ninputs; i++)
+        if (n->inputs[i]->updating) return false;
+    return true;
 }
 
 static void require_source(PlanNode *n, bool need)
@@ -1519,27 +1524,29 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_SOURCE] = {.name = "KafkaSource", .describe = describe_source, .require = require_source,
                      .describe_state = describe_source_state},
     [PLAN_NORMALIZE] = {.name = "ChangelogNormalize", .describe = describe_normalize, .require = require_normalize},
-    [PLAN_CALC] = {.name = "Calc", .describe = describe_calc, .require = require_calc, .reads = reads_calc, .passes = passes_calc},
+    [PLAN_CALC] = {.name = "Calc", .describe = describe_calc, .require = require_calc, .reads = reads_calc, .passes = passes_calc,
+                   .only_after = only_after_calc},
     [PLAN_AGG] = {.name = "GroupAggregate", .describe = describe_agg, .require = require_agg},
     [PLAN_SINK] = {.name = "KafkaSink", .describe = describe_sink, .require = require_sink, .changelog = changelog_sink,
                    .key_names = key_names_sink},
     [PLAN_COLLECT] = {.name = "Collect", .describe = describe_collect, .require = require_collect},
-    [PLAN_UNION] = {.name = "Union", .describe = describe_union, .require = require_union},
+    [PLAN_UNION] = {.name = "Union", .describe = describe_union, .require = require_union, .only_after = only_after_inputs},
     [PLAN_WINDOW_AGG] = {.name = "WindowAggregate", .describe = describe_window_agg, .require = require_window,
                          .passes = passes_window_agg},
     [PLAN_WINDOW_TVF] = {.name = "WindowTableFunction", .describe = describe_window_tvf, .require = require_window,
                          .passes = passes_window_tvf},
-    [PLAN_JOIN] = {.name = "Join", .describe = describe_join, .require = require_join},
+    [PLAN_JOIN] = {.name = "Join", .describe = describe_join, .require = require_join, .only_after = only_after_join},
     [PLAN_INTERVAL_JOIN] = {.name = "IntervalJoin", .describe = describe_interval_join, .require = require_join},
     [PLAN_TEMPORAL_JOIN] = {.name = "TemporalJoin", .describe = describe_temporal_join, .require = require_temporal_join},
-    [PLAN_LOOKUP_JOIN] = {.name = "LookupJoin", .describe = describe_lookup_join, .require = require_lookup_join},
+    [PLAN_LOOKUP_JOIN] = {.name = "LookupJoin", .describe = describe_lookup_join, .require = require_lookup_join,
+                          .only_after = only_after_inputs},
     [PLAN_WINDOW_JOIN] = {.name = "WindowJoin", .describe = describe_window_join, .require = require_join},
     [PLAN_VALUES] = {.name = "Values", .describe = describe_values, .require = require_values},
     [PLAN_RANK] = {.name = "Rank", .describe = plan_over_describe_rank, .require = plan_over_require_rank},
     [PLAN_DEDUP] = {.name = "Deduplicate", .describe = plan_over_describe_dedup, .require = plan_over_require_dedup},
     [PLAN_WINDOW_RANK] = {.name = "WindowRank", .describe = plan_over_describe_window_rank, .require = plan_over_require_dedup},
     [PLAN_OVER_AGG] = {.name = "OverAggregate", .describe = plan_over_describe_agg, .require = plan_over_require_dedup},
-    [PLAN_UNNEST] = {.name = "Unnest", .describe = describe_unnest, .require = require_union},
+    [PLAN_UNNEST] = {.name = "Unnest", .describe = describe_unnest, .require = require_union, .only_after = only_after_inputs},
 };
 
 /* The builders plan_over.c shares (plan_over.h). */

@@ -405,6 +405,9 @@ typedef struct PlanOps {
      * fewer than `describe`'s (a source's options, start position and unread
      * columns do not change the rows its consumers keep); NULL = describe. */
     void (*describe_state)(const PlanNode *n, struct ExplainAttrs *out);
+    /* Mini-batch off (Flink's changelog inference): can the node's updates
+     * go to its consumer without -U before-images?  NULL = yes. */
+    bool (*only_after)(const PlanNode *n);
 } PlanOps;
 
 extern const PlanOps plan_ops[PLAN__COUNT];
