@@ -69,11 +69,11 @@ for r in $(seq "$REPEAT"); do
     done
 done
 
-python3 - "$N" < times <<'EOF'
+python3 - "$N" times <<'EOF'
 import statistics, sys
 n = int(sys.argv[1])
 runs = {}
-for line in sys.stdin:
+for line in open(sys.argv[2]):
     name, r, secs, recs = line.split()
     runs.setdefault(name, []).append((float(secs), int(recs)))
 med = {k: statistics.median(s for s, _ in v) for k, v in runs.items()}
