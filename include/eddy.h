@@ -445,7 +445,8 @@ typedef struct eddy_job_options {
     eddy_change_fn on_change;  /* may be NULL */
     void          *ctx;        /* passed to on_change and on_notice */
     int            per_record; /* 1: emit after every record (a deterministic, fine-grained changelog);
-                                  0: per mini-batch (one change per key per batch) */
+                                  0: per mini-batch (one change per key per batch); a plan compiled with
+                                  'table.exec.mini-batch.enabled' = 'false' emits each row's change either way */
     eddy_notice_fn on_notice;  /* may be NULL: then notices are dropped */
     int            bounded;    /* over Kafka: read what the sources hold when the run starts, then finish
                                   (as each table's 'scan.bounded.mode' = 'latest-offset') */

@@ -5,7 +5,10 @@
  * Records enter at the source (from Kafka, or pushed from memory), flow as
  * Batches of rows through the operators, and leave at the sink (to Kafka,
  * or to a row callback).  Aggregates buffer changes per key until the
- * mini-batch is flushed, so each key changes at most once per mini-batch.
+ * mini-batch is flushed, so each key changes at most once per mini-batch —
+ * unless the plan turned mini-batch off (Plan.flink_changelog): then every
+ * operator handles each row of a batch on its own, in order, as Flink's do
+ * record by record, and a batch is only how rows travel.
  * Each operator kind implements one OpVTable; exec.c holds the table
  * indexed by PlanKind.  Nothing here knows SQL text.
  */

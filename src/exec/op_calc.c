@@ -10,6 +10,15 @@
  *     old passes, new fails  → -D old
  *     old fails,  new passes → +I new
  *     both fail              → nothing
+ *
+ * With mini-batch off (PlanNode.per_row: Flink's changelog exactly) the
+ * calc is Flink's Calc: every row is judged on its own and keeps its kind,
+ * so a -U that fails vanishes and a +U that passes stays +U even when its
+ * -U was dropped; an update the projection makes invisible passes as it is:
+ *     row passes             → the row, its kind unchanged
+ *     row fails              → nothing
+ * (the planner keeps -U before such a filter where an upsert sink follows,
+ * which then writes each -U as a tombstone).
  */
 #include <stdio.h>
 #include <string.h>
@@ -77,7 +86,7 @@ static int calc_process(OpState *s, int port, Batch *in, Batch *out)
         const Value *row = batch_row(in, i);
         RowKind k = in->kinds[i];
         s->cur_row = i;
-        if (k == RK_UPDATE_BEFORE && i + 1 < in->n && in->kinds[i + 1] == RK_UPDATE_AFTER) {
+        if (k == RK_UPDATE_BEFORE && !n->per_row && i + 1 < in->n && in->kinds[i + 1] == RK_UPDATE_AFTER) {
             const Value *next = batch_row(in, i + 1);
             int p_old = passes(s, row, &cx), p_new = passes(s, next, &cx);
             if (p_old < 0 || p_new < 0) return -1;

@@ -5,6 +5,11 @@
  *     changed row        → -U old, +U new
  *     identical re-upsert→ nothing
  *     delete of a key    → -D old (a delete of an unknown key: nothing)
+ * With mini-batch off (PlanNode.per_row) the -U goes out only where the
+ * planner says its consumer needs it (PlanNode.before, Flink's
+ * generateUpdateBefore): an update is then +U alone; and with
+ * 'table.exec.state.ttl' set an identical re-upsert is an update too, as
+ * Flink emits it then (this operator itself keeps its rows).
  * State: a Keyed (keyed.h) from the encoded key to the whole row encoded
  * with rowkey (the entry's payload), so comparing is a memcmp and the
  * stored bytes are the checkpoint's.  What the plan node says is read once,
@@ -25,6 +30,8 @@ typedef struct NormState {
     int     ncols;        /* row width */
     Type   *types;        /* row types */
     int     nkey;         /* key width */
+    bool    before;       /* an update emits -U old before +U new (always, but per_row: as the plan's before says) */
+    bool    emit_same;    /* per_row with table.exec.state.ttl set: an identical re-upsert is an update too (Flink) */
     int    *keycols;      /* key columns (row positions) */
     Type   *key_types;    /* their types */
     Value  *scratch;      /* restore: a decoded row */
@@ -61,6 +68,8 @@ static int norm_init(OpState *s)
     s->priv = st;
     st->ncols = n->ncols;
     st->nkey = n->nkey;
+    st->before = !n->per_row || n->before;
+    st->emit_same = n->per_row && s->job->plan->config.state_ttl_ms > 0;
     st->types = xcalloc((size_t)n->ncols, sizeof *st->types);
     st->keycols = xcalloc((size_t)n->nkey, sizeof *st->keycols);
     st->key_types = xcalloc((size_t)n->nkey, sizeof *st->key_types);
@@ -125,11 +134,12 @@ static int norm_process(OpState *s, int port, Batch *in, Batch *out)
         }
         st->row.len = 0;
         rowkey_encode(&st->row, st->types, row, NULL, st->ncols);
-        if (old && old->vlen == st->row.len && memcmp(keyed_payload(old), st->row.s, st->row.len) == 0) continue;
+        if (old && !st->emit_same && old->vlen == st->row.len && memcmp(keyed_payload(old), st->row.s, st->row.len) == 0)
+            continue;
         bool had = old != NULL;
         KeyedEntry *e;
         if (had) {
-            emit_stored(s, old, RK_UPDATE_BEFORE, in->ts[i], out);
+            if (st->before) emit_stored(s, old, RK_UPDATE_BEFORE, in->ts[i], out);
             e = keyed_resize(k, old, h, st->row.len);   /* old is invalid now */
         } else {
             e = keyed_insert(k, st->key.s, st->key.len, h, st->row.len);

@@ -125,10 +125,12 @@ static int sink_process(OpState *s, int port, Batch *in, Batch *out)
             r.klen = st->key.len;
         }
         /* Upsert: a -U is written as a tombstone, as Flink's upsert-kafka
-         * does.  The planner spares upsert sinks the -U/+U pairs of
-         * aggregates (they get +U alone), so a -U arrives only when nothing
-         * follows it for that key — e.g. a retract source row a filter
-         * removed — and the key must go. */
+         * does.  By default the planner spares upsert sinks the -U/+U pairs
+         * of aggregates (they get +U alone), so a -U arrives only when
+         * nothing follows it for that key — e.g. a retract source row a
+         * filter removed — and the key must go.  With mini-batch off
+         * (Flink's changelog) -U arrive wherever Flink's planner keeps them
+         * (a filter below the sink), each a tombstone as in Flink. */
         bool tombstone = t->conn.mode == MODE_UPSERT && (k == RK_DELETE || k == RK_UPDATE_BEFORE);
         if (!tombstone) {
             st->value.len = 0;

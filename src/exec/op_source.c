@@ -288,7 +288,37 @@ int exec_eval_fail(OpState *s, int errpos, const char *msg)
     return job_fail(s->job, "%s: %s", where, msg);
 }
 
+/* With mini-batch off (PlanNode.per_row), a retract source whose
+ * consumers take updates without before-images (PlanNode.before unset)
+ * drops its -U rows, as Flink's planner puts a DropUpdateBefore after such
+ * a source. */
+static void drop_update_before(OpState *s, Batch *out)
+{
+    SourceState *st = s->priv;
+    int w = 0;
+    for (int r = 0; r < out->n; r++) {
+        if (out->kinds[r] == RK_UPDATE_BEFORE) continue;
+        if (w != r) {
+            memcpy(batch_row(out, w), batch_row(out, r), sizeof(Value) * (size_t)out->ncols);
+            out->kinds[w] = out->kinds[r];
+            out->ts[w] = out->ts[r];
+            if (r < st->caprowrec) st->rowrec[w] = st->rowrec[r];
+        }
+        w++;
+    }
+    out->n = w;
+}
+
+static int source_decode_all(OpState *s, const RawRecord *recs, int n, Batch *out);
+
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
+{
+    if (source_decode_all(s, recs, n, out)) return -1;
+    if (s->node->per_row && s->node->updating && !s->node->before) drop_update_before(s, out);
+    return 0;
+}
+
+static int source_decode_all(OpState *s, const RawRecord *recs, int n, Batch *out)
 {
     const PlanTable *t = plan_source(s->node)->table;
     Job *j = s->job;

@@ -209,6 +209,7 @@ static Plan *plan_for(const Source *src)
 static int compile_query(eddy_engine *e, const AstStmt *st, const Source *src, Plan **out)
 {
     Plan *p = plan_for(src);
+    plan_set_settings(p, e->settings, e->nsettings);   /* first: the planner reads some (table.exec.mini-batch.enabled) */
     BindCtx bc = {.arena = &p->arena, .catalog = &e->catalog, .diag = &e->diag};
     int rc;
     if (st->kind == STMT_INSERT) {
@@ -224,7 +225,6 @@ static int compile_query(eddy_engine *e, const AstStmt *st, const Source *src, P
         plan_free(p);
         return rc;
     }
-    plan_set_settings(p, e->settings, e->nsettings);
     if (plan_check_settings(p, &e->diag, st->kind == STMT_INSERT ? st->name_pos : st->pos)) {
         plan_free(p);
         return e->diag.code;
@@ -398,6 +398,7 @@ static int table_from_ddl(eddy_engine *e, const char *ddl, int pos, const char *
 static int compile_set(eddy_engine *e, AstStmt *const *ins, int n, const Source *src, Plan **out)
 {
     Plan *p = plan_for(src);
+    plan_set_settings(p, e->settings, e->nsettings);   /* first: the planner reads some (table.exec.mini-batch.enabled) */
     BindCtx bc = {.arena = &p->arena, .catalog = &e->catalog, .diag = &e->diag};
     for (int i = 0; i < n; i++) {
         if (e->provider && provide_tables(e, ins[i])) break;
@@ -409,7 +410,6 @@ static int compile_set(eddy_engine *e, AstStmt *const *ins, int n, const Source 
         plan_free(p);
         return e->diag.code;
     }
-    plan_set_settings(p, e->settings, e->nsettings);
     if (plan_check_settings(p, &e->diag, n ? ins[0]->name_pos : 0)) {
         plan_free(p);
         return e->diag.code;

@@ -60,6 +60,7 @@ void plan_set_settings(Plan *p, const KeyValue *kv, int n)
     }
     p->nsettings = n;
     exec_config_build(&p->config, p->settings, n, &p->arena);
+    p->flink_changelog = !p->config.minibatch_enabled;
 }
 
 /* Appends an edge input → n (n's next input port); n is updating when
@@ -86,6 +87,7 @@ static PlanNode *node_new(Plan *p, PlanKind k, size_t size, PlanNode *input, int
     n->ncols = ncols;
     n->cols = arena_alloc(&p->arena, sizeof(PlanCol) * (size_t)(ncols ? ncols : 1));
     n->key = arena_alloc(&p->arena, sizeof(int) * (size_t)(ncols ? ncols : 1));
+    n->per_row = p->flink_changelog;
     if (input) node_add_input(p, n, input);
     PlanNode **nodes = arena_alloc(&p->arena, sizeof(PlanNode *) * (size_t)(p->nnodes + 1));
     if (p->nnodes) memcpy(nodes, p->nodes, sizeof(PlanNode *) * (size_t)p->nnodes);
@@ -769,13 +771,61 @@ static PlanNode *build_query(Plan *p, const BQuery *q, Diag *d)
 }
 
 /* Top-down: does each operator's consumer need -U before-images?  One
- * require function per kind, in plan_ops. */
+ * require function per kind, in plan_ops.
+ *
+ * With mini-batch off (Plan.flink_changelog, every node's per_row) the
+ * requirement is Flink's (its changelog-mode inference): an upsert sink
+ * takes updates without -U only when everything down to the nearest
+ * aggregate, normalize or source can deliver them so
+ * (flink_only_after); a filter on an updating input cannot (FLINK-9528:
+ * it sees rows one by one), so then the sink asks for -U and every
+ * operator on the way keeps them — a calc or union passes its consumer's
+ * requirement down as it is, and the upsert sink writes each -U as a
+ * tombstone. */
 static void require_before(PlanNode *n, bool need) { plan_ops[n->kind].require(n, need); }
+
+/* Flink's changelog inference, bottom part: can n's output be given to
+ * its consumer without -U before-images (ONLY_UPDATE_AFTER)?  Each kind's
+ * only_after in plan_ops answers; none = it can (an aggregate, normalize,
+ * rank or source — a retract source drops its -U, Flink's DropUpdateBefore
+ * — and anything append-only). */
+static bool flink_only_after(const PlanNode *n)
+{
+    return !n->updating || !plan_ops[n->kind].only_after || plan_ops[n->kind].only_after(n);
+}
+
+/* A calc with a filter over updates cannot (FLINK-9528); without one it
+ * asks its input. */
+static bool only_after_calc(const PlanNode *n)
+{
+    return !plan_calc(n)->filter && flink_only_after(n->inputs[0]);
+}
+
+/* A union, unnest or lookup join passes the question to its inputs. */
+static bool only_after_inputs(const PlanNode *n)
+{
+    for (int i = 0; i < n->ninputs; i++)
+        if (!flink_only_after(n->inputs[i])) return false;
+    return true;
+}
+
+/* A join of append-only inputs (an outer join's updates) can; one over
+ * updating inputs is counted as unable (Flink: only when each updating
+ * input's unique key and join key allow it). */
+static bool only_after_join(const PlanNode *n)
+{
+    for (int i = 0; i < n->ninputs; i++)
+        if (n->inputs[i]->updating) return false;
+    return true;
+}
 
 static void require_source(PlanNode *n, bool need)
 {
-    (void)need;
-    n->before = n->updating && plan_source(n)->table->conn.mode == MODE_RETRACT;
+    bool retract = n->updating && plan_source(n)->table->conn.mode == MODE_RETRACT;
+    /* per_row: its -U are dropped unless a consumer needs them (Flink's
+     * DropUpdateBefore); a source shared by a statement set's INSERTs keeps
+     * them when any of them does (the passes run once per INSERT). */
+    n->before = n->per_row ? (retract && need) || n->before : retract;
 }
 
 static void require_normalize(PlanNode *n, bool need)
@@ -787,6 +837,11 @@ static void require_normalize(PlanNode *n, bool need)
 static void require_calc(PlanNode *n, bool need)
 {
     PlanNode *in = n->inputs[0];
+    if (n->per_row) {   /* Flink's Calc forwards the requirement: each row passes with its kind */
+        n->before = n->updating && need;
+        require_before(in, n->before);
+        return;
+    }
     n->before = n->updating && (need || !n->has_key);
     /* A filter must see the old row to turn an update that stops passing into a delete. */
     require_before(in, n->before || (plan_calc(n)->filter && in->updating) || (in->updating && !n->has_key));
@@ -801,9 +856,14 @@ static void require_agg(PlanNode *n, bool need)
 static void require_sink(PlanNode *n, bool need)
 {
     (void)need;
-    bool retract = plan_sink(n)->table->conn.mode == MODE_RETRACT;
+    const Connector *c = &plan_sink(n)->table->conn;
+    bool retract = c->mode == MODE_RETRACT;
     n->before = retract;
-    require_before(n->inputs[0], retract);
+    /* Flink: an upsert sink prefers updates without -U, and takes them with
+     * -U when what feeds it cannot do without (a filter over updates). */
+    if (n->per_row && c->mode == MODE_UPSERT && n->inputs[0]->updating && !flink_only_after(n->inputs[0]))
+        n->before = true;
+    require_before(n->inputs[0], n->before);
 }
 
 /* A union passes rows on as they are: each input gives what the
@@ -812,8 +872,8 @@ static void require_sink(PlanNode *n, bool need)
 static void require_union(PlanNode *n, bool need)
 {
     n->before = n->updating;
-    (void)need;
-    for (int i = 0; i < n->ninputs; i++) require_before(n->inputs[i], n->inputs[i]->updating);
+    if (n->per_row) n->before = n->updating && need;   /* Flink's Union forwards the requirement */
+    for (int i = 0; i < n->ninputs; i++) require_before(n->inputs[i], n->inputs[i]->updating && n->before);
 }
 
 /* A join emits -U before-images when its consumer needs them or its
@@ -1225,6 +1285,7 @@ static void describe_sink(const PlanNode *n, ExplainAttrs *a)
         v[k] = strcmp(col, src) == 0 ? col : arena_printf(a->arena, "%s AS %s", src, col);
     }
     explain_attr_list(a, "fields", v, sk->nsink);
+    if (n->per_row) explain_attr(a, "mini-batch", "off");   /* Flink's changelog exactly (Plan.flink_changelog) */
 }
 
 /* Unnest(unnest=[items], joinType=[INNER], fields=[order_id, sku, qty]) */
@@ -1265,6 +1326,7 @@ static void describe_collect(const PlanNode *n, ExplainAttrs *a)
     explain_attr_list(a, "fields", col_names(a, n->cols, n->ncols), n->ncols);
     int64_t limit = plan_collect(n)->limit;
     if (limit >= 0) explain_attr(a, "limit", arena_printf(a->arena, "%lld", (long long)limit));
+    if (n->per_row) explain_attr(a, "mini-batch", "off");
 }
 
 /* Durations as Flink's EXPLAIN writes them: 10 min, 1 h, 5 s, 100 ms. */
@@ -1521,27 +1583,29 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_SOURCE] = {.name = "KafkaSource", .describe = describe_source, .require = require_source,
                      .describe_state = describe_source_state},
     [PLAN_NORMALIZE] = {.name = "ChangelogNormalize", .describe = describe_normalize, .require = require_normalize},
-    [PLAN_CALC] = {.name = "Calc", .describe = describe_calc, .require = require_calc, .reads = reads_calc, .passes = passes_calc},
+    [PLAN_CALC] = {.name = "Calc", .describe = describe_calc, .require = require_calc, .reads = reads_calc, .passes = passes_calc,
+                   .only_after = only_after_calc},
     [PLAN_AGG] = {.name = "GroupAggregate", .describe = describe_agg, .require = require_agg},
     [PLAN_SINK] = {.name = "KafkaSink", .describe = describe_sink, .require = require_sink, .changelog = changelog_sink,
                    .key_names = key_names_sink},
     [PLAN_COLLECT] = {.name = "Collect", .describe = describe_collect, .require = require_collect},
-    [PLAN_UNION] = {.name = "Union", .describe = describe_union, .require = require_union},
+    [PLAN_UNION] = {.name = "Union", .describe = describe_union, .require = require_union, .only_after = only_after_inputs},
     [PLAN_WINDOW_AGG] = {.name = "WindowAggregate", .describe = describe_window_agg, .require = require_window,
                          .passes = passes_window_agg},
     [PLAN_WINDOW_TVF] = {.name = "WindowTableFunction", .describe = describe_window_tvf, .require = require_window,
                          .passes = passes_window_tvf},
-    [PLAN_JOIN] = {.name = "Join", .describe = describe_join, .require = require_join},
+    [PLAN_JOIN] = {.name = "Join", .describe = describe_join, .require = require_join, .only_after = only_after_join},
     [PLAN_INTERVAL_JOIN] = {.name = "IntervalJoin", .describe = describe_interval_join, .require = require_join},
     [PLAN_TEMPORAL_JOIN] = {.name = "TemporalJoin", .describe = describe_temporal_join, .require = require_temporal_join},
-    [PLAN_LOOKUP_JOIN] = {.name = "LookupJoin", .describe = describe_lookup_join, .require = require_lookup_join},
+    [PLAN_LOOKUP_JOIN] = {.name = "LookupJoin", .describe = describe_lookup_join, .require = require_lookup_join,
+                          .only_after = only_after_inputs},
     [PLAN_WINDOW_JOIN] = {.name = "WindowJoin", .describe = describe_window_join, .require = require_join},
     [PLAN_VALUES] = {.name = "Values", .describe = describe_values, .require = require_values},
     [PLAN_RANK] = {.name = "Rank", .describe = plan_over_describe_rank, .require = plan_over_require_rank},
     [PLAN_DEDUP] = {.name = "Deduplicate", .describe = plan_over_describe_dedup, .require = plan_over_require_dedup},
     [PLAN_WINDOW_RANK] = {.name = "WindowRank", .describe = plan_over_describe_window_rank, .require = plan_over_require_dedup},
     [PLAN_OVER_AGG] = {.name = "OverAggregate", .describe = plan_over_describe_agg, .require = plan_over_require_dedup},
-    [PLAN_UNNEST] = {.name = "Unnest", .describe = describe_unnest, .require = require_union},
+    [PLAN_UNNEST] = {.name = "Unnest", .describe = describe_unnest, .require = require_union, .only_after = only_after_inputs},
 };
 
 /* The builders plan_over.c shares (plan_over.h). */

@@ -90,6 +90,9 @@ struct PlanNode {
     bool        has_key;  /* the output has a known unique key */
     bool        feeds_upsert_sink; /* its output goes straight into an upsert sink (a restart's replay rewrites keys there) */
     int64_t     wm_delay; /* ms its output watermark lags its inputs' (an interval join's: no row it emits is late for what follows) */
+    bool        per_row;  /* Flink's changelog exactly (Plan.flink_changelog): each row processed and labelled on its own —
+                             an aggregate emits per row, a filter passes each row's kind unchanged, a normalize or a
+                             retract source emits -U only where `before` says */
 };
 
 /* PLAN_SOURCE: a Kafka topic's records as rows of the table's columns. */
@@ -361,6 +364,8 @@ typedef struct Plan {
     int         nvalues;  /* VALUES nodes: inputs that end (with no Kafka source, the job is bounded) */
     int         nshare;   /* statement sets: Plan.sources[0..nshare) belong to earlier INSERTs and a later one reading
                              the same table shares them (its rows are read and decoded once) */
+    bool        flink_changelog; /* 'table.exec.mini-batch.enabled' = 'false': the changelog Flink emits with mini-batch off
+                             (every node's per_row; -U kept where Flink's changelog inference keeps it) */
     bool        upsert_replay; /* a restarted job replays into an upsert sink: operators rewrite every key they touch until caught up */
     KeyValue   *settings; /* SET values in force when compiled (the executor passes 'properties.*' on) */
     int         nsettings;/* count */
@@ -400,6 +405,9 @@ typedef struct PlanOps {
      * fewer than `describe`'s (a source's options, start position and unread
      * columns do not change the rows its consumers keep); NULL = describe. */
     void (*describe_state)(const PlanNode *n, struct ExplainAttrs *out);
+    /* Mini-batch off (Flink's changelog inference): can the node's updates
+     * go to its consumer without -U before-images?  NULL = yes. */
+    bool (*only_after)(const PlanNode *n);
 } PlanOps;
 
 extern const PlanOps plan_ops[PLAN__COUNT];
@@ -407,7 +415,8 @@ extern const PlanOps plan_ops[PLAN__COUNT];
 /* INSERT and bare SELECT to a plan; 0 or a DIAG_* code.  The Plan is
  * allocated with its own arena, its config holding the settings' defaults;
  * free it with plan_free.  plan_set_settings copies the SET values and
- * parses them into config.  Bound trees must have been allocated in plan->arena (the caller
+ * parses them into config; call it before planning (the planner reads
+ * table.exec.mini-batch.enabled: Plan.flink_changelog).  Bound trees must have been allocated in plan->arena (the caller
  * creates the plan with plan_new and binds into its arena). */
 Plan *plan_new(void);
 void  plan_free(Plan *p);

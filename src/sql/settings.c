@@ -33,6 +33,16 @@ const OptionDef settings_options[] = {
     {.name = "table.exec.mini-batch.allow-latency", .type = OPT_DURATION,
      .to = {OPT_FIELD(ExecConfig, minibatch_latency_ms)}, .deflt = "100 ms",
      .doc = "Longest time an aggregate holds updates to collapse them into one change per key (a mini-batch also ends as soon as the job has read all its partitions hold)."},
+    {.name = "table.exec.mini-batch.enabled", .type = OPT_BOOL, .to = {OPT_FIELD(ExecConfig, minibatch_enabled)},
+     .deflt = "true",
+     .doc = "'true' (eddy's default): a compact changelog — each key's updates folded per mini-batch (allow-latency, "
+            "size), a filter over an updating input judging an update as a pair, so an upsert sink gets no transient "
+            "tombstones. 'false' (Flink's default): exactly the changelog Flink emits with mini-batch off — every row "
+            "processed on its own (an upsert source's update reaches an aggregate as -U then +U, so intermediate results "
+            "show), -U kept wherever Flink's planner keeps it (a filter between an aggregate and an upsert sink: a "
+            "tombstone per -U), each row's kind passed through a filter unchanged, and with 'table.exec.state.ttl' set "
+            "unchanged results emitted. Read when a query is planned (EXPLAIN shows mini-batch=[off]); a restart may "
+            "change it, the state is the same."},
     {.name = "table.exec.mini-batch.size", .type = OPT_INT, .to = {OPT_FIELD(ExecConfig, minibatch_size)},
      .deflt = "100000", .min = 1, .doc = "Most input rows an aggregate buffers before it emits."},
     {.name = "sql-client.execution.result-mode", .type = OPT_ENUM, .to = {OPT_FIELD(ExecConfig, result_mode)},

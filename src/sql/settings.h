@@ -29,6 +29,7 @@ typedef struct ExecConfig {
     int64_t          checkpoint_ms;   /* execution.checkpointing.interval (0 = only when the job stops) */
     const char      *state_path;      /* state.path: the next job's state file, or NULL (the job's name) */
     int64_t          minibatch_latency_ms; /* table.exec.mini-batch.allow-latency */
+    bool             minibatch_enabled; /* table.exec.mini-batch.enabled: false = Flink's changelog exactly (Plan.flink_changelog) */
     int64_t          minibatch_size;  /* table.exec.mini-batch.size: most rows buffered before emitting */
     ClientResultMode result_mode;     /* sql-client.execution.result-mode */
     bool             display_pager;   /* sql-client.display.pager: the shell pages long results */
