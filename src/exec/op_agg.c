@@ -14,9 +14,9 @@
  * input row is a mini-batch of its own: its change goes out at once, so an
  * update that reaches the operator as -U then +U shows its intermediate
  * result (a group's only row updated: -D, then +I), and a retraction of a
- * group that does not exist is ignored.  As Flink's, it emits an unchanged
- * result too when 'table.exec.state.ttl' is set (there so that downstream
- * state does not expire; eddy's aggregate itself keeps its groups).
+ * group that does not exist is ignored.  (Flink's also emits an unchanged
+ * result when 'table.exec.state.ttl' is set; eddy refuses that setting
+ * with a group aggregate, whose state it keeps: plan_check_settings.)
  * What the plan node says is read once, in agg_init_op, into AggState.
  */
 #include <stddef.h>
@@ -56,7 +56,6 @@ typedef struct AggState {
     int      ncols;       /* output width: ngroup + naggs */
     bool     before;      /* emit -U before +U (retract consumer) */
     bool     per_row;     /* mini-batch off: emit each row's change at once (PlanNode.per_row) */
-    bool     emit_same;   /* per_row with table.exec.state.ttl set: an unchanged result is emitted too (Flink) */
     Type    *types;       /* output column types */
     Type    *key_types;   /* group key types (the input's first ngroup columns') */
     int     *argcol;      /* per aggregate: input column of its argument, -1 = none */
@@ -173,7 +172,6 @@ static int agg_init_op(OpState *s)
     st->ncols = n->ncols;
     st->before = n->before;
     st->per_row = n->per_row;
-    st->emit_same = n->per_row && s->job->plan->config.state_ttl_ms > 0;
     st->types = xcalloc((size_t)n->ncols, sizeof *st->types);
     st->key_types = xcalloc((size_t)ap->ngroup, sizeof *st->key_types);
     st->argcol = xcalloc((size_t)ap->naggs, sizeof *st->argcol);
@@ -360,7 +358,7 @@ static int agg_flush(OpState *s, Batch *out)
         /* An unchanged result emits nothing — except while replaying after a
          * restart, when the sink may hold a newer value written before the
          * crash: then every touched group is written again. */
-        if (rows_equal(st, d->before, after) && !s->job->replay && !st->emit_same) {
+        if (rows_equal(st, d->before, after) && !s->job->replay) {
             out->n--;
             continue;
         }
