@@ -18,6 +18,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,24 +91,34 @@ static void put_ident(StrBuf *b, const char *name)
     sb_putc(b, '`');
 }
 
-/* Reads the topic of the INSERT's sink back into ts; 0 or -1 (err). */
-static int read_sink(eddy_engine *e, eddy_broker *b, const eddy_plan *ins, TestSink *ts, TestResult *r, char *err, size_t errlen)
+/* Reads the topic of sink `sink` of the INSERT (or statement set) back
+ * into ts; 0 or -1 (err). */
+static int read_sink(eddy_engine *e, eddy_broker *b, const eddy_plan *ins, int sink, TestSink *ts, TestResult *r, char *err,
+                     size_t errlen)
 {
     eddy_table_info t;
-    eddy_plan_sink(ins, 0, &t);
-    ReadBack rb = {.r = r, .ts = ts, .ncols = eddy_plan_column_count(ins)};
+    eddy_plan_sink(ins, sink, &t);
+    ReadBack rb = {.r = r, .ts = ts, .ncols = eddy_plan_sink_column_count(ins, sink), .nkey = -1};
     rb.names = calloc((size_t)rb.ncols + 1, sizeof *rb.names);
     rb.meta = calloc((size_t)rb.ncols + 1, sizeof *rb.meta);
     if (!rb.names || !rb.meta) abort();
     Arena a;
     arena_init(&a, 1024);
-    rb.nkey = test_sink_key(ins, &rb.key, &a);
+    if (t.changelog == EDDY_CHANGELOG_UPSERT) {   /* its key's columns */
+        const char **key = arena_alloc(&a, sizeof(char *) * (size_t)(rb.ncols + 1));
+        int n = 0;
+        for (int k = 0; k < rb.ncols; k++) {
+            eddy_column c;
+            if (eddy_plan_sink_column(ins, sink, k, &c) == EDDY_OK && c.key) key[n++] = c.name;
+        }
+        if (n) rb.key = key, rb.nkey = n;
+    }
     StrBuf q = {0};
     sb_puts(&q, "SELECT ");
     int nsel = 0;
     for (int k = 0; k < rb.ncols; k++) {
         eddy_column c;
-        eddy_plan_column(ins, k, &c);
+        eddy_plan_sink_column(ins, sink, k, &c);
         rb.names[k] = c.name;
         rb.meta[k] = c.kind == EDDY_COLUMN_METADATA;
         if (rb.meta[k]) continue;
@@ -159,7 +170,7 @@ static int kafka_run(void *ctx, const TestCase *tc, TestResult *r)
     }
     const char *bs = eddy_broker_bootstrap(b);
     eddy_engine *e = eddy_engine_new();
-    PtrList scripts = {0}, produced = {0}, sinks = {0};   /* sinks: (const eddy_plan *, TestSink *) pairs */
+    PtrList scripts = {0}, produced = {0}, sinks = {0};   /* sinks: (const eddy_plan *, sink index, TestSink *) triples */
     Arena tmp;
     arena_init(&tmp, 4096);
     for (int si = 0; si < tc->nsecs && !r->error; si++) {
@@ -200,6 +211,17 @@ static int kafka_run(void *ctx, const TestCase *tc, TestResult *r)
             bool made;
             TestSink *ts = test_sink_for(r, has_sink ? sink.name : NULL, &nselect, &made);
             if (made) ts->upsert = has_sink && sink.changelog == EDDY_CHANGELOG_UPSERT;
+            /* a statement set writes a sink per INSERT: each is read back */
+            int nsinks = has_sink ? eddy_plan_sink_count(p) : 0;
+            TestSink **sts = arena_alloc(&tmp, sizeof *sts * (size_t)(nsinks + 1));
+            StrBuf names = {0};
+            for (int k2 = 0; k2 < nsinks; k2++) {
+                eddy_table_info ti;
+                eddy_plan_sink(p, k2, &ti);
+                sts[k2] = k2 ? test_sink_for(r, ti.name, &nselect, &made) : ts;
+                if (k2 && made) sts[k2]->upsert = ti.changelog == EDDY_CHANGELOG_UPSERT;
+                sb_printf(&names, "%s%s", k2 ? "+" : "", ti.name);
+            }
             void *cctx[2] = {ts, r};
             /* the end of the input is a final watermark only when the case says so */
             eddy_job_options o = {.on_change = has_sink ? NULL : collect_change, .ctx = cctx, .bounded = 1,
@@ -207,26 +229,32 @@ static int kafka_run(void *ctx, const TestCase *tc, TestResult *r)
             eddy_job *j = eddy_job_new(p, &o, err, sizeof err);
             if (!j) {
                 r->error = arena_strdup(&r->arena, err);
+                sb_free(&names);
                 break;
             }
             if (eddy_job_run(j, bs, NULL)) r->error = arena_strdup(&r->arena, eddy_job_errmsg(j));
             TestJob *tj = arena_alloc(&r->arena, sizeof *tj);
-            *tj = (TestJob){.sink = ts->name};
+            *tj = (TestJob){.sink = nsinks > 1 ? arena_strdup(&r->arena, names.s) : ts->name};
+            sb_free(&names);
             tj->nsources = test_plan_sources(p, &r->arena, &tj->sources);
             eddy_job_counts(j, &tj->in, &tj->out, &tj->skipped);
             ptrlist_push(&r->arena, &r->jobs, tj);
             eddy_job_free(j);
-            if (has_sink) {
+            for (int k2 = 0; k2 < nsinks; k2++) {
                 /* read each sink topic once, after every job that writes it */
                 bool seen = false;
-                for (int q = 0; q < sinks.n; q += 2) seen = seen || sinks.v[q + 1] == ts;
-                if (!seen) ptrlist_push(&tmp, &sinks, (void *)p), ptrlist_push(&tmp, &sinks, ts);
+                for (int q = 0; q < sinks.n; q += 3) seen = seen || sinks.v[q + 2] == sts[k2];
+                if (seen) continue;
+                ptrlist_push(&tmp, &sinks, (void *)p);
+                ptrlist_push(&tmp, &sinks, (void *)(intptr_t)k2);
+                ptrlist_push(&tmp, &sinks, sts[k2]);
             }
         }
     }
-    for (int q = 0; q < sinks.n && !r->error; q += 2) {
-        TestSink *ts = sinks.v[q + 1];
-        if (read_sink(e, b, sinks.v[q], ts, r, err, sizeof err)) r->error = arena_printf(&r->arena, "reading back '%s': %s", ts->name, err);
+    for (int q = 0; q < sinks.n && !r->error; q += 3) {
+        TestSink *ts = sinks.v[q + 2];
+        if (read_sink(e, b, sinks.v[q], (int)(intptr_t)sinks.v[q + 1], ts, r, err, sizeof err))
+            r->error = arena_printf(&r->arena, "reading back '%s': %s", ts->name, err);
     }
     for (int k = 0; k < scripts.n; k++) eddy_script_free(scripts.v[k]);
     arena_free(&tmp);
