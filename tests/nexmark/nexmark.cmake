@@ -35,3 +35,8 @@ set_tests_properties(nexmark/broker PROPERTIES LABELS sql TIMEOUT 300)
 add_test(NAME nexmark/smoke
   COMMAND env EDDY=$<TARGET_FILE:eddy> "QUERIES=q0 q1 q5" bash ${CMAKE_SOURCE_DIR}/bench/nexmark/run.sh 10000)
 set_tests_properties(nexmark/smoke PROPERTIES LABELS e2e TIMEOUT 180)
+
+# The 'nexmark' source connector: the events of `eddy gen nexmark`, a
+# restart in the middle, the declared columns checked.
+eddy_python_test(nexmark/connector ${CMAKE_CURRENT_LIST_DIR}/test_connector.py)
+set_tests_properties(nexmark/connector PROPERTIES LABELS e2e TIMEOUT 120)
