@@ -21,14 +21,20 @@
 #   5. prints the table: events/s on one core = N / wall seconds.
 #
 # Setup (a), generator source → blackhole sink inside one process (Flink's
-# and Feldera's published setup): run_setup_a below.  It needs the
-# 'nexmark' and 'blackhole' connectors; while `eddy explain` refuses them it
-# prints "-" for (a).
+# and Feldera's published setup): the same query with its source table
+# replaced by the 'nexmark' connector (events.num N, the same seed and
+# first-event.rate, so the same events as the topic holds) and its sink by
+# a 'blackhole' table; timed, pinned and measured as (b).  Its check: an
+# append query's blackhole count must be expect.py's records; an updating
+# query runs a second time (untimed) into a 'print' table instead, whose
+# changes folded into rows (+I, +U one more; -U, -D one less) must be
+# expect.py's final table.
 #
 # q6 is not run (eddy refuses it, like Flink: an OVER window over an
 # updating input).  q13 needs PostgreSQL (side_input.py starts a throw-away
-# server with Debian's binaries); q14 needs C UDFs (CREATE
-# FUNCTION … LANGUAGE C); each is skipped with the reason when missing.
+# server with Debian's binaries; skipped with the reason when missing); q14
+# loads count_char.c, compiled here with cc (-shared -fPIC) against
+# include/eddy.h, through CREATE FUNCTION … LANGUAGE C.
 #
 # Environment: EDDY=path (else a Release tree is configured and built in
 # BUILD=/tmp/eddy-nexmark-build), QUERIES="q0 q1 …" (default: all),
@@ -136,132 +142,169 @@ if [[ " $QUERIES " == *" q13 "* ]]; then
 fi
 
 # ---- one query ---------------------------------------------------------------
-# Sets RES_{WALL,CPU,RSS,STATE,OUT,STATUS} for query $1 run as setup (b).
-run_b() {
+# Writes $WORK/$1.sql (the query with its side input's address and the
+# UDF library's path filled in) and $WORK/$1.a.sql (setup (a): the source
+# table replaced by the 'nexmark' connector with the same seed and event
+# rate — the same events, see tests/nexmark/test_connector.py — and the
+# sink by a 'blackhole' table).  Sets SKIP to the reason it cannot run.
+prepare() {
     local q=$1 sql=$WORK/$1.sql
+    SKIP=
     cp "$HERE/$q.sql" "$sql"
-    RES_STATUS=
     case $q in
-    q6) RES_STATUS="not run: eddy (like Flink) refuses OVER over an updating input"; return ;;
+    q6) SKIP="not run: eddy (like Flink) refuses OVER over an updating input"; return ;;
     q13)
-        [ -n "$PGURL" ] || { RES_STATUS="not run: no PostgreSQL for the side input (see $WORK/pg.err)"; return; }
+        [ -n "$PGURL" ] || { SKIP="not run: no PostgreSQL for the side input (see $WORK/pg.err)"; return; }
         sed -i "s|'jdbc:postgresql://127.0.0.1:5432/nexmark'|'$PGURL'|" "$sql"
         ;;
     q14)
-        cc -shared -fPIC -O2 -o "$WORK/count_char.so" "$HERE/count_char.c"
+        cc -shared -fPIC -O2 -I "$ROOT/include" -o "$WORK/count_char.so" "$HERE/count_char.c" 2> "$WORK/cc.err" ||
+            { SKIP="not run: cc count_char.c failed: $(head -n 1 "$WORK/cc.err")"; return; }
         sed -i "s|'count_char.so:count_char'|'$WORK/count_char.so:count_char'|" "$sql"
         ;;
     esac
+    $PY - "$sql" "$WORK/$q.a.sql" "$N" "$EVENT_RATE" 2> "$WORK/$q.a.py" <<'EOF2' || { SKIP="not run: $(tail -n 1 "$WORK/$q.a.py")"; return; }
+import re, sys
+s = open(sys.argv[1]).read()
+src = """    'connector' = 'kafka',
+    'topic' = 'nexmark',
+    'scan.startup.mode' = 'earliest-offset',
+    'format' = 'json'"""
+assert src in s, "the source's WITH clause is not ddl.sql's"
+s = s.replace(src, f"""    'connector' = 'nexmark',
+    'events.num' = '{sys.argv[3]}',
+    'first-event.rate' = '{int(float(sys.argv[4]))}',
+    'seed' = '1'""")
+s, n = re.subn(r"WITH \('connector' = 'kafka', 'topic' = 'nexmark_q\d+'[^;]*\);", "WITH ('connector' = 'blackhole');", s)
+assert n == 1, "no sink table to replace"
+open(sys.argv[2], 'w').write(s)
+EOF2
     if ! "$EDDY" explain "$sql" > "$WORK/$q.plan" 2>&1; then
-        RES_STATUS="not run: $(grep -m1 -o 'error: .*' "$WORK/$q.plan" | cut -c8-90)"
-        return
+        SKIP="not run: $(grep -m1 -o 'error: .*' "$WORK/$q.plan" | cut -c8-90)"
     fi
-    # The first run's output is checked; further runs (REPEAT) are timed
-    # only (they append to the same topic).
-    local walls=() i want
-    want=$(expect "$q")
+}
+
+# Runs `eddy run --bounded` on one core, REPEAT times; sets RES_{WALL,CPU,
+# RSS,STATE,FILE} (CPU, RSS and state of the first run, the median wall
+# time) and RES_ERR (the first run's stderr file), or RES_STATUS on a
+# failure.  $1: a name for the files, then eddy run's arguments.
+timed_run() {
+    local tag=$1 walls=() i
+    shift
+    RES_STATUS= RES_ERR=$WORK/$tag.err
     for i in $(seq 1 "$REPEAT"); do
-        rm -f "$WORK/$q.db"*
+        rm -f "$WORK/$tag.db"*
         local t0 t1 pin=()
         command -v taskset >/dev/null && pin=(taskset -c "$CORE")
         t0=$(date +%s.%N)
-        if ! /usr/bin/time -f '%U %S %M' -o "$WORK/$q.time" "${pin[@]}" "$EDDY" run --bounded --no-progress \
-            --bootstrap "$B" --state "$WORK/$q.db" "$sql" > "$WORK/$q.out" 2> "$WORK/$q.err"; then
-            RES_STATUS="FAIL: eddy run: $(grep -v '^eddy: started' "$WORK/$q.err" | head -n 1 | cut -c1-80)"
+        if ! /usr/bin/time -f '%U %S %M' -o "$WORK/$tag.time" "${pin[@]}" "$EDDY" run --bounded --no-progress \
+            --state "$WORK/$tag.db" "$@" > "$WORK/$tag.out" 2> "$WORK/$tag.err.$i"; then
+            RES_STATUS="FAIL: eddy run: $(grep -v '^eddy: started' "$WORK/$tag.err.$i" | head -n 1 | cut -c1-80)"
             return
         fi
         t1=$(date +%s.%N)
         walls+=("$(echo "$t1 - $t0" | bc)")
         if [ "$i" = 1 ]; then
-            read -r u s RES_RSS < "$WORK/$q.time"
+            mv "$WORK/$tag.err.1" "$RES_ERR"
+            read -r u s RES_RSS < "$WORK/$tag.time"
             RES_CPU=$(echo "$u + $s" | bc)
-            RES_STATE=$(awk '/state at stop/ {for (i = 1; i < NF; i++) if ($(i+1) ~ /^bytes/) b += $i} END {print b + 0}' "$WORK/$q.err")
-            RES_FILE=$(du -bc "$WORK/$q.db"* 2>/dev/null | tail -n 1 | cut -f1)
-            RES_OUT=$($PY "$HERE/expect.py" output "$B" "nexmark_$q" "${MODE[$q]}") ||
-                { RES_STATUS="FAIL: cannot read nexmark_$q"; return; }
+            RES_STATE=$(awk '/state at stop/ {for (i = 1; i < NF; i++) if ($(i+1) ~ /^bytes/) b += $i} END {print b + 0}' "$RES_ERR")
+            RES_FILE=$(du -bc "$WORK/$tag.db"* 2>/dev/null | tail -n 1 | cut -f1)
         fi
     done
     RES_WALL=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    if [ "$RES_OUT" = "$want" ]; then
-        RES_STATUS=ok
-    elif [ "$q" = q12 ] && [ "$RES_OUT" -le "$want" ]; then
+}
+
+# The verdict on a result count $2 for query $1 against expect.py's.
+verdict() {
+    local q=$1 got=$2 want
+    want=$(expect "$q")
+    if [ "$got" = "$want" ]; then
+        echo ok
+    elif [ "$q" = q12 ] && [ "$got" -le "$want" ]; then
         # Processing-time windows fire when the clock passes their end; a
         # bounded run stops before the last ones do (a run shorter than
         # 10 s fires none).  What fired must not count a bid twice.
-        RES_STATUS="unchecked: $RES_OUT of $want bids in windows fired before the stop"
+        echo "unchecked: $got of $want bids in windows fired before the stop"
     else
-        RES_STATUS="FAIL: output $RES_OUT, expected $want"
+        echo "FAIL: output $got, expected $want"
     fi
 }
 
-# ---- setup (a): generator → blackhole in one process --------------------------
-# The query with the source table replaced by the 'nexmark' connector
-# (Flink's option names: events.num, first-event.rate) and its sink by a
-# 'blackhole' table.  Sets A_WALL (or A_STATUS with the reason it did not run).
-run_setup_a() {
-    local q=$1 sql=$WORK/$1.a.sql
-    A_WALL= A_STATUS=
-    $PY - "$HERE/$q.sql" "$sql" "$N" "$EVENT_RATE" <<'EOF'
-import re, sys
-s = open(sys.argv[1]).read()
-s = s.replace("""    'connector' = 'kafka',
-    'topic' = 'nexmark',
-    'scan.startup.mode' = 'earliest-offset',
-    'format' = 'json'""", f"""    'connector' = 'nexmark',
-    'events.num' = '{sys.argv[3]}',
-    'first-event.rate' = '{int(float(sys.argv[4]))}'""")
-s = re.sub(r"WITH \('connector' = 'kafka', 'topic' = 'nexmark_q\d+'[^;]*\);", "WITH ('connector' = 'blackhole');", s)
-open(sys.argv[2], 'w').write(s)
-EOF
-    if ! "$EDDY" explain "$sql" > "$WORK/$q.a.plan" 2>&1; then
-        A_STATUS="-"
-        return
+# Setup (b): Kafka in, Kafka out.  Sets B_* from timed_run, B_OUT (the
+# output topic folded by expect.py) and B_STATUS.
+run_b() {
+    local q=$1
+    timed_run "$q" --bootstrap "$B" "$WORK/$q.sql"
+    B_WALL=$RES_WALL B_CPU=$RES_CPU B_RSS=$RES_RSS B_STATE=$RES_STATE B_FILE=$RES_FILE B_STATUS=$RES_STATUS
+    [ -z "$B_STATUS" ] || return 0
+    # (Further runs, REPEAT, appended to the same topic: only the first is read.)
+    B_OUT=$($PY "$HERE/expect.py" output "$B" "nexmark_$q" "${MODE[$q]}") || { B_STATUS="FAIL: cannot read nexmark_$q"; return; }
+    B_STATUS=$(verdict "$q" "$B_OUT")
+}
+
+# Setup (a): generator → blackhole in one process (Flink's and Feldera's
+# published setup).  Sets A_* and A_STATUS.  The blackhole counts the
+# changes it takes: an append query's count is its expected records.  An
+# updating query's changes depend on how its updates were batched, so its
+# result is checked by a second, untimed run of the same job into a
+# 'print' table instead of the blackhole: the rows of its final table
+# (+I and +U count 1, -U and -D -1) must be the expected ones.
+run_a() {
+    local q=$1
+    timed_run "$q.a" "$WORK/$q.a.sql"
+    A_WALL=$RES_WALL A_CPU=$RES_CPU A_RSS=$RES_RSS A_STATE=$RES_STATE A_FILE=$RES_FILE A_STATUS=$RES_STATUS
+    [ -z "$A_STATUS" ] || return 0
+    A_OUT=$(grep -o '[0-9]* changes out' "$RES_ERR" | awk '{print $1}')
+    if [ "${MODE[$q]}" != append ]; then
+        sed "s/WITH ('connector' = 'blackhole');/WITH ('connector' = 'print');/" "$WORK/$q.a.sql" > "$WORK/$q.p.sql"
+        if ! "$EDDY" run --bounded --no-progress --state none "$WORK/$q.p.sql" > "$WORK/$q.p.out" 2> "$WORK/$q.p.err"; then
+            A_STATUS="FAIL: the check run: $(grep -v '^eddy: started' "$WORK/$q.p.err" | head -n 1 | cut -c1-80)"
+            return
+        fi
+        case ${MODE[$q]} in
+        sum:*)   # q12: the sum of the last column over the rows printed
+            A_OUT=$(awk -F', ' '/^\+I\[/ {v = $NF; sub(/\]$/, "", v); s += v} END {print s + 0}' "$WORK/$q.p.out") ;;
+        *) A_OUT=$(awk '/^[+]I\[|^[+]U\[/ {n++} /^-U\[|^-D\[/ {n--} END {print n + 0}' "$WORK/$q.p.out") ;;
+        esac
     fi
-    local pin=() t0 t1
-    command -v taskset >/dev/null && pin=(taskset -c "$CORE")
-    t0=$(date +%s.%N)
-    if ! "${pin[@]}" "$EDDY" run --bounded --no-progress --state none "$sql" > "$WORK/$q.a.out" 2> "$WORK/$q.a.err"; then
-        A_STATUS="FAIL"
-        return
-    fi
-    t1=$(date +%s.%N)
-    A_WALL=$(echo "$t1 - $t0" | bc)
-    # An append query's changes out must be its expected records.
-    if [ "${MODE[$q]}" = append ]; then
-        local out
-        out=$(grep -o '[0-9]* changes out' "$WORK/$q.a.err" | awk '{print $1}')
-        [ "$out" = "$(expect "$q")" ] || A_STATUS="FAIL: $out out"
-    fi
+    A_STATUS=$(verdict "$q" "$A_OUT")
 }
 
 # ---- the table -----------------------------------------------------------------
 rows=()
 fails=0
+per() { if [ -n "$2" ] && [ "$(echo "$2 > 0" | bc)" = 1 ]; then echo "$1 / $2" | bc; else echo -; fi; }
 for q in $QUERIES; do
     log "nexmark: $q …"
-    run_b "$q"
-    run_setup_a "$q"
-    a="-"
-    if [ -n "$A_WALL" ]; then a=$(echo "$N / $A_WALL" | bc); fi
-    [ -n "$A_STATUS" ] && [ "$A_STATUS" != "-" ] && a="$A_STATUS"
-    if [ "$RES_STATUS" = ok ] || [[ $RES_STATUS == unchecked* ]]; then
-        check="$RES_OUT = expected"
-        [ "$RES_STATUS" = ok ] || check=$RES_STATUS
-        rows+=("$(printf '| %-4s | %-34s | %9s | %9s | %7s | %5s | %6s | %7s | %9s | %10s | %s |' "$q" "${WHAT[$q]}" \
-            "$(echo "$N / $RES_WALL" | bc)" "$(echo "$N / $RES_CPU" | bc)" "$a" "$(printf '%.2f' "$RES_WALL")" "$RES_CPU" "$((RES_RSS / 1024))" \
-            "$((RES_STATE / 1024))" "$((RES_FILE / 1024))" "$check")")
-    else
-        case $RES_STATUS in FAIL*) fails=$((fails + 1)) ;; esac
-        rows+=("$(printf '| %-4s | %-34s | %9s | %9s | %7s | %5s | %6s | %7s | %9s | %10s | %s |' "$q" "${WHAT[$q]}" - - "$a" - - - - - "$RES_STATUS")")
+    prepare "$q"
+    if [ -n "$SKIP" ]; then
+        rows+=("$(printf '| %-4s | %-34s | %s |' "$q" "${WHAT[$q]}" "$SKIP")")
+        continue
     fi
+    run_b "$q"
+    run_a "$q"
+    cells=()
+    for s in A B; do
+        st=${s}_STATUS wall=${s}_WALL cpu=${s}_CPU rss=${s}_RSS state=${s}_STATE out=${s}_OUT
+        case ${!st} in
+        FAIL*) fails=$((fails + 1)); cells+=(- - - - - -) ;;
+        *) cells+=("$(per "$N" "${!wall}")" "$(per "$N" "${!cpu}")" "$(printf '%.2f' "${!wall}")" "$(printf '%.2f' "${!cpu}")"
+                   "$(( ${!rss} / 1024 ))" "$(( ${!state} / 1024 ))") ;;
+        esac
+    done
+    check="(a) ${A_STATUS/#ok/$A_OUT = expected}; (b) ${B_STATUS/#ok/$B_OUT = expected}"
+    rows+=("$(printf '| %-4s | %-34s | %9s | %9s | %6s | %6s | %5s | %7s | %9s | %9s | %6s | %6s | %5s | %7s | %s |' \
+        "$q" "${WHAT[$q]}" "${cells[@]}" "$check")")
 done
 
 echo
-echo "Nexmark, N = $N events (seed 1, $EVENT_RATE events/s of event time), one core each; $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "(b): Kafka → eddy → Kafka through eddy broker: ev/s = N / wall, ev/CPU-s = N / CPU seconds (Flink's"
-echo "Throughput/Cores is events per CPU-second too); (a): nexmark source → blackhole, N / wall"
+echo "Nexmark, N = $N events (seed 1, $EVENT_RATE events/s of event time), one core each; $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "(a): nexmark source → blackhole in one process; (b): Kafka → eddy → Kafka through eddy broker (the broker on"
+echo "another core).  ev/s = N / wall seconds; ev/CPU-s = N / CPU seconds of the job (user + sys; Flink's"
+echo "Throughput/Cores is events per CPU-second too); RSS = peak; state = what the operators hold at the end."
 echo
-echo "| q    | exercises                          | (b) ev/s  | (b) ev/CPU-s | (a) ev/s | wall s | CPU s  | RSS MiB | state KiB | file KiB   | output check |"
-echo "| ---- | ---------------------------------- | --------- | ------------ | -------- | ------ | ------ | ------- | --------- | ---------- | ------------ |"
+echo "| q    | exercises                          | (a) ev/s  | (a) ev/CPU-s | (a) wall s | (a) CPU s | (a) RSS MiB | (a) state KiB | (b) ev/s  | (b) ev/CPU-s | (b) wall s | (b) CPU s | (b) RSS MiB | (b) state KiB | output check |"
+echo "| ---- | ---------------------------------- | --------- | ------------ | ---------- | --------- | ----------- | ------------- | --------- | ------------ | ---------- | --------- | ----------- | ------------- | ------------ |"
 printf '%s\n' "${rows[@]}"
-[ "$fails" = 0 ] || { log "nexmark: $fails queries failed their check"; exit 1; }
+[ "$fails" = 0 ] || { log "nexmark: $fails runs failed their check"; exit 1; }

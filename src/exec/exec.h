@@ -443,6 +443,7 @@ extern const OpVTable op_values_vt;
 extern const OpVTable op_rank_vt, op_dedup_vt, op_over_vt, op_window_rank_vt;   /* op_rank.c, op_dedup.c, op_over.c, op_window_rank.c */
 extern const OpVTable op_unnest_vt;   /* op_unnest.c */
 extern const OpVTable op_datagen_vt;  /* op_datagen.c: connector 'datagen' */
+extern const OpVTable op_nexmark_vt;  /* op_nexmark.c: connector 'nexmark' */
 extern const OpVTable op_sink_blackhole_vt, op_sink_print_vt;   /* op_sink_print.c: connectors 'blackhole', 'print' */
 
 /* The source operator's entry: decodes records into rows of its schema. */

@@ -32,7 +32,8 @@ typedef struct SourceState {
 /* Sources by connector kind: a table read from a system of its own (a
  * database) has its own operator (the Kafka source is this file's). */
 static const OpVTable *const source_by_kind[] = {[CONN_KAFKA] = NULL, [CONN_JDBC] = &op_scan_jdbc_vt, [CONN_DATAGEN] = &op_datagen_vt,
-                                                 [CONN_BLACKHOLE] = NULL, [CONN_PRINT] = NULL};
+                                                 [CONN_BLACKHOLE] = NULL, [CONN_PRINT] = NULL,
+                                                 [CONN_NEXMARK] = &op_nexmark_vt};
 
 static WmGen *kafka_wmgen(const OpState *src) { return src->priv ? ((const SourceState *)src->priv)->wm : NULL; }
 

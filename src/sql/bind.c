@@ -669,6 +669,13 @@ static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
             diag_error(c->diag, DIAG_SEMANTIC, x->pos, "%s takes %d to %d arguments, got %d", fn->name, fn->minargs, fn->maxargs, nargs);
         return NULL;
     }
+    const char *unit_of = NULL;   /* HOUR(t), MONTH(t), …: EXTRACT(HOUR FROM t), as Flink plans them */
+    if (fn->id == FN_EXTRACT && fn->maxargs == 1) {
+        unit_of = strcmp(fn->name, "DAYOFMONTH") == 0 ? "DAY" : strcmp(fn->name, "DAYOFYEAR") == 0 ? "DOY"
+                : strcmp(fn->name, "DAYOFWEEK") == 0 ? "DOW" : fn->name;
+        fn = func_find("EXTRACT");
+        nargs = 2;
+    }
     BExpr *e = bx_new(c, fn->agg ? BX_AGG : BX_CALL, x->pos);
     e->fn = fn;
     e->distinct = x->distinct;
@@ -676,6 +683,17 @@ static BExpr *bind_call(BindCtx *c, const Scope *sc, const AstExpr *x, AggMode a
     e->nargs = nargs;
     e->args = arena_alloc(c->arena, sizeof(BExpr *) * (size_t)(nargs ? nargs : 1));
     for (int i = 0; i < nargs; i++) {
+        if (unit_of) {   /* (the shortcut's unit, then its one argument) */
+            if (i == 0) {
+                e->args[0] = bx_new(c, BX_LIT, x->pos);
+                e->args[0]->type = type_make(TY_STRING, false);
+                e->args[0]->lit.s = unit_of;
+                e->args[0]->lit.n = (int32_t)strlen(unit_of);
+            } else if (!(e->args[1] = bind_expr(c, sc, x->args[0], am))) {
+                return NULL;
+            }
+            continue;
+        }
         if (i == 0 && (func_flags(fn) & FF_UNIT)) {   /* EXTRACT(YEAR FROM …), TIMESTAMPADD(DAY, …): the unit word */
             if (x->args[0]->kind != AX_COLUMN || x->args[0]->qual) {
                 diag_error(c->diag, DIAG_SEMANTIC, x->args[0]->pos, "%s expects a time unit (YEAR, MONTH, DAY, HOUR, …) as its first argument", fn->name);

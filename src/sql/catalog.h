@@ -24,7 +24,7 @@ static inline bool format_is_debezium(Format f) { return f == FMT_DEBEZIUM_JSON 
 typedef enum StartupMode { START_EARLIEST, START_LATEST, START_TIMESTAMP, START_GROUP, START_SPECIFIC } StartupMode;
 typedef enum ErrorMode { ERR_FAIL, ERR_SKIP } ErrorMode;
 /* Which runtime serves the table: Kafka (topic, formats) or a database through JDBC options (PostgreSQL). */
-typedef enum ConnKind { CONN_KAFKA, CONN_JDBC, CONN_DATAGEN, CONN_BLACKHOLE, CONN_PRINT } ConnKind;
+typedef enum ConnKind { CONN_KAFKA, CONN_JDBC, CONN_DATAGEN, CONN_BLACKHOLE, CONN_PRINT, CONN_NEXMARK } ConnKind;
 
 /* How connector 'datagen' makes one column (connector_datagen.c): its
  * 'fields.<column>.*' options. */
@@ -68,6 +68,17 @@ extern const OptEnum changelog_mode_values[];
 extern const OptEnum format_values[];
 extern const OptEnum startup_mode_values[];
 extern const OptEnum error_mode_values[];
+
+/* The options of connector 'nexmark' (connector_nexmark.c) beyond
+ * 'events.num' and 'seed' (Connector.number_of_rows, .seed): the Nexmark
+ * generator's parameters (connect/nexmark.h), by Flink's option names. */
+typedef struct NexmarkOpts {
+    double  event_rate;     /* 'first-event.rate': events per second of event time */
+    bool    rate_limited;   /* 'rate.limited': also emit at that rate over the wall clock */
+    int64_t person_proportion, auction_proportion, bid_proportion; /* '<kind>.proportion' */
+    int64_t person_avg_size, auction_avg_size, bid_avg_size;       /* '<kind>.avg-size' (bytes) */
+    int64_t hot_auctions, hot_bidders, hot_sellers;                /* 'bid.hot-ratio.auctions', … */
+} NexmarkOpts;
 
 typedef struct CatColumn {
     const char *name;     /* column name (case-sensitive, as Flink) */
@@ -135,6 +146,7 @@ typedef struct Connector {
     GenField     *gen;          /* datagen: per column of the table (CatTable.cols), NULL for other connectors */
     const char   *print_identifier; /* print 'print-identifier': a prefix of every line, or NULL */
     bool          print_stderr; /* print 'standard-error': lines go to standard error */
+    NexmarkOpts   nexmark;      /* connector 'nexmark' (events.num in number_of_rows, seed in seed) */
     /* Flink's Kafka and JSON options (connector_kafka.c): */
     const char  **topics;       /* 'topic' = 'a;b': every topic the table reads, topics[0] = topic; NULL = topic alone */
     int           ntopics;      /* count (0 without a list) */

@@ -13,7 +13,7 @@
 #include "settings.h"
 
 extern const ConnectorDef kafka_connector, upsert_kafka_connector, jdbc_connector;
-extern const ConnectorDef datagen_connector, blackhole_connector, print_connector;
+extern const ConnectorDef datagen_connector, blackhole_connector, print_connector, nexmark_connector;
 
 /* The registry: each row is a value of the 'connector' option and the
  * implementation it stands for. */
@@ -24,6 +24,7 @@ static const OptEnum connectors[] = {
     {"datagen", 3, &datagen_connector},
     {"blackhole", 4, &blackhole_connector},
     {"print", 5, &print_connector},
+    {"nexmark", 6, &nexmark_connector},
     {0},
 };
 
@@ -32,7 +33,7 @@ static const OptionDef connector_option[] = {
      .doc = "Where the table lives. Without it the table is the Kafka topic of the same name; "
             "'upsert-kafka' means changelog.mode 'upsert' (a PRIMARY KEY is required); "
             "'jdbc' is a PostgreSQL table (docs/postgres-sink.md); 'datagen' generates rows (a source); 'blackhole' "
-            "discards rows and counts them, 'print' prints them with their row kind (sinks)."},
+            "discards rows and counts them, 'print' prints them with their row kind (sinks); 'nexmark' generates the Nexmark benchmark's events (a source)."},
     {0},
 };
 

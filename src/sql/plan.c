@@ -1178,7 +1178,7 @@ static void describe_table(const PlanTable *t, ExplainAttrs *a)
         explain_attr(a, "table-name", t->conn.table_name);
         return;
     }
-    if (t->conn.kind == CONN_DATAGEN || t->conn.kind == CONN_BLACKHOLE || t->conn.kind == CONN_PRINT) {   /* no topic, no formats */
+    if (t->conn.kind == CONN_DATAGEN || t->conn.kind == CONN_BLACKHOLE || t->conn.kind == CONN_PRINT || t->conn.kind == CONN_NEXMARK) {   /* no topic, no formats */
         explain_attr(a, "connector", t->conn.connector);
         if (t->conn.print_identifier) explain_attr(a, "print-identifier", t->conn.print_identifier);
         if (t->conn.print_stderr) explain_attr(a, "standard-error", "true");
@@ -1206,6 +1206,12 @@ static void describe_source(const PlanNode *n, ExplainAttrs *a)
         explain_attr(a, "rows-per-second", arena_printf(a->arena, "%lld", (long long)sp->table->conn.rows_per_second));
         if (sp->table->conn.number_of_rows >= 0)
             explain_attr(a, "number-of-rows", arena_printf(a->arena, "%lld", (long long)sp->table->conn.number_of_rows));
+        explain_attr(a, "seed", arena_printf(a->arena, "%llu", (unsigned long long)sp->table->conn.seed));
+    } else if (sp->table->conn.kind == CONN_NEXMARK) {   /* generated events */
+        if (sp->table->conn.number_of_rows >= 0)
+            explain_attr(a, "events.num", arena_printf(a->arena, "%lld", (long long)sp->table->conn.number_of_rows));
+        explain_attr(a, "first-event.rate", arena_printf(a->arena, "%g", sp->table->conn.nexmark.event_rate));
+        if (sp->table->conn.nexmark.rate_limited) explain_attr(a, "rate.limited", "true");
         explain_attr(a, "seed", arena_printf(a->arena, "%llu", (unsigned long long)sp->table->conn.seed));
     } else {
         explain_attr(a, "startup", startup_mode_name(sp->table->conn.startup));

@@ -23,7 +23,7 @@ endif()
 
 add_test(NAME nexmark/queries
   COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/check_sql.py
-          ${CMAKE_SOURCE_DIR}/bench/nexmark ${CMAKE_SOURCE_DIR}/tests/sql/nexmark.test)
+          ${CMAKE_SOURCE_DIR}/bench/nexmark ${CMAKE_SOURCE_DIR}/tests/sql/nexmark.test ${CMAKE_CURRENT_LIST_DIR}/q14.test)
 set_tests_properties(nexmark/queries PROPERTIES LABELS sql)
 
 # The same cases over Kafka (an in-process broker, bounded reads): q5's
@@ -35,3 +35,18 @@ set_tests_properties(nexmark/broker PROPERTIES LABELS sql TIMEOUT 300)
 add_test(NAME nexmark/smoke
   COMMAND env EDDY=$<TARGET_FILE:eddy> "QUERIES=q0 q1 q5" bash ${CMAKE_SOURCE_DIR}/bench/nexmark/run.sh 10000)
 set_tests_properties(nexmark/smoke PROPERTIES LABELS e2e TIMEOUT 180)
+
+# The 'nexmark' source connector: the events of `eddy gen nexmark`, a
+# restart in the middle, the declared columns checked.
+eddy_python_test(nexmark/connector ${CMAKE_CURRENT_LIST_DIR}/test_connector.py)
+set_tests_properties(nexmark/connector PROPERTIES LABELS e2e TIMEOUT 120)
+
+# q14: bench/nexmark/count_char.c built as the C UDF library count_char.so
+# that q14.sql's CREATE FUNCTION names (found through LD_LIBRARY_PATH), and
+# q14 over hand-written events (tests/nexmark/q14.test).
+add_library(nexmark_count_char MODULE ${PROJECT_SOURCE_DIR}/bench/nexmark/count_char.c)
+set_property(TARGET nexmark_count_char PROPERTY INCLUDE_DIRECTORIES ${PROJECT_SOURCE_DIR}/include)
+set_target_properties(nexmark_count_char PROPERTIES PREFIX "" OUTPUT_NAME "count_char"
+  LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/nexmark_udf)
+add_test(NAME nexmark/q14 COMMAND $<TARGET_FILE:eddy> test ${CMAKE_CURRENT_LIST_DIR}/q14.test)
+set_tests_properties(nexmark/q14 PROPERTIES ENVIRONMENT "LD_LIBRARY_PATH=$<TARGET_FILE_DIR:nexmark_count_char>" LABELS sql)
