@@ -810,6 +810,23 @@ static int catch_up(Driver *d, const SourceOffset *to, int nto, volatile sig_ato
  * per topic, "TOPIC\tP=OFFSET,P=OFFSET" or "TOPIC\t*" (a topic created
  * during the run: all of it).
  */
+/* Topic u->topic's partitions and their ends now, into u->nparts and
+ * u->from: 0; 1 when the topic is not there (nparts 0); -1 when an end
+ * cannot be read (the reason in d->err). */
+static int topic_ends(Driver *d, struct DrvDead *u)
+{
+    if (kafka_partition_count(d->c, u->topic, 5000, &u->nparts, d->err, sizeof d->err) || u->nparts <= 0) {
+        u->nparts = 0;
+        return 1;
+    }
+    u->from = arena_alloc(&d->a, sizeof *u->from * (size_t)u->nparts);
+    for (int p = 0; p < u->nparts; p++) {
+        int64_t lo;
+        if (kafka_watermarks(d->c, u->topic, p, &lo, &u->from[p], 5000, d->err, sizeof d->err)) return -1;
+    }
+    return 0;
+}
+
 static int dead_letter_topics(Driver *d)
 {
     const Plan *pl = d->job->plan;
@@ -821,16 +838,8 @@ static int dead_letter_topics(Driver *d)
         if (!t || dup) continue;
         struct DrvDead *dd = &d->dead[d->ndead++];
         *dd = (struct DrvDead){.topic = t};
-        if (kafka_partition_count(d->c, t, 5000, &dd->nparts, d->err, sizeof d->err) || dd->nparts <= 0) {
-            dd->nparts = 0;   /* not there yet: the producer creates it */
-            continue;
-        }
-        dd->from = arena_alloc(&d->a, sizeof *dd->from * (size_t)dd->nparts);
-        for (int p = 0; p < dd->nparts; p++) {
-            int64_t lo;
-            if (kafka_watermarks(d->c, t, p, &lo, &dd->from[p], 5000, d->err, sizeof d->err))
-                return job_fail(d->job, "dead-letter topic '%s': %s", t, d->err);
-        }
+        /* (not there yet: the producer creates it) */
+        if (topic_ends(d, dd) < 0) return job_fail(d->job, "dead-letter topic '%s': %s", t, d->err);
     }
     return 0;
 }
@@ -1000,19 +1009,13 @@ static int upsert_sink_topics(Driver *d)
         if (t->conn.kind != CONN_KAFKA || t->conn.mode != MODE_UPSERT || !t->conn.topic || dup) continue;
         struct DrvDead *u = &d->usink[d->nusink++];
         *u = (struct DrvDead){.topic = t->conn.topic};
-        if (kafka_partition_count(d->c, u->topic, 5000, &u->nparts, d->err, sizeof d->err) || u->nparts <= 0) {
-            /* not there yet: the producer's request makes it (empty) */
+        int r = topic_ends(d, u);
+        if (r < 0) return job_fail(d->job, "sink topic '%s': %s", u->topic, d->err);
+        if (r > 0) {   /* not there yet: the producer's request makes it (empty) */
             if (kafka_producer_partition_count(d->out.p, u->topic, 5000, &u->nparts, d->err, sizeof d->err) || u->nparts <= 0)
                 u->nparts = 0;   /* unknown: its checkpoints record nothing, and nothing is set back */
             u->from = arena_alloc(&d->a, sizeof *u->from * (size_t)(u->nparts ? u->nparts : 1));
             for (int p = 0; p < u->nparts; p++) u->from[p] = 0;
-            continue;
-        }
-        u->from = arena_alloc(&d->a, sizeof *u->from * (size_t)u->nparts);
-        for (int p = 0; p < u->nparts; p++) {
-            int64_t lo;
-            if (kafka_watermarks(d->c, u->topic, p, &lo, &u->from[p], 5000, d->err, sizeof d->err))
-                return job_fail(d->job, "sink topic '%s': %s", u->topic, d->err);
         }
     }
     d->out.usink = d->usink;

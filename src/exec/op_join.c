@@ -910,11 +910,7 @@ static int join_process(OpState *s, int port, Batch *in, Batch *out)
     for (int c0 = 0; c0 < in->n;) {
         int cn = in->n - c0 < JOIN_CHUNK ? in->n - c0 : JOIN_CHUNK;
         if (c0 + cn < in->n && in->kinds[c0 + cn - 1] == RK_UPDATE_BEFORE && in->kinds[c0 + cn] == RK_UPDATE_AFTER) cn++;
-        Batch view = *in;
-        view.kinds += c0;
-        view.vals += (size_t)c0 * (size_t)in->ncols;
-        view.ts += c0;
-        view.n = cn;
+        Batch view = batch_slice(in, c0, cn);
         if (join_chunk(s, port, &view, c0, out)) return -1;
         c0 += cn;
     }

@@ -1168,11 +1168,7 @@ static int rank_process(OpState *s, int port, Batch *in, Batch *out)
     for (int c0 = 0; c0 < in->n;) {
         int cn = in->n - c0 < RANK_CHUNK ? in->n - c0 : RANK_CHUNK;
         if (c0 + cn < in->n && !rowkind_is_add(in->kinds[c0 + cn - 1]) && rowkind_is_add(in->kinds[c0 + cn])) cn++;
-        Batch view = *in;
-        view.kinds += c0;
-        view.vals += (size_t)c0 * (size_t)in->ncols;
-        view.ts += c0;
-        view.n = cn;
+        Batch view = batch_slice(in, c0, cn);
         if (rank_chunk(s, &view, out)) return -1;
         c0 += cn;
     }

@@ -64,6 +64,17 @@ void   batch_clear(Batch *b);          /* n = 0; keeps capacity */
 /* Appends a row (values uninitialised) and returns it. */
 Value *batch_add(Batch *b, RowKind k, int64_t ts);
 static inline Value *batch_row(const Batch *b, int i) { return b->vals + (size_t)i * (size_t)b->ncols; }
+/* Rows [from, from + n) of b as a batch of their own, sharing b's memory
+ * (to read only: an operator working through a batch in chunks). */
+static inline Batch batch_slice(const Batch *b, int from, int n)
+{
+    Batch v = *b;
+    v.kinds += from;
+    v.vals += (size_t)from * (size_t)b->ncols;
+    v.ts += from;
+    v.n = n;
+    return v;
+}
 
 /* Comparison with SQL ordering of non-NULL values of one type (NULL sorts
  * first); used by MIN/MAX, DISTINCT and tests. */
