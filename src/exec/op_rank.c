@@ -984,12 +984,12 @@ static void prepare(RankState *st, const Batch *in)
         rb->soff[i] = rb->skey.len;
         if (st->trim) continue;
         rowkey_encode(&rb->row, st->types, row, NULL, st->ncols);
-        rb->rh[i] = htab_hash(rb->row.s + rb->roff[i], rb->row.len - rb->roff[i]);
-        if (st->bykey) {   /* every row: a retraction finds its entry by it too */
+        if (st->bykey) {   /* every row: a retraction finds its entry by it too (no rest table by row bytes) */
             kkey(st, &rb->skey, rb->part.s + rb->poff[i], rb->part.len - rb->poff[i], row);
             rb->sh[i] = keyed_hash(rb->skey.s + rb->soff[i], rb->skey.len - rb->soff[i]);
             continue;
         }
+        rb->rh[i] = htab_hash(rb->row.s + rb->roff[i], rb->row.len - rb->roff[i]);
         if (!rowkind_is_add(in->kinds[i])) continue;
         stored_key(&rb->skey, rb->part.s + rb->poff[i], rb->part.len - rb->poff[i], rb->row.s + rb->roff[i],
                    rb->row.len - rb->roff[i], seq++);
