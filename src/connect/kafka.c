@@ -1651,6 +1651,133 @@ void kafka_consumer_free(kafka_consumer *c)
     free(c);
 }
 
+/* ---- group membership ---- */
+
+struct kafka_member {
+    rd_kafka_t *rk;               /* a subscribed consumer; its partitions stay paused */
+    kafka_member_fn assign, revoke;
+    void *ctx;
+    long long rebalances;         /* served so far */
+    char fatal[512];              /* a rebalance that failed, or "" */
+};
+
+static const char *const member_defaults[] = {
+    "client.id", "eddy",
+    "enable.auto.commit", "false",
+    "enable.auto.offset.store", "false",
+    "enable.partition.eof", "false",
+    /* Every member names the same single assignor: members listing
+    ** assignors in different orders crash the development broker. */
+    "partition.assignment.strategy", "range",
+    NULL,
+};
+
+/* The partitions of a list as kafka_tps (names point into the list). */
+static kafka_tp *member_tps(const rd_kafka_topic_partition_list_t *l)
+{
+    kafka_tp *v = calloc((size_t)l->cnt + 1, sizeof *v);
+    if (!v) abort();
+    for (int i = 0; i < l->cnt; i++)
+        v[i] = (kafka_tp){l->elems[i].topic, l->elems[i].partition, l->elems[i].offset};
+    return v;
+}
+
+static void member_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                             rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    kafka_member *m = opaque;
+    kafka_tp *tps = member_tps(parts);
+    rd_kafka_resp_err_t ae;
+    m->rebalances++;
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        ae = rd_kafka_assign(rk, parts);
+        if (!ae)
+            ae = rd_kafka_pause_partitions(rk, parts);   /* the member reads nothing itself */
+        if (ae && !m->fatal[0])
+            snprintf(m->fatal, sizeof m->fatal, "taking the group's assignment: %s", rd_kafka_err2str(ae));
+        else if (m->assign)
+            m->assign(m->ctx, tps, parts->cnt);
+    } else {
+        if (m->revoke)
+            m->revoke(m->ctx, tps, parts->cnt);   /* before anyone else may take them */
+        rd_kafka_assign(rk, NULL);
+    }
+    free(tps);
+}
+
+kafka_member *kafka_member_new(const char *bootstrap, const char *group,
+                               const char *const *topics, int ntopics,
+                               const char *const *props, kafka_member_fn assign,
+                               kafka_member_fn revoke, void *ctx, char *err,
+                               size_t errlen)
+{
+    char why[512];
+    rd_kafka_conf_t *conf = conf_build(member_defaults, bootstrap, props, err, errlen);
+    if (!conf)
+        return NULL;
+    if (conf_set1(conf, "group.id", group, err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    kafka_member *m = calloc(1, sizeof *m);
+    if (!m) abort();
+    *m = (kafka_member){.assign = assign, .revoke = revoke, .ctx = ctx};
+    rd_kafka_conf_set_opaque(conf, m);
+    rd_kafka_conf_set_rebalance_cb(conf, member_rebalance);
+    m->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
+    if (!m->rk) {
+        rd_kafka_conf_destroy(conf);
+        str_errf(err, errlen, "cannot create the group member: %s", why);
+        free(m);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(m->rk);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(ntopics > 0 ? ntopics : 1);
+    for (int i = 0; i < ntopics; i++)
+        rd_kafka_topic_partition_list_add(l, topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(m->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        str_errf(err, errlen, "joining group '%s': %s", group, rd_kafka_err2str(e));
+        kafka_member_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+int kafka_member_poll(kafka_member *m, int timeout_ms, char *err, size_t errlen)
+{
+    rd_kafka_message_t *msg = rd_kafka_consumer_poll(m->rk, timeout_ms);
+    if (msg) {
+        /* Only errors can come (the partitions are paused); a topic that
+        ** does not exist yet is not fatal: the group waits for it. */
+        if (msg->err && msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF &&
+            msg->err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+            rd_kafka_fatal_error(m->rk, NULL, 0))
+            snprintf(m->fatal, sizeof m->fatal, "group member: %s", rd_kafka_message_errstr(msg));
+        rd_kafka_message_destroy(msg);
+    }
+    if (m->fatal[0]) {
+        str_errf(err, errlen, "%s", m->fatal);
+        return -1;
+    }
+    return 0;
+}
+
+long long kafka_member_rebalances(const kafka_member *m)
+{
+    return m->rebalances;
+}
+
+void kafka_member_free(kafka_member *m)
+{
+    if (!m)
+        return;
+    rd_kafka_consumer_close(m->rk);   /* serves the last revoke */
+    rd_kafka_destroy(m->rk);
+    free(m);
+}
+
 /* ---- start positions: by timestamp, from the consumer group ---- */
 
 static rd_kafka_topic_partition_list_t *tp_list(const char *topic, int nparts, int64_t offset)

@@ -2,13 +2,14 @@
 ** kafka.h — eddy's small internal interface to Kafka.
 **
 ** This is the only Kafka interface the rest of eddy sees; kafka.c is the only
-** file that includes rdkafka.h.  It offers four things and nothing else:
+** file that includes rdkafka.h.  It offers five things and nothing else:
 ** a development broker (librdkafka's in-process mock cluster, with fault
 ** injection for tests), an
 ** asynchronous producer, a consumer that reads explicitly assigned
-** partitions from explicit offsets (no consumer-group membership: eddy keeps
-** its own offsets in its checkpoint), and pass-through of arbitrary
-** librdkafka properties.  Decoding, schemas and offsets bookkeeping live
+** partitions from explicit offsets (eddy keeps its own offsets in its
+** checkpoint), a group member that only learns which partitions the group
+** gives it (kafka_member_*: it reads nothing), and pass-through of
+** arbitrary librdkafka properties.  Decoding, schemas and offsets bookkeeping live
 ** elsewhere.
 **
 ** Conventions: handles are opaque; functions return an int rc, 0 = ok, and
@@ -339,6 +340,41 @@ int kafka_offsets_for_time(kafka_consumer *c, const char *topic, int nparts, int
                            char *err, size_t errlen);
 int kafka_committed(kafka_consumer *c, const char *topic, int nparts, int64_t *out, int timeout_ms, char *err, size_t errlen);
 int kafka_commit(kafka_consumer *c, const char *topic, const int64_t *next, int nparts, char *err, size_t errlen);
+
+/* ---- Group membership (eddy run --group) ------------------------------ */
+
+/*
+** A member of a consumer group over a list of topics: Kafka's group
+** coordinator decides which partitions it holds.  The member reads no
+** records itself (what it is assigned stays paused); it only tells its owner
+** which partitions are its own, so the owner can start and stop the work on
+** them.  Partitions are assigned with Kafka's "range" assignor, so topics
+** with the same partition count are co-partitioned: partition p of each
+** goes to the same member.
+**
+** Both callbacks run inside kafka_member_poll (and kafka_member_free), on
+** the caller's thread: `revoke` before partitions leave the member (the
+** owner stops reading them and commits what it has, before anyone else may
+** take them), `assign` once new ones are its own.  `tps` lists them (offsets
+** meaningless); it is valid during the call only.
+**
+** props are librdkafka properties applied after eddy's defaults
+** (session.timeout.ms, heartbeat.interval.ms, …).
+*/
+typedef struct kafka_member kafka_member;
+typedef void (*kafka_member_fn)(void *ctx, const kafka_tp *tps, int n);
+kafka_member *kafka_member_new(const char *bootstrap, const char *group,
+                               const char *const *topics, int ntopics,
+                               const char *const *props, kafka_member_fn assign,
+                               kafka_member_fn revoke, void *ctx, char *err,
+                               size_t errlen);
+/* Serves the group protocol (heartbeats, rebalances: the callbacks) for up
+** to timeout_ms.  0, or -1 on a fatal error (err). */
+int kafka_member_poll(kafka_member *m, int timeout_ms, char *err, size_t errlen);
+/* Rebalances served so far (assignments and revocations). */
+long long kafka_member_rebalances(const kafka_member *m);
+/* Leaves the group (revoke is called for what it held).  NULL-safe. */
+void kafka_member_free(kafka_member *m);
 
 /* ---- Counters, for metrics (no request to the cluster) ---------------- */
 
