@@ -276,7 +276,9 @@ bool state_has_offsets(StateStore *s, const char *topic)
 /* ---- checkpoint batches ---- */
 
 typedef struct BatchRow {
-    int         op;       /* operator, or -1 offset, -2 meta, -3 drop an operator's rows (klen: the operator) */
+    int         op;       /* operator, or -1 offset, -2 meta, -3 drop an operator's rows (klen: the operator),
+                             -4 an operator's record (klen: the operator; key kind, val fingerprint, ktext description),
+                             -5 reset (empty the file) */
     bool        del;      /* a delete */
     const char *key;      /* key bytes (offset: topic; meta: key) */
     size_t      klen;     /* key length (offset: partition) */
@@ -392,6 +394,14 @@ static int write_row(StateStore *s, const BatchRow *r)
 {
     sqlite3_stmt *st;
     if (r->op == -2) return state_set_meta(s, r->key, r->val);
+    if (r->op == -4) return state_set_operator(s, (int)r->klen, r->key, r->val, r->ktext);
+    if (r->op == -5) {
+        if (sqlite3_exec(s->db, "DELETE FROM eddy_state; DELETE FROM eddy_log; DELETE FROM eddy_offsets; DELETE FROM eddy_operators;"
+                                " DELETE FROM eddy_meta WHERE key <> 'format';", NULL, NULL, NULL) != SQLITE_OK)
+            return fail(s, "reset the state");
+        s->nlog = s->nstate = 0;
+        return 0;
+    }
     if (r->op == -3) {
         char sql[128];
         snprintf(sql, sizeof sql, "DELETE FROM eddy_state WHERE op = %d; DELETE FROM eddy_log WHERE op = %d;", (int)r->klen, (int)r->klen);
@@ -525,6 +535,271 @@ int state_scan(StateStore *s, int op, int (*fn)(void *, const void *, size_t, co
         }
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE) return fail(s, "read state");
+    }
+    return 0;
+}
+
+/* ---- the state as records ---- */
+
+void state_batch_reset(StateBatch *b)
+{
+    batch_row(b)->op = -5;
+}
+
+void state_batch_operator(StateBatch *b, int op, const char *kind, const char *fp, const char *desc)
+{
+    BatchRow *r = batch_row(b);
+    r->op = -4;
+    r->klen = (size_t)op;
+    r->key = arena_strdup(&b->arena, kind ? kind : "");
+    r->val = arena_strdup(&b->arena, fp ? fp : "");
+    r->ktext = arena_strdup(&b->arena, desc ? desc : "");
+}
+
+static const char st_magic[8] = "eddyST1\n";
+
+/* Varints: 7 bits a byte, low bits first (as exec/rowkey.h's). */
+static void put_uv(StrBuf *o, uint64_t v)
+{
+    unsigned char b[10];
+    size_t n = 0;
+    do {
+        b[n] = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        if (v) b[n] |= 0x80;
+        n++;
+    } while (v);
+    sb_putn(o, (const char *)b, n);
+}
+
+static void put_iv(StrBuf *o, int64_t v) { put_uv(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
+
+static void put_bytes(StrBuf *o, const char *p, size_t n)
+{
+    put_uv(o, n);
+    if (n) sb_putn(o, p, n);
+}
+
+static void put_text(StrBuf *o, const char *t) { put_bytes(o, t ? t : "", t ? strlen(t) : 0); }
+
+int state_batch_encode(const StateBatch *b, StrBuf *out)
+{
+    sb_putn(out, st_magic, sizeof st_magic);
+    for (size_t i = 0; i < b->n; i++) {
+        const BatchRow *r = &b->rows[i];
+        switch (r->op) {
+        case -1:
+            sb_putc(out, 3);
+            put_text(out, r->key);
+            put_uv(out, r->klen);
+            put_iv(out, r->num);
+            break;
+        case -2:
+            sb_putc(out, 4);
+            put_text(out, r->key);
+            put_text(out, r->val);
+            break;
+        case -3:
+            sb_putc(out, 5);
+            put_iv(out, (int64_t)r->klen);
+            break;
+        case -4:
+            sb_putc(out, 6);
+            put_iv(out, (int64_t)r->klen);
+            put_text(out, r->key);
+            put_text(out, r->val);
+            put_text(out, r->ktext);
+            break;
+        case -5:
+            sb_putc(out, 7);
+            break;
+        default:
+            sb_putc(out, r->del ? 2 : 1);
+            put_iv(out, r->op);
+            put_bytes(out, r->key, r->klen);
+            if (!r->del) {
+                put_bytes(out, r->val, r->vlen);
+                put_text(out, r->ktext);
+                put_text(out, r->vtext);
+            }
+        }
+    }
+    return 0;
+}
+
+/* A reader over the encoded bytes: every length is checked. */
+typedef struct StReader {
+    const unsigned char *p, *start, *end;
+    bool bad;
+} StReader;
+
+static uint64_t get_uv(StReader *r)
+{
+    uint64_t v = 0;
+    for (int shift = 0; !r->bad; shift += 7) {
+        if (r->p >= r->end || shift > 63) {
+            r->bad = true;
+            break;
+        }
+        unsigned char c = *r->p++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) break;
+    }
+    return r->bad ? 0 : v;
+}
+
+static int64_t get_iv(StReader *r)
+{
+    uint64_t u = get_uv(r);
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+/* A length-prefixed field: a pointer into the input (NULL when bad). */
+static const char *get_bytes(StReader *r, size_t *n)
+{
+    uint64_t len = get_uv(r);
+    if (r->bad || len > (uint64_t)(r->end - r->p)) {
+        r->bad = true;
+        *n = 0;
+        return NULL;
+    }
+    const char *s = (const char *)r->p;
+    r->p += len;
+    *n = (size_t)len;
+    return s;
+}
+
+/* A text field, copied NUL-terminated into the batch's arena; a NUL inside is malformed. */
+static const char *get_text(StReader *r, StateBatch *b)
+{
+    size_t n;
+    const char *s = get_bytes(r, &n);
+    if (!s) return NULL;
+    if (memchr(s, 0, n)) {
+        r->bad = true;
+        return NULL;
+    }
+    return arena_strndup(&b->arena, s, n);
+}
+
+static bool op_ok(int64_t op) { return op >= 0 && op <= INT32_MAX; }
+
+int state_batch_decode(StateBatch *b, const void *buf, size_t len, char *err, size_t errlen)
+{
+    StReader r = {.p = buf, .start = buf, .end = (const unsigned char *)buf + len};
+    if (len < sizeof st_magic || memcmp(buf, st_magic, sizeof st_magic) != 0) {
+        snprintf(err, errlen, "not eddy state records (no \"eddyST1\" header)");
+        return -1;
+    }
+    r.p += sizeof st_magic;
+    size_t n0 = b->n;
+    while (r.p < r.end) {
+        size_t at = (size_t)(r.p - r.start);
+        int type = *r.p++;
+        size_t kn = 0, vn = 0;
+        const char *k, *v, *kt, *vt;
+        int64_t op, num;
+        uint64_t part;
+        switch (type) {
+        case 1:
+        case 2:
+            op = get_iv(&r);
+            k = get_bytes(&r, &kn);
+            if (type == 2) {
+                if (!r.bad && op_ok(op)) state_batch_del(b, (int)op, k, kn);
+                else r.bad = true;
+                break;
+            }
+            v = get_bytes(&r, &vn);
+            kt = get_text(&r, b);
+            vt = get_text(&r, b);
+            if (!r.bad && op_ok(op)) state_batch_put(b, (int)op, k, kn, v, vn, kt, vt);
+            else r.bad = true;
+            break;
+        case 3:
+            k = get_text(&r, b);
+            part = get_uv(&r);
+            num = get_iv(&r);
+            if (!r.bad && part <= INT32_MAX) state_batch_offset(b, k, (int)part, num);
+            else r.bad = true;
+            break;
+        case 4:
+            k = get_text(&r, b);
+            v = get_text(&r, b);
+            if (!r.bad) state_batch_meta(b, k, v);
+            break;
+        case 5:
+            op = get_iv(&r);
+            if (!r.bad && op_ok(op)) state_batch_drop_op(b, (int)op);
+            else r.bad = true;
+            break;
+        case 6:
+            op = get_iv(&r);
+            k = get_text(&r, b);
+            v = get_text(&r, b);
+            kt = get_text(&r, b);
+            if (!r.bad && op_ok(op)) state_batch_operator(b, (int)op, k, v, kt);
+            else r.bad = true;
+            break;
+        case 7:
+            state_batch_reset(b);
+            break;
+        default:
+            r.bad = true;
+        }
+        if (r.bad) {
+            b->n = n0;   /* nothing of a malformed input is kept */
+            snprintf(err, errlen, "malformed state record entry at byte %zu (type %d)", at, type);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int state_export(StateStore *s, StateBatch *out)
+{
+    /* The table, then the log in order (as state_scan reads them): replayed
+     * into another file, a later row of a key replaces it there too. */
+    static const char *const sql[] = {
+        "SELECT op, kind, fingerprint, description FROM eddy_operators ORDER BY op",
+        "SELECT key, value FROM eddy_meta WHERE key <> 'format' ORDER BY key",
+        "SELECT topic, partition, next_offset FROM eddy_offsets ORDER BY topic, partition",
+        "SELECT op, key, value, key_text, value_text FROM eddy_state ORDER BY op, key",
+        "SELECT op, key, value, key_text, value_text FROM eddy_log ORDER BY seq",
+    };
+    state_batch_reset(out);
+    for (int q = 0; q < 5; q++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, sql[q], -1, &st, NULL) != SQLITE_OK) return fail(s, "export the state");
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *c0 = NULL, *c1 = NULL;   /* (not of the BLOB columns of the rows: their bytes stay as they are) */
+            if (q < 3) {
+                c0 = (const char *)sqlite3_column_text(st, 0);
+                c1 = (const char *)sqlite3_column_text(st, 1);
+            }
+            if (q == 0) {
+                state_batch_operator(out, sqlite3_column_int(st, 0), c1, (const char *)sqlite3_column_text(st, 2),
+                                     (const char *)sqlite3_column_text(st, 3));
+            } else if (q == 1) {
+                state_batch_meta(out, c0, c1 ? c1 : "");
+            } else if (q == 2) {
+                state_batch_offset(out, c0, sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2));
+            } else {
+                int op = sqlite3_column_int(st, 0);
+                const void *key = sqlite3_column_blob(st, 1);
+                size_t klen = (size_t)sqlite3_column_bytes(st, 1);
+                if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
+                    state_batch_del(out, op, key, klen);
+                } else {
+                    const void *val = sqlite3_column_blob(st, 2);
+                    state_batch_put(out, op, key, klen, val ? val : "", (size_t)sqlite3_column_bytes(st, 2),
+                                    (const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4));
+                }
+            }
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) return fail(s, "export the state");
     }
     return 0;
 }

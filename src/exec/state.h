@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strbuf.h"
+
 typedef struct StateStore StateStore;
 
 /* Opens (creating if needed) the state file.  A file that is locked by
@@ -85,6 +87,30 @@ void state_batch_set_last(StateBatch *b, bool last);
  * come again (the later row replaces it) or with val NULL (it is deleted).
  * fn returns 0 to go on. */
 int  state_scan(StateStore *s, int op, int (*fn)(void *ctx, const void *key, size_t klen, const void *val, size_t vlen), void *ctx);
+/* ---- A state file as records (a task's state changelog topic) ----
+ *
+ * A checkpoint's batch, or the whole file, as bytes another process turns
+ * back into the same file: a task that moves to another process restores
+ * its state from them (docs/scaling.md).  Format: "eddyST1\n", then one
+ * entry after another — a type byte, then varint-prefixed fields:
+ *   1 put (op, key, value, key text, value text)   2 delete (op, key)
+ *   3 offset (topic, partition, next)               4 meta (key, value)
+ *   5 drop an operator's rows (op)                  6 operator (op, kind, fingerprint, description)
+ *   7 reset: everything before is gone (a snapshot follows)
+ * (op is zigzag: subspaces and negative numbers fit.)  Decoding
+ * checks every length against the input: a malformed or truncated entry is
+ * an error naming its byte offset, never a crash. */
+int  state_batch_encode(const StateBatch *b, StrBuf *out);
+int  state_batch_decode(StateBatch *b, const void *buf, size_t len, char *err, size_t errlen);
+/* The whole file as one batch: a reset, then the operators, meta values,
+ * offsets and every operator's rows (state_write of it into any file makes
+ * that file hold the same state). */
+int  state_export(StateStore *s, StateBatch *out);
+/* A reset entry (state_write empties the file there, in its transaction). */
+void state_batch_reset(StateBatch *b);
+/* An operator's recorded kind, fingerprint and description. */
+void state_batch_operator(StateBatch *b, int op, const char *kind, const char *fp, const char *desc);
+
 /* The last error message. */
 const char *state_errmsg(const StateStore *s);
 

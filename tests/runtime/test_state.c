@@ -127,11 +127,126 @@ static void test_log_and_compaction(void **state)
     unlink(side);
 }
 
+static void unlink_db(const char *path)
+{
+    char side[96];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+static StateStore *temp_store(char *path)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    StateStore *s;
+    char err[256];
+    assert_int_equal(state_open(path, &s, err, sizeof err), 0);
+    return s;
+}
+
+/* A task's state as records (its changelog topic): every checkpoint's batch
+ * encoded, decoded in another process's file and written there gives the
+ * same state, offsets, operators and meta; a snapshot (state_export) after
+ * a reset gives it too; malformed or truncated records are refused whole. */
+static void test_changelog_records(void **state)
+{
+    (void)state;
+    char pa[] = "/tmp/eddy-state-a-XXXXXX", pb[] = "/tmp/eddy-state-b-XXXXXX", pc[] = "/tmp/eddy-state-c-XXXXXX";
+    StateStore *a = temp_store(pa), *b = temp_store(pb), *c = temp_store(pc);
+    char err[256];
+    for (int i = 0; i < NKEYS; i++) model[i] = -1;
+    StateBatch *batch = state_batch_new(), *in = state_batch_new();
+    StrBuf rec = {0};
+    uint64_t x = 0x2545F4914F6CDD1DULL;
+    for (int round = 0; round < 5; round++) {
+        state_batch_clear(batch);
+        if (round == 0) state_batch_operator(batch, 0, "GroupAggregate", "fp-0", "keys=[k]");
+        for (int i = 0; i < 20000; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            int k = (int)(x % NKEYS), v = (int)(x >> 40) & 0xffff;
+            if ((x >> 20) % 5 == 0) {
+                state_batch_del(batch, 0, &k, sizeof k);
+                model[k] = -1;
+            } else {
+                state_batch_put(batch, 0, &k, sizeof k, &v, sizeof v, "{\"k\":1}", "{}");
+                model[k] = v;
+            }
+        }
+        state_batch_offset(batch, "orders", 3, 1000 + round);
+        state_batch_meta(batch, "checkpoint_id", round == 4 ? "5" : "x");
+        assert_int_equal(state_write(a, batch), 0);
+        rec.len = 0;
+        assert_int_equal(state_batch_encode(batch, &rec), 0);
+        state_batch_clear(in);
+        assert_int_equal(state_batch_decode(in, rec.s, rec.len, err, sizeof err), 0);
+        assert_int_equal(state_batch_rows(in), state_batch_rows(batch));
+        assert_int_equal(state_write(b, in), 0);
+        check(b);
+    }
+    int64_t off;
+    assert_int_equal(state_get_offset(b, "orders", 3, &off), 0);
+    assert_int_equal(off, 1004);
+    assert_string_equal(state_get_meta(b, "checkpoint_id"), "5");
+    char kind[64], fp[64], desc[64];
+    assert_int_equal(state_get_operator(b, 0, kind, sizeof kind, fp, sizeof fp, desc, sizeof desc), 0);
+    assert_string_equal(kind, "GroupAggregate");
+    assert_string_equal(fp, "fp-0");
+
+    /* A snapshot of a into c, over rows c held before: the reset clears them. */
+    state_batch_clear(in);
+    int stale = NKEYS + 7, one = 1;
+    state_batch_put(in, 0, &stale, sizeof stale, &one, sizeof one, NULL, NULL);
+    state_batch_offset(in, "other", 0, 9);
+    assert_int_equal(state_write(c, in), 0);
+    state_batch_clear(batch);
+    assert_int_equal(state_export(a, batch), 0);
+    rec.len = 0;
+    assert_int_equal(state_batch_encode(batch, &rec), 0);
+    state_batch_clear(in);
+    assert_int_equal(state_batch_decode(in, rec.s, rec.len, err, sizeof err), 0);
+    assert_int_equal(state_write(c, in), 0);
+    check(c);   /* (the stale key would fail fold's range check) */
+    assert_int_equal(state_get_offset(c, "orders", 3, &off), 0);
+    assert_int_equal(off, 1004);
+    assert_int_equal(state_get_offset(c, "other", 0, &off), 1);
+    assert_string_equal(state_get_meta(c, "checkpoint_id"), "5");
+
+    /* Malformed: no header, every truncation, a bad type, a length past the end. */
+    state_batch_clear(in);
+    assert_int_not_equal(state_batch_decode(in, "nope", 4, err, sizeof err), 0);
+    for (size_t cut = 9; cut < 200; cut++) {
+        int rc = state_batch_decode(in, rec.s, cut, err, sizeof err);
+        if (rc) assert_int_equal(state_batch_rows(in), 0);   /* nothing of a refused input */
+        state_batch_clear(in);
+    }
+    char bad[16] = "eddyST1\n\x09";
+    assert_int_not_equal(state_batch_decode(in, bad, 9, err, sizeof err), 0);
+    assert_non_null(strstr(err, "byte 8"));
+    memcpy(bad, "eddyST1\n\x01\x00\x7f", 11);
+    assert_int_not_equal(state_batch_decode(in, bad, 11, err, sizeof err), 0);
+    assert_int_equal(state_batch_rows(in), 0);
+
+    sb_free(&rec);
+    state_batch_free(batch);
+    state_batch_free(in);
+    state_close(a);
+    state_close(b);
+    state_close(c);
+    unlink_db(pa);
+    unlink_db(pb);
+    unlink_db(pc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_log_and_compaction),
         cmocka_unit_test(test_file_mode),
+        cmocka_unit_test(test_changelog_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
