@@ -758,17 +758,16 @@ int state_batch_decode(StateBatch *b, const void *buf, size_t len, char *err, si
 
 int state_export(StateStore *s, StateBatch *out)
 {
-    /* The table, then the log in order (as state_scan reads them): replayed
-     * into another file, a later row of a key replaces it there too. */
+    /* The rows as they are now (eddy_current: the log folded in), so a
+     * snapshot is as large as the state, not as its history. */
     static const char *const sql[] = {
         "SELECT op, kind, fingerprint, description FROM eddy_operators ORDER BY op",
         "SELECT key, value FROM eddy_meta WHERE key <> 'format' ORDER BY key",
         "SELECT topic, partition, next_offset FROM eddy_offsets ORDER BY topic, partition",
-        "SELECT op, key, value, key_text, value_text FROM eddy_state ORDER BY op, key",
-        "SELECT op, key, value, key_text, value_text FROM eddy_log ORDER BY seq",
+        "SELECT op, key, value, key_text, value_text FROM eddy_current ORDER BY op, key",
     };
     state_batch_reset(out);
-    for (int q = 0; q < 5; q++) {
+    for (int q = 0; q < 4; q++) {
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(s->db, sql[q], -1, &st, NULL) != SQLITE_OK) return fail(s, "export the state");
         int rc;
