@@ -508,10 +508,17 @@ Job *job_new(const Plan *p, char *err, size_t errlen)
         s->outs = calloc((size_t)s->nouts + 1, sizeof *s->outs);
         if (!s->outs) abort();
         for (int o = 0; o < s->nouts; o++) {
+            /* A consumer fed twice by this node (a self-join over one
+             * source) is in outs once per port: the k-th time, its k-th port. */
             const PlanNode *c = s->node->outs[o];
+            int seen = 0;
+            for (int e = 0; e < o; e++) seen += s->node->outs[e] == c;
             s->outs[o].to = &j->ops[c->id];
             for (int port = 0; port < c->ninputs; port++)
-                if (c->inputs[port] == s->node) s->outs[o].port = port;
+                if (c->inputs[port] == s->node && seen-- == 0) {
+                    s->outs[o].port = port;
+                    break;
+                }
         }
         batch_init(&s->out, s->node->ncols, &j->batch_arena);
     }

@@ -101,13 +101,42 @@ void explain_lineage(const PlanNode *n, StrBuf *out)
 /* One operator a line; its inputs below it, each led by ":- " (more follow)
  * or "+- " (the last), as Flink draws them.  `indent` is what the lines of
  * this subtree start with. */
-static void text_node(const PlanNode *n, const char *indent, const char *lead, Arena *a, StrBuf *out)
+/* An operator one tree reaches by several paths (plan_reuse.c: a view read
+ * twice) is drawn once, as Flink draws reused sub-plans: its first line
+ * ends in (reuse_id=[k]), later places show Reused(reference_id=[k]). */
+typedef struct TextTree {
+    int *visits;          /* per node id: paths that reach it in this tree */
+    int *reuse;           /* per node id: its reuse id once drawn, 0 = not yet */
+    int  next;            /* the next reuse id */
+} TextTree;
+
+static void count_visits(const PlanNode *n, int *visits)
+{
+    if (visits[n->id]++) return;   /* (its inputs were counted the first time) */
+    for (int i = 0; i < n->ninputs; i++) count_visits(n->inputs[i], visits);
+}
+
+static void text_node(const PlanNode *n, const char *indent, const char *lead, TextTree *t, Arena *a, StrBuf *out)
 {
     sb_printf(out, "%s%s", indent, lead);
+    if (t->reuse[n->id]) {
+        sb_printf(out, "Reused(reference_id=[%d])\n", t->reuse[n->id]);
+        return;
+    }
     node_line(n, true, a, out);
+    if (t->visits[n->id] > 1) sb_printf(out, "(reuse_id=[%d])", t->reuse[n->id] = ++t->next);
     sb_putc(out, '\n');
     const char *sub = *lead ? arena_printf(a, "%s%s", indent, lead[0] == ':' ? ":  " : "   ") : indent;
-    for (int i = 0; i < n->ninputs; i++) text_node(n->inputs[i], sub, i + 1 < n->ninputs ? ":- " : "+- ", a, out);
+    for (int i = 0; i < n->ninputs; i++) text_node(n->inputs[i], sub, i + 1 < n->ninputs ? ":- " : "+- ", t, a, out);
+}
+
+static void text_tree(const Plan *p, const PlanNode *root, Arena *a, StrBuf *out)
+{
+    TextTree t = {arena_alloc(a, sizeof(int) * (size_t)(p->nnodes + 1)), arena_alloc(a, sizeof(int) * (size_t)(p->nnodes + 1)), 0};
+    memset(t.visits, 0, sizeof(int) * (size_t)(p->nnodes + 1));
+    memset(t.reuse, 0, sizeof(int) * (size_t)(p->nnodes + 1));
+    count_visits(root, t.visits);
+    text_node(root, "", "", &t, a, out);
 }
 
 void explain_text(const Plan *p, StrBuf *out)
@@ -117,10 +146,10 @@ void explain_text(const Plan *p, StrBuf *out)
     if (p->nsinks > 1) {   /* a statement set: each sink's tree; an operator they share appears in each */
         for (int i = 0; i < p->nsinks; i++) {
             if (i) sb_putc(out, '\n');
-            text_node(&p->sinks[i]->node, "", "", &a, out);
+            text_tree(p, &p->sinks[i]->node, &a, out);
         }
     } else {
-        text_node(p->root, "", "", &a, out);
+        text_tree(p, p->root, &a, out);
     }
     arena_free(&a);
 }

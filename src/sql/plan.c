@@ -206,6 +206,7 @@ static const char *const win_col_names[3] = {"window_start", "window_end", "wind
  * rows (same table, same columns), or NULL. */
 static PlanNode *shared_source(Plan *p, const BQuery *q)
 {
+    if (!p->config.reuse_source) return NULL;
     for (int i = 0; i < p->nshare && i < p->nsources; i++) {
         const SourcePlan *sp = p->sources[i];
         if (strcmp(sp->table->name, q->table->name) != 0 || sp->node.ncols != q->nin) continue;
@@ -1012,8 +1013,10 @@ int plan_check_settings(const Plan *p, Diag *d, int pos)
 
 int plan_insert(Plan *p, const BInsert *ins, Diag *d)
 {
+    int first = p->nnodes;
     PlanNode *q = build_query(p, ins->query, d);
     if (!q) return d->code;
+    plan_reuse(p, first);
     const PlanTable *t = table_copy(p, ins->table);
     SinkPlan *sk = (SinkPlan *)node_new(p, PLAN_SINK, sizeof(SinkPlan), q, ins->nsink);
     PlanNode *s = &sk->node;
@@ -1120,8 +1123,10 @@ int plan_insert(Plan *p, const BInsert *ins, Diag *d)
 
 int plan_select(Plan *p, const BQuery *bq, Diag *d)
 {
+    int first = p->nnodes;
     PlanNode *q = build_query(p, bq, d);
     if (!q) return d->code;
+    plan_reuse(p, first);
     CollectPlan *cl = (CollectPlan *)node_new(p, PLAN_COLLECT, sizeof(CollectPlan), q, q->ncols);
     PlanNode *c = &cl->node;
     memcpy(c->cols, q->cols, sizeof(PlanCol) * (size_t)q->ncols);

@@ -430,6 +430,8 @@ void  plan_set_settings(Plan *p, const KeyValue *kv, int n);
  * setting. */
 int   plan_check_settings(const Plan *p, Diag *d, int pos);
 const char *changelog_name(Changelog c);
+/* Identical sub-plans among nodes[first..] computed once (plan_reuse.c). */
+void  plan_reuse(Plan *p, int first);
 
 /* ---- EXPLAIN ---- */
 typedef struct ExplainAttr {

@@ -43,6 +43,16 @@ const OptionDef settings_options[] = {
             "tombstone per -U), each row's kind passed through a filter unchanged, and with 'table.exec.state.ttl' set "
             "unchanged results emitted. Read when a query is planned (EXPLAIN shows mini-batch=[off]); a restart may "
             "change it, the state is the same."},
+    {.name = "table.optimizer.reuse-sub-plan-enabled", .type = OPT_BOOL, .to = {OPT_FIELD(ExecConfig, reuse_sub_plan)},
+     .deflt = "true",
+     .doc = "Whether operators a statement computes twice with the same inputs (a view read twice: the same filter, "
+            "projection, window table function or window aggregate) are computed once and their rows handed to every "
+            "consumer, as Flink reuses common sub-plans. Only append-only operators are shared; joins, group "
+            "aggregates, Top-N and deduplication keep their own state. Read when a query is planned."},
+    {.name = "table.optimizer.reuse-source-enabled", .type = OPT_BOOL, .to = {OPT_FIELD(ExecConfig, reuse_source)},
+     .deflt = "true",
+     .doc = "Whether a table a statement (or a statement set) reads several times with the same columns is read and "
+            "decoded once, its rows handed to every reader, as Flink reuses sources. Read when a query is planned."},
     {.name = "table.exec.mini-batch.size", .type = OPT_INT, .to = {OPT_FIELD(ExecConfig, minibatch_size)},
      .deflt = "100000", .min = 1, .doc = "Most input rows an aggregate buffers before it emits."},
     {.name = "sql-client.execution.result-mode", .type = OPT_ENUM, .to = {OPT_FIELD(ExecConfig, result_mode)},

@@ -38,6 +38,8 @@ typedef struct ExecConfig {
     int64_t          idle_timeout_ms; /* table.exec.source.idle-timeout: a source partition without records for this
                                          long (processing time) stops holding its source's watermark back; 0 = never */
     int64_t          state_ttl_ms;    /* table.exec.state.ttl: a regular join drops rows untouched this long (0 = never) */
+    bool             reuse_sub_plan;  /* table.optimizer.reuse-sub-plan-enabled: identical sub-plans of a statement computed once (plan_reuse.c) */
+    bool             reuse_source;    /* table.optimizer.reuse-source-enabled: a table read twice is read once */
     bool             not_null_drop;   /* table.exec.sink.not-null-enforcer = DROP: a sink row with NULL in a NOT NULL
                                          column is dropped and counted (ERROR: the job fails naming the column) */
 } ExecConfig;
