@@ -1651,6 +1651,50 @@ void kafka_consumer_free(kafka_consumer *c)
     free(c);
 }
 
+/* ---- admin: creating a topic ---- */
+
+int kafka_create_topic(kafka_producer *p, const char *topic, int partitions,
+                       int timeout_ms, char *err, size_t errlen)
+{
+    char why[512];
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, -1, why, sizeof why);
+    if (!nt) {
+        str_errf(err, errlen, "topic '%s': %s", topic, why);
+        return -1;
+    }
+    rd_kafka_queue_t *q = rd_kafka_queue_new(p->rk);
+    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(p->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_request_timeout(o, timeout_ms, NULL, 0);
+    rd_kafka_AdminOptions_set_operation_timeout(o, timeout_ms, NULL, 0);
+    rd_kafka_CreateTopics(p->rk, &nt, 1, o, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+    int rc = -1;
+    if (!ev) {
+        str_errf(err, errlen, "creating topic '%s': the cluster did not answer within %d ms (no admin API?)", topic, timeout_ms);
+    } else if (rd_kafka_event_error(ev)) {
+        str_errf(err, errlen, "creating topic '%s': %s", topic, rd_kafka_event_error_string(ev));
+    } else {
+        const rd_kafka_CreateTopics_result_t *r = rd_kafka_event_CreateTopics_result(ev);
+        size_t n = 0;
+        const rd_kafka_topic_result_t **tr = r ? rd_kafka_CreateTopics_result_topics(r, &n) : NULL;
+        rd_kafka_resp_err_t e = n ? rd_kafka_topic_result_error(tr[0]) : RD_KAFKA_RESP_ERR__FAIL;
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            rc = 0;
+        else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+            rc = 1;
+        else
+            str_errf(err, errlen, "creating topic '%s' with %d partitions: %s", topic, partitions,
+                     n && rd_kafka_topic_result_error_string(tr[0]) ? rd_kafka_topic_result_error_string(tr[0])
+                                                                    : rd_kafka_err2str(e));
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(nt);
+    return rc;
+}
+
 /* ---- group membership ---- */
 
 struct kafka_member {

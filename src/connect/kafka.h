@@ -257,6 +257,16 @@ int kafka_producer_partition_count(kafka_producer *p, const char *topic,
                                    int timeout_ms, int *count, char *err,
                                    size_t errlen);
 
+/* Create a topic of `partitions` partitions (replication: the cluster's
+** default) through the cluster's admin API, waiting up to timeout_ms.
+** 0 created, 1 it exists already, -1 failed (err says why: refused, or no
+** answer — the development broker has no admin API, and a cluster that
+** does not allow it refuses).  Internal topics (exchanges, changelogs)
+** need as many partitions as the tasks that read them, which a topic
+** auto-created with the cluster's default may not have. */
+int kafka_create_topic(kafka_producer *p, const char *topic, int partitions,
+                       int timeout_ms, char *err, size_t errlen);
+
 /* ---- Consumer ---------------------------------------------------------- */
 
 /*

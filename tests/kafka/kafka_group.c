@@ -117,6 +117,19 @@ int main(void)
     fprintf(stderr, "one member: %d partitions after %.1f s\n", count(&h1), now_s() - t0);
     kafka_member_free(m1);
     kafka_member_free(NULL);
+
+    /* Creating a topic: the development broker has no admin API, so the
+     * call must fail within its timeout, saying so, and not hang. */
+    kafka_producer *p = kafka_producer_new(bs, NULL, err, sizeof err);
+    CHECK(p != NULL, "%s", err);
+    if (p) {
+        t0 = now_s();
+        int rc = kafka_create_topic(p, "gx", 8, 1000, err, sizeof err);
+        CHECK(rc == -1 && strstr(err, "gx"), "create on the development broker: rc %d, %s", rc, err);
+        CHECK(now_s() - t0 < 5, "create gave up after %.1f s", now_s() - t0);
+        fprintf(stderr, "create on the development broker: %s\n", err);
+        kafka_producer_free(p);
+    }
     kafka_broker_free(b);
     if (failures) {
         fprintf(stderr, "%d checks failed\n", failures);
