@@ -93,7 +93,8 @@ void arena_reset(Arena *a, size_t keep)
     a->spare = kept;
 }
 
-void *arena_alloc(Arena *a, size_t n)
+/* n bytes, 16-byte aligned, not zeroed (for callers that fill them). */
+static void *alloc_raw(Arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     ArenaBlock *b = a->head;
@@ -118,13 +119,19 @@ void *arena_alloc(Arena *a, size_t n)
     void *p = b->data + b->used;
     b->used += n;
     UNPOISON(p, n);
+    return p;
+}
+
+void *arena_alloc(Arena *a, size_t n)
+{
+    void *p = alloc_raw(a, n);
     memset(p, 0, n);
     return p;
 }
 
 char *arena_strndup(Arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, n + 1);
+    char *p = alloc_raw(a, n + 1);   /* every byte written below */
     memcpy(p, s, n);
     p[n] = 0;
     return p;
@@ -141,7 +148,7 @@ char *arena_printf(Arena *a, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    char *p = arena_alloc(a, (size_t)n + 1);
+    char *p = alloc_raw(a, (size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
