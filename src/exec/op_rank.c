@@ -47,12 +47,19 @@
  * allocation, one put at the next checkpoint — instead of a delete, an
  * insert and two rest-table operations (bench/README.md: Top-N).
  *
- *   retract x, x below the top   x's entry leaves the rest; the next row
- *                                 is +U of the same key → it takes the entry
- *                                 (or the top); else the entry is removed
+ *   retract x, x below the top   the next row is +U of the same key → it
+ *                                 takes x's entry, where it is in the rest
+ *                                 list (or the top, and the entry goes);
+ *                                 else the entry leaves the rest and goes
  *   add x', below the top        its key's entry (a pair's, or a held one
  *                                 the input did not retract) gets x'; else
  *                                 a new entry
+ *
+ * The partition remembers its best rest row while it is known (kbest): a
+ * row falling out of the top is it (it ranks before every rest row), one
+ * added before it replaces it; losing it makes it unknown, and the next
+ * retraction of a top row finds the best and the next best in one pass
+ * over the rest list.  So the usual update of a top row costs no pass.
  *
  * State files of an earlier eddy are read as such and rewritten: partition
  * rows holding the rest too, and rest rows keyed by their bytes (an entry
