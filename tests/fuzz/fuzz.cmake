@@ -177,7 +177,7 @@ if(_fuzz_ok)
     list(APPEND _mhd_incs -I${_d})
   endforeach()
   eddy_fuzz_target(registry SEEDS ${_fuzz_dir}/registry_seeds DICT ${_fuzz_dir}/registry.dict RUNS 3000
-    SOURCES ${_base} src/exec/value.c src/exec/nested.c src/exec/rowkey.c src/connect/codec_avro.c src/connect/registry_server.c
+    SOURCES ${_base} src/base/htab.c src/base/slab.c src/exec/value.c src/exec/nested.c src/exec/rowkey.c src/connect/codec_avro.c src/connect/registry_server.c
     INCLUDES ${_avro_incs} ${_mhd_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS} ${MHD_LDFLAGS} -lpthread)
   # the test-file parser (src/cli/testfile.c), from the test files in tests/sql
   eddy_fuzz_target(testfile SEEDS ${PROJECT_SOURCE_DIR}/tests/sql RUNS 50000 SOURCES ${_base} src/cli/testfile.c)
