@@ -27,6 +27,12 @@ void sb_putn(StrBuf *b, const char *s, size_t n)
     b->s[b->len] = 0;
 }
 
+char *sb_room(StrBuf *b, size_t n)
+{
+    sb_grow(b, n);
+    return b->s + b->len;
+}
+
 void sb_puts(StrBuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
 
 void sb_putc(StrBuf *b, char c) { sb_putn(b, &c, 1); }

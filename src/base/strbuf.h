@@ -21,6 +21,9 @@ void  sb_printf(StrBuf *b, const char *fmt, ...) __attribute__((format(printf, 2
 void  sb_json_str(StrBuf *b, const char *s);   /* a quoted, escaped JSON string */
 void  sb_free(StrBuf *b);
 char *sb_take(StrBuf *b);                      /* never NULL; caller frees */
+/* Room for n more bytes: returns where they go (b->s + b->len); the caller
+ * writes them, then adds what it wrote to b->len and terminates b->s. */
+char *sb_room(StrBuf *b, size_t n);
 
 /* Small string helpers every module uses. */
 /* A printf-style message into a caller's error buffer (err may be NULL). */

@@ -47,12 +47,19 @@
  * allocation, one put at the next checkpoint — instead of a delete, an
  * insert and two rest-table operations (bench/README.md: Top-N).
  *
- *   retract x, x below the top   x's entry leaves the rest; the next row
- *                                 is +U of the same key → it takes the entry
- *                                 (or the top); else the entry is removed
+ *   retract x, x below the top   the next row is +U of the same key → it
+ *                                 takes x's entry, where it is in the rest
+ *                                 list (or the top, and the entry goes);
+ *                                 else the entry leaves the rest and goes
  *   add x', below the top        its key's entry (a pair's, or a held one
  *                                 the input did not retract) gets x'; else
  *                                 a new entry
+ *
+ * The partition remembers its best rest row while it is known (kbest): a
+ * row falling out of the top is it (it ranks before every rest row), one
+ * added before it replaces it; losing it makes it unknown, and the next
+ * retraction of a top row finds the best and the next best in one pass
+ * over the rest list.  So the usual update of a top row costs no pass.
  *
  * State files of an earlier eddy are read as such and rewritten: partition
  * rows holding the rest too, and rest rows keyed by their bytes (an entry
@@ -86,6 +93,7 @@ typedef struct RankPart {
     int       cap;        /* capacity */
     Htab      rest;       /* updating input: every other row (a `stored` entry), by its bytes (duplicates chained) */
     KeyedEntry *khead;    /* the same with a unique key (bykey): the first KeyRow of the rest list */
+    KeyedEntry *kbest;    /* bykey: the best row of the rest when known; NULL when unknown (or none) */
     int64_t   nrest;      /* rows in rest */
 } RankPart;
 
@@ -106,6 +114,7 @@ typedef struct RankState {
     size_t   rest_size;   /* bytes of a RestRow (with norder values) */
     Value   *scratch;     /* ncols values: decoding a rest row */
     bool     ending;      /* rank_end: the stored entries go without unlinking */
+    bool     resizing;    /* kput: an entry changes size in its partition's rest list, which kput mends */
     RankBatch rb;         /* the batch's keys (prepare) */
     StrBuf   skey;        /* scratch: a stored key */
     bool     legacy;      /* restore: a partition row held its rest (an earlier eddy's layout) */
@@ -272,6 +281,13 @@ static int rest_order(const RankState *st, const RestRow *a, const RestRow *b)
     return ord_cmp(st, a->ord, a->seq, b->ord, b->seq);
 }
 
+/* bykey: rest entry a ranks before rest entry b. */
+static bool kbefore(const RankState *st, const KeyedEntry *a, const KeyedEntry *b)
+{
+    const KeyRow *x = keyed_payload(a), *y = keyed_payload(b);
+    return ord_cmp(st, x->ord, x->seq, y->ord, y->seq) < 0;
+}
+
 /* Fills a new (or restored) stored entry e's RestRow from its key:
  * varint partition length, partition key, varint arrival number, row
  * encoding.  Returns -1 when the key does not read as one. */
@@ -316,7 +332,7 @@ static void rest_link(RankPart *p, KeyedEntry *e)
 
 static void kunlink(RankPart *p, KeyedEntry *e);
 static int kadd(RankState *st, RankPart *p, const char *part, size_t plen, const char *enc, size_t len, int64_t seq,
-                const Value *vals);
+                const Value *vals, bool from_top);
 
 /* Appends the stored key of a rest row to b: varint partition length,
  * partition key, varint arrival number, row encoding. */
@@ -349,7 +365,7 @@ static int rest_add_key(RankState *st, RankPart *p, const char *key, size_t klen
 /* A row (its encoding and arrival number) joins the rest of partition part. */
 static int rest_add(RankState *st, RankPart *p, const char *part, size_t plen, const char *enc, size_t len, int64_t seq, bool check)
 {
-    if (st->bykey) return kadd(st, p, part, plen, enc, len, seq, NULL);
+    if (st->bykey) return kadd(st, p, part, plen, enc, len, seq, NULL, false);
     st->skey.len = 0;
     stored_key(&st->skey, part, plen, enc, len, seq);
     return rest_add_key(st, p, st->skey.s, st->skey.len, keyed_hash(st->skey.s, st->skey.len), check);
@@ -403,10 +419,16 @@ static bool rest_remove(RankState *st, RankPart *p, const char *enc, size_t len)
 static RankRow *rest_pop_best(RankState *st, RankPart *p)
 {
     if (st->bykey) {
-        KeyedEntry *kb = NULL;
-        for (KeyedEntry *e = p->khead; e; e = key_row(e)->next)
-            if (!kb || ord_cmp(st, key_row(e)->ord, key_row(e)->seq, key_row(kb)->ord, key_row(kb)->seq) < 0) kb = e;
+        /* the best is usually known (kbest); else one pass finds it and
+        ** the next best, which is the best once it has gone */
+        KeyedEntry *kb = p->kbest, *next = NULL;
+        if (!kb)
+            for (KeyedEntry *e = p->khead; e; e = key_row(e)->next) {
+                if (!kb || kbefore(st, e, kb)) next = kb, kb = e;
+                else if (!next || kbefore(st, e, next)) next = e;
+            }
         kunlink(p, kb);
+        if (next) p->kbest = next;
         RankRow *r = row_new(st, krow_enc(st, key_row(kb)), key_row(kb)->len, key_row(kb)->seq);
         rest_drop(st, kb);
         return r;
@@ -453,7 +475,7 @@ static void rest_drop_all(RankState *st, RankPart *p)
 /* Forgets the rest table (its entries belong to `stored`). */
 static void rest_free(RankPart *p)
 {
-    p->khead = NULL;
+    p->khead = p->kbest = NULL;
     if (!p->rest.key) {
         p->nrest = 0;
         return;
@@ -502,8 +524,12 @@ static int krow_set(RankState *st, KeyedEntry *e, const char *enc, size_t len, i
     return 0;
 }
 
-static void klink(RankPart *p, KeyedEntry *e)
+/* Puts entry e (its row set) into p's rest list, keeping kbest: the only
+ * row is the best; a row before a known best is the new one. */
+static void klink(const RankState *st, RankPart *p, KeyedEntry *e)
 {
+    if (!p->nrest) p->kbest = e;
+    else if (p->kbest && kbefore(st, e, p->kbest)) p->kbest = e;
     KeyRow *r = key_row(e);
     r->prev = NULL;
     r->next = p->khead;
@@ -515,6 +541,7 @@ static void klink(RankPart *p, KeyedEntry *e)
 
 static void kunlink(RankPart *p, KeyedEntry *e)
 {
+    if (p->kbest == e) p->kbest = NULL;   /* the next best is not known */
     KeyRow *r = key_row(e);
     if (r->prev) key_row(r->prev)->next = r->next;
     else p->khead = r->next;
@@ -524,32 +551,79 @@ static void kunlink(RankPart *p, KeyedEntry *e)
     p->nrest--;
 }
 
+/* Row enc[0..len) (arrival number seq) ranks no later than entry e's
+ * current row (whose string values are still intact). */
+static bool new_not_after(RankState *st, const KeyedEntry *e, const char *enc, size_t len, int64_t seq)
+{
+    if (rowkey_decode(enc, len, st->types, st->scratch, st->ncols, NULL)) return false;
+    Value ord[st->norder > 0 ? st->norder : 1];
+    for (int i = 0; i < st->norder; i++) ord[i] = st->scratch[st->order[i]];
+    const KeyRow *r = keyed_payload(e);
+    return ord_cmp(st, ord, seq, r->ord, r->seq) <= 0;
+}
+
 /* Row enc[0..len) (arrival number seq) joins partition p's rest under
  * stored key key[0..klen) (hash h), in e — that key's entry, NULL to look
- * it up: an entry the key has already is rewritten in place (out of the
- * rest first), else a new one is made.  -1 when the row does not decode. */
+ * it up: an entry the key has already is rewritten in place (one still in
+ * the rest — an update pair's — keeps its place in the list, whose
+ * neighbours are then not touched), else a new one is made.  -1 when the
+ * row does not decode. */
 static int kput(RankState *st, RankPart *p, KeyedEntry *e, const char *key, size_t klen, uint64_t h,
                 const char *enc, size_t len, int64_t seq)
 {
     if (!e) e = keyed_find(&st->stored, key, klen, h);
+    KeyedEntry *prev = NULL, *next = NULL;
+    bool linked = false, best = false;
     if (e) {
-        if (key_row(e)->linked) kunlink(p, e);
-        e = keyed_resize(&st->stored, e, h, st->krow_size + len);
+        KeyRow *r = key_row(e);
+        linked = r->linked;
+        if (linked) {
+            prev = r->prev, next = r->next;
+            if (p->kbest == e) best = new_not_after(st, e, enc, len, seq);   /* still the best? */
+        }
+        st->resizing = true;   /* stored_release leaves it in the list */
+        KeyedEntry *n = keyed_resize(&st->stored, e, h, st->krow_size + len);
+        st->resizing = false;
+        if (n != e && linked) {   /* moved: its neighbours point at the new place */
+            if (prev) key_row(prev)->next = n;
+            else p->khead = n;
+            if (next) key_row(next)->prev = n;
+            if (p->kbest == e) p->kbest = n;
+        }
+        e = n;
     } else {
         e = keyed_insert(&st->stored, key, klen, h, st->krow_size + len);
     }
-    if (krow_set(st, e, enc, len, seq)) {
+    int bad = krow_set(st, e, enc, len, seq);
+    if (!linked) {
+        if (bad) {
+            keyed_remove(&st->stored, e, h);
+            return -1;
+        }
+        klink(st, p, e);
+        return 0;
+    }
+    KeyRow *r = key_row(e);   /* krow_set cleared its links: back in its place */
+    r->prev = prev, r->next = next;
+    r->linked = true;
+    if (bad) {
+        kunlink(p, e);
         keyed_remove(&st->stored, e, h);
         return -1;
     }
-    klink(p, e);
+    if (p->kbest == e) {
+        if (!best) p->kbest = NULL;   /* it moved back: another row may be the best now */
+    } else if (p->kbest && kbefore(st, e, p->kbest)) {
+        p->kbest = e;
+    }
     return 0;
 }
 
 /* A row (its encoding, arrival number and, when known, decoded values)
- * joins the rest of partition part. */
+ * joins the rest of partition part.  from_top: the row just fell out of
+ * the top, so it ranks before every row of the rest — the best now. */
 static int kadd(RankState *st, RankPart *p, const char *part, size_t plen, const char *enc, size_t len, int64_t seq,
-                const Value *vals)
+                const Value *vals, bool from_top)
 {
     if (!vals) {
         if (rowkey_decode(enc, len, st->types, st->scratch, st->ncols, NULL)) return -1;
@@ -557,7 +631,10 @@ static int kadd(RankState *st, RankPart *p, const char *part, size_t plen, const
     }
     st->skey.len = 0;
     kkey(st, &st->skey, part, plen, vals);
-    return kput(st, p, NULL, st->skey.s, st->skey.len, keyed_hash(st->skey.s, st->skey.len), enc, len, seq);
+    uint64_t h = keyed_hash(st->skey.s, st->skey.len);
+    if (kput(st, p, NULL, st->skey.s, st->skey.len, h, enc, len, seq)) return -1;
+    if (from_top) p->kbest = keyed_find(&st->stored, st->skey.s, st->skey.len, h);
+    return 0;
 }
 
 /* ---- checkpoint and restore ---------------------------------------------- */
@@ -643,7 +720,7 @@ static void stored_release(OpState *s, KeyedEntry *e)
     if (st->bykey) {
         size_t pl;
         const char *part = kpart(keyed_key(e), e->klen, &pl);
-        if (!key_row(e)->linked || st->ending || !part) return;
+        if (!key_row(e)->linked || st->ending || st->resizing || !part) return;
         KeyedEntry *pe = keyed_find(&st->parts, part, pl, keyed_hash(part, pl));
         if (pe) kunlink(keyed_payload(pe), e);
         return;
@@ -698,7 +775,7 @@ static int stored_load_bykey(RankState *st, KeyedEntry *e, const void *val, size
         return -1;
     KeyedEntry *pe = keyed_find(&st->parts, part, pl, keyed_hash(part, pl));
     if (!pe) return -1;
-    klink(keyed_payload(pe), e);
+    klink(st, keyed_payload(pe), e);
     if ((int64_t)seq >= st->seq) st->seq = (int64_t)seq + 1;
     return 0;
 }
@@ -724,7 +801,7 @@ static int rekey_legacy(RankState *st)
         q += pl;
         if (rowkey_get_varint(&q, end, &seq)) { rc = -1; break; }
         KeyedEntry *pe = keyed_find(&st->parts, part, (size_t)pl, keyed_hash(part, (size_t)pl));
-        if (!pe || kadd(st, keyed_payload(pe), part, (size_t)pl, (const char *)q, (size_t)(end - q), (int64_t)seq, NULL)) {
+        if (!pe || kadd(st, keyed_payload(pe), part, (size_t)pl, (const char *)q, (size_t)(end - q), (int64_t)seq, NULL, false)) {
             rc = -1;
             break;
         }
@@ -1048,13 +1125,15 @@ static int rank_chunk(OpState *s, const Batch *in, Batch *out)
     RankState *st = s->priv;
     Keyed *k = &st->parts;
     RankBatch *rb = &st->rb;
-    KeyedEntry *vac = NULL;   /* bykey: the entry a retraction left, for the next row (its +U) */
+    KeyedEntry *vac = NULL;   /* bykey: the entry a retraction left, for the next row (its +U); still in its rest list */
+    RankPart *vac_p = NULL;   /* its partition */
     int vac_at = -1;
     int rc = 0;
     prepare(st, in);
     for (int i = 0; i < in->n; i++) {
         if (i + RANK_AHEAD < in->n) prefetch(st, i + RANK_AHEAD);
         if (vac && i != vac_at) {
+            kunlink(vac_p, vac);
             rest_drop(st, vac);
             vac = NULL;
         }
@@ -1091,6 +1170,7 @@ static int rank_chunk(OpState *s, const Batch *in, Batch *out)
                 st->seq++;
             } else {
                 if (vac) {   /* the pair's new row reaches the top: the old one's entry goes */
+                    kunlink(p, vac);
                     rest_drop(st, vac);
                     vac = NULL;
                 }
@@ -1104,7 +1184,7 @@ static int rank_chunk(OpState *s, const Batch *in, Batch *out)
                 if (p->n > st->hi) {   /* the last top row falls out */
                     RankRow *last = part_take(p, p->n - 1);
                     int bad = st->trim ? 0
-                              : st->bykey ? kadd(st, p, pk, plen, last->enc, last->len, last->seq, last->vals)
+                              : st->bykey ? kadd(st, p, pk, plen, last->enc, last->len, last->seq, last->vals, true)
                                           : rest_add(st, p, pk, plen, last->enc, last->len, last->seq, false);
                     free(last);
                     if (bad) {
@@ -1125,11 +1205,12 @@ static int rank_chunk(OpState *s, const Batch *in, Batch *out)
                 KeyRow *kr = se ? key_row(se) : NULL;
                 if (!kr || !kr->linked || kr->len != elen || memcmp(krow_enc(st, kr), enc, elen) != 0)
                     continue;   /* not held: nothing to retract */
-                kunlink(p, se);
                 if (i + 1 < in->n && rowkind_is_add(in->kinds[i + 1]) && same_skey(rb, i, i + 1)) {
-                    vac = se;   /* its +U follows: it may take the entry */
+                    vac = se;   /* its +U follows: it may take the entry, in place in the rest list */
+                    vac_p = p;
                     vac_at = i + 1;
                 } else {
+                    kunlink(p, se);
                     rest_drop(st, se);
                 }
             } else if (at < 0) {
@@ -1151,7 +1232,10 @@ static int rank_chunk(OpState *s, const Batch *in, Batch *out)
         if (p->n == 0 && p->nrest == 0) keyed_remove(k, e, h);
         else keyed_touch(k, e);
     }
-    if (vac) rest_drop(st, vac);
+    if (vac) {
+        kunlink(vac_p, vac);
+        rest_drop(st, vac);
+    }
     return rc;
 }
 

@@ -48,22 +48,25 @@ static size_t encode_cycle(char *buf, size_t cap, const Type *types, int ntypes,
             if (cap >= nb) out[i / 8] |= (unsigned char)(1u << (i % 8));
             continue;
         }
-        const unsigned char *src = tmp;
+        /* Written in place while the buffer has room for the longest
+         * form (no call to memcpy per column); else measured through tmp. */
+        bool room = len + ROWKEY_VARINT_MAX <= cap;
+        unsigned char *dst = room ? out + len : tmp;
         size_t k, extra = 0;
         switch (enc_of(types[i % ntypes])) {
-        case KE_INT: k = rowkey_put_varint(tmp, rowkey_zigzag(v->i)); break;
+        case KE_INT: k = rowkey_put_varint(dst, rowkey_zigzag(v->i)); break;
         case KE_FLOAT: {
             uint64_t u = double_key_bits(v->d);
-            for (int b = 0; b < 8; b++) tmp[b] = (unsigned char)(u >> (8 * b));
+            for (int b = 0; b < 8; b++) dst[b] = (unsigned char)(u >> (8 * b));
             k = 8;
             break;
         }
         default:
-            k = rowkey_put_varint(tmp, (uint64_t)(v->n > 0 ? v->n : 0));
+            k = rowkey_put_varint(dst, (uint64_t)(v->n > 0 ? v->n : 0));
             extra = v->n > 0 ? (size_t)v->n : 0;
             break;
         }
-        if (len + k <= cap) memcpy(out + len, src, k);
+        if (!room && len + k <= cap) memcpy(out + len, tmp, k);
         len += k;
         if (extra) {
             if (len + extra <= cap) memcpy(out + len, v->s, extra);
@@ -85,17 +88,12 @@ size_t rowkey_encode_cycle(char *buf, size_t cap, const Type *types, int ntypes,
 
 void rowkey_encode(StrBuf *out, const Type *types, const Value *row, const int *cols, int n)
 {
-    char stack[256];
-    size_t len = rowkey_encode_buf(stack, sizeof stack, types, row, cols, n);
-    if (len <= sizeof stack) {
-        sb_putn(out, stack, len);
-        return;
-    }
-    char *heap = malloc(len);
-    if (!heap) abort();
-    rowkey_encode_buf(heap, len, types, row, cols, n);
-    sb_putn(out, heap, len);
-    free(heap);
+    /* straight into out's spare room (a second pass when it is longer) */
+    enum { GUESS = 256 };
+    size_t len = rowkey_encode_buf(sb_room(out, GUESS), GUESS, types, row, cols, n);
+    if (len > GUESS) rowkey_encode_buf(sb_room(out, len), len, types, row, cols, n);
+    out->len += len;
+    out->s[out->len] = 0;
 }
 
 static int decode_cycle(const char *buf, size_t len, const Type *types, int ntypes, Value *out, int n, Arena *arena)

@@ -143,9 +143,7 @@ bool value_eq(Type t, const Value *a, const Value *b)
 void value_copy_into(Arena *a, Type t, Value *v)
 {
     if (v->null || !kind_is_bytes(t.kind)) return;
-    char *p = arena_alloc(a, (size_t)v->n + 1);
-    if (v->n) memcpy(p, v->s, (size_t)v->n);
-    v->s = p;
+    v->s = v->n ? arena_strndup(a, v->s, (size_t)v->n) : arena_alloc(a, 1);   /* no zeroing of what memcpy writes */
 }
 
 /* ------------------------------------------------------------------ */

@@ -115,6 +115,10 @@ def _state_info(path):
             shutil.copyfile(path + "-wal", cp + "-wal")
         db = sqlite3.connect(cp)
         try:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'eddy_meta'").fetchone():
+                # killed after it created the file, before its tables (an
+                # empty job.db: a kill during a slow start on a loaded machine)
+                return {"checkpoint": None, "offsets": {}, "rows": 0}
             row = db.execute("SELECT value FROM eddy_meta WHERE key = 'checkpoint'").fetchone()
             offs = {(t, p): o for t, p, o in db.execute("SELECT topic, partition, next_offset FROM eddy_offsets")}
             rows = db.execute("SELECT count(*) FROM eddy_current").fetchone()[0]

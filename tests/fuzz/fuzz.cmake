@@ -177,7 +177,7 @@ if(_fuzz_ok)
     list(APPEND _mhd_incs -I${_d})
   endforeach()
   eddy_fuzz_target(registry SEEDS ${_fuzz_dir}/registry_seeds DICT ${_fuzz_dir}/registry.dict RUNS 3000
-    SOURCES ${_base} src/exec/value.c src/exec/nested.c src/exec/rowkey.c src/connect/codec_avro.c src/connect/registry_server.c
+    SOURCES ${_base} src/base/htab.c src/base/slab.c src/exec/value.c src/exec/nested.c src/exec/rowkey.c src/connect/codec_avro.c src/connect/registry_server.c
     INCLUDES ${_avro_incs} ${_mhd_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS} ${MHD_LDFLAGS} -lpthread)
   # the state records a task reads back from its state changelog topic (state.c)
   eddy_fuzz_target(state SEEDS ${_fuzz_dir}/state_seeds RUNS 30000 SOURCES ${_base} src/exec/state.c LIBS -lsqlite3)

@@ -390,9 +390,59 @@ static void test_double_roundtrip(void **state)
     }
 }
 
+/* arena_reset keeps the blocks a cycle used (up to its bound) and hands
+ * them out again: no new malloc for a batch like the last one; under ASan
+ * what it kept is poisoned until allocated again. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifdef TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+static void test_arena_reset(void **state)
+{
+    (void)state;
+    Arena a;
+    arena_init(&a, 1024);
+    char *first = arena_strdup(&a, "batch one");
+    for (int i = 0; i < 100; i++) arena_alloc(&a, 500);   /* several blocks, growing */
+    arena_reset(&a, 1 << 20);
+#ifdef TEST_ASAN
+    assert_true(__asan_address_is_poisoned(first));   /* a use after the reset is reported */
+#endif
+    /* the next cycle's allocations come from the kept blocks: the smallest first, which held `first` */
+    char *again = arena_strdup(&a, "batch two");
+    assert_ptr_equal(again, first);
+    assert_string_equal(again, "batch two");
+    char *z = arena_alloc(&a, 64);   /* still zeroed though the block is reused */
+    for (int i = 0; i < 64; i++) assert_int_equal(z[i], 0);
+    arena_reset(&a, 1 << 20);
+
+    /* a bound below the blocks' sizes keeps none: the next allocation is new memory */
+    for (int i = 0; i < 100; i++) arena_alloc(&a, 500);
+    arena_reset(&a, 16);
+    assert_null(a.spare);
+    arena_free(&a);
+
+    /* kept blocks the last cycle did not use go back */
+    arena_init(&a, 1024);
+    for (int i = 0; i < 100; i++) arena_alloc(&a, 500);
+    arena_reset(&a, 1 << 20);
+    assert_non_null(a.spare);
+    arena_reset(&a, 1 << 20);   /* a cycle that allocated nothing */
+    assert_null(a.spare);
+    arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_arena_reset),
         cmocka_unit_test(test_batch_grows),
         cmocka_unit_test(test_batch_zero_columns),
         cmocka_unit_test(test_rowkind_str),
