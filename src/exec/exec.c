@@ -471,6 +471,12 @@ int job_open_state(Job *j, const char *path, bool reset, char *err, size_t errle
     return 0;
 }
 
+void job_set_task(Job *j, int task, int ntasks)
+{
+    j->task = task;
+    j->ntasks = ntasks;
+}
+
 bool job_resumed(const Job *j)
 {
     if (!j->state) return false;

@@ -321,6 +321,8 @@ struct Job {
                                 "dead_letter_from" (owned; NULL = none): see job_dead_letter_seen */
     struct DeadLetterSeen *dl_seen; /* copies already in a dead-letter topic after a restart, sorted */
     int         ndl_seen;    /* count */
+    int         task;        /* the task this job is (job_set_task): it reads partition `task` of each input topic */
+    int         ntasks;      /* its stage's tasks; 0 = not a task (the whole job reads every partition) */
 };
 
 /* A record's dead-letter copy found in its dead-letter topic by a restart:
@@ -417,6 +419,10 @@ void job_source_topics(const Job *j, StrBuf *out);
  * flushed here.  The previous checkpoint must be done (job_checkpoint_busy
  * false), except for its write, which is waited for. */
 int  job_checkpoint(Job *j, const SourceOffset *offsets, int n);
+/* Makes the job task `task` of `ntasks` of its stage (docs/scaling.md):
+ * the Kafka driver assigns it only partition `task` of each input topic
+ * (none of a topic with fewer partitions).  Call before running. */
+void job_set_task(Job *j, int task, int ntasks);
 /* The collected checkpoint waiting for acknowledgements: starts its write
  * once they are all there.  0, or -1 when a delivery failed (the job
  * fails: no checkpoint ever counts a record the sink lost). */
