@@ -214,6 +214,20 @@ typedef struct PartSnap {
     int64_t     bytes;    /* their key and value bytes */
 } PartSnap;
 
+/* One task of a job run as tasks (connect/kafka_tasks.c), as it last
+ * published; the job's own snapshot sums its tasks'. */
+typedef struct TaskSnap {
+    int       stage;      /* its stage (0 = reads the job's source topics) */
+    int       task;       /* its number within the stage: it reads partition `task` of the stage's inputs */
+    int       worker;     /* the worker thread running it */
+    int       phase;      /* a JobPhase */
+    int64_t   records_in; /* source records it read */
+    int64_t   rows_out;   /* rows that reached its sinks */
+    int64_t   records_out;/* records it wrote */
+    int64_t   lag;        /* records behind the ends of its partitions, -1 = not known */
+    int64_t   ckpt_wall_ms; /* wall clock of its last committed checkpoint, 0 = none */
+} TaskSnap;
+
 typedef enum JobPhase { PHASE_CREATED, PHASE_STARTING, PHASE_RUNNING, PHASE_FINISHED, PHASE_STOPPED, PHASE_FAILED } JobPhase;
 extern const char *const job_phase_names[];   /* "CREATED", "STARTING", "RUNNING", … */
 
@@ -238,6 +252,9 @@ typedef struct JobSnap {
     char      broker_err[256]; /* the client's last error */
     char      sink_stall[256]; /* the sink partitions records wait for while a checkpoint waits for them; "" = none */
     char      err[1024];  /* why the job failed (PHASE_FAILED) */
+    TaskSnap *tasks;      /* a job run as tasks: each task (the counters above are their sums), else NULL */
+    int       ntasks;     /* count */
+    int       nworkers;   /* its worker threads, 0 = not run as tasks */
 } JobSnap;
 
 /* The job's thread: lock the snapshot and copy the counters into it

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "eddy.h"
 #include "exec.h"
 #include "kafka_driver.h"
+#include "kafka_tasks.h"
 #include "stack.h"
 #include "metrics.h"
 #include "monitor.h"
@@ -32,6 +34,11 @@ struct eddy_job {
     SinkView        *view;           /* the sink table as the monitor's dashboard shows it, or NULL */
     int64_t         *gen_pos;        /* eddy_job_generate: per source, the rows it emitted (NULL until called) */
     bool            *gen_done;       /* per source: it has ended */
+    int              workers;        /* over Kafka, run as tasks on this many threads (kafka_tasks.c); 0 = one job */
+    char             why_one[300];   /* parallelism asked for but the plan runs as one job: why */
+    char            *task_dir;       /* run as tasks: the tasks' state directory (STATE.d), NULL = no state */
+    bool             task_reset;     /* their state files are emptied when the run starts */
+    bool             task_resumed;   /* the directory held task state files */
 };
 
 static void print_cb(void *ctx, const char *line, bool to_stderr)
@@ -119,6 +126,7 @@ static eddy_job *job_new_here(const eddy_plan *p, const eddy_job_options *o, cha
     j->bounded = ej->opts.bounded != 0;
     j->open_end = ej->opts.open_end != 0;
     if (ej->opts.on_print) j->print = print_cb, j->print_ctx = ej;
+    if (ej->opts.parallelism > 1 && tasks_eligible(j->plan, ej->why_one, sizeof ej->why_one)) ej->workers = ej->opts.parallelism;
     j->notice = ej->opts.on_notice;
     j->notice_ctx = ej->opts.ctx;
     ej->opdesc = calloc((size_t)j->nops + 1, sizeof *ej->opdesc);
@@ -157,6 +165,45 @@ int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, si
         if (err) snprintf(err, errlen, "the job has a state file already");
         return EDDY_EMISUSE;
     }
+    if (ej->workers) {   /* run as tasks: a state file per task in PATH.d (kafka_tasks.c) */
+        if (ej->task_dir) {
+            if (err) snprintf(err, errlen, "the job has a state directory already");
+            return EDDY_EMISUSE;
+        }
+        StrBuf dir = {0};
+        sb_printf(&dir, "%s.d", path);
+        struct stat st;
+        if (!reset && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+            if (err) snprintf(err, errlen, "state file %s holds the state of this job run as one task (parallelism 1), but this run is parallel "
+                                           "and keeps its tasks' state in %s/: run it with parallelism 1, or start over with a reset", path, dir.s);
+            sb_free(&dir);
+            return EDDY_ERUNTIME;
+        }
+        int n = 0;
+        if (tasks_state_files(dir.s, reset != 0, &n, buf, sizeof buf)) {
+            if (err) snprintf(err, errlen, "%s", buf);
+            sb_free(&dir);
+            return EDDY_ERUNTIME;
+        }
+        ej->task_dir = sb_take(&dir);
+        ej->task_reset = reset != 0;
+        ej->task_resumed = !reset && n > 0;
+        return EDDY_OK;
+    }
+    {   /* one job: a state directory of a parallel run is not this job's state */
+        StrBuf dir = {0};
+        sb_printf(&dir, "%s.d", path);
+        int n = 0;
+        struct stat st;
+        bool fresh = stat(path, &st) != 0 || st.st_size == 0;
+        if (!reset && fresh && tasks_state_files(dir.s, false, &n, buf, sizeof buf) == 0 && n > 0) {
+            if (err) snprintf(err, errlen, "%s/ holds the state of this job run as %d task%s (parallelism above 1), but this run is one job "
+                                           "with its state in %s: run it in parallel again, or start over with a reset", dir.s, n, n == 1 ? "" : "s", path);
+            sb_free(&dir);
+            return EDDY_ERUNTIME;
+        }
+        sb_free(&dir);
+    }
     OpenCall c = {ej->job, path, reset != 0, buf, sizeof buf, 0};
     stack_run_big(open_call, &c);   /* fingerprints recurse through expressions */
     if (c.rc == 0) return EDDY_OK;
@@ -164,7 +211,13 @@ int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, si
     return EDDY_ERUNTIME;
 }
 
-int eddy_job_resumed(const eddy_job *ej) { return job_resumed(ej->job); }
+int eddy_job_resumed(const eddy_job *ej) { return ej->workers ? ej->task_resumed : job_resumed(ej->job); }
+
+int eddy_job_parallelism(const eddy_job *ej, char *why, size_t whylen)
+{
+    if (why && whylen) snprintf(why, whylen, "%s", ej->workers ? "" : ej->why_one);
+    return ej->workers ? ej->workers : 1;
+}
 
 /* The table a pushed record belongs to: r->table, or the job's only table
  * when it is NULL.  NULL (and the message in ej->err) when there is none.
@@ -305,6 +358,16 @@ static void lag_start(eddy_job *ej)
 int eddy_job_lag(eddy_job *ej, long long *lag)
 {
     if (!ej || !lag) return EDDY_EMISUSE;
+    if (ej->workers) {   /* run as tasks: from the snapshot (every task's partitions) */
+        MetricsJob mj = {0};
+        job_api_metrics_job(ej, &mj);
+        JobView v;
+        job_view(&mj, job_wall_ms(), &v);
+        job_snap_free(&mj.snap);
+        if (v.lag < 0) return EDDY_ERUNTIME;
+        *lag = v.lag;
+        return EDDY_OK;
+    }
     if (!__atomic_load_n(&ej->lag_ok, __ATOMIC_ACQUIRE)) return EDDY_ERUNTIME;
     long long end;
     if (job_kafka_offset_sum(ej->job, ej->bootstrap, false, &end)) return EDDY_ERUNTIME;
@@ -328,9 +391,17 @@ int eddy_job_run(eddy_job *ej, const char *bootstrap, volatile int *stop)
     __atomic_store_n(&ej->lag_ok, 0, __ATOMIC_RELEASE);   /* each run looks up where it starts */
     free(ej->bootstrap);
     ej->bootstrap = str_dup(bootstrap);
-    if (ej->opts.lag && !*w) lag_start(ej);
+    if (ej->opts.lag && !*w && !ej->workers) lag_start(ej);
     job_snap_phase(ej->job, PHASE_STARTING);
-    int rc = job_run_kafka(ej->job, bootstrap, w) ? EDDY_ERUNTIME : EDDY_OK;
+    int rc;
+    if (ej->workers) {   /* as tasks on worker threads; the job shows their sums */
+        TaskSet *ts = tasks_new(ej->job, ej->workers, ej->task_dir, ej->task_reset);
+        rc = tasks_run(ts, bootstrap, w) ? EDDY_ERUNTIME : EDDY_OK;
+        tasks_free(ts);
+        ej->task_reset = false;   /* (a second run resumes) */
+    } else {
+        rc = job_run_kafka(ej->job, bootstrap, w) ? EDDY_ERUNTIME : EDDY_OK;
+    }
     job_snap_phase(ej->job, rc ? PHASE_FAILED : *w ? PHASE_STOPPED : PHASE_FINISHED);
     __atomic_store_n(&ej->watch, NULL, __ATOMIC_SEQ_CST);
     return rc;
@@ -465,5 +536,6 @@ void eddy_job_free(eddy_job *ej)
     free(ej->bootstrap);
     free(ej->gen_pos);
     free(ej->gen_done);
+    free(ej->task_dir);
     free(ej);
 }
