@@ -151,6 +151,7 @@ typedef struct RunOpts {
     bool        progress;   /* --progress: a status line even when stderr is not a terminal */
     bool        no_progress;/* --no-progress */
     int64_t     every;      /* --progress-every S */
+    int64_t     parallelism;/* --parallelism N; 0 = not given (the online cores) */
 } RunOpts;
 
 static const OptionDef run_flags[] = {
@@ -169,6 +170,10 @@ static const OptionDef run_flags[] = {
      .doc = "print a status line per job every few seconds (records/s, lag, last checkpoint, skipped); timestamped lines when stderr is not a terminal",
      .otherwise = "on when stderr is a terminal"},
     {.name = "no-progress", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, no_progress)}, .doc = "no status line"},
+    {.name = "parallelism", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, parallelism)}, .min = 1, .max = 1024, .metavar = "N",
+     .otherwise = "the number of online cores",
+     .doc = "worker threads: each INSERT job runs as tasks, one per partition of its input topics, dealt to N threads "
+            "(SET 'parallelism.default' for the planner); 1 = one job on one thread. State: a file per task in STATE.d/"},
     {.name = "progress-every", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, every)}, .min = 1, .max = 3600, .deflt = "5",
      .metavar = "S", .doc = "seconds between status lines"},
     {0},
@@ -213,7 +218,9 @@ static int open_state(eddy_job *j, const eddy_plan *p, const char *name, const R
     }
     if (strcmp(path, "none") == 0) return 0;
     if (eddy_job_open_state(j, path, reset_job(o, name), err, errlen)) return -1;
-    if (eddy_job_resumed(j)) {
+    if (eddy_job_resumed(j) && eddy_job_parallelism(j, NULL, 0) > 1) {
+        fprintf(stderr, "eddy: job '%s' resumes from %s.d/ (a state file per task)\n", eddy_plan_name(p), path);
+    } else if (eddy_job_resumed(j)) {
         eddy_job_stats st;
         eddy_job_get_stats(j, &st);
         fprintf(stderr, "eddy: job '%s' resumes from %s (%lld state rows loaded in %.1f ms)\n", eddy_plan_name(p), path,
@@ -348,6 +355,16 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         eddy_engine_free(e);
         return 2;
     }
+    /* The worker threads: --parallelism, else every online core.  The
+     * planner reads them as 'parallelism.default' (it cuts the plan into
+     * stages for them); a script's own SET of that key wins. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int par = o->parallelism > 0 ? (int)o->parallelism : cores > 0 ? (int)cores : 1;
+    char setpar[96];
+    snprintf(setpar, sizeof setpar, "SET 'parallelism.default' = '%d';", par);
+    eddy_script *ps = NULL;
+    /* (an engine whose planner has no such key refuses it: then the setting is only the worker count here) */
+    if (eddy_compile(e, setpar, strlen(setpar), "<--parallelism>", &ps) == EDDY_OK) eddy_script_free(ps);
     if (eddy_compile(e, sql, len, name, &s)) {
         fputs(eddy_errtext(e), stderr);
         eddy_engine_free(e);
@@ -380,8 +397,11 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         if (k != EDDY_STMT_INSERT && k != EDDY_STMT_SELECT) continue;
         char err[2048];
         const eddy_plan *plan = eddy_script_plan(s, i);
+        int jpar = par;
+        const char *ps_set = eddy_plan_setting(plan, "parallelism.default");
+        if (ps_set && atoi(ps_set) > 0) jpar = atoi(ps_set);
         eddy_job_options jo = {.on_change = k == EDDY_STMT_SELECT ? print_change : NULL, .on_notice = cmd_notice_stderr,
-                               .bounded = bounded, .on_print = cmd_print_line};
+                               .bounded = bounded, .on_print = cmd_print_line, .parallelism = k == EDDY_STMT_INSERT ? jpar : 1};
         eddy_job *j = eddy_job_new(plan, &jo, err, sizeof err);
         if (!j) {
             fprintf(stderr, "%s:%d: error: %s\n", name, eddy_script_line(s, i), err);
@@ -399,6 +419,9 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
             if (again) snprintf(jname, sizeof jname, "%.500s_%d", eddy_plan_name(eddy_script_plan(s, i)), dup);
         }
         snprintf(threads[nt].name, sizeof threads[nt].name, "%s", jname);
+        char why[300];
+        if (k == EDDY_STMT_INSERT && jpar > 1 && eddy_job_parallelism(j, why, sizeof why) == 1 && o->parallelism > 1 && !quiet)
+            fprintf(stderr, "eddy: job '%s' runs as one job on one thread: %s\n", jname, why);
         threads[nt].job = j;
         threads[nt].plan = plan;
         if (mon) eddy_monitor_add_job(mon, j, jname, 0);

@@ -517,7 +517,7 @@ int tasks_run(TaskSet *ts, const char *bootstrap, volatile sig_atomic_t *stop)
     for (int i = 0; i < ts->ntasks; i++) worker_add(&ts->workers[i % ts->nworkers], &ts->tasks[i]);   /* round-robin */
     if (pj->notice) {
         char msg[256];
-        snprintf(msg, sizeof msg, "runs as %d task%s on %d worker thread%s", ts->ntasks, ts->ntasks == 1 ? "" : "s", ts->nworkers,
+        snprintf(msg, sizeof msg, "job '%.100s' runs as %d task%s on %d worker thread%s", pj->plan->name ? pj->plan->name : "?", ts->ntasks, ts->ntasks == 1 ? "" : "s", ts->nworkers,
                  ts->nworkers == 1 ? "" : "s");
         pj->notice(pj->notice_ctx, msg);
     }
