@@ -139,6 +139,19 @@ static const char *find_prop(const char **props, const char *key)
     return v;
 }
 
+/* Clients shared by the drivers of one worker thread (driver_open_shared). */
+struct DriverShare {
+    kafka_consumer *c;    /* reads every partition of every driver sharing it (share_join) */
+    kafka_producer *p;    /* writes for every one of them */
+    kafka_msg      *msgs; /* a poll's records, before they are dealt to the drivers */
+    struct Driver **ds;   /* the drivers reading through c */
+    int             nds, capds; /* count, capacity */
+    bool            dirty;  /* ds changed since c was last assigned */
+    char            err[512];
+};
+
+static void share_join(DriverShare *sh, struct Driver *d, bool join);
+
 /* ---- what the driver reads ---- */
 
 /* A topic some source reads; several sources may read the same topic (each
@@ -233,6 +246,10 @@ struct Driver {
     int           nexchange;/* topics that are exchanges' internal topics (their end: exchanges_ended) */
     /* the run, stepped (driver_open / driver_step / driver_close) */
     volatile sig_atomic_t *stop; /* a stop asked for */
+    DriverShare  *share;    /* the clients this driver shares with the other tasks of its worker, or NULL */
+    bool          c_shared; /* d->c is share->c (once assigned) */
+    bool          p_shared; /* d->out.p is share->p */
+    const char  **cprops;   /* the consumer's properties (the shared consumer is made with them) */
     const PlanTable *sink;  /* the first sink's table (for messages) */
     kafka_msg    *msgs;     /* a poll's records */
     RawRecord    *recs;     /* the same as the sources take them */
@@ -346,16 +363,16 @@ static void bounded_job(Driver *d)
     for (int i = 0; i < d->ntopics; i++) d->bounded = d->bounded && (d->topics[i].exchange ? d->job->bounded : d->topics[i].bounded);
 }
 
-/* Defined by the exchange operators (exec/op_exchange.c): every exchange
- * source of the job has heard from all its writers that they ended.
- * Weak, so that the driver links before they exist. */
-extern bool job_exchanges_ended(const Job *j) __attribute__((weak));
+/* The executor's (exec.c, with the exchange operators): every exchange
+ * source of the job has heard from all its writers that they ended (true
+ * with none).  Weak, so that the driver links where they are not built. */
+extern bool job_inputs_ended(const Job *j) __attribute__((weak));
 
 /* A bounded stage that reads exchanges ends once their writers have. */
 static bool exchanges_ended(const Driver *d)
 {
     if (!d->nexchange) return true;
-    return job_exchanges_ended && job_exchanges_ended(d->job);
+    return job_inputs_ended && job_inputs_ended(d->job);
 }
 
 /* The topics each 'topic-pattern' source reads: the cluster's topics whose
@@ -1392,6 +1409,13 @@ static void lat_acked(Driver *d)
  * job says so and goes on where it was. */
 static void watch_broker(Driver *d)
 {
+    if (d->c_shared && d->share->nds && d->share->ds[0] != d) {   /* one watch per shared consumer: its first driver's */
+        const Driver *first = d->share->ds[0];
+        if (first->down && !d->down) d->down_since = first->down_since;
+        d->down = first->down;
+        snprintf(d->down_err, sizeof d->down_err, "%s", first->down_err);
+        return;
+    }
     long long w = d->c ? kafka_consumer_warnings(d->c) : 0, q, a, perr = 0;   /* (no consumer: only tables scanned) */
     if (d->out.p) kafka_producer_counts(d->out.p, &q, &a, &perr);
     int64_t now = wall_ms();
@@ -1470,6 +1494,7 @@ static void watch_sink(Driver *d)
 {
     Job *j = d->job;
     if (!d->out.p) return;
+    if (d->p_shared && d->share->nds && d->share->ds[0] != d) return;   /* one report per shared producer: its first driver's */
     int64_t now = now_ms();
     int64_t since = j->acking && now - j->ack_since >= 5000 ? j->ack_since : 0;
     if (d->throttled && (!since || d->throttled_since < since)) since = d->throttled_since;
@@ -1638,7 +1663,19 @@ static void open_run(Driver *d, const char *bootstrap)
         cprops = withgroup;
     }
     /* A job whose only inputs are VALUES reads no topic: it emits its rows and ends. */
-    d->c = reads ? kafka_consumer_new(bs, cprops, d->err, sizeof d->err) : NULL;
+    d->cprops = cprops;
+    /* Sharing the worker's consumer, a driver uses it from the start, for
+     * its look-ups; one that may scan its dead-letter topics after a
+     * restart (an assignment of its own) uses its own until it reads. */
+    bool dead_letters = false;
+    for (int s = 0; s < j->plan->nsources; s++) dead_letters = dead_letters || j->plan->sources[s]->table->conn.dead_letter;
+    if (reads && d->share && !dead_letters) {
+        if (!d->share->c) d->share->c = kafka_consumer_new(bs, cprops, d->err, sizeof d->err);
+        d->c = d->share->c;
+        d->c_shared = d->c != NULL;
+    } else {
+        d->c = reads ? kafka_consumer_new(bs, cprops, d->err, sizeof d->err) : NULL;
+    }
     if (!d->c && reads) {
         job_fail(j, "source '%s': %s", d->first_table ? d->first_table->name : "?", d->err);
         return;
@@ -1652,7 +1689,11 @@ static void open_run(Driver *d, const char *bootstrap)
     }
     bounded_job(d);
     if (d->sink && bs) {   /* (a job of database tables only needs no cluster) */
-        kafka_producer *p = kafka_producer_new(bs, kafka_props(j, ksink, &d->a), d->err, sizeof d->err);
+        kafka_producer *p = d->share && d->share->p ? d->share->p : kafka_producer_new(bs, kafka_props(j, ksink, &d->a), d->err, sizeof d->err);
+        if (d->share && p) {   /* one producer for the worker's tasks */
+            d->share->p = p;
+            d->p_shared = true;
+        }
         if (!p) {
             job_fail(j, "sink '%s': %s", d->sink->name, d->err);
             return;
@@ -1724,7 +1765,21 @@ static void open_run(Driver *d, const char *bootstrap)
         d->phase = DRV_STOP;
         return;
     }
-    if (d->c && kafka_assign(d->c, d->tps, d->nparts, d->err, sizeof d->err)) {
+    if (d->c && d->share) {
+        /* The worker's consumer reads this driver's partitions from now on
+         * (assigned at its next poll, with those of every driver opened
+         * meanwhile: share_join). */
+        if (!d->c_shared) {
+            if (!d->share->c && !(d->share->c = kafka_consumer_new(bs, d->cprops, d->err, sizeof d->err))) {
+                job_fail(j, "source '%s': %s", d->topics[0].table->name, d->err);
+                return;
+            }
+            kafka_consumer_free(d->c);
+            d->c = d->share->c;
+            d->c_shared = true;
+        }
+        share_join(d->share, d, true);
+    } else if (d->c && kafka_assign(d->c, d->tps, d->nparts, d->err, sizeof d->err)) {
         job_fail(j, "source '%s': %s", d->topics[0].table->name, d->err);
         return;
     }
@@ -1743,12 +1798,15 @@ static void open_run(Driver *d, const char *bootstrap)
     d->phase = DRV_RUN;
 }
 
-Driver *driver_open(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
+Driver *driver_open(Job *j, const char *bootstrap, volatile sig_atomic_t *stop) { return driver_open_shared(j, bootstrap, stop, NULL); }
+
+Driver *driver_open_shared(Job *j, const char *bootstrap, volatile sig_atomic_t *stop, DriverShare *share)
 {
     Driver *d = calloc(1, sizeof *d);
     if (!d) abort();
     d->job = j;
     d->stop = stop;
+    d->share = share;
     arena_init(&d->a, 4096);
     open_run(d, bootstrap);
     return d;
@@ -1762,7 +1820,10 @@ static int step_fail(Driver *d)
     return -1;
 }
 
-int driver_step(Driver *d, int timeout_ms)
+/* A step up to its poll: how long the poll may wait (*wait_out) and
+ * whether the producer is too full to read (*full_out).  0 to poll, 1
+ * over, -1 failed. */
+static int step_begin(Driver *d, int timeout_ms, int64_t *wait_out, bool *full_out)
 {
     if (d->phase != DRV_RUN) return d->phase == DRV_OUT && d->rc ? -1 : 1;
     Job *j = d->job;
@@ -1796,24 +1857,22 @@ int driver_step(Driver *d, int timeout_ms)
         if (j->stats.records_in != got) wait = 0;
         else if (wait > 5) wait = 5;
     }
-    int n = 0;
-    if (full) kafka_producer_serve(p, (int)(wait > 0 ? wait : 1));
-    else if (d->c) n = kafka_poll_batch(d->c, d->msgs, d->maxbatch, (int)wait, d->err, sizeof d->err);
-    else if (wait > 0) nanosleep(&(struct timespec){0, (long)wait * 1000000L}, NULL);   /* no topic: nothing else to wait on */
-    if (n < 0) {
-        job_fail(j, "source '%s': %s", d->topics[0].table->name, d->err);
-        return step_fail(d);
-    }
+    *wait_out = wait;
+    *full_out = full;
+    return 0;
+}
+
+/* The rest of a step, with the n records polled for it (msgs; the caller
+ * releases them afterwards). */
+static int step_end(Driver *d, kafka_msg *msgs, int n)
+{
+    Job *j = d->job;
+    kafka_producer *p = d->out.p;
     d->got = n;
     /* processing time moves every iteration: processing-time windows, idle partitions */
-    if (job_set_clock(j, wall_ms())) {
-        kafka_release_batch(d->c, d->msgs, n);
-        return step_fail(d);
-    }
+    if (job_set_clock(j, wall_ms())) return step_fail(d);
     if (n > 0 && !j->pending) d->first_pending = now_ms();
-    int prc = n > 0 ? route(d, d->msgs, d->recs, n) : 0;
-    kafka_release_batch(d->c, d->msgs, n);
-    if (prc) return step_fail(d);
+    if (n > 0 && route(d, msgs, d->recs, n)) return step_fail(d);
     /* A mini-batch ends at its size, after allow-latency, or as soon as
      * the job has read all its partitions hold: then waiting only
      * delays the results (at a steady 100k orders/s, 100 ms of the
@@ -1877,6 +1936,167 @@ int driver_step(Driver *d, int timeout_ms)
     return 0;
 }
 
+int driver_step(Driver *d, int timeout_ms)
+{
+    int64_t wait;
+    bool full;
+    int r = step_begin(d, timeout_ms, &wait, &full);
+    if (r) return r;
+    int n = 0;
+    if (full) kafka_producer_serve(d->out.p, (int)(wait > 0 ? wait : 1));
+    else if (d->c) n = kafka_poll_batch(d->c, d->msgs, d->maxbatch, (int)wait, d->err, sizeof d->err);
+    else if (wait > 0) nanosleep(&(struct timespec){0, (long)wait * 1000000L}, NULL);   /* no topic: nothing else to wait on */
+    if (n < 0) {
+        job_fail(d->job, "source '%s': %s", d->topics[0].table->name, d->err);
+        return step_fail(d);
+    }
+    r = step_end(d, d->msgs, n);
+    kafka_release_batch(d->c, d->msgs, n);
+    return r;
+}
+
+/* ---- clients shared by the drivers of one worker thread ---- */
+
+/* Driver d starts (join) or stops reading through the shared consumer.
+ * A join has the consumer assigned anew before its next poll
+ * (share_assign, once for every driver that joined meanwhile).  A driver
+ * that leaves leaves its partitions assigned until the next join: their
+ * records go to no driver (driver_step_shared drops them), while a new
+ * assignment would fetch again every record the consumer holds for the
+ * others (a bounded run's tasks end one by one). */
+static void share_join(DriverShare *sh, struct Driver *d, bool join)
+{
+    if (join) {
+        if (sh->nds == sh->capds) {
+            sh->capds = sh->capds ? 2 * sh->capds : 8;
+            sh->ds = realloc(sh->ds, sizeof *sh->ds * (size_t)sh->capds);
+            if (!sh->ds) abort();
+        }
+        sh->ds[sh->nds++] = d;
+    } else {
+        int k = 0;
+        while (k < sh->nds && sh->ds[k] != d) k++;
+        if (k == sh->nds) return;
+        memmove(sh->ds + k, sh->ds + k + 1, sizeof *sh->ds * (size_t)(sh->nds - k - 1));
+        sh->nds--;
+        return;
+    }
+    sh->dirty = true;
+}
+
+/* The shared consumer is assigned every partition of the drivers reading
+ * through it, each from where its driver stands (the next offset it has
+ * not read; where it starts, for a partition it has not read yet).
+ * Records fetched and not yet polled are fetched again.  0, or -1
+ * (sh->err). */
+static int share_assign(DriverShare *sh)
+{
+    sh->dirty = false;
+    int n = 0;
+    for (int i = 0; i < sh->nds; i++) n += sh->ds[i]->nparts;
+    kafka_tp *tps = malloc(sizeof *tps * (size_t)(n + 1));
+    if (!tps) abort();
+    n = 0;
+    for (int i = 0; i < sh->nds; i++) {
+        const Driver *o = sh->ds[i];
+        for (int k = 0; k < o->nparts; k++) {
+            tps[n] = o->tps[k];
+            if (o->pos[k].offset >= 0) tps[n].offset = o->pos[k].offset;
+            n++;
+        }
+    }
+    int rc = kafka_assign(sh->c, tps, n, sh->err, sizeof sh->err);
+    free(tps);
+    return rc;
+}
+
+DriverShare *driver_share_new(void)
+{
+    DriverShare *sh = calloc(1, sizeof *sh);
+    if (!sh) abort();
+    return sh;
+}
+
+void driver_share_free(DriverShare *sh)
+{
+    if (!sh) return;
+    kafka_consumer_free(sh->c);
+    if (sh->p) {
+        kafka_producer_flush(sh->p, 1000, sh->err, sizeof sh->err);
+        kafka_producer_free(sh->p);
+    }
+    free(sh->msgs);
+    free(sh->ds);
+    free(sh);
+}
+
+/* The driver whose partition record m is (NULL: none of them; the last
+ * one found is tried first: a poll's records come in runs of a partition). */
+static Driver *owner_of(Driver **ds, const int *rcs, int n, const kafka_msg *m, int *last)
+{
+    for (int k = 0; k < n; k++) {
+        int i = (*last + k) % n;
+        Driver *d = ds[i];
+        if (rcs[i] || d->phase != DRV_RUN) continue;
+        const DrvTopic *t = topic_of(d, m, NULL);
+        if (t && m->partition >= t->p0 && m->partition < t->p0 + t->nparts) {
+            *last = i;
+            return d;
+        }
+    }
+    return NULL;
+}
+
+int driver_step_shared(DriverShare *sh, Driver **ds, int *rcs, int n, int timeout_ms)
+{
+    int64_t wait = timeout_ms;
+    bool full = false;
+    int live = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t w;
+        bool f;
+        if (rcs[i]) continue;
+        rcs[i] = step_begin(ds[i], timeout_ms, &w, &f);
+        if (rcs[i]) continue;
+        live++;
+        if (w < wait) wait = w;
+        full = full || f;
+    }
+    if (!live) return 0;
+    int got = 0;
+    if (sh->dirty && sh->c && share_assign(sh) < 0) {
+        for (int i = 0; i < n; i++)
+            if (!rcs[i]) {
+                job_fail(ds[i]->job, "source '%s': %s", ds[i]->topics[0].table->name, sh->err);
+                rcs[i] = step_fail(ds[i]);
+            }
+        return 0;
+    }
+    if (full && sh->p) kafka_producer_serve(sh->p, (int)(wait > 0 ? wait : 1));
+    else if (sh->c) {
+        if (!sh->msgs && !(sh->msgs = malloc(sizeof *sh->msgs * 10000))) abort();
+        got = kafka_poll_batch(sh->c, sh->msgs, 10000, (int)wait, sh->err, sizeof sh->err);
+    } else if (wait > 0) nanosleep(&(struct timespec){0, (long)wait * 1000000L}, NULL);
+    if (got < 0) {
+        for (int i = 0; i < n; i++)
+            if (!rcs[i]) {
+                job_fail(ds[i]->job, "source '%s': %s", ds[i]->topics[0].table->name, sh->err);
+                rcs[i] = step_fail(ds[i]);
+            }
+        return 0;
+    }
+    for (int i = 0; i < n; i++) ds[i]->got = 0;
+    int last = 0;
+    for (int k = 0; k < got; k++) {   /* each record to the driver of its partition */
+        Driver *d = owner_of(ds, rcs, n, &sh->msgs[k], &last);
+        if (d) d->msgs[d->got++] = sh->msgs[k];
+    }
+    for (int i = 0; i < n; i++)
+        if (!rcs[i]) rcs[i] = step_end(ds[i], ds[i]->msgs, ds[i]->got);
+    kafka_release_batch(sh->c, sh->msgs, got);
+    return 0;
+}
+
 int driver_got(const Driver *d) { return d->phase == DRV_RUN ? d->got : 0; }
 
 /* The clean stop: the final watermark of a bounded run read to its end,
@@ -1923,8 +2143,12 @@ int driver_close(Driver *d)
     for (int i = 0; i < d->lat_len; i++) free(d->lat_wait[(d->lat_head + i) % (int)(sizeof d->lat_wait / sizeof d->lat_wait[0])].ts);
     free(d->msgs);
     free(d->recs);
-    kafka_consumer_free(d->c);
-    if (d->out.p) {
+    if (d->c_shared) {
+        share_join(d->share, d, false);   /* the worker's consumer goes on without its partitions */
+    } else {
+        kafka_consumer_free(d->c);
+    }
+    if (d->out.p && !d->p_shared) {
         kafka_producer_flush(d->out.p, rc ? 1000 : 0, d->err, sizeof d->err);
         kafka_producer_free(d->out.p);
     }

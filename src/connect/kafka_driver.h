@@ -38,6 +38,24 @@ int     driver_step(Driver *d, int timeout_ms);
 int     driver_got(const Driver *d);
 int     driver_close(Driver *d);
 
+/* Clients shared by the drivers a worker thread steps (Kafka Streams' model:
+ * one consumer and one producer per thread, records dealt to each task by
+ * topic and partition).  A driver opened with driver_open_shared makes its
+ * own consumer for what it does before reading (start positions, a
+ * restart's scans), then hands its partitions to the shared one
+ * (share_join) and writes through the shared producer, which the
+ * first such driver makes with its properties: share one only among drivers
+ * of the same plan (the tasks of one stage).  driver_step_shared steps the
+ * n drivers of a share once, with one poll: rcs[i] is driver i's step
+ * result (non-zero ones are skipped: that driver is over; the caller closes
+ * it).  driver_close takes its partitions off the shared consumer.
+ * driver_share_free after every driver of it is closed. */
+typedef struct DriverShare DriverShare;
+DriverShare *driver_share_new(void);
+void         driver_share_free(DriverShare *sh);
+Driver      *driver_open_shared(Job *j, const char *bootstrap, volatile sig_atomic_t *stop, DriverShare *sh);
+int          driver_step_shared(DriverShare *sh, Driver **ds, int *rcs, int n, int timeout_ms);
+
 /* The tasks of a stage: the largest partition count of the topics its
  * sources read (docs/scaling.md), waiting for topics that do not exist
  * yet.  0, 1 when stopped meanwhile, -1 (the message in j->err). */

@@ -8,10 +8,11 @@
  * tasks of a stage is the largest partition count of its inputs, asked of
  * the cluster when the run starts.  Tasks are dealt round-robin to N worker
  * threads; each worker steps its tasks' Kafka drivers in turn
- * (driver_step), waiting a little in the poll only when none of them had
- * records, so an idle job does not spin.  Each task has its own consumer
- * and producer (one client pair per task; Kafka Streams shares one per
- * thread — not done here).
+ * (driver_step_shared), waiting a little in the poll only when none of
+ * them had records, so an idle job does not spin.  As in Kafka Streams, a
+ * worker has one consumer and one producer (per stage it runs tasks of:
+ * a DriverShare), shared by its tasks: one poll per round, each record
+ * dealt to the task of its topic and partition.
  *
  * A worker's task list is guarded by its mutex and read afresh on every
  * round, so tasks can be added to a running worker (worker_add) — what a
@@ -74,6 +75,8 @@ typedef struct Worker {
     Task   **tasks;       /* the tasks it steps */
     int      ntasks, cap; /* count, capacity */
     int      done;        /* set (atomically) when every task of it has ended */
+    DriverShare **shares; /* per stage: the clients its tasks of that stage share (made when needed) */
+    int      nshares;     /* count (the plan's stages) */
 } Worker;
 
 struct TaskSet {
@@ -304,40 +307,70 @@ static void *worker_main(void *arg)
     TaskSet *ts = w->ts;
     bool idle = false;
     Task **mine = NULL;
-    int cap = 0;
+    Driver **ds = NULL;
+    int *rcs = NULL, cap = 0;
     for (;;) {
         pthread_mutex_lock(&w->mu);   /* this round's tasks */
         int n = w->ntasks;
         if (n > cap) {
             cap = n;
             mine = realloc(mine, sizeof *mine * (size_t)cap);
-            if (!mine) abort();
+            ds = realloc(ds, sizeof *ds * (size_t)cap);
+            rcs = realloc(rcs, sizeof *rcs * (size_t)cap);
+            if (!mine || !ds || !rcs) abort();
         }
         if (n) memcpy(mine, w->tasks, sizeof *mine * (size_t)n);
         pthread_mutex_unlock(&w->mu);
         int live = 0;
         bool got = false;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++) {   /* a task new to this worker: start it, with its stage's shared clients */
             Task *t = mine[i];
-            if (t->over) continue;
-            if (!t->drv) {   /* a task new to this worker: start it */
-                job_snap_phase(t->job, PHASE_STARTING);
-                t->drv = driver_open(t->job, ts->bootstrap, &ts->halt);
+            if (t->over || t->drv) continue;
+            if (!w->shares[t->stage]) w->shares[t->stage] = driver_share_new();
+            job_snap_phase(t->job, PHASE_STARTING);
+            t->drv = driver_open_shared(t->job, ts->bootstrap, &ts->halt, w->shares[t->stage]);
+        }
+        /* One step of every task, stage by stage (one poll of the stage's
+         * consumer each).  Idle (no task had records last round): the poll
+         * waits a little, so the round does not spin; else it does not. */
+        for (int s = 0; s < w->nshares; s++) {
+            int k = 0;
+            for (int i = 0; i < n; i++)
+                if (!mine[i]->over && mine[i]->stage == s) {
+                    ds[k] = mine[i]->drv;
+                    rcs[k] = 0;
+                    mine[k] = mine[i];   /* (compacted in place: i >= k) */
+                    k++;
+                }
+            if (!k) continue;
+            driver_step_shared(w->shares[s], ds, rcs, k, idle ? 10 : 0);
+            for (int i = 0; i < k; i++) {
+                if (rcs[i] != 0) {
+                    task_end(ts, mine[i]);
+                    continue;
+                }
+                live++;
+                got = got || driver_got(mine[i]->drv) > 0;
             }
-            /* Idle (no task had records last round): each poll waits a
-             * little, so the round does not spin; else none waits. */
-            int r = driver_step(t->drv, idle ? (n > 4 ? 2 : 10) : 0);
-            if (r != 0) {
-                task_end(ts, t);
-                continue;
-            }
-            live++;
-            got = got || driver_got(t->drv) > 0;
+            /* the other stages' tasks come after these in the list again */
+            pthread_mutex_lock(&w->mu);
+            n = w->ntasks;
+            if (n > cap) n = cap;   /* (tasks added meanwhile wait for the next round) */
+            memcpy(mine, w->tasks, sizeof *mine * (size_t)n);
+            pthread_mutex_unlock(&w->mu);
         }
         idle = !got;
-        if (!live) break;
+        if (!live) {
+            pthread_mutex_lock(&w->mu);
+            bool more = w->ntasks > n;   /* a task added while the others ended */
+            pthread_mutex_unlock(&w->mu);
+            if (!more) break;
+        }
     }
+    for (int s = 0; s < w->nshares; s++) driver_share_free(w->shares[s]);   /* (every driver of them is closed) */
     free(mine);
+    free(ds);
+    free(rcs);
     __atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
@@ -511,7 +544,9 @@ int tasks_run(TaskSet *ts, const char *bootstrap, volatile sig_atomic_t *stop)
     ts->workers = calloc((size_t)ts->nworkers, sizeof *ts->workers);
     if (!ts->workers) abort();
     for (int w = 0; w < ts->nworkers; w++) {
-        ts->workers[w] = (Worker){.ts = ts, .id = w};
+        ts->workers[w] = (Worker){.ts = ts, .id = w, .nshares = stage_count(pj->plan)};
+        ts->workers[w].shares = calloc((size_t)ts->workers[w].nshares, sizeof *ts->workers[w].shares);
+        if (!ts->workers[w].shares) abort();
         pthread_mutex_init(&ts->workers[w].mu, NULL);
     }
     for (int i = 0; i < ts->ntasks; i++) worker_add(&ts->workers[i % ts->nworkers], &ts->tasks[i]);   /* round-robin */
@@ -552,6 +587,7 @@ void tasks_free(TaskSet *ts)
     for (int i = 0; i < ts->ntasks; i++) job_free(ts->tasks[i].job);
     for (int w = 0; ts->workers && w < ts->nworkers; w++) {
         free(ts->workers[w].tasks);
+        free(ts->workers[w].shares);
         pthread_mutex_destroy(&ts->workers[w].mu);
     }
     free(ts->workers);
