@@ -291,6 +291,8 @@ static int mem_feed(const TestCase *tc, const TestJob *tj, eddy_job *job, TestRe
     return rc;
 }
 
+static long long test_parallelism;   /* --parallelism N: every case's 'parallelism.default' unless it sets its own */
+
 static int mem_run(void *ctx, const TestCase *tc, TestResult *r)
 {
     (void)ctx;
@@ -302,6 +304,13 @@ static int mem_run(void *ctx, const TestCase *tc, TestResult *r)
     PtrList scripts = {0};
     Arena tmp;
     arena_init(&tmp, 4096);
+    if (test_parallelism > 1) {   /* as if the case began with the SET (one of its own comes later and wins) */
+        char set[96];
+        int n = snprintf(set, sizeof set, "SET 'parallelism.default' = '%lld';", test_parallelism);
+        eddy_script *s = NULL;
+        if (eddy_compile(e, set, (size_t)n, "--parallelism", &s)) r->error = arena_strdup(&r->arena, eddy_errmsg(e));
+        eddy_script_free(s);
+    }
     for (int si = 0; si < tc->nsecs; si++) {
         const TestSection *sec = tc->secs[si];
         if (sec->kind != TS_SQL) continue;
@@ -849,6 +858,7 @@ typedef struct TestOpts {
     bool update;          /* --update: rewrite failing expectations */
     bool broker;          /* --broker: also over Kafka */
     bool verbose;         /* -v: name the cases that pass */
+    long long parallelism;/* --parallelism N */
 } TestOpts;
 
 static const OptionDef test_flags[] = {
@@ -859,6 +869,9 @@ static const OptionDef test_flags[] = {
             "each sink's final table must equal the in-memory run's"},
     {.name = "verbose", .type = OPT_BOOL, .to = {OPT_FIELD(TestOpts, verbose)}, .letter = 'v',
      .doc = "also name the cases that pass"},
+    {.name = "parallelism", .type = OPT_INT, .to = {OPT_FIELD(TestOpts, parallelism)}, .min = 1, .max = 64, .metavar = "N",
+     .doc = "run every case as a job of N tasks per stage ('parallelism.default', unless the case sets it): the plan cut "
+            "into stages joined by exchanges, run in memory; the results must be the same"},
     {0},
 };
 
@@ -988,6 +1001,7 @@ int cmd_test_main(int argc, char **argv)
     if (rc >= 0) return rc;
     bool update = o.update, verbose = o.verbose;
     broker_mode = o.broker;
+    test_parallelism = o.parallelism;
     Totals t = {0};
     for (int i = 0; i < args.n; i++) test_file(args.v[i], &test_memory_runner, update, verbose, &t);
     if (update && t.updated) printf("updated %d case%s in %d file%s\n", t.updated, t.updated == 1 ? "" : "s", t.files_updated, t.files_updated == 1 ? "" : "s");

@@ -337,6 +337,8 @@ struct Job {
                                 "dead_letter_from" (owned; NULL = none): see job_dead_letter_seen */
     struct DeadLetterSeen *dl_seen; /* copies already in a dead-letter topic after a restart, sorted */
     int         ndl_seen;    /* count */
+    JobOutput   xout;        /* where exchanges' records go when not `out` (emit NULL: `out`): an in-memory run of
+                                stages (stage_mem.c) hands them to the next stage while the tables' sinks write nothing */
     int         task;        /* which task of its stage this job is (job_set_task; 0 of 1 unless run in parallel) */
     int         ntasks;      /* the stage's tasks */
 };

@@ -199,11 +199,15 @@ static void xsink_end(OpState *s)
     free(x);
 }
 
+/* Where the exchange's records go: Job.xout, else Job.out. */
+static const JobOutput *xsink_out(const Job *j) { return j->xout.emit ? &j->xout : &j->out; }
+
 static int xsink_parts(OpState *s, XSink *x)
 {
     if (x->nparts > 0) return x->nparts;
     Job *j = s->job;
-    int n = j->out.partitions ? j->out.partitions(j->out.ctx, x->t->conn.topic) : -1;
+    const JobOutput *o = xsink_out(j);
+    int n = o->partitions ? o->partitions(o->ctx, x->t->conn.topic) : -1;
     x->nparts = n > 0 ? n : j->ntasks;
     return x->nparts;
 }
@@ -233,15 +237,15 @@ static int xsink_emit(OpState *s, XSink *x, int32_t part, const StrBuf *rec)
     Job *j = s->job;
     OutRecord r = {.topic = x->t->conn.topic, .key = NULL, .val = rec->s, .vlen = rec->len, .partition = part};
     char err[256];
-    if (j->out.emit(j->out.ctx, &r, err, sizeof err)) return job_fail(j, "exchange '%s': %s", x->t->conn.topic, err);
-    j->stats.records_out++;
+    const JobOutput *o = xsink_out(j);
+    if (o->emit(o->ctx, &r, err, sizeof err)) return job_fail(j, "exchange '%s': %s", x->t->conn.topic, err);
     return 0;
 }
 
 /* A marker to every partition. */
 static int xsink_marker(OpState *s, XSink *x, int64_t gen, int64_t epoch, int64_t wm, int flags)
 {
-    if (!s->job->out.emit) return 0;
+    if (!xsink_out(s->job)->emit) return 0;
     XRecord m = {.type = XREC_MARKER, .task = s->job->task, .gen = gen, .epoch = epoch, .watermark = wm, .flags = flags,
                  .ntasks = s->job->ntasks};
     x->rec.len = 0;
@@ -276,7 +280,7 @@ static int xsink_process(OpState *s, int port, Batch *in, Batch *out)
     (void)port, (void)out;
     XSink *x = s->priv;
     Job *j = s->job;
-    if (!j->out.emit || in->n == 0) return 0;
+    if (!xsink_out(j)->emit || in->n == 0) return 0;
     xsink_epoch(j, x);
     int nparts = xsink_parts(s, x);
     for (int i = 0; i < in->n; i++) {
@@ -300,13 +304,14 @@ static int xsink_process(OpState *s, int port, Batch *in, Batch *out)
 }
 
 /* Without a state file every mini-batch commits: a marker when it wrote
- * rows or moved the watermark. */
+ * rows or moved the watermark; and so does a rise of the watermark (rows
+ * a window fired go on with the time that fired them). */
 static int xsink_flush(OpState *s, Batch *out)
 {
     (void)out;
     XSink *x = s->priv;
     Job *j = s->job;
-    if (j->state || !j->out.emit) return 0;
+    if (j->state || !xsink_out(j)->emit) return 0;
     xsink_epoch(j, x);
     int flags = xsink_flags(s);
     if (!x->wrote && x->m_any && x->m_wm == s->stats.watermark && x->m_flags == flags) return 0;
@@ -406,8 +411,14 @@ static void xsink_fingerprint(const PlanNode *n, StrBuf *out)
     for (int i = 0; i < t->ncols; i++) type_print(out, t->cols[i].type), sb_putc(out, ';');
 }
 
+static int xsink_advance(OpState *s, int64_t wm, Batch *out)
+{
+    (void)wm;
+    return xsink_flush(s, out);
+}
+
 const OpVTable op_exchange_sink_vt = {
-    .init = xsink_init, .process = xsink_process, .flush = xsink_flush, .checkpoint = xsink_checkpoint,
+    .init = xsink_init, .process = xsink_process, .flush = xsink_flush, .advance = xsink_advance, .checkpoint = xsink_checkpoint,
     .restore = xsink_restore, .end = xsink_end, .fingerprint = xsink_fingerprint, .commit = xsink_commit,
     .start = xsink_start, .committed = xsink_committed,
 };
