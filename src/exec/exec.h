@@ -504,6 +504,9 @@ WmGen *wm_new_writers(void);
 void   wm_writer(WmGen *g, int32_t task, int64_t wm, bool idle);
 /* Partitions (or writers) the generator knows. */
 int    wm_nparts(const WmGen *g);
+/* Whether no partition holds the source's watermark back at now_ms: none
+ * assigned, or every one idle. */
+bool   wm_idle(const WmGen *g, int64_t now_ms);
 /* Advances source `source` (job_advance) if its watermark rose. */
 int    wm_advance(Job *j, int source);
 /* The headers of a record read from Kafka (up to max); their count. */

@@ -44,6 +44,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "eval.h"
 #include "exchange.h"
 #include "exec.h"
 #include "htab.h"
@@ -182,7 +183,7 @@ static int xsink_init(OpState *s)
     x->types = xcalloc((size_t)x->ncols + 1, sizeof *x->types);
     x->key_types = xcalloc((size_t)x->t->nkeycols + 1, sizeof *x->key_types);
     for (int i = 0; i < x->ncols; i++) x->types[i] = x->t->cols[i].type;
-    for (int i = 0; i < x->t->nkeycols; i++) x->key_types[i] = x->t->cols[x->t->keycols[i]].type;
+    for (int i = 0; i < x->t->nkeycols; i++) x->key_types[i] = x->t->keyexprs ? x->t->keyexprs[i]->type : x->t->cols[x->t->keycols[i]].type;
     x->gen = wall_us();
     return 0;
 }
@@ -212,7 +213,9 @@ static int xsink_parts(OpState *s, XSink *x)
     return x->nparts;
 }
 
-/* A task reading no partition of a watermarked Kafka table: its watermark never moves, and holds nothing back. */
+/* A task whose watermarked Kafka tables' partitions are none or all idle
+ * (a task reading no partition, or one silent for the idle timeout): its
+ * watermark holds nothing back. */
 static bool writer_idle(const Job *j)
 {
     bool any = false;
@@ -221,7 +224,7 @@ static bool writer_idle(const Job *j)
         if (src->vt == &op_exchange_source_vt) return false;
         WmGen *g = source_wmgen(src);
         if (!g) continue;
-        if (wm_nparts(g) > 0) return false;
+        if (!wm_idle(g, j->clock_ms)) return false;
         any = true;
     }
     return any;
@@ -264,13 +267,16 @@ static void xsink_epoch(const Job *j, XSink *x)
     if (!x->epoch) x->epoch = j->ckpt_base + 1;   /* the checkpoint rows written now will belong to */
 }
 
-/* A restarted writer first says again what its last checkpoint committed. */
+/* A restarted writer first says again what its last checkpoint committed;
+ * a new one says it exists (its watermark, whether it is idle: a task
+ * reading no partition), committing nothing, so that readers wait for it,
+ * or not, from the start. */
 static int xsink_start(OpState *s, Batch *out)
 {
     (void)out;
     XSink *x = s->priv;
     xsink_epoch(s->job, x);
-    if (!x->r_have) return 0;
+    if (!x->r_have) return xsink_marker(s, x, x->gen, x->epoch - 1, s->stats.watermark, xsink_flags(s));
     x->r_have = false;
     return xsink_marker(s, x, x->r_gen, x->r_epoch, x->r_wm, x->r_flags);
 }
@@ -286,7 +292,17 @@ static int xsink_process(OpState *s, int port, Batch *in, Batch *out)
     for (int i = 0; i < in->n; i++) {
         const Value *row = batch_row(in, i);
         int32_t part = 0;
-        if (x->t->nkeycols) {
+        if (x->t->keyexprs) {   /* a join's key expressions (CASTs to the common type) */
+            Value kv[64];
+            EvalCtx cx;
+            exec_eval_ctx(s, &cx);
+            int nk = x->t->nkeycols < 64 ? x->t->nkeycols : 64;
+            for (int k = 0; k < nk; k++)
+                if (eval_expr(x->t->keyexprs[k], row, &kv[k], &cx)) return exec_eval_fail(s, cx.errpos, cx.err);
+            x->key.len = 0;
+            rowkey_encode(&x->key, x->key_types, kv, NULL, nk);
+            part = (int32_t)(htab_hash(x->key.s ? x->key.s : "", x->key.len) % (uint64_t)nparts);
+        } else if (x->t->nkeycols) {
             x->key.len = 0;
             rowkey_encode(&x->key, x->key_types, row, x->t->keycols, x->t->nkeycols);
             part = (int32_t)(htab_hash(x->key.s ? x->key.s : "", x->key.len) % (uint64_t)nparts);
@@ -417,8 +433,15 @@ static int xsink_advance(OpState *s, int64_t wm, Batch *out)
     return xsink_flush(s, out);
 }
 
+/* (a partition may have become idle) */
+static int xsink_clock(OpState *s, int64_t now_ms, Batch *out)
+{
+    (void)now_ms;
+    return xsink_flush(s, out);
+}
+
 const OpVTable op_exchange_sink_vt = {
-    .init = xsink_init, .process = xsink_process, .flush = xsink_flush, .advance = xsink_advance, .checkpoint = xsink_checkpoint,
+    .init = xsink_init, .process = xsink_process, .flush = xsink_flush, .advance = xsink_advance, .clock = xsink_clock, .checkpoint = xsink_checkpoint,
     .restore = xsink_restore, .end = xsink_end, .fingerprint = xsink_fingerprint, .commit = xsink_commit,
     .start = xsink_start, .committed = xsink_committed,
 };

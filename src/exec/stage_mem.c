@@ -44,6 +44,7 @@ struct StageRun {
     int         qhead, qn, qcap; /* first, end, capacity */
     int64_t    *offsets;  /* next offset per (exchange topic, partition): [stage source slot * ntasks + partition] */
     char        err[1024];/* the first failure */
+    bool        started;  /* every task's job_start ran (after the partitions were declared) */
     int64_t     records_in; /* records pushed for tables */
 };
 
@@ -176,8 +177,23 @@ void stagerun_free(StageRun *sr)
 
 const char *stagerun_errmsg(const StageRun *sr) { return sr->err; }
 
+/* Every task starts, stage by stage (an exchange's writers say they exist:
+ * a task reading no partition holds no reader back). */
+static int start_all(StageRun *sr)
+{
+    if (sr->started) return 0;
+    sr->started = true;
+    for (int s = 0; s < sr->p->nstages; s++)
+        for (int t = 0; t < sr->ntasks; t++) {
+            if (job_start(sr->jobs[s][t])) return fail_from(sr, sr->jobs[s][t]);
+            if (drain(sr)) return -1;
+        }
+    return 0;
+}
+
 int stagerun_push(StageRun *sr, const char *table, const RawRecord *rec)
 {
+    if (start_all(sr)) return -1;
     bool any = false;
     for (int s = 0; s < sr->p->nstages; s++) {
         const Plan *sp = sr->p->stages[s];
@@ -219,9 +235,14 @@ int stagerun_partitions(StageRun *sr, const char *table, const int32_t *parts, i
     return rc;
 }
 
+static int do_flush(Job *j, int64_t arg) { return (void)arg, job_flush(j); }
+static int do_clock(Job *j, int64_t now) { return job_set_clock(j, now); }
+static int do_final(Job *j, int64_t arg) { return (void)arg, job_final_watermark(j); }
+
 /* Calls fn on every task, stage by stage, handing each stage's output on before the next. */
 static int each_task(StageRun *sr, int (*fn)(Job *j, int64_t arg), int64_t arg)
 {
+    if (fn != do_clock && start_all(sr)) return -1;   /* (the clock comes before the partitions) */
     for (int s = 0; s < sr->p->nstages; s++) {
         for (int t = 0; t < sr->ntasks; t++) {
             Job *j = sr->jobs[s][t];
@@ -232,9 +253,6 @@ static int each_task(StageRun *sr, int (*fn)(Job *j, int64_t arg), int64_t arg)
     return 0;
 }
 
-static int do_flush(Job *j, int64_t arg) { return (void)arg, job_flush(j); }
-static int do_clock(Job *j, int64_t now) { return job_set_clock(j, now); }
-static int do_final(Job *j, int64_t arg) { return (void)arg, job_final_watermark(j); }
 
 int stagerun_flush(StageRun *sr) { return each_task(sr, do_flush, 0); }
 int stagerun_set_clock(StageRun *sr, int64_t now_ms) { return each_task(sr, do_clock, now_ms); }
@@ -243,6 +261,7 @@ int stagerun_final_watermark(StageRun *sr) { return each_task(sr, do_final, 0); 
 int stagerun_generate(StageRun *sr, int64_t max, bool *done)
 {
     *done = true;
+    if (start_all(sr)) return -1;
     for (int s = 0; s < sr->p->nstages; s++) {
         for (int t = 0; t < sr->ntasks; t++) {
             Job *j = sr->jobs[s][t];

@@ -169,3 +169,12 @@ void wm_writer(WmGen *g, int32_t task, int64_t wm, bool idle)
 }
 
 int wm_nparts(const WmGen *g) { return g ? g->nparts : 0; }
+
+bool wm_idle(const WmGen *g, int64_t now_ms)
+{
+    for (int i = 0; g && i < g->nparts; i++) {
+        const WmPart *p = &g->parts[i];
+        if (!p->idle && !(g->idle_ms > 0 && now_ms - p->active_ms > g->idle_ms)) return false;
+    }
+    return true;
+}

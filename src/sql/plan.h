@@ -69,6 +69,8 @@ typedef struct PlanTable {
     int        *keycols;  /* columns in the record key */
     int         nkeycols; /* count */
     Connector   conn;     /* topic, formats, modes, properties */
+    BExpr     **keyexprs; /* an exchange keyed by expressions over its rows (a join's key `CAST(a AS BIGINT)`):
+                             nkeycols of them instead of keycols; NULL = keycols */
 } PlanTable;
 
 /*

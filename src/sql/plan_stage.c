@@ -34,8 +34,9 @@
  * Each stage is a complete Plan (Plan.stages): its nodes are copies of
  * the original's (renumbered, with their own edges; expressions and tables
  * shared), plus the exchanges' sinks and sources and the local aggregates.
- * What is refused, naming the operator: a key that is an expression rather
- * than a column (eddy's exchanges partition by columns), and a plan whose
+ * A join's key that is an expression (a CAST to the type both sides meet
+ * in) is evaluated by the exchange (PlanTable.keyexprs).  What is refused,
+ * naming the operator: a plan whose
  * cut would make a stage read its own output (an operator's input joined
  * again with rows from before its exchange, as `SELECT … UNION ALL` of an
  * aggregate and its own input).
@@ -78,6 +79,7 @@ typedef struct Need {
     bool        keyed;    /* the rows of a key must meet in one task */
     int        *cols;     /* the key's columns of the input (none: every row in one place) */
     int         n;        /* count */
+    BExpr     **exprs;    /* a join's key with an expression: the key expressions (cols NULL), else NULL */
 } Need;
 
 typedef struct Stager {
@@ -98,21 +100,20 @@ static int *seq_cols(Plan *p, int n)
     return c;
 }
 
-/* The columns of key expressions (each must be a plain column); -1 with an
- * error when one is not. */
-static int key_columns(Stager *sg, const PlanNode *n, BExpr *const *keys, int nkeys, int **out)
+/* A join side's key: its columns, or (one is an expression: a CAST to the
+ * type both sides meet in) the expressions, which the exchange evaluates. */
+static void key_columns(Stager *sg, BExpr *const *keys, int nkeys, Need *nd)
 {
     int *c = arena_alloc(&sg->p->arena, sizeof(int) * (size_t)(nkeys ? nkeys : 1));
     for (int k = 0; k < nkeys; k++) {
-        if (keys[k]->kind != BX_COL)
-            return diag_error(sg->d, DIAG_PLAN, keys[k]->pos,
-                              "parallelism.default > 1: the %s's key is an expression, and eddy's exchanges partition rows by "
-                              "columns; compute the key in a subquery (a column), or run with parallelism 1",
-                              plan_label(n));
+        if (keys[k]->kind != BX_COL) {
+            nd->exprs = (BExpr **)keys;
+            nd->cols = NULL;
+            return;
+        }
         c[k] = keys[k]->col;
     }
-    *out = c;
-    return 0;
+    nd->cols = c;
 }
 
 static int need_of(Stager *sg, const PlanNode *n, int port, Need *nd)
@@ -137,7 +138,8 @@ static int need_of(Stager *sg, const PlanNode *n, int port, Need *nd)
     case PLAN_WINDOW_JOIN: {
         const JoinPlan *jp = plan_join(n);
         nd->keyed = true, nd->n = jp->nkeys;
-        return key_columns(sg, n, port ? jp->rkeys : jp->lkeys, jp->nkeys, &nd->cols);
+        key_columns(sg, port ? jp->rkeys : jp->lkeys, jp->nkeys, nd);
+        return 0;
     }
     case PLAN_RANK:
     case PLAN_WINDOW_RANK:
@@ -171,7 +173,7 @@ static int need_of(Stager *sg, const PlanNode *n, int port, Need *nd)
 static bool part_serves(const Part *pt, const Need *nd)
 {
     if (pt->kind == PART_SINGLE) return true;
-    if (pt->kind != PART_HASH || nd->n == 0 || pt->n == 0) return false;
+    if (pt->kind != PART_HASH || nd->n == 0 || pt->n == 0 || nd->exprs) return false;
     for (int i = 0; i < pt->n; i++) {   /* hashed by a subset of the key: equal keys, equal hashes */
         bool in = false;
         for (int k = 0; k < nd->n && !in; k++) in = nd->cols[k] == pt->cols[i];
@@ -265,8 +267,10 @@ static const char *topic_safe(Plan *p, const char *name)
 }
 
 /* The exchange's table: the writer's columns, keyed by key (none: single). */
-static PlanTable *exchange_table(Plan *p, const char *job, int k, const PlanNode *w, const int *key, int nkey)
+static PlanTable *exchange_table(Plan *p, const char *job, int k, const PlanNode *w, const Need *nd)
 {
+    const int *key = nd->cols;
+    int nkey = nd->n;
     Arena *a = &p->arena;
     PlanTable *t = arena_alloc(a, sizeof *t);
     t->name = arena_printf(a, "%s-x%d", job, k);
@@ -278,8 +282,9 @@ static PlanTable *exchange_table(Plan *p, const char *job, int k, const PlanNode
         t->cols[i].kind = COL_PHYSICAL;
     }
     t->keycols = arena_alloc(a, sizeof(int) * (size_t)(nkey ? nkey : 1));
-    if (nkey) memcpy(t->keycols, key, sizeof(int) * (size_t)nkey);
+    if (nkey && key) memcpy(t->keycols, key, sizeof(int) * (size_t)nkey);
     t->nkeycols = nkey;
+    t->keyexprs = nd->exprs;
     /* its changelog as the writer's (EXPLAIN shows it on the exchange) */
     t->npk = w->updating && w->has_key ? w->nkey : 0;
     t->pk = arena_alloc(a, sizeof(int) * (size_t)(t->npk ? t->npk : 1));
@@ -377,7 +382,7 @@ static PlanNode *exchange(Stager *sg, Plan **stages, PlanNode **copy, const char
         stage_edge(p, w, l);
         w = l;
     }
-    const PlanTable *t = exchange_table(p, job, k, w, nd->cols, nd->n);
+    const PlanTable *t = exchange_table(p, job, k, w, nd);
     /* the writer: a sink into the exchange */
     SinkPlan sk = {.node = *w, .table = t, .nsink = w->ncols};
     sk.node.kind = PLAN_SINK;
@@ -445,6 +450,7 @@ int plan_stages(Plan *p, Diag *d)
             ncuts += cut;
             if (port < 2) {
                 in[port] = cut ? (Part){q->n ? PART_HASH : PART_SINGLE, q->cols, q->n} : *up;
+                if (cut && q->exprs) in[port] = (Part){PART_ANY, NULL, 0};   /* (by values no column holds) */
             }
         }
         if (n->kind == PLAN_AGG && sg.cut[i][0] && can_two_phase(p, n)) sg.two_phase[i] = true;
@@ -564,7 +570,13 @@ void plan_stage_describe_exchange(const PlanTable *t, ExplainAttrs *a)
     if (t->nkeycols) {
         StrBuf b = {0};
         sb_puts(&b, "hash[");
-        for (int i = 0; i < t->nkeycols; i++) sb_printf(&b, "%s%s", i ? ", " : "", t->cols[t->keycols[i]].name);
+        const char **names = arena_alloc(a->arena, sizeof(char *) * (size_t)(t->ncols ? t->ncols : 1));
+        for (int i = 0; i < t->ncols; i++) names[i] = t->cols[i].name;
+        for (int i = 0; i < t->nkeycols; i++) {
+            if (i) sb_puts(&b, ", ");
+            if (t->keyexprs) bexpr_print(&b, t->keyexprs[i], names);
+            else sb_puts(&b, names[t->keycols[i]]);
+        }
         sb_putc(&b, ']');
         explain_attr(a, "distribution", arena_strdup(a->arena, b.s));
         sb_free(&b);
