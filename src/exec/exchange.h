@@ -44,5 +44,8 @@ void xrec_encode(StrBuf *out, const XRecord *r);
 /* Parses a record; 0, or -1 with the reason in err (truncated, unknown
  * type, a number out of range).  Data rows are not decoded here. */
 int  xrec_decode(const char *buf, size_t len, XRecord *out, char *err, size_t errlen);
+/* A varint at *p (before end), zigzag-decoded or not (then at most
+ * INT64_MAX); 0, or -1 when truncated or out of range. */
+int  xrec_get_num(const unsigned char **p, const unsigned char *end, int64_t *v, bool zigzag);
 
 #endif
