@@ -66,6 +66,7 @@ static int kafka_emit(void *ctx, const OutRecord *r, char *err, size_t errlen)
     int32_t part = -1;
     for (int i = 0; i < o->nfixed; i++)
         if (r->topic == o->fixed[i]) part = 0;
+    if (r->partition >= 0) part = r->partition;   /* chosen by the sink (an exchange: hash of its key) */
     if (r->nhdrs) return kafka_produce(p, r->topic, part, r->key, r->klen, r->val, r->vlen, r->ts, r->hdrs, r->nhdrs, err, errlen);
     kafka_header h = {"op", r->op, r->op ? strlen(r->op) : 0};
     return kafka_produce(p, r->topic, part, r->key, r->klen, r->val, r->vlen, r->ts, &h, r->op ? 1 : 0, err, errlen);
@@ -82,6 +83,17 @@ static int kafka_flush_out(void *ctx, int timeout_ms, char *err, size_t errlen)
 }
 
 static char *kafka_sink_ends(void *ctx);
+
+/* JobOutput.partitions: a topic's partition count, as the producer learns
+ * it (an exchange's internal topic: its records go to hash(key) % count). */
+static int kafka_partitions_out(void *ctx, const char *topic)
+{
+    DrvOut *o = ctx;
+    char err[256];
+    int n = -1;
+    if (kafka_producer_partition_count(o->p, topic, 5000, &n, err, sizeof err) || n <= 0) return -1;
+    return n;
+}
 
 static void kafka_drain_out(void *ctx, int timeout_ms)
 {
@@ -482,8 +494,8 @@ static int wait_for_topics(Driver *d, volatile sig_atomic_t *stop)
         if (*stop) return 1;
         /* A task reads partition `task` of each topic (none of a topic
          * with fewer partitions); a whole job all of them. */
-        t->p0 = d->job->ntasks > 0 ? d->job->task : 0;
-        t->nparts = d->job->ntasks > 0 ? (d->job->task < t->total ? 1 : 0) : t->total;
+        t->p0 = d->job->ntasks > 1 ? d->job->task : 0;
+        t->nparts = d->job->ntasks > 1 ? (d->job->task < t->total ? 1 : 0) : t->total;
         t->first = d->nparts;
         d->nparts += t->nparts;
     }
@@ -1079,7 +1091,7 @@ static int upsert_sink_topics(Driver *d)
      * keys back would undo what they wrote before their checkpoints.  So a
      * task does not revert; its replay rewrites the keys it touches
      * (Job.replay) — docs/scaling.md. */
-    if (!d->out.p || d->job->ntasks > 0) return 0;
+    if (!d->out.p || d->job->ntasks > 1) return 0;
     d->usink = arena_alloc(&d->a, sizeof *d->usink * (size_t)(pl->nsinks ? pl->nsinks : 1));
     for (int s = 0; s < pl->nsinks; s++) {
         const PlanTable *t = pl->sinks[s]->table;
@@ -1702,13 +1714,13 @@ static void open_run(Driver *d, const char *bootstrap)
         for (int i = 0; i < j->plan->nsinks && d->out.nfixed < 8; i++)
             if (j->plan->sinks[i]->table->conn.kind == CONN_KAFKA && j->plan->sinks[i]->table->conn.partitioner == PART_FIXED)
                 d->out.fixed[d->out.nfixed++] = j->plan->sinks[i]->table->conn.topic;
-        j->out = (JobOutput){&d->out, kafka_emit, kafka_flush_out, kafka_queued_out, kafka_acked_out, kafka_drain_out, kafka_sink_ends};
+        j->out = (JobOutput){&d->out, kafka_emit, kafka_flush_out, kafka_queued_out, kafka_acked_out, kafka_drain_out, kafka_sink_ends, kafka_partitions_out};
         /* A producer without idempotence keeps a key's records in order
          * only if the job sends nothing while records are retried: its
          * checkpoints wait for the sink in place (JobOutput.flush, as long
          * as it takes), as they always did.  Measured: going on meanwhile,
          * e2e/faults_produce_noidem saw updates go backwards. */
-        if (!kafka_producer_idempotent(p)) j->out = (JobOutput){&d->out, kafka_emit, kafka_flush_out, NULL, NULL, NULL, kafka_sink_ends};
+        if (!kafka_producer_idempotent(p)) j->out = (JobOutput){&d->out, kafka_emit, kafka_flush_out, NULL, NULL, NULL, kafka_sink_ends, kafka_partitions_out};
         /* Ask for the sink topic now: without it the producer learns the
          * topic's partitions only on its first metadata refresh, about a
          * second later, and holds every record until then (measured). */
@@ -2175,6 +2187,7 @@ int job_kafka_task_count(Job *j, const char *bootstrap, volatile sig_atomic_t *s
     char err[256] = "";
     int most = 0, rc = 0;
     kafka_consumer *c = NULL;
+    kafka_producer *xp = NULL;   /* asks for exchanges' internal topics, which a producer's request creates */
     for (int s = 0; s < p->nsources && rc == 0; s++) {
         const PlanTable *t = p->sources[s]->table;
         if (job_source_pulls(j, s) || t->conn.topic_pattern) continue;   /* (not run as tasks: kafka_tasks.c) */
@@ -2192,6 +2205,13 @@ int job_kafka_task_count(Job *j, const char *bootstrap, volatile sig_atomic_t *s
             const char *topic = t->conn.ntopics ? t->conn.topics[k] : t->conn.topic;
             int n = 0;
             bool waited = false;
+            /* An exchange's internal topic is the job's own: the stage
+             * before writes it, and asking for it as a producer does makes
+             * it where the cluster creates topics on first use (the
+             * development broker: 4 partitions; `eddy broker --topic`
+             * makes it first with another count). */
+            if (t->conn.kind == CONN_EXCHANGE && !xp) xp = kafka_producer_new(bs, props, err, sizeof err);
+            if (t->conn.kind == CONN_EXCHANGE && xp) kafka_producer_partition_count(xp, topic, 5000, &n, err, sizeof err);
             while (!*stop && (kafka_partition_count(c, topic, 2000, &n, err, sizeof err) || n <= 0)) {
                 if (!waited) job_notice(j, "waiting for topic '%s' (%s)", topic, err);
                 waited = true;
@@ -2202,6 +2222,7 @@ int job_kafka_task_count(Job *j, const char *bootstrap, volatile sig_atomic_t *s
         }
     }
     kafka_consumer_free(c);
+    if (xp) kafka_producer_free(xp);
     arena_free(&a);
     *out = most;
     return rc;

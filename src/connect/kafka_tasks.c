@@ -43,18 +43,11 @@
 
 #include "kafka_driver.h"
 
-/* The plan's stages: a plan the planner did not cut is one stage, itself. */
-static int stage_count(const Plan *p)
-{
-    (void)p;
-    return 1;
-}
+/* The plan's stages (Plan.stages): a plan the planner did not cut is one
+ * stage, itself. */
+static int stage_count(const Plan *p) { return p->nstages > 1 ? p->nstages : 1; }
 
-static const Plan *stage_plan(const Plan *p, int i)
-{
-    (void)i;
-    return p;
-}
+static const Plan *stage_plan(const Plan *p, int i) { return p->nstages > 1 ? p->stages[i] : p; }
 
 typedef struct Task {
     struct TaskSet *ts;   /* its set */
@@ -122,7 +115,9 @@ bool tasks_eligible(const Plan *p, char *why, size_t cap)
                 return false;
             }
         }
-        for (int i = 0; i < sp->nnodes && nst == 1; i++) {
+        /* a plan the planner did not cut (parallelism.default 1 when compiled) holds keyed state by keys
+         * the source partitions do not follow unless it is stateless; one it cut is partitioned as it runs */
+        for (int i = 0; i < sp->nnodes && p->nstages == 0; i++) {
             PlanKind k = sp->nodes[i]->kind;
             if (k == PLAN_COLLECT) {
                 snprintf(why, cap, "a SELECT's rows are shown in the order they come");

@@ -38,6 +38,7 @@ typedef struct ExecConfig {
     int64_t          idle_timeout_ms; /* table.exec.source.idle-timeout: a source partition without records for this
                                          long (processing time) stops holding its source's watermark back; 0 = never */
     int64_t          state_ttl_ms;    /* table.exec.state.ttl: a regular join drops rows untouched this long (0 = never) */
+    int64_t          parallelism;     /* parallelism.default: tasks per stage; above 1 the plan is cut into stages (plan_stages) */
     bool             not_null_drop;   /* table.exec.sink.not-null-enforcer = DROP: a sink row with NULL in a NOT NULL
                                          column is dropped and counted (ERROR: the job fails naming the column) */
 } ExecConfig;

@@ -19,8 +19,12 @@ partition of its input topics, on N worker threads (docs/scaling.md).
              one Python computes (each task resumes from its own offsets).
   groupby    GROUP BY user_id (COUNT, SUM) of 20,000 orders with
              --parallelism 1, 2 and 3: the same final upsert table, equal to
-             Python's.  (A plan the planner cuts into stages runs as tasks;
-             one it does not runs as one job, which the run says.)
+             Python's; with 2 and 3 the plan is cut into two stages (a local
+             pre-aggregation, the exchange through an internal topic, the
+             global aggregate), 4 tasks each.
+  groupby_kill  the same GROUP BY with --parallelism 2 while 30,000 orders
+             stream in; kill -9 in the middle, restart: the final table is
+             exact (nothing lost or counted twice through the exchange).
 """
 import collections
 import json
@@ -218,5 +222,38 @@ def test_groupby(eddy, workdir):
             check_table("GROUP BY user_id, parallelism %d" % par, fold_upsert(read_topic(bs, sink)), want)
 
 
+def test_groupby_kill(eddy, workdir):
+    with Broker(eddy, workdir, {"orders_raw": 4, "by_user": 4}) as b:
+        bs = b.bootstrap
+        sql = GROUPBY.format(sink="by_user").replace("CREATE TABLE by_user", "SET 'execution.checkpointing.interval' = '300ms';\nCREATE TABLE by_user", 1)
+        path = write_file(workdir, "groupby_kill.sql", sql)
+        gen = start_gen_orders(eddy, bs, "orders_raw", 30000, workdir, seed=13, rate=10000)
+        job = Job(eddy, bs, path, workdir, "gkill1", extra=["--parallelism", "2"])
+        state = os.path.join(workdir, "by_user.db.d")
+        try:
+            wait_for("the job to have written some results",
+                     lambda: len(task_files(state)) == 8 and len(read_topic(bs, "by_user")) > 1000, job=job, timeout=30)
+            check("runs as 8 tasks on 2 worker threads" in job.stderr(), "not run as 8 tasks:\n%s" % job.stderr())
+            job.kill()   # kill -9: no flush, no checkpoint, no commit marker
+            step("killed the parallel GROUP BY after %d sink records" % len(read_topic(bs, "by_user")))
+        finally:
+            job.kill()
+        job = Job(eddy, bs, path, workdir, "gkill2", extra=["--parallelism", "2"])
+        try:
+            finish(gen, "eddy gen")
+            want = {}
+            for o in orders(bs):
+                n, c = want.get(o["user_id"], (0, 0))
+                want[o["user_id"]] = (n + 1, c + int(o["amount"] * 100))
+            want = {ukey(user_id=u): {"user_id": u, "n": n, "total_cents": c} for u, (n, c) in want.items()}
+            wait_for("the final table", lambda: fold_upsert(read_topic(bs, "by_user")) == want, job=job, timeout=60)
+            rc, err = job.term()
+            check(rc == 0, "exit %s:\n%s" % (rc, err))
+        finally:
+            job.kill()
+        check_table("GROUP BY user_id after kill -9 and restart", fold_upsert(read_topic(bs, "by_user")), want)
+
+
 if __name__ == "__main__":
-    main({"stateless": test_stateless, "metrics": test_metrics, "kill": test_kill, "groupby": test_groupby})
+    main({"stateless": test_stateless, "metrics": test_metrics, "kill": test_kill, "groupby": test_groupby,
+          "groupby_kill": test_groupby_kill})

@@ -179,6 +179,9 @@ if(_fuzz_ok)
   eddy_fuzz_target(registry SEEDS ${_fuzz_dir}/registry_seeds DICT ${_fuzz_dir}/registry.dict RUNS 3000
     SOURCES ${_base} src/exec/value.c src/exec/nested.c src/exec/rowkey.c src/connect/codec_avro.c src/connect/registry_server.c
     INCLUDES ${_avro_incs} ${_mhd_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS} ${MHD_LDFLAGS} -lpthread)
+  # the records of an exchange between the stages of a parallel job (src/exec/exchange.c) and the rows they carry
+  eddy_fuzz_target(exchange SEEDS ${_fuzz_dir}/exchange_seeds RUNS 50000
+    SOURCES ${_base} src/exec/value.c src/exec/nested.c src/exec/rowkey.c src/exec/exchange.c)
   # the test-file parser (src/cli/testfile.c), from the test files in tests/sql
   eddy_fuzz_target(testfile SEEDS ${PROJECT_SOURCE_DIR}/tests/sql RUNS 50000 SOURCES ${_base} src/cli/testfile.c)
 endif()
