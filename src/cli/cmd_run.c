@@ -171,7 +171,7 @@ static const OptionDef run_flags[] = {
      .otherwise = "on when stderr is a terminal"},
     {.name = "no-progress", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, no_progress)}, .doc = "no status line"},
     {.name = "parallelism", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, parallelism)}, .min = 1, .max = 1024, .metavar = "N",
-     .otherwise = "the number of online cores",
+     .otherwise = "$EDDY_PARALLELISM, else the number of online cores",
      .doc = "worker threads: each INSERT job runs as tasks, one per partition of its input topics, dealt to N threads "
             "(SET 'parallelism.default' for the planner); 1 = one job on one thread. State: a file per task in STATE.d/"},
     {.name = "progress-every", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, every)}, .min = 1, .max = 3600, .deflt = "5",
@@ -344,6 +344,19 @@ static void watch_jobs(JobThread *threads, int nt, bool progress, bool tty, int6
     free(last_in);
 }
 
+/* Compiles sql for `par` worker threads: SET 'parallelism.default' first
+ * (the planner cuts plans into stages for it; a script's own SET of the key
+ * comes later and wins), then the script. */
+static int compile_parallel(eddy_engine *e, int par, const char *sql, size_t len, const char *name, eddy_script **s)
+{
+    char setpar[96];
+    snprintf(setpar, sizeof setpar, "SET 'parallelism.default' = '%d';", par);
+    eddy_script *ps = NULL;
+    if (eddy_compile(e, setpar, strlen(setpar), "<--parallelism>", &ps)) return -1;
+    eddy_script_free(ps);
+    return eddy_compile(e, sql, len, name, s);
+}
+
 /* Compiles sql and runs its queries until stopped.  Returns the exit status. */
 static int run_script(const char *sql, size_t len, const char *name, const char *bootstrap, const RunOpts *o, bool quiet)
 {
@@ -360,12 +373,37 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
      * stages for them); a script's own SET of that key wins. */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int par = o->parallelism > 0 ? (int)o->parallelism : cores > 0 ? (int)cores : 1;
-    char setpar[96];
-    snprintf(setpar, sizeof setpar, "SET 'parallelism.default' = '%d';", par);
-    eddy_script *ps = NULL;
-    /* (an engine whose planner has no such key refuses it: then the setting is only the worker count here) */
-    if (eddy_compile(e, setpar, strlen(setpar), "<--parallelism>", &ps) == EDDY_OK) eddy_script_free(ps);
-    if (eddy_compile(e, sql, len, name, &s)) {
+    const char *env = getenv("EDDY_PARALLELISM");
+    if (o->parallelism <= 0 && env && *env) {   /* the default when --parallelism is not given */
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end || v < 1 || v > 1024) {
+            fprintf(stderr, "eddy: EDDY_PARALLELISM='%s' is not a number of worker threads from 1 to 1024\n", env);
+            eddy_engine_free(e);
+            return 2;
+        }
+        par = (int)v;
+    }
+    int rc = compile_parallel(e, par, sql, len, name, &s);
+    if (rc && par > 1 && o->parallelism <= 0 && !(env && *env)) {
+        /* Every core is only the default: a script the planner cannot cut
+         * into stages yet runs as before, one job per INSERT, saying why. */
+        eddy_engine *e1 = eddy_engine_new();
+        eddy_engine_set_registry(e1, o->registry);
+        if (compile_parallel(e1, 1, sql, len, name, &s) == 0) {
+            const char *why = eddy_errtext(e);
+            size_t wl = strcspn(why, "\n");
+            fprintf(stderr, "eddy: runs each job on one thread (parallelism 1): %.*s\n", (int)(wl < 600 ? wl : 600), why);
+            eddy_engine_free(e);
+            e = e1;
+            par = 1;
+            rc = 0;
+        } else {
+            eddy_engine_free(e);   /* the errors a run with parallelism 1 has: those to show */
+            e = e1;
+        }
+    }
+    if (rc) {
         fputs(eddy_errtext(e), stderr);
         eddy_engine_free(e);
         return 1;
