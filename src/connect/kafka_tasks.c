@@ -402,9 +402,25 @@ static void publish_parent(TaskSet *ts)
     for (int i = 0; i < n; i++) {
         const JobSnap *s = &snaps[i];
         const JobStats *st = &s->stats;
-        sum.records_in += st->records_in;
-        sum.rows_out += st->rows_out;
-        sum.records_out += st->records_out;
+        /* The job's records in are its tables' (not an exchange's internal
+         * topic, which a later stage reads); its rows and records out those
+         * of the stages that write its tables. */
+        const Plan *sp = ts->tasks[i].job->plan;
+        bool reads_exchange = false;
+        for (int x = 0; x < sp->nsources; x++) reads_exchange = reads_exchange || sp->sources[x]->table->conn.kind == CONN_EXCHANGE;
+        int64_t tables_in = st->records_in;   /* a task reading an exchange: the records of its other topics */
+        for (int k = 0; reads_exchange && k < s->nparts; k++) {
+            bool internal = false;
+            for (int x = 0; x < sp->nsources && !internal; x++)
+                internal = sp->sources[x]->table->conn.kind == CONN_EXCHANGE && strcmp(sp->sources[x]->table->conn.topic, s->parts[k].topic) == 0;
+            if (k == 0) tables_in = 0;
+            if (!internal) tables_in += s->parts[k].records;
+        }
+        bool tables_out = false;
+        for (int x = 0; x < sp->nsinks; x++) tables_out = tables_out || sp->sinks[x]->table->conn.kind != CONN_EXCHANGE;
+        sum.records_in += tables_in;
+        sum.rows_out += tables_out ? st->rows_out : 0;
+        sum.records_out += tables_out ? st->records_out : 0;
         sum.skipped += st->skipped;
         sum.late += st->late;
         sum.flushes += st->flushes;

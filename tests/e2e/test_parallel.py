@@ -216,8 +216,11 @@ def test_groupby(eddy, workdir):
             sink = "by_user_p%d" % par
             path = write_file(workdir, "%s.sql" % sink, GROUPBY.format(sink=sink))
             r = run_bounded(eddy, bs, path, cwd=workdir, extra=["--parallelism", str(par)])
+            check(re.search(r"finished: 20000 records in", r.err),
+                  "parallelism %d: the job's records in are not its table's 20000 (an exchange's records counted?):\n%s" % (par, r.err))
             if par > 1:
-                check("runs as" in r.err, "parallelism %d: the run does not say how it runs:\n%s" % (par, r.err))
+                check("runs as 8 tasks on %d worker threads" % par in r.err,
+                      "parallelism %d: not run as 8 tasks (2 stages of 4):\n%s" % (par, r.err))
                 step("parallelism %d: %s" % (par, "; ".join(l for l in r.err.splitlines() if "runs as" in l)))
             check_table("GROUP BY user_id, parallelism %d" % par, fold_upsert(read_topic(bs, sink)), want)
 
