@@ -620,6 +620,8 @@ typedef struct eddy_job_metrics {
     long long   sink_errors;    /* errors the sink's Kafka client reported (it retries them) */
     long long   sink_records_retried; /* records the Kafka sink sent again after a failed request */
     long long   sink_retries;   /* database sinks: lost connections retried ('sink.max-retries') */
+    int         tasks;          /* a job run as tasks (parallelism above 1): their number, else 0 */
+    int         workers;        /* the worker threads running them, else 0 */
 } eddy_job_metrics;
 /* Fills *out from the job's last snapshot; callable from any thread while
  * the job runs (not while it is freed).  EDDY_OK or EDDY_EMISUSE. */

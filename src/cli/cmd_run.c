@@ -290,6 +290,8 @@ static void status_line(const JobThread *t, const eddy_job_metrics *m, double ra
         snprintf(ck, sizeof ck, "checkpoint %.0f s ago", now > m->last_checkpoint_ms ? (double)(now - m->last_checkpoint_ms) / 1000.0 : 0.0);
     int at = snprintf(buf, cap, "%s: %s records/s, %s in, lag %s, %s, skipped %lld", t->name, grouped(a, sizeof a, (long long)(rate + 0.5)),
                       grouped(b, sizeof b, m->records_in), m->lag >= 0 ? grouped((char[32]){0}, 32, m->lag) : "?", ck, m->skipped);
+    if (m->tasks && at > 0 && (size_t)at < cap)
+        at += snprintf(buf + at, cap - (size_t)at, ", %d tasks on %d threads", m->tasks, m->workers);
     if (m->late && at > 0 && (size_t)at < cap) at += snprintf(buf + at, cap - (size_t)at, ", late %lld", m->late);
     if (m->latency_p99_ms >= 0 && at > 0 && (size_t)at < cap)
         at += snprintf(buf + at, cap - (size_t)at, ", p99 latency %.0f ms", m->latency_p99_ms);

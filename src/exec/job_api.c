@@ -577,6 +577,8 @@ int eddy_job_get_metrics(eddy_job *ej, eddy_job_metrics *out)
     out->sink_errors = s->sink_errors;
     out->sink_records_retried = s->sink_retried;
     out->sink_retries = s->stats.sink_retries;
+    out->tasks = s->ntasks;
+    out->workers = s->nworkers;
     job_snap_free(&mj.snap);
     return EDDY_OK;
 }
