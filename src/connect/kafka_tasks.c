@@ -331,7 +331,7 @@ static void *worker_main(void *arg)
         for (int s = 0; s < w->nshares; s++) {
             int k = 0;
             for (int i = 0; i < n; i++)
-                if (!mine[i]->over && mine[i]->stage == s) {
+                if (!mine[i]->over && mine[i]->drv && mine[i]->stage == s) {   /* (one added meanwhile starts next round) */
                     ds[k] = mine[i]->drv;
                     rcs[k] = 0;
                     mine[k] = mine[i];   /* (compacted in place: i >= k) */
@@ -355,11 +355,12 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&w->mu);
         }
         idle = !got;
-        if (!live) {
+        if (!live) {   /* every task it stepped ended: is one left (added meanwhile)? */
+            bool left = false;
             pthread_mutex_lock(&w->mu);
-            bool more = w->ntasks > n;   /* a task added while the others ended */
+            for (int i = 0; i < w->ntasks && !left; i++) left = !w->tasks[i]->over;
             pthread_mutex_unlock(&w->mu);
-            if (!more) break;
+            if (!left) break;
         }
     }
     for (int s = 0; s < w->nshares; s++) driver_share_free(w->shares[s]);   /* (every driver of them is closed) */
