@@ -8,7 +8,8 @@ partition of its input topics, on N worker threads (docs/scaling.md).
              one state file, 2 and 3 a file per task in STATE.d/; a second
              bounded run after 2,000 more orders reads only those (each task
              resumes from its own checkpoint), and a run with the other
-             parallelism is refused, naming the state it found.
+             parallelism is refused, naming the state it found; a malformed
+             record in partition 2 fails the job, naming stage 0, task 2.
   metrics    the same job unbounded with --parallelism 2 and --http: /jobs
              shows 4 tasks on 2 workers whose records sum to the job's, and
              their lag; /metrics has eddy_task_records_in_total per stage,
@@ -35,8 +36,8 @@ import sys
 import time
 import urllib.request
 
-from eddyharness import (Broker, Job, check, check_table, fold_upsert, gen_orders, main, read_topic, run_bounded,
-                         start_gen_orders, finish, step, ukey, wait_for, write_file)
+from eddyharness import (Broker, Job, Rec, check, check_table, fold_upsert, gen_orders, main, produce, read_topic,
+                         run_bounded, start_gen_orders, finish, step, ukey, wait_for, write_file)
 
 SOURCE = """
 CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING)
@@ -132,6 +133,11 @@ def test_stateless(eddy, workdir):
         check("holds the state of this job run as one task" in r.err, "parallel run over a one-task state file:\n%s" % r.err)
         r = run_bounded(eddy, bs, os.path.join(workdir, "big_p2.sql"), cwd=workdir, extra=["--parallelism", "1"], expect=1)
         check("holds the state of this job run as 4 tasks" in r.err, "one-job run over a task state directory:\n%s" % r.err)
+        # A task that fails stops the job, its error naming the stage, the task and the record.
+        produce(bs, "orders_raw", [Rec(value="{not json", partition=2)])
+        r = run_bounded(eddy, bs, os.path.join(workdir, "big_p2.sql"), cwd=workdir, extra=["--parallelism", "2"], expect=1)
+        check(re.search(r"stage 0, task 2: .*partition 2.*offset", r.err), "a malformed record in partition 2 did not fail the job "
+              "naming stage 0, task 2 and the record:\n%s" % r.err)
 
 
 def http(url):
