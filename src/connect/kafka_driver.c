@@ -305,7 +305,7 @@ static int drv_fail(Driver *d, const DrvTopic *t, const char *what)
 
 /* Source s (of table t) reads topic `name`: one more DrvTopic, or one more
  * reader of a topic already read. */
-static void add_topic(Driver *d, const char *name, int s, const PlanTable *t)
+static void add_topic(Driver *d, const char *name, int s, const PlanTable *t, bool plan_name)
 {
     const Plan *p = d->job->plan;
     DrvTopic *dt = NULL;
@@ -320,7 +320,10 @@ static void add_topic(Driver *d, const char *name, int s, const PlanTable *t)
             d->captopics = cap;
         }
         dt = &d->topics[d->ntopics++];
-        *dt = (DrvTopic){.name = arena_strdup(&d->a, name), .table = t, .bounded = true};
+        /* A name of the plan stays valid after the driver is gone: the
+         * job's snapshot (PartSnap.topic) points at it; a pattern's match
+         * is copied. */
+        *dt = (DrvTopic){.name = plan_name ? name : arena_strdup(&d->a, name), .table = t, .bounded = true};
         dt->srcs = arena_alloc(&d->a, sizeof(int) * (size_t)p->nsources);
         dt->src_bounded = arena_alloc(&d->a, sizeof(bool) * (size_t)p->nsources);
     }
@@ -359,9 +362,9 @@ static void collect_topics(Driver *d)
             continue;
         }
         if (t->conn.ntopics)
-            for (int i = 0; i < t->conn.ntopics; i++) add_topic(d, t->conn.topics[i], s, t);
+            for (int i = 0; i < t->conn.ntopics; i++) add_topic(d, t->conn.topics[i], s, t, true);
         else
-            add_topic(d, t->conn.topic, s, t);
+            add_topic(d, t->conn.topic, s, t, true);
     }
     d->scans_open = d->nscans;
     d->scan_done = arena_alloc(&d->a, sizeof(bool) * (size_t)(d->nscans + 1));
@@ -419,7 +422,7 @@ static int match_patterns(Driver *d, volatile sig_atomic_t *stop)
                         free(big);
                     }
                     if (m == 1) {
-                        add_topic(d, names[i], s, t);
+                        add_topic(d, names[i], s, t, false);
                         found++;
                     }
                 }
