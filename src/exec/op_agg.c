@@ -320,8 +320,12 @@ static int agg_process(OpState *s, int port, Batch *in, Batch *out)
         g->nrows += sign;
         for (int a = 0; a < st->naggs && st->merge; a++) {   /* a partial: loaded, then merged */
             const Value *v = &row[st->argcol[a]];
-            if (v->null || agg_load(&st->specs[a], st->tmp, v->s, (size_t)v->n, NULL))
-                return job_fail(s->job, "%s: a partial aggregate from the exchange does not load", st->name);
+            size_t used = 0;
+            if (v->null || agg_load(&st->specs[a], st->tmp, v->s, (size_t)v->n, &used)) return job_fail(s->job, "%s: a partial aggregate from the exchange does not load", st->name);
+            if (used != (size_t)v->n) {
+                agg_free(&st->specs[a], st->tmp);
+                return job_fail(s->job, "%s: a partial aggregate from the exchange has trailing bytes", st->name);
+            }
             int mrc = agg_merge(&st->specs[a], g->slots + st->slot[a], st->tmp, err, sizeof err);
             agg_free(&st->specs[a], st->tmp);
             if (mrc) return job_fail(s->job, "%s", err);

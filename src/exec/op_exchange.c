@@ -152,9 +152,13 @@ static bool writer_idle(const Job *j)
     return any;
 }
 
+/* The writer's watermark: its input's, or the end of time for a task whose
+ * only inputs are VALUES (emitted at its start: no source ever advances it). */
+static int64_t xsink_wm(const OpState *s) { return s->job->nsources == 0 ? INT64_MAX : s->stats.watermark; }
+
 static int xsink_flags(const OpState *s)
 {
-    return (s->stats.watermark == INT64_MAX ? XFLAG_ENDED : 0) | (writer_idle(s->job) ? XFLAG_IDLE : 0);
+    return (xsink_wm(s) == INT64_MAX ? XFLAG_ENDED : 0) | (writer_idle(s->job) ? XFLAG_IDLE : 0);
 }
 
 static int xsink_emit(OpState *s, XSink *x, int32_t part, const StrBuf *rec)
@@ -193,12 +197,18 @@ static void xsink_epoch(const Job *j, XSink *x)
  * a new one says it exists (its watermark, whether it is idle: a task
  * reading no partition), committing nothing, so that readers wait for it,
  * or not, from the start. */
+static int xsink_flush(OpState *s, Batch *out);
+
 static int xsink_start(OpState *s, Batch *out)
 {
-    (void)out;
     XSink *x = s->priv;
     xsink_epoch(s->job, x);
-    if (!x->r_have) return xsink_marker(s, x, x->gen, x->epoch - 1, s->stats.watermark, xsink_flags(s));
+    if (!x->r_have) {
+        /* without a state file the start commits what it wrote (VALUES rows); with one, rows wait for the
+         * first checkpoint: this marker commits nothing and ends nothing */
+        if (!s->job->state) return xsink_flush(s, out);
+        return xsink_marker(s, x, x->gen, x->epoch - 1, s->stats.watermark, xsink_flags(s) & ~XFLAG_ENDED);
+    }
     x->r_have = false;
     return xsink_marker(s, x, x->r_gen, x->r_epoch, x->r_wm, x->r_flags);
 }
@@ -252,8 +262,8 @@ static int xsink_flush(OpState *s, Batch *out)
     if (j->state || !xsink_out(j)->emit) return 0;
     xsink_epoch(j, x);
     int flags = xsink_flags(s);
-    if (!x->wrote && x->m_any && x->m_wm == s->stats.watermark && x->m_flags == flags) return 0;
-    if (xsink_marker(s, x, x->gen, x->epoch, s->stats.watermark, flags)) return -1;
+    if (!x->wrote && x->m_any && x->m_wm == xsink_wm(s) && x->m_flags == flags) return 0;
+    if (xsink_marker(s, x, x->gen, x->epoch, xsink_wm(s), flags)) return -1;
     x->wrote = false;
     x->epoch++;
     return 0;
@@ -266,20 +276,20 @@ static int xsink_checkpoint(OpState *s, StateBatch *b, int op)
     Job *j = s->job;
     int64_t ckpt = j->ckpt_base + j->stats.checkpoints + 1 + j->writing;
     int flags = xsink_flags(s);
-    if (!x->wrote && x->m_any && x->m_wm == s->stats.watermark && x->m_flags == flags) return 0;   /* nothing new to commit */
+    if (!x->wrote && x->m_any && x->m_wm == xsink_wm(s) && x->m_flags == flags) return 0;   /* nothing new to commit */
     StrBuf v = {0};
     put_varint(&v, (uint64_t)x->gen);
     put_varint(&v, (uint64_t)ckpt);
-    put_varint(&v, rowkey_zigzag(s->stats.watermark));
+    put_varint(&v, rowkey_zigzag(xsink_wm(s)));
     put_varint(&v, (uint64_t)flags);
     char text[160];
     snprintf(text, sizeof text, "{\"generation\":%lld,\"epoch\":%lld,\"watermark\":%lld,\"flags\":%d}", (long long)x->gen,
-             (long long)ckpt, (long long)s->stats.watermark, flags);
+             (long long)ckpt, (long long)xsink_wm(s), flags);
     state_batch_put(b, op, "w", 1, v.s, v.len, "\"writer\"", text);
     sb_free(&v);
     j->ckpt_written++;
     x->wrote = false;
-    x->m_wm = s->stats.watermark;   /* (as the marker of this checkpoint will say) */
+    x->m_wm = xsink_wm(s);   /* (as the marker of this checkpoint will say) */
     x->m_flags = flags;
     x->m_any = true;
     return 0;
@@ -328,7 +338,7 @@ static int xsink_commit(OpState *s, int64_t ckpt, const SourceOffset *offsets, i
     XSink *x = s->priv;
     if (ckpt <= 0) return 0;   /* a job without state (job_sinks_commit): its markers go at the flushes */
     x->c_ckpt = ckpt;
-    x->c_wm = s->stats.watermark;
+    x->c_wm = xsink_wm(s);
     x->c_flags = xsink_flags(s);
     x->epoch = ckpt + 1;
     return 0;

@@ -122,7 +122,10 @@ void explain_text(const Plan *p, StrBuf *out)
                 if (i) sb_putc(out, '\n');
                 text_node(&sp->sinks[i]->node, "", "", &a, out);
             }
-            if (!sp->nsinks) text_node(sp->root, "", "", &a, out);   /* a SELECT's last stage */
+            if (sp->root && sp->root->kind != PLAN_SINK) {   /* a SELECT's result */
+                if (sp->nsinks) sb_putc(out, '\n');
+                text_node(sp->root, "", "", &a, out);
+            }
         }
     } else if (p->nsinks > 1) {   /* a statement set: each sink's tree; an operator they share appears in each */
         for (int i = 0; i < p->nsinks; i++) {
@@ -215,7 +218,10 @@ void explain_json(const Plan *p, StrBuf *out)
                 if (i) sb_puts(out, ", ");
                 json_node(&sp->sinks[i]->node, 2, &a, out);
             }
-            if (!sp->nsinks) json_node(sp->root, 2, &a, out);
+            if (sp->root && sp->root->kind != PLAN_SINK) {   /* a SELECT's result */
+                if (sp->nsinks) sb_puts(out, ", ");
+                json_node(sp->root, 2, &a, out);
+            }
             sb_puts(out, "]}");
         }
         sb_puts(out, "]}");

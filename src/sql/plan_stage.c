@@ -35,11 +35,11 @@
  * the original's (renumbered, with their own edges; expressions and tables
  * shared), plus the exchanges' sinks and sources and the local aggregates.
  * A join's key that is an expression (a CAST to the type both sides meet
- * in) is evaluated by the exchange (PlanTable.keyexprs).  What is refused,
- * naming the operator: a plan whose
- * cut would make a stage read its own output (an operator's input joined
- * again with rows from before its exchange, as `SELECT … UNION ALL` of an
- * aggregate and its own input).
+ * in) is evaluated by the exchange (PlanTable.keyexprs).  A UNION ALL whose
+ * inputs come from different depths of exchanges (an aggregate's rows and
+ * raw rows) puts an exchange, by the whole row, in front of the shallower
+ * inputs, so that no stage reads its own output; should a plan still need
+ * that, it is refused, naming the operator.
  */
 #include "plan.h"
 
@@ -89,6 +89,8 @@ typedef struct Stager {
     bool      **cut;      /* per node and input port: an exchange in front */
     int        *comp;     /* per node: its stage (a union-find root until numbered) */
     bool       *two_phase;/* per node: an aggregate split into local and global */
+    Need      **need;     /* per node and input port: what the exchange in front of it (if cut) is keyed by */
+    int        *depth;    /* per node: exchanges on the longest path from a source to it */
 } Stager;
 
 /* ---- what operators need ---- */
@@ -416,6 +418,8 @@ int plan_stages(Plan *p, Diag *d)
     sg.cut = arena_alloc(a, sizeof(bool *) * (size_t)nn);
     sg.comp = arena_alloc(a, sizeof(int) * (size_t)nn);
     sg.two_phase = arena_alloc(a, sizeof(bool) * (size_t)nn);
+    sg.need = arena_alloc(a, sizeof(Need *) * (size_t)nn);
+    sg.depth = arena_alloc(a, sizeof(int) * (size_t)nn);
     int ncuts = 0;
     /* 1. where the exchanges go, following the partitioning down the plan */
     for (int i = 0; i < nn; i++) {
@@ -425,6 +429,8 @@ int plan_stages(Plan *p, Diag *d)
         sg.comp[i] = i;
         sg.two_phase[i] = false;
         sg.cut[i] = arena_alloc(a, sizeof(bool) * (size_t)(n->ninputs ? n->ninputs : 1));
+        sg.need[i] = arena_alloc(a, sizeof(Need) * (size_t)(n->ninputs ? n->ninputs : 1));
+        sg.depth[i] = 0;
         if (n->kind == PLAN_VALUES) {   /* task 0's rows only */
             pt->kind = PART_SINGLE;
             continue;
@@ -434,12 +440,22 @@ int plan_stages(Plan *p, Diag *d)
             pt->kind = ck == CONN_KAFKA ? PART_ANY : PART_SINGLE;   /* generated or scanned rows: task 0's (job_pull) */
             continue;
         }
-        Need nd[2];
         Part in[2];
         bool two = n->ninputs == 2 && n->kind != PLAN_UNION;
+        int maxd = 0;
+        for (int port = 0; port < n->ninputs; port++)
+            if (sg.depth[n->inputs[port]->id] > maxd) maxd = sg.depth[n->inputs[port]->id];
         for (int port = 0; port < n->ninputs; port++) {
-            if (need_of(&sg, n, port, &nd[port < 2 ? port : 1])) return d->code;
-            const Need *q = &nd[port < 2 ? port : 1];
+            Need *q = &sg.need[i][port];
+            if (need_of(&sg, n, port, q)) return d->code;
+            const PlanNode *u = n->inputs[port];
+            if (n->kind == PLAN_UNION && sg.depth[u->id] < maxd) {
+                /* rows from an earlier stage than the union's other inputs: they change hands too (by the
+                 * whole row, so that a retraction meets its row), or the stage would read its own output */
+                q->keyed = true;
+                q->n = u->ncols;
+                q->cols = seq_cols(p, u->ncols);
+            }
             const Part *up = &sg.part[n->inputs[port]->id];
             bool cut = q->keyed && !part_serves(up, q);
             if (two && q->keyed) {   /* both sides alike: hashed the same way by the same key, or both in task 0 */
@@ -448,6 +464,7 @@ int plan_stages(Plan *p, Diag *d)
             }
             sg.cut[i][port] = cut;
             ncuts += cut;
+            if (sg.depth[u->id] + cut > sg.depth[i]) sg.depth[i] = sg.depth[u->id] + cut;
             if (port < 2) {
                 in[port] = cut ? (Part){q->n ? PART_HASH : PART_SINGLE, q->cols, q->n} : *up;
                 if (cut && q->exprs) in[port] = (Part){PART_ANY, NULL, 0};   /* (by values no column holds) */
@@ -529,9 +546,7 @@ int plan_stages(Plan *p, Diag *d)
         for (int port = 0; port < n->ninputs; port++) {
             xs[port] = NULL;
             if (!sg.cut[i][port]) continue;
-            Need nd;
-            if (need_of(&sg, n, port, &nd)) return d->code;
-            xs[port] = exchange(&sg, stages, copy, job, k++, n, port, &nd);
+            xs[port] = exchange(&sg, stages, copy, job, k++, n, port, &sg.need[i][port]);
         }
         PlanNode *c = stage_add(p, sp, n, node_size[n->kind]);
         copy[i] = c;
