@@ -121,11 +121,15 @@ NOSTATE=0
 "$EDDY" run --help 2>&1 | grep -q "'none'" && NOSTATE=1
 
 # ---- broker --------------------------------------------------------------
+# (The *-x0 topics are the internal topics of the --parallelism 2 phases'
+# exchanges: 16 partitions, as the mock keeps only ~5 MiB per partition and
+# every round writes them again.)
 "$EDDY" broker --topic orders_raw:16 --topic orders_summary:16 \
     --topic orders_by_user:16 --topic orders_copy:16 \
     --topic sales_per_minute:16 --topic sales_last_minute:16 \
     --topic users:16 --topic orders_enriched:16 --topic auths:16 --topic pays:16 --topic matched:16 \
     --topic top_users:16 --topic orders_dedup:16 --topic orders_tagged:16 \
+    --topic orders_summary-x0:16 --topic orders_by_user-x0:16 \
     > "$WORK/broker.out" 2> "$WORK/broker.err" &
 BPID=$!
 B=

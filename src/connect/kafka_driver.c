@@ -159,6 +159,8 @@ struct DriverShare {
     struct Driver **ds;   /* the drivers reading through c */
     int             nds, capds; /* count, capacity */
     bool            dirty;  /* ds changed since c was last assigned */
+    const SourceOffset *xstarts; /* where fresh readers of exchanges start (driver_exchange_starts; not owned) */
+    int             nxstarts; /* count */
     char            err[512];
 };
 
@@ -603,6 +605,12 @@ static int start_positions(Driver *d, bool resumed)
              * from its beginning, as Flink does for new partitions. */
             int64_t off;
             if (resumed) tp->offset = state_get_offset(j->state, t->name, t->p0 + p, &off) == 0 ? (at->offset = off) : KAFKA_OFFSET_BEGINNING;
+            /* A fresh reader of an exchange starts where the internal topic
+             * ended before this run's writers began (a run before may have
+             * left records there: they are not this run's). */
+            for (int k = 0; !resumed && t->exchange && d->share && k < d->share->nxstarts; k++)
+                if (d->share->xstarts[k].partition == t->p0 + p && strcmp(d->share->xstarts[k].topic, t->name) == 0)
+                    tp->offset = at->offset = d->share->xstarts[k].offset;
         }
         /* Start positions that need the cluster: a timestamp, the group's commits. */
         if (!resumed) {
@@ -2025,6 +2033,12 @@ static int share_assign(DriverShare *sh)
     return rc;
 }
 
+void driver_share_starts(DriverShare *sh, const SourceOffset *xstarts, int n)
+{
+    sh->xstarts = xstarts;
+    sh->nxstarts = n;
+}
+
 DriverShare *driver_share_new(void)
 {
     DriverShare *sh = calloc(1, sizeof *sh);
@@ -2229,6 +2243,51 @@ int job_kafka_task_count(Job *j, const char *bootstrap, volatile sig_atomic_t *s
     arena_free(&a);
     *out = most;
     return rc;
+}
+
+int driver_exchange_starts(Job *j, const char *bootstrap, SourceOffset **out, int *nout)
+{
+    const Plan *p = j->plan;
+    Arena a;
+    arena_init(&a, 1024);
+    char err[256] = "";
+    kafka_consumer *c = NULL;
+    SourceOffset *v = NULL;
+    int n = 0, cap = 0, rc = 0;
+    for (int s = 0; s < p->nsources && rc == 0; s++) {
+        const PlanTable *t = p->sources[s]->table;
+        if (t->conn.kind != CONN_EXCHANGE) continue;
+        const char **props = kafka_props(j, t, &a);
+        const char *bs = bootstrap ? bootstrap : find_prop(props, "bootstrap.servers");
+        int nparts = 0;
+        if (!bs || (!c && !(c = kafka_consumer_new(bs, props, err, sizeof err))) ||
+            kafka_partition_count(c, t->conn.topic, 5000, &nparts, err, sizeof err)) {
+            rc = job_fail(j, "internal topic '%s': %s", t->conn.topic, bs ? err : "no Kafka bootstrap server");
+            break;
+        }
+        for (int k = 0; k < nparts && rc == 0; k++) {
+            int64_t lo, hi;
+            if (kafka_watermarks(c, t->conn.topic, k, &lo, &hi, 5000, err, sizeof err)) {
+                rc = job_fail(j, "internal topic '%s' partition %d: %s", t->conn.topic, k, err);
+                break;
+            }
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                v = realloc(v, sizeof *v * (size_t)cap);
+                if (!v) abort();
+            }
+            v[n++] = (SourceOffset){t->conn.topic, k, hi};
+        }
+    }
+    kafka_consumer_free(c);
+    arena_free(&a);
+    if (rc) {
+        free(v);
+        return -1;
+    }
+    *out = v;
+    *nout = n;
+    return 0;
 }
 
 /* ---- lag ---- */

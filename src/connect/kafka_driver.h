@@ -56,6 +56,14 @@ void         driver_share_free(DriverShare *sh);
 Driver      *driver_open_shared(Job *j, const char *bootstrap, volatile sig_atomic_t *stop, DriverShare *sh);
 int          driver_step_shared(DriverShare *sh, Driver **ds, int *rcs, int n, int timeout_ms);
 
+/* Where the exchange topics job j's plan reads end now (one SourceOffset
+ * per partition, topic names in plan memory; *out malloc'd): taken before
+ * the run's writers start, they are where its fresh readers start
+ * (driver_share_starts: a run before may have left records there).  0, or
+ * -1 (the message in j->err). */
+int  driver_exchange_starts(Job *j, const char *bootstrap, SourceOffset **out, int *n);
+void driver_share_starts(DriverShare *sh, const SourceOffset *xstarts, int n);
+
 /* The tasks of a stage: the largest partition count of the topics its
  * sources read (docs/scaling.md), waiting for topics that do not exist
  * yet.  0, 1 when stopped meanwhile, -1 (the message in j->err). */

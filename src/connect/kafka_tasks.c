@@ -84,6 +84,8 @@ struct TaskSet {
     volatile sig_atomic_t halt; /* the drivers' stop: the caller's stop, or a task failed */
     pthread_mutex_t mu;   /* guards failed and the callbacks below (rows, prints, notices of every task) */
     bool     failed;      /* a task failed: its message is in parent->err */
+    SourceOffset *xstarts;/* where the exchanges' internal topics ended before the run's writers started */
+    int      nxstarts;    /* count */
 };
 
 /* ---- what is eligible ---- */
@@ -321,7 +323,10 @@ static void *worker_main(void *arg)
         for (int i = 0; i < n; i++) {   /* a task new to this worker: start it, with its stage's shared clients */
             Task *t = mine[i];
             if (t->over || t->drv) continue;
-            if (!w->shares[t->stage]) w->shares[t->stage] = driver_share_new();
+            if (!w->shares[t->stage]) {
+                w->shares[t->stage] = driver_share_new();
+                driver_share_starts(w->shares[t->stage], ts->xstarts, ts->nxstarts);
+            }
             job_snap_phase(t->job, PHASE_STARTING);
             t->drv = driver_open_shared(t->job, ts->bootstrap, &ts->halt, w->shares[t->stage]);
         }
@@ -533,6 +538,21 @@ static int make_tasks(TaskSet *ts, volatile sig_atomic_t *stop)
             return rc;
         }
         if (n < 1) n = 1;
+        /* Before any writer of this run starts: where its exchanges' topics end. */
+        SourceOffset *xs = NULL;
+        int nxs = 0;
+        if (driver_exchange_starts(j0, ts->bootstrap, &xs, &nxs)) {
+            job_fail(pj, "stage %d: %s", s, j0->err);
+            job_free(j0);
+            return -1;
+        }
+        if (nxs) {
+            ts->xstarts = realloc(ts->xstarts, sizeof *ts->xstarts * (size_t)(ts->nxstarts + nxs));
+            if (!ts->xstarts) abort();
+            memcpy(ts->xstarts + ts->nxstarts, xs, sizeof *xs * (size_t)nxs);
+            ts->nxstarts += nxs;
+        }
+        free(xs);
         int first = ts->ntasks;
         if (task_add(ts, s, sp, j0) < 0) return -1;
         for (int t = 1; t < n; t++)
@@ -605,6 +625,7 @@ void tasks_free(TaskSet *ts)
     free(ts->workers);
     free(ts->tasks);
     free(ts->state_dir);
+    free(ts->xstarts);
     pthread_mutex_destroy(&ts->mu);
     free(ts);
 }

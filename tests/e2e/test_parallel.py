@@ -22,7 +22,8 @@ partition of its input topics, on N worker threads (docs/scaling.md).
              --parallelism 1, 2 and 3: the same final upsert table, equal to
              Python's; with 2 and 3 the plan is cut into two stages (a local
              pre-aggregation, the exchange through an internal topic, the
-             global aggregate), 4 tasks each.
+             global aggregate), 4 tasks each; run again with --reset-state,
+             the same table (the internal topic's old rows are not read).
   groupby_kill  the same GROUP BY with --parallelism 2 while 30,000 orders
              stream in; kill -9 in the middle, restart: the final table is
              exact (nothing lost or counted twice through the exchange).
@@ -229,6 +230,11 @@ def test_groupby(eddy, workdir):
                       "parallelism %d: not run as 8 tasks (2 stages of 4):\n%s" % (par, r.err))
                 step("parallelism %d: %s" % (par, "; ".join(l for l in r.err.splitlines() if "runs as" in l)))
             check_table("GROUP BY user_id, parallelism %d" % par, fold_upsert(read_topic(bs, sink)), want)
+        # Started over (--reset-state): the internal topic holds the first run's
+        # partial rows; the new run's readers must start after them.
+        r = run_bounded(eddy, bs, os.path.join(workdir, "by_user_p2.sql"), cwd=workdir, extra=["--parallelism", "2", "--reset-state"])
+        check(re.search(r"finished: 20000 records in", r.err), "the run started over did not read the 20000 orders:\n%s" % r.err)
+        check_table("GROUP BY user_id, parallelism 2, started over", fold_upsert(read_topic(bs, "by_user_p2")), want)
 
 
 def test_groupby_kill(eddy, workdir):
