@@ -19,6 +19,9 @@
 #
 # Environment: REPEAT=3, BUILD=/tmp/eddy-avro-bench (Release tree), KEEP=1.
 set -euo pipefail
+# One job on one thread, as these figures always were (`eddy run` uses every
+# core by default; bench/run.sh's *_p2 phases ask for 2 worker threads).
+export EDDY_PARALLELISM=${EDDY_PARALLELISM:-1}
 
 N=${1:-1000000}
 REPEAT=${REPEAT:-3}

@@ -34,6 +34,9 @@
 # default /tmp/eddy-bench-build, is configured and built), CC=cc.
 # Prints one line per run and, last, the medians per configuration.
 set -euo pipefail
+# One job on one thread, as these figures always were (`eddy run` uses every
+# core by default; bench/run.sh's *_p2 phases ask for 2 worker threads).
+export EDDY_PARALLELISM=${EDDY_PARALLELISM:-1}
 
 RATE=${RATE:-100000}
 SECS=${SECONDS_:-20}

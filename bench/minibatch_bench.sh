@@ -16,6 +16,9 @@
 # EDDY=path (else a Release tree in BUILD, default /tmp/eddy-bench-build, is
 # configured and built).
 set -euo pipefail
+# One job on one thread, as these figures always were (`eddy run` uses every
+# core by default; bench/run.sh's *_p2 phases ask for 2 worker threads).
+export EDDY_PARALLELISM=${EDDY_PARALLELISM:-1}
 
 N=${1:-500000}
 REPEAT=${REPEAT:-3}

@@ -15,6 +15,9 @@
 # BASE=path (also time this eddy binary — e.g. one built before monitoring
 # existed — without --http: what the always-on counting costs).
 set -euo pipefail
+# One job on one thread, as these figures always were (`eddy run` uses every
+# core by default; bench/run.sh's *_p2 phases ask for 2 worker threads).
+export EDDY_PARALLELISM=${EDDY_PARALLELISM:-1}
 
 N=${1:-1000000}
 REPEAT=${REPEAT:-3}

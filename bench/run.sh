@@ -32,6 +32,9 @@
 #  10. times REGEXP_EXTRACT and DATE_FORMAT on every order (issue 20;
 #      bench/sql/regex_date.sql: the pass-through plus a match and a
 #      formatting per row),
+#  11. times the reference job, GROUP BY user_id and the pass-through again with
+#      `--parallelism 2` (issue 19, docs/scaling.md: the job as tasks on 2
+#      worker threads; every other phase runs with `--parallelism 1`),
 # checks that each one processed exactly N records (and that eddy's
 # orders_summary equals the Python result), and prints a table of events/s,
 # CPU seconds and ratios with the targets of issues 3, 11 and 12.
@@ -53,6 +56,9 @@
 # fastest: on a shared machine the fastest run of one phase and of another
 # may come from quiet and busy moments alike).
 set -euo pipefail
+# One job on one thread, as these figures always were (`eddy run` uses every
+# core by default; bench/run.sh's *_p2 phases ask for 2 worker threads).
+export EDDY_PARALLELISM=${EDDY_PARALLELISM:-1}
 
 N=${1:-1000000}
 REPEAT=${REPEAT:-5}
@@ -105,16 +111,25 @@ if "$EDDY" run --help 2>&1 | grep -q -- '--bounded 0|1'; then
 else
     BOUNDED=(--bounded)
 fi
+# `--parallelism N` (worker threads) exists once jobs run as tasks: every
+# phase but the *_p2 ones runs with 1, one job on one thread, as before.
+PARALLEL=0
+PAR1=()
+if "$EDDY" run --help 2>&1 | grep -q -- '--parallelism'; then PARALLEL=1; PAR1=(--parallelism 1); fi
 # `--state none` (no checkpoints) exists once state is implemented.
 NOSTATE=0
 "$EDDY" run --help 2>&1 | grep -q "'none'" && NOSTATE=1
 
 # ---- broker --------------------------------------------------------------
+# (The *-x0 topics are the internal topics of the --parallelism 2 phases'
+# exchanges: 16 partitions, as the mock keeps only ~5 MiB per partition and
+# every round writes them again.)
 "$EDDY" broker --topic orders_raw:16 --topic orders_summary:16 \
     --topic orders_by_user:16 --topic orders_copy:16 \
     --topic sales_per_minute:16 --topic sales_last_minute:16 \
     --topic users:16 --topic orders_enriched:16 --topic auths:16 --topic pays:16 --topic matched:16 \
     --topic top_users:16 --topic orders_dedup:16 --topic orders_tagged:16 \
+    --topic orders_summary-x0:16 --topic orders_by_user-x0:16 \
     > "$WORK/broker.out" 2> "$WORK/broker.err" &
 BPID=$!
 B=
@@ -163,7 +178,7 @@ check() {
     esac
     local want=$N written=
     case $phase in
-    passthrough | dedup | regexdate) written=$N ;;
+    passthrough | passthrough_p2 | dedup | regexdate) written=$N ;;
     join_enrich | join_enrich_nostate) want=$((N + USERS)) written=$N ;;
     join_interval) want=$((2 * HALF)) written=$HALF ;;
     esac
@@ -178,19 +193,22 @@ check() {
 phase_cmd() {
     case $1 in
     raw) CMD=("$WORK/raw_consumer" "$B" orders_raw "$N") ;;
-    eddy_ref) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/../sql/orders.sql") ;;
+    eddy_ref) CMD=("$EDDY" run "${BOUNDED[@]}" "${PAR1[@]}" --bootstrap "$B" --state "$2" "$HERE/../sql/orders.sql") ;;
     python) CMD=("$PY" "$HERE/python_baseline.py" "$B" orders_raw "$N") ;;
-    eddy_groupby) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/orders_by_user.sql") ;;
-    eddy_groupby_nostate) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state none "$HERE/sql/orders_by_user.sql") ;;
-    passthrough) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/passthrough.sql") ;;
-    window_tumble) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/window_tumble.sql") ;;
-    window_hop) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/window_hop.sql") ;;
-    join_enrich) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/join_enrich.sql") ;;
-    join_enrich_nostate) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state none "$HERE/sql/join_enrich.sql") ;;
-    join_interval) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/join_interval.sql") ;;
-    topn) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/topn.sql") ;;
-    dedup) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/dedup.sql") ;;
-    regexdate) CMD=("$EDDY" run "${BOUNDED[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/regex_date.sql") ;;
+    eddy_groupby) CMD=("$EDDY" run "${BOUNDED[@]}" "${PAR1[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/orders_by_user.sql") ;;
+    eddy_groupby_nostate) CMD=("$EDDY" run "${BOUNDED[@]}" "${PAR1[@]}" --bootstrap "$B" --state none "$HERE/sql/orders_by_user.sql") ;;
+    eddy_ref_p2) CMD=("$EDDY" run "${BOUNDED[@]}" --parallelism 2 --bootstrap "$B" --state "$2" "$HERE/../sql/orders.sql") ;;
+    eddy_groupby_p2) CMD=("$EDDY" run "${BOUNDED[@]}" --parallelism 2 --bootstrap "$B" --state "$2" "$HERE/sql/orders_by_user.sql") ;;
+    passthrough_p2) CMD=("$EDDY" run "${BOUNDED[@]}" --parallelism 2 --bootstrap "$B" --state "$2" "$HERE/sql/passthrough.sql") ;;
+    passthrough) CMD=("$EDDY" run "${BOUNDED[@]}" "${PAR1[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/passthrough.sql") ;;
+    window_tumble) CMD=("$EDDY" run "${BOUNDED[@]}" "${PAR1[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/window_tumble.sql") ;;
+    window_hop) CMD=("$EDDY" run "${BOUNDED[@]}" "${PAR1[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/window_hop.sql") ;;
+    join_enrich) CMD=("$EDDY" run "${BOUNDED[@]}" "${PAR1[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/join_enrich.sql") ;;
+    join_enrich_nostate) CMD=("$EDDY" run "${BOUNDED[@]}" "${PAR1[@]}" --bootstrap "$B" --state none "$HERE/sql/join_enrich.sql") ;;
+    join_interval) CMD=("$EDDY" run "${BOUNDED[@]}" "${PAR1[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/join_interval.sql") ;;
+    topn) CMD=("$EDDY" run "${BOUNDED[@]}" "${PAR1[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/topn.sql") ;;
+    dedup) CMD=("$EDDY" run "${BOUNDED[@]}" "${PAR1[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/dedup.sql") ;;
+    regexdate) CMD=("$EDDY" run "${BOUNDED[@]}" "${PAR1[@]}" --bootstrap "$B" --state "$2" "$HERE/sql/regex_date.sql") ;;
     esac
 }
 
@@ -201,6 +219,8 @@ declare -A BEST_WALL BEST_CPU BEST_BCPU ALL_WALLS
 PHASES=(raw eddy_ref python eddy_groupby)
 [ "$NOSTATE" = 1 ] && PHASES+=(eddy_groupby_nostate)
 PHASES+=(passthrough)
+# Worker threads (docs/scaling.md): the same jobs with --parallelism 2.
+[ "$PARALLEL" = 1 ] && PHASES+=(eddy_ref_p2 eddy_groupby_p2 passthrough_p2)
 # Windows exist once `eddy explain` knows TUMBLE (an older binary skips them).
 WINDOWS=0
 printf 'CREATE TABLE t (ts TIMESTAMP(3), WATERMARK FOR ts AS ts);\nSELECT window_start FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL %s1%s MINUTE)) GROUP BY window_start, window_end;\n' "'" "'" > "$WORK/probe.sql"
@@ -240,7 +260,7 @@ run_rounds() {
             phase_cmd "$phase" "$state"
             timed "$phase.$r" "${CMD[@]}"
             check "$phase" "$phase.$r"
-            rm -f "$state"*
+            rm -rf "$state"*   # (a parallel run: a directory of task state files)
             log "bench: round $r $phase: ${WALL}s wall, ${CPU} CPU s, broker ${BCPU} CPU s"
             ALL_WALLS[$phase]="${ALL_WALLS[$phase]:-}$WALL "
             RUN_CPU[$phase.$r]=$CPU
@@ -369,6 +389,9 @@ declare -A LABEL=(
     [eddy_groupby]="eddy GROUP BY user_id, 100k keys"
     [eddy_groupby_nostate]="eddy GROUP BY user_id, --state none"
     [passthrough]="eddy pass-through SELECT *"
+    [eddy_ref_p2]="eddy reference job, --parallelism 2"
+    [eddy_groupby_p2]="eddy GROUP BY user_id, --parallelism 2"
+    [passthrough_p2]="eddy pass-through, --parallelism 2"
     [window_tumble]="eddy TUMBLE 1 min per region"
     [window_hop]="eddy HOP 1 min / 1 s per region"
     [join_enrich]="eddy orders JOIN 100k upsert users"
@@ -413,6 +436,15 @@ if [ "$NOSTATE" = 1 ]; then
     echo "    (same, GROUP BY with --state none:              $R2b  $(verdict "$R2b" 0.8))"
 fi
 echo "  reference job >= 2.5x the Python baseline:       $R3  $(verdict "$R3" 2.5)"
+if [ "$PARALLEL" = 1 ] && has_phase eddy_groupby_p2 && has_phase eddy_groupby; then
+    R6=$(ratio eddy_groupby_p2 eddy_groupby)
+    R7=$(ratio passthrough_p2 passthrough)
+    R8=$(ratio eddy_ref_p2 eddy_ref)
+    echo "targets (issue 19, $(nproc) cores):"
+    echo "  GROUP BY user_id, 2 threads >= 1.8x 1 thread:    $R6  $(verdict "$R6" 1.8)"
+    echo "    (reference job, 2 threads vs 1:                $R8)"
+    echo "    (pass-through, 2 threads vs 1:                 $R7)"
+fi
 if [ "$WINDOWS" = 1 ] && has_phase window_tumble && has_phase window_hop; then
     R4=$(ratio window_tumble eddy_ref)
     R5=$(ratio window_hop eddy_ref)

@@ -54,6 +54,9 @@
 # The machine may be shared: every run's figures are printed, and medians
 # are reported.
 set -euo pipefail
+# One job on one thread, as these figures always were (`eddy run` uses every
+# core by default; bench/run.sh's *_p2 phases ask for 2 worker threads).
+export EDDY_PARALLELISM=${EDDY_PARALLELISM:-1}
 
 N=${N:-1000000}
 REPEAT=${REPEAT:-3}

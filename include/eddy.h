@@ -457,6 +457,12 @@ typedef struct eddy_job_options {
                                   might come); by default a bounded run ends with one, as Flink's bounded sources */
     eddy_print_fn  on_print;   /* lines of 'print' tables; NULL: a job that writes one fails at its first row
                                   (rather than lose what it was asked to print) */
+    int            parallelism;/* over Kafka: worker threads (0 or 1: the job runs on the caller's thread, as one
+                                  task).  Above 1, eddy_job_run runs the plan's stages as tasks, task t of a stage
+                                  reading partition t of its input topics, dealt to that many threads
+                                  (docs/scaling.md); a plan that cannot (see eddy_job_parallelism) runs as one
+                                  job.  Its state is then a directory: the path given to eddy_job_open_state
+                                  with ".d" appended, a file per task */
 } eddy_job_options;
 
 /* A job for an INSERT or SELECT plan.  o may be NULL.  On failure returns
@@ -472,8 +478,13 @@ EDDY_API eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, c
  * file is locked by another job, is not a state file, or holds the state
  * of a query this one cannot continue). */
 EDDY_API int eddy_job_open_state(eddy_job *j, const char *path, int reset, char *err, size_t errlen);
-/* 1 when the state file held a checkpoint to resume from, else 0. */
+/* 1 when the state file held a checkpoint to resume from, else 0 (a job
+ * run as tasks: when its state directory holds task state files). */
 EDDY_API int eddy_job_resumed(const eddy_job *j);
+/* The worker threads the job runs on: 1 when it runs as one job (options'
+ * parallelism 0 or 1, or a plan that cannot run as tasks: then, if why is
+ * not NULL, the reason is written there). */
+EDDY_API int eddy_job_parallelism(const eddy_job *j, char *why, size_t whylen);
 /* In memory: decodes and processes one source record of table r->table.
  * A malformed record fails the job (EDDY_ERUNTIME) unless the table says
  * 'error.mode'='skip'.  A table the plan does not read, or a NULL table for
@@ -609,6 +620,8 @@ typedef struct eddy_job_metrics {
     long long   sink_errors;    /* errors the sink's Kafka client reported (it retries them) */
     long long   sink_records_retried; /* records the Kafka sink sent again after a failed request */
     long long   sink_retries;   /* database sinks: lost connections retried ('sink.max-retries') */
+    int         tasks;          /* a job run as tasks (parallelism above 1): their number, else 0 */
+    int         workers;        /* the worker threads running them, else 0 */
 } eddy_job_metrics;
 /* Fills *out from the job's last snapshot; callable from any thread while
  * the job runs (not while it is freed).  EDDY_OK or EDDY_EMISUSE. */

@@ -42,6 +42,9 @@
 # the job is pinned to), REPEAT=1 (runs per query: the median wall time is reported; CPU, RSS,
 # state and the output check are the first run's).
 set -euo pipefail
+# One job on one thread, as these figures always were (`eddy run` uses every
+# core by default; bench/run.sh's *_p2 phases ask for 2 worker threads).
+export EDDY_PARALLELISM=${EDDY_PARALLELISM:-1}
 
 N=${1:-1000000}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -151,6 +151,7 @@ typedef struct RunOpts {
     bool        progress;   /* --progress: a status line even when stderr is not a terminal */
     bool        no_progress;/* --no-progress */
     int64_t     every;      /* --progress-every S */
+    int64_t     parallelism;/* --parallelism N; 0 = not given (the online cores) */
 } RunOpts;
 
 static const OptionDef run_flags[] = {
@@ -169,6 +170,10 @@ static const OptionDef run_flags[] = {
      .doc = "print a status line per job every few seconds (records/s, lag, last checkpoint, skipped); timestamped lines when stderr is not a terminal",
      .otherwise = "on when stderr is a terminal"},
     {.name = "no-progress", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, no_progress)}, .doc = "no status line"},
+    {.name = "parallelism", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, parallelism)}, .min = 1, .max = 1024, .metavar = "N",
+     .otherwise = "$EDDY_PARALLELISM, else the number of online cores",
+     .doc = "worker threads: each INSERT job runs as tasks, one per partition of its input topics, dealt to N threads "
+            "(SET 'parallelism.default' for the planner); 1 = one job on one thread. State: a file per task in STATE.d/"},
     {.name = "progress-every", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, every)}, .min = 1, .max = 3600, .deflt = "5",
      .metavar = "S", .doc = "seconds between status lines"},
     {0},
@@ -213,7 +218,9 @@ static int open_state(eddy_job *j, const eddy_plan *p, const char *name, const R
     }
     if (strcmp(path, "none") == 0) return 0;
     if (eddy_job_open_state(j, path, reset_job(o, name), err, errlen)) return -1;
-    if (eddy_job_resumed(j)) {
+    if (eddy_job_resumed(j) && eddy_job_parallelism(j, NULL, 0) > 1) {
+        fprintf(stderr, "eddy: job '%s' resumes from %s.d/ (a state file per task)\n", eddy_plan_name(p), path);
+    } else if (eddy_job_resumed(j)) {
         eddy_job_stats st;
         eddy_job_get_stats(j, &st);
         fprintf(stderr, "eddy: job '%s' resumes from %s (%lld state rows loaded in %.1f ms)\n", eddy_plan_name(p), path,
@@ -283,6 +290,8 @@ static void status_line(const JobThread *t, const eddy_job_metrics *m, double ra
         snprintf(ck, sizeof ck, "checkpoint %.0f s ago", now > m->last_checkpoint_ms ? (double)(now - m->last_checkpoint_ms) / 1000.0 : 0.0);
     int at = snprintf(buf, cap, "%s: %s records/s, %s in, lag %s, %s, skipped %lld", t->name, grouped(a, sizeof a, (long long)(rate + 0.5)),
                       grouped(b, sizeof b, m->records_in), m->lag >= 0 ? grouped((char[32]){0}, 32, m->lag) : "?", ck, m->skipped);
+    if (m->tasks && at > 0 && (size_t)at < cap)
+        at += snprintf(buf + at, cap - (size_t)at, ", %d tasks on %d threads", m->tasks, m->workers);
     if (m->late && at > 0 && (size_t)at < cap) at += snprintf(buf + at, cap - (size_t)at, ", late %lld", m->late);
     if (m->latency_p99_ms >= 0 && at > 0 && (size_t)at < cap)
         at += snprintf(buf + at, cap - (size_t)at, ", p99 latency %.0f ms", m->latency_p99_ms);
@@ -337,6 +346,19 @@ static void watch_jobs(JobThread *threads, int nt, bool progress, bool tty, int6
     free(last_in);
 }
 
+/* Compiles sql for `par` worker threads: SET 'parallelism.default' first
+ * (the planner cuts plans into stages for it; a script's own SET of the key
+ * comes later and wins), then the script. */
+static int compile_parallel(eddy_engine *e, int par, const char *sql, size_t len, const char *name, eddy_script **s)
+{
+    char setpar[96];
+    snprintf(setpar, sizeof setpar, "SET 'parallelism.default' = '%d';", par);
+    eddy_script *ps = NULL;
+    if (eddy_compile(e, setpar, strlen(setpar), "<--parallelism>", &ps)) return -1;
+    eddy_script_free(ps);
+    return eddy_compile(e, sql, len, name, s);
+}
+
 /* Compiles sql and runs its queries until stopped.  Returns the exit status. */
 static int run_script(const char *sql, size_t len, const char *name, const char *bootstrap, const RunOpts *o, bool quiet)
 {
@@ -348,7 +370,42 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         eddy_engine_free(e);
         return 2;
     }
-    if (eddy_compile(e, sql, len, name, &s)) {
+    /* The worker threads: --parallelism, else every online core.  The
+     * planner reads them as 'parallelism.default' (it cuts the plan into
+     * stages for them); a script's own SET of that key wins. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int par = o->parallelism > 0 ? (int)o->parallelism : cores > 0 ? (int)cores : 1;
+    const char *env = getenv("EDDY_PARALLELISM");
+    if (o->parallelism <= 0 && env && *env) {   /* the default when --parallelism is not given */
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end || v < 1 || v > 1024) {
+            fprintf(stderr, "eddy: EDDY_PARALLELISM='%s' is not a number of worker threads from 1 to 1024\n", env);
+            eddy_engine_free(e);
+            return 2;
+        }
+        par = (int)v;
+    }
+    int rc = compile_parallel(e, par, sql, len, name, &s);
+    if (rc && par > 1 && o->parallelism <= 0 && !(env && *env)) {
+        /* Every core is only the default: a script the planner cannot cut
+         * into stages yet runs as before, one job per INSERT, saying why. */
+        eddy_engine *e1 = eddy_engine_new();
+        eddy_engine_set_registry(e1, o->registry);
+        if (compile_parallel(e1, 1, sql, len, name, &s) == 0) {
+            const char *why = eddy_errtext(e);
+            size_t wl = strcspn(why, "\n");
+            fprintf(stderr, "eddy: runs each job on one thread (parallelism 1): %.*s\n", (int)(wl < 600 ? wl : 600), why);
+            eddy_engine_free(e);
+            e = e1;
+            par = 1;
+            rc = 0;
+        } else {
+            eddy_engine_free(e);   /* the errors a run with parallelism 1 has: those to show */
+            e = e1;
+        }
+    }
+    if (rc) {
         fputs(eddy_errtext(e), stderr);
         eddy_engine_free(e);
         return 1;
@@ -380,8 +437,11 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         if (k != EDDY_STMT_INSERT && k != EDDY_STMT_SELECT) continue;
         char err[2048];
         const eddy_plan *plan = eddy_script_plan(s, i);
+        int jpar = par;
+        const char *ps_set = eddy_plan_setting(plan, "parallelism.default");
+        if (ps_set && atoi(ps_set) > 0) jpar = atoi(ps_set);
         eddy_job_options jo = {.on_change = k == EDDY_STMT_SELECT ? print_change : NULL, .on_notice = cmd_notice_stderr,
-                               .bounded = bounded, .on_print = cmd_print_line};
+                               .bounded = bounded, .on_print = cmd_print_line, .parallelism = k == EDDY_STMT_INSERT ? jpar : 1};
         eddy_job *j = eddy_job_new(plan, &jo, err, sizeof err);
         if (!j) {
             fprintf(stderr, "%s:%d: error: %s\n", name, eddy_script_line(s, i), err);
@@ -399,6 +459,9 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
             if (again) snprintf(jname, sizeof jname, "%.500s_%d", eddy_plan_name(eddy_script_plan(s, i)), dup);
         }
         snprintf(threads[nt].name, sizeof threads[nt].name, "%s", jname);
+        char why[300];
+        if (k == EDDY_STMT_INSERT && jpar > 1 && eddy_job_parallelism(j, why, sizeof why) == 1 && o->parallelism > 1 && !quiet)
+            fprintf(stderr, "eddy: job '%s' runs as one job on one thread: %s\n", jname, why);
         threads[nt].job = j;
         threads[nt].plan = plan;
         if (mon) eddy_monitor_add_job(mon, j, jname, 0);

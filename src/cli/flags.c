@@ -262,9 +262,11 @@ void flags_man(const CmdSpec *shell, const CmdSpec *const *cmds, int n, const ch
         man_flags(cmds[i]->flags, f);
     }
     fputs(".SH ENVIRONMENT\n.TP\n.B EDDY_BOOTSTRAP\nthe Kafka bootstrap server when \\-\\-bootstrap is not given\n"
-          ".TP\n.B EDDY_REGISTRY\nthe Schema Registry URL when \\-\\-registry is not given\n", f);
+          ".TP\n.B EDDY_REGISTRY\nthe Schema Registry URL when \\-\\-registry is not given\n"
+          ".TP\n.B EDDY_PARALLELISM\nthe worker threads of eddy run when \\-\\-parallelism is not given (else every online core)\n", f);
     fputs(".SH FILES\n.TP\n.I JOB.db\na job's state file (SQLite): operator state and source offsets, "
-          "checkpointed together; see README.md, \"The state file\"\n", f);
+          "checkpointed together; see README.md, \"The state file\"\n"
+          ".TP\n.I JOB.db.d/\na job run as tasks (\\-\\-parallelism): a state file per task, s<stage>\\-t<task>.db\n", f);
     fputs(".SH SEE ALSO\nThe README of the eddy sources: the SQL eddy accepts, the embedding API (eddy.h), "
           "the test\\-file format, monitoring.\n", f);
 }

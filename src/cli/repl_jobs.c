@@ -164,7 +164,10 @@ int jobs_start(Repl *r, eddy_script *s, int i, bool *kept)
     const eddy_plan *p = eddy_script_plan(s, i);
     char err[1024];
     /* Notices go to the live table's status line while one is shown. */
-    eddy_job_options o = {.on_notice = live_notice, .ctx = r, .lag = 1, .on_print = live_print};
+    /* SET 'parallelism.default' above 1 (the planner cut the plan into
+     * stages for it): the job runs as tasks on that many threads. */
+    const char *par = eddy_plan_setting(p, "parallelism.default");
+    eddy_job_options o = {.on_notice = live_notice, .ctx = r, .lag = 1, .on_print = live_print, .parallelism = par ? atoi(par) : 0};
     eddy_job *j = eddy_job_new(p, &o, err, sizeof err);
     if (!j) {
         print_error(r, "%s", err);
@@ -252,6 +255,9 @@ void jobs_show(Repl *r)
             snprintf(why, sizeof why, "Kafka cluster not answering: %s", m.broker_error);
         printf("%-4d %-*s %-9s %12lld %12lld %10s  %-8s  %s\n", rj->id, wname, rj->name, job_state_names[rj->state], (long long)in,
                (long long)out, lag, when, why);
+        if (eddy_job_get_metrics(rj->job, &m) == EDDY_OK && m.tasks)   /* run as tasks: DESCRIBE JOB lists each */
+            printf("%-4s %*s   %d task%s on %d worker thread%s (DESCRIBE JOB '%d' shows each)\n", "", wname, "", m.tasks, m.tasks == 1 ? "" : "s",
+                   m.workers, m.workers == 1 ? "" : "s", rj->id);
     }
 }
 

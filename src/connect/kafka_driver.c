@@ -66,6 +66,7 @@ static int kafka_emit(void *ctx, const OutRecord *r, char *err, size_t errlen)
     int32_t part = -1;
     for (int i = 0; i < o->nfixed; i++)
         if (r->topic == o->fixed[i]) part = 0;
+    if (r->partition >= 0) part = r->partition;   /* chosen by the sink (an exchange: hash of its key) */
     if (r->nhdrs) return kafka_produce(p, r->topic, part, r->key, r->klen, r->val, r->vlen, r->ts, r->hdrs, r->nhdrs, err, errlen);
     kafka_header h = {"op", r->op, r->op ? strlen(r->op) : 0};
     return kafka_produce(p, r->topic, part, r->key, r->klen, r->val, r->vlen, r->ts, &h, r->op ? 1 : 0, err, errlen);
@@ -82,6 +83,17 @@ static int kafka_flush_out(void *ctx, int timeout_ms, char *err, size_t errlen)
 }
 
 static char *kafka_sink_ends(void *ctx);
+
+/* JobOutput.partitions: a topic's partition count, as the producer learns
+ * it (an exchange's internal topic: its records go to hash(key) % count). */
+static int kafka_partitions_out(void *ctx, const char *topic)
+{
+    DrvOut *o = ctx;
+    char err[256];
+    int n = -1;
+    if (kafka_producer_partition_count(o->p, topic, 5000, &n, err, sizeof err) || n <= 0) return -1;
+    return n;
+}
 
 static void kafka_drain_out(void *ctx, int timeout_ms)
 {
@@ -139,6 +151,21 @@ static const char *find_prop(const char **props, const char *key)
     return v;
 }
 
+/* Clients shared by the drivers of one worker thread (driver_open_shared). */
+struct DriverShare {
+    kafka_consumer *c;    /* reads every partition of every driver sharing it (share_join) */
+    kafka_producer *p;    /* writes for every one of them */
+    kafka_msg      *msgs; /* a poll's records, before they are dealt to the drivers */
+    struct Driver **ds;   /* the drivers reading through c */
+    int             nds, capds; /* count, capacity */
+    bool            dirty;  /* ds changed since c was last assigned */
+    const SourceOffset *xstarts; /* where fresh readers of exchanges start (driver_exchange_starts; not owned) */
+    int             nxstarts; /* count */
+    char            err[512];
+};
+
+static void share_join(DriverShare *sh, struct Driver *d, bool join);
+
 /* ---- what the driver reads ---- */
 
 /* A topic some source reads; several sources may read the same topic (each
@@ -153,12 +180,15 @@ typedef struct DrvTopic {
     int              nsrcs;   /* count */
     bool             op_header; /* some source reads a retract changelog: records carry an "op" header */
     bool             bounded; /* every source reads only up to the ends at start */
+    bool             exchange;/* an exchange's internal topic (CONN_EXCHANGE) */
     bool             any_bounded; /* some source does: the ends at start are looked up */
-    int              nparts;  /* its partitions */
-    int              first;   /* index of its partition 0 in Driver.parts */
+    int              nparts;  /* its partitions the driver reads: all, or a task's one (or none) */
+    int              p0;      /* the first of them: partition p0 + i is the driver's i-th of the topic */
+    int              total;   /* the topic's partitions */
+    int              first;   /* index of its partition p0 in Driver.pos */
 } DrvTopic;
 
-typedef struct Driver {
+struct Driver {
     Job          *job;
     kafka_consumer *c;
     Arena         a;        /* everything below */
@@ -227,8 +257,25 @@ typedef struct Driver {
     int           scans_open; /* scans not read to their end yet */
     bool         *scan_done;/* per scan: read to its end */
     int           npos;     /* entries of pos: nparts + nscans (what a checkpoint records) */
+    int           nexchange;/* topics that are exchanges' internal topics (their end: exchanges_ended) */
+    /* the run, stepped (driver_open / driver_step / driver_close) */
+    volatile sig_atomic_t *stop; /* a stop asked for */
+    DriverShare  *share;    /* the clients this driver shares with the other tasks of its worker, or NULL */
+    bool          c_shared; /* d->c is share->c (once assigned) */
+    bool          p_shared; /* d->out.p is share->p */
+    const char  **cprops;   /* the consumer's properties (the shared consumer is made with them) */
+    const PlanTable *sink;  /* the first sink's table (for messages) */
+    kafka_msg    *msgs;     /* a poll's records */
+    RawRecord    *recs;     /* the same as the sources take them */
+    int           maxbatch; /* records per poll */
+    int           got;      /* records the last step polled */
+    int64_t       first_pending; /* monotonic ms of the mini-batch's first record */
+    int64_t       last_ckpt;/* monotonic ms of the last checkpoint started */
+    int           phase;    /* DRV_RUN (stepping), DRV_STOP (a clean stop is due), DRV_OUT (over: rc says how) */
+    bool          finished; /* read everything it was to read (a bounded run) */
+    int           rc;       /* the run's result once over */
     char          err[512];
-} Driver;
+};
 
 /* Is the job at the end of its Kafka partitions: fewer records than
  * NEAR_END waiting, by the high watermarks of the last fetch responses?
@@ -260,7 +307,7 @@ static int drv_fail(Driver *d, const DrvTopic *t, const char *what)
 
 /* Source s (of table t) reads topic `name`: one more DrvTopic, or one more
  * reader of a topic already read. */
-static void add_topic(Driver *d, const char *name, int s, const PlanTable *t)
+static void add_topic(Driver *d, const char *name, int s, const PlanTable *t, bool plan_name)
 {
     const Plan *p = d->job->plan;
     DrvTopic *dt = NULL;
@@ -275,13 +322,22 @@ static void add_topic(Driver *d, const char *name, int s, const PlanTable *t)
             d->captopics = cap;
         }
         dt = &d->topics[d->ntopics++];
-        *dt = (DrvTopic){.name = arena_strdup(&d->a, name), .table = t, .bounded = true};
+        /* A name of the plan stays valid after the driver is gone: the
+         * job's snapshot (PartSnap.topic) points at it; a pattern's match
+         * is copied. */
+        *dt = (DrvTopic){.name = plan_name ? name : arena_strdup(&d->a, name), .table = t, .bounded = true};
         dt->srcs = arena_alloc(&d->a, sizeof(int) * (size_t)p->nsources);
         dt->src_bounded = arena_alloc(&d->a, sizeof(bool) * (size_t)p->nsources);
     }
     for (int k = 0; k < dt->nsrcs; k++)
         if (dt->srcs[k] == s) return;   /* (a pattern may match a topic the source's list names too) */
-    bool b = d->job->bounded || t->conn.bounded;
+    /* An exchange's internal topic is still being written by the stage
+     * before: it ends when its writers say so (exchanges_ended), not at
+     * the ends it had at start. */
+    bool exch = t->conn.kind == CONN_EXCHANGE;
+    if (exch && !dt->exchange) d->nexchange++;
+    dt->exchange = dt->exchange || exch;
+    bool b = !exch && (d->job->bounded || t->conn.bounded);
     dt->src_bounded[dt->nsrcs] = b;
     dt->srcs[dt->nsrcs++] = s;
     dt->op_header = dt->op_header || t->conn.mode == MODE_RETRACT;
@@ -308,9 +364,9 @@ static void collect_topics(Driver *d)
             continue;
         }
         if (t->conn.ntopics)
-            for (int i = 0; i < t->conn.ntopics; i++) add_topic(d, t->conn.topics[i], s, t);
+            for (int i = 0; i < t->conn.ntopics; i++) add_topic(d, t->conn.topics[i], s, t, true);
         else
-            add_topic(d, t->conn.topic, s, t);
+            add_topic(d, t->conn.topic, s, t, true);
     }
     d->scans_open = d->nscans;
     d->scan_done = arena_alloc(&d->a, sizeof(bool) * (size_t)(d->nscans + 1));
@@ -321,7 +377,19 @@ static void collect_topics(Driver *d)
 static void bounded_job(Driver *d)
 {
     d->bounded = d->ntopics > 0 || d->nscans > 0;   /* pulled sources end (a scan; a datagen with a row count), or run on */
-    for (int i = 0; i < d->ntopics; i++) d->bounded = d->bounded && d->topics[i].bounded;
+    for (int i = 0; i < d->ntopics; i++) d->bounded = d->bounded && (d->topics[i].exchange ? d->job->bounded : d->topics[i].bounded);
+}
+
+/* The executor's (exec.c, with the exchange operators): every exchange
+ * source of the job has heard from all its writers that they ended (true
+ * with none).  Weak, so that the driver links where they are not built. */
+extern bool job_inputs_ended(const Job *j) __attribute__((weak));
+
+/* A bounded stage that reads exchanges ends once their writers have. */
+static bool exchanges_ended(const Driver *d)
+{
+    if (!d->nexchange) return true;
+    return job_inputs_ended && job_inputs_ended(d->job);
 }
 
 /* The topics each 'topic-pattern' source reads: the cluster's topics whose
@@ -356,7 +424,7 @@ static int match_patterns(Driver *d, volatile sig_atomic_t *stop)
                         free(big);
                     }
                     if (m == 1) {
-                        add_topic(d, names[i], s, t);
+                        add_topic(d, names[i], s, t, false);
                         found++;
                     }
                 }
@@ -422,13 +490,17 @@ static int wait_for_topics(Driver *d, volatile sig_atomic_t *stop)
         DrvTopic *t = &d->topics[i];
         bool waited = false;
         while (!*stop) {
-            if (kafka_partition_count(d->c, t->name, 2000, &t->nparts, d->err, sizeof d->err) == 0 && t->nparts > 0) break;
+            if (kafka_partition_count(d->c, t->name, 2000, &t->total, d->err, sizeof d->err) == 0 && t->total > 0) break;
             if (!waited) job_notice(d->job, "waiting for topic '%s' (%s)", t->name, d->err);
             waited = true;
             struct timespec ts = {0, 200 * 1000000};
             nanosleep(&ts, NULL);
         }
         if (*stop) return 1;
+        /* A task reads partition `task` of each topic (none of a topic
+         * with fewer partitions); a whole job all of them. */
+        t->p0 = d->job->ntasks > 1 ? d->job->task : 0;
+        t->nparts = d->job->ntasks > 1 ? (d->job->task < t->total ? 1 : 0) : t->total;
         t->first = d->nparts;
         d->nparts += t->nparts;
     }
@@ -439,17 +511,29 @@ static int wait_for_topics(Driver *d, volatile sig_atomic_t *stop)
  * commits) into out[p], -1 where there is none (a timestamp after the last
  * record, no commit): 1; 0 when the start mode needs no look-up; -1 on an
  * error (in d->err). */
+static int cluster_starts_all(Driver *d, const DrvTopic *t, const Connector *cn, int64_t *out);
+
 static int cluster_starts(Driver *d, const DrvTopic *t, const Connector *cn, int64_t *out)
 {
+    if (t->p0 == 0 && t->nparts == t->total) return cluster_starts_all(d, t, cn, out);
+    int64_t *all = arena_alloc(&d->a, sizeof *all * (size_t)(t->total + 1));
+    int r = cluster_starts_all(d, t, cn, all);
+    for (int p = 0; r > 0 && p < t->nparts; p++) out[p] = all[t->p0 + p];
+    return r;
+}
+
+/* The same for every partition of the topic (out[0 .. total-1]). */
+static int cluster_starts_all(Driver *d, const DrvTopic *t, const Connector *cn, int64_t *out)
+{
     if (cn->startup == START_TIMESTAMP)
-        return kafka_offsets_for_time(d->c, t->name, t->nparts, cn->startup_ts, out, 10000, d->err, sizeof d->err) ? -1 : 1;
-    if (cn->startup == START_GROUP) return kafka_committed(d->c, t->name, t->nparts, out, 10000, d->err, sizeof d->err) ? -1 : 1;
+        return kafka_offsets_for_time(d->c, t->name, t->total, cn->startup_ts, out, 10000, d->err, sizeof d->err) ? -1 : 1;
+    if (cn->startup == START_GROUP) return kafka_committed(d->c, t->name, t->total, out, 10000, d->err, sizeof d->err) ? -1 : 1;
     if (cn->startup == START_SPECIFIC) {
         /* the partitions named start there; the others at the group's
          * committed offset, else their beginning (Flink's specific offsets) */
-        if (kafka_committed(d->c, t->name, t->nparts, out, 10000, d->err, sizeof d->err)) return -1;
+        if (kafka_committed(d->c, t->name, t->total, out, 10000, d->err, sizeof d->err)) return -1;
         for (int k = 0; k < cn->nspec; k++)
-            if (cn->spec_parts[k] < t->nparts) out[cn->spec_parts[k]] = cn->spec_offsets[k];
+            if (cn->spec_parts[k] < t->total) out[cn->spec_parts[k]] = cn->spec_offsets[k];
         return 1;
     }
     return 0;
@@ -464,7 +548,7 @@ static int source_starts(Driver *d, const DrvTopic *t, const Connector *cn, int6
     for (int p = 0; p < t->nparts; p++) {
         if (looked_up && out[p] >= 0) continue;
         int64_t lo, hi;
-        if (kafka_watermarks(d->c, t->name, p, &lo, &hi, 5000, d->err, sizeof d->err)) return -1;
+        if (kafka_watermarks(d->c, t->name, t->p0 + p, &lo, &hi, 5000, d->err, sizeof d->err)) return -1;
         /* latest, a timestamp after the last record: the end; earliest, no commit: the beginning */
         out[p] = cn->startup == START_LATEST || cn->startup == START_TIMESTAMP ? hi : lo;
     }
@@ -514,13 +598,19 @@ static int start_positions(Driver *d, bool resumed)
         for (int p = 0; p < t->nparts; p++) {
             kafka_tp *tp = &d->tps[t->first + p];
             SourceOffset *at = &d->pos[t->first + p];
-            *tp = (kafka_tp){t->name, p, cn->startup == START_LATEST ? KAFKA_OFFSET_END : KAFKA_OFFSET_BEGINNING};
-            *at = (SourceOffset){t->name, p, -1};
+            *tp = (kafka_tp){t->name, t->p0 + p, cn->startup == START_LATEST ? KAFKA_OFFSET_END : KAFKA_OFFSET_BEGINNING};
+            *at = (SourceOffset){t->name, t->p0 + p, -1};
             /* A restarted job resumes exactly where its last checkpoint stopped;
              * a partition the checkpoint does not know (added since) is read
              * from its beginning, as Flink does for new partitions. */
             int64_t off;
-            if (resumed) tp->offset = state_get_offset(j->state, t->name, p, &off) == 0 ? (at->offset = off) : KAFKA_OFFSET_BEGINNING;
+            if (resumed) tp->offset = state_get_offset(j->state, t->name, t->p0 + p, &off) == 0 ? (at->offset = off) : KAFKA_OFFSET_BEGINNING;
+            /* A fresh reader of an exchange starts where the internal topic
+             * ended before this run's writers began (a run before may have
+             * left records there: they are not this run's). */
+            for (int k = 0; !resumed && t->exchange && d->share && k < d->share->nxstarts; k++)
+                if (d->share->xstarts[k].partition == t->p0 + p && strcmp(d->share->xstarts[k].topic, t->name) == 0)
+                    tp->offset = at->offset = d->share->xstarts[k].offset;
         }
         /* Start positions that need the cluster: a timestamp, the group's commits. */
         if (!resumed) {
@@ -530,9 +620,9 @@ static int start_positions(Driver *d, bool resumed)
             for (int p = 0; p < t->nparts && looked_up; p++)
                 if (cn->startup == START_TIMESTAMP || o[p] >= 0) d->tps[t->first + p].offset = o[p];   /* no commit: from the beginning */
             for (int k = 0; k < cn->nspec && cn->startup == START_SPECIFIC; k++)
-                if (cn->spec_parts[k] >= t->nparts)
+                if (cn->spec_parts[k] >= t->total)
                     return job_fail(d->job, "source '%s': option 'scan.startup.specific-offsets' names partition %d, but topic '%s' "
-                                            "has partitions 0..%d", t->table->name, (int)cn->spec_parts[k], t->name, t->nparts - 1);
+                                            "has partitions 0..%d", t->table->name, (int)cn->spec_parts[k], t->name, t->total - 1);
         }
         if (!resumed && t->nsrcs > 1 && mixed_starts(d, t)) return -1;
         /* A partition that had no record yet when the job was killed must
@@ -541,7 +631,7 @@ static int start_positions(Driver *d, bool resumed)
             SourceOffset *at = &d->pos[t->first + p];
             if (at->offset >= 0) continue;
             int64_t lo, hi;
-            if (kafka_watermarks(d->c, t->name, p, &lo, &hi, 5000, d->err, sizeof d->err)) return drv_fail(d, t, d->err);
+            if (kafka_watermarks(d->c, t->name, t->p0 + p, &lo, &hi, 5000, d->err, sizeof d->err)) return drv_fail(d, t, d->err);
             kafka_tp *tp = &d->tps[t->first + p];
             tp->offset = at->offset = tp->offset == KAFKA_OFFSET_END ? hi : tp->offset == KAFKA_OFFSET_BEGINNING ? lo : tp->offset;
         }
@@ -568,12 +658,12 @@ static int check_resume(Driver *d)
         for (int p = 0; p < t->nparts; p++) {
             int64_t at = d->pos[t->first + p].offset, lo, hi;
             if (at < 0) continue;
-            if (kafka_watermarks(d->c, t->name, p, &lo, &hi, 5000, d->err, sizeof d->err)) return drv_fail(d, t, d->err);
+            if (kafka_watermarks(d->c, t->name, t->p0 + p, &lo, &hi, 5000, d->err, sizeof d->err)) return drv_fail(d, t, d->err);
             if (d->replay_end) d->replay_end[t->first + p] = hi;
             if (at > hi || at < lo)
                 return job_fail(j, "the checkpoint says partition %d of topic '%s' continues at offset %lld, but the partition holds offsets %lld..%lld "
                                    "(was the topic recreated, or is this another cluster?); start fresh with --reset-state",
-                                p, t->name, (long long)at, (long long)lo, (long long)hi);
+                                t->p0 + p, t->name, (long long)at, (long long)lo, (long long)hi);
         }
     }
     return 0;
@@ -591,7 +681,7 @@ static int bounded_ends(Driver *d)
             d->end[k] = d->stop_at[k] = -1;
             if (!t->any_bounded) continue;
             int64_t lo;
-            if (kafka_watermarks(d->c, t->name, p, &lo, &d->end[k], 5000, d->err, sizeof d->err)) return drv_fail(d, t, d->err);
+            if (kafka_watermarks(d->c, t->name, t->p0 + p, &lo, &d->end[k], 5000, d->err, sizeof d->err)) return drv_fail(d, t, d->err);
             d->stop_at[k] = d->end[k];
             int64_t from = d->tps[k].offset == KAFKA_OFFSET_END ? d->end[k] : d->tps[k].offset >= 0 ? d->tps[k].offset : lo;
             if (from < d->end[k]) d->open_parts++;
@@ -615,8 +705,8 @@ static const DrvTopic *topic_of(const Driver *d, const kafka_msg *m, const DrvTo
  * sources run, but bounded sources must not see it. */
 static bool past_end(const Driver *d, const DrvTopic *t, const kafka_msg *m)
 {
-    if (m->partition < 0 || m->partition >= t->nparts) return false;
-    int k = t->first + m->partition;
+    if (m->partition < t->p0 || m->partition >= t->p0 + t->nparts) return false;
+    int k = t->first + m->partition - t->p0;
     return d->stop_at[k] >= 0 && m->offset >= d->stop_at[k];
 }
 
@@ -625,8 +715,8 @@ static bool past_end(const Driver *d, const DrvTopic *t, const kafka_msg *m)
  * at the end (the checkpoint must not claim records nobody read). */
 static void note_offset(Driver *d, const DrvTopic *t, const kafka_msg *m)
 {
-    if (m->partition < 0 || m->partition >= t->nparts) return;
-    int k = t->first + m->partition;
+    if (m->partition < t->p0 || m->partition >= t->p0 + t->nparts) return;
+    int k = t->first + m->partition - t->p0;
     if (t->bounded && past_end(d, t, m)) return;
     d->pos[k].offset = m->offset + 1;
     d->precs[k]++;
@@ -642,7 +732,8 @@ static void note_offset(Driver *d, const DrvTopic *t, const kafka_msg *m)
 static bool takes(const Driver *d, const DrvTopic *t, int s, const kafka_msg *m)
 {
     if (t->src_bounded[s] && past_end(d, t, m)) return false;
-    if (t->from && m->partition >= 0 && m->partition < t->nparts && m->offset < t->from[(size_t)s * (size_t)t->nparts + m->partition])
+    if (t->from && m->partition >= t->p0 && m->partition < t->p0 + t->nparts &&
+        m->offset < t->from[(size_t)s * (size_t)t->nparts + (size_t)(m->partition - t->p0)])
         return false;
     return true;
 }
@@ -705,7 +796,7 @@ static int assign_watermarks(Driver *d)
     int32_t *parts = arena_alloc(&d->a, sizeof(int32_t) * (size_t)(d->nparts ? d->nparts : 1));
     for (int i = 0; i < d->ntopics; i++) {
         const DrvTopic *t = &d->topics[i];
-        for (int p = 0; p < t->nparts; p++) parts[p] = p;
+        for (int p = 0; p < t->nparts; p++) parts[p] = t->p0 + p;
         for (int s = 0; s < t->nsrcs; s++)
             if (!d->job->plan->sources[t->srcs[s]]->table->conn.ntopics && !d->job->plan->sources[t->srcs[s]]->table->conn.topic_pattern &&
                 job_source_partitions(d->job, t->srcs[s], t->name, parts, t->nparts)) return -1;
@@ -722,9 +813,14 @@ static void commit_groups(Driver *d, const SourceOffset *at)
 {
     for (int i = 0; i < d->ntopics; i++) {
         const DrvTopic *t = &d->topics[i];
-        if (!d->commit) d->commit = arena_alloc(&d->a, sizeof *d->commit * (size_t)d->nparts);   /* once: this runs every checkpoint */
-        for (int p = 0; p < t->nparts; p++) d->commit[p] = at[t->first + p].offset;
-        kafka_commit(d->c, t->name, d->commit, t->nparts, d->err, sizeof d->err);
+        if (!d->commit) {   /* once: this runs every checkpoint */
+            int most = 1;
+            for (int k = 0; k < d->ntopics; k++) most = d->topics[k].total > most ? d->topics[k].total : most;
+            d->commit = arena_alloc(&d->a, sizeof *d->commit * (size_t)most);
+        }
+        for (int p = 0; p < t->total; p++) d->commit[p] = -1;   /* (a task commits its own partition only) */
+        for (int p = 0; p < t->nparts; p++) d->commit[t->p0 + p] = at[t->first + p].offset;
+        kafka_commit(d->c, t->name, d->commit, t->total, d->err, sizeof d->err);
     }
 }
 
@@ -774,7 +870,8 @@ static int catch_up(Driver *d, const SourceOffset *to, int nto, volatile sig_ato
         const DrvTopic *t = NULL;
         for (int i = 0; i < n; i++) {
             t = topic_of(d, &msgs[i], t);
-            if (t && msgs[i].partition >= 0 && msgs[i].partition < t->nparts && msgs[i].offset < target[t->first + msgs[i].partition])
+            if (t && msgs[i].partition >= t->p0 && msgs[i].partition < t->p0 + t->nparts &&
+                msgs[i].offset < target[t->first + msgs[i].partition - t->p0])
                 keep[nk++] = msgs[i];
         }
         if (job_set_clock(j, wall_ms()) || (nk && route(d, keep, recs, nk))) rc = -1;
@@ -1000,7 +1097,12 @@ static int dead_letter_scan(Driver *d, volatile sig_atomic_t *stop)
 static int upsert_sink_topics(Driver *d)
 {
     const Plan *pl = d->job->plan;
-    if (!d->out.p) return 0;
+    /* A task shares its sink topics with the other tasks of its stage: the
+     * records beyond its own positions are theirs too, and setting their
+     * keys back would undo what they wrote before their checkpoints.  So a
+     * task does not revert; its replay rewrites the keys it touches
+     * (Job.replay) — docs/scaling.md. */
+    if (!d->out.p || d->job->ntasks > 1) return 0;
     d->usink = arena_alloc(&d->a, sizeof *d->usink * (size_t)(pl->nsinks ? pl->nsinks : 1));
     for (int s = 0; s < pl->nsinks; s++) {
         const PlanTable *t = pl->sinks[s]->table;
@@ -1330,6 +1432,13 @@ static void lat_acked(Driver *d)
  * job says so and goes on where it was. */
 static void watch_broker(Driver *d)
 {
+    if (d->c_shared && d->share->nds && d->share->ds[0] != d) {   /* one watch per shared consumer: its first driver's */
+        const Driver *first = d->share->ds[0];
+        if (first->down && !d->down) d->down_since = first->down_since;
+        d->down = first->down;
+        snprintf(d->down_err, sizeof d->down_err, "%s", first->down_err);
+        return;
+    }
     long long w = d->c ? kafka_consumer_warnings(d->c) : 0, q, a, perr = 0;   /* (no consumer: only tables scanned) */
     if (d->out.p) kafka_producer_counts(d->out.p, &q, &a, &perr);
     int64_t now = wall_ms();
@@ -1408,6 +1517,7 @@ static void watch_sink(Driver *d)
 {
     Job *j = d->job;
     if (!d->out.p) return;
+    if (d->p_shared && d->share->nds && d->share->ds[0] != d) return;   /* one report per shared producer: its first driver's */
     int64_t now = now_ms();
     int64_t since = j->acking && now - j->ack_since >= 5000 ? j->ack_since : 0;
     if (d->throttled && (!since || d->throttled_since < since)) since = d->throttled_since;
@@ -1520,289 +1630,664 @@ static void publish(Driver *d)
     job_snap_end(j);
 }
 
-int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
+/* ---- the run: open, step, close ---- */
+
+/* Where a stepped run is (Driver.phase). */
+enum { DRV_RUN, DRV_STOP, DRV_OUT };
+
+/* The topics read are ready and the job can step: everything before the
+ * loop of a run (the consumer and producer, start positions, a restart's
+ * replay and catch-up, the first checkpoint, the assignment).  A run that
+ * has nothing to loop over (stopped while waiting, failed, nothing to
+ * read) says so through d->phase. */
+static void open_run(Driver *d, const char *bootstrap)
 {
-    Driver d = {.job = j};
-    arena_init(&d.a, 4096);
+    Job *j = d->job;
+    volatile sig_atomic_t *stop = d->stop;
     j->paced = true;   /* generated sources keep their rate over the wall clock */
-    int rc = -1;
-    kafka_producer *p = NULL;
-    kafka_msg *msgs = NULL;
-    RawRecord *recs = NULL;
-    const int maxbatch = 10000;
-    const PlanTable *sink = j->plan->nsinks ? j->plan->sinks[0]->table : NULL;
+    d->rc = -1;
+    d->phase = DRV_OUT;
+    d->maxbatch = 10000;
+    d->sink = j->plan->nsinks ? j->plan->sinks[0]->table : NULL;
     /* The first Kafka sink gives the producer its properties (a database
      * sink has its own client; the producer still serves dead-letter and
-     * late-row copies). */
+     * late-row copies).  An exchange's internal topic is written as a
+     * Kafka topic. */
     const PlanTable *ksink = NULL;
     for (int i = 0; i < j->plan->nsinks && !ksink; i++)
-        if (j->plan->sinks[i]->table->conn.kind == CONN_KAFKA) ksink = j->plan->sinks[i]->table;
-    bool finished = false, resumed = false;
+        if (j->plan->sinks[i]->table->conn.kind == CONN_KAFKA || j->plan->sinks[i]->table->conn.kind == CONN_EXCHANGE)
+            ksink = j->plan->sinks[i]->table;
+    bool resumed = false;
 
-    collect_topics(&d);
+    collect_topics(d);
     /* The clock is the wall clock before the first record (PROCTIME(), idle partitions). */
-    if (job_set_clock(j, wall_ms())) goto out;
-    bool reads = d.ntopics || d.npatterns;   /* some source reads topics */
-    const char **cprops = kafka_props(j, d.first_table, &d.a);
+    if (job_set_clock(j, wall_ms())) return;
+    bool reads = d->ntopics || d->npatterns;   /* some source reads topics */
+    const char **cprops = kafka_props(j, d->first_table, &d->a);
     const char *bs = bootstrap ? bootstrap : find_prop(cprops, "bootstrap.servers");
     if (!bs && (reads || ksink)) {
         job_fail(j, "no Kafka bootstrap server: use --bootstrap, EDDY_BOOTSTRAP or SET 'properties.bootstrap.servers'");
-        goto out;
+        return;
     }
     /* Fail fast: an address nothing listens on is said at once, not after minutes of retries. */
-    d.bs = bs;
-    if (bs && (reads || ksink) && probe_bootstrap(bs, 3000, d.err, sizeof d.err)) {
-        job_fail(j, "%s (bootstrap servers '%s')", d.err, bs);
-        goto out;
+    d->bs = bs;
+    if (bs && (reads || ksink) && probe_bootstrap(bs, 3000, d->err, sizeof d->err)) {
+        job_fail(j, "%s (bootstrap servers '%s')", d->err, bs);
+        return;
     }
     /* The consumer's group (for the offsets commit_groups commits): the job's name unless the properties name one. */
     if (reads && !find_prop(cprops, "group.id")) {
         int n = 0;
         while (cprops[n]) n++;
-        const char **withgroup = arena_alloc(&d.a, sizeof(char *) * (size_t)(n + 3));
+        const char **withgroup = arena_alloc(&d->a, sizeof(char *) * (size_t)(n + 3));
         withgroup[0] = "group.id";
         withgroup[1] = j->plan->name ? j->plan->name : "eddy";
         memcpy(withgroup + 2, cprops, sizeof(char *) * (size_t)(n + 1));
         cprops = withgroup;
     }
     /* A job whose only inputs are VALUES reads no topic: it emits its rows and ends. */
-    d.c = reads ? kafka_consumer_new(bs, cprops, d.err, sizeof d.err) : NULL;
-    if (!d.c && reads) {
-        job_fail(j, "source '%s': %s", d.first_table ? d.first_table->name : "?", d.err);
-        goto out;
+    d->cprops = cprops;
+    /* Sharing the worker's consumer, a driver uses it from the start, for
+     * its look-ups; one that may scan its dead-letter topics after a
+     * restart (an assignment of its own) uses its own until it reads. */
+    bool dead_letters = false;
+    for (int s = 0; s < j->plan->nsources; s++) dead_letters = dead_letters || j->plan->sources[s]->table->conn.dead_letter;
+    if (reads && d->share && !dead_letters) {
+        if (!d->share->c) d->share->c = kafka_consumer_new(bs, cprops, d->err, sizeof d->err);
+        d->c = d->share->c;
+        d->c_shared = d->c != NULL;
+    } else {
+        d->c = reads ? kafka_consumer_new(bs, cprops, d->err, sizeof d->err) : NULL;
     }
-    if (d.npatterns) {
-        int mp = match_patterns(&d, stop);
+    if (!d->c && reads) {
+        job_fail(j, "source '%s': %s", d->first_table ? d->first_table->name : "?", d->err);
+        return;
+    }
+    if (d->npatterns) {
+        int mp = match_patterns(d, stop);
         if (mp) {
-            rc = mp > 0 ? 0 : -1;   /* stopped while waiting for a topic */
-            goto out;
+            d->rc = mp > 0 ? 0 : -1;   /* stopped while waiting for a topic */
+            return;
         }
     }
-    bounded_job(&d);
-    if (sink && bs) {   /* (a job of database tables only needs no cluster) */
-        p = kafka_producer_new(bs, kafka_props(j, ksink, &d.a), d.err, sizeof d.err);
-        if (!p) {
-            job_fail(j, "sink '%s': %s", sink->name, d.err);
-            goto out;
+    bounded_job(d);
+    if (d->sink && bs) {   /* (a job of database tables only needs no cluster) */
+        kafka_producer *p = d->share && d->share->p ? d->share->p : kafka_producer_new(bs, kafka_props(j, ksink, &d->a), d->err, sizeof d->err);
+        if (d->share && p) {   /* one producer for the worker's tasks */
+            d->share->p = p;
+            d->p_shared = true;
         }
-        d.out.p = p;
-        for (int i = 0; i < j->plan->nsinks && d.out.nfixed < 8; i++)
+        if (!p) {
+            job_fail(j, "sink '%s': %s", d->sink->name, d->err);
+            return;
+        }
+        d->out.p = p;
+        for (int i = 0; i < j->plan->nsinks && d->out.nfixed < 8; i++)
             if (j->plan->sinks[i]->table->conn.kind == CONN_KAFKA && j->plan->sinks[i]->table->conn.partitioner == PART_FIXED)
-                d.out.fixed[d.out.nfixed++] = j->plan->sinks[i]->table->conn.topic;
-        j->out = (JobOutput){&d.out, kafka_emit, kafka_flush_out, kafka_queued_out, kafka_acked_out, kafka_drain_out, kafka_sink_ends};
+                d->out.fixed[d->out.nfixed++] = j->plan->sinks[i]->table->conn.topic;
+        j->out = (JobOutput){&d->out, kafka_emit, kafka_flush_out, kafka_queued_out, kafka_acked_out, kafka_drain_out, kafka_sink_ends, kafka_partitions_out};
         /* A producer without idempotence keeps a key's records in order
          * only if the job sends nothing while records are retried: its
          * checkpoints wait for the sink in place (JobOutput.flush, as long
          * as it takes), as they always did.  Measured: going on meanwhile,
          * e2e/faults_produce_noidem saw updates go backwards. */
-        if (!kafka_producer_idempotent(p)) j->out = (JobOutput){&d.out, kafka_emit, kafka_flush_out, NULL, NULL, NULL, kafka_sink_ends};
+        if (!kafka_producer_idempotent(p)) j->out = (JobOutput){&d->out, kafka_emit, kafka_flush_out, NULL, NULL, NULL, kafka_sink_ends, kafka_partitions_out};
         /* Ask for the sink topic now: without it the producer learns the
          * topic's partitions only on its first metadata refresh, about a
          * second later, and holds every record until then (measured). */
         int sinkparts;
-        if (ksink) kafka_producer_partition_count(p, ksink->conn.topic, 5000, &sinkparts, d.err, sizeof d.err);
+        if (ksink) kafka_producer_partition_count(p, ksink->conn.topic, 5000, &sinkparts, d->err, sizeof d->err);
     }
 
-    if (!d.ntopics && !d.nscans) {
+    if (!d->ntopics && !d->nscans) {
         SourceOffset *ahead0;   /* no offsets to catch up with: VALUES only */
         int nahead0;
-        if (job_sinks_open(j, &ahead0, &nahead0) || job_start(j)) goto out;
-        finished = true;
-        goto stop;
+        if (job_sinks_open(j, &ahead0, &nahead0) || job_start(j)) return;
+        d->finished = true;
+        d->phase = DRV_STOP;
+        return;
     }
-    if (wait_for_topics(&d, stop)) {
-        rc = 0;
-        goto out;
+    if (wait_for_topics(d, stop)) {
+        d->rc = 0;
+        return;
     }
-    for (int i = 0; i < d.ntopics && j->state; i++) resumed = resumed || state_has_offsets(j->state, d.topics[i].name);
-    if (start_positions(&d, resumed) || (resumed && check_resume(&d)) || bounded_ends(&d)) goto out;
-    scan_positions(&d);
-    if (dead_letter_topics(&d) || upsert_sink_topics(&d)) goto out;
+    for (int i = 0; i < d->ntopics && j->state; i++) resumed = resumed || state_has_offsets(j->state, d->topics[i].name);
+    if (start_positions(d, resumed) || (resumed && check_resume(d)) || bounded_ends(d)) return;
+    scan_positions(d);
+    if (dead_letter_topics(d) || upsert_sink_topics(d)) return;
     if (resumed) {
-        int dl = dead_letter_scan(&d, stop);
-        if (!dl) dl = upsert_sink_revert(&d, stop);
+        int dl = dead_letter_scan(d, stop);
+        if (!dl) dl = upsert_sink_revert(d, stop);
         if (dl) {
-            rc = dl > 0 ? 0 : -1;   /* stopped meanwhile */
-            goto out;
+            d->rc = dl > 0 ? 0 : -1;   /* stopped meanwhile */
+            return;
         }
     }
-    dead_letter_meta(&d);
-    d.precs = arena_alloc(&d.a, sizeof *d.precs * (size_t)(d.nparts + 1));   /* per-partition counters (metrics) */
-    d.pbytes = arena_alloc(&d.a, sizeof *d.pbytes * (size_t)(d.nparts + 1));
-    memset(d.precs, 0, sizeof *d.precs * (size_t)(d.nparts + 1));
-    memset(d.pbytes, 0, sizeof *d.pbytes * (size_t)(d.nparts + 1));
+    dead_letter_meta(d);
+    d->precs = arena_alloc(&d->a, sizeof *d->precs * (size_t)(d->nparts + 1));   /* per-partition counters (metrics) */
+    d->pbytes = arena_alloc(&d->a, sizeof *d->pbytes * (size_t)(d->nparts + 1));
+    memset(d->precs, 0, sizeof *d->precs * (size_t)(d->nparts + 1));
+    memset(d->pbytes, 0, sizeof *d->pbytes * (size_t)(d->nparts + 1));
     SourceOffset *ahead;
     int nahead;
-    if (job_sinks_open(j, &ahead, &nahead)) goto out;
+    if (job_sinks_open(j, &ahead, &nahead)) return;
     if (ahead) {
-        int cu = catch_up(&d, ahead, nahead, stop);
+        int cu = catch_up(d, ahead, nahead, stop);
         if (cu) {
-            rc = cu > 0 ? 0 : -1;   /* stopped meanwhile: leave the state file as it was */
-            goto out;
+            d->rc = cu > 0 ? 0 : -1;   /* stopped meanwhile: leave the state file as it was */
+            return;
         }
     }
     /* A fresh job with dead-letter topics checkpoints where it starts (and
      * where its dead-letter topics end), so that a crash before its first
      * interval does not copy the records it reads again twice. */
-    if (!resumed && !ahead && j->state && d.ndead && (job_checkpoint(j, d.pos, d.npos) || checkpoint_drain(&d, false, stop))) goto out;
-    finished = d.bounded && d.open_parts == 0 && d.scans_open == 0;   /* a bounded job with nothing to read */
-    if (finished) {
-        if (job_start(j)) goto out;
-        goto stop;
+    if (!resumed && !ahead && j->state && d->ndead && (job_checkpoint(j, d->pos, d->npos) || checkpoint_drain(d, false, stop))) return;
+    d->finished = d->bounded && d->open_parts == 0 && d->scans_open == 0 && exchanges_ended(d);   /* a bounded job with nothing to read */
+    if (d->finished) {
+        if (job_start(j)) return;
+        d->phase = DRV_STOP;
+        return;
     }
-    if (d.c && kafka_assign(d.c, d.tps, d.nparts, d.err, sizeof d.err)) {
-        job_fail(j, "source '%s': %s", d.topics[0].table->name, d.err);
-        goto out;
-    }
-    if (job_set_clock(j, wall_ms()) || assign_watermarks(&d) || job_start(j)) goto out;
-    d.lat_flushes = j->stats.flushes;
-    d.late_at0 = now_ms();
-    d.late_told = j->stats.late;
-    j->phase = PHASE_RUNNING;
-    publish(&d);
-
-    msgs = malloc(sizeof *msgs * maxbatch);
-    recs = malloc(sizeof *recs * maxbatch);
-    if (!msgs || !recs) abort();
-    int64_t first_pending = 0, last_ckpt = now_ms();
-    while (!*stop) {
-        int64_t wait = j->latency_ms;
-        if (j->pending) {
-            int64_t held = now_ms() - first_pending;   /* (first_pending + latency overflows for a latency of years) */
-            int64_t left = j->latency_ms - held;
-            wait = left < 0 ? 0 : left;
-        }
-        if (wait > 100) wait = 100;   /* notice a stop within 100 ms */
-        /* While the sink does not acknowledge, its records pile up in the
-         * producer's queue: at half of it the job stops reading (and goes on
-         * serving deliveries, reporting and watching for a stop) until
-         * deliveries make room, rather than block inside a full queue. */
-        bool full = p && kafka_producer_full(p);
-        if (full != d.throttled) {
-            d.throttled = full;
-            d.throttled_since = now_ms();
-        }
-        if (!full && d.scans_open) {   /* tables being scanned: their next pieces, and Kafka without waiting */
-            int64_t before = j->pending, got = j->stats.records_in;
-            if (pull_scans(&d, NULL)) goto out;
-            if (!before && j->pending) first_pending = now_ms();
-            /* A source that keeps a rate (datagen) may have nothing due yet:
-             * then wait a little (5 ms: the pace stays even), else go on at once. */
-            if (j->stats.records_in != got) wait = 0;
-            else if (wait > 5) wait = 5;
-        }
-        int n = 0;
-        if (full) kafka_producer_serve(p, (int)(wait > 0 ? wait : 1));
-        else if (d.c) n = kafka_poll_batch(d.c, msgs, maxbatch, (int)wait, d.err, sizeof d.err);
-        else if (wait > 0) nanosleep(&(struct timespec){0, (long)wait * 1000000L}, NULL);   /* no topic: nothing else to wait on */
-        if (n < 0) {
-            job_fail(j, "source '%s': %s", d.topics[0].table->name, d.err);
-            goto out;
-        }
-        /* processing time moves every iteration: processing-time windows, idle partitions */
-        if (job_set_clock(j, wall_ms())) {
-            kafka_release_batch(d.c, msgs, n);
-            goto out;
-        }
-        if (n > 0 && !j->pending) first_pending = now_ms();
-        int prc = n > 0 ? route(&d, msgs, recs, n) : 0;
-        kafka_release_batch(d.c, msgs, n);
-        if (prc) goto out;
-        /* A mini-batch ends at its size, after allow-latency, or as soon as
-         * the job has read all its partitions hold: then waiting only
-         * delays the results (at a steady 100k orders/s, 100 ms of the
-         * reference job's end-to-end latency), while a job catching up on
-         * a backlog keeps its full batches. */
-        if (j->pending && (j->pending >= j->batch_rows || now_ms() - first_pending >= j->latency_ms ||
-                           (n < maxbatch && read_to_end(&d)))) {
-            if (job_flush(j)) goto out;
-        }
-        if (p && kafka_producer_poll(p, d.err, sizeof d.err)) {
-            job_fail(j, "sink '%s': %s", sink->name, d.err);
-            goto out;
-        }
-        if (job_checkpoint_poll(j)) goto out;   /* the sink acknowledged a collected checkpoint: write it */
-        if (j->stats.flushes != d.lat_flushes) {   /* a mini-batch ended (here or in a checkpoint) */
-            d.lat_flushes = j->stats.flushes;
-            lat_seal(&d);
-        }
-        if (p) lat_acked(&d);
-        watch_broker(&d);
-        watch_sink(&d);
-        if (d.ckpt_open && !job_checkpoint_busy(j)) {   /* the last checkpoint is committed */
-            d.ckpt_open = false;
-            d.ckpt_wall = wall_ms();
-            if (j->ckpt_offsets) commit_groups(&d, j->ckpt_offsets);
-        }
-        if (now_ms() - d.published >= 250) publish(&d);
-        if (j->replay && !j->pending && caught_up(&d)) j->replay = false;
-        if (d.bounded && d.open_parts <= 0 && d.scans_open == 0) {   /* read everything that was there at start */
-            finished = true;
-            break;
-        }
-        if (j->done) break;                           /* e.g. a SELECT's LIMIT reached */
-        if (j->state && j->ckpt_interval_ms > 0 && now_ms() - last_ckpt >= j->ckpt_interval_ms) {
-            /* A checkpoint starts only when the previous one is committed: while
-             * the writer is busy, changes keep accumulating for the next one
-             * instead of the job waiting (the interval stretches under load).
-             * Nor while the cluster is away: it would wait for the sink. */
-            if (!job_checkpoint_busy(j) && !d.down) {
-                int64_t before = j->stats.checkpoints + j->writing;
-                dead_letter_meta(&d);
-                if (job_checkpoint(j, d.pos, d.npos)) goto out;
-                last_ckpt = now_ms();
-                d.ckpt_open = j->acking || j->writing || j->stats.checkpoints + j->writing != before;
-                if (!d.ckpt_open) d.ckpt_wall = wall_ms();   /* nothing changed: the state file is current */
-                if (j->stats.flushes != d.lat_flushes) {
-                    d.lat_flushes = j->stats.flushes;
-                    lat_seal(&d);
-                }
-                publish(&d);
+    if (d->c && d->share) {
+        /* The worker's consumer reads this driver's partitions from now on
+         * (assigned at its next poll, with those of every driver opened
+         * meanwhile: share_join). */
+        if (!d->c_shared) {
+            if (!d->share->c && !(d->share->c = kafka_consumer_new(bs, d->cprops, d->err, sizeof d->err))) {
+                job_fail(j, "source '%s': %s", d->topics[0].table->name, d->err);
+                return;
             }
-        } else if (!j->state && j->ckpt_interval_ms > 0 && now_ms() - last_ckpt >= j->ckpt_interval_ms && !j->pending && !d.down) {
-            /* no state file: commit what has been processed, for the lag tools */
-            last_ckpt = now_ms();
-            commit_groups(&d, d.pos);
+            kafka_consumer_free(d->c);
+            d->c = d->share->c;
+            d->c_shared = true;
+        }
+        share_join(d->share, d, true);
+    } else if (d->c && kafka_assign(d->c, d->tps, d->nparts, d->err, sizeof d->err)) {
+        job_fail(j, "source '%s': %s", d->topics[0].table->name, d->err);
+        return;
+    }
+    if (job_set_clock(j, wall_ms()) || assign_watermarks(d) || job_start(j)) return;
+    d->lat_flushes = j->stats.flushes;
+    d->late_at0 = now_ms();
+    d->late_told = j->stats.late;
+    j->phase = PHASE_RUNNING;
+    publish(d);
+
+    d->msgs = malloc(sizeof *d->msgs * (size_t)d->maxbatch);
+    d->recs = malloc(sizeof *d->recs * (size_t)d->maxbatch);
+    if (!d->msgs || !d->recs) abort();
+    d->first_pending = 0;
+    d->last_ckpt = now_ms();
+    d->phase = DRV_RUN;
+}
+
+Driver *driver_open(Job *j, const char *bootstrap, volatile sig_atomic_t *stop) { return driver_open_shared(j, bootstrap, stop, NULL); }
+
+Driver *driver_open_shared(Job *j, const char *bootstrap, volatile sig_atomic_t *stop, DriverShare *share)
+{
+    Driver *d = calloc(1, sizeof *d);
+    if (!d) abort();
+    d->job = j;
+    d->stop = stop;
+    d->share = share;
+    arena_init(&d->a, 4096);
+    open_run(d, bootstrap);
+    return d;
+}
+
+/* The step failed (the message in the job). */
+static int step_fail(Driver *d)
+{
+    d->phase = DRV_OUT;
+    d->rc = -1;
+    return -1;
+}
+
+/* A step up to its poll: how long the poll may wait (*wait_out) and
+ * whether the producer is too full to read (*full_out).  0 to poll, 1
+ * over, -1 failed. */
+static int step_begin(Driver *d, int timeout_ms, int64_t *wait_out, bool *full_out)
+{
+    if (d->phase != DRV_RUN) return d->phase == DRV_OUT && d->rc ? -1 : 1;
+    Job *j = d->job;
+    kafka_producer *p = d->out.p;
+    if (*d->stop) {
+        d->phase = DRV_STOP;
+        return 1;
+    }
+    int64_t wait = j->latency_ms;
+    if (j->pending) {
+        int64_t held = now_ms() - d->first_pending;   /* (first_pending + latency overflows for a latency of years) */
+        int64_t left = j->latency_ms - held;
+        wait = left < 0 ? 0 : left;
+    }
+    if (wait > timeout_ms) wait = timeout_ms < 0 ? 0 : timeout_ms;   /* notice a stop within the step's time (100 ms alone) */
+    /* While the sink does not acknowledge, its records pile up in the
+     * producer's queue: at half of it the job stops reading (and goes on
+     * serving deliveries, reporting and watching for a stop) until
+     * deliveries make room, rather than block inside a full queue. */
+    bool full = p && kafka_producer_full(p);
+    if (full != d->throttled) {
+        d->throttled = full;
+        d->throttled_since = now_ms();
+    }
+    if (!full && d->scans_open) {   /* tables being scanned: their next pieces, and Kafka without waiting */
+        int64_t before = j->pending, got = j->stats.records_in;
+        if (pull_scans(d, NULL)) return step_fail(d);
+        if (!before && j->pending) d->first_pending = now_ms();
+        /* A source that keeps a rate (datagen) may have nothing due yet:
+         * then wait a little (5 ms: the pace stays even), else go on at once. */
+        if (j->stats.records_in != got) wait = 0;
+        else if (wait > 5) wait = 5;
+    }
+    *wait_out = wait;
+    *full_out = full;
+    return 0;
+}
+
+/* The rest of a step, with the n records polled for it (msgs; the caller
+ * releases them afterwards). */
+static int step_end(Driver *d, kafka_msg *msgs, int n)
+{
+    Job *j = d->job;
+    kafka_producer *p = d->out.p;
+    d->got = n;
+    /* processing time moves every iteration: processing-time windows, idle partitions */
+    if (job_set_clock(j, wall_ms())) return step_fail(d);
+    if (n > 0 && !j->pending) d->first_pending = now_ms();
+    if (n > 0 && route(d, msgs, d->recs, n)) return step_fail(d);
+    /* A mini-batch ends at its size, after allow-latency, or as soon as
+     * the job has read all its partitions hold: then waiting only
+     * delays the results (at a steady 100k orders/s, 100 ms of the
+     * reference job's end-to-end latency), while a job catching up on
+     * a backlog keeps its full batches. */
+    if (j->pending && (j->pending >= j->batch_rows || now_ms() - d->first_pending >= j->latency_ms ||
+                       (n < d->maxbatch && read_to_end(d)))) {
+        if (job_flush(j)) return step_fail(d);
+    }
+    if (p && kafka_producer_poll(p, d->err, sizeof d->err)) {
+        job_fail(j, "sink '%s': %s", d->sink->name, d->err);
+        return step_fail(d);
+    }
+    if (job_checkpoint_poll(j)) return step_fail(d);   /* the sink acknowledged a collected checkpoint: write it */
+    if (j->stats.flushes != d->lat_flushes) {   /* a mini-batch ended (here or in a checkpoint) */
+        d->lat_flushes = j->stats.flushes;
+        lat_seal(d);
+    }
+    if (p) lat_acked(d);
+    watch_broker(d);
+    watch_sink(d);
+    if (d->ckpt_open && !job_checkpoint_busy(j)) {   /* the last checkpoint is committed */
+        d->ckpt_open = false;
+        d->ckpt_wall = wall_ms();
+        if (j->ckpt_offsets) commit_groups(d, j->ckpt_offsets);
+    }
+    if (now_ms() - d->published >= 250) publish(d);
+    if (j->replay && !j->pending && caught_up(d)) j->replay = false;
+    if (d->bounded && d->open_parts <= 0 && d->scans_open == 0 && exchanges_ended(d)) {   /* read everything that was there at start */
+        d->finished = true;
+        d->phase = DRV_STOP;
+        return 1;
+    }
+    if (j->done) {   /* e.g. a SELECT's LIMIT reached */
+        d->phase = DRV_STOP;
+        return 1;
+    }
+    if (j->state && j->ckpt_interval_ms > 0 && now_ms() - d->last_ckpt >= j->ckpt_interval_ms) {
+        /* A checkpoint starts only when the previous one is committed: while
+         * the writer is busy, changes keep accumulating for the next one
+         * instead of the job waiting (the interval stretches under load).
+         * Nor while the cluster is away: it would wait for the sink. */
+        if (!job_checkpoint_busy(j) && !d->down) {
+            int64_t before = j->stats.checkpoints + j->writing;
+            dead_letter_meta(d);
+            if (job_checkpoint(j, d->pos, d->npos)) return step_fail(d);
+            d->last_ckpt = now_ms();
+            d->ckpt_open = j->acking || j->writing || j->stats.checkpoints + j->writing != before;
+            if (!d->ckpt_open) d->ckpt_wall = wall_ms();   /* nothing changed: the state file is current */
+            if (j->stats.flushes != d->lat_flushes) {
+                d->lat_flushes = j->stats.flushes;
+                lat_seal(d);
+            }
+            publish(d);
+        }
+    } else if (!j->state && j->ckpt_interval_ms > 0 && now_ms() - d->last_ckpt >= j->ckpt_interval_ms && !j->pending && !d->down) {
+        /* no state file: commit what has been processed, for the lag tools */
+        d->last_ckpt = now_ms();
+        commit_groups(d, d->pos);
+    }
+    return 0;
+}
+
+int driver_step(Driver *d, int timeout_ms)
+{
+    int64_t wait;
+    bool full;
+    int r = step_begin(d, timeout_ms, &wait, &full);
+    if (r) return r;
+    int n = 0;
+    if (full) kafka_producer_serve(d->out.p, (int)(wait > 0 ? wait : 1));
+    else if (d->c) n = kafka_poll_batch(d->c, d->msgs, d->maxbatch, (int)wait, d->err, sizeof d->err);
+    else if (wait > 0) nanosleep(&(struct timespec){0, (long)wait * 1000000L}, NULL);   /* no topic: nothing else to wait on */
+    if (n < 0) {
+        job_fail(d->job, "source '%s': %s", d->topics[0].table->name, d->err);
+        return step_fail(d);
+    }
+    r = step_end(d, d->msgs, n);
+    kafka_release_batch(d->c, d->msgs, n);
+    return r;
+}
+
+/* ---- clients shared by the drivers of one worker thread ---- */
+
+/* Driver d starts (join) or stops reading through the shared consumer.
+ * A join has the consumer assigned anew before its next poll
+ * (share_assign, once for every driver that joined meanwhile).  A driver
+ * that leaves leaves its partitions assigned until the next join: their
+ * records go to no driver (driver_step_shared drops them), while a new
+ * assignment would fetch again every record the consumer holds for the
+ * others (a bounded run's tasks end one by one). */
+static void share_join(DriverShare *sh, struct Driver *d, bool join)
+{
+    if (join) {
+        if (sh->nds == sh->capds) {
+            sh->capds = sh->capds ? 2 * sh->capds : 8;
+            sh->ds = realloc(sh->ds, sizeof *sh->ds * (size_t)sh->capds);
+            if (!sh->ds) abort();
+        }
+        sh->ds[sh->nds++] = d;
+    } else {
+        int k = 0;
+        while (k < sh->nds && sh->ds[k] != d) k++;
+        if (k == sh->nds) return;
+        memmove(sh->ds + k, sh->ds + k + 1, sizeof *sh->ds * (size_t)(sh->nds - k - 1));
+        sh->nds--;
+        return;
+    }
+    sh->dirty = true;
+}
+
+/* The shared consumer is assigned every partition of the drivers reading
+ * through it, each from where its driver stands (the next offset it has
+ * not read; where it starts, for a partition it has not read yet).
+ * Records fetched and not yet polled are fetched again.  0, or -1
+ * (sh->err). */
+static int share_assign(DriverShare *sh)
+{
+    sh->dirty = false;
+    int n = 0;
+    for (int i = 0; i < sh->nds; i++) n += sh->ds[i]->nparts;
+    kafka_tp *tps = malloc(sizeof *tps * (size_t)(n + 1));
+    if (!tps) abort();
+    n = 0;
+    for (int i = 0; i < sh->nds; i++) {
+        const Driver *o = sh->ds[i];
+        for (int k = 0; k < o->nparts; k++) {
+            tps[n] = o->tps[k];
+            if (o->pos[k].offset >= 0) tps[n].offset = o->pos[k].offset;
+            n++;
         }
     }
-stop:
+    int rc = kafka_assign(sh->c, tps, n, sh->err, sizeof sh->err);
+    free(tps);
+    return rc;
+}
+
+void driver_share_starts(DriverShare *sh, const SourceOffset *xstarts, int n)
+{
+    sh->xstarts = xstarts;
+    sh->nxstarts = n;
+}
+
+DriverShare *driver_share_new(void)
+{
+    DriverShare *sh = calloc(1, sizeof *sh);
+    if (!sh) abort();
+    return sh;
+}
+
+void driver_share_free(DriverShare *sh)
+{
+    if (!sh) return;
+    kafka_consumer_free(sh->c);
+    if (sh->p) {
+        kafka_producer_flush(sh->p, 1000, sh->err, sizeof sh->err);
+        kafka_producer_free(sh->p);
+    }
+    free(sh->msgs);
+    free(sh->ds);
+    free(sh);
+}
+
+/* The driver whose partition record m is (NULL: none of them; the last
+ * one found is tried first: a poll's records come in runs of a partition). */
+static Driver *owner_of(Driver **ds, const int *rcs, int n, const kafka_msg *m, int *last)
+{
+    for (int k = 0; k < n; k++) {
+        int i = (*last + k) % n;
+        Driver *d = ds[i];
+        if (rcs[i] || d->phase != DRV_RUN) continue;
+        const DrvTopic *t = topic_of(d, m, NULL);
+        if (t && m->partition >= t->p0 && m->partition < t->p0 + t->nparts) {
+            *last = i;
+            return d;
+        }
+    }
+    return NULL;
+}
+
+int driver_step_shared(DriverShare *sh, Driver **ds, int *rcs, int n, int timeout_ms)
+{
+    int64_t wait = timeout_ms;
+    bool full = false;
+    int live = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t w;
+        bool f;
+        if (rcs[i]) continue;
+        rcs[i] = step_begin(ds[i], timeout_ms, &w, &f);
+        if (rcs[i]) continue;
+        live++;
+        if (w < wait) wait = w;
+        full = full || f;
+    }
+    if (!live) return 0;
+    int got = 0;
+    if (sh->dirty && sh->c && share_assign(sh) < 0) {
+        for (int i = 0; i < n; i++)
+            if (!rcs[i]) {
+                job_fail(ds[i]->job, "source '%s': %s", ds[i]->topics[0].table->name, sh->err);
+                rcs[i] = step_fail(ds[i]);
+            }
+        return 0;
+    }
+    if (full && sh->p) kafka_producer_serve(sh->p, (int)(wait > 0 ? wait : 1));
+    else if (sh->c) {
+        if (!sh->msgs && !(sh->msgs = malloc(sizeof *sh->msgs * 10000))) abort();
+        got = kafka_poll_batch(sh->c, sh->msgs, 10000, (int)wait, sh->err, sizeof sh->err);
+    } else if (wait > 0) nanosleep(&(struct timespec){0, (long)wait * 1000000L}, NULL);
+    if (got < 0) {
+        for (int i = 0; i < n; i++)
+            if (!rcs[i]) {
+                job_fail(ds[i]->job, "source '%s': %s", ds[i]->topics[0].table->name, sh->err);
+                rcs[i] = step_fail(ds[i]);
+            }
+        return 0;
+    }
+    for (int i = 0; i < n; i++) ds[i]->got = 0;
+    int last = 0;
+    for (int k = 0; k < got; k++) {   /* each record to the driver of its partition */
+        Driver *d = owner_of(ds, rcs, n, &sh->msgs[k], &last);
+        if (d) d->msgs[d->got++] = sh->msgs[k];
+    }
+    for (int i = 0; i < n; i++)
+        if (!rcs[i]) rcs[i] = step_end(ds[i], ds[i]->msgs, ds[i]->got);
+    kafka_release_batch(sh->c, sh->msgs, got);
+    return 0;
+}
+
+int driver_got(const Driver *d) { return d->phase == DRV_RUN ? d->got : 0; }
+
+/* The clean stop: the final watermark of a bounded run read to its end,
+ * the buffered changes, every delivery, the last checkpoint. */
+static int stop_run(Driver *d)
+{
+    Job *j = d->job;
+    kafka_producer *p = d->out.p;
+    volatile sig_atomic_t *stop = d->stop;
     /* A bounded input read to its end is a final watermark (Flink's bounded
      * sources): event-time windows still open fire. */
-    if (finished && !j->open_end && job_final_watermark(j)) goto out;
+    if (d->finished && !j->open_end && job_final_watermark(j)) return -1;
     /* Clean stop: emit what is buffered, wait for every delivery, checkpoint. */
-    if (j->pending && job_flush(j)) goto out;
+    if (j->pending && job_flush(j)) return -1;
     j->stopping = true;
     /* The checkpoint in progress first, then the last one; both wait for
      * the sink, a stop asked for STOP_GRACE_MS at most. */
-    if (j->state && checkpoint_drain(&d, false, stop)) goto out;
-    dead_letter_meta(&d);
-    if (j->state && (job_checkpoint(j, d.pos, d.npos) || checkpoint_drain(&d, true, stop))) goto out;
-    if (!j->state && job_sinks_commit(j)) goto out;
-    if (p && (checkpoint_drain(&d, true, stop) || kafka_producer_flush(p, 30000, d.err, sizeof d.err))) {
-        if (!j->err[0]) job_fail(j, "sink '%s': %s", sink->name, d.err);
-        goto out;
+    if (j->state && checkpoint_drain(d, false, stop)) return -1;
+    dead_letter_meta(d);
+    if (j->state && (job_checkpoint(j, d->pos, d->npos) || checkpoint_drain(d, true, stop))) return -1;
+    if (!j->state && job_sinks_commit(j)) return -1;
+    if (p && (checkpoint_drain(d, true, stop) || kafka_producer_flush(p, 30000, d->err, sizeof d->err))) {
+        if (!j->err[0]) job_fail(j, "sink '%s': %s", d->sink->name, d->err);
+        return -1;
     }
-    if (d.c && d.pos) {
-        if (j->state) d.ckpt_wall = wall_ms();
-        commit_groups(&d, d.pos);
+    if (d->c && d->pos) {
+        if (j->state) d->ckpt_wall = wall_ms();
+        commit_groups(d, d->pos);
     }
-    lat_seal(&d);
-    if (p) lat_acked(&d);
-    rc = 0;
-out:
-    if (d.precs) publish(&d);
-    free(d.lat_ts);
-    for (int i = 0; i < d.lat_len; i++) free(d.lat_wait[(d.lat_head + i) % (int)(sizeof d.lat_wait / sizeof d.lat_wait[0])].ts);
-    free(msgs);
-    free(recs);
-    kafka_consumer_free(d.c);
-    if (p) {
-        kafka_producer_flush(p, rc ? 1000 : 0, d.err, sizeof d.err);
-        kafka_producer_free(p);
+    lat_seal(d);
+    if (p) lat_acked(d);
+    return 0;
+}
+
+int driver_close(Driver *d)
+{
+    if (!d) return -1;
+    Job *j = d->job;
+    if (d->phase == DRV_RUN) d->phase = DRV_STOP;   /* closed while running: a clean stop */
+    if (d->phase == DRV_STOP) d->rc = stop_run(d);
+    int rc = d->rc;
+    if (d->precs) publish(d);
+    free(d->lat_ts);
+    for (int i = 0; i < d->lat_len; i++) free(d->lat_wait[(d->lat_head + i) % (int)(sizeof d->lat_wait / sizeof d->lat_wait[0])].ts);
+    free(d->msgs);
+    free(d->recs);
+    if (d->c_shared) {
+        share_join(d->share, d, false);   /* the worker's consumer goes on without its partitions */
+    } else {
+        kafka_consumer_free(d->c);
+    }
+    if (d->out.p && !d->p_shared) {
+        kafka_producer_flush(d->out.p, rc ? 1000 : 0, d->err, sizeof d->err);
+        kafka_producer_free(d->out.p);
     }
     j->out = (JobOutput){0};
-    arena_free(&d.a);
+    arena_free(&d->a);
+    free(d);
     return rc;
+}
+
+int job_run_kafka(Job *j, const char *bootstrap, volatile sig_atomic_t *stop)
+{
+    Driver *d = driver_open(j, bootstrap, stop);
+    while (driver_step(d, 100) == 0) {}
+    return driver_close(d);
+}
+
+/* ---- tasks ---- */
+
+int job_kafka_task_count(Job *j, const char *bootstrap, volatile sig_atomic_t *stop, int *out)
+{
+    const Plan *p = j->plan;
+    Arena a;
+    arena_init(&a, 1024);
+    char err[256] = "";
+    int most = 0, rc = 0;
+    kafka_consumer *c = NULL;
+    kafka_producer *xp = NULL;   /* asks for exchanges' internal topics, which a producer's request creates */
+    for (int s = 0; s < p->nsources && rc == 0; s++) {
+        const PlanTable *t = p->sources[s]->table;
+        if (job_source_pulls(j, s) || t->conn.topic_pattern) continue;   /* (not run as tasks: kafka_tasks.c) */
+        const char **props = kafka_props(j, t, &a);
+        const char *bs = bootstrap ? bootstrap : find_prop(props, "bootstrap.servers");
+        if (!bs) {
+            rc = job_fail(j, "no Kafka bootstrap server: use --bootstrap, EDDY_BOOTSTRAP or SET 'properties.bootstrap.servers'");
+            break;
+        }
+        if (!c && !(c = kafka_consumer_new(bs, props, err, sizeof err))) {
+            rc = job_fail(j, "source '%s': %s", t->name, err);
+            break;
+        }
+        for (int k = 0; k < (t->conn.ntopics ? t->conn.ntopics : 1) && rc == 0; k++) {
+            const char *topic = t->conn.ntopics ? t->conn.topics[k] : t->conn.topic;
+            int n = 0;
+            bool waited = false;
+            /* An exchange's internal topic is the job's own: the stage
+             * before writes it, and asking for it as a producer does makes
+             * it where the cluster creates topics on first use (the
+             * development broker: 4 partitions; `eddy broker --topic`
+             * makes it first with another count). */
+            if (t->conn.kind == CONN_EXCHANGE && !xp) xp = kafka_producer_new(bs, props, err, sizeof err);
+            if (t->conn.kind == CONN_EXCHANGE && xp) kafka_producer_partition_count(xp, topic, 5000, &n, err, sizeof err);
+            while (!*stop && (kafka_partition_count(c, topic, 2000, &n, err, sizeof err) || n <= 0)) {
+                if (!waited) job_notice(j, "waiting for topic '%s' (%s)", topic, err);
+                waited = true;
+                nanosleep(&(struct timespec){0, 200 * 1000000}, NULL);
+            }
+            if (*stop) rc = 1;
+            if (n > most) most = n;
+        }
+    }
+    kafka_consumer_free(c);
+    if (xp) kafka_producer_free(xp);
+    arena_free(&a);
+    *out = most;
+    return rc;
+}
+
+int driver_exchange_starts(Job *j, const char *bootstrap, SourceOffset **out, int *nout)
+{
+    const Plan *p = j->plan;
+    Arena a;
+    arena_init(&a, 1024);
+    char err[256] = "";
+    kafka_consumer *c = NULL;
+    SourceOffset *v = NULL;
+    int n = 0, cap = 0, rc = 0;
+    for (int s = 0; s < p->nsources && rc == 0; s++) {
+        const PlanTable *t = p->sources[s]->table;
+        if (t->conn.kind != CONN_EXCHANGE) continue;
+        const char **props = kafka_props(j, t, &a);
+        const char *bs = bootstrap ? bootstrap : find_prop(props, "bootstrap.servers");
+        int nparts = 0;
+        if (!bs || (!c && !(c = kafka_consumer_new(bs, props, err, sizeof err))) ||
+            kafka_partition_count(c, t->conn.topic, 5000, &nparts, err, sizeof err)) {
+            rc = job_fail(j, "internal topic '%s': %s", t->conn.topic, bs ? err : "no Kafka bootstrap server");
+            break;
+        }
+        for (int k = 0; k < nparts && rc == 0; k++) {
+            int64_t lo, hi;
+            if (kafka_watermarks(c, t->conn.topic, k, &lo, &hi, 5000, err, sizeof err)) {
+                rc = job_fail(j, "internal topic '%s' partition %d: %s", t->conn.topic, k, err);
+                break;
+            }
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                v = realloc(v, sizeof *v * (size_t)cap);
+                if (!v) abort();
+            }
+            v[n++] = (SourceOffset){t->conn.topic, k, hi};
+        }
+    }
+    kafka_consumer_free(c);
+    arena_free(&a);
+    if (rc) {
+        free(v);
+        return -1;
+    }
+    *out = v;
+    *nout = n;
+    return 0;
 }
 
 /* ---- lag ---- */

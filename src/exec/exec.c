@@ -34,6 +34,7 @@ static const OpVTable *const op_vtables[PLAN__COUNT] = {
     [PLAN_DEDUP] = &op_dedup_vt,
     [PLAN_OVER_AGG] = &op_over_vt,
     [PLAN_WINDOW_RANK] = &op_window_rank_vt,
+    [PLAN_LOCAL_AGG] = &op_local_agg_vt,
 };
 
 int job_fail(Job *j, const char *fmt, ...)
@@ -263,6 +264,16 @@ out:
     return 0;
 }
 
+/* Checkpoint number ckpt is committed: operators that act on it (an
+ * exchange's commit marker) are told. */
+static int checkpoint_committed(Job *j)
+{
+    int64_t ckpt = j->ckpt_base + j->stats.checkpoints;
+    for (int i = 0; i < j->nops; i++)
+        if (j->ops[i].vt->committed && j->ops[i].vt->committed(&j->ops[i], ckpt)) return -1;
+    return 0;
+}
+
 /* The writer thread: one transaction for the collected checkpoint. */
 static void *checkpoint_writer(void *arg)
 {
@@ -291,6 +302,7 @@ static int checkpoint_start(Job *j)
         j->writer_rc = state_write(j->state, j->ckpt_write);   /* no thread: write here */
         if (j->writer_rc) return job_fail(j, "%s (checkpoint not taken)", state_errmsg(j->state));
         j->stats.checkpoints++;
+        return checkpoint_committed(j);
     }
     return 0;
 }
@@ -304,7 +316,7 @@ static int checkpoint_wait(Job *j)
     state_batch_clear(j->ckpt_write);   /* committed: its copies are not needed any more */
     if (j->writer_rc) return job_fail(j, "%s (checkpoint not taken)", state_errmsg(j->state));
     j->stats.checkpoints++;
-    return 0;
+    return checkpoint_committed(j);
 }
 
 /*
@@ -398,6 +410,9 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
 
 int job_checkpoint_poll(Job *j)
 {
+    /* a write that has finished is joined now, so that what waits for its
+     * commit (an exchange's marker) need not wait for the next checkpoint */
+    if (!j->acking && j->writing && __atomic_load_n(&j->writer_done, __ATOMIC_ACQUIRE)) return checkpoint_wait(j);
     if (!j->acking) return 0;
     char err[512];
     int r = j->out.acked(j->out.ctx, j->ack_mark, err, sizeof err);
@@ -495,6 +510,7 @@ Job *job_new(const Plan *p, char *err, size_t errlen)
     j->latency_ms = p->config.minibatch_latency_ms;
     j->batch_rows = p->config.minibatch_size;
     j->ckpt_interval_ms = p->config.checkpoint_ms;
+    j->ntasks = 1;
     j->nops = p->nnodes;
     j->ops = calloc((size_t)j->nops, sizeof *j->ops);
     pthread_mutex_init(&j->snap_mu, NULL);
@@ -675,6 +691,19 @@ int job_set_clock(Job *j, int64_t now_ms)
     return 0;
 }
 
+void job_set_task(Job *j, int task, int ntasks)
+{
+    j->task = task;
+    j->ntasks = ntasks > 0 ? ntasks : 1;
+}
+
+bool job_inputs_ended(const Job *j)
+{
+    for (int i = 0; i < j->nsources; i++)
+        if (j->sources[i]->vt->ended && !j->sources[i]->vt->ended(j->sources[i])) return false;
+    return true;
+}
+
 bool job_source_pulls(const Job *j, int source) { return source >= 0 && source < j->nsources && j->sources[source]->vt->pull; }
 
 const char *job_source_position(const Job *j, int source)
@@ -691,6 +720,10 @@ int job_pull(Job *j, int source, int64_t *pos, int64_t max, bool *done)
     OpState *src = j->sources[source];
     batch_clear(&src->out);
     *done = false;
+    if (j->task != 0) {   /* generated or scanned rows are task 0's: other tasks of the stage have none */
+        *done = true;
+        return job_advance(j, source, INT64_MAX);
+    }
     int64_t t0 = now_us();
     int rc = src->vt->pull(src, pos, max, &src->out, done);
     src->stats.time_ns += (now_us() - t0) * 1000;

@@ -49,6 +49,7 @@ typedef struct OutRecord {
     const char *op;       /* retract changelog: value of the "op" header, or NULL */
     const struct kafka_header *hdrs; /* further headers to write (a dead-letter copy keeps them all) */
     int         nhdrs;    /* count */
+    int32_t     partition;/* partition to write to, -1 = the table's partitioner (an exchange picks its own: op_exchange.c) */
 } OutRecord;
 
 /* Where records go: Kafka (exec_kafka.c) or memory. */
@@ -69,6 +70,11 @@ typedef struct JobOutput {
      * as the text the checkpoint keeps as meta "upsert_sink_from"
      * (malloc'd; NULL = nothing to keep).  May be NULL. */
     char *(*ends)(void *ctx);
+    /* The partition count of `topic` (an exchange's internal topic: its
+     * records go to hash(key) % count, its commit markers to every
+     * partition), or -1 when it cannot be known.  May be NULL: then an
+     * exchange writes to Job.ntasks partitions. */
+    int (*partitions)(void *ctx, const char *topic);
 } JobOutput;
 
 /* Rows reaching the sink (after its column mapping) or a SELECT's result. */
@@ -133,6 +139,16 @@ typedef struct OpVTable {
     /* A source that evaluates its table's WATERMARK per row: its generator
      * (watermark.c), or NULL.  job_push and job_pull feed it and advance. */
     WmGen *(*wmgen)(const OpState *s);
+    /* Checkpoint ckpt is committed in the state file (its write finished:
+     * job_checkpoint_poll, job_checkpoint_sync, the next job_checkpoint):
+     * an exchange's sink writes its commit marker (op_exchange.c). */
+    int  (*committed)(OpState *s, int64_t ckpt);
+    /* A source fed records in a format of its own (an exchange's internal
+     * topic): decodes them into out instead of op_source.c's decoder. */
+    int  (*decode)(OpState *s, const RawRecord *recs, int n, Batch *out);
+    /* A source that can end by itself (an exchange whose writers have all
+     * ended): whether it has (job_inputs_ended). */
+    bool (*ended)(const OpState *s);
 } OpVTable;
 
 /* Per-operator instrumentation: the executor counts rows and time, stateful
@@ -214,6 +230,20 @@ typedef struct PartSnap {
     int64_t     bytes;    /* their key and value bytes */
 } PartSnap;
 
+/* One task of a job run as tasks (connect/kafka_tasks.c), as it last
+ * published; the job's own snapshot sums its tasks'. */
+typedef struct TaskSnap {
+    int       stage;      /* its stage (0 = reads the job's source topics) */
+    int       task;       /* its number within the stage: it reads partition `task` of the stage's inputs */
+    int       worker;     /* the worker thread running it */
+    int       phase;      /* a JobPhase */
+    int64_t   records_in; /* source records it read */
+    int64_t   rows_out;   /* rows that reached its sinks */
+    int64_t   records_out;/* records it wrote */
+    int64_t   lag;        /* records behind the ends of its partitions, -1 = not known */
+    int64_t   ckpt_wall_ms; /* wall clock of its last committed checkpoint, 0 = none */
+} TaskSnap;
+
 typedef enum JobPhase { PHASE_CREATED, PHASE_STARTING, PHASE_RUNNING, PHASE_FINISHED, PHASE_STOPPED, PHASE_FAILED } JobPhase;
 extern const char *const job_phase_names[];   /* "CREATED", "STARTING", "RUNNING", … */
 
@@ -238,6 +268,9 @@ typedef struct JobSnap {
     char      broker_err[256]; /* the client's last error */
     char      sink_stall[256]; /* the sink partitions records wait for while a checkpoint waits for them; "" = none */
     char      err[1024];  /* why the job failed (PHASE_FAILED) */
+    TaskSnap *tasks;      /* a job run as tasks: each task (the counters above are their sums), else NULL */
+    int       ntasks;     /* count */
+    int       nworkers;   /* its worker threads, 0 = not run as tasks */
 } JobSnap;
 
 /* The job's thread: lock the snapshot and copy the counters into it
@@ -321,7 +354,24 @@ struct Job {
                                 "dead_letter_from" (owned; NULL = none): see job_dead_letter_seen */
     struct DeadLetterSeen *dl_seen; /* copies already in a dead-letter topic after a restart, sorted */
     int         ndl_seen;    /* count */
+    JobOutput   xout;        /* where exchanges' records go when not `out` (emit NULL: `out`): an in-memory run of
+                                stages (stage_mem.c) hands them to the next stage while the tables' sinks write nothing */
+    int         task;        /* which task of its stage this job is (job_set_task; 0 of 1 unless run in parallel) */
+    int         ntasks;      /* the stage's tasks */
 };
+
+/* This job is task `task` of `ntasks` of its stage (a plan of Plan.stages
+ * run in parallel, docs/scaling.md): it reads partition `task` of its
+ * input topics; an exchange it writes says so in every record and commit
+ * marker; VALUES rows and pull sources (datagen, a jdbc scan) are emitted
+ * by task 0 only.  Call before the first record. */
+void job_set_task(Job *j, int task, int ntasks);
+/* Whether the job's inputs that can end by themselves have ended: every
+ * exchange source has had the end from every task writing it (true when
+ * the job has no exchange source).  A bounded Kafka input's end is the
+ * driver's to know; once both hold, the driver finishes the job as a
+ * bounded run (job_final_watermark, flush, last checkpoint). */
+bool job_inputs_ended(const Job *j);
 
 /* A record's dead-letter copy found in its dead-letter topic by a restart:
  * written after the checkpoint the job resumes from, before it stopped. */
@@ -445,6 +495,8 @@ extern const OpVTable op_unnest_vt;   /* op_unnest.c */
 extern const OpVTable op_datagen_vt;  /* op_datagen.c: connector 'datagen' */
 extern const OpVTable op_nexmark_vt;  /* op_nexmark.c: connector 'nexmark' */
 extern const OpVTable op_sink_blackhole_vt, op_sink_print_vt;   /* op_sink_print.c: connectors 'blackhole', 'print' */
+extern const OpVTable op_exchange_sink_vt, op_exchange_source_vt; /* op_exchange.c: an internal topic between stages */
+extern const OpVTable op_local_agg_vt;                          /* op_local_agg.c: the first phase of a two-phase aggregate */
 
 /* The source operator's entry: decodes records into rows of its schema. */
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out);
@@ -460,6 +512,18 @@ void   wm_assign(WmGen *g, const int32_t *partitions, int n, int64_t now_ms);
 /* Takes in the rows src just decoded (src->out): each row's WATERMARK
  * value raises its partition's.  0, or -1 when the expression fails. */
 int    wm_rows(OpState *src, WmGen *g, const Batch *rows);
+/* An exchange's generator (op_exchange.c): its "partitions" are the tasks
+ * writing the exchange, each's watermark set by its commit markers
+ * (wm_writer), never by rows; never idle by time. */
+WmGen *wm_new_writers(void);
+/* Writer `task`'s watermark is wm (it never goes back); an idle writer (one
+ * with no input partitions) holds nothing back. */
+void   wm_writer(WmGen *g, int32_t task, int64_t wm, bool idle);
+/* Partitions (or writers) the generator knows. */
+int    wm_nparts(const WmGen *g);
+/* Whether no partition holds the source's watermark back at now_ms: none
+ * assigned, or every one idle. */
+bool   wm_idle(const WmGen *g, int64_t now_ms);
 /* Advances source `source` (job_advance) if its watermark rose. */
 int    wm_advance(Job *j, int source);
 /* The headers of a record read from Kafka (up to max); their count. */

@@ -10,13 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "eddy.h"
 #include "exec.h"
 #include "kafka_driver.h"
+#include "kafka_tasks.h"
 #include "stack.h"
 #include "metrics.h"
 #include "monitor.h"
+#include "stage_mem.h"
 
 struct eddy_job {
     Job             *job;     /* the executor's job */
@@ -32,6 +35,13 @@ struct eddy_job {
     SinkView        *view;           /* the sink table as the monitor's dashboard shows it, or NULL */
     int64_t         *gen_pos;        /* eddy_job_generate: per source, the rows it emitted (NULL until called) */
     bool            *gen_done;       /* per source: it has ended */
+    int              workers;        /* over Kafka, run as tasks on this many threads (kafka_tasks.c); 0 = one job */
+    char             why_one[300];   /* parallelism asked for but the plan runs as one job: why */
+    char            *task_dir;       /* run as tasks: the tasks' state directory (STATE.d), NULL = no state */
+    bool             task_reset;     /* their state files are emptied when the run starts */
+    bool             task_resumed;   /* the directory held task state files */
+    StageRun        *staged;         /* a plan cut into stages (parallelism.default > 1): push, flush, clock and the final
+                                        watermark run its stages in memory (stage_mem.c), `job` then serves the rest */
 };
 
 static void print_cb(void *ctx, const char *line, bool to_stderr)
@@ -97,6 +107,21 @@ eddy_job *eddy_job_new(const eddy_plan *p, const eddy_job_options *o, char *err,
     return c.j;
 }
 
+/* A stage's task job gets the job's callbacks and modes (stage_mem.c). */
+static void stage_setup(Job *t, void *ctx)
+{
+    eddy_job *ej = ctx;
+    t->on_row = change_cb;
+    t->row_ctx = ej;
+    t->per_record = ej->job->per_record;
+    t->bounded = ej->job->bounded;
+    t->open_end = ej->job->open_end;
+    t->print = ej->job->print;
+    t->print_ctx = ej->job->print_ctx;
+    t->notice = ej->job->notice;
+    t->notice_ctx = ej->job->notice_ctx;
+}
+
 static eddy_job *job_new_here(const eddy_plan *p, const eddy_job_options *o, char *err, size_t errlen)
 {
     if (!p) {
@@ -119,8 +144,18 @@ static eddy_job *job_new_here(const eddy_plan *p, const eddy_job_options *o, cha
     j->bounded = ej->opts.bounded != 0;
     j->open_end = ej->opts.open_end != 0;
     if (ej->opts.on_print) j->print = print_cb, j->print_ctx = ej;
+    if (ej->opts.parallelism > 1 && tasks_eligible(j->plan, ej->why_one, sizeof ej->why_one)) ej->workers = ej->opts.parallelism;
     j->notice = ej->opts.on_notice;
     j->notice_ctx = ej->opts.ctx;
+    if (j->plan->nstages > 1) {   /* in memory, every stage as tasks */
+        ej->staged = stagerun_new(j->plan, (int)j->plan->config.parallelism, stage_setup, ej, ej->err, sizeof ej->err);
+        if (!ej->staged) {
+            if (err) snprintf(err, errlen, "%s", ej->err);
+            job_free(j);
+            free(ej);
+            return NULL;
+        }
+    }
     ej->opdesc = calloc((size_t)j->nops + 1, sizeof *ej->opdesc);
     if (!ej->opdesc) abort();
     for (int i = 0; i < j->nops; i++) {
@@ -157,6 +192,45 @@ int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, si
         if (err) snprintf(err, errlen, "the job has a state file already");
         return EDDY_EMISUSE;
     }
+    if (ej->workers) {   /* run as tasks: a state file per task in PATH.d (kafka_tasks.c) */
+        if (ej->task_dir) {
+            if (err) snprintf(err, errlen, "the job has a state directory already");
+            return EDDY_EMISUSE;
+        }
+        StrBuf dir = {0};
+        sb_printf(&dir, "%s.d", path);
+        struct stat st;
+        if (!reset && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+            if (err) snprintf(err, errlen, "state file %s holds the state of this job run as one task (parallelism 1), but this run is parallel "
+                                           "and keeps its tasks' state in %s/: run it with parallelism 1, or start over with a reset", path, dir.s);
+            sb_free(&dir);
+            return EDDY_ERUNTIME;
+        }
+        int n = 0;
+        if (tasks_state_files(dir.s, reset != 0, &n, buf, sizeof buf)) {
+            if (err) snprintf(err, errlen, "%s", buf);
+            sb_free(&dir);
+            return EDDY_ERUNTIME;
+        }
+        ej->task_dir = sb_take(&dir);
+        ej->task_reset = reset != 0;
+        ej->task_resumed = !reset && n > 0;
+        return EDDY_OK;
+    }
+    {   /* one job: a state directory of a parallel run is not this job's state */
+        StrBuf dir = {0};
+        sb_printf(&dir, "%s.d", path);
+        int n = 0;
+        struct stat st;
+        bool fresh = stat(path, &st) != 0 || st.st_size == 0;
+        if (!reset && fresh && tasks_state_files(dir.s, false, &n, buf, sizeof buf) == 0 && n > 0) {
+            if (err) snprintf(err, errlen, "%s/ holds the state of this job run as %d task%s (parallelism above 1), but this run is one job "
+                                           "with its state in %s: run it in parallel again, or start over with a reset", dir.s, n, n == 1 ? "" : "s", path);
+            sb_free(&dir);
+            return EDDY_ERUNTIME;
+        }
+        sb_free(&dir);
+    }
     OpenCall c = {ej->job, path, reset != 0, buf, sizeof buf, 0};
     stack_run_big(open_call, &c);   /* fingerprints recurse through expressions */
     if (c.rc == 0) return EDDY_OK;
@@ -164,7 +238,13 @@ int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, si
     return EDDY_ERUNTIME;
 }
 
-int eddy_job_resumed(const eddy_job *ej) { return job_resumed(ej->job); }
+int eddy_job_resumed(const eddy_job *ej) { return ej->workers ? ej->task_resumed : job_resumed(ej->job); }
+
+int eddy_job_parallelism(const eddy_job *ej, char *why, size_t whylen)
+{
+    if (why && whylen) snprintf(why, whylen, "%s", ej->workers ? "" : ej->why_one);
+    return ej->workers ? ej->workers : 1;
+}
 
 /* The table a pushed record belongs to: r->table, or the job's only table
  * when it is NULL.  NULL (and the message in ej->err) when there is none.
@@ -200,6 +280,11 @@ int eddy_job_push(eddy_job *ej, const eddy_record *r)
     const char *table = table_of_record(ej, r->table);
     if (!table) return EDDY_EMISUSE;
     const Plan *p = ej->job->plan;
+    if (ej->staged) {
+        RawRecord rec = {.partition = r->partition, .offset = r->offset, .ts = r->timestamp, .key = r->key, .klen = r->key_len,
+                         .val = r->value, .vlen = r->value_len, .op = r->op, .oplen = r->op ? strlen(r->op) : 0};
+        return stagerun_push(ej->staged, table, &rec) ? EDDY_ERUNTIME : EDDY_OK;
+    }
     for (int src = 0; src < p->nsources; src++) {
         if (strcmp(p->sources[src]->table->name, table) != 0) continue;
         RawRecord rec = {
@@ -225,6 +310,12 @@ int eddy_job_generate(eddy_job *ej, long long max, int *done)
     if (done) *done = 1;
     if (!ej || max < 0) return EDDY_EMISUSE;
     Job *j = ej->job;
+    if (ej->staged) {
+        bool d = true;
+        int rc = stagerun_generate(ej->staged, max, &d);
+        if (done) *done = d;
+        return rc ? EDDY_ERUNTIME : EDDY_OK;
+    }
     if (!ej->gen_pos) {
         ej->gen_pos = calloc((size_t)j->nsources + 1, sizeof *ej->gen_pos);
         ej->gen_done = calloc((size_t)j->nsources + 1, sizeof *ej->gen_done);
@@ -249,12 +340,14 @@ int eddy_job_generate(eddy_job *ej, long long max, int *done)
 int eddy_job_flush(eddy_job *ej)
 {
     if (!ej) return EDDY_EMISUSE;
+    if (ej->staged) return stagerun_flush(ej->staged) ? EDDY_ERUNTIME : EDDY_OK;
     return job_flush(ej->job) ? EDDY_ERUNTIME : EDDY_OK;
 }
 
 int eddy_job_set_clock(eddy_job *ej, long long now_ms)
 {
     if (!ej) return EDDY_EMISUSE;
+    if (ej->staged) return stagerun_set_clock(ej->staged, now_ms) ? EDDY_ERUNTIME : EDDY_OK;
     return job_set_clock(ej->job, now_ms) ? EDDY_ERUNTIME : EDDY_OK;
 }
 
@@ -278,6 +371,11 @@ int eddy_job_partitions(eddy_job *ej, const char *table, const int *partitions, 
     for (int i = 0; i < n; i++) parts[i] = partitions[i];
     const Plan *p = ej->job->plan;
     int rc = EDDY_OK;
+    if (ej->staged) {
+        rc = stagerun_partitions(ej->staged, name, parts, n) ? EDDY_ERUNTIME : EDDY_OK;
+        free(parts);
+        return rc;
+    }
     for (int src = 0; src < p->nsources && rc == EDDY_OK; src++)
         if (strcmp(p->sources[src]->table->name, name) == 0 && job_source_partitions(ej->job, src, NULL, parts, n))
             rc = EDDY_ERUNTIME;
@@ -288,6 +386,7 @@ int eddy_job_partitions(eddy_job *ej, const char *table, const int *partitions, 
 int eddy_job_final_watermark(eddy_job *ej)
 {
     if (!ej) return EDDY_EMISUSE;
+    if (ej->staged) return stagerun_final_watermark(ej->staged) ? EDDY_ERUNTIME : EDDY_OK;
     return job_final_watermark(ej->job) ? EDDY_ERUNTIME : EDDY_OK;
 }
 
@@ -305,6 +404,16 @@ static void lag_start(eddy_job *ej)
 int eddy_job_lag(eddy_job *ej, long long *lag)
 {
     if (!ej || !lag) return EDDY_EMISUSE;
+    if (ej->workers) {   /* run as tasks: from the snapshot (every task's partitions) */
+        MetricsJob mj = {0};
+        job_api_metrics_job(ej, &mj);
+        JobView v;
+        job_view(&mj, job_wall_ms(), &v);
+        job_snap_free(&mj.snap);
+        if (v.lag < 0) return EDDY_ERUNTIME;
+        *lag = v.lag;
+        return EDDY_OK;
+    }
     if (!__atomic_load_n(&ej->lag_ok, __ATOMIC_ACQUIRE)) return EDDY_ERUNTIME;
     long long end;
     if (job_kafka_offset_sum(ej->job, ej->bootstrap, false, &end)) return EDDY_ERUNTIME;
@@ -328,9 +437,21 @@ int eddy_job_run(eddy_job *ej, const char *bootstrap, volatile int *stop)
     __atomic_store_n(&ej->lag_ok, 0, __ATOMIC_RELEASE);   /* each run looks up where it starts */
     free(ej->bootstrap);
     ej->bootstrap = str_dup(bootstrap);
-    if (ej->opts.lag && !*w) lag_start(ej);
+    if (ej->opts.lag && !*w && !ej->workers) lag_start(ej);
     job_snap_phase(ej->job, PHASE_STARTING);
-    int rc = job_run_kafka(ej->job, bootstrap, w) ? EDDY_ERUNTIME : EDDY_OK;
+    int rc;
+    /* Over Kafka a plan cut into stages runs as tasks (kafka_tasks.c) or
+     * whole, as one job: not as the in-memory stages eddy_job_push feeds. */
+    stagerun_free(ej->staged);
+    ej->staged = NULL;
+    if (ej->workers) {   /* as tasks on worker threads; the job shows their sums */
+        TaskSet *ts = tasks_new(ej->job, ej->workers, ej->task_dir, ej->task_reset);
+        rc = tasks_run(ts, bootstrap, w) ? EDDY_ERUNTIME : EDDY_OK;
+        tasks_free(ts);
+        ej->task_reset = false;   /* (a second run resumes) */
+    } else {
+        rc = job_run_kafka(ej->job, bootstrap, w) ? EDDY_ERUNTIME : EDDY_OK;
+    }
     job_snap_phase(ej->job, rc ? PHASE_FAILED : *w ? PHASE_STOPPED : PHASE_FINISHED);
     __atomic_store_n(&ej->watch, NULL, __ATOMIC_SEQ_CST);
     return rc;
@@ -345,12 +466,24 @@ void eddy_job_stop(eddy_job *ej)
 
 /* ---- Counters ---- */
 
-const char *eddy_job_errmsg(const eddy_job *ej) { return ej->job->err[0] ? ej->job->err : ej->err; }
+const char *eddy_job_errmsg(const eddy_job *ej)
+{
+    if (ej->staged && stagerun_errmsg(ej->staged)[0]) return stagerun_errmsg(ej->staged);
+    return ej->job->err[0] ? ej->job->err : ej->err;
+}
 
 #define LOAD(x) ((long long)__atomic_load_n(&(x), __ATOMIC_RELAXED))
 
 void eddy_job_counts(const eddy_job *ej, long long *in, long long *out, long long *skipped)
 {
+    if (ej->staged) {
+        JobStats s;
+        stagerun_stats(ej->staged, &s);
+        if (in) *in = s.records_in;
+        if (out) *out = s.rows_out;
+        if (skipped) *skipped = s.skipped;
+        return;
+    }
     if (in) *in = LOAD(ej->job->stats.records_in);
     if (out) *out = LOAD(ej->job->stats.rows_out);
     if (skipped) *skipped = LOAD(ej->job->stats.skipped);
@@ -360,6 +493,11 @@ void eddy_job_get_stats(const eddy_job *ej, eddy_job_stats *out)
 {
     if (!ej || !out) return;
     const JobStats *s = &ej->job->stats;
+    JobStats staged;
+    if (ej->staged) {
+        stagerun_stats(ej->staged, &staged);
+        s = &staged;
+    }
     *out = (eddy_job_stats){
         .records_in = LOAD(s->records_in),
         .rows_out = LOAD(s->rows_out),
@@ -439,6 +577,8 @@ int eddy_job_get_metrics(eddy_job *ej, eddy_job_metrics *out)
     out->sink_errors = s->sink_errors;
     out->sink_records_retried = s->sink_retried;
     out->sink_retries = s->stats.sink_retries;
+    out->tasks = s->ntasks;
+    out->workers = s->nworkers;
     job_snap_free(&mj.snap);
     return EDDY_OK;
 }
@@ -461,9 +601,11 @@ void eddy_job_free(eddy_job *ej)
     if (ej->mon) monitor_job_gone(ej->mon, ej);   /* keeps its last snapshot */
     for (int i = 0; ej->opdesc && i < ej->job->nops; i++) free(ej->opdesc[i]);
     free(ej->opdesc);
+    stagerun_free(ej->staged);
     job_free(ej->job);
     free(ej->bootstrap);
     free(ej->gen_pos);
     free(ej->gen_done);
+    free(ej->task_dir);
     free(ej);
 }

@@ -86,7 +86,9 @@ void job_snap_copy(Job *j, JobSnap *out)
     *out = j->snap;
     out->ops = calloc((size_t)out->nops + 1, sizeof *out->ops);
     out->parts = calloc((size_t)out->nparts + 1, sizeof *out->parts);
-    if (!out->ops || !out->parts) abort();
+    out->tasks = calloc((size_t)out->ntasks + 1, sizeof *out->tasks);
+    if (!out->ops || !out->parts || !out->tasks) abort();
+    if (out->ntasks) memcpy(out->tasks, j->snap.tasks, sizeof *out->tasks * (size_t)out->ntasks);
     if (out->nops) memcpy(out->ops, j->snap.ops, sizeof *out->ops * (size_t)out->nops);
     if (out->nparts) memcpy(out->parts, j->snap.parts, sizeof *out->parts * (size_t)out->nparts);
     pthread_mutex_unlock(&j->snap_mu);
@@ -96,8 +98,10 @@ void job_snap_free(JobSnap *s)
 {
     free(s->ops);
     free(s->parts);
+    free(s->tasks);
     s->ops = NULL;
     s->parts = NULL;
+    s->tasks = NULL;
 }
 
 void job_notice_limited(Job *j, RateLog *rl, int64_t every_ms, const char *fmt, ...)
@@ -282,7 +286,20 @@ void metrics_json_job(const MetricsJob *mj, StrBuf *o)
     json_num(o, v.p99_ms >= 0 ? v.p99_ms : NAN);
     sb_puts(o, ",\"mean\":");
     json_num(o, s->latency.count ? (double)s->latency.sum_ms / (double)s->latency.count : NAN);
-    sb_puts(o, "},\"partitions\":[");
+    sb_printf(o, "},\"workers\":%d,\"tasks\":[", s->nworkers);   /* a job run as tasks: each (docs/scaling.md) */
+    for (int i = 0; i < s->ntasks; i++) {
+        const TaskSnap *t = &s->tasks[i];
+        sb_printf(o, "%s{\"stage\":%d,\"task\":%d,\"worker\":%d,\"state\":\"%s\",\"records_in\":%lld,\"changes_out\":%lld,"
+                     "\"records_out\":%lld,\"lag\":",
+                  i ? "," : "", t->stage, t->task, t->worker, job_phase_names[t->phase], (long long)t->records_in, (long long)t->rows_out,
+                  (long long)t->records_out);
+        if (t->lag >= 0) sb_printf(o, "%lld", (long long)t->lag);
+        else sb_puts(o, "null");
+        sb_puts(o, ",\"checkpoint_age_ms\":");
+        if (t->ckpt_wall_ms) sb_printf(o, "%lld}", (long long)(now - t->ckpt_wall_ms));
+        else sb_puts(o, "null}");
+    }
+    sb_puts(o, "],\"partitions\":[");
     for (int i = 0; i < s->nparts; i++) {
         const PartSnap *p = &s->parts[i];
         sb_puts(o, i ? ",{\"topic\":" : "{\"topic\":");
@@ -356,6 +373,20 @@ void metrics_text_job(const MetricsJob *mj, StrBuf *o)
     if (s->latency.count) sb_printf(o, "  end-to-end latency p50 %.1f ms, p99 %.1f ms (%lld records)\n", v.p50_ms, v.p99_ms, (long long)s->latency.count);
     if (s->broker_down) sb_printf(o, "  broker unreachable: %s\n", s->broker_err);
     if (s->sink_stall[0]) sb_printf(o, "  sink waits for acknowledgements (checkpoints wait): %s\n", s->sink_stall);
+    if (s->ntasks) {   /* a job run as tasks: the counters above are their sums */
+        sb_printf(o, "  %d task%s on %d worker thread%s:\n", s->ntasks, s->ntasks == 1 ? "" : "s", s->nworkers, s->nworkers == 1 ? "" : "s");
+        sb_printf(o, "  %-5s %-5s %-6s %-9s %14s %14s %14s %10s\n", "stage", "task", "worker", "state", "records_in", "changes_out",
+                  "records_out", "lag");
+        for (int i = 0; i < s->ntasks; i++) {
+            const TaskSnap *t = &s->tasks[i];
+            char d[32] = "?";
+            group(a, sizeof a, t->records_in);
+            group(b, sizeof b, t->rows_out);
+            group(c, sizeof c, t->records_out);
+            if (t->lag >= 0) group(d, sizeof d, t->lag);
+            sb_printf(o, "  %-5d %-5d %-6d %-9s %14s %14s %14s %10s\n", t->stage, t->task, t->worker, job_phase_names[t->phase], a, b, c, d);
+        }
+    }
     sb_printf(o, "%-4s %-60s %14s %14s %12s %12s %10s  %s\n", "id", "operator", "rows_in", "rows_out", "state_keys", "state_bytes", "busy_ms",
               "watermark");
     for (int i = s->nops - 1; i >= 0; i--) {   /* the sink first, as EXPLAIN */
@@ -445,6 +476,21 @@ static void sample(StrBuf *o, const char *name, const char *job, const char *mor
                 lbl.len = 0;                                                                  \
                 sb_printf(&lbl, ",operator_id=\"%d\",operator=\"%s\"", k,                     \
                           plan_ops[jobs[i].plan->nodes[k]->kind].name);                       \
+                sample(o, NAME, jobs[i].name, lbl.s, val);                                    \
+            }                                                                                 \
+    } while (0)
+
+#define TASK_FAMILY(NAME, TYPE, HELP, EXPR)                                                   \
+    do {                                                                                      \
+        family(o, NAME, TYPE, HELP);                                                          \
+        for (int i = 0; i < n; i++)                                                           \
+            for (int k = 0; k < jobs[i].snap.ntasks; k++) {                                   \
+                const TaskSnap *t = &jobs[i].snap.tasks[k];                                   \
+                double val = (double)(EXPR);                                                  \
+                if (isnan(val)) continue;                                                     \
+                lbl.len = 0;                                                                  \
+                sb_printf(&lbl, ",stage=\"%d\",task=\"%d\",worker=\"%d\"", t->stage, t->task,    \
+                          t->worker);                                                         \
                 sample(o, NAME, jobs[i].name, lbl.s, val);                                    \
             }                                                                                 \
     } while (0)
@@ -548,6 +594,10 @@ void metrics_prometheus(const MetricsJob *jobs, int n, StrBuf *o)
     PART_FAMILY("eddy_source_consumer_lag_records", "gauge", "Records in a source partition the job has yet to read.",
                 p->high >= 0 && p->position >= 0 ? (double)(p->high > p->position ? p->high - p->position : 0) : NAN);
 
+    TASK_FAMILY("eddy_task_records_in_total", "counter", "Source records a task read (a job run as tasks: --parallelism).", t->records_in);
+    TASK_FAMILY("eddy_task_changes_out_total", "counter", "Rows that reached a task's sinks.", t->rows_out);
+    TASK_FAMILY("eddy_task_records_out_total", "counter", "Records a task wrote.", t->records_out);
+    TASK_FAMILY("eddy_task_lag_records", "gauge", "Records in a task's source partitions it has yet to read.", t->lag >= 0 ? (double)t->lag : NAN);
     OP_FAMILY("eddy_operator_rows_in_total", "counter", "Rows an operator received.", os->rows_in);
     OP_FAMILY("eddy_operator_rows_out_total", "counter", "Rows an operator emitted.", os->rows_out);
     OP_FAMILY("eddy_operator_state_keys", "gauge", "Keys an operator holds in state.", os->state_keys);

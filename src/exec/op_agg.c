@@ -17,6 +17,11 @@
  * group that does not exist is ignored.  (Flink's also emits an unchanged
  * result when 'table.exec.state.ttl' is set; eddy refuses that setting
  * with a group aggregate, whose state it keeps: plan_check_settings.)
+ * The second phase of a two-phase aggregate (AggPlan.merge: the global
+ * aggregate after an exchange, sql/plan_stage.c) takes partial rows
+ * [keys…, one agg_save per call] from local aggregates (op_local_agg.c):
+ * each partial is loaded (agg_load) and merged (agg_merge) into the key's
+ * accumulator instead of stepping it with a value; the rest is the same.
  * What the plan node says is read once, in agg_init_op, into AggState.
  */
 #include <stddef.h>
@@ -74,6 +79,8 @@ typedef struct AggState {
     uint64_t *khash;      /* scratch: per input row, the hash of its key */
     int      capk;        /* capacity of koff / khash */
     int64_t  ignored;     /* retractions of groups that did not exist */
+    bool     merge;       /* input rows are partials to merge (AggPlan.merge) */
+    unsigned char *tmp;   /* merge: a slot to load a partial into (the largest accumulator's size) */
 } AggState;
 _Static_assert(offsetof(AggState, groups) == 0, "keyed_op_* expect the Keyed first");
 
@@ -180,16 +187,20 @@ static int agg_init_op(OpState *s)
     st->countstar = xcalloc((size_t)ap->naggs, sizeof *st->countstar);
     for (int c = 0; c < n->ncols; c++) st->types[c] = n->cols[c].type;
     for (int i = 0; i < ap->ngroup; i++) st->key_types[i] = in->cols[i].type;
+    st->merge = ap->merge;
+    size_t biggest = 8;
     for (int a = 0; a < ap->naggs; a++) {
         const BExpr *call = ap->aggs[a];
         if (agg_spec_init(&st->specs[a], call, in->updating))
             return job_fail(s->job, "%s: no accumulator for %s", st->name, call->fn->name);
-        st->argcol[a] = call->a ? call->a->col : -1;
-        /* COUNT(*) is the group's row count: it needs no slot of its own */
-        st->countstar[a] = call->fn->id == FN_COUNT && !call->a && !call->distinct && !call->b;
+        st->argcol[a] = st->merge ? ap->ngroup + a : call->a ? call->a->col : -1;   /* merge: the call's partial */
+        /* COUNT(*) is the group's row count: it needs no slot of its own (merging, its partial is a count) */
+        st->countstar[a] = !st->merge && call->fn->id == FN_COUNT && !call->a && !call->distinct && !call->b;
         st->slot[a] = st->slots;
         if (!st->countstar[a]) st->slots += ALIGN8(agg_state_size(&st->specs[a]));
+        if (agg_state_size(&st->specs[a]) > biggest) biggest = agg_state_size(&st->specs[a]);
     }
+    if (st->merge) st->tmp = xcalloc(1, ALIGN8(biggest));
     /* the state file's texts: key_text = the key columns, value_text = {rows, results…} */
     JsonField *kf = xcalloc((size_t)ap->ngroup, sizeof *kf), *vf = xcalloc((size_t)ap->naggs + 1, sizeof *vf);
     for (int i = 0; i < ap->ngroup; i++) kf[i] = (JsonField){n->cols[i].name, n->cols[i].type, i};
@@ -225,6 +236,7 @@ static void agg_end(OpState *s)
     free(st->slot);
     free(st->countstar);
     free(st->dirty);
+    free(st->tmp);
     free(st);
 }
 
@@ -306,9 +318,21 @@ static int agg_process(OpState *s, int port, Batch *in, Batch *out)
         if (!e->mark) note_dirty(st, e);
         Group *g = group_of(e);
         g->nrows += sign;
-        for (int a = 0; a < st->naggs; a++) {
+        for (int a = 0; a < st->naggs && st->merge; a++) {   /* a partial: loaded, then merged */
+            const Value *v = &row[st->argcol[a]];
+            size_t used = 0;
+            if (v->null || agg_load(&st->specs[a], st->tmp, v->s, (size_t)v->n, &used)) return job_fail(s->job, "%s: a partial aggregate from the exchange does not load", st->name);
+            if (used != (size_t)v->n) {
+                agg_free(&st->specs[a], st->tmp);
+                return job_fail(s->job, "%s: a partial aggregate from the exchange has trailing bytes", st->name);
+            }
+            int mrc = agg_merge(&st->specs[a], g->slots + st->slot[a], st->tmp, err, sizeof err);
+            agg_free(&st->specs[a], st->tmp);
+            if (mrc) return job_fail(s->job, "%s", err);
+        }
+        for (int a = 0; a < st->naggs && !st->merge; a++) {
             if (st->countstar[a]) continue;   /* g->nrows is its value */
-            if (!agg_passes(&st->specs[a], row)) continue;   /* FILTER (WHERE …) */
+            if (!agg_passes(&st->specs[a], row)) continue;   /* FILTER (WHERE …) (a merged partial had it applied) */
             const Value *v = st->argcol[a] >= 0 ? &row[st->argcol[a]] : NULL;
             if (agg_update(&st->specs[a], g->slots + st->slot[a], v, sign, err, sizeof err))
                 return job_fail(s->job, "%s", err);
@@ -395,7 +419,7 @@ static void agg_fingerprint(const PlanNode *n, StrBuf *out)
 {
     const AggPlan *ap = plan_agg(n);
     const PlanNode *in = n->inputs[0];
-    sb_printf(out, "GroupAggregate/2 keys=");
+    sb_printf(out, "%s/2 keys=", ap->merge ? "GlobalGroupAggregate" : "GroupAggregate");
     for (int i = 0; i < ap->ngroup; i++) type_print(out, in->cols[i].type), sb_putc(out, ';');
     sb_printf(out, " retract=%d aggs=", in->updating);
     for (int a = 0; a < ap->naggs; a++) {

@@ -32,7 +32,8 @@ typedef struct SinkState {
 /* Sinks by connector kind: a table whose rows go to a database has its
  * own operator (the Kafka sink is this file's). */
 static const OpVTable *const sink_by_kind[] = {[CONN_KAFKA] = NULL, [CONN_JDBC] = &op_sink_jdbc_vt, [CONN_DATAGEN] = NULL,
-                                               [CONN_BLACKHOLE] = &op_sink_blackhole_vt, [CONN_PRINT] = &op_sink_print_vt};
+                                               [CONN_BLACKHOLE] = &op_sink_blackhole_vt, [CONN_PRINT] = &op_sink_print_vt,
+                                               [CONN_EXCHANGE] = &op_exchange_sink_vt};
 
 static int sink_init(OpState *s)
 {
@@ -117,7 +118,7 @@ static int sink_process(OpState *s, int port, Batch *in, Batch *out)
         j->stats.rows_out++;
         if (j->on_row) j->on_row(j->row_ctx, k, st->row, n->cols, plan_sink(n)->nsink, t->name);
         if (!j->out.emit) continue;
-        OutRecord r = {.topic = t->conn.topic};   /* (the driver knows the topics of 'sink.partitioner' 'fixed') */
+        OutRecord r = {.topic = t->conn.topic, .partition = -1};   /* (the driver knows the topics of 'sink.partitioner' 'fixed') */
         if (st->nkey) {
             st->key.len = 0;
             if (recenc_encode(st->key_enc, st->row, &st->key, err, sizeof err)) return job_fail(j, "sink '%s': key: %s", t->name, err);

@@ -33,7 +33,7 @@ typedef struct SourceState {
  * database) has its own operator (the Kafka source is this file's). */
 static const OpVTable *const source_by_kind[] = {[CONN_KAFKA] = NULL, [CONN_JDBC] = &op_scan_jdbc_vt, [CONN_DATAGEN] = &op_datagen_vt,
                                                  [CONN_BLACKHOLE] = NULL, [CONN_PRINT] = NULL,
-                                                 [CONN_NEXMARK] = &op_nexmark_vt};
+                                                 [CONN_NEXMARK] = &op_nexmark_vt, [CONN_EXCHANGE] = &op_exchange_source_vt};
 
 static WmGen *kafka_wmgen(const OpState *src) { return src->priv ? ((const SourceState *)src->priv)->wm : NULL; }
 
@@ -314,6 +314,7 @@ static int source_decode_all(OpState *s, const RawRecord *recs, int n, Batch *ou
 
 int source_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
 {
+    if (s->vt->decode) return s->vt->decode(s, recs, n, out);   /* a format of its own (an exchange) */
     if (source_decode_all(s, recs, n, out)) return -1;
     if (s->node->per_row && s->node->updating && !s->node->before) drop_update_before(s, out);
     return 0;
@@ -382,7 +383,7 @@ static int source_decode_all(OpState *s, const RawRecord *recs, int n, Batch *ou
             int nwhy = (int)(sizeof why / sizeof why[0]);
             memcpy(hdrs, why, sizeof why);
             int nh = nwhy + exec_record_headers(r, hdrs + nwhy, 64 - nwhy);
-            OutRecord dl = {t->conn.dead_letter, r->key, r->klen, r->val, r->vlen, r->ts, NULL, hdrs, nh};
+            OutRecord dl = {t->conn.dead_letter, r->key, r->klen, r->val, r->vlen, r->ts, NULL, hdrs, nh, -1};
             char derr[256];
             if (j->out.emit(j->out.ctx, &dl, derr, sizeof derr))
                 return job_fail(j, "dead-letter topic '%s': %s", t->conn.dead_letter, derr);

@@ -30,7 +30,8 @@ static int values_start(OpState *s, Batch *out)
     const ValuesPlan *vp = plan_values(s->node);
     EvalCtx cx;
     exec_eval_ctx(s, &cx);
-    for (int r = 0; r < vp->nrows; r++) {
+    /* a stage run as tasks (job_set_task): task 0 emits the rows, once */
+    for (int r = 0; r < vp->nrows && s->job->task == 0; r++) {
         Value *row = batch_add(out, RK_INSERT, s->job->clock_ms);
         for (int i = 0; i < s->node->ncols; i++)
             if (eval_expr(vp->rows[r][i], NULL, &row[i], &cx)) return exec_eval_fail(s, cx.errpos, cx.err);

@@ -328,7 +328,7 @@ static int late_row(OpState *s, const Value *row, int64_t t, bool null_time)
         {"eddy.late.time", tbuf, strlen(tbuf)},
         {"eddy.late.watermark", wm, strlen(wm)},
     };
-    OutRecord r = {st->late_topic, NULL, 0, st->late_buf.s, st->late_buf.len, null_time ? 0 : t, NULL, h, 3};
+    OutRecord r = {st->late_topic, NULL, 0, st->late_buf.s, st->late_buf.len, null_time ? 0 : t, NULL, h, 3, -1};
     char err[256];
     if (j->out.emit(j->out.ctx, &r, err, sizeof err)) return job_fail(j, "late-rows topic '%s': %s", st->late_topic, err);
     return 0;

@@ -423,7 +423,7 @@ static int wj_advance(OpState *s, int64_t wm, Batch *out)
         free(st->wins[k]);
         k++;
     }
-    memmove(st->wins, st->wins + k, sizeof *st->wins * (size_t)(st->nwins - k));
+    if (k) memmove(st->wins, st->wins + k, sizeof *st->wins * (size_t)(st->nwins - k));   /* (no windows: wins may be NULL) */
     st->nwins -= k;
     return 0;
 }

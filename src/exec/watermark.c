@@ -32,6 +32,7 @@ typedef struct WmPart {
     int32_t partition;    /* Kafka partition */
     int64_t wm;           /* largest WATERMARK value of its rows, INT64_MIN = none yet */
     int64_t active_ms;    /* processing time of its last record (or of its assignment) */
+    bool    idle;         /* an exchange's writer that reads no partition: holds nothing back */
 } WmPart;
 
 struct WmGen {
@@ -72,18 +73,20 @@ static WmPart *part_of(WmGen *g, int32_t partition, int64_t now_ms)
         g->parts = realloc(g->parts, sizeof *g->parts * (size_t)g->cap);
         if (!g->parts) abort();
     }
-    g->parts[g->nparts] = (WmPart){partition, INT64_MIN, now_ms};
+    g->parts[g->nparts] = (WmPart){partition, INT64_MIN, now_ms, false};
     return &g->parts[g->last = g->nparts++];
 }
 
 void wm_assign(WmGen *g, const int32_t *partitions, int n, int64_t now_ms)
 {
+    if (g && !g->expr) return;   /* an exchange's: its parts are the writing tasks, not Kafka partitions */
     for (int i = 0; g && i < n; i++) part_of(g, partitions[i], now_ms);
 }
 
 int wm_rows(OpState *src, WmGen *g, const Batch *rows)
 {
     Job *j = src->job;
+    if (!g->expr) return 0;   /* an exchange's: its markers set the writers' watermarks */
     EvalCtx cx;
     exec_eval_ctx(src, &cx);
     for (int i = 0; i < rows->n; i++) {
@@ -113,7 +116,7 @@ static int64_t wm_value(const WmGen *g, int64_t now_ms)
     bool any = false;
     for (int i = 0; i < g->nparts; i++) {
         const WmPart *p = &g->parts[i];
-        if (g->idle_ms > 0 && now_ms - p->active_ms > g->idle_ms) continue;
+        if (p->idle || (g->idle_ms > 0 && now_ms - p->active_ms > g->idle_ms)) continue;
         any = true;
         if (p->wm < min) min = p->wm;
     }
@@ -147,4 +150,31 @@ int job_final_watermark(Job *j)
     for (int s = 0; s < j->nsources; s++)
         if (job_advance(j, s, INT64_MAX)) return -1;
     return 0;
+}
+
+/* ---- an exchange's writers (op_exchange.c) ---- */
+
+WmGen *wm_new_writers(void)
+{
+    WmGen *g = calloc(1, sizeof *g);
+    if (!g) abort();
+    return g;   /* no expression: rows move nothing, markers do (wm_writer); never idle by time */
+}
+
+void wm_writer(WmGen *g, int32_t task, int64_t wm, bool idle)
+{
+    WmPart *p = part_of(g, task, 0);
+    if (wm > p->wm) p->wm = wm;
+    p->idle = idle;
+}
+
+int wm_nparts(const WmGen *g) { return g ? g->nparts : 0; }
+
+bool wm_idle(const WmGen *g, int64_t now_ms)
+{
+    for (int i = 0; g && i < g->nparts; i++) {
+        const WmPart *p = &g->parts[i];
+        if (!p->idle && !(g->idle_ms > 0 && now_ms - p->active_ms > g->idle_ms)) return false;
+    }
+    return true;
 }

@@ -24,7 +24,9 @@ static inline bool format_is_debezium(Format f) { return f == FMT_DEBEZIUM_JSON 
 typedef enum StartupMode { START_EARLIEST, START_LATEST, START_TIMESTAMP, START_GROUP, START_SPECIFIC } StartupMode;
 typedef enum ErrorMode { ERR_FAIL, ERR_SKIP } ErrorMode;
 /* Which runtime serves the table: Kafka (topic, formats) or a database through JDBC options (PostgreSQL). */
-typedef enum ConnKind { CONN_KAFKA, CONN_JDBC, CONN_DATAGEN, CONN_BLACKHOLE, CONN_PRINT, CONN_NEXMARK } ConnKind;
+/* CONN_EXCHANGE: an internal topic between two stages of a job run in parallel (sql/plan_stage.c, exec/op_exchange.c);
+ * never a table a user declares. */
+typedef enum ConnKind { CONN_KAFKA, CONN_JDBC, CONN_DATAGEN, CONN_BLACKHOLE, CONN_PRINT, CONN_NEXMARK, CONN_EXCHANGE } ConnKind;
 
 /* How connector 'datagen' makes one column (connector_datagen.c): its
  * 'fields.<column>.*' options. */

@@ -230,6 +230,10 @@ static int compile_query(eddy_engine *e, const AstStmt *st, const Source *src, P
         return e->diag.code;
     }
     if (p->config.pipeline_name) p->name = p->config.pipeline_name;
+    if (p->config.parallelism > 1 && plan_stages(p, &e->diag)) {   /* after the name: the internal topics carry it */
+        plan_free(p);
+        return e->diag.code;
+    }
     *out = p;
     return 0;
 }
@@ -415,6 +419,10 @@ static int compile_set(eddy_engine *e, AstStmt *const *ins, int n, const Source 
         return e->diag.code;
     }
     p->name = p->config.pipeline_name ? p->config.pipeline_name : "statement_set";
+    if (p->config.parallelism > 1 && plan_stages(p, &e->diag)) {
+        plan_free(p);
+        return e->diag.code;
+    }
     *out = p;
     return 0;
 }

@@ -38,7 +38,7 @@ static void collect_attrs(const PlanNode *n, Arena *a, ExplainAttrs *at)
 
 static void attrs_line(const PlanNode *n, const ExplainAttrs *at, StrBuf *out)
 {
-    sb_printf(out, "%s(", plan_ops[n->kind].name);
+    sb_printf(out, "%s(", plan_label(n));
     for (int i = 0; i < at->n; i++) {
         sb_printf(out, "%s%s=[", i ? ", " : "", at->v[i].key);
         for (int j = 0; j < at->v[i].nvals; j++) sb_printf(out, "%s%s", j ? ", " : "", at->v[i].vals[j]);
@@ -143,7 +143,20 @@ void explain_text(const Plan *p, StrBuf *out)
 {
     Arena a;
     arena_init(&a, 4096);
-    if (p->nsinks > 1) {   /* a statement set: each sink's tree; an operator they share appears in each */
+    if (p->nstages > 1) {   /* run in parallel: each stage's trees, stage 0 first */
+        for (int s = 0; s < p->nstages; s++) {
+            const Plan *sp = p->stages[s];
+            sb_printf(out, "%sStage %d:\n", s ? "\n" : "", s);
+            for (int i = 0; i < sp->nsinks; i++) {
+                if (i) sb_putc(out, '\n');
+                text_node(&sp->sinks[i]->node, "", "", &a, out);
+            }
+            if (sp->root && sp->root->kind != PLAN_SINK) {   /* a SELECT's result */
+                if (sp->nsinks) sb_putc(out, '\n');
+                text_node(sp->root, "", "", &a, out);
+            }
+        }
+    } else if (p->nsinks > 1) {   /* a statement set: each sink's tree; an operator they share appears in each */
         for (int i = 0; i < p->nsinks; i++) {
             if (i) sb_putc(out, '\n');
             text_tree(p, &p->sinks[i]->node, &a, out);
@@ -163,7 +176,7 @@ static void json_node(const PlanNode *n, int depth, Arena *a, StrBuf *out)
     for (int i = 0; i < w; i++) ind[i] = ' ';
     ind[w] = 0;
     sb_printf(out, "{\n%s\"id\": %d,\n%s\"operator\": ", ind, n->id, ind);
-    sb_json_str(out, plan_ops[n->kind].name);
+    sb_json_str(out, plan_label(n));
     sb_printf(out, ",\n%s\"changelog\": ", ind);
     sb_json_str(out, changelog_name(node_changelog(n)));
     const char **key = NULL;
@@ -225,7 +238,23 @@ void explain_json(const Plan *p, StrBuf *out)
 {
     Arena a;
     arena_init(&a, 4096);
-    if (p->nsinks > 1) {   /* a statement set: {"sinks": [tree, …]} (shared operators carry the same id) */
+    if (p->nstages > 1) {   /* {"stages": [{"stage": 0, "sinks": [tree, …]}, …]} */
+        sb_puts(out, "{\"stages\": [");
+        for (int s = 0; s < p->nstages; s++) {
+            const Plan *sp = p->stages[s];
+            sb_printf(out, "%s{\"stage\": %d, \"sinks\": [", s ? ", " : "", s);
+            for (int i = 0; i < sp->nsinks; i++) {
+                if (i) sb_puts(out, ", ");
+                json_node(&sp->sinks[i]->node, 2, &a, out);
+            }
+            if (sp->root && sp->root->kind != PLAN_SINK) {   /* a SELECT's result */
+                if (sp->nsinks) sb_puts(out, ", ");
+                json_node(sp->root, 2, &a, out);
+            }
+            sb_puts(out, "]}");
+        }
+        sb_puts(out, "]}");
+    } else if (p->nsinks > 1) {   /* a statement set: {"sinks": [tree, …]} (shared operators carry the same id) */
         sb_puts(out, "{\"sinks\": [");
         for (int i = 0; i < p->nsinks; i++) {
             if (i) sb_puts(out, ", ");

@@ -1177,6 +1177,10 @@ static const char *print_expr(ExplainAttrs *a, const BExpr *e, const PlanNode *i
 
 static void describe_table(const PlanTable *t, ExplainAttrs *a)
 {
+    if (t->conn.kind == CONN_EXCHANGE) {   /* an internal topic between stages (plan_stage.c) */
+        plan_stage_describe_exchange(t, a);
+        return;
+    }
     explain_attr(a, "table", t->name);
     if (t->conn.kind == CONN_JDBC) {   /* a database table: no topic, no formats */
         explain_attr(a, "connector", "jdbc");
@@ -1204,6 +1208,10 @@ static void describe_source(const PlanNode *n, ExplainAttrs *a)
 {
     const SourcePlan *sp = plan_source(n);
     describe_table(sp->table, a);
+    if (sp->table->conn.kind == CONN_EXCHANGE) {
+        explain_attr_list(a, "fields", col_names(a, n->cols, n->ncols), n->ncols);
+        return;
+    }
     if (sp->table->conn.kind == CONN_JDBC) {   /* a scan: read once */
         explain_attr(a, "bounded", "table scan");
         if (sp->table->conn.scan_fetch) explain_attr(a, "fetch-size", arena_printf(a->arena, "%lld", (long long)sp->table->conn.scan_fetch));
@@ -1277,8 +1285,9 @@ static void describe_agg(const PlanNode *n, ExplainAttrs *a)
     const AggPlan *g = plan_agg(n);
     explain_attr_list(a, "groupBy", col_names(a, n->cols, g->ngroup), g->ngroup);
     const char **v = arena_alloc(a->arena, sizeof(char *) * (size_t)(g->naggs ? g->naggs : 1));
+    PlanNode partial = {.cols = (PlanCol *)g->partial_cols, .ncols = g->npartial};   /* a merging aggregate's calls name the local one's input */
     for (int j = 0; j < g->naggs; j++) {
-        const char *e = print_expr(a, g->aggs[j], n->inputs[0]);
+        const char *e = print_expr(a, g->aggs[j], g->merge ? &partial : n->inputs[0]);
         const char *name = n->cols[g->ngroup + j].name;
         v[j] = strcmp(e, name) == 0 ? e : arena_printf(a->arena, "%s AS %s", e, name);
     }
@@ -1592,13 +1601,13 @@ static int key_names_sink(const PlanNode *n, Arena *a, const char ***names)
 
 const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_SOURCE] = {.name = "KafkaSource", .describe = describe_source, .require = require_source,
-                     .describe_state = describe_source_state},
+                     .describe_state = describe_source_state, .label = plan_stage_label_exchange},
     [PLAN_NORMALIZE] = {.name = "ChangelogNormalize", .describe = describe_normalize, .require = require_normalize},
     [PLAN_CALC] = {.name = "Calc", .describe = describe_calc, .require = require_calc, .reads = reads_calc, .passes = passes_calc,
                    .only_after = only_after_calc},
-    [PLAN_AGG] = {.name = "GroupAggregate", .describe = describe_agg, .require = require_agg},
+    [PLAN_AGG] = {.name = "GroupAggregate", .describe = describe_agg, .require = require_agg, .label = plan_stage_label_agg},
     [PLAN_SINK] = {.name = "KafkaSink", .describe = describe_sink, .require = require_sink, .changelog = changelog_sink,
-                   .key_names = key_names_sink},
+                   .key_names = key_names_sink, .label = plan_stage_label_exchange},
     [PLAN_COLLECT] = {.name = "Collect", .describe = describe_collect, .require = require_collect},
     [PLAN_UNION] = {.name = "Union", .describe = describe_union, .require = require_union, .only_after = only_after_inputs},
     [PLAN_WINDOW_AGG] = {.name = "WindowAggregate", .describe = describe_window_agg, .require = require_window,
@@ -1617,7 +1626,10 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_WINDOW_RANK] = {.name = "WindowRank", .describe = plan_over_describe_window_rank, .require = plan_over_require_dedup},
     [PLAN_OVER_AGG] = {.name = "OverAggregate", .describe = plan_over_describe_agg, .require = plan_over_require_dedup},
     [PLAN_UNNEST] = {.name = "Unnest", .describe = describe_unnest, .require = require_union, .only_after = only_after_inputs},
+    [PLAN_LOCAL_AGG] = {.name = "LocalGroupAggregate", .describe = plan_stage_describe_local_agg, .require = plan_stage_require_local_agg},
 };
+
+const char *plan_label(const PlanNode *n) { return plan_ops[n->kind].label ? plan_ops[n->kind].label(n) : plan_ops[n->kind].name; }
 
 /* The builders plan_over.c shares (plan_over.h). */
 PlanNode *plan_node_new(Plan *p, PlanKind k, size_t size, PlanNode *input, int ncols) { return node_new(p, k, size, input, ncols); }

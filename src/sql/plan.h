@@ -40,6 +40,7 @@ typedef enum PlanKind {
     PLAN_WINDOW_RANK,     /* window Top-N / deduplication: a window's top rows per partition when it fires (plan_over.c) */
     PLAN_OVER_AGG,        /* OVER aggregation: every row with aggregates over the rows before it in its partition (plan_over.c) */
     PLAN_UNNEST,          /* CROSS JOIN UNNEST: each row once per element of an ARRAY or MAP, the element's columns after it */
+    PLAN_LOCAL_AGG,       /* the first phase of a two-phase group aggregate: partial accumulators per key and mini-batch (plan_stage.c) */
     PLAN__COUNT
 } PlanKind;
 
@@ -60,10 +61,16 @@ typedef struct PlanTable {
     CatColumn  *cols;     /* all columns (computed ones carry no expression here) */
     int         ncols;    /* count */
     int        *pk;       /* primary key column indexes */
+    /* An exchange's table (conn.kind CONN_EXCHANGE, plan_stage.c): its
+     * columns are the rows it carries; keycols the exchange key (records go
+     * to partition hash(key) % partitions), none = every record to
+     * partition 0 (an operator that must see every row in one place). */
     int         npk;      /* count */
     int        *keycols;  /* columns in the record key */
     int         nkeycols; /* count */
     Connector   conn;     /* topic, formats, modes, properties */
+    BExpr     **keyexprs; /* an exchange keyed by expressions over its rows (a join's key `CAST(a AS BIGINT)`):
+                             nkeycols of them instead of keycols; NULL = keycols */
 } PlanTable;
 
 /*
@@ -136,7 +143,27 @@ typedef struct AggPlan {
     int         ngroup;   /* group key width */
     BExpr     **aggs;     /* aggregate calls; argument columns index the input */
     int         naggs;    /* count */
+    /* The second phase of a two-phase aggregate (plan_stage.c): input =
+     * [keys…, one BYTES partial per aggregate] from a LocalAggPlan; each
+     * partial is loaded (agg_load) and merged (agg_merge) into the key's
+     * accumulator.  The calls' argument columns then index partial_cols. */
+    bool        merge;
+    const PlanCol *partial_cols; /* with merge: the local aggregate's input schema (what EXPLAIN names arguments by) */
+    int         npartial; /* its width */
 } AggPlan;
+
+/* PLAN_LOCAL_AGG: the first phase of a two-phase group aggregate, over an
+ * append-only input whose first ngroup columns are the keys: per
+ * mini-batch one accumulator per key, emitted at the flush as one +I row
+ * [keys…, one BYTES column per aggregate holding its agg_save bytes];
+ * nothing is kept across mini-batches (no state, no checkpoint). */
+typedef struct LocalAggPlan {
+    PlanNode    node;
+    int         ngroup;   /* group key width */
+    BExpr     **aggs;     /* aggregate calls (every one mergeable, no DISTINCT); argument columns index the input */
+    int         naggs;    /* count */
+} LocalAggPlan;
+static inline const LocalAggPlan *plan_local_agg(const PlanNode *n) { return (const LocalAggPlan *)n; }
 
 /* PLAN_WINDOW_AGG: output = [keys…, window_start, window_end, window_time,
  * aggs…]; the input's first ngroup columns are the keys, spec.timecol its
@@ -376,7 +403,29 @@ typedef struct Plan {
     const char *srcname;  /* its name (file), or NULL */
     int         srcpos;   /* the script offset src starts at (src is the statement's text) */
     int         srcline, srccol; /* the line and column of srcpos */
+    /* Run in parallel (parallelism.default > 1, plan_stages): the plan cut
+     * into stages, each a complete Plan of its own (nodes renumbered,
+     * sources and sinks, config), inputs before consumers: stage 0 reads
+     * the job's tables, a later stage also the internal topics of earlier
+     * ones (CONN_EXCHANGE tables).  Their nodes live in this plan's arena
+     * (a stage's own arena is empty: never plan_free a stage).  NULL and 0
+     * when not cut; 1 when run in parallel with no exchange. */
+    struct Plan **stages;
+    int         nstages;  /* count */
+    int         stage;    /* a stage: its number (0 for a plan that is not a stage) */
 } Plan;
+/* Cuts p into stages (Plan.stages) for a parallel run: the engine calls it
+ * when parallelism.default > 1, after p->name is final.  0, or an error
+ * naming the operator eddy cannot yet run in parallel. */
+int   plan_stages(Plan *p, Diag *d);
+/* plan_stage.c's rows of plan_ops (the exchange's EXPLAIN attributes and
+ * names, the local aggregate's). */
+struct ExplainAttrs;
+void  plan_stage_describe_exchange(const PlanTable *t, struct ExplainAttrs *a);
+void  plan_stage_describe_local_agg(const PlanNode *n, struct ExplainAttrs *a);
+void  plan_stage_require_local_agg(PlanNode *n, bool need);
+const char *plan_stage_label_exchange(const PlanNode *n);
+const char *plan_stage_label_agg(const PlanNode *n);
 /* "file:line:col" of a source offset of the plan's script. */
 void plan_position(const Plan *p, int offset, char *buf, size_t cap);
 
@@ -408,7 +457,13 @@ typedef struct PlanOps {
     /* Mini-batch off (Flink's changelog inference): can the node's updates
      * go to its consumer without -U before-images?  NULL = yes. */
     bool (*only_after)(const PlanNode *n);
+    /* The name EXPLAIN shows when it depends on the node (an exchange's
+     * sink or source: "Exchange"; a merging aggregate:
+     * "GlobalGroupAggregate"); NULL = name. */
+    const char *(*label)(const PlanNode *n);
 } PlanOps;
+/* The name EXPLAIN shows for n (PlanOps.label, else name). */
+const char *plan_label(const PlanNode *n);
 
 extern const PlanOps plan_ops[PLAN__COUNT];
 

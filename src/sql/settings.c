@@ -78,6 +78,11 @@ const OptionDef settings_options[] = {
      .doc = "A row for a sink whose NOT NULL column holds NULL: 'ERROR' fails the job naming the table and the column; "
             "'DROP' drops the row, counts it (metrics: null_dropped, eddy_job_rows_null_dropped_total) and says so in a notice (Flink drops it "
             "silently). Flink's meaning; read when the job starts."},
+    {.name = "parallelism.default", .type = OPT_INT, .to = {OPT_FIELD(ExecConfig, parallelism)}, .deflt = "1", .min = 1, .max = 1024,
+     .doc = "Tasks per stage of the next job (Flink's name; `eddy run --parallelism N` sets it). Above 1 the planner cuts "
+            "the plan into stages where rows must change hands — before a group aggregate, join, Top-N, deduplication, "
+            "window or OVER aggregate whose input is not already partitioned by its key — joined by internal topics "
+            "'<job>-x<k>' (docs/scaling.md); EXPLAIN shows the stages and exchanges. `eddy test` runs the stages in memory."},
     {.name = "table.exec.source.idle-timeout", .type = OPT_DURATION, .to = {OPT_FIELD(ExecConfig, idle_timeout_ms)},
      .deflt = "0",
      .doc = "A source partition that receives no record for this long (processing time) is idle: it stops holding back "

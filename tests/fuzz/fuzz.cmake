@@ -181,6 +181,9 @@ if(_fuzz_ok)
     INCLUDES ${_avro_incs} ${_mhd_incs} LIBS ${AVRO_LDFLAGS} ${JANSSON_LDFLAGS} ${MHD_LDFLAGS} -lpthread)
   # the state records a task reads back from its state changelog topic (state.c)
   eddy_fuzz_target(state SEEDS ${_fuzz_dir}/state_seeds RUNS 30000 SOURCES ${_base} src/exec/state.c LIBS -lsqlite3)
+  # the records of an exchange between the stages of a parallel job (src/exec/exchange.c) and the rows they carry
+  eddy_fuzz_target(exchange SEEDS ${_fuzz_dir}/exchange_seeds RUNS 50000
+    SOURCES ${_base} src/exec/value.c src/exec/nested.c src/exec/rowkey.c src/exec/exchange.c)
   # the test-file parser (src/cli/testfile.c), from the test files in tests/sql
   eddy_fuzz_target(testfile SEEDS ${PROJECT_SOURCE_DIR}/tests/sql RUNS 50000 SOURCES ${_base} src/cli/testfile.c)
 endif()

@@ -74,6 +74,12 @@ _quiet = [0]
 # --------------------------------------------------------------------------
 # the test program
 
+# `eddy run` runs a job on every core by default (--parallelism); the tests
+# that are not about that run each job as one, as it always ran (their state
+# is one file).  tests/e2e/test_parallel.py passes --parallelism itself.
+os.environ.setdefault("EDDY_PARALLELISM", "1")
+
+
 class Failure(AssertionError):
     """An expectation that did not hold; the message says what."""
 

@@ -32,3 +32,23 @@ set_tests_properties(sql/broker_sample PROPERTIES LABELS sql TIMEOUT 300)
 # Malformed test files: errors with file:line, never a crash.
 add_test(NAME sql/testfile_errors COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/testfile_errors.sh $<TARGET_FILE:eddy>)
 set_tests_properties(sql/testfile_errors PROPERTIES LABELS sql)
+
+# The same files with every plan cut into stages (eddy test --parallelism N,
+# docs/scaling.md): aggregates, GROUP BY, windows, joins, Top-N, dedup and
+# OVER run as N tasks per stage joined by exchanges in memory; each case's
+# results must be those of one task (a changelog may interleave keys
+# differently: then its final table must be the same).
+foreach(n 2 3)
+  add_test(NAME sql/parallel_${n}
+    COMMAND $<TARGET_FILE:eddy> test --parallelism ${n}
+            ${CMAKE_CURRENT_LIST_DIR}/aggregates.test ${CMAKE_CURRENT_LIST_DIR}/aggregates_more.test
+            ${CMAKE_CURRENT_LIST_DIR}/groupby.test ${CMAKE_CURRENT_LIST_DIR}/having.test
+            ${CMAKE_CURRENT_LIST_DIR}/windows.test ${CMAKE_CURRENT_LIST_DIR}/watermarks.test
+            ${CMAKE_CURRENT_LIST_DIR}/joins.test ${CMAKE_CURRENT_LIST_DIR}/semi_joins.test
+            ${CMAKE_CURRENT_LIST_DIR}/interval_joins.test ${CMAKE_CURRENT_LIST_DIR}/temporal_joins.test
+            ${CMAKE_CURRENT_LIST_DIR}/window_joins.test ${CMAKE_CURRENT_LIST_DIR}/topn.test
+            ${CMAKE_CURRENT_LIST_DIR}/window_topn.test ${CMAKE_CURRENT_LIST_DIR}/over.test
+            ${CMAKE_CURRENT_LIST_DIR}/upsert_source.test ${CMAKE_CURRENT_LIST_DIR}/union.test
+            ${CMAKE_CURRENT_LIST_DIR}/flink_changelog.test ${CMAKE_CURRENT_LIST_DIR}/sinks.test)
+  set_tests_properties(sql/parallel_${n} PROPERTIES LABELS sql TIMEOUT 300)
+endforeach()

@@ -1,0 +1,336 @@
+/*
+ * test_exchange.c — the exchange between two stages (exec/op_exchange.c,
+ * docs/scaling.md): its record format, and its exactly-once protocol
+ * through commit markers with real state files — rows reach the next stage
+ * only once their writer's checkpoint is committed; a crash between the
+ * state commit and the marker loses nothing (the restarted writer sends
+ * the marker again); a dead generation's uncommitted rows are dropped; a
+ * reader restarted from its checkpoint keeps its pending rows.
+ *
+ * The job: SET parallelism 2, GROUP BY region into an upsert table, cut
+ * into stage 0 (source → calc → local aggregate → exchange) and stage 1
+ * (exchange → global aggregate → sink).  Writers and readers are Jobs of
+ * those stages; the "topic" between them is a list of captured records.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eddy.h"
+#include "exchange.h"
+#include "exec.h"
+
+static const char *SQL =
+    "SET 'parallelism.default' = '2';"
+    "CREATE TABLE orders_raw (order_id BIGINT, amount DOUBLE, region STRING);"
+    "CREATE TABLE summary (region STRING PRIMARY KEY NOT ENFORCED, n BIGINT, total DOUBLE) WITH ('changelog.mode' = 'upsert');"
+    "INSERT INTO summary SELECT region, COUNT(*), SUM(amount) FROM orders_raw GROUP BY region;";
+
+/* The internal topic: records in the order written (one partition: the reader is one task). */
+typedef struct Topic {
+    char   *val[256];
+    size_t  len[256];
+    int     n;
+} Topic;
+
+/* What reached the sink: the last count and total per region. */
+typedef struct Seen {
+    long long n[4];       /* eu, us, ap */
+    double    total[4];
+    int       changes;
+} Seen;
+
+typedef struct Fx {
+    eddy_engine *e;
+    eddy_script *s;
+    const Plan  *p;
+    char         dir[64];
+    Topic        topic;
+    Seen         seen;
+} Fx;
+
+static int emit(void *ctx, const OutRecord *r, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    Topic *t = ctx;
+    assert_true(t->n < 256);
+    assert_int_equal(r->partition, 0);   /* one partition: the reader's */
+    t->val[t->n] = malloc(r->vlen);
+    memcpy(t->val[t->n], r->val, r->vlen);
+    t->len[t->n++] = r->vlen;
+    return 0;
+}
+
+static int region_ix(const char *s, int n)
+{
+    static const char *const names[] = {"eu", "us", "ap"};
+    for (int i = 0; i < 3; i++)
+        if ((int)strlen(names[i]) == n && memcmp(names[i], s, (size_t)n) == 0) return i;
+    return 3;
+}
+
+static void on_row(void *ctx, RowKind k, const Value *row, const PlanCol *cols, int ncols, const char *table)
+{
+    (void)cols, (void)ncols, (void)table;
+    Seen *s = ctx;
+    int r = region_ix(row[0].s, row[0].n);
+    s->changes++;
+    if (k == RK_DELETE) return;
+    s->n[r] = row[1].i;
+    s->total[r] = row[2].d;
+}
+
+static int setup(void **state)
+{
+    Fx *fx = calloc(1, sizeof *fx);
+    fx->e = eddy_engine_new();
+    if (eddy_compile(fx->e, SQL, strlen(SQL), "t.sql", &fx->s)) fail_msg("%s", eddy_errtext(fx->e));
+    for (int i = 0; i < eddy_script_count(fx->s) && !fx->p; i++) fx->p = (const Plan *)eddy_script_plan(fx->s, i);
+    assert_non_null(fx->p);
+    assert_int_equal(fx->p->nstages, 2);
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/eddy-xtest.XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    Fx *fx = *state;
+    for (int i = 0; i < fx->topic.n; i++) free(fx->topic.val[i]);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
+    if (system(cmd) != 0) return -1;
+    eddy_script_free(fx->s);
+    eddy_engine_free(fx->e);
+    free(fx);
+    return 0;
+}
+
+/* A job of stage s, task 0 of 1, with the state file `name` (NULL: none). */
+static Job *stage_job(Fx *fx, int s, const char *name)
+{
+    char err[1024];
+    Job *j = job_new(fx->p->stages[s], err, sizeof err);
+    if (!j) fail_msg("%s", err);
+    job_set_task(j, 0, 1);
+    if (s == 0) j->out = (JobOutput){.ctx = &fx->topic, .emit = emit};
+    j->on_row = on_row;
+    j->row_ctx = &fx->seen;
+    if (name) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/%s", fx->dir, name);
+        if (job_open_state(j, path, false, err, sizeof err)) fail_msg("%s", err);
+    }
+    return j;
+}
+
+static void push_order(Job *w, int64_t off, const char *region, double amount)
+{
+    char json[128];
+    snprintf(json, sizeof json, "{\"order_id\": %lld, \"amount\": %g, \"region\": \"%s\"}", (long long)off, amount, region);
+    RawRecord r = {.topic = "orders_raw", .offset = off, .ts = 1000 + off, .val = json, .vlen = strlen(json)};
+    if (job_push(w, 0, &r, 1)) fail_msg("%s", w->err);
+}
+
+/* The writer's checkpoint after reading up to offset `next`, committed (its marker sent). */
+static void writer_checkpoint(Job *w, int64_t next)
+{
+    SourceOffset o = {"orders_raw", 0, next};
+    if (job_checkpoint(w, &o, 1) || job_checkpoint_sync(w)) fail_msg("%s", w->err);
+}
+
+/* Records [from, to) of the topic to the reader. */
+static void deliver(Fx *fx, Job *rd, int from, int to)
+{
+    for (int i = from; i < to; i++) {
+        RawRecord r = {.topic = fx->p->stages[1]->sources[0]->table->conn.topic, .offset = i, .val = fx->topic.val[i],
+                       .vlen = fx->topic.len[i]};
+        if (job_push(rd, 0, &r, 1)) fail_msg("%s", rd->err);
+    }
+    if (job_flush(rd)) fail_msg("%s", rd->err);
+}
+
+static int count_type(const Fx *fx, int from, int type)
+{
+    int n = 0;
+    for (int i = from; i < fx->topic.n; i++) n += (unsigned char)fx->topic.val[i][0] == type;
+    return n;
+}
+
+/* The record format: data and markers round-trip; damage is refused, never misread. */
+static void test_format(void **state)
+{
+    (void)state;
+    StrBuf b = {0};
+    XRecord m = {.type = XREC_MARKER, .task = 3, .gen = 1700000000000000LL, .epoch = 42, .watermark = INT64_MIN,
+                 .flags = XFLAG_ENDED, .ntasks = 4};
+    xrec_encode(&b, &m);
+    XRecord got;
+    char err[128];
+    assert_int_equal(xrec_decode(b.s, b.len, &got, err, sizeof err), 0);
+    assert_int_equal(got.type, XREC_MARKER);
+    assert_int_equal(got.task, 3);
+    assert_int_equal(got.gen, m.gen);
+    assert_int_equal(got.epoch, 42);
+    assert_true(got.watermark == INT64_MIN);
+    assert_int_equal(got.flags, XFLAG_ENDED);
+    assert_int_equal(got.ntasks, 4);
+    for (size_t cut = 0; cut < b.len; cut++) assert_int_equal(xrec_decode(b.s, cut, &got, err, sizeof err), -1);
+    b.len = 0;
+    XRecord d = {.type = XREC_DATA, .kind = RK_UPDATE_AFTER, .task = 1, .gen = 7, .epoch = 9, .ts = -5, .row = "\x00\x02", .rowlen = 2};
+    xrec_encode(&b, &d);
+    assert_int_equal(xrec_decode(b.s, b.len, &got, err, sizeof err), 0);
+    assert_int_equal(got.kind, RK_UPDATE_AFTER);
+    assert_int_equal(got.ts, -5);
+    assert_int_equal(got.rowlen, 2);
+    b.s[0] = 9;   /* not a type */
+    assert_int_equal(xrec_decode(b.s, b.len, &got, err, sizeof err), -1);
+    /* a marker naming a task beyond its task count */
+    b.len = 0;
+    m.task = 4;
+    xrec_encode(&b, &m);
+    assert_int_equal(xrec_decode(b.s, b.len, &got, err, sizeof err), -1);
+    sb_free(&b);
+}
+
+/* Rows wait for their writer's commit marker; a crash between the state
+ * commit and the marker loses nothing: the restarted writer sends the
+ * marker of its last checkpoint again, with that run's generation. */
+static void test_commit_and_crash_before_marker(void **state)
+{
+    Fx *fx = *state;
+    Job *w = stage_job(fx, 0, "w.db");
+    Job *rd = stage_job(fx, 1, NULL);
+    push_order(w, 0, "eu", 1);
+    push_order(w, 1, "us", 2);
+    push_order(w, 2, "eu", 4);
+    if (job_flush(w)) fail_msg("%s", w->err);
+    /* a start marker (committing nothing), then the partials */
+    assert_int_equal(count_type(fx, 0, XREC_MARKER), 1);
+    assert_int_equal(count_type(fx, 0, XREC_DATA), 2);
+    deliver(fx, rd, 0, fx->topic.n);
+    assert_int_equal(fx->seen.changes, 0);   /* nothing committed yet */
+    int before = fx->topic.n;
+    writer_checkpoint(w, 3);
+    assert_int_equal(count_type(fx, before, XREC_MARKER), 1);   /* checkpoint 1 committed: its marker */
+    /* the marker is lost: the writer dies after its state commit */
+    free(fx->topic.val[--fx->topic.n]);
+    job_free(w);
+    deliver(fx, rd, before, fx->topic.n);
+    assert_int_equal(fx->seen.changes, 0);
+    /* restarted from its state file: the lost marker comes again first */
+    before = fx->topic.n;
+    w = stage_job(fx, 0, "w.db");
+    assert_true(job_start(w) == 0);
+    assert_int_equal(fx->topic.n - before, 1);
+    XRecord m;
+    char err[128];
+    assert_int_equal(xrec_decode(fx->topic.val[before], fx->topic.len[before], &m, err, sizeof err), 0);
+    assert_int_equal(m.type, XREC_MARKER);
+    assert_int_equal(m.epoch, 1);
+    deliver(fx, rd, before, fx->topic.n);
+    assert_int_equal(fx->seen.n[0], 2);
+    assert_true(fx->seen.total[0] == 5.0);
+    assert_int_equal(fx->seen.n[1], 1);
+    /* and goes on with a new generation, above the old one */
+    XRecord m1;
+    before = fx->topic.n;
+    push_order(w, 3, "eu", 8);
+    writer_checkpoint(w, 4);
+    deliver(fx, rd, before, fx->topic.n);
+    for (int i = before; i < fx->topic.n; i++) {
+        assert_int_equal(xrec_decode(fx->topic.val[i], fx->topic.len[i], &m1, err, sizeof err), 0);
+        assert_true(m1.gen > m.gen);
+    }
+    assert_int_equal(fx->seen.n[0], 3);
+    assert_true(fx->seen.total[0] == 13.0);
+    job_free(w);
+    job_free(rd);
+}
+
+/* A writer that dies before committing: its rows, already in the topic,
+ * are dropped when its next generation writes; the replay of its input
+ * counts them once. */
+static void test_dead_generation_dropped(void **state)
+{
+    Fx *fx = *state;
+    Job *w = stage_job(fx, 0, "w2.db");
+    Job *rd = stage_job(fx, 1, NULL);
+    push_order(w, 0, "eu", 1);
+    writer_checkpoint(w, 1);   /* checkpoint 1: offset 1 */
+    push_order(w, 1, "us", 2);
+    push_order(w, 2, "us", 3);
+    if (job_flush(w)) fail_msg("%s", w->err);   /* written, never committed */
+    job_free(w);   /* kill -9 */
+    deliver(fx, rd, 0, fx->topic.n);
+    assert_int_equal(fx->seen.n[0], 1);
+    assert_int_equal(fx->seen.n[1], 0);   /* pending, uncommitted */
+    int before = fx->topic.n;
+    w = stage_job(fx, 0, "w2.db");   /* resumes at offset 1: reads orders 1 and 2 again */
+    push_order(w, 1, "us", 2);
+    push_order(w, 2, "us", 3);
+    writer_checkpoint(w, 3);
+    deliver(fx, rd, before, fx->topic.n);
+    assert_int_equal(fx->seen.n[1], 2);   /* once, not twice */
+    assert_true(fx->seen.total[1] == 5.0);
+    assert_int_equal(fx->seen.n[0], 1);
+    job_free(w);
+    job_free(rd);
+}
+
+/* A reader restarted from its checkpoint keeps the rows that were pending
+ * then, and the markers it had seen: the records after its offsets apply
+ * them once. */
+static void test_reader_restart(void **state)
+{
+    Fx *fx = *state;
+    Job *w = stage_job(fx, 0, NULL);   /* no state: commits at every flush */
+    Job *rd = stage_job(fx, 1, "r.db");
+    push_order(w, 0, "ap", 1);
+    push_order(w, 1, "ap", 2);
+    /* data without its marker yet: the flush marker comes after them */
+    int n0 = fx->topic.n;
+    if (job_flush(w)) fail_msg("%s", w->err);
+    int marker_at = -1;
+    for (int i = n0; i < fx->topic.n; i++)
+        if ((unsigned char)fx->topic.val[i][0] == XREC_MARKER) marker_at = i;
+    assert_true(marker_at > 0);
+    deliver(fx, rd, 0, marker_at);   /* everything but the marker */
+    assert_int_equal(fx->seen.changes, 0);
+    const char *xt = fx->p->stages[1]->sources[0]->table->conn.topic;
+    SourceOffset o = {xt, 0, marker_at};
+    if (job_checkpoint(rd, &o, 1) || job_checkpoint_sync(rd)) fail_msg("%s", rd->err);
+    job_free(rd);   /* restarts from offset marker_at with its pending rows */
+    rd = stage_job(fx, 1, "r.db");
+    assert_true(job_resumed(rd));
+    deliver(fx, rd, marker_at, fx->topic.n);
+    assert_int_equal(fx->seen.n[2], 2);
+    assert_true(fx->seen.total[2] == 3.0);
+    /* the end: the writer's final watermark ends the reader's input */
+    assert_false(job_inputs_ended(rd));
+    int before = fx->topic.n;
+    if (job_final_watermark(w) || job_flush(w)) fail_msg("%s", w->err);
+    deliver(fx, rd, before, fx->topic.n);
+    assert_true(job_inputs_ended(rd));
+    job_free(w);
+    job_free(rd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format),
+        cmocka_unit_test_setup_teardown(test_commit_and_crash_before_marker, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dead_generation_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_restart, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
