@@ -11,8 +11,9 @@
  *   - a refused record says why (a non-empty message);
  *   - a decoded record, encoded again, decodes to the same fields and row
  *     bytes: nothing is misread;
- *   - a row that decodes re-encodes to the same bytes (the encoding is
- *     canonical).
+ *   - a row that decodes, encoded again, decodes to a row of the same
+ *     encoding (the reader accepts overlong varints and stray NULL bits;
+ *     what eddy writes is canonical).
  * Built by tests/fuzz/fuzz.cmake with clang -fsanitize=fuzzer,address,undefined.
  */
 #include "exchange.h"
@@ -75,13 +76,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Arena a;
     arena_init(&a, 1024);
     if (rowkey_decode(r.row, r.rowlen, schemas[which], row, ncols[which], &a) == 0) {
-        StrBuf enc = {0};
+        /* re-encoded, a decoded row is stable: its encoding decodes to a row of the same encoding */
+        StrBuf enc = {0}, enc2 = {0};
         rowkey_encode(&enc, schemas[which], row, NULL, ncols[which]);
-        /* canonical except for NaN payloads and -0.0, which encode as one NaN and 0.0 */
-        bool has_double = false;
-        for (int i = 0; i < ncols[which]; i++) has_double = has_double || schemas[which][i].kind == TY_DOUBLE;
-        if (!has_double) FUZZ_CHECK(enc.len == r.rowlen && memcmp(enc.s, r.row, r.rowlen) == 0);
+        Value row2[MAXCOLS];
+        FUZZ_CHECK(rowkey_decode(enc.s ? enc.s : "", enc.len, schemas[which], row2, ncols[which], &a) == 0);
+        rowkey_encode(&enc2, schemas[which], row2, NULL, ncols[which]);
+        FUZZ_CHECK(enc.len == enc2.len && (enc.len == 0 || memcmp(enc.s, enc2.s, enc.len) == 0));
         sb_free(&enc);
+        sb_free(&enc2);
     }
     arena_free(&a);
     return 0;
