@@ -151,7 +151,7 @@ typedef struct RunOpts {
     bool        progress;   /* --progress: a status line even when stderr is not a terminal */
     bool        no_progress;/* --no-progress */
     int64_t     every;      /* --progress-every S */
-    int64_t     parallelism;/* --parallelism N; 0 = not given (the online cores) */
+    int64_t     parallelism;/* --parallelism N; 0 = not given ($EDDY_PARALLELISM, else 1) */
 } RunOpts;
 
 static const OptionDef run_flags[] = {
@@ -171,7 +171,7 @@ static const OptionDef run_flags[] = {
      .otherwise = "on when stderr is a terminal"},
     {.name = "no-progress", .type = OPT_BOOL, .to = {OPT_FIELD(RunOpts, no_progress)}, .doc = "no status line"},
     {.name = "parallelism", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, parallelism)}, .min = 1, .max = 1024, .metavar = "N",
-     .otherwise = "$EDDY_PARALLELISM, else the number of online cores",
+     .otherwise = "$EDDY_PARALLELISM, else 1",
      .doc = "worker threads: each INSERT job runs as tasks, one per partition of its input topics, dealt to N threads "
             "(SET 'parallelism.default' for the planner); 1 = one job on one thread. State: a file per task in STATE.d/"},
     {.name = "progress-every", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, every)}, .min = 1, .max = 3600, .deflt = "5",
@@ -370,11 +370,13 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         eddy_engine_free(e);
         return 2;
     }
-    /* The worker threads: --parallelism, else every online core.  The
-     * planner reads them as 'parallelism.default' (it cuts the plan into
-     * stages for them); a script's own SET of that key wins. */
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int par = o->parallelism > 0 ? (int)o->parallelism : cores > 0 ? (int)cores : 1;
+    /* The worker threads: --parallelism, else $EDDY_PARALLELISM, else 1.
+     * The planner reads them as 'parallelism.default' (it cuts the plan into
+     * stages for them); a script's own SET of that key wins.  Not every core
+     * by default (yet): measured on 2 cores (bench/README.md), two threads
+     * ran GROUP BY user_id at 0.40x and the reference job at 0.70x the speed
+     * of one job, so the default would slow jobs down. */
+    int par = o->parallelism > 0 ? (int)o->parallelism : 1;
     const char *env = getenv("EDDY_PARALLELISM");
     if (o->parallelism <= 0 && env && *env) {   /* the default when --parallelism is not given */
         char *end;

@@ -263,7 +263,7 @@ void flags_man(const CmdSpec *shell, const CmdSpec *const *cmds, int n, const ch
     }
     fputs(".SH ENVIRONMENT\n.TP\n.B EDDY_BOOTSTRAP\nthe Kafka bootstrap server when \\-\\-bootstrap is not given\n"
           ".TP\n.B EDDY_REGISTRY\nthe Schema Registry URL when \\-\\-registry is not given\n"
-          ".TP\n.B EDDY_PARALLELISM\nthe worker threads of eddy run when \\-\\-parallelism is not given (else every online core)\n", f);
+          ".TP\n.B EDDY_PARALLELISM\nthe worker threads of eddy run when \\-\\-parallelism is not given (else 1)\n", f);
     fputs(".SH FILES\n.TP\n.I JOB.db\na job's state file (SQLite): operator state and source offsets, "
           "checkpointed together; see README.md, \"The state file\"\n"
           ".TP\n.I JOB.db.d/\na job run as tasks (\\-\\-parallelism): a state file per task, s<stage>\\-t<task>.db\n", f);

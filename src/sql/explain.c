@@ -149,11 +149,11 @@ void explain_text(const Plan *p, StrBuf *out)
             sb_printf(out, "%sStage %d:\n", s ? "\n" : "", s);
             for (int i = 0; i < sp->nsinks; i++) {
                 if (i) sb_putc(out, '\n');
-                text_node(&sp->sinks[i]->node, "", "", &a, out);
+                text_tree(sp, &sp->sinks[i]->node, &a, out);
             }
             if (sp->root && sp->root->kind != PLAN_SINK) {   /* a SELECT's result */
                 if (sp->nsinks) sb_putc(out, '\n');
-                text_node(sp->root, "", "", &a, out);
+                text_tree(sp, sp->root, &a, out);
             }
         }
     } else if (p->nsinks > 1) {   /* a statement set: each sink's tree; an operator they share appears in each */

@@ -74,9 +74,10 @@ _quiet = [0]
 # --------------------------------------------------------------------------
 # the test program
 
-# `eddy run` runs a job on every core by default (--parallelism); the tests
-# that are not about that run each job as one, as it always ran (their state
-# is one file).  tests/e2e/test_parallel.py passes --parallelism itself.
+# `eddy run` takes its default parallelism from $EDDY_PARALLELISM: the tests
+# that are not about parallel runs run each job as one whatever the caller's
+# environment says (their state is one file).  tests/e2e/test_parallel.py
+# passes --parallelism itself.
 os.environ.setdefault("EDDY_PARALLELISM", "1")
 
 
