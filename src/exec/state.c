@@ -14,6 +14,7 @@
 #include "state.h"
 
 #include "arena.h"
+#include "rowkey.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -336,7 +337,7 @@ size_t state_batch_bytes(const StateBatch *b)
 
 void state_batch_set_last(StateBatch *b, bool last) { b->last = last; }
 
-static BatchRow *batch_row(StateBatch *b)
+static BatchRow *batch_add_row(StateBatch *b)
 {
     if (b->n == b->cap) {
         b->cap = b->cap ? b->cap * 2 : 1024;
@@ -351,7 +352,7 @@ static BatchRow *batch_row(StateBatch *b)
 void state_batch_put(StateBatch *b, int op, const void *key, size_t klen, const void *val, size_t vlen, const char *key_text,
                      const char *val_text)
 {
-    BatchRow *r = batch_row(b);
+    BatchRow *r = batch_add_row(b);
     r->op = op;
     r->key = arena_strndup(&b->arena, key, klen);
     r->klen = klen;
@@ -363,7 +364,7 @@ void state_batch_put(StateBatch *b, int op, const void *key, size_t klen, const 
 
 void state_batch_del(StateBatch *b, int op, const void *key, size_t klen)
 {
-    BatchRow *r = batch_row(b);
+    BatchRow *r = batch_add_row(b);
     r->op = op;
     r->del = true;
     r->key = arena_strndup(&b->arena, key, klen);
@@ -372,14 +373,14 @@ void state_batch_del(StateBatch *b, int op, const void *key, size_t klen)
 
 void state_batch_drop_op(StateBatch *b, int op)
 {
-    BatchRow *r = batch_row(b);
+    BatchRow *r = batch_add_row(b);
     r->op = -3;
     r->klen = (size_t)op;
 }
 
 void state_batch_offset(StateBatch *b, const char *topic, int partition, int64_t next)
 {
-    BatchRow *r = batch_row(b);
+    BatchRow *r = batch_add_row(b);
     r->op = -1;
     r->key = arena_strdup(&b->arena, topic);
     r->klen = (size_t)partition;
@@ -388,7 +389,7 @@ void state_batch_offset(StateBatch *b, const char *topic, int partition, int64_t
 
 void state_batch_meta(StateBatch *b, const char *key, const char *value)
 {
-    BatchRow *r = batch_row(b);
+    BatchRow *r = batch_add_row(b);
     r->op = -2;
     r->key = arena_strdup(&b->arena, key);
     r->val = arena_strdup(&b->arena, value);
@@ -547,12 +548,12 @@ int state_scan(StateStore *s, int op, int (*fn)(void *, const void *, size_t, co
 
 void state_batch_reset(StateBatch *b)
 {
-    batch_row(b)->op = -5;
+    batch_add_row(b)->op = -5;
 }
 
 void state_batch_operator(StateBatch *b, int op, const char *kind, const char *fp, const char *desc)
 {
-    BatchRow *r = batch_row(b);
+    BatchRow *r = batch_add_row(b);
     r->op = -4;
     r->klen = (size_t)op;
     r->key = arena_strdup(&b->arena, kind ? kind : "");
@@ -562,21 +563,13 @@ void state_batch_operator(StateBatch *b, int op, const char *kind, const char *f
 
 static const char st_magic[8] = "eddyST1\n";
 
-/* Varints: 7 bits a byte, low bits first (as exec/rowkey.h's). */
 static void put_uv(StrBuf *o, uint64_t v)
 {
-    unsigned char b[10];
-    size_t n = 0;
-    do {
-        b[n] = (unsigned char)(v & 0x7f);
-        v >>= 7;
-        if (v) b[n] |= 0x80;
-        n++;
-    } while (v);
-    sb_putn(o, (const char *)b, n);
+    unsigned char b[ROWKEY_VARINT_MAX];
+    sb_putn(o, (const char *)b, rowkey_put_varint(b, v));
 }
 
-static void put_iv(StrBuf *o, int64_t v) { put_uv(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
+static void put_iv(StrBuf *o, int64_t v) { put_uv(o, rowkey_zigzag(v)); }
 
 static void put_bytes(StrBuf *o, const char *p, size_t n)
 {
@@ -640,23 +633,11 @@ typedef struct StReader {
 static uint64_t get_uv(StReader *r)
 {
     uint64_t v = 0;
-    for (int shift = 0; !r->bad; shift += 7) {
-        if (r->p >= r->end || shift > 63) {
-            r->bad = true;
-            break;
-        }
-        unsigned char c = *r->p++;
-        v |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80)) break;
-    }
+    if (r->bad || rowkey_get_varint(&r->p, r->end, &v)) r->bad = true;
     return r->bad ? 0 : v;
 }
 
-static int64_t get_iv(StReader *r)
-{
-    uint64_t u = get_uv(r);
-    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-}
+static int64_t get_iv(StReader *r) { return rowkey_unzigzag(get_uv(r)); }
 
 /* A length-prefixed field: a pointer into the input (NULL when bad). */
 static const char *get_bytes(StReader *r, size_t *n)
