@@ -101,6 +101,7 @@ def expectations(events):
             won += 1
     ex['q4'] = len(cats)
     ex['q9'] = won
+    ex['q6'] = won  # one row per winner: its seller's average up to it
     # q5: HOP 10 s sliding by 2 s: per window, the auctions with the most bids
     per = collections.defaultdict(collections.Counter)
     for b in bids:

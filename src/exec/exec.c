@@ -35,6 +35,7 @@ static const OpVTable *const op_vtables[PLAN__COUNT] = {
     [PLAN_OVER_AGG] = &op_over_vt,
     [PLAN_WINDOW_RANK] = &op_window_rank_vt,
     [PLAN_LOCAL_AGG] = &op_local_agg_vt,
+    [PLAN_OVER_AGG_UPDATE] = &op_over_update_vt,
 };
 
 int job_fail(Job *j, const char *fmt, ...)

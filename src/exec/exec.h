@@ -491,6 +491,7 @@ extern const OpVTable op_source_vt, op_normalize_vt, op_calc_vt, op_agg_vt, op_s
     op_sink_jdbc_vt, op_lookup_join_vt, op_scan_jdbc_vt;
 extern const OpVTable op_values_vt;
 extern const OpVTable op_rank_vt, op_dedup_vt, op_over_vt, op_window_rank_vt;   /* op_rank.c, op_dedup.c, op_over.c, op_window_rank.c */
+extern const OpVTable op_over_update_vt;   /* op_over_update.c */
 extern const OpVTable op_unnest_vt;   /* op_unnest.c */
 extern const OpVTable op_datagen_vt;  /* op_datagen.c: connector 'datagen' */
 extern const OpVTable op_nexmark_vt;  /* op_nexmark.c: connector 'nexmark' */

@@ -31,20 +31,9 @@
 #include "codec.h"
 #include "exec.h"
 #include "keyed.h"
+#include "over_rows.h"
 #include "rowkey.h"
 #include "state.h"
-
-typedef struct OverRow {
-    int64_t  ts;          /* its time (event time, or the clock when it came) */
-    uint32_t len;         /* encoding bytes */
-    char     bytes[];     /* the input row's rowkey encoding */
-} OverRow;
-
-/* A list of rows; `head` rows at the front are gone (a cheap pop). */
-typedef struct RowList {
-    OverRow **v;          /* rows */
-    int       head, n, cap; /* first live, end, capacity */
-} RowList;
 
 typedef struct OverPart {
     unsigned char *acc;   /* the accumulators, OverState.accsize bytes */
@@ -77,50 +66,6 @@ typedef struct OverState {
 } OverState;
 _Static_assert(offsetof(OverState, parts) == 0, "keyed_op_* expect the Keyed first");
 
-static int rl_count(const RowList *l) { return l->n - l->head; }
-static OverRow *rl_at(const RowList *l, int i) { return l->v[l->head + i]; }
-
-static void rl_insert(RowList *l, int at, OverRow *r)   /* at: 0..count */
-{
-    if (l->head > 0 && l->n == l->cap) {
-        memmove(l->v, l->v + l->head, sizeof(OverRow *) * (size_t)(l->n - l->head));
-        l->n -= l->head;
-        l->head = 0;
-    }
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 8;
-        l->v = realloc(l->v, sizeof(OverRow *) * (size_t)l->cap);
-        if (!l->v) abort();
-    }
-    int pos = l->head + at;
-    memmove(l->v + pos + 1, l->v + pos, sizeof(OverRow *) * (size_t)(l->n - pos));
-    l->v[pos] = r;
-    l->n++;
-}
-
-static OverRow *rl_pop(RowList *l)
-{
-    OverRow *r = l->v[l->head++];
-    if (l->head == l->n) l->head = l->n = 0;
-    return r;
-}
-
-static void rl_free(RowList *l)
-{
-    for (int i = l->head; i < l->n; i++) free(l->v[i]);
-    free(l->v);
-    memset(l, 0, sizeof *l);
-}
-
-static OverRow *row_new(int64_t ts, const char *enc, size_t len)
-{
-    OverRow *r = xmalloc(sizeof(OverRow) + len);
-    r->ts = ts;
-    r->len = (uint32_t)len;
-    memcpy(r->bytes, enc, len);
-    return r;
-}
-
 static void part_init(OverState *st, OverPart *p)
 {
     memset(p, 0, sizeof *p);
@@ -143,23 +88,6 @@ static void queue_add(OverState *st, KeyedEntry *e)
 
 /* ---- checkpoint and restore: accumulators, pending rows, frame rows ---- */
 
-static void put_varint(StrBuf *b, uint64_t v)
-{
-    unsigned char t[ROWKEY_VARINT_MAX];
-    sb_putn(b, (const char *)t, rowkey_put_varint(t, v));
-}
-
-static void save_rows(StrBuf *b, const RowList *l)
-{
-    put_varint(b, (uint64_t)rl_count(l));
-    for (int i = 0; i < rl_count(l); i++) {
-        const OverRow *r = rl_at(l, i);
-        put_varint(b, rowkey_zigzag(r->ts));
-        put_varint(b, r->len);
-        sb_putn(b, r->bytes, r->len);
-    }
-}
-
 static int part_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
 {
     const OverState *st = s->priv;
@@ -171,26 +99,11 @@ static int part_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
         sb_putn(val, one.s ? one.s : "", one.len);
         sb_free(&one);
     }
-    save_rows(val, &p->pend);
-    save_rows(val, &p->frame);
+    over_rows_save(val, &p->pend);
+    over_rows_save(val, &p->frame);
     rowkey_decode(keyed_key(e), e->klen, st->part_types, row, st->npart, NULL);
     row[st->npart] = (Value){.i = rl_count(&p->pend)};
     row[st->npart + 1] = (Value){.i = rl_count(&p->frame)};
-    return 0;
-}
-
-static int load_rows(const OverState *st, const unsigned char **q, const unsigned char *end, RowList *l)
-{
-    uint64_t n;
-    if (rowkey_get_varint(q, end, &n) || n > (uint64_t)(end - *q)) return -1;
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t ts, len;
-        if (rowkey_get_varint(q, end, &ts) || rowkey_get_varint(q, end, &len) || len > (uint64_t)(end - *q)) return -1;
-        Value *tmp = st->scratch;
-        if (rowkey_decode((const char *)*q, (size_t)len, st->types, tmp, st->ncols, NULL)) return -1;
-        rl_insert(l, rl_count(l), row_new(rowkey_unzigzag(ts), (const char *)*q, (size_t)len));
-        *q += len;
-    }
     return 0;
 }
 
@@ -208,7 +121,8 @@ static int part_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
             goto bad;
         q += len;
     }
-    if (load_rows(st, &q, end, &p->pend) || load_rows(st, &q, end, &p->frame) || q != end) goto bad;
+    if (over_rows_load(st->types, st->ncols, st->scratch, &q, end, &p->pend) ||
+        over_rows_load(st->types, st->ncols, st->scratch, &q, end, &p->frame) || q != end) goto bad;
     return 0;
 bad:
     for (int j = 0; j < st->naggs; j++) agg_free(&st->specs[j], p->acc + st->slot[j]);

@@ -41,8 +41,9 @@ typedef struct BOver {
     int         pos;      /* offset of the first OVER aggregate */
     int        *partition;/* PARTITION BY input columns */
     int         npartition; /* count */
-    int         timecol;  /* the ORDER BY time attribute's input column; -2: a PROCTIME() column (arrival order) */
-    TimeAttr    time;     /* TA_ROWTIME or TA_PROCTIME */
+    int         timecol;  /* the ORDER BY column; -2: a PROCTIME() column (arrival order) */
+    TimeAttr    time;     /* TA_ROWTIME, TA_PROCTIME, or TA_NONE: a plain time or integer column (the planner takes it over an updating input only) */
+    int         order_pos;/* offset of the ORDER BY item */
     bool        rows;     /* a ROWS frame (else RANGE) */
     int64_t     preceding;/* ROWS: rows before the current one; RANGE: ms before its time; -1 = UNBOUNDED */
     BExpr     **aggs;     /* the aggregate calls, arguments over the input */

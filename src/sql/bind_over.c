@@ -90,7 +90,8 @@ static int resolve_window(BindCtx *c, const AstSelect *sel, const AstWindowDef *
  * the FROM item (as Flink's Rank reads them); its input index, -1 after an
  * error, or (ORDER BY only) -2 for a processing-time attribute computed by
  * PROCTIME(), which orders rows by arrival. */
-static int rank_column(BindCtx *c, const struct Scope *sc, const AstExpr *x, const char *clause, unsigned char *timeattr)
+static int rank_column(BindCtx *c, const struct Scope *sc, const AstExpr *x, const char *clause, unsigned char *timeattr,
+                       Type *type)
 {
     BExpr *e = bind_scope_expr(c, sc, x);
     if (!e) return -1;
@@ -103,6 +104,7 @@ static int rank_column(BindCtx *c, const struct Scope *sc, const AstExpr *x, con
         return -1;
     }
     if (timeattr) *timeattr = e->type.timeattr;
+    if (type) *type = e->type;
     return e->col;
 }
 
@@ -162,14 +164,14 @@ int bind_over_item(BindCtx *c, const struct Scope *sc, const AstSelect *sel, BQu
     r->npartition = w.npartition;
     r->partition = arena_alloc(c->arena, sizeof(int) * (size_t)(w.npartition ? w.npartition : 1));
     for (int i = 0; i < w.npartition; i++)
-        if ((r->partition[i] = rank_column(c, sc, w.partition[i], "PARTITION BY", NULL)) < 0) return c->diag->code;
+        if ((r->partition[i] = rank_column(c, sc, w.partition[i], "PARTITION BY", NULL, NULL)) < 0) return c->diag->code;
     r->norder = w.norder;
     r->order = arena_alloc(c->arena, sizeof(int) * (size_t)w.norder);
     r->desc = arena_alloc(c->arena, sizeof(bool) * (size_t)w.norder);
     r->nulls_last = arena_alloc(c->arena, sizeof(bool) * (size_t)w.norder);
     for (int i = 0; i < w.norder; i++) {
         unsigned char ta = TA_NONE;
-        if ((r->order[i] = rank_column(c, sc, w.order[i]->expr, "ORDER BY", &ta)) == -1) return c->diag->code;
+        if ((r->order[i] = rank_column(c, sc, w.order[i]->expr, "ORDER BY", &ta, NULL)) == -1) return c->diag->code;
         r->desc[i] = w.order[i]->desc;
         r->nulls_last[i] = w.order[i]->nulls ? w.order[i]->nulls == 2 : w.order[i]->desc;
         if (w.norder == 1) r->order_time = ta;
@@ -230,17 +232,25 @@ BExpr *bind_over_call(BindCtx *c, const struct Scope *sc, const AstExpr *x)
     }
     BOver o = {.pos = x->pos, .rows = false, .preceding = -1};
     unsigned char ta = TA_NONE;
-    if ((o.timecol = rank_column(c, sc, oi->expr, "ORDER BY", &ta)) == -1 && c->diag->code) return NULL;
+    Type otype = {0};
+    if ((o.timecol = rank_column(c, sc, oi->expr, "ORDER BY", &ta, &otype)) == -1 && c->diag->code) return NULL;
     if (ta == TA_NONE) {
-        diag_error(c->diag, DIAG_SEMANTIC, oi->pos,
-                   "an OVER window must be ordered by a time attribute (a WATERMARK column or PROCTIME()), as in Flink");
-        return NULL;
+        /* Over an updating input (plan_over_aggregate) rows are ordered by
+         * value: a column of a time or integer type will do there. */
+        unsigned char k = o.timecol >= 0 ? otype.kind : TY__COUNT;
+        if (!(k == TY_TIMESTAMP || k == TY_TIMESTAMP_LTZ || k == TY_DATE || k == TY_TINYINT || k == TY_SMALLINT || k == TY_INT ||
+              k == TY_BIGINT)) {
+            diag_error(c->diag, DIAG_SEMANTIC, oi->pos,
+                       "an OVER window must be ordered by a time attribute (a WATERMARK column or PROCTIME()), as in Flink");
+            return NULL;
+        }
     }
     o.time = (TimeAttr)ta;
+    o.order_pos = oi->pos;
     o.npartition = w.npartition;
     o.partition = arena_alloc(c->arena, sizeof(int) * (size_t)(w.npartition ? w.npartition : 1));
     for (int i = 0; i < w.npartition; i++)
-        if ((o.partition[i] = rank_column(c, sc, w.partition[i], "PARTITION BY", NULL)) < 0) return NULL;
+        if ((o.partition[i] = rank_column(c, sc, w.partition[i], "PARTITION BY", NULL, NULL)) < 0) return NULL;
     if (w.frame) {
         const AstFrame *f = w.frame;
         o.rows = f->rows;
@@ -269,6 +279,10 @@ BExpr *bind_over_call(BindCtx *c, const struct Scope *sc, const AstExpr *x)
             diag_error(c->diag, DIAG_SEMANTIC, f->lo->pos, "an OVER window starts before its current row: n PRECEDING or UNBOUNDED PRECEDING");
             return NULL;
         }
+    }
+    if (o.time == TA_NONE && !o.rows && o.preceding > 0 && otype.kind != TY_TIMESTAMP && otype.kind != TY_TIMESTAMP_LTZ) {
+        diag_error(c->diag, DIAG_SEMANTIC, w.frame->pos, "RANGE … PRECEDING takes an interval before a TIMESTAMP column; order by one, or use ROWS");
+        return NULL;
     }
     if (o.time == TA_PROCTIME && !o.rows && o.preceding > 0) {
         diag_error(c->diag, DIAG_SEMANTIC, w.frame->pos,

@@ -1002,7 +1002,7 @@ int plan_check_settings(const Plan *p, Diag *d, int pos)
     if (p->config.state_ttl_ms <= 0) return 0;
     for (int i = 0; i < p->nnodes; i++) {
         int k = p->nodes[i]->kind;
-        if (k == PLAN_AGG || k == PLAN_RANK || k == PLAN_DEDUP)
+        if (k == PLAN_AGG || k == PLAN_RANK || k == PLAN_DEDUP || k == PLAN_OVER_AGG_UPDATE)
             return diag_error(d, DIAG_PLAN, pos,
                               "'table.exec.state.ttl' is set, but eddy expires the state of regular joins only, and this query "
                               "has a %s, whose state it keeps for ever (Flink would expire it); SET 'table.exec.state.ttl' = '0 ms' "
@@ -1627,6 +1627,7 @@ const PlanOps plan_ops[PLAN__COUNT] = {
     [PLAN_OVER_AGG] = {.name = "OverAggregate", .describe = plan_over_describe_agg, .require = plan_over_require_dedup},
     [PLAN_UNNEST] = {.name = "Unnest", .describe = describe_unnest, .require = require_union, .only_after = only_after_inputs},
     [PLAN_LOCAL_AGG] = {.name = "LocalGroupAggregate", .describe = plan_stage_describe_local_agg, .require = plan_stage_require_local_agg},
+    [PLAN_OVER_AGG_UPDATE] = {.name = "OverAggregate", .describe = plan_over_describe_agg, .require = plan_over_require_rank},
 };
 
 const char *plan_label(const PlanNode *n) { return plan_ops[n->kind].label ? plan_ops[n->kind].label(n) : plan_ops[n->kind].name; }

@@ -41,6 +41,7 @@ typedef enum PlanKind {
     PLAN_OVER_AGG,        /* OVER aggregation: every row with aggregates over the rows before it in its partition (plan_over.c) */
     PLAN_UNNEST,          /* CROSS JOIN UNNEST: each row once per element of an ARRAY or MAP, the element's columns after it */
     PLAN_LOCAL_AGG,       /* the first phase of a two-phase group aggregate: partial accumulators per key and mini-batch (plan_stage.c) */
+    PLAN_OVER_AGG_UPDATE, /* OVER aggregation over an updating input: every row of its current table with its frame's aggregates, a retract stream (plan_over.c) */
     PLAN__COUNT
 } PlanKind;
 
@@ -312,14 +313,16 @@ typedef struct DedupPlan {
  * (UNBOUNDED), up to the row itself (RANGE: and every row of the same
  * time).  Append-only input and output.  On event time rows wait until
  * the watermark passes their time and go out in time order (late rows
- * are counted and dropped); on processing time each goes out as it comes. */
+ * are counted and dropped); on processing time each goes out as it comes.
+ * PLAN_OVER_AGG_UPDATE: the same over an updating input, rows ordered by
+ * the ORDER BY column's value, a retract stream out (op_over_update.c). */
 typedef struct OverAggPlan {
     PlanNode    node;
     int         npass;    /* input columns passed on (the rest are aggregate arguments) */
     int        *partition;/* PARTITION BY input columns */
     int         npartition; /* count */
-    int         timecol;  /* the ORDER BY event-time column; -1 on processing time */
-    TimeAttr    time;     /* TA_ROWTIME or TA_PROCTIME */
+    int         timecol;  /* the ORDER BY column (PLAN_OVER_AGG: the event-time attribute); -1 on processing time */
+    TimeAttr    time;     /* TA_ROWTIME, TA_PROCTIME, or TA_NONE (PLAN_OVER_AGG_UPDATE: ordered by value) */
     bool        rows;     /* ROWS frame (else RANGE) */
     int64_t     preceding;/* rows / ms before the current row, -1 = UNBOUNDED */
     BExpr     **aggs;     /* aggregate calls; argument columns index the input */

@@ -179,8 +179,18 @@ PlanNode *plan_over_rank(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
 PlanNode *plan_over_aggregate(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
 {
     const BOver *o = q->over;
-    if (in->updating) {
-        diag_error(d, DIAG_PLAN, o->pos, "OVER aggregates need an append-only input, but it produces updates (from %s)",
+    /* An append-only input is ordered by its time attribute, as in Flink;
+     * an updating one (which Flink refuses) by the ORDER BY column's value:
+     * op_over_update.c keeps every row and retracts what a change moves. */
+    if (!in->updating && o->time == TA_NONE) {
+        diag_error(d, DIAG_SEMANTIC, o->order_pos,
+                   "an OVER window must be ordered by a time attribute (a WATERMARK column or PROCTIME()), as in Flink "
+                   "(over an updating input eddy orders by any time or integer column)");
+        return NULL;
+    }
+    if (in->updating && o->time == TA_PROCTIME) {
+        diag_error(d, DIAG_SEMANTIC, o->order_pos,
+                   "an OVER window over an updating input (from %s) is ordered by a column's value, not by processing time",
                    plan_update_origin(in));
         return NULL;
     }
@@ -216,9 +226,14 @@ PlanNode *plan_over_aggregate(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
         aggs[j] = a;
     }
     PlanNode *pc = plan_calc_node(p, in, q->where, pre, names, npre);
-    OverAggPlan *op = (OverAggPlan *)plan_node_new(p, PLAN_OVER_AGG, sizeof(OverAggPlan), pc, nin + o->naggs);
+    OverAggPlan *op = (OverAggPlan *)plan_node_new(p, in->updating ? PLAN_OVER_AGG_UPDATE : PLAN_OVER_AGG, sizeof(OverAggPlan), pc,
+                                                   nin + o->naggs);
     PlanNode *n = &op->node;
     memcpy(n->cols, pc->cols, sizeof(PlanCol) * (size_t)nin);
+    if (in->updating) {
+        for (int i = 0; i < nin; i++) n->cols[i].type.timeattr = TA_NONE;
+        n->updating = true;
+    }
     for (int j = 0; j < o->naggs; j++) {
         const char *name = NULL;
         for (int i = 0; i < q->nout && !name; i++)
@@ -229,7 +244,7 @@ PlanNode *plan_over_aggregate(Plan *p, const BQuery *q, PlanNode *in, Diag *d)
     op->partition = o->partition;
     op->npartition = o->npartition;
     op->time = o->time;
-    op->timecol = o->time == TA_ROWTIME ? o->timecol : -1;
+    op->timecol = o->time != TA_PROCTIME ? o->timecol : -1;
     op->rows = o->rows;
     op->preceding = o->preceding;
     op->aggs = aggs;
@@ -278,7 +293,9 @@ void plan_over_describe_agg(const PlanNode *n, ExplainAttrs *a)
     const OverAggPlan *op = plan_over_agg(n);
     const PlanNode *in = n->inputs[0];
     explain_attr_list(a, "partitionBy", colnames(a, in, op->partition, op->npartition), op->npartition);
-    explain_attr(a, "orderBy", op->timecol >= 0 ? arena_printf(a->arena, "%s ASC (ROWTIME)", in->cols[op->timecol].name) : "PROCTIME ASC");
+    bool upd = n->kind == PLAN_OVER_AGG_UPDATE;
+    explain_attr(a, "orderBy", op->timecol < 0 ? "PROCTIME ASC"
+                               : arena_printf(a->arena, "%s ASC%s", in->cols[op->timecol].name, upd ? "" : " (ROWTIME)"));
     const char *lo;
     if (op->preceding < 0) lo = "UNBOUNDED PRECEDING";
     else if (op->preceding == 0) lo = "CURRENT ROW";
@@ -298,6 +315,7 @@ void plan_over_describe_agg(const PlanNode *n, ExplainAttrs *a)
         sb_free(&b);
     }
     explain_attr_list(a, "aggs", v, op->naggs);
+    if (upd) explain_attr(a, "state", "every row per partition (updating input)");
 }
 
 void plan_over_describe_window_rank(const PlanNode *n, ExplainAttrs *a)

@@ -56,7 +56,7 @@ static const size_t node_size[PLAN__COUNT] = {
     [PLAN_JOIN] = sizeof(JoinPlan),         [PLAN_INTERVAL_JOIN] = sizeof(IntervalJoinPlan),
     [PLAN_TEMPORAL_JOIN] = sizeof(TemporalJoinPlan), [PLAN_WINDOW_JOIN] = sizeof(WindowJoinPlan),
     [PLAN_LOOKUP_JOIN] = sizeof(LookupJoinPlan), [PLAN_VALUES] = sizeof(ValuesPlan), [PLAN_RANK] = sizeof(RankPlan),
-    [PLAN_DEDUP] = sizeof(DedupPlan),       [PLAN_WINDOW_RANK] = sizeof(WindowRankPlan), [PLAN_OVER_AGG] = sizeof(OverAggPlan),
+    [PLAN_DEDUP] = sizeof(DedupPlan),       [PLAN_WINDOW_RANK] = sizeof(WindowRankPlan), [PLAN_OVER_AGG] = sizeof(OverAggPlan), [PLAN_OVER_AGG_UPDATE] = sizeof(OverAggPlan),
     [PLAN_UNNEST] = sizeof(UnnestPlan),     [PLAN_LOCAL_AGG] = sizeof(LocalAggPlan),
 };
 
@@ -151,6 +151,7 @@ static int need_of(Stager *sg, const PlanNode *n, int port, Need *nd)
         nd->keyed = true, nd->n = plan_dedup(n)->nkey, nd->cols = plan_dedup(n)->key;
         return 0;
     case PLAN_OVER_AGG:
+    case PLAN_OVER_AGG_UPDATE:
         nd->keyed = true, nd->n = plan_over_agg(n)->npartition, nd->cols = plan_over_agg(n)->partition;
         return 0;
     case PLAN_SINK:
@@ -191,7 +192,8 @@ static int pass_col(const PlanNode *n, int o)
     switch (n->kind) {
     case PLAN_AGG: return o < plan_agg(n)->ngroup ? o : -1;
     case PLAN_LOCAL_AGG: return o < plan_local_agg(n)->ngroup ? o : -1;
-    case PLAN_OVER_AGG: return o < plan_over_agg(n)->npass ? o : -1;
+    case PLAN_OVER_AGG:
+    case PLAN_OVER_AGG_UPDATE: return o < plan_over_agg(n)->npass ? o : -1;
     case PLAN_NORMALIZE:
     case PLAN_RANK:
     case PLAN_WINDOW_RANK:

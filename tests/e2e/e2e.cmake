@@ -6,7 +6,7 @@
 # holds what only these tests need; the rest is the shared harness
 # (tests/lib/eddyharness.py).
 foreach(name reference having upsert_agg where_nulls sink_modes malformed union union_bounded windows join interval_join temporal_join statements datagen_restart
-             topn topn_restart over window_topn broker_port demo semi_join aggregates_more nested functions upsert_revert nested_avro flink_changelog)
+             topn topn_restart over over_update window_topn broker_port demo semi_join aggregates_more nested functions upsert_revert nested_avro flink_changelog)
   eddy_python_test(e2e/${name} ${CMAKE_CURRENT_LIST_DIR}/test_${name}.py)
   set_tests_properties(e2e/${name} PROPERTIES TIMEOUT 120)
 endforeach()

@@ -61,6 +61,11 @@ else()
   message(STATUS "fuzz: clang not found: no fuzz target, no fuzz/compile test")
 endif()
 
+# The headers every fuzz target's sources include: a change to one (a
+# struct's layout) must rebuild the targets, which clang builds in one
+# command that CMake cannot scan.
+file(GLOB _fuzz_headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/*.h ${PROJECT_SOURCE_DIR}/src/*/*.h)
+
 if(_fuzz_ok)
   # The compiler's sources, as absolute paths (they are listed relative to
   # the top directory; the generated lexer and parser are already absolute).
@@ -83,7 +88,7 @@ if(_fuzz_ok)
             -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_SOURCE_DIR}/src/base -I${PROJECT_SOURCE_DIR}/src/sql -I${GEN}
             ${_fuzz_srcs} ${_fuzz_dir}/fuzz_compile.c -o ${_fuzz_bin} -lpcre2-8 -lpthread
     # eddy_obj generates the lexer and parser (in ${GEN}) first.
-    DEPENDS ${_fuzz_srcs} ${_fuzz_dir}/fuzz_compile.c eddy_obj
+    DEPENDS ${_fuzz_srcs} ${_fuzz_headers} ${_fuzz_dir}/fuzz_compile.c eddy_obj
     COMMENT "clang: libFuzzer target fuzz_compile"
     VERBATIM)
 
@@ -137,7 +142,7 @@ function(eddy_fuzz_target name)
             -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_SOURCE_DIR}/src/base -I${PROJECT_SOURCE_DIR}/src/sql
             -I${PROJECT_SOURCE_DIR}/src/exec -I${PROJECT_SOURCE_DIR}/src/connect -I${PROJECT_SOURCE_DIR}/src/cli -I${GEN}
             ${F_INCLUDES} ${_srcs} ${_fuzz_dir}/fuzz_${name}.c ${F_LIBS} -lm -o ${_bin}
-    DEPENDS ${_srcs} ${_fuzz_dir}/fuzz_${name}.c eddy_obj
+    DEPENDS ${_srcs} ${_fuzz_headers} ${_fuzz_dir}/fuzz_${name}.c eddy_obj
     COMMENT "clang: libFuzzer target fuzz_${name}"
     VERBATIM)
   add_custom_target(fuzz_${name} ALL DEPENDS ${_bin})
