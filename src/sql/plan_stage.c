@@ -236,7 +236,7 @@ static void part_through(Stager *sg, const PlanNode *n, const Part *in, Part *ou
  * every call one whose accumulators merge exactly in any order. */
 static bool can_two_phase(const Plan *p, const PlanNode *n)
 {
-    if (p->flink_changelog || n->inputs[0]->updating) return false;
+    if (p->config.one_phase_agg || p->flink_changelog || n->inputs[0]->updating) return false;
     const AggPlan *ap = plan_agg(n);
     for (int a = 0; a < ap->naggs; a++) {
         const BExpr *c = ap->aggs[a];

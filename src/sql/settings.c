@@ -16,6 +16,8 @@ const char settings_doc_properties[] =
 
 static const OptEnum not_null_values[] = {{"ERROR", false, NULL}, {"DROP", true, NULL}, {0}};
 
+static const OptEnum agg_phase_values[] = {{"AUTO", false, NULL}, {"TWO_PHASE", false, NULL}, {"ONE_PHASE", true, NULL}, {0}};
+
 static const OptEnum result_mode_values[] = {
     {"table", RESULT_MODE_TABLE, NULL}, {"changelog", RESULT_MODE_CHANGELOG, NULL},
     {"tableau", RESULT_MODE_TABLEAU, NULL}, {0},
@@ -83,6 +85,13 @@ const OptionDef settings_options[] = {
             "the plan into stages where rows must change hands — before a group aggregate, join, Top-N, deduplication, "
             "window or OVER aggregate whose input is not already partitioned by its key — joined by internal topics "
             "'<job>-x<k>' (docs/scaling.md); EXPLAIN shows the stages and exchanges. `eddy test` runs the stages in memory."},
+    {.name = "table.optimizer.agg-phase-strategy", .type = OPT_ENUM, .to = {OPT_FIELD(ExecConfig, one_phase_agg)},
+     .deflt = "AUTO", .values = agg_phase_values,
+     .doc = "How a group aggregate in a plan cut into stages (parallelism above 1) ships its rows: 'AUTO' and "
+            "'TWO_PHASE' (the same in eddy) split it where every aggregate function merges exactly (COUNT, SUM, AVG, "
+            "MIN, MAX, STDDEV, VAR, not DISTINCT, over an append-only input): each task pre-aggregates per key and "
+            "mini-batch and ships one partial row per key (LocalGroupAggregate), the next stage merges them "
+            "(GlobalGroupAggregate); 'ONE_PHASE' ships every input row. Flink's option; read when a query is planned."},
     {.name = "table.exec.source.idle-timeout", .type = OPT_DURATION, .to = {OPT_FIELD(ExecConfig, idle_timeout_ms)},
      .deflt = "0",
      .doc = "A source partition that receives no record for this long (processing time) is idle: it stops holding back "

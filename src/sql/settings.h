@@ -41,6 +41,8 @@ typedef struct ExecConfig {
     bool             reuse_sub_plan;  /* table.optimizer.reuse-sub-plan-enabled: identical sub-plans of a statement computed once (plan_reuse.c) */
     bool             reuse_source;    /* table.optimizer.reuse-source-enabled: a table read twice is read once */
     int64_t          parallelism;     /* parallelism.default: tasks per stage; above 1 the plan is cut into stages (plan_stages) */
+    bool             one_phase_agg;   /* table.optimizer.agg-phase-strategy = ONE_PHASE: a group aggregate in a staged plan
+                                         is never split into local and global phases (plan_stage.c) */
     bool             not_null_drop;   /* table.exec.sink.not-null-enforcer = DROP: a sink row with NULL in a NOT NULL
                                          column is dropped and counted (ERROR: the job fails naming the column) */
 } ExecConfig;
