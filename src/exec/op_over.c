@@ -409,11 +409,12 @@ static int over_advance(OpState *s, int64_t wm, Batch *out)
     return 0;
 }
 
-static void over_fingerprint(const PlanNode *n, StrBuf *out)
+/* What both OVER operators' fingerprints hold after their own head: the
+ * partition, the aggregates, the input row and its lineage. */
+void over_fingerprint_rest(const PlanNode *n, StrBuf *out)
 {
     const OverAggPlan *op = plan_over_agg(n);
-    sb_printf(out, "OverAggregate/1 time=%d:%d rows=%d preceding=%" PRId64 " partition=", op->timecol, (int)op->time, op->rows,
-              op->preceding);
+    sb_puts(out, " partition=");
     for (int k = 0; k < op->npartition; k++) sb_printf(out, "%d;", op->partition[k]);
     sb_puts(out, " aggs=");
     const PlanNode *in = n->inputs[0];
@@ -428,6 +429,13 @@ static void over_fingerprint(const PlanNode *n, StrBuf *out)
     for (int i = 0; i < in->ncols; i++) type_print(out, in->cols[i].type), sb_putc(out, ';');
     sb_puts(out, " input=");
     explain_lineage(in, out);
+}
+
+static void over_fingerprint(const PlanNode *n, StrBuf *out)
+{
+    const OverAggPlan *op = plan_over_agg(n);
+    sb_printf(out, "OverAggregate/1 time=%d:%d rows=%d preceding=%" PRId64, op->timecol, (int)op->time, op->rows, op->preceding);
+    over_fingerprint_rest(n, out);
 }
 
 const OpVTable op_over_vt = {

@@ -403,21 +403,8 @@ static void upd_end(OpState *s)
 static void upd_fingerprint(const PlanNode *n, StrBuf *out)
 {
     const OverAggPlan *op = plan_over_agg(n);
-    sb_printf(out, "OverAggregate/updating/1 order=%d rows=%d preceding=%" PRId64 " partition=", op->timecol, op->rows, op->preceding);
-    for (int k = 0; k < op->npartition; k++) sb_printf(out, "%d;", op->partition[k]);
-    sb_puts(out, " aggs=");
-    const PlanNode *in = n->inputs[0];
-    const char **names = xcalloc((size_t)in->ncols, sizeof *names);
-    for (int i = 0; i < in->ncols; i++) names[i] = in->cols[i].name;
-    for (int j = 0; j < op->naggs; j++) {
-        bexpr_print(out, op->aggs[j], names);
-        sb_putc(out, ';');
-    }
-    free(names);
-    sb_puts(out, " row=");
-    for (int i = 0; i < in->ncols; i++) type_print(out, in->cols[i].type), sb_putc(out, ';');
-    sb_puts(out, " input=");
-    explain_lineage(in, out);
+    sb_printf(out, "OverAggregate/updating/1 order=%d rows=%d preceding=%" PRId64, op->timecol, op->rows, op->preceding);
+    over_fingerprint_rest(n, out);
 }
 
 const OpVTable op_over_update_vt = {

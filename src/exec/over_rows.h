@@ -5,6 +5,7 @@
  * as their rowkey encoding with a 64-bit order value, in an array with a
  * cheap pop at the front, and their checkpoint form
  *     [count] ([zigzag order value] [length] [encoding])…   (varints)
+ * and the part of their fingerprints they share (op_over.c).
  */
 #ifndef EDDY_OVER_ROWS_H
 #define EDDY_OVER_ROWS_H
@@ -118,5 +119,10 @@ static inline int over_rows_load(const Type *types, int ncols, Value *scratch, c
     }
     return 0;
 }
+
+/* The fingerprint of an OverAggPlan after its operator's own head: the
+ * partition, the aggregates, the input row and its lineage (op_over.c). */
+struct PlanNode;
+void over_fingerprint_rest(const struct PlanNode *n, StrBuf *out);
 
 #endif
