@@ -204,15 +204,22 @@ static const char *const win_col_names[3] = {"window_start", "window_end", "wind
 
 /* A source node of an earlier INSERT of the statement set reading the same
  * rows (same table, same columns), or NULL. */
+bool plan_source_reads(const SourcePlan *sp, const char *table, const int *cols, int ncols, bool has_wm, int rowtime)
+{
+    if (strcmp(sp->table->name, table) != 0 || sp->node.ncols != ncols || (sp->watermark != NULL) != has_wm ||
+        sp->rowtime != rowtime)
+        return false;
+    for (int c = 0; c < ncols; c++)
+        if (sp->src_cols[c] != cols[c]) return false;
+    return true;
+}
+
 static PlanNode *shared_source(Plan *p, const BQuery *q)
 {
     if (!p->config.reuse_source) return NULL;
     for (int i = 0; i < p->nshare && i < p->nsources; i++) {
         const SourcePlan *sp = p->sources[i];
-        if (strcmp(sp->table->name, q->table->name) != 0 || sp->node.ncols != q->nin) continue;
-        bool same = true;
-        for (int c = 0; c < q->nin && same; c++) same = sp->src_cols[c] == q->in_cols[c];
-        if (same && (sp->watermark != NULL) == (q->wm_expr != NULL) && sp->rowtime == q->wm_rowtime) return (PlanNode *)&sp->node;
+        if (plan_source_reads(sp, q->table->name, q->in_cols, q->nin, q->wm_expr != NULL, q->wm_rowtime)) return (PlanNode *)&sp->node;
     }
     return NULL;
 }

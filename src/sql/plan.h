@@ -490,6 +490,11 @@ int   plan_check_settings(const Plan *p, Diag *d, int pos);
 const char *changelog_name(Changelog c);
 /* Identical sub-plans among nodes[first..] computed once (plan_reuse.c). */
 void  plan_reuse(Plan *p, int first);
+/* Whether source sp reads what a source of table `table`, columns
+ * cols[0..ncols) of it, with (has_wm) or without a watermark on output
+ * column rowtime would: the same rows, so one may serve both (plan.c's
+ * statement sets, plan_reuse.c). */
+bool  plan_source_reads(const SourcePlan *sp, const char *table, const int *cols, int ncols, bool has_wm, int rowtime);
 
 /* ---- EXPLAIN ---- */
 typedef struct ExplainAttr {

@@ -61,22 +61,15 @@ static bool same_output(const PlanNode *a, const PlanNode *b)
     return true;
 }
 
-static bool same_source(const SourcePlan *a, const SourcePlan *b)
-{
-    if (strcmp(a->table->name, b->table->name) != 0 || (a->watermark != NULL) != (b->watermark != NULL) ||
-        a->rowtime != b->rowtime)
-        return false;
-    for (int c = 0; c < a->node.ncols; c++)
-        if (a->src_cols[c] != b->src_cols[c]) return false;
-    return true;
-}
-
 static bool same_node(const PlanNode *a, const PlanNode *b)
 {
     if (a->kind != b->kind || a->ninputs != b->ninputs || !same_output(a, b)) return false;
     for (int i = 0; i < a->ninputs; i++)
         if (a->inputs[i] != b->inputs[i]) return false;
-    if (a->kind == PLAN_SOURCE) return same_source(plan_source(a), plan_source(b));
+    if (a->kind == PLAN_SOURCE) {
+        const SourcePlan *x = plan_source(a), *y = plan_source(b);
+        return plan_source_reads(x, y->table->name, y->src_cols, y->node.ncols, y->watermark != NULL, y->rowtime);
+    }
     StrBuf x = {0}, y = {0};
     explain_node(a, false, &x);
     explain_node(b, false, &y);
