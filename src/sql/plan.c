@@ -84,6 +84,7 @@ static PlanNode *node_new(Plan *p, PlanKind k, size_t size, PlanNode *input, int
 {
     PlanNode *n = arena_alloc(&p->arena, size);
     n->kind = k;
+    n->origin = -1;
     n->ncols = ncols;
     n->cols = arena_alloc(&p->arena, sizeof(PlanCol) * (size_t)(ncols ? ncols : 1));
     n->key = arena_alloc(&p->arena, sizeof(int) * (size_t)(ncols ? ncols : 1));

@@ -85,6 +85,8 @@ typedef struct PlanNode PlanNode;
 struct PlanNode {
     PlanKind    kind;     /* operator */
     int         id;       /* position in Plan.nodes (inputs first) */
+    int         origin;   /* in a stage (plan_stages): the id of the whole plan's node it copies; -1 for a node of
+                             its own (an exchange, a local aggregate) or outside stages */
     PlanNode  **inputs;   /* what feeds it, by input port; none for a source */
     int         ninputs;  /* count */
     PlanNode  **outs;     /* the nodes it feeds (a node may feed several) */

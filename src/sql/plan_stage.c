@@ -306,6 +306,7 @@ static PlanNode *stage_add(Plan *p, Plan *sp, const PlanNode *n, size_t size)
     PlanNode *c = arena_alloc(&p->arena, size);
     memcpy(c, n, size);
     c->inputs = NULL, c->ninputs = 0, c->outs = NULL, c->nouts = 0;
+    c->origin = n->id >= 0 && n->id < p->nnodes && p->nodes[n->id] == n ? n->id : -1;
     PlanNode **nodes = arena_alloc(&p->arena, sizeof(PlanNode *) * (size_t)(sp->nnodes + 1));
     if (sp->nnodes) memcpy(nodes, sp->nodes, sizeof(PlanNode *) * (size_t)sp->nnodes);
     nodes[sp->nnodes] = c;
