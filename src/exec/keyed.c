@@ -26,7 +26,12 @@ static const void *entry_key(const void *entry, size_t *len)
 
 static size_t entry_size(size_t klen, size_t vlen) { return sizeof(KeyedEntry) + ALIGN8(klen) + vlen; }
 
-static void entry_free(Keyed *k, KeyedEntry *e) { slab_release(&k->slab, e, entry_size(e->klen, e->vlen)); }
+static void entry_free(Keyed *k, KeyedEntry *e)
+{
+    size_t size = entry_size(e->klen, e->vlen);
+    if (size > SLAB_MAX) k->nbig--;
+    slab_release(&k->slab, e, size);
+}
 
 void keyed_init(Keyed *k, OpState *s, const KeyedConfig *cfg)
 {
@@ -46,6 +51,14 @@ static void entry_drop(Keyed *k, KeyedEntry *e)
     if (entry_size(e->klen, e->vlen) > SLAB_MAX) entry_free(k, e);
 }
 
+/* keyed_free's visit of a live entry (through the table or cfg.walk_loose). */
+static void free_live(Keyed *k, KeyedEntry *e, void *ctx)
+{
+    (void)ctx;
+    if (k->cfg.release) k->cfg.release(k->op, e);
+    entry_drop(k, e);
+}
+
 void keyed_free(Keyed *k)
 {
     if (!k || !k->op) return;
@@ -54,11 +67,14 @@ void keyed_free(Keyed *k)
      * with a payload. */
     for (int i = 0; i < k->nchanged; i++)
         if (k->changed[i]->dead) entry_drop(k, k->changed[i]);
-    HtabIter it;
-    htab_iter_init(&k->table, &it);
-    for (KeyedEntry *e; (e = htab_iter_next(&k->table, &it));) {
-        if (k->cfg.release) k->cfg.release(k->op, e);
-        entry_drop(k, e);
+    /* Every live entry is visited only when there is something to do for
+     * it: a payload to release, or its own malloc'd block (a join's
+     * million rows would otherwise cost a cache miss each, for nothing). */
+    if (k->cfg.release || k->nbig) {
+        HtabIter it;
+        htab_iter_init(&k->table, &it);
+        for (KeyedEntry *e; (e = htab_iter_next(&k->table, &it));) free_live(k, e, NULL);
+        if (k->nloose && k->cfg.walk_loose) k->cfg.walk_loose(k->op, free_live, NULL);
     }
     k->op->stats.state_keys = 0;
     k->op->stats.state_bytes = 0;
@@ -78,8 +94,11 @@ void keyed_free(Keyed *k)
 
 static KeyedEntry *entry_new(Keyed *k, const void *key, size_t len, size_t vlen)
 {
-    KeyedEntry *e = slab_alloc(&k->slab, entry_size(len, vlen));
+    size_t size = entry_size(len, vlen);
+    KeyedEntry *e = slab_alloc(&k->slab, size);
+    if (size > SLAB_MAX) k->nbig++;
     e->klen = (uint32_t)len;
+    e->loose = 0;
     e->stored = 0;
     e->changed = 0;
     e->dead = 0;
@@ -93,14 +112,16 @@ static KeyedEntry *entry_new(Keyed *k, const void *key, size_t len, size_t vlen)
 /* The table and the operator's counters move together. */
 static void table_add(Keyed *k, KeyedEntry *e, uint64_t h)
 {
-    htab_insert(&k->table, e, h);
+    if (e->loose) k->nloose++;
+    else htab_insert(&k->table, e, h);
     k->op->stats.state_keys++;
     k->op->stats.state_bytes += (int64_t)e->klen + e->vlen;
 }
 
 static void table_del(Keyed *k, KeyedEntry *e, uint64_t h)
 {
-    htab_remove(&k->table, e->data, e->klen, h);
+    if (e->loose) k->nloose--;
+    else htab_remove(&k->table, e->data, e->klen, h);
     k->op->stats.state_keys--;
     k->op->stats.state_bytes -= (int64_t)e->klen + e->vlen;
 }
@@ -120,6 +141,15 @@ KeyedEntry *keyed_insert(Keyed *k, const void *key, size_t len, uint64_t h, size
 {
     KeyedEntry *e = entry_new(k, key, len, vlen);
     table_add(k, e, h);
+    keyed_touch(k, e);
+    return e;
+}
+
+KeyedEntry *keyed_insert_loose(Keyed *k, const void *key, size_t len, size_t vlen)
+{
+    KeyedEntry *e = entry_new(k, key, len, vlen);
+    e->loose = 1;
+    table_add(k, e, 0);
     keyed_touch(k, e);
     return e;
 }
@@ -150,6 +180,7 @@ KeyedEntry *keyed_resize(Keyed *k, KeyedEntry *e, uint64_t h, size_t vlen)
     }
     KeyedEntry *n = entry_new(k, e->data, e->klen, vlen);
     n->stored = e->stored;
+    n->loose = e->loose;
     table_del(k, e, h);
     retire(k, e, false);   /* the new entry's put replaces it */
     table_add(k, n, h);
@@ -236,6 +267,12 @@ static void chunk_save(Keyed *k, StateBatch *b, int op, KeyedEntry *e)
     k->op->job->ckpt_written++;
 }
 
+/* A snapshot's visit of a loose entry (cfg.walk_loose). */
+static void snapshot_loose(Keyed *k, KeyedEntry *e, void *ctx)
+{
+    chunk_save(k, ctx, k->snapshot_op, e);
+}
+
 static int checkpoint_packed(Keyed *k, StateBatch *b, int op)
 {
     int64_t live = (int64_t)keyed_count(k);
@@ -266,9 +303,11 @@ static int checkpoint_packed(Keyed *k, StateBatch *b, int op)
         k->chunk_first = k->chunk_next;
         k->chunk_records = 0;
         k->chunk_reset = true;
+        k->snapshot_op = op;
         HtabIter it;
         htab_iter_init(&k->table, &it);
         for (KeyedEntry *e; (e = htab_iter_next(&k->table, &it));) chunk_save(k, b, op, e);
+        if (k->nloose) k->cfg.walk_loose(k->op, snapshot_loose, b);
         chunk_flush(k, b, op);
         return 0;
     }

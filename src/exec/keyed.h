@@ -48,9 +48,12 @@
 #include "slab.h"
 #include "state.h"
 
+typedef struct Keyed Keyed;
+
 /* One key's state. */
 typedef struct KeyedEntry {
-    uint32_t klen : 27;   /* key bytes */
+    uint32_t klen : 26;   /* key bytes */
+    uint32_t loose : 1;   /* not in the table: the operator finds it through its own index (keyed_insert_loose) */
     uint32_t stored : 1;  /* the state file holds this key (a checkpoint wrote it, or it was restored) */
     uint32_t changed : 1; /* in the changed list (written by the next checkpoint) */
     uint32_t dead : 1;    /* removed: out of the table, kept (key only) until the checkpoint deletes it */
@@ -119,10 +122,16 @@ typedef struct KeyedConfig {
      * count depends on the data (aggregates: a few regions or a million
      * users). */
     int64_t pack_above;
+    /* With loose entries (keyed_insert_loose): calls fn(k, e, ctx) on every
+     * live loose entry, which fn may not free or move.  A snapshot
+     * checkpoint and keyed_free reach them only through it. */
+    void (*walk_loose)(OpState *s, void (*fn)(Keyed *k, KeyedEntry *e, void *ctx), void *ctx);
 } KeyedConfig;
 
-typedef struct Keyed {
-    Htab         table;   /* key bytes → KeyedEntry, live entries only */
+struct Keyed {
+    Htab         table;   /* key bytes → KeyedEntry, live entries only (loose ones excepted) */
+    size_t       nloose;  /* live loose entries (keyed_insert_loose) */
+    size_t       nbig;    /* live entries larger than SLAB_MAX (malloc'd one by one: keyed_free must visit them) */
     Slab         slab;    /* where entries live (exact sizes, no malloc header) */
     OpState     *op;      /* the operator: its job (state file, counters) and stats */
     KeyedConfig  cfg;     /* as given (it owns the field arrays) */
@@ -139,9 +148,10 @@ typedef struct Keyed {
     int64_t      chunk_records; /* records in those chunks (puts and deletes, live or replaced) */
     int64_t      chunk_n;     /* checkpoint scratch: records in the chunk being filled */
     bool         chunk_reset; /* checkpoint scratch: the chunk being filled starts a snapshot */
+    int          snapshot_op; /* checkpoint scratch: the operator number a snapshot writes (for cfg.walk_loose's visits) */
     bool         rows_stored; /* cfg.legacy_rows: the file holds this operator's state as rows (restored from them) */
     bool         marked;      /* the file carries the packed marker */
-} Keyed;
+};
 
 /* pack_above for operators whose state is per group: up to this many
  * groups the state file stays readable row by row. */
@@ -158,7 +168,8 @@ void keyed_init(Keyed *k, OpState *s, const KeyedConfig *cfg);
 void keyed_free(Keyed *k);
 
 static inline uint64_t keyed_hash(const void *key, size_t len) { return htab_hash(key, len); }
-static inline size_t keyed_count(const Keyed *k) { return htab_count(&k->table); }
+/* Live entries, loose ones included. */
+static inline size_t keyed_count(const Keyed *k) { return htab_count(&k->table) + k->nloose; }
 
 /* The live entry of key[0..len) (h = keyed_hash of it), or NULL. */
 static inline KeyedEntry *keyed_find(const Keyed *k, const void *key, size_t len, uint64_t h)
@@ -169,6 +180,13 @@ static inline KeyedEntry *keyed_find(const Keyed *k, const void *key, size_t len
 /* A new entry for an absent key, in the table and marked changed; its
  * payload (vlen bytes) is not initialised. */
 KeyedEntry *keyed_insert(Keyed *k, const void *key, size_t len, uint64_t h, size_t vlen);
+/* The same for a key the operator knows to be absent and finds again
+ * through an index of its own, so that the Keyed's table need not hold it
+ * (a join side that only ever inserts: its rows are found through their
+ * join key).  keyed_find does not return it; keyed_remove, keyed_resize,
+ * checkpoints (cfg.walk_loose, required) and keyed_free treat it as any
+ * other entry.  A restore puts every entry in the table. */
+KeyedEntry *keyed_insert_loose(Keyed *k, const void *key, size_t len, size_t vlen);
 /* Marks e changed, so that the next checkpoint writes it (nothing when
  * the job keeps no state file).  Call it whenever the payload changes;
  * keyed_note is its slow path. */

@@ -4,7 +4,11 @@
  * text.  The join's semantics are pinned by tests/sql/joins.test; these pin
  * what `eddy test` cannot reach: state restored from a checkpoint (rows and
  * an outer side's match counts), 'table.exec.state.ttl' with the job's
- * clock moved by hand, and the operator's state statistics.
+ * clock moved by hand, the operator's state statistics, and the rows of an
+ * append-only side, which the Keyed's table does not hold (loose entries:
+ * identical rows found through their bucket's filter and, past
+ * LOOSE_INDEX_AT rows of a key, its own table; a snapshot checkpoint
+ * reaching them).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +28,7 @@ static const char *DDL =
     "CREATE TABLE orders (order_id BIGINT, customer_id BIGINT, amount INT);"
     "CREATE TABLE customers (customer_id BIGINT PRIMARY KEY NOT ENFORCED, name STRING) WITH ('changelog.mode' = 'upsert');";
 
+#define INNER_Q "SELECT o.order_id, c.name FROM orders o JOIN customers c ON o.customer_id = c.customer_id;"
 #define LEFT_Q "SELECT o.order_id, c.name FROM orders o LEFT JOIN customers c ON o.customer_id = c.customer_id;"
 
 typedef struct Fx {
@@ -175,11 +180,118 @@ static void test_state_ttl(void **state)
     stop(&fx);
 }
 
+/* Orders ids[0..n) of one customer, pushed in one batch. */
+static void orders_batch(Fx *fx, const int *ids, int n, int customer)
+{
+    RawRecord *r = calloc((size_t)n, sizeof *r);
+    char *json = calloc((size_t)n, 64);
+    assert_non_null(r);
+    assert_non_null(json);
+    for (int i = 0; i < n; i++) {
+        char *v = json + (size_t)i * 64;
+        snprintf(v, 64, "{\"order_id\":%d,\"customer_id\":%d,\"amount\":1}", ids[i], customer);
+        r[i] = (RawRecord){.topic = "orders", .offset = fx->off[0]++, .val = v, .vlen = strlen(v)};
+    }
+    if (job_push(fx->j, 0, r, n)) fail_msg("%s", fx->j->err);
+    free(r);
+    free(json);
+}
+
+/* An append-only side's identical rows are one entry with two copies, as
+ * an updating side's are: whether the bucket finds the first copy through
+ * its filter (few rows of the key) or its own table (more than
+ * LOOSE_INDEX_AT), the copies come out together at the first one's place,
+ * in the order the distinct rows came. */
+static void test_identical_rows(void **state)
+{
+    (void)state;
+    for (int many = 0; many < 2; many++) {
+        Fx fx;
+        start(&fx, INNER_Q);
+        int n = many ? 100 : 6;   /* distinct orders of customer 1 */
+        for (int i = 0; i < n; i++) order(&fx, 1000 + i, 1);
+        for (int i = 0; i < n; i += 3) order(&fx, 1000 + i, 1);   /* every third again, after the others */
+        order(&fx, 1000, 1);                                      /* the first a third time */
+        order(&fx, 5, 2);
+        assert_int_equal(join_stats(&fx)->state_keys, n + 1);
+        assert_string_equal(take(&fx), "");
+        customer(&fx, 1, "ann");
+        StrBuf want = {0};
+        for (int i = 0; i < n; i++)
+            for (int c = i == 0 ? 3 : i % 3 == 0 ? 2 : 1; c > 0; c--) sb_printf(&want, "+I[%d, ann]\n", 1000 + i);
+        assert_string_equal(fx.out.s, want.s);
+        sb_free(&want);
+        stop(&fx);
+    }
+}
+
+/* A snapshot checkpoint (the chunks hold far more records than the state
+ * has rows: every write and delete since the start) writes the append-only
+ * side's rows, which only their buckets hold, and a restored job has them. */
+static void test_snapshot_restart(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/eddy-join-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    char err[512];
+    Fx fx;
+    start(&fx, "SET 'table.exec.state.ttl' = '10 s';" INNER_Q);
+    assert_int_equal(job_open_state(fx.j, path, false, err, sizeof err), 0);
+    assert_int_equal(job_set_clock(fx.j, 1000), 0);
+    enum { MANY = 70000, BATCH = 1000 };
+    int *ids = calloc(BATCH, sizeof *ids);
+    assert_non_null(ids);
+    for (int b = 0; b < MANY / BATCH; b++) {
+        for (int i = 0; i < BATCH; i++) ids[i] = 100000 + b * BATCH + i;
+        orders_batch(&fx, ids, BATCH, 100 + b);
+    }
+    free(ids);
+    SourceOffset off[2] = {{"orders", 0, fx.off[0]}, {"customers", 0, 0}};
+    assert_int_equal(job_checkpoint(fx.j, off, 2), 0);
+    assert_int_equal(job_checkpoint_sync(fx.j), 0);
+    assert_int_equal(job_set_clock(fx.j, 20000), 0);   /* every one of them expires */
+    assert_int_equal(join_stats(&fx)->state_keys, 0);
+    order(&fx, 10, 1);
+    order(&fx, 11, 1);
+    order(&fx, 10, 1);
+    order(&fx, 12, 2);
+    assert_int_equal(join_stats(&fx)->state_keys, 3);
+    off[0].offset = fx.off[0];
+    assert_int_equal(job_checkpoint(fx.j, off, 2), 0);   /* 140k records written for 3 rows: a snapshot */
+    assert_int_equal(job_checkpoint_sync(fx.j), 0);
+    int64_t off0 = fx.off[0];
+    stop(&fx);
+
+    start(&fx, "SET 'table.exec.state.ttl' = '10 s';" INNER_Q);
+    fx.off[0] = off0;
+    assert_int_equal(job_open_state(fx.j, path, false, err, sizeof err), 0);
+    assert_int_equal(join_stats(&fx)->state_keys, 3);
+    assert_int_equal(job_set_clock(fx.j, 21000), 0);
+    customer(&fx, 1, "ann");
+    customer(&fx, 2, "bob");
+    assert_string_equal(take(&fx), "+I[10, ann]\n+I[10, ann]\n+I[11, ann]\n+I[12, bob]\n");
+    order(&fx, 11, 1);   /* a restored row (in the Keyed's table) found again from its bucket */
+    assert_string_equal(take(&fx), "+I[11, ann]\n");
+    assert_int_equal(join_stats(&fx)->state_keys, 5);
+    stop(&fx);
+    unlink(path);
+    char wal[64];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    unlink(wal);
+    snprintf(wal, sizeof wal, "%s-shm", path);
+    unlink(wal);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_state_ttl),
+        cmocka_unit_test(test_identical_rows),
+        cmocka_unit_test(test_snapshot_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
