@@ -53,14 +53,18 @@
 
 typedef struct Bucket Bucket;
 
-/* A stored row: the payload of its keyed entry. */
+/* A stored row: the payload of its keyed entry.  Its fields past `bucket`
+ * exist only when the join needs them (JoinState.recsize: an inner join
+ * without a TTL keeps 32 bytes a row, not 64; every kept row is memory
+ * the join touches for the first time). */
 typedef struct JoinRec {
     int64_t     count;    /* copies of the row the side holds */
-    int64_t     assoc;    /* rows of the other side it matches (kept for outer sides) */
-    int64_t     touched;  /* processing time of its last write (ms): table.exec.state.ttl */
     KeyedEntry *prev, *next;   /* its side's list in its bucket */
     Bucket     *bucket;   /* the join key it belongs to (its side: the entry key's first byte) */
-    /* With a TTL only (without one the payload ends here: JoinState.recsize): */
+    /* With an outer side, a semi or anti join, or a TTL (JoinState.keep_assoc): */
+    int64_t     assoc;    /* rows of the other side it matches (read for outer sides) */
+    /* With a TTL only: */
+    int64_t     touched;  /* processing time of its last write (ms): table.exec.state.ttl */
     KeyedEntry *older, *newer; /* the TTL list, least recently written first */
 } JoinRec;
 
@@ -133,7 +137,8 @@ typedef struct JoinState {
     int         nkey;     /* unique key of the output (compared to pair updates), 0 = none */
     const int  *key;      /* its columns */
     int64_t     ttl;      /* table.exec.state.ttl (ms), 0 = none */
-    size_t      recsize;  /* payload bytes of a row: JoinRec, without the TTL links when there is no TTL */
+    size_t      recsize;  /* payload bytes of a row: JoinRec, without what the join does not need (keep_assoc, ttl) */
+    bool        keep_assoc; /* rows keep JoinRec.assoc (an outer side, a semi or anti join, or a TTL) */
     KeyedEntry *oldest, *newest; /* the TTL list */
     Value      *kv;       /* scratch: join key values */
     Value      *joined;   /* scratch: an output row (residual, emission) */
@@ -310,8 +315,9 @@ static void rec_written(OpState *s, KeyedEntry *e)
     JoinState *st = s->priv;
     JoinRec *r = rec_of(e);
     keyed_touch(&st->rows, e);
+    if (st->ttl <= 0) return;
     r->touched = s->job->clock_ms;
-    if (st->ttl <= 0 || st->newest == e) return;
+    if (st->newest == e) return;
     /* to the newest end of the TTL list */
     if (r->older) rec_of(r->older)->newer = r->newer;
     else st->oldest = r->newer;
@@ -328,13 +334,16 @@ static void rec_written(OpState *s, KeyedEntry *e)
 
 static int rec_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
 {
-    (void)s;
     (void)row;   /* packed: no texts */
+    const JoinState *st = s->priv;
     const JoinRec *r = rec_of(e);
     unsigned char v[3 * ROWKEY_VARINT_MAX];
+    /* What the row does not keep is stored as 0 matches (read only by
+     * outer, semi and anti joins, whose rows keep them) and written now
+     * (a restart with a TTL counts it from this checkpoint). */
     size_t n = rowkey_put_varint(v, rowkey_zigzag(r->count));
-    n += rowkey_put_varint(v + n, rowkey_zigzag(r->assoc));
-    n += rowkey_put_varint(v + n, rowkey_zigzag(r->touched));
+    n += rowkey_put_varint(v + n, rowkey_zigzag(st->keep_assoc ? r->assoc : 0));
+    n += rowkey_put_varint(v + n, rowkey_zigzag(st->ttl > 0 ? r->touched : s->job->clock_ms));
     sb_putn(val, (const char *)v, n);
     return 0;
 }
@@ -358,8 +367,8 @@ static int rec_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
     }
     if (!ok) return job_fail(s->job, "state file: a row of Join is unreadable (is the file damaged?)");
     r->count = rowkey_unzigzag(c);
-    r->assoc = rowkey_unzigzag(a);
-    r->touched = rowkey_unzigzag(t);
+    if (st->keep_assoc) r->assoc = rowkey_unzigzag(a);
+    if (st->ttl > 0) r->touched = rowkey_unzigzag(t);
     link_rec(s, e, bucket_get(s, k + 1, pl - 1, true), st->side[k[0]].loose ? keyed_hash(k, e->klen) : 0);
     return 0;
 }
@@ -426,7 +435,9 @@ static int join_init(OpState *s)
     st->ncols = n->ncols;
     st->before = n->before;
     st->ttl = s->job->plan->config.state_ttl_ms;
-    st->recsize = st->ttl > 0 ? sizeof(JoinRec) : offsetof(JoinRec, older);
+    st->keep_assoc = st->ttl > 0 || jp->type == JOIN_SEMI || jp->type == JOIN_ANTI || join_side_outer(jp->type, 0) ||
+                     join_side_outer(jp->type, 1);
+    st->recsize = st->ttl > 0 ? sizeof(JoinRec) : st->keep_assoc ? offsetof(JoinRec, touched) : offsetof(JoinRec, assoc);
     if (n->updating && n->has_key) {
         st->nkey = n->nkey;
         st->key = n->key;
@@ -638,7 +649,7 @@ static void store_add(OpState *s, const char *k, const RowKeys *rk, Bucket *b, i
     }
     if (e) {
         rec_of(e)->count++;
-        rec_of(e)->assoc = assoc;
+        if (st->keep_assoc) rec_of(e)->assoc = assoc;
         rec_written(s, e);
         return;
     }
@@ -646,8 +657,8 @@ static void store_add(OpState *s, const char *k, const RowKeys *rk, Bucket *b, i
                            : keyed_insert(&st->rows, k, rk->len, rk->hr, st->recsize);
     JoinRec *r = rec_of(e);
     r->count = 1;
-    r->assoc = assoc;
-    r->touched = s->job->clock_ms;
+    if (st->keep_assoc) r->assoc = assoc;
+    if (st->ttl > 0) r->touched = s->job->clock_ms;
     link_rec(s, e, b ? b : bucket_get_h(s, k + 1, rk->plen - 1, rk->hb, true), rk->hr);
 }
 
