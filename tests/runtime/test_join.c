@@ -285,6 +285,60 @@ static void test_snapshot_restart(void **state)
     unlink(wal);
 }
 
+/* The upsert normaliser under the customers' side packs its state above
+ * KEYED_READABLE_MAX keys: a restored job still knows every customer's last
+ * row (a rename is an update of the joined rows, a re-upsert of the same
+ * row changes nothing). */
+static void test_normalize_packed_restart(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/eddy-join-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    char err[512];
+    Fx fx;
+    start(&fx, INNER_Q);
+    assert_int_equal(job_open_state(fx.j, path, false, err, sizeof err), 0);
+    enum { N = 12000 };
+    RawRecord *r = calloc(N, sizeof *r);
+    char *buf = calloc(N, 96);
+    assert_non_null(r);
+    assert_non_null(buf);
+    for (int i = 0; i < N; i++) {
+        char *k = buf + (size_t)i * 96, *v = k + 32;
+        snprintf(k, 32, "{\"customer_id\":%d}", i);
+        snprintf(v, 64, "{\"customer_id\":%d,\"name\":\"c%d\"}", i, i);
+        r[i] = (RawRecord){.topic = "customers", .offset = fx.off[1]++, .key = k, .klen = strlen(k), .val = v, .vlen = strlen(v)};
+    }
+    if (job_push(fx.j, 1, r, N)) fail_msg("%s", fx.j->err);
+    free(r);
+    free(buf);
+    SourceOffset off[2] = {{"orders", 0, 0}, {"customers", 0, fx.off[1]}};
+    assert_int_equal(job_checkpoint(fx.j, off, 2), 0);
+    assert_int_equal(job_checkpoint_sync(fx.j), 0);
+    int64_t off1 = fx.off[1];
+    stop(&fx);
+
+    start(&fx, INNER_Q);
+    fx.off[1] = off1;
+    assert_int_equal(job_open_state(fx.j, path, false, err, sizeof err), 0);
+    order(&fx, 1, 7);
+    order(&fx, 2, 11999);
+    assert_string_equal(take(&fx), "+I[1, c7]\n+I[2, c11999]\n");
+    customer(&fx, 7, "c7b");
+    customer(&fx, 11999, "c11999");   /* the same row again: nothing */
+    assert_string_equal(take(&fx), "-U[1, c7]\n+U[1, c7b]\n");
+    stop(&fx);
+    unlink(path);
+    char wal[64];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    unlink(wal);
+    snprintf(wal, sizeof wal, "%s-shm", path);
+    unlink(wal);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_state_ttl),
         cmocka_unit_test(test_identical_rows),
         cmocka_unit_test(test_snapshot_restart),
+        cmocka_unit_test(test_normalize_packed_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
