@@ -95,6 +95,24 @@ static inline void htab_prefetch_slot(const Htab *t, uint64_t h)
     htab_pf(&t->ents[s]);
 }
 
+/* The same for an entry of `bytes` bytes that a look-up reads beyond its
+ * first cache line (its key there): every line it spans. */
+static inline void htab_prefetch_entry_span(const Htab *t, uint64_t h, size_t bytes)
+{
+    if (!t->tags) return;
+    uint32_t tg = (uint32_t)(h >> 32);
+    tg = tg ? tg : 1;
+    for (size_t s = tg & t->mask, n = 0; n < 4; s = (s + 1) & t->mask, n++) {
+        uint32_t x = t->tags[s];
+        if (!x) return;
+        if (x == tg) {
+            const char *e = t->ents[s];
+            for (size_t off = 0; off < bytes + 63; off += 64) htab_pf(e + off);
+            return;
+        }
+    }
+}
+
 static inline void htab_prefetch_entry(const Htab *t, uint64_t h)
 {
     if (!t->tags) return;

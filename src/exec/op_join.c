@@ -1021,8 +1021,10 @@ static int join_chunk(OpState *s, int port, Batch *in, int base, Batch *out)
             if (!st->side[port].loose) keyed_prefetch_slot(&st->rows, st->rk[f].hr);
             htab_prefetch_slot(&st->buckets, st->rk[f].hb);
         }
+        /* a bucket spans two or three cache lines (slab chunks are not
+         * line-aligned), its key past the first line: all of them */
         f = i + KEYED_AHEAD;
-        if (f < in->n && !st->rk[f].nul) htab_prefetch_entry(&st->buckets, st->rk[f].hb);
+        if (f < in->n && !st->rk[f].nul) htab_prefetch_entry_span(&st->buckets, st->rk[f].hb, sizeof(Bucket) + st->rk[f].plen + st->bextra);
         f = i + KEYED_AHEAD / 2;
         if (f < in->n && !st->rk[f].nul) prefetch_rows(s, port, &st->rk[f]);
         const Value *row = batch_row(in, i);
