@@ -55,7 +55,7 @@ typedef struct Bucket Bucket;
 
 /* A stored row: the payload of its keyed entry.  Its fields past `bucket`
  * exist only when the join needs them (JoinState.recsize: an inner join
- * without a TTL keeps 32 bytes a row, not 64; every kept row is memory
+ * without a TTL keeps 32 bytes a row, not 48; every kept row is memory
  * the join touches for the first time). */
 typedef struct JoinRec {
     int64_t     count;    /* copies of the row the side holds */
