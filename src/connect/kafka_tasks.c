@@ -64,6 +64,7 @@ typedef struct Task {
     bool     owned;       /* --group: this process holds its partition (it runs, or is about to) */
     bool     ran;         /* it ran here (its Job's counters are shown) */
     struct TaskLog *log;  /* --group: its state changelog while it runs here */
+    JobStats shown;       /* what its run added to the parent's counters at the last publish_parent */
 } Task;
 
 typedef struct Worker {
@@ -102,6 +103,7 @@ struct TaskSet {
     char   **changelog;   /* per stage: its state changelog topic */
     struct Member *members; /* per stage: its group member */
     kafka_consumer *restorer; /* reads changelogs (the caller's thread) */
+    JobStats gone;        /* --group: the counters of the runs of tasks given back (the parent's go on from them) */
 };
 
 /* ---- what is eligible ---- */
@@ -446,6 +448,13 @@ static void publish_parent(TaskSet *ts)
     if (!ops) abort();
     for (int k = 0; k < pj->nops; k++) ops[k].watermark = INT64_MAX;
     JobStats sum = {0};
+    sum.records_in = ts->gone.records_in;
+    sum.rows_out = ts->gone.rows_out;
+    sum.records_out = ts->gone.records_out;
+    sum.skipped = ts->gone.skipped;
+    sum.late = ts->gone.late;
+    sum.flushes = ts->gone.flushes;
+    sum.checkpoints = ts->gone.checkpoints;
     LatHist lat = {0};
     int64_t bytes_out = 0, sink_errors = 0, sink_pending = 0, sink_retried = 0, ckpt_wall = INT64_MAX, interval = 0;
     bool down = false, all_running = n > 0;
@@ -472,9 +481,17 @@ static void publish_parent(TaskSet *ts)
         }
         bool tables_out = false;
         for (int x = 0; x < sp->nsinks; x++) tables_out = tables_out || sp->sinks[x]->table->conn.kind != CONN_EXCHANGE;
-        sum.records_in += tables_in;
-        sum.rows_out += tables_out ? st->rows_out : 0;
-        sum.records_out += tables_out ? st->records_out : 0;
+        JobStats *sh = &ts->tasks[i].shown;   /* (kept for when the task is given back: ts->gone) */
+        sh->records_in = tables_in;
+        sh->rows_out = tables_out ? st->rows_out : 0;
+        sh->records_out = tables_out ? st->records_out : 0;
+        sh->skipped = st->skipped;
+        sh->late = st->late;
+        sh->flushes = st->flushes;
+        sh->checkpoints = st->checkpoints;
+        sum.records_in += sh->records_in;
+        sum.rows_out += sh->rows_out;
+        sum.records_out += sh->records_out;
         sum.skipped += st->skipped;
         sum.late += st->late;
         sum.flushes += st->flushes;
@@ -786,21 +803,6 @@ static int group_take(TaskSet *ts, Task *t)
             }
         }
     }
-    if (t->ran) {   /* a Job runs once: a new one of the stage's plan */
-        Job *j = job_new(t->job->plan, err, sizeof err);
-        if (!j) {
-            group_fail(ts, "stage %d, task %d: %s", t->stage, t->task, err);
-            return -1;
-        }
-        Job *pj = ts->parent;
-        j->per_record = pj->per_record;
-        j->bounded = pj->bounded;
-        j->open_end = pj->open_end;
-        job_free(t->job);
-        t->job = j;
-        job_set_task(j, t->task, ts->count[t->stage]);
-        task_wire(t);
-    }
     if (job_open_state(t->job, path, false, err, sizeof err)) {
         group_fail(ts, "stage %d, task %d: %s", t->stage, t->task, err);
         return -1;
@@ -844,19 +846,43 @@ static int group_take(TaskSet *ts, Task *t)
     return 0;
 }
 
-/* Task t (stopped: over) is no longer run here: off its worker, and its
- * file marked clean when its run ended well (its last checkpoint is in the
- * changelog). */
+/* Task t (stopped: over) is no longer run here: off its worker, its file
+ * marked clean when its run ended well (its last checkpoint is in the
+ * changelog) and closed, and a new Job of the stage's plan in place of the
+ * one that ran (a Job runs once), for when it comes back. */
 static void group_release(TaskSet *ts, Task *t)
 {
     worker_remove(&ts->workers[t->worker], t);
+    JobStats *g = &ts->gone, *sh = &t->shown;   /* (publish_parent ran since it stopped) */
+    g->records_in += sh->records_in;
+    g->rows_out += sh->rows_out;
+    g->records_out += sh->records_out;
+    g->skipped += sh->skipped;
+    g->late += sh->late;
+    g->flushes += sh->flushes;
+    g->checkpoints += sh->checkpoints;
+    *sh = (JobStats){0};
     if (t->rc == 0 && t->job->state && state_set_meta(t->job->state, "group_clean", "1") && !ts->failed)
         group_fail(ts, "stage %d, task %d: marking its state file: %s", t->stage, t->task, state_errmsg(t->job->state));
     kafka_producer_free(t->log->p);
     free(t->log);
     t->log = NULL;
-    t->job->logged = NULL;
     t->owned = false;
+    t->ran = false;
+    char err[1024];
+    Job *j = job_new(t->job->plan, err, sizeof err);
+    if (!j) {
+        group_fail(ts, "stage %d, task %d: %s", t->stage, t->task, err);
+        return;
+    }
+    Job *pj = ts->parent;
+    j->per_record = pj->per_record;
+    j->bounded = pj->bounded;
+    j->open_end = pj->open_end;
+    job_free(t->job);   /* (its state file closed) */
+    t->job = j;
+    job_set_task(j, t->task, ts->count[t->stage]);
+    task_wire(t);
 }
 
 /* The group gives these partitions: their tasks start here. */
@@ -890,6 +916,7 @@ static void group_revoked(void *ctx, const kafka_tp *tps, int n)
             }
             while (!__atomic_load_n(&t->over, __ATOMIC_ACQUIRE) && !__atomic_load_n(&ts->workers[t->worker].done, __ATOMIC_ACQUIRE))
                 nanosleep(&(struct timespec){0, 2 * 1000000}, NULL);
+            publish_parent(ts);   /* (its last counters) */
             group_release(ts, t);
             group_notice(ts, "stage %d, task %d: given back (group '%s')", t->stage, t->task, ts->group);
         }
@@ -1006,6 +1033,7 @@ static int group_poll(TaskSet *ts)
  * members leave the group (the others take the partitions). */
 static void group_leave(TaskSet *ts)
 {
+    publish_parent(ts);   /* (the tasks' last counters) */
     for (int i = 0; i < ts->ntasks; i++) {
         Task *t = &ts->tasks[i];
         if (t->owned && (t->over || !t->drv)) group_release(ts, t);
