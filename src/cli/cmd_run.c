@@ -228,7 +228,7 @@ static int open_state(eddy_job *j, const eddy_plan *p, const char *name, const R
     }
     if (strcmp(path, "none") == 0) return 0;
     if (eddy_job_open_state(j, path, reset_job(o, name), err, errlen)) return -1;
-    if (eddy_job_resumed(j) && eddy_job_parallelism(j, NULL, 0) > 1) {
+    if (eddy_job_resumed(j) && (eddy_job_parallelism(j, NULL, 0) > 1 || o->group)) {
         fprintf(stderr, "eddy: job '%s' resumes from %s.d/ (a state file per task)\n", eddy_plan_name(p), path);
     } else if (eddy_job_resumed(j)) {
         eddy_job_stats st;

@@ -813,7 +813,10 @@ static int group_take(TaskSet *ts, Task *t)
     }
     TaskLog *l = calloc(1, sizeof *l);
     if (!l) abort();
-    *l = (TaskLog){.topic = topic, .partition = t->task, .snapshot = last == -1, .since_bytes = r.since_snapshot};
+    /* The first append is a snapshot unless the file came from the changelog
+     * (which then holds one: every run's first append to an empty
+     * changelog is one): a delta alone would restore no operator. */
+    *l = (TaskLog){.topic = topic, .partition = t->task, .snapshot = keep ? last == -1 : r.checkpoints == 0, .since_bytes = r.since_snapshot};
     if (keep) {   /* how much follows its last snapshot is not known here: at most what the partition holds */
         int64_t lo = 0, hi = 0;
         if (kafka_watermarks(ts->restorer, topic, t->task, &lo, &hi, 10000, err, sizeof err) == 0) l->since_records = hi - lo;
