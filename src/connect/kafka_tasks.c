@@ -748,7 +748,7 @@ static Worker *least_loaded(TaskSet *ts)
     for (int w = 0; w < ts->nworkers; w++) {
         pthread_mutex_lock(&ts->workers[w].mu);
         int n = 0;
-        for (int i = 0; i < ts->workers[w].ntasks; i++) n += !ts->workers[w].tasks[i]->over;
+        for (int i = 0; i < ts->workers[w].ntasks; i++) n += !__atomic_load_n(&ts->workers[w].tasks[i]->over, __ATOMIC_ACQUIRE);
         pthread_mutex_unlock(&ts->workers[w].mu);
         if (bn < 0 || n < bn) best = &ts->workers[w], bn = n;
     }
