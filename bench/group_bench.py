@@ -131,7 +131,7 @@ def one_round(eddy, n, nproc, work):
             time.sleep(0.2)
             js = [jobs(u) for u in urls]
             read = sum(j["records_in"] for j in js)
-            lag = sum(max(t.get("lag", 0), 0) for j in js for t in j.get("tasks", []))
+            lag = sum(max(t.get("lag") or 0, 0) for j in js for t in j.get("tasks", []))
             total, _ = sink_end(bs) if read >= n and lag == 0 else (-1, 0)
             if total != last_total:
                 last_total, stable_since = total, time.time()
