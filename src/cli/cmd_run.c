@@ -183,7 +183,7 @@ static const OptionDef run_flags[] = {
             "through changelog topics <job>-s<stage>-changelog (docs/scaling.md). Not with --bounded or a reset"},
     {.name = "session-timeout", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, session_ms)}, .min = 1000, .max = 3600000, .deflt = "10000",
      .metavar = "MS", .doc = "with --group: how long a process may be silent before the others take its tasks over "
-                             "(the group's session.timeout.ms; the development broker needs 4000 or more)"},
+                             "(the group's session.timeout.ms; the tests use 4000 on the development broker)"},
     {.name = "progress-every", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, every)}, .min = 1, .max = 3600, .deflt = "5",
      .metavar = "S", .doc = "seconds between status lines"},
     {0},
@@ -397,6 +397,11 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
             return 2;
         }
         par = (int)v;
+    }
+    if (o->group && o->state && strcmp(o->state, "none") == 0) {
+        fprintf(stderr, "eddy: --group: a job shared by a group moves its tasks' state between processes: not with --state none\n");
+        eddy_engine_free(e);
+        return 2;
     }
     if (o->group && (o->bounded || o->reset || o->reset_jobs.n)) {
         fprintf(stderr, "eddy: --group: a job shared by a group runs until stopped, and its state lives in its changelog topics too: "

@@ -9,7 +9,8 @@ from the orders read back from orders_raw.  The groups use
              Python's final upsert table, and in the second each process
              ran some of the tasks.  A job whose changelog topic was
              created with fewer partitions than its stage's tasks is
-             refused, naming the topic.
+             refused, naming the topic; --bounded, --reset-state and
+             --state none with --group are refused.
   reference  the reference job (sql/orders.sql: COUNT, SUM, ROUND(AVG) per
              region over an 8-partition orders_raw), by one process and by
              two: both give the expected table; its stage-0 changelog needs
@@ -29,7 +30,7 @@ import math
 import os
 import re
 
-from eddyharness import (REPO, Broker, Job, OneOf, check, fold_upsert, gen_orders, main, read_topic, round_half_up,
+from eddyharness import (REPO, Broker, Job, OneOf, check, fold_upsert, gen_orders, main, read_topic, round_half_up, run,
                          start_gen_orders, finish, step, tables_match, ukey, wait_for, write_file, check_table)
 
 GROUP = ["--session-timeout", "4000"]
@@ -127,6 +128,11 @@ def test_same(eddy, workdir):
         check(rc == 1 and "internal topic 'by_user_r-s1-changelog' has 2 partitions, but stage 1 runs as 4 tasks" in err,
               "a changelog topic of 2 partitions for 4 tasks was not refused naming it (exit %s):\n%s" % (rc, err[-2000:]))
         job.kill()
+        # What a group cannot do is refused before anything runs.
+        for flags, why in ((["--bounded"], "not with --bounded"), (["--reset-state"], "not with --reset-state"),
+                           (["--state", "none"], "not with --state none")):
+            r = run([eddy, "run", "--bootstrap", bs, "--group", "four"] + flags + [path], cwd=workdir, expect=2)
+            check(why in r.err, "--group %s: the refusal does not say '%s':\n%s" % (" ".join(flags), why, r.err))
 
 
 def test_reference(eddy, workdir):
