@@ -756,8 +756,9 @@ static Worker *least_loaded(TaskSet *ts)
 }
 
 /* Task t is this process's now: its state file made right (kept, or
- * restored from its changelog), a new Job when it ran here before, and
- * onto a worker.  0, or -1 (the set failed). */
+ * restored from its changelog), opened by its Job (a new one, if it ran here
+ * before: group_release), and the task onto a worker.  0, or -1 (the set
+ * failed). */
 static int group_take(TaskSet *ts, Task *t)
 {
     char path[4200], err[1400];
