@@ -958,6 +958,61 @@ static int internal_topic(TaskSet *ts, kafka_producer *p, int stage, const char 
     return 0;
 }
 
+/* Where the exchanges' readers start when they have no checkpoint
+ * (driver_exchange_starts: where the internal topics ended before the run's
+ * writers started) must be the group's, not each process's: a process that
+ * joins later, and takes a reader task that has not checkpointed yet, would
+ * otherwise skip rows the others wrote before it came.  The group's first
+ * process records its positions as the committed offsets of the consumer
+ * group "<NAME>-<job>-starts" (which has no members) before any of its
+ * writers runs; a process that finds them there uses them.  0, or -1. */
+static int group_starts(TaskSet *ts, const char *job)
+{
+    if (!ts->nxstarts) return 0;
+    char gid[1000], err[512];
+    snprintf(gid, sizeof gid, "%s-%s-starts", ts->group, job);
+    const char *props[] = {"group.id", gid, NULL};
+    kafka_consumer *c = kafka_consumer_new(ts->bootstrap, props, err, sizeof err);
+    if (!c) return job_fail(ts->parent, "--group: %s", err);
+    int rc = 0;
+    bool theirs = false;
+    for (int i = 0; i < ts->nxstarts && !rc; i++) {
+        const char *topic = ts->xstarts[i].topic;
+        bool seen = false;
+        for (int k = 0; k < i && !seen; k++) seen = strcmp(ts->xstarts[k].topic, topic) == 0;
+        if (seen) continue;   /* (a topic's partitions are done together) */
+        int np = 0;
+        for (int k = i; k < ts->nxstarts; k++)
+            if (strcmp(ts->xstarts[k].topic, topic) == 0 && ts->xstarts[k].partition + 1 > np) np = ts->xstarts[k].partition + 1;
+        int64_t *mine = malloc(sizeof *mine * (size_t)np), *got = malloc(sizeof *got * (size_t)np);
+        if (!mine || !got) abort();
+        for (int p = 0; p < np; p++) mine[p] = -1;
+        for (int k = i; k < ts->nxstarts; k++)
+            if (strcmp(ts->xstarts[k].topic, topic) == 0 && ts->xstarts[k].partition >= 0) mine[ts->xstarts[k].partition] = ts->xstarts[k].offset;
+        if (kafka_committed(c, topic, np, got, 10000, err, sizeof err)) {
+            rc = job_fail(ts->parent, "--group: where the readers of '%s' start (group '%s'): %s", topic, gid, err);
+        } else {
+            bool any = false;
+            for (int p = 0; p < np; p++) any = any || got[p] >= 0;
+            if (any) {
+                for (int k = i; k < ts->nxstarts; k++)
+                    if (strcmp(ts->xstarts[k].topic, topic) == 0 && ts->xstarts[k].partition >= 0 && got[ts->xstarts[k].partition] >= 0)
+                        ts->xstarts[k].offset = got[ts->xstarts[k].partition];
+                theirs = true;
+            } else if (kafka_commit_wait(c, topic, mine, np, err, sizeof err)) {
+                rc = job_fail(ts->parent, "--group: recording where the readers of '%s' start (group '%s'): %s", topic, gid, err);
+            }
+        }
+        free(mine);
+        free(got);
+    }
+    kafka_consumer_free(c);
+    if (!rc && theirs)
+        group_notice(ts, "job '%s': its exchanges' readers start where the group's first process found the internal topics (group '%s')",
+                     ts->parent->plan->name ? ts->parent->plan->name : "?", gid);
+    return rc;
+}
+
 /* The group's topics: checked (made where the cluster allows), and each
  * stage's member made.  0, or -1 (parent->err). */
 static int group_setup(TaskSet *ts)
@@ -999,7 +1054,7 @@ static int group_setup(TaskSet *ts)
         if (!rc) rc = internal_topic(ts, p, s, ts->changelog[s], ts->count[s]);
     }
     kafka_producer_free(p);
-    if (rc) return -1;
+    if (rc || group_starts(ts, job)) return -1;
     char sess[32], hb[32];
     snprintf(sess, sizeof sess, "%d", ts->session_ms);
     /* A member hears of a rebalance at its next heartbeat: 300 ms keeps

@@ -23,7 +23,10 @@ from the orders read back from orders_raw.  The groups use
              second one started later takes some tasks over (the first
              gives them back); then the second is stopped cleanly and the
              first takes them back, and 5,000 more orders come: the final
-             table is exact at each end.
+             table is exact at each end.  The exchange's readers of the
+             later process start where the first process found the internal
+             topic (the committed offsets of group g-by_user-starts), not
+             where the later one found it.
 """
 import json
 import math
@@ -84,6 +87,17 @@ def group_job(eddy, bs, path, workdir, name, group):
 def taken(job):
     """The tasks a process has taken so far: [(stage, task, how)]."""
     return re.findall(r"stage (\d+), task (\d+): taken \(group '[^']*'\), (state file kept|state restored|no state)", job.stderr())
+
+
+def committed(bs, group, topic, n):
+    """The committed offsets of a consumer group for partitions 0..n-1 of topic (None where none)."""
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": bs, "group.id": group, "enable.auto.commit": False})
+    try:
+        got = c.committed([TopicPartition(topic, p) for p in range(n)], timeout=10)
+    finally:
+        c.close()
+    return [tp.offset if tp.offset >= 0 else None for tp in got]
 
 
 def table_of(bs, sink):
@@ -193,6 +207,12 @@ def test_rebalance(eddy, workdir):
             late = group_job(eddy, bs, path, workdir, "late", "g")
             wait_for("the later process to take tasks", lambda: taken(late), job=late, timeout=20)
             check("given back" in a.stderr(), "the first process gave no task back:\n%s" % a.stderr()[-3000:])
+            # The later process's exchange readers start where the first process found the internal
+            # topic (empty: offset 0), recorded as the committed offsets of the group g-by_user-starts.
+            check("readers start where the group's first process found the internal topics (group 'g-by_user-starts')" in late.stderr(),
+                  "the later process does not say it uses the group's reader starts:\n%s" % late.stderr()[-3000:])
+            starts = committed(bs, "g-by_user-starts", "by_user-x0", 4)
+            check(starts == [0, 0, 0, 0], "the group's reader starts for by_user-x0 are %r, expected [0, 0, 0, 0]" % starts)
             step("the later process took %s" % ", ".join("s%s-t%s (%s)" % t for t in taken(late)))
             finish(gen, "eddy gen")
             want = by_user(orders(bs))
