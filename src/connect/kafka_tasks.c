@@ -662,7 +662,12 @@ typedef struct TaskLog {
 
 /* A snapshot (the whole file) instead of a delta once the deltas since the
  * last one reach these: what the topic keeps (the development broker: a
- * partition's last ~5 MiB) must hold a snapshot and every delta after it. */
+ * partition's last ~5 MiB) must hold a snapshot and every delta after it.
+ * Measured (bench/README.md): GROUP BY user_id over 100k users, whose
+ * deltas are nearly the whole state, took about 1.5 times the CPU of the
+ * same job without a changelog, and 1.1 times with deltas only: a snapshot
+ * reads the whole state file.  (Snapshots only after twice the last
+ * snapshot's bytes of deltas measured no better.) */
 #define LOG_SNAPSHOT_BYTES (1 << 20)
 #define LOG_SNAPSHOT_RECORDS 512
 
