@@ -18,7 +18,12 @@ from the orders read back from orders_raw.  The groups use
   kill       two processes share GROUP BY user_id while 30,000 orders stream
              in; one is killed with SIGKILL; the other takes its tasks over
              after the session timeout (restoring their state from the
-             changelogs): the final table is exact.
+             changelogs): the final table is exact.  The killed one is
+             started again in its directory: it takes tasks back, none of
+             them from a state file kept (one the kill left behind is not
+             marked clean: when the group gives it its old tasks, it
+             restores them from the changelogs), and after 4,000 more
+             orders the table is exact again.
   rebalance  one process runs GROUP BY user_id while orders stream in; a
              second one started later takes some tasks over (the first
              gives them back); then the second is stopped cleanly and the
@@ -173,6 +178,7 @@ def test_kill(eddy, workdir):
         path = write_file(workdir, "by_user.sql", GROUPBY.format(sink="by_user"))
         a = group_job(eddy, bs, path, workdir, "a", "g")
         k = group_job(eddy, bs, path, workdir, "k", "g")
+        k2 = None
         try:
             wait_for("both processes to hold tasks", lambda: taken(a) and taken(k), job=a, timeout=20)
             gen = start_gen_orders(eddy, bs, "orders_raw", 30000, workdir, seed=22, rate=5000)
@@ -187,10 +193,22 @@ def test_kill(eddy, workdir):
             check(re.search(r"taken \(group 'g'\), state restored from by_user-s\d-changelog", a.stderr()),
                   "the survivor did not restore a task's state from its changelog:\n%s" % a.stderr()[-3000:])
             check(len(set(t[:2] for t in taken(a))) == 8, "the survivor does not hold all 8 tasks: %s" % taken(a))
-            stop_all([a])
+            # The killed process comes back (its state files as the kill left them, not marked clean):
+            # it takes tasks again, restoring their state from the changelogs, and more orders come.
+            k2 = group_job(eddy, bs, path, workdir, "k", "g")
+            wait_for("the restarted process to take tasks", lambda: taken(k2), job=k2, timeout=20)
+            step("the restarted process took %s" % ", ".join("s%s-t%s (%s)" % t for t in taken(k2)))
+            check(all(how != "state file kept" for _, _, how in taken(k2)),
+                  "the restarted process kept a state file the kill left behind: %s" % taken(k2))
+            gen_orders(eddy, bs, "orders_raw", 4000, seed=25)
+            want = by_user(orders(bs))
+            wait_for("the final table after the restart", tables_match(("by_user", table_of(bs, "by_user"), want)), job=k2, timeout=40)
+            stop_all([a, k2])
         finally:
             a.kill()
             k.kill()
+            if k2:
+                k2.kill()
         check_table("by_user after kill -9 of one of two processes", fold_upsert(read_topic(bs, "by_user")), want)
 
 
