@@ -836,7 +836,9 @@ static int group_take(TaskSet *ts, Task *t)
     t->log = l;
     t->job->logged = task_logged;
     t->job->logged_ctx = l;
-    if (keep)
+    if (keep && local < 0)
+        group_notice(ts, "stage %d, task %d: taken (group '%s'), state file kept (no checkpoint yet)", t->stage, t->task, ts->group);
+    else if (keep)
         group_notice(ts, "stage %d, task %d: taken (group '%s'), state file kept at checkpoint %lld", t->stage, t->task, ts->group,
                      (long long)local);
     else if (last != -1)
