@@ -463,6 +463,14 @@ typedef struct eddy_job_options {
                                   (docs/scaling.md); a plan that cannot (see eddy_job_parallelism) runs as one
                                   job.  Its state is then a directory: the path given to eddy_job_open_state
                                   with ".d" appended, a file per task */
+    const char    *group;      /* over Kafka: NULL, or the consumer group through which several processes share
+                                  the job (eddy run --group; docs/scaling.md): the plan runs as tasks (on
+                                  max(1, parallelism) threads), and this process runs those whose partitions the
+                                  group "GROUP-<job>-s<stage>" gives it; their state moves with them through changelog
+                                  topics "<job>-s<stage>-changelog".  Needs a state file and an unbounded run; a
+                                  plan that cannot run as tasks is refused by eddy_job_new */
+    int            group_session_ms; /* with group: the members' session.timeout.ms, how long a process may be
+                                  silent before the others take its tasks (0: 10000) */
 } eddy_job_options;
 
 /* A job for an INSERT or SELECT plan.  o may be NULL.  On failure returns

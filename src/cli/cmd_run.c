@@ -152,6 +152,8 @@ typedef struct RunOpts {
     bool        no_progress;/* --no-progress */
     int64_t     every;      /* --progress-every S */
     int64_t     parallelism;/* --parallelism N; 0 = not given ($EDDY_PARALLELISM, else 1) */
+    const char *group;      /* --group NAME: share each INSERT job with the other processes of group NAME */
+    int64_t     session_ms; /* --session-timeout MS (with --group) */
 } RunOpts;
 
 static const OptionDef run_flags[] = {
@@ -174,6 +176,14 @@ static const OptionDef run_flags[] = {
      .otherwise = "$EDDY_PARALLELISM, else 1",
      .doc = "worker threads: each INSERT job runs as tasks, one per partition of its input topics, dealt to N threads "
             "(SET 'parallelism.default' for the planner); 1 = one job on one thread. State: a file per task in STATE.d/"},
+    {.name = "group", .type = OPT_STRING, .to = {OPT_FIELD(RunOpts, group)}, .metavar = "NAME",
+     .otherwise = "the process runs every task of its jobs",
+     .doc = "share each INSERT job with the other processes started with the same NAME (on this machine or others): "
+            "Kafka consumer groups give each process some of the job's tasks, and a task's state moves with it "
+            "through changelog topics <job>-s<stage>-changelog (docs/scaling.md). Not with --bounded or a reset"},
+    {.name = "session-timeout", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, session_ms)}, .min = 1000, .max = 3600000, .deflt = "10000",
+     .metavar = "MS", .doc = "with --group: how long a process may be silent before the others take its tasks over "
+                             "(the group's session.timeout.ms; the tests use 4000 on the development broker)"},
     {.name = "progress-every", .type = OPT_INT, .to = {OPT_FIELD(RunOpts, every)}, .min = 1, .max = 3600, .deflt = "5",
      .metavar = "S", .doc = "seconds between status lines"},
     {0},
@@ -218,7 +228,7 @@ static int open_state(eddy_job *j, const eddy_plan *p, const char *name, const R
     }
     if (strcmp(path, "none") == 0) return 0;
     if (eddy_job_open_state(j, path, reset_job(o, name), err, errlen)) return -1;
-    if (eddy_job_resumed(j) && eddy_job_parallelism(j, NULL, 0) > 1) {
+    if (eddy_job_resumed(j) && (eddy_job_parallelism(j, NULL, 0) > 1 || o->group)) {
         fprintf(stderr, "eddy: job '%s' resumes from %s.d/ (a state file per task)\n", eddy_plan_name(p), path);
     } else if (eddy_job_resumed(j)) {
         eddy_job_stats st;
@@ -388,7 +398,20 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         }
         par = (int)v;
     }
-    int rc = compile_parallel(e, par, sql, len, name, &s);
+    if (o->group && o->state && strcmp(o->state, "none") == 0) {
+        fprintf(stderr, "eddy: --group: a job shared by a group moves its tasks' state between processes: not with --state none\n");
+        eddy_engine_free(e);
+        return 2;
+    }
+    if (o->group && (o->bounded || o->reset || o->reset_jobs.n)) {
+        fprintf(stderr, "eddy: --group: a job shared by a group runs until stopped, and its state lives in its changelog topics too: "
+                        "not with %s\n", o->bounded ? "--bounded" : o->reset ? "--reset-state (start the job over under another name)"
+                                                                              : "--reset-job (start the job over under another name)");
+        eddy_engine_free(e);
+        return 2;
+    }
+    /* A job shared by a group runs as tasks even on one thread: the planner cuts its stages as for two. */
+    int rc = compile_parallel(e, o->group && par < 2 ? 2 : par, sql, len, name, &s);
     if (rc && par > 1 && o->parallelism <= 0 && !(env && *env)) {
         /* Every core is only the default: a script the planner cannot cut
          * into stages yet runs as before, one job per INSERT, saying why. */
@@ -444,6 +467,11 @@ static int run_script(const char *sql, size_t len, const char *name, const char 
         if (ps_set && atoi(ps_set) > 0) jpar = atoi(ps_set);
         eddy_job_options jo = {.on_change = k == EDDY_STMT_SELECT ? print_change : NULL, .on_notice = cmd_notice_stderr,
                                .bounded = bounded, .on_print = cmd_print_line, .parallelism = k == EDDY_STMT_INSERT ? jpar : 1};
+        if (o->group && k == EDDY_STMT_INSERT) {
+            jo.group = o->group;
+            jo.group_session_ms = (int)o->session_ms;
+            jo.parallelism = par;   /* (the threads asked for, not the planner's 2) */
+        }
         eddy_job *j = eddy_job_new(plan, &jo, err, sizeof err);
         if (!j) {
             fprintf(stderr, "%s:%d: error: %s\n", name, eddy_script_line(s, i), err);

@@ -181,3 +181,45 @@ int changelog_restore(kafka_consumer *c, const char *topic, int32_t partition, S
     sb_free(&s.buf);
     return rc;
 }
+
+/* changelog_last's scan: the last checkpoint whose chunks came complete and in order. */
+typedef struct Last {
+    const char *topic;
+    int32_t     partition;
+    int64_t     cur;      /* checkpoint being gathered, -1 = none */
+    long        next, n;  /* its next chunk, its chunk count */
+    int64_t     last;     /* the last complete one, -2 = none */
+} Last;
+
+static int last_record(void *ctx, const kafka_msg *m, char *err, size_t errlen)
+{
+    Last *l = ctx;
+    int64_t ckpt;
+    long i, n;
+    bool snap;
+    if (parse_key(m, &ckpt, &i, &n, &snap)) {
+        snprintf(err, errlen, "changelog %s/%d offset %" PRId64 ": not a state changelog record (its key)", l->topic,
+                 l->partition, m->offset);
+        return -1;
+    }
+    if (i == 0) l->cur = ckpt, l->next = 0, l->n = n;
+    if (l->cur != ckpt || l->next != i || l->n != n) {
+        l->cur = -1;
+        return 0;
+    }
+    if (++l->next == l->n) l->last = ckpt, l->cur = -1;
+    return 0;
+}
+
+int changelog_last(kafka_consumer *c, const char *topic, int32_t partition, int64_t *ckpt, char *err, size_t errlen)
+{
+    *ckpt = -1;
+    int64_t lo, hi;
+    if (kafka_watermarks(c, topic, partition, &lo, &hi, 10000, err, errlen)) return -1;
+    if (lo >= hi) return 0;
+    Last l = {.topic = topic, .partition = partition, .cur = -1, .last = -2};
+    int64_t from = hi - 64 > lo ? hi - 64 : lo;   /* a delta is one record; a snapshot one per CHANGELOG_CHUNK */
+    if (read_partition(c, topic, partition, from, hi, last_record, &l, err, errlen)) return -1;
+    *ckpt = l.last;
+    return 0;
+}

@@ -55,4 +55,10 @@ typedef struct ChangelogRestored {
 int changelog_restore(kafka_consumer *c, const char *topic, int32_t partition, StateStore *into, ChangelogRestored *out,
                       char *err, size_t errlen);
 
+/* The number of the last complete checkpoint partition `partition` of
+ * topic holds (read from its last records with c, whose assignment is
+ * replaced): -1 when it is empty, -2 when its last records hold no complete
+ * one (a big snapshot; the caller restores to be safe).  0, or -1 (err). */
+int changelog_last(kafka_consumer *c, const char *topic, int32_t partition, int64_t *ckpt, char *err, size_t errlen);
+
 #endif

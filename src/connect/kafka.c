@@ -1869,18 +1869,28 @@ int kafka_committed(kafka_consumer *c, const char *topic, int nparts, int64_t *o
     return 0;
 }
 
-int kafka_commit(kafka_consumer *c, const char *topic, const int64_t *next, int nparts, char *err, size_t errlen)
+static int commit_offsets(kafka_consumer *c, const char *topic, const int64_t *next, int nparts, int async, char *err, size_t errlen)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(nparts > 0 ? nparts : 1);
     for (int i = 0; i < nparts; i++)
         if (next[i] >= 0) rd_kafka_topic_partition_list_add(l, topic, i)->offset = next[i];
-    rd_kafka_resp_err_t e = l->cnt ? rd_kafka_commit(c->rk, l, 1) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_resp_err_t e = l->cnt ? rd_kafka_commit(c->rk, l, async) : RD_KAFKA_RESP_ERR_NO_ERROR;
     rd_kafka_topic_partition_list_destroy(l);
     if (e) {
         str_errf(err, errlen, "commit offsets of topic '%s': %s", topic, rd_kafka_err2str(e));
         return -1;
     }
     return 0;
+}
+
+int kafka_commit(kafka_consumer *c, const char *topic, const int64_t *next, int nparts, char *err, size_t errlen)
+{
+    return commit_offsets(c, topic, next, nparts, 1, err, errlen);
+}
+
+int kafka_commit_wait(kafka_consumer *c, const char *topic, const int64_t *next, int nparts, char *err, size_t errlen)
+{
+    return commit_offsets(c, topic, next, nparts, 0, err, errlen);
 }
 
 /* ---- counters for metrics ---- */

@@ -350,6 +350,9 @@ int kafka_offsets_for_time(kafka_consumer *c, const char *topic, int nparts, int
                            char *err, size_t errlen);
 int kafka_committed(kafka_consumer *c, const char *topic, int nparts, int64_t *out, int timeout_ms, char *err, size_t errlen);
 int kafka_commit(kafka_consumer *c, const char *topic, const int64_t *next, int nparts, char *err, size_t errlen);
+/* The same, waiting for the cluster's answer (eddy run --group records
+** where the group's exchange readers start so: connect/kafka_tasks.c). */
+int kafka_commit_wait(kafka_consumer *c, const char *topic, const int64_t *next, int nparts, char *err, size_t errlen);
 
 /* ---- Group membership (eddy run --group) ------------------------------ */
 

@@ -30,6 +30,13 @@ bool tasks_eligible(const Plan *p, char *why, size_t cap);
  * serialised.  Tasks are made by tasks_run, which must know the cluster. */
 TaskSet *tasks_new(Job *parent, int nworkers, const char *state_dir, bool reset);
 
+/* --group NAME (docs/scaling.md): the process runs only the tasks whose
+ * partition (of the stage's first input topic) the consumer group
+ * "NAME-<job>-s<stage>" gives it, their state following them through changelog
+ * topics "<job>-s<stage>-changelog".  session_ms: the members'
+ * session.timeout.ms (0: 10000).  Before tasks_run. */
+void tasks_set_group(TaskSet *ts, const char *group, int session_ms);
+
 /* Runs every task until all ended (bounded inputs), *stop (each task stops
  * cleanly with a last checkpoint) or one fails (then all stop; the
  * parent's err names the stage and task).  Publishes the parent's

@@ -275,11 +275,28 @@ static int checkpoint_committed(Job *j)
     return 0;
 }
 
+/* One transaction for the collected checkpoint, then its log (Job.logged):
+ * 0, -1 (the state file's error) or -2 (the log's: writer_err). */
+static int checkpoint_write(Job *j)
+{
+    if (state_write(j->state, j->ckpt_write)) return -1;
+    if (j->logged && j->logged(j->logged_ctx, j->state, j->ckpt_write_num, j->ckpt_write, j->writer_err, sizeof j->writer_err))
+        return -2;
+    return 0;
+}
+
+/* The checkpoint's failure (writer_rc), as the job's error. */
+static int checkpoint_failed(Job *j)
+{
+    if (j->writer_rc == -2) return job_fail(j, "%s (checkpoint committed to the state file but not to its changelog)", j->writer_err);
+    return job_fail(j, "%s (checkpoint not taken)", state_errmsg(j->state));
+}
+
 /* The writer thread: one transaction for the collected checkpoint. */
 static void *checkpoint_writer(void *arg)
 {
     Job *j = arg;
-    j->writer_rc = state_write(j->state, j->ckpt_write);
+    j->writer_rc = checkpoint_write(j);
     __atomic_store_n(&j->writer_done, true, __ATOMIC_RELEASE);
     return NULL;
 }
@@ -300,8 +317,8 @@ static int checkpoint_start(Job *j)
     j->writer_done = false;
     if (pthread_create(&j->writer, NULL, checkpoint_writer, j) != 0) {
         j->writing = false;
-        j->writer_rc = state_write(j->state, j->ckpt_write);   /* no thread: write here */
-        if (j->writer_rc) return job_fail(j, "%s (checkpoint not taken)", state_errmsg(j->state));
+        j->writer_rc = checkpoint_write(j);   /* no thread: write here */
+        if (j->writer_rc) return checkpoint_failed(j);
         j->stats.checkpoints++;
         return checkpoint_committed(j);
     }
@@ -315,7 +332,7 @@ static int checkpoint_wait(Job *j)
     pthread_join(j->writer, NULL);
     j->writing = false;
     state_batch_clear(j->ckpt_write);   /* committed: its copies are not needed any more */
-    if (j->writer_rc) return job_fail(j, "%s (checkpoint not taken)", state_errmsg(j->state));
+    if (j->writer_rc) return checkpoint_failed(j);
     j->stats.checkpoints++;
     return checkpoint_committed(j);
 }
@@ -396,6 +413,7 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
     state_batch_set_last(b, j->stopping);
     j->ckpt_fill = j->ckpt_write;
     j->ckpt_write = b;
+    j->ckpt_write_num = ckpt;
     j->stats.ckpt_keys = j->ckpt_written;
     j->stats.ckpt_bytes = (int64_t)state_batch_bytes(b);
     j->stats.ckpt_last_us = now_us() - t0;

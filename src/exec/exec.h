@@ -333,7 +333,16 @@ struct Job {
     int64_t     ack_since;   /* monotonic ms since when it waits */
     bool        writing;     /* a writer thread was started and not yet joined */
     bool        writer_done; /* it has finished (set by the writer, read atomically) */
-    int         writer_rc;   /* its result */
+    int         writer_rc;   /* its result: 0, -1 the state file's error, -2 logged's (writer_err) */
+    int64_t     ckpt_write_num; /* the number of the checkpoint in ckpt_write */
+    /* Called on the writer's thread once a checkpoint is committed to the
+     * state file, before the operators are told (an exchange's commit
+     * marker): a task's state changelog (kafka_tasks.c, eddy run --group)
+     * appends the batch and waits for its acknowledgement there.  0, or -1
+     * with err (the job then fails: the checkpoint does not count). */
+    int       (*logged)(void *ctx, struct StateStore *st, int64_t ckpt, const struct StateBatch *b, char *err, size_t errlen);
+    void       *logged_ctx;  /* its context */
+    char        writer_err[512]; /* logged's error */
     struct SourceOffset *ckpt_offsets;/* the source offsets of the last checkpoint */
     int         ckpt_nparts; /* their count */
     int64_t     ckpt_base;   /* the state file's checkpoint number when the job started */

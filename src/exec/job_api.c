@@ -37,6 +37,7 @@ struct eddy_job {
     bool            *gen_done;       /* per source: it has ended */
     int              workers;        /* over Kafka, run as tasks on this many threads (kafka_tasks.c); 0 = one job */
     char             why_one[300];   /* parallelism asked for but the plan runs as one job: why */
+    char            *group;          /* eddy_job_options.group (owned), or NULL */
     char            *task_dir;       /* run as tasks: the tasks' state directory (STATE.d), NULL = no state */
     bool             task_reset;     /* their state files are emptied when the run starts */
     bool             task_resumed;   /* the directory held task state files */
@@ -145,6 +146,20 @@ static eddy_job *job_new_here(const eddy_plan *p, const eddy_job_options *o, cha
     j->open_end = ej->opts.open_end != 0;
     if (ej->opts.on_print) j->print = print_cb, j->print_ctx = ej;
     if (ej->opts.parallelism > 1 && tasks_eligible(j->plan, ej->why_one, sizeof ej->why_one)) ej->workers = ej->opts.parallelism;
+    if (ej->opts.group && *ej->opts.group) {   /* several processes: always as tasks */
+        const char *why = NULL;
+        if (ej->opts.bounded) why = "a job shared by a group runs until stopped (no bounded run)";
+        else if (!tasks_eligible(j->plan, ej->why_one, sizeof ej->why_one)) why = ej->why_one;
+        if (why) {
+            if (err) snprintf(err, errlen, "group '%s': the job cannot be shared: %s", ej->opts.group, why);
+            job_free(j);
+            free(ej);
+            return NULL;
+        }
+        ej->workers = ej->opts.parallelism > 1 ? ej->opts.parallelism : 1;
+        ej->group = str_dup(ej->opts.group);
+        ej->opts.group = ej->group;
+    }
     j->notice = ej->opts.on_notice;
     j->notice_ctx = ej->opts.ctx;
     if (j->plan->nstages > 1) {   /* in memory, every stage as tasks */
@@ -193,6 +208,11 @@ int eddy_job_open_state(eddy_job *ej, const char *path, int reset, char *err, si
         return EDDY_EMISUSE;
     }
     if (ej->workers) {   /* run as tasks: a state file per task in PATH.d (kafka_tasks.c) */
+        if (ej->group && reset) {
+            if (err) snprintf(err, errlen, "group '%s': a reset cannot empty the job's state changelog topics, from which its tasks would "
+                                           "restore the old state: start the job over under another name", ej->group);
+            return EDDY_EMISUSE;
+        }
         if (ej->task_dir) {
             if (err) snprintf(err, errlen, "the job has a state directory already");
             return EDDY_EMISUSE;
@@ -446,6 +466,7 @@ int eddy_job_run(eddy_job *ej, const char *bootstrap, volatile int *stop)
     ej->staged = NULL;
     if (ej->workers) {   /* as tasks on worker threads; the job shows their sums */
         TaskSet *ts = tasks_new(ej->job, ej->workers, ej->task_dir, ej->task_reset);
+        if (ej->group) tasks_set_group(ts, ej->group, ej->opts.group_session_ms);
         rc = tasks_run(ts, bootstrap, w) ? EDDY_ERUNTIME : EDDY_OK;
         tasks_free(ts);
         ej->task_reset = false;   /* (a second run resumes) */
@@ -607,5 +628,6 @@ void eddy_job_free(eddy_job *ej)
     free(ej->gen_pos);
     free(ej->gen_done);
     free(ej->task_dir);
+    free(ej->group);
     free(ej);
 }

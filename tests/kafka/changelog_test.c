@@ -6,7 +6,8 @@
  * meta; a checkpoint a crashed writer left incomplete is skipped; a
  * restore from a partition whose beginning is lost starts at the last
  * complete snapshot, and without one it is refused; a record that is not
- * ours is an error naming topic, partition and offset.
+ * ours is an error naming topic, partition and offset; changelog_last finds
+ * the last complete checkpoint (past an incomplete one), -1 when empty.
  * Exit status 0 when every check passes.
  */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
@@ -159,11 +160,18 @@ int main(void)
             CHECK(!changelog_append(p, "cl", 0, ck, batch, true, NULL, err, sizeof err), "%s", err);
         }
     }
+    int64_t last;
+    CHECK(!kafka_producer_flush(p, 10000, err, sizeof err), "%s", err);
+    CHECK(!changelog_last(c, "cl", 0, &last, err, sizeof err) && last == 5, "last complete checkpoint %lld, expected 5: %s",
+          (long long)last, err);
     /* A crashed writer's checkpoint 6: its first chunk only. */
     CHECK(!kafka_produce(p, "cl", 0, "6 0/2 d", 7, "eddyST1\n", 8, 0, NULL, 0, err, sizeof err), "%s", err);
     CHECK(!kafka_producer_flush(p, 10000, err, sizeof err), "%s", err);
     CHECK(restore_into(c, "cl", "restored", &r, err, sizeof err) == 0, "restore: %s", err);
     CHECK(r.last_ckpt == 5, "last checkpoint restored: %lld", (long long)r.last_ckpt);
+    CHECK(!changelog_last(c, "cl", 0, &last, err, sizeof err) && last == 5,
+          "last complete checkpoint after an incomplete one: %lld, expected 5: %s", (long long)last, err);
+    CHECK(!changelog_last(c, "cl2", 0, &last, err, sizeof err) && last == -1, "an empty changelog's last: %lld", (long long)last);
     CHECK(r.checkpoints == 2, "from the snapshot on: %lld checkpoints applied (snapshot 4, delta 5)", (long long)r.checkpoints);
     CHECK(r.since_snapshot > 0 && r.since_snapshot < r.bytes, "bytes since the snapshot %lld of %lld",
           (long long)r.since_snapshot, (long long)r.bytes);
