@@ -442,10 +442,16 @@ static void publish_parent(TaskSet *ts)
     PartSnap *parts = calloc((size_t)nparts + 1, sizeof *parts);
     TaskSnap *tsn = calloc((size_t)n + 1, sizeof *tsn);
     if (!parts || !tsn) abort();
-    /* per-operator counters add up when every task runs the plan itself (one stage) */
+    /* Per-operator counters add up over the tasks: a task of a plan of one
+     * stage runs the plan itself (its operator k is the parent's k); a
+     * task of a stage runs copies of the whole plan's operators
+     * (PlanNode.origin), whose counters go to the operator they copy — an
+     * exchange's or a local aggregate's, which the whole plan has not,
+     * to none (their work shows in the tasks' counters). */
     bool same_ops = stage_count(pj->plan) == 1;
     OpStats *ops = calloc((size_t)pj->nops + 1, sizeof *ops);
-    if (!ops) abort();
+    bool *ran = calloc((size_t)pj->nops + 1, sizeof *ran);
+    if (!ops || !ran) abort();
     for (int k = 0; k < pj->nops; k++) ops[k].watermark = INT64_MAX;
     JobStats sum = {0};
     sum.records_in = ts->gone.records_in;
@@ -527,14 +533,17 @@ static void publish_parent(TaskSet *ts)
             parts[at++] = *p;
             if (p->high >= 0 && p->position >= 0) lag = (lag < 0 ? 0 : lag) + (p->high > p->position ? p->high - p->position : 0);
         }
-        if (same_ops && s->nops == pj->nops)
-            for (int k = 0; k < s->nops; k++) {
-                ops[k].rows_in += s->ops[k].rows_in;
-                ops[k].rows_out += s->ops[k].rows_out;
-                ops[k].state_keys += s->ops[k].state_keys;
-                ops[k].state_bytes += s->ops[k].state_bytes;
-                ops[k].time_ns += s->ops[k].time_ns;
-                if (s->ops[k].watermark < ops[k].watermark) ops[k].watermark = s->ops[k].watermark;   /* the slowest task's */
+        if (!same_ops || s->nops == pj->nops)
+            for (int k = 0; k < s->nops && k < sp->nnodes; k++) {
+                int o = same_ops ? k : sp->nodes[k]->origin;
+                if (o < 0 || o >= pj->nops) continue;
+                ran[o] = true;
+                ops[o].rows_in += s->ops[k].rows_in;
+                ops[o].rows_out += s->ops[k].rows_out;
+                ops[o].state_keys += s->ops[k].state_keys;
+                ops[o].state_bytes += s->ops[k].state_bytes;
+                ops[o].time_ns += s->ops[k].time_ns;
+                if (s->ops[k].watermark < ops[o].watermark) ops[o].watermark = s->ops[k].watermark;   /* the slowest task's */
             }
         const Task *t = &ts->tasks[i];
         tsn[shown++] = (TaskSnap){t->stage, t->task, t->worker, s->phase, st->records_in, st->rows_out, st->records_out, lag, s->ckpt_wall_ms};
@@ -543,8 +552,10 @@ static void publish_parent(TaskSet *ts)
     /* The parent's own counters are what its API reads (eddy_job_get_stats,
      * operator stats); job_snap_begin copies them into its snapshot. */
     pj->stats = sum;
-    if (same_ops)
-        for (int k = 0; k < pj->nops; k++) pj->ops[k].stats = ops[k];
+    for (int k = 0; k < pj->nops; k++) {
+        if (!ran[k]) ops[k].watermark = INT64_MIN;   /* no task runs it (yet): none */
+        pj->ops[k].stats = ops[k];
+    }
     if (all_running && pj->phase == PHASE_STARTING) pj->phase = PHASE_RUNNING;
     job_snap_begin(pj);
     JobSnap *s = &pj->snap;
@@ -570,6 +581,7 @@ static void publish_parent(TaskSet *ts)
     for (int i = 0; i < n; i++) job_snap_free(&snaps[i]);
     free(snaps);
     free(ops);
+    free(ran);
 }
 
 /* ---- the run ---- */

@@ -182,6 +182,42 @@ def test_metrics(eddy, workdir):
         check_counter("parallelism 2, unbounded", sink_rows(bs, "big_m"), expected_rows(orders(bs)))
 
 
+def test_staged_metrics(eddy, workdir):
+    """A job cut into stages (GROUP BY over an exchange) sums each stage's
+    copies of an operator into the whole plan's: the source's rows are the
+    orders, the aggregate's rows out its changes, its keys the users."""
+    with Broker(eddy, workdir, {"orders_raw": 4}) as b:
+        bs = b.bootstrap
+        gen_orders(eddy, bs, "orders_raw", 10000, seed=21, extra=["--users", "500"])
+        users = len({o["user_id"] for o in orders(bs)})
+        path = write_file(workdir, "sm.sql", GROUPBY.format(sink="by_user_m"))
+        job = Job(eddy, bs, path, workdir, "staged", extra=["--parallelism", "2", "--http", "127.0.0.1:0"])
+        try:
+            wait_for("the monitor's address", lambda: re.search(r"serving (http://127\.0\.0\.1:[0-9]+/)", job.stderr()), job=job)
+            base = re.search(r"serving (http://127\.0\.0\.1:[0-9]+/)", job.stderr()).group(1)
+
+            def op(name, metric):
+                found = re.findall(r'^%s\{job="by_user_m",operator_id="\d+",operator="%s"\} (\S+)$' % (metric, name),
+                                   http(base + "metrics"), re.M)
+                return [float(v) for v in found]
+
+            def settled():
+                return op("KafkaSource", "eddy_operator_rows_out_total") == [10000.0] and \
+                    op("GroupAggregate", "eddy_operator_state_keys") == [float(users)]
+            wait_for("the stages' operator counters summed", settled, job=job, timeout=30)
+            aggs_in = op("GroupAggregate", "eddy_operator_rows_in_total")
+            check(len(aggs_in) == 1 and 0 < aggs_in[0] <= 10000,
+                  "/metrics: the GroupAggregate's rows in (partial rows from the tasks' local aggregates) %r" % aggs_in)
+            sink_in = op("KafkaSink", "eddy_operator_rows_in_total")
+            check(len(sink_in) == 1 and sink_in[0] >= users, "/metrics: the sink's rows in %r, expected at least one per user (%d)" % (sink_in, users))
+            step("staged job: source %d rows out, aggregate %d rows in and %d keys, sink %d rows in"
+                 % (10000, aggs_in[0], users, sink_in[0]))
+            rc, err = job.term()
+            check(rc == 0, "the staged job did not stop cleanly (exit %s):\n%s" % (rc, err))
+        finally:
+            job.kill()
+
+
 def test_kill(eddy, workdir):
     with Broker(eddy, workdir, {"orders_raw": 4, "big_orders": 4}) as b:
         bs = b.bootstrap
@@ -271,4 +307,4 @@ def test_groupby_kill(eddy, workdir):
 
 if __name__ == "__main__":
     main({"stateless": test_stateless, "metrics": test_metrics, "kill": test_kill, "groupby": test_groupby,
-          "groupby_kill": test_groupby_kill})
+          "groupby_kill": test_groupby_kill, "staged_metrics": test_staged_metrics})
