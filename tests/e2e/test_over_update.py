@@ -105,15 +105,19 @@ def test(eddy, workdir):
     rstate, tstate = os.path.join(workdir, "running.db"), os.path.join(workdir, "totals.db")
     with Broker(eddy, workdir, {"scores": 1, "running": 1, "totals": 1}) as b:
         bs = b.bootstrap
-        for n in (150, 120):
-            w.batch(n)
-            w.flush(bs)
+
+        def finish(when):
+            """Bounded runs of both jobs on their state files; both sink tables as computed here."""
             run_bounded(eddy, bs, running, workdir, state=rstate)
             run_bounded(eddy, bs, totals, workdir, state=tstate)
             want_running, want_totals = w.expected()
-            check_table("running", running_table(bs), want_running)
-            check_multiset("totals", fold_retract(read_topic(bs, "totals")), want_totals)
-            step("%d rows: both tables as computed here" % len(w.rows))
+            check_table("running " + when, running_table(bs), want_running)
+            check_multiset("totals " + when, fold_retract(read_topic(bs, "totals")), want_totals)
+            step("%s: %d rows, both tables as computed here" % (when, len(w.rows)))
+        for n in (150, 120):
+            w.batch(n)
+            w.flush(bs)
+            finish("after %d changes" % n)
 
         w.batch(150)
         w.flush(bs)
@@ -126,12 +130,7 @@ def test(eddy, workdir):
             step("killed after batch 3's checkpoint, batch 4 produced")
         finally:
             job.kill()
-        run_bounded(eddy, bs, running, workdir, state=rstate)
-        run_bounded(eddy, bs, totals, workdir, state=tstate)
-        want_running, want_totals = w.expected()
-        check_table("running after kill -9 and restart", running_table(bs), want_running)
-        check_multiset("totals", fold_retract(read_topic(bs, "totals")), want_totals)
-        step("%d rows after the kill and restart: both tables as computed here" % len(w.rows))
+        finish("after the kill -9 and a restart")
 
 
 if __name__ == "__main__":
