@@ -24,6 +24,10 @@ from the orders read back from orders_raw.  The groups use
              marked clean: when the group gives it its old tasks, it
              restores them from the changelogs), and after 4,000 more
              orders the table is exact again.
+  three      three processes share GROUP BY user_id (6 partitions) while
+             30,000 orders stream in; one is killed with SIGKILL, a fourth
+             is started, then one of the others is stopped cleanly and
+             4,000 more orders come: the table is exact after each.
   rebalance  one process runs GROUP BY user_id while orders stream in; a
              second one started later takes some tasks over (the first
              gives them back); then the second is stopped cleanly and the
@@ -212,6 +216,41 @@ def test_kill(eddy, workdir):
         check_table("by_user after kill -9 of one of two processes", fold_upsert(read_topic(bs, "by_user")), want)
 
 
+def test_three(eddy, workdir):
+    with Broker(eddy, workdir, {"orders_raw": 6, "by_user": 4, "by_user-s0-changelog": 6}) as b:
+        bs = b.bootstrap
+        path = write_file(workdir, "by_user.sql", GROUPBY.format(sink="by_user"))
+        a, bp, c = (group_job(eddy, bs, path, workdir, n, "g") for n in ("a", "b", "c"))
+        d = None
+        try:
+            wait_for("all three processes to hold tasks", lambda: taken(a) and taken(bp) and taken(c), job=a, timeout=40)
+            gen = start_gen_orders(eddy, bs, "orders_raw", 30000, workdir, seed=31, rate=5000)
+            wait_for("results", lambda: len(read_topic(bs, "by_user")) > 2000, job=a, timeout=30)
+            c.kill()   # kill -9 of one of three
+            step("killed %s (it held %s)" % (c.name, ", ".join("s%s-t%s" % t[:2] for t in taken(c))))
+            d = group_job(eddy, bs, path, workdir, "d", "g")   # a fourth, started later
+            wait_for("the fourth process to take tasks", lambda: taken(d), job=d, timeout=40)
+            step("the fourth process took %s" % ", ".join("s%s-t%s (%s)" % t for t in taken(d)))
+            finish(gen, "eddy gen")
+            want = by_user(orders(bs))
+            check(len(orders(bs)) == 30000, "orders_raw holds %d orders" % len(orders(bs)))
+            wait_for("the final table after the kill and the fourth process",
+                     tables_match(("by_user", table_of(bs, "by_user"), want)), job=a, timeout=60)
+            step("exact after kill -9 of one of three and a fourth started")
+            rc, err = bp.term(timeout=30)   # one stopped cleanly: its tasks go to the others
+            check(rc == 0, "%s: exit %s after SIGTERM:\n%s" % (bp.name, rc, err[-3000:]))
+            gen_orders(eddy, bs, "orders_raw", 4000, seed=32)
+            want = by_user(orders(bs))
+            wait_for("the final table after a clean stop", tables_match(("by_user", table_of(bs, "by_user"), want)), job=a, timeout=60)
+            step("exact after one of the three stopped cleanly and 4,000 more orders")
+            stop_all([a, d])
+        finally:
+            for j in (a, bp, c, d):
+                if j:
+                    j.kill()
+        check_table("by_user after a kill -9, a fourth process and a clean stop", fold_upsert(read_topic(bs, "by_user")), want)
+
+
 def test_rebalance(eddy, workdir):
     with Broker(eddy, workdir, {"orders_raw": 4, "by_user": 4}) as b:
         bs = b.bootstrap
@@ -251,4 +290,4 @@ def test_rebalance(eddy, workdir):
 
 
 if __name__ == "__main__":
-    main({"same": test_same, "reference": test_reference, "kill": test_kill, "rebalance": test_rebalance})
+    main({"same": test_same, "reference": test_reference, "kill": test_kill, "rebalance": test_rebalance, "three": test_three})
