@@ -28,6 +28,9 @@ from the orders read back from orders_raw.  The groups use
              30,000 orders stream in; one is killed with SIGKILL, a fourth
              is started, then one of the others is stopped cleanly and
              4,000 more orders come: the table is exact after each.
+  join       orders JOIN an upsert table of users (some moved to another
+             tier, some deleted) GROUP BY tier: four stages, one process
+             and two give the table computed from the users' last rows.
   rebalance  one process runs GROUP BY user_id while orders stream in; a
              second one started later takes some tasks over (the first
              gives them back); then the second is stopped cleanly and the
@@ -42,7 +45,7 @@ import math
 import os
 import re
 
-from eddyharness import (REPO, Broker, Job, OneOf, check, fold_upsert, gen_orders, main, read_topic, round_half_up, run,
+from eddyharness import (REPO, Broker, Job, OneOf, Rec, check, fold_upsert, gen_orders, main, produce, read_topic, round_half_up, run,
                          start_gen_orders, finish, step, tables_match, ukey, wait_for, write_file, check_table)
 
 GROUP = ["--session-timeout", "4000"]
@@ -251,6 +254,55 @@ def test_three(eddy, workdir):
         check_table("by_user after a kill -9, a fourth process and a clean stop", fold_upsert(read_topic(bs, "by_user")), want)
 
 
+JOIN = """
+CREATE TABLE orders_raw (order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING)
+  WITH ('scan.startup.mode' = 'earliest-offset');
+CREATE TABLE users (user_id BIGINT PRIMARY KEY NOT ENFORCED, name STRING, tier STRING)
+  WITH ('changelog.mode' = 'upsert', 'scan.startup.mode' = 'earliest-offset');
+SET 'execution.checkpointing.interval' = '300ms';
+CREATE TABLE {sink} (tier STRING PRIMARY KEY NOT ENFORCED, n BIGINT, total_cents BIGINT)
+  WITH ('changelog.mode' = 'upsert');
+INSERT INTO {sink}
+SELECT u.tier, COUNT(*), SUM(CAST(o.amount * 100 AS BIGINT))
+FROM orders_raw o JOIN users u ON o.user_id = u.user_id
+GROUP BY u.tier;
+"""
+
+
+def test_join(eddy, workdir):
+    """A regular join of the orders with an upsert table of users (some
+    users moved to another tier, some deleted), aggregated per tier: one
+    process and two give the table computed here from the users' last
+    rows."""
+    tiers = ["gold", "silver", "bronze"]
+    users, recs = {}, []
+    for u in range(1, 1001):
+        users[u] = tiers[u % 3]
+        recs.append(Rec(key=json.dumps({"user_id": u}).encode(),
+                        value=json.dumps({"user_id": u, "name": "u%d" % u, "tier": users[u]}).encode()))
+    for u in range(1, 1001, 7):   # a new tier: the join retracts what it emitted under the old one
+        users[u] = tiers[(u + 1) % 3]
+        recs.append(Rec(key=json.dumps({"user_id": u}).encode(),
+                        value=json.dumps({"user_id": u, "name": "u%d" % u, "tier": users[u]}).encode()))
+    for u in range(5, 1001, 11):   # deleted: their orders leave the join
+        users.pop(u, None)
+        recs.append(Rec(key=json.dumps({"user_id": u}).encode(), value=None))
+    with Broker(eddy, workdir, {"orders_raw": 4, "users": 4}) as b:
+        bs = b.bootstrap
+        gen_orders(eddy, bs, "orders_raw", 12000, seed=41, extra=["--users", "1000"])
+        produce(bs, "users", recs)
+        want = {}
+        for o in orders(bs):
+            t = users.get(o["user_id"])
+            if t is None:
+                continue
+            n, c = want.get(t, (0, 0))
+            want[t] = (n + 1, c + int(o["amount"] * 100))
+        want = {ukey(tier=t): {"tier": t, "n": n, "total_cents": c} for t, (n, c) in want.items()}
+        run_shared(eddy, bs, JOIN.format(sink="by_tier_1"), workdir, "by_tier_1", "j1", 1, want, timeout=60)
+        run_shared(eddy, bs, JOIN.format(sink="by_tier_2"), workdir, "by_tier_2", "j2", 2, want, timeout=60)
+
+
 def test_rebalance(eddy, workdir):
     with Broker(eddy, workdir, {"orders_raw": 4, "by_user": 4}) as b:
         bs = b.bootstrap
@@ -290,4 +342,5 @@ def test_rebalance(eddy, workdir):
 
 
 if __name__ == "__main__":
-    main({"same": test_same, "reference": test_reference, "kill": test_kill, "rebalance": test_rebalance, "three": test_three})
+    main({"same": test_same, "reference": test_reference, "kill": test_kill, "rebalance": test_rebalance, "three": test_three,
+          "join": test_join})
