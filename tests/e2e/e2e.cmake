@@ -70,9 +70,10 @@ endforeach()
 # of two while orders stream in; a process started later takes tasks over
 # and a clean stop gives them back; kill -9 of one of three, a fourth started,
 # one stopped cleanly; a regular join with an upsert table (updates and
-# deletes) under GROUP BY, four stages, one process vs two.  ~15-60 s each
+# deletes) under GROUP BY, four stages, and an event-time TUMBLE window, one
+# process vs two.  ~15-60 s each
 # (group joins take 3 s).
-foreach(name same reference kill rebalance three join)
+foreach(name same reference kill rebalance three join window)
   eddy_python_test(e2e/group_${name} ${CMAKE_CURRENT_LIST_DIR}/test_group.py ${name})
   set_tests_properties(e2e/group_${name} PROPERTIES TIMEOUT 120)
 endforeach()

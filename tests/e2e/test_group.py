@@ -31,6 +31,9 @@ from the orders read back from orders_raw.  The groups use
   join       orders JOIN an upsert table of users (some moved to another
              tier, some deleted) GROUP BY tier: four stages, one process
              and two give the table computed from the users' last rows.
+  window     a TUMBLE window aggregation over the record timestamps, shuffled
+             by region (a closing record on every partition fires the
+             windows): one process and two give the windows computed here.
   rebalance  one process runs GROUP BY user_id while orders stream in; a
              second one started later takes some tasks over (the first
              gives them back); then the second is stopped cleanly and the
@@ -303,6 +306,50 @@ def test_join(eddy, workdir):
         run_shared(eddy, bs, JOIN.format(sink="by_tier_2"), workdir, "by_tier_2", "j2", 2, want, timeout=60)
 
 
+WINDOW = """
+CREATE TABLE orders_raw (
+  order_id BIGINT, user_id BIGINT, amount DOUBLE, region STRING,
+  ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp',
+  WATERMARK FOR ts AS ts - INTERVAL '1' SECOND
+) WITH ('scan.startup.mode' = 'earliest-offset');
+SET 'execution.checkpointing.interval' = '300ms';
+CREATE TABLE {sink} (region STRING, window_start TIMESTAMP(3), n BIGINT, total_cents BIGINT,
+  PRIMARY KEY (region, window_start) NOT ENFORCED) WITH ('changelog.mode' = 'upsert');
+INSERT INTO {sink}
+SELECT region, window_start, COUNT(*), SUM(CAST(amount * 100 AS BIGINT))
+FROM TABLE(TUMBLE(TABLE orders_raw, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+GROUP BY region, window_start, window_end;
+"""
+
+
+def test_window(eddy, workdir):
+    """A TUMBLE window aggregation over event time (the record timestamps),
+    its rows shuffled by region: one process and two give the windows
+    computed here.  Each partition's records come in time order (none
+    late); a last record far ahead on every partition moves every
+    partition's watermark past the orders' windows, which then fire."""
+    t0 = 1704067200000   # 2024-01-01 00:00:00 UTC
+    regions = ["eu", "us", "apac"]
+    recs, want = [], {}
+    for i in range(6000):
+        ts = t0 + i * 9
+        o = {"order_id": i + 1, "user_id": i % 97, "amount": float(i % 50) + 0.25, "region": regions[i % 7 % 3]}
+        recs.append(Rec(key={"order_id": i + 1}, value=o, partition=i % 4, timestamp=ts))
+        start = (ts - t0) // 10000 * 10
+        k = ukey(region=o["region"], window_start="2024-01-01 00:00:%02d" % start)   # (JSON TIMESTAMP: no zero millis)
+        n, c = want.get(k, (0, 0))
+        want[k] = (n + 1, c + int(o["amount"] * 100))
+    for p in range(4):   # the closing records: their own window never fires
+        recs.append(Rec(key={"order_id": -p}, value={"order_id": -p, "user_id": 0, "amount": 0.0, "region": "zz"},
+                        partition=p, timestamp=t0 + 300000))
+    want = {k: dict(json.loads(k), n=n, total_cents=c) for k, (n, c) in want.items()}
+    with Broker(eddy, workdir, {"orders_raw": 4}) as b:
+        bs = b.bootstrap
+        produce(bs, "orders_raw", recs)
+        run_shared(eddy, bs, WINDOW.format(sink="per_window_1"), workdir, "per_window_1", "w1", 1, want, timeout=60)
+        run_shared(eddy, bs, WINDOW.format(sink="per_window_2"), workdir, "per_window_2", "w2", 2, want, timeout=60)
+
+
 def test_rebalance(eddy, workdir):
     with Broker(eddy, workdir, {"orders_raw": 4, "by_user": 4}) as b:
         bs = b.bootstrap
@@ -343,4 +390,4 @@ def test_rebalance(eddy, workdir):
 
 if __name__ == "__main__":
     main({"same": test_same, "reference": test_reference, "kill": test_kill, "rebalance": test_rebalance, "three": test_three,
-          "join": test_join})
+          "join": test_join, "window": test_window})
