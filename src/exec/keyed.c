@@ -94,6 +94,11 @@ void keyed_free(Keyed *k)
 
 static KeyedEntry *entry_new(Keyed *k, const void *key, size_t len, size_t vlen)
 {
+    if (len > KEYED_KEY_MAX) {
+        job_fail(k->op->job, "%s: a state key of %zu bytes, more than the %u bytes eddy keeps per key (a row too large to key)",
+                 k->op->node ? plan_ops[k->op->node->kind].name : "an operator", len, KEYED_KEY_MAX);
+        len = 0;
+    }
     size_t size = entry_size(len, vlen);
     KeyedEntry *e = slab_alloc(&k->slab, size);
     if (size > SLAB_MAX) k->nbig++;

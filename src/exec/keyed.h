@@ -50,9 +50,14 @@
 
 typedef struct Keyed Keyed;
 
+/* The longest key an entry holds (KeyedEntry.klen's 26 bits).  A longer
+ * one (a row key of an enormous row) fails the job, naming the operator,
+ * and is kept empty meanwhile: never cut off in silence. */
+#define KEYED_KEY_MAX ((1u << 26) - 1)
+
 /* One key's state. */
 typedef struct KeyedEntry {
-    uint32_t klen : 26;   /* key bytes (up to 64 MiB; was 128 MiB before the loose bit) */
+    uint32_t klen : 26;   /* key bytes (up to KEYED_KEY_MAX; was 128 MiB before the loose bit) */
     uint32_t loose : 1;   /* not in the table: the operator finds it through its own index (keyed_insert_loose) */
     uint32_t stored : 1;  /* the state file holds this key (a checkpoint wrote it, or it was restored) */
     uint32_t changed : 1; /* in the changed list (written by the next checkpoint) */

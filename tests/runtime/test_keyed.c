@@ -171,6 +171,30 @@ static void test_counts_without_state(void **state)
     keyed_free(&k);   /* twice is harmless */
 }
 
+/* A key longer than an entry holds fails the job, naming the operator,
+ * and is kept empty: nothing is cut off in silence, nothing overruns. */
+static void test_key_too_long(void **state)
+{
+    (void)state;
+    Job job = {0};
+    PlanNode node = {.kind = PLAN_AGG};
+    OpState op = {.job = &job, .node = &node};
+    Keyed k;
+    KeyedConfig cfg = fixed_cfg();
+    keyed_init(&k, &op, &cfg);
+    size_t len = (size_t)KEYED_KEY_MAX + 1;
+    char *big = malloc(len);
+    assert_non_null(big);
+    memset(big, 'k', len);
+    KeyedEntry *e = keyed_insert(&k, big, len, keyed_hash(big, len), 8);
+    assert_non_null(e);
+    assert_int_equal(e->klen, 0);
+    memset(keyed_payload(e), 0, 8);   /* the payload is the entry's own (ASan would say otherwise) */
+    assert_non_null(strstr(job.err, "GroupAggregate: a state key of 67108864 bytes"));
+    free(big);
+    keyed_free(&k);
+}
+
 /* Loads what the file holds for op 0 into a fresh Keyed and checks it
  * against want[] (-1 = absent). */
 static void check_restore(StateStore *st, const int64_t *want, int n)
@@ -709,6 +733,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts_without_state),
+        cmocka_unit_test(test_key_too_long),
         cmocka_unit_test(test_checkpoint_and_restore),
         cmocka_unit_test(test_resize),
         cmocka_unit_test(test_packed),
