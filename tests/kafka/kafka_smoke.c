@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include "check.h"
 #include "kafka.h"
 
 #include <stdio.h>
@@ -23,27 +24,6 @@
 #define NPART 8
 #define TOPIC "smoke"
 #define TS_BASE 1600000000000LL
-
-static int failures;
-static int checks;
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        checks++;                                                            \
-        if (!(cond)) {                                                       \
-            failures++;                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);  \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* What record i looks like; the test produces and checks the same plan. */
 static int is_tombstone(int i) { return i % 1000 == 7; }
