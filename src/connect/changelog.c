@@ -44,6 +44,16 @@ static int parse_key(const kafka_msg *m, int64_t *ckpt, long *i, long *n, bool *
     return 0;
 }
 
+/* parse_key, or -1 with an error naming the record (topic/partition offset). */
+static int record_key(const kafka_msg *m, const char *topic, int partition, int64_t *ckpt, long *i, long *n, bool *snap,
+                      char *err, size_t errlen)
+{
+    if (!parse_key(m, ckpt, i, n, snap)) return 0;
+    snprintf(err, errlen, "changelog %s/%d offset %" PRId64 ": not a state changelog record (its key)", topic, partition,
+             m->offset);
+    return -1;
+}
+
 /* Reads [from, to) of the partition, calling fn on each record in order.  0 or -1 (err). */
 static int read_partition(kafka_consumer *c, const char *topic, int32_t partition, int64_t from, int64_t to,
                           int (*fn)(void *ctx, const kafka_msg *m, char *err, size_t errlen), void *ctx, char *err,
@@ -120,11 +130,7 @@ static int scan_record(void *ctx, const kafka_msg *m, char *err, size_t errlen)
     int64_t ckpt;
     long i, n;
     bool snap;
-    if (parse_key(m, &ckpt, &i, &n, &snap)) {
-        snprintf(err, errlen, "changelog %s/%d offset %" PRId64 ": not a state changelog record (its key)", s->topic,
-                 s->partition, m->offset);
-        return -1;
-    }
+    if (record_key(m, s->topic, s->partition, &ckpt, &i, &n, &snap, err, errlen)) return -1;
     if (i == 0) {   /* a checkpoint starts (one left incomplete before is dropped) */
         s->cur = ckpt;
         s->n = n;
@@ -197,11 +203,7 @@ static int last_record(void *ctx, const kafka_msg *m, char *err, size_t errlen)
     int64_t ckpt;
     long i, n;
     bool snap;
-    if (parse_key(m, &ckpt, &i, &n, &snap)) {
-        snprintf(err, errlen, "changelog %s/%d offset %" PRId64 ": not a state changelog record (its key)", l->topic,
-                 l->partition, m->offset);
-        return -1;
-    }
+    if (record_key(m, l->topic, l->partition, &ckpt, &i, &n, &snap, err, errlen)) return -1;
     if (i == 0) l->cur = ckpt, l->next = 0, l->n = n;
     if (l->cur != ckpt || l->next != i || l->n != n) {
         l->cur = -1;
