@@ -411,7 +411,7 @@ typedef struct eddy_record {
     long long   timestamp; /* record timestamp, epoch milliseconds */
     int         partition; /* partition (metadata column 'partition') */
     long long   offset;    /* offset (metadata column 'offset') */
-    const char *op;        /* retract tables: "+I", "-U", "+U" or "-D" (the "op" header); else NULL */
+    const char *op;        /* retract tables: "+I", "-U", "+U" or "-D" (the "op" header; NULL = "+I"); else NULL */
     const char *table;     /* the source table it belongs to (a job may read several); NULL = the job's only source */
 } eddy_record;
 
@@ -692,7 +692,8 @@ EDDY_API int eddy_broker_produce(eddy_broker *b, const char *topic, const eddy_r
 /* Waits until every record produced is stored.  EDDY_OK or EDDY_ERUNTIME. */
 EDDY_API int eddy_broker_flush(eddy_broker *b, char *err, size_t errlen);
 /* Calls fn for every record topic holds now, partition by partition in
- * offset order (r->op from the "op" header; valid during the call).  A
+ * offset order (r->op from the "op" header, NULL without one — as eddy
+ * writes +I; valid during the call).  A
  * topic that does not exist holds nothing.  EDDY_OK, or EDDY_ERUNTIME. */
 EDDY_API int eddy_broker_read(eddy_broker *b, const char *topic, void (*fn)(void *ctx, const eddy_record *r), void *ctx,
                               char *err, size_t errlen);

@@ -106,12 +106,16 @@ def _json(msg, what, data):
 
 
 def op_of(m):
-    """The `op` header of a retract record: +I, -U, +U or -D."""
+    """The row kind of a retract record: its `op` header, -U, +U or -D; a
+    record without one is +I (eddy writes no header on inserts)."""
     ops = [v for h, v in m.headers if h == "op"]
-    check(len(ops) == 1, "record at partition %d offset %d has %d 'op' headers (%r), expected 1"
+    check(len(ops) <= 1, "record at partition %d offset %d has %d 'op' headers (%r), expected at most 1"
           % (m.partition, m.offset, len(ops), m.headers))
+    if not ops:
+        return "+I"
     op = ops[0].decode("utf-8", "replace") if ops[0] is not None else None
-    check(op in ("+I", "-U", "+U", "-D"), "record at partition %d offset %d has op %r" % (m.partition, m.offset, op))
+    check(op in ("-U", "+U", "-D"), "record at partition %d offset %d has op %r (+I is written without a header)"
+          % (m.partition, m.offset, op))
     return op
 
 
