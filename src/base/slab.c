@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
 #include <sys/mman.h>
 
 #define BLOCK_MIN (64 * 1024)
@@ -15,10 +16,77 @@
 
 struct SlabBlock {
     SlabBlock *next;                 /* older block */
+    size_t     size;                 /* bytes, header included */
     _Alignas(16) char data[];        /* chunks */
 };
 
 void slab_init(Slab *s) { memset(s, 0, sizeof *s); }
+
+/* ---- the pager: pre-faulted 2 MiB blocks (slab.h) ------------------------
+ *
+ *   pool_take   a block from the pool, or NULL when it is empty (the caller
+ *               allocates one itself); the first call starts the pager
+ *   pool_give   a freed block back into the pool (true), or false when the
+ *               pool is full (the caller frees it)
+ *   pager       while the pool holds fewer than SLAB_POOL blocks: allocate
+ *               one, write a byte per 4 KiB page, put it in; else wait
+ *
+ * One mutex guards the pool; slabs themselves stay single-owner.  When the
+ * pager cannot be started (pthread_create fails) slabs allocate as before. */
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  pool_cv = PTHREAD_COND_INITIALIZER;
+static void *pool[SLAB_POOL];
+static int   npool;
+static bool  pager_started;
+
+static void *pager(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&pool_mu);
+    for (;;) {
+        while (npool >= SLAB_POOL) pthread_cond_wait(&pool_cv, &pool_mu);
+        pthread_mutex_unlock(&pool_mu);
+        volatile char *p = slab_huge_alloc(BLOCK_MAX, false);
+        for (size_t i = 0; i < BLOCK_MAX; i += 4096) p[i] = 0;
+        pthread_mutex_lock(&pool_mu);
+        if (npool < SLAB_POOL) pool[npool++] = (void *)p;
+        else free((void *)p);
+    }
+    return NULL;
+}
+
+static void *pool_take(void)
+{
+    void *p = NULL;
+    pthread_mutex_lock(&pool_mu);
+    if (!pager_started) {
+        pthread_t t;
+        pthread_attr_t at;
+        pager_started = true;   /* tried once: a failure leaves the pool empty */
+        if (pthread_attr_init(&at) == 0) {
+            pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+            pthread_attr_setstacksize(&at, 64 * 1024);
+            (void)pthread_create(&t, &at, pager, NULL);
+            pthread_attr_destroy(&at);
+        }
+    }
+    if (npool) p = pool[--npool];
+    pthread_cond_signal(&pool_cv);
+    pthread_mutex_unlock(&pool_mu);
+    return p;
+}
+
+static bool pool_give(void *p)
+{
+    bool kept = false;
+    pthread_mutex_lock(&pool_mu);
+    if (npool < SLAB_POOL) {
+        pool[npool++] = p;
+        kept = true;
+    }
+    pthread_mutex_unlock(&pool_mu);
+    return kept;
+}
 
 void *slab_huge_alloc(size_t bytes, bool zero)
 {
@@ -50,8 +118,10 @@ void *slab_alloc(Slab *s, size_t size)
     }
     if (s->left < size) {
         size_t bytes = s->next ? s->next : BLOCK_MIN;
-        SlabBlock *b = bytes < BLOCK_MAX ? malloc(bytes) : slab_huge_alloc(bytes, false);
+        SlabBlock *b = bytes < BLOCK_MAX ? malloc(bytes) : pool_take();
+        if (!b && bytes >= BLOCK_MAX) b = slab_huge_alloc(bytes, false);
         if (!b) abort();   /* out of memory: the library does not print */
+        b->size = bytes;
         b->next = s->blocks;
         s->blocks = b;
         s->cur = b->data;
@@ -80,7 +150,7 @@ void slab_free_all(Slab *s)
 {
     for (SlabBlock *b = s->blocks; b;) {
         SlabBlock *next = b->next;
-        free(b);
+        if (b->size != BLOCK_MAX || !pool_give(b)) free(b);
         b = next;
     }
     slab_init(s);

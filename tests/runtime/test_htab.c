@@ -1,7 +1,8 @@
 /*
  * test_htab.c — the byte-keyed hash table (htab.c) and the row-key
  * encoding that feeds it (rowkey.c): a million entries with deletes,
- * iteration with removal, memory per entry, and rowkey round trips.
+ * iteration with removal, memory per entry, and rowkey round trips; the
+ * slab (slab.c) that holds entries, with its pool of pre-faulted blocks.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include "htab.h"
 #include "rowkey.h"
+#include "slab.h"
 
 /* A caller's entry: the key bytes inline. */
 typedef struct Ent {
@@ -254,6 +256,55 @@ static void test_rowkey_equality(void **state)
     }
 }
 
+/* Fills chunk i (size sz) with a pattern of its own. */
+static void slab_fill(unsigned char *p, size_t sz, uint32_t i)
+{
+    for (size_t b = 0; b < sz; b++) p[b] = (unsigned char)(i * 31u + b);
+}
+
+static bool slab_intact(const unsigned char *p, size_t sz, uint32_t i)
+{
+    for (size_t b = 0; b < sz; b++)
+        if (p[b] != (unsigned char)(i * 31u + b)) return false;
+    return true;
+}
+
+/* Two slabs of 24 MiB each (2 MiB blocks, some from the pager's pool,
+ * some the pool got back from a freed slab), chunks of mixed sizes given
+ * back and taken again: no chunk overlaps another (every pattern intact),
+ * and freeing one slab leaves the other's chunks alone. */
+static void test_slab(void **state)
+{
+    (void)state;
+    enum { N = 300000 };
+    static unsigned char *a[N], *b[N];
+    Slab sa, sb;
+    slab_init(&sa);
+    slab_init(&sb);
+    for (uint32_t i = 0; i < N; i++) {
+        size_t sz = 8 + (i % 20) * 8;   /* 8 .. 160 bytes */
+        a[i] = slab_alloc(&sa, sz);
+        slab_fill(a[i], sz, i);
+    }
+    for (uint32_t i = 0; i < N; i += 2) slab_release(&sa, a[i], 8 + (i % 20) * 8);
+    for (uint32_t i = 0; i < N; i += 2) {   /* the same sizes again: from the free lists */
+        a[i] = slab_alloc(&sa, 8 + (i % 20) * 8);
+        slab_fill(a[i], 8 + (i % 20) * 8, i);
+    }
+    for (int round = 0; round < 3; round++) {   /* sb's blocks go back to the pool and come out again */
+        for (uint32_t i = 0; i < N; i++) {
+            size_t sz = 16 + (i % 10) * 8;
+            b[i] = slab_alloc(&sb, sz);
+            slab_fill(b[i], sz, i + 7u * (uint32_t)round);
+        }
+        for (uint32_t i = 0; i < N; i++) assert_true(slab_intact(b[i], 16 + (i % 10) * 8, i + 7u * (uint32_t)round));
+        slab_free_all(&sb);
+    }
+    for (uint32_t i = 0; i < N; i++) assert_true(slab_intact(a[i], 8 + (i % 20) * 8, i));
+    slab_free_all(&sa);
+    assert_null(sa.blocks);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_rowkey_roundtrip),
         cmocka_unit_test(test_rowkey_equality),
+        cmocka_unit_test(test_slab),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
