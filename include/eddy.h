@@ -20,7 +20,10 @@
  *    A NULL handle, record or output pointer given to a function that
  *    returns a code is EDDY_EMISUSE, like an index out of range.
  *  - No global state: engines are independent; one engine must not be used
- *    from two threads at once.
+ *    from two threads at once.  (Below the API, jobs whose state grows
+ *    past a few MiB share one pool of pre-faulted 2 MiB blocks, kept
+ *    filled by a background thread the first such job starts: at most
+ *    8 MiB, held until the process exits.)
  *  - Ownership is stated per function.  Destroy functions accept NULL.
  *    Strings returned as `char *` are the caller's, freed with eddy_free().
  */

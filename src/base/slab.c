@@ -55,6 +55,15 @@ static void *pager(void *arg)
     return NULL;
 }
 
+/* A child of fork() has no pager and may have copied the mutex locked:
+ * it starts afresh, with the blocks the pool held. */
+static void pool_atfork_child(void)
+{
+    pthread_mutex_init(&pool_mu, NULL);
+    pthread_cond_init(&pool_cv, NULL);
+    pager_started = false;
+}
+
 static void *pool_take(void)
 {
     void *p = NULL;
@@ -62,6 +71,8 @@ static void *pool_take(void)
     if (!pager_started) {
         pthread_t t;
         pthread_attr_t at;
+        static bool atfork;
+        if (!atfork) atfork = pthread_atfork(NULL, NULL, pool_atfork_child) == 0;
         pager_started = true;   /* tried once: a failure leaves the pool empty */
         if (pthread_attr_init(&at) == 0) {
             pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
