@@ -38,6 +38,7 @@
 #include "codec.h"
 #include "eval.h"
 #include "exec.h"
+#include "join_rows.h"
 #include "keyed.h"
 #include "rowkey.h"
 #include "state.h"
@@ -95,16 +96,6 @@ static const void *bucket_key(const void *entry, size_t *len)
     const Bucket *b = entry;
     *len = b->klen;
     return b->key;
-}
-
-/* The length of the [side][length][join key] prefix of an entry key, or 0 if unreadable. */
-static size_t prefix_len(const unsigned char *k, size_t klen)
-{
-    if (klen < 2) return 0;
-    const unsigned char *p = k + 1, *end = k + klen;
-    uint64_t n;
-    if (rowkey_get_varint(&p, end, &n) || n > (uint64_t)(end - p)) return 0;
-    return (size_t)(p - k) + (size_t)n;
 }
 
 /* Can no row of the other side that is not late meet a row of time t any more? */
@@ -215,11 +206,7 @@ static int rec_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
     (void)s;
     (void)row;   /* packed: no texts */
     const IRec *r = rec_of(e);
-    unsigned char v[3 * ROWKEY_VARINT_MAX];
-    size_t n = rowkey_put_varint(v, rowkey_zigzag(r->count));
-    n += rowkey_put_varint(v + n, rowkey_zigzag(r->unmatched));
-    n += rowkey_put_varint(v + n, rowkey_zigzag(r->time));
-    sb_putn(val, (const char *)v, n);
+    join_rows_put(val, r->count, r->unmatched, r->time);
     return 0;
 }
 
@@ -227,23 +214,14 @@ static int rec_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
 {
     IJoinState *st = s->priv;
     IRec *r = rec_of(e);
-    const unsigned char *p = val, *end = p + vlen;
-    const unsigned char *k = keyed_key(e);
-    uint64_t c, u, t;
-    size_t pl = prefix_len(k, e->klen);
-    const unsigned char *kp = k + 1;
-    uint64_t jl = 0;
-    bool ok = pl && k[0] < 2 && !rowkey_get_varint(&p, end, &c) && !rowkey_get_varint(&p, end, &u) && !rowkey_get_varint(&p, end, &t) &&
-              p == end && rowkey_unzigzag(c) > 0 && rowkey_unzigzag(u) >= 0 && !rowkey_get_varint(&kp, k + e->klen, &jl);
-    if (ok) {
-        const ISide *sd = &st->side[k[0]];
-        ok = !rowkey_decode((const char *)kp, (size_t)jl, st->key_types, st->kv, st->nkeys, NULL) &&
-             !rowkey_decode((const char *)k + pl, e->klen - pl, sd->types, st->scratch, sd->ncols, NULL);
-    }
-    if (!ok) return job_fail(s->job, "state file: a row of IntervalJoin is unreadable (is the file damaged?)");
-    r->count = rowkey_unzigzag(c);
-    r->unmatched = rowkey_unzigzag(u);
-    r->time = rowkey_unzigzag(t);
+    const Type *types[2] = {st->side[0].types, st->side[1].types};
+    const int ncols[2] = {st->side[0].ncols, st->side[1].ncols};
+    int64_t num[3];
+    if (join_rows_get(keyed_key(e), e->klen, val, vlen, st->key_types, st->kv, st->nkeys, types, ncols, st->scratch, num) < 0)
+        return job_fail(s->job, "state file: a row of IntervalJoin is unreadable (is the file damaged?)");
+    r->count = num[0];
+    r->unmatched = num[1];
+    r->time = num[2];
     r->bucket = NULL;
     return 0;   /* linked by ij_restore, in time order */
 }
@@ -269,7 +247,7 @@ static int ij_restore(OpState *s, StateStore *store, int op)
         for (KeyedEntry *e; (e = htab_iter_next(&st->rows.table, &it));) all[i++] = e;
         for (i = 0; i < n; i++) {
             const unsigned char *k = keyed_key(all[i]);
-            link_rec(s, all[i], bucket_get(s, k, prefix_len(k, all[i]->klen), true));
+            link_rec(s, all[i], bucket_get(s, k, join_rows_prefix(k, all[i]->klen), true));
         }
         free(all);
     }
@@ -363,7 +341,7 @@ static void put_stored(OpState *s, Value *dst, int sd, const KeyedEntry *e)
 {
     IJoinState *st = s->priv;
     const unsigned char *k = keyed_key(e);
-    size_t pl = prefix_len(k, e->klen);
+    size_t pl = join_rows_prefix(k, e->klen);
     const ISide *x = &st->side[sd];
     rowkey_decode((const char *)k + pl, e->klen - pl, x->types, dst + x->off, x->ncols, &s->job->batch_arena);
 }

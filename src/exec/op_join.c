@@ -47,6 +47,7 @@
 #include "codec.h"
 #include "eval.h"
 #include "exec.h"
+#include "join_rows.h"
 #include "keyed.h"
 #include "rowkey.h"
 #include "state.h"
@@ -172,16 +173,6 @@ static const void *entry_key(const void *entry, size_t *len)
     const KeyedEntry *e = entry;
     *len = e->klen;
     return keyed_key(e);
-}
-
-/* The length of the [side][length][join key] prefix of an entry key, or 0 if unreadable. */
-static size_t prefix_len(const unsigned char *k, size_t klen)
-{
-    if (klen < 2) return 0;
-    const unsigned char *p = k + 1, *end = k + klen;
-    uint64_t n;
-    if (rowkey_get_varint(&p, end, &n) || n > (uint64_t)(end - p)) return 0;
-    return (size_t)(p - k) + (size_t)n;
 }
 
 /* ---- the index: buckets and the TTL list ---- */
@@ -337,14 +328,10 @@ static int rec_save(OpState *s, const KeyedEntry *e, StrBuf *val, Value *row)
     (void)row;   /* packed: no texts */
     const JoinState *st = s->priv;
     const JoinRec *r = rec_of(e);
-    unsigned char v[3 * ROWKEY_VARINT_MAX];
     /* What the row does not keep is stored as 0 matches (read only by
      * outer, semi and anti joins, whose rows keep them) and written now
      * (a restart with a TTL counts it from this checkpoint). */
-    size_t n = rowkey_put_varint(v, rowkey_zigzag(r->count));
-    n += rowkey_put_varint(v + n, rowkey_zigzag(st->keep_assoc ? r->assoc : 0));
-    n += rowkey_put_varint(v + n, rowkey_zigzag(st->ttl > 0 ? r->touched : s->job->clock_ms));
-    sb_putn(val, (const char *)v, n);
+    join_rows_put(val, r->count, st->keep_assoc ? r->assoc : 0, st->ttl > 0 ? r->touched : s->job->clock_ms);
     return 0;
 }
 
@@ -352,24 +339,17 @@ static int rec_load(OpState *s, KeyedEntry *e, const void *val, size_t vlen)
 {
     JoinState *st = s->priv;
     JoinRec *r = rec_of(e);
-    const unsigned char *p = val, *end = p + vlen;
     const unsigned char *k = keyed_key(e);
-    uint64_t c, a, t;
-    size_t pl = prefix_len(k, e->klen);
-    const unsigned char *kp = k + 1;
-    uint64_t jl = 0;
-    bool ok = pl && k[0] < 2 && !rowkey_get_varint(&p, end, &c) && !rowkey_get_varint(&p, end, &a) && !rowkey_get_varint(&p, end, &t) &&
-              p == end && rowkey_unzigzag(c) > 0 && rowkey_unzigzag(a) >= 0 && !rowkey_get_varint(&kp, k + e->klen, &jl);
-    if (ok) {
-        const Side *sd = &st->side[k[0]];
-        ok = !rowkey_decode((const char *)kp, (size_t)jl, st->key_types, st->kv, st->nkeys, NULL) &&
-             !rowkey_decode((const char *)k + pl, e->klen - pl, sd->types, st->scratch, sd->ncols, NULL);
-    }
-    if (!ok) return job_fail(s->job, "state file: a row of Join is unreadable (is the file damaged?)");
-    r->count = rowkey_unzigzag(c);
-    if (st->keep_assoc) r->assoc = rowkey_unzigzag(a);
-    if (st->ttl > 0) r->touched = rowkey_unzigzag(t);
-    link_rec(s, e, bucket_get(s, k + 1, pl - 1, true), st->side[k[0]].loose ? keyed_hash(k, e->klen) : 0);
+    const Type *types[2] = {st->side[0].types, st->side[1].types};
+    const int ncols[2] = {st->side[0].ncols, st->side[1].ncols};
+    int64_t num[3];
+    int side = join_rows_get(k, e->klen, val, vlen, st->key_types, st->kv, st->nkeys, types, ncols, st->scratch, num);
+    if (side < 0) return job_fail(s->job, "state file: a row of Join is unreadable (is the file damaged?)");
+    r->count = num[0];
+    if (st->keep_assoc) r->assoc = num[1];
+    if (st->ttl > 0) r->touched = num[2];
+    size_t pl = join_rows_prefix(k, e->klen);
+    link_rec(s, e, bucket_get(s, k + 1, pl - 1, true), st->side[side].loose ? keyed_hash(k, e->klen) : 0);
     return 0;
 }
 
@@ -556,7 +536,7 @@ static void put_side(OpState *s, Value *dst, int sd, const Value *row, bool keep
 static void decode_stored(JoinState *st, const KeyedEntry *e, int sd, Value *dst)
 {
     const unsigned char *k = keyed_key(e);
-    size_t pl = prefix_len(k, e->klen);
+    size_t pl = join_rows_prefix(k, e->klen);
     const Side *x = &st->side[sd];
     rowkey_decode((const char *)k + pl, e->klen - pl, x->types, dst + x->off, x->ncols, NULL);
 }
