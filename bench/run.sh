@@ -56,8 +56,9 @@
 # fastest: on a shared machine the fastest run of one phase and of another
 # may come from quiet and busy moments alike).
 set -euo pipefail
-# One job on one thread, as these figures always were (`eddy run` uses every
-# core by default; bench/run.sh's *_p2 phases ask for 2 worker threads).
+# One job on one thread, as these figures always were (also `eddy run`'s
+# default unless EDDY_PARALLELISM says otherwise: this pins it against a
+# caller's environment; the *_p2 phases ask for 2 worker threads).
 export EDDY_PARALLELISM=${EDDY_PARALLELISM:-1}
 
 N=${1:-1000000}
