@@ -38,38 +38,27 @@ die() {
     exit 1
 }
 cleanup() {
-    if [ -n "$BPID" ]; then
-        kill "$BPID" 2>/dev/null || true
-        wait "$BPID" 2>/dev/null || true
-    fi
+    bench_broker_stop
     if [ "${KEEP:-0}" = 1 ]; then log "avro_bench: outputs kept in $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+. "$HERE/lib.sh"
 
 log "avro_bench: building eddy (Release) in $BUILD"
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEDDY_TESTS=OFF > "$WORK/build.log" 2>&1 || die "cmake failed"
-cmake --build "$BUILD" -j2 --target eddy >> "$WORK/build.log" 2>&1 || die "build failed: see $WORK/build.log"
+bench_build "$BUILD" eddy
 EDDY=$BUILD/eddy
-LIBS=$(pkg-config --libs rdkafka sqlite3 avro-c jansson libcurl libmicrohttpd)
-gcc -O2 -Wall -I"$ROOT/src" -I"$ROOT/include" -I"$BUILD/gen" -o "$WORK/avro_bench" "$HERE/avro_bench.c" "$BUILD/libeddy.a" \
-    $LIBS -lpthread -lm || die "cannot build avro_bench"
+# shellcheck disable=SC2046
+gcc -O2 -Wall $(bench_includes "$BUILD") -o "$WORK/avro_bench" "$HERE/avro_bench.c" $(bench_libs "$BUILD") ||
+    die "cannot build avro_bench"
 gcc -O2 -Wall -o "$WORK/raw_consumer" "$HERE/raw_consumer.c" -lrdkafka || die "cannot build raw_consumer"
 
 log "avro_bench: decode alone"
 "$WORK/avro_bench" "$N" 5 | tee "$WORK/micro.txt"
 micro() { awk -v k="$1" 'index($0, k) == 1 { print $NF }' "$WORK/micro.txt"; }
 
-"$EDDY" broker --topic orders_json:16 --topic orders_avro:16 --topic sum_json:4 --topic sum_avro:4 \
-    > "$WORK/broker.out" 2> "$WORK/broker.err" &
-BPID=$!
-for _ in $(seq 200); do
-    [ "$(wc -l < "$WORK/broker.out")" -ge 2 ] && break
-    sleep 0.05
-done
-B=$(sed -n 1p "$WORK/broker.out")
-R=$(sed -n 2p "$WORK/broker.out")
-case $R in http://127.0.0.1:[0-9]*) ;; *) die "eddy broker did not start" ;; esac
+bench_broker --topic orders_json:16 --topic orders_avro:16 --topic sum_json:4 --topic sum_avro:4
+case $R in http://127.0.0.1:[0-9]*) ;; *) die "eddy broker did not start its registry" ;; esac
 
 "$EDDY" gen orders --topic orders_json --count "$N" --seed 1 --bootstrap "$B" 2> "$WORK/gen_json.err" || die "gen json"
 "$EDDY" gen orders --topic orders_avro --count "$N" --seed 1 --bootstrap "$B" --format avro-confluent --registry "$R" \

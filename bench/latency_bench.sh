@@ -55,23 +55,17 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-if [ -z "${EDDY:-}" ]; then
-    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEDDY_TESTS=OFF >/dev/null
-    cmake --build "$BUILD" -j2 --target eddy >/dev/null
-    EDDY=$BUILD/eddy
-fi
+die() { echo "latency_bench: $*" >&2; exit 1; }
+. "$HERE/lib.sh"
+bench_eddy "$BUILD"
 PROBE=$WORK/latency_probe
 ${CC:-cc} -O2 -o "$PROBE" "$HERE/latency_probe.c" -lrdkafka
 
 cd "$WORK"
 topics=()
 for r in $(seq "$REPEAT"); do for c in $CONFIGS; do topics+=(--topic "lat_${c}_$r:16"); done; done
-"$EDDY" broker "${topics[@]}" > broker.out 2> broker.err &
-BPID=$!
-for _ in $(seq 100); do [ "$(wc -l < broker.out)" -ge 2 ] && break; sleep 0.1; done
-BS=$(head -1 broker.out)
-[ -n "$BS" ] || { cat broker.err >&2; echo "latency_bench: the broker did not start" >&2; exit 1; }
+bench_broker "${topics[@]}"
+BS=$B
 echo "broker at $BS; $RATE orders/s, ${WARMUP} s warm-up + ${SECS} s measured, $REPEAT round(s) of: $CONFIGS" >&2
 
 job_sql() {   # $1 config, $2 topic

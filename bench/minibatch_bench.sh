@@ -32,19 +32,13 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-if [ -z "${EDDY:-}" ]; then
-    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEDDY_TESTS=OFF >/dev/null
-    cmake --build "$BUILD" -j2 --target eddy >/dev/null
-    EDDY=$BUILD/eddy
-fi
+die() { echo "minibatch_bench: $*" >&2; exit 1; }
+. "$HERE/lib.sh"
+bench_eddy "$BUILD"
 
 cd "$WORK"
-"$EDDY" broker --topic orders_raw:16 > broker.out 2> broker.err &
-BPID=$!
-for _ in $(seq 100); do [ "$(wc -l < broker.out)" -ge 2 ] && break; sleep 0.1; done
-BS=$(head -1 broker.out)
-[ -n "$BS" ] || { cat broker.err >&2; echo "minibatch_bench: the broker did not start" >&2; exit 1; }
+bench_broker --topic orders_raw:16
+BS=$B
 "$EDDY" gen orders --bootstrap "$BS" --topic orders_raw --count "$N" --users 100000 --seed 1 > /dev/null 2> gen.err ||
     { cat gen.err >&2; exit 1; }
 echo "broker at $BS; $N orders; $REPEAT round(s)" >&2

@@ -78,10 +78,7 @@ die() {
     exit 1
 }
 cleanup() {
-    if [ -n "$BPID" ]; then
-        kill "$BPID" 2>/dev/null || true
-        wait "$BPID" 2>/dev/null || true
-    fi
+    bench_broker_stop
     if [ "${KEEP:-0}" = 1 ] || [ "${PROFILE:-0}" = 1 ]; then
         log "bench: outputs kept in $WORK"
     else
@@ -90,19 +87,13 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+. "$HERE/lib.sh"
 
 case $N in '' | *[!0-9]*) die "usage: bench/run.sh [N]" ;; esac
 
 # ---- build ---------------------------------------------------------------
 EDDY_GIVEN=${EDDY:-}
-if [ -z "${EDDY:-}" ]; then
-    log "bench: building eddy (Release) in $BUILD"
-    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEDDY_TESTS=OFF \
-        > "$WORK/build.log" 2>&1 || die "cmake failed: see $WORK/build.log"
-    cmake --build "$BUILD" -j2 --target eddy >> "$WORK/build.log" 2>&1 ||
-        die "build failed: see $WORK/build.log"
-    EDDY=$BUILD/eddy
-fi
+bench_eddy "$BUILD"
 gcc -O2 -Wall -o "$WORK/raw_consumer" "$HERE/raw_consumer.c" -lrdkafka ||
     die "cannot build raw_consumer (librdkafka-dev installed?)"
 
@@ -125,22 +116,12 @@ NOSTATE=0
 # (The *-x0 topics are the internal topics of the --parallelism 2 phases'
 # exchanges: 16 partitions, as the mock keeps only ~5 MiB per partition and
 # every round writes them again.)
-"$EDDY" broker --topic orders_raw:16 --topic orders_summary:16 \
+bench_broker --topic orders_raw:16 --topic orders_summary:16 \
     --topic orders_by_user:16 --topic orders_copy:16 \
     --topic sales_per_minute:16 --topic sales_last_minute:16 \
     --topic users:16 --topic orders_enriched:16 --topic auths:16 --topic pays:16 --topic matched:16 \
     --topic top_users:16 --topic orders_dedup:16 --topic orders_tagged:16 \
-    --topic orders_summary-x0:16 --topic orders_by_user-x0:16 \
-    > "$WORK/broker.out" 2> "$WORK/broker.err" &
-BPID=$!
-B=
-for _ in $(seq 200); do
-    B=$(head -n 1 "$WORK/broker.out" 2>/dev/null || true)
-    [ -n "$B" ] && break
-    kill -0 "$BPID" 2>/dev/null || break
-    sleep 0.05
-done
-case $B in 127.0.0.1:[0-9]*) ;; *) die "eddy broker did not start" ;; esac
+    --topic orders_summary-x0:16 --topic orders_by_user-x0:16
 TCK=$(getconf CLK_TCK)
 broker_ticks() { awk '{print $14 + $15}' "/proc/$BPID/stat"; }
 

@@ -26,18 +26,11 @@ BPID=
 cleanup() { [ -n "$BPID" ] && kill "$BPID" 2> /dev/null; wait 2> /dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 die() { echo "shuffle_bytes: $*" >&2; exit 1; }
+. "$HERE/lib.sh"
 [ -x "$EDDY" ] || die "no eddy at $EDDY (build it, or set EDDY)"
 
-"$EDDY" broker --topic orders_raw:16 --topic orders_summary:16 --topic orders_summary-x0:16 \
-    --topic orders_by_user:16 --topic orders_by_user-x0:16 > "$WORK/broker.out" 2> "$WORK/broker.err" &
-BPID=$!
-B=
-for _ in $(seq 100); do
-    B=$(head -n 1 "$WORK/broker.out" 2> /dev/null || true)
-    case $B in 127.0.0.1:[0-9]*) break ;; esac
-    sleep 0.1
-done
-case $B in 127.0.0.1:[0-9]*) ;; *) die "eddy broker did not start: $(cat "$WORK/broker.err")" ;; esac
+bench_broker --topic orders_raw:16 --topic orders_summary:16 --topic orders_summary-x0:16 \
+    --topic orders_by_user:16 --topic orders_by_user-x0:16
 "$EDDY" gen orders --topic orders_raw --count "$N" --seed 42 --users 100000 --bootstrap "$B" 2> "$WORK/gen.err" ||
     die "eddy gen failed: $(cat "$WORK/gen.err")"
 

@@ -79,13 +79,11 @@ die() {
     exit 1
 }
 cleanup() {
-    if [ -n "$BPID" ]; then
-        kill "$BPID" 2>/dev/null || true
-        wait "$BPID" 2>/dev/null || true
-    fi
+    bench_broker_stop
     if [ "${KEEP:-0}" = 1 ]; then log "state_bench: outputs kept in $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
+. "$HERE/lib.sh"
 has() { case " $PARTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # kv LINE KEY: the value of KEY=VALUE in a line of state_bench output.
 kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n 1; }
@@ -96,25 +94,17 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 # ---- build ----------------------------------------------------------------
 log "state_bench: building a Release tree in $BUILD"
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEDDY_TESTS=OFF >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target eddy eddy_static >/dev/null
+bench_build "$BUILD" eddy eddy_static
 EDDY=$BUILD/eddy
-CFLAGS="-O2 -g -Wall -Wextra -I$ROOT/include -I$ROOT/src -I$BUILD/gen"
-# Link exactly what the eddy executable links after libeddy.a (its
-# dependencies grow: Avro, a schema registry client...).
-LIBS="$BUILD/libeddy.a $(sed -n 's/.*libeddy\.a//p' "$BUILD/CMakeFiles/eddy.dir/link.txt") -lpthread -lm"
+CFLAGS="-O2 -g -Wall -Wextra $(bench_includes "$BUILD")"
+LIBS=$(bench_libs "$BUILD")
 # shellcheck disable=SC2086
 cc $CFLAGS "$S/state_bench.c" $LIBS -o "$WORK/state_bench"
 cc -O2 -Wall -Wextra "$S/sqlite_layouts.c" -lsqlite3 -o "$WORK/sqlite_layouts"
 SB=$WORK/state_bench
 
 # ---- broker and data ---------------------------------------------------------
-"$EDDY" broker --topic orders_raw:16 --topic summary_out:16 --topic by_user_out:16 --topic by_order_out:16 \
-    >"$WORK/broker.out" 2>"$WORK/broker.err" &
-BPID=$!
-for _ in $(seq 100); do [ -s "$WORK/broker.out" ] && break; sleep 0.1; done
-B=$(head -n 1 "$WORK/broker.out")
-[[ $B == 127.0.0.1:* ]] || die "no broker address"
+bench_broker --topic orders_raw:16 --topic summary_out:16 --topic by_user_out:16 --topic by_order_out:16
 log "state_bench: broker at $B; producing $N orders (1M users) into orders_raw:16"
 "$EDDY" gen orders --topic orders_raw --count "$N" --seed 1 --users 1000000 --bootstrap "$B" 2>"$WORK/gen.err" ||
     die "eddy gen: $(cat "$WORK/gen.err")"

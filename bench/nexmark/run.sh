@@ -76,12 +76,8 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- eddy ------------------------------------------------------------------
-if [ -z "${EDDY:-}" ]; then
-    log "nexmark: building a Release eddy in $BUILD"
-    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$BUILD" --target eddy -j2 >/dev/null
-    EDDY=$BUILD/eddy
-fi
+. "$ROOT/bench/lib.sh"
+bench_eddy "$BUILD"
 
 # ---- what each query writes: its sink topic and how to count its result ----
 # append: records; upsert / retract: rows of the final table; sum:F: q12's
@@ -110,14 +106,7 @@ P=$(( N * 400 / (4 * 1024 * 1024) + 4 ))
 topics=(--topic "nexmark:$P")
 for q in $QUERIES; do topics+=(--topic "nexmark_$q:$P"); done
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then BROKER_PIN=(taskset -c 1); else BROKER_PIN=(); fi
-"${BROKER_PIN[@]}" "$EDDY" broker "${topics[@]}" > "$WORK/broker.out" 2> "$WORK/broker.err" &
-BPID=$!
-for _ in $(seq 1 100); do
-    B=$(head -n 1 "$WORK/broker.out" 2>/dev/null || true)
-    case $B in 127.0.0.1:[0-9]*) break ;; esac
-    sleep 0.1
-done
-case $B in 127.0.0.1:[0-9]*) ;; *) die "eddy broker did not start: $(cat "$WORK/broker.err")" ;; esac
+bench_broker "${topics[@]}"
 log "nexmark: broker at $B, topics of $P partitions"
 
 # ---- events, and what each query must produce --------------------------------

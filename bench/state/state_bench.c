@@ -312,7 +312,7 @@ static int mode_pause(const char *bs, const char *sqlpath, const char *state, in
     Sink sink = {kafka_producer_new(bs, NULL, err, sizeof err)};   /* eddy's sink defaults */
     if (!sink.p) die("%s", err);
     int np = 0;
-    kafka_producer_partition_count(sink.p, p->nodes[p->nnodes - 1]->table->conn.topic, 5000, &np, err, sizeof err);
+    kafka_producer_partition_count(sink.p, p->sinks[0]->table->conn.topic, 5000, &np, err, sizeof err);
     j->out = (JobOutput){.ctx = &sink, .emit = sink_emit, .flush = sink_flush};
     /* Records in memory: one mini-batch chunk's worth, rewritten per chunk. */
     enum { MB = 10000 };
@@ -334,7 +334,7 @@ static int mode_pause(const char *bs, const char *sqlpath, const char *state, in
     }
     uint64_t grng = gen_seed(7);
     int64_t next_user = 0, order_id = 0, offset = 0;
-    int64_t offs[1] = {0};
+    SourceOffset offs[1] = {{"orders_raw", 0, 0}};
     int overran = 0;
     double t0 = now_s(), last = t0;
     for (int w = 0; w < windows; w++) {
@@ -356,7 +356,7 @@ static int mode_pause(const char *bs, const char *sqlpath, const char *state, in
                 gen_order_format(&o, keyb[i], GEN_KEY_MAX, &kl, valb[i], GEN_VALUE_MAX, &vl);
                 recs[i] = (RawRecord){.topic = "orders_raw", .offset = offset++, .key = keyb[i], .klen = kl, .val = valb[i], .vlen = vl};
             }
-            if (job_push(j, recs, n) || job_flush(j)) die("%s", j->err);
+            if (job_push(j, 0, recs, n) || job_flush(j)) die("%s", j->err);
             if (kafka_producer_poll(sink.p, err, sizeof err)) die("%s", err);
             done += n;
         }
@@ -371,7 +371,7 @@ static int mode_pause(const char *bs, const char *sqlpath, const char *state, in
         if (j->pending && job_flush(j)) die("%s", j->err);
         if (kafka_producer_flush(sink.p, 60000, err, sizeof err)) die("%s", err);
         double c = now_s();
-        offs[0] = offset;
+        offs[0].offset = offset;
         if (job_checkpoint(j, offs, 1)) die("%s", j->err);
         double d = now_s();
         waitpart[w] = (int64_t)((b - a) * 1e6);
@@ -427,7 +427,7 @@ static int mode_steady(const char *bs, const char *sqlpath, const char *state, d
     Sink sink = {kafka_producer_new(bs, NULL, err, sizeof err)};
     if (!sink.p) die("%s", err);
     int np = 0;
-    const char *topic = p->nodes[p->nnodes - 1]->table->conn.topic;
+    const char *topic = p->sinks[0]->table->conn.topic;
     kafka_producer_partition_count(sink.p, topic, 5000, &np, err, sizeof err);   /* as job_run_kafka: metadata first */
     j->out = (JobOutput){.ctx = &sink, .emit = sink_emit, .flush = sink_flush};
     enum { NREC = 2000000, CHUNK = 10000 };
@@ -447,7 +447,7 @@ static int mode_steady(const char *bs, const char *sqlpath, const char *state, d
         recs[i] = (RawRecord){.topic = "orders_raw", .offset = i, .key = buf + used, .klen = kl, .val = buf + used + kl, .vlen = vl};
         used += kl + vl;
     }
-    int64_t offs[1];
+    SourceOffset offs[1] = {{"orders_raw", 0, 0}};
     int64_t pauses[4096];
     int npauses = 0;
     double t0 = now_s(), last_ckpt = t0, first_pending = 0;
@@ -455,7 +455,7 @@ static int mode_steady(const char *bs, const char *sqlpath, const char *state, d
     int at = 0;
     while (now_s() - t0 < seconds) {
         if (!j->pending) first_pending = now_s();
-        if (job_push(j, recs + at, CHUNK)) die("%s", j->err);
+        if (job_push(j, 0, recs + at, CHUNK)) die("%s", j->err);
         n += CHUNK;
         at = (at + CHUNK) % NREC;
         double t = now_s();
@@ -463,7 +463,7 @@ static int mode_steady(const char *bs, const char *sqlpath, const char *state, d
             if (job_flush(j)) die("%s", j->err);
         if (kafka_producer_poll(sink.p, err, sizeof err)) die("%s", err);
         if (j->state && j->ckpt_interval_ms > 0 && (t - last_ckpt) * 1000 >= (double)j->ckpt_interval_ms) {
-            offs[0] = n;
+            offs[0].offset = n;
             if (job_checkpoint(j, offs, 1)) die("%s", j->err);
             if (npauses < 4096) pauses[npauses++] = j->stats.ckpt_last_us;
             last_ckpt = now_s();
@@ -474,7 +474,7 @@ static int mode_steady(const char *bs, const char *sqlpath, const char *state, d
     if (kafka_producer_flush(sink.p, 60000, err, sizeof err)) die("%s", err);
     double t2 = now_s();
     /* A clean stop, as job_run_kafka's: the last checkpoint, committed. */
-    offs[0] = n;
+    offs[0].offset = n;
     if (j->state && (job_checkpoint(j, offs, 1) || job_checkpoint_sync(j))) die("%s", j->err);
     int64_t psum = 0, pmax = 0;
     for (int i = 0; i < npauses; i++) {
