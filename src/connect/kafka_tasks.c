@@ -593,6 +593,62 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Where the exchanges' readers start when they have no checkpoint
+ * (ts->xstarts) is the job's, not each run's: where the internal topics
+ * ended before the writers of its first run (since a reset) began.  A
+ * reader killed before its first checkpoint, whose writers had committed
+ * rows, would otherwise start on its restart where that run found the
+ * topics — after those rows, which its writers, resuming from their
+ * checkpoints, do not write again.  So the first run records its
+ * positions in every task's state file (meta "exchange_starts": lines
+ * "topic partition offset") before any task runs, and a later run takes
+ * the ones it finds there.  (--group: group_starts, through Kafka.)  0, or
+ * -1 (parent->err). */
+static int task_exchange_starts(TaskSet *ts)
+{
+    if (!ts->state_dir || !ts->nxstarts) return 0;
+    char *found = NULL;
+    int from = -1;
+    for (int i = 0; i < ts->ntasks && !found; i++) {
+        const char *m = ts->tasks[i].job->state ? state_get_meta(ts->tasks[i].job->state, "exchange_starts") : NULL;
+        if (m) found = str_dup(m), from = i;
+    }
+    for (char *line = found, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        else next = line + strlen(line);
+        char *sp1 = strchr(line, ' '), *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL, *end1 = NULL, *end2 = NULL;
+        long part = sp2 ? strtol(sp1 + 1, &end1, 10) : -1;
+        long long off = sp2 ? strtoll(sp2 + 1, &end2, 10) : -1;
+        if (!sp2 || end1 != sp2 || !end2 || *end2 || part < 0 || off < 0) {
+            Task *t = &ts->tasks[from];
+            free(found);
+            return job_fail(ts->parent, "stage %d, task %d: state file %s/s%d-t%d.db: its exchanges' start positions (meta 'exchange_starts') "
+                                        "do not read as lines 'topic partition offset' (is the file damaged?)",
+                            t->stage, t->task, ts->state_dir, t->stage, t->task);
+        }
+        *sp1 = '\0';
+        for (int k = 0; k < ts->nxstarts; k++)
+            if (ts->xstarts[k].partition == part && strcmp(ts->xstarts[k].topic, line) == 0) ts->xstarts[k].offset = off;
+    }
+    free(found);
+    StrBuf v = {0};
+    for (int k = 0; k < ts->nxstarts; k++)
+        sb_printf(&v, "%s%s %d %lld", k ? "\n" : "", ts->xstarts[k].topic, (int)ts->xstarts[k].partition, (long long)ts->xstarts[k].offset);
+    int rc = 0;
+    for (int i = 0; i < ts->ntasks && !rc; i++) {
+        Task *t = &ts->tasks[i];
+        if (!t->job->state) continue;
+        const char *m = state_get_meta(t->job->state, "exchange_starts");
+        if (m && strcmp(m, v.s) == 0) continue;
+        if (state_set_meta(t->job->state, "exchange_starts", v.s))
+            rc = job_fail(ts->parent, "stage %d, task %d: state file %s/s%d-t%d.db: %s", t->stage, t->task, ts->state_dir, t->stage, t->task,
+                          state_errmsg(t->job->state));
+    }
+    sb_free(&v);
+    return rc;
+}
+
 /* Makes every stage's tasks (asking the cluster how many) and opens their
  * state files.  0, 1 when stopped meanwhile, -1 (parent->err). */
 static int make_tasks(TaskSet *ts, volatile sig_atomic_t *stop)
@@ -640,7 +696,7 @@ static int make_tasks(TaskSet *ts, volatile sig_atomic_t *stop)
         task_wire(&ts->tasks[i]);
         if (!ts->group && task_open_state(ts, &ts->tasks[i])) return -1;   /* (--group: when the task is taken) */
     }
-    return 0;
+    return ts->group ? 0 : task_exchange_starts(ts);
 }
 
 

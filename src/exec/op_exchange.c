@@ -14,7 +14,10 @@
  *                          the checkpoint it will belong to
  *     checkpoint E collected (commit hook)
  *                        → remembers E's watermark, ended, idle; later rows
- *                          belong to E + 1
+ *                          belong to E + 1; the state row (gen, E, …) when
+ *                          rows were written since the last one, the
+ *                          watermark or flags moved, or it names an older
+ *                          generation (so the next run goes above this one)
  *     checkpoint E committed (committed hook)
  *                        → a marker (T, gen, E, watermark, ended, idle,
  *                          tasks) to every partition of the topic
@@ -76,7 +79,9 @@ typedef struct XSink {
     Type    *types;       /* its column types */
     Type    *key_types;   /* the exchange key's */
     int      ncols;       /* columns */
-    int64_t  gen;         /* this run's generation */
+    int64_t  gen;         /* this run's generation (0 = not chosen yet: xsink_gen) */
+    int64_t  floor;       /* the lowest it may be: above the generation the state file names */
+    int64_t  s_gen;       /* the generation the state file's row names (0 = none) */
     int64_t  epoch;       /* the epoch rows written now belong to (0 = not yet known) */
     int      nparts;      /* partitions of the topic (0 = not asked yet) */
     bool     wrote;       /* rows written since the last marker or state row */
@@ -106,8 +111,22 @@ static int xsink_init(OpState *s)
     x->key_types = xcalloc((size_t)x->t->nkeycols + 1, sizeof *x->key_types);
     for (int i = 0; i < x->ncols; i++) x->types[i] = x->t->cols[i].type;
     for (int i = 0; i < x->t->nkeycols; i++) x->key_types[i] = x->t->keyexprs ? x->t->keyexprs[i]->type : x->t->cols[x->t->keycols[i]].type;
-    x->gen = wall_us();
     return 0;
+}
+
+/* This run's generation, chosen at its first use — its start (job_start),
+ * not when the Job was made: a Job of a consumer group's task is made long
+ * before the task is taken (when the process starts, or when the task was
+ * given back), and another process may have run the task meanwhile with a
+ * generation of that time.  Above the one the state file names, so a
+ * writer whose clock is behind the last owner's still goes up. */
+static int64_t xsink_gen(XSink *x)
+{
+    if (!x->gen) {
+        x->gen = wall_us();
+        if (x->gen < x->floor) x->gen = x->floor;
+    }
+    return x->gen;
 }
 
 static void xsink_end(OpState *s)
@@ -207,9 +226,10 @@ static int xsink_start(OpState *s, Batch *out)
         /* without a state file the start commits what it wrote (VALUES rows); with one, rows wait for the
          * first checkpoint: this marker commits nothing and ends nothing */
         if (!s->job->state) return xsink_flush(s, out);
-        return xsink_marker(s, x, x->gen, x->epoch - 1, s->stats.watermark, xsink_flags(s) & ~XFLAG_ENDED);
+        return xsink_marker(s, x, xsink_gen(x), x->epoch - 1, s->stats.watermark, xsink_flags(s) & ~XFLAG_ENDED);
     }
     x->r_have = false;
+    xsink_gen(x);
     return xsink_marker(s, x, x->r_gen, x->r_epoch, x->r_wm, x->r_flags);
 }
 
@@ -241,7 +261,7 @@ static int xsink_process(OpState *s, int port, Batch *in, Batch *out)
         }
         x->row.len = 0;
         rowkey_encode(&x->row, x->types, row, NULL, x->ncols);
-        XRecord r = {.type = XREC_DATA, .kind = in->kinds[i], .task = j->task, .gen = x->gen, .epoch = x->epoch,
+        XRecord r = {.type = XREC_DATA, .kind = in->kinds[i], .task = j->task, .gen = xsink_gen(x), .epoch = x->epoch,
                      .ts = in->ts[i], .row = x->row.s, .rowlen = x->row.len};
         x->rec.len = 0;
         xrec_encode(&x->rec, &r);
@@ -263,7 +283,7 @@ static int xsink_flush(OpState *s, Batch *out)
     xsink_epoch(j, x);
     int flags = xsink_flags(s);
     if (!x->wrote && x->m_any && x->m_wm == xsink_wm(s) && x->m_flags == flags) return 0;
-    if (xsink_marker(s, x, x->gen, x->epoch, xsink_wm(s), flags)) return -1;
+    if (xsink_marker(s, x, xsink_gen(x), x->epoch, xsink_wm(s), flags)) return -1;
     x->wrote = false;
     x->epoch++;
     return 0;
@@ -276,19 +296,24 @@ static int xsink_checkpoint(OpState *s, StateBatch *b, int op)
     Job *j = s->job;
     int64_t ckpt = j->ckpt_base + j->stats.checkpoints + 1 + j->writing;
     int flags = xsink_flags(s);
-    if (!x->wrote && x->m_any && x->m_wm == xsink_wm(s) && x->m_flags == flags) return 0;   /* nothing new to commit */
+    int64_t gen = xsink_gen(x);
+    /* Nothing new to commit — unless the file names an older generation:
+     * this checkpoint's marker names this one, which the task's next run
+     * (here or in another process) must go above. */
+    if (!x->wrote && x->m_any && x->m_wm == xsink_wm(s) && x->m_flags == flags && x->s_gen == gen) return 0;
     StrBuf v = {0};
-    put_varint(&v, (uint64_t)x->gen);
+    put_varint(&v, (uint64_t)gen);
     put_varint(&v, (uint64_t)ckpt);
     put_varint(&v, rowkey_zigzag(xsink_wm(s)));
     put_varint(&v, (uint64_t)flags);
     char text[160];
-    snprintf(text, sizeof text, "{\"generation\":%lld,\"epoch\":%lld,\"watermark\":%lld,\"flags\":%d}", (long long)x->gen,
+    snprintf(text, sizeof text, "{\"generation\":%lld,\"epoch\":%lld,\"watermark\":%lld,\"flags\":%d}", (long long)gen,
              (long long)ckpt, (long long)xsink_wm(s), flags);
     state_batch_put(b, op, "w", 1, v.s, v.len, "\"writer\"", text);
     sb_free(&v);
     j->ckpt_written++;
     x->wrote = false;
+    x->s_gen = gen;
     x->m_wm = xsink_wm(s);   /* (as the marker of this checkpoint will say) */
     x->m_flags = flags;
     x->m_any = true;
@@ -325,7 +350,8 @@ static int xsink_restore(OpState *s, StateStore *st, int op)
     if (state_scan(st, op, xsink_load_row, &l) || l.bad)
         return job_fail(s->job, "state file: the exchange writer of '%s' has an unreadable row (is the file damaged?)", x->t->conn.topic);
     if (x->r_have) {
-        if (x->gen <= x->r_gen) x->gen = x->r_gen + 1;   /* a new generation, above every one before */
+        x->floor = x->r_gen + 1;   /* a new generation, above every one before */
+        x->s_gen = x->r_gen;
         x->m_wm = x->r_wm, x->m_flags = x->r_flags, x->m_any = true;
     }
     return 0;
@@ -349,7 +375,7 @@ static int xsink_committed(OpState *s, int64_t ckpt)
     XSink *x = s->priv;
     if (!x->c_ckpt || ckpt < x->c_ckpt) return 0;
     x->c_ckpt = 0;
-    return xsink_marker(s, x, x->gen, ckpt, x->c_wm, x->c_flags);
+    return xsink_marker(s, x, xsink_gen(x), ckpt, x->c_wm, x->c_flags);
 }
 
 static void xsink_fingerprint(const PlanNode *n, StrBuf *out)

@@ -57,9 +57,10 @@ set_tests_properties(e2e/dashboard PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 # A job run as tasks on worker threads (test_parallel.py, docs/scaling.md):
 # parallelism 1, 2 and 3 give the same sinks, per-task state and resume,
 # /jobs and /metrics per task, kill -9 of a parallel run, GROUP BY cut into
-# stages (1, 2, 3 threads) and killed in the middle, a staged job's
-# per-operator counters summed over its stages.  ~5-20 s each.
-foreach(name stateless metrics kill groupby groupby_kill staged_metrics)
+# stages (1, 2, 3 threads) and killed in the middle, its readers restarted
+# without a checkpoint, a staged job's per-operator counters summed over
+# its stages.  ~5-20 s each.
+foreach(name stateless metrics kill groupby groupby_kill fresh_reader staged_metrics)
   eddy_python_test(e2e/parallel_${name} ${CMAKE_CURRENT_LIST_DIR}/test_parallel.py ${name})
   set_tests_properties(e2e/parallel_${name} PROPERTIES TIMEOUT 120)
 endforeach()
@@ -77,11 +78,10 @@ foreach(name same reference kill rebalance three join window)
   eddy_python_test(e2e/group_${name} ${CMAKE_CURRENT_LIST_DIR}/test_group.py ${name})
   set_tests_properties(e2e/group_${name} PROPERTIES TIMEOUT 120)
 endforeach()
-# A known defect, shown by ctest as "Disabled" rather than left out:
-# group_three passed 6 runs of 7 (alone, beside a CPU hog, beside the other
-# group tests), but in one full suite run the table after the clean stop of
-# one of three processes stayed ~2,000 orders short for 60 s while the
-# stage-0 tasks kept being given back and taken again (each process's log
-# ends in such cycles).  Run it by hand:
-#   PYTHONPATH=tests/lib /usr/bin/python3 tests/e2e/test_group.py build-asan/eddy three
-set_tests_properties(e2e/group_three PROPERTIES DISABLED TRUE)
+# group_three was disabled after the table stayed ~2,000 orders short after
+# the clean stop: the exchange writers of three tasks wrote under a
+# generation below the one the readers had seen (the time their Job was
+# made, before the task's last run elsewhere), and the readers dropped
+# their rows (op_exchange.c: a generation is taken when the run starts;
+# runtime/exchange pins it).  Since: 12 passes in a row alone (the machine
+# busy with benchmarks) and 12 beside a CPU hog.

@@ -27,6 +27,13 @@ partition of its input topics, on N worker threads (docs/scaling.md).
   groupby_kill  the same GROUP BY with --parallelism 2 while 30,000 orders
              stream in; kill -9 in the middle, restart: the final table is
              exact (nothing lost or counted twice through the exchange).
+  fresh_reader  the same GROUP BY with --parallelism 2 over 6,000 orders,
+             stopped; the exchange readers' state files removed (readers
+             killed before their first checkpoint: their writers' rows are
+             committed and will not come again); 2,000 more orders and a
+             restart: the readers read the internal topic from where the
+             job's first run began (recorded in every task's state file),
+             not from where the restart found it, so the table is exact.
 """
 import collections
 import json
@@ -305,6 +312,45 @@ def test_groupby_kill(eddy, workdir):
         check_table("GROUP BY user_id after kill -9 and restart", fold_upsert(read_topic(bs, "by_user")), want)
 
 
+def test_fresh_reader(eddy, workdir):
+    with Broker(eddy, workdir, {"orders_raw": 4, "by_user": 4}) as b:
+        bs = b.bootstrap
+        sql = GROUPBY.format(sink="by_user").replace("CREATE TABLE by_user", "SET 'execution.checkpointing.interval' = '300ms';\nCREATE TABLE by_user", 1)
+        path = write_file(workdir, "fresh_reader.sql", sql)
+        state = os.path.join(workdir, "by_user.db.d")
+
+        def want():
+            w = {}
+            for o in orders(bs):
+                n, c = w.get(o["user_id"], (0, 0))
+                w[o["user_id"]] = (n + 1, c + int(o["amount"] * 100))
+            return {ukey(user_id=u): {"user_id": u, "n": n, "total_cents": c} for u, (n, c) in w.items()}
+
+        gen_orders(eddy, bs, "orders_raw", 6000, seed=14, extra=["--users", "500"])
+        job = Job(eddy, bs, path, workdir, "first", extra=["--parallelism", "2"])
+        try:
+            w = want()
+            wait_for("the first run's table", lambda: fold_upsert(read_topic(bs, "by_user")) == w, job=job, timeout=40)
+            rc, err = job.term()
+            check(rc == 0, "exit %s:\n%s" % (rc, err))
+        finally:
+            job.kill()
+        readers = [f for f in os.listdir(state) if f.startswith("s1-")]
+        check(len([f for f in readers if f.endswith(".db")]) == 4, "not 4 reader tasks (s1-t*.db): %s" % sorted(os.listdir(state)))
+        for f in readers:
+            os.unlink(os.path.join(state, f))
+        gen_orders(eddy, bs, "orders_raw", 2000, seed=15, extra=["--users", "500"])
+        job = Job(eddy, bs, path, workdir, "again", extra=["--parallelism", "2"])
+        try:
+            w = want()
+            wait_for("the table after the restart with fresh readers", lambda: fold_upsert(read_topic(bs, "by_user")) == w, job=job, timeout=40)
+            rc, err = job.term()
+            check(rc == 0, "exit %s:\n%s" % (rc, err))
+        finally:
+            job.kill()
+        check_table("GROUP BY user_id, readers restarted without a checkpoint", fold_upsert(read_topic(bs, "by_user")), w)
+
+
 if __name__ == "__main__":
     main({"stateless": test_stateless, "metrics": test_metrics, "kill": test_kill, "groupby": test_groupby,
-          "groupby_kill": test_groupby_kill, "staged_metrics": test_staged_metrics})
+          "groupby_kill": test_groupby_kill, "fresh_reader": test_fresh_reader, "staged_metrics": test_staged_metrics})

@@ -5,7 +5,8 @@
  * only once their writer's checkpoint is committed; a crash between the
  * state commit and the marker loses nothing (the restarted writer sends
  * the marker again); a dead generation's uncommitted rows are dropped; a
- * reader restarted from its checkpoint keeps its pending rows.
+ * reader restarted from its checkpoint keeps its pending rows; a task taken
+ * by a Job made before its last run writes above that run's generation.
  *
  * The job: SET parallelism 2, GROUP BY region into an upsert table, cut
  * into stage 0 (source → calc → local aggregate → exchange) and stage 1
@@ -324,6 +325,68 @@ static void test_reader_restart(void **state)
     job_free(rd);
 }
 
+/* The last marker's generation in the topic, from record `from` on. */
+static int64_t last_marker_gen(const Fx *fx, int from)
+{
+    int64_t gen = -1;
+    XRecord m;
+    char err[128];
+    for (int i = from; i < fx->topic.n; i++) {
+        assert_int_equal(xrec_decode(fx->topic.val[i], fx->topic.len[i], &m, err, sizeof err), 0);
+        if (m.type == XREC_MARKER) gen = m.gen;
+    }
+    return gen;
+}
+
+/* A consumer group's task moves between processes, and a process makes its
+ * task's Job before it takes the task (when it starts, or when it gave the
+ * task back), while another process may run the task meanwhile.  A run's
+ * generation is taken when it starts, above the one the state file names,
+ * and a checkpoint names its run's generation in the file even when the
+ * run wrote no rows: else the next run, its Job made earlier, wrote under
+ * a generation below the one the readers last saw, and they dropped its
+ * rows as a dead run's (e2e/group_three lost the orders of three tasks). */
+static void test_generation_of_a_task_taken_later(void **state)
+{
+    Fx *fx = *state;
+    Job *late = stage_job(fx, 0, NULL);   /* made first, run last: its state file is opened when it is taken */
+    Job *rd = stage_job(fx, 1, NULL);
+    usleep(2000);
+    Job *w = stage_job(fx, 0, "g.db");   /* the first owner: rows, committed */
+    if (job_start(w)) fail_msg("%s", w->err);
+    push_order(w, 0, "eu", 1);
+    writer_checkpoint(w, 1);
+    job_free(w);
+    usleep(2000);
+    w = stage_job(fx, 0, "g.db");   /* the second: no rows, one checkpoint, whose marker names its generation */
+    if (job_start(w)) fail_msg("%s", w->err);
+    int before = fx->topic.n;
+    writer_checkpoint(w, 1);
+    int64_t g2 = last_marker_gen(fx, before);
+    assert_true(g2 > 0);
+    job_free(w);
+    usleep(2000);
+    char path[128], err[1024];
+    snprintf(path, sizeof path, "%s/g.db", fx->dir);
+    if (job_open_state(late, path, false, err, sizeof err)) fail_msg("%s", err);
+    before = fx->topic.n;
+    if (job_start(late)) fail_msg("%s", late->err);
+    assert_int_equal(last_marker_gen(fx, before), g2);   /* the last checkpoint's marker again, as its run named it */
+    before = fx->topic.n;
+    push_order(late, 1, "eu", 2);
+    writer_checkpoint(late, 2);
+    XRecord m;
+    for (int i = before; i < fx->topic.n; i++) {
+        assert_int_equal(xrec_decode(fx->topic.val[i], fx->topic.len[i], &m, err, sizeof err), 0);
+        assert_true(m.gen > g2);
+    }
+    deliver(fx, rd, 0, fx->topic.n);
+    assert_int_equal(fx->seen.n[0], 2);   /* the late run's order too */
+    assert_true(fx->seen.total[0] == 3.0);
+    job_free(late);
+    job_free(rd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +394,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_commit_and_crash_before_marker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_generation_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generation_of_a_task_taken_later, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
