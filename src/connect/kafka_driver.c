@@ -1553,6 +1553,10 @@ static int checkpoint_drain(Driver *d, bool all, volatile sig_atomic_t *stop)
     Job *j = d->job;
     int64_t deadline = 0;
     for (;;) {
+        /* First: acknowledgements already served start the write now, not
+         * after a wait below for deliveries that have all come (a stopping
+         * job's end waited up to 100 ms so, twice). */
+        if (job_checkpoint_poll(j)) return -1;
         long long queued = 0, acked = 0, errs = 0;
         if (d->out.p) kafka_producer_counts(d->out.p, &queued, &acked, &errs);
         if (!j->acking && (!all || acked >= queued)) break;
@@ -1570,7 +1574,6 @@ static int checkpoint_drain(Driver *d, bool all, volatile sig_atomic_t *stop)
             if (kafka_producer_poll(d->out.p, d->err, sizeof d->err))
                 return job_fail(j, "sink '%s': %s", j->plan->nsinks ? j->plan->sinks[0]->table->name : "?", d->err);
         }
-        if (job_checkpoint_poll(j)) return -1;
         if (d->c) watch_broker(d);
         watch_sink(d);
         if (d->precs && now_ms() - d->published >= 250) publish(d);
@@ -1933,7 +1936,7 @@ static int step_end(Driver *d, kafka_msg *msgs, int n)
         d->phase = DRV_STOP;
         return 1;
     }
-    if (j->state && j->ckpt_interval_ms > 0 && now_ms() - d->last_ckpt >= j->ckpt_interval_ms) {
+    if (j->state && j->ckpt_interval_ms > 0 && (now_ms() - d->last_ckpt >= j->ckpt_interval_ms || job_state_outgrown(j))) {
         /* A checkpoint starts only when the previous one is committed: while
          * the writer is busy, changes keep accumulating for the next one
          * instead of the job waiting (the interval stretches under load).
