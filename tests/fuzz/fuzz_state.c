@@ -27,17 +27,31 @@
     } while (0)
 
 static StateStore *store;
+static char path[] = "/tmp/eddy-fuzz-state-XXXXXX";
+
+/* At exit: the store closed and SQLite's -wal and -shm files removed (the
+ * file itself went at once), so that runs leave nothing in /tmp. */
+static void remove_store(void)
+{
+    char side[sizeof path + 8];
+    state_close(store);
+    store = NULL;
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[256] = "";
     if (!store) {
-        char path[] = "/tmp/eddy-fuzz-state-XXXXXX";
         int fd = mkstemp(path);
         FUZZ_CHECK(fd >= 0);
         close(fd);
         FUZZ_CHECK(state_open(path, &store, err, sizeof err) == 0);
         unlink(path);   /* (the open file stays usable: verify_file then refuses to write, which is a clean failure too) */
+        atexit(remove_store);
     }
     StateBatch *b = state_batch_new();
     if (state_batch_decode(b, data, size, err, sizeof err)) {
