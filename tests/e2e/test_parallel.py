@@ -106,6 +106,32 @@ def task_files(d):
     return sorted(f for f in os.listdir(d) if f.endswith(".db")) if os.path.isdir(d) else []
 
 
+def by_user_want(bs):
+    """GROUP BY user_id's final table over every order in orders_raw."""
+    want = {}
+    for o in orders(bs):
+        n, c = want.get(o["user_id"], (0, 0))
+        want[o["user_id"]] = (n + 1, c + int(o["amount"] * 100))
+    return {ukey(user_id=u): {"user_id": u, "n": n, "total_cents": c} for u, (n, c) in want.items()}
+
+
+def run_to_table(eddy, bs, path, workdir, name, what, timeout, meanwhile=None):
+    """Runs the job with 2 worker threads (meanwhile() called once it has
+    started) until its table by_user is by_user_want of every order, then
+    stops it cleanly (exit 0); returns that table."""
+    job = Job(eddy, bs, path, workdir, name, extra=["--parallelism", "2"])
+    try:
+        if meanwhile:
+            meanwhile()
+        want = by_user_want(bs)
+        wait_for(what, lambda: fold_upsert(read_topic(bs, "by_user")) == want, job=job, timeout=timeout)
+        rc, err = job.term()
+        check(rc == 0, "exit %s:\n%s" % (rc, err))
+    finally:
+        job.kill()
+    return want
+
+
 def test_stateless(eddy, workdir):
     with Broker(eddy, workdir, {"orders_raw": 4}) as b:
         bs = b.bootstrap
@@ -257,11 +283,7 @@ def test_groupby(eddy, workdir):
     with Broker(eddy, workdir, {"orders_raw": 4}) as b:
         bs = b.bootstrap
         gen_orders(eddy, bs, "orders_raw", 20000, seed=12, extra=["--users", "3000"])
-        want = {}
-        for o in orders(bs):
-            n, c = want.get(o["user_id"], (0, 0))
-            want[o["user_id"]] = (n + 1, c + int(o["amount"] * 100))
-        want = {ukey(user_id=u): {"user_id": u, "n": n, "total_cents": c} for u, (n, c) in want.items()}
+        want = by_user_want(bs)
         for par in (1, 2, 3):
             sink = "by_user_p%d" % par
             path = write_file(workdir, "%s.sql" % sink, GROUPBY.format(sink=sink))
@@ -296,19 +318,7 @@ def test_groupby_kill(eddy, workdir):
             step("killed the parallel GROUP BY after %d sink records" % len(read_topic(bs, "by_user")))
         finally:
             job.kill()
-        job = Job(eddy, bs, path, workdir, "gkill2", extra=["--parallelism", "2"])
-        try:
-            finish(gen, "eddy gen")
-            want = {}
-            for o in orders(bs):
-                n, c = want.get(o["user_id"], (0, 0))
-                want[o["user_id"]] = (n + 1, c + int(o["amount"] * 100))
-            want = {ukey(user_id=u): {"user_id": u, "n": n, "total_cents": c} for u, (n, c) in want.items()}
-            wait_for("the final table", lambda: fold_upsert(read_topic(bs, "by_user")) == want, job=job, timeout=60)
-            rc, err = job.term()
-            check(rc == 0, "exit %s:\n%s" % (rc, err))
-        finally:
-            job.kill()
+        want = run_to_table(eddy, bs, path, workdir, "gkill2", "the final table", 60, meanwhile=lambda: finish(gen, "eddy gen"))
         check_table("GROUP BY user_id after kill -9 and restart", fold_upsert(read_topic(bs, "by_user")), want)
 
 
@@ -319,36 +329,15 @@ def test_fresh_reader(eddy, workdir):
         path = write_file(workdir, "fresh_reader.sql", sql)
         state = os.path.join(workdir, "by_user.db.d")
 
-        def want():
-            w = {}
-            for o in orders(bs):
-                n, c = w.get(o["user_id"], (0, 0))
-                w[o["user_id"]] = (n + 1, c + int(o["amount"] * 100))
-            return {ukey(user_id=u): {"user_id": u, "n": n, "total_cents": c} for u, (n, c) in w.items()}
-
         gen_orders(eddy, bs, "orders_raw", 6000, seed=14, extra=["--users", "500"])
-        job = Job(eddy, bs, path, workdir, "first", extra=["--parallelism", "2"])
-        try:
-            w = want()
-            wait_for("the first run's table", lambda: fold_upsert(read_topic(bs, "by_user")) == w, job=job, timeout=40)
-            rc, err = job.term()
-            check(rc == 0, "exit %s:\n%s" % (rc, err))
-        finally:
-            job.kill()
+        run_to_table(eddy, bs, path, workdir, "first", "the first run's table", 40)
         readers = [f for f in os.listdir(state) if f.startswith("s1-")]
         check(len([f for f in readers if f.endswith(".db")]) == 4, "not 4 reader tasks (s1-t*.db): %s" % sorted(os.listdir(state)))
         for f in readers:
             os.unlink(os.path.join(state, f))
         gen_orders(eddy, bs, "orders_raw", 2000, seed=15, extra=["--users", "500"])
-        job = Job(eddy, bs, path, workdir, "again", extra=["--parallelism", "2"])
-        try:
-            w = want()
-            wait_for("the table after the restart with fresh readers", lambda: fold_upsert(read_topic(bs, "by_user")) == w, job=job, timeout=40)
-            rc, err = job.term()
-            check(rc == 0, "exit %s:\n%s" % (rc, err))
-        finally:
-            job.kill()
-        check_table("GROUP BY user_id, readers restarted without a checkpoint", fold_upsert(read_topic(bs, "by_user")), w)
+        want = run_to_table(eddy, bs, path, workdir, "again", "the table after the restart with fresh readers", 40)
+        check_table("GROUP BY user_id, readers restarted without a checkpoint", fold_upsert(read_topic(bs, "by_user")), want)
 
 
 if __name__ == "__main__":
