@@ -131,12 +131,32 @@ typedef struct JobThread {
     pthread_t   tid;      /* its thread */
 } JobThread;
 
+/* A job thread that ends wakes watch_jobs at once; it otherwise looks
+ * every 100 ms (for a stop asked by a signal, and the status line), and
+ * every `eddy run` ended on such a tick: up to 100 ms after its jobs. */
+static pthread_mutex_t ended_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  ended_cv;
+static pthread_once_t  ended_once = PTHREAD_ONCE_INIT;
+
+static void ended_init(void)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&ended_cv, &a);
+    pthread_condattr_destroy(&a);
+}
+
 static void *job_thread(void *arg)
 {
     JobThread *t = arg;
     t->rc = eddy_job_run(t->job, t->bootstrap, &stop_flag);
     if (t->rc) stop_flag = 1;   /* one failed job stops the others */
+    pthread_once(&ended_once, ended_init);
+    pthread_mutex_lock(&ended_mu);
     __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&ended_cv);
+    pthread_mutex_unlock(&ended_mu);
     return NULL;
 }
 
@@ -319,12 +339,24 @@ static void watch_jobs(JobThread *threads, int nt, bool progress, bool tty, int6
     if (!last_in) abort();
     double last = mono_s();
     bool drawn = false;
+    pthread_once(&ended_once, ended_init);
     for (;;) {
+        /* Done flags are set under ended_mu: one set after this look wakes the wait. */
+        pthread_mutex_lock(&ended_mu);
         bool all_done = true;
         for (int i = 0; i < nt; i++) all_done = all_done && __atomic_load_n(&threads[i].done, __ATOMIC_ACQUIRE);
+        if (!all_done) {
+            struct timespec dl;
+            clock_gettime(CLOCK_MONOTONIC, &dl);
+            dl.tv_nsec += 100 * 1000000;
+            if (dl.tv_nsec >= 1000000000) {
+                dl.tv_sec++;
+                dl.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&ended_cv, &ended_mu, &dl);
+        }
+        pthread_mutex_unlock(&ended_mu);
         if (all_done) break;
-        struct timespec ts = {0, 100 * 1000000};
-        nanosleep(&ts, NULL);
         double now = mono_s();
         if (!progress || stop_flag || now - last < (double)every) continue;
         double dt = now - last;
