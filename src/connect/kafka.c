@@ -1211,12 +1211,6 @@ bool kafka_producer_idempotent(const kafka_producer *p)
     return !(rd_kafka_conf_get(rd_kafka_conf(p->rk), "enable.idempotence", iv, &il) == RD_KAFKA_CONF_OK && strcmp(iv, "false") == 0);
 }
 
-void kafka_producer_drain(kafka_producer *p, int timeout_ms)
-{
-    rd_kafka_flush(p->rk, timeout_ms);   /* failures stay for kafka_producer_poll */
-    p->since_poll = 0;
-}
-
 int kafka_producer_serve(kafka_producer *p, int timeout_ms)
 {
     rd_kafka_poll(p->rk, timeout_ms);

@@ -215,11 +215,6 @@ int kafka_producer_marked_next(kafka_producer *p, const char *topic, int32_t par
 /* Whether the producer is idempotent (enable.idempotence, eddy's default). */
 bool kafka_producer_idempotent(const kafka_producer *p);
 
-/* Wait up to timeout_ms until every queued record is acknowledged (as
-** kafka_producer_flush), sending at once; a timeout or a failed delivery
-** is not reported here (kafka_producer_poll reports failures). */
-void kafka_producer_drain(kafka_producer *p, int timeout_ms);
-
 /* Serve delivery reports, waiting up to timeout_ms for one; returns the
 ** records still queued or in flight. */
 int kafka_producer_serve(kafka_producer *p, int timeout_ms);

@@ -95,11 +95,6 @@ static int kafka_partitions_out(void *ctx, const char *topic)
     return n;
 }
 
-static void kafka_drain_out(void *ctx, int timeout_ms)
-{
-    kafka_producer_drain(((DrvOut *)ctx)->p, timeout_ms);
-}
-
 /* A checkpoint's mark: the records queued so far (kafka_sink_ends reports
  * the positions after them). */
 static long long kafka_queued_out(void *ctx)
@@ -1728,13 +1723,13 @@ static void open_run(Driver *d, const char *bootstrap)
         for (int i = 0; i < j->plan->nsinks && d->out.nfixed < 8; i++)
             if (j->plan->sinks[i]->table->conn.kind == CONN_KAFKA && j->plan->sinks[i]->table->conn.partitioner == PART_FIXED)
                 d->out.fixed[d->out.nfixed++] = j->plan->sinks[i]->table->conn.topic;
-        j->out = (JobOutput){&d->out, kafka_emit, kafka_flush_out, kafka_queued_out, kafka_acked_out, kafka_drain_out, kafka_sink_ends, kafka_partitions_out};
+        j->out = (JobOutput){&d->out, kafka_emit, kafka_flush_out, kafka_queued_out, kafka_acked_out, kafka_sink_ends, kafka_partitions_out};
         /* A producer without idempotence keeps a key's records in order
          * only if the job sends nothing while records are retried: its
          * checkpoints wait for the sink in place (JobOutput.flush, as long
          * as it takes), as they always did.  Measured: going on meanwhile,
          * e2e/faults_produce_noidem saw updates go backwards. */
-        if (!kafka_producer_idempotent(p)) j->out = (JobOutput){&d->out, kafka_emit, kafka_flush_out, NULL, NULL, NULL, kafka_sink_ends, kafka_partitions_out};
+        if (!kafka_producer_idempotent(p)) j->out = (JobOutput){&d->out, kafka_emit, kafka_flush_out, NULL, NULL, kafka_sink_ends, kafka_partitions_out};
         /* Ask for the sink topic now: without it the producer learns the
          * topic's partitions only on its first metadata refresh, about a
          * second later, and holds every record until then (measured). */

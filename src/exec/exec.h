@@ -63,8 +63,6 @@ typedef struct JobOutput {
      * wait, -1 when a delivery failed (the message in err). */
     long long (*queued)(void *ctx);
     int (*acked)(void *ctx, long long mark, char *err, size_t errlen);
-    /* Wait up to timeout_ms for deliveries, without failing (may be NULL). */
-    void (*drain)(void *ctx, int timeout_ms);
     /* Where the sinks' topics end at the checkpoint being committed (the
      * mark of the last `queued` call once acknowledged, or after `flush`),
      * as the text the checkpoint keeps as meta "upsert_sink_from"
