@@ -1,8 +1,9 @@
 /*
  * test_keyed.c — keyed operator state (src/exec/keyed.c): the operator's
  * state_keys / state_bytes after inserts, resizes and removes; what a
- * checkpoint writes (puts, deletes, nothing for a key only moved) and what
- * a restore loads back; payloads released exactly once; packed
+ * checkpoint writes (puts, deletes, nothing for a key only moved), the
+ * bytes it will write as the job counts them (an early checkpoint's
+ * trigger), and what a restore loads back; payloads released exactly once; packed
  * checkpoints (chunks, a snapshot when they outgrow the state, a restored
  * Keyed going on, a damaged chunk).  Then the same
  * counts kept by the operators that use it (ChangelogNormalize and
@@ -247,6 +248,16 @@ static void test_checkpoint_and_restore(void **state)
     want[7] = -1;
     assert_int_equal(op.stats.state_keys, 90);
     assert_int_equal(k.nchanged, 100);   /* each key once, removed ones too */
+    /* what the job's next checkpoint has to write, counted once per key
+     * (job_state_outgrown starts one early past JOB_DIRTY_MAX) */
+    assert_int_equal(job.dirty_bytes, key_bytes(0, 100) + 100 * 8);
+    assert_false(job_state_outgrown(&job));
+    job.dirty_bytes = JOB_DIRTY_MAX - 1;
+    assert_false(job_state_outgrown(&job));
+    put(&k, key(100), 1);
+    assert_true(job_state_outgrown(&job));
+    del(&k, key(100));
+    job.dirty_bytes = key_bytes(0, 100) + 100 * 8;
     assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
     assert_int_equal(state_batch_rows(b), 89);   /* 89 puts; the 11 keys removed never reached the file: no deletes */
     assert_int_equal(job.ckpt_written, 89);
@@ -704,7 +715,9 @@ static void test_operators(void **state)
     /* a restart loads the same counts */
     int64_t nb = norm->state_bytes, ab = agg->state_bytes;
     SourceOffset offs[1] = {{"accounts", 0, offset}};
+    assert_true(j->dirty_bytes > 0);   /* the state changed since the start */
     assert_int_equal(job_checkpoint(j, offs, 1), 0);
+    assert_int_equal(j->dirty_bytes, 0);   /* collected */
     assert_int_equal(job_checkpoint_sync(j), 0);
     job_free(j);
     j = job_new(c.p, err, sizeof err);
