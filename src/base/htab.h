@@ -95,8 +95,9 @@ static inline void htab_prefetch_slot(const Htab *t, uint64_t h)
     htab_pf(&t->ents[s]);
 }
 
-/* The same for an entry of `bytes` bytes that a look-up reads beyond its
- * first cache line (its key there): every line it spans. */
+/* The entry of hash h, when one of the first four slots it may be in holds
+ * its tag: every cache line of the `bytes` bytes a look-up reads of it (its
+ * key there). */
 static inline void htab_prefetch_entry_span(const Htab *t, uint64_t h, size_t bytes)
 {
     if (!t->tags) return;
@@ -113,19 +114,7 @@ static inline void htab_prefetch_entry_span(const Htab *t, uint64_t h, size_t by
     }
 }
 
-static inline void htab_prefetch_entry(const Htab *t, uint64_t h)
-{
-    if (!t->tags) return;
-    uint32_t tg = (uint32_t)(h >> 32);
-    tg = tg ? tg : 1;
-    for (size_t s = tg & t->mask, n = 0; n < 4; s = (s + 1) & t->mask, n++) {
-        uint32_t x = t->tags[s];
-        if (!x) return;
-        if (x == tg) {
-            htab_pf(t->ents[s]);
-            return;
-        }
-    }
-}
+/* The same for an entry whose key is in its first cache line. */
+static inline void htab_prefetch_entry(const Htab *t, uint64_t h) { htab_prefetch_entry_span(t, h, 1); }
 
 #endif
