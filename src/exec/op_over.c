@@ -182,24 +182,12 @@ static int over_init(OpState *s)
     st->out_types = xcalloc((size_t)n->ncols, sizeof *st->out_types);
     for (int i = 0; i < n->ncols; i++) st->out_types[i] = n->cols[i].type;
     st->npart = op->npartition;
-    st->partcols = xcalloc((size_t)op->npartition, sizeof *st->partcols);
-    st->part_types = xcalloc((size_t)op->npartition, sizeof *st->part_types);
-    for (int k = 0; k < op->npartition; k++) {
-        st->partcols[k] = op->partition[k];
-        st->part_types[k] = in->cols[op->partition[k]].type;
-    }
     st->timecol = op->timecol;
     st->rows = op->rows;
     st->preceding = op->preceding;
     st->naggs = op->naggs;
-    st->specs = xcalloc((size_t)op->naggs, sizeof *st->specs);
-    st->slot = xcalloc((size_t)op->naggs, sizeof *st->slot);
-    for (int j = 0; j < op->naggs; j++) {
-        if (agg_spec_init(&st->specs[j], op->aggs[j], op->preceding >= 0))
-            return job_fail(s->job, "OverAggregate: no accumulator for %s", op->aggs[j]->fn ? "this aggregate" : "?");
-        st->slot[j] = st->accsize;
-        st->accsize += agg_state_size(&st->specs[j]);
-    }
+    int bad = over_setup(n, &st->partcols, &st->part_types, &st->specs, &st->slot, &st->accsize);
+    if (bad >= 0) return job_fail(s->job, "OverAggregate: no accumulator for %s", op->aggs[bad]->fn ? "this aggregate" : "?");
     st->scratch = xcalloc((size_t)in->ncols, sizeof *st->scratch);
     JsonField *kf = xcalloc((size_t)op->npartition, sizeof *kf), *vf = xcalloc(2, sizeof *vf);
     for (int k = 0; k < op->npartition; k++) kf[k] = (JsonField){in->cols[op->partition[k]].name, st->part_types[k], k};
@@ -407,6 +395,27 @@ static int over_advance(OpState *s, int64_t wm, Batch *out)
     }
     st->nqueue = keep;
     return 0;
+}
+
+int over_setup(const PlanNode *n, int **partcols, Type **part_types, AggSpec **specs, size_t **slot, size_t *accsize)
+{
+    const OverAggPlan *op = plan_over_agg(n);
+    const PlanNode *in = n->inputs[0];
+    *partcols = xcalloc((size_t)(op->npartition ? op->npartition : 1), sizeof **partcols);
+    *part_types = xcalloc((size_t)(op->npartition ? op->npartition : 1), sizeof **part_types);
+    for (int k = 0; k < op->npartition; k++) {
+        (*partcols)[k] = op->partition[k];
+        (*part_types)[k] = in->cols[op->partition[k]].type;
+    }
+    *specs = xcalloc((size_t)(op->naggs ? op->naggs : 1), sizeof **specs);
+    *slot = xcalloc((size_t)(op->naggs ? op->naggs : 1), sizeof **slot);
+    *accsize = 0;
+    for (int j = 0; j < op->naggs; j++) {
+        if (agg_spec_init(&(*specs)[j], op->aggs[j], op->preceding >= 0)) return j;
+        (*slot)[j] = *accsize;
+        *accsize += agg_state_size(&(*specs)[j]);
+    }
+    return -1;
 }
 
 /* What both OVER operators' fingerprints hold after their own head: the

@@ -342,25 +342,13 @@ static int upd_init(OpState *s)
     st->types = xcalloc((size_t)in->ncols, sizeof *st->types);
     for (int i = 0; i < in->ncols; i++) st->types[i] = in->cols[i].type;
     st->npart = op->npartition;
-    st->partcols = xcalloc((size_t)(op->npartition ? op->npartition : 1), sizeof *st->partcols);
-    st->part_types = xcalloc((size_t)(op->npartition ? op->npartition : 1), sizeof *st->part_types);
-    for (int k = 0; k < op->npartition; k++) {
-        st->partcols[k] = op->partition[k];
-        st->part_types[k] = in->cols[op->partition[k]].type;
-    }
     st->ordcol = op->timecol;
     st->rows = op->rows;
     st->preceding = op->preceding;
     st->naggs = op->naggs;
-    st->specs = xcalloc((size_t)(op->naggs ? op->naggs : 1), sizeof *st->specs);
-    st->slot = xcalloc((size_t)(op->naggs ? op->naggs : 1), sizeof *st->slot);
-    size_t accsize = 0;
-    for (int j = 0; j < op->naggs; j++) {
-        if (agg_spec_init(&st->specs[j], op->aggs[j], op->preceding >= 0))
-            return job_fail(s->job, "OverAggregate: no accumulator for this aggregate");
-        st->slot[j] = accsize;
-        accsize += agg_state_size(&st->specs[j]);
-    }
+    size_t accsize;
+    if (over_setup(n, &st->partcols, &st->part_types, &st->specs, &st->slot, &accsize) >= 0)
+        return job_fail(s->job, "OverAggregate: no accumulator for this aggregate");
     st->acc = xcalloc(accsize ? accsize : 1, 1);
     st->res_types = xcalloc((size_t)(op->naggs ? op->naggs : 1), sizeof *st->res_types);
     for (int j = 0; j < op->naggs; j++) st->res_types[j] = n->cols[op->npass + j].type;
