@@ -186,11 +186,14 @@ static int over_init(OpState *s)
     st->rows = op->rows;
     st->preceding = op->preceding;
     st->naggs = op->naggs;
-    int bad = over_setup(n, &st->partcols, &st->part_types, &st->specs, &st->slot, &st->accsize);
-    if (bad >= 0) return job_fail(s->job, "OverAggregate: no accumulator for %s", op->aggs[bad]->fn ? "this aggregate" : "?");
+    JsonField *kf;
+    int bad = over_setup(n, &st->partcols, &st->part_types, &kf, &st->specs, &st->slot, &st->accsize);
+    if (bad >= 0) {
+        free(kf);
+        return job_fail(s->job, "OverAggregate: no accumulator for %s", op->aggs[bad]->fn ? "this aggregate" : "?");
+    }
     st->scratch = xcalloc((size_t)in->ncols, sizeof *st->scratch);
-    JsonField *kf = xcalloc((size_t)op->npartition, sizeof *kf), *vf = xcalloc(2, sizeof *vf);
-    for (int k = 0; k < op->npartition; k++) kf[k] = (JsonField){in->cols[op->partition[k]].name, st->part_types[k], k};
+    JsonField *vf = xcalloc(2, sizeof *vf);
     vf[0] = (JsonField){"pending", type_make(TY_BIGINT, false), op->npartition};
     vf[1] = (JsonField){"frame", type_make(TY_BIGINT, false), op->npartition + 1};
     KeyedConfig cfg = {
@@ -397,15 +400,18 @@ static int over_advance(OpState *s, int64_t wm, Batch *out)
     return 0;
 }
 
-int over_setup(const PlanNode *n, int **partcols, Type **part_types, AggSpec **specs, size_t **slot, size_t *accsize)
+int over_setup(const PlanNode *n, int **partcols, Type **part_types, JsonField **key_text, AggSpec **specs, size_t **slot,
+               size_t *accsize)
 {
     const OverAggPlan *op = plan_over_agg(n);
     const PlanNode *in = n->inputs[0];
     *partcols = xcalloc((size_t)(op->npartition ? op->npartition : 1), sizeof **partcols);
     *part_types = xcalloc((size_t)(op->npartition ? op->npartition : 1), sizeof **part_types);
+    *key_text = xcalloc((size_t)(op->npartition ? op->npartition : 1), sizeof **key_text);
     for (int k = 0; k < op->npartition; k++) {
         (*partcols)[k] = op->partition[k];
         (*part_types)[k] = in->cols[op->partition[k]].type;
+        (*key_text)[k] = (JsonField){in->cols[op->partition[k]].name, (*part_types)[k], k};
     }
     *specs = xcalloc((size_t)(op->naggs ? op->naggs : 1), sizeof **specs);
     *slot = xcalloc((size_t)(op->naggs ? op->naggs : 1), sizeof **slot);

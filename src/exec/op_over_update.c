@@ -347,15 +347,17 @@ static int upd_init(OpState *s)
     st->preceding = op->preceding;
     st->naggs = op->naggs;
     size_t accsize;
-    if (over_setup(n, &st->partcols, &st->part_types, &st->specs, &st->slot, &accsize) >= 0)
+    JsonField *kf;
+    if (over_setup(n, &st->partcols, &st->part_types, &kf, &st->specs, &st->slot, &accsize) >= 0) {
+        free(kf);
         return job_fail(s->job, "OverAggregate: no accumulator for this aggregate");
+    }
     st->acc = xcalloc(accsize ? accsize : 1, 1);
     st->res_types = xcalloc((size_t)(op->naggs ? op->naggs : 1), sizeof *st->res_types);
     for (int j = 0; j < op->naggs; j++) st->res_types[j] = n->cols[op->npass + j].type;
     st->res = xcalloc((size_t)(op->naggs ? op->naggs : 1), sizeof *st->res);
     st->scratch = xcalloc((size_t)in->ncols, sizeof *st->scratch);
-    JsonField *kf = xcalloc((size_t)(op->npartition ? op->npartition : 1), sizeof *kf), *vf = xcalloc(1, sizeof *vf);
-    for (int k = 0; k < op->npartition; k++) kf[k] = (JsonField){in->cols[op->partition[k]].name, st->part_types[k], k};
+    JsonField *vf = xcalloc(1, sizeof *vf);
     vf[0] = (JsonField){"rows", type_make(TY_BIGINT, false), op->npartition};
     KeyedConfig cfg = {
         .vsize = sizeof(UPart), .key_text = kf, .nkey_text = op->npartition, .val_text = vf, .nval_text = 1,

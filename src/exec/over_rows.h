@@ -126,11 +126,14 @@ struct PlanNode;
 void over_fingerprint_rest(const struct PlanNode *n, StrBuf *out);
 
 /* What both OVER operators set up alike from their plan node n: the
- * partition columns and their types, and an accumulator per aggregate
- * (retracting when the frame is bounded) with its offset in a partition's
- * accumulator block, and the block's size (op_over.c).  -1, or the number
- * of the aggregate that has no accumulator. */
+ * partition columns, their types and their fields as a partition's state
+ * key texts (for KeyedConfig.key_text, which takes the array over), and an
+ * accumulator per aggregate (retracting when the frame is bounded) with
+ * its offset in a partition's accumulator block, and the block's size
+ * (op_over.c).  -1, or the number of the aggregate that has no accumulator. */
 struct AggSpec;
-int over_setup(const struct PlanNode *n, int **partcols, Type **part_types, struct AggSpec **specs, size_t **slot, size_t *accsize);
+struct JsonField;
+int over_setup(const struct PlanNode *n, int **partcols, Type **part_types, struct JsonField **key_text, struct AggSpec **specs,
+               size_t **slot, size_t *accsize);
 
 #endif
