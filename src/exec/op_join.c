@@ -39,6 +39,15 @@
  * joined rows change in pairs and no NULL-padded row flickers in between.
  * A consumer that takes upserts (no -U wanted) gets the +U alone when the
  * pair has one unique key; otherwise a pair whose keys differ is -D and +I.
+ *
+ * A side whose input is an upsert source keyed by exactly its join key
+ * (JoinPlan.lupsert/rupsert: the planner left out the ChangelogNormalize)
+ * holds at most one row per bucket, and takes the source's rows as that
+ * normalize would have turned them into changes (op_normalize.c):
+ *   upsert of a new key      insert x
+ *   upsert of a changed row  the update old → x (as a -U old, +U x pair)
+ *   identical re-upsert      nothing
+ *   delete of a key          retract old (an unknown key: nothing)
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -101,6 +110,7 @@ typedef struct Side {
     BExpr *const  *keys;   /* join key expressions over the row */
     bool           outer;  /* its rows stay in the output, NULL-padded, when nothing matches */
     bool           loose;  /* the input only inserts: its entries are loose (not in the Keyed's table) */
+    bool           upsert; /* the input is upserts keyed by the join key: one row per bucket (upsert_row) */
     int            filter; /* loose: its filter's first word among the bucket's (after the key) */
 } Side;
 
@@ -434,6 +444,7 @@ static int join_init(OpState *s)
         for (int i = 0; i < in->ncols; i++) x->types[i] = in->cols[i].type;
         x->keys = sd ? jp->rkeys : jp->lkeys;
         x->outer = join_side_outer(jp->type, sd);
+        x->upsert = sd ? jp->rupsert : jp->lupsert;
     }
     st->semi = jp->type == JOIN_SEMI || jp->type == JOIN_ANTI;
     st->anti = jp->type == JOIN_ANTI;
@@ -788,6 +799,40 @@ static int join_pair(OpState *s, int sd, const Value *old, const Value *nw, int6
     return 0;
 }
 
+/* A row of an upsert side (kind +I or -D from an upsert source), as the
+ * header's table says.  The side's one row of the key is its bucket's. */
+static int upsert_row(OpState *s, int sd, const Value *x, const RowKeys *rk, RowKind k, int64_t ts, Batch *out, EvalCtx *cx)
+{
+    JoinState *st = s->priv;
+    RowKeys mine;
+    const StrBuf *buf = &st->pre;
+    if (!rk || rk->nul < 0) {
+        st->ka.len = 0;
+        if (row_keys(s, sd, x, &st->ka, &mine, cx) < 0) return -1;
+        rk = &mine;
+        buf = &st->ka;
+    }
+    if (rk->nul) return 0;   /* a NULL key is never kept and meets nothing (the side is not outer) */
+    const char *key = buf->s + rk->off;
+    Bucket *b = bucket_get_h(s, key + 1, rk->plen - 1, rk->hb, false);
+    const KeyedEntry *old = b ? b->side[sd].head : NULL;
+    if (old && rowkind_is_add(k) && old->klen == rk->len && memcmp(keyed_key(old), key, rk->len) == 0) return 0;
+    Value *ov = NULL;
+    if (old) {   /* the row being replaced, its strings in the batch arena (its entry may go) */
+        size_t pl = join_rows_prefix(keyed_key(old), old->klen);
+        ov = arena_alloc(&s->job->batch_arena, sizeof(Value) * (size_t)st->side[sd].ncols);
+        rowkey_decode((const char *)keyed_key(old) + pl, old->klen - pl, st->side[sd].types, ov, st->side[sd].ncols,
+                      &s->job->batch_arena);
+    }
+    if (!rowkind_is_add(k)) return ov ? join_one(s, sd, ov, NULL, false, ts, out, cx) : 0;
+    if (ov) {
+        int r = join_pair(s, sd, ov, x, ts, out, cx);   /* one join key: 1 cannot come back, but is kept right */
+        if (r <= 0) return r;
+        if (join_one(s, sd, ov, NULL, false, ts, out, cx)) return -1;
+    }
+    return join_one(s, sd, x, rk == &mine ? NULL : rk, true, ts, out, cx);
+}
+
 /* Computes the keys of the batch's rows ahead (into st->pre / st->rk);
  * a row whose key cannot be computed (an evaluation error) and those after
  * it are left to join_one, which raises the error in turn. */
@@ -1010,6 +1055,10 @@ static int join_chunk(OpState *s, int port, Batch *in, int base, Batch *out)
         const Value *row = batch_row(in, i);
         RowKind k = in->kinds[i];
         s->cur_row = base + i;
+        if (st->side[port].upsert) {
+            if (upsert_row(s, port, row, &st->rk[i], k, in->ts[i], out, &cx)) return -1;
+            continue;
+        }
         if (k == RK_UPDATE_BEFORE && i + 1 < in->n && in->kinds[i + 1] == RK_UPDATE_AFTER) {
             int r = join_pair(s, port, row, batch_row(in, i + 1), in->ts[i + 1], out, &cx);
             if (r < 0) return -1;
@@ -1082,6 +1131,7 @@ static void join_fingerprint(const PlanNode *n, StrBuf *out)
         sb_puts(out, " residual=");
         bexpr_print(out, jp->residual, names);
     }
+    if (jp->lupsert || jp->rupsert) sb_printf(out, " upserts=%d%d", jp->lupsert, jp->rupsert);   /* (absent before they existed) */
     arena_free(&a);
     sb_puts(out, " input0=");
     explain_lineage(n->inputs[0], out);

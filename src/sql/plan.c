@@ -605,6 +605,52 @@ static PlanNode *build_lookup_join(Plan *p, const BQuery *q, PlanNode *l, Diag *
     return jn;
 }
 
+/* Takes node x, which nothing consumes yet, out of the plan: its input's
+ * consumers and the node list lose it (later nodes' ids move down). */
+static void node_drop(Plan *p, PlanNode *x)
+{
+    PlanNode *in = x->inputs[0];
+    int o = 0;
+    for (int i = 0; i < in->nouts; i++)
+        if (in->outs[i] != x) in->outs[o++] = in->outs[i];
+    in->nouts = o;
+    int k = 0;
+    for (int i = 0; i < p->nnodes; i++)
+        if (p->nodes[i] != x) (p->nodes[k] = p->nodes[i])->id = k, k++;
+    p->nnodes = k;
+}
+
+/*
+ * A regular join's side whose input is the ChangelogNormalize of an upsert
+ * source keyed by exactly the side's join key (the enrichment by a
+ * dimension table's primary key) takes the source's upserts itself: each
+ * bucket holds at most one row of that side, the one a ChangelogNormalize
+ * would keep, so the normalize's copy of every row is not needed.  Its
+ * input becomes the source; the join applies op_normalize.c's truth table
+ * (op_join.c, upsert_row).  Only where the result is the same row for
+ * row: not for an outer side (a NULL key's padded row would need the
+ * normalize's memory of it), not with a state TTL (a normalize keeps its
+ * rows; the join's expire), not for semi and anti joins.
+ */
+static PlanNode *join_upserts(Plan *p, PlanNode *in, BExpr *const *keys, int nkeys, JoinType type, int sd, bool *upsert)
+{
+    *upsert = false;
+    if (in->kind != PLAN_NORMALIZE || in->nouts || join_side_outer(type, sd) || type == JOIN_SEMI || type == JOIN_ANTI ||
+        p->config.state_ttl_ms > 0 || !unique_within(in, keys, nkeys))
+        return in;
+    for (int i = 0; i < nkeys; i++) {   /* and every key column is a key column of the source */
+        const BExpr *e = keys[i];
+        if (e->kind == BX_CAST) e = e->a;
+        bool found = false;
+        for (int k = 0; k < in->nkey && !found; k++) found = e->kind == BX_COL && e->col == in->key[k];
+        if (!found) return in;
+    }
+    PlanNode *src = in->inputs[0];
+    node_drop(p, in);
+    *upsert = true;
+    return src;
+}
+
 static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
 {
     const BJoin *j = q->join;
@@ -638,6 +684,11 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
         return NULL;
     }
     PlanKind kind = j->interval ? PLAN_INTERVAL_JOIN : j->temporal ? PLAN_TEMPORAL_JOIN : j->window ? PLAN_WINDOW_JOIN : PLAN_JOIN;
+    bool lupsert = false, rupsert = false;
+    if (kind == PLAN_JOIN) {
+        l = join_upserts(p, l, j->lkeys, j->nkeys, j->type, 0, &lupsert);
+        r = join_upserts(p, r, j->rkeys, j->nkeys, j->type, 1, &rupsert);
+    }
     size_t size = j->interval ? sizeof(IntervalJoinPlan) : j->temporal ? sizeof(TemporalJoinPlan) : j->window ? sizeof(WindowJoinPlan) : sizeof(JoinPlan);
     JoinPlan *jp = (JoinPlan *)node_new(p, kind, size, l, n);
     PlanNode *jn = &jp->node;
@@ -673,6 +724,8 @@ static PlanNode *build_join(Plan *p, const BQuery *q, Diag *d)
     jp->nleft = nl;
     jp->lunique = unique_within(l, j->lkeys, j->nkeys);
     jp->runique = unique_within(r, j->rkeys, j->nkeys);
+    jp->lupsert = lupsert;
+    jp->rupsert = rupsert;
     /* Output names: a right column named as an earlier one gets a number (id, id0), as in Flink. */
     for (int i = 0; i < n; i++) {
         const char *name = i < nl ? l->cols[i].name : r->cols[i - nl].name;
@@ -1497,6 +1550,13 @@ static void describe_join(const PlanNode *n, ExplainAttrs *a)
     }
     explain_attr(a, "leftState", join_state(a, n->inputs[0], j->lunique));
     explain_attr(a, "rightState", join_state(a, n->inputs[1], j->runique));
+    for (int sd = 0; sd < 2; sd++) {   /* a side that takes its source's upserts itself (no ChangelogNormalize) */
+        const PlanNode *in = n->inputs[sd];
+        if (!(sd ? j->rupsert : j->lupsert)) continue;
+        for (int k = 0; k < in->nkey; k++) sb_printf(&b, "%s%s", k ? ", " : "", in->cols[in->key[k]].name);
+        explain_attr(a, sd ? "rightUpsertKey" : "leftUpsertKey", arena_strdup(a->arena, b.s));
+        sb_free(&b);
+    }
 }
 
 /* An interval in EXPLAIN: whole units where they fit ("-4 HOUR"), else ms. */

@@ -207,6 +207,9 @@ typedef struct JoinPlan {
     int         nleft;    /* left input width (the right's columns follow) */
     bool        lunique;  /* the left input holds one row per join key (its unique key is within the keys) */
     bool        runique;  /* the same for the right */
+    bool        lupsert;  /* the left input is an upsert source keyed by exactly the join key: the join keeps its
+                             last row per key itself, as a ChangelogNormalize before it would (plan_join_upserts) */
+    bool        rupsert;  /* the same for the right */
 } JoinPlan;
 
 /* PLAN_INTERVAL_JOIN: a join whose condition bounds the left row's time

@@ -285,10 +285,11 @@ static void test_snapshot_restart(void **state)
     unlink(wal);
 }
 
-/* The upsert normaliser under the customers' side packs its state above
- * KEYED_READABLE_MAX keys: a restored job still knows every customer's last
- * row (a rename is an update of the joined rows, a re-upsert of the same
- * row changes nothing). */
+/* The customers' side takes its upserts in the join itself (joined on the
+ * whole primary key: no ChangelogNormalize), more than KEYED_READABLE_MAX
+ * of them: a restored job still knows every customer's last row (a rename
+ * is an update of the joined rows, a re-upsert of the same row changes
+ * nothing). */
 static void test_normalize_packed_restart(void **state)
 {
     (void)state;

@@ -273,6 +273,55 @@ static void test_upsert_source(void **state)
             "KafkaSink:upsert(region) <- GroupAggregate:upsert(region) <- Calc:retract <- KafkaSource:retract(id)");
 }
 
+/* The plan's only regular join (and every node at its own index). */
+static const JoinPlan *join_of(const Plan *p, int *nnormalize)
+{
+    const JoinPlan *j = NULL;
+    *nnormalize = 0;
+    for (int i = 0; i < p->nnodes; i++) {
+        assert_int_equal(p->nodes[i]->id, i);
+        for (int k = 0; k < p->nodes[i]->ninputs; k++) assert_true(p->nodes[i]->inputs[k]->id < i);
+        if (p->nodes[i]->kind == PLAN_JOIN) j = plan_join(p->nodes[i]);
+        if (p->nodes[i]->kind == PLAN_NORMALIZE) ++*nnormalize;
+    }
+    assert_non_null(j);
+    return j;
+}
+
+/* A join on an upsert table's whole primary key takes its upserts itself
+ * (no ChangelogNormalize); an outer upsert side, a key that is not the
+ * primary key, or a state TTL keep the normalize. */
+static void test_join_takes_upserts(void **state)
+{
+    Px *x = *state;
+    int nn;
+    const JoinPlan *j = join_of(plan_of(x, "SELECT o.order_id, u.region FROM orders_raw o JOIN users u ON o.user_id = u.id"), &nn);
+    assert_true(j->rupsert);
+    assert_false(j->lupsert);
+    assert_int_equal(nn, 0);
+    assert_int_equal(j->node.inputs[1]->kind, PLAN_SOURCE);
+    assert_true(j->runique);
+    j = join_of(plan_of(x, "SELECT o.order_id, u.region FROM orders_raw o LEFT JOIN users u ON o.user_id = u.id"), &nn);
+    assert_true(j->rupsert);
+    assert_int_equal(nn, 0);
+    j = join_of(plan_of(x, "SELECT u.id, u2.score FROM users u JOIN users u2 ON u.id = u2.id"), &nn);   /* both sides */
+    assert_true(j->lupsert && j->rupsert);
+    assert_int_equal(nn, 0);
+    const char *keep[] = {
+        "SELECT o.order_id, u.region FROM orders_raw o RIGHT JOIN users u ON o.user_id = u.id",
+        "SELECT o.order_id, u.region FROM orders_raw o FULL JOIN users u ON o.user_id = u.id",
+        "SELECT o.order_id, u.score FROM orders_raw o JOIN users u ON o.region = u.region",
+        "SELECT o.order_id, u.score FROM orders_raw o JOIN users u ON o.user_id = u.id AND o.region = u.region",
+        "SET 'table.exec.state.ttl' = '1 h'; SELECT o.order_id, u.region FROM orders_raw o JOIN users u ON o.user_id = u.id",
+    };
+    for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
+        j = join_of(plan_of(x, keep[i]), &nn);
+        assert_false(j->rupsert);
+        assert_int_equal(nn, 1);
+        assert_int_equal(j->node.inputs[1]->kind, PLAN_NORMALIZE);
+    }
+}
+
 static void test_retract_sink(void **state)
 {
     Px *x = *state;
@@ -460,6 +509,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_collect_limit_and_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_explain_statement_has_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_matches_explain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_join_takes_upserts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
