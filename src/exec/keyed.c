@@ -140,7 +140,10 @@ void keyed_note(Keyed *k, KeyedEntry *e)
     }
     k->changed[k->nchanged++] = e;
     e->changed = 1;
-    if (k->op->job) k->op->job->dirty_bytes += (int64_t)e->klen + e->vlen;
+    if (k->op->job) {
+        k->op->job->dirty_bytes += (int64_t)e->klen + e->vlen;
+        if (!e->stored) k->op->job->fresh_bytes += (int64_t)e->klen + e->vlen;
+    }
 }
 
 KeyedEntry *keyed_insert(Keyed *k, const void *key, size_t len, uint64_t h, size_t vlen)

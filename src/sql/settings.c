@@ -29,8 +29,8 @@ const OptionDef settings_options[] = {
     {.name = "properties.", .type = OPT_PREFIX, .doc = settings_doc_properties},
     {.name = "execution.checkpointing.interval", .type = OPT_DURATION, .to = {OPT_FIELD(ExecConfig, checkpoint_ms)},
      .deflt = "1 s",
-     .doc = "How often a running job checkpoints its state and offsets to its state file (sooner when its state has changed by 16 MiB since "
-            "the last checkpoint); '0' checkpoints only when the job stops."},
+     .doc = "How often a running job checkpoints its state and offsets to its state file (sooner when its state has changed by 16 MiB, or "
+            "gained 4 MiB of new entries, since the last checkpoint); '0' checkpoints only when the job stops."},
     {.name = "state.path", .type = OPT_STRING, .to = {OPT_FIELD(ExecConfig, state_path)},
      .doc = "State file of the next job (default: <job name>.db in the current directory)."},
     {.name = "table.exec.mini-batch.allow-latency", .type = OPT_DURATION,

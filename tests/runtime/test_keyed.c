@@ -248,16 +248,19 @@ static void test_checkpoint_and_restore(void **state)
     want[7] = -1;
     assert_int_equal(op.stats.state_keys, 90);
     assert_int_equal(k.nchanged, 100);   /* each key once, removed ones too */
-    /* what the job's next checkpoint has to write, counted once per key
-     * (job_state_outgrown starts one early past JOB_DIRTY_MAX) */
+    /* what the job's next checkpoint has to write, counted once per key,
+     * all of it new to the file (job_state_outgrown starts one early past
+     * JOB_DIRTY_MAX of any change or JOB_FRESH_MAX of new entries) */
     assert_int_equal(job.dirty_bytes, key_bytes(0, 100) + 100 * 8);
+    assert_int_equal(job.fresh_bytes, job.dirty_bytes);
     assert_false(job_state_outgrown(&job));
-    job.dirty_bytes = JOB_DIRTY_MAX - 1;
+    job.fresh_bytes = JOB_FRESH_MAX - 1;
     assert_false(job_state_outgrown(&job));
     put(&k, key(100), 1);
     assert_true(job_state_outgrown(&job));
     del(&k, key(100));
     job.dirty_bytes = key_bytes(0, 100) + 100 * 8;
+    job.fresh_bytes = job.dirty_bytes;
     assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
     assert_int_equal(state_batch_rows(b), 89);   /* 89 puts; the 11 keys removed never reached the file: no deletes */
     assert_int_equal(job.ckpt_written, 89);
@@ -269,10 +272,18 @@ static void test_checkpoint_and_restore(void **state)
     assert_int_equal(keyed_checkpoint(&k, b, 0), 0);
     assert_int_equal(state_batch_rows(b), 0);
 
-    /* an update, a remove, a key removed and added again */
+    /* an update, a remove, a key removed and added again: a change of
+     * entries the file holds counts towards JOB_DIRTY_MAX only */
+    job.dirty_bytes = job.fresh_bytes = 0;
     put(&k, key(1), want[1] = 111);
+    assert_int_equal(job.fresh_bytes, 0);
+    assert_int_equal(job.dirty_bytes, key_bytes(1, 2) + 8);
+    job.dirty_bytes = JOB_DIRTY_MAX - key_bytes(2, 3);   /* key 2 removed: at least its key bytes more */
+    assert_false(job_state_outgrown(&job));
     put(&k, key(1), want[1] = 112);
     del(&k, key(2)), want[2] = -1;
+    assert_true(job_state_outgrown(&job));
+    assert_int_equal(job.fresh_bytes, 0);
     del(&k, key(3));
     put(&k, key(3), want[3] = 333);
     put(&k, key(7), want[7] = 77);
