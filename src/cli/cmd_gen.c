@@ -12,6 +12,7 @@
 #endif
 
 #include "cmd.h"
+#include "clock.h"
 
 #include <signal.h>
 #include <stddef.h>
@@ -91,13 +92,6 @@ static void gen_on_signal(int sig)
 {
     (void)sig;
     gen_stop = 1;
-}
-
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* What the flags cannot check alone. */

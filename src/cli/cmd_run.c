@@ -14,6 +14,7 @@
  * format, and sql/orders_avro.sql, whose orders_raw comes from the registry.
  */
 #include "cmd.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -302,20 +303,11 @@ static const char *grouped(char *buf, size_t cap, long long v)
     return buf;
 }
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One job's status: "orders_summary: 12,345 rec/s, lag 0, checkpoint 3 s ago, skipped 0". */
 static void status_line(const JobThread *t, const eddy_job_metrics *m, double rate, char *buf, size_t cap)
 {
     char a[32], b[32], ck[64] = "no checkpoint yet";
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    long long now = wall_ms();
     if (m->last_checkpoint_ms)
         snprintf(ck, sizeof ck, "checkpoint %.0f s ago", now > m->last_checkpoint_ms ? (double)(now - m->last_checkpoint_ms) / 1000.0 : 0.0);
     int at = snprintf(buf, cap, "%s: %s records/s, %s in, lag %s, %s, skipped %lld", t->name, grouped(a, sizeof a, (long long)(rate + 0.5)),
@@ -773,13 +765,6 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static double seconds_since(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
 int cmd_demo(int argc, char **argv)
 {
     DemoOpts o = {0};
@@ -889,17 +874,15 @@ int cmd_demo(int argc, char **argv)
     pthread_create(&jt, NULL, demo_job_thread, &dj);
     if (dash) pthread_create(&dt, NULL, demo_job_thread, &dd);
 
-    struct timespec t0, last;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    last = t0;
+    double t0 = mono_s(), last = t0;
     long long last_produced = 0, last_read = 0;
     bool first = true;
     while (!stop_flag) {
         sleep_ms(100);
-        double el = seconds_since(&t0), dt = seconds_since(&last);
+        double el = mono_s() - t0, dt = mono_s() - last;
         if (first || dt >= 1.0) {
             first = false;
-            clock_gettime(CLOCK_MONOTONIC, &last);
+            last = mono_s();
             long long produced = g.gen ? eddy_gen_produced(g.gen) : 0;
             eddy_job_stats js;
             eddy_job_get_stats(job, &js);

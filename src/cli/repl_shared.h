@@ -31,6 +31,7 @@
 #include <stdio.h>
 
 #include "eddy.h"
+#include "clock.h"
 #include "strbuf.h"
 
 /* Statement results: carry on, stop this input because of an error, leave. */
@@ -57,7 +58,6 @@ void restore_signals(const sigset_t *old);
 int  spawn(pthread_t *t, void *(*fn)(void *), void *arg);
 
 void   *xrealloc(void *p, size_t size);
-int64_t mono_ms(void);
 /* Trims white space (and, with semi, trailing ';') in place. */
 char   *trim(char *s, bool semi);
 bool    is_ident_char(int c);

@@ -101,13 +101,6 @@ void *xrealloc(void *p, size_t size)
     return p;
 }
 
-int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 char *trim(char *s, bool semi)
 {
     while (isspace((unsigned char)*s)) s++;

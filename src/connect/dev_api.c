@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "eddy.h"
+#include "clock.h"
 #include "gen.h"
 #include "kafka.h"
 #include "nexmark.h"
@@ -409,13 +410,6 @@ eddy_gen *eddy_gen_nexmark_new(const char *bootstrap, const char *topic, unsigne
     }
     if (gen_connect(g, g->nx != NULL, bootstrap, topic, err, errlen)) return NULL;
     return g;
-}
-
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void sleep_s(double s)

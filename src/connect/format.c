@@ -15,6 +15,7 @@
  * reached is not the record's fault: REC_FATAL.
  */
 #include "format.h"
+#include "clock.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -60,13 +61,6 @@ struct RecDecoder {
 enum { BAD_IDS_MAX = 1024, BAD_STREAK = 64 };
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 10000
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct RecEncoder {
     Format        format; /* which one */

@@ -14,6 +14,7 @@
 #endif
 
 #include "strbuf.h"
+#include "clock.h"
 #include "kafka.h"
 
 #include <errno.h>
@@ -106,14 +107,7 @@ struct kafka_consumer {
 
 /* ---- Small helpers ------------------------------------------------------ */
 
-/* printf into the caller's error buffer, which may be NULL or empty. */
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
+/* Sleeps ms milliseconds (whatever signals interrupt). */
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -210,7 +204,7 @@ static int md_fetch(rd_kafka_t *rk, const char *topic, int one_topic,
                     int timeout_ms, const struct rd_kafka_metadata **mdp,
                     char *err, size_t errlen)
 {
-    int64_t deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
+    int64_t deadline = mono_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
     rd_kafka_topic_t *rkt = NULL;
     int rc = -1;
 
@@ -225,7 +219,7 @@ static int md_fetch(rd_kafka_t *rk, const char *topic, int one_topic,
     }
     for (;;) {
         const struct rd_kafka_metadata *md = NULL;
-        int left = timeout_ms < 0 ? -1 : (int)(deadline - now_ms());
+        int left = timeout_ms < 0 ? -1 : (int)(deadline - mono_ms());
         rd_kafka_resp_err_t e;
         int retry = 0;
 
@@ -241,7 +235,7 @@ static int md_fetch(rd_kafka_t *rk, const char *topic, int one_topic,
             if (strcmp(md->topics[i].topic, topic) == 0 &&
                 md->topics[i].err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE)
                 retry = 1;
-        if (!retry || (timeout_ms >= 0 && now_ms() + 50 >= deadline)) {
+        if (!retry || (timeout_ms >= 0 && mono_ms() + 50 >= deadline)) {
             *mdp = md;
             rc = 0;
             break;
@@ -1497,7 +1491,7 @@ static void describe_error(const rd_kafka_message_t *m, char *buf, size_t cap)
 int kafka_poll_batch(kafka_consumer *c, kafka_msg *msgs, int max,
                      int timeout_ms, char *err, size_t errlen)
 {
-    int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+    int64_t deadline = timeout_ms > 0 ? mono_ms() + timeout_ms : 0;
     int wait = timeout_ms;
     int n = 0;
 
@@ -1577,7 +1571,7 @@ int kafka_poll_batch(kafka_consumer *c, kafka_msg *msgs, int max,
         if (n > 0 || c->failed || timeout_ms == 0)
             return n;
         if (timeout_ms > 0) {
-            wait = (int)(deadline - now_ms());
+            wait = (int)(deadline - mono_ms());
             if (wait <= 0)
                 return 0;
         }

@@ -11,6 +11,7 @@
  * the job's callback), or know SQL.
  */
 #include "kafka_driver.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,21 +28,6 @@
 #include "kafka.h"
 #include "rx.h"
 #include "state.h"
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The job's processing time: the wall clock (PROCTIME() shows it). */
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the sinks' producer ---- */
 
@@ -1513,7 +1499,7 @@ static void watch_sink(Driver *d)
     Job *j = d->job;
     if (!d->out.p) return;
     if (d->p_shared && d->share->nds && d->share->ds[0] != d) return;   /* one report per shared producer: its first driver's */
-    int64_t now = now_ms();
+    int64_t now = mono_ms();
     int64_t since = j->acking && now - j->ack_since >= 5000 ? j->ack_since : 0;
     if (d->throttled && (!since || d->throttled_since < since)) since = d->throttled_since;
     if (!since) {
@@ -1555,8 +1541,8 @@ static int checkpoint_drain(Driver *d, bool all, volatile sig_atomic_t *stop)
         long long queued = 0, acked = 0, errs = 0;
         if (d->out.p) kafka_producer_counts(d->out.p, &queued, &acked, &errs);
         if (!j->acking && (!all || acked >= queued)) break;
-        if (!deadline && stop && *stop) deadline = now_ms() + STOP_GRACE_MS;
-        if (deadline && now_ms() >= deadline) {
+        if (!deadline && stop && *stop) deadline = mono_ms() + STOP_GRACE_MS;
+        if (deadline && mono_ms() >= deadline) {
             char where[256];
             sink_waiting(d, where, sizeof where);
             return job_fail(j, "stopped while the sink still had %lld record%s not acknowledged after %d s, waiting in %s: %s", queued - acked,
@@ -1571,7 +1557,7 @@ static int checkpoint_drain(Driver *d, bool all, volatile sig_atomic_t *stop)
         }
         if (d->c) watch_broker(d);
         watch_sink(d);
-        if (d->precs && now_ms() - d->published >= 250) publish(d);
+        if (d->precs && mono_ms() - d->published >= 250) publish(d);
     }
     return job_checkpoint_sync(j);
 }
@@ -1581,7 +1567,7 @@ static int checkpoint_drain(Driver *d, bool all, volatile sig_atomic_t *stop)
 static void publish(Driver *d)
 {
     Job *j = d->job;
-    d->published = now_ms();
+    d->published = mono_ms();
     if (j->stats.late > d->late_told && d->published - d->late_at >= 5000) {
         job_notice(j, "%lld late row%s in the last %.0f s (they came after every window or join they belong to had closed: they change no result); %lld so far",
                    (long long)(j->stats.late - d->late_told), j->stats.late - d->late_told == 1 ? "" : "s",
@@ -1806,7 +1792,7 @@ static void open_run(Driver *d, const char *bootstrap)
     }
     if (job_set_clock(j, wall_ms()) || assign_watermarks(d) || job_start(j)) return;
     d->lat_flushes = j->stats.flushes;
-    d->late_at0 = now_ms();
+    d->late_at0 = mono_ms();
     d->late_told = j->stats.late;
     j->phase = PHASE_RUNNING;
     publish(d);
@@ -1815,7 +1801,7 @@ static void open_run(Driver *d, const char *bootstrap)
     d->recs = malloc(sizeof *d->recs * (size_t)d->maxbatch);
     if (!d->msgs || !d->recs) abort();
     d->first_pending = 0;
-    d->last_ckpt = now_ms();
+    d->last_ckpt = mono_ms();
     d->phase = DRV_RUN;
 }
 
@@ -1855,7 +1841,7 @@ static int step_begin(Driver *d, int timeout_ms, int64_t *wait_out, bool *full_o
     }
     int64_t wait = j->latency_ms;
     if (j->pending) {
-        int64_t held = now_ms() - d->first_pending;   /* (first_pending + latency overflows for a latency of years) */
+        int64_t held = mono_ms() - d->first_pending;   /* (first_pending + latency overflows for a latency of years) */
         int64_t left = j->latency_ms - held;
         wait = left < 0 ? 0 : left;
     }
@@ -1867,12 +1853,12 @@ static int step_begin(Driver *d, int timeout_ms, int64_t *wait_out, bool *full_o
     bool full = p && kafka_producer_full(p);
     if (full != d->throttled) {
         d->throttled = full;
-        d->throttled_since = now_ms();
+        d->throttled_since = mono_ms();
     }
     if (!full && d->scans_open) {   /* tables being scanned: their next pieces, and Kafka without waiting */
         int64_t before = j->pending, got = j->stats.records_in;
         if (pull_scans(d, NULL)) return step_fail(d);
-        if (!before && j->pending) d->first_pending = now_ms();
+        if (!before && j->pending) d->first_pending = mono_ms();
         /* A source that keeps a rate (datagen) may have nothing due yet:
          * then wait a little (5 ms: the pace stays even), else go on at once. */
         if (j->stats.records_in != got) wait = 0;
@@ -1892,14 +1878,14 @@ static int step_end(Driver *d, kafka_msg *msgs, int n)
     d->got = n;
     /* processing time moves every iteration: processing-time windows, idle partitions */
     if (job_set_clock(j, wall_ms())) return step_fail(d);
-    if (n > 0 && !j->pending) d->first_pending = now_ms();
+    if (n > 0 && !j->pending) d->first_pending = mono_ms();
     if (n > 0 && route(d, msgs, d->recs, n)) return step_fail(d);
     /* A mini-batch ends at its size, after allow-latency, or as soon as
      * the job has read all its partitions hold: then waiting only
      * delays the results (at a steady 100k orders/s, 100 ms of the
      * reference job's end-to-end latency), while a job catching up on
      * a backlog keeps its full batches. */
-    if (j->pending && (j->pending >= j->batch_rows || now_ms() - d->first_pending >= j->latency_ms ||
+    if (j->pending && (j->pending >= j->batch_rows || mono_ms() - d->first_pending >= j->latency_ms ||
                        (n < d->maxbatch && read_to_end(d)))) {
         if (job_flush(j)) return step_fail(d);
     }
@@ -1920,7 +1906,7 @@ static int step_end(Driver *d, kafka_msg *msgs, int n)
         d->ckpt_wall = wall_ms();
         if (j->ckpt_offsets) commit_groups(d, j->ckpt_offsets);
     }
-    if (now_ms() - d->published >= 250) publish(d);
+    if (mono_ms() - d->published >= 250) publish(d);
     if (j->replay && !j->pending && caught_up(d)) j->replay = false;
     if (d->bounded && d->open_parts <= 0 && d->scans_open == 0 && exchanges_ended(d)) {   /* read everything that was there at start */
         d->finished = true;
@@ -1931,7 +1917,7 @@ static int step_end(Driver *d, kafka_msg *msgs, int n)
         d->phase = DRV_STOP;
         return 1;
     }
-    if (j->state && j->ckpt_interval_ms > 0 && (now_ms() - d->last_ckpt >= j->ckpt_interval_ms || job_state_outgrown(j))) {
+    if (j->state && j->ckpt_interval_ms > 0 && (mono_ms() - d->last_ckpt >= j->ckpt_interval_ms || job_state_outgrown(j))) {
         /* A checkpoint starts only when the previous one is committed: while
          * the writer is busy, changes keep accumulating for the next one
          * instead of the job waiting (the interval stretches under load).
@@ -1940,7 +1926,7 @@ static int step_end(Driver *d, kafka_msg *msgs, int n)
             int64_t before = j->stats.checkpoints + j->writing;
             dead_letter_meta(d);
             if (job_checkpoint(j, d->pos, d->npos)) return step_fail(d);
-            d->last_ckpt = now_ms();
+            d->last_ckpt = mono_ms();
             d->ckpt_open = j->acking || j->writing || j->stats.checkpoints + j->writing != before;
             if (!d->ckpt_open) d->ckpt_wall = wall_ms();   /* nothing changed: the state file is current */
             if (j->stats.flushes != d->lat_flushes) {
@@ -1949,9 +1935,9 @@ static int step_end(Driver *d, kafka_msg *msgs, int n)
             }
             publish(d);
         }
-    } else if (!j->state && j->ckpt_interval_ms > 0 && now_ms() - d->last_ckpt >= j->ckpt_interval_ms && !j->pending && !d->down) {
+    } else if (!j->state && j->ckpt_interval_ms > 0 && mono_ms() - d->last_ckpt >= j->ckpt_interval_ms && !j->pending && !d->down) {
         /* no state file: commit what has been processed, for the lag tools */
-        d->last_ckpt = now_ms();
+        d->last_ckpt = mono_ms();
         commit_groups(d, d->pos);
     }
     return 0;

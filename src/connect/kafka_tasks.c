@@ -30,6 +30,7 @@
  * cutting stages and the exchanges' protocol (the planner, op_exchange.c).
  */
 #include "kafka_tasks.h"
+#include "clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -585,13 +586,6 @@ static void publish_parent(TaskSet *ts)
 }
 
 /* ---- the run ---- */
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Where the exchanges' readers start when they have no checkpoint
  * (ts->xstarts) is the job's, not each run's: where the internal topics

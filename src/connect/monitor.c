@@ -23,6 +23,7 @@
  * result keeps its last rows), the HTTP threads read it under its mutex.
  */
 #include "monitor.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -345,13 +346,6 @@ typedef struct Stream {
     size_t        sent;   /* bytes of it sent */
     int64_t       next_ms;/* when the next event is due (monotonic) */
 } Stream;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {

@@ -16,6 +16,7 @@
  * another order.
  */
 #include "pg_scan.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,13 +44,6 @@ static void scan_sleep(int64_t ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
     nanosleep(&ts, NULL);
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int pgscan_open(const PgScanSpec *spec, PgScan **out, char *err, size_t errlen)

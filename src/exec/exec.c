@@ -6,6 +6,7 @@
  * through job_api.c) feeds records in and sink records out.
  */
 #include "exec.h"
+#include "clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,13 +75,6 @@ void exec_eval_ctx(const OpState *s, EvalCtx *cx)
  * ~13 MiB, so a steady stream neither mallocs nor faults in pages per
  * batch; a larger batch mallocs only its excess. */
 #define BATCH_ARENA_KEEP ((size_t)16 << 20)
-
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Where two fingerprints differ.  A fingerprint is fields separated by
  * spaces outside brackets ("GroupAggregate/2 keys=STRING; aggs=COUNT(*);
@@ -254,14 +248,14 @@ out:
     const char *num = state_get_meta(st, "checkpoint");
     if (num) opt_parse_int(num, &j->ckpt_base);
     if (fresh) return 0;
-    int64_t t0 = now_us();
+    int64_t t0 = mono_us();
     op = 0;
     for (int i = 0; i < j->nops; i++) {
         OpState *o = &j->ops[i];
         if (!o->vt->checkpoint) continue;
         if (o->vt->restore(o, st, op++)) return -1;
     }
-    j->stats.restore_us = now_us() - t0;
+    j->stats.restore_us = mono_us() - t0;
     return 0;
 }
 
@@ -350,7 +344,7 @@ void job_source_topics(const Job *j, StrBuf *out)
 int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
 {
     if (!j->state) return 0;
-    int64_t t0 = now_us();
+    int64_t t0 = mono_us();
     char err[512];
     if (checkpoint_wait(j)) return -1;
     if (j->acking) return job_fail(j, "a checkpoint was started before the previous one was acknowledged");
@@ -382,7 +376,7 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
     bool moved = j->ckpt_written > 0 || !j->ckpt_offsets || j->ckpt_nparts != nparts;
     for (int p = 0; p < nparts && !moved; p++) moved = j->ckpt_offsets[p].offset != offsets[p].offset;
     if (!moved) {
-        j->stats.ckpt_last_us = now_us() - t0;
+        j->stats.ckpt_last_us = mono_us() - t0;
         return 0;
     }
     if (j->ckpt_nparts != nparts) {
@@ -411,12 +405,12 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
     j->ckpt_write_num = ckpt;
     j->stats.ckpt_keys = j->ckpt_written;
     j->stats.ckpt_bytes = (int64_t)state_batch_bytes(b);
-    j->stats.ckpt_last_us = now_us() - t0;
+    j->stats.ckpt_last_us = mono_us() - t0;
     if (j->stats.ckpt_last_us > j->stats.ckpt_max_us) j->stats.ckpt_max_us = j->stats.ckpt_last_us;
     if (async) {
         j->acking = true;
         j->ack_mark = j->out.queued(j->out.ctx);
-        j->ack_since = now_us() / 1000;
+        j->ack_since = mono_us() / 1000;
         return job_checkpoint_poll(j);   /* nothing outstanding: written at once */
     }
     return checkpoint_start(j);
@@ -607,9 +601,9 @@ static int deliver(Job *j, OpState *from)
         OpState *s = from->outs[e].to;
         batch_clear(&s->out);
         s->stats.rows_in += in->n;
-        int64_t t0 = now_us();
+        int64_t t0 = mono_us();
         int rc = s->vt->process(s, from->outs[e].port, in, &s->out);
-        s->stats.time_ns += (now_us() - t0) * 1000;
+        s->stats.time_ns += (mono_us() - t0) * 1000;
         if (rc || deliver(j, s)) return -1;
     }
     return 0;
@@ -636,9 +630,9 @@ int job_flush(Job *j)
         OpState *s = &j->ops[i];
         if (!s->vt->flush) continue;
         batch_clear(&s->out);
-        int64_t t0 = now_us();
+        int64_t t0 = mono_us();
         int rc = s->vt->flush(s, &s->out);
-        s->stats.time_ns += (now_us() - t0) * 1000;
+        s->stats.time_ns += (mono_us() - t0) * 1000;
         if (rc || deliver(j, s)) return -1;
     }
     j->pending = 0;
@@ -673,9 +667,9 @@ int job_advance(Job *j, int source, int64_t watermark)
         s->stats.watermark = wm;
         if (!s->vt->advance) continue;
         batch_clear(&s->out);
-        int64_t t0 = now_us();
+        int64_t t0 = mono_us();
         int rc = s->vt->advance(s, wm, &s->out);
-        s->stats.time_ns += (now_us() - t0) * 1000;
+        s->stats.time_ns += (mono_us() - t0) * 1000;
         if (rc || deliver(j, s)) return -1;
         /* what fired may wait in a mini-batch operator downstream (a GROUP
         ** BY over a window's rows): a stop after the final watermark must
@@ -694,9 +688,9 @@ int job_set_clock(Job *j, int64_t now_ms)
         OpState *s = &j->ops[i];
         if (!s->vt->clock) continue;
         batch_clear(&s->out);
-        int64_t t0 = now_us();
+        int64_t t0 = mono_us();
         int rc = s->vt->clock(s, now_ms, &s->out);
-        s->stats.time_ns += (now_us() - t0) * 1000;
+        s->stats.time_ns += (mono_us() - t0) * 1000;
         if (rc || deliver(j, s)) return -1;
     }
     /* a partition silent for the idle timeout no longer holds its source back */
@@ -738,9 +732,9 @@ int job_pull(Job *j, int source, int64_t *pos, int64_t max, bool *done)
         *done = true;
         return job_advance(j, source, INT64_MAX);
     }
-    int64_t t0 = now_us();
+    int64_t t0 = mono_us();
     int rc = src->vt->pull(src, pos, max, &src->out, done);
-    src->stats.time_ns += (now_us() - t0) * 1000;
+    src->stats.time_ns += (mono_us() - t0) * 1000;
     if (rc) return -1;
     src->stats.rows_in += src->out.n;
     j->stats.records_in += src->out.n;
@@ -770,9 +764,9 @@ int job_push(Job *j, int source, const RawRecord *recs, int n)
         int cnt = n - at < step ? n - at : step;
         batch_clear(&src->out);
         j->cur_recs = recs + at;
-        int64_t t0 = now_us();
+        int64_t t0 = mono_us();
         int rc = source_decode(src, recs + at, cnt, &src->out);
-        src->stats.time_ns += (now_us() - t0) * 1000;
+        src->stats.time_ns += (mono_us() - t0) * 1000;
         src->stats.rows_in += cnt;
         if (rc) return -1;
         j->stats.records_in += cnt;

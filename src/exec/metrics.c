@@ -11,6 +11,7 @@
  * counters are counted (the executor, operators and the Kafka driver).
  */
 #include "metrics.h"
+#include "clock.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -38,19 +39,7 @@ void lat_observe(LatHist *h, int64_t ms, int64_t n)
     h->sum_ms += ms * n;
 }
 
-int64_t job_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+int64_t job_wall_ms(void) { return wall_ms(); }
 
 /* ---- the snapshot ---- */
 

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "exec.h"
+#include "clock.h"
 #include "nested.h"
 
 enum { PULL_MAX = 1024 };   /* rows per pull at most: a pull is one batch through the operators */
@@ -43,13 +44,6 @@ typedef struct GenState {
     int64_t t0_us;        /* monotonic time of that pull */
     int64_t pos0;         /* the position then (a restart's) */
 } GenState;
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* splitmix64: the generator of each value, seeded from (seed, row, column). */
 static uint64_t mix64(uint64_t z)

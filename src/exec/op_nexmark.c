@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "exec.h"
+#include "clock.h"
 #include "nested.h"
 #include "nexmark.h"
 
@@ -47,13 +48,6 @@ typedef struct NxState {
     int64_t        t0_us;         /* monotonic time of that pull */
     int64_t        pos0;          /* the position then (a restart's) */
 } NxState;
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static int nx_init(OpState *s)
 {
