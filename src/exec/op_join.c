@@ -685,6 +685,23 @@ static void assoc_add(OpState *s, KeyedEntry *e, int64_t d)
     rec_written(s, e);
 }
 
+/* The keys of row x of side sd: *rk if computed ahead (in st->pre), else
+ * computed now into st->ka and *mine (*rk then points there); *key is
+ * where its entry key starts (unless the join key has a NULL).  0, or -1. */
+static int keys_of(OpState *s, int sd, const Value *x, const RowKeys **rk, RowKeys *mine, const char **key, EvalCtx *cx)
+{
+    JoinState *st = s->priv;
+    const StrBuf *buf = &st->pre;
+    if (!*rk || (*rk)->nul < 0) {
+        st->ka.len = 0;
+        if (row_keys(s, sd, x, &st->ka, mine, cx) < 0) return -1;
+        *rk = mine;
+        buf = &st->ka;
+    }
+    *key = (*rk)->nul ? NULL : buf->s + (*rk)->off;
+    return 0;
+}
+
 /* Row x of side sd is inserted (add) or retracted; rk: its keys (in st->pre)
  * if computed ahead, else NULL. */
 static int join_one(OpState *s, int sd, const Value *x, const RowKeys *rk, bool add, int64_t ts, Batch *out, EvalCtx *cx)
@@ -692,13 +709,8 @@ static int join_one(OpState *s, int sd, const Value *x, const RowKeys *rk, bool 
     JoinState *st = s->priv;
     const Side *me = &st->side[sd], *other = &st->side[1 - sd];
     RowKeys mine;
-    const StrBuf *buf = &st->pre;
-    if (!rk || rk->nul < 0) {
-        st->ka.len = 0;
-        if (row_keys(s, sd, x, &st->ka, &mine, cx) < 0) return -1;
-        rk = &mine;
-        buf = &st->ka;
-    }
+    const char *k;
+    if (keys_of(s, sd, x, &rk, &mine, &k, cx)) return -1;
     int nul = rk->nul;
     if (nul) {   /* a NULL key matches nothing and is not kept */
         if (me->outer) {
@@ -707,7 +719,6 @@ static int join_one(OpState *s, int sd, const Value *x, const RowKeys *rk, bool 
         }
         return 0;
     }
-    const char *k = buf->s + rk->off;
     Bucket *b = bucket_get_h(s, k + 1, rk->plen - 1, rk->hb, false);
     int64_t m, unused;
     int n = find_matches(s, sd, b, x, NULL, &m, &unused, cx);
@@ -805,15 +816,9 @@ static int upsert_row(OpState *s, int sd, const Value *x, const RowKeys *rk, Row
 {
     JoinState *st = s->priv;
     RowKeys mine;
-    const StrBuf *buf = &st->pre;
-    if (!rk || rk->nul < 0) {
-        st->ka.len = 0;
-        if (row_keys(s, sd, x, &st->ka, &mine, cx) < 0) return -1;
-        rk = &mine;
-        buf = &st->ka;
-    }
+    const char *key;
+    if (keys_of(s, sd, x, &rk, &mine, &key, cx)) return -1;
     if (rk->nul) return 0;   /* a NULL key is never kept and meets nothing (the side is not outer) */
-    const char *key = buf->s + rk->off;
     Bucket *b = bucket_get_h(s, key + 1, rk->plen - 1, rk->hb, false);
     const KeyedEntry *old = b ? b->side[sd].head : NULL;
     if (old && rowkind_is_add(k) && old->klen == rk->len && memcmp(keyed_key(old), key, rk->len) == 0) return 0;
@@ -891,18 +896,12 @@ static int semi_left(OpState *s, const Value *x, const RowKeys *rk, bool add, in
 {
     JoinState *st = s->priv;
     RowKeys mine;
-    const StrBuf *buf = &st->pre;
-    if (!rk || rk->nul < 0) {
-        st->ka.len = 0;
-        if (row_keys(s, 0, x, &st->ka, &mine, cx) < 0) return -1;
-        rk = &mine;
-        buf = &st->ka;
-    }
+    const char *k;
+    if (keys_of(s, 0, x, &rk, &mine, &k, cx)) return -1;
     if (rk->nul) {
         if (st->anti) emit(s, out, add ? RK_INSERT : RK_DELETE, ts, x);
         return 0;
     }
-    const char *k = buf->s + rk->off;
     if (!add) {
         KeyedEntry *e = keyed_find(&st->rows, k, rk->len, rk->hr);
         if (!e) {
@@ -940,15 +939,9 @@ static int semi_right(OpState *s, const Value *x, const RowKeys *rk, bool add, i
 {
     JoinState *st = s->priv;
     RowKeys mine;
-    const StrBuf *buf = &st->pre;
-    if (!rk || rk->nul < 0) {
-        st->ka.len = 0;
-        if (row_keys(s, 1, x, &st->ka, &mine, cx) < 0) return -1;
-        rk = &mine;
-        buf = &st->ka;
-    }
+    const char *k;
+    if (keys_of(s, 1, x, &rk, &mine, &k, cx)) return -1;
     if (rk->nul) return 0;
-    const char *k = buf->s + rk->off;
     if (!add && !keyed_find(&st->rows, k, rk->len, rk->hr)) {
         st->ignored++;
         return 0;
