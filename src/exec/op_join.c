@@ -63,13 +63,16 @@
 
 typedef struct Bucket Bucket;
 
-/* A stored row: the payload of its keyed entry.  Its fields past `bucket`
- * exist only when the join needs them (JoinState.recsize: an inner join
- * without a TTL keeps 32 bytes a row, not 48; every kept row is memory
- * the join touches for the first time). */
+/* A stored row: the payload of its keyed entry.  Its fields past `next`
+ * exist only when the join needs them (Side.recsize: an inner join without
+ * a TTL keeps 32 bytes a row, not 48, and 16 for a row of a loose side;
+ * every kept row is memory the join touches for the first time). */
 typedef struct JoinRec {
     int64_t     count;    /* copies of the row the side holds */
-    KeyedEntry *prev, *next;   /* its side's list in its bucket */
+    KeyedEntry *next;     /* the next row of its side's list in its bucket */
+    /* Kept up to date for a side that is not loose (a loose side's rows are
+     * rarely taken out: unlink_rec finds their bucket and predecessor): */
+    KeyedEntry *prev;     /* the row before it in that list */
     Bucket     *bucket;   /* the join key it belongs to (its side: the entry key's first byte) */
     /* With an outer side, a semi or anti join, or a TTL (JoinState.keep_assoc): */
     int64_t     assoc;    /* rows of the other side it matches (read for outer sides) */
@@ -111,6 +114,8 @@ typedef struct Side {
     bool           outer;  /* its rows stay in the output, NULL-padded, when nothing matches */
     bool           loose;  /* the input only inserts: its entries are loose (not in the Keyed's table) */
     bool           upsert; /* the input is upserts keyed by the join key: one row per bucket (upsert_row) */
+    size_t         recsize;/* payload bytes of a new row: JoinState.recsize, or for a loose side of a join
+                              without keep_assoc, only count and next */
     int            filter; /* loose: its filter's first word among the bucket's (after the key) */
 } Side;
 
@@ -249,9 +254,11 @@ static void link_rec(OpState *s, KeyedEntry *e, Bucket *b, uint64_t h)
     JoinRec *r = rec_of(e);
     int sd = ((const unsigned char *)keyed_key(e))[0];
     RowList *l = &b->side[sd];
-    r->bucket = b;
     r->next = NULL;
-    r->prev = l->tail;
+    if (!st->side[sd].loose) {
+        r->bucket = b;
+        r->prev = l->tail;
+    }
     if (l->tail) rec_of(l->tail)->next = e;
     else l->head = e;
     l->tail = e;
@@ -282,22 +289,33 @@ static void unlink_rec(OpState *s, KeyedEntry *e)
     JoinState *st = s->priv;
     JoinRec *r = rec_of(e);
     if (st->ending) return;
-    Bucket *b = r->bucket;
-    if (!b) return;
     int sd = ((const unsigned char *)keyed_key(e))[0];
+    Bucket *b;
+    KeyedEntry *prev = NULL;
+    if (st->side[sd].loose) {   /* its bucket by its key, its predecessor by a walk; not linked: nothing */
+        size_t pl = join_rows_prefix(keyed_key(e), e->klen);
+        b = pl ? bucket_get(s, (const char *)keyed_key(e) + 1, pl - 1, false) : NULL;
+        KeyedEntry *x = b ? b->side[sd].head : NULL;
+        for (; x && x != e; x = rec_of(x)->next) prev = x;
+        if (!x) return;
+    } else {
+        b = r->bucket;
+        if (!b) return;
+        prev = r->prev;
+        r->bucket = NULL;
+    }
     RowList *l = &b->side[sd];
     if (l->index) htab_remove(l->index, keyed_key(e), e->klen, keyed_hash(keyed_key(e), e->klen));
-    if (r->prev) rec_of(r->prev)->next = r->next;
+    if (prev) rec_of(prev)->next = r->next;
     else l->head = r->next;
-    if (r->next) rec_of(r->next)->prev = r->prev;
-    else l->tail = r->prev;
+    if (!r->next) l->tail = prev;
+    else if (!st->side[sd].loose) rec_of(r->next)->prev = prev;
     if (st->ttl > 0) {
         if (r->older) rec_of(r->older)->newer = r->newer;
         else st->oldest = r->newer;
         if (r->newer) rec_of(r->newer)->older = r->older;
         else st->newest = r->older;
     }
-    r->bucket = NULL;
     l->nrows--;
     if (l->nrows == 0 && st->side[sd].loose) {   /* a fresh start: no stale bits */
         index_free(st, l);
@@ -453,6 +471,7 @@ static int join_init(OpState *s)
     for (int sd = 0; sd < 2; sd++) {
         Side *x = &st->side[sd];
         x->loose = !st->semi && !n->inputs[sd]->updating;
+        x->recsize = x->loose && !st->keep_assoc && st->ttl <= 0 ? offsetof(JoinRec, prev) : st->recsize;
         if (x->loose) {
             x->filter = (int)(st->bextra / sizeof(uint64_t));
             st->bextra += LOOSE_FILTER * sizeof(uint64_t);
@@ -644,7 +663,7 @@ static void store_add(OpState *s, const char *k, const RowKeys *rk, Bucket *b, i
         rec_written(s, e);
         return;
     }
-    e = st->side[sd].loose ? keyed_insert_loose(&st->rows, k, rk->len, st->recsize)
+    e = st->side[sd].loose ? keyed_insert_loose(&st->rows, k, rk->len, st->side[sd].recsize)
                            : keyed_insert(&st->rows, k, rk->len, rk->hr, st->recsize);
     JoinRec *r = rec_of(e);
     r->count = 1;

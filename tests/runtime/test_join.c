@@ -113,6 +113,38 @@ static const OpStats *join_stats(const Fx *fx)
     return NULL;
 }
 
+/* An append-only side's rows (loose entries: no predecessor or bucket
+ * kept) leave their bucket's list from its middle and its end when the
+ * TTL takes them: a repeated row is written again, so rows after it in
+ * the list expire first; what stays is joined, in order, and rows added
+ * after go to the list's new end. */
+static void test_loose_rows_expire(void **state)
+{
+    (void)state;
+    Fx fx;
+    start(&fx, "SET 'table.exec.state.ttl' = '10 s';" INNER_Q);
+    for (int i = 1; i <= 4; i++) {
+        assert_int_equal(job_set_clock(fx.j, i * 1000), 0);
+        order(&fx, i, 1);
+    }
+    assert_int_equal(job_set_clock(fx.j, 8000), 0);
+    order(&fx, 1, 1);   /* order 1 again: two copies, written at 8 s */
+    assert_int_equal(join_stats(&fx)->state_keys, 4);
+    assert_int_equal(job_set_clock(fx.j, 13500), 0);   /* orders 2 and 3 (the middle of the list) expire */
+    assert_int_equal(join_stats(&fx)->state_keys, 2);
+    customer(&fx, 1, "ann");
+    assert_string_equal(take(&fx), "+I[1, ann]\n+I[1, ann]\n+I[4, ann]\n");
+    assert_int_equal(job_set_clock(fx.j, 14500), 0);   /* order 4 (the list's end) expires */
+    assert_int_equal(join_stats(&fx)->state_keys, 2);
+    order(&fx, 5, 1);
+    customer(&fx, 1, "amy");
+    assert_string_equal(take(&fx), "+I[5, ann]\n-U[1, ann]\n+U[1, amy]\n-U[1, ann]\n+U[1, amy]\n-U[5, ann]\n+U[5, amy]\n");
+    assert_int_equal(job_set_clock(fx.j, 60000), 0);
+    assert_int_equal(join_stats(&fx)->state_keys, 0);
+    assert_int_equal(join_stats(&fx)->state_bytes, 0);
+    stop(&fx);
+}
+
 /* A checkpoint, then a new job restored from it: the orders' rows and their
  * match counts come back, so a rename updates them and a delete puts them
  * back to NULL (an order that matched nothing before stays as it was). */
@@ -345,6 +377,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_state_ttl),
+        cmocka_unit_test(test_loose_rows_expire),
         cmocka_unit_test(test_identical_rows),
         cmocka_unit_test(test_snapshot_restart),
         cmocka_unit_test(test_normalize_packed_restart),
