@@ -562,13 +562,14 @@ static void put_side(OpState *s, Value *dst, int sd, const Value *row, bool keep
         for (int i = 0; i < x->ncols; i++) value_copy_into(&s->job->batch_arena, x->types[i], &d[i]);
 }
 
-/* Decodes stored row e (of side sd) into dst's part for that side (strings point into the entry). */
-static void decode_stored(JoinState *st, const KeyedEntry *e, int sd, Value *dst)
+/* Decodes stored row e (of side sd) into row (that side's columns): its
+ * strings point into the entry, or are copied into arena when not NULL. */
+static void decode_stored(const JoinState *st, const KeyedEntry *e, int sd, Value *row, Arena *arena)
 {
     const unsigned char *k = keyed_key(e);
     size_t pl = join_rows_prefix(k, e->klen);
     const Side *x = &st->side[sd];
-    rowkey_decode((const char *)k + pl, e->klen - pl, x->types, dst + x->off, x->ncols, NULL);
+    rowkey_decode((const char *)k + pl, e->klen - pl, x->types, row, x->ncols, arena);
 }
 
 /* One output row: the arriving side's row a (or NULL) and the stored row e of the other side (or NULL). */
@@ -580,8 +581,8 @@ static void build(OpState *s, Value *dst, int sd, const Value *a, const KeyedEnt
         put_side(s, dst, 1 - sd, NULL, false);
         return;
     }
-    decode_stored(st, e, 1 - sd, dst);
     const Side *x = &st->side[1 - sd];
+    decode_stored(st, e, 1 - sd, dst + x->off, NULL);
     for (int i = 0; i < x->ncols; i++) value_copy_into(&s->job->batch_arena, x->types[i], &dst[x->off + i]);
 }
 
@@ -613,7 +614,7 @@ static int meets(OpState *s, int sd, const Value *a, const KeyedEntry *e, EvalCt
     JoinState *st = s->priv;
     if (!st->residual) return 1;
     put_side(s, st->joined, sd, a, false);
-    decode_stored(st, e, 1 - sd, st->joined);
+    decode_stored(st, e, 1 - sd, st->joined + st->side[1 - sd].off, NULL);
     int r = eval_pred(st->residual, st->joined, cx);
     return r < 0 ? exec_eval_fail(s, cx->errpos, cx->err) : r;
 }
@@ -843,10 +844,8 @@ static int upsert_row(OpState *s, int sd, const Value *x, const RowKeys *rk, Row
     if (old && rowkind_is_add(k) && old->klen == rk->len && memcmp(keyed_key(old), key, rk->len) == 0) return 0;
     Value *ov = NULL;
     if (old) {   /* the row being replaced, its strings in the batch arena (its entry may go) */
-        size_t pl = join_rows_prefix(keyed_key(old), old->klen);
         ov = arena_alloc(&s->job->batch_arena, sizeof(Value) * (size_t)st->side[sd].ncols);
-        rowkey_decode((const char *)keyed_key(old) + pl, old->klen - pl, st->side[sd].types, ov, st->side[sd].ncols,
-                      &s->job->batch_arena);
+        decode_stored(st, old, sd, ov, &s->job->batch_arena);
     }
     if (!rowkind_is_add(k)) return ov ? join_one(s, sd, ov, NULL, false, ts, out, cx) : 0;
     if (ov) {
@@ -854,7 +853,7 @@ static int upsert_row(OpState *s, int sd, const Value *x, const RowKeys *rk, Row
         if (r <= 0) return r;
         if (join_one(s, sd, ov, NULL, false, ts, out, cx)) return -1;
     }
-    return join_one(s, sd, x, rk == &mine ? NULL : rk, true, ts, out, cx);
+    return join_one(s, sd, x, rk == &mine ? NULL : rk, true, ts, out, cx);   /* (keys computed here were in st->ka, which join_pair reuses) */
 }
 
 /* Computes the keys of the batch's rows ahead (into st->pre / st->rk);
@@ -904,7 +903,7 @@ static void stored_left(OpState *s, const KeyedEntry *e)
 {
     JoinState *st = s->priv;
     const Side *x = &st->side[0];
-    decode_stored(st, e, 0, st->joined);
+    decode_stored(st, e, 0, st->joined + x->off, NULL);
     for (int i = 0; i < x->ncols; i++) value_copy_into(&s->job->batch_arena, x->types[i], &st->joined[i]);
 }
 
