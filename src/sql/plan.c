@@ -513,17 +513,21 @@ static bool is_window_agg(const BQuery *q)
     return found == 2;
 }
 
+/* The input column a join key is (under a widening cast to the pair's
+ * common type), or -1 for any other expression. */
+static int key_col(const BExpr *e)
+{
+    if (e->kind == BX_CAST) e = e->a;
+    return e->kind == BX_COL ? e->col : -1;
+}
+
 /* Does `in` hold at most one row per value of keys (its unique key among them)? */
 static bool unique_within(const PlanNode *in, BExpr *const *keys, int nkeys)
 {
     if (!in->has_key) return false;
     for (int k = 0; k < in->nkey; k++) {
         bool found = false;
-        for (int i = 0; i < nkeys && !found; i++) {
-            const BExpr *e = keys[i];
-            if (e->kind == BX_CAST) e = e->a;   /* a widening cast to the pair's common type */
-            found = e->kind == BX_COL && e->col == in->key[k];
-        }
+        for (int i = 0; i < nkeys && !found; i++) found = key_col(keys[i]) == in->key[k];
         if (!found) return false;
     }
     return true;
@@ -639,10 +643,8 @@ static PlanNode *join_upserts(Plan *p, PlanNode *in, BExpr *const *keys, int nke
         p->config.state_ttl_ms > 0 || !unique_within(in, keys, nkeys))
         return in;
     for (int i = 0; i < nkeys; i++) {   /* and every key column is a key column of the source */
-        const BExpr *e = keys[i];
-        if (e->kind == BX_CAST) e = e->a;
         bool found = false;
-        for (int k = 0; k < in->nkey && !found; k++) found = e->kind == BX_COL && e->col == in->key[k];
+        for (int k = 0; k < in->nkey && !found; k++) found = key_col(keys[i]) == in->key[k];
         if (!found) return in;
     }
     PlanNode *src = in->inputs[0];
@@ -1513,18 +1515,22 @@ const char **plan_join_names(Arena *a, const PlanNode *n)
     return v;
 }
 
+/* The names of node in's unique key columns, "a, b" (as key_names for a table's). */
+static const char *node_key_names(Arena *a, const PlanNode *in)
+{
+    StrBuf b = {0};
+    for (int k = 0; k < in->nkey; k++) sb_printf(&b, "%s%s", k ? ", " : "", in->cols[in->key[k]].name);
+    const char *s = arena_strdup(a, b.s ? b.s : "");
+    sb_free(&b);
+    return s;
+}
+
 /* What one side of a join keeps per join key, in Flink's words. */
 static const char *join_state(ExplainAttrs *a, const PlanNode *in, bool unique)
 {
     if (unique) return "JoinKeyContainsUniqueKey";
     if (!in->has_key) return "NoUniqueKey";
-    StrBuf b = {0};
-    sb_puts(&b, "HasUniqueKey(");
-    for (int k = 0; k < in->nkey; k++) sb_printf(&b, "%s%s", k ? ", " : "", in->cols[in->key[k]].name);
-    sb_putc(&b, ')');
-    const char *s = arena_strdup(a->arena, b.s);
-    sb_free(&b);
-    return s;
+    return arena_printf(a->arena, "HasUniqueKey(%s)", node_key_names(a->arena, in));
 }
 
 static void describe_join(const PlanNode *n, ExplainAttrs *a)
@@ -1550,13 +1556,9 @@ static void describe_join(const PlanNode *n, ExplainAttrs *a)
     }
     explain_attr(a, "leftState", join_state(a, n->inputs[0], j->lunique));
     explain_attr(a, "rightState", join_state(a, n->inputs[1], j->runique));
-    for (int sd = 0; sd < 2; sd++) {   /* a side that takes its source's upserts itself (no ChangelogNormalize) */
-        const PlanNode *in = n->inputs[sd];
-        if (!(sd ? j->rupsert : j->lupsert)) continue;
-        for (int k = 0; k < in->nkey; k++) sb_printf(&b, "%s%s", k ? ", " : "", in->cols[in->key[k]].name);
-        explain_attr(a, sd ? "rightUpsertKey" : "leftUpsertKey", arena_strdup(a->arena, b.s));
-        sb_free(&b);
-    }
+    /* a side that takes its source's upserts itself (no ChangelogNormalize) */
+    if (j->lupsert) explain_attr(a, "leftUpsertKey", node_key_names(a->arena, n->inputs[0]));
+    if (j->rupsert) explain_attr(a, "rightUpsertKey", node_key_names(a->arena, n->inputs[1]));
 }
 
 /* An interval in EXPLAIN: whole units where they fit ("-4 HOUR"), else ms. */

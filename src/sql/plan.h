@@ -208,7 +208,7 @@ typedef struct JoinPlan {
     bool        lunique;  /* the left input holds one row per join key (its unique key is within the keys) */
     bool        runique;  /* the same for the right */
     bool        lupsert;  /* the left input is an upsert source keyed by exactly the join key: the join keeps its
-                             last row per key itself, as a ChangelogNormalize before it would (plan_join_upserts) */
+                             last row per key itself, as a ChangelogNormalize before it would (plan.c join_upserts) */
     bool        rupsert;  /* the same for the right */
 } JoinPlan;
 
