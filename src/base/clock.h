@@ -20,12 +20,15 @@ static inline int64_t mono_ms(void) { return mono_us() / 1000; }
 
 static inline double mono_s(void) { return (double)mono_us() / 1e6; }
 
-/* Milliseconds since the Unix epoch. */
-static inline int64_t wall_ms(void)
+/* Microseconds since the Unix epoch. */
+static inline int64_t wall_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+/* Milliseconds since the Unix epoch. */
+static inline int64_t wall_ms(void) { return wall_us() / 1000; }
 
 #endif

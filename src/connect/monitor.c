@@ -140,7 +140,7 @@ static VRow *vrow_new(int ncols)
 void sink_view_apply(SinkView *v, const eddy_change *c)
 {
     bool del = strcmp(c->kind, "-D") == 0, before = strcmp(c->kind, "-U") == 0;
-    int64_t now = job_wall_ms();
+    int64_t now = wall_ms();
     pthread_mutex_lock(&v->mu);
     v->changes++;
     if (v->nkey == 0) {   /* append-only: the last rows */
@@ -299,7 +299,7 @@ static void jobs_json(eddy_monitor *m, bool tables, StrBuf *o)
     pthread_mutex_lock(&m->mu);
     int n;
     MetricsJob *v = collect(m, &n);
-    sb_printf(o, "{\"time\":%lld,\"jobs\":[", (long long)job_wall_ms());
+    sb_printf(o, "{\"time\":%lld,\"jobs\":[", (long long)wall_ms());
     int k = 0;
     for (int i = 0; i < m->njobs && k < n; i++) {
         MonJob *mj = m->jobs[i];

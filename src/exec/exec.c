@@ -410,7 +410,7 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
     if (async) {
         j->acking = true;
         j->ack_mark = j->out.queued(j->out.ctx);
-        j->ack_since = mono_us() / 1000;
+        j->ack_since = mono_ms();
         return job_checkpoint_poll(j);   /* nothing outstanding: written at once */
     }
     return checkpoint_start(j);

@@ -281,8 +281,6 @@ void job_snap_phase(Job *j, JobPhase ph);
  * caller's: job_snap_free). */
 void job_snap_copy(Job *j, JobSnap *out);
 void job_snap_free(JobSnap *s);
-/* Wall clock, ms. */
-int64_t job_wall_ms(void);
 
 /* A bounded-rate message: at most one every `every_ms`, later ones counted
  * and summed up in the next. */

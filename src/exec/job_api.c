@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "eddy.h"
+#include "clock.h"
 #include "exec.h"
 #include "kafka_driver.h"
 #include "kafka_tasks.h"
@@ -428,7 +429,7 @@ int eddy_job_lag(eddy_job *ej, long long *lag)
         MetricsJob mj = {0};
         job_api_metrics_job(ej, &mj);
         JobView v;
-        job_view(&mj, job_wall_ms(), &v);
+        job_view(&mj, wall_ms(), &v);
         job_snap_free(&mj.snap);
         if (v.lag < 0) return EDDY_ERUNTIME;
         *lag = v.lag;
@@ -576,7 +577,7 @@ int eddy_job_get_metrics(eddy_job *ej, eddy_job_metrics *out)
     MetricsJob mj = {.name = eddy_plan_name((const eddy_plan *)ej->job->plan)};
     job_api_metrics_job(ej, &mj);
     JobView v;
-    job_view(&mj, job_wall_ms(), &v);
+    job_view(&mj, wall_ms(), &v);
     const JobSnap *s = &mj.snap;
     memset(out, 0, sizeof *out);
     out->state = job_phase_names[s->phase];

@@ -39,15 +39,13 @@ void lat_observe(LatHist *h, int64_t ms, int64_t n)
     h->sum_ms += ms * n;
 }
 
-int64_t job_wall_ms(void) { return wall_ms(); }
-
 /* ---- the snapshot ---- */
 
 void job_snap_begin(Job *j)
 {
     pthread_mutex_lock(&j->snap_mu);
     JobSnap *s = &j->snap;
-    s->taken_ms = job_wall_ms();
+    s->taken_ms = wall_ms();
     s->phase = j->phase;
     s->stats = j->stats;
     /* checkpoints are counted when the next one waits for this one's
@@ -203,7 +201,7 @@ static void json_num(StrBuf *o, double d)
 
 int metrics_health(const MetricsJob *jobs, int n, StrBuf *out)
 {
-    int64_t now = job_wall_ms();
+    int64_t now = wall_ms();
     int bad = 0;
     StrBuf reasons = {0};
     for (int i = 0; i < n; i++) {
@@ -230,7 +228,7 @@ void metrics_json_job(const MetricsJob *mj, StrBuf *o)
 {
     const JobSnap *s = &mj->snap;
     const JobStats *st = &s->stats;
-    int64_t now = job_wall_ms();
+    int64_t now = wall_ms();
     JobView v;
     job_view(mj, now, &v);
     char buf[1400];
@@ -335,7 +333,7 @@ void metrics_text_job(const MetricsJob *mj, StrBuf *o)
 {
     const JobSnap *s = &mj->snap;
     const JobStats *st = &s->stats;
-    int64_t now = job_wall_ms();
+    int64_t now = wall_ms();
     JobView v;
     job_view(mj, now, &v);
     char a[32], b[32], c[32];
@@ -504,7 +502,7 @@ static void process_metrics(StrBuf *o)
 
 void metrics_prometheus(const MetricsJob *jobs, int n, StrBuf *o)
 {
-    int64_t now = job_wall_ms();
+    int64_t now = wall_ms();
     JobView *views = calloc((size_t)n + 1, sizeof *views);
     if (!views) abort();
     for (int i = 0; i < n; i++) job_view(&jobs[i], now, &views[i]);

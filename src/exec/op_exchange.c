@@ -48,6 +48,7 @@
 #include <time.h>
 
 #include "eval.h"
+#include "clock.h"
 #include "exchange.h"
 #include "exec.h"
 #include "htab.h"
@@ -63,13 +64,6 @@ static void put_varint(StrBuf *out, uint64_t v)
 static int get_num(const unsigned char **p, const unsigned char *end, int64_t *v, bool zigzag)
 {
     return xrec_get_num(p, end, v, zigzag);
-}
-
-static int64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* ---- the writer ---- */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "clock.h"
 #include "exec.h"
 #include "kafka.h"
 #include "format.h"
@@ -372,7 +373,7 @@ static int source_decode_all(OpState *s, const RawRecord *recs, int n, Batch *ou
             char part[16], off[24], now[24];
             snprintf(part, sizeof part, "%d", (int)r->partition);
             snprintf(off, sizeof off, "%lld", (long long)r->offset);
-            snprintf(now, sizeof now, "%lld", (long long)job_wall_ms());
+            snprintf(now, sizeof now, "%lld", (long long)wall_ms());
             const char *job = j->plan->name ? j->plan->name : "";
             kafka_header why[] = {
                 {"eddy.error.reason", err, strlen(err)},      {"eddy.error.topic", topic, strlen(topic)},
