@@ -9,9 +9,10 @@
 # each run twice, 'table.optimizer.agg-phase-strategy' = 'TWO_PHASE' (the
 # default: LocalGroupAggregate ships one partial row per key and
 # mini-batch) and 'ONE_PHASE' (every row shipped).  For each run it reads
-# the records the run added to the exchange topic `<job>-x0` (data rows and
-# the commit markers, key and value bytes as the producer sent them, before
-# compression) and prints records and bytes per input order.  Each run's
+# the records the run added to the exchange topic `<job>-x0` (Kafka
+# messages: rows records, each the rows of a batch bound for one partition,
+# and the commit markers; key and value bytes as the producer sent them,
+# before compression) and prints records and bytes per input order.  Each run's
 # sink table is compared with the other strategy's: the same rows.
 #
 # Environment: EDDY (default build/eddy), PY (default /usr/bin/python3).

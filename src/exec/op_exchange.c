@@ -10,8 +10,9 @@
  *
  * Writer (task T of its stage, generation gen = the microsecond this run
  * started, above any generation its state file holds):
- *     a row              → a data record (T, gen, epoch E, kind, row), E
- *                          the checkpoint it will belong to
+ *     a batch of rows    → per partition, rows records (T, gen, epoch E,
+ *                          then each row's kind, time and bytes), E the
+ *                          checkpoint they will belong to
  *     checkpoint E collected (commit hook)
  *                        → remembers E's watermark, ended, idle; later rows
  *                          belong to E + 1; the state row (gen, E, …) when
@@ -27,7 +28,7 @@
  *                          file holds, with that run's generation; then on
  *                          with a new generation, epochs after it
  * Reader (a source, its state per writer T):
- *     data of T, gen g   → g newer than T's: T's pending rows dropped (their
+ *     rows of T, gen g   → g newer than T's: T's pending rows dropped (their
  *                          run died before committing them), g becomes T's;
  *                          g older: dropped; then appended to T's pending
  *     marker (T, g, E)   → g older than T's: ignored; newer: as for data;
@@ -92,6 +93,8 @@ typedef struct XSink {
     int64_t  r_gen, r_epoch, r_wm;
     int      r_flags;
     StrBuf   row, rec, key; /* scratch */
+    StrBuf  *pack;        /* per partition: the rows record being filled (len 0 = none) */
+    int      npack;       /* partitions pack has room for */
 } XSink;
 
 static int xsink_init(OpState *s)
@@ -132,6 +135,8 @@ static void xsink_end(OpState *s)
     sb_free(&x->row);
     sb_free(&x->rec);
     sb_free(&x->key);
+    for (int p = 0; p < x->npack; p++) sb_free(&x->pack[p]);
+    free(x->pack);
     free(x);
 }
 
@@ -227,6 +232,21 @@ static int xsink_start(OpState *s, Batch *out)
     return xsink_marker(s, x, x->r_gen, x->r_epoch, x->r_wm, x->r_flags);
 }
 
+/* Sends partition part's rows record, if it holds any. */
+static int xsink_send(OpState *s, XSink *x, int part)
+{
+    StrBuf *b = &x->pack[part];
+    if (!b->len) return 0;
+    int r = xsink_emit(s, x, part, b);
+    b->len = 0;
+    return r;
+}
+
+/* A batch's rows go out as one rows record per partition (more when one
+ * passes XREC_ROWS_MAX), in their order: one Kafka message for many rows.
+ * GROUP BY user_id over 100k users with --parallelism 2 ships a partial
+ * row per order; a message each cost librdkafka's threads and the
+ * produce and fetch paths more than the rows themselves (bench/README.md). */
 static int xsink_process(OpState *s, int port, Batch *in, Batch *out)
 {
     (void)port, (void)out;
@@ -235,6 +255,13 @@ static int xsink_process(OpState *s, int port, Batch *in, Batch *out)
     if (!xsink_out(j)->emit || in->n == 0) return 0;
     xsink_epoch(j, x);
     int nparts = xsink_parts(s, x);
+    if (x->npack < nparts) {
+        x->pack = realloc(x->pack, sizeof *x->pack * (size_t)nparts);
+        if (!x->pack) abort();
+        for (int p = x->npack; p < nparts; p++) x->pack[p] = (StrBuf){0};
+        x->npack = nparts;
+    }
+    XRecord h = {.type = XREC_ROWS, .task = j->task, .gen = xsink_gen(x), .epoch = x->epoch};
     for (int i = 0; i < in->n; i++) {
         const Value *row = batch_row(in, i);
         int32_t part = 0;
@@ -255,12 +282,13 @@ static int xsink_process(OpState *s, int port, Batch *in, Batch *out)
         }
         x->row.len = 0;
         rowkey_encode(&x->row, x->types, row, NULL, x->ncols);
-        XRecord r = {.type = XREC_DATA, .kind = in->kinds[i], .task = j->task, .gen = xsink_gen(x), .epoch = x->epoch,
-                     .ts = in->ts[i], .row = x->row.s, .rowlen = x->row.len};
-        x->rec.len = 0;
-        xrec_encode(&x->rec, &r);
-        if (xsink_emit(s, x, part, &x->rec)) return -1;
+        StrBuf *b = &x->pack[part];
+        if (!b->len) xrec_encode(b, &h);
+        xrec_put_entry(b, in->kinds[i], in->ts[i], x->row.s, x->row.len);
+        if (b->len >= XREC_ROWS_MAX && xsink_send(s, x, part)) return -1;
     }
+    for (int p = 0; p < nparts; p++)
+        if (xsink_send(s, x, p)) return -1;
     x->wrote = true;
     return 0;
 }
@@ -513,6 +541,29 @@ static void declare_writers(XSource *x, int64_t ntasks)
     x->ntasks_changed = true;
 }
 
+/* Whether an entry's row decodes as the exchange's columns: checked when
+ * it comes, kept as bytes until its marker. */
+static bool row_fits(XSource *x, Batch *out, const char *row, size_t len)
+{
+    Value *tmp = batch_add(out, RK_INSERT, 0);
+    int bad = rowkey_decode(row, len, x->types, tmp, x->ncols, NULL);
+    out->n--;
+    return !bad;
+}
+
+/* Appends a row to w's pending entries. */
+static void pend(XWriter *w, int64_t epoch, int kind, int64_t ts, const char *row, size_t len)
+{
+    unsigned char h[3 * ROWKEY_VARINT_MAX + 1];
+    size_t hn = rowkey_put_varint(h, (uint64_t)epoch);
+    h[hn++] = (unsigned char)kind;
+    hn += rowkey_put_varint(h + hn, rowkey_zigzag(ts));
+    hn += rowkey_put_varint(h + hn, len);
+    sb_putn(&w->pending, (const char *)h, hn);
+    sb_putn(&w->pending, row, len);
+    w->changed = true;
+}
+
 static int xsrc_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
 {
     XSource *x = s->priv;
@@ -521,35 +572,29 @@ static int xsrc_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
     for (int i = 0; i < n; i++) {
         const RawRecord *r = &recs[i];
         XRecord xr;
-        int rc = xrec_decode(r->val, r->vlen, &xr, err, sizeof err);
-        if (rc == 0 && xr.type == XREC_DATA) {
-            /* the row must decode as the exchange's columns: checked now, kept as bytes */
-            Value *tmp = batch_add(out, RK_INSERT, 0);
-            int bad = rowkey_decode(xr.row, xr.rowlen, x->types, tmp, x->ncols, NULL);
-            out->n--;
-            if (!bad) goto data;
-            snprintf(err, sizeof err, "exchange data record: the row does not decode as the exchange's columns");
-        } else if (rc == 0) {
-            goto marker;
+        if (xrec_decode(r->val, r->vlen, &xr, err, sizeof err)) goto malformed;
+        if (xr.task > 1 << 20 || (xr.type == XREC_MARKER && xr.ntasks > 1 << 20))
+            return job_fail(j, "malformed record in topic '%s' partition %d offset %lld: an exchange record of task %lld (more than %d tasks)",
+                            r->topic ? r->topic : x->t->conn.topic, (int)r->partition, (long long)r->offset,
+                            (long long)(xr.type == XREC_MARKER && xr.ntasks > xr.task ? xr.ntasks : xr.task), 1 << 20);
+        if (xr.type == XREC_DATA) {
+            if (!row_fits(x, out, xr.row, xr.rowlen)) goto badrow;
+            XWriter *w = writer_of(x, xr.task);
+            if (writer_gen(w, xr.gen)) pend(w, xr.epoch, xr.kind, xr.ts, xr.row, xr.rowlen);
+            continue;
         }
-        return job_fail(j, "malformed record in topic '%s' partition %d offset %lld: %s", r->topic ? r->topic : x->t->conn.topic,
-                        (int)r->partition, (long long)r->offset, err);
-    data: {
-        if (xr.task > 1 << 20) goto toomany;
-        XWriter *w = writer_of(x, xr.task);
-        if (!writer_gen(w, xr.gen)) continue;
-        unsigned char h[3 * ROWKEY_VARINT_MAX + 1];
-        size_t hn = rowkey_put_varint(h, (uint64_t)xr.epoch);
-        h[hn++] = (unsigned char)xr.kind;
-        hn += rowkey_put_varint(h + hn, rowkey_zigzag(xr.ts));
-        hn += rowkey_put_varint(h + hn, xr.rowlen);
-        sb_putn(&w->pending, (const char *)h, hn);
-        sb_putn(&w->pending, xr.row, xr.rowlen);
-        w->changed = true;
-        continue;
-    }
-    marker: {
-        if (xr.ntasks > 1 << 20) goto toomany;
+        if (xr.type == XREC_ROWS) {
+            const char *p = xr.row, *end = xr.row + xr.rowlen, *row;
+            int kind;
+            int64_t ts;
+            size_t len;
+            for (const char *q = p; q < end && xrec_next_entry(&q, end, &kind, &ts, &row, &len) == 0;)
+                if (!row_fits(x, out, row, len)) goto badrow;
+            XWriter *w = writer_of(x, xr.task);
+            if (!writer_gen(w, xr.gen)) continue;
+            while (p < end && xrec_next_entry(&p, end, &kind, &ts, &row, &len) == 0) pend(w, xr.epoch, kind, ts, row, len);
+            continue;
+        }
         declare_writers(x, xr.ntasks);
         XWriter *w = writer_of(x, xr.task);
         if (!writer_gen(w, xr.gen)) continue;
@@ -561,10 +606,11 @@ static int xsrc_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
         w->changed = true;
         wm_writer(x->wm, (int32_t)xr.task, w->wm, (xr.flags & XFLAG_IDLE) != 0);
         continue;
-    }
-    toomany:
-        return job_fail(j, "malformed record in topic '%s' partition %d offset %lld: an exchange record of task %lld (more than %d tasks)",
-                        r->topic ? r->topic : x->t->conn.topic, (int)r->partition, (long long)r->offset, (long long)xr.task, 1 << 20);
+    badrow:
+        snprintf(err, sizeof err, "exchange %s record: a row does not decode as the exchange's columns", xr.type == XREC_DATA ? "data" : "rows");
+    malformed:
+        return job_fail(j, "malformed record in topic '%s' partition %d offset %lld: %s", r->topic ? r->topic : x->t->conn.topic,
+                        (int)r->partition, (long long)r->offset, err);
     }
     return 0;
 }

@@ -166,7 +166,29 @@ static int count_type(const Fx *fx, int from, int type)
     return n;
 }
 
-/* The record format: data and markers round-trip; damage is refused, never misread. */
+/* Rows carried by records [from, n): a rows record's entries, a data record's one. */
+static int count_rows(const Fx *fx, int from)
+{
+    int n = 0;
+    for (int i = from; i < fx->topic.n; i++) {
+        XRecord r;
+        char err[128];
+        assert_int_equal(xrec_decode(fx->topic.val[i], fx->topic.len[i], &r, err, sizeof err), 0);
+        if (r.type == XREC_DATA) n++;
+        if (r.type != XREC_ROWS) continue;
+        const char *p = r.row, *end = r.row + r.rowlen, *row;
+        int kind;
+        int64_t ts;
+        size_t len;
+        while (p < end) {
+            assert_int_equal(xrec_next_entry(&p, end, &kind, &ts, &row, &len), 0);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* The record format: data, rows and markers round-trip; damage is refused, never misread. */
 static void test_format(void **state)
 {
     (void)state;
@@ -194,6 +216,43 @@ static void test_format(void **state)
     assert_int_equal(got.rowlen, 2);
     b.s[0] = 9;   /* not a type */
     assert_int_equal(xrec_decode(b.s, b.len, &got, err, sizeof err), -1);
+    /* a rows record: two entries after the header; a header alone, a cut
+     * inside an entry and a bad kind are refused (a cut between entries is
+     * a record of the first) */
+    b.len = 0;
+    XRecord h = {.type = XREC_ROWS, .task = 2, .gen = 7, .epoch = 9};
+    xrec_encode(&b, &h);
+    size_t head = b.len;
+    assert_int_equal(xrec_decode(b.s, b.len, &got, err, sizeof err), -1);
+    assert_true(err[0] != 0);
+    xrec_put_entry(&b, RK_INSERT, 1000, "\x00\x02", 2);
+    size_t first = b.len;
+    xrec_put_entry(&b, RK_DELETE, -3, "", 0);
+    assert_int_equal(xrec_decode(b.s, b.len, &got, err, sizeof err), 0);
+    assert_int_equal(got.type, XREC_ROWS);
+    assert_int_equal(got.task, 2);
+    assert_int_equal(got.gen, 7);
+    assert_int_equal(got.epoch, 9);
+    const char *p = got.row, *end = got.row + got.rowlen, *row;
+    int kind;
+    int64_t ts;
+    size_t rl;
+    assert_int_equal(xrec_next_entry(&p, end, &kind, &ts, &row, &rl), 0);
+    assert_int_equal(kind, RK_INSERT);
+    assert_int_equal(ts, 1000);
+    assert_int_equal(rl, 2);
+    assert_memory_equal(row, "\x00\x02", 2);
+    assert_int_equal(xrec_next_entry(&p, end, &kind, &ts, &row, &rl), 0);
+    assert_int_equal(kind, RK_DELETE);
+    assert_int_equal(ts, -3);
+    assert_int_equal(rl, 0);
+    assert_true(p == end);
+    for (size_t cut = 0; cut < b.len; cut++) {
+        int rc = xrec_decode(b.s, cut, &got, err, sizeof err);
+        assert_int_equal(rc, cut == first ? 0 : -1);
+    }
+    b.s[head] = 4;   /* not a row kind */
+    assert_int_equal(xrec_decode(b.s, b.len, &got, err, sizeof err), -1);
     /* a marker naming a task beyond its task count */
     b.len = 0;
     m.task = 4;
@@ -216,7 +275,8 @@ static void test_commit_and_crash_before_marker(void **state)
     if (job_flush(w)) fail_msg("%s", w->err);
     /* a start marker (committing nothing), then the partials */
     assert_int_equal(count_type(fx, 0, XREC_MARKER), 1);
-    assert_int_equal(count_type(fx, 0, XREC_DATA), 2);
+    assert_int_equal(count_type(fx, 0, XREC_ROWS), 1);   /* both partials in one record: one partition */
+    assert_int_equal(count_rows(fx, 0), 2);
     deliver(fx, rd, 0, fx->topic.n);
     assert_int_equal(fx->seen.changes, 0);   /* nothing committed yet */
     int before = fx->topic.n;
@@ -346,6 +406,51 @@ static int64_t last_marker_gen(const Fx *fx, int from)
  * run wrote no rows: else the next run, its Job made earlier, wrote under
  * a generation below the one the readers last saw, and they dropped its
  * rows as a dead run's (e2e/group_three lost the orders of three tasks). */
+/* Records of a data record each (what writers sent before rows records)
+ * are still read: the same rows, re-sent one per record, give the same
+ * result. */
+static void test_data_records_still_read(void **state)
+{
+    Fx *fx = *state;
+    Job *w = stage_job(fx, 0, "w.db");
+    Job *rd = stage_job(fx, 1, NULL);
+    push_order(w, 0, "eu", 1);
+    push_order(w, 1, "us", 2);
+    push_order(w, 2, "eu", 4);
+    writer_checkpoint(w, 3);
+    Topic old = {0};
+    for (int i = 0; i < fx->topic.n; i++) {
+        XRecord r;
+        char err[128];
+        assert_int_equal(xrec_decode(fx->topic.val[i], fx->topic.len[i], &r, err, sizeof err), 0);
+        const char *p = r.row, *end = r.row + r.rowlen;
+        StrBuf b = {0};
+        if (r.type == XREC_MARKER) {
+            xrec_encode(&b, &r);
+            old.val[old.n] = b.s, old.len[old.n++] = b.len;
+            continue;
+        }
+        assert_int_equal(r.type, XREC_ROWS);
+        while (p < end) {
+            XRecord d = {.type = XREC_DATA, .task = r.task, .gen = r.gen, .epoch = r.epoch};
+            assert_int_equal(xrec_next_entry(&p, end, &d.kind, &d.ts, &d.row, &d.rowlen), 0);
+            b = (StrBuf){0};
+            xrec_encode(&b, &d);
+            old.val[old.n] = b.s, old.len[old.n++] = b.len;
+        }
+    }
+    assert_int_equal(old.n, fx->topic.n + 1);   /* the rows record became two data records */
+    for (int i = 0; i < fx->topic.n; i++) free(fx->topic.val[i]);
+    fx->topic = old;
+    deliver(fx, rd, 0, fx->topic.n);
+    assert_int_equal(fx->seen.n[0], 2);
+    assert_true(fx->seen.total[0] == 5.0);
+    assert_int_equal(fx->seen.n[1], 1);
+    assert_true(fx->seen.total[1] == 2.0);
+    job_free(w);
+    job_free(rd);
+}
+
 static void test_generation_of_a_task_taken_later(void **state)
 {
     Fx *fx = *state;
@@ -395,6 +500,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dead_generation_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_generation_of_a_task_taken_later, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_records_still_read, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
