@@ -341,6 +341,24 @@ void job_source_topics(const Job *j, StrBuf *out)
     if (!out->s) sb_puts(out, "");
 }
 
+/* The offsets a checkpoint records: the driver's, lowered where a source
+ * holds records it has not applied yet (OpVTable.rewind). */
+static const SourceOffset *rewound_offsets(Job *j, const SourceOffset *offsets, int n)
+{
+    bool any = false;
+    for (int i = 0; i < j->nops && !any; i++) any = j->ops[i].vt->rewind != NULL;
+    if (!any || n == 0) return offsets;
+    if (j->nrewound < n) {
+        free(j->rewound);
+        j->rewound = xcalloc((size_t)n, sizeof *j->rewound);
+        j->nrewound = n;
+    }
+    memcpy(j->rewound, offsets, sizeof *offsets * (size_t)n);
+    for (int i = 0; i < j->nops; i++)
+        if (j->ops[i].vt->rewind) j->ops[i].vt->rewind(&j->ops[i], j->rewound, n);
+    return j->rewound;
+}
+
 int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
 {
     if (!j->state) return 0;
@@ -372,6 +390,7 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
         if (o->vt->checkpoint(o, b, op++)) return -1;
     }
     j->ckpt_written = (int64_t)state_batch_rows(b);
+    offsets = rewound_offsets(j, offsets, nparts);
     /* Nothing changed and no source moved since the last one: nothing to write. */
     bool moved = j->ckpt_written > 0 || !j->ckpt_offsets || j->ckpt_nparts != nparts;
     for (int p = 0; p < nparts && !moved; p++) moved = j->ckpt_offsets[p].offset != offsets[p].offset;
@@ -580,6 +599,7 @@ void job_free(Job *j)
     state_batch_free(j->ckpt_fill);
     state_batch_free(j->ckpt_write);
     free(j->ckpt_offsets);
+    free(j->rewound);
     free(j->ckpt_meta_dl);
     for (int i = 0; i < j->ndl_seen; i++) free(j->dl_seen[i].topic);
     free(j->dl_seen);

@@ -147,6 +147,12 @@ typedef struct OpVTable {
     /* A source that can end by itself (an exchange whose writers have all
      * ended): whether it has (job_inputs_ended). */
     bool (*ended)(const OpState *s);
+    /* A source that holds records it read but has not applied yet (an
+     * exchange's rows waiting for their commit marker), and keeps them out
+     * of its checkpoints: lowers each of the n offsets of its partitions to
+     * the oldest such record's, so that a restart reads them again
+     * (job_checkpoint records the lowered offsets). */
+    void (*rewind)(const OpState *s, struct SourceOffset *offsets, int n);
 } OpVTable;
 
 /* Per-operator instrumentation: the executor counts rows and time, stateful
@@ -341,6 +347,8 @@ struct Job {
     char        writer_err[512]; /* logged's error */
     struct SourceOffset *ckpt_offsets;/* the source offsets of the last checkpoint */
     int         ckpt_nparts; /* their count */
+    struct SourceOffset *rewound; /* a checkpoint's offsets lowered by sources' rewind hooks (capacity nrewound) */
+    int         nrewound;
     int64_t     ckpt_base;   /* the state file's checkpoint number when the job started */
     int64_t     ckpt_interval_ms; /* execution.checkpointing.interval (0 = only on stop) */
     int64_t     ckpt_written;    /* rows written by the checkpoint in progress */

@@ -27,6 +27,7 @@
 #include "eddy.h"
 #include "exchange.h"
 #include "exec.h"
+#include "state.h"
 
 static const char *SQL =
     "SET 'parallelism.default' = '2';"
@@ -347,9 +348,9 @@ static void test_dead_generation_dropped(void **state)
     job_free(rd);
 }
 
-/* A reader restarted from its checkpoint keeps the rows that were pending
- * then, and the markers it had seen: the records after its offsets apply
- * them once. */
+/* A reader restarted from its checkpoint reads again the records whose
+ * rows were pending then (its checkpoint's offset goes back to them), and
+ * keeps the markers it had seen: the records after apply them once. */
 static void test_reader_restart(void **state)
 {
     Fx *fx = *state;
@@ -369,10 +370,16 @@ static void test_reader_restart(void **state)
     const char *xt = fx->p->stages[1]->sources[0]->table->conn.topic;
     SourceOffset o = {xt, 0, marker_at};
     if (job_checkpoint(rd, &o, 1) || job_checkpoint_sync(rd)) fail_msg("%s", rd->err);
-    job_free(rd);   /* restarts from offset marker_at with its pending rows */
+    job_free(rd);
+    /* the checkpoint went back to the record holding the pending rows: the
+     * restart reads it again instead of keeping the rows in its state */
     rd = stage_job(fx, 1, "r.db");
     assert_true(job_resumed(rd));
-    deliver(fx, rd, marker_at, fx->topic.n);
+    int64_t next = -1;
+    assert_int_equal(state_get_offset(rd->state, xt, 0, &next), 0);
+    assert_true(next >= n0 && next < marker_at);
+    assert_int_equal((unsigned char)fx->topic.val[next][0], XREC_ROWS);
+    deliver(fx, rd, (int)next, fx->topic.n);
     assert_int_equal(fx->seen.n[2], 2);
     assert_true(fx->seen.total[2] == 3.0);
     /* the end: the writer's final watermark ends the reader's input */
@@ -382,6 +389,78 @@ static void test_reader_restart(void **state)
     deliver(fx, rd, before, fx->topic.n);
     assert_true(job_inputs_ended(rd));
     job_free(w);
+    job_free(rd);
+}
+
+/* Appends a hand-made record to the topic. */
+static void put_rec(Fx *fx, const XRecord *r, const char *row, size_t rowlen)
+{
+    StrBuf b = {0};
+    xrec_encode(&b, r);
+    if (r->type == XREC_ROWS) xrec_put_entry(&b, RK_INSERT, 5, row, rowlen);
+    fx->topic.val[fx->topic.n] = b.s;
+    fx->topic.len[fx->topic.n++] = b.len;
+}
+
+/* Two writers: a reader's checkpoint goes back to writer 0's pending rows,
+ * behind writer 1's rows that a marker already applied; read again after a
+ * restart, writer 1's are dropped (their epoch is applied) and writer 0's
+ * are applied once, at their marker. */
+static void test_reread_applies_once(void **state)
+{
+    Fx *fx = *state;
+    Job *w = stage_job(fx, 0, NULL);
+    push_order(w, 0, "eu", 1);
+    push_order(w, 1, "us", 2);
+    if (job_flush(w)) fail_msg("%s", w->err);
+    job_free(w);
+    /* the two partials (eu: 1, us: 2) of the rows record it wrote */
+    const char *row[2] = {NULL, NULL};
+    size_t rl[2] = {0, 0};
+    for (int i = 0; i < fx->topic.n; i++) {
+        XRecord r;
+        char err[128];
+        assert_int_equal(xrec_decode(fx->topic.val[i], fx->topic.len[i], &r, err, sizeof err), 0);
+        if (r.type != XREC_ROWS) continue;
+        const char *p = r.row, *end = r.row + r.rowlen;
+        int kind;
+        int64_t ts;
+        for (int k = 0; k < 2; k++) assert_int_equal(xrec_next_entry(&p, end, &kind, &ts, &row[k], &rl[k]), 0);
+    }
+    assert_non_null(row[1]);
+    int from = fx->topic.n;
+    XRecord m = {.type = XREC_MARKER, .watermark = INT64_MIN, .ntasks = 2};
+    m.task = 0, m.gen = 100, m.epoch = 0;
+    put_rec(fx, &m, NULL, 0);
+    m.task = 1, m.gen = 200;
+    put_rec(fx, &m, NULL, 0);
+    int pending_at = fx->topic.n;
+    put_rec(fx, &(XRecord){.type = XREC_ROWS, .task = 0, .gen = 100, .epoch = 1}, row[0], rl[0]);   /* eu, pending */
+    put_rec(fx, &(XRecord){.type = XREC_ROWS, .task = 1, .gen = 200, .epoch = 1}, row[1], rl[1]);   /* us */
+    m.epoch = 1;
+    put_rec(fx, &m, NULL, 0);   /* writer 1 commits epoch 1: us applied */
+    Job *rd = stage_job(fx, 1, "r2.db");
+    deliver(fx, rd, from, fx->topic.n);
+    assert_int_equal(fx->seen.n[1], 1);
+    assert_int_equal(fx->seen.n[0], 0);
+    const char *xt = fx->p->stages[1]->sources[0]->table->conn.topic;
+    SourceOffset o = {xt, 0, fx->topic.n};
+    if (job_checkpoint(rd, &o, 1) || job_checkpoint_sync(rd)) fail_msg("%s", rd->err);
+    job_free(rd);
+    rd = stage_job(fx, 1, "r2.db");
+    int64_t next = -1;
+    assert_int_equal(state_get_offset(rd->state, xt, 0, &next), 0);
+    assert_int_equal(next, pending_at);
+    int changes = fx->seen.changes;
+    deliver(fx, rd, (int)next, fx->topic.n);   /* read again: nothing applied twice */
+    assert_int_equal(fx->seen.changes, changes);
+    m.task = 0, m.gen = 100;
+    put_rec(fx, &m, NULL, 0);   /* writer 0 commits epoch 1 */
+    deliver(fx, rd, fx->topic.n - 1, fx->topic.n);
+    assert_int_equal(fx->seen.n[0], 1);
+    assert_true(fx->seen.total[0] == 1.0);
+    assert_int_equal(fx->seen.n[1], 1);
+    assert_true(fx->seen.total[1] == 2.0);
     job_free(rd);
 }
 
@@ -501,6 +580,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reader_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_generation_of_a_task_taken_later, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_records_still_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reread_applies_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
