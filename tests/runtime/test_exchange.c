@@ -142,6 +142,14 @@ static void push_order(Job *w, int64_t off, const char *region, double amount)
     if (job_push(w, 0, &r, 1)) fail_msg("%s", w->err);
 }
 
+/* Orders 0..2: eu 1, us 2, eu 4 (eu: 2 orders, 5.0; us: 1, 2.0). */
+static void push_three(Job *w)
+{
+    push_order(w, 0, "eu", 1);
+    push_order(w, 1, "us", 2);
+    push_order(w, 2, "eu", 4);
+}
+
 /* The writer's checkpoint after reading up to offset `next`, committed (its marker sent). */
 static void writer_checkpoint(Job *w, int64_t next)
 {
@@ -270,9 +278,7 @@ static void test_commit_and_crash_before_marker(void **state)
     Fx *fx = *state;
     Job *w = stage_job(fx, 0, "w.db");
     Job *rd = stage_job(fx, 1, NULL);
-    push_order(w, 0, "eu", 1);
-    push_order(w, 1, "us", 2);
-    push_order(w, 2, "eu", 4);
+    push_three(w);
     if (job_flush(w)) fail_msg("%s", w->err);
     /* a start marker (committing nothing), then the partials */
     assert_int_equal(count_type(fx, 0, XREC_MARKER), 1);
@@ -464,27 +470,6 @@ static void test_reread_applies_once(void **state)
     job_free(rd);
 }
 
-/* The last marker's generation in the topic, from record `from` on. */
-static int64_t last_marker_gen(const Fx *fx, int from)
-{
-    int64_t gen = -1;
-    XRecord m;
-    char err[128];
-    for (int i = from; i < fx->topic.n; i++) {
-        assert_int_equal(xrec_decode(fx->topic.val[i], fx->topic.len[i], &m, err, sizeof err), 0);
-        if (m.type == XREC_MARKER) gen = m.gen;
-    }
-    return gen;
-}
-
-/* A consumer group's task moves between processes, and a process makes its
- * task's Job before it takes the task (when it starts, or when it gave the
- * task back), while another process may run the task meanwhile.  A run's
- * generation is taken when it starts, above the one the state file names,
- * and a checkpoint names its run's generation in the file even when the
- * run wrote no rows: else the next run, its Job made earlier, wrote under
- * a generation below the one the readers last saw, and they dropped its
- * rows as a dead run's (e2e/group_three lost the orders of three tasks). */
 /* Records of a data record each (what writers sent before rows records)
  * are still read: the same rows, re-sent one per record, give the same
  * result. */
@@ -493,9 +478,7 @@ static void test_data_records_still_read(void **state)
     Fx *fx = *state;
     Job *w = stage_job(fx, 0, "w.db");
     Job *rd = stage_job(fx, 1, NULL);
-    push_order(w, 0, "eu", 1);
-    push_order(w, 1, "us", 2);
-    push_order(w, 2, "eu", 4);
+    push_three(w);
     writer_checkpoint(w, 3);
     Topic old = {0};
     for (int i = 0; i < fx->topic.n; i++) {
@@ -530,6 +513,27 @@ static void test_data_records_still_read(void **state)
     job_free(rd);
 }
 
+/* The last marker's generation in the topic, from record `from` on. */
+static int64_t last_marker_gen(const Fx *fx, int from)
+{
+    int64_t gen = -1;
+    XRecord m;
+    char err[128];
+    for (int i = from; i < fx->topic.n; i++) {
+        assert_int_equal(xrec_decode(fx->topic.val[i], fx->topic.len[i], &m, err, sizeof err), 0);
+        if (m.type == XREC_MARKER) gen = m.gen;
+    }
+    return gen;
+}
+
+/* A consumer group's task moves between processes, and a process makes its
+ * task's Job before it takes the task (when it starts, or when it gave the
+ * task back), while another process may run the task meanwhile.  A run's
+ * generation is taken when it starts, above the one the state file names,
+ * and a checkpoint names its run's generation in the file even when the
+ * run wrote no rows: else the next run, its Job made earlier, wrote under
+ * a generation below the one the readers last saw, and they dropped its
+ * rows as a dead run's (e2e/group_three lost the orders of three tasks). */
 static void test_generation_of_a_task_taken_later(void **state)
 {
     Fx *fx = *state;
