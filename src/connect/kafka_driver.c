@@ -277,6 +277,20 @@ static bool read_to_end(Driver *d)
     return true;
 }
 
+/* A job that wrote rows into an exchange and has read all its input holds
+ * them back from the next stage until a checkpoint commits them: it takes
+ * one now rather than at the interval, but no sooner than a tenth of the
+ * interval (and 100 ms) after the last.  So a shuffle's latency is the
+ * interval only while a backlog is read; a task that keeps up hands its
+ * rows on within about 100 ms (docs/scaling.md). */
+static bool shuffle_waits(Driver *d)
+{
+    const Job *j = d->job;
+    if (!j->xrows || j->pending) return false;
+    int64_t gap = j->ckpt_interval_ms / 10 > 100 ? j->ckpt_interval_ms / 10 : 100;
+    return mono_ms() - d->last_ckpt >= gap && read_to_end(d);
+}
+
 static int checkpoint_drain(Driver *d, bool all, volatile sig_atomic_t *stop);
 static void watch_broker(Driver *d);
 static void publish(Driver *d);
@@ -1917,7 +1931,8 @@ static int step_end(Driver *d, kafka_msg *msgs, int n)
         d->phase = DRV_STOP;
         return 1;
     }
-    if (j->state && j->ckpt_interval_ms > 0 && (mono_ms() - d->last_ckpt >= j->ckpt_interval_ms || job_state_outgrown(j))) {
+    if (j->state && j->ckpt_interval_ms > 0 &&
+        (mono_ms() - d->last_ckpt >= j->ckpt_interval_ms || job_state_outgrown(j) || shuffle_waits(d))) {
         /* A checkpoint starts only when the previous one is committed: while
          * the writer is busy, changes keep accumulating for the next one
          * instead of the job waiting (the interval stretches under load).

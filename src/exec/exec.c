@@ -382,7 +382,7 @@ int job_checkpoint(Job *j, const SourceOffset *offsets, int nparts)
     if (!j->ckpt_fill) j->ckpt_fill = state_batch_new();
     StateBatch *b = j->ckpt_fill;
     state_batch_clear(b);
-    j->dirty_bytes = j->fresh_bytes = 0;
+    j->dirty_bytes = j->fresh_bytes = j->xrows = 0;
     int op = 0;
     for (int i = 0; i < j->nops; i++) {
         OpState *o = &j->ops[i];

@@ -354,6 +354,8 @@ struct Job {
     int64_t     ckpt_written;    /* rows written by the checkpoint in progress */
     int64_t     dirty_bytes;     /* key and value bytes of state entries changed since the last checkpoint was collected (keyed_note) */
     int64_t     fresh_bytes;     /* the part of them in entries the state file does not hold yet */
+    int64_t     xrows;           /* rows written into exchanges since the last checkpoint was collected: the next
+                                    stage applies them once a checkpoint commits them (op_exchange.c) */
     char        err[1024];   /* the error that stopped the job */
     const RawRecord *cur_recs; /* the records job_push is processing (for error messages) */
     void      (*print)(void *ctx, const char *line, bool to_stderr); /* lines of 'print' sinks (op_sink_print.c), or NULL */

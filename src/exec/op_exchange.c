@@ -297,6 +297,7 @@ static int xsink_process(OpState *s, int port, Batch *in, Batch *out)
     for (int p = 0; p < nparts; p++)
         if (xsink_send(s, x, p)) return -1;
     x->wrote = true;
+    j->xrows += in->n;
     return 0;
 }
 

@@ -59,8 +59,9 @@ set_tests_properties(e2e/dashboard PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 # /jobs and /metrics per task, kill -9 of a parallel run, GROUP BY cut into
 # stages (1, 2, 3 threads) and killed in the middle, its readers restarted
 # without a checkpoint, a staged job's per-operator counters summed over
-# its stages.  ~5-20 s each.
-foreach(name stateless metrics kill groupby groupby_kill fresh_reader staged_metrics)
+# its stages, a shuffle that does not wait for a long checkpoint interval.
+# ~5-20 s each.
+foreach(name stateless metrics kill groupby groupby_kill fresh_reader staged_metrics shuffle_latency)
   eddy_python_test(e2e/parallel_${name} ${CMAKE_CURRENT_LIST_DIR}/test_parallel.py ${name})
   set_tests_properties(e2e/parallel_${name} PROPERTIES TIMEOUT 120)
 endforeach()

@@ -34,6 +34,11 @@ partition of its input topics, on N worker threads (docs/scaling.md).
              restart: the readers read the internal topic from where the
              job's first run began (recorded in every task's state file),
              not from where the restart found it, so the table is exact.
+  shuffle_latency  the same GROUP BY with --parallelism 2 and a 60 s
+             checkpoint interval, unbounded, over 5,000 orders and 2,000
+             more produced while it runs: the table is exact within 20 s
+             (a task that has read all its input commits its exchange rows
+             early, instead of holding them back for the interval).
 """
 import collections
 import json
@@ -340,6 +345,19 @@ def test_fresh_reader(eddy, workdir):
         check_table("GROUP BY user_id, readers restarted without a checkpoint", fold_upsert(read_topic(bs, "by_user")), want)
 
 
+def test_shuffle_latency(eddy, workdir):
+    with Broker(eddy, workdir, {"orders_raw": 4, "by_user": 4}) as b:
+        bs = b.bootstrap
+        sql = GROUPBY.format(sink="by_user").replace("CREATE TABLE by_user", "SET 'execution.checkpointing.interval' = '60s';\nCREATE TABLE by_user", 1)
+        path = write_file(workdir, "shuffle_latency.sql", sql)
+        gen_orders(eddy, bs, "orders_raw", 5000, seed=16, extra=["--users", "400"])
+        t0 = time.time()
+        run_to_table(eddy, bs, path, workdir, "latency", "the table, long before the 60 s checkpoint interval", 20,
+                     meanwhile=lambda: gen_orders(eddy, bs, "orders_raw", 2000, seed=17, extra=["--users", "400"]))
+        step("the table of 7000 orders through the exchange in %.1f s with a 60 s checkpoint interval" % (time.time() - t0))
+
+
 if __name__ == "__main__":
     main({"stateless": test_stateless, "metrics": test_metrics, "kill": test_kill, "groupby": test_groupby,
-          "groupby_kill": test_groupby_kill, "fresh_reader": test_fresh_reader, "staged_metrics": test_staged_metrics})
+          "groupby_kill": test_groupby_kill, "fresh_reader": test_fresh_reader, "staged_metrics": test_staged_metrics,
+          "shuffle_latency": test_shuffle_latency})
