@@ -268,6 +268,7 @@ static int xsink_process(OpState *s, int port, Batch *in, Batch *out)
         for (int p = x->npack; p < nparts; p++) x->pack[p] = (StrBuf){0};
         x->npack = nparts;
     }
+    for (int p = 0; p < nparts; p++) x->pack[p].len = 0;   /* (nothing left over from a call that failed) */
     XRecord h = {.type = XREC_ROWS, .task = j->task, .gen = xsink_gen(x), .epoch = x->epoch};
     for (int i = 0; i < in->n; i++) {
         const Value *row = batch_row(in, i);
