@@ -26,7 +26,7 @@ add_test(NAME sql/broker_sample
           ${CMAKE_CURRENT_LIST_DIR}/time_zone.test ${CMAKE_CURRENT_LIST_DIR}/watermarks.test
           ${CMAKE_CURRENT_LIST_DIR}/windows.test ${CMAKE_CURRENT_LIST_DIR}/aggregates_more.test ${CMAKE_CURRENT_LIST_DIR}/nested.test
           ${CMAKE_CURRENT_LIST_DIR}/nested_avro.test
-          ${CMAKE_CURRENT_LIST_DIR}/flink_changelog.test)
+          ${CMAKE_CURRENT_LIST_DIR}/flink_changelog.test ${CMAKE_CURRENT_LIST_DIR}/over.test)
 set_tests_properties(sql/broker_sample PROPERTIES LABELS sql TIMEOUT 300)
 
 # Malformed test files: errors with file:line, never a crash.
