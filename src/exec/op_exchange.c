@@ -604,16 +604,17 @@ static int xsrc_decode(OpState *s, const RawRecord *recs, int n, Batch *out)
             if (wanted(w, xr.gen, xr.epoch)) pend(w, r, xr.epoch, xr.kind, xr.ts, xr.row, xr.rowlen);
             continue;
         }
-        if (xr.type == XREC_ROWS) {
+        if (xr.type == XREC_ROWS) {   /* (a bad row fails the job: what was pended before it does not matter) */
+            XWriter *w = writer_of(x, xr.task);
+            bool keep = wanted(w, xr.gen, xr.epoch);
             const char *p = xr.row, *end = xr.row + xr.rowlen, *row;
             int kind;
             int64_t ts;
             size_t len;
-            for (const char *q = p; q < end && xrec_next_entry(&q, end, &kind, &ts, &row, &len) == 0;)
+            while (p < end && xrec_next_entry(&p, end, &kind, &ts, &row, &len) == 0) {
                 if (!row_fits(x, out, row, len)) goto badrow;
-            XWriter *w = writer_of(x, xr.task);
-            if (!wanted(w, xr.gen, xr.epoch)) continue;
-            while (p < end && xrec_next_entry(&p, end, &kind, &ts, &row, &len) == 0) pend(w, r, xr.epoch, kind, ts, row, len);
+                if (keep) pend(w, r, xr.epoch, kind, ts, row, len);
+            }
             continue;
         }
         declare_writers(x, xr.ntasks);

@@ -581,9 +581,7 @@ static void build(OpState *s, Value *dst, int sd, const Value *a, const KeyedEnt
         put_side(s, dst, 1 - sd, NULL, false);
         return;
     }
-    const Side *x = &st->side[1 - sd];
-    decode_stored(st, e, 1 - sd, dst + x->off, NULL);
-    for (int i = 0; i < x->ncols; i++) value_copy_into(&s->job->batch_arena, x->types[i], &dst[x->off + i]);
+    decode_stored(st, e, 1 - sd, dst + st->side[1 - sd].off, &s->job->batch_arena);
 }
 
 static void emit(OpState *s, Batch *out, RowKind k, int64_t ts, const Value *row)
@@ -902,9 +900,7 @@ static bool semi_out(const JoinState *st, int64_t assoc) { return st->anti ? ass
 static void stored_left(OpState *s, const KeyedEntry *e)
 {
     JoinState *st = s->priv;
-    const Side *x = &st->side[0];
-    decode_stored(st, e, 0, st->joined + x->off, NULL);
-    for (int i = 0; i < x->ncols; i++) value_copy_into(&s->job->batch_arena, x->types[i], &st->joined[i]);
+    decode_stored(st, e, 0, st->joined + st->side[0].off, &s->job->batch_arena);
 }
 
 /* A left row x arrives (add) or is retracted: it comes out (goes) when it
