@@ -284,6 +284,8 @@ typedef struct eddy_table_info {
     const char    *topic;     /* its Kafka topic */
     eddy_changelog changelog; /* its changelog mode */
     int            ncols;     /* its columns (all of them, computed and metadata too) */
+    const char    *connector; /* its 'connector' as eddy names it: "kafka" (also when the table has no
+                                 'connector' option), "upsert-kafka", "jdbc", "datagen", "blackhole", "print", "nexmark" */
 } eddy_table_info;
 
 /* Tables of the catalog, in creation order: 0 ≤ i < eddy_table_count.

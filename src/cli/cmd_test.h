@@ -123,6 +123,7 @@ typedef struct TestResult {
                              error starts with line:column counted from its
                              `--- sql` section (line 1 = the line after it) */
     int         error_line; /* the file line a compile error points at, or 0 */
+    const char *not_kafka;/* the Kafka runner ran nothing: why (a table that is no Kafka topic), else NULL */
     PtrList     sinks;    /* TestSink*, in order of the statements writing them */
     PtrList     jobs;     /* TestJob*, in statement order */
     StrBuf      plans;    /* EXPLAIN text of every job's plan, in order */

@@ -37,6 +37,12 @@ static const OptionDef connector_option[] = {
     {0},
 };
 
+const char *connector_name(const Connector *c)
+{
+    const OptEnum *impl = c->connector ? opt_enum_find(connectors, c->connector) : NULL;
+    return impl ? impl->text : c->connector ? c->connector : "kafka";
+}
+
 int connector_check_use(const CatTable *t, bool as_sink, int pos, Diag *d)
 {
     const OptEnum *impl = t->conn.connector ? opt_enum_find(connectors, t->conn.connector) : NULL;

@@ -53,6 +53,9 @@ int connector_resolve(const AstStmt *s, CatTable *t, const char *session_url, Di
 const OptionDef *connector_option_find(const char *key);
 /* The documentation of every table option (`eddy help options`). */
 void connector_document(StrBuf *out);
+/* The name of a table's connector as the registry writes it ("kafka" when
+ * the table has no 'connector' option). */
+const char *connector_name(const Connector *c);
 /* Calls fn with the name of every WITH option of every connector, once each. */
 void connector_option_names(void (*fn)(void *ctx, const char *name), void *ctx);
 

@@ -774,7 +774,7 @@ static bool in_list(const int *v, int n, int x)
 
 static void table_info_fill(eddy_table_info *out, const char *name, const Connector *conn, int ncols)
 {
-    *out = (eddy_table_info){name, conn->topic, mode_map[conn->mode], ncols};
+    *out = (eddy_table_info){name, conn->topic, mode_map[conn->mode], ncols, connector_name(conn)};
 }
 
 int eddy_table_count(const eddy_engine *e) { return e->catalog.ntables; }

@@ -556,6 +556,7 @@ static void test_catalog_api(void)
     CHECK(t.changelog == EDDY_CHANGELOG_UPSERT && t.ncols == 4);
     CHECK(eddy_table(e, 1, &t) == EDDY_OK && strcmp(t.name, "regions") == 0 && t.changelog == EDDY_CHANGELOG_APPEND);
     CHECK(eddy_table(e, 2, &t) == EDDY_EMISUSE && eddy_table(e, -1, &t) == EDDY_EMISUSE);
+    CHECK(eddy_table(e, 0, &t) == EDDY_OK && strcmp(t.connector, "kafka") == 0);   /* no 'connector' option */
     eddy_column c;
     CHECK(eddy_table_column(e, 0, 0, &c) == EDDY_OK);
     CHECK(strcmp(c.name, "id") == 0 && c.type == EDDY_TYPE_BIGINT && !c.nullable && c.key && c.kind == EDDY_COLUMN_PHYSICAL);
@@ -579,6 +580,14 @@ static void test_catalog_api(void)
     CHECK(compile(e, "DROP TABLE regions; RESET 'pipeline.name'", &s) == EDDY_OK);
     eddy_script_free(s);
     CHECK(eddy_table_count(e) == 1 && eddy_setting_count(e) == 1);
+    /* Each table says its connector (eddy test --broker runs only Kafka tables over Kafka). */
+    CHECK(compile(e, "CREATE TABLE g (x INT) WITH ('connector' = 'datagen', 'number-of-rows' = '1');"
+                     "CREATE TABLE u (x INT PRIMARY KEY NOT ENFORCED) WITH ('connector' = 'upsert-kafka', 'topic' = 'u');"
+                     "CREATE TABLE p (x INT) WITH ('connector' = 'print')", &s) == EDDY_OK);
+    eddy_script_free(s);
+    CHECK(eddy_table(e, 1, &t) == EDDY_OK && strcmp(t.name, "g") == 0 && strcmp(t.connector, "datagen") == 0);
+    CHECK(eddy_table(e, 2, &t) == EDDY_OK && strcmp(t.connector, "upsert-kafka") == 0);
+    CHECK(eddy_table(e, 3, &t) == EDDY_OK && strcmp(t.connector, "print") == 0);
     eddy_engine_free(e);
 
     NameSeen fn = {"COUNT", 0, 0}, opt = {"changelog.mode", 0, 0}, pfx = {"properties.", 0, 0}, set = {"pipeline.name", 0, 0};
@@ -629,6 +638,7 @@ static void test_plan_facts(void)
     CHECK(t.changelog == EDDY_CHANGELOG_APPEND && t.ncols == 3);
     CHECK(eddy_plan_source(ins, 1, &t) == EDDY_EMISUSE);
     CHECK(eddy_plan_sink(ins, 0, &t) == EDDY_OK && strcmp(t.name, "dst") == 0 && t.changelog == EDDY_CHANGELOG_UPSERT);
+    CHECK(strcmp(t.connector, "kafka") == 0);
     CHECK(eddy_plan_sink(ins, 1, &t) == EDDY_EMISUSE);
     CHECK(eddy_plan_column_count(ins) == 3);
     CHECK(eddy_plan_column(ins, 0, &c) == EDDY_OK && strcmp(c.name, "region") == 0 && c.key && c.type == EDDY_TYPE_STRING);
