@@ -54,7 +54,9 @@
 # join_interval" for the joins against their yardstick; names as in
 # phase_cmd below), MEDIAN=1 (report each phase's median run instead of its
 # fastest: on a shared machine the fastest run of one phase and of another
-# may come from quiet and busy moments alike).
+# may come from quiet and busy moments alike).  The enrichment's target line
+# also gives its ratio round by round (each enrichment run against the
+# pass-through run of its own round: the median and the range).
 set -euo pipefail
 # One job on one thread, as these figures always were (also `eddy run`'s
 # default unless EDDY_PARALLELISM says otherwise: this pins it against a
@@ -407,6 +409,17 @@ echo
 verdict() {
     if [ "$1" = - ]; then echo "(not run)"; else awk -v a="$1" -v t="$2" 'BEGIN{print (a >= t ? "met" : "MISSED")}'; fi
 }
+# paired A B: the ratio of A's events/s to B's taken round by round (the two
+# ran a few seconds apart, on the same machine state), as "median (lowest
+# to highest of R rounds)".  On a machine whose speed drifts between rounds
+# the ratio of two medians may pair a quiet round of one phase with a busy
+# round of the other; this pairs each run with its own round's.
+paired() {
+    has_phase "$1" && has_phase "$2" || return 0
+    paste <(echo "${ALL_WALLS[$2]}" | tr ' ' '\n' | grep .) <(echo "${ALL_WALLS[$1]}" | tr ' ' '\n' | grep .) |
+        awk '{print $1 / $2}' | sort -n |
+        awk '{r[NR] = $1} END {printf "%.2f (%.2f to %.2f over %d rounds)", r[int((NR + 1) / 2)], r[1], r[NR], NR}'
+}
 R1=$(ratio eddy_ref raw)
 R2=$(ratio eddy_groupby passthrough)
 R3=$(ratio eddy_ref python)
@@ -437,15 +450,17 @@ if [ "$WINDOWS" = 1 ] && has_phase window_tumble && has_phase window_hop; then
         echo "  $p: $(sed -n 's/.*\(stopped\|finished\): //p' "$WORK/$p.best.err" | tail -n 1)"
     done
 fi
-if [ "$JOINS" = 1 ] && has_phase join_enrich && has_phase join_interval; then
+if [ "$JOINS" = 1 ] && { has_phase join_enrich || has_phase join_interval; }; then
     R6=$(ratio join_enrich passthrough)
     R7=$(ratio join_interval passthrough)
     # the join's state at the end of the enrichment run: every order and user
     # is a kept row (state_bytes counts each row's encoded bytes, its entry's
     # payload and the per-key index)
-    JST=$(sed -n 's/.*state at stop: Join \([0-9]*\) keys, \([0-9]*\) bytes.*/\1 \2/p' "$WORK/join_enrich.best.err" | tail -n 1)
+    JST=
+    has_phase join_enrich && JST=$(sed -n 's/.*state at stop: Join \([0-9]*\) keys, \([0-9]*\) bytes.*/\1 \2/p' "$WORK/join_enrich.best.err" | tail -n 1)
     echo "targets (issue 12; events/s counts the N orders, resp. the 2 x N/2 events):"
     echo "  enrichment >= 0.7x pass-through:                 $R6  $(verdict "$R6" 0.7)"
+    echo "    (round by round: $(paired join_enrich passthrough))"
     if has_phase join_enrich_nostate; then
         R6b=$(ratio join_enrich_nostate passthrough)
         echo "    (same, the join with --state none:             $R6b  $(verdict "$R6b" 0.7))"
@@ -457,7 +472,7 @@ if [ "$JOINS" = 1 ] && has_phase join_enrich && has_phase join_interval; then
             "$(awk -v k="$JKEYS" -v b="$JBYTES" 'BEGIN{printf "%.0f", b / k}') B per kept row, the row's own encoded bytes included"
     fi
     for p in join_enrich join_interval; do
-        echo "  $p: $(sed -n 's/.*\(stopped\|finished\): //p' "$WORK/$p.best.err" | tail -n 1)"
+        has_phase "$p" && echo "  $p: $(sed -n 's/.*\(stopped\|finished\): //p' "$WORK/$p.best.err" | tail -n 1)"
     done
 fi
 if [ "$TOPN" = 1 ] && has_phase topn && has_phase passthrough; then
