@@ -18,7 +18,8 @@
  * identical row already held (one entry, two copies), so its entries are
  * the Keyed's loose ones, not in its table (keyed_insert_loose): an
  * identical row is looked for in the bucket, through a 256-bit filter of
- * the side's row hashes there (a set bit: the side's list is walked) and,
+ * the side's row hashes there (two bits a row; both set: the side's list
+ * is walked) and,
  * once the side holds more than LOOSE_INDEX_AT rows of the key, a small
  * table of its own.  That saves the per-row slot of a table of every row
  * (~25 bytes a row, and its growth: the table was a fifth of the join's
@@ -99,8 +100,8 @@ struct Bucket {
     _Alignas(8) unsigned char key[];
 };
 
-/* 64-bit words of a loose side's row filter in a bucket (256 bits: with
- * 10 rows of a key, one arriving row in 25 walks the list for nothing). */
+/* 64-bit words of a loose side's row filter in a bucket (256 bits, two
+ * per row in one word: filter_bit). */
 #define LOOSE_FILTER 4
 /* A loose side's rows of one key past which the bucket gets a table of
  * them (the filter fills up: the walks would grow with the rows). */
@@ -127,6 +128,12 @@ typedef struct RowKeys {
     uint32_t    len;      /* bytes of the entry key: that and the encoded row */
     int         nul;      /* 1: the join key has a NULL (nothing else is set); -1: not computed (an error to raise in turn) */
     uint64_t    hb, hr;   /* hashes of the bucket key and of the entry key */
+    /* Set by prefetch_rows, which looks the bucket up ahead: that bucket
+     * (or NULL: none then), still the row's while JoinState.bfreed is bgen
+     * (a bucket never moves; one freed may come back at the same address). */
+    bool        looked;
+    Bucket     *b;
+    uint64_t    bgen;
 } RowKeys;
 
 /* A row of the other side that an arriving row (or update pair) meets. */
@@ -142,6 +149,7 @@ typedef struct JoinState {
     Slab        bslab;    /* where buckets live */
     size_t      bextra;   /* bytes of filters after a bucket's key (LOOSE_FILTER words per loose side) */
     int64_t     nindex;   /* buckets' RowList.index tables alive */
+    uint64_t    bfreed;   /* buckets freed so far (RowKeys.bgen) */
     bool        ending;   /* join_end: rows are freed with their buckets, not unlinked one by one */
     Side        side[2];  /* left, right */
     int         nkeys;    /* join key width */
@@ -200,7 +208,11 @@ static uint64_t *bucket_filter(const JoinState *st, const Bucket *b, int sd)
     return (uint64_t *)(b->key + ((b->klen + 7) & ~(size_t)7)) + st->side[sd].filter;
 }
 
-static inline uint64_t filter_bit(uint64_t h) { return (uint64_t)1 << (h & 63); }
+/* Two bits of one word per row (a blocked Bloom filter): with 10 rows of a
+ * key an arriving row finds both set, and walks the list for nothing, once
+ * in about 170 rows, against once in 26 with one bit; every walk is a cache
+ * miss per row of the list (bench/README.md, "Enrichment, seventh session"). */
+static inline uint64_t filter_bit(uint64_t h) { return (uint64_t)1 << (h & 63) | (uint64_t)1 << ((h >> 8) & 63); }
 static inline int filter_word(uint64_t h) { return (int)((h >> 6) & (LOOSE_FILTER - 1)); }
 
 static void index_free(JoinState *st, RowList *l)
@@ -218,7 +230,8 @@ static KeyedEntry *loose_find(const JoinState *st, const Bucket *b, int sd, cons
 {
     const RowList *l = &b->side[sd];
     if (l->index) return htab_find(l->index, key, len, h);
-    if (!(bucket_filter(st, b, sd)[filter_word(h)] & filter_bit(h))) return NULL;
+    uint64_t bits = filter_bit(h);
+    if ((bucket_filter(st, b, sd)[filter_word(h)] & bits) != bits) return NULL;
     for (KeyedEntry *e = l->head; e; e = rec_of(e)->next)
         if (e->klen == len && memcmp(keyed_key(e), key, len) == 0) return e;
     return NULL;
@@ -244,6 +257,16 @@ static Bucket *bucket_get_h(OpState *s, const void *key, size_t klen, uint64_t h
 static Bucket *bucket_get(OpState *s, const void *key, size_t klen, bool create)
 {
     return bucket_get_h(s, key, klen, htab_hash(key, klen), create);
+}
+
+/* The bucket of the row whose entry key k is described by rk (not made):
+ * the one prefetch_rows found, unless a bucket was freed since or there
+ * was none then (one may have been made since); else looked up now. */
+static Bucket *bucket_of(OpState *s, const char *k, const RowKeys *rk)
+{
+    const JoinState *st = s->priv;
+    if (rk->looked && rk->b && rk->bgen == st->bfreed) return rk->b;
+    return bucket_get_h(s, k + 1, rk->plen - 1, rk->hb, false);
 }
 
 /* Appends e to its side's list in bucket b; h is keyed_hash of its key
@@ -325,6 +348,7 @@ static void unlink_rec(OpState *s, KeyedEntry *e)
         htab_remove(&st->buckets, b->key, b->klen, htab_hash(b->key, b->klen));
         s->stats.state_bytes -= (int64_t)bucket_size(st, b->klen);
         slab_release(&st->bslab, b, bucket_size(st, b->klen));
+        st->bfreed++;
     }
 }
 
@@ -535,6 +559,7 @@ static int row_keys(OpState *s, int sd, const Value *row, StrBuf *buf, RowKeys *
     JoinState *st = s->priv;
     int r = exec_join_key(s, sd, st->side[sd].keys, st->nkeys, st->key_types, row, st->kv, &st->rbuf, &st->kbuf, cx);
     rk->nul = r;
+    rk->looked = false;
     if (r) return r;
     rk->off = buf->len;
     rk->plen = (uint32_t)st->kbuf.len;
@@ -737,7 +762,7 @@ static int join_one(OpState *s, int sd, const Value *x, const RowKeys *rk, bool 
         }
         return 0;
     }
-    Bucket *b = bucket_get_h(s, k + 1, rk->plen - 1, rk->hb, false);
+    Bucket *b = bucket_of(s, k, rk);
     int64_t m, unused;
     int n = find_matches(s, sd, b, x, NULL, &m, &unused, cx);
     if (n < 0) return -1;
@@ -837,7 +862,7 @@ static int upsert_row(OpState *s, int sd, const Value *x, const RowKeys *rk, Row
     const char *key;
     if (keys_of(s, sd, x, &rk, &mine, &key, cx)) return -1;
     if (rk->nul) return 0;   /* a NULL key is never kept and meets nothing (the side is not outer) */
-    Bucket *b = bucket_get_h(s, key + 1, rk->plen - 1, rk->hb, false);
+    Bucket *b = bucket_of(s, key, rk);
     const KeyedEntry *old = b ? b->side[sd].head : NULL;
     if (old && rowkind_is_add(k) && old->klen == rk->len && memcmp(keyed_key(old), key, rk->len) == 0) return 0;
     Value *ov = NULL;
@@ -880,10 +905,13 @@ static void keys_ahead(OpState *s, int sd, Batch *in, int base, EvalCtx *cx)
  * meet, and the last row of its own side (which it is linked after): by
  * now its bucket is in cache.  An entry spans two cache lines (header and
  * key, then the JoinRec). */
-static void prefetch_rows(OpState *s, int sd, const RowKeys *rk)
+static void prefetch_rows(OpState *s, int sd, RowKeys *rk)
 {
     JoinState *st = s->priv;
-    const Bucket *b = htab_find(&st->buckets, st->pre.s + rk->off + 1, rk->plen - 1, rk->hb);
+    Bucket *b = htab_find(&st->buckets, st->pre.s + rk->off + 1, rk->plen - 1, rk->hb);
+    rk->looked = true;
+    rk->b = b;
+    rk->bgen = st->bfreed;
     if (!b) return;
     const KeyedEntry *m = b->side[1 - sd].head, *t = b->side[sd].tail;
     if (m) htab_pf(m), htab_pf((const char *)m + 64);
