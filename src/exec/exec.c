@@ -804,8 +804,8 @@ int job_push(Job *j, int source, const RawRecord *recs, int n)
     return 0;
 }
 
-int exec_join_key(OpState *s, int side, BExpr *const *keys, int nkeys, const Type *key_types, const Value *row, Value *kv,
-                  StrBuf *scratch, StrBuf *out, EvalCtx *cx)
+int exec_join_key_append(OpState *s, int side, BExpr *const *keys, int nkeys, const Type *key_types, const Value *row,
+                         Value *kv, StrBuf *out, EvalCtx *cx)
 {
     for (int k = 0; k < nkeys; k++) {
         const BExpr *e = keys[k];
@@ -813,15 +813,30 @@ int exec_join_key(OpState *s, int side, BExpr *const *keys, int nkeys, const Typ
         else if (eval_expr(e, row, &kv[k], cx)) return exec_eval_fail(s, cx->errpos, cx->err);
         if (kv[k].null) return 1;
     }
-    scratch->len = 0;
-    rowkey_encode(scratch, key_types, kv, NULL, nkeys);
-    out->len = 0;
-    unsigned char hdr[1 + ROWKEY_VARINT_MAX];
-    hdr[0] = (unsigned char)side;
-    size_t hn = 1 + rowkey_put_varint(hdr + 1, scratch->len);
-    sb_putn(out, (const char *)hdr, hn);
-    sb_putn(out, scratch->s ? scratch->s : "", scratch->len);
+    /* the key encoded in place after a one-byte length, moved on in the
+     * rare case its length needs a longer varint */
+    size_t at = out->len;
+    sb_putn(out, "\0\0", 2);
+    out->s[at] = (char)side;
+    rowkey_encode(out, key_types, kv, NULL, nkeys);
+    size_t klen = out->len - at - 2;
+    unsigned char v[ROWKEY_VARINT_MAX];
+    size_t vn = rowkey_put_varint(v, klen);
+    if (vn > 1) {
+        sb_room(out, vn - 1);
+        memmove(out->s + at + 1 + vn, out->s + at + 2, klen);
+        out->len += vn - 1;
+        out->s[out->len] = 0;
+    }
+    memcpy(out->s + at + 1, v, vn);
     return 0;
+}
+
+int exec_join_key(OpState *s, int side, BExpr *const *keys, int nkeys, const Type *key_types, const Value *row, Value *kv,
+                  StrBuf *out, EvalCtx *cx)
+{
+    out->len = 0;
+    return exec_join_key_append(s, side, keys, nkeys, key_types, row, kv, out, cx);
 }
 
 Type *exec_join_key_types(const BExpr *const *lkeys, int nkeys)

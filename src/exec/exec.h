@@ -570,11 +570,14 @@ const RawRecord *source_record_of(const OpState *src, int row);
 Type *exec_join_key_types(const BExpr *const *lkeys, int nkeys);
 struct EvalCtx;
 /* A join's bucket key for a row of side `side`: [side][varint length][the
- * encoded values of keys over row] into out (kv: nkeys scratch values,
- * scratch: a buffer).  Returns 1 when a key value is NULL (such a row meets
- * nothing), 0, or -1 after failing the job with the expression's error. */
+ * encoded values of keys over row] into out (kv: nkeys scratch values).
+ * Returns 1 when a key value is NULL (such a row meets nothing), 0, or -1
+ * after failing the job with the expression's error.  _append adds it
+ * after what out holds (nothing when it returns 1 or -1). */
 int exec_join_key(OpState *s, int side, BExpr *const *keys, int nkeys, const Type *key_types, const Value *row, Value *kv,
-                  StrBuf *scratch, StrBuf *out, struct EvalCtx *cx);
+                  StrBuf *out, struct EvalCtx *cx);
+int exec_join_key_append(OpState *s, int side, BExpr *const *keys, int nkeys, const Type *key_types, const Value *row,
+                         Value *kv, StrBuf *out, struct EvalCtx *cx);
 /* Fails the job with an expression error: the SQL position, the source
  * record when the row maps to one, and the message. */
 int exec_eval_fail(OpState *s, int errpos, const char *msg);

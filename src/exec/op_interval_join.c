@@ -324,7 +324,7 @@ static void ij_end(OpState *s)
 static int join_key(OpState *s, int sd, const Value *row, StrBuf *out, EvalCtx *cx)
 {
     IJoinState *st = s->priv;
-    return exec_join_key(s, sd, st->side[sd].keys, st->nkeys, st->key_types, row, st->kv, &st->rbuf, out, cx);
+    return exec_join_key(s, sd, st->side[sd].keys, st->nkeys, st->key_types, row, st->kv, out, cx);
 }
 
 /* Side sd's part of an output row: row, or NULLs. */

@@ -169,7 +169,6 @@ typedef struct JoinState {
     Value      *joined2;  /* scratch: a second one (update pairs) */
     Match      *m;        /* scratch: matches */
     int         capm;     /* their capacity */
-    StrBuf      kbuf, rbuf; /* scratch: join keys */
     StrBuf      ka, kb;   /* scratch: the keys of an update pair's rows */
     StrBuf      pre;      /* a batch's entry keys, computed ahead (join_process) */
     RowKeys    *rk;       /* their RowKeys */
@@ -540,12 +539,10 @@ static void join_end(OpState *s)
     free(st->joined2);
     free(st->scratch);
     free(st->m);
-    sb_free(&st->kbuf);
     sb_free(&st->ka);
     sb_free(&st->kb);
     sb_free(&st->pre);
     free(st->rk);
-    sb_free(&st->rbuf);
     free(st);
 }
 
@@ -557,13 +554,13 @@ static void join_end(OpState *s)
 static int row_keys(OpState *s, int sd, const Value *row, StrBuf *buf, RowKeys *rk, EvalCtx *cx)
 {
     JoinState *st = s->priv;
-    int r = exec_join_key(s, sd, st->side[sd].keys, st->nkeys, st->key_types, row, st->kv, &st->rbuf, &st->kbuf, cx);
+    size_t off = buf->len;
+    int r = exec_join_key_append(s, sd, st->side[sd].keys, st->nkeys, st->key_types, row, st->kv, buf, cx);
     rk->nul = r;
     rk->looked = false;
     if (r) return r;
-    rk->off = buf->len;
-    rk->plen = (uint32_t)st->kbuf.len;
-    sb_putn(buf, st->kbuf.s, st->kbuf.len);
+    rk->off = off;
+    rk->plen = (uint32_t)(buf->len - off);
     rowkey_encode(buf, st->side[sd].types, row, NULL, st->side[sd].ncols);
     rk->len = (uint32_t)(buf->len - rk->off);
     rk->hb = htab_hash(buf->s + rk->off + 1, rk->plen - 1);

@@ -62,7 +62,7 @@ typedef struct LookupState {
     int         nleft, nright, ncols; /* widths */
     Value      *kv;           /* scratch: key values */
     Value      *joined;       /* scratch: an output row */
-    StrBuf      scratch, key; /* scratch */
+    StrBuf      key;      /* scratch */
     char      **rowkeys;      /* per input row of the batch: its entry's key, or NULL (a NULL key) */
     LkEntry   **rowent;       /* per input row: its entry */
     int         caprow;       /* capacity of both */
@@ -154,7 +154,6 @@ static void lookup_end(OpState *s)
     free(st->rowkeys);
     free(st->rowent);
     free(st->fetch);
-    sb_free(&st->scratch);
     sb_free(&st->key);
     free(st);
 }
@@ -188,7 +187,7 @@ static int add_row(void *ctx, const Value *row)
     LookupState *st = ctx;
     OpState *s = st->self;
     const JoinPlan *jp = &plan_lookup_join(s->node)->join;
-    int rc = exec_join_key(s, 0, (BExpr *const *)jp->rkeys, jp->nkeys, st->key_types, row, st->kv, &st->scratch, &st->key, st->cx);
+    int rc = exec_join_key(s, 0, (BExpr *const *)jp->rkeys, jp->nkeys, st->key_types, row, st->kv, &st->key, st->cx);
     if (rc < 0) return st->err = -1;
     if (rc > 0) return 0;   /* a NULL key column: it equals nothing */
     LkEntry *e = htab_find(&st->cache, st->key.s, st->key.len, htab_hash(st->key.s, st->key.len));
@@ -321,7 +320,7 @@ static int lookup_process(OpState *s, int port, Batch *in, Batch *out)
     st->nfetch = 0;
     for (int i = 0; i < in->n; i++) {
         s->cur_row = i;
-        int rc = exec_join_key(s, 0, (BExpr *const *)jp->lkeys, jp->nkeys, st->key_types, batch_row(in, i), st->kv, &st->scratch, &st->key,
+        int rc = exec_join_key(s, 0, (BExpr *const *)jp->lkeys, jp->nkeys, st->key_types, batch_row(in, i), st->kv, &st->key,
                                &cx);
         if (rc < 0) return -1;
         st->rowent[i] = rc ? NULL : entry_for(s, st, j->clock_ms);
