@@ -1007,13 +1007,12 @@ static void test_file(const char *path, const TestRunner *runner, bool update, b
                 t->failed++;
             } else if (cv.ok) {
                 t->passed++;
-                if (verbose && not_kafka)
-                    fprintf(stdout, "ok   %s:%d: %s (in memory only: %s)\n", tc->file, tc->line, tc->name, not_kafka);
-                else if (verbose)
-                    fprintf(stdout, "ok   %s:%d: %s%s\n", tc->file, tc->line, tc->name,
-                            !broker_mode || over_kafka ? ""
-                            : tc->memory_only          ? " (in memory only: broker = false)"
-                                                       : " (in memory only: it moves the clock)");
+                const char *only = not_kafka             ? not_kafka
+                                   : !broker_mode || over_kafka ? NULL
+                                   : tc->memory_only     ? "broker = false"
+                                                         : "it moves the clock";
+                if (verbose) fprintf(stdout, "ok   %s:%d: %s%s%s%s\n", tc->file, tc->line, tc->name, only ? " (in memory only: " : "",
+                                     only ? only : "", only ? ")" : "");
             } else if (update && !cv.unfixable && update_case(&f, tc, &r, &cv, &edits, &ea) > 0) {
                 fprintf(stdout, "updated %s:%d: %s\n", tc->file, tc->line, tc->name);
                 updated++;

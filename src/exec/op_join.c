@@ -129,9 +129,9 @@ typedef struct RowKeys {
     int         nul;      /* 1: the join key has a NULL (nothing else is set); -1: not computed (an error to raise in turn) */
     uint64_t    hb, hr;   /* hashes of the bucket key and of the entry key */
     /* Set by prefetch_rows, which looks the bucket up ahead: that bucket
-     * (or NULL: none then), still the row's while JoinState.bfreed is bgen
-     * (a bucket never moves; one freed may come back at the same address). */
-    bool        looked;
+     * (NULL: not looked up, or none then), still the row's while
+     * JoinState.bfreed is bgen (a bucket never moves; one freed may come
+     * back at the same address). */
     Bucket     *b;
     uint64_t    bgen;
 } RowKeys;
@@ -264,7 +264,7 @@ static Bucket *bucket_get(OpState *s, const void *key, size_t klen, bool create)
 static Bucket *bucket_of(OpState *s, const char *k, const RowKeys *rk)
 {
     const JoinState *st = s->priv;
-    if (rk->looked && rk->b && rk->bgen == st->bfreed) return rk->b;
+    if (rk->b && rk->bgen == st->bfreed) return rk->b;
     return bucket_get_h(s, k + 1, rk->plen - 1, rk->hb, false);
 }
 
@@ -557,7 +557,7 @@ static int row_keys(OpState *s, int sd, const Value *row, StrBuf *buf, RowKeys *
     size_t off = buf->len;
     int r = exec_join_key_append(s, sd, st->side[sd].keys, st->nkeys, st->key_types, row, st->kv, buf, cx);
     rk->nul = r;
-    rk->looked = false;
+    rk->b = NULL;
     if (r) return r;
     rk->off = off;
     rk->plen = (uint32_t)(buf->len - off);
@@ -906,7 +906,6 @@ static void prefetch_rows(OpState *s, int sd, RowKeys *rk)
 {
     JoinState *st = s->priv;
     Bucket *b = htab_find(&st->buckets, st->pre.s + rk->off + 1, rk->plen - 1, rk->hb);
-    rk->looked = true;
     rk->b = b;
     rk->bgen = st->bfreed;
     if (!b) return;

@@ -37,15 +37,18 @@ static const OptionDef connector_option[] = {
     {0},
 };
 
+/* The registry's row of a table's 'connector' option, or NULL (none given). */
+static const OptEnum *connector_impl(const Connector *c) { return c->connector ? opt_enum_find(connectors, c->connector) : NULL; }
+
 const char *connector_name(const Connector *c)
 {
-    const OptEnum *impl = c->connector ? opt_enum_find(connectors, c->connector) : NULL;
+    const OptEnum *impl = connector_impl(c);
     return impl ? impl->text : c->connector ? c->connector : "kafka";
 }
 
 int connector_check_use(const CatTable *t, bool as_sink, int pos, Diag *d)
 {
-    const OptEnum *impl = t->conn.connector ? opt_enum_find(connectors, t->conn.connector) : NULL;
+    const OptEnum *impl = connector_impl(&t->conn);
     const ConnectorDef *def = impl ? impl->ref : NULL;
     if (def && as_sink && def->source_only)
         return diag_error(d, DIAG_SEMANTIC, pos, "table '%s' (connector '%s') is a source: it can be read, not written", t->name, impl->text);
